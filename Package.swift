@@ -1,0 +1,74 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Leapfrog",
+    platforms: [.macOS(.v14)],
+    products: [
+        // MARK: - Public API
+        .library(name: "Leapfrog", targets: ["Leapfrog"]),
+        .executable(name: "leapfrog", targets: ["leapfrog"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+    ],
+    targets: [
+        // MARK: - Public API
+        /// Umbrella module: re-exports the pieces a user needs.
+        .target(name: "Leapfrog", dependencies: [
+            "LeapfrogCore", "LeapfrogData", "LeapfrogModel", "LeapfrogReference", "LeapfrogModels",
+            "LeapfrogRandom", "LeapfrogSampling", "LeapfrogDiagnostics", "LeapfrogOpenCL",
+        ]),
+        /// The `leapfrog` command-line tool: a thin `main` over LeapfrogCommands.
+        .executableTarget(name: "leapfrog", dependencies: ["LeapfrogCommands"]),
+
+        // MARK: - Implementation modules (dependency order)
+        /// Batch layout, the batched log-density protocol, shared errors.
+        .target(name: "LeapfrogCore"),
+        /// Philox-4x32-10 counter-based random numbers, identical to Kernels/philox.cl.
+        .target(name: "LeapfrogRandom"),
+        /// Data values and their loaders (CSV, CmdStan JSON).
+        .target(name: "LeapfrogData", dependencies: [
+            "LeapfrogCore", .product(name: "SwiftCSV", package: "SwiftCSV"),
+        ]),
+        /// The model graph (IR): parameters, data declarations, operations, distributions, JSON form.
+        .target(name: "LeapfrogModel", dependencies: ["LeapfrogCore", "LeapfrogData"]),
+        /// CPU reference path: Double-precision reverse-mode AD over the graph.
+        .target(name: "LeapfrogReference", dependencies: [
+            "LeapfrogCore", "LeapfrogData", "LeapfrogModel",
+            .product(name: "RealModule", package: "swift-numerics"),
+        ]),
+        /// Built-in models by name (bnn, eight-schools, gp-regression, ...).
+        .target(name: "LeapfrogModels", dependencies: ["LeapfrogCore", "LeapfrogData", "LeapfrogModel"]),
+        /// Samplers (HMC, NUTS, ChEES-HMC) and warmup adaptation over a batch of chains.
+        .target(name: "LeapfrogSampling", dependencies: ["LeapfrogCore", "LeapfrogRandom"]),
+        /// Convergence diagnostics on any draws: R-hat, ESS, MCSE, nested R-hat, E-BFMI.
+        .target(name: "LeapfrogDiagnostics"),
+        /// OpenCL through the system loader (headers: opencl-headers, loader: ocl-icd-opencl-dev).
+        .systemLibrary(name: "COpenCL", pkgConfig: "OpenCL", providers: [
+            .apt(["opencl-headers", "ocl-icd-opencl-dev", "pocl-opencl-icd"]),
+        ]),
+        /// Typed OpenCL wrappers, device discovery, kernel generation and the OpenCL back end.
+        .target(name: "LeapfrogOpenCL", dependencies: ["COpenCL", "LeapfrogCore", "LeapfrogModel"]),
+        /// The CLI's commands, as a library so tests can run them in-process.
+        .target(name: "LeapfrogCommands", dependencies: [
+            "Leapfrog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: - Tests (mirror Sources/)
+        .testTarget(name: "LeapfrogCoreTests", dependencies: ["LeapfrogCore"]),
+        .testTarget(name: "LeapfrogRandomTests", dependencies: ["LeapfrogRandom"]),
+        .testTarget(name: "LeapfrogDataTests", dependencies: ["LeapfrogData"]),
+        .testTarget(name: "LeapfrogModelTests", dependencies: ["LeapfrogModel"]),
+        .testTarget(name: "LeapfrogReferenceTests", dependencies: ["LeapfrogReference", "LeapfrogModel"]),
+        .testTarget(name: "LeapfrogModelsTests", dependencies: ["LeapfrogModels", "LeapfrogReference"]),
+        .testTarget(name: "LeapfrogSamplingTests", dependencies: ["LeapfrogSampling", "LeapfrogRandom"]),
+        .testTarget(name: "LeapfrogDiagnosticsTests", dependencies: ["LeapfrogDiagnostics"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "LeapfrogOpenCLTests", dependencies: ["LeapfrogOpenCL", "LeapfrogReference", "LeapfrogModels"]),
+        .testTarget(name: "LeapfrogCommandsTests", dependencies: ["LeapfrogCommands"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,10 @@
+// The public surface of Leapfrog, one import away.
+@_exported import LeapfrogCore
+@_exported import LeapfrogData
+@_exported import LeapfrogModel
+@_exported import LeapfrogReference
+@_exported import LeapfrogModels
+@_exported import LeapfrogRandom
+@_exported import LeapfrogSampling
+@_exported import LeapfrogDiagnostics
+@_exported import LeapfrogOpenCL

@@ -1,0 +1,12 @@
+import ArgumentParser
+import Leapfrog
+
+/// `leapfrog`: many-chain Hamiltonian Monte Carlo.
+public struct LeapfrogCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "leapfrog",
+        abstract: "Hamiltonian Monte Carlo for many chains at once.",
+        subcommands: []
+    )
+    public init() {}
+}

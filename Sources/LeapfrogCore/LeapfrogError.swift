@@ -1,0 +1,20 @@
+/// Errors a user can act on. Each message names the file, line, variable, node or device at fault.
+public struct LeapfrogError: Error, CustomStringConvertible, Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case data          // malformed or missing data, shape mismatch, non-finite values
+        case model         // an ill-formed graph, unknown name, shape error
+        case configuration // impossible option values
+        case device        // OpenCL: no platform, build failure, out of memory
+        case sampling      // initialisation failed, non-finite adapted metric
+        case io            // files that cannot be read or written
+    }
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,1 @@
+// \(module) placeholder: filled by its issue.

@@ -1,0 +1,3 @@
+import LeapfrogCommands
+
+LeapfrogCommand.main()
