@@ -58,12 +58,15 @@ let package = Package(
         ]),
 
         // MARK: - Tests (mirror Sources/)
+        /// Shared test helpers: finite-difference gradient checks, locating ../shared/data.
+        .target(name: "LeapfrogTestSupport", dependencies: ["LeapfrogReference", "LeapfrogModel", "LeapfrogData"],
+                path: "Tests/LeapfrogTestSupport"),
         .testTarget(name: "LeapfrogCoreTests", dependencies: ["LeapfrogCore"]),
         .testTarget(name: "LeapfrogRandomTests", dependencies: ["LeapfrogRandom"]),
         .testTarget(name: "LeapfrogDataTests", dependencies: ["LeapfrogData"]),
-        .testTarget(name: "LeapfrogModelTests", dependencies: ["LeapfrogModel"]),
-        .testTarget(name: "LeapfrogReferenceTests", dependencies: ["LeapfrogReference", "LeapfrogModel"]),
-        .testTarget(name: "LeapfrogModelsTests", dependencies: ["LeapfrogModels", "LeapfrogReference"]),
+        .testTarget(name: "LeapfrogModelTests", dependencies: ["LeapfrogModel", "LeapfrogReference", "LeapfrogTestSupport"]),
+        .testTarget(name: "LeapfrogReferenceTests", dependencies: ["LeapfrogReference", "LeapfrogModel", "LeapfrogTestSupport"]),
+        .testTarget(name: "LeapfrogModelsTests", dependencies: ["LeapfrogModels", "LeapfrogReference", "LeapfrogTestSupport"]),
         .testTarget(name: "LeapfrogSamplingTests", dependencies: ["LeapfrogSampling", "LeapfrogRandom"]),
         .testTarget(name: "LeapfrogDiagnosticsTests", dependencies: ["LeapfrogDiagnostics"],
                     resources: [.copy("Fixtures")]),
