@@ -62,7 +62,7 @@ public struct CSVTable: Sendable, Hashable {
                 throw LeapfrogError(.data, "\(source):\(row.line): blank line between data rows")
             }
             guard row.cells.count == names.count else {
-                throw LeapfrogError(.data, "\(source):\(row.line): row has \(row.cells.count) cells but the header has \(names.count)")
+                throw LeapfrogError(.data, "\(source):\(row.line): row has \(row.cells.count) \(row.cells.count == 1 ? "cell" : "cells") but the header has \(names.count)")
             }
             for (j, cell) in row.cells.enumerated() {
                 let place = "\(source):\(row.line):\(j + 1)"
