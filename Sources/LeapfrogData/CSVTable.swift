@@ -8,8 +8,8 @@ import SwiftCSV
 ///   and trailing spaces around a cell or column name are ignored.
 /// - Every data cell must be a finite decimal number (`Double` syntax: `3`, `-0.5`, `1e-3`).
 ///   Empty cells, text, `NaN` and `Inf` are errors.
-/// - Every row must have as many cells as the header. A line break inside a quoted field is
-///   kept (line numbers in messages stay exact) but such a cell is never a number.
+/// - Every row must have as many cells as the header. A quoted field may hold a line break,
+///   which keeps later line numbers exact, but such a cell or column name is an error.
 /// - Blank lines at the end of the text are ignored; a blank line between rows is an error.
 ///
 /// Errors are `LeapfrogError(.data, …)` whose message starts with `source:line:` or
@@ -43,6 +43,9 @@ public struct CSVTable: Sendable, Hashable {
         let names = header.cells.map(trimmed)
         var firstIndex: [String: Int] = [:]
         for (j, name) in names.enumerated() {
+            if header.cells[j].contains(where: \.isCSVLineBreak) {
+                throw LeapfrogError(.data, "\(source):\(header.line):\(j + 1): column name spans several lines \(multiLineHint)")
+            }
             if name.isEmpty {
                 throw LeapfrogError(.data, "\(source):\(header.line):\(j + 1): column \(j + 1) has no name")
             }
@@ -66,12 +69,12 @@ public struct CSVTable: Sendable, Hashable {
             }
             for (j, cell) in row.cells.enumerated() {
                 let place = "\(source):\(row.line):\(j + 1)"
+                if cell.contains(where: \.isCSVLineBreak) {
+                    throw LeapfrogError(.data, "\(place): cell in column '\(names[j])' spans several lines \(multiLineHint)")
+                }
                 let text = trimmed(cell)
                 if text.isEmpty {
                     throw LeapfrogError(.data, "\(place): cell in column '\(names[j])' is empty")
-                }
-                if text.contains(where: \.isCSVLineBreak) {
-                    throw LeapfrogError(.data, "\(place): cell in column '\(names[j])' spans several lines (a quoted field with a line break, or an unclosed quote)")
                 }
                 guard let value = Double(text) else {
                     throw LeapfrogError(.data, "\(place): cell '\(text)' in column '\(names[j])' is not a number")
@@ -194,6 +197,8 @@ extension CSVTable {
         }
         return rows
     }
+
+    private static let multiLineHint = "(a quoted field with a line break, or an unclosed quote)"
 
     private static func trimmed(_ s: String) -> String {
         var s = Substring(s)

@@ -125,17 +125,22 @@ import Testing
         #expect(try parseError("a,b\n1,2\n\n3,4\n") == "t.csv:3: blank line between data rows")
     }
 
-    @Test func lineNumbersCountLineBreaksInsideQuotes() throws {
-        // The header spans lines 1–2, so the rows are on lines 3 and 4.
-        let text = "\"first\nname\",b\n1,2\n3,x\n"
-        #expect(try parseError(text) == "t.csv:4:2: cell 'x' in column 'b' is not a number")
-        #expect(try parseError("\"first\r\nname\",b\r\n1,2\r\n3,x\r\n") == "t.csv:4:2: cell 'x' in column 'b' is not a number")
-    }
-
     @Test func cellSpanningLines() throws {
         #expect(try parseError("a,b\n1,\"2\n3\"\n") == "t.csv:2:2: cell in column 'b' spans several lines (a quoted field with a line break, or an unclosed quote)")
         // An unclosed quote swallows the rest of the file.
         #expect(try parseError("a,b\n1,2\n3,\"4\n5,6\n").hasPrefix("t.csv:3:2: cell in column 'b' spans several lines"))
+        #expect(try parseError("a\n1\n\"2").hasPrefix("t.csv:3:1: cell in column 'a' spans several lines"))
+    }
+
+    @Test func columnNameSpanningLines() throws {
+        #expect(try parseError("a,\"b\nc\"\n1,2\n") == "t.csv:1:2: column name spans several lines (a quoted field with a line break, or an unclosed quote)")
+        #expect(try parseError("\"a,b\n1,2\n").hasPrefix("t.csv:1:1: column name spans several lines"))
+    }
+
+    @Test func lineNumbersCountLineBreaksInsideQuotes() throws {
+        // Row 2 spans lines 2–3, so the bad row 4 is on line 5 (also with CRLF).
+        #expect(try parseError("a\n\"1\n2\"\n3\n\"4\"x\n").hasPrefix("t.csv:5: misplaced quote in this row"))
+        #expect(try parseError("a\r\n\"1\r\n2\"\r\n3\r\n\"4\"x\r\n").hasPrefix("t.csv:5: misplaced quote in this row"))
     }
 
     @Test(arguments: ["a,b\n1,2\n\"3\"x,4\n", "a,b\n1,2\n3\"x,4\n"])
