@@ -178,7 +178,8 @@ extension CSVTable {
     /// recovered from the line breaks, one ending each row plus any inside quoted fields.
     private static func splitRows(_ text: String, source: String) throws -> [Row] {
         var text = text
-        // SwiftCSV drops an empty last cell ("1,2,") when the text doesn't end with a line break.
+        // Without a final line break SwiftCSV drops an empty last cell ("1,2,") and accepts an
+        // unclosed quote on the last line ("3,\"4"); with one, the quote swallows the break.
         if let last = text.last, !last.isCSVLineBreak { text.append("\n") }
         var rows: [Row] = []
         do {
