@@ -8,8 +8,8 @@ import SwiftCSV
 ///   and trailing spaces around a cell or column name are ignored.
 /// - Every data cell must be a finite decimal number (`Double` syntax: `3`, `-0.5`, `1e-3`).
 ///   Empty cells, text, `NaN` and `Inf` are errors.
-/// - Every row must have as many cells as the header. A line break inside a quoted field is
-///   kept (line numbers in messages stay exact) but such a cell is never a number.
+/// - Every row must have as many cells as the header. A quoted field may hold a line break,
+///   which keeps later line numbers exact, but such a cell or column name is an error.
 /// - Blank lines at the end of the text are ignored; a blank line between rows is an error.
 ///
 /// Errors are `LeapfrogError(.data, …)` whose message starts with `source:line:` or
@@ -43,6 +43,9 @@ public struct CSVTable: Sendable, Hashable {
         let names = header.cells.map(trimmed)
         var firstIndex: [String: Int] = [:]
         for (j, name) in names.enumerated() {
+            if header.cells[j].contains(where: \.isCSVLineBreak) {
+                throw LeapfrogError(.data, "\(source):\(header.line):\(j + 1): column name spans several lines \(multiLineHint)")
+            }
             if name.isEmpty {
                 throw LeapfrogError(.data, "\(source):\(header.line):\(j + 1): column \(j + 1) has no name")
             }
@@ -62,16 +65,16 @@ public struct CSVTable: Sendable, Hashable {
                 throw LeapfrogError(.data, "\(source):\(row.line): blank line between data rows")
             }
             guard row.cells.count == names.count else {
-                throw LeapfrogError(.data, "\(source):\(row.line): row has \(row.cells.count) cells but the header has \(names.count)")
+                throw LeapfrogError(.data, "\(source):\(row.line): row has \(row.cells.count) \(row.cells.count == 1 ? "cell" : "cells") but the header has \(names.count)")
             }
             for (j, cell) in row.cells.enumerated() {
                 let place = "\(source):\(row.line):\(j + 1)"
+                if cell.contains(where: \.isCSVLineBreak) {
+                    throw LeapfrogError(.data, "\(place): cell in column '\(names[j])' spans several lines \(multiLineHint)")
+                }
                 let text = trimmed(cell)
                 if text.isEmpty {
                     throw LeapfrogError(.data, "\(place): cell in column '\(names[j])' is empty")
-                }
-                if text.contains(where: \.isCSVLineBreak) {
-                    throw LeapfrogError(.data, "\(place): cell in column '\(names[j])' spans several lines (a quoted field with a line break, or an unclosed quote)")
                 }
                 guard let value = Double(text) else {
                     throw LeapfrogError(.data, "\(place): cell '\(text)' in column '\(names[j])' is not a number")
@@ -175,7 +178,8 @@ extension CSVTable {
     /// recovered from the line breaks, one ending each row plus any inside quoted fields.
     private static func splitRows(_ text: String, source: String) throws -> [Row] {
         var text = text
-        // SwiftCSV drops an empty last cell ("1,2,") when the text doesn't end with a line break.
+        // Without a final line break SwiftCSV drops an empty last cell ("1,2,") and accepts an
+        // unclosed quote on the last line ("3,\"4"); with one, the quote swallows the break.
         if let last = text.last, !last.isCSVLineBreak { text.append("\n") }
         var rows: [Row] = []
         do {
@@ -194,6 +198,8 @@ extension CSVTable {
         }
         return rows
     }
+
+    private static let multiLineHint = "(a quoted field with a line break, or an unclosed quote)"
 
     private static func trimmed(_ s: String) -> String {
         var s = Substring(s)
