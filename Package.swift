@@ -19,7 +19,7 @@ let package = Package(
         /// Umbrella module: re-exports the pieces a user needs.
         .target(name: "Leapfrog", dependencies: [
             "LeapfrogCore", "LeapfrogData", "LeapfrogModel", "LeapfrogReference", "LeapfrogModels",
-            "LeapfrogRandom", "LeapfrogSampling", "LeapfrogDiagnostics", "LeapfrogOpenCL",
+            "LeapfrogRandom", "LeapfrogSampling", "LeapfrogDiagnostics", "LeapfrogOpenCL", "LeapfrogOutput",
         ]),
         /// The `leapfrog` command-line tool: a thin `main` over LeapfrogCommands.
         .executableTarget(name: "leapfrog", dependencies: ["LeapfrogCommands"]),
@@ -52,6 +52,10 @@ let package = Package(
         ]),
         /// Typed OpenCL wrappers, device discovery, kernel generation and the OpenCL back end.
         .target(name: "LeapfrogOpenCL", dependencies: ["COpenCL", "LeapfrogCore", "LeapfrogModel"]),
+        /// netCDF-4 C library (Debian: libnetcdf-dev) for ArviZ InferenceData files.
+        .systemLibrary(name: "CNetCDF", pkgConfig: "netcdf", providers: [.apt(["libnetcdf-dev"])]),
+        /// Streamed draw output: InferenceData NetCDF, Stan CSV, summary.json; readers for `diagnose`.
+        .target(name: "LeapfrogOutput", dependencies: ["CNetCDF", "LeapfrogCore", "LeapfrogDiagnostics"]),
         /// The CLI's commands, as a library so tests can run them in-process.
         .target(name: "LeapfrogCommands", dependencies: [
             "Leapfrog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -72,6 +76,7 @@ let package = Package(
         .testTarget(name: "LeapfrogDiagnosticsTests", dependencies: ["LeapfrogDiagnostics"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "LeapfrogOpenCLTests", dependencies: ["LeapfrogOpenCL", "LeapfrogReference", "LeapfrogModels"]),
+        .testTarget(name: "LeapfrogOutputTests", dependencies: ["LeapfrogOutput"]),
         .testTarget(name: "LeapfrogCommandsTests", dependencies: ["LeapfrogCommands"]),
     ],
     swiftLanguageModes: [.v5]
