@@ -12,7 +12,7 @@ import Darwin
 /// - `.lower(a)`:           x = a + exp(u),                 log|dx/du| = u
 /// - `.upper(b)`:           x = b − exp(u),                 log|dx/du| = u
 /// - `.bounded(a, b)`:      x = a + (b − a)·logistic(u),    log|dx/du| = log(b − a) + log σ(u) + log σ(−u)
-public enum Constraint: Hashable, Sendable, Codable, CustomStringConvertible {
+public enum Constraint: Hashable, Sendable, CustomStringConvertible {
     case none
     case lower(Double)
     case upper(Double)
@@ -70,5 +70,32 @@ public enum Constraint: Hashable, Sendable, Codable, CustomStringConvertible {
 
     @inlinable static func softplus(_ u: Double) -> Double {
         u > 0 ? u + log1p(exp(-u)) : log1p(exp(u))
+    }
+}
+
+/// JSON form: `{}` (none), `{"lower": a}`, `{"upper": b}`, `{"lower": a, "upper": b}`.
+extension Constraint: Codable {
+    enum CodingKeys: String, CodingKey { case lower, upper }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        switch (try c.decodeIfPresent(Double.self, forKey: .lower), try c.decodeIfPresent(Double.self, forKey: .upper)) {
+        case (nil, nil): self = .none
+        case (let a?, nil): self = .lower(a)
+        case (nil, let b?): self = .upper(b)
+        case (let a?, let b?): self = .bounded(a, b)
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .none: break
+        case .lower(let a): try c.encode(a, forKey: .lower)
+        case .upper(let b): try c.encode(b, forKey: .upper)
+        case .bounded(let a, let b):
+            try c.encode(a, forKey: .lower)
+            try c.encode(b, forKey: .upper)
+        }
     }
 }

@@ -9,6 +9,15 @@ public struct ParameterDeclaration: Hashable, Sendable, Codable {
         self.shape = shape
         self.constraint = constraint
     }
+
+    enum CodingKeys: String, CodingKey { case name, shape, constraint }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        shape = try c.decodeIfPresent([Dim].self, forKey: .shape) ?? []
+        constraint = try c.decodeIfPresent(Constraint.self, forKey: .constraint) ?? .none
+    }
 }
 
 /// A data variable the model reads: real or integer, with a declared shape.

@@ -36,7 +36,7 @@ struct ModelGraphTests {
         #expect(Self.message { _ = try ModelGraph.fromJSON(forward, source: "m.json") }.contains("node 0 (exp) refers to node 0, which is not an earlier node"))
         let unknownParam = #"{"name":"x","nodes":[{"op":"parameter","name":"theta"}]}"#
         #expect(Self.message { _ = try ModelGraph.fromJSON(unknownParam) }.contains("unknown parameter 'theta'"))
-        let arity = #"{"name":"x","parameters":[{"name":"a","shape":[],"constraint":{"none":{}}}],"nodes":[{"op":"parameter","name":"a"},{"op":"log_density","distribution":"normal","args":[0]}]}"#
+        let arity = #"{"name":"x","parameters":[{"name":"a"}],"nodes":[{"op":"parameter","name":"a"},{"op":"log_density","distribution":"normal","args":[0]}]}"#
         #expect(Self.message { _ = try ModelGraph.fromJSON(arity) }.contains("normal takes an outcome and mu, sigma (3 arguments), got 1"))
         let version = #"{"format":"leapfrog-model/9","name":"x","nodes":[]}"#
         #expect(Self.message { _ = try ModelGraph.fromJSON(version) }.contains("unsupported model format"))
