@@ -112,6 +112,6 @@ public struct HMCKernel: Sendable {
                 stepSize: eps[c], treeDepth: 0, leapfrogSteps: taken[c],
                 gradientEvaluations: taken[c] * integrator.gradientsPerStep))
         }
-        return Transition(state: next, info: info, lockstepEvaluations: lockstep)
+        return Transition(state: next, info: info, lockstepEvaluations: lockstep, proposal: z)
     }
 }

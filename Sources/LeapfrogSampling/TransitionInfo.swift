@@ -38,6 +38,8 @@ public struct Transition: Sendable {
     public var info: [TransitionInfo]
     /// Batched model evaluations made (every chain in lockstep): the cost on a device.
     public var lockstepEvaluations: Int
+    /// HMC only: the end of every chain's trajectory before the Metropolis test (ChEES needs it).
+    public var proposal: PhasePoint? = nil
 }
 
 /// Constants shared by the trajectory samplers.
