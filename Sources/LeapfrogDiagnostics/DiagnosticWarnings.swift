@@ -66,7 +66,7 @@ public struct DiagnosticWarnings: Sendable, Hashable, CustomStringConvertible {
         let highRHat = finite.filter { $0.rhat > t.rhat }.sorted { $0.rhat > $1.rhat }
         if !highRHat.isEmpty {
             out.append(Warning(kind: .rhat, message:
-                "R-hat > \(NumberFormat.significant(t.rhat, digits: 3)) for "
+                "R-hat > \(t.rhat) for "
                 + "\(plural(highRHat.count, "parameter")): "
                 + names(highRHat.map { ($0.name, NumberFormat.fixed($0.rhat, decimals: 3)) })
                 + "; the chains have not mixed. Run longer or reparameterise."))
@@ -75,7 +75,7 @@ public struct DiagnosticWarnings: Sendable, Hashable, CustomStringConvertible {
             .sorted { $0.nestedRHat! > $1.nestedRHat! }
         if !highNested.isEmpty {
             out.append(Warning(kind: .nestedRHat, message:
-                "Nested R-hat > \(NumberFormat.significant(t.nestedRHat, digits: 3)) for "
+                "Nested R-hat > \(t.nestedRHat) for "
                 + "\(plural(highNested.count, "parameter")): "
                 + names(highNested.map { ($0.name, NumberFormat.fixed($0.nestedRHat!, decimals: 3)) })
                 + "; the superchains disagree. Run a longer warmup."))
@@ -111,7 +111,7 @@ public struct DiagnosticWarnings: Sendable, Hashable, CustomStringConvertible {
             var list = items.prefix(t.maxNamed).map { "\($0.0) (\($0.1))" }.joined(separator: ", ")
             if items.count > t.maxNamed { list += " and \(items.count - t.maxNamed) more" }
             out.append(Warning(kind: .ebfmi, message:
-                "E-BFMI < \(NumberFormat.significant(t.ebfmi, digits: 2)) for "
+                "E-BFMI < \(t.ebfmi) for "
                 + "\(lowBFMI.count) of \(ebfmi.count) chains: \(list); momentum resampling explores "
                 + "the energy poorly. Reparameterise or adapt a better metric."))
         }
