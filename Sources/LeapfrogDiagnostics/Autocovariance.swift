@@ -20,33 +20,57 @@ struct Autocovariance {
         rows = m.rows
         columns = m.columns
         var c = m.values
-        c.withUnsafeMutableBufferPointer { v in
+        let columns = m.columns
+        c.withUnsafeMutableBufferPointer { b in
+            let v = b.baseAddress!
             for r in 0..<m.rows {
                 let mu = rowMeans[r]
-                for j in 0..<m.columns { v[r * m.columns + j] -= mu }
+                var j = r * columns
+                let end = j + columns
+                while j < end { v[j] -= mu; j += 1 }
             }
         }
         centred = c
     }
 
+    /// Lags computed per sweep over the data: each draw is loaded once for four products.
+    static let lagsPerSweep = 4
+
     /// (1/M) Σₘ γ̂ₘ(lag).
     mutating func mean(lag: Int) -> Double {
-        while cache.count <= lag { cache.append(compute(lag: cache.count)) }
+        while cache.count <= lag { cache.append(contentsOf: computeBlock(from: cache.count)) }
         return cache[lag]
     }
 
-    private func compute(lag t: Int) -> Double {
+    /// (1/M) Σₘ γ̂ₘ(t) for t = t0 ..< t0 + 4 (0 for lags ≥ n). Each γ̂ₘ(t) is summed over i in
+    /// ascending order, so the result is the same as one lag at a time.
+    private func computeBlock(from t0: Int) -> [Double] {
         let n = columns
-        guard t < n else { return 0 }
-        var total = 0.0
-        centred.withUnsafeBufferPointer { y in
-            for r in 0..<rows {
-                let base = r * n
-                var s = 0.0
-                for i in 0..<(n - t) { s += y[base + i] * y[base + i + t] }
-                total += s / Double(n)
+        var totals = [0.0, 0.0, 0.0, 0.0]
+        centred.withUnsafeBufferPointer { b in
+            guard let base = b.baseAddress else { return }
+            let common = max(0, n - (t0 + 3))
+            var r = 0
+            while r < rows {
+                let y = base + r * n
+                let yt = y + t0
+                var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+                var i = 0
+                while i < common {
+                    let a = y[i]
+                    s0 += a * yt[i]; s1 += a * yt[i + 1]; s2 += a * yt[i + 2]; s3 += a * yt[i + 3]
+                    i += 1
+                }
+                var sums = [s0, s1, s2, s3]
+                for j in 0..<4 where t0 + j < n {
+                    let t = t0 + j
+                    var k = common
+                    while k < n - t { sums[j] += y[k] * y[k + t]; k += 1 }
+                }
+                for j in 0..<4 { totals[j] += sums[j] / Double(n) }
+                r += 1
             }
         }
-        return total / Double(rows)
+        return totals.map { $0 / Double(rows) }
     }
 }

@@ -49,11 +49,19 @@ public enum EffectiveSampleSize {
     static func geyer(_ m: ChainMatrix) -> Double {
         let chains = m.rows, n = m.columns
         guard chains > 0, n > 0 else { return .nan }
-        var lo = Double.infinity, hi = -Double.infinity
-        for v in m.values {
-            if v.isNaN { return .nan }
-            lo = min(lo, v); hi = max(hi, v)
+        var lo = Double.infinity, hi = -Double.infinity, sawNaN = false
+        m.values.withUnsafeBufferPointer { b in
+            let p = b.baseAddress!
+            var i = 0
+            while i < b.count {
+                let v = p[i]
+                if v.isNaN { sawNaN = true }
+                if v < lo { lo = v }
+                if v > hi { hi = v }
+                i += 1
+            }
         }
+        if sawNaN { return .nan }
         if hi - lo < constantRange { return Double(m.count) }
         guard n > 1 else { return .nan }
 
