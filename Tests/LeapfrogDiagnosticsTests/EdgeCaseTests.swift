@@ -114,4 +114,16 @@ struct EdgeCaseTests {
         let single = Draws(Self.ar1(chains: 8, draws: 1, rho: 0))
         #expect(RHat.nested(single, superchains: 2).isFinite)
     }
+
+    /// Degenerate shapes give NaN, never a trap.
+    @Test func degenerateShapes() {
+        let empty = summarize(name: "e", draws: [[Double]]())
+        #expect(empty.mean.isNaN && empty.q50.isNaN && empty.rhat.isNaN && empty.essBulk.isNaN)
+        let noDraws = summarize(name: "e", draws: [[], []], superchains: 2)
+        #expect(noDraws.mean.isNaN && noDraws.sd.isNaN && noDraws.nestedRHat.map(\.isNaN) == true)
+        let oneDraw = summarize(name: "o", draws: [[1], [2], [3], [4]], superchains: 2)
+        #expect(oneDraw.mean == 2.5 && oneDraw.rhat.isNaN && oneDraw.essTail.isNaN)
+        #expect(oneDraw.nestedRHat.map(\.isFinite) == true)
+        #expect(MonteCarloStandardError.quantile(Draws([[1, 2, 3, 4, 5]]), prob: 0.5).isFinite)
+    }
 }
