@@ -1,4 +1,4 @@
-/// Chain-averaged autocovariances, computed lag by lag on demand.
+/// Chain-averaged autocovariances, computed on demand, four lags per sweep.
 ///
 /// For row (chain) m of length n, centred at its own mean, the biased autocovariance at lag t is
 /// γ̂ₘ(t) = (1/n) Σ_{i=0}^{n−1−t} yₘ,ᵢ yₘ,ᵢ₊ₜ — what ArviZ's `autocov` gets from an FFT padded
@@ -6,17 +6,26 @@
 /// (1/M) Σₘ γ̂ₘ(t), the `np.mean(acov[:, t])` of ArviZ's `_ess`.
 ///
 /// Direct summation costs O(M·n) per lag, and Geyer's truncation asks only for lags up to the
-/// first negative pair sum, so the total is O(M·n·(max lag)) with early stopping; for
-/// well-mixing chains the max lag is a few tens. Agreement with the FFT route is to rounding
-/// (~1e-16 of γ̂(0) per lag).
+/// first negative pair sum, so the total is O(M·n·(max lag)) with early stopping (at most 3
+/// lags past it); for well-mixing chains the max lag is a few tens. Sticky chains would push
+/// that towards O(M·n²), so once a lag ≥ ``directLagLimit`` is asked for, all remaining lags
+/// come from FFTs instead (``FFT/autocovariances(_:rows:columns:)``), O(M·n log n) — the
+/// route ArviZ always takes. The two agree to rounding (~1e-16 of γ̂(0) per lag).
 struct Autocovariance {
     let rows: Int
     let columns: Int
     /// Row-centred values.
     private let centred: [Double]
     private var cache: [Double] = []
+    /// Lags below this are summed directly; asking for one at or beyond it switches to FFTs.
+    /// 64 direct lags cost about what the FFTs cost for n ≈ 500 (each FFT of m = 1024 points
+    /// is ~m·log₂m/2 ≈ 5000 butterflies per chain pair, vs n multiply-adds per lag per chain).
+    let directLagLimit: Int
+    /// Whether the FFT route has been taken.
+    private(set) var usedFFT = false
 
-    init(_ m: ChainMatrix, rowMeans: [Double]) {
+    init(_ m: ChainMatrix, rowMeans: [Double], directLagLimit: Int = 64) {
+        self.directLagLimit = directLagLimit
         rows = m.rows
         columns = m.columns
         var c = m.values
@@ -38,6 +47,12 @@ struct Autocovariance {
 
     /// (1/M) Σₘ γ̂ₘ(lag).
     mutating func mean(lag: Int) -> Double {
+        if lag >= directLagLimit && cache.count <= lag {
+            usedFFT = true
+            let all = FFT.autocovariances(centred, rows: rows, columns: columns)
+            if cache.count < all.count { cache += all[cache.count...] }
+            while cache.count <= lag { cache.append(0) }
+        }
         while cache.count <= lag { cache.append(contentsOf: computeBlock(from: cache.count)) }
         return cache[lag]
     }

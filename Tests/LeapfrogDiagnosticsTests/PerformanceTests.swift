@@ -2,14 +2,16 @@ import Foundation
 import Testing
 @testable import LeapfrogDiagnostics
 
-/// Timing of `summarize` on 16384 chains × 1000 draws (16.4 M draws, AR(1) ρ = 0.5), run only
-/// on request, since it needs ~1.5 GB and tens of seconds in a debug build:
+/// Timing of `summarize` on 16384 chains × 1000 draws (16.4 M draws, AR(1), ρ = 0.5 unless
+/// LEAPFROG_DIAGNOSTICS_BENCH_RHO says otherwise), run only on request, since it needs ~1.5 GB
+/// and tens of seconds in a debug build:
 ///
 ///     LEAPFROG_DIAGNOSTICS_BENCH=1 swift test --filter LeapfrogDiagnosticsTests.PerformanceTests
 struct PerformanceTests {
     @Test(.enabled(if: ProcessInfo.processInfo.environment["LEAPFROG_DIAGNOSTICS_BENCH"] != nil))
     func summarize16384ChainsBy1000Draws() {
-        let chains = 16384, draws = 1000, rho = 0.5
+        let chains = 16384, draws = 1000
+        let rho = ProcessInfo.processInfo.environment["LEAPFROG_DIAGNOSTICS_BENCH_RHO"].flatMap(Double.init) ?? 0.5
         var state: UInt64 = 2024
         let scale = (1 - rho * rho).squareRoot()
         let clock = ContinuousClock()
@@ -33,6 +35,6 @@ struct PerformanceTests {
         let elapsed = clock.now - t0
         print("generate: \(generated); summarize 16384 × 1000: \(elapsed)")
         print(SummaryTable([s]))
-        #expect(s.rhat < 1.01 && s.essBulk > 1_000_000)
+        #expect(s.rhat.isFinite && s.essBulk > 1000)
     }
 }
