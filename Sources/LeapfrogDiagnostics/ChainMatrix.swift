@@ -47,6 +47,7 @@ struct ChainMatrix: Sendable {
     /// Per-row means.
     func rowMeans() -> [Double] {
         let columns = columns
+        if columns == 0 { return Array(repeating: .nan, count: rows) }
         return values.withUnsafeBufferPointer { b in
             (0..<rows).map { r in sum(b.baseAddress! + r * columns, columns) / Double(columns) }
         }
@@ -55,6 +56,7 @@ struct ChainMatrix: Sendable {
     /// Per-row sample variances (denominator `columns − 1`, numpy `ddof=1`).
     func rowVariances(means: [Double]) -> [Double] {
         let columns = columns
+        if columns == 0 { return Array(repeating: .nan, count: rows) }
         return values.withUnsafeBufferPointer { b in
             (0..<rows).map { r in
                 sumOfSquaredDeviations(b.baseAddress! + r * columns, columns, about: means[r])
