@@ -75,3 +75,16 @@ func formatBytes(_ bytes: UInt64) -> String {
     let fraction = hundredths % 100
     return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction) \(units[unit])"
 }
+
+/// The host types of a program's `real`: `Float` for `.float`, `Double` for `.double`.
+public protocol DeviceReal: BinaryFloatingPoint, BitwiseCopyable, Sendable {
+    static var precision: Precision { get }
+}
+
+extension Float: DeviceReal {
+    public static var precision: Precision { .float }
+}
+
+extension Double: DeviceReal {
+    public static var precision: Precision { .double }
+}

@@ -91,17 +91,20 @@ public enum OpenCLRuntime {
     /// whole process instead of returning a build error.
     public static func checkLinker(for device: Device) throws {
         guard device.platform.isPoCL else { return }
-        if findExecutable("ld") == nil {
+        try checkLinker(deviceName: device.name, searchPath: FileIO.environment("PATH") ?? "")
+    }
+
+    static func checkLinker(deviceName: String, searchPath: String) throws {
+        if findExecutable("ld", searchPath: searchPath) == nil {
             throw LeapfrogError(.device,
-                "PoCL needs the system linker `ld` on PATH to build kernels for device '\(device.name)', and none was found: install binutils (apt-get install binutils), or use --backend cpu")
+                "PoCL needs the system linker `ld` on PATH to build kernels for device '\(deviceName)', and none was found: install binutils (apt-get install binutils), or use --backend cpu")
         }
     }
 }
 
-/// The first `name` on `PATH` that is an executable file.
-func findExecutable(_ name: String) -> String? {
-    guard let raw = getenv("PATH") else { return nil }
-    for directory in String(cString: raw).split(separator: ":") where !directory.isEmpty {
+/// The first `name` in the directories of `searchPath` (a `PATH`-style list) that is executable.
+func findExecutable(_ name: String, searchPath: String) -> String? {
+    for directory in searchPath.split(separator: ":") where !directory.isEmpty {
         let candidate = "\(directory)/\(name)"
         if access(candidate, X_OK) == 0 { return candidate }
     }
