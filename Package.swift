@@ -19,7 +19,7 @@ let package = Package(
         /// Umbrella module: re-exports the pieces a user needs.
         .target(name: "Leapfrog", dependencies: [
             "LeapfrogCore", "LeapfrogData", "LeapfrogModel", "LeapfrogReference", "LeapfrogModels",
-            "LeapfrogRandom", "LeapfrogSampling", "LeapfrogDiagnostics", "LeapfrogOpenCL",
+            "LeapfrogRandom", "LeapfrogSampling", "LeapfrogDiagnostics", "LeapfrogOpenCL", "LeapfrogOutput",
         ]),
         /// The `leapfrog` command-line tool: a thin `main` over LeapfrogCommands.
         .executableTarget(name: "leapfrog", dependencies: ["LeapfrogCommands"]),
@@ -55,22 +55,31 @@ let package = Package(
                 plugins: ["EmbedKernels"]),
         /// Embeds Kernels/*.cl into LeapfrogOpenCL as Swift string constants (no Bundle at run time).
         .plugin(name: "EmbedKernels", capability: .buildTool()),
+        /// netCDF-4 C library (Debian: libnetcdf-dev) for ArviZ InferenceData files.
+        .systemLibrary(name: "CNetCDF", pkgConfig: "netcdf", providers: [.apt(["libnetcdf-dev"])]),
+        /// Streamed draw output: InferenceData NetCDF, Stan CSV, summary.json; readers for `diagnose`.
+        .target(name: "LeapfrogOutput", dependencies: ["CNetCDF", "LeapfrogCore", "LeapfrogDiagnostics"]),
         /// The CLI's commands, as a library so tests can run them in-process.
         .target(name: "LeapfrogCommands", dependencies: [
             "Leapfrog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // MARK: - Tests (mirror Sources/)
+        /// Shared test helpers: finite-difference gradient checks, locating ../shared/data.
+        .target(name: "LeapfrogTestSupport", dependencies: ["LeapfrogReference", "LeapfrogModel", "LeapfrogData"],
+                path: "Tests/LeapfrogTestSupport"),
         .testTarget(name: "LeapfrogCoreTests", dependencies: ["LeapfrogCore"]),
         .testTarget(name: "LeapfrogRandomTests", dependencies: ["LeapfrogRandom"]),
         .testTarget(name: "LeapfrogDataTests", dependencies: ["LeapfrogData"]),
-        .testTarget(name: "LeapfrogModelTests", dependencies: ["LeapfrogModel"]),
-        .testTarget(name: "LeapfrogReferenceTests", dependencies: ["LeapfrogReference", "LeapfrogModel"]),
-        .testTarget(name: "LeapfrogModelsTests", dependencies: ["LeapfrogModels", "LeapfrogReference"]),
+        .testTarget(name: "LeapfrogModelTests", dependencies: ["LeapfrogModel", "LeapfrogReference", "LeapfrogTestSupport"]),
+        .testTarget(name: "LeapfrogReferenceTests", dependencies: ["LeapfrogReference", "LeapfrogModel", "LeapfrogTestSupport"]),
+        .testTarget(name: "LeapfrogModelsTests", dependencies: ["LeapfrogModels", "LeapfrogReference", "LeapfrogTestSupport"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "LeapfrogSamplingTests", dependencies: ["LeapfrogSampling", "LeapfrogRandom"]),
         .testTarget(name: "LeapfrogDiagnosticsTests", dependencies: ["LeapfrogDiagnostics"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "LeapfrogOpenCLTests", dependencies: ["LeapfrogOpenCL", "LeapfrogReference", "LeapfrogModels"]),
+        .testTarget(name: "LeapfrogOutputTests", dependencies: ["LeapfrogOutput"]),
         .testTarget(name: "LeapfrogCommandsTests", dependencies: ["LeapfrogCommands"]),
     ],
     swiftLanguageModes: [.v5]

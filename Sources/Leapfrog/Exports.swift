@@ -8,3 +8,4 @@
 @_exported import LeapfrogSampling
 @_exported import LeapfrogDiagnostics
 @_exported import LeapfrogOpenCL
+@_exported import LeapfrogOutput

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Leapfrog
+
+/// `MODEL [--data FILE] [--model-option key=value …]`, shared by every command that evaluates a model.
+struct ModelSelection: ParsableArguments {
+    @Argument(help: "A built-in model name (see `leapfrog models`) or a model-graph JSON file (docs/model-format.md).")
+    var model: String
+
+    @Option(name: .long, help: "Data file: .csv (header row, numeric cells) or .json (CmdStan data). Built-ins with bundled data use it when omitted.")
+    var data: String?
+
+    @Option(name: .customLong("model-option"), help: "A built-in model's option, key=value (repeatable); `leapfrog models` lists them.")
+    var modelOptions: [String] = []
+
+    /// The graph and data, bound and checked.
+    func instantiate() throws -> ModelInstance {
+        if model.lowercased().hasSuffix(".json") {
+            guard modelOptions.isEmpty else {
+                throw LeapfrogError(.configuration, "--model-option applies to built-in models, not to the model file '\(model)'")
+            }
+            let graph = try ModelGraph.load(path: model)
+            guard let data else {
+                if graph.data.allSatisfy(\.optional) { return ModelInstance(graph: graph, data: DataSet()) }
+                throw LeapfrogError(.data, "model '\(model)' reads data (\(graph.data.map(\.name).joined(separator: ", "))): pass --data FILE")
+            }
+            switch try DataSource.file(data) {
+            case .json(let d): return ModelInstance(graph: graph, data: d)
+            case .table(let t):
+                // A CSV for a graph model: each column is a vector named by its header.
+                var d = DataSet(source: t.source)
+                for name in t.columnNames { d[name] = .vector(try t.column(name)) }
+                return ModelInstance(graph: graph, data: d)
+            case .bundled: fatalError("unreachable")
+            }
+        }
+        let builtin = try BuiltinModels.named(model)
+        return try builtin.instantiate(options: try ModelOptions(parsing: modelOptions),
+                                       data: try data.map(DataSource.file) ?? .bundled)
+    }
+}

@@ -1,0 +1,220 @@
+import LeapfrogCore
+import SwiftCSV
+
+/// A numeric table read from comma-separated text whose first row names the columns.
+///
+/// Rules:
+/// - The delimiter is a comma. Fields may be quoted (`"1.5"`, `"a,b"` in the header); leading
+///   and trailing spaces around a cell or column name are ignored.
+/// - Every data cell must be a finite decimal number (`Double` syntax: `3`, `-0.5`, `1e-3`).
+///   Empty cells, text, `NaN` and `Inf` are errors.
+/// - Every row must have as many cells as the header. A quoted field may hold a line break,
+///   which keeps later line numbers exact, but such a cell or column name is an error.
+/// - Blank lines at the end of the text are ignored; a blank line between rows is an error.
+///
+/// Errors are `LeapfrogError(.data, …)` whose message starts with `source:line:` or
+/// `source:line:column:`, 1-based, the header being line 1 and columns counted in cells.
+/// A file that cannot be read gives `LeapfrogError(.io, "cannot read data file 'path': …")`.
+public struct CSVTable: Sendable, Hashable {
+    /// Where the text came from (the path for `load`), used in messages and as `DataSet.source`.
+    public let source: String
+    public let columnNames: [String]
+    public let rowCount: Int
+    /// `columns[j][i]` is the value of column `j` in data row `i`.
+    private let columns: [[Double]]
+    /// The line on which each data row starts.
+    private let rowLines: [Int]
+
+    /// Reads and parses the CSV file at `path`.
+    public static func load(path: String) throws -> CSVTable {
+        try parse(DataFile.text(path: path), source: path)
+    }
+
+    /// Parses CSV `text`; `source` names it in messages (usually the path).
+    public static func parse(_ text: String, source: String) throws -> CSVTable {
+        let rows = try splitRows(text, source: source)
+        guard let last = rows.lastIndex(where: { !$0.isBlank }) else {
+            throw LeapfrogError(.data, "\(source):1: the file is empty; expected a header row naming the columns")
+        }
+        let header = rows[0]
+        if header.isBlank {
+            throw LeapfrogError(.data, "\(source):1: the first line is blank; expected a header row naming the columns")
+        }
+        let names = header.cells.map(trimmed)
+        var firstIndex: [String: Int] = [:]
+        for (j, name) in names.enumerated() {
+            if header.cells[j].contains(where: \.isCSVLineBreak) {
+                throw LeapfrogError(.data, "\(source):\(header.line):\(j + 1): column name spans several lines \(multiLineHint)")
+            }
+            if name.isEmpty {
+                throw LeapfrogError(.data, "\(source):\(header.line):\(j + 1): column \(j + 1) has no name")
+            }
+            if let earlier = firstIndex[name] {
+                throw LeapfrogError(.data, "\(source):\(header.line):\(j + 1): duplicate column name '\(name)' (also column \(earlier + 1))")
+            }
+            firstIndex[name] = j
+        }
+        if last == 0 {
+            throw LeapfrogError(.data, "\(source):\(header.nextLine): no data rows after the header")
+        }
+
+        var columns = [[Double]](repeating: [], count: names.count)
+        var rowLines: [Int] = []
+        for row in rows[1...last] {
+            if row.isBlank {
+                throw LeapfrogError(.data, "\(source):\(row.line): blank line between data rows")
+            }
+            guard row.cells.count == names.count else {
+                throw LeapfrogError(.data, "\(source):\(row.line): row has \(row.cells.count) \(row.cells.count == 1 ? "cell" : "cells") but the header has \(names.count)")
+            }
+            for (j, cell) in row.cells.enumerated() {
+                let place = "\(source):\(row.line):\(j + 1)"
+                if cell.contains(where: \.isCSVLineBreak) {
+                    throw LeapfrogError(.data, "\(place): cell in column '\(names[j])' spans several lines \(multiLineHint)")
+                }
+                let text = trimmed(cell)
+                if text.isEmpty {
+                    throw LeapfrogError(.data, "\(place): cell in column '\(names[j])' is empty")
+                }
+                guard let value = Double(text) else {
+                    throw LeapfrogError(.data, "\(place): cell '\(text)' in column '\(names[j])' is not a number")
+                }
+                guard value.isFinite else {
+                    throw LeapfrogError(.data, "\(place): column '\(names[j])' holds a non-finite value '\(text)'")
+                }
+                columns[j].append(value)
+            }
+            rowLines.append(row.line)
+        }
+        return CSVTable(source: source, columnNames: names, rowCount: rowLines.count,
+                        columns: columns, rowLines: rowLines)
+    }
+
+    /// The values of the column called `name`, top to bottom. An unknown name is an error that
+    /// lists the available columns.
+    public func column(_ name: String) throws -> [Double] {
+        columns[try index(of: name)]
+    }
+
+    /// Builds model data from the table: a matrix `featureName` of shape [rowCount, features]
+    /// (row-major, columns in the order of `features`) and a vector `targetName` of the target.
+    ///
+    /// - Parameters:
+    ///   - features: the feature columns; `nil` takes every column except `target`, in file order.
+    ///     Must not be empty, repeat a name or include `target`.
+    ///   - standardize: centre and scale each feature column (see `Standardization`); the target
+    ///     is never transformed. The returned `Standardization` is `nil` when this is false.
+    ///   - integerTarget: require every target value to be an integer (e.g. a class label) and mark
+    ///     the target `isInteger`.
+    /// - Returns: the data, with `source` set to this table's source, and the standardisation used.
+    public func dataSet(features: [String]?, target: String, standardize: Bool,
+                        featureName: String = "X", targetName: String = "y",
+                        integerTarget: Bool = false) throws -> (DataSet, Standardization?) {
+        guard featureName != targetName else {
+            throw LeapfrogError(.configuration, "the feature matrix and the target need different names (both are '\(featureName)')")
+        }
+        let t = try index(of: target)
+        let featureNames = features ?? columnNames.filter { $0 != target }
+        var featureIndices: [Int] = []
+        for name in featureNames {
+            let j = try index(of: name)
+            if j == t {
+                throw LeapfrogError(.data, "\(source):1: column '\(name)' is both the target and a feature")
+            }
+            if featureIndices.contains(j) {
+                throw LeapfrogError(.data, "\(source):1: feature column '\(name)' is listed twice")
+            }
+            featureIndices.append(j)
+        }
+        if featureIndices.isEmpty {
+            throw LeapfrogError(.data, "\(source):1: no feature columns (the target is '\(target)')")
+        }
+
+        let y = columns[t]
+        if integerTarget, let i = y.firstIndex(where: { !$0.isExactInteger }) {
+            throw LeapfrogError(.data, "\(source):\(rowLines[i]):\(t + 1): column '\(target)' holds \(y[i]), not an integer (an integer target such as a class label was asked for)")
+        }
+
+        let featureValues = featureIndices.map { columns[$0] }
+        let standardization = standardize ? Standardization(columns: featureNames, values: featureValues) : nil
+        var x = [Double](repeating: 0, count: rowCount * featureValues.count)
+        for (j, column) in featureValues.enumerated() {
+            for (i, value) in column.enumerated() {
+                x[i * featureValues.count + j] = standardization?.apply(value, column: j) ?? value
+            }
+        }
+        let data = DataSet([
+            featureName: DataArray(shape: [rowCount, featureValues.count], values: x),
+            targetName: DataArray(shape: [rowCount], values: y, isInteger: integerTarget),
+        ], source: source)
+        return (data, standardization)
+    }
+
+    private func index(of name: String) throws -> Int {
+        guard let j = columnNames.firstIndex(of: name) else {
+            throw LeapfrogError(.data, "\(source):1: no column '\(name)'; the columns are \(columnNames.joined(separator: ", "))")
+        }
+        return j
+    }
+}
+
+// MARK: - Splitting text into rows
+
+extension CSVTable {
+    /// One record of the text: its cells and the line it starts on.
+    private struct Row {
+        var cells: [String]
+        var line: Int
+        /// The line after this row (rows end with a line break; quoted fields may hold more).
+        var nextLine: Int { line + 1 + cells.reduce(0) { $0 + $1.filter(\.isCSVLineBreak).count } }
+        /// An empty or all-space line, which SwiftCSV reports as a single empty cell.
+        var isBlank: Bool { cells.count == 1 && CSVTable.trimmed(cells[0]).isEmpty }
+    }
+
+    /// Splits `text` into rows with SwiftCSV, numbering lines as it goes.
+    ///
+    /// SwiftCSV's row-by-row enumeration keeps each row's true cell count (its `rows` property
+    /// pads short rows with empty cells, hiding ragged rows) but not line numbers: they are
+    /// recovered from the line breaks, one ending each row plus any inside quoted fields.
+    private static func splitRows(_ text: String, source: String) throws -> [Row] {
+        var text = text
+        // Without a final line break SwiftCSV drops an empty last cell ("1,2,") and accepts an
+        // unclosed quote on the last line ("3,\"4"); with one, the quote swallows the break.
+        if let last = text.last, !last.isCSVLineBreak { text.append("\n") }
+        var rows: [Row] = []
+        do {
+            // rowLimit 0: parse only the header now; all rows are enumerated below.
+            let csv = try CSV<Enumerated>(string: text, delimiter: .comma, loadColumns: false, rowLimit: 0)
+            try csv.enumerateAsArray(startAt: 0, rowLimit: nil) { cells in
+                rows.append(Row(cells: cells, line: rows.last?.nextLine ?? 1))
+            }
+        } catch let error as CSVParseError {
+            let detail: String
+            switch error {
+            case .generic(let message), .quotation(let message): detail = message
+            }
+            let line = rows.last?.nextLine ?? 1
+            throw LeapfrogError(.data, "\(source):\(line): misplaced quote in this row (\(detail))")
+        }
+        return rows
+    }
+
+    private static let multiLineHint = "(a quoted field with a line break, or an unclosed quote)"
+
+    private static func trimmed(_ s: String) -> String {
+        var s = Substring(s)
+        while s.first?.isWhitespace == true { s.removeFirst() }
+        while s.last?.isWhitespace == true { s.removeLast() }
+        return String(s)
+    }
+}
+
+extension Character {
+    /// A line break as SwiftCSV sees it.
+    fileprivate var isCSVLineBreak: Bool { self == "\n" || self == "\r\n" || self == "\r" }
+}
+
+extension Double {
+    /// An integer that a `Double` holds exactly (|x| ≤ 2⁵³).
+    fileprivate var isExactInteger: Bool { rounded() == self && magnitude <= 9_007_199_254_740_992 }
+}

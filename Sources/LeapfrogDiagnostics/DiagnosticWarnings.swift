@@ -1,0 +1,130 @@
+/// Human-readable warnings from parameter summaries and sampler statistics.
+///
+/// Thresholds (``Thresholds``) and their sources:
+/// - R̂ > 1.01: Vehtari, Gelman, Simpson, Carpenter & Bürkner (2021), §4.2 ("we recommend
+///   running at least four chains … and only using the sample if R̂ < 1.01"); Stan and ArviZ.
+/// - Nested R̂ > 1.01: the same threshold, as used by Margossian et al. (2024), §4.
+/// - Bulk or tail ESS < 400 **in total** (not per chain): Vehtari et al. (2021), §4.3 ("ESS >
+///   400", which for their four chains is 100 per chain). With thousands of chains, 100 per
+///   chain would demand absurd totals, so the total is used.
+/// - Divergences: any (> 0) is reported, with how many of how many draws (Stan).
+/// - Tree depth: any transition at the maximum depth is reported (Stan's `diagnose`).
+/// - E-BFMI < 0.3: Betancourt (2016); Stan and ArviZ use 0.3.
+/// - A parameter with NaN or ±Inf draws: its statistics are NaN; always reported.
+///
+/// At most ``Thresholds/maxNamed`` parameters are named per warning, worst first, then "and N
+/// more". Parameters with non-finite draws are reported only as such.
+public struct DiagnosticWarnings: Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Hashable {
+        case nonFinite, rhat, nestedRHat, essBulk, essTail, divergences, treeDepth, ebfmi
+    }
+
+    public struct Warning: Sendable, Hashable {
+        public var kind: Kind
+        public var message: String
+    }
+
+    public struct Thresholds: Sendable, Hashable {
+        public var rhat = 1.01
+        public var nestedRHat = 1.01
+        public var minimumESS = 400.0
+        public var ebfmi = 0.3
+        public var maxNamed = 5
+        public init() {}
+    }
+
+    public let warnings: [Warning]
+
+    /// - Parameters:
+    ///   - summaries: per-parameter summaries.
+    ///   - divergentCount: post-warmup transitions that diverged, out of `totalDraws`.
+    ///   - totalDraws: post-warmup draws over all chains.
+    ///   - treeDepthSaturatedCount: transitions that hit `maxTreeDepth`.
+    ///   - maxTreeDepth: the sampler's maximum tree depth (only used in the message).
+    ///   - ebfmi: E-BFMI per chain (``EBFMI/perChain(energy:)``), chains numbered from 0.
+    public init(summaries: [ParameterSummary], divergentCount: Int = 0, totalDraws: Int = 0,
+                treeDepthSaturatedCount: Int = 0, maxTreeDepth: Int? = nil, ebfmi: [Double] = [],
+                thresholds: Thresholds = Thresholds()) {
+        var out = [Warning]()
+        let t = thresholds
+        func names(_ items: [(String, String)]) -> String {
+            var s = items.prefix(t.maxNamed).map { "\($0.0) (\($0.1))" }.joined(separator: ", ")
+            if items.count > t.maxNamed { s += " and \(items.count - t.maxNamed) more" }
+            return s
+        }
+        func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
+
+        let bad = summaries.filter { $0.nonFiniteCount > 0 }
+        if !bad.isEmpty {
+            let items = bad.map { ($0.name, "\($0.nonFiniteCount) of \($0.chains * $0.drawsPerChain) draws") }
+            out.append(Warning(kind: .nonFinite, message:
+                "Non-finite draws (NaN or Inf) in \(plural(bad.count, "parameter")): \(names(items)); "
+                + "their statistics are NaN."))
+        }
+        let finite = summaries.filter { $0.nonFiniteCount == 0 }
+
+        let highRHat = finite.filter { $0.rhat > t.rhat }.sorted { $0.rhat > $1.rhat }
+        if !highRHat.isEmpty {
+            out.append(Warning(kind: .rhat, message:
+                "R-hat > \(t.rhat) for "
+                + "\(plural(highRHat.count, "parameter")): "
+                + names(highRHat.map { ($0.name, NumberFormat.fixed($0.rhat, decimals: 3)) })
+                + "; the chains have not mixed. Run longer or reparameterise."))
+        }
+        let highNested = finite.filter { ($0.nestedRHat ?? 0) > t.nestedRHat }
+            .sorted { $0.nestedRHat! > $1.nestedRHat! }
+        if !highNested.isEmpty {
+            out.append(Warning(kind: .nestedRHat, message:
+                "Nested R-hat > \(t.nestedRHat) for "
+                + "\(plural(highNested.count, "parameter")): "
+                + names(highNested.map { ($0.name, NumberFormat.fixed($0.nestedRHat!, decimals: 3)) })
+                + "; the superchains disagree. Run a longer warmup."))
+        }
+        for (kind, label, value) in [(Kind.essBulk, "Bulk", \ParameterSummary.essBulk),
+                                     (Kind.essTail, "Tail", \ParameterSummary.essTail)] {
+            let low = finite.filter { $0[keyPath: value] < t.minimumESS }
+                .sorted { $0[keyPath: value] < $1[keyPath: value] }
+            if !low.isEmpty {
+                out.append(Warning(kind: kind, message:
+                    "\(label) ESS < \(NumberFormat.integer(t.minimumESS)) (total over chains) for "
+                    + "\(plural(low.count, "parameter")): "
+                    + names(low.map { ($0.name, NumberFormat.integer($0[keyPath: value])) })
+                    + "; \(label.lowercased()) estimates are unreliable. Run more draws."))
+            }
+        }
+        if divergentCount > 0 {
+            out.append(Warning(kind: .divergences, message:
+                "\(divergentCount) of \(totalDraws) draws (\(Self.percent(divergentCount, totalDraws))) "
+                + "ended in a divergence; the posterior may be biased. Increase the target acceptance "
+                + "rate or reparameterise."))
+        }
+        if treeDepthSaturatedCount > 0 {
+            let depth = maxTreeDepth.map { " of \($0)" } ?? ""
+            out.append(Warning(kind: .treeDepth, message:
+                "\(treeDepthSaturatedCount) of \(totalDraws) draws "
+                + "(\(Self.percent(treeDepthSaturatedCount, totalDraws))) saturated the maximum tree "
+                + "depth\(depth); sampling is inefficient. Increase the maximum depth or reparameterise."))
+        }
+        let lowBFMI = ebfmi.enumerated().filter { $0.element < t.ebfmi }
+        if !lowBFMI.isEmpty {
+            let items = lowBFMI.map { ("chain \($0.offset)", NumberFormat.fixed($0.element, decimals: 2)) }
+            var list = items.prefix(t.maxNamed).map { "\($0.0) (\($0.1))" }.joined(separator: ", ")
+            if items.count > t.maxNamed { list += " and \(items.count - t.maxNamed) more" }
+            out.append(Warning(kind: .ebfmi, message:
+                "E-BFMI < \(t.ebfmi) for "
+                + "\(lowBFMI.count) of \(ebfmi.count) chains: \(list); momentum resampling explores "
+                + "the energy poorly. Reparameterise or adapt a better metric."))
+        }
+        warnings = out
+    }
+
+    public var isEmpty: Bool { warnings.isEmpty }
+
+    /// The messages, one per line.
+    public var description: String { warnings.map(\.message).joined(separator: "\n") }
+
+    static func percent(_ part: Int, _ whole: Int) -> String {
+        guard whole > 0 else { return "NaN%" }
+        return NumberFormat.significant(100 * Double(part) / Double(whole), digits: 2) + "%"
+    }
+}

@@ -1,0 +1,155 @@
+/// The shared work behind every statistic of one parameter: flattening, splitting, one sort,
+/// rank normalisation. Computed lazily and reused, so ``summarize(name:draws:superchains:)``
+/// sorts the draws once. Internal; the public entry points are the value-type namespaces
+/// (``RHat``, ``EffectiveSampleSize``, ``MonteCarloStandardError``, ``Quantile``).
+final class DrawAnalysis {
+    let chains: Int
+    let drawsPerChain: Int
+    let nonFiniteCount: Int
+    /// The draws, a row per chain.
+    let matrix: ChainMatrix
+
+    init(_ draws: Draws) {
+        chains = draws.chainCount
+        drawsPerChain = draws.drawsPerChain
+        matrix = draws.matrix
+        nonFiniteCount = matrix.values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+    }
+
+    /// ArviZ's `_not_valid(min_draws=4, min_chains=1)`, plus this module's non-finite policy.
+    var validForESS: Bool {
+        nonFiniteCount == 0 && chains >= 1 && drawsPerChain >= EffectiveSampleSize.minimumDraws
+    }
+
+    /// ArviZ's `_not_valid(min_draws=4, min_chains=2)`, plus the non-finite policy.
+    var validForRHat: Bool { validForESS && chains >= 2 }
+
+    lazy var split: ChainMatrix = matrix.splitHalves()
+
+    /// Ranks of the split draws (one sort).
+    lazy var splitRanks = RankNormalization(split.values)
+
+    /// All draws sorted ascending (the unsplit set: differs from the split set for odd lengths).
+    lazy var sortedAll: [Double] = {
+        if drawsPerChain % 2 == 0 { return splitRanks.order.map { split.values[Int($0)] } }
+        return RankNormalization.argsort(matrix.values).map { matrix.values[Int($0)] }
+    }()
+
+    lazy var mean: Double = {
+        guard nonFiniteCount == 0, matrix.count > 0 else { return .nan }
+        return LeapfrogDiagnostics.mean(matrix.values)
+    }()
+
+    /// Sample standard deviation (denominator S − 1), as `az.summary`'s `sd`.
+    lazy var sd: Double = {
+        guard nonFiniteCount == 0, matrix.count > 1 else { return .nan }
+        return variance(matrix.values, ddof: 1).squareRoot()
+    }()
+
+    func quantile(_ prob: Double) -> Double {
+        guard nonFiniteCount == 0, matrix.count > 0 else { return .nan }
+        return Quantile.linear(sorted: sortedAll, prob: prob)
+    }
+
+    // MARK: R-hat
+
+    lazy var rhatBulk: Double = {
+        guard validForRHat else { return .nan }
+        return RHat.classic(ChainMatrix(rows: split.rows, columns: split.columns,
+                                        values: splitRanks.zScores()))
+    }()
+
+    lazy var rhatTail: Double = {
+        guard validForRHat else { return .nan }
+        return RHat.classic(ChainMatrix(rows: split.rows, columns: split.columns,
+                                        values: splitRanks.foldedZScores()))
+    }()
+
+    /// max(bulk, tail) with Python's `max` semantics (a NaN first argument wins; never arises
+    /// for finite non-constant draws, and for constant draws both are NaN).
+    var rhatRank: Double {
+        let b = rhatBulk, t = rhatTail
+        return t > b ? t : b
+    }
+
+    lazy var rhatSplit: Double = {
+        guard validForRHat else { return .nan }
+        return RHat.classic(split)
+    }()
+
+    // MARK: ESS
+
+    lazy var essBulk: Double = {
+        guard validForESS else { return .nan }
+        return EffectiveSampleSize.geyer(ChainMatrix(rows: split.rows, columns: split.columns,
+                                                     values: splitRanks.zScores()))
+    }()
+
+    lazy var essTail: Double = {
+        guard validForESS else { return .nan }
+        return min(essQuantile(0.05), essQuantile(0.95))
+    }()
+
+    lazy var essMean: Double = {
+        guard validForESS else { return .nan }
+        return EffectiveSampleSize.geyer(split)
+    }()
+
+    /// (θ − θ̄)² over the split draws, θ̄ the mean of all draws.
+    private var splitSquaredDeviations: ChainMatrix {
+        let m = mean
+        return split.map { ($0 - m) * ($0 - m) }
+    }
+
+    lazy var essSd: Double = {
+        guard validForESS else { return .nan }
+        return EffectiveSampleSize.geyer(splitSquaredDeviations)
+    }()
+
+    /// ESS of the indicator I(θ ≤ q) with q = `mquantiles(θ, prob, alphap=1, betap=1)` over all draws.
+    func essQuantile(_ prob: Double) -> Double {
+        guard validForESS else { return .nan }
+        let q = Quantile.mquantiles(sorted: sortedAll, prob: prob)
+        return EffectiveSampleSize.geyer(split.map { $0 <= q ? 1 : 0 })
+    }
+
+    // MARK: MCSE
+
+    /// sd / √ESS_mean (ArviZ `_mcse_mean`).
+    lazy var mcseMean: Double = {
+        guard validForESS else { return .nan }
+        return sd / essMean.squareRoot()
+    }()
+
+    /// ArviZ `_mcse_sd`: with s = (θ − θ̄)², Var̂(s) = (mean(s²) − mean(s)²) / ESS_mean(s), and the
+    /// delta method for √: MCSE(sd) = √(Var̂(s) / mean(s) / 4).
+    lazy var mcseSd: Double = {
+        guard validForESS else { return .nan }
+        let m = mean
+        var s1 = 0.0, s2 = 0.0
+        for v in matrix.values { let d = (v - m) * (v - m); s1 += d; s2 += d * d }
+        let n = Double(matrix.count)
+        let evar = s1 / n
+        let varvar = (s2 / n - evar * evar) / essSd
+        return (varvar / evar / 4).squareRoot()
+    }()
+
+    /// ArviZ `_mcse_quantile`: the central ±1 sd (p = 0.1586553, 0.8413447) interval of a
+    /// Beta(ESS·p + 1, ESS·(1−p) + 1) for the quantile's rank, mapped to order statistics;
+    /// half its width.
+    func mcseQuantile(_ prob: Double) -> Double {
+        guard validForESS else { return .nan }
+        let ess = essQuantile(prob)
+        let size = sortedAll.count
+        let lower = IncompleteBeta.inverse(p: MonteCarloStandardError.oneSigmaLower,
+                                           a: ess * prob + 1, b: ess * (1 - prob) + 1)
+        let upper = IncompleteBeta.inverse(p: MonteCarloStandardError.oneSigmaUpper,
+                                           a: ess * prob + 1, b: ess * (1 - prob) + 1)
+        // np.nanmax / np.nanmin ignore a NaN ppf.
+        let lowPos = lower.isNaN ? 0 : max(lower * Double(size) - 1, 0)
+        let highPos = upper.isNaN ? Double(size - 1) : min(upper * Double(size) - 1, Double(size - 1))
+        let th1 = sortedAll[Int(lowPos.rounded(.down))]
+        let th2 = sortedAll[Int(highPos.rounded(.up))]
+        return (th2 - th1) / 2
+    }
+}

@@ -1,0 +1,124 @@
+import LeapfrogCore
+import LeapfrogData
+
+/// A graph bound to its data: every symbolic extent resolved, every node's concrete shape known,
+/// the data checked against the declarations, and the parameter layout fixed. Back ends compile
+/// a `BoundModel`.
+public struct BoundModel: Sendable {
+    public let graph: ModelGraph
+    /// The declared data variables that are present, by name.
+    public let data: [String: DataArray]
+    /// Resolved symbolic extents (`N`, `J`, …).
+    public let extents: [String: Int]
+    /// Concrete shape of each node; nil for nodes that read absent optional data.
+    public let shapes: [[Int]?]
+    public let layout: ParameterLayout
+    /// Derived quantities whose inputs are all present.
+    public let derived: [DerivedQuantity]
+
+    public var dimension: Int { layout.dimension }
+
+    /// Binds `graph` to `dataSet`; every mismatch is an error that names the variable and the file.
+    public init(graph: ModelGraph, data dataSet: DataSet) throws {
+        try graph.validate()
+        self.graph = graph
+        let source = dataSet.source.isEmpty ? "data" : "data file '\(dataSet.source)'"
+        func fail(_ m: String) -> LeapfrogError { LeapfrogError(.data, "model '\(graph.name)', \(source): \(m)") }
+
+        // 1. Symbols fixed by integer scalar data of the same name.
+        var extents: [String: Int] = [:]
+        var origin: [String: String] = [:]
+        for (name, value) in dataSet.variables where value.rank == 0 {
+            let x = value.values[0]
+            if x == x.rounded(), x >= 0, x < 1e15 { extents[name] = Int(x); origin[name] = "the data variable \(name)" }
+        }
+
+        // 2. Declared data: presence, rank, integrality, extents.
+        var present: [String: DataArray] = [:]
+        for decl in graph.data {
+            guard let value = dataSet[decl.name] else {
+                if decl.optional { continue }
+                let have = dataSet.names.isEmpty ? "no variables" : "only \(dataSet.names.joined(separator: ", "))"
+                throw fail("the model needs \(decl.integer ? "integer" : "real") data '\(decl.name)' of shape \(BoundModel.describe(decl.shape)), but the data have \(have)")
+            }
+            guard value.rank == decl.shape.count else {
+                throw fail("'\(decl.name)' has shape \(value.shape) but the model declares \(BoundModel.describe(decl.shape))")
+            }
+            if let bad = value.values.firstIndex(where: { !$0.isFinite }) {
+                throw fail("'\(decl.name)' element \(bad + 1) is not finite (\(value.values[bad]))")
+            }
+            if decl.integer, let bad = value.values.firstIndex(where: { $0 != $0.rounded() }) {
+                throw fail("'\(decl.name)' must hold integers, but element \(bad + 1) is \(value.values[bad])")
+            }
+            for (axis, dim) in decl.shape.enumerated() {
+                let actual = value.shape[axis]
+                let what = axis == 0 && decl.shape.count == 2 ? "rows" : (axis == 1 ? "columns" : "elements")
+                switch dim {
+                case .fixed(let n):
+                    guard n == actual else { throw fail("'\(decl.name)' has \(actual) \(what) but the model needs \(n)") }
+                case .symbol(let s):
+                    if let known = extents[s] {
+                        guard known == actual else {
+                            throw fail("'\(decl.name)' has \(actual) \(what) but \(s) = \(known) (from \(origin[s]!))")
+                        }
+                    } else {
+                        extents[s] = actual
+                        origin[s] = "the \(what) of \(decl.name)"
+                    }
+                }
+            }
+            var v = value
+            v.isInteger = decl.integer
+            present[decl.name] = v
+        }
+        self.data = present
+        self.extents = extents
+
+        // 3. Parameters.
+        func resolve(_ shape: [Dim], what: String) throws -> [Int] {
+            try shape.map { d in
+                switch d {
+                case .fixed(let n):
+                    guard n >= 0 else { throw fail("\(what) has a negative extent \(n)") }
+                    return n
+                case .symbol(let s):
+                    guard let n = extents[s] else { throw fail("\(what) has extent \(s), which no data variable fixes") }
+                    return n
+                }
+            }
+        }
+        var params: [(name: String, shape: [Int], constraint: Constraint)] = []
+        for p in graph.parameters {
+            params.append((p.name, try resolve(p.shape, what: "parameter '\(p.name)'"), p.constraint))
+        }
+        self.layout = ParameterLayout(params)
+
+        // 4. Shapes of every node.
+        var shapes: [[Int]?] = []
+        shapes.reserveCapacity(graph.nodes.count)
+        for (i, node) in graph.nodes.enumerated() {
+            let argShapes = node.args.map { shapes[$0] }
+            if argShapes.contains(where: { $0 == nil }) { shapes.append(nil); continue }
+            let s = try ShapeRules.shape(of: node, index: i, args: argShapes.map { $0! }, layout: layout, data: present, graph: graph)
+            shapes.append(s)
+        }
+        self.shapes = shapes
+        for t in graph.terms {
+            guard let s = shapes[t.node] else { throw fail("a log-density term reads optional data that is absent") }
+            guard s.isEmpty else { throw LeapfrogError(.model, "model '\(graph.name)': term node \(t.node) has shape \(s); terms must be scalars") }
+            if let plate = t.plate, case .symbol(let sym) = plate, extents[sym] == nil {
+                throw LeapfrogError(.model, "model '\(graph.name)': plate extent \(sym) is not fixed by any data")
+            }
+        }
+        self.derived = graph.derived.filter { shapes[$0.node] != nil }
+    }
+
+    static func describe(_ shape: [Dim]) -> String {
+        shape.isEmpty ? "scalar" : "[" + shape.map(\.description).joined(separator: ", ") + "]"
+    }
+
+    /// Stan-style names of every derived element, in order.
+    public var derivedElementNames: [String] {
+        derived.flatMap { ParameterLayout.elementNames($0.name, shape: shapes[$0.node]!) }
+    }
+}

@@ -1,0 +1,74 @@
+/// A parameter: a name, a shape (rank 0, 1 or 2) and a support.
+public struct ParameterDeclaration: Hashable, Sendable, Codable {
+    public var name: String
+    public var shape: [Dim]
+    public var constraint: Constraint
+
+    public init(name: String, shape: [Dim] = [], constraint: Constraint = .none) {
+        self.name = name
+        self.shape = shape
+        self.constraint = constraint
+    }
+
+    enum CodingKeys: String, CodingKey { case name, shape, constraint }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        shape = try c.decodeIfPresent([Dim].self, forKey: .shape) ?? []
+        constraint = try c.decodeIfPresent(Constraint.self, forKey: .constraint) ?? .none
+    }
+}
+
+/// A data variable the model reads: real or integer, with a declared shape.
+public struct DataDeclaration: Hashable, Sendable, Codable {
+    public var name: String
+    public var shape: [Dim]
+    public var integer: Bool
+    /// Optional data (a prediction grid, say): when absent, the derived quantities that read it are skipped.
+    public var optional: Bool
+
+    public init(name: String, shape: [Dim] = [], integer: Bool = false, optional: Bool = false) {
+        self.name = name
+        self.shape = shape
+        self.integer = integer
+        self.optional = optional
+    }
+
+    enum CodingKeys: String, CodingKey { case name, shape, integer, optional }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        shape = try c.decodeIfPresent([Dim].self, forKey: .shape) ?? []
+        integer = try c.decodeIfPresent(Bool.self, forKey: .integer) ?? false
+        optional = try c.decodeIfPresent(Bool.self, forKey: .optional) ?? false
+    }
+}
+
+/// One contribution to the log density: a scalar node, optionally marked as a plate over rows.
+///
+/// A plate term is a sum over `rows` of contributions that are independent across rows: every
+/// data variable whose first declared extent is the plate's `rows` symbol is read one row at a
+/// time, and every other input is shared by all rows. A back end may stream over rows instead of
+/// materialising row × unit intermediates; the CPU reference evaluates the term whole.
+public struct Term: Hashable, Sendable, Codable {
+    public var node: Int
+    public var plate: Dim?
+
+    public init(node: Int, plate: Dim? = nil) {
+        self.node = node
+        self.plate = plate
+    }
+}
+
+/// A deterministic quantity recorded with the draws (eight schools' `theta`, a GP's predictive mean).
+public struct DerivedQuantity: Hashable, Sendable, Codable {
+    public var name: String
+    public var node: Int
+
+    public init(name: String, node: Int) {
+        self.name = name
+        self.node = node
+    }
+}

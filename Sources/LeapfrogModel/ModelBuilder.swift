@@ -1,0 +1,182 @@
+/// Builds a `ModelGraph` from Swift expressions.
+///
+/// ```swift
+/// let graph = ModelBuilder.build("bnn") { m in
+///     let X = m.data("X", ["N", "D"]), y = m.data("y", ["N"])
+///     let W1 = m.parameter("W1", ["D", 5]), W2 = m.parameter("W2", [5, 5]), W3 = m.parameter("W3", [5])
+///     for W in [W1, W2, W3] { m.sample(W, .normal(0, 1)) }
+///     let prec = m.parameter("prec", constraint: .positive)
+///     m.sample(prec, .gamma(3, 1))
+///     let f = X.matmul(W1).tanh().matmul(W2).tanh().matmul(W3)
+///     m.sample(y, .normal(f, 1 / prec.sqrt()), plate: "N")
+/// }
+/// ```
+public final class ModelBuilder {
+    public private(set) var graph: ModelGraph
+    private var constants: [Double: Int] = [:]
+    private var leaves: [String: Int] = [:]
+
+    public init(_ name: String) { graph = ModelGraph(name: name) }
+
+    /// Runs `body` on a fresh builder and returns the validated graph.
+    public static func build(_ name: String, _ body: (ModelBuilder) throws -> Void) throws -> ModelGraph {
+        let b = ModelBuilder(name)
+        try body(b)
+        try b.graph.validate()
+        return b.graph
+    }
+
+    /// Declares a data variable and returns it as an expression.
+    public func data(_ name: String, _ shape: [Dim] = [], integer: Bool = false, optional: Bool = false) -> Expr {
+        if graph.dataDeclaration(named: name) == nil {
+            graph.data.append(DataDeclaration(name: name, shape: shape, integer: integer, optional: optional))
+        }
+        return leaf(.data, name)
+    }
+
+    /// Declares a parameter and returns its constrained value as an expression.
+    public func parameter(_ name: String, _ shape: [Dim] = [], constraint: Constraint = .none) -> Expr {
+        if graph.parameter(named: name) == nil {
+            graph.parameters.append(ParameterDeclaration(name: name, shape: shape, constraint: constraint))
+        }
+        return leaf(.parameter, name)
+    }
+
+    public func constant(_ value: Double) -> Expr {
+        if let id = constants[value] { return Expr(id: id, builder: self) }
+        let e = append(Node(op: .constant, value: value))
+        constants[value] = e.id
+        return e
+    }
+
+    /// `x ~ distribution`: adds the log density of `x` to the target. With `plate`, the term is a
+    /// sum over that many independent rows (see `Term`).
+    public func sample(_ x: Expr, _ distribution: DistributionCall, plate: Dim? = nil) {
+        let args = [x.id] + distribution.arguments.map { $0.expr(in: self).id }
+        let node = append(Node(op: .logDensity, args: args, distribution: distribution.family))
+        graph.terms.append(Term(node: node.id, plate: plate))
+    }
+
+    /// `target += e` for a scalar expression.
+    public func target(_ e: Expr, plate: Dim? = nil) {
+        graph.terms.append(Term(node: e.id, plate: plate))
+    }
+
+    /// Records `e` with the draws under `name`.
+    public func derive(_ name: String, _ e: Expr) {
+        graph.derived.append(DerivedQuantity(name: name, node: e.id))
+    }
+
+    func append(_ node: Node) -> Expr {
+        graph.nodes.append(node)
+        return Expr(id: graph.nodes.count - 1, builder: self)
+    }
+
+    private func leaf(_ op: Operation, _ name: String) -> Expr {
+        let key = "\(op.rawValue):\(name)"
+        if let id = leaves[key] { return Expr(id: id, builder: self) }
+        let e = append(Node(op: op, name: name))
+        leaves[key] = e.id
+        return e
+    }
+}
+
+/// A node under construction. Arithmetic operators broadcast; methods apply functions.
+public struct Expr {
+    public let id: Int
+    unowned let builder: ModelBuilder
+
+    /// Applies `op` to `self` and `others` (for operations without a named method).
+    public func apply(_ op: Operation, _ others: Expr...) -> Expr {
+        builder.append(Node(op: op, args: [id] + others.map(\.id)))
+    }
+
+    public func exp() -> Expr { apply(.exp) }
+    public func log() -> Expr { apply(.log) }
+    public func log1p() -> Expr { apply(.log1p) }
+    public func expm1() -> Expr { apply(.expm1) }
+    public func sqrt() -> Expr { apply(.sqrt) }
+    public func square() -> Expr { apply(.square) }
+    public func tanh() -> Expr { apply(.tanh) }
+    public func invLogit() -> Expr { apply(.invLogit) }
+    public func logInvLogit() -> Expr { apply(.logInvLogit) }
+    public func log1pExp() -> Expr { apply(.log1pExp) }
+    public func relu() -> Expr { apply(.relu) }
+    public func sum() -> Expr { apply(.sum) }
+    public func mean() -> Expr { apply(.mean) }
+    public func logSumExp() -> Expr { apply(.logSumExp) }
+    public func softmax() -> Expr { apply(.softmax) }
+    public func logSoftmax() -> Expr { apply(.logSoftmax) }
+    public func transposed() -> Expr { apply(.transpose) }
+    public func cholesky() -> Expr { apply(.cholesky) }
+    public func matmul(_ other: Expr) -> Expr { apply(.matmul, other) }
+    public func pow(_ exponent: some ExprConvertible) -> Expr { apply(.pow, exponent.expr(in: builder)) }
+    public func addDiagonal(_ d: some ExprConvertible) -> Expr { apply(.addDiagonal, d.expr(in: builder)) }
+    /// `self` is a lower-triangular L: returns L⁻¹·b.
+    public func solveLower(_ b: Expr) -> Expr { apply(.triangularSolve, b) }
+    /// Rows of `self` picked by 1-based integer data: `alpha[group]`.
+    public subscript(index: Expr) -> Expr { apply(.index, index) }
+
+    /// α²·exp(−‖x₁ᵢ − x₂ⱼ‖² / (2ρ²)).
+    public static func expQuadCov(_ x1: Expr, _ x2: Expr, amplitude: some ExprConvertible, lengthScale: some ExprConvertible) -> Expr {
+        x1.apply(.expQuadCov, x2, amplitude.expr(in: x1.builder), lengthScale.expr(in: x1.builder))
+    }
+
+    public static prefix func - (x: Expr) -> Expr { x.apply(.negate) }
+    public static func + (a: Expr, b: some ExprConvertible) -> Expr { a.apply(.add, b.expr(in: a.builder)) }
+    public static func - (a: Expr, b: some ExprConvertible) -> Expr { a.apply(.subtract, b.expr(in: a.builder)) }
+    public static func * (a: Expr, b: some ExprConvertible) -> Expr { a.apply(.multiply, b.expr(in: a.builder)) }
+    public static func / (a: Expr, b: some ExprConvertible) -> Expr { a.apply(.divide, b.expr(in: a.builder)) }
+    public static func + (a: Double, b: Expr) -> Expr { b.builder.constant(a).apply(.add, b) }
+    public static func - (a: Double, b: Expr) -> Expr { b.builder.constant(a).apply(.subtract, b) }
+    public static func * (a: Double, b: Expr) -> Expr { b.builder.constant(a).apply(.multiply, b) }
+    public static func / (a: Double, b: Expr) -> Expr { b.builder.constant(a).apply(.divide, b) }
+}
+
+/// Anything usable where the builder needs a node: an `Expr`, or a number (a constant).
+public protocol ExprConvertible {
+    func expr(in builder: ModelBuilder) -> Expr
+}
+
+extension Expr: ExprConvertible {
+    public func expr(in builder: ModelBuilder) -> Expr { self }
+}
+
+extension Double: ExprConvertible {
+    public func expr(in builder: ModelBuilder) -> Expr { builder.constant(self) }
+}
+
+extension Int: ExprConvertible {
+    public func expr(in builder: ModelBuilder) -> Expr { builder.constant(Double(self)) }
+}
+
+/// A distribution with its parameters, for `ModelBuilder.sample`.
+public struct DistributionCall {
+    public let family: Distribution
+    public let arguments: [any ExprConvertible]
+
+    public init(_ family: Distribution, _ arguments: [any ExprConvertible]) {
+        precondition(arguments.count == family.parameterNames.count)
+        self.family = family
+        self.arguments = arguments
+    }
+
+    public typealias E = ExprConvertible
+    public static func normal(_ mu: some E, _ sigma: some E) -> Self { .init(.normal, [mu, sigma]) }
+    public static func halfNormal(_ sigma: some E) -> Self { .init(.halfNormal, [sigma]) }
+    public static func studentT(_ nu: some E, _ mu: some E, _ sigma: some E) -> Self { .init(.studentT, [nu, mu, sigma]) }
+    public static func cauchy(_ mu: some E, _ sigma: some E) -> Self { .init(.cauchy, [mu, sigma]) }
+    public static func halfCauchy(_ sigma: some E) -> Self { .init(.halfCauchy, [sigma]) }
+    public static func exponential(_ rate: some E) -> Self { .init(.exponential, [rate]) }
+    public static func gamma(_ shape: some E, _ rate: some E) -> Self { .init(.gamma, [shape, rate]) }
+    public static func inverseGamma(_ shape: some E, _ scale: some E) -> Self { .init(.inverseGamma, [shape, scale]) }
+    public static func logNormal(_ mu: some E, _ sigma: some E) -> Self { .init(.logNormal, [mu, sigma]) }
+    public static func beta(_ a: some E, _ b: some E) -> Self { .init(.beta, [a, b]) }
+    public static func uniform(_ lower: some E, _ upper: some E) -> Self { .init(.uniform, [lower, upper]) }
+    public static var flat: Self { .init(.flat, []) }
+    public static func bernoulliLogit(_ alpha: some E) -> Self { .init(.bernoulliLogit, [alpha]) }
+    public static func binomialLogit(trials: Expr, _ alpha: some E) -> Self { .init(.binomialLogit, [trials, alpha]) }
+    public static func poissonLog(_ alpha: some E) -> Self { .init(.poissonLog, [alpha]) }
+    public static func categoricalLogit(_ logits: Expr) -> Self { .init(.categoricalLogit, [logits]) }
+    public static func multiNormalCholesky(_ mu: some E, _ L: Expr) -> Self { .init(.multiNormalCholesky, [mu, L]) }
+}

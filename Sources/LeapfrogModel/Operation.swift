@@ -1,0 +1,83 @@
+/// What a graph node computes. Arguments are earlier nodes (the graph is in SSA order).
+///
+/// Shapes have rank 0 (scalar), 1 (vector) or 2 (matrix), stored row-major. Elementwise binary
+/// operations broadcast as NumPy does (trailing extents aligned; an extent of 1 or a missing one
+/// stretches). See `docs/model-format.md` for each operation's arguments and shape rule.
+public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
+    // Leaves
+    /// A parameter's constrained value; `name` names it.
+    case parameter
+    /// A data variable; `name` names it.
+    case data
+    /// A real scalar constant; `value` holds it.
+    case constant
+
+    // Elementwise, one argument
+    case negate, exp, log, log1p, expm1, sqrt, square, tanh
+    case invLogit = "inv_logit"
+    case logInvLogit = "log_inv_logit"
+    /// log(1 + eˣ), the softplus.
+    case log1pExp = "log1p_exp"
+    case relu
+
+    // Elementwise, two arguments, broadcasting
+    case add, subtract, multiply, divide, pow
+
+    // Linear algebra
+    /// Matrix product: [m,k]·[k,n] → [m,n]; [m,k]·[k] → [m]; [k]·[k,n] → [n]; [k]·[k] → [] (dot).
+    case matmul
+    case transpose
+    /// Lower Cholesky factor L of a symmetric positive-definite matrix (A = L·Lᵀ).
+    case cholesky
+    /// L⁻¹·b for lower-triangular L: args (L [n,n], b [n] or [n,m]).
+    case triangularSolve = "triangular_solve"
+    /// A + diag(d): args (A [n,n], d scalar or [n]).
+    case addDiagonal = "add_diagonal"
+    /// Exponentiated-quadratic covariance α²·exp(−‖x₁ᵢ − x₂ⱼ‖² / (2ρ²)): args (x1, x2, α, ρ);
+    /// x as [n] (points on a line) or [n,d]; result [n₁, n₂].
+    case expQuadCov = "exp_quad_cov"
+
+    // Reductions (over everything) and last-axis maps
+    case sum, mean
+    /// log Σ exp over the last axis: [k] → [], [n,k] → [n].
+    case logSumExp = "log_sum_exp"
+    case softmax
+    case logSoftmax = "log_softmax"
+
+    // Indexing
+    /// Gathers along the first axis by 1-based integer data: args (x [m,…], idx [n] integer data) → [n,…].
+    case index
+
+    // Densities
+    /// Sum of the log density of args[0] under `distribution` with parameters args[1...].
+    case logDensity = "log_density"
+
+    /// The number of arguments, or nil when it depends on the distribution.
+    public var arity: Int? {
+        switch self {
+        case .parameter, .data, .constant: return 0
+        case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit,
+             .log1pExp, .relu, .transpose, .cholesky, .sum, .mean, .logSumExp, .softmax, .logSoftmax:
+            return 1
+        case .add, .subtract, .multiply, .divide, .pow, .matmul, .triangularSolve, .addDiagonal, .index:
+            return 2
+        case .expQuadCov: return 4
+        case .logDensity: return nil
+        }
+    }
+
+    public var isElementwiseUnary: Bool {
+        switch self {
+        case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu:
+            return true
+        default: return false
+        }
+    }
+
+    public var isElementwiseBinary: Bool {
+        switch self {
+        case .add, .subtract, .multiply, .divide, .pow: return true
+        default: return false
+        }
+    }
+}

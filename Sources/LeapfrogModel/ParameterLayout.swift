@@ -1,0 +1,85 @@
+import LeapfrogCore
+
+/// Where each parameter lives in the flat unconstrained vector the sampler sees.
+///
+/// Parameters are laid out in declaration order; within one, elements are row-major. Element
+/// names are Stan's, 1-based: `prec`, `theta[3]`, `W1[2,5]`.
+public struct ParameterLayout: Hashable, Sendable {
+    public struct Entry: Hashable, Sendable {
+        public var name: String
+        public var shape: [Int]
+        public var constraint: Constraint
+        public var offset: Int
+        public var count: Int { shape.reduce(1, *) }
+    }
+
+    public private(set) var entries: [Entry]
+    public let dimension: Int
+
+    public init(_ parameters: [(name: String, shape: [Int], constraint: Constraint)]) {
+        var offset = 0
+        var entries: [Entry] = []
+        for p in parameters {
+            let e = Entry(name: p.name, shape: p.shape, constraint: p.constraint, offset: offset)
+            entries.append(e)
+            offset += e.count
+        }
+        self.entries = entries
+        self.dimension = offset
+    }
+
+    public func entry(named name: String) -> Entry? { entries.first { $0.name == name } }
+
+    /// Stan-style names of every element of the unconstrained vector, in order.
+    public var elementNames: [String] {
+        entries.flatMap { ParameterLayout.elementNames($0.name, shape: $0.shape) }
+    }
+
+    /// `theta[1]`, …, or `W[1,1]`, `W[1,2]`, … (row-major, 1-based); a scalar keeps its name.
+    public static func elementNames(_ name: String, shape: [Int]) -> [String] {
+        switch shape.count {
+        case 0: return [name]
+        case 1: return (1...max(shape[0], 1)).prefix(shape[0]).map { "\(name)[\($0)]" }
+        default:
+            var out: [String] = []
+            for i in 0..<shape[0] { for j in 0..<shape[1] { out.append("\(name)[\(i + 1),\(j + 1)]") } }
+            return out
+        }
+    }
+
+    /// Constrained values of every element (same order as the unconstrained vector).
+    public func constrain(_ unconstrained: [Double]) -> [Double] {
+        precondition(unconstrained.count == dimension)
+        var out = unconstrained
+        for e in entries {
+            for k in e.offset..<(e.offset + e.count) { out[k] = e.constraint.constrain(unconstrained[k]).x }
+        }
+        return out
+    }
+
+    /// The unconstrained vector for named constrained values (e.g. from `--params FILE.json`).
+    /// Every parameter must be present with its exact shape and inside its support.
+    public func unconstrain(_ values: [String: [Double]], source: String = "parameter values") throws -> [Double] {
+        var out = [Double](repeating: 0, count: dimension)
+        for e in entries {
+            guard let v = values[e.name] else {
+                throw LeapfrogError(.data, "\(source): parameter '\(e.name)' is missing (expected \(e.shape.isEmpty ? "a scalar" : "shape \(e.shape)"))")
+            }
+            guard v.count == e.count else {
+                throw LeapfrogError(.data, "\(source): parameter '\(e.name)' has \(v.count) values; its shape \(e.shape) holds \(e.count)")
+            }
+            for (k, x) in v.enumerated() {
+                guard let u = e.constraint.unconstrain(x) else {
+                    let n = ParameterLayout.elementNames(e.name, shape: e.shape)[k]
+                    throw LeapfrogError(.data, "\(source): \(n) = \(x) is outside its support \(e.constraint)")
+                }
+                out[e.offset + k] = u
+            }
+        }
+        let known = Set(entries.map(\.name))
+        if let extra = values.keys.sorted().first(where: { !known.contains($0) }) {
+            throw LeapfrogError(.data, "\(source): '\(extra)' is not a parameter of this model (parameters: \(entries.map(\.name).joined(separator: ", ")))")
+        }
+        return out
+    }
+}

@@ -1,0 +1,107 @@
+import LeapfrogCore
+import LeapfrogData
+
+/// The shape rule of every operation (see `Operation`), with errors that name the node.
+public enum ShapeRules {
+    /// NumPy broadcasting for ranks 0–2: trailing extents aligned; 1 or a missing extent stretches.
+    public static func broadcast(_ a: [Int], _ b: [Int]) -> [Int]? {
+        let r = max(a.count, b.count)
+        let pa = Array(repeating: 1, count: r - a.count) + a
+        let pb = Array(repeating: 1, count: r - b.count) + b
+        var out: [Int] = []
+        for (x, y) in zip(pa, pb) {
+            if x == y || y == 1 { out.append(x) } else if x == 1 { out.append(y) } else { return nil }
+        }
+        return out
+    }
+
+    static func shape(of node: Node, index i: Int, args s: [[Int]], layout: ParameterLayout,
+                      data: [String: DataArray], graph: ModelGraph) throws -> [Int] {
+        let here = "node \(i) (\(node.op == .logDensity ? node.distribution!.rawValue : node.op.rawValue))"
+        func fail(_ m: String) -> LeapfrogError { LeapfrogError(.model, "model '\(graph.name)': \(here): \(m)") }
+        func integerData(_ argIndex: Int, role: String) throws {
+            let a = graph.nodes[node.args[argIndex]]
+            guard a.op == .data, let n = a.name, data[n]?.isInteger == true else {
+                throw fail("its \(role) must be integer data")
+            }
+        }
+        switch node.op {
+        case .parameter: return layout.entry(named: node.name!)!.shape
+        case .data: return data[node.name!]!.shape
+        case .constant: return []
+        case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu:
+            return s[0]
+        case .add, .subtract, .multiply, .divide, .pow:
+            guard let b = broadcast(s[0], s[1]) else { throw fail("shapes \(s[0]) and \(s[1]) do not broadcast") }
+            return b
+        case .matmul:
+            let (a, b) = (s[0], s[1])
+            guard !a.isEmpty, !b.isEmpty else { throw fail("matmul needs vectors or matrices, got \(a) and \(b); use multiply for scalars") }
+            guard a.last! == b.first! else { throw fail("inner extents differ: \(a) · \(b)") }
+            return Array(a.dropLast()) + Array(b.dropFirst())
+        case .transpose:
+            guard s[0].count == 2 else { throw fail("transpose needs a matrix, got shape \(s[0])") }
+            return [s[0][1], s[0][0]]
+        case .cholesky:
+            guard s[0].count == 2, s[0][0] == s[0][1] else { throw fail("cholesky needs a square matrix, got \(s[0])") }
+            return s[0]
+        case .triangularSolve:
+            guard s[0].count == 2, s[0][0] == s[0][1] else { throw fail("the triangular factor must be square, got \(s[0])") }
+            guard (1...2).contains(s[1].count), s[1][0] == s[0][0] else { throw fail("right-hand side \(s[1]) does not fit \(s[0])") }
+            return s[1]
+        case .addDiagonal:
+            guard s[0].count == 2, s[0][0] == s[0][1] else { throw fail("add_diagonal needs a square matrix, got \(s[0])") }
+            guard s[1].isEmpty || s[1] == [s[0][0]] else { throw fail("the diagonal \(s[1]) does not fit \(s[0])") }
+            return s[0]
+        case .expQuadCov:
+            let (x1, x2) = (s[0], s[1])
+            guard (1...2).contains(x1.count), (1...2).contains(x2.count), x1.count == x2.count,
+                  x1.count == 1 || x1[1] == x2[1] else { throw fail("points \(x1) and \(x2) do not match") }
+            guard s[2].isEmpty, s[3].isEmpty else { throw fail("amplitude and length scale must be scalars") }
+            return [x1[0], x2[0]]
+        case .sum, .mean: return []
+        case .logSumExp:
+            guard !s[0].isEmpty else { throw fail("needs a vector or matrix") }
+            return Array(s[0].dropLast())
+        case .softmax, .logSoftmax:
+            guard !s[0].isEmpty else { throw fail("needs a vector or matrix") }
+            return s[0]
+        case .index:
+            guard !s[0].isEmpty else { throw fail("cannot index a scalar") }
+            try integerData(1, role: "index")
+            guard s[1].count == 1 else { throw fail("the index must be an integer vector, got shape \(s[1])") }
+            let idx = data[graph.nodes[node.args[1]].name!]!
+            if let bad = idx.values.firstIndex(where: { $0 < 1 || $0 > Double(s[0][0]) }) {
+                throw LeapfrogError(.data, "model '\(graph.name)': index data '\(graph.nodes[node.args[1]].name!)' element \(bad + 1) is \(Int(idx.values[bad])), outside 1…\(s[0][0])")
+            }
+            return [s[1][0]] + Array(s[0].dropFirst())
+        case .logDensity:
+            let d = node.distribution!
+            if d.isDiscrete { try integerData(0, role: "outcome") }
+            if d == .binomialLogit { try integerData(1, role: "number of trials") }
+            switch d {
+            case .categoricalLogit:
+                let (y, logits) = (s[0], s[1])
+                guard y.count <= 1, (1...2).contains(logits.count) else { throw fail("outcome \(y) and logits \(logits) do not fit") }
+                if logits.count == 2, y != [logits[0]] { throw fail("\(logits[0]) rows of logits need \(logits[0]) outcomes, got shape \(y)") }
+                let k = logits.last!
+                let ys = data[graph.nodes[node.args[0]].name!]!.values
+                if let bad = ys.firstIndex(where: { $0 < 1 || $0 > Double(k) }) {
+                    throw LeapfrogError(.data, "model '\(graph.name)': outcome '\(graph.nodes[node.args[0]].name!)' element \(bad + 1) is \(Int(ys[bad])), outside the categories 1…\(k)")
+                }
+            case .multiNormalCholesky:
+                let (y, mu, l) = (s[0], s[1], s[2])
+                guard l.count == 2, l[0] == l[1] else { throw fail("the Cholesky factor must be square, got \(l)") }
+                guard (1...2).contains(y.count), y.last! == l[0] else { throw fail("outcome \(y) does not fit the factor \(l)") }
+                guard mu.isEmpty || mu == [l[0]] else { throw fail("mean \(mu) does not fit the factor \(l)") }
+            default:
+                var b: [Int] = []
+                for a in s {
+                    guard let nb = broadcast(b, a) else { throw fail("arguments of shapes \(s) do not broadcast") }
+                    b = nb
+                }
+            }
+            return []
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import LeapfrogCore
+import LeapfrogData
+import LeapfrogModel
+
+/// A model graph with the data it is bound to.
+public struct ModelInstance: Sendable {
+    public var graph: ModelGraph
+    public var data: DataSet
+    /// How features were standardised, when they were.
+    public var standardization: Standardization?
+
+    public init(graph: ModelGraph, data: DataSet, standardization: Standardization? = nil) {
+        self.graph = graph
+        self.data = data
+        self.standardization = standardization
+    }
+}
+
+/// Where a built-in model's data come from.
+public enum DataSource: Sendable {
+    /// The model's bundled data (see `BundledData`) or, for generated targets, none at all.
+    case bundled
+    /// A CSV table, turned into the model's variables by the model (target and feature columns).
+    case table(CSVTable)
+    /// CmdStan-style JSON data, already named as the model declares.
+    case json(DataSet)
+
+    /// Reads `path` by its extension: `.csv` or `.json`.
+    public static func file(_ path: String) throws -> DataSource {
+        if path.lowercased().hasSuffix(".csv") { return .table(try CSVTable.load(path: path)) }
+        if path.lowercased().hasSuffix(".json") { return .json(try StanJSON.load(path: path)) }
+        throw LeapfrogError(.data, "data file '\(path)': unknown format; use .csv (a header row, numeric cells) or .json (CmdStan data)")
+    }
+}
+
+/// A model users pick by name (`leapfrog sample bnn`).
+public struct BuiltinModel: Sendable {
+    public let name: String
+    public let summary: String
+    /// Parameters, as a user reads them.
+    public let parameters: String
+    /// The data it needs, and what it does with a CSV file.
+    public let dataHelp: String
+    /// Options (`--model-option key=value`) with their meaning and default.
+    public let options: [String: String]
+    let make: @Sendable (ModelOptions, DataSource) throws -> ModelInstance
+
+    /// The graph and its data, ready to bind.
+    public func instantiate(options: ModelOptions = ModelOptions(), data: DataSource = .bundled) throws -> ModelInstance {
+        try options.checkKeys(self.options, model: name)
+        return try make(options, data)
+    }
+}

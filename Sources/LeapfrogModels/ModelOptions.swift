@@ -1,0 +1,69 @@
+import LeapfrogCore
+
+/// Options of a built-in model, from `--model-option key=value` on the command line.
+/// Every key must be one the model documents; a value that does not parse is an error.
+public struct ModelOptions: Sendable, Hashable {
+    public var values: [String: String]
+
+    public init(_ values: [String: String] = [:]) { self.values = values }
+
+    /// Parses `key=value` strings.
+    public init(parsing pairs: [String]) throws {
+        var values: [String: String] = [:]
+        for p in pairs {
+            guard let eq = p.firstIndex(of: "="), eq != p.startIndex else {
+                throw LeapfrogError(.configuration, "model option '\(p)' is not of the form key=value")
+            }
+            values[String(p[..<eq])] = String(p[p.index(after: eq)...])
+        }
+        self.values = values
+    }
+
+    func checkKeys(_ allowed: [String: String], model: String) throws {
+        for key in values.keys.sorted() where allowed[key] == nil {
+            let known = allowed.keys.sorted().joined(separator: ", ")
+            throw LeapfrogError(.configuration, "model '\(model)' has no option '\(key)' (options: \(known.isEmpty ? "none" : known))")
+        }
+    }
+
+    func string(_ key: String, _ fallback: String) -> String { values[key] ?? fallback }
+
+    func int(_ key: String, _ fallback: Int) throws -> Int {
+        guard let s = values[key] else { return fallback }
+        guard let v = Int(s) else { throw LeapfrogError(.configuration, "model option \(key)=\(s): expected an integer") }
+        return v
+    }
+
+    func double(_ key: String, _ fallback: Double) throws -> Double {
+        guard let s = values[key] else { return fallback }
+        guard let v = Double(s), v.isFinite else { throw LeapfrogError(.configuration, "model option \(key)=\(s): expected a finite number") }
+        return v
+    }
+
+    func bool(_ key: String, _ fallback: Bool) throws -> Bool {
+        guard let s = values[key] else { return fallback }
+        switch s.lowercased() {
+        case "true", "yes", "1", "on": return true
+        case "false", "no", "0", "off": return false
+        default: throw LeapfrogError(.configuration, "model option \(key)=\(s): expected true or false")
+        }
+    }
+
+    func intList(_ key: String, _ fallback: [Int]) throws -> [Int] {
+        guard let s = values[key] else { return fallback }
+        let parts = s.split(separator: ",").map { Int($0.trimmingCharacters()) }
+        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil && $0! > 0 }) else {
+            throw LeapfrogError(.configuration, "model option \(key)=\(s): expected positive integers separated by commas, e.g. 5,5")
+        }
+        return parts.map { $0! }
+    }
+}
+
+extension Substring {
+    func trimmingCharacters() -> Substring {
+        var s = self
+        while s.first == " " { s.removeFirst() }
+        while s.last == " " { s.removeLast() }
+        return s
+    }
+}

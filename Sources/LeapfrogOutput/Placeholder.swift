@@ -1,0 +1,1 @@
+// LeapfrogOutput: filled by the output issue.

@@ -1,0 +1,337 @@
+import Dispatch
+import LeapfrogCore
+import LeapfrogData
+import LeapfrogModel
+import RealModule
+
+/// The CPU reference back end: interprets a bound graph in Double with plain reverse-mode AD.
+///
+/// Readable over clever: each chain is evaluated on its own (chains run in parallel across
+/// cores), every node's value is a row-major `[Double]`, and the backward pass walks the nodes
+/// in reverse, adding each node's vector-Jacobian product into its arguments' adjoints. This is
+/// the ground truth every other back end is tested against.
+public struct ReferenceModel: BatchedLogDensity {
+    public let model: BoundModel
+    /// Nodes on which the log density depends, in order.
+    let logDensityNodes: [Int]
+    let nodeShapes: [[Int]]
+    /// Flat index maps from a broadcast output to each argument, for elementwise nodes.
+    let broadcastMaps: [Int: [[Int]]]
+    /// Element count of each elementwise node's broadcast result.
+    let broadcastCounts: [Int: Int]
+
+    public var dimension: Int { model.dimension }
+
+    public init(_ model: BoundModel) {
+        self.model = model
+        let nodes = model.graph.nodes
+        nodeShapes = model.shapes.map { $0 ?? [] }
+        var needed = [Bool](repeating: false, count: nodes.count)
+        for t in model.graph.terms { needed[t.node] = true }
+        for i in stride(from: nodes.count - 1, through: 0, by: -1) where needed[i] {
+            for a in nodes[i].args { needed[a] = true }
+        }
+        logDensityNodes = (0..<nodes.count).filter { needed[$0] }
+        var maps: [Int: [[Int]]] = [:]
+        var counts: [Int: Int] = [:]
+        for (i, node) in nodes.enumerated() where model.shapes[i] != nil {
+            let elementwise = node.op.isElementwiseBinary || (node.op == .logDensity && node.distribution!.isElementwise)
+            guard elementwise else { continue }
+            let argShapes = node.args.map { model.shapes[$0]! }
+            let out = argShapes.reduce([Int]()) { ShapeRules.broadcast($0, $1)! }
+            maps[i] = argShapes.map { ReferenceModel.broadcastMap(from: $0, to: out) }
+            counts[i] = out.reduce(1, *)
+        }
+        broadcastMaps = maps
+        broadcastCounts = counts
+    }
+
+    /// Binds `graph` to `data` and builds its reference model.
+    public init(graph: ModelGraph, data: DataSet) throws {
+        self.init(try BoundModel(graph: graph, data: data))
+    }
+
+    // MARK: Batched interface
+
+    public func evaluate(_ positions: ChainBatch, active: [Bool]?) -> DensityBatch {
+        precondition(positions.dimension == dimension, "ReferenceModel: positions have dimension \(positions.dimension), model \(dimension)")
+        let c = positions.chains
+        var lp = [Double](repeating: .nan, count: c)
+        var grad = ChainBatch(chains: c, dimension: dimension, repeating: .nan)
+        let results = UnsafeMutableBufferPointer<(Double, [Double])?>.allocate(capacity: c)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        let work = { (k: Int) in
+            if let active, !active[k] { return }
+            results[k] = self.logDensityAndGradient(positions.vector(chain: k))
+        }
+        if c >= 2 && dimension * c >= 64 {
+            DispatchQueue.concurrentPerform(iterations: c, execute: work)
+        } else {
+            for k in 0..<c { work(k) }
+        }
+        for k in 0..<c {
+            guard let (v, g) = results[k] else { continue }
+            lp[k] = v
+            grad.setVector(g, chain: k)
+        }
+        return DensityBatch(logDensity: lp, gradient: grad)
+    }
+
+    // MARK: One point
+
+    /// The log density (with log-Jacobian) at unconstrained `u`.
+    public func logDensity(_ u: [Double]) -> Double {
+        var tape = forward(u, nodes: logDensityNodes)
+        return tape.total()
+    }
+
+    /// The log density at `u` and its gradient with respect to `u`.
+    public func logDensityAndGradient(_ u: [Double]) -> (Double, [Double]) {
+        var tape = forward(u, nodes: logDensityNodes)
+        let lp = tape.total()
+        return (lp, backward(&tape, u))
+    }
+
+    /// Values of the derived quantities at `u`, flattened in `BoundModel.derivedElementNames` order.
+    public func derivedValues(_ u: [Double]) -> [Double] {
+        let nodes = model.graph.nodes
+        var needed = [Bool](repeating: false, count: nodes.count)
+        for q in model.derived { needed[q.node] = true }
+        for i in stride(from: nodes.count - 1, through: 0, by: -1) where needed[i] {
+            for a in nodes[i].args { needed[a] = true }
+        }
+        let tape = forward(u, nodes: (0..<nodes.count).filter { needed[$0] })
+        return model.derived.flatMap { tape.values[$0.node] }
+    }
+
+    /// Constrained parameter values at `u`, in layout order.
+    public func constrained(_ u: [Double]) -> [Double] { model.layout.constrain(u) }
+
+    // MARK: Forward
+
+    struct Tape {
+        var values: [[Double]]
+        var logJacobian: Double
+        /// dx/du and d(logJ)/du for every unconstrained element.
+        var dxdu: [Double]
+        var dLogJ: [Double]
+        var terms: [Int]
+
+        mutating func total() -> Double {
+            var s = logJacobian
+            for t in terms { s += values[t][0] }
+            return s.isNaN ? -.infinity : s
+        }
+    }
+
+    func forward(_ u: [Double], nodes ids: [Int]) -> Tape {
+        let graph = model.graph
+        var tape = Tape(values: Array(repeating: [], count: graph.nodes.count), logJacobian: 0,
+                        dxdu: Array(repeating: 0, count: u.count), dLogJ: Array(repeating: 0, count: u.count),
+                        terms: graph.terms.map(\.node))
+        for e in model.layout.entries {
+            for k in e.offset..<(e.offset + e.count) {
+                let t = e.constraint.constrain(u[k])
+                tape.logJacobian += t.logJacobian
+                tape.dxdu[k] = t.dxdu
+                tape.dLogJ[k] = t.dLogJacobian
+            }
+        }
+        for i in ids {
+            tape.values[i] = value(of: i, tape.values, u)
+        }
+        return tape
+    }
+
+    func value(of i: Int, _ v: [[Double]], _ u: [Double]) -> [Double] {
+        let node = model.graph.nodes[i]
+        let a = node.args
+        switch node.op {
+        case .parameter:
+            let e = model.layout.entry(named: node.name!)!
+            return (e.offset..<(e.offset + e.count)).map { e.constraint.constrain(u[$0]).x }
+        case .data: return model.data[node.name!]!.values
+        case .constant: return [node.value!]
+        case .negate: return v[a[0]].map { -$0 }
+        case .exp: return v[a[0]].map { Double.exp($0) }
+        case .log: return v[a[0]].map { $0 < 0 ? .nan : Double.log($0) }
+        case .log1p: return v[a[0]].map { $0 < -1 ? .nan : Double.log(onePlus: $0) }
+        case .expm1: return v[a[0]].map { Double.expMinusOne($0) }
+        case .sqrt: return v[a[0]].map { $0.squareRoot() }
+        case .square: return v[a[0]].map { $0 * $0 }
+        case .tanh: return v[a[0]].map { Double.tanh($0) }
+        case .invLogit: return v[a[0]].map(SpecialFunctions.invLogit)
+        case .logInvLogit: return v[a[0]].map(SpecialFunctions.logInvLogit)
+        case .log1pExp: return v[a[0]].map(SpecialFunctions.log1pExp)
+        case .relu: return v[a[0]].map { max($0, 0) }
+        case .add, .subtract, .multiply, .divide, .pow:
+            let (ma, mb) = (broadcastMaps[i]![0], broadcastMaps[i]![1])
+            let (x, y) = (v[a[0]], v[a[1]])
+            let n = broadcastCounts[i]!
+            var out = [Double](repeating: 0, count: n)
+            for k in 0..<n {
+                let (p, q) = (x[ma[k]], y[mb[k]])
+                switch node.op {
+                case .add: out[k] = p + q
+                case .subtract: out[k] = p - q
+                case .multiply: out[k] = p * q
+                case .divide: out[k] = p / q
+                default: out[k] = Double.pow(p, q)
+                }
+            }
+            return out
+        case .matmul:
+            let (m, kk, n) = matmulExtents(i)
+            let (x, y) = (v[a[0]], v[a[1]])
+            var out = [Double](repeating: 0, count: m * n)
+            for r in 0..<m {
+                for p in 0..<kk {
+                    let xrp = x[r * kk + p]
+                    for c in 0..<n { out[r * n + c] += xrp * y[p * n + c] }
+                }
+            }
+            return out
+        case .transpose:
+            let s = nodeShapes[a[0]]
+            return LinearAlgebra.transpose(v[a[0]], s[0], s[1])
+        case .cholesky:
+            return LinearAlgebra.cholesky(v[a[0]], nodeShapes[i][0])
+        case .triangularSolve:
+            let s = nodeShapes[a[1]]
+            return LinearAlgebra.solveLower(v[a[0]], v[a[1]], s[0], s.count == 2 ? s[1] : 1)
+        case .addDiagonal:
+            let n = nodeShapes[i][0]
+            var out = v[a[0]]
+            let d = v[a[1]]
+            for j in 0..<n { out[j * n + j] += d.count == 1 ? d[0] : d[j] }
+            return out
+        case .expQuadCov:
+            let (n1, n2, dim) = expQuadExtents(i)
+            let (x1, x2) = (v[a[0]], v[a[1]])
+            let (alpha, rho) = (v[a[2]][0], v[a[3]][0])
+            var out = [Double](repeating: 0, count: n1 * n2)
+            for r in 0..<n1 {
+                for c in 0..<n2 {
+                    var d2 = 0.0
+                    for k in 0..<dim { let t = x1[r * dim + k] - x2[c * dim + k]; d2 += t * t }
+                    out[r * n2 + c] = alpha * alpha * Double.exp(-d2 / (2 * rho * rho))
+                }
+            }
+            return out
+        case .sum: return [v[a[0]].reduce(0, +)]
+        case .mean: return [v[a[0]].reduce(0, +) / Double(max(v[a[0]].count, 1))]
+        case .logSumExp, .softmax, .logSoftmax:
+            let k = nodeShapes[a[0]].last!
+            let x = v[a[0]]
+            let rows = k == 0 ? 0 : x.count / k
+            var out: [Double] = []
+            out.reserveCapacity(node.op == .logSumExp ? rows : x.count)
+            for r in 0..<rows {
+                let row = x[(r * k)..<(r * k + k)]
+                let lse = SpecialFunctions.logSumExp(row)
+                switch node.op {
+                case .logSumExp: out.append(lse)
+                case .softmax: out.append(contentsOf: row.map { Double.exp($0 - lse) })
+                default: out.append(contentsOf: row.map { $0 - lse })
+                }
+            }
+            return out
+        case .index:
+            let idx = v[a[1]]
+            let width = nodeShapes[a[0]].dropFirst().reduce(1, *)
+            let x = v[a[0]]
+            var out: [Double] = []
+            out.reserveCapacity(idx.count * width)
+            for j in idx { let r = Int(j) - 1; out.append(contentsOf: x[(r * width)..<(r * width + width)]) }
+            return out
+        case .logDensity:
+            return [logDensityValue(i, v)]
+        }
+    }
+
+    func logDensityValue(_ i: Int, _ v: [[Double]]) -> Double {
+        let node = model.graph.nodes[i]
+        let d = node.distribution!
+        let a = node.args
+        switch d {
+        case .categoricalLogit:
+            let (y, logits) = (v[a[0]], v[a[1]])
+            let k = nodeShapes[a[1]].last!
+            let perRow = nodeShapes[a[1]].count == 2
+            var lp = 0.0
+            for (n, yn) in y.enumerated() {
+                let base = perRow ? n * k : 0
+                let row = logits[base..<(base + k)]
+                lp += logits[base + Int(yn) - 1] - SpecialFunctions.logSumExp(row)
+            }
+            return lp
+        case .multiNormalCholesky:
+            let n = nodeShapes[a[2]][0]
+            let (y, mu, l) = (v[a[0]], v[a[1]], v[a[2]])
+            let rows = y.count / max(n, 1)
+            var lp = 0.0
+            var logDet = 0.0
+            for j in 0..<n { logDet += Double.log(l[j * n + j]) }
+            for r in 0..<rows {
+                let diff = (0..<n).map { y[r * n + $0] - (mu.count == 1 ? mu[0] : mu[$0]) }
+                let z = LinearAlgebra.solveLower(l, diff, n, 1)
+                lp += -0.5 * z.reduce(0) { $0 + $1 * $1 } - logDet - Double(n) * DistributionMath.halfLog2Pi
+            }
+            return lp
+        default:
+            let maps = broadcastMaps[i]!
+            var lp = 0.0
+            for k in 0..<broadcastCounts[i]! {
+                let p = elementArguments(maps, a, v, k)
+                lp += DistributionMath.elementwise(d, p.0, p.1, p.2, p.3).lp
+            }
+            return lp
+        }
+    }
+
+    @inline(__always)
+    func elementArguments(_ maps: [[Int]], _ a: [Int], _ v: [[Double]], _ k: Int) -> (Double, Double, Double, Double) {
+        let y = v[a[0]][maps[0][k]]
+        let p0 = a.count > 1 ? v[a[1]][maps[1][k]] : 0
+        let p1 = a.count > 2 ? v[a[2]][maps[2][k]] : 0
+        let p2 = a.count > 3 ? v[a[3]][maps[3][k]] : 0
+        return (y, p0, p1, p2)
+    }
+
+    func matmulExtents(_ i: Int) -> (Int, Int, Int) {
+        let node = model.graph.nodes[i]
+        let (sa, sb) = (nodeShapes[node.args[0]], nodeShapes[node.args[1]])
+        let m = sa.count == 2 ? sa[0] : 1
+        let n = sb.count == 2 ? sb[1] : 1
+        return (m, sa.last!, n)
+    }
+
+    func expQuadExtents(_ i: Int) -> (Int, Int, Int) {
+        let node = model.graph.nodes[i]
+        let (s1, s2) = (nodeShapes[node.args[0]], nodeShapes[node.args[1]])
+        return (s1[0], s2[0], s1.count == 2 ? s1[1] : 1)
+    }
+
+    static func broadcastMap(from s: [Int], to o: [Int]) -> [Int] {
+        let r = o.count
+        let ps = Array(repeating: 1, count: r - s.count) + s
+        var strides = [Int](repeating: 0, count: r)
+        var acc = 1
+        for k in stride(from: r - 1, through: 0, by: -1) {
+            strides[k] = ps[k] == 1 ? 0 : acc
+            acc *= ps[k]
+        }
+        let total = o.reduce(1, *)
+        var out = [Int](repeating: 0, count: total)
+        for flat in 0..<total {
+            var rem = flat, idx = 0
+            for k in stride(from: r - 1, through: 0, by: -1) {
+                idx += (rem % o[k]) * strides[k]
+                rem /= o[k]
+            }
+            out[flat] = idx
+        }
+        return out
+    }
+}

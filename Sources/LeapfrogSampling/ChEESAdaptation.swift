@@ -1,0 +1,122 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import LeapfrogCore
+import LeapfrogRandom
+
+/// Trajectory-length adaptation of ChEES-HMC: Hoffman, Radul & Sountsov (AISTATS 2021),
+/// "An Adaptive-MCMC Scheme for Setting Trajectory Lengths in Hamiltonian Monte Carlo".
+///
+/// All chains share one trajectory length T, jittered each iteration as t = u·T with u the
+/// shared uniform (chain `PhiloxRandom.sharedChain`, iteration, `.sharedJitter`, index 0); every
+/// chain takes ⌈t/ε_c⌉ steps. After each warmup iteration, with θ the chains' start points, θ′
+/// and p′ their proposals, v′ = M⁻¹p′, α the acceptance probabilities (0 for divergent chains):
+///
+///     g_c = t · (‖θ′_c − θ̄′‖² − ‖θ_c − θ̄‖²) · (θ′_c − θ̄′)·v′_c,   ĝ = Σ α_c g_c / Σ α_c
+///
+/// (θ̄′ the α-weighted mean of the proposals, θ̄ the plain mean of the starts), the gradient of
+/// the ChEES criterion with respect to log T; log T takes an Adam *ascent* step (β₁ = 0,
+/// β₂ = 0.95, learning rate 0.025, the paper's settings), clipped to ±0.35 (TFP's clip, as in
+/// BlackJAX `adaptation/chees_adaptation.py`). The final T is exp of a moving average of log T
+/// with weight k^(−0.5) (BlackJAX `decay_rate`), clipped to [ε, 1000 ε].
+///
+/// The step size is dual averaging (`DualAveraging`) on an aggregate of the acceptance
+/// probabilities, target 0.651 by default: the paper's harmonic mean over non-divergent
+/// chains, or the arithmetic mean (less dominated by the worst chain), or one dual averaging
+/// per chain under the shared trajectory length.
+public struct ChEESAdaptation: Sendable, Hashable {
+    public enum Aggregation: String, Sendable, Hashable, CaseIterable {
+        case harmonicMean, arithmeticMean, perChain
+    }
+
+    /// Paper / BlackJAX constants.
+    public static let learningRate = 0.025
+    public static let adamBeta2 = 0.95
+    public static let adamEpsilon = 1e-8
+    public static let logUpdateClip = 0.35       // TFP, BlackJAX LOG_UPDATE_CLIP
+    public static let decayRate = 0.5            // BlackJAX chees_adaptation default
+    public static let maximumSteps = 1000.0      // BlackJAX max_leapfrog_steps
+
+    public private(set) var logTrajectoryLength: Double
+    public private(set) var logTrajectoryLengthAverage = 0.0
+    public private(set) var adamSecondMoment = 0.0
+    public private(set) var step = 0
+
+    public init(trajectoryLength: Double) {
+        logTrajectoryLength = log(trajectoryLength)
+        logTrajectoryLengthAverage = logTrajectoryLength
+    }
+
+    public var trajectoryLength: Double { exp(logTrajectoryLength) }
+
+    /// The final trajectory length for sampling, clipped to [ε, 1000 ε].
+    public func finalTrajectoryLength(stepSize: Double) -> Double {
+        min(max(exp(logTrajectoryLengthAverage), stepSize), Self.maximumSteps * stepSize)
+    }
+
+    /// The shared jitter u of an iteration.
+    public static func jitter(random: PhiloxRandom, iteration: Int) -> Double {
+        random.uniform(chain: Int(PhiloxRandom.sharedChain), iteration: iteration, purpose: .sharedJitter)
+    }
+
+    /// Aggregates acceptance probabilities for the step-size update (nil for `.perChain`).
+    public static func aggregate(_ alpha: [Double], divergent: [Bool], _ how: Aggregation) -> Double? {
+        let ok = zip(alpha, divergent).filter { !$0.1 && $0.0.isFinite }.map { $0.0 }
+        switch how {
+        case .perChain: return nil
+        case .arithmeticMean:
+            return alpha.isEmpty ? 0 : alpha.map { $0.isFinite ? $0 : 0 }.reduce(0, +) / Double(alpha.count)
+        case .harmonicMean:
+            guard !ok.isEmpty else { return 0 }
+            let h = 1 / (ok.reduce(0) { $0 + 1 / $1 } / Double(ok.count))
+            return h.isFinite ? h : 0
+        }
+    }
+
+    /// One Adam ascent step on log T from an iteration's starts and proposals.
+    public mutating func update(starts: ChainBatch, proposal: PhasePoint, metric: Metric, acceptance: [Double],
+                                divergent: [Bool], jitter u: Double, stepSize: Double) {
+        let n = starts.chains, d = starts.dimension
+        let w = (0..<n).map { divergent[$0] || !acceptance[$0].isFinite ? 0 : acceptance[$0] }
+        let wSum = w.reduce(0, +)
+        step += 1
+        var gradient = 0.0
+        if wSum > 0 {
+            let v = metric.velocity(proposal.momentum)
+            var meanProposal = [Double](repeating: 0, count: d), meanStart = [Double](repeating: 0, count: d)
+            for i in 0..<d {
+                for c in 0..<n {
+                    meanProposal[i] += w[c] * proposal.position.values[i * n + c]
+                    meanStart[i] += starts.values[i * n + c]
+                }
+                meanProposal[i] /= wSum
+                meanStart[i] /= Double(n)
+            }
+            let t = u * trajectoryLength
+            var num = 0.0
+            for c in 0..<n where w[c] > 0 {
+                var sq1 = 0.0, sq0 = 0.0, dot = 0.0
+                for i in 0..<d {
+                    let a = proposal.position.values[i * n + c] - meanProposal[i]
+                    let b = starts.values[i * n + c] - meanStart[i]
+                    sq1 += a * a; sq0 += b * b; dot += a * v.values[i * n + c]
+                }
+                let g = t * (sq1 - sq0) * dot
+                if g.isFinite { num += w[c] * g }
+            }
+            gradient = num / wSum
+        }
+        // Adam with β₁ = 0: m = g; v̂ bias-corrected.
+        adamSecondMoment = Self.adamBeta2 * adamSecondMoment + (1 - Self.adamBeta2) * gradient * gradient
+        let vHat = adamSecondMoment / (1 - pow(Self.adamBeta2, Double(step)))
+        var delta = Self.learningRate * gradient / (vHat.squareRoot() + Self.adamEpsilon)
+        delta = min(max(delta, -Self.logUpdateClip), Self.logUpdateClip)
+        if delta.isFinite { logTrajectoryLength += delta }
+        // Keep T within [ε, 1000 ε] while adapting.
+        logTrajectoryLength = min(max(logTrajectoryLength, log(stepSize)), log(Self.maximumSteps * stepSize))
+        let weight = pow(Double(step), -Self.decayRate)
+        logTrajectoryLengthAverage = (1 - weight) * logTrajectoryLengthAverage + weight * logTrajectoryLength
+    }
+}

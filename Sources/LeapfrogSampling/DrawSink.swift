@@ -1,0 +1,91 @@
+import LeapfrogCore
+
+/// One retained iteration, for every chain.
+public struct Draw: Sendable {
+    /// 0-based index among retained draws.
+    public var index: Int
+    /// The global iteration (warmup iterations come first).
+    public var iteration: Int
+    /// Unconstrained positions, chain-fastest.
+    public var positions: ChainBatch
+    public var logDensity: [Double]
+    public var info: [TransitionInfo]
+}
+
+/// The adaptation a run ends warmup with.
+public struct Adaptation: Sendable {
+    public var stepSizes: [Double]
+    /// The inverse metric (shared when pooled, per chain otherwise).
+    public var metric: Metric
+    /// ChEES: the adapted (unjittered) trajectory length.
+    public var trajectoryLength: Double? = nil
+}
+
+/// Where draws go, one call per retained iteration, so output can stream to disk with memory
+/// flat in the number of draws.
+public protocol DrawSink: AnyObject {
+    /// Called once after warmup (also when warmup is 0), before the first draw.
+    func adaptationFinished(_ adaptation: Adaptation) throws
+    func write(_ draw: Draw) throws
+}
+
+extension DrawSink {
+    public func adaptationFinished(_ adaptation: Adaptation) throws {}
+}
+
+/// A sink that keeps everything in memory, for small runs and tests.
+public final class InMemoryDrawSink: DrawSink {
+    /// positions[chain][draw] = the unconstrained vector.
+    public private(set) var positions: [[[Double]]] = []
+    public private(set) var logDensity: [[Double]] = []
+    public private(set) var info: [[TransitionInfo]] = []
+    public private(set) var adaptation: Adaptation?
+
+    public init() {}
+
+    public func adaptationFinished(_ adaptation: Adaptation) throws { self.adaptation = adaptation }
+
+    public func write(_ draw: Draw) throws {
+        let n = draw.positions.chains
+        if positions.isEmpty {
+            positions = Array(repeating: [], count: n)
+            logDensity = Array(repeating: [], count: n)
+            info = Array(repeating: [], count: n)
+        }
+        for c in 0..<n {
+            positions[c].append(draw.positions.vector(chain: c))
+            logDensity[c].append(draw.logDensity[c])
+            info[c].append(draw.info[c])
+        }
+    }
+}
+
+/// What the progress hook is told, once per iteration.
+public struct SamplingProgress: Sendable {
+    public var phase: WarmupSchedule.Phase
+    /// Global iteration, 0-based.
+    public var iteration: Int
+    public var totalIterations: Int
+    /// Divergent transitions so far, all chains, in the current stage (warmup or sampling).
+    public var divergences: Int
+    /// Gradient evaluations so far: summed over chains (needed), and batched (lockstep).
+    public var gradientEvaluations: Int
+    public var lockstepEvaluations: Int
+}
+
+/// What a run returns (draws went to the sink).
+public struct SamplingResult: Sendable {
+    public var adaptation: Adaptation
+    /// Gradient evaluations per chain (what each chain needed), initialisation and search included.
+    public var gradientEvaluations: [Int]
+    /// Batched model evaluations (the lockstep cost).
+    public var lockstepEvaluations: Int
+    public var warmupGradientEvaluations: [Int]
+    public var warmupLockstepEvaluations: Int
+    /// Divergent sampling transitions per chain.
+    public var divergences: [Int]
+    public var drawsWritten: Int
+    /// `shouldStop` returned true: the sink holds what was written before.
+    public var interrupted: Bool
+    public var finalState: SamplerState
+}

@@ -1,0 +1,129 @@
+import LeapfrogCore
+import LeapfrogRandom
+
+/// Where chains start.
+public enum InitialPoints: Sendable, Hashable {
+    /// Uniform(−radius, radius) per unconstrained component (Stan's default radius is 2).
+    case uniform(radius: Double)
+    /// One point for every chain.
+    case shared([Double])
+    /// One point per chain.
+    case perChain([[Double]])
+
+    public static let `default` = InitialPoints.uniform(radius: Initialisation.defaultRadius)
+}
+
+/// Initial points with a finite log density and gradient.
+///
+/// Random points: component i of chain c on attempt a is 2r·u − r with u the uniform element i
+/// of the stream (chain c, iteration a, `.initialisation`). A chain whose log density or
+/// gradient is not finite is redrawn (the others keep theirs), up to `maximumAttempts` times.
+/// With superchains K, the chains form K contiguous equal groups; group g draws as chain g
+/// would and all its chains start there (nested R-hat, Margossian et al. 2022).
+public enum Initialisation {
+    /// Stan `services/util/initialize.hpp`: MAX_INIT_TRIES = 100; default radius 2.
+    public static let maximumAttempts = 100
+    public static let defaultRadius = 2.0
+
+    public struct Result: Sendable {
+        public var state: SamplerState
+        public var lockstepEvaluations: Int
+        public var gradientEvaluations: [Int]
+    }
+
+    static func isFinite(_ r: DensityBatch, chain c: Int) -> Bool {
+        guard r.logDensity[c].isFinite else { return false }
+        let n = r.gradient.chains
+        for i in 0..<r.gradient.dimension where !r.gradient.values[i * n + c].isFinite { return false }
+        return true
+    }
+
+    public static func run(model: some BatchedLogDensity, chains: Int, points: InitialPoints,
+                           superchains: Int = 1, random: PhiloxRandom) throws -> Result {
+        let d = model.dimension
+        guard superchains >= 1, chains % superchains == 0 else {
+            throw LeapfrogError(.configuration, "superchains: \(chains) chains cannot form \(superchains) equal groups")
+        }
+        let groups = superchains == 1 ? chains : superchains
+        let groupSize = chains / groups
+        var q = ChainBatch(chains: groups, dimension: d)
+        var lockstep = 0
+        var gradients = [Int](repeating: 0, count: chains)
+        var result: DensityBatch
+
+        var points = points
+        if case .perChain(let xs) = points, xs.count == 1 { points = .shared(xs[0]) }
+        switch points {
+        case .shared(let x):
+            guard x.count == d else {
+                throw LeapfrogError(.configuration, "initial point has \(x.count) values; the model has \(d) unconstrained")
+            }
+            for g in 0..<groups { q.setVector(x, chain: g) }
+            result = try model.evaluate(q, active: nil)
+            lockstep += 1
+            if let bad = (0..<groups).first(where: { !isFinite(result, chain: $0) }) {
+                throw LeapfrogError(.sampling, "chain \(bad * groupSize): the given initial point has a non-finite log density or gradient")
+            }
+        case .perChain(let xs):
+            guard xs.count == chains else {
+                throw LeapfrogError(.configuration, "\(xs.count) initial points for \(chains) chains")
+            }
+            if superchains > 1 {
+                throw LeapfrogError(.configuration, "superchains share an initial point: give one point, not one per chain")
+            }
+            for (c, x) in xs.enumerated() {
+                guard x.count == d else {
+                    throw LeapfrogError(.configuration, "chain \(c): initial point has \(x.count) values; the model has \(d)")
+                }
+                q.setVector(x, chain: c)
+            }
+            result = try model.evaluate(q, active: nil)
+            lockstep += 1
+            if let bad = (0..<groups).first(where: { !isFinite(result, chain: $0) }) {
+                throw LeapfrogError(.sampling, "chain \(bad): the given initial point has a non-finite log density or gradient")
+            }
+        case .uniform(let radius):
+            var pending = [Bool](repeating: true, count: groups)
+            result = DensityBatch(logDensity: Array(repeating: -.infinity, count: groups),
+                                  gradient: ChainBatch(chains: groups, dimension: d))
+            for attempt in 0..<maximumAttempts {
+                for g in 0..<groups where pending[g] {
+                    random.uniforms(chain: g, iteration: attempt, purpose: .initialisation, count: d) { i, u in
+                        q.values[i * groups + g] = 2 * radius * u - radius
+                    }
+                }
+                let all = pending.allSatisfy { $0 }
+                let r = try model.evaluate(q, active: all ? nil : pending)
+                lockstep += 1
+                for g in 0..<groups where pending[g] {
+                    result.logDensity[g] = r.logDensity[g]
+                    for i in 0..<d { result.gradient.values[i * groups + g] = r.gradient.values[i * groups + g] }
+                    for k in 0..<groupSize { gradients[g * groupSize + k] += 1 }
+                    if isFinite(r, chain: g) { pending[g] = false }
+                }
+                if !pending.contains(true) { break }
+            }
+            if let bad = pending.firstIndex(of: true) {
+                let chain = bad * groupSize
+                throw LeapfrogError(.sampling, "chain \(chain): no finite log density after \(maximumAttempts) initial points "
+                                    + "drawn uniformly from (−\(radius), \(radius)) on the unconstrained scale; check the "
+                                    + "model's support and constraints, or give initial values")
+            }
+        }
+        // Broadcast group points to their chains.
+        var positions = ChainBatch(chains: chains, dimension: d)
+        var gradient = ChainBatch(chains: chains, dimension: d)
+        var logDensity = [Double](repeating: 0, count: chains)
+        for c in 0..<chains {
+            let g = c / groupSize
+            for i in 0..<d {
+                positions.values[i * chains + c] = q.values[i * groups + g]
+                gradient.values[i * chains + c] = result.gradient.values[i * groups + g]
+            }
+            logDensity[c] = result.logDensity[g]
+        }
+        if case .uniform = points {} else { for c in 0..<chains { gradients[c] += 1 } }
+        return Result(state: SamplerState(positions: positions, logDensity: logDensity, gradient: gradient),
+                      lockstepEvaluations: lockstep, gradientEvaluations: gradients)
+    }
+}

@@ -1,0 +1,79 @@
+import LeapfrogCore
+
+/// Which transition kernel a run uses.
+public enum SamplerKind: String, Sendable, CaseIterable {
+    case nuts, hmc, chees
+}
+
+/// Everything a run needs besides the model, the sink and the callbacks.
+public struct SamplerConfiguration: Sendable, Hashable {
+    public var sampler: SamplerKind = .nuts
+    public var chains = 4
+    public var warmup = 1000
+    public var draws = 1000
+    /// Keep every `thin`-th sampling iteration (the first is kept).
+    public var thin = 1
+    public var seed: UInt64 = 0
+    /// NUTS maximum tree depth (Stan default 10).
+    public var maxDepth = NUTSKernel.defaultMaxDepth
+    /// Step-size adaptation target; nil: 0.8 (Stan `adapt_delta`) for NUTS and HMC, 0.651 for
+    /// ChEES (Hoffman, Radul & Sountsov 2021).
+    public var targetAcceptance: Double? = nil
+    public var metric: MetricKind = .diagonal
+    /// Pool warmup across chains: one step size (dual averaging on the chains' mean acceptance
+    /// statistic) and one metric (all chains' Welford estimates combined). Off: every chain
+    /// adapts its own step size and metric, and a chain's draws do not depend on the others.
+    public var pooledAdaptation = true
+    /// Chains in this many equal groups sharing an initial point (1: no grouping).
+    public var superchains = 1
+    public var initialPoints: InitialPoints = .default
+    /// Starting step size of the search (Stan default 1).
+    public var initialStepSize = 1.0
+    public var integrator: Integrator = .leapfrog
+    /// HMC: trajectory length (steps or time) and jitter.
+    public var hmcTrajectory: HMCTrajectory = .steps(20)
+    public var hmcJitter: HMCJitter = .none
+    /// ChEES: initial trajectory length (nil: the initial step size, as BlackJAX), and how
+    /// acceptance is aggregated across chains for the step size.
+    public var cheesInitialTrajectoryLength: Double? = nil
+    public var cheesStepSizeAggregation: ChEESAdaptation.Aggregation = .harmonicMean
+
+    public init() {}
+
+    public static let defaultTargetAcceptance = 0.8        // Stan adapt_delta
+    public static let defaultChEESTargetAcceptance = 0.651 // Hoffman, Radul & Sountsov (2021)
+
+    public var resolvedTargetAcceptance: Double {
+        targetAcceptance ?? (sampler == .chees ? Self.defaultChEESTargetAcceptance : Self.defaultTargetAcceptance)
+    }
+
+    /// Throws `.configuration` naming the first impossible value.
+    public func validate(dimension: Int) throws {
+        func bad(_ s: String) -> LeapfrogError { LeapfrogError(.configuration, s) }
+        if chains < 1 { throw bad("chains must be at least 1 (got \(chains))") }
+        if warmup < 0 { throw bad("warmup must be ≥ 0 (got \(warmup))") }
+        if draws < 0 { throw bad("draws must be ≥ 0 (got \(draws))") }
+        if thin < 1 { throw bad("thin must be at least 1 (got \(thin))") }
+        if maxDepth < 1 { throw bad("max depth must be at least 1 (got \(maxDepth))") }
+        let delta = resolvedTargetAcceptance
+        if !(delta > 0 && delta < 1) { throw bad("target acceptance must be in (0, 1) (got \(delta))") }
+        if superchains < 1 || chains % superchains != 0 {
+            throw bad("superchains: \(chains) chains cannot form \(superchains) equal groups")
+        }
+        if !(initialStepSize > 0 && initialStepSize.isFinite) { throw bad("initial step size must be positive (got \(initialStepSize))") }
+        switch hmcTrajectory {
+        case .steps(let l) where l < 1: throw bad("HMC steps must be at least 1 (got \(l))")
+        case .time(let t) where !(t > 0 && t.isFinite): throw bad("HMC integration time must be positive (got \(t))")
+        default: break
+        }
+        switch hmcJitter {
+        case .stepSize(let j), .steps(let j):
+            if !(j >= 0 && j < 1) { throw bad("HMC jitter must be in [0, 1) (got \(j))") }
+        case .none: break
+        }
+        if sampler == .chees, let t = cheesInitialTrajectoryLength, !(t > 0 && t.isFinite) {
+            throw bad("ChEES initial trajectory length must be positive")
+        }
+        if dimension < 1 { throw bad("the model has no parameters to sample") }
+    }
+}

@@ -1,0 +1,73 @@
+/// Running mean and (co)variance by Welford's algorithm, combinable across chains.
+///
+/// Sources: Welford (1962); Chan, Golub & LeVeque (1979) for combining two estimates;
+/// Stan `welford_var_estimator.hpp`, `welford_covar_estimator.hpp` (sample variance with n − 1)
+/// and `var_adaptation.hpp` / `covar_adaptation.hpp` for the regularisation
+/// (n/(n+5))·Σ̂ + 1e-3·(5/(n+5))·I.
+public struct WelfordEstimator: Sendable, Hashable {
+    public let dimension: Int
+    public let dense: Bool
+    public private(set) var count = 0.0
+    public private(set) var mean: [Double]
+    /// Sums of squared deviations: d entries (diagonal) or d×d row-major (dense).
+    public private(set) var m2: [Double]
+
+    /// Stan `var_adaptation.hpp`: shrinkage weight 5 and target 1e-3.
+    public static let regularisationWeight = 5.0
+    public static let regularisationTarget = 1e-3
+
+    public init(dimension: Int, dense: Bool) {
+        self.dimension = dimension
+        self.dense = dense
+        mean = Array(repeating: 0, count: dimension)
+        m2 = Array(repeating: 0, count: dense ? dimension * dimension : dimension)
+    }
+
+    public mutating func add(_ x: [Double]) {
+        count += 1
+        let d = dimension
+        var delta = [Double](repeating: 0, count: d)
+        for i in 0..<d {
+            delta[i] = x[i] - mean[i]
+            mean[i] += delta[i] / count
+        }
+        if dense {
+            for i in 0..<d {
+                let after = x[i] - mean[i]
+                for j in 0..<d { m2[i * d + j] += after * delta[j] }
+            }
+        } else {
+            for i in 0..<d { m2[i] += delta[i] * (x[i] - mean[i]) }
+        }
+    }
+
+    /// Combines two estimates as if all samples had been added to one (Chan et al.).
+    public mutating func combine(_ other: WelfordEstimator) {
+        guard other.count > 0 else { return }
+        guard count > 0 else { self = other; return }
+        let d = dimension, n = count + other.count
+        let delta = (0..<d).map { other.mean[$0] - mean[$0] }
+        let w = count * other.count / n
+        if dense {
+            for i in 0..<d { for j in 0..<d { m2[i * d + j] += other.m2[i * d + j] + w * delta[i] * delta[j] } }
+        } else {
+            for i in 0..<d { m2[i] += other.m2[i] + w * delta[i] * delta[i] }
+        }
+        for i in 0..<d { mean[i] += delta[i] * other.count / n }
+        count = n
+    }
+
+    /// Sample (co)variance with denominator n − 1.
+    public var sampleVariance: [Double] {
+        m2.map { $0 / (count - 1) }
+    }
+
+    /// Stan's regularised estimate: (n/(n+5))·Σ̂ + 1e-3·(5/(n+5)) on the diagonal.
+    public var regularised: [Double] {
+        let n = count, w = Self.regularisationWeight
+        var v = sampleVariance.map { (n / (n + w)) * $0 }
+        let add = Self.regularisationTarget * (w / (n + w))
+        for i in 0..<dimension { v[dense ? i * dimension + i : i] += add }
+        return v
+    }
+}

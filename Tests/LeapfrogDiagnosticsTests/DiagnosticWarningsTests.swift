@@ -1,0 +1,66 @@
+import Testing
+@testable import LeapfrogDiagnostics
+
+struct DiagnosticWarningsTests {
+    static func summary(_ name: String, rhat: Double = 1.001, essBulk: Double = 2000,
+                        essTail: Double = 1800, nested: Double? = nil) -> ParameterSummary {
+        ParameterSummary(name: name, mean: 0, sd: 1, q5: -1.6, q50: 0, q95: 1.6, mcseMean: 0.02,
+                         mcseSd: 0.02, essBulk: essBulk, essTail: essTail, rhat: rhat,
+                         nestedRHat: nested, chains: 4, drawsPerChain: 1000)
+    }
+
+    @Test func healthyRunHasNoWarnings() {
+        let w = DiagnosticWarnings(summaries: [Self.summary("a"), Self.summary("b", rhat: 1.0099)],
+                                   divergentCount: 0, totalDraws: 4000, treeDepthSaturatedCount: 0,
+                                   maxTreeDepth: 10, ebfmi: [0.9, 1.1, 0.31, 0.8])
+        #expect(w.isEmpty, "\(w)")
+        #expect(w.description.isEmpty)
+    }
+
+    @Test func rhatNamesWorstFirstAndCapsTheList() {
+        let s = (0..<8).map { Self.summary("p\($0)", rhat: 1.02 + 0.01 * Double($0)) } + [Self.summary("ok")]
+        let w = DiagnosticWarnings(summaries: s)
+        #expect(w.warnings.map(\.kind) == [.rhat])
+        let m = w.warnings[0].message
+        #expect(m.hasPrefix("R-hat > 1.01 for 8 parameters: p7 (1.090), p6 (1.080), p5 (1.070), p4 (1.060), p3 (1.050) and 3 more"), "\(m)")
+        #expect(!m.contains("ok"))
+    }
+
+    @Test func essThresholdIsFourHundredTotal() {
+        let w = DiagnosticWarnings(summaries: [Self.summary("lo", essBulk: 399, essTail: 400),
+                                               Self.summary("tail", essBulk: 5000, essTail: 120.4)])
+        #expect(w.warnings.map(\.kind) == [.essBulk, .essTail])
+        #expect(w.warnings[0].message.hasPrefix("Bulk ESS < 400 (total over chains) for 1 parameter: lo (399)"))
+        #expect(w.warnings[1].message.hasPrefix("Tail ESS < 400 (total over chains) for 1 parameter: tail (120)"))
+    }
+
+    @Test func samplerWarnings() {
+        let w = DiagnosticWarnings(summaries: [], divergentCount: 12, totalDraws: 4000,
+                                   treeDepthSaturatedCount: 30, maxTreeDepth: 10,
+                                   ebfmi: [0.9, 0.21, 0.5, 0.18])
+        #expect(w.warnings.map(\.kind) == [.divergences, .treeDepth, .ebfmi])
+        #expect(w.warnings[0].message.hasPrefix("12 of 4000 draws (0.30%) ended in a divergence"))
+        #expect(w.warnings[1].message.hasPrefix("30 of 4000 draws (0.75%) saturated the maximum tree depth of 10"))
+        #expect(w.warnings[2].message.hasPrefix("E-BFMI < 0.3 for 2 of 4 chains: chain 1 (0.21), chain 3 (0.18)"))
+    }
+
+    @Test func nestedRHatAndCustomThresholds() {
+        var t = DiagnosticWarnings.Thresholds()
+        t.minimumESS = 100
+        t.rhat = 1.05
+        let w = DiagnosticWarnings(summaries: [Self.summary("mu", rhat: 1.03, essBulk: 150, nested: 1.2)],
+                                   thresholds: t)
+        #expect(w.warnings.map(\.kind) == [.nestedRHat])
+        #expect(w.warnings[0].message.contains("mu (1.200)"))
+    }
+
+    /// End to end: a chain stuck elsewhere is caught by summarize → warnings.
+    @Test func endToEnd() {
+        var draws = EdgeCaseTests.ar1(chains: 4, draws: 200, rho: 0.95)
+        draws[3] = draws[3].map { $0 + 4 }
+        let s = summarize(name: "stuck", draws: draws, superchains: 2)
+        let w = DiagnosticWarnings(summaries: [s], totalDraws: 800)
+        #expect(Set(w.warnings.map(\.kind)).isSuperset(of: [.rhat, .nestedRHat, .essBulk, .essTail]))
+        #expect(w.description.contains("stuck ("))
+    }
+}

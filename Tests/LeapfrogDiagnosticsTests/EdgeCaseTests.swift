@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+@testable import LeapfrogDiagnostics
+
+/// The non-finite policy, ArviZ's constant-draw behaviour, and invariances that can fail.
+struct EdgeCaseTests {
+    /// A reproducible AR(1) set without Foundation randomness: a linear congruential uniform
+    /// stream pushed through Φ⁻¹.
+    static func ar1(chains: Int, draws: Int, rho: Double, seed: UInt64 = 42) -> [[Double]] {
+        var state = seed
+        func normal() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let u = (Double(state >> 11) + 0.5) / 9007199254740992.0
+            return InverseNormalCDF.quantile(u)
+        }
+        return (0..<chains).map { _ in
+            var x = normal()
+            return (0..<draws).map { _ in x = rho * x + (1 - rho * rho).squareRoot() * normal(); return x }
+        }
+    }
+
+    @Test(arguments: [Double.nan, .infinity, -.infinity])
+    func nonFiniteDrawsGiveNaNNotATrap(_ bad: Double) {
+        var draws = Self.ar1(chains: 4, draws: 100, rho: 0.3)
+        draws[2][17] = bad
+        let s = summarize(name: "theta", draws: draws, superchains: 2)
+        #expect(s.nonFiniteCount == 1)
+        let stats = [s.mean, s.sd, s.q5, s.q50, s.q95, s.mcseMean, s.mcseSd, s.essBulk, s.essTail,
+                     s.rhat, s.nestedRHat ?? 0]
+        #expect(stats.allSatisfy { $0.isNaN })
+        let d = Draws(draws)
+        #expect(RHat.split(d).isNaN && EffectiveSampleSize.mean(d).isNaN
+                && MonteCarloStandardError.quantile(d, prob: 0.5).isNaN && Quantile.of(d, prob: 0.5).isNaN)
+        let w = DiagnosticWarnings(summaries: [s])
+        #expect(w.warnings.map(\.kind) == [.nonFinite])
+        #expect(w.description.contains("theta (1 of 400 draws)"))
+    }
+
+    /// Constant draws: ArviZ gives R-hat NaN (0/0), ESS = number of split draws (its `_ess`
+    /// short-circuits on a range below 1e-15), MCSE of the mean 0, MCSE of the sd NaN. The
+    /// "constant" fixture checks these against ArviZ; here the same at another size.
+    @Test func constantDrawsFollowArviZ() {
+        let s = summarize(name: "c", draws: Array(repeating: Array(repeating: 2.0, count: 9), count: 3),
+                          superchains: 3)
+        #expect(s.rhat.isNaN)
+        #expect(s.essBulk == 24 && s.essTail == 24)  // 3 chains × 2 halves × 4
+        #expect(s.mcseMean == 0 && s.mcseSd.isNaN)
+        #expect(s.mean == 2 && s.sd == 0 && s.q5 == 2 && s.q95 == 2)
+        #expect(s.nestedRHat.map(\.isNaN) == true)
+        // Constant draws are not flagged as non-finite, and NaN R-hat is not "> 1.01".
+        #expect(DiagnosticWarnings(summaries: [s]).warnings.allSatisfy { $0.kind != .nonFinite && $0.kind != .rhat })
+    }
+
+    @Test func tooFewDrawsOrChains() {
+        let three = summarize(name: "x", draws: [[1, 2, 3], [2, 3, 1]])
+        #expect(three.rhat.isNaN && three.essBulk.isNaN && three.mcseMean.isNaN)
+        #expect(three.mean == 2)
+        let oneChain = Draws(Self.ar1(chains: 1, draws: 200, rho: 0.2))
+        #expect(RHat.rankNormalized(oneChain).isNaN)  // ArviZ needs 2 chains for R-hat
+        #expect(EffectiveSampleSize.bulk(oneChain) > 50)  // ... but 1 for ESS
+    }
+
+    /// Rank-normalised bulk statistics depend only on ranks: a strictly increasing transform
+    /// leaves bulk ESS, bulk R-hat and the quantile indicators (tail ESS) unchanged to the last
+    /// bit, while the mean ESS changes. (The tail R-hat is not invariant: it folds about the
+    /// median first, and |exp(x) − median| ranks differently from |x − median|.)
+    @Test func rankStatisticsAreInvariantUnderMonotoneTransforms() {
+        let x = Self.ar1(chains: 4, draws: 300, rho: 0.8)
+        let y = x.map { $0.map { exp(3 * $0) } }
+        let (dx, dy) = (Draws(x), Draws(y))
+        #expect(EffectiveSampleSize.bulk(dx) == EffectiveSampleSize.bulk(dy))
+        #expect(DrawAnalysis(dx).rhatBulk == DrawAnalysis(dy).rhatBulk)
+        #expect(EffectiveSampleSize.tail(dx) == EffectiveSampleSize.tail(dy))
+        #expect(DrawAnalysis(dx).rhatTail != DrawAnalysis(dy).rhatTail)
+        #expect(EffectiveSampleSize.mean(dx) != EffectiveSampleSize.mean(dy))
+    }
+
+    /// Ties get average ranks (`scipy.stats.rankdata(method="average")`): rounding draws to a
+    /// coarse grid still gives finite, sensible diagnostics.
+    @Test func tiesAreAveraged() {
+        let x = Self.ar1(chains: 4, draws: 200, rho: 0.5).map { $0.map { ($0 * 2).rounded() / 2 } }
+        let s = summarize(name: "t", draws: x)
+        #expect(s.rhat.isFinite && s.rhat < 1.05)
+        #expect(s.essBulk.isFinite && s.essBulk > 100)
+        // All draws in the same rank group → same z; within a group of k ties the scores agree.
+        let z = RankNormalization([3, 1, 3, 2, 3]).zScores()
+        #expect(z[0] == z[2] && z[2] == z[4] && z[1] < z[3] && z[3] < z[0])
+    }
+
+    /// The radix argsort orders negatives, zeros and positives correctly.
+    @Test func argsortOrdersAllSigns() {
+        let v: [Double] = [3.5, -0.0, -1e300, 2, 0.0, -2.5, 1e-310, -1e-310, .infinity, -.infinity]
+        let order = RankNormalization.argsort(v).map { v[Int($0)] }
+        #expect(order == v.sorted())
+    }
+
+    /// Chains well mixed → R-hat ≈ 1 and ESS near the draw count; a shifted chain → R-hat ≫ 1.01.
+    @Test func diagnosticsRespondToMixing() {
+        let good = Draws(Self.ar1(chains: 4, draws: 500, rho: 0))
+        #expect(abs(RHat.rankNormalized(good) - 1) < 0.01)
+        #expect(EffectiveSampleSize.bulk(good) > 1500)
+        var bad = Self.ar1(chains: 4, draws: 500, rho: 0)
+        bad[0] = bad[0].map { $0 + 3 }
+        #expect(RHat.rankNormalized(Draws(bad)) > 1.1)
+        #expect(RHat.nested(Draws(bad), superchains: 2) > 1.01)
+    }
+
+    @Test func nestedRHatArguments() {
+        let d = Draws(Self.ar1(chains: 6, draws: 50, rho: 0.2))
+        #expect(RHat.nested(d, superchains: 4).isNaN)  // 4 does not divide 6
+        #expect(RHat.nested(d, superchains: 1).isNaN)
+        #expect(RHat.nested(d, superchains: 3).isFinite)
+        // One draw per chain: the within-chain term is 0, the between-chain term carries it.
+        let single = Draws(Self.ar1(chains: 8, draws: 1, rho: 0))
+        #expect(RHat.nested(single, superchains: 2).isFinite)
+    }
+}

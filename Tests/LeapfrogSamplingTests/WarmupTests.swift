@@ -1,0 +1,96 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+import LeapfrogCore
+import LeapfrogRandom
+@testable import LeapfrogSampling
+
+@Suite struct WarmupScheduleTests {
+    /// Stan's defaults: 75 / 25, 50, 100, 200, 500 / 50.
+    @Test func thousandIterations() {
+        let s = WarmupSchedule(warmup: 1000)
+        #expect(s.initialBuffer == 75)
+        #expect(s.terminalBuffer == 50)
+        #expect(s.windows.map(\.count) == [25, 50, 100, 200, 500])
+        #expect(s.windows.first?.lowerBound == 75)
+        #expect(s.windows.last?.upperBound == 950)
+        #expect(s.phase(of: 74) == .initialBuffer)
+        #expect(s.phase(of: 75) == .slowWindow(0))
+        #expect(s.phase(of: 949) == .slowWindow(4))
+        #expect(s.phase(of: 950) == .terminalBuffer)
+        #expect(s.phase(of: 1000) == .sampling)
+        #expect(s.endsWindow(99) && s.endsWindow(149) && s.endsWindow(949) && !s.endsWindow(100))
+    }
+
+    /// Below 150: Stan's 15% / 75% / 10% split, one window.
+    @Test func hundredIterations() {
+        let s = WarmupSchedule(warmup: 100)
+        #expect(s.initialBuffer == 15)
+        #expect(s.terminalBuffer == 10)
+        #expect(s.windows == [15..<90])
+    }
+
+    /// 200: the second window would not leave room for a third, so it stretches to the buffer.
+    @Test func twoHundredIterations() {
+        let s = WarmupSchedule(warmup: 200)
+        #expect(s.windows == [75..<100, 100..<150])
+    }
+
+    @Test func tooShortForWindows() {
+        let s = WarmupSchedule(warmup: 19)
+        #expect(s.windows.isEmpty)
+        #expect(s.phase(of: 10) == .initialBuffer)
+    }
+}
+
+@Suite struct DualAveragingTests {
+    /// Acceptance e^{−ε}: the target 0.8 is met at ε = −log 0.8.
+    @Test func convergesToTarget() {
+        var da = DualAveraging(initialStepSize: 1)
+        let p = DualAveraging.Parameters(target: 0.8)
+        var eps = 1.0
+        for _ in 0..<2000 { eps = da.update(statistic: exp(-eps), parameters: p) }
+        #expect(abs(da.finalStepSize - (-log(0.8))) < 0.03 * -log(0.8), "\(da.finalStepSize)")
+    }
+
+    @Test func firstUpdateMatchesHoffmanGelman() {
+        var da = DualAveraging(initialStepSize: 0.5)
+        let p = DualAveraging.Parameters(target: 0.8)
+        let eps = da.update(statistic: 1.3, parameters: p)  // capped at 1
+        // s̄ = (0.8 − 1)/11; x = log 5 − s̄·1/0.05
+        let x = log(5.0) - (-0.2 / 11) / 0.05
+        #expect(abs(eps - exp(x)) < 1e-12)
+        #expect(abs(da.finalStepSize - exp(x)) < 1e-12)  // x̄ = x after one step (weight 1)
+    }
+}
+
+@Suite struct WelfordTests {
+    let xs: [[Double]] = (0..<50).map { k in [sin(Double(k)), cos(Double(3 * k)) * 2 + 1, Double(k % 7)] }
+
+    func twoPass() -> [Double] {
+        let n = Double(xs.count)
+        let m = (0..<3).map { i in xs.reduce(0) { $0 + $1[i] } / n }
+        var cov = [Double](repeating: 0, count: 9)
+        for x in xs { for i in 0..<3 { for j in 0..<3 { cov[i * 3 + j] += (x[i] - m[i]) * (x[j] - m[j]) / (n - 1) } } }
+        return cov
+    }
+
+    @Test func matchesTwoPassAndCombines() {
+        let cov = twoPass()
+        var dense = WelfordEstimator(dimension: 3, dense: true)
+        var diag = WelfordEstimator(dimension: 3, dense: false)
+        var a = WelfordEstimator(dimension: 3, dense: true), b = a
+        for (k, x) in xs.enumerated() { dense.add(x); diag.add(x); if k < 17 { a.add(x) } else { b.add(x) } }
+        a.combine(b)
+        for k in 0..<9 {
+            #expect(abs(dense.sampleVariance[k] - cov[k]) < 1e-12)
+            #expect(abs(a.sampleVariance[k] - cov[k]) < 1e-12)
+        }
+        for i in 0..<3 { #expect(abs(diag.sampleVariance[i] - cov[i * 4]) < 1e-12) }
+        // Stan's regularisation: (n/(n+5))·var + 1e-3·5/(n+5).
+        let reg = diag.regularised
+        #expect(abs(reg[1] - (50.0 / 55 * cov[4] + 1e-3 * 5 / 55)) < 1e-12)
+        #expect(abs(dense.regularised[1] - 50.0 / 55 * cov[1]) < 1e-12)
+    }
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env python3
+"""Closed-form log densities from SciPy, pinned in Tests/LeapfrogReferenceTests/DistributionClosedFormTests.swift.
+
+Run: python3 scripts/make_distribution_fixtures.py  (SciPy 1.17.1 produced the committed values)
+"""
+import numpy as np
+from scipy import stats, special
+
+cases = [
+    ("normal", 0.7, (0.2, 1.3), stats.norm(0.2, 1.3).logpdf(0.7)),
+    ("halfNormal", 0.7, (1.3,), stats.halfnorm(scale=1.3).logpdf(0.7)),
+    ("studentT", -0.4, (3.5, 0.2, 1.3), stats.t(3.5, 0.2, 1.3).logpdf(-0.4)),
+    ("cauchy", 2.1, (0.2, 1.3), stats.cauchy(0.2, 1.3).logpdf(2.1)),
+    ("halfCauchy", 2.1, (1.3,), stats.halfcauchy(scale=1.3).logpdf(2.1)),
+    ("exponential", 0.9, (2.5,), stats.expon(scale=1 / 2.5).logpdf(0.9)),
+    ("gamma", 0.9, (3.0, 1.0), stats.gamma(3.0, scale=1.0).logpdf(0.9)),
+    ("gamma", 2.4, (0.7, 2.5), stats.gamma(0.7, scale=1 / 2.5).logpdf(2.4)),
+    ("inverseGamma", 0.9, (2.2, 1.4), stats.invgamma(2.2, scale=1.4).logpdf(0.9)),
+    ("logNormal", 0.9, (0.3, 0.8), stats.lognorm(0.8, scale=np.exp(0.3)).logpdf(0.9)),
+    ("beta", 0.3, (2.0, 5.5), stats.beta(2.0, 5.5).logpdf(0.3)),
+    ("uniform", 0.3, (-1.0, 2.0), stats.uniform(-1.0, 3.0).logpdf(0.3)),
+    ("bernoulliLogit", 1.0, (0.4,), stats.bernoulli(special.expit(0.4)).logpmf(1)),
+    ("bernoulliLogit", 0.0, (0.4,), stats.bernoulli(special.expit(0.4)).logpmf(0)),
+    ("binomialLogit", 3.0, (10.0, -0.5), stats.binom(10, special.expit(-0.5)).logpmf(3)),
+    ("poissonLog", 4.0, (1.1,), stats.poisson(np.exp(1.1)).logpmf(4)),
+]
+for name, y, p, lp in cases:
+    args = ", ".join(repr(float(x)) for x in p)
+    print(f'        ("{name}", {y!r}, [{args}], {float(lp)!r}),')
+
+L = np.array([[1.5, 0.0, 0.0], [0.3, 0.9, 0.0], [-0.2, 0.4, 1.1]])
+mu = np.array([0.1, -0.2, 0.3]); y = np.array([0.5, 0.1, -0.7])
+print("mvn", stats.multivariate_normal(mu, L @ L.T).logpdf(y))
+logits = np.array([0.2, -1.0, 1.5, 0.3])
+print("categorical y=3", logits[2] - special.logsumexp(logits))
