@@ -23,12 +23,12 @@ public final class Buffer<Element: BitwiseCopyable>: @unchecked Sendable {
                                         access: access, host: nil)
     }
 
-    /// A buffer holding a copy of `values`.
-    public convenience init(context: Context, values: [Element], access: Access = .readWrite) throws {
+    /// A buffer holding a copy of `values`, written through `queue` (a temporary queue when nil).
+    public convenience init(context: Context, values: [Element], access: Access = .readWrite,
+                            queue: CommandQueue? = nil) throws {
         try self.init(context: context, count: values.count, access: access)
         if !values.isEmpty {
-            let queue = try CommandQueue(context: context)
-            try write(values, queue: queue)
+            try write(values, queue: try queue ?? CommandQueue(context: context))
         }
     }
 

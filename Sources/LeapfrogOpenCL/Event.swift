@@ -13,10 +13,19 @@ public final class Event: @unchecked Sendable {
 
     deinit { clReleaseEvent(handle) }
 
-    /// Blocks until the command has finished; a failed command (negative execution status) throws.
+    /// Blocks until the command has finished. A command that failed on the device throws with its
+    /// own execution status (so `CL_OUT_OF_RESOURCES` during a launch is a `DeviceOutOfMemory`).
     public func wait() throws {
         var event: cl_event? = handle
-        try context.check(clWaitForEvents(1, &event), "clWaitForEvents")
+        let status = clWaitForEvents(1, &event)
+        if status == CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST {
+            var execution: cl_int = 0
+            if clGetEventInfo(handle, cl_event_info(CL_EVENT_COMMAND_EXECUTION_STATUS), MemoryLayout<cl_int>.size,
+                              &execution, nil) == CL_SUCCESS, execution < 0 {
+                try context.check(execution, "command execution (clWaitForEvents)")
+            }
+        }
+        try context.check(status, "clWaitForEvents")
     }
 
     /// Device time between the command's start and end, in nanoseconds. Needs a queue created with

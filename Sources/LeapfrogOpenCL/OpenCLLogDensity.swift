@@ -41,7 +41,7 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, @unchecke
         kernel = try Kernel(program: program, name: generated.kernelName)
         dataBuffers = try generated.dataArguments.map { name in
             let values = model.data[name]!.values.map { R($0) }
-            return try Buffer(context: queue.context, values: values, access: .readOnly)
+            return try Buffer(context: queue.context, values: values, access: .readOnly, queue: queue)
         }
     }
 

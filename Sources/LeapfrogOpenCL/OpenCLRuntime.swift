@@ -48,7 +48,11 @@ public enum OpenCLRuntime {
 
     /// Every device of every platform, in order; throws a clear error when there is none.
     public static func devices() throws -> [Device] {
-        let found = try discovery.get()
+        try requireDevices(discovery.get())
+    }
+
+    /// The devices of `found`, or the clear error for no platform or no device.
+    static func requireDevices(_ found: [(Platform, [Device])]) throws -> [Device] {
         if found.isEmpty { throw LeapfrogError(.device, noPlatformMessage) }
         let devices = found.flatMap(\.1)
         if devices.isEmpty { throw LeapfrogError(.device, noDeviceMessage) }

@@ -42,6 +42,18 @@ extension OpenCLTests {
             #expect(count == 16 * (try OpenCLRuntime.devices().count + OpenCLRuntime.platforms().count))
         }
 
+        @Test func noPlatformIsAClearError() {
+            do {
+                _ = try OpenCLRuntime.requireDevices([])
+                Issue.record("no error")
+            } catch let error as LeapfrogError {
+                #expect(error.kind == .device)
+                #expect(error.message == "no OpenCL platform found: install an ICD such as pocl-opencl-icd, or use --backend cpu")
+            } catch { Issue.record("wrong error \(error)") }
+            let platform = CLTest.env.device.platform
+            #expect(throws: LeapfrogError.self) { try OpenCLRuntime.requireDevices([(platform, [])]) }
+        }
+
         @Test func selectsDevices() throws {
             let first = try OpenCLRuntime.device("0")
             #expect(first == (try OpenCLRuntime.devices())[0])
