@@ -51,7 +51,10 @@ let package = Package(
             .apt(["opencl-headers", "ocl-icd-opencl-dev", "pocl-opencl-icd"]),
         ]),
         /// Typed OpenCL wrappers, device discovery, kernel generation and the OpenCL back end.
-        .target(name: "LeapfrogOpenCL", dependencies: ["COpenCL", "LeapfrogCore", "LeapfrogModel"]),
+        .target(name: "LeapfrogOpenCL", dependencies: ["COpenCL", "LeapfrogCore", "LeapfrogModel"],
+                plugins: ["EmbedKernels"]),
+        /// Embeds Kernels/*.cl into LeapfrogOpenCL as Swift string constants (no Bundle at run time).
+        .plugin(name: "EmbedKernels", capability: .buildTool()),
         /// netCDF-4 C library (Debian: libnetcdf-dev) for ArviZ InferenceData files.
         .systemLibrary(name: "CNetCDF", pkgConfig: "netcdf", providers: [.apt(["libnetcdf-dev"])]),
         /// Streamed draw output: InferenceData NetCDF, Stan CSV, summary.json; readers for `diagnose`.

@@ -1,0 +1,78 @@
+// common.cl — the prelude every Leapfrog program starts with: the floating-point type, the
+// chains-per-work-item width, vector load/store macros and constants. Computes nothing itself.
+//
+// Tunables (the host overrides them with -D):
+//   REAL_DOUBLE  0: `real` is float; 1: `real` is double (needs cl_khr_fp64).
+//   W            chains per work-item: 1 (GPUs), or 2, 4, 8, 16 (CPU devices, where PoCL only
+//                vectorises through OpenCL vector types). `realw` is `real` when W == 1, else the
+//                vector type realW (float8, double4, ...); `uintw` likewise over uint.
+//
+// Memory layout of per-chain data: chain-fastest, component p of chain c at x[p * stride + c],
+// where `stride` (the padded chain count) is a multiple of W. Work-item g owns chains
+// g*W .. g*W + W-1 and reads component p with one vector load LOADW(x + p*stride + g*W).
+// Padding chains are computed like real ones and ignored by the host.
+//
+// Float programs are built with -cl-single-precision-constant, so unsuffixed literals such as
+// 0.5 are float there and double in double programs: kernels write constants without suffix.
+
+#ifndef REAL_DOUBLE
+#define REAL_DOUBLE 0
+#endif
+#ifndef W
+#define W 1
+#endif
+
+#if REAL_DOUBLE
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+typedef double real;
+#define LF_REAL_NAME double
+#else
+typedef float real;
+#define LF_REAL_NAME float
+#endif
+
+#define LF_PASTE(a, b) a##b
+#define LF_XPASTE(a, b) LF_PASTE(a, b)
+
+#if W == 1
+typedef real realw;
+typedef uint uintw;
+#define LOADW(ptr) (*(ptr))
+#define STOREW(value, ptr) (*(ptr) = (value))
+#define CONVERT_REALW(x) ((real)(x))
+#define LF_LANES ((uint)0)
+#else
+typedef LF_XPASTE(LF_REAL_NAME, W) realw;
+typedef LF_XPASTE(uint, W) uintw;
+#define LOADW(ptr) LF_XPASTE(vload, W)(0, (ptr))
+#define STOREW(value, ptr) LF_XPASTE(vstore, W)((value), 0, (ptr))
+#define CONVERT_REALW(x) LF_XPASTE(LF_XPASTE(convert_, LF_REAL_NAME), W)(x)
+#if W == 2
+#define LF_LANES ((uint2)(0, 1))
+#elif W == 4
+#define LF_LANES ((uint4)(0, 1, 2, 3))
+#elif W == 8
+#define LF_LANES ((uint8)(0, 1, 2, 3, 4, 5, 6, 7))
+#elif W == 16
+#define LF_LANES ((uint16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15))
+#else
+#error "W must be 1, 2, 4, 8 or 16"
+#endif
+#endif
+
+// A scalar broadcast to realw (a no-op when W == 1).
+#define SPLAT(x) ((realw)(x))
+
+#define LF_PI 3.14159265358979323846
+#define LF_TWO_PI 6.28318530717958647693
+#define LF_LOG_PI 1.14472988584940017414
+#define LF_LOG_TWO 0.69314718055994530942
+#define LF_LOG_SQRT_TWO_PI 0.91893853320467274178
+#define LF_HALF_LOG_TWO_OVER_PI (-0.22579135264472743236)
+
+// The first chain of this work-item, or -1 when the work-item lies past the padded chain count
+// (global sizes are rounded up to a multiple of the local size).
+inline int lf_first_chain(const int stride) {
+    const int c = (int)get_global_id(0) * W;
+    return c < stride ? c : -1;
+}

@@ -1,0 +1,91 @@
+import COpenCL
+import LeapfrogCore
+
+/// A device buffer of `count` elements of `Element`. Owns its handle and releases it in deinit.
+///
+/// Reads and writes are blocking. A buffer larger than the device allows, or an allocation the
+/// device cannot satisfy, throws `DeviceOutOfMemory` so the caller can split its chain batch.
+public final class Buffer<Element: BitwiseCopyable>: @unchecked Sendable {
+    public let handle: cl_mem
+    public let context: Context
+    public let count: Int
+
+    public var byteCount: Int { count * MemoryLayout<Element>.stride }
+
+    public enum Access: Sendable { case readWrite, readOnly, writeOnly }
+
+    /// An uninitialised buffer. A zero-element buffer allocates one element (OpenCL forbids size 0).
+    public init(context: Context, count: Int, access: Access = .readWrite) throws {
+        precondition(count >= 0, "Buffer: negative count")
+        self.context = context
+        self.count = count
+        self.handle = try Buffer.create(context, bytes: max(1, count) * MemoryLayout<Element>.stride,
+                                        access: access, host: nil)
+    }
+
+    /// A buffer holding a copy of `values`, written through `queue` (a temporary queue when nil).
+    public convenience init(context: Context, values: [Element], access: Access = .readWrite,
+                            queue: CommandQueue? = nil) throws {
+        try self.init(context: context, count: values.count, access: access)
+        if !values.isEmpty {
+            try write(values, queue: try queue ?? CommandQueue(context: context))
+        }
+    }
+
+    deinit { clReleaseMemObject(handle) }
+
+    private static func create(_ context: Context, bytes: Int, access: Access, host: UnsafeMutableRawPointer?) throws -> cl_mem {
+        let flags: Int32
+        switch access {
+        case .readWrite: flags = CL_MEM_READ_WRITE
+        case .readOnly: flags = CL_MEM_READ_ONLY
+        case .writeOnly: flags = CL_MEM_WRITE_ONLY
+        }
+        var status: cl_int = 0
+        let handle = clCreateBuffer(context.handle, cl_mem_flags(flags), bytes, host, &status)
+        let call = "clCreateBuffer(\(formatBytes(UInt64(bytes))))"
+        if status == CL_INVALID_BUFFER_SIZE {
+            // Larger than CL_DEVICE_MAX_MEM_ALLOC_SIZE: fewer chains per launch would fit.
+            let message = OpenCLStatus.message(call: call, status: status, device: context.deviceName)
+                + ": larger than the device's largest buffer"
+            throw DeviceOutOfMemory(status: status, call: "clCreateBuffer", device: context.deviceName, message: message)
+        }
+        guard let handle, status == CL_SUCCESS else {
+            try OpenCLStatus.fail(status == CL_SUCCESS ? CL_INVALID_MEM_OBJECT : status, call, device: context.deviceName)
+        }
+        return handle
+    }
+
+    /// Copies `values` (at most `count`) to the start of the buffer, offset by `offset` elements.
+    public func write(_ values: [Element], offset: Int = 0, queue: CommandQueue) throws {
+        precondition(offset >= 0 && offset + values.count <= count, "Buffer.write: \(values.count) values at \(offset) into \(count)")
+        if values.isEmpty { return }
+        let stride = MemoryLayout<Element>.stride
+        let status = values.withUnsafeBytes { raw in
+            clEnqueueWriteBuffer(queue.handle, handle, cl_bool(CL_TRUE), offset * stride, raw.count,
+                                 raw.baseAddress, 0, nil, nil)
+        }
+        try context.check(status, "clEnqueueWriteBuffer")
+    }
+
+    /// Copies `count` elements (all by default) starting at `offset` back to the host.
+    public func read(queue: CommandQueue, offset: Int = 0, count: Int? = nil) throws -> [Element] {
+        let n = count ?? (self.count - offset)
+        precondition(offset >= 0 && n >= 0 && offset + n <= self.count, "Buffer.read: out of range")
+        if n == 0 { return [] }
+        let stride = MemoryLayout<Element>.stride
+        var status: cl_int = 0
+        let values = try [Element](unsafeUninitializedCapacity: n) { storage, initialised in
+            status = clEnqueueReadBuffer(queue.handle, handle, cl_bool(CL_TRUE), offset * stride, n * stride,
+                                         UnsafeMutableRawPointer(storage.baseAddress!), 0, nil, nil)
+            if status != CL_SUCCESS { try context.check(status, "clEnqueueReadBuffer") }
+            initialised = n
+        }
+        return values
+    }
+
+    /// Sets every element to `value`.
+    public func fill(_ value: Element, queue: CommandQueue) throws {
+        try write([Element](repeating: value, count: count), queue: queue)
+    }
+}

@@ -1,0 +1,90 @@
+/// What `leapfrog devices` shows about one device, and what kernel generation reads to choose
+/// the floating-point type and the chains-per-work-item width `W`.
+public struct DeviceInfo: Sendable, Hashable {
+    public enum DeviceType: String, Sendable {
+        case cpu = "CPU", gpu = "GPU", accelerator = "accelerator", other = "other"
+    }
+
+    public var platformName: String
+    public var platformVersion: String
+    public var name: String
+    public var vendor: String
+    public var type: DeviceType
+    public var computeUnits: Int
+    public var clockMHz: Int
+    /// Bytes.
+    public var globalMemory: UInt64
+    /// Largest single buffer, in bytes (`CL_DEVICE_MAX_MEM_ALLOC_SIZE`).
+    public var maxAllocation: UInt64
+    /// Bytes of local (work-group shared) memory.
+    public var localMemory: UInt64
+    public var maxWorkGroupSize: Int
+    public var maxWorkItemSizes: [Int]
+    public var supportsFP64: Bool
+    public var driverVersion: String
+    public var deviceVersion: String
+    /// E.g. "OpenCL C 1.2 PoCL".
+    public var openCLCVersion: String
+    public var preferredVectorWidthFloat: Int
+    public var preferredVectorWidthDouble: Int
+    public var nativeVectorWidthFloat: Int
+    public var nativeVectorWidthDouble: Int
+    public var extensions: [String]
+
+    /// Chains per work-item for kernels over `precision`: on a CPU device the native vector width
+    /// (PoCL does not vectorise across work-items, so each work-item takes a SIMD vector of
+    /// chains); on GPUs 1, since neighbouring work-items already fill the SIMD lanes.
+    /// Always one of 1, 2, 4, 8, 16.
+    public func chainsPerWorkItem(_ precision: Precision) -> Int {
+        guard type == .cpu else { return 1 }
+        let width = precision == .double ? nativeVectorWidthDouble : nativeVectorWidthFloat
+        return [16, 8, 4, 2].first { width >= $0 } ?? 1
+    }
+
+    /// A work-group size that is safe to pass explicitly (PoCL's own choice crashed the vector kernels).
+    public var defaultLocalSize: Int { min(type == .cpu ? 64 : 128, max(1, maxWorkGroupSize)) }
+
+    /// Several aligned lines about this device.
+    public func render(index: String) -> String {
+        var lines: [String] = []
+        lines.append("[\(index)] \(name) — \(type.rawValue), \(platformName)")
+        lines.append("      vendor: \(vendor); driver \(driverVersion); \(deviceVersion); \(openCLCVersion)")
+        lines.append("      compute units: \(computeUnits) @ \(clockMHz) MHz; max work-group size: \(maxWorkGroupSize)")
+        lines.append("      memory: global \(formatBytes(globalMemory)), max buffer \(formatBytes(maxAllocation)), local \(formatBytes(localMemory))")
+        lines.append("      fp64: \(supportsFP64 ? "yes" : "no"); vector width float \(preferredVectorWidthFloat)/\(nativeVectorWidthFloat), double \(preferredVectorWidthDouble)/\(nativeVectorWidthDouble) (preferred/native)")
+        lines.append("      chains per work-item: float \(chainsPerWorkItem(.float))" + (supportsFP64 ? ", double \(chainsPerWorkItem(.double))" : ""))
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Floating-point type a program is built for (`-D REAL_DOUBLE=0/1`).
+public enum Precision: String, Sendable, Hashable, CaseIterable {
+    case float, double
+
+    public var byteSize: Int { self == .double ? 8 : 4 }
+}
+
+/// "3.91 GiB", "64.00 KiB", "512 B" — without Foundation's formatters.
+func formatBytes(_ bytes: UInt64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+    var value = Double(bytes)
+    var unit = 0
+    while value >= 1024, unit < units.count - 1 { value /= 1024; unit += 1 }
+    if unit == 0 { return "\(bytes) B" }
+    let hundredths = Int((value * 100).rounded())
+    let fraction = hundredths % 100
+    return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction) \(units[unit])"
+}
+
+/// The host types of a program's `real`: `Float` for `.float`, `Double` for `.double`.
+public protocol DeviceReal: BinaryFloatingPoint, BitwiseCopyable, Sendable {
+    static var precision: Precision { get }
+}
+
+extension Float: DeviceReal {
+    public static var precision: Precision { .float }
+}
+
+extension Double: DeviceReal {
+    public static var precision: Precision { .double }
+}

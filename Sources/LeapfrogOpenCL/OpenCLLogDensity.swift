@@ -1,0 +1,100 @@
+import LeapfrogCore
+import LeapfrogData
+import LeapfrogModel
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The OpenCL back end for one bound model: a generated fused kernel (see `OpenCLCodegen`) that
+/// evaluates the log density and gradient of every chain in one launch, W chains per work-item.
+///
+/// `R` is the device's `real` (`Float` or `Double`); results come back as Double. A batch that does
+/// not fit on the device is split in halves automatically (`withChainSplitting`). Calls are
+/// serialised by a lock, so one instance may be shared between threads.
+public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, @unchecked Sendable {
+    public let model: BoundModel
+    public let generated: GeneratedKernel
+    public let program: Program
+    public let queue: CommandQueue
+    public let width: Int
+    public let localSize: Int
+    private let kernel: Kernel
+    private let dataBuffers: [Buffer<R>]
+    private let lock = Lock()
+
+    public var dimension: Int { model.dimension }
+
+    /// Generates, builds and uploads the data. `width` defaults to the device's chains per
+    /// work-item for `R`, `localSize` to the device default.
+    public init(_ model: BoundModel, queue: CommandQueue, width: Int? = nil, localSize: Int? = nil,
+                cache: ProgramCache? = ProgramCache.default) throws {
+        let info = try queue.context.device.info()
+        self.model = model
+        self.queue = queue
+        self.width = width ?? info.chainsPerWorkItem(R.precision)
+        self.localSize = localSize ?? info.defaultLocalSize
+        generated = try OpenCLCodegen.generate(model)
+        program = try KernelLibrary.build(context: queue.context, files: generated.libraryFiles, extra: generated.source,
+                                          precision: R.precision, width: self.width, cache: cache)
+        kernel = try Kernel(program: program, name: generated.kernelName)
+        dataBuffers = try generated.dataArguments.map { name in
+            let values = model.data[name]!.values.map { R($0) }
+            return try Buffer(context: queue.context, values: values, access: .readOnly, queue: queue)
+        }
+    }
+
+    public func evaluate(_ positions: ChainBatch, active: [Bool]?) throws -> DensityBatch {
+        precondition(positions.dimension == dimension,
+                     "OpenCLLogDensity: positions have dimension \(positions.dimension), model \(dimension)")
+        lock.lock()
+        defer { lock.unlock() }
+        let parts = try withChainSplitting(chains: positions.chains) { range in
+            try evaluateSlice(range.count == positions.chains ? positions : positions.chains(range))
+        }
+        if parts.count == 1 { return parts[0].result }
+        var logDensity = [Double](repeating: .nan, count: positions.chains)
+        var gradient = ChainBatch(chains: positions.chains, dimension: dimension)
+        for (range, part) in parts {
+            for (k, c) in range.enumerated() {
+                logDensity[c] = part.logDensity[k]
+                for p in 0..<dimension { gradient[c, p] = part.gradient[k, p] }
+            }
+        }
+        return DensityBatch(logDensity: logDensity, gradient: gradient)
+    }
+
+    private func evaluateSlice(_ positions: ChainBatch) throws -> DensityBatch {
+        let chains = positions.chains
+        let layout = ChainLayout(chains: chains, width: width, localSize: localSize)
+        let d = max(1, dimension)
+        let position = try Buffer<R>(context: queue.context, count: d * layout.stride, access: .readOnly)
+        if dimension > 0 {
+            try position.write(layout.pad(positions.values, dimension: dimension).map { R($0) }, queue: queue)
+        }
+        let gradient = try Buffer<R>(context: queue.context, count: d * layout.stride, access: .writeOnly)
+        let logDensity = try Buffer<R>(context: queue.context, count: layout.stride, access: .writeOnly)
+        try kernel.setArg(0, position)
+        try kernel.setArg(1, gradient)
+        try kernel.setArg(2, logDensity)
+        for (k, buffer) in dataBuffers.enumerated() { try kernel.setArg(3 + k, buffer) }
+        try kernel.setArg(3 + dataBuffers.count, Int32(layout.stride))
+        try queue.enqueue(kernel, global: layout.workItems, local: layout.localSize).wait()
+        let lp = layout.unpad(try logDensity.read(queue: queue).map { Double($0) }, dimension: 1)
+        let grad = dimension == 0 ? [] : layout.unpad(try gradient.read(queue: queue).map { Double($0) }, dimension: dimension)
+        return DensityBatch(logDensity: lp, gradient: ChainBatch(chains: chains, dimension: dimension, values: grad))
+    }
+}
+
+/// A pthread mutex (no Foundation, and `Synchronization.Mutex` needs macOS 15).
+final class Lock: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    init() { pthread_mutex_init(mutex, nil) }
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+    func lock() { pthread_mutex_lock(mutex) }
+    func unlock() { pthread_mutex_unlock(mutex) }
+}

@@ -1,0 +1,116 @@
+import COpenCL
+import LeapfrogCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Process-wide OpenCL state: the platforms and devices, enumerated exactly once.
+///
+/// Concurrent first calls into the ICD loader (`clGetPlatformIDs` from parallel test cases) crashed
+/// the loader in the prototype, so enumeration happens in a `static let`, which Swift initialises
+/// lazily, once, under a lock; every later caller reads the stored result.
+public enum OpenCLRuntime {
+    private static let discovery: Result<[(Platform, [Device])], LeapfrogError> = {
+        var count: cl_uint = 0
+        let status = clGetPlatformIDs(0, nil, &count)
+        if status == -1001 /* CL_PLATFORM_NOT_FOUND_KHR */ || (status == CL_SUCCESS && count == 0) { return .success([]) }
+        if status != CL_SUCCESS {
+            return .failure(LeapfrogError(.device, OpenCLStatus.message(call: "clGetPlatformIDs", status: status, device: nil)))
+        }
+        var ids = [cl_platform_id?](repeating: nil, count: Int(count))
+        let second = clGetPlatformIDs(count, &ids, nil)
+        if second != CL_SUCCESS {
+            return .failure(LeapfrogError(.device, OpenCLStatus.message(call: "clGetPlatformIDs", status: second, device: nil)))
+        }
+        do {
+            return .success(try ids.compactMap { $0 }.map { id in
+                let platform = Platform(id)
+                return (platform, try platform.devices())
+            })
+        } catch let error as LeapfrogError {
+            return .failure(error)
+        } catch {
+            return .failure(LeapfrogError(.device, "\(error)"))
+        }
+    }()
+
+    static let noPlatformMessage =
+        "no OpenCL platform found: install an ICD such as pocl-opencl-icd, or use --backend cpu"
+    static let noDeviceMessage =
+        "no OpenCL device found on any platform: install an ICD such as pocl-opencl-icd, or use --backend cpu"
+
+    /// Every platform, in loader order. Empty when no ICD is installed.
+    public static func platforms() throws -> [Platform] {
+        try discovery.get().map(\.0)
+    }
+
+    /// Every device of every platform, in order; throws a clear error when there is none.
+    public static func devices() throws -> [Device] {
+        try requireDevices(discovery.get())
+    }
+
+    /// The devices of `found`, or the clear error for no platform or no device.
+    static func requireDevices(_ found: [(Platform, [Device])]) throws -> [Device] {
+        if found.isEmpty { throw LeapfrogError(.device, noPlatformMessage) }
+        let devices = found.flatMap(\.1)
+        if devices.isEmpty { throw LeapfrogError(.device, noDeviceMessage) }
+        return devices
+    }
+
+    /// Picks a device. `selector` is nil (the first GPU, else the first device), a number (an index into
+    /// `devices()`, as `leapfrog devices` lists them), or a case-insensitive part of the device or
+    /// platform name.
+    public static func device(_ selector: String? = nil) throws -> Device {
+        let all = try devices()
+        guard let selector, !selector.isEmpty else {
+            return all.first { (try? $0.info().type) == .gpu } ?? all[0]
+        }
+        if let index = Int(selector) {
+            guard all.indices.contains(index) else {
+                throw LeapfrogError(.configuration, "no OpenCL device \(index): there are \(all.count) (see `leapfrog devices`)")
+            }
+            return all[index]
+        }
+        let needle = selector.lowercased()
+        if let match = all.first(where: { $0.name.lowercased().contains(needle) || $0.platform.name.lowercased().contains(needle) }) {
+            return match
+        }
+        let names = all.map { "'\($0.name)'" }.joined(separator: ", ")
+        throw LeapfrogError(.configuration, "no OpenCL device matches '\(selector)'; devices: \(names)")
+    }
+
+    /// The text of `leapfrog devices`: every device with its index and properties.
+    public static func deviceListing() throws -> String {
+        let all = try devices()
+        var blocks: [String] = []
+        for (index, device) in all.enumerated() {
+            blocks.append(try device.info().render(index: String(index)))
+        }
+        return blocks.joined(separator: "\n")
+    }
+
+    /// Checks that the system linker PoCL calls at build time is on `PATH`: without it PoCL aborts the
+    /// whole process instead of returning a build error.
+    public static func checkLinker(for device: Device) throws {
+        guard device.platform.isPoCL else { return }
+        try checkLinker(deviceName: device.name, searchPath: FileIO.environment("PATH") ?? "")
+    }
+
+    static func checkLinker(deviceName: String, searchPath: String) throws {
+        if findExecutable("ld", searchPath: searchPath) == nil {
+            throw LeapfrogError(.device,
+                "PoCL needs the system linker `ld` on PATH to build kernels for device '\(deviceName)', and none was found: install binutils (apt-get install binutils), or use --backend cpu")
+        }
+    }
+}
+
+/// The first `name` in the directories of `searchPath` (a `PATH`-style list) that is executable.
+func findExecutable(_ name: String, searchPath: String) -> String? {
+    for directory in searchPath.split(separator: ":") where !directory.isEmpty {
+        let candidate = "\(directory)/\(name)"
+        if access(candidate, X_OK) == 0 { return candidate }
+    }
+    return nil
+}

@@ -1,1 +1,0 @@
-// \(module) placeholder: filled by its issue.

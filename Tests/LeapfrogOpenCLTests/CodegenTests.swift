@@ -1,0 +1,97 @@
+import Foundation
+import LeapfrogCore
+import LeapfrogData
+import LeapfrogModel
+import LeapfrogModels
+import LeapfrogReference
+import Testing
+@testable import LeapfrogOpenCL
+
+/// Synthetic data for models whose data come from CSV files.
+func regressionData(rows: Int, features: Int, integer: Bool, seed: UInt64) -> DataSet {
+    var rng = TestRNG(seed: seed)
+    let x = (0..<rows).map { _ in (0..<features).map { _ in rng.uniform(-2, 2) } }
+    let y: DataArray = integer ? .integers((0..<rows).map { _ in rng.int(0...1) })
+                               : .vector((0..<rows).map { _ in rng.uniform(-3, 3) })
+    return DataSet(["X": .matrix(rows: x), "y": y], source: "synthetic")
+}
+
+/// Models the generator supports, bound to their data.
+func codegenModels() throws -> [(String, BoundModel)] {
+    var models: [(String, BoundModel)] = []
+    let bnn = try BuiltinModels.bnn.instantiate()
+    models.append(("bnn", try BoundModel(graph: bnn.graph, data: bnn.data)))
+    let relu = try BuiltinModels.bnn.instantiate(options: ModelOptions(["activation": "relu", "biases": "true"]))
+    models.append(("bnn relu+biases", try BoundModel(graph: relu.graph, data: relu.data)))
+    for name in ["eight-schools", "eight-schools-centered"] {
+        let m = try BuiltinModels.named(name).instantiate()
+        models.append((name, try BoundModel(graph: m.graph, data: m.data)))
+    }
+    models.append(("linear-regression", try BoundModel(graph: ClassicModels.linearRegression(),
+                                                       data: regressionData(rows: 37, features: 4, integer: false, seed: 1))))
+    models.append(("logistic-regression", try BoundModel(graph: ClassicModels.logisticRegression(),
+                                                         data: regressionData(rows: 53, features: 3, integer: true, seed: 2))))
+    models.append(("bnn-classifier", try BoundModel(graph: NeuralNetworks.classifier(classes: 2, widths: [4]),
+                                                    data: regressionData(rows: 29, features: 3, integer: true, seed: 3))))
+    let gaussian = try BuiltinModels.gaussian.instantiate(options: ModelOptions(["dim": "6"]))
+    models.append(("gaussian", try BoundModel(graph: gaussian.graph, data: gaussian.data)))
+    return models
+}
+
+extension OpenCLTests {
+    @Suite struct Codegen {
+        @Test func bnnKernelStreamsOverRows() throws {
+            let bnn = try BuiltinModels.bnn.instantiate()
+            let model = try BoundModel(graph: bnn.graph, data: bnn.data)
+            let kernel = try OpenCLCodegen.generate(model)
+            let rows = model.extents["N"]!
+            #expect(kernel.source.contains("for (int row = 0; row < \(rows); ++row)"))
+            #expect(kernel.source.contains("lf_normal_lpdf") && kernel.source.contains("lf_gamma_lpdf"))
+            #expect(kernel.source.contains("lf_tanh_grad"))
+            #expect(kernel.dataArguments == ["X", "y"])           // X_grid feeds only a derived quantity
+            #expect(kernel.dimension == model.dimension)
+        }
+
+        @Test func unsupportedOperationsAreClearErrors() throws {
+            let gp = try BuiltinModels.gpRegression.instantiate()
+            let model = try BoundModel(graph: gp.graph, data: gp.data)
+            do {
+                _ = try OpenCLCodegen.generate(model)
+                Issue.record("the GP generated")
+            } catch let error as LeapfrogError {
+                #expect(error.kind == .model)
+                #expect(error.message.contains("does not support") && error.message.contains("--backend cpu"))
+            }
+        }
+
+        static let configurations: [(Precision, Int)] = [(.double, 1), (.double, 4), (.float, 8)]
+
+        @Test(arguments: [1, 7, 100])
+        func generatedKernelsMatchTheReference(chains: Int) throws {
+            let env = CLTest.env
+            for (name, model) in try codegenModels() {
+                let reference = ReferenceModel(model)
+                var rng = TestRNG(seed: UInt64(chains) &* 977 &+ UInt64(model.dimension))
+                let positions = ChainBatch(chains: chains, dimension: model.dimension,
+                                           values: (0..<(chains * model.dimension)).map { _ in rng.uniform(-1.5, 1.5) })
+                let expected = try reference.evaluate(positions)
+                for (precision, width) in Self.configurations {
+                    let actual: DensityBatch
+                    if precision == .double {
+                        actual = try OpenCLLogDensity<Double>(model, queue: env.queue, width: width, localSize: 16,
+                                                              cache: CLTest.cache).evaluate(positions)
+                    } else {
+                        actual = try OpenCLLogDensity<Float>(model, queue: env.queue, width: width, localSize: 16,
+                                                             cache: CLTest.cache).evaluate(positions)
+                    }
+                    let tol = precision == .double ? 1e-10 : 2e-4
+                    let label = "\(name) \(precision) W=\(width) chains=\(chains)"
+                    expectClose(actual.logDensity, expected.logDensity, tolerance: tol, "log density \(label)")
+                    let scale = max(1, expected.gradient.values.map(abs).max() ?? 1)
+                    expectClose(actual.gradient.values, expected.gradient.values, tolerance: tol, floor: scale,
+                                "gradient \(label)")
+                }
+            }
+        }
+    }
+}

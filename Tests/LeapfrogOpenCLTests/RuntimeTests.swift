@@ -1,0 +1,122 @@
+import Foundation
+import LeapfrogCore
+import Testing
+@testable import LeapfrogOpenCL
+
+extension OpenCLTests {
+    @Suite struct Runtime {
+        @Test func listsDevices() throws {
+            let listing = try OpenCLRuntime.deviceListing()
+            let info = CLTest.env.info
+            #expect(listing.contains("[0]"))
+            #expect(listing.contains(info.name))
+            #expect(listing.contains("compute units: \(info.computeUnits)"))
+            print(listing)
+        }
+
+        @Test func deviceInfoIsSane() throws {
+            let info = CLTest.env.info
+            #expect(info.computeUnits >= 1)
+            #expect(info.globalMemory > 0 && info.maxAllocation > 0 && info.maxAllocation <= info.globalMemory)
+            #expect(info.maxWorkGroupSize >= 1)
+            #expect(info.openCLCVersion.hasPrefix("OpenCL C"))
+            #expect([1, 2, 4, 8, 16].contains(info.chainsPerWorkItem(.float)))
+            if CLTest.env.device.platform.isPoCL {
+                // The prototype's facts about PoCL 3.1 on this machine.
+                #expect(info.type == .cpu)
+                #expect(info.supportsFP64)
+                #expect(info.nativeVectorWidthFloat == 8 && info.nativeVectorWidthDouble == 4)
+                #expect(info.chainsPerWorkItem(.float) == 8 && info.chainsPerWorkItem(.double) == 4)
+            }
+        }
+
+        @Test func concurrentDiscoveryIsSafe() async throws {
+            let count = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<16 {
+                    group.addTask { try OpenCLRuntime.devices().count + (try OpenCLRuntime.platforms().count) }
+                }
+                var total = 0
+                for try await n in group { total += n }
+                return total
+            }
+            #expect(count == 16 * (try OpenCLRuntime.devices().count + OpenCLRuntime.platforms().count))
+        }
+
+        @Test func noPlatformIsAClearError() {
+            do {
+                _ = try OpenCLRuntime.requireDevices([])
+                Issue.record("no error")
+            } catch let error as LeapfrogError {
+                #expect(error.kind == .device)
+                #expect(error.message == "no OpenCL platform found: install an ICD such as pocl-opencl-icd, or use --backend cpu")
+            } catch { Issue.record("wrong error \(error)") }
+            let platform = CLTest.env.device.platform
+            #expect(throws: LeapfrogError.self) { try OpenCLRuntime.requireDevices([(platform, [])]) }
+        }
+
+        @Test func selectsDevices() throws {
+            let first = try OpenCLRuntime.device("0")
+            #expect(first == (try OpenCLRuntime.devices())[0])
+            #expect(try OpenCLRuntime.device(String(first.name.prefix(4)).uppercased()) == first)
+            #expect(throws: LeapfrogError.self) { try OpenCLRuntime.device("99") }
+            #expect(throws: LeapfrogError.self) { try OpenCLRuntime.device("no-such-device-name") }
+        }
+
+        @Test func statusMessagesNameCallStatusAndDevice() {
+            #expect(OpenCLStatus.message(call: "clBuildProgram", status: -11, device: "pthread-x")
+                    == "clBuildProgram failed: CL_BUILD_PROGRAM_FAILURE (-11) on device 'pthread-x'")
+            #expect(OpenCLStatus.name(-4) == "CL_MEM_OBJECT_ALLOCATION_FAILURE")
+            #expect(OpenCLStatus.isOutOfMemory(-4) && OpenCLStatus.isOutOfMemory(-5) && !OpenCLStatus.isOutOfMemory(-11))
+            #expect(throws: DeviceOutOfMemory.self) { try OpenCLStatus.check(-4, "clEnqueueNDRangeKernel", device: "d") }
+            do {
+                try OpenCLStatus.check(-46, "clCreateKernel(foo)", device: "d")
+                Issue.record("no error")
+            } catch let error as LeapfrogError {
+                #expect(error.kind == .device)
+                #expect(error.message == "clCreateKernel(foo) failed: CL_INVALID_KERNEL_NAME (-46) on device 'd'")
+            } catch { Issue.record("wrong error \(error)") }
+        }
+
+        @Test func missingLinkerIsAClearError() throws {
+            #expect(findExecutable("ld", searchPath: "/nonexistent:/also-not") == nil)
+            #expect(findExecutable("sh", searchPath: "/nonexistent:/bin:/usr/bin") != nil)
+            do {
+                try OpenCLRuntime.checkLinker(deviceName: "pthread-x", searchPath: "/nonexistent")
+                Issue.record("no error")
+            } catch let error as LeapfrogError {
+                #expect(error.kind == .device)
+                #expect(error.message.contains("`ld`") && error.message.contains("binutils") && error.message.contains("pthread-x"))
+            }
+            try OpenCLRuntime.checkLinker(for: CLTest.env.device)   // present on this machine
+        }
+
+        @Test func unknownKernelNameNamesTheKernelAndDevice() throws {
+            let program = try CLTest.env.program(files: ["reductions"], precision: .float, width: 1)
+            do {
+                _ = try Kernel(program: program, name: "no_such_kernel")
+                Issue.record("no error")
+            } catch let error as LeapfrogError {
+                #expect(error.message.contains("clCreateKernel(no_such_kernel) failed: CL_INVALID_KERNEL_NAME (-46) on device '\(CLTest.env.info.name)'"))
+            }
+        }
+
+        @Test func embeddedKernelsAreAllThere() throws {
+            for name in KernelLibrary.fileNames {
+                let text = try KernelLibrary.source(of: name)
+                #expect(text.hasPrefix("// \(name).cl — "), "\(name).cl must open with a comment saying what it computes")
+            }
+            let source = try KernelLibrary.programSource(["distributions"])
+            #expect(source.contains("---- common.cl") && source.contains("---- special.cl") && !source.contains("---- philox.cl"))
+            #expect(throws: LeapfrogError.self) { try KernelLibrary.programSource(["nope"]) }
+        }
+
+        @Test func chainLayoutPadsAndUnpads() {
+            let layout = ChainLayout(chains: 7, width: 4, localSize: 16)
+            #expect(layout.stride == 8 && layout.workItems == 2 && layout.globalSize == 16)
+            let values = (0..<14).map(Double.init)             // 7 chains × 2 components
+            let padded = layout.pad(values, dimension: 2)
+            #expect(padded == [0, 1, 2, 3, 4, 5, 6, 6, 7, 8, 9, 10, 11, 12, 13, 13])
+            #expect(layout.unpad(padded, dimension: 2) == values)
+        }
+    }
+}

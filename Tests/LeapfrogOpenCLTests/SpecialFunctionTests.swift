@@ -1,0 +1,133 @@
+import Foundation
+import LeapfrogCore
+import Testing
+@testable import LeapfrogOpenCL
+
+/// Double references for special.cl and activations.cl, written independently of the kernels.
+enum Reference {
+    static func lgamma(_ x: Double) -> Double { Foundation.lgamma(x) }
+
+    /// ψ(x) by the recurrence up to 40 and the asymptotic series (checked against scipy below).
+    static func digamma(_ x: Double) -> Double {
+        var z = x, acc = 0.0
+        while z < 40 { acc -= 1 / z; z += 1 }
+        let r2 = 1 / (z * z)
+        let series = r2 * (1.0 / 12 - r2 * (1.0 / 120 - r2 * (1.0 / 252 - r2 * (1.0 / 240 - r2 / 132))))
+        return acc + log(z) - 0.5 / z - series
+    }
+
+    static func log1pExp(_ x: Double) -> Double { x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)) }
+    static func invLogit(_ x: Double) -> Double { x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x)) }
+    static func logInvLogit(_ x: Double) -> Double { -log1pExp(-x) }
+    static func log1mInvLogit(_ x: Double) -> Double { -log1pExp(x) }
+    static func logSumExp(_ a: Double, _ b: Double) -> Double {
+        if a == -.infinity && b == -.infinity { return -.infinity }
+        if a == .infinity || b == .infinity { return .infinity }
+        // Independent of the kernel's formula where it cannot overflow.
+        if abs(a) < 700 && abs(b) < 700 { return log(exp(a) + exp(b)) }
+        let m = max(a, b)
+        return m + log1p(exp(-abs(a - b)))
+    }
+}
+
+/// The outputs of t_special, in order: name, floor of the tolerance, reference.
+let specialColumns: [(String, Double, (Double, Double, Double, Double) -> Double)] = [
+    ("lgamma", 1, { xp, _, _, _ in Reference.lgamma(xp) }),
+    ("digamma", 1, { xp, _, _, _ in Reference.digamma(xp) }),
+    ("log1p", 1e-300, { _, _, xl, _ in log1p(xl) }),
+    ("expm1", 1e-300, { _, xs, _, _ in expm1(xs) }),
+    ("log1p_exp", 1e-300, { _, xs, _, _ in Reference.log1pExp(xs) }),
+    ("log_inv_logit", 1e-300, { _, xs, _, _ in Reference.logInvLogit(xs) }),
+    ("log1m_inv_logit", 1e-300, { _, xs, _, _ in Reference.log1mInvLogit(xs) }),
+    ("inv_logit", 1e-300, { _, xs, _, _ in Reference.invLogit(xs) }),
+    ("log_sum_exp", 1, { _, xs, _, ys in Reference.logSumExp(xs, ys) }),
+    ("tanh", 1e-300, { _, xs, _, _ in tanh(xs) }),
+    ("tanh_grad", 1, { _, xs, _, _ in 1 - tanh(xs) * tanh(xs) }),
+    ("relu", 1e-300, { _, xs, _, _ in max(xs, 0) }),
+    ("relu_grad", 1e-300, { _, xs, _, _ in xs > 0 ? 1 : 0 }),
+    ("softplus", 1e-300, { _, xs, _, _ in Reference.log1pExp(xs) }),
+    ("softplus_grad", 1e-300, { _, xs, _, _ in Reference.invLogit(xs) }),
+]
+
+let specialKernel = """
+__kernel void t_special(__global const real* in, __global real* out, const int stride) {
+    const int c = lf_first_chain(stride);
+    if (c < 0) return;
+    const realw xp = LOADW(in + 0 * stride + c), xs = LOADW(in + 1 * stride + c);
+    const realw xl = LOADW(in + 2 * stride + c), ys = LOADW(in + 3 * stride + c);
+    STOREW(lf_lgamma(xp), out + 0 * stride + c);
+    STOREW(lf_digamma(xp), out + 1 * stride + c);
+    STOREW(lf_log1p(xl), out + 2 * stride + c);
+    STOREW(lf_expm1(xs), out + 3 * stride + c);
+    STOREW(lf_log1p_exp(xs), out + 4 * stride + c);
+    STOREW(lf_log_inv_logit(xs), out + 5 * stride + c);
+    STOREW(lf_log1m_inv_logit(xs), out + 6 * stride + c);
+    STOREW(lf_inv_logit(xs), out + 7 * stride + c);
+    STOREW(lf_log_sum_exp(xs, ys), out + 8 * stride + c);
+    STOREW(lf_tanh(xs), out + 9 * stride + c);
+    STOREW(lf_tanh_grad(lf_tanh(xs)), out + 10 * stride + c);
+    STOREW(lf_relu(xs), out + 11 * stride + c);
+    STOREW(lf_relu_grad(xs), out + 12 * stride + c);
+    STOREW(lf_softplus(xs), out + 13 * stride + c);
+    STOREW(lf_softplus_grad(xs), out + 14 * stride + c);
+}
+"""
+
+/// Inputs: positive (gamma functions), signed, > -1 (log1p), signed (second argument).
+func specialInputs(_ count: Int) -> [[Double]] {
+    var rng = TestRNG(seed: 7)
+    var xp: [Double] = [0.5, 1, 2, 1.4616321449683623, 3, 10, 1e-8, 1e-3, 0.999, 1.001, 170, 1e5]
+    var xs: [Double] = [0, -0.0, 1e-10, -1e-10, 40, -40, 100, -100, 0.5, -0.5, 709, -745]
+    var xl: [Double] = [0, 1e-12, -1e-12, -0.5, -0.999999, 1e-5, 3, 1e10, 0.25, -0.25, 7, 1e-300]
+    var ys: [Double] = [0, 0, 1e-10, -.infinity, -.infinity, -40, 100, -100, 0.5, 3, -709, -745]
+    while xp.count < count {
+        xp.append(rng.logUniform(1e-4, 300))
+        xs.append(rng.uniform(-30, 30))
+        xl.append(rng.uniform(-0.99, 20))
+        ys.append(rng.uniform(-30, 30))
+    }
+    return [xp, xs, xl, ys].map { Array($0.prefix(count)) }
+}
+
+extension OpenCLTests {
+    @Suite struct SpecialFunctions {
+        @Test func digammaReferenceMatchesScipy() {
+            let scipy: [(Double, Double)] = [
+                (0.01, -100.56088545786868), (0.5, -1.9635100260214235), (1.0, -0.5772156649015329),
+                (1.4616321449683622, -9.241265521729427e-17), (2.5, 0.7031566406452432), (7.3, 1.917820335637986),
+                (10.0, 2.251752589066721), (55.5, 4.0073469585404435), (1000.0, 6.907255195648812),
+            ]
+            for (x, expected) in scipy { #expect(close(Reference.digamma(x), expected, 1e-14), "ψ(\(x))") }
+        }
+
+        static let configurations: [(Precision, Int)] = [(.double, 1), (.double, 4), (.float, 1), (.float, 8)]
+
+        @Test(arguments: [7, 1000])
+        func kernelsMatchDoubleReferences(chains: Int) throws {
+            let env = CLTest.env
+            for (precision, width) in Self.configurations {
+                let program = try env.program(files: ["special", "activations"], extra: specialKernel,
+                                              precision: precision, width: width)
+                let inputs = specialInputs(chains).map { rounded($0, precision) }
+                let out = precision == .double
+                    ? try env.runColumns(Double.self, program: program, kernel: "t_special", width: width,
+                                         inputs: inputs, outputs: specialColumns.count)
+                    : try env.runColumns(Float.self, program: program, kernel: "t_special", width: width,
+                                         inputs: inputs, outputs: specialColumns.count)
+                for (k, (name, floor, reference)) in specialColumns.enumerated() {
+                    var expected = (0..<chains).map { reference(inputs[0][$0], inputs[1][$0], inputs[2][$0], inputs[3][$0]) }
+                    var actual = out[k]
+                    if precision == .float {
+                        // Values beyond Float's range are not comparable; float results are rounded.
+                        let keep = expected.indices.filter { abs(expected[$0]) < 1e37 && (abs(expected[$0]) > 1e-30 || expected[$0] == 0) }
+                        expected = keep.map { expected[$0] }
+                        actual = keep.map { actual[$0] }
+                    }
+                    expectClose(actual, expected, tolerance: tolerance(precision), floor: precision == .float ? 1 : floor,
+                                "\(name) \(precision) W=\(width)",
+                                inputs: { i in "xp=\(inputs[0][i]) xs=\(inputs[1][i]) xl=\(inputs[2][i]) ys=\(inputs[3][i])" })
+                }
+            }
+        }
+    }
+}
