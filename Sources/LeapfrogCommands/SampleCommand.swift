@@ -69,10 +69,10 @@ struct SampleCommand: ParsableCommand {
     func run() throws {
         let instance = try selection.instantiate()
         let bound = try BoundModel(graph: instance.graph, data: instance.data)
-        let (density, backendName) = try backendSelection.make(instance)
+        let progress = ProgressReporter(quiet: quiet)
+        let (density, backendName) = try backendSelection.make(instance, log: progress.message)
         let config = configuration()
         try config.validate(dimension: bound.dimension)
-        let progress = ProgressReporter(quiet: quiet)
         progress.message("leapfrog: \(instance.graph.name), \(bound.dimension) parameters, \(chains) chains, "
                          + "\(config.sampler.rawValue), back end \(backendName)")
         Interrupt.install()
