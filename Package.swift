@@ -79,6 +79,8 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "LeapfrogOpenCLTests", dependencies: ["LeapfrogOpenCL", "LeapfrogReference", "LeapfrogModels"]),
         .testTarget(name: "LeapfrogOutputTests", dependencies: ["LeapfrogOutput"]),
+        /// Integration: samplers on real models, across back ends.
+        .testTarget(name: "LeapfrogTests", dependencies: ["Leapfrog", "LeapfrogTestSupport"]),
         .testTarget(name: "LeapfrogCommandsTests", dependencies: ["LeapfrogCommands", "LeapfrogTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
