@@ -65,9 +65,11 @@ struct EightSchoolsSamplingTests {
     }
 
     /// CPU reference and OpenCL float64 give the same draws for the first 100 iterations
-    /// (same tree depths, same selected states) within 1e-8. The step size is held at its initial
-    /// value: through adaptation the two back ends drift apart (about 1e-4 in the adapted step
-    /// size after 50 warmup iterations), which is under investigation.
+    /// (same tree depths, same selected states) within 1e-8, at the initial step size. With
+    /// adaptation on, the back ends' last-bit gradient differences (≈6e-17) are fed back into the
+    /// step size and grow smoothly: ≈1e-12 after 20 per-chain dual-averaging iterations, ≈1e-4 once
+    /// pooled windows and their step-size searches run — chaotic sensitivity, not a flipped choice
+    /// (measured in the closing note of the samplers issue).
     @Test func cpuAndOpenCLFloat64FollowTheSameTrajectories() throws {
         let inst = try BuiltinModels.eightSchools.instantiate()
         let bound = try BoundModel(graph: inst.graph, data: inst.data)
