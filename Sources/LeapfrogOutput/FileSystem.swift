@@ -18,6 +18,22 @@ enum FileSystem {
         return stat(path, &st) == 0
     }
 
+    /// Why files cannot be created next to `path`, if its directory is missing, not a
+    /// directory or not writable; `nil` if the directory looks fine.
+    static func directoryProblem(_ path: String) -> String? {
+        let directory: String
+        if let slash = path.lastIndex(of: "/") {
+            directory = slash == path.startIndex ? "/" : String(path[..<slash])
+        } else {
+            directory = "."
+        }
+        var st = stat()
+        if stat(directory, &st) != 0 { return "directory '\(directory)' does not exist" }
+        if (st.st_mode & S_IFMT) != S_IFDIR { return "'\(directory)' is not a directory" }
+        if access(directory, W_OK) != 0 { return "directory '\(directory)' is not writable" }
+        return nil
+    }
+
     /// The message for a `.partial` file that is already there.
     static func partialExists(_ partial: String) -> String {
         "'\(partial)' already exists: another run may be writing it, or an earlier run stopped before finishing; remove it if no run is using it"
@@ -28,7 +44,9 @@ enum FileSystem {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         if fd < 0 {
             if errno == EEXIST { throw LeapfrogError(.io, "cannot create " + partialExists(path)) }
-            throw LeapfrogError(.io, "cannot create '\(path)': open: \(lastError())")
+            let reason = lastError()
+            let hint = directoryProblem(path).map { "; " + $0 } ?? ""
+            throw LeapfrogError(.io, "cannot create '\(path)': open: \(reason)\(hint)")
         }
         guard let stream = fdopen(fd, "w") else {
             let message = lastError()

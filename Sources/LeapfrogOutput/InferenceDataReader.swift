@@ -34,6 +34,8 @@ public final class InferenceDataReader {
     /// Opens `path` and reads its structure. Errors: `.io` naming the file and the netCDF call
     /// for files that cannot be opened; `.data` for a file without a usable `posterior` group.
     public init(path: String) throws {
+        NetCDFLock.lock()
+        defer { NetCDFLock.unlock() }
         self.path = path
         let nc = NetCDF(file: path)
         self.nc = nc
@@ -75,7 +77,7 @@ public final class InferenceDataReader {
 
     public func close() {
         if isOpen {
-            nc_close(ncid)
+            NetCDFLock.run { _ = nc_close(ncid) }
             isOpen = false
         }
     }
@@ -120,7 +122,7 @@ public final class InferenceDataReader {
         let count = [chains, draws] + shape
         var values = [Double](repeating: .nan, count: count.reduce(1, *))
         if values.isEmpty { return values }
-        try nc.check(nc_get_vara_double(group, id, count.map { _ in 0 }, count, &values), "nc_get_vara_double(\(what))")
+        try NetCDFLock.run { try nc.check(nc_get_vara_double(group, id, count.map { _ in 0 }, count, &values), "nc_get_vara_double(\(what))") }
         return values
     }
 

@@ -112,9 +112,16 @@ public final class InferenceDataWriter: DrawWriter {
         while dc < 64, dc * 2 * perDraw <= options.chunkCacheBytes, dc < schema.plannedDraws { dc *= 2 }
         drawsPerChunk = dc
 
+        try NetCDFLock.run { try create(partial: partial, attributes: attributes, libraryVersion: libraryVersion, observedData: observedData) }
+    }
+
+    private func create(partial: String, attributes: [String: String], libraryVersion: String, observedData: [ObservedArray]) throws {
         let status = nc_create(partial, NC_NETCDF4 | NC_NOCLOBBER, &ncid)
         if status == NC_EEXIST {
             throw LeapfrogError(.io, "cannot create " + FileSystem.partialExists(partial))
+        }
+        if status != NC_NOERR, let hint = FileSystem.directoryProblem(partial) {
+            throw LeapfrogError(.io, "\(partial): nc_create failed: \(NetCDF.message(status)) (netCDF status \(status)); \(hint)")
         }
         try nc.check(status, "nc_create")
         isOpen = true
@@ -201,7 +208,9 @@ public final class InferenceDataWriter: DrawWriter {
                              "nc_put_vara_double(observed_data/\(array.name))")
             }
         }
-        try nc.check(nc_enddef(ncid), "nc_enddef")
+        // Writing the coordinates already left define mode (netCDF-4 switches by itself).
+        let status = nc_enddef(ncid)
+        if status != NC_ENOTINDEFINE { try nc.check(status, "nc_enddef") }
     }
 
     private func defineChainAndDraw(_ group: Int32) throws -> (Int32, Int32) {
@@ -242,6 +251,10 @@ public final class InferenceDataWriter: DrawWriter {
     }
 
     public func append(_ draws: ChainBatch, stats statistics: SampleStatistics) throws {
+        try NetCDFLock.run { try write(draws, statistics) }
+    }
+
+    private func write(_ draws: ChainBatch, _ statistics: SampleStatistics) throws {
         guard isOpen, !finished else {
             throw LeapfrogError(.io, "cannot append to '\(path)': the writer is already finished or abandoned")
         }
@@ -287,6 +300,10 @@ public final class InferenceDataWriter: DrawWriter {
     }
 
     public func finish(interrupted: Bool, timing: RunTiming) throws {
+        try NetCDFLock.run { try close(interrupted: interrupted, timing: timing) }
+    }
+
+    private func close(interrupted: Bool, timing: RunTiming) throws {
         guard isOpen, !finished else {
             throw LeapfrogError(.io, "cannot finish '\(path)': the writer is already finished or abandoned")
         }
@@ -308,7 +325,7 @@ public final class InferenceDataWriter: DrawWriter {
     public func abandon() {
         if finished { return }
         if isOpen {
-            nc_close(ncid)
+            NetCDFLock.run { _ = nc_close(ncid) }
             isOpen = false
         }
         FileSystem.remove(partialPath)

@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Open Leapfrog's outputs with ArviZ, unchanged, and print what ArviZ makes of them.
+
+Usage: check_arviz_reads.py FILE.nc [CHAIN.csv ...]
+
+- FILE.nc: an InferenceData netCDF file from InferenceDataWriter, read with
+  `az.from_netcdf` (ArviZ's default h5netcdf engine) and again with engine="netcdf4".
+- CHAIN.csv: Stan CSV files from StanCSVWriter (one per chain), read with `az.from_cmdstan`.
+
+For each, prints the groups, the posterior's dimensions, the sample_stats dtypes and
+`az.summary`. Exits non-zero on the first failure. Not run in CI; needs a Python environment
+with arviz and netCDF4 (checked with arviz 0.23.4, xarray 2026.9.0, h5netcdf 1.8.2,
+netCDF4 1.7.5.1.post1, numpy 2.4.6):
+
+    python3 -m venv /tmp/venv-out && /tmp/venv-out/bin/pip install arviz netCDF4
+    LEAPFROG_OUTPUT_CHECK_DIR=/tmp/leapfrog-output-check swift test --filter LeapfrogOutputTests
+    /tmp/venv-out/bin/python scripts/check_arviz_reads.py /tmp/leapfrog-output-check/posterior.nc \\
+        /tmp/leapfrog-output-check/chain-*.csv
+"""
+import sys
+import warnings
+
+import arviz as az
+import numpy as np
+
+
+def describe(idata, label):
+    print(f"== {label}")
+    print("groups:", list(idata.groups()))
+    post = idata.posterior
+    print("posterior dims:", dict(post.sizes))
+    for name, var in post.data_vars.items():
+        print(f"  {name}: {var.dims} {var.dtype}")
+    if "sample_stats" in idata.groups():
+        stats = idata.sample_stats
+        print("sample_stats:", {name: str(v.dtype) for name, v in stats.data_vars.items()})
+        if "diverging" in stats:
+            print("divergences:", int(stats["diverging"].sum()))
+    print("attrs:", dict(idata.attrs) if getattr(idata, "attrs", None) else {})
+    print("posterior attrs:", {k: post.attrs[k] for k in sorted(post.attrs) if k != "comments"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        print(az.summary(idata, kind="all").to_string())
+
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__)
+        return 2
+    print("arviz", az.__version__, "numpy", np.__version__)
+    nc = argv[1]
+    describe(az.from_netcdf(nc), f"az.from_netcdf({nc!r})")
+    describe(az.from_netcdf(nc, engine="netcdf4"), f"az.from_netcdf({nc!r}, engine='netcdf4')")
+    csvs = argv[2:]
+    if csvs:
+        describe(az.from_cmdstan(posterior=csvs), f"az.from_cmdstan({csvs!r})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
