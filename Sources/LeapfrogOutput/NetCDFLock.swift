@@ -20,7 +20,7 @@ enum NetCDFLock {
 
     /// HDF5's `H5Eset_auto2`, found in the HDF5 library netCDF loaded (`nil` if not found).
     private typealias SetAuto = @convention(c) (Int64, UnsafeRawPointer?, UnsafeMutableRawPointer?) -> Int32
-    nonisolated(unsafe) private static let hdf5SetAuto: SetAuto? = {
+    private static let hdf5SetAuto: SetAuto? = {
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "H5Eset_auto2") else { return nil }
         return unsafeBitCast(symbol, to: SetAuto.self)
     }()
