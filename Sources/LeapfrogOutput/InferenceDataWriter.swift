@@ -87,6 +87,8 @@ public final class InferenceDataWriter: DrawWriter {
     private var posteriorDraw: Int32 = 0
     private var statsDraw: Int32 = 0
     private var gather: [Double] = []
+    /// Doubles the writer holds between draws (its one gather buffer), for tests.
+    var bufferedValueCount: Int { gather.count }
     private var lastSync = ContinuousClock.now
     private static let maxChunkBytes = 4 << 20
 
