@@ -24,11 +24,15 @@ import LeapfrogCore
 ///
 /// Streaming: each `append` writes one hyperslab `[0..<C, d, …]` per variable; memory does not
 /// grow with the number of draws. Variables are chunked as `(cc, dc, <whole element shape>)`:
-/// `dc` draws (a power of two ≤ 64 such that one row of chunks of every variable fits in
-/// `Options.chunkCacheBytes`) and `cc` chains (all, unless a chunk would pass 4 MiB). Each
-/// variable's HDF5 chunk cache holds one such row, so a chunk is written to disk once, when
-/// complete. `nc_sync` runs at a chunk boundary when `Options.syncInterval` has passed, so a
-/// crashed run's `.partial` file holds the draws up to the last sync.
+/// `dc` draws, the smallest power of two that makes a scalar's chunk (all chains × `dc`
+/// draws) at least 128 KiB, at most 1024 and at most what lets one row of chunks of every
+/// variable fit in `Options.chunkCacheBytes` (16384 chains: `dc` = 1; 4 chains: 1024); `cc`
+/// chains, all unless a chunk would pass 4 MiB. Each variable's HDF5 chunk cache holds one
+/// row of chunks, so a chunk is written to disk once, when complete (or at a sync). Chunks
+/// are uncompressed unless `Options.deflateLevel` is set. `nc_sync` runs after an `append`
+/// once `Options.syncInterval` has passed since the last, so a crashed run's `.partial` file
+/// holds the draws up to the last sync (a partly filled chunk is written then and again when
+/// complete).
 ///
 /// Files: the writer creates `path + ".partial"` (refusing if it exists, since it may belong
 /// to a run still writing it), and `finish` renames it to `path`, replacing any file there
@@ -37,7 +41,7 @@ import LeapfrogCore
 /// writer unfinished, deletes the `.partial` file.
 public final class InferenceDataWriter: DrawWriter {
     public struct Options: Sendable {
-        /// How often, at most, to flush to disk (at chunk boundaries).
+        /// How often, at most, to flush to disk.
         public var syncInterval: Duration = .seconds(10)
         /// Memory for one row of chunks across all variables; bounds the draws per chunk.
         public var chunkCacheBytes: Int = 64 << 20
@@ -91,6 +95,7 @@ public final class InferenceDataWriter: DrawWriter {
     var bufferedValueCount: Int { gather.count }
     private var lastSync = ContinuousClock.now
     private static let maxChunkBytes = 4 << 20
+    private static let minimumChunkBytes = 128 << 10
 
     /// Creates `path + ".partial"` and defines every group, dimension and variable.
     /// - Parameters:
@@ -111,7 +116,8 @@ public final class InferenceDataWriter: DrawWriter {
         let entries = schema.flatCount + 7
         let perDraw = max(1, schema.chains * entries * 8)
         var dc = 1
-        while dc < 64, dc * 2 * perDraw <= options.chunkCacheBytes, dc < schema.plannedDraws { dc *= 2 }
+        while dc < 1024, dc < schema.plannedDraws, schema.chains * dc * 8 < Self.minimumChunkBytes,
+              dc * 2 * perDraw <= options.chunkCacheBytes { dc *= 2 }
         drawsPerChunk = dc
 
         try NetCDFLock.run { try create(partial: partial, attributes: attributes, libraryVersion: libraryVersion, observedData: observedData) }
@@ -295,7 +301,7 @@ public final class InferenceDataWriter: DrawWriter {
         try nc.check(nc_put_var1_longlong(posterior, posteriorDraw, [d], &index), "nc_put_var1_longlong(posterior/draw)")
         try nc.check(nc_put_var1_longlong(stats, statsDraw, [d], &index), "nc_put_var1_longlong(sample_stats/draw)")
         drawsWritten += 1
-        if drawsWritten % drawsPerChunk == 0, ContinuousClock.now - lastSync >= options.syncInterval {
+        if ContinuousClock.now - lastSync >= options.syncInterval {
             try nc.check(nc_sync(ncid), "nc_sync")
             lastSync = .now
         }

@@ -19,8 +19,13 @@ import Testing
     @Test func inferenceDataReachesTheDiskAtEachSyncAndHoldsOneDraw() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanUp() }
+        // Draws per chunk: a scalar's chunk reaches 128 KiB, capped at 1024 and the planned draws.
+        for (chains, planned, expected) in [(16384, 1000, 1), (4, 1000, 1024), (4, 100, 128), (1000, 1000, 32)] {
+            let schema = DrawSchema(variables: [.init("x")], chains: chains, plannedDraws: planned)
+            #expect(try InferenceDataWriter(path: dir.file("\(chains)-\(planned).nc"), schema: schema).drawsPerChunk == expected)
+        }
         let path = dir.file("posterior.nc")
-        let writer = try InferenceDataWriter(path: path, schema: schema, options: .init(syncInterval: .zero))
+        let writer = try InferenceDataWriter(path: path, schema: schema, options: .init(syncInterval: .zero, chunkCacheBytes: 5 << 20))
         #expect(writer.drawsPerChunk == 64)
         let empty = try fileSize(path + ".partial")
         var sizes: [Int] = []
@@ -72,6 +77,7 @@ import Testing
         let directory = ProcessInfo.processInfo.environment["LEAPFROG_OUTPUT_BENCHMARK"]!
         let draws = Int(ProcessInfo.processInfo.environment["LEAPFROG_OUTPUT_BENCHMARK_DRAWS"] ?? "") ?? 1000
         let deflate = Int(ProcessInfo.processInfo.environment["LEAPFROG_OUTPUT_BENCHMARK_DEFLATE"] ?? "")
+        let cache = Int(ProcessInfo.processInfo.environment["LEAPFROG_OUTPUT_BENCHMARK_CACHE"] ?? "") ?? (64 << 20)
         let schema = DrawSchema(
             variables: [.init("W1", [8, 4]), .init("b1", [4]), .init("W2", [4, 2]), .init("b2", [1]), .init("prec")],
             chains: 16384, plannedDraws: draws)
@@ -84,13 +90,16 @@ import Testing
         stats.lp = batch.values.prefix(16384).map { $0 }
         let clock = ContinuousClock()
         let start = clock.now
-        let writer = try InferenceDataWriter(path: path, schema: schema, options: .init(deflateLevel: deflate))
+        let writer = try InferenceDataWriter(path: path, schema: schema, options: .init(chunkCacheBytes: cache, deflateLevel: deflate))
         for d in 0..<draws {
             batch.values[d % batch.values.count] += 1
             try writer.append(batch, stats: stats)
         }
         try writer.finish(interrupted: false, timing: RunTiming(warmupSeconds: 0, samplingSeconds: 0))
         let elapsed = clock.now - start
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        print("benchmark: process CPU so far: user \(usage.ru_utime.tv_sec) s, system \(usage.ru_stime.tv_sec) s, max RSS \(usage.ru_maxrss / 1024) MB")
         let size = try fileSize(path)
         print("benchmark: 16384 chains × \(draws) draws × 46 doubles, deflate \(deflate.map(String.init) ?? "off"), draws per chunk \(writer.drawsPerChunk): \(elapsed), \(size) bytes (\(size / 1_000_000) MB; raw \(16384 * draws * 53 * 8 / 1_000_000) MB)")
         try FileManager.default.removeItem(atPath: path)
