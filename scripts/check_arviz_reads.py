@@ -13,9 +13,13 @@ with arviz and netCDF4 (checked with arviz 0.23.4, xarray 2026.9.0, h5netcdf 1.8
 netCDF4 1.7.5.1.post1, numpy 2.4.6):
 
     python3 -m venv /tmp/venv-out && /tmp/venv-out/bin/pip install arviz netCDF4
+    mkdir -p /tmp/leapfrog-output-check
     LEAPFROG_OUTPUT_CHECK_DIR=/tmp/leapfrog-output-check swift test --filter LeapfrogOutputTests
-    /tmp/venv-out/bin/python scripts/check_arviz_reads.py /tmp/leapfrog-output-check/posterior.nc \\
-        /tmp/leapfrog-output-check/chain-*.csv
+    /tmp/venv-out/bin/python scripts/check_arviz_reads.py /tmp/leapfrog-output-check/sample.nc \\
+        /tmp/leapfrog-output-check/sample-csv/chain-*.csv
+
+When CSV files are given they must hold the same draws as FILE.nc (the tests write them so):
+every posterior and sample_stats value is compared, exactly.
 """
 import sys
 import warnings
@@ -53,8 +57,30 @@ def main(argv):
     describe(az.from_netcdf(nc, engine="netcdf4"), f"az.from_netcdf({nc!r}, engine='netcdf4')")
     csvs = argv[2:]
     if csvs:
-        describe(az.from_cmdstan(posterior=csvs), f"az.from_cmdstan({csvs!r})")
+        from_csv = az.from_cmdstan(posterior=csvs)
+        describe(from_csv, f"az.from_cmdstan({csvs!r})")
+        compare(az.from_netcdf(nc), from_csv)
     return 0
+
+
+def compare(a, b):
+    """Every posterior and sample_stats value must agree exactly (NaN equal to NaN)."""
+    print("== comparing the netCDF file with the CSV files")
+    bad = 0
+    for group in ("posterior", "sample_stats"):
+        ga, gb = getattr(a, group), getattr(b, group)
+        names = sorted(set(ga.data_vars) | set(gb.data_vars))
+        for name in names:
+            if name not in ga or name not in gb:
+                print(f"  {group}/{name}: only in {'netCDF' if name in ga else 'CSV'}")
+                bad += 1
+                continue
+            x, y = ga[name].values, gb[name].values
+            same = x.shape == y.shape and np.array_equal(x.astype(float), y.astype(float), equal_nan=True)
+            print(f"  {group}/{name}: {x.shape} {'identical' if same else 'DIFFERENT'}")
+            bad += not same
+    if bad:
+        raise SystemExit(f"{bad} differences between the netCDF and CSV outputs")
 
 
 if __name__ == "__main__":

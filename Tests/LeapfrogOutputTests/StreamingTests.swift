@@ -101,7 +101,7 @@ import Testing
         getrusage(RUSAGE_SELF.rawValue, &usage)
         print("benchmark: process CPU so far: user \(usage.ru_utime.tv_sec) s, system \(usage.ru_stime.tv_sec) s, max RSS \(usage.ru_maxrss / 1024) MB")
         let size = try fileSize(path)
-        print("benchmark: 16384 chains × \(draws) draws × 46 doubles, deflate \(deflate.map(String.init) ?? "off"), draws per chunk \(writer.drawsPerChunk): \(elapsed), \(size) bytes (\(size / 1_000_000) MB; raw \(16384 * draws * 53 * 8 / 1_000_000) MB)")
+        print("benchmark: 16384 chains × \(draws) draws × 46 doubles, deflate \(deflate.map(String.init) ?? "off"), draws per chunk \(writer.drawsPerChunk): \(elapsed), \(size) bytes (\(size / 1_000_000) MB; raw data \(16384 * draws * (52 * 8 + 1) / 1_000_000) MB)")
         try FileManager.default.removeItem(atPath: path)
     }
 }
