@@ -52,3 +52,16 @@ func writeSampleOutputsForTheArviZCheck() throws {
     }
     for writer in writers { try writer.finish(interrupted: false, timing: RunTiming(warmupSeconds: 0.25, samplingSeconds: 0.5)) }
 }
+
+/// Reads `$LEAPFROG_OUTPUT_CHECK_DIR/arviz-written.nc`, a file ArviZ itself wrote (float32,
+/// zlib-compressed, h5netcdf), if it is there; prints what it found.
+@Test(.enabled(if: checkDirectory.map { FileManager.default.fileExists(atPath: $0 + "/arviz-written.nc") } ?? false))
+func readAFileArviZWrote() throws {
+    let reader = try InferenceDataReader(path: checkDirectory! + "/arviz-written.nc")
+    #expect(reader.chains > 0 && reader.draws > 0)
+    #expect(reader.interrupted == nil)
+    for element in try reader.posterior() {
+        print("arviz-written.nc: \(element.name) chain 0: \(element.draws[0].prefix(3))")
+    }
+    print("arviz-written.nc: diverging \(try reader.sampleStatistic("diverging"))")
+}
