@@ -17,11 +17,11 @@ func writeSampleOutputsForTheArviZCheck() throws {
                             chains: 4, plannedDraws: 200)
     var configuration = StanCSVConfiguration(model: "eight_schools_check", numSamples: 200, numWarmup: 100, seed: 11)
     configuration.extra = [("leapfrog_backend", "reference")]
-    let writers: [DrawWriter] = [
+    let writer = try DrawWriterGroup([
         try InferenceDataWriter(path: directory + "/sample.nc", schema: schema, attributes: ["model": "eight_schools_check"],
                                 libraryVersion: "0.1.0", observedData: [.init(name: "y", shape: [8], values: [28, 8, -3, 7, -1, 1, 18, 12])]),
         try StanCSVWriter(directory: csvDirectory, schema: schema, configuration: configuration),
-    ]
+    ])
     var state: UInt64 = 0x9E3779B97F4A7C15
     func uniform() -> Double {
         state = state &* 6364136223846793005 &+ 1442695040888963407
@@ -30,7 +30,7 @@ func writeSampleOutputsForTheArviZCheck() throws {
     func normal() -> Double { (-2 * log(uniform())).squareRoot() * cos(2 * .pi * uniform()) }
     let adaptation = WarmupAdaptation(stepSize: [0.41, 0.39, 0.43, 0.4],
                                       inverseMetricDiagonal: (0..<4).map { _ in (0..<16).map { _ in 0.5 + uniform() } })
-    for writer in writers { try writer.recordAdaptation(adaptation) }
+    try writer.recordAdaptation(adaptation)
     for _ in 0..<200 {
         var values: [[Double]] = []
         var stats = SampleStatistics(chains: 4)
@@ -48,9 +48,9 @@ func writeSampleOutputsForTheArviZCheck() throws {
             stats.diverging[c] = uniform() < 0.01
             stats.energy[c] = 45 + 3 * normal()
         }
-        for writer in writers { try writer.append(values: values, stats: stats) }
+        try writer.append(values: values, stats: stats)
     }
-    for writer in writers { try writer.finish(interrupted: false, timing: RunTiming(warmupSeconds: 0.25, samplingSeconds: 0.5)) }
+    try writer.finish(interrupted: false, timing: RunTiming(warmupSeconds: 0.25, samplingSeconds: 0.5))
 }
 
 /// Reads `$LEAPFROG_OUTPUT_CHECK_DIR/arviz-written.nc`, a file ArviZ itself wrote (float32,

@@ -105,3 +105,33 @@ import Testing
         try FileManager.default.removeItem(atPath: path)
     }
 }
+
+@Suite struct WriterGroup {
+    @Test func aFailureAbandonsEveryWriter() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        let group = try DrawWriterGroup([
+            try InferenceDataWriter(path: dir.file("posterior.nc"), schema: testSchema),
+            try StanCSVWriter(directory: dir.path, schema: testSchema,
+                              configuration: .init(model: "m", numSamples: 7, numWarmup: 0, seed: 1)),
+        ])
+        try group.append(values: testDraw(testSchema, draw: 0), stats: testStats(testSchema, draw: 0))
+        #expect(group.drawsWritten == 1)
+        #expect(throws: LeapfrogError.self) { try group.append(ChainBatch(chains: 3, dimension: 1), stats: testStats(testSchema, draw: 1)) }
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        #expect(left == [])
+    }
+
+    @Test func finishRenamesEveryFile() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        let group = try DrawWriterGroup([
+            try InferenceDataWriter(path: dir.file("posterior.nc"), schema: testSchema),
+            try StanCSVWriter(directory: dir.path, schema: testSchema,
+                              configuration: .init(model: "m", numSamples: 7, numWarmup: 0, seed: 1), chains: [0]),
+        ])
+        try group.append(values: testDraw(testSchema, draw: 0), stats: testStats(testSchema, draw: 0))
+        try group.finish(interrupted: true, timing: RunTiming(warmupSeconds: 0, samplingSeconds: 0))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["chain-1.csv", "posterior.nc"])
+    }
+}
