@@ -16,8 +16,10 @@ import LeapfrogCore
 /// 3. after warmup (`recordAdaptation`): `# Adaptation terminated`, `# Step size = …`,
 ///    `# Diagonal elements of inverse mass matrix:` and the diagonal, comma-separated;
 /// 4. one row per draw, numbers as `StanNumber` writes them (round-trip exact, `nan`/`inf`);
-/// 5. at `finish`: `# leapfrog_interrupted = 0|1`, `# leapfrog_draws_written = N` and
-///    CmdStan's timing trailer (`#  Elapsed Time: … seconds (Warm-up)` …).
+/// 5. at `finish`: CmdStan's timing trailer (`#  Elapsed Time: … seconds (Warm-up)` …), then
+///    `# leapfrog_interrupted = 0|1` and `# leapfrog_draws_written = N`. When interrupted, the
+///    header's `num_samples` is overwritten in place with the draws written (padded with
+///    spaces), so the file is consistent for readers that check the row count.
 ///
 /// Files are written as `chain-<k>.csv.partial` (refusing to start if any exists: it may be
 /// another run's) and renamed at `finish`, replacing files of the final names; `abandon()`
@@ -39,6 +41,8 @@ public final class StanCSVWriter: DrawWriter {
     public static let statisticColumns = ["lp__", "accept_stat__", "stepsize__", "treedepth__", "n_leapfrog__", "divergent__", "energy__"]
 
     private var streams: [UnsafeMutablePointer<FILE>?]
+    /// Byte offset and width of the `num_samples` value in each file's header.
+    private var numSamplesField: (offset: Int, width: Int)?
     private var state = State.open
     private enum State { case open, finished, abandoned }
 
@@ -72,6 +76,10 @@ public final class StanCSVWriter: DrawWriter {
             for (k, path) in paths.enumerated() {
                 streams.append(try FileSystem.createExclusive(FileSystem.partialPath(path)))
                 let lines = configuration.commentLines(chainID: chains[k] + 1, outputFile: names[k], startedAt: startedAt)
+                if let i = lines.firstIndex(where: { $0.hasPrefix("#     num_samples = ") }) {
+                    numSamplesField = (lines[..<i].reduce(0) { $0 + $1.utf8.count + 1 } + "#     num_samples = ".utf8.count,
+                                       String(configuration.numSamples).utf8.count)
+                }
                 try write(k, lines.joined(separator: "\n") + "\n" + header + "\n")
             }
         } catch {
@@ -143,16 +151,16 @@ public final class StanCSVWriter: DrawWriter {
         try requireOpen("finish")
         let seconds = { (x: Double) in StanNumber.format((x * 1000).rounded() / 1000) }
         let trailer = """
-            # leapfrog_interrupted = \(interrupted ? 1 : 0)
-            # leapfrog_draws_written = \(drawsWritten)
             # \n#  Elapsed Time: \(seconds(timing.warmupSeconds)) seconds (Warm-up)
             #                \(seconds(timing.samplingSeconds)) seconds (Sampling)
             #                \(seconds(timing.totalSeconds)) seconds (Total)
-            # \n
+            # \n# leapfrog_interrupted = \(interrupted ? 1 : 0)
+            # leapfrog_draws_written = \(drawsWritten)\n
             """
         do {
             for k in streams.indices {
                 try write(k, trailer)
+                if interrupted, let field = numSamplesField { try rewriteNumSamples(k, field) }
                 let stream = streams[k]
                 streams[k] = nil
                 if let stream, fclose(stream) != 0 {
@@ -166,6 +174,18 @@ public final class StanCSVWriter: DrawWriter {
         } catch {
             abandon()
             throw error
+        }
+    }
+
+    /// Overwrites the header's `num_samples` with the draws written, padded with spaces to the
+    /// planned number's width, so readers that check the row count (CmdStanPy) accept the file.
+    private func rewriteNumSamples(_ k: Int, _ field: (offset: Int, width: Int)) throws {
+        guard let stream = streams[k] else { return }
+        let text = String(drawsWritten)
+        guard text.utf8.count <= field.width else { return }
+        let padded = text + String(repeating: " ", count: field.width - text.utf8.count)
+        if fseek(stream, field.offset, SEEK_SET) != 0 || fputs(padded, stream) == EOF || fseek(stream, 0, SEEK_END) != 0 {
+            throw LeapfrogError(.io, "cannot write '\(FileSystem.partialPath(paths[k]))': rewriting num_samples: \(FileSystem.lastError())")
         }
     }
 

@@ -150,9 +150,9 @@ import Testing
         #expect(lines.contains("lp__,accept_stat__,stepsize__,treedepth__,n_leapfrog__,divergent__,energy__,W1.1.1,W1.2.1,W1.3.1,W1.1.2,W1.2.2,W1.3.2,prec,theta.1,theta.2,theta.3,theta.4"))
         #expect(lines.contains("# Diagonal elements of inverse mass matrix:"))
         #expect(lines.contains("# 0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5, 9.5, 10.5"))
-        #expect(Array(lines.suffix(6)) == [
+        #expect(Array(lines.suffix(8)) == [
             "# ", "#  Elapsed Time: 1.234 seconds (Warm-up)", "#                3 seconds (Sampling)",
-            "#                4.234 seconds (Total)", "# ", ""])
+            "#                4.234 seconds (Total)", "# ", "# leapfrog_interrupted = 0", "# leapfrog_draws_written = 7", ""])
         #expect(text.contains(",inf"))
         #expect(try String(contentsOfFile: writer.paths[1], encoding: .utf8).contains(",nan"))
         if let check = checkDirectory {
@@ -175,6 +175,28 @@ import Testing
         #expect(file.interrupted)
         #expect(file.configuration["leapfrog_draws_written"] == "2")
         #expect(file.configuration["id"] == "3")
+        // num_samples now says what the file holds: "7" became "2" (same width).
+        #expect(file.configuration["sample.num_samples"] == "2")
+        #expect(try String(contentsOfFile: dir.file("chain-3.csv"), encoding: .utf8).contains("\n#     num_samples = 2\n"))
+    }
+
+    @Test func interruptedNumSamplesIsPaddedToThePlannedWidth() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        let writer = try StanCSVWriter(directory: dir.path, schema: testSchema,
+                                       configuration: .init(model: "m", numSamples: 1000, numWarmup: 10, seed: 3), chains: [0])
+        for d in 0..<5 { try writer.append(values: testDraw(testSchema, draw: d), stats: testStats(testSchema, draw: d)) }
+        try writer.finish(interrupted: true, timing: RunTiming(warmupSeconds: 1, samplingSeconds: 2))
+        let text = try String(contentsOfFile: dir.file("chain-1.csv"), encoding: .utf8)
+        #expect(text.contains("\n#     num_samples = 5   \n#     num_warmup = 10\n"))
+        let file = try StanCSVReader.read(path: dir.file("chain-1.csv"))
+        #expect(file.configuration["sample.num_samples"] == "5")
+        #expect(file.rowCount == 5)
+        #expect(file.interrupted)
+        if let check = checkDirectory {
+            try? FileManager.default.removeItem(atPath: check + "/interrupted-chain-1.csv")
+            try FileManager.default.copyItem(atPath: dir.file("chain-1.csv"), toPath: check + "/interrupted-chain-1.csv")
+        }
     }
 
     @Test func partialUntilFinishedAbandonDeletes() throws {
