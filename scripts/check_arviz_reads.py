@@ -5,7 +5,8 @@ Usage: check_arviz_reads.py FILE.nc [CHAIN.csv ...]
 
 - FILE.nc: an InferenceData netCDF file from InferenceDataWriter, read with
   `az.from_netcdf` (ArviZ's default h5netcdf engine) and again with engine="netcdf4".
-- CHAIN.csv: Stan CSV files from StanCSVWriter (one per chain), read with `az.from_cmdstan`.
+- CHAIN.csv: Stan CSV files from StanCSVWriter (one per chain), read with `az.from_cmdstan`
+  (and `cmdstanpy.from_csv`, if cmdstanpy is installed; checked with 1.3.2).
 
 For each, prints the groups, the posterior's dimensions, the sample_stats dtypes and
 `az.summary`. Exits non-zero on the first failure. Not run in CI; needs a Python environment
@@ -60,6 +61,14 @@ def main(argv):
         from_csv = az.from_cmdstan(posterior=csvs)
         describe(from_csv, f"az.from_cmdstan({csvs!r})")
         compare(az.from_netcdf(nc), from_csv)
+        try:
+            import cmdstanpy
+        except ImportError:
+            print("(cmdstanpy not installed: skipping cmdstanpy.from_csv)")
+        else:
+            fit = cmdstanpy.from_csv(csvs)
+            print(f"== cmdstanpy {cmdstanpy.__version__}.from_csv: draws {fit.draws().shape} "
+                  f"(draws, chains, columns), columns {fit.column_names[7:12]}...")
     return 0
 
 

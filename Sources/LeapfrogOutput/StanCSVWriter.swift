@@ -14,7 +14,9 @@ import LeapfrogCore
 ///    then the parameters flattened Stan's way: `theta.3`, `W1.2.5`, 1-based and
 ///    **column-major** (first index fastest), as Stan orders array and matrix elements;
 /// 3. after warmup (`recordAdaptation`): `# Adaptation terminated`, `# Step size = …`,
-///    `# Diagonal elements of inverse mass matrix:` and the diagonal, comma-separated;
+///    `# Diagonal elements of inverse mass matrix:` and the diagonal, comma-separated (CmdStanPy
+///    rejects a file without this block when the header says `engaged = 1`: call
+///    `recordAdaptation` before the first draw, or set `adaptEngaged = false`);
 /// 4. one row per draw, numbers as `StanNumber` writes them (round-trip exact, `nan`/`inf`);
 /// 5. at `finish`: CmdStan's timing trailer (`#  Elapsed Time: … seconds (Warm-up)` …), then
 ///    `# leapfrog_interrupted = 0|1` and `# leapfrog_draws_written = N`. When interrupted, the

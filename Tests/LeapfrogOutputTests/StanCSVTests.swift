@@ -185,6 +185,7 @@ import Testing
         defer { dir.cleanUp() }
         let writer = try StanCSVWriter(directory: dir.path, schema: testSchema,
                                        configuration: .init(model: "m", numSamples: 1000, numWarmup: 10, seed: 3), chains: [0])
+        try writer.recordAdaptation(WarmupAdaptation(stepSize: [0.1, 0.2, 0.3], inverseMetricDiagonal: Array(repeating: Array(repeating: 1, count: 11), count: 3)))
         for d in 0..<5 { try writer.append(values: testDraw(testSchema, draw: d), stats: testStats(testSchema, draw: d)) }
         try writer.finish(interrupted: true, timing: RunTiming(warmupSeconds: 1, samplingSeconds: 2))
         let text = try String(contentsOfFile: dir.file("chain-1.csv"), encoding: .utf8)
