@@ -85,8 +85,9 @@ public struct DrawSchema: Sendable, Hashable {
     }
 
     /// Checks the schema itself: names are non-empty, unique, usable as netCDF names and Stan
-    /// CSV columns (no `,`, `.`, `[`, `/`, whitespace, not ending in `__`), extents positive,
-    /// at least one chain. `file` names the output in the message.
+    /// CSV columns (no `,`, `.`, `[`, `/`, whitespace, not ending in `__`, not `chain`, `draw`
+    /// or another variable's `<name>_dim_<k>`), extents positive, at least one chain. `file`
+    /// names the output in the message.
     func validate(for file: String) throws {
         if chains < 1 {
             throw LeapfrogError(.io, "cannot write '\(file)': the schema has \(chains) chains; at least 1 is needed")
@@ -95,11 +96,12 @@ public struct DrawSchema: Sendable, Hashable {
             throw LeapfrogError(.io, "cannot write '\(file)': plannedDraws is \(plannedDraws)")
         }
         var seen = Set<String>()
-        let reserved: Set<String> = ["chain", "draw"]
+        // Names the files use besides the variables: the dimensions and their coordinates.
+        let reserved = Set(["chain", "draw"] + variables.flatMap { v in v.shape.indices.map { "\(v.name)_dim_\($0)" } })
         for v in variables {
             let bad = v.name.unicodeScalars.contains { ",.[]/\\\"#".unicodeScalars.contains($0) || $0.properties.isWhitespace }
-            if v.name.isEmpty || bad || v.name.hasSuffix("__") || reserved.contains(v.name) || v.name.contains("_dim_") {
-                throw LeapfrogError(.io, "cannot write '\(file)': variable name '\(v.name)' is not usable in output files (no spaces, ',', '.', '[', '/', '#', quotes, '_dim_', trailing '__', or the names 'chain'/'draw')")
+            if v.name.isEmpty || bad || v.name.hasSuffix("__") || reserved.contains(v.name) {
+                throw LeapfrogError(.io, "cannot write '\(file)': variable name '\(v.name)' is not usable in output files (no spaces, ',', '.', '[', ']', '/', '#', quotes or trailing '__'; not 'chain', 'draw' or another variable's '<name>_dim_<k>')")
             }
             if !seen.insert(v.name).inserted {
                 throw LeapfrogError(.io, "cannot write '\(file)': variable '\(v.name)' appears twice in the schema")

@@ -127,12 +127,25 @@ import Testing
         #expect(statsError.message.hasSuffix("sample statistic 'energy' has 1 values but the schema has 3 chains"))
     }
 
-    @Test func badVariableNamesAreRefused() throws {
-        let schema = DrawSchema(variables: [.init("a.b", [2])], chains: 1, plannedDraws: 1)
+    @Test(arguments: ["a.b", "x y", "w[1]", "lp__", "chain", "v_dim_0", ""])
+    func badVariableNamesAreRefused(name: String) throws {
+        let schema = DrawSchema(variables: [.init("v", [2]), .init(name, [2])], chains: 1, plannedDraws: 1)
         let error = try #require(throws: LeapfrogError.self) {
             try InferenceDataWriter(path: "/tmp/never-written.nc", schema: schema)
         }
-        #expect(error.message.contains("variable name 'a.b' is not usable"))
+        #expect(error.message.hasPrefix("cannot write '/tmp/never-written.nc': variable name '\(name)' is not usable"))
+    }
+
+    @Test func duplicateNamesAndEmptyExtentsAreRefused() throws {
+        #expect(throws: LeapfrogError(.io, "cannot write 'x.nc': variable 'v' appears twice in the schema")) {
+            try DrawSchema(variables: [.init("v"), .init("v", [2])], chains: 1, plannedDraws: 1).validate(for: "x.nc")
+        }
+        #expect(throws: LeapfrogError(.io, "cannot write 'x.nc': variable 'v' has extent 0 in shape [2, 0]; extents must be at least 1")) {
+            try DrawSchema(variables: [.init("v", [2, 0])], chains: 1, plannedDraws: 1).validate(for: "x.nc")
+        }
+        #expect(throws: Never.self) {
+            try DrawSchema(variables: [.init("hidden_dim_size")], chains: 1, plannedDraws: 1).validate(for: "x.nc")
+        }
     }
 
     @Test func readingANonNetCDFFileNamesIt() throws {
