@@ -12,7 +12,7 @@ import LeapfrogCore
 public final class InferenceDataReader {
     public let path: String
     public let chains: Int
-    /// Draws per chain: the `draw` dimension of `posterior`.
+    /// Draws per chain: the `draw` dimension of `posterior` (or `leapfrog_draws_written`, if smaller).
     public let draws: Int
     /// The posterior's variables and element shapes, in file order.
     public let variables: [DrawSchema.Variable]
@@ -53,7 +53,10 @@ public final class InferenceDataReader {
             posteriorAttributes = try nc.attributes(group, NC_GLOBAL)
             let found = try Self.chainDrawVariables(nc, group, path: path, groupName: "posterior")
             chains = found.chains
-            draws = found.draws
+            // A draw whose writing failed half-way may have grown the dimension; the count
+            // the writer recorded at finish is authoritative.
+            let recorded = attributes["leapfrog_draws_written"].flatMap { Int($0) } ?? found.draws
+            draws = min(found.draws, recorded)
             variables = found.variables.map { DrawSchema.Variable($0.name, $0.shape) }
             for v in found.variables { variableIDs[v.name] = v.id }
             var statsGroup: Int32 = 0
