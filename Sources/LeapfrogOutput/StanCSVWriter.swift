@@ -197,7 +197,7 @@ public final class StanCSVWriter: DrawWriter {
             if let stream = streams[k] { fclose(stream) }
             streams[k] = nil
         }
-        for path in paths.prefix(max(streams.count, 0)) {
+        for path in paths.prefix(streams.count) {  // only the files this writer created
             FileSystem.remove(FileSystem.partialPath(path))
         }
         state = .abandoned
