@@ -1,46 +1,93 @@
 import Leapfrog
 
-/// A `DrawSink` that maps each draw to the constrained scale (plus derived quantities) and keeps
-/// what the end-of-run summary needs: every element's draws per chain and the sampler statistics.
+/// A `DrawSink` that maps each draw to the constrained scale (plus derived quantities), streams it
+/// to the output writers, and keeps what the end-of-run summary needs.
+///
+/// With writers, memory stays flat in the number of draws: only per-chain energies and counters are
+/// kept, and the summary reads the draws back from `posterior.nc` one variable at a time. Without
+/// writers (`keepDraws`), every element's draws are kept in memory.
 final class DrawCollector: DrawSink {
     let reference: ReferenceModel
     let chains: Int
-    /// Stan-style names: `lp__`, then parameters, then derived quantities.
-    let names: [String]
-    /// values[element][chain][draw]
+    let schema: DrawSchema
+    let writer: DrawWriter?
+    let keepDraws: Bool
+    let maxDepth: Int
+    /// values[element][chain][draw], lp__ first (only with `keepDraws`).
     private(set) var values: [[[Double]]]
     private(set) var energy: [[Double]]
     private(set) var divergent = 0
     private(set) var saturated = 0
     private(set) var draws = 0
-    private(set) var adaptation: Adaptation?
-    let maxDepth: Int
 
-    init(reference: ReferenceModel, chains: Int, maxDepth: Int) {
+    init(reference: ReferenceModel, chains: Int, maxDepth: Int, writer: DrawWriter?, keepDraws: Bool) {
         self.reference = reference
         self.chains = chains
         self.maxDepth = maxDepth
-        names = ["lp__"] + reference.model.layout.elementNames + reference.model.derivedElementNames
-        values = Array(repeating: Array(repeating: [], count: chains), count: names.count)
+        self.writer = writer
+        self.keepDraws = keepDraws
+        schema = DrawCollector.schema(reference.model, chains: chains, draws: 0)
+        values = keepDraws ? Array(repeating: Array(repeating: [], count: chains), count: 1 + schema.flatCount) : []
         energy = Array(repeating: [], count: chains)
     }
 
-    func adaptationFinished(_ adaptation: Adaptation) throws { self.adaptation = adaptation }
+    /// Parameters (constrained) then derived quantities, each with its shape.
+    static func schema(_ model: BoundModel, chains: Int, draws: Int) -> DrawSchema {
+        let params = model.layout.entries.map { DrawSchema.Variable($0.name, $0.shape) }
+        let derived = model.derived.map { DrawSchema.Variable($0.name, model.shapes[$0.node]!) }
+        return DrawSchema(variables: params + derived, chains: chains, plannedDraws: draws)
+    }
+
+    func adaptationFinished(_ adaptation: Adaptation) throws {
+        let d = reference.dimension
+        let diagonal: [[Double]]? = adaptation.metric.kind == .unit ? nil
+            : (0..<chains).map { adaptation.metric.inverseDiagonal(chain: $0, dimension: d) }
+        try writer?.recordAdaptation(WarmupAdaptation(stepSize: adaptation.stepSizes, inverseMetricDiagonal: diagonal))
+    }
 
     func write(_ draw: Draw) throws {
+        let width = schema.flatCount
+        var batch = ChainBatch(chains: chains, dimension: width)
+        var stats = SampleStatistics(chains: chains)
         for c in 0..<chains {
             let u = draw.positions.vector(chain: c)
-            let row = [draw.logDensity[c]] + reference.constrained(u) + reference.derivedValues(u)
-            for (k, v) in row.enumerated() { values[k][c].append(v) }
+            let row = reference.constrained(u) + reference.derivedValues(u)
+            for (k, v) in row.enumerated() { batch[c, k] = v }
             let info = draw.info[c]
+            stats.lp[c] = draw.logDensity[c]
+            stats.acceptanceRate[c] = info.acceptanceStatistic
+            stats.stepSize[c] = info.stepSize
+            stats.treeDepth[c] = info.treeDepth
+            stats.nSteps[c] = info.leapfrogSteps
+            stats.diverging[c] = info.divergent
+            stats.energy[c] = info.energy
             energy[c].append(info.energy)
             if info.divergent { divergent += 1 }
             if info.treeDepth >= maxDepth { saturated += 1 }
+            if keepDraws {
+                values[0][c].append(draw.logDensity[c])
+                for (k, v) in row.enumerated() { values[k + 1][c].append(v) }
+            }
         }
+        try writer?.append(batch, stats: stats)
         draws += 1
     }
 
-    func summaries(superchains: Int?) -> [ParameterSummary] {
-        names.enumerated().map { k, name in summarize(name: name, draws: values[k], superchains: superchains) }
+    /// Summaries of `lp__` and every element, from memory or read back from `posterior`.
+    func summaries(superchains: Int?, posterior: String?) throws -> [ParameterSummary] {
+        if keepDraws {
+            let names = ["lp__"] + schema.bracketNames
+            return names.enumerated().map { k, name in summarize(name: name, draws: values[k], superchains: superchains) }
+        }
+        guard let posterior else { return [] }
+        let reader = try InferenceDataReader(path: posterior)
+        defer { reader.close() }
+        var out = [summarize(name: "lp__", draws: try reader.sampleStatistic("lp"), superchains: superchains)]
+        for v in schema.variables {
+            for flat in try reader.posterior(v.name) {
+                out.append(summarize(name: flat.name, draws: flat.draws, superchains: superchains))
+            }
+        }
+        return out
     }
 }

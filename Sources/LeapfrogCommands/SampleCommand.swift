@@ -29,6 +29,10 @@ struct SampleCommand: ParsableCommand {
     @Option(name: .customLong("chees-aggregation"), help: "ChEES step-size statistic: harmonicMean (the paper), arithmeticMean or perChain.")
     var cheesAggregation: ChEESAdaptation.Aggregation = .harmonicMean
     @Flag(help: "No progress display.") var quiet = false
+    @Option(help: "Write posterior.nc (ArviZ InferenceData), summary.json and, with --csv, Stan CSV here, streamed while sampling.")
+    var output: String?
+    @Flag(help: "Also write chain-<k>.csv per chain (Stan CSV as CmdStan writes it); needs --output.") var csv = false
+    @Flag(help: "Replace a run already in --output.") var overwrite = false
 
     func validate() throws {
         guard chains >= 1 else { throw ValidationError("--chains must be at least 1 (got \(chains))") }
@@ -44,6 +48,7 @@ struct SampleCommand: ParsableCommand {
         if let s = steps, s < 1 { throw ValidationError("--steps must be at least 1") }
         if let t = integrationTime, !(t > 0) { throw ValidationError("--integration-time must be positive") }
         if let j = jitter, !(j >= 0 && j < 1) { throw ValidationError("--jitter must be in [0, 1)") }
+        if csv && output == nil { throw ValidationError("--csv writes into the --output directory: give --output DIR") }
     }
 
     func configuration() -> SamplerConfiguration {
@@ -74,6 +79,7 @@ struct SampleCommand: ParsableCommand {
         var draws: Int
         var seconds: Double
         var backend: String
+        var summaryFile: String?
     }
 
     func run() throws {
@@ -90,6 +96,7 @@ struct SampleCommand: ParsableCommand {
               + "(\(r.lockstepEvaluations) batched calls)")
         let text = outcome.warnings.description
         if !text.isEmpty { print(text) }
+        if let f = outcome.summaryFile { print("wrote \(f) and the draws beside it") }
     }
 
     func execute() throws -> Outcome {
@@ -101,22 +108,83 @@ struct SampleCommand: ParsableCommand {
         try config.validate(dimension: bound.dimension)
         progress.message("leapfrog: \(instance.graph.name), \(bound.dimension) parameters, \(chains) chains, "
                          + "\(config.sampler.rawValue), back end \(backendName)")
-        Interrupt.install()
-        let collector = DrawCollector(reference: ReferenceModel(bound), chains: chains, maxDepth: maxDepth)
-        let t0 = Clock.now()
-        let result = try Sampler.run(model: density, configuration: config, sink: collector,
-                                     progress: progress.report, shouldStop: { Interrupt.isRequested })
-        let elapsed = Clock.now() - t0
-        if result.interrupted {
-            progress.message("interrupted: kept \(result.drawsWritten) draws per chain")
+        let directory = try output.map { try OutputDirectory(path: $0, overwrite: overwrite) }
+        var writers: [DrawWriter] = []
+        let schema = DrawCollector.schema(bound, chains: chains, draws: draws)
+        if let directory {
+            writers.append(try InferenceDataWriter(
+                path: directory.posterior, schema: schema,
+                attributes: ["model": instance.graph.name, "backend": backendName, "sampler": config.sampler.rawValue,
+                             "seed": String(seed)],
+                libraryVersion: LeapfrogCommand.version))
+            if csv {
+                var cfg = StanCSVConfiguration(model: instance.graph.name, numSamples: draws, numWarmup: warmup, seed: seed)
+                cfg.thin = thin
+                cfg.engine = config.sampler == .nuts ? .nuts(maxDepth: maxDepth) : .static(integrationTime: integrationTime ?? 0)
+                cfg.metric = metric == .unit ? "unit_e" : metric == .diag ? "diag_e" : "dense_e"
+                cfg.delta = config.resolvedTargetAcceptance
+                cfg.dataFile = selection.data ?? ""
+                cfg.extra = [("leapfrog_backend", backendName), ("leapfrog_sampler", config.sampler.rawValue)]
+                writers.append(try StanCSVWriter(directory: directory.path, schema: schema, configuration: cfg))
+            }
         }
-        let summaries = collector.draws > 0 ? collector.summaries(superchains: superchains > 1 ? superchains : nil) : []
+        let group = writers.isEmpty ? nil : try DrawWriterGroup(writers)
+        let collector = DrawCollector(reference: ReferenceModel(bound), chains: chains, maxDepth: maxDepth,
+                                      writer: group, keepDraws: group == nil)
+        Interrupt.install()
+        let t0 = Clock.now()
+        var warmupEnd: Double?
+        let result: SamplingResult
+        do {
+            result = try Sampler.run(model: density, configuration: config, sink: collector,
+                                     progress: { p in
+                                         if p.phase == .sampling && warmupEnd == nil { warmupEnd = Clock.now() }
+                                         progress.report(p)
+                                     },
+                                     shouldStop: { Interrupt.isRequested })
+        } catch {
+            group?.abandon()
+            throw error
+        }
+        let elapsed = Clock.now() - t0
+        let timing = RunTiming(warmupSeconds: (warmupEnd ?? Clock.now()) - t0, samplingSeconds: Clock.now() - (warmupEnd ?? Clock.now()))
+        try group?.finish(interrupted: result.interrupted, timing: timing)
+        if result.interrupted {
+            progress.message("interrupted: kept \(result.drawsWritten) draws per chain\(directory.map { " in \($0.path)" } ?? "")")
+        }
+        let summaries = collector.draws > 0
+            ? try collector.summaries(superchains: superchains > 1 ? superchains : nil, posterior: directory?.posterior) : []
         let warnings = DiagnosticWarnings(
             summaries: summaries, divergentCount: collector.divergent, totalDraws: collector.draws * chains,
             treeDepthSaturatedCount: config.sampler == .nuts ? collector.saturated : 0, maxTreeDepth: maxDepth,
             ebfmi: collector.draws > 1 ? EBFMI.perChain(energy: collector.energy) : [])
+        var summaryFile: String?
+        if let directory {
+            let record = RunSummary(
+                configuration: configurationRecord(config), backend: backendName, chains: chains, draws: collector.draws,
+                interrupted: result.interrupted, timing: timing,
+                gradientEvaluations: .init(needed: result.gradientEvaluations.reduce(0, +),
+                                           spentInLockstep: result.lockstepEvaluations * chains),
+                divergences: collector.divergent,
+                parameters: summaries.map(ParameterSummaryRecord.init),
+                warnings: warnings.warnings.map(\.message),
+                outputs: ["inference_data": "posterior.nc"].merging(csv ? ["stan_csv": "chain-<k>.csv"] : [:]) { a, _ in a })
+            try SummaryFile.write(record, to: directory.summary)
+            summaryFile = directory.summary
+        }
         return Outcome(summaries: summaries, warnings: warnings, result: result, draws: collector.draws,
-                       seconds: elapsed, backend: backendName)
+                       seconds: elapsed, backend: backendName, summaryFile: summaryFile)
+    }
+
+    func configurationRecord(_ c: SamplerConfiguration) -> [String: String] {
+        var r = ["model": selection.model, "sampler": c.sampler.rawValue, "chains": String(c.chains),
+                 "warmup": String(c.warmup), "draws": String(c.draws), "thin": String(c.thin), "seed": String(c.seed),
+                 "max_depth": String(c.maxDepth), "target_accept": String(c.resolvedTargetAcceptance),
+                 "metric": metric.rawValue, "pooled_adaptation": String(c.pooledAdaptation),
+                 "superchains": String(c.superchains)]
+        if let d = selection.data { r["data"] = d }
+        if !selection.modelOptions.isEmpty { r["model_options"] = selection.modelOptions.joined(separator: ",") }
+        return r
     }
 }
 

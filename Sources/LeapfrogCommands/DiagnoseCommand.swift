@@ -1,0 +1,72 @@
+import ArgumentParser
+import Leapfrog
+
+/// `leapfrog diagnose FILES…`: the summary table and warnings for draws already on disk — Stan CSV
+/// files (one per chain, CmdStan's own included) or a `posterior.nc`.
+struct DiagnoseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diagnose",
+        abstract: "Summarise and diagnose Stan CSV files or an InferenceData posterior.nc.")
+
+    @Argument(help: "Stan CSV files (one per chain) or one posterior.nc.")
+    var files: [String]
+
+    @Option(help: "Chains per superchain group for nested R-hat (K groups of adjacent chains).")
+    var superchains: Int?
+
+    struct Outcome {
+        var summaries: [ParameterSummary]
+        var warnings: DiagnosticWarnings
+    }
+
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("give Stan CSV files or a posterior.nc") }
+        if files.contains(where: { $0.hasSuffix(".nc") }) && files.count > 1 {
+            throw ValidationError("give one posterior.nc, or Stan CSV files, not both")
+        }
+    }
+
+    func run() throws {
+        let out = try execute()
+        print(SummaryTable(out.summaries).render())
+        let text = out.warnings.description
+        if !text.isEmpty { print(text) }
+    }
+
+    func execute() throws -> Outcome {
+        var draws: [FlatDraws]
+        var diverging: [[Double]] = [], treeDepth: [[Double]] = [], energy: [[Double]] = []
+        var maxDepth: Int?
+        if files[0].hasSuffix(".nc") {
+            let reader = try InferenceDataReader(path: files[0])
+            defer { reader.close() }
+            draws = [FlatDraws(name: "lp__", draws: try reader.sampleStatistic("lp"))] + (try reader.posterior())
+            let stats = Set(reader.sampleStatisticNames)
+            if stats.contains("diverging") { diverging = try reader.sampleStatistic("diverging") }
+            if stats.contains("tree_depth") { treeDepth = try reader.sampleStatistic("tree_depth") }
+            if stats.contains("energy") { energy = try reader.sampleStatistic("energy") }
+        } else {
+            let parsed = try files.map { try StanCSVReader.read(path: $0) }
+            let lengths = Set(parsed.map(\.rowCount))
+            guard lengths.count == 1 else {
+                throw LeapfrogError(.data, "the CSV files hold different numbers of draws (\(lengths.sorted())); diagnose chains of equal length")
+            }
+            draws = [FlatDraws(name: "lp__", draws: parsed.map { $0.column("lp__") ?? [] })] + (try StanCSVReader.posterior(parsed))
+            diverging = parsed.compactMap { $0.column("divergent__") }
+            treeDepth = parsed.compactMap { $0.column("treedepth__") }
+            energy = parsed.compactMap { $0.column("energy__") }
+            maxDepth = parsed.first?.configurationValue("sample.max_depth").flatMap { Int($0) }
+                ?? parsed.first?.configurationValue("max_depth").flatMap { Int($0) }
+        }
+        let summaries = draws.map { summarize(name: $0.name, draws: $0.draws, superchains: superchains) }
+        let depth = maxDepth ?? 10
+        let warnings = DiagnosticWarnings(
+            summaries: summaries,
+            divergentCount: diverging.joined().filter { $0 != 0 }.count,
+            totalDraws: draws.first.map { $0.draws.reduce(0) { $0 + $1.count } } ?? 0,
+            treeDepthSaturatedCount: treeDepth.joined().filter { $0 >= Double(depth) }.count,
+            maxTreeDepth: depth,
+            ebfmi: energy.isEmpty || energy[0].count < 2 ? [] : EBFMI.perChain(energy: energy))
+        return Outcome(summaries: summaries, warnings: warnings)
+    }
+}

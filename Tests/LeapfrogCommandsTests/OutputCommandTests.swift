@@ -1,0 +1,69 @@
+import Foundation
+import Leapfrog
+import Testing
+@testable import LeapfrogCommands
+
+/// `sample --output` streams files that `diagnose` and the summary agree on.
+@Suite(.serialized)
+struct OutputCommandTests {
+    static func directory(_ name: String) -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-output-\(getpid())-\(name)").path
+        try? FileManager.default.removeItem(atPath: dir)
+        return dir
+    }
+
+    static let run = ["eight-schools", "--chains", "4", "--warmup", "120", "--draws", "80", "--backend", "cpu", "--seed", "5", "--quiet"]
+
+    static func sample(_ extra: [String]) throws -> SampleCommand.Outcome {
+        try (LeapfrogCommand.parseAsRoot(["sample"] + run + extra) as! SampleCommand).execute()
+    }
+
+    @Test func streamedFilesGiveTheSameSummaryAsMemory() throws {
+        let dir = Self.directory("same")
+        let inMemory = try Self.sample([])
+        let streamed = try Self.sample(["--output", dir, "--csv"])
+        for f in ["posterior.nc", "summary.json", "chain-1.csv", "chain-4.csv"] {
+            #expect(FileManager.default.fileExists(atPath: dir + "/" + f), "\(f) missing")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/posterior.nc.partial"))
+        #expect(inMemory.summaries == streamed.summaries, "summary read back from posterior.nc differs from memory")
+
+        // diagnose reads both formats back to the same table.
+        let nc = try (LeapfrogCommand.parseAsRoot(["diagnose", dir + "/posterior.nc"]) as! DiagnoseCommand).execute()
+        let csvs = (1...4).map { "\(dir)/chain-\($0).csv" }
+        let csv = try (LeapfrogCommand.parseAsRoot(["diagnose"] + csvs) as! DiagnoseCommand).execute()
+        #expect(nc.summaries.map(\.name) == streamed.summaries.map(\.name))
+        for (a, b) in zip(nc.summaries, streamed.summaries) {
+            #expect(a.mean == b.mean && a.essBulk == b.essBulk && a.rhat == b.rhat, "\(a.name)")
+        }
+        for (a, b) in zip(csv.summaries, nc.summaries) {
+            #expect(a.name == b.name)
+            #expect(abs(a.mean - b.mean) <= 1e-9 * max(1, abs(b.mean)), "\(a.name): CSV \(a.mean) vs netCDF \(b.mean)")
+        }
+
+        let summary = try SummaryFile.read(path: dir + "/summary.json")
+        #expect(summary.draws == 80 && summary.chains == 4 && !summary.interrupted)
+        #expect(summary.parameters.map(\.name) == streamed.summaries.map(\.name))
+        #expect(summary.gradientEvaluations.needed == streamed.result.gradientEvaluations.reduce(0, +))
+    }
+
+    @Test func anExistingRunIsRefusedWithoutOverwrite() throws {
+        let dir = Self.directory("refuse")
+        _ = try Self.sample(["--output", dir])
+        do {
+            _ = try Self.sample(["--output", dir])
+            Issue.record("overwrote a run without --overwrite")
+        } catch let e as LeapfrogError {
+            #expect(e.message.contains("already holds a run") && e.message.contains("--overwrite"))
+        }
+        _ = try Self.sample(["--output", dir, "--overwrite"])
+        #expect(FileManager.default.fileExists(atPath: dir + "/posterior.nc"))
+    }
+
+    @Test func outputIntoAFileIsAClearError() throws {
+        let file = Self.directory("file")
+        try "x".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(throws: LeapfrogError.self) { _ = try Self.sample(["--output", file]) }
+        #expect(throws: (any Error).self) { _ = try LeapfrogCommand.parseAsRoot(["sample", "eight-schools", "--csv"]) }
+    }
+}
