@@ -139,7 +139,9 @@ public enum Sampler {
                     for c in 0..<n { welford[c].add(state.positions.vector(chain: c)) }
                 }
                 if adaptMetric && schedule.endsWindow(iteration) {
+                    let before = metric
                     metric = try adaptedMetric(welford, kind: config.metric, pooled: pooled, dimension: d)
+                    if config.sampler == .chees { chees.metricChanged(from: before, to: metric, dimension: d) }
                     welford = Array(repeating: WelfordEstimator(dimension: d, dense: config.metric == .dense), count: n)
                     try searchStepSizes()
                     for k in averaging.indices { averaging[k].restart(initialStepSize: stepSizes[k]) }
