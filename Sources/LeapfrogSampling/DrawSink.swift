@@ -10,6 +10,8 @@ public struct Draw: Sendable {
     public var positions: ChainBatch
     public var logDensity: [Double]
     public var info: [TransitionInfo]
+    /// Batched evaluations this iteration took (all chains in lockstep).
+    public var lockstepEvaluations: Int
 }
 
 /// The adaptation a run ends warmup with.

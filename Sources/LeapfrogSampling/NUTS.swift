@@ -164,6 +164,7 @@ public struct NUTSKernel: Sendable {
             }
         }
 
+        let placeholder = Tree(d: 0, levels: 0)
         var p = [Double](repeating: 0, count: d), vc = [Double](repeating: 0, count: d)
         var rhoWork = [Double](repeating: 0, count: d)
         while true {
@@ -180,7 +181,9 @@ public struct NUTSKernel: Sendable {
                 for i in 0..<d { kinetic += p[i] * vc[i] }
                 var h = -z.logDensity[c] + 0.5 * kinetic
                 if h.isNaN { h = .infinity }
-                var t = trees[c]
+                // Move the chain's bookkeeping out (no copy-on-write of its arrays), back below.
+                var t = placeholder
+                swap(&t, &trees[c])
                 t.leapfrogs += 1
                 let leafIndexInTrajectory = t.leapfrogs - 1
                 let deltaH = h - t.h0
@@ -282,9 +285,9 @@ public struct NUTSKernel: Sendable {
                     }
                     if !ok || t.depth >= maxDepth { t.done = true }
                 }
-                trees[c] = t
+                swap(&t, &trees[c])
                 // A completed doubling whose tree goes on: the next one starts from an end.
-                if doublingCompleted && !t.done { startDoubling(c) }
+                if doublingCompleted && !trees[c].done { startDoubling(c) }
             }
         }
 

@@ -162,7 +162,8 @@ public enum Sampler {
                 let s = iteration - warmup
                 if s % config.thin == 0 {
                     try sink.write(Draw(index: written, iteration: iteration, positions: state.positions,
-                                        logDensity: state.logDensity, info: transition.info))
+                                        logDensity: state.logDensity, info: transition.info,
+                                        lockstepEvaluations: transition.lockstepEvaluations))
                     written += 1
                 }
                 progress?(SamplingProgress(phase: .sampling, iteration: iteration, totalIterations: total,
