@@ -6,6 +6,13 @@ import Darwin
 import LeapfrogCore
 import LeapfrogRandom
 
+/// Reusable per-chain scratch buffers of `NUTSKernel` (checkpoints, momentum sums): keeping one
+/// across iterations avoids reallocating megabytes per transition.
+public struct NUTSWorkspace: Sendable {
+    var trees: [NUTSKernel.Tree] = []
+    public init() {}
+}
+
 /// The No-U-Turn Sampler with multinomial trajectory sampling, for a batch of chains in lockstep.
 ///
 /// Sources (studied, not copied):
@@ -73,6 +80,13 @@ public struct NUTSKernel: Sendable {
         var ckP: [Double], ckV: [Double], ckS: [Double]
         var leftP: [Double], leftV: [Double], leftS: [Double]
 
+        /// Scalars back to their initial values; vectors are overwritten before they are read.
+        mutating func reset() {
+            h0 = 0; depth = 0; direction = 1; leaf = 0; logSumWeight = 0; logSumWeightSubtree = -.infinity
+            sumMetropolis = 0; leapfrogs = 0; divergent = false; done = false; moved = false
+            sampleEnergy = 0; proposalEnergy = 0
+        }
+
         init(d: Int, levels: Int) {
             self.d = d
             rho = Array(repeating: 0, count: d); subtreeSum = rho
@@ -117,6 +131,16 @@ public struct NUTSKernel: Sendable {
 
     public func transition(_ state: SamplerState, model: some BatchedLogDensity, metric: Metric,
                            stepSizes: [Double], random: PhiloxRandom, iteration: Int) throws -> Transition {
+        var workspace = NUTSWorkspace()
+        return try transition(state, model: model, metric: metric, stepSizes: stepSizes, random: random,
+                              iteration: iteration, workspace: &workspace)
+    }
+
+    /// As above, reusing `workspace`'s per-chain buffers (scratch only: it carries nothing from
+    /// one transition to the next, and the result does not depend on it).
+    public func transition(_ state: SamplerState, model: some BatchedLogDensity, metric: Metric,
+                           stepSizes: [Double], random: PhiloxRandom, iteration: Int,
+                           workspace: inout NUTSWorkspace) throws -> Transition {
         let n = state.chains, d = state.dimension
         precondition(stepSizes.count == n, "NUTS: \(stepSizes.count) step sizes for \(n) chains")
         var z = PhasePoint(position: state.positions, momentum: ChainBatch(chains: n, dimension: d),
@@ -128,7 +152,14 @@ public struct NUTSKernel: Sendable {
         var vMinusBatch = v, vPlusBatch = v
         var sample = state
         var proposal = state
-        var trees = [Tree](repeating: Tree(d: d, levels: maxDepth), count: n)
+        var trees: [Tree] = []
+        swap(&trees, &workspace.trees)
+        if trees.count != n || trees.first?.d != d || trees.first!.ckP.count < max(1, maxDepth) * d {
+            trees = (0..<n).map { _ in Tree(d: d, levels: maxDepth) }
+        } else {
+            for c in 0..<n { trees[c].reset() }
+        }
+        defer { swap(&trees, &workspace.trees) }
         var lockstep = 0
 
         func startDoubling(_ c: Int) {

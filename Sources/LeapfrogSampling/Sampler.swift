@@ -67,6 +67,7 @@ public enum Sampler {
         var chees = ChEESAdaptation(trajectoryLength: config.cheesInitialTrajectoryLength ?? stepSizes[0])
         var cheesLength = chees.trajectoryLength
 
+        var nutsWorkspace = NUTSWorkspace()
         let nuts = NUTSKernel(maxDepth: config.maxDepth, integrator: config.integrator)
         let hmc = HMCKernel(trajectory: config.hmcTrajectory, jitter: config.hmcJitter, integrator: config.integrator)
 
@@ -97,7 +98,7 @@ public enum Sampler {
             switch config.sampler {
             case .nuts:
                 transition = try nuts.transition(state, model: model, metric: metric, stepSizes: stepSizes,
-                                                 random: random, iteration: iteration)
+                                                 random: random, iteration: iteration, workspace: &nutsWorkspace)
             case .hmc:
                 transition = try hmc.transition(state, model: model, metric: metric, stepSizes: stepSizes,
                                                 random: random, iteration: iteration)
