@@ -168,8 +168,7 @@ public struct NUTSKernel: Sendable {
             trees[c].direction = forward ? 1 : -1
             let end = forward ? plusEnd : minusEnd
             z.copyChain(c, from: end)
-            let ve = forward ? vPlusBatch : vMinusBatch
-            for i in 0..<d { v.values[i * n + c] = ve.values[i * n + c] }
+            v.copyChain(c, from: forward ? vPlusBatch : vMinusBatch)
             trees[c].leaf = 0
             trees[c].logSumWeightSubtree = -.infinity
             for i in 0..<d { trees[c].subtreeSum[i] = 0 }
@@ -207,7 +206,8 @@ public struct NUTSKernel: Sendable {
             metric.velocity(z.momentum, into: &v, active: active)
 
             for c in 0..<n where active[c] {
-                for i in 0..<d { p[i] = z.momentum.values[i * n + c]; vc[i] = v.values[i * n + c] }
+                z.momentum.gather(chain: c, into: &p)
+                v.gather(chain: c, into: &vc)
                 var kinetic = 0.0
                 for i in 0..<d { kinetic += p[i] * vc[i] }
                 var h = -z.logDensity[c] + 0.5 * kinetic
@@ -232,10 +232,8 @@ public struct NUTSKernel: Sendable {
                 }
                 t.logSumWeightSubtree = merged
                 if takeLeaf && !t.divergent {
-                    for i in 0..<d {
-                        proposal.positions.values[i * n + c] = z.position.values[i * n + c]
-                        proposal.gradient.values[i * n + c] = z.gradient.values[i * n + c]
-                    }
+                    proposal.positions.copyChain(c, from: z.position)
+                    proposal.gradient.copyChain(c, from: z.gradient)
                     proposal.logDensity[c] = z.logDensity[c]
                     t.proposalEnergy = h
                 }
@@ -287,10 +285,8 @@ public struct NUTSKernel: Sendable {
                         accept = u < exp(t.logSumWeightSubtree - t.logSumWeight)
                     }
                     if accept {
-                        for i in 0..<d {
-                            sample.positions.values[i * n + c] = proposal.positions.values[i * n + c]
-                            sample.gradient.values[i * n + c] = proposal.gradient.values[i * n + c]
-                        }
+                        sample.positions.copyChain(c, from: proposal.positions)
+                        sample.gradient.copyChain(c, from: proposal.gradient)
                         sample.logDensity[c] = proposal.logDensity[c]
                         t.sampleEnergy = t.proposalEnergy
                         t.moved = true
@@ -311,9 +307,7 @@ public struct NUTSKernel: Sendable {
                     if forward { t.pPlus = p; t.vPlus = vc } else { t.pMinus = p; t.vMinus = vc }
                     if ok { ok = NUTSKernel.persists(t.vMinus[0..<d], t.vPlus[0..<d], t.rho) }
                     if forward { plusEnd.copyChain(c, from: z) } else { minusEnd.copyChain(c, from: z) }
-                    for i in 0..<d {
-                        if forward { vPlusBatch.values[i * n + c] = vc[i] } else { vMinusBatch.values[i * n + c] = vc[i] }
-                    }
+                    if forward { vPlusBatch.scatter(vc, chain: c) } else { vMinusBatch.scatter(vc, chain: c) }
                     if !ok || t.depth >= maxDepth { t.done = true }
                 }
                 swap(&t, &trees[c])
