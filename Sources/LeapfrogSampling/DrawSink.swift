@@ -12,6 +12,16 @@ public struct Draw: Sendable {
     public var info: [TransitionInfo]
     /// Batched evaluations this iteration took (all chains in lockstep).
     public var lockstepEvaluations: Int
+
+    public init(index: Int, iteration: Int, positions: ChainBatch, logDensity: [Double], info: [TransitionInfo],
+                lockstepEvaluations: Int) {
+        self.index = index
+        self.iteration = iteration
+        self.positions = positions
+        self.logDensity = logDensity
+        self.info = info
+        self.lockstepEvaluations = lockstepEvaluations
+    }
 }
 
 /// Where draws go, one call per retained iteration, so output can stream to disk with memory

@@ -7,6 +7,12 @@ public struct Adaptation: Sendable {
     public var metric: Metric
     /// ChEES: the adapted (unjittered) trajectory length.
     public var trajectoryLength: Double? = nil
+
+    public init(stepSizes: [Double], metric: Metric, trajectoryLength: Double? = nil) {
+        self.stepSizes = stepSizes
+        self.metric = metric
+        self.trajectoryLength = trajectoryLength
+    }
 }
 
 /// What the progress hook is told, once per iteration.
