@@ -97,20 +97,53 @@ public struct NUTSKernel: Sendable {
         }
     }
 
-    /// Stan `compute_criterion`: the trajectory persists while both ends move along ρ.
+    /// Stan `compute_criterion` on vectors at offsets: a[ao ..< ao+d]·ρ > 0 and b[bo ..< bo+d]·ρ > 0.
     @inline(__always)
-    static func persists(_ vMinus: UnsafeBufferPointer<Double>, _ vPlus: UnsafeBufferPointer<Double>,
-                         _ rho: [Double]) -> Bool {
-        var a = 0.0, b = 0.0
-        for i in 0..<rho.count { a += vMinus[i] * rho[i]; b += vPlus[i] * rho[i] }
-        return a > 0 && b > 0
+    static func persists(_ a: [Double], _ ao: Int, _ b: [Double], _ bo: Int, _ rho: [Double]) -> Bool {
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                rho.withUnsafeBufferPointer { r in
+                    var x = 0.0, y = 0.0
+                    for i in 0..<r.count { x += pa[ao + i] * r[i]; y += pb[bo + i] * r[i] }
+                    return x > 0 && y > 0
+                }
+            }
+        }
     }
 
-    static func persists(_ vMinus: ArraySlice<Double>, _ vPlus: ArraySlice<Double>, _ rho: [Double]) -> Bool {
-        var a = 0.0, b = 0.0
-        var i = vMinus.startIndex, j = vPlus.startIndex
-        for k in 0..<rho.count { a += vMinus[i] * rho[k]; b += vPlus[j] * rho[k]; i += 1; j += 1 }
-        return a > 0 && b > 0
+    /// out = a[ao…] − b[bo…] + c[co…] over d entries.
+    @inline(__always)
+    static func combine(_ out: inout [Double], _ a: [Double], _ ao: Int, minus b: [Double], _ bo: Int,
+                        plus c: [Double], _ co: Int) {
+        out.withUnsafeMutableBufferPointer { o in
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    c.withUnsafeBufferPointer { pc in
+                        for i in 0..<o.count { o[i] = pa[ao + i] - pb[bo + i] + pc[co + i] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// dst[o ..< o+d] = src[0 ..< d].
+    @inline(__always)
+    static func store(_ dst: inout [Double], at o: Int, _ src: [Double]) {
+        dst.withUnsafeMutableBufferPointer { pd in
+            src.withUnsafeBufferPointer { ps in
+                for i in 0..<ps.count { pd[o + i] = ps[i] }
+            }
+        }
+    }
+
+    /// dst += src.
+    @inline(__always)
+    static func addInPlace(_ dst: inout [Double], _ src: [Double]) {
+        dst.withUnsafeMutableBufferPointer { pd in
+            src.withUnsafeBufferPointer { ps in
+                for i in 0..<ps.count { pd[i] += ps[i] }
+            }
+        }
     }
 
     @inline(__always)
@@ -221,7 +254,7 @@ public struct NUTSKernel: Sendable {
                 if deltaH > Divergence.threshold || !h.isFinite { t.divergent = true }
                 let logWeight = t.h0 - h
                 t.sumMetropolis += logWeight > 0 ? 1 : exp(logWeight)
-                for i in 0..<d { t.subtreeSum[i] += p[i] }
+                NUTSKernel.addInPlace(&t.subtreeSum, p)
                 // Uniform progressive (multinomial) sampling inside the subtree.
                 let merged = NUTSKernel.logAddExp(t.logSumWeightSubtree, logWeight)
                 let takeLeaf: Bool
@@ -243,30 +276,34 @@ public struct NUTSKernel: Sendable {
                     let (idxMin, idxMax) = NUTSKernel.checkpointIndices(leaf: t.leaf)
                     if t.leaf % 2 == 0 {
                         let o = idxMax * d
-                        for i in 0..<d { t.ckP[o + i] = p[i]; t.ckV[o + i] = vc[i]; t.ckS[o + i] = t.subtreeSum[i] }
+                        NUTSKernel.store(&t.ckP, at: o, p)
+                        NUTSKernel.store(&t.ckV, at: o, vc)
+                        NUTSKernel.store(&t.ckS, at: o, t.subtreeSum)
                     } else {
                         var level = idxMax
                         while level >= idxMin && valid {
                             let o = level * d
                             // The whole subtree [a, leaf].
-                            for i in 0..<d { rhoWork[i] = t.subtreeSum[i] - t.ckS[o + i] + t.ckP[o + i] }
-                            valid = NUTSKernel.persists(t.ckV[o..<(o + d)], vc[0..<d], rhoWork)
+                            NUTSKernel.combine(&rhoWork, t.subtreeSum, 0, minus: t.ckS, o, plus: t.ckP, o)
+                            valid = NUTSKernel.persists(t.ckV, o, vc, 0, rhoWork)
                             if valid && level < idxMax {
                                 // (i) left half + first point of the right half: ρ[a … m+1].
                                 let r = (level + 1) * d
-                                for i in 0..<d { rhoWork[i] = t.ckS[r + i] - t.ckS[o + i] + t.ckP[o + i] }
-                                valid = NUTSKernel.persists(t.ckV[o..<(o + d)], t.ckV[r..<(r + d)], rhoWork)
+                                NUTSKernel.combine(&rhoWork, t.ckS, r, minus: t.ckS, o, plus: t.ckP, o)
+                                valid = NUTSKernel.persists(t.ckV, o, t.ckV, r, rhoWork)
                                 if valid {
                                     // (ii) last point of the left half + right half: ρ[m … leaf].
-                                    for i in 0..<d { rhoWork[i] = t.subtreeSum[i] - t.leftS[o + i] + t.leftP[o + i] }
-                                    valid = NUTSKernel.persists(t.leftV[o..<(o + d)], vc[0..<d], rhoWork)
+                                    NUTSKernel.combine(&rhoWork, t.subtreeSum, 0, minus: t.leftS, o, plus: t.leftP, o)
+                                    valid = NUTSKernel.persists(t.leftV, o, vc, 0, rhoWork)
                                 }
                             }
                             level -= 1
                         }
                         if valid {
                             let o = idxMin * d
-                            for i in 0..<d { t.leftP[o + i] = p[i]; t.leftV[o + i] = vc[i]; t.leftS[o + i] = t.subtreeSum[i] }
+                            NUTSKernel.store(&t.leftP, at: o, p)
+                            NUTSKernel.store(&t.leftV, at: o, vc)
+                            NUTSKernel.store(&t.leftS, at: o, t.subtreeSum)
                         }
                     }
                 }
@@ -298,14 +335,14 @@ public struct NUTSKernel: Sendable {
                     let vF = forward ? t.vMinus : t.vPlus
                     var ok = true
                     for i in 0..<d { rhoWork[i] = t.rho[i] + t.ckP[i] }                 // ρ_T + p_{N₀}
-                    ok = NUTSKernel.persists(vF[0..<d], t.ckV[0..<d], rhoWork)
+                    ok = NUTSKernel.persists(vF, 0, t.ckV, 0, rhoWork)
                     if ok {
                         for i in 0..<d { rhoWork[i] = t.subtreeSum[i] + pE[i] }         // ρ_N + p_E
-                        ok = NUTSKernel.persists(vE[0..<d], vc[0..<d], rhoWork)
+                        ok = NUTSKernel.persists(vE, 0, vc, 0, rhoWork)
                     }
-                    for i in 0..<d { t.rho[i] += t.subtreeSum[i] }
+                    NUTSKernel.addInPlace(&t.rho, t.subtreeSum)
                     if forward { t.pPlus = p; t.vPlus = vc } else { t.pMinus = p; t.vMinus = vc }
-                    if ok { ok = NUTSKernel.persists(t.vMinus[0..<d], t.vPlus[0..<d], t.rho) }
+                    if ok { ok = NUTSKernel.persists(t.vMinus, 0, t.vPlus, 0, t.rho) }
                     if forward { plusEnd.copyChain(c, from: z) } else { minusEnd.copyChain(c, from: z) }
                     if forward { vPlusBatch.scatter(vc, chain: c) } else { vMinusBatch.scatter(vc, chain: c) }
                     if !ok || t.depth >= maxDepth { t.done = true }
