@@ -36,7 +36,10 @@ public struct NUTSWorkspace: Sendable {
 /// the largest subtree completed there (only that one can be a left half), in a second
 /// checkpoint array at index idx_min. The top-level merge of the tree T with the new subtree N
 /// (built outwards from T's end E; F the other end; N₀ its first leaf) checks T ∪ N, then
-/// ρ_T + p_{N₀} with ends F, N₀, and ρ_N + p_E with ends E and N's last leaf.
+/// ρ_T + p_{N₀} with ends F, N₀, and ρ_N + p_E with ends E and N's last leaf — the same points
+/// as Stan's `transition` (`p_bck_fwd`/`p_fwd_bck` bookkeeping). `NUTSReferenceTests` checks the
+/// whole scheme against a recursive port of Stan's `build_tree`: identical depth, leapfrog count,
+/// divergence and accept statistic for the same momentum and directions.
 ///
 /// Lockstep: every iteration of the loop takes one integrator step for every chain whose tree
 /// is still growing (one batched evaluation per gradient stage), masking the finished chains.
