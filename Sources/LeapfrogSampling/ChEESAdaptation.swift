@@ -75,6 +75,19 @@ public struct ChEESAdaptation: Sendable, Hashable {
         }
     }
 
+    /// Restarts the adaptation after a metric update, carrying T over rescaled (Leapfrog's
+    /// heuristic, not in the paper, which has no metric windows): T tracks the slowest
+    /// direction, whose period scales with √(M⁻¹ before / M⁻¹ after); T is multiplied by the
+    /// smallest such ratio over the diagonal. Adam's moment and the moving average restart.
+    public mutating func metricChanged(from old: Metric, to new: Metric, dimension d: Int) {
+        let a = old.inverseDiagonal(chain: 0, dimension: d), b = new.inverseDiagonal(chain: 0, dimension: d)
+        let ratio = zip(a, b).map { $0.0 / $0.1 }.filter { $0.isFinite && $0 > 0 }.min() ?? 1
+        logTrajectoryLength += 0.5 * log(ratio)
+        logTrajectoryLengthAverage = logTrajectoryLength
+        adamSecondMoment = 0
+        step = 0
+    }
+
     /// One Adam ascent step on log T from an iteration's starts and proposals.
     public mutating func update(starts: ChainBatch, proposal: PhasePoint, metric: Metric, acceptance: [Double],
                                 divergent: [Bool], jitter u: Double, stepSize: Double) {
@@ -114,8 +127,10 @@ public struct ChEESAdaptation: Sendable, Hashable {
         var delta = Self.learningRate * gradient / (vHat.squareRoot() + Self.adamEpsilon)
         delta = min(max(delta, -Self.logUpdateClip), Self.logUpdateClip)
         if delta.isFinite { logTrajectoryLength += delta }
-        // Keep T within [ε, 1000 ε] while adapting.
-        logTrajectoryLength = min(max(logTrajectoryLength, log(stepSize)), log(Self.maximumSteps * stepSize))
+        // Cap T at 1000 ε while adapting. No lower clip here: right after a step-size restart dual
+        // averaging probes ε ≈ 10 ε₀, and clipping T up to it would undo the adaptation (the
+        // kernel takes at least one step anyway).
+        logTrajectoryLength = min(logTrajectoryLength, log(Self.maximumSteps * stepSize))
         let weight = pow(Double(step), -Self.decayRate)
         logTrajectoryLengthAverage = (1 - weight) * logTrajectoryLengthAverage + weight * logTrajectoryLength
     }

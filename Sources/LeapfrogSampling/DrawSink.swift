@@ -10,15 +10,18 @@ public struct Draw: Sendable {
     public var positions: ChainBatch
     public var logDensity: [Double]
     public var info: [TransitionInfo]
-}
+    /// Batched evaluations this iteration took (all chains in lockstep).
+    public var lockstepEvaluations: Int
 
-/// The adaptation a run ends warmup with.
-public struct Adaptation: Sendable {
-    public var stepSizes: [Double]
-    /// The inverse metric (shared when pooled, per chain otherwise).
-    public var metric: Metric
-    /// ChEES: the adapted (unjittered) trajectory length.
-    public var trajectoryLength: Double? = nil
+    public init(index: Int, iteration: Int, positions: ChainBatch, logDensity: [Double], info: [TransitionInfo],
+                lockstepEvaluations: Int) {
+        self.index = index
+        self.iteration = iteration
+        self.positions = positions
+        self.logDensity = logDensity
+        self.info = info
+        self.lockstepEvaluations = lockstepEvaluations
+    }
 }
 
 /// Where draws go, one call per retained iteration, so output can stream to disk with memory
@@ -58,34 +61,4 @@ public final class InMemoryDrawSink: DrawSink {
             info[c].append(draw.info[c])
         }
     }
-}
-
-/// What the progress hook is told, once per iteration.
-public struct SamplingProgress: Sendable {
-    public var phase: WarmupSchedule.Phase
-    /// Global iteration, 0-based.
-    public var iteration: Int
-    public var totalIterations: Int
-    /// Divergent transitions so far, all chains, in the current stage (warmup or sampling).
-    public var divergences: Int
-    /// Gradient evaluations so far: summed over chains (needed), and batched (lockstep).
-    public var gradientEvaluations: Int
-    public var lockstepEvaluations: Int
-}
-
-/// What a run returns (draws went to the sink).
-public struct SamplingResult: Sendable {
-    public var adaptation: Adaptation
-    /// Gradient evaluations per chain (what each chain needed), initialisation and search included.
-    public var gradientEvaluations: [Int]
-    /// Batched model evaluations (the lockstep cost).
-    public var lockstepEvaluations: Int
-    public var warmupGradientEvaluations: [Int]
-    public var warmupLockstepEvaluations: Int
-    /// Divergent sampling transitions per chain.
-    public var divergences: [Int]
-    public var drawsWritten: Int
-    /// `shouldStop` returned true: the sink holds what was written before.
-    public var interrupted: Bool
-    public var finalState: SamplerState
 }

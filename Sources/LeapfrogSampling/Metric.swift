@@ -91,31 +91,43 @@ public enum Metric: Sendable, Hashable {
     /// v = M⁻¹ p for every chain with `active[c]` (all when nil); other chains of `v` untouched.
     public func velocity(_ p: ChainBatch, into v: inout ChainBatch, active: [Bool]? = nil) {
         let n = p.chains, d = p.dimension
-        switch self {
-        case .unit:
-            for i in 0..<(n * d) where active?[i % n] ?? true { v.values[i] = p.values[i] }
-        case .diagonal(let m):
-            for i in 0..<d {
-                let mi = m[i]
-                for c in 0..<n where active?[c] ?? true { v.values[i * n + c] = mi * p.values[i * n + c] }
-            }
-        case .diagonalPerChain(let m):
-            for i in 0..<(n * d) where active?[i % n] ?? true { v.values[i] = m.values[i] * p.values[i] }
-        case .dense(let m):
-            for i in 0..<d {
-                for c in 0..<n where active?[c] ?? true {
-                    var s = 0.0
-                    for j in 0..<d { s += m.inverse[i * d + j] * p.values[j * n + c] }
-                    v.values[i * n + c] = s
-                }
-            }
-        case .densePerChain(let ms):
-            for c in 0..<n where active?[c] ?? true {
-                let m = ms[c].inverse
-                for i in 0..<d {
-                    var s = 0.0
-                    for j in 0..<d { s += m[i * d + j] * p.values[j * n + c] }
-                    v.values[i * n + c] = s
+        let mask = active ?? Array(repeating: true, count: n)
+        p.values.withUnsafeBufferPointer { pp in
+            v.values.withUnsafeMutableBufferPointer { vv in
+                mask.withUnsafeBufferPointer { on in
+                    switch self {
+                    case .unit:
+                        for i in 0..<d { for c in 0..<n where on[c] { vv[i * n + c] = pp[i * n + c] } }
+                    case .diagonal(let m):
+                        for i in 0..<d {
+                            let mi = m[i]
+                            for c in 0..<n where on[c] { vv[i * n + c] = mi * pp[i * n + c] }
+                        }
+                    case .diagonalPerChain(let m):
+                        m.values.withUnsafeBufferPointer { mm in
+                            for k in 0..<(n * d) where on[k % n] { vv[k] = mm[k] * pp[k] }
+                        }
+                    case .dense(let m):
+                        m.inverse.withUnsafeBufferPointer { a in
+                            for c in 0..<n where on[c] {
+                                for i in 0..<d {
+                                    var s = 0.0
+                                    for j in 0..<d { s += a[i * d + j] * pp[j * n + c] }
+                                    vv[i * n + c] = s
+                                }
+                            }
+                        }
+                    case .densePerChain(let ms):
+                        for c in 0..<n where on[c] {
+                            ms[c].inverse.withUnsafeBufferPointer { a in
+                                for i in 0..<d {
+                                    var s = 0.0
+                                    for j in 0..<d { s += a[i * d + j] * pp[j * n + c] }
+                                    vv[i * n + c] = s
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }

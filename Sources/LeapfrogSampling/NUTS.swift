@@ -6,6 +6,13 @@ import Darwin
 import LeapfrogCore
 import LeapfrogRandom
 
+/// Reusable per-chain scratch buffers of `NUTSKernel` (checkpoints, momentum sums): keeping one
+/// across iterations avoids reallocating megabytes per transition.
+public struct NUTSWorkspace: Sendable {
+    var trees: [NUTSKernel.Tree] = []
+    public init() {}
+}
+
 /// The No-U-Turn Sampler with multinomial trajectory sampling, for a batch of chains in lockstep.
 ///
 /// Sources (studied, not copied):
@@ -29,7 +36,10 @@ import LeapfrogRandom
 /// the largest subtree completed there (only that one can be a left half), in a second
 /// checkpoint array at index idx_min. The top-level merge of the tree T with the new subtree N
 /// (built outwards from T's end E; F the other end; N₀ its first leaf) checks T ∪ N, then
-/// ρ_T + p_{N₀} with ends F, N₀, and ρ_N + p_E with ends E and N's last leaf.
+/// ρ_T + p_{N₀} with ends F, N₀, and ρ_N + p_E with ends E and N's last leaf — the same points
+/// as Stan's `transition` (`p_bck_fwd`/`p_fwd_bck` bookkeeping). `NUTSReferenceTests` checks the
+/// whole scheme against a recursive port of Stan's `build_tree`: identical depth, leapfrog count,
+/// divergence and accept statistic for the same momentum and directions.
 ///
 /// Lockstep: every iteration of the loop takes one integrator step for every chain whose tree
 /// is still growing (one batched evaluation per gradient stage), masking the finished chains.
@@ -73,6 +83,13 @@ public struct NUTSKernel: Sendable {
         var ckP: [Double], ckV: [Double], ckS: [Double]
         var leftP: [Double], leftV: [Double], leftS: [Double]
 
+        /// Scalars back to their initial values; vectors are overwritten before they are read.
+        mutating func reset() {
+            h0 = 0; depth = 0; direction = 1; leaf = 0; logSumWeight = 0; logSumWeightSubtree = -.infinity
+            sumMetropolis = 0; leapfrogs = 0; divergent = false; done = false; moved = false
+            sampleEnergy = 0; proposalEnergy = 0
+        }
+
         init(d: Int, levels: Int) {
             self.d = d
             rho = Array(repeating: 0, count: d); subtreeSum = rho
@@ -83,20 +100,53 @@ public struct NUTSKernel: Sendable {
         }
     }
 
-    /// Stan `compute_criterion`: the trajectory persists while both ends move along ρ.
+    /// Stan `compute_criterion` on vectors at offsets: a[ao ..< ao+d]·ρ > 0 and b[bo ..< bo+d]·ρ > 0.
     @inline(__always)
-    static func persists(_ vMinus: UnsafeBufferPointer<Double>, _ vPlus: UnsafeBufferPointer<Double>,
-                         _ rho: [Double]) -> Bool {
-        var a = 0.0, b = 0.0
-        for i in 0..<rho.count { a += vMinus[i] * rho[i]; b += vPlus[i] * rho[i] }
-        return a > 0 && b > 0
+    static func persists(_ a: [Double], _ ao: Int, _ b: [Double], _ bo: Int, _ rho: [Double]) -> Bool {
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                rho.withUnsafeBufferPointer { r in
+                    var x = 0.0, y = 0.0
+                    for i in 0..<r.count { x += pa[ao + i] * r[i]; y += pb[bo + i] * r[i] }
+                    return x > 0 && y > 0
+                }
+            }
+        }
     }
 
-    static func persists(_ vMinus: ArraySlice<Double>, _ vPlus: ArraySlice<Double>, _ rho: [Double]) -> Bool {
-        var a = 0.0, b = 0.0
-        var i = vMinus.startIndex, j = vPlus.startIndex
-        for k in 0..<rho.count { a += vMinus[i] * rho[k]; b += vPlus[j] * rho[k]; i += 1; j += 1 }
-        return a > 0 && b > 0
+    /// out = a[ao…] − b[bo…] + c[co…] over d entries.
+    @inline(__always)
+    static func combine(_ out: inout [Double], _ a: [Double], _ ao: Int, minus b: [Double], _ bo: Int,
+                        plus c: [Double], _ co: Int) {
+        out.withUnsafeMutableBufferPointer { o in
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    c.withUnsafeBufferPointer { pc in
+                        for i in 0..<o.count { o[i] = pa[ao + i] - pb[bo + i] + pc[co + i] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// dst[o ..< o+d] = src[0 ..< d].
+    @inline(__always)
+    static func store(_ dst: inout [Double], at o: Int, _ src: [Double]) {
+        dst.withUnsafeMutableBufferPointer { pd in
+            src.withUnsafeBufferPointer { ps in
+                for i in 0..<ps.count { pd[o + i] = ps[i] }
+            }
+        }
+    }
+
+    /// dst += src.
+    @inline(__always)
+    static func addInPlace(_ dst: inout [Double], _ src: [Double]) {
+        dst.withUnsafeMutableBufferPointer { pd in
+            src.withUnsafeBufferPointer { ps in
+                for i in 0..<ps.count { pd[i] += ps[i] }
+            }
+        }
     }
 
     @inline(__always)
@@ -117,6 +167,16 @@ public struct NUTSKernel: Sendable {
 
     public func transition(_ state: SamplerState, model: some BatchedLogDensity, metric: Metric,
                            stepSizes: [Double], random: PhiloxRandom, iteration: Int) throws -> Transition {
+        var workspace = NUTSWorkspace()
+        return try transition(state, model: model, metric: metric, stepSizes: stepSizes, random: random,
+                              iteration: iteration, workspace: &workspace)
+    }
+
+    /// As above, reusing `workspace`'s per-chain buffers (scratch only: it carries nothing from
+    /// one transition to the next, and the result does not depend on it).
+    public func transition(_ state: SamplerState, model: some BatchedLogDensity, metric: Metric,
+                           stepSizes: [Double], random: PhiloxRandom, iteration: Int,
+                           workspace: inout NUTSWorkspace) throws -> Transition {
         let n = state.chains, d = state.dimension
         precondition(stepSizes.count == n, "NUTS: \(stepSizes.count) step sizes for \(n) chains")
         var z = PhasePoint(position: state.positions, momentum: ChainBatch(chains: n, dimension: d),
@@ -128,7 +188,14 @@ public struct NUTSKernel: Sendable {
         var vMinusBatch = v, vPlusBatch = v
         var sample = state
         var proposal = state
-        var trees = [Tree](repeating: Tree(d: d, levels: maxDepth), count: n)
+        var trees: [Tree] = []
+        swap(&trees, &workspace.trees)
+        if trees.count != n || trees.first?.d != d || trees.first!.ckP.count < max(1, maxDepth) * d {
+            trees = (0..<n).map { _ in Tree(d: d, levels: maxDepth) }
+        } else {
+            for c in 0..<n { trees[c].reset() }
+        }
+        defer { swap(&trees, &workspace.trees) }
         var lockstep = 0
 
         func startDoubling(_ c: Int) {
@@ -137,8 +204,7 @@ public struct NUTSKernel: Sendable {
             trees[c].direction = forward ? 1 : -1
             let end = forward ? plusEnd : minusEnd
             z.copyChain(c, from: end)
-            let ve = forward ? vPlusBatch : vMinusBatch
-            for i in 0..<d { v.values[i * n + c] = ve.values[i * n + c] }
+            v.copyChain(c, from: forward ? vPlusBatch : vMinusBatch)
             trees[c].leaf = 0
             trees[c].logSumWeightSubtree = -.infinity
             for i in 0..<d { trees[c].subtreeSum[i] = 0 }
@@ -164,6 +230,7 @@ public struct NUTSKernel: Sendable {
             }
         }
 
+        let placeholder = Tree(d: 0, levels: 0)
         var p = [Double](repeating: 0, count: d), vc = [Double](repeating: 0, count: d)
         var rhoWork = [Double](repeating: 0, count: d)
         while true {
@@ -175,19 +242,22 @@ public struct NUTSKernel: Sendable {
             metric.velocity(z.momentum, into: &v, active: active)
 
             for c in 0..<n where active[c] {
-                for i in 0..<d { p[i] = z.momentum.values[i * n + c]; vc[i] = v.values[i * n + c] }
+                z.momentum.gather(chain: c, into: &p)
+                v.gather(chain: c, into: &vc)
                 var kinetic = 0.0
                 for i in 0..<d { kinetic += p[i] * vc[i] }
                 var h = -z.logDensity[c] + 0.5 * kinetic
                 if h.isNaN { h = .infinity }
-                var t = trees[c]
+                // Move the chain's bookkeeping out (no copy-on-write of its arrays), back below.
+                var t = placeholder
+                swap(&t, &trees[c])
                 t.leapfrogs += 1
                 let leafIndexInTrajectory = t.leapfrogs - 1
                 let deltaH = h - t.h0
                 if deltaH > Divergence.threshold || !h.isFinite { t.divergent = true }
                 let logWeight = t.h0 - h
                 t.sumMetropolis += logWeight > 0 ? 1 : exp(logWeight)
-                for i in 0..<d { t.subtreeSum[i] += p[i] }
+                NUTSKernel.addInPlace(&t.subtreeSum, p)
                 // Uniform progressive (multinomial) sampling inside the subtree.
                 let merged = NUTSKernel.logAddExp(t.logSumWeightSubtree, logWeight)
                 let takeLeaf: Bool
@@ -198,10 +268,8 @@ public struct NUTSKernel: Sendable {
                 }
                 t.logSumWeightSubtree = merged
                 if takeLeaf && !t.divergent {
-                    for i in 0..<d {
-                        proposal.positions.values[i * n + c] = z.position.values[i * n + c]
-                        proposal.gradient.values[i * n + c] = z.gradient.values[i * n + c]
-                    }
+                    proposal.positions.copyChain(c, from: z.position)
+                    proposal.gradient.copyChain(c, from: z.gradient)
                     proposal.logDensity[c] = z.logDensity[c]
                     t.proposalEnergy = h
                 }
@@ -211,30 +279,34 @@ public struct NUTSKernel: Sendable {
                     let (idxMin, idxMax) = NUTSKernel.checkpointIndices(leaf: t.leaf)
                     if t.leaf % 2 == 0 {
                         let o = idxMax * d
-                        for i in 0..<d { t.ckP[o + i] = p[i]; t.ckV[o + i] = vc[i]; t.ckS[o + i] = t.subtreeSum[i] }
+                        NUTSKernel.store(&t.ckP, at: o, p)
+                        NUTSKernel.store(&t.ckV, at: o, vc)
+                        NUTSKernel.store(&t.ckS, at: o, t.subtreeSum)
                     } else {
                         var level = idxMax
                         while level >= idxMin && valid {
                             let o = level * d
                             // The whole subtree [a, leaf].
-                            for i in 0..<d { rhoWork[i] = t.subtreeSum[i] - t.ckS[o + i] + t.ckP[o + i] }
-                            valid = NUTSKernel.persists(t.ckV[o..<(o + d)], vc[0..<d], rhoWork)
+                            NUTSKernel.combine(&rhoWork, t.subtreeSum, 0, minus: t.ckS, o, plus: t.ckP, o)
+                            valid = NUTSKernel.persists(t.ckV, o, vc, 0, rhoWork)
                             if valid && level < idxMax {
                                 // (i) left half + first point of the right half: ρ[a … m+1].
                                 let r = (level + 1) * d
-                                for i in 0..<d { rhoWork[i] = t.ckS[r + i] - t.ckS[o + i] + t.ckP[o + i] }
-                                valid = NUTSKernel.persists(t.ckV[o..<(o + d)], t.ckV[r..<(r + d)], rhoWork)
+                                NUTSKernel.combine(&rhoWork, t.ckS, r, minus: t.ckS, o, plus: t.ckP, o)
+                                valid = NUTSKernel.persists(t.ckV, o, t.ckV, r, rhoWork)
                                 if valid {
                                     // (ii) last point of the left half + right half: ρ[m … leaf].
-                                    for i in 0..<d { rhoWork[i] = t.subtreeSum[i] - t.leftS[o + i] + t.leftP[o + i] }
-                                    valid = NUTSKernel.persists(t.leftV[o..<(o + d)], vc[0..<d], rhoWork)
+                                    NUTSKernel.combine(&rhoWork, t.subtreeSum, 0, minus: t.leftS, o, plus: t.leftP, o)
+                                    valid = NUTSKernel.persists(t.leftV, o, vc, 0, rhoWork)
                                 }
                             }
                             level -= 1
                         }
                         if valid {
                             let o = idxMin * d
-                            for i in 0..<d { t.leftP[o + i] = p[i]; t.leftV[o + i] = vc[i]; t.leftS[o + i] = t.subtreeSum[i] }
+                            NUTSKernel.store(&t.leftP, at: o, p)
+                            NUTSKernel.store(&t.leftV, at: o, vc)
+                            NUTSKernel.store(&t.leftS, at: o, t.subtreeSum)
                         }
                     }
                 }
@@ -253,10 +325,8 @@ public struct NUTSKernel: Sendable {
                         accept = u < exp(t.logSumWeightSubtree - t.logSumWeight)
                     }
                     if accept {
-                        for i in 0..<d {
-                            sample.positions.values[i * n + c] = proposal.positions.values[i * n + c]
-                            sample.gradient.values[i * n + c] = proposal.gradient.values[i * n + c]
-                        }
+                        sample.positions.copyChain(c, from: proposal.positions)
+                        sample.gradient.copyChain(c, from: proposal.gradient)
                         sample.logDensity[c] = proposal.logDensity[c]
                         t.sampleEnergy = t.proposalEnergy
                         t.moved = true
@@ -268,23 +338,21 @@ public struct NUTSKernel: Sendable {
                     let vF = forward ? t.vMinus : t.vPlus
                     var ok = true
                     for i in 0..<d { rhoWork[i] = t.rho[i] + t.ckP[i] }                 // ρ_T + p_{N₀}
-                    ok = NUTSKernel.persists(vF[0..<d], t.ckV[0..<d], rhoWork)
+                    ok = NUTSKernel.persists(vF, 0, t.ckV, 0, rhoWork)
                     if ok {
                         for i in 0..<d { rhoWork[i] = t.subtreeSum[i] + pE[i] }         // ρ_N + p_E
-                        ok = NUTSKernel.persists(vE[0..<d], vc[0..<d], rhoWork)
+                        ok = NUTSKernel.persists(vE, 0, vc, 0, rhoWork)
                     }
-                    for i in 0..<d { t.rho[i] += t.subtreeSum[i] }
+                    NUTSKernel.addInPlace(&t.rho, t.subtreeSum)
                     if forward { t.pPlus = p; t.vPlus = vc } else { t.pMinus = p; t.vMinus = vc }
-                    if ok { ok = NUTSKernel.persists(t.vMinus[0..<d], t.vPlus[0..<d], t.rho) }
+                    if ok { ok = NUTSKernel.persists(t.vMinus, 0, t.vPlus, 0, t.rho) }
                     if forward { plusEnd.copyChain(c, from: z) } else { minusEnd.copyChain(c, from: z) }
-                    for i in 0..<d {
-                        if forward { vPlusBatch.values[i * n + c] = vc[i] } else { vMinusBatch.values[i * n + c] = vc[i] }
-                    }
+                    if forward { vPlusBatch.scatter(vc, chain: c) } else { vMinusBatch.scatter(vc, chain: c) }
                     if !ok || t.depth >= maxDepth { t.done = true }
                 }
-                trees[c] = t
+                swap(&t, &trees[c])
                 // A completed doubling whose tree goes on: the next one starts from an end.
-                if doublingCompleted && !t.done { startDoubling(c) }
+                if doublingCompleted && !trees[c].done { startDoubling(c) }
             }
         }
 

@@ -30,12 +30,9 @@ public struct PhasePoint: Sendable, Hashable {
 
     /// Copies chain `c` of `other` into this point.
     public mutating func copyChain(_ c: Int, from other: PhasePoint) {
-        let n = chains
-        for i in 0..<dimension {
-            position.values[i * n + c] = other.position.values[i * n + c]
-            momentum.values[i * n + c] = other.momentum.values[i * n + c]
-            gradient.values[i * n + c] = other.gradient.values[i * n + c]
-        }
+        position.copyChain(c, from: other.position)
+        momentum.copyChain(c, from: other.momentum)
+        gradient.copyChain(c, from: other.gradient)
         logDensity[c] = other.logDensity[c]
     }
 }

@@ -67,6 +67,7 @@ public enum Sampler {
         var chees = ChEESAdaptation(trajectoryLength: config.cheesInitialTrajectoryLength ?? stepSizes[0])
         var cheesLength = chees.trajectoryLength
 
+        var nutsWorkspace = NUTSWorkspace()
         let nuts = NUTSKernel(maxDepth: config.maxDepth, integrator: config.integrator)
         let hmc = HMCKernel(trajectory: config.hmcTrajectory, jitter: config.hmcJitter, integrator: config.integrator)
 
@@ -97,7 +98,7 @@ public enum Sampler {
             switch config.sampler {
             case .nuts:
                 transition = try nuts.transition(state, model: model, metric: metric, stepSizes: stepSizes,
-                                                 random: random, iteration: iteration)
+                                                 random: random, iteration: iteration, workspace: &nutsWorkspace)
             case .hmc:
                 transition = try hmc.transition(state, model: model, metric: metric, stepSizes: stepSizes,
                                                 random: random, iteration: iteration)
@@ -139,7 +140,9 @@ public enum Sampler {
                     for c in 0..<n { welford[c].add(state.positions.vector(chain: c)) }
                 }
                 if adaptMetric && schedule.endsWindow(iteration) {
+                    let before = metric
                     metric = try adaptedMetric(welford, kind: config.metric, pooled: pooled, dimension: d)
+                    if config.sampler == .chees { chees.metricChanged(from: before, to: metric, dimension: d) }
                     welford = Array(repeating: WelfordEstimator(dimension: d, dense: config.metric == .dense), count: n)
                     try searchStepSizes()
                     for k in averaging.indices { averaging[k].restart(initialStepSize: stepSizes[k]) }
@@ -160,7 +163,8 @@ public enum Sampler {
                 let s = iteration - warmup
                 if s % config.thin == 0 {
                     try sink.write(Draw(index: written, iteration: iteration, positions: state.positions,
-                                        logDensity: state.logDensity, info: transition.info))
+                                        logDensity: state.logDensity, info: transition.info,
+                                        lockstepEvaluations: transition.lockstepEvaluations))
                     written += 1
                 }
                 progress?(SamplingProgress(phase: .sampling, iteration: iteration, totalIterations: total,

@@ -52,15 +52,28 @@ import LeapfrogRandom
         #expect(abs(m.variance[0] - 1) < 4 * m.varianceSE[0], "var \(m.variance[0]) ± \(m.varianceSE[0])")
     }
 
-    /// A chain runs the same trajectory alone as beside others (lockstep masking is invisible).
+    /// A chain runs the same trajectory alone as beside others (lockstep masking is invisible),
+    /// and a lockstep iteration costs as many batched steps as the longest trajectory.
     @Test func chainIndependentOfBatch() throws {
         let model = DenseGaussian.ar1(dimension: 3, rho: 0.5)
         let starts = (0..<6).map { c in (0..<3).map { Double($0 + c) * 0.3 } }
-        let many = try Self.run(model, chains: 6, draws: 5, stepSize: 0.4, start: starts)
-        let lockstepTotal = many.lockstep
-        let needed = many.info.flatMap { $0 }.reduce(0) { $0 + $1.gradientEvaluations }
-        #expect(lockstepTotal * 6 >= needed)
-        #expect(many.draws.count == 6)
+        let kernel = NUTSKernel(maxDepth: 6)
+        let random = PhiloxRandom(seed: 12)
+        var six = try SamplerState(positions: ChainBatch(vectors: starts), model: model)
+        var three = try SamplerState(positions: ChainBatch(vectors: Array(starts[0..<3])), model: model)
+        for it in 0..<8 {
+            let a = try kernel.transition(six, model: model, metric: .unit, stepSizes: Array(repeating: 0.4, count: 6),
+                                          random: random, iteration: it)
+            let b = try kernel.transition(three, model: model, metric: .unit, stepSizes: Array(repeating: 0.4, count: 3),
+                                          random: random, iteration: it)
+            for c in 0..<3 {
+                #expect(a.info[c] == b.info[c])
+                #expect(a.state.positions.vector(chain: c) == b.state.positions.vector(chain: c))
+            }
+            #expect(a.lockstepEvaluations == a.info.map(\.leapfrogSteps).max())
+            six = a.state
+            three = b.state
+        }
     }
 
     /// NaN density beyond x = 1: divergences are reported, nothing traps, draws stay finite.

@@ -1,0 +1,46 @@
+import LeapfrogCore
+
+/// The adaptation a run ends warmup with.
+public struct Adaptation: Sendable {
+    public var stepSizes: [Double]
+    /// The inverse metric (shared when pooled, per chain otherwise).
+    public var metric: Metric
+    /// ChEES: the adapted (unjittered) trajectory length.
+    public var trajectoryLength: Double? = nil
+
+    public init(stepSizes: [Double], metric: Metric, trajectoryLength: Double? = nil) {
+        self.stepSizes = stepSizes
+        self.metric = metric
+        self.trajectoryLength = trajectoryLength
+    }
+}
+
+/// What the progress hook is told, once per iteration.
+public struct SamplingProgress: Sendable {
+    public var phase: WarmupSchedule.Phase
+    /// Global iteration, 0-based.
+    public var iteration: Int
+    public var totalIterations: Int
+    /// Divergent transitions so far, all chains, in the current stage (warmup or sampling).
+    public var divergences: Int
+    /// Gradient evaluations so far: summed over chains (needed), and batched (lockstep).
+    public var gradientEvaluations: Int
+    public var lockstepEvaluations: Int
+}
+
+/// What a run returns (draws went to the sink).
+public struct SamplingResult: Sendable {
+    public var adaptation: Adaptation
+    /// Gradient evaluations per chain (what each chain needed), initialisation and search included.
+    public var gradientEvaluations: [Int]
+    /// Batched model evaluations (the lockstep cost).
+    public var lockstepEvaluations: Int
+    public var warmupGradientEvaluations: [Int]
+    public var warmupLockstepEvaluations: Int
+    /// Divergent sampling transitions per chain.
+    public var divergences: [Int]
+    public var drawsWritten: Int
+    /// `shouldStop` returned true: the sink holds what was written before.
+    public var interrupted: Bool
+    public var finalState: SamplerState
+}

@@ -1,0 +1,17 @@
+import LeapfrogCore
+
+/// The outcome of one transition of the batch.
+public struct Transition: Sendable {
+    public var state: SamplerState
+    public var info: [TransitionInfo]
+    /// Batched model evaluations made (every chain in lockstep): the cost on a device.
+    public var lockstepEvaluations: Int
+    /// HMC only: the end of every chain's trajectory before the Metropolis test (ChEES needs it).
+    public var proposal: PhasePoint? = nil
+}
+
+/// Constants shared by the trajectory samplers.
+public enum Divergence {
+    /// A leaf whose H − H₀ exceeds this is divergent. Stan `base_nuts.hpp` (`max_deltaH_`).
+    public static let threshold = 1000.0
+}
