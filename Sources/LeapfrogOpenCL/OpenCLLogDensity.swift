@@ -23,6 +23,15 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, @unchecke
     private let kernel: Kernel
     private let dataBuffers: [Buffer<R>]
     private let lock = Lock()
+    private var kernelNanoseconds: UInt64?
+
+    /// Device time of the last launch, in seconds, when `queue` was created with `profiling: true`
+    /// (the last part's, if the batch was split).
+    public var lastKernelSeconds: Double? {
+        lock.lock()
+        defer { lock.unlock() }
+        return kernelNanoseconds.map { Double($0) * 1e-9 }
+    }
 
     public var dimension: Int { model.dimension }
 
@@ -80,7 +89,9 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, @unchecke
         try kernel.setArg(2, logDensity)
         for (k, buffer) in dataBuffers.enumerated() { try kernel.setArg(3 + k, buffer) }
         try kernel.setArg(3 + dataBuffers.count, Int32(layout.stride))
-        try queue.enqueue(kernel, global: layout.workItems, local: layout.localSize).wait()
+        let event = try queue.enqueue(kernel, global: layout.workItems, local: layout.localSize)
+        try event.wait()
+        if queue.profiling { kernelNanoseconds = try event.elapsedNanoseconds() }
         let lp = layout.unpad(try logDensity.read(queue: queue).map { Double($0) }, dimension: 1)
         let grad = dimension == 0 ? [] : layout.unpad(try gradient.read(queue: queue).map { Double($0) }, dimension: dimension)
         return DensityBatch(logDensity: lp, gradient: ChainBatch(chains: chains, dimension: dimension, values: grad))
