@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "LeapfrogSamplingTests", dependencies: ["LeapfrogSampling", "LeapfrogRandom"]),
         .testTarget(name: "LeapfrogDiagnosticsTests", dependencies: ["LeapfrogDiagnostics"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "LeapfrogOpenCLTests", dependencies: ["LeapfrogOpenCL", "LeapfrogReference", "LeapfrogModels"]),
+        .testTarget(name: "LeapfrogOpenCLTests", dependencies: ["LeapfrogOpenCL", "LeapfrogReference", "LeapfrogModels", "LeapfrogRandom"]),
         .testTarget(name: "LeapfrogOutputTests", dependencies: ["LeapfrogOutput"]),
         .testTarget(name: "LeapfrogCommandsTests", dependencies: ["LeapfrogCommands"]),
     ],
