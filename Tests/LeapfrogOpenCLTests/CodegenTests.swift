@@ -64,6 +64,23 @@ extension OpenCLTests {
             }
         }
 
+        @Test func oneInstanceServesBatchesOfChangingSize() throws {
+            let env = CLTest.env
+            let m = try BuiltinModels.named("eight-schools").instantiate()
+            let model = try BoundModel(graph: m.graph, data: m.data)
+            let reference = ReferenceModel(model)
+            let device = try OpenCLLogDensity<Double>(model, queue: env.queue, width: 4, localSize: 16, cache: CLTest.cache)
+            var rng = TestRNG(seed: 4)
+            for chains in [5, 5, 9, 1, 5] {
+                let positions = ChainBatch(chains: chains, dimension: model.dimension,
+                                           values: (0..<(chains * model.dimension)).map { _ in rng.uniform(-1, 1) })
+                let expected = try reference.evaluate(positions)
+                let actual = try device.evaluate(positions)
+                expectClose(actual.logDensity, expected.logDensity, tolerance: 1e-10, "log density, \(chains) chains")
+                expectClose(actual.gradient.values, expected.gradient.values, tolerance: 1e-10, "gradient, \(chains) chains")
+            }
+        }
+
         static let configurations: [(Precision, Int)] = [(.double, 1), (.double, 4), (.float, 8)]
 
         @Test(arguments: [1, 7, 100])
