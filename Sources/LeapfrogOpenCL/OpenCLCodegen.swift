@@ -109,6 +109,20 @@ private struct Generator {
         rowDependent[i] ? Generator.count(Array(shapes[i].dropFirst())) : Generator.count(shapes[i])
     }
 
+    /// A data element as a scalar `real` (for indices and outcomes), at storage index `index`.
+    func rawData(_ i: Int, _ index: String) -> String {
+        let name = nodes[i].name!
+        return rowDependent[i] ? "d_\(name)[row * \(storageCount(i)) + \(index)]" : "d_\(name)[\(index)]"
+    }
+
+    /// (groups, width) of a last-axis operation on the storage of its argument.
+    func lastAxis(_ i: Int) throws -> (Int, Int) {
+        let x = nodes[i].args[0]
+        let shape = rowDependent[x] ? Array(shapes[x].dropFirst()) : shapes[x]
+        guard let width = shape.last else { throw unsupported("\(nodes[i].op.rawValue) of a scalar") }
+        return (Generator.count(Array(shape.dropLast())), width)
+    }
+
     /// The value of element `index` (an index into the node's storage; for row data the slice).
     func value(_ i: Int, _ index: String) -> String {
         let node = nodes[i]
@@ -370,6 +384,35 @@ private struct Generator {
                 g.emit("for (int l = 0; l < \(m.inner); ++l) acc += \(g.value(m.a, m.aIndex)) * \(g.value(m.b, m.bIndex));")
                 g.emit("v\(i)[i * \(m.cols) + j] = acc;")
             }
+        case .index:
+            let (x, idx) = (node.args[0], node.args[1])
+            if rowDependent[x] { throw unsupported("indexing a row-dependent value (node \(i))") }
+            let inner = Generator.count(Array(shapes[x].dropFirst()))
+            let outer = rowDependent[i] ? 1 : shapes[idx].first ?? 1
+            block("for (int j = 0; j < \(outer); ++j)") { g in
+                g.emit("const int r = (int)\(g.rawData(idx, "j")) - 1;")
+                g.emit("for (int k = 0; k < \(inner); ++k) v\(i)[j * \(inner) + k] = \(g.value(x, "r * \(inner) + k"));")
+            }
+        case .transpose:
+            let x = node.args[0]
+            if rowDependent[i] { throw unsupported("transpose inside a plate") }
+            let (rows, cols) = (shapes[x][0], shapes[x][1])
+            emit("for (int i = 0; i < \(cols); ++i) for (int j = 0; j < \(rows); ++j) v\(i)[i * \(rows) + j] = \(value(x, "j * \(cols) + i"));")
+        case .logSumExp, .softmax, .logSoftmax:
+            let x = node.args[0]
+            let (groups, width) = try lastAxis(i)
+            block("for (int r = 0; r < \(groups); ++r)") { g in
+                g.emit("realw m = \(g.value(x, "r * \(width)"));")
+                g.emit("for (int k = 1; k < \(width); ++k) m = fmax(m, \(g.value(x, "r * \(width) + k")));")
+                g.emit("realw s = SPLAT(0.0);")
+                g.emit("for (int k = 0; k < \(width); ++k) s += exp(\(g.value(x, "r * \(width) + k")) - m);")
+                g.emit("const realw lse = m + log(s);")
+                switch node.op {
+                case .logSumExp: g.emit("v\(i)[r] = lse;")
+                case .softmax: g.emit("for (int k = 0; k < \(width); ++k) v\(i)[r * \(width) + k] = exp(\(g.value(x, "r * \(width) + k")) - lse);")
+                default: g.emit("for (int k = 0; k < \(width); ++k) v\(i)[r * \(width) + k] = \(g.value(x, "r * \(width) + k")) - lse;")
+                }
+            }
         case .sum, .mean:
             guard !rowDependent[i] else { throw unsupported("\(node.op.rawValue) inside a plate") }
             let a = node.args[0]
@@ -447,6 +490,38 @@ private struct Generator {
                     if let gb { h.emit("\(gb) += seed * \(h.value(m.a, m.aIndex));") }
                 }
             }
+        case .index:
+            let (x, idx) = (node.args[0], node.args[1])
+            let inner = Generator.count(Array(shapes[x].dropFirst()))
+            let outer = rowDependent[i] ? 1 : shapes[idx].first ?? 1
+            guard let gx = adjoint(x, "r * \(inner) + k") else { return }
+            block("for (int j = 0; j < \(outer); ++j)") { g in
+                g.emit("const int r = (int)\(g.rawData(idx, "j")) - 1;")
+                g.emit("for (int k = 0; k < \(inner); ++k) \(gx) += g\(i)[j * \(inner) + k];")
+            }
+        case .transpose:
+            let x = node.args[0]
+            let (rows, cols) = (shapes[x][0], shapes[x][1])
+            guard let gx = adjoint(x, "j * \(cols) + i") else { return }
+            emit("for (int i = 0; i < \(cols); ++i) for (int j = 0; j < \(rows); ++j) \(gx) += g\(i)[i * \(rows) + j];")
+        case .logSumExp, .softmax, .logSoftmax:
+            let x = node.args[0]
+            let (groups, width) = try lastAxis(i)
+            guard let gx = adjoint(x, "r * \(width) + k") else { return }
+            block("for (int r = 0; r < \(groups); ++r)") { g in
+                switch node.op {
+                case .logSumExp:
+                    g.emit("for (int k = 0; k < \(width); ++k) \(gx) += g\(i)[r] * exp(\(g.value(x, "r * \(width) + k")) - v\(i)[r]);")
+                case .softmax:
+                    g.emit("realw dot = SPLAT(0.0);")
+                    g.emit("for (int k = 0; k < \(width); ++k) dot += g\(i)[r * \(width) + k] * v\(i)[r * \(width) + k];")
+                    g.emit("for (int k = 0; k < \(width); ++k) \(gx) += v\(i)[r * \(width) + k] * (g\(i)[r * \(width) + k] - dot);")
+                default:
+                    g.emit("realw total = SPLAT(0.0);")
+                    g.emit("for (int k = 0; k < \(width); ++k) total += g\(i)[r * \(width) + k];")
+                    g.emit("for (int k = 0; k < \(width); ++k) \(gx) += g\(i)[r * \(width) + k] - exp(v\(i)[r * \(width) + k]) * total;")
+                }
+            }
         case .sum, .mean:
             let a = node.args[0]
             guard let ga = adjoint(a, "k") else { return }
@@ -493,6 +568,7 @@ private struct Generator {
         }
         let distribution = node.distribution!
         if distribution == .flat { return }
+        if distribution == .categoricalLogit { return try emitCategorical(t, rowContext: rowContext) }
         guard let (function, partials) = Generator.family(distribution) else {
             throw unsupported("the \(distribution.rawValue) distribution")
         }
@@ -517,6 +593,38 @@ private struct Generator {
             g.emit("lp += \(call);")
             for p in partials {
                 if let ga = g.adjoint(node.args[p], "q\(p)") { g.emit("\(ga) += d\(p);") }
+            }
+        }
+    }
+
+    /// Categorical-logit: for each outcome y (1-based), log softmax(logits)[y]; the partials of
+    /// the logits are 1{k = y} − softmax_k. Logits [k] are shared by every outcome; [n, k] give one
+    /// row per outcome (inside a plate: the current row).
+    mutating func emitCategorical(_ t: Int, rowContext: Bool) throws {
+        let (y, logits) = (nodes[t].args[0], nodes[t].args[1])
+        let saved = rowDependent[t]
+        rowDependent[t] = rowContext
+        defer { rowDependent[t] = saved }
+        let logitShape = rowDependent[logits] ? Array(shapes[logits].dropFirst()) : shapes[logits]
+        let width = logitShape.last!
+        let outcomes = rowContext ? 1 : max(1, Generator.count(shapes[y]))
+        let perOutcome = logitShape.count == 2 && !rowContext
+        if rowContext, !rowDependent[logits], shapes[logits].count == 2 {
+            throw unsupported("shared [n, k] logits in a categorical plate term")
+        }
+        let gl = adjoint(logits, "base + k")
+        emit("// categorical_logit log density, \(outcomes) outcome(s)\(rowContext ? " per row" : "")")
+        block("for (int j = 0; j < \(outcomes); ++j)") { g in
+            g.emit("const int base = \(perOutcome ? "j * \(width)" : "0");")
+            g.emit("const int yk = (int)\(g.rawData(y, rowContext ? "0" : "j")) - 1;")
+            g.emit("realw m = \(g.value(logits, "base"));")
+            g.emit("for (int k = 1; k < \(width); ++k) m = fmax(m, \(g.value(logits, "base + k")));")
+            g.emit("realw s = SPLAT(0.0);")
+            g.emit("for (int k = 0; k < \(width); ++k) s += exp(\(g.value(logits, "base + k")) - m);")
+            g.emit("const realw lse = m + log(s);")
+            g.emit("lp += \(g.value(logits, "base + yk")) - lse;")
+            if let gl {
+                g.emit("for (int k = 0; k < \(width); ++k) \(gl) += (k == yk ? 1.0 : 0.0) - exp(\(g.value(logits, "base + k")) - lse);")
             }
         }
     }
