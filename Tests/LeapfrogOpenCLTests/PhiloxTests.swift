@@ -75,11 +75,22 @@ extension OpenCLTests {
 
         @Test(arguments: [1, 7, 1000])
         func fillMatchesSwiftBitForBit(chains: Int) throws {
+            try fill(chains: chains, configurations: Self.configurations)
+        }
+
+        /// The other allowed widths: the whole library builds, and Philox still matches.
+        @Test(arguments: [(Precision.float, 2), (.double, 2), (.float, 16), (.double, 16)])
+        func otherWidthsBuildAndMatch(precision: Precision, width: Int) throws {
+            _ = try CLTest.env.program(files: KernelLibrary.fileNames, precision: precision, width: width)
+            try fill(chains: 37, configurations: [(precision, width)])
+        }
+
+        func fill(chains: Int, configurations: [(Precision, Int)]) throws {
             let env = CLTest.env
             let seed: UInt64 = 0x0123_4567_89ab_cdef
             let (key0, key1) = (UInt32(truncatingIfNeeded: seed), UInt32(seed >> 32))
             let (iteration, purpose, count): (UInt32, UInt32, Int) = (5, 2, 3)
-            for (precision, width) in Self.configurations {
+            for (precision, width) in configurations {
                 let program = try env.program(files: ["philox"], precision: precision, width: width)
                 let layout = ChainLayout(chains: chains, width: width, localSize: 16)
                 let out = try Buffer<UInt32>(context: env.context, count: 4 * count * layout.stride)
