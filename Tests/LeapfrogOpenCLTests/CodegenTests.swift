@@ -125,18 +125,6 @@ extension OpenCLTests {
             }
         }
 
-        @Test func backendFactoryPicksPrecision() throws {
-            let m = try BuiltinModels.named("eight-schools").instantiate()
-            let model = try BoundModel(graph: m.graph, data: m.data)
-            let f64 = try OpenCLBackend.logDensity(model, device: "0", precision: .double, cache: CLTest.cache)
-            let f32 = try OpenCLBackend.logDensity(model, device: "0", precision: .float, cache: CLTest.cache)
-            #expect(f64 is OpenCLLogDensity<Double> && f32 is OpenCLLogDensity<Float>)
-            let positions = ChainBatch(chains: 3, dimension: model.dimension, repeating: 0.25)
-            let expected = try ReferenceModel(model).evaluate(positions)
-            expectClose(try f64.evaluate(positions).logDensity, expected.logDensity, tolerance: 1e-10, "f64")
-            expectClose(try f32.evaluate(positions).logDensity, expected.logDensity, tolerance: 1e-4, "f32")
-        }
-
         @Test func oneInstanceServesBatchesOfChangingSize() throws {
             let env = CLTest.env
             let m = try BuiltinModels.named("eight-schools").instantiate()
