@@ -67,20 +67,19 @@ let package = Package(
         // MARK: - Tests (mirror Sources/)
         /// Shared test helpers: finite-difference gradient checks, locating ../shared/data.
         .target(name: "LeapfrogTestSupport", dependencies: ["LeapfrogReference", "LeapfrogModel", "LeapfrogData"],
-                path: "Tests/LeapfrogTestSupport"),
+                path: "Tests/LeapfrogTestSupport", resources: [.copy("Fixtures")]),
         .testTarget(name: "LeapfrogCoreTests", dependencies: ["LeapfrogCore"]),
         .testTarget(name: "LeapfrogRandomTests", dependencies: ["LeapfrogRandom"]),
         .testTarget(name: "LeapfrogDataTests", dependencies: ["LeapfrogData"]),
         .testTarget(name: "LeapfrogModelTests", dependencies: ["LeapfrogModel", "LeapfrogReference", "LeapfrogTestSupport"]),
         .testTarget(name: "LeapfrogReferenceTests", dependencies: ["LeapfrogReference", "LeapfrogModel", "LeapfrogTestSupport"]),
-        .testTarget(name: "LeapfrogModelsTests", dependencies: ["LeapfrogModels", "LeapfrogReference", "LeapfrogTestSupport"],
-                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "LeapfrogModelsTests", dependencies: ["LeapfrogModels", "LeapfrogReference", "LeapfrogTestSupport"]),
         .testTarget(name: "LeapfrogSamplingTests", dependencies: ["LeapfrogSampling", "LeapfrogRandom"]),
         .testTarget(name: "LeapfrogDiagnosticsTests", dependencies: ["LeapfrogDiagnostics"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "LeapfrogOpenCLTests", dependencies: ["LeapfrogOpenCL", "LeapfrogReference", "LeapfrogModels", "LeapfrogRandom"]),
         .testTarget(name: "LeapfrogOutputTests", dependencies: ["LeapfrogOutput"]),
-        .testTarget(name: "LeapfrogCommandsTests", dependencies: ["LeapfrogCommands"]),
+        .testTarget(name: "LeapfrogCommandsTests", dependencies: ["LeapfrogCommands", "LeapfrogTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

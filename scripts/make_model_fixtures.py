@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Independent log densities and gradients of built-in models, for Tests/LeapfrogModelsTests.
+"""Independent log densities and gradients of built-in models, for the tests (Tests/LeapfrogTestSupport/Fixtures).
 
 The BNN's gradient is hand-derived backpropagation in numpy (no autodiff, no Leapfrog code),
 checked here against central finite differences before it is written. The GP uses scipy's
 multivariate normal. Points are on the unconstrained scale, in Leapfrog's layout order.
 
-Run: python3 scripts/make_model_fixtures.py > Tests/LeapfrogModelsTests/Fixtures/model_fixtures.json
+Run: python3 scripts/make_model_fixtures.py > Tests/LeapfrogTestSupport/Fixtures/model_fixtures.json
 (numpy 2.4.6, scipy 1.17.1 produced the committed file.)
 """
 import json, math, os, sys

@@ -48,6 +48,14 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        print(String(decoding: try encoder.encode(try report()), as: UTF8.self))
+    }
+
+    /// What `run` prints, as a value.
+    func report() throws -> Output {
         let instance = try selection.instantiate()
         let bound = try BoundModel(graph: instance.graph, data: instance.data)
         let (density, backendName) = try backendSelection.make(instance)
@@ -77,9 +85,6 @@ struct EvalCommand: ParsableCommand {
             out.points.append(.init(unconstrained: u, constrained: named, log_density: result.logDensity[k],
                                     gradient: result.gradient.vector(chain: k)))
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        print(String(decoding: try encoder.encode(out), as: UTF8.self))
+        return out
     }
 }

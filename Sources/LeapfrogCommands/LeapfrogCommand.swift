@@ -6,7 +6,7 @@ public struct LeapfrogCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "leapfrog",
         abstract: "Hamiltonian Monte Carlo for many chains at once.",
-        subcommands: [ModelsCommand.self, EvalCommand.self]
+        subcommands: [SampleCommand.self, EvalCommand.self, ModelsCommand.self, DevicesCommand.self, BenchCommand.self]
     )
     public init() {}
 }

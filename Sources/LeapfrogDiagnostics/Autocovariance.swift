@@ -1,4 +1,4 @@
-/// Chain-averaged autocovariances, computed lag by lag on demand.
+/// Chain-averaged autocovariances, computed on demand, four lags per sweep.
 ///
 /// For row (chain) m of length n, centred at its own mean, the biased autocovariance at lag t is
 /// γ̂ₘ(t) = (1/n) Σ_{i=0}^{n−1−t} yₘ,ᵢ yₘ,ᵢ₊ₜ — what ArviZ's `autocov` gets from an FFT padded
@@ -6,47 +6,86 @@
 /// (1/M) Σₘ γ̂ₘ(t), the `np.mean(acov[:, t])` of ArviZ's `_ess`.
 ///
 /// Direct summation costs O(M·n) per lag, and Geyer's truncation asks only for lags up to the
-/// first negative pair sum, so the total is O(M·n·(max lag)) with early stopping; for
-/// well-mixing chains the max lag is a few tens. Agreement with the FFT route is to rounding
-/// (~1e-16 of γ̂(0) per lag).
+/// first negative pair sum, so the total is O(M·n·(max lag)) with early stopping (at most 3
+/// lags past it); for well-mixing chains the max lag is a few tens. Sticky chains would push
+/// that towards O(M·n²), so once a lag ≥ ``directLagLimit`` is asked for, all remaining lags
+/// come from FFTs instead (``FFT/autocovariances(_:rows:columns:)``), O(M·n log n) — the
+/// route ArviZ always takes. The two agree to rounding (~1e-16 of γ̂(0) per lag).
 struct Autocovariance {
     let rows: Int
     let columns: Int
     /// Row-centred values.
     private let centred: [Double]
     private var cache: [Double] = []
+    /// Lags below this are summed directly; asking for one at or beyond it switches to FFTs.
+    /// 64 direct lags cost about what the FFTs cost for n ≈ 500 (each FFT of m = 1024 points
+    /// is ~m·log₂m/2 ≈ 5000 butterflies per chain pair, vs n multiply-adds per lag per chain).
+    let directLagLimit: Int
+    /// Whether the FFT route has been taken.
+    private(set) var usedFFT = false
 
-    init(_ m: ChainMatrix, rowMeans: [Double]) {
+    init(_ m: ChainMatrix, rowMeans: [Double], directLagLimit: Int = 64) {
+        self.directLagLimit = directLagLimit
         rows = m.rows
         columns = m.columns
         var c = m.values
-        c.withUnsafeMutableBufferPointer { v in
+        let columns = m.columns
+        c.withUnsafeMutableBufferPointer { b in
+            let v = b.baseAddress!
             for r in 0..<m.rows {
                 let mu = rowMeans[r]
-                for j in 0..<m.columns { v[r * m.columns + j] -= mu }
+                var j = r * columns
+                let end = j + columns
+                while j < end { v[j] -= mu; j += 1 }
             }
         }
         centred = c
     }
 
+    /// Lags computed per sweep over the data: each draw is loaded once for four products.
+    static let lagsPerSweep = 4
+
     /// (1/M) Σₘ γ̂ₘ(lag).
     mutating func mean(lag: Int) -> Double {
-        while cache.count <= lag { cache.append(compute(lag: cache.count)) }
+        if lag >= directLagLimit && cache.count <= lag {
+            usedFFT = true
+            let all = FFT.autocovariances(centred, rows: rows, columns: columns)
+            if cache.count < all.count { cache += all[cache.count...] }
+            while cache.count <= lag { cache.append(0) }
+        }
+        while cache.count <= lag { cache.append(contentsOf: computeBlock(from: cache.count)) }
         return cache[lag]
     }
 
-    private func compute(lag t: Int) -> Double {
+    /// (1/M) Σₘ γ̂ₘ(t) for t = t0 ..< t0 + 4 (0 for lags ≥ n). Each γ̂ₘ(t) is summed over i in
+    /// ascending order, so the result is the same as one lag at a time.
+    private func computeBlock(from t0: Int) -> [Double] {
         let n = columns
-        guard t < n else { return 0 }
-        var total = 0.0
-        centred.withUnsafeBufferPointer { y in
-            for r in 0..<rows {
-                let base = r * n
-                var s = 0.0
-                for i in 0..<(n - t) { s += y[base + i] * y[base + i + t] }
-                total += s / Double(n)
+        var totals = [0.0, 0.0, 0.0, 0.0]
+        centred.withUnsafeBufferPointer { b in
+            guard let base = b.baseAddress else { return }
+            let common = max(0, n - (t0 + 3))
+            var r = 0
+            while r < rows {
+                let y = base + r * n
+                let yt = y + t0
+                var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+                var i = 0
+                while i < common {
+                    let a = y[i]
+                    s0 += a * yt[i]; s1 += a * yt[i + 1]; s2 += a * yt[i + 2]; s3 += a * yt[i + 3]
+                    i += 1
+                }
+                var sums = [s0, s1, s2, s3]
+                for j in 0..<4 where t0 + j < n {
+                    let t = t0 + j
+                    var k = common
+                    while k < n - t { sums[j] += y[k] * y[k + t]; k += 1 }
+                }
+                for j in 0..<4 { totals[j] += sums[j] / Double(n) }
+                r += 1
             }
         }
-        return total / Double(rows)
+        return totals.map { $0 / Double(rows) }
     }
 }

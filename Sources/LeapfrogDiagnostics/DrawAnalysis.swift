@@ -13,7 +13,7 @@ final class DrawAnalysis {
         chains = draws.chainCount
         drawsPerChain = draws.drawsPerChain
         matrix = draws.matrix
-        nonFiniteCount = matrix.values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+        nonFiniteCount = LeapfrogDiagnostics.nonFiniteCount(matrix.values)
     }
 
     /// ArviZ's `_not_valid(min_draws=4, min_chains=1)`, plus this module's non-finite policy.
@@ -31,8 +31,8 @@ final class DrawAnalysis {
 
     /// All draws sorted ascending (the unsplit set: differs from the split set for odd lengths).
     lazy var sortedAll: [Double] = {
-        if drawsPerChain % 2 == 0 { return splitRanks.order.map { split.values[Int($0)] } }
-        return RankNormalization.argsort(matrix.values).map { matrix.values[Int($0)] }
+        if drawsPerChain % 2 == 0 { return splitRanks.sorted }
+        return RankNormalization(matrix.values).sorted
     }()
 
     lazy var mean: Double = {
@@ -51,18 +51,24 @@ final class DrawAnalysis {
         return Quantile.linear(sorted: sortedAll, prob: prob)
     }
 
+    /// Φ⁻¹ of the Blom-transformed ranks 1…S, shared by the bulk and folded scores.
+    lazy var scoreTable: [Double] = splitRanks.scoreTable
+
+    /// Rank-normalised split draws (bulk), shared by bulk R-hat and bulk ESS.
+    lazy var zBulk = ChainMatrix(rows: split.rows, columns: split.columns,
+                                 values: splitRanks.zScores(table: scoreTable))
+
     // MARK: R-hat
 
     lazy var rhatBulk: Double = {
         guard validForRHat else { return .nan }
-        return RHat.classic(ChainMatrix(rows: split.rows, columns: split.columns,
-                                        values: splitRanks.zScores()))
+        return RHat.classic(zBulk)
     }()
 
     lazy var rhatTail: Double = {
         guard validForRHat else { return .nan }
         return RHat.classic(ChainMatrix(rows: split.rows, columns: split.columns,
-                                        values: splitRanks.foldedZScores()))
+                                        values: splitRanks.foldedZScores(table: scoreTable)))
     }()
 
     /// max(bulk, tail) with Python's `max` semantics (a NaN first argument wins; never arises
@@ -81,8 +87,7 @@ final class DrawAnalysis {
 
     lazy var essBulk: Double = {
         guard validForESS else { return .nan }
-        return EffectiveSampleSize.geyer(ChainMatrix(rows: split.rows, columns: split.columns,
-                                                     values: splitRanks.zScores()))
+        return EffectiveSampleSize.geyer(zBulk)
     }()
 
     lazy var essTail: Double = {
@@ -98,7 +103,13 @@ final class DrawAnalysis {
     /// (θ − θ̄)² over the split draws, θ̄ the mean of all draws.
     private var splitSquaredDeviations: ChainMatrix {
         let m = mean
-        return split.map { ($0 - m) * ($0 - m) }
+        var out = split
+        out.values.withUnsafeMutableBufferPointer { b in
+            let p = b.baseAddress!
+            var i = 0
+            while i < b.count { let d = p[i] - m; p[i] = d * d; i += 1 }
+        }
+        return out
     }
 
     lazy var essSd: Double = {
@@ -110,7 +121,13 @@ final class DrawAnalysis {
     func essQuantile(_ prob: Double) -> Double {
         guard validForESS else { return .nan }
         let q = Quantile.mquantiles(sorted: sortedAll, prob: prob)
-        return EffectiveSampleSize.geyer(split.map { $0 <= q ? 1 : 0 })
+        var indicator = split
+        indicator.values.withUnsafeMutableBufferPointer { b in
+            let p = b.baseAddress!
+            var i = 0
+            while i < b.count { p[i] = p[i] <= q ? 1 : 0; i += 1 }
+        }
+        return EffectiveSampleSize.geyer(indicator)
     }
 
     // MARK: MCSE
@@ -127,7 +144,11 @@ final class DrawAnalysis {
         guard validForESS else { return .nan }
         let m = mean
         var s1 = 0.0, s2 = 0.0
-        for v in matrix.values { let d = (v - m) * (v - m); s1 += d; s2 += d * d }
+        matrix.values.withUnsafeBufferPointer { b in
+            let p = b.baseAddress!
+            var i = 0
+            while i < b.count { let d = (p[i] - m) * (p[i] - m); s1 += d; s2 += d * d; i += 1 }
+        }
         let n = Double(matrix.count)
         let evar = s1 / n
         let varvar = (s2 / n - evar * evar) / essSd

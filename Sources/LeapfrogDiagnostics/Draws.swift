@@ -28,7 +28,7 @@ public struct Draws: Sendable, Hashable {
 
     /// How many draws are NaN or infinite.
     public var nonFiniteCount: Int {
-        values.reduce(0) { $0 + $1.reduce(0) { $0 + ($1.isFinite ? 0 : 1) } }
+        values.reduce(0) { $0 + LeapfrogDiagnostics.nonFiniteCount($1) }
     }
 
     /// The draws as one row-major matrix (a row per chain).

@@ -46,19 +46,31 @@ public enum EffectiveSampleSize {
     ///   this keeps antithetic chains' ESS, which can exceed M·n, consistent;
     /// - pairs are then made monotone (initial monotone sequence);
     /// - τ̂ is floored at 1/log₁₀(M·n), i.e. ESS ≤ M·n·log₁₀(M·n) (Vehtari et al. 2021, §3.2).
-    static func geyer(_ m: ChainMatrix) -> Double {
+    static func geyer(_ m: ChainMatrix) -> Double { geyerDetail(m).ess }
+
+    /// ``geyer(_:)``, with the autocovariance route exposed for tests: `directLagLimit` as in
+    /// ``Autocovariance``, and whether the FFT route was taken.
+    static func geyerDetail(_ m: ChainMatrix, directLagLimit: Int = 64) -> (ess: Double, usedFFT: Bool) {
         let chains = m.rows, n = m.columns
-        guard chains > 0, n > 0 else { return .nan }
-        var lo = Double.infinity, hi = -Double.infinity
-        for v in m.values {
-            if v.isNaN { return .nan }
-            lo = min(lo, v); hi = max(hi, v)
+        guard chains > 0, n > 0 else { return (.nan, false) }
+        var lo = Double.infinity, hi = -Double.infinity, sawNaN = false
+        m.values.withUnsafeBufferPointer { b in
+            let p = b.baseAddress!
+            var i = 0
+            while i < b.count {
+                let v = p[i]
+                if v.isNaN { sawNaN = true }
+                if v < lo { lo = v }
+                if v > hi { hi = v }
+                i += 1
+            }
         }
-        if hi - lo < constantRange { return Double(m.count) }
-        guard n > 1 else { return .nan }
+        if sawNaN { return (.nan, false) }
+        if hi - lo < constantRange { return (Double(m.count), false) }
+        guard n > 1 else { return (.nan, false) }
 
         let chainMeans = m.rowMeans()
-        var acov = Autocovariance(m, rowMeans: chainMeans)
+        var acov = Autocovariance(m, rowMeans: chainMeans, directLagLimit: directLagLimit)
         let nd = Double(n)
         let meanVar = acov.mean(lag: 0) * nd / (nd - 1)
         var varPlus = meanVar * (nd - 1) / nd
@@ -102,7 +114,7 @@ public enum EffectiveSampleSize {
         tau += 2 * sum
         if maxT + 1 < n { tau += rho[maxT + 1] }
         tau = max(tau, 1 / log10(size))
-        if rho.contains(where: \.isNaN) { return .nan }
-        return size / tau
+        if rho.contains(where: \.isNaN) { return (.nan, acov.usedFFT) }
+        return (size / tau, acov.usedFFT)
     }
 }

@@ -17,8 +17,8 @@ public enum RHat {
 
     /// ArviZ `_rhat` on chains `m` (rows) of n draws: B = n·Var(chain means), W = mean of the
     /// chain variances (ddof 1), R̂ = √((B/W + n − 1)/n) = √(var̂⁺/W) (Vehtari et al. 2021, eq. 4).
+    /// `m` must be free of NaN (callers check draws for non-finite values first).
     static func classic(_ m: ChainMatrix) -> Double {
-        if m.values.contains(where: \.isNaN) { return .nan }
         let n = Double(m.columns)
         let means = m.rowMeans()
         let within = LeapfrogDiagnostics.mean(m.rowVariances(means: means))

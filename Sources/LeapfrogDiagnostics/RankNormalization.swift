@@ -10,93 +10,150 @@
 /// draws of 16384 chains × 1000 draws stays fast even in a debug build; one sort serves the
 /// bulk ranks, the median, and (by merging outward from the median) the folded ranks.
 struct RankNormalization {
+
     /// Blom's (1958) fractional offset c = 3/8 (ArviZ `_backtransform_ranks`).
     static let blomOffset = 3.0 / 8.0
 
     /// The values being ranked (row-major over the split chains).
     let values: [Double]
     /// `order[i]` is the index in `values` of the i-th smallest value.
-    let order: [UInt32]
+    let order: [Int]
+    /// The values in ascending order.
+    let sorted: [Double]
 
     init(_ values: [Double]) {
         self.values = values
         self.order = RankNormalization.argsort(values)
+        self.sorted = RankNormalization.gather(values, order)
+    }
+
+    /// `values[order[i]]` for every i.
+    static func gather(_ values: [Double], _ order: [Int]) -> [Double] {
+        let n = values.count
+        return [Double](unsafeUninitializedCapacity: n) { out, initialized in
+            values.withUnsafeBufferPointer { v in
+                order.withUnsafeBufferPointer { o in
+                    if n > 0 {
+                        let vp = v.baseAddress!, op = o.baseAddress!, dst = out.baseAddress!
+                        var i = 0
+                        while i < n { (dst + i).initialize(to: vp[op[i]]); i += 1 }
+                    }
+                }
+            }
+            initialized = n
+        }
     }
 
     /// `np.median`: the middle value, or the mean of the two middle values.
     var median: Double {
         let n = values.count
         guard n > 0 else { return .nan }
-        if n % 2 == 1 { return values[Int(order[n / 2])] }
-        return (values[Int(order[n / 2 - 1])] + values[Int(order[n / 2])]) / 2
+        if n % 2 == 1 { return values[order[n / 2]] }
+        return (values[order[n / 2 - 1]] + values[order[n / 2]]) / 2
     }
 
+    /// ``scoreTable(size:)`` for these values: pass it to ``zScores(table:)`` and
+    /// ``foldedZScores(table:)`` to compute it once for both.
+    var scoreTable: [Double] { RankNormalization.scoreTable(size: values.count) }
+
     /// Normal scores of the average ranks of `values`.
-    func zScores() -> [Double] {
-        RankNormalization.zScores(sortedKeys: order.map { values[Int($0)] }, order: order)
+    func zScores(table: [Double]? = nil) -> [Double] {
+        RankNormalization.zScores(sortedKeys: sorted, order: order, table: table ?? scoreTable)
     }
 
     /// Normal scores of the average ranks of the folded values |θ − median|.
     ///
     /// The folded values are monotone on either side of the median in sorted order, so their
     /// sorted order is a merge of the two sides walked outward from the median: O(S).
-    func foldedZScores() -> [Double] {
+    func foldedZScores(table: [Double]? = nil) -> [Double] {
         let n = values.count
         let med = median
         var sortedFolded = [Double](repeating: 0, count: n)
-        var foldedOrder = [UInt32](repeating: 0, count: n)
-        values.withUnsafeBufferPointer { v in
-            order.withUnsafeBufferPointer { o in
-                sortedFolded.withUnsafeMutableBufferPointer { sf in
-                    foldedOrder.withUnsafeMutableBufferPointer { fo in
+        var foldedOrder = [Int](repeating: 0, count: n)
+        guard n > 0 else { return [] }
+        values.withUnsafeBufferPointer { vb in
+            order.withUnsafeBufferPointer { ob in
+                sortedFolded.withUnsafeMutableBufferPointer { sfb in
+                    foldedOrder.withUnsafeMutableBufferPointer { fob in
+                        let v = vb.baseAddress!, o = ob.baseAddress!
+                        let sf = sfb.baseAddress!, fo = fob.baseAddress!
                         // First sorted position whose value is ≥ the median.
                         var lo = 0, hi = n
                         while lo < hi {
                             let mid = (lo + hi) / 2
-                            if v[Int(o[mid])] < med { lo = mid + 1 } else { hi = mid }
+                            if v[o[mid]] < med { lo = mid + 1 } else { hi = mid }
                         }
-                        var right = lo, left = lo - 1
-                        for k in 0..<n {
-                            let takeRight: Bool
-                            if left < 0 { takeRight = true }
-                            else if right >= n { takeRight = false }
-                            else { takeRight = abs(v[Int(o[right])] - med) <= abs(v[Int(o[left])] - med) }
-                            let idx = takeRight ? o[right] : o[left]
-                            if takeRight { right += 1 } else { left -= 1 }
-                            fo[k] = idx
-                            sf[k] = abs(v[Int(idx)] - med)
+                        var right = lo, left = lo - 1, k = 0
+                        while k < n {
+                            let fr = right < n ? (v[o[right]] - med).magnitude : Double.infinity
+                            let fl = left >= 0 ? (v[o[left]] - med).magnitude : Double.infinity
+                            if right < n && (left < 0 || fr <= fl) {
+                                fo[k] = o[right]; sf[k] = fr; right += 1
+                            } else {
+                                fo[k] = o[left]; sf[k] = fl; left -= 1
+                            }
+                            k += 1
                         }
                     }
                 }
             }
         }
-        return RankNormalization.zScores(sortedKeys: sortedFolded, order: foldedOrder)
+        return RankNormalization.zScores(sortedKeys: sortedFolded, order: foldedOrder,
+                                         table: table ?? scoreTable)
     }
 
     /// Given the keys in ascending order and where each came from, the normal score of each
     /// element's average rank, placed back at its original index.
-    static func zScores(sortedKeys: [Double], order: [UInt32]) -> [Double] {
+    ///
+    /// Without ties, the k-th smallest element gets Φ⁻¹((k + 1 − c)/(S − 2c + 1)) whatever the
+    /// values are, so that score table (``scoreTable(size:)``) is computed once and shared by
+    /// the bulk and folded scores.
+    static func zScores(sortedKeys: [Double], order: [Int], table: [Double]) -> [Double] {
         let n = sortedKeys.count
+        precondition(table.count == n, "RankNormalization: score table for another size")
         var z = [Double](repeating: 0, count: n)
+        guard n > 0 else { return z }
         // ArviZ: (rank − c) / (size − 2c + 1).
         let denominator = Double(n) - 2 * blomOffset + 1
-        sortedKeys.withUnsafeBufferPointer { s in
-            order.withUnsafeBufferPointer { o in
-                z.withUnsafeMutableBufferPointer { out in
+        let c = blomOffset
+        sortedKeys.withUnsafeBufferPointer { sb in
+            order.withUnsafeBufferPointer { ob in
+                z.withUnsafeMutableBufferPointer { zb in
+                    let s = sb.baseAddress!, o = ob.baseAddress!, out = zb.baseAddress!
                     var start = 0
                     while start < n {
                         var end = start
                         while end + 1 < n && s[end + 1] == s[start] { end += 1 }
                         // Ranks start+1 … end+1 (1-based); their average.
-                        let rank = Double(start + end) / 2 + 1
-                        let score = InverseNormalCDF.quantile((rank - blomOffset) / denominator)
-                        for k in start...end { out[Int(o[k])] = score }
+                        let score: Double
+                        if end == start {
+                            score = table[start]
+                        } else {
+                            let rank = Double(start + end) / 2 + 1
+                            score = InverseNormalCDF.quantile((rank - c) / denominator)
+                        }
+                        var k = start
+                        while k <= end { out[o[k]] = score; k += 1 }
                         start = end + 1
                     }
                 }
             }
         }
         return z
+    }
+
+    /// Φ⁻¹((k + 1 − c)/(S − 2c + 1)) for k = 0 ..< S, the score of the k-th smallest of S
+    /// untied values.
+    static func scoreTable(size n: Int) -> [Double] {
+        let c = blomOffset
+        let denominator = Double(n) - 2 * c + 1
+        let table = [Double](unsafeUninitializedCapacity: n) { out, initialized in
+            let p = out.baseAddress!
+            var k = 0
+            while k < n { (p + k).initialize(to: InverseNormalCDF.quantile((Double(k + 1) - c) / denominator)); k += 1 }
+            initialized = n
+        }
+        return table
     }
 
     /// Order-preserving map of a finite or infinite Double to UInt64 (IEEE 754 bit trick:
@@ -110,38 +167,59 @@ struct RankNormalization {
 
     /// Stable LSD radix argsort with 16-bit digits (4 passes; a pass whose digit is the same
     /// for every key is skipped). Values must not be NaN.
-    static func argsort(_ values: [Double]) -> [UInt32] {
+    static func argsort(_ values: [Double]) -> [Int] {
         let n = values.count
-        precondition(n < Int(UInt32.max), "RankNormalization: too many draws")
-        var keys = values.map(sortKey)
+        guard n > 0 else { return [] }
+        var keys = [UInt64](repeating: 0, count: n)
         var keysB = [UInt64](repeating: 0, count: n)
-        var idx = (0..<n).map { UInt32($0) }
-        var idxB = [UInt32](repeating: 0, count: n)
+        var idx = [Int](repeating: 0, count: n)
+        var idxB = [Int](repeating: 0, count: n)
         var counts = [Int](repeating: 0, count: 1 << 16)
+        values.withUnsafeBufferPointer { vb in
+            keys.withUnsafeMutableBufferPointer { kb in
+                idx.withUnsafeMutableBufferPointer { ib in
+                    let v = vb.baseAddress!, k = kb.baseAddress!, ix = ib.baseAddress!
+                    var i = 0
+                    while i < n {
+                        let bits = v[i].bitPattern
+                        k[i] = bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
+                        ix[i] = i
+                        i += 1
+                    }
+                }
+            }
+        }
         for pass in 0..<4 {
-            let shift = UInt64(16 * pass)
+            let shift = 16 * UInt64(truncatingIfNeeded: pass)
             var skip = false
-            keys.withUnsafeBufferPointer { k in
-                counts.withUnsafeMutableBufferPointer { c in
-                    for i in 0..<c.count { c[i] = 0 }
-                    for i in 0..<n { c[Int((k[i] >> shift) & 0xFFFF)] += 1 }
-                    if n == 0 || c[Int((k[0] >> shift) & 0xFFFF)] == n { skip = true; return }
-                    var total = 0
-                    for i in 0..<c.count { let t = c[i]; c[i] = total; total += t }
+            keys.withUnsafeBufferPointer { kb in
+                counts.withUnsafeMutableBufferPointer { cb in
+                    let k = kb.baseAddress!, c = cb.baseAddress!
+                    c.update(repeating: 0, count: 1 << 16)
+                    var i = 0
+                    while i < n { c[Int(truncatingIfNeeded: (k[i] &>> shift) & 0xFFFF)] += 1; i += 1 }
+                    if c[Int(truncatingIfNeeded: (k[0] &>> shift) & 0xFFFF)] == n { skip = true; return }
+                    var total = 0, d = 0
+                    while d < 1 << 16 { let t = c[d]; c[d] = total; total += t; d += 1 }
                 }
             }
             if skip { continue }
-            keys.withUnsafeBufferPointer { k in
-                idx.withUnsafeBufferPointer { ix in
-                    keysB.withUnsafeMutableBufferPointer { kb in
-                        idxB.withUnsafeMutableBufferPointer { ib in
-                            counts.withUnsafeMutableBufferPointer { c in
-                                for i in 0..<n {
-                                    let digit = Int((k[i] >> shift) & 0xFFFF)
+            keys.withUnsafeBufferPointer { kb in
+                idx.withUnsafeBufferPointer { ib in
+                    keysB.withUnsafeMutableBufferPointer { kbb in
+                        idxB.withUnsafeMutableBufferPointer { ibb in
+                            counts.withUnsafeMutableBufferPointer { cb in
+                                let k = kb.baseAddress!, ix = ib.baseAddress!
+                                let k2 = kbb.baseAddress!, ix2 = ibb.baseAddress!, c = cb.baseAddress!
+                                var i = 0
+                                while i < n {
+                                    let key = k[i]
+                                    let digit = Int(truncatingIfNeeded: (key &>> shift) & 0xFFFF)
                                     let dst = c[digit]
                                     c[digit] = dst + 1
-                                    kb[dst] = k[i]
-                                    ib[dst] = ix[i]
+                                    k2[dst] = key
+                                    ix2[dst] = ix[i]
+                                    i += 1
                                 }
                             }
                         }

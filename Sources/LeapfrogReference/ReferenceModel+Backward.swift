@@ -8,19 +8,25 @@ extension ReferenceModel {
     func backward(_ tape: inout Tape, _ u: [Double]) -> [Double] {
         let graph = model.graph
         let v = tape.values
-        var adj = [[Double]](repeating: [], count: graph.nodes.count)
-        func seed(_ i: Int) -> [Double] { [Double](repeating: 0, count: v[i].count) }
-        for t in graph.terms {
-            if adj[t.node].isEmpty { adj[t.node] = seed(t.node) }
-            adj[t.node][0] += 1
-        }
         var grad = tape.dLogJ
-        for i in logDensityNodes.reversed() {
-            guard !adj[i].isEmpty else { continue }
+        // All adjoints live in one buffer (node i at adjointOffsets[i]): no nested arrays to
+        // copy-check in the inner loops, and an argument used twice accumulates in one place.
+        var storage = [Double](repeating: 0, count: adjointCount)
+        storage.withUnsafeMutableBufferPointer { A in
+        var reached = [Bool](repeating: false, count: graph.nodes.count)
+        for t in graph.terms {
+            A[adjointOffsets[t.node]] += 1
+            reached[t.node] = true
+        }
+        for i in logDensityNodes.reversed() where reached[i] {
             let node = graph.nodes[i]
             let a = node.args
-            for arg in a where adj[arg].isEmpty { adj[arg] = seed(arg) }
-            let g = adj[i]
+            for arg in a { reached[arg] = true }
+            let g = UnsafeBufferPointer(rebasing: A[adjointOffsets[i]..<(adjointOffsets[i] + v[i].count)])
+            let o0 = a.count > 0 ? adjointOffsets[a[0]] : 0
+            let o1 = a.count > 1 ? adjointOffsets[a[1]] : 0
+            let o2 = a.count > 2 ? adjointOffsets[a[2]] : 0
+            let o3 = a.count > 3 ? adjointOffsets[a[3]] : 0
             switch node.op {
             case .parameter:
                 let e = model.layout.entry(named: node.name!)!
@@ -45,7 +51,7 @@ extension ReferenceModel {
                     case .log1pExp: d = SpecialFunctions.invLogit(x[k])
                     default: d = x[k] > 0 ? 1 : 0
                     }
-                    adj[a[0]][k] += g[k] * d
+                    A[o0 + k] += g[k] * d
                 }
             case .add, .subtract, .multiply, .divide, .pow:
                 let (ma, mb) = (broadcastMaps[i]![0], broadcastMaps[i]![1])
@@ -60,8 +66,8 @@ extension ReferenceModel {
                     case .divide: (dp, dq) = (1 / q, -p / (q * q))
                     default: (dp, dq) = (q * Double.pow(p, q - 1), out[k] == 0 ? 0 : out[k] * Double.log(p))
                     }
-                    adj[a[0]][ma[k]] += g[k] * dp
-                    adj[a[1]][mb[k]] += g[k] * dq
+                    A[o0 + ma[k]] += g[k] * dp
+                    A[o1 + mb[k]] += g[k] * dq
                 }
             case .matmul:
                 let (m, kk, n) = matmulExtents(i)
@@ -72,15 +78,15 @@ extension ReferenceModel {
                         let xrp = x[r * kk + p]
                         for c in 0..<n {
                             sx += g[r * n + c] * y[p * n + c]
-                            adj[a[1]][p * n + c] += xrp * g[r * n + c]
+                            A[o1 + p * n + c] += xrp * g[r * n + c]
                         }
-                        adj[a[0]][r * kk + p] += sx
+                        A[o0 + r * kk + p] += sx
                     }
                 }
             case .transpose:
                 let s = nodeShapes[a[0]]
-                let gt = LinearAlgebra.transpose(g, s[1], s[0])
-                for k in 0..<gt.count { adj[a[0]][k] += gt[k] }
+                let gt = LinearAlgebra.transpose(Array(g), s[1], s[0])
+                for k in 0..<gt.count { A[o0 + k] += gt[k] }
             case .cholesky:
                 // Murray (2016), "Differentiation of the Cholesky decomposition": with
                 // P = Φ(Lᵀ·L̄) (lower triangle, diagonal halved) and S = L⁻ᵀ·P·L⁻¹, the adjoint of
@@ -97,25 +103,25 @@ extension ReferenceModel {
                 }
                 let t = LinearAlgebra.solveLowerTransposed(l, p, n, n)                       // L⁻ᵀ P
                 let st = LinearAlgebra.solveLowerTransposed(l, LinearAlgebra.transpose(t, n, n), n, n) // Sᵀ = L⁻ᵀ (L⁻ᵀ P)ᵀ
-                for r in 0..<n { for c in 0..<n { adj[a[0]][r * n + c] += 0.5 * (st[r * n + c] + st[c * n + r]) } }
+                for r in 0..<n { for c in 0..<n { A[o0 + r * n + c] += 0.5 * (st[r * n + c] + st[c * n + r]) } }
             case .triangularSolve:
                 // X = L⁻¹B: B̄ = L⁻ᵀX̄, L̄ = −tril(B̄·Xᵀ).
                 let s = nodeShapes[a[1]]
                 let (n, m) = (s[0], s.count == 2 ? s[1] : 1)
-                let bBar = LinearAlgebra.solveLowerTransposed(v[a[0]], g, n, m)
+                let bBar = LinearAlgebra.solveLowerTransposed(v[a[0]], Array(g), n, m)
                 let x = v[i]
-                for k in 0..<bBar.count { adj[a[1]][k] += bBar[k] }
+                for k in 0..<bBar.count { A[o1 + k] += bBar[k] }
                 for r in 0..<n {
                     for c in 0...r {
                         var s = 0.0
                         for j in 0..<m { s += bBar[r * m + j] * x[c * m + j] }
-                        adj[a[0]][r * n + c] -= s
+                        A[o0 + r * n + c] -= s
                     }
                 }
             case .addDiagonal:
                 let n = nodeShapes[i][0]
-                for k in 0..<g.count { adj[a[0]][k] += g[k] }
-                for j in 0..<n { adj[a[1]][v[a[1]].count == 1 ? 0 : j] += g[j * n + j] }
+                for k in 0..<g.count { A[o0 + k] += g[k] }
+                for j in 0..<n { A[o1 + (v[a[1]].count == 1 ? 0 : j)] += g[j * n + j] }
             case .expQuadCov:
                 let (n1, n2, dim) = expQuadExtents(i)
                 let (x1, x2, kmat) = (v[a[0]], v[a[1]], v[i])
@@ -129,20 +135,20 @@ extension ReferenceModel {
                         for k in 0..<dim {
                             let t = x1[r * dim + k] - x2[c * dim + k]
                             d2 += t * t
-                            adj[a[0]][r * dim + k] -= gk * t / (rho * rho)
-                            adj[a[1]][c * dim + k] += gk * t / (rho * rho)
+                            A[o0 + r * dim + k] -= gk * t / (rho * rho)
+                            A[o1 + c * dim + k] += gk * t / (rho * rho)
                         }
                         dAlpha += 2 * gk / alpha
                         dRho += gk * d2 / (rho * rho * rho)
                     }
                 }
-                adj[a[2]][0] += dAlpha
-                adj[a[3]][0] += dRho
+                A[o2 + 0] += dAlpha
+                A[o3 + 0] += dRho
             case .sum:
-                for k in 0..<adj[a[0]].count { adj[a[0]][k] += g[0] }
+                for k in 0..<v[a[0]].count { A[o0 + k] += g[0] }
             case .mean:
-                let n = Double(max(adj[a[0]].count, 1))
-                for k in 0..<adj[a[0]].count { adj[a[0]][k] += g[0] / n }
+                let n = Double(max(v[a[0]].count, 1))
+                for k in 0..<v[a[0]].count { A[o0 + k] += g[0] / n }
             case .logSumExp, .softmax, .logSoftmax:
                 let k = nodeShapes[a[0]].last!
                 let (x, y) = (v[a[0]], v[i])
@@ -151,34 +157,38 @@ extension ReferenceModel {
                     let base = r * k
                     switch node.op {
                     case .logSumExp:
-                        for j in 0..<k { adj[a[0]][base + j] += g[r] * Double.exp(x[base + j] - y[r]) }
+                        for j in 0..<k { A[o0 + base + j] += g[r] * Double.exp(x[base + j] - y[r]) }
                     case .softmax:
                         var dot = 0.0
                         for j in 0..<k { dot += g[base + j] * y[base + j] }
-                        for j in 0..<k { adj[a[0]][base + j] += y[base + j] * (g[base + j] - dot) }
+                        for j in 0..<k { A[o0 + base + j] += y[base + j] * (g[base + j] - dot) }
                     default:
                         var total = 0.0
                         for j in 0..<k { total += g[base + j] }
-                        for j in 0..<k { adj[a[0]][base + j] += g[base + j] - Double.exp(y[base + j]) * total }
+                        for j in 0..<k { A[o0 + base + j] += g[base + j] - Double.exp(y[base + j]) * total }
                     }
                 }
             case .index:
                 let width = nodeShapes[a[0]].dropFirst().reduce(1, *)
                 for (n, j) in v[a[1]].enumerated() {
                     let r = Int(j) - 1
-                    for w in 0..<width { adj[a[0]][r * width + w] += g[n * width + w] }
+                    for w in 0..<width { A[o0 + r * width + w] += g[n * width + w] }
                 }
             case .logDensity:
-                logDensityBackward(i, g[0], v, &adj)
+                logDensityBackward(i, g[0], v, A)
             }
+        }
         }
         return grad
     }
 
-    func logDensityBackward(_ i: Int, _ g: Double, _ v: [[Double]], _ adj: inout [[Double]]) {
-        let node = model.graph.nodes[i]
-        let d = node.distribution!
-        let a = node.args
+    func logDensityBackward(_ i: Int, _ g: Double, _ v: [[Double]], _ A: UnsafeMutableBufferPointer<Double>) {
+        let a = model.graph.nodes[i].args
+        let o0 = adjointOffsets[a[0]]
+        let o1 = a.count > 1 ? adjointOffsets[a[1]] : 0
+        let o2 = a.count > 2 ? adjointOffsets[a[2]] : 0
+        let o3 = a.count > 3 ? adjointOffsets[a[3]] : 0
+        let d = model.graph.nodes[i].distribution!
         switch d {
         case .categoricalLogit:
             let (y, logits) = (v[a[0]], v[a[1]])
@@ -187,8 +197,8 @@ extension ReferenceModel {
             for (n, yn) in y.enumerated() {
                 let base = perRow ? n * k : 0
                 let lse = SpecialFunctions.logSumExp(logits[base..<(base + k)])
-                for j in 0..<k { adj[a[1]][base + j] -= g * Double.exp(logits[base + j] - lse) }
-                adj[a[1]][base + Int(yn) - 1] += g
+                for j in 0..<k { A[o1 + base + j] -= g * Double.exp(logits[base + j] - lse) }
+                A[o1 + base + Int(yn) - 1] += g
             }
         case .multiNormalCholesky:
             // z = L⁻¹(y − μ), w = L⁻ᵀz: ȳ = −w, μ̄ = w, L̄ = tril(w·zᵀ) − diag(1/Lᵢᵢ), per row.
@@ -200,10 +210,10 @@ extension ReferenceModel {
                 let z = LinearAlgebra.solveLower(l, diff, n, 1)
                 let w = LinearAlgebra.solveLowerTransposed(l, z, n, 1)
                 for j in 0..<n {
-                    adj[a[0]][r * n + j] -= g * w[j]
-                    adj[a[1]][mu.count == 1 ? 0 : j] += g * w[j]
-                    for c in 0...j { adj[a[2]][j * n + c] += g * w[j] * z[c] }
-                    adj[a[2]][j * n + j] -= g / l[j * n + j]
+                    A[o0 + r * n + j] -= g * w[j]
+                    A[o1 + (mu.count == 1 ? 0 : j)] += g * w[j]
+                    for c in 0...j { A[o2 + j * n + c] += g * w[j] * z[c] }
+                    A[o2 + j * n + j] -= g / l[j * n + j]
                 }
             }
         default:
@@ -212,10 +222,10 @@ extension ReferenceModel {
                 let p = elementArguments(maps, a, v, k)
                 let r = DistributionMath.elementwise(d, p.0, p.1, p.2, p.3)
                 guard r.lp.isFinite else { continue }
-                adj[a[0]][maps[0][k]] += g * r.dy
-                if a.count > 1 { adj[a[1]][maps[1][k]] += g * r.d0 }
-                if a.count > 2 { adj[a[2]][maps[2][k]] += g * r.d1 }
-                if a.count > 3 { adj[a[3]][maps[3][k]] += g * r.d2 }
+                A[o0 + maps[0][k]] += g * r.dy
+                if a.count > 1 { A[o1 + maps[1][k]] += g * r.d0 }
+                if a.count > 2 { A[o2 + maps[2][k]] += g * r.d1 }
+                if a.count > 3 { A[o3 + maps[3][k]] += g * r.d2 }
             }
         }
     }

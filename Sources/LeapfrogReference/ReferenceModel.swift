@@ -1,4 +1,7 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import LeapfrogCore
 import LeapfrogData
 import LeapfrogModel
@@ -19,8 +22,20 @@ public struct ReferenceModel: BatchedLogDensity {
     let broadcastMaps: [Int: [[Int]]]
     /// Element count of each elementwise node's broadcast result.
     let broadcastCounts: [Int: Int]
+    /// Where each node's adjoint starts in the backward pass's single buffer, and its length.
+    let adjointOffsets: [Int]
+    let adjointCount: Int
 
     public var dimension: Int { model.dimension }
+
+    /// Cores used to evaluate chains in parallel.
+    static let cores: Int = {
+        #if canImport(Glibc)
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #else
+        return 1
+        #endif
+    }()
 
     public init(_ model: BoundModel) {
         self.model = model
@@ -44,6 +59,14 @@ public struct ReferenceModel: BatchedLogDensity {
         }
         broadcastMaps = maps
         broadcastCounts = counts
+        var offsets: [Int] = []
+        var total = 0
+        for s in nodeShapes {
+            offsets.append(total)
+            total += s.reduce(1, *)
+        }
+        adjointOffsets = offsets
+        adjointCount = total
     }
 
     /// Binds `graph` to `data` and builds its reference model.
@@ -61,14 +84,19 @@ public struct ReferenceModel: BatchedLogDensity {
         let results = UnsafeMutableBufferPointer<(Double, [Double])?>.allocate(capacity: c)
         results.initialize(repeating: nil)
         defer { results.deallocate() }
-        let work = { (k: Int) in
-            if let active, !active[k] { return }
-            results[k] = self.logDensityAndGradient(positions.vector(chain: k))
+        // One contiguous range of chains per core: per-chain tasks cost more in dispatch and
+        // reference-count traffic than a small model's gradient.
+        let workers = min(c, ReferenceModel.cores)
+        let work = { (w: Int) in
+            for k in (w * c / workers)..<((w + 1) * c / workers) {
+                if let active, !active[k] { continue }
+                results[k] = self.logDensityAndGradient(positions.vector(chain: k))
+            }
         }
-        if c >= 2 && dimension * c >= 64 {
-            DispatchQueue.concurrentPerform(iterations: c, execute: work)
+        if workers > 1 && dimension * c >= 256 {
+            DispatchQueue.concurrentPerform(iterations: workers, execute: work)
         } else {
-            for k in 0..<c { work(k) }
+            for w in 0..<workers { work(w) }
         }
         for k in 0..<c {
             guard let (v, g) = results[k] else { continue }

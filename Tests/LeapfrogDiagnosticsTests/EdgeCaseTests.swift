@@ -114,4 +114,51 @@ struct EdgeCaseTests {
         let single = Draws(Self.ar1(chains: 8, draws: 1, rho: 0))
         #expect(RHat.nested(single, superchains: 2).isFinite)
     }
+
+    /// Degenerate shapes give NaN, never a trap.
+    @Test func degenerateShapes() {
+        let empty = summarize(name: "e", draws: [[Double]]())
+        #expect(empty.mean.isNaN && empty.q50.isNaN && empty.rhat.isNaN && empty.essBulk.isNaN)
+        let noDraws = summarize(name: "e", draws: [[], []], superchains: 2)
+        #expect(noDraws.mean.isNaN && noDraws.sd.isNaN && noDraws.nestedRHat.map(\.isNaN) == true)
+        let oneDraw = summarize(name: "o", draws: [[1], [2], [3], [4]], superchains: 2)
+        #expect(oneDraw.mean == 2.5 && oneDraw.rhat.isNaN && oneDraw.essTail.isNaN)
+        #expect(oneDraw.nestedRHat.map(\.isFinite) == true)
+        #expect(MonteCarloStandardError.quantile(Draws([[1, 2, 3, 4, 5]]), prob: 0.5).isFinite)
+    }
+}
+
+/// The FFT route for long autocorrelations agrees with direct summation.
+struct AutocovarianceTests {
+    @Test(arguments: [(5, 100), (4, 250), (3, 37), (1, 64)])
+    func fftMatchesDirectSums(_ shape: (Int, Int)) {
+        let (rows, n) = shape
+        let x = EdgeCaseTests.ar1(chains: rows, draws: n, rho: 0.9, seed: UInt64(rows * n))
+        let m = Draws(x).matrix
+        let means = m.rowMeans()
+        var direct = Autocovariance(m, rowMeans: means, directLagLimit: .max)
+        var viaFFT = Autocovariance(m, rowMeans: means, directLagLimit: 0)
+        let scale = direct.mean(lag: 0)
+        for lag in 0..<n {
+            let (d, f) = (direct.mean(lag: lag), viaFFT.mean(lag: lag))
+            #expect(Swift.abs(d - f) <= 1e-13 * scale, "lag \(lag): direct \(d) vs FFT \(f)")
+        }
+        #expect(direct.mean(lag: n + 2) == 0 && viaFFT.mean(lag: n + 2) == 0)
+    }
+
+    /// ESS of a sticky chain set (ρ = 0.99: Geyer's truncation is past 64 lags, so the default
+    /// takes the FFT route) is the same by either route, and matches ArviZ.
+    @Test func stickyChainsUseFFTAndMatchArviZ() throws {
+        let f = try DrawFixture.load("ar1_rho099")
+        let split = Draws(f.draws).matrix.splitHalves()
+        let byDefault = EffectiveSampleSize.geyerDetail(split)
+        let direct = EffectiveSampleSize.geyerDetail(split, directLagLimit: .max)
+        let fft = EffectiveSampleSize.geyerDetail(split, directLagLimit: 0)
+        #expect(byDefault.usedFFT && !direct.usedFFT && fft.usedFFT)
+        #expect(isClose(direct.ess, fft.ess, rel: 1e-12))
+        #expect(isClose(byDefault.ess, f.value("ess_mean"), rel: 1e-8))
+        // A well-mixed set stays on direct sums.
+        let iid = try DrawFixture.load("iid_normal")
+        #expect(!EffectiveSampleSize.geyerDetail(Draws(iid.draws).matrix.splitHalves()).usedFFT)
+    }
 }

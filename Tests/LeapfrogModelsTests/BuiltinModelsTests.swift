@@ -8,16 +8,7 @@ import Testing
 @testable import LeapfrogModels
 
 struct BuiltinModelsTests {
-    struct Fixture: Decodable {
-        struct Point: Decodable { var u: [Double]; var lp: Double; var gradient: [Double]? }
-        var bnn: [Point]
-        var gp: [Point]
-    }
-
-    static let fixture: Fixture = {
-        let url = Bundle.module.url(forResource: "model_fixtures", withExtension: "json", subdirectory: "Fixtures")!
-        return try! JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
-    }()
+    static let fixture = ModelFixtures.shared
 
     static func reference(_ model: BuiltinModel, _ options: [String: String] = [:], data: DataSource = .bundled) throws -> ReferenceModel {
         let inst = try model.instantiate(options: ModelOptions(options), data: data)

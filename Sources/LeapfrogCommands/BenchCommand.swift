@@ -1,0 +1,73 @@
+import ArgumentParser
+import Leapfrog
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// `leapfrog bench`: measurements users run on their own machines.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Benchmarks (see docs/benchmarks.md).",
+        subcommands: [ThroughputCommand.self])
+}
+
+/// `leapfrog bench throughput`: gradient evaluations per second for a batch of chains.
+struct ThroughputCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "throughput",
+        abstract: "Gradient evaluations per second at a chain count, after a warm-up.")
+
+    @OptionGroup var selection: ModelSelection
+    @OptionGroup var backendSelection: BackendSelection
+    @Option(help: "Chains evaluated per call.") var chains = 1
+    @Option(help: "Seconds to measure (after one warm-up call).") var seconds = 3.0
+    @Option(help: "Seed of the evaluation points.") var seed: UInt64 = 1
+    @Flag(help: "One JSON object instead of a line of text.") var json = false
+
+    struct Report: Encodable {
+        var model: String
+        var dimension: Int
+        var chains: Int
+        var backend: String
+        var calls: Int
+        var seconds: Double
+        var gradients_per_second: Double
+    }
+
+    func validate() throws {
+        guard chains >= 1 else { throw ValidationError("--chains must be at least 1") }
+        guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
+    }
+
+    func run() throws {
+        let instance = try selection.instantiate()
+        let (density, backendName) = try backendSelection.make(instance)
+        let d = density.dimension
+        let rng = PhiloxRandom(seed: seed)
+        var positions = ChainBatch(chains: chains, dimension: d)
+        for c in 0..<chains {
+            rng.uniforms(chain: c, iteration: 0, purpose: .initialisation, count: d) { k, x in positions[c, k] = 4 * x - 2 }
+        }
+        _ = try density.evaluate(positions)
+        var calls = 0
+        let t0 = Clock.now()
+        var elapsed = 0.0
+        while elapsed < seconds {
+            _ = try density.evaluate(positions)
+            calls += 1
+            elapsed = Clock.now() - t0
+        }
+        let report = Report(model: instance.graph.name, dimension: d, chains: chains, backend: backendName, calls: calls,
+                            seconds: elapsed, gradients_per_second: Double(calls * chains) / elapsed)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print("\(report.model) (\(d) parameters), \(chains) chains, \(backendName): "
+                  + "\(Format.si(report.gradients_per_second)) gradients/s (\(calls) calls in \(Format.fixed(elapsed, 2)) s)")
+        }
+    }
+}

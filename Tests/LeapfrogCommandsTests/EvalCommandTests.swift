@@ -1,0 +1,112 @@
+import Foundation
+import Leapfrog
+import LeapfrogTestSupport
+import Testing
+@testable import LeapfrogCommands
+
+/// `leapfrog eval` end to end (parsed from arguments, run in-process).
+@Suite(.serialized)
+struct EvalCommandTests {
+    static func eval(_ args: [String]) throws -> EvalCommand.Output {
+        let command = try LeapfrogCommand.parseAsRoot(["eval"] + args)
+        return try (command as! EvalCommand).report()
+    }
+
+    static func temporaryFile(_ name: String, _ text: String) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-cli-tests-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent(name).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// Issue 2's acceptance check: `leapfrog eval` on the BNN, at points given as named
+    /// constrained values, agrees with the independent numpy implementation
+    /// (scripts/make_model_fixtures.py) in the gradient and in log-density differences.
+    @Test func bnnEvalAgreesWithIndependentImplementation() throws {
+        let fixture = ModelFixtures.shared
+        var lps: [Double] = []
+        for (k, p) in fixture.bnn.enumerated() {
+            // Named constrained values, matrices as arrays of rows (CmdStan inits format).
+            func rows(_ v: ArraySlice<Double>, _ r: Int, _ c: Int) -> String {
+                "[" + (0..<r).map { i in "[" + (0..<c).map { j in "\(v[v.startIndex + i * c + j])" }.joined(separator: ",") + "]" }.joined(separator: ",") + "]"
+            }
+            let u = p.u
+            let json = "{\"W1\": \(rows(u[0..<15], 3, 5)), \"W2\": \(rows(u[15..<40], 5, 5)), "
+                + "\"W3\": [\(u[40..<45].map { "\($0)" }.joined(separator: ","))], \"prec\": \(exp(u[45]))}"
+            let path = try Self.temporaryFile("bnn-point-\(k).json", json)
+            let out = try Self.eval(["bnn", "--params", path, "--backend", "cpu"])
+            let point = try #require(out.points.first)
+            #expect(zip(point.unconstrained, u).allSatisfy { abs($0 - $1) < 1e-12 * max(1, abs($1)) })
+            let worst = zip(point.gradient, p.gradient!).map { abs($0 - $1) / max(1, abs($1)) }.max()!
+            #expect(worst < 1e-8, "gradient differs from numpy by \(worst)")
+            lps.append(point.log_density)
+        }
+        for k in 1..<lps.count {
+            let ours = lps[k] - lps[0], theirs = fixture.bnn[k].lp - fixture.bnn[0].lp
+            #expect(abs(ours - theirs) < 1e-8 * max(1, abs(theirs)))
+        }
+    }
+
+    /// `--backend opencl` prints what `--backend cpu` prints, within the parity tolerances
+    /// (f64: 1e-10 relative; f32: 1e-4 relative to the gradient's norm).
+    @Test(arguments: ["bnn", "eight-schools", "eight-schools-centered"])
+    func openCLEvalMatchesCPU(_ model: String) throws {
+        let cpu = try Self.eval([model, "--chains", "7", "--seed", "3", "--backend", "cpu"])
+        for (precision, tol) in [("f64", 1e-10), ("f32", 1e-4)] {
+            let cl: EvalCommand.Output
+            do {
+                cl = try Self.eval([model, "--chains", "7", "--seed", "3", "--backend", "opencl", "--precision", precision])
+            } catch let e as LeapfrogError where e.kind == .device {
+                Issue.record("no OpenCL device for the parity check: \(e.message)")
+                return
+            }
+            #expect(cl.parameter_names == cpu.parameter_names)
+            for (a, b) in zip(cl.points, cpu.points) {
+                #expect(a.unconstrained == b.unconstrained)
+                let norm = b.gradient.map { $0 * $0 }.reduce(0, +).squareRoot()
+                #expect(abs(a.log_density - b.log_density) <= tol * max(1, abs(b.log_density)), "\(model) \(precision) lp")
+                let gerr = zip(a.gradient, b.gradient).map { abs($0 - $1) }.max()!
+                #expect(gerr <= tol * max(1, norm), "\(model) \(precision) gradient differs by \(gerr)")
+            }
+        }
+    }
+
+    @Test func randomPointsAreTheSamplersInitialPoints() throws {
+        let out = try Self.eval(["eight-schools", "--chains", "3", "--seed", "9", "--backend", "cpu"])
+        #expect(out.points.count == 3)
+        #expect(out.points.allSatisfy { $0.unconstrained.allSatisfy { abs($0) <= 2 } })
+        #expect(out.parameter_names.first == "mu" && out.dimension == 10)
+        #expect(out.points[0].constrained["tau"]![0] == exp(out.points[0].unconstrained[1]))
+    }
+
+    @Test func badInputIsAClearError() throws {
+        #expect(throws: (any Error).self) { try Self.eval(["eight-schools", "--chains", "0"]) }
+        do {
+            _ = try Self.eval(["nosuchmodel"])
+            Issue.record("accepted an unknown model")
+        } catch let e as LeapfrogError {
+            #expect(e.message.contains("unknown model 'nosuchmodel'"))
+        }
+        let bad = try Self.temporaryFile("bad-params.json", "{\"mu\": 1, \"tau\": -1, \"theta_tilde\": [0,0,0,0,0,0,0,0]}")
+        do {
+            _ = try Self.eval(["eight-schools", "--params", bad, "--backend", "cpu"])
+            Issue.record("accepted tau < 0")
+        } catch let e as LeapfrogError {
+            #expect(e.message.contains("tau = -1.0 is outside its support"))
+        }
+    }
+
+    /// The example in docs/model-format.md is a working model equal to the built-in.
+    @Test func documentedExampleModelEvaluates() throws {
+        var dir = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { dir.deleteLastPathComponent() }
+        let doc = try String(contentsOf: dir.appendingPathComponent("docs/model-format.md"), encoding: .utf8)
+        let example = try #require(doc.components(separatedBy: "```json").last?.components(separatedBy: "```").first)
+        let path = try Self.temporaryFile("doc-example.json", example)
+        let data = try Self.temporaryFile("schools.json", BundledData.eightSchools)
+        let fromDoc = try Self.eval([path, "--data", data, "--chains", "2", "--seed", "4", "--backend", "cpu"])
+        let builtin = try Self.eval(["eight-schools", "--chains", "2", "--seed", "4", "--backend", "cpu"])
+        #expect(fromDoc.points.map(\.log_density) == builtin.points.map(\.log_density))
+    }
+}
