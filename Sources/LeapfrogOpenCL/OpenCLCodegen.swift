@@ -569,6 +569,10 @@ private struct Generator {
         let distribution = node.distribution!
         if distribution == .flat { return }
         if distribution == .categoricalLogit { return try emitCategorical(t, rowContext: rowContext) }
+        if distribution == .multiNormalCholesky {
+            if rowContext { throw unsupported("multi_normal_cholesky in a plate") }
+            return emitMultiNormalCholesky(t)
+        }
         guard let (function, partials) = Generator.family(distribution) else {
             throw unsupported("the \(distribution.rawValue) distribution")
         }
@@ -625,6 +629,39 @@ private struct Generator {
             g.emit("lp += \(g.value(logits, "base + yk")) - lse;")
             if let gl {
                 g.emit("for (int k = 0; k < \(width); ++k) \(gl) += (k == yk ? 1.0 : 0.0) - exp(\(g.value(logits, "base + k")) - lse);")
+            }
+        }
+    }
+
+    /// Multivariate normal through the lower Cholesky factor L of the covariance, per outcome row:
+    /// z = L⁻¹(y − μ), w = L⁻ᵀz; log density −½zᵀz − Σ log Lᵢᵢ − (n/2) log 2π; partials
+    /// ȳ = −w, μ̄ = w, L̄ = tril(w·zᵀ) − diag(1/Lᵢᵢ) (as the CPU reference).
+    mutating func emitMultiNormalCholesky(_ t: Int) {
+        let (y, mu, l) = (nodes[t].args[0], nodes[t].args[1], nodes[t].args[2])
+        let n = shapes[l][0]
+        let rows = max(1, Generator.count(shapes[y]) / max(n, 1))
+        let muIndex = Generator.count(shapes[mu]) == 1 ? "0" : "i"
+        emit("// multi_normal_cholesky log density, \(rows) row(s) of \(n)")
+        block("for (int r = 0; r < \(rows); ++r)") { g in
+            g.emit("realw z[\(n)], w[\(n)];")
+            g.block("for (int i = 0; i < \(n); ++i)") { h in
+                h.emit("realw s = \(h.value(y, "r * \(n) + i")) - \(h.value(mu, muIndex));")
+                h.emit("for (int j = 0; j < i; ++j) s -= \(h.value(l, "i * \(n) + j")) * z[j];")
+                h.emit("z[i] = s / \(h.value(l, "i * \(n) + i"));")
+            }
+            g.block("for (int i = \(n - 1); i >= 0; --i)") { h in
+                h.emit("realw s = z[i];")
+                h.emit("for (int j = i + 1; j < \(n); ++j) s -= \(h.value(l, "j * \(n) + i")) * w[j];")
+                h.emit("w[i] = s / \(h.value(l, "i * \(n) + i"));")
+            }
+            g.block("for (int i = 0; i < \(n); ++i)") { h in
+                h.emit("lp += -0.5 * z[i] * z[i] - log(\(h.value(l, "i * \(n) + i"))) - LF_LOG_SQRT_TWO_PI;")
+                if let gy = h.adjoint(y, "r * \(n) + i") { h.emit("\(gy) -= w[i];") }
+                if let gm = h.adjoint(mu, muIndex) { h.emit("\(gm) += w[i];") }
+                if let gl = h.adjoint(l, "i * \(n) + j") {
+                    h.emit("for (int j = 0; j <= i; ++j) \(gl) += w[i] * z[j];")
+                    h.emit("\(h.adjoint(l, "i * \(n) + i")!) -= 1.0 / \(h.value(l, "i * \(n) + i"));")
+                }
             }
         }
     }

@@ -35,6 +35,8 @@ func codegenModels() throws -> [(String, BoundModel)] {
                                                     data: regressionData(rows: 29, features: 3, integer: true, seed: 3))))
     let gaussian = try BuiltinModels.gaussian.instantiate(options: ModelOptions(["dim": "6"]))
     models.append(("gaussian", try BoundModel(graph: gaussian.graph, data: gaussian.data)))
+    let correlated = try BuiltinModels.gaussian.instantiate(options: ModelOptions(["dim": "6", "kind": "correlated"]))
+    models.append(("gaussian correlated", try BoundModel(graph: correlated.graph, data: correlated.data)))
     var classes = regressionData(rows: 31, features: 3, integer: true, seed: 5)
     var rng = TestRNG(seed: 6)
     classes["y"] = .integers((0..<31).map { _ in rng.int(1...3) })
@@ -50,7 +52,7 @@ func kitchenSink() throws -> BoundModel {
         let x = m.data("X", ["N", "D"]), group = m.data("group", ["N"], integer: true)
         let counts = m.data("counts", ["N"], integer: true), trials = m.data("trials", ["N"], integer: true)
         let successes = m.data("successes", ["N"], integer: true), ycat = m.data("ycat", ["N"], integer: true)
-        let yreal = m.data("yreal", ["N"]), z = m.data("z", ["J"])
+        let yreal = m.data("yreal", ["N"]), z = m.data("z", ["J"]), lmat = m.data("Lmat", ["D", "D"])
         let mu = m.parameter("mu"), tau = m.parameter("tau", constraint: .positive)
         let alpha = m.parameter("alpha", ["J"]), beta = m.parameter("beta", ["D"])
         let sigma = m.parameter("sigma", constraint: .positive), nu = m.parameter("nu", constraint: .lower(1))
@@ -71,6 +73,8 @@ func kitchenSink() throws -> BoundModel {
         m.sample(s2, .inverseGamma(3, 2))
         m.sample(-neg, .halfNormal(1))
         m.sample(z, .normal(alpha, sigma))
+        m.sample(beta, .multiNormalCholesky(mu, lmat * tau))
+        m.sample(w.transposed(), .multiNormalCholesky(0, lmat * sigma))
         let a = alpha.apply(.index, group)
         let xb = x.matmul(beta)
         m.sample(yreal, .studentT(nu, a + xb, sigma), plate: "N")
@@ -91,6 +95,7 @@ func kitchenSink() throws -> BoundModel {
         "successes": .integers(trials.map { rng.int(0...$0) }), "ycat": .integers((0..<n).map { _ in rng.int(1...k) }),
         "yreal": .vector((0..<n).map { _ in rng.uniform(-2, 2) }), "z": .vector((0..<j).map { _ in rng.uniform(-1, 1) }),
         "J": .integer(j), "K": .integer(k),
+        "Lmat": .matrix(rows: (0..<d).map { r in (0..<d).map { c in c < r ? rng.uniform(-0.5, 0.5) : (c == r ? rng.uniform(0.5, 2) : 0) } }),
     ], source: "synthetic")
     return try BoundModel(graph: graph, data: data)
 }
