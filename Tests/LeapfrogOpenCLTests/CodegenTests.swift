@@ -43,6 +43,8 @@ func codegenModels() throws -> [(String, BoundModel)] {
     classes["K"] = .integer(3)
     models.append(("bnn-classifier K=3", try BoundModel(graph: NeuralNetworks.classifier(classes: 3, widths: [4]), data: classes)))
     models.append(("kitchen sink", try kitchenSink()))
+    let gp = try BuiltinModels.gpRegression.instantiate()
+    models.append(("gp-regression", try BoundModel(graph: gp.graph, data: gp.data)))
     return models
 }
 
@@ -53,6 +55,7 @@ func kitchenSink() throws -> BoundModel {
         let counts = m.data("counts", ["N"], integer: true), trials = m.data("trials", ["N"], integer: true)
         let successes = m.data("successes", ["N"], integer: true), ycat = m.data("ycat", ["N"], integer: true)
         let yreal = m.data("yreal", ["N"]), z = m.data("z", ["J"]), lmat = m.data("Lmat", ["D", "D"])
+        let xs = m.data("xs", ["J", 2])
         let mu = m.parameter("mu"), tau = m.parameter("tau", constraint: .positive)
         let alpha = m.parameter("alpha", ["J"]), beta = m.parameter("beta", ["D"])
         let sigma = m.parameter("sigma", constraint: .positive), nu = m.parameter("nu", constraint: .lower(1))
@@ -75,6 +78,9 @@ func kitchenSink() throws -> BoundModel {
         m.sample(z, .normal(alpha, sigma))
         m.sample(beta, .multiNormalCholesky(mu, lmat * tau))
         m.sample(w.transposed(), .multiNormalCholesky(0, lmat * sigma))
+        let kmat = Expr.expQuadCov(xs, xs, amplitude: sigma, lengthScale: lam).addDiagonal(tau + 0.5)
+        m.sample(z, .multiNormalCholesky(alpha, kmat.cholesky()))
+        m.target(-0.1 * (lmat * tau).solveLower(beta).square().sum())
         let a = alpha.apply(.index, group)
         let xb = x.matmul(beta)
         m.sample(yreal, .studentT(nu, a + xb, sigma), plate: "N")
@@ -95,6 +101,7 @@ func kitchenSink() throws -> BoundModel {
         "successes": .integers(trials.map { rng.int(0...$0) }), "ycat": .integers((0..<n).map { _ in rng.int(1...k) }),
         "yreal": .vector((0..<n).map { _ in rng.uniform(-2, 2) }), "z": .vector((0..<j).map { _ in rng.uniform(-1, 1) }),
         "J": .integer(j), "K": .integer(k),
+        "xs": .matrix(rows: (0..<j).map { _ in [rng.uniform(-1, 1), rng.uniform(-1, 1)] }),
         "Lmat": .matrix(rows: (0..<d).map { r in (0..<d).map { c in c < r ? rng.uniform(-0.5, 0.5) : (c == r ? rng.uniform(0.5, 2) : 0) } }),
     ], source: "synthetic")
     return try BoundModel(graph: graph, data: data)
@@ -118,12 +125,18 @@ extension OpenCLTests {
             #expect(kernel.dimension == model.dimension)
         }
 
-        @Test func unsupportedOperationsAreClearErrors() throws {
-            let gp = try BuiltinModels.gpRegression.instantiate()
-            let model = try BoundModel(graph: gp.graph, data: gp.data)
+        @Test func unsupportedConstructsAreClearErrors() throws {
+            // Terms over two different plates.
+            let graph = try ModelBuilder.build("two-plates") { m in
+                let y = m.data("y", ["N"]), z = m.data("z", ["M"])
+                let mu = m.parameter("mu")
+                m.sample(y, .normal(mu, 1), plate: "N")
+                m.sample(z, .normal(mu, 1), plate: "M")
+            }
+            let data = DataSet(["y": .vector([1, 2]), "z": .vector([3, 4, 5])], source: "synthetic")
             do {
-                _ = try OpenCLCodegen.generate(model)
-                Issue.record("the GP generated")
+                _ = try OpenCLCodegen.generate(try BoundModel(graph: graph, data: data))
+                Issue.record("two plates generated")
             } catch let error as LeapfrogError {
                 #expect(error.kind == .model)
                 #expect(error.message.contains("does not support") && error.message.contains("--backend cpu"))
