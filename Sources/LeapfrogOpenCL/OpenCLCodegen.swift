@@ -34,10 +34,12 @@ public struct GeneratedKernel: Sendable, Hashable {
 ///    ever held);
 /// 4. backward pass over the shared nodes, then the chain rule through the transforms.
 ///
-/// Supported (enough for the BNNs, linear and logistic regression, eight schools, Gaussians):
-/// leaves, every elementwise operation, matmul, sum, mean, and the elementwise distributions of
-/// `distributions.cl` (plus `flat`); one plate symbol per model. Anything else throws a `.model`
-/// error naming the operation, so the caller can fall back to the CPU reference.
+/// Every operation and distribution of the model graph is supported, each node held in private
+/// arrays (`realw vN[count]`), so memory per work-item grows with the largest shared node (a GP's
+/// N×N covariance: fine for tens of points). Not supported, with a `.model` error that says so (the
+/// caller can fall back to the CPU reference): terms over two different plates, reductions
+/// (sum, mean, transpose, linear algebra, multi_normal_cholesky) of row-dependent values inside a
+/// plate, and row-dependent values reaching a non-plate term.
 public enum OpenCLCodegen {
     public static func generate(_ model: BoundModel, kernelName: String = "log_density_gradient") throws -> GeneratedKernel {
         var generator = try Generator(model)
