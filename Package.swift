@@ -20,6 +20,7 @@ let package = Package(
         .target(name: "Leapfrog", dependencies: [
             "LeapfrogCore", "LeapfrogData", "LeapfrogModel", "LeapfrogReference", "LeapfrogModels",
             "LeapfrogRandom", "LeapfrogSampling", "LeapfrogDiagnostics", "LeapfrogOpenCL", "LeapfrogOutput",
+            "LeapfrogStan",
         ]),
         /// The `leapfrog` command-line tool: a thin `main` over LeapfrogCommands.
         .executableTarget(name: "leapfrog", dependencies: ["LeapfrogCommands"]),
@@ -40,6 +41,8 @@ let package = Package(
             "LeapfrogCore", "LeapfrogData", "LeapfrogModel",
             .product(name: "RealModule", package: "swift-numerics"),
         ]),
+        /// Stan-language front end: a subset of Stan compiled to the model graph.
+        .target(name: "LeapfrogStan", dependencies: ["LeapfrogCore", "LeapfrogData", "LeapfrogModel"]),
         /// Built-in models by name (bnn, eight-schools, gp-regression, ...).
         .target(name: "LeapfrogModels", dependencies: ["LeapfrogCore", "LeapfrogData", "LeapfrogModel"]),
         /// Samplers (HMC, NUTS, ChEES-HMC) and warmup adaptation over a batch of chains.
@@ -78,7 +81,10 @@ let package = Package(
         .testTarget(name: "LeapfrogDiagnosticsTests", dependencies: ["LeapfrogDiagnostics"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "LeapfrogOpenCLTests", dependencies: ["LeapfrogOpenCL", "LeapfrogReference", "LeapfrogModels", "LeapfrogRandom"]),
+        .testTarget(name: "LeapfrogStanTests", dependencies: ["LeapfrogStan", "LeapfrogReference", "LeapfrogModels", "LeapfrogTestSupport"]),
         .testTarget(name: "LeapfrogOutputTests", dependencies: ["LeapfrogOutput"]),
+        /// Integration: samplers on real models, across back ends.
+        .testTarget(name: "LeapfrogTests", dependencies: ["Leapfrog", "LeapfrogTestSupport"]),
         .testTarget(name: "LeapfrogCommandsTests", dependencies: ["LeapfrogCommands", "LeapfrogTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -9,3 +9,4 @@
 @_exported import LeapfrogDiagnostics
 @_exported import LeapfrogOpenCL
 @_exported import LeapfrogOutput
+@_exported import LeapfrogStan

@@ -66,7 +66,33 @@ struct SampleCommand: ParsableCommand {
         return c
     }
 
+    /// What a run produced, for printing and for tests.
+    struct Outcome {
+        var summaries: [ParameterSummary]
+        var warnings: DiagnosticWarnings
+        var result: SamplingResult
+        var draws: Int
+        var seconds: Double
+        var backend: String
+    }
+
     func run() throws {
+        let outcome = try execute()
+        guard outcome.draws > 0 else {
+            print("no draws were made")
+            return
+        }
+        print(SummaryTable(outcome.summaries).render())
+        let r = outcome.result
+        let needed = r.gradientEvaluations.reduce(0, +)
+        print("\(chains) chains × \(outcome.draws) draws in \(Format.fixed(outcome.seconds, 1)) s on \(outcome.backend); "
+              + "gradient evaluations: \(needed) needed by the chains, \(r.lockstepEvaluations * chains) spent in lockstep "
+              + "(\(r.lockstepEvaluations) batched calls)")
+        let text = outcome.warnings.description
+        if !text.isEmpty { print(text) }
+    }
+
+    func execute() throws -> Outcome {
         let instance = try selection.instantiate()
         let bound = try BoundModel(graph: instance.graph, data: instance.data)
         let progress = ProgressReporter(quiet: quiet)
@@ -84,21 +110,13 @@ struct SampleCommand: ParsableCommand {
         if result.interrupted {
             progress.message("interrupted: kept \(result.drawsWritten) draws per chain")
         }
-        guard collector.draws > 0 else {
-            print("no draws were made")
-            return
-        }
-        let summaries = collector.summaries(superchains: superchains > 1 ? superchains : nil)
-        print(SummaryTable(summaries).render())
-        let gradients = result.gradientEvaluations.reduce(0, +)
-        print("\(chains) chains × \(collector.draws) draws in \(Format.fixed(elapsed, 1)) s; "
-              + "\(result.lockstepEvaluations) lockstep gradient evaluations (\(gradients) needed by the chains)")
+        let summaries = collector.draws > 0 ? collector.summaries(superchains: superchains > 1 ? superchains : nil) : []
         let warnings = DiagnosticWarnings(
             summaries: summaries, divergentCount: collector.divergent, totalDraws: collector.draws * chains,
             treeDepthSaturatedCount: config.sampler == .nuts ? collector.saturated : 0, maxTreeDepth: maxDepth,
-            ebfmi: EBFMI.perChain(energy: collector.energy))
-        let text = warnings.description
-        if !text.isEmpty { print(text) }
+            ebfmi: collector.draws > 1 ? EBFMI.perChain(energy: collector.energy) : [])
+        return Outcome(summaries: summaries, warnings: warnings, result: result, draws: collector.draws,
+                       seconds: elapsed, backend: backendName)
     }
 }
 

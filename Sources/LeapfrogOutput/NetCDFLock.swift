@@ -1,0 +1,44 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// netCDF-C (and the HDF5 under it, as Debian builds it) is not thread-safe: every netCDF
+/// call in this module runs while holding this one process-wide recursive lock, so readers
+/// and writers may be used from different threads (one object from one thread at a time).
+enum NetCDFLock {
+    nonisolated(unsafe) private static let mutex: UnsafeMutablePointer<pthread_mutex_t> = {
+        let m = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        var attributes = pthread_mutexattr_t()
+        pthread_mutexattr_init(&attributes)
+        pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_RECURSIVE))
+        pthread_mutex_init(m, &attributes)
+        pthread_mutexattr_destroy(&attributes)
+        return m
+    }()
+
+    /// HDF5's `H5Eset_auto2`, found in the HDF5 library netCDF loaded (`nil` if not found).
+    private typealias SetAuto = @convention(c) (Int64, UnsafeRawPointer?, UnsafeMutableRawPointer?) -> Int32
+    private static let hdf5SetAuto: SetAuto? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "H5Eset_auto2") else { return nil }
+        return unsafeBitCast(symbol, to: SetAuto.self)
+    }()
+
+    /// Takes the lock and turns off HDF5's automatic error printing on this thread. netCDF
+    /// turns it off only on the thread that initialised it, and netCDF 4.9.0 probes for
+    /// missing `_Quantize…` attributes on open, which a thread-safe HDF5 then prints as
+    /// "HDF5-DIAG" noise (Unidata/netcdf-c#2674). Errors are still returned as statuses.
+    static func lock() {
+        pthread_mutex_lock(mutex)
+        _ = hdf5SetAuto?(0, nil, nil)
+    }
+
+    static func unlock() { pthread_mutex_unlock(mutex) }
+
+    static func run<T>(_ body: () throws -> T) rethrows -> T {
+        lock()
+        defer { unlock() }
+        return try body()
+    }
+}

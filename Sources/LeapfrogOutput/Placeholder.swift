@@ -1,1 +1,0 @@
-// LeapfrogOutput: filled by the output issue.

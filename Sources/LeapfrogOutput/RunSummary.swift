@@ -1,0 +1,111 @@
+/// Everything `summary.json` records about a run (see `SummaryFile` for the format).
+public struct RunSummary: Codable, Sendable, Hashable {
+    /// Gradient evaluations: what the chains needed on their own (the sum of every chain's
+    /// leapfrog steps) and what lockstep execution spent (per draw, the longest trajectory
+    /// times the number of chains, summed). `efficiency` = needed / spent.
+    public struct GradientEvaluations: Codable, Sendable, Hashable {
+        public var needed: Int
+        public var spentInLockstep: Int
+
+        public init(needed: Int, spentInLockstep: Int) {
+            self.needed = needed
+            self.spentInLockstep = spentInLockstep
+        }
+
+        public var efficiency: Double { spentInLockstep > 0 ? Double(needed) / Double(spentInLockstep) : .nan }
+
+        enum CodingKeys: String, CodingKey { case needed, spentInLockstep = "spent_in_lockstep", efficiency }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            needed = try c.decode(Int.self, forKey: .needed)
+            spentInLockstep = try c.decode(Int.self, forKey: .spentInLockstep)
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(needed, forKey: .needed)
+            try c.encode(spentInLockstep, forKey: .spentInLockstep)
+            try c.encodeFiniteOrNull(efficiency, forKey: .efficiency)
+        }
+    }
+
+    /// The run's settings as text (model, sampler, seed, warmup, …); free-form.
+    public var configuration: [String: String]
+    /// The back end (`reference`, `opencl`) and the device it ran on, if any.
+    public var backend: String
+    public var device: String?
+    public var chains: Int
+    /// Draws per chain written after warmup (fewer than planned if interrupted).
+    public var draws: Int
+    public var interrupted: Bool
+    public var timing: RunTiming
+    public var gradientEvaluations: GradientEvaluations
+    /// Divergent transitions after warmup, over all chains.
+    public var divergences: Int
+    public var parameters: [ParameterSummaryRecord]
+    /// Human-readable warnings (R-hat, ESS, divergences, E-BFMI …), in the order shown.
+    public var warnings: [String]
+    /// Output files written, by kind (e.g. `"inference_data": "posterior.nc"`).
+    public var outputs: [String: String]
+
+    public init(configuration: [String: String], backend: String, device: String? = nil, chains: Int, draws: Int,
+                interrupted: Bool, timing: RunTiming, gradientEvaluations: GradientEvaluations, divergences: Int,
+                parameters: [ParameterSummaryRecord], warnings: [String] = [], outputs: [String: String] = [:]) {
+        self.configuration = configuration
+        self.backend = backend
+        self.device = device
+        self.chains = chains
+        self.draws = draws
+        self.interrupted = interrupted
+        self.timing = timing
+        self.gradientEvaluations = gradientEvaluations
+        self.divergences = divergences
+        self.parameters = parameters
+        self.warnings = warnings
+        self.outputs = outputs
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case format, configuration, backend, device, chains, draws, interrupted, timing
+        case gradientEvaluations = "gradient_evaluations", divergences, parameters, warnings, outputs
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let format = try c.decode(String.self, forKey: .format)
+        guard format == SummaryFile.format else {
+            throw DecodingError.dataCorruptedError(forKey: .format, in: c,
+                debugDescription: "format '\(format)' is not '\(SummaryFile.format)'")
+        }
+        configuration = try c.decode([String: String].self, forKey: .configuration)
+        backend = try c.decode(String.self, forKey: .backend)
+        device = try c.decodeIfPresent(String.self, forKey: .device)
+        chains = try c.decode(Int.self, forKey: .chains)
+        draws = try c.decode(Int.self, forKey: .draws)
+        interrupted = try c.decode(Bool.self, forKey: .interrupted)
+        timing = try c.decode(RunTiming.self, forKey: .timing)
+        gradientEvaluations = try c.decode(GradientEvaluations.self, forKey: .gradientEvaluations)
+        divergences = try c.decode(Int.self, forKey: .divergences)
+        parameters = try c.decode([ParameterSummaryRecord].self, forKey: .parameters)
+        warnings = try c.decode([String].self, forKey: .warnings)
+        outputs = try c.decode([String: String].self, forKey: .outputs)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(SummaryFile.format, forKey: .format)
+        try c.encode(configuration, forKey: .configuration)
+        try c.encode(backend, forKey: .backend)
+        if let device { try c.encode(device, forKey: .device) } else { try c.encodeNil(forKey: .device) }
+        try c.encode(chains, forKey: .chains)
+        try c.encode(draws, forKey: .draws)
+        try c.encode(interrupted, forKey: .interrupted)
+        try c.encode(timing, forKey: .timing)
+        try c.encode(gradientEvaluations, forKey: .gradientEvaluations)
+        try c.encode(divergences, forKey: .divergences)
+        try c.encode(parameters, forKey: .parameters)
+        try c.encode(warnings, forKey: .warnings)
+        try c.encode(outputs, forKey: .outputs)
+    }
+}

@@ -1,0 +1,1 @@
+// LeapfrogStan: filled by the Stan front-end issue.

@@ -1,0 +1,4 @@
+import Testing
+@testable import LeapfrogStan
+
+@Test func stanBuilds() { #expect(Bool(true)) }
