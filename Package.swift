@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "LeapfrogSamplingTests", dependencies: ["LeapfrogSampling", "LeapfrogRandom"]),
         .testTarget(name: "LeapfrogDiagnosticsTests", dependencies: ["LeapfrogDiagnostics"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "LeapfrogOpenCLTests", dependencies: ["LeapfrogOpenCL", "LeapfrogReference", "LeapfrogModels"]),
+        .testTarget(name: "LeapfrogOpenCLTests", dependencies: ["LeapfrogOpenCL", "LeapfrogReference", "LeapfrogModels", "LeapfrogRandom"]),
         .testTarget(name: "LeapfrogStanTests", dependencies: ["LeapfrogStan", "LeapfrogReference", "LeapfrogModels", "LeapfrogTestSupport"]),
         .testTarget(name: "LeapfrogOutputTests", dependencies: ["LeapfrogOutput"]),
         /// Integration: samplers on real models, across back ends.

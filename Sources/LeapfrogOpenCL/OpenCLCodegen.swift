@@ -34,10 +34,12 @@ public struct GeneratedKernel: Sendable, Hashable {
 ///    ever held);
 /// 4. backward pass over the shared nodes, then the chain rule through the transforms.
 ///
-/// Supported (enough for the BNNs, linear and logistic regression, eight schools, Gaussians):
-/// leaves, every elementwise operation, matmul, sum, mean, and the elementwise distributions of
-/// `distributions.cl` (plus `flat`); one plate symbol per model. Anything else throws a `.model`
-/// error naming the operation, so the caller can fall back to the CPU reference.
+/// Every operation and distribution of the model graph is supported, each node held in private
+/// arrays (`realw vN[count]`), so memory per work-item grows with the largest shared node (a GP's
+/// N×N covariance: fine for tens of points). Not supported, with a `.model` error that says so (the
+/// caller can fall back to the CPU reference): terms over two different plates, reductions
+/// (sum, mean, transpose, linear algebra, multi_normal_cholesky) of row-dependent values inside a
+/// plate, and row-dependent values reaching a non-plate term.
 public enum OpenCLCodegen {
     public static func generate(_ model: BoundModel, kernelName: String = "log_density_gradient") throws -> GeneratedKernel {
         var generator = try Generator(model)
@@ -107,6 +109,20 @@ private struct Generator {
     /// Elements this node stores: its row slice inside a plate, else all of it.
     func storageCount(_ i: Int) -> Int {
         rowDependent[i] ? Generator.count(Array(shapes[i].dropFirst())) : Generator.count(shapes[i])
+    }
+
+    /// A data element as a scalar `real` (for indices and outcomes), at storage index `index`.
+    func rawData(_ i: Int, _ index: String) -> String {
+        let name = nodes[i].name!
+        return rowDependent[i] ? "d_\(name)[row * \(storageCount(i)) + \(index)]" : "d_\(name)[\(index)]"
+    }
+
+    /// (groups, width) of a last-axis operation on the storage of its argument.
+    func lastAxis(_ i: Int) throws -> (Int, Int) {
+        let x = nodes[i].args[0]
+        let shape = rowDependent[x] ? Array(shapes[x].dropFirst()) : shapes[x]
+        guard let width = shape.last else { throw unsupported("\(nodes[i].op.rawValue) of a scalar") }
+        return (Generator.count(Array(shape.dropLast())), width)
     }
 
     /// The value of element `index` (an index into the node's storage; for row data the slice).
@@ -370,6 +386,38 @@ private struct Generator {
                 g.emit("for (int l = 0; l < \(m.inner); ++l) acc += \(g.value(m.a, m.aIndex)) * \(g.value(m.b, m.bIndex));")
                 g.emit("v\(i)[i * \(m.cols) + j] = acc;")
             }
+        case .index:
+            let (x, idx) = (node.args[0], node.args[1])
+            if rowDependent[x] { throw unsupported("indexing a row-dependent value (node \(i))") }
+            let inner = Generator.count(Array(shapes[x].dropFirst()))
+            let outer = rowDependent[i] ? 1 : shapes[idx].first ?? 1
+            block("for (int j = 0; j < \(outer); ++j)") { g in
+                g.emit("const int r = (int)\(g.rawData(idx, "j")) - 1;")
+                g.emit("for (int k = 0; k < \(inner); ++k) v\(i)[j * \(inner) + k] = \(g.value(x, "r * \(inner) + k"));")
+            }
+        case .transpose:
+            let x = node.args[0]
+            if rowDependent[i] { throw unsupported("transpose inside a plate") }
+            let (rows, cols) = (shapes[x][0], shapes[x][1])
+            emit("for (int i = 0; i < \(cols); ++i) for (int j = 0; j < \(rows); ++j) v\(i)[i * \(rows) + j] = \(value(x, "j * \(cols) + i"));")
+        case .expQuadCov, .addDiagonal, .cholesky, .triangularSolve:
+            if rowDependent[i] { throw unsupported("\(node.op.rawValue) inside a plate") }
+            try emitLinearAlgebraForward(i)
+        case .logSumExp, .softmax, .logSoftmax:
+            let x = node.args[0]
+            let (groups, width) = try lastAxis(i)
+            block("for (int r = 0; r < \(groups); ++r)") { g in
+                g.emit("realw m = \(g.value(x, "r * \(width)"));")
+                g.emit("for (int k = 1; k < \(width); ++k) m = fmax(m, \(g.value(x, "r * \(width) + k")));")
+                g.emit("realw s = SPLAT(0.0);")
+                g.emit("for (int k = 0; k < \(width); ++k) s += exp(\(g.value(x, "r * \(width) + k")) - m);")
+                g.emit("const realw lse = m + log(s);")
+                switch node.op {
+                case .logSumExp: g.emit("v\(i)[r] = lse;")
+                case .softmax: g.emit("for (int k = 0; k < \(width); ++k) v\(i)[r * \(width) + k] = exp(\(g.value(x, "r * \(width) + k")) - lse);")
+                default: g.emit("for (int k = 0; k < \(width); ++k) v\(i)[r * \(width) + k] = \(g.value(x, "r * \(width) + k")) - lse;")
+                }
+            }
         case .sum, .mean:
             guard !rowDependent[i] else { throw unsupported("\(node.op.rawValue) inside a plate") }
             let a = node.args[0]
@@ -447,6 +495,40 @@ private struct Generator {
                     if let gb { h.emit("\(gb) += seed * \(h.value(m.a, m.aIndex));") }
                 }
             }
+        case .index:
+            let (x, idx) = (node.args[0], node.args[1])
+            let inner = Generator.count(Array(shapes[x].dropFirst()))
+            let outer = rowDependent[i] ? 1 : shapes[idx].first ?? 1
+            guard let gx = adjoint(x, "r * \(inner) + k") else { return }
+            block("for (int j = 0; j < \(outer); ++j)") { g in
+                g.emit("const int r = (int)\(g.rawData(idx, "j")) - 1;")
+                g.emit("for (int k = 0; k < \(inner); ++k) \(gx) += g\(i)[j * \(inner) + k];")
+            }
+        case .transpose:
+            let x = node.args[0]
+            let (rows, cols) = (shapes[x][0], shapes[x][1])
+            guard let gx = adjoint(x, "j * \(cols) + i") else { return }
+            emit("for (int i = 0; i < \(cols); ++i) for (int j = 0; j < \(rows); ++j) \(gx) += g\(i)[i * \(rows) + j];")
+        case .expQuadCov, .addDiagonal, .cholesky, .triangularSolve:
+            try emitLinearAlgebraBackward(i)
+        case .logSumExp, .softmax, .logSoftmax:
+            let x = node.args[0]
+            let (groups, width) = try lastAxis(i)
+            guard let gx = adjoint(x, "r * \(width) + k") else { return }
+            block("for (int r = 0; r < \(groups); ++r)") { g in
+                switch node.op {
+                case .logSumExp:
+                    g.emit("for (int k = 0; k < \(width); ++k) \(gx) += g\(i)[r] * exp(\(g.value(x, "r * \(width) + k")) - v\(i)[r]);")
+                case .softmax:
+                    g.emit("realw dot = SPLAT(0.0);")
+                    g.emit("for (int k = 0; k < \(width); ++k) dot += g\(i)[r * \(width) + k] * v\(i)[r * \(width) + k];")
+                    g.emit("for (int k = 0; k < \(width); ++k) \(gx) += v\(i)[r * \(width) + k] * (g\(i)[r * \(width) + k] - dot);")
+                default:
+                    g.emit("realw total = SPLAT(0.0);")
+                    g.emit("for (int k = 0; k < \(width); ++k) total += g\(i)[r * \(width) + k];")
+                    g.emit("for (int k = 0; k < \(width); ++k) \(gx) += g\(i)[r * \(width) + k] - exp(v\(i)[r * \(width) + k]) * total;")
+                }
+            }
         case .sum, .mean:
             let a = node.args[0]
             guard let ga = adjoint(a, "k") else { return }
@@ -493,6 +575,11 @@ private struct Generator {
         }
         let distribution = node.distribution!
         if distribution == .flat { return }
+        if distribution == .categoricalLogit { return try emitCategorical(t, rowContext: rowContext) }
+        if distribution == .multiNormalCholesky {
+            if rowContext { throw unsupported("multi_normal_cholesky in a plate") }
+            return emitMultiNormalCholesky(t)
+        }
         guard let (function, partials) = Generator.family(distribution) else {
             throw unsupported("the \(distribution.rawValue) distribution")
         }
@@ -518,6 +605,195 @@ private struct Generator {
             for p in partials {
                 if let ga = g.adjoint(node.args[p], "q\(p)") { g.emit("\(ga) += d\(p);") }
             }
+        }
+    }
+
+    /// Categorical-logit: for each outcome y (1-based), log softmax(logits)[y]; the partials of
+    /// the logits are 1{k = y} − softmax_k. Logits [k] are shared by every outcome; [n, k] give one
+    /// row per outcome (inside a plate: the current row).
+    mutating func emitCategorical(_ t: Int, rowContext: Bool) throws {
+        let (y, logits) = (nodes[t].args[0], nodes[t].args[1])
+        let saved = rowDependent[t]
+        rowDependent[t] = rowContext
+        defer { rowDependent[t] = saved }
+        let logitShape = rowDependent[logits] ? Array(shapes[logits].dropFirst()) : shapes[logits]
+        let width = logitShape.last!
+        let outcomes = rowContext ? 1 : max(1, Generator.count(shapes[y]))
+        let perOutcome = logitShape.count == 2 && !rowContext
+        if rowContext, !rowDependent[logits], shapes[logits].count == 2 {
+            throw unsupported("shared [n, k] logits in a categorical plate term")
+        }
+        let gl = adjoint(logits, "base + k")
+        emit("// categorical_logit log density, \(outcomes) outcome(s)\(rowContext ? " per row" : "")")
+        block("for (int j = 0; j < \(outcomes); ++j)") { g in
+            g.emit("const int base = \(perOutcome ? "j * \(width)" : "0");")
+            g.emit("const int yk = (int)\(g.rawData(y, rowContext ? "0" : "j")) - 1;")
+            g.emit("realw m = \(g.value(logits, "base"));")
+            g.emit("for (int k = 1; k < \(width); ++k) m = fmax(m, \(g.value(logits, "base + k")));")
+            g.emit("realw s = SPLAT(0.0);")
+            g.emit("for (int k = 0; k < \(width); ++k) s += exp(\(g.value(logits, "base + k")) - m);")
+            g.emit("const realw lse = m + log(s);")
+            g.emit("lp += \(g.value(logits, "base + yk")) - lse;")
+            if let gl {
+                g.emit("for (int k = 0; k < \(width); ++k) \(gl) += (k == yk ? 1.0 : 0.0) - exp(\(g.value(logits, "base + k")) - lse);")
+            }
+        }
+    }
+
+    /// Multivariate normal through the lower Cholesky factor L of the covariance, per outcome row:
+    /// z = L⁻¹(y − μ), w = L⁻ᵀz; log density −½zᵀz − Σ log Lᵢᵢ − (n/2) log 2π; partials
+    /// ȳ = −w, μ̄ = w, L̄ = tril(w·zᵀ) − diag(1/Lᵢᵢ) (as the CPU reference).
+    mutating func emitMultiNormalCholesky(_ t: Int) {
+        let (y, mu, l) = (nodes[t].args[0], nodes[t].args[1], nodes[t].args[2])
+        let n = shapes[l][0]
+        let rows = max(1, Generator.count(shapes[y]) / max(n, 1))
+        let muIndex = Generator.count(shapes[mu]) == 1 ? "0" : "i"
+        emit("// multi_normal_cholesky log density, \(rows) row(s) of \(n)")
+        block("for (int r = 0; r < \(rows); ++r)") { g in
+            g.emit("realw z[\(n)], w[\(n)];")
+            g.block("for (int i = 0; i < \(n); ++i)") { h in
+                h.emit("realw s = \(h.value(y, "r * \(n) + i")) - \(h.value(mu, muIndex));")
+                h.emit("for (int j = 0; j < i; ++j) s -= \(h.value(l, "i * \(n) + j")) * z[j];")
+                h.emit("z[i] = s / \(h.value(l, "i * \(n) + i"));")
+            }
+            g.block("for (int i = \(n - 1); i >= 0; --i)") { h in
+                h.emit("realw s = z[i];")
+                h.emit("for (int j = i + 1; j < \(n); ++j) s -= \(h.value(l, "j * \(n) + i")) * w[j];")
+                h.emit("w[i] = s / \(h.value(l, "i * \(n) + i"));")
+            }
+            g.block("for (int i = 0; i < \(n); ++i)") { h in
+                h.emit("lp += -0.5 * z[i] * z[i] - log(\(h.value(l, "i * \(n) + i"))) - LF_LOG_SQRT_TWO_PI;")
+                if let gy = h.adjoint(y, "r * \(n) + i") { h.emit("\(gy) -= w[i];") }
+                if let gm = h.adjoint(mu, muIndex) { h.emit("\(gm) += w[i];") }
+                if let gl = h.adjoint(l, "i * \(n) + j") {
+                    h.emit("for (int j = 0; j <= i; ++j) \(gl) += w[i] * z[j];")
+                    h.emit("\(h.adjoint(l, "i * \(n) + i")!) -= 1.0 / \(h.value(l, "i * \(n) + i"));")
+                }
+            }
+        }
+    }
+
+    /// (n1, n2, dim) of an exp_quad_cov node.
+    func expQuadExtents(_ i: Int) -> (Int, Int, Int) {
+        let (s1, s2) = (shapes[nodes[i].args[0]], shapes[nodes[i].args[1]])
+        return (s1[0], s2[0], s1.count == 2 ? s1[1] : 1)
+    }
+
+    /// Emits X = L⁻ᵀ·B for n×m B (array names), by back substitution.
+    mutating func emitSolveLowerTransposed(l: Int, n: Int, m: Int, b: String, x: String) {
+        block("for (int i = \(n - 1); i >= 0; --i) for (int q = 0; q < \(m); ++q)") { g in
+            g.emit("realw s = \(b)[i * \(m) + q];")
+            g.emit("for (int k = i + 1; k < \(n); ++k) s -= \(g.value(l, "k * \(n) + i")) * \(x)[k * \(m) + q];")
+            g.emit("\(x)[i * \(m) + q] = s / \(g.value(l, "i * \(n) + i"));")
+        }
+    }
+
+    mutating func emitLinearAlgebraForward(_ i: Int) throws {
+        let a = nodes[i].args
+        switch nodes[i].op {
+        case .expQuadCov:
+            let (n1, n2, dim) = expQuadExtents(i)
+            emit("const realw alpha\(i) = \(value(a[2], "0")), rho\(i) = \(value(a[3], "0"));")
+            block("for (int r = 0; r < \(n1); ++r) for (int q = 0; q < \(n2); ++q)") { g in
+                g.emit("realw d2 = SPLAT(0.0);")
+                g.emit("for (int k = 0; k < \(dim); ++k) { const realw t = \(g.value(a[0], "r * \(dim) + k")) - \(g.value(a[1], "q * \(dim) + k")); d2 += t * t; }")
+                g.emit("v\(i)[r * \(n2) + q] = alpha\(i) * alpha\(i) * exp(-d2 / (2.0 * rho\(i) * rho\(i)));")
+            }
+        case .addDiagonal:
+            let n = shapes[i][0]
+            let d = Generator.count(shapes[a[1]]) == 1 ? "0" : "j"
+            emit("for (int k = 0; k < \(n * n); ++k) v\(i)[k] = \(value(a[0], "k"));")
+            emit("for (int j = 0; j < \(n); ++j) v\(i)[j * \(n) + j] += \(value(a[1], d));")
+        case .cholesky:
+            let n = shapes[i][0]
+            emit("for (int k = 0; k < \(n * n); ++k) v\(i)[k] = SPLAT(0.0);")
+            block("for (int j = 0; j < \(n); ++j)") { g in
+                g.emit("realw d = \(g.value(a[0], "j * \(n) + j"));")
+                g.emit("for (int k = 0; k < j; ++k) d -= v\(i)[j * \(n) + k] * v\(i)[j * \(n) + k];")
+                g.emit("const realw ljj = sqrt(d);   // NaN when not positive definite")
+                g.emit("v\(i)[j * \(n) + j] = ljj;")
+                g.block("for (int r = j + 1; r < \(n); ++r)") { h in
+                    h.emit("realw s = \(h.value(a[0], "r * \(n) + j"));")
+                    h.emit("for (int k = 0; k < j; ++k) s -= v\(i)[r * \(n) + k] * v\(i)[j * \(n) + k];")
+                    h.emit("v\(i)[r * \(n) + j] = s / ljj;")
+                }
+            }
+        case .triangularSolve:
+            let sb = shapes[a[1]]
+            let (n, m) = (sb[0], sb.count == 2 ? sb[1] : 1)
+            block("for (int r = 0; r < \(n); ++r) for (int q = 0; q < \(m); ++q)") { g in
+                g.emit("realw s = \(g.value(a[1], "r * \(m) + q"));")
+                g.emit("for (int k = 0; k < r; ++k) s -= \(g.value(a[0], "r * \(n) + k")) * v\(i)[k * \(m) + q];")
+                g.emit("v\(i)[r * \(m) + q] = s / \(g.value(a[0], "r * \(n) + r"));")
+            }
+        default: break
+        }
+    }
+
+    /// Backward passes, as the CPU reference (ReferenceModel+Backward) computes them.
+    mutating func emitLinearAlgebraBackward(_ i: Int) throws {
+        let a = nodes[i].args
+        switch nodes[i].op {
+        case .expQuadCov:
+            let (n1, n2, dim) = expQuadExtents(i)
+            let g1 = adjoint(a[0], "r * \(dim) + k"), g2 = adjoint(a[1], "q * \(dim) + k")
+            let ga = adjoint(a[2], "0"), gr = adjoint(a[3], "0")
+            emit("realw dalpha\(i) = SPLAT(0.0), drho\(i) = SPLAT(0.0);")
+            block("for (int r = 0; r < \(n1); ++r) for (int q = 0; q < \(n2); ++q)") { g in
+                g.emit("const realw gk = g\(i)[r * \(n2) + q] * v\(i)[r * \(n2) + q];")
+                g.emit("realw d2 = SPLAT(0.0);")
+                g.block("for (int k = 0; k < \(dim); ++k)") { h in
+                    h.emit("const realw t = \(h.value(a[0], "r * \(dim) + k")) - \(h.value(a[1], "q * \(dim) + k"));")
+                    h.emit("d2 += t * t;")
+                    if let g1 { h.emit("\(g1) -= gk * t / (rho\(i) * rho\(i));") }
+                    if let g2 { h.emit("\(g2) += gk * t / (rho\(i) * rho\(i));") }
+                }
+                g.emit("dalpha\(i) += 2.0 * gk / alpha\(i);")
+                g.emit("drho\(i) += gk * d2 / (rho\(i) * rho\(i) * rho\(i));")
+            }
+            if let ga { emit("\(ga) += dalpha\(i);") }
+            if let gr { emit("\(gr) += drho\(i);") }
+        case .addDiagonal:
+            let n = shapes[i][0]
+            if let g0 = adjoint(a[0], "k") { emit("for (int k = 0; k < \(n * n); ++k) \(g0) += g\(i)[k];") }
+            if let g1 = adjoint(a[1], Generator.count(shapes[a[1]]) == 1 ? "0" : "j") {
+                emit("for (int j = 0; j < \(n); ++j) \(g1) += g\(i)[j * \(n) + j];")
+            }
+        case .cholesky:
+            // Murray (2016): P = Φ(Lᵀ·L̄) (lower, diagonal halved), S = L⁻ᵀ·P·L⁻¹, Ā += (S + Sᵀ)/2.
+            guard let ga = adjoint(a[0], "r * \(shapes[i][0]) + q") else { return }
+            let n = shapes[i][0]
+            block("") { g in
+                g.emit("realw p[\(n * n)], t[\(n * n)], st[\(n * n)];")
+                g.block("for (int r = 0; r < \(n); ++r) for (int q = 0; q < \(n); ++q)") { h in
+                    h.emit("realw s = SPLAT(0.0);")
+                    h.emit("if (q <= r) for (int k = r; k < \(n); ++k) s += v\(i)[k * \(n) + r] * g\(i)[k * \(n) + q];")
+                    h.emit("p[r * \(n) + q] = (r == q) ? 0.5 * s : s;")
+                }
+                g.emitSolveLowerTransposed(l: i, n: n, m: n, b: "p", x: "t")
+                g.emit("for (int r = 0; r < \(n); ++r) for (int q = 0; q < \(n); ++q) p[r * \(n) + q] = t[q * \(n) + r];")
+                g.emitSolveLowerTransposed(l: i, n: n, m: n, b: "p", x: "st")
+                g.emit("for (int r = 0; r < \(n); ++r) for (int q = 0; q < \(n); ++q) \(ga) += 0.5 * (st[r * \(n) + q] + st[q * \(n) + r]);")
+            }
+        case .triangularSolve:
+            // X = L⁻¹B: B̄ = L⁻ᵀX̄, L̄ = −tril(B̄·Xᵀ).
+            let sb = shapes[a[1]]
+            let (n, m) = (sb[0], sb.count == 2 ? sb[1] : 1)
+            let gl = adjoint(a[0], "r * \(n) + q"), gb = adjoint(a[1], "k")
+            if gl == nil && gb == nil { return }
+            block("") { g in
+                g.emit("realw bbar[\(n * m)];")
+                g.emitSolveLowerTransposed(l: a[0], n: n, m: m, b: "g\(i)", x: "bbar")
+                if let gb { g.emit("for (int k = 0; k < \(n * m); ++k) \(gb) += bbar[k];") }
+                if let gl {
+                    g.block("for (int r = 0; r < \(n); ++r) for (int q = 0; q <= r; ++q)") { h in
+                        h.emit("realw s = SPLAT(0.0);")
+                        h.emit("for (int k = 0; k < \(m); ++k) s += bbar[r * \(m) + k] * v\(i)[q * \(m) + k];")
+                        h.emit("\(gl) -= s;")
+                    }
+                }
+            }
+        default: break
         }
     }
 }

@@ -23,6 +23,17 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, @unchecke
     private let kernel: Kernel
     private let dataBuffers: [Buffer<R>]
     private let lock = Lock()
+    private var kernelNanoseconds: UInt64?
+    /// Device buffers of the last batch shape (stride), reused while the chain count stays the same.
+    private var buffers: (stride: Int, position: Buffer<R>, gradient: Buffer<R>, logDensity: Buffer<R>)?
+
+    /// Device time of the last launch, in seconds, when `queue` was created with `profiling: true`
+    /// (the last part's, if the batch was split).
+    public var lastKernelSeconds: Double? {
+        lock.lock()
+        defer { lock.unlock() }
+        return kernelNanoseconds.map { Double($0) * 1e-9 }
+    }
 
     public var dimension: Int { model.dimension }
 
@@ -69,18 +80,25 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, @unchecke
         let chains = positions.chains
         let layout = ChainLayout(chains: chains, width: width, localSize: localSize)
         let d = max(1, dimension)
-        let position = try Buffer<R>(context: queue.context, count: d * layout.stride, access: .readOnly)
+        if buffers?.stride != layout.stride {
+            buffers = nil   // release the old ones first
+            buffers = (layout.stride,
+                       try Buffer<R>(context: queue.context, count: d * layout.stride, access: .readOnly),
+                       try Buffer<R>(context: queue.context, count: d * layout.stride, access: .writeOnly),
+                       try Buffer<R>(context: queue.context, count: layout.stride, access: .writeOnly))
+        }
+        let (_, position, gradient, logDensity) = buffers!
         if dimension > 0 {
             try position.write(layout.pad(positions.values, dimension: dimension).map { R($0) }, queue: queue)
         }
-        let gradient = try Buffer<R>(context: queue.context, count: d * layout.stride, access: .writeOnly)
-        let logDensity = try Buffer<R>(context: queue.context, count: layout.stride, access: .writeOnly)
         try kernel.setArg(0, position)
         try kernel.setArg(1, gradient)
         try kernel.setArg(2, logDensity)
         for (k, buffer) in dataBuffers.enumerated() { try kernel.setArg(3 + k, buffer) }
         try kernel.setArg(3 + dataBuffers.count, Int32(layout.stride))
-        try queue.enqueue(kernel, global: layout.workItems, local: layout.localSize).wait()
+        let event = try queue.enqueue(kernel, global: layout.workItems, local: layout.localSize)
+        try event.wait()
+        if queue.profiling { kernelNanoseconds = try event.elapsedNanoseconds() }
         let lp = layout.unpad(try logDensity.read(queue: queue).map { Double($0) }, dimension: 1)
         let grad = dimension == 0 ? [] : layout.unpad(try gradient.read(queue: queue).map { Double($0) }, dimension: dimension)
         return DensityBatch(logDensity: lp, gradient: ChainBatch(chains: chains, dimension: dimension, values: grad))

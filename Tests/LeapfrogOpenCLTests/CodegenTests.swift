@@ -35,7 +35,80 @@ func codegenModels() throws -> [(String, BoundModel)] {
                                                     data: regressionData(rows: 29, features: 3, integer: true, seed: 3))))
     let gaussian = try BuiltinModels.gaussian.instantiate(options: ModelOptions(["dim": "6"]))
     models.append(("gaussian", try BoundModel(graph: gaussian.graph, data: gaussian.data)))
+    let correlated = try BuiltinModels.gaussian.instantiate(options: ModelOptions(["dim": "6", "kind": "correlated"]))
+    models.append(("gaussian correlated", try BoundModel(graph: correlated.graph, data: correlated.data)))
+    var classes = regressionData(rows: 31, features: 3, integer: true, seed: 5)
+    var rng = TestRNG(seed: 6)
+    classes["y"] = .integers((0..<31).map { _ in rng.int(1...3) })
+    classes["K"] = .integer(3)
+    models.append(("bnn-classifier K=3", try BoundModel(graph: NeuralNetworks.classifier(classes: 3, widths: [4]), data: classes)))
+    models.append(("kitchen sink", try kitchenSink()))
+    let gp = try BuiltinModels.gpRegression.instantiate()
+    models.append(("gp-regression", try BoundModel(graph: gp.graph, data: gp.data)))
     return models
+}
+
+/// A model touching every operation and family the generator supports.
+func kitchenSink() throws -> BoundModel {
+    let graph = try ModelBuilder.build("kitchen-sink") { m in
+        let x = m.data("X", ["N", "D"]), group = m.data("group", ["N"], integer: true)
+        let counts = m.data("counts", ["N"], integer: true), trials = m.data("trials", ["N"], integer: true)
+        let successes = m.data("successes", ["N"], integer: true), ycat = m.data("ycat", ["N"], integer: true)
+        let yreal = m.data("yreal", ["N"]), z = m.data("z", ["J"]), lmat = m.data("Lmat", ["D", "D"])
+        let xs = m.data("xs", ["J", 2])
+        let mu = m.parameter("mu"), tau = m.parameter("tau", constraint: .positive)
+        let alpha = m.parameter("alpha", ["J"]), beta = m.parameter("beta", ["D"])
+        let sigma = m.parameter("sigma", constraint: .positive), nu = m.parameter("nu", constraint: .lower(1))
+        let p = m.parameter("p", constraint: .bounded(0, 1)), w = m.parameter("W", ["D", "K"])
+        let lam = m.parameter("lam", constraint: .positive), logits0 = m.parameter("logits0", ["K"])
+        let s2 = m.parameter("s2", constraint: .positive), neg = m.parameter("neg", constraint: .upper(0))
+        m.sample(mu, .normal(0, 5))
+        m.sample(tau, .halfCauchy(2))
+        m.sample(alpha, .normal(mu, tau))
+        m.sample(beta, .studentT(nu, 0, 2))
+        m.sample(nu, .gamma(2, 0.1))
+        m.sample(sigma, .exponential(1))
+        m.sample(p, .beta(2, 3))
+        m.sample(p, .uniform(0, 1))
+        m.sample(w, .cauchy(0, 1))
+        m.sample(lam, .logNormal(0, 1))
+        m.sample(logits0, .normal(0, 1))
+        m.sample(s2, .inverseGamma(3, 2))
+        m.sample(-neg, .halfNormal(1))
+        m.sample(z, .normal(alpha, sigma))
+        m.sample(beta, .multiNormalCholesky(mu, lmat * tau))
+        m.sample(w.transposed(), .multiNormalCholesky(0, lmat * sigma))
+        let kmat = Expr.expQuadCov(xs, xs, amplitude: sigma, lengthScale: lam).addDiagonal(tau + 0.5)
+        m.sample(z, .multiNormalCholesky(alpha, kmat.cholesky()))
+        m.target(-0.1 * (lmat * tau).solveLower(beta).square().sum())
+        let a = alpha.apply(.index, group)
+        let xb = x.matmul(beta)
+        m.sample(yreal, .studentT(nu, a + xb, sigma), plate: "N")
+        m.sample(counts, .poissonLog(xb * 0.1 + lam.log()), plate: "N")
+        m.sample(successes, .binomialLogit(trials: trials, a - p), plate: "N")
+        m.sample(ycat, .categoricalLogit(x.matmul(w).tanh() / s2.sqrt()), plate: "N")
+        m.target(logits0.logSumExp() - 0.1 * logits0.logSoftmax().sum() + (logits0.softmax() * lam.pow(0.5)).sum())
+        m.target(-0.01 * w.transposed().square().sum() + (beta.exp().log1p() - beta.expm1().negateExpr()).mean())
+        m.target((beta.invLogit() + beta.logInvLogit() + beta.log1pExp() + beta.relu() - beta.square().log1p()).sum() * 0.01)
+    }
+    var rng = TestRNG(seed: 8)
+    let (n, d, j, k) = (23, 3, 4, 3)
+    let x = (0..<n).map { _ in (0..<d).map { _ in rng.uniform(-1, 1) } }
+    let trials = (0..<n).map { _ in rng.int(0...9) }
+    let data = DataSet([
+        "X": .matrix(rows: x), "group": .integers((0..<n).map { _ in rng.int(1...j) }),
+        "counts": .integers((0..<n).map { _ in rng.int(0...6) }), "trials": .integers(trials),
+        "successes": .integers(trials.map { rng.int(0...$0) }), "ycat": .integers((0..<n).map { _ in rng.int(1...k) }),
+        "yreal": .vector((0..<n).map { _ in rng.uniform(-2, 2) }), "z": .vector((0..<j).map { _ in rng.uniform(-1, 1) }),
+        "J": .integer(j), "K": .integer(k),
+        "xs": .matrix(rows: (0..<j).map { _ in [rng.uniform(-1, 1), rng.uniform(-1, 1)] }),
+        "Lmat": .matrix(rows: (0..<d).map { r in (0..<d).map { c in c < r ? rng.uniform(-0.5, 0.5) : (c == r ? rng.uniform(0.5, 2) : 0) } }),
+    ], source: "synthetic")
+    return try BoundModel(graph: graph, data: data)
+}
+
+extension Expr {
+    func negateExpr() -> Expr { apply(.negate) }
 }
 
 extension OpenCLTests {
@@ -52,15 +125,38 @@ extension OpenCLTests {
             #expect(kernel.dimension == model.dimension)
         }
 
-        @Test func unsupportedOperationsAreClearErrors() throws {
-            let gp = try BuiltinModels.gpRegression.instantiate()
-            let model = try BoundModel(graph: gp.graph, data: gp.data)
+        @Test func unsupportedConstructsAreClearErrors() throws {
+            // Terms over two different plates.
+            let graph = try ModelBuilder.build("two-plates") { m in
+                let y = m.data("y", ["N"]), z = m.data("z", ["M"])
+                let mu = m.parameter("mu")
+                m.sample(y, .normal(mu, 1), plate: "N")
+                m.sample(z, .normal(mu, 1), plate: "M")
+            }
+            let data = DataSet(["y": .vector([1, 2]), "z": .vector([3, 4, 5])], source: "synthetic")
             do {
-                _ = try OpenCLCodegen.generate(model)
-                Issue.record("the GP generated")
+                _ = try OpenCLCodegen.generate(try BoundModel(graph: graph, data: data))
+                Issue.record("two plates generated")
             } catch let error as LeapfrogError {
                 #expect(error.kind == .model)
                 #expect(error.message.contains("does not support") && error.message.contains("--backend cpu"))
+            }
+        }
+
+        @Test func oneInstanceServesBatchesOfChangingSize() throws {
+            let env = CLTest.env
+            let m = try BuiltinModels.named("eight-schools").instantiate()
+            let model = try BoundModel(graph: m.graph, data: m.data)
+            let reference = ReferenceModel(model)
+            let device = try OpenCLLogDensity<Double>(model, queue: env.queue, width: 4, localSize: 16, cache: CLTest.cache)
+            var rng = TestRNG(seed: 4)
+            for chains in [5, 5, 9, 1, 5] {
+                let positions = ChainBatch(chains: chains, dimension: model.dimension,
+                                           values: (0..<(chains * model.dimension)).map { _ in rng.uniform(-1, 1) })
+                let expected = try reference.evaluate(positions)
+                let actual = try device.evaluate(positions)
+                expectClose(actual.logDensity, expected.logDensity, tolerance: 1e-10, "log density, \(chains) chains")
+                expectClose(actual.gradient.values, expected.gradient.values, tolerance: 1e-10, "gradient, \(chains) chains")
             }
         }
 

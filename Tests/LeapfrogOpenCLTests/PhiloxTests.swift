@@ -1,5 +1,6 @@
 import Foundation
 import LeapfrogCore
+import LeapfrogRandom
 import Testing
 @testable import LeapfrogOpenCL
 
@@ -74,11 +75,22 @@ extension OpenCLTests {
 
         @Test(arguments: [1, 7, 1000])
         func fillMatchesSwiftBitForBit(chains: Int) throws {
+            try fill(chains: chains, configurations: Self.configurations)
+        }
+
+        /// The other allowed widths: the whole library builds, and Philox still matches.
+        @Test(arguments: [(Precision.float, 2), (.double, 2), (.float, 16), (.double, 16)])
+        func otherWidthsBuildAndMatch(precision: Precision, width: Int) throws {
+            _ = try CLTest.env.program(files: KernelLibrary.fileNames, precision: precision, width: width)
+            try fill(chains: 37, configurations: [(precision, width)])
+        }
+
+        func fill(chains: Int, configurations: [(Precision, Int)]) throws {
             let env = CLTest.env
             let seed: UInt64 = 0x0123_4567_89ab_cdef
             let (key0, key1) = (UInt32(truncatingIfNeeded: seed), UInt32(seed >> 32))
             let (iteration, purpose, count): (UInt32, UInt32, Int) = (5, 2, 3)
-            for (precision, width) in Self.configurations {
+            for (precision, width) in configurations {
                 let program = try env.program(files: ["philox"], precision: precision, width: width)
                 let layout = ChainLayout(chains: chains, width: width, localSize: 16)
                 let out = try Buffer<UInt32>(context: env.context, count: 4 * count * layout.stride)
@@ -139,6 +151,38 @@ extension OpenCLTests {
                             "normals \(precision) W=\(width) chains=\(chains)")
                 let mean = actual.reduce(0, +) / Double(actual.count)
                 #expect(abs(mean) < 6 / Double(actual.count).squareRoot() + 1e-9)
+            }
+        }
+
+        /// The library's PhiloxRandom (LeapfrogRandom) and the kernels agree: words bit for bit,
+        /// normals to a few ulp, for the stream (chain, iteration, purpose) element by element.
+        @Test func kernelsMatchLeapfrogRandom() throws {
+            let env = CLTest.env
+            let random = PhiloxRandom(seed: 0xfeed_f00d_1234_5678)
+            let (chains, iteration, purpose, count) = (13, 17, RandomPurpose.momentum, 2)
+            let program = try env.program(files: ["philox"], precision: .double, width: 4)
+            let layout = ChainLayout(chains: chains, width: 4, localSize: 16)
+            let words = try Buffer<UInt32>(context: env.context, count: 4 * count * layout.stride)
+            let normals = try Buffer<Double>(context: env.context, count: 4 * count * layout.stride)
+            for (name, out) in [("philox_fill", 0), ("philox_normal_fill", 1)] {
+                let kernel = try Kernel(program: program, name: name)
+                if out == 0 { try kernel.setArg(0, words) } else { try kernel.setArg(0, normals) }
+                try kernel.setArg(1, random.key[0])
+                try kernel.setArg(2, random.key[1])
+                try kernel.setArg(3, UInt32(iteration))
+                try kernel.setArg(4, purpose.rawValue)
+                try kernel.setArg(5, Int32(count))
+                try kernel.setArg(6, Int32(layout.stride))
+                try env.queue.enqueue(kernel, global: layout.workItems, local: layout.localSize).wait()
+            }
+            let w = try words.read(queue: env.queue)
+            let z = try normals.read(queue: env.queue)
+            for c in 0..<chains {
+                for k in 0..<(4 * count) {
+                    let slot = k * layout.stride + c      // element k = block k/4, word k%4
+                    #expect(PhiloxRandom.uniform(word: w[slot]) == random.uniform(chain: c, iteration: iteration, purpose: purpose, index: k))
+                    #expect(close(z[slot], random.normal(chain: c, iteration: iteration, purpose: purpose, index: k), 1e-12))
+                }
             }
         }
     }
