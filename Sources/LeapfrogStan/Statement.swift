@@ -1,0 +1,33 @@
+/// A Stan statement.
+indirect enum Statement: Sendable {
+    case declaration(Declaration)
+    /// `lhs op= value` with op "" for plain assignment, or `+`, `-`, `*`, `/`, `.*`, `./`.
+    case assignment(target: String, indices: [IndexArgument], op: String, value: Expression, SourceLocation)
+    /// `outcome ~ name(args);`
+    case tilde(outcome: Expression, distribution: String, args: [Expression], SourceLocation)
+    case targetIncrement(Expression, SourceLocation)
+    case forLoop(variable: String, lower: Expression, upper: Expression, body: Statement, SourceLocation)
+    case ifElse(Expression, Statement, Statement?, SourceLocation)
+    case block([Statement], SourceLocation)
+    case print([Expression], SourceLocation)
+    case reject([Expression], SourceLocation)
+
+    var location: SourceLocation {
+        switch self {
+        case .declaration(let d): return d.location
+        case .assignment(_, _, _, _, let l), .tilde(_, _, _, let l), .targetIncrement(_, let l), .forLoop(_, _, _, _, let l),
+             .ifElse(_, _, _, let l), .block(_, let l), .print(_, let l), .reject(_, let l):
+            return l
+        }
+    }
+}
+
+/// A parsed Stan program: its blocks in order (any may be empty).
+struct Program: Sendable {
+    var data: [Declaration] = []
+    var transformedData: [Statement] = []
+    var parameters: [Declaration] = []
+    var transformedParameters: [Statement] = []
+    var model: [Statement] = []
+    var generatedQuantities: [Statement] = []
+}
