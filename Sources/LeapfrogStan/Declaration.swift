@@ -27,9 +27,9 @@ struct Declaration: Sendable {
     var typeSizes: [Expression]
     var bounds: Bounds
     var initializer: Expression?
-    var location: SourceLocation
+    var location: StanSourceLocation
     /// Where the type starts (for type errors).
-    var typeLocation: SourceLocation
+    var typeLocation: StanSourceLocation
 
     var sizes: [Expression] { arraySizes + typeSizes }
     var rank: Int { arraySizes.count + base.rank }

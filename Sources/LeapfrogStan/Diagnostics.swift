@@ -11,11 +11,11 @@ struct Diagnostics: Sendable {
         self.lines = source.split(separator: "\n", omittingEmptySubsequences: false)
     }
 
-    func error(_ message: String, at location: SourceLocation) -> LeapfrogError {
+    func error(_ message: String, at location: StanSourceLocation) -> LeapfrogError {
         LeapfrogError(.model, format(message, at: location))
     }
 
-    func format(_ message: String, at location: SourceLocation) -> String {
+    func format(_ message: String, at location: StanSourceLocation) -> String {
         var out = "\(path):\(location.line):\(location.column): error: \(message)"
         if location.line >= 1 && location.line <= lines.count {
             let line = String(lines[location.line - 1]).replacingTabs()

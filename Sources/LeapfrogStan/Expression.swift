@@ -1,23 +1,23 @@
 /// A Stan expression with the location of its first token (for messages).
 indirect enum Expression: Sendable {
-    case integer(Int, SourceLocation)
-    case real(Double, SourceLocation)
-    case string(String, SourceLocation)
-    case variable(String, SourceLocation)
+    case integer(Int, StanSourceLocation)
+    case real(Double, StanSourceLocation)
+    case string(String, StanSourceLocation)
+    case variable(String, StanSourceLocation)
     /// `a op b` for `+ - * / % ^ .* ./ \ %/% < <= > >= == != && ||`.
-    case binary(String, Expression, Expression, SourceLocation)
+    case binary(String, Expression, Expression, StanSourceLocation)
     /// `-a`, `+a`, `!a`.
-    case unary(String, Expression, SourceLocation)
+    case unary(String, Expression, StanSourceLocation)
     /// `a'`.
-    case transpose(Expression, SourceLocation)
+    case transpose(Expression, StanSourceLocation)
     /// `a[i, j]`.
-    case index(Expression, [IndexArgument], SourceLocation)
+    case index(Expression, [IndexArgument], StanSourceLocation)
     /// `f(a, b)`; `normal_lpdf(y | mu, sigma)` has `conditional` set (the outcome is `args[0]`).
-    case call(String, [Expression], conditional: Bool, SourceLocation)
+    case call(String, [Expression], conditional: Bool, StanSourceLocation)
     /// `c ? a : b`.
-    case conditional(Expression, Expression, Expression, SourceLocation)
+    case conditional(Expression, Expression, Expression, StanSourceLocation)
 
-    var location: SourceLocation {
+    var location: StanSourceLocation {
         switch self {
         case .integer(_, let l), .real(_, let l), .string(_, let l), .variable(_, let l), .binary(_, _, _, let l),
              .unary(_, _, let l), .transpose(_, let l), .index(_, _, let l), .call(_, _, _, let l), .conditional(_, _, _, let l):
@@ -43,8 +43,8 @@ indirect enum Expression: Sendable {
 /// One index inside `[…]`: a single expression, `:` (all), or a range `a:b`.
 enum IndexArgument: Sendable {
     case single(Expression)
-    case all(SourceLocation)
-    case range(Expression?, Expression?, SourceLocation)
+    case all(StanSourceLocation)
+    case range(Expression?, Expression?, StanSourceLocation)
 
     var variables: Set<String> {
         switch self {

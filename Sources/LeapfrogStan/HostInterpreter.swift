@@ -24,7 +24,7 @@ struct HostInterpreter {
 
     static func power(_ x: Double, _ y: Double) -> Double { pow(x, y) }
 
-    func fail(_ m: String, _ l: SourceLocation) -> LeapfrogError { diagnostics.error(m, at: l) }
+    func fail(_ m: String, _ l: StanSourceLocation) -> LeapfrogError { diagnostics.error(m, at: l) }
 
     // MARK: Statements
 
@@ -106,7 +106,7 @@ struct HostInterpreter {
 
     private func format(_ x: Double, _ integer: Bool) -> String { integer ? String(Int(x)) : String(x) }
 
-    private func convert(_ v: DataArray, to declared: DataArray, name: String, at l: SourceLocation) throws -> DataArray {
+    private func convert(_ v: DataArray, to declared: DataArray, name: String, at l: StanSourceLocation) throws -> DataArray {
         if declared.isInteger && !v.isInteger { throw fail("cannot assign a real value to the integer variable '\(name)'", l) }
         if v.rank == 0 && declared.rank > 0 {
             return DataArray(shape: declared.shape, values: Array(repeating: v.values[0], count: declared.count), isInteger: declared.isInteger)
@@ -116,7 +116,7 @@ struct HostInterpreter {
     }
 
     /// Row-major offsets selected by `indices` in an array of `shape`, and the selection's shape.
-    private func elementPositions(_ shape: [Int], _ indices: [IndexArgument], at l: SourceLocation) throws -> (offsets: [Int], shape: [Int]) {
+    private func elementPositions(_ shape: [Int], _ indices: [IndexArgument], at l: StanSourceLocation) throws -> (offsets: [Int], shape: [Int]) {
         guard indices.count <= shape.count else { throw fail("too many indices (\(indices.count)) for a value of rank \(shape.count)", l) }
         var perAxis: [[Int]] = []
         var outShape: [Int] = []
@@ -208,7 +208,7 @@ struct HostInterpreter {
         DataArray(shape: v.shape, values: v.values.map(f), isInteger: integer ?? v.isInteger)
     }
 
-    func binary(_ op: String, _ a: DataArray, _ b: DataArray, _ l: SourceLocation) throws -> DataArray {
+    func binary(_ op: String, _ a: DataArray, _ b: DataArray, _ l: StanSourceLocation) throws -> DataArray {
         let ints = a.isInteger && b.isInteger
         if op == "*" && a.rank > 0 && b.rank > 0 { return try matmul(a, b, l) }
         if op == "\\" { throw fail("'\\' (matrix left division) is not supported", l) }
@@ -239,7 +239,7 @@ struct HostInterpreter {
         return DataArray(shape: a.shape, values: zip(a.values, b.values).map(f), isInteger: integer)
     }
 
-    private func matmul(_ a: DataArray, _ b: DataArray, _ l: SourceLocation) throws -> DataArray {
+    private func matmul(_ a: DataArray, _ b: DataArray, _ l: StanSourceLocation) throws -> DataArray {
         let (m, k) = a.rank == 2 ? (a.shape[0], a.shape[1]) : (1, a.shape[0])
         let (k2, n) = b.rank == 2 ? (b.shape[0], b.shape[1]) : (b.shape[0], 1)
         guard k == k2 else { throw fail("matrix product of shapes \(a.shape) and \(b.shape): inner extents differ", l) }
@@ -260,7 +260,7 @@ struct HostInterpreter {
         "round": { $0.rounded() }, "trunc": { $0.rounded(.towardZero) }, "erf": erf, "erfc": erfc, "lgamma": lgamma, "tgamma": tgamma,
     ]
 
-    private func call(_ name: String, _ a: [DataArray], at l: SourceLocation) throws -> DataArray {
+    private func call(_ name: String, _ a: [DataArray], at l: StanSourceLocation) throws -> DataArray {
         func need(_ n: Int) throws { guard a.count == n else { throw fail("\(name) takes \(n) argument\(n == 1 ? "" : "s"), got \(a.count)", l) } }
         if let f = HostInterpreter.unary[name] {
             try need(1)

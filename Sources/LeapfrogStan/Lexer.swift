@@ -23,7 +23,7 @@ struct Lexer {
         var out: [Token] = []
         while true {
             try skipTrivia()
-            let here = SourceLocation(line: line, column: column)
+            let here = StanSourceLocation(line: line, column: column)
             guard i < scalars.count else {
                 out.append(Token(kind: .endOfFile, location: here))
                 return out
@@ -72,7 +72,7 @@ struct Lexer {
             } else if c == "#" || (c == "/" && i + 1 < scalars.count && scalars[i + 1] == "/") {
                 while i < scalars.count, scalars[i] != "\n" { advance() }
             } else if c == "/" && i + 1 < scalars.count && scalars[i + 1] == "*" {
-                let start = SourceLocation(line: line, column: column)
+                let start = StanSourceLocation(line: line, column: column)
                 advance(); advance()
                 while i < scalars.count, !(scalars[i] == "*" && i + 1 < scalars.count && scalars[i + 1] == "/") { advance() }
                 guard i < scalars.count else { throw diagnostics.error("unterminated comment", at: start) }
@@ -83,7 +83,7 @@ struct Lexer {
         }
     }
 
-    private mutating func number(at here: SourceLocation) throws -> Token {
+    private mutating func number(at here: StanSourceLocation) throws -> Token {
         var s = ""
         var isReal = false
         func digits() { while i < scalars.count, ("0"..."9").contains(scalars[i]) { s.unicodeScalars.append(scalars[i]); advance() } }

@@ -17,7 +17,7 @@ extension Lowering {
     /// Some of Stan's families are rewritten to the graph's: `std_normal()` is `normal(0, 1)`,
     /// `multi_normal(mu, Sigma)` is `multi_normal_cholesky(mu, cholesky_decompose(Sigma))`,
     /// `bernoulli(p)` / `binomial(n, p)` use `logit(p)`, `poisson(lambda)` uses `log(lambda)`.
-    func density(_ name: String, outcome: Value, args rawArgs: [Value], at l: SourceLocation, outcomeLocation: SourceLocation) throws -> Value {
+    func density(_ name: String, outcome: Value, args rawArgs: [Value], at l: StanSourceLocation, outcomeLocation: StanSourceLocation) throws -> Value {
         var args = rawArgs
         var familyName = name
         func logit(_ v: Value) -> Value { derived(v, node: materialize(v).log() - (-materialize(v)).log1p(), type: v.type.promotedToReal) }
@@ -63,6 +63,11 @@ extension Lowering {
             guard args[0].dataName != nil, args[0].type.isInteger else { throw fail("the number of trials of binomial_logit must be an integer data variable", l) }
         }
         let all = [outcome] + args
+        if all.contains(where: \.flattened) {
+            guard family.isElementwise, all.allSatisfy({ $0.flattened || ($0.type.isScalar && !$0.plated) }) else {
+                throw fail("to_vector of a matrix (a reshape) is only supported as a distribution's outcome with scalar parameters", l)
+            }
+        }
         switch family {
         case .multiNormalCholesky:
             let (mu, chol) = (args[0], args[1])

@@ -15,6 +15,7 @@ extension Lowering {
             return try binary(op, try expression(a), try expression(b), at: l)
         case .unary(let op, let a, let l):
             let v = try expression(a)
+            try rejectFlattened([v], at: l)
             switch op {
             case "+": return v
             case "-":
@@ -27,6 +28,7 @@ extension Lowering {
             }
         case .transpose(let a, let l):
             let v = try expression(a)
+            try rejectFlattened([v], at: l)
             switch v.type.base {
             case .vector where v.type.arrayRank == 0:
                 var t = v.type; t.base = .rowVector; return retyped(v, t)
@@ -56,13 +58,20 @@ extension Lowering {
               dataOnly: inputs.allSatisfy(\.dataOnly))
     }
 
+    /// Errors on `to_vector(matrix)` outside the places that accept it.
+    func rejectFlattened(_ values: [Value], at l: StanSourceLocation) throws {
+        if values.contains(where: \.flattened) {
+            throw fail("to_vector of a matrix (a reshape) is only supported as a distribution's outcome with scalar parameters, or inside sum and mean", l)
+        }
+    }
+
     func retyped(_ v: Value, _ t: StanType) -> Value {
         var out = v
         out.type = t
         return out
     }
 
-    func variable(_ name: String, _ l: SourceLocation) throws -> Value {
+    func variable(_ name: String, _ l: StanSourceLocation) throws -> Value {
         guard let s = scope.lookup(name) else { throw fail("unknown identifier '\(name)'", l) }
         switch s.kind {
         case .data, .transformedData:
@@ -84,7 +93,7 @@ extension Lowering {
 
     /// Errors unless plated and shared values combine row by row under NumPy broadcasting: a
     /// shared value must be a scalar or have the rows' own rank.
-    func checkRows(_ values: [Value], at l: SourceLocation, _ what: String) throws {
+    func checkRows(_ values: [Value], at l: StanSourceLocation, _ what: String) throws {
         let rows = values.filter(\.plated)
         guard !rows.isEmpty else { return }
         for v in values where !v.plated && !v.type.isScalar {
@@ -94,7 +103,8 @@ extension Lowering {
         }
     }
 
-    func binary(_ op: String, _ a: Value, _ b: Value, at l: SourceLocation) throws -> Value {
+    func binary(_ op: String, _ a: Value, _ b: Value, at l: StanSourceLocation) throws -> Value {
+        try rejectFlattened([a, b], at: l)
         if a.summedOverPlate || b.summedOverPlate {
             guard (op == "+" || op == "-"), a.summedOverPlate || a.constant != nil, b.summedOverPlate || b.constant != nil,
                   a.constant == nil || a.constant == 0, b.constant == nil || b.constant == 0 else {

@@ -28,7 +28,7 @@ extension Lowering {
         "Phi_approx": "use inv_logit(0.07056 * x^3 + 1.5976 * x)",
     ]
 
-    func call(_ name: String, _ argExprs: [Expression], conditional: Bool, at l: SourceLocation) throws -> Value {
+    func call(_ name: String, _ argExprs: [Expression], conditional: Bool, at l: StanSourceLocation) throws -> Value {
         for suffix in ["_lpdf", "_lupdf", "_lpmf", "_lupmf"] where name.hasSuffix(suffix) {
             let family = String(name.dropLast(suffix.count))
             guard let first = argExprs.first else { throw fail("\(name) needs an outcome: \(name)(y | …)", l) }
@@ -44,6 +44,7 @@ extension Lowering {
         }
         if let why = Lowering.unsupported[name] { throw fail("the function '\(name)' is not supported: \(why)", l) }
         let args = try argExprs.map { try expression($0) }
+        if name != "sum" && name != "mean" { try rejectFlattened(args, at: l) }
         for a in args where a.summedOverPlate { throw fail("inside a vectorised loop a log density can only be added to target", l) }
         func need(_ n: Int) throws {
             guard args.count == n else { throw fail("\(name) takes \(n) argument\(n == 1 ? "" : "s"), got \(args.count)", l) }
@@ -85,6 +86,7 @@ extension Lowering {
             try need(1)
             let a = args[0]
             if a.type.isScalar && !a.plated { return a }
+            if a.flattened { return derived(a, node: name == "sum" ? node(0).sum() : node(0).mean(), type: .real) }
             if a.plated {
                 guard name == "sum", a.type.rank == 1, let k = a.type.sizes[0] else {
                     throw fail("cannot vectorise the loop: \(name) of a value that depends on the loop index", l)
@@ -148,6 +150,12 @@ extension Lowering {
         case "to_vector", "to_row_vector", "to_array_1d":
             try need(1)
             var t = args[0].type
+            if t.rank == 2, t.arrayRank == 0, name == "to_vector" {
+                var v = retyped(args[0], StanType(base: .vector, arrayRank: 0, sizes: [nil]))
+                v.flattened = true
+                v.dataName = nil
+                return v
+            }
             guard t.rank == 1 else {
                 if t.rank == 0 { throw fail("\(name) needs a container, got \(t)", l) }
                 throw fail("\(name) of \(t) (a reshape) is not supported yet: the model graph has no reshape operation", l)

@@ -8,10 +8,11 @@ extension Lowering {
     /// - An integer data array (`a[g]`) gathers; `:` keeps a dimension.
     /// - A constant or data scalar index gathers one row through a one-element synthetic index
     ///   and drops the extent of 1 (`sum` for a vector, a product with `[1]` for a matrix).
-    func index(_ v: Value, _ indices: [IndexArgument], at l: SourceLocation) throws -> Value {
+    func index(_ v: Value, _ indices: [IndexArgument], at l: StanSourceLocation) throws -> Value {
         guard indices.count <= v.type.rank else {
             throw fail("too many indices: \(indices.count) for a value of type \(v.type)", l)
         }
+        try rejectFlattened([v], at: l)
         var cur = v
         var axis = 0
         var changed = false

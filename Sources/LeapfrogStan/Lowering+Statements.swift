@@ -44,7 +44,8 @@ extension Lowering {
     }
 
     /// Checks that `v` may be stored in a variable of type `t` and returns it with that type.
-    func assignable(_ v: Value, to t: StanType, name: String, at l: SourceLocation) throws -> Value {
+    func assignable(_ v: Value, to t: StanType, name: String, at l: StanSourceLocation) throws -> Value {
+        try rejectFlattened([v], at: l)
         if v.summedOverPlate { throw fail("a log density inside a vectorised loop can only be added to target", l) }
         let ok = v.type.arrayRank == t.arrayRank && (v.type.base == t.base || (v.type.base == .int && t.base == .real))
         guard ok else { throw fail("cannot assign a value of type \(v.type) to '\(name)' of type \(t)", l) }
@@ -57,7 +58,7 @@ extension Lowering {
         return out
     }
 
-    func assignment(_ name: String, _ indices: [IndexArgument], _ op: String, _ rhs: Expression, _ l: SourceLocation) throws {
+    func assignment(_ name: String, _ indices: [IndexArgument], _ op: String, _ rhs: Expression, _ l: StanSourceLocation) throws {
         guard let sym = scope.lookup(name) else { throw fail("unknown identifier '\(name)'", l) }
         switch sym.kind {
         case .local, .transformedParameter, .generated: break
@@ -115,7 +116,7 @@ extension Lowering {
         scope.lookup(name)?.value?.plated ?? false
     }
 
-    func addTerm(_ v: Value, at l: SourceLocation) throws {
+    func addTerm(_ v: Value, at l: StanSourceLocation) throws {
         if v.summedOverPlate {
             builder.target(scaled(materialize(v)), plate: plate)
             return
@@ -132,7 +133,7 @@ extension Lowering {
 
     private func scaled(_ e: Expr) -> Expr { indicator.map { $0 * e } ?? e }
 
-    func forLoop(_ v: String, _ lo: Expression, _ hi: Expression, _ body: Statement, _ l: SourceLocation) throws {
+    func forLoop(_ v: String, _ lo: Expression, _ hi: Expression, _ body: Statement, _ l: StanSourceLocation) throws {
         try checkFresh(v, l)
         let a = foldConstant(lo), b = foldConstant(hi)
         if a == 1, plate == nil, indicator == nil {
@@ -158,7 +159,7 @@ extension Lowering {
         }
     }
 
-    func ifElse(_ c: Expression, _ then: Statement, _ otherwise: Statement?, _ l: SourceLocation) throws {
+    func ifElse(_ c: Expression, _ then: Statement, _ otherwise: Statement?, _ l: StanSourceLocation) throws {
         if let k = foldConstant(c) {
             scope.push()
             defer { scope.pop() }

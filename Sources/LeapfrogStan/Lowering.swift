@@ -35,7 +35,7 @@ final class Lowering {
         self.builder = ModelBuilder(name)
     }
 
-    func fail(_ message: String, _ l: SourceLocation) -> LeapfrogError { diagnostics.error(message, at: l) }
+    func fail(_ message: String, _ l: StanSourceLocation) -> LeapfrogError { diagnostics.error(message, at: l) }
 
     func lower() throws -> ModelGraph {
         for d in program.data {
@@ -63,7 +63,7 @@ final class Lowering {
 
     // MARK: Declarations
 
-    func checkFresh(_ name: String, _ l: SourceLocation) throws {
+    func checkFresh(_ name: String, _ l: StanSourceLocation) throws {
         if let s = scope.lookup(name) {
             throw fail("'\(name)' is already declared (at line \(s.location.line))", l)
         }
@@ -142,7 +142,7 @@ final class Lowering {
     /// Lowers a transformed parameters or generated quantities block; its top-level variables
     /// become derived quantities.
     func lowerTopLevel(_ statements: [Statement], kind: Symbol.Kind) throws {
-        var names: [(String, SourceLocation)] = []
+        var names: [(String, StanSourceLocation)] = []
         for s in statements {
             if case .declaration(let d) = s {
                 try localDeclaration(d, kind: kind)

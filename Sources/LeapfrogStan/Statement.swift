@@ -2,17 +2,17 @@
 indirect enum Statement: Sendable {
     case declaration(Declaration)
     /// `lhs op= value` with op "" for plain assignment, or `+`, `-`, `*`, `/`, `.*`, `./`.
-    case assignment(target: String, indices: [IndexArgument], op: String, value: Expression, SourceLocation)
+    case assignment(target: String, indices: [IndexArgument], op: String, value: Expression, StanSourceLocation)
     /// `outcome ~ name(args);`
-    case tilde(outcome: Expression, distribution: String, args: [Expression], SourceLocation)
-    case targetIncrement(Expression, SourceLocation)
-    case forLoop(variable: String, lower: Expression, upper: Expression, body: Statement, SourceLocation)
-    case ifElse(Expression, Statement, Statement?, SourceLocation)
-    case block([Statement], SourceLocation)
-    case print([Expression], SourceLocation)
-    case reject([Expression], SourceLocation)
+    case tilde(outcome: Expression, distribution: String, args: [Expression], StanSourceLocation)
+    case targetIncrement(Expression, StanSourceLocation)
+    case forLoop(variable: String, lower: Expression, upper: Expression, body: Statement, StanSourceLocation)
+    case ifElse(Expression, Statement, Statement?, StanSourceLocation)
+    case block([Statement], StanSourceLocation)
+    case print([Expression], StanSourceLocation)
+    case reject([Expression], StanSourceLocation)
 
-    var location: SourceLocation {
+    var location: StanSourceLocation {
         switch self {
         case .declaration(let d): return d.location
         case .assignment(_, _, _, _, let l), .tilde(_, _, _, let l), .targetIncrement(_, let l), .forLoop(_, _, _, _, let l),

@@ -1,5 +1,5 @@
 /// A position in Stan source text: 1-based line and column (in Unicode scalars).
-public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
+public struct StanSourceLocation: Hashable, Sendable, CustomStringConvertible {
     public var line: Int
     public var column: Int
 
@@ -24,7 +24,7 @@ struct Token: Hashable, Sendable {
     }
 
     var kind: Kind
-    var location: SourceLocation
+    var location: StanSourceLocation
 
     /// The token as it reads in messages.
     var text: String {

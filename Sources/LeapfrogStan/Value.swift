@@ -17,6 +17,9 @@ struct Value {
     var dataName: String?
     /// Depends on no parameter.
     var dataOnly = false
+    /// `to_vector(M)` of a matrix: still the matrix node (the graph has no reshape); only usable
+    /// where the arrangement does not matter (a density with scalar parameters, `sum`, `mean`).
+    var flattened = false
 
     static func constant(_ x: Double, integer: Bool) -> Value {
         Value(type: integer ? .int : .real, constant: x, node: nil, dataOnly: true)
@@ -37,7 +40,7 @@ struct Symbol {
     var type: StanType
     var kind: Kind
     var value: Value?
-    var location: SourceLocation
+    var location: StanSourceLocation
     var declaration: Declaration?
 }
 
