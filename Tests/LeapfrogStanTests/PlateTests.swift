@@ -1,0 +1,105 @@
+import LeapfrogCore
+import LeapfrogData
+import LeapfrogModel
+import LeapfrogModels
+import LeapfrogReference
+import LeapfrogTestSupport
+import Testing
+@testable import LeapfrogStan
+
+/// Loops over 1:N compile to vectorised terms marked with the plate, not to graphs that grow with N.
+@Suite struct PlateTests {
+    @Test func loopedBNNIsOnePlateTermWhoseGraphDoesNotGrowWithN() throws {
+        let model = try StanProgram.compile(source: StanCorpus.bnnLoop, path: "bnn.stan")
+        let plated = model.graph.terms.filter { $0.plate != nil }
+        #expect(plated.count == 1)
+        #expect(plated.first?.plate == .symbol("N"))
+        // The same graph binds to any N, and its size is that of the vectorised program.
+        let vectorised = try StanProgram.compile(source: StanCorpus.bnn, path: "bnn.stan")
+        #expect(model.graph.nodes.count <= vectorised.graph.nodes.count + 2)
+        for n in [5, 50] {
+            let data = regressionData(n: n, d: 3, seed: UInt64(n))
+            let (graph, prepared) = try model.instantiate(data: data)
+            let bound = try BoundModel(graph: graph, data: prepared)
+            #expect(bound.extents["N"] == n)
+            #expect(graph.nodes.count == model.graph.nodes.count)
+        }
+    }
+
+    @Test func hierarchicalLoopGathersWithIndexAndMarksThePlate() throws {
+        let model = try StanProgram.compile(source: StanCorpus.hierarchical, path: "h.stan")
+        #expect(model.graph.terms.filter { $0.plate == .symbol("N") }.count == 1)
+        #expect(model.graph.nodes.filter { $0.op == .index }.count == 1)
+        #expect(model.graph.nodes.count < 30)
+        let small = try StanProgram.compile(source: StanCorpus.hierarchical, path: "h.stan").graph
+        #expect(small == model.graph)
+        let ref = try ReferenceModel(graph: try ModelCorpusTests.hierarchicalGraph(), data: ModelCorpusTests.hierarchicalData(n: 200, groups: 7, seed: 1))
+        expectEquivalent(try stanReference(StanCorpus.hierarchical, ModelCorpusTests.hierarchicalData(n: 200, groups: 7, seed: 1)), ref, points: 2)
+    }
+
+    @Test func loopsWithConstantBoundsNotStartingAtOneAreUnrolled() throws {
+        let source = """
+        parameters { vector[3] x; }
+        model {
+          x[1] ~ normal(0, 1);
+          for (k in 2:3) x[k] ~ normal(x[k - 1], 0.5);
+        }
+        """
+        let stan = try stanReference(source, DataSet())
+        // Hand-derived: log N(x1|0,1) + log N(x2|x1,.5) + log N(x3|x2,.5) up to constants.
+        var rng = TestRandom(seed: 2)
+        let (u0, u1) = (rng.vector(3), rng.vector(3))
+        func lp(_ x: [Double]) -> Double { -x[0] * x[0] / 2 - 2 * (x[1] - x[0]) * (x[1] - x[0]) - 2 * (x[2] - x[1]) * (x[2] - x[1]) }
+        #expect(abs((stan.logDensity(u1) - stan.logDensity(u0)) - (lp(u1) - lp(u0))) < 1e-12)
+        #expect(GradientCheck.worstRelativeError(stan, at: u1) < GradientCheck.tolerance)
+    }
+
+    @Test func categoricalLogitRowsInALoop() throws {
+        let source = """
+        data {
+          int<lower=1> N; int<lower=1> D; int<lower=2> K;
+          matrix[N, D] X;
+          array[N] int<lower=1, upper=K> y;
+        }
+        parameters { matrix[D, K] beta; }
+        model {
+          to_vector(beta) ~ normal(0, 1);
+          for (n in 1:N) y[n] ~ categorical_logit((X[n] * beta)');
+        }
+        """
+        var data = regressionData(n: 12, d: 2, seed: 8)
+        data["K"] = .integer(3)
+        data["y"] = .integers((0..<12).map { 1 + $0 % 3 })
+        let stan = try stanReference(source, data)
+        let ref = try ReferenceModel(graph: try ModelBuilder.build("cat") { m in
+            let x = m.data("X", ["N", "D"]), y = m.data("y", ["N"], integer: true)
+            let beta = m.parameter("beta", ["D", "K"])
+            m.sample(beta, .normal(0, 1))
+            m.sample(y, .categoricalLogit(x.matmul(beta)), plate: "N")
+        }, data: data)
+        expectEquivalent(stan, ref)
+    }
+
+    @Test func loopThatCannotBeVectorisedIsAClearError() {
+        let source = """
+        data { int N; vector[N] y; }
+        parameters { real mu; }
+        model {
+          for (n in 1:N) y[n] ~ normal(mu * n, 1);
+        }
+        """
+        #expect(compileError(source) == """
+        m.stan:4:37: error: the loop index 'n' can only be used to index (x[n], a[g[n]]) in a vectorised loop
+              for (n in 1:N) y[n] ~ normal(mu * n, 1);
+                                               ^
+        """)
+        let mismatch = """
+        data { int N; int M; vector[M] y; }
+        parameters { real mu; }
+        model {
+          for (n in 1:N) y[n] ~ normal(mu, 1);
+        }
+        """
+        #expect(compileError(mismatch).contains("cannot vectorise the loop: this value has M rows but the loop runs over 1:N"))
+    }
+}
