@@ -54,3 +54,35 @@ enum IndexArgument: Sendable {
         }
     }
 }
+
+extension Expression {
+    /// The expression as Stan text, fully parenthesised (locations left out): equal for equal
+    /// expressions wherever they are written.
+    var canonical: String {
+        switch self {
+        case .integer(let n, _): return String(n)
+        case .real(let x, _): return String(x)
+        case .string(let s, _): return "\"\(s)\""
+        case .variable(let n, _): return n
+        case .binary(let op, let a, let b, _): return "(\(a.canonical) \(op) \(b.canonical))"
+        case .unary(let op, let a, _): return "(\(op)\(a.canonical))"
+        case .transpose(let a, _): return "(\(a.canonical))'"
+        case .index(let a, let idx, _): return "\(a.canonical)[\(idx.map(\.canonical).joined(separator: ", "))]"
+        case .call(let f, let args, let conditional, _):
+            let parts = args.map(\.canonical)
+            if conditional, let first = parts.first { return "\(f)(\(first) | \(parts.dropFirst().joined(separator: ", ")))" }
+            return "\(f)(\(parts.joined(separator: ", ")))"
+        case .conditional(let c, let a, let b, _): return "(\(c.canonical) ? \(a.canonical) : \(b.canonical))"
+        }
+    }
+}
+
+extension IndexArgument {
+    var canonical: String {
+        switch self {
+        case .single(let e): return e.canonical
+        case .all: return ":"
+        case .range(let a, let b, _): return "\(a?.canonical ?? ""):\(b?.canonical ?? "")"
+        }
+    }
+}

@@ -140,7 +140,7 @@ extension Lowering {
             if op == "^", !(ta.isScalar && tb.isScalar) {
                 throw fail("'^' needs scalars; use pow(x, y) for containers", l)
             }
-            let type: StanType
+            var type: StanType
             if ta.isScalar { type = tb.promotedToReal } else if tb.isScalar { type = ta.promotedToReal } else {
                 guard ta.base == tb.base || (ta.base == .int && tb.base == .real) || (ta.base == .real && tb.base == .int) else {
                     throw fail("operator '\(op)' cannot combine \(ta) and \(tb)", l)
@@ -152,6 +152,7 @@ extension Lowering {
                 throw fail("operator '\(op)' is not defined for arrays; use vectors", l)
             }
             try checkRows([a, b], at: l, "'\(op)'")
+            if ta.isInteger && tb.isInteger && (op == "+" || op == "-" || op == ".*") { type.base = .int }
             let (x, y) = (materialize(a), materialize(b))
             let node: Expr
             switch op {
@@ -165,6 +166,7 @@ extension Lowering {
         case "*":
             if ta.isScalar || tb.isScalar {
                 try checkRows([a, b], at: l, "'*'")
+                if ta.isIntScalar && tb.isIntScalar { return derived(a, b, node: materialize(a) * materialize(b), type: .int) }
                 if (ta.isScalar ? tb : ta).arrayRank > 0 { throw fail("'*' is not defined for arrays; use vectors", l) }
                 return derived(a, b, node: materialize(a) * materialize(b), type: ta.isScalar ? tb.promotedToReal : ta.promotedToReal)
             }

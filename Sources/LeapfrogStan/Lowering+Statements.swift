@@ -172,7 +172,7 @@ extension Lowering {
         guard block == .model else {
             throw fail("if on data is only supported in the model block (around ~ and target +=)", c.location)
         }
-        let name = syntheticName("cond", key: "cond:\(c)") { .indicator(name: $0, c) }
+        let name = syntheticName("cond", key: "cond:\(c.canonical)") { .indicator(name: $0, c) }
         let flag = builder.data(name)
         let saved = indicator
         defer { indicator = saved }

@@ -174,7 +174,7 @@ final class Lowering {
             }
         }
         guard try isDataOnly(e) else { throw fail("a size must depend on data only", e.location) }
-        let name = syntheticName("size", key: "size:\(e)") { .size(name: $0, e) }
+        let name = syntheticName("size", key: "size:\(e.canonical)") { .size(name: $0, e) }
         return .symbol(name)
     }
 

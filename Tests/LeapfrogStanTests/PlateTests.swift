@@ -91,7 +91,7 @@ import Testing
         #expect(compileError(source) == """
         m.stan:4:37: error: the loop index 'n' can only be used to index (x[n], a[g[n]]) in a vectorised loop
               for (n in 1:N) y[n] ~ normal(mu * n, 1);
-                                               ^
+                                                ^
         """)
         let mismatch = """
         data { int N; int M; vector[M] y; }
