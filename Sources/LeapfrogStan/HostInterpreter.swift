@@ -260,6 +260,13 @@ struct HostInterpreter {
         "round": { $0.rounded() }, "trunc": { $0.rounded(.towardZero) }, "erf": erf, "erfc": erfc, "lgamma": lgamma, "tgamma": tgamma,
     ]
 
+    /// Every function `call` knows.
+    static let functionNames: Set<String> = Set(unary.keys).union([
+        "pow", "sum", "mean", "sd", "variance", "max", "min", "size", "num_elements", "rows", "cols", "rep_vector",
+        "rep_row_vector", "rep_array", "rep_matrix", "to_vector", "to_row_vector", "to_array_1d", "dot_product",
+        "log_sum_exp", "int_step", "is_inf", "is_nan", "to_int", "pi", "e", "not_a_number", "positive_infinity", "negative_infinity",
+    ])
+
     private func call(_ name: String, _ a: [DataArray], at l: StanSourceLocation) throws -> DataArray {
         func need(_ n: Int) throws { guard a.count == n else { throw fail("\(name) takes \(n) argument\(n == 1 ? "" : "s"), got \(a.count)", l) } }
         if let f = HostInterpreter.unary[name] {

@@ -82,7 +82,6 @@ extension Lowering {
             return Value(type: s.type, node: builder.parameter(name), dataOnly: false)
         case .local, .transformedParameter, .generated:
             guard let v = s.value else { throw fail("'\(name)' is used before it is assigned", l) }
-            if case .transformedParameter = s.kind, block == .transformedParameters { return v }
             return v
         case .loopConstant(let k):
             return .constant(Double(k), integer: true)

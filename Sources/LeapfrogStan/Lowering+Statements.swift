@@ -126,7 +126,6 @@ extension Lowering {
             builder.target(scaled(materialize(v).sum()), plate: plate)
             return
         }
-        if v.type.base == .int, v.constant == nil { }
         let node = v.type.isScalar ? materialize(v) : materialize(v).sum()
         builder.target(scaled(node))
     }
@@ -136,7 +135,7 @@ extension Lowering {
     func forLoop(_ v: String, _ lo: Expression, _ hi: Expression, _ body: Statement, _ l: StanSourceLocation) throws {
         try checkFresh(v, l)
         let a = foldConstant(lo), b = foldConstant(hi)
-        if a == 1, plate == nil, indicator == nil {
+        if a == 1, plate == nil {
             let extent = try dim(hi)
             scope.push()
             scope.declare(Symbol(name: v, type: .int, kind: .plateIndex(extent), value: nil, location: l))
@@ -165,6 +164,9 @@ extension Lowering {
             defer { scope.pop() }
             if k != 0 { try statement(then) } else if let otherwise { try statement(otherwise) }
             return
+        }
+        if plate != nil, c.variables.contains(where: { if case .plateIndex? = scope.lookup($0)?.kind { return true } else { return false } }) {
+            throw fail("cannot vectorise the loop: an if whose condition depends on the loop index; select the rows with a multi-index instead", c.location)
         }
         guard try isDataOnly(c) else {
             throw fail("if conditions must depend on data only (or on constants); conditions on parameters are not supported", c.location)

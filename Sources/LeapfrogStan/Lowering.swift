@@ -41,7 +41,7 @@ final class Lowering {
         for d in program.data {
             try declareGlobal(d, kind: .data)
         }
-        try declareTransformedData(program.transformedData)
+        try checkTransformedData(program.transformedData)
         for d in program.parameters {
             try declareParameter(d)
         }
@@ -82,23 +82,7 @@ final class Lowering {
     func declareGlobal(_ d: Declaration, kind: Symbol.Kind) throws {
         try checkFresh(d.name, d.location)
         let t = try declaredType(d)
-        if d.bounds.lower != nil || d.bounds.upper != nil, d.base != .int && d.base != .real && t.rank == 0 { }
         scope.declare(Symbol(name: d.name, type: t, kind: kind, value: nil, location: d.location, declaration: d))
-    }
-
-    /// Declares the transformed data's top-level variables; their statements run on the host.
-    func declareTransformedData(_ statements: [Statement]) throws {
-        for s in statements {
-            switch s {
-            case .declaration(let d): try declareGlobal(d, kind: .transformedData)
-            case .tilde(_, _, _, let l), .targetIncrement(_, let l):
-                throw fail("sampling statements and target += are only allowed in the model block", l)
-            case .assignment(let name, _, _, _, let l):
-                guard let sym = scope.lookup(name) else { throw fail("unknown identifier '\(name)'", l) }
-                if case .data = sym.kind { throw fail("cannot assign to the data variable '\(name)'", l) }
-            default: break
-            }
-        }
     }
 
     func declareParameter(_ d: Declaration) throws {

@@ -85,6 +85,17 @@ import Testing
             .hasPrefix("m.stan:1:58: error: cannot vectorise this loop: it must run over 1:N"))
     }
 
+    @Test func transformedDataAreCheckedAtCompileTime() {
+        #expect(compileError("data { int N; } transformed data { real m = N + q; } model { }")
+            .hasPrefix("m.stan:1:49: error: unknown identifier 'q'"))
+        #expect(compileError("data { int N; } transformed data { real m = lgamma2(N); } model { }")
+            .hasPrefix("m.stan:1:45: error: the function 'lgamma2' is not supported in transformed data yet"))
+        #expect(compileError("data { int N; } transformed data { N = 3; } model { }")
+            .hasPrefix("m.stan:1:36: error: cannot assign to the data variable 'N'"))
+        #expect(compileError("data { int N; vector[N] y; } parameters { real mu; } model { for (n in 1:N) if (y[n] > 0) y[n] ~ normal(mu, 1); }")
+            .contains("cannot vectorise the loop: an if whose condition depends on the loop index"))
+    }
+
     @Test func loadReportsAMissingFile() {
         #expect(errorMessage { _ = try StanProgram.load(path: "/nonexistent/model.stan") } == "cannot read Stan file '/nonexistent/model.stan'")
     }

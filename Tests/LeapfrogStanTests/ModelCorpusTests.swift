@@ -80,6 +80,20 @@ import Glibc
         expectEquivalent(try stanReference(StanCorpus.gp, builtin.data), reference)
     }
 
+    @Test func gpPredictiveMeanMatchesBuiltinDerivedQuantity() throws {
+        var builtin = try BuiltinModels.gpRegression.instantiate()
+        builtin.data["N"] = .integer(builtin.data["x"]!.count)
+        builtin.data["G"] = .integer(builtin.data["x_grid"]!.count)
+        let reference = try ReferenceModel(graph: builtin.graph, data: builtin.data)
+        let stan = try stanReference(StanCorpus.gpPredictive, builtin.data)
+        expectEquivalent(stan, reference, points: 2)
+        var rng = TestRandom(seed: 11)
+        let u = rng.vector(3, -0.5, 0.5)
+        let (a, b) = (stan.derivedValues(u), reference.derivedValues(u))
+        #expect(a.count == b.count && a.count == 40)
+        #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 1e-9 * max(1, abs($1)) })
+    }
+
     @Test func poissonGLMMatchesHandDerivedDensity() throws {
         var rng = TestRandom(seed: 5)
         let (n, k) = (20, 2)

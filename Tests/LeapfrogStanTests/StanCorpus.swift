@@ -251,4 +251,35 @@ enum StanCorpus {
         y[n] ~ normal(tanh(tanh(X[n] * W1) * W2) * W3, 1 / sqrt(prec));
     }
     """
+
+    /// The GP with the built-in's predictive mean on a grid as a generated quantity.
+    static let gpPredictive = """
+    data {
+      int<lower=1> N;
+      array[N] real x;
+      vector[N] y;
+      int<lower=0> G;
+      array[G] real x_grid;
+    }
+    parameters {
+      real<lower=0> var;
+      real<lower=0> length;
+      real<lower=0> noise;
+    }
+    model {
+      matrix[N, N] L = cholesky_decompose(add_diag(cov_exp_quad(x, sqrt(var), length), noise + 1e-6));
+      var ~ lognormal(0, 10);
+      length ~ lognormal(0, 10);
+      noise ~ lognormal(0, 10);
+      y ~ multi_normal_cholesky(rep_vector(0, N), L);
+    }
+    generated quantities {
+      vector[G] f_grid;
+      {
+        matrix[N, N] L = cholesky_decompose(add_diag(gp_exp_quad_cov(x, x, sqrt(var), length), noise + 1e-6));
+        matrix[N, G] K_star = gp_exp_quad_cov(x, x_grid, sqrt(var), length);
+        f_grid = mdivide_left_tri_low(L, K_star)' * mdivide_left_tri_low(L, y);
+      }
+    }
+    """
 }
