@@ -55,6 +55,12 @@ final class Lowering {
         try lowerTopLevel(program.generatedQuantities, kind: .generated)
         var graph = builder.graph
         for (i, d) in densityFamilies { graph.nodes[i].distribution = d }
+        let check = PlateCheck(graph: graph)
+        for k in graph.terms.indices {
+            if let plate = graph.terms[k].plate, !check.isRowWise(root: graph.terms[k].node, plate: plate) {
+                graph.terms[k].plate = nil
+            }
+        }
         do { try graph.validate() } catch let e as LeapfrogError {
             throw LeapfrogError(.model, "\(diagnostics.path): internal error lowering the program: \(e.message)")
         }

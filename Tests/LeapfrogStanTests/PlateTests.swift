@@ -80,6 +80,25 @@ import Testing
         expectEquivalent(stan, ref)
     }
 
+    @Test func termsThatReadEveryRowLoseThePlateButKeepTheirValue() throws {
+        let source = """
+        data { int N; vector[N] x; vector[N] y; }
+        parameters { real mu; }
+        model {
+          for (n in 1:N) y[n] ~ normal(mu * (x[n] - mean(x)), 1);
+          for (n in 1:N) target += normal_lpdf(x[n] | mu, 2);
+        }
+        """
+        let model = try StanProgram.compile(source: source, path: "m.stan")
+        #expect(model.graph.terms.map(\.plate) == [nil, .symbol("N")])
+        let x = [1.0, 2, 4], y = [0.5, -1, 3]
+        let ref = try ReferenceModel(graph: model.graph, data: DataSet(["N": .integer(3), "x": .vector(x), "y": .vector(y)]))
+        func lp(_ mu: Double) -> Double {
+            zip(x, y).map { xi, yi in -(yi - mu * (xi - 7.0 / 3)) * (yi - mu * (xi - 7.0 / 3)) / 2 - (xi - mu) * (xi - mu) / 8 }.reduce(0, +)
+        }
+        #expect(abs((ref.logDensity([0.7]) - ref.logDensity([-0.2])) - (lp(0.7) - lp(-0.2))) < 1e-12)
+    }
+
     @Test func loopThatCannotBeVectorisedIsAClearError() {
         let source = """
         data { int N; vector[N] y; }
