@@ -131,6 +131,7 @@ extension Lowering {
             if name == "rep_array" && args[0].type.isInteger { throw fail("rep_array of integers is only supported in transformed data", l) }
             return derived(args[0], node: node(0) * fill(1, [n]), type: t)
         case "rep_matrix":
+            guard args.count == 2 || args.count == 3 else { throw fail("rep_matrix takes (x, m, n) or (v, n), got \(args.count) arguments", l) }
             try requireShared(0)
             if args.count == 3 {
                 guard args[0].type.isScalar else { throw fail("rep_matrix(x, m, n) needs a scalar x", l) }

@@ -1,4 +1,7 @@
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import LeapfrogStan
 
 /// Compile errors name the file, line and column, and show the line with a caret under the token.
@@ -94,6 +97,25 @@ import Testing
             .hasPrefix("m.stan:1:36: error: cannot assign to the data variable 'N'"))
         #expect(compileError("data { int N; vector[N] y; } parameters { real mu; } model { for (n in 1:N) if (y[n] > 0) y[n] ~ normal(mu, 1); }")
             .contains("cannot vectorise the loop: an if whose condition depends on the loop index"))
+    }
+
+    @Test func everyListedFunctionIsKnown() {
+        for f in StanSupport.functions {
+            let message = compileError("parameters { real x; } model { target += \(f)(); }")
+            #expect(!message.contains("unknown or unsupported function"), "\(f): \(message)")
+        }
+        #expect(StanSupport.distributions.contains("multi_normal_cholesky"))
+    }
+
+    @Test func loadCompilesAFile() throws {
+        let path = "/tmp/leapfrog-stan-test-\(getpid()).stan"
+        let f = fopen(path, "w")!
+        fputs("parameters { real mu; }\nmodel { mu ~ normal(0, 1); }\n", f)
+        fclose(f)
+        defer { unlink(path) }
+        let model = try StanProgram.load(path: path)
+        #expect(model.graph.name == "leapfrog-stan-test-\(getpid())")
+        #expect(model.graph.parameters.map(\.name) == ["mu"])
     }
 
     @Test func loadReportsAMissingFile() {

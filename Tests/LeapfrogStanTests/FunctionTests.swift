@@ -101,6 +101,9 @@ import Glibc
           real binom = binomial_logit_lpmf(k | n, x);
           real cat = categorical_logit_lpmf(c | w);
           real mvn = multi_normal_cholesky_lpdf(w | rep_vector(0, 3), L);
+          real mvn2 = multi_normal_lpdf(w | rep_vector(0, 3), multiply_lower_tri_self_transpose(L));
+          real bern2 = bernoulli_lpmf(b | 0.3);
+          real binom2 = binomial_lpmf(k | n, 0.3);
         }
         """
         let k = [2, 0, 3], n = [4, 1, 5]
@@ -135,6 +138,11 @@ import Glibc
         // multi-normal: solve L z = w.
         var zz = [Double](repeating: 0, count: 3)
         for i in 0..<3 { zz[i] = (w[i] - (0..<i).map { l[i][$0] * zz[$0] }.reduce(0, +)) / l[i][i] }
+        close("bern2", log(0.3))
+        close("binom2", zip(k, n).map { kk, nn in
+            lgamma(Double(nn) + 1) - lgamma(Double(kk) + 1) - lgamma(Double(nn - kk) + 1) + Double(kk) * log(0.3) + Double(nn - kk) * log(0.7)
+        }.reduce(0, +))
+        close("mvn2", d["mvn"] ?? .nan)
         close("mvn", -0.5 * zz.map { $0 * $0 }.reduce(0, +) - (0..<3).map { log(l[$0][$0]) }.reduce(0, +) - 1.5 * log(2 * Double.pi))
     }
 }
