@@ -21,6 +21,8 @@ struct Parser {
 
     mutating func parseProgram() throws -> Program {
         var program = Program()
+        let order = ["functions", "data", "transformed data", "parameters", "transformed parameters", "model", "generated quantities"]
+        var last = -1
         while !atEnd {
             let start = current
             guard case .identifier(let word) = start.kind else { throw error("expected a block name (data, parameters, model, …), found '\(start.text)'") }
@@ -30,6 +32,11 @@ struct Parser {
                 guard case .identifier(let second) = current.kind else { throw error("expected a block name after '\(word)'") }
                 p += 1
                 name += " " + second
+            }
+            if let k = order.firstIndex(of: name) {
+                if k == last { throw diagnostics.error("the \(name) block appears twice", at: start.location) }
+                if k < last { throw diagnostics.error("the \(name) block must come before the \(order[last]) block", at: start.location) }
+                last = k
             }
             switch name {
             case "functions":

@@ -18,6 +18,8 @@ import Glibc
                                                             ^
         """)
         #expect(compileError("model { x ~ normal(0, 1); } /* never closed").hasPrefix("m.stan:1:29: error: unterminated comment"))
+        #expect(compileError("model { } data { }").hasPrefix("m.stan:1:11: error: the data block must come before the model block"))
+        #expect(compileError("model { } model { }").hasPrefix("m.stan:1:11: error: the model block appears twice"))
         #expect(compileError("model { real x = 1 @ 2; }").hasPrefix("m.stan:1:20: error: unexpected character '@'"))
     }
 
