@@ -15,6 +15,7 @@ import Glibc
         let builtin = try BuiltinModels.eightSchools.instantiate()
         let stan = try stanReference(StanCorpus.eightSchoolsNoncentered, builtin.data)
         let reference = try ReferenceModel(graph: builtin.graph, data: builtin.data)
+        #expect(try StanProgram.compile(source: StanCorpus.eightSchoolsNoncentered).graph.parameters == builtin.graph.parameters)
         expectEquivalent(stan, reference, scale: 2)
         // theta is recorded as the built-in's derived theta.
         var rng = TestRandom(seed: 9)
@@ -144,6 +145,9 @@ import Glibc
         data["N"] = .integer(data["X"]!.shape[0])
         data["D"] = .integer(data["X"]!.shape[1])
         let reference = try ReferenceModel(graph: builtin.graph, data: builtin.data)
+        // Same parameters as the built-in, in the same order, shapes and supports.
+        #expect(try StanProgram.compile(source: StanCorpus.bnn).graph.parameters == builtin.graph.parameters)
+        #expect(try StanProgram.compile(source: StanCorpus.bnnLoop).graph.parameters == builtin.graph.parameters)
         expectEquivalent(try stanReference(StanCorpus.bnn, data), reference, points: 3)
         expectEquivalent(try stanReference(StanCorpus.bnnLoop, data), reference, points: 3)
     }
