@@ -40,7 +40,7 @@ extension Lowering {
         if let e = d.initializer {
             value = try assignable(try expression(e), to: t, name: d.name, at: e.location)
         }
-        scope.declare(Symbol(name: d.name, type: t, kind: kind, value: value, location: d.location, declaration: d))
+        scope.declare(Symbol(name: d.name, type: t, kind: kind, value: value, location: d.location, declaration: d, insidePlate: plate != nil))
     }
 
     /// Checks that `v` may be stored in a variable of type `t` and returns it with that type.
@@ -72,7 +72,7 @@ extension Lowering {
         }
         let r = try expression(rhs)
         if indices.isEmpty {
-            if plate != nil, !scope.declaredHere(name) && !declaredInsidePlate(name) {
+            if plate != nil, !sym.insidePlate {
                 throw fail("cannot vectorise the loop: it assigns the whole of '\(name)' on every iteration; assign \(name)[n] instead", l)
             }
             var new = r
@@ -84,7 +84,7 @@ extension Lowering {
             return
         }
         // x[n] = … inside a vectorised loop assigns the whole of x.
-        guard let plate, indices.count == 1, case .single(.variable(let iv, _)) = indices[0],
+        guard let plate, !sym.insidePlate, indices.count == 1, case .single(.variable(let iv, _)) = indices[0],
               let isym = scope.lookup(iv), case .plateIndex = isym.kind else {
             throw fail("assigning to part of '\(name)' is only supported as \(name)[n] = … in a loop for (n in 1:N) over all of \(name); build the whole value with vector expressions instead", l)
         }
@@ -109,11 +109,6 @@ extension Lowering {
         whole.type = sym.type
         whole.dataName = nil
         scope.setValue(name, whole)
-    }
-
-    /// Variables declared inside the current vectorised loop hold one row per iteration.
-    func declaredInsidePlate(_ name: String) -> Bool {
-        scope.lookup(name)?.value?.plated ?? false
     }
 
     func addTerm(_ v: Value, at l: StanSourceLocation) throws {

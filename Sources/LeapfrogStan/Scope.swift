@@ -16,6 +16,8 @@ struct Symbol {
     var value: Value?
     var location: StanSourceLocation
     var declaration: Declaration?
+    /// Declared inside the vectorised loop being lowered: holds one value per row.
+    var insidePlate = false
 }
 
 /// Nested lexical scopes of symbols.

@@ -99,6 +99,31 @@ import Testing
         #expect(abs((ref.logDensity([0.7]) - ref.logDensity([-0.2])) - (lp(0.7) - lp(-0.2))) < 1e-12)
     }
 
+    @Test func localsInsideTheLoopHoldOneValuePerRow() throws {
+        let source = """
+        data { int N; vector[N] x; vector[N] y; }
+        parameters { real a; real b; }
+        model {
+          vector[N] mu;
+          for (n in 1:N) {
+            real eta;
+            {
+              eta = a + b * x[n];
+            }
+            eta += 1;
+            mu[n] = eta;
+          }
+          y ~ normal(mu, 1);
+        }
+        """
+        let x = [1.0, 2, 4], y = [0.5, -1, 3]
+        let ref = try stanReference(source, DataSet(["N": .integer(3), "x": .vector(x), "y": .vector(y)]))
+        func lp(_ a: Double, _ b: Double) -> Double { zip(x, y).map { -($1 - a - b * $0 - 1) * ($1 - a - b * $0 - 1) / 2 }.reduce(0, +) }
+        #expect(abs((ref.logDensity([0.3, -0.2]) - ref.logDensity([1, 0.5])) - (lp(0.3, -0.2) - lp(1, 0.5))) < 1e-12)
+        #expect(compileError("data { int N; } parameters { real a; } model { real t; for (n in 1:N) t = a; }")
+            .contains("cannot vectorise the loop: it assigns the whole of 't' on every iteration; assign t[n] instead"))
+    }
+
     @Test func loopThatCannotBeVectorisedIsAClearError() {
         let source = """
         data { int N; vector[N] y; }
