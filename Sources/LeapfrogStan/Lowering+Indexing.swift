@@ -68,7 +68,8 @@ extension Lowering {
                         if case .fixed(let n)? = cur.type.sizes[axis], Int(k) > n { throw fail("index \(Int(k)) is out of range 1…\(n)", e.location) }
                         idxName = syntheticName("index", key: "cindex:\(Int(k))") { .constantIndex(name: $0, Int(k)) }
                     } else if iv.dataOnly, try isDataOnly(e) {
-                        idxName = syntheticName("index", key: "index:\(e.canonical)") { .index(name: $0, e) }
+                        let bound = bindingLoopConstants(e)
+                        idxName = syntheticName("index", key: "index:\(bound.canonical)") { .index(name: $0, bound) }
                     } else {
                         throw fail("an index must be a constant, depend on data only, or be the index of a vectorised loop", e.location)
                     }

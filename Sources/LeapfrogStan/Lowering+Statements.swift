@@ -169,7 +169,8 @@ extension Lowering {
         guard block == .model else {
             throw fail("if on data is only supported in the model block (around ~ and target +=)", c.location)
         }
-        let name = syntheticName("cond", key: "cond:\(c.canonical)") { .indicator(name: $0, c) }
+        let bound = bindingLoopConstants(c)
+        let name = syntheticName("cond", key: "cond:\(bound.canonical)") { .indicator(name: $0, bound) }
         let flag = builder.data(name)
         let saved = indicator
         defer { indicator = saved }

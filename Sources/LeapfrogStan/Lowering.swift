@@ -101,12 +101,12 @@ final class Lowering {
         var pending = PendingBound(parameter: d.name)
         var lower: Double?, upper: Double?
         if let e = d.bounds.lower {
-            if let c = foldConstant(e) { lower = c } else if try isDataOnly(e) { pending.lower = e } else {
+            if let c = foldConstant(e) { lower = c } else if try isDataOnly(e) { pending.lower = bindingLoopConstants(e) } else {
                 throw fail("the lower bound of '\(d.name)' must be a constant or depend on data only", e.location)
             }
         }
         if let e = d.bounds.upper {
-            if let c = foldConstant(e) { upper = c } else if try isDataOnly(e) { pending.upper = e } else {
+            if let c = foldConstant(e) { upper = c } else if try isDataOnly(e) { pending.upper = bindingLoopConstants(e) } else {
                 throw fail("the upper bound of '\(d.name)' must be a constant or depend on data only", e.location)
             }
         }
@@ -164,7 +164,8 @@ final class Lowering {
             }
         }
         guard try isDataOnly(e) else { throw fail("a size must depend on data only", e.location) }
-        let name = syntheticName("size", key: "size:\(e.canonical)") { .size(name: $0, e) }
+        let bound = bindingLoopConstants(e)
+        let name = syntheticName("size", key: "size:\(bound.canonical)") { .size(name: $0, bound) }
         return .symbol(name)
     }
 
@@ -189,11 +190,37 @@ final class Lowering {
         for n in e.variables {
             guard let s = scope.lookup(n) else { throw fail("unknown identifier '\(n)'", e.location) }
             switch s.kind {
-            case .data, .transformedData: continue
+            case .data, .transformedData, .loopConstant: continue
             default: return false
             }
         }
         return true
+    }
+
+    /// `e` with the indices of unrolled loops replaced by their values, for the host to evaluate.
+    func bindingLoopConstants(_ e: Expression) -> Expression {
+        func bind(_ e: Expression) -> Expression {
+            switch e {
+            case .integer, .real, .string: return e
+            case .variable(let n, let l):
+                if case .loopConstant(let k)? = scope.lookup(n)?.kind { return .integer(k, l) }
+                return e
+            case .binary(let op, let a, let b, let l): return .binary(op, bind(a), bind(b), l)
+            case .unary(let op, let a, let l): return .unary(op, bind(a), l)
+            case .transpose(let a, let l): return .transpose(bind(a), l)
+            case .index(let a, let idx, let l):
+                return .index(bind(a), idx.map { i in
+                    switch i {
+                    case .single(let x): return .single(bind(x))
+                    case .all: return i
+                    case .range(let x, let y, let rl): return .range(x.map(bind), y.map(bind), rl)
+                    }
+                }, l)
+            case .call(let f, let args, let c, let l): return .call(f, args.map(bind), conditional: c, l)
+            case .conditional(let c, let a, let b, let l): return .conditional(bind(c), bind(a), bind(b), l)
+            }
+        }
+        return bind(e)
     }
 
     /// The value of `e` when it is a compile-time constant (literals, unrolled loop indices).

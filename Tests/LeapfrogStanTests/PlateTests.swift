@@ -54,6 +54,22 @@ import Testing
         #expect(GradientCheck.worstRelativeError(stan, at: u1) < GradientCheck.tolerance)
     }
 
+    @Test func unrolledLoopIndicesCombineWithData() throws {
+        let source = """
+        data { int<lower=3> K; vector[K] y; }
+        parameters { real mu; }
+        model {
+          for (k in 0:1) {
+            if (y[K - k] > 0) y[K - k] ~ normal(mu, 1);
+          }
+        }
+        """
+        let data = DataSet(["K": .integer(4), "y": .vector([9, 9, -1, 2])])
+        let ref = try stanReference(source, data)
+        // Only y[4] = 2 is positive.
+        #expect(abs((ref.logDensity([0.5]) - ref.logDensity([0])) - (-(2 - 0.5) * (2 - 0.5) / 2 + 2.0)) < 1e-12)
+    }
+
     @Test func categoricalLogitRowsInALoop() throws {
         let source = """
         data {
