@@ -227,7 +227,7 @@ struct Parser {
             try expect(";")
             return .tilde(outcome: lhs, distribution: dist, args: args, start.location)
         }
-        let ops = ["=": "", "<-": "", "+=": "+", "-=": "-", "*=": "*", "/=": "/", ".*=": ".*", "./=": "./"]
+        let ops = ["=": "", "+=": "+", "-=": "-", "*=": "*", "/=": "/", ".*=": ".*", "./=": "./"]
         if case .symbol(let s) = current.kind, let op = ops[s] {
             let opLocation = current.location
             p += 1

@@ -19,6 +19,11 @@ import Darwin
 /// differ from Stan's `lp__` by a constant, which samplers ignore. Half-distributions arise from
 /// `<lower=0>` bounds on the full family (`tau ~ cauchy(0, 5)`), which again differs from the
 /// half family only by a constant.
+///
+/// Bind the graph through `StanModel.instantiate(data:)` (or `prepareData`): it checks the data,
+/// runs transformed data, fills in data-dependent bounds, and adds the synthetic variables the
+/// graph reads (`__size1` for a size like `N + 1`, `__index2` for `x[3]`, `__fill3` for the ones
+/// and zeros behind `rep_vector` and row sums, `__cond4` for an `if` on data).
 public enum StanProgram {
     /// Compiles Stan `source`; `path` names it in error messages (`path:line:column`).
     public static func compile(source: String, path: String = "model.stan") throws -> StanModel {

@@ -23,6 +23,12 @@ import Glibc
         #expect(compileError("model { real x = 1 @ 2; }").hasPrefix("m.stan:1:20: error: unexpected character '@'"))
     }
 
+    @Test func lessThanMinusIsAComparison() throws {
+        let source = "data { real x; } parameters { real mu; } model { if (x<-1) mu ~ normal(0, 1); }"
+        let model = try StanProgram.compile(source: source, path: "m.stan")
+        #expect(model.graph.terms.count == 1)
+    }
+
     @Test func unknownIdentifier() {
         #expect(compileError("parameters { real x; } model { x ~ normal(0, y); }") == """
         m.stan:1:46: error: unknown identifier 'y'
