@@ -178,6 +178,31 @@ extension Lowering {
             guard args[0].type.base == .matrix, args[0].type.arrayRank == 0 else { throw fail("add_diag needs a square matrix, got \(args[0].type)", l) }
             guard args[1].type.isScalar || args[1].type.rank == 1 else { throw fail("add_diag needs a scalar or vector diagonal", l) }
             return derived(args[0], args[1], node: node(0).addDiagonal(node(1)), type: args[0].type)
+        case "diag_pre_multiply", "diag_post_multiply", "quad_form_diag":
+            try need(2)
+            try requireShared(0); try requireShared(1)
+            let (vi, mi) = name == "diag_pre_multiply" ? (0, 1) : (1, 0)
+            let (v, m) = (args[vi].type, args[mi].type)
+            guard m.base == .matrix, m.arrayRank == 0, v.rank == 1, v.arrayRank == 0 else {
+                throw fail("\(name) needs a matrix and a vector", l)
+            }
+            let side = name == "diag_pre_multiply" ? m.sizes[0] : m.sizes[1]
+            if differ(side, v.sizes[0]) { throw fail("size mismatch in \(name): \(m) and \(v)", l) }
+            let (vn, mn) = (node(vi), node(mi))
+            let out: Expr
+            switch name {
+            case "diag_pre_multiply": out = (mn.transposed() * vn).transposed()  // row r scaled by v[r]
+            case "diag_post_multiply": out = mn * vn                           // column c scaled by v[c]
+            default: out = ((mn * vn).transposed() * vn).transposed()
+            }
+            return derived(args[0], args[1], node: out, type: StanType(base: .matrix, arrayRank: 0, sizes: m.sizes))
+        case "log_mix":
+            try need(3)
+            guard args.allSatisfy({ $0.type.isScalar }) else { throw fail("log_mix(theta, lp1, lp2) needs scalars", l) }
+            try checkRows(args, at: l, name)
+            let (theta, a, b) = (node(0), node(1), node(2))
+            let x = theta.log() + a, y = (-theta).log1p() + b
+            return derived(args[0], args[1], args[2], node: x + (y - x).log1pExp(), type: .real)
         case "cholesky_decompose":
             try need(1)
             try requireShared(0)

@@ -26,7 +26,7 @@ public enum StanSupport {
         "inv", "inv_sqrt", "inv_square", "log1m", "logit", "pow", "sum", "mean", "dot_product", "rows_dot_product",
         "columns_dot_product", "rep_vector", "rep_row_vector", "rep_array", "rep_matrix", "to_vector", "to_row_vector",
         "to_array_1d", "diag_matrix", "add_diag", "cholesky_decompose", "multiply_lower_tri_self_transpose", "tcrossprod",
-        "crossprod", "mdivide_left_tri_low", "gp_exp_quad_cov", "cov_exp_quad", "softmax", "log_softmax", "log_sum_exp",
+        "crossprod", "diag_pre_multiply", "diag_post_multiply", "quad_form_diag", "log_mix", "mdivide_left_tri_low", "gp_exp_quad_cov", "cov_exp_quad", "softmax", "log_softmax", "log_sum_exp",
         "size", "num_elements", "rows", "cols", "pi", "e", "transpose",
     ].sorted()
 

@@ -43,6 +43,10 @@ import Glibc
           vector[2] picked = v[idx];
           real mixed = inv_logit(x) + log1m(0.25) + logit(0.25) + inv(4) + log1p_exp(x) + square(v[3]) + 7 / 2;
           vector[2] solved = mdivide_left_tri_low(A, col1);
+          matrix[2, 2] pre = diag_pre_multiply(col1, A);
+          matrix[2, 2] post = diag_post_multiply(A, col1);
+          matrix[2, 2] qfd = quad_form_diag(A, col1);
+          real mix = log_mix(0.25, x, -1);
         }
         """
         let v = [0.5, -1, 2]
@@ -77,6 +81,15 @@ import Glibc
         close("picked[1]", 2); close("picked[2]", 0.5)
         close("mixed", 1 / (1 + exp(-x)) + log(0.75) + log(1.0 / 3) + 0.25 + log1p(exp(x)) + 4 + 3)
         close("solved[1]", 1); close("solved[2]", 0)
+        let c = [2.0, 1]
+        for i in 0..<2 {
+            for j in 0..<2 {
+                close("pre[\(i + 1),\(j + 1)]", c[i] * a[i][j])
+                close("post[\(i + 1),\(j + 1)]", a[i][j] * c[j])
+                close("qfd[\(i + 1),\(j + 1)]", c[i] * a[i][j] * c[j])
+            }
+        }
+        close("mix", log(0.25 * exp(x) + 0.75 * exp(-1)))
     }
 
     @Test func densitiesHaveStansArgumentOrder() throws {
