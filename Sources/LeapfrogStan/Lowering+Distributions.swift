@@ -56,8 +56,6 @@ extension Lowering {
             guard outcome.dataName != nil, outcome.type.isInteger else {
                 throw fail("the outcome of \(familyName) must be an integer data variable", outcomeLocation)
             }
-        } else if outcome.type.isInteger && outcome.dataName == nil && outcome.constant == nil {
-            // Integer expressions are real-valued data here.
         }
         if family == .binomialLogit {
             guard args[0].dataName != nil, args[0].type.isInteger else { throw fail("the number of trials of binomial_logit must be an integer data variable", l) }

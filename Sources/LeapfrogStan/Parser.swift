@@ -223,7 +223,7 @@ struct Parser {
             p += 1
             try expect("(")
             let args = try expressionList(until: ")")
-            if current.isSymbol("T") || current.isIdentifier("T") { throw error("truncation T[…] is not supported yet") }
+            if current.isIdentifier("T") { throw error("truncation T[…] is not supported yet") }
             try expect(";")
             return .tilde(outcome: lhs, distribution: dist, args: args, start.location)
         }

@@ -69,6 +69,50 @@ import Glibc
         """)
     }
 
+    @Test func transformedDataInterpreterCoversContainersAndIntegers() throws {
+        let source = """
+        data { int N; matrix[2, 3] A; array[2] int idx; }
+        transformed data {
+          vector[6] flat = to_vector(A);
+          row_vector[3] r = A[2];
+          vector[2] c = A[:, 3];
+          matrix[3, 2] At = A';
+          vector[2] Av = A * rep_vector(1, 3);
+          array[N] int counts = rep_array(0, N);
+          int half = N / 2;
+          int rest = N % 2;
+          real ratio = 1.0 * N / 2;
+          vector[2] picked = flat[idx];
+          for (n in 1:N) {
+            int k;
+            k = n * n;
+            counts[n] += k;
+          }
+          {
+            real local = sum(A);
+            ratio += local;
+          }
+        }
+        parameters { real x; }
+        model { x ~ normal(0, 1); }
+        """
+        let model = try StanProgram.compile(source: source, path: "td.stan")
+        let data = DataSet(["N": .integer(5), "A": .matrix(rows: [[1, 2, 3], [4, 5, 6]]), "idx": .integers([2, 5])])
+        let p = try model.prepareData(data)
+        #expect(p["flat"]?.values == [1, 4, 2, 5, 3, 6])
+        #expect(p["r"]?.values == [4, 5, 6])
+        #expect(p["c"]?.values == [3, 6])
+        #expect(p["At"]?.shape == [3, 2] && p["At"]?.values == [1, 4, 2, 5, 3, 6])
+        #expect(p["Av"]?.values == [6, 15])
+        #expect(p["counts"] == .integers([1, 4, 9, 16, 25]))
+        #expect(p["half"] == .integer(2) && p["rest"] == .integer(1))
+        #expect(p["ratio"] == .scalar(2.5 + 21))
+        #expect(p["picked"]?.values == [4, 3])
+        #expect(p["local"] == nil && p["k"] == nil)
+        #expect(errorMessage { _ = try model.prepareData(DataSet(["N": .integer(1), "A": .matrix(rows: [[1, 2, 3], [4, 5, 6]]), "idx": .integers([2, 7])])) }
+            .hasPrefix("td.stan:12:27: error: index 7 is out of range 1…6"))
+    }
+
     @Test func dataDependentSizesBoundsIndicesAndConditions() throws {
         let source = """
         data {
