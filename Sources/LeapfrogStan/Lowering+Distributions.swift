@@ -17,8 +17,10 @@ extension Lowering {
     /// Some of Stan's families are rewritten to the graph's: `std_normal()` is `normal(0, 1)`,
     /// `multi_normal(mu, Sigma)` is `multi_normal_cholesky(mu, cholesky_decompose(Sigma))`,
     /// `bernoulli(p)` / `binomial(n, p)` use `logit(p)`, `poisson(lambda)` uses `log(lambda)`.
-    func density(_ name: String, outcome: Value, args rawArgs: [Value], at l: StanSourceLocation, outcomeLocation: StanSourceLocation) throws -> Value {
-        var args = rawArgs
+    func density(_ name: String, outcome rawOutcome: Value, args rawArgs: [Value], at l: StanSourceLocation, outcomeLocation: StanSourceLocation) throws -> Value {
+        let alignedValues = try aligned([rawOutcome] + rawArgs, at: l)
+        let outcome = alignedValues[0]
+        var args = Array(alignedValues.dropFirst())
         var familyName = name
         func logit(_ v: Value) -> Value { derived(v, node: materialize(v).log() - (-materialize(v)).log1p(), type: v.type.promotedToReal) }
         switch name {

@@ -54,14 +54,33 @@ extension Lowering {
 
     /// A value computed from `inputs`: plated if any is, data-only if all are.
     func derived(_ inputs: Value..., node: Expr, type: StanType) -> Value {
-        Value(type: type, constant: nil, node: node, plated: inputs.contains { $0.plated },
-              dataOnly: inputs.allSatisfy(\.dataOnly))
+        var v = Value(type: type, constant: nil, node: node, plated: inputs.contains { $0.plated },
+                      dataOnly: inputs.allSatisfy(\.dataOnly))
+        v.columns = inputs.contains { $0.columns }
+        return v
     }
 
     /// Errors on `to_vector(matrix)` outside the places that accept it.
     func rejectFlattened(_ values: [Value], at l: StanSourceLocation) throws {
         if values.contains(where: \.flattened) {
             throw fail("to_vector of a matrix (a reshape) is only supported as a distribution's outcome with scalar parameters, or inside sum and mean", l)
+        }
+    }
+
+    /// Inside a nested loop, brings values to one layout: rows-only values become [rows, columns]
+    /// (`transpose(ones[J, N] .* x)`); column-only [J] values and shared scalars broadcast.
+    func aligned(_ values: [Value], at l: StanSourceLocation) throws -> [Value] {
+        guard values.contains(where: \.columns), let plate, let columnPlate else { return values }
+        return try values.map { v in
+            guard v.type.isScalar else {
+                throw fail("cannot vectorise the nested loop: only scalars per iteration are supported, got \(v.type)", l)
+            }
+            guard v.plated && !v.columns else { return v }
+            var lifted = v
+            lifted.node = (fill(1, [columnPlate, plate]) * materialize(v)).transposed()
+            lifted.columns = true
+            lifted.dataName = nil
+            return lifted
         }
     }
 
@@ -85,7 +104,7 @@ extension Lowering {
             return v
         case .loopConstant(let k):
             return .constant(Double(k), integer: true)
-        case .plateIndex:
+        case .plateIndex, .columnIndex:
             throw fail("the loop index '\(name)' can only be used to index (x[\(name)], a[g[\(name)]]) in a vectorised loop", l)
         }
     }
@@ -102,7 +121,9 @@ extension Lowering {
         }
     }
 
-    func binary(_ op: String, _ a: Value, _ b: Value, at l: StanSourceLocation) throws -> Value {
+    func binary(_ op: String, _ a0: Value, _ b0: Value, at l: StanSourceLocation) throws -> Value {
+        let ab = try aligned([a0, b0], at: l)
+        let (a, b) = (ab[0], ab[1])
         try rejectFlattened([a, b], at: l)
         if a.summedOverPlate || b.summedOverPlate {
             guard (op == "+" || op == "-"), a.summedOverPlate || a.constant != nil, b.summedOverPlate || b.constant != nil,

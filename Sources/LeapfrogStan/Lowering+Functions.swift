@@ -55,6 +55,10 @@ extension Lowering {
             if args[i].plated { throw fail("cannot vectorise the loop: \(name) of a value that depends on the loop index", l) }
         }
 
+        if args.contains(where: \.columns), Lowering.elementwise[name] == nil,
+           !["inv", "inv_sqrt", "inv_square", "log1m", "logit", "pow"].contains(name) {
+            throw fail("cannot vectorise the nested loop: \(name) of a value that depends on its index", l)
+        }
         if let op = Lowering.elementwise[name] {
             try need(1)
             if let c = args[0].constant, let f = HostInterpreter.unary[name] { return .constant(f(c), integer: false) }

@@ -13,6 +13,7 @@ extension Lowering {
             throw fail("too many indices: \(indices.count) for a value of type \(v.type)", l)
         }
         try rejectFlattened([v], at: l)
+        if v.columns { throw fail("cannot vectorise the nested loop: indexing a value that depends on its index", l) }
         var cur = v
         var axis = 0
         var changed = false
@@ -27,7 +28,7 @@ extension Lowering {
                 throw fail("index ranges (a:b) are not supported yet; use a multi-index with an integer data array", rl)
             case .single(let e):
                 if case .variable(let n, let il) = e, let s = scope.lookup(n), case .plateIndex(let extent) = s.kind {
-                    guard axis == 0, !cur.plated else {
+                    guard axis == 0, !cur.plated, !cur.columns else {
                         throw fail("cannot vectorise the loop: '\(n)' can only index the first dimension of a value that does not already depend on it", il)
                     }
                     guard same(cur.type.sizes[0], extent) else {
@@ -37,7 +38,19 @@ extension Lowering {
                     cur.type = cur.type.removingDimension(0)
                     continue
                 }
+                if case .variable(let n, let il) = e, let s = scope.lookup(n), case .columnIndex(let extent) = s.kind {
+                    guard axis == 0, !cur.columns, cur.type.rank >= 1 else {
+                        throw fail("cannot vectorise the nested loop: '\(n)' can only index the dimension after the outer loop's", il)
+                    }
+                    guard same(cur.type.sizes[0], extent) else {
+                        throw fail("cannot vectorise the nested loop: this dimension has \(StanType.text(cur.type.sizes[0])) elements but the loop runs over 1:\(extent)", il)
+                    }
+                    cur.columns = true
+                    cur.type = cur.type.removingDimension(0)
+                    continue
+                }
                 let iv = try expression(e)
+                if iv.columns { throw fail("cannot vectorise the nested loop: an index that depends on its index", e.location) }
                 guard iv.type.base == .int else { throw fail("indices must be integers, got \(iv.type)", e.location) }
                 let node = materialize(cur)
                 changed = true

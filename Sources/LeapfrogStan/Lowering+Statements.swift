@@ -31,6 +31,7 @@ extension Lowering {
     }
 
     func localDeclaration(_ d: Declaration, kind: Symbol.Kind) throws {
+        if columnPlate != nil { throw fail("only ~ and target += are supported inside a loop nested in a vectorised loop", d.location) }
         try checkFresh(d.name, d.location)
         let t = try declaredType(d)
         if case .local = kind, d.bounds.lower != nil || d.bounds.upper != nil {
@@ -64,8 +65,9 @@ extension Lowering {
         case .local, .transformedParameter, .generated: break
         case .data, .transformedData: throw fail("cannot assign to the data variable '\(name)'", l)
         case .parameter: throw fail("cannot assign to the parameter '\(name)'; declare a transformed parameter instead", l)
-        case .loopConstant, .plateIndex: throw fail("cannot assign to the loop variable '\(name)'", l)
+        case .loopConstant, .plateIndex, .columnIndex: throw fail("cannot assign to the loop variable '\(name)'", l)
         }
+        if columnPlate != nil { throw fail("only ~ and target += are supported inside a loop nested in a vectorised loop", l) }
         if indicator != nil { throw fail("assignments inside an if on data are not supported yet in the \(block.rawValue) block", l) }
         if case .transformedParameter = sym.kind, block != .transformedParameters {
             throw fail("cannot assign to the transformed parameter '\(name)' outside its block", l)
@@ -139,6 +141,15 @@ extension Lowering {
             try statement(body)
             return
         }
+        if a == 1, plate != nil, columnPlate == nil, b == nil {
+            let extent = try dim(hi)
+            scope.push()
+            scope.declare(Symbol(name: v, type: .int, kind: .columnIndex(extent), value: nil, location: l))
+            columnPlate = extent
+            defer { columnPlate = nil; scope.pop() }
+            try statement(body)
+            return
+        }
         guard let a, let b else {
             if plate != nil { throw fail("nested loops over data-dependent ranges cannot be vectorised; write the inner loop with vector operations", l) }
             throw fail("cannot vectorise this loop: it must run over 1:N; loops over other data-dependent ranges are not supported", lo.location)
@@ -160,7 +171,7 @@ extension Lowering {
             if k != 0 { try statement(then) } else if let otherwise { try statement(otherwise) }
             return
         }
-        if plate != nil, c.variables.contains(where: { if case .plateIndex? = scope.lookup($0)?.kind { return true } else { return false } }) {
+        if plate != nil, c.variables.contains(where: { switch scope.lookup($0)?.kind { case .plateIndex?, .columnIndex?: return true; default: return false } }) {
             throw fail("cannot vectorise the loop: an if whose condition depends on the loop index; select the rows with a multi-index instead", c.location)
         }
         guard try isDataOnly(c) else {

@@ -11,6 +11,7 @@ import LeapfrogModel
 ///   derived quantities (top-level variables only).
 /// - `~` and `target +=` become terms. A `for (n in 1:N)` loop is vectorised: `x[n]` is the
 ///   whole `x`, `a[g[n]]` is `index(a, g)`, and the loop's terms carry `plate: N`.
+///   `PlateCheck` then removes the mark from terms that are not sums of row-wise contributions.
 final class Lowering {
     enum Block: String { case transformedData = "transformed data", transformedParameters = "transformed parameters", model, generatedQuantities = "generated quantities" }
 
@@ -24,6 +25,8 @@ final class Lowering {
     var block = Block.model
     /// The extent of the vectorised loop being lowered, if any.
     var plate: Dim?
+    /// The extent of a loop nested in the vectorised loop, if any.
+    var columnPlate: Dim?
     /// A 0/1 node multiplying every term: the conjunction of enclosing data-only conditions.
     var indicator: Expr?
     /// The family of every `log_density` node, set on the nodes when lowering finishes.

@@ -8,6 +8,8 @@ struct Symbol {
         case loopConstant(Int)
         /// The index of a vectorised loop over `extent`.
         case plateIndex(Dim)
+        /// The index of a loop over `extent` nested in a vectorised loop.
+        case columnIndex(Dim)
     }
 
     var name: String

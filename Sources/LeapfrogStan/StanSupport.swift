@@ -11,7 +11,9 @@
 ///   blocks with local variables, `print` (ignored), `reject` (transformed data only).
 /// - Loops: `for (n in 1:N)` is vectorised into a term with `plate: N` (`x[n]` → `x`,
 ///   `a[g[n]]` → `index(a, g)`, `v[n] = …` assigns the whole `v`); loops with constant bounds
-///   that do not start at 1 are unrolled; other loops are an error.
+///   that do not start at 1 are unrolled; other loops are an error. A loop `for (j in 1:J)` nested
+///   in a vectorised loop, holding only `~` and `target +=` on scalars, is vectorised too: `y[i, j]`
+///   is the whole matrix `y`, `b[j]` the whole vector `b`, and `a[i]` is spread over the columns.
 /// - If/else in the model block on data only: each branch's terms are multiplied by a 0/1 flag
 ///   computed from the data (so a branch not taken must still evaluate to a finite number).
 /// - Transformed data run on the host (`HostInterpreter`) when the model meets its data.

@@ -20,6 +20,9 @@ struct Value {
     /// `to_vector(M)` of a matrix: still the matrix node (the graph has no reshape); only usable
     /// where the arrangement does not matter (a density with scalar parameters, `sum`, `mean`).
     var flattened = false
+    /// Inside a loop nested in a vectorised loop, stands for one value per inner iteration: the
+    /// node has a trailing extent for the inner loop (after the plate's rows, if plated).
+    var columns = false
 
     static func constant(_ x: Double, integer: Bool) -> Value {
         Value(type: integer ? .int : .real, constant: x, node: nil, dataOnly: true)

@@ -5,6 +5,9 @@ import LeapfrogModels
 import LeapfrogReference
 import LeapfrogTestSupport
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import LeapfrogStan
 
 /// Loops over 1:N compile to vectorised terms marked with the plate, not to graphs that grow with N.
@@ -68,6 +71,51 @@ import Testing
         let ref = try stanReference(source, data)
         // Only y[4] = 2 is positive.
         #expect(abs((ref.logDensity([0.5]) - ref.logDensity([0])) - (-(2 - 0.5) * (2 - 0.5) / 2 + 2.0)) < 1e-12)
+    }
+
+    @Test func nestedLoopsVectoriseOverRowsAndColumns() throws {
+        let source = """
+        data { int<lower=1> I; int<lower=1> J; matrix[I, J] y; array[I] vector[J] z; vector[I] w; }
+        parameters { vector[I] a; vector[J] b; real<lower=0> s; }
+        model {
+          a ~ normal(0, 1);
+          b ~ normal(0, 1);
+          s ~ exponential(1);
+          for (i in 1:I)
+            for (j in 1:J) {
+              y[i, j] ~ normal(a[i] + b[j], s);
+              target += normal_lpdf(z[i][j] | exp(b[j]) * w[i], 1);
+            }
+        }
+        """
+        let (ni, nj) = (3, 4)
+        var rng = TestRandom(seed: 21)
+        let y = (0..<ni).map { _ in rng.vector(nj, -2, 2) }
+        let z = (0..<ni).map { _ in rng.vector(nj, -2, 2) }
+        let w = rng.vector(ni)
+        let data = DataSet(["I": .integer(ni), "J": .integer(nj), "y": .matrix(rows: y), "z": .matrix(rows: z), "w": .vector(w)])
+        let model = try StanProgram.compile(source: source, path: "nested.stan")
+        // The first term streams over rows; the second reads w[i] lifted across columns (a transpose), so it is kept whole.
+        #expect(model.graph.terms.map(\.plate) == [nil, nil, nil, .symbol("I"), nil])
+        let ref = try stanReference(source, data)
+        func lp(_ u: [Double]) -> Double {
+            let a = Array(u[0..<ni]), b = Array(u[ni..<(ni + nj)]), s = exp(u[ni + nj])
+            var t = -a.map { $0 * $0 / 2 }.reduce(0, +) - b.map { $0 * $0 / 2 }.reduce(0, +) - s + u[ni + nj]
+            for i in 0..<ni {
+                for j in 0..<nj {
+                    let r = (y[i][j] - a[i] - b[j]) / s
+                    t += -r * r / 2 - log(s)
+                    let q = z[i][j] - exp(b[j]) * w[i]
+                    t += -q * q / 2
+                }
+            }
+            return t
+        }
+        let (u0, u1) = (rng.vector(ni + nj + 1), rng.vector(ni + nj + 1))
+        #expect(abs((ref.logDensity(u1) - ref.logDensity(u0)) - (lp(u1) - lp(u0))) < 1e-10)
+        #expect(GradientCheck.worstRelativeError(ref, at: u1) < GradientCheck.tolerance)
+        #expect(compileError("data { int I; int J; matrix[I, J] y; } parameters { real m; } model { for (i in 1:I) for (j in 1:J) { real t = m; y[i, j] ~ normal(t, 1); } }")
+            .contains("only ~ and target += are supported inside a loop nested in a vectorised loop"))
     }
 
     @Test func categoricalLogitRowsInALoop() throws {
