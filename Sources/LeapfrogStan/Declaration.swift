@@ -1,0 +1,37 @@
+/// The base types of Stan variables this front end knows.
+enum BaseType: String, Sendable {
+    case int, real, vector, rowVector = "row_vector", matrix
+
+    /// The rank this type adds to a graph shape (0 scalar, 1 vector, 2 matrix).
+    var rank: Int {
+        switch self {
+        case .int, .real: return 0
+        case .vector, .rowVector: return 1
+        case .matrix: return 2
+        }
+    }
+}
+
+/// `<lower=…, upper=…>`.
+struct Bounds: Sendable {
+    var lower: Expression?
+    var upper: Expression?
+}
+
+/// A variable declaration: `array[J] vector<lower=0>[K] x = …;` or the old `real x[J];`.
+struct Declaration: Sendable {
+    var name: String
+    var base: BaseType
+    /// Array extents first, then the vector/matrix sizes.
+    var arraySizes: [Expression]
+    var typeSizes: [Expression]
+    var bounds: Bounds
+    var initializer: Expression?
+    var location: StanSourceLocation
+    /// Where the type starts (for type errors).
+    var typeLocation: StanSourceLocation
+
+    var sizes: [Expression] { arraySizes + typeSizes }
+    var rank: Int { arraySizes.count + base.rank }
+    var isInteger: Bool { base == .int }
+}

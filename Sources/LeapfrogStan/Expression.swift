@@ -1,0 +1,88 @@
+/// A Stan expression with the location of its first token (for messages).
+indirect enum Expression: Sendable {
+    case integer(Int, StanSourceLocation)
+    case real(Double, StanSourceLocation)
+    case string(String, StanSourceLocation)
+    case variable(String, StanSourceLocation)
+    /// `a op b` for `+ - * / % ^ .* ./ \ %/% < <= > >= == != && ||`.
+    case binary(String, Expression, Expression, StanSourceLocation)
+    /// `-a`, `+a`, `!a`.
+    case unary(String, Expression, StanSourceLocation)
+    /// `a'`.
+    case transpose(Expression, StanSourceLocation)
+    /// `a[i, j]`.
+    case index(Expression, [IndexArgument], StanSourceLocation)
+    /// `f(a, b)`; `normal_lpdf(y | mu, sigma)` has `conditional` set (the outcome is `args[0]`).
+    case call(String, [Expression], conditional: Bool, StanSourceLocation)
+    /// `c ? a : b`.
+    case conditional(Expression, Expression, Expression, StanSourceLocation)
+
+    var location: StanSourceLocation {
+        switch self {
+        case .integer(_, let l), .real(_, let l), .string(_, let l), .variable(_, let l), .binary(_, _, _, let l),
+             .unary(_, _, let l), .transpose(_, let l), .index(_, _, let l), .call(_, _, _, let l), .conditional(_, _, _, let l):
+            return l
+        }
+    }
+
+    /// Every variable name the expression reads.
+    var variables: Set<String> {
+        switch self {
+        case .integer, .real, .string: return []
+        case .variable(let n, _): return [n]
+        case .binary(_, let a, let b, _): return a.variables.union(b.variables)
+        case .unary(_, let a, _), .transpose(let a, _): return a.variables
+        case .index(let a, let idx, _):
+            return idx.reduce(a.variables) { $0.union($1.variables) }
+        case .call(_, let args, _, _): return args.reduce([]) { $0.union($1.variables) }
+        case .conditional(let c, let a, let b, _): return c.variables.union(a.variables).union(b.variables)
+        }
+    }
+}
+
+/// One index inside `[…]`: a single expression, `:` (all), or a range `a:b`.
+enum IndexArgument: Sendable {
+    case single(Expression)
+    case all(StanSourceLocation)
+    case range(Expression?, Expression?, StanSourceLocation)
+
+    var variables: Set<String> {
+        switch self {
+        case .single(let e): return e.variables
+        case .all: return []
+        case .range(let a, let b, _): return (a?.variables ?? []).union(b?.variables ?? [])
+        }
+    }
+}
+
+extension Expression {
+    /// The expression as Stan text, fully parenthesised (locations left out): equal for equal
+    /// expressions wherever they are written.
+    var canonical: String {
+        switch self {
+        case .integer(let n, _): return String(n)
+        case .real(let x, _): return String(x)
+        case .string(let s, _): return "\"\(s)\""
+        case .variable(let n, _): return n
+        case .binary(let op, let a, let b, _): return "(\(a.canonical) \(op) \(b.canonical))"
+        case .unary(let op, let a, _): return "(\(op)\(a.canonical))"
+        case .transpose(let a, _): return "(\(a.canonical))'"
+        case .index(let a, let idx, _): return "\(a.canonical)[\(idx.map(\.canonical).joined(separator: ", "))]"
+        case .call(let f, let args, let conditional, _):
+            let parts = args.map(\.canonical)
+            if conditional, let first = parts.first { return "\(f)(\(first) | \(parts.dropFirst().joined(separator: ", ")))" }
+            return "\(f)(\(parts.joined(separator: ", ")))"
+        case .conditional(let c, let a, let b, _): return "(\(c.canonical) ? \(a.canonical) : \(b.canonical))"
+        }
+    }
+}
+
+extension IndexArgument {
+    var canonical: String {
+        switch self {
+        case .single(let e): return e.canonical
+        case .all: return ":"
+        case .range(let a, let b, _): return "\(a?.canonical ?? ""):\(b?.canonical ?? "")"
+        }
+    }
+}

@@ -1,0 +1,327 @@
+import LeapfrogCore
+import LeapfrogData
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Runs transformed data and evaluates data-only expressions (sizes, bounds, constant indices)
+/// on the host, over `DataArray` values, when a model meets its data.
+///
+/// It supports arithmetic with Stan's scalar/container broadcasting, integer division, comparisons
+/// and logic, indexing by integers and integer arrays, loops, if/else, `reject`, and the
+/// functions in `call`. Vectors and row vectors are both rank 1 here.
+struct HostInterpreter {
+    var env: [String: DataArray]
+    let diagnostics: Diagnostics
+    private var scopes: [Set<String>] = [[]]
+
+    init(env: [String: DataArray], diagnostics: Diagnostics) {
+        self.env = env
+        self.diagnostics = diagnostics
+    }
+
+    static func power(_ x: Double, _ y: Double) -> Double { pow(x, y) }
+
+    func fail(_ m: String, _ l: StanSourceLocation) -> LeapfrogError { diagnostics.error(m, at: l) }
+
+    // MARK: Statements
+
+    mutating func run(_ statements: [Statement]) throws {
+        for s in statements { try execute(s) }
+    }
+
+    mutating func execute(_ s: Statement) throws {
+        switch s {
+        case .declaration(let d):
+            let shape = try d.sizes.map { try intScalar($0, what: "a size") }
+            if let bad = shape.firstIndex(where: { $0 < 0 }) { throw fail("size \(shape[bad]) of '\(d.name)' is negative", d.sizes[bad].location) }
+            var value = DataArray(shape: shape, values: Array(repeating: d.isInteger ? 0 : .nan, count: shape.reduce(1, *)), isInteger: d.isInteger)
+            if let e = d.initializer {
+                value = try convert(try evaluate(e), to: value, name: d.name, at: e.location)
+            }
+            env[d.name] = value
+            scopes[scopes.count - 1].insert(d.name)
+        case .assignment(let name, let indices, let op, let rhs, let l):
+            guard var target = env[name] else { throw fail("unknown variable '\(name)'", l) }
+            var r = try evaluate(rhs)
+            if indices.isEmpty {
+                if !op.isEmpty { r = try binary(op, target, r, l) }
+                env[name] = try convert(r, to: target, name: name, at: rhs.location)
+                return
+            }
+            let positions = try elementPositions(target.shape, indices, at: l)
+            if !op.isEmpty {
+                let old = DataArray(shape: positions.shape, values: positions.offsets.map { target.values[$0] }, isInteger: target.isInteger)
+                r = try binary(op, old, r, l)
+            }
+            if r.rank == 0 {
+                for o in positions.offsets { target.values[o] = r.values[0] }
+            } else {
+                guard r.shape == positions.shape else { throw fail("cannot assign shape \(r.shape) to \(name)[…] of shape \(positions.shape)", l) }
+                for (k, o) in positions.offsets.enumerated() { target.values[o] = r.values[k] }
+            }
+            if target.isInteger, !r.isInteger { throw fail("cannot assign a real value to the integer variable '\(name)'", l) }
+            env[name] = target
+        case .tilde(_, _, _, let l), .targetIncrement(_, let l):
+            throw fail("sampling statements and target += are only allowed in the model block", l)
+        case .forLoop(let v, let lo, let hi, let body, _):
+            let a = try intScalar(lo, what: "a loop bound"), b = try intScalar(hi, what: "a loop bound")
+            if a <= b {
+                for k in a...b {
+                    scopes.append([v])
+                    env[v] = .integer(k)
+                    try execute(body)
+                    popScope()
+                }
+            }
+        case .ifElse(let c, let then, let otherwise, _):
+            if try truth(c) { try scoped(then) } else if let otherwise { try scoped(otherwise) }
+        case .block(let body, _):
+            scopes.append([])
+            for s in body { try execute(s) }
+            popScope()
+        case .print:
+            break
+        case .reject(let args, let l):
+            let text = try args.map { e -> String in
+                if case .string(let s, _) = e { return s }
+                let v = try evaluate(e)
+                return v.rank == 0 ? format(v.values[0], v.isInteger) : "[" + v.values.map { format($0, v.isInteger) }.joined(separator: ", ") + "]"
+            }.joined()
+            throw LeapfrogError(.data, diagnostics.format("reject: \(text)", at: l))
+        }
+    }
+
+    private mutating func scoped(_ s: Statement) throws {
+        scopes.append([])
+        try execute(s)
+        popScope()
+    }
+
+    private mutating func popScope() {
+        for n in scopes.removeLast() { env[n] = nil }
+    }
+
+    private func format(_ x: Double, _ integer: Bool) -> String { integer ? String(Int(x)) : String(x) }
+
+    private func convert(_ v: DataArray, to declared: DataArray, name: String, at l: StanSourceLocation) throws -> DataArray {
+        if declared.isInteger && !v.isInteger { throw fail("cannot assign a real value to the integer variable '\(name)'", l) }
+        if v.rank == 0 && declared.rank > 0 {
+            return DataArray(shape: declared.shape, values: Array(repeating: v.values[0], count: declared.count), isInteger: declared.isInteger)
+        }
+        guard v.shape == declared.shape else { throw fail("'\(name)' is declared with shape \(declared.shape) but the value has shape \(v.shape)", l) }
+        return DataArray(shape: v.shape, values: v.values, isInteger: declared.isInteger)
+    }
+
+    /// Row-major offsets selected by `indices` in an array of `shape`, and the selection's shape.
+    private func elementPositions(_ shape: [Int], _ indices: [IndexArgument], at l: StanSourceLocation) throws -> (offsets: [Int], shape: [Int]) {
+        guard indices.count <= shape.count else { throw fail("too many indices (\(indices.count)) for a value of rank \(shape.count)", l) }
+        var perAxis: [[Int]] = []
+        var outShape: [Int] = []
+        for (axis, idx) in indices.enumerated() {
+            switch idx {
+            case .single(let e):
+                let v = try evaluate(e)
+                guard v.isInteger else { throw fail("indices must be integers", e.location) }
+                let ks = v.values.map { Int($0) }
+                for k in ks where k < 1 || k > shape[axis] {
+                    throw fail("index \(k) is out of range 1…\(shape[axis])", e.location)
+                }
+                perAxis.append(ks.map { $0 - 1 })
+                if v.rank > 0 { outShape.append(ks.count) }
+            case .all:
+                perAxis.append(Array(0..<shape[axis])); outShape.append(shape[axis])
+            case .range(let a, let b, let rl):
+                let lo = try a.map { try intScalar($0, what: "a range bound") } ?? 1
+                let hi = try b.map { try intScalar($0, what: "a range bound") } ?? shape[axis]
+                guard lo >= 1, hi <= shape[axis] else { throw fail("range \(lo):\(hi) is out of range 1…\(shape[axis])", rl) }
+                let ks = lo <= hi ? Array((lo - 1)...(hi - 1)) : []
+                perAxis.append(ks); outShape.append(ks.count)
+            }
+        }
+        for axis in indices.count..<shape.count { perAxis.append(Array(0..<shape[axis])); outShape.append(shape[axis]) }
+        var strides = Array(repeating: 1, count: shape.count)
+        for a in stride(from: shape.count - 2, through: 0, by: -1) { strides[a] = strides[a + 1] * shape[a + 1] }
+        var offsets = [0]
+        for (axis, ks) in perAxis.enumerated() {
+            offsets = offsets.flatMap { o in ks.map { o + $0 * strides[axis] } }
+        }
+        return (offsets, outShape)
+    }
+
+    // MARK: Expressions
+
+    func intScalar(_ e: Expression, what: String) throws -> Int {
+        let v = try evaluate(e)
+        guard v.rank == 0, v.isInteger else { throw fail("\(what) must be an integer", e.location) }
+        return Int(v.values[0])
+    }
+
+    func truth(_ e: Expression) throws -> Bool {
+        let v = try evaluate(e)
+        guard v.rank == 0 else { throw fail("a condition must be a scalar", e.location) }
+        return v.values[0] != 0
+    }
+
+    func evaluate(_ e: Expression) throws -> DataArray {
+        switch e {
+        case .integer(let n, _): return .integer(n)
+        case .real(let x, _): return .scalar(x)
+        case .string(_, let l): throw fail("a string is only allowed in print and reject", l)
+        case .variable(let n, let l):
+            guard let v = env[n] else { throw fail("'\(n)' cannot be evaluated here: only data, transformed data and their functions can", l) }
+            return v
+        case .binary(let op, let a, let b, let l):
+            if op == "&&" { return .integer(try truth(a) && truth(b) ? 1 : 0) }
+            if op == "||" { return .integer(try truth(a) || truth(b) ? 1 : 0) }
+            return try binary(op, try evaluate(a), try evaluate(b), l)
+        case .unary(let op, let a, let l):
+            let v = try evaluate(a)
+            switch op {
+            case "-": return map(v) { -$0 }
+            case "+": return v
+            default:
+                guard v.rank == 0 else { throw fail("'!' needs a scalar", l) }
+                return .integer(v.values[0] == 0 ? 1 : 0)
+            }
+        case .transpose(let a, _):
+            let v = try evaluate(a)
+            guard v.rank == 2 else { return v }
+            let (r, c) = (v.shape[0], v.shape[1])
+            var out = [Double](repeating: 0, count: r * c)
+            for i in 0..<r { for j in 0..<c { out[j * r + i] = v.values[i * c + j] } }
+            return DataArray(shape: [c, r], values: out, isInteger: v.isInteger)
+        case .index(let a, let indices, let l):
+            let v = try evaluate(a)
+            let (offsets, shape) = try elementPositions(v.shape, indices, at: l)
+            return DataArray(shape: shape, values: offsets.map { v.values[$0] }, isInteger: v.isInteger)
+        case .conditional(let c, let a, let b, _):
+            return try truth(c) ? evaluate(a) : evaluate(b)
+        case .call(let name, let args, _, let l):
+            return try call(name, try args.map { try evaluate($0) }, at: l)
+        }
+    }
+
+    private func map(_ v: DataArray, integer: Bool? = nil, _ f: (Double) -> Double) -> DataArray {
+        DataArray(shape: v.shape, values: v.values.map(f), isInteger: integer ?? v.isInteger)
+    }
+
+    func binary(_ op: String, _ a: DataArray, _ b: DataArray, _ l: StanSourceLocation) throws -> DataArray {
+        let ints = a.isInteger && b.isInteger
+        if op == "*" && a.rank > 0 && b.rank > 0 { return try matmul(a, b, l) }
+        if op == "\\" { throw fail("'\\' (matrix left division) is not supported", l) }
+        let f: (Double, Double) -> Double
+        var integer = ints
+        switch op {
+        case "+": f = (+)
+        case "-": f = (-)
+        case "*", ".*": f = (*)
+        case "/", "./":
+            if ints && op == "/" {
+                f = { y, z in z == 0 ? .nan : (y / z).rounded(.towardZero) }
+            } else { f = (/); integer = false }
+        case "%/%": f = { y, z in z == 0 ? .nan : (y / z).rounded(.towardZero) }
+        case "%": f = { y, z in z == 0 ? .nan : y.truncatingRemainder(dividingBy: z) }
+        case "^": f = { pow($0, $1) }; integer = false
+        case "<": f = { $0 < $1 ? 1 : 0 }; integer = true
+        case "<=": f = { $0 <= $1 ? 1 : 0 }; integer = true
+        case ">": f = { $0 > $1 ? 1 : 0 }; integer = true
+        case ">=": f = { $0 >= $1 ? 1 : 0 }; integer = true
+        case "==": f = { $0 == $1 ? 1 : 0 }; integer = true
+        case "!=": f = { $0 != $1 ? 1 : 0 }; integer = true
+        default: throw fail("operator '\(op)' is not supported here", l)
+        }
+        if a.rank == 0 { return map(b, integer: integer) { f(a.values[0], $0) } }
+        if b.rank == 0 { return map(a, integer: integer) { f($0, b.values[0]) } }
+        guard a.shape == b.shape else { throw fail("shapes \(a.shape) and \(b.shape) do not match for '\(op)'", l) }
+        return DataArray(shape: a.shape, values: zip(a.values, b.values).map(f), isInteger: integer)
+    }
+
+    private func matmul(_ a: DataArray, _ b: DataArray, _ l: StanSourceLocation) throws -> DataArray {
+        let (m, k) = a.rank == 2 ? (a.shape[0], a.shape[1]) : (1, a.shape[0])
+        let (k2, n) = b.rank == 2 ? (b.shape[0], b.shape[1]) : (b.shape[0], 1)
+        guard k == k2 else { throw fail("matrix product of shapes \(a.shape) and \(b.shape): inner extents differ", l) }
+        var out = [Double](repeating: 0, count: m * n)
+        for i in 0..<m { for j in 0..<n { for t in 0..<k { out[i * n + j] += a.values[i * k + t] * b.values[t * n + j] } } }
+        var shape: [Int] = []
+        if a.rank == 2 { shape.append(m) }
+        if b.rank == 2 { shape.append(n) }
+        return DataArray(shape: shape, values: out, isInteger: a.isInteger && b.isInteger)
+    }
+
+    static let unary: [String: (Double) -> Double] = [
+        "exp": exp, "log": log, "log1p": log1p, "expm1": expm1, "sqrt": { $0.squareRoot() }, "square": { $0 * $0 },
+        "tanh": tanh, "inv_logit": { 1 / (1 + exp(-$0)) }, "log_inv_logit": { -log1p(exp(-$0)) }, "log1p_exp": { log1p(exp($0)) },
+        "logit": { log($0 / (1 - $0)) }, "inv": { 1 / $0 }, "inv_sqrt": { 1 / $0.squareRoot() }, "inv_square": { 1 / ($0 * $0) },
+        "log1m": { log1p(-$0) }, "fabs": { abs($0) }, "abs": { abs($0) }, "sin": sin, "cos": cos, "tan": tan, "log2": log2,
+        "log10": log10, "exp2": exp2, "cbrt": cbrt, "floor": { $0.rounded(.down) }, "ceil": { $0.rounded(.up) },
+        "round": { $0.rounded() }, "trunc": { $0.rounded(.towardZero) }, "erf": erf, "erfc": erfc, "lgamma": lgamma, "tgamma": tgamma,
+    ]
+
+    /// Every function `call` knows.
+    static let functionNames: Set<String> = Set(unary.keys).union([
+        "pow", "sum", "mean", "sd", "variance", "max", "min", "size", "num_elements", "rows", "cols", "rep_vector",
+        "rep_row_vector", "rep_array", "rep_matrix", "to_vector", "to_row_vector", "to_array_1d", "dot_product",
+        "log_sum_exp", "int_step", "is_inf", "is_nan", "to_int", "pi", "e", "not_a_number", "positive_infinity", "negative_infinity",
+    ])
+
+    private func call(_ name: String, _ a: [DataArray], at l: StanSourceLocation) throws -> DataArray {
+        func need(_ n: Int) throws { guard a.count == n else { throw fail("\(name) takes \(n) argument\(n == 1 ? "" : "s"), got \(a.count)", l) } }
+        if let f = HostInterpreter.unary[name] {
+            try need(1)
+            let keepsInt = ["abs", "square"].contains(name) && a[0].isInteger
+            return map(a[0], integer: keepsInt, f)
+        }
+        switch name {
+        case "pow": try need(2); return try binary("^", a[0], a[1], l)
+        case "sum": try need(1); return DataArray(shape: [], values: [a[0].values.reduce(0, +)], isInteger: a[0].isInteger)
+        case "mean": try need(1); return .scalar(a[0].values.reduce(0, +) / Double(a[0].count))
+        case "sd", "variance":
+            try need(1)
+            let m = a[0].values.reduce(0, +) / Double(a[0].count)
+            let v = a[0].values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(a[0].count - 1)
+            return .scalar(name == "sd" ? v.squareRoot() : v)
+        case "max", "min":
+            let values = a.count == 1 ? a[0].values : try { try need(2); return a.map { $0.values[0] } }()
+            let r = name == "max" ? values.max() : values.min()
+            return DataArray(shape: [], values: [r ?? (name == "max" ? -.infinity : .infinity)], isInteger: a.allSatisfy(\.isInteger))
+        case "size", "num_elements":
+            try need(1); return .integer(name == "size" ? (a[0].shape.first ?? 1) : a[0].count)
+        case "rows": try need(1); return .integer(a[0].shape.first ?? 1)
+        case "cols": try need(1); return .integer(a[0].rank == 2 ? a[0].shape[1] : (a[0].rank == 1 ? 1 : 1))
+        case "rep_vector", "rep_row_vector", "rep_array":
+            guard a.count >= 2, a[0].rank == 0, a.dropFirst().allSatisfy({ $0.rank == 0 && $0.isInteger }) else { throw fail("\(name)(x, n…) needs a scalar and integer sizes", l) }
+            let shape = a.dropFirst().map { Int($0.values[0]) }
+            return DataArray(shape: shape, values: Array(repeating: a[0].values[0], count: shape.reduce(1, *)), isInteger: name == "rep_array" && a[0].isInteger)
+        case "rep_matrix":
+            try need(3); let shape = [Int(a[1].values[0]), Int(a[2].values[0])]
+            return DataArray(shape: shape, values: Array(repeating: a[0].values[0], count: shape[0] * shape[1]))
+        case "to_vector", "to_row_vector", "to_array_1d":
+            try need(1)
+            var v = a[0]
+            if v.rank == 2 && name != "to_array_1d" {  // column-major, as Stan
+                let (r, c) = (v.shape[0], v.shape[1])
+                v.values = (0..<(r * c)).map { v.values[($0 % r) * c + $0 / r] }
+            }
+            return DataArray(shape: [v.count], values: v.values, isInteger: name == "to_array_1d" && v.isInteger)
+        case "dot_product": try need(2); return .scalar(zip(a[0].values, a[1].values).map(*).reduce(0, +))
+        case "log_sum_exp":
+            let xs = a.count == 1 ? a[0].values : a.map { $0.values[0] }
+            let m = xs.max() ?? -.infinity
+            return .scalar(m.isFinite ? m + log(xs.map { exp($0 - m) }.reduce(0, +)) : m)
+        case "int_step": try need(1); return .integer(a[0].values[0] > 0 ? 1 : 0)
+        case "is_inf": try need(1); return .integer(a[0].values[0].isInfinite ? 1 : 0)
+        case "is_nan": try need(1); return .integer(a[0].values[0].isNaN ? 1 : 0)
+        case "to_int": try need(1); return map(a[0], integer: true) { $0.rounded(.towardZero) }
+        case "pi": try need(0); return .scalar(Double.pi)
+        case "e": try need(0); return .scalar(M_E)
+        case "not_a_number": try need(0); return .scalar(.nan)
+        case "positive_infinity": try need(0); return .scalar(.infinity)
+        case "negative_infinity": try need(0); return .scalar(-.infinity)
+        default:
+            throw fail("the function '\(name)' is not supported in transformed data yet", l)
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import LeapfrogModel
+
+extension Lowering {
+    /// Stan's distribution names and the graph's families, with their argument names.
+    static let families: [String: Distribution] = [
+        "normal": .normal, "cauchy": .cauchy, "student_t": .studentT, "exponential": .exponential, "gamma": .gamma,
+        "inv_gamma": .inverseGamma, "lognormal": .logNormal, "beta": .beta, "uniform": .uniform,
+        "bernoulli_logit": .bernoulliLogit, "binomial_logit": .binomialLogit, "poisson_log": .poissonLog,
+        "categorical_logit": .categoricalLogit, "multi_normal_cholesky": .multiNormalCholesky,
+    ]
+
+    static let supportedNames = (Array(families.keys) + ["std_normal", "multi_normal", "bernoulli", "poisson", "binomial"]).sorted()
+
+    /// The log density of `outcome` under `name(args)`: a scalar node summing every element (and,
+    /// inside a vectorised loop, every row).
+    ///
+    /// Some of Stan's families are rewritten to the graph's: `std_normal()` is `normal(0, 1)`,
+    /// `multi_normal(mu, Sigma)` is `multi_normal_cholesky(mu, cholesky_decompose(Sigma))`,
+    /// `bernoulli(p)` / `binomial(n, p)` use `logit(p)`, `poisson(lambda)` uses `log(lambda)`.
+    func density(_ name: String, outcome rawOutcome: Value, args rawArgs: [Value], at l: StanSourceLocation, outcomeLocation: StanSourceLocation) throws -> Value {
+        let alignedValues = try aligned([rawOutcome] + rawArgs, at: l)
+        let outcome = alignedValues[0]
+        var args = Array(alignedValues.dropFirst())
+        var familyName = name
+        func logit(_ v: Value) -> Value { derived(v, node: materialize(v).log() - (-materialize(v)).log1p(), type: v.type.promotedToReal) }
+        switch name {
+        case "std_normal":
+            guard args.isEmpty else { throw fail("std_normal takes no arguments, got \(args.count)", l) }
+            familyName = "normal"
+            args = [.constant(0, integer: false), .constant(1, integer: false)]
+        case "multi_normal":
+            guard args.count == 2 else { throw fail("multi_normal takes 2 arguments (mu, Sigma), got \(args.count)", l) }
+            if args[1].plated { throw fail("cannot vectorise the loop: a covariance that depends on the loop index", l) }
+            familyName = "multi_normal_cholesky"
+            args[1] = derived(args[1], node: materialize(args[1]).cholesky(), type: args[1].type)
+        case "bernoulli":
+            guard args.count == 1 else { throw fail("bernoulli takes 1 argument (theta), got \(args.count)", l) }
+            familyName = "bernoulli_logit"; args[0] = logit(args[0])
+        case "binomial":
+            guard args.count == 2 else { throw fail("binomial takes 2 arguments (N, theta), got \(args.count)", l) }
+            familyName = "binomial_logit"; args[1] = logit(args[1])
+        case "poisson":
+            guard args.count == 1 else { throw fail("poisson takes 1 argument (lambda), got \(args.count)", l) }
+            familyName = "poisson_log"; args[0] = derived(args[0], node: materialize(args[0]).log(), type: args[0].type.promotedToReal)
+        default: break
+        }
+        guard let family = Lowering.families[familyName] else {
+            throw fail("the distribution '\(name)' is not supported; supported: \(Lowering.supportedNames.joined(separator: ", "))", l)
+        }
+        let expected = family.parameterNames.count
+        guard args.count == expected else {
+            throw fail("\(familyName) takes \(expected) argument\(expected == 1 ? "" : "s") after the outcome (\(Lowering.stanParameterNames(family))), got \(args.count)", l)
+        }
+        for a in [outcome] + args where a.summedOverPlate {
+            throw fail("a log density cannot be an argument of a distribution", l)
+        }
+        if family.isDiscrete {
+            guard outcome.dataName != nil, outcome.type.isInteger else {
+                throw fail("the outcome of \(familyName) must be an integer data variable", outcomeLocation)
+            }
+        }
+        if family == .binomialLogit {
+            guard args[0].dataName != nil, args[0].type.isInteger else { throw fail("the number of trials of binomial_logit must be an integer data variable", l) }
+        }
+        let all = [outcome] + args
+        if all.contains(where: \.flattened) {
+            guard family.isElementwise, all.allSatisfy({ $0.flattened || ($0.type.isScalar && !$0.plated) }) else {
+                throw fail("to_vector of a matrix (a reshape) is only supported as a distribution's outcome with scalar parameters", l)
+            }
+        }
+        switch family {
+        case .multiNormalCholesky:
+            let (mu, chol) = (args[0], args[1])
+            guard chol.type.base == .matrix, chol.type.arrayRank == 0 else { throw fail("the Cholesky factor of multi_normal_cholesky must be a matrix, got \(chol.type)", l) }
+            if mu.plated || chol.plated { throw fail("cannot vectorise the loop: the mean and factor of multi_normal_cholesky must not depend on the loop index", l) }
+            guard mu.type.rank <= 1 else { throw fail("the mean of multi_normal_cholesky must be a vector (arrays of means are not supported yet), got \(mu.type)", l) }
+            let ok = outcome.plated ? outcome.type.rank == 1 : (outcome.type.rank == 1 && outcome.type.arrayRank == 0) || (outcome.type.rank == 2 && outcome.type.arrayRank == 1)
+            guard ok else { throw fail("the outcome of multi_normal_cholesky must be a vector or an array of vectors, got \(outcome.type)", outcomeLocation) }
+        case .categoricalLogit:
+            guard args[0].type.rank == 1 else { throw fail("categorical_logit needs a vector of logits, got \(args[0].type)", l) }
+            if args[0].plated && !outcome.plated { throw fail("cannot vectorise the loop: the outcome must be indexed by the loop index too", l) }
+            guard outcome.type.rank == 0 || (!outcome.plated && outcome.type.rank == 1 && !args[0].plated) else {
+                throw fail("the outcome of categorical_logit must be an integer or an integer array", outcomeLocation)
+            }
+        default:
+            try checkRows(all, at: l, familyName)
+            let ranks = Set(all.filter { !$0.plated && !$0.type.isScalar }.map(\.type.rank))
+            if ranks.count > 1 { throw fail("the arguments of \(familyName) must be scalars or containers of one shape", l) }
+            let nonScalar = all.filter { !$0.plated && !$0.type.isScalar }
+            for a in nonScalar { for b in nonScalar { for (x, y) in zip(a.type.sizes, b.type.sizes) where differ(x, y) {
+                throw fail("size mismatch among the arguments of \(familyName): \(a.type) and \(b.type)", l)
+            } } }
+        }
+        let node = logDensityNode(family, materialize(outcome), args.map { materialize($0) })
+        var v = Value(type: .real, node: node, dataOnly: all.allSatisfy(\.dataOnly))
+        v.summedOverPlate = plate != nil && all.contains { $0.plated }
+        return v
+    }
+
+    static func stanParameterNames(_ d: Distribution) -> String {
+        switch d {
+        case .studentT: return "nu, mu, sigma"
+        case .exponential: return "beta"
+        case .gamma, .inverseGamma, .beta: return "alpha, beta"
+        case .uniform: return "alpha, beta"
+        case .bernoulliLogit, .poissonLog: return "alpha"
+        case .binomialLogit: return "N, alpha"
+        case .categoricalLogit: return "beta"
+        case .multiNormalCholesky: return "mu, L"
+        default: return d.parameterNames.joined(separator: ", ")
+        }
+    }
+}
+
+extension Lowering {
+    /// A `log_density` node without a term (`~` and `target +=` add their own). `Expr.apply`
+    /// cannot attach the family, so it is recorded and set on the node when lowering finishes.
+    func logDensityNode(_ family: Distribution, _ y: Expr, _ args: [Expr]) -> Expr {
+        let node: Expr
+        switch args.count {
+        case 0: node = y.apply(.logDensity)
+        case 1: node = y.apply(.logDensity, args[0])
+        case 2: node = y.apply(.logDensity, args[0], args[1])
+        default: node = y.apply(.logDensity, args[0], args[1], args[2])
+        }
+        densityFamilies[node.id] = family
+        return node
+    }
+}

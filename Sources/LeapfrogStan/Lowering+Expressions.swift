@@ -1,0 +1,230 @@
+import LeapfrogModel
+
+extension Lowering {
+    func expression(_ e: Expression) throws -> Value {
+        switch e {
+        case .integer(let n, _): return .constant(Double(n), integer: true)
+        case .real(let x, _): return .constant(x, integer: false)
+        case .string(_, let l): throw fail("a string is only allowed in print and reject", l)
+        case .variable(let n, let l): return try variable(n, l)
+        case .binary(let op, let a, let b, let l):
+            if ["<", "<=", ">", ">=", "==", "!=", "&&", "||"].contains(op) {
+                if let c = foldConstant(e) { return .constant(c, integer: true) }
+                throw fail("comparison '\(op)' is only supported in if conditions on data", l)
+            }
+            return try binary(op, try expression(a), try expression(b), at: l)
+        case .unary(let op, let a, let l):
+            let v = try expression(a)
+            try rejectFlattened([v], at: l)
+            switch op {
+            case "+": return v
+            case "-":
+                if let c = v.constant { return .constant(-c, integer: v.type.isInteger) }
+                if v.summedOverPlate { throw fail("a log density inside a vectorised loop can only be added to target", l) }
+                return derived(v, node: -materialize(v), type: v.type.promotedToReal)
+            default:
+                if let c = foldConstant(e) { return .constant(c, integer: true) }
+                throw fail("'!' is only supported in if conditions on data", l)
+            }
+        case .transpose(let a, let l):
+            let v = try expression(a)
+            try rejectFlattened([v], at: l)
+            switch v.type.base {
+            case .vector where v.type.arrayRank == 0:
+                var t = v.type; t.base = .rowVector; return retyped(v, t)
+            case .rowVector where v.type.arrayRank == 0:
+                var t = v.type; t.base = .vector; return retyped(v, t)
+            case .matrix where v.type.arrayRank == 0:
+                if v.plated { throw fail("cannot vectorise the loop: transposing a matrix that depends on the loop index", l) }
+                return derived(v, node: materialize(v).transposed(), type: StanType(base: .matrix, arrayRank: 0, sizes: [v.type.sizes[1], v.type.sizes[0]]))
+            default:
+                throw fail("cannot transpose a value of type \(v.type)", l)
+            }
+        case .index(let a, let indices, let l):
+            return try index(try expression(a), indices, at: l)
+        case .call(let name, let args, let conditional, let l):
+            return try call(name, args, conditional: conditional, at: l)
+        case .conditional(let c, let a, let b, let l):
+            guard let k = foldConstant(c) else {
+                throw fail("the conditional operator ?: is only supported on constant conditions; use if/else on data", l)
+            }
+            return try expression(k != 0 ? a : b)
+        }
+    }
+
+    /// A value computed from `inputs`: plated if any is, data-only if all are.
+    func derived(_ inputs: Value..., node: Expr, type: StanType) -> Value {
+        var v = Value(type: type, constant: nil, node: node, plated: inputs.contains { $0.plated },
+                      dataOnly: inputs.allSatisfy(\.dataOnly))
+        v.columns = inputs.contains { $0.columns }
+        return v
+    }
+
+    /// Errors on `to_vector(matrix)` outside the places that accept it.
+    func rejectFlattened(_ values: [Value], at l: StanSourceLocation) throws {
+        if values.contains(where: \.flattened) {
+            throw fail("to_vector of a matrix (a reshape) is only supported as a distribution's outcome with scalar parameters, or inside sum and mean", l)
+        }
+    }
+
+    /// Inside a nested loop, brings values to one layout: rows-only values become [rows, columns]
+    /// (`transpose(ones[J, N] .* x)`); column-only [J] values and shared scalars broadcast.
+    func aligned(_ values: [Value], at l: StanSourceLocation) throws -> [Value] {
+        guard values.contains(where: \.columns), let plate, let columnPlate else { return values }
+        return try values.map { v in
+            guard v.type.isScalar else {
+                throw fail("cannot vectorise the nested loop: only scalars per iteration are supported, got \(v.type)", l)
+            }
+            guard v.plated && !v.columns else { return v }
+            var lifted = v
+            lifted.node = (fill(1, [columnPlate, plate]) * materialize(v)).transposed()
+            lifted.columns = true
+            lifted.dataName = nil
+            return lifted
+        }
+    }
+
+    func retyped(_ v: Value, _ t: StanType) -> Value {
+        var out = v
+        out.type = t
+        return out
+    }
+
+    func variable(_ name: String, _ l: StanSourceLocation) throws -> Value {
+        guard let s = scope.lookup(name) else { throw fail("unknown identifier '\(name)'", l) }
+        switch s.kind {
+        case .data, .transformedData:
+            guard s.type.rank <= 2 else { throw fail("'\(name)' has \(s.type.rank) dimensions; the model graph supports at most 2", l) }
+            let node = builder.data(name, s.type.sizes.map { $0! }, integer: s.type.isInteger)
+            return Value(type: s.type, node: node, dataName: name, dataOnly: true)
+        case .parameter:
+            return Value(type: s.type, node: builder.parameter(name), dataOnly: false)
+        case .local, .transformedParameter, .generated:
+            guard let v = s.value else { throw fail("'\(name)' is used before it is assigned", l) }
+            return v
+        case .loopConstant(let k):
+            return .constant(Double(k), integer: true)
+        case .plateIndex, .columnIndex:
+            throw fail("the loop index '\(name)' can only be used to index (x[\(name)], a[g[\(name)]]) in a vectorised loop", l)
+        }
+    }
+
+    /// Errors unless plated and shared values combine row by row under NumPy broadcasting: a
+    /// shared value must be a scalar or have the rows' own rank.
+    func checkRows(_ values: [Value], at l: StanSourceLocation, _ what: String) throws {
+        let rows = values.filter(\.plated)
+        guard !rows.isEmpty else { return }
+        for v in values where !v.plated && !v.type.isScalar {
+            for r in rows where r.type.rank != v.type.rank {
+                throw fail("cannot vectorise the loop: \(what) combines a per-iteration \(r.type) with \(v.type)", l)
+            }
+        }
+    }
+
+    func binary(_ op: String, _ a0: Value, _ b0: Value, at l: StanSourceLocation) throws -> Value {
+        let ab = try aligned([a0, b0], at: l)
+        let (a, b) = (ab[0], ab[1])
+        try rejectFlattened([a, b], at: l)
+        if a.summedOverPlate || b.summedOverPlate {
+            guard (op == "+" || op == "-"), a.summedOverPlate || a.constant != nil, b.summedOverPlate || b.constant != nil,
+                  a.constant == nil || a.constant == 0, b.constant == nil || b.constant == 0 else {
+                throw fail("inside a vectorised loop a log density can only be added to target (alone or summed with others)", l)
+            }
+            var v = derived(a, b, node: op == "+" ? materialize(a) + materialize(b) : materialize(a) - materialize(b), type: .real)
+            v.summedOverPlate = true
+            return v
+        }
+        // Constant folding, with Stan's integer arithmetic.
+        if let x = a.constant, let y = b.constant {
+            let ints = a.type.isInteger && b.type.isInteger
+            switch op {
+            case "+": return .constant(x + y, integer: ints)
+            case "-": return .constant(x - y, integer: ints)
+            case "*", ".*": return .constant(x * y, integer: ints)
+            case "/", "./":
+                if ints { guard y != 0 else { throw fail("integer division by zero", l) }; return .constant((x / y).rounded(.towardZero), integer: true) }
+                return .constant(x / y, integer: false)
+            case "%/%":
+                guard y != 0 else { throw fail("integer division by zero", l) }
+                return .constant((x / y).rounded(.towardZero), integer: true)
+            case "%":
+                guard ints, y != 0 else { throw fail("% needs integers and a non-zero divisor", l) }
+                return .constant(x.truncatingRemainder(dividingBy: y), integer: true)
+            case "^": return .constant(HostInterpreter.power(x, y), integer: false)
+            default: break
+            }
+        }
+        let (ta, tb) = (a.type, b.type)
+        switch op {
+        case "+", "-", ".*", "./", "^":
+            if op == "^", !(ta.isScalar && tb.isScalar) {
+                throw fail("'^' needs scalars; use pow(x, y) for containers", l)
+            }
+            var type: StanType
+            if ta.isScalar { type = tb.promotedToReal } else if tb.isScalar { type = ta.promotedToReal } else {
+                guard ta.base == tb.base || (ta.base == .int && tb.base == .real) || (ta.base == .real && tb.base == .int) else {
+                    throw fail("operator '\(op)' cannot combine \(ta) and \(tb)", l)
+                }
+                for (x, y) in zip(ta.sizes, tb.sizes) where differ(x, y) { throw fail("size mismatch: \(ta) \(op) \(tb)", l) }
+                type = ta.promotedToReal
+            }
+            if ta.arrayRank > 0 || tb.arrayRank > 0 {
+                throw fail("operator '\(op)' is not defined for arrays; use vectors", l)
+            }
+            try checkRows([a, b], at: l, "'\(op)'")
+            if ta.isInteger && tb.isInteger && (op == "+" || op == "-" || op == ".*") { type.base = .int }
+            let (x, y) = (materialize(a), materialize(b))
+            let node: Expr
+            switch op {
+            case "+": node = x + y
+            case "-": node = x - y
+            case ".*": node = x * y
+            case "./": node = x / y
+            default: node = x.pow(y)
+            }
+            return derived(a, b, node: node, type: type)
+        case "*":
+            if ta.isScalar || tb.isScalar {
+                try checkRows([a, b], at: l, "'*'")
+                if ta.isIntScalar && tb.isIntScalar { return derived(a, b, node: materialize(a) * materialize(b), type: .int) }
+                if (ta.isScalar ? tb : ta).arrayRank > 0 { throw fail("'*' is not defined for arrays; use vectors", l) }
+                return derived(a, b, node: materialize(a) * materialize(b), type: ta.isScalar ? tb.promotedToReal : ta.promotedToReal)
+            }
+            guard ta.arrayRank == 0, tb.arrayRank == 0 else { throw fail("'*' is not defined for arrays; use vectors or matrices", l) }
+            let inner: (Dim?, Dim?)
+            let type: StanType
+            switch (ta.base, tb.base) {
+            case (.matrix, .matrix):
+                inner = (ta.sizes[1], tb.sizes[0]); type = StanType(base: .matrix, arrayRank: 0, sizes: [ta.sizes[0], tb.sizes[1]])
+            case (.matrix, .vector):
+                inner = (ta.sizes[1], tb.sizes[0]); type = StanType(base: .vector, arrayRank: 0, sizes: [ta.sizes[0]])
+            case (.rowVector, .matrix):
+                inner = (ta.sizes[0], tb.sizes[0]); type = StanType(base: .rowVector, arrayRank: 0, sizes: [tb.sizes[1]])
+            case (.rowVector, .vector):
+                inner = (ta.sizes[0], tb.sizes[0]); type = .real
+            case (.vector, .rowVector):
+                throw fail("the outer product vector * row_vector is not supported yet", l)
+            default:
+                throw fail("'*' cannot multiply \(ta) by \(tb)", l)
+            }
+            if differ(inner.0, inner.1) { throw fail("size mismatch in matrix product: \(ta) * \(tb)", l) }
+            if b.plated { throw fail("cannot vectorise the loop: the right operand of '*' depends on the loop index", l) }
+            if a.plated, ta.base == .matrix { throw fail("cannot vectorise the loop: a matrix that depends on the loop index", l) }
+            return derived(a, b, node: materialize(a).matmul(materialize(b)), type: type)
+        case "/":
+            guard tb.isScalar else { throw fail("'/' needs a scalar divisor; use ./ for elementwise division", l) }
+            if ta.isInteger && tb.isInteger {
+                throw fail("integer division of values that are not constants is not supported; write 1.0 * a / b for real division", l)
+            }
+            if ta.arrayRank > 0 { throw fail("'/' is not defined for arrays; use vectors", l) }
+            try checkRows([a, b], at: l, "'/'")
+            return derived(a, b, node: materialize(a) / materialize(b), type: ta.promotedToReal)
+        case "\\":
+            throw fail("matrix left division '\\' is not supported; use mdivide_left_tri_low(L, b) with a Cholesky factor", l)
+        case "%", "%/%":
+            throw fail("'\(op)' is only supported on integer constants", l)
+        default:
+            throw fail("operator '\(op)' is not supported", l)
+        }
+    }
+}

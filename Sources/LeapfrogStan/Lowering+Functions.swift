@@ -1,0 +1,287 @@
+import LeapfrogModel
+
+extension Lowering {
+    /// Elementwise functions with a graph operation of their own.
+    static let elementwise: [String: Operation] = [
+        "exp": .exp, "log": .log, "log1p": .log1p, "expm1": .expm1, "sqrt": .sqrt, "square": .square, "tanh": .tanh,
+        "inv_logit": .invLogit, "log_inv_logit": .logInvLogit, "log1p_exp": .log1pExp,
+    ]
+
+    /// Functions the graph cannot express, with what to use instead.
+    static let unsupported: [String: String] = [
+        "mdivide_right_tri_low": "use mdivide_left_tri_low on the transposes",
+        "mdivide_left": "use cholesky_decompose and mdivide_left_tri_low",
+        "inverse": "use cholesky_decompose and mdivide_left_tri_low",
+        "inverse_spd": "use cholesky_decompose and mdivide_left_tri_low",
+        "fabs": "write sqrt(square(x)) (not differentiable at 0)",
+        "abs": "write sqrt(square(x)) (not differentiable at 0)",
+        "fmax": "no maximum operation exists in the model graph",
+        "fmin": "no minimum operation exists in the model graph",
+        "log_determinant": "use 2 * sum(log(diagonal(L))) of a Cholesky factor",
+        "append_row": "concatenation is not available in the model graph",
+        "append_col": "concatenation is not available in the model graph",
+        "segment": "use a multi-index with an integer data array",
+        "head": "use a multi-index with an integer data array",
+        "tail": "use a multi-index with an integer data array",
+        "diagonal": "the model graph has no diagonal-extraction operation",
+        "Phi": "use inv_logit(1.702 * x) as an approximation, or a logistic model",
+        "Phi_approx": "use inv_logit(0.07056 * x^3 + 1.5976 * x)",
+    ]
+
+    func call(_ name: String, _ argExprs: [Expression], conditional: Bool, at l: StanSourceLocation) throws -> Value {
+        for suffix in ["_lpdf", "_lupdf", "_lpmf", "_lupmf"] where name.hasSuffix(suffix) {
+            let family = String(name.dropLast(suffix.count))
+            guard let first = argExprs.first else { throw fail("\(name) needs an outcome: \(name)(y | …)", l) }
+            let args = try argExprs.map { try expression($0) }
+            return try density(family, outcome: args[0], args: Array(args.dropFirst()), at: l, outcomeLocation: first.location)
+        }
+        if conditional { throw fail("'|' is only used in calls to _lpdf and _lpmf functions", l) }
+        if name.hasSuffix("_rng") {
+            throw fail("random number generators (\(name)) are not supported yet; generated quantities must be deterministic functions of parameters and data", l)
+        }
+        if name.hasSuffix("_lcdf") || name.hasSuffix("_lccdf") || name.hasSuffix("_cdf") {
+            throw fail("cumulative distribution functions (\(name)) are not supported yet", l)
+        }
+        if let why = Lowering.unsupported[name] { throw fail("the function '\(name)' is not supported: \(why)", l) }
+        let args = try argExprs.map { try expression($0) }
+        if name != "sum" && name != "mean" { try rejectFlattened(args, at: l) }
+        for a in args where a.summedOverPlate { throw fail("inside a vectorised loop a log density can only be added to target", l) }
+        func need(_ n: Int) throws {
+            guard args.count == n else { throw fail("\(name) takes \(n) argument\(n == 1 ? "" : "s"), got \(args.count)", l) }
+        }
+        func real(_ i: Int) -> StanType { args[i].type.promotedToReal }
+        func node(_ i: Int) -> Expr { materialize(args[i]) }
+        func requireShared(_ i: Int) throws {
+            if args[i].plated { throw fail("cannot vectorise the loop: \(name) of a value that depends on the loop index", l) }
+        }
+
+        if args.contains(where: \.columns), Lowering.elementwise[name] == nil,
+           !["inv", "inv_sqrt", "inv_square", "log1m", "logit", "pow"].contains(name) {
+            throw fail("cannot vectorise the nested loop: \(name) of a value that depends on its index", l)
+        }
+        if let op = Lowering.elementwise[name] {
+            try need(1)
+            if let c = args[0].constant, let f = HostInterpreter.unary[name] { return .constant(f(c), integer: false) }
+            return derived(args[0], node: node(0).apply(op), type: real(0))
+        }
+        switch name {
+        case "inv", "inv_sqrt", "inv_square", "log1m", "logit":
+            try need(1)
+            if let c = args[0].constant, let f = HostInterpreter.unary[name] { return .constant(f(c), integer: false) }
+            let x = node(0)
+            let out: Expr
+            switch name {
+            case "inv": out = 1.0 / x
+            case "inv_sqrt": out = 1.0 / x.sqrt()
+            case "inv_square": out = 1.0 / x.square()
+            case "log1m": out = (-x).log1p()
+            default: out = x.log() - (-x).log1p()
+            }
+            return derived(args[0], node: out, type: real(0))
+        case "pow":
+            try need(2)
+            if args[0].type.isScalar && args[1].type.isScalar { return try binary("^", args[0], args[1], at: l) }
+            try checkRows(args, at: l, name)
+            if !args[0].type.isScalar, !args[1].type.isScalar, args[0].type.base != args[1].type.base {
+                throw fail("pow cannot combine \(args[0].type) and \(args[1].type)", l)
+            }
+            return derived(args[0], args[1], node: node(0).pow(node(1)), type: args[0].type.isScalar ? real(1) : real(0))
+        case "sum", "mean":
+            try need(1)
+            let a = args[0]
+            if a.type.isScalar && !a.plated { return a }
+            if a.flattened { return derived(a, node: name == "sum" ? node(0).sum() : node(0).mean(), type: .real) }
+            if a.plated {
+                guard name == "sum", a.type.rank == 1, let k = a.type.sizes[0] else {
+                    throw fail("cannot vectorise the loop: \(name) of a value that depends on the loop index", l)
+                }
+                return derived(a, node: node(0).matmul(fill(1, [k])), type: .real)
+            }
+            return derived(a, node: name == "sum" ? node(0).sum() : node(0).mean(), type: a.type.isInteger && name == "sum" ? .int : .real)
+        case "dot_product":
+            try need(2)
+            for i in 0..<2 where !(args[i].type.rank == 1 && args[i].type.base != .int) {
+                throw fail("dot_product needs two vectors, got \(args[i].type)", l)
+            }
+            if differ(args[0].type.sizes[0], args[1].type.sizes[0]) { throw fail("size mismatch in dot_product: \(args[0].type) and \(args[1].type)", l) }
+            switch (args[0].plated, args[1].plated) {
+            case (false, false), (true, false): return derived(args[0], args[1], node: node(0).matmul(node(1)), type: .real)
+            case (false, true): return derived(args[0], args[1], node: node(1).matmul(node(0)), type: .real)
+            case (true, true):
+                guard let k = args[0].type.sizes[0] else { throw fail("dot_product: unknown size", l) }
+                return derived(args[0], args[1], node: (node(0) * node(1)).matmul(fill(1, [k])), type: .real)
+            }
+        case "rows_dot_product", "columns_dot_product":
+            try need(2)
+            try requireShared(0); try requireShared(1)
+            let (ta, tb) = (args[0].type, args[1].type)
+            guard ta.arrayRank == 0, tb.arrayRank == 0, ta.base == tb.base, ta.rank >= 1 else { throw fail("\(name) needs two vectors or two matrices of the same type", l) }
+            for (x, y) in zip(ta.sizes, tb.sizes) where differ(x, y) { throw fail("size mismatch in \(name): \(ta) and \(tb)", l) }
+            let prod = node(0) * node(1)
+            if ta.rank == 1 { return derived(args[0], args[1], node: prod, type: ta.promotedToReal) }
+            if name == "rows_dot_product" {
+                guard let c = ta.sizes[1] else { throw fail("\(name): unknown size", l) }
+                return derived(args[0], args[1], node: prod.matmul(fill(1, [c])), type: StanType(base: .vector, arrayRank: 0, sizes: [ta.sizes[0]]))
+            }
+            guard let r = ta.sizes[0] else { throw fail("\(name): unknown size", l) }
+            return derived(args[0], args[1], node: fill(1, [r]).matmul(prod), type: StanType(base: .rowVector, arrayRank: 0, sizes: [ta.sizes[1]]))
+        case "rep_vector", "rep_row_vector", "rep_array":
+            guard args.count == 2 else { throw fail("\(name) takes 2 arguments here (x, n), got \(args.count)", l) }
+            guard args[0].type.isScalar else { throw fail("\(name) of a container is not supported; use a scalar", l) }
+            try requireShared(0)
+            let n = try dim(argExprs[1])
+            let base: BaseType = name == "rep_vector" ? .vector : (name == "rep_row_vector" ? .rowVector : args[0].type.base)
+            let t = StanType(base: base, arrayRank: name == "rep_array" ? 1 : 0, sizes: [n])
+            if name == "rep_array" && args[0].type.isInteger { throw fail("rep_array of integers is only supported in transformed data", l) }
+            return derived(args[0], node: node(0) * fill(1, [n]), type: t)
+        case "rep_matrix":
+            guard args.count == 2 || args.count == 3 else { throw fail("rep_matrix takes (x, m, n) or (v, n), got \(args.count) arguments", l) }
+            try requireShared(0)
+            if args.count == 3 {
+                guard args[0].type.isScalar else { throw fail("rep_matrix(x, m, n) needs a scalar x", l) }
+                let (m, n) = (try dim(argExprs[1]), try dim(argExprs[2]))
+                return derived(args[0], node: node(0) * fill(1, [m, n]), type: StanType(base: .matrix, arrayRank: 0, sizes: [m, n]))
+            }
+            try need(2)
+            let k = try dim(argExprs[1])
+            let t = args[0].type
+            guard t.arrayRank == 0, t.base == .vector || t.base == .rowVector, let len = t.sizes[0] else {
+                throw fail("rep_matrix(v, n) needs a vector or row vector v", l)
+            }
+            if t.base == .vector {  // columns are copies of v
+                return derived(args[0], node: (fill(1, [k, len]) * node(0)).transposed(), type: StanType(base: .matrix, arrayRank: 0, sizes: [len, k]))
+            }
+            return derived(args[0], node: fill(1, [k, len]) * node(0), type: StanType(base: .matrix, arrayRank: 0, sizes: [k, len]))
+        case "to_vector", "to_row_vector", "to_array_1d":
+            try need(1)
+            var t = args[0].type
+            if t.rank == 2, t.arrayRank == 0, name == "to_vector" {
+                var v = retyped(args[0], StanType(base: .vector, arrayRank: 0, sizes: [nil]))
+                v.flattened = true
+                v.dataName = nil
+                return v
+            }
+            guard t.rank == 1 else {
+                if t.rank == 0 { throw fail("\(name) needs a container, got \(t)", l) }
+                throw fail("\(name) of \(t) (a reshape) is not supported yet: the model graph has no reshape operation", l)
+            }
+            if t.isInteger && name != "to_array_1d" {
+                return derived(args[0], node: node(0) * 1.0, type: StanType(base: name == "to_vector" ? .vector : .rowVector, arrayRank: 0, sizes: t.sizes))
+            }
+            t.base = name == "to_vector" ? .vector : (name == "to_row_vector" ? .rowVector : .real)
+            t.arrayRank = name == "to_array_1d" ? 1 : 0
+            return retyped(args[0], t)
+        case "diag_matrix":
+            try need(1)
+            try requireShared(0)
+            guard args[0].type.rank == 1, args[0].type.arrayRank == 0, let n = args[0].type.sizes[0] else { throw fail("diag_matrix needs a vector", l) }
+            return derived(args[0], node: fill(0, [n, n]).addDiagonal(node(0)), type: StanType(base: .matrix, arrayRank: 0, sizes: [n, n]))
+        case "add_diag":
+            try need(2)
+            try requireShared(0); try requireShared(1)
+            guard args[0].type.base == .matrix, args[0].type.arrayRank == 0 else { throw fail("add_diag needs a square matrix, got \(args[0].type)", l) }
+            guard args[1].type.isScalar || args[1].type.rank == 1 else { throw fail("add_diag needs a scalar or vector diagonal", l) }
+            return derived(args[0], args[1], node: node(0).addDiagonal(node(1)), type: args[0].type)
+        case "diag_pre_multiply", "diag_post_multiply", "quad_form_diag":
+            try need(2)
+            try requireShared(0); try requireShared(1)
+            let (vi, mi) = name == "diag_pre_multiply" ? (0, 1) : (1, 0)
+            let (v, m) = (args[vi].type, args[mi].type)
+            guard m.base == .matrix, m.arrayRank == 0, v.rank == 1, v.arrayRank == 0 else {
+                throw fail("\(name) needs a matrix and a vector", l)
+            }
+            let side = name == "diag_pre_multiply" ? m.sizes[0] : m.sizes[1]
+            if differ(side, v.sizes[0]) { throw fail("size mismatch in \(name): \(m) and \(v)", l) }
+            let (vn, mn) = (node(vi), node(mi))
+            let out: Expr
+            switch name {
+            case "diag_pre_multiply": out = (mn.transposed() * vn).transposed()  // row r scaled by v[r]
+            case "diag_post_multiply": out = mn * vn                           // column c scaled by v[c]
+            default: out = ((mn * vn).transposed() * vn).transposed()
+            }
+            return derived(args[0], args[1], node: out, type: StanType(base: .matrix, arrayRank: 0, sizes: m.sizes))
+        case "log_mix":
+            try need(3)
+            guard args.allSatisfy({ $0.type.isScalar }) else { throw fail("log_mix(theta, lp1, lp2) needs scalars", l) }
+            try checkRows(args, at: l, name)
+            let (theta, a, b) = (node(0), node(1), node(2))
+            let x = theta.log() + a, y = (-theta).log1p() + b
+            return derived(args[0], args[1], args[2], node: x + (y - x).log1pExp(), type: .real)
+        case "cholesky_decompose":
+            try need(1)
+            try requireShared(0)
+            guard args[0].type.base == .matrix, args[0].type.arrayRank == 0 else { throw fail("cholesky_decompose needs a matrix, got \(args[0].type)", l) }
+            return derived(args[0], node: node(0).cholesky(), type: args[0].type)
+        case "multiply_lower_tri_self_transpose", "tcrossprod", "crossprod":
+            try need(1)
+            try requireShared(0)
+            let t = args[0].type
+            guard t.base == .matrix, t.arrayRank == 0 else { throw fail("\(name) needs a matrix, got \(t)", l) }
+            let x = node(0)
+            if name == "crossprod" { return derived(args[0], node: x.transposed().matmul(x), type: StanType(base: .matrix, arrayRank: 0, sizes: [t.sizes[1], t.sizes[1]])) }
+            return derived(args[0], node: x.matmul(x.transposed()), type: StanType(base: .matrix, arrayRank: 0, sizes: [t.sizes[0], t.sizes[0]]))
+        case "mdivide_left_tri_low":
+            try need(2)
+            try requireShared(0); try requireShared(1)
+            guard args[0].type.base == .matrix, args[1].type.arrayRank == 0, args[1].type.base == .vector || args[1].type.base == .matrix else {
+                throw fail("mdivide_left_tri_low(L, b) needs a matrix L and a vector or matrix b", l)
+            }
+            return derived(args[0], args[1], node: node(0).solveLower(node(1)), type: args[1].type.promotedToReal)
+        case "gp_exp_quad_cov", "cov_exp_quad":
+            guard args.count == 3 || args.count == 4 else { throw fail("\(name) takes (x, alpha, rho) or (x1, x2, alpha, rho), got \(args.count) arguments", l) }
+            for a in args { if a.plated { throw fail("cannot vectorise the loop: \(name) of a value that depends on the loop index", l) } }
+            let (x1, x2) = (args[0], args.count == 4 ? args[1] : args[0])
+            let (alpha, rho) = (args[args.count - 2], args[args.count - 1])
+            for x in [x1, x2] where !(x.type.arrayRank == 1 && (x.type.rank == 1 || x.type.rank == 2)) {
+                throw fail("\(name) needs points as array[] real or array[] vector, got \(x.type)", l)
+            }
+            guard alpha.type.isScalar, rho.type.isScalar else { throw fail("\(name): the magnitude and length scale must be scalars (one length scale)", l) }
+            let k = Expr.expQuadCov(materialize(x1), materialize(x2), amplitude: materialize(alpha), lengthScale: materialize(rho))
+            return derived(x1, x2, alpha, rho, node: k, type: StanType(base: .matrix, arrayRank: 0, sizes: [x1.type.sizes[0], x2.type.sizes[0]]))
+        case "softmax", "log_softmax":
+            try need(1)
+            guard args[0].type.base == .vector, args[0].type.arrayRank == 0 else { throw fail("\(name) needs a vector, got \(args[0].type)", l) }
+            return derived(args[0], node: node(0).apply(name == "softmax" ? .softmax : .logSoftmax), type: args[0].type)
+        case "log_sum_exp":
+            if args.count == 2 {
+                guard args[0].type.isScalar, args[1].type.isScalar else { throw fail("log_sum_exp(a, b) needs scalars", l) }
+                try checkRows(args, at: l, name)
+                let (a, b) = (node(0), node(1))
+                return derived(args[0], args[1], node: a + (b - a).log1pExp(), type: .real)
+            }
+            try need(1)
+            let t = args[0].type
+            guard t.rank >= 1, t.rank <= 2 else { throw fail("log_sum_exp needs a container, got \(t)", l) }
+            if args[0].plated {
+                guard t.rank == 1 else { throw fail("cannot vectorise the loop: log_sum_exp of a matrix that depends on the loop index", l) }
+                return derived(args[0], node: node(0).logSumExp(), type: .real)
+            }
+            let once = node(0).logSumExp()
+            return derived(args[0], node: t.rank == 2 ? once.logSumExp() : once, type: .real)
+        case "size", "num_elements", "rows", "cols":
+            try need(1)
+            let t = args[0].type
+            let d: Dim?
+            switch name {
+            case "size", "rows": d = t.sizes.first ?? .fixed(1)
+            case "cols": d = t.rank == 2 ? t.sizes[1] : .fixed(1)
+            default:
+                guard t.rank <= 1 else { throw fail("num_elements of a matrix is not supported here; use rows(x) * cols(x)", l) }
+                d = t.sizes.first ?? .fixed(1)
+            }
+            switch d {
+            case .fixed(let n)?: return .constant(Double(n), integer: true)
+            case .symbol(let s)?: return Value(type: .int, node: builder.data(s, [], integer: true), dataOnly: true)
+            case nil: throw fail("the size of this value is not known", l)
+            }
+        case "pi": try need(0); return .constant(Double.pi, integer: false)
+        case "e": try need(0); return .constant(2.718281828459045, integer: false)
+        case "transpose":
+            try need(1)
+            return try expression(.transpose(argExprs[0], l))
+        default:
+            throw fail("unknown or unsupported function '\(name)'", l)
+        }
+    }
+}
+

@@ -1,0 +1,200 @@
+import LeapfrogModel
+
+extension Lowering {
+    func statement(_ s: Statement) throws {
+        switch s {
+        case .declaration(let d):
+            try localDeclaration(d, kind: .local)
+        case .assignment(let name, let indices, let op, let rhs, let l):
+            try assignment(name, indices, op, rhs, l)
+        case .tilde(let outcome, let dist, let args, let l):
+            guard block == .model else { throw fail("sampling statements (~) are only allowed in the model block", l) }
+            let y = try expression(outcome)
+            let lp = try density(dist, outcome: y, args: try args.map { try expression($0) }, at: l, outcomeLocation: outcome.location)
+            try addTerm(lp, at: l)
+        case .targetIncrement(let e, let l):
+            guard block == .model else { throw fail("target += is only allowed in the model block", l) }
+            try addTerm(try expression(e), at: e.location)
+        case .forLoop(let v, let lo, let hi, let body, let l):
+            try forLoop(v, lo, hi, body, l)
+        case .ifElse(let c, let then, let otherwise, let l):
+            try ifElse(c, then, otherwise, l)
+        case .block(let body, _):
+            scope.push()
+            defer { scope.pop() }
+            for s in body { try statement(s) }
+        case .print:
+            break
+        case .reject(_, let l):
+            throw fail("reject is not supported yet in the \(block.rawValue) block; check the condition in transformed data instead", l)
+        }
+    }
+
+    func localDeclaration(_ d: Declaration, kind: Symbol.Kind) throws {
+        if columnPlate != nil { throw fail("only ~ and target += are supported inside a loop nested in a vectorised loop", d.location) }
+        try checkFresh(d.name, d.location)
+        let t = try declaredType(d)
+        if case .local = kind, d.bounds.lower != nil || d.bounds.upper != nil {
+            throw fail("local variables cannot have bounds", d.typeLocation)
+        }
+        var value: Value?
+        if let e = d.initializer {
+            value = try assignable(try expression(e), to: t, name: d.name, at: e.location)
+        }
+        scope.declare(Symbol(name: d.name, type: t, kind: kind, value: value, location: d.location, declaration: d, insidePlate: plate != nil))
+    }
+
+    /// Checks that `v` may be stored in a variable of type `t` and returns it with that type.
+    func assignable(_ v: Value, to t: StanType, name: String, at l: StanSourceLocation) throws -> Value {
+        try rejectFlattened([v], at: l)
+        if v.summedOverPlate { throw fail("a log density inside a vectorised loop can only be added to target", l) }
+        let ok = v.type.arrayRank == t.arrayRank && (v.type.base == t.base || (v.type.base == .int && t.base == .real))
+        guard ok else { throw fail("cannot assign a value of type \(v.type) to '\(name)' of type \(t)", l) }
+        if t.base == .int && !v.type.isInteger { throw fail("cannot assign a real value to the integer variable '\(name)'", l) }
+        for (a, b) in zip(v.type.sizes, t.sizes) where differ(a, b) {
+            throw fail("size mismatch: '\(name)' is \(t) but the value is \(v.type)", l)
+        }
+        var out = v
+        out.type = t
+        return out
+    }
+
+    func assignment(_ name: String, _ indices: [IndexArgument], _ op: String, _ rhs: Expression, _ l: StanSourceLocation) throws {
+        guard let sym = scope.lookup(name) else { throw fail("unknown identifier '\(name)'", l) }
+        switch sym.kind {
+        case .local, .transformedParameter, .generated: break
+        case .data, .transformedData: throw fail("cannot assign to the data variable '\(name)'", l)
+        case .parameter: throw fail("cannot assign to the parameter '\(name)'; declare a transformed parameter instead", l)
+        case .loopConstant, .plateIndex, .columnIndex: throw fail("cannot assign to the loop variable '\(name)'", l)
+        }
+        if columnPlate != nil { throw fail("only ~ and target += are supported inside a loop nested in a vectorised loop", l) }
+        if indicator != nil { throw fail("assignments inside an if on data are not supported yet in the \(block.rawValue) block", l) }
+        if case .transformedParameter = sym.kind, block != .transformedParameters {
+            throw fail("cannot assign to the transformed parameter '\(name)' outside its block", l)
+        }
+        let r = try expression(rhs)
+        if indices.isEmpty {
+            if plate != nil, !sym.insidePlate {
+                throw fail("cannot vectorise the loop: it assigns the whole of '\(name)' on every iteration; assign \(name)[n] instead", l)
+            }
+            var new = r
+            if !op.isEmpty {
+                guard let old = sym.value else { throw fail("'\(name)' is used before it is assigned", l) }
+                new = try binary(op, old, r, at: l)
+            }
+            scope.setValue(name, try assignable(new, to: sym.type, name: name, at: rhs.location))
+            return
+        }
+        // x[n] = … inside a vectorised loop assigns the whole of x.
+        guard let plate, !sym.insidePlate, indices.count == 1, case .single(.variable(let iv, _)) = indices[0],
+              let isym = scope.lookup(iv), case .plateIndex = isym.kind else {
+            throw fail("assigning to part of '\(name)' is only supported as \(name)[n] = … in a loop for (n in 1:N) over all of \(name); build the whole value with vector expressions instead", l)
+        }
+        guard same(sym.type.sizes.first ?? nil, plate) else {
+            throw fail("cannot vectorise the loop: '\(name)' has \(StanType.text(sym.type.sizes.first ?? nil)) elements but the loop runs over 1:\(plate)", l)
+        }
+        let rowType = sym.type.removingDimension(0)
+        var row = r
+        if !row.plated {
+            guard row.type.isScalar, rowType.isScalar else { throw fail("cannot vectorise the loop: the value assigned to \(name)[\(iv)] does not depend on \(iv)", rhs.location) }
+            row = Value(type: .real, node: materialize(r) * fill(1, [plate]), plated: true, dataOnly: r.dataOnly)
+        }
+        if !op.isEmpty {
+            guard var old = sym.value else { throw fail("'\(name)' is used before it is assigned", l) }
+            old.plated = true
+            old.type = rowType
+            row = try binary(op, old, row, at: l)
+        }
+        _ = try assignable(Value(type: row.type, node: row.node, plated: false), to: rowType, name: "\(name)[\(iv)]", at: rhs.location)
+        var whole = row
+        whole.plated = false
+        whole.type = sym.type
+        whole.dataName = nil
+        scope.setValue(name, whole)
+    }
+
+    func addTerm(_ v: Value, at l: StanSourceLocation) throws {
+        if v.summedOverPlate {
+            builder.target(scaled(materialize(v)), plate: plate)
+            return
+        }
+        if let plate {
+            guard v.plated else { throw fail("cannot vectorise the loop: this term does not depend on the loop index; move it out of the loop", l) }
+            builder.target(scaled(materialize(v).sum()), plate: plate)
+            return
+        }
+        let node = v.type.isScalar ? materialize(v) : materialize(v).sum()
+        builder.target(scaled(node))
+    }
+
+    private func scaled(_ e: Expr) -> Expr { indicator.map { $0 * e } ?? e }
+
+    func forLoop(_ v: String, _ lo: Expression, _ hi: Expression, _ body: Statement, _ l: StanSourceLocation) throws {
+        try checkFresh(v, l)
+        let a = foldConstant(lo), b = foldConstant(hi)
+        if a == 1, plate == nil {
+            let extent = try dim(hi)
+            scope.push()
+            scope.declare(Symbol(name: v, type: .int, kind: .plateIndex(extent), value: nil, location: l))
+            plate = extent
+            defer { plate = nil; scope.pop() }
+            try statement(body)
+            return
+        }
+        if a == 1, plate != nil, columnPlate == nil, b == nil {
+            let extent = try dim(hi)
+            scope.push()
+            scope.declare(Symbol(name: v, type: .int, kind: .columnIndex(extent), value: nil, location: l))
+            columnPlate = extent
+            defer { columnPlate = nil; scope.pop() }
+            try statement(body)
+            return
+        }
+        guard let a, let b else {
+            if plate != nil { throw fail("nested loops over data-dependent ranges cannot be vectorised; write the inner loop with vector operations", l) }
+            throw fail("cannot vectorise this loop: it must run over 1:N; loops over other data-dependent ranges are not supported", lo.location)
+        }
+        guard a <= b else { return }
+        guard b - a < 1000 else { throw fail("this loop has \(Int(b - a + 1)) iterations; loops with constant bounds are unrolled up to 1000", l) }
+        for k in Int(a)...Int(b) {
+            scope.push()
+            scope.declare(Symbol(name: v, type: .int, kind: .loopConstant(k), value: nil, location: l))
+            defer { scope.pop() }
+            try statement(body)
+        }
+    }
+
+    func ifElse(_ c: Expression, _ then: Statement, _ otherwise: Statement?, _ l: StanSourceLocation) throws {
+        if let k = foldConstant(c) {
+            scope.push()
+            defer { scope.pop() }
+            if k != 0 { try statement(then) } else if let otherwise { try statement(otherwise) }
+            return
+        }
+        if plate != nil, c.variables.contains(where: { switch scope.lookup($0)?.kind { case .plateIndex?, .columnIndex?: return true; default: return false } }) {
+            throw fail("cannot vectorise the loop: an if whose condition depends on the loop index; select the rows with a multi-index instead", c.location)
+        }
+        guard try isDataOnly(c) else {
+            throw fail("if conditions must depend on data only (or on constants); conditions on parameters are not supported", c.location)
+        }
+        guard block == .model else {
+            throw fail("if on data is only supported in the model block (around ~ and target +=)", c.location)
+        }
+        let bound = bindingLoopConstants(c)
+        let name = syntheticName("cond", key: "cond:\(bound.canonical)") { .indicator(name: $0, bound) }
+        let flag = builder.data(name)
+        let saved = indicator
+        defer { indicator = saved }
+        indicator = saved.map { $0 * flag } ?? flag
+        scope.push()
+        try statement(then)
+        scope.pop()
+        if let otherwise {
+            let notFlag = 1.0 - flag
+            indicator = saved.map { $0 * notFlag } ?? notFlag
+            scope.push()
+            try statement(otherwise)
+            scope.pop()
+        }
+    }
+}

@@ -1,0 +1,74 @@
+extension Lowering {
+    /// Checks the transformed data block at compile time (it runs on the host when the model
+    /// meets its data): every name is declared before use, only the host interpreter's functions
+    /// are called, and data are never assigned. Declares its top-level variables.
+    func checkTransformedData(_ statements: [Statement]) throws {
+        var locals: [Set<String>] = [[]]
+        func known(_ n: String) -> Bool { scope.lookup(n) != nil || locals.contains { $0.contains(n) } }
+        func check(_ e: Expression) throws {
+            switch e {
+            case .integer, .real, .string: break
+            case .variable(let n, let l):
+                guard known(n) else { throw fail("unknown identifier '\(n)'", l) }
+                if let s = scope.lookup(n), case .parameter = s.kind {
+                    throw fail("transformed data cannot read the parameter '\(n)'", l)
+                }
+            case .binary(_, let a, let b, _): try check(a); try check(b)
+            case .unary(_, let a, _), .transpose(let a, _): try check(a)
+            case .index(let a, let idx, _):
+                try check(a)
+                for i in idx {
+                    switch i {
+                    case .single(let x): try check(x)
+                    case .all: break
+                    case .range(let x, let y, _): if let x { try check(x) }; if let y { try check(y) }
+                    }
+                }
+            case .call(let f, let args, _, let l):
+                if f.hasSuffix("_rng") { throw fail("random number generators (\(f)) are not supported yet", l) }
+                guard HostInterpreter.functionNames.contains(f) else {
+                    throw fail("the function '\(f)' is not supported in transformed data yet", l)
+                }
+                for a in args { try check(a) }
+            case .conditional(let c, let a, let b, _): try check(c); try check(a); try check(b)
+            }
+        }
+        func walk(_ s: Statement, top: Bool) throws {
+            switch s {
+            case .declaration(let d):
+                for e in d.sizes { try check(e) }
+                if let e = d.bounds.lower { try check(e) }
+                if let e = d.bounds.upper { try check(e) }
+                if let e = d.initializer { try check(e) }
+                if top { try declareGlobal(d, kind: .transformedData) } else {
+                    try checkFresh(d.name, d.location)
+                    locals[locals.count - 1].insert(d.name)
+                }
+            case .assignment(let name, let idx, _, let value, let l):
+                guard known(name) else { throw fail("unknown identifier '\(name)'", l) }
+                if let sym = scope.lookup(name), case .data = sym.kind { throw fail("cannot assign to the data variable '\(name)'", l) }
+                try check(value)
+                for i in idx { if case .single(let x) = i { try check(x) } }
+            case .tilde(_, _, _, let l), .targetIncrement(_, let l):
+                throw fail("sampling statements and target += are only allowed in the model block", l)
+            case .forLoop(let v, let lo, let hi, let body, let l):
+                try check(lo); try check(hi)
+                try checkFresh(v, l)
+                locals.append([v])
+                try walk(body, top: false)
+                locals.removeLast()
+            case .ifElse(let c, let a, let b, _):
+                try check(c)
+                locals.append([]); try walk(a, top: false); locals.removeLast()
+                if let b { locals.append([]); try walk(b, top: false); locals.removeLast() }
+            case .block(let body, _):
+                locals.append([])
+                for x in body { try walk(x, top: false) }
+                locals.removeLast()
+            case .print(let args, _), .reject(let args, _):
+                for a in args { try check(a) }
+            }
+        }
+        for s in statements { try walk(s, top: true) }
+    }
+}

@@ -1,0 +1,246 @@
+import LeapfrogCore
+import LeapfrogModel
+
+/// Type-checks a parsed program and lowers it to a `ModelGraph` through `ModelBuilder`.
+///
+/// - Data and transformed data become `data` leaves (transformed data are computed on the host
+///   by `HostInterpreter` when the model meets its data).
+/// - Parameters keep their declaration order; constant bounds become `Constraint`s, data-dependent
+///   ones are recorded in `pendingBounds`.
+/// - Transformed parameters and generated quantities are lowered to nodes and recorded as
+///   derived quantities (top-level variables only).
+/// - `~` and `target +=` become terms. A `for (n in 1:N)` loop is vectorised: `x[n]` is the
+///   whole `x`, `a[g[n]]` is `index(a, g)`, and the loop's terms carry `plate: N`.
+///   `PlateCheck` then removes the mark from terms that are not sums of row-wise contributions.
+final class Lowering {
+    enum Block: String { case transformedData = "transformed data", transformedParameters = "transformed parameters", model, generatedQuantities = "generated quantities" }
+
+    let program: Program
+    let diagnostics: Diagnostics
+    let builder: ModelBuilder
+    var scope = Scope()
+    var synthetic: [SyntheticData] = []
+    var syntheticKeys: [String: String] = [:]
+    var pendingBounds: [PendingBound] = []
+    var block = Block.model
+    /// The extent of the vectorised loop being lowered, if any.
+    var plate: Dim?
+    /// The extent of a loop nested in the vectorised loop, if any.
+    var columnPlate: Dim?
+    /// A 0/1 node multiplying every term: the conjunction of enclosing data-only conditions.
+    var indicator: Expr?
+    /// The family of every `log_density` node, set on the nodes when lowering finishes.
+    var densityFamilies: [Int: Distribution] = [:]
+
+    init(program: Program, diagnostics: Diagnostics, name: String) {
+        self.program = program
+        self.diagnostics = diagnostics
+        self.builder = ModelBuilder(name)
+    }
+
+    func fail(_ message: String, _ l: StanSourceLocation) -> LeapfrogError { diagnostics.error(message, at: l) }
+
+    func lower() throws -> ModelGraph {
+        for d in program.data {
+            try declareGlobal(d, kind: .data)
+        }
+        try checkTransformedData(program.transformedData)
+        for d in program.parameters {
+            try declareParameter(d)
+        }
+        block = .transformedParameters
+        try lowerTopLevel(program.transformedParameters, kind: .transformedParameter)
+        block = .model
+        scope.push()
+        for s in program.model { try statement(s) }
+        scope.pop()
+        block = .generatedQuantities
+        try lowerTopLevel(program.generatedQuantities, kind: .generated)
+        var graph = builder.graph
+        for (i, d) in densityFamilies { graph.nodes[i].distribution = d }
+        let check = PlateCheck(graph: graph)
+        for k in graph.terms.indices {
+            if let plate = graph.terms[k].plate, !check.isRowWise(root: graph.terms[k].node, plate: plate) {
+                graph.terms[k].plate = nil
+            }
+        }
+        do { try graph.validate() } catch let e as LeapfrogError {
+            throw LeapfrogError(.model, "\(diagnostics.path): internal error lowering the program: \(e.message)")
+        }
+        return graph
+    }
+
+    // MARK: Declarations
+
+    func checkFresh(_ name: String, _ l: StanSourceLocation) throws {
+        if let s = scope.lookup(name) {
+            throw fail("'\(name)' is already declared (at line \(s.location.line))", l)
+        }
+        if Lowering.reserved.contains(name) { throw fail("'\(name)' is a reserved word", l) }
+    }
+
+    static let reserved: Set<String> = ["for", "in", "while", "if", "else", "target", "return", "lower", "upper", "int", "real",
+                                        "vector", "row_vector", "matrix", "array", "data", "model", "parameters"]
+
+    /// The static type of a declaration, with its sizes lowered to extents.
+    func declaredType(_ d: Declaration) throws -> StanType {
+        let sizes = try d.sizes.map { try dim($0) }
+        return StanType(base: d.base, arrayRank: d.arraySizes.count, sizes: sizes)
+    }
+
+    func declareGlobal(_ d: Declaration, kind: Symbol.Kind) throws {
+        try checkFresh(d.name, d.location)
+        let t = try declaredType(d)
+        scope.declare(Symbol(name: d.name, type: t, kind: kind, value: nil, location: d.location, declaration: d))
+    }
+
+    func declareParameter(_ d: Declaration) throws {
+        try checkFresh(d.name, d.location)
+        if d.base == .int { throw fail("parameters must be real; integer parameters are not possible in HMC", d.typeLocation) }
+        if d.initializer != nil { throw fail("parameters cannot be assigned", d.location) }
+        let t = try declaredType(d)
+        guard t.rank <= 2 else { throw fail("parameter '\(d.name)' has \(t.rank) dimensions; the model graph supports at most 2", d.typeLocation) }
+        var constraint = Constraint.none
+        var pending = PendingBound(parameter: d.name)
+        var lower: Double?, upper: Double?
+        if let e = d.bounds.lower {
+            if let c = foldConstant(e) { lower = c } else if try isDataOnly(e) { pending.lower = bindingLoopConstants(e) } else {
+                throw fail("the lower bound of '\(d.name)' must be a constant or depend on data only", e.location)
+            }
+        }
+        if let e = d.bounds.upper {
+            if let c = foldConstant(e) { upper = c } else if try isDataOnly(e) { pending.upper = bindingLoopConstants(e) } else {
+                throw fail("the upper bound of '\(d.name)' must be a constant or depend on data only", e.location)
+            }
+        }
+        if pending.lower != nil || pending.upper != nil {
+            // Constant halves travel as constant expressions.
+            if pending.lower == nil, let a = lower { pending.lower = .real(a, d.location) }
+            if pending.upper == nil, let b = upper { pending.upper = .real(b, d.location) }
+            pendingBounds.append(pending)
+        } else {
+            switch (lower, upper) {
+            case (nil, nil): constraint = .none
+            case (let a?, nil): constraint = .lower(a)
+            case (nil, let b?): constraint = .upper(b)
+            case (let a?, let b?):
+                guard a < b else { throw fail("the lower bound \(a) of '\(d.name)' is not below its upper bound \(b)", d.typeLocation) }
+                constraint = .bounded(a, b)
+            }
+        }
+        _ = builder.parameter(d.name, t.sizes.map { $0! }, constraint: constraint)
+        scope.declare(Symbol(name: d.name, type: t, kind: .parameter, value: nil, location: d.location, declaration: d))
+    }
+
+    /// Lowers a transformed parameters or generated quantities block; its top-level variables
+    /// become derived quantities.
+    func lowerTopLevel(_ statements: [Statement], kind: Symbol.Kind) throws {
+        var names: [(String, StanSourceLocation)] = []
+        for s in statements {
+            if case .declaration(let d) = s {
+                try localDeclaration(d, kind: kind)
+                names.append((d.name, d.location))
+            } else {
+                try statement(s)
+            }
+        }
+        for (name, l) in names {
+            guard let v = scope.lookup(name)?.value else { throw fail("'\(name)' is declared but never assigned", l) }
+            builder.derive(name, materialize(v))
+        }
+    }
+
+    /// The extent that a size expression stands for: a literal, an integer data variable's name,
+    /// or a synthetic size computed from the data.
+    func dim(_ e: Expression) throws -> Dim {
+        if let c = foldConstant(e) {
+            guard c == c.rounded(), c >= 0 else { throw fail("a size must be a non-negative integer", e.location) }
+            return .fixed(Int(c))
+        }
+        if case .variable(let n, let l) = e {
+            guard let s = scope.lookup(n) else { throw fail("unknown identifier '\(n)'", l) }
+            switch s.kind {
+            case .data, .transformedData:
+                guard s.type.isIntScalar else { throw fail("a size must be an integer, but '\(n)' is \(s.type)", l) }
+                return .symbol(n)
+            default: break
+            }
+        }
+        guard try isDataOnly(e) else { throw fail("a size must depend on data only", e.location) }
+        let bound = bindingLoopConstants(e)
+        let name = syntheticName("size", key: "size:\(bound.canonical)") { .size(name: $0, bound) }
+        return .symbol(name)
+    }
+
+    /// A unique synthetic data name for `key`, registering it with `make` the first time.
+    func syntheticName(_ prefix: String, key: String, _ make: (String) -> SyntheticData) -> String {
+        if let n = syntheticKeys[key] { return n }
+        let n = "__\(prefix)\(synthetic.count + 1)"
+        syntheticKeys[key] = n
+        synthetic.append(make(n))
+        return n
+    }
+
+    /// A data leaf of `shape` filled with `value`.
+    func fill(_ value: Double, _ shape: [Dim]) -> Expr {
+        let key = "fill:\(value):\(shape)"
+        let name = syntheticName("fill", key: key) { .fill(name: $0, value: value, shape: shape) }
+        return builder.data(name, shape)
+    }
+
+    /// Whether `e` reads only data and transformed data (so the host can evaluate it).
+    func isDataOnly(_ e: Expression) throws -> Bool {
+        for n in e.variables {
+            guard let s = scope.lookup(n) else { throw fail("unknown identifier '\(n)'", e.location) }
+            switch s.kind {
+            case .data, .transformedData, .loopConstant: continue
+            default: return false
+            }
+        }
+        return true
+    }
+
+    /// `e` with the indices of unrolled loops replaced by their values, for the host to evaluate.
+    func bindingLoopConstants(_ e: Expression) -> Expression {
+        func bind(_ e: Expression) -> Expression {
+            switch e {
+            case .integer, .real, .string: return e
+            case .variable(let n, let l):
+                if case .loopConstant(let k)? = scope.lookup(n)?.kind { return .integer(k, l) }
+                return e
+            case .binary(let op, let a, let b, let l): return .binary(op, bind(a), bind(b), l)
+            case .unary(let op, let a, let l): return .unary(op, bind(a), l)
+            case .transpose(let a, let l): return .transpose(bind(a), l)
+            case .index(let a, let idx, let l):
+                return .index(bind(a), idx.map { i in
+                    switch i {
+                    case .single(let x): return .single(bind(x))
+                    case .all: return i
+                    case .range(let x, let y, let rl): return .range(x.map(bind), y.map(bind), rl)
+                    }
+                }, l)
+            case .call(let f, let args, let c, let l): return .call(f, args.map(bind), conditional: c, l)
+            case .conditional(let c, let a, let b, let l): return .conditional(bind(c), bind(a), bind(b), l)
+            }
+        }
+        return bind(e)
+    }
+
+    /// The value of `e` when it is a compile-time constant (literals, unrolled loop indices).
+    func foldConstant(_ e: Expression) -> Double? {
+        var env: [String: DataArray] = [:]
+        for n in e.variables {
+            guard let s = scope.lookup(n), case .loopConstant(let k) = s.kind else { return nil }
+            env[n] = .integer(k)
+        }
+        guard let v = try? HostInterpreter(env: env, diagnostics: diagnostics).evaluate(e), v.rank == 0 else { return nil }
+        return v.values[0]
+    }
+
+    func materialize(_ v: Value) -> Expr {
+        if let n = v.node { return n }
+        return builder.constant(v.constant!)
+    }
+}
+
+import LeapfrogData

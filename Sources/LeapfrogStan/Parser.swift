@@ -1,0 +1,402 @@
+/// A recursive-descent parser for the supported subset of Stan.
+struct Parser {
+    private var tokens: [Token]
+    private var p = 0
+    private let diagnostics: Diagnostics
+
+    init(tokens: [Token], diagnostics: Diagnostics) {
+        self.tokens = tokens
+        self.diagnostics = diagnostics
+    }
+
+    /// Constrained types Stan has and this front end does not support yet.
+    static let unsupportedTypes: Set<String> = [
+        "simplex", "unit_vector", "ordered", "positive_ordered", "sum_to_zero_vector", "sum_to_zero_matrix",
+        "cholesky_factor_corr", "cholesky_factor_cov", "corr_matrix", "cov_matrix", "column_stochastic_matrix",
+        "row_stochastic_matrix", "complex", "complex_vector", "complex_row_vector", "complex_matrix", "tuple",
+    ]
+    static let baseTypes: [String: BaseType] = ["int": .int, "real": .real, "vector": .vector, "row_vector": .rowVector, "matrix": .matrix]
+
+    // MARK: Program and blocks
+
+    mutating func parseProgram() throws -> Program {
+        var program = Program()
+        let order = ["functions", "data", "transformed data", "parameters", "transformed parameters", "model", "generated quantities"]
+        var last = -1
+        while !atEnd {
+            let start = current
+            guard case .identifier(let word) = start.kind else { throw error("expected a block name (data, parameters, model, …), found '\(start.text)'") }
+            p += 1
+            var name = word
+            if word == "transformed" || word == "generated" {
+                guard case .identifier(let second) = current.kind else { throw error("expected a block name after '\(word)'") }
+                p += 1
+                name += " " + second
+            }
+            if let k = order.firstIndex(of: name) {
+                if k == last { throw diagnostics.error("the \(name) block appears twice", at: start.location) }
+                if k < last { throw diagnostics.error("the \(name) block must come before the \(order[last]) block", at: start.location) }
+                last = k
+            }
+            switch name {
+            case "functions":
+                throw diagnostics.error("the functions block is not supported yet; write the function's body inline", at: start.location)
+            case "data": program.data = try declarationsBlock(name)
+            case "transformed data": program.transformedData = try statementsBlock()
+            case "parameters": program.parameters = try declarationsBlock(name)
+            case "transformed parameters": program.transformedParameters = try statementsBlock()
+            case "model": program.model = try statementsBlock()
+            case "generated quantities": program.generatedQuantities = try statementsBlock()
+            default: throw diagnostics.error("unknown block '\(name)'; expected data, transformed data, parameters, transformed parameters, model or generated quantities", at: start.location)
+            }
+        }
+        return program
+    }
+
+    private mutating func declarationsBlock(_ name: String) throws -> [Declaration] {
+        try expect("{")
+        var out: [Declaration] = []
+        while !current.isSymbol("}") {
+            guard isDeclarationStart else { throw error("only variable declarations may appear in the \(name) block, found '\(current.text)'") }
+            let d = try declaration()
+            if d.initializer != nil { throw diagnostics.error("variables in the \(name) block cannot be assigned", at: d.location) }
+            out.append(d)
+        }
+        try expect("}")
+        return out
+    }
+
+    private mutating func statementsBlock() throws -> [Statement] {
+        try expect("{")
+        var out: [Statement] = []
+        while !current.isSymbol("}") {
+            if atEnd { throw error("expected '}' before the end of the file") }
+            out.append(try statement())
+        }
+        try expect("}")
+        return out
+    }
+
+    // MARK: Declarations
+
+    private var isDeclarationStart: Bool {
+        guard case .identifier(let w) = current.kind else { return false }
+        return w == "array" || Parser.baseTypes[w] != nil || Parser.unsupportedTypes.contains(w)
+    }
+
+    private mutating func declaration() throws -> Declaration {
+        let typeLocation = current.location
+        var arraySizes: [Expression] = []
+        if current.isIdentifier("array") {
+            p += 1
+            try expect("[")
+            arraySizes = try expressionList(until: "]")
+        }
+        guard case .identifier(let typeName) = current.kind else { throw error("expected a type, found '\(current.text)'") }
+        if Parser.unsupportedTypes.contains(typeName) {
+            throw error("the constrained type '\(typeName)' is not supported yet; declare an unconstrained vector or matrix and transform it in transformed parameters")
+        }
+        guard let base = Parser.baseTypes[typeName] else { throw error("expected a type, found '\(typeName)'") }
+        p += 1
+        var bounds = Bounds()
+        if current.isSymbol("<") { bounds = try parseBounds() }
+        var typeSizes: [Expression] = []
+        if base.rank > 0 {
+            try expect("[")
+            typeSizes = try expressionList(until: "]")
+            guard typeSizes.count == base.rank else {
+                throw diagnostics.error("\(typeName) takes \(base.rank) size\(base.rank == 1 ? "" : "s"), got \(typeSizes.count)", at: typeLocation)
+            }
+        }
+        let nameToken = current
+        guard case .identifier(let name) = nameToken.kind else { throw error("expected a variable name, found '\(current.text)'") }
+        p += 1
+        if current.isSymbol("[") {
+            // Old array syntax: real y[N];
+            guard arraySizes.isEmpty else { throw error("use either array[…] or sizes after the name, not both") }
+            p += 1
+            arraySizes = try expressionList(until: "]")
+        }
+        var initializer: Expression?
+        if current.isSymbol("=") {
+            p += 1
+            initializer = try expression()
+        }
+        try expect(";")
+        return Declaration(name: name, base: base, arraySizes: arraySizes, typeSizes: typeSizes, bounds: bounds,
+                           initializer: initializer, location: nameToken.location, typeLocation: typeLocation)
+    }
+
+    private mutating func parseBounds() throws -> Bounds {
+        try expect("<")
+        var b = Bounds()
+        repeat {
+            guard case .identifier(let key) = current.kind else { throw error("expected lower= or upper=, found '\(current.text)'") }
+            switch key {
+            case "lower", "upper":
+                p += 1
+                try expect("=")
+                let e = try binary(minPrecedence: 5)  // additive and tighter: '>' closes the bounds
+                if key == "lower" { b.lower = e } else { b.upper = e }
+            case "offset", "multiplier":
+                throw error("\(key)= is not supported yet; write the affine transform in transformed parameters")
+            default:
+                throw error("unknown bound '\(key)'; expected lower= or upper=")
+            }
+        } while try accept(",")
+        try expect(">")
+        return b
+    }
+
+    // MARK: Statements
+
+    private mutating func statement() throws -> Statement {
+        let start = current
+        if isDeclarationStart { return .declaration(try declaration()) }
+        switch start.kind {
+        case .symbol("{"):
+            p += 1
+            var body: [Statement] = []
+            while !current.isSymbol("}") {
+                if atEnd { throw error("expected '}' before the end of the file") }
+                body.append(try statement())
+            }
+            p += 1
+            return .block(body, start.location)
+        case .symbol(";"):
+            p += 1
+            return .block([], start.location)
+        case .identifier("for"):
+            p += 1
+            try expect("(")
+            guard case .identifier(let v) = current.kind else { throw error("expected a loop variable") }
+            p += 1
+            guard current.isIdentifier("in") else { throw error("expected 'in'") }
+            p += 1
+            let lower = try expression()
+            guard try accept(":") else {
+                throw diagnostics.error("only loops over integer ranges (for (i in a:b)) are supported; foreach loops over containers are not supported yet", at: lower.location)
+            }
+            let upper = try expression()
+            try expect(")")
+            return .forLoop(variable: v, lower: lower, upper: upper, body: try statement(), start.location)
+        case .identifier("while"):
+            throw error("while loops are not supported yet; use a for loop over an integer range")
+        case .identifier("break"), .identifier("continue"):
+            throw error("'\(start.text)' is not supported yet")
+        case .identifier("if"):
+            p += 1
+            try expect("(")
+            let c = try expression()
+            try expect(")")
+            let then = try statement()
+            var otherwise: Statement?
+            if current.isIdentifier("else") {
+                p += 1
+                otherwise = try statement()
+            }
+            return .ifElse(c, then, otherwise, start.location)
+        case .identifier("print"), .identifier("reject"), .identifier("fatal_error"):
+            p += 1
+            try expect("(")
+            let args = try expressionList(until: ")")
+            try expect(";")
+            return start.isIdentifier("print") ? .print(args, start.location) : .reject(args, start.location)
+        case .identifier("target"):
+            if tokens[p + 1].isSymbol("+=") {
+                p += 2
+                let e = try expression()
+                try expect(";")
+                return .targetIncrement(e, start.location)
+            }
+        case .identifier("increment_log_prob"):
+            throw error("increment_log_prob is removed from Stan; use target += …")
+        case .identifier("return"):
+            throw error("return is only allowed in functions, which are not supported yet")
+        default: break
+        }
+        // Assignment or sampling: both start with an expression.
+        let lhs = try expression()
+        if current.isSymbol("~") {
+            p += 1
+            guard case .identifier(let dist) = current.kind else { throw error("expected a distribution name after '~'") }
+            p += 1
+            try expect("(")
+            let args = try expressionList(until: ")")
+            if current.isIdentifier("T") { throw error("truncation T[…] is not supported yet") }
+            try expect(";")
+            return .tilde(outcome: lhs, distribution: dist, args: args, start.location)
+        }
+        let ops = ["=": "", "+=": "+", "-=": "-", "*=": "*", "/=": "/", ".*=": ".*", "./=": "./"]
+        if case .symbol(let s) = current.kind, let op = ops[s] {
+            let opLocation = current.location
+            p += 1
+            let value = try expression()
+            try expect(";")
+            switch lhs {
+            case .variable(let name, _):
+                return .assignment(target: name, indices: [], op: op, value: value, start.location)
+            case .index(.variable(let name, _), let idx, _):
+                return .assignment(target: name, indices: idx, op: op, value: value, start.location)
+            default:
+                throw diagnostics.error("the left-hand side of an assignment must be a variable or an indexed variable", at: opLocation)
+            }
+        }
+        if case .call(let f, _, _, _) = lhs {
+            throw diagnostics.error("a call to '\(f)' cannot stand alone as a statement", at: start.location)
+        }
+        throw error("expected '~', '=' or a compound assignment, found '\(current.text)'")
+    }
+
+    // MARK: Expressions
+
+    mutating func expression() throws -> Expression {
+        let c = try binary(minPrecedence: 1)
+        if current.isSymbol("?") {
+            let l = current.location
+            p += 1
+            let a = try expression()
+            try expect(":")
+            let b = try expression()
+            return .conditional(c, a, b, l)
+        }
+        return c
+    }
+
+    private static let precedence: [String: Int] = [
+        "||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, "<=": 4, ">": 4, ">=": 4,
+        "+": 5, "-": 5, "*": 6, "/": 6, "%": 6, "\\": 6, ".*": 6, "./": 6, "%/%": 6,
+    ]
+
+    /// Left-associative binary operators at `minPrecedence` and tighter; then prefix operators.
+    private mutating func binary(minPrecedence: Int) throws -> Expression {
+        var lhs = try prefix()
+        while case .symbol(let op) = current.kind, let prec = Parser.precedence[op], prec >= minPrecedence {
+            let l = current.location
+            p += 1
+            let rhs = try binary(minPrecedence: prec + 1)
+            lhs = .binary(op, lhs, rhs, l)
+        }
+        return lhs
+    }
+
+    private mutating func prefix() throws -> Expression {
+        if case .symbol(let op) = current.kind, op == "-" || op == "+" || op == "!" {
+            let l = current.location
+            p += 1
+            return .unary(op, try prefix(), l)
+        }
+        return try power()
+    }
+
+    /// `^` binds tighter than unary minus and is right-associative: -a^b^c = -(a^(b^c)).
+    private mutating func power() throws -> Expression {
+        let base = try postfix()
+        if current.isSymbol("^") {
+            let l = current.location
+            p += 1
+            let exponent = try prefix()
+            return .binary("^", base, exponent, l)
+        }
+        return base
+    }
+
+    private mutating func postfix() throws -> Expression {
+        var e = try primary()
+        while true {
+            if current.isSymbol("[") {
+                let l = current.location
+                p += 1
+                var idx: [IndexArgument] = []
+                if !current.isSymbol("]") {
+                    repeat { idx.append(try indexArgument()) } while try accept(",")
+                }
+                try expect("]")
+                e = .index(e, idx, l)
+            } else if current.isSymbol("'") {
+                e = .transpose(e, current.location)
+                p += 1
+            } else {
+                return e
+            }
+        }
+    }
+
+    private mutating func indexArgument() throws -> IndexArgument {
+        let l = current.location
+        if current.isSymbol(":") {
+            p += 1
+            if current.isSymbol(",") || current.isSymbol("]") { return .all(l) }
+            return .range(nil, try expression(), l)
+        }
+        let a = try binary(minPrecedence: 1)
+        if try accept(":") {
+            if current.isSymbol(",") || current.isSymbol("]") { return .range(a, nil, l) }
+            return .range(a, try binary(minPrecedence: 1), l)
+        }
+        return .single(a)
+    }
+
+    private mutating func primary() throws -> Expression {
+        let t = current
+        switch t.kind {
+        case .integer(let n): p += 1; return .integer(n, t.location)
+        case .real(let x): p += 1; return .real(x, t.location)
+        case .string(let s): p += 1; return .string(s, t.location)
+        case .symbol("("):
+            p += 1
+            let e = try expression()
+            try expect(")")
+            return e
+        case .symbol("{"), .symbol("["):
+            throw error("array and vector expressions ({…}, […]) are not supported yet")
+        case .identifier(let name):
+            p += 1
+            guard current.isSymbol("(") else { return .variable(name, t.location) }
+            p += 1
+            var args: [Expression] = []
+            var conditional = false
+            if !current.isSymbol(")") {
+                args.append(try expression())
+                if current.isSymbol("|") {
+                    conditional = true
+                    p += 1
+                    if !current.isSymbol(")") { args += try expressionList(until: ")"); return .call(name, args, conditional: true, t.location) }
+                }
+                while try accept(",") { args.append(try expression()) }
+            }
+            try expect(")")
+            return .call(name, args, conditional: conditional, t.location)
+        case .endOfFile:
+            throw error("unexpected end of file")
+        default:
+            throw error("expected an expression, found '\(t.text)'")
+        }
+    }
+
+    /// Comma-separated expressions, consuming the closing `close`.
+    private mutating func expressionList(until close: String) throws -> [Expression] {
+        var out: [Expression] = []
+        if try accept(close) { return out }
+        repeat { out.append(try expression()) } while try accept(",")
+        try expect(close)
+        return out
+    }
+
+    // MARK: Token helpers
+
+    private var current: Token { tokens[p] }
+    private var atEnd: Bool { current.kind == .endOfFile }
+
+    private mutating func accept(_ s: String) throws -> Bool {
+        if current.isSymbol(s) { p += 1; return true }
+        return false
+    }
+
+    private mutating func expect(_ s: String) throws {
+        guard current.isSymbol(s) else { throw error("expected '\(s)', found '\(current.text)'") }
+        p += 1
+    }
+
+    private func error(_ message: String) -> Error { diagnostics.error(message, at: current.location) }
+}

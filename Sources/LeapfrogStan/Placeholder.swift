@@ -1,1 +1,0 @@
-// LeapfrogStan: filled by the Stan front-end issue.

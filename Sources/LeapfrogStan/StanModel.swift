@@ -1,0 +1,136 @@
+import LeapfrogCore
+import LeapfrogData
+import LeapfrogModel
+
+/// A compiled Stan program: the model graph and what binding it to data needs.
+public struct StanModel: Sendable {
+    /// The graph. Parameters whose bounds depend on data have `.none` here; use
+    /// `instantiate(data:)`, which fills them in.
+    public let graph: ModelGraph
+    let program: Program
+    let diagnostics: Diagnostics
+    let synthetic: [SyntheticData]
+    let pendingBounds: [PendingBound]
+
+    /// The data variables the program declares, in order.
+    public var dataNames: [String] { program.data.map(\.name) }
+
+    /// The graph with data-dependent bounds evaluated, and the data prepared for it.
+    public func instantiate(data: DataSet) throws -> (graph: ModelGraph, data: DataSet) {
+        let (prepared, env) = try prepare(data)
+        var g = graph
+        for b in pendingBounds {
+            let interpreter = HostInterpreter(env: env, diagnostics: diagnostics)
+            func bound(_ e: Expression?) throws -> Double? {
+                guard let e else { return nil }
+                let v = try interpreter.evaluate(e)
+                guard v.rank == 0 else { throw diagnostics.error("the bound of '\(b.parameter)' must be a scalar (vector bounds are not supported yet)", at: e.location) }
+                return v.values[0]
+            }
+            let (lo, hi) = (try bound(b.lower), try bound(b.upper))
+            let c: Constraint
+            switch (lo, hi) {
+            case (let a?, let z?):
+                guard a < z else { throw LeapfrogError(.data, "\(sourceName(data)): the lower bound \(a) of '\(b.parameter)' is not below its upper bound \(z)") }
+                c = .bounded(a, z)
+            case (let a?, nil): c = .lower(a)
+            case (nil, let z?): c = .upper(z)
+            case (nil, nil): c = .none
+            }
+            if let i = g.parameters.firstIndex(where: { $0.name == b.parameter }) { g.parameters[i].constraint = c }
+        }
+        return (g, prepared)
+    }
+
+    /// Checks the declared data (presence, shape, integers, bounds), runs transformed data, and
+    /// adds the synthetic variables the graph reads (sizes, indices, constants, conditions).
+    public func prepareData(_ data: DataSet) throws -> DataSet {
+        try prepare(data).0
+    }
+
+    private func sourceName(_ data: DataSet) -> String { data.source.isEmpty ? "data" : "data file '\(data.source)'" }
+
+    private func prepare(_ data: DataSet) throws -> (DataSet, [String: DataArray]) {
+        let source = sourceName(data)
+        func fail(_ m: String) -> LeapfrogError { LeapfrogError(.data, "model '\(graph.name)', \(source): \(m)") }
+        var interpreter = HostInterpreter(env: [:], diagnostics: diagnostics)
+        for d in program.data {
+            let shape = try d.sizes.map { try interpreter.intScalar($0, what: "a size") }
+            guard var value = data[d.name] else {
+                throw fail("the program declares \(d.isInteger ? "integer" : "real") data '\(d.name)' (\(diagnostics.path):\(d.location)), but the data have \(data.names.isEmpty ? "no variables" : "only " + data.names.joined(separator: ", "))")
+            }
+            if value.count == 0, shape.reduce(1, *) == 0 { value = DataArray(shape: shape, values: [], isInteger: d.isInteger) }
+            guard value.shape == shape else {
+                throw fail("'\(d.name)' has shape \(value.shape) but the program declares shape \(shape)")
+            }
+            if d.isInteger, let bad = value.values.firstIndex(where: { $0 != $0.rounded() }) {
+                throw fail("'\(d.name)' must hold integers, but element \(bad + 1) is \(value.values[bad])")
+            }
+            value.isInteger = d.isInteger
+            try checkBounds(d, value, interpreter, fail)
+            interpreter.env[d.name] = value
+        }
+        do {
+            try interpreter.run(program.transformedData)
+        }
+        for s in program.transformedData {
+            if case .declaration(let d) = s, let v = interpreter.env[d.name] {
+                if let bad = v.values.firstIndex(where: { $0.isNaN }) {
+                    throw diagnostics.error("transformed data '\(d.name)' element \(bad + 1) is never assigned (NaN)", at: d.location)
+                }
+                try checkBounds(d, v, interpreter, fail)
+            }
+        }
+        let env = interpreter.env
+        var out = DataSet(env.filter { !$0.key.hasPrefix("__") }, source: data.source)
+        for (k, v) in data.variables where out[k] == nil { out[k] = v }
+        let resolve = { (dims: [Dim]) throws -> [Int] in
+            try dims.map { d in
+                switch d {
+                case .fixed(let n): return n
+                case .symbol(let s):
+                    guard let v = out[s], v.rank == 0 else { throw fail("the extent \(s) is not fixed by the data") }
+                    return Int(v.values[0])
+                }
+            }
+        }
+        for s in synthetic {
+            let value: DataArray
+            switch s {
+            case .size(_, let e):
+                let n = try interpreter.intScalar(e, what: "a size")
+                guard n >= 0 else { throw diagnostics.error("this size is \(n), which is negative", at: e.location) }
+                value = .integer(n)
+            case .constantIndex(_, let k):
+                value = .integers([k])
+            case .index(_, let e):
+                value = .integers([try interpreter.intScalar(e, what: "an index")])
+            case .fill(_, let x, let dims):
+                let shape = try resolve(dims)
+                value = DataArray(shape: shape, values: Array(repeating: x, count: shape.reduce(1, *)))
+            case .indicator(_, let e):
+                value = .scalar(try interpreter.truth(e) ? 1 : 0)
+            }
+            out[s.name] = value
+        }
+        return (out, env)
+    }
+
+    private func checkBounds(_ d: Declaration, _ value: DataArray, _ interpreter: HostInterpreter, _ fail: (String) -> LeapfrogError) throws {
+        for (bound, isLower) in [(d.bounds.lower, true), (d.bounds.upper, false)] {
+            guard let e = bound else { continue }
+            let b = try interpreter.evaluate(e)
+            guard b.rank == 0 || b.shape == value.shape else {
+                throw diagnostics.error("the \(isLower ? "lower" : "upper") bound of '\(d.name)' has shape \(b.shape) but '\(d.name)' has shape \(value.shape)", at: e.location)
+            }
+            for (k, x) in value.values.enumerated() {
+                let limit = b.rank == 0 ? b.values[0] : b.values[k]
+                if isLower ? x < limit : x > limit {
+                    let place = value.rank == 0 ? "" : " element \(k + 1)"
+                    let shown = value.isInteger ? String(Int(x)) : String(x)
+                    throw fail("'\(d.name)'\(place) is \(shown), \(isLower ? "below its lower" : "above its upper") bound \(limit) (declared at \(diagnostics.path):\(d.location))")
+                }
+            }
+        }
+    }
+}

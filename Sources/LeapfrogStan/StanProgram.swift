@@ -1,0 +1,60 @@
+import LeapfrogCore
+import LeapfrogData
+import LeapfrogModel
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The Stan-language front end: compiles a subset of Stan to a `ModelGraph`.
+///
+/// ```swift
+/// let model = try StanProgram.load(path: "eight_schools.stan")
+/// let (graph, data) = try model.instantiate(data: StanJSON.load(path: "eight_schools.json"))
+/// let reference = try ReferenceModel(graph: graph, data: data)
+/// ```
+///
+/// Log densities keep every normalising constant, also for `~` (Stan drops them there), so they
+/// differ from Stan's `lp__` by a constant, which samplers ignore. Half-distributions arise from
+/// `<lower=0>` bounds on the full family (`tau ~ cauchy(0, 5)`), which again differs from the
+/// half family only by a constant.
+///
+/// Bind the graph through `StanModel.instantiate(data:)` (or `prepareData`): it checks the data,
+/// runs transformed data, fills in data-dependent bounds, and adds the synthetic variables the
+/// graph reads (`__size1` for a size like `N + 1`, `__index2` for `x[3]`, `__fill3` for the ones
+/// and zeros behind `rep_vector` and row sums, `__cond4` for an `if` on data).
+public enum StanProgram {
+    /// Compiles Stan `source`; `path` names it in error messages (`path:line:column`).
+    public static func compile(source: String, path: String = "model.stan") throws -> StanModel {
+        let diagnostics = Diagnostics(path: path, source: source)
+        var lexer = Lexer(source: source, diagnostics: diagnostics)
+        var parser = Parser(tokens: try lexer.tokenize(), diagnostics: diagnostics)
+        let program = try parser.parseProgram()
+        let lowering = Lowering(program: program, diagnostics: diagnostics, name: modelName(path))
+        let graph = try lowering.lower()
+        return StanModel(graph: graph, program: program, diagnostics: diagnostics,
+                         synthetic: lowering.synthetic, pendingBounds: lowering.pendingBounds)
+    }
+
+    /// Reads and compiles the Stan file at `path`.
+    public static func load(path: String) throws -> StanModel {
+        guard let f = fopen(path, "rb") else { throw LeapfrogError(.io, "cannot read Stan file '\(path)'") }
+        defer { fclose(f) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&buffer, 1, buffer.count, f)
+            if n <= 0 { break }
+            bytes += buffer[0..<n]
+        }
+        return try compile(source: String(decoding: bytes, as: UTF8.self), path: path)
+    }
+
+    /// `models/eight_schools.stan` → `eight_schools`.
+    static func modelName(_ path: String) -> String {
+        var name = path.split(separator: "/").last.map(String.init) ?? path
+        if name.hasSuffix(".stan") { name.removeLast(5) }
+        return name.isEmpty ? "stan" : name
+    }
+}

@@ -1,0 +1,29 @@
+import LeapfrogModel
+
+/// Data the compiled graph reads that the program does not declare: computed from the real data
+/// when the model meets them (`StanModel.prepareData`). Their names start with `__`.
+enum SyntheticData: Sendable {
+    /// An integer scalar: a size written as an expression (`vector[N + 1]`), bound to a `Dim` symbol.
+    case size(name: String, Expression)
+    /// A one-element integer vector holding a constant index, for the graph's `index` operation.
+    case constantIndex(name: String, Int)
+    /// A one-element integer vector holding a data-dependent index (`x[N]`).
+    case index(name: String, Expression)
+    /// A real array of `shape` filled with `value` (ones for row sums, zeros for `diag_matrix`).
+    case fill(name: String, value: Double, shape: [Dim])
+    /// 1 or 0: whether a data-only condition holds (an `if` in the model block).
+    case indicator(name: String, Expression)
+
+    var name: String {
+        switch self {
+        case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .fill(let n, _, _), .indicator(let n, _): return n
+        }
+    }
+}
+
+/// A parameter bound that depends on data, evaluated when the model meets its data.
+struct PendingBound: Sendable {
+    var parameter: String
+    var lower: Expression?
+    var upper: Expression?
+}

@@ -1,0 +1,132 @@
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+@testable import LeapfrogStan
+
+/// Compile errors name the file, line and column, and show the line with a caret under the token.
+@Suite struct DiagnosticsTests {
+    @Test func syntaxErrorShowsTheLineAndACaret() {
+        #expect(compileError("data {\n  int N\n}\n") == """
+        m.stan:3:1: error: expected ';', found '}'
+            }
+            ^
+        """)
+        #expect(compileError("parameters { real x; } model { x ~ normal(0, 1) }") == """
+        m.stan:1:49: error: expected ';', found '}'
+            parameters { real x; } model { x ~ normal(0, 1) }
+                                                            ^
+        """)
+        #expect(compileError("model { x ~ normal(0, 1); } /* never closed").hasPrefix("m.stan:1:29: error: unterminated comment"))
+        #expect(compileError("model { } data { }").hasPrefix("m.stan:1:11: error: the data block must come before the model block"))
+        #expect(compileError("model { } model { }").hasPrefix("m.stan:1:11: error: the model block appears twice"))
+        #expect(compileError("model { real x = 1 @ 2; }").hasPrefix("m.stan:1:20: error: unexpected character '@'"))
+    }
+
+    @Test func lessThanMinusIsAComparison() throws {
+        let source = "data { real x; } parameters { real mu; } model { if (x<-1) mu ~ normal(0, 1); }"
+        let model = try StanProgram.compile(source: source, path: "m.stan")
+        #expect(model.graph.terms.count == 1)
+    }
+
+    @Test func unknownIdentifier() {
+        #expect(compileError("parameters { real x; } model { x ~ normal(0, y); }") == """
+        m.stan:1:46: error: unknown identifier 'y'
+            parameters { real x; } model { x ~ normal(0, y); }
+                                                         ^
+        """)
+    }
+
+    @Test func typeAndSizeMismatches() {
+        #expect(compileError("data { int N; vector[N] y; matrix[3, 4] A; } parameters { vector[3] b; } model { y ~ normal(A * b, 1); }")
+            .hasPrefix("m.stan:1:95: error: size mismatch in matrix product: matrix[3, 4] * vector[3]"))
+        #expect(compileError("parameters { vector[3] a; row_vector[3] b; } model { target += a * b; }")
+            .hasPrefix("m.stan:1:66: error: the outer product vector * row_vector is not supported yet"))
+        #expect(compileError("parameters { vector[3] a; } model { real s = a; }")
+            .hasPrefix("m.stan:1:46: error: cannot assign a value of type vector[3] to 's' of type real"))
+        #expect(compileError("parameters { vector[3] a; } model { vector[4] b = a; }")
+            .hasPrefix("m.stan:1:51: error: size mismatch: 'b' is vector[4] but the value is vector[3]"))
+        #expect(compileError("parameters { real x; } model { x ~ normal(0); }")
+            .hasPrefix("m.stan:1:32: error: normal takes 2 arguments after the outcome (mu, sigma), got 1"))
+        #expect(compileError("data { vector[3] y; } parameters { real x; } model { y ~ poisson_log(x); }")
+            .hasPrefix("m.stan:1:54: error: the outcome of poisson_log must be an integer data variable"))
+    }
+
+    @Test func unsupportedFeaturesNameTheFeatureAndTheAlternative() {
+        #expect(compileError("parameters { simplex[3] p; } model { }") == """
+        m.stan:1:14: error: the constrained type 'simplex' is not supported yet; declare an unconstrained vector or matrix and transform it in transformed parameters
+            parameters { simplex[3] p; } model { }
+                         ^
+        """)
+        #expect(compileError("functions { real f(real x) { return x; } } model { }")
+            .hasPrefix("m.stan:1:1: error: the functions block is not supported yet"))
+        #expect(compileError("parameters { real x; } model { x ~ normal(0, 1); } generated quantities { real z = normal_rng(0, 1); }")
+            .hasPrefix("m.stan:1:84: error: random number generators (normal_rng) are not supported yet"))
+        #expect(compileError("parameters { real x; } model { x ~ foo(0, 1); }")
+            .hasPrefix("m.stan:1:32: error: the distribution 'foo' is not supported; supported: bernoulli, bernoulli_logit, beta,"))
+        #expect(compileError("parameters { real x; } model { real y = Phi(x); }")
+            .hasPrefix("m.stan:1:41: error: the function 'Phi' is not supported: use inv_logit(1.702 * x)"))
+        #expect(compileError("parameters { matrix[2, 2] A; } model { target += log_determinant(A); }")
+            .contains("'log_determinant' is not supported: use 2 * sum(log(diagonal(L)))"))
+        #expect(compileError("parameters { real x; } model { while (1) x ~ normal(0,1); }")
+            .hasPrefix("m.stan:1:32: error: while loops are not supported yet; use a for loop over an integer range"))
+        #expect(compileError("data { int N; } parameters { vector[N] x; } model { x[1:2] ~ normal(0,1); }")
+            .hasPrefix("m.stan:1:55: error: index ranges (a:b) are not supported yet"))
+        #expect(compileError("parameters { real x; } model { x ~ normal(0, 1) T[0, ]; }")
+            .contains("truncation T[…] is not supported yet"))
+        #expect(compileError("parameters { real<offset=1> x; } model { }")
+            .contains("offset= is not supported yet"))
+        #expect(compileError("parameters { real x; } model { if (x > 0) x ~ normal(0, 1); }")
+            .contains("conditions on parameters are not supported"))
+        #expect(compileError("parameters { real x; } model { reject(\"no\"); }")
+            .contains("reject is not supported yet in the model block"))
+        #expect(compileError("parameters { matrix[2, 2] A; } model { target += sum(exp(to_vector(A))); }")
+            .contains("to_vector of a matrix (a reshape) is only supported"))
+    }
+
+    @Test func misuseOfVariables() {
+        #expect(compileError("parameters { int k; } model { }").hasPrefix("m.stan:1:14: error: parameters must be real"))
+        #expect(compileError("parameters { real x; } model { x = 3; }")
+            .hasPrefix("m.stan:1:32: error: cannot assign to the parameter 'x'; declare a transformed parameter instead"))
+        #expect(compileError("data { real y; } parameters { real y; } model { }")
+            .hasPrefix("m.stan:1:36: error: 'y' is already declared (at line 1)"))
+        #expect(compileError("parameters { real x; } model { real z; x ~ normal(z, 1); }")
+            .hasPrefix("m.stan:1:51: error: 'z' is used before it is assigned"))
+        #expect(compileError("data { int N; } parameters { real x; } model { for (i in 2:N) x ~ normal(0, 1); }")
+            .hasPrefix("m.stan:1:58: error: cannot vectorise this loop: it must run over 1:N"))
+    }
+
+    @Test func transformedDataAreCheckedAtCompileTime() {
+        #expect(compileError("data { int N; } transformed data { real m = N + q; } model { }")
+            .hasPrefix("m.stan:1:49: error: unknown identifier 'q'"))
+        #expect(compileError("data { int N; } transformed data { real m = lgamma2(N); } model { }")
+            .hasPrefix("m.stan:1:45: error: the function 'lgamma2' is not supported in transformed data yet"))
+        #expect(compileError("data { int N; } transformed data { N = 3; } model { }")
+            .hasPrefix("m.stan:1:36: error: cannot assign to the data variable 'N'"))
+        #expect(compileError("data { int N; vector[N] y; } parameters { real mu; } model { for (n in 1:N) if (y[n] > 0) y[n] ~ normal(mu, 1); }")
+            .contains("cannot vectorise the loop: an if whose condition depends on the loop index"))
+    }
+
+    @Test func everyListedFunctionIsKnown() {
+        for f in StanSupport.functions {
+            let message = compileError("parameters { real x; } model { target += \(f)(); }")
+            #expect(!message.contains("unknown or unsupported function"), "\(f): \(message)")
+        }
+        #expect(StanSupport.distributions.contains("multi_normal_cholesky"))
+    }
+
+    @Test func loadCompilesAFile() throws {
+        let path = "/tmp/leapfrog-stan-test-\(getpid()).stan"
+        let f = fopen(path, "w")!
+        fputs("parameters { real mu; }\nmodel { mu ~ normal(0, 1); }\n", f)
+        fclose(f)
+        defer { unlink(path) }
+        let model = try StanProgram.load(path: path)
+        #expect(model.graph.name == "leapfrog-stan-test-\(getpid())")
+        #expect(model.graph.parameters.map(\.name) == ["mu"])
+    }
+
+    @Test func loadReportsAMissingFile() {
+        #expect(errorMessage { _ = try StanProgram.load(path: "/nonexistent/model.stan") } == "cannot read Stan file '/nonexistent/model.stan'")
+    }
+}

@@ -1,0 +1,213 @@
+import LeapfrogCore
+import LeapfrogData
+import LeapfrogModel
+import LeapfrogModels
+import LeapfrogReference
+import LeapfrogTestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+@testable import LeapfrogStan
+
+/// Loops over 1:N compile to vectorised terms marked with the plate, not to graphs that grow with N.
+@Suite struct PlateTests {
+    @Test func loopedBNNIsOnePlateTermWhoseGraphDoesNotGrowWithN() throws {
+        let model = try StanProgram.compile(source: StanCorpus.bnnLoop, path: "bnn.stan")
+        let plated = model.graph.terms.filter { $0.plate != nil }
+        #expect(plated.count == 1)
+        #expect(plated.first?.plate == .symbol("N"))
+        // The same graph binds to any N, and its size is that of the vectorised program.
+        let vectorised = try StanProgram.compile(source: StanCorpus.bnn, path: "bnn.stan")
+        #expect(model.graph.nodes.count <= vectorised.graph.nodes.count + 2)
+        for n in [5, 50] {
+            let data = regressionData(n: n, d: 3, seed: UInt64(n))
+            let (graph, prepared) = try model.instantiate(data: data)
+            let bound = try BoundModel(graph: graph, data: prepared)
+            #expect(bound.extents["N"] == n)
+            #expect(graph.nodes.count == model.graph.nodes.count)
+        }
+    }
+
+    @Test func hierarchicalLoopGathersWithIndexAndMarksThePlate() throws {
+        let model = try StanProgram.compile(source: StanCorpus.hierarchical, path: "h.stan")
+        #expect(model.graph.terms.filter { $0.plate == .symbol("N") }.count == 1)
+        #expect(model.graph.nodes.filter { $0.op == .index }.count == 1)
+        #expect(model.graph.nodes.count < 30)
+        let small = try StanProgram.compile(source: StanCorpus.hierarchical, path: "h.stan").graph
+        #expect(small == model.graph)
+        let ref = try ReferenceModel(graph: try ModelCorpusTests.hierarchicalGraph(), data: ModelCorpusTests.hierarchicalData(n: 200, groups: 7, seed: 1))
+        expectEquivalent(try stanReference(StanCorpus.hierarchical, ModelCorpusTests.hierarchicalData(n: 200, groups: 7, seed: 1)), ref, points: 2)
+    }
+
+    @Test func loopsWithConstantBoundsNotStartingAtOneAreUnrolled() throws {
+        let source = """
+        parameters { vector[3] x; }
+        model {
+          x[1] ~ normal(0, 1);
+          for (k in 2:3) x[k] ~ normal(x[k - 1], 0.5);
+        }
+        """
+        let stan = try stanReference(source, DataSet())
+        // Hand-derived: log N(x1|0,1) + log N(x2|x1,.5) + log N(x3|x2,.5) up to constants.
+        var rng = TestRandom(seed: 2)
+        let (u0, u1) = (rng.vector(3), rng.vector(3))
+        func lp(_ x: [Double]) -> Double { -x[0] * x[0] / 2 - 2 * (x[1] - x[0]) * (x[1] - x[0]) - 2 * (x[2] - x[1]) * (x[2] - x[1]) }
+        #expect(abs((stan.logDensity(u1) - stan.logDensity(u0)) - (lp(u1) - lp(u0))) < 1e-12)
+        #expect(GradientCheck.worstRelativeError(stan, at: u1) < GradientCheck.tolerance)
+    }
+
+    @Test func unrolledLoopIndicesCombineWithData() throws {
+        let source = """
+        data { int<lower=3> K; vector[K] y; }
+        parameters { real mu; }
+        model {
+          for (k in 0:1) {
+            if (y[K - k] > 0) y[K - k] ~ normal(mu, 1);
+          }
+        }
+        """
+        let data = DataSet(["K": .integer(4), "y": .vector([9, 9, -1, 2])])
+        let ref = try stanReference(source, data)
+        // Only y[4] = 2 is positive.
+        #expect(abs((ref.logDensity([0.5]) - ref.logDensity([0])) - (-(2 - 0.5) * (2 - 0.5) / 2 + 2.0)) < 1e-12)
+    }
+
+    @Test func nestedLoopsVectoriseOverRowsAndColumns() throws {
+        let source = """
+        data { int<lower=1> I; int<lower=1> J; matrix[I, J] y; array[I] vector[J] z; vector[I] w; }
+        parameters { vector[I] a; vector[J] b; real<lower=0> s; }
+        model {
+          a ~ normal(0, 1);
+          b ~ normal(0, 1);
+          s ~ exponential(1);
+          for (i in 1:I)
+            for (j in 1:J) {
+              y[i, j] ~ normal(a[i] + b[j], s);
+              target += normal_lpdf(z[i][j] | exp(b[j]) * w[i], 1);
+            }
+        }
+        """
+        let (ni, nj) = (3, 4)
+        var rng = TestRandom(seed: 21)
+        let y = (0..<ni).map { _ in rng.vector(nj, -2, 2) }
+        let z = (0..<ni).map { _ in rng.vector(nj, -2, 2) }
+        let w = rng.vector(ni)
+        let data = DataSet(["I": .integer(ni), "J": .integer(nj), "y": .matrix(rows: y), "z": .matrix(rows: z), "w": .vector(w)])
+        let model = try StanProgram.compile(source: source, path: "nested.stan")
+        // The first term streams over rows; the second reads w[i] lifted across columns (a transpose), so it is kept whole.
+        #expect(model.graph.terms.map(\.plate) == [nil, nil, nil, .symbol("I"), nil])
+        let ref = try stanReference(source, data)
+        func lp(_ u: [Double]) -> Double {
+            let a = Array(u[0..<ni]), b = Array(u[ni..<(ni + nj)]), s = exp(u[ni + nj])
+            var t = -a.map { $0 * $0 / 2 }.reduce(0, +) - b.map { $0 * $0 / 2 }.reduce(0, +) - s + u[ni + nj]
+            for i in 0..<ni {
+                for j in 0..<nj {
+                    let r = (y[i][j] - a[i] - b[j]) / s
+                    t += -r * r / 2 - log(s)
+                    let q = z[i][j] - exp(b[j]) * w[i]
+                    t += -q * q / 2
+                }
+            }
+            return t
+        }
+        let (u0, u1) = (rng.vector(ni + nj + 1), rng.vector(ni + nj + 1))
+        #expect(abs((ref.logDensity(u1) - ref.logDensity(u0)) - (lp(u1) - lp(u0))) < 1e-10)
+        #expect(GradientCheck.worstRelativeError(ref, at: u1) < GradientCheck.tolerance)
+        #expect(compileError("data { int I; int J; matrix[I, J] y; } parameters { real m; } model { for (i in 1:I) for (j in 1:J) { real t = m; y[i, j] ~ normal(t, 1); } }")
+            .contains("only ~ and target += are supported inside a loop nested in a vectorised loop"))
+    }
+
+    @Test func categoricalLogitRowsInALoop() throws {
+        let source = """
+        data {
+          int<lower=1> N; int<lower=1> D; int<lower=2> K;
+          matrix[N, D] X;
+          array[N] int<lower=1, upper=K> y;
+        }
+        parameters { matrix[D, K] beta; }
+        model {
+          to_vector(beta) ~ normal(0, 1);
+          for (n in 1:N) y[n] ~ categorical_logit((X[n] * beta)');
+        }
+        """
+        var data = regressionData(n: 12, d: 2, seed: 8)
+        data["K"] = .integer(3)
+        data["y"] = .integers((0..<12).map { 1 + $0 % 3 })
+        let stan = try stanReference(source, data)
+        let ref = try ReferenceModel(graph: try ModelBuilder.build("cat") { m in
+            let x = m.data("X", ["N", "D"]), y = m.data("y", ["N"], integer: true)
+            let beta = m.parameter("beta", ["D", "K"])
+            m.sample(beta, .normal(0, 1))
+            m.sample(y, .categoricalLogit(x.matmul(beta)), plate: "N")
+        }, data: data)
+        expectEquivalent(stan, ref)
+    }
+
+    @Test func termsThatReadEveryRowLoseThePlateButKeepTheirValue() throws {
+        let source = """
+        data { int N; vector[N] x; vector[N] y; }
+        parameters { real mu; }
+        model {
+          for (n in 1:N) y[n] ~ normal(mu * (x[n] - mean(x)), 1);
+          for (n in 1:N) target += normal_lpdf(x[n] | mu, 2);
+        }
+        """
+        let model = try StanProgram.compile(source: source, path: "m.stan")
+        #expect(model.graph.terms.map(\.plate) == [nil, .symbol("N")])
+        let x = [1.0, 2, 4], y = [0.5, -1, 3]
+        let ref = try ReferenceModel(graph: model.graph, data: DataSet(["N": .integer(3), "x": .vector(x), "y": .vector(y)]))
+        func lp(_ mu: Double) -> Double {
+            zip(x, y).map { xi, yi in -(yi - mu * (xi - 7.0 / 3)) * (yi - mu * (xi - 7.0 / 3)) / 2 - (xi - mu) * (xi - mu) / 8 }.reduce(0, +)
+        }
+        #expect(abs((ref.logDensity([0.7]) - ref.logDensity([-0.2])) - (lp(0.7) - lp(-0.2))) < 1e-12)
+    }
+
+    @Test func localsInsideTheLoopHoldOneValuePerRow() throws {
+        let source = """
+        data { int N; vector[N] x; vector[N] y; }
+        parameters { real a; real b; }
+        model {
+          vector[N] mu;
+          for (n in 1:N) {
+            real eta;
+            {
+              eta = a + b * x[n];
+            }
+            eta += 1;
+            mu[n] = eta;
+          }
+          y ~ normal(mu, 1);
+        }
+        """
+        let x = [1.0, 2, 4], y = [0.5, -1, 3]
+        let ref = try stanReference(source, DataSet(["N": .integer(3), "x": .vector(x), "y": .vector(y)]))
+        func lp(_ a: Double, _ b: Double) -> Double { zip(x, y).map { -($1 - a - b * $0 - 1) * ($1 - a - b * $0 - 1) / 2 }.reduce(0, +) }
+        #expect(abs((ref.logDensity([0.3, -0.2]) - ref.logDensity([1, 0.5])) - (lp(0.3, -0.2) - lp(1, 0.5))) < 1e-12)
+        #expect(compileError("data { int N; } parameters { real a; } model { real t; for (n in 1:N) t = a; }")
+            .contains("cannot vectorise the loop: it assigns the whole of 't' on every iteration; assign t[n] instead"))
+    }
+
+    @Test func loopThatCannotBeVectorisedIsAClearError() {
+        let source = """
+        data { int N; vector[N] y; }
+        parameters { real mu; }
+        model {
+          for (n in 1:N) y[n] ~ normal(mu * n, 1);
+        }
+        """
+        #expect(compileError(source) == """
+        m.stan:4:37: error: the loop index 'n' can only be used to index (x[n], a[g[n]]) in a vectorised loop
+              for (n in 1:N) y[n] ~ normal(mu * n, 1);
+                                                ^
+        """)
+        let mismatch = """
+        data { int N; int M; vector[M] y; }
+        parameters { real mu; }
+        model {
+          for (n in 1:N) y[n] ~ normal(mu, 1);
+        }
+        """
+        #expect(compileError(mismatch).contains("cannot vectorise the loop: this value has M rows but the loop runs over 1:N"))
+    }
+}

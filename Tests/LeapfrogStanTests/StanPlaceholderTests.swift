@@ -1,4 +1,0 @@
-import Testing
-@testable import LeapfrogStan
-
-@Test func stanBuilds() { #expect(Bool(true)) }
