@@ -3,7 +3,7 @@ import Leapfrog
 
 /// `MODEL [--data FILE] [--model-option key=value …]`, shared by every command that evaluates a model.
 struct ModelSelection: ParsableArguments {
-    @Argument(help: "A built-in model name (see `leapfrog models`) or a model-graph JSON file (docs/model-format.md).")
+    @Argument(help: "A built-in model name (see `leapfrog models`), a Stan program (.stan) or a model-graph JSON file (docs/model-format.md).")
     var model: String
 
     @Option(name: .long, help: "Data file: .csv (header row, numeric cells) or .json (CmdStan data). Built-ins with bundled data use it when omitted.")
@@ -14,6 +14,23 @@ struct ModelSelection: ParsableArguments {
 
     /// The graph and data, bound and checked.
     func instantiate() throws -> ModelInstance {
+        if model.lowercased().hasSuffix(".stan") {
+            guard modelOptions.isEmpty else {
+                throw LeapfrogError(.configuration, "--model-option applies to built-in models, not to the Stan program '\(model)'")
+            }
+            let program = try StanProgram.load(path: model)
+            var data = DataSet(source: "")
+            if let path = self.data {
+                guard case .json(let d) = try DataSource.file(path) else {
+                    throw LeapfrogError(.data, "data file '\(path)': a Stan program reads CmdStan JSON data, not CSV")
+                }
+                data = d
+            } else if !program.dataNames.isEmpty {
+                throw LeapfrogError(.data, "Stan program '\(model)' reads data (\(program.dataNames.joined(separator: ", "))): pass --data FILE.json")
+            }
+            let (graph, bound) = try program.instantiate(data: data)
+            return ModelInstance(graph: graph, data: bound)
+        }
         if model.lowercased().hasSuffix(".json") {
             guard modelOptions.isEmpty else {
                 throw LeapfrogError(.configuration, "--model-option applies to built-in models, not to the model file '\(model)'")

@@ -97,6 +97,8 @@ public struct BoundModel: Sendable {
         var shapes: [[Int]?] = []
         shapes.reserveCapacity(graph.nodes.count)
         for (i, node) in graph.nodes.enumerated() {
+            // Absent optional data: this node and everything that reads it has no shape.
+            if node.op == .data, present[node.name!] == nil { shapes.append(nil); continue }
             let argShapes = node.args.map { shapes[$0] }
             if argShapes.contains(where: { $0 == nil }) { shapes.append(nil); continue }
             let s = try ShapeRules.shape(of: node, index: i, args: argShapes.map { $0! }, layout: layout, data: present, graph: graph)

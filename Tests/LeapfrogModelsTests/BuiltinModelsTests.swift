@@ -78,6 +78,15 @@ struct BuiltinModelsTests {
         }
     }
 
+    /// A user's CSV has no prediction grid: the optional `X_grid` is absent, so `mu_grid` is skipped.
+    @Test func bnnWithoutItsOptionalGridBindsAndSkipsTheDerivedQuantity() throws {
+        let table = try CSVTable.parse("x0,x1,y\n1,0.5,0.2\n1,-0.3,0.1\n1,0.9,-0.4\n", source: "mine.csv")
+        let model = try Self.reference(BuiltinModels.bnn, data: .table(table))
+        #expect(model.model.derived.isEmpty)
+        #expect(model.dimension == 2 * 5 + 25 + 5 + 1)
+        #expect(model.logDensity([Double](repeating: 0.1, count: model.dimension)).isFinite)
+    }
+
     @Test func bnnVariantsGradients() throws {
         for options in [["biases": "true"], ["activation": "relu", "widths": "4,3,2"]] {
             let model = try Self.reference(BuiltinModels.bnn, options)

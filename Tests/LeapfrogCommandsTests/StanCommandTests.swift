@@ -1,0 +1,53 @@
+import Foundation
+import Leapfrog
+import Testing
+@testable import LeapfrogCommands
+
+/// `.stan` programs through the CLI: the examples compile and agree with the built-ins.
+@Suite(.serialized)
+struct StanCommandTests {
+    static let root: URL = {
+        var dir = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { dir.deleteLastPathComponent() }
+        return dir
+    }()
+
+    static func eval(_ args: [String]) throws -> EvalCommand.Output {
+        try (LeapfrogCommand.parseAsRoot(["eval"] + args) as! EvalCommand).report()
+    }
+
+    /// Log-density differences between points and gradients agree (Stan's `~` keeps our
+    /// constants, and `tau ~ cauchy` differs from the built-in's half-Cauchy by log 2).
+    @Test(arguments: [("examples/eight_schools_noncentered.stan", "eight-schools", "schools"),
+                      ("examples/bnn.stan", "bnn", "bnn")])
+    func exampleAgreesWithTheBuiltin(_ c: (String, String, String)) throws {
+        let data: String
+        if c.2 == "schools" {
+            data = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-schools-\(getpid()).json").path
+            try BundledData.eightSchools.write(toFile: data, atomically: true, encoding: .utf8)
+        } else {
+            data = Self.root.appendingPathComponent("examples/bnn_toy.json").path
+        }
+        let stan = try Self.eval([Self.root.appendingPathComponent(c.0).path, "--data", data, "--chains", "3", "--seed", "8", "--backend", "cpu"])
+        let builtin = try Self.eval([c.1, "--chains", "3", "--seed", "8", "--backend", "cpu"])
+        #expect(stan.parameter_names == builtin.parameter_names)
+        let d0 = stan.points[0].log_density - builtin.points[0].log_density
+        for (a, b) in zip(stan.points, builtin.points) {
+            #expect(abs((a.log_density - b.log_density) - d0) < 1e-9 * max(1, abs(b.log_density)))
+            let worst = zip(a.gradient, b.gradient).map { abs($0 - $1) / max(1, abs($1)) }.max()!
+            #expect(worst < 1e-9, "\(c.0): gradient differs by \(worst)")
+        }
+    }
+
+    @Test func stanErrorsPointAtTheSource() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-bad-\(getpid()).stan").path
+        try "parameters {\n  real mu;\n}\nmodel {\n  mu ~ normal(0, sigmaa);\n}\n".write(toFile: path, atomically: true, encoding: .utf8)
+        do {
+            _ = try Self.eval([path, "--backend", "cpu"])
+            Issue.record("an unknown identifier compiled")
+        } catch let e as LeapfrogError {
+            #expect(e.message.contains("\(path):5:"), "\(e.message)")
+            #expect(e.message.contains("sigmaa") && e.message.contains("^"), "\(e.message)")
+        }
+    }
+}
