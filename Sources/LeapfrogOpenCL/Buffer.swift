@@ -84,6 +84,27 @@ public final class Buffer<Element: BitwiseCopyable>: @unchecked Sendable {
         return values
     }
 
+    /// Enqueues a copy of `count` elements from host memory that the caller keeps alive and unchanged
+    /// until the queue has passed this command (a later blocking read on the same in-order queue).
+    public func enqueueWrite(from source: UnsafeBufferPointer<Element>, queue: CommandQueue) throws {
+        precondition(source.count <= count, "Buffer.enqueueWrite: \(source.count) values into \(count)")
+        if source.isEmpty { return }
+        try context.check(clEnqueueWriteBuffer(queue.handle, handle, cl_bool(CL_FALSE), 0,
+                                               source.count * MemoryLayout<Element>.stride,
+                                               UnsafeRawPointer(source.baseAddress!), 0, nil, nil), "clEnqueueWriteBuffer")
+    }
+
+    /// Copies the first `destination.count` elements into host memory; non-blocking reads complete
+    /// by the next blocking command on the same in-order queue.
+    public func read(into destination: UnsafeMutableBufferPointer<Element>, blocking: Bool, queue: CommandQueue) throws {
+        precondition(destination.count <= count, "Buffer.read: \(destination.count) values from \(count)")
+        if destination.isEmpty { return }
+        try context.check(clEnqueueReadBuffer(queue.handle, handle, cl_bool(blocking ? CL_TRUE : CL_FALSE), 0,
+                                              destination.count * MemoryLayout<Element>.stride,
+                                              UnsafeMutableRawPointer(destination.baseAddress!), 0, nil, nil),
+                          "clEnqueueReadBuffer")
+    }
+
     /// Sets every element to `value`.
     public func fill(_ value: Element, queue: CommandQueue) throws {
         try write([Element](repeating: value, count: count), queue: queue)

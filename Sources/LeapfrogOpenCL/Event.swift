@@ -28,6 +28,15 @@ public final class Event: @unchecked Sendable {
         try context.check(status, "clWaitForEvents")
     }
 
+    /// For a command known to be finished (a later blocking command on the same in-order queue
+    /// returned): throws its own failure status, as `wait` would, without another round trip.
+    public func checkFinished() throws {
+        var execution: cl_int = 0
+        try context.check(clGetEventInfo(handle, cl_event_info(CL_EVENT_COMMAND_EXECUTION_STATUS), MemoryLayout<cl_int>.size,
+                                         &execution, nil), "clGetEventInfo")
+        if execution < 0 { try context.check(execution, "command execution") }
+    }
+
     /// Device time between the command's start and end, in nanoseconds. Needs a queue created with
     /// `profiling: true`.
     public func elapsedNanoseconds() throws -> UInt64 {

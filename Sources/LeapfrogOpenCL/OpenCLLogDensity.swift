@@ -26,6 +26,7 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, @unchecke
     private var kernelNanoseconds: UInt64?
     /// Device buffers of the last batch shape (stride), reused while the chain count stays the same.
     private var buffers: (stride: Int, position: Buffer<R>, gradient: Buffer<R>, logDensity: Buffer<R>)?
+    private var staging: Staging<R>?
 
     /// Device time of the last launch, in seconds, when `queue` was created with `profiling: true`
     /// (the last part's, if the batch was split).
@@ -76,20 +77,29 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, @unchecke
         return DensityBatch(logDensity: logDensity, gradient: gradient)
     }
 
+    /// One launch with one blocking round trip: on the in-order queue the position upload, the
+    /// kernel and the log-density read are enqueued without waiting, and the blocking gradient read
+    /// returns once all of them are done (PoCL wakes its worker threads once per call, not four
+    /// times). Host staging memory is owned here and reused while the chain count is unchanged.
     private func evaluateSlice(_ positions: ChainBatch) throws -> DensityBatch {
         let chains = positions.chains
         let layout = ChainLayout(chains: chains, width: width, localSize: localSize)
         let d = max(1, dimension)
         if buffers?.stride != layout.stride {
             buffers = nil   // release the old ones first
+            staging = nil
             buffers = (layout.stride,
                        try Buffer<R>(context: queue.context, count: d * layout.stride, access: .readOnly),
                        try Buffer<R>(context: queue.context, count: d * layout.stride, access: .writeOnly),
                        try Buffer<R>(context: queue.context, count: layout.stride, access: .writeOnly))
+            staging = Staging(positions: d * layout.stride, logDensity: layout.stride)
         }
         let (_, position, gradient, logDensity) = buffers!
+        let host = staging!
         if dimension > 0 {
-            try position.write(layout.pad(positions.values, dimension: dimension).map { R($0) }, queue: queue)
+            let padded = layout.pad(positions.values, dimension: dimension)
+            for k in 0..<padded.count { host.positions[k] = R(padded[k]) }
+            try position.enqueueWrite(from: UnsafeBufferPointer(rebasing: host.positions[0..<padded.count]), queue: queue)
         }
         try kernel.setArg(0, position)
         try kernel.setArg(1, gradient)
@@ -97,11 +107,39 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, @unchecke
         for (k, buffer) in dataBuffers.enumerated() { try kernel.setArg(3 + k, buffer) }
         try kernel.setArg(3 + dataBuffers.count, Int32(layout.stride))
         let event = try queue.enqueue(kernel, global: layout.workItems, local: layout.localSize)
-        try event.wait()
+        try logDensity.read(into: host.logDensity, blocking: dimension == 0, queue: queue)
+        if dimension > 0 {
+            try gradient.read(into: UnsafeMutableBufferPointer(rebasing: host.gradient[0..<(dimension * layout.stride)]),
+                              blocking: true, queue: queue)
+        }
+        try event.checkFinished()
         if queue.profiling { kernelNanoseconds = try event.elapsedNanoseconds() }
-        let lp = layout.unpad(try logDensity.read(queue: queue).map { Double($0) }, dimension: 1)
-        let grad = dimension == 0 ? [] : layout.unpad(try gradient.read(queue: queue).map { Double($0) }, dimension: dimension)
+        let lp = layout.unpad(host.logDensity.map { Double($0) }, dimension: 1)
+        let grad = dimension == 0 ? []
+            : layout.unpad(host.gradient[0..<(dimension * layout.stride)].map { Double($0) }, dimension: dimension)
         return DensityBatch(logDensity: lp, gradient: ChainBatch(chains: chains, dimension: dimension, values: grad))
+    }
+}
+
+/// Host memory for one batch shape, kept alive across the non-blocking transfers of a call.
+final class Staging<R: DeviceReal>: @unchecked Sendable {
+    let positions: UnsafeMutableBufferPointer<R>
+    let gradient: UnsafeMutableBufferPointer<R>
+    let logDensity: UnsafeMutableBufferPointer<R>
+
+    init(positions: Int, logDensity: Int) {
+        self.positions = .allocate(capacity: positions)
+        self.gradient = .allocate(capacity: positions)
+        self.logDensity = .allocate(capacity: logDensity)
+        self.positions.initialize(repeating: 0)
+        self.gradient.initialize(repeating: 0)
+        self.logDensity.initialize(repeating: 0)
+    }
+
+    deinit {
+        positions.deallocate()
+        gradient.deallocate()
+        logDensity.deallocate()
     }
 }
 
