@@ -116,7 +116,7 @@ struct SampleCommand: ParsableCommand {
                 path: directory.posterior, schema: schema,
                 attributes: ["model": instance.graph.name, "backend": backendName, "sampler": config.sampler.rawValue,
                              "seed": String(seed)],
-                libraryVersion: LeapfrogCommand.version))
+                libraryVersion: LeapfrogCommand.version, observedData: Self.observedData(bound)))
             if csv {
                 var cfg = StanCSVConfiguration(model: instance.graph.name, numSamples: draws, numWarmup: warmup, seed: seed)
                 cfg.thin = thin
@@ -174,6 +174,21 @@ struct SampleCommand: ParsableCommand {
         }
         return Outcome(summaries: summaries, warnings: warnings, result: result, draws: collector.draws,
                        seconds: elapsed, backend: backendName, summaryFile: summaryFile)
+    }
+
+    /// The data that likelihood terms condition on (the outcome of a `log_density` term that is a
+    /// data variable), for InferenceData's `observed_data` group.
+    static func observedData(_ bound: BoundModel) -> [InferenceDataWriter.ObservedArray] {
+        var seen = Set<String>()
+        var out: [InferenceDataWriter.ObservedArray] = []
+        for t in bound.graph.terms {
+            let node = bound.graph.nodes[t.node]
+            guard node.op == .logDensity, let outcome = node.args.first else { continue }
+            let leaf = bound.graph.nodes[outcome]
+            guard leaf.op == .data, let name = leaf.name, let value = bound.data[name], seen.insert(name).inserted else { continue }
+            out.append(.init(name: name, shape: value.shape, values: value.values))
+        }
+        return out
     }
 
     func configurationRecord(_ c: SamplerConfiguration) -> [String: String] {

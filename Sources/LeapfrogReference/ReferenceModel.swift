@@ -83,7 +83,10 @@ public struct ReferenceModel: BatchedLogDensity {
         var grad = ChainBatch(chains: c, dimension: dimension, repeating: .nan)
         let results = UnsafeMutableBufferPointer<(Double, [Double])?>.allocate(capacity: c)
         results.initialize(repeating: nil)
-        defer { results.deallocate() }
+        defer {
+            results.deinitialize()   // releases the stored gradient arrays
+            results.deallocate()
+        }
         // One contiguous range of chains per core: per-chain tasks cost more in dispatch and
         // reference-count traffic than a small model's gradient.
         let workers = min(c, ReferenceModel.cores)

@@ -39,6 +39,25 @@ struct StanCommandTests {
         }
     }
 
+    /// Stan-compiled graphs run on the OpenCL back end and agree with the CPU reference (f64).
+    @Test func stanProgramRunsOnOpenCL() throws {
+        let model = Self.root.appendingPathComponent("examples/bnn.stan").path
+        let data = Self.root.appendingPathComponent("examples/bnn_toy.json").path
+        let cpu = try Self.eval([model, "--data", data, "--chains", "7", "--seed", "2", "--backend", "cpu"])
+        let cl: EvalCommand.Output
+        do {
+            cl = try Self.eval([model, "--data", data, "--chains", "7", "--seed", "2", "--backend", "opencl", "--precision", "f64"])
+        } catch let e as LeapfrogError where e.kind == .device {
+            Issue.record("no OpenCL device: \(e.message)")
+            return
+        }
+        for (a, b) in zip(cl.points, cpu.points) {
+            #expect(abs(a.log_density - b.log_density) <= 1e-10 * abs(b.log_density))
+            let worst = zip(a.gradient, b.gradient).map { abs($0 - $1) / max(1, abs($1)) }.max()!
+            #expect(worst < 1e-10)
+        }
+    }
+
     @Test func stanErrorsPointAtTheSource() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-bad-\(getpid()).stan").path
         try "parameters {\n  real mu;\n}\nmodel {\n  mu ~ normal(0, sigmaa);\n}\n".write(toFile: path, atomically: true, encoding: .utf8)
