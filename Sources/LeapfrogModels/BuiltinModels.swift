@@ -117,39 +117,34 @@ public enum BuiltinModels {
         "features": "CSV feature columns, comma-separated (default: all but the target)",
     ]
 
-    public static let linearRegression = BuiltinModel(
-        name: "linear-regression",
-        summary: "Linear regression: y ~ Normal(alpha + X·beta, sigma)",
-        parameters: "alpha, beta [D], sigma > 0",
-        dataHelp: "X [N,D], y [N]; e.g. ../shared/data/uci/diabetes.csv (target=progression)",
-        options: regressionOptions.merging(["prior_scale": "prior scale (default 10)"]) { _, b in b },
-        make: { o, source in
-            let graph = try ClassicModels.linearRegression(priorScale: try o.double("prior_scale", 10))
-            switch try requireTableOrJSON(source, model: "linear-regression", example: "../shared/data/uci/diabetes.csv") {
-            case .table(let t):
-                let (data, std) = try features(t, o, standardize: true, integerTarget: false)
-                return ModelInstance(graph: graph, data: data, standardization: std)
-            case .json(let d): return ModelInstance(graph: graph, data: d)
-            case .bundled: fatalError("unreachable")
-            }
-        })
+    /// A regression on `X`, `y` from a CSV table (standardised features) or JSON data.
+    static func regression(name: String, summary: String, parameters: String, example: String, defaultScale: Double,
+                           integerTarget: Bool, graph: @escaping @Sendable (Double) throws -> ModelGraph) -> BuiltinModel {
+        BuiltinModel(
+            name: name, summary: summary, parameters: parameters,
+            dataHelp: "X [N,D], y [N]\(integerTarget ? " in {0,1}" : ""); e.g. \(example)",
+            options: regressionOptions.merging(["prior_scale": "prior scale (default \(defaultScale))"]) { _, b in b },
+            make: { o, source in
+                let g = try graph(try o.double("prior_scale", defaultScale))
+                switch try requireTableOrJSON(source, model: name, example: example) {
+                case .table(let t):
+                    let (data, std) = try features(t, o, standardize: true, integerTarget: integerTarget)
+                    return ModelInstance(graph: g, data: data, standardization: std)
+                case .json(let d): return ModelInstance(graph: g, data: d)
+                case .bundled: fatalError("unreachable: requireTableOrJSON refuses bundled data")
+                }
+            })
+    }
 
-    public static let logisticRegression = BuiltinModel(
-        name: "logistic-regression",
-        summary: "Logistic regression: y ~ Bernoulli-logit(alpha + X·beta)",
-        parameters: "alpha, beta [D]",
-        dataHelp: "X [N,D], y [N] in {0,1}; e.g. ../shared/data/uci/breast_cancer.csv",
-        options: regressionOptions.merging(["prior_scale": "prior scale (default 2.5)"]) { _, b in b },
-        make: { o, source in
-            let graph = try ClassicModels.logisticRegression(priorScale: try o.double("prior_scale", 2.5))
-            switch try requireTableOrJSON(source, model: "logistic-regression", example: "../shared/data/uci/breast_cancer.csv") {
-            case .table(let t):
-                let (data, std) = try features(t, o, standardize: true, integerTarget: true)
-                return ModelInstance(graph: graph, data: data, standardization: std)
-            case .json(let d): return ModelInstance(graph: graph, data: d)
-            case .bundled: fatalError("unreachable")
-            }
-        })
+    public static let linearRegression = regression(
+        name: "linear-regression", summary: "Linear regression: y ~ Normal(alpha + X·beta, sigma)",
+        parameters: "alpha, beta [D], sigma > 0", example: "../shared/data/uci/diabetes.csv (target=progression)",
+        defaultScale: 10, integerTarget: false, graph: { try ClassicModels.linearRegression(priorScale: $0) })
+
+    public static let logisticRegression = regression(
+        name: "logistic-regression", summary: "Logistic regression: y ~ Bernoulli-logit(alpha + X·beta)",
+        parameters: "alpha, beta [D]", example: "../shared/data/uci/breast_cancer.csv",
+        defaultScale: 2.5, integerTarget: true, graph: { try ClassicModels.logisticRegression(priorScale: $0) })
 
     static func eightSchoolsModel(centered: Bool) -> BuiltinModel {
         BuiltinModel(

@@ -46,8 +46,22 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, @unchecke
         self.model = model
         self.queue = queue
         self.width = width ?? info.chainsPerWorkItem(R.precision)
-        self.localSize = localSize ?? info.defaultLocalSize
         generated = try OpenCLCodegen.generate(model)
+        // Private memory: every node lives in per-work-item arrays (`realw name[n]`), and PoCL's CPU
+        // device runs a whole work-group's work-items on one thread's stack, so a model with large
+        // matrices (a GP's n×n covariance) overflows it at the default local size. Cap the local
+        // size to the budget; refuse, with the figure, a kernel whose single work-item cannot fit.
+        let perItem = OpenCLLogDensity.privateElements(generated.source) * self.width * MemoryLayout<R>.size
+        var local = localSize ?? info.defaultLocalSize
+        if info.type == .cpu {
+            guard perItem <= Self.cpuPrivateBudget else {
+                throw LeapfrogError(.device, "model '\(model.graph.name)' needs \(perItem / 1024) KiB of private memory per "
+                                    + "work-item on '\(info.name)', more than \(Self.cpuPrivateBudget / 1024) KiB; "
+                                    + "use --backend cpu (a work-group-per-chain kernel for large models is not built yet)")
+            }
+            if localSize == nil { local = max(1, min(local, Self.cpuPrivateBudget / max(perItem, 1))) }
+        }
+        self.localSize = local
         program = try KernelLibrary.build(context: queue.context, files: generated.libraryFiles, extra: generated.source,
                                           precision: R.precision, width: self.width, cache: cache)
         kernel = try Kernel(program: program, name: generated.kernelName)
@@ -55,6 +69,22 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, @unchecke
             let values = model.data[name]!.values.map { R($0) }
             return try Buffer(context: queue.context, values: values, access: .readOnly, queue: queue)
         }
+    }
+
+    /// Bytes of private arrays a CPU work-group may use (PoCL runs a work-group on one thread).
+    static var cpuPrivateBudget: Int { 2 << 20 }
+
+    /// Elements of the private arrays declared in generated source (`realw name[n]`).
+    public static func privateElements(_ source: String) -> Int {
+        var total = 0
+        for line in source.split(separator: "\n") where line.drop(while: { $0 == " " }).hasPrefix("realw ") {
+            var rest = Substring(line)
+            while let open = rest.firstIndex(of: "["), let close = rest[open...].firstIndex(of: "]") {
+                total += Int(rest[rest.index(after: open)..<close]) ?? 0
+                rest = rest[rest.index(after: close)...]
+            }
+        }
+        return total
     }
 
     public func evaluate(_ positions: ChainBatch, active: [Bool]?) throws -> DensityBatch {

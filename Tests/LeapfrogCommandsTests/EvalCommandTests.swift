@@ -50,7 +50,7 @@ struct EvalCommandTests {
 
     /// `--backend opencl` prints what `--backend cpu` prints, within the parity tolerances
     /// (f64: 1e-10 relative; f32: 1e-4 relative to the gradient's norm).
-    @Test(arguments: ["bnn", "eight-schools", "eight-schools-centered"])
+    @Test(arguments: ["bnn", "eight-schools", "eight-schools-centered", "gp-regression"])
     func openCLEvalMatchesCPU(_ model: String) throws {
         let cpu = try Self.eval([model, "--chains", "7", "--seed", "3", "--backend", "cpu"])
         for (precision, tol) in [("f64", 1e-10), ("f32", 1e-4)] {

@@ -40,9 +40,15 @@ struct StanCommandTests {
     }
 
     /// Stan-compiled graphs run on the OpenCL back end and agree with the CPU reference (f64).
-    @Test func stanProgramRunsOnOpenCL() throws {
-        let model = Self.root.appendingPathComponent("examples/bnn.stan").path
-        let data = Self.root.appendingPathComponent("examples/bnn_toy.json").path
+    @Test(arguments: [("examples/bnn.stan", "examples/bnn_toy.json"),
+                      ("examples/eight_schools_noncentered.stan", "schools")])
+    func stanProgramRunsOnOpenCL(_ c: (String, String)) throws {
+        let model = Self.root.appendingPathComponent(c.0).path
+        var data = Self.root.appendingPathComponent(c.1).path
+        if c.1 == "schools" {
+            data = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-schools-cl-\(getpid()).json").path
+            try BundledData.eightSchools.write(toFile: data, atomically: true, encoding: .utf8)
+        }
         let cpu = try Self.eval([model, "--data", data, "--chains", "7", "--seed", "2", "--backend", "cpu"])
         let cl: EvalCommand.Output
         do {
