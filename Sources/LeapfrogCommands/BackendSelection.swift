@@ -34,7 +34,7 @@ struct BackendSelection: ParsableArguments {
             do {
                 return try openCL(bound)
             } catch let e as LeapfrogError {
-                log("auto: no usable OpenCL device (\(e.message)); using the CPU reference")
+                log("auto: not using OpenCL (\(e.message)); using the CPU reference")
                 return (ReferenceModel(bound), "cpu (reference, f64)")
             }
         }
