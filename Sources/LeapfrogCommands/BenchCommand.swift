@@ -46,10 +46,7 @@ struct ThroughputCommand: ParsableCommand {
         let (density, backendName) = try backendSelection.make(instance)
         let d = density.dimension
         let rng = PhiloxRandom(seed: seed)
-        var positions = ChainBatch(chains: chains, dimension: d)
-        for c in 0..<chains {
-            rng.uniforms(chain: c, iteration: 0, purpose: .initialisation, count: d) { k, x in positions[c, k] = 4 * x - 2 }
-        }
+        let positions = ChainBatch(vectors: (0..<chains).map { Initialisation.uniformPoint(random: rng, chain: $0, dimension: d) })
         _ = try density.evaluate(positions)
         var calls = 0
         let t0 = Clock.now()

@@ -65,9 +65,7 @@ struct EvalCommand: ParsableCommand {
         if params.isEmpty {
             let rng = PhiloxRandom(seed: seed)
             for c in 0..<chains {
-                var u = [Double](repeating: 0, count: layout.dimension)
-                rng.uniforms(chain: c, iteration: 0, purpose: .initialisation, count: u.count) { k, x in u[k] = 4 * x - 2 }
-                points.append(u)
+                points.append(Initialisation.uniformPoint(random: rng, chain: c, dimension: layout.dimension))
             }
         } else {
             for path in params {

@@ -16,10 +16,3 @@ extension LeapfrogCommand {
     /// The version written into output files.
     static let version = "0.1.0"
 }
-
-extension ParameterSummaryRecord {
-    init(_ s: ParameterSummary) {
-        self.init(name: s.name, mean: s.mean, sd: s.sd, q5: s.q5, q50: s.q50, q95: s.q95, mcseMean: s.mcseMean,
-                  mcseSD: s.mcseSd, essBulk: s.essBulk, essTail: s.essTail, rhat: s.rhat, nestedRhat: s.nestedRHat)
-    }
-}

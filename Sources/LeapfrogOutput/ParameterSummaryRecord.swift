@@ -88,3 +88,13 @@ public struct ParameterSummaryRecord: Codable, Sendable, Hashable {
 
     private var numbers: [Double] { [mean, sd, q5, q50, q95, mcseMean, mcseSD, essBulk, essTail, rhat] }
 }
+
+import LeapfrogDiagnostics
+
+extension ParameterSummaryRecord {
+    /// The record of a diagnostics summary, for `summary.json`.
+    public init(_ s: ParameterSummary) {
+        self.init(name: s.name, mean: s.mean, sd: s.sd, q5: s.q5, q50: s.q50, q95: s.q95, mcseMean: s.mcseMean,
+                  mcseSD: s.mcseSd, essBulk: s.essBulk, essTail: s.essTail, rhat: s.rhat, nestedRhat: s.nestedRHat)
+    }
+}

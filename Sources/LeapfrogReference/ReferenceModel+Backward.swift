@@ -29,7 +29,7 @@ extension ReferenceModel {
             let o3 = a.count > 3 ? adjointOffsets[a[3]] : 0
             switch node.op {
             case .parameter:
-                let e = model.layout.entry(named: node.name!)!
+                let e = parameterEntries[i]!
                 for k in 0..<e.count { grad[e.offset + k] += g[k] * tape.dxdu[e.offset + k] }
             case .data, .constant:
                 break

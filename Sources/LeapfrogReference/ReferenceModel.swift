@@ -17,6 +17,10 @@ public struct ReferenceModel: BatchedLogDensity {
     public let model: BoundModel
     /// Nodes on which the log density depends, in order.
     let logDensityNodes: [Int]
+    /// Nodes on which the derived quantities depend, in order.
+    let derivedNodes: [Int]
+    /// The layout entry of each parameter node, by node index.
+    let parameterEntries: [Int: ParameterLayout.Entry]
     let nodeShapes: [[Int]]
     /// Flat index maps from a broadcast output to each argument, for elementwise nodes.
     let broadcastMaps: [Int: [[Int]]]
@@ -41,12 +45,13 @@ public struct ReferenceModel: BatchedLogDensity {
         self.model = model
         let nodes = model.graph.nodes
         nodeShapes = model.shapes.map { $0 ?? [] }
-        var needed = [Bool](repeating: false, count: nodes.count)
-        for t in model.graph.terms { needed[t.node] = true }
-        for i in stride(from: nodes.count - 1, through: 0, by: -1) where needed[i] {
-            for a in nodes[i].args { needed[a] = true }
+        logDensityNodes = ReferenceModel.ancestors(of: model.graph.terms.map(\.node), in: nodes)
+        derivedNodes = ReferenceModel.ancestors(of: model.derived.map(\.node), in: nodes)
+        var entries: [Int: ParameterLayout.Entry] = [:]
+        for (i, node) in nodes.enumerated() where node.op == .parameter {
+            entries[i] = model.layout.entry(named: node.name!)!
         }
-        logDensityNodes = (0..<nodes.count).filter { needed[$0] }
+        parameterEntries = entries
         var maps: [Int: [[Int]]] = [:]
         var counts: [Int: Int] = [:]
         for (i, node) in nodes.enumerated() where model.shapes[i] != nil {
@@ -126,14 +131,18 @@ public struct ReferenceModel: BatchedLogDensity {
 
     /// Values of the derived quantities at `u`, flattened in `BoundModel.derivedElementNames` order.
     public func derivedValues(_ u: [Double]) -> [Double] {
-        let nodes = model.graph.nodes
+        let tape = forward(u, nodes: derivedNodes)
+        return model.derived.flatMap { tape.values[$0.node] }
+    }
+
+    /// `roots` and every node they depend on, in graph (SSA) order.
+    static func ancestors(of roots: [Int], in nodes: [Node]) -> [Int] {
         var needed = [Bool](repeating: false, count: nodes.count)
-        for q in model.derived { needed[q.node] = true }
+        for r in roots { needed[r] = true }
         for i in stride(from: nodes.count - 1, through: 0, by: -1) where needed[i] {
             for a in nodes[i].args { needed[a] = true }
         }
-        let tape = forward(u, nodes: (0..<nodes.count).filter { needed[$0] })
-        return model.derived.flatMap { tape.values[$0.node] }
+        return (0..<nodes.count).filter { needed[$0] }
     }
 
     /// Constrained parameter values at `u`, in layout order.
@@ -180,7 +189,7 @@ public struct ReferenceModel: BatchedLogDensity {
         let a = node.args
         switch node.op {
         case .parameter:
-            let e = model.layout.entry(named: node.name!)!
+            let e = parameterEntries[i]!
             return (e.offset..<(e.offset + e.count)).map { e.constraint.constrain(u[$0]).x }
         case .data: return model.data[node.name!]!.values
         case .constant: return [node.value!]

@@ -25,6 +25,17 @@ public enum Initialisation {
     public static let maximumAttempts = 100
     public static let defaultRadius = 2.0
 
+    /// The initial point of `chain` at `attempt`: Uniform(−radius, radius) in every unconstrained
+    /// component, from the Philox stream (chain, attempt, `.initialisation`).
+    public static func uniformPoint(random: PhiloxRandom, chain: Int, attempt: Int = 0, dimension d: Int,
+                                    radius: Double = defaultRadius) -> [Double] {
+        var point = [Double](repeating: 0, count: d)
+        random.uniforms(chain: chain, iteration: attempt, purpose: .initialisation, count: d) { i, u in
+            point[i] = 2 * radius * u - radius
+        }
+        return point
+    }
+
     public struct Result: Sendable {
         public var state: SamplerState
         public var lockstepEvaluations: Int
@@ -88,9 +99,8 @@ public enum Initialisation {
                                   gradient: ChainBatch(chains: groups, dimension: d))
             for attempt in 0..<maximumAttempts {
                 for g in 0..<groups where pending[g] {
-                    random.uniforms(chain: g, iteration: attempt, purpose: .initialisation, count: d) { i, u in
-                        q.values[i * groups + g] = 2 * radius * u - radius
-                    }
+                    let point = uniformPoint(random: random, chain: g, attempt: attempt, dimension: d, radius: radius)
+                    for i in 0..<d { q.values[i * groups + g] = point[i] }
                 }
                 let all = pending.allSatisfy { $0 }
                 let r = try model.evaluate(q, active: all ? nil : pending)
