@@ -79,12 +79,67 @@ func formatBytes(_ bytes: UInt64) -> String {
 /// The host types of a program's `real`: `Float` for `.float`, `Double` for `.double`.
 public protocol DeviceReal: BinaryFloatingPoint, BitwiseCopyable, Sendable {
     static var precision: Precision { get }
+
+    /// Converts `dimension` components of `chains` chains (chain-fastest, `source[p * chains + c]`)
+    /// into `destination[p * stride + c]`; the padding lanes `chains..<stride` repeat the last chain
+    /// so they stay finite.
+    static func pack(_ source: UnsafeBufferPointer<Double>, chains: Int, stride: Int, dimension: Int,
+                     into destination: UnsafeMutablePointer<Self>)
+
+    /// The inverse of `pack`: drops the padding lanes and widens to Double.
+    static func unpack(_ source: UnsafePointer<Self>, chains: Int, stride: Int, dimension: Int,
+                       into destination: UnsafeMutableBufferPointer<Double>)
 }
 
+// The conversions run once per call over every chain's vector (4096 chains × 46 parameters for the
+// BNN); as generic code they cost more than the kernel (metadata lookups per element), so each
+// conforming type gets a specialised copy of the loop.
 extension Float: DeviceReal {
     public static var precision: Precision { .float }
+    public static func pack(_ source: UnsafeBufferPointer<Double>, chains: Int, stride: Int, dimension: Int,
+                            into destination: UnsafeMutablePointer<Float>) {
+        packLanes(source, chains: chains, stride: stride, dimension: dimension, into: destination)
+    }
+    public static func unpack(_ source: UnsafePointer<Float>, chains: Int, stride: Int, dimension: Int,
+                              into destination: UnsafeMutableBufferPointer<Double>) {
+        unpackLanes(source, chains: chains, stride: stride, dimension: dimension, into: destination)
+    }
 }
 
 extension Double: DeviceReal {
     public static var precision: Precision { .double }
+    public static func pack(_ source: UnsafeBufferPointer<Double>, chains: Int, stride: Int, dimension: Int,
+                            into destination: UnsafeMutablePointer<Double>) {
+        packLanes(source, chains: chains, stride: stride, dimension: dimension, into: destination)
+    }
+    public static func unpack(_ source: UnsafePointer<Double>, chains: Int, stride: Int, dimension: Int,
+                              into destination: UnsafeMutableBufferPointer<Double>) {
+        unpackLanes(source, chains: chains, stride: stride, dimension: dimension, into: destination)
+    }
+}
+
+@inline(__always)
+private func packLanes<R: BinaryFloatingPoint>(_ source: UnsafeBufferPointer<Double>, chains: Int, stride: Int,
+                                               dimension: Int, into destination: UnsafeMutablePointer<R>) {
+    precondition(source.count == chains * dimension && stride >= chains, "pack: \(source.count) values for \(chains) × \(dimension)")
+    for p in 0..<dimension {
+        let row = destination + p * stride
+        let from = p * chains
+        for c in 0..<chains { row[c] = R(source[from + c]) }
+        if chains < stride {
+            let last = R(source[from + chains - 1])
+            for c in chains..<stride { row[c] = last }
+        }
+    }
+}
+
+@inline(__always)
+private func unpackLanes<R: BinaryFloatingPoint>(_ source: UnsafePointer<R>, chains: Int, stride: Int,
+                                                 dimension: Int, into destination: UnsafeMutableBufferPointer<Double>) {
+    precondition(destination.count == chains * dimension, "unpack: \(destination.count) slots for \(chains) × \(dimension)")
+    for p in 0..<dimension {
+        let row = source + p * stride
+        let to = p * chains
+        for c in 0..<chains { destination[to + c] = Double(row[c]) }
+    }
 }

@@ -45,6 +45,14 @@ public enum OpenCLCodegen {
         var generator = try Generator(model)
         return try generator.run(kernelName: kernelName)
     }
+
+    /// The trip count of a constant loop header (see `Generator.tripCount`).
+    static func tripCount(_ header: String) -> Int? { Generator.tripCount(Substring(header)) }
+
+    /// A line with unroll pragmas added (see `Generator.annotate`).
+    static func annotate(_ line: String, enclosing: Int) -> (line: String, factor: Int) {
+        Generator.annotate(line, enclosing: enclosing)
+    }
 }
 
 private struct Generator {
@@ -60,6 +68,8 @@ private struct Generator {
     var rowData: Set<String> = []
     var lines: [String] = []
     var indentation = 1
+    /// Product of the trip counts of the unrolled loops around the current line.
+    var unrolled = 1
     var dataArguments: [String] = []
 
     init(_ model: BoundModel) throws {
@@ -87,15 +97,59 @@ private struct Generator {
     // MARK: Emission helpers
 
     mutating func emit(_ line: String) {
-        lines.append(String(repeating: "    ", count: indentation) + line)
+        lines.append(String(repeating: "    ", count: indentation) + Generator.annotate(line, enclosing: unrolled).line)
     }
 
     mutating func block(_ header: String, _ body: (inout Generator) throws -> Void) rethrows {
-        emit(header + " {")
+        let (annotated, factor) = Generator.annotate(header, enclosing: unrolled)
+        lines.append(String(repeating: "    ", count: indentation) + annotated + " {")
         indentation += 1
+        unrolled *= factor
         try body(&self)
+        unrolled /= factor
         indentation -= 1
         emit("}")
+    }
+
+    /// Loops with a constant trip count are fully unrolled (`_Pragma("unroll")`) while the
+    /// product of the unrolled trip counts around them stays within this limit. Unrolled, the
+    /// small per-node arrays have constant indices and become registers instead of stack memory
+    /// (1.6× on the BNN under PoCL). The loop over plate rows is never unrolled; larger nests
+    /// (a GP's n × n covariance) stay loops, so the code stays small.
+    static let unrollLimit = 64
+
+    /// `line` with an unroll pragma before each of its `for` headers that may be unrolled, and the
+    /// product of their trip counts.
+    static func annotate(_ line: String, enclosing: Int) -> (line: String, factor: Int) {
+        guard line.contains("for (") else { return (line, 1) }
+        var factor = 1
+        var out = ""
+        var rest = Substring(line)
+        while let range = rest.firstRange(of: "for (") {
+            out += rest[..<range.lowerBound]
+            rest = rest[range.lowerBound...]
+            if let trips = tripCount(rest), enclosing * factor * trips <= unrollLimit {
+                out += "_Pragma(\"unroll\") "
+                factor *= trips
+            }
+            out += "for ("
+            rest = rest.dropFirst(5)
+        }
+        return (out + rest, factor)
+    }
+
+    /// Trip count of a loop header `for (int v = A; v < B; ++v)` (or `<=`, or `v >= B; --v`) with
+    /// integer literal bounds, at the start of `text`; nil for other loops and the row loop.
+    static func tripCount(_ text: Substring) -> Int? {
+        guard let match = text.prefixMatch(of: #/for \(int (\w+) = (-?\d+); \w+ (<|<=|>=) (-?\d+); (\+\+|--)\w+\)/#),
+              match.1 != "row", let a = Int(String(match.2)), let b = Int(String(match.4)) else { return nil }
+        let trips: Int
+        switch match.3 {
+        case "<": trips = b - a
+        case "<=": trips = b - a + 1
+        default: trips = a - b + 1
+        }
+        return Swift.max(0, trips)
     }
 
     static func literal(_ value: Double) -> String {

@@ -127,9 +127,10 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, @unchecke
         let (_, position, gradient, logDensity) = buffers!
         let host = staging!
         if dimension > 0 {
-            let padded = layout.pad(positions.values, dimension: dimension)
-            for k in 0..<padded.count { host.positions[k] = R(padded[k]) }
-            try position.enqueueWrite(from: UnsafeBufferPointer(rebasing: host.positions[0..<padded.count]), queue: queue)
+            positions.values.withUnsafeBufferPointer {
+                R.pack($0, chains: chains, stride: layout.stride, dimension: dimension, into: host.positions.baseAddress!)
+            }
+            try position.enqueueWrite(from: UnsafeBufferPointer(rebasing: host.positions[0..<(dimension * layout.stride)]), queue: queue)
         }
         try kernel.setArg(0, position)
         try kernel.setArg(1, gradient)
@@ -144,9 +145,16 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, @unchecke
         }
         try event.checkFinished()
         if queue.profiling { kernelNanoseconds = try event.elapsedNanoseconds() }
-        let lp = layout.unpad(host.logDensity.map { Double($0) }, dimension: 1)
-        let grad = dimension == 0 ? []
-            : layout.unpad(host.gradient[0..<(dimension * layout.stride)].map { Double($0) }, dimension: dimension)
+        let lp = [Double](unsafeUninitializedCapacity: chains) { out, initialised in
+            R.unpack(UnsafePointer(host.logDensity.baseAddress!), chains: chains, stride: layout.stride, dimension: 1, into: out)
+            initialised = chains
+        }
+        let grad = [Double](unsafeUninitializedCapacity: chains * dimension) { out, initialised in
+            if dimension > 0 {
+                R.unpack(UnsafePointer(host.gradient.baseAddress!), chains: chains, stride: layout.stride, dimension: dimension, into: out)
+            }
+            initialised = chains * dimension
+        }
         return DensityBatch(logDensity: lp, gradient: ChainBatch(chains: chains, dimension: dimension, values: grad))
     }
 }

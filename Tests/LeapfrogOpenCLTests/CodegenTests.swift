@@ -125,6 +125,29 @@ extension OpenCLTests {
             #expect(kernel.dimension == model.dimension)
         }
 
+        @Test func smallLoopsAreUnrolledButNotTheRowLoop() throws {
+            let bnn = try BuiltinModels.bnn.instantiate()
+            let source = try OpenCLCodegen.generate(try BoundModel(graph: bnn.graph, data: bnn.data)).source
+            #expect(source.contains("_Pragma(\"unroll\") for (int l = 0; l < 5; ++l)"))
+            #expect(!source.contains("_Pragma(\"unroll\") for (int row"))
+            // A GP's 25 × 25 covariance loops stay loops (the unrolled nest would be 625 bodies).
+            let gp = try BuiltinModels.named("gp-regression").instantiate()
+            let gpSource = try OpenCLCodegen.generate(try BoundModel(graph: gp.graph, data: gp.data)).source
+            #expect(gpSource.contains("for (int r = 0; r < 25; ++r) for (int q = 0; q < 25; ++q)"))
+        }
+
+        @Test func unrollAnnotationCountsTripsAndRespectsTheLimit() {
+            #expect(OpenCLCodegen.tripCount("for (int k = 0; k < 5; ++k) x;") == 5)
+            #expect(OpenCLCodegen.tripCount("for (int j = 2; j <= 4; ++j)") == 3)
+            #expect(OpenCLCodegen.tripCount("for (int i = 24; i >= 0; --i)") == 25)
+            #expect(OpenCLCodegen.tripCount("for (int row = 0; row < 100; ++row)") == nil)
+            #expect(OpenCLCodegen.tripCount("for (int j = 0; j <= i; ++j)") == nil)
+            let nest = OpenCLCodegen.annotate("for (int i = 0; i < 8; ++i) for (int j = 0; j < 8; ++j)", enclosing: 1)
+            #expect(nest.factor == 64 && nest.line.components(separatedBy: "_Pragma").count == 3)
+            let inner = OpenCLCodegen.annotate("for (int k = 0; k < 3; ++k) s += 1;", enclosing: 32)
+            #expect(inner.factor == 1 && !inner.line.contains("_Pragma"))
+        }
+
         @Test func unsupportedConstructsAreClearErrors() throws {
             // Terms over two different plates.
             let graph = try ModelBuilder.build("two-plates") { m in

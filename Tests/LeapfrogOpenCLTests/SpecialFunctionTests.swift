@@ -100,6 +100,33 @@ extension OpenCLTests {
             for (x, expected) in scipy { #expect(close(Reference.digamma(x), expected, 1e-14), "ψ(\(x))") }
         }
 
+        /// The float `lf_tanh` is a rational approximation (activations.cl); its documented bound is
+        /// 3.4e-7 relative error against tanh in double, over the whole float line.
+        @Test func floatTanhApproximationStaysWithinItsBound() throws {
+            let env = CLTest.env
+            let kernel = """
+            __kernel void t_tanh(__global const real* in, __global real* out, const int stride) {
+                const int c = lf_first_chain(stride);
+                if (c < 0) return;
+                STOREW(lf_tanh(LOADW(in + c)), out + c);
+            }
+            """
+            let program = try env.program(files: ["activations"], extra: kernel, precision: .float, width: 8)
+            var xs = (0...20000).map { -10 + Double($0) * 0.001 }
+            xs += (0..<400).flatMap { k -> [Double] in let v = pow(10, -30 + Double(k) * 0.08); return [v, -v] }
+            xs += [0, 7.9, 7.91, 8, 20, 1e30, -1e30, .infinity, -.infinity]
+            xs = rounded(xs, .float)
+            let out = try env.runColumns(Float.self, program: program, kernel: "t_tanh", width: 8, inputs: [xs], outputs: 1)[0]
+            var worst = (error: 0.0, x: 0.0)
+            for (x, y) in zip(xs, out) {
+                let expected = tanh(x)
+                let error = expected == 0 ? abs(y) : abs(y - expected) / abs(expected)
+                if error > worst.error { worst = (error, x) }
+            }
+            #expect(worst.error <= 3.5e-7, "worst relative error \(worst.error) at x = \(worst.x)")
+            #expect(out.allSatisfy { abs($0) <= 1 }, "|tanh| must not exceed 1")
+        }
+
         static let configurations: [(Precision, Int)] = [(.double, 1), (.double, 4), (.float, 1), (.float, 8)]
 
         @Test(arguments: [7, 1000])
