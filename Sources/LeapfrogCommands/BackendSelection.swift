@@ -10,6 +10,8 @@ enum PrecisionChoice: String, ExpressibleByArgument, CaseIterable {
     case f32, f64
 }
 
+extension LaunchChoice: ExpressibleByArgument {}
+
 /// `--backend auto|cpu|opencl --device N --precision f32|f64`.
 struct BackendSelection: ParsableArguments {
     @Option(help: "auto (a GPU, else another OpenCL device, else the CPU reference), cpu (the reference path, f64) or opencl.")
@@ -20,6 +22,18 @@ struct BackendSelection: ParsableArguments {
 
     @Option(help: "Floating-point precision on OpenCL devices; f64 needs cl_khr_fp64. The CPU reference is always f64.")
     var precision: PrecisionChoice = .f32
+
+    @Option(help: "OpenCL launch shape: chain (W chains per work-item, for many chains), group (one work-group per chain, rows spread over its work-items, for few chains over large data) or auto (chosen per call from the chain count and the data's rows).")
+    var launch: LaunchChoice = .auto
+
+    @Option(help: "OpenCL chains per work-item in the chain launch shape: 1, 2, 4, 8 or 16 (default: 1 on GPUs; on CPUs the SIMD width, narrowed for small batches so every core gets work).")
+    var chainsPerWorkItem: Int?
+
+    func validate() throws {
+        if let w = chainsPerWorkItem, ![1, 2, 4, 8, 16].contains(w) {
+            throw ValidationError("--chains-per-work-item must be 1, 2, 4, 8 or 16")
+        }
+    }
 
     /// The batched log density for `instance` on the chosen back end, and a line saying which it is.
     /// `auto` falls back to the CPU reference when no OpenCL device works, and says why.
@@ -44,17 +58,42 @@ struct BackendSelection: ParsableArguments {
         let dev = try OpenCLRuntime.device(device)
         let info = try dev.info()
         try OpenCLRuntime.checkLinker(for: dev)
-        let queue = try CommandQueue(context: try Context(device: dev))
         switch precision {
         case .f32:
-            let d = try OpenCLLogDensity<Float>(bound, queue: queue)
-            return (d, "opencl f32 on '\(info.name)' (\(d.width) chains per work-item)")
+            return try openCL(bound, on: dev, info: info, as: Float.self)
         case .f64:
             guard info.supportsFP64 else {
                 throw LeapfrogError(.device, "device '\(info.name)' has no cl_khr_fp64: use --precision f32")
             }
-            let d = try OpenCLLogDensity<Double>(bound, queue: queue)
-            return (d, "opencl f64 on '\(info.name)' (\(d.width) chains per work-item)")
+            return try openCL(bound, on: dev, info: info, as: Double.self)
         }
+    }
+
+    /// Batches of at most this many chains run on PoCL's single-threaded device when the chosen
+    /// device is PoCL's threaded one (see `BatchSizeRouter`; crossover measured in docs/benchmarks.md).
+    static let pocLSmallBatchChains = 32
+
+    private func openCL<R: DeviceReal>(_ bound: BoundModel, on dev: Device, info: DeviceInfo,
+                                       as: R.Type) throws -> (any BatchedLogDensity, String) {
+        let name = R.self == Float.self ? "f32" : "f64"
+        let d = try OpenCLLogDensity<R>(bound, queue: try CommandQueue(context: try Context(device: dev)),
+                                        width: chainsPerWorkItem, launch: launch)
+        let description = "opencl \(name) on '\(info.name)' (\(launchDescription(d.launch, width: d.width)))"
+        guard let companion = OpenCLRuntime.smallBatchCompanion(for: dev) else { return (d, description) }
+        let (width, launch) = (chainsPerWorkItem, self.launch)
+        let router = BatchSizeRouter(large: d, smallBatchChains: Self.pocLSmallBatchChains) {
+            try OpenCLLogDensity<R>(bound, queue: try CommandQueue(context: try Context(device: companion)),
+                                    width: width, launch: launch)
+        }
+        return (router, description + "; batches of up to \(Self.pocLSmallBatchChains) chains on '\(companion.name)'")
+    }
+}
+
+/// How the launch shape reads in the back-end line.
+func launchDescription(_ launch: LaunchChoice, width: Int) -> String {
+    switch launch {
+    case .chainPerWorkItem: return "\(width) chains per work-item"
+    case .workGroupPerChain: return "a work-group per chain"
+    case .auto: return "\(width) chains per work-item, or a work-group per chain for few chains over many rows"
     }
 }

@@ -14,6 +14,29 @@ public struct GeneratedKernel: Sendable, Hashable {
     public let dataArguments: [String]
     /// Length of the unconstrained vector.
     public let dimension: Int
+    /// How chains map onto work-items.
+    public let shape: LaunchShape
+}
+
+/// The two launch shapes of a generated kernel.
+///
+/// - `chainPerWorkItem`: each work-item evaluates W chains (W = 1 on GPUs, the SIMD width on CPU
+///   devices), streaming over the plate rows with the gradient in private memory. Many chains,
+///   small data.
+/// - `workGroupPerChain`: one work-group of `localSize` work-items per chain (W = 1); work-item
+///   `lid` takes rows lid, lid + localSize, ..., accumulates its partial log density and gradient,
+///   and the work-group sums them through local memory, `reductionColumns` values per pass
+///   (bounded by the device's local memory). Few chains, large data (diamonds' N = 5000, digits).
+public enum LaunchShape: Sendable, Hashable, CustomStringConvertible {
+    case chainPerWorkItem
+    case workGroupPerChain(localSize: Int, reductionColumns: Int)
+
+    public var description: String {
+        switch self {
+        case .chainPerWorkItem: return "work-item per chain"
+        case .workGroupPerChain(let local, _): return "work-group of \(local) per chain"
+        }
+    }
 }
 
 /// Generates one OpenCL kernel that evaluates a model's log density and its gradient for W chains
@@ -41,8 +64,12 @@ public struct GeneratedKernel: Sendable, Hashable {
 /// (sum, mean, transpose, linear algebra, multi_normal_cholesky) of row-dependent values inside a
 /// plate, and row-dependent values reaching a non-plate term.
 public enum OpenCLCodegen {
-    public static func generate(_ model: BoundModel, kernelName: String = "log_density_gradient") throws -> GeneratedKernel {
-        var generator = try Generator(model)
+    public static func generate(_ model: BoundModel, kernelName: String = "log_density_gradient",
+                                shape: LaunchShape = .chainPerWorkItem) throws -> GeneratedKernel {
+        if case .workGroupPerChain(let local, let columns) = shape {
+            precondition(local >= 1 && columns >= 1, "workGroupPerChain: sizes must be positive")
+        }
+        var generator = try Generator(model, shape: shape)
         return try generator.run(kernelName: kernelName)
     }
 
@@ -72,8 +99,11 @@ private struct Generator {
     var unrolled = 1
     var dataArguments: [String] = []
 
-    init(_ model: BoundModel) throws {
+    let shape: LaunchShape
+
+    init(_ model: BoundModel, shape: LaunchShape) throws {
         self.model = model
+        self.shape = shape
         graph = model.graph
         nodes = graph.nodes
         shapes = model.shapes.map { $0 ?? [] }
@@ -293,8 +323,16 @@ private struct Generator {
             nodes.enumerated().contains { needed[$0.offset] && $0.element.op == .data && $0.element.name == name }
         }
 
-        emit("const int c = lf_first_chain(stride);")
-        emit("if (c < 0) return;")
+        switch shape {
+        case .chainPerWorkItem:
+            emit("const int c = lf_first_chain(stride);")
+            emit("if (c < 0) return;")
+        case .workGroupPerChain(let local, let columns):
+            emit("// one work-group per chain: no early return, every work-item reaches the barriers")
+            emit("const int c = (int)get_group_id(0);")
+            emit("const int lid = (int)get_local_id(0);")
+            emit("__local real lf_scratch[\(local * columns)];")
+        }
         let storage = max(1, dimension)
         emit("realw x[\(storage)], gx[\(storage)], dxdu[\(storage)], dlogj[\(storage)];")
         emit("realw logj = SPLAT(0.0), lp = SPLAT(0.0);")
@@ -314,7 +352,7 @@ private struct Generator {
         for term in graph.terms {
             let rowNodes = term.plate == nil ? [] : rowAncestors(of: term.node)
             if term.plate != nil, !rowNodes.isEmpty || nodes[term.node].args.contains(where: { rowDependent[$0] }) {
-                try block("for (int row = 0; row < \(plate!.rows); ++row)") { g in
+                try block(rowLoopHeader) { g in
                     for i in rowNodes { try g.emitForward(i) }
                     for i in rowNodes where g.active[i] {
                         g.emit("realw g\(i)[\(max(1, g.storageCount(i)))];")
@@ -323,6 +361,8 @@ private struct Generator {
                     try g.emitTerm(term.node, rowContext: true)
                     for i in rowNodes.reversed() where g.active[i] { try g.emitBackward(i) }
                 }
+            } else if case .workGroupPerChain = shape {
+                try block("if (lid == 0)") { g in try g.emitTerm(term.node, rowContext: false) }
             } else {
                 try emitTerm(term.node, rowContext: false)
             }
@@ -333,10 +373,15 @@ private struct Generator {
             try emitBackward(i)
         }
         emit("// chain rule through the transforms; the log density includes the log-Jacobian")
-        block("for (int j = 0; j < \(dimension); ++j)") { g in
-            g.emit("STOREW(gx[j] * dxdu[j] + dlogj[j], gradient + j * stride + c);")
+        switch shape {
+        case .chainPerWorkItem:
+            block("for (int j = 0; j < \(dimension); ++j)") { g in
+                g.emit("STOREW(gx[j] * dxdu[j] + dlogj[j], gradient + j * stride + c);")
+            }
+            emit("STOREW(lp + logj, log_density + c);")
+        case .workGroupPerChain(let local, let columns):
+            emitWorkGroupReduction(local: local, columns: columns)
         }
-        emit("STOREW(lp + logj, log_density + c);")
 
         let arguments = ["__global const real* position", "__global real* gradient", "__global real* log_density"]
             + dataArguments.map { "__global const real* d_\($0)" } + ["const int stride"]
@@ -345,7 +390,44 @@ private struct Generator {
         source += "__kernel void \(kernelName)(\(arguments.joined(separator: ", "))) {\n"
         source += lines.joined(separator: "\n") + "\n}\n"
         return GeneratedKernel(source: source, kernelName: kernelName, libraryFiles: ["activations", "distributions"],
-                               dataArguments: dataArguments, dimension: dimension)
+                               dataArguments: dataArguments, dimension: dimension, shape: shape)
+    }
+
+    /// The loop over plate rows: all rows, or this work-item's share of them.
+    var rowLoopHeader: String {
+        switch shape {
+        case .chainPerWorkItem: return "for (int row = 0; row < \(plate!.rows); ++row)"
+        case .workGroupPerChain(let local, _): return "for (int row = lid; row < \(plate!.rows); row += \(local))"
+        }
+    }
+
+    /// Sums the work-items' partial gradients (after the chain rule; the log-Jacobian and its
+    /// derivative counted once, by work-item 0) and partial log densities through local memory,
+    /// `columns` values per pass: each work-item writes its entries, then work-item t sums columns
+    /// t, t + local, ... over the work-group in a fixed order, so the result does not depend on
+    /// scheduling.
+    mutating func emitWorkGroupReduction(local: Int, columns: Int) {
+        let dimension = model.layout.dimension
+        block("for (int j0 = 0; j0 <= \(dimension); j0 += \(columns))") { g in
+            g.block("for (int j = 0; j < \(columns); ++j)") { h in
+                h.emit("const int jj = j0 + j;")
+                h.emit("real v = 0.0;")
+                if dimension > 0 {
+                    h.emit("if (jj < \(dimension)) v = gx[jj] * dxdu[jj] + (lid == 0 ? dlogj[jj] : 0.0);")
+                    h.emit("else if (jj == \(dimension)) v = lp + (lid == 0 ? logj : 0.0);")
+                } else {
+                    h.emit("if (jj == 0) v = lp + (lid == 0 ? logj : 0.0);")
+                }
+                h.emit("lf_scratch[j * \(local) + lid] = v;")
+            }
+            g.emit("barrier(CLK_LOCAL_MEM_FENCE);")
+            g.block("for (int j = lid; j < \(columns) && j0 + j <= \(dimension); j += \(local))") { h in
+                h.emit("real s = 0.0;")
+                h.emit("for (int t = 0; t < \(local); ++t) s += lf_scratch[j * \(local) + t];")
+                h.emit("if (j0 + j < \(dimension)) gradient[(j0 + j) * stride + c] = s; else log_density[c] = s;")
+            }
+            g.emit("barrier(CLK_LOCAL_MEM_FENCE);")
+        }
     }
 
     /// Row-dependent, non-leaf ancestors of a plate term, in graph order.

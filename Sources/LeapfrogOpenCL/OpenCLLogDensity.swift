@@ -8,7 +8,9 @@ import Darwin
 #endif
 
 /// The OpenCL back end for one bound model: a generated fused kernel (see `OpenCLCodegen`) that
-/// evaluates the log density and gradient of every chain in one launch, W chains per work-item.
+/// evaluates the log density and gradient of every chain in one launch, W chains per work-item, or
+/// one work-group per chain for few chains over large data (`LaunchShape`; `launch` chooses,
+/// per call, from the chain count, or forces one).
 ///
 /// `R` is the device's `real` (`Float` or `Double`); results come back as Double. A batch that does
 /// not fit on the device is split in halves automatically (`withChainSplitting`). Calls are
@@ -18,9 +20,16 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, @unchecke
     public let generated: GeneratedKernel
     public let program: Program
     public let queue: CommandQueue
+    /// Chains per work-item of the work-item-per-chain kernel.
     public let width: Int
+    /// Work-group size of the work-item-per-chain kernel.
     public let localSize: Int
+    public let launch: LaunchChoice
+    private let info: DeviceInfo
+    private let cache: ProgramCache?
     private let kernel: Kernel
+    /// The work-group-per-chain kernel, built on first use.
+    private var groupKernel: (generated: GeneratedKernel, kernel: Kernel)?
     private let dataBuffers: [Buffer<R>]
     private let lock = Lock()
     private var kernelNanoseconds: UInt64?
@@ -41,8 +50,11 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, @unchecke
     /// Generates, builds and uploads the data. `width` defaults to the device's chains per
     /// work-item for `R`, `localSize` to the device default.
     public init(_ model: BoundModel, queue: CommandQueue, width: Int? = nil, localSize: Int? = nil,
-                cache: ProgramCache? = ProgramCache.default) throws {
+                launch: LaunchChoice = .auto, cache: ProgramCache? = ProgramCache.default) throws {
         let info = try queue.context.device.info()
+        self.info = info
+        self.cache = cache
+        self.launch = launch
         self.model = model
         self.queue = queue
         self.width = width ?? info.chainsPerWorkItem(R.precision)
@@ -73,6 +85,66 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, @unchecke
 
     /// Bytes of private arrays a CPU work-group may use (PoCL runs a work-group on one thread).
     static var cpuPrivateBudget: Int { 2 << 20 }
+
+    /// Rows of the model's plate (0 when it has none).
+    public var plateRows: Int {
+        guard let dim = model.graph.terms.compactMap(\.plate).first else { return 0 }
+        switch dim {
+        case .fixed(let n): return n
+        case .symbol(let s): return model.extents[s] ?? 0
+        }
+    }
+
+    /// Work-items per chain in the work-group-per-chain shape: 128 on GPUs; 32 on CPU devices
+    /// (PoCL runs a work-group on one core and vectorises across its work-items), never more than
+    /// the device allows.
+    public var groupLocalSize: Int { max(1, min(info.type == .cpu ? 32 : 128, info.maxWorkGroupSize)) }
+
+    /// The shape a batch of `chains` chains is launched with. `auto` takes one work-group per chain
+    /// when the plate has at least 4 rows per work-item of such a group and the work-item-per-chain
+    /// shape would leave the device idle: fewer work-items than 4 per compute unit on a CPU (one
+    /// SIMD vector of chains each), or 1024 per compute unit on a GPU.
+    public func shape(forChains chains: Int) -> LaunchShape {
+        let group = LaunchShape.workGroupPerChain(localSize: groupLocalSize, reductionColumns: reductionColumns)
+        switch launch {
+        case .chainPerWorkItem: return .chainPerWorkItem
+        case .workGroupPerChain: return group
+        case .auto:
+            // On CPU devices PoCL runs a work-group's work-items as scalar code (it does not
+            // vectorise across them), and the work-item-per-chain kernel with a narrower width
+            // keeps every core busy: measured 3.6× faster on digits with 4 chains.
+            guard info.type != .cpu, plateRows >= 4 * groupLocalSize else { return .chainPerWorkItem }
+            let workItems = (chains + width - 1) / width
+            let capacity = info.computeUnits * (info.type == .gpu ? 1024 : 4)
+            return workItems < capacity ? group : .chainPerWorkItem
+        }
+    }
+
+    /// Values summed per pass of the work-group reduction: as many of the dimension + 1 as fit in
+    /// half the device's local memory (at most 32 KiB).
+    var reductionColumns: Int {
+        let bytes = min(Int(info.localMemory) / 2, 32 << 10)
+        return max(1, min(dimension + 1, bytes / (groupLocalSize * MemoryLayout<R>.size)))
+    }
+
+    /// The work-group-per-chain kernel, generated and built on first use.
+    private func workGroupKernel(_ shape: LaunchShape) throws -> Kernel {
+        if let built = groupKernel, built.generated.shape == shape { return built.kernel }
+        let generated = try OpenCLCodegen.generate(model, shape: shape)
+        if info.type == .cpu, case .workGroupPerChain(let local, _) = shape {
+            let perItem = OpenCLLogDensity.privateElements(generated.source) * MemoryLayout<R>.size
+            guard perItem * local <= Self.cpuPrivateBudget else {
+                throw LeapfrogError(.device, "model '\(model.graph.name)' needs \(perItem * local / 1024) KiB of private memory per "
+                                    + "work-group of \(local) on '\(info.name)', more than \(Self.cpuPrivateBudget / 1024) KiB; "
+                                    + "use --launch chain or --backend cpu")
+            }
+        }
+        let program = try KernelLibrary.build(context: queue.context, files: generated.libraryFiles, extra: generated.source,
+                                              precision: R.precision, width: 1, cache: cache)
+        let kernel = try Kernel(program: program, name: generated.kernelName)
+        groupKernel = (generated, kernel)
+        return kernel
+    }
 
     /// Elements of the private arrays declared in generated source (`realw name[n]`).
     public static func privateElements(_ source: String) -> Int {
@@ -113,7 +185,26 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, @unchecke
     /// times). Host staging memory is owned here and reused while the chain count is unchanged.
     private func evaluateSlice(_ positions: ChainBatch) throws -> DensityBatch {
         let chains = positions.chains
-        let layout = ChainLayout(chains: chains, width: width, localSize: localSize)
+        let shape = shape(forChains: chains)
+        let launchKernel: Kernel
+        let layout: ChainLayout
+        let global: Int, local: Int
+        switch shape {
+        case .chainPerWorkItem:
+            let w = width
+            launchKernel = kernel
+            // PoCL runs each work-group on one core: on CPU devices, small batches get smaller
+            // groups so that every core has one.
+            let items = (chains + w - 1) / w
+            let groupSize = info.type == .cpu
+                ? max(1, min(localSize, (items + info.computeUnits - 1) / info.computeUnits)) : localSize
+            layout = ChainLayout(chains: chains, width: w, localSize: groupSize)
+            (global, local) = (layout.workItems, groupSize)
+        case .workGroupPerChain(let groupLocal, _):
+            launchKernel = try workGroupKernel(shape)
+            layout = ChainLayout(chains: chains, width: 1, localSize: groupLocal)
+            (global, local) = (chains * groupLocal, groupLocal)
+        }
         let d = max(1, dimension)
         if buffers?.stride != layout.stride {
             buffers = nil   // release the old ones first
@@ -132,12 +223,12 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, @unchecke
             }
             try position.enqueueWrite(from: UnsafeBufferPointer(rebasing: host.positions[0..<(dimension * layout.stride)]), queue: queue)
         }
-        try kernel.setArg(0, position)
-        try kernel.setArg(1, gradient)
-        try kernel.setArg(2, logDensity)
-        for (k, buffer) in dataBuffers.enumerated() { try kernel.setArg(3 + k, buffer) }
-        try kernel.setArg(3 + dataBuffers.count, Int32(layout.stride))
-        let event = try queue.enqueue(kernel, global: layout.workItems, local: layout.localSize)
+        try launchKernel.setArg(0, position)
+        try launchKernel.setArg(1, gradient)
+        try launchKernel.setArg(2, logDensity)
+        for (k, buffer) in dataBuffers.enumerated() { try launchKernel.setArg(3 + k, buffer) }
+        try launchKernel.setArg(3 + dataBuffers.count, Int32(layout.stride))
+        let event = try queue.enqueue(launchKernel, global: global, local: local)
         try logDensity.read(into: host.logDensity, blocking: dimension == 0, queue: queue)
         if dimension > 0 {
             try gradient.read(into: UnsafeMutableBufferPointer(rebasing: host.gradient[0..<(dimension * layout.stride)]),
@@ -191,4 +282,14 @@ final class Lock: @unchecked Sendable {
     }
     func lock() { pthread_mutex_lock(mutex) }
     func unlock() { pthread_mutex_unlock(mutex) }
+}
+
+/// Which launch shape an `OpenCLLogDensity` uses (`--launch`).
+public enum LaunchChoice: String, Sendable, CaseIterable {
+    /// Chosen per call from the chain count, the plate's rows and the device (`shape(forChains:)`).
+    case auto
+    /// Always W chains per work-item.
+    case chainPerWorkItem = "chain"
+    /// Always one work-group per chain.
+    case workGroupPerChain = "group"
 }

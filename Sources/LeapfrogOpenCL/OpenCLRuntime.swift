@@ -11,8 +11,14 @@ import Darwin
 /// Concurrent first calls into the ICD loader (`clGetPlatformIDs` from parallel test cases) crashed
 /// the loader in the prototype, so enumeration happens in a `static let`, which Swift initialises
 /// lazily, once, under a lock; every later caller reads the stored result.
+///
+/// Before that first call, when the user has not set `POCL_DEVICES`, it asks PoCL for its
+/// threaded `pthread` device followed by its single-threaded `basic` device (PoCL's default is
+/// `pthread` alone), so that small batches can run without waking worker threads
+/// (`smallBatchCompanion(for:)`). Other OpenCL drivers ignore the variable.
 public enum OpenCLRuntime {
     private static let discovery: Result<[(Platform, [Device])], LeapfrogError> = {
+        if getenv("POCL_DEVICES") == nil { setenv("POCL_DEVICES", "pthread basic", 0) }
         var count: cl_uint = 0
         let status = clGetPlatformIDs(0, nil, &count)
         if status == -1001 /* CL_PLATFORM_NOT_FOUND_KHR */ || (status == CL_SUCCESS && count == 0) { return .success([]) }
@@ -59,13 +65,14 @@ public enum OpenCLRuntime {
         return devices
     }
 
-    /// Picks a device. `selector` is nil (the first GPU, else the first device), a number (an index into
+    /// Picks a device. `selector` is nil (the first GPU, else the first device other than PoCL's
+    /// single-threaded one), a number (an index into
     /// `devices()`, as `leapfrog devices` lists them), or a case-insensitive part of the device or
     /// platform name.
     public static func device(_ selector: String? = nil) throws -> Device {
         let all = try devices()
         guard let selector, !selector.isEmpty else {
-            return all.first { (try? $0.info().type) == .gpu } ?? all[0]
+            return all.first { (try? $0.info().type) == .gpu } ?? all.first { !isPoCLBasic($0) } ?? all[0]
         }
         if let index = Int(selector) {
             guard all.indices.contains(index) else {
@@ -79,6 +86,17 @@ public enum OpenCLRuntime {
         }
         let names = all.map { "'\($0.name)'" }.joined(separator: ", ")
         throw LeapfrogError(.configuration, "no OpenCL device matches '\(selector)'; devices: \(names)")
+    }
+
+    /// PoCL's single-threaded device, which the default choice passes over for the threaded one.
+    static func isPoCLBasic(_ device: Device) -> Bool { device.platform.isPoCL && device.name.hasPrefix("basic") }
+
+    /// PoCL's single-threaded `basic` device on the platform of a PoCL `pthread` device, if listed:
+    /// the back end runs small batches there (`BatchSizeRouter`). Nil for any other device.
+    public static func smallBatchCompanion(for device: Device) -> Device? {
+        guard device.platform.isPoCL, device.name.hasPrefix("pthread"),
+              let found = try? discovery.get() else { return nil }
+        return found.first { $0.0.id == device.platform.id }?.1.first { $0.name.hasPrefix("basic") }
     }
 
     /// The text of `leapfrog devices`: every device with its index and properties.

@@ -136,6 +136,34 @@ extension OpenCLTests {
             #expect(gpSource.contains("for (int r = 0; r < 25; ++r) for (int q = 0; q < 25; ++q)"))
         }
 
+        @Test func workGroupShapeSpreadsRowsAndReducesInLocalMemory() throws {
+            let bnn = try BuiltinModels.bnn.instantiate()
+            let model = try BoundModel(graph: bnn.graph, data: bnn.data)
+            let kernel = try OpenCLCodegen.generate(model, shape: .workGroupPerChain(localSize: 16, reductionColumns: 10))
+            #expect(kernel.shape == .workGroupPerChain(localSize: 16, reductionColumns: 10))
+            #expect(kernel.source.contains("for (int row = lid; row < 100; row += 16)"))
+            #expect(kernel.source.contains("__local real lf_scratch[160];"))
+            #expect(kernel.source.contains("if (lid == 0)"))                  // priors counted once
+            #expect(kernel.source.contains("barrier(CLK_LOCAL_MEM_FENCE);"))
+            #expect(!kernel.source.contains("return;"))                      // every work-item reaches the barriers
+        }
+
+        @Test func launchShapeChoiceFollowsChainsRowsAndDevice() throws {
+            let env = CLTest.env
+            let bnn = try BuiltinModels.bnn.instantiate()
+            let model = try BoundModel(graph: bnn.graph, data: bnn.data)
+            let auto = try OpenCLLogDensity<Float>(model, queue: env.queue, cache: CLTest.cache)
+            // PoCL is a CPU device: auto keeps W chains per work-item (PoCL runs work-group
+            // kernels as scalar code).
+            #expect(auto.shape(forChains: 1) == .chainPerWorkItem)
+            let forced = try OpenCLLogDensity<Float>(model, queue: env.queue, launch: .workGroupPerChain, cache: CLTest.cache)
+            guard case .workGroupPerChain(let local, let columns) = forced.shape(forChains: 4096) else {
+                Issue.record("a forced work-group shape was not used"); return
+            }
+            #expect(local >= 1 && columns >= 1 && columns <= model.dimension + 1)
+            #expect(forced.plateRows == 100)
+        }
+
         @Test func unrollAnnotationCountsTripsAndRespectsTheLimit() {
             #expect(OpenCLCodegen.tripCount("for (int k = 0; k < 5; ++k) x;") == 5)
             #expect(OpenCLCodegen.tripCount("for (int j = 2; j <= 4; ++j)") == 3)
@@ -183,7 +211,10 @@ extension OpenCLTests {
             }
         }
 
-        static let configurations: [(Precision, Int)] = [(.double, 1), (.double, 4), (.float, 8)]
+        static let configurations: [(Precision, Int, LaunchChoice)] = [
+            (.double, 1, .chainPerWorkItem), (.double, 4, .chainPerWorkItem), (.float, 8, .chainPerWorkItem),
+            (.double, 1, .workGroupPerChain), (.float, 1, .workGroupPerChain),
+        ]
 
         @Test(arguments: [1, 7, 100])
         func generatedKernelsMatchTheReference(chains: Int) throws {
@@ -194,17 +225,20 @@ extension OpenCLTests {
                 let positions = ChainBatch(chains: chains, dimension: model.dimension,
                                            values: (0..<(chains * model.dimension)).map { _ in rng.uniform(-1.5, 1.5) })
                 let expected = try reference.evaluate(positions)
-                for (precision, width) in Self.configurations {
+                for (precision, width, launch) in Self.configurations {
+                    // The work-group shape is exercised at 1 and 7 chains (100 chains × a group
+                    // of work-items each is slow on a 2-core PoCL and adds nothing).
+                    if launch == .workGroupPerChain && chains > 7 { continue }
                     let actual: DensityBatch
                     if precision == .double {
                         actual = try OpenCLLogDensity<Double>(model, queue: env.queue, width: width, localSize: 16,
-                                                              cache: CLTest.cache).evaluate(positions)
+                                                              launch: launch, cache: CLTest.cache).evaluate(positions)
                     } else {
                         actual = try OpenCLLogDensity<Float>(model, queue: env.queue, width: width, localSize: 16,
-                                                             cache: CLTest.cache).evaluate(positions)
+                                                             launch: launch, cache: CLTest.cache).evaluate(positions)
                     }
                     let tol = precision == .double ? 1e-10 : 2e-4
-                    let label = "\(name) \(precision) W=\(width) chains=\(chains)"
+                    let label = "\(name) \(precision) W=\(width) \(launch) chains=\(chains)"
                     expectClose(actual.logDensity, expected.logDensity, tolerance: tol, "log density \(label)")
                     let scale = max(1, expected.gradient.values.map(abs).max() ?? 1)
                     expectClose(actual.gradient.values, expected.gradient.values, tolerance: tol, floor: scale,
