@@ -12,7 +12,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
-        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: [
         // MARK: - Public API
@@ -31,9 +30,7 @@ let package = Package(
         /// Philox-4x32-10 counter-based random numbers, identical to Kernels/philox.cl.
         .target(name: "LeapfrogRandom"),
         /// Data values and their loaders (CSV, CmdStan JSON).
-        .target(name: "LeapfrogData", dependencies: [
-            "LeapfrogCore", .product(name: "SwiftCSV", package: "SwiftCSV"),
-        ]),
+        .target(name: "LeapfrogData", dependencies: ["LeapfrogCore"]),
         /// The model graph (IR): parameters, data declarations, operations, distributions, JSON form.
         .target(name: "LeapfrogModel", dependencies: ["LeapfrogCore", "LeapfrogData"]),
         /// CPU reference path: Double-precision reverse-mode AD over the graph.
