@@ -55,8 +55,9 @@ let package = Package(
                 plugins: ["EmbedKernels"]),
         /// Embeds Kernels/*.cl into LeapfrogOpenCL as Swift string constants (no Bundle at run time).
         .plugin(name: "EmbedKernels", capability: .buildTool()),
-        /// netCDF-4 C library (Debian: libnetcdf-dev) for ArviZ InferenceData files.
-        .systemLibrary(name: "CNetCDF", pkgConfig: "netcdf", providers: [.apt(["libnetcdf-dev"])]),
+        /// netCDF-4 C API for ArviZ InferenceData files: <netcdf.h> (Debian: libnetcdf-dev) at build
+        /// time; the library itself is loaded with dlopen when a .nc file is used (NetCDFLibrary).
+        .target(name: "CNetCDF"),
         /// Streamed draw output: InferenceData NetCDF, Stan CSV, summary.json; readers for `diagnose`.
         .target(name: "LeapfrogOutput", dependencies: ["CNetCDF", "LeapfrogCore", "LeapfrogDiagnostics"]),
         /// The CLI's commands, as a library so tests can run them in-process.
