@@ -12,7 +12,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
-        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: [
         // MARK: - Public API
@@ -31,9 +30,7 @@ let package = Package(
         /// Philox-4x32-10 counter-based random numbers, identical to Kernels/philox.cl.
         .target(name: "LeapfrogRandom"),
         /// Data values and their loaders (CSV, CmdStan JSON).
-        .target(name: "LeapfrogData", dependencies: [
-            "LeapfrogCore", .product(name: "SwiftCSV", package: "SwiftCSV"),
-        ]),
+        .target(name: "LeapfrogData", dependencies: ["LeapfrogCore"]),
         /// The model graph (IR): parameters, data declarations, operations, distributions, JSON form.
         .target(name: "LeapfrogModel", dependencies: ["LeapfrogCore", "LeapfrogData"]),
         /// CPU reference path: Double-precision reverse-mode AD over the graph.
@@ -58,8 +55,9 @@ let package = Package(
                 plugins: ["EmbedKernels"]),
         /// Embeds Kernels/*.cl into LeapfrogOpenCL as Swift string constants (no Bundle at run time).
         .plugin(name: "EmbedKernels", capability: .buildTool()),
-        /// netCDF-4 C library (Debian: libnetcdf-dev) for ArviZ InferenceData files.
-        .systemLibrary(name: "CNetCDF", pkgConfig: "netcdf", providers: [.apt(["libnetcdf-dev"])]),
+        /// netCDF-4 C API for ArviZ InferenceData files: <netcdf.h> (Debian: libnetcdf-dev) at build
+        /// time; the library itself is loaded with dlopen when a .nc file is used (NetCDFLibrary).
+        .target(name: "CNetCDF"),
         /// Streamed draw output: InferenceData NetCDF, Stan CSV, summary.json; readers for `diagnose`.
         .target(name: "LeapfrogOutput", dependencies: ["CNetCDF", "LeapfrogCore", "LeapfrogDiagnostics"]),
         /// The CLI's commands, as a library so tests can run them in-process.

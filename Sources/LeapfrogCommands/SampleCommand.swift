@@ -111,12 +111,19 @@ struct SampleCommand: ParsableCommand {
         let directory = try output.map { try OutputDirectory(path: $0, overwrite: overwrite) }
         var writers: [DrawWriter] = []
         let schema = DrawCollector.schema(bound, chains: chains, draws: draws)
+        // Where libnetcdf cannot be loaded, --csv still writes the draws (Stan CSV only; the
+        // summary is then made from draws kept in memory); without --csv the writer says why.
+        let writesPosterior = directory != nil && (!csv || NetCDFLibrary.isAvailable)
         if let directory {
-            writers.append(try InferenceDataWriter(
-                path: directory.posterior, schema: schema,
-                attributes: ["model": instance.graph.name, "backend": backendName, "sampler": config.sampler.rawValue,
-                             "seed": String(seed)],
-                libraryVersion: LeapfrogCommand.version, observedData: Self.observedData(bound)))
+            if writesPosterior {
+                writers.append(try InferenceDataWriter(
+                    path: directory.posterior, schema: schema,
+                    attributes: ["model": instance.graph.name, "backend": backendName, "sampler": config.sampler.rawValue,
+                                 "seed": String(seed)],
+                    libraryVersion: LeapfrogCommand.version, observedData: Self.observedData(bound)))
+            } else if let reason = NetCDFLibrary.unavailableReason {
+                progress.message("leapfrog: writing Stan CSV only, not posterior.nc: \(reason)")
+            }
             if csv {
                 var cfg = StanCSVConfiguration(model: instance.graph.name, numSamples: draws, numWarmup: warmup, seed: seed)
                 cfg.thin = thin
@@ -130,7 +137,7 @@ struct SampleCommand: ParsableCommand {
         }
         let group = writers.isEmpty ? nil : try DrawWriterGroup(writers)
         let collector = DrawCollector(reference: ReferenceModel(bound), chains: chains, maxDepth: maxDepth,
-                                      writer: group, keepDraws: group == nil)
+                                      writer: group, keepDraws: group == nil || !writesPosterior)
         Interrupt.install()
         let t0 = Clock.now()
         var warmupEnd: Double?
@@ -153,7 +160,7 @@ struct SampleCommand: ParsableCommand {
             progress.message("interrupted: kept \(result.drawsWritten) draws per chain\(directory.map { " in \($0.path)" } ?? "")")
         }
         let summaries = collector.draws > 0
-            ? try collector.summaries(superchains: superchains > 1 ? superchains : nil, posterior: directory?.posterior) : []
+            ? try collector.summaries(superchains: superchains > 1 ? superchains : nil, posterior: writesPosterior ? directory?.posterior : nil) : []
         let warnings = DiagnosticWarnings(
             summaries: summaries, divergentCount: collector.divergent, totalDraws: collector.draws * chains,
             treeDepthSaturatedCount: config.sampler == .nuts ? collector.saturated : 0, maxTreeDepth: maxDepth,
@@ -168,7 +175,8 @@ struct SampleCommand: ParsableCommand {
                 divergences: collector.divergent,
                 parameters: summaries.map(ParameterSummaryRecord.init),
                 warnings: warnings.warnings.map(\.message),
-                outputs: ["inference_data": "posterior.nc"].merging(csv ? ["stan_csv": "chain-<k>.csv"] : [:]) { a, _ in a })
+                outputs: (writesPosterior ? ["inference_data": "posterior.nc"] : [:])
+                    .merging(csv ? ["stan_csv": "chain-<k>.csv"] : [:]) { a, _ in a })
             try SummaryFile.write(record, to: directory.summary)
             summaryFile = directory.summary
         }

@@ -1,5 +1,4 @@
 import LeapfrogCore
-import SwiftCSV
 
 /// A numeric table read from comma-separated text whose first row names the columns.
 ///
@@ -161,40 +160,116 @@ public struct CSVTable: Sendable, Hashable {
 // MARK: - Splitting text into rows
 
 extension CSVTable {
-    /// One record of the text: its cells and the line it starts on.
+    /// One record of the text: its cells and the lines it occupies.
     private struct Row {
         var cells: [String]
+        /// The line the row starts on.
         var line: Int
         /// The line after this row (rows end with a line break; quoted fields may hold more).
-        var nextLine: Int { line + 1 + cells.reduce(0) { $0 + $1.filter(\.isCSVLineBreak).count } }
-        /// An empty or all-space line, which SwiftCSV reports as a single empty cell.
+        var nextLine: Int
+        /// An empty or all-space line: a single empty (or all-space) cell.
         var isBlank: Bool { cells.count == 1 && CSVTable.trimmed(cells[0]).isEmpty }
     }
 
-    /// Splits `text` into rows with SwiftCSV, numbering lines as it goes.
+    /// Splits `text` into rows of raw cells (RFC 4180), numbering lines as it goes.
     ///
-    /// SwiftCSV's row-by-row enumeration keeps each row's true cell count (its `rows` property
-    /// pads short rows with empty cells, hiding ragged rows) but not line numbers: they are
-    /// recovered from the line breaks, one ending each row plus any inside quoted fields.
+    /// This small reader replaces the SwiftCSV package, which imports all of Foundation: linked
+    /// statically, Foundation and its ICU data would make up most of a `leapfrog` binary meant
+    /// to be copied to another machine (issue 7; see "Binary size" in docs/benchmarks.md).
+    ///
+    /// - A leading byte-order mark is dropped. Rows end with LF, CRLF or CR; a missing final line
+    ///   break is supplied.
+    /// - A cell is quoted when its first character other than spaces and tabs is `"`: it then runs
+    ///   to the matching `"`, may hold commas and line breaks, and writes a quote as `""`; only
+    ///   spaces and tabs may follow the closing quote. An unclosed quote runs to the end of the text.
+    /// - Any other cell runs to the next comma or line break and must not contain `"`; it is
+    ///   returned as written, spaces included.
+    /// - A quote anywhere else is an error `source:line: misplaced quote in this row (…)`, `line`
+    ///   being where the row starts.
     private static func splitRows(_ text: String, source: String) throws -> [Row] {
-        var text = text
-        // Without a final line break SwiftCSV drops an empty last cell ("1,2,") and accepts an
-        // unclosed quote on the last line ("3,\"4"); with one, the quote swallows the break.
-        if let last = text.last, !last.isCSVLineBreak { text.append("\n") }
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+        let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
+        var bytes = Array(text.utf8)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        if let last = bytes.last, last != lf && last != cr { bytes.append(lf) }
+
         var rows: [Row] = []
-        do {
-            // rowLimit 0: parse only the header now; all rows are enumerated below.
-            let csv = try CSV<Enumerated>(string: text, delimiter: .comma, loadColumns: false, rowLimit: 0)
-            try csv.enumerateAsArray(startAt: 0, rowLimit: nil) { cells in
-                rows.append(Row(cells: cells, line: rows.last?.nextLine ?? 1))
+        var cells: [String] = []
+        var line = 1      // the line at index i
+        var rowLine = 1   // the line the current row starts on
+        var i = 0
+        let n = bytes.count
+
+        /// Counts the line break at `j` (CRLF as one) and returns the index after it.
+        func skipLineBreak(_ j: Int) -> Int {
+            line += 1
+            return bytes[j] == cr && j + 1 < n && bytes[j + 1] == lf ? j + 2 : j + 1
+        }
+        func misplacedQuote(_ detail: String) -> LeapfrogError {
+            LeapfrogError(.data, "\(source):\(rowLine): misplaced quote in this row (cell \(cells.count + 1): \(detail))")
+        }
+
+        while i < n {
+            var j = i
+            while j < n && (bytes[j] == space || bytes[j] == tab) { j += 1 }
+            if j < n && bytes[j] == quote {
+                // A quoted cell: up to the closing quote, "" standing for one quote.
+                var value: [UInt8] = []
+                j += 1
+                var closed = false
+                while j < n {
+                    let b = bytes[j]
+                    if b == quote {
+                        if j + 1 < n && bytes[j + 1] == quote {
+                            value.append(quote)
+                            j += 2
+                            continue
+                        }
+                        closed = true
+                        j += 1
+                        break
+                    }
+                    if b == lf || b == cr {
+                        let next = skipLineBreak(j)
+                        value.append(contentsOf: bytes[j..<next])
+                        j = next
+                    } else {
+                        value.append(b)
+                        j += 1
+                    }
+                }
+                cells.append(String(decoding: value, as: UTF8.self))
+                if !closed {
+                    // An unclosed quote ran to the end of the text.
+                    rows.append(Row(cells: cells, line: rowLine, nextLine: line))
+                    return rows
+                }
+                while j < n && (bytes[j] == space || bytes[j] == tab) { j += 1 }
+                if j < n && bytes[j] != comma && bytes[j] != lf && bytes[j] != cr {
+                    cells.removeLast()
+                    throw misplacedQuote(bytes[j] == quote
+                        ? "a quote after the closing quote; write a quote inside a quoted cell as \"\""
+                        : "text after the closing quote")
+                }
+            } else {
+                // An unquoted cell: up to the next comma or line break.
+                while j < n && bytes[j] != comma && bytes[j] != lf && bytes[j] != cr {
+                    if bytes[j] == quote {
+                        throw misplacedQuote("a quote inside an unquoted cell; quote the whole cell and write the quote as \"\"")
+                    }
+                    j += 1
+                }
+                cells.append(String(decoding: bytes[i..<j], as: UTF8.self))
             }
-        } catch let error as CSVParseError {
-            let detail: String
-            switch error {
-            case .generic(let message), .quotation(let message): detail = message
+            // j is at a comma or a line break (the text ends with one).
+            if bytes[j] == comma {
+                i = j + 1
+            } else {
+                i = skipLineBreak(j)
+                rows.append(Row(cells: cells, line: rowLine, nextLine: line))
+                cells = []
+                rowLine = line
             }
-            let line = rows.last?.nextLine ?? 1
-            throw LeapfrogError(.data, "\(source):\(line): misplaced quote in this row (\(detail))")
         }
         return rows
     }
@@ -210,7 +285,7 @@ extension CSVTable {
 }
 
 extension Character {
-    /// A line break as SwiftCSV sees it.
+    /// A line break as `splitRows` sees it (CRLF is one `Character`).
     fileprivate var isCSVLineBreak: Bool { self == "\n" || self == "\r\n" || self == "\r" }
 }
 

@@ -34,6 +34,7 @@ public final class InferenceDataReader {
     /// Opens `path` and reads its structure. Errors: `.io` naming the file and the netCDF call
     /// for files that cannot be opened; `.data` for a file without a usable `posterior` group.
     public init(path: String) throws {
+        try NetCDFLibrary.require(for: path)
         NetCDFLock.lock()
         defer { NetCDFLock.unlock() }
         self.path = path

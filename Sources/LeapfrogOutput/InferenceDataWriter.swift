@@ -120,6 +120,7 @@ public final class InferenceDataWriter: DrawWriter {
               dc * 2 * perDraw <= options.chunkCacheBytes { dc *= 2 }
         drawsPerChunk = dc
 
+        try NetCDFLibrary.require(for: path)
         try NetCDFLock.run { try create(partial: partial, attributes: attributes, libraryVersion: libraryVersion, observedData: observedData) }
     }
 

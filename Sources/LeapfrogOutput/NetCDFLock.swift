@@ -18,20 +18,14 @@ enum NetCDFLock {
         return m
     }()
 
-    /// HDF5's `H5Eset_auto2`, found in the HDF5 library netCDF loaded (`nil` if not found).
-    private typealias SetAuto = @convention(c) (Int64, UnsafeRawPointer?, UnsafeMutableRawPointer?) -> Int32
-    private static let hdf5SetAuto: SetAuto? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "H5Eset_auto2") else { return nil }
-        return unsafeBitCast(symbol, to: SetAuto.self)
-    }()
-
-    /// Takes the lock and turns off HDF5's automatic error printing on this thread. netCDF
+    /// Takes the lock and turns off HDF5's automatic error printing on this thread (with the HDF5
+    /// that the netCDF library loaded, if it loaded; see `NetCDFLibrary`). netCDF
     /// turns it off only on the thread that initialised it, and netCDF 4.9.0 probes for
     /// missing `_Quantize…` attributes on open, which a thread-safe HDF5 then prints as
     /// "HDF5-DIAG" noise (Unidata/netcdf-c#2674). Errors are still returned as statuses.
     static func lock() {
         pthread_mutex_lock(mutex)
-        _ = hdf5SetAuto?(0, nil, nil)
+        if case .success(let library) = NetCDFLibrary.state { _ = library.hdf5SetAuto?(0, nil, nil) }
     }
 
     static func unlock() { pthread_mutex_unlock(mutex) }

@@ -100,7 +100,7 @@ import Testing
     }
 
     @Test func emptyLastCellWithoutFinalLineBreak() throws {
-        // SwiftCSV alone would report two cells here.
+        // The missing final line break is supplied, so the row keeps its empty third cell.
         #expect(try parseError("a,b,c\n1,2,") == "t.csv:2:3: cell in column 'c' is empty")
     }
 
