@@ -94,6 +94,6 @@ func launchDescription(_ launch: LaunchChoice, width: Int) -> String {
     switch launch {
     case .chainPerWorkItem: return "\(width) chains per work-item"
     case .workGroupPerChain: return "a work-group per chain"
-    case .auto: return "\(width) chains per work-item, or a work-group per chain for few chains over many rows"
+    case .auto: return "\(width) chains per work-item, launch shape auto"
     }
 }
