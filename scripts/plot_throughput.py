@@ -29,7 +29,8 @@ def series_name(r):
     if r.get("series"):
         return r["series"]
     if r.get("peer"):
-        devices = " (%d devices)" % r["devices_used"] if r.get("sharded_over_devices") else ""
+        n = r.get("devices_used") or 1
+        devices = ", %d XLA devices" % n if n > 1 else ", 1 XLA device"
         return "%s %s%s" % ({"jax": "JAX jit(vmap(grad))"}.get(r["peer"], r["peer"]), r.get("precision", ""), devices)
     return "Leapfrog %s" % r.get("backend", "?")
 
@@ -86,8 +87,8 @@ def fmt_pow(k):
 
 
 def render(data, title, note):
-    W, H = 760, 500
-    left, right, top, bottom = 80, 250, 60, 60
+    W, H = 900, 500
+    left, right, top, bottom = 80, 330, 60, 60
     pw, ph = W - left - right, H - top - bottom
     xs = [c for s in data.values() for c in s]
     ys = [v for s in data.values() for v in s.values()]
