@@ -15,7 +15,8 @@
 # running at the cap gets Ctrl-C (SIGINT): Leapfrog stops, keeps its draws, and the table marks it
 # interrupted.
 #
-# Resumable: a cell with a complete summary.json (or a skipped.json) is not run again; delete the
+# Resumable: a cell with a complete summary.json (or a skipped.json, unless --cap is now larger) is
+# not run again; a directory made with other --warmup/--draws/--seed is refused. Delete the
 # cell's directory (default Benchmarks/runs/ess[-smoke]/<model>-<sampler>-<backend>-<chains>) to redo it.
 # --smoke: chains "4 64", warmup 30, draws 30, cap 60 s: a few minutes. The full default grid is
 # hours on a 2-core machine; most large BNN cells are skipped by the cap.
@@ -63,6 +64,17 @@ for m in $models; do
       for c in $chains; do
         cell=$out/$m-$s-$b-$c
         mkdir -p "$cell"
+        if [ -f "$cell/cell.json" ] && ! python3 - "$cell/cell.json" "$warmup" "$draws" "$seed" "$cap" <<'PY'
+import json, os, sys
+c = json.load(open(sys.argv[1])); w, d, s, cap = sys.argv[2:]
+if (c.get("warmup"), c.get("draws"), c.get("seed")) != (w, d, s):
+    sys.exit("ess.sh: %s holds warmup %s, draws %s, seed %s: use another --out or delete it"
+             % (os.path.dirname(sys.argv[1]), c.get("warmup"), c.get("draws"), c.get("seed")))
+skipped = os.path.join(os.path.dirname(sys.argv[1]), "skipped.json")
+if os.path.exists(skipped) and float(c.get("cap_seconds", 0)) < float(cap):
+    os.remove(skipped)   # a larger cap: try the cell again
+PY
+        then exit 2; fi
         json model "$m" sampler "$s" backend "$b" backend_label "$(label "$b")" chains "$c" warmup "$warmup" \
              draws "$draws" seed "$seed" cap_seconds "$cap" > "$cell/cell.json"
         if [ -f "$cell/summary.json" ] && grep -q '"interrupted" : false' "$cell/summary.json"; then

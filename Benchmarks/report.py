@@ -4,7 +4,8 @@
     Benchmarks/report.py compare DIR     # the table of Benchmarks/peers/compare.sh
     Benchmarks/report.py ess DIR         # the table of Benchmarks/ess.sh
 
-compare DIR reads DIR/leapfrog-nuts/summary.json, DIR/leapfrog-chees/summary.json,
+compare DIR reads DIR/leapfrog-nuts/summary.json, DIR/leapfrog-chees/summary.json (or
+DIR/leapfrog-nuts-summary.json, as kept in Benchmarks/peers/results/),
 DIR/leapfrog-throughput.jsonl, DIR/peer-nuts.jsonl, DIR/peer-chees.jsonl, DIR/peer-throughput.jsonl
 and DIR/meta.json; ess DIR reads every DIR/<cell>/summary.json (or DIR/<cell>/skipped.json).
 Wall time here is warmup + sampling, without start-up and compilation (Leapfrog's
@@ -106,7 +107,7 @@ def compare(d):
     lines.append("| figure | Leapfrog | peer | Leapfrog / peer |")
     lines.append("|---|---:|---:|---:|")
     for kind, peer_name in (("nuts", "NumPyro NUTS"), ("chees", "BlackJAX ChEES")):
-        s = read_summary(d / ("leapfrog-%s" % kind) / "summary.json")
+        s = read_summary(d / ("leapfrog-%s" % kind) / "summary.json") or read_summary(d / ("leapfrog-%s-summary.json" % kind))
         peers = read_jsonl(d / ("peer-%s.jsonl" % kind))
         p = peers[-1] if peers else None
         if s is None and p is None:

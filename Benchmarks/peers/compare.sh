@@ -60,9 +60,19 @@ PY
 }
 now() { date +%s.%N; }
 since() { python3 -c "import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 3))" "$1" "$(now)"; }
+config="model=$model nuts=[$nuts] chees=[$chees] backend=[$backend]"
+if [ -f "$out/meta.json" ]; then
+  had=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("config", ""))' "$out/meta.json")
+  if [ -n "$had" ] && [ "$had" != "$config" ]; then
+    echo "compare.sh: $out holds a run of another configuration ($had); use another --out or delete it" >&2; exit 2
+  fi
+fi
+meta config "" "$config"
 meta model "" "$model"
 meta leapfrog_backend "" "$($bin eval "$model" "${lfargs[@]}" --chains 1 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["backend"])' || echo "$backend")"
-meta note "" "${note:-measured $(date -u +%Y-%m-%dT%H:%MZ) at commit $(git rev-parse --short HEAD), load average $(cut -d' ' -f1 /proc/loadavg) at start$([ $smoke = 1 ] && echo '; SMOKE sizes, not a measurement' || true)}"
+# The note says when the measurements began: a resumed run keeps the first one unless --note is given.
+[ -n "$note" ] || ! grep -q '"note"' "$out/meta.json" 2>/dev/null || note=KEEP
+[ "$note" = KEEP ] || meta note "" "${note:-measured $(date -u +%Y-%m-%dT%H:%MZ) at commit $(git rev-parse --short HEAD), load average $(cut -d' ' -f1 /proc/loadavg) at start$([ $smoke = 1 ] && echo '; SMOKE sizes, not a measurement' || true)}"
 
 for kind in nuts chees; do
   [[ ",$only," == *",$kind,"* ]] || continue

@@ -64,6 +64,10 @@ def parse_args(argv=None):
         s.add_argument("--draws", type=int, default=draws)
         if name == "nuts":
             s.add_argument("--max-depth", type=int, default=10)
+            s.add_argument("--driver", default="scan", choices=["scan", "mcmc"],
+                           help="scan: the vmapped kernel in a lax.scan compiled ahead of time (compilation "
+                                "timed apart); mcmc: numpyro.infer.MCMC(chain_method='vectorized') itself, "
+                                "whose times include compilation (a cross-check of the scan driver)")
             s.add_argument("--target-accept", type=float, default=0.8)
         else:
             s.add_argument("--learning-rate", type=float, default=0.5)
@@ -393,6 +397,8 @@ def cmd_nuts(args):
     key = jax.random.PRNGKey(args.seed)
     k_init, k_chain = jax.random.split(key)
     u0 = uniform_init(k_init, C, model.dim, dtype)
+    if args.driver == "mcmc":
+        return nuts_with_mcmc(args, model, kernel, k_chain, u0)
     keys = jax.random.split(k_chain, C)
     sharding = chain_sharding(args, C)
     if sharding is not None:
@@ -452,8 +458,44 @@ def cmd_nuts(args):
              "divergences": int(np.sum(div)), "step_size_mean": float(np.mean(step_size[-1])),
              "tree_depth_saturated_fraction": float(np.mean(nsteps >= 2 ** args.max_depth - 1)),
              "mean_tree_depth": float(np.mean(depth)), "sharded_over_devices": sharding is not None,
-             "backend": "numpyro NUTS potential_fn, chains vmapped (= chain_method='vectorized'), %s" % args.precision}
+             "backend": "numpyro NUTS potential_fn, chains vmapped (= chain_method='vectorized'), %s%s" % (
+                 args.precision, ", sharded over %d host devices" % args.devices if sharding is not None else ", 1 device")}
     rec = ess_report(model, z, -pe, wall, gradients, extra)
+    rec.update(environment(args))
+    emit(args, rec)
+
+
+def nuts_with_mcmc(args, model, kernel, key, u0):
+    """NumPyro's own MCMC driver, chain_method='vectorized': times include compilation."""
+    from numpyro.infer import MCMC
+    C = args.chains
+    mcmc = MCMC(kernel, num_warmup=args.warmup, num_samples=args.draws, num_chains=C,
+                chain_method="vectorized", progress_bar=False)
+    fields = ("num_steps", "potential_energy", "diverging")
+    c0, t0 = cpu_times(), time.perf_counter()
+    mcmc.warmup(key, init_params=u0, extra_fields=("num_steps",), collect_warmup=True)
+    warm_steps = int(np.sum(np.asarray(mcmc.get_extra_fields()["num_steps"])))
+    t1 = time.perf_counter()
+    mcmc.run(mcmc.post_warmup_state.rng_key, init_params=u0, extra_fields=fields)
+    jax.block_until_ready(mcmc.get_samples())
+    t2 = time.perf_counter()
+    cpu = cpu_times() - c0
+    ex = mcmc.get_extra_fields(group_by_chain=True)
+    z = np.asarray(mcmc.get_samples(group_by_chain=True))
+    nsteps = np.asarray(ex["num_steps"])
+    samp_steps = int(np.sum(nsteps))
+    wall = t2 - t0
+    gradients = warm_steps + samp_steps
+    extra = {"kind": "nuts", "peer": "numpyro", "model": args.model, "chains": C, "warmup": args.warmup,
+             "draws": args.draws, "precision": args.precision, "compile_seconds": None,
+             "warmup_seconds": t1 - t0, "sampling_seconds": t2 - t1, "wall_seconds": wall,
+             "wall_includes_compilation": True, "gradients": gradients, "gradients_sampling": samp_steps,
+             "gradients_per_second": gradients / wall, "cpu_utilisation": cpu / wall,
+             "divergences": int(np.sum(np.asarray(ex["diverging"]))),
+             "tree_depth_saturated_fraction": float(np.mean(nsteps >= 2 ** args.max_depth - 1)),
+             "sharded_over_devices": False,
+             "backend": "numpyro MCMC(NUTS potential_fn, chain_method='vectorized'), %s; times include compilation" % args.precision}
+    rec = ess_report(model, z, -np.asarray(ex["potential_energy"]), wall, gradients, extra)
     rec.update(environment(args))
     emit(args, rec)
 
