@@ -37,7 +37,7 @@ while [ $# -gt 0 ]; do
     --draws) draws=$2; shift 2;;
     --cap) cap=$2; shift 2;;
     --seed) seed=$2; shift 2;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0;;
+    -h|--help) sed -n "2,/^set -euo/p" "$0" | sed '$d'; exit 0;;
     *) echo "ess.sh: unknown argument $1 (see --help)" >&2; exit 2;;
   esac
 done

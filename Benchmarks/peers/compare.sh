@@ -33,7 +33,7 @@ while [ $# -gt 0 ]; do
     --seconds) seconds=$2; shift 2;;
     --only) only=$2; shift 2;;
     --note) note=$2; shift 2;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0;;
+    -h|--help) sed -n "2,/^set -euo/p" "$0" | sed '$d'; exit 0;;
     *) echo "compare.sh: unknown argument $1 (see --help)" >&2; exit 2;;
   esac
 done
