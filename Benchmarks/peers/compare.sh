@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Leapfrog against its peers (NumPyro NUTS, BlackJAX ChEES, JAX jit(vmap(grad))) on the same
+# model and data, as one Markdown table (Benchmarks/report.py compare).
+#
+#   Benchmarks/peers/compare.sh [--smoke] [--out DIR] [--model bnn|eight-schools] [--backend "opencl f32"]
+#        [--nuts "CHAINS WARMUP DRAWS"] [--chees "CHAINS WARMUP DRAWS"] [--throughput "CHAINS..."]
+#        [--seconds S] [--only nuts,chees,throughput] [--note TEXT]
+#
+# Defaults: bnn; NUTS 4 chains 1000 + 1000; ChEES 128 chains 200 + 200; throughput at 4 128 4096
+# chains, 3 s each; Leapfrog on --backend opencl --precision f32 (the peers are f32 too); about
+# 12 minutes on a quiet 2-core machine. --smoke: NUTS 4 × 40 + 40, ChEES 16 × 30 + 30,
+# throughput at 4 and 128 chains for 1 s: about 2 minutes (mostly JAX compilation).
+#
+# Resumable: every step writes into DIR (default Benchmarks/peers/runs/compare[-smoke]) and is
+# skipped when its result is already there; delete a file or the directory to measure again.
+# The Leapfrog binary is $LEAPFROG (default .build/release/leapfrog); the peers' venv is
+# $PEERS_VENV (default Benchmarks/peers/.venv, made by setup.sh when missing).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bin=${LEAPFROG:-.build/release/leapfrog}
+venv=${PEERS_VENV:-Benchmarks/peers/.venv}
+model=bnn; backend="opencl f32"; nuts="4 1000 1000"; chees="128 200 200"; tput="4 128 4096"; seconds=3
+only="nuts,chees,throughput"; out=""; smoke=0; note=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --smoke) smoke=1; nuts="4 40 40"; chees="16 30 30"; tput="4 128"; seconds=1; shift;;
+    --out) out=$2; shift 2;;
+    --model) model=$2; shift 2;;
+    --backend) backend=$2; shift 2;;
+    --nuts) nuts=$2; shift 2;;
+    --chees) chees=$2; shift 2;;
+    --throughput) tput=$2; shift 2;;
+    --seconds) seconds=$2; shift 2;;
+    --only) only=$2; shift 2;;
+    --note) note=$2; shift 2;;
+    -h|--help) sed -n "2,/^set -euo/p" "$0" | sed '$d'; exit 0;;
+    *) echo "compare.sh: unknown argument $1 (see --help)" >&2; exit 2;;
+  esac
+done
+[ -n "$out" ] || out=Benchmarks/peers/runs/compare$([ $smoke = 1 ] && echo -smoke || true)
+mkdir -p "$out"
+[ -x "$bin" ] || { echo "compare.sh: no leapfrog at $bin (swift build -c release --product leapfrog, or set LEAPFROG)" >&2; exit 2; }
+[ -x "$venv/bin/python" ] || Benchmarks/peers/setup.sh "$venv" >&2
+py=$venv/bin/python
+read -r be prec <<< "$backend"
+lfargs=(--backend "$be"); [ -n "${prec:-}" ] && lfargs+=(--precision "$prec")
+peer_prec=${prec:-f32}; [ "$be" = cpu ] && peer_prec=f32
+
+meta() {  # meta KEY SUBKEY VALUE: record a number in $out/meta.json
+  python3 - "$out/meta.json" "$@" <<'PY'
+import json, os, sys
+f, key, sub, val = sys.argv[1:5]
+d = json.load(open(f)) if os.path.exists(f) else {}
+try: val = float(val)
+except ValueError: pass
+if sub: d.setdefault(key, {})[sub] = val
+else: d[key] = val
+json.dump(d, open(f, "w"), indent=1, sort_keys=True)
+PY
+}
+now() { date +%s.%N; }
+since() { python3 -c "import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 3))" "$1" "$(now)"; }
+config="model=$model nuts=[$nuts] chees=[$chees] backend=[$backend]"
+if [ -f "$out/meta.json" ]; then
+  had=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("config", ""))' "$out/meta.json")
+  if [ -n "$had" ] && [ "$had" != "$config" ]; then
+    echo "compare.sh: $out holds a run of another configuration ($had); use another --out or delete it" >&2; exit 2
+  fi
+fi
+meta config "" "$config"
+meta model "" "$model"
+meta leapfrog_backend "" "$($bin eval "$model" "${lfargs[@]}" --chains 1 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["backend"])' || echo "$backend")"
+# The note says when the measurements began: a resumed run keeps the first one unless --note is given.
+[ -n "$note" ] || ! grep -q '"note"' "$out/meta.json" 2>/dev/null || note=KEEP
+[ "$note" = KEEP ] || meta note "" "${note:-measured $(date -u +%Y-%m-%dT%H:%MZ) at commit $(git rev-parse --short HEAD), load average $(cut -d' ' -f1 /proc/loadavg) at start$([ $smoke = 1 ] && echo '; SMOKE sizes, not a measurement' || true)}"
+
+for kind in nuts chees; do
+  [[ ",$only," == *",$kind,"* ]] || continue
+  cfg=$nuts; [ $kind = chees ] && cfg=$chees
+  read -r c w d <<< "$cfg"
+  dir=$out/leapfrog-$kind
+  if [ -f "$dir/summary.json" ] && grep -q '"interrupted" : false' "$dir/summary.json"; then
+    echo "compare: Leapfrog $kind already in $dir" >&2
+  else
+    echo "compare: Leapfrog $kind, $c chains, $w + $d ($backend)" >&2
+    t0=$(now)
+    "$bin" sample "$model" --sampler "$kind" --chains "$c" --warmup "$w" --draws "$d" "${lfargs[@]}" \
+        --output "$dir" --overwrite --quiet > "$out/leapfrog-$kind.log" 2>&1
+    meta leapfrog_process_seconds "$kind" "$(since "$t0")"
+  fi
+  if [ -s "$out/peer-$kind.jsonl" ]; then
+    echo "compare: peer $kind already in $out/peer-$kind.jsonl" >&2
+  else
+    echo "compare: peer $kind, $c chains, $w + $d" >&2
+    t0=$(now)
+    "$py" Benchmarks/peers/peers.py "$kind" --model "$model" --chains "$c" --warmup "$w" --draws "$d" \
+        --precision "$peer_prec" --results "$out/peer-$kind.jsonl" --label "compare.sh" > /dev/null 2> "$out/peer-$kind.log"
+    meta peer_process_seconds "$kind" "$(since "$t0")"
+  fi
+done
+
+if [[ ",$only," == *",throughput,"* ]]; then
+  for c in $tput; do
+    if python3 -c 'import json,sys; sys.exit(0 if any(json.loads(l).get("chains")==int(sys.argv[2]) for l in open(sys.argv[1]) if l.strip()) else 1)' \
+        "$out/leapfrog-throughput.jsonl" "$c" 2>/dev/null; then continue; fi
+    echo "compare: Leapfrog throughput, $c chains" >&2
+    "$bin" bench throughput "$model" --chains "$c" --seconds "$seconds" "${lfargs[@]}" --json >> "$out/leapfrog-throughput.jsonl"
+  done
+  missing=()
+  for c in $tput; do
+    python3 -c 'import json,sys; sys.exit(0 if any(json.loads(l).get("chains")==int(sys.argv[2]) for l in open(sys.argv[1]) if l.strip()) else 1)' \
+        "$out/peer-throughput.jsonl" "$c" 2>/dev/null || missing+=("$c")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "compare: peer throughput, ${missing[*]} chains" >&2
+    "$py" Benchmarks/peers/peers.py throughput --model "$model" --chains "${missing[@]}" --seconds "$seconds" \
+        --precision "$peer_prec" --results "$out/peer-throughput.jsonl" --label "compare.sh" > /dev/null 2>> "$out/peer-throughput.log"
+  fi
+fi
+python3 Benchmarks/report.py compare "$out" | tee "$out/table.md"

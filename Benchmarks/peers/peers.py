@@ -1,0 +1,618 @@
+#!/usr/bin/env python3
+"""Peers of Leapfrog on the same data and model: JAX, NumPyro NUTS and BlackJAX ChEES-HMC.
+
+Runs inside the venv made by Benchmarks/peers/setup.sh. Every subcommand prints one JSON object
+per configuration on stdout and appends it to a results file (JSON lines, --results, default
+Benchmarks/peers/results/<subcommand>.jsonl; --results - to skip).
+
+    peers.py throughput --model bnn|eight-schools --chains 1 16 256 4096 [--seconds 3] [--devices N]
+    peers.py nuts  --model bnn --chains 4 --warmup 1000 --draws 1000 [--devices 1]
+    peers.py chees --model bnn --chains 128 --warmup 200 --draws 200 [--devices 2]
+    peers.py check --model bnn --params FILE [FILE...]
+
+The models are written once, as log densities on Leapfrog's unconstrained scale (positive
+parameters log-transformed, log-Jacobian included, every normalising constant kept), so the
+value equals `leapfrog eval`'s; `check` prints it at given points and check_same_model.sh compares.
+The data are read from Sources/LeapfrogModels/BundledData.swift, the very text Leapfrog embeds.
+Parameters are flattened in Leapfrog's order (`leapfrog eval` parameter_names): matrices row-major.
+"""
+import argparse
+import json
+import math
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+BUNDLED = ROOT / "Sources" / "LeapfrogModels" / "BundledData.swift"
+
+
+# ---------------------------------------------------------------- arguments (before JAX loads)
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(s, chains_default, many=False):
+        s.add_argument("--model", default="bnn", choices=["bnn", "eight-schools"])
+        if many:
+            s.add_argument("--chains", type=int, nargs="+", default=chains_default)
+        else:
+            s.add_argument("--chains", type=int, default=chains_default)
+        s.add_argument("--precision", default="f32", choices=["f32", "f64"])
+        s.add_argument("--devices", type=int, default=None,
+                       help="XLA host devices to shard the chains over (1 or 2 on this machine)")
+        s.add_argument("--seed", type=int, default=1)
+        s.add_argument("--results", default=None,
+                       help="JSON-lines file to append to (default results/<command>.jsonl; '-' for none)")
+        s.add_argument("--label", default="", help="free text stored with the result (e.g. 'noisy: build running')")
+
+    t = sub.add_parser("throughput", help="jit(vmap(value_and_grad(logdensity))) gradients/s")
+    common(t, [1, 16, 256, 4096], many=True)
+    t.add_argument("--seconds", type=float, default=3.0)
+
+    for name, chains, warmup, draws in [("nuts", 4, 1000, 1000), ("chees", 128, 200, 200)]:
+        s = sub.add_parser(name, help=("NumPyro NUTS, vectorised chains" if name == "nuts"
+                                       else "BlackJAX ChEES-HMC (chees_adaptation, Adam)"))
+        common(s, chains)
+        s.add_argument("--warmup", type=int, default=warmup)
+        s.add_argument("--draws", type=int, default=draws)
+        if name == "nuts":
+            s.add_argument("--max-depth", type=int, default=10)
+            s.add_argument("--driver", default="scan", choices=["scan", "mcmc"],
+                           help="scan: the vmapped kernel in a lax.scan compiled ahead of time (compilation "
+                                "timed apart); mcmc: numpyro.infer.MCMC(chain_method='vectorized') itself, "
+                                "whose times include compilation (a cross-check of the scan driver)")
+            s.add_argument("--target-accept", type=float, default=0.8)
+        else:
+            s.add_argument("--learning-rate", type=float, default=0.5)
+            s.add_argument("--target-accept", type=float, default=0.651)
+            s.add_argument("--initial-step-size", type=float, default=0.1)
+            s.add_argument("--mass-matrix", default="identity", choices=["identity", "diagonal"],
+                           help="BlackJAX's default is identity; 'diagonal' = its ensemble-estimated diagonal")
+
+    c = sub.add_parser("check", help="log density and gradient at given points (compare with leapfrog eval)")
+    c.add_argument("--model", default="bnn", choices=["bnn", "eight-schools"])
+    c.add_argument("--params", nargs="+", required=True,
+                   help="JSON files: named constrained values (as `leapfrog eval --params`), or the JSON "
+                        "`leapfrog eval` prints (its points' unconstrained vectors are used)")
+    c.add_argument("--precision", default="f32", choices=["f32", "f64"])
+    c.add_argument("--devices", type=int, default=1)
+    c.add_argument("--results", default="-")
+    c.add_argument("--label", default="")
+    return p.parse_args(argv)
+
+
+ARGS = parse_args() if __name__ == "__main__" else None
+if ARGS is not None:
+    if ARGS.devices is None:
+        ARGS.devices = {"throughput": 2, "chees": 2}.get(ARGS.command, 1)
+    flags = os.environ.get("XLA_FLAGS", "")
+    if "xla_force_host_platform_device_count" not in flags:
+        os.environ["XLA_FLAGS"] = (flags + " --xla_force_host_platform_device_count=%d" % max(1, ARGS.devices)).strip()
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+import numpy as np  # noqa: E402
+import jax  # noqa: E402
+
+if ARGS is not None and ARGS.precision == "f64":
+    jax.config.update("jax_enable_x64", True)
+import jax.numpy as jnp  # noqa: E402
+from jax.scipy.special import gammaln  # noqa: E402
+
+LOG_2PI = math.log(2 * math.pi)
+
+
+# ---------------------------------------------------------------- data
+
+def bundled(name):
+    """The text of `public static let NAME = \"\"\" ... \"\"\"` in BundledData.swift."""
+    text = BUNDLED.read_text()
+    m = re.search(r'static let %s = """\n(.*?)\n"""' % name, text, re.S)
+    if not m:
+        sys.exit("peers.py: cannot find %s in %s" % (name, BUNDLED))
+    return m.group(1)
+
+
+def load_bnn_data():
+    lines = bundled("bnnToy").strip().splitlines()
+    header = lines[0].split(",")
+    rows = np.array([[float(v) for v in l.split(",")] for l in lines[1:]])
+    X = rows[:, [header.index(c) for c in ("x0", "x1", "x2")]]
+    y = rows[:, header.index("y")]
+    return X, y
+
+
+def load_eight_schools():
+    d = json.loads(bundled("eightSchools"))
+    return np.array(d["y"], dtype=float), np.array(d["sigma"], dtype=float)
+
+
+# ---------------------------------------------------------------- models
+
+def normal_lpdf(x, mu, sigma):
+    z = (x - mu) / sigma
+    return -0.5 * LOG_2PI - jnp.log(sigma) - 0.5 * z * z
+
+
+class BNN:
+    """y ~ Normal(tanh(tanh(X·W1)·W2)·W3, 1/sqrt(prec)); W ~ Normal(0, 1); prec ~ Gamma(3, 1).
+    Unconstrained vector: W1 [3,5] row-major, W2 [5,5] row-major, W3 [5], log(prec): 46."""
+    name = "bnn"
+
+    def __init__(self, dtype, widths=(5, 5)):
+        X, y = load_bnn_data()
+        self.X = jnp.asarray(X, dtype)
+        self.y = jnp.asarray(y, dtype)
+        d = X.shape[1]
+        self.shapes = [("W1", (d, widths[0])), ("W2", (widths[0], widths[1])), ("W3", (widths[1],)), ("prec", ())]
+        self.positive = {"prec"}
+        self.dim = sum(int(np.prod(s)) for _, s in self.shapes)
+        self.derived_prefixes = ["mu_grid"]
+        self.dtype = dtype
+
+    def unpack(self, u):
+        out, k = {}, 0
+        for name, shape in self.shapes:
+            n = int(np.prod(shape))
+            out[name] = u[..., k:k + n].reshape(u.shape[:-1] + shape)
+            k += n
+        return out
+
+    @staticmethod
+    def forward(p, X):
+        h = jnp.tanh(X @ p["W1"])
+        h = jnp.tanh(h @ p["W2"])
+        return h @ p["W3"]
+
+    def logdensity(self, u):
+        p = self.unpack(u)
+        log_prec = p["prec"]
+        prec = jnp.exp(log_prec)
+        lp = 0.0
+        for w in ("W1", "W2", "W3"):
+            lp = lp + jnp.sum(normal_lpdf(p[w], 0.0, 1.0))
+        a, b = 3.0, 1.0
+        lp = lp + a * math.log(b) - gammaln(jnp.asarray(a, self.dtype)) + (a - 1) * log_prec - b * prec
+        lp = lp + log_prec  # log-Jacobian of prec = exp(u)
+        f = self.forward(p, self.X)
+        sigma = jnp.exp(-0.5 * log_prec)
+        lp = lp + jnp.sum(normal_lpdf(self.y, f, sigma))
+        return lp
+
+    def quantities(self, u):
+        """Named scalars reported alongside lp, from unconstrained draws u[..., dim]."""
+        p = self.unpack(u)
+        # mu_grid[13]: Leapfrog's X_grid is (1, x, x^2) on linspace(-1.2, 1.2, 25); row 13 (1-based) is x = 0.
+        x0 = jnp.asarray([1.0, 0.0, 0.0], u.dtype)
+        h = jnp.tanh(jnp.einsum("d,...dk->...k", x0, p["W1"]))
+        h = jnp.tanh(jnp.einsum("...j,...jk->...k", h, p["W2"]))
+        mu0 = jnp.einsum("...k,...k->...", h, p["W3"])
+        return {"prec": jnp.exp(p["prec"]), "mu_grid[13]": mu0}
+
+    def constrained(self, u):
+        p = self.unpack(u)
+        p["prec"] = jnp.exp(p["prec"])
+        return p
+
+
+class EightSchools:
+    """Non-centred: mu ~ Normal(0, 5); tau ~ HalfCauchy(5); theta_tilde ~ Normal(0, 1);
+    y ~ Normal(mu + tau*theta_tilde, sigma). Unconstrained: mu, log(tau), theta_tilde[8]: 10."""
+    name = "eight-schools"
+
+    def __init__(self, dtype):
+        y, sigma = load_eight_schools()
+        self.y = jnp.asarray(y, dtype)
+        self.sigma = jnp.asarray(sigma, dtype)
+        self.shapes = [("mu", ()), ("tau", ()), ("theta_tilde", (len(y),))]
+        self.positive = {"tau"}
+        self.dim = 2 + len(y)
+        self.derived_prefixes = ["theta["]
+        self.dtype = dtype
+
+    unpack = BNN.unpack
+
+    def logdensity(self, u):
+        p = self.unpack(u)
+        mu, log_tau, tt = p["mu"], p["tau"], p["theta_tilde"]
+        tau = jnp.exp(log_tau)
+        lp = normal_lpdf(mu, 0.0, 5.0)
+        lp = lp + math.log(2.0) - math.log(math.pi) - math.log(5.0) - jnp.log1p((tau / 5.0) ** 2)
+        lp = lp + log_tau
+        lp = lp + jnp.sum(normal_lpdf(tt, 0.0, 1.0))
+        theta = mu[..., None] + tau[..., None] * tt
+        lp = lp + jnp.sum(normal_lpdf(self.y, theta, self.sigma))
+        return lp
+
+    def quantities(self, u):
+        p = self.unpack(u)
+        return {"mu": p["mu"], "tau": jnp.exp(p["tau"]), "theta[1]": p["mu"] + jnp.exp(p["tau"]) * p["theta_tilde"][..., 0]}
+
+    def constrained(self, u):
+        p = self.unpack(u)
+        p["tau"] = jnp.exp(p["tau"])
+        return p
+
+
+def make_model(name, dtype):
+    return BNN(dtype) if name == "bnn" else EightSchools(dtype)
+
+
+# ---------------------------------------------------------------- output
+
+def commit():
+    try:
+        return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=10).stdout.strip() or None
+    except Exception:
+        return None
+
+
+def versions():
+    out = {"python": platform.python_version(), "jax": jax.__version__}
+    for mod in ("jaxlib", "numpyro", "blackjax", "optax", "arviz", "numpy"):
+        try:
+            out[mod] = __import__(mod).__version__
+        except Exception:
+            pass
+    return out
+
+
+def environment(args):
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    return {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "commit": commit(),
+            "host_cpus": os.cpu_count(), "load_average_1m": load[0] if load else None,
+            "xla_devices": len(jax.devices()), "devices_used": args.devices,
+            "xla_flags": os.environ.get("XLA_FLAGS", ""), "versions": versions(), "label": args.label}
+
+
+def emit(args, record):
+    line = json.dumps(record, sort_keys=True, allow_nan=False, default=float)
+    print(line, flush=True)
+    target = args.results
+    if target is None:
+        target = str(HERE / "results" / ("%s.jsonl" % args.command))
+    if target != "-":
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "a") as f:
+            f.write(line + "\n")
+
+
+def log(msg):
+    print("peers: " + msg, file=sys.stderr, flush=True)
+
+
+def finite(x):
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def dtype_of(args):
+    return jnp.float64 if args.precision == "f64" else jnp.float32
+
+
+def uniform_init(key, chains, dim, dtype):
+    """Uniform(-2, 2) on the unconstrained scale, as Leapfrog (and Stan, NumPyro) initialise."""
+    return jax.random.uniform(key, (chains, dim), dtype, -2.0, 2.0)
+
+
+def chain_sharding(args, chains):
+    """A sharding that splits the leading (chain) axis over the XLA host devices, or None."""
+    n = min(args.devices, len(jax.devices()))
+    if n <= 1 or chains % n != 0:
+        return None
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec
+    mesh = Mesh(np.array(jax.devices()[:n]), ("chains",))
+    return NamedSharding(mesh, PartitionSpec("chains"))
+
+
+def cpu_times():
+    return time.process_time()  # CPU seconds of every thread of this process
+
+
+# ---------------------------------------------------------------- throughput
+
+def cmd_throughput(args):
+    dtype = dtype_of(args)
+    model = make_model(args.model, dtype)
+    vg = jax.jit(jax.vmap(jax.value_and_grad(model.logdensity)))
+    for chains in args.chains:
+        key = jax.random.PRNGKey(args.seed)
+        u = uniform_init(key, chains, model.dim, dtype)
+        sharding = chain_sharding(args, chains)
+        if sharding is not None:
+            u = jax.device_put(u, sharding)
+        t0 = time.perf_counter()
+        jax.block_until_ready(vg(u))  # compile + first call
+        compile_s = time.perf_counter() - t0
+        for _ in range(3):
+            jax.block_until_ready(vg(u))
+        calls, c0, t0 = 0, cpu_times(), time.perf_counter()
+        elapsed = 0.0
+        while elapsed < args.seconds:
+            jax.block_until_ready(vg(u))
+            calls += 1
+            elapsed = time.perf_counter() - t0
+        cpu = cpu_times() - c0
+        rec = {"kind": "throughput", "peer": "jax", "model": args.model, "dimension": model.dim, "chains": chains,
+               "precision": args.precision, "calls": calls, "seconds": elapsed,
+               "gradients_per_second": calls * chains / elapsed, "compile_seconds": compile_s,
+               "sharded_over_devices": sharding is not None,
+               "cpu_utilisation": cpu / elapsed,  # ~1 = one core busy, ~2 = both
+               "backend": "jax jit(vmap(value_and_grad)) %s%s" % (args.precision, ", sharded over %d host devices" % args.devices if sharding is not None else ", 1 device")}
+        rec.update(environment(args))
+        emit(args, rec)
+
+
+# ---------------------------------------------------------------- diagnostics shared by nuts and chees
+
+def ess_report(model, positions, lp, wall, gradients, extra):
+    """positions [chain, draw, dim] unconstrained; lp [chain, draw]."""
+    import arviz as az
+    positions = np.asarray(positions, dtype=np.float64)
+    lp = np.asarray(lp, dtype=np.float64)
+    q = {k: np.asarray(v, dtype=np.float64) for k, v in model.quantities(jnp.asarray(positions)).items()}
+    ess = {"lp__": float(az.ess(lp, method="bulk"))}
+    rhat = {"lp__": float(az.rhat(lp))}
+    for k, v in q.items():
+        ess[k] = float(az.ess(v, method="bulk"))
+        rhat[k] = float(az.rhat(v))
+    # every parameter element (bulk ESS is rank-based: the same on either scale)
+    per_param = [float(az.ess(positions[:, :, j], method="bulk")) for j in range(positions.shape[2])]
+    rhat_all = [float(az.rhat(positions[:, :, j])) for j in range(positions.shape[2])]
+    means = {k: float(np.mean(v)) for k, v in q.items()}
+    means["lp__"] = float(np.mean(lp))
+    rec = {"ess_bulk": ess, "r_hat": rhat, "mean": means, "min_ess_bulk_parameters": min(per_param),
+           "max_r_hat_parameters": max(rhat_all), "ess_per_second": {k: v / wall for k, v in ess.items()},
+           "min_ess_bulk_per_second": min(per_param) / wall}
+    if gradients:
+        rec["ess_per_gradient"] = {k: v / gradients for k, v in ess.items()}
+    rec.update(extra)
+    return rec
+
+
+def chunk_length(warmup, draws, cap=100):
+    g = math.gcd(warmup, draws) if warmup > 0 else draws
+    for L in range(min(cap, g), 0, -1):
+        if g % L == 0:
+            return L
+    return 1
+
+
+# ---------------------------------------------------------------- NumPyro NUTS
+
+def cmd_nuts(args):
+    from numpyro.infer import NUTS
+    dtype = dtype_of(args)
+    model = make_model(args.model, dtype)
+    C = args.chains
+    kernel = NUTS(potential_fn=lambda u: -model.logdensity(u), target_accept_prob=args.target_accept,
+                  max_tree_depth=args.max_depth, dense_mass=False, adapt_step_size=True, adapt_mass_matrix=True)
+    key = jax.random.PRNGKey(args.seed)
+    k_init, k_chain = jax.random.split(key)
+    u0 = uniform_init(k_init, C, model.dim, dtype)
+    if args.driver == "mcmc":
+        return nuts_with_mcmc(args, model, kernel, k_chain, u0)
+    keys = jax.random.split(k_chain, C)
+    sharding = chain_sharding(args, C)
+    if sharding is not None:
+        u0, keys = jax.device_put(u0, sharding), jax.device_put(keys, sharding)
+    L = chunk_length(args.warmup, args.draws)
+
+    t0 = time.perf_counter()
+    state = kernel.init(keys, args.warmup, init_params=u0, model_args=(), model_kwargs={})
+    jax.block_until_ready(state)
+
+    def chunk(s):
+        def body(s, _):
+            s = kernel.sample(s, (), {})
+            return s, (s.z, s.potential_energy, s.num_steps, s.diverging, s.adapt_state.step_size, s.accept_prob)
+        return jax.lax.scan(body, s, None, length=L)
+
+    compiled = jax.jit(chunk).lower(state).compile()
+    compile_s = time.perf_counter() - t0
+    log("nuts: %d chains, compiled in %.1f s; %d + %d iterations in chunks of %d" % (C, compile_s, args.warmup, args.draws, L))
+
+    lockstep = 0
+
+    def run(n, phase):
+        nonlocal state, lockstep
+        outs, steps = [], 0
+        t = time.perf_counter()
+        for i in range(n // L):
+            state, out = compiled(state)
+            out = jax.device_get(out)
+            steps += int(np.sum(out[2]))
+            lockstep += int(np.sum(np.max(out[2], axis=1))) * C
+            if phase == "sampling":
+                outs.append(out)
+            log("nuts %s %d/%d (%.0f s)" % (phase, (i + 1) * L, n, time.perf_counter() - t))
+        return time.perf_counter() - t, steps, outs
+
+    c0 = cpu_times()
+    warm_s, warm_steps, _ = run(args.warmup, "warmup")
+    samp_s, samp_steps, outs = run(args.draws, "sampling")
+    cpu = cpu_times() - c0
+    z = np.concatenate([o[0] for o in outs], axis=0).swapaxes(0, 1)  # [chain, draw, dim]
+    pe = np.concatenate([o[1] for o in outs], axis=0).T
+    nsteps = np.concatenate([o[2] for o in outs], axis=0)
+    div = np.concatenate([o[3] for o in outs], axis=0)
+    step_size = np.concatenate([o[4] for o in outs], axis=0)
+    wall = warm_s + samp_s
+    gradients = warm_steps + samp_steps
+    depth = np.floor(np.log2(np.maximum(nsteps, 1))) + 1
+    extra = {"kind": "nuts", "peer": "numpyro", "model": args.model, "chains": C, "warmup": args.warmup,
+             "draws": args.draws, "precision": args.precision, "compile_seconds": compile_s,
+             "warmup_seconds": warm_s, "sampling_seconds": samp_s, "wall_seconds": wall,
+             "gradients": gradients, "gradients_sampling": samp_steps,
+             # vectorised chains run in lockstep: every chain waits for the longest tree (warmup + sampling,
+             # as Leapfrog's spent_in_lockstep)
+             "gradients_in_lockstep": lockstep, "cpu_utilisation": cpu / (warm_s + samp_s),
+             "gradients_per_second": gradients / wall,
+             "divergences": int(np.sum(div)), "step_size_mean": float(np.mean(step_size[-1])),
+             "tree_depth_saturated_fraction": float(np.mean(nsteps >= 2 ** args.max_depth - 1)),
+             "mean_tree_depth": float(np.mean(depth)), "sharded_over_devices": sharding is not None,
+             "backend": "numpyro NUTS potential_fn, chains vmapped (= chain_method='vectorized'), %s%s" % (
+                 args.precision, ", sharded over %d host devices" % args.devices if sharding is not None else ", 1 device")}
+    rec = ess_report(model, z, -pe, wall, gradients, extra)
+    rec.update(environment(args))
+    emit(args, rec)
+
+
+def nuts_with_mcmc(args, model, kernel, key, u0):
+    """NumPyro's own MCMC driver, chain_method='vectorized': times include compilation."""
+    from numpyro.infer import MCMC
+    C = args.chains
+    mcmc = MCMC(kernel, num_warmup=args.warmup, num_samples=args.draws, num_chains=C,
+                chain_method="vectorized", progress_bar=False)
+    fields = ("num_steps", "potential_energy", "diverging")
+    c0, t0 = cpu_times(), time.perf_counter()
+    mcmc.warmup(key, init_params=u0, extra_fields=("num_steps",), collect_warmup=True)
+    warm_steps = int(np.sum(np.asarray(mcmc.get_extra_fields()["num_steps"])))
+    t1 = time.perf_counter()
+    mcmc.run(mcmc.post_warmup_state.rng_key, init_params=u0, extra_fields=fields)
+    jax.block_until_ready(mcmc.get_samples())
+    t2 = time.perf_counter()
+    cpu = cpu_times() - c0
+    ex = mcmc.get_extra_fields(group_by_chain=True)
+    z = np.asarray(mcmc.get_samples(group_by_chain=True))
+    nsteps = np.asarray(ex["num_steps"])
+    samp_steps = int(np.sum(nsteps))
+    wall = t2 - t0
+    gradients = warm_steps + samp_steps
+    extra = {"kind": "nuts", "peer": "numpyro", "model": args.model, "chains": C, "warmup": args.warmup,
+             "draws": args.draws, "precision": args.precision, "compile_seconds": None,
+             "warmup_seconds": t1 - t0, "sampling_seconds": t2 - t1, "wall_seconds": wall,
+             "wall_includes_compilation": True, "gradients": gradients, "gradients_sampling": samp_steps,
+             "gradients_per_second": gradients / wall, "cpu_utilisation": cpu / wall,
+             "divergences": int(np.sum(np.asarray(ex["diverging"]))),
+             "tree_depth_saturated_fraction": float(np.mean(nsteps >= 2 ** args.max_depth - 1)),
+             "sharded_over_devices": False,
+             "backend": "numpyro MCMC(NUTS potential_fn, chain_method='vectorized'), %s; times include compilation" % args.precision}
+    rec = ess_report(model, z, -np.asarray(ex["potential_energy"]), wall, gradients, extra)
+    rec.update(environment(args))
+    emit(args, rec)
+
+
+# ---------------------------------------------------------------- BlackJAX ChEES
+
+def cmd_chees(args):
+    import blackjax
+    import optax
+    dtype = dtype_of(args)
+    model = make_model(args.model, dtype)
+    C = args.chains
+    key = jax.random.PRNGKey(args.seed)
+    k_init, k_warm, k_samp = jax.random.split(key, 3)
+    u0 = uniform_init(k_init, C, model.dim, dtype)
+    sharding = chain_sharding(args, C)
+    if sharding is not None:
+        u0 = jax.device_put(u0, sharding)
+    logdensity = model.logdensity
+    mm = None if args.mass_matrix == "identity" else "diagonal"
+    warmup = blackjax.chees_adaptation(logdensity, num_chains=C, target_acceptance_rate=args.target_accept,
+                                       mass_matrix_estimation=mm)
+    optim = optax.adam(learning_rate=args.learning_rate)
+    functions = {}  # the kernel's Python callables, captured while tracing (a jit cannot return them)
+
+    def do_warmup(k, u):
+        (states, params), info = warmup.run(k, u, step_size=args.initial_step_size, optim=optim,
+                                            num_steps=args.warmup, max_sampling_steps=args.draws)
+        functions.update({n: params[n] for n in ("next_random_arg_fn", "integration_steps_fn")})
+        arrays = {n: params[n] for n in ("step_size", "inverse_mass_matrix", "integration_steps_params")}
+        return states, arrays, jnp.sum(info.info.num_integration_steps)
+
+    t0 = time.perf_counter()
+    warm_c = jax.jit(do_warmup).lower(k_warm, u0).compile()
+    compile_w = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    states, params, warm_steps = jax.block_until_ready(warm_c(k_warm, u0))
+    warm_s = time.perf_counter() - t0
+    log("chees: %d chains, warmup compiled in %.1f s, ran in %.1f s; step size %.4g, %.1f steps" % (
+        C, compile_w, warm_s, float(params["step_size"]), float(params["integration_steps_params"][0])))
+
+    def do_sample(k, states, params):
+        kernel = blackjax.dynamic_hmc(logdensity, **params, **functions)
+
+        def body(s, kk):
+            s, info = jax.vmap(kernel.step)(jax.random.split(kk, C), s)
+            return s, (s.position, s.logdensity, info.num_integration_steps, info.is_divergent, info.acceptance_rate)
+        return jax.lax.scan(body, states, jax.random.split(k, args.draws))
+
+    t0 = time.perf_counter()
+    samp_c = jax.jit(do_sample).lower(k_samp, states, params).compile()
+    compile_s = compile_w + time.perf_counter() - t0
+    c1 = cpu_times()
+    t0 = time.perf_counter()
+    _, out = jax.block_until_ready(samp_c(k_samp, states, params))
+    samp_s = time.perf_counter() - t0
+    cpu_s = cpu_times() - c1
+    pos, lp, nsteps, div, acc = (np.asarray(x) for x in jax.device_get(out))
+    wall = warm_s + samp_s
+    gradients = int(warm_steps) + int(np.sum(nsteps))
+    extra = {"kind": "chees", "peer": "blackjax", "model": args.model, "chains": C, "warmup": args.warmup,
+             "draws": args.draws, "precision": args.precision, "compile_seconds": compile_s,
+             "warmup_seconds": warm_s, "sampling_seconds": samp_s, "wall_seconds": wall,
+             "gradients": gradients, "gradients_sampling": int(np.sum(nsteps)),
+             "gradients_per_second": gradients / wall, "divergences": int(np.sum(div)),
+             "cpu_utilisation_sampling": cpu_s / samp_s,
+             "step_size": float(params["step_size"]),
+             "mean_leapfrog_steps_tuned": float(params["integration_steps_params"][0]),
+             "mass_matrix": args.mass_matrix,
+             "mean_acceptance": float(np.mean(acc)), "mean_steps_per_iteration": float(np.mean(nsteps)),
+             "learning_rate": args.learning_rate, "sharded_over_devices": sharding is not None,
+             "backend": "blackjax chees_adaptation + dynamic_hmc (jittered), optax.adam(%g), %s%s" % (
+                 args.learning_rate, args.precision,
+                 ", chains sharded over %d host devices" % args.devices if sharding is not None else ", 1 device")}
+    rec = ess_report(model, pos.swapaxes(0, 1), lp.T, wall, gradients, extra)
+    rec.update(environment(args))
+    emit(args, rec)
+
+
+# ---------------------------------------------------------------- check
+
+def unconstrain_named(model, values, source):
+    parts = []
+    for name, shape in model.shapes:
+        if name not in values:
+            sys.exit("peers.py: %s has no value for '%s'" % (source, name))
+        v = np.asarray(values[name], dtype=np.float64)
+        if v.shape != shape:
+            sys.exit("peers.py: %s: '%s' has shape %s, expected %s" % (source, name, v.shape, shape))
+        if name in model.positive:
+            v = np.log(v)
+        parts.append(v.reshape(-1))
+    return np.concatenate(parts)
+
+
+def cmd_check(args):
+    dtype = dtype_of(args)
+    model = make_model(args.model, dtype)
+    points = []
+    for path in args.params:
+        d = json.loads(Path(path).read_text())
+        if isinstance(d, dict) and "points" in d:
+            points += [np.asarray(p["unconstrained"], dtype=np.float64) for p in d["points"]]
+        else:
+            points.append(unconstrain_named(model, d, path))
+    u = jnp.asarray(np.stack(points), dtype)
+    vals, grads = jax.jit(jax.vmap(jax.value_and_grad(model.logdensity)))(u)
+    rec = {"kind": "check", "peer": "jax", "model": args.model, "precision": args.precision, "dimension": model.dim,
+           "points": [{"unconstrained": [float(x) for x in np.asarray(u[i], dtype=np.float64)],
+                       "log_density": float(vals[i]), "gradient": [float(x) for x in np.asarray(grads[i])]}
+                      for i in range(len(points))]}
+    emit(args, rec)
+
+
+def main():
+    {"throughput": cmd_throughput, "nuts": cmd_nuts, "chees": cmd_chees, "check": cmd_check}[ARGS.command](ARGS)
+
+
+if __name__ == "__main__":
+    main()
