@@ -18,6 +18,7 @@
 # Resumable: a cell with a complete summary.json (or a skipped.json, unless --cap is now larger) is
 # not run again; a directory made with other --warmup/--draws/--seed is refused. Delete the
 # cell's directory (default Benchmarks/runs/ess[-smoke]/<model>-<sampler>-<backend>-<chains>) to redo it.
+# ChEES runs with Adam's learning rate $CHEES_LEARNING_RATE (default 0.5; the paper's is 0.025).
 # --smoke: chains "4 64", warmup 30, draws 30, cap 60 s: a few minutes. The full default grid is
 # hours on a 2-core machine; most large BNN cells are skipped by the cap.
 set -euo pipefail
@@ -104,7 +105,8 @@ PY
         fi
         rc=0
         timeout --signal=INT --kill-after=120 "$cap" "$bin" sample "$m" --sampler "$s" --chains "$c" --warmup "$warmup" \
-            --draws "$draws" --seed "$seed" $args --output "$cell/run" --overwrite --quiet > "$cell/log.txt" 2>&1 || rc=$?
+            --draws "$draws" --seed "$seed" $args $([ "$s" = chees ] && echo --chees-learning-rate "${CHEES_LEARNING_RATE:-0.5}") \
+            --output "$cell/run" --overwrite --quiet > "$cell/log.txt" 2>&1 || rc=$?
         if [ -f "$cell/run/summary.json" ]; then
           mv "$cell/run/summary.json" "$cell/summary.json"
           rm -rf "$cell/run"   # the draws are not needed for the table

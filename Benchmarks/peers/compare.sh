@@ -6,6 +6,8 @@
 #        [--nuts "CHAINS WARMUP DRAWS"] [--chees "CHAINS WARMUP DRAWS"] [--throughput "CHAINS..."]
 #        [--seconds S] [--only nuts,chees,throughput] [--note TEXT]
 #
+# ChEES on both sides uses Adam's learning rate $CHEES_LEARNING_RATE (default 0.5, the setting the
+# samplers issue tuned BlackJAX to; peers.py's default too).
 # Defaults: bnn; NUTS 4 chains 1000 + 1000; ChEES 128 chains 200 + 200; throughput at 4 128 4096
 # chains, 3 s each; Leapfrog on --backend opencl --precision f32 (the peers are f32 too); about
 # 12 minutes on a quiet 2-core machine. --smoke: NUTS 4 × 40 + 40, ChEES 16 × 30 + 30,
@@ -84,7 +86,8 @@ for kind in nuts chees; do
   else
     echo "compare: Leapfrog $kind, $c chains, $w + $d ($backend)" >&2
     t0=$(now)
-    "$bin" sample "$model" --sampler "$kind" --chains "$c" --warmup "$w" --draws "$d" "${lfargs[@]}" \
+    extra=(); [ $kind = chees ] && extra=(--chees-learning-rate "${CHEES_LEARNING_RATE:-0.5}")
+    "$bin" sample "$model" --sampler "$kind" --chains "$c" --warmup "$w" --draws "$d" "${lfargs[@]}" "${extra[@]}" \
         --output "$dir" --overwrite --quiet > "$out/leapfrog-$kind.log" 2>&1
     meta leapfrog_process_seconds "$kind" "$(since "$t0")"
   fi

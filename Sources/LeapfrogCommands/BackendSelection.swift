@@ -71,7 +71,7 @@ struct BackendSelection: ParsableArguments {
 
     /// Batches of at most this many chains run on PoCL's single-threaded device when the chosen
     /// device is PoCL's threaded one (see `BatchSizeRouter`; crossover measured in docs/benchmarks.md).
-    static let pocLSmallBatchChains = 32
+    static let pocLSmallBatchChains = 64
 
     private func openCL<R: DeviceReal>(_ bound: BoundModel, on dev: Device, info: DeviceInfo,
                                        as: R.Type) throws -> (any BatchedLogDensity, String) {

@@ -28,6 +28,8 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "HMC: jitter the step size uniformly by ± this fraction.") var jitter: Double?
     @Option(name: .customLong("chees-aggregation"), help: "ChEES step-size statistic: harmonicMean (the paper), arithmeticMean or perChain.")
     var cheesAggregation: ChEESAdaptation.Aggregation = .harmonicMean
+    @Option(name: .customLong("chees-learning-rate"), help: "Adam's learning rate on ChEES's log trajectory length (the paper's 0.025; 0.5 adapts long trajectories within a short warmup).")
+    var cheesLearningRate: Double = ChEESAdaptation.defaultLearningRate
     @Flag(help: "No progress display.") var quiet = false
     @Option(help: "Write posterior.nc (ArviZ InferenceData), summary.json and, with --csv, Stan CSV here, streamed while sampling.")
     var output: String?
@@ -68,6 +70,7 @@ struct SampleCommand: ParsableCommand {
         if let t = integrationTime { c.hmcTrajectory = .time(t) }
         if let j = jitter { c.hmcJitter = .stepSize(j) }
         c.cheesStepSizeAggregation = cheesAggregation
+        c.cheesLearningRate = cheesLearningRate
         return c
     }
 

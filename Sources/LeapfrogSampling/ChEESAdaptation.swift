@@ -18,7 +18,7 @@ import LeapfrogRandom
 ///
 /// (θ̄′ the α-weighted mean of the proposals, θ̄ the plain mean of the starts), the gradient of
 /// the ChEES criterion with respect to log T; log T takes an Adam *ascent* step (β₁ = 0,
-/// β₂ = 0.95, learning rate 0.025, the paper's settings), clipped to ±0.35 (TFP's clip, as in
+/// β₂ = 0.95, learning rate 0.025 by default, the paper's settings; `learningRate` changes it), clipped to ±0.35 (TFP's clip, as in
 /// BlackJAX `adaptation/chees_adaptation.py`). The final T is exp of a moving average of log T
 /// with weight k^(−0.5) (BlackJAX `decay_rate`), clipped to [ε, 1000 ε].
 ///
@@ -32,7 +32,7 @@ public struct ChEESAdaptation: Sendable, Hashable {
     }
 
     /// Paper / BlackJAX constants.
-    public static let learningRate = 0.025
+    public static let defaultLearningRate = 0.025
     public static let adamBeta2 = 0.95
     public static let adamEpsilon = 1e-8
     public static let logUpdateClip = 0.35       // TFP, BlackJAX LOG_UPDATE_CLIP
@@ -43,8 +43,13 @@ public struct ChEESAdaptation: Sendable, Hashable {
     public private(set) var logTrajectoryLengthAverage = 0.0
     public private(set) var adamSecondMoment = 0.0
     public private(set) var step = 0
+    /// Adam's learning rate on log T (the paper's 0.025 by default; the samplers issue tuned
+    /// BlackJAX to 0.5 on the BNN, where 200 warmup iterations at 0.025 leave T short).
+    public let learningRate: Double
 
-    public init(trajectoryLength: Double) {
+    public init(trajectoryLength: Double, learningRate: Double = ChEESAdaptation.defaultLearningRate) {
+        precondition(learningRate > 0 && learningRate.isFinite, "ChEESAdaptation: learning rate must be positive")
+        self.learningRate = learningRate
         logTrajectoryLength = log(trajectoryLength)
         logTrajectoryLengthAverage = logTrajectoryLength
     }
@@ -124,7 +129,7 @@ public struct ChEESAdaptation: Sendable, Hashable {
         // Adam with β₁ = 0: m = g; v̂ bias-corrected.
         adamSecondMoment = Self.adamBeta2 * adamSecondMoment + (1 - Self.adamBeta2) * gradient * gradient
         let vHat = adamSecondMoment / (1 - pow(Self.adamBeta2, Double(step)))
-        var delta = Self.learningRate * gradient / (vHat.squareRoot() + Self.adamEpsilon)
+        var delta = learningRate * gradient / (vHat.squareRoot() + Self.adamEpsilon)
         delta = min(max(delta, -Self.logUpdateClip), Self.logUpdateClip)
         if delta.isFinite { logTrajectoryLength += delta }
         // Cap T at 1000 ε while adapting. No lower clip here: right after a step-size restart dual

@@ -64,7 +64,8 @@ public enum Sampler {
         if warmup > 0 { try searchStepSizes() }
         var averaging = (0..<(sharedStepSize ? 1 : n)).map { DualAveraging(initialStepSize: stepSizes[$0]) }
         var welford = Array(repeating: WelfordEstimator(dimension: d, dense: config.metric == .dense), count: n)
-        var chees = ChEESAdaptation(trajectoryLength: config.cheesInitialTrajectoryLength ?? stepSizes[0])
+        var chees = ChEESAdaptation(trajectoryLength: config.cheesInitialTrajectoryLength ?? stepSizes[0],
+                                    learningRate: config.cheesLearningRate)
         var cheesLength = chees.trajectoryLength
 
         var nutsWorkspace = NUTSWorkspace()

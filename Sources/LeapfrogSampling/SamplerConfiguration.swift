@@ -37,6 +37,8 @@ public struct SamplerConfiguration: Sendable, Hashable {
     /// acceptance is aggregated across chains for the step size.
     public var cheesInitialTrajectoryLength: Double? = nil
     public var cheesStepSizeAggregation: ChEESAdaptation.Aggregation = .harmonicMean
+    /// Adam's learning rate on ChEES's log trajectory length.
+    public var cheesLearningRate: Double = ChEESAdaptation.defaultLearningRate
 
     public init() {}
 
@@ -70,6 +72,9 @@ public struct SamplerConfiguration: Sendable, Hashable {
         case .stepSize(let j), .steps(let j):
             if !(j >= 0 && j < 1) { throw bad("HMC jitter must be in [0, 1) (got \(j))") }
         case .none: break
+        }
+        if sampler == .chees, !(cheesLearningRate > 0 && cheesLearningRate.isFinite) {
+            throw bad("ChEES learning rate must be positive and finite (got \(cheesLearningRate))")
         }
         if sampler == .chees, let t = cheesInitialTrajectoryLength, !(t > 0 && t.isFinite) {
             throw bad("ChEES initial trajectory length must be positive")
