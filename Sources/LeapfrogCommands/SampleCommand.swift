@@ -171,7 +171,9 @@ struct SampleCommand: ParsableCommand {
         var summaryFile: String?
         if let directory {
             let record = RunSummary(
-                configuration: configurationRecord(config), backend: backendName, chains: chains, draws: collector.draws,
+                configuration: configurationRecord(config), backend: backendName,
+                device: backendName.hasPrefix("opencl") ? (try? OpenCLRuntime.device(backendSelection.device))?.name : nil,
+                chains: chains, draws: collector.draws,
                 interrupted: result.interrupted, timing: timing,
                 gradientEvaluations: .init(needed: result.gradientEvaluations.reduce(0, +),
                                            spentInLockstep: result.lockstepEvaluations * chains),

@@ -43,6 +43,7 @@ struct OutputCommandTests {
 
         let summary = try SummaryFile.read(path: dir + "/summary.json")
         #expect(summary.draws == 80 && summary.chains == 4 && !summary.interrupted)
+        #expect(summary.device == nil)                    // the CPU reference runs on no OpenCL device
         #expect(summary.parameters.map(\.name) == streamed.summaries.map(\.name))
         #expect(summary.gradientEvaluations.needed == streamed.result.gradientEvaluations.reduce(0, +))
     }
@@ -58,6 +59,15 @@ struct OutputCommandTests {
         }
         _ = try Self.sample(["--output", dir, "--overwrite"])
         #expect(FileManager.default.fileExists(atPath: dir + "/posterior.nc"))
+    }
+
+    @Test func openCLRunsNameTheirDevice() throws {
+        let dir = Self.directory("device")
+        let run = ["eight-schools", "--chains", "4", "--warmup", "30", "--draws", "20", "--backend", "opencl", "--seed", "5", "--quiet"]
+        _ = try (LeapfrogCommand.parseAsRoot(["sample"] + run + ["--output", dir, "--csv"]) as! SampleCommand).execute()
+        let summary = try SummaryFile.read(path: dir + "/summary.json")
+        let device = try #require(summary.device)
+        #expect(summary.backend.contains("'\(device)'"))
     }
 
     @Test func outputIntoAFileIsAClearError() throws {
