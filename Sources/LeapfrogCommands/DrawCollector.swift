@@ -18,6 +18,8 @@ final class DrawCollector: DrawSink {
     private(set) var energy: [[Double]]
     private(set) var divergent = 0
     private(set) var saturated = 0
+    /// Leapfrog steps of every draw collected, over all chains.
+    private(set) var leapfrogSteps = 0
     private(set) var draws = 0
 
     init(reference: ReferenceModel, chains: Int, maxDepth: Int, writer: DrawWriter?, keepDraws: Bool) {
@@ -64,6 +66,7 @@ final class DrawCollector: DrawSink {
             energy[c].append(info.energy)
             if info.divergent { divergent += 1 }
             if info.treeDepth >= maxDepth { saturated += 1 }
+            leapfrogSteps += info.leapfrogSteps
             if keepDraws {
                 values[0][c].append(draw.logDensity[c])
                 for (k, v) in row.enumerated() { values[k + 1][c].append(v) }

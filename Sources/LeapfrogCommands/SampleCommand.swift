@@ -181,7 +181,10 @@ struct SampleCommand: ParsableCommand {
                 parameters: summaries.map(ParameterSummaryRecord.init),
                 warnings: warnings.warnings.map(\.message),
                 outputs: (writesPosterior ? ["inference_data": "posterior.nc"] : [:])
-                    .merging(csv ? ["stan_csv": "chain-<k>.csv"] : [:]) { a, _ in a })
+                    .merging(csv ? ["stan_csv": "chain-<k>.csv"] : [:]) { a, _ in a },
+                sampler: .init(stepSizes: result.adaptation.stepSizes, trajectoryLength: result.adaptation.trajectoryLength,
+                               meanLeapfrogSteps: collector.draws > 0 ? Double(collector.leapfrogSteps) / Double(collector.draws * chains) : 0,
+                               treeDepthSaturated: config.sampler == .nuts ? collector.saturated : nil))
             try SummaryFile.write(record, to: directory.summary)
             summaryFile = directory.summary
         }

@@ -105,7 +105,7 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, @unchecke
     /// shape would leave the device idle: fewer work-items than 4 per compute unit on a CPU (one
     /// SIMD vector of chains each), or 1024 per compute unit on a GPU.
     public func shape(forChains chains: Int) -> LaunchShape {
-        let group = LaunchShape.workGroupPerChain(localSize: groupLocalSize, reductionColumns: reductionColumns)
+        var group: LaunchShape { .workGroupPerChain(localSize: groupLocalSize, reductionColumns: reductionColumns) }
         switch launch {
         case .chainPerWorkItem: return .chainPerWorkItem
         case .workGroupPerChain: return group
@@ -191,14 +191,13 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, @unchecke
         let global: Int, local: Int
         switch shape {
         case .chainPerWorkItem:
-            let w = width
             launchKernel = kernel
             // PoCL runs each work-group on one core: on CPU devices, small batches get smaller
             // groups so that every core has one.
-            let items = (chains + w - 1) / w
+            let items = (chains + width - 1) / width
             let groupSize = info.type == .cpu
                 ? max(1, min(localSize, (items + info.computeUnits - 1) / info.computeUnits)) : localSize
-            layout = ChainLayout(chains: chains, width: w, localSize: groupSize)
+            layout = ChainLayout(chains: chains, width: width, localSize: groupSize)
             (global, local) = (layout.workItems, groupSize)
         case .workGroupPerChain(let groupLocal, _):
             launchKernel = try workGroupKernel(shape)

@@ -48,10 +48,38 @@ public struct RunSummary: Codable, Sendable, Hashable {
     public var warnings: [String]
     /// Output files written, by kind (e.g. `"inference_data": "posterior.nc"`).
     public var outputs: [String: String]
+    /// What the sampler adapted and how long its trajectories were after warmup (absent in
+    /// summaries written before it existed).
+    public var sampler: SamplerFigures?
+
+    /// The adapted step sizes and trajectory figures of a run, for comparing samplers.
+    public struct SamplerFigures: Codable, Sendable, Hashable {
+        /// Adapted step size of each chain (all equal when adaptation is pooled or shared).
+        public var stepSizes: [Double]
+        /// ChEES's adapted trajectory length (nil for the other samplers).
+        public var trajectoryLength: Double?
+        /// Mean leapfrog steps per draw after warmup, over all chains.
+        public var meanLeapfrogSteps: Double
+        /// NUTS: draws after warmup that reached the maximum tree depth (nil for the others).
+        public var treeDepthSaturated: Int?
+
+        public init(stepSizes: [Double], trajectoryLength: Double?, meanLeapfrogSteps: Double, treeDepthSaturated: Int?) {
+            self.stepSizes = stepSizes
+            self.trajectoryLength = trajectoryLength
+            self.meanLeapfrogSteps = meanLeapfrogSteps
+            self.treeDepthSaturated = treeDepthSaturated
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case stepSizes = "step_sizes", trajectoryLength = "trajectory_length"
+            case meanLeapfrogSteps = "mean_leapfrog_steps", treeDepthSaturated = "tree_depth_saturated"
+        }
+    }
 
     public init(configuration: [String: String], backend: String, device: String? = nil, chains: Int, draws: Int,
                 interrupted: Bool, timing: RunTiming, gradientEvaluations: GradientEvaluations, divergences: Int,
-                parameters: [ParameterSummaryRecord], warnings: [String] = [], outputs: [String: String] = [:]) {
+                parameters: [ParameterSummaryRecord], warnings: [String] = [], outputs: [String: String] = [:],
+                sampler: SamplerFigures? = nil) {
         self.configuration = configuration
         self.backend = backend
         self.device = device
@@ -64,11 +92,12 @@ public struct RunSummary: Codable, Sendable, Hashable {
         self.parameters = parameters
         self.warnings = warnings
         self.outputs = outputs
+        self.sampler = sampler
     }
 
     enum CodingKeys: String, CodingKey {
         case format, configuration, backend, device, chains, draws, interrupted, timing
-        case gradientEvaluations = "gradient_evaluations", divergences, parameters, warnings, outputs
+        case gradientEvaluations = "gradient_evaluations", divergences, parameters, warnings, outputs, sampler
     }
 
     public init(from decoder: Decoder) throws {
@@ -90,6 +119,7 @@ public struct RunSummary: Codable, Sendable, Hashable {
         parameters = try c.decode([ParameterSummaryRecord].self, forKey: .parameters)
         warnings = try c.decode([String].self, forKey: .warnings)
         outputs = try c.decode([String: String].self, forKey: .outputs)
+        sampler = try c.decodeIfPresent(SamplerFigures.self, forKey: .sampler)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -107,5 +137,6 @@ public struct RunSummary: Codable, Sendable, Hashable {
         try c.encode(parameters, forKey: .parameters)
         try c.encode(warnings, forKey: .warnings)
         try c.encode(outputs, forKey: .outputs)
+        try c.encodeIfPresent(sampler, forKey: .sampler)
     }
 }

@@ -44,6 +44,10 @@ struct OutputCommandTests {
         let summary = try SummaryFile.read(path: dir + "/summary.json")
         #expect(summary.draws == 80 && summary.chains == 4 && !summary.interrupted)
         #expect(summary.device == nil)                    // the CPU reference runs on no OpenCL device
+        let figures = try #require(summary.sampler)
+        #expect(figures.stepSizes == streamed.result.adaptation.stepSizes && figures.trajectoryLength == nil)
+        #expect(figures.meanLeapfrogSteps > 1 && (figures.treeDepthSaturated ?? -1) >= 0
+                && (figures.treeDepthSaturated ?? .max) <= 80 * 4)
         #expect(summary.parameters.map(\.name) == streamed.summaries.map(\.name))
         #expect(summary.gradientEvaluations.needed == streamed.result.gradientEvaluations.reduce(0, +))
     }
@@ -63,11 +67,14 @@ struct OutputCommandTests {
 
     @Test func openCLRunsNameTheirDevice() throws {
         let dir = Self.directory("device")
-        let run = ["eight-schools", "--chains", "4", "--warmup", "30", "--draws", "20", "--backend", "opencl", "--seed", "5", "--quiet"]
+        let run = ["eight-schools", "--chains", "4", "--warmup", "30", "--draws", "20", "--backend", "opencl", "--seed", "5", "--quiet",
+                   "--sampler", "chees"]
         _ = try (LeapfrogCommand.parseAsRoot(["sample"] + run + ["--output", dir, "--csv"]) as! SampleCommand).execute()
         let summary = try SummaryFile.read(path: dir + "/summary.json")
         let device = try #require(summary.device)
         #expect(summary.backend.contains("'\(device)'"))
+        let figures = try #require(summary.sampler)              // ChEES: a trajectory length, no tree depth
+        #expect((figures.trajectoryLength ?? 0) > 0 && figures.treeDepthSaturated == nil && figures.stepSizes.count == 4)
     }
 
     @Test func outputIntoAFileIsAClearError() throws {
