@@ -10,6 +10,15 @@ public struct BoundModel: Sendable {
     public let data: [String: DataArray]
     /// Resolved symbolic extents (`N`, `J`, …).
     public let extents: [String: Int]
+
+    /// The length of a dimension: its fixed size, or the extent the data gave its symbol (nil if
+    /// no data variable fixes it).
+    public func extent(_ dim: Dim) -> Int? {
+        switch dim {
+        case .fixed(let n): return n
+        case .symbol(let s): return extents[s]
+        }
+    }
     /// Concrete shape of each node; nil for nodes that read absent optional data.
     public let shapes: [[Int]?]
     public let layout: ParameterLayout

@@ -282,13 +282,7 @@ private struct Generator {
         let plated = graph.terms.compactMap(\.plate)
         guard let first = plated.first else { return }
         guard plated.allSatisfy({ $0 == first }) else { throw unsupported("terms over two different plates") }
-        let rows: Int
-        switch first {
-        case .fixed(let n): rows = n
-        case .symbol(let s):
-            guard let n = model.extents[s] else { throw unsupported("plate extent \(s) without data") }
-            rows = n
-        }
+        guard let rows = model.extent(first) else { throw unsupported("plate extent \(first) without data") }
         plate = (first, rows)
         rowData = Set(graph.data.filter { $0.shape.first == first }.map(\.name))
         let plateTerms = Set(graph.terms.filter { $0.plate != nil }.map(\.node))

@@ -25,6 +25,8 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, @unchecke
     /// Work-group size of the work-item-per-chain kernel.
     public let localSize: Int
     public let launch: LaunchChoice
+    /// Rows of the model's plate (0 when it has none).
+    public let plateRows: Int
     private let info: DeviceInfo
     private let cache: ProgramCache?
     private let kernel: Kernel
@@ -55,6 +57,7 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, @unchecke
         self.info = info
         self.cache = cache
         self.launch = launch
+        plateRows = model.graph.terms.compactMap(\.plate).first.flatMap(model.extent) ?? 0
         self.model = model
         self.queue = queue
         self.width = width ?? info.chainsPerWorkItem(R.precision)
@@ -86,24 +89,15 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, @unchecke
     /// Bytes of private arrays a CPU work-group may use (PoCL runs a work-group on one thread).
     static var cpuPrivateBudget: Int { 2 << 20 }
 
-    /// Rows of the model's plate (0 when it has none).
-    public var plateRows: Int {
-        guard let dim = model.graph.terms.compactMap(\.plate).first else { return 0 }
-        switch dim {
-        case .fixed(let n): return n
-        case .symbol(let s): return model.extents[s] ?? 0
-        }
-    }
-
     /// Work-items per chain in the work-group-per-chain shape: 128 on GPUs; 32 on CPU devices
-    /// (PoCL runs a work-group on one core and vectorises across its work-items), never more than
-    /// the device allows.
+    /// (PoCL runs a work-group on one core; only a forced `--launch group` uses it there), never
+    /// more than the device allows.
     public var groupLocalSize: Int { max(1, min(info.type == .cpu ? 32 : 128, info.maxWorkGroupSize)) }
 
-    /// The shape a batch of `chains` chains is launched with. `auto` takes one work-group per chain
-    /// when the plate has at least 4 rows per work-item of such a group and the work-item-per-chain
-    /// shape would leave the device idle: fewer work-items than 4 per compute unit on a CPU (one
-    /// SIMD vector of chains each), or 1024 per compute unit on a GPU.
+    /// The shape a batch of `chains` chains is launched with. On devices other than CPUs, `auto`
+    /// takes one work-group per chain when the plate has at least 4 rows per work-item of such a
+    /// group and the work-item-per-chain shape would leave the device idle: fewer work-items than
+    /// 1024 per compute unit on a GPU, 4 on other accelerators.
     public func shape(forChains chains: Int) -> LaunchShape {
         var group: LaunchShape { .workGroupPerChain(localSize: groupLocalSize, reductionColumns: reductionColumns) }
         switch launch {
@@ -111,8 +105,8 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, @unchecke
         case .workGroupPerChain: return group
         case .auto:
             // On CPU devices PoCL runs a work-group's work-items as scalar code (it does not
-            // vectorise across them), and the work-item-per-chain kernel with a narrower width
-            // keeps every core busy: measured 3.6× faster on digits with 4 chains.
+            // vectorise across them), while the work-item-per-chain kernel runs W chains in SIMD
+            // lanes: measured 3.6× faster on digits with 4 chains.
             guard info.type != .cpu, plateRows >= 4 * groupLocalSize else { return .chainPerWorkItem }
             let workItems = (chains + width - 1) / width
             let capacity = info.computeUnits * (info.type == .gpu ? 1024 : 4)
