@@ -1,5 +1,5 @@
 // Eight schools, non-centred (posteriordb eight_schools_noncentered).
-// leapfrog sample examples/eight_schools_noncentered.stan --data ../shared/data/posteriordb/eight_schools.json
+// leapfrog sample examples/eight_schools_noncentered.stan --data data/posteriordb/eight_schools.json
 data {
   int<lower=0> J;
   vector[J] y;

@@ -13,7 +13,7 @@ import numpy as np
 from scipy import stats, special
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-shared = os.path.join(root, "..", "shared", "data")
+shared = os.path.join(root, "data")
 bnn = np.loadtxt(os.path.join(shared, "bnn_toy.csv"), delimiter=",", skiprows=1)
 X, y = bnn[:, :3], bnn[:, 3]
 

@@ -84,11 +84,11 @@ public enum BuiltinModels {
         name: "bnn-classifier",
         summary: "Bayesian neural network classifier: the bnn's hidden layers ending in Bernoulli-logit (2 classes) or categorical-logit (K classes)",
         parameters: "W1 [D,H1], …, W(L+1) [HL] (2 classes) or [HL,K]",
-        dataHelp: "X [N,D], y [N] labels 0…K−1 in the CSV (stored 1…K for K > 2); features standardised by default. E.g. ../shared/data/uci/breast_cancer.csv, digits.csv",
+        dataHelp: "X [N,D], y [N] labels 0…K−1 in the CSV (stored 1…K for K > 2); features standardised by default. E.g. data/uci/breast_cancer.csv, digits.csv",
         options: networkOptions.merging(["standardize": "standardise the feature columns (default true)"]) { a, _ in a },
         make: { o, source in
             let (widths, act, biases) = try networkShape(o)
-            switch try requireTableOrJSON(source, model: "bnn-classifier", example: "../shared/data/uci/breast_cancer.csv") {
+            switch try requireTableOrJSON(source, model: "bnn-classifier", example: "data/uci/breast_cancer.csv") {
             case .table(let t):
                 var (data, std) = try features(t, o, standardize: true, integerTarget: true)
                 let labels = data["y"]!.values
@@ -138,12 +138,12 @@ public enum BuiltinModels {
 
     public static let linearRegression = regression(
         name: "linear-regression", summary: "Linear regression: y ~ Normal(alpha + X·beta, sigma)",
-        parameters: "alpha, beta [D], sigma > 0", example: "../shared/data/uci/diabetes.csv (target=progression)",
+        parameters: "alpha, beta [D], sigma > 0", example: "data/uci/diabetes.csv (target=progression)",
         defaultScale: 10, integerTarget: false, graph: { try ClassicModels.linearRegression(priorScale: $0) })
 
     public static let logisticRegression = regression(
         name: "logistic-regression", summary: "Logistic regression: y ~ Bernoulli-logit(alpha + X·beta)",
-        parameters: "alpha, beta [D]", example: "../shared/data/uci/breast_cancer.csv",
+        parameters: "alpha, beta [D]", example: "data/uci/breast_cancer.csv",
         defaultScale: 2.5, integerTarget: true, graph: { try ClassicModels.logisticRegression(priorScale: $0) })
 
     static func eightSchoolsModel(centered: Bool) -> BuiltinModel {

@@ -1,6 +1,6 @@
 /// Small datasets bundled with the package (embedded, so a copied binary has them too).
 ///
-/// Provenance (from `shared/data/README.md`):
+/// Provenance (as in `data/README.md`):
 /// - `bnnToy`: numpyro's BNN example data, regenerated. x = linspace(−1, 1, 100), features
 ///   (1, x, x²); y = X·w + 0.5(0.5 + x)² sin(4x) + 0.05ε with w ~ 0.5·N(0, I), numpy seed 0,
 ///   then y centred and scaled to unit sd. 100 rows; columns x0, x1, x2, y.

@@ -2,25 +2,11 @@ import Foundation
 import LeapfrogCore
 import Testing
 
-/// The shared data folder (`shared/data`), found by searching upward from this file: the
-/// worktree layout has it at `/work/shared/data`, CI at `<root>/shared/data` beside the clone.
-/// `nil` when there is none; tests that need it are then skipped.
-let sharedData: URL? = {
-    var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    while dir.path != "/" {
-        let candidate = dir.appendingPathComponent("shared/data")
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), isDirectory.boolValue {
-            return candidate
-        }
-        dir = dir.deletingLastPathComponent()
-    }
-    return nil
-}()
-
-/// The path of `relative` inside the shared data folder (which must exist).
-func sharedPath(_ relative: String) throws -> String {
-    try #require(sharedData).appendingPathComponent(relative).path
+/// The path of `relative` inside the repository's `data/` folder (provenance in `data/README.md`):
+/// the package root is three folders above this file.
+func repositoryDataPath(_ relative: String) -> String {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("data").appendingPathComponent(relative).path
 }
 
 /// Writes `contents` to a new temporary file, runs `body` with its path, then deletes it.

@@ -98,10 +98,7 @@ struct BuiltinModelsTests {
 
     /// Real UCI data: binary and 10-class classifiers, linear and logistic regression.
     @Test func realDataModelsGradients() throws {
-        guard let dir = SharedData.directory else {
-            Issue.record("shared/data not found beside the repository")
-            return
-        }
+        let dir = RepositoryData.directory
         let cases: [(BuiltinModel, String, [String: String])] = [
             (BuiltinModels.bnnClassifier, "uci/breast_cancer.csv", ["widths": "3"]),
             (BuiltinModels.bnnClassifier, "uci/digits.csv", ["widths": "2"]),

@@ -3,11 +3,10 @@ import LeapfrogCore
 import Testing
 @testable import LeapfrogData
 
-/// Loads the real data sets in the shared folder (skipped when it is not found).
-@Suite(.enabled(if: sharedData != nil, "shared/data not found in any folder above this test file"))
-struct SharedDataFiles {
+/// Loads the real data sets bundled in the repository's `data/` folder.
+@Suite struct RepositoryDataFiles {
     @Test func bnnToy() throws {
-        let table = try CSVTable.load(path: try sharedPath("bnn_toy.csv"))
+        let table = try CSVTable.load(path: repositoryDataPath("bnn_toy.csv"))
         #expect(table.columnNames == ["x0", "x1", "x2", "y"])
         #expect(table.rowCount == 100)
         let (data, standardization) = try table.dataSet(features: nil, target: "y", standardize: false)
@@ -20,7 +19,7 @@ struct SharedDataFiles {
     }
 
     @Test func breastCancerStandardised() throws {
-        let table = try CSVTable.load(path: try sharedPath("uci/breast_cancer.csv"))
+        let table = try CSVTable.load(path: repositoryDataPath("uci/breast_cancer.csv"))
         #expect(table.rowCount == 569)
         #expect(table.columnNames.count == 31)
         #expect(table.columnNames.first == "mean_radius")
@@ -44,7 +43,7 @@ struct SharedDataFiles {
     }
 
     @Test func eightSchools() throws {
-        let data = try StanJSON.load(path: try sharedPath("posteriordb/eight_schools.json"))
+        let data = try StanJSON.load(path: repositoryDataPath("posteriordb/eight_schools.json"))
         #expect(data.names == ["J", "sigma", "y"])
         #expect(data["J"] == .integer(8))
         #expect(data["y"] == .integers([28, 8, -3, 7, -1, 1, 18, 12]))
@@ -52,7 +51,7 @@ struct SharedDataFiles {
     }
 
     @Test func diamonds() throws {
-        let data = try StanJSON.load(path: try sharedPath("posteriordb/diamonds.json"))
+        let data = try StanJSON.load(path: repositoryDataPath("posteriordb/diamonds.json"))
         #expect(data["N"] == .integer(5000))
         #expect(data["K"] == .integer(25))
         let x = try #require(data["X"])
@@ -68,13 +67,13 @@ struct SharedDataFiles {
 
     @Test(arguments: ["gp_toy.csv", "uci/diabetes.csv", "uci/digits.csv"])
     func otherCSVFilesLoad(file: String) throws {
-        let table = try CSVTable.load(path: try sharedPath(file))
+        let table = try CSVTable.load(path: repositoryDataPath(file))
         #expect(table.rowCount > 0)
     }
 
     @Test(arguments: ["earnings", "gp_pois_regr", "kidiq", "kilpisjarvi_mod", "nes1972", "sblrc", "sblri"])
     func otherJSONFilesLoad(name: String) throws {
-        let data = try StanJSON.load(path: try sharedPath("posteriordb/\(name).json"))
+        let data = try StanJSON.load(path: repositoryDataPath("posteriordb/\(name).json"))
         #expect(!data.variables.isEmpty)
     }
 }
