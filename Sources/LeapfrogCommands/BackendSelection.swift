@@ -7,7 +7,7 @@ enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
 }
 
 enum PrecisionChoice: String, ExpressibleByArgument, CaseIterable {
-    case f32, f64
+    case auto, f32, f64
 }
 
 extension LaunchChoice: ExpressibleByArgument {}
@@ -20,8 +20,8 @@ struct BackendSelection: ParsableArguments {
     @Option(help: "OpenCL device: an index from `leapfrog devices`, or part of its name (default: the first GPU, else the first device).")
     var device: String?
 
-    @Option(help: "Floating-point precision on OpenCL devices; f64 needs cl_khr_fp64. The CPU reference is always f64.")
-    var precision: PrecisionChoice = .f32
+    @Option(help: "Floating-point precision on OpenCL devices: auto (f32, checked against f64 at initialisation and every warmup window's end; switches the run to f64 when f32 is off), f32 (checked, warns only) or f64 (needs cl_khr_fp64, else the check uses the CPU reference). The CPU reference is always f64.")
+    var precision: PrecisionChoice = .auto
 
     @Option(help: "OpenCL launch shape: chain (W chains per work-item, for many chains), group (one work-group per chain, rows spread over its work-items, for few chains over large data) or auto (chosen per call from the chain count and the data's rows).")
     var launch: LaunchChoice = .auto
@@ -37,35 +37,53 @@ struct BackendSelection: ParsableArguments {
 
     /// The batched log density for `instance` on the chosen back end, and a line saying which it is.
     /// `auto` falls back to the CPU reference when no OpenCL device works, and says why.
-    func make(_ instance: ModelInstance, log: (String) -> Void = { _ in }) throws -> (density: any BatchedLogDensity, description: String) {
+    ///
+    /// With `checked` (sampling), `--precision auto` and `f32` give a `PrecisionGuard` over the
+    /// f32 kernel and an f64 twin (the same device's f64 kernel, else the CPU reference) that the
+    /// sampler checks; without it (throughput benchmarks), `auto` is the bare f32 kernel.
+    func make(_ instance: ModelInstance, checked: Bool = true,
+              log: @escaping @Sendable (String) -> Void = { _ in }) throws -> (density: any BatchedLogDensity, description: String) {
         let bound = try BoundModel(graph: instance.graph, data: instance.data)
         switch backend {
         case .cpu:
-            return (ReferenceModel(bound), "cpu (reference, f64)")
+            return (ReferenceModel(bound), Self.referenceDescription)
         case .opencl:
-            return try openCL(bound)
+            return try openCL(bound, checked: checked, log: log)
         case .auto:
             do {
-                return try openCL(bound)
+                return try openCL(bound, checked: checked, log: log)
             } catch let e as LeapfrogError {
                 log("auto: not using OpenCL (\(e.message)); using the CPU reference")
-                return (ReferenceModel(bound), "cpu (reference, f64)")
+                return (ReferenceModel(bound), Self.referenceDescription)
             }
         }
     }
 
-    private func openCL(_ bound: BoundModel) throws -> (any BatchedLogDensity, String) {
+    static let referenceDescription = "cpu (reference, f64)"
+
+    private func openCL(_ bound: BoundModel, checked: Bool, log: @escaping @Sendable (String) -> Void) throws -> (any BatchedLogDensity, String) {
         let dev = try OpenCLRuntime.device(device)
         let info = try dev.info()
         try OpenCLRuntime.checkLinker(for: dev)
         switch precision {
-        case .f32:
-            return try openCL(bound, on: dev, info: info, as: Float.self)
         case .f64:
             guard info.supportsFP64 else {
-                throw LeapfrogError(.device, "device '\(info.name)' has no cl_khr_fp64: use --precision f32")
+                throw LeapfrogError(.device, "device '\(info.name)' has no cl_khr_fp64: use --precision f32 or auto")
             }
             return try openCL(bound, on: dev, info: info, as: Double.self)
+        case .f32 where !checked, .auto where !checked:
+            return try openCL(bound, on: dev, info: info, as: Float.self)
+        case .f32, .auto:
+            let accurateName = info.supportsFP64 ? "f64" : "f64 (CPU reference)"
+            let policy = precision == .auto ? "switches to it when f32 is off" : "warns when f32 is off"
+            let (fast, description) = try openCL(bound, on: dev, info: info, as: Float.self,
+                                                 label: "f32 checked against \(accurateName), \(policy)")
+            let accurate: any BatchedLogDensity = info.supportsFP64
+                ? try openCL(bound, on: dev, info: info, as: Double.self).0 : ReferenceModel(bound)
+            let guarded = PrecisionGuard(fast: fast, accurate: accurate, fastName: "f32", accurateName: accurateName,
+                                         policy: precision == .auto ? .auto : .checkOnly,
+                                         clock: { Clock.now() }, log: log)
+            return (guarded, description)
         }
     }
 
@@ -74,8 +92,8 @@ struct BackendSelection: ParsableArguments {
     static let pocLSmallBatchChains = 64
 
     private func openCL<R: DeviceReal>(_ bound: BoundModel, on dev: Device, info: DeviceInfo,
-                                       as: R.Type) throws -> (any BatchedLogDensity, String) {
-        let name = R.self == Float.self ? "f32" : "f64"
+                                       as: R.Type, label: String? = nil) throws -> (any BatchedLogDensity, String) {
+        let name = label ?? (R.self == Float.self ? "f32" : "f64")
         let d = try OpenCLLogDensity<R>(bound, queue: try CommandQueue(context: try Context(device: dev)),
                                         width: chainsPerWorkItem, launch: launch)
         let description = "opencl \(name) on '\(info.name)' (\(launchDescription(d.launch, width: d.width)))"

@@ -43,7 +43,7 @@ struct ThroughputCommand: ParsableCommand {
 
     func run() throws {
         let instance = try selection.instantiate()
-        let (density, backendName) = try backendSelection.make(instance)
+        let (density, backendName) = try backendSelection.make(instance, checked: false)
         let d = density.dimension
         let rng = PhiloxRandom(seed: seed)
         let positions = ChainBatch(vectors: (0..<chains).map { Initialisation.uniformPoint(random: rng, chain: $0, dimension: d) })

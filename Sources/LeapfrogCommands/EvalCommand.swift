@@ -38,6 +38,9 @@ struct EvalCommand: ParsableCommand {
         }
         var model: String
         var backend: String
+        /// The precision that computed the points (OpenCL: f32 unless the check at these points
+        /// switched to f64; see `PrecisionGuard`).
+        var precision: String
         var dimension: Int
         var parameter_names: [String]
         var points: [Point]
@@ -73,8 +76,12 @@ struct EvalCommand: ParsableCommand {
                 points.append(try layout.unconstrain(values.variables.mapValues(\.values), source: path))
             }
         }
-        let result = try density.evaluate(ChainBatch(vectors: points))
-        var out = Output(model: instance.graph.name, backend: backendName, dimension: layout.dimension,
+        let batch = ChainBatch(vectors: points)
+        let precisionGuard = density as? PrecisionGuard
+        if let precisionGuard { _ = try precisionGuard.checkPrecision(at: batch, stage: .initialisation) }
+        let result = try density.evaluate(batch)
+        let precision = precisionGuard?.currentName ?? (backendName.contains("f32") ? "f32" : "f64")
+        var out = Output(model: instance.graph.name, backend: backendName, precision: precision, dimension: layout.dimension,
                          parameter_names: layout.elementNames, points: [])
         for (k, u) in points.enumerated() {
             let x = layout.constrain(u)

@@ -184,12 +184,23 @@ struct SampleCommand: ParsableCommand {
                     .merging(csv ? ["stan_csv": "chain-<k>.csv"] : [:]) { a, _ in a },
                 sampler: .init(stepSizes: result.adaptation.stepSizes, trajectoryLength: result.adaptation.trajectoryLength,
                                meanLeapfrogSteps: collector.draws > 0 ? Double(collector.leapfrogSteps) / Double(collector.draws * chains) : 0,
-                               treeDepthSaturated: config.sampler == .nuts ? collector.saturated : nil))
+                               treeDepthSaturated: config.sampler == .nuts ? collector.saturated : nil),
+                precision: precisionFigures(density, backendName: backendName))
             try SummaryFile.write(record, to: directory.summary)
             summaryFile = directory.summary
         }
         return Outcome(summaries: summaries, warnings: warnings, result: result, draws: collector.draws,
                        seconds: elapsed, backend: backendName, summaryFile: summaryFile)
+    }
+
+    /// What `--precision` asked for, what computed the draws and the checks made on the way.
+    func precisionFigures(_ density: any BatchedLogDensity, backendName: String) -> RunSummary.PrecisionFigures {
+        let requested = backendSelection.precision.rawValue
+        guard let precisionGuard = density as? PrecisionGuard else {
+            return .init(requested: requested, ran: backendName.contains("f32") ? "f32" : "f64")
+        }
+        return .init(requested: requested, ran: precisionGuard.currentName, switchedAt: precisionGuard.switchedAt,
+                     bounds: precisionGuard.bounds, checks: precisionGuard.checks)
     }
 
     /// The data that likelihood terms condition on (the outcome of a `log_density` term that is a

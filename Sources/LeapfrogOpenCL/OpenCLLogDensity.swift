@@ -265,18 +265,6 @@ final class Staging<R: DeviceReal>: @unchecked Sendable {
     }
 }
 
-/// A pthread mutex (no Foundation, and `Synchronization.Mutex` needs macOS 15).
-final class Lock: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    init() { pthread_mutex_init(mutex, nil) }
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
-    func lock() { pthread_mutex_lock(mutex) }
-    func unlock() { pthread_mutex_unlock(mutex) }
-}
-
 /// Which launch shape an `OpenCLLogDensity` uses (`--launch`).
 public enum LaunchChoice: String, Sendable, CaseIterable {
     /// Chosen per call from the chain count, the plate's rows and the device (`shape(forChains:)`).

@@ -1,3 +1,5 @@
+import LeapfrogCore
+
 /// Everything `summary.json` records about a run (see `SummaryFile` for the format).
 public struct RunSummary: Codable, Sendable, Hashable {
     /// Gradient evaluations: what the chains needed on their own (the sum of every chain's
@@ -51,6 +53,55 @@ public struct RunSummary: Codable, Sendable, Hashable {
     /// What the sampler adapted and how long its trajectories were after warmup (absent in
     /// summaries written before it existed).
     public var sampler: SamplerFigures?
+    /// The arithmetic precision asked for and run, and the checks of f32 against f64 (absent in
+    /// summaries written before it existed).
+    public var precision: PrecisionFigures?
+
+    /// `--precision`: what was asked (`auto`, `f32`, `f64`), what computed the draws (`f32`,
+    /// `f64`, or `f64` after a switch), where it switched, and every check (see `PrecisionGuard`).
+    public struct PrecisionFigures: Codable, Sendable, Hashable {
+        public var requested: String
+        public var ran: String
+        /// The checkpoint at which an `auto` run switched from f32 to f64 (nil: it did not).
+        public var switchedAt: String?
+        public var bounds: PrecisionGuard.Bounds?
+        public var checks: [PrecisionGuard.Check]
+
+        public init(requested: String, ran: String, switchedAt: String? = nil, bounds: PrecisionGuard.Bounds? = nil,
+                    checks: [PrecisionGuard.Check] = []) {
+            self.requested = requested
+            self.ran = ran
+            self.switchedAt = switchedAt
+            self.bounds = bounds
+            self.checks = checks
+        }
+
+        /// Seconds spent in checks, all checkpoints together.
+        public var checkSeconds: Double { checks.reduce(0) { $0 + $1.seconds } }
+
+        enum CodingKeys: String, CodingKey {
+            case requested, ran, switchedAt = "switched_at", bounds, checks, checkSeconds = "check_seconds"
+        }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            requested = try c.decode(String.self, forKey: .requested)
+            ran = try c.decode(String.self, forKey: .ran)
+            switchedAt = try c.decodeIfPresent(String.self, forKey: .switchedAt)
+            bounds = try c.decodeIfPresent(PrecisionGuard.Bounds.self, forKey: .bounds)
+            checks = try c.decode([PrecisionGuard.Check].self, forKey: .checks)
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(requested, forKey: .requested)
+            try c.encode(ran, forKey: .ran)
+            try c.encodeIfPresent(switchedAt, forKey: .switchedAt)
+            try c.encodeIfPresent(bounds, forKey: .bounds)
+            try c.encode(checks, forKey: .checks)
+            try c.encode(checkSeconds, forKey: .checkSeconds)
+        }
+    }
 
     /// The adapted step sizes and trajectory figures of a run, for comparing samplers.
     public struct SamplerFigures: Codable, Sendable, Hashable {
@@ -79,7 +130,7 @@ public struct RunSummary: Codable, Sendable, Hashable {
     public init(configuration: [String: String], backend: String, device: String? = nil, chains: Int, draws: Int,
                 interrupted: Bool, timing: RunTiming, gradientEvaluations: GradientEvaluations, divergences: Int,
                 parameters: [ParameterSummaryRecord], warnings: [String] = [], outputs: [String: String] = [:],
-                sampler: SamplerFigures? = nil) {
+                sampler: SamplerFigures? = nil, precision: PrecisionFigures? = nil) {
         self.configuration = configuration
         self.backend = backend
         self.device = device
@@ -93,11 +144,12 @@ public struct RunSummary: Codable, Sendable, Hashable {
         self.warnings = warnings
         self.outputs = outputs
         self.sampler = sampler
+        self.precision = precision
     }
 
     enum CodingKeys: String, CodingKey {
         case format, configuration, backend, device, chains, draws, interrupted, timing
-        case gradientEvaluations = "gradient_evaluations", divergences, parameters, warnings, outputs, sampler
+        case gradientEvaluations = "gradient_evaluations", divergences, parameters, warnings, outputs, sampler, precision
     }
 
     public init(from decoder: Decoder) throws {
@@ -120,6 +172,7 @@ public struct RunSummary: Codable, Sendable, Hashable {
         warnings = try c.decode([String].self, forKey: .warnings)
         outputs = try c.decode([String: String].self, forKey: .outputs)
         sampler = try c.decodeIfPresent(SamplerFigures.self, forKey: .sampler)
+        precision = try c.decodeIfPresent(PrecisionFigures.self, forKey: .precision)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -138,5 +191,6 @@ public struct RunSummary: Codable, Sendable, Hashable {
         try c.encode(warnings, forKey: .warnings)
         try c.encode(outputs, forKey: .outputs)
         try c.encodeIfPresent(sampler, forKey: .sampler)
+        try c.encodeIfPresent(precision, forKey: .precision)
     }
 }

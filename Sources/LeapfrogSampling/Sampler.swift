@@ -14,6 +14,10 @@ import LeapfrogRandom
 /// configured aggregate) and one metric from all chains' Welford estimates combined; the step
 /// size heuristic runs per chain and the median is taken. Per-chain adaptation couples nothing:
 /// chain c's draws are then identical whatever the number of chains.
+///
+/// A model that is a `PrecisionCheckpoint` (`PrecisionGuard`) is checked after initialisation,
+/// at the end of every slow window and at the end of warmup; a run that passes every check
+/// makes the same draws as one without checks.
 public enum Sampler {
     /// Runs `configuration` on `model`, writing every retained iteration to `sink`.
     ///
@@ -34,6 +38,17 @@ public enum Sampler {
         var state = start.state
         var gradients = start.gradientEvaluations
         var lockstep = start.lockstepEvaluations
+
+        // Precision checkpoints (see `PrecisionGuard`): after initialisation, at every slow
+        // window's end and at warmup's end. A switch re-evaluates the state in the new precision.
+        let checkpoint = model as? any PrecisionCheckpoint
+        func checkPrecision(_ stage: PrecisionGuard.Stage) throws {
+            guard let checkpoint, try checkpoint.checkPrecision(at: state.positions, stage: stage) else { return }
+            state = try SamplerState(positions: state.positions, model: model)
+            lockstep += 1
+            for c in 0..<n { gradients[c] += 1 }
+        }
+        try checkPrecision(.initialisation)
 
         let pooled = config.pooledAdaptation
         var metric: Metric
@@ -140,6 +155,7 @@ public enum Sampler {
                 if adaptMetric, case .slowWindow = schedule.phase(of: iteration) {
                     for c in 0..<n { welford[c].add(state.positions.vector(chain: c)) }
                 }
+                if schedule.endsWindow(iteration) { try checkPrecision(.windowEnd(iteration: iteration)) }
                 if adaptMetric && schedule.endsWindow(iteration) {
                     let before = metric
                     metric = try adaptedMetric(welford, kind: config.metric, pooled: pooled, dimension: d)
@@ -155,6 +171,7 @@ public enum Sampler {
                         for c in 0..<n { stepSizes[c] = averaging[c].finalStepSize }
                     }
                     cheesLength = chees.finalTrajectoryLength(stepSize: stepSizes.max() ?? stepSizes[0])
+                    try checkPrecision(.warmupEnd(iteration: iteration))
                 }
                 progress?(SamplingProgress(phase: schedule.phase(of: iteration), iteration: iteration,
                                            totalIterations: total, divergences: warmupDivergences,

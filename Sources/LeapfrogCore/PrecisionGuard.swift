@@ -1,0 +1,234 @@
+/// A batched log density whose arithmetic precision can be checked during a run.
+///
+/// The sampler calls `checkPrecision` at the chains' current positions after initialisation, at
+/// the end of every slow warmup window and at the end of warmup. When it returns true the
+/// evaluator has changed (e.g. from float to double) and the caller must re-evaluate its state.
+public protocol PrecisionCheckpoint: AnyObject {
+    func checkPrecision(at positions: ChainBatch, stage: PrecisionGuard.Stage) throws -> Bool
+}
+
+/// Runs a model in fast (float) arithmetic and checks it against an accurate (double) twin of the
+/// same model at the sampler's checkpoints; past `Bounds` it switches the rest of the run to the
+/// accurate one (`.auto`), or only warns (`.checkOnly`).
+///
+/// Why: float32 has 24 significand bits (relative rounding 6e-8). Most models lose a few digits
+/// and stay far inside what HMC tolerates, but some lose everything: a Cholesky factor of a nearly
+/// singular covariance (a GP with `1e-10` jitter, as posteriordb's `gp_pois_regr`) fails or comes
+/// out wrong in float, and the sampler then explores a different posterior without any sign.
+///
+/// At each checkpoint, for every chain c where the accurate log density is finite:
+/// - `logDensityError` = |lp_fast − lp_accurate| / max(1, |lp_accurate|);
+/// - `gradientError` = ‖g_fast − g_accurate‖₂ / max(1, ‖g_accurate‖₂);
+/// - a chain whose fast log density or gradient is non-finite while the accurate one is finite
+///   counts as `fastOnlyNonFinite` (a float-only failure).
+/// The check fails when any chain exceeds a bound or fails in float only (the worst chain
+/// decides: one chain on a wrong trajectory is a wrong posterior).
+///
+/// Chains where the accurate log density is itself non-finite are skipped: outside the support in
+/// both precisions, which is the sampler's business, not a precision problem.
+public final class PrecisionGuard: BatchedLogDensity, PrecisionCheckpoint, @unchecked Sendable {
+    /// Where in a run a check happens.
+    public enum Stage: Sendable, Hashable, Codable, CustomStringConvertible {
+        case initialisation
+        /// After the slow window ending at this (global, 0-based) iteration.
+        case windowEnd(iteration: Int)
+        /// After the last warmup iteration.
+        case warmupEnd(iteration: Int)
+
+        public var description: String {
+            switch self {
+            case .initialisation: return "initialisation"
+            case .windowEnd(let i): return "warmup window end (iteration \(i + 1))"
+            case .warmupEnd(let i): return "warmup end (iteration \(i + 1))"
+            }
+        }
+    }
+
+    /// What a failed check does.
+    public enum Policy: String, Sendable, Hashable, Codable {
+        /// Switch to the accurate evaluator for the rest of the run (the default `--precision auto`).
+        case auto
+        /// Keep the fast evaluator and warn (an explicit choice of the fast precision).
+        case checkOnly = "check_only"
+    }
+
+    /// Largest relative errors the fast evaluator may show before the run switches.
+    ///
+    /// - logDensity 1e-4: ~1,700 float ulps of the log density, or an absolute 1e-4 nats near 0 —
+    ///   a Metropolis ratio off by at most 0.01 % per unit of |lp|, while summing N float terms
+    ///   typically loses √N·6e-8 (6e-6 at N = 10⁴ rows).
+    /// - gradient 1e-3: a 0.1 % error in the force, well below the leapfrog integrator's own
+    ///   O(ε²) error at the step sizes adaptation reaches (acceptance 0.8).
+    /// Measured (docs/benchmarks.md, "Precision check"): the BNN's float errors sit 2–3 orders
+    /// of magnitude inside these; `gp_pois_regr`'s float Cholesky is off by O(1) or non-finite.
+    public struct Bounds: Sendable, Hashable, Codable {
+        public var logDensity: Double
+        public var gradient: Double
+        public init(logDensity: Double = 1e-4, gradient: Double = 1e-3) {
+            self.logDensity = logDensity
+            self.gradient = gradient
+        }
+
+        enum CodingKeys: String, CodingKey { case logDensity = "log_density", gradient }
+    }
+
+    /// One checkpoint's figures (written to summary.json).
+    public struct Check: Sendable, Hashable, Codable {
+        public var stage: String
+        public var chains: Int
+        /// Worst relative log-density and gradient errors over the chains compared (0 when none).
+        public var logDensityError: Double
+        public var gradientError: Double
+        /// Chains whose fast result is non-finite while the accurate one is finite.
+        public var fastOnlyNonFinite: Int
+        /// Chains skipped because the accurate log density is non-finite too.
+        public var skipped: Int
+        public var passed: Bool
+        /// Wall-clock seconds of the check (both evaluations and the comparison).
+        public var seconds: Double
+
+        enum CodingKeys: String, CodingKey {
+            case stage, chains, passed, seconds, skipped
+            case logDensityError = "log_density_error", gradientError = "gradient_error"
+            case fastOnlyNonFinite = "fast_only_non_finite"
+        }
+    }
+
+    public let fast: any BatchedLogDensity
+    public let accurate: any BatchedLogDensity
+    public let fastName: String
+    public let accurateName: String
+    public let policy: Policy
+    public let bounds: Bounds
+    private let log: @Sendable (String) -> Void
+    private let clock: @Sendable () -> Double
+    private let lock = Lock()
+    private var switched = false
+    private var history: [Check] = []
+    private var switchStage: String?
+
+    /// - Parameters:
+    ///   - clock: seconds from any origin (for the checks' cost); injected so this module needs
+    ///     no platform clock.
+    ///   - log: told, once, when a check fails (the switch, or the warning).
+    public init(fast: any BatchedLogDensity, accurate: any BatchedLogDensity, fastName: String, accurateName: String,
+                policy: Policy = .auto, bounds: Bounds = Bounds(), clock: @escaping @Sendable () -> Double,
+                log: @escaping @Sendable (String) -> Void = { _ in }) {
+        precondition(fast.dimension == accurate.dimension, "PrecisionGuard: the evaluators disagree on the dimension")
+        self.fast = fast
+        self.accurate = accurate
+        self.fastName = fastName
+        self.accurateName = accurateName
+        self.policy = policy
+        self.bounds = bounds
+        self.clock = clock
+        self.log = log
+    }
+
+    public var dimension: Int { fast.dimension }
+
+    /// The evaluator in use now.
+    public var current: any BatchedLogDensity {
+        lock.withLock { switched ? accurate : fast }
+    }
+
+    /// The precision in use now (`fastName` or `accurateName`).
+    public var currentName: String { lock.withLock { switched ? accurateName : fastName } }
+
+    /// Every check made so far, in order.
+    public var checks: [Check] { lock.withLock { history } }
+
+    /// The stage at which the run switched to the accurate evaluator, if it did.
+    public var switchedAt: String? { lock.withLock { switchStage } }
+
+    public func evaluate(_ positions: ChainBatch, active: [Bool]?) throws -> DensityBatch {
+        try current.evaluate(positions, active: active)
+    }
+
+    public func checkPrecision(at positions: ChainBatch, stage: Stage) throws -> Bool {
+        if lock.withLock({ switched }) { return false }
+        let t0 = clock()
+        let a = try fast.evaluate(positions, active: nil)
+        let b = try accurate.evaluate(positions, active: nil)
+        var check = Self.compare(fast: a, accurate: b, bounds: bounds)
+        check.stage = stage.description
+        check.seconds = clock() - t0
+        let switching = !check.passed && policy == .auto
+        lock.withLock {
+            history.append(check)
+            if switching {
+                switched = true
+                switchStage = check.stage
+            }
+        }
+        if !check.passed {
+            let what = Self.describe(check)
+            if switching {
+                log("precision: \(fastName) \(what) at \(check.stage); switching to \(accurateName) for the rest of the run")
+            } else {
+                log("warning: precision \(fastName) \(what) at \(check.stage); the posterior may be wrong: "
+                    + "use --precision \(accurateName) or auto")
+            }
+        }
+        return switching
+    }
+
+    /// The comparison of one checkpoint (stage and seconds left for the caller to fill).
+    public static func compare(fast a: DensityBatch, accurate b: DensityBatch, bounds: Bounds) -> Check {
+        let n = b.logDensity.count, d = b.gradient.dimension
+        var lpError = 0.0, gradError = 0.0, fastOnly = 0, skipped = 0
+        for c in 0..<n {
+            let lpB = b.logDensity[c]
+            guard lpB.isFinite else { skipped += 1; continue }
+            var gradBFinite = true, gradAFinite = true
+            var diff2 = 0.0, norm2 = 0.0
+            for i in 0..<d {
+                let x = a.gradient[c, i], y = b.gradient[c, i]
+                if !y.isFinite { gradBFinite = false }
+                if !x.isFinite { gradAFinite = false }
+                diff2 += (x - y) * (x - y)
+                norm2 += y * y
+            }
+            guard gradBFinite else { skipped += 1; continue }
+            let lpA = a.logDensity[c]
+            guard lpA.isFinite, gradAFinite else { fastOnly += 1; continue }
+            lpError = max(lpError, abs(lpA - lpB) / max(1, abs(lpB)))
+            gradError = max(gradError, diff2.squareRoot() / max(1, norm2.squareRoot()))
+        }
+        let passed = fastOnly == 0 && lpError <= bounds.logDensity && gradError <= bounds.gradient
+        return Check(stage: "", chains: n, logDensityError: lpError, gradientError: gradError,
+                     fastOnlyNonFinite: fastOnly, skipped: skipped, passed: passed, seconds: 0)
+    }
+
+    static func describe(_ c: Check) -> String {
+        var parts: [String] = []
+        if c.fastOnlyNonFinite > 0 {
+            parts.append("gave non-finite results for \(c.fastOnlyNonFinite) of \(c.chains) chains where f64 is finite")
+        }
+        parts.append("log density off by \(sci(c.logDensityError)), gradient by \(sci(c.gradientError)) (relative, worst chain)")
+        return parts.joined(separator: "; ")
+    }
+
+    static func sci(_ x: Double) -> String {
+        guard x > 0, x.isFinite else { return x == 0 ? "0" : "\(x)" }
+        let e = Int((x.magnitude).log10Floor)
+        let m = x / pow10(e)
+        return "\(Double(Int(m * 10)) / 10)e\(e)"
+    }
+
+    private static func pow10(_ e: Int) -> Double {
+        var r = 1.0
+        if e >= 0 { for _ in 0..<e { r *= 10 } } else { for _ in 0..<(-e) { r /= 10 } }
+        return r
+    }
+}
+
+private extension Double {
+    /// ⌊log₁₀ x⌋ for positive finite x, without Foundation.
+    var log10Floor: Double {
+        var e = 0.0, y = self
+        while y >= 10 { y /= 10; e += 1 }
+        while y < 1 { y *= 10; e -= 1 }
+        return e
+    }
+}
