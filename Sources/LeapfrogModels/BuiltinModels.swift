@@ -7,10 +7,14 @@ public enum BuiltinModels {
     public static let all: [BuiltinModel] = [bnn, bnnClassifier, linearRegression, logisticRegression,
                                              eightSchools, eightSchoolsCentered, gpRegression, gaussian]
 
-    /// The built-in model called `name`; an unknown name is an error listing the known ones.
+    /// The built-in model called `name`; an unknown name is an error suggesting the closest name
+    /// (`NameSuggestion`) and listing the known ones.
     public static func named(_ name: String) throws -> BuiltinModel {
         guard let m = all.first(where: { $0.name == name }) else {
-            throw LeapfrogError(.configuration, "unknown model '\(name)'; built-in models: \(all.map(\.name).joined(separator: ", ")) (or pass a model JSON file)")
+            let names = all.map(\.name)
+            let list = "\(names.joined(separator: ", ")) (or pass a model JSON file)"
+            let hint = NameSuggestion.closest(to: name, among: names).map { "did you mean '\($0)'? Built-in models: " } ?? "built-in models: "
+            throw LeapfrogError(.configuration, "unknown model '\(name)'; \(hint)\(list)")
         }
         return m
     }
