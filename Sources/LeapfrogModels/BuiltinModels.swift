@@ -76,7 +76,7 @@ public enum BuiltinModels {
         name: "bnn",
         summary: "Bayesian neural network regression (flagship): tanh MLP, Normal(0,1) weights, prec ~ Gamma(3,1)",
         parameters: "W1 [D,H1], W2 [H1,H2], …, W(L+1) [HL], prec > 0 (46 with D=3 and widths 5,5); biases b1… with biases=true",
-        dataHelp: "X [N,D], y [N]; CSV: features and target columns (bundled: bnn_toy.csv, numpyro's example data, with a 25-point prediction grid X_grid → mu_grid)",
+        dataHelp: "X [N,D], y [N]; CSV: the target is y if present, else the last column (or target=…), the features every other column (or features=…) (bundled: bnn_toy.csv, numpyro's example data, with a 25-point prediction grid X_grid → mu_grid)",
         options: networkOptions.merging(["standardize": "standardise the feature columns (default false: the toy features are 1, x, x²)"]) { a, _ in a },
         make: { o, source in
             let (widths, act, biases) = try networkShape(o)
@@ -171,7 +171,7 @@ public enum BuiltinModels {
             summary: centered ? "Eight schools, centred: theta ~ Normal(mu, tau) (divergent funnel)"
                               : "Eight schools, non-centred: theta = mu + tau·theta_tilde",
             parameters: centered ? "mu, tau > 0, theta [J]" : "mu, tau > 0, theta_tilde [J]; derived theta [J]",
-            dataHelp: "J, y [J], sigma [J] (CmdStan JSON; bundled: posteriordb eight_schools.json)",
+            dataHelp: "J, y [J], sigma [J] > 0 (CmdStan JSON; bundled: posteriordb eight_schools.json)",
             options: [:],
             make: { _, source in
                 let graph = try ClassicModels.eightSchools(centered: centered)
