@@ -9,7 +9,7 @@ struct ModelSelection: ParsableArguments {
     @Option(name: .long, help: "Data file: .csv (header row, numeric cells) or .json (CmdStan data). Built-ins with bundled data use it when omitted.")
     var data: String?
 
-    @Option(name: .customLong("model-option"), help: "A built-in model's option, key=value (repeatable); `leapfrog models` lists them.")
+    @Option(name: .customLong("model-option"), help: "A built-in model's option, key=value (repeatable, or several at once: dim=100,kind=iid); `leapfrog models` lists them.")
     var modelOptions: [String] = []
 
     /// The graph and data, bound and checked.

@@ -111,6 +111,7 @@ struct SampleCommand: ParsableCommand {
         try config.validate(dimension: bound.dimension)
         progress.message("leapfrog: \(instance.graph.name), \(bound.dimension) parameters, \(chains) chains, "
                          + "\(config.sampler.rawValue), back end \(backendName)")
+        for note in instance.notes { progress.message("leapfrog: \(note)") }
         let directory = try output.map { try OutputDirectory(path: $0, overwrite: overwrite) }
         var writers: [DrawWriter] = []
         let schema = DrawCollector.schema(bound, chains: chains, draws: draws)
@@ -167,7 +168,8 @@ struct SampleCommand: ParsableCommand {
         let warnings = DiagnosticWarnings(
             summaries: summaries, divergentCount: collector.divergent, totalDraws: collector.draws * chains,
             treeDepthSaturatedCount: config.sampler == .nuts ? collector.saturated : 0, maxTreeDepth: maxDepth,
-            ebfmi: collector.draws > 1 ? EBFMI.perChain(energy: collector.energy) : [])
+            ebfmi: collector.draws > 1 ? EBFMI.perChain(energy: collector.energy) : [],
+            identifiable: instance.graph.identifiable)
         var summaryFile: String?
         if let directory {
             let record = RunSummary(

@@ -14,6 +14,12 @@
 ///
 /// At most ``Thresholds/maxNamed`` parameters are named per warning, worst first, then "and N
 /// more". Parameters with non-finite draws are reported only as such.
+///
+/// A model may declare which quantities are identifiable (a neural network's weights are not: its
+/// posterior is symmetric under sign flips and permuted hidden units, so chains in different
+/// modes disagree on them by construction). Then R-hat, nested R-hat and ESS judge only those,
+/// and ``notes`` says how many others were not judged; the divergence, tree-depth, E-BFMI and
+/// non-finite warnings still cover everything.
 public struct DiagnosticWarnings: Sendable, Hashable, CustomStringConvertible {
     public enum Kind: String, Sendable, Hashable {
         case nonFinite, rhat, nestedRHat, essBulk, essTail, divergences, treeDepth, ebfmi
@@ -34,6 +40,8 @@ public struct DiagnosticWarnings: Sendable, Hashable, CustomStringConvertible {
     }
 
     public let warnings: [Warning]
+    /// Informational lines (what was not judged, and why); not warnings.
+    public let notes: [String]
 
     /// - Parameters:
     ///   - summaries: per-parameter summaries.
@@ -42,9 +50,11 @@ public struct DiagnosticWarnings: Sendable, Hashable, CustomStringConvertible {
     ///   - treeDepthSaturatedCount: transitions that hit `maxTreeDepth`.
     ///   - maxTreeDepth: the sampler's maximum tree depth (only used in the message).
     ///   - ebfmi: E-BFMI per chain (``EBFMI/perChain(energy:)``), chains numbered from 0.
+    ///   - identifiable: the quantities R-hat and ESS judge, by name (`mu_grid` covers
+    ///     `mu_grid[3]`; `lp__` its own row); nil judges every summary.
     public init(summaries: [ParameterSummary], divergentCount: Int = 0, totalDraws: Int = 0,
                 treeDepthSaturatedCount: Int = 0, maxTreeDepth: Int? = nil, ebfmi: [Double] = [],
-                thresholds: Thresholds = Thresholds()) {
+                identifiable: [String]? = nil, thresholds: Thresholds = Thresholds()) {
         var out = [Warning]()
         let t = thresholds
         func names(_ items: [(String, String)]) -> String {
@@ -52,7 +62,7 @@ public struct DiagnosticWarnings: Sendable, Hashable, CustomStringConvertible {
             if items.count > t.maxNamed { s += " and \(items.count - t.maxNamed) more" }
             return s
         }
-        func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
+        func plural(_ n: Int, _ word: String, _ many: String? = nil) -> String { "\(n) \(n == 1 ? word : many ?? word + "s")" }
 
         let bad = summaries.filter { $0.nonFiniteCount > 0 }
         if !bad.isEmpty {
@@ -61,7 +71,15 @@ public struct DiagnosticWarnings: Sendable, Hashable, CustomStringConvertible {
                 "Non-finite draws (NaN or Inf) in \(plural(bad.count, "parameter")): \(names(items)); "
                 + "their statistics are NaN."))
         }
-        let finite = summaries.filter { $0.nonFiniteCount == 0 }
+        let allFinite = summaries.filter { $0.nonFiniteCount == 0 }
+        let finite = identifiable.map { names in allFinite.filter { names.contains(Self.quantity(of: $0.name)) } } ?? allFinite
+        var notes: [String] = []
+        if let identifiable, allFinite.count > finite.count {
+            let judged = identifiable.isEmpty ? "nothing" : identifiable.joined(separator: ", ")
+            notes.append("R-hat and ESS not judged for \(plural(allFinite.count - finite.count, "quantity", "quantities")) "
+                         + "that the model declares not identifiable (e.g. network weights: sign flips, permuted "
+                         + "units); judged: \(judged). See the table.")
+        }
 
         let highRHat = finite.filter { $0.rhat > t.rhat }.sorted { $0.rhat > $1.rhat }
         if !highRHat.isEmpty {
@@ -116,12 +134,19 @@ public struct DiagnosticWarnings: Sendable, Hashable, CustomStringConvertible {
                 + "the energy poorly. Reparameterise or adapt a better metric."))
         }
         warnings = out
+        self.notes = notes
     }
 
+    /// No warnings (there may still be ``notes``).
     public var isEmpty: Bool { warnings.isEmpty }
 
-    /// The messages, one per line.
-    public var description: String { warnings.map(\.message).joined(separator: "\n") }
+    /// The messages, then the notes, one per line.
+    public var description: String { (warnings.map(\.message) + notes).joined(separator: "\n") }
+
+    /// The quantity a summary row belongs to: `mu_grid[3]` and Stan CSV's `mu_grid.3` to `mu_grid`.
+    static func quantity(of name: String) -> String {
+        String(name.prefix { $0 != "[" && $0 != "." })
+    }
 
     static func percent(_ part: Int, _ whole: Int) -> String {
         guard whole > 0 else { return "NaN%" }

@@ -27,7 +27,8 @@ public struct BoundModel: Sendable {
 
     public var dimension: Int { layout.dimension }
 
-    /// Binds `graph` to `dataSet`; every mismatch is an error that names the variable and the file.
+    /// Binds `graph` to `dataSet`; every mismatch, and every value outside its declared bounds, is
+    /// an error that names the variable and the file.
     public init(graph: ModelGraph, data dataSet: DataSet) throws {
         try graph.validate()
         self.graph = graph
@@ -80,10 +81,18 @@ public struct BoundModel: Sendable {
             v.isInteger = decl.integer
             present[decl.name] = v
         }
+        // 3. Declared bounds (a positive scale, labels in 1…K), once every extent is known.
+        for decl in graph.data where !decl.bounds.isNone {
+            guard let value = present[decl.name] else { continue }
+            let violation = decl.bounds.violation(decl.name, value) { symbol in
+                dataSet[symbol].flatMap { $0.rank == 0 ? $0.values[0] : nil } ?? extents[symbol].map(Double.init)
+            }
+            if let violation { throw fail(violation) }
+        }
         self.data = present
         self.extents = extents
 
-        // 3. Parameters.
+        // 4. Parameters.
         func resolve(_ shape: [Dim], what: String) throws -> [Int] {
             try shape.map { d in
                 switch d {
@@ -102,7 +111,7 @@ public struct BoundModel: Sendable {
         }
         self.layout = ParameterLayout(params)
 
-        // 4. Shapes of every node.
+        // 5. Shapes of every node.
         var shapes: [[Int]?] = []
         shapes.reserveCapacity(graph.nodes.count)
         for (i, node) in graph.nodes.enumerated() {

@@ -20,22 +20,27 @@ public struct ParameterDeclaration: Hashable, Sendable, Codable {
     }
 }
 
-/// A data variable the model reads: real or integer, with a declared shape.
+/// A data variable the model reads: real or integer, with a declared shape and, optionally, the
+/// range its values must lie in (`DataBounds`). JSON: `name`, `shape`, `integer`, `optional`, and
+/// `lower`, `upper`, `strict` when bounded (see docs/model-format.md).
 public struct DataDeclaration: Hashable, Sendable, Codable {
     public var name: String
     public var shape: [Dim]
     public var integer: Bool
     /// Optional data (a prediction grid, say): when absent, the derived quantities that read it are skipped.
     public var optional: Bool
+    /// The values the model accepts, checked at binding.
+    public var bounds: DataBounds
 
-    public init(name: String, shape: [Dim] = [], integer: Bool = false, optional: Bool = false) {
+    public init(name: String, shape: [Dim] = [], integer: Bool = false, optional: Bool = false, bounds: DataBounds = .none) {
         self.name = name
         self.shape = shape
         self.integer = integer
         self.optional = optional
+        self.bounds = bounds
     }
 
-    enum CodingKeys: String, CodingKey { case name, shape, integer, optional }
+    enum CodingKeys: String, CodingKey { case name, shape, integer, optional, lower, upper, strict }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -43,6 +48,21 @@ public struct DataDeclaration: Hashable, Sendable, Codable {
         shape = try c.decodeIfPresent([Dim].self, forKey: .shape) ?? []
         integer = try c.decodeIfPresent(Bool.self, forKey: .integer) ?? false
         optional = try c.decodeIfPresent(Bool.self, forKey: .optional) ?? false
+        bounds = DataBounds(lower: try c.decodeIfPresent(DataLimit.self, forKey: .lower),
+                            upper: try c.decodeIfPresent(DataLimit.self, forKey: .upper),
+                            strict: try c.decodeIfPresent(Bool.self, forKey: .strict) ?? false)
+    }
+
+    /// Bounds are written only when present, so unbounded declarations read as before.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(shape, forKey: .shape)
+        try c.encode(integer, forKey: .integer)
+        try c.encode(optional, forKey: .optional)
+        try c.encodeIfPresent(bounds.lower, forKey: .lower)
+        try c.encodeIfPresent(bounds.upper, forKey: .upper)
+        if bounds.strict { try c.encode(true, forKey: .strict) }
     }
 }
 

@@ -26,12 +26,27 @@ public final class ModelBuilder {
         return b.graph
     }
 
-    /// Declares a data variable and returns it as an expression.
-    public func data(_ name: String, _ shape: [Dim] = [], integer: Bool = false, optional: Bool = false) -> Expr {
+    /// Declares a data variable and returns it as an expression; `bounds` are the values the
+    /// model accepts (a positive scale, labels 0…1), checked when the graph is bound.
+    public func data(_ name: String, _ shape: [Dim] = [], integer: Bool = false, optional: Bool = false,
+                     bounds: DataBounds = .none) -> Expr {
         if graph.dataDeclaration(named: name) == nil {
-            graph.data.append(DataDeclaration(name: name, shape: shape, integer: integer, optional: optional))
+            graph.data.append(DataDeclaration(name: name, shape: shape, integer: integer, optional: optional, bounds: bounds))
         }
         return leaf(.data, name)
+    }
+
+    /// Declares a data variable that no node reads (a size whose range the model checks, such
+    /// as a classifier's `K`).
+    public func declareData(_ name: String, _ shape: [Dim] = [], integer: Bool = false, bounds: DataBounds = .none) {
+        if graph.dataDeclaration(named: name) == nil {
+            graph.data.append(DataDeclaration(name: name, shape: shape, integer: integer, bounds: bounds))
+        }
+    }
+
+    /// Declares which quantities are identifiable (see `ModelGraph.identifiable`).
+    public func identifiable(_ names: [String]) {
+        graph.identifiable = names
     }
 
     /// Declares a parameter and returns its constrained value as an expression.

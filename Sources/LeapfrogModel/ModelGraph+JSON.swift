@@ -6,7 +6,7 @@ import Foundation
 import LeapfrogCore
 
 extension ModelGraph {
-    enum CodingKeys: String, CodingKey { case format, name, data, parameters, nodes, terms, derived }
+    enum CodingKeys: String, CodingKey { case format, name, data, parameters, nodes, terms, derived, identifiable }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -19,6 +19,7 @@ extension ModelGraph {
         nodes = try c.decode([Node].self, forKey: .nodes)
         terms = try c.decodeIfPresent([Term].self, forKey: .terms) ?? []
         derived = try c.decodeIfPresent([DerivedQuantity].self, forKey: .derived) ?? []
+        identifiable = try c.decodeIfPresent([String].self, forKey: .identifiable)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -30,6 +31,7 @@ extension ModelGraph {
         try c.encode(nodes, forKey: .nodes)
         try c.encode(terms, forKey: .terms)
         try c.encode(derived, forKey: .derived)
+        try c.encodeIfPresent(identifiable, forKey: .identifiable)
     }
 
     /// The documented JSON form (pretty-printed, keys sorted, so it diffs well).

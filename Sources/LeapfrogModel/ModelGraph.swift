@@ -16,15 +16,25 @@ public struct ModelGraph: Hashable, Sendable, Codable {
     public var nodes: [Node]
     public var terms: [Term]
     public var derived: [DerivedQuantity]
+    /// The quantities whose convergence diagnostics mean something, by name: parameters, derived
+    /// quantities and `lp__`; nil means all of them. A network's weights are not identifiable (its
+    /// posterior is symmetric under sign flips and permuted hidden units), so chains that settle
+    /// in different modes give high R-hat on them while its predictions and `lp__` agree.
+    public var identifiable: [String]?
+
+    /// The name that stands for the log density in `identifiable` (Stan's `lp__` column).
+    public static let logDensityName = "lp__"
 
     public init(name: String, data: [DataDeclaration] = [], parameters: [ParameterDeclaration] = [],
-                nodes: [Node] = [], terms: [Term] = [], derived: [DerivedQuantity] = []) {
+                nodes: [Node] = [], terms: [Term] = [], derived: [DerivedQuantity] = [],
+                identifiable: [String]? = nil) {
         self.name = name
         self.data = data
         self.parameters = parameters
         self.nodes = nodes
         self.terms = terms
         self.derived = derived
+        self.identifiable = identifiable
     }
 
     public func parameter(named name: String) -> ParameterDeclaration? { parameters.first { $0.name == name } }
@@ -45,6 +55,12 @@ public struct ModelGraph: Hashable, Sendable, Codable {
         for d in data {
             guard seen.insert(d.name).inserted else { throw fail("the name '\(d.name)' is declared twice") }
             guard d.shape.count <= 2 else { throw fail("data '\(d.name)' has rank \(d.shape.count); ranks 0–2 are supported") }
+            if case .value(let a)? = d.bounds.lower, case .value(let b)? = d.bounds.upper, !(a < b) {
+                throw fail("data '\(d.name)' has lower bound \(a) not below upper bound \(b)")
+            }
+            for case .value(let x)? in [d.bounds.lower, d.bounds.upper] where !x.isFinite {
+                throw fail("data '\(d.name)' has a bound \(x); bounds must be finite")
+            }
         }
         for (i, node) in nodes.enumerated() {
             let here = "node \(i) (\(node.op.rawValue))"
@@ -77,6 +93,10 @@ public struct ModelGraph: Hashable, Sendable, Codable {
         for q in derived {
             guard q.node >= 0 && q.node < nodes.count else { throw fail("derived '\(q.name)' refers to node \(q.node), which does not exist") }
             guard !seen.contains(q.name), derivedNames.insert(q.name).inserted else { throw fail("derived '\(q.name)' clashes with another name") }
+        }
+        let quantities = Set(parameters.map(\.name)).union(derivedNames).union([ModelGraph.logDensityName])
+        for name in identifiable ?? [] where !quantities.contains(name) {
+            throw fail("'identifiable' names '\(name)', which is not a parameter, a derived quantity or \(ModelGraph.logDensityName)")
         }
     }
 }

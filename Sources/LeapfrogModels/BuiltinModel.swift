@@ -8,11 +8,16 @@ public struct ModelInstance: Sendable {
     public var data: DataSet
     /// How features were standardised, when they were.
     public var standardization: Standardization?
+    /// What a user should know about how the data were read, one line each: which CSV column
+    /// became the target and which the features (`data.csv: target column 'b' (the last
+    /// column), features 'a' (every other column, standardised)`). The CLI prints them.
+    public var notes: [String]
 
-    public init(graph: ModelGraph, data: DataSet, standardization: Standardization? = nil) {
+    public init(graph: ModelGraph, data: DataSet, standardization: Standardization? = nil, notes: [String] = []) {
         self.graph = graph
         self.data = data
         self.standardization = standardization
+        self.notes = notes
     }
 }
 

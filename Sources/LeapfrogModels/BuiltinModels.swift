@@ -7,10 +7,14 @@ public enum BuiltinModels {
     public static let all: [BuiltinModel] = [bnn, bnnClassifier, linearRegression, logisticRegression,
                                              eightSchools, eightSchoolsCentered, gpRegression, gaussian]
 
-    /// The built-in model called `name`; an unknown name is an error listing the known ones.
+    /// The built-in model called `name`; an unknown name is an error suggesting the closest name
+    /// (`NameSuggestion`) and listing the known ones.
     public static func named(_ name: String) throws -> BuiltinModel {
         guard let m = all.first(where: { $0.name == name }) else {
-            throw LeapfrogError(.configuration, "unknown model '\(name)'; built-in models: \(all.map(\.name).joined(separator: ", ")) (or pass a model JSON file)")
+            let names = all.map(\.name)
+            let list = "\(names.joined(separator: ", ")) (or pass a model JSON file)"
+            let hint = NameSuggestion.closest(to: name, among: names).map { "did you mean '\($0)'? Built-in models: " } ?? "built-in models: "
+            throw LeapfrogError(.configuration, "unknown model '\(name)'; \(hint)\(list)")
         }
         return m
     }
@@ -31,12 +35,27 @@ public enum BuiltinModels {
         return (try o.intList("widths", [5, 5]), act, try o.bool("biases", false))
     }
 
-    /// `X` and `y` from a CSV table by the `target`, `features` and `standardize` options.
-    static func features(_ table: CSVTable, _ o: ModelOptions, standardize: Bool, integerTarget: Bool) throws -> (DataSet, Standardization?) {
-        let target = o.string("target", table.columnNames.contains("y") ? "y" : table.columnNames.last ?? "y")
+    /// `X` and `y` from a CSV table by the `target`, `features` and `standardize` options, and a
+    /// note saying which columns were taken and why.
+    static func features(_ table: CSVTable, _ o: ModelOptions, standardize: Bool,
+                         integerTarget: Bool) throws -> (data: DataSet, standardization: Standardization?, note: String) {
+        let defaultTarget = table.columnNames.contains("y") ? "y" : table.columnNames.last ?? "y"
+        let target = o.string("target", defaultTarget)
         let features = o.values["features"].map { $0.split(separator: ",").map { String($0.trimmingCharacters()) } }
-        return try table.dataSet(features: features, target: target, standardize: try o.bool("standardize", standardize),
-                                 integerTarget: integerTarget)
+        let (data, std) = try table.dataSet(features: features, target: target, standardize: try o.bool("standardize", standardize),
+                                            integerTarget: integerTarget)
+        let targetWhy = o.values["target"] != nil ? "the target option" : (target == "y" ? "named y" : "the last column")
+        let featureNames = features ?? table.columnNames.filter { $0 != target }
+        let featureWhy = [features != nil ? "the features option" : "every other column", std != nil ? "standardised" : nil]
+        let note = "\(table.source): target column '\(target)' (\(targetWhy)), "
+            + "\(featureNames.count == 1 ? "feature" : "features") \(quotedList(featureNames)) (\(featureWhy.compactMap { $0 }.joined(separator: ", ")))"
+        return (data, std, note)
+    }
+
+    /// `'a', 'b', 'c'`, the first `limit` names then "and N more".
+    static func quotedList(_ names: [String], limit: Int = 8) -> String {
+        let shown = names.prefix(limit).map { "'\($0)'" }.joined(separator: ", ")
+        return names.count > limit ? shown + " and \(names.count - limit) more" : shown
     }
 
     static func requireTableOrJSON(_ source: DataSource, model: String, example: String) throws -> DataSource {
@@ -57,7 +76,7 @@ public enum BuiltinModels {
         name: "bnn",
         summary: "Bayesian neural network regression (flagship): tanh MLP, Normal(0,1) weights, prec ~ Gamma(3,1)",
         parameters: "W1 [D,H1], W2 [H1,H2], …, W(L+1) [HL], prec > 0 (46 with D=3 and widths 5,5); biases b1… with biases=true",
-        dataHelp: "X [N,D], y [N]; CSV: features and target columns (bundled: bnn_toy.csv, numpyro's example data, with a 25-point prediction grid X_grid → mu_grid)",
+        dataHelp: "X [N,D], y [N]; CSV: the target is y if present, else the last column (or target=…), the features every other column (or features=…) (bundled: bnn_toy.csv, numpyro's example data, with a 25-point prediction grid X_grid → mu_grid)",
         options: networkOptions.merging(["standardize": "standardise the feature columns (default false: the toy features are 1, x, x²)"]) { a, _ in a },
         make: { o, source in
             let (widths, act, biases) = try networkShape(o)
@@ -65,16 +84,16 @@ public enum BuiltinModels {
             switch source {
             case .bundled:
                 let table = try CSVTable.parse(BundledData.bnnToy, source: "bundled bnn_toy.csv")
-                var (data, std) = try features(table, o, standardize: false, integerTarget: false)
+                var (data, std, note) = try features(table, o, standardize: false, integerTarget: false)
                 let d = data["X"]!.shape[1]
                 if d == 3 && std == nil {
                     // The toy features are (1, x, x²): predict on x ∈ [−1.2, 1.2].
                     data["X_grid"] = .matrix(rows: linspace(-1.2, 1.2, 25).map { [1, $0, $0 * $0] })
                 }
-                return ModelInstance(graph: graph, data: data, standardization: std)
+                return ModelInstance(graph: graph, data: data, standardization: std, notes: [note])
             case .table(let t):
-                let (data, std) = try features(t, o, standardize: false, integerTarget: false)
-                return ModelInstance(graph: graph, data: data, standardization: std)
+                let (data, std, note) = try features(t, o, standardize: false, integerTarget: false)
+                return ModelInstance(graph: graph, data: data, standardization: std, notes: [note])
             case .json(let d):
                 return ModelInstance(graph: graph, data: d)
             }
@@ -90,7 +109,7 @@ public enum BuiltinModels {
             let (widths, act, biases) = try networkShape(o)
             switch try requireTableOrJSON(source, model: "bnn-classifier", example: "data/uci/breast_cancer.csv") {
             case .table(let t):
-                var (data, std) = try features(t, o, standardize: true, integerTarget: true)
+                var (data, std, note) = try features(t, o, standardize: true, integerTarget: true)
                 let labels = data["y"]!.values
                 let k = Int(labels.max() ?? 0) + 1
                 if let bad = labels.firstIndex(where: { $0 < 0 }) {
@@ -102,7 +121,7 @@ public enum BuiltinModels {
                     data["K"] = .integer(k)
                 }
                 return ModelInstance(graph: try NeuralNetworks.classifier(classes: k, widths: widths, activation: act, biases: biases),
-                                     data: data, standardization: std)
+                                     data: data, standardization: std, notes: [note + "; \(k) classes, labels 0…\(k - 1)"])
             case .json(let d):
                 let k = d["K"].flatMap(\.scalarValue).map { Int($0) } ?? 2
                 return ModelInstance(graph: try NeuralNetworks.classifier(classes: k, widths: widths, activation: act, biases: biases), data: d)
@@ -128,8 +147,8 @@ public enum BuiltinModels {
                 let g = try graph(try o.double("prior_scale", defaultScale))
                 switch try requireTableOrJSON(source, model: name, example: example) {
                 case .table(let t):
-                    let (data, std) = try features(t, o, standardize: true, integerTarget: integerTarget)
-                    return ModelInstance(graph: g, data: data, standardization: std)
+                    let (data, std, note) = try features(t, o, standardize: true, integerTarget: integerTarget)
+                    return ModelInstance(graph: g, data: data, standardization: std, notes: [note])
                 case .json(let d): return ModelInstance(graph: g, data: d)
                 case .bundled: fatalError("unreachable: requireTableOrJSON refuses bundled data")
                 }
@@ -152,7 +171,7 @@ public enum BuiltinModels {
             summary: centered ? "Eight schools, centred: theta ~ Normal(mu, tau) (divergent funnel)"
                               : "Eight schools, non-centred: theta = mu + tau·theta_tilde",
             parameters: centered ? "mu, tau > 0, theta [J]" : "mu, tau > 0, theta_tilde [J]; derived theta [J]",
-            dataHelp: "J, y [J], sigma [J] (CmdStan JSON; bundled: posteriordb eight_schools.json)",
+            dataHelp: "J, y [J], sigma [J] > 0 (CmdStan JSON; bundled: posteriordb eight_schools.json)",
             options: [:],
             make: { _, source in
                 let graph = try ClassicModels.eightSchools(centered: centered)
@@ -177,10 +196,10 @@ public enum BuiltinModels {
         make: { o, source in
             let graph = try ClassicModels.gpRegression(priorScale: try o.double("prior_scale", 10))
             func fromTable(_ t: CSVTable, grid: Bool) throws -> ModelInstance {
-                let x = try t.column(o.string("x", "x"))
-                var data = DataSet(["x": .vector(x), "y": .vector(try t.column(o.string("target", "y")))], source: t.source)
+                let (xName, yName) = (o.string("x", "x"), o.string("target", "y"))
+                var data = DataSet(["x": .vector(try t.column(xName)), "y": .vector(try t.column(yName))], source: t.source)
                 if grid { data["x_grid"] = .vector(linspace(-1.3, 1.3, 40)) }
-                return ModelInstance(graph: graph, data: data)
+                return ModelInstance(graph: graph, data: data, notes: ["\(t.source): inputs column '\(xName)', target column '\(yName)'"])
             }
             switch source {
             case .bundled: return try fromTable(try CSVTable.parse(BundledData.gpToy, source: "bundled gp_toy.csv"), grid: true)

@@ -15,10 +15,11 @@ public enum ClassicModels {
         }
     }
 
-    /// y ~ Bernoulli-logit(α + X·β); α, β ~ Normal(0, s). Data: `X` [N, D], `y` [N] integer 0/1.
+    /// y ~ Bernoulli-logit(α + X·β); α, β ~ Normal(0, s). Data: `X` [N, D], `y` [N] integer 0/1
+    /// (declared so: another label is refused at binding).
     public static func logisticRegression(priorScale s: Double = 2.5) throws -> ModelGraph {
         try ModelBuilder.build("logistic-regression") { m in
-            let x = m.data("X", ["N", "D"]), y = m.data("y", ["N"], integer: true)
+            let x = m.data("X", ["N", "D"]), y = m.data("y", ["N"], integer: true, bounds: .range(0, 1))
             let alpha = m.parameter("alpha"), beta = m.parameter("beta", ["D"])
             m.sample(alpha, .normal(0, s))
             m.sample(beta, .normal(0, s))
@@ -29,10 +30,11 @@ public enum ClassicModels {
     /// Eight schools (Rubin 1981; posteriordb `eight_schools_noncentered` / `_centered`):
     /// μ ~ Normal(0, 5), τ ~ HalfCauchy(5), y ~ Normal(θ, σ). Non-centred: θ̃ ~ Normal(0, 1),
     /// θ = μ + τ·θ̃ recorded as a derived quantity; centred: θ ~ Normal(μ, τ).
-    /// Data: `J`, `y` [J], `sigma` [J].
+    /// Data: `J`, `y` [J], `sigma` [J] > 0 (posteriordb declares `real<lower=0> sigma[J]`; a
+    /// standard error of 0 makes the normal density degenerate, so it is refused too).
     public static func eightSchools(centered: Bool = false) throws -> ModelGraph {
         try ModelBuilder.build(centered ? "eight-schools-centered" : "eight-schools") { m in
-            let y = m.data("y", ["J"]), sigma = m.data("sigma", ["J"])
+            let y = m.data("y", ["J"]), sigma = m.data("sigma", ["J"], bounds: .positive)
             let mu = m.parameter("mu")
             let tau = m.parameter("tau", constraint: .positive)
             m.sample(mu, .normal(0, 5))
@@ -75,7 +77,7 @@ public enum ClassicModels {
     }
 
     /// A d-dimensional Gaussian with known moments, for testing samplers. `x` ~ Normal(`mu`, `sd`)
-    /// elementwise (iid and ill-conditioned kinds) or MultiNormal(`mu`, `L`·`L`ᵀ) (correlated).
+    /// elementwise (iid and ill-conditioned kinds; `sd` > 0) or MultiNormal(`mu`, `L`·`L`ᵀ) (correlated).
     public static func gaussian(correlated: Bool) throws -> ModelGraph {
         try ModelBuilder.build("gaussian") { m in
             let mu = m.data("mu", ["d"])
@@ -83,7 +85,7 @@ public enum ClassicModels {
             if correlated {
                 m.sample(x, .multiNormalCholesky(mu, m.data("L", ["d", "d"])))
             } else {
-                m.sample(x, .normal(mu, m.data("sd", ["d"])))
+                m.sample(x, .normal(mu, m.data("sd", ["d"], bounds: .positive)))
             }
         }
     }

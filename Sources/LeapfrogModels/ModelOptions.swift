@@ -7,22 +7,49 @@ public struct ModelOptions: Sendable, Hashable {
 
     public init(_ values: [String: String] = [:]) { self.values = values }
 
-    /// Parses `key=value` strings.
-    public init(parsing pairs: [String]) throws {
+    /// Parses `key=value` arguments. One argument may hold several options separated by commas
+    /// (`dim=100,kind=ill-conditioned`): it is split at each comma followed by `identifier=`, so a
+    /// comma inside a value stays (`widths=5,5` is one option, `widths=5,5,biases=true` two).
+    /// A key given twice is an error.
+    public init(parsing arguments: [String]) throws {
         var values: [String: String] = [:]
-        for p in pairs {
+        for p in arguments.flatMap(Self.split) {
             guard let eq = p.firstIndex(of: "="), eq != p.startIndex else {
                 throw LeapfrogError(.configuration, "model option '\(p)' is not of the form key=value")
             }
-            values[String(p[..<eq])] = String(p[p.index(after: eq)...])
+            let key = String(p[..<eq])
+            guard values[key] == nil else {
+                throw LeapfrogError(.configuration, "model option '\(key)' is given twice (\(key)=\(values[key]!) and \(p))")
+            }
+            values[key] = String(p[p.index(after: eq)...])
         }
         self.values = values
     }
 
+    /// `argument` cut before every comma that is followed by an identifier (a letter or `_`,
+    /// then letters, digits or `_`) and `=`.
+    static func split(_ argument: String) -> [String] {
+        let chars = Array(argument)
+        var parts: [String] = []
+        var start = 0
+        for (i, c) in chars.enumerated() where c == "," {
+            var j = i + 1
+            guard j < chars.count, chars[j] == "_" || chars[j].isLetter else { continue }
+            while j < chars.count, chars[j] == "_" || chars[j].isLetter || chars[j].isNumber { j += 1 }
+            guard j < chars.count, chars[j] == "=" else { continue }
+            parts.append(String(chars[start..<i]))
+            start = i + 1
+        }
+        parts.append(String(chars[start...]))
+        return parts
+    }
+
     func checkKeys(_ allowed: [String: String], model: String) throws {
         for key in values.keys.sorted() where allowed[key] == nil {
-            let known = allowed.keys.sorted().joined(separator: ", ")
-            throw LeapfrogError(.configuration, "model '\(model)' has no option '\(key)' (options: \(known.isEmpty ? "none" : known))")
+            let names = allowed.keys.sorted()
+            let known = names.joined(separator: ", ")
+            throw LeapfrogError(.configuration, "model '\(model)' has no option '\(key)'\(NameSuggestion.clause(for: key, among: names)) "
+                                + "(options: \(known.isEmpty ? "none" : known))")
         }
     }
 

@@ -30,7 +30,9 @@ public enum NeuralNetworks {
     /// The flagship regression BNN (numpyro's `bnn` example):
     /// y ~ Normal(f(X), 1/√prec), f = activation layers then a linear output, prec ~ Gamma(3, 1).
     /// Data: `X` [N, D], `y` [N]; optional `X_grid` [G, D] records the predicted mean `mu_grid`.
-    /// With widths (5, 5) and D = 3 it has 46 parameters.
+    /// With widths (5, 5) and D = 3 it has 46 parameters. Only `prec`, `mu_grid` and `lp__` are
+    /// identifiable: the weights' posterior is symmetric under sign flips (tanh is odd) and
+    /// permutations of each layer's hidden units.
     public static func regression(widths: [Int] = [5, 5], activation: Activation = .tanh, biases: Bool = false) throws -> ModelGraph {
         try ModelBuilder.build("bnn") { m in
             let x = m.data("X", ["N", "D"])
@@ -61,16 +63,20 @@ public enum NeuralNetworks {
             var mu = g.matmul(out)
             if let outBias { mu = mu + outBias }
             m.derive("mu_grid", mu)
+            m.identifiable(["prec", "mu_grid", ModelGraph.logDensityName])
         }
     }
 
     /// The classifier BNN: the same hidden layers ending in Bernoulli-logit (`classes` = 2,
     /// labels 0/1) or categorical-logit (`classes` > 2, labels 1…K, output weights [H, K]).
-    /// Data: `X` [N, D], `y` [N] integer (and `K` when categorical).
+    /// Data: `X` [N, D], `y` [N] integer 0…1, or 1…K with `K` ≥ 2 when categorical (declared so,
+    /// and checked at binding). Only `lp__` is identifiable (see `regression`).
     public static func classifier(classes: Int, widths: [Int] = [5, 5], activation: Activation = .tanh, biases: Bool = false) throws -> ModelGraph {
         try ModelBuilder.build("bnn-classifier") { m in
             let x = m.data("X", ["N", "D"])
-            let y = m.data("y", ["N"], integer: true)
+            let y = m.data("y", ["N"], integer: true, bounds: classes == 2 ? .range(0, 1) : .range(1, "K"))
+            if classes != 2 { m.declareData("K", integer: true, bounds: .atLeast(2)) }
+            m.identifiable([ModelGraph.logDensityName])
             let (h, width) = hiddenLayers(m, input: x, inputWidth: "D", widths: widths, activation: activation, biases: biases)
             if classes == 2 {
                 let out = m.parameter("W\(widths.count + 1)", [width])

@@ -28,6 +28,20 @@ struct SampleCommandTests {
         #expect(out.summaries.allSatisfy { $0.nestedRHat != nil })
     }
 
+    /// The BNN's weights are not identifiable: a short run judges R-hat and ESS on prec, mu_grid
+    /// and lp__ only, and a note counts the 45 weights it did not judge.
+    @Test func bnnJudgesOnlyItsIdentifiableQuantities() throws {
+        let out = try Self.sample(["bnn", "--chains", "4", "--warmup", "40", "--draws", "30", "--sampler", "hmc",
+                                   "--steps", "8", "--backend", "cpu", "--seed", "3"])
+        #expect(out.summaries.contains { $0.name == "W1[1,1]" })
+        let judged: [DiagnosticWarnings.Kind] = [.rhat, .nestedRHat, .essBulk, .essTail]
+        for w in out.warnings.warnings where judged.contains(w.kind) {
+            #expect(!w.message.contains("W"), "\(w.message)")
+        }
+        #expect(out.warnings.notes.count == 1)
+        #expect(out.warnings.notes.first?.hasPrefix("R-hat and ESS not judged for 45 quantities") == true, "\(out.warnings.notes)")
+    }
+
     @Test(arguments: [["--chains", "0"], ["--draws", "-1"], ["--sampler", "gibbs"], ["--superchains", "3"],
                       ["--target-accept", "1.5"], ["--steps", "5", "--integration-time", "1"]])
     func impossibleFlagsAreRejected(_ flags: [String]) {

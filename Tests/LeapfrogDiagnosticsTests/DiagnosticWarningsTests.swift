@@ -54,6 +54,37 @@ struct DiagnosticWarningsTests {
         #expect(w.warnings[0].message.contains("mu (1.200)"))
     }
 
+    /// With a list of identifiable quantities, R-hat, nested R-hat and ESS judge only those; the
+    /// rest are counted in a note, and the sampler's and non-finite warnings still cover them.
+    @Test func onlyIdentifiableQuantitiesAreJudged() {
+        var nan = Self.summary("W2[3]")
+        nan.nonFiniteCount = 2
+        let s = [Self.summary("lp__", rhat: 1.02), Self.summary("W1[1,1]", rhat: 1.5, essBulk: 12, essTail: 30, nested: 1.4),
+                 Self.summary("W1[1,2]", rhat: 1.3), Self.summary("prec", essBulk: 90),
+                 Self.summary("mu_grid[1]"), Self.summary("mu_grid[12]", rhat: 1.2), nan]
+        let w = DiagnosticWarnings(summaries: s, divergentCount: 3, totalDraws: 4000,
+                                   identifiable: ["prec", "mu_grid", "lp__"])
+        #expect(w.warnings.map(\.kind) == [.nonFinite, .rhat, .essBulk, .divergences])
+        #expect(w.warnings[1].message.hasPrefix("R-hat > 1.01 for 2 parameters: mu_grid[12] (1.200), lp__ (1.020);"), "\(w.warnings[1].message)")
+        #expect(w.warnings[2].message.hasPrefix("Bulk ESS < 400 (total over chains) for 1 parameter: prec (90);"))
+        #expect(!w.warnings.dropFirst().contains { $0.message.contains("W1") })
+        #expect(w.notes == ["R-hat and ESS not judged for 2 quantities that the model declares not identifiable "
+                            + "(e.g. network weights: sign flips, permuted units); judged: prec, mu_grid, lp__. See the table."])
+        #expect(w.description.hasSuffix(w.notes[0]))
+        // Without the list, the weights are judged like everything else.
+        let all = DiagnosticWarnings(summaries: s)
+        #expect(all.notes.isEmpty)
+        #expect(all.warnings.first { $0.kind == .rhat }!.message.contains("W1[1,1] (1.500)"))
+        #expect(all.warnings.contains { $0.kind == .nestedRHat })
+    }
+
+    @Test func stanCSVNamesBelongToTheirQuantity() {
+        #expect(DiagnosticWarnings.quantity(of: "mu_grid[3]") == "mu_grid")
+        #expect(DiagnosticWarnings.quantity(of: "W1[2,5]") == "W1")
+        #expect(DiagnosticWarnings.quantity(of: "theta.4") == "theta")
+        #expect(DiagnosticWarnings.quantity(of: "lp__") == "lp__")
+    }
+
     /// End to end: a chain stuck elsewhere is caught by summarize → warnings.
     @Test func endToEnd() {
         var draws = EdgeCaseTests.ar1(chains: 4, draws: 200, rho: 0.95)

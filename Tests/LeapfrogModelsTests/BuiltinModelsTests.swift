@@ -132,6 +132,121 @@ struct BuiltinModelsTests {
         }
     }
 
+    static func message(_ body: () throws -> Void) -> String {
+        do { try body() } catch let e as LeapfrogError { return e.message } catch { return "\(error)" }
+        return "no error"
+    }
+
+    /// Binds `model` to `data`, returning the error message (or "no error").
+    static func bindingMessage(_ model: BuiltinModel, _ data: DataSource, _ options: [String: String] = [:]) -> String {
+        message {
+            let inst = try model.instantiate(options: ModelOptions(options), data: data)
+            _ = try BoundModel(graph: inst.graph, data: inst.data)
+        }
+    }
+
+    /// The bundled schools with `sigma[j]` replaced.
+    static func schools(sigma value: Double, at j: Int) throws -> DataSource {
+        var data = try StanJSON.parse(BundledData.eightSchools, source: "schools.json")
+        var sigma = data["sigma"]!
+        sigma.values[j - 1] = value
+        data["sigma"] = sigma
+        return .json(data)
+    }
+
+    /// Eight schools' standard errors must be positive, as its Stan twin declares them.
+    @Test(arguments: BuiltinModels.all.filter { $0.name.hasPrefix("eight-schools") }.map(\.name))
+    func eightSchoolsRefusesAStandardErrorThatIsNotPositive(_ name: String) throws {
+        let model = try BuiltinModels.named(name)
+        #expect(Self.bindingMessage(model, try Self.schools(sigma: -18, at: 8))
+                == "model '\(name)', data file 'schools.json': 'sigma' element 8 is -18.0, below its lower bound 0")
+        #expect(Self.bindingMessage(model, try Self.schools(sigma: 0, at: 3))
+                == "model '\(name)', data file 'schools.json': 'sigma' element 3 is 0.0, at its exclusive lower bound 0")
+        #expect(Self.bindingMessage(model, try Self.schools(sigma: 0.5, at: 3)) == "no error")
+    }
+
+    /// Labels outside 0…1 (binary) or 1…K (categorical, as the JSON form stores them) are refused.
+    @Test func classifierRefusesALabelOutOfRange() throws {
+        let binary = try StanJSON.parse(#"{"X": [[0.1], [0.2], [0.3]], "y": [0, 1, 2]}"#, source: "bin.json")
+        #expect(Self.bindingMessage(BuiltinModels.bnnClassifier, .json(binary))
+                == "model 'bnn-classifier', data file 'bin.json': 'y' element 3 is 2, above its upper bound 1")
+        let three = try StanJSON.parse(#"{"K": 3, "X": [[0.1], [0.2], [0.3]], "y": [1, 4, 2]}"#, source: "k3.json")
+        #expect(Self.bindingMessage(BuiltinModels.bnnClassifier, .json(three))
+                == "model 'bnn-classifier', data file 'k3.json': 'y' element 2 is 4, above its upper bound K = 3")
+        let valid = try StanJSON.parse(#"{"K": 3, "X": [[0.1], [0.2], [0.3]], "y": [1, 3, 2]}"#, source: "k3.json")
+        #expect(Self.bindingMessage(BuiltinModels.bnnClassifier, .json(valid)) == "no error")
+        let single = try StanJSON.parse(#"{"K": 1, "X": [[0.1], [0.2]], "y": [1, 1]}"#, source: "k1.json")
+        #expect(Self.bindingMessage(BuiltinModels.bnnClassifier, .json(single)).hasSuffix("'K' is 1, below its lower bound 2"))
+    }
+
+    @Test func logisticRegressionRefusesAnOutcomeOtherThanZeroOrOne() throws {
+        let table = try CSVTable.parse("x,y\n0.1,0\n0.2,2\n0.4,1\n", source: "mine.csv")
+        #expect(Self.bindingMessage(BuiltinModels.logisticRegression, .table(table))
+                == "model 'logistic-regression', data file 'mine.csv': 'y' element 2 is 2, above its upper bound 1")
+    }
+
+    /// A non-finite feature is refused where it is read, naming the file, line, column and value.
+    @Test func aNonFiniteCSVFeatureIsRefused() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-nan-\(getpid()).csv").path
+        try "a,b,y\n1,2,0.5\n3,NaN,0.1\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for model in [BuiltinModels.bnn, BuiltinModels.linearRegression] {
+            let m = Self.message { _ = try model.instantiate(data: try .file(path)) }
+            #expect(m == "\(path):3:2: column 'b' holds a non-finite value 'NaN'", "\(model.name): \(m)")
+        }
+    }
+
+    /// Every built-in with bundled or generated data, and the UCI files, still bind.
+    @Test func validDataAreStillAccepted() throws {
+        for model in BuiltinModels.all where !["bnn-classifier", "linear-regression", "logistic-regression"].contains(model.name) {
+            #expect(Self.bindingMessage(model, .bundled) == "no error", "\(model.name)")
+        }
+        for kind in GaussianTarget.Kind.allCases {
+            #expect(Self.bindingMessage(BuiltinModels.gaussian, .bundled, ["kind": kind.rawValue]) == "no error")
+        }
+        let dir = RepositoryData.directory
+        for (model, file) in [(BuiltinModels.bnnClassifier, "uci/digits.csv"), (BuiltinModels.bnnClassifier, "uci/breast_cancer.csv"),
+                              (BuiltinModels.logisticRegression, "uci/breast_cancer.csv")] {
+            let options = model.name == "bnn-classifier" ? ["widths": "2"] : [:]
+            #expect(Self.bindingMessage(model, try .file(dir + "/" + file), options) == "no error", "\(model.name) on \(file)")
+        }
+    }
+
+    /// A CSV read by a network or a regression says which column is the target and which the features.
+    @Test func csvModelsNoteWhichColumnsTheyTook() throws {
+        let ab = try CSVTable.parse("a,b\n1,0.5\n2,0.1\n3,-0.4\n", source: "ab.csv")
+        #expect(try BuiltinModels.bnn.instantiate(data: .table(ab)).notes
+                == ["ab.csv: target column 'b' (the last column), feature 'a' (every other column)"])
+        let named = try CSVTable.parse("y,u,v\n1,0.5,2\n2,0.1,1\n3,-0.4,0\n", source: "uv.csv")
+        #expect(try BuiltinModels.linearRegression.instantiate(data: .table(named)).notes
+                == ["uv.csv: target column 'y' (named y), features 'u', 'v' (every other column, standardised)"])
+        let chosen = try BuiltinModels.linearRegression.instantiate(options: ModelOptions(["target": "u", "features": "v"]), data: .table(named))
+        #expect(chosen.notes == ["uv.csv: target column 'u' (the target option), feature 'v' (the features option, standardised)"])
+        let labels = try CSVTable.parse("a,b,c\n1,0.5,0\n2,0.1,2\n3,-0.4,1\n", source: "abc.csv")
+        let note = try #require(try BuiltinModels.bnnClassifier.instantiate(data: .table(labels)).notes.first)
+        #expect(note.hasPrefix("abc.csv: target column 'c' (the last column), features 'a', 'b'") && note.hasSuffix("3 classes, labels 0…2"), "\(note)")
+        let gp = try CSVTable.parse("t,z\n1,0.5\n2,0.1\n", source: "gp.csv")
+        #expect(try BuiltinModels.gpRegression.instantiate(options: ModelOptions(["x": "t", "target": "z"]), data: .table(gp)).notes
+                == ["gp.csv: inputs column 't', target column 'z'"])
+        #expect(try BuiltinModels.eightSchools.instantiate().notes.isEmpty)
+    }
+
+    /// The networks declare only quantities that do not flip sign or permute with the hidden
+    /// units; the others leave every quantity to be judged.
+    @Test func networksDeclareTheirIdentifiableQuantities() throws {
+        let bnn = try BuiltinModels.bnn.instantiate().graph
+        #expect(bnn.identifiable == ["prec", "mu_grid", "lp__"])
+        let judged = try BoundModel(graph: bnn, data: try BuiltinModels.bnn.instantiate().data).layout.elementNames
+            .filter { bnn.identifiable!.contains(String($0.prefix { $0 != "[" })) }
+        #expect(judged == ["prec"])
+        let classifier = try BuiltinModels.bnnClassifier.instantiate(data: .table(try CSVTable.parse("a,y\n1,0\n2,1\n", source: "c.csv"))).graph
+        #expect(classifier.identifiable == ["lp__"])
+        for model in BuiltinModels.all where !model.name.hasPrefix("bnn") {
+            guard let inst = try? model.instantiate() else { continue }
+            #expect(inst.graph.identifiable == nil, "\(model.name)")
+        }
+    }
+
     @Test func unknownNamesAndOptionsAreClearErrors() {
         #expect(throws: LeapfrogError.self) { try BuiltinModels.named("bnnn") }
         do {
