@@ -1,0 +1,62 @@
+import Testing
+import LeapfrogCore
+@testable import LeapfrogSampling
+
+/// A "float" twin of a model that is wrong only where the first coordinate is below `threshold`:
+/// there its log density is shifted by `shift` (a precision failure the chains may meet only
+/// once they move there).
+struct WrongBelow: BatchedLogDensity {
+    let model: DiagonalGaussian
+    let threshold: Double
+    let shift: Double
+    var dimension: Int { model.dimension }
+    func evaluate(_ x: ChainBatch, active: [Bool]?) throws -> DensityBatch {
+        var r = try model.evaluate(x, active: active)
+        for c in 0..<x.chains where x[c, 0] < threshold { r.logDensity[c] += shift }
+        return r
+    }
+}
+
+/// How the sampler drives a `PrecisionCheckpoint`: when it checks, and what a switch does.
+@Suite struct PrecisionCheckpointTests {
+    let model = DiagonalGaussian.iid(dimension: 3)
+
+    func configuration() -> SamplerConfiguration {
+        var c = SamplerConfiguration()
+        c.chains = 8; c.warmup = 150; c.draws = 40; c.seed = 5
+        return c
+    }
+
+    func guarded(_ fast: any BatchedLogDensity) -> PrecisionGuard {
+        PrecisionGuard(fast: fast, accurate: model, fastName: "f32", accurateName: "f64", clock: { 0 })
+    }
+
+    @Test func checksAtInitialisationEveryWindowEndAndWarmupEnd() throws {
+        let g = guarded(model)
+        let (guardedDraws, _) = try Sampler.sample(model: g, configuration: configuration())
+        let windows = WarmupSchedule(warmup: configuration().warmup).windows
+        #expect(g.checks.map(\.stage) == ["initialisation"]
+                + windows.map { "warmup window end (iteration \($0.upperBound))" } + ["warmup end (iteration 150)"])
+        #expect(g.checks.allSatisfy(\.passed) && g.switchedAt == nil)
+        // Passing checks change nothing: the same draws as the bare model.
+        let (bare, _) = try Sampler.sample(model: model, configuration: configuration())
+        #expect(guardedDraws.positions == bare.positions)
+    }
+
+    @Test func aSwitchAtInitialisationGivesTheAccurateModelsDraws() throws {
+        let g = guarded(WrongBelow(model: model, threshold: .infinity, shift: 0.5))
+        let (draws, _) = try Sampler.sample(model: g, configuration: configuration())
+        #expect(g.switchedAt == "initialisation" && g.checks.count == 1)
+        let (accurate, _) = try Sampler.sample(model: model, configuration: configuration())
+        #expect(draws.positions == accurate.positions)
+    }
+
+    @Test func aFailureMetOnlyLaterSwitchesAtThatCheckpoint() throws {
+        // Uniform(−2, 2) starts never have x₀ < −2.5; the posterior (x₀ ~ N(−2, 1)) often does.
+        let g = guarded(WrongBelow(model: model, threshold: -2.5, shift: -0.3))
+        let (draws, _) = try Sampler.sample(model: g, configuration: configuration())
+        #expect(g.checks.first?.passed == true, "the starts avoid the wrong region")
+        #expect(g.switchedAt != nil && g.switchedAt != "initialisation")
+        #expect(draws.positions.count == 8 && draws.positions.allSatisfy { $0.count == configuration().draws })
+    }
+}
