@@ -78,11 +78,12 @@ struct BackendSelection: ParsableArguments {
             let policy = precision == .auto ? "switches to it when f32 is off" : "warns when f32 is off"
             let (fast, description) = try openCL(bound, on: dev, info: info, as: Float.self,
                                                  label: "f32 checked against \(accurateName), \(policy)")
+            let t0 = Clock.now()
             let accurate: any BatchedLogDensity = info.supportsFP64
                 ? try openCL(bound, on: dev, info: info, as: Double.self).0 : ReferenceModel(bound)
             let guarded = PrecisionGuard(fast: fast, accurate: accurate, fastName: "f32", accurateName: accurateName,
                                          policy: precision == .auto ? .auto : .checkOnly,
-                                         clock: { Clock.now() }, log: log)
+                                         setupSeconds: Clock.now() - t0, clock: { Clock.now() }, log: log)
             return (guarded, description)
         }
     }

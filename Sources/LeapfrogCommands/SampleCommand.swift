@@ -202,7 +202,7 @@ struct SampleCommand: ParsableCommand {
             return .init(requested: requested, ran: backendName.contains("f32") ? "f32" : "f64")
         }
         return .init(requested: requested, ran: precisionGuard.currentName, switchedAt: precisionGuard.switchedAt,
-                     bounds: precisionGuard.bounds, checks: precisionGuard.checks)
+                     bounds: precisionGuard.bounds, checks: precisionGuard.checks, setupSeconds: precisionGuard.setupSeconds)
     }
 
     /// The data that likelihood terms condition on (the outcome of a `log_density` term that is a

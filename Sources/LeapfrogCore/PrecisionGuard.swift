@@ -100,6 +100,8 @@ public final class PrecisionGuard: BatchedLogDensity, PrecisionCheckpoint, @unch
     public let accurateName: String
     public let policy: Policy
     public let bounds: Bounds
+    /// Seconds spent making the accurate twin (an f64 program build), told by whoever made it.
+    public let setupSeconds: Double
     private let log: @Sendable (String) -> Void
     private let clock: @Sendable () -> Double
     private let lock = Lock()
@@ -112,7 +114,8 @@ public final class PrecisionGuard: BatchedLogDensity, PrecisionCheckpoint, @unch
     ///     no platform clock.
     ///   - log: told, once, when a check fails (the switch, or the warning).
     public init(fast: any BatchedLogDensity, accurate: any BatchedLogDensity, fastName: String, accurateName: String,
-                policy: Policy = .auto, bounds: Bounds = Bounds(), clock: @escaping @Sendable () -> Double,
+                policy: Policy = .auto, bounds: Bounds = Bounds(), setupSeconds: Double = 0,
+                clock: @escaping @Sendable () -> Double,
                 log: @escaping @Sendable (String) -> Void = { _ in }) {
         precondition(fast.dimension == accurate.dimension, "PrecisionGuard: the evaluators disagree on the dimension")
         self.fast = fast
@@ -121,6 +124,7 @@ public final class PrecisionGuard: BatchedLogDensity, PrecisionCheckpoint, @unch
         self.accurateName = accurateName
         self.policy = policy
         self.bounds = bounds
+        self.setupSeconds = setupSeconds
         self.clock = clock
         self.log = log
     }

@@ -66,14 +66,17 @@ public struct RunSummary: Codable, Sendable, Hashable {
         public var switchedAt: String?
         public var bounds: PrecisionGuard.Bounds?
         public var checks: [PrecisionGuard.Check]
+        /// Seconds spent making the f64 twin before the run (its program build; 0 when cached).
+        public var setupSeconds: Double
 
         public init(requested: String, ran: String, switchedAt: String? = nil, bounds: PrecisionGuard.Bounds? = nil,
-                    checks: [PrecisionGuard.Check] = []) {
+                    checks: [PrecisionGuard.Check] = [], setupSeconds: Double = 0) {
             self.requested = requested
             self.ran = ran
             self.switchedAt = switchedAt
             self.bounds = bounds
             self.checks = checks
+            self.setupSeconds = setupSeconds
         }
 
         /// Seconds spent in checks, all checkpoints together.
@@ -81,6 +84,7 @@ public struct RunSummary: Codable, Sendable, Hashable {
 
         enum CodingKeys: String, CodingKey {
             case requested, ran, switchedAt = "switched_at", bounds, checks, checkSeconds = "check_seconds"
+            case setupSeconds = "setup_seconds"
         }
 
         public init(from decoder: Decoder) throws {
@@ -90,6 +94,7 @@ public struct RunSummary: Codable, Sendable, Hashable {
             switchedAt = try c.decodeIfPresent(String.self, forKey: .switchedAt)
             bounds = try c.decodeIfPresent(PrecisionGuard.Bounds.self, forKey: .bounds)
             checks = try c.decode([PrecisionGuard.Check].self, forKey: .checks)
+            setupSeconds = try c.decodeIfPresent(Double.self, forKey: .setupSeconds) ?? 0
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -100,6 +105,7 @@ public struct RunSummary: Codable, Sendable, Hashable {
             try c.encodeIfPresent(bounds, forKey: .bounds)
             try c.encode(checks, forKey: .checks)
             try c.encode(checkSeconds, forKey: .checkSeconds)
+            try c.encode(setupSeconds, forKey: .setupSeconds)
         }
     }
 
