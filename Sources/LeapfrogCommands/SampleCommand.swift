@@ -85,8 +85,18 @@ struct SampleCommand: ParsableCommand {
         var summaryFile: String?
     }
 
+    /// The exit status of a run stopped by Ctrl-C after writing and summarising its draws (the
+    /// SIGINT convention, 128 + 2), so that scripts can tell it from a finished run.
+    static let interruptedExitStatus: Int32 = 130
+
     func run() throws {
         let outcome = try execute()
+        try report(outcome)
+        if outcome.result.interrupted { throw ExitCode(Self.interruptedExitStatus) }
+    }
+
+    /// Prints the summary table, the run's figures and warnings.
+    func report(_ outcome: Outcome) throws {
         guard outcome.draws > 0 else {
             print("no draws were made")
             return
@@ -156,8 +166,9 @@ struct SampleCommand: ParsableCommand {
             group?.abandon()
             throw error
         }
-        let elapsed = Clock.now() - t0
-        let timing = RunTiming(warmupSeconds: (warmupEnd ?? Clock.now()) - t0, samplingSeconds: Clock.now() - (warmupEnd ?? Clock.now()))
+        let end = Clock.now()
+        let elapsed = end - t0
+        let timing = RunTiming(start: t0, samplingStart: warmupEnd, end: end)
         try group?.finish(interrupted: result.interrupted, timing: timing)
         if result.interrupted {
             progress.message("interrupted: kept \(result.drawsWritten) draws per chain\(directory.map { " in \($0.path)" } ?? "")")
