@@ -117,6 +117,7 @@ struct SampleCommand: ParsableCommand {
     }
 
     func execute() throws -> Outcome {
+        let directory = try output.map { try OutputDirectory(path: $0, overwrite: overwrite) }
         let instance = try selection.instantiate()
         let bound = try BoundModel(graph: instance.graph, data: instance.data)
         let progress = ProgressReporter(quiet: quiet)
@@ -125,7 +126,7 @@ struct SampleCommand: ParsableCommand {
         try config.validate(dimension: bound.dimension)
         progress.message("leapfrog: \(instance.graph.name), \(bound.dimension) parameters, \(chains) chains, "
                          + "\(config.sampler.rawValue), back end \(backendName)")
-        let directory = try output.map { try OutputDirectory(path: $0, overwrite: overwrite) }
+        try directory?.prepare()
         var writers: [DrawWriter] = []
         let schema = DrawCollector.schema(bound, chains: chains, draws: draws)
         // Where libnetcdf cannot be loaded, --csv still writes the draws (Stan CSV only; the

@@ -66,4 +66,19 @@ struct CommandMessageTests {
         let message = try #require(Self.message(["diagnose", broken]))
         #expect(message.contains("\(broken):4: row has 2 values"), "\(message)")
     }
+
+    /// An --output that cannot be used is refused before the model is even read: here the model
+    /// name is unknown too, and the output's error is the one reported.
+    @Test func anUnusableOutputIsRefusedFirst() throws {
+        let file = Self.temporary("file.txt")
+        try "x".write(toFile: file, atomically: true, encoding: .utf8)
+        let cases = [(file, "--output '\(file)' is a file, not a directory"),
+                     (file + "/run", "cannot create --output directory '\(file)/run': '\(file)' is not a directory"),
+                     (file + "/deeper/run", "cannot create --output directory '\(file)/deeper/run': '\(file)' is not a directory")]
+        for (output, expected) in cases {
+            let message = try #require(Self.message(["sample", "no-such-model", "--output", output, "--quiet"]))
+            #expect(message.contains(expected), "\(message)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: file + "/run"))
+    }
 }
