@@ -120,12 +120,14 @@ struct SampleCommand: ParsableCommand {
         let directory = try output.map { try OutputDirectory(path: $0, overwrite: overwrite) }
         let instance = try selection.instantiate()
         let bound = try BoundModel(graph: instance.graph, data: instance.data)
+        try checkHostMemory(bound)
         let progress = ProgressReporter(quiet: quiet)
         let (density, backendName) = try backendSelection.make(instance, log: progress.message)
         let config = configuration()
         try config.validate(dimension: bound.dimension)
         progress.message("leapfrog: \(instance.graph.name), \(bound.dimension) parameters, \(chains) chains, "
                          + "\(config.sampler.rawValue), back end \(backendName)")
+        try checkDeviceMemory(bound, backend: backendName, log: progress.message)
         try directory?.prepare()
         var writers: [DrawWriter] = []
         let schema = DrawCollector.schema(bound, chains: chains, draws: draws)

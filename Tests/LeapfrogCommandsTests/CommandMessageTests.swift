@@ -81,4 +81,15 @@ struct CommandMessageTests {
         }
         #expect(!FileManager.default.fileExists(atPath: file + "/run"))
     }
+
+    /// A run far too big for any machine's memory is refused with the figures, before sampling.
+    @Test func aHugeChainCountIsRefusedBeforeSampling() throws {
+        let output = Self.temporary("huge")
+        let message = try #require(Self.message(["sample", "eight-schools", "--chains", "100000000", "--backend", "cpu",
+                                                 "--output", output, "--quiet"]))
+        #expect(message.contains("--chains 100,000,000 needs about") && message.contains("of host memory"), "\(message)")
+        #expect(message.contains("this machine has") && (message.contains("chains fit") || message.contains("not even one chain")))
+        // Refused before the output directory was made or anything written.
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
 }
