@@ -21,9 +21,9 @@ struct ThroughputCommand: ParsableCommand {
 
     @OptionGroup var selection: ModelSelection
     @OptionGroup var backendSelection: BackendSelection
-    @Option(help: "Chains evaluated per call.") var chains = 1
-    @Option(help: "Seconds to measure (after one warm-up call).") var seconds = 3.0
-    @Option(help: "Seed of the evaluation points.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Chains evaluated per call.") var chains = 1
+    @Option(parsing: .unconditional, help: "Seconds to measure (after one warm-up call).") var seconds = 3.0
+    @Option(parsing: .unconditional, help: "Seed of the evaluation points.") var seed: UInt64 = 1
     @Flag(help: "One JSON object instead of a line of text.") var json = false
 
     struct Report: Encodable {
@@ -37,8 +37,8 @@ struct ThroughputCommand: ParsableCommand {
     }
 
     func validate() throws {
-        guard chains >= 1 else { throw ValidationError("--chains must be at least 1") }
-        guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
+        guard chains >= 1 else { throw ValidationError("--chains must be at least 1 (got \(chains))") }
+        guard seconds > 0 else { throw ValidationError("--seconds must be positive (got \(seconds))") }
     }
 
     func run() throws {

@@ -1,5 +1,10 @@
 import ArgumentParser
 import Leapfrog
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// `leapfrog diagnose FILES…`: the summary table and warnings for draws already on disk — Stan CSV
 /// files (one per chain, CmdStan's own included) or a `posterior.nc`.
@@ -11,7 +16,7 @@ struct DiagnoseCommand: ParsableCommand {
     @Argument(help: "Stan CSV files (one per chain) or one posterior.nc.")
     var files: [String]
 
-    @Option(help: "Chains per superchain group for nested R-hat (K groups of adjacent chains).")
+    @Option(parsing: .unconditional, help: "Chains per superchain group for nested R-hat (K groups of adjacent chains).")
     var superchains: Int?
 
     struct Outcome {
@@ -24,6 +29,7 @@ struct DiagnoseCommand: ParsableCommand {
         if files.contains(where: { $0.hasSuffix(".nc") }) && files.count > 1 {
             throw ValidationError("give one posterior.nc, or Stan CSV files, not both")
         }
+        if let k = superchains, k < 1 { throw ValidationError("--superchains must be at least 1 (got \(k))") }
     }
 
     func run() throws {
@@ -46,7 +52,7 @@ struct DiagnoseCommand: ParsableCommand {
             if stats.contains("tree_depth") { treeDepth = try reader.sampleStatistic("tree_depth") }
             if stats.contains("energy") { energy = try reader.sampleStatistic("energy") }
         } else {
-            let parsed = try files.map { try StanCSVReader.read(path: $0) }
+            let parsed = try files.map(Self.readStanCSV)
             let lengths = Set(parsed.map(\.rowCount))
             guard lengths.count == 1 else {
                 throw LeapfrogError(.data, "the CSV files hold different numbers of draws (\(lengths.sorted())); diagnose chains of equal length")
@@ -68,5 +74,44 @@ struct DiagnoseCommand: ParsableCommand {
             maxTreeDepth: depth,
             ebfmi: energy.isEmpty || energy[0].count < 2 ? [] : EBFMI.perChain(energy: energy))
         return Outcome(summaries: summaries, warnings: warnings)
+    }
+
+    /// What diagnose reads, for messages about a file it cannot.
+    static let readable = "diagnose reads the Stan CSV files of a run (chain-<k>.csv from `leapfrog sample --output DIR --csv`, "
+        + "or CmdStan's) or one InferenceData posterior.nc"
+
+    /// The Stan CSV file at `path`. A file that is not one (no header row naming `lp__`: a JSON
+    /// summary, a data CSV) is refused as such, by name, with what diagnose reads; a Stan CSV
+    /// file with a malformed row keeps the reader's `file:line` message.
+    static func readStanCSV(_ path: String) throws -> StanCSVFile {
+        let file: StanCSVFile
+        do {
+            file = try StanCSVReader.read(path: path)
+        } catch let e as LeapfrogError where e.kind == .data {
+            guard let header = headerRow(path), header.contains("lp__") else { throw notStanCSV(path) }
+            throw e
+        }
+        guard file.columnNames.contains("lp__") else { throw notStanCSV(path) }
+        return file
+    }
+
+    static func notStanCSV(_ path: String) -> LeapfrogError {
+        LeapfrogError(.data, "'\(path)' is not a Stan CSV file (it has no header row naming lp__) nor an InferenceData "
+                      + "posterior.nc; \(readable)")
+    }
+
+    /// The column names of the first line of `path` that is neither blank nor a `#` comment,
+    /// from its first MiB (Stan CSV puts `lp__` first).
+    static func headerRow(_ path: String) -> [String]? {
+        guard let f = fopen(path, "rb") else { return nil }
+        defer { fclose(f) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        let n = fread(&buffer, 1, buffer.count, f)
+        let text = String(decoding: buffer[0..<max(n, 0)], as: UTF8.self)
+        for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        where !line.hasPrefix("#") && !line.allSatisfy(\.isWhitespace) {
+            return line.split(separator: ",").map { String($0.filter { !$0.isWhitespace }) }
+        }
+        return nil
     }
 }

@@ -23,10 +23,10 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .long, help: "JSON file of named constrained parameter values (repeatable: one point each).")
     var params: [String] = []
 
-    @Option(help: "Number of random points when no --params are given.")
+    @Option(parsing: .unconditional, help: "Number of random points when no --params are given.")
     var chains: Int = 1
 
-    @Option(help: "Seed of the random points.")
+    @Option(parsing: .unconditional, help: "Seed of the random points.")
     var seed: UInt64 = 1
 
     struct Output: Encodable {
@@ -72,6 +72,9 @@ struct EvalCommand: ParsableCommand {
             }
         } else {
             for path in params {
+                if let reason = UnreadableFile.reason(path) {
+                    throw LeapfrogError(.io, "cannot read --params file '\(path)': \(reason)")
+                }
                 let values = try StanJSON.load(path: path)
                 points.append(try layout.unconstrain(values.variables.mapValues(\.values), source: path))
             }

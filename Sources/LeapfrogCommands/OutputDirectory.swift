@@ -1,44 +1,107 @@
 import Leapfrog
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The `--output DIR` of a run: `posterior.nc`, `chain-<k>.csv` with `--csv`, `summary.json`.
-/// A directory that already holds a run is refused unless `overwrite`, whose files are then
-/// removed before sampling starts (writers never clobber: they write `*.partial` and rename).
+///
+/// Made in two steps so that a directory the run cannot use is refused before any work starts:
+/// `init` only checks (and changes nothing on disk), `prepare()` creates the directory or removes
+/// the previous run's files just before sampling. Refused, with the path and the reason: an
+/// existing file that is not a directory; a directory that is not writable; a missing directory
+/// whose nearest existing ancestor is not a directory or not writable (so it cannot be created);
+/// a directory that already holds a run, unless `overwrite`. Writers never clobber: they write
+/// `*.partial` and rename.
 struct OutputDirectory {
     let path: String
+    let overwrite: Bool
+    /// Our files already in the directory (removed by `prepare()`).
+    let previousRun: [String]
     var posterior: String { path + "/posterior.nc" }
     var summary: String { path + "/summary.json" }
 
     init(path: String, overwrite: Bool) throws {
         self.path = path
-        let fm = FileManager.default
-        if fm.fileExists(atPath: path) {
-            guard let entries = try? fm.contentsOfDirectory(atPath: path) else {
+        self.overwrite = overwrite
+        if let kind = Self.kind(path) {
+            guard kind == S_IFDIR else {
                 throw LeapfrogError(.io, "--output '\(path)' is a file, not a directory")
             }
-            let ours = entries.filter {
-                $0 == "posterior.nc" || $0 == "summary.json" || ($0.hasPrefix("chain-") && $0.hasSuffix(".csv"))
+            if let reason = Self.notWritable(path) {
+                throw LeapfrogError(.io, "--output directory '\(path)' is not writable: \(reason)")
             }
-            if !ours.isEmpty {
-                guard overwrite else {
-                    throw LeapfrogError(.io, "--output '\(path)' already holds a run (\(ours.sorted().prefix(3).joined(separator: ", "))); "
-                                        + "pass --overwrite to replace it, or choose another directory")
-                }
-                for f in ours { try fm.removeItem(atPath: path + "/" + f) }
+            previousRun = Self.runFiles(in: path)
+            if !previousRun.isEmpty && !overwrite {
+                throw LeapfrogError(.io, "--output '\(path)' already holds a run (\(previousRun.prefix(3).joined(separator: ", "))); "
+                                    + "pass --overwrite to replace it, or choose another directory")
             }
         } else {
-            do {
-                try fm.createDirectory(atPath: path, withIntermediateDirectories: true)
-            } catch {
-                throw LeapfrogError(.io, "cannot create --output directory '\(path)': \(error)")
+            previousRun = []
+            let ancestor = Self.nearestExistingAncestor(path)
+            let cannot = "cannot create --output directory '\(path)'"
+            if Self.kind(ancestor) != S_IFDIR {
+                throw LeapfrogError(.io, "\(cannot): '\(ancestor)' is not a directory")
+            }
+            if let reason = Self.notWritable(ancestor) {
+                throw LeapfrogError(.io, "\(cannot): '\(ancestor)' is not writable: \(reason)")
             }
         }
-        guard fm.isWritableFile(atPath: path) else {
-            throw LeapfrogError(.io, "--output directory '\(path)' is not writable")
+    }
+
+    /// Creates the directory (with its parents), or removes the previous run's files.
+    func prepare() throws {
+        for f in previousRun where unlink(path + "/" + f) != 0 && errno != ENOENT {
+            throw LeapfrogError(.io, "cannot remove '\(path)/\(f)' of the previous run: \(Self.lastError())")
+        }
+        guard Self.kind(path) == nil else { return }
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for part in path.split(separator: "/") {
+            prefix += part
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw LeapfrogError(.io, "cannot create --output directory '\(path)': mkdir '\(prefix)': \(Self.lastError())")
+            }
+            prefix += "/"
         }
     }
+
+    /// Names of a run's files in `directory`, sorted.
+    static func runFiles(in directory: String) -> [String] {
+        guard let dir = opendir(directory) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name == "posterior.nc" || name == "summary.json" || (name.hasPrefix("chain-") && name.hasSuffix(".csv")) {
+                names.append(name)
+            }
+        }
+        return names.sorted()
+    }
+
+    /// The file type bits (`S_IFDIR`, `S_IFREG`, …) of `path`, or `nil` when nothing is there.
+    static func kind(_ path: String) -> mode_t? {
+        var st = stat()
+        return stat(path, &st) == 0 ? st.st_mode & S_IFMT : nil
+    }
+
+    /// Why files cannot be made in the directory `path`, or `nil` if they can.
+    static func notWritable(_ path: String) -> String? {
+        access(path, W_OK | X_OK) == 0 ? nil : lastError()
+    }
+
+    /// The longest prefix of `path` that exists (`.` for a relative path none of whose parts do).
+    static func nearestExistingAncestor(_ path: String) -> String {
+        var parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        let root = path.hasPrefix("/") ? "/" : ""
+        while !parts.isEmpty {
+            let candidate = root + parts.joined(separator: "/")
+            if kind(candidate) != nil { return candidate }
+            parts.removeLast()
+        }
+        return root.isEmpty ? "." : root
+    }
+
+    static func lastError() -> String { String(cString: strerror(errno)) }
 }

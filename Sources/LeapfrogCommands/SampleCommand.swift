@@ -10,25 +10,25 @@ struct SampleCommand: ParsableCommand {
     @OptionGroup var selection: ModelSelection
     @OptionGroup var backendSelection: BackendSelection
 
-    @Option(help: "Number of chains.") var chains = 4
-    @Option(help: "Warmup (adaptation) iterations per chain.") var warmup = 1000
-    @Option(help: "Retained draws per chain (after thinning).") var draws = 1000
+    @Option(parsing: .unconditional, help: "Number of chains.") var chains = 4
+    @Option(parsing: .unconditional, help: "Warmup (adaptation) iterations per chain.") var warmup = 1000
+    @Option(parsing: .unconditional, help: "Retained draws per chain (after thinning).") var draws = 1000
     @Option(help: "nuts, hmc or chees.") var sampler: SamplerKind = .nuts
-    @Option(help: "Seed of every random number (Philox keyed by seed, chain, iteration, purpose).") var seed: UInt64 = 1
-    @Option(help: "Keep every T-th iteration.") var thin = 1
-    @Option(name: .customLong("max-depth"), help: "NUTS maximum tree depth.") var maxDepth = NUTSKernel.defaultMaxDepth
-    @Option(name: .customLong("target-accept"), help: "Target acceptance statistic for step-size adaptation (default 0.8; ChEES 0.651).")
+    @Option(parsing: .unconditional, help: "Seed of every random number (Philox keyed by seed, chain, iteration, purpose).") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Keep every T-th iteration.") var thin = 1
+    @Option(name: .customLong("max-depth"), parsing: .unconditional, help: "NUTS maximum tree depth.") var maxDepth = NUTSKernel.defaultMaxDepth
+    @Option(name: .customLong("target-accept"), parsing: .unconditional, help: "Target acceptance statistic for step-size adaptation (default 0.8; ChEES 0.651).")
     var targetAccept: Double?
     @Option(help: "unit, diag or dense inverse metric.") var metric: MetricChoice = .diag
     @Flag(inversion: .prefixedNo, help: "Pool adaptation statistics across chains (default: pooled above 8 chains, per chain otherwise).")
     var pooledAdaptation: Bool?
-    @Option(help: "Start the chains in K groups that share an initial point (nested R-hat).") var superchains = 1
-    @Option(help: "HMC: leapfrog steps per iteration.") var steps: Int?
-    @Option(name: .customLong("integration-time"), help: "HMC: integration time (steps = ceil(time / step size)).") var integrationTime: Double?
-    @Option(help: "HMC: jitter the step size uniformly by ± this fraction.") var jitter: Double?
+    @Option(parsing: .unconditional, help: "Start the chains in K groups that share an initial point (nested R-hat).") var superchains = 1
+    @Option(parsing: .unconditional, help: "HMC: leapfrog steps per iteration.") var steps: Int?
+    @Option(name: .customLong("integration-time"), parsing: .unconditional, help: "HMC: integration time (steps = ceil(time / step size)).") var integrationTime: Double?
+    @Option(parsing: .unconditional, help: "HMC: jitter the step size uniformly by ± this fraction.") var jitter: Double?
     @Option(name: .customLong("chees-aggregation"), help: "ChEES step-size statistic: harmonicMean (the paper), arithmeticMean or perChain.")
     var cheesAggregation: ChEESAdaptation.Aggregation = .harmonicMean
-    @Option(name: .customLong("chees-learning-rate"), help: "Adam's learning rate on ChEES's log trajectory length (the paper's 0.025; 0.5 adapts long trajectories within a short warmup).")
+    @Option(name: .customLong("chees-learning-rate"), parsing: .unconditional, help: "Adam's learning rate on ChEES's log trajectory length (the paper's 0.025; 0.5 adapts long trajectories within a short warmup).")
     var cheesLearningRate: Double = ChEESAdaptation.defaultLearningRate
     @Flag(help: "No progress display.") var quiet = false
     @Option(help: "Write posterior.nc (ArviZ InferenceData), summary.json and, with --csv, Stan CSV here, streamed while sampling.")
@@ -43,13 +43,17 @@ struct SampleCommand: ParsableCommand {
         guard thin >= 1 else { throw ValidationError("--thin must be at least 1 (got \(thin))") }
         guard maxDepth >= 1 && maxDepth <= 30 else { throw ValidationError("--max-depth must be between 1 and 30 (got \(maxDepth))") }
         if let a = targetAccept, !(a > 0 && a < 1) { throw ValidationError("--target-accept must be in (0, 1) (got \(a))") }
-        guard superchains >= 1, chains % superchains == 0 else {
+        guard superchains >= 1 else { throw ValidationError("--superchains must be at least 1 (got \(superchains))") }
+        guard chains % superchains == 0 else {
             throw ValidationError("--superchains \(superchains) must divide --chains \(chains)")
         }
         if steps != nil && integrationTime != nil { throw ValidationError("give --steps or --integration-time, not both") }
         if let s = steps, s < 1 { throw ValidationError("--steps must be at least 1") }
         if let t = integrationTime, !(t > 0) { throw ValidationError("--integration-time must be positive") }
         if let j = jitter, !(j >= 0 && j < 1) { throw ValidationError("--jitter must be in [0, 1)") }
+        guard cheesLearningRate > 0 && cheesLearningRate.isFinite else {
+            throw ValidationError("--chees-learning-rate must be positive (got \(cheesLearningRate))")
+        }
         if csv && output == nil { throw ValidationError("--csv writes into the --output directory: give --output DIR") }
     }
 
@@ -85,8 +89,18 @@ struct SampleCommand: ParsableCommand {
         var summaryFile: String?
     }
 
+    /// The exit status of a run stopped by Ctrl-C after writing and summarising its draws (the
+    /// SIGINT convention, 128 + 2), so that scripts can tell it from a finished run.
+    static let interruptedExitStatus: Int32 = 130
+
     func run() throws {
         let outcome = try execute()
+        try report(outcome)
+        if outcome.result.interrupted { throw ExitCode(Self.interruptedExitStatus) }
+    }
+
+    /// Prints the summary table, the run's figures and warnings.
+    func report(_ outcome: Outcome) throws {
         guard outcome.draws > 0 else {
             print("no draws were made")
             return
@@ -103,8 +117,10 @@ struct SampleCommand: ParsableCommand {
     }
 
     func execute() throws -> Outcome {
+        let directory = try output.map { try OutputDirectory(path: $0, overwrite: overwrite) }
         let instance = try selection.instantiate()
         let bound = try BoundModel(graph: instance.graph, data: instance.data)
+        try checkHostMemory(bound)
         let progress = ProgressReporter(quiet: quiet)
         let (density, backendName) = try backendSelection.make(instance, log: progress.message)
         let config = configuration()
@@ -112,7 +128,8 @@ struct SampleCommand: ParsableCommand {
         progress.message("leapfrog: \(instance.graph.name), \(bound.dimension) parameters, \(chains) chains, "
                          + "\(config.sampler.rawValue), back end \(backendName)")
         for note in instance.notes { progress.message("leapfrog: \(note)") }
-        let directory = try output.map { try OutputDirectory(path: $0, overwrite: overwrite) }
+        try checkDeviceMemory(bound, backend: backendName, log: progress.message)
+        try directory?.prepare()
         var writers: [DrawWriter] = []
         let schema = DrawCollector.schema(bound, chains: chains, draws: draws)
         // Where libnetcdf cannot be loaded, --csv still writes the draws (Stan CSV only; the
@@ -157,8 +174,9 @@ struct SampleCommand: ParsableCommand {
             group?.abandon()
             throw error
         }
-        let elapsed = Clock.now() - t0
-        let timing = RunTiming(warmupSeconds: (warmupEnd ?? Clock.now()) - t0, samplingSeconds: Clock.now() - (warmupEnd ?? Clock.now()))
+        let end = Clock.now()
+        let elapsed = end - t0
+        let timing = RunTiming(start: t0, samplingStart: warmupEnd, end: end)
         try group?.finish(interrupted: result.interrupted, timing: timing)
         if result.interrupted {
             progress.message("interrupted: kept \(result.drawsWritten) draws per chain\(directory.map { " in \($0.path)" } ?? "")")

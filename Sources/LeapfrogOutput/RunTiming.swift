@@ -16,6 +16,15 @@ public struct RunTiming: Sendable, Hashable, Codable {
         self.samplingSeconds = samplingSeconds
     }
 
+    /// The timing of a run that started at `start`, began sampling at `samplingStart` (`nil`:
+    /// it never did, e.g. interrupted during warmup) and ended at `end`, all on one monotonic
+    /// clock in seconds. Both durations are ≥ 0: sampling is 0 when it never started, and a
+    /// clock read out of order counts as no time rather than negative time.
+    public init(start: Double, samplingStart: Double?, end: Double) {
+        let sampling = samplingStart.map { min(max($0, start), end) } ?? end
+        self.init(warmupSeconds: max(0, sampling - start), samplingSeconds: max(0, end - sampling))
+    }
+
     public var totalSeconds: Double { warmupSeconds + samplingSeconds }
 
     enum CodingKeys: String, CodingKey {

@@ -37,9 +37,14 @@ public enum StanProgram {
                          synthetic: lowering.synthetic, pendingBounds: lowering.pendingBounds)
     }
 
-    /// Reads and compiles the Stan file at `path`.
+    /// Reads and compiles the Stan file at `path`. A file that cannot be read is a `.io` error
+    /// naming the path and the system's reason (`cannot read Stan file 'm.stan': No such file or
+    /// directory`).
     public static func load(path: String) throws -> StanModel {
-        guard let f = fopen(path, "rb") else { throw LeapfrogError(.io, "cannot read Stan file '\(path)'") }
+        func failure() -> LeapfrogError {
+            LeapfrogError(.io, "cannot read Stan file '\(path)': \(String(cString: strerror(errno)))")
+        }
+        guard let f = fopen(path, "rb") else { throw failure() }
         defer { fclose(f) }
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -48,6 +53,7 @@ public enum StanProgram {
             if n <= 0 { break }
             bytes += buffer[0..<n]
         }
+        if ferror(f) != 0 { throw failure() }     // e.g. a directory: fopen succeeds, fread fails with EISDIR
         return try compile(source: String(decoding: bytes, as: UTF8.self), path: path)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Leapfrog
 import Testing
+@testable import LeapfrogCommands
 
 /// Ctrl-C during `leapfrog sample`: the real binary (built by `swift test`) is interrupted and must
 /// stop at the next iteration, keep every draw it wrote in complete files, and say so.
@@ -11,25 +12,32 @@ struct InterruptTests {
         return dir.appendingPathComponent(".build/debug/leapfrog").path
     }
 
-    @Test func sigintKeepsEveryDrawWritten() throws {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-sigint-\(getpid())").path
+    /// Runs `sample eight-schools` with `arguments` into `out`, waits until its files are open and
+    /// then `afterOpen` microseconds, and sends SIGINT; returns the exit status and stdout.
+    static func interrupted(_ arguments: [String], out: String, afterOpen: useconds_t) throws -> (status: Int32, stdout: String) {
         try? FileManager.default.removeItem(atPath: out)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["sample", "eight-schools", "--chains", "4", "--warmup", "50", "--draws", "1000000",
-                             "--backend", "cpu", "--output", out, "--csv", "--quiet"]
+        process.arguments = ["sample", "eight-schools", "--chains", "4", "--backend", "cpu", "--output", out, "--csv", "--quiet"]
+            + arguments
         let stdout = Pipe()
         process.standardOutput = stdout
         process.standardError = Pipe()
         try process.run()
-        // Wait until sampling has written draws, then Ctrl-C.
         let deadline = Date().addingTimeInterval(60)
         while !FileManager.default.fileExists(atPath: out + "/posterior.nc.partial") && Date() < deadline { usleep(50_000) }
-        usleep(1_500_000)
+        usleep(afterOpen)
         process.interrupt()
-        process.waitUntilExit()
         let text = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 0, "exit status \(process.terminationStatus)")
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    @Test func sigintKeepsEveryDrawWritten() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-sigint-\(getpid())").path
+        // Wait until sampling has written draws, then Ctrl-C.
+        let (status, text) = try Self.interrupted(["--warmup", "50", "--draws", "1000000"], out: out, afterOpen: 1_500_000)
+        #expect(status == SampleCommand.interruptedExitStatus, "exit status \(status)")
         #expect(text.contains("lp__") && text.contains("mu"), "no summary table after the interrupt")
         #expect(!FileManager.default.fileExists(atPath: out + "/posterior.nc.partial"))
         let reader = try InferenceDataReader(path: out + "/posterior.nc")
@@ -40,5 +48,18 @@ struct InterruptTests {
         #expect(summary.interrupted && summary.draws == reader.draws)
         let csv = try StanCSVReader.read(path: out + "/chain-1.csv")
         #expect(csv.interrupted && csv.rowCount == reader.draws)
+        #expect(summary.timing.warmupSeconds >= 0 && summary.timing.samplingSeconds > 0)
+    }
+
+    /// Interrupted in warmup: no draws, exit status 130, and timings that are not negative
+    /// (sampling never started, so it took no time).
+    @Test func sigintDuringWarmupExitsNonZeroWithNoNegativeTime() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-sigint-warmup-\(getpid())").path
+        let (status, text) = try Self.interrupted(["--warmup", "10000000", "--draws", "10"], out: out, afterOpen: 500_000)
+        #expect(status == SampleCommand.interruptedExitStatus, "exit status \(status)")
+        #expect(text.contains("no draws were made"))
+        let summary = try SummaryFile.read(path: out + "/summary.json")
+        #expect(summary.interrupted && summary.draws == 0)
+        #expect(summary.timing.samplingSeconds == 0 && summary.timing.warmupSeconds > 0)
     }
 }

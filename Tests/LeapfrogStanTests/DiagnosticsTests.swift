@@ -126,7 +126,10 @@ import Glibc
         #expect(model.graph.parameters.map(\.name) == ["mu"])
     }
 
-    @Test func loadReportsAMissingFile() {
-        #expect(errorMessage { _ = try StanProgram.load(path: "/nonexistent/model.stan") } == "cannot read Stan file '/nonexistent/model.stan'")
+    @Test func loadSaysWhyAFileCannotBeRead() {
+        #expect(errorMessage { _ = try StanProgram.load(path: "/nonexistent/model.stan") }
+                == "cannot read Stan file '/nonexistent/model.stan': \(String(cString: strerror(ENOENT)))")
+        #expect(errorMessage { _ = try StanProgram.load(path: "/") }
+                == "cannot read Stan file '/': \(String(cString: strerror(EISDIR)))")
     }
 }

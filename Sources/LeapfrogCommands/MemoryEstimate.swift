@@ -1,0 +1,164 @@
+import Leapfrog
+
+/// The host and device memory a `sample` run needs, estimated before it starts, so that a run too
+/// big for the machine is refused at once, with the largest chain count that fits.
+///
+/// Cost model, in `Double`s (8 bytes) unless said otherwise; d is the unconstrained dimension,
+/// L the NUTS maximum tree depth, D the retained draws per chain, R the values recorded per draw
+/// (`lp__`, constrained parameters, derived quantities), V the elements of the largest recorded
+/// variable. The host holds every chain's sampler state in `Double` whatever the back end
+/// (Sources/LeapfrogSampling), so per chain it needs:
+///
+/// - kept all run: the state (position and gradient, 2d); the adaptation's Welford mean and sums
+///   of squares (d + d, or d + d² dense; twice while a window's estimator is replaced; none with
+///   the unit metric, whose estimators are never written); a per-chain metric when adaptation is
+///   not pooled (d diagonal, 2d² dense: the inverse and its Cholesky factor); the energies; without
+///   `posterior.nc` the draws themselves (R per draw). Both grow by appending, and a Swift array
+///   doubles its capacity as it grows, so they take D' = D rounded up to a power of two each;
+///   bookkeeping (step sizes, statistics, counters and array headers: 1.25 KiB with NUTS's
+///   per-chain trees, 0.5 KiB otherwise); with `--csv`, the chain's open file and its 64 KiB
+///   buffer (`StanCSVWriter`).
+/// - then the larger of the sampling work and the summary work, which never overlap.
+///   Sampling: NUTS's batches, d each: the phase point (position, momentum, gradient), its
+///   velocity, both trajectory ends (3 each) and their velocities, the sample and the proposal
+///   (2 each), the integrator's velocity and the evaluator's gradient (18), and each chain's tree:
+///   ρ sums, end momenta and velocities (6) and six checkpoint arrays of L levels (6L). HMC: the
+///   phase point, the accepted copy, the velocity and the evaluator's gradient (7); ChEES keeps
+///   the proposal and centres it (10). (Initialisation and the step-size search use less.) An
+///   OpenCL evaluator stages positions and gradients at the device precision (2d × its bytes);
+///   writers gather one draw (R + 7 statistics).
+///   Summary: about ten arrays of one quantity's D draws (the split halves, sort order, sorted
+///   values, normal scores, fold, ESS work), plus, when the draws are read back from
+///   `posterior.nc`, one variable's D·V.
+///
+/// Fixed host cost: the data (twice: as read and bound), a pooled metric (d, or 4d² dense), and
+/// 64 MiB for the program. Measured (debug build, CPU reference): 2000 chains × 300 draws of eight
+/// schools kept in memory take 107 KiB a chain, as estimated (73 KiB without the arrays' growth);
+/// 200 chains of a 500-dimensional Gaussian under NUTS with `--output --csv` take 445 KiB a chain,
+/// estimated 431. Device (OpenCL), at its precision: the data, and per chain the
+/// positions and gradients (d each) and the log density; one buffer (d per chain) must also fit
+/// in the device's largest allocation. Where the chains' buffers do not fit at once, the
+/// evaluator runs them in batches (`withChainSplitting`), so only the data can make a device
+/// refuse a run.
+struct MemoryEstimate: Sendable, Equatable {
+    /// What the estimate depends on, apart from the number of chains.
+    struct Run: Sendable, Equatable {
+        var dimension: Int
+        var draws: Int
+        var recordedPerDraw: Int
+        var largestVariable: Int
+        var sampler: SamplerKind
+        var maxDepth: Int
+        var metric: MetricKind
+        var pooledAdaptation: Bool
+        /// No `posterior.nc`: every draw stays in memory for the summary.
+        var keepsDraws: Bool
+        /// A Stan CSV file per chain.
+        var writesCSV: Bool = false
+        /// Numbers in the bound data.
+        var dataValues: Int
+        /// Bytes of one device number (4 for f32, 8 for f64); `nil` for the CPU reference.
+        var deviceRealBytes: Int?
+    }
+
+    /// Host bytes per chain, and fixed.
+    let hostPerChain: Double
+    let hostFixed: Double
+    /// Of `hostPerChain`, the bytes of draws kept in memory.
+    let keptDrawsPerChain: Double
+    /// Device bytes per chain, fixed (the data), and per chain in the largest single buffer.
+    let devicePerChain: Double
+    let deviceFixed: Double
+    let deviceBufferPerChain: Double
+
+    static let double = 8.0
+    static let programBytes = 64.0 * 1024 * 1024
+    /// A Stan CSV file's stream: its 64 KiB buffer and the `FILE` around it.
+    static let csvFileBytes = 65536.0 + 1024
+
+    init(_ run: Run) {
+        let d = Double(run.dimension), draws = Double(run.draws), r = Double(run.recordedPerDraw)
+        let dense = run.metric == .dense
+        let welford = run.metric == .unit ? 0 : 2 * (d + (dense ? d * d : d))
+        let ownMetric = run.pooledAdaptation || run.metric == .unit ? 0 : dense ? 2 * d * d : d
+        let appended = Double(Self.capacity(run.draws))
+        let kept = run.keepsDraws ? appended * r : 0
+        let bookkeeping = ((run.sampler == .nuts ? 1280.0 : 512.0) + (run.writesCSV ? Self.csvFileBytes : 0)) / Self.double
+        let persistent = 2 * d + welford + ownMetric + appended + kept + bookkeeping
+
+        let transition: Double
+        switch run.sampler {
+        case .nuts: transition = (18 + 6 + 6 * Double(max(run.maxDepth, 1))) * d
+        case .hmc: transition = 7 * d
+        case .chees: transition = 10 * d
+        }
+        let staging = run.deviceRealBytes.map { 2 * d * Double($0) / Self.double } ?? 0
+        let sampling = transition + staging + r + 7
+        let summary = 10 * draws + (run.keepsDraws ? 0 : draws * Double(run.largestVariable))
+
+        hostPerChain = Self.double * (persistent + max(sampling, summary))
+        keptDrawsPerChain = Self.double * kept
+        let pooledMetric = run.pooledAdaptation && run.metric != .unit ? (dense ? 4 * d * d : d) : 0
+        hostFixed = Self.double * (2 * Double(run.dataValues) + pooledMetric) + Self.programBytes
+
+        let real = Double(run.deviceRealBytes ?? 0)
+        devicePerChain = real * (2 * d + 1)
+        deviceFixed = real * Double(run.dataValues)
+        deviceBufferPerChain = real * max(d, 1)
+    }
+
+    func hostBytes(chains: Int) -> Double { hostFixed + hostPerChain * Double(chains) }
+
+    func deviceBytes(chains: Int) -> Double { deviceFixed + devicePerChain * Double(chains) }
+
+    /// The most chains whose host memory fits in `available` bytes, rounded down to three
+    /// significant figures (0 when not even one chain fits).
+    func largestHostChains(available: Double) -> Int {
+        Self.roundedDown(Self.fitting(available - hostFixed, per: hostPerChain))
+    }
+
+    /// The most chains whose device buffers fit at once in `globalMemory` bytes with no buffer
+    /// over `maxAllocation`, or `nil` when the data alone do not fit.
+    func largestDeviceChains(globalMemory: Double, maxAllocation: Double) -> Int? {
+        guard deviceFixed < globalMemory else { return nil }
+        return min(Self.fitting(globalMemory - deviceFixed, per: devicePerChain),
+                   Self.fitting(maxAllocation, per: deviceBufferPerChain))
+    }
+
+    /// Why `chains` chains cannot run in `available` host bytes (`nil` when they fit);
+    /// `availableWords` says what the figure is ("available", "of physical memory").
+    func hostRefusal(chains: Int, available: Double, availableWords: String = "available") -> String? {
+        let needed = hostBytes(chains: chains)
+        guard needed > available else { return nil }
+        let most = largestHostChains(available: available)
+        var message = "--chains \(Format.grouped(chains)) needs about \(Format.bytes(needed)) of host memory "
+            + "(this machine has \(Format.bytes(available)) \(availableWords)); "
+            + (most > 0 ? "at most \(Format.grouped(most)) chain\(most == 1 ? "" : "s") fit" : "not even one chain fits")
+        if keptDrawsPerChain * Double(chains) > needed / 2 {
+            message += "; the draws kept in memory take most of it: fewer --draws, or --output DIR to stream them to disk"
+        }
+        return message
+    }
+
+    /// The capacity of a Swift array grown to `n` elements by appending (doubling): the smallest
+    /// power of two ≥ n.
+    static func capacity(_ n: Int) -> Int {
+        var c = 1
+        while c < n { c *= 2 }
+        return n <= 0 ? 0 : c
+    }
+
+    /// ⌊room / per⌋, at least 0, capped to `Int`.
+    static func fitting(_ room: Double, per: Double) -> Int {
+        guard room > 0 else { return 0 }
+        guard per > 0 else { return Int.max }
+        return Int(min((room / per).rounded(.down), 9e18))
+    }
+
+    /// `n` rounded down to three significant figures: 14_987_654 → 14_900_000.
+    static func roundedDown(_ n: Int) -> Int {
+        var scale = 1
+        while n / scale >= 1000 { scale *= 10 }
+        return n / scale * scale
+    }
+}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import Leapfrog
+import Testing
+@testable import LeapfrogCommands
+
+/// What a user who gets something wrong is told: the file, the option, the reason, before any work.
+@Suite(.serialized)
+struct CommandMessageTests {
+    static func temporary(_ name: String) -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-messages-\(getpid())-\(name)").path
+        try? FileManager.default.removeItem(atPath: path)
+        return path
+    }
+
+    /// The message ArgumentParser prints for what `arguments` throw, parsed or run.
+    static func message(_ arguments: [String]) -> String? {
+        do {
+            var command = try LeapfrogCommand.parseAsRoot(arguments)
+            if let sample = command as? SampleCommand { _ = try sample.execute() } else { try command.run() }
+            return nil
+        } catch {
+            return LeapfrogCommand.message(for: error)
+        }
+    }
+
+    @Test(arguments: [("--chains", "-5", "--chains must be at least 1 (got -5)"),
+                      ("--warmup", "-5", "--warmup cannot be negative (got -5)"),
+                      ("--draws", "-5", "--draws must be at least 1 (got -5)"),
+                      ("--thin", "-2", "--thin must be at least 1 (got -2)"),
+                      ("--superchains", "-1", "--superchains must be at least 1 (got -1)"),
+                      ("--chees-learning-rate", "-0.5", "--chees-learning-rate must be positive (got -0.5)")])
+    func negativeNumbersReachValidation(_ c: (String, String, String)) throws {
+        let message = try #require(Self.message(["sample", "eight-schools", c.0, c.1]))
+        #expect(message.contains(c.2), "\(message)")
+    }
+
+    @Test func aNegativeSeedIsNamedAsInvalid() throws {
+        let message = try #require(Self.message(["sample", "eight-schools", "--seed", "-5"]))
+        #expect(message.contains("'-5'") && message.contains("--seed"), "\(message)")
+        let eval = try #require(Self.message(["eval", "eight-schools", "--chains", "-3"]))
+        #expect(eval.contains("--chains must be at least 1 (got -3)"), "\(eval)")
+    }
+
+    @Test func aMissingParamsFileIsNamedAsSuch() throws {
+        let missing = Self.temporary("missing-params.json")
+        let message = try #require(Self.message(["eval", "eight-schools", "--backend", "cpu", "--params", missing]))
+        #expect(message.contains("cannot read --params file '\(missing)'") && message.contains(String(cString: strerror(ENOENT))),
+                "\(message)")
+        #expect(!message.contains("data file"))
+    }
+
+    @Test func diagnoseRefusesAFileThatIsNotAStanCSV() throws {
+        let json = Self.temporary("summary.json")
+        try "{\n  \"chains\": 4,\n  \"draws\": [1, 2, 3]\n}\n".write(toFile: json, atomically: true, encoding: .utf8)
+        let dataCSV = Self.temporary("data.csv")
+        try "x,y\n1,2\n3,4\n".write(toFile: dataCSV, atomically: true, encoding: .utf8)
+        for file in [json, dataCSV] {
+            let message = try #require(Self.message(["diagnose", file]))
+            #expect(message.contains("'\(file)' is not a Stan CSV file") && message.contains("posterior.nc")
+                    && message.contains("diagnose reads"), "\(message)")
+        }
+        // A Stan CSV file with a broken row keeps the reader's line number.
+        let broken = Self.temporary("chain-1.csv")
+        try "# model = m\nlp__,accept_stat__,mu\n-1,0.9,0.5\n-2,0.8\n".write(toFile: broken, atomically: true, encoding: .utf8)
+        let message = try #require(Self.message(["diagnose", broken]))
+        #expect(message.contains("\(broken):4: row has 2 values"), "\(message)")
+    }
+
+    /// An --output that cannot be used is refused before the model is even read: here the model
+    /// name is unknown too, and the output's error is the one reported.
+    @Test func anUnusableOutputIsRefusedFirst() throws {
+        let file = Self.temporary("file.txt")
+        try "x".write(toFile: file, atomically: true, encoding: .utf8)
+        let cases = [(file, "--output '\(file)' is a file, not a directory"),
+                     (file + "/run", "cannot create --output directory '\(file)/run': '\(file)' is not a directory"),
+                     (file + "/deeper/run", "cannot create --output directory '\(file)/deeper/run': '\(file)' is not a directory")]
+        for (output, expected) in cases {
+            let message = try #require(Self.message(["sample", "no-such-model", "--output", output, "--quiet"]))
+            #expect(message.contains(expected), "\(message)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: file + "/run"))
+    }
+
+    /// A run far too big for any machine's memory is refused with the figures, before sampling.
+    @Test func aHugeChainCountIsRefusedBeforeSampling() throws {
+        let output = Self.temporary("huge")
+        let message = try #require(Self.message(["sample", "eight-schools", "--chains", "100000000", "--backend", "cpu",
+                                                 "--output", output, "--quiet"]))
+        #expect(message.contains("--chains 100,000,000 needs about") && message.contains("of host memory"), "\(message)")
+        #expect(message.contains("this machine has") && (message.contains("chains fit") || message.contains("not even one chain")))
+        // Refused before the output directory was made or anything written.
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
+}

@@ -1,0 +1,98 @@
+import Leapfrog
+import Testing
+@testable import LeapfrogCommands
+
+/// `MemoryEstimate`: the cost model as a pure function of the run.
+@Suite struct MemoryEstimateTests {
+    static func run(_ sampler: SamplerKind = .nuts, dimension: Int = 10, draws: Int = 1000, metric: MetricKind = .diagonal,
+                    pooled: Bool = true, keepsDraws: Bool = true, maxDepth: Int = 10, device: Int? = nil) -> MemoryEstimate.Run {
+        MemoryEstimate.Run(dimension: dimension, draws: draws, recordedPerDraw: 1 + dimension + 8, largestVariable: 8,
+                           sampler: sampler, maxDepth: maxDepth, metric: metric, pooledAdaptation: pooled,
+                           keepsDraws: keepsDraws, dataValues: 16, deviceRealBytes: device)
+    }
+
+    static let runs: [MemoryEstimate.Run] = [
+        run(), run(.hmc), run(.chees, dimension: 300, draws: 10), run(metric: .dense, pooled: false, keepsDraws: false),
+        run(metric: .unit, device: 4), run(dimension: 5000, draws: 100, device: 8),
+    ]
+
+    @Test(arguments: runs)
+    func hostMemoryGrowsWithTheChains(_ run: MemoryEstimate.Run) {
+        let e = MemoryEstimate(run)
+        let counts = [1, 2, 10, 1000, 100_000, 100_000_000]
+        let bytes = counts.map { e.hostBytes(chains: $0) }
+        #expect(zip(bytes, bytes.dropFirst()).allSatisfy { $0 < $1 })
+        #expect(bytes[0] > MemoryEstimate.programBytes)
+    }
+
+    @Test(arguments: runs)
+    func theLargestChainCountThatFitsFits(_ run: MemoryEstimate.Run) {
+        let e = MemoryEstimate(run)
+        for available in [1e8, 3e9, 2.3e10, 1.5e12] {
+            let most = e.largestHostChains(available: available)
+            #expect(e.hostBytes(chains: max(most, 1)) <= available || most == 0)
+            // Rounded down to three significant figures: within 1% of the exact largest count.
+            let exact = MemoryEstimate.fitting(available - e.hostFixed, per: e.hostPerChain)
+            #expect(most <= exact && Double(most) >= 0.99 * Double(exact))
+            #expect(e.hostRefusal(chains: max(most, 1), available: available) == nil || most == 0)
+            #expect(e.hostRefusal(chains: exact + 1, available: available) != nil)
+        }
+    }
+
+    @Test func theRefusalGivesTheFiguresAndAChainCountThatFits() throws {
+        let e = MemoryEstimate(Self.run())
+        let available = 2.29e10, chains = 100_000_000
+        let message = try #require(e.hostRefusal(chains: chains, available: available))
+        let most = e.largestHostChains(available: available)
+        #expect(message.hasPrefix("--chains 100,000,000 needs about \(Format.bytes(e.hostBytes(chains: chains))) of host memory"))
+        #expect(message.contains("(this machine has \(Format.bytes(available)) available)"))
+        #expect(message.contains("at most \(Format.grouped(most)) chains fit") && most > 0)
+    }
+
+    /// Draws kept in memory cost R values per draw and chain (less than twice that, for the
+    /// arrays' growth); streamed ones do not.
+    @Test func keptDrawsCountOnlyWithoutPosteriorFile() {
+        let kept = MemoryEstimate(Self.run(keepsDraws: true)), streamed = MemoryEstimate(Self.run(keepsDraws: false))
+        let r = Self.run()
+        #expect(kept.keptDrawsPerChain >= 8 * Double(r.draws * r.recordedPerDraw))
+        #expect(kept.keptDrawsPerChain < 2 * 8 * Double(r.draws * r.recordedPerDraw))
+        #expect(streamed.keptDrawsPerChain == 0 && streamed.hostPerChain < kept.hostPerChain)
+        #expect(kept.hostRefusal(chains: 100_000_000, available: 1e10)?.contains("--output DIR") == true)
+    }
+
+    /// Each chain's Stan CSV file keeps a buffer of its own.
+    @Test func csvFilesCostABufferPerChain() {
+        var run = Self.run(keepsDraws: false)
+        let without = MemoryEstimate(run)
+        run.writesCSV = true
+        #expect(MemoryEstimate(run).hostPerChain - without.hostPerChain == MemoryEstimate.csvFileBytes)
+    }
+
+    /// NUTS keeps per-chain checkpoints for every tree level: deeper trees, more memory, where
+    /// the sampler's workspace outweighs the draws.
+    @Test func nutsCountsItsCheckpointsPerTreeLevel() {
+        let shallow = MemoryEstimate(Self.run(dimension: 2000, draws: 10, maxDepth: 4))
+        let deep = MemoryEstimate(Self.run(dimension: 2000, draws: 10, maxDepth: 12))
+        let hmc = MemoryEstimate(Self.run(.hmc, dimension: 2000, draws: 10))
+        #expect(hmc.hostPerChain < shallow.hostPerChain && shallow.hostPerChain < deep.hostPerChain)
+    }
+
+    @Test func deviceChainsFitInMemoryAndInOneBuffer() throws {
+        let e = MemoryEstimate(Self.run(dimension: 1000, device: 4))
+        let global = 8e9, largest = 2e9
+        let most = try #require(e.largestDeviceChains(globalMemory: global, maxAllocation: largest))
+        #expect(most > 0 && e.deviceBytes(chains: most) <= global && e.deviceBufferPerChain * Double(most) <= largest)
+        #expect(e.deviceBytes(chains: most + 1) > global || e.deviceBufferPerChain * Double(most + 1) > largest)
+        // Data that do not fit leave no chain count.
+        #expect(e.largestDeviceChains(globalMemory: e.deviceFixed / 2, maxAllocation: largest) == nil)
+        #expect(MemoryEstimate(Self.run(device: 8)).devicePerChain == 2 * MemoryEstimate(Self.run(device: 4)).devicePerChain)
+    }
+
+    @Test func roundingKeepsThreeSignificantFigures() {
+        for n in [0, 7, 999, 1000, 14_987_654, 123_456_789_012] {
+            let r = MemoryEstimate.roundedDown(n)
+            #expect(r <= n && n - r < max(1, n / 100))
+            #expect(String(r).dropFirst(3).allSatisfy { $0 == "0" })
+        }
+    }
+}
