@@ -46,10 +46,10 @@ let package = Package(
         .target(name: "LeapfrogSampling", dependencies: ["LeapfrogCore", "LeapfrogRandom"]),
         /// Convergence diagnostics on any draws: R-hat, ESS, MCSE, nested R-hat, E-BFMI.
         .target(name: "LeapfrogDiagnostics"),
-        /// OpenCL through the system loader (headers: opencl-headers, loader: ocl-icd-opencl-dev).
-        .systemLibrary(name: "COpenCL", pkgConfig: "OpenCL", providers: [
-            .apt(["opencl-headers", "ocl-icd-opencl-dev", "pocl-opencl-icd"]),
-        ]),
+        /// OpenCL 1.2 C API: <CL/cl.h> (Debian: opencl-headers) at build time; the ICD loader
+        /// (libOpenCL.so.1; Debian: ocl-icd-libopencl1, plus a driver such as pocl-opencl-icd) is
+        /// loaded with dlopen at the first OpenCL call (OpenCLLibrary), so nothing links it.
+        .target(name: "COpenCL"),
         /// Typed OpenCL wrappers, device discovery, kernel generation and the OpenCL back end.
         .target(name: "LeapfrogOpenCL", dependencies: ["COpenCL", "LeapfrogCore", "LeapfrogModel"],
                 plugins: ["EmbedKernels"]),

@@ -12,13 +12,18 @@ import Darwin
 /// the loader in the prototype, so enumeration happens in a `static let`, which Swift initialises
 /// lazily, once, under a lock; every later caller reads the stored result.
 ///
+/// That first call loads the OpenCL library (`OpenCLLibrary`); where it is missing, every call
+/// here throws the error that names it and says what to install.
+///
 /// Before that first call, when the user has not set `POCL_DEVICES`, it asks PoCL for its
 /// threaded `pthread` device followed by its single-threaded `basic` device (PoCL's default is
 /// `pthread` alone), so that small batches can run without waking worker threads
 /// (`smallBatchCompanion(for:)`). Other OpenCL drivers ignore the variable.
 public enum OpenCLRuntime {
     private static let discovery: Result<[(Platform, [Device])], LeapfrogError> = {
-        if getenv("POCL_DEVICES") == nil { setenv("POCL_DEVICES", "pthread basic", 0) }
+        if let reason = OpenCLLibrary.unavailableReason {
+            return .failure(LeapfrogError(.device, OpenCLLibrary.message(reason: reason)))
+        }
         var count: cl_uint = 0
         let status = clGetPlatformIDs(0, nil, &count)
         if status == -1001 /* CL_PLATFORM_NOT_FOUND_KHR */ || (status == CL_SUCCESS && count == 0) { return .success([]) }
@@ -41,6 +46,12 @@ public enum OpenCLRuntime {
             return .failure(LeapfrogError(.device, "\(error)"))
         }
     }()
+
+    /// Sets `POCL_DEVICES` to "pthread basic" unless the user has set it; `OpenCLLibrary` calls
+    /// this before it loads the library.
+    static func preferPoCLDevices() {
+        if getenv("POCL_DEVICES") == nil { setenv("POCL_DEVICES", "pthread basic", 0) }
+    }
 
     static let noPlatformMessage =
         "no OpenCL platform found: install an ICD such as pocl-opencl-icd, or use --backend cpu"
