@@ -198,7 +198,7 @@ struct SampleCommand: ParsableCommand {
                 gradientEvaluations: .init(needed: result.gradientEvaluations.reduce(0, +),
                                            spentInLockstep: result.lockstepEvaluations * chains),
                 divergences: collector.divergent,
-                parameters: summaries.map(ParameterSummaryRecord.init),
+                parameters: summaries,
                 warnings: warnings.warnings.map(\.message),
                 outputs: (writesPosterior ? ["inference_data": "posterior.nc"] : [:])
                     .merging(csv ? ["stan_csv": "chain-<k>.csv"] : [:]) { a, _ in a },

@@ -140,7 +140,7 @@ final class DrawAnalysis {
 
     /// ArviZ `_mcse_sd`: with s = (θ − θ̄)², Var̂(s) = (mean(s²) − mean(s)²) / ESS_mean(s), and the
     /// delta method for √: MCSE(sd) = √(Var̂(s) / mean(s) / 4).
-    lazy var mcseSd: Double = {
+    lazy var mcseSD: Double = {
         guard validForESS else { return .nan }
         let m = mean
         var s1 = 0.0, s2 = 0.0

@@ -17,7 +17,7 @@ public enum MonteCarloStandardError {
     static let oneSigmaUpper = 0.8413447
 
     public static func mean(_ draws: Draws) -> Double { DrawAnalysis(draws).mcseMean }
-    public static func sd(_ draws: Draws) -> Double { DrawAnalysis(draws).mcseSd }
+    public static func sd(_ draws: Draws) -> Double { DrawAnalysis(draws).mcseSD }
     public static func quantile(_ draws: Draws, prob: Double) -> Double {
         DrawAnalysis(draws).mcseQuantile(prob)
     }

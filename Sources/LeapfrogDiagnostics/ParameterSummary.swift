@@ -4,7 +4,14 @@
 /// Definitions and their sources are on the computing types: ``Quantile``, ``RHat``,
 /// ``EffectiveSampleSize``, ``MonteCarloStandardError``. Draws containing a NaN or ±Inf give NaN
 /// for every statistic (``nonFiniteCount`` > 0; ``DiagnosticWarnings`` names the parameter).
-public struct ParameterSummary: Sendable, Hashable {
+///
+/// It is also a row of `summary.json`'s `parameters`: JSON keys follow ArviZ's `az.summary`
+/// columns where they exist (`mean`, `sd`, `mcse_mean`, `mcse_sd`, `ess_bulk`, `ess_tail`,
+/// `r_hat`), plus the 5 %, 50 % and 95 % quantiles (`q5`, `q50`, `q95`, as CmdStan's
+/// `stansummary`), `nested_r_hat` (present only when computed), `chains`, `draws_per_chain` and
+/// `non_finite`. Non-finite numbers are written as `null` and read back as NaN; equality compares
+/// the numbers bit for bit, so a summary with NaN equals itself.
+public struct ParameterSummary: Sendable, Hashable, Codable {
     public var name: String
     public var mean: Double
     /// Standard deviation over all draws, denominator S − 1.
@@ -13,7 +20,7 @@ public struct ParameterSummary: Sendable, Hashable {
     public var q50: Double
     public var q95: Double
     public var mcseMean: Double
-    public var mcseSd: Double
+    public var mcseSD: Double
     public var essBulk: Double
     public var essTail: Double
     /// Rank-normalised split R̂ (``RHat/rankNormalized(_:)``).
@@ -26,7 +33,7 @@ public struct ParameterSummary: Sendable, Hashable {
     public var nonFiniteCount: Int
 
     public init(name: String, mean: Double, sd: Double, q5: Double, q50: Double, q95: Double,
-                mcseMean: Double, mcseSd: Double, essBulk: Double, essTail: Double, rhat: Double,
+                mcseMean: Double, mcseSD: Double, essBulk: Double, essTail: Double, rhat: Double,
                 nestedRHat: Double? = nil, chains: Int, drawsPerChain: Int, nonFiniteCount: Int = 0) {
         self.name = name
         self.mean = mean
@@ -35,7 +42,7 @@ public struct ParameterSummary: Sendable, Hashable {
         self.q50 = q50
         self.q95 = q95
         self.mcseMean = mcseMean
-        self.mcseSd = mcseSd
+        self.mcseSD = mcseSD
         self.essBulk = essBulk
         self.essTail = essTail
         self.rhat = rhat
@@ -44,6 +51,60 @@ public struct ParameterSummary: Sendable, Hashable {
         self.drawsPerChain = drawsPerChain
         self.nonFiniteCount = nonFiniteCount
     }
+
+    enum CodingKeys: String, CodingKey {
+        case name, mean, sd, q5, q50, q95
+        case mcseMean = "mcse_mean", mcseSD = "mcse_sd", essBulk = "ess_bulk", essTail = "ess_tail"
+        case rhat = "r_hat", nestedRHat = "nested_r_hat", chains, drawsPerChain = "draws_per_chain"
+        case nonFiniteCount = "non_finite"
+    }
+
+    /// Reads a row; `chains`, `draws_per_chain` and `non_finite` are 0 in files written before
+    /// they were recorded.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        mean = try c.decodeFiniteOrNaN(forKey: .mean)
+        sd = try c.decodeFiniteOrNaN(forKey: .sd)
+        q5 = try c.decodeFiniteOrNaN(forKey: .q5)
+        q50 = try c.decodeFiniteOrNaN(forKey: .q50)
+        q95 = try c.decodeFiniteOrNaN(forKey: .q95)
+        mcseMean = try c.decodeFiniteOrNaN(forKey: .mcseMean)
+        mcseSD = try c.decodeFiniteOrNaN(forKey: .mcseSD)
+        essBulk = try c.decodeFiniteOrNaN(forKey: .essBulk)
+        essTail = try c.decodeFiniteOrNaN(forKey: .essTail)
+        rhat = try c.decodeFiniteOrNaN(forKey: .rhat)
+        nestedRHat = c.contains(.nestedRHat) ? try c.decodeFiniteOrNaN(forKey: .nestedRHat) : nil
+        chains = try c.decodeIfPresent(Int.self, forKey: .chains) ?? 0
+        drawsPerChain = try c.decodeIfPresent(Int.self, forKey: .drawsPerChain) ?? 0
+        nonFiniteCount = try c.decodeIfPresent(Int.self, forKey: .nonFiniteCount) ?? 0
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        for (key, value) in zip(Self.numberKeys, numbers) { try c.encodeFiniteOrNull(value, forKey: key) }
+        if let nestedRHat {
+            if nestedRHat.isFinite { try c.encode(nestedRHat, forKey: .nestedRHat) } else { try c.encodeNil(forKey: .nestedRHat) }
+        }
+        try c.encode(chains, forKey: .chains)
+        try c.encode(drawsPerChain, forKey: .drawsPerChain)
+        try c.encode(nonFiniteCount, forKey: .nonFiniteCount)
+    }
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.name == b.name && a.numbers.map(\.bitPattern) == b.numbers.map(\.bitPattern)
+            && a.nestedRHat.map(\.bitPattern) == b.nestedRHat.map(\.bitPattern)
+            && a.chains == b.chains && a.drawsPerChain == b.drawsPerChain && a.nonFiniteCount == b.nonFiniteCount
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(numbers.map(\.bitPattern))
+    }
+
+    private static let numberKeys: [CodingKeys] = [.mean, .sd, .q5, .q50, .q95, .mcseMean, .mcseSD, .essBulk, .essTail, .rhat]
+    private var numbers: [Double] { [mean, sd, q5, q50, q95, mcseMean, mcseSD, essBulk, essTail, rhat] }
 }
 
 /// Summarises the draws of one parameter, sorting them once.
@@ -57,7 +118,7 @@ public func summarize(name: String, draws: Draws, superchains: Int? = nil) -> Pa
     return ParameterSummary(
         name: name, mean: a.mean, sd: a.sd,
         q5: a.quantile(0.05), q50: a.quantile(0.5), q95: a.quantile(0.95),
-        mcseMean: a.mcseMean, mcseSd: a.mcseSd, essBulk: a.essBulk, essTail: a.essTail,
+        mcseMean: a.mcseMean, mcseSD: a.mcseSD, essBulk: a.essBulk, essTail: a.essTail,
         rhat: a.rhatRank, nestedRHat: superchains.map { RHat.nested(draws, superchains: $0) },
         chains: a.chains, drawsPerChain: a.drawsPerChain, nonFiniteCount: a.nonFiniteCount)
 }

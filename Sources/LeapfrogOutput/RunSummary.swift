@@ -1,4 +1,5 @@
 import LeapfrogCore
+import LeapfrogDiagnostics
 
 /// Everything `summary.json` records about a run (see `SummaryFile` for the format).
 public struct RunSummary: Codable, Sendable, Hashable {
@@ -45,7 +46,7 @@ public struct RunSummary: Codable, Sendable, Hashable {
     public var gradientEvaluations: GradientEvaluations
     /// Divergent transitions after warmup, over all chains.
     public var divergences: Int
-    public var parameters: [ParameterSummaryRecord]
+    public var parameters: [ParameterSummary]
     /// Human-readable warnings (R-hat, ESS, divergences, E-BFMI …), in the order shown.
     public var warnings: [String]
     /// Output files written, by kind (e.g. `"inference_data": "posterior.nc"`).
@@ -135,7 +136,7 @@ public struct RunSummary: Codable, Sendable, Hashable {
 
     public init(configuration: [String: String], backend: String, device: String? = nil, chains: Int, draws: Int,
                 interrupted: Bool, timing: RunTiming, gradientEvaluations: GradientEvaluations, divergences: Int,
-                parameters: [ParameterSummaryRecord], warnings: [String] = [], outputs: [String: String] = [:],
+                parameters: [ParameterSummary], warnings: [String] = [], outputs: [String: String] = [:],
                 sampler: SamplerFigures? = nil, precision: PrecisionFigures? = nil) {
         self.configuration = configuration
         self.backend = backend
@@ -174,7 +175,7 @@ public struct RunSummary: Codable, Sendable, Hashable {
         timing = try c.decode(RunTiming.self, forKey: .timing)
         gradientEvaluations = try c.decode(GradientEvaluations.self, forKey: .gradientEvaluations)
         divergences = try c.decode(Int.self, forKey: .divergences)
-        parameters = try c.decode([ParameterSummaryRecord].self, forKey: .parameters)
+        parameters = try c.decode([ParameterSummary].self, forKey: .parameters)
         warnings = try c.decode([String].self, forKey: .warnings)
         outputs = try c.decode([String: String].self, forKey: .outputs)
         sampler = try c.decodeIfPresent(SamplerFigures.self, forKey: .sampler)

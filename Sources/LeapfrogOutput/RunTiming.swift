@@ -1,3 +1,5 @@
+import LeapfrogDiagnostics
+
 /// Wall-clock seconds a run spent in warmup and in sampling.
 ///
 /// Stan CSV ends with it (CmdStan guide, "Stan CSV file format"):

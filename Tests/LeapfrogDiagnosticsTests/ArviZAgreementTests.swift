@@ -69,12 +69,12 @@ struct ArviZAgreementTests {
         check(f, "q50", s.q50)
         check(f, "q95", s.q95)
         check(f, "mcse_mean", s.mcseMean)
-        check(f, "mcse_sd", s.mcseSd)
+        check(f, "mcse_sd", s.mcseSD)
         check(f, "ess_bulk", s.essBulk)
         check(f, "ess_tail", s.essTail)
         check(f, "rhat_rank", s.rhat)
         let table: [(String, Double)] = [("mean", s.mean), ("sd", s.sd), ("mcse_mean", s.mcseMean),
-                                         ("mcse_sd", s.mcseSd), ("ess_bulk", s.essBulk),
+                                         ("mcse_sd", s.mcseSD), ("ess_bulk", s.essBulk),
                                          ("ess_tail", s.essTail), ("r_hat", s.rhat)]
         for (key, ours) in table {
             let theirs = try #require(f.summary[key], "az.summary column \(key)") ?? .nan

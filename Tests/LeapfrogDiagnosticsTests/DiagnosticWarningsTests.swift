@@ -5,7 +5,7 @@ struct DiagnosticWarningsTests {
     static func summary(_ name: String, rhat: Double = 1.001, essBulk: Double = 2000,
                         essTail: Double = 1800, nested: Double? = nil) -> ParameterSummary {
         ParameterSummary(name: name, mean: 0, sd: 1, q5: -1.6, q50: 0, q95: 1.6, mcseMean: 0.02,
-                         mcseSd: 0.02, essBulk: essBulk, essTail: essTail, rhat: rhat,
+                         mcseSD: 0.02, essBulk: essBulk, essTail: essTail, rhat: rhat,
                          nestedRHat: nested, chains: 4, drawsPerChain: 1000)
     }
 

@@ -25,7 +25,7 @@ struct EdgeCaseTests {
         draws[2][17] = bad
         let s = summarize(name: "theta", draws: draws, superchains: 2)
         #expect(s.nonFiniteCount == 1)
-        let stats = [s.mean, s.sd, s.q5, s.q50, s.q95, s.mcseMean, s.mcseSd, s.essBulk, s.essTail,
+        let stats = [s.mean, s.sd, s.q5, s.q50, s.q95, s.mcseMean, s.mcseSD, s.essBulk, s.essTail,
                      s.rhat, s.nestedRHat ?? 0]
         #expect(stats.allSatisfy { $0.isNaN })
         let d = Draws(draws)
@@ -44,7 +44,7 @@ struct EdgeCaseTests {
                           superchains: 3)
         #expect(s.rhat.isNaN)
         #expect(s.essBulk == 24 && s.essTail == 24)  // 3 chains × 2 halves × 4
-        #expect(s.mcseMean == 0 && s.mcseSd.isNaN)
+        #expect(s.mcseMean == 0 && s.mcseSD.isNaN)
         #expect(s.mean == 2 && s.sd == 0 && s.q5 == 2 && s.q95 == 2)
         #expect(s.nestedRHat.map(\.isNaN) == true)
         // Constant draws are not flagged as non-finite, and NaN R-hat is not "> 1.01".

@@ -5,7 +5,7 @@ struct SummaryTableTests {
     static func summary(_ name: String, mean: Double = 4.3912, rhat: Double = 1.0041,
                         nested: Double? = nil) -> ParameterSummary {
         ParameterSummary(name: name, mean: mean, sd: 3.3102, q5: -1.0149, q50: 4.4213, q95: 9.7871,
-                         mcseMean: 0.11742, mcseSd: 0.081, essBulk: 800.6, essTail: 855.2, rhat: rhat,
+                         mcseMean: 0.11742, mcseSD: 0.081, essBulk: 800.6, essTail: 855.2, rhat: rhat,
                          nestedRHat: nested, chains: 4, drawsPerChain: 1000)
     }
 

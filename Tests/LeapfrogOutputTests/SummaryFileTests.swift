@@ -1,5 +1,6 @@
 import Foundation
 import LeapfrogCore
+import LeapfrogDiagnostics
 import Testing
 @testable import LeapfrogOutput
 
@@ -10,10 +11,12 @@ import Testing
         timing: RunTiming(warmupSeconds: 3, samplingSeconds: 12.5),
         gradientEvaluations: .init(needed: 600, spentInLockstep: 1000), divergences: 3,
         parameters: [
-            ParameterSummaryRecord(name: "mu", mean: 4.4, sd: 3.3, q5: -1, q50: 4.4, q95: 9.8, mcseMean: 0.05,
-                                   mcseSD: 0.04, essBulk: 3950.25, essTail: 4010.75, rhat: 1.0002, nestedRhat: 1.01),
-            ParameterSummaryRecord(name: "theta[1]", mean: .nan, sd: .infinity, q5: 0, q50: 1, q95: 2, mcseMean: .nan,
-                                   mcseSD: .nan, essBulk: .nan, essTail: 10, rhat: .nan),
+            ParameterSummary(name: "mu", mean: 4.4, sd: 3.3, q5: -1, q50: 4.4, q95: 9.8, mcseMean: 0.05,
+                             mcseSD: 0.04, essBulk: 3950.25, essTail: 4010.75, rhat: 1.0002, nestedRHat: 1.01,
+                             chains: 4096, drawsPerChain: 1000),
+            ParameterSummary(name: "theta[1]", mean: .nan, sd: .infinity, q5: 0, q50: 1, q95: 2, mcseMean: .nan,
+                             mcseSD: .nan, essBulk: .nan, essTail: 10, rhat: .nan, chains: 4096, drawsPerChain: 1000,
+                             nonFiniteCount: 7),
         ],
         warnings: ["3 divergent transitions after warmup"], outputs: ["inference_data": "posterior.nc"])
 
@@ -30,7 +33,8 @@ import Testing
         let decoded = try JSONDecoder().decode(RunSummary.self, from: Data(text.utf8))
         #expect(decoded.parameters[1].mean.isNaN)
         #expect(decoded.parameters[1].sd.isNaN)  // infinity has no JSON form either
-        #expect(decoded.parameters[1].nestedRhat == nil)
+        #expect(decoded.parameters[1].nestedRHat == nil)
+        #expect(decoded.parameters[1].nonFiniteCount == 7 && decoded.parameters[1].drawsPerChain == 1000)
         #expect(decoded.parameters[0] == summary.parameters[0])
     }
 
