@@ -8,11 +8,10 @@ import Glibc
 #endif
 
 /// Every `leapfrog` command in README.md's bash blocks runs, in-process, shrunk for speed:
-/// `sample` gets `--warmup 30 --draws 20` and at most 16 chains. Paths name files in the
-/// repository; a path the repository lacks (an `--output` directory, a file an earlier command
-/// wrote) lives in a scratch directory, so `--output runs/schools` and a later
-/// `diagnose runs/schools/chain-*.csv` meet there. An input file that exists in neither is a
-/// README bug and fails the test.
+/// `sample` gets `--warmup 30 --draws 20` and at most 16 chains. Outputs (`--output DIR`,
+/// `> FILE`) go to a scratch directory, where later commands find them (`--output runs/schools`,
+/// then `diagnose runs/schools/chain-*.csv`); other inputs are files of the repository. An input
+/// that is in neither place is a README bug and fails the test.
 @Suite(.serialized)
 struct ReadmeCommandsTests {
     /// The package root: this file is Tests/LeapfrogCommandsTests/ReadmeCommandsTests.swift.
@@ -110,29 +109,27 @@ struct ReadmeCommandsTests {
         !word.hasPrefix("-") && (word.contains("/") || [".json", ".csv", ".stan", ".nc"].contains { word.hasSuffix($0) })
     }
 
-    /// A README path resolved: in the repository if it is there, else in `scratch`. A last
-    /// component with `*` is expanded as the shell would (sorted matches). Inputs found in
-    /// neither place are returned in `missing`.
+    /// README paths resolved. An `--output` directory goes in `scratch`; an input is looked for
+    /// in `scratch` first (a file an earlier command wrote), then in the repository. A last
+    /// component with `*` expands as the shell would (sorted matches). Inputs found in neither
+    /// place are returned in `missing`.
     static func resolve(_ arguments: [String], scratch: String) -> (arguments: [String], missing: [String]) {
         var out: [String] = [], missing: [String] = []
-        var isOutput = false
         for (k, word) in arguments.enumerated() {
             let option = k > 0 ? arguments[k - 1] : ""
             guard pathOptions.contains(option) || (isPath(word) && !pathOptions.contains(word)) else {
                 out.append(word); continue
             }
-            isOutput = option == "--output"
+            if option == "--output" { out.append(scratch + "/" + word); continue }
             if word.contains("*") {
-                let matches = [root, scratch].flatMap { glob($0 + "/" + word) }
+                let matches = [scratch, root].lazy.map { glob($0 + "/" + word) }.first { !$0.isEmpty } ?? []
                 if matches.isEmpty { missing.append(word) }
                 out += matches
                 continue
             }
-            let inRepository = root + "/" + word
-            if FileManager.default.fileExists(atPath: inRepository) { out.append(inRepository); continue }
-            let inScratch = scratch + "/" + word
-            if !isOutput && !FileManager.default.fileExists(atPath: inScratch) { missing.append(word) }
-            out.append(inScratch)
+            let found = [scratch, root].map { $0 + "/" + word }.first { FileManager.default.fileExists(atPath: $0) }
+            if found == nil { missing.append(word) }
+            out.append(found ?? word)
         }
         return (out, missing)
     }
