@@ -87,6 +87,8 @@ struct SampleCommand: ParsableCommand {
         var seconds: Double
         var backend: String
         var summaryFile: String?
+        /// What `--precision` asked, ran and checked.
+        var precision: RunSummary.PrecisionFigures
     }
 
     /// The exit status of a run stopped by Ctrl-C after writing and summarising its draws (the
@@ -111,6 +113,7 @@ struct SampleCommand: ParsableCommand {
         print("\(chains) chains × \(outcome.draws) draws in \(Format.fixed(outcome.seconds, 1)) s on \(outcome.backend); "
               + "gradient evaluations: \(needed) needed by the chains, \(r.lockstepEvaluations * chains) spent in lockstep "
               + "(\(r.lockstepEvaluations) batched calls)")
+        if let line = Self.precisionLine(outcome.precision) { print(line) }
         let text = outcome.warnings.description
         if !text.isEmpty { print(text) }
         if let f = outcome.summaryFile { print("wrote \(f) and the draws beside it") }
@@ -210,7 +213,18 @@ struct SampleCommand: ParsableCommand {
             summaryFile = directory.summary
         }
         return Outcome(summaries: summaries, warnings: warnings, result: result, draws: collector.draws,
-                       seconds: elapsed, backend: backendName, summaryFile: summaryFile)
+                       seconds: elapsed, backend: backendName, summaryFile: summaryFile,
+                       precision: precisionFigures(density, backendName: backendName))
+    }
+
+    /// A line after the run's figures when precision mattered: a switch to f64, or f32 checks
+    /// that failed while the run kept f32 (printed even with `--quiet`, which hides the live message).
+    static func precisionLine(_ p: RunSummary.PrecisionFigures) -> String? {
+        if let stage = p.switchedAt { return "precision: f32 was off at \(stage); the run switched to \(p.ran) there" }
+        let failed = p.checks.filter { !$0.passed }.count
+        guard failed > 0 else { return nil }
+        return "warning: f32 failed \(failed) of \(p.checks.count) precision checks against f64 and the run kept f32 "
+            + "(--precision \(p.requested)); the posterior may be wrong: use --precision auto or f64"
     }
 
     /// What `--precision` asked for, what computed the draws and the checks made on the way.

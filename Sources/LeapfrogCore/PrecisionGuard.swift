@@ -87,6 +87,18 @@ public final class PrecisionGuard: BatchedLogDensity, PrecisionCheckpoint, @unch
         /// Wall-clock seconds of the check (both evaluations and the comparison).
         public var seconds: Double
 
+        public init(stage: String, chains: Int, logDensityError: Double, gradientError: Double, fastOnlyNonFinite: Int,
+                    skipped: Int, passed: Bool, seconds: Double) {
+            self.stage = stage
+            self.chains = chains
+            self.logDensityError = logDensityError
+            self.gradientError = gradientError
+            self.fastOnlyNonFinite = fastOnlyNonFinite
+            self.skipped = skipped
+            self.passed = passed
+            self.seconds = seconds
+        }
+
         enum CodingKeys: String, CodingKey {
             case stage, chains, passed, seconds, skipped
             case logDensityError = "log_density_error", gradientError = "gradient_error"

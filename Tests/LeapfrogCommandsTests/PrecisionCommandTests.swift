@@ -81,4 +81,18 @@ struct PrecisionCommandTests {
         let s = try Self.sample("cpu", ["eight-schools", "--backend", "cpu", "--chains", "2", "--warmup", "20", "--draws", "10"])
         #expect(s.precision == RunSummary.PrecisionFigures(requested: "auto", ran: "f64"))
     }
+
+    /// The line printed after the run's figures (also under --quiet, which hides the live message).
+    @Test func theRunsLastLinesSayWhenPrecisionMattered() {
+        func check(_ passed: Bool) -> PrecisionGuard.Check {
+            .init(stage: "initialisation", chains: 4, logDensityError: 0, gradientError: passed ? 0 : 0.1,
+                  fastOnlyNonFinite: 0, skipped: 0, passed: passed, seconds: 0)
+        }
+        let switched = RunSummary.PrecisionFigures(requested: "auto", ran: "f64", switchedAt: "initialisation", checks: [check(false)])
+        #expect(SampleCommand.precisionLine(switched) == "precision: f32 was off at initialisation; the run switched to f64 there")
+        let kept = RunSummary.PrecisionFigures(requested: "f32", ran: "f32", checks: [check(false), check(true)])
+        #expect(SampleCommand.precisionLine(kept)?.hasPrefix("warning: f32 failed 1 of 2 precision checks") == true)
+        #expect(SampleCommand.precisionLine(.init(requested: "auto", ran: "f32", checks: [check(true)])) == nil)
+        #expect(SampleCommand.precisionLine(.init(requested: "auto", ran: "f64")) == nil)
+    }
 }
