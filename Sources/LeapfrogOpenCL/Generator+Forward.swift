@@ -1,0 +1,98 @@
+import LeapfrogCore
+import LeapfrogData
+import LeapfrogModel
+
+extension Generator {
+    static let unaryForward: [Operation: (String) -> String] = [
+        .negate: { "-(\($0))" }, .exp: { "exp(\($0))" }, .log: { "log(\($0))" }, .log1p: { "log1p(\($0))" },
+        .expm1: { "expm1(\($0))" }, .sqrt: { "sqrt(\($0))" }, .square: { "(\($0)) * (\($0))" },
+        .tanh: { "lf_tanh(\($0))" }, .invLogit: { "lf_inv_logit(\($0))" }, .logInvLogit: { "lf_log_inv_logit(\($0))" },
+        .log1pExp: { "lf_log1p_exp(\($0))" }, .relu: { "lf_relu(\($0))" },
+    ]
+
+
+    mutating func emitForward(_ i: Int) throws {
+        let node = nodes[i]
+        switch node.op {
+        case .parameter, .data, .constant: return
+        default: break
+        }
+        let n = max(1, storageCount(i))
+        emit("realw v\(i)[\(n)];  // \(node.op.rawValue) \(shapes[i])")
+        if let f = Generator.unaryForward[node.op] {
+            let a = node.args[0]
+            try block("for (int k = 0; k < \(n); ++k)") { g in
+                let q = try g.argIndex(node: i, arg: a, outShape: g.shapes[i], "k")
+                g.emit("v\(i)[k] = \(f(g.value(a, q)));")
+            }
+            return
+        }
+        switch node.op {
+        case .add, .subtract, .multiply, .divide, .pow:
+            let (a, b) = (node.args[0], node.args[1])
+            try block("for (int k = 0; k < \(n); ++k)") { g in
+                let qa = try g.argIndex(node: i, arg: a, outShape: g.shapes[i], "k")
+                let qb = try g.argIndex(node: i, arg: b, outShape: g.shapes[i], "k")
+                let x = g.value(a, qa)
+                let y = g.value(b, qb)
+                let expression: String
+                switch node.op {
+                case .add: expression = "\(x) + \(y)"
+                case .subtract: expression = "\(x) - \(y)"
+                case .multiply: expression = "\(x) * \(y)"
+                case .divide: expression = "\(x) / \(y)"
+                default: expression = "pow(\(x), \(y))"
+                }
+                g.emit("v\(i)[k] = \(expression);")
+            }
+        case .matmul:
+            let m = try matmulShape(i)
+            block("for (int i = 0; i < \(m.rows); ++i) for (int j = 0; j < \(m.cols); ++j)") { g in
+                g.emit("realw acc = SPLAT(0.0);")
+                g.emit("for (int l = 0; l < \(m.inner); ++l) acc += \(g.value(m.a, m.aIndex)) * \(g.value(m.b, m.bIndex));")
+                g.emit("v\(i)[i * \(m.cols) + j] = acc;")
+            }
+        case .index:
+            let (x, idx) = (node.args[0], node.args[1])
+            if rowDependent[x] { throw unsupported("indexing a row-dependent value (node \(i))") }
+            let inner = Generator.count(Array(shapes[x].dropFirst()))
+            let outer = rowDependent[i] ? 1 : shapes[idx].first ?? 1
+            block("for (int j = 0; j < \(outer); ++j)") { g in
+                g.emit("const int r = (int)\(g.rawData(idx, "j")) - 1;")
+                g.emit("for (int k = 0; k < \(inner); ++k) v\(i)[j * \(inner) + k] = \(g.value(x, "r * \(inner) + k"));")
+            }
+        case .transpose:
+            let x = node.args[0]
+            if rowDependent[i] { throw unsupported("transpose inside a plate") }
+            let (rows, cols) = (shapes[x][0], shapes[x][1])
+            emit("for (int i = 0; i < \(cols); ++i) for (int j = 0; j < \(rows); ++j) v\(i)[i * \(rows) + j] = \(value(x, "j * \(cols) + i"));")
+        case .expQuadCov, .addDiagonal, .cholesky, .triangularSolve:
+            if rowDependent[i] { throw unsupported("\(node.op.rawValue) inside a plate") }
+            try emitLinearAlgebraForward(i)
+        case .logSumExp, .softmax, .logSoftmax:
+            let x = node.args[0]
+            let (groups, width) = try lastAxis(i)
+            block("for (int r = 0; r < \(groups); ++r)") { g in
+                g.emit("realw m = \(g.value(x, "r * \(width)"));")
+                g.emit("for (int k = 1; k < \(width); ++k) m = fmax(m, \(g.value(x, "r * \(width) + k")));")
+                g.emit("realw s = SPLAT(0.0);")
+                g.emit("for (int k = 0; k < \(width); ++k) s += exp(\(g.value(x, "r * \(width) + k")) - m);")
+                g.emit("const realw lse = m + log(s);")
+                switch node.op {
+                case .logSumExp: g.emit("v\(i)[r] = lse;")
+                case .softmax: g.emit("for (int k = 0; k < \(width); ++k) v\(i)[r * \(width) + k] = exp(\(g.value(x, "r * \(width) + k")) - lse);")
+                default: g.emit("for (int k = 0; k < \(width); ++k) v\(i)[r * \(width) + k] = \(g.value(x, "r * \(width) + k")) - lse;")
+                }
+            }
+        case .sum, .mean:
+            guard !rowDependent[i] else { throw unsupported("\(node.op.rawValue) inside a plate") }
+            let a = node.args[0]
+            let count = max(1, storageCount(a))
+            emit("v\(i)[0] = SPLAT(0.0);")
+            emit("for (int k = 0; k < \(count); ++k) v\(i)[0] += \(value(a, "k"));")
+            if node.op == .mean { emit("v\(i)[0] /= \(Generator.literal(Double(Generator.count(shapes[a]))));") }
+        default:
+            throw unsupported("operation '\(node.op.rawValue)'")
+        }
+    }
+}
