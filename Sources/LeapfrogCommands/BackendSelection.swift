@@ -12,6 +12,23 @@ enum PrecisionChoice: String, ExpressibleByArgument, CaseIterable {
 
 extension LaunchChoice: ExpressibleByArgument {}
 
+/// A back end chosen for a run: what evaluates the model, how it reads in the banner, and what
+/// it runs on.
+struct SelectedBackend {
+    var density: any BatchedLogDensity
+    /// The back-end line: `cpu (reference, f64)`, `opencl f32 … on 'device' (…)`.
+    var description: String
+    /// The OpenCL device's name; nil on the CPU reference.
+    var device: String?
+    /// Bytes of one number on the OpenCL device at the widest precision the run can use: 4 for
+    /// unchecked f32, 8 for f64 or for f32 checked against an f64 twin on the device (it may
+    /// switch); nil on the CPU reference.
+    var deviceRealBytes: Int?
+
+    /// The precision evaluating now: a `PrecisionGuard`'s current one, else the back end's own.
+    var precision: String { (density as? PrecisionGuard)?.currentName ?? (deviceRealBytes == 4 ? "f32" : "f64") }
+}
+
 /// `--backend auto|cpu|opencl --device N --precision f32|f64`.
 struct BackendSelection: ParsableArguments {
     @Option(help: "auto (a GPU, else another OpenCL device, else the CPU reference), cpu (the reference path, f64) or opencl.")
@@ -42,11 +59,12 @@ struct BackendSelection: ParsableArguments {
     /// f32 kernel and an f64 twin (the same device's f64 kernel, else the CPU reference) that the
     /// sampler checks; without it (throughput benchmarks), `auto` is the bare f32 kernel.
     func make(_ instance: ModelInstance, checked: Bool = true,
-              log: @escaping @Sendable (String) -> Void = { _ in }) throws -> (density: any BatchedLogDensity, description: String) {
+              log: @escaping @Sendable (String) -> Void = { _ in }) throws -> SelectedBackend {
         let bound = try BoundModel(graph: instance.graph, data: instance.data)
+        let reference = SelectedBackend(density: ReferenceModel(bound), description: "cpu (reference, f64)")
         switch backend {
         case .cpu:
-            return (ReferenceModel(bound), Self.referenceDescription)
+            return reference
         case .opencl:
             return try openCL(bound, checked: checked, log: log)
         case .auto:
@@ -54,14 +72,12 @@ struct BackendSelection: ParsableArguments {
                 return try openCL(bound, checked: checked, log: log)
             } catch let e as LeapfrogError {
                 log("auto: not using OpenCL (\(e.message)); using the CPU reference")
-                return (ReferenceModel(bound), Self.referenceDescription)
+                return reference
             }
         }
     }
 
-    static let referenceDescription = "cpu (reference, f64)"
-
-    private func openCL(_ bound: BoundModel, checked: Bool, log: @escaping @Sendable (String) -> Void) throws -> (any BatchedLogDensity, String) {
+    private func openCL(_ bound: BoundModel, checked: Bool, log: @escaping @Sendable (String) -> Void) throws -> SelectedBackend {
         let dev = try OpenCLRuntime.device(device)
         let info = try dev.info()
         try OpenCLRuntime.checkLinker(for: dev)
@@ -70,9 +86,11 @@ struct BackendSelection: ParsableArguments {
             guard info.supportsFP64 else {
                 throw LeapfrogError(.device, "device '\(info.name)' has no cl_khr_fp64: use --precision f32 or auto")
             }
-            return try openCL(bound, on: dev, info: info, as: Double.self)
+            let (density, description) = try openCL(bound, on: dev, info: info, as: Double.self)
+            return SelectedBackend(density: density, description: description, device: info.name, deviceRealBytes: 8)
         case .f32 where !checked, .auto where !checked:
-            return try openCL(bound, on: dev, info: info, as: Float.self)
+            let (density, description) = try openCL(bound, on: dev, info: info, as: Float.self)
+            return SelectedBackend(density: density, description: description, device: info.name, deviceRealBytes: 4)
         case .f32, .auto:
             let accurateName = info.supportsFP64 ? "f64" : "f64 (CPU reference)"
             let policy = precision == .auto ? "switches to it when f32 is off" : "warns when f32 is off"
@@ -84,7 +102,8 @@ struct BackendSelection: ParsableArguments {
             let guarded = PrecisionGuard(fast: fast, accurate: accurate, fastName: "f32", accurateName: accurateName,
                                          policy: precision == .auto ? .auto : .checkOnly,
                                          setupSeconds: Clock.now() - t0, clock: { Clock.now() }, log: log)
-            return (guarded, description)
+            return SelectedBackend(density: guarded, description: description, device: info.name,
+                                   deviceRealBytes: info.supportsFP64 ? 8 : 4)
         }
     }
 

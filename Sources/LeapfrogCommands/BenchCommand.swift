@@ -43,7 +43,8 @@ struct ThroughputCommand: ParsableCommand {
 
     func run() throws {
         let instance = try selection.instantiate()
-        let (density, backendName) = try backendSelection.make(instance, checked: false)
+        let backend = try backendSelection.make(instance, checked: false)
+        let (density, backendName) = (backend.density, backend.description)
         let d = density.dimension
         let rng = PhiloxRandom(seed: seed)
         let positions = ChainBatch(vectors: (0..<chains).map { Initialisation.uniformPoint(random: rng, chain: $0, dimension: d) })

@@ -61,7 +61,7 @@ struct EvalCommand: ParsableCommand {
     func report() throws -> Output {
         let instance = try selection.instantiate()
         let bound = try BoundModel(graph: instance.graph, data: instance.data)
-        let (density, backendName) = try backendSelection.make(instance)
+        let backend = try backendSelection.make(instance)
         let layout = bound.layout
 
         var points: [[Double]] = []
@@ -80,11 +80,12 @@ struct EvalCommand: ParsableCommand {
             }
         }
         let batch = ChainBatch(vectors: points)
-        let precisionGuard = density as? PrecisionGuard
-        if let precisionGuard { _ = try precisionGuard.checkPrecision(at: batch, stage: .initialisation) }
-        let result = try density.evaluate(batch)
-        let precision = precisionGuard?.currentName ?? (backendName.contains("f32") ? "f32" : "f64")
-        var out = Output(model: instance.graph.name, backend: backendName, precision: precision, dimension: layout.dimension,
+        if let precisionGuard = backend.density as? PrecisionGuard {
+            _ = try precisionGuard.checkPrecision(at: batch, stage: .initialisation)
+        }
+        let result = try backend.density.evaluate(batch)
+        var out = Output(model: instance.graph.name, backend: backend.description, precision: backend.precision,
+                         dimension: layout.dimension,
                          parameter_names: layout.elementNames, points: [])
         for (k, u) in points.enumerated() {
             let x = layout.constrain(u)

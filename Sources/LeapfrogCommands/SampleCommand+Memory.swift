@@ -26,13 +26,11 @@ extension SampleCommand {
         }
     }
 
-    /// On an OpenCL back end (`description` as `BackendSelection.make` returns it): throws when
-    /// the data do not fit on the device; logs when the chains' buffers do not fit at once.
-    func checkDeviceMemory(_ bound: BoundModel, backend description: String, log: (String) -> Void) throws {
-        guard description.hasPrefix("opencl"), let info = try? OpenCLRuntime.device(backendSelection.device).info() else { return }
-        // A checked f32 run (`--precision auto|f32`) can switch to its f64 twin: count 8 bytes.
-        let plainF32 = description.hasPrefix("opencl f32") && !description.contains("checked against")
-        let estimate = memoryEstimate(bound, deviceRealBytes: plainF32 ? 4 : 8)
+    /// On an OpenCL back end: throws when the data do not fit on the device; logs when the
+    /// chains' buffers do not fit at once.
+    func checkDeviceMemory(_ bound: BoundModel, backend: SelectedBackend, log: (String) -> Void) throws {
+        guard let bytes = backend.deviceRealBytes, let info = try? OpenCLRuntime.device(backendSelection.device).info() else { return }
+        let estimate = memoryEstimate(bound, deviceRealBytes: bytes)
         let global = Double(info.globalMemory), largest = Double(info.maxAllocation)
         guard let most = estimate.largestDeviceChains(globalMemory: global, maxAllocation: largest) else {
             throw LeapfrogError(.device, "the data need about \(Format.bytes(estimate.deviceFixed)) on '\(info.name)', "

@@ -125,13 +125,14 @@ struct SampleCommand: ParsableCommand {
         let bound = try BoundModel(graph: instance.graph, data: instance.data)
         try checkHostMemory(bound)
         let progress = ProgressReporter(quiet: quiet)
-        let (density, backendName) = try backendSelection.make(instance, log: progress.message)
+        let backend = try backendSelection.make(instance, log: progress.message)
+        let backendName = backend.description
         let config = configuration()
         try config.validate(dimension: bound.dimension)
         progress.message("leapfrog: \(instance.graph.name), \(bound.dimension) parameters, \(chains) chains, "
                          + "\(config.sampler.rawValue), back end \(backendName)")
         for note in instance.notes { progress.message("leapfrog: \(note)") }
-        try checkDeviceMemory(bound, backend: backendName, log: progress.message)
+        try checkDeviceMemory(bound, backend: backend, log: progress.message)
         try directory?.prepare()
         var writers: [DrawWriter] = []
         let schema = DrawCollector.schema(bound, chains: chains, draws: draws)
@@ -167,7 +168,7 @@ struct SampleCommand: ParsableCommand {
         var warmupEnd: Double?
         let result: SamplingResult
         do {
-            result = try Sampler.run(model: density, configuration: config, sink: collector,
+            result = try Sampler.run(model: backend.density, configuration: config, sink: collector,
                                      progress: { p in
                                          if p.phase == .sampling && warmupEnd == nil { warmupEnd = Clock.now() }
                                          progress.report(p)
@@ -191,11 +192,12 @@ struct SampleCommand: ParsableCommand {
             treeDepthSaturatedCount: config.sampler == .nuts ? collector.saturated : 0, maxTreeDepth: maxDepth,
             ebfmi: collector.draws > 1 ? EBFMI.perChain(energy: collector.energy) : [],
             identifiable: instance.graph.identifiable)
+        let precision = precisionFigures(backend)
         var summaryFile: String?
         if let directory {
             let record = RunSummary(
                 configuration: configurationRecord(config), backend: backendName,
-                device: backendName.hasPrefix("opencl") ? (try? OpenCLRuntime.device(backendSelection.device))?.name : nil,
+                device: backend.device,
                 chains: chains, draws: collector.draws,
                 interrupted: result.interrupted, timing: timing,
                 gradientEvaluations: .init(needed: result.gradientEvaluations.reduce(0, +),
@@ -208,13 +210,13 @@ struct SampleCommand: ParsableCommand {
                 sampler: .init(stepSizes: result.adaptation.stepSizes, trajectoryLength: result.adaptation.trajectoryLength,
                                meanLeapfrogSteps: collector.draws > 0 ? Double(collector.leapfrogSteps) / Double(collector.draws * chains) : 0,
                                treeDepthSaturated: config.sampler == .nuts ? collector.saturated : nil),
-                precision: precisionFigures(density, backendName: backendName))
+                precision: precision)
             try SummaryFile.write(record, to: directory.summary)
             summaryFile = directory.summary
         }
         return Outcome(summaries: summaries, warnings: warnings, result: result, draws: collector.draws,
                        seconds: elapsed, backend: backendName, summaryFile: summaryFile,
-                       precision: precisionFigures(density, backendName: backendName))
+                       precision: precision)
     }
 
     /// A line after the run's figures when precision mattered: a switch to f64, or f32 checks
@@ -228,10 +230,10 @@ struct SampleCommand: ParsableCommand {
     }
 
     /// What `--precision` asked for, what computed the draws and the checks made on the way.
-    func precisionFigures(_ density: any BatchedLogDensity, backendName: String) -> RunSummary.PrecisionFigures {
+    func precisionFigures(_ backend: SelectedBackend) -> RunSummary.PrecisionFigures {
         let requested = backendSelection.precision.rawValue
-        guard let precisionGuard = density as? PrecisionGuard else {
-            return .init(requested: requested, ran: backendName.contains("f32") ? "f32" : "f64")
+        guard let precisionGuard = backend.density as? PrecisionGuard else {
+            return .init(requested: requested, ran: backend.precision)
         }
         return .init(requested: requested, ran: precisionGuard.currentName, switchedAt: precisionGuard.switchedAt,
                      bounds: precisionGuard.bounds, checks: precisionGuard.checks, setupSeconds: precisionGuard.setupSeconds)

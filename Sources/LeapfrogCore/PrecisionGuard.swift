@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A batched log density whose arithmetic precision can be checked during a run.
 ///
 /// The sampler calls `checkPrecision` at the chains' current positions after initialisation, at
@@ -225,26 +231,10 @@ public final class PrecisionGuard: BatchedLogDensity, PrecisionCheckpoint, @unch
         return parts.joined(separator: "; ")
     }
 
+    /// Two significant figures in scientific form, truncated: 6.34e-5 → "6.3e-5".
     static func sci(_ x: Double) -> String {
         guard x > 0, x.isFinite else { return x == 0 ? "0" : "\(x)" }
-        let e = Int((x.magnitude).log10Floor)
-        let m = x / pow10(e)
-        return "\(Double(Int(m * 10)) / 10)e\(e)"
-    }
-
-    private static func pow10(_ e: Int) -> Double {
-        var r = 1.0
-        if e >= 0 { for _ in 0..<e { r *= 10 } } else { for _ in 0..<(-e) { r /= 10 } }
-        return r
-    }
-}
-
-private extension Double {
-    /// ⌊log₁₀ x⌋ for positive finite x, without Foundation.
-    var log10Floor: Double {
-        var e = 0.0, y = self
-        while y >= 10 { y /= 10; e += 1 }
-        while y < 1 { y *= 10; e -= 1 }
-        return e
+        let e = floor(log10(x))
+        return "\(Double(Int(x / pow(10, e) * 10)) / 10)e\(Int(e))"
     }
 }
