@@ -1,10 +1,6 @@
 import ArgumentParser
 import Leapfrog
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import LeapfrogOutput
 
 /// `leapfrog diagnose FILES…`: the summary table and warnings for draws already on disk — Stan CSV
 /// files (one per chain, CmdStan's own included) or a `posterior.nc`.
@@ -103,11 +99,7 @@ struct DiagnoseCommand: ParsableCommand {
     /// The column names of the first line of `path` that is neither blank nor a `#` comment,
     /// from its first MiB (Stan CSV puts `lp__` first).
     static func headerRow(_ path: String) -> [String]? {
-        guard let f = fopen(path, "rb") else { return nil }
-        defer { fclose(f) }
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        let n = fread(&buffer, 1, buffer.count, f)
-        let text = String(decoding: buffer[0..<max(n, 0)], as: UTF8.self)
+        guard let text = FileSystem.readPrefix(path, limit: 1 << 20) else { return nil }
         for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         where !line.hasPrefix("#") && !line.allSatisfy(\.isWhitespace) {
             return line.split(separator: ",").map { String($0.filter { !$0.isWhitespace }) }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import LeapfrogOutput
 
 /// How much host memory a new run can use: Linux's `MemAvailable` (free memory plus what the
 /// kernel can reclaim), lowered to the room left under a cgroup v2 memory limit when the process
@@ -11,11 +12,11 @@ enum MachineMemory {
     /// Bytes available, and the words the refusal message uses for them.
     static func available() -> (bytes: Double, description: String) {
         var best: (bytes: Double, description: String)?
-        if let text = read("/proc/meminfo"), let kib = meminfoValue("MemAvailable", in: text) {
+        if let text = FileSystem.readPrefix("/proc/meminfo", limit: 1 << 16), let kib = meminfoValue("MemAvailable", in: text) {
             best = (kib * 1024, "available")
         }
-        if let limit = read("/sys/fs/cgroup/memory.max").flatMap(cgroupBytes),
-           let used = read("/sys/fs/cgroup/memory.current").flatMap(cgroupBytes) {
+        if let limit = FileSystem.readPrefix("/sys/fs/cgroup/memory.max", limit: 64).flatMap(cgroupBytes),
+           let used = FileSystem.readPrefix("/sys/fs/cgroup/memory.current", limit: 64).flatMap(cgroupBytes) {
             let room = max(0, limit - used)
             if room < best?.bytes ?? .infinity { best = (room, "available under its memory limit") }
         }
@@ -35,14 +36,5 @@ enum MachineMemory {
     /// A cgroup v2 memory file's number of bytes; `nil` for `max` (no limit) or unreadable text.
     static func cgroupBytes(_ text: String) -> Double? {
         Double(text.split(separator: "\n").first.map(String.init) ?? "")
-    }
-
-    /// The first 64 KiB of a (small, procfs or cgroupfs) text file.
-    static func read(_ path: String) -> String? {
-        guard let f = fopen(path, "r") else { return nil }
-        defer { fclose(f) }
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        let n = fread(&buffer, 1, buffer.count, f)
-        return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : nil
     }
 }

@@ -1,4 +1,5 @@
 import Leapfrog
+import LeapfrogOutput
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -25,7 +26,7 @@ struct OutputDirectory {
     init(path: String, overwrite: Bool) throws {
         self.path = path
         self.overwrite = overwrite
-        if let kind = Self.kind(path) {
+        if let kind = FileSystem.kind(path) {
             guard kind == S_IFDIR else {
                 throw LeapfrogError(.io, "--output '\(path)' is a file, not a directory")
             }
@@ -41,7 +42,7 @@ struct OutputDirectory {
             previousRun = []
             let ancestor = Self.nearestExistingAncestor(path)
             let cannot = "cannot create --output directory '\(path)'"
-            if Self.kind(ancestor) != S_IFDIR {
+            if FileSystem.kind(ancestor) != S_IFDIR {
                 throw LeapfrogError(.io, "\(cannot): '\(ancestor)' is not a directory")
             }
             if let reason = Self.notWritable(ancestor) {
@@ -53,14 +54,14 @@ struct OutputDirectory {
     /// Creates the directory (with its parents), or removes the previous run's files.
     func prepare() throws {
         for f in previousRun where unlink(path + "/" + f) != 0 && errno != ENOENT {
-            throw LeapfrogError(.io, "cannot remove '\(path)/\(f)' of the previous run: \(Self.lastError())")
+            throw LeapfrogError(.io, "cannot remove '\(path)/\(f)' of the previous run: \(FileSystem.lastError())")
         }
-        guard Self.kind(path) == nil else { return }
+        guard FileSystem.kind(path) == nil else { return }
         var prefix = path.hasPrefix("/") ? "/" : ""
         for part in path.split(separator: "/") {
             prefix += part
             if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
-                throw LeapfrogError(.io, "cannot create --output directory '\(path)': mkdir '\(prefix)': \(Self.lastError())")
+                throw LeapfrogError(.io, "cannot create --output directory '\(path)': mkdir '\(prefix)': \(FileSystem.lastError())")
             }
             prefix += "/"
         }
@@ -80,15 +81,9 @@ struct OutputDirectory {
         return names.sorted()
     }
 
-    /// The file type bits (`S_IFDIR`, `S_IFREG`, …) of `path`, or `nil` when nothing is there.
-    static func kind(_ path: String) -> mode_t? {
-        var st = stat()
-        return stat(path, &st) == 0 ? st.st_mode & S_IFMT : nil
-    }
-
     /// Why files cannot be made in the directory `path`, or `nil` if they can.
     static func notWritable(_ path: String) -> String? {
-        access(path, W_OK | X_OK) == 0 ? nil : lastError()
+        access(path, W_OK | X_OK) == 0 ? nil : FileSystem.lastError()
     }
 
     /// The longest prefix of `path` that exists (`.` for a relative path none of whose parts do).
@@ -97,11 +92,10 @@ struct OutputDirectory {
         let root = path.hasPrefix("/") ? "/" : ""
         while !parts.isEmpty {
             let candidate = root + parts.joined(separator: "/")
-            if kind(candidate) != nil { return candidate }
+            if FileSystem.kind(candidate) != nil { return candidate }
             parts.removeLast()
         }
         return root.isEmpty ? "." : root
     }
 
-    static func lastError() -> String { String(cString: strerror(errno)) }
 }

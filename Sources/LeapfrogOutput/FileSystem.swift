@@ -5,17 +5,31 @@ import Darwin
 #endif
 import LeapfrogCore
 
-/// The POSIX calls behind the `.partial` + rename policy, with errors that name the file.
-enum FileSystem {
+/// The POSIX calls behind the `.partial` + rename policy, with errors that name the file; also
+/// used package-wide (the CLI's `--output` checks, small system files).
+package enum FileSystem {
     /// The name a writer writes under until `finish`: `path + ".partial"`.
     static func partialPath(_ path: String) -> String { path + ".partial" }
 
     /// The text of `errno`.
-    static func lastError() -> String { String(cString: strerror(errno)) }
+    package static func lastError() -> String { String(cString: strerror(errno)) }
 
-    static func exists(_ path: String) -> Bool {
+    static func exists(_ path: String) -> Bool { kind(path) != nil }
+
+    /// The file type bits (`S_IFDIR`, `S_IFREG`, …) of `path`, or `nil` when nothing is there.
+    package static func kind(_ path: String) -> mode_t? {
         var st = stat()
-        return stat(path, &st) == 0
+        return stat(path, &st) == 0 ? st.st_mode & S_IFMT : nil
+    }
+
+    /// The first `limit` bytes of the file at `path` as UTF-8 text; `nil` when it cannot be
+    /// opened or is empty.
+    package static func readPrefix(_ path: String, limit: Int) -> String? {
+        guard let f = fopen(path, "rb") else { return nil }
+        defer { fclose(f) }
+        var buffer = [UInt8](repeating: 0, count: limit)
+        let n = fread(&buffer, 1, limit, f)
+        return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : nil
     }
 
     /// Why files cannot be created next to `path`, if its directory is missing, not a
