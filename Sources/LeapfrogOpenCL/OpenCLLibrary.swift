@@ -19,11 +19,10 @@ import Darwin
 /// once, under Swift's lazy-initialisation lock, however many threads ask first.
 public enum OpenCLLibrary {
     /// The library as loaded, or why it could not be.
-    static let state: Result<Loaded, LoadFailure> = {
+    static let state: Result<DynamicLibrary, LoadFailure> = {
         // PoCL reads POCL_DEVICES when the loader first initialises it, so this goes first.
         OpenCLRuntime.preferPoCLDevices()
-        let override = getenv("LEAPFROG_OPENCL_LIBRARY").map { String(cString: $0) }
-        return load(candidates: override.map { [$0] } ?? defaultCandidates)
+        return load(candidates: DynamicLibrary.candidates(override: "LEAPFROG_OPENCL_LIBRARY", defaults: defaultCandidates))
     }()
 
     #if canImport(Darwin)
@@ -32,15 +31,8 @@ public enum OpenCLLibrary {
     static let defaultCandidates = ["libOpenCL.so.1", "libOpenCL.so"]
     #endif
 
-    struct Loaded: @unchecked Sendable {
-        let handle: UnsafeMutableRawPointer
-        let path: String
-    }
-
-    struct LoadFailure: Error {
-        /// "the OpenCL library could not be loaded (libOpenCL.so.1: …; libOpenCL.so: …)"
-        let reason: String
-    }
+    /// "the OpenCL library could not be loaded (libOpenCL.so.1: …; libOpenCL.so: …)"
+    typealias LoadFailure = DynamicLibrary.Failure
 
     /// Whether the library is (or can be) loaded; loads it on first use.
     public static var isAvailable: Bool { unavailableReason == nil }
@@ -66,20 +58,7 @@ public enum OpenCLLibrary {
 
     /// Tries each of `candidates` in turn (as `dlopen` takes them) and binds the OpenCL stubs to
     /// the first that loads and has every function Leapfrog calls.
-    static func load(candidates: [String]) -> Result<Loaded, LoadFailure> {
-        var problems: [String] = []
-        for name in candidates {
-            guard let handle = dlopen(name, RTLD_NOW | RTLD_LOCAL) else {
-                problems.append(dlerror().map { String(cString: $0) } ?? "\(name): cannot be loaded")
-                continue
-            }
-            if let missing = leapfrog_opencl_bind(handle) {
-                problems.append("\(name): has no function \(String(cString: missing))")
-                dlclose(handle)
-                continue
-            }
-            return .success(Loaded(handle: handle, path: name))
-        }
-        return .failure(LoadFailure(reason: "the OpenCL library could not be loaded (\(problems.joined(separator: "; ")))"))
+    static func load(candidates: [String]) -> Result<DynamicLibrary, LoadFailure> {
+        DynamicLibrary.load("the OpenCL library", candidates: candidates, bind: leapfrog_opencl_bind)
     }
 }

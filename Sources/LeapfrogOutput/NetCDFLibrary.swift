@@ -17,10 +17,8 @@ import Darwin
 /// for tests) or `libnetcdf.so.19`, then `libnetcdf.so` (`libnetcdf.dylib` on macOS) that loads.
 public enum NetCDFLibrary {
     /// The library as loaded, or why it could not be.
-    static let state: Result<Loaded, LoadFailure> = {
-        let override = getenv("LEAPFROG_NETCDF_LIBRARY").map { String(cString: $0) }
-        return load(candidates: override.map { [$0] } ?? defaultCandidates)
-    }()
+    static let state: Result<Loaded, LoadFailure> =
+        load(candidates: DynamicLibrary.candidates(override: "LEAPFROG_NETCDF_LIBRARY", defaults: defaultCandidates))
 
     #if canImport(Darwin)
     static let defaultCandidates = ["libnetcdf.19.dylib", "libnetcdf.dylib"]
@@ -29,16 +27,13 @@ public enum NetCDFLibrary {
     #endif
 
     struct Loaded: @unchecked Sendable {
-        let handle: UnsafeMutableRawPointer
-        let path: String
+        let library: DynamicLibrary
         /// HDF5's `H5Eset_auto2` from the HDF5 that this netCDF loaded (`nil` if none); see `NetCDFLock`.
         let hdf5SetAuto: (@convention(c) (Int64, UnsafeRawPointer?, UnsafeMutableRawPointer?) -> Int32)?
     }
 
-    struct LoadFailure: Error {
-        /// "the netCDF C library could not be loaded (libnetcdf.so.19: …; libnetcdf.so: …)"
-        let reason: String
-    }
+    /// "the netCDF C library could not be loaded (libnetcdf.so.19: …; libnetcdf.so: …)"
+    typealias LoadFailure = DynamicLibrary.Failure
 
     /// Whether the library is (or can be) loaded; loads it on first use.
     public static var isAvailable: Bool { unavailableReason == nil }
@@ -64,22 +59,11 @@ public enum NetCDFLibrary {
     /// Tries each of `candidates` in turn (as `dlopen` takes them) and binds the netCDF stubs to
     /// the first that loads and has every function Leapfrog calls.
     static func load(candidates: [String]) -> Result<Loaded, LoadFailure> {
-        var problems: [String] = []
-        for name in candidates {
-            guard let handle = dlopen(name, RTLD_NOW | RTLD_LOCAL) else {
-                problems.append(dlerror().map { String(cString: $0) } ?? "\(name): cannot be loaded")
-                continue
-            }
-            if let missing = leapfrog_netcdf_bind(handle) {
-                problems.append("\(name): has no function \(String(cString: missing))")
-                dlclose(handle)
-                continue
-            }
-            let setAuto = dlsym(handle, "H5Eset_auto2").map {
+        DynamicLibrary.load("the netCDF C library", candidates: candidates, bind: leapfrog_netcdf_bind).map { library in
+            let setAuto = dlsym(library.handle, "H5Eset_auto2").map {
                 unsafeBitCast($0, to: (@convention(c) (Int64, UnsafeRawPointer?, UnsafeMutableRawPointer?) -> Int32).self)
             }
-            return .success(Loaded(handle: handle, path: name, hdf5SetAuto: setAuto))
+            return Loaded(library: library, hdf5SetAuto: setAuto)
         }
-        return .failure(LoadFailure(reason: "the netCDF C library could not be loaded (\(problems.joined(separator: "; ")))"))
     }
 }
