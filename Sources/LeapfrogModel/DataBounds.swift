@@ -15,7 +15,7 @@ public enum DataLimit: Hashable, Sendable, CustomStringConvertible, ExpressibleB
     /// Whole numbers without a decimal point (`0`, not `0.0`), as a Stan program's bounds read.
     public var description: String {
         switch self {
-        case .value(let x): return DataBounds.format(x, integer: x == x.rounded() && abs(x) < 1e15)
+        case .value(let x): return DataBounds.format(x, integer: x == x.rounded())
         case .symbol(let s): return s
         }
     }
@@ -89,17 +89,25 @@ public struct DataBounds: Hashable, Sendable {
             for (k, x) in value.values.enumerated() {
                 let outside = isLower ? x < bound : x > bound
                 guard outside || (strict && x == bound) else { continue }
-                let place = value.rank == 0 ? "" : " element \(k + 1)"
-                let side = isLower ? "lower" : "upper"
-                let relation = outside ? (isLower ? "below its lower" : "above its upper") : "at its exclusive \(side)"
-                return "'\(name)'\(place) is \(Self.format(x, integer: value.isInteger)), \(relation) bound \(shownBound)"
+                return Self.message(name, value, element: k, lower: isLower, bound: shownBound, exclusive: !outside)
             }
         }
         return nil
     }
 
-    /// A value as a Stan program's bound message shows it: integers without a decimal point,
-    /// reals as Swift prints a `Double` (`-18.0`).
+    /// Stan's message for element `k` of `value` (called `name`) outside a bound, shared with the
+    /// Stan front end's data checks: `'sigma' element 8 is -18.0, below its lower bound 0`, or
+    /// `… at its exclusive lower bound 0` for a value equal to an exclusive bound. Integers show
+    /// without a decimal point, reals as Swift prints a `Double`.
+    public static func message(_ name: String, _ value: DataArray, element k: Int, lower: Bool, bound: String,
+                               exclusive: Bool = false) -> String {
+        let place = value.rank == 0 ? "" : " element \(k + 1)"
+        let side = lower ? "lower" : "upper"
+        let relation = exclusive ? "at its exclusive \(side)" : (lower ? "below its lower" : "above its upper")
+        return "'\(name)'\(place) is \(format(value.values[k], integer: value.isInteger)), \(relation) bound \(bound)"
+    }
+
+    /// Integers without a decimal point, reals as Swift prints a `Double` (`-18.0`).
     static func format(_ x: Double, integer: Bool) -> String {
         integer && abs(x) < 1e15 ? String(Int(x)) : String(x)
     }

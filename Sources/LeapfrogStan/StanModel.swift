@@ -126,9 +126,8 @@ public struct StanModel: Sendable {
             for (k, x) in value.values.enumerated() {
                 let limit = b.rank == 0 ? b.values[0] : b.values[k]
                 if isLower ? x < limit : x > limit {
-                    let place = value.rank == 0 ? "" : " element \(k + 1)"
-                    let shown = value.isInteger ? String(Int(x)) : String(x)
-                    throw fail("'\(d.name)'\(place) is \(shown), \(isLower ? "below its lower" : "above its upper") bound \(limit) (declared at \(diagnostics.path):\(d.location))")
+                    throw fail(DataBounds.message(d.name, value, element: k, lower: isLower, bound: "\(limit)")
+                               + " (declared at \(diagnostics.path):\(d.location))")
                 }
             }
         }
