@@ -10,3 +10,4 @@
 @_exported import LeapfrogOpenCL
 @_exported import LeapfrogOutput
 @_exported import LeapfrogStan
+@_exported import LeapfrogRun

@@ -7,6 +7,6 @@ struct DevicesCommand: ParsableCommand {
         commandName: "devices", abstract: "List OpenCL platforms and devices.")
 
     func run() throws {
-        print(try OpenCLRuntime.deviceListing())
+        print(try OpenCLBackend().deviceListing())
     }
 }

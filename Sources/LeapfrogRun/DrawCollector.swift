@@ -1,4 +1,9 @@
-import Leapfrog
+import LeapfrogCore
+import LeapfrogDiagnostics
+import LeapfrogModel
+import LeapfrogOutput
+import LeapfrogReference
+import LeapfrogSampling
 
 /// A `DrawSink` that maps each draw to the constrained scale (plus derived quantities), streams it
 /// to the output writers, and keeps what the end-of-run summary needs.
@@ -12,7 +17,8 @@ final class DrawCollector: DrawSink {
     let schema: DrawSchema
     let writer: DrawWriter?
     let keepDraws: Bool
-    let maxDepth: Int
+    /// NUTS's depth limit (a draw that reaches it is saturated); nil for fixed trajectories.
+    let maxDepth: Int?
     /// values[element][chain][draw], lp__ first (only with `keepDraws`).
     private(set) var values: [[[Double]]]
     private(set) var energy: [[Double]]
@@ -22,7 +28,7 @@ final class DrawCollector: DrawSink {
     private(set) var leapfrogSteps = 0
     private(set) var draws = 0
 
-    init(reference: ReferenceModel, chains: Int, maxDepth: Int, writer: DrawWriter?, keepDraws: Bool) {
+    init(reference: ReferenceModel, chains: Int, maxDepth: Int?, writer: DrawWriter?, keepDraws: Bool) {
         self.reference = reference
         self.chains = chains
         self.maxDepth = maxDepth
@@ -65,7 +71,7 @@ final class DrawCollector: DrawSink {
             stats.energy[c] = info.energy
             energy[c].append(info.energy)
             if info.divergent { divergent += 1 }
-            if info.treeDepth >= maxDepth { saturated += 1 }
+            if let maxDepth, info.treeDepth >= maxDepth { saturated += 1 }
             leapfrogSteps += info.leapfrogSteps
             if keepDraws {
                 values[0][c].append(draw.logDensity[c])
