@@ -14,12 +14,14 @@ import LeapfrogRandom
 public enum Sampler {
     /// Runs `configuration` on `model`, writing every retained iteration to `sink`.
     ///
+    /// - kernel: the sampler (default: the one `configuration.sampler` names, `SamplerKind.kernel`).
     /// - executor: runs the transitions (default: the host loop over `model`).
     /// - progress: called after every iteration (warmup and sampling).
     /// - shouldStop: tested once before every iteration; when it returns true the run stops and
     ///   returns normally with `interrupted = true` (the sink keeps what was written).
     public static func run(model: some BatchedLogDensity, configuration config: SamplerConfiguration,
-                           sink: DrawSink, executor: (any TransitionExecutor)? = nil,
+                           sink: DrawSink, kernel: (any TransitionKernel)? = nil,
+                           executor: (any TransitionExecutor)? = nil,
                            progress: ((SamplingProgress) -> Void)? = nil,
                            shouldStop: (() -> Bool)? = nil) throws -> SamplingResult {
         let d = model.dimension, n = config.chains
@@ -27,7 +29,7 @@ public enum Sampler {
         let random = PhiloxRandom(seed: config.seed)
         let warmup = config.warmup, total = config.warmup + config.draws
         let schedule = WarmupSchedule(warmup: warmup)
-        let kernel = config.sampler.kernel(config)
+        let kernel = kernel ?? config.sampler.kernel(config)
         var adapter = kernel.makeAdapter(config, dimension: d)
         var executor: any TransitionExecutor = executor ?? HostTransitionExecutor(model: model)
 
