@@ -9,7 +9,7 @@ public struct CPUBackend: Backend {
     public var displayName: String { "the CPU reference" }
     public var summary: String { "the reference path on the host (f64)" }
 
-    public func deviceListing() throws -> String { "cpu: the host, through the reference path (f64)" }
+    public func deviceListing() throws -> String { "  the host: reverse-mode AD over the model graph in Double, one range of chains per core" }
 
     public func make(_ bound: BoundModel, options: BackendOptions,
                      log: @escaping @Sendable (String) -> Void) throws -> SelectedBackend {

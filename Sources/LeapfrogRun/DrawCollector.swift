@@ -54,13 +54,9 @@ final class DrawCollector: DrawSink {
     }
 
     func write(_ draw: Draw) throws {
-        let width = schema.flatCount
-        var batch = ChainBatch(chains: chains, dimension: width)
+        let batch = reference.recordedValues(draw.positions)
         var stats = SampleStatistics(chains: chains)
         for c in 0..<chains {
-            let u = draw.positions.vector(chain: c)
-            let row = reference.constrained(u) + reference.derivedValues(u)
-            for (k, v) in row.enumerated() { batch[c, k] = v }
             let info = draw.info[c]
             stats.lp[c] = draw.logDensity[c]
             stats.acceptanceRate[c] = info.acceptanceStatistic
@@ -75,7 +71,7 @@ final class DrawCollector: DrawSink {
             leapfrogSteps += info.leapfrogSteps
             if keepDraws {
                 values[0][c].append(draw.logDensity[c])
-                for (k, v) in row.enumerated() { values[k + 1][c].append(v) }
+                for k in 0..<batch.dimension { values[k + 1][c].append(batch[c, k]) }
             }
         }
         try writer?.append(batch, stats: stats)
