@@ -8,11 +8,18 @@ import LeapfrogSampling
 /// A `DrawSink` that maps each draw to the constrained scale (plus derived quantities), streams it
 /// to the output writers, and keeps what the end-of-run summary needs.
 ///
+/// The recorded values come from the back end that sampled when it can compute them
+/// (`DrawRecording`: the OpenCL back end's recorded-values kernel, in f64 wherever the device has
+/// it, see `PrecisionGuard.recordedValues`), else from the CPU reference
+/// (`ReferenceModel.recordedValues`).
+///
 /// With writers, memory stays flat in the number of draws: only per-chain energies and counters are
 /// kept, and the summary reads the draws back from `posterior.nc` one variable at a time. Without
 /// writers (`keepDraws`), every element's draws are kept in memory.
 final class DrawCollector: DrawSink {
     let reference: ReferenceModel
+    /// The back end's own recorder, if it has one.
+    let device: DrawRecording?
     let chains: Int
     let schema: DrawSchema
     let writer: DrawWriter?
@@ -28,8 +35,10 @@ final class DrawCollector: DrawSink {
     private(set) var leapfrogSteps = 0
     private(set) var draws = 0
 
-    init(reference: ReferenceModel, chains: Int, maxDepth: Int?, writer: DrawWriter?, keepDraws: Bool) {
+    init(reference: ReferenceModel, device: DrawRecording? = nil, chains: Int, maxDepth: Int?, writer: DrawWriter?,
+         keepDraws: Bool) {
         self.reference = reference
+        self.device = device
         self.chains = chains
         self.maxDepth = maxDepth
         self.writer = writer
@@ -54,7 +63,7 @@ final class DrawCollector: DrawSink {
     }
 
     func write(_ draw: Draw) throws {
-        let batch = reference.recordedValues(draw.positions)
+        let batch = try device?.recordedValues(draw.positions) ?? reference.recordedValues(draw.positions)
         var stats = SampleStatistics(chains: chains)
         for c in 0..<chains {
             let info = draw.info[c]
