@@ -43,7 +43,7 @@ let package = Package(
         /// Built-in models by name (bnn, eight-schools, gp-regression, ...).
         .target(name: "LeapfrogModels", dependencies: ["LeapfrogCore", "LeapfrogData", "LeapfrogModel"]),
         /// Samplers (HMC, NUTS, ChEES-HMC) and warmup adaptation over a batch of chains.
-        .target(name: "LeapfrogSampling", dependencies: ["LeapfrogCore", "LeapfrogRandom"]),
+        .target(name: "LeapfrogSampling", dependencies: ["LeapfrogCore", "LeapfrogRandom", "LeapfrogDiagnostics"]),
         /// Convergence diagnostics on any draws: R-hat, ESS, MCSE, nested R-hat, E-BFMI.
         .target(name: "LeapfrogDiagnostics", dependencies: ["LeapfrogCore"]),
         /// OpenCL 1.2 C API: <CL/cl.h> (Debian: opencl-headers) at build time; the ICD loader

@@ -30,6 +30,12 @@ struct SampleCommand: ParsableCommand {
     var cheesAggregation: ChEESAdaptation.Aggregation = .harmonicMean
     @Option(name: .customLong("chees-learning-rate"), parsing: .unconditional, help: "Adam's learning rate on ChEES's log trajectory length (the paper's 0.025; 0.5 adapts long trajectories within a short warmup).")
     var cheesLearningRate: Double = ChEESAdaptation.defaultLearningRate
+    @Flag(name: .customLong("fixed-warmup"), help: "Run exactly --warmup warmup iterations (Stan's schedule), even with many chains.")
+    var fixedWarmup = false
+    @Flag(name: .customLong("adaptive-warmup"), help: "End warmup when nested R-hat over superchains and the adaptation say it is done, --warmup being the most (default from \(SampleCommand.adaptiveWarmupChains) chains on).")
+    var adaptiveWarmup = false
+    @Option(name: .customLong("target-ess"), parsing: .unconditional, help: "Stop sampling once the log density's bulk ESS over all chains reaches this (--draws being the most per chain).")
+    var targetESS: Double?
     @Flag(help: "No progress display.") var quiet = false
     @Option(help: "Write posterior.nc (ArviZ InferenceData), summary.json and, with --csv, Stan CSV here, streamed while sampling.")
     var output: String?
@@ -55,6 +61,12 @@ struct SampleCommand: ParsableCommand {
             throw ValidationError("--chees-learning-rate must be positive (got \(cheesLearningRate))")
         }
         if csv && output == nil { throw ValidationError("--csv writes into the --output directory: give --output DIR") }
+        if fixedWarmup && adaptiveWarmup { throw ValidationError("give --fixed-warmup or --adaptive-warmup, not both") }
+        if let t = targetESS, !(t > 0 && t.isFinite) { throw ValidationError("--target-ess must be positive (got \(t))") }
+        if adaptiveWarmup && superchains == 1 && AdaptiveWarmup.defaultSuperchains(chains: chains) == nil {
+            throw ValidationError("--adaptive-warmup judges nested R-hat over superchains: \(chains) chains cannot form 2 or more "
+                                  + "equal groups of 2 or more; use more chains or --superchains")
+        }
     }
 
     func configuration() -> SamplerConfiguration {
@@ -75,8 +87,18 @@ struct SampleCommand: ParsableCommand {
         if let j = jitter { c.hmcJitter = .stepSize(j) }
         c.cheesStepSizeAggregation = cheesAggregation
         c.cheesLearningRate = cheesLearningRate
+        c.targetESS = targetESS
+        if adaptiveWarmup || (!fixedWarmup && chains >= Self.adaptiveWarmupChains),
+           let groups = superchains > 1 ? superchains : AdaptiveWarmup.defaultSuperchains(chains: chains) {
+            c.adaptiveWarmup = AdaptiveWarmup()
+            c.superchains = groups
+        }
         return c
     }
+
+    /// From this many chains on, warmup is adaptive unless `--fixed-warmup` (see docs/benchmarks.md,
+    /// "Adaptive warmup").
+    static let adaptiveWarmupChains = 256
 
     /// The exit status of a run stopped by Ctrl-C after writing and summarising its draws (the
     /// SIGINT convention, 128 + 2), so that scripts can tell it from a finished run.

@@ -57,6 +57,10 @@ public struct RunSummary: Codable, Sendable, Hashable {
     /// The arithmetic precision asked for and run, and the checks of f32 against f64 (absent in
     /// summaries written before it existed).
     public var precision: PrecisionFigures?
+    /// An adaptive warmup: when and why it ended (absent for a fixed warmup).
+    public var warmup: WarmupReport?
+    /// Sampling stopped at a target ESS (absent otherwise).
+    public var targetESS: TargetESSFigures?
 
     /// `--precision`: what was asked (`auto`, `f32`, `f64`), what computed the draws (`f32`,
     /// `f64`, or `f64` after a switch), where it switched, and every check (see `PrecisionGuard`).
@@ -110,6 +114,36 @@ public struct RunSummary: Codable, Sendable, Hashable {
         }
     }
 
+    /// Sampling that stopped at a target ESS (`--target-ess`): the target, the log density's
+    /// bulk ESS reached, and the draws per chain that took.
+    public struct TargetESSFigures: Codable, Sendable, Hashable {
+        public var target: Double
+        public var reached: Double?
+        public var drawsPerChain: Int
+
+        public init(target: Double, reached: Double?, drawsPerChain: Int) {
+            self.target = target
+            self.reached = reached
+            self.drawsPerChain = drawsPerChain
+        }
+
+        enum CodingKeys: String, CodingKey { case target, reached, drawsPerChain = "draws_per_chain" }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            target = try c.decode(Double.self, forKey: .target)
+            reached = try c.decodeIfPresent(Double.self, forKey: .reached)
+            drawsPerChain = try c.decode(Int.self, forKey: .drawsPerChain)
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(target, forKey: .target)
+            try c.encodeFiniteOrNull(reached, forKey: .reached)
+            try c.encode(drawsPerChain, forKey: .drawsPerChain)
+        }
+    }
+
     /// The adapted step sizes and trajectory figures of a run, for comparing samplers.
     public struct SamplerFigures: Codable, Sendable, Hashable {
         /// Adapted step size of each chain (all equal when adaptation is pooled or shared).
@@ -137,7 +171,8 @@ public struct RunSummary: Codable, Sendable, Hashable {
     public init(configuration: [String: String], backend: String, device: String? = nil, chains: Int, draws: Int,
                 interrupted: Bool, timing: RunTiming, gradientEvaluations: GradientEvaluations, divergences: Int,
                 parameters: [ParameterSummary], warnings: [String] = [], outputs: [String: String] = [:],
-                sampler: SamplerFigures? = nil, precision: PrecisionFigures? = nil) {
+                sampler: SamplerFigures? = nil, precision: PrecisionFigures? = nil, warmup: WarmupReport? = nil,
+                targetESS: TargetESSFigures? = nil) {
         self.configuration = configuration
         self.backend = backend
         self.device = device
@@ -152,11 +187,14 @@ public struct RunSummary: Codable, Sendable, Hashable {
         self.outputs = outputs
         self.sampler = sampler
         self.precision = precision
+        self.warmup = warmup
+        self.targetESS = targetESS
     }
 
     enum CodingKeys: String, CodingKey {
         case format, configuration, backend, device, chains, draws, interrupted, timing
         case gradientEvaluations = "gradient_evaluations", divergences, parameters, warnings, outputs, sampler, precision
+        case warmup, targetESS = "target_ess"
     }
 
     public init(from decoder: Decoder) throws {
@@ -180,6 +218,8 @@ public struct RunSummary: Codable, Sendable, Hashable {
         outputs = try c.decode([String: String].self, forKey: .outputs)
         sampler = try c.decodeIfPresent(SamplerFigures.self, forKey: .sampler)
         precision = try c.decodeIfPresent(PrecisionFigures.self, forKey: .precision)
+        warmup = try c.decodeIfPresent(WarmupReport.self, forKey: .warmup)
+        targetESS = try c.decodeIfPresent(TargetESSFigures.self, forKey: .targetESS)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -199,5 +239,7 @@ public struct RunSummary: Codable, Sendable, Hashable {
         try c.encode(outputs, forKey: .outputs)
         try c.encodeIfPresent(sampler, forKey: .sampler)
         try c.encodeIfPresent(precision, forKey: .precision)
+        try c.encodeIfPresent(warmup, forKey: .warmup)
+        try c.encodeIfPresent(targetESS, forKey: .targetESS)
     }
 }

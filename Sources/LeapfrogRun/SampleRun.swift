@@ -51,6 +51,11 @@ public struct SampleRun {
         log("leapfrog: \(instance.graph.name), \(bound.dimension) parameters, \(chains) chains, "
             + "\(config.sampler.rawValue), back end \(backend.description)")
         for note in instance.notes { log("leapfrog: \(note)") }
+        if let rule = config.adaptiveWarmup {
+            log("leapfrog: adaptive warmup: ends when nested R-hat over \(config.superchains) superchains is below "
+                + "\(rule.nestedRHat) and the adaptation has settled, after at least \(rule.minimum) and at most "
+                + "\(config.warmup) iterations (--fixed-warmup for a fixed length)")
+        }
         try memory.checkDevice(bound, backend: backend, log: log)
         try directory?.prepare()
 
@@ -79,6 +84,13 @@ public struct SampleRun {
         let end = Clock.now()
         let timing = RunTiming(start: t0, samplingStart: warmupEnd, end: end)
         try group?.finish(interrupted: result.interrupted, timing: timing)
+        if let target = config.targetESS, !result.interrupted {
+            let reached = result.effectiveSampleSize.map { NumberFormat.significant($0, digits: 4) } ?? "?"
+            log(result.drawsWritten < config.draws
+                ? "leapfrog: stopped at \(result.drawsWritten) draws per chain: lp__ bulk ESS \(reached) ≥ target \(NumberFormat.significant(target))"
+                : "leapfrog: lp__ bulk ESS \(reached) after all \(config.draws) draws per chain (target \(NumberFormat.significant(target)))")
+        }
+        if let report = result.warmupReport { log("leapfrog: warmup took \(report.iterations) iterations: \(report.reason)") }
         if result.interrupted {
             log("interrupted: kept \(result.drawsWritten) draws per chain\(directory.map { " in \($0.path)" } ?? "")")
         }
@@ -105,7 +117,9 @@ public struct SampleRun {
                                meanLeapfrogSteps: collector.draws > 0
                                    ? Double(collector.leapfrogSteps) / Double(collector.draws * chains) : 0,
                                treeDepthSaturated: kernel.maxTreeDepth != nil ? collector.saturated : nil),
-                precision: precision)
+                precision: precision, warmup: result.warmupReport,
+                targetESS: config.targetESS.map { .init(target: $0, reached: result.effectiveSampleSize,
+                                                        drawsPerChain: result.drawsWritten) })
             try SummaryFile.write(record, to: directory.summary)
             summaryFile = directory.summary
         }
@@ -196,10 +210,12 @@ public struct SampleRun {
     func configurationRecord() -> [String: String] {
         let c = configuration.sampler
         var r = ["sampler": c.sampler.rawValue, "chains": String(c.chains),
+                 "warmup_kind": c.adaptiveWarmup == nil ? "fixed" : "adaptive",
                  "warmup": String(c.warmup), "draws": String(c.draws), "thin": String(c.thin), "seed": String(c.seed),
                  "max_depth": String(c.maxDepth), "target_accept": String(c.resolvedTargetAcceptance),
                  "metric": Self.metricOptionName(c.metric), "pooled_adaptation": String(c.pooledAdaptation),
                  "superchains": String(c.superchains)]
+        if let t = c.targetESS { r["target_ess"] = String(t) }
         if let m = configuration.modelLabel { r["model"] = m }
         if let d = configuration.dataPath { r["data"] = d }
         if !configuration.modelOptions.isEmpty { r["model_options"] = configuration.modelOptions.joined(separator: ",") }

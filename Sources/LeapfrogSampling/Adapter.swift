@@ -1,4 +1,5 @@
 import LeapfrogCore
+import LeapfrogDiagnostics
 import LeapfrogRandom
 
 /// Model evaluations spent: per chain (what each chain needed) and batched (every chain in
@@ -34,7 +35,8 @@ public struct EvaluationCount: Sendable, Hashable {
 /// 1. `start` once, after initialisation (with `search` false when there is no warmup);
 /// 2. after every warmup iteration's transition, `observe`; then, when `endsWindow` says the
 ///    iteration closes an adaptation window, the driver checks precision and calls `endWindow`;
-/// 3. `finish` after the last warmup iteration.
+/// 3. `finish` after the last warmup iteration (`warmupLength` − 1; the adapter may shorten
+///    `warmupLength` at a window's end).
 ///
 /// `adaptation` is the tuning every transition uses, read before each one.
 public protocol Adapter {
@@ -47,9 +49,17 @@ public protocol Adapter {
                           random: PhiloxRandom)
     /// Whether `iteration` closes an adaptation window (a precision checkpoint).
     func endsWindow(_ iteration: Int) -> Bool
-    /// Closes the window at `state`: a new metric, a step-size search from `state`.
-    mutating func endWindow(_ state: SamplerState, model: some BatchedLogDensity, random: PhiloxRandom) throws
-        -> EvaluationCount
+    /// Closes the window that ends at `iteration`, at `state`: a new metric, a step-size search
+    /// from `state`; an adaptive warmup may decide here to end sooner (`warmupLength`).
+    mutating func endWindow(_ state: SamplerState, model: some BatchedLogDensity, random: PhiloxRandom,
+                            iteration: Int) throws -> EvaluationCount
     /// Fixes the tuning for sampling.
     mutating func finish()
+    /// The warmup iterations planned now: the configuration's, or fewer once an adaptive warmup
+    /// has judged the chains converged.
+    var warmupLength: Int { get }
+    /// The phase of `iteration` under the current plan.
+    func phase(of iteration: Int) -> WarmupSchedule.Phase
+    /// When and why an adaptive warmup ended; nil for a fixed warmup.
+    var warmupReport: WarmupReport? { get }
 }

@@ -1,4 +1,5 @@
 import LeapfrogCore
+import LeapfrogDiagnostics
 import LeapfrogRandom
 
 /// ChEES-HMC's warmup: Stan's windows for the metric (`WindowedAdapter`), dual averaging on
@@ -47,13 +48,18 @@ public struct ChEESAdapter: Adapter {
 
     public func endsWindow(_ iteration: Int) -> Bool { windows.endsWindow(iteration) }
 
-    public mutating func endWindow(_ state: SamplerState, model: some BatchedLogDensity,
-                                   random: PhiloxRandom) throws -> EvaluationCount {
+    public mutating func endWindow(_ state: SamplerState, model: some BatchedLogDensity, random: PhiloxRandom,
+                                   iteration: Int) throws -> EvaluationCount {
         let before = windows.adaptation.metric
-        let cost = try windows.endWindow(state, model: model, random: random)
+        let cost = try windows.endWindow(state, model: model, random: random, iteration: iteration,
+                                         trajectoryLength: chees.trajectoryLength)
         if windows.adaptsMetric { chees.metricChanged(from: before, to: windows.adaptation.metric, dimension: windows.dimension) }
         return cost
     }
+
+    public var warmupLength: Int { windows.warmupLength }
+    public func phase(of iteration: Int) -> WarmupSchedule.Phase { windows.phase(of: iteration) }
+    public var warmupReport: WarmupReport? { windows.warmupReport }
 
     public mutating func finish() {
         windows.finish()

@@ -27,8 +27,6 @@ public enum Sampler {
         let d = model.dimension, n = config.chains
         try config.validate(dimension: d)
         let random = PhiloxRandom(seed: config.seed)
-        let warmup = config.warmup, total = config.warmup + config.draws
-        let schedule = WarmupSchedule(warmup: warmup)
         let kernel = kernel ?? config.sampler.kernel(config)
         var adapter = kernel.makeAdapter(config, dimension: d)
         var executor: any TransitionExecutor = executor ?? HostTransitionExecutor(model: model)
@@ -47,13 +45,14 @@ public enum Sampler {
             cost.addBatchedEvaluation()
         }
         try checkPrecision(.initialisation)
-        cost += try adapter.start(state, model: model, random: random, search: warmup > 0)
+        cost += try adapter.start(state, model: model, random: random, search: adapter.warmupLength > 0)
 
         var warmupDivergences = 0, samplingDivergences = [Int](repeating: 0, count: n)
         var warmupCost = cost
         var written = 0
         var interrupted = false
         var announced = false
+        var stopping = config.targetESS.map { ESSStopping(target: $0, chains: n) }
 
         func announce() throws {
             if announced { return }
@@ -61,10 +60,13 @@ public enum Sampler {
             warmupCost = cost
             try sink.adaptationFinished(adapter.adaptation)
         }
-        if warmup == 0 { try announce() }
+        if adapter.warmupLength == 0 { try announce() }
 
-        for iteration in 0..<total {
+        // The warmup's length is the adapter's: an adaptive warmup shortens it at a window's end.
+        var iteration = 0
+        while iteration < adapter.warmupLength + config.draws {
             if shouldStop?() == true { interrupted = true; break }
+            let warmup = adapter.warmupLength
             if iteration == warmup { try announce() }
             let request = kernel.request(iteration: iteration, tuning: adapter.adaptation, random: random)
             let transition = try executor.execute(request, from: state, random: random)
@@ -78,34 +80,40 @@ public enum Sampler {
                 adapter.observe(transition, from: previous, request: request, random: random)
                 if adapter.endsWindow(iteration) {
                     try checkPrecision(.windowEnd(iteration: iteration))
-                    cost += try adapter.endWindow(state, model: model, random: random)
+                    cost += try adapter.endWindow(state, model: model, random: random, iteration: iteration)
                 }
-                if iteration == warmup - 1 {
+                if iteration == adapter.warmupLength - 1 {
                     adapter.finish()
                     try checkPrecision(.warmupEnd(iteration: iteration))
                 }
-                progress?(SamplingProgress(phase: schedule.phase(of: iteration), iteration: iteration,
-                                           totalIterations: total, divergences: warmupDivergences,
+                progress?(SamplingProgress(phase: adapter.phase(of: iteration), iteration: iteration,
+                                           totalIterations: adapter.warmupLength + config.draws, divergences: warmupDivergences,
                                            gradientEvaluations: cost.gradients.reduce(0, +), lockstepEvaluations: cost.lockstep))
             } else {
                 for c in 0..<n where transition.info[c].divergent { samplingDivergences[c] += 1 }
+                var enough = false
                 if (iteration - warmup) % config.thin == 0 {
                     try sink.write(Draw(index: written, iteration: iteration, positions: state.positions,
                                         logDensity: state.logDensity, info: transition.info,
                                         lockstepEvaluations: transition.lockstepEvaluations))
                     written += 1
+                    enough = stopping?.add(state.logDensity) ?? false
                 }
-                progress?(SamplingProgress(phase: .sampling, iteration: iteration, totalIterations: total,
+                progress?(SamplingProgress(phase: .sampling, iteration: iteration, totalIterations: warmup + config.draws,
                                            divergences: samplingDivergences.reduce(0, +),
                                            gradientEvaluations: cost.gradients.reduce(0, +), lockstepEvaluations: cost.lockstep))
+                if enough { break }
             }
+            iteration += 1
         }
         if !interrupted { try announce() }
         return SamplingResult(
             adaptation: adapter.adaptation,
             gradientEvaluations: cost.gradients, lockstepEvaluations: cost.lockstep,
             warmupGradientEvaluations: warmupCost.gradients, warmupLockstepEvaluations: warmupCost.lockstep,
-            divergences: samplingDivergences, drawsWritten: written, interrupted: interrupted, finalState: state)
+            divergences: samplingDivergences, drawsWritten: written, interrupted: interrupted, finalState: state,
+            warmupIterations: min(adapter.warmupLength, iteration), warmupReport: adapter.warmupReport,
+            effectiveSampleSize: stopping?.finalESS())
     }
 
     /// Collects every draw in memory (small runs and tests).

@@ -40,6 +40,13 @@ public struct SamplerConfiguration: Sendable, Hashable {
     /// Adam's learning rate on ChEES's log trajectory length.
     public var cheesLearningRate: Double = ChEESAdaptation.defaultLearningRate
 
+    /// End warmup when the batch says it is done (`AdaptiveWarmup`), `warmup` being the most it
+    /// may take; nil: Stan's fixed-length schedule.
+    public var adaptiveWarmup: AdaptiveWarmup? = nil
+    /// Stop sampling once the log density's bulk ESS over all chains reaches this (`draws` being
+    /// the most per chain); nil: always `draws` draws.
+    public var targetESS: Double? = nil
+
     public init() {}
 
     public static let defaultTargetAcceptance = 0.8        // Stan adapt_delta
@@ -78,6 +85,10 @@ public struct SamplerConfiguration: Sendable, Hashable {
         }
         if sampler == .chees, let t = cheesInitialTrajectoryLength, !(t > 0 && t.isFinite) {
             throw bad("ChEES initial trajectory length must be positive")
+        }
+        if let t = targetESS, !(t > 0 && t.isFinite) { throw bad("target ESS must be positive (got \(t))") }
+        if adaptiveWarmup != nil && superchains < 2 {
+            throw bad("an adaptive warmup judges nested R-hat over superchains: give at least 2 (got \(superchains))")
         }
         if dimension < 1 { throw bad("the model has no parameters to sample") }
     }

@@ -1,4 +1,5 @@
 import LeapfrogCore
+import LeapfrogDiagnostics
 
 /// The adaptation a run ends warmup with.
 public struct Adaptation: Sendable {
@@ -43,4 +44,10 @@ public struct SamplingResult: Sendable {
     /// `shouldStop` returned true: the sink holds what was written before.
     public var interrupted: Bool
     public var finalState: SamplerState
+    /// Warmup iterations run (fewer than configured when an adaptive warmup converged).
+    public var warmupIterations: Int = 0
+    /// When and why an adaptive warmup ended; nil for a fixed one.
+    public var warmupReport: WarmupReport? = nil
+    /// With a target ESS: the log density's bulk ESS over every chain's retained draws.
+    public var effectiveSampleSize: Double? = nil
 }

@@ -17,11 +17,11 @@ public struct WarmupSchedule: Sendable, Hashable {
     public static let fallbackInitialFraction = 0.15
     public static let fallbackTerminalFraction = 0.1
 
-    public let warmup: Int
+    public private(set) var warmup: Int
     public let initialBuffer: Int
     public let terminalBuffer: Int
     /// Slow windows as iteration ranges; each ends with a metric update.
-    public let windows: [Range<Int>]
+    public private(set) var windows: [Range<Int>]
 
     public enum Phase: Sendable, Hashable {
         case initialBuffer
@@ -63,6 +63,35 @@ public struct WarmupSchedule: Sendable, Hashable {
         self.initialBuffer = initBuf
         self.terminalBuffer = term
         self.windows = windows
+    }
+
+    /// An adaptive warmup's schedule (`AdaptiveWarmup`): the initial buffer, then slow windows of
+    /// `window` iterations up to `maximum` less the terminal buffer (the last one stretched to
+    /// it), then the terminal buffer. `ending(afterWindowEndingAt:)` cuts it short. Below the
+    /// room for one window, Stan's schedule for `maximum`.
+    public static func adaptive(maximum: Int, window: Int) -> WarmupSchedule {
+        var s = WarmupSchedule(warmup: maximum)
+        let initBuf = defaultInitialBuffer, term = defaultTerminalBuffer
+        guard window >= 1, maximum >= initBuf + window + term else { return s }
+        var windows: [Range<Int>] = []
+        var start = initBuf
+        while start + window <= maximum - term {
+            let end = start + 2 * window > maximum - term ? maximum - term : start + window
+            windows.append(start..<end)
+            start = end
+        }
+        s = WarmupSchedule(warmup: maximum, initialBuffer: initBuf, baseWindow: window, terminalBuffer: term)
+        s.windows = windows
+        return s
+    }
+
+    /// This schedule ended early: the window that ends at `iteration` is the last, and the
+    /// terminal buffer follows it.
+    public func ending(afterWindowEndingAt iteration: Int) -> WarmupSchedule {
+        var s = self
+        s.windows = windows.filter { $0.upperBound <= iteration + 1 }
+        s.warmup = min(warmup, iteration + 1 + terminalBuffer)
+        return s
     }
 
     /// The phase of a (global) iteration; iterations ≥ warmup are sampling.

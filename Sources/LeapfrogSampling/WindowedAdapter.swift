@@ -1,4 +1,5 @@
 import LeapfrogCore
+import LeapfrogDiagnostics
 import LeapfrogRandom
 
 /// Stan's windowed warmup (`adapt_diag_e_nuts::transition`, `windowed_adaptation`) over a batch.
@@ -22,7 +23,9 @@ public struct WindowedAdapter: Adapter {
     }
 
     public private(set) var adaptation: Adaptation
-    let schedule: WarmupSchedule
+    public private(set) var schedule: WarmupSchedule
+    /// The adaptive warmup's judge (`AdaptiveWarmup`); nil for a fixed warmup.
+    private var convergence: WarmupConvergence?
     let kind: MetricKind
     let pooled: Bool
     let sharedStepSize: Bool
@@ -33,13 +36,20 @@ public struct WindowedAdapter: Adapter {
     private var averaging: [DualAveraging] = []
     private var welford: [WelfordEstimator]
     private var searches = 0
+    /// The user's `--warmup`: an adaptive warmup's maximum.
+    let maximumWarmup: Int
 
     /// Stan's windows for `configuration.warmup`; one step size shared by all chains when
     /// `sharedStepSize` (default: when adaptation is pooled), fed by `statistic`.
     public init(_ configuration: SamplerConfiguration, dimension d: Int, sharedStepSize: Bool? = nil,
                 statistic: SharedStatistic = .meanAcceptance) {
         let n = configuration.chains
-        schedule = WarmupSchedule(warmup: configuration.warmup)
+        if let rule = configuration.adaptiveWarmup {
+            schedule = .adaptive(maximum: configuration.warmup, window: rule.window)
+            convergence = WarmupConvergence(rule, chains: n, superchains: configuration.superchains, dimension: d)
+        } else {
+            schedule = WarmupSchedule(warmup: configuration.warmup)
+        }
         kind = configuration.metric
         pooled = configuration.pooledAdaptation
         self.sharedStepSize = sharedStepSize ?? pooled
@@ -47,6 +57,7 @@ public struct WindowedAdapter: Adapter {
         target = DualAveraging.Parameters(target: configuration.resolvedTargetAcceptance)
         integrator = configuration.integrator
         dimension = d
+        maximumWarmup = configuration.warmup
         let metric: Metric
         switch (kind, pooled) {
         case (.unit, _): metric = .unit
@@ -84,21 +95,58 @@ public struct WindowedAdapter: Adapter {
         } else {
             for c in 0..<n { adaptation.stepSizes[c] = averaging[c].update(statistic: stats[c], parameters: target) }
         }
-        if adaptsMetric, case .slowWindow = schedule.phase(of: request.iteration) {
-            for c in 0..<n { welford[c].add(transition.state.positions.vector(chain: c)) }
+        if case .slowWindow = schedule.phase(of: request.iteration) {
+            if adaptsMetric { for c in 0..<n { welford[c].add(transition.state.positions.vector(chain: c)) } }
+            convergence?.record(transition.state)
         }
     }
 
     public func endsWindow(_ iteration: Int) -> Bool { schedule.endsWindow(iteration) }
 
-    public mutating func endWindow(_ state: SamplerState, model: some BatchedLogDensity,
-                                   random: PhiloxRandom) throws -> EvaluationCount {
-        guard adaptsMetric else { return EvaluationCount(chains: state.chains) }
-        adaptation.metric = try Self.adaptedMetric(welford, kind: kind, pooled: pooled, dimension: dimension)
-        welford = Array(repeating: WelfordEstimator(dimension: dimension, dense: kind == .dense), count: state.chains)
-        let cost = try searchStepSizes(state, model: model, random: random)
-        for k in averaging.indices { averaging[k].restart(initialStepSize: adaptation.stepSizes[k]) }
+    public mutating func endWindow(_ state: SamplerState, model: some BatchedLogDensity, random: PhiloxRandom,
+                                   iteration: Int) throws -> EvaluationCount {
+        try endWindow(state, model: model, random: random, iteration: iteration, trajectoryLength: nil)
+    }
+
+    /// Closes the window ending at `iteration`: the metric, the step-size search and, for an
+    /// adaptive warmup, the judgement (with ChEES's `trajectoryLength`) that may end warmup.
+    mutating func endWindow(_ state: SamplerState, model: some BatchedLogDensity, random: PhiloxRandom,
+                            iteration end: Int, trajectoryLength: Double?) throws -> EvaluationCount {
+        let adaptedStepSize = averaging.map(\.finalStepSize).sorted()[averaging.count / 2]
+        var cost = EvaluationCount(chains: state.chains)
+        if adaptsMetric {
+            adaptation.metric = try Self.adaptedMetric(welford, kind: kind, pooled: pooled, dimension: dimension)
+            welford = Array(repeating: WelfordEstimator(dimension: dimension, dense: kind == .dense), count: state.chains)
+            cost = try searchStepSizes(state, model: model, random: random)
+            for k in averaging.indices { averaging[k].restart(initialStepSize: adaptation.stepSizes[k]) }
+        }
+        if var judge = convergence {
+            let metric = (0..<(pooled ? 1 : state.chains)).map { adaptation.metric.inverseDiagonal(chain: $0, dimension: dimension) }
+            let pooledDiagonal = metric.count == 1 ? metric[0]
+                : (0..<dimension).map { i in metric.reduce(0) { $0 + $1[i] } / Double(metric.count) }
+            if judge.judge(iteration: end, stepSize: adaptedStepSize, metric: pooledDiagonal, trajectory: trajectoryLength) {
+                schedule = schedule.ending(afterWindowEndingAt: end)
+            }
+            convergence = judge
+        }
         return cost
+    }
+
+    public var warmupLength: Int { schedule.warmup }
+
+    public func phase(of iteration: Int) -> WarmupSchedule.Phase { schedule.phase(of: iteration) }
+
+    public var warmupReport: WarmupReport? {
+        guard let judge = convergence else { return nil }
+        let maximum = maximumWarmup
+        let passed = judge.checks.last { $0.passed }
+        let reason = passed.map { c in
+            "converged at iteration \(c.iteration + 1) (nested R-hat \(NumberFormat.significant(c.nestedRHat, digits: 4)) over "
+                + "\(judge.superchains) superchains, log-density drift \(NumberFormat.significant(c.lpDrift)) sd, "
+                + "step size change \(NumberFormat.significant(c.stepSizeChange))); then \(schedule.terminalBuffer) terminal iterations"
+        } ?? "reached the maximum of \(maximum) iterations without converging"
+        return WarmupReport(iterations: schedule.warmup, maximum: maximum, superchains: judge.superchains,
+                            reason: reason, checks: judge.checks)
     }
 
     public mutating func finish() {
