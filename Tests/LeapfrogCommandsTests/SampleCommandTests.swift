@@ -1,3 +1,4 @@
+import Foundation
 import Leapfrog
 import Testing
 @testable import LeapfrogCommands
@@ -42,8 +43,41 @@ struct SampleCommandTests {
         #expect(out.warnings.notes.first?.hasPrefix("R-hat and ESS not judged for 45 quantities") == true, "\(out.warnings.notes)")
     }
 
+    /// Many chains get the adaptive warmup (with superchains for nested R-hat) unless
+    /// `--fixed-warmup`; few chains keep Stan's schedule unless `--adaptive-warmup`.
+    @Test func manyChainsWarmUpAdaptively() throws {
+        func configuration(_ flags: [String]) throws -> SamplerConfiguration {
+            try (LeapfrogCommand.parseAsRoot(["sample", "eight-schools"] + flags) as! SampleCommand).configuration()
+        }
+        let many = try configuration(["--chains", "\(SampleCommand.adaptiveWarmupChains)"])
+        #expect(many.adaptiveWarmup != nil && many.superchains == 16)
+        #expect(try configuration(["--chains", "4096", "--fixed-warmup"]).adaptiveWarmup == nil)
+        #expect(try configuration(["--chains", "4"]).adaptiveWarmup == nil)
+        let asked = try configuration(["--chains", "8", "--adaptive-warmup", "--superchains", "4"])
+        #expect(asked.adaptiveWarmup != nil && asked.superchains == 4)
+    }
+
+    /// An adaptive warmup and a target ESS, end to end: summary.json says when warmup ended and
+    /// why, and what ESS the draws reached.
+    @Test func adaptiveWarmupAndTargetESSAreRecorded() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-adaptive-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: dir)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = try Self.sample(["eight-schools", "--chains", "32", "--adaptive-warmup", "--warmup", "800", "--draws", "400",
+                                   "--target-ess", "1500", "--backend", "cpu", "--seed", "3", "--output", dir])
+        let summary = try SummaryFile.read(path: dir + "/summary.json")
+        let warmup = try #require(summary.warmup)
+        #expect(warmup.maximum == 800 && warmup.superchains == 16 && warmup.iterations == out.result.warmupIterations)
+        #expect(warmup.converged == (warmup.iterations < 800), "\(warmup.reason)")
+        let ess = try #require(summary.targetESS)
+        #expect(ess.target == 1500 && ess.drawsPerChain == out.draws && out.draws < 400)
+        #expect((ess.reached ?? 0) >= 1500)
+        #expect(summary.configuration["warmup_kind"] == "adaptive")
+    }
+
     @Test(arguments: [["--chains", "0"], ["--draws", "-1"], ["--sampler", "gibbs"], ["--superchains", "3"],
-                      ["--target-accept", "1.5"], ["--steps", "5", "--integration-time", "1"]])
+                      ["--target-accept", "1.5"], ["--steps", "5", "--integration-time", "1"],
+                      ["--fixed-warmup", "--adaptive-warmup"], ["--target-ess", "0"], ["--chains", "7", "--adaptive-warmup"]])
     func impossibleFlagsAreRejected(_ flags: [String]) {
         #expect(throws: (any Error).self) { _ = try LeapfrogCommand.parseAsRoot(["sample", "eight-schools"] + flags) }
     }

@@ -15,16 +15,25 @@ struct EightSchoolsSamplingTests {
         draws.positions.map { chain in chain.map { u in pick(model.constrained(u), model.derivedValues(u)) } }
     }
 
-    static func checkMoments(_ sampler: SamplerKind, chains: Int = 64, warmup: Int = 400, draws: Int = 150) throws {
+    static func checkMoments(_ sampler: SamplerKind, chains: Int = 64, warmup: Int = 400, draws: Int = 150,
+                             adaptive: Bool = false) throws {
         let model = try Self.model(centered: false)
         var config = SamplerConfiguration()
+        if adaptive {
+            config.adaptiveWarmup = AdaptiveWarmup()
+            config.superchains = AdaptiveWarmup.defaultSuperchains(chains: chains)!
+        }
         config.sampler = sampler
         config.chains = chains
         config.warmup = warmup
         config.draws = draws
         config.seed = 20261123
         if sampler == .hmc { config.hmcTrajectory = .time(3); config.hmcJitter = .stepSize(0.2) }
-        let (sink, _) = try Sampler.sample(model: model, configuration: config)
+        let (sink, result) = try Sampler.sample(model: model, configuration: config)
+        if adaptive {
+            let report = try #require(result.warmupReport)
+            #expect(report.converged && report.iterations < warmup, "\(sampler) adaptive: \(report.reason)")
+        }
         let exact = EightSchoolsPosterior.shared
         func check(_ name: String, _ x: [[Double]], mean: Double, variance: Double?) {
             let d = Draws(x)
@@ -51,6 +60,11 @@ struct EightSchoolsSamplingTests {
     @Test func nutsMatchesExactMoments() throws { try Self.checkMoments(.nuts) }
     @Test func hmcMatchesExactMoments() throws { try Self.checkMoments(.hmc) }
     @Test func cheesMatchesExactMoments() throws { try Self.checkMoments(.chees, chains: 64, warmup: 300, draws: 100) }
+    /// An adaptive warmup ends early and leaves the same posterior (at most 1000 iterations).
+    @Test func adaptiveWarmupMatchesExactMoments() throws {
+        try Self.checkMoments(.nuts, chains: 64, warmup: 1000, draws: 60, adaptive: true)
+        try Self.checkMoments(.chees, chains: 64, warmup: 1000, draws: 60, adaptive: true)
+    }
 
     /// The centred parameterisation's funnel shows up as divergences.
     @Test func centeredEightSchoolsDiverges() throws {
