@@ -25,7 +25,8 @@ import LeapfrogDiagnostics
 ///   climbs together;
 /// - the adapted step size changed by less than `stepSizeChange` (relative, |log ε_t/ε_{t−1}|),
 ///   the inverse metric's diagonal by less than `metricChange` (largest |log m_t/m_{t−1}|), and
-///   ChEES's trajectory length by less than `trajectoryChange` (|log T_t/T_{t−1}|).
+///   ChEES's trajectory length by less than `trajectoryChange` (|log T_t/T_{t−1}| of the moving
+///   average of log T that sampling will use, not of Adam's noisy iterate).
 ///
 /// Then one terminal buffer (Stan's 50 iterations of step-size adaptation under the final
 /// metric) ends warmup. No check passes before `minimum` iterations.

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import LeapfrogCore
 import LeapfrogDiagnostics
 import LeapfrogRandom
@@ -52,7 +57,7 @@ public struct ChEESAdapter: Adapter {
                                    iteration: Int) throws -> EvaluationCount {
         let before = windows.adaptation.metric
         let cost = try windows.endWindow(state, model: model, random: random, iteration: iteration,
-                                         trajectoryLength: chees.trajectoryLength)
+                                         trajectoryLength: exp(chees.logTrajectoryLengthAverage))
         if windows.adaptsMetric { chees.metricChanged(from: before, to: windows.adaptation.metric, dimension: windows.dimension) }
         return cost
     }
