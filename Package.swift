@@ -19,7 +19,7 @@ let package = Package(
         .target(name: "Leapfrog", dependencies: [
             "LeapfrogCore", "LeapfrogData", "LeapfrogModel", "LeapfrogReference", "LeapfrogModels",
             "LeapfrogRandom", "LeapfrogSampling", "LeapfrogDiagnostics", "LeapfrogOpenCL", "LeapfrogOutput",
-            "LeapfrogStan",
+            "LeapfrogStan", "LeapfrogPlot", "LeapfrogReport",
         ]),
         /// The `leapfrog` command-line tool: a thin `main` over LeapfrogCommands.
         .executableTarget(name: "leapfrog", dependencies: ["LeapfrogCommands"]),
@@ -60,6 +60,12 @@ let package = Package(
         .target(name: "CNetCDF"),
         /// Streamed draw output: InferenceData NetCDF, Stan CSV, summary.json; readers for `diagnose`.
         .target(name: "LeapfrogOutput", dependencies: ["CNetCDF", "LeapfrogCore", "LeapfrogDiagnostics"]),
+        /// SVG charts with no dependency: nice-ticked axes, lines, bands, points, histograms, legends.
+        .target(name: "LeapfrogPlot"),
+        /// `report.html` for a run: the pictures (LeapfrogPlot) of its draws (LeapfrogOutput's readers).
+        .target(name: "LeapfrogReport", dependencies: [
+            "LeapfrogCore", "LeapfrogData", "LeapfrogModels", "LeapfrogDiagnostics", "LeapfrogOutput", "LeapfrogPlot",
+        ]),
         /// The CLI's commands, as a library so tests can run them in-process.
         .target(name: "LeapfrogCommands", dependencies: [
             "Leapfrog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -81,6 +87,8 @@ let package = Package(
         .testTarget(name: "LeapfrogOpenCLTests", dependencies: ["LeapfrogOpenCL", "LeapfrogReference", "LeapfrogModels", "LeapfrogRandom"]),
         .testTarget(name: "LeapfrogStanTests", dependencies: ["LeapfrogStan", "LeapfrogReference", "LeapfrogModels", "LeapfrogTestSupport"]),
         .testTarget(name: "LeapfrogOutputTests", dependencies: ["LeapfrogOutput"]),
+        .testTarget(name: "LeapfrogPlotTests", dependencies: ["LeapfrogPlot"]),
+        .testTarget(name: "LeapfrogReportTests", dependencies: ["LeapfrogReport", "LeapfrogOutput", "LeapfrogPlot"]),
         /// Integration: samplers on real models, across back ends.
         .testTarget(name: "LeapfrogTests", dependencies: ["Leapfrog", "LeapfrogTestSupport"]),
         .testTarget(name: "LeapfrogCommandsTests", dependencies: ["LeapfrogCommands", "LeapfrogTestSupport"]),

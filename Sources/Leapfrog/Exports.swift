@@ -10,3 +10,5 @@
 @_exported import LeapfrogOpenCL
 @_exported import LeapfrogOutput
 @_exported import LeapfrogStan
+@_exported import LeapfrogPlot
+@_exported import LeapfrogReport
