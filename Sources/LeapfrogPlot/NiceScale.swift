@@ -7,9 +7,11 @@ import Darwin
 /// Axis ticks at "nice" numbers: 1, 2 or 5 times a power of ten.
 ///
 /// Heckbert, "Nice numbers for graph labels", *Graphics Gems* (1990), pp. 61–63 and 657–659:
-/// the range is rounded up to a nice number, the tick spacing is the nice number nearest to
-/// range / (ticks − 1), and the axis runs from ⌊min / spacing⌋·spacing to
-/// ⌈max / spacing⌉·spacing ("loose" labelling), so the ticks always cover the data.
+/// the tick spacing is the nice number nearest to range / (ticks − 1), and the axis runs from
+/// ⌊min / spacing⌋·spacing to ⌈max / spacing⌉·spacing ("loose" labelling), so the ticks always
+/// cover the data. Heckbert first rounds the range itself up to a nice number; this takes the
+/// spacing from the range as it is, which keeps axes tighter (a range of 2.4 gets spacing 0.5,
+/// not 1) and still gives 1, 2 or 5 × 10ᵏ.
 public struct NiceScale: Sendable, Hashable {
     /// The first and last tick; `lower ≤` every datum `≤ upper`.
     public var lower: Double
@@ -27,8 +29,7 @@ public struct NiceScale: Sendable, Hashable {
             lo -= pad
             hi += pad
         }
-        let range = Self.nice(hi - lo, round: false)
-        let step = Self.nice(range / Double(Swift.max(ticks - 1, 1)), round: true)
+        let step = Self.nice((hi - lo) / Double(Swift.max(ticks - 1, 1)), round: true)
         self.step = step
         self.lower = (lo / step).rounded(.down) * step
         self.upper = (hi / step).rounded(.up) * step

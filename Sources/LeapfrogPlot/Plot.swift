@@ -1,5 +1,6 @@
 /// A two-dimensional chart drawn as a standalone SVG document: a frame with nicely ticked axes
-/// (``NiceScale``), the marks in order (later on top), axis labels, a title and a legend.
+/// (``NiceScale``), the marks in order (later on top), axis labels, a title and a legend right of
+/// the frame (so it never hides data).
 ///
 /// The SVG needs no script or external resource; its element ids start with ``id`` so several
 /// plots can share one HTML page. Coordinates are written with two decimals (``SVGText``).
@@ -20,12 +21,15 @@ public struct Plot: Sendable, Hashable {
     /// Names for the y positions 0, 1, …, n−1 (a forest plot's parameters, top to bottom):
     /// the y axis then shows these names instead of numbers.
     public var yCategories: [String]?
+    /// Names for the x positions 0, 1, …, n−1 (the axes of a parallel-coordinates plot).
+    public var xCategories: [String]?
     /// About how many ticks each axis gets.
     public var tickCount: Int
 
     public init(id: String, title: String = "", xLabel: String = "", yLabel: String = "", width: Double = 480,
                 height: Double = 300, marks: [Mark] = [], xRange: ClosedRange<Double>? = nil,
-                yRange: ClosedRange<Double>? = nil, yCategories: [String]? = nil, tickCount: Int = 6) {
+                yRange: ClosedRange<Double>? = nil, yCategories: [String]? = nil, xCategories: [String]? = nil,
+                tickCount: Int = 6) {
         self.id = id
         self.title = title
         self.xLabel = xLabel
@@ -36,14 +40,21 @@ public struct Plot: Sendable, Hashable {
         self.xRange = xRange
         self.yRange = yRange
         self.yCategories = yCategories
+        self.xCategories = xCategories
         self.tickCount = tickCount
     }
 
     /// The pixel mapping this plot uses (its margins leave room for labels and ticks).
     public var axes: Axes {
         let xs = marks.flatMap(\.xValues), ys = marks.flatMap(\.yValues)
-        let xScale = xRange.map { NiceScale(min: $0.lowerBound, max: $0.upperBound, ticks: tickCount) }
+        var xScale = xRange.map { NiceScale(min: $0.lowerBound, max: $0.upperBound, ticks: tickCount) }
             ?? NiceScale(min: xs.min() ?? 0, max: xs.max() ?? 1, ticks: tickCount)
+        if let categories = xCategories {
+            xScale = NiceScale(min: 0, max: 1)
+            xScale.lower = -0.5
+            xScale.upper = Double(categories.count) - 0.5
+            xScale.step = 1
+        }
         var yScale: NiceScale
         if let categories = yCategories {
             // One unit per category, upside down so the first is at the top.
@@ -57,7 +68,14 @@ public struct Plot: Sendable, Hashable {
         }
         let labelWidth = yCategories.map { Double(min($0.map(\.count).max() ?? 0, 28)) * 6.5 + 10 } ?? 52
         return Axes(xScale: xScale, yScale: yScale, left: labelWidth + (yLabel.isEmpty ? 6 : 20),
-                    top: title.isEmpty ? 12 : 30, right: width - 14, bottom: height - (xLabel.isEmpty ? 26 : 42))
+                    top: title.isEmpty ? 12 : 30, right: width - 14 - legendWidth, bottom: height - (xLabel.isEmpty ? 26 : 42))
+    }
+
+    /// Room the legend takes right of the frame (0 without labelled marks).
+    var legendWidth: Double {
+        let entries = legendEntries
+        guard !entries.isEmpty else { return 0 }
+        return Double(min(entries.map(\.label.count).max() ?? 0, 24)) * 6 + 34
     }
 
     /// The data y of category `i` (``yCategories``): the first category at the top.
@@ -72,8 +90,9 @@ public struct Plot: Sendable, Hashable {
             + "viewBox=\"0 0 \(c(width)) \(c(height))\" font-family=\"sans-serif\" font-size=\"11\" "
             + "role=\"img\" aria-label=\"\(SVGText.escape(title))\">\n"
         s += "<title>\(SVGText.escape(title))</title>\n"
-        s += "<defs><clipPath id=\"\(id)-clip\"><rect x=\"\(c(a.left))\" y=\"\(c(a.top))\" "
-            + "width=\"\(c(a.right - a.left))\" height=\"\(c(a.bottom - a.top))\"/></clipPath></defs>\n"
+        // The clip reaches 4 px past the frame, so dots on its edge stay whole.
+        s += "<defs><clipPath id=\"\(id)-clip\"><rect x=\"\(c(a.left - 4))\" y=\"\(c(a.top - 4))\" "
+            + "width=\"\(c(a.right - a.left + 8))\" height=\"\(c(a.bottom - a.top + 8))\"/></clipPath></defs>\n"
         s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
         s += gridAndTicks(a)
         s += "<g clip-path=\"url(#\(id)-clip)\">\n"
@@ -102,12 +121,19 @@ public struct Plot: Sendable, Hashable {
         let c = SVGText.coordinate
         var s = "<g class=\"axes\" stroke=\"#e5e5e5\" stroke-width=\"1\">\n"
         var labels = ""
-        for t in a.xScale.ticks {
+        let xTicks = xCategories.map { $0.indices.map(Double.init) } ?? a.xScale.ticks
+        for t in xTicks {
             let px = a.x(t)
             s += "<line class=\"tick-x\" data-value=\"\(SVGText.significant(t, digits: 12))\" x1=\"\(c(px))\" "
                 + "y1=\"\(c(a.top))\" x2=\"\(c(px))\" y2=\"\(c(a.bottom))\"/>\n"
-            labels += "<text x=\"\(c(px))\" y=\"\(c(a.bottom + 14))\" text-anchor=\"middle\">"
-                + "\(SVGText.fixed(t, decimals: a.xScale.decimals))</text>\n"
+            let text: String
+            if let categories = xCategories {
+                let name = categories[Int(t)]
+                text = name.count > 12 ? String(name.prefix(11)) + "…" : name
+            } else {
+                text = SVGText.fixed(t, decimals: a.xScale.decimals)
+            }
+            labels += "<text x=\"\(c(px))\" y=\"\(c(a.bottom + 14))\" text-anchor=\"middle\">\(SVGText.escape(text))</text>\n"
         }
         if let categories = yCategories {
             for (i, name) in categories.enumerated() {
@@ -208,7 +234,7 @@ public struct Plot: Sendable, Hashable {
         }
     }
 
-    /// Legend entries of the labelled marks, one per label, top right inside the frame.
+    /// Legend entries of the labelled marks, one per label, right of the frame.
     public var legendEntries: [LegendEntry] {
         var seen = Set<String>()
         return marks.compactMap(LegendEntry.init).filter { seen.insert($0.label).inserted }
@@ -218,8 +244,8 @@ public struct Plot: Sendable, Hashable {
         let entries = legendEntries
         guard !entries.isEmpty else { return "" }
         let c = SVGText.coordinate
-        let w = Double(min(entries.map(\.label.count).max() ?? 0, 40)) * 6 + 30
-        let x0 = a.right - w - 6, y0 = a.top + 6
+        let w = legendWidth - 6
+        let x0 = a.right + 8, y0 = a.top
         var s = "<g class=\"legend\"><rect x=\"\(c(x0))\" y=\"\(c(y0))\" width=\"\(c(w))\" "
             + "height=\"\(c(Double(entries.count) * 15 + 6))\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>\n"
         for (i, e) in entries.enumerated() {
@@ -234,7 +260,8 @@ public struct Plot: Sendable, Hashable {
             case .dot:
                 s += "<circle cx=\"\(c(x0 + 13))\" cy=\"\(c(y - 4))\" r=\"3\" fill=\"\(color)\"/>"
             }
-            s += "<text x=\"\(c(x0 + 25))\" y=\"\(c(y))\">\(SVGText.escape(e.label))</text>\n"
+            let label = e.label.count > 24 ? String(e.label.prefix(23)) + "…" : e.label
+            s += "<text x=\"\(c(x0 + 25))\" y=\"\(c(y))\">\(SVGText.escape(label))</text>\n"
         }
         return s + "</g>\n"
     }
