@@ -21,6 +21,8 @@ final class RunDraws {
     let statistics: [String: [[Double]]]
     /// The model's name as the files record it (graph name), if they do.
     let modelName: String?
+    /// The data file the files record (Stan CSV's `data.file`), if any.
+    let dataPath: String?
     /// Where the draws came from, for the page.
     let source: String
 
@@ -40,6 +42,7 @@ final class RunDraws {
             for name in reader.sampleStatisticNames { stats[name] = try reader.sampleStatistic(name) }
             statistics = stats
             modelName = reader.attributes["model"]
+            dataPath = nil
             source = path
             csvDraws = [:]
         } else {
@@ -76,6 +79,7 @@ final class RunDraws {
             }
             statistics = stats
             modelName = files[0].configurationValue("model")
+            dataPath = files[0].configuration["data.file"].flatMap { $0.isEmpty ? nil : $0 }
             source = input.csvFiles.count == 1 ? input.csvFiles[0] : "\(input.csvFiles[0]) and \(input.csvFiles.count - 1) more"
         }
     }

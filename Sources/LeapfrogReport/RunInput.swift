@@ -11,8 +11,8 @@ import Darwin
 import LeapfrogCore
 import LeapfrogOutput
 
-/// What a report reads, found from what the user named: a run directory (`posterior.nc`, else
-/// `chain-*.csv`; `summary.json` and `elbo.csv` beside them when present), one `posterior.nc`,
+/// What a report reads, found from what the user named: a run directory (`posterior.nc`, else —
+/// or when libnetcdf cannot be loaded — `chain-*.csv`; `summary.json` and `elbo.csv` beside them when present), one `posterior.nc`,
 /// or Stan CSV files (CmdStan's own too).
 public struct RunInput: Sendable, Hashable {
     /// The InferenceData file, if the draws come from one.
@@ -42,10 +42,12 @@ public struct RunInput: Sendable, Hashable {
         if paths.count == 1, Self.isDirectory(first) {
             directory = first
             let names = (try? fm.contentsOfDirectory(atPath: first)) ?? []
-            if names.contains("posterior.nc") {
+            let chainFiles = Self.chainFiles(names)
+            // posterior.nc first; the chain CSV files when libnetcdf cannot be loaded to read it.
+            if names.contains("posterior.nc") && (NetCDFLibrary.isAvailable || chainFiles.isEmpty) {
                 posterior = Self.join(first, "posterior.nc")
             } else {
-                csvFiles = Self.chainFiles(names).map { Self.join(first, $0) }
+                csvFiles = chainFiles.map { Self.join(first, $0) }
                 guard !csvFiles.isEmpty else {
                     throw LeapfrogError(.data, "'\(first)' holds no posterior.nc and no Stan CSV files (*.csv with a chain "
                                         + "number); \(Self.readable)")

@@ -84,7 +84,8 @@ public enum RunReport {
         let superchains = config["superchains"].flatMap { Int($0) }.flatMap { $0 > 1 && run.chains % $0 == 0 ? $0 : nil }
         let target = config["target_accept"].flatMap { Double($0) } ?? 0.8
         let model = config["model"] ?? run.modelName
-        let data = PredictiveGrid.data(model: model, dataPath: config["data"], options: config["model_options"])
+        let data = PredictiveGrid.data(model: model, dataPath: config["data"] ?? run.dataPath,
+                                       options: config["model_options"])
         let groups = Thinning.chainGroups(chains: run.chains, superchains: superchains)
 
         var outliers: OutlierChains?
