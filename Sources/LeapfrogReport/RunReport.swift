@@ -164,13 +164,22 @@ public enum RunReport {
             }
         }
         if let energy = run.statistics["energy"], let f = SamplerFigures.energy(energy) { samplerFigures.append(f) }
+        var constant: [[String]] = []
         for (stat, label) in [("step_size", "step size"), ("tree_depth", "tree depth"), ("n_steps", "leapfrog steps"),
                               ("acceptance_rate", "acceptance statistic")] {
-            if let values = run.statistics[stat], let f = SamplerFigures.overIterations(id: identifier(stat), name: label, values: values) {
+            guard let values = run.statistics[stat] else { continue }
+            // A statistic that never changes (ChEES's tree depth, a shared step size) is a line in a table, not a picture.
+            let first = values.first?.first
+            if let first, values.allSatisfy({ $0.allSatisfy { $0 == first } }) {
+                constant.append([label, Cell.number(first, 4)])
+            } else if let f = SamplerFigures.overIterations(id: identifier(stat), name: label, values: values) {
                 samplerFigures.append(f)
             }
         }
-        if !samplerFigures.isEmpty { sections.append(Section(title: "Sampler", text: "", figures: samplerFigures)) }
+        if !samplerFigures.isEmpty || !constant.isEmpty {
+            sections.append(Section(title: "Sampler", text: "", figures: samplerFigures,
+                                    tables: constant.isEmpty ? [] : [HTMLTable(headers: ["statistic", "the same for every chain and draw"], rows: constant)]))
+        }
 
         let table = HTMLTable(headers: ["quantity", "mean", "sd", "5 %", "50 %", "95 %", "MCSE", "bulk ESS", "tail ESS", "R̂"]
                               + (superchains == nil ? [] : ["nested R̂"]), rows: summaries.map { p in

@@ -132,6 +132,16 @@ struct RunReportTests {
         try? FileManager.default.removeItem(atPath: dir)
     }
 
+    @Test func tinyAndEmptyRunsStillMakeAReport() throws {
+        for (chains, draws) in [(1, 5), (3, 1), (2, 0)] {
+            let dir = Self.directory("tiny-\(chains)-\(draws)")
+            try Self.writeRun(dir, chains: chains, draws: draws)
+            let written = try RunReport.write(inputs: [dir])
+            for path in written.dropFirst() { _ = try SVGDocument(String(contentsOfFile: path, encoding: .utf8)) }
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+    }
+
     @Test func chainFilesAreFoundInChainOrder() {
         #expect(RunInput.chainFiles(["chain-10.csv", "chain-2.csv", "summary.json", "elbo.csv", "chain-1.csv", "data.csv"])
                 == ["chain-1.csv", "chain-2.csv", "chain-10.csv"])
