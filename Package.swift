@@ -19,7 +19,7 @@ let package = Package(
         .target(name: "Leapfrog", dependencies: [
             "LeapfrogCore", "LeapfrogData", "LeapfrogModel", "LeapfrogReference", "LeapfrogModels",
             "LeapfrogRandom", "LeapfrogSampling", "LeapfrogDiagnostics", "LeapfrogOpenCL", "LeapfrogOutput",
-            "LeapfrogStan", "LeapfrogPlot", "LeapfrogReport",
+            "LeapfrogStan", "LeapfrogRun", "LeapfrogPlot", "LeapfrogReport",
         ]),
         /// The `leapfrog` command-line tool: a thin `main` over LeapfrogCommands.
         .executableTarget(name: "leapfrog", dependencies: ["LeapfrogCommands"]),
@@ -45,7 +45,7 @@ let package = Package(
         /// Samplers (HMC, NUTS, ChEES-HMC) and warmup adaptation over a batch of chains.
         .target(name: "LeapfrogSampling", dependencies: ["LeapfrogCore", "LeapfrogRandom"]),
         /// Convergence diagnostics on any draws: R-hat, ESS, MCSE, nested R-hat, E-BFMI.
-        .target(name: "LeapfrogDiagnostics"),
+        .target(name: "LeapfrogDiagnostics", dependencies: ["LeapfrogCore"]),
         /// OpenCL 1.2 C API: <CL/cl.h> (Debian: opencl-headers) at build time; the ICD loader
         /// (libOpenCL.so.1; Debian: ocl-icd-libopencl1, plus a driver such as pocl-opencl-icd) is
         /// loaded with dlopen at the first OpenCL call (OpenCLLibrary), so nothing links it.
@@ -60,6 +60,12 @@ let package = Package(
         .target(name: "CNetCDF"),
         /// Streamed draw output: InferenceData NetCDF, Stan CSV, summary.json; readers for `diagnose`.
         .target(name: "LeapfrogOutput", dependencies: ["CNetCDF", "LeapfrogCore", "LeapfrogDiagnostics"]),
+        /// The run layer: back ends behind a registry, and a complete sampling run (checks, warmup,
+        /// sampling, streamed output, summary, warnings) as one library call.
+        .target(name: "LeapfrogRun", dependencies: [
+            "LeapfrogCore", "LeapfrogData", "LeapfrogModel", "LeapfrogModels", "LeapfrogReference", "LeapfrogSampling",
+            "LeapfrogDiagnostics", "LeapfrogOpenCL", "LeapfrogOutput",
+        ]),
         /// SVG charts with no dependency: nice-ticked axes, lines, bands, points, histograms, legends.
         .target(name: "LeapfrogPlot"),
         /// `report.html` for a run: the pictures (LeapfrogPlot) of its draws (LeapfrogOutput's readers).
@@ -82,13 +88,14 @@ let package = Package(
         .testTarget(name: "LeapfrogReferenceTests", dependencies: ["LeapfrogReference", "LeapfrogModel", "LeapfrogTestSupport"]),
         .testTarget(name: "LeapfrogModelsTests", dependencies: ["LeapfrogModels", "LeapfrogReference", "LeapfrogTestSupport"]),
         .testTarget(name: "LeapfrogSamplingTests", dependencies: ["LeapfrogSampling", "LeapfrogRandom"]),
-        .testTarget(name: "LeapfrogDiagnosticsTests", dependencies: ["LeapfrogDiagnostics"],
+        .testTarget(name: "LeapfrogDiagnosticsTests", dependencies: ["LeapfrogDiagnostics", "LeapfrogCore"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "LeapfrogOpenCLTests", dependencies: ["LeapfrogOpenCL", "LeapfrogReference", "LeapfrogModels", "LeapfrogRandom"]),
         .testTarget(name: "LeapfrogStanTests", dependencies: ["LeapfrogStan", "LeapfrogReference", "LeapfrogModels", "LeapfrogTestSupport"]),
         .testTarget(name: "LeapfrogOutputTests", dependencies: ["LeapfrogOutput"]),
         .testTarget(name: "LeapfrogPlotTests", dependencies: ["LeapfrogPlot"]),
         .testTarget(name: "LeapfrogReportTests", dependencies: ["LeapfrogReport", "LeapfrogOutput", "LeapfrogPlot"]),
+        .testTarget(name: "LeapfrogRunTests", dependencies: ["LeapfrogRun", "Leapfrog", "LeapfrogTestSupport"]),
         /// Integration: samplers on real models, across back ends.
         .testTarget(name: "LeapfrogTests", dependencies: ["Leapfrog", "LeapfrogTestSupport"]),
         .testTarget(name: "LeapfrogCommandsTests", dependencies: ["LeapfrogCommands", "LeapfrogTestSupport"]),

@@ -10,5 +10,6 @@
 @_exported import LeapfrogOpenCL
 @_exported import LeapfrogOutput
 @_exported import LeapfrogStan
+@_exported import LeapfrogRun
 @_exported import LeapfrogPlot
 @_exported import LeapfrogReport

@@ -65,7 +65,7 @@ struct ThroughputCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
             print("\(report.model) (\(d) parameters), \(chains) chains, \(backendName): "
-                  + "\(Format.si(report.gradients_per_second)) gradients/s (\(calls) calls in \(Format.fixed(elapsed, 2)) s)")
+                  + "\(NumberFormat.si(report.gradients_per_second)) gradients/s (\(calls) calls in \(NumberFormat.fixed(elapsed, decimals: 2)) s)")
         }
     }
 }

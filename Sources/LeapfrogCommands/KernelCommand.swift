@@ -10,7 +10,7 @@ struct KernelCommand: ParsableCommand {
         abstract: "Print the generated OpenCL program for a model, with its build options.")
 
     @OptionGroup var selection: ModelSelection
-    @Option(help: "Floating-point precision of the program.") var precision: PrecisionChoice = .f32
+    @Option(help: "Floating-point precision of the program.") var precision: PrecisionRequest = .f32
     @Option(help: "Chains per work-item (1 on GPUs; the device's native vector width on CPUs).") var width = 8
     @Flag(help: "Print only the generated kernel, without the library files it calls.") var generatedOnly = false
 
@@ -22,7 +22,7 @@ struct KernelCommand: ParsableCommand {
         let instance = try selection.instantiate()
         let bound = try BoundModel(graph: instance.graph, data: instance.data)
         let generated = try OpenCLCodegen.generate(bound)
-        let options = KernelLibrary.buildOptions(precision: precision == .f32 ? .float : .double, width: width)
+        let options = KernelLibrary.buildOptions(precision: precision == .f64 ? .double : .float, width: width)
         print("// build options: \(options)")
         print("// kernel: \(generated.kernelName); data arguments: \(generated.dataArguments.joined(separator: ", "))")
         print(generatedOnly ? generated.source : try KernelLibrary.programSource(generated.libraryFiles, extra: generated.source))

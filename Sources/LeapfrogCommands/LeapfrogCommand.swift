@@ -6,13 +6,11 @@ public struct LeapfrogCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "leapfrog",
         abstract: "Hamiltonian Monte Carlo for many chains at once.",
-        version: LeapfrogCommand.version,
+        version: SampleRun.libraryVersion,
         subcommands: [SampleCommand.self, DiagnoseCommand.self, ReportCommand.self, EvalCommand.self, ModelsCommand.self, DevicesCommand.self, BenchCommand.self]
     )
     public init() {}
 }
 
 extension LeapfrogCommand {
-    /// The version written into output files.
-    static let version = "0.1.0"
 }

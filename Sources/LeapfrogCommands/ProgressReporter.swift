@@ -48,79 +48,13 @@ final class ProgressReporter {
                      gradientsPerSecond: Double?, secondsLeft: Double?) -> String {
         let percent = Int(Double(iterationsDone) / Double(max(total, 1)) * 100)
         var line = "\(sampling ? "sampling" : "warmup  ") \(iterationsDone)/\(total) (\(percent)%)  divergences \(divergences)"
-        if let rate = gradientsPerSecond { line += "  \(Format.si(rate)) gradients/s" }
-        if let left = secondsLeft { line += "  \(Format.duration(left)) left" }
+        if let rate = gradientsPerSecond { line += "  \(NumberFormat.si(rate)) gradients/s" }
+        if let left = secondsLeft { line += "  \(NumberFormat.duration(left)) left" }
         return line
     }
 
     func message(_ s: String) {
         guard !quiet else { return }
         fputs(s + "\n", stderr)
-    }
-}
-
-/// Wall-clock seconds.
-enum Clock {
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
-}
-
-enum Format {
-    /// 1.2e5 → "120k".
-    static func si(_ x: Double) -> String {
-        let units: [(Double, String)] = [(1e9, "G"), (1e6, "M"), (1e3, "k")]
-        for (scale, suffix) in units where x >= scale { return fixed(x / scale, 1) + suffix }
-        return fixed(x, 0)
-    }
-
-    static func fixed(_ x: Double, _ digits: Int) -> String {
-        var s = String(format: x, digits: digits)
-        if s == "-0" { s = "0" }
-        return s
-    }
-
-    /// Bytes in binary units, three significant figures: 1.5e11 → "140 GiB", 2.29e10 → "21.3 GiB".
-    static func bytes(_ x: Double) -> String {
-        let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
-        var value = x, unit = 0
-        while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
-        return (unit == 0 || value >= 100 ? fixed(value, 0) : value >= 10 ? fixed(value, 1) : fixed(value, 2)) + " " + units[unit]
-    }
-
-    /// An integer with thousands separators: 14900000 → "14,900,000".
-    static func grouped(_ n: Int) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (k, ch) in digits.enumerated() {
-            if k > 0 && (digits.count - k) % 3 == 0 { out += "," }
-            out.append(ch)
-        }
-        return (n < 0 ? "-" : "") + out
-    }
-
-    static func duration(_ s: Double) -> String {
-        guard s.isFinite else { return "?" }
-        let t = Int(s.rounded())
-        return t >= 3600 ? "\(t / 3600)h\(t % 3600 / 60)m" : t >= 60 ? "\(t / 60)m\(t % 60)s" : "\(t)s"
-    }
-}
-
-extension String {
-    /// Fixed-point formatting without Foundation.
-    init(format x: Double, digits: Int) {
-        guard x.isFinite else { self = "\(x)"; return }
-        let scale = (0..<digits).reduce(1.0) { r, _ in r * 10 }
-        let r = (abs(x) * scale).rounded()
-        let whole = Int(r / scale)
-        let frac = Int(r - Double(whole) * scale)
-        var s = (x < 0 && r != 0 ? "-" : "") + String(whole)
-        if digits > 0 {
-            let f = String(frac)
-            s += "." + String(repeating: "0", count: digits - f.count) + f
-        }
-        self = s
     }
 }

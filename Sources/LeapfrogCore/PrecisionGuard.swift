@@ -32,7 +32,7 @@ public protocol PrecisionCheckpoint: AnyObject {
 ///
 /// Chains where the accurate log density is itself non-finite are skipped: outside the support in
 /// both precisions, which is the sampler's business, not a precision problem.
-public final class PrecisionGuard: BatchedLogDensity, PrecisionCheckpoint, @unchecked Sendable {
+public final class PrecisionGuard: BatchedLogDensity, PrecisionCheckpoint, DrawRecording, @unchecked Sendable {
     /// Where in a run a check happens.
     public enum Stage: Sendable, Hashable, Codable, CustomStringConvertible {
         case initialisation
@@ -156,6 +156,14 @@ public final class PrecisionGuard: BatchedLogDensity, PrecisionCheckpoint, @unch
 
     /// The precision in use now (`fastName` or `accurateName`).
     public var currentName: String { lock.withLock { switched ? accurateName : fastName } }
+
+    /// Recorded values from the accurate evaluator, whichever precision is sampling: recording
+    /// runs once per draw, not once per integrator step, so f64 costs little there and the draws
+    /// written never carry f32's rounding. Nil when the accurate evaluator does not record (the
+    /// CPU reference: the caller then records through it).
+    public func recordedValues(_ positions: ChainBatch) throws -> ChainBatch? {
+        try (accurate as? DrawRecording)?.recordedValues(positions)
+    }
 
     /// Every check made so far, in order.
     public var checks: [Check] { lock.withLock { history } }

@@ -1,3 +1,4 @@
+import LeapfrogCore
 /// Human-readable warnings from parameter summaries and sampler statistics.
 ///
 /// Thresholds (``Thresholds``) and their sources:

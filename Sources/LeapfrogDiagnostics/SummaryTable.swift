@@ -1,3 +1,4 @@
+import LeapfrogCore
 /// A fixed-width text table of parameter summaries, laid out like CmdStan's `stansummary`:
 ///
 ///     name       Mean    MCSE  StdDev      5%     50%    95%  ESS_bulk  ESS_tail  R_hat

@@ -8,7 +8,7 @@ import LeapfrogCore
 /// thread: measured on the BNN, 4 chains ran 2.4× faster and 1 chain 5.7× faster on `basic`
 /// (docs/benchmarks.md). Both evaluators compute the same kernel, so results agree to the bit
 /// for the same precision and width.
-public final class BatchSizeRouter: BatchedLogDensity, @unchecked Sendable {
+public final class BatchSizeRouter: BatchedLogDensity, DrawRecording, @unchecked Sendable {
     public let large: any BatchedLogDensity
     public let smallBatchChains: Int
     private let makeSmall: () throws -> any BatchedLogDensity
@@ -27,6 +27,12 @@ public final class BatchSizeRouter: BatchedLogDensity, @unchecked Sendable {
     public func evaluate(_ positions: ChainBatch, active: [Bool]?) throws -> DensityBatch {
         guard positions.chains <= smallBatchChains else { return try large.evaluate(positions, active: active) }
         return try smallEvaluator().evaluate(positions, active: active)
+    }
+
+    /// Recorded values by the same routing (nil when the chosen evaluator does not record).
+    public func recordedValues(_ positions: ChainBatch) throws -> ChainBatch? {
+        let evaluator = positions.chains <= smallBatchChains ? try smallEvaluator() : large
+        return try (evaluator as? DrawRecording)?.recordedValues(positions)
     }
 
     private func smallEvaluator() throws -> any BatchedLogDensity {

@@ -43,7 +43,7 @@ public final class Buffer<Element: BitwiseCopyable>: @unchecked Sendable {
         }
         var status: cl_int = 0
         let handle = clCreateBuffer(context.handle, cl_mem_flags(flags), bytes, host, &status)
-        let call = "clCreateBuffer(\(formatBytes(UInt64(bytes))))"
+        let call = "clCreateBuffer(\(NumberFormat.bytes(Double(bytes))))"
         if status == CL_INVALID_BUFFER_SIZE {
             // Larger than CL_DEVICE_MAX_MEM_ALLOC_SIZE: fewer chains per launch would fit.
             let message = OpenCLStatus.message(call: call, status: status, device: context.deviceName)

@@ -1,3 +1,4 @@
+import LeapfrogCore
 /// What `leapfrog devices` shows about one device, and what kernel generation reads to choose
 /// the floating-point type and the chains-per-work-item width `W`.
 public struct DeviceInfo: Sendable, Hashable {
@@ -50,7 +51,7 @@ public struct DeviceInfo: Sendable, Hashable {
         lines.append("[\(index)] \(name) — \(type.rawValue), \(platformName)")
         lines.append("      vendor: \(vendor); driver \(driverVersion); \(deviceVersion); \(openCLCVersion)")
         lines.append("      compute units: \(computeUnits) @ \(clockMHz) MHz; max work-group size: \(maxWorkGroupSize)")
-        lines.append("      memory: global \(formatBytes(globalMemory)), max buffer \(formatBytes(maxAllocation)), local \(formatBytes(localMemory))")
+        lines.append("      memory: global \(NumberFormat.bytes(Double(globalMemory))), max buffer \(NumberFormat.bytes(Double(maxAllocation))), local \(NumberFormat.bytes(Double(localMemory)))")
         lines.append("      fp64: \(supportsFP64 ? "yes" : "no"); vector width float \(preferredVectorWidthFloat)/\(nativeVectorWidthFloat), double \(preferredVectorWidthDouble)/\(nativeVectorWidthDouble) (preferred/native)")
         lines.append("      chains per work-item: float \(chainsPerWorkItem(.float))" + (supportsFP64 ? ", double \(chainsPerWorkItem(.double))" : ""))
         return lines.joined(separator: "\n")
@@ -62,18 +63,6 @@ public enum Precision: String, Sendable, Hashable, CaseIterable {
     case float, double
 
     public var byteSize: Int { self == .double ? 8 : 4 }
-}
-
-/// "3.91 GiB", "64.00 KiB", "512 B" — without Foundation's formatters.
-func formatBytes(_ bytes: UInt64) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-    var value = Double(bytes)
-    var unit = 0
-    while value >= 1024, unit < units.count - 1 { value /= 1024; unit += 1 }
-    if unit == 0 { return "\(bytes) B" }
-    let hundredths = Int((value * 100).rounded())
-    let fraction = hundredths % 100
-    return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction) \(units[unit])"
 }
 
 /// The host types of a program's `real`: `Float` for `.float`, `Double` for `.double`.

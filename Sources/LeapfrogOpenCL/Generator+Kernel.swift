@@ -6,7 +6,6 @@ extension Generator {
     // MARK: Generation
 
     mutating func run(kernelName: String) throws -> GeneratedKernel {
-        try analysePlates()
         let dimension = model.layout.dimension
         let termNodes = Set(graph.terms.map(\.node))
         for (i, node) in nodes.enumerated() where needed[i] && node.op == .logDensity && !termNodes.contains(i) {

@@ -2,21 +2,23 @@ import LeapfrogCore
 import LeapfrogData
 import LeapfrogModel
 
-/// One kernel generation: the model's nodes and what the analysis found about them, and the
-/// OpenCL lines emitted so far. The passes live in extensions: `Generator+Analysis` (plates, row
-/// ancestors), `Generator+Kernel` (the kernel's outline), `Generator+Forward`, `Generator+Backward`,
+/// One kernel generation: the model's nodes, its `EvaluationPlan` (needed and active nodes, the
+/// plate and its row-dependent nodes: the model layer's analysis, shared by every back end), and
+/// the OpenCL lines emitted so far. The passes live in extensions: `Generator+Kernel` (the
+/// kernel's outline), `Generator+Forward`, `Generator+Backward`,
 /// `Generator+Distributions` (the terms) and `Generator+LinearAlgebra` (matmul, Cholesky, exp-quad).
 struct Generator {
     let model: BoundModel
     let graph: ModelGraph
     let nodes: [Node]
     let shapes: [[Int]]
-    var needed: [Bool]
-    var active: [Bool]
+    let plan: EvaluationPlan
+    let needed: [Bool]
+    let active: [Bool]
+    /// The plan's row-dependent nodes; a term's own entry is set while its row is emitted.
     var rowDependent: [Bool]
     /// The plate's extent symbol and row count, when a plate term exists.
-    var plate: (dim: Dim, rows: Int)?
-    var rowData: Set<String> = []
+    var plate: (dim: Dim, rows: Int)? { plan.plate }
     var lines: [String] = []
     var indentation = 1
     /// Product of the trip counts of the unrolled loops around the current line.
@@ -31,21 +33,25 @@ struct Generator {
         graph = model.graph
         nodes = graph.nodes
         shapes = model.shapes.map { $0 ?? [] }
-        let n = nodes.count
-        needed = [Bool](repeating: false, count: n)
-        for t in graph.terms { needed[t.node] = true }
-        for i in stride(from: n - 1, through: 0, by: -1) where needed[i] {
-            for a in nodes[i].args { needed[a] = true }
+        do {
+            plan = try EvaluationPlan(model)
+        } catch let e as EvaluationPlan.Unsupported {
+            throw LeapfrogError(.model, Generator.unsupportedMessage(graph.name, e.what))
         }
-        active = [Bool](repeating: false, count: n)
-        rowDependent = [Bool](repeating: false, count: n)
-        for (i, node) in nodes.enumerated() {
-            active[i] = node.op == .parameter || node.args.contains { active[$0] }
-        }
+        needed = plan.needed
+        active = plan.active
+        rowDependent = plan.rowDependent
     }
 
+    /// Row-dependent, non-leaf ancestors of a plate term (`EvaluationPlan.rowAncestors`).
+    func rowAncestors(of term: Int) -> [Int] { plan.rowAncestors(of: term) }
+
     func unsupported(_ what: String) -> LeapfrogError {
-        LeapfrogError(.model, "model '\(graph.name)': the OpenCL code generator does not support \(what) yet; use --backend cpu")
+        LeapfrogError(.model, Generator.unsupportedMessage(graph.name, what))
+    }
+
+    static func unsupportedMessage(_ model: String, _ what: String) -> String {
+        "model '\(model)': the OpenCL code generator does not support \(what) yet; use --backend cpu"
     }
 
     // MARK: Emission helpers

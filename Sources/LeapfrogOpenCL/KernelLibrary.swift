@@ -11,12 +11,10 @@ public enum KernelLibrary {
         "special": [],
         "activations": ["special"],
         "distributions": ["special"],
-        "reductions": [],
-        "integrator": [],
     ]
 
     /// Every kernel file name (without `.cl`), in a valid concatenation order.
-    public static let fileNames = ["common", "philox", "special", "activations", "distributions", "reductions", "integrator"]
+    public static let fileNames = ["common", "philox", "special", "activations", "distributions"]
 
     /// The text of one file, e.g. `source(of: "philox")`.
     public static func source(of name: String) throws -> String {

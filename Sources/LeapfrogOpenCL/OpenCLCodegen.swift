@@ -36,6 +36,14 @@ public enum OpenCLCodegen {
         return try generator.run(kernelName: kernelName)
     }
 
+    /// The kernel computing what a draw records (constrained parameters, derived quantities) for
+    /// every chain, and how many values that is per chain (see `Generator.runRecorded`).
+    public static func generateRecorded(_ model: BoundModel, kernelName: String = "recorded_values") throws
+        -> (kernel: GeneratedKernel, outputs: Int) {
+        var generator = try Generator(model, shape: .chainPerWorkItem)
+        return try generator.runRecorded(kernelName: kernelName)
+    }
+
     /// The trip count of a constant loop header (see `Generator.tripCount`).
     static func tripCount(_ header: String) -> Int? { Generator.tripCount(Substring(header)) }
 

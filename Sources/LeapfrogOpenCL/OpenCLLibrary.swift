@@ -17,7 +17,7 @@ import Darwin
 /// The library is the first of `LEAPFROG_OPENCL_LIBRARY` (a path or name, used alone when set;
 /// for tests) or `libOpenCL.so.1`, then `libOpenCL.so` that loads. A `static let`, so it is loaded
 /// once, under Swift's lazy-initialisation lock, however many threads ask first.
-public enum OpenCLLibrary {
+package enum OpenCLLibrary {
     /// The library as loaded, or why it could not be.
     static let state: Result<DynamicLibrary, LoadFailure> = {
         // PoCL reads POCL_DEVICES when the loader first initialises it, so this goes first.
@@ -35,18 +35,18 @@ public enum OpenCLLibrary {
     typealias LoadFailure = DynamicLibrary.Failure
 
     /// Whether the library is (or can be) loaded; loads it on first use.
-    public static var isAvailable: Bool { unavailableReason == nil }
+    package static var isAvailable: Bool { unavailableReason == nil }
 
     /// Why the library cannot be loaded, naming each library tried and its `dlerror`; `nil` if it
     /// can. Loads it on first use.
-    public static var unavailableReason: String? {
+    package static var unavailableReason: String? {
         if case .failure(let failure) = state { return failure.reason }
         return nil
     }
 
     /// Loads the library if that has not been tried yet. Throws `LeapfrogError(.device, …)` saying
     /// why it cannot be loaded and what to do: install the loader and a driver, or use the CPU.
-    public static func require() throws {
+    package static func require() throws {
         if let reason = unavailableReason { throw LeapfrogError(.device, message(reason: reason)) }
     }
 

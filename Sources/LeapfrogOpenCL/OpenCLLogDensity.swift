@@ -15,7 +15,7 @@ import Darwin
 /// `R` is the device's `real` (`Float` or `Double`); results come back as Double. A batch that does
 /// not fit on the device is split in halves automatically (`withChainSplitting`). Calls are
 /// serialised by a lock, so one instance may be shared between threads.
-public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, @unchecked Sendable {
+public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecording, @unchecked Sendable {
     public let model: BoundModel
     public let generated: GeneratedKernel
     public let program: Program
@@ -38,6 +38,9 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, @unchecke
     /// Device buffers of the last batch shape (stride), reused while the chain count stays the same.
     private var buffers: (stride: Int, position: Buffer<R>, gradient: Buffer<R>, logDensity: Buffer<R>)?
     private var staging: Staging<R>?
+    /// The recorded-values kernel, built at the first draw; `.failure` when the model's derived
+    /// quantities are outside what it supports (draws are then recorded through the reference).
+    private var recorder: Result<OpenCLRecordedValues<R>, Error>?
 
     /// Device time of the last launch, in seconds, when `queue` was created with `profiling: true`
     /// (the last part's, if the batch was split).
@@ -171,6 +174,22 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, @unchecke
             }
         }
         return DensityBatch(logDensity: logDensity, gradient: gradient)
+    }
+
+    /// Every chain's constrained parameters and derived quantities, computed on this device
+    /// (`OpenCLRecordedValues`); nil when its kernel cannot be made for this model.
+    public func recordedValues(_ positions: ChainBatch) throws -> ChainBatch? {
+        precondition(positions.dimension == dimension,
+                     "OpenCLLogDensity: positions have dimension \(positions.dimension), model \(dimension)")
+        lock.lock()
+        defer { lock.unlock() }
+        if recorder == nil {
+            recorder = Result {
+                try OpenCLRecordedValues<R>(model, queue: queue, width: width, localSize: localSize, info: info, cache: cache)
+            }
+        }
+        guard case .success(let kernel) = recorder else { return nil }
+        return try kernel.recordedValues(positions)
     }
 
     /// One launch with one blocking round trip: on the in-order queue the position upload, the

@@ -2,9 +2,9 @@ import COpenCL
 import LeapfrogCore
 
 /// OpenCL status codes: names for messages, and the check every wrapper call goes through.
-public enum OpenCLStatus {
+package enum OpenCLStatus {
     /// The symbolic name of an OpenCL status code, e.g. `CL_BUILD_PROGRAM_FAILURE`.
-    public static func name(_ status: Int32) -> String {
+    package static func name(_ status: Int32) -> String {
         switch status {
         case 0: return "CL_SUCCESS"
         case -1: return "CL_DEVICE_NOT_FOUND"
@@ -71,14 +71,14 @@ public enum OpenCLStatus {
     }
 
     /// Statuses that mean "this much work does not fit": the caller can retry with fewer chains.
-    public static func isOutOfMemory(_ status: Int32) -> Bool {
+    package static func isOutOfMemory(_ status: Int32) -> Bool {
         status == CL_MEM_OBJECT_ALLOCATION_FAILURE || status == CL_OUT_OF_RESOURCES
             || status == CL_OUT_OF_HOST_MEMORY
     }
 
     /// The message every failed call produces:
     /// `clBuildProgram failed: CL_BUILD_PROGRAM_FAILURE (-11) on device 'pthread-…'`.
-    public static func message(call: String, status: Int32, device: String?) -> String {
+    package static func message(call: String, status: Int32, device: String?) -> String {
         var text = "\(call) failed: \(name(status)) (\(status))"
         if let device { text += " on device '\(device)'" }
         return text
@@ -109,12 +109,12 @@ public enum OpenCLStatus {
 ///
 /// `LeapfrogError.Kind` has no case for this, so it is its own type; `leapfrogError` gives the
 /// `.device` error to show a user when splitting cannot help.
-public struct DeviceOutOfMemory: Error, CustomStringConvertible, Sendable, Equatable {
-    public var status: Int32
-    public var call: String
-    public var device: String?
-    public var message: String
+package struct DeviceOutOfMemory: Error, CustomStringConvertible, Sendable, Equatable {
+    package var status: Int32
+    package var call: String
+    package var device: String?
+    package var message: String
 
-    public var description: String { message }
-    public var leapfrogError: LeapfrogError { LeapfrogError(.device, message) }
+    package var description: String { message }
+    package var leapfrogError: LeapfrogError { LeapfrogError(.device, message) }
 }

@@ -15,7 +15,7 @@ import Darwin
 ///
 /// The library is the first of `LEAPFROG_NETCDF_LIBRARY` (a path or name, used alone when set;
 /// for tests) or `libnetcdf.so.19`, then `libnetcdf.so` (`libnetcdf.dylib` on macOS) that loads.
-public enum NetCDFLibrary {
+package enum NetCDFLibrary {
     /// The library as loaded, or why it could not be.
     static let state: Result<Loaded, LoadFailure> =
         load(candidates: DynamicLibrary.candidates(override: "LEAPFROG_NETCDF_LIBRARY", defaults: defaultCandidates))
@@ -36,18 +36,18 @@ public enum NetCDFLibrary {
     typealias LoadFailure = DynamicLibrary.Failure
 
     /// Whether the library is (or can be) loaded; loads it on first use.
-    public static var isAvailable: Bool { unavailableReason == nil }
+    package static var isAvailable: Bool { unavailableReason == nil }
 
     /// Why the library cannot be loaded, naming each library tried and its `dlerror`; `nil` if it
     /// can. Loads it on first use.
-    public static var unavailableReason: String? {
+    package static var unavailableReason: String? {
         if case .failure(let failure) = state { return failure.reason }
         return nil
     }
 
     /// Loads the library if that has not been tried yet. Throws `LeapfrogError(.io, "path: …")`
     /// saying why it cannot be loaded and what to do: install it, or write Stan CSV instead.
-    public static func require(for path: String) throws {
+    package static func require(for path: String) throws {
         if let reason = unavailableReason { throw LeapfrogError(.io, message(path: path, reason: reason)) }
     }
 

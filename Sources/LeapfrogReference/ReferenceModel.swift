@@ -92,19 +92,9 @@ public struct ReferenceModel: BatchedLogDensity {
             results.deinitialize()   // releases the stored gradient arrays
             results.deallocate()
         }
-        // One contiguous range of chains per core: per-chain tasks cost more in dispatch and
-        // reference-count traffic than a small model's gradient.
-        let workers = min(c, ReferenceModel.cores)
-        let work = { (w: Int) in
-            for k in (w * c / workers)..<((w + 1) * c / workers) {
-                if let active, !active[k] { continue }
-                results[k] = self.logDensityAndGradient(positions.vector(chain: k))
-            }
-        }
-        if workers > 1 && dimension * c >= 256 {
-            DispatchQueue.concurrentPerform(iterations: workers, execute: work)
-        } else {
-            for w in 0..<workers { work(w) }
+        Self.forEachChain(c, parallel: dimension * c >= 256) { k in
+            if let active, !active[k] { return }
+            results[k] = self.logDensityAndGradient(positions.vector(chain: k))
         }
         for k in 0..<c {
             guard let (v, g) = results[k] else { continue }
@@ -112,6 +102,40 @@ public struct ReferenceModel: BatchedLogDensity {
             grad.setVector(g, chain: k)
         }
         return DensityBatch(logDensity: lp, gradient: grad)
+    }
+
+    /// What a draw records for every chain: the constrained parameters, then the derived
+    /// quantities (row c of the result is chain c's `constrained(u) + derivedValues(u)`).
+    public func recordedValues(_ positions: ChainBatch) -> ChainBatch {
+        let c = positions.chains
+        let rows = UnsafeMutableBufferPointer<[Double]>.allocate(capacity: c)
+        rows.initialize(repeating: [])
+        defer {
+            rows.deinitialize()
+            rows.deallocate()
+        }
+        Self.forEachChain(c, parallel: true) { k in
+            let u = positions.vector(chain: k)
+            rows[k] = self.constrained(u) + self.derivedValues(u)
+        }
+        var out = ChainBatch(chains: c, dimension: rows.first?.count ?? 0)
+        for k in 0..<c { out.setVector(rows[k], chain: k) }
+        return out
+    }
+
+    /// Runs `body` for chains 0..<c: one contiguous range of chains per core when `parallel`
+    /// (per-chain tasks cost more in dispatch and reference-count traffic than a small model's
+    /// gradient), else in order on this thread.
+    static func forEachChain(_ c: Int, parallel: Bool, _ body: @escaping (Int) -> Void) {
+        let workers = min(c, cores)
+        let work = { (w: Int) in
+            for k in (w * c / workers)..<((w + 1) * c / workers) { body(k) }
+        }
+        if workers > 1 && parallel {
+            DispatchQueue.concurrentPerform(iterations: workers, execute: work)
+        } else {
+            for w in 0..<workers { work(w) }
+        }
     }
 
     // MARK: One point

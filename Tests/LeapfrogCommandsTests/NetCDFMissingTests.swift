@@ -7,20 +7,7 @@ import Testing
 /// what to do; `--output --csv` samples and writes Stan CSV and summary.json without posterior.nc.
 struct NetCDFMissingTests {
     func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: InterruptTests.binary)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["LEAPFROG_NETCDF_LIBRARY"] = "/nonexistent/libnetcdf.so.19"
-        process.environment = environment
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        try runLeapfrog(arguments, environment: ["LEAPFROG_NETCDF_LIBRARY": "/nonexistent/libnetcdf.so.19"])
     }
 
     func temporaryDirectory(_ name: String) -> String {

@@ -9,20 +9,7 @@ import Testing
 /// A subprocess, since a process loads the library (or fails to) once.
 struct OpenCLMissingTests {
     func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: InterruptTests.binary)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["LEAPFROG_OPENCL_LIBRARY"] = "/nonexistent/libOpenCL.so"
-        process.environment = environment
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        try runLeapfrog(arguments, environment: ["LEAPFROG_OPENCL_LIBRARY": "/nonexistent/libOpenCL.so"])
     }
 
     let sample = ["sample", "eight-schools", "--chains", "2", "--warmup", "50", "--draws", "50"]
@@ -58,5 +45,23 @@ struct OpenCLMissingTests {
         #expect(result.stderr.contains(reason), "\(result.stderr)")
         #expect(result.stderr.contains(advice))
         #expect(result.stderr.contains("or use --backend cpu"))
+    }
+
+    /// Nothing links OpenCL or netCDF: the binary's NEEDED entries (`readelf -d`, from binutils,
+    /// which PoCL needs anyway) name neither, so a machine without them still runs `--backend cpu`.
+    @Test func theBinaryLinksNeitherOpenCLNorNetCDF() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["readelf", "-d", InterruptTests.binary]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = Pipe()
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "readelf -d failed")
+        let needed = text.split(separator: "\n").filter { $0.contains("(NEEDED)") }
+        #expect(!needed.isEmpty, "no NEEDED entries in \(text)")
+        #expect(!needed.contains { $0.contains("OpenCL") || $0.contains("netcdf") }, "\(needed)")
     }
 }

@@ -14,7 +14,7 @@ struct OutputCommandTests {
 
     static let run = ["eight-schools", "--chains", "4", "--warmup", "120", "--draws", "80", "--backend", "cpu", "--seed", "5", "--quiet"]
 
-    static func sample(_ extra: [String]) throws -> SampleCommand.Outcome {
+    static func sample(_ extra: [String]) throws -> RunResult {
         try (LeapfrogCommand.parseAsRoot(["sample"] + run + extra) as! SampleCommand).execute()
     }
 

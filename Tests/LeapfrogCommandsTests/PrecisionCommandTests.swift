@@ -89,10 +89,10 @@ struct PrecisionCommandTests {
                   fastOnlyNonFinite: 0, skipped: 0, passed: passed, seconds: 0)
         }
         let switched = RunSummary.PrecisionFigures(requested: "auto", ran: "f64", switchedAt: "initialisation", checks: [check(false)])
-        #expect(SampleCommand.precisionLine(switched) == "precision: f32 was off at initialisation; the run switched to f64 there")
+        #expect(RunResult.precisionLine(switched) == "precision: f32 was off at initialisation; the run switched to f64 there")
         let kept = RunSummary.PrecisionFigures(requested: "f32", ran: "f32", checks: [check(false), check(true)])
-        #expect(SampleCommand.precisionLine(kept)?.hasPrefix("warning: f32 failed 1 of 2 precision checks") == true)
-        #expect(SampleCommand.precisionLine(.init(requested: "auto", ran: "f32", checks: [check(true)])) == nil)
-        #expect(SampleCommand.precisionLine(.init(requested: "auto", ran: "f64")) == nil)
+        #expect(RunResult.precisionLine(kept)?.hasPrefix("warning: f32 failed 1 of 2 precision checks") == true)
+        #expect(RunResult.precisionLine(.init(requested: "auto", ran: "f32", checks: [check(true)])) == nil)
+        #expect(RunResult.precisionLine(.init(requested: "auto", ran: "f64")) == nil)
     }
 }

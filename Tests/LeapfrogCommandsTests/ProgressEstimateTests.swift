@@ -1,3 +1,4 @@
+import LeapfrogCore
 import Testing
 @testable import LeapfrogCommands
 
@@ -70,7 +71,7 @@ import Testing
         let known = ProgressReporter.line(sampling: true, iterationsDone: 30, total: 60, divergences: 2,
                                           gradientsPerSecond: 152_300, secondsLeft: 80)
         #expect(known.hasPrefix("sampling 30/60 (50%)  divergences 2"))
-        #expect(known.contains("\(Format.si(152_300)) gradients/s") && known.hasSuffix("\(Format.duration(80)) left"))
+        #expect(known.contains("\(NumberFormat.si(152_300)) gradients/s") && known.hasSuffix("\(NumberFormat.duration(80)) left"))
         let unknown = ProgressReporter.line(sampling: false, iterationsDone: 1, total: 60, divergences: 0,
                                             gradientsPerSecond: nil, secondsLeft: nil)
         #expect(!unknown.contains("gradients/s") && !unknown.contains("left"))

@@ -5,7 +5,7 @@ import Testing
 /// `leapfrog sample` end to end, in-process.
 @Suite(.serialized)
 struct SampleCommandTests {
-    static func sample(_ args: [String]) throws -> SampleCommand.Outcome {
+    static func sample(_ args: [String]) throws -> RunResult {
         let command = try LeapfrogCommand.parseAsRoot(["sample"] + args + ["--quiet"])
         return try (command as! SampleCommand).execute()
     }

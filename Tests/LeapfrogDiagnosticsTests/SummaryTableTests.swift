@@ -1,3 +1,4 @@
+import LeapfrogCore
 import Testing
 @testable import LeapfrogDiagnostics
 

@@ -132,7 +132,7 @@ extension OpenCLTests {
             // On PoCL fp64 is present, so a double program builds; the check's message is still right.
             let env = CLTest.env
             if env.info.supportsFP64 {
-                let program = try env.program(files: ["reductions"], precision: .double, width: 1)
+                let program = try env.program(files: ["special"], precision: .double, width: 1)
                 #expect(program.options.contains("-D REAL_DOUBLE=1"))
             }
         }

@@ -101,7 +101,7 @@ extension OpenCLTests {
         }
 
         @Test func unknownKernelNameNamesTheKernelAndDevice() throws {
-            let program = try CLTest.env.program(files: ["reductions"], precision: .float, width: 1)
+            let program = try CLTest.env.program(files: ["special"], precision: .float, width: 1)
             do {
                 _ = try Kernel(program: program, name: "no_such_kernel")
                 Issue.record("no error")

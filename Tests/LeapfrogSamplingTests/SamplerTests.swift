@@ -210,7 +210,7 @@ func expectMoments(_ draws: [[[Double]]], mean: [Double], variance: [Double], la
         var e = WelfordEstimator(dimension: 2, dense: false)
         e.add([1, .infinity]); e.add([2, 3])
         #expect(throws: LeapfrogError.self) {
-            try Sampler.adaptedMetric([e], kind: .diagonal, pooled: true, dimension: 2)
+            try WindowedAdapter.adaptedMetric([e], kind: .diagonal, pooled: true, dimension: 2)
         }
     }
 

@@ -1,6 +1,6 @@
 import Leapfrog
 import Testing
-@testable import LeapfrogCommands
+@testable import LeapfrogRun
 
 /// `MemoryEstimate`: the cost model as a pure function of the run.
 @Suite struct MemoryEstimateTests {
@@ -44,9 +44,9 @@ import Testing
         let available = 2.29e10, chains = 100_000_000
         let message = try #require(e.hostRefusal(chains: chains, available: available))
         let most = e.largestHostChains(available: available)
-        #expect(message.hasPrefix("--chains 100,000,000 needs about \(Format.bytes(e.hostBytes(chains: chains))) of host memory"))
-        #expect(message.contains("(this machine has \(Format.bytes(available)) available)"))
-        #expect(message.contains("at most \(Format.grouped(most)) chains fit") && most > 0)
+        #expect(message.hasPrefix("--chains 100,000,000 needs about \(NumberFormat.bytes(e.hostBytes(chains: chains))) of host memory"))
+        #expect(message.contains("(this machine has \(NumberFormat.bytes(available)) available)"))
+        #expect(message.contains("at most \(NumberFormat.grouped(most)) chains fit") && most > 0)
     }
 
     /// Draws kept in memory cost R values per draw and chain (less than twice that, for the

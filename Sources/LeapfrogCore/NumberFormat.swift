@@ -4,12 +4,13 @@ import Glibc
 import Darwin
 #endif
 
-/// Fixed-significance number formatting without Foundation, for tables and warnings.
-enum NumberFormat {
+/// Number formatting without Foundation, for tables, warnings, progress and messages: the one
+/// formatter every module uses.
+package enum NumberFormat {
     /// `x` with `digits` significant digits, like C's `%.{digits}g` but keeping all integer
     /// digits for |x| < 10⁶ (so 12345.6 → "12346"), scientific ("1.23e-05") for |x| < 10⁻³ or
     /// ≥ 10⁶. "NaN", "inf", "-inf" for non-finite values.
-    static func significant(_ x: Double, digits: Int = 3) -> String {
+    package static func significant(_ x: Double, digits: Int = 3) -> String {
         if x.isNaN { return "NaN" }
         if x.isInfinite { return x > 0 ? "inf" : "-inf" }
         if x == 0 { return "0" }
@@ -29,7 +30,7 @@ enum NumberFormat {
     }
 
     /// `x` rounded to `decimals` places (half away from zero), e.g. fixed(1.005, 1) = "1.0".
-    static func fixed(_ x: Double, decimals: Int) -> String {
+    package static func fixed(_ x: Double, decimals: Int) -> String {
         if !x.isFinite { return significant(x) }
         let scale = pow(10, Double(decimals))
         let scaled = (abs(x) * scale).rounded()
@@ -43,7 +44,7 @@ enum NumberFormat {
     }
 
     /// Scientific notation with `digits` significant digits: "1.23e-05", "-4.6e+07".
-    static func scientific(_ x: Double, digits: Int) -> String {
+    package static func scientific(_ x: Double, digits: Int) -> String {
         var e = Int(floor(log10(abs(x))))
         var mantissa = x / pow(10, Double(e))
         let scale = pow(10, Double(digits - 1))
@@ -53,7 +54,42 @@ enum NumberFormat {
     }
 
     /// A rounded count ("1234"), or "NaN".
-    static func integer(_ x: Double) -> String {
+    package static func integer(_ x: Double) -> String {
         x.isFinite ? fixed(x, decimals: 0) : significant(x)
+    }
+
+    /// 1.2e5 → "120k".
+    package static func si(_ x: Double) -> String {
+        let units: [(Double, String)] = [(1e9, "G"), (1e6, "M"), (1e3, "k")]
+        for (scale, suffix) in units where x >= scale { return fixed(x / scale, decimals: 1) + suffix }
+        return fixed(x, decimals: 0)
+    }
+
+    /// Bytes in binary units, three significant figures: 1.5e11 → "140 GiB", 2.29e10 → "21.3 GiB",
+    /// 512 → "512 bytes".
+    package static func bytes(_ x: Double) -> String {
+        let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+        var value = x, unit = 0
+        while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
+        let decimals = unit == 0 || value >= 100 ? 0 : value >= 10 ? 1 : 2
+        return fixed(value, decimals: decimals) + " " + units[unit]
+    }
+
+    /// An integer with thousands separators: 14900000 → "14,900,000".
+    package static func grouped(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (k, ch) in digits.enumerated() {
+            if k > 0 && (digits.count - k) % 3 == 0 { out += "," }
+            out.append(ch)
+        }
+        return (n < 0 ? "-" : "") + out
+    }
+
+    /// Seconds as "42s", "3m05s" → "3m5s", "1h2m".
+    package static func duration(_ s: Double) -> String {
+        guard s.isFinite else { return "?" }
+        let t = Int(s.rounded())
+        return t >= 3600 ? "\(t / 3600)h\(t % 3600 / 60)m" : t >= 60 ? "\(t / 60)m\(t % 60)s" : "\(t)s"
     }
 }

@@ -1,18 +1,17 @@
-import LeapfrogModel
-
 /// Verifies that a plate term really is a sum of row-wise contributions, as `Term` promises a
 /// back end that streams over rows: data whose first extent is the plate's symbol may only flow
 /// through row-wise operations (elementwise, `rows · shared` products, last-axis maps, gathers
 /// *by* row indices) into log densities or sums that are added up to the term.
 ///
-/// Lowering marks every term of a vectorised loop; a term that fails this check (say
+/// The Stan front end marks every term of a vectorised loop; a term that fails this check (say
 /// `y[n] ~ normal(x[n] - mean(x), 1)`, whose `mean(x)` reads every row) keeps its value but
-/// loses the mark, so it is still evaluated correctly, just not streamed.
-struct PlateCheck {
-    let graph: ModelGraph
+/// loses the mark, so it is still evaluated correctly, just not streamed. `EvaluationPlan`
+/// refuses a plate term that fails it, so every back end streams by the same rules.
+public struct PlateCheck: Sendable {
+    public let graph: ModelGraph
     private var ranks: [Int] = []
 
-    init(graph: ModelGraph) {
+    public init(graph: ModelGraph) {
         self.graph = graph
         for node in graph.nodes { ranks.append(rank(node)) }
     }
@@ -33,7 +32,7 @@ struct PlateCheck {
     }
 
     /// Whether the term at `root` is row-wise over the plate `plate`.
-    func isRowWise(root: Int, plate: Dim) -> Bool {
+    public func isRowWise(root: Int, plate: Dim) -> Bool {
         // Nodes whose value is added to the term unchanged (up to shared scalar factors).
         var sumPositions: Set<Int> = []
         var stack = [root]

@@ -1,5 +1,5 @@
 import Testing
-@testable import LeapfrogCommands
+@testable import LeapfrogRun
 
 /// `MachineMemory`: where the figure of available host memory comes from.
 @Suite struct MachineMemoryTests {

@@ -1,18 +1,31 @@
-import Leapfrog
+import LeapfrogCore
+import LeapfrogDiagnostics
+import LeapfrogModel
+import LeapfrogOutput
+import LeapfrogReference
+import LeapfrogSampling
 
 /// A `DrawSink` that maps each draw to the constrained scale (plus derived quantities), streams it
 /// to the output writers, and keeps what the end-of-run summary needs.
+///
+/// The recorded values come from the back end that sampled when it can compute them
+/// (`DrawRecording`: the OpenCL back end's recorded-values kernel, in f64 wherever the device has
+/// it, see `PrecisionGuard.recordedValues`), else from the CPU reference
+/// (`ReferenceModel.recordedValues`).
 ///
 /// With writers, memory stays flat in the number of draws: only per-chain energies and counters are
 /// kept, and the summary reads the draws back from `posterior.nc` one variable at a time. Without
 /// writers (`keepDraws`), every element's draws are kept in memory.
 final class DrawCollector: DrawSink {
     let reference: ReferenceModel
+    /// The back end's own recorder, if it has one.
+    let device: DrawRecording?
     let chains: Int
     let schema: DrawSchema
     let writer: DrawWriter?
     let keepDraws: Bool
-    let maxDepth: Int
+    /// NUTS's depth limit (a draw that reaches it is saturated); nil for fixed trajectories.
+    let maxDepth: Int?
     /// values[element][chain][draw], lp__ first (only with `keepDraws`).
     private(set) var values: [[[Double]]]
     private(set) var energy: [[Double]]
@@ -22,8 +35,10 @@ final class DrawCollector: DrawSink {
     private(set) var leapfrogSteps = 0
     private(set) var draws = 0
 
-    init(reference: ReferenceModel, chains: Int, maxDepth: Int, writer: DrawWriter?, keepDraws: Bool) {
+    init(reference: ReferenceModel, device: DrawRecording? = nil, chains: Int, maxDepth: Int?, writer: DrawWriter?,
+         keepDraws: Bool) {
         self.reference = reference
+        self.device = device
         self.chains = chains
         self.maxDepth = maxDepth
         self.writer = writer
@@ -48,13 +63,9 @@ final class DrawCollector: DrawSink {
     }
 
     func write(_ draw: Draw) throws {
-        let width = schema.flatCount
-        var batch = ChainBatch(chains: chains, dimension: width)
+        let batch = try device?.recordedValues(draw.positions) ?? reference.recordedValues(draw.positions)
         var stats = SampleStatistics(chains: chains)
         for c in 0..<chains {
-            let u = draw.positions.vector(chain: c)
-            let row = reference.constrained(u) + reference.derivedValues(u)
-            for (k, v) in row.enumerated() { batch[c, k] = v }
             let info = draw.info[c]
             stats.lp[c] = draw.logDensity[c]
             stats.acceptanceRate[c] = info.acceptanceStatistic
@@ -65,11 +76,11 @@ final class DrawCollector: DrawSink {
             stats.energy[c] = info.energy
             energy[c].append(info.energy)
             if info.divergent { divergent += 1 }
-            if info.treeDepth >= maxDepth { saturated += 1 }
+            if let maxDepth, info.treeDepth >= maxDepth { saturated += 1 }
             leapfrogSteps += info.leapfrogSteps
             if keepDraws {
                 values[0][c].append(draw.logDensity[c])
-                for (k, v) in row.enumerated() { values[k + 1][c].append(v) }
+                for k in 0..<batch.dimension { values[k + 1][c].append(batch[c, k]) }
             }
         }
         try writer?.append(batch, stats: stats)

@@ -1,4 +1,6 @@
-import Leapfrog
+import LeapfrogCore
+import LeapfrogModel
+import LeapfrogSampling
 
 /// The host and device memory a `sample` run needs, estimated before it starts, so that a run too
 /// big for the machine is refused at once, with the largest chain count that fits.
@@ -131,9 +133,9 @@ struct MemoryEstimate: Sendable, Equatable {
         let needed = hostBytes(chains: chains)
         guard needed > available else { return nil }
         let most = largestHostChains(available: available)
-        var message = "--chains \(Format.grouped(chains)) needs about \(Format.bytes(needed)) of host memory "
-            + "(this machine has \(Format.bytes(available)) \(availableWords)); "
-            + (most > 0 ? "at most \(Format.grouped(most)) chain\(most == 1 ? "" : "s") fit" : "not even one chain fits")
+        var message = "--chains \(NumberFormat.grouped(chains)) needs about \(NumberFormat.bytes(needed)) of host memory "
+            + "(this machine has \(NumberFormat.bytes(available)) \(availableWords)); "
+            + (most > 0 ? "at most \(NumberFormat.grouped(most)) chain\(most == 1 ? "" : "s") fit" : "not even one chain fits")
         if keptDrawsPerChain * Double(chains) > needed / 2 {
             message += "; the draws kept in memory take most of it: fewer --draws, or --output DIR to stream them to disk"
         }

@@ -1,4 +1,4 @@
-import Leapfrog
+import LeapfrogCore
 import LeapfrogOutput
 #if canImport(Glibc)
 import Glibc

@@ -1,0 +1,9 @@
+/// A back end that also computes what a draw records, on the device that sampled: for every
+/// chain, the constrained parameters (one per unconstrained coordinate), then every derived
+/// quantity in row-major order, the same numbers the CPU reference's `recordedValues` gives, in
+/// the back end's precision.
+public protocol DrawRecording {
+    /// Row c is chain c's recorded values; nil when this back end cannot compute them for its
+    /// model (the caller then records through the CPU reference).
+    func recordedValues(_ positions: ChainBatch) throws -> ChainBatch?
+}

@@ -1,0 +1,96 @@
+import LeapfrogCore
+
+/// How a bound model is evaluated, decided once for every back end: which nodes the terms need,
+/// which depend on parameters (and so carry adjoints), and the plate a back end streams over
+/// rows, with the nodes that vary by row.
+///
+/// A model has at most one plate (every plate term over the same extent symbol). A node is
+/// row-dependent when it is data whose first extent is the plate's symbol, or when it is not a
+/// plate term and one of its arguments is row-dependent. A plate term must be a sum of row-wise
+/// contributions (`PlateCheck`); a row-dependent node must lead with the plate's rows; and a
+/// row-dependent value may only flow into plate terms (nothing else reduces over rows). A model
+/// outside these rules is refused with what broke them, and a back end can fall back to one that
+/// does not stream (the CPU reference evaluates whole arrays).
+public struct EvaluationPlan: Sendable {
+    /// Nodes some term's value depends on.
+    public let needed: [Bool]
+    /// Nodes that depend on a parameter.
+    public let active: [Bool]
+    /// The plate's extent symbol and row count, when a plate term exists.
+    public let plate: (dim: Dim, rows: Int)?
+    /// Data variables whose first extent is the plate's symbol.
+    public let rowData: Set<String>
+    /// Nodes whose value differs from row to row of the plate.
+    public let rowDependent: [Bool]
+    private let nodes: [Node]
+
+    /// What a model outside the plan's rules does, for the refusal's message.
+    public struct Unsupported: Error, Sendable {
+        public var what: String
+    }
+
+    public init(_ model: BoundModel) throws {
+        let graph = model.graph
+        let nodes = graph.nodes
+        self.nodes = nodes
+        let n = nodes.count
+        var needed = [Bool](repeating: false, count: n)
+        for t in graph.terms { needed[t.node] = true }
+        for i in stride(from: n - 1, through: 0, by: -1) where needed[i] {
+            for a in nodes[i].args { needed[a] = true }
+        }
+        var active = [Bool](repeating: false, count: n)
+        for (i, node) in nodes.enumerated() {
+            active[i] = node.op == .parameter || node.args.contains { active[$0] }
+        }
+        self.needed = needed
+        self.active = active
+        var rowDependent = [Bool](repeating: false, count: n)
+        let plated = graph.terms.filter { $0.plate != nil }
+        guard let first = plated.first?.plate else {
+            plate = nil
+            rowData = []
+            self.rowDependent = rowDependent
+            return
+        }
+        guard plated.allSatisfy({ $0.plate == first }) else { throw Unsupported(what: "terms over two different plates") }
+        guard let rows = model.extent(first) else { throw Unsupported(what: "plate extent \(first) without data") }
+        let check = PlateCheck(graph: graph)
+        for t in plated where !check.isRowWise(root: t.node, plate: first) {
+            throw Unsupported(what: "a plate term (node \(t.node)) that is not a sum of row-wise contributions")
+        }
+        let rowData = Set(graph.data.filter { $0.shape.first == first }.map(\.name))
+        let plateTerms = Set(plated.map(\.node))
+        let shapes = model.shapes.map { $0 ?? [] }
+        for (i, node) in nodes.enumerated() where needed[i] {
+            if node.op == .data {
+                rowDependent[i] = rowData.contains(node.name!)
+            } else if !plateTerms.contains(i) {
+                rowDependent[i] = node.args.contains { rowDependent[$0] }
+            }
+            if rowDependent[i], shapes[i].first != rows {
+                throw Unsupported(what: "node \(i) (\(node.op.rawValue)) of shape \(shapes[i]) inside a plate of \(rows) rows")
+            }
+        }
+        for (i, node) in nodes.enumerated() where needed[i] && !rowDependent[i] && !plateTerms.contains(i) {
+            if node.args.contains(where: { rowDependent[$0] }) {
+                throw Unsupported(what: "node \(i) (\(node.op.rawValue)) reducing over plate rows outside a plate term")
+            }
+        }
+        plate = (first, rows)
+        self.rowData = rowData
+        self.rowDependent = rowDependent
+    }
+
+    /// Row-dependent, non-leaf ancestors of a plate term, in graph order: what a back end
+    /// recomputes for every row.
+    public func rowAncestors(of term: Int) -> [Int] {
+        var wanted = Set<Int>()
+        var stack = nodes[term].args
+        while let i = stack.popLast() {
+            guard rowDependent[i], wanted.insert(i).inserted else { continue }
+            stack += nodes[i].args
+        }
+        return wanted.sorted().filter { nodes[$0].op != .data }
+    }
+}

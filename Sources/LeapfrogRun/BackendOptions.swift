@@ -1,0 +1,32 @@
+import LeapfrogOpenCL
+
+/// The precision asked of a device back end (`--precision`).
+public enum PrecisionRequest: String, Sendable, Hashable, CaseIterable {
+    /// f32, checked against f64 at the run's checkpoints; the run switches to f64 when f32 is off.
+    case auto
+    /// f32, checked; a failed check only warns.
+    case f32
+    /// f64 throughout (needs cl_khr_fp64).
+    case f64
+}
+
+/// How a run asks for its back end: `--backend`, `--device`, `--precision`, `--launch`,
+/// `--chains-per-work-item`.
+public struct BackendOptions: Sendable, Hashable {
+    /// `auto` (the registry's first back end that works here) or a back end's name.
+    public var name = BackendRegistry.auto
+    /// A device index or part of its name; nil: the back end's default device.
+    public var device: String? = nil
+    public var precision: PrecisionRequest = .auto
+    public var launch: LaunchChoice = .auto
+    public var chainsPerWorkItem: Int? = nil
+    /// Whether f32 is checked against f64 (`PrecisionGuard`): on for sampling; off for throughput
+    /// benchmarks, where `auto` then means the bare f32 kernel.
+    public var checked = true
+
+    public init(name: String = BackendRegistry.auto, device: String? = nil, precision: PrecisionRequest = .auto) {
+        self.name = name
+        self.device = device
+        self.precision = precision
+    }
+}

@@ -1,0 +1,60 @@
+import LeapfrogCore
+import LeapfrogModel
+import LeapfrogOutput
+
+/// A run's memory checks (`MemoryEstimate`): a run too big for the host is refused before
+/// anything is compiled or sampled; one whose chains do not fit on the device at once is told
+/// that they will be evaluated in batches.
+struct RunMemory {
+    let configuration: RunConfiguration
+    /// Whether the draws are kept in memory (no posterior.nc to read them back from).
+    let keepsDraws: Bool
+
+    init(_ configuration: RunConfiguration, keepsDraws: Bool) {
+        self.configuration = configuration
+        self.keepsDraws = keepsDraws
+    }
+
+    /// The estimate for this run of `bound`; `deviceRealBytes` is nil on the CPU reference.
+    func estimate(_ bound: BoundModel, deviceRealBytes: Int?) -> MemoryEstimate {
+        let c = configuration.sampler
+        let schema = DrawCollector.schema(bound, chains: c.chains, draws: c.draws)
+        return MemoryEstimate(.init(
+            dimension: bound.dimension, draws: c.draws, recordedPerDraw: 1 + schema.flatCount,
+            largestVariable: schema.variables.map(\.count).max() ?? 0, sampler: c.sampler, maxDepth: c.maxDepth,
+            metric: c.metric, pooledAdaptation: c.pooledAdaptation, keepsDraws: keepsDraws,
+            writesCSV: configuration.output?.csv ?? false,
+            dataValues: bound.data.values.reduce(0) { $0 + $1.values.count }, deviceRealBytes: deviceRealBytes))
+    }
+
+    /// Throws, with the figures, when the host has too little memory for the run. A device back
+    /// end is counted at 8-byte numbers, since which precision runs is not known yet.
+    func checkHost(_ bound: BoundModel) throws {
+        let onHost = configuration.backend.name == CPUBackend().name
+        let estimate = estimate(bound, deviceRealBytes: onHost ? nil : 8)
+        let (available, words) = MachineMemory.available()
+        if let refusal = estimate.hostRefusal(chains: configuration.sampler.chains, available: available,
+                                              availableWords: words) {
+            throw LeapfrogError(.configuration, refusal)
+        }
+    }
+
+    /// On a device back end: throws when the data do not fit on the device; logs when the
+    /// chains' buffers do not fit at once.
+    func checkDevice(_ bound: BoundModel, backend: SelectedBackend, log: (String) -> Void) throws {
+        guard let bytes = backend.deviceRealBytes, let memory = backend.deviceMemory else { return }
+        let name = backend.device ?? "the device"
+        let chains = configuration.sampler.chains
+        let estimate = estimate(bound, deviceRealBytes: bytes)
+        guard let most = estimate.largestDeviceChains(globalMemory: memory.global, maxAllocation: memory.maxAllocation) else {
+            throw LeapfrogError(.device, "the data need about \(NumberFormat.bytes(estimate.deviceFixed)) on '\(name)', "
+                                + "which has \(NumberFormat.bytes(memory.global)) of memory; use --backend cpu")
+        }
+        if most < chains {
+            log("leapfrog: \(NumberFormat.grouped(chains)) chains need about "
+                + "\(NumberFormat.bytes(estimate.deviceBytes(chains: chains))) on '\(name)' "
+                + "(\(NumberFormat.bytes(memory.global)), at most \(NumberFormat.bytes(memory.maxAllocation)) a buffer): "
+                + "they are evaluated in batches of at most \(NumberFormat.grouped(max(most, 1))) chains")
+        }
+    }
+}

@@ -1,0 +1,208 @@
+import LeapfrogCore
+import LeapfrogData
+import LeapfrogDiagnostics
+import LeapfrogModel
+import LeapfrogModels
+import LeapfrogOutput
+import LeapfrogReference
+import LeapfrogSampling
+
+/// A complete sampling run as a library call: the checks before any work (output directory,
+/// memory), the back end from the registry, warmup and sampling, the draws streamed to disk,
+/// then the summary, the warnings and `summary.json`. The CLI's `sample` parses flags into a
+/// `RunConfiguration`, calls this and prints the `RunResult`.
+///
+///     let run = try SampleRun(configuration)          // refuses an unusable --output at once
+///     let result = try run.sample(instance)
+///
+/// An interrupted run (`shouldStop` returned true) closes its files with every draw written so
+/// far, marked interrupted, and summarises them.
+public struct SampleRun {
+    public let configuration: RunConfiguration
+    let directory: OutputDirectory?
+
+    /// The version written into output files.
+    public static let libraryVersion = "0.1.0"
+
+    /// Checks the output directory (changing nothing on disk yet).
+    public init(_ configuration: RunConfiguration) throws {
+        self.configuration = configuration
+        directory = try configuration.output.map { try OutputDirectory(path: $0.directory, overwrite: $0.overwrite) }
+    }
+
+    /// Samples `instance`.
+    /// - log: messages for the user (the banner, notes, fallbacks, precision switches).
+    /// - progress: after every iteration.
+    /// - shouldStop: before every iteration; true stops the run, keeping what was written.
+    public func sample(_ instance: ModelInstance, log: @escaping @Sendable (String) -> Void = { _ in },
+                       progress: ((SamplingProgress) -> Void)? = nil,
+                       shouldStop: (() -> Bool)? = nil) throws -> RunResult {
+        let config = configuration.sampler
+        let chains = config.chains
+        let bound = try BoundModel(graph: instance.graph, data: instance.data)
+        let csv = configuration.output?.csv ?? false
+        // Where libnetcdf cannot be loaded, --csv still writes the draws (Stan CSV only; the
+        // summary is then made from draws kept in memory); without --csv the writer says why.
+        let writesPosterior = directory != nil && (!csv || NetCDFLibrary.isAvailable)
+        let memory = RunMemory(configuration, keepsDraws: directory == nil || !writesPosterior)
+        try memory.checkHost(bound)
+        let backend = try configuration.registry.make(bound, options: configuration.backend, log: log)
+        try config.validate(dimension: bound.dimension)
+        log("leapfrog: \(instance.graph.name), \(bound.dimension) parameters, \(chains) chains, "
+            + "\(config.sampler.rawValue), back end \(backend.description)")
+        for note in instance.notes { log("leapfrog: \(note)") }
+        try memory.checkDevice(bound, backend: backend, log: log)
+        try directory?.prepare()
+
+        let schema = DrawCollector.schema(bound, chains: chains, draws: config.draws)
+        let group = try writers(instance, bound: bound, schema: schema, backend: backend,
+                                writesPosterior: writesPosterior, log: log)
+        let kernel = config.sampler.kernel(config)
+        let collector = DrawCollector(reference: ReferenceModel(bound), device: backend.density as? DrawRecording,
+                                      chains: chains, maxDepth: kernel.maxTreeDepth,
+                                      writer: group, keepDraws: group == nil || !writesPosterior)
+        let t0 = Clock.now()
+        var warmupEnd: Double?
+        let result: SamplingResult
+        do {
+            result = try Sampler.run(model: backend.density, configuration: config, sink: collector,
+                                     executor: backend.executor,
+                                     progress: { p in
+                                         if p.phase == .sampling && warmupEnd == nil { warmupEnd = Clock.now() }
+                                         progress?(p)
+                                     },
+                                     shouldStop: shouldStop)
+        } catch {
+            group?.abandon()
+            throw error
+        }
+        let end = Clock.now()
+        let timing = RunTiming(start: t0, samplingStart: warmupEnd, end: end)
+        try group?.finish(interrupted: result.interrupted, timing: timing)
+        if result.interrupted {
+            log("interrupted: kept \(result.drawsWritten) draws per chain\(directory.map { " in \($0.path)" } ?? "")")
+        }
+        let summaries = collector.draws > 0
+            ? try collector.summaries(superchains: config.superchains > 1 ? config.superchains : nil,
+                                      posterior: writesPosterior ? directory?.posterior : nil) : []
+        let warnings = DiagnosticWarnings(
+            summaries: summaries, divergentCount: collector.divergent, totalDraws: collector.draws * chains,
+            treeDepthSaturatedCount: collector.saturated, maxTreeDepth: kernel.maxTreeDepth ?? config.maxDepth,
+            ebfmi: collector.draws > 1 ? EBFMI.perChain(energy: collector.energy) : [],
+            identifiable: instance.graph.identifiable)
+        let precision = precisionFigures(backend)
+        var summaryFile: String?
+        if let directory {
+            let record = RunSummary(
+                configuration: configurationRecord(), backend: backend.description, device: backend.device,
+                chains: chains, draws: collector.draws, interrupted: result.interrupted, timing: timing,
+                gradientEvaluations: .init(needed: result.gradientEvaluations.reduce(0, +),
+                                           spentInLockstep: result.lockstepEvaluations * chains),
+                divergences: collector.divergent, parameters: summaries, warnings: warnings.warnings.map(\.message),
+                outputs: (writesPosterior ? ["inference_data": "posterior.nc"] : [:])
+                    .merging(csv ? ["stan_csv": "chain-<k>.csv"] : [:]) { a, _ in a },
+                sampler: .init(stepSizes: result.adaptation.stepSizes, trajectoryLength: result.adaptation.trajectoryLength,
+                               meanLeapfrogSteps: collector.draws > 0
+                                   ? Double(collector.leapfrogSteps) / Double(collector.draws * chains) : 0,
+                               treeDepthSaturated: kernel.maxTreeDepth != nil ? collector.saturated : nil),
+                precision: precision)
+            try SummaryFile.write(record, to: directory.summary)
+            summaryFile = directory.summary
+        }
+        return RunResult(summaries: summaries, warnings: warnings, result: result, draws: collector.draws,
+                         chains: chains, seconds: end - t0, backend: backend.description, summaryFile: summaryFile,
+                         precision: precision)
+    }
+
+    /// The output writers (nil without an output directory).
+    private func writers(_ instance: ModelInstance, bound: BoundModel, schema: DrawSchema, backend: SelectedBackend,
+                         writesPosterior: Bool, log: (String) -> Void) throws -> DrawWriterGroup? {
+        guard let directory, let output = configuration.output else { return nil }
+        let config = configuration.sampler
+        var writers: [DrawWriter] = []
+        if writesPosterior {
+            writers.append(try InferenceDataWriter(
+                path: directory.posterior, schema: schema,
+                attributes: ["model": instance.graph.name, "backend": backend.description,
+                             "sampler": config.sampler.rawValue, "seed": String(config.seed)],
+                libraryVersion: Self.libraryVersion, observedData: Self.observedData(bound)))
+        } else if let reason = NetCDFLibrary.unavailableReason {
+            log("leapfrog: writing Stan CSV only, not posterior.nc: \(reason)")
+        }
+        if output.csv {
+            var cfg = StanCSVConfiguration(model: instance.graph.name, numSamples: config.draws,
+                                           numWarmup: config.warmup, seed: config.seed)
+            cfg.thin = config.thin
+            if config.sampler == .nuts {
+                cfg.engine = .nuts(maxDepth: config.maxDepth)
+            } else if case .time(let t) = config.hmcTrajectory, config.sampler == .hmc {
+                cfg.engine = .static(integrationTime: t)
+            } else {
+                cfg.engine = .static(integrationTime: 0)
+            }
+            cfg.metric = Self.stanMetricName(config.metric)
+            cfg.delta = config.resolvedTargetAcceptance
+            cfg.dataFile = configuration.dataPath ?? ""
+            cfg.extra = [("leapfrog_backend", backend.description), ("leapfrog_sampler", config.sampler.rawValue)]
+            writers.append(try StanCSVWriter(directory: directory.path, schema: schema, configuration: cfg))
+        }
+        return writers.isEmpty ? nil : try DrawWriterGroup(writers)
+    }
+
+    /// What the precision option asked for, what computed the draws and the checks made on the way.
+    func precisionFigures(_ backend: SelectedBackend) -> RunSummary.PrecisionFigures {
+        let requested = configuration.backend.precision.rawValue
+        guard let precisionGuard = backend.density as? PrecisionGuard else {
+            return .init(requested: requested, ran: backend.precision)
+        }
+        return .init(requested: requested, ran: precisionGuard.currentName, switchedAt: precisionGuard.switchedAt,
+                     bounds: precisionGuard.bounds, checks: precisionGuard.checks, setupSeconds: precisionGuard.setupSeconds)
+    }
+
+    /// The data that likelihood terms condition on (the outcome of a `log_density` term that is a
+    /// data variable), for InferenceData's `observed_data` group.
+    static func observedData(_ bound: BoundModel) -> [InferenceDataWriter.ObservedArray] {
+        var seen = Set<String>()
+        var out: [InferenceDataWriter.ObservedArray] = []
+        for t in bound.graph.terms {
+            let node = bound.graph.nodes[t.node]
+            guard node.op == .logDensity, let outcome = node.args.first else { continue }
+            let leaf = bound.graph.nodes[outcome]
+            guard leaf.op == .data, let name = leaf.name, let value = bound.data[name], seen.insert(name).inserted else { continue }
+            out.append(.init(name: name, shape: value.shape, values: value.values))
+        }
+        return out
+    }
+
+    /// The metric's name in Stan CSV (`unit_e`, `diag_e`, `dense_e`).
+    static func stanMetricName(_ kind: MetricKind) -> String {
+        switch kind {
+        case .unit: return "unit_e"
+        case .diagonal: return "diag_e"
+        case .dense: return "dense_e"
+        }
+    }
+
+    /// The metric as `--metric` names it (`unit`, `diag`, `dense`).
+    static func metricOptionName(_ kind: MetricKind) -> String {
+        switch kind {
+        case .unit: return "unit"
+        case .diagonal: return "diag"
+        case .dense: return "dense"
+        }
+    }
+
+    /// The run's settings for summary.json.
+    func configurationRecord() -> [String: String] {
+        let c = configuration.sampler
+        var r = ["sampler": c.sampler.rawValue, "chains": String(c.chains),
+                 "warmup": String(c.warmup), "draws": String(c.draws), "thin": String(c.thin), "seed": String(c.seed),
+                 "max_depth": String(c.maxDepth), "target_accept": String(c.resolvedTargetAcceptance),
+                 "metric": Self.metricOptionName(c.metric), "pooled_adaptation": String(c.pooledAdaptation),
+                 "superchains": String(c.superchains)]
+        if let m = configuration.modelLabel { r["model"] = m }
+        if let d = configuration.dataPath { r["data"] = d }
+        if !configuration.modelOptions.isEmpty { r["model_options"] = configuration.modelOptions.joined(separator: ",") }
+        return r
+    }
+}

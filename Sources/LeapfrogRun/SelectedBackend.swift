@@ -1,0 +1,35 @@
+import LeapfrogCore
+import LeapfrogSampling
+
+/// A back end made for one bound model: what evaluates it, how it reads in the banner, and what
+/// it runs on.
+public struct SelectedBackend {
+    public var density: any BatchedLogDensity
+    /// The back-end line: `cpu (reference, f64)`, `opencl f32 … on 'device' (…)`.
+    public var description: String
+    /// The device's name; nil on the CPU reference.
+    public var device: String?
+    /// Bytes of one number on the device at the widest precision the run can use: 4 for
+    /// unchecked f32, 8 for f64 or for f32 checked against an f64 twin on the device (it may
+    /// switch); nil on the CPU reference.
+    public var deviceRealBytes: Int?
+    /// The device's global memory and largest allocation in bytes; nil on the CPU reference.
+    public var deviceMemory: (global: Double, maxAllocation: Double)?
+    /// Runs whole transitions on the device; nil: the host loop over `density`
+    /// (`HostTransitionExecutor`), the reference.
+    public var executor: (any TransitionExecutor)?
+
+    public init(density: any BatchedLogDensity, description: String, device: String? = nil,
+                deviceRealBytes: Int? = nil, deviceMemory: (global: Double, maxAllocation: Double)? = nil,
+                executor: (any TransitionExecutor)? = nil) {
+        self.density = density
+        self.description = description
+        self.device = device
+        self.deviceRealBytes = deviceRealBytes
+        self.deviceMemory = deviceMemory
+        self.executor = executor
+    }
+
+    /// The precision evaluating now: a `PrecisionGuard`'s current one, else the back end's own.
+    public var precision: String { (density as? PrecisionGuard)?.currentName ?? (deviceRealBytes == 4 ? "f32" : "f64") }
+}

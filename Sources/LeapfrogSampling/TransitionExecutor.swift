@@ -1,0 +1,36 @@
+import LeapfrogCore
+import LeapfrogRandom
+
+/// Runs `TransitionRequest`s: moves every chain of a batch one transition.
+///
+/// `HostTransitionExecutor` is the reference: it integrates on the host and calls the model once
+/// per integrator step. A back end that can run whole trajectories on its device provides its
+/// own executor; it must make the same transitions for the same request and seed (up to its
+/// floating-point precision).
+public protocol TransitionExecutor {
+    mutating func execute(_ request: TransitionRequest, from state: SamplerState, random: PhiloxRandom) throws -> Transition
+}
+
+/// The reference executor: `NUTSKernel` or `HMCKernel` on the host over a `BatchedLogDensity`,
+/// one blocking evaluation of the batch per integrator step.
+public struct HostTransitionExecutor<Model: BatchedLogDensity>: TransitionExecutor {
+    public let model: Model
+    /// NUTS's per-run scratch buffers, reused across transitions.
+    private var workspace = NUTSWorkspace()
+
+    public init(model: Model) { self.model = model }
+
+    public mutating func execute(_ request: TransitionRequest, from state: SamplerState,
+                                 random: PhiloxRandom) throws -> Transition {
+        switch request.trajectory {
+        case .nuts(let maxDepth):
+            return try NUTSKernel(maxDepth: maxDepth, integrator: request.integrator)
+                .transition(state, model: model, metric: request.metric, stepSizes: request.stepSizes,
+                            random: random, iteration: request.iteration, workspace: &workspace)
+        case .hmc(let trajectory, let jitter):
+            return try HMCKernel(trajectory: trajectory, jitter: jitter, integrator: request.integrator)
+                .transition(state, model: model, metric: request.metric, stepSizes: request.stepSizes,
+                            random: random, iteration: request.iteration)
+        }
+    }
+}

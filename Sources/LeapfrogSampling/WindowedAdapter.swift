@@ -1,0 +1,166 @@
+import LeapfrogCore
+import LeapfrogRandom
+
+/// Stan's windowed warmup (`adapt_diag_e_nuts::transition`, `windowed_adaptation`) over a batch.
+///
+/// Per warmup iteration: dual averaging on the acceptance statistic; inside a slow window the
+/// new position goes into a Welford estimator; at a window's end the metric is set from the
+/// estimates, the step-size heuristic reruns from the current point and dual averaging restarts
+/// around it. After warmup the step size is exp(x̄).
+///
+/// Pooled adaptation: one dual averaging on an aggregate of the chains' acceptance statistics
+/// (`statistic`) and one metric from all chains' Welford estimates combined; the step-size
+/// heuristic runs per chain and the median is taken. Per-chain adaptation couples nothing:
+/// chain c's draws are then identical whatever the number of chains.
+public struct WindowedAdapter: Adapter {
+    /// How one step size is fed when the chains share it.
+    public enum SharedStatistic: Sendable, Hashable {
+        /// The mean of the chains' acceptance statistics (non-finite counted as 0).
+        case meanAcceptance
+        /// ChEES's aggregate (`ChEESAdaptation.aggregate`).
+        case chees(ChEESAdaptation.Aggregation)
+    }
+
+    public private(set) var adaptation: Adaptation
+    let schedule: WarmupSchedule
+    let kind: MetricKind
+    let pooled: Bool
+    let sharedStepSize: Bool
+    let statistic: SharedStatistic
+    let target: DualAveraging.Parameters
+    let integrator: Integrator
+    let dimension: Int
+    private var averaging: [DualAveraging] = []
+    private var welford: [WelfordEstimator]
+    private var searches = 0
+
+    /// Stan's windows for `configuration.warmup`; one step size shared by all chains when
+    /// `sharedStepSize` (default: when adaptation is pooled), fed by `statistic`.
+    public init(_ configuration: SamplerConfiguration, dimension d: Int, sharedStepSize: Bool? = nil,
+                statistic: SharedStatistic = .meanAcceptance) {
+        let n = configuration.chains
+        schedule = WarmupSchedule(warmup: configuration.warmup)
+        kind = configuration.metric
+        pooled = configuration.pooledAdaptation
+        self.sharedStepSize = sharedStepSize ?? pooled
+        self.statistic = statistic
+        target = DualAveraging.Parameters(target: configuration.resolvedTargetAcceptance)
+        integrator = configuration.integrator
+        dimension = d
+        let metric: Metric
+        switch (kind, pooled) {
+        case (.unit, _): metric = .unit
+        case (.diagonal, true): metric = .diagonal(Array(repeating: 1, count: d))
+        case (.diagonal, false): metric = .diagonalPerChain(ChainBatch(chains: n, dimension: d, repeating: 1))
+        case (.dense, true): metric = .dense(.identity(dimension: d))
+        case (.dense, false): metric = .densePerChain(Array(repeating: .identity(dimension: d), count: n))
+        }
+        adaptation = Adaptation(stepSizes: Array(repeating: configuration.initialStepSize, count: n), metric: metric)
+        welford = Array(repeating: WelfordEstimator(dimension: d, dense: kind == .dense), count: n)
+    }
+
+    var adaptsMetric: Bool { kind != .unit }
+
+    public mutating func start(_ state: SamplerState, model: some BatchedLogDensity, random: PhiloxRandom,
+                               search: Bool) throws -> EvaluationCount {
+        let cost = search ? try searchStepSizes(state, model: model, random: random) : EvaluationCount(chains: state.chains)
+        averaging = adaptation.stepSizes.prefix(sharedStepSize ? 1 : state.chains).map { DualAveraging(initialStepSize: $0) }
+        return cost
+    }
+
+    public mutating func observe(_ transition: Transition, from previous: SamplerState, request: TransitionRequest,
+                                 random: PhiloxRandom) {
+        let n = transition.info.count
+        let stats = transition.info.map(\.acceptanceStatistic)
+        if sharedStepSize {
+            let stat: Double
+            switch statistic {
+            case .meanAcceptance:
+                stat = stats.map { $0.isFinite ? $0 : 0 }.reduce(0, +) / Double(n)
+            case .chees(let how):
+                stat = ChEESAdaptation.aggregate(stats, divergent: transition.info.map(\.divergent), how) ?? 0
+            }
+            adaptation.stepSizes = Array(repeating: averaging[0].update(statistic: stat, parameters: target), count: n)
+        } else {
+            for c in 0..<n { adaptation.stepSizes[c] = averaging[c].update(statistic: stats[c], parameters: target) }
+        }
+        if adaptsMetric, case .slowWindow = schedule.phase(of: request.iteration) {
+            for c in 0..<n { welford[c].add(transition.state.positions.vector(chain: c)) }
+        }
+    }
+
+    public func endsWindow(_ iteration: Int) -> Bool { schedule.endsWindow(iteration) }
+
+    public mutating func endWindow(_ state: SamplerState, model: some BatchedLogDensity,
+                                   random: PhiloxRandom) throws -> EvaluationCount {
+        guard adaptsMetric else { return EvaluationCount(chains: state.chains) }
+        adaptation.metric = try Self.adaptedMetric(welford, kind: kind, pooled: pooled, dimension: dimension)
+        welford = Array(repeating: WelfordEstimator(dimension: dimension, dense: kind == .dense), count: state.chains)
+        let cost = try searchStepSizes(state, model: model, random: random)
+        for k in averaging.indices { averaging[k].restart(initialStepSize: adaptation.stepSizes[k]) }
+        return cost
+    }
+
+    public mutating func finish() {
+        let n = adaptation.stepSizes.count
+        if sharedStepSize {
+            adaptation.stepSizes = Array(repeating: averaging[0].finalStepSize, count: n)
+        } else {
+            for c in 0..<n { adaptation.stepSizes[c] = averaging[c].finalStepSize }
+        }
+    }
+
+    /// Stan's step-size heuristic from `state` under the current metric (`StepSizeSearch`); the
+    /// median over chains when the step size is shared.
+    private mutating func searchStepSizes(_ state: SamplerState, model: some BatchedLogDensity,
+                                          random: PhiloxRandom) throws -> EvaluationCount {
+        let r = try StepSizeSearch.run(state, model: model, metric: adaptation.metric, integrator: integrator,
+                                       initial: adaptation.stepSizes, random: random, search: searches)
+        searches += 1
+        adaptation.stepSizes = sharedStepSize
+            ? Array(repeating: Self.median(r.stepSizes), count: state.chains) : r.stepSizes
+        return EvaluationCount(gradients: r.gradientEvaluations, lockstep: r.lockstepEvaluations)
+    }
+
+    /// The regularised metric from the window's Welford estimates; `.sampling` error when it is
+    /// not finite or not positive definite.
+    static func adaptedMetric(_ estimators: [WelfordEstimator], kind: MetricKind, pooled: Bool,
+                              dimension d: Int) throws -> Metric {
+        func check(_ v: [Double], chain: Int?) throws {
+            if let bad = v.firstIndex(where: { !$0.isFinite || $0 <= 0 && kind == .diagonal }) {
+                let who = chain.map { "chain \($0)" } ?? "pooled over chains"
+                throw LeapfrogError(.sampling, "adapted inverse metric (\(who)) is not finite at entry \(bad) (\(v[bad])); "
+                                    + "check for parameters that drift without bound during warmup (an improper "
+                                    + "posterior, a missing prior or constraint), or use the unit metric")
+            }
+        }
+        if pooled {
+            var all = estimators[0]
+            for e in estimators.dropFirst() { all.combine(e) }
+            let v = all.regularised
+            try check(v, chain: nil)
+            return kind == .dense ? .dense(try DenseInverseMetric(inverse: v, dimension: d)) : .diagonal(v)
+        }
+        let n = estimators.count
+        if kind == .dense {
+            return .densePerChain(try estimators.enumerated().map { c, e in
+                let v = e.regularised
+                try check(v, chain: c)
+                return try DenseInverseMetric(inverse: v, dimension: d)
+            })
+        }
+        var batch = ChainBatch(chains: n, dimension: d)
+        for (c, e) in estimators.enumerated() {
+            let v = e.regularised
+            try check(v, chain: c)
+            batch.setVector(v, chain: c)
+        }
+        return .diagonalPerChain(batch)
+    }
+
+    static func median(_ xs: [Double]) -> Double {
+        let s = xs.sorted()
+        let m = s.count / 2
+        return s.count % 2 == 1 ? s[m] : 0.5 * (s[m - 1] + s[m])
+    }
+}
