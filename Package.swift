@@ -66,8 +66,8 @@ let package = Package(
             "LeapfrogCore", "LeapfrogData", "LeapfrogModel", "LeapfrogModels", "LeapfrogReference", "LeapfrogSampling",
             "LeapfrogDiagnostics", "LeapfrogOpenCL", "LeapfrogOutput",
         ]),
-        /// SVG charts with no dependency: nice-ticked axes, lines, bands, points, histograms, legends.
-        .target(name: "LeapfrogPlot"),
+        /// SVG charts: nice-ticked axes, lines, bands, points, histograms, legends (Core for number formatting only).
+        .target(name: "LeapfrogPlot", dependencies: ["LeapfrogCore"]),
         /// `report.html` for a run: the pictures (LeapfrogPlot) of its draws (LeapfrogOutput's readers).
         .target(name: "LeapfrogReport", dependencies: [
             "LeapfrogCore", "LeapfrogData", "LeapfrogModels", "LeapfrogDiagnostics", "LeapfrogOutput", "LeapfrogPlot",
