@@ -40,6 +40,8 @@ struct Section: Hashable {
     var text: String
     var figures: [Figure]
     var tables: [HTMLTable] = []
+    /// Figures whose id starts with this begin a new row (one row per quantity); nil: one row.
+    var rowsBreakAt: String? = nil
 }
 
 /// Number formatting for the page's tables.

@@ -59,11 +59,18 @@ enum QuantityFigures {
     }
 
     /// The rank ECDF difference of each chain group (Säilynoja, Bürkner & Vehtari 2022): flat
-    /// lines inside the grey simultaneous 95 % band mean the groups agree. Each group's draws
-    /// are thinned to at most 1,000 (evenly spaced over its chains' draws).
-    static func rank(id: String, name: String, draws: [[Double]], groups: [Range<Int>]) -> Figure? {
+    /// lines inside the grey simultaneous 95 % band mean the groups agree.
+    ///
+    /// The band assumes independent draws; autocorrelated draws wander further and would leave it
+    /// though the chains mix. So each chain is first thinned by t = ⌊S / bulk ESS⌋ (S all draws),
+    /// which leaves about as many draws as the effective sample size, and then each group's draws
+    /// to at most 1,000 (evenly spaced over its chains' draws).
+    static func rank(id: String, name: String, draws: [[Double]], groups: [Range<Int>], ess: Double) -> Figure? {
         guard groups.count >= 2 else { return nil }
-        let pooled = groups.map { g in draws[g].flatMap { $0 } }
+        let total = draws.reduce(0) { $0 + $1.count }
+        let stride = ess.isFinite && ess >= 1 ? max(1, Int((Double(total) / ess).rounded(.down))) : 1
+        let thinnedChains = draws.map { chain in Swift.stride(from: 0, to: chain.count, by: stride).map { chain[$0] } }
+        let pooled = groups.map { g in thinnedChains[g].flatMap { $0 } }
         let size = min(pooled.map(\.count).min() ?? 0, 1000)
         guard size >= 2 else { return nil }
         let thinned = pooled.map { all in Thinning.indices(all.count, limit: size).map { all[$0] } }
@@ -81,7 +88,8 @@ enum QuantityFigures {
             let outside = d.indices.contains { d[$0] < ecdf.lower[$0] - 1e-12 || d[$0] > ecdf.upper[$0] + 1e-12 }
             return [label(groups[l]), Cell.number(d.map(abs).max() ?? 0, 2), outside ? "outside" : "inside"]
         }
-        return Figure(plot: plot, caption: "Ranks of \(name) over all groups pooled; each line is one "
+        return Figure(plot: plot, caption: "Ranks of \(name) over all groups pooled"
+                      + (stride > 1 ? ", one draw in \(stride) of each chain (about one per effective draw)" : "") + "; each line is one "
                       + (groups[0].count == 1 ? "chain" : "group of \(groups[0].count) chains (the superchains of nested R̂)")
                       + ". A line leaving the band says that group samples a different distribution (γ = \(Cell.number(ecdf.gamma, 2)) pointwise).",
                       table: HTMLTable(headers: ["group", "max |diff|", "band"], rows: rows, visibleRows: 8))

@@ -34,7 +34,8 @@ struct ReportPage {
             s += "<section>\n<h2>\(e(section.title))</h2>\n"
             if !section.text.isEmpty { s += "<p>\(e(section.text))</p>\n" }
             s += "<div class=\"row\">\n"
-            for f in section.figures {
+            for (i, f) in section.figures.enumerated() {
+                if i > 0, let prefix = section.rowsBreakAt, f.plot.id.hasPrefix(prefix) { s += "</div>\n<div class=\"row\">\n" }
                 s += "<figure id=\"\(e(f.plot.id))\"><div>\n" + f.plot.svg()
                 if !f.caption.isEmpty { s += "<figcaption>\(e(f.caption))</figcaption>" }
                 s += "</div>" + (f.table?.html() ?? "") + "</figure>\n"

@@ -147,12 +147,12 @@ public enum RunReport {
             quantityFigures.append(Figure(plot: QuantityFigures.trace(id: "trace-" + id, name: q.name, draws: q.draws, highlighted: highlighted),
                                           caption: "", table: nil))
             quantityFigures.append(QuantityFigures.density(id: "density-" + id, name: q.name, draws: q.draws, summary: s))
-            if let r = QuantityFigures.rank(id: "rank-" + id, name: q.name, draws: q.draws, groups: groups) { quantityFigures.append(r) }
+            if let r = QuantityFigures.rank(id: "rank-" + id, name: q.name, draws: q.draws, groups: groups, ess: s.essBulk) { quantityFigures.append(r) }
         }
         let traceText = run.chains <= 8 ? "One line per chain."
             : "Quantile bands across the \(run.chains) chains, with chains \(highlighted.map { String($0 + 1) }.joined(separator: ", ")) drawn on top; "
                 + "rank plots over \(groups.count) groups of \(groups[0].count) chains."
-        sections.append(Section(title: "Traces, densities and ranks", text: traceText, figures: quantityFigures))
+        sections.append(Section(title: "Traces, densities and ranks", text: traceText, figures: quantityFigures, rowsBreakAt: "trace-"))
         if !forests.isEmpty { sections.append(Section(title: "Vector parameters", text: "", figures: forests)) }
 
         var samplerFigures: [Figure] = []
