@@ -92,8 +92,15 @@ public enum RunReport {
         if let lp = run.logDensity {
             outliers = OutlierChains(logDensity: lp, acceptance: run.statistics["acceptance_rate"], targetAcceptance: target)
         }
+        // Highlighted in many-chain traces: chain 1, outliers, else the chains of lowest and highest mean lp__.
         var highlighted = (outliers?.outliers.map(\.chain) ?? []).prefix(2).map { $0 }
         if !highlighted.contains(0) { highlighted.insert(0, at: 0) }
+        if let chains = outliers?.chains.filter({ $0.meanLogDensity.isFinite }), highlighted.count < 3 {
+            for c in [chains.min { $0.meanLogDensity < $1.meanLogDensity }, chains.max { $0.meanLogDensity < $1.meanLogDensity }]
+            where c != nil && highlighted.count < 3 && !highlighted.contains(c!.chain) {
+                highlighted.append(c!.chain)
+            }
+        }
 
         // Read every variable once: summaries for all, draws kept for the few shown.
         var summaries: [ParameterSummary] = []
