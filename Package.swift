@@ -19,7 +19,7 @@ let package = Package(
         .target(name: "Leapfrog", dependencies: [
             "LeapfrogCore", "LeapfrogData", "LeapfrogModel", "LeapfrogReference", "LeapfrogModels",
             "LeapfrogRandom", "LeapfrogSampling", "LeapfrogDiagnostics", "LeapfrogOpenCL", "LeapfrogOutput",
-            "LeapfrogStan", "LeapfrogRun",
+            "LeapfrogStan", "LeapfrogRun", "LeapfrogPlot", "LeapfrogReport",
         ]),
         /// The `leapfrog` command-line tool: a thin `main` over LeapfrogCommands.
         .executableTarget(name: "leapfrog", dependencies: ["LeapfrogCommands"]),
@@ -66,6 +66,12 @@ let package = Package(
             "LeapfrogCore", "LeapfrogData", "LeapfrogModel", "LeapfrogModels", "LeapfrogReference", "LeapfrogSampling",
             "LeapfrogDiagnostics", "LeapfrogOpenCL", "LeapfrogOutput",
         ]),
+        /// SVG charts: nice-ticked axes, lines, bands, points, histograms, legends (Core for number formatting only).
+        .target(name: "LeapfrogPlot", dependencies: ["LeapfrogCore"]),
+        /// `report.html` for a run: the pictures (LeapfrogPlot) of its draws (LeapfrogOutput's readers).
+        .target(name: "LeapfrogReport", dependencies: [
+            "LeapfrogCore", "LeapfrogData", "LeapfrogModels", "LeapfrogDiagnostics", "LeapfrogOutput", "LeapfrogPlot",
+        ]),
         /// The CLI's commands, as a library so tests can run them in-process.
         .target(name: "LeapfrogCommands", dependencies: [
             "Leapfrog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -87,6 +93,8 @@ let package = Package(
         .testTarget(name: "LeapfrogOpenCLTests", dependencies: ["LeapfrogOpenCL", "LeapfrogReference", "LeapfrogModels", "LeapfrogRandom"]),
         .testTarget(name: "LeapfrogStanTests", dependencies: ["LeapfrogStan", "LeapfrogReference", "LeapfrogModels", "LeapfrogTestSupport"]),
         .testTarget(name: "LeapfrogOutputTests", dependencies: ["LeapfrogOutput"]),
+        .testTarget(name: "LeapfrogPlotTests", dependencies: ["LeapfrogPlot"]),
+        .testTarget(name: "LeapfrogReportTests", dependencies: ["LeapfrogReport", "LeapfrogOutput", "LeapfrogPlot"]),
         .testTarget(name: "LeapfrogRunTests", dependencies: ["LeapfrogRun", "Leapfrog", "LeapfrogTestSupport"]),
         /// Integration: samplers on real models, across back ends.
         .testTarget(name: "LeapfrogTests", dependencies: ["Leapfrog", "LeapfrogTestSupport"]),

@@ -11,3 +11,5 @@
 @_exported import LeapfrogOutput
 @_exported import LeapfrogStan
 @_exported import LeapfrogRun
+@_exported import LeapfrogPlot
+@_exported import LeapfrogReport
