@@ -9,7 +9,7 @@ extension Lowering {
         "categorical_logit": .categoricalLogit, "multi_normal_cholesky": .multiNormalCholesky,
     ]
 
-    static let supportedNames = (Array(families.keys) + ["std_normal", "multi_normal", "bernoulli", "poisson", "binomial"]).sorted()
+    static let supportedNames = (Array(families.keys) + ["std_normal", "multi_normal", "bernoulli", "poisson", "binomial", "dirichlet"]).sorted()
 
     /// The log density of `outcome` under `name(args)`: a scalar node summing every element (and,
     /// inside a vectorised loop, every row).
@@ -39,6 +39,9 @@ extension Lowering {
         case "binomial":
             guard args.count == 2 else { throw fail("binomial takes 2 arguments (N, theta), got \(args.count)", l) }
             familyName = "binomial_logit"; args[1] = logit(args[1])
+        case "dirichlet":
+            guard args.count == 1 else { throw fail("dirichlet takes 1 argument (alpha), got \(args.count)", l) }
+            return try dirichlet(outcome, args[0], at: l, outcomeLocation: outcomeLocation)
         case "poisson":
             guard args.count == 1 else { throw fail("poisson takes 1 argument (lambda), got \(args.count)", l) }
             familyName = "poisson_log"; args[0] = derived(args[0], node: materialize(args[0]).log(), type: args[0].type.promotedToReal)
@@ -94,6 +97,26 @@ extension Lowering {
         let node = logDensityNode(family, materialize(outcome), args.map { materialize($0) })
         var v = Value(type: .real, node: node, dataOnly: all.allSatisfy(\.dataOnly))
         v.summedOverPlate = plate != nil && all.contains { $0.plated }
+        return v
+    }
+
+    /// `dirichlet(theta | alpha)` with a data-only concentration: Σ (αₖ − 1) log θₖ. Its normalising
+    /// constant log Γ(Σα) − Σ log Γ(αₖ) depends on data only and is left out (as Stan's `~` does), so
+    /// `dirichlet_lpdf` differs from Stan's by that constant. A concentration that depends on
+    /// parameters would need log Γ in the graph, which it lacks.
+    func dirichlet(_ theta: Value, _ alpha: Value, at l: StanSourceLocation, outcomeLocation: StanSourceLocation) throws -> Value {
+        guard alpha.dataOnly else {
+            throw fail("dirichlet with a concentration that depends on parameters is not supported: its normalising constant needs log Γ, which the model graph lacks", l)
+        }
+        guard theta.type.base == .vector, theta.type.arrayRank <= 1 else {
+            throw fail("the outcome of dirichlet must be a simplex (a vector) or an array of them, got \(theta.type)", outcomeLocation)
+        }
+        guard alpha.type.base == .vector, alpha.type.arrayRank == 0 else { throw fail("the concentration of dirichlet must be a vector, got \(alpha.type)", l) }
+        if differ(theta.type.sizes.last!, alpha.type.sizes.last!) { throw fail("size mismatch in dirichlet: \(theta.type) and \(alpha.type)", l) }
+        if alpha.plated && !theta.plated { throw fail("cannot vectorise the loop: the outcome must be indexed by the loop index too", l) }
+        let node = ((materialize(alpha) - 1.0) * materialize(theta).log()).sum()
+        var v = Value(type: .real, node: node, dataOnly: theta.dataOnly)
+        v.summedOverPlate = plate != nil && theta.plated
         return v
     }
 

@@ -20,15 +20,18 @@ extension Lowering {
         "log_determinant": "use 2 * sum(log(diagonal(L))) of a Cholesky factor",
         "append_row": "concatenation is not available in the model graph",
         "append_col": "concatenation is not available in the model graph",
-        "segment": "use a multi-index with an integer data array",
-        "head": "use a multi-index with an integer data array",
-        "tail": "use a multi-index with an integer data array",
         "diagonal": "the model graph has no diagonal-extraction operation",
+        "to_matrix": "the model graph has no reshape operation; declare the matrix with its shape instead",
+        "dims": "use size, rows and cols",
         "Phi": "use inv_logit(1.702 * x) as an approximation, or a logistic model",
         "Phi_approx": "use inv_logit(0.07056 * x^3 + 1.5976 * x)",
     ]
 
     func call(_ name: String, _ argExprs: [Expression], conditional: Bool, at l: StanSourceLocation) throws -> Value {
+        if let f = userFunction(name) {
+            guard let v = try inlineCall(f, argExprs, at: l) else { throw fail("the void function '\(f.name)' has no value; call it as a statement", l) }
+            return v
+        }
         for suffix in ["_lpdf", "_lupdf", "_lpmf", "_lupmf"] where name.hasSuffix(suffix) {
             let family = String(name.dropLast(suffix.count))
             guard let first = argExprs.first else { throw fail("\(name) needs an outcome: \(name)(y | …)", l) }
@@ -43,6 +46,32 @@ extension Lowering {
             throw fail("cumulative distribution functions (\(name)) are not supported yet", l)
         }
         if let why = Lowering.unsupported[name] { throw fail("the function '\(name)' is not supported: \(why)", l) }
+        switch name {
+        case "segment", "head", "tail":
+            // Slices: segment(x, i, n) = x[i:(i + n - 1)], head(x, n) = x[1:n], tail(x, n) = x[(N - n + 1):N].
+            let count = name == "segment" ? 3 : 2
+            guard argExprs.count == count else { throw fail("\(name) takes \(count) arguments, got \(argExprs.count)", l) }
+            let x = argExprs[0]
+            let t = try expression(x).type
+            guard t.rank == 1 || t.arrayRank >= 1 else { throw fail("\(name) needs a vector, row vector or array, got \(t)", l) }
+            let range: IndexArgument
+            switch name {
+            case "segment":
+                let (i, n) = (argExprs[1], argExprs[2])
+                range = .range(i, .binary("-", .binary("+", i, n, l), .integer(1, l), l), l)
+            case "head":
+                range = .range(.integer(1, l), argExprs[1], l)
+            default:
+                guard let size = t.sizes[0] else { throw fail("tail needs a container of known size, got \(t)", l) }
+                let n = dimExpression(size, l)
+                range = .range(.binary("+", .binary("-", n, argExprs[1], l), .integer(1, l), l), n, l)
+            }
+            return try expression(.index(x, [range], l))
+        case "negative_infinity", "positive_infinity", "not_a_number":
+            guard argExprs.isEmpty else { throw fail("\(name) takes no arguments, got \(argExprs.count)", l) }
+            return .constant(name == "not_a_number" ? .nan : (name == "negative_infinity" ? -.infinity : .infinity), integer: false)
+        default: break
+        }
         let args = try argExprs.map { try expression($0) }
         if name != "sum" && name != "mean" { try rejectFlattened(args, at: l) }
         for a in args where a.summedOverPlate { throw fail("inside a vectorised loop a log density can only be added to target", l) }

@@ -9,6 +9,10 @@ extension Lowering {
             try assignment(name, indices, op, rhs, l)
         case .tilde(let outcome, let dist, let args, let l):
             guard block == .model else { throw fail("sampling statements (~) are only allowed in the model block", l) }
+            if let f = userFunction(dist, tilde: true) {
+                try addTerm(try call(f.name, [outcome] + args, conditional: true, at: l), at: l)
+                return
+            }
             let y = try expression(outcome)
             let lp = try density(dist, outcome: y, args: try args.map { try expression($0) }, at: l, outcomeLocation: outcome.location)
             try addTerm(lp, at: l)
@@ -24,9 +28,23 @@ extension Lowering {
             defer { scope.pop() }
             for s in body { try statement(s) }
         case .print:
-            break
+            break  // printing happens nowhere: the graph is evaluated on devices, many chains at once
+        case .returnStatement(_, let l):
+            throw fail("return is only allowed in the body of a function", l)
+        case .call(let e, let l):
+            guard case .call(let name, let args, _, let cl) = e, let f = userFunction(name) else {
+                throw fail("only a user-defined void or _lp function can be called as a statement", l)
+            }
+            _ = try inlineCall(f, args, at: cl)
         case .reject(_, let l):
-            throw fail("reject is not supported yet in the \(block.rawValue) block; check the condition in transformed data instead", l)
+            // A rejected proposal: the log density is −∞ wherever the enclosing data conditions
+            // hold (log of the 0/1 indicator), so the sampler refuses the point instead of crashing.
+            guard block == .model || block == .transformedParameters else {
+                throw fail("reject is not supported in the \(block.rawValue) block; check the condition in transformed data instead", l)
+            }
+            if plate != nil { throw fail("reject inside a vectorised loop is not supported; check the condition in transformed data instead", l) }
+            let fired = indicator ?? builder.constant(1)
+            builder.target((1.0 - fired).log())
         }
     }
 

@@ -29,6 +29,10 @@ final class Lowering {
     var columnPlate: Dim?
     /// A 0/1 node multiplying every term: the conjunction of enclosing data-only conditions.
     var indicator: Expr?
+    /// The user functions being inlined, outermost first (to refuse recursion).
+    var inlining: [String] = []
+    /// Inlined calls so far (numbers the renamed locals).
+    var inlineCount = 0
     /// The family of every `log_density` node, set on the nodes when lowering finishes.
     var densityFamilies: [Int: Distribution] = [:]
 
@@ -191,6 +195,7 @@ final class Lowering {
     /// Whether `e` reads only data and transformed data (so the host can evaluate it).
     func isDataOnly(_ e: Expression) throws -> Bool {
         for n in e.variables {
+            if n.hasPrefix("__") { continue }  // synthetic data (a size), computed on the host
             guard let s = scope.lookup(n) else { throw fail("unknown identifier '\(n)'", e.location) }
             switch s.kind {
             case .data, .transformedData, .loopConstant: continue
@@ -237,9 +242,15 @@ final class Lowering {
         return v.values[0]
     }
 
+    /// The value's node; a constant becomes a `constant` node. The graph's constants are finite,
+    /// so −∞ is `log(0)`, +∞ is `−log(0)` and NaN is `log(0) · 0`.
     func materialize(_ v: Value) -> Expr {
         if let n = v.node { return n }
-        return builder.constant(v.constant!)
+        let c = v.constant!
+        if c.isFinite { return builder.constant(c) }
+        let minusInfinity = builder.constant(0).log()
+        if c.isNaN { return minusInfinity * 0.0 }
+        return c > 0 ? -minusInfinity : minusInfinity
     }
 }
 

@@ -3,6 +3,8 @@ struct Parser {
     private var tokens: [Token]
     private var p = 0
     private let diagnostics: Diagnostics
+    /// Parsing a function body (where return is allowed).
+    private var inFunction = false
 
     init(tokens: [Token], diagnostics: Diagnostics) {
         self.tokens = tokens
@@ -39,8 +41,7 @@ struct Parser {
                 last = k
             }
             switch name {
-            case "functions":
-                throw diagnostics.error("the functions block is not supported yet; write the function's body inline", at: start.location)
+            case "functions": program.functions = try functionsBlock()
             case "data": program.data = try declarationsBlock(name)
             case "transformed data": program.transformedData = try statementsBlock()
             case "parameters": program.parameters = try declarationsBlock(name)
@@ -51,6 +52,74 @@ struct Parser {
             }
         }
         return program
+    }
+
+    /// Function definitions; forward declarations (`real f(real x);`) are skipped.
+    private mutating func functionsBlock() throws -> [String: FunctionDefinition] {
+        try expect("{")
+        var out: [String: FunctionDefinition] = [:]
+        while !current.isSymbol("}") {
+            if atEnd { throw error("expected '}' before the end of the file") }
+            let start = current
+            let returnType = try functionType()
+            guard case .identifier(let name) = current.kind else { throw error("expected a function name, found '\(current.text)'") }
+            let nameLocation = current.location
+            p += 1
+            try expect("(")
+            var parameters: [String] = []
+            if !current.isSymbol(")") {
+                repeat {
+                    _ = try functionType()
+                    guard case .identifier(let arg) = current.kind else { throw error("expected an argument name, found '\(current.text)'") }
+                    p += 1
+                    parameters.append(arg)
+                } while try accept(",")
+            }
+            try expect(")")
+            if try accept(";") { continue }
+            guard current.isSymbol("{") else { throw error("expected '{' or ';' after the signature of '\(name)'") }
+            if let old = out[name] {
+                throw diagnostics.error("the function '\(name)' is defined twice (first at line \(old.location.line)); overloading is not supported", at: nameLocation)
+            }
+            inFunction = true
+            defer { inFunction = false }
+            let body = try statementsBlock()
+            out[name] = FunctionDefinition(name: name, returnType: returnType, parameters: parameters, body: body, location: start.location)
+        }
+        try expect("}")
+        return out
+    }
+
+    /// A function's return or argument type, as text: `data real`, `array[,] vector`, `real[]`, `void`.
+    private mutating func functionType() throws -> String {
+        var words: [String] = []
+        if current.isIdentifier("data") { p += 1; words.append("data") }
+        if current.isIdentifier("array") {
+            p += 1
+            try expect("[")
+            var commas = 0
+            while !current.isSymbol("]") {
+                guard current.isSymbol(",") else { throw error("expected ',' or ']' in an unsized array type, found '\(current.text)'") }
+                commas += 1; p += 1
+            }
+            p += 1
+            words.append("array[\(String(repeating: ",", count: commas))]")
+        }
+        guard case .identifier(let t) = current.kind else { throw error("expected a type, found '\(current.text)'") }
+        if t == "tuple" || t.hasPrefix("complex") { throw error("the type '\(t)' is not supported") }
+        guard Parser.baseTypes[t] != nil || t == "void" else { throw error("expected a type (int, real, vector, row_vector, matrix, void), found '\(t)'") }
+        p += 1
+        words.append(t)
+        if current.isSymbol("[") {  // old syntax: real[], real[,]
+            p += 1
+            while !current.isSymbol("]") {
+                guard current.isSymbol(",") else { throw error("expected ',' or ']' in an unsized array type, found '\(current.text)'") }
+                p += 1
+            }
+            p += 1
+            words.append("[]")
+        }
+        return words.joined(separator: " ")
     }
 
     private mutating func declarationsBlock(_ name: String) throws -> [Declaration] {
@@ -212,7 +281,12 @@ struct Parser {
         case .identifier("increment_log_prob"):
             throw error("increment_log_prob is removed from Stan; use target += …")
         case .identifier("return"):
-            throw error("return is only allowed in functions, which are not supported yet")
+            guard inFunction else { throw error("return is only allowed in the body of a function") }
+            p += 1
+            if try accept(";") { return .returnStatement(nil, start.location) }
+            let e = try expression()
+            try expect(";")
+            return .returnStatement(e, start.location)
         default: break
         }
         // Assignment or sampling: both start with an expression.
@@ -242,9 +316,7 @@ struct Parser {
                 throw diagnostics.error("the left-hand side of an assignment must be a variable or an indexed variable", at: opLocation)
             }
         }
-        if case .call(let f, _, _, _) = lhs {
-            throw diagnostics.error("a call to '\(f)' cannot stand alone as a statement", at: start.location)
-        }
+        if case .call = lhs, try accept(";") { return .call(lhs, start.location) }
         throw error("expected '~', '=' or a compound assignment, found '\(current.text)'")
     }
 
@@ -324,6 +396,7 @@ struct Parser {
 
     private mutating func indexArgument() throws -> IndexArgument {
         let l = current.location
+        if current.isSymbol(",") || current.isSymbol("]") { return .all(l) }  // X[, j], X[i, ]
         if current.isSymbol(":") {
             p += 1
             if current.isSymbol(",") || current.isSymbol("]") { return .all(l) }

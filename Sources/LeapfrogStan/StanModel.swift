@@ -110,8 +110,13 @@ public struct StanModel: Sendable {
                 value = DataArray(shape: shape, values: Array(repeating: x, count: shape.reduce(1, *)))
             case .indicator(_, let e):
                 value = .scalar(try interpreter.truth(e) ? 1 : 0)
+            case .range(_, let a, let b):
+                let (lo, hi) = (try interpreter.intScalar(a, what: "a range bound"), try interpreter.intScalar(b, what: "a range bound"))
+                guard lo >= 1 else { throw diagnostics.error("the range \(lo):\(hi) starts below 1: Stan indices start at 1", at: a.location) }
+                value = .integers(lo <= hi ? Array(lo...hi) : [])
             }
             out[s.name] = value
+            interpreter.env[s.name] = value  // later synthetic values may read it (a range up to a synthetic size)
         }
         return (out, env)
     }

@@ -13,10 +13,12 @@ enum SyntheticData: Sendable {
     case fill(name: String, value: Double, shape: [Dim])
     /// 1 or 0: whether a data-only condition holds (an `if` in the model block).
     case indicator(name: String, Expression)
+    /// The integers `lower`, …, `upper` (a range index `x[lower:upper]`).
+    case range(name: String, lower: Expression, upper: Expression)
 
     var name: String {
         switch self {
-        case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .fill(let n, _, _), .indicator(let n, _): return n
+        case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .fill(let n, _, _), .indicator(let n, _), .range(let n, _, _): return n
         }
     }
 }
