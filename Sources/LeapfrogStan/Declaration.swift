@@ -12,6 +12,13 @@ enum BaseType: String, Sendable {
     }
 }
 
+/// Stan's constrained vector types this front end supports (as parameters; elsewhere they are
+/// plain vectors). Their transforms are written into the graph by `Lowering+Constraints`.
+enum ConstrainedVector: String, Sendable {
+    case simplex, ordered
+    case positiveOrdered = "positive_ordered"
+}
+
 /// `<lower=…, upper=…>`.
 struct Bounds: Sendable {
     var lower: Expression?
@@ -26,6 +33,8 @@ struct Declaration: Sendable {
     var arraySizes: [Expression]
     var typeSizes: [Expression]
     var bounds: Bounds
+    /// `simplex`, `ordered` or `positive_ordered` (then `base` is `.vector`).
+    var constrained: ConstrainedVector? = nil
     var initializer: Expression?
     var location: StanSourceLocation
     /// Where the type starts (for type errors).

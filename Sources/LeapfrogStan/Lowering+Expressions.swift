@@ -98,6 +98,7 @@ extension Lowering {
             let node = builder.data(name, s.type.sizes.map { $0! }, integer: s.type.isInteger)
             return Value(type: s.type, node: node, dataName: name, dataOnly: true)
         case .parameter:
+            if let v = s.value { return v }  // a constrained type or parameter-dependent bounds: the transformed node
             return Value(type: s.type, node: builder.parameter(name), dataOnly: false)
         case .local, .transformedParameter, .generated:
             guard let v = s.value else { throw fail("'\(name)' is used before it is assigned", l) }

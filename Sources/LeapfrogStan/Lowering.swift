@@ -104,6 +104,14 @@ final class Lowering {
         if d.initializer != nil { throw fail("parameters cannot be assigned", d.location) }
         let t = try declaredType(d)
         guard t.rank <= 2 else { throw fail("parameter '\(d.name)' has \(t.rank) dimensions; the model graph supports at most 2", d.typeLocation) }
+        if let c = d.constrained {
+            try declareConstrainedVector(d, t, c)
+            return
+        }
+        if try boundsNeedTheGraph(d) {
+            try declareGraphBounded(d, t)
+            return
+        }
         var constraint = Constraint.none
         var pending = PendingBound(parameter: d.name)
         var lower: Double?, upper: Double?

@@ -13,7 +13,7 @@ struct Parser {
 
     /// Constrained types Stan has and this front end does not support yet.
     static let unsupportedTypes: Set<String> = [
-        "simplex", "unit_vector", "ordered", "positive_ordered", "sum_to_zero_vector", "sum_to_zero_matrix",
+        "unit_vector", "sum_to_zero_vector", "sum_to_zero_matrix",
         "cholesky_factor_corr", "cholesky_factor_cov", "corr_matrix", "cov_matrix", "column_stochastic_matrix",
         "row_stochastic_matrix", "complex", "complex_vector", "complex_row_vector", "complex_matrix", "tuple",
     ]
@@ -150,7 +150,7 @@ struct Parser {
 
     private var isDeclarationStart: Bool {
         guard case .identifier(let w) = current.kind else { return false }
-        return w == "array" || Parser.baseTypes[w] != nil || Parser.unsupportedTypes.contains(w)
+        return w == "array" || Parser.baseTypes[w] != nil || Parser.unsupportedTypes.contains(w) || ConstrainedVector(rawValue: w) != nil
     }
 
     private mutating func declaration() throws -> Declaration {
@@ -165,10 +165,14 @@ struct Parser {
         if Parser.unsupportedTypes.contains(typeName) {
             throw error("the constrained type '\(typeName)' is not supported yet; declare an unconstrained vector or matrix and transform it in transformed parameters")
         }
-        guard let base = Parser.baseTypes[typeName] else { throw error("expected a type, found '\(typeName)'") }
+        let constrained = ConstrainedVector(rawValue: typeName)
+        guard let base = constrained != nil ? .vector : Parser.baseTypes[typeName] else { throw error("expected a type, found '\(typeName)'") }
         p += 1
         var bounds = Bounds()
-        if current.isSymbol("<") { bounds = try parseBounds() }
+        if current.isSymbol("<") {
+            if constrained != nil { throw error("\(typeName) takes no bounds") }
+            bounds = try parseBounds()
+        }
         var typeSizes: [Expression] = []
         if base.rank > 0 {
             try expect("[")
@@ -192,7 +196,7 @@ struct Parser {
             initializer = try expression()
         }
         try expect(";")
-        return Declaration(name: name, base: base, arraySizes: arraySizes, typeSizes: typeSizes, bounds: bounds,
+        return Declaration(name: name, base: base, arraySizes: arraySizes, typeSizes: typeSizes, bounds: bounds, constrained: constrained,
                            initializer: initializer, location: nameToken.location, typeLocation: typeLocation)
     }
 

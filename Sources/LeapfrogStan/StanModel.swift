@@ -110,6 +110,9 @@ public struct StanModel: Sendable {
                 value = DataArray(shape: shape, values: Array(repeating: x, count: shape.reduce(1, *)))
             case .indicator(_, let e):
                 value = .scalar(try interpreter.truth(e) ? 1 : 0)
+            case .pattern(_, let pattern, let dims):
+                let shape = try resolve(dims)
+                value = DataArray(shape: shape, values: pattern.values(shape))
             case .range(_, let a, let b):
                 let (lo, hi) = (try interpreter.intScalar(a, what: "a range bound"), try interpreter.intScalar(b, what: "a range bound"))
                 guard lo >= 1 else { throw diagnostics.error("the range \(lo):\(hi) starts below 1: Stan indices start at 1", at: a.location) }

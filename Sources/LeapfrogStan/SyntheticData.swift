@@ -13,12 +13,14 @@ enum SyntheticData: Sendable {
     case fill(name: String, value: Double, shape: [Dim])
     /// 1 or 0: whether a data-only condition holds (an `if` in the model block).
     case indicator(name: String, Expression)
+    /// A fixed 0/1 pattern of `shape` that a constraint transform multiplies by.
+    case pattern(name: String, ConstraintPattern, shape: [Dim])
     /// The integers `lower`, …, `upper` (a range index `x[lower:upper]`).
     case range(name: String, lower: Expression, upper: Expression)
 
     var name: String {
         switch self {
-        case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .fill(let n, _, _), .indicator(let n, _), .range(let n, _, _): return n
+        case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .fill(let n, _, _), .indicator(let n, _), .range(let n, _, _), .pattern(let n, _, _): return n
         }
     }
 }
@@ -28,4 +30,28 @@ struct PendingBound: Sendable {
     var parameter: String
     var lower: Expression?
     var upper: Expression?
+}
+
+/// The constant matrices behind the constrained-vector transforms.
+enum ConstraintPattern: String, Sendable {
+    /// [K, K − 1]: the identity with a row of zeros appended (pads a free vector with a 0).
+    case padIdentity
+    /// [K, K]: ones on and below the diagonal (a cumulative sum).
+    case lowerOnes
+    /// [K]: 1 then zeros.
+    case firstMask
+
+    /// The pattern's values, row-major, for `shape`.
+    func values(_ shape: [Int]) -> [Double] {
+        switch self {
+        case .padIdentity, .lowerOnes:
+            let (r, c) = (shape[0], shape[1])
+            return (0..<(r * c)).map { k in
+                let (i, j) = (k / c, k % c)
+                return (self == .padIdentity ? i == j : j <= i) ? 1 : 0
+            }
+        case .firstMask:
+            return (0..<shape[0]).map { $0 == 0 ? 1 : 0 }
+        }
+    }
 }

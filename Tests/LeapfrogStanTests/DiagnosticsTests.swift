@@ -53,9 +53,9 @@ import Glibc
     }
 
     @Test func unsupportedFeaturesNameTheFeatureAndTheAlternative() {
-        #expect(compileError("parameters { simplex[3] p; } model { }") == """
-        m.stan:1:14: error: the constrained type 'simplex' is not supported yet; declare an unconstrained vector or matrix and transform it in transformed parameters
-            parameters { simplex[3] p; } model { }
+        #expect(compileError("parameters { unit_vector[3] p; } model { }") == """
+        m.stan:1:14: error: the constrained type 'unit_vector' is not supported yet; declare an unconstrained vector or matrix and transform it in transformed parameters
+            parameters { unit_vector[3] p; } model { }
                          ^
         """)
         #expect(compileError("functions { real f(real x) { return x; } } transformed data { real z = f(1); } model { }")
