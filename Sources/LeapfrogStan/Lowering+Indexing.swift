@@ -124,7 +124,8 @@ extension Lowering {
     /// Both bounds must be constants or depend on data only; the indices are a synthetic integer
     /// array filled in when the model meets its data. A range starting at a constant `a` has the
     /// length `b - (a - 1)`, so `x[2:N]` and `y[1:(N - 1)]` get the same extent.
-    func rangeIndex(_ a: Expression?, _ b: Expression?, extent: Dim?, at l: StanSourceLocation) throws -> (Expr, Dim) {
+    func rangeIndex(_ a0: Expression?, _ b0: Expression?, extent: Dim?, at l: StanSourceLocation) throws -> (Expr, Dim) {
+        let (a, b) = (try a0.map { try resolvingSizes($0) }, try b0.map { try resolvingSizes($0) })
         for e in [a, b].compactMap({ $0 }) where !(try isDataOnly(e)) {
             throw fail("a range bound must be a constant or depend on data only", e.location)
         }
@@ -164,5 +165,30 @@ extension Lowering {
         case .fixed(let n): return .integer(n, l)
         case .symbol(let s): return .variable(s, l)
         }
+    }
+
+    /// `e` with `rows(x)`, `cols(x)`, `size(x)` and `num_elements(x)` of a vector replaced by the
+    /// extents of x's type, so `head(y, rows(y) - 1)` has a data-only bound even when y is a parameter.
+    func resolvingSizes(_ e: Expression) throws -> Expression {
+        func go(_ e: Expression) throws -> Expression {
+            switch e {
+            case .call(let f, let args, let c, let l):
+                if ["rows", "cols", "size", "num_elements"].contains(f), args.count == 1, !(try isDataOnly(args[0])) {
+                    let t = try expression(args[0]).type
+                    let d: Dim?
+                    switch f {
+                    case "cols": d = t.rank == 2 ? t.sizes[1] : .fixed(1)
+                    case "num_elements": d = t.rank <= 1 ? (t.sizes.first ?? .fixed(1)) : nil
+                    default: d = t.sizes.first ?? .fixed(1)
+                    }
+                    if let d { return dimExpression(d, l) }
+                }
+                return .call(f, try args.map(go), conditional: c, l)
+            case .binary(let op, let a, let b, let l): return .binary(op, try go(a), try go(b), l)
+            case .unary(let op, let a, let l): return .unary(op, try go(a), l)
+            default: return e
+            }
+        }
+        return try go(e)
     }
 }

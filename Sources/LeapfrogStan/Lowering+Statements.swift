@@ -132,13 +132,17 @@ extension Lowering {
     }
 
     func addTerm(_ v: Value, at l: StanSourceLocation) throws {
+        // Only a loop over a data extent (1:N) marks its terms as a plate over rows: a loop over
+        // a constant extent (1:2) gains nothing from streaming rows, and its extent could be
+        // mistaken for the rows of any other value with that many.
+        let rows: Dim? = { if case .symbol? = plate { return plate } else { return nil } }()
         if v.summedOverPlate {
-            builder.target(scaled(materialize(v)), plate: plate)
+            builder.target(scaled(materialize(v)), plate: rows)
             return
         }
-        if let plate {
+        if plate != nil {
             guard v.plated else { throw fail("cannot vectorise the loop: this term does not depend on the loop index; move it out of the loop", l) }
-            builder.target(scaled(materialize(v).sum()), plate: plate)
+            builder.target(scaled(materialize(v).sum()), plate: rows)
             return
         }
         let node = v.type.isScalar ? materialize(v) : materialize(v).sum()
