@@ -9,7 +9,8 @@ extension Lowering {
         "categorical_logit": .categoricalLogit, "multi_normal_cholesky": .multiNormalCholesky,
     ]
 
-    static let supportedNames = (Array(families.keys) + ["std_normal", "multi_normal", "bernoulli", "poisson", "binomial", "dirichlet"]).sorted()
+    static let supportedNames = (Array(families.keys) + ["std_normal", "multi_normal", "bernoulli", "poisson", "binomial", "dirichlet",
+                                                     "normal_id_glm", "bernoulli_logit_glm", "poisson_log_glm"]).sorted()
 
     /// The log density of `outcome` under `name(args)`: a scalar node summing every element (and,
     /// inside a vectorised loop, every row).
@@ -39,6 +40,13 @@ extension Lowering {
         case "binomial":
             guard args.count == 2 else { throw fail("binomial takes 2 arguments (N, theta), got \(args.count)", l) }
             familyName = "binomial_logit"; args[1] = logit(args[1])
+        case "normal_id_glm", "bernoulli_logit_glm", "poisson_log_glm":
+            // The GLM forms: mu = alpha + x * beta.
+            let n = name == "normal_id_glm" ? 4 : 3
+            guard args.count == n else { throw fail("\(name) takes \(n) arguments (x, alpha, beta\(n == 4 ? ", sigma" : "")), got \(args.count)", l) }
+            let mu = try binary("+", args[1], try binary("*", args[0], args[2], at: l), at: l)
+            familyName = String(name.dropLast(name == "normal_id_glm" ? 7 : 4))
+            args = n == 4 ? [mu, args[3]] : [mu]
         case "dirichlet":
             guard args.count == 1 else { throw fail("dirichlet takes 1 argument (alpha), got \(args.count)", l) }
             return try dirichlet(outcome, args[0], at: l, outcomeLocation: outcomeLocation)
@@ -93,6 +101,12 @@ extension Lowering {
             for a in nonScalar { for b in nonScalar { for (x, y) in zip(a.type.sizes, b.type.sizes) where differ(x, y) {
                 throw fail("size mismatch among the arguments of \(familyName): \(a.type) and \(b.type)", l)
             } } }
+        }
+        if perRowDensities, plate != nil, family == .normal, all.contains(where: \.plated), all.allSatisfy({ $0.type.isScalar }) {
+            // One log density per row (an argument of log_mix): −½((y − μ)/σ)² − log σ − ½ log 2π.
+            let (y, mu, sigma) = (materialize(outcome), materialize(args[0]), materialize(args[1]))
+            let z = (y - mu) / sigma
+            return derived(outcome, args[0], args[1], node: -0.5 * z.square() - sigma.log() - 0.9189385332046727, type: .real)
         }
         let node = logDensityNode(family, materialize(outcome), args.map { materialize($0) })
         var v = Value(type: .real, node: node, dataOnly: all.allSatisfy(\.dataOnly))

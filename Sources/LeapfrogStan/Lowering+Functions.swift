@@ -38,12 +38,16 @@ extension Lowering {
             let args = try argExprs.map { try expression($0) }
             return try density(family, outcome: args[0], args: Array(args.dropFirst()), at: l, outcomeLocation: first.location)
         }
-        if conditional { throw fail("'|' is only used in calls to _lpdf and _lpmf functions", l) }
+        if name.hasSuffix("_lcdf") || name.hasSuffix("_lccdf") || name.hasSuffix("_cdf") {
+            // A cumulative distribution function of constants (a half-distribution's normaliser,
+            // `- student_t_lccdf(0 | 3, 0, 10)`) is a constant: in the model block it shifts the log
+            // density by a constant, which sampling ignores, so it is dropped.
+            if block == .model, argExprs.allSatisfy({ foldConstant($0) != nil }) { return .constant(0, integer: false) }
+            throw fail("cumulative distribution functions (\(name)) are not supported yet (only with constant arguments in the model block, where they are dropped as constants)", l)
+        }
+        if conditional { throw fail("'|' is only used in calls to _lpdf, _lpmf, _lcdf and _lccdf functions", l) }
         if name.hasSuffix("_rng") {
             throw fail("random number generators (\(name)) are not supported yet; generated quantities must be deterministic functions of parameters and data", l)
-        }
-        if name.hasSuffix("_lcdf") || name.hasSuffix("_lccdf") || name.hasSuffix("_cdf") {
-            throw fail("cumulative distribution functions (\(name)) are not supported yet", l)
         }
         if let why = Lowering.unsupported[name] { throw fail("the function '\(name)' is not supported: \(why)", l) }
         switch name {
@@ -72,9 +76,17 @@ extension Lowering {
             return .constant(name == "not_a_number" ? .nan : (name == "negative_infinity" ? -.infinity : .infinity), integer: false)
         default: break
         }
+        let savedPerRow = perRowDensities
+        perRowDensities = plate != nil && (name == "log_mix" || name == "log_sum_exp")
         let args = try argExprs.map { try expression($0) }
+        perRowDensities = savedPerRow
         if name != "sum" && name != "mean" { try rejectFlattened(args, at: l) }
-        for a in args where a.summedOverPlate { throw fail("inside a vectorised loop a log density can only be added to target", l) }
+        for a in args where a.summedOverPlate {
+            if name == "log_mix" || name == "log_sum_exp" {
+                throw fail("inside a vectorised loop, \(name) takes per-row log densities only from normal_lpdf with scalar arguments", l)
+            }
+            throw fail("inside a vectorised loop a log density can only be added to target", l)
+        }
         func need(_ n: Int) throws {
             guard args.count == n else { throw fail("\(name) takes \(n) argument\(n == 1 ? "" : "s"), got \(args.count)", l) }
         }

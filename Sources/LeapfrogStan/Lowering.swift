@@ -29,6 +29,9 @@ final class Lowering {
     var columnPlate: Dim?
     /// A 0/1 node multiplying every term: the conjunction of enclosing data-only conditions.
     var indicator: Expr?
+    /// Lowering the arguments of log_mix or log_sum_exp inside a vectorised loop: a normal log
+    /// density is then one value per row instead of their sum.
+    var perRowDensities = false
     /// The user functions being inlined, outermost first (to refuse recursion).
     var inlining: [String] = []
     /// Inlined calls so far (numbers the renamed locals).

@@ -136,3 +136,54 @@ import Glibc
         #expect(abs(stan.logDensity([0.5]) - expected) < 1e-12)
     }
 }
+
+/// Rewrites that posteriordb's programs need: per-row normal densities inside log_mix, the GLM
+/// densities, and cumulative distribution functions of constants.
+@Suite struct PosteriorDBRewriteTests {
+    @Test func perRowNormalDensitiesInsideLogMix() throws {
+        let mixture = """
+        data { int<lower=0> N; vector[N] y; }
+        parameters { ordered[2] mu; array[2] real<lower=0> sigma; real<lower=0, upper=1> theta; }
+        model {
+          for (n in 1:N)
+            target += log_mix(theta, normal_lpdf(y[n] | mu[1], sigma[1]), normal_lpdf(y[n] | mu[2], sigma[2]));
+        }
+        """
+        let byHand = """
+        data { int<lower=0> N; vector[N] y; }
+        parameters { vector[2] mu__free; array[2] real<lower=0> sigma; real<lower=0, upper=1> theta; }
+        model {
+          real mu1 = mu__free[1];
+          real mu2 = mu__free[1] + exp(mu__free[2]);
+          vector[N] a = log(theta) - 0.5 * square((y - mu1) / sigma[1]) - log(sigma[1]);
+          vector[N] b = log1m(theta) - 0.5 * square((y - mu2) / sigma[2]) - log(sigma[2]);
+          target += mu__free[2];
+          for (n in 1:N) target += log_sum_exp(a[n], b[n]);
+        }
+        """
+        let data = DataSet(["N": .integer(9), "y": .vector([-2, -1.5, -1, 0, 0.3, 1, 2, 2.5, 3])])
+        expectEquivalent(try stanReference(mixture, data), try stanReference(byHand, data))
+        let other = "data { int N; vector[N] y; } parameters { real<lower=0, upper=1> t; } model { for (n in 1:N) target += log_mix(t, cauchy_lpdf(y[n] | 0, 1), normal_lpdf(y[n] | 0, 1)); }"
+        #expect(compileError(other).contains("log_mix takes per-row log densities only from normal_lpdf with scalar arguments"))
+    }
+
+    @Test func glmDensitiesAndConstantCDFs() throws {
+        let glm = """
+        data { int<lower=0> N; int<lower=0> D; matrix[N, D] X; vector[N] y; }
+        parameters { real alpha; vector[D] beta; real<lower=0> sigma; }
+        model {
+          target += student_t_lpdf(sigma | 3, 0, 10) - 1 * student_t_lccdf(0 | 3, 0, 10);
+          target += normal_id_glm_lpdf(y | X, alpha, beta, sigma);
+        }
+        """
+        let plain = """
+        data { int<lower=0> N; int<lower=0> D; matrix[N, D] X; vector[N] y; }
+        parameters { real alpha; vector[D] beta; real<lower=0> sigma; }
+        model { sigma ~ student_t(3, 0, 10); y ~ normal(alpha + X * beta, sigma); }
+        """
+        let data = regressionData(n: 10, d: 2, seed: 12)
+        expectEquivalent(try stanReference(glm, data), try stanReference(plain, data))
+        #expect(compileError("parameters { real x; } model { target += normal_lcdf(x | 0, 1); }")
+            .contains("cumulative distribution functions (normal_lcdf) are not supported yet"))
+    }
+}
