@@ -12,11 +12,24 @@ enum BaseType: String, Sendable {
     }
 }
 
-/// Stan's constrained vector types this front end supports (as parameters; elsewhere they are
-/// plain vectors). Their transforms are written into the graph by `Lowering+Constraints`.
-enum ConstrainedVector: String, Sendable {
+/// Stan's constrained types this front end supports (as parameters; elsewhere they are plain
+/// vectors and matrices). Their transforms are written into the graph by `Lowering+Constraints`.
+enum ConstrainedType: String, Sendable {
     case simplex, ordered
     case positiveOrdered = "positive_ordered"
+    case unitVector = "unit_vector"
+    case choleskyFactorCorr = "cholesky_factor_corr"
+    case choleskyFactorCov = "cholesky_factor_cov"
+    case corrMatrix = "corr_matrix"
+    case covMatrix = "cov_matrix"
+
+    /// The plain type it constrains.
+    var base: BaseType {
+        switch self {
+        case .simplex, .ordered, .positiveOrdered, .unitVector: return .vector
+        default: return .matrix
+        }
+    }
 }
 
 /// `<lower=…, upper=…>`.
@@ -33,8 +46,8 @@ struct Declaration: Sendable {
     var arraySizes: [Expression]
     var typeSizes: [Expression]
     var bounds: Bounds
-    /// `simplex`, `ordered` or `positive_ordered` (then `base` is `.vector`).
-    var constrained: ConstrainedVector? = nil
+    /// A constrained type (`simplex[K]`, `cholesky_factor_corr[K]`, …); `base` is then its plain type.
+    var constrained: ConstrainedType? = nil
     var initializer: Expression?
     var location: StanSourceLocation
     /// Where the type starts (for type errors).

@@ -1,7 +1,8 @@
 import LeapfrogModel
 
-/// Constraint transforms written into the graph: `simplex`, `ordered`, `positive_ordered`, and
-/// bounds that depend on parameters (or are vectors).
+/// Constraint transforms written into the graph: `simplex`, `ordered`, `positive_ordered`,
+/// `unit_vector`, `cholesky_factor_corr`, `corr_matrix`, `cholesky_factor_cov`, `cov_matrix`, and
+/// bounds that depend on parameters (or are vectors). The matrix types are in `choleskyTransform`.
 ///
 /// The sampler sees an unconstrained parameter `name__free`; the constrained value is a node,
 /// recorded as the derived quantity `name`, and the transform's log-Jacobian is a term of the
@@ -14,6 +15,8 @@ import LeapfrogModel
 ///   lemma), so log J = Σₖ log xₖ = Σ log_softmax([u; 0]).
 /// - `ordered[K]`: x₁ = u₁, xₖ = xₖ₋₁ + exp(uₖ); triangular Jacobian, log J = Σ_{k≥2} uₖ.
 /// - `positive_ordered[K]`: x₁ = exp(u₁), xₖ = xₖ₋₁ + exp(uₖ); log J = Σₖ uₖ.
+/// - `unit_vector[K]`: x = u / ‖u‖ with the density −½‖u‖² on u (as Stan does), which makes the
+///   radius proper and leaves x uniform on the sphere.
 /// - `<lower=a, upper=b>` with a, b nodes: x = a + (b − a)·logistic(u),
 ///   log J = log(b − a) + log σ(u) + log σ(−u); `<lower=a>`: x = a + eᵘ, log J = u;
 ///   `<upper=b>`: x = b − eᵘ, log J = u.
@@ -25,7 +28,7 @@ extension Lowering {
     /// The name of the unconstrained parameter behind a transformed one.
     static func freeName(_ name: String) -> String { name + "__free" }
 
-    func declareConstrainedVector(_ d: Declaration, _ t: StanType, _ c: ConstrainedVector) throws {
+    func declareConstrainedType(_ d: Declaration, _ t: StanType, _ c: ConstrainedType) throws {
         let k = t.sizes.last!!
         let rows: Dim? = t.arrayRank == 1 ? t.sizes[0]! : nil
         let x: Expr, logJ: Expr
@@ -51,8 +54,55 @@ extension Lowering {
             }
             let lower = pattern(.lowerOnes, [k, k])
             x = rows == nil ? lower.matmul(z) : z.matmul(lower.transposed())
+        case .unitVector:
+            guard rows == nil else { throw fail("arrays of unit_vector are not supported yet", d.typeLocation) }
+            let u = builder.parameter(Lowering.freeName(d.name), [k])
+            let squares = u.square().sum()
+            x = u / squares.sqrt()
+            logJ = -0.5 * squares
+        case .choleskyFactorCorr, .corrMatrix, .choleskyFactorCov, .covMatrix:
+            guard t.arrayRank == 0 else { throw fail("arrays of \(c.rawValue) are not supported: the model graph's parameters have at most 2 dimensions", d.typeLocation) }
+            (x, logJ) = try choleskyTransform(d, c, k)
         }
         finishTransformed(d, t, x, logJ)
+    }
+
+    /// The matrix transforms, from a [K, K] free parameter U whose entries on and above the
+    /// diagonal (for correlations) or above it (for covariances) are not used by the transform:
+    /// they get independent standard normal densities, so they are proper and leave the rest of
+    /// the posterior unchanged (their draws are noise, recorded under `name__free`).
+    ///
+    /// - `cholesky_factor_corr` (Stan's CPC transform): W = tanh(U) strictly below the diagonal;
+    ///   with Aᵢⱼ = log(1 − Wᵢⱼ²) and Cᵢⱼ = Σ_{k<j} Aᵢₖ (a product with the strictly-upper ones),
+    ///   Lᵢⱼ = Wᵢⱼ·exp(Cᵢⱼ/2) below the diagonal and Lᵢᵢ = exp(Cᵢᵢ/2) (unit rows).
+    ///   log J = Σ_{i>j} Aᵢⱼ (tanh) + ½ Σ_{i>j} Cᵢⱼ.
+    /// - `corr_matrix`: Ω = L·Lᵀ; adds Σⱼ (K − j) log Lⱼⱼ (Ωᵢⱼ depends on Lᵢⱼ through Lⱼⱼ, a
+    ///   triangular Jacobian in row-major order of the strictly lower entries).
+    /// - `cholesky_factor_cov`: L = U below the diagonal, Lᵢᵢ = exp(Uᵢᵢ); log J = Σ Uᵢᵢ.
+    /// - `cov_matrix`: Σ = L·Lᵀ; log J = K log 2 + Σₖ (K − k + 2) log Lₖₖ (Stan Reference Manual).
+    func choleskyTransform(_ d: Declaration, _ c: ConstrainedType, _ k: Dim) throws -> (Expr, Expr) {
+        let u = builder.parameter(Lowering.freeName(d.name), [k, k])
+        let below = pattern(.strictLower, [k, k])
+        let eye = pattern(.identity, [k, k])
+        switch c {
+        case .choleskyFactorCorr, .corrMatrix:
+            let w = u.tanh() * below
+            let a = (-w.square()).log1p()
+            let cum = a.matmul(below.transposed())
+            let scale = (0.5 * cum).exp()
+            let l = (w + eye) * scale
+            var logJ = a.sum() + 0.5 * (cum * below).sum() - 0.5 * (u.square() * (1.0 - below)).sum()
+            if c == .choleskyFactorCorr { return (l, logJ) }
+            logJ = logJ + 0.5 * (cum * eye * pattern(.corrWeights, [k])).sum()
+            return (l.matmul(l.transposed()), logJ)
+        default:
+            let diagonal = u * eye
+            let l = u * below + diagonal.exp() * eye
+            let unused = -0.5 * (u.square() * below.transposed()).sum()
+            if c == .choleskyFactorCov { return (l, diagonal.sum() + unused) }
+            let logJ = (diagonal * pattern(.covWeights, [k])).sum() + (eye * 0.6931471805599453).sum() + unused
+            return (l.matmul(l.transposed()), logJ)
+        }
     }
 
     /// Whether `d`'s bounds must be computed in the graph: one depends on parameters or is a container.

@@ -10,7 +10,7 @@ extension Lowering {
     ]
 
     static let supportedNames = (Array(families.keys) + ["std_normal", "multi_normal", "bernoulli", "poisson", "binomial", "dirichlet",
-                                                     "normal_id_glm", "bernoulli_logit_glm", "poisson_log_glm"]).sorted()
+                                                     "normal_id_glm", "bernoulli_logit_glm", "poisson_log_glm", "lkj_corr_cholesky", "lkj_corr"]).sorted()
 
     /// The log density of `outcome` under `name(args)`: a scalar node summing every element (and,
     /// inside a vectorised loop, every row).
@@ -47,6 +47,9 @@ extension Lowering {
             let mu = try binary("+", args[1], try binary("*", args[0], args[2], at: l), at: l)
             familyName = String(name.dropLast(name == "normal_id_glm" ? 7 : 4))
             args = n == 4 ? [mu, args[3]] : [mu]
+        case "lkj_corr_cholesky", "lkj_corr":
+            guard args.count == 1 else { throw fail("\(name) takes 1 argument (eta), got \(args.count)", l) }
+            return try lkj(name, outcome, args[0], at: l, outcomeLocation: outcomeLocation)
         case "dirichlet":
             guard args.count == 1 else { throw fail("dirichlet takes 1 argument (alpha), got \(args.count)", l) }
             return try dirichlet(outcome, args[0], at: l, outcomeLocation: outcomeLocation)
@@ -132,6 +135,29 @@ extension Lowering {
         var v = Value(type: .real, node: node, dataOnly: theta.dataOnly)
         v.summedOverPlate = plate != nil && theta.plated
         return v
+    }
+
+    /// `lkj_corr_cholesky(L | eta)`: Σₖ (K − k + 2η − 2) log Lₖₖ; `lkj_corr(Omega | eta)`:
+    /// (η − 1) log det Ω = 2(η − 1) Σₖ log Lₖₖ with L = cholesky(Ω) (Stan Functions Reference).
+    /// The normalising constants depend on η and K only and are left out, so η must not depend
+    /// on parameters (its constant would need log Γ, which the graph lacks).
+    func lkj(_ name: String, _ outcome: Value, _ eta: Value, at l: StanSourceLocation, outcomeLocation: StanSourceLocation) throws -> Value {
+        guard eta.dataOnly, eta.type.isScalar else {
+            throw fail("\(name) with a shape eta that depends on parameters is not supported: its normalising constant needs log Γ, which the model graph lacks", l)
+        }
+        guard outcome.type.base == .matrix, outcome.type.arrayRank == 0, !outcome.plated, let k = outcome.type.sizes[0] else {
+            throw fail("the outcome of \(name) must be a square matrix, got \(outcome.type)", outcomeLocation)
+        }
+        let factor = name == "lkj_corr" ? materialize(outcome).cholesky() : materialize(outcome)
+        let logDiagonal = (factor * pattern(.identity, [k, k])).matmul(fill(1, [k])).log()
+        let e = materialize(eta)
+        let node: Expr
+        if name == "lkj_corr" {
+            node = 2.0 * (e - 1.0) * logDiagonal.sum()
+        } else {
+            node = ((pattern(.lkjWeights, [k]) + 2.0 * e) * logDiagonal).sum()
+        }
+        return Value(type: .real, node: node, dataOnly: outcome.dataOnly)
     }
 
     static func stanParameterNames(_ d: Distribution) -> String {

@@ -108,7 +108,7 @@ final class Lowering {
         let t = try declaredType(d)
         guard t.rank <= 2 else { throw fail("parameter '\(d.name)' has \(t.rank) dimensions; the model graph supports at most 2", d.typeLocation) }
         if let c = d.constrained {
-            try declareConstrainedVector(d, t, c)
+            try declareConstrainedType(d, t, c)
             return
         }
         if try boundsNeedTheGraph(d) {

@@ -13,8 +13,7 @@ struct Parser {
 
     /// Constrained types Stan has and this front end does not support yet.
     static let unsupportedTypes: Set<String> = [
-        "unit_vector", "sum_to_zero_vector", "sum_to_zero_matrix",
-        "cholesky_factor_corr", "cholesky_factor_cov", "corr_matrix", "cov_matrix", "column_stochastic_matrix",
+        "sum_to_zero_vector", "sum_to_zero_matrix", "column_stochastic_matrix",
         "row_stochastic_matrix", "complex", "complex_vector", "complex_row_vector", "complex_matrix", "tuple",
     ]
     static let baseTypes: [String: BaseType] = ["int": .int, "real": .real, "vector": .vector, "row_vector": .rowVector, "matrix": .matrix]
@@ -150,7 +149,7 @@ struct Parser {
 
     private var isDeclarationStart: Bool {
         guard case .identifier(let w) = current.kind else { return false }
-        return w == "array" || Parser.baseTypes[w] != nil || Parser.unsupportedTypes.contains(w) || ConstrainedVector(rawValue: w) != nil
+        return w == "array" || Parser.baseTypes[w] != nil || Parser.unsupportedTypes.contains(w) || ConstrainedType(rawValue: w) != nil
     }
 
     private mutating func declaration() throws -> Declaration {
@@ -165,8 +164,8 @@ struct Parser {
         if Parser.unsupportedTypes.contains(typeName) {
             throw error("the constrained type '\(typeName)' is not supported yet; declare an unconstrained vector or matrix and transform it in transformed parameters")
         }
-        let constrained = ConstrainedVector(rawValue: typeName)
-        guard let base = constrained != nil ? .vector : Parser.baseTypes[typeName] else { throw error("expected a type, found '\(typeName)'") }
+        let constrained = ConstrainedType(rawValue: typeName)
+        guard let base = constrained?.base ?? Parser.baseTypes[typeName] else { throw error("expected a type, found '\(typeName)'") }
         p += 1
         var bounds = Bounds()
         if current.isSymbol("<") {
@@ -177,6 +176,16 @@ struct Parser {
         if base.rank > 0 {
             try expect("[")
             typeSizes = try expressionList(until: "]")
+            if constrained?.base == .matrix {
+                // cholesky_factor_corr[K], corr_matrix[K], cov_matrix[K], cholesky_factor_cov[M] or [M, N]: square only.
+                if typeSizes.count == 2, constrained == .choleskyFactorCov, typeSizes[0].canonical != typeSizes[1].canonical {
+                    throw diagnostics.error("cholesky_factor_cov[M, N] with M ≠ N is not supported; use a square cholesky_factor_cov[M]", at: typeLocation)
+                }
+                guard typeSizes.count == 1 || (typeSizes.count == 2 && constrained == .choleskyFactorCov) else {
+                    throw diagnostics.error("\(typeName) takes 1 size, got \(typeSizes.count)", at: typeLocation)
+                }
+                typeSizes = [typeSizes[0], typeSizes[0]]
+            }
             guard typeSizes.count == base.rank else {
                 throw diagnostics.error("\(typeName) takes \(base.rank) size\(base.rank == 1 ? "" : "s"), got \(typeSizes.count)", at: typeLocation)
             }

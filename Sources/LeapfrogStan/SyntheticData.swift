@@ -40,18 +40,42 @@ enum ConstraintPattern: String, Sendable {
     case lowerOnes
     /// [K]: 1 then zeros.
     case firstMask
+    /// [K, K]: ones strictly below the diagonal.
+    case strictLower
+    /// [K, K]: the identity.
+    case identity
+    /// [K]: K − k − 2 for row k = 1…K (the LKJ Cholesky density's exponents without the 2η).
+    case lkjWeights
+    /// [K]: K − k + 2 (the cov_matrix transform's log-Jacobian weights).
+    case covWeights
+    /// [K]: K − k (the Cholesky-factor-to-correlation-matrix log-Jacobian weights).
+    case corrWeights
 
     /// The pattern's values, row-major, for `shape`.
     func values(_ shape: [Int]) -> [Double] {
         switch self {
-        case .padIdentity, .lowerOnes:
+        case .padIdentity, .lowerOnes, .strictLower, .identity:
             let (r, c) = (shape[0], shape[1])
             return (0..<(r * c)).map { k in
                 let (i, j) = (k / c, k % c)
-                return (self == .padIdentity ? i == j : j <= i) ? 1 : 0
+                switch self {
+                case .lowerOnes: return j <= i ? 1 : 0
+                case .strictLower: return j < i ? 1 : 0
+                default: return i == j ? 1 : 0
+                }
             }
         case .firstMask:
             return (0..<shape[0]).map { $0 == 0 ? 1 : 0 }
+        case .lkjWeights, .covWeights, .corrWeights:
+            // 1-based row k = r + 1
+            let n = shape[0]
+            return (0..<n).map { r in
+                switch self {
+                case .lkjWeights: return Double(n - r - 3)
+                case .covWeights: return Double(n - r + 1)
+                default: return Double(n - r - 1)
+                }
+            }
         }
     }
 }

@@ -53,9 +53,9 @@ import Glibc
     }
 
     @Test func unsupportedFeaturesNameTheFeatureAndTheAlternative() {
-        #expect(compileError("parameters { unit_vector[3] p; } model { }") == """
-        m.stan:1:14: error: the constrained type 'unit_vector' is not supported yet; declare an unconstrained vector or matrix and transform it in transformed parameters
-            parameters { unit_vector[3] p; } model { }
+        #expect(compileError("parameters { sum_to_zero_vector[3] p; } model { }") == """
+        m.stan:1:14: error: the constrained type 'sum_to_zero_vector' is not supported yet; declare an unconstrained vector or matrix and transform it in transformed parameters
+            parameters { sum_to_zero_vector[3] p; } model { }
                          ^
         """)
         #expect(compileError("functions { real f(real x) { return x; } } transformed data { real z = f(1); } model { }")
