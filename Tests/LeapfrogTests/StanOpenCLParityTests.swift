@@ -28,6 +28,28 @@ struct StanOpenCLParityTests {
     }
     """
 
+    static let matrices = """
+    data { int K; }
+    parameters {
+      cholesky_factor_corr[K] L;
+      corr_matrix[K] Omega;
+      cholesky_factor_cov[K] C;
+      cov_matrix[K] S;
+      unit_vector[K] v;
+      vector<lower=0>[K] tau;
+      vector[K] y;
+    }
+    model {
+      L ~ lkj_corr_cholesky(2);
+      Omega ~ lkj_corr(1.5);
+      tau ~ normal(0, 1);
+      y ~ multi_normal_cholesky(rep_vector(0, K), diag_pre_multiply(tau, L));
+      to_vector(C) ~ normal(0, 2);
+      to_vector(S) ~ normal(0, 3);
+      v ~ normal(0, 1);
+    }
+    """
+
     static let slicesAndFunctions = """
     functions {
       real walk_lpdf(vector y, real sigma) {
@@ -75,6 +97,10 @@ struct StanOpenCLParityTests {
 
     @Test func constrainedTypes() throws {
         try Self.expectParity(Self.constrained, DataSet(["K": .integer(3), "alpha": .vector([1.5, 2, 3]), "floor": .vector([-1, 0.5])]))
+    }
+
+    @Test func matrixTypes() throws {
+        try Self.expectParity(Self.matrices, DataSet(["K": .integer(3)]))
     }
 
     @Test func slicesAndUserFunctions() throws {
