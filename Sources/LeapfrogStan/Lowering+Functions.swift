@@ -312,7 +312,7 @@ extension Lowering {
             }
             switch d {
             case .fixed(let n)?: return .constant(Double(n), integer: true)
-            case .symbol(let s)?: return Value(type: .int, node: builder.data(s, [], integer: true), dataOnly: true)
+            case .symbol(let s)?: return Value(type: .int, node: builder.data(s, [], integer: true), dataName: s, dataOnly: true)
             case nil: throw fail("the size of this value is not known", l)
             }
         case "pi": try need(0); return .constant(Double.pi, integer: false)

@@ -178,7 +178,12 @@ final class Lowering {
             case .data, .transformedData:
                 guard s.type.isIntScalar else { throw fail("a size must be an integer, but '\(n)' is \(s.type)", l) }
                 return .symbol(n)
-            default: break
+            default:
+                switch hostAlias(n, l) {
+                case .integer(let k, _)?: return .fixed(k)
+                case .variable(let d, _)?: return .symbol(d)
+                default: break
+                }
             }
         }
         guard try isDataOnly(e) else { throw fail("a size must depend on data only", e.location) }
@@ -210,10 +215,25 @@ final class Lowering {
             guard let s = scope.lookup(n) else { throw fail("unknown identifier '\(n)'", e.location) }
             switch s.kind {
             case .data, .transformedData, .loopConstant: continue
-            default: return false
+            default:
+                if hostAlias(n, e.location) != nil { continue }
+                return false
             }
         }
         return true
+    }
+
+    /// What the host can evaluate for a local integer scalar that holds a constant or an integer
+    /// data scalar (`int n = rows(y);` in a function body): the constant or the data's name.
+    func hostAlias(_ name: String, _ l: StanSourceLocation) -> Expression? {
+        guard let s = scope.lookup(name), let v = s.value, v.type.isIntScalar, !v.plated else { return nil }
+        switch s.kind {
+        case .local, .transformedParameter, .generated:
+            if let c = v.constant { return .integer(Int(c), l) }
+            if let d = v.dataName { return .variable(d, l) }
+            return nil
+        default: return nil
+        }
     }
 
     /// `e` with the indices of unrolled loops replaced by their values, for the host to evaluate.
@@ -223,7 +243,7 @@ final class Lowering {
             case .integer, .real, .string: return e
             case .variable(let n, let l):
                 if case .loopConstant(let k)? = scope.lookup(n)?.kind { return .integer(k, l) }
-                return e
+                return hostAlias(n, l) ?? e
             case .binary(let op, let a, let b, let l): return .binary(op, bind(a), bind(b), l)
             case .unary(let op, let a, let l): return .unary(op, bind(a), l)
             case .transpose(let a, let l): return .transpose(bind(a), l)
@@ -246,6 +266,7 @@ final class Lowering {
     func foldConstant(_ e: Expression) -> Double? {
         var env: [String: DataArray] = [:]
         for n in e.variables {
+            if case .integer(let k, _)? = hostAlias(n, e.location) { env[n] = .integer(k); continue }
             guard let s = scope.lookup(n), case .loopConstant(let k) = s.kind else { return nil }
             env[n] = .integer(k)
         }

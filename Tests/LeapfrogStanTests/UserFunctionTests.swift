@@ -72,6 +72,29 @@ import Testing
         expectEquivalent(try stanReference(withFunctions, Self.data), try stanReference(writtenOut, Self.data))
     }
 
+    @Test func localSizesInsideFunctions() throws {
+        // int n = rows(y) is an integer the host knows: usable as a size and a range bound.
+        let withFunctions = """
+        functions {
+          real walk_lpdf(vector y, real sigma) {
+            int n = rows(y);
+            vector[n - 1] d = y[2:n] - y[1:(n - 1)];
+            return normal_lpdf(d | 0, sigma);
+          }
+        }
+        data { int<lower=2> N; }
+        parameters { vector[N] y; real<lower=0> sigma; }
+        model { y ~ walk(sigma); sigma ~ normal(0, 1); y[1] ~ normal(0, 1); }
+        """
+        let writtenOut = """
+        data { int<lower=2> N; }
+        parameters { vector[N] y; real<lower=0> sigma; }
+        model { tail(y, N - 1) ~ normal(head(y, N - 1), sigma); sigma ~ normal(0, 1); y[1] ~ normal(0, 1); }
+        """
+        let data = DataSet(["N": .integer(6)])
+        expectEquivalent(try stanReference(withFunctions, data), try stanReference(writtenOut, data))
+    }
+
     @Test func unsupportedUsesNameTheFunction() {
         let recursive = """
         functions { real f(real x) { return f(x); } }
