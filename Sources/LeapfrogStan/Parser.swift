@@ -161,6 +161,9 @@ struct Parser {
             arraySizes = try expressionList(until: "]")
         }
         guard case .identifier(let typeName) = current.kind else { throw error("expected a type, found '\(current.text)'") }
+        if Parser.unsupportedTypes.contains(typeName), typeName.hasPrefix("complex") || typeName == "tuple" {
+            throw error("the type '\(typeName)' is not supported")
+        }
         if Parser.unsupportedTypes.contains(typeName) {
             throw error("the constrained type '\(typeName)' is not supported yet; declare an unconstrained vector or matrix and transform it in transformed parameters")
         }
