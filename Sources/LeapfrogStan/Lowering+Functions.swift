@@ -166,6 +166,12 @@ extension Lowering {
             }
             guard let r = ta.sizes[0] else { throw fail("\(name): unknown size", l) }
             return derived(args[0], args[1], node: fill(1, [r]).matmul(prod), type: StanType(base: .rowVector, arrayRank: 0, sizes: [ta.sizes[1]]))
+        case "rep_array" where args.count == 3:
+            // rep_array(x, m, n): an m × n array of a real scalar.
+            guard args[0].type.isScalar, !args[0].type.isInteger else { throw fail("rep_array(x, m, n) needs a real scalar x here (integers only in transformed data)", l) }
+            try requireShared(0)
+            let (m, n) = (try dim(argExprs[1]), try dim(argExprs[2]))
+            return derived(args[0], node: node(0) * fill(1, [m, n]), type: StanType(base: .real, arrayRank: 2, sizes: [m, n]))
         case "rep_vector", "rep_row_vector", "rep_array":
             guard args.count == 2 else { throw fail("\(name) takes 2 arguments here (x, n), got \(args.count)", l) }
             guard args[0].type.isScalar else { throw fail("\(name) of a container is not supported; use a scalar", l) }

@@ -34,6 +34,7 @@ import Glibc
           vector[3] hd = head(v, 3);
           vector[2] tl = tail(v, 2);
           real s = sum(v[k:N]);
+          array[2, 3] real filled = rep_array(x, 2, 3);
         }
         """
         let v = [1.0, 4, 9, 16, 25]
@@ -61,6 +62,7 @@ import Glibc
         expectValues("hd", [1, 4, 9])
         expectValues("tl", [16, 25])
         #expect(d["s"] == 54)
+        #expect(d["filled[2,3]"] == 0.3 && d["filled[1,1]"] == 0.3)
     }
 
     @Test func aDifferenceOfSlicesIsDifferentiable() throws {
