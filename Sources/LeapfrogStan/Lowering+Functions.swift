@@ -21,7 +21,6 @@ extension Lowering {
         "append_row": "concatenation is not available in the model graph",
         "append_col": "concatenation is not available in the model graph",
         "diagonal": "the model graph has no diagonal-extraction operation",
-        "to_matrix": "the model graph has no reshape operation; declare the matrix with its shape instead",
         "dims": "use size, rows and cols",
         "Phi": "use inv_logit(1.702 * x) as an approximation, or a logistic model",
         "Phi_approx": "use inv_logit(0.07056 * x^3 + 1.5976 * x)",
@@ -166,6 +165,19 @@ extension Lowering {
             }
             guard let r = ta.sizes[0] else { throw fail("\(name): unknown size", l) }
             return derived(args[0], args[1], node: fill(1, [r]).matmul(prod), type: StanType(base: .rowVector, arrayRank: 0, sizes: [ta.sizes[1]]))
+        case "to_matrix":
+            // to_matrix(v, m, n), column-major as Stan: M[i, j] = v[i + (j − 1)·m]. With B = ones[m] ⊗ v,
+            // A[i, k] = [k mod m = i] and C[k, j] = [k div m = j] (0-based), M = (A ⊙ B)·C.
+            guard args.count == 3 else { throw fail("to_matrix is supported as to_matrix(v, m, n) of a vector, row vector or real array, got \(args.count) argument\(args.count == 1 ? "" : "s")", l) }
+            let t = args[0].type
+            guard t.rank == 1, let k = t.sizes[0] else { throw fail("to_matrix(v, m, n) needs a vector, row vector or real array, got \(t)", l) }
+            try requireShared(0)
+            let (m, n) = (try dim(argExprs[1]), try dim(argExprs[2]))
+            if case .fixed(let a) = m, case .fixed(let b) = n, case .fixed(let c) = k, a * b != c {
+                throw fail("to_matrix: \(a) × \(b) is not the \(c) elements of \(t)", l)
+            }
+            let spread = pattern(.reshapeRows, [m, k]) * (fill(1, [m, k]) * node(0))
+            return derived(args[0], node: spread.matmul(pattern(.reshapeColumns, [k, n])), type: StanType(base: .matrix, arrayRank: 0, sizes: [m, n]))
         case "rep_array" where args.count == 3:
             // rep_array(x, m, n): an m × n array of a real scalar.
             guard args[0].type.isScalar, !args[0].type.isInteger else { throw fail("rep_array(x, m, n) needs a real scalar x here (integers only in transformed data)", l) }

@@ -112,6 +112,9 @@ public struct StanModel: Sendable {
                 value = .scalar(try interpreter.truth(e) ? 1 : 0)
             case .pattern(_, let pattern, let dims):
                 let shape = try resolve(dims)
+                if pattern == .reshapeColumns, shape[1] > 0, shape[0] % shape[1] != 0 {
+                    throw fail("to_matrix: \(shape[0]) elements do not fill \(shape[1]) columns")
+                }
                 value = DataArray(shape: shape, values: pattern.values(shape))
             case .range(_, let a, let b):
                 let (lo, hi) = (try interpreter.intScalar(a, what: "a range bound"), try interpreter.intScalar(b, what: "a range bound"))

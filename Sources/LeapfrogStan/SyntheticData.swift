@@ -44,6 +44,10 @@ enum ConstraintPattern: String, Sendable {
     case strictLower
     /// [K, K]: the identity.
     case identity
+    /// [m, K]: 1 where k mod m = i (0-based), the rows of a column-major reshape.
+    case reshapeRows
+    /// [K, n]: 1 where k div (K / n) = j (0-based), the columns of a column-major reshape.
+    case reshapeColumns
     /// [K]: K − k − 2 for row k = 1…K (the LKJ Cholesky density's exponents without the 2η).
     case lkjWeights
     /// [K]: K − k + 2 (the cov_matrix transform's log-Jacobian weights).
@@ -63,6 +67,13 @@ enum ConstraintPattern: String, Sendable {
                 case .strictLower: return j < i ? 1 : 0
                 default: return i == j ? 1 : 0
                 }
+            }
+        case .reshapeRows, .reshapeColumns:
+            let (r, c) = (shape[0], shape[1])
+            let rows = self == .reshapeRows ? r : (c == 0 ? 0 : r / c)
+            return (0..<(r * c)).map { e in
+                let (i, j) = (e / c, e % c)
+                return self == .reshapeRows ? (j % rows == i ? 1 : 0) : (rows > 0 && i / rows == j ? 1 : 0)
             }
         case .firstMask:
             return (0..<shape[0]).map { $0 == 0 ? 1 : 0 }

@@ -35,6 +35,7 @@ import Glibc
           vector[2] tl = tail(v, 2);
           real s = sum(v[k:N]);
           array[2, 3] real filled = rep_array(x, 2, 3);
+          matrix[2, 2] shaped = to_matrix(v[2:5], 2, 2);
         }
         """
         let v = [1.0, 4, 9, 16, 25]
@@ -63,6 +64,7 @@ import Glibc
         expectValues("tl", [16, 25])
         #expect(d["s"] == 54)
         #expect(d["filled[2,3]"] == 0.3 && d["filled[1,1]"] == 0.3)
+        expectValues("shaped", [4, 16, 9, 25], ["shaped[1,1]", "shaped[1,2]", "shaped[2,1]", "shaped[2,2]"])  // column-major
     }
 
     @Test func aDifferenceOfSlicesIsDifferentiable() throws {

@@ -66,6 +66,7 @@ struct StanOpenCLParityTests {
       beta ~ normal(0, 1);
       obs ~ normal(shifted(X[, 1] * beta[1] + X[:, 2] * beta[2], 0.5) + y[1:N], 1);
       target += normal_lpdf(y[3:] | segment(y, 1, N - 2), 2);
+      to_vector(to_matrix(head(y, 4), 2, 2) * beta) ~ normal(0, 3);
     }
     """
 
