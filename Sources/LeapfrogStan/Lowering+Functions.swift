@@ -21,7 +21,7 @@ extension Lowering {
         "append_row": "concatenation is not available in the model graph",
         "append_col": "concatenation is not available in the model graph",
         "diagonal": "the model graph has no diagonal-extraction operation",
-        "dims": "use size, rows and cols",
+        "dims": "only as dims(x)[k] with a constant k; use size, rows and cols",
         "Phi": "use inv_logit(1.702 * x) as an approximation, or a logistic model",
         "Phi_approx": "use inv_logit(0.07056 * x^3 + 1.5976 * x)",
     ]
@@ -151,6 +151,14 @@ extension Lowering {
                 guard let k = args[0].type.sizes[0] else { throw fail("dot_product: unknown size", l) }
                 return derived(args[0], args[1], node: (node(0) * node(1)).matmul(fill(1, [k])), type: .real)
             }
+        case "dot_self":
+            try need(1)
+            guard args[0].type.rank == 1, args[0].type.base != .int else { throw fail("dot_self needs a vector, got \(args[0].type)", l) }
+            if args[0].plated {
+                guard let k = args[0].type.sizes[0] else { throw fail("dot_self: unknown size", l) }
+                return derived(args[0], node: node(0).square().matmul(fill(1, [k])), type: .real)
+            }
+            return derived(args[0], node: node(0).square().sum(), type: .real)
         case "rows_dot_product", "columns_dot_product":
             try need(2)
             try requireShared(0); try requireShared(1)
@@ -328,11 +336,7 @@ extension Lowering {
                 guard t.rank <= 1 else { throw fail("num_elements of a matrix is not supported here; use rows(x) * cols(x)", l) }
                 d = t.sizes.first ?? .fixed(1)
             }
-            switch d {
-            case .fixed(let n)?: return .constant(Double(n), integer: true)
-            case .symbol(let s)?: return Value(type: .int, node: builder.data(s, [], integer: true), dataName: s, dataOnly: true)
-            case nil: throw fail("the size of this value is not known", l)
-            }
+            return try sizeValue(d, at: l)
         case "pi": try need(0); return .constant(Double.pi, integer: false)
         case "e": try need(0); return .constant(2.718281828459045, integer: false)
         case "transpose":
@@ -342,5 +346,13 @@ extension Lowering {
             throw fail("unknown or unsupported function '\(name)'", l)
         }
     }
-}
 
+    /// An extent as an integer value: a constant, or the integer data scalar that holds it.
+    func sizeValue(_ d: Dim?, at l: StanSourceLocation) throws -> Value {
+        switch d {
+        case .fixed(let n)?: return .constant(Double(n), integer: true)
+        case .symbol(let s)?: return Value(type: .int, node: builder.data(s, [], integer: true), dataName: s, dataOnly: true)
+        case nil: throw fail("the size of this value is not known", l)
+        }
+    }
+}

@@ -29,6 +29,11 @@ final class Lowering {
     var columnPlate: Dim?
     /// A 0/1 node multiplying every term: the conjunction of enclosing data-only conditions.
     var indicator: Expr?
+    /// The data conditions (synthetic indicator names, and whether each must hold) around the
+    /// statement being lowered; `indicator` is their product as a node.
+    var conditions: [(name: String, holds: Bool)] = []
+    /// Terms under data conditions, resolved when the model meets its data.
+    var conditionalTerms: [ConditionalTerm] = []
     /// Lowering the arguments of log_mix or log_sum_exp inside a vectorised loop: a normal log
     /// density is then one value per row instead of their sum.
     var perRowDensities = false

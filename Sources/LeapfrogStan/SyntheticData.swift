@@ -15,12 +15,14 @@ enum SyntheticData: Sendable {
     case indicator(name: String, Expression)
     /// A fixed 0/1 pattern of `shape` that a constraint transform multiplies by.
     case pattern(name: String, ConstraintPattern, shape: [Dim])
+    /// 0 everywhere but 1 at `position` (1-based; a [K, 1] shape takes one index, the row).
+    case oneHot(name: String, shape: [Dim], position: [Int])
     /// The integers `lower`, …, `upper` (a range index `x[lower:upper]`).
     case range(name: String, lower: Expression, upper: Expression)
 
     var name: String {
         switch self {
-        case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .fill(let n, _, _), .indicator(let n, _), .range(let n, _, _), .pattern(let n, _, _): return n
+        case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .fill(let n, _, _), .indicator(let n, _), .range(let n, _, _), .pattern(let n, _, _), .oneHot(let n, _, _): return n
         }
     }
 }
@@ -89,4 +91,15 @@ enum ConstraintPattern: String, Sendable {
             }
         }
     }
+}
+
+/// A term under `if` conditions on data: in the compiled graph its node is the indicator product
+/// times `node`; once the data are known the term is `node` itself (every condition as required)
+/// or is dropped, so back ends never see a log density scaled by a 0/1 flag.
+struct ConditionalTerm: Sendable {
+    /// The index of the term in the graph's terms.
+    var term: Int
+    /// The unscaled node.
+    var node: Int
+    var conditions: [(name: String, holds: Bool)]
 }

@@ -191,3 +191,57 @@ import Glibc
             .contains("cumulative distribution functions (normal_lcdf) are not supported yet"))
     }
 }
+
+/// Element assignments with constant indices (brms writes `vsdgp_1[1] = sdgp_1;`), `dims(x)[k]`,
+/// `dot_self`, and terms under `if` on data resolved when the model meets its data.
+@Suite struct ElementAssignmentTests {
+    @Test func constantIndexAssignmentsBuildTheWholeValue() throws {
+        let pieces = """
+        parameters { real a; real b; vector[2] r; }
+        transformed parameters {
+          vector[3] v;
+          array[2] vector[2] rows;
+          matrix[2, 2] m;
+          v[1] = a; v[3] = b; v[2] = a + b;
+          rows[1] = r; rows[2] = 2 * r;
+          m[1, 1] = a; m[2, 2] = b; m[1, 2] = 0; m[2, 1] = 0;
+        }
+        model { a ~ normal(0, 1); b ~ normal(0, 1); r ~ normal(0, 1); }
+        generated quantities { int d = dims(rows)[2]; real s = dot_self(v); }
+        """
+        let m = try stanReference(pieces, DataSet([:]))
+        let u = [0.5, -1.5, 2, 3]
+        let d = Dictionary(uniqueKeysWithValues: zip(m.model.derivedElementNames, m.derivedValues(u)))
+        #expect([d["v[1]"], d["v[2]"], d["v[3]"]] == [0.5, -1, -1.5])
+        #expect([d["rows[1,1]"], d["rows[1,2]"], d["rows[2,1]"], d["rows[2,2]"]] == [2, 3, 4, 6])
+        #expect([d["m[1,1]"], d["m[1,2]"], d["m[2,1]"], d["m[2,2]"]] == [0.5, 0, 0, -1.5])
+        #expect(d["d"] == 2)
+        #expect(d["s"] == 0.25 + 1 + 2.25)
+        #expect(GradientCheck.worstRelativeError(m, at: u) < GradientCheck.tolerance)
+    }
+
+    @Test func termsUnderDataConditionsAreResolvedAtBinding() throws {
+        let source = """
+        data { int<lower=0, upper=1> prior_only; int<lower=0> N; vector[N] y; }
+        parameters { real mu; }
+        model {
+          mu ~ normal(0, 10);
+          if (!prior_only) { target += normal_lpdf(y | mu, 1); } else { target += normal_lpdf(mu | 3, 1); }
+        }
+        """
+        let model = try StanProgram.compile(source: source)
+        for flag in [0, 1] {
+            let data = DataSet(["prior_only": .integer(flag), "N": .integer(3), "y": .vector([1, 2, 3])])
+            let (graph, prepared) = try model.instantiate(data: data)
+            #expect(graph.terms.count == 2, "one prior and one of the two branches")
+            #expect(!graph.terms.contains { graph.nodes[$0.node].op == .multiply }, "no term is scaled by a 0/1 flag")
+            let m = try ReferenceModel(graph: graph, data: prepared)
+            let x = 0.7
+            let expected = flag == 0
+                ? [1.0, 2, 3].map { -0.5 * ($0 - x) * ($0 - x) }.reduce(0, +) - 1.5 * log(2 * Double.pi)
+                : -0.5 * (x - 3) * (x - 3) - 0.5 * log(2 * Double.pi)
+            let prior = -0.5 * (x / 10) * (x / 10) - log(10) - 0.5 * log(2 * Double.pi)
+            #expect(abs(m.logDensity([x]) - prior - expected) < 1e-12)
+        }
+    }
+}
