@@ -10,7 +10,7 @@ extension Lowering {
     ]
 
     static let supportedNames = (Array(families.keys) + ["std_normal", "multi_normal", "bernoulli", "poisson", "binomial", "dirichlet",
-                                                     "normal_id_glm", "bernoulli_logit_glm", "poisson_log_glm", "lkj_corr_cholesky", "lkj_corr"]).sorted()
+                                                     "normal_id_glm", "bernoulli_logit_glm", "poisson_log_glm", "lkj_corr_cholesky", "lkj_corr", "categorical", "multinomial", "multinomial_logit"]).sorted()
 
     /// The log density of `outcome` under `name(args)`: a scalar node summing every element (and,
     /// inside a vectorised loop, every row).
@@ -53,6 +53,20 @@ extension Lowering {
         case "dirichlet":
             guard args.count == 1 else { throw fail("dirichlet takes 1 argument (alpha), got \(args.count)", l) }
             return try dirichlet(outcome, args[0], at: l, outcomeLocation: outcomeLocation)
+        case "categorical":
+            guard args.count == 1 else { throw fail("categorical takes 1 argument (theta), got \(args.count)", l) }
+            familyName = "categorical_logit"
+            args[0] = derived(args[0], node: materialize(args[0]).log(), type: args[0].type.promotedToReal)
+        case "multinomial", "multinomial_logit":
+            // Σₖ yₖ log θₖ; the multinomial coefficient depends on the data only and is left out.
+            guard args.count == 1 else { throw fail("\(name) takes 1 argument (theta), got \(args.count)", l) }
+            guard outcome.dataName != nil, outcome.type.isInteger, outcome.type.rank == 1, !outcome.plated else {
+                throw fail("the outcome of \(name) must be an integer data array", outcomeLocation)
+            }
+            guard args[0].type.base == .vector, args[0].type.arrayRank == 0, !args[0].plated else { throw fail("\(name) needs a vector, got \(args[0].type)", l) }
+            let theta = materialize(args[0])
+            let logTheta = name == "multinomial" ? theta.log() : theta.apply(.logSoftmax)
+            return Value(type: .real, node: (materialize(outcome) * logTheta).sum(), dataOnly: args[0].dataOnly)
         case "poisson":
             guard args.count == 1 else { throw fail("poisson takes 1 argument (lambda), got \(args.count)", l) }
             familyName = "poisson_log"; args[0] = derived(args[0], node: materialize(args[0]).log(), type: args[0].type.promotedToReal)

@@ -245,3 +245,25 @@ import Glibc
         }
     }
 }
+
+/// Densities of a simplex: categorical (as categorical_logit of log θ) and the multinomial.
+@Suite struct SimplexDensityTests {
+    @Test func categoricalAndMultinomial() throws {
+        let source = """
+        data { array[4] int y; array[3] int counts; }
+        parameters { simplex[3] theta; vector[3] eta; }
+        model { y ~ categorical(theta); counts ~ multinomial(theta); counts ~ multinomial_logit(eta); eta ~ normal(0, 1); }
+        """
+        let byHand = """
+        data { array[4] int y; array[3] int counts; }
+        parameters { simplex[3] theta; vector[3] eta; }
+        model {
+          for (n in 1:4) target += log(theta[y[n]]);
+          target += dot_product(to_vector(counts), log(theta)) + dot_product(to_vector(counts), log_softmax(eta));
+          eta ~ normal(0, 1);
+        }
+        """
+        let data = DataSet(["y": .integers([1, 3, 3, 2]), "counts": .integers([2, 0, 5])])
+        expectEquivalent(try stanReference(source, data), try stanReference(byHand, data))
+    }
+}
