@@ -12,6 +12,26 @@ enum BaseType: String, Sendable {
     }
 }
 
+/// Stan's constrained types this front end supports (as parameters; elsewhere they are plain
+/// vectors and matrices). Their transforms are written into the graph by `Lowering+Constraints`.
+enum ConstrainedType: String, Sendable {
+    case simplex, ordered
+    case positiveOrdered = "positive_ordered"
+    case unitVector = "unit_vector"
+    case choleskyFactorCorr = "cholesky_factor_corr"
+    case choleskyFactorCov = "cholesky_factor_cov"
+    case corrMatrix = "corr_matrix"
+    case covMatrix = "cov_matrix"
+
+    /// The plain type it constrains.
+    var base: BaseType {
+        switch self {
+        case .simplex, .ordered, .positiveOrdered, .unitVector: return .vector
+        default: return .matrix
+        }
+    }
+}
+
 /// `<lower=…, upper=…>`.
 struct Bounds: Sendable {
     var lower: Expression?
@@ -26,6 +46,8 @@ struct Declaration: Sendable {
     var arraySizes: [Expression]
     var typeSizes: [Expression]
     var bounds: Bounds
+    /// A constrained type (`simplex[K]`, `cholesky_factor_corr[K]`, …); `base` is then its plain type.
+    var constrained: ConstrainedType? = nil
     var initializer: Expression?
     var location: StanSourceLocation
     /// Where the type starts (for type errors).

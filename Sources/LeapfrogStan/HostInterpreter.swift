@@ -84,6 +84,8 @@ struct HostInterpreter {
             popScope()
         case .print:
             break
+        case .returnStatement(_, let l), .call(_, let l):
+            throw fail("user-defined functions are not supported in transformed data yet", l)
         case .reject(let args, let l):
             let text = try args.map { e -> String in
                 if case .string(let s, _) = e { return s }

@@ -9,7 +9,8 @@ extension Lowering {
         "categorical_logit": .categoricalLogit, "multi_normal_cholesky": .multiNormalCholesky,
     ]
 
-    static let supportedNames = (Array(families.keys) + ["std_normal", "multi_normal", "bernoulli", "poisson", "binomial"]).sorted()
+    static let supportedNames = (Array(families.keys) + ["std_normal", "multi_normal", "bernoulli", "poisson", "binomial", "dirichlet",
+                                                     "normal_id_glm", "bernoulli_logit_glm", "poisson_log_glm", "lkj_corr_cholesky", "lkj_corr", "categorical", "multinomial", "multinomial_logit"]).sorted()
 
     /// The log density of `outcome` under `name(args)`: a scalar node summing every element (and,
     /// inside a vectorised loop, every row).
@@ -39,6 +40,33 @@ extension Lowering {
         case "binomial":
             guard args.count == 2 else { throw fail("binomial takes 2 arguments (N, theta), got \(args.count)", l) }
             familyName = "binomial_logit"; args[1] = logit(args[1])
+        case "normal_id_glm", "bernoulli_logit_glm", "poisson_log_glm":
+            // The GLM forms: mu = alpha + x * beta.
+            let n = name == "normal_id_glm" ? 4 : 3
+            guard args.count == n else { throw fail("\(name) takes \(n) arguments (x, alpha, beta\(n == 4 ? ", sigma" : "")), got \(args.count)", l) }
+            let mu = try binary("+", args[1], try binary("*", args[0], args[2], at: l), at: l)
+            familyName = String(name.dropLast(name == "normal_id_glm" ? 7 : 4))
+            args = n == 4 ? [mu, args[3]] : [mu]
+        case "lkj_corr_cholesky", "lkj_corr":
+            guard args.count == 1 else { throw fail("\(name) takes 1 argument (eta), got \(args.count)", l) }
+            return try lkj(name, outcome, args[0], at: l, outcomeLocation: outcomeLocation)
+        case "dirichlet":
+            guard args.count == 1 else { throw fail("dirichlet takes 1 argument (alpha), got \(args.count)", l) }
+            return try dirichlet(outcome, args[0], at: l, outcomeLocation: outcomeLocation)
+        case "categorical":
+            guard args.count == 1 else { throw fail("categorical takes 1 argument (theta), got \(args.count)", l) }
+            familyName = "categorical_logit"
+            args[0] = derived(args[0], node: materialize(args[0]).log(), type: args[0].type.promotedToReal)
+        case "multinomial", "multinomial_logit":
+            // Σₖ yₖ log θₖ; the multinomial coefficient depends on the data only and is left out.
+            guard args.count == 1 else { throw fail("\(name) takes 1 argument (theta), got \(args.count)", l) }
+            guard outcome.dataName != nil, outcome.type.isInteger, outcome.type.rank == 1, !outcome.plated else {
+                throw fail("the outcome of \(name) must be an integer data array", outcomeLocation)
+            }
+            guard args[0].type.base == .vector, args[0].type.arrayRank == 0, !args[0].plated else { throw fail("\(name) needs a vector, got \(args[0].type)", l) }
+            let theta = materialize(args[0])
+            let logTheta = name == "multinomial" ? theta.log() : theta.apply(.logSoftmax)
+            return Value(type: .real, node: (materialize(outcome) * logTheta).sum(), dataOnly: args[0].dataOnly)
         case "poisson":
             guard args.count == 1 else { throw fail("poisson takes 1 argument (lambda), got \(args.count)", l) }
             familyName = "poisson_log"; args[0] = derived(args[0], node: materialize(args[0]).log(), type: args[0].type.promotedToReal)
@@ -91,10 +119,59 @@ extension Lowering {
                 throw fail("size mismatch among the arguments of \(familyName): \(a.type) and \(b.type)", l)
             } } }
         }
+        if perRowDensities, plate != nil, family == .normal, all.contains(where: \.plated), all.allSatisfy({ $0.type.isScalar }) {
+            // One log density per row (an argument of log_mix): −½((y − μ)/σ)² − log σ − ½ log 2π.
+            let (y, mu, sigma) = (materialize(outcome), materialize(args[0]), materialize(args[1]))
+            let z = (y - mu) / sigma
+            return derived(outcome, args[0], args[1], node: -0.5 * z.square() - sigma.log() - 0.9189385332046727, type: .real)
+        }
         let node = logDensityNode(family, materialize(outcome), args.map { materialize($0) })
         var v = Value(type: .real, node: node, dataOnly: all.allSatisfy(\.dataOnly))
         v.summedOverPlate = plate != nil && all.contains { $0.plated }
         return v
+    }
+
+    /// `dirichlet(theta | alpha)` with a data-only concentration: Σ (αₖ − 1) log θₖ. Its normalising
+    /// constant log Γ(Σα) − Σ log Γ(αₖ) depends on data only and is left out (as Stan's `~` does), so
+    /// `dirichlet_lpdf` differs from Stan's by that constant. A concentration that depends on
+    /// parameters would need log Γ in the graph, which it lacks.
+    func dirichlet(_ theta: Value, _ alpha: Value, at l: StanSourceLocation, outcomeLocation: StanSourceLocation) throws -> Value {
+        guard alpha.dataOnly else {
+            throw fail("dirichlet with a concentration that depends on parameters is not supported: its normalising constant needs log Γ, which the model graph lacks", l)
+        }
+        guard theta.type.base == .vector, theta.type.arrayRank <= 1 else {
+            throw fail("the outcome of dirichlet must be a simplex (a vector) or an array of them, got \(theta.type)", outcomeLocation)
+        }
+        guard alpha.type.base == .vector, alpha.type.arrayRank == 0 else { throw fail("the concentration of dirichlet must be a vector, got \(alpha.type)", l) }
+        if differ(theta.type.sizes.last!, alpha.type.sizes.last!) { throw fail("size mismatch in dirichlet: \(theta.type) and \(alpha.type)", l) }
+        if alpha.plated && !theta.plated { throw fail("cannot vectorise the loop: the outcome must be indexed by the loop index too", l) }
+        let node = ((materialize(alpha) - 1.0) * materialize(theta).log()).sum()
+        var v = Value(type: .real, node: node, dataOnly: theta.dataOnly)
+        v.summedOverPlate = plate != nil && theta.plated
+        return v
+    }
+
+    /// `lkj_corr_cholesky(L | eta)`: Σₖ (K − k + 2η − 2) log Lₖₖ; `lkj_corr(Omega | eta)`:
+    /// (η − 1) log det Ω = 2(η − 1) Σₖ log Lₖₖ with L = cholesky(Ω) (Stan Functions Reference).
+    /// The normalising constants depend on η and K only and are left out, so η must not depend
+    /// on parameters (its constant would need log Γ, which the graph lacks).
+    func lkj(_ name: String, _ outcome: Value, _ eta: Value, at l: StanSourceLocation, outcomeLocation: StanSourceLocation) throws -> Value {
+        guard eta.dataOnly, eta.type.isScalar else {
+            throw fail("\(name) with a shape eta that depends on parameters is not supported: its normalising constant needs log Γ, which the model graph lacks", l)
+        }
+        guard outcome.type.base == .matrix, outcome.type.arrayRank == 0, !outcome.plated, let k = outcome.type.sizes[0] else {
+            throw fail("the outcome of \(name) must be a square matrix, got \(outcome.type)", outcomeLocation)
+        }
+        let factor = name == "lkj_corr" ? materialize(outcome).cholesky() : materialize(outcome)
+        let logDiagonal = (factor * pattern(.identity, [k, k])).matmul(fill(1, [k])).log()
+        let e = materialize(eta)
+        let node: Expr
+        if name == "lkj_corr" {
+            node = 2.0 * (e - 1.0) * logDiagonal.sum()
+        } else {
+            node = ((pattern(.lkjWeights, [k]) + 2.0 * e) * logDiagonal).sum()
+        }
+        return Value(type: .real, node: node, dataOnly: outcome.dataOnly)
     }
 
     static func stanParameterNames(_ d: Distribution) -> String {

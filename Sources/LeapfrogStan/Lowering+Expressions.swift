@@ -40,6 +40,14 @@ extension Lowering {
             default:
                 throw fail("cannot transpose a value of type \(v.type)", l)
             }
+        case .index(.call("dims", let args, false, let cl), let indices, let l):
+            // dims(x)[k]: the k-th extent of x's type (dims itself is an integer array).
+            guard args.count == 1, indices.count == 1, case .single(let ke) = indices[0], let k = foldConstant(ke) else {
+                throw fail("dims is only supported as dims(x)[k] with a constant k; use size, rows and cols", cl)
+            }
+            let t = try expression(args[0]).type
+            guard k >= 1, Int(k) <= t.rank else { throw fail("dims(x)[\(Int(k))]: x has \(t.rank) dimension\(t.rank == 1 ? "" : "s")", l) }
+            return try sizeValue(t.sizes[Int(k) - 1], at: l)
         case .index(let a, let indices, let l):
             return try index(try expression(a), indices, at: l)
         case .call(let name, let args, let conditional, let l):
@@ -98,6 +106,7 @@ extension Lowering {
             let node = builder.data(name, s.type.sizes.map { $0! }, integer: s.type.isInteger)
             return Value(type: s.type, node: node, dataName: name, dataOnly: true)
         case .parameter:
+            if let v = s.value { return v }  // a constrained type or parameter-dependent bounds: the transformed node
             return Value(type: s.type, node: builder.parameter(name), dataOnly: false)
         case .local, .transformedParameter, .generated:
             guard let v = s.value else { throw fail("'\(name)' is used before it is assigned", l) }
@@ -124,6 +133,11 @@ extension Lowering {
     func binary(_ op: String, _ a0: Value, _ b0: Value, at l: StanSourceLocation) throws -> Value {
         let ab = try aligned([a0, b0], at: l)
         let (a, b) = (ab[0], ab[1])
+        // x + 0, 0 + x, x - 0, 1 * x, x * 1: x itself, so a log density plus a dropped constant
+        // (`lpdf - 1 * student_t_lccdf(0 | …)`) stays a log density.
+        func keepsType(_ x: Value, _ c: Value) -> Bool { c.type.isInteger || !x.type.isInteger }
+        if a.constant == nil, let c = b.constant, (c == 0 && (op == "+" || op == "-")) || (c == 1 && (op == "*" || op == ".*")), keepsType(a, b), !a.flattened { return a }
+        if b.constant == nil, let c = a.constant, (c == 0 && op == "+") || (c == 1 && (op == "*" || op == ".*")), keepsType(b, a), !b.flattened { return b }
         try rejectFlattened([a, b], at: l)
         if a.summedOverPlate || b.summedOverPlate {
             guard (op == "+" || op == "-"), a.summedOverPlate || a.constant != nil, b.summedOverPlate || b.constant != nil,

@@ -20,32 +20,72 @@ extension Lowering {
         "log_determinant": "use 2 * sum(log(diagonal(L))) of a Cholesky factor",
         "append_row": "concatenation is not available in the model graph",
         "append_col": "concatenation is not available in the model graph",
-        "segment": "use a multi-index with an integer data array",
-        "head": "use a multi-index with an integer data array",
-        "tail": "use a multi-index with an integer data array",
         "diagonal": "the model graph has no diagonal-extraction operation",
+        "dims": "only as dims(x)[k] with a constant k; use size, rows and cols",
         "Phi": "use inv_logit(1.702 * x) as an approximation, or a logistic model",
         "Phi_approx": "use inv_logit(0.07056 * x^3 + 1.5976 * x)",
     ]
 
     func call(_ name: String, _ argExprs: [Expression], conditional: Bool, at l: StanSourceLocation) throws -> Value {
+        if let f = userFunction(name) {
+            guard let v = try inlineCall(f, argExprs, at: l) else { throw fail("the void function '\(f.name)' has no value; call it as a statement", l) }
+            return v
+        }
         for suffix in ["_lpdf", "_lupdf", "_lpmf", "_lupmf"] where name.hasSuffix(suffix) {
             let family = String(name.dropLast(suffix.count))
             guard let first = argExprs.first else { throw fail("\(name) needs an outcome: \(name)(y | …)", l) }
             let args = try argExprs.map { try expression($0) }
             return try density(family, outcome: args[0], args: Array(args.dropFirst()), at: l, outcomeLocation: first.location)
         }
-        if conditional { throw fail("'|' is only used in calls to _lpdf and _lpmf functions", l) }
+        if name.hasSuffix("_lcdf") || name.hasSuffix("_lccdf") || name.hasSuffix("_cdf") {
+            // A cumulative distribution function of constants (a half-distribution's normaliser,
+            // `- student_t_lccdf(0 | 3, 0, 10)`) is a constant: in the model block it shifts the log
+            // density by a constant, which sampling ignores, so it is dropped.
+            if block == .model, argExprs.allSatisfy({ foldConstant($0) != nil }) { return .constant(0, integer: false) }
+            throw fail("cumulative distribution functions (\(name)) are not supported yet (only with constant arguments in the model block, where they are dropped as constants)", l)
+        }
+        if conditional { throw fail("'|' is only used in calls to _lpdf, _lpmf, _lcdf and _lccdf functions", l) }
         if name.hasSuffix("_rng") {
             throw fail("random number generators (\(name)) are not supported yet; generated quantities must be deterministic functions of parameters and data", l)
         }
-        if name.hasSuffix("_lcdf") || name.hasSuffix("_lccdf") || name.hasSuffix("_cdf") {
-            throw fail("cumulative distribution functions (\(name)) are not supported yet", l)
-        }
         if let why = Lowering.unsupported[name] { throw fail("the function '\(name)' is not supported: \(why)", l) }
+        switch name {
+        case "segment", "head", "tail":
+            // Slices: segment(x, i, n) = x[i:(i + n - 1)], head(x, n) = x[1:n], tail(x, n) = x[(N - n + 1):N].
+            let count = name == "segment" ? 3 : 2
+            guard argExprs.count == count else { throw fail("\(name) takes \(count) arguments, got \(argExprs.count)", l) }
+            let x = argExprs[0]
+            let t = try expression(x).type
+            guard t.rank == 1 || t.arrayRank >= 1 else { throw fail("\(name) needs a vector, row vector or array, got \(t)", l) }
+            let range: IndexArgument
+            switch name {
+            case "segment":
+                let (i, n) = (argExprs[1], argExprs[2])
+                range = .range(i, .binary("-", .binary("+", i, n, l), .integer(1, l), l), l)
+            case "head":
+                range = .range(.integer(1, l), argExprs[1], l)
+            default:
+                guard let size = t.sizes[0] else { throw fail("tail needs a container of known size, got \(t)", l) }
+                let n = dimExpression(size, l)
+                range = .range(.binary("+", .binary("-", n, argExprs[1], l), .integer(1, l), l), n, l)
+            }
+            return try expression(.index(x, [range], l))
+        case "negative_infinity", "positive_infinity", "not_a_number":
+            guard argExprs.isEmpty else { throw fail("\(name) takes no arguments, got \(argExprs.count)", l) }
+            return .constant(name == "not_a_number" ? .nan : (name == "negative_infinity" ? -.infinity : .infinity), integer: false)
+        default: break
+        }
+        let savedPerRow = perRowDensities
+        perRowDensities = plate != nil && (name == "log_mix" || name == "log_sum_exp")
         let args = try argExprs.map { try expression($0) }
+        perRowDensities = savedPerRow
         if name != "sum" && name != "mean" { try rejectFlattened(args, at: l) }
-        for a in args where a.summedOverPlate { throw fail("inside a vectorised loop a log density can only be added to target", l) }
+        for a in args where a.summedOverPlate {
+            if name == "log_mix" || name == "log_sum_exp" {
+                throw fail("inside a vectorised loop, \(name) takes per-row log densities only from normal_lpdf with scalar arguments", l)
+            }
+            throw fail("inside a vectorised loop a log density can only be added to target", l)
+        }
         func need(_ n: Int) throws {
             guard args.count == n else { throw fail("\(name) takes \(n) argument\(n == 1 ? "" : "s"), got \(args.count)", l) }
         }
@@ -111,6 +151,14 @@ extension Lowering {
                 guard let k = args[0].type.sizes[0] else { throw fail("dot_product: unknown size", l) }
                 return derived(args[0], args[1], node: (node(0) * node(1)).matmul(fill(1, [k])), type: .real)
             }
+        case "dot_self":
+            try need(1)
+            guard args[0].type.rank == 1, args[0].type.base != .int else { throw fail("dot_self needs a vector, got \(args[0].type)", l) }
+            if args[0].plated {
+                guard let k = args[0].type.sizes[0] else { throw fail("dot_self: unknown size", l) }
+                return derived(args[0], node: node(0).square().matmul(fill(1, [k])), type: .real)
+            }
+            return derived(args[0], node: node(0).square().sum(), type: .real)
         case "rows_dot_product", "columns_dot_product":
             try need(2)
             try requireShared(0); try requireShared(1)
@@ -125,6 +173,25 @@ extension Lowering {
             }
             guard let r = ta.sizes[0] else { throw fail("\(name): unknown size", l) }
             return derived(args[0], args[1], node: fill(1, [r]).matmul(prod), type: StanType(base: .rowVector, arrayRank: 0, sizes: [ta.sizes[1]]))
+        case "to_matrix":
+            // to_matrix(v, m, n), column-major as Stan: M[i, j] = v[i + (j − 1)·m]. With B = ones[m] ⊗ v,
+            // A[i, k] = [k mod m = i] and C[k, j] = [k div m = j] (0-based), M = (A ⊙ B)·C.
+            guard args.count == 3 else { throw fail("to_matrix is supported as to_matrix(v, m, n) of a vector, row vector or real array, got \(args.count) argument\(args.count == 1 ? "" : "s")", l) }
+            let t = args[0].type
+            guard t.rank == 1, let k = t.sizes[0] else { throw fail("to_matrix(v, m, n) needs a vector, row vector or real array, got \(t)", l) }
+            try requireShared(0)
+            let (m, n) = (try dim(argExprs[1]), try dim(argExprs[2]))
+            if case .fixed(let a) = m, case .fixed(let b) = n, case .fixed(let c) = k, a * b != c {
+                throw fail("to_matrix: \(a) × \(b) is not the \(c) elements of \(t)", l)
+            }
+            let spread = pattern(.reshapeRows, [m, k]) * (fill(1, [m, k]) * node(0))
+            return derived(args[0], node: spread.matmul(pattern(.reshapeColumns, [k, n])), type: StanType(base: .matrix, arrayRank: 0, sizes: [m, n]))
+        case "rep_array" where args.count == 3:
+            // rep_array(x, m, n): an m × n array of a real scalar.
+            guard args[0].type.isScalar, !args[0].type.isInteger else { throw fail("rep_array(x, m, n) needs a real scalar x here (integers only in transformed data)", l) }
+            try requireShared(0)
+            let (m, n) = (try dim(argExprs[1]), try dim(argExprs[2]))
+            return derived(args[0], node: node(0) * fill(1, [m, n]), type: StanType(base: .real, arrayRank: 2, sizes: [m, n]))
         case "rep_vector", "rep_row_vector", "rep_array":
             guard args.count == 2 else { throw fail("\(name) takes 2 arguments here (x, n), got \(args.count)", l) }
             guard args[0].type.isScalar else { throw fail("\(name) of a container is not supported; use a scalar", l) }
@@ -269,11 +336,7 @@ extension Lowering {
                 guard t.rank <= 1 else { throw fail("num_elements of a matrix is not supported here; use rows(x) * cols(x)", l) }
                 d = t.sizes.first ?? .fixed(1)
             }
-            switch d {
-            case .fixed(let n)?: return .constant(Double(n), integer: true)
-            case .symbol(let s)?: return Value(type: .int, node: builder.data(s, [], integer: true), dataOnly: true)
-            case nil: throw fail("the size of this value is not known", l)
-            }
+            return try sizeValue(d, at: l)
         case "pi": try need(0); return .constant(Double.pi, integer: false)
         case "e": try need(0); return .constant(2.718281828459045, integer: false)
         case "transpose":
@@ -283,5 +346,13 @@ extension Lowering {
             throw fail("unknown or unsupported function '\(name)'", l)
         }
     }
-}
 
+    /// An extent as an integer value: a constant, or the integer data scalar that holds it.
+    func sizeValue(_ d: Dim?, at l: StanSourceLocation) throws -> Value {
+        switch d {
+        case .fixed(let n)?: return .constant(Double(n), integer: true)
+        case .symbol(let s)?: return Value(type: .int, node: builder.data(s, [], integer: true), dataName: s, dataOnly: true)
+        case nil: throw fail("the size of this value is not known", l)
+        }
+    }
+}

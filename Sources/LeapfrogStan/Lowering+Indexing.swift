@@ -24,8 +24,21 @@ extension Lowering {
             case .all:
                 axis += 1
                 continue
-            case .range(_, _, let rl):
-                throw fail("index ranges (a:b) are not supported yet; use a multi-index with an integer data array", rl)
+            case .range(let a, let b, let rl):
+                let (ix, extent) = try rangeIndex(a, b, extent: cur.type.sizes[axis], at: rl)
+                let node = materialize(cur)
+                changed = true
+                let gather: Expr
+                if graphAxis == 0 {
+                    gather = node[ix]
+                } else if graphAxis == 1 && graphRank == 2 {
+                    gather = node.transposed()[ix].transposed()
+                } else { throw fail("range-indexing this dimension is not supported", rl) }
+                var t = cur.type
+                t.sizes[axis] = extent
+                cur = Value(type: t, node: gather, plated: cur.plated, dataOnly: cur.dataOnly)
+                axis += 1
+                continue
             case .single(let e):
                 if case .variable(let n, let il) = e, let s = scope.lookup(n), case .plateIndex(let extent) = s.kind {
                     guard axis == 0, !cur.plated, !cur.columns else {
@@ -103,5 +116,79 @@ extension Lowering {
         }
         if changed { cur.dataName = nil }
         return cur
+    }
+
+    /// The integer data behind a range index `a:b` over a dimension of `extent` (an omitted `a`
+    /// is 1, an omitted `b` the extent), and the range's length `b - a + 1`.
+    ///
+    /// Both bounds must be constants or depend on data only; the indices are a synthetic integer
+    /// array filled in when the model meets its data. A range starting at a constant `a` has the
+    /// length `b - (a - 1)`, so `x[2:N]` and `y[1:(N - 1)]` get the same extent.
+    func rangeIndex(_ a0: Expression?, _ b0: Expression?, extent: Dim?, at l: StanSourceLocation) throws -> (Expr, Dim) {
+        let (a, b) = (try a0.map { try resolvingSizes($0) }, try b0.map { try resolvingSizes($0) })
+        for e in [a, b].compactMap({ $0 }) where !(try isDataOnly(e)) {
+            throw fail("a range bound must be a constant or depend on data only", e.location)
+        }
+        let lo = bindingLoopConstants(a ?? .integer(1, l))
+        let hi: Expression
+        if let b { hi = bindingLoopConstants(b) } else {
+            guard let extent else { throw fail("the size of this dimension is not known; write the range's upper bound", l) }
+            hi = dimExpression(extent, l)
+        }
+        let length: Dim
+        if let x = foldConstant(lo), let y = foldConstant(hi) {
+            guard x >= 1 else { throw fail("range \(Int(x)):\(Int(y)) starts below 1: Stan indices start at 1", l) }
+            if case .fixed(let n)? = extent, Int(y) > n { throw fail("range \(Int(x)):\(Int(y)) is out of range 1…\(n)", l) }
+            length = .fixed(max(0, Int(y) - Int(x) + 1))
+        } else if let x = foldConstant(lo) {
+            guard x >= 1 else { throw fail("range \(Int(x)):… starts below 1: Stan indices start at 1", l) }
+            length = try syntheticDim(x == 1 ? hi : .binary("-", hi, .integer(Int(x) - 1, l), l))
+        } else {
+            length = try syntheticDim(.binary("+", .binary("-", hi, lo, l), .integer(1, l), l))
+        }
+        let name = syntheticName("range", key: "range:\(lo.canonical):\(hi.canonical)") { .range(name: $0, lower: lo, upper: hi) }
+        return (builder.data(name, [length], integer: true), length)
+    }
+
+    /// The extent that a data-only size expression (already bound) stands for.
+    func syntheticDim(_ e: Expression) throws -> Dim {
+        if let c = foldConstant(e) { return .fixed(Int(c)) }
+        if case .variable(let n, _) = e, let s = scope.lookup(n), case .data = s.kind { return .symbol(n) }
+        if case .variable(let n, _) = e, n.hasPrefix("__") { return .symbol(n) }
+        let name = syntheticName("size", key: "size:\(e.canonical)") { .size(name: $0, e) }
+        return .symbol(name)
+    }
+
+    /// An extent as an expression the host can evaluate.
+    func dimExpression(_ d: Dim, _ l: StanSourceLocation) -> Expression {
+        switch d {
+        case .fixed(let n): return .integer(n, l)
+        case .symbol(let s): return .variable(s, l)
+        }
+    }
+
+    /// `e` with `rows(x)`, `cols(x)`, `size(x)` and `num_elements(x)` of a vector replaced by the
+    /// extents of x's type, so `head(y, rows(y) - 1)` has a data-only bound even when y is a parameter.
+    func resolvingSizes(_ e: Expression) throws -> Expression {
+        func go(_ e: Expression) throws -> Expression {
+            switch e {
+            case .call(let f, let args, let c, let l):
+                if ["rows", "cols", "size", "num_elements"].contains(f), args.count == 1, !(try isDataOnly(args[0])) {
+                    let t = try expression(args[0]).type
+                    let d: Dim?
+                    switch f {
+                    case "cols": d = t.rank == 2 ? t.sizes[1] : .fixed(1)
+                    case "num_elements": d = t.rank <= 1 ? (t.sizes.first ?? .fixed(1)) : nil
+                    default: d = t.sizes.first ?? .fixed(1)
+                    }
+                    if let d { return dimExpression(d, l) }
+                }
+                return .call(f, try args.map(go), conditional: c, l)
+            case .binary(let op, let a, let b, let l): return .binary(op, try go(a), try go(b), l)
+            case .unary(let op, let a, let l): return .unary(op, try go(a), l)
+            default: return e
+            }
+        }
+        return try go(e)
     }
 }

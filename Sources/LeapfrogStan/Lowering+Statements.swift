@@ -9,6 +9,10 @@ extension Lowering {
             try assignment(name, indices, op, rhs, l)
         case .tilde(let outcome, let dist, let args, let l):
             guard block == .model else { throw fail("sampling statements (~) are only allowed in the model block", l) }
+            if let f = userFunction(dist, tilde: true) {
+                try addTerm(try call(f.name, [outcome] + args, conditional: true, at: l), at: l)
+                return
+            }
             let y = try expression(outcome)
             let lp = try density(dist, outcome: y, args: try args.map { try expression($0) }, at: l, outcomeLocation: outcome.location)
             try addTerm(lp, at: l)
@@ -24,9 +28,23 @@ extension Lowering {
             defer { scope.pop() }
             for s in body { try statement(s) }
         case .print:
-            break
+            break  // printing happens nowhere: the graph is evaluated on devices, many chains at once
+        case .returnStatement(_, let l):
+            throw fail("return is only allowed in the body of a function", l)
+        case .call(let e, let l):
+            guard case .call(let name, let args, _, let cl) = e, let f = userFunction(name) else {
+                throw fail("only a user-defined void or _lp function can be called as a statement", l)
+            }
+            _ = try inlineCall(f, args, at: cl)
         case .reject(_, let l):
-            throw fail("reject is not supported yet in the \(block.rawValue) block; check the condition in transformed data instead", l)
+            // A rejected proposal: the log density is −∞ wherever the enclosing data conditions
+            // hold (log of the 0/1 indicator), so the sampler refuses the point instead of crashing.
+            guard block == .model || block == .transformedParameters else {
+                throw fail("reject is not supported in the \(block.rawValue) block; check the condition in transformed data instead", l)
+            }
+            if plate != nil { throw fail("reject inside a vectorised loop is not supported; check the condition in transformed data instead", l) }
+            let fired = indicator ?? builder.constant(1)
+            builder.target((1.0 - fired).log())
         }
     }
 
@@ -85,6 +103,10 @@ extension Lowering {
             scope.setValue(name, try assignable(new, to: sym.type, name: name, at: rhs.location))
             return
         }
+        if plate == nil, op.isEmpty, let ks = constantIndices(indices) {
+            try assignElement(sym, ks, r, at: l, rhs.location)
+            return
+        }
         // x[n] = … inside a vectorised loop assigns the whole of x.
         guard let plate, !sym.insidePlate, indices.count == 1, case .single(.variable(let iv, _)) = indices[0],
               let isym = scope.lookup(iv), case .plateIndex = isym.kind else {
@@ -114,20 +136,32 @@ extension Lowering {
     }
 
     func addTerm(_ v: Value, at l: StanSourceLocation) throws {
+        // Only a loop over a data extent (1:N) marks its terms as a plate over rows: a loop over
+        // a constant extent (1:2) gains nothing from streaming rows, and its extent could be
+        // mistaken for the rows of any other value with that many.
+        let rows: Dim? = { if case .symbol? = plate { return plate } else { return nil } }()
         if v.summedOverPlate {
-            builder.target(scaled(materialize(v)), plate: plate)
+            builder.target(scaled(materialize(v)), plate: rows)
             return
         }
-        if let plate {
+        if plate != nil {
             guard v.plated else { throw fail("cannot vectorise the loop: this term does not depend on the loop index; move it out of the loop", l) }
-            builder.target(scaled(materialize(v).sum()), plate: plate)
+            builder.target(scaled(materialize(v).sum()), plate: rows)
             return
         }
         let node = v.type.isScalar ? materialize(v) : materialize(v).sum()
         builder.target(scaled(node))
     }
 
-    private func scaled(_ e: Expr) -> Expr { indicator.map { $0 * e } ?? e }
+    /// The term's node times the enclosing conditions' indicator. The term is also recorded as a
+    /// `ConditionalTerm`, so that `StanModel.instantiate` can keep the plain node or drop the term
+    /// once the data decide the conditions (the product is only what the graph says before that).
+    private func scaled(_ e: Expr) -> Expr {
+        guard let indicator else { return e }
+        let product = indicator * e
+        conditionalTerms.append(ConditionalTerm(term: builder.graph.terms.count, node: e.id, conditions: conditions))
+        return product
+    }
 
     func forLoop(_ v: String, _ lo: Expression, _ hi: Expression, _ body: Statement, _ l: StanSourceLocation) throws {
         try checkFresh(v, l)
@@ -184,17 +218,67 @@ extension Lowering {
         let name = syntheticName("cond", key: "cond:\(bound.canonical)") { .indicator(name: $0, bound) }
         let flag = builder.data(name)
         let saved = indicator
-        defer { indicator = saved }
+        let savedConditions = conditions
+        defer { indicator = saved; conditions = savedConditions }
         indicator = saved.map { $0 * flag } ?? flag
+        conditions = savedConditions + [(name, true)]
         scope.push()
         try statement(then)
         scope.pop()
         if let otherwise {
             let notFlag = 1.0 - flag
             indicator = saved.map { $0 * notFlag } ?? notFlag
+            conditions = savedConditions + [(name, false)]
             scope.push()
             try statement(otherwise)
             scope.pop()
         }
+    }
+
+    /// The 1-based indices when every index is a compile-time constant (`x[2]`, `v[1, 1]`).
+    func constantIndices(_ indices: [IndexArgument]) -> [Int]? {
+        var out: [Int] = []
+        for i in indices {
+            guard case .single(let e) = i, let k = foldConstant(e), k == k.rounded() else { return nil }
+            out.append(Int(k))
+        }
+        return out
+    }
+
+    /// `x[k] = v` or `x[k, j] = v` with constant indices: the whole of x becomes
+    /// x ⊙ (1 − E) + E ⊙ v, with E a 0/1 pattern that is 1 at the assigned elements ([K, 1] for a
+    /// row of a matrix or array, so it broadcasts against v). Elements never assigned are 0.
+    func assignElement(_ sym: Symbol, _ ks: [Int], _ r: Value, at l: StanSourceLocation, _ rl: StanSourceLocation) throws {
+        let t = sym.type
+        guard ks.count <= t.rank, t.rank <= 2 else { throw fail("too many indices for '\(sym.name)' of type \(t)", l) }
+        var shape: [Dim] = []
+        for (axis, d) in t.sizes.enumerated() {
+            guard let d else { throw fail("the size of '\(sym.name)' is not known", l) }
+            if axis < ks.count {
+                if ks[axis] < 1 { throw fail("index \(ks[axis]) is out of range: Stan indices start at 1", l) }
+                if case .fixed(let n) = d, ks[axis] > n { throw fail("index \(ks[axis]) is out of range 1…\(n)", l) }
+            }
+            shape.append(d)
+        }
+        var elementType = t
+        for _ in ks { elementType = elementType.removingDimension(0) }
+        let v = try assignable(r, to: elementType, name: "\(sym.name)[\(ks.map(String.init).joined(separator: ", "))]", at: rl)
+        // E's shape: the full shape when every dimension is indexed, else [K, 1] (a row).
+        let patternShape: [Dim] = ks.count == t.rank ? shape : [shape[0], .fixed(1)]
+        let key = "onehot:\(patternShape):\(ks)"
+        let name = syntheticName("onehot", key: key) { .oneHot(name: $0, shape: patternShape, position: ks) }
+        let e = builder.data(name, patternShape)
+        let placed = e * materialize(v)
+        let whole: Expr
+        if let old = sym.value {
+            whole = materialize(old) * (1.0 - e) + placed
+        } else if ks.count == t.rank {
+            whole = placed
+        } else {
+            whole = fill(0, shape) + placed  // a [K, 1] pattern times a row: bring it to the whole shape
+        }
+        var out = derived(v, node: whole, type: t)
+        out.dataOnly = v.dataOnly && (sym.value?.dataOnly ?? true)
+        scope.setValue(sym.name, out)
     }
 }

@@ -26,6 +26,7 @@ extension Lowering {
                 }
             case .call(let f, let args, _, let l):
                 if f.hasSuffix("_rng") { throw fail("random number generators (\(f)) are not supported yet", l) }
+                if program.functions[f] != nil { throw fail("user-defined functions (\(f)) are not supported in transformed data yet", l) }
                 guard HostInterpreter.functionNames.contains(f) else {
                     throw fail("the function '\(f)' is not supported in transformed data yet", l)
                 }
@@ -67,6 +68,8 @@ extension Lowering {
                 locals.removeLast()
             case .print(let args, _), .reject(let args, _):
                 for a in args { try check(a) }
+            case .returnStatement(_, let l), .call(_, let l):
+                throw fail("user-defined functions are not supported in transformed data yet", l)
             }
         }
         for s in statements { try walk(s, top: true) }

@@ -29,6 +29,18 @@ final class Lowering {
     var columnPlate: Dim?
     /// A 0/1 node multiplying every term: the conjunction of enclosing data-only conditions.
     var indicator: Expr?
+    /// The data conditions (synthetic indicator names, and whether each must hold) around the
+    /// statement being lowered; `indicator` is their product as a node.
+    var conditions: [(name: String, holds: Bool)] = []
+    /// Terms under data conditions, resolved when the model meets its data.
+    var conditionalTerms: [ConditionalTerm] = []
+    /// Lowering the arguments of log_mix or log_sum_exp inside a vectorised loop: a normal log
+    /// density is then one value per row instead of their sum.
+    var perRowDensities = false
+    /// The user functions being inlined, outermost first (to refuse recursion).
+    var inlining: [String] = []
+    /// Inlined calls so far (numbers the renamed locals).
+    var inlineCount = 0
     /// The family of every `log_density` node, set on the nodes when lowering finishes.
     var densityFamilies: [Int: Distribution] = [:]
 
@@ -100,6 +112,14 @@ final class Lowering {
         if d.initializer != nil { throw fail("parameters cannot be assigned", d.location) }
         let t = try declaredType(d)
         guard t.rank <= 2 else { throw fail("parameter '\(d.name)' has \(t.rank) dimensions; the model graph supports at most 2", d.typeLocation) }
+        if let c = d.constrained {
+            try declareConstrainedType(d, t, c)
+            return
+        }
+        if try boundsNeedTheGraph(d) {
+            try declareGraphBounded(d, t)
+            return
+        }
         var constraint = Constraint.none
         var pending = PendingBound(parameter: d.name)
         var lower: Double?, upper: Double?
@@ -163,7 +183,12 @@ final class Lowering {
             case .data, .transformedData:
                 guard s.type.isIntScalar else { throw fail("a size must be an integer, but '\(n)' is \(s.type)", l) }
                 return .symbol(n)
-            default: break
+            default:
+                switch hostAlias(n, l) {
+                case .integer(let k, _)?: return .fixed(k)
+                case .variable(let d, _)?: return .symbol(d)
+                default: break
+                }
             }
         }
         guard try isDataOnly(e) else { throw fail("a size must depend on data only", e.location) }
@@ -191,13 +216,29 @@ final class Lowering {
     /// Whether `e` reads only data and transformed data (so the host can evaluate it).
     func isDataOnly(_ e: Expression) throws -> Bool {
         for n in e.variables {
+            if n.hasPrefix("__") { continue }  // synthetic data (a size), computed on the host
             guard let s = scope.lookup(n) else { throw fail("unknown identifier '\(n)'", e.location) }
             switch s.kind {
             case .data, .transformedData, .loopConstant: continue
-            default: return false
+            default:
+                if hostAlias(n, e.location) != nil { continue }
+                return false
             }
         }
         return true
+    }
+
+    /// What the host can evaluate for a local integer scalar that holds a constant or an integer
+    /// data scalar (`int n = rows(y);` in a function body): the constant or the data's name.
+    func hostAlias(_ name: String, _ l: StanSourceLocation) -> Expression? {
+        guard let s = scope.lookup(name), let v = s.value, v.type.isIntScalar, !v.plated else { return nil }
+        switch s.kind {
+        case .local, .transformedParameter, .generated:
+            if let c = v.constant { return .integer(Int(c), l) }
+            if let d = v.dataName { return .variable(d, l) }
+            return nil
+        default: return nil
+        }
     }
 
     /// `e` with the indices of unrolled loops replaced by their values, for the host to evaluate.
@@ -207,7 +248,7 @@ final class Lowering {
             case .integer, .real, .string: return e
             case .variable(let n, let l):
                 if case .loopConstant(let k)? = scope.lookup(n)?.kind { return .integer(k, l) }
-                return e
+                return hostAlias(n, l) ?? e
             case .binary(let op, let a, let b, let l): return .binary(op, bind(a), bind(b), l)
             case .unary(let op, let a, let l): return .unary(op, bind(a), l)
             case .transpose(let a, let l): return .transpose(bind(a), l)
@@ -230,6 +271,7 @@ final class Lowering {
     func foldConstant(_ e: Expression) -> Double? {
         var env: [String: DataArray] = [:]
         for n in e.variables {
+            if case .integer(let k, _)? = hostAlias(n, e.location) { env[n] = .integer(k); continue }
             guard let s = scope.lookup(n), case .loopConstant(let k) = s.kind else { return nil }
             env[n] = .integer(k)
         }
@@ -237,9 +279,15 @@ final class Lowering {
         return v.values[0]
     }
 
+    /// The value's node; a constant becomes a `constant` node. The graph's constants are finite,
+    /// so −∞ is `log(0)`, +∞ is `−log(0)` and NaN is `log(0) · 0`.
     func materialize(_ v: Value) -> Expr {
         if let n = v.node { return n }
-        return builder.constant(v.constant!)
+        let c = v.constant!
+        if c.isFinite { return builder.constant(c) }
+        let minusInfinity = builder.constant(0).log()
+        if c.isNaN { return minusInfinity * 0.0 }
+        return c > 0 ? -minusInfinity : minusInfinity
     }
 }
 

@@ -3,6 +3,8 @@ struct Parser {
     private var tokens: [Token]
     private var p = 0
     private let diagnostics: Diagnostics
+    /// Parsing a function body (where return is allowed).
+    private var inFunction = false
 
     init(tokens: [Token], diagnostics: Diagnostics) {
         self.tokens = tokens
@@ -11,8 +13,7 @@ struct Parser {
 
     /// Constrained types Stan has and this front end does not support yet.
     static let unsupportedTypes: Set<String> = [
-        "simplex", "unit_vector", "ordered", "positive_ordered", "sum_to_zero_vector", "sum_to_zero_matrix",
-        "cholesky_factor_corr", "cholesky_factor_cov", "corr_matrix", "cov_matrix", "column_stochastic_matrix",
+        "sum_to_zero_vector", "sum_to_zero_matrix", "column_stochastic_matrix",
         "row_stochastic_matrix", "complex", "complex_vector", "complex_row_vector", "complex_matrix", "tuple",
     ]
     static let baseTypes: [String: BaseType] = ["int": .int, "real": .real, "vector": .vector, "row_vector": .rowVector, "matrix": .matrix]
@@ -39,8 +40,7 @@ struct Parser {
                 last = k
             }
             switch name {
-            case "functions":
-                throw diagnostics.error("the functions block is not supported yet; write the function's body inline", at: start.location)
+            case "functions": program.functions = try functionsBlock()
             case "data": program.data = try declarationsBlock(name)
             case "transformed data": program.transformedData = try statementsBlock()
             case "parameters": program.parameters = try declarationsBlock(name)
@@ -51,6 +51,74 @@ struct Parser {
             }
         }
         return program
+    }
+
+    /// Function definitions; forward declarations (`real f(real x);`) are skipped.
+    private mutating func functionsBlock() throws -> [String: FunctionDefinition] {
+        try expect("{")
+        var out: [String: FunctionDefinition] = [:]
+        while !current.isSymbol("}") {
+            if atEnd { throw error("expected '}' before the end of the file") }
+            let start = current
+            let returnType = try functionType()
+            guard case .identifier(let name) = current.kind else { throw error("expected a function name, found '\(current.text)'") }
+            let nameLocation = current.location
+            p += 1
+            try expect("(")
+            var parameters: [String] = []
+            if !current.isSymbol(")") {
+                repeat {
+                    _ = try functionType()
+                    guard case .identifier(let arg) = current.kind else { throw error("expected an argument name, found '\(current.text)'") }
+                    p += 1
+                    parameters.append(arg)
+                } while try accept(",")
+            }
+            try expect(")")
+            if try accept(";") { continue }
+            guard current.isSymbol("{") else { throw error("expected '{' or ';' after the signature of '\(name)'") }
+            if let old = out[name] {
+                throw diagnostics.error("the function '\(name)' is defined twice (first at line \(old.location.line)); overloading is not supported", at: nameLocation)
+            }
+            inFunction = true
+            defer { inFunction = false }
+            let body = try statementsBlock()
+            out[name] = FunctionDefinition(name: name, returnType: returnType, parameters: parameters, body: body, location: start.location)
+        }
+        try expect("}")
+        return out
+    }
+
+    /// A function's return or argument type, as text: `data real`, `array[,] vector`, `real[]`, `void`.
+    private mutating func functionType() throws -> String {
+        var words: [String] = []
+        if current.isIdentifier("data") { p += 1; words.append("data") }
+        if current.isIdentifier("array") {
+            p += 1
+            try expect("[")
+            var commas = 0
+            while !current.isSymbol("]") {
+                guard current.isSymbol(",") else { throw error("expected ',' or ']' in an unsized array type, found '\(current.text)'") }
+                commas += 1; p += 1
+            }
+            p += 1
+            words.append("array[\(String(repeating: ",", count: commas))]")
+        }
+        guard case .identifier(let t) = current.kind else { throw error("expected a type, found '\(current.text)'") }
+        if t == "tuple" || t.hasPrefix("complex") { throw error("the type '\(t)' is not supported") }
+        guard Parser.baseTypes[t] != nil || t == "void" else { throw error("expected a type (int, real, vector, row_vector, matrix, void), found '\(t)'") }
+        p += 1
+        words.append(t)
+        if current.isSymbol("[") {  // old syntax: real[], real[,]
+            p += 1
+            while !current.isSymbol("]") {
+                guard current.isSymbol(",") else { throw error("expected ',' or ']' in an unsized array type, found '\(current.text)'") }
+                p += 1
+            }
+            p += 1
+            words.append("[]")
+        }
+        return words.joined(separator: " ")
     }
 
     private mutating func declarationsBlock(_ name: String) throws -> [Declaration] {
@@ -81,7 +149,7 @@ struct Parser {
 
     private var isDeclarationStart: Bool {
         guard case .identifier(let w) = current.kind else { return false }
-        return w == "array" || Parser.baseTypes[w] != nil || Parser.unsupportedTypes.contains(w)
+        return w == "array" || Parser.baseTypes[w] != nil || Parser.unsupportedTypes.contains(w) || ConstrainedType(rawValue: w) != nil
     }
 
     private mutating func declaration() throws -> Declaration {
@@ -93,17 +161,34 @@ struct Parser {
             arraySizes = try expressionList(until: "]")
         }
         guard case .identifier(let typeName) = current.kind else { throw error("expected a type, found '\(current.text)'") }
+        if Parser.unsupportedTypes.contains(typeName), typeName.hasPrefix("complex") || typeName == "tuple" {
+            throw error("the type '\(typeName)' is not supported")
+        }
         if Parser.unsupportedTypes.contains(typeName) {
             throw error("the constrained type '\(typeName)' is not supported yet; declare an unconstrained vector or matrix and transform it in transformed parameters")
         }
-        guard let base = Parser.baseTypes[typeName] else { throw error("expected a type, found '\(typeName)'") }
+        let constrained = ConstrainedType(rawValue: typeName)
+        guard let base = constrained?.base ?? Parser.baseTypes[typeName] else { throw error("expected a type, found '\(typeName)'") }
         p += 1
         var bounds = Bounds()
-        if current.isSymbol("<") { bounds = try parseBounds() }
+        if current.isSymbol("<") {
+            if constrained != nil { throw error("\(typeName) takes no bounds") }
+            bounds = try parseBounds()
+        }
         var typeSizes: [Expression] = []
         if base.rank > 0 {
             try expect("[")
             typeSizes = try expressionList(until: "]")
+            if constrained?.base == .matrix {
+                // cholesky_factor_corr[K], corr_matrix[K], cov_matrix[K], cholesky_factor_cov[M] or [M, N]: square only.
+                if typeSizes.count == 2, constrained == .choleskyFactorCov, typeSizes[0].canonical != typeSizes[1].canonical {
+                    throw diagnostics.error("cholesky_factor_cov[M, N] with M ≠ N is not supported; use a square cholesky_factor_cov[M]", at: typeLocation)
+                }
+                guard typeSizes.count == 1 || (typeSizes.count == 2 && constrained == .choleskyFactorCov) else {
+                    throw diagnostics.error("\(typeName) takes 1 size, got \(typeSizes.count)", at: typeLocation)
+                }
+                typeSizes = [typeSizes[0], typeSizes[0]]
+            }
             guard typeSizes.count == base.rank else {
                 throw diagnostics.error("\(typeName) takes \(base.rank) size\(base.rank == 1 ? "" : "s"), got \(typeSizes.count)", at: typeLocation)
             }
@@ -123,7 +208,7 @@ struct Parser {
             initializer = try expression()
         }
         try expect(";")
-        return Declaration(name: name, base: base, arraySizes: arraySizes, typeSizes: typeSizes, bounds: bounds,
+        return Declaration(name: name, base: base, arraySizes: arraySizes, typeSizes: typeSizes, bounds: bounds, constrained: constrained,
                            initializer: initializer, location: nameToken.location, typeLocation: typeLocation)
     }
 
@@ -212,7 +297,12 @@ struct Parser {
         case .identifier("increment_log_prob"):
             throw error("increment_log_prob is removed from Stan; use target += …")
         case .identifier("return"):
-            throw error("return is only allowed in functions, which are not supported yet")
+            guard inFunction else { throw error("return is only allowed in the body of a function") }
+            p += 1
+            if try accept(";") { return .returnStatement(nil, start.location) }
+            let e = try expression()
+            try expect(";")
+            return .returnStatement(e, start.location)
         default: break
         }
         // Assignment or sampling: both start with an expression.
@@ -242,9 +332,7 @@ struct Parser {
                 throw diagnostics.error("the left-hand side of an assignment must be a variable or an indexed variable", at: opLocation)
             }
         }
-        if case .call(let f, _, _, _) = lhs {
-            throw diagnostics.error("a call to '\(f)' cannot stand alone as a statement", at: start.location)
-        }
+        if case .call = lhs, try accept(";") { return .call(lhs, start.location) }
         throw error("expected '~', '=' or a compound assignment, found '\(current.text)'")
     }
 
@@ -324,6 +412,7 @@ struct Parser {
 
     private mutating func indexArgument() throws -> IndexArgument {
         let l = current.location
+        if current.isSymbol(",") || current.isSymbol("]") { return .all(l) }  // X[, j], X[i, ]
         if current.isSymbol(":") {
             p += 1
             if current.isSymbol(",") || current.isSymbol("]") { return .all(l) }

@@ -11,6 +11,7 @@ public struct StanModel: Sendable {
     let diagnostics: Diagnostics
     let synthetic: [SyntheticData]
     let pendingBounds: [PendingBound]
+    let conditionalTerms: [ConditionalTerm]
 
     /// The data variables the program declares, in order.
     public var dataNames: [String] { program.data.map(\.name) }
@@ -39,6 +40,13 @@ public struct StanModel: Sendable {
             }
             if let i = g.parameters.firstIndex(where: { $0.name == b.parameter }) { g.parameters[i].constraint = c }
         }
+        // Terms under if on data: the plain term where the conditions hold, none elsewhere.
+        var dropped: [Int] = []
+        for c in conditionalTerms {
+            let holds = c.conditions.allSatisfy { ((prepared[$0.name]?.values.first ?? 0) != 0) == $0.holds }
+            if holds { g.terms[c.term].node = c.node } else { dropped.append(c.term) }
+        }
+        for i in dropped.sorted(by: >) { g.terms.remove(at: i) }
         return (g, prepared)
     }
 
@@ -110,8 +118,28 @@ public struct StanModel: Sendable {
                 value = DataArray(shape: shape, values: Array(repeating: x, count: shape.reduce(1, *)))
             case .indicator(_, let e):
                 value = .scalar(try interpreter.truth(e) ? 1 : 0)
+            case .pattern(_, let pattern, let dims):
+                let shape = try resolve(dims)
+                if pattern == .reshapeColumns, shape[1] > 0, shape[0] % shape[1] != 0 {
+                    throw fail("to_matrix: \(shape[0]) elements do not fill \(shape[1]) columns")
+                }
+                value = DataArray(shape: shape, values: pattern.values(shape))
+            case .oneHot(_, let dims, let position):
+                let shape = try resolve(dims)
+                for (axis, k) in position.enumerated() where k > shape[axis] {
+                    throw fail("index \(k) is out of range 1…\(shape[axis]) in an assignment")
+                }
+                var values = [Double](repeating: 0, count: shape.reduce(1, *))
+                let offset = position.count == 2 ? (position[0] - 1) * shape[1] + position[1] - 1 : position[0] - 1
+                if !values.isEmpty { values[offset] = 1 }
+                value = DataArray(shape: shape, values: values)
+            case .range(_, let a, let b):
+                let (lo, hi) = (try interpreter.intScalar(a, what: "a range bound"), try interpreter.intScalar(b, what: "a range bound"))
+                guard lo >= 1 else { throw diagnostics.error("the range \(lo):\(hi) starts below 1: Stan indices start at 1", at: a.location) }
+                value = .integers(lo <= hi ? Array(lo...hi) : [])
             }
             out[s.name] = value
+            interpreter.env[s.name] = value  // later synthetic values may read it (a range up to a synthetic size)
         }
         return (out, env)
     }

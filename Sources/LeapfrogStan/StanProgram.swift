@@ -34,7 +34,8 @@ public enum StanProgram {
         let lowering = Lowering(program: program, diagnostics: diagnostics, name: modelName(path))
         let graph = try lowering.lower()
         return StanModel(graph: graph, program: program, diagnostics: diagnostics,
-                         synthetic: lowering.synthetic, pendingBounds: lowering.pendingBounds)
+                         synthetic: lowering.synthetic, pendingBounds: lowering.pendingBounds,
+                         conditionalTerms: lowering.conditionalTerms)
     }
 
     /// Reads and compiles the Stan file at `path`. A file that cannot be read is a `.io` error

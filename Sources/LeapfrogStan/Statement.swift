@@ -11,12 +11,17 @@ indirect enum Statement: Sendable {
     case block([Statement], StanSourceLocation)
     case print([Expression], StanSourceLocation)
     case reject([Expression], StanSourceLocation)
+    /// `return e;` or `return;` (only in a function body).
+    case returnStatement(Expression?, StanSourceLocation)
+    /// A call standing alone: `f(x);` (a void or `_lp` user function).
+    case call(Expression, StanSourceLocation)
 
     var location: StanSourceLocation {
         switch self {
         case .declaration(let d): return d.location
         case .assignment(_, _, _, _, let l), .tilde(_, _, _, let l), .targetIncrement(_, let l), .forLoop(_, _, _, _, let l),
-             .ifElse(_, _, _, let l), .block(_, let l), .print(_, let l), .reject(_, let l):
+             .ifElse(_, _, _, let l), .block(_, let l), .print(_, let l), .reject(_, let l),
+             .returnStatement(_, let l), .call(_, let l):
             return l
         }
     }

@@ -13,10 +13,16 @@ enum SyntheticData: Sendable {
     case fill(name: String, value: Double, shape: [Dim])
     /// 1 or 0: whether a data-only condition holds (an `if` in the model block).
     case indicator(name: String, Expression)
+    /// A fixed 0/1 pattern of `shape` that a constraint transform multiplies by.
+    case pattern(name: String, ConstraintPattern, shape: [Dim])
+    /// 0 everywhere but 1 at `position` (1-based; a [K, 1] shape takes one index, the row).
+    case oneHot(name: String, shape: [Dim], position: [Int])
+    /// The integers `lower`, …, `upper` (a range index `x[lower:upper]`).
+    case range(name: String, lower: Expression, upper: Expression)
 
     var name: String {
         switch self {
-        case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .fill(let n, _, _), .indicator(let n, _): return n
+        case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .fill(let n, _, _), .indicator(let n, _), .range(let n, _, _), .pattern(let n, _, _), .oneHot(let n, _, _): return n
         }
     }
 }
@@ -26,4 +32,74 @@ struct PendingBound: Sendable {
     var parameter: String
     var lower: Expression?
     var upper: Expression?
+}
+
+/// The constant matrices behind the constrained-vector transforms.
+enum ConstraintPattern: String, Sendable {
+    /// [K, K − 1]: the identity with a row of zeros appended (pads a free vector with a 0).
+    case padIdentity
+    /// [K, K]: ones on and below the diagonal (a cumulative sum).
+    case lowerOnes
+    /// [K]: 1 then zeros.
+    case firstMask
+    /// [K, K]: ones strictly below the diagonal.
+    case strictLower
+    /// [K, K]: the identity.
+    case identity
+    /// [m, K]: 1 where k mod m = i (0-based), the rows of a column-major reshape.
+    case reshapeRows
+    /// [K, n]: 1 where k div (K / n) = j (0-based), the columns of a column-major reshape.
+    case reshapeColumns
+    /// [K]: K − k − 2 for row k = 1…K (the LKJ Cholesky density's exponents without the 2η).
+    case lkjWeights
+    /// [K]: K − k + 2 (the cov_matrix transform's log-Jacobian weights).
+    case covWeights
+    /// [K]: K − k (the Cholesky-factor-to-correlation-matrix log-Jacobian weights).
+    case corrWeights
+
+    /// The pattern's values, row-major, for `shape`.
+    func values(_ shape: [Int]) -> [Double] {
+        switch self {
+        case .padIdentity, .lowerOnes, .strictLower, .identity:
+            let (r, c) = (shape[0], shape[1])
+            return (0..<(r * c)).map { k in
+                let (i, j) = (k / c, k % c)
+                switch self {
+                case .lowerOnes: return j <= i ? 1 : 0
+                case .strictLower: return j < i ? 1 : 0
+                default: return i == j ? 1 : 0
+                }
+            }
+        case .reshapeRows, .reshapeColumns:
+            let (r, c) = (shape[0], shape[1])
+            let rows = self == .reshapeRows ? r : (c == 0 ? 0 : r / c)
+            return (0..<(r * c)).map { e in
+                let (i, j) = (e / c, e % c)
+                return self == .reshapeRows ? (j % rows == i ? 1 : 0) : (rows > 0 && i / rows == j ? 1 : 0)
+            }
+        case .firstMask:
+            return (0..<shape[0]).map { $0 == 0 ? 1 : 0 }
+        case .lkjWeights, .covWeights, .corrWeights:
+            // 1-based row k = r + 1
+            let n = shape[0]
+            return (0..<n).map { r in
+                switch self {
+                case .lkjWeights: return Double(n - r - 3)
+                case .covWeights: return Double(n - r + 1)
+                default: return Double(n - r - 1)
+                }
+            }
+        }
+    }
+}
+
+/// A term under `if` conditions on data: in the compiled graph its node is the indicator product
+/// times `node`; once the data are known the term is `node` itself (every condition as required)
+/// or is dropped, so back ends never see a log density scaled by a 0/1 flag.
+struct ConditionalTerm: Sendable {
+    /// The index of the term in the graph's terms.
+    var term: Int
+    /// The unscaled node.
+    var node: Int
+    var conditions: [(name: String, holds: Bool)]
 }

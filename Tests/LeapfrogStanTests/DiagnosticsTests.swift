@@ -53,33 +53,33 @@ import Glibc
     }
 
     @Test func unsupportedFeaturesNameTheFeatureAndTheAlternative() {
-        #expect(compileError("parameters { simplex[3] p; } model { }") == """
-        m.stan:1:14: error: the constrained type 'simplex' is not supported yet; declare an unconstrained vector or matrix and transform it in transformed parameters
-            parameters { simplex[3] p; } model { }
+        #expect(compileError("parameters { sum_to_zero_vector[3] p; } model { }") == """
+        m.stan:1:14: error: the constrained type 'sum_to_zero_vector' is not supported yet; declare an unconstrained vector or matrix and transform it in transformed parameters
+            parameters { sum_to_zero_vector[3] p; } model { }
                          ^
         """)
-        #expect(compileError("functions { real f(real x) { return x; } } model { }")
-            .hasPrefix("m.stan:1:1: error: the functions block is not supported yet"))
+        #expect(compileError("functions { real f(real x) { return x; } } transformed data { real z = f(1); } model { }")
+            .hasPrefix("m.stan:1:72: error: user-defined functions (f) are not supported in transformed data yet"))
         #expect(compileError("parameters { real x; } model { x ~ normal(0, 1); } generated quantities { real z = normal_rng(0, 1); }")
             .hasPrefix("m.stan:1:84: error: random number generators (normal_rng) are not supported yet"))
         #expect(compileError("parameters { real x; } model { x ~ foo(0, 1); }")
-            .hasPrefix("m.stan:1:32: error: the distribution 'foo' is not supported; supported: bernoulli, bernoulli_logit, beta,"))
+            .hasPrefix("m.stan:1:32: error: the distribution 'foo' is not supported; supported: bernoulli, bernoulli_logit, bernoulli_logit_glm, beta,"))
         #expect(compileError("parameters { real x; } model { real y = Phi(x); }")
             .hasPrefix("m.stan:1:41: error: the function 'Phi' is not supported: use inv_logit(1.702 * x)"))
         #expect(compileError("parameters { matrix[2, 2] A; } model { target += log_determinant(A); }")
             .contains("'log_determinant' is not supported: use 2 * sum(log(diagonal(L)))"))
         #expect(compileError("parameters { real x; } model { while (1) x ~ normal(0,1); }")
             .hasPrefix("m.stan:1:32: error: while loops are not supported yet; use a for loop over an integer range"))
-        #expect(compileError("data { int N; } parameters { vector[N] x; } model { x[1:2] ~ normal(0,1); }")
-            .hasPrefix("m.stan:1:55: error: index ranges (a:b) are not supported yet"))
+        #expect(compileError("data { int N; } parameters { vector[N] x; real k; } model { x[1:k] ~ normal(0,1); }")
+            .hasPrefix("m.stan:1:65: error: a range bound must be a constant or depend on data only"))
         #expect(compileError("parameters { real x; } model { x ~ normal(0, 1) T[0, ]; }")
             .contains("truncation T[…] is not supported yet"))
         #expect(compileError("parameters { real<offset=1> x; } model { }")
             .contains("offset= is not supported yet"))
         #expect(compileError("parameters { real x; } model { if (x > 0) x ~ normal(0, 1); }")
             .contains("conditions on parameters are not supported"))
-        #expect(compileError("parameters { real x; } model { reject(\"no\"); }")
-            .contains("reject is not supported yet in the model block"))
+        #expect(compileError("parameters { real x; } model { x ~ normal(0, 1); } generated quantities { reject(\"no\"); }")
+            .contains("reject is not supported in the generated quantities block"))
         #expect(compileError("parameters { matrix[2, 2] A; } model { target += sum(exp(to_vector(A))); }")
             .contains("to_vector of a matrix (a reshape) is only supported"))
     }

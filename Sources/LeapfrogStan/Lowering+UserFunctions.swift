@@ -1,0 +1,142 @@
+/// Inlining of user-defined functions (the functions block).
+///
+/// A call `f(a, b)` is lowered by substituting the argument expressions for the function's
+/// parameters in its body, renaming the body's locals (`mu` becomes `mu__inline3`), lowering the
+/// body's statements in place, and lowering the final `return e;` as the call's value. Because
+/// the arguments are substituted as expressions, `foo_lpdf(y[n] | mu[n])` inside `for (n in 1:N)`
+/// vectorises exactly as the body written out would. `_lp` functions add to `target` where they
+/// are called; `y ~ foo(…)` calls `foo_lpdf(y | …)` (or `_lpmf`).
+///
+/// Not supported: recursion (refused), a return anywhere but as the body's last statement, and
+/// user functions in transformed data.
+extension Lowering {
+    /// The user function a call or `~` names: `foo_lupdf` is `foo_lpdf`; `~ foo` is `foo_lpdf` or `foo_lpmf`.
+    func userFunction(_ name: String, tilde: Bool = false) -> FunctionDefinition? {
+        if tilde { return program.functions[name + "_lpdf"] ?? program.functions[name + "_lpmf"] }
+        if let f = program.functions[name] { return f }
+        if name.hasSuffix("_lupdf") { return program.functions[String(name.dropLast(6)) + "_lpdf"] }
+        if name.hasSuffix("_lupmf") { return program.functions[String(name.dropLast(6)) + "_lpmf"] }
+        return nil
+    }
+
+    /// Lowers a call to `f`: nil for a void function.
+    func inlineCall(_ f: FunctionDefinition, _ args: [Expression], at l: StanSourceLocation) throws -> Value? {
+        guard args.count == f.parameters.count else {
+            throw fail("the function '\(f.name)' takes \(f.parameters.count) argument\(f.parameters.count == 1 ? "" : "s"), got \(args.count)", l)
+        }
+        if inlining.contains(f.name) {
+            throw fail("the function '\(f.name)' calls itself (\((inlining + [f.name]).joined(separator: " → "))); recursive functions are not supported", l)
+        }
+        if f.name.hasSuffix("_lp"), block != .model, block != .transformedParameters {
+            throw fail("the function '\(f.name)' (an _lp function) can only be called in the model or transformed parameters block", l)
+        }
+        inlineCount += 1
+        var names: [String: Expression] = [:]
+        for (p, a) in zip(f.parameters, args) { names[p] = a }
+        for n in FunctionBody.declaredNames(f.body) where names[n] == nil {
+            names[n] = .variable("\(n)__inline\(inlineCount)", f.location)
+        }
+        let body = f.body.map { FunctionBody.substitute($0, names) }
+        inlining.append(f.name)
+        defer { inlining.removeLast() }
+        scope.push()
+        defer { scope.pop() }
+        for (k, s) in body.enumerated() {
+            if case .returnStatement(let e, let rl) = s {
+                guard k == body.count - 1 else { throw fail("in '\(f.name)', statements after return are never run; remove them", rl) }
+                guard let e else {
+                    guard f.returnsVoid else { throw fail("the function '\(f.name)' must return a value of type \(f.returnType)", rl) }
+                    return nil
+                }
+                guard !f.returnsVoid else { throw fail("the void function '\(f.name)' cannot return a value", rl) }
+                return try expression(e)
+            }
+            if FunctionBody.containsReturn(s) {
+                throw fail("in '\(f.name)', return is only supported as the last statement of the body (not inside if or for); compute the value in a local variable and return it at the end", s.location)
+            }
+            try statement(s)
+        }
+        guard f.returnsVoid else { throw fail("the function '\(f.name)' ends without returning a value", f.location) }
+        return nil
+    }
+}
+
+/// Syntactic helpers over a function body.
+enum FunctionBody {
+    /// Every name the body declares (locals and loop variables).
+    static func declaredNames(_ body: [Statement]) -> Set<String> {
+        var out: Set<String> = []
+        func walk(_ s: Statement) {
+            switch s {
+            case .declaration(let d): out.insert(d.name)
+            case .forLoop(let v, _, _, let b, _): out.insert(v); walk(b)
+            case .ifElse(_, let a, let b, _): walk(a); if let b { walk(b) }
+            case .block(let xs, _): xs.forEach(walk)
+            default: break
+            }
+        }
+        body.forEach(walk)
+        return out
+    }
+
+    static func containsReturn(_ s: Statement) -> Bool {
+        switch s {
+        case .returnStatement: return true
+        case .forLoop(_, _, _, let b, _): return containsReturn(b)
+        case .ifElse(_, let a, let b, _): return containsReturn(a) || (b.map(containsReturn) ?? false)
+        case .block(let xs, _): return xs.contains(where: containsReturn)
+        default: return false
+        }
+    }
+
+    /// `s` with every variable in `names` replaced (a renamed local is a `.variable`).
+    static func substitute(_ s: Statement, _ names: [String: Expression]) -> Statement {
+        func e(_ x: Expression) -> Expression { substitute(x, names) }
+        func rename(_ n: String) -> String {
+            if case .variable(let m, _)? = names[n] { return m }
+            return n
+        }
+        switch s {
+        case .declaration(var d):
+            d.name = rename(d.name)
+            d.arraySizes = d.arraySizes.map(e)
+            d.typeSizes = d.typeSizes.map(e)
+            d.bounds = Bounds(lower: d.bounds.lower.map(e), upper: d.bounds.upper.map(e))
+            d.initializer = d.initializer.map(e)
+            return .declaration(d)
+        case .assignment(let t, let idx, let op, let v, let l):
+            return .assignment(target: rename(t), indices: idx.map { substitute($0, names) }, op: op, value: e(v), l)
+        case .tilde(let y, let d, let args, let l): return .tilde(outcome: e(y), distribution: d, args: args.map(e), l)
+        case .targetIncrement(let x, let l): return .targetIncrement(e(x), l)
+        case .forLoop(let v, let lo, let hi, let b, let l): return .forLoop(variable: rename(v), lower: e(lo), upper: e(hi), body: substitute(b, names), l)
+        case .ifElse(let c, let a, let b, let l): return .ifElse(e(c), substitute(a, names), b.map { substitute($0, names) }, l)
+        case .block(let xs, let l): return .block(xs.map { substitute($0, names) }, l)
+        case .print(let xs, let l): return .print(xs.map(e), l)
+        case .reject(let xs, let l): return .reject(xs.map(e), l)
+        case .returnStatement(let x, let l): return .returnStatement(x.map(e), l)
+        case .call(let x, let l): return .call(e(x), l)
+        }
+    }
+
+    static func substitute(_ x: Expression, _ names: [String: Expression]) -> Expression {
+        func e(_ y: Expression) -> Expression { substitute(y, names) }
+        switch x {
+        case .integer, .real, .string: return x
+        case .variable(let n, _): return names[n] ?? x
+        case .binary(let op, let a, let b, let l): return .binary(op, e(a), e(b), l)
+        case .unary(let op, let a, let l): return .unary(op, e(a), l)
+        case .transpose(let a, let l): return .transpose(e(a), l)
+        case .index(let a, let idx, let l): return .index(e(a), idx.map { substitute($0, names) }, l)
+        case .call(let f, let args, let c, let l): return .call(f, args.map(e), conditional: c, l)
+        case .conditional(let c, let a, let b, let l): return .conditional(e(c), e(a), e(b), l)
+        }
+    }
+
+    static func substitute(_ i: IndexArgument, _ names: [String: Expression]) -> IndexArgument {
+        switch i {
+        case .single(let x): return .single(substitute(x, names))
+        case .all: return i
+        case .range(let a, let b, let l): return .range(a.map { substitute($0, names) }, b.map { substitute($0, names) }, l)
+        }
+    }
+}

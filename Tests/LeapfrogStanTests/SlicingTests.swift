@@ -1,0 +1,269 @@
+import LeapfrogCore
+import LeapfrogData
+import LeapfrogModel
+import LeapfrogReference
+import LeapfrogTestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+@testable import LeapfrogStan
+
+/// Range and omitted-index slicing, segment/head/tail, infinities, reject, dirichlet, and data
+/// as CmdStan writes it.
+@Suite struct SlicingTests {
+    @Test func slicesSelectTheRightElements() throws {
+        let source = """
+        data { int<lower=1> N; vector[N] v; matrix[3, N] A; int k; }
+        parameters { real x; }
+        model { x ~ normal(0, 1); }
+        generated quantities {
+          vector[N - 1] rest = v[2:N];
+          vector[N - 1] lead = v[1:(N - 1)];
+          vector[N - 1] diff = v[2:N] - v[1:(N - 1)];
+          vector[2] mid = v[2:3];
+          vector[N] all = v[:];
+          vector[N - 2] from3 = v[3:];
+          vector[2] upto2 = v[:2];
+          vector[3] colk = A[, k];
+          row_vector[N] row2 = A[2];
+          vector[N] row2t = A[2, :]';
+          matrix[2, N] rows23 = A[2:3, ];
+          matrix[3, 2] cols = A[:, 2:3];
+          vector[2] seg = segment(v, 2, 2);
+          vector[3] hd = head(v, 3);
+          vector[2] tl = tail(v, 2);
+          real s = sum(v[k:N]);
+          array[2, 3] real filled = rep_array(x, 2, 3);
+          matrix[2, 2] shaped = to_matrix(v[2:5], 2, 2);
+        }
+        """
+        let v = [1.0, 4, 9, 16, 25]
+        let a = [[1.0, 2, 3, 4, 5], [6.0, 7, 8, 9, 10], [11.0, 12, 13, 14, 15]]
+        let data = DataSet(["N": .integer(5), "v": .vector(v), "A": .matrix(rows: a), "k": .integer(2)])
+        let stan = try stanReference(source, data)
+        let d = Dictionary(uniqueKeysWithValues: zip(stan.model.derivedElementNames, stan.derivedValues([0.3])))
+        func expectValues(_ name: String, _ expected: [Double], _ names: [String]? = nil) {
+            let got = (names ?? (1...expected.count).map { "\(name)[\($0)]" }).map { d[$0] ?? .nan }
+            #expect(got == expected, "\(name): \(got) vs \(expected)")
+        }
+        expectValues("rest", [4, 9, 16, 25])
+        expectValues("lead", [1, 4, 9, 16])
+        expectValues("diff", [3, 5, 7, 9])
+        expectValues("mid", [4, 9])
+        expectValues("all", v)
+        expectValues("from3", [9, 16, 25])
+        expectValues("upto2", [1, 4])
+        expectValues("colk", [2, 7, 12])
+        expectValues("row2", a[1])
+        expectValues("row2t", a[1])
+        expectValues("rows23", a[1] + a[2], (1...2).flatMap { i in (1...5).map { "rows23[\(i),\($0)]" } })
+        expectValues("cols", [2, 3, 7, 8, 12, 13], (1...3).flatMap { i in (2...3).map { "cols[\(i),\($0 - 1)]" } })
+        expectValues("seg", [4, 9])
+        expectValues("hd", [1, 4, 9])
+        expectValues("tl", [16, 25])
+        #expect(d["s"] == 54)
+        #expect(d["filled[2,3]"] == 0.3 && d["filled[1,1]"] == 0.3)
+        expectValues("shaped", [4, 16, 9, 25], ["shaped[1,1]", "shaped[1,2]", "shaped[2,1]", "shaped[2,2]"])  // column-major
+    }
+
+    @Test func aDifferenceOfSlicesIsDifferentiable() throws {
+        // A random walk written with slices: y[2:N] ~ normal(y[1:(N - 1)], sigma).
+        let source = """
+        data { int<lower=2> N; }
+        parameters { vector[N] y; real<lower=0> sigma; }
+        model { sigma ~ normal(0, 1); y[1] ~ normal(0, 1); y[2:N] ~ normal(y[1:(N - 1)], sigma); }
+        """
+        let stan = try stanReference(source, DataSet(["N": .integer(6)]))
+        var rng = TestRandom(seed: 3)
+        let u = rng.vector(7)
+        let y = Array(u[0..<6]), sigma = exp(u[6])
+        var expected = -0.5 * y[0] * y[0] - 0.5 * sigma * sigma + u[6]
+        for t in 1..<6 {
+            let z = (y[t] - y[t - 1]) / sigma
+            expected += -0.5 * z * z - log(sigma)
+        }
+        let constant = stan.logDensity([Double](repeating: 0, count: 7)) - (-0.5 * 1.0)  // at u = 0: sigma = 1
+        #expect(abs(stan.logDensity(u) - constant - expected) < 1e-9)
+        #expect(GradientCheck.worstRelativeError(stan, at: u) < GradientCheck.tolerance)
+    }
+
+    @Test func infinitiesAndReject() throws {
+        let source = """
+        data { int flag; }
+        parameters { real x; }
+        model {
+          x ~ normal(0, 1);
+          if (flag == 1) reject("flag is set: ", flag);
+        }
+        generated quantities { real lo = negative_infinity(); real hi = positive_infinity(); real nan = not_a_number(); }
+        """
+        let off = try stanReference(source, DataSet(["flag": .integer(0)]))
+        #expect(off.logDensity([0.5]).isFinite)
+        let d = off.derivedValues([0.5])
+        #expect(d[0] == -.infinity && d[1] == .infinity && d[2].isNaN)
+        let on = try stanReference(source, DataSet(["flag": .integer(1)]))
+        #expect(on.logDensity([0.5]) == -.infinity)
+    }
+
+    @Test func dirichletDropsOnlyAConstant() throws {
+        let source = """
+        data { int<lower=1> K; vector<lower=0>[K] alpha; }
+        parameters { vector<lower=0, upper=1>[K] p; }
+        model { p ~ dirichlet(alpha); }
+        """
+        let alpha = [0.5, 2, 3]
+        let stan = try stanReference(source, DataSet(["K": .integer(3), "alpha": .vector(alpha)]))
+        func lp(_ u: [Double]) -> Double {
+            let p = u.map { 1 / (1 + exp(-$0)) }
+            return zip(alpha, p).map { ($0 - 1) * log($1) }.reduce(0, +) + u.map { -log1p(exp(-$0)) - log1p(exp($0)) }.reduce(0, +)
+        }
+        let (u0, u1) = ([0.1, -0.3, 0.7], [1.2, 0.4, -0.9])
+        #expect(abs((stan.logDensity(u1) - stan.logDensity(u0)) - (lp(u1) - lp(u0))) < 1e-9)
+        #expect(GradientCheck.worstRelativeError(stan, at: u1) < GradientCheck.tolerance)
+        let paramAlpha = "parameters { vector<lower=0, upper=1>[3] p; vector<lower=0>[3] a; } model { p ~ dirichlet(a); }"
+        #expect(compileError(paramAlpha).contains("dirichlet with a concentration that depends on parameters is not supported"))
+    }
+
+    @Test func dataAsCmdStanWritesIt() throws {
+        // posteriordb's inputs write whole numbers without a decimal point (vector data read as
+        // integers) and carry fields the program does not declare; both are accepted.
+        let json = #"{"N": 3, "y": [1, 2, 4], "unused": [7, 8], "year": 1972}"#
+        let data = try StanJSON.parse(json, source: "cmdstan.json")
+        let source = """
+        data { int<lower=0> N; vector[N] y; }
+        parameters { real mu; }
+        model { y ~ normal(mu, 1); }
+        """
+        let stan = try stanReference(source, data)
+        let expected = -0.5 * [1.0, 2, 4].map { ($0 - 0.5) * ($0 - 0.5) }.reduce(0, +) - 1.5 * log(2 * Double.pi)
+        #expect(abs(stan.logDensity([0.5]) - expected) < 1e-12)
+    }
+}
+
+/// Rewrites that posteriordb's programs need: per-row normal densities inside log_mix, the GLM
+/// densities, and cumulative distribution functions of constants.
+@Suite struct PosteriorDBRewriteTests {
+    @Test func perRowNormalDensitiesInsideLogMix() throws {
+        let mixture = """
+        data { int<lower=0> N; vector[N] y; }
+        parameters { ordered[2] mu; array[2] real<lower=0> sigma; real<lower=0, upper=1> theta; }
+        model {
+          for (n in 1:N)
+            target += log_mix(theta, normal_lpdf(y[n] | mu[1], sigma[1]), normal_lpdf(y[n] | mu[2], sigma[2]));
+        }
+        """
+        let byHand = """
+        data { int<lower=0> N; vector[N] y; }
+        parameters { vector[2] mu__free; array[2] real<lower=0> sigma; real<lower=0, upper=1> theta; }
+        model {
+          real mu1 = mu__free[1];
+          real mu2 = mu__free[1] + exp(mu__free[2]);
+          vector[N] a = log(theta) - 0.5 * square((y - mu1) / sigma[1]) - log(sigma[1]);
+          vector[N] b = log1m(theta) - 0.5 * square((y - mu2) / sigma[2]) - log(sigma[2]);
+          target += mu__free[2];
+          for (n in 1:N) target += log_sum_exp(a[n], b[n]);
+        }
+        """
+        let data = DataSet(["N": .integer(9), "y": .vector([-2, -1.5, -1, 0, 0.3, 1, 2, 2.5, 3])])
+        expectEquivalent(try stanReference(mixture, data), try stanReference(byHand, data))
+        let other = "data { int N; vector[N] y; } parameters { real<lower=0, upper=1> t; } model { for (n in 1:N) target += log_mix(t, cauchy_lpdf(y[n] | 0, 1), normal_lpdf(y[n] | 0, 1)); }"
+        #expect(compileError(other).contains("log_mix takes per-row log densities only from normal_lpdf with scalar arguments"))
+    }
+
+    @Test func glmDensitiesAndConstantCDFs() throws {
+        let glm = """
+        data { int<lower=0> N; int<lower=0> D; matrix[N, D] X; vector[N] y; }
+        parameters { real alpha; vector[D] beta; real<lower=0> sigma; }
+        model {
+          target += student_t_lpdf(sigma | 3, 0, 10) - 1 * student_t_lccdf(0 | 3, 0, 10);
+          target += normal_id_glm_lpdf(y | X, alpha, beta, sigma);
+        }
+        """
+        let plain = """
+        data { int<lower=0> N; int<lower=0> D; matrix[N, D] X; vector[N] y; }
+        parameters { real alpha; vector[D] beta; real<lower=0> sigma; }
+        model { sigma ~ student_t(3, 0, 10); y ~ normal(alpha + X * beta, sigma); }
+        """
+        let data = regressionData(n: 10, d: 2, seed: 12)
+        expectEquivalent(try stanReference(glm, data), try stanReference(plain, data))
+        #expect(compileError("parameters { real x; } model { target += normal_lcdf(x | 0, 1); }")
+            .contains("cumulative distribution functions (normal_lcdf) are not supported yet"))
+    }
+}
+
+/// Element assignments with constant indices (brms writes `vsdgp_1[1] = sdgp_1;`), `dims(x)[k]`,
+/// `dot_self`, and terms under `if` on data resolved when the model meets its data.
+@Suite struct ElementAssignmentTests {
+    @Test func constantIndexAssignmentsBuildTheWholeValue() throws {
+        let pieces = """
+        parameters { real a; real b; vector[2] r; }
+        transformed parameters {
+          vector[3] v;
+          array[2] vector[2] rows;
+          matrix[2, 2] m;
+          v[1] = a; v[3] = b; v[2] = a + b;
+          rows[1] = r; rows[2] = 2 * r;
+          m[1, 1] = a; m[2, 2] = b; m[1, 2] = 0; m[2, 1] = 0;
+        }
+        model { a ~ normal(0, 1); b ~ normal(0, 1); r ~ normal(0, 1); }
+        generated quantities { int d = dims(rows)[2]; real s = dot_self(v); }
+        """
+        let m = try stanReference(pieces, DataSet([:]))
+        let u = [0.5, -1.5, 2, 3]
+        let d = Dictionary(uniqueKeysWithValues: zip(m.model.derivedElementNames, m.derivedValues(u)))
+        #expect([d["v[1]"], d["v[2]"], d["v[3]"]] == [0.5, -1, -1.5])
+        #expect([d["rows[1,1]"], d["rows[1,2]"], d["rows[2,1]"], d["rows[2,2]"]] == [2, 3, 4, 6])
+        #expect([d["m[1,1]"], d["m[1,2]"], d["m[2,1]"], d["m[2,2]"]] == [0.5, 0, 0, -1.5])
+        #expect(d["d"] == 2)
+        #expect(d["s"] == 0.25 + 1 + 2.25)
+        #expect(GradientCheck.worstRelativeError(m, at: u) < GradientCheck.tolerance)
+    }
+
+    @Test func termsUnderDataConditionsAreResolvedAtBinding() throws {
+        let source = """
+        data { int<lower=0, upper=1> prior_only; int<lower=0> N; vector[N] y; }
+        parameters { real mu; }
+        model {
+          mu ~ normal(0, 10);
+          if (!prior_only) { target += normal_lpdf(y | mu, 1); } else { target += normal_lpdf(mu | 3, 1); }
+        }
+        """
+        let model = try StanProgram.compile(source: source)
+        for flag in [0, 1] {
+            let data = DataSet(["prior_only": .integer(flag), "N": .integer(3), "y": .vector([1, 2, 3])])
+            let (graph, prepared) = try model.instantiate(data: data)
+            #expect(graph.terms.count == 2, "one prior and one of the two branches")
+            #expect(!graph.terms.contains { graph.nodes[$0.node].op == .multiply }, "no term is scaled by a 0/1 flag")
+            let m = try ReferenceModel(graph: graph, data: prepared)
+            let x = 0.7
+            let expected = flag == 0
+                ? [1.0, 2, 3].map { -0.5 * ($0 - x) * ($0 - x) }.reduce(0, +) - 1.5 * log(2 * Double.pi)
+                : -0.5 * (x - 3) * (x - 3) - 0.5 * log(2 * Double.pi)
+            let prior = -0.5 * (x / 10) * (x / 10) - log(10) - 0.5 * log(2 * Double.pi)
+            #expect(abs(m.logDensity([x]) - prior - expected) < 1e-12)
+        }
+    }
+}
+
+/// Densities of a simplex: categorical (as categorical_logit of log θ) and the multinomial.
+@Suite struct SimplexDensityTests {
+    @Test func categoricalAndMultinomial() throws {
+        let source = """
+        data { array[4] int y; array[3] int counts; }
+        parameters { simplex[3] theta; vector[3] eta; }
+        model { y ~ categorical(theta); counts ~ multinomial(theta); counts ~ multinomial_logit(eta); eta ~ normal(0, 1); }
+        """
+        let byHand = """
+        data { array[4] int y; array[3] int counts; }
+        parameters { simplex[3] theta; vector[3] eta; }
+        model {
+          for (n in 1:4) target += log(theta[y[n]]);
+          target += dot_product(to_vector(counts), log(theta)) + dot_product(to_vector(counts), log_softmax(eta));
+          eta ~ normal(0, 1);
+        }
+        """
+        let data = DataSet(["y": .integers([1, 3, 3, 2]), "counts": .integers([2, 0, 5])])
+        expectEquivalent(try stanReference(source, data), try stanReference(byHand, data))
+    }
+}
