@@ -64,7 +64,7 @@ let package = Package(
         /// sampling, streamed output, summary, warnings) as one library call.
         .target(name: "LeapfrogRun", dependencies: [
             "LeapfrogCore", "LeapfrogData", "LeapfrogModel", "LeapfrogModels", "LeapfrogReference", "LeapfrogSampling",
-            "LeapfrogDiagnostics", "LeapfrogOpenCL", "LeapfrogOutput",
+            "LeapfrogDiagnostics", "LeapfrogOpenCL", "LeapfrogOutput", "LeapfrogReport",
         ]),
         /// SVG charts: nice-ticked axes, lines, bands, points, histograms, legends (Core for number formatting only).
         .target(name: "LeapfrogPlot", dependencies: ["LeapfrogCore"]),

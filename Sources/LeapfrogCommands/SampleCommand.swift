@@ -41,6 +41,8 @@ struct SampleCommand: ParsableCommand {
     var output: String?
     @Flag(help: "Also write chain-<k>.csv per chain (Stan CSV as CmdStan writes it); needs --output.") var csv = false
     @Flag(help: "Replace a run already in --output.") var overwrite = false
+    @Flag(help: "At the end, also write --output's report/report.html and its pictures (as `leapfrog report` does).")
+    var report = false
 
     func validate() throws {
         guard chains >= 1 else { throw ValidationError("--chains must be at least 1 (got \(chains))") }
@@ -61,6 +63,7 @@ struct SampleCommand: ParsableCommand {
             throw ValidationError("--chees-learning-rate must be positive (got \(cheesLearningRate))")
         }
         if csv && output == nil { throw ValidationError("--csv writes into the --output directory: give --output DIR") }
+        if report && output == nil { throw ValidationError("--report writes into the --output directory: give --output DIR") }
         if fixedWarmup && adaptiveWarmup { throw ValidationError("give --fixed-warmup or --adaptive-warmup, not both") }
         if let t = targetESS, !(t > 0 && t.isFinite) { throw ValidationError("--target-ess must be positive (got \(t))") }
         if adaptiveWarmup && superchains == 1 && AdaptiveWarmup.defaultSuperchains(chains: chains) == nil {
@@ -122,12 +125,13 @@ struct SampleCommand: ParsableCommand {
         let text = outcome.warnings.description
         if !text.isEmpty { print(text) }
         if let f = outcome.summaryFile { print("wrote \(f) and the draws beside it") }
+        if let f = outcome.reportFile { print("wrote \(f)") }
     }
 
     /// The flags as the run layer takes them.
     func runConfiguration() -> RunConfiguration {
         var r = RunConfiguration(sampler: configuration(), backend: backendSelection.options(),
-                                 output: output.map { .init(directory: $0, csv: csv, overwrite: overwrite) })
+                                 output: output.map { .init(directory: $0, csv: csv, overwrite: overwrite, report: report) })
         r.modelLabel = selection.model
         r.dataPath = selection.data
         r.modelOptions = selection.modelOptions

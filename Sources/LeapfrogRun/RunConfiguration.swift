@@ -10,11 +10,14 @@ public struct RunConfiguration: Sendable {
         public var csv = false
         /// Replace a run already in `directory` (else the run is refused before it starts).
         public var overwrite = false
+        /// Also write `report/report.html` and its pictures at the end (`RunReport`).
+        public var report = false
 
-        public init(directory: String, csv: Bool = false, overwrite: Bool = false) {
+        public init(directory: String, csv: Bool = false, overwrite: Bool = false, report: Bool = false) {
             self.directory = directory
             self.csv = csv
             self.overwrite = overwrite
+            self.report = report
         }
     }
 

@@ -19,8 +19,25 @@ public struct RunResult: Sendable {
     public var backend: String
     /// `summary.json`, when the run had an output directory.
     public var summaryFile: String?
+    /// `report.html`, when the run was asked for a report.
+    public var reportFile: String?
     /// What the precision option asked, ran and checked.
     public var precision: RunSummary.PrecisionFigures
+
+    public init(summaries: [ParameterSummary], warnings: DiagnosticWarnings, result: SamplingResult, draws: Int,
+                chains: Int, seconds: Double, backend: String, summaryFile: String?, reportFile: String? = nil,
+                precision: RunSummary.PrecisionFigures) {
+        self.summaries = summaries
+        self.warnings = warnings
+        self.result = result
+        self.draws = draws
+        self.chains = chains
+        self.seconds = seconds
+        self.backend = backend
+        self.summaryFile = summaryFile
+        self.reportFile = reportFile
+        self.precision = precision
+    }
 
     public var interrupted: Bool { result.interrupted }
 

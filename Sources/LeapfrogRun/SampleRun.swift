@@ -5,6 +5,7 @@ import LeapfrogModel
 import LeapfrogModels
 import LeapfrogOutput
 import LeapfrogReference
+import LeapfrogReport
 import LeapfrogSampling
 
 /// A complete sampling run as a library call: the checks before any work (output directory,
@@ -123,9 +124,13 @@ public struct SampleRun {
             try SummaryFile.write(record, to: directory.summary)
             summaryFile = directory.summary
         }
+        var reportFile: String?
+        if let directory, configuration.output?.report == true, collector.draws > 0 {
+            reportFile = try RunReport.write(inputs: [directory.path]).first
+        }
         return RunResult(summaries: summaries, warnings: warnings, result: result, draws: collector.draws,
                          chains: chains, seconds: end - t0, backend: backend.description, summaryFile: summaryFile,
-                         precision: precision)
+                         reportFile: reportFile, precision: precision)
     }
 
     /// The output writers (nil without an output directory).

@@ -75,6 +75,19 @@ struct SampleCommandTests {
         #expect(summary.configuration["warmup_kind"] == "adaptive")
     }
 
+    /// `--report` draws the run's report at the end, into `--output`'s `report/`.
+    @Test func reportIsDrawnAtTheEnd() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-report-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: dir)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = try Self.sample(["eight-schools", "--chains", "4", "--warmup", "100", "--draws", "50", "--backend", "cpu",
+                                   "--output", dir, "--report"])
+        #expect(out.reportFile == dir + "/report/report.html")
+        let html = try String(contentsOfFile: dir + "/report/report.html", encoding: .utf8)
+        #expect(html.contains("<svg") && html.contains("tau"))
+        #expect(throws: (any Error).self) { _ = try LeapfrogCommand.parseAsRoot(["sample", "eight-schools", "--report"]) }
+    }
+
     @Test(arguments: [["--chains", "0"], ["--draws", "-1"], ["--sampler", "gibbs"], ["--superchains", "3"],
                       ["--target-accept", "1.5"], ["--steps", "5", "--integration-time", "1"],
                       ["--fixed-warmup", "--adaptive-warmup"], ["--target-ess", "0"], ["--chains", "7", "--adaptive-warmup"]])
