@@ -16,3 +16,11 @@ extension ProgressReporter {
         fputs(interactive ? "\r\u{1B}[2K" + line : line + "\n", stderr)
     }
 }
+
+extension ProgressReporter {
+    /// Ends the redrawn progress line on a terminal.
+    func variationalDone() {
+        guard !quiet, interactive, lastPrint >= 0 else { return }
+        fputs("\n", stderr)
+    }
+}

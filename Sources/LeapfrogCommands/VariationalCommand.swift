@@ -80,6 +80,7 @@ struct VariationalCommand: ParsableCommand {
         let progress = ProgressReporter(quiet: quiet)
         let total = iterations
         Interrupt.install()
+        defer { progress.variationalDone() }
         return try run.fit(instance, log: progress.message, progress: { row in
             progress.variational(iteration: row.iteration, total: total, elboMean: row.elboMean)
         }, shouldStop: { Interrupt.isRequested })
