@@ -15,6 +15,9 @@ import LeapfrogRandom
 ///    rule (`RelativeELBOConvergence`); the fit stops when every restart has converged, or at
 ///    `maxIterations`.
 ///
+/// On a back end that checks its fast precision against an accurate twin (`PrecisionCheckpoint`),
+/// the draws are checked at the first iteration and at every convergence check.
+///
 /// Draws whose log density or gradient is not finite are dropped from the average (as Stan drops
 /// them); more than half of a restart's draws dropped at one iteration, a non-finite gradient or
 /// a non-finite family end the fit with a `LeapfrogError` naming the iteration, the restart and
@@ -113,6 +116,16 @@ public enum ADVI {
                     random.normals(chain: c, iteration: t, purpose: .variationalDraw, count: d) { i, z in eps[i] = z }
                     batch.setVector(families[r].transform(eps), chain: c)
                     epsilons[r].append(eps)
+                }
+            }
+            // Precision checkpoints (`PrecisionGuard`, as the samplers place them): on the first
+            // iteration's draws, then at every convergence check; after a switch to the accurate
+            // evaluator the batch below is evaluated in it.
+            if let checkpoint = model as? any PrecisionCheckpoint {
+                if t == 0 {
+                    _ = try checkpoint.checkPrecision(at: batch, stage: .initialisation)
+                } else if t % config.evaluationInterval == 0 {
+                    _ = try checkpoint.checkPrecision(at: batch, stage: .windowEnd(iteration: t - 1))
                 }
             }
             let density = try model.evaluate(batch, active: nil)

@@ -83,6 +83,28 @@ import Testing
         #expect(result.gradientEvaluations == 300 && result.families.count == 3)
     }
 
+    /// A back end with precision checkpoints is checked on the first iteration's draws and at
+    /// every convergence check (every `eval_elbo` iterations), as the samplers check theirs.
+    @Test func precisionIsCheckedAtInitialisationAndEveryCheck() throws {
+        final class Checked: BatchedLogDensity, PrecisionCheckpoint, @unchecked Sendable {
+            let base: GaussianDensity
+            var stages: [PrecisionGuard.Stage] = []
+            init(_ base: GaussianDensity) { self.base = base }
+            var dimension: Int { base.dimension }
+            func evaluate(_ p: ChainBatch, active: [Bool]?) throws -> DensityBatch { try base.evaluate(p, active: active) }
+            func checkPrecision(at positions: ChainBatch, stage: PrecisionGuard.Stage) throws -> Bool {
+                stages.append(stage)
+                return false
+            }
+        }
+        let model = Checked(Self.target)
+        var c = Self.config(.meanField)
+        c.maxIterations = 250
+        c.evaluationInterval = 100
+        _ = try ADVI.fit(model: model, configuration: c)
+        #expect(model.stages == [.initialisation, .windowEnd(iteration: 99), .windowEnd(iteration: 199)])
+    }
+
     /// The same seed gives the same fit; restarts start apart.
     @Test func reproducibleFromTheSeed() throws {
         var c = Self.config(.fullRank)
