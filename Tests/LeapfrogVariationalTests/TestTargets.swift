@@ -7,6 +7,8 @@ struct GaussianDensity: BatchedLogDensity {
     let mean: [Double]
     /// Row-major d×d.
     let precision: [Double]
+    /// A constant added to log p (the normalising constant a real model has).
+    var offset = 0.0
     var dimension: Int { mean.count }
 
     func evaluate(_ positions: ChainBatch, active: [Bool]?) throws -> DensityBatch {
@@ -22,7 +24,7 @@ struct GaussianDensity: BatchedLogDensity {
                 grad[c, i] = g
                 acc += (x[i] - mean[i]) * g
             }
-            lp[c] = 0.5 * acc
+            lp[c] = 0.5 * acc + offset
         }
         return DensityBatch(logDensity: lp, gradient: grad)
     }
@@ -32,7 +34,7 @@ struct GaussianDensity: BatchedLogDensity {
         let d = mean.count
         var s = [Double](repeating: 0, count: d * d)
         for i in 0..<d { for j in 0..<d { s[i * d + j] = pow(rho, Double(abs(i - j))) * scales[i] * scales[j] } }
-        return (GaussianDensity(mean: mean, precision: invert(s, d)), s)
+        return (GaussianDensity(mean: mean, precision: invert(s, d), offset: 0), s)
     }
 
     /// Gauss–Jordan inverse of a small symmetric positive-definite matrix.
