@@ -27,6 +27,9 @@ struct VariationalCommand: ParsableCommand {
     var tolRelObj = RelativeELBOConvergence.defaultTolerance
     @Option(name: .customLong("eval-elbo"), parsing: .unconditional, help: "Iterations per convergence check.")
     var evalELBO = RelativeELBOConvergence.defaultEvaluationInterval
+    @Option(name: .customLong("snapshot-every"), parsing: .unconditional,
+            help: "Every K iterations, write the derived quantities' predictive (mean, 5/50/95 %) from draws of the current family to predictive.csv.")
+    var snapshotEvery: Int?
     @Flag(help: "Sticking-the-landing gradient estimator (lower variance near the optimum).") var stl = false
     @Option(parsing: .unconditional, help: "Seed of every random number (Philox).") var seed: UInt64 = 1
     @Flag(help: "No progress display.") var quiet = false
@@ -39,6 +42,10 @@ struct VariationalCommand: ParsableCommand {
         if csv && output == nil { throw ValidationError("--csv writes into the --output directory: give --output DIR") }
         do { try adviConfiguration().validate() } catch let e as LeapfrogError { throw ValidationError(e.message) }
         guard draws >= 1 else { throw ValidationError("--draws must be at least 1 (got \(draws))") }
+        if let k = snapshotEvery {
+            guard k >= 1 else { throw ValidationError("--snapshot-every must be at least 1 (got \(k))") }
+            guard output != nil else { throw ValidationError("--snapshot-every writes predictive.csv into --output: give --output DIR") }
+        }
     }
 
     func adviConfiguration() -> ADVIConfiguration {
@@ -61,6 +68,7 @@ struct VariationalCommand: ParsableCommand {
         r.modelLabel = selection.model
         r.dataPath = selection.data
         r.modelOptions = selection.modelOptions
+        r.snapshotEvery = snapshotEvery
         return r
     }
 

@@ -75,7 +75,7 @@ struct OutputDirectory {
         var names: [String] = []
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name == "posterior.nc" || name == "summary.json" || name == "elbo.csv" || name == "variational.json"
+            if name == "posterior.nc" || name == "summary.json" || name == "elbo.csv" || name == "variational.json" || name == "predictive.csv"
                 || (name.hasPrefix("chain-") && name.hasSuffix(".csv")) {
                 names.append(name)
             }

@@ -14,6 +14,11 @@ public struct VariationalConfiguration: Sendable {
     public var dataPath: String? = nil
     public var modelOptions: [String] = []
     public var registry = BackendRegistry.standard
+    /// Every this many iterations, write the derived quantities' predictive summary from draws of
+    /// the current family to `predictive.csv` (for the ELBO-and-predictive movie); nil: never.
+    public var snapshotEvery: Int? = nil
+    /// Draws per snapshot.
+    public static let snapshotDraws = 100
 
     public init(advi: ADVIConfiguration = ADVIConfiguration(), draws: Int = 1000, backend: BackendOptions = BackendOptions(),
                 output: RunConfiguration.Output? = nil) {

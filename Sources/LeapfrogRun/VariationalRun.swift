@@ -67,11 +67,25 @@ public struct VariationalRun {
         let t0 = Clock.now()
         let trace = try directory.map { try ELBOTraceWriter(path: $0.path + "/" + Self.elboFile, restarts: advi.restarts, start: t0) }
         defer { trace?.close() }
+        let recorder = backend.density as? DrawRecording
+        let reference = ReferenceModel(bound)
+        let snapshots = try directory.flatMap { dir -> PredictiveSnapshotWriter? in
+            guard configuration.snapshotEvery != nil, !bound.derivedElementNames.isEmpty else { return nil }
+            return try PredictiveSnapshotWriter(path: dir.path + "/" + Self.predictiveFile, names: bound.derivedElementNames)
+        }
+        if configuration.snapshotEvery != nil && bound.derivedElementNames.isEmpty {
+            log("leapfrog: the model derives no quantity: no predictive snapshots")
+        }
+        defer { snapshots?.close() }
         let fit = try ADVI.fit(model: backend.density, configuration: advi, iteration: { row in
             try trace?.append(row)
             progress?(row)
+        }, snapshotEvery: snapshots == nil ? nil : configuration.snapshotEvery, snapshot: { iteration, family in
+            let (x, _) = ADVI.draws(family, count: VariationalConfiguration.snapshotDraws, seed: advi.seed &+ UInt64(iteration))
+            try snapshots?.append(iteration: iteration, values: try recorder?.recordedValues(x) ?? reference.recordedValues(x))
         }, shouldStop: shouldStop)
         trace?.close()
+        snapshots?.close()
         let t1 = Clock.now()
         if fit.interrupted { log("interrupted after \(fit.iterations) iterations: writing draws from the family reached") }
 
@@ -94,8 +108,7 @@ public struct VariationalRun {
                             + "rough location — sample with NUTS, or try --algorithm fullrank")
         }
 
-        let recorder = backend.density as? DrawRecording
-        let values = try recorder?.recordedValues(positions) ?? ReferenceModel(bound).recordedValues(positions)
+        let values = try recorder?.recordedValues(positions) ?? reference.recordedValues(positions)
         let schema = DrawCollector.schema(bound, chains: 1, draws: configuration.draws)
         let names = ["lp__"] + schema.bracketNames
         // values[element][draw], lp__ first: one chain, kept for the summary.
@@ -172,6 +185,8 @@ public struct VariationalRun {
 
     /// The trace's file name in `--output`.
     public static let elboFile = "elbo.csv"
+    /// The predictive snapshots' file name in `--output`.
+    public static let predictiveFile = "predictive.csv"
     /// The family's file name in `--output`.
     public static let familyFile = "variational.json"
 

@@ -64,11 +64,13 @@ public enum ADVI {
     public static let maxDroppedFraction = 0.5
 
     /// Fits `configuration.restarts` Gaussian families to `model`.
+    /// - snapshot: every `snapshotEvery` iterations, the iteration (1-based) and the leading family.
     /// - initialMeans: one starting mean per restart; nil: Uniform(−r, r) per component from Philox
     ///   (chain k, iteration 0, `.variationalInitialisation`).
     public static func fit(model: any BatchedLogDensity, configuration config: ADVIConfiguration,
                            initialMeans: [[Double]]? = nil,
                            iteration report: ((Iteration) throws -> Void)? = nil,
+                           snapshotEvery: Int? = nil, snapshot: ((Int, GaussianFamily) throws -> Void)? = nil,
                            shouldStop: (() -> Bool)? = nil) throws -> Result {
         try config.validate()
         let d = model.dimension, m = config.gradientSamples, k = config.restarts
@@ -170,6 +172,7 @@ public enum ADVI {
             let leader = Self.leader(lastWindowMean.allSatisfy { $0 == -.infinity } ? running : lastWindowMean)
             try report?(Iteration(iteration: t + 1, elbo: elbos[leader], elboMean: running[leader], gradientNorm: norms[leader],
                                   learningRate: rate, restartELBOs: elbos, leader: leader))
+            if let every = snapshotEvery, every > 0, (t + 1) % every == 0 { try snapshot?(t + 1, families[leader]) }
             if windowCount == config.evaluationInterval {
                 for r in 0..<k {
                     lastWindowMean[r] = running[r]

@@ -57,6 +57,26 @@ struct VariationalRunTests {
         #expect(throws: LeapfrogError.self) { try VariationalRun(Self.configuration(output: dir)) }
     }
 
+    /// `predictive.csv`: every 40 iterations, each of the BNN's 25 `mu_grid` points summarised over
+    /// draws of the current family, quantiles in order; the last frame is the fit's.
+    @Test func snapshotsThePredictiveWhileFitting() throws {
+        let dir = Self.scratch("snap")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var c = Self.configuration(output: dir)
+        c.advi.maxIterations = 120
+        c.draws = 50
+        c.snapshotEvery = 40
+        _ = try VariationalRun(c).fit(try BuiltinModels.named("bnn").instantiate())
+        let lines = try String(contentsOfFile: dir + "/predictive.csv", encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "iteration,quantity,mean,q5,q50,q95")
+        #expect(lines.count == 1 + 3 * 25)
+        #expect(lines[1].hasPrefix("40,mu_grid[1],") && lines.last?.hasPrefix("120,mu_grid[25],") == true)
+        for line in lines.dropFirst() {
+            let v = line.split(separator: ",").dropFirst(2).map { Double($0)! }
+            #expect(v[1] <= v[2] && v[2] <= v[3] && v[0].isFinite, "\(line)")
+        }
+    }
+
     /// A back end whose log density turns NaN after 30 evaluations: the fit fails naming
     /// iteration 31, and `elbo.csv` keeps the 30 rows written before.
     @Test func aFailingFitKeepsItsTrace() throws {
