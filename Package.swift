@@ -19,7 +19,7 @@ let package = Package(
         .target(name: "Leapfrog", dependencies: [
             "LeapfrogCore", "LeapfrogData", "LeapfrogModel", "LeapfrogReference", "LeapfrogModels",
             "LeapfrogRandom", "LeapfrogSampling", "LeapfrogDiagnostics", "LeapfrogOpenCL", "LeapfrogOutput",
-            "LeapfrogStan", "LeapfrogRun", "LeapfrogPlot", "LeapfrogReport",
+            "LeapfrogStan", "LeapfrogRun", "LeapfrogPlot", "LeapfrogReport", "LeapfrogVariational",
         ]),
         /// The `leapfrog` command-line tool: a thin `main` over LeapfrogCommands.
         .executableTarget(name: "leapfrog", dependencies: ["LeapfrogCommands"]),
@@ -44,6 +44,8 @@ let package = Package(
         .target(name: "LeapfrogModels", dependencies: ["LeapfrogCore", "LeapfrogData", "LeapfrogModel"]),
         /// Samplers (HMC, NUTS, ChEES-HMC) and warmup adaptation over a batch of chains.
         .target(name: "LeapfrogSampling", dependencies: ["LeapfrogCore", "LeapfrogRandom", "LeapfrogDiagnostics"]),
+        /// Variational inference on the batched gradients: ADVI (mean-field, full-rank), Pareto k̂.
+        .target(name: "LeapfrogVariational", dependencies: ["LeapfrogCore", "LeapfrogRandom"]),
         /// Convergence diagnostics on any draws: R-hat, ESS, MCSE, nested R-hat, E-BFMI.
         .target(name: "LeapfrogDiagnostics", dependencies: ["LeapfrogCore"]),
         /// OpenCL 1.2 C API: <CL/cl.h> (Debian: opencl-headers) at build time; the ICD loader
@@ -64,7 +66,7 @@ let package = Package(
         /// sampling, streamed output, summary, warnings) as one library call.
         .target(name: "LeapfrogRun", dependencies: [
             "LeapfrogCore", "LeapfrogData", "LeapfrogModel", "LeapfrogModels", "LeapfrogReference", "LeapfrogSampling",
-            "LeapfrogDiagnostics", "LeapfrogOpenCL", "LeapfrogOutput", "LeapfrogReport",
+            "LeapfrogDiagnostics", "LeapfrogOpenCL", "LeapfrogOutput", "LeapfrogReport", "LeapfrogVariational",
         ]),
         /// SVG charts: nice-ticked axes, lines, bands, points, histograms, legends (Core for number formatting only).
         .target(name: "LeapfrogPlot", dependencies: ["LeapfrogCore"]),
@@ -88,6 +90,7 @@ let package = Package(
         .testTarget(name: "LeapfrogReferenceTests", dependencies: ["LeapfrogReference", "LeapfrogModel", "LeapfrogTestSupport"]),
         .testTarget(name: "LeapfrogModelsTests", dependencies: ["LeapfrogModels", "LeapfrogReference", "LeapfrogTestSupport"]),
         .testTarget(name: "LeapfrogSamplingTests", dependencies: ["LeapfrogSampling", "LeapfrogRandom"]),
+        .testTarget(name: "LeapfrogVariationalTests", dependencies: ["LeapfrogVariational", "LeapfrogRandom", "LeapfrogCore"]),
         .testTarget(name: "LeapfrogDiagnosticsTests", dependencies: ["LeapfrogDiagnostics", "LeapfrogCore"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "LeapfrogOpenCLTests", dependencies: ["LeapfrogOpenCL", "LeapfrogReference", "LeapfrogModels", "LeapfrogRandom"]),

@@ -13,3 +13,4 @@
 @_exported import LeapfrogRun
 @_exported import LeapfrogPlot
 @_exported import LeapfrogReport
+@_exported import LeapfrogVariational

@@ -27,6 +27,9 @@ public enum BuiltinModels {
         "features": "CSV feature columns, comma-separated (default: all but the target)",
     ]
 
+    /// Points of the prediction grid made for a one-feature regression table.
+    static let gridPoints = 50
+
     static func networkShape(_ o: ModelOptions) throws -> ([Int], NeuralNetworks.Activation, Bool) {
         let name = o.string("activation", "tanh")
         guard let act = NeuralNetworks.Activation(rawValue: name) else {
@@ -77,10 +80,15 @@ public enum BuiltinModels {
         summary: "Bayesian neural network regression (flagship): tanh MLP, Normal(0,1) weights, prec ~ Gamma(3,1)",
         parameters: "W1 [D,H1], W2 [H1,H2], …, W(L+1) [HL], prec > 0 (46 with D=3 and widths 5,5); biases b1… with biases=true",
         dataHelp: "X [N,D], y [N]; CSV: the target is y if present, else the last column (or target=…), the features every other column (or features=…) (bundled: bnn_toy.csv, numpyro's example data, with a 25-point prediction grid X_grid → mu_grid)",
-        options: networkOptions.merging(["standardize": "standardise the feature columns (default false: the toy features are 1, x, x²)"]) { a, _ in a },
+        options: networkOptions.merging(["standardize": "standardise the feature columns (default false: the toy features are 1, x, x²)",
+                                         "noise": "fix the likelihood's standard deviation (no prec), e.g. 0.1 for Edward's tutorial (data/edward_toy.csv)"]) { a, _ in a },
         make: { o, source in
             let (widths, act, biases) = try networkShape(o)
-            let graph = try NeuralNetworks.regression(widths: widths, activation: act, biases: biases)
+            let noise = try o.values["noise"].map { _ in try o.double("noise", 0) }
+            if let noise, !(noise > 0 && noise.isFinite) {
+                throw LeapfrogError(.configuration, "model option noise=\(noise): expected a positive standard deviation")
+            }
+            let graph = try NeuralNetworks.regression(widths: widths, activation: act, biases: biases, noise: noise)
             switch source {
             case .bundled:
                 let table = try CSVTable.parse(BundledData.bnnToy, source: "bundled bnn_toy.csv")
@@ -92,7 +100,13 @@ public enum BuiltinModels {
                 }
                 return ModelInstance(graph: graph, data: data, standardization: std, notes: [note])
             case .table(let t):
-                let (data, std, note) = try features(t, o, standardize: false, integerTarget: false)
+                var (data, std, note) = try features(t, o, standardize: false, integerTarget: false)
+                if let x = data["X"], x.shape[1] == 1, std == nil, let lo = x.values.min(), let hi = x.values.max(), hi > lo {
+                    // One feature: predict on its range widened by a quarter each side (Edward's tutorial plots
+                    // the fit between and beyond its two clusters).
+                    let pad = 0.25 * (hi - lo)
+                    data["X_grid"] = .matrix(rows: linspace(lo - pad, hi + pad, gridPoints).map { [$0] })
+                }
                 return ModelInstance(graph: graph, data: data, standardization: std, notes: [note])
             case .json(let d):
                 return ModelInstance(graph: graph, data: d)

@@ -33,7 +33,12 @@ public enum NeuralNetworks {
     /// With widths (5, 5) and D = 3 it has 46 parameters. Only `prec`, `mu_grid` and `lp__` are
     /// identifiable: the weights' posterior is symmetric under sign flips (tanh is odd) and
     /// permutations of each layer's hidden units.
-    public static func regression(widths: [Int] = [5, 5], activation: Activation = .tanh, biases: Bool = false) throws -> ModelGraph {
+    ///
+    /// With `noise` the likelihood's standard deviation is fixed (y ~ Normal(f(X), noise)) and
+    /// there is no `prec`: Edward's BNN tutorial (Tran et al., "Edward: a library for probabilistic
+    /// modeling, inference, and criticism", 2016; its `bayesian_nn` tutorial fixes the noise at 0.1).
+    public static func regression(widths: [Int] = [5, 5], activation: Activation = .tanh, biases: Bool = false,
+                                  noise: Double? = nil) throws -> ModelGraph {
         try ModelBuilder.build("bnn") { m in
             let x = m.data("X", ["N", "D"])
             let y = m.data("y", ["N"])
@@ -48,9 +53,13 @@ public enum NeuralNetworks {
                 f = f + b
                 outBias = b
             }
-            let prec = m.parameter("prec", constraint: .positive)
-            m.sample(prec, .gamma(3, 1))
-            m.sample(y, .normal(f, 1 / prec.sqrt()), plate: "N")
+            if let noise {
+                m.sample(y, .normal(f, m.constant(noise)), plate: "N")
+            } else {
+                let prec = m.parameter("prec", constraint: .positive)
+                m.sample(prec, .gamma(3, 1))
+                m.sample(y, .normal(f, 1 / prec.sqrt()), plate: "N")
+            }
 
             // The same network on the prediction grid, recorded with the draws.
             let grid = m.data("X_grid", ["G", "D"], optional: true)
@@ -63,7 +72,7 @@ public enum NeuralNetworks {
             var mu = g.matmul(out)
             if let outBias { mu = mu + outBias }
             m.derive("mu_grid", mu)
-            m.identifiable(["prec", "mu_grid", ModelGraph.logDensityName])
+            m.identifiable((noise == nil ? ["prec"] : []) + ["mu_grid", ModelGraph.logDensityName])
         }
     }
 

@@ -17,6 +17,9 @@
 /// | NUTS top-level acceptance, doubling j | c    | iteration        | acceptance       | j         | uniform |
 /// | step-size search s, trial t, comp. i | c     | (s << 16) \| t   | stepSizeSearch   | i         | normal  |
 /// | ChEES trajectory jitter              | 2³²−1 | iteration        | sharedJitter     | 0         | uniform |
+/// | ADVI draw m of restart r, comp. i    | r·M+m | iteration        | variationalDraw  | i         | normal  |
+/// | ADVI starting mean of restart r      | r     | 0                | variationalInitialisation | i | uniform |
+/// | ADVI output draw s                   | s     | 0                | variationalOutput | i        | normal  |
 ///
 /// `iteration` is global: warmup iterations 0..<W, then sampling W..<W+D.
 public enum RandomPurpose: UInt32, Sendable, CaseIterable {
@@ -36,4 +39,10 @@ public enum RandomPurpose: UInt32, Sendable, CaseIterable {
     case stepSizeSearch = 6
     /// ChEES-HMC: the trajectory-length jitter shared by all chains (chain word = `sharedChain`).
     case sharedJitter = 7
+    /// ADVI: the standard normals ε of the Monte-Carlo draws θ = μ + Lε (chain word = restart·M + draw).
+    case variationalDraw = 8
+    /// ADVI: the starting means, Uniform(−2, 2) (chain word = restart).
+    case variationalInitialisation = 9
+    /// ADVI: the draws written from the fitted family (chain word = draw number).
+    case variationalOutput = 10
 }

@@ -6,7 +6,8 @@ import Glibc
 import Darwin
 #endif
 
-/// The `--output DIR` of a run: `posterior.nc`, `chain-<k>.csv` with `--csv`, `summary.json`.
+/// The `--output DIR` of a run: `posterior.nc`, `chain-<k>.csv` with `--csv`, `summary.json` (and a
+/// variational run's `elbo.csv`, `variational.json`).
 ///
 /// Made in two steps so that a directory the run cannot use is refused before any work starts:
 /// `init` only checks (and changes nothing on disk), `prepare()` creates the directory or removes
@@ -74,7 +75,8 @@ struct OutputDirectory {
         var names: [String] = []
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name == "posterior.nc" || name == "summary.json" || (name.hasPrefix("chain-") && name.hasSuffix(".csv")) {
+            if name == "posterior.nc" || name == "summary.json" || name == "elbo.csv" || name == "variational.json" || name == "predictive.csv"
+                || (name.hasPrefix("chain-") && name.hasSuffix(".csv")) {
                 names.append(name)
             }
         }

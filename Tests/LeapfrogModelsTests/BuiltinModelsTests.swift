@@ -87,6 +87,33 @@ struct BuiltinModelsTests {
         #expect(model.logDensity([Double](repeating: 0.1, count: model.dimension)).isFinite)
     }
 
+    /// Edward's BNN tutorial: `noise=0.1` fixes the likelihood's scale (no `prec`), 1→10→10→1 with
+    /// biases has 141 weights and biases, and a one-feature table gets a 50-point grid over its
+    /// range widened by a quarter each side (data/edward_toy.csv: x in [−1, 1] → grid [−1.5, 1.5]).
+    @Test func edwardTutorialNetwork() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../data/edward_toy.csv").path
+        let table = try CSVTable.load(path: path)
+        #expect(table.rowCount == 40)
+        let inst = try BuiltinModels.bnn.instantiate(options: ModelOptions(["widths": "10,10", "biases": "true", "noise": "0.1"]),
+                                                     data: .table(table))
+        let model = try ReferenceModel(graph: inst.graph, data: inst.data)
+        #expect(model.dimension == (10 + 10) + (100 + 10) + (10 + 1))
+        #expect(!model.model.layout.entries.contains { $0.name == "prec" })
+        let grid = try #require(inst.data["X_grid"])
+        #expect(grid.shape == [50, 1] && abs(grid.values[0] + 1.5) < 1e-12 && abs(grid.values[49] - 1.5) < 1e-12)
+        var rng = TestRandom(seed: 5)
+        let u = rng.vector(model.dimension, -1, 1)
+        #expect(GradientCheck.worstRelativeError(model, at: u) < GradientCheck.tolerance)
+        // The likelihood's scale is 0.1: at all-zero weights f = 0 and log p is the priors' plus Σ log N(yᵢ | 0, 0.1).
+        let y = try table.column("y")
+        let prior = Double(model.dimension) * -0.5 * log(2 * Double.pi)
+        let likelihood = y.reduce(0) { $0 - 0.5 * log(2 * Double.pi) - log(0.1) - 0.5 * ($1 / 0.1) * ($1 / 0.1) }
+        #expect(abs(model.logDensity([Double](repeating: 0, count: model.dimension)) - (prior + likelihood)) < 1e-9 * abs(prior + likelihood))
+        #expect(throws: LeapfrogError.self) {
+            try BuiltinModels.bnn.instantiate(options: ModelOptions(["noise": "0"]), data: .table(table))
+        }
+    }
+
     @Test func bnnVariantsGradients() throws {
         for options in [["biases": "true"], ["activation": "relu", "widths": "4,3,2"]] {
             let model = try Self.reference(BuiltinModels.bnn, options)

@@ -1,0 +1,57 @@
+import Foundation
+import LeapfrogCore
+import LeapfrogVariational
+
+/// `variational.json`: the fitted family on the unconstrained scale and the fit's figures.
+///
+///     { "family": "meanfield", "dimension": d, "parameters": ["alpha", "w[1]", …],
+///       "mean": [...], "scale": [...]            // mean-field: σᵢ = exp ωᵢ
+///       "covariance": [[...], ...]               // full-rank: Σ = LLᵀ
+///       "elbo": …, "pareto_k": …, "iterations": …, "converged": …, "reason": "…",
+///       "restarts": [{"elbo": …}, …], "best_restart": k (1-based), … }
+///
+/// Non-finite numbers are written as null.
+public struct VariationalFile: Codable, Sendable, Hashable {
+    public var family: String
+    public var dimension: Int
+    /// Names of the unconstrained coordinates (`name[i]`, flat, in layout order).
+    public var parameters: [String]
+    public var mean: [Double]
+    public var scale: [Double]?
+    public var covariance: [[Double]]?
+    public var elbo: Double?
+    public var paretoK: Double?
+    public var iterations: Int
+    public var converged: Bool
+    public var reason: String
+    public var restartELBOs: [Double?]
+    public var bestRestart: Int
+    public var gradientSamples: Int
+    public var learningRate: Double
+    public var stickingTheLanding: Bool
+    public var gradientEvaluations: Int
+    public var seconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case family, dimension, parameters, mean, scale, covariance, elbo, iterations, converged, reason, seconds
+        case paretoK = "pareto_k", restartELBOs = "restart_elbos", bestRestart = "best_restart"
+        case gradientSamples = "grad_samples", learningRate = "learning_rate", stickingTheLanding = "stl"
+        case gradientEvaluations = "gradient_evaluations"
+    }
+
+    static func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
+
+    public func write(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try encoder.encode(self)
+        guard FileManager.default.createFile(atPath: path, contents: data) else {
+            throw LeapfrogError(.io, "cannot write '\(path)'")
+        }
+    }
+
+    public static func read(path: String) throws -> VariationalFile {
+        guard let data = FileManager.default.contents(atPath: path) else { throw LeapfrogError(.io, "cannot read '\(path)'") }
+        return try JSONDecoder().decode(VariationalFile.self, from: data)
+    }
+}

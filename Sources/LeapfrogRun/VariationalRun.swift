@@ -1,0 +1,231 @@
+import LeapfrogCore
+import LeapfrogData
+import LeapfrogDiagnostics
+import LeapfrogModel
+import LeapfrogModels
+import LeapfrogOutput
+import LeapfrogReference
+import LeapfrogReport
+import LeapfrogVariational
+
+/// A complete variational run as a library call, the twin of `SampleRun`: the output directory
+/// checked before any work, the back end from the registry, ADVI with `elbo.csv` streamed while it
+/// fits, then S draws from the fitted family (one batched evaluation gives their log densities and
+/// Pareto k̂), mapped to the constrained scale with the derived quantities (the back end's
+/// recorder, else the CPU reference) and written as one chain: `posterior.nc` (InferenceData) and,
+/// with `--csv`, `chain-1.csv` (Stan CSV); `variational.json` (the family) and `summary.json`
+/// (`RunSummary`: the fit's time is its `warmup`, drawing its `sampling`; the VI figures are in
+/// `variational.json`).
+///
+/// A fit that fails (NaN gradients, a divergent ELBO) throws, after `elbo.csv` has kept every row
+/// up to the failure; no draws are written then.
+public struct VariationalRun {
+    public let configuration: VariationalConfiguration
+    let directory: OutputDirectory?
+
+    public init(_ configuration: VariationalConfiguration) throws {
+        self.configuration = configuration
+        directory = try configuration.output.map { try OutputDirectory(path: $0.directory, overwrite: $0.overwrite) }
+    }
+
+    /// What the run produced.
+    public struct Outcome: Sendable {
+        public var fit: ADVI.Result
+        /// Summaries of `lp__` and every element, over the draws from the fitted family.
+        public var summaries: [ParameterSummary]
+        public var paretoK: Double
+        public var warnings: [String]
+        public var draws: Int
+        public var fitSeconds: Double
+        public var drawSeconds: Double
+        public var backend: String
+        public var files: [String]
+        public var elbo: Double { fit.elbo[fit.best] }
+
+        /// `meanfield: ELBO -123.4 after 2300 iterations (mean ELBO converged) in 1.2 s on …; Pareto k̂ 0.43`
+        public var figuresLine: String {
+            "\(fit.family.kind.rawValue): ELBO \(NumberFormat.significant(elbo, digits: 6)) after \(fit.iterations) iterations "
+                + "(\(fit.reason)) in \(NumberFormat.fixed(fitSeconds, decimals: 1)) s on \(backend); \(fit.gradientEvaluations) "
+                + "gradient evaluations; \(draws) draws, Pareto k̂ \(NumberFormat.significant(paretoK, digits: 3))"
+        }
+    }
+
+    public func fit(_ instance: ModelInstance, log: @escaping @Sendable (String) -> Void = { _ in },
+                    progress: ((ADVI.Iteration) -> Void)? = nil, shouldStop: (() -> Bool)? = nil) throws -> Outcome {
+        let advi = configuration.advi
+        try advi.validate()
+        guard configuration.draws >= 1 else {
+            throw LeapfrogError(.configuration, "--draws must be at least 1 (got \(configuration.draws))")
+        }
+        let bound = try BoundModel(graph: instance.graph, data: instance.data)
+        let backend = try configuration.registry.make(bound, options: configuration.backend, log: log)
+        log("leapfrog: \(instance.graph.name), \(bound.dimension) parameters, ADVI \(advi.family.rawValue), "
+            + "\(advi.gradientSamples) draws × \(advi.restarts) restart\(advi.restarts == 1 ? "" : "s") per iteration, back end \(backend.description)")
+        for note in instance.notes { log("leapfrog: \(note)") }
+        try directory?.prepare()
+
+        let t0 = Clock.now()
+        let trace = try directory.map { try ELBOTraceWriter(path: $0.path + "/" + Self.elboFile, restarts: advi.restarts, start: t0) }
+        defer { trace?.close() }
+        let recorder = backend.density as? DrawRecording
+        let reference = ReferenceModel(bound)
+        let snapshots = try directory.flatMap { dir -> PredictiveSnapshotWriter? in
+            guard configuration.snapshotEvery != nil, !bound.derivedElementNames.isEmpty else { return nil }
+            return try PredictiveSnapshotWriter(path: dir.path + "/" + Self.predictiveFile, names: bound.derivedElementNames)
+        }
+        if configuration.snapshotEvery != nil && bound.derivedElementNames.isEmpty {
+            log("leapfrog: the model derives no quantity: no predictive snapshots")
+        }
+        defer { snapshots?.close() }
+        let fit = try ADVI.fit(model: backend.density, configuration: advi, iteration: { row in
+            try trace?.append(row)
+            progress?(row)
+        }, snapshotEvery: snapshots == nil ? nil : configuration.snapshotEvery, snapshot: { iteration, family in
+            let (x, _) = ADVI.draws(family, count: VariationalConfiguration.snapshotDraws, seed: advi.seed &+ UInt64(iteration))
+            try snapshots?.append(iteration: iteration, values: try recorder?.recordedValues(x) ?? reference.recordedValues(x))
+        }, shouldStop: shouldStop)
+        trace?.close()
+        snapshots?.close()
+        let t1 = Clock.now()
+        if fit.interrupted { log("interrupted after \(fit.iterations) iterations: writing draws from the family reached") }
+
+        // S draws from the best family: one batched evaluation for log p, then k̂ on log p − log q.
+        let family = fit.family
+        let (positions, logQ) = ADVI.draws(family, count: configuration.draws, seed: advi.seed)
+        let density = try backend.density.evaluate(positions, active: nil)
+        let k = ParetoKHat.estimate(logRatios: zip(density.logDensity, logQ).map { $0 - $1 })
+        var warnings: [String] = []
+        if !fit.converged && !fit.interrupted {
+            warnings.append("ADVI did not converge: \(fit.reason); raise --iterations or --tol-rel-obj")
+        }
+        if fit.mayBeDiverging {
+            warnings.append("the ELBO's relative change is still above \(RelativeELBOConvergence.divergingThreshold) after "
+                            + "\(fit.iterations) iterations: the fit may be diverging (Stan's check); lower --learning-rate")
+        }
+        if !(k < ParetoKHat.warningThreshold) {
+            warnings.append("Pareto k̂ = \(NumberFormat.significant(k, digits: 3)) is above \(ParetoKHat.warningThreshold): the "
+                            + "fitted family does not cover the posterior (Yao et al. 2018); do not trust its draws beyond a "
+                            + "rough location — sample with NUTS, or try --algorithm fullrank")
+        }
+
+        let values = try recorder?.recordedValues(positions) ?? reference.recordedValues(positions)
+        let schema = DrawCollector.schema(bound, chains: 1, draws: configuration.draws)
+        let names = ["lp__"] + schema.bracketNames
+        // values[element][draw], lp__ first: one chain, kept for the summary.
+        var kept = [[Double]](repeating: [], count: names.count)
+        kept[0] = density.logDensity
+        for e in 0..<values.dimension { kept[e + 1] = (0..<configuration.draws).map { values[$0, e] } }
+
+        var files: [String] = []
+        if let directory, let output = configuration.output {
+            let group = try writers(instance, schema: schema, backend: backend, csv: output.csv, log: log)
+            if let group {
+                do {
+                    for s in 0..<configuration.draws {
+                        var stats = SampleStatistics(chains: 1)
+                        stats.lp[0] = density.logDensity[s]
+                        try group.append(ChainBatch(chains: 1, dimension: values.dimension,
+                                                    values: (0..<values.dimension).map { values[s, $0] }), stats: stats)
+                    }
+                } catch {
+                    group.abandon()
+                    throw error
+                }
+                try group.finish(interrupted: fit.interrupted, timing: RunTiming(start: t0, samplingStart: t1, end: Clock.now()))
+            }
+            files.append(directory.path + "/" + Self.elboFile)
+        }
+        let t2 = Clock.now()
+        let summaries = names.enumerated().map { e, name in summarize(name: name, draws: [kept[e]]) }
+
+        if let directory, configuration.output != nil {
+            let d = bound.dimension
+            let layoutNames = bound.layout.elementNames
+            let record = VariationalFile(
+                family: family.kind.rawValue, dimension: d,
+                parameters: layoutNames.count == d ? layoutNames : (1...max(d, 1)).prefix(d).map { "theta[\($0)]" },
+                mean: family.mean,
+                scale: family.kind == .meanField ? family.standardDeviations : nil,
+                covariance: family.kind == .fullRank ? (0..<d).map { i in Array(family.covariance[(i * d)..<((i + 1) * d)]) } : nil,
+                elbo: VariationalFile.finite(fit.elbo[fit.best]), paretoK: VariationalFile.finite(k),
+                iterations: fit.iterations, converged: fit.converged, reason: fit.reason,
+                restartELBOs: fit.elbo.map(VariationalFile.finite), bestRestart: fit.best + 1,
+                gradientSamples: advi.gradientSamples, learningRate: advi.learningRate,
+                stickingTheLanding: advi.stickingTheLanding, gradientEvaluations: fit.gradientEvaluations, seconds: t1 - t0)
+            let path = directory.path + "/" + Self.familyFile
+            try record.write(to: path)
+            files.append(path)
+            let summary = RunSummary(
+                configuration: configurationRecord(), backend: backend.description, device: backend.device,
+                chains: 1, draws: configuration.draws, interrupted: fit.interrupted,
+                timing: RunTiming(start: t0, samplingStart: t1, end: t2),
+                gradientEvaluations: .init(needed: fit.gradientEvaluations + configuration.draws,
+                                           spentInLockstep: fit.gradientEvaluations + configuration.draws),
+                divergences: 0, parameters: summaries, warnings: warnings,
+                outputs: ["inference_data": "posterior.nc", "elbo": Self.elboFile, "variational": Self.familyFile]
+                    .merging(configuration.output?.csv == true ? ["stan_csv": "chain-1.csv"] : [:]) { a, _ in a },
+                sampler: nil, precision: precisionFigures(backend),
+                warmup: nil, targetESS: nil)
+            try SummaryFile.write(summary, to: directory.summary)
+            files.append(directory.summary)
+        }
+        return Outcome(fit: fit, summaries: summaries, paretoK: k, warnings: warnings, draws: configuration.draws,
+                       fitSeconds: t1 - t0, drawSeconds: t2 - t1, backend: backend.description, files: files)
+    }
+
+    /// What the precision option asked for, what evaluated, and the checks made (as `SampleRun`).
+    func precisionFigures(_ backend: SelectedBackend) -> RunSummary.PrecisionFigures {
+        let requested = configuration.backend.precision.rawValue
+        guard let precisionGuard = backend.density as? PrecisionGuard else {
+            return .init(requested: requested, ran: backend.precision)
+        }
+        return .init(requested: requested, ran: precisionGuard.currentName, switchedAt: precisionGuard.switchedAt,
+                     bounds: precisionGuard.bounds, checks: precisionGuard.checks, setupSeconds: precisionGuard.setupSeconds)
+    }
+
+    /// The trace's file name in `--output`.
+    public static let elboFile = "elbo.csv"
+    /// The predictive snapshots' file name in `--output`.
+    public static let predictiveFile = "predictive.csv"
+    /// The family's file name in `--output`.
+    public static let familyFile = "variational.json"
+
+    private func writers(_ instance: ModelInstance, schema: DrawSchema, backend: SelectedBackend, csv: Bool,
+                         log: (String) -> Void) throws -> DrawWriterGroup? {
+        guard let directory else { return nil }
+        let advi = configuration.advi
+        var writers: [DrawWriter] = []
+        if NetCDFLibrary.isAvailable {
+            let bound = try BoundModel(graph: instance.graph, data: instance.data)
+            writers.append(try InferenceDataWriter(
+                path: directory.posterior, schema: schema,
+                attributes: ["model": instance.graph.name, "backend": backend.description,
+                             "inference": "advi " + advi.family.rawValue, "seed": String(advi.seed)],
+                libraryVersion: SampleRun.libraryVersion, observedData: SampleRun.observedData(bound)))
+        } else if let reason = NetCDFLibrary.unavailableReason {
+            log("leapfrog: not writing posterior.nc: \(reason)")
+        }
+        if csv {
+            var cfg = StanCSVConfiguration(model: instance.graph.name, numSamples: configuration.draws, numWarmup: 0, seed: advi.seed)
+            cfg.dataFile = configuration.dataPath ?? ""
+            cfg.adaptEngaged = false
+            cfg.extra = [("leapfrog_backend", backend.description), ("leapfrog_method", "variational " + advi.family.rawValue)]
+            writers.append(try StanCSVWriter(directory: directory.path, schema: schema, configuration: cfg))
+        }
+        return writers.isEmpty ? nil : try DrawWriterGroup(writers)
+    }
+
+    /// The run's settings for summary.json (the report reads `model`, `data`, `model_options`).
+    func configurationRecord() -> [String: String] {
+        let a = configuration.advi
+        var r = ["method": "variational", "algorithm": a.family.rawValue, "draws": String(configuration.draws),
+                 "iterations": String(a.maxIterations), "grad_samples": String(a.gradientSamples),
+                 "restarts": String(a.restarts), "learning_rate": String(a.learningRate),
+                 "tol_rel_obj": String(a.toleranceRelativeObjective), "eval_elbo": String(a.evaluationInterval),
+                 "stl": String(a.stickingTheLanding), "seed": String(a.seed)]
+        if let m = configuration.modelLabel { r["model"] = m }
+        if let d = configuration.dataPath { r["data"] = d }
+        if !configuration.modelOptions.isEmpty { r["model_options"] = configuration.modelOptions.joined(separator: ",") }
+        return r
+    }
+}

@@ -1,0 +1,225 @@
+import LeapfrogCore
+import LeapfrogRandom
+
+/// Automatic differentiation variational inference (Kucukelbir et al., JMLR 18, 2017) on the
+/// unconstrained space, batched: at every iteration the M draws of each of the K restarts are one
+/// `ChainBatch` of M·K points and one `evaluate` call, on whatever back end `model` is.
+///
+/// Iteration t, restart k, draw m (batch column c = k·M + m):
+/// 1. εₘ ~ N(0, I) from Philox (seed, chain c, iteration t, `.variationalDraw`), so a fit is the
+///    same on every back end and for every batch size around it;
+/// 2. θₘ = μₖ + Lₖεₘ, and (log p(θₘ), ∇ log p(θₘ)) from the back end;
+/// 3. ELBO estimate ELBOₖ = mean log p(θₘ) + H[qₖ] (entropy in closed form) and its gradient
+///    (`GaussianFamily.elboGradient`); Adam ascends it at the rate of `LearningRateSchedule`;
+/// 4. every `evaluationInterval` iterations the window mean of ELBOₖ goes to Stan's relative
+///    rule (`RelativeELBOConvergence`); the fit stops when every restart has converged, or at
+///    `maxIterations`.
+///
+/// On a back end that checks its fast precision against an accurate twin (`PrecisionCheckpoint`),
+/// the draws are checked at the first iteration and at every convergence check.
+///
+/// Draws whose log density or gradient is not finite are dropped from the average (as Stan drops
+/// them); more than half of a restart's draws dropped at one iteration, a non-finite gradient or
+/// a non-finite family end the fit with a `LeapfrogError` naming the iteration, the restart and
+/// the cause — after the iterations before it were reported to `iteration`.
+public enum ADVI {
+    /// One row of the trace, reported after every iteration.
+    public struct Iteration: Sendable, Hashable {
+        /// 1-based.
+        public var iteration: Int
+        /// The ELBO estimate of the leading restart (the best window mean so far) at this iteration.
+        public var elbo: Double
+        /// The leading restart's mean ELBO estimate over the current window (the running mean since
+        /// the last convergence check).
+        public var elboMean: Double
+        /// |∇_φ ELBO| of the leading restart.
+        public var gradientNorm: Double
+        public var learningRate: Double
+        /// Every restart's ELBO estimate.
+        public var restartELBOs: [Double]
+        /// The leading restart.
+        public var leader: Int
+    }
+
+    public struct Result: Sendable {
+        public var families: [GaussianFamily]
+        /// The restart with the highest final window-mean ELBO.
+        public var best: Int
+        public var family: GaussianFamily { families[best] }
+        /// Final window-mean ELBO per restart.
+        public var elbo: [Double]
+        public var iterations: Int
+        public var converged: Bool
+        /// Why the fit stopped ("mean ELBO converged", "max iterations", "interrupted", …).
+        public var reason: String
+        /// log-density gradients evaluated (points, over all restarts).
+        public var gradientEvaluations: Int
+        public var interrupted: Bool
+        /// Stan's "may be diverging" condition held at the end for the best restart.
+        public var mayBeDiverging: Bool
+    }
+
+    /// Most of a restart's draws that may be dropped at one iteration (non-finite log density or
+    /// gradient) before the fit ends: half.
+    public static let maxDroppedFraction = 0.5
+
+    /// Fits `configuration.restarts` Gaussian families to `model`.
+    /// - snapshot: every `snapshotEvery` iterations, the iteration (1-based) and the leading family.
+    /// - initialMeans: one starting mean per restart; nil: Uniform(−r, r) per component from Philox
+    ///   (chain k, iteration 0, `.variationalInitialisation`).
+    public static func fit(model: any BatchedLogDensity, configuration config: ADVIConfiguration,
+                           initialMeans: [[Double]]? = nil,
+                           iteration report: ((Iteration) throws -> Void)? = nil,
+                           snapshotEvery: Int? = nil, snapshot: ((Int, GaussianFamily) throws -> Void)? = nil,
+                           shouldStop: (() -> Bool)? = nil) throws -> Result {
+        try config.validate()
+        let d = model.dimension, m = config.gradientSamples, k = config.restarts
+        let random = PhiloxRandom(seed: config.seed)
+        let means: [[Double]] = try initialMeans.map { given in
+            guard given.count == k, given.allSatisfy({ $0.count == d }) else {
+                throw LeapfrogError(.configuration, "ADVI: \(given.count) initial means for \(k) restarts of dimension \(d)")
+            }
+            return given
+        } ?? (0..<k).map { r in
+            var mu = [Double](repeating: 0, count: d)
+            random.uniforms(chain: r, iteration: 0, purpose: .variationalInitialisation, count: d) { i, u in
+                mu[i] = config.initRadius * (2 * u - 1)
+            }
+            return mu
+        }
+        var families = means.map { GaussianFamily(kind: config.family, mean: $0) }
+        var adams = families.map { Adam(count: $0.parameters.count) }
+        var rules = (0..<k).map { _ in RelativeELBOConvergence(tolerance: config.toleranceRelativeObjective,
+                                                               maxIterations: config.maxIterations,
+                                                               evaluationInterval: config.evaluationInterval) }
+        var verdicts = [RelativeELBOConvergence.Verdict](repeating: .running, count: k)
+        var windowSum = [Double](repeating: 0, count: k)
+        var windowCount = 0
+        var lastWindowMean = [Double](repeating: -.infinity, count: k)
+        let schedule = LearningRateSchedule(learningRate: config.learningRate, decayIterations: config.decayIterations)
+        var evaluations = 0
+        var done = 0
+        var interrupted = false
+        var reason = "reached --iterations \(config.maxIterations) without meeting --tol-rel-obj \(config.toleranceRelativeObjective)"
+        var converged = false
+
+        for t in 0..<config.maxIterations {
+            if shouldStop?() == true {
+                interrupted = true
+                reason = "interrupted"
+                break
+            }
+            var epsilons = [[[Double]]](repeating: [], count: k)
+            var batch = ChainBatch(chains: k * m, dimension: d)
+            for r in 0..<k {
+                for j in 0..<m {
+                    let c = r * m + j
+                    var eps = [Double](repeating: 0, count: d)
+                    random.normals(chain: c, iteration: t, purpose: .variationalDraw, count: d) { i, z in eps[i] = z }
+                    batch.setVector(families[r].transform(eps), chain: c)
+                    epsilons[r].append(eps)
+                }
+            }
+            // Precision checkpoints (`PrecisionGuard`, as the samplers place them): on the first
+            // iteration's draws, then at every convergence check; after a switch to the accurate
+            // evaluator the batch below is evaluated in it.
+            if let checkpoint = model as? any PrecisionCheckpoint {
+                if t == 0 {
+                    _ = try checkpoint.checkPrecision(at: batch, stage: .initialisation)
+                } else if t % config.evaluationInterval == 0 {
+                    _ = try checkpoint.checkPrecision(at: batch, stage: .windowEnd(iteration: t - 1))
+                }
+            }
+            let density = try model.evaluate(batch, active: nil)
+            evaluations += k * m
+            let rate = schedule.rate(iteration: t)
+            var elbos = [Double](repeating: 0, count: k)
+            var norms = [Double](repeating: 0, count: k)
+            for r in 0..<k {
+                var eps: [[Double]] = [], grads: [[Double]] = []
+                var lpSum = 0.0
+                for j in 0..<m {
+                    let c = r * m + j
+                    let lp = density.logDensity[c]
+                    let g = density.gradient.vector(chain: c)
+                    guard lp.isFinite, g.allSatisfy(\.isFinite) else { continue }
+                    lpSum += lp
+                    eps.append(epsilons[r][j])
+                    grads.append(g)
+                }
+                let dropped = m - eps.count
+                if eps.isEmpty || Double(dropped) > maxDroppedFraction * Double(m) {
+                    throw LeapfrogError(.sampling, "ADVI iteration \(t + 1), restart \(r + 1): the log density or its gradient is "
+                                        + "not finite at \(dropped) of \(m) draws from the current family (more than half): "
+                                        + "the ELBO gradient is undefined; check the model at those values, or lower --learning-rate")
+                }
+                elbos[r] = lpSum / Double(eps.count) + families[r].entropy
+                let gradient = families[r].elboGradient(epsilons: eps, gradients: grads, stickingTheLanding: config.stickingTheLanding)
+                let norm = gradient.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                guard norm.isFinite else {
+                    throw LeapfrogError(.sampling, "ADVI iteration \(t + 1), restart \(r + 1): the ELBO gradient is not finite (NaN gradients)")
+                }
+                norms[r] = norm
+                adams[r].step(&families[r].parameters, gradient: gradient, learningRate: rate)
+                guard families[r].parameters.allSatisfy(\.isFinite), elbos[r].isFinite else {
+                    throw LeapfrogError(.sampling, "ADVI iteration \(t + 1), restart \(r + 1): the ELBO diverged (ELBO estimate "
+                                        + "\(elbos[r]), the family's parameters overflowed); lower --learning-rate")
+                }
+                windowSum[r] += elbos[r]
+            }
+            windowCount += 1
+            let running = (0..<k).map { windowSum[$0] / Double(windowCount) }
+            let leader = Self.leader(lastWindowMean.allSatisfy { $0 == -.infinity } ? running : lastWindowMean)
+            try report?(Iteration(iteration: t + 1, elbo: elbos[leader], elboMean: running[leader], gradientNorm: norms[leader],
+                                  learningRate: rate, restartELBOs: elbos, leader: leader))
+            if let every = snapshotEvery, every > 0, (t + 1) % every == 0 { try snapshot?(t + 1, families[leader]) }
+            if windowCount == config.evaluationInterval {
+                for r in 0..<k {
+                    lastWindowMean[r] = running[r]
+                    if verdicts[r] == .running { verdicts[r] = rules[r].record(running[r]) }
+                }
+                windowSum = Array(repeating: 0, count: k)
+                windowCount = 0
+                if verdicts.allSatisfy({ $0 != .running }) {
+                    done = t + 1
+                    converged = true
+                    let best = Self.leader(lastWindowMean)
+                    reason = verdicts[best] == .meanConverged
+                        ? "mean ELBO converged (relative change below --tol-rel-obj \(config.toleranceRelativeObjective))"
+                        : "median ELBO converged (relative change below --tol-rel-obj \(config.toleranceRelativeObjective))"
+                    break
+                }
+            }
+            done = t + 1
+        }
+        if windowCount > 0 && lastWindowMean.allSatisfy({ $0 == -.infinity }) {
+            lastWindowMean = (0..<k).map { windowSum[$0] / Double(windowCount) }
+        }
+        let best = Self.leader(lastWindowMean)
+        return Result(families: families, best: best, elbo: lastWindowMean, iterations: done, converged: converged,
+                      reason: reason, gradientEvaluations: evaluations, interrupted: interrupted,
+                      mayBeDiverging: rules[best].mayBeDiverging)
+    }
+
+    /// The index of the largest value (the first on ties; NaN never leads).
+    static func leader(_ values: [Double]) -> Int {
+        var best = 0
+        for (i, v) in values.enumerated() where v > values[best] || values[best].isNaN { best = i }
+        return best
+    }
+
+    /// `count` draws from `family` (Philox: chain s, iteration 0, `.variationalOutput`), as a batch,
+    /// with log q at each.
+    public static func draws(_ family: GaussianFamily, count: Int, seed: UInt64) -> (ChainBatch, logQ: [Double]) {
+        let random = PhiloxRandom(seed: seed)
+        var batch = ChainBatch(chains: count, dimension: family.dimension)
+        var logQ = [Double](repeating: 0, count: count)
+        for s in 0..<count {
+            var eps = [Double](repeating: 0, count: family.dimension)
+            random.normals(chain: s, iteration: 0, purpose: .variationalOutput, count: family.dimension) { i, z in eps[i] = z }
+            batch.setVector(family.transform(eps), chain: s)
+            logQ[s] = family.logDensity(epsilon: eps)
+        }
+        return (batch, logQ)
+    }
+}
