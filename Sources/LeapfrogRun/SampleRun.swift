@@ -103,7 +103,7 @@ public struct SampleRun {
             treeDepthSaturatedCount: collector.saturated, maxTreeDepth: kernel.maxTreeDepth ?? config.maxDepth,
             ebfmi: collector.draws > 1 ? EBFMI.perChain(energy: collector.energy) : [],
             identifiable: instance.graph.identifiable)
-        let precision = precisionFigures(backend)
+        let precision = backend.precisionFigures(requested: configuration.backend.precision.rawValue)
         var summaryFile: String?
         if let directory {
             let record = RunSummary(
@@ -166,16 +166,6 @@ public struct SampleRun {
             writers.append(try StanCSVWriter(directory: directory.path, schema: schema, configuration: cfg))
         }
         return writers.isEmpty ? nil : try DrawWriterGroup(writers)
-    }
-
-    /// What the precision option asked for, what computed the draws and the checks made on the way.
-    func precisionFigures(_ backend: SelectedBackend) -> RunSummary.PrecisionFigures {
-        let requested = configuration.backend.precision.rawValue
-        guard let precisionGuard = backend.density as? PrecisionGuard else {
-            return .init(requested: requested, ran: backend.precision)
-        }
-        return .init(requested: requested, ran: precisionGuard.currentName, switchedAt: precisionGuard.switchedAt,
-                     bounds: precisionGuard.bounds, checks: precisionGuard.checks, setupSeconds: precisionGuard.setupSeconds)
     }
 
     /// The data that likelihood terms condition on (the outcome of a `log_density` term that is a

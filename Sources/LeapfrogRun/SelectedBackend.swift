@@ -1,4 +1,5 @@
 import LeapfrogCore
+import LeapfrogOutput
 import LeapfrogSampling
 
 /// A back end made for one bound model: what evaluates it, how it reads in the banner, and what
@@ -32,4 +33,12 @@ public struct SelectedBackend {
 
     /// The precision evaluating now: a `PrecisionGuard`'s current one, else the back end's own.
     public var precision: String { (density as? PrecisionGuard)?.currentName ?? (deviceRealBytes == 4 ? "f32" : "f64") }
+
+    /// What `requested` (`--precision`) asked for, what evaluated, where it switched and the
+    /// checks made on the way, for summary.json.
+    public func precisionFigures(requested: String) -> RunSummary.PrecisionFigures {
+        guard let precisionGuard = density as? PrecisionGuard else { return .init(requested: requested, ran: precision) }
+        return .init(requested: requested, ran: precisionGuard.currentName, switchedAt: precisionGuard.switchedAt,
+                     bounds: precisionGuard.bounds, checks: precisionGuard.checks, setupSeconds: precisionGuard.setupSeconds)
+    }
 }

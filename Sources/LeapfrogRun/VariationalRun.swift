@@ -164,23 +164,13 @@ public struct VariationalRun {
                 divergences: 0, parameters: summaries, warnings: warnings,
                 outputs: ["inference_data": "posterior.nc", "elbo": Self.elboFile, "variational": Self.familyFile]
                     .merging(configuration.output?.csv == true ? ["stan_csv": "chain-1.csv"] : [:]) { a, _ in a },
-                sampler: nil, precision: precisionFigures(backend),
+                sampler: nil, precision: backend.precisionFigures(requested: configuration.backend.precision.rawValue),
                 warmup: nil, targetESS: nil)
             try SummaryFile.write(summary, to: directory.summary)
             files.append(directory.summary)
         }
         return Outcome(fit: fit, summaries: summaries, paretoK: k, warnings: warnings, draws: configuration.draws,
                        fitSeconds: t1 - t0, drawSeconds: t2 - t1, backend: backend.description, files: files)
-    }
-
-    /// What the precision option asked for, what evaluated, and the checks made (as `SampleRun`).
-    func precisionFigures(_ backend: SelectedBackend) -> RunSummary.PrecisionFigures {
-        let requested = configuration.backend.precision.rawValue
-        guard let precisionGuard = backend.density as? PrecisionGuard else {
-            return .init(requested: requested, ran: backend.precision)
-        }
-        return .init(requested: requested, ran: precisionGuard.currentName, switchedAt: precisionGuard.switchedAt,
-                     bounds: precisionGuard.bounds, checks: precisionGuard.checks, setupSeconds: precisionGuard.setupSeconds)
     }
 
     /// The trace's file name in `--output`.
