@@ -8,18 +8,13 @@ import LeapfrogSampling
 /// A `DrawSink` that maps each draw to the constrained scale (plus derived quantities), streams it
 /// to the output writers, and keeps what the end-of-run summary needs.
 ///
-/// The recorded values come from the back end that sampled when it can compute them
-/// (`DrawRecording`: the OpenCL back end's recorded-values kernel, in f64 wherever the device has
-/// it, see `PrecisionGuard.recordedValues`), else from the CPU reference
-/// (`ReferenceModel.recordedValues`).
+/// The recorded values come from `DrawRecorder`: the back end that sampled, else the reference.
 ///
 /// With writers, memory stays flat in the number of draws: only per-chain energies and counters are
 /// kept, and the summary reads the draws back from `posterior.nc` one variable at a time. Without
 /// writers (`keepDraws`), every element's draws are kept in memory.
 final class DrawCollector: DrawSink {
-    let reference: ReferenceModel
-    /// The back end's own recorder, if it has one.
-    let device: DrawRecording?
+    let recorder: DrawRecorder
     let chains: Int
     let schema: DrawSchema
     let writer: DrawWriter?
@@ -35,15 +30,13 @@ final class DrawCollector: DrawSink {
     private(set) var leapfrogSteps = 0
     private(set) var draws = 0
 
-    init(reference: ReferenceModel, device: DrawRecording? = nil, chains: Int, maxDepth: Int?, writer: DrawWriter?,
-         keepDraws: Bool) {
-        self.reference = reference
-        self.device = device
+    init(recorder: DrawRecorder, chains: Int, maxDepth: Int?, writer: DrawWriter?, keepDraws: Bool) {
+        self.recorder = recorder
         self.chains = chains
         self.maxDepth = maxDepth
         self.writer = writer
         self.keepDraws = keepDraws
-        schema = DrawCollector.schema(reference.model, chains: chains, draws: 0)
+        schema = DrawCollector.schema(recorder.reference.model, chains: chains, draws: 0)
         values = keepDraws ? Array(repeating: Array(repeating: [], count: chains), count: 1 + schema.flatCount) : []
         energy = Array(repeating: [], count: chains)
     }
@@ -56,14 +49,14 @@ final class DrawCollector: DrawSink {
     }
 
     func adaptationFinished(_ adaptation: Adaptation) throws {
-        let d = reference.dimension
+        let d = recorder.reference.dimension
         let diagonal: [[Double]]? = adaptation.metric.kind == .unit ? nil
             : (0..<chains).map { adaptation.metric.inverseDiagonal(chain: $0, dimension: d) }
         try writer?.recordAdaptation(WarmupAdaptation(stepSize: adaptation.stepSizes, inverseMetricDiagonal: diagonal))
     }
 
     func write(_ draw: Draw) throws {
-        let batch = try device?.recordedValues(draw.positions) ?? reference.recordedValues(draw.positions)
+        let batch = try recorder.values(draw.positions)
         var stats = SampleStatistics(chains: chains)
         for c in 0..<chains {
             let info = draw.info[c]

@@ -64,8 +64,7 @@ public struct SampleRun {
         let group = try writers(instance, bound: bound, schema: schema, backend: backend,
                                 writesPosterior: writesPosterior, log: log)
         let kernel = config.sampler.kernel(config)
-        let collector = DrawCollector(reference: ReferenceModel(bound), device: backend.density as? DrawRecording,
-                                      chains: chains, maxDepth: kernel.maxTreeDepth,
+        let collector = DrawCollector(recorder: DrawRecorder(backend, bound: bound), chains: chains, maxDepth: kernel.maxTreeDepth,
                                       writer: group, keepDraws: group == nil || !writesPosterior)
         let t0 = Clock.now()
         var warmupEnd: Double?

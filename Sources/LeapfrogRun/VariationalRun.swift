@@ -67,8 +67,7 @@ public struct VariationalRun {
         let t0 = Clock.now()
         let trace = try directory.map { try ELBOTraceWriter(path: $0.path + "/" + Self.elboFile, restarts: advi.restarts, start: t0) }
         defer { trace?.close() }
-        let recorder = backend.density as? DrawRecording
-        let reference = ReferenceModel(bound)
+        let recorder = DrawRecorder(backend, bound: bound)
         let snapshots = try directory.flatMap { dir -> PredictiveSnapshotWriter? in
             guard configuration.snapshotEvery != nil, !bound.derivedElementNames.isEmpty else { return nil }
             return try PredictiveSnapshotWriter(path: dir.path + "/" + Self.predictiveFile, names: bound.derivedElementNames)
@@ -82,7 +81,7 @@ public struct VariationalRun {
             progress?(row)
         }, snapshotEvery: snapshots == nil ? nil : configuration.snapshotEvery, snapshot: { iteration, family in
             let (x, _) = ADVI.draws(family, count: VariationalConfiguration.snapshotDraws, seed: advi.seed &+ UInt64(iteration))
-            try snapshots?.append(iteration: iteration, values: try recorder?.recordedValues(x) ?? reference.recordedValues(x))
+            try snapshots?.append(iteration: iteration, values: try recorder.values(x))
         }, shouldStop: shouldStop)
         trace?.close()
         snapshots?.close()
@@ -108,7 +107,7 @@ public struct VariationalRun {
                             + "rough location — sample with NUTS, or try --algorithm fullrank")
         }
 
-        let values = try recorder?.recordedValues(positions) ?? reference.recordedValues(positions)
+        let values = try recorder.values(positions)
         let schema = DrawCollector.schema(bound, chains: 1, draws: configuration.draws)
         let names = ["lp__"] + schema.bracketNames
         // values[element][draw], lp__ first: one chain, kept for the summary.
@@ -118,7 +117,7 @@ public struct VariationalRun {
 
         var files: [String] = []
         if let directory, let output = configuration.output {
-            let group = try writers(instance, schema: schema, backend: backend, csv: output.csv, log: log)
+            let group = try writers(instance, bound: bound, schema: schema, backend: backend, csv: output.csv, log: log)
             if let group {
                 do {
                     for s in 0..<configuration.draws {
@@ -180,13 +179,12 @@ public struct VariationalRun {
     /// The family's file name in `--output`.
     public static let familyFile = "variational.json"
 
-    private func writers(_ instance: ModelInstance, schema: DrawSchema, backend: SelectedBackend, csv: Bool,
+    private func writers(_ instance: ModelInstance, bound: BoundModel, schema: DrawSchema, backend: SelectedBackend, csv: Bool,
                          log: (String) -> Void) throws -> DrawWriterGroup? {
         guard let directory else { return nil }
         let advi = configuration.advi
         var writers: [DrawWriter] = []
         if NetCDFLibrary.isAvailable {
-            let bound = try BoundModel(graph: instance.graph, data: instance.data)
             writers.append(try InferenceDataWriter(
                 path: directory.posterior, schema: schema,
                 attributes: ["model": instance.graph.name, "backend": backend.description,

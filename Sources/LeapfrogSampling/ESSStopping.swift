@@ -11,6 +11,8 @@ struct ESSStopping {
     static let minimumDraws = 20
     private var lp: [[Double]]
     private(set) var lastESS: Double?
+    /// Draws per chain `lastESS` was computed over.
+    private var lastCount = 0
 
     init(target: Double, chains: Int) {
         self.target = target
@@ -23,12 +25,14 @@ struct ESSStopping {
         let draws = lp[0].count
         guard draws >= Self.minimumDraws, draws % Self.interval == 0 else { return false }
         let ess = EffectiveSampleSize.bulk(Draws(lp))
-        lastESS = ess
+        (lastESS, lastCount) = (ess, draws)
         return ess >= target
     }
 
-    /// The ESS over every draw recorded.
+    /// The ESS over every draw recorded (the last check's, when it saw them all).
     func finalESS() -> Double? {
-        lp.first.map { $0.count >= 4 } == true ? EffectiveSampleSize.bulk(Draws(lp)) : lastESS
+        let draws = lp.first?.count ?? 0
+        if draws == lastCount { return lastESS }
+        return draws >= 4 ? EffectiveSampleSize.bulk(Draws(lp)) : lastESS
     }
 }

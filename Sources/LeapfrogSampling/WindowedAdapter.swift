@@ -112,7 +112,8 @@ public struct WindowedAdapter: Adapter {
     /// adaptive warmup, the judgement (with ChEES's `trajectoryLength`) that may end warmup.
     mutating func endWindow(_ state: SamplerState, model: some BatchedLogDensity, random: PhiloxRandom,
                             iteration end: Int, trajectoryLength: Double?) throws -> EvaluationCount {
-        let adaptedStepSize = averaging.map(\.finalStepSize).sorted()[averaging.count / 2]
+        // The window's adapted step size (before the search restarts dual averaging), for the judge.
+        let adaptedStepSize = convergence == nil ? 0 : averaging.map(\.finalStepSize).sorted()[averaging.count / 2]
         var cost = EvaluationCount(chains: state.chains)
         if adaptsMetric {
             adaptation.metric = try Self.adaptedMetric(welford, kind: kind, pooled: pooled, dimension: dimension)
