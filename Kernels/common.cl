@@ -5,7 +5,9 @@
 //   REAL_DOUBLE  0: `real` is float; 1: `real` is double (needs cl_khr_fp64).
 //   W            chains per work-item: 1 (GPUs), or 2, 4, 8, 16 (CPU devices, where PoCL only
 //                vectorises through OpenCL vector types). `realw` is `real` when W == 1, else the
-//                vector type realW (float8, double4, ...); `uintw` likewise over uint.
+//                vector type realW (float8, double4, ...); `uintw` likewise over uint; `maskw` is
+//                what a comparison of two realw returns (int, or intW/longW: a lane is true
+//                when its sign bit is set), the mask `select` takes.
 //
 // Memory layout of per-chain data: chain-fastest, component p of chain c at x[p * stride + c],
 // where `stride` (the padded chain count) is a multiple of W. Work-item g owns chains
@@ -37,6 +39,7 @@ typedef float real;
 #if W == 1
 typedef real realw;
 typedef uint uintw;
+typedef int maskw;
 #define LOADW(ptr) (*(ptr))
 #define STOREW(value, ptr) (*(ptr) = (value))
 #define CONVERT_REALW(x) ((real)(x))
@@ -44,6 +47,11 @@ typedef uint uintw;
 #else
 typedef LF_XPASTE(LF_REAL_NAME, W) realw;
 typedef LF_XPASTE(uint, W) uintw;
+#if REAL_DOUBLE
+typedef LF_XPASTE(long, W) maskw;
+#else
+typedef LF_XPASTE(int, W) maskw;
+#endif
 #define LOADW(ptr) LF_XPASTE(vload, W)(0, (ptr))
 #define STOREW(value, ptr) LF_XPASTE(vstore, W)((value), 0, (ptr))
 #define CONVERT_REALW(x) LF_XPASTE(LF_XPASTE(convert_, LF_REAL_NAME), W)(x)
@@ -62,6 +70,17 @@ typedef LF_XPASTE(uint, W) uintw;
 
 // A scalar broadcast to realw (a no-op when W == 1).
 #define SPLAT(x) ((realw)(x))
+
+// Lane masks (maskw, from comparisons such as isgreater or isfinite): LF_SELECT(a, b, m) is b in
+// the lanes where m is true and a elsewhere; LF_ANY(m) whether any lane is true. A scalar
+// comparison gives 1 and a vector one -1 per true lane, so `&` and `|` combine masks either way.
+#if W == 1
+#define LF_SELECT(a, b, m) ((m) ? (b) : (a))
+#define LF_ANY(m) ((m) != 0)
+#else
+#define LF_SELECT(a, b, m) select((a), (b), (m))
+#define LF_ANY(m) any(m)
+#endif
 
 #define LF_PI 3.14159265358979323846
 #define LF_TWO_PI 6.28318530717958647693

@@ -3,6 +3,7 @@ import Leapfrog
 
 extension PrecisionRequest: ExpressibleByArgument {}
 extension LaunchChoice: ExpressibleByArgument {}
+extension TransitionPlacement: ExpressibleByArgument {}
 
 /// `--backend auto|cpu|opencl --device N --precision auto|f32|f64 --launch … --chains-per-work-item W`,
 /// parsed into `BackendOptions`; the back ends themselves are `BackendRegistry.standard`'s.
@@ -22,6 +23,9 @@ struct BackendSelection: ParsableArguments {
     @Option(help: "OpenCL chains per work-item in the chain launch shape: 1, 2, 4, 8 or 16 (default: 1 on GPUs; on CPUs the SIMD width, narrowed for small batches so every core gets work).")
     var chainsPerWorkItem: Int?
 
+    @Option(help: "Where HMC and ChEES transitions run on OpenCL: auto (whole trajectories on the device, one launch and one round trip per transition; NUTS and dense metrics on the host) or host (one device round trip per integrator step, the reference).")
+    var transitions: TransitionPlacement = .auto
+
     func validate() throws {
         let names = BackendRegistry.standard.names
         guard names.contains(backend) else {
@@ -38,6 +42,7 @@ struct BackendSelection: ParsableArguments {
         o.launch = launch
         o.chainsPerWorkItem = chainsPerWorkItem
         o.checked = checked
+        o.transitions = transitions
         return o
     }
 

@@ -32,7 +32,7 @@ public protocol PrecisionCheckpoint: AnyObject {
 ///
 /// Chains where the accurate log density is itself non-finite are skipped: outside the support in
 /// both precisions, which is the sampler's business, not a precision problem.
-public final class PrecisionGuard: BatchedLogDensity, PrecisionCheckpoint, DrawRecording, @unchecked Sendable {
+public final class PrecisionGuard: BatchedLogDensity, PrecisionCheckpoint, DrawRecording, DeviceTrafficCounting, @unchecked Sendable {
     /// Where in a run a check happens.
     public enum Stage: Sendable, Hashable, Codable, CustomStringConvertible {
         case initialisation
@@ -163,6 +163,11 @@ public final class PrecisionGuard: BatchedLogDensity, PrecisionCheckpoint, DrawR
     /// CPU reference: the caller then records through it).
     public func recordedValues(_ positions: ChainBatch) throws -> ChainBatch? {
         try (accurate as? DrawRecording)?.recordedValues(positions)
+    }
+
+    /// Both evaluators' device traffic (checks included).
+    public var traffic: DeviceTraffic {
+        ((fast as? DeviceTrafficCounting)?.traffic ?? DeviceTraffic()) + ((accurate as? DeviceTrafficCounting)?.traffic ?? DeviceTraffic())
     }
 
     /// Every check made so far, in order.

@@ -8,7 +8,7 @@ import LeapfrogCore
 /// thread: measured on the BNN, 4 chains ran 2.4× faster and 1 chain 5.7× faster on `basic`
 /// (docs/benchmarks.md). Both evaluators compute the same kernel, so results agree to the bit
 /// for the same precision and width.
-public final class BatchSizeRouter: BatchedLogDensity, DrawRecording, @unchecked Sendable {
+public final class BatchSizeRouter: BatchedLogDensity, DrawRecording, DeviceTrafficCounting, @unchecked Sendable {
     public let large: any BatchedLogDensity
     public let smallBatchChains: Int
     private let makeSmall: () throws -> any BatchedLogDensity
@@ -33,6 +33,13 @@ public final class BatchSizeRouter: BatchedLogDensity, DrawRecording, @unchecked
     public func recordedValues(_ positions: ChainBatch) throws -> ChainBatch? {
         let evaluator = positions.chains <= smallBatchChains ? try smallEvaluator() : large
         return try (evaluator as? DrawRecording)?.recordedValues(positions)
+    }
+
+    /// Both evaluators' traffic.
+    public var traffic: DeviceTraffic {
+        let smallOne = lock.withLock { small }
+        return ((large as? DeviceTrafficCounting)?.traffic ?? DeviceTraffic())
+            + ((smallOne as? DeviceTrafficCounting)?.traffic ?? DeviceTraffic())
     }
 
     private func smallEvaluator() throws -> any BatchedLogDensity {

@@ -31,7 +31,7 @@ extension Generator {
         let storage = max(1, dimension)
         emit("realw x[\(storage)], gx[\(storage)], dxdu[\(storage)], dlogj[\(storage)];")
         emit("realw logj = SPLAT(0.0);")
-        try emitTransforms()
+        try emitTransforms(position: { "LOADW(position + \($0) * stride + c)" })
         emit("// forward pass: the nodes the derived quantities need")
         for i in nodes.indices where wanted[i] { try emitForward(i) }
         emit("// outputs: constrained parameters, then derived quantities")

@@ -44,6 +44,20 @@ public enum OpenCLCodegen {
         return try generator.runRecorded(kernelName: kernelName)
     }
 
+    /// The whole-trajectory HMC kernel of a model for a splitting integrator's palindromic
+    /// `coefficients` (see `TrajectorySource`), named `TrajectorySource.kernelName`.
+    public static func generateTrajectory(_ model: BoundModel, coefficients: [Double]) throws -> GeneratedKernel {
+        precondition(coefficients.count % 2 == 1, "generateTrajectory: an odd number of integrator coefficients")
+        var generator = try Generator(model, shape: .chainPerWorkItem)
+        let function = try generator.runDensityFunction()
+        let source = TrajectorySource(dimension: model.layout.dimension, coefficients: coefficients,
+                                      densityFunction: function, dataArguments: generator.dataArguments).source
+        return GeneratedKernel(source: source, kernelName: TrajectorySource.kernelName,
+                               libraryFiles: ["philox", "activations", "distributions"],
+                               dataArguments: generator.dataArguments, dimension: model.layout.dimension,
+                               shape: .chainPerWorkItem)
+    }
+
     /// The trip count of a constant loop header (see `Generator.tripCount`).
     static func tripCount(_ header: String) -> Int? { Generator.tripCount(Substring(header)) }
 

@@ -15,7 +15,7 @@ import Darwin
 /// `R` is the device's `real` (`Float` or `Double`); results come back as Double. A batch that does
 /// not fit on the device is split in halves automatically (`withChainSplitting`). Calls are
 /// serialised by a lock, so one instance may be shared between threads.
-public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecording, @unchecked Sendable {
+public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecording, DeviceTrafficCounting, @unchecked Sendable {
     public let model: BoundModel
     public let generated: GeneratedKernel
     public let program: Program
@@ -41,6 +41,10 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
     /// The recorded-values kernel, built at the first draw; `.failure` when the model's derived
     /// quantities are outside what it supports (draws are then recorded through the reference).
     private var recorder: Result<OpenCLRecordedValues<R>, Error>?
+    private var counted = DeviceTraffic()
+
+    /// Launches, blocking round trips and bytes moved by this evaluator so far (recorded values included).
+    public var traffic: DeviceTraffic { lock.withLock { counted + ((try? recorder?.get())?.traffic ?? DeviceTraffic()) } }
 
     /// Device time of the last launch, in seconds, when `queue` was created with `profiling: true`
     /// (the last part's, if the batch was split).
@@ -247,6 +251,8 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
                               blocking: true, queue: queue)
         }
         try event.checkFinished()
+        counted += DeviceTraffic(launches: 1, roundTrips: 1, bytesToDevice: dimension * layout.stride * MemoryLayout<R>.size,
+                                 bytesFromDevice: (dimension + 1) * layout.stride * MemoryLayout<R>.size)
         if queue.profiling { kernelNanoseconds = try event.elapsedNanoseconds() }
         let lp = [Double](unsafeUninitializedCapacity: chains) { out, initialised in
             R.unpack(UnsafePointer(host.logDensity.baseAddress!), chains: chains, stride: layout.stride, dimension: 1, into: out)

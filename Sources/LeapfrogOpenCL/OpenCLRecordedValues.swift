@@ -20,6 +20,8 @@ final class OpenCLRecordedValues<R: DeviceReal>: @unchecked Sendable {
     private let computeUnits: Int
     private let isCPU: Bool
     private let dataBuffers: [Buffer<R>]
+    /// Launches, round trips and bytes of the draws recorded so far.
+    private(set) var traffic = DeviceTraffic()
     private var buffers: (stride: Int, position: Buffer<R>, recorded: Buffer<R>,
                           hostIn: UnsafeMutableBufferPointer<R>, hostOut: UnsafeMutableBufferPointer<R>)?
 
@@ -99,6 +101,8 @@ final class OpenCLRecordedValues<R: DeviceReal>: @unchecked Sendable {
         try b.recorded.read(into: UnsafeMutableBufferPointer(rebasing: b.hostOut[0..<(max(1, outputs) * layout.stride)]),
                             blocking: true, queue: queue)
         try event.checkFinished()
+        traffic += DeviceTraffic(launches: 1, roundTrips: 1, bytesToDevice: dimension * layout.stride * MemoryLayout<R>.size,
+                                 bytesFromDevice: max(1, outputs) * layout.stride * MemoryLayout<R>.size)
         let values = [Double](unsafeUninitializedCapacity: chains * outputs) { out, initialised in
             if outputs > 0 {
                 R.unpack(UnsafePointer(b.hostOut.baseAddress!), chains: chains, stride: layout.stride, dimension: outputs,

@@ -61,6 +61,57 @@ public struct RunSummary: Codable, Sendable, Hashable {
     public var warmup: WarmupReport?
     /// Sampling stopped at a target ESS (absent otherwise).
     public var targetESS: TargetESSFigures?
+    /// What crossed between host and device (absent on the CPU reference).
+    public var deviceTraffic: DeviceTrafficFigures?
+
+    /// Kernel launches, blocking host↔device round trips and bytes moved over the whole run
+    /// (initialisation, warmup, checks and recording included), per iteration, and where the
+    /// transitions ran (`DeviceTransitionExecutor`).
+    public struct DeviceTrafficFigures: Codable, Sendable, Hashable {
+        public var total: DeviceTraffic
+        /// Warmup and sampling iterations run.
+        public var iterations: Int
+        public var transitionsOnDevice: Int
+        public var transitionsOnHost: Int
+
+        public init(total: DeviceTraffic, iterations: Int, transitionsOnDevice: Int, transitionsOnHost: Int) {
+            self.total = total
+            self.iterations = iterations
+            self.transitionsOnDevice = transitionsOnDevice
+            self.transitionsOnHost = transitionsOnHost
+        }
+
+        public var launchesPerIteration: Double { Double(total.launches) / Double(max(1, iterations)) }
+        public var roundTripsPerIteration: Double { Double(total.roundTrips) / Double(max(1, iterations)) }
+        public var bytesPerIteration: Double {
+            Double(total.bytesToDevice + total.bytesFromDevice) / Double(max(1, iterations))
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case total, iterations, transitionsOnDevice = "transitions_on_device", transitionsOnHost = "transitions_on_host"
+            case launchesPerIteration = "launches_per_iteration", roundTripsPerIteration = "round_trips_per_iteration"
+            case bytesPerIteration = "bytes_per_iteration"
+        }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            total = try c.decode(DeviceTraffic.self, forKey: .total)
+            iterations = try c.decode(Int.self, forKey: .iterations)
+            transitionsOnDevice = try c.decode(Int.self, forKey: .transitionsOnDevice)
+            transitionsOnHost = try c.decode(Int.self, forKey: .transitionsOnHost)
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(total, forKey: .total)
+            try c.encode(iterations, forKey: .iterations)
+            try c.encode(transitionsOnDevice, forKey: .transitionsOnDevice)
+            try c.encode(transitionsOnHost, forKey: .transitionsOnHost)
+            try c.encode(launchesPerIteration, forKey: .launchesPerIteration)
+            try c.encode(roundTripsPerIteration, forKey: .roundTripsPerIteration)
+            try c.encode(bytesPerIteration, forKey: .bytesPerIteration)
+        }
+    }
 
     /// `--precision`: what was asked (`auto`, `f32`, `f64`), what computed the draws (`f32`,
     /// `f64`, or `f64` after a switch), where it switched, and every check (see `PrecisionGuard`).
@@ -172,7 +223,7 @@ public struct RunSummary: Codable, Sendable, Hashable {
                 interrupted: Bool, timing: RunTiming, gradientEvaluations: GradientEvaluations, divergences: Int,
                 parameters: [ParameterSummary], warnings: [String] = [], outputs: [String: String] = [:],
                 sampler: SamplerFigures? = nil, precision: PrecisionFigures? = nil, warmup: WarmupReport? = nil,
-                targetESS: TargetESSFigures? = nil) {
+                targetESS: TargetESSFigures? = nil, deviceTraffic: DeviceTrafficFigures? = nil) {
         self.configuration = configuration
         self.backend = backend
         self.device = device
@@ -189,12 +240,13 @@ public struct RunSummary: Codable, Sendable, Hashable {
         self.precision = precision
         self.warmup = warmup
         self.targetESS = targetESS
+        self.deviceTraffic = deviceTraffic
     }
 
     enum CodingKeys: String, CodingKey {
         case format, configuration, backend, device, chains, draws, interrupted, timing
         case gradientEvaluations = "gradient_evaluations", divergences, parameters, warnings, outputs, sampler, precision
-        case warmup, targetESS = "target_ess"
+        case warmup, targetESS = "target_ess", deviceTraffic = "device_traffic"
     }
 
     public init(from decoder: Decoder) throws {
@@ -220,6 +272,7 @@ public struct RunSummary: Codable, Sendable, Hashable {
         precision = try c.decodeIfPresent(PrecisionFigures.self, forKey: .precision)
         warmup = try c.decodeIfPresent(WarmupReport.self, forKey: .warmup)
         targetESS = try c.decodeIfPresent(TargetESSFigures.self, forKey: .targetESS)
+        deviceTraffic = try c.decodeIfPresent(DeviceTrafficFigures.self, forKey: .deviceTraffic)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -241,5 +294,6 @@ public struct RunSummary: Codable, Sendable, Hashable {
         try c.encodeIfPresent(precision, forKey: .precision)
         try c.encodeIfPresent(warmup, forKey: .warmup)
         try c.encodeIfPresent(targetESS, forKey: .targetESS)
+        try c.encodeIfPresent(deviceTraffic, forKey: .deviceTraffic)
     }
 }

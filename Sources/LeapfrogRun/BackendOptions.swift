@@ -23,6 +23,8 @@ public struct BackendOptions: Sendable, Hashable {
     /// Whether f32 is checked against f64 (`PrecisionGuard`): on for sampling; off for throughput
     /// benchmarks, where `auto` then means the bare f32 kernel.
     public var checked = true
+    /// Where transitions run (`--transitions`): on the device when it can (`auto`), or the host.
+    public var transitions: TransitionPlacement = .auto
 
     public init(name: String = BackendRegistry.auto, device: String? = nil, precision: PrecisionRequest = .auto) {
         self.name = name

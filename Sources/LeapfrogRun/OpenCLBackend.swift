@@ -27,7 +27,9 @@ public struct OpenCLBackend: Backend {
         let memory = (global: Double(info.globalMemory), maxAllocation: Double(info.maxAllocation))
         func selected(_ density: any BatchedLogDensity, _ description: String, bytes: Int) -> SelectedBackend {
             SelectedBackend(density: density, description: description, device: info.name, deviceRealBytes: bytes,
-                            deviceMemory: memory)
+                            deviceMemory: memory,
+                            executor: transitions(bound, density: density, on: dev, precision: bytes == 4 ? "f32" : "f64",
+                                                  options: options, log: log))
         }
         switch options.precision {
         case .f64:
@@ -51,6 +53,22 @@ public struct OpenCLBackend: Backend {
                                          policy: options.precision == .auto ? .auto : .checkOnly,
                                          setupSeconds: Clock.now() - t0, clock: { Clock.now() }, log: log)
             return selected(guarded, description, bytes: info.supportsFP64 ? 8 : 4)
+        }
+    }
+
+    /// The device-resident transitions (`DeviceTransitionExecutor`), unless `--transitions host`
+    /// or a forced work-group launch shape (the trajectory kernel runs W chains per work-item).
+    private func transitions(_ bound: BoundModel, density: any BatchedLogDensity, on dev: Device, precision: String,
+                             options: BackendOptions, log: @escaping @Sendable (String) -> Void) -> DeviceTransitionExecutor? {
+        guard options.transitions == .auto, options.launch != .workGroupPerChain else { return nil }
+        let width = options.chainsPerWorkItem
+        return DeviceTransitionExecutor(density: density, precision: precision, log: log) { precision, coefficients in
+            let queue = try CommandQueue(context: try Context(device: dev))
+            switch precision {
+            case "f32": return try OpenCLTrajectories<Float>(bound, queue: queue, coefficients: coefficients, width: width)
+            case "f64": return try OpenCLTrajectories<Double>(bound, queue: queue, coefficients: coefficients, width: width)
+            default: throw LeapfrogError(.device, "no device program for \(precision)")
+            }
         }
     }
 

@@ -68,11 +68,13 @@ public struct SampleRun {
                                       writer: group, keepDraws: group == nil || !writesPosterior)
         let t0 = Clock.now()
         var warmupEnd: Double?
+        var iterations = 0
         let result: SamplingResult
         do {
             result = try Sampler.run(model: backend.density, configuration: config, sink: collector,
                                      executor: backend.executor,
                                      progress: { p in
+                                         iterations += 1
                                          if p.phase == .sampling && warmupEnd == nil { warmupEnd = Clock.now() }
                                          progress?(p)
                                      },
@@ -103,6 +105,13 @@ public struct SampleRun {
             ebfmi: collector.draws > 1 ? EBFMI.perChain(energy: collector.energy) : [],
             identifiable: instance.graph.identifiable)
         let precision = backend.precisionFigures(requested: configuration.backend.precision.rawValue)
+        let traffic = backend.trafficFigures(iterations: iterations)
+        if let traffic {
+            log("leapfrog: device traffic per iteration: \(NumberFormat.significant(traffic.launchesPerIteration, digits: 3)) launches, "
+                + "\(NumberFormat.significant(traffic.roundTripsPerIteration, digits: 3)) blocking round trips, "
+                + "\(NumberFormat.significant(traffic.bytesPerIteration / 1024, digits: 3)) KiB; transitions on the device: "
+                + "\(traffic.transitionsOnDevice) of \(traffic.transitionsOnDevice + traffic.transitionsOnHost)")
+        }
         var summaryFile: String?
         if let directory {
             let record = RunSummary(
@@ -119,7 +128,8 @@ public struct SampleRun {
                                treeDepthSaturated: kernel.maxTreeDepth != nil ? collector.saturated : nil),
                 precision: precision, warmup: result.warmupReport,
                 targetESS: config.targetESS.map { .init(target: $0, reached: result.effectiveSampleSize,
-                                                        drawsPerChain: result.drawsWritten) })
+                                                        drawsPerChain: result.drawsWritten) },
+                deviceTraffic: traffic)
             try SummaryFile.write(record, to: directory.summary)
             summaryFile = directory.summary
         }

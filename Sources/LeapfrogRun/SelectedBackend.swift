@@ -34,6 +34,16 @@ public struct SelectedBackend {
     /// The precision evaluating now: a `PrecisionGuard`'s current one, else the back end's own.
     public var precision: String { (density as? PrecisionGuard)?.currentName ?? (deviceRealBytes == 4 ? "f32" : "f64") }
 
+    /// The device traffic of a run of `iterations` iterations (density, recording and transitions
+    /// together); nil on the CPU reference.
+    public func trafficFigures(iterations: Int) -> RunSummary.DeviceTrafficFigures? {
+        guard let counting = density as? DeviceTrafficCounting else { return nil }
+        let device = executor as? DeviceTransitionExecutor
+        let placements = device?.placements ?? (device: 0, host: iterations)
+        return .init(total: counting.traffic + (device?.traffic ?? DeviceTraffic()), iterations: iterations,
+                     transitionsOnDevice: placements.device, transitionsOnHost: placements.host)
+    }
+
     /// What `requested` (`--precision`) asked for, what evaluated, where it switched and the
     /// checks made on the way, for summary.json.
     public func precisionFigures(requested: String) -> RunSummary.PrecisionFigures {

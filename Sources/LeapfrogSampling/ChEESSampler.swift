@@ -14,8 +14,10 @@ public struct ChEESSampler: TransitionKernel {
             preconditionFailure("ChEESSampler: the tuning has no trajectory length (not made by ChEESAdapter)")
         }
         let time = ChEESAdaptation.jitter(random: random, iteration: iteration) * length
-        return TransitionRequest(trajectory: .hmc(.time(time), jitter: .none), integrator: integrator,
-                                 metric: tuning.metric, stepSizes: tuning.stepSizes, iteration: iteration)
+        var request = TransitionRequest(trajectory: .hmc(.time(time), jitter: .none), integrator: integrator,
+                                        metric: tuning.metric, stepSizes: tuning.stepSizes, iteration: iteration)
+        request.returnsProposal = true
+        return request
     }
 
     public func makeAdapter(_ configuration: SamplerConfiguration, dimension: Int) -> any Adapter {

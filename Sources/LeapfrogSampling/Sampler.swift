@@ -68,7 +68,8 @@ public enum Sampler {
             if shouldStop?() == true { interrupted = true; break }
             let warmup = adapter.warmupLength
             if iteration == warmup { try announce() }
-            let request = kernel.request(iteration: iteration, tuning: adapter.adaptation, random: random)
+            var request = kernel.request(iteration: iteration, tuning: adapter.adaptation, random: random)
+            if iteration >= warmup { request.returnsProposal = false }   // only adapters read proposals
             let transition = try executor.execute(request, from: state, random: random)
             let previous = state
             state = transition.state

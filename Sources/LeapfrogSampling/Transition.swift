@@ -8,6 +8,13 @@ public struct Transition: Sendable {
     public var lockstepEvaluations: Int
     /// HMC only: the end of every chain's trajectory before the Metropolis test (ChEES needs it).
     public var proposal: PhasePoint? = nil
+
+    public init(state: SamplerState, info: [TransitionInfo], lockstepEvaluations: Int, proposal: PhasePoint? = nil) {
+        self.state = state
+        self.info = info
+        self.lockstepEvaluations = lockstepEvaluations
+        self.proposal = proposal
+    }
 }
 
 /// Constants shared by the trajectory samplers.

@@ -21,6 +21,10 @@ public struct TransitionRequest: Sendable, Hashable {
     public var stepSizes: [Double]
     /// The global iteration: the Philox iteration word.
     public var iteration: Int
+    /// Whether the caller needs `Transition.proposal` (the trajectories' ends before the
+    /// Metropolis test): ChEES's adapter learns from them during warmup. An executor that keeps
+    /// trajectories on a device reads them back only then; the host executor always has them.
+    public var returnsProposal = false
 
     public init(trajectory: Trajectory, integrator: Integrator, metric: Metric, stepSizes: [Double], iteration: Int) {
         self.trajectory = trajectory
