@@ -1,0 +1,215 @@
+import Foundation
+import Leapfrog
+import LeapfrogOpenCL
+import LeapfrogRun
+import Testing
+
+/// The device-resident transitions (`DeviceTransitionExecutor` over `OpenCLTrajectories`) against
+/// their host twin (`HostTransitionExecutor` over the CPU reference): same requests, same seed.
+@Suite(.serialized, .enabled(if: (try? OpenCLRuntime.device()) != nil, "no OpenCL device"))
+struct DeviceTransitionExecutorTests {
+    static func bound(_ name: String) throws -> BoundModel {
+        let instance = try BuiltinModels.named(name).instantiate()
+        return try BoundModel(graph: instance.graph, data: instance.data)
+    }
+
+    /// An executor whose device programs are `R` on the default OpenCL device.
+    static func device<R: DeviceReal>(_ bound: BoundModel, _: R.Type, density: some BatchedLogDensity)
+        throws -> DeviceTransitionExecutor {
+        let dev = try OpenCLRuntime.device()
+        return DeviceTransitionExecutor(density: density, precision: R.self == Float.self ? "f32" : "f64", log: { _ in }) {
+            _, coefficients in
+            try OpenCLTrajectories<R>(bound, queue: try CommandQueue(context: try Context(device: dev)),
+                                      coefficients: coefficients)
+        }
+    }
+
+    /// Starting points Uniform(−s, s) from the Philox initialisation stream.
+    static func start(_ bound: BoundModel, chains n: Int, spread s: Double) throws -> SamplerState {
+        let d = bound.dimension, random = PhiloxRandom(seed: 11)
+        var values = [Double](repeating: 0, count: n * d)
+        for c in 0..<n {
+            random.uniforms(chain: c, iteration: 0, purpose: .initialisation, count: d) { i, u in
+                values[i * n + c] = s * (2 * u - 1)
+            }
+        }
+        return try SamplerState(positions: ChainBatch(chains: n, dimension: d, values: values), model: ReferenceModel(bound))
+    }
+
+    /// A diagonal inverse metric per chain that differs between chains and components.
+    static func metric(chains n: Int, dimension d: Int) -> Metric {
+        .diagonalPerChain(ChainBatch(chains: n, dimension: d,
+                                     values: (0..<(n * d)).map { 0.5 + Double(($0 * 7) % 11) / 10 }))
+    }
+
+    /// f64 on the device makes the host's transitions: every position, log density, acceptance
+    /// and step count over `iterations` transitions, each side continuing from its own state, so
+    /// rounding differences would compound. Tolerance 1e-10 relative: the two differ only in the
+    /// last bits of `log`, `cos`, `sin`, `exp`, `tanh` (a few ulp each), far below it.
+    @Test(arguments: [("eight-schools", 0.2, 16, 100), ("bnn", 0.01, 8, 15), ("gp-regression", 0.1, 8, 30)])
+    func f64DeviceMakesTheHostsDraws(model: String, stepSize: Double, chains n: Int, iterations: Int) throws {
+        let bound = try Self.bound(model)
+        let reference = ReferenceModel(bound)
+        let device = try Self.device(bound, Double.self, density: reference)
+        var host = HostTransitionExecutor(model: reference)
+        let random = PhiloxRandom(seed: 5)
+        var a = try Self.start(bound, chains: n, spread: 1), b = a
+        var accepted = 0, rejected = 0
+        for (k, integrator) in [Integrator.leapfrog, .mclachlan].enumerated() {
+            for iteration in (k * iterations)..<((k + 1) * iterations) {
+                var request = TransitionRequest(trajectory: .hmc(.steps(8), jitter: .stepSize(0.3)), integrator: integrator,
+                                                metric: k == 0 ? .unit : Self.metric(chains: n, dimension: bound.dimension),
+                                                stepSizes: (0..<n).map { stepSize * (1 + 0.3 * Double($0 % 3)) },
+                                                iteration: iteration)
+                request.returnsProposal = true
+                let x = try host.execute(request, from: a, random: random)
+                let y = try device.execute(request, from: b, random: random)
+                for c in 0..<n {
+                    #expect(x.info[c].accepted == y.info[c].accepted, "\(model) it \(iteration) chain \(c)")
+                    #expect(x.info[c].leapfrogSteps == y.info[c].leapfrogSteps)
+                    #expect(x.info[c].divergent == y.info[c].divergent)
+                    #expect(close(x.info[c].acceptanceStatistic, y.info[c].acceptanceStatistic, 1e-9))
+                    #expect(close(x.state.logDensity[c], y.state.logDensity[c], 1e-10))
+                    if x.info[c].accepted { accepted += 1 } else { rejected += 1 }
+                }
+                for (p, q) in zip(x.state.positions.values, y.state.positions.values) { #expect(close(p, q, 1e-10)) }
+                for (p, q) in zip(x.state.gradient.values, y.state.gradient.values) { #expect(close(p, q, 1e-9)) }
+                for (p, q) in zip(x.proposal!.momentum.values, y.proposal!.momentum.values) { #expect(close(p, q, 1e-9)) }
+                a = x.state
+                b = y.state
+            }
+        }
+        #expect(accepted > 0 && rejected > 0, "\(model): both outcomes exercised (\(accepted) accepted, \(rejected) rejected)")
+        #expect(device.placements.device == 2 * iterations && device.placements.host == 0)
+    }
+
+    /// f32 on the device, one transition from the same state: the chains that take the same
+    /// decision land within 2e-3 (relative to max(1, |x|)) of the host's f64 positions — float's
+    /// rounding over a trajectory of 8 steps — and nearly all chains take it.
+    @Test func f32DeviceFollowsTheHostWithinFloatTolerance() throws {
+        let bound = try Self.bound("eight-schools")
+        let reference = ReferenceModel(bound)
+        let device = try Self.device(bound, Float.self, density: reference)
+        var host = HostTransitionExecutor(model: reference)
+        let n = 64
+        let state = try Self.start(bound, chains: n, spread: 1)
+        let request = TransitionRequest(trajectory: .hmc(.steps(8), jitter: .none), integrator: .leapfrog, metric: .unit,
+                                        stepSizes: [Double](repeating: 0.2, count: n), iteration: 3)
+        let random = PhiloxRandom(seed: 9)
+        let x = try host.execute(request, from: state, random: random)
+        let y = try device.execute(request, from: state, random: random)
+        let same = (0..<n).filter { x.info[$0].accepted == y.info[$0].accepted }
+        #expect(same.count >= n - 2)
+        for c in same {
+            for i in 0..<bound.dimension {
+                #expect(close(x.state.positions[c, i], y.state.positions[c, i], 2e-3), "chain \(c) component \(i)")
+            }
+        }
+    }
+
+    /// The state stays on the device: from its own last state a transition uploads only the step
+    /// sizes and step counts; from another state it uploads that state. One round trip each.
+    @Test func stateStaysOnTheDevice() throws {
+        let bound = try Self.bound("eight-schools")
+        let reference = ReferenceModel(bound)
+        let device = try Self.device(bound, Double.self, density: reference)
+        let n = 32, d = bound.dimension, random = PhiloxRandom(seed: 1)
+        let start = try Self.start(bound, chains: n, spread: 1)
+        func request(_ iteration: Int) -> TransitionRequest {
+            TransitionRequest(trajectory: .hmc(.steps(4), jitter: .none), integrator: .leapfrog, metric: .unit,
+                              stepSizes: [Double](repeating: 0.1, count: n), iteration: iteration)
+        }
+        let first = try device.execute(request(0), from: start, random: random)
+        let afterFirst = device.traffic
+        _ = try device.execute(request(1), from: first.state, random: random)
+        let second = device.traffic
+        let stride = (n + 15) / 16 * 16   // a multiple of any width the device may use (1…16)
+        #expect(second.roundTrips - afterFirst.roundTrips == 1 && second.launches - afterFirst.launches == 1)
+        let uploaded = second.bytesToDevice - afterFirst.bytesToDevice
+        #expect(uploaded <= 2 * stride * 8, "only step sizes and counts: \(uploaded) bytes")
+        _ = try device.execute(request(2), from: start, random: random)
+        #expect(device.traffic.bytesToDevice - second.bytesToDevice >= (2 * d + 1) * n * 8, "another state is uploaded")
+    }
+
+    /// NUTS and dense metrics run on the host executor, and give its transitions exactly.
+    @Test func nutsAndDenseMetricsRunOnTheHost() throws {
+        let bound = try Self.bound("eight-schools")
+        let reference = ReferenceModel(bound)
+        let device = try Self.device(bound, Double.self, density: reference)
+        var host = HostTransitionExecutor(model: reference)
+        let n = 4, random = PhiloxRandom(seed: 2)
+        let state = try Self.start(bound, chains: n, spread: 1)
+        let requests = [
+            TransitionRequest(trajectory: .nuts(maxDepth: 5), integrator: .leapfrog, metric: .unit,
+                              stepSizes: [Double](repeating: 0.2, count: n), iteration: 0),
+            TransitionRequest(trajectory: .hmc(.steps(4), jitter: .none), integrator: .leapfrog,
+                              metric: .dense(.identity(dimension: bound.dimension)),
+                              stepSizes: [Double](repeating: 0.2, count: n), iteration: 1),
+        ]
+        for request in requests {
+            let x = try host.execute(request, from: state, random: random)
+            let y = try device.execute(request, from: state, random: random)
+            #expect(x.state == y.state)
+        }
+        #expect(device.placements.host == 2 && device.placements.device == 0)
+    }
+
+    /// ChEES with its warmup (step size, metric and trajectory length adapted from the device's
+    /// transitions and proposals) on eight schools: the device in f64 gives the host's run.
+    /// Warmup feeds every transition back into the next one's tuning, so the two sides' rounding
+    /// differences grow with it (measured: 4e-14 in the positions after 10 iterations, 3e-11
+    /// after 50, 3e-6 after 100): 50 warmup iterations and 20 draws, compared to 1e-7.
+    @Test func cheesRunWithWarmupMatchesTheHost() throws {
+        let bound = try Self.bound("eight-schools")
+        let reference = ReferenceModel(bound)
+        var config = SamplerConfiguration()
+        config.sampler = .chees
+        config.chains = 32
+        config.warmup = 50
+        config.draws = 20
+        config.seed = 4
+        let host = InMemoryDrawSink(), dev = InMemoryDrawSink()
+        let a = try Sampler.run(model: reference, configuration: config, sink: host)
+        let executor = try Self.device(bound, Double.self, density: reference)
+        let b = try Sampler.run(model: reference, configuration: config, sink: dev, executor: executor)
+        #expect(executor.placements.device == 70)
+        #expect(close(a.adaptation.stepSizes[0], b.adaptation.stepSizes[0], 1e-7))
+        #expect(close(a.adaptation.trajectoryLength!, b.adaptation.trajectoryLength!, 1e-7))
+        for (x, y) in zip(a.finalState.positions.values, b.finalState.positions.values) { #expect(close(x, y, 1e-7)) }
+        #expect(host.logDensity.count == dev.logDensity.count && host.logDensity.first?.count == 20)
+    }
+}
+
+extension DeviceTransitionExecutorTests {
+    /// A ChEES run through the run layer on OpenCL: every transition on the device, and
+    /// summary.json's counters say so — at most 2 blocking round trips per iteration (the
+    /// transition and the recorded draw; warmup's step-size searches and precision checks
+    /// included), against one per integrator step with `--transitions host`.
+    @Test func summaryCountsTheDeviceTraffic() throws {
+        let model = try BuiltinModels.named("eight-schools").instantiate()
+        var perIteration: [TransitionPlacement: Double] = [:]
+        for placement in TransitionPlacement.allCases {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-traffic-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            var run = RunConfiguration(output: .init(directory: directory))
+            run.sampler.sampler = .chees
+            run.sampler.chains = 32
+            run.sampler.warmup = 100
+            run.sampler.draws = 100
+            run.backend.name = "opencl"
+            run.backend.transitions = placement
+            _ = try SampleRun(run).sample(model, log: { _ in })
+            let traffic = try #require(try SummaryFile.read(path: directory + "/summary.json").deviceTraffic)
+            #expect(traffic.iterations == 200)
+            #expect(traffic.transitionsOnDevice == (placement == .auto ? 200 : 0))
+            perIteration[placement] = traffic.roundTripsPerIteration
+        }
+        #expect(perIteration[.auto]! <= 2, "\(perIteration)")
+        #expect(perIteration[.host]! > 2 * perIteration[.auto]!, "\(perIteration)")
+    }
+}
+
+private func close(_ a: Double, _ b: Double, _ tolerance: Double) -> Bool {
+    if a == b { return true }
+    return abs(a - b) <= tolerance * max(1, abs(a))
+}
