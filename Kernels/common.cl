@@ -43,6 +43,7 @@ typedef int maskw;
 #define LOADW(ptr) (*(ptr))
 #define STOREW(value, ptr) (*(ptr) = (value))
 #define CONVERT_REALW(x) ((real)(x))
+#define CONVERT_UINTW(x) ((uint)(x))
 #define LF_LANES ((uint)0)
 #else
 typedef LF_XPASTE(LF_REAL_NAME, W) realw;
@@ -55,6 +56,7 @@ typedef LF_XPASTE(int, W) maskw;
 #define LOADW(ptr) LF_XPASTE(vload, W)(0, (ptr))
 #define STOREW(value, ptr) LF_XPASTE(vstore, W)((value), 0, (ptr))
 #define CONVERT_REALW(x) LF_XPASTE(LF_XPASTE(convert_, LF_REAL_NAME), W)(x)
+#define CONVERT_UINTW(x) LF_XPASTE(convert_uint, W)(x)
 #if W == 2
 #define LF_LANES ((uint2)(0, 1))
 #elif W == 4

@@ -1,0 +1,100 @@
+/// The source of the whole-trajectory HMC kernel of one model (`OpenCLCodegen.generateTrajectory`).
+///
+/// One launch moves every chain one HMC transition — the twin of `HMCKernel.transition` in
+/// LeapfrogSampling, for a diagonal inverse metric per chain (unit and shared metrics are
+/// special cases of it):
+///
+/// 1. p ~ N(0, M): normals from the Philox stream (chain c, iteration, purpose `momentum` = 1),
+///    element i = word i % 4 of block i / 4, Box–Muller on the word pairs (0, 1) and (2, 3);
+///    p_i = z_i / √(M⁻¹)_ii.
+/// 2. L_c steps of the palindromic splitting integrator (`Integrator.coefficients`, written out
+///    in the kernel): kicks p += a ε g, drifts q += b ε M⁻¹p, each drift followed by the model's
+///    density and gradient (`lf_model_density`). A chain stops after L_c steps, or after the step
+///    where its log density became non-finite (stored as −∞, the chain then divergent and rejected);
+///    the W chains of a work-item step in lockstep, masked, until all have stopped.
+/// 3. ΔH = H(end) − H(start) with H = −log π(q) + ½ pᵀM⁻¹p (NaN → +∞); acceptance probability
+///    min(1, e^{−ΔH}); accepted when the uniform (chain, iteration, purpose `acceptance` = 5,
+///    element 0) is below it; divergent when ΔH > 1000 (`Divergence.threshold`).
+/// 4. The state buffers (position, gradient, log density) are overwritten only for accepted chains:
+///    they stay on the device from one transition to the next.
+///
+/// Kernel arguments, in order: `position`, `gradient`, `log_density` (chain-fastest, read and
+/// written), `step_size`, `steps` (per chain; L as a real, exact below 2²⁴), `inverse_metric`
+/// (diag M⁻¹ per chain, chain-fastest), outputs `accept_prob`, `energy`, `taken` (integrator
+/// steps made), `flags` (1 accepted + 2 divergent), `proposal_position`, `proposal_momentum`
+/// (the trajectory's end before the Metropolis test, written when `write_proposal` ≠ 0), then
+/// `key0`, `key1`, `iteration`, `max_steps`, `write_proposal`, the data arrays, and `stride`.
+struct TrajectorySource {
+    static let kernelName = "hmc_trajectory"
+    /// Philox purposes (`RandomPurpose` raw values in LeapfrogRandom).
+    static let momentumPurpose = 1, acceptancePurpose = 5
+    /// `Divergence.threshold` in LeapfrogSampling (Stan's `max_deltaH_`).
+    static let divergenceThreshold = 1000.0
+
+    let dimension: Int
+    let coefficients: [Double]
+    let densityFunction: String
+    let dataArguments: [String]
+
+    var source: String {
+        let d = max(1, dimension)
+        var t = TransitionText(dimension: dimension, dataArguments: dataArguments)
+        t.emit("const int c = lf_first_chain(stride);")
+        t.emit("if (c < 0) return;")
+        t.emit("realw q[\(d)], p[\(d)], g[\(d)], minv[\(d)], gn[\(d)];")
+        t.loadState()
+        t.emit("// 1. momentum p ~ N(0, M)")
+        t.drawMomentum(purpose: Self.momentumPurpose)
+        t.kinetic("k0")
+        t.emit("realw h0 = -lp + k0;")
+        t.emit("h0 = LF_SELECT(h0, SPLAT(INFINITY), isnan(h0));")
+        t.emit("// 2. the integrator, every lane until its own L (or a non-finite density)")
+        t.emit("const realw eps = LOADW(step_size + c);")
+        t.emit("const realw steps_c = LOADW(steps + c);")
+        t.emit("maskw alive = isequal(eps, eps);")
+        t.emit("realw taken_c = SPLAT(0.0);")
+        t.block("for (int s = 0; s < max_steps; ++s)") { t in
+            t.emit("const maskw on = alive & isgreater(steps_c, SPLAT((real)s));")
+            t.emit("if (!LF_ANY(on)) break;")
+            t.integratorStep(coefficients: coefficients, on: "on", eps: "eps")
+            t.emit("taken_c = LF_SELECT(taken_c, taken_c + 1.0, on);")
+            t.emit("alive = alive & isfinite(lp);")
+        }
+        t.emit("// 3. Metropolis test")
+        t.kinetic("k1")
+        t.emit("realw h1 = -lp + k1;")
+        t.emit("h1 = LF_SELECT(h1, SPLAT(INFINITY), isnan(h1));")
+        t.emit("realw dh = h1 - h0;")
+        t.emit("dh = LF_SELECT(SPLAT(INFINITY), dh, alive & isequal(dh, dh));")
+        t.emit("const realw prob = LF_SELECT(exp(-dh), SPLAT(1.0), islessequal(dh, SPLAT(0.0)));")
+        t.emit("realw u_accept;")
+        t.uniform("u_accept", purpose: Self.acceptancePurpose, index: "SPLAT(0.0)")
+        t.emit("const maskw accepted = isless(u_accept, prob);")
+        t.emit("const maskw divergent = isgreater(dh, SPLAT(\(Generator.literal(Self.divergenceThreshold))));")
+        t.emit("STOREW(prob, accept_prob + c);")
+        t.emit("STOREW(LF_SELECT(h0, h1, accepted), energy + c);")
+        t.emit("STOREW(taken_c, taken + c);")
+        t.emit("STOREW(LF_SELECT(SPLAT(0.0), SPLAT(1.0), accepted) + LF_SELECT(SPLAT(0.0), SPLAT(2.0), divergent), flags + c);")
+        t.block("if (write_proposal)") { t in
+            t.each("{ STOREW(q[j], proposal_position + j * stride + c); STOREW(p[j], proposal_momentum + j * stride + c); }")
+        }
+        t.emit("// 4. accepted chains move; the state stays on the device")
+        t.block("if (LF_ANY(accepted))") { t in
+            t.block("for (int j = 0; j < \(dimension); ++j)") { t in
+                t.emit("STOREW(LF_SELECT(LOADW(position + j * stride + c), q[j], accepted), position + j * stride + c);")
+                t.emit("STOREW(LF_SELECT(LOADW(gradient + j * stride + c), g[j], accepted), gradient + j * stride + c);")
+            }
+            t.emit("STOREW(LF_SELECT(LOADW(log_density + c), lp, accepted), log_density + c);")
+        }
+        let arguments = ["__global real* position", "__global real* gradient", "__global real* log_density",
+                         "__global const real* step_size", "__global const real* steps", "__global const real* inverse_metric",
+                         "__global real* accept_prob", "__global real* energy", "__global real* taken", "__global real* flags",
+                         "__global real* proposal_position", "__global real* proposal_momentum",
+                         "const uint key0", "const uint key1", "const uint iteration", "const int max_steps",
+                         "const int write_proposal"]
+            + dataArguments.map { "__global const real* d_\($0)" } + ["const int stride"]
+        let comment = "// Generated by OpenCLCodegen: whole HMC trajectories, \(dimension) unconstrained parameters,\n"
+            + "// integrator coefficients \(coefficients.map { Generator.literal($0) }.joined(separator: ", "))."
+        return t.kernel(name: Self.kernelName, comment: comment, densityFunction: densityFunction, arguments: arguments)
+    }
+}

@@ -1,0 +1,97 @@
+/// Lines of a generated transition kernel (`TrajectorySource`, `NUTSSource`) and the pieces both
+/// write: loading the state, drawing the momentum, one masked integrator step.
+struct TransitionText {
+    let dimension: Int
+    /// The density function's data arguments, as the call passes them (`, d_x, d_y`).
+    let dataCall: String
+    private(set) var lines: [String] = []
+    private var depth = 1
+
+    init(dimension: Int, dataArguments: [String]) {
+        self.dimension = dimension
+        dataCall = dataArguments.map { ", d_\($0)" }.joined()
+    }
+
+    mutating func emit(_ line: String) { lines.append(String(repeating: "    ", count: depth) + line) }
+
+    mutating func block(_ header: String, _ body: (inout TransitionText) -> Void) {
+        emit(header + " {")
+        depth += 1
+        body(&self)
+        depth -= 1
+        emit("}")
+    }
+
+    /// `statement` for every coordinate j.
+    mutating func each(_ statement: String) { emit("for (int j = 0; j < \(dimension); ++j) \(statement)") }
+
+    /// Loads q, g, lp and diag M⁻¹ of this work-item's chains.
+    mutating func loadState() {
+        let header = "for (int j = 0; j < \(dimension); ++j)"
+        block(header) { t in
+            t.emit("q[j] = LOADW(position + j * stride + c); g[j] = LOADW(gradient + j * stride + c);")
+            t.emit("minv[j] = LOADW(inverse_metric + j * stride + c);")
+        }
+        emit("realw lp = LOADW(log_density + c);")
+    }
+
+    /// p ~ N(0, M) into `p`: normal element i of the stream (chain, iteration, purpose) is word
+    /// i % 4 of block i / 4 through Box–Muller (`PhiloxRandom.normals`); p_i = z_i / √(M⁻¹)_ii.
+    mutating func drawMomentum(purpose: Int) {
+        let header = "for (int b = 0; b < \((dimension + 3) / 4); ++b)"
+        block(header) { t in
+            t.emit("uintw w0 = (uint)c + LF_LANES, w1 = (uintw)iteration, w2 = (uintw)\(purpose)u, w3 = (uintw)(uint)b;")
+            t.emit("lf_philox4x32_10(&w0, &w1, &w2, &w3, key0, key1);")
+            t.emit("realw z[4];")
+            t.emit("lf_box_muller(w0, w1, &z[0], &z[1]);")
+            t.emit("lf_box_muller(w2, w3, &z[2], &z[3]);")
+            t.emit("for (int k = 0; k < 4; ++k) if (4 * b + k < \(t.dimension)) p[4 * b + k] = z[k] / sqrt(minv[4 * b + k]);")
+        }
+    }
+
+    /// `name` = ½ pᵀM⁻¹p summed in coordinate order, as `Metric.kineticEnergy`.
+    mutating func kinetic(_ name: String, momentum p: String = "p") {
+        emit("realw \(name) = SPLAT(0.0);")
+        each("\(name) += \(p)[j] * (minv[j] * \(p)[j]);")
+        emit("\(name) = 0.5 * \(name);")
+    }
+
+    /// Uniform element `index` (a realw of whole numbers, per lane) of the stream (chain,
+    /// iteration, purpose) into `name`: word index % 4 of block index / 4.
+    mutating func uniform(_ name: String, purpose: Int, index: String) {
+        block("") { t in
+            t.emit("const uintw k = CONVERT_UINTW(\(index));")
+            t.emit("uintw w0 = (uint)c + LF_LANES, w1 = (uintw)iteration, w2 = (uintw)\(purpose)u, w3 = k >> 2;")
+            t.emit("lf_philox4x32_10(&w0, &w1, &w2, &w3, key0, key1);")
+            t.emit("const uintw word = LF_SELECT(LF_SELECT(w0, w1, (k & 3u) == 1u), LF_SELECT(w2, w3, (k & 3u) == 3u), (k & 3u) >= 2u);")
+            t.emit("\(name) = lf_uniform(word);")
+        }
+    }
+
+    /// One step of the splitting integrator with `coefficients` for the lanes in mask `on`, with
+    /// signed step size `eps`: kicks p += a ε g, drifts q += b ε M⁻¹p, each drift followed by the
+    /// density (`lf_model_density`; a non-finite value stored as −∞), as `Integrator.step`.
+    mutating func integratorStep(coefficients: [Double], on: String, eps: String) {
+        for (k, a) in coefficients.enumerated() {
+            let factor = Generator.literal(a)
+            if k % 2 == 0 {
+                each("p[j] = LF_SELECT(p[j], p[j] + (\(factor) * \(eps)) * g[j], \(on));")
+            } else {
+                each("q[j] = LF_SELECT(q[j], q[j] + (\(factor) * \(eps)) * (minv[j] * p[j]), \(on));")
+                block("") { t in
+                    t.emit("realw lpn = lf_model_density(q, gn\(t.dataCall));")
+                    t.emit("lpn = LF_SELECT(SPLAT(-INFINITY), lpn, isfinite(lpn));")
+                    t.emit("lp = LF_SELECT(lp, lpn, \(on));")
+                    t.each("g[j] = LF_SELECT(g[j], gn[j], \(on));")
+                }
+            }
+        }
+    }
+
+    /// The kernel: a comment, the density function, the signature and the lines.
+    func kernel(name: String, comment: String, densityFunction: String, arguments: [String]) -> String {
+        var text = comment + "\n" + densityFunction + "\n"
+        text += "__kernel void \(name)(\(arguments.joined(separator: ", "))) {\n"
+        return text + lines.joined(separator: "\n") + "\n}\n"
+    }
+}
