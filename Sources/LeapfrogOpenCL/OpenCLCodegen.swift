@@ -58,6 +58,20 @@ public enum OpenCLCodegen {
                                shape: .chainPerWorkItem)
     }
 
+    /// The whole-transition NUTS kernel of a model for at most `maxDepth` doublings of the
+    /// integrator with `coefficients` (see `NUTSSource`), named `NUTSSource.kernelName`.
+    public static func generateNUTS(_ model: BoundModel, maxDepth: Int, coefficients: [Double]) throws -> GeneratedKernel {
+        precondition(coefficients.count % 2 == 1 && maxDepth >= 0, "generateNUTS: bad integrator or depth")
+        var generator = try Generator(model, shape: .chainPerWorkItem)
+        let function = try generator.runDensityFunction()
+        let source = NUTSSource(dimension: model.layout.dimension, maxDepth: maxDepth, coefficients: coefficients,
+                                densityFunction: function, dataArguments: generator.dataArguments).source
+        return GeneratedKernel(source: source, kernelName: NUTSSource.kernelName,
+                               libraryFiles: ["philox", "activations", "distributions"],
+                               dataArguments: generator.dataArguments, dimension: model.layout.dimension,
+                               shape: .chainPerWorkItem)
+    }
+
     /// The trip count of a constant loop header (see `Generator.tripCount`).
     static func tripCount(_ header: String) -> Int? { Generator.tripCount(Substring(header)) }
 

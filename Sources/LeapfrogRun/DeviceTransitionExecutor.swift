@@ -12,15 +12,16 @@ public enum TransitionPlacement: String, Sendable, Hashable, CaseIterable {
     case host
 }
 
-/// Runs HMC and ChEES-HMC transitions whole on an OpenCL device (`OpenCLTrajectories`): one
-/// launch and one blocking round trip per transition, positions, gradients and log densities
-/// resident on the device between transitions. Everything else — NUTS, a dense metric, a
-/// precision without a device program — runs on the host (`HostTransitionExecutor` over the same
+/// Runs NUTS, HMC and ChEES-HMC transitions whole on an OpenCL device (`OpenCLTrajectories`):
+/// one launch and one blocking round trip per transition, positions, gradients and log densities
+/// resident on the device between transitions. Everything else — a dense metric, a precision or
+/// a model without a device program — runs on the host (`HostTransitionExecutor` over the same
 /// density), so a run never fails for want of a device kernel; `placements` counts which ran where.
 ///
-/// The device makes the same transitions as `HMCKernel` for the same request and seed: the same
-/// Philox streams for the momenta and the Metropolis uniforms, the jittered step sizes and step
-/// counts computed here on the host (`HMCKernel.trajectoryShape`) and sent with the launch. In f64
+/// The device makes the same transitions as `NUTSKernel` and `HMCKernel` for the same request and
+/// seed: the same Philox streams for the momenta, directions, leaf choices and Metropolis
+/// uniforms; HMC's jittered step sizes and step counts computed here on the host
+/// (`HMCKernel.trajectoryShape`) and sent with the launch. In f64
 /// the draws agree with the host's to rounding (the device's `log`, `cos`, `sin` and `exp` differ
 /// by ulps); in f32 to f32 rounding (`DeviceTransitionExecutorTests`).
 ///
@@ -60,33 +61,43 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     }
 
     public func execute(_ request: TransitionRequest, from state: SamplerState, random: PhiloxRandom) throws -> Transition {
-        guard case .hmc(let trajectory, let jitter) = request.trajectory,
-              let inverse = Self.inverseDiagonal(request.metric, chains: state.chains, dimension: state.dimension),
+        guard let inverse = Self.inverseDiagonal(request.metric, chains: state.chains, dimension: state.dimension),
               let device = program(request.integrator) else {
             placements.host += 1
             return try host.execute(request, from: state, random: random)
         }
         placements.device += 1
         let n = state.chains
-        let kernel = HMCKernel(trajectory: trajectory, jitter: jitter, integrator: request.integrator)
-        let shapes = (0..<n).map {
-            kernel.trajectoryShape(stepSize: request.stepSizes[$0], chain: $0, iteration: request.iteration, random: random)
+        let launch: TrajectoryLaunch
+        var stepSizes = request.stepSizes
+        switch request.trajectory {
+        case .hmc(let trajectory, let jitter):
+            let kernel = HMCKernel(trajectory: trajectory, jitter: jitter, integrator: request.integrator)
+            let shapes = (0..<n).map {
+                kernel.trajectoryShape(stepSize: request.stepSizes[$0], chain: $0, iteration: request.iteration, random: random)
+            }
+            stepSizes = shapes.map(\.stepSize)
+            launch = TrajectoryLaunch(.hmc(steps: shapes.map(\.steps)), stepSizes: stepSizes, inverseMetricDiagonal: inverse,
+                                      seed: random.seed, iteration: request.iteration, returnsProposal: request.returnsProposal)
+        case .nuts(let maxDepth):
+            launch = TrajectoryLaunch(.nuts(maxDepth: maxDepth), stepSizes: stepSizes, inverseMetricDiagonal: inverse,
+                                      seed: random.seed, iteration: request.iteration)
         }
-        let outcome = try device.run(
-            TrajectoryLaunch(stepSizes: shapes.map(\.stepSize), steps: shapes.map(\.steps), inverseMetricDiagonal: inverse,
-                             seed: random.seed, iteration: request.iteration, returnsProposal: request.returnsProposal),
-            positions: state.positions, logDensity: state.logDensity, gradient: state.gradient)
+        let outcome = try device.run(launch, positions: state.positions, logDensity: state.logDensity, gradient: state.gradient)
         let perStep = request.integrator.gradientsPerStep
         let info = (0..<n).map { c in
             TransitionInfo(acceptanceStatistic: outcome.acceptProbability[c], accepted: outcome.accepted[c],
-                           divergent: outcome.divergent[c], energy: outcome.energy[c], stepSize: shapes[c].stepSize,
-                           treeDepth: 0, leapfrogSteps: outcome.steps[c], gradientEvaluations: outcome.steps[c] * perStep)
+                           divergent: outcome.divergent[c], energy: outcome.energy[c], stepSize: stepSizes[c],
+                           treeDepth: outcome.treeDepth[c], leapfrogSteps: outcome.steps[c],
+                           gradientEvaluations: outcome.steps[c] * perStep)
         }
         let proposal = outcome.proposal.map {
             PhasePoint(position: $0.position, momentum: $0.momentum,
                        logDensity: [Double](repeating: -.infinity, count: n),
                        gradient: ChainBatch(chains: n, dimension: state.dimension))
         }
+        // Lockstep cost: the work-items' chains wait for each other, not for the whole batch; the
+        // count reported is the batch's longest trajectory, as on the host.
         return Transition(state: SamplerState(positions: outcome.positions, logDensity: outcome.logDensity,
                                               gradient: outcome.gradient),
                           info: info, lockstepEvaluations: (outcome.steps.max() ?? 0) * perStep, proposal: proposal)

@@ -131,19 +131,61 @@ struct DeviceTransitionExecutorTests {
         #expect(device.traffic.bytesToDevice - second.bytesToDevice >= (2 * d + 1) * n * 8, "another state is uploaded")
     }
 
-    /// NUTS and dense metrics run on the host executor, and give its transitions exactly.
-    @Test func nutsAndDenseMetricsRunOnTheHost() throws {
+    /// NUTS on the device builds each chain's tree as the host does: in f64 the same tree depths,
+    /// leapfrog counts, divergences and moves, and positions to 1e-10 relative, over `iterations`
+    /// transitions from each side's own state, for both integrators, unit and per-chain metrics.
+    /// The step sizes span good and too-large (divergent, U-turning early) trajectories.
+    @Test(arguments: [("eight-schools", 0.3, 16, 60), ("bnn", 0.02, 8, 8), ("gp-regression", 0.2, 8, 20)])
+    func f64NUTSMakesTheHostsTrees(model: String, stepSize: Double, chains n: Int, iterations: Int) throws {
+        let bound = try Self.bound(model)
+        let reference = ReferenceModel(bound)
+        let device = try Self.device(bound, Double.self, density: reference)
+        var host = HostTransitionExecutor(model: reference)
+        let random = PhiloxRandom(seed: 8)
+        var a = try Self.start(bound, chains: n, spread: 1), b = a
+        var depths = Set<Int>(), moved = 0
+        for (k, integrator) in [Integrator.leapfrog, .mclachlan].enumerated() {
+            for iteration in (k * iterations)..<((k + 1) * iterations) {
+                let request = TransitionRequest(trajectory: .nuts(maxDepth: 6), integrator: integrator,
+                                                metric: k == 0 ? .unit : Self.metric(chains: n, dimension: bound.dimension),
+                                                stepSizes: (0..<n).map { stepSize * (0.5 + Double($0 % 4)) },
+                                                iteration: iteration)
+                let x = try host.execute(request, from: a, random: random)
+                let y = try device.execute(request, from: b, random: random)
+                for c in 0..<n {
+                    let what = "\(model) it \(iteration) chain \(c)"
+                    #expect(x.info[c].treeDepth == y.info[c].treeDepth, "\(what)")
+                    #expect(x.info[c].leapfrogSteps == y.info[c].leapfrogSteps, "\(what)")
+                    #expect(x.info[c].divergent == y.info[c].divergent, "\(what)")
+                    #expect(x.info[c].accepted == y.info[c].accepted, "\(what)")
+                    #expect(close(x.info[c].acceptanceStatistic, y.info[c].acceptanceStatistic, 1e-9), "\(what)")
+                    #expect(close(x.info[c].energy, y.info[c].energy, 1e-9), "\(what)")
+                    #expect(close(x.state.logDensity[c], y.state.logDensity[c], 1e-10), "\(what)")
+                    depths.insert(x.info[c].treeDepth)
+                    if x.info[c].accepted { moved += 1 }
+                }
+                for (p, q) in zip(x.state.positions.values, y.state.positions.values) { #expect(close(p, q, 1e-10)) }
+                a = x.state
+                b = y.state
+            }
+        }
+        #expect(depths.count >= 2 && moved > 0, "\(model): trees of several depths (\(depths.sorted())), \(moved) moves")
+        #expect(device.placements.device == 2 * iterations)
+    }
+
+    /// Dense metrics run on the host executor, and give its transitions exactly.
+    @Test func denseMetricsRunOnTheHost() throws {
         let bound = try Self.bound("eight-schools")
         let reference = ReferenceModel(bound)
         let device = try Self.device(bound, Double.self, density: reference)
         var host = HostTransitionExecutor(model: reference)
         let n = 4, random = PhiloxRandom(seed: 2)
         let state = try Self.start(bound, chains: n, spread: 1)
+        let dense = Metric.dense(.identity(dimension: bound.dimension))
         let requests = [
-            TransitionRequest(trajectory: .nuts(maxDepth: 5), integrator: .leapfrog, metric: .unit,
+            TransitionRequest(trajectory: .nuts(maxDepth: 5), integrator: .leapfrog, metric: dense,
                               stepSizes: [Double](repeating: 0.2, count: n), iteration: 0),
-            TransitionRequest(trajectory: .hmc(.steps(4), jitter: .none), integrator: .leapfrog,
-                              metric: .dense(.identity(dimension: bound.dimension)),
+            TransitionRequest(trajectory: .hmc(.steps(4), jitter: .none), integrator: .leapfrog, metric: dense,
                               stepSizes: [Double](repeating: 0.2, count: n), iteration: 1),
         ]
         for request in requests {
