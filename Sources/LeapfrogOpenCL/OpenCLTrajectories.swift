@@ -69,7 +69,8 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     public let model: BoundModel
     public let queue: CommandQueue
     public let coefficients: [Double]
-    public let width: Int
+    /// Chains per work-item when forced; nil: chosen per batch (`width(forChains:)`).
+    public let forcedWidth: Int?
     public let dimension: Int
     private let requestedLocalSize: Int?
     private let info: DeviceInfo
@@ -95,26 +96,38 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         self.cache = cache
         requestedLocalSize = localSize
         dimension = model.dimension
-        self.width = width ?? info.chainsPerWorkItem(R.precision)
+        forcedWidth = width
         dataBuffers = try OpenCLCodegen.generateTrajectory(model, coefficients: coefficients).dataArguments.map { name in
             try Buffer(context: queue.context, values: model.data[name]!.values.map { R($0) }, access: .readOnly, queue: queue)
         }
-        _ = try kernel(for: .hmc(steps: []))
+        _ = try kernel(for: .hmc(steps: []), width: info.chainsPerWorkItem(R.precision))
+    }
+
+    /// Chains per work-item for a batch: the device's (its SIMD width on CPUs, 1 on GPUs), narrowed
+    /// on CPU devices until every compute unit has a work-item — a whole transition is long, so
+    /// idle cores cost more than narrow vectors (4 chains on 2 cores: 2 work-items of 2 chains).
+    public func width(forChains chains: Int) -> Int {
+        if let forcedWidth { return forcedWidth }
+        var w = info.chainsPerWorkItem(R.precision)
+        while w > 1 && info.type == .cpu && (chains + w - 1) / w < info.computeUnits { w /= 2 }
+        return w
     }
 
     public var traffic: DeviceTraffic { lock.withLock { counted } }
 
     /// The generated source of a kind's kernel (building it if needed), to read or profile.
-    public func source(for kind: TrajectoryLaunch.Kind) throws -> String {
-        try lock.withLock { try kernel(for: kind).generated.source }
+    public func source(for kind: TrajectoryLaunch.Kind, chains: Int) throws -> String {
+        try lock.withLock { try kernel(for: kind, width: width(forChains: chains)).generated.source }
     }
 
-    private func kernel(for kind: TrajectoryLaunch.Kind) throws -> (kernel: Kernel, generated: GeneratedKernel, localSize: Int) {
-        let key: String
+    private func kernel(for kind: TrajectoryLaunch.Kind, width: Int)
+        throws -> (kernel: Kernel, generated: GeneratedKernel, localSize: Int) {
+        var key: String
         switch kind {
         case .hmc: key = "hmc"
         case .nuts(let depth): key = "nuts \(depth)"
         }
+        key += " W=\(width)"
         if let built = kernels[key] { return built }
         let generated: GeneratedKernel
         switch kind {
@@ -148,17 +161,18 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
                      "OpenCLTrajectories.run: shapes disagree")
         lock.lock()
         defer { lock.unlock() }
-        let (kernel, _, localSize) = try self.kernel(for: launch.kind)
+        let width = width(forChains: chains)
+        let (kernel, _, localSize) = try self.kernel(for: launch.kind, width: width)
         let items = (chains + width - 1) / width
         let groupSize = info.type == .cpu
             ? max(1, min(localSize, (items + info.computeUnits - 1) / info.computeUnits)) : localSize
         let layout = ChainLayout(chains: chains, width: width, localSize: groupSize)
         let s = layout.stride, b = MemoryLayout<R>.size
-        if buffers?.stride != s {
+        if buffers?.stride != s || buffers?.width != width {
             buffers = nil
             residentState = nil
             residentMetric = nil
-            buffers = try TrajectoryBuffers<R>(context: queue.context, dimension: d, stride: s)
+            buffers = try TrajectoryBuffers<R>(context: queue.context, dimension: d, stride: s, width: width)
         }
         let bufs = buffers!
         var traffic = DeviceTraffic(launches: 1, roundTrips: 1)
@@ -252,6 +266,8 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
 /// non-blocking transfers read and write (alive until the next blocking read).
 final class TrajectoryBuffers<R: DeviceReal>: @unchecked Sendable {
     let stride: Int
+    /// Chains per work-item of the kernels these buffers serve (the layout depends on it).
+    let width: Int
     let position, gradient, logDensity, stepSize, steps, inverseMetric: Buffer<R>
     let acceptProbability, energy, taken, depth, flags, proposalPosition, proposalMomentum: Buffer<R>
     let hostPosition, hostGradient, hostLogDensity, hostStepSize, hostSteps, hostMetric: UnsafeMutableBufferPointer<R>
@@ -259,8 +275,9 @@ final class TrajectoryBuffers<R: DeviceReal>: @unchecked Sendable {
     let hostProposalPosition, hostProposalMomentum: UnsafeMutableBufferPointer<R>
     private var owned: [UnsafeMutableBufferPointer<R>] = []
 
-    init(context: Context, dimension: Int, stride s: Int) throws {
+    init(context: Context, dimension: Int, stride s: Int, width: Int) throws {
         stride = s
+        self.width = width
         let vector = max(1, dimension) * s
         func device(_ count: Int) throws -> Buffer<R> { try Buffer<R>(context: context, count: count) }
         position = try device(vector); gradient = try device(vector); logDensity = try device(s)
