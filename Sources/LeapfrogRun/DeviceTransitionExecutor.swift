@@ -26,7 +26,10 @@ public enum TransitionPlacement: String, Sendable, Hashable, CaseIterable {
 /// by ulps); in f32 to f32 rounding (`DeviceTransitionExecutorTests`).
 ///
 /// With a `PrecisionGuard` the executor follows the guard: f32 trajectories while the guard
-/// samples in f32, the f64 program once it has switched (built then).
+/// samples in f32 and its checks pass, the f64 program once it has switched (built then). When f32
+/// fails a check and the policy keeps it (`--precision f32`), the rest of the run integrates on
+/// the host in f64 around the f32 density: whole f32 trajectories (energies summed in f32) are not
+/// trusted with a model f32 is known to get wrong.
 ///
 /// `Transition.proposal` carries the trajectories' end positions and momenta (what ChEES learns
 /// from); its log densities are −∞ and its gradients zero: they are not read back.
@@ -41,6 +44,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     private let make: Factory
     private let log: @Sendable (String) -> Void
     private var programs: [String: Result<any TrajectoryRunning, Error>] = [:]
+    private var failedCheckLogged = false
     /// Transitions run on the device and on the host.
     public private(set) var placements = (device: 0, host: 0)
 
@@ -107,6 +111,15 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     /// it cannot be made.
     private func program(_ integrator: Integrator) -> (any TrajectoryRunning)? {
         let precision = guarded?.currentName ?? basePrecision
+        if let guarded, precision == guarded.fastName, guarded.checks.contains(where: { !$0.passed }) {
+            // f32 failed a check and the policy keeps it (`--precision f32`): the trajectories'
+            // arithmetic moves to the host in f64 around the f32 density, as before the device ran them.
+            if !failedCheckLogged {
+                failedCheckLogged = true
+                log("leapfrog: transitions run on the host from here: \(precision) failed a precision check")
+            }
+            return nil
+        }
         let key = precision + " " + integrator.name
         if programs[key] == nil {
             programs[key] = Result { try make(precision, integrator.coefficients) }
