@@ -8,7 +8,8 @@ extension ReferenceModel {
     func backward(_ tape: inout Tape, _ u: [Double]) -> [Double] {
         let graph = model.graph
         let v = tape.values
-        var grad = tape.dLogJ
+        // Adjoints of the constrained parameter values, mapped to u at the end.
+        var grad = [Double](repeating: 0, count: u.count)
         // All adjoints live in one buffer (node i at adjointOffsets[i]): no nested arrays to
         // copy-check in the inner loops, and an argument used twice accumulates in one place.
         var storage = [Double](repeating: 0, count: adjointCount)
@@ -18,10 +19,36 @@ extension ReferenceModel {
             A[adjointOffsets[t.node]] += 1
             reached[t.node] = true
         }
-        for i in logDensityNodes.reversed() where reached[i] {
+        let loops = model.loops
+        for i in logDensityNodes.reversed() where reached[i] && !graph.nodes[i].op.isLeaf && loops.enclosing[i] == nil {
+            for arg in graph.nodes[i].args { reached[arg] = true }
+            switch graph.nodes[i].op {
+            case .stack, .last: continue
+            case .loop:
+                // Inside a loop nothing is pruned: everything its region reads is reached.
+                for k in loops.regions[i]! {
+                    for arg in graph.nodes[k].args { reached[arg] = true }
+                    if let u = graph.nodes[k].update { reached[u] = true }
+                }
+                reverseLoop(i, logDensityNodes, A, &grad, tape.loops[i]!)
+            default:
+                propagate(i, v, A, &grad)
+            }
+        }
+        // Leaves last: one inside a loop's region collects the adjoints of every step first.
+        for i in logDensityNodes.reversed() where reached[i] && graph.nodes[i].op.isLeaf {
+            propagate(i, v, A, &grad)
+        }
+        }
+        return (0..<u.count).map { tape.dLogJ[$0] + grad[$0] * tape.dxdu[$0] }
+    }
+
+    /// Adds node i's vector-Jacobian product (its adjoint in A times its partials at the values
+    /// v) into its arguments' adjoints; a parameter's goes to `grad` (the constrained values').
+    func propagate(_ i: Int, _ v: [[Double]], _ A: UnsafeMutableBufferPointer<Double>, _ grad: inout [Double]) {
+            let graph = model.graph
             let node = graph.nodes[i]
             let a = node.args
-            for arg in a { reached[arg] = true }
             let g = UnsafeBufferPointer(rebasing: A[adjointOffsets[i]..<(adjointOffsets[i] + v[i].count)])
             let o0 = a.count > 0 ? adjointOffsets[a[0]] : 0
             let o1 = a.count > 1 ? adjointOffsets[a[1]] : 0
@@ -30,7 +57,7 @@ extension ReferenceModel {
             switch node.op {
             case .parameter:
                 let e = parameterEntries[i]!
-                for k in 0..<e.count { grad[e.offset + k] += g[k] * tape.dxdu[e.offset + k] }
+                for k in 0..<e.count { grad[e.offset + k] += g[k] }
             case .data, .constant:
                 break
             case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu:
@@ -176,10 +203,13 @@ extension ReferenceModel {
                 }
             case .logDensity:
                 logDensityBackward(i, g[0], v, A)
+            case .at:
+                let width = g.count
+                let r = atRow(i, v) - 1
+                for k in 0..<width { A[o0 + r * width + k] += g[k] }
+            case .loop, .carry, .stack, .last:
+                break  // ReferenceModel+Recurrence
             }
-        }
-        }
-        return grad
     }
 
     func logDensityBackward(_ i: Int, _ g: Double, _ v: [[Double]], _ A: UnsafeMutableBufferPointer<Double>) {

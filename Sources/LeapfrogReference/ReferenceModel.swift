@@ -45,8 +45,8 @@ public struct ReferenceModel: BatchedLogDensity {
         self.model = model
         let nodes = model.graph.nodes
         nodeShapes = model.shapes.map { $0 ?? [] }
-        logDensityNodes = ReferenceModel.ancestors(of: model.graph.terms.map(\.node), in: nodes)
-        derivedNodes = ReferenceModel.ancestors(of: model.derived.map(\.node), in: nodes)
+        logDensityNodes = ReferenceModel.ancestors(of: model.graph.terms.map(\.node), in: model)
+        derivedNodes = ReferenceModel.ancestors(of: model.derived.map(\.node), in: model)
         var entries: [Int: ParameterLayout.Entry] = [:]
         for (i, node) in nodes.enumerated() where node.op == .parameter {
             entries[i] = model.layout.entry(named: node.name!)!
@@ -159,14 +159,10 @@ public struct ReferenceModel: BatchedLogDensity {
         return model.derived.flatMap { tape.values[$0.node] }
     }
 
-    /// `roots` and every node they depend on, in graph (SSA) order.
-    static func ancestors(of roots: [Int], in nodes: [Node]) -> [Int] {
-        var needed = [Bool](repeating: false, count: nodes.count)
-        for r in roots { needed[r] = true }
-        for i in stride(from: nodes.count - 1, through: 0, by: -1) where needed[i] {
-            for a in nodes[i].args { needed[a] = true }
-        }
-        return (0..<nodes.count).filter { needed[$0] }
+    /// `roots` and every node they depend on (through recurrences too), in graph (SSA) order.
+    static func ancestors(of roots: [Int], in model: BoundModel) -> [Int] {
+        let needed = model.loops.needed(roots, in: model.graph)
+        return (0..<needed.count).filter { needed[$0] }
     }
 
     /// Constrained parameter values at `u`, in layout order.
@@ -181,6 +177,8 @@ public struct ReferenceModel: BatchedLogDensity {
         var dxdu: [Double]
         var dLogJ: [Double]
         var terms: [Int]
+        /// What each top-level loop computed at every step (for the reverse pass).
+        var loops: [Int: LoopTrace] = [:]
 
         mutating func total() -> Double {
             var s = logJacobian
@@ -202,9 +200,11 @@ public struct ReferenceModel: BatchedLogDensity {
                 tape.dLogJ[k] = t.dLogJacobian
             }
         }
-        for i in ids {
+        // Leaves first: one standing inside a loop's region is evaluated once, before the loop.
+        for i in ids where graph.nodes[i].op.isLeaf {
             tape.values[i] = value(of: i, tape.values, u)
         }
+        run(ids.filter { !graph.nodes[$0].op.isLeaf && model.loops.enclosing[$0] == nil }, ids, &tape.values, u, &tape.loops)
         return tape
     }
 
@@ -311,6 +311,12 @@ public struct ReferenceModel: BatchedLogDensity {
             return out
         case .logDensity:
             return [logDensityValue(i, v)]
+        case .at:
+            let width = nodeShapes[i].reduce(1, *)
+            let r = atRow(i, v) - 1
+            return Array(v[a[0]][(r * width)..<(r * width + width)])
+        case .loop, .carry, .stack, .last:
+            return v[i]  // set by `run` (ReferenceModel+Recurrence)
         }
     }
 
