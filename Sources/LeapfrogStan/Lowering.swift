@@ -41,6 +41,8 @@ final class Lowering {
     var inlining: [String] = []
     /// Inlined calls so far (numbers the renamed locals).
     var inlineCount = 0
+    /// The loops being lowered as recurrences, outermost first (Lowering+Recurrences).
+    var recurrences: [Recurrence] = []
     /// The family of every `log_density` node, set on the nodes when lowering finishes.
     var densityFamilies: [Int: Distribution] = [:]
 
