@@ -210,9 +210,6 @@ extension Lowering {
             if k != 0 { try statement(then) } else if let otherwise { try statement(otherwise) }
             return
         }
-        if !recurrences.isEmpty {
-            throw fail("an if on data inside a recurrence (a loop whose steps depend on each other) is not supported yet", c.location)
-        }
         if plate != nil, c.variables.contains(where: { switch scope.lookup($0)?.kind { case .plateIndex?, .columnIndex?: return true; default: return false } }) {
             throw fail("cannot vectorise the loop: an if whose condition depends on the loop index; select the rows with a multi-index instead", c.location)
         }
@@ -221,6 +218,9 @@ extension Lowering {
         }
         guard block == .model else {
             throw fail("if on data is only supported in the model block (around ~ and target +=)", c.location)
+        }
+        if !recurrences.isEmpty {
+            throw fail("an if on data inside a recurrence (a loop whose steps depend on each other) is not supported yet", c.location)
         }
         let bound = bindingLoopConstants(c)
         let name = syntheticName("cond", key: "cond:\(bound.canonical)") { .indicator(name: $0, bound) }

@@ -38,4 +38,69 @@ import Testing
             #expect(err < GradientCheck.tolerance, "\(posterior.0): relative error \(err)")
         }
     }
+
+    @Test func theGraphDoesNotGrowWithTheSeries() throws {
+        let program = try StanProgram.load(path: RepositoryData.path("posteriordb/stan/garch11.stan"))
+        let data = try StanJSON.load(path: RepositoryData.path("posteriordb/garch.json"))
+        var short = data
+        short["T"] = .integer(20)
+        short["y"] = DataArray(shape: [20], values: Array(data["y"]!.values.prefix(20)))
+        let (long, _) = try program.instantiate(data: data)
+        let (small, _) = try program.instantiate(data: short)
+        #expect(long.nodes.count == small.nodes.count)
+        #expect(long.nodes.count < 60)
+    }
+
+    @Test func garchMatchesAPlainLoop() throws {
+        let (_, model) = try Self.load("garch11", "garch")
+        let data = try StanJSON.load(path: RepositoryData.path("posteriordb/garch.json"))
+        let y = data["y"]!.values
+        let u = [0.3, -0.2, 0.1, -0.4]
+        let x = model.recordedValues(ChainBatch(chains: 1, dimension: 4, values: u)).vector(chain: 0)
+        // Recorded: mu, alpha0, alpha1, beta1__free, then beta1 (the bound on alpha1 is a transform).
+        let (mu, a0, a1) = (x[0], x[1], x[2])
+        let b1 = try #require(x.last)
+        var sigma = 0.5, lp = 0.0
+        for t in 0..<y.count {
+            if t > 0 { sigma = (a0 + a1 * (y[t - 1] - mu) * (y[t - 1] - mu) + b1 * sigma * sigma).squareRoot() }
+            lp += -0.5 * ((y[t] - mu) / sigma) * ((y[t] - mu) / sigma) - log(sigma) - 0.5 * log(2 * Double.pi)
+        }
+        // The density differs from the likelihood by the transforms' log-Jacobians only.
+        let logJacobian = u[1] + (-log1p(exp(-u[2])) - log1p(exp(u[2]))) + log(1 - a1) + (-log1p(exp(-u[3])) - log1p(exp(u[3])))
+        #expect(abs(model.logDensity(u) - lp - logJacobian) < 1e-8, "\(model.logDensity(u)) against \(lp + logJacobian)")
+    }
+
+    @Test func anOffsetBeforeTheFirstRowNamesTheAccessAndTheLine() throws {
+        let source = """
+        data { int T; array[T] real y; }
+        parameters { real mu; real<lower=0> sigma; }
+        model {
+          for (t in 2:T) y[t] ~ normal(mu + y[t - 2], sigma);
+        }
+        """
+        let program = try StanProgram.compile(source: source, path: "lag.stan")
+        let data = DataSet(["T": .integer(5), "y": DataArray(shape: [5], values: [1, 2, 3, 4, 5])])
+        let message = errorMessage {
+            let (graph, prepared) = try program.instantiate(data: data)
+            _ = try BoundModel(graph: graph, data: prepared)
+        }
+        #expect(message.contains("y[t - 2] (line 4) reads row 0 of 'y', which has rows 1…5 (when t = 2)"), "\(message)")
+    }
+
+    @Test func aRowTwoStepsBackIsRefusedWithTheVariable() throws {
+        let source = """
+        data { int T; }
+        parameters { real rho; }
+        model {
+          vector[T] x;
+          x[1] = 0;
+          x[2] = 0;
+          for (t in 3:T) x[t] = rho * x[t - 2];
+          rho ~ normal(0, 1);
+        }
+        """
+        let message = errorMessage { _ = try StanProgram.compile(source: source, path: "lag2.stan") }
+        #expect(message.contains("lag2.stan:7:"), "\(message)")
+        #expect(message.contains("'x' can only be read as x[t] or x[t - 1]"), "\(message)")
+    }
 }
