@@ -19,7 +19,6 @@ extension ReferenceModel {
             A[adjointOffsets[t.node]] += 1
             reached[t.node] = true
         }
-        let loops = model.loops
         for i in logDensityNodes.reversed() where reached[i] && !graph.nodes[i].op.isLeaf && loops.enclosing[i] == nil {
             for arg in graph.nodes[i].args { reached[arg] = true }
             switch graph.nodes[i].op {
@@ -30,7 +29,7 @@ extension ReferenceModel {
                     for arg in graph.nodes[k].args { reached[arg] = true }
                     if let u = graph.nodes[k].update { reached[u] = true }
                 }
-                reverseLoop(i, logDensityNodes, A, &grad, tape.loops[i]!)
+                reverseLoop(i, logDensityLevels, A, &grad, tape.loops[i]!)
             default:
                 propagate(i, v, A, &grad)
             }
@@ -46,8 +45,7 @@ extension ReferenceModel {
     /// Adds node i's vector-Jacobian product (its adjoint in A times its partials at the values
     /// v) into its arguments' adjoints; a parameter's goes to `grad` (the constrained values').
     func propagate(_ i: Int, _ v: [[Double]], _ A: UnsafeMutableBufferPointer<Double>, _ grad: inout [Double]) {
-            let graph = model.graph
-            let node = graph.nodes[i]
+            let node = nodes[i]
             let a = node.args
             let g = UnsafeBufferPointer(rebasing: A[adjointOffsets[i]..<(adjointOffsets[i] + v[i].count)])
             let o0 = a.count > 0 ? adjointOffsets[a[0]] : 0
@@ -213,12 +211,12 @@ extension ReferenceModel {
     }
 
     func logDensityBackward(_ i: Int, _ g: Double, _ v: [[Double]], _ A: UnsafeMutableBufferPointer<Double>) {
-        let a = model.graph.nodes[i].args
+        let a = nodes[i].args
         let o0 = adjointOffsets[a[0]]
         let o1 = a.count > 1 ? adjointOffsets[a[1]] : 0
         let o2 = a.count > 2 ? adjointOffsets[a[2]] : 0
         let o3 = a.count > 3 ? adjointOffsets[a[3]] : 0
-        let d = model.graph.nodes[i].distribution!
+        let d = nodes[i].distribution!
         switch d {
         case .categoricalLogit:
             let (y, logits) = (v[a[0]], v[a[1]])

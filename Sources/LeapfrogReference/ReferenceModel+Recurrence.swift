@@ -9,12 +9,30 @@ struct LoopTrace {
     var inner: [[Int: LoopTrace]] = []
 }
 
+/// The nodes of one evaluation (the log density's or the derived quantities'), grouped by loop:
+/// the top level, each loop's own level and whole region (non-leaf nodes), and its outputs.
+struct LoopLevels: Sendable {
+    var top: [Int] = []
+    var level: [Int: [Int]] = [:]
+    var region: [Int: [Int]] = [:]
+    var outputs: [Int: [Int]] = [:]
+
+    init(_ ids: [Int], _ loops: LoopStructure, _ nodes: [Node]) {
+        for l in loops.loops { level[l] = []; region[l] = []; outputs[l] = [] }
+        for i in ids where !nodes[i].op.isLeaf {
+            if let l = loops.enclosing[i] { level[l]!.append(i) } else { top.append(i) }
+            if [.stack, .last].contains(nodes[i].op) { outputs[nodes[i].args[0]]!.append(i) }
+            for l in loops.loops where loops.regions[l]!.contains(i) { region[l]!.append(i) }
+        }
+    }
+}
+
 extension ReferenceModel {
     /// The 1-based row an `at` node reads: offset + Σ coefficient · step of each loop argument.
     func atRow(_ i: Int, _ v: [[Double]]) -> Int {
-        let node = model.graph.nodes[i]
-        var row = Int(node.value ?? 0)
-        for (l, c) in zip(node.args.dropFirst(), node.coefficients ?? []) { row += c * Int(v[l][0]) }
+        let (offset, terms) = atRows[i]!
+        var row = offset
+        for (l, c) in terms { row += c * Int(v[l][0]) }
         return row
     }
 
@@ -22,15 +40,14 @@ extension ReferenceModel {
 
     /// Evaluates `level` (the needed non-leaf nodes of one loop level, in order), running each
     /// loop it meets over its steps and recording its trace in `traces`.
-    func run(_ level: [Int], _ ids: [Int], _ v: inout [[Double]], _ u: [Double], _ traces: inout [Int: LoopTrace]) {
-        let nodes = model.graph.nodes
+    func run(_ level: [Int], _ ids: LoopLevels, _ v: inout [[Double]], _ u: [Double], _ traces: inout [Int: LoopTrace]) {
         for i in level {
             switch nodes[i].op {
             case .loop:
                 traces[i] = runLoop(i, ids, &v, u)
             case .stack:
                 let (l, x) = (nodes[i].args[0], nodes[i].args[1])
-                let steps = model.steps[l]!
+                let steps = loopSteps[l]!
                 let rows = traces[l]!.values.map { $0[x] }
                 if nodes[i].args.count == 3 {
                     var out = v[nodes[i].args[2]]
@@ -54,10 +71,9 @@ extension ReferenceModel {
 
     /// Runs loop `l` over its steps: each step sets the step value and the carries, then
     /// evaluates the body's own level (nested loops recursively).
-    func runLoop(_ l: Int, _ ids: [Int], _ v: inout [[Double]], _ u: [Double]) -> LoopTrace {
-        let nodes = model.graph.nodes
-        let steps = model.steps[l]!
-        let level = ids.filter { model.loops.enclosing[$0] == l }
+    func runLoop(_ l: Int, _ ids: LoopLevels, _ v: inout [[Double]], _ u: [Double]) -> LoopTrace {
+        let steps = loopSteps[l]!
+        let level = ids.level[l]!
         var trace = LoopTrace()
         guard steps.count > 0 else { return trace }
         var state: [Int: [Double]] = [:]
@@ -76,7 +92,7 @@ extension ReferenceModel {
                 }
             }
             run(rest, ids, &v, u, &inner)
-            for c in model.loops.carries[l]! { state[c] = v[nodes[c].update!] }
+            for c in loops.carries[l]! { state[c] = v[nodes[c].update!] }
             trace.values.append(v)
             trace.inner.append(inner)
         }
@@ -88,9 +104,8 @@ extension ReferenceModel {
     /// The reverse pass over one level (`level` in graph order): loops run their steps backwards,
     /// a loop's outputs are consumed by it, and a carry hands its adjoint to the previous step
     /// (`carried`) or, at the first step, to its init.
-    func reverse(_ level: [Int], _ ids: [Int], _ v: [[Double]], _ A: UnsafeMutableBufferPointer<Double>,
+    func reverse(_ level: [Int], _ ids: LoopLevels, _ v: [[Double]], _ A: UnsafeMutableBufferPointer<Double>,
                  _ grad: inout [Double], _ traces: [Int: LoopTrace], step: (first: Bool, carried: UnsafeMutablePointer<[Int: [Double]]>)?) {
-        let nodes = model.graph.nodes
         for i in level.reversed() {
             switch nodes[i].op {
             case .stack, .last:
@@ -112,13 +127,10 @@ extension ReferenceModel {
         }
     }
 
-    func reverseLoop(_ l: Int, _ ids: [Int], _ A: UnsafeMutableBufferPointer<Double>,
+    func reverseLoop(_ l: Int, _ ids: LoopLevels, _ A: UnsafeMutableBufferPointer<Double>,
                      _ grad: inout [Double], _ trace: LoopTrace) {
-        let nodes = model.graph.nodes
-        let steps = model.steps[l]!
-        let level = ids.filter { model.loops.enclosing[$0] == l }
-        let region = ids.filter { model.loops.regions[l]!.contains($0) && !nodes[$0].op.isLeaf }
-        let outputs = ids.filter { [.stack, .last].contains(nodes[$0].op) && nodes[$0].args[0] == l }
+        let steps = loopSteps[l]!
+        let level = ids.level[l]!, region = ids.region[l]!, outputs = ids.outputs[l]!
         func size(_ i: Int) -> Int { nodeShapes[i].reduce(1, *) }
         func add(_ from: Int, _ fromOffset: Int, to: Int, _ n: Int) {
             let (o, p) = (adjointOffsets[from] + fromOffset, adjointOffsets[to])
@@ -142,7 +154,7 @@ extension ReferenceModel {
         for t in stride(from: steps.to, through: steps.from, by: -1) {
             let k = t - steps.from
             for i in region { for q in 0..<size(i) { A[adjointOffsets[i] + q] = 0 } }
-            for c in model.loops.carries[l]! {
+            for c in loops.carries[l]! {
                 let o = adjointOffsets[nodes[c].update!]
                 if t == steps.to {
                     for s in outputs where nodes[s].op == .last && nodes[s].args[1] == c { add(s, 0, to: nodes[c].update!, size(c)) }

@@ -29,6 +29,16 @@ public struct ReferenceModel: BatchedLogDensity {
     /// Where each node's adjoint starts in the backward pass's single buffer, and its length.
     let adjointOffsets: [Int]
     let adjointCount: Int
+    /// The graph's nodes, its recurrences and their steps, held here so the per-step loops do not
+    /// reach through `model` (a large value) for every node.
+    let nodes: [Node]
+    let loops: LoopStructure
+    let loopSteps: [Int: LoopStructure.Steps]
+    /// Each loop's nodes among the log density's and the derived quantities' (see `LoopLevels`).
+    let logDensityLevels: LoopLevels
+    let derivedLevels: LoopLevels
+    /// Each `at` node's row as offset + Σ coefficient · step.
+    let atRows: [Int: (offset: Int, terms: [(loop: Int, coefficient: Int)])]
 
     public var dimension: Int { model.dimension }
 
@@ -44,9 +54,19 @@ public struct ReferenceModel: BatchedLogDensity {
     public init(_ model: BoundModel) {
         self.model = model
         let nodes = model.graph.nodes
+        self.nodes = nodes
+        loops = model.loops
+        loopSteps = model.steps
+        var rows: [Int: (offset: Int, terms: [(loop: Int, coefficient: Int)])] = [:]
+        for (i, node) in nodes.enumerated() where node.op == .at {
+            rows[i] = (Int(node.value ?? 0), zip(node.args.dropFirst(), node.coefficients ?? []).map { ($0, $1) })
+        }
+        atRows = rows
         nodeShapes = model.shapes.map { $0 ?? [] }
         logDensityNodes = ReferenceModel.ancestors(of: model.graph.terms.map(\.node), in: model)
         derivedNodes = ReferenceModel.ancestors(of: model.derived.map(\.node), in: model)
+        logDensityLevels = LoopLevels(logDensityNodes, model.loops, nodes)
+        derivedLevels = LoopLevels(derivedNodes, model.loops, nodes)
         var entries: [Int: ParameterLayout.Entry] = [:]
         for (i, node) in nodes.enumerated() where node.op == .parameter {
             entries[i] = model.layout.entry(named: node.name!)!
@@ -142,20 +162,20 @@ public struct ReferenceModel: BatchedLogDensity {
 
     /// The log density (with log-Jacobian) at unconstrained `u`.
     public func logDensity(_ u: [Double]) -> Double {
-        var tape = forward(u, nodes: logDensityNodes)
+        var tape = forward(u, nodes: logDensityNodes, logDensityLevels)
         return tape.total()
     }
 
     /// The log density at `u` and its gradient with respect to `u`.
     public func logDensityAndGradient(_ u: [Double]) -> (Double, [Double]) {
-        var tape = forward(u, nodes: logDensityNodes)
+        var tape = forward(u, nodes: logDensityNodes, logDensityLevels)
         let lp = tape.total()
         return (lp, backward(&tape, u))
     }
 
     /// Values of the derived quantities at `u`, flattened in `BoundModel.derivedElementNames` order.
     public func derivedValues(_ u: [Double]) -> [Double] {
-        let tape = forward(u, nodes: derivedNodes)
+        let tape = forward(u, nodes: derivedNodes, derivedLevels)
         return model.derived.flatMap { tape.values[$0.node] }
     }
 
@@ -187,7 +207,7 @@ public struct ReferenceModel: BatchedLogDensity {
         }
     }
 
-    func forward(_ u: [Double], nodes ids: [Int]) -> Tape {
+    func forward(_ u: [Double], nodes ids: [Int], _ levels: LoopLevels) -> Tape {
         let graph = model.graph
         var tape = Tape(values: Array(repeating: [], count: graph.nodes.count), logJacobian: 0,
                         dxdu: Array(repeating: 0, count: u.count), dLogJ: Array(repeating: 0, count: u.count),
@@ -204,12 +224,12 @@ public struct ReferenceModel: BatchedLogDensity {
         for i in ids where graph.nodes[i].op.isLeaf {
             tape.values[i] = value(of: i, tape.values, u)
         }
-        run(ids.filter { !graph.nodes[$0].op.isLeaf && model.loops.enclosing[$0] == nil }, ids, &tape.values, u, &tape.loops)
+        run(levels.top, levels, &tape.values, u, &tape.loops)
         return tape
     }
 
     func value(of i: Int, _ v: [[Double]], _ u: [Double]) -> [Double] {
-        let node = model.graph.nodes[i]
+        let node = nodes[i]
         let a = node.args
         switch node.op {
         case .parameter:
@@ -321,7 +341,7 @@ public struct ReferenceModel: BatchedLogDensity {
     }
 
     func logDensityValue(_ i: Int, _ v: [[Double]]) -> Double {
-        let node = model.graph.nodes[i]
+        let node = nodes[i]
         let d = node.distribution!
         let a = node.args
         switch d {
@@ -370,7 +390,7 @@ public struct ReferenceModel: BatchedLogDensity {
     }
 
     func matmulExtents(_ i: Int) -> (Int, Int, Int) {
-        let node = model.graph.nodes[i]
+        let node = nodes[i]
         let (sa, sb) = (nodeShapes[node.args[0]], nodeShapes[node.args[1]])
         let m = sa.count == 2 ? sa[0] : 1
         let n = sb.count == 2 ? sb[1] : 1
@@ -378,7 +398,7 @@ public struct ReferenceModel: BatchedLogDensity {
     }
 
     func expQuadExtents(_ i: Int) -> (Int, Int, Int) {
-        let node = model.graph.nodes[i]
+        let node = nodes[i]
         let (s1, s2) = (nodeShapes[node.args[0]], nodeShapes[node.args[1]])
         return (s1[0], s2[0], s1.count == 2 ? s1[1] : 1)
     }
