@@ -46,6 +46,18 @@ extension OpenCLTests {
             }
         }
 
+        @Test func aRecurrenceRecordedAsADerivedQuantityMatchesTheReference() throws {
+            let env = CLTest.env
+            let model = try BoundModel(graph: try RecurrenceFixtures.garch(recordingSigma: true), data: RecurrenceFixtures.garchData())
+            let device = try OpenCLLogDensity<Double>(model, queue: env.queue, width: 4, localSize: 16, cache: CLTest.cache)
+            var rng = TestRNG(seed: 5)
+            let x = ChainBatch(chains: 6, dimension: model.dimension, values: (0..<(6 * model.dimension)).map { _ in rng.uniform(-1, 1) })
+            let expected = ReferenceModel(model).recordedValues(x)
+            let actual = try #require(try device.recordedValues(x), "no recorded-values kernel")
+            #expect(actual.dimension == model.dimension + 12)
+            expectClose(actual.values, expected.values, tolerance: 1e-10, "garch σ")
+        }
+
         @Test func theLoopRunsInsideTheKernelWithoutUnrollingTheSteps() throws {
             let model = try BoundModel(graph: try RecurrenceFixtures.garch(), data: RecurrenceFixtures.garchData(200))
             let source = try OpenCLCodegen.generate(model).source

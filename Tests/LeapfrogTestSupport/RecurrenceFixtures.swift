@@ -5,8 +5,9 @@ import LeapfrogModel
 /// Time-series models written with the graph's recurrence nodes (`LoopStructure`), with small
 /// data sets, for the reference's and the OpenCL generator's tests.
 public enum RecurrenceFixtures {
-    /// GARCH(1,1): σ₁ = sigma1, σₜ = √(α₀ + α₁(yₜ₋₁ − μ)² + β₁σₜ₋₁²) for t = 2…T, y ~ normal(μ, σ).
-    public static func garch() throws -> ModelGraph {
+    /// GARCH(1,1): σ₁ = sigma1, σₜ = √(α₀ + α₁(yₜ₋₁ − μ)² + β₁σₜ₋₁²) for t = 2…T, y ~ normal(μ, σ);
+    /// with `recordingSigma`, σ is also a derived quantity.
+    public static func garch(recordingSigma: Bool = false) throws -> ModelGraph {
         try ModelBuilder.build("garch") { m in
             let y = m.data("y", ["T"])
             let sigma1 = m.data("sigma1")
@@ -23,6 +24,7 @@ public enum RecurrenceFixtures {
             }
             let sigma = m.stack(t, sigmaT, into: y * 0.0 + sigma1)
             m.sample(y, .normal(mu, sigma))
+            if recordingSigma { m.derive("sigma", sigma) }
         }
     }
 
