@@ -22,6 +22,9 @@ public struct BoundModel: Sendable {
     /// Concrete shape of each node; nil for nodes that read absent optional data.
     public let shapes: [[Int]?]
     public let layout: ParameterLayout
+    /// The graph's recurrences, and each loop's steps as the data fix them.
+    public let loops: LoopStructure
+    public let steps: [Int: LoopStructure.Steps]
     /// Derived quantities whose inputs are all present.
     public let derived: [DerivedQuantity]
 
@@ -111,7 +114,15 @@ public struct BoundModel: Sendable {
         }
         self.layout = ParameterLayout(params)
 
-        // 5. Shapes of every node.
+        // 5. Loop ranges, then the shapes of every node.
+        let loops = try LoopStructure(graph)
+        var steps: [Int: LoopStructure.Steps] = [:]
+        for l in loops.loops {
+            let r = try resolve(graph.nodes[l].range!, what: "loop node \(l)")
+            steps[l] = LoopStructure.Steps(from: r[0], to: r[1])
+        }
+        self.loops = loops
+        self.steps = steps
         var shapes: [[Int]?] = []
         shapes.reserveCapacity(graph.nodes.count)
         for (i, node) in graph.nodes.enumerated() {
@@ -119,10 +130,11 @@ public struct BoundModel: Sendable {
             if node.op == .data, present[node.name!] == nil { shapes.append(nil); continue }
             let argShapes = node.args.map { shapes[$0] }
             if argShapes.contains(where: { $0 == nil }) { shapes.append(nil); continue }
-            let s = try ShapeRules.shape(of: node, index: i, args: argShapes.map { $0! }, layout: layout, data: present, graph: graph)
+            let s = try ShapeRules.shape(of: node, index: i, args: argShapes.map { $0! }, layout: layout, data: present, graph: graph, steps: steps)
             shapes.append(s)
         }
         self.shapes = shapes
+        try BoundModel.checkRecurrences(graph, shapes, steps)
         for t in graph.terms {
             guard let s = shapes[t.node] else { throw fail("a log-density term reads optional data that is absent") }
             guard s.isEmpty else { throw LeapfrogError(.model, "model '\(graph.name)': term node \(t.node) has shape \(s); terms must be scalars") }
@@ -131,6 +143,34 @@ public struct BoundModel: Sendable {
             }
         }
         self.derived = graph.derived.filter { shapes[$0.node] != nil }
+    }
+
+    /// A carry's update must keep its shape, and every row an `at` node can read must exist:
+    /// `y[t - 1]` in a loop from t = 1 is refused here, naming the access (the node's `name`, which
+    /// the Stan front end sets to the source text and line) and the step that reads outside.
+    static func checkRecurrences(_ graph: ModelGraph, _ shapes: [[Int]?], _ steps: [Int: LoopStructure.Steps]) throws {
+        for (i, node) in graph.nodes.enumerated() {
+            guard let shape = shapes[i] else { continue }
+            if node.op == .carry, let u = node.update, let us = shapes[u], us != shape {
+                throw LeapfrogError(.model, "model '\(graph.name)': node \(i) (carry) has shape \(shape) but its update, node \(u), has shape \(us)")
+            }
+            guard node.op == .at, let rows = shapes[node.args[0]]?.first else { continue }
+            let loops = Array(node.args.dropFirst())
+            let ranges = loops.map { steps[$0]! }
+            if ranges.contains(where: { $0.count == 0 }) { continue }
+            let c = node.coefficients ?? []
+            let offset = Int(node.value ?? 0)
+            let low = zip(c, ranges).map { $0 > 0 ? $1.from : $1.to }
+            let high = zip(c, ranges).map { $0 > 0 ? $1.to : $1.from }
+            for (t, row) in [(low, offset + zip(c, low).map(*).reduce(0, +)), (high, offset + zip(c, high).map(*).reduce(0, +))]
+            where row < 1 || row > rows {
+                let x = graph.nodes[node.args[0]]
+                let what = x.op == .data || x.op == .parameter ? "'\(x.name!)'" : "node \(node.args[0])"
+                let access = node.name ?? "node \(i) (at)"
+                let when = zip(loops, t).map { "\(graph.nodes[$0].name ?? "step of loop \($0)") = \($1)" }.joined(separator: ", ")
+                throw LeapfrogError(.data, "model '\(graph.name)': \(access) reads row \(row) of \(what), which has rows 1…\(rows) (when \(when))")
+            }
+        }
     }
 
     static func describe(_ shape: [Dim]) -> String {

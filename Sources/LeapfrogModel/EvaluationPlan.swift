@@ -10,7 +10,9 @@ import LeapfrogCore
 /// contributions (`PlateCheck`); a row-dependent node must lead with the plate's rows; and a
 /// row-dependent value may only flow into plate terms (nothing else reduces over rows). A model
 /// outside these rules is refused with what broke them, and a back end can fall back to one that
-/// does not stream (the CPU reference evaluates whole arrays).
+/// does not stream (the CPU reference evaluates whole arrays). Needed and active nodes follow
+/// `LoopStructure` through recurrences (a loop's output needs its whole region; a carry is active
+/// when its update is); a recurrence may not read the plate's rows.
 public struct EvaluationPlan: Sendable {
     /// Nodes some term's value depends on.
     public let needed: [Bool]
@@ -34,15 +36,8 @@ public struct EvaluationPlan: Sendable {
         let nodes = graph.nodes
         self.nodes = nodes
         let n = nodes.count
-        var needed = [Bool](repeating: false, count: n)
-        for t in graph.terms { needed[t.node] = true }
-        for i in stride(from: n - 1, through: 0, by: -1) where needed[i] {
-            for a in nodes[i].args { needed[a] = true }
-        }
-        var active = [Bool](repeating: false, count: n)
-        for (i, node) in nodes.enumerated() {
-            active[i] = node.op == .parameter || node.args.contains { active[$0] }
-        }
+        let needed = model.loops.needed(graph.terms.map(\.node), in: graph)
+        let active = model.loops.active(in: graph)
         self.needed = needed
         self.active = active
         var rowDependent = [Bool](repeating: false, count: n)
@@ -67,6 +62,9 @@ public struct EvaluationPlan: Sendable {
                 rowDependent[i] = rowData.contains(node.name!)
             } else if !plateTerms.contains(i) {
                 rowDependent[i] = node.args.contains { rowDependent[$0] }
+            }
+            if rowDependent[i], model.loops.inBody(i) || [.loop, .stack, .last].contains(node.op) {
+                throw Unsupported(what: "a recurrence (node \(i), \(node.op.rawValue)) that reads the plate's rows")
             }
             if rowDependent[i], shapes[i].first != rows {
                 throw Unsupported(what: "node \(i) (\(node.op.rawValue)) of shape \(shapes[i]) inside a plate of \(rows) rows")

@@ -72,6 +72,12 @@ public final class ModelBuilder {
         graph.terms.append(Term(node: node.id, plate: plate))
     }
 
+    /// The summed log density of `x` under `distribution`, as a value (not yet a term).
+    public func logDensity(_ x: Expr, _ distribution: DistributionCall) -> Expr {
+        let args = [x.id] + distribution.arguments.map { $0.expr(in: self).id }
+        return append(Node(op: .logDensity, args: args, distribution: distribution.family))
+    }
+
     /// `target += e` for a scalar expression.
     public func target(_ e: Expr, plate: Dim? = nil) {
         graph.terms.append(Term(node: e.id, plate: plate))
@@ -80,6 +86,45 @@ public final class ModelBuilder {
     /// Records `e` with the draws under `name`.
     public func derive(_ name: String, _ e: Expr) {
         graph.derived.append(DerivedQuantity(name: name, node: e.id))
+    }
+
+    // MARK: Recurrences (see `LoopStructure`)
+
+    /// A loop over steps t = from…to: `body` builds the step's nodes from t (the returned loop
+    /// node's value); the region is whatever it appends. Add outputs (`stack`, `last`) after it.
+    @discardableResult
+    public func loop(from: Dim, to: Dim, name: String? = nil, _ body: (Expr) throws -> Void) rethrows -> Expr {
+        let l = append(Node(op: .loop, name: name, range: [from, to], body: 0))
+        try body(l)
+        graph.nodes[l.id].body = graph.nodes.count - l.id - 1
+        return l
+    }
+
+    /// A carried state of `loop`, starting at `initial`; set its update with `update(_:to:)`.
+    public func carry(_ loop: Expr, initial: Expr) -> Expr {
+        append(Node(op: .carry, args: [loop.id, initial.id], update: initial.id))
+    }
+
+    /// The value `carry` takes at the next step.
+    public func update(_ carry: Expr, to next: Expr) {
+        graph.nodes[carry.id].update = next.id
+    }
+
+    /// Row `offset + Σ coefficient·t` of `x` (1-based) for the steps t of `loops`.
+    public func at(_ x: Expr, _ loops: [(loop: Expr, coefficient: Int)], offset: Int = 0, name: String? = nil) -> Expr {
+        append(Node(op: .at, args: [x.id] + loops.map(\.loop.id), name: name, value: Double(offset),
+                    coefficients: loops.map(\.coefficient)))
+    }
+
+    /// `x` at every step of `loop`, stacked along a new first axis, or written into its rows
+    /// from…to of `prior`.
+    public func stack(_ loop: Expr, _ x: Expr, into prior: Expr? = nil) -> Expr {
+        append(Node(op: .stack, args: [loop.id, x.id] + (prior.map { [$0.id] } ?? [])))
+    }
+
+    /// The state of `carry` after the last step of `loop`.
+    public func last(_ loop: Expr, _ carry: Expr) -> Expr {
+        append(Node(op: .last, args: [loop.id, carry.id]))
     }
 
     func append(_ node: Node) -> Expr {

@@ -86,6 +86,7 @@ public struct ModelGraph: Hashable, Sendable, Codable {
             default: break
             }
         }
+        _ = try LoopStructure(self)
         for t in terms where t.node < 0 || t.node >= nodes.count {
             throw fail("a term refers to node \(t.node), which does not exist")
         }

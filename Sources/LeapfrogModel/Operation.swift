@@ -52,19 +52,37 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
     /// Sum of the log density of args[0] under `distribution` with parameters args[1...].
     case logDensity = "log_density"
 
+    // Recurrences (a scan over steps with carried state; see `LoopStructure`)
+    /// Opens a loop region: the next `body` nodes run once per step t = range[0]…range[1]; the
+    /// node's own value is t (a scalar).
+    case loop
+    /// args (loop, init): a carried state. At the loop's first step it is init; at step t > from
+    /// it is the value its `update` node had at step t − 1.
+    case carry
+    /// args (x, loop₁, …): row `value + Σ coefficients[j]·tⱼ` (1-based) of x along its first axis.
+    case at
+    /// args (loop, x) or (loop, x, prior): x at every step stacked along a new first axis
+    /// ([steps] + x's shape), or written into rows from…to of prior (prior's shape).
+    case stack
+    /// args (loop, carry): the carry's state after the loop's last step (init when it has none).
+    case last
+
     /// The number of arguments, or nil when it depends on the distribution.
     public var arity: Int? {
         switch self {
-        case .parameter, .data, .constant: return 0
+        case .parameter, .data, .constant, .loop: return 0
         case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit,
              .log1pExp, .relu, .transpose, .cholesky, .sum, .mean, .logSumExp, .softmax, .logSoftmax:
             return 1
-        case .add, .subtract, .multiply, .divide, .pow, .matmul, .triangularSolve, .addDiagonal, .index:
+        case .add, .subtract, .multiply, .divide, .pow, .matmul, .triangularSolve, .addDiagonal, .index, .carry, .last:
             return 2
         case .expQuadCov: return 4
-        case .logDensity: return nil
+        case .logDensity, .at, .stack: return nil
         }
     }
+
+    /// A leaf: evaluated once, wherever it stands (inside a loop region too).
+    public var isLeaf: Bool { self == .parameter || self == .data || self == .constant }
 
     public var isElementwiseUnary: Bool {
         switch self {

@@ -27,6 +27,9 @@ public struct PlateCheck: Sendable {
         case .triangularSolve: return r[1]
         case .logSumExp: return max(0, r[0] - 1)
         case .index: return r[0]
+        case .at: return max(0, r[0] - 1)
+        case .stack: return r.count == 3 ? r[2] : r[1] + 1
+        case .carry, .last: return r[1]
         default: return r.max() ?? 0
         }
     }

@@ -16,7 +16,7 @@ public enum ShapeRules {
     }
 
     static func shape(of node: Node, index i: Int, args s: [[Int]], layout: ParameterLayout,
-                      data: [String: DataArray], graph: ModelGraph) throws -> [Int] {
+                      data: [String: DataArray], graph: ModelGraph, steps: [Int: LoopStructure.Steps] = [:]) throws -> [Int] {
         let here = "node \(i) (\(node.op == .logDensity ? node.distribution!.rawValue : node.op.rawValue))"
         func fail(_ m: String) -> LeapfrogError { LeapfrogError(.model, "model '\(graph.name)': \(here): \(m)") }
         func integerData(_ argIndex: Int, role: String) throws {
@@ -75,6 +75,19 @@ public enum ShapeRules {
                 throw LeapfrogError(.data, "model '\(graph.name)': index data '\(graph.nodes[node.args[1]].name!)' element \(bad + 1) is \(Int(idx.values[bad])), outside 1…\(s[0][0])")
             }
             return [s[1][0]] + Array(s[0].dropFirst())
+        case .loop: return []
+        case .carry, .last: return s[1]
+        case .at:
+            guard !s[0].isEmpty else { throw fail("cannot read a row of a scalar") }
+            return Array(s[0].dropFirst())
+        case .stack:
+            let range = steps[node.args[0]]!
+            guard s.count == 3 else { return [range.count] + s[1] }
+            guard !s[2].isEmpty, Array(s[2].dropFirst()) == s[1] else { throw fail("rows of shape \(s[1]) do not fit into \(s[2])") }
+            if range.count > 0, range.from < 1 || range.to > s[2][0] {
+                throw fail("steps \(range.from)…\(range.to) write rows outside 1…\(s[2][0])")
+            }
+            return s[2]
         case .logDensity:
             let d = node.distribution!
             if d.isDiscrete { try integerData(0, role: "outcome") }

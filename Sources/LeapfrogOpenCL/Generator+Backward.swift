@@ -14,9 +14,15 @@ extension Generator {
 
     mutating func emitBackward(_ i: Int) throws {
         let node = nodes[i]
+        if node.op == .loop {
+            if loopIsActive(i) { try emitLoopBackward(i) }
+            return
+        }
         guard let _ = adjoint(i, "0") else { return }
         switch node.op {
-        case .parameter, .data, .constant, .logDensity: return
+        case .parameter, .data, .constant, .carry, .stack, .last: return
+        case .logDensity: return try emitLogDensityValue(i, backward: true)
+        case .at: return emitAtBackward(i)
         default: break
         }
         let n = max(1, storageCount(i))

@@ -28,6 +28,13 @@ extension Generator {
     /// any scalar node (added to the log density, seeding its adjoint with 1).
     mutating func emitTerm(_ t: Int, rowContext: Bool) throws {
         let node = nodes[t]
+        if node.op == .last {
+            // A loop's final state: computed by the loop; its adjoint (declared with the shared
+            // nodes') is read by the loop's reverse pass after the terms.
+            emit("lp += v\(t)[0];")
+            if active[t] { emit("g\(t)[0] += SPLAT(1.0);") }
+            return
+        }
         guard node.op == .logDensity else {
             try emitForward(t)
             emit("lp += v\(t)[0];")

@@ -15,6 +15,9 @@ extension Generator {
         let node = nodes[i]
         switch node.op {
         case .parameter, .data, .constant: return
+        case .loop: return try emitLoopForward(i)
+        case .stack where node.args.count == 3: return emitStackForward(i)
+        case .carry, .stack, .last: return  // written by their loop (Generator+Recurrence)
         default: break
         }
         let n = max(1, storageCount(i))
@@ -91,6 +94,10 @@ extension Generator {
             emit("v\(i)[0] = SPLAT(0.0);")
             emit("for (int k = 0; k < \(count); ++k) v\(i)[0] += \(value(a, "k"));")
             if node.op == .mean { emit("v\(i)[0] /= \(Generator.literal(Double(Generator.count(shapes[a]))));") }
+        case .at:
+            emitAtForward(i)
+        case .logDensity:
+            try emitLogDensityValue(i, backward: false)
         default:
             throw unsupported("operation '\(node.op.rawValue)'")
         }

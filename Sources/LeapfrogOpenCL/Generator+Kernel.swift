@@ -8,9 +8,6 @@ extension Generator {
     mutating func run(kernelName: String) throws -> GeneratedKernel {
         let dimension = model.layout.dimension
         let termNodes = Set(graph.terms.map(\.node))
-        for (i, node) in nodes.enumerated() where needed[i] && node.op == .logDensity && !termNodes.contains(i) {
-            throw unsupported("a log density used as a value (node \(i))")
-        }
         dataArguments = graph.data.map(\.name).filter { name in
             nodes.enumerated().contains { needed[$0.offset] && $0.element.op == .data && $0.element.name == name }
         }
@@ -59,12 +56,13 @@ extension Generator {
         try emitTransforms(position: position)
 
         emit("// forward pass: nodes shared by all rows")
-        for i in nodes.indices where needed[i] && !rowDependent[i] && !termNodes.contains(i) {
+        for i in nodes.indices where needed[i] && !rowDependent[i] && !termNodes.contains(i) && !loops.inBody(i) {
             try emitForward(i)
         }
         emit("// adjoints of the shared nodes")
-        for i in nodes.indices where needed[i] && !rowDependent[i] && active[i] && !termNodes.contains(i) {
-            if [.parameter, .data, .constant].contains(nodes[i].op) { continue }
+        for i in nodes.indices where needed[i] && !rowDependent[i] && active[i] && (!termNodes.contains(i) || nodes[i].op == .last)
+            && !loops.inBody(i) {
+            if [.parameter, .data, .constant, .loop].contains(nodes[i].op) { continue }
             emit("realw g\(i)[\(max(1, storageCount(i)))];")
             emit("for (int k = 0; k < \(max(1, storageCount(i))); ++k) g\(i)[k] = SPLAT(0.0);")
         }
@@ -89,7 +87,8 @@ extension Generator {
         }
 
         emit("// backward pass: shared nodes")
-        for i in nodes.indices.reversed() where needed[i] && !rowDependent[i] && active[i] && !termNodes.contains(i) {
+        for i in nodes.indices.reversed() where needed[i] && !rowDependent[i] && !termNodes.contains(i) && !loops.inBody(i)
+            && (active[i] || nodes[i].op == .loop) {
             try emitBackward(i)
         }
     }

@@ -14,11 +14,8 @@ extension Generator {
     /// records through the CPU reference instead).
     mutating func runRecorded(kernelName: String) throws -> (kernel: GeneratedKernel, outputs: Int) {
         let dimension = model.layout.dimension
-        var wanted = [Bool](repeating: false, count: nodes.count)
-        for q in model.derived { wanted[q.node] = true }
-        for i in stride(from: nodes.count - 1, through: 0, by: -1) where wanted[i] {
-            for a in nodes[i].args { wanted[a] = true }
-        }
+        let wanted = loops.needed(model.derived.map(\.node), in: graph)
+        needed = wanted
         for (i, node) in nodes.enumerated() where wanted[i] {
             if rowDependent[i] { throw unsupported("a derived quantity that reads the plate's rows (node \(i))") }
             if node.op == .logDensity { throw unsupported("a log density in a derived quantity (node \(i))") }
@@ -33,7 +30,7 @@ extension Generator {
         emit("realw logj = SPLAT(0.0);")
         try emitTransforms(position: { "LOADW(position + \($0) * stride + c)" })
         emit("// forward pass: the nodes the derived quantities need")
-        for i in nodes.indices where wanted[i] { try emitForward(i) }
+        for i in nodes.indices where wanted[i] && !loops.inBody(i) { try emitForward(i) }
         emit("// outputs: constrained parameters, then derived quantities")
         if dimension > 0 {
             block("for (int j = 0; j < \(dimension); ++j)") { g in g.emit("STOREW(x[j], recorded + j * stride + c);") }

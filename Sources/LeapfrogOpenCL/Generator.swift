@@ -13,7 +13,8 @@ struct Generator {
     let nodes: [Node]
     let shapes: [[Int]]
     let plan: EvaluationPlan
-    let needed: [Bool]
+    /// The nodes this kernel computes: the terms' ancestors (the recorded-values kernel: the derived quantities').
+    var needed: [Bool]
     let active: [Bool]
     /// The plan's row-dependent nodes; a term's own entry is set while its row is emitted.
     var rowDependent: [Bool]

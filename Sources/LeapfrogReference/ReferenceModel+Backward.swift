@@ -8,7 +8,8 @@ extension ReferenceModel {
     func backward(_ tape: inout Tape, _ u: [Double]) -> [Double] {
         let graph = model.graph
         let v = tape.values
-        var grad = tape.dLogJ
+        // Adjoints of the constrained parameter values, mapped to u at the end.
+        var grad = [Double](repeating: 0, count: u.count)
         // All adjoints live in one buffer (node i at adjointOffsets[i]): no nested arrays to
         // copy-check in the inner loops, and an argument used twice accumulates in one place.
         var storage = [Double](repeating: 0, count: adjointCount)
@@ -18,177 +19,204 @@ extension ReferenceModel {
             A[adjointOffsets[t.node]] += 1
             reached[t.node] = true
         }
-        for i in logDensityNodes.reversed() where reached[i] {
-            let node = graph.nodes[i]
-            let a = node.args
-            for arg in a { reached[arg] = true }
-            let g = UnsafeBufferPointer(rebasing: A[adjointOffsets[i]..<(adjointOffsets[i] + v[i].count)])
-            let o0 = a.count > 0 ? adjointOffsets[a[0]] : 0
-            let o1 = a.count > 1 ? adjointOffsets[a[1]] : 0
-            let o2 = a.count > 2 ? adjointOffsets[a[2]] : 0
-            let o3 = a.count > 3 ? adjointOffsets[a[3]] : 0
-            switch node.op {
-            case .parameter:
-                let e = parameterEntries[i]!
-                for k in 0..<e.count { grad[e.offset + k] += g[k] * tape.dxdu[e.offset + k] }
-            case .data, .constant:
-                break
-            case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu:
-                let (x, y) = (v[a[0]], v[i])
-                for k in 0..<x.count {
-                    let d: Double
-                    switch node.op {
-                    case .negate: d = -1
-                    case .exp: d = y[k]
-                    case .log: d = 1 / x[k]
-                    case .log1p: d = 1 / (1 + x[k])
-                    case .expm1: d = y[k] + 1
-                    case .sqrt: d = 0.5 / y[k]
-                    case .square: d = 2 * x[k]
-                    case .tanh: d = 1 - y[k] * y[k]
-                    case .invLogit: d = y[k] * (1 - y[k])
-                    case .logInvLogit: d = SpecialFunctions.invLogit(-x[k])
-                    case .log1pExp: d = SpecialFunctions.invLogit(x[k])
-                    default: d = x[k] > 0 ? 1 : 0
-                    }
-                    A[o0 + k] += g[k] * d
+        for i in logDensityNodes.reversed() where reached[i] && !graph.nodes[i].op.isLeaf && loops.enclosing[i] == nil {
+            for arg in graph.nodes[i].args { reached[arg] = true }
+            switch graph.nodes[i].op {
+            case .stack, .last: continue
+            case .loop:
+                // Inside a loop nothing is pruned: everything its region reads is reached.
+                for k in loops.regions[i]! {
+                    for arg in graph.nodes[k].args { reached[arg] = true }
+                    if let u = graph.nodes[k].update { reached[u] = true }
                 }
-            case .add, .subtract, .multiply, .divide, .pow:
-                let (ma, mb) = (broadcastMaps[i]![0], broadcastMaps[i]![1])
-                let (x, y, out) = (v[a[0]], v[a[1]], v[i])
-                for k in 0..<g.count {
-                    let (p, q) = (x[ma[k]], y[mb[k]])
-                    let (dp, dq): (Double, Double)
-                    switch node.op {
-                    case .add: (dp, dq) = (1, 1)
-                    case .subtract: (dp, dq) = (1, -1)
-                    case .multiply: (dp, dq) = (q, p)
-                    case .divide: (dp, dq) = (1 / q, -p / (q * q))
-                    default: (dp, dq) = (q * Double.pow(p, q - 1), out[k] == 0 ? 0 : out[k] * Double.log(p))
-                    }
-                    A[o0 + ma[k]] += g[k] * dp
-                    A[o1 + mb[k]] += g[k] * dq
-                }
-            case .matmul:
-                let (m, kk, n) = matmulExtents(i)
-                let (x, y) = (v[a[0]], v[a[1]])
-                for r in 0..<m {
-                    for p in 0..<kk {
-                        var sx = 0.0
-                        let xrp = x[r * kk + p]
-                        for c in 0..<n {
-                            sx += g[r * n + c] * y[p * n + c]
-                            A[o1 + p * n + c] += xrp * g[r * n + c]
-                        }
-                        A[o0 + r * kk + p] += sx
-                    }
-                }
-            case .transpose:
-                let s = nodeShapes[a[0]]
-                let gt = LinearAlgebra.transpose(Array(g), s[1], s[0])
-                for k in 0..<gt.count { A[o0 + k] += gt[k] }
-            case .cholesky:
-                // Murray (2016), "Differentiation of the Cholesky decomposition": with
-                // P = Φ(Lᵀ·L̄) (lower triangle, diagonal halved) and S = L⁻ᵀ·P·L⁻¹, the adjoint of
-                // the symmetric input is (S + Sᵀ)/2.
-                let n = nodeShapes[i][0]
-                let l = v[i]
-                var p = [Double](repeating: 0, count: n * n)
-                for r in 0..<n {
-                    for c in 0...r {
-                        var s = 0.0
-                        for k in r..<n { s += l[k * n + r] * g[k * n + c] }   // (Lᵀ L̄)[r,c], L̄ lower
-                        p[r * n + c] = r == c ? s / 2 : s
-                    }
-                }
-                let t = LinearAlgebra.solveLowerTransposed(l, p, n, n)                       // L⁻ᵀ P
-                let st = LinearAlgebra.solveLowerTransposed(l, LinearAlgebra.transpose(t, n, n), n, n) // Sᵀ = L⁻ᵀ (L⁻ᵀ P)ᵀ
-                for r in 0..<n { for c in 0..<n { A[o0 + r * n + c] += 0.5 * (st[r * n + c] + st[c * n + r]) } }
-            case .triangularSolve:
-                // X = L⁻¹B: B̄ = L⁻ᵀX̄, L̄ = −tril(B̄·Xᵀ).
-                let s = nodeShapes[a[1]]
-                let (n, m) = (s[0], s.count == 2 ? s[1] : 1)
-                let bBar = LinearAlgebra.solveLowerTransposed(v[a[0]], Array(g), n, m)
-                let x = v[i]
-                for k in 0..<bBar.count { A[o1 + k] += bBar[k] }
-                for r in 0..<n {
-                    for c in 0...r {
-                        var s = 0.0
-                        for j in 0..<m { s += bBar[r * m + j] * x[c * m + j] }
-                        A[o0 + r * n + c] -= s
-                    }
-                }
-            case .addDiagonal:
-                let n = nodeShapes[i][0]
-                for k in 0..<g.count { A[o0 + k] += g[k] }
-                for j in 0..<n { A[o1 + (v[a[1]].count == 1 ? 0 : j)] += g[j * n + j] }
-            case .expQuadCov:
-                let (n1, n2, dim) = expQuadExtents(i)
-                let (x1, x2, kmat) = (v[a[0]], v[a[1]], v[i])
-                let (alpha, rho) = (v[a[2]][0], v[a[3]][0])
-                var dAlpha = 0.0, dRho = 0.0
-                for r in 0..<n1 {
-                    for c in 0..<n2 {
-                        let gk = g[r * n2 + c] * kmat[r * n2 + c]
-                        guard gk != 0 else { continue }
-                        var d2 = 0.0
-                        for k in 0..<dim {
-                            let t = x1[r * dim + k] - x2[c * dim + k]
-                            d2 += t * t
-                            A[o0 + r * dim + k] -= gk * t / (rho * rho)
-                            A[o1 + c * dim + k] += gk * t / (rho * rho)
-                        }
-                        dAlpha += 2 * gk / alpha
-                        dRho += gk * d2 / (rho * rho * rho)
-                    }
-                }
-                A[o2 + 0] += dAlpha
-                A[o3 + 0] += dRho
-            case .sum:
-                for k in 0..<v[a[0]].count { A[o0 + k] += g[0] }
-            case .mean:
-                let n = Double(max(v[a[0]].count, 1))
-                for k in 0..<v[a[0]].count { A[o0 + k] += g[0] / n }
-            case .logSumExp, .softmax, .logSoftmax:
-                let k = nodeShapes[a[0]].last!
-                let (x, y) = (v[a[0]], v[i])
-                let rows = k == 0 ? 0 : x.count / k
-                for r in 0..<rows {
-                    let base = r * k
-                    switch node.op {
-                    case .logSumExp:
-                        for j in 0..<k { A[o0 + base + j] += g[r] * Double.exp(x[base + j] - y[r]) }
-                    case .softmax:
-                        var dot = 0.0
-                        for j in 0..<k { dot += g[base + j] * y[base + j] }
-                        for j in 0..<k { A[o0 + base + j] += y[base + j] * (g[base + j] - dot) }
-                    default:
-                        var total = 0.0
-                        for j in 0..<k { total += g[base + j] }
-                        for j in 0..<k { A[o0 + base + j] += g[base + j] - Double.exp(y[base + j]) * total }
-                    }
-                }
-            case .index:
-                let width = nodeShapes[a[0]].dropFirst().reduce(1, *)
-                for (n, j) in v[a[1]].enumerated() {
-                    let r = Int(j) - 1
-                    for w in 0..<width { A[o0 + r * width + w] += g[n * width + w] }
-                }
-            case .logDensity:
-                logDensityBackward(i, g[0], v, A)
+                reverseLoop(i, logDensityLevels, A, &grad, tape.loops[i]!)
+            default:
+                propagate(i, v, A, &grad)
             }
         }
+        // Leaves last: one inside a loop's region collects the adjoints of every step first.
+        for i in logDensityNodes.reversed() where reached[i] && graph.nodes[i].op.isLeaf {
+            propagate(i, v, A, &grad)
         }
-        return grad
+        }
+        return (0..<u.count).map { tape.dLogJ[$0] + grad[$0] * tape.dxdu[$0] }
+    }
+
+    /// Adds node i's vector-Jacobian product (its adjoint in A times its partials at the values
+    /// v) into its arguments' adjoints; a parameter's goes to `grad` (the constrained values').
+    func propagate(_ i: Int, _ v: [[Double]], _ A: UnsafeMutableBufferPointer<Double>, _ grad: inout [Double]) {
+        let node = nodes[i]
+        let a = node.args
+        let g = UnsafeBufferPointer(rebasing: A[adjointOffsets[i]..<(adjointOffsets[i] + v[i].count)])
+        let o0 = a.count > 0 ? adjointOffsets[a[0]] : 0
+        let o1 = a.count > 1 ? adjointOffsets[a[1]] : 0
+        let o2 = a.count > 2 ? adjointOffsets[a[2]] : 0
+        let o3 = a.count > 3 ? adjointOffsets[a[3]] : 0
+        switch node.op {
+        case .parameter:
+            let e = parameterEntries[i]!
+            for k in 0..<e.count { grad[e.offset + k] += g[k] }
+        case .data, .constant:
+            break
+        case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu:
+            let (x, y) = (v[a[0]], v[i])
+            for k in 0..<x.count {
+                let d: Double
+                switch node.op {
+                case .negate: d = -1
+                case .exp: d = y[k]
+                case .log: d = 1 / x[k]
+                case .log1p: d = 1 / (1 + x[k])
+                case .expm1: d = y[k] + 1
+                case .sqrt: d = 0.5 / y[k]
+                case .square: d = 2 * x[k]
+                case .tanh: d = 1 - y[k] * y[k]
+                case .invLogit: d = y[k] * (1 - y[k])
+                case .logInvLogit: d = SpecialFunctions.invLogit(-x[k])
+                case .log1pExp: d = SpecialFunctions.invLogit(x[k])
+                default: d = x[k] > 0 ? 1 : 0
+                }
+                A[o0 + k] += g[k] * d
+            }
+        case .add, .subtract, .multiply, .divide, .pow:
+            let (ma, mb) = (broadcastMaps[i]![0], broadcastMaps[i]![1])
+            let (x, y, out) = (v[a[0]], v[a[1]], v[i])
+            for k in 0..<g.count {
+                let (p, q) = (x[ma[k]], y[mb[k]])
+                let (dp, dq): (Double, Double)
+                switch node.op {
+                case .add: (dp, dq) = (1, 1)
+                case .subtract: (dp, dq) = (1, -1)
+                case .multiply: (dp, dq) = (q, p)
+                case .divide: (dp, dq) = (1 / q, -p / (q * q))
+                default: (dp, dq) = (q * Double.pow(p, q - 1), out[k] == 0 ? 0 : out[k] * Double.log(p))
+                }
+                A[o0 + ma[k]] += g[k] * dp
+                A[o1 + mb[k]] += g[k] * dq
+            }
+        case .matmul:
+            let (m, kk, n) = matmulExtents(i)
+            let (x, y) = (v[a[0]], v[a[1]])
+            for r in 0..<m {
+                for p in 0..<kk {
+                    var sx = 0.0
+                    let xrp = x[r * kk + p]
+                    for c in 0..<n {
+                        sx += g[r * n + c] * y[p * n + c]
+                        A[o1 + p * n + c] += xrp * g[r * n + c]
+                    }
+                    A[o0 + r * kk + p] += sx
+                }
+            }
+        case .transpose:
+            let s = nodeShapes[a[0]]
+            let gt = LinearAlgebra.transpose(Array(g), s[1], s[0])
+            for k in 0..<gt.count { A[o0 + k] += gt[k] }
+        case .cholesky:
+            // Murray (2016), "Differentiation of the Cholesky decomposition": with
+            // P = Φ(Lᵀ·L̄) (lower triangle, diagonal halved) and S = L⁻ᵀ·P·L⁻¹, the adjoint of
+            // the symmetric input is (S + Sᵀ)/2.
+            let n = nodeShapes[i][0]
+            let l = v[i]
+            var p = [Double](repeating: 0, count: n * n)
+            for r in 0..<n {
+                for c in 0...r {
+                    var s = 0.0
+                    for k in r..<n { s += l[k * n + r] * g[k * n + c] }   // (Lᵀ L̄)[r,c], L̄ lower
+                    p[r * n + c] = r == c ? s / 2 : s
+                }
+            }
+            let t = LinearAlgebra.solveLowerTransposed(l, p, n, n)                       // L⁻ᵀ P
+            let st = LinearAlgebra.solveLowerTransposed(l, LinearAlgebra.transpose(t, n, n), n, n) // Sᵀ = L⁻ᵀ (L⁻ᵀ P)ᵀ
+            for r in 0..<n { for c in 0..<n { A[o0 + r * n + c] += 0.5 * (st[r * n + c] + st[c * n + r]) } }
+        case .triangularSolve:
+            // X = L⁻¹B: B̄ = L⁻ᵀX̄, L̄ = −tril(B̄·Xᵀ).
+            let s = nodeShapes[a[1]]
+            let (n, m) = (s[0], s.count == 2 ? s[1] : 1)
+            let bBar = LinearAlgebra.solveLowerTransposed(v[a[0]], Array(g), n, m)
+            let x = v[i]
+            for k in 0..<bBar.count { A[o1 + k] += bBar[k] }
+            for r in 0..<n {
+                for c in 0...r {
+                    var s = 0.0
+                    for j in 0..<m { s += bBar[r * m + j] * x[c * m + j] }
+                    A[o0 + r * n + c] -= s
+                }
+            }
+        case .addDiagonal:
+            let n = nodeShapes[i][0]
+            for k in 0..<g.count { A[o0 + k] += g[k] }
+            for j in 0..<n { A[o1 + (v[a[1]].count == 1 ? 0 : j)] += g[j * n + j] }
+        case .expQuadCov:
+            let (n1, n2, dim) = expQuadExtents(i)
+            let (x1, x2, kmat) = (v[a[0]], v[a[1]], v[i])
+            let (alpha, rho) = (v[a[2]][0], v[a[3]][0])
+            var dAlpha = 0.0, dRho = 0.0
+            for r in 0..<n1 {
+                for c in 0..<n2 {
+                    let gk = g[r * n2 + c] * kmat[r * n2 + c]
+                    guard gk != 0 else { continue }
+                    var d2 = 0.0
+                    for k in 0..<dim {
+                        let t = x1[r * dim + k] - x2[c * dim + k]
+                        d2 += t * t
+                        A[o0 + r * dim + k] -= gk * t / (rho * rho)
+                        A[o1 + c * dim + k] += gk * t / (rho * rho)
+                    }
+                    dAlpha += 2 * gk / alpha
+                    dRho += gk * d2 / (rho * rho * rho)
+                }
+            }
+            A[o2 + 0] += dAlpha
+            A[o3 + 0] += dRho
+        case .sum:
+            for k in 0..<v[a[0]].count { A[o0 + k] += g[0] }
+        case .mean:
+            let n = Double(max(v[a[0]].count, 1))
+            for k in 0..<v[a[0]].count { A[o0 + k] += g[0] / n }
+        case .logSumExp, .softmax, .logSoftmax:
+            let k = nodeShapes[a[0]].last!
+            let (x, y) = (v[a[0]], v[i])
+            let rows = k == 0 ? 0 : x.count / k
+            for r in 0..<rows {
+                let base = r * k
+                switch node.op {
+                case .logSumExp:
+                    for j in 0..<k { A[o0 + base + j] += g[r] * Double.exp(x[base + j] - y[r]) }
+                case .softmax:
+                    var dot = 0.0
+                    for j in 0..<k { dot += g[base + j] * y[base + j] }
+                    for j in 0..<k { A[o0 + base + j] += y[base + j] * (g[base + j] - dot) }
+                default:
+                    var total = 0.0
+                    for j in 0..<k { total += g[base + j] }
+                    for j in 0..<k { A[o0 + base + j] += g[base + j] - Double.exp(y[base + j]) * total }
+                }
+            }
+        case .index:
+            let width = nodeShapes[a[0]].dropFirst().reduce(1, *)
+            for (n, j) in v[a[1]].enumerated() {
+                let r = Int(j) - 1
+                for w in 0..<width { A[o0 + r * width + w] += g[n * width + w] }
+            }
+        case .logDensity:
+            logDensityBackward(i, g[0], v, A)
+        case .at:
+            let width = g.count
+            let r = atRow(i, v) - 1
+            for k in 0..<width { A[o0 + r * width + k] += g[k] }
+        case .loop, .carry, .stack, .last:
+            break  // ReferenceModel+Recurrence
+        }
     }
 
     func logDensityBackward(_ i: Int, _ g: Double, _ v: [[Double]], _ A: UnsafeMutableBufferPointer<Double>) {
-        let a = model.graph.nodes[i].args
+        let a = nodes[i].args
         let o0 = adjointOffsets[a[0]]
         let o1 = a.count > 1 ? adjointOffsets[a[1]] : 0
         let o2 = a.count > 2 ? adjointOffsets[a[2]] : 0
         let o3 = a.count > 3 ? adjointOffsets[a[3]] : 0
-        let d = model.graph.nodes[i].distribution!
+        let d = nodes[i].distribution!
         switch d {
         case .categoricalLogit:
             let (y, logits) = (v[a[0]], v[a[1]])

@@ -29,6 +29,16 @@ public struct ReferenceModel: BatchedLogDensity {
     /// Where each node's adjoint starts in the backward pass's single buffer, and its length.
     let adjointOffsets: [Int]
     let adjointCount: Int
+    /// The graph's nodes, its recurrences and their steps, held here so the per-step loops do not
+    /// reach through `model` (a large value) for every node.
+    let nodes: [Node]
+    let loops: LoopStructure
+    let loopSteps: [Int: LoopStructure.Steps]
+    /// Each loop's nodes among the log density's and the derived quantities' (see `LoopLevels`).
+    let logDensityLevels: LoopLevels
+    let derivedLevels: LoopLevels
+    /// Each `at` node's row as offset + Σ coefficient · step.
+    let atRows: [Int: (offset: Int, terms: [(loop: Int, coefficient: Int)])]
 
     public var dimension: Int { model.dimension }
 
@@ -44,9 +54,19 @@ public struct ReferenceModel: BatchedLogDensity {
     public init(_ model: BoundModel) {
         self.model = model
         let nodes = model.graph.nodes
+        self.nodes = nodes
+        loops = model.loops
+        loopSteps = model.steps
+        var rows: [Int: (offset: Int, terms: [(loop: Int, coefficient: Int)])] = [:]
+        for (i, node) in nodes.enumerated() where node.op == .at {
+            rows[i] = (Int(node.value ?? 0), zip(node.args.dropFirst(), node.coefficients ?? []).map { ($0, $1) })
+        }
+        atRows = rows
         nodeShapes = model.shapes.map { $0 ?? [] }
-        logDensityNodes = ReferenceModel.ancestors(of: model.graph.terms.map(\.node), in: nodes)
-        derivedNodes = ReferenceModel.ancestors(of: model.derived.map(\.node), in: nodes)
+        logDensityNodes = ReferenceModel.ancestors(of: model.graph.terms.map(\.node), in: model)
+        derivedNodes = ReferenceModel.ancestors(of: model.derived.map(\.node), in: model)
+        logDensityLevels = LoopLevels(logDensityNodes, model.loops, nodes)
+        derivedLevels = LoopLevels(derivedNodes, model.loops, nodes)
         var entries: [Int: ParameterLayout.Entry] = [:]
         for (i, node) in nodes.enumerated() where node.op == .parameter {
             entries[i] = model.layout.entry(named: node.name!)!
@@ -142,31 +162,27 @@ public struct ReferenceModel: BatchedLogDensity {
 
     /// The log density (with log-Jacobian) at unconstrained `u`.
     public func logDensity(_ u: [Double]) -> Double {
-        var tape = forward(u, nodes: logDensityNodes)
+        var tape = forward(u, nodes: logDensityNodes, logDensityLevels)
         return tape.total()
     }
 
     /// The log density at `u` and its gradient with respect to `u`.
     public func logDensityAndGradient(_ u: [Double]) -> (Double, [Double]) {
-        var tape = forward(u, nodes: logDensityNodes)
+        var tape = forward(u, nodes: logDensityNodes, logDensityLevels)
         let lp = tape.total()
         return (lp, backward(&tape, u))
     }
 
     /// Values of the derived quantities at `u`, flattened in `BoundModel.derivedElementNames` order.
     public func derivedValues(_ u: [Double]) -> [Double] {
-        let tape = forward(u, nodes: derivedNodes)
+        let tape = forward(u, nodes: derivedNodes, derivedLevels)
         return model.derived.flatMap { tape.values[$0.node] }
     }
 
-    /// `roots` and every node they depend on, in graph (SSA) order.
-    static func ancestors(of roots: [Int], in nodes: [Node]) -> [Int] {
-        var needed = [Bool](repeating: false, count: nodes.count)
-        for r in roots { needed[r] = true }
-        for i in stride(from: nodes.count - 1, through: 0, by: -1) where needed[i] {
-            for a in nodes[i].args { needed[a] = true }
-        }
-        return (0..<nodes.count).filter { needed[$0] }
+    /// `roots` and every node they depend on (through recurrences too), in graph (SSA) order.
+    static func ancestors(of roots: [Int], in model: BoundModel) -> [Int] {
+        let needed = model.loops.needed(roots, in: model.graph)
+        return (0..<needed.count).filter { needed[$0] }
     }
 
     /// Constrained parameter values at `u`, in layout order.
@@ -181,6 +197,8 @@ public struct ReferenceModel: BatchedLogDensity {
         var dxdu: [Double]
         var dLogJ: [Double]
         var terms: [Int]
+        /// What each top-level loop computed at every step (for the reverse pass).
+        var loops: [Int: LoopTrace] = [:]
 
         mutating func total() -> Double {
             var s = logJacobian
@@ -189,7 +207,7 @@ public struct ReferenceModel: BatchedLogDensity {
         }
     }
 
-    func forward(_ u: [Double], nodes ids: [Int]) -> Tape {
+    func forward(_ u: [Double], nodes ids: [Int], _ levels: LoopLevels) -> Tape {
         let graph = model.graph
         var tape = Tape(values: Array(repeating: [], count: graph.nodes.count), logJacobian: 0,
                         dxdu: Array(repeating: 0, count: u.count), dLogJ: Array(repeating: 0, count: u.count),
@@ -202,14 +220,16 @@ public struct ReferenceModel: BatchedLogDensity {
                 tape.dLogJ[k] = t.dLogJacobian
             }
         }
-        for i in ids {
+        // Leaves first: one standing inside a loop's region is evaluated once, before the loop.
+        for i in ids where graph.nodes[i].op.isLeaf {
             tape.values[i] = value(of: i, tape.values, u)
         }
+        run(levels.top, levels, &tape.values, u, &tape.loops)
         return tape
     }
 
     func value(of i: Int, _ v: [[Double]], _ u: [Double]) -> [Double] {
-        let node = model.graph.nodes[i]
+        let node = nodes[i]
         let a = node.args
         switch node.op {
         case .parameter:
@@ -311,11 +331,17 @@ public struct ReferenceModel: BatchedLogDensity {
             return out
         case .logDensity:
             return [logDensityValue(i, v)]
+        case .at:
+            let width = nodeShapes[i].reduce(1, *)
+            let r = atRow(i, v) - 1
+            return Array(v[a[0]][(r * width)..<(r * width + width)])
+        case .loop, .carry, .stack, .last:
+            return v[i]  // set by `run` (ReferenceModel+Recurrence)
         }
     }
 
     func logDensityValue(_ i: Int, _ v: [[Double]]) -> Double {
-        let node = model.graph.nodes[i]
+        let node = nodes[i]
         let d = node.distribution!
         let a = node.args
         switch d {
@@ -364,7 +390,7 @@ public struct ReferenceModel: BatchedLogDensity {
     }
 
     func matmulExtents(_ i: Int) -> (Int, Int, Int) {
-        let node = model.graph.nodes[i]
+        let node = nodes[i]
         let (sa, sb) = (nodeShapes[node.args[0]], nodeShapes[node.args[1]])
         let m = sa.count == 2 ? sa[0] : 1
         let n = sb.count == 2 ? sb[1] : 1
@@ -372,7 +398,7 @@ public struct ReferenceModel: BatchedLogDensity {
     }
 
     func expQuadExtents(_ i: Int) -> (Int, Int, Int) {
-        let node = model.graph.nodes[i]
+        let node = nodes[i]
         let (s1, s2) = (nodeShapes[node.args[0]], nodeShapes[node.args[1]])
         return (s1[0], s2[0], s1.count == 2 ? s1[1] : 1)
     }

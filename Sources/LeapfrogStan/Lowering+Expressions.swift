@@ -49,6 +49,10 @@ extension Lowering {
             guard k >= 1, Int(k) <= t.rank else { throw fail("dims(x)[\(Int(k))]: x has \(t.rank) dimension\(t.rank == 1 ? "" : "s")", l) }
             return try sizeValue(t.sizes[Int(k) - 1], at: l)
         case .index(let a, let indices, let l):
+            if case .variable(let n, _) = a {
+                if let v = try recurrentRead(n, indices, at: l) { return v }
+                return try index(try expression(a), indices, at: l, name: n)
+            }
             return try index(try expression(a), indices, at: l)
         case .call(let name, let args, let conditional, let l):
             return try call(name, args, conditional: conditional, at: l)
@@ -109,8 +113,13 @@ extension Lowering {
             if let v = s.value { return v }  // a constrained type or parameter-dependent bounds: the transformed node
             return Value(type: s.type, node: builder.parameter(name), dataOnly: false)
         case .local, .transformedParameter, .generated:
+            if let r = recurrences.last(where: { $0.rows[name] != nil }) {
+                throw fail("inside the loop over \(r.variable), '\(name)' can only be read as \(name)[\(r.variable)] or \(name)[\(r.variable) - 1]", l)
+            }
             guard let v = s.value else { throw fail("'\(name)' is used before it is assigned", l) }
             return v
+        case .stepIndex:
+            return Value(type: .int, node: recurrence(stepping: name)!.loop, dataOnly: true)
         case .loopConstant(let k):
             return .constant(Double(k), integer: true)
         case .plateIndex, .columnIndex:

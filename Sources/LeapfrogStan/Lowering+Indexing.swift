@@ -8,7 +8,9 @@ extension Lowering {
     /// - An integer data array (`a[g]`) gathers; `:` keeps a dimension.
     /// - A constant or data scalar index gathers one row through a one-element synthetic index
     ///   and drops the extent of 1 (`sum` for a vector, a product with `[1]` for a matrix).
-    func index(_ v: Value, _ indices: [IndexArgument], at l: StanSourceLocation) throws -> Value {
+    /// - An index over recurrences' steps (`y[t - k]`) reads one row with the graph's `at`
+    ///   (`name` names the variable in the bind-time range check).
+    func index(_ v: Value, _ indices: [IndexArgument], at l: StanSourceLocation, name: String? = nil) throws -> Value {
         guard indices.count <= v.type.rank else {
             throw fail("too many indices: \(indices.count) for a value of type \(v.type)", l)
         }
@@ -40,6 +42,14 @@ extension Lowering {
                 axis += 1
                 continue
             case .single(let e):
+                if let row = try stepRow(cur, e, name: name, at: l) {
+                    guard graphAxis == 0, !cur.plated, !cur.columns else {
+                        throw fail("inside a recurrence, a step-dependent index is only supported on the first remaining dimension", e.location)
+                    }
+                    cur = row
+                    changed = true
+                    continue
+                }
                 if case .variable(let n, let il) = e, let s = scope.lookup(n), case .plateIndex(let extent) = s.kind {
                     guard axis == 0, !cur.plated, !cur.columns else {
                         throw fail("cannot vectorise the loop: '\(n)' can only index the first dimension of a value that does not already depend on it", il)

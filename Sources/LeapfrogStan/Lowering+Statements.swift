@@ -78,12 +78,13 @@ extension Lowering {
     }
 
     func assignment(_ name: String, _ indices: [IndexArgument], _ op: String, _ rhs: Expression, _ l: StanSourceLocation) throws {
+        let (name, indices) = try resolveTarget(name, indices, at: l)
         guard let sym = scope.lookup(name) else { throw fail("unknown identifier '\(name)'", l) }
         switch sym.kind {
         case .local, .transformedParameter, .generated: break
         case .data, .transformedData: throw fail("cannot assign to the data variable '\(name)'", l)
         case .parameter: throw fail("cannot assign to the parameter '\(name)'; declare a transformed parameter instead", l)
-        case .loopConstant, .plateIndex, .columnIndex: throw fail("cannot assign to the loop variable '\(name)'", l)
+        case .loopConstant, .plateIndex, .columnIndex, .stepIndex: throw fail("cannot assign to the loop variable '\(name)'", l)
         }
         if columnPlate != nil { throw fail("only ~ and target += are supported inside a loop nested in a vectorised loop", l) }
         if indicator != nil { throw fail("assignments inside an if on data are not supported yet in the \(block.rawValue) block", l) }
@@ -139,6 +140,7 @@ extension Lowering {
         // Only a loop over a data extent (1:N) marks its terms as a plate over rows: a loop over
         // a constant extent (1:2) gains nothing from streaming rows, and its extent could be
         // mistaken for the rows of any other value with that many.
+        if let r = recurrences.last { return try accumulate(v, in: r, at: l) }
         let rows: Dim? = { if case .symbol? = plate { return plate } else { return nil } }()
         if v.summedOverPlate {
             builder.target(scaled(materialize(v)), plate: rows)
@@ -166,6 +168,9 @@ extension Lowering {
     func forLoop(_ v: String, _ lo: Expression, _ hi: Expression, _ body: Statement, _ l: StanSourceLocation) throws {
         try checkFresh(v, l)
         let a = foldConstant(lo), b = foldConstant(hi)
+        if plate == nil, a == nil || b == nil, !recurrences.isEmpty || a != 1 || needsRecurrence(v, body) {
+            return try recurrenceLoop(v, lo, hi, body, l)
+        }
         if a == 1, plate == nil {
             let extent = try dim(hi)
             scope.push()
@@ -213,6 +218,9 @@ extension Lowering {
         }
         guard block == .model else {
             throw fail("if on data is only supported in the model block (around ~ and target +=)", c.location)
+        }
+        if !recurrences.isEmpty {
+            throw fail("an if on data inside a recurrence (a loop whose steps depend on each other) is not supported yet", c.location)
         }
         let bound = bindingLoopConstants(c)
         let name = syntheticName("cond", key: "cond:\(bound.canonical)") { .indicator(name: $0, bound) }

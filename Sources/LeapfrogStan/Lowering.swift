@@ -12,6 +12,8 @@ import LeapfrogModel
 /// - `~` and `target +=` become terms. A `for (n in 1:N)` loop is vectorised: `x[n]` is the
 ///   whole `x`, `a[g[n]]` is `index(a, g)`, and the loop's terms carry `plate: N`.
 ///   `PlateCheck` then removes the mark from terms that are not sums of row-wise contributions.
+/// - A loop whose steps depend on each other (a range other than 1:N, offsets such as `y[t - 1]`,
+///   rows carried from step to step) becomes a recurrence (`Lowering+Recurrences`).
 final class Lowering {
     enum Block: String { case transformedData = "transformed data", transformedParameters = "transformed parameters", model, generatedQuantities = "generated quantities" }
 
@@ -41,6 +43,8 @@ final class Lowering {
     var inlining: [String] = []
     /// Inlined calls so far (numbers the renamed locals).
     var inlineCount = 0
+    /// The loops being lowered as recurrences, outermost first (Lowering+Recurrences).
+    var recurrences: [Recurrence] = []
     /// The family of every `log_density` node, set on the nodes when lowering finishes.
     var densityFamilies: [Int: Distribution] = [:]
 

@@ -10,6 +10,8 @@ struct Symbol {
         case plateIndex(Dim)
         /// The index of a loop over `extent` nested in a vectorised loop.
         case columnIndex(Dim)
+        /// The step variable of a loop lowered as a recurrence.
+        case stepIndex
     }
 
     var name: String

@@ -184,8 +184,11 @@ import Glibc
         let ref = try stanReference(source, DataSet(["N": .integer(3), "x": .vector(x), "y": .vector(y)]))
         func lp(_ a: Double, _ b: Double) -> Double { zip(x, y).map { -($1 - a - b * $0 - 1) * ($1 - a - b * $0 - 1) / 2 }.reduce(0, +) }
         #expect(abs((ref.logDensity([0.3, -0.2]) - ref.logDensity([1, 0.5])) - (lp(0.3, -0.2) - lp(1, 0.5))) < 1e-12)
-        #expect(compileError("data { int N; } parameters { real a; } model { real t; for (n in 1:N) t = a; }")
-            .contains("cannot vectorise the loop: it assigns the whole of 't' on every iteration; assign t[n] instead"))
+        // A whole outer variable assigned on every iteration makes the loop a recurrence (an
+        // accumulator), not a vectorised loop.
+        let sum = try stanReference("data { int N; vector[N] y; } parameters { real a; } model { real t = 0; for (n in 1:N) t += y[n]; a ~ normal(t, 1); }",
+                                    DataSet(["N": .integer(3), "y": .vector(y)]))
+        #expect(abs(sum.logDensity([0.5]) - (-0.5 * (0.5 - 2.5) * (0.5 - 2.5) - 0.5 * log(2 * Double.pi))) < 1e-12)
     }
 
     @Test func loopThatCannotBeVectorisedIsAClearError() {

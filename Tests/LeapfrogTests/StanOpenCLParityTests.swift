@@ -1,10 +1,10 @@
+import Foundation
 import Leapfrog
 import LeapfrogTestSupport
 import Testing
 
-/// Stan programs using slices, user functions and constrained types (all lowered to existing
-/// graph operations) give the same log density and gradient on the OpenCL back end (float64)
-/// as on the CPU reference.
+/// Stan programs using slices, user functions, constrained types and recurrences give the same
+/// log density and gradient on the OpenCL back end (float64) as on the CPU reference.
 struct StanOpenCLParityTests {
     static let constrained = """
     data { int K; vector[K] alpha; vector[2] floor; }
@@ -109,5 +109,14 @@ struct StanOpenCLParityTests {
         let n = 7
         let data = DataSet(["N": .integer(n), "obs": .vector(rng.vector(n, -2, 2)), "X": .matrix(rows: (0..<n).map { _ in rng.vector(2, -1, 1) })])
         try Self.expectParity(Self.slicesAndFunctions, data)
+    }
+
+    /// posteriordb's time series (recurrences: `Lowering+Recurrences`, `Generator+Recurrence`)
+    /// with their posteriordb inputs; hmm_example without its Viterbi generated quantities.
+    @Test(arguments: [("arK", "arK"), ("arma11", "arma"), ("garch11", "garch"), ("hmm_example", "hmm_example")])
+    func recurrences(_ posterior: (String, String)) throws {
+        var source = try String(contentsOfFile: RepositoryData.path("posteriordb/stan/\(posterior.0).stan"), encoding: .utf8)
+        if let gq = source.range(of: "generated quantities") { source = String(source[..<gq.lowerBound]) }
+        try Self.expectParity(source, try StanJSON.load(path: RepositoryData.path("posteriordb/\(posterior.1).json")))
     }
 }

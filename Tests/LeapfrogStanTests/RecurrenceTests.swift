@@ -1,0 +1,106 @@
+import Foundation
+import LeapfrogCore
+import LeapfrogData
+import LeapfrogModel
+import LeapfrogReference
+import LeapfrogTestSupport
+import Testing
+@testable import LeapfrogStan
+
+/// Loops whose steps depend on each other (`Lowering+Recurrences`): posteriordb's time series
+/// compile to recurrences whose graph does not grow with the series, their gradients match
+/// finite differences, and bad programs or data get messages that name the variable and line.
+@Suite struct RecurrenceTests {
+    /// posteriordb's program, or for hmm_example its model without the generated quantities
+    /// (a Viterbi decoder: `if` on parameters, which the graph cannot express).
+    static func program(_ model: String) throws -> StanModel {
+        let path = RepositoryData.path("posteriordb/stan/\(model).stan")
+        guard model == "hmm_example" else { return try StanProgram.load(path: path) }
+        let source = try String(contentsOfFile: path, encoding: .utf8)
+        return try StanProgram.compile(source: String(source[..<source.range(of: "generated quantities")!.lowerBound]), path: path)
+    }
+
+    static func load(_ model: String, _ data: String) throws -> (ModelGraph, ReferenceModel) {
+        let program = try program(model)
+        let (graph, prepared) = try program.instantiate(data: try StanJSON.load(path: RepositoryData.path("posteriordb/\(data).json")))
+        return (graph, try ReferenceModel(graph: graph, data: prepared))
+    }
+
+    @Test(arguments: [("arK", "arK"), ("arma11", "arma"), ("garch11", "garch"), ("hmm_example", "hmm_example")])
+    func posteriordbRecurrencesHaveExactGradients(_ posterior: (String, String)) throws {
+        let (graph, model) = try Self.load(posterior.0, posterior.1)
+        #expect(!graph.nodes.filter { $0.op == .loop }.isEmpty, "\(posterior.0) lowers to a recurrence")
+        var rng = TestRandom(seed: 11)
+        for _ in 0..<2 {
+            let u = rng.vector(model.dimension, -0.5, 0.5)
+            let err = GradientCheck.worstRelativeError(model, at: u)
+            #expect(model.logDensity(u).isFinite, "\(posterior.0)")
+            #expect(err < GradientCheck.tolerance, "\(posterior.0): relative error \(err)")
+        }
+    }
+
+    @Test func theGraphDoesNotGrowWithTheSeries() throws {
+        let program = try StanProgram.load(path: RepositoryData.path("posteriordb/stan/garch11.stan"))
+        let data = try StanJSON.load(path: RepositoryData.path("posteriordb/garch.json"))
+        var short = data
+        short["T"] = .integer(20)
+        short["y"] = DataArray(shape: [20], values: Array(data["y"]!.values.prefix(20)))
+        let (long, _) = try program.instantiate(data: data)
+        let (small, _) = try program.instantiate(data: short)
+        #expect(long.nodes.count == small.nodes.count)
+        #expect(long.nodes.count < 60)
+    }
+
+    @Test func garchMatchesAPlainLoop() throws {
+        let (_, model) = try Self.load("garch11", "garch")
+        let data = try StanJSON.load(path: RepositoryData.path("posteriordb/garch.json"))
+        let y = data["y"]!.values
+        let u = [0.3, -0.2, 0.1, -0.4]
+        let x = model.recordedValues(ChainBatch(chains: 1, dimension: 4, values: u)).vector(chain: 0)
+        // Recorded: mu, alpha0, alpha1, beta1__free, then beta1 (the bound on alpha1 is a transform).
+        let (mu, a0, a1) = (x[0], x[1], x[2])
+        let b1 = try #require(x.last)
+        var sigma = 0.5, lp = 0.0
+        for t in 0..<y.count {
+            if t > 0 { sigma = (a0 + a1 * (y[t - 1] - mu) * (y[t - 1] - mu) + b1 * sigma * sigma).squareRoot() }
+            lp += -0.5 * ((y[t] - mu) / sigma) * ((y[t] - mu) / sigma) - log(sigma) - 0.5 * log(2 * Double.pi)
+        }
+        // The density differs from the likelihood by the transforms' log-Jacobians only.
+        let logJacobian = u[1] + (-log1p(exp(-u[2])) - log1p(exp(u[2]))) + log(1 - a1) + (-log1p(exp(-u[3])) - log1p(exp(u[3])))
+        #expect(abs(model.logDensity(u) - lp - logJacobian) < 1e-8, "\(model.logDensity(u)) against \(lp + logJacobian)")
+    }
+
+    @Test func anOffsetBeforeTheFirstRowNamesTheAccessAndTheLine() throws {
+        let source = """
+        data { int T; array[T] real y; }
+        parameters { real mu; real<lower=0> sigma; }
+        model {
+          for (t in 2:T) y[t] ~ normal(mu + y[t - 2], sigma);
+        }
+        """
+        let program = try StanProgram.compile(source: source, path: "lag.stan")
+        let data = DataSet(["T": .integer(5), "y": DataArray(shape: [5], values: [1, 2, 3, 4, 5])])
+        let message = errorMessage {
+            let (graph, prepared) = try program.instantiate(data: data)
+            _ = try BoundModel(graph: graph, data: prepared)
+        }
+        #expect(message.contains("y[t - 2] (line 4) reads row 0 of 'y', which has rows 1…5 (when t = 2)"), "\(message)")
+    }
+
+    @Test func aRowTwoStepsBackIsRefusedWithTheVariable() throws {
+        let source = """
+        data { int T; }
+        parameters { real rho; }
+        model {
+          vector[T] x;
+          x[1] = 0;
+          x[2] = 0;
+          for (t in 3:T) x[t] = rho * x[t - 2];
+          rho ~ normal(0, 1);
+        }
+        """
+        let message = errorMessage { _ = try StanProgram.compile(source: source, path: "lag2.stan") }
+        #expect(message.contains("lag2.stan:7:"), "\(message)")
+        #expect(message.contains("'x' can only be read as x[t] or x[t - 1]"), "\(message)")
+    }
+}
