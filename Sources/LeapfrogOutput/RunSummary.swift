@@ -61,6 +61,8 @@ public struct RunSummary: Codable, Sendable, Hashable {
     public var warmup: WarmupReport?
     /// Sampling stopped at a target ESS (absent otherwise).
     public var targetESS: TargetESSFigures?
+    /// Where the chains started, when that cost evaluations (`--init pathfinder`; absent otherwise).
+    public var initialisation: InitialisationFigures?
 
     /// `--precision`: what was asked (`auto`, `f32`, `f64`), what computed the draws (`f32`,
     /// `f64`, or `f64` after a switch), where it switched, and every check (see `PrecisionGuard`).
@@ -172,7 +174,7 @@ public struct RunSummary: Codable, Sendable, Hashable {
                 interrupted: Bool, timing: RunTiming, gradientEvaluations: GradientEvaluations, divergences: Int,
                 parameters: [ParameterSummary], warnings: [String] = [], outputs: [String: String] = [:],
                 sampler: SamplerFigures? = nil, precision: PrecisionFigures? = nil, warmup: WarmupReport? = nil,
-                targetESS: TargetESSFigures? = nil) {
+                targetESS: TargetESSFigures? = nil, initialisation: InitialisationFigures? = nil) {
         self.configuration = configuration
         self.backend = backend
         self.device = device
@@ -189,12 +191,13 @@ public struct RunSummary: Codable, Sendable, Hashable {
         self.precision = precision
         self.warmup = warmup
         self.targetESS = targetESS
+        self.initialisation = initialisation
     }
 
     enum CodingKeys: String, CodingKey {
         case format, configuration, backend, device, chains, draws, interrupted, timing
         case gradientEvaluations = "gradient_evaluations", divergences, parameters, warnings, outputs, sampler, precision
-        case warmup, targetESS = "target_ess"
+        case warmup, targetESS = "target_ess", initialisation
     }
 
     public init(from decoder: Decoder) throws {
@@ -220,6 +223,7 @@ public struct RunSummary: Codable, Sendable, Hashable {
         precision = try c.decodeIfPresent(PrecisionFigures.self, forKey: .precision)
         warmup = try c.decodeIfPresent(WarmupReport.self, forKey: .warmup)
         targetESS = try c.decodeIfPresent(TargetESSFigures.self, forKey: .targetESS)
+        initialisation = try c.decodeIfPresent(InitialisationFigures.self, forKey: .initialisation)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -241,5 +245,6 @@ public struct RunSummary: Codable, Sendable, Hashable {
         try c.encodeIfPresent(precision, forKey: .precision)
         try c.encodeIfPresent(warmup, forKey: .warmup)
         try c.encodeIfPresent(targetESS, forKey: .targetESS)
+        try c.encodeIfPresent(initialisation, forKey: .initialisation)
     }
 }
