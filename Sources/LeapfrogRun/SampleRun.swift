@@ -62,6 +62,7 @@ public struct SampleRun {
         try directory?.prepare()
         var initialisation: PathfinderInitialisation.Outcome?
         if case .pathfinder(let pf) = configuration.initialisation {
+            log("leapfrog: finding initial points with Pathfinder (\(config.superchains > 1 ? config.superchains : pf.paths) paths)")
             let start = try PathfinderInitialisation.points(model: backend.density, sampler: config, configuration: pf,
                                                             shouldStop: shouldStop)
             config.initialPoints = .perChain(start.points)
