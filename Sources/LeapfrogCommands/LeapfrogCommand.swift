@@ -7,7 +7,7 @@ public struct LeapfrogCommand: ParsableCommand {
         commandName: "leapfrog",
         abstract: "Hamiltonian Monte Carlo for many chains at once.",
         version: SampleRun.libraryVersion,
-        subcommands: [SampleCommand.self, VariationalCommand.self, DiagnoseCommand.self, ReportCommand.self, EvalCommand.self, ModelsCommand.self, DevicesCommand.self, BenchCommand.self]
+        subcommands: [SampleCommand.self, VariationalCommand.self, PathfinderCommand.self, DiagnoseCommand.self, ReportCommand.self, EvalCommand.self, ModelsCommand.self, DevicesCommand.self, BenchCommand.self]
     )
     public init() {}
 }

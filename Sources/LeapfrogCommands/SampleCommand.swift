@@ -36,6 +36,8 @@ struct SampleCommand: ParsableCommand {
     var adaptiveWarmup = false
     @Option(name: .customLong("target-ess"), parsing: .unconditional, help: "Stop sampling once the log density's bulk ESS over all chains reaches this (--draws being the most per chain).")
     var targetESS: Double?
+    @Option(name: .customLong("init"), help: "Where chains start: uniform (Uniform(−2, 2) on the unconstrained scale) or pathfinder (multi-path Pathfinder draws; one path per superchain).")
+    var initialisation: InitialisationChoice = .uniform
     @Flag(help: "No progress display.") var quiet = false
     @Option(help: "Write posterior.nc (ArviZ InferenceData), summary.json and, with --csv, Stan CSV here, streamed while sampling.")
     var output: String?
@@ -135,6 +137,7 @@ struct SampleCommand: ParsableCommand {
         r.modelLabel = selection.model
         r.dataPath = selection.data
         r.modelOptions = selection.modelOptions
+        if initialisation == .pathfinder { r.initialisation = .pathfinder(PathfinderConfiguration()) }
         return r
     }
 
@@ -158,6 +161,11 @@ enum MetricChoice: String, ExpressibleByArgument, CaseIterable {
         case .dense: return .dense
         }
     }
+}
+
+/// `--init`.
+enum InitialisationChoice: String, ExpressibleByArgument, CaseIterable {
+    case uniform, pathfinder
 }
 
 extension SamplerKind: ExpressibleByArgument {}

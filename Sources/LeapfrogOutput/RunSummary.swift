@@ -112,6 +112,8 @@ public struct RunSummary: Codable, Sendable, Hashable {
             try c.encode(bytesPerIteration, forKey: .bytesPerIteration)
         }
     }
+    /// Where the chains started, when that cost evaluations (`--init pathfinder`; absent otherwise).
+    public var initialisation: InitialisationFigures?
 
     /// `--precision`: what was asked (`auto`, `f32`, `f64`), what computed the draws (`f32`,
     /// `f64`, or `f64` after a switch), where it switched, and every check (see `PrecisionGuard`).
@@ -223,7 +225,8 @@ public struct RunSummary: Codable, Sendable, Hashable {
                 interrupted: Bool, timing: RunTiming, gradientEvaluations: GradientEvaluations, divergences: Int,
                 parameters: [ParameterSummary], warnings: [String] = [], outputs: [String: String] = [:],
                 sampler: SamplerFigures? = nil, precision: PrecisionFigures? = nil, warmup: WarmupReport? = nil,
-                targetESS: TargetESSFigures? = nil, deviceTraffic: DeviceTrafficFigures? = nil) {
+                targetESS: TargetESSFigures? = nil, deviceTraffic: DeviceTrafficFigures? = nil,
+                initialisation: InitialisationFigures? = nil) {
         self.configuration = configuration
         self.backend = backend
         self.device = device
@@ -241,12 +244,13 @@ public struct RunSummary: Codable, Sendable, Hashable {
         self.warmup = warmup
         self.targetESS = targetESS
         self.deviceTraffic = deviceTraffic
+        self.initialisation = initialisation
     }
 
     enum CodingKeys: String, CodingKey {
         case format, configuration, backend, device, chains, draws, interrupted, timing
         case gradientEvaluations = "gradient_evaluations", divergences, parameters, warnings, outputs, sampler, precision
-        case warmup, targetESS = "target_ess", deviceTraffic = "device_traffic"
+        case warmup, targetESS = "target_ess", deviceTraffic = "device_traffic", initialisation
     }
 
     public init(from decoder: Decoder) throws {
@@ -273,6 +277,7 @@ public struct RunSummary: Codable, Sendable, Hashable {
         warmup = try c.decodeIfPresent(WarmupReport.self, forKey: .warmup)
         targetESS = try c.decodeIfPresent(TargetESSFigures.self, forKey: .targetESS)
         deviceTraffic = try c.decodeIfPresent(DeviceTrafficFigures.self, forKey: .deviceTraffic)
+        initialisation = try c.decodeIfPresent(InitialisationFigures.self, forKey: .initialisation)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -295,5 +300,6 @@ public struct RunSummary: Codable, Sendable, Hashable {
         try c.encodeIfPresent(warmup, forKey: .warmup)
         try c.encodeIfPresent(targetESS, forKey: .targetESS)
         try c.encodeIfPresent(deviceTraffic, forKey: .deviceTraffic)
+        try c.encodeIfPresent(initialisation, forKey: .initialisation)
     }
 }

@@ -20,6 +20,10 @@
 /// | ADVI draw m of restart r, comp. i    | r·M+m | iteration        | variationalDraw  | i         | normal  |
 /// | ADVI starting mean of restart r      | r     | 0                | variationalInitialisation | i | uniform |
 /// | ADVI output draw s                   | s     | 0                | variationalOutput | i        | normal  |
+/// | Pathfinder start of path k (attempt a) | k   | a                | pathfinderInitialisation | i | uniform |
+/// | Pathfinder ELBO draw m of path k at iterate l | k·M+m | l       | pathfinderELBODraw | i       | normal  |
+/// | Pathfinder output draw n of path k   | k·N+n | 0                | pathfinderDraw   | i         | normal  |
+/// | Pathfinder resampling, output draw r | r     | 0                | pathfinderResample | 0       | uniform |
 ///
 /// `iteration` is global: warmup iterations 0..<W, then sampling W..<W+D.
 public enum RandomPurpose: UInt32, Sendable, CaseIterable {
@@ -45,4 +49,14 @@ public enum RandomPurpose: UInt32, Sendable, CaseIterable {
     case variationalInitialisation = 9
     /// ADVI: the draws written from the fitted family (chain word = draw number).
     case variationalOutput = 10
+    /// Pathfinder: the starting point of each path, Uniform(−2, 2) (chain word = path, iteration
+    /// word = attempt).
+    case pathfinderInitialisation = 11
+    /// Pathfinder: the standard normals of the ELBO draws at an iterate (chain word = path·M + draw,
+    /// iteration word = iterate).
+    case pathfinderELBODraw = 12
+    /// Pathfinder: the draws from each path's best approximation (chain word = path·N + draw).
+    case pathfinderDraw = 13
+    /// Pathfinder: the uniforms of the importance resampling (chain word = output draw).
+    case pathfinderResample = 14
 }

@@ -22,6 +22,8 @@ public struct RunConfiguration: Sendable {
     }
 
     public var sampler = SamplerConfiguration()
+    /// Where the chains start: the sampler's `initialPoints` (default), or Pathfinder draws.
+    public var initialisation = InitialisationMethod.sampler
     public var backend = BackendOptions()
     /// Nil: the draws stay in memory (the summary is made from them) and no file is written.
     public var output: Output? = nil

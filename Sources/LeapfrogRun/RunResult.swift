@@ -23,6 +23,8 @@ public struct RunResult: Sendable {
     public var reportFile: String?
     /// What the precision option asked, ran and checked.
     public var precision: RunSummary.PrecisionFigures
+    /// What finding the starting points cost (`--init pathfinder`; nil for drawn starts).
+    public var initialisation: RunSummary.InitialisationFigures? = nil
 
     public init(summaries: [ParameterSummary], warnings: DiagnosticWarnings, result: SamplingResult, draws: Int,
                 chains: Int, seconds: Double, backend: String, summaryFile: String?, reportFile: String? = nil,

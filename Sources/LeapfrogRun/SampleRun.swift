@@ -7,6 +7,7 @@ import LeapfrogOutput
 import LeapfrogReference
 import LeapfrogReport
 import LeapfrogSampling
+import LeapfrogVariational
 
 /// A complete sampling run as a library call: the checks before any work (output directory,
 /// memory), the back end from the registry, warmup and sampling, the draws streamed to disk,
@@ -38,7 +39,7 @@ public struct SampleRun {
     public func sample(_ instance: ModelInstance, log: @escaping @Sendable (String) -> Void = { _ in },
                        progress: ((SamplingProgress) -> Void)? = nil,
                        shouldStop: (() -> Bool)? = nil) throws -> RunResult {
-        let config = configuration.sampler
+        var config = configuration.sampler
         let chains = config.chains
         let bound = try BoundModel(graph: instance.graph, data: instance.data)
         let csv = configuration.output?.csv ?? false
@@ -59,6 +60,19 @@ public struct SampleRun {
         }
         try memory.checkDevice(bound, backend: backend, log: log)
         try directory?.prepare()
+        var initialisation: PathfinderInitialisation.Outcome?
+        if case .pathfinder(let pf) = configuration.initialisation {
+            log("leapfrog: finding initial points with Pathfinder (\(config.superchains > 1 ? config.superchains : pf.paths) paths)")
+            let start = try PathfinderInitialisation.points(model: backend.density, sampler: config, configuration: pf,
+                                                            shouldStop: shouldStop)
+            config.initialPoints = .perChain(start.points)
+            initialisation = start
+            let k = start.result.paretoK
+            log("leapfrog: initial points from Pathfinder: \(start.result.paths.count) paths, \(start.result.gradientEvaluations) "
+                + "gradient evaluations in \(start.result.batchCalls) batched calls, \(NumberFormat.fixed(start.seconds, decimals: 2)) s; "
+                + "Pareto k̂ \(NumberFormat.significant(k, digits: 3))"
+                + (k < ParetoKHat.warningThreshold ? "" : " (above \(ParetoKHat.warningThreshold): the starts are rough, warmup will refine them)"))
+        }
 
         let schema = DrawCollector.schema(bound, chains: chains, draws: config.draws)
         let group = try writers(instance, bound: bound, schema: schema, backend: backend,
@@ -129,7 +143,7 @@ public struct SampleRun {
                 precision: precision, warmup: result.warmupReport,
                 targetESS: config.targetESS.map { .init(target: $0, reached: result.effectiveSampleSize,
                                                         drawsPerChain: result.drawsWritten) },
-                deviceTraffic: traffic)
+                deviceTraffic: traffic, initialisation: initialisation?.figures)
             try SummaryFile.write(record, to: directory.summary)
             summaryFile = directory.summary
         }
@@ -137,9 +151,11 @@ public struct SampleRun {
         if let directory, configuration.output?.report == true, collector.draws > 0 {
             reportFile = try RunReport.write(inputs: [directory.path]).first
         }
-        return RunResult(summaries: summaries, warnings: warnings, result: result, draws: collector.draws,
-                         chains: chains, seconds: end - t0, backend: backend.description, summaryFile: summaryFile,
-                         reportFile: reportFile, precision: precision)
+        var outcome = RunResult(summaries: summaries, warnings: warnings, result: result, draws: collector.draws,
+                                chains: chains, seconds: end - t0, backend: backend.description, summaryFile: summaryFile,
+                                reportFile: reportFile, precision: precision)
+        outcome.initialisation = initialisation?.figures
+        return outcome
     }
 
     /// The output writers (nil without an output directory).
@@ -213,7 +229,7 @@ public struct SampleRun {
     /// The run's settings for summary.json.
     func configurationRecord() -> [String: String] {
         let c = configuration.sampler
-        var r = ["sampler": c.sampler.rawValue, "chains": String(c.chains),
+        var r = ["sampler": c.sampler.rawValue, "init": configuration.initialisation.name, "chains": String(c.chains),
                  "warmup_kind": c.adaptiveWarmup == nil ? "fixed" : "adaptive",
                  "warmup": String(c.warmup), "draws": String(c.draws), "thin": String(c.thin), "seed": String(c.seed),
                  "max_depth": String(c.maxDepth), "target_accept": String(c.resolvedTargetAcceptance),

@@ -111,27 +111,14 @@ public struct VariationalRun {
         let schema = DrawCollector.schema(bound, chains: 1, draws: configuration.draws)
         let names = ["lp__"] + schema.bracketNames
         // values[element][draw], lp__ first: one chain, kept for the summary.
-        var kept = [[Double]](repeating: [], count: names.count)
-        kept[0] = density.logDensity
-        for e in 0..<values.dimension { kept[e + 1] = (0..<configuration.draws).map { values[$0, e] } }
+        let kept = FittedDrawWriter.columns(values: values, logDensity: density.logDensity)
 
         var files: [String] = []
         if let directory, let output = configuration.output {
-            let group = try writers(instance, bound: bound, schema: schema, backend: backend, csv: output.csv, log: log)
-            if let group {
-                do {
-                    for s in 0..<configuration.draws {
-                        var stats = SampleStatistics(chains: 1)
-                        stats.lp[0] = density.logDensity[s]
-                        try group.append(ChainBatch(chains: 1, dimension: values.dimension,
-                                                    values: (0..<values.dimension).map { values[s, $0] }), stats: stats)
-                    }
-                } catch {
-                    group.abandon()
-                    throw error
-                }
-                try group.finish(interrupted: fit.interrupted, timing: RunTiming(start: t0, samplingStart: t1, end: Clock.now()))
-            }
+            try FittedDrawWriter(directory: directory, instance: instance, bound: bound, backend: backend, csv: output.csv,
+                                 seed: advi.seed, method: "advi " + advi.family.rawValue, dataPath: configuration.dataPath)
+                .write(values: values, logDensity: density.logDensity, interrupted: fit.interrupted,
+                       timing: RunTiming(start: t0, samplingStart: t1, end: Clock.now()), log: log)
             files.append(directory.path + "/" + Self.elboFile)
         }
         let t2 = Clock.now()
@@ -178,30 +165,6 @@ public struct VariationalRun {
     public static let predictiveFile = "predictive.csv"
     /// The family's file name in `--output`.
     public static let familyFile = "variational.json"
-
-    private func writers(_ instance: ModelInstance, bound: BoundModel, schema: DrawSchema, backend: SelectedBackend, csv: Bool,
-                         log: (String) -> Void) throws -> DrawWriterGroup? {
-        guard let directory else { return nil }
-        let advi = configuration.advi
-        var writers: [DrawWriter] = []
-        if NetCDFLibrary.isAvailable {
-            writers.append(try InferenceDataWriter(
-                path: directory.posterior, schema: schema,
-                attributes: ["model": instance.graph.name, "backend": backend.description,
-                             "inference": "advi " + advi.family.rawValue, "seed": String(advi.seed)],
-                libraryVersion: SampleRun.libraryVersion, observedData: SampleRun.observedData(bound)))
-        } else if let reason = NetCDFLibrary.unavailableReason {
-            log("leapfrog: not writing posterior.nc: \(reason)")
-        }
-        if csv {
-            var cfg = StanCSVConfiguration(model: instance.graph.name, numSamples: configuration.draws, numWarmup: 0, seed: advi.seed)
-            cfg.dataFile = configuration.dataPath ?? ""
-            cfg.adaptEngaged = false
-            cfg.extra = [("leapfrog_backend", backend.description), ("leapfrog_method", "variational " + advi.family.rawValue)]
-            writers.append(try StanCSVWriter(directory: directory.path, schema: schema, configuration: cfg))
-        }
-        return writers.isEmpty ? nil : try DrawWriterGroup(writers)
-    }
 
     /// The run's settings for summary.json (the report reads `model`, `data`, `model_options`).
     func configurationRecord() -> [String: String] {

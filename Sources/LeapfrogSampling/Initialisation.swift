@@ -7,7 +7,7 @@ public enum InitialPoints: Sendable, Hashable {
     case uniform(radius: Double)
     /// One point for every chain.
     case shared([Double])
-    /// One point per chain.
+    /// One point per chain; with superchains, one point per superchain (its chains share it).
     case perChain([[Double]])
 
     public static let `default` = InitialPoints.uniform(radius: Initialisation.defaultRadius)
@@ -76,11 +76,11 @@ public enum Initialisation {
                 throw LeapfrogError(.sampling, "chain \(bad * groupSize): the given initial point has a non-finite log density or gradient")
             }
         case .perChain(let xs):
-            guard xs.count == chains else {
-                throw LeapfrogError(.configuration, "\(xs.count) initial points for \(chains) chains")
-            }
-            if superchains > 1 {
-                throw LeapfrogError(.configuration, "superchains share an initial point: give one point, not one per chain")
+            // With superchains, one point per group (its chains share it).
+            guard xs.count == groups else {
+                throw LeapfrogError(.configuration, superchains > 1
+                                    ? "\(xs.count) initial points for \(superchains) superchains (chains in a superchain share one point)"
+                                    : "\(xs.count) initial points for \(chains) chains")
             }
             for (c, x) in xs.enumerated() {
                 guard x.count == d else {
@@ -91,7 +91,7 @@ public enum Initialisation {
             result = try model.evaluate(q, active: nil)
             lockstep += 1
             if let bad = (0..<groups).first(where: { !isFinite(result, chain: $0) }) {
-                throw LeapfrogError(.sampling, "chain \(bad): the given initial point has a non-finite log density or gradient")
+                throw LeapfrogError(.sampling, "chain \(bad * groupSize): the given initial point has a non-finite log density or gradient")
             }
         case .uniform(let radius):
             var pending = [Bool](repeating: true, count: groups)

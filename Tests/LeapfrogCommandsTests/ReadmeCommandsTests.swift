@@ -91,9 +91,11 @@ struct ReadmeCommandsTests {
     }
 
     /// `sample` shrunk: `--warmup 30 --draws 20` appended (a later option overrides an earlier
-    /// one) and `--chains` capped at 16; `variational` shrunk to `--iterations 200 --draws 100`.
+    /// one) and `--chains` capped at 16; `variational` shrunk to `--iterations 200 --draws 100`,
+    /// `pathfinder` to `--iterations 50 --draws 100`.
     static func shrunk(_ arguments: [String]) -> [String] {
         if arguments.first == "variational" || arguments.first == "vi" { return arguments + ["--iterations", "200", "--draws", "100"] }
+        if arguments.first == "pathfinder" { return arguments + ["--iterations", "50", "--draws", "100"] }
         guard arguments.first == "sample" else { return arguments }
         var args = arguments
         if let i = args.firstIndex(of: "--chains"), i + 1 < args.count, let c = Int(args[i + 1]), c > 16 {

@@ -58,3 +58,16 @@ struct FailsForChain: BatchedLogDensity {
         }
     }
 }
+
+@Suite struct SuperchainPointsTests {
+    /// With superchains, `.perChain` gives one point per superchain, shared by its chains.
+    @Test func onePointPerSuperchain() throws {
+        let r = try Initialisation.run(model: DiagonalGaussian.iid(dimension: 2), chains: 4,
+                                       points: .perChain([[1, 2], [3, 4]]), superchains: 2, random: PhiloxRandom(seed: 1))
+        #expect((0..<4).map { r.state.positions.vector(chain: $0) } == [[1, 2], [1, 2], [3, 4], [3, 4]])
+        #expect(throws: LeapfrogError.self) {
+            try Initialisation.run(model: DiagonalGaussian.iid(dimension: 2), chains: 4,
+                                   points: .perChain([[1, 2], [3, 4], [5, 6], [7, 8]]), superchains: 2, random: PhiloxRandom(seed: 1))
+        }
+    }
+}
