@@ -83,6 +83,7 @@ class Run:
         self.statistics: dict[str, np.ndarray] = {}
         self._callbacks: tuple[Any, Any] | None = None
         self._error: BaseException | None = None
+        self._running = False
 
     def attach_buffers(self) -> None:
         """Allocates the draw and statistic buffers and hands them to the run."""
@@ -128,21 +129,28 @@ class Run:
         stops it cleanly, keeping the draws so far. Returns the outcome (``leapfrog_run_result_json``).
         A second Ctrl-C while it winds down propagates."""
         status: list[tuple[int, str]] = []
+        done = threading.Event()
 
         def work() -> None:
-            code = self._lib.leapfrog_run_execute(self._handle)
-            # The library keeps the message per thread: read it on this one.
-            status.append((code, last_error() if code != 0 else ""))
+            try:
+                code = self._lib.leapfrog_run_execute(self._handle)
+                # The library keeps the message per thread: read it on this one.
+                status.append((code, last_error() if code != 0 else ""))
+            finally:
+                self._running = False
+                done.set()
 
-        worker = threading.Thread(target=work, name="leapfrog-run", daemon=True)
-        worker.start()
+        # An Event, not Thread.join: a join interrupted by KeyboardInterrupt can return early later.
+        self._running = True
+        threading.Thread(target=work, name="leapfrog-run", daemon=True).start()
         try:
-            while worker.is_alive():
-                worker.join(0.05)
+            while not done.wait(0.05):
+                pass
         except KeyboardInterrupt as e:
             self.stop()
             self._error = self._error or e
-            worker.join()
+            while not done.wait(0.05):
+                pass
         if not status:
             raise LeapfrogError("the run's thread ended without a status", "internal")
         code, message = status[0]
@@ -160,6 +168,11 @@ class Run:
         return self._error
 
     def close(self) -> None:
+        """Frees the run; a run still executing (a second Ctrl-C left it winding down) is left to
+        end, stopped, and never freed, rather than freed under its thread."""
+        if getattr(self, "_running", False):
+            self.stop()
+            return
         handle, self._handle = getattr(self, "_handle", None), ctypes.c_void_p()
         if handle:
             self._lib.leapfrog_run_free(handle)
