@@ -127,6 +127,7 @@ class Model:
         self._dim = int(self._lib.leapfrog_model_dimension(self._handle))
         self._names = [self._lib.leapfrog_model_parameter_name(self._handle, i).decode() for i in range(self._dim)]
         self._lock = threading.Lock()
+        self._evaluate = self._lib.leapfrog_model_log_density_gradient
 
     @property
     def handle(self) -> ctypes.c_void_p:
@@ -168,6 +169,31 @@ class Model:
         (arrays of shape (chains,) and (chains, dim), float64, C-contiguous) receives the result
         without allocating. Points outside the support give ``-inf`` or ``nan``, not an error.
         """
+        if (type(x) is np.ndarray and x.ndim == 2 and x.dtype == np.float64 and x.shape[1] == self._dim
+                and x.shape[0] > 0 and x.flags.c_contiguous):
+            array, single = x, False            # the fast path: no conversion, no copy
+        else:
+            array, single = self._points(x)
+        chains = array.shape[0]
+        if out is None:
+            logp = np.empty(chains)
+            grad = np.empty((chains, self._dim))
+        else:
+            logp, grad = out
+            self._check_out(logp, grad, chains)
+        # The library serialises calls on one model and releases nothing Python owns; ctypes
+        # releases the GIL for the call.
+        status = self._evaluate(self._handle, chains, array.ctypes.data, logp.ctypes.data, grad.ctypes.data)
+        if status != 0:
+            if not self._handle:
+                raise LeapfrogError("the model has been closed")
+            check(status)
+        if single:
+            return logp[0], grad[0]
+        return logp, grad
+
+    def _points(self, x: Any) -> tuple[np.ndarray, bool]:
+        """``x`` as a C-contiguous (chains × dim) float64 array, and whether it was one point."""
         array = np.asarray(x, dtype=np.float64)
         single = array.ndim == 1
         if single:
@@ -177,23 +203,14 @@ class Model:
                                 f"({', '.join(self._names[:4])}{', …' if self._dim > 4 else ''}); got {np.shape(x)}")
         if array.shape[0] == 0:
             raise LeapfrogError("x has no rows: give at least one point")
-        array = np.ascontiguousarray(array)
-        chains = array.shape[0]
-        if out is None:
-            logp = np.empty(chains)
-            grad = np.empty((chains, self._dim))
-        else:
-            logp, grad = out
-            for a, shape in ((logp, (chains,)), (grad, (chains, self._dim))):
-                if a.shape != shape or a.dtype != np.float64 or not a.flags.c_contiguous or not a.flags.writeable:
-                    raise LeapfrogError(f"out arrays must be writeable C-contiguous float64 of shapes {(chains,)} "
-                                        f"and {(chains, self._dim)}")
-        with self._lock:
-            check(self._lib.leapfrog_model_log_density_gradient(
-                self.handle, chains, array.ctypes.data, logp.ctypes.data, grad.ctypes.data))
-        if single:
-            return logp[0], grad[0]
-        return logp, grad
+        return np.ascontiguousarray(array), single
+
+    def _check_out(self, logp: np.ndarray, grad: np.ndarray, chains: int) -> None:
+        for a, shape in ((logp, (chains,)), (grad, (chains, self._dim))):
+            if (not isinstance(a, np.ndarray) or a.shape != shape or a.dtype != np.float64
+                    or not a.flags.c_contiguous or not a.flags.writeable):
+                raise LeapfrogError(f"out arrays must be writeable C-contiguous float64 of shapes {(chains,)} "
+                                    f"and {(chains, self._dim)}")
 
     def logdensity(self, x: Any) -> np.ndarray:
         """The log density alone (see :meth:`logdensity_and_grad`)."""
