@@ -79,8 +79,10 @@ const char *leapfrog_last_error(void);
  * name, "model.stan" or "model.json"); data may be NULL (a built-in's bundled data, or a model
  * without data); data_name names it in messages (NULL: "data.json"/"data.csv"); model_options is a
  * built-in's "key=value,key=value" or NULL. backend: "auto", "cpu" or "opencl" (NULL: auto);
- * device: an OpenCL device index or part of its name (NULL: the default); precision: "auto",
- * "f32" or "f64" (NULL: auto). On success *out is a model to free with leapfrog_model_free. */
+ * device: an OpenCL device index or part of its name (NULL: the default); precision: "auto"
+ * (f32, checked against f64 at the first evaluation, which may switch the model to f64), "f32"
+ * (the bare f32 kernel, as `leapfrog bench`) or "f64" (NULL: auto). Runs made from the model
+ * check f32 at the sampler's checkpoints as the CLI does, whatever the model's precision. On success *out is a model to free with leapfrog_model_free. */
 int32_t leapfrog_model_new(int32_t kind, const char *source, const char *source_name, const char *data,
                            int32_t data_format, const char *data_name, const char *model_options,
                            const char *backend, const char *device, const char *precision, leapfrog_model **out);

@@ -24,7 +24,8 @@ public func leapfrog_last_error() -> UnsafePointer<CChar> { LastError.current }
 /// - data: CmdStan JSON or CSV text (`data_format`), or NULL (a built-in's bundled data).
 /// - model_options: a built-in's `key=value,key=value`, or NULL.
 /// - backend: `auto`, `cpu` or `opencl` (NULL: auto); device: an index or part of a name (NULL:
-///   the default); precision: `auto`, `f32` or `f64` (NULL: auto).
+///   the default); precision: `auto` (f32 checked against f64 at the first evaluation), `f32`
+///   (unchecked) or `f64` (NULL: auto). Runs made from the model check f32 as the CLI does.
 @_cdecl("leapfrog_model_new")
 public func leapfrog_model_new(_ kind: Int32, _ source: UnsafePointer<CChar>?, _ sourceName: UnsafePointer<CChar>?,
                                _ data: UnsafePointer<CChar>?, _ dataFormat: Int32, _ dataName: UnsafePointer<CChar>?,
@@ -57,6 +58,9 @@ public func leapfrog_model_new(_ kind: Int32, _ source: UnsafePointer<CChar>?, _
                 throw LeapfrogError(.configuration, "unknown precision '\(p)': use auto, f32 or f64")
             }
             options.precision = request
+            // An explicit f32 evaluator is the bare f32 kernel (as `leapfrog bench`); `auto` keeps the
+            // f64 twin and checks the first batch against it. Runs check f32 as the CLI does either way.
+            options.checked = request != .f32
         }
         out.pointee = Handles.make(try ModelHandle(modelSource, label: name, backend: options))
     }

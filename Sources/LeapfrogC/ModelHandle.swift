@@ -66,9 +66,11 @@ final class ModelHandle {
                   gradient: UnsafeMutablePointer<Double>?) throws {
         let d = dimension
         var batch = ChainBatch(chains: chains, dimension: d)
+        // Coordinate-major loops: the chain-fastest side is walked contiguously, the row-major
+        // side with a stride of d (a chain-major loop strides by `chains` and misses the TLB).
         batch.values.withUnsafeMutableBufferPointer { out in
-            for c in 0..<chains {
-                for i in 0..<d { out[i * chains + c] = x[c * d + i] }
+            for i in 0..<d {
+                for c in 0..<chains { out[i * chains + c] = x[c * d + i] }
             }
         }
         let result: DensityBatch = try lock.withLock {
@@ -84,8 +86,8 @@ final class ModelHandle {
         }
         if let gradient {
             result.gradient.values.withUnsafeBufferPointer { g in
-                for c in 0..<chains {
-                    for i in 0..<d { gradient[c * d + i] = g[i * chains + c] }
+                for i in 0..<d {
+                    for c in 0..<chains { gradient[c * d + i] = g[i * chains + c] }
                 }
             }
         }
