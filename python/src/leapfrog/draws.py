@@ -57,6 +57,7 @@ def to_inference_data(draws: Draws, model: Any) -> Any:
     for name, array in draws.items():
         if array.ndim > 2:
             dims[name] = [f"{name}_dim_{k}" for k in range(array.ndim - 2)]
-    data = arviz.from_dict(posterior=dict(draws), sample_stats=dict(draws.sample_stats), attrs=attrs,
-                           dims=dims or None, coords=coords or None)
-    return data
+    groups = {"posterior": dict(draws), "sample_stats": dict(draws.sample_stats)}
+    if int(arviz.__version__.split(".")[0]) >= 1:      # ArviZ 1.x: one dict of groups, a DataTree back
+        return arviz.from_dict(groups, dims=dims or None, coords=coords or None, attrs=attrs)
+    return arviz.from_dict(**groups, dims=dims or None, coords=coords or None, attrs=attrs)

@@ -86,7 +86,7 @@ def sample(model: Union[Model, ModelLike], data: DataLike = None, *, chains: int
         run.close()
     if error is not None and not isinstance(error, KeyboardInterrupt):
         raise error
-    if error is not None:
+    if error is not None and progress is not True:     # the display has said so already
         print(f"leapfrog: interrupted: kept {n} draws per chain", file=sys.stderr)
     if inference_data is False:
         return draws_
