@@ -83,7 +83,13 @@ def test_ctrl_c_keeps_the_draws(schools) -> None:
         if p.phase == "sampling" and p.iteration == SMALL["warmup"] + 2:
             os.kill(os.getpid(), signal.SIGINT)   # as Ctrl-C does, while the main thread waits
 
-    draws = leapfrog.sample(schools, **SMALL, progress=progress, inference_data=False)
+    # Python's own Ctrl-C handler, as in an interactive session (a process started in the
+    # background, as CI may start this one, inherits SIGINT ignored).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        draws = leapfrog.sample(schools, **SMALL, progress=progress, inference_data=False)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert draws.interrupted
     assert 2 <= draws["mu"].shape[1] < SMALL["draws"]
     assert np.all(np.isfinite(draws["mu"]))
