@@ -8,6 +8,9 @@ let package = Package(
         // MARK: - Public API
         .library(name: "Leapfrog", targets: ["Leapfrog"]),
         .executable(name: "leapfrog", targets: ["leapfrog"]),
+        /// The C ABI (include/leapfrog.h) as a shared library, libLeapfrogC.so / .dylib: what the
+        /// Python package in python/ loads.
+        .library(name: "LeapfrogC", type: .dynamic, targets: ["LeapfrogC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -78,6 +81,9 @@ let package = Package(
         .target(name: "LeapfrogCommands", dependencies: [
             "Leapfrog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        /// The C ABI: `@_cdecl` functions over opaque handles (include/leapfrog.h): compile a model,
+        /// evaluate it for a batch, run `sample` or `variational` with the CLI's options.
+        .target(name: "LeapfrogC", dependencies: ["Leapfrog", "LeapfrogCommands"]),
 
         // MARK: - Tests (mirror Sources/)
         /// Shared test helpers: finite-difference gradient checks, locating ../shared/data.
@@ -102,6 +108,7 @@ let package = Package(
         /// Integration: samplers on real models, across back ends.
         .testTarget(name: "LeapfrogTests", dependencies: ["Leapfrog", "LeapfrogTestSupport"]),
         .testTarget(name: "LeapfrogCommandsTests", dependencies: ["LeapfrogCommands", "LeapfrogTestSupport"]),
+        .testTarget(name: "LeapfrogCTests", dependencies: ["LeapfrogC", "Leapfrog", "LeapfrogTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

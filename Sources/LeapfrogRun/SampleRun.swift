@@ -36,9 +36,12 @@ public struct SampleRun {
     /// - log: messages for the user (the banner, notes, fallbacks, precision switches).
     /// - progress: after every iteration.
     /// - shouldStop: before every iteration; true stops the run, keeping what was written.
+    /// - observer: one more writer that receives every draw beside the files (the C ABI streams
+    ///   draws into a caller's buffers with it); its schema is `SampleRun.drawSchema`'s. It is
+    ///   finished or abandoned with the files.
     public func sample(_ instance: ModelInstance, log: @escaping @Sendable (String) -> Void = { _ in },
                        progress: ((SamplingProgress) -> Void)? = nil,
-                       shouldStop: (() -> Bool)? = nil) throws -> RunResult {
+                       shouldStop: (() -> Bool)? = nil, observer: (any DrawWriter)? = nil) throws -> RunResult {
         var config = configuration.sampler
         let chains = config.chains
         let bound = try BoundModel(graph: instance.graph, data: instance.data)
@@ -75,11 +78,12 @@ public struct SampleRun {
         }
 
         let schema = DrawCollector.schema(bound, chains: chains, draws: config.draws)
-        let group = try writers(instance, bound: bound, schema: schema, backend: backend,
+        let files = try writers(instance, bound: bound, schema: schema, backend: backend,
                                 writesPosterior: writesPosterior, log: log)
+        let group = observer == nil ? files : try DrawWriterGroup([files, observer].compactMap { $0 })
         let kernel = config.sampler.kernel(config)
         let collector = DrawCollector(recorder: DrawRecorder(backend, bound: bound), chains: chains, maxDepth: kernel.maxTreeDepth,
-                                      writer: group, keepDraws: group == nil || !writesPosterior)
+                                      writer: group, keepDraws: files == nil || !writesPosterior)
         let t0 = Clock.now()
         var warmupEnd: Double?
         var iterations = 0
@@ -156,6 +160,13 @@ public struct SampleRun {
                                 reportFile: reportFile, precision: precision)
         outcome.initialisation = initialisation?.figures
         return outcome
+    }
+
+    /// What every draw of a run of `bound` over `chains` chains holds, as the writers (and an
+    /// `observer`) receive it: the constrained parameters, then the derived quantities, each
+    /// flattened row-major.
+    public static func drawSchema(_ bound: BoundModel, chains: Int, draws: Int) -> DrawSchema {
+        DrawCollector.schema(bound, chains: chains, draws: draws)
     }
 
     /// The output writers (nil without an output directory).

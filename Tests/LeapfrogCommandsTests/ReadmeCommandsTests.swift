@@ -43,6 +43,8 @@ struct ReadmeCommandsTests {
     static let notRun: [(prefix: String, reason: String)] = [
         ("scripts/", "installs packages or makes a release build"),
         ("swift test", "the test suite itself"),
+        ("pip install", "installs the Python package (scripts/test-python does, then runs python/tests)"),
+        ("python -c", "the Python package (python/tests/test_readme.py runs the README's Python example)"),
     ]
 
     /// The `leapfrog` invocations of the bash blocks, in order; the commands not run, with the

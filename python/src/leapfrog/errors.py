@@ -1,0 +1,40 @@
+"""The exception every Leapfrog failure raises."""
+
+from __future__ import annotations
+
+__all__ = ["LeapfrogError"]
+
+#: Status codes of include/leapfrog.h and the kind each names.
+KINDS: dict[int, str] = {
+    1: "data",
+    2: "model",
+    3: "configuration",
+    4: "device",
+    5: "sampling",
+    6: "io",
+    7: "argument",
+    8: "internal",
+}
+
+
+class LeapfrogError(Exception):
+    """A Leapfrog error, carrying Leapfrog's own message (with the file, line, column or variable
+    at fault) and its kind: ``data``, ``model``, ``configuration``, ``device``, ``sampling``,
+    ``io``, ``argument`` (a wrong call from Python: a shape, a type) or ``internal``.
+
+    >>> try:
+    ...     leapfrog.Model("eight-school")
+    ... except leapfrog.LeapfrogError as e:
+    ...     print(e.kind, e)
+    configuration unknown model 'eight-school'; did you mean 'eight-schools'? ...
+    """
+
+    def __init__(self, message: str, kind: str = "argument", status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+        self.status = status
+
+    @classmethod
+    def from_status(cls, status: int, message: str) -> "LeapfrogError":
+        return cls(message or f"Leapfrog failed with status {status}", KINDS.get(status, "internal"), status)

@@ -1,0 +1,60 @@
+"""Bad input raises LeapfrogError with Leapfrog's message; the interpreter never crashes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import leapfrog
+
+STAN = """
+data { int<lower=0> J; vector[J] y; }
+parameters { real mu; }
+model { y ~ normal(mu, 1); }
+"""
+
+
+def test_unknown_model_name() -> None:
+    with pytest.raises(leapfrog.LeapfrogError, match="did you mean 'eight-schools'") as e:
+        leapfrog.Model("eight-school")
+    assert e.value.kind == "configuration"
+
+
+def test_malformed_json_data_names_the_file_and_line(tmp_path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text('{\n  "J": 2,\n  "y": [1, 2,,]\n}\n')
+    with pytest.raises(leapfrog.LeapfrogError, match=r"bad\.json:3") as e:
+        leapfrog.Model(STAN, path, backend="cpu")
+    assert e.value.kind == "data"
+
+
+def test_data_that_does_not_fit_names_the_variable() -> None:
+    with pytest.raises(leapfrog.LeapfrogError, match="'y'") as e:
+        leapfrog.Model(STAN, {"J": 3, "y": [1.0, 2.0]}, backend="cpu")
+    assert e.value.kind == "data"
+
+
+def test_stan_error_names_line_and_column() -> None:
+    with pytest.raises(leapfrog.LeapfrogError, match=r"model\.stan:4:") as e:
+        leapfrog.Model(STAN.replace("normal(mu, 1)", "normal(mu, 1) + nope"), {"J": 1, "y": [1.0]})
+    assert e.value.kind == "model"
+
+
+def test_wrong_shape_array(schools: leapfrog.Model) -> None:
+    with pytest.raises(leapfrog.LeapfrogError, match=r"shape \(chains, 10\)"):
+        schools.logdensity_and_grad(np.zeros((3, 9)))
+    with pytest.raises(leapfrog.LeapfrogError, match="shape"):
+        schools.logdensity_and_grad(np.zeros((2, 3, 10)))
+
+
+def test_impossible_sampler_option_carries_the_cli_message(schools: leapfrog.Model) -> None:
+    with pytest.raises(leapfrog.LeapfrogError, match="--chains must be at least 1") as e:
+        leapfrog.sample(schools, chains=0, progress=False)
+    assert e.value.kind == "configuration"
+    with pytest.raises(leapfrog.LeapfrogError, match="sampler"):
+        leapfrog.sample(schools, sampler="gibbs", progress=False)
+
+
+def test_unknown_back_end() -> None:
+    with pytest.raises(leapfrog.LeapfrogError, match="unknown back end 'cuda'"):
+        leapfrog.Model("eight-schools", backend="cuda")
