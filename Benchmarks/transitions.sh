@@ -52,7 +52,7 @@ echo
 echo "| chains | gradients/s, one evaluation per call | gradients/s inside $steps-step trajectories |"
 echo "|---:|---:|---:|"
 for c in $tchains; do
-  a=$("$bin" bench throughput bnn --backend opencl --chains "$c" --seconds 2 --json | python3 -c 'import json,sys; print(f"{json.load(sys.stdin)[\"gradients_per_second\"]:.3g}")')
-  b=$("$bin" bench throughput bnn --backend opencl --chains "$c" --seconds 2 --trajectory "$steps" --json | python3 -c 'import json,sys; print(f"{json.load(sys.stdin)[\"gradients_per_second\"]:.3g}")')
+  a=$("$bin" bench throughput bnn --backend opencl --chains "$c" --seconds 2 --json | python3 -c 'import json,sys; print("%.3g" % json.load(sys.stdin)["gradients_per_second"])')
+  b=$("$bin" bench throughput bnn --backend opencl --chains "$c" --seconds 2 --trajectory "$steps" --json | python3 -c 'import json,sys; print("%.3g" % json.load(sys.stdin)["gradients_per_second"])')
   echo "| $c | $a | $b |"
 done
