@@ -7,10 +7,7 @@ extension Generator {
 
     mutating func run(kernelName: String) throws -> GeneratedKernel {
         let dimension = model.layout.dimension
-        let termNodes = Set(graph.terms.map(\.node))
-        dataArguments = graph.data.map(\.name).filter { name in
-            nodes.enumerated().contains { needed[$0.offset] && $0.element.op == .data && $0.element.name == name }
-        }
+        collectDataArguments()
 
         switch shape {
         case .chainPerWorkItem:
@@ -42,6 +39,13 @@ extension Generator {
         source += lines.joined(separator: "\n") + "\n}\n"
         return GeneratedKernel(source: source, kernelName: kernelName, libraryFiles: ["activations", "distributions"],
                                dataArguments: dataArguments, dimension: dimension, shape: shape)
+    }
+
+    /// The data arrays the density reads, in the graph's order: the kernel's data arguments.
+    mutating func collectDataArguments() {
+        dataArguments = graph.data.map(\.name).filter { name in
+            nodes.enumerated().contains { needed[$0.offset] && $0.element.op == .data && $0.element.name == name }
+        }
     }
 
     /// Steps 1–4 of the outline (`OpenCLCodegen`): the unconstrained values (`position(j)` is the

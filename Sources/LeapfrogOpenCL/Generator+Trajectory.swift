@@ -12,13 +12,7 @@ extension Generator {
     /// it returns the log density with the log-Jacobian, as the kernel stores it.
     mutating func runDensityFunction() throws -> String {
         let dimension = model.layout.dimension
-        let termNodes = Set(graph.terms.map(\.node))
-        for (i, node) in nodes.enumerated() where needed[i] && node.op == .logDensity && !termNodes.contains(i) {
-            throw unsupported("a log density used as a value (node \(i))")
-        }
-        dataArguments = graph.data.map(\.name).filter { name in
-            nodes.enumerated().contains { needed[$0.offset] && $0.element.op == .data && $0.element.name == name }
-        }
+        collectDataArguments()
         try emitBody(position: { "q[\($0)]" })
         block("for (int j = 0; j < \(dimension); ++j)") { g in g.emit("grad[j] = gx[j] * dxdu[j] + dlogj[j];") }
         emit("return lp + logj;")
