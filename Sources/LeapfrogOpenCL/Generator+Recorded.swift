@@ -39,7 +39,7 @@ extension Generator {
         for q in model.derived {
             let count = Generator.count(shapes[q.node])
             guard count > 0 else { continue }
-            try block("for (int k = 0; k < \(count); ++k)") { g in
+            block("for (int k = 0; k < \(count); ++k)") { g in
                 g.emit("STOREW(\(g.value(q.node, "k")), recorded + (\(offset) + k) * stride + c);")
             }
             offset += count
