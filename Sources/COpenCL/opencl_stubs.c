@@ -15,7 +15,7 @@
 
 #define LEAPFROG_OPENCL_FUNCTIONS(X) \
     X(clBuildProgram) X(clCreateBuffer) X(clCreateCommandQueue) X(clCreateContext) X(clCreateKernel) \
-    X(clCreateProgramWithBinary) X(clCreateProgramWithSource) X(clEnqueueNDRangeKernel) \
+    X(clCreateProgramWithBinary) X(clCreateProgramWithSource) X(clEnqueueCopyBuffer) X(clEnqueueNDRangeKernel) \
     X(clEnqueueReadBuffer) X(clEnqueueWriteBuffer) X(clFinish) X(clFlush) X(clGetDeviceIDs) \
     X(clGetDeviceInfo) X(clGetEventInfo) X(clGetEventProfilingInfo) X(clGetKernelWorkGroupInfo) \
     X(clGetPlatformIDs) X(clGetPlatformInfo) X(clGetProgramBuildInfo) X(clGetProgramInfo) \
@@ -85,6 +85,11 @@ FORWARD(clEnqueueReadBuffer,
         (cl_command_queue command_queue, cl_mem buffer, cl_bool blocking_read, size_t offset, size_t size,
          void *ptr, cl_uint num_events_in_wait_list, const cl_event *event_wait_list, cl_event *event),
         (command_queue, buffer, blocking_read, offset, size, ptr, num_events_in_wait_list, event_wait_list, event))
+FORWARD(clEnqueueCopyBuffer,
+        (cl_command_queue command_queue, cl_mem src_buffer, cl_mem dst_buffer, size_t src_offset, size_t dst_offset,
+         size_t size, cl_uint num_events_in_wait_list, const cl_event *event_wait_list, cl_event *event),
+        (command_queue, src_buffer, dst_buffer, src_offset, dst_offset, size, num_events_in_wait_list, event_wait_list,
+         event))
 FORWARD(clEnqueueWriteBuffer,
         (cl_command_queue command_queue, cl_mem buffer, cl_bool blocking_write, size_t offset, size_t size,
          const void *ptr, cl_uint num_events_in_wait_list, const cl_event *event_wait_list, cl_event *event),

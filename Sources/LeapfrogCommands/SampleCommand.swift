@@ -12,7 +12,7 @@ struct SampleCommand: ParsableCommand {
 
     @Option(parsing: .unconditional, help: "Number of chains.") var chains = 4
     @Option(parsing: .unconditional, help: "Warmup (adaptation) iterations per chain.") var warmup = 1000
-    @Option(parsing: .unconditional, help: "Retained draws per chain (after thinning).") var draws = 1000
+    @Option(parsing: .unconditional, help: "Sampling iterations per chain (every --thin-th is kept).") var draws = 1000
     @Option(help: "nuts, hmc or chees.") var sampler: SamplerKind = .nuts
     @Option(parsing: .unconditional, help: "Seed of every random number (Philox keyed by seed, chain, iteration, purpose).") var seed: UInt64 = 1
     @Option(parsing: .unconditional, help: "Keep every T-th iteration.") var thin = 1
@@ -38,6 +38,8 @@ struct SampleCommand: ParsableCommand {
     var targetESS: Double?
     @Option(name: .customLong("init"), help: "Where chains start: uniform (Uniform(−2, 2) on the unconstrained scale) or pathfinder (multi-path Pathfinder draws; one path per superchain).")
     var initialisation: InitialisationChoice = .uniform
+    @Option(help: "What sampling keeps: draws (posterior.nc, Stan CSV) or moments (each chain's running means and variances only: memory flat in the draws, no draw file; the summary's mean, sd, split R-hat, batch-means ESS and nested R-hat come from them).")
+    var keep: RunConfiguration.Keep = .draws
     @Flag(help: "No progress display.") var quiet = false
     @Option(help: "Write posterior.nc (ArviZ InferenceData), summary.json and, with --csv, Stan CSV here, streamed while sampling.")
     var output: String?
@@ -66,6 +68,9 @@ struct SampleCommand: ParsableCommand {
         }
         if csv && output == nil { throw ValidationError("--csv writes into the --output directory: give --output DIR") }
         if report && output == nil { throw ValidationError("--report writes into the --output directory: give --output DIR") }
+        if keep == .moments && (csv || report) {
+            throw ValidationError("--keep moments keeps no draws: --\(csv ? "csv" : "report") needs them")
+        }
         if fixedWarmup && adaptiveWarmup { throw ValidationError("give --fixed-warmup or --adaptive-warmup, not both") }
         if let t = targetESS, !(t > 0 && t.isFinite) { throw ValidationError("--target-ess must be positive (got \(t))") }
         if adaptiveWarmup && superchains == 1 && AdaptiveWarmup.defaultSuperchains(chains: chains) == nil {
@@ -137,6 +142,7 @@ struct SampleCommand: ParsableCommand {
         r.modelLabel = selection.model
         r.dataPath = selection.data
         r.modelOptions = selection.modelOptions
+        r.keep = keep
         if initialisation == .pathfinder { r.initialisation = .pathfinder(PathfinderConfiguration()) }
         return r
     }
@@ -170,3 +176,4 @@ enum InitialisationChoice: String, ExpressibleByArgument, CaseIterable {
 
 extension SamplerKind: ExpressibleByArgument {}
 extension ChEESAdaptation.Aggregation: ExpressibleByArgument {}
+extension RunConfiguration.Keep: ExpressibleByArgument {}

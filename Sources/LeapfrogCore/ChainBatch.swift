@@ -47,6 +47,24 @@ public struct ChainBatch: Sendable, Hashable {
         for p in 0..<dimension { values[p * chains + chain] = vector[p] }
     }
 
+    /// The batches' chains side by side (batch 0's chains first), in one batch; every batch must
+    /// have the same dimension.
+    public init(stacking batches: [ChainBatch]) {
+        let d = batches.first?.dimension ?? 0
+        precondition(batches.allSatisfy { $0.dimension == d }, "ChainBatch(stacking:): dimensions differ")
+        let total = batches.reduce(0) { $0 + $1.chains }
+        var values = [Double](repeating: 0, count: total * d)
+        var first = 0
+        for batch in batches {
+            for p in 0..<d {
+                let row = p * batch.chains
+                for c in 0..<batch.chains { values[p * total + first + c] = batch.values[row + c] }
+            }
+            first += batch.chains
+        }
+        self.init(chains: total, dimension: d, values: values)
+    }
+
     /// The sub-batch of chains `range`, in the same layout.
     public func chains(_ range: Range<Int>) -> ChainBatch {
         var out = ChainBatch(chains: range.count, dimension: dimension)

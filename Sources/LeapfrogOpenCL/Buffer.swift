@@ -105,6 +105,33 @@ public final class Buffer<Element: BitwiseCopyable>: @unchecked Sendable {
                           "clEnqueueReadBuffer")
     }
 
+    /// Enqueues a device-side copy of `count` elements from this buffer (at `offset`) into
+    /// `destination` (at `destinationOffset`): no host memory, no round trip.
+    public func enqueueCopy(to destination: Buffer<Element>, offset: Int = 0, destinationOffset: Int = 0, count: Int,
+                            queue: CommandQueue) throws {
+        precondition(offset >= 0 && destinationOffset >= 0 && offset + count <= self.count
+                     && destinationOffset + count <= destination.count, "Buffer.enqueueCopy: out of range")
+        if count == 0 { return }
+        let stride = MemoryLayout<Element>.stride
+        try context.check(clEnqueueCopyBuffer(queue.handle, handle, destination.handle, offset * stride,
+                                              destinationOffset * stride, count * stride, 0, nil, nil),
+                          "clEnqueueCopyBuffer")
+    }
+
+    /// Enqueues a non-blocking read of `destination.count` elements from `offset`; the returned
+    /// event completes when they are in host memory (which the caller keeps alive until then).
+    public func enqueueRead(into destination: UnsafeMutableBufferPointer<Element>, offset: Int = 0,
+                            queue: CommandQueue) throws -> Event? {
+        precondition(offset >= 0 && offset + destination.count <= count, "Buffer.enqueueRead: out of range")
+        if destination.isEmpty { return nil }
+        var event: cl_event? = nil
+        let stride = MemoryLayout<Element>.stride
+        try context.check(clEnqueueReadBuffer(queue.handle, handle, cl_bool(CL_FALSE), offset * stride,
+                                              destination.count * stride, UnsafeMutableRawPointer(destination.baseAddress!),
+                                              0, nil, &event), "clEnqueueReadBuffer")
+        return Event(event!, context: context)
+    }
+
     /// Sets every element to `value`.
     public func fill(_ value: Element, queue: CommandQueue) throws {
         try write([Element](repeating: value, count: count), queue: queue)

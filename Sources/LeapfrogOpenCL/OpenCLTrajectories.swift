@@ -84,6 +84,14 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     /// The state and metric the device holds now (what the last launch left there).
     private var residentState: (positions: [Double], logDensity: [Double])?
     private var residentMetric: [Double]?
+    /// Streamed groups: the two rings, the next to use, groups enqueued and not collected, and
+    /// whether the device holds a state the host has not read (`enqueue` with `from: nil`).
+    private var rings: [TransitionRing<R>?] = [nil, nil]
+    private var nextRing = 0
+    private var inFlight = 0
+    private var deviceAhead = false
+    /// Chains of the last launch (for `residentStateValues`).
+    private var lastChains: Int?
 
     /// Checks the model can be generated (builds the HMC kernel) and uploads the data.
     public init(_ model: BoundModel, queue: CommandQueue, coefficients: [Double], width: Int? = nil,
@@ -151,6 +159,87 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         return built
     }
 
+    /// The kernel, launch shape and buffers for a launch of `chains` chains (reallocating the
+    /// buffers, and forgetting what the device holds, when the layout changed). Call with the lock held.
+    private func prepare(_ kind: TrajectoryLaunch.Kind, chains: Int) throws -> LaunchSetup<R> {
+        let width = width(forChains: chains)
+        let (kernel, _, localSize) = try self.kernel(for: kind, width: width)
+        let items = (chains + width - 1) / width
+        let groupSize = info.type == .cpu
+            ? max(1, min(localSize, (items + info.computeUnits - 1) / info.computeUnits)) : localSize
+        let layout = ChainLayout(chains: chains, width: width, localSize: groupSize)
+        lastChains = chains
+        if buffers?.stride != layout.stride || buffers?.width != width {
+            buffers = nil
+            rings = [nil, nil]
+            residentState = nil
+            residentMetric = nil
+            buffers = try TrajectoryBuffers<R>(context: queue.context, dimension: dimension, stride: layout.stride, width: width)
+        }
+        return LaunchSetup(kernel: kernel, layout: layout, buffers: buffers!)
+    }
+
+    /// Packs chain-fastest `values` (`rows` per chain) into `staging` and enqueues its copy to `buffer`.
+    private func upload(_ values: [Double], rows: Int, chains: Int, stride s: Int, to buffer: Buffer<R>,
+                        staging: UnsafeMutableBufferPointer<R>, offset: Int = 0, traffic: inout DeviceTraffic) throws {
+        let slice = UnsafeMutableBufferPointer(rebasing: staging[offset..<(offset + rows * s)])
+        values.withUnsafeBufferPointer { R.pack($0, chains: chains, stride: s, dimension: rows, into: slice.baseAddress!) }
+        try buffer.enqueueWrite(from: UnsafeBufferPointer(slice), queue: queue)
+        traffic.bytesToDevice += rows * s * MemoryLayout<R>.size
+    }
+
+    /// Uploads the state unless the device holds it, and the metric unless it is the device's.
+    private func makeResident(_ setup: LaunchSetup<R>, positions: ChainBatch, logDensity: [Double], gradient: ChainBatch,
+                              metric: ChainBatch, traffic: inout DeviceTraffic) throws {
+        let chains = positions.chains, s = setup.layout.stride, d = dimension, bufs = setup.buffers
+        if residentState == nil || residentState!.positions != positions.values || residentState!.logDensity != logDensity {
+            try upload(positions.values, rows: d, chains: chains, stride: s, to: bufs.position, staging: bufs.hostPosition,
+                       traffic: &traffic)
+            try upload(gradient.values, rows: d, chains: chains, stride: s, to: bufs.gradient, staging: bufs.hostGradient,
+                       traffic: &traffic)
+            try upload(logDensity, rows: 1, chains: chains, stride: s, to: bufs.logDensity, staging: bufs.hostLogDensity,
+                       traffic: &traffic)
+        }
+        if residentMetric != metric.values {
+            try upload(metric.values, rows: d, chains: chains, stride: s, to: bufs.inverseMetric, staging: bufs.hostMetric,
+                       traffic: &traffic)
+            residentMetric = metric.values
+        }
+    }
+
+    /// Sets the kernel's arguments for `launch` and enqueues it (its step sizes, and HMC's step
+    /// counts, must already be in `stepSize` and `steps`).
+    @discardableResult
+    private func enqueueKernel(_ setup: LaunchSetup<R>, _ launch: TrajectoryLaunch, returnsProposal: Bool) throws -> Event {
+        let bufs = setup.buffers, kernel = setup.kernel
+        var arguments: [Buffer<R>]
+        var scalars: [UInt32] = [UInt32(truncatingIfNeeded: launch.seed), UInt32(truncatingIfNeeded: launch.seed >> 32),
+                                 UInt32(truncatingIfNeeded: launch.iteration)]
+        switch launch.kind {
+        case .hmc(let steps):
+            arguments = [bufs.position, bufs.gradient, bufs.logDensity, bufs.stepSize, bufs.steps, bufs.inverseMetric,
+                         bufs.acceptProbability, bufs.energy, bufs.taken, bufs.flags, bufs.proposalPosition, bufs.proposalMomentum]
+            scalars += [UInt32(steps.max() ?? 0), returnsProposal ? 1 : 0]
+        case .nuts:
+            arguments = [bufs.position, bufs.gradient, bufs.logDensity, bufs.stepSize, bufs.inverseMetric,
+                         bufs.acceptProbability, bufs.energy, bufs.taken, bufs.depth, bufs.flags]
+        }
+        var k = 0
+        for buffer in arguments { try kernel.setArg(k, buffer); k += 1 }
+        for value in scalars { try kernel.setArg(k, value); k += 1 }
+        for buffer in dataBuffers { try kernel.setArg(k, buffer); k += 1 }
+        try kernel.setArg(k, Int32(setup.layout.stride))
+        return try queue.enqueue(kernel, global: setup.layout.workItems, local: setup.layout.localSize)
+    }
+
+    /// Chain-fastest values of `rows` rows from padded device-layout staging memory.
+    private func unpack(_ host: UnsafeMutableBufferPointer<R>, offset: Int = 0, rows: Int, chains: Int, stride s: Int) -> [Double] {
+        [Double](unsafeUninitializedCapacity: chains * rows) { out, initialised in
+            R.unpack(UnsafePointer(host.baseAddress! + offset), chains: chains, stride: s, dimension: rows, into: out)
+            initialised = chains * rows
+        }
+    }
+
     /// One transition of every chain from (`positions`, `logDensity`, `gradient`).
     public func run(_ launch: TrajectoryLaunch, positions: ChainBatch, logDensity: [Double],
                     gradient: ChainBatch) throws -> TrajectoryOutcome {
@@ -161,61 +250,22 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
                      "OpenCLTrajectories.run: shapes disagree")
         lock.lock()
         defer { lock.unlock() }
-        let width = width(forChains: chains)
-        let (kernel, _, localSize) = try self.kernel(for: launch.kind, width: width)
-        let items = (chains + width - 1) / width
-        let groupSize = info.type == .cpu
-            ? max(1, min(localSize, (items + info.computeUnits - 1) / info.computeUnits)) : localSize
-        let layout = ChainLayout(chains: chains, width: width, localSize: groupSize)
-        let s = layout.stride, b = MemoryLayout<R>.size
-        if buffers?.stride != s || buffers?.width != width {
-            buffers = nil
-            residentState = nil
-            residentMetric = nil
-            buffers = try TrajectoryBuffers<R>(context: queue.context, dimension: d, stride: s, width: width)
-        }
-        let bufs = buffers!
+        precondition(inFlight == 0, "OpenCLTrajectories.run: collect every enqueued group first")
+        let setup = try prepare(launch.kind, chains: chains)
+        let s = setup.layout.stride, b = MemoryLayout<R>.size, bufs = setup.buffers
         var traffic = DeviceTraffic(launches: 1, roundTrips: 1)
-
-        func upload(_ values: [Double], dimension rows: Int, to buffer: Buffer<R>, staging: UnsafeMutableBufferPointer<R>) throws {
-            values.withUnsafeBufferPointer { R.pack($0, chains: chains, stride: s, dimension: rows, into: staging.baseAddress!) }
-            try buffer.enqueueWrite(from: UnsafeBufferPointer(rebasing: staging[0..<(rows * s)]), queue: queue)
-            traffic.bytesToDevice += rows * s * b
-        }
-        if residentState == nil || residentState!.positions != positions.values || residentState!.logDensity != logDensity {
-            try upload(positions.values, dimension: d, to: bufs.position, staging: bufs.hostPosition)
-            try upload(gradient.values, dimension: d, to: bufs.gradient, staging: bufs.hostGradient)
-            try upload(logDensity, dimension: 1, to: bufs.logDensity, staging: bufs.hostLogDensity)
-        }
-        if residentMetric != launch.inverseMetricDiagonal.values {
-            try upload(launch.inverseMetricDiagonal.values, dimension: d, to: bufs.inverseMetric, staging: bufs.hostMetric)
-            residentMetric = launch.inverseMetricDiagonal.values
-        }
-        try upload(launch.stepSizes, dimension: 1, to: bufs.stepSize, staging: bufs.hostStepSize)
-
-        var arguments: [Buffer<R>]
-        var scalars: [UInt32] = [UInt32(truncatingIfNeeded: launch.seed), UInt32(truncatingIfNeeded: launch.seed >> 32),
-                                 UInt32(truncatingIfNeeded: launch.iteration)]
-        let returnsProposal: Bool
-        switch launch.kind {
-        case .hmc(let steps):
+        try makeResident(setup, positions: positions, logDensity: logDensity, gradient: gradient,
+                         metric: launch.inverseMetricDiagonal, traffic: &traffic)
+        try upload(launch.stepSizes, rows: 1, chains: chains, stride: s, to: bufs.stepSize, staging: bufs.hostStepSize,
+                   traffic: &traffic)
+        var returnsProposal = false
+        if case .hmc(let steps) = launch.kind {
             precondition(steps.count == chains, "OpenCLTrajectories.run: \(steps.count) step counts for \(chains) chains")
-            try upload(steps.map(Double.init), dimension: 1, to: bufs.steps, staging: bufs.hostSteps)
-            arguments = [bufs.position, bufs.gradient, bufs.logDensity, bufs.stepSize, bufs.steps, bufs.inverseMetric,
-                         bufs.acceptProbability, bufs.energy, bufs.taken, bufs.flags, bufs.proposalPosition, bufs.proposalMomentum]
-            scalars += [UInt32(steps.max() ?? 0), launch.returnsProposal ? 1 : 0]
+            try upload(steps.map(Double.init), rows: 1, chains: chains, stride: s, to: bufs.steps, staging: bufs.hostSteps,
+                       traffic: &traffic)
             returnsProposal = launch.returnsProposal
-        case .nuts:
-            arguments = [bufs.position, bufs.gradient, bufs.logDensity, bufs.stepSize, bufs.inverseMetric,
-                         bufs.acceptProbability, bufs.energy, bufs.taken, bufs.depth, bufs.flags]
-            returnsProposal = false
         }
-        var k = 0
-        for buffer in arguments { try kernel.setArg(k, buffer); k += 1 }
-        for value in scalars { try kernel.setArg(k, value); k += 1 }
-        for buffer in dataBuffers { try kernel.setArg(k, buffer); k += 1 }
-        try kernel.setArg(k, Int32(s))
-        let event = try queue.enqueue(kernel, global: layout.workItems, local: groupSize)
+        let event = try enqueueKernel(setup, launch, returnsProposal: returnsProposal)
 
         // Every read is enqueued; the last one blocks, so the host waits once.
         var reads: [(Buffer<R>, UnsafeMutableBufferPointer<R>, Int)] = [
@@ -237,10 +287,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         counted += traffic
 
         func unpack(_ host: UnsafeMutableBufferPointer<R>, _ rows: Int) -> [Double] {
-            [Double](unsafeUninitializedCapacity: chains * rows) { out, initialised in
-                R.unpack(UnsafePointer(host.baseAddress!), chains: chains, stride: s, dimension: rows, into: out)
-                initialised = chains * rows
-            }
+            self.unpack(host, rows: rows, chains: chains, stride: s)
         }
         let newPositions = unpack(bufs.hostPosition, d)
         let newLogDensity = unpack(bufs.hostLogDensity, 1).map { $0.isFinite ? $0 : -.infinity }
@@ -259,6 +306,225 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             proposal: returnsProposal
                 ? (ChainBatch(chains: chains, dimension: d, values: unpack(bufs.hostProposalPosition, d)),
                    ChainBatch(chains: chains, dimension: d, values: unpack(bufs.hostProposalMomentum, d))) : nil)
+    }
+
+    // MARK: - Streamed transitions
+
+    /// Enqueues consecutive transitions `launches` (same kind and metric; sampling's fixed tuning)
+    /// without waiting for them: each launch's per-chain outputs, and the positions and log
+    /// densities of the kept ones (`keeps`), are copied on the device into one of two ring
+    /// buffers and read back together by a single non-blocking read. `collect` waits for it.
+    /// At most two groups are in flight: while the host reads one, the device runs the next.
+    ///
+    /// `from`: the state to start from, or nil to continue from the state the device holds (the
+    /// last group's end). Cost per group of k launches with m kept (S the padded chains, b bytes
+    /// per real): k launches and 8k device-side copies at most, to the device 2k·S·b (step sizes
+    /// and counts), from the device 5k·S·b + m·(d + 1)·S·b, and one wait in `collect`.
+    public func enqueue(_ launches: [TrajectoryLaunch], keeps: [Bool],
+                        from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?) throws
+        -> PendingTransitions {
+        precondition(!launches.isEmpty && keeps.count == launches.count, "OpenCLTrajectories.enqueue: \(launches.count) "
+                     + "launches, \(keeps.count) keep flags")
+        let chains = launches[0].stepSizes.count, d = dimension
+        lock.lock()
+        defer { lock.unlock() }
+        precondition(inFlight < 2, "OpenCLTrajectories.enqueue: two groups are in flight; collect one first")
+        let setup = try prepare(launches[0].kind, chains: chains)
+        let s = setup.layout.stride, bufs = setup.buffers
+        var traffic = DeviceTraffic(launches: launches.count, roundTrips: 0)
+        if let start {
+            try makeResident(setup, positions: start.positions, logDensity: start.logDensity, gradient: start.gradient,
+                             metric: launches[0].inverseMetricDiagonal, traffic: &traffic)
+        } else {
+            precondition(residentState != nil || inFlight > 0 || deviceAhead,
+                         "OpenCLTrajectories.enqueue: no state on the device to continue from")
+        }
+        residentState = nil
+        deviceAhead = true
+
+        let slot = nextRing
+        nextRing = 1 - nextRing
+        let kept = keeps.filter { $0 }.count
+        if rings[slot] == nil || rings[slot]!.capacity < launches.count {
+            rings[slot] = try TransitionRing<R>(context: queue.context, dimension: d, stride: s, capacity: launches.count)
+        }
+        let ring = rings[slot]!
+
+        // Step sizes and step counts of every launch in one upload, then copied into place per launch.
+        for (j, launch) in launches.enumerated() {
+            precondition(launch.stepSizes.count == chains && launch.kind.sameKernel(as: launches[0].kind),
+                         "OpenCLTrajectories.enqueue: launches of one group must share chains and kernel")
+            let steps: [Double]
+            if case .hmc(let counts) = launch.kind { steps = counts.map(Double.init) } else {
+                steps = [Double](repeating: 0, count: chains)
+            }
+            (launch.stepSizes + steps).withUnsafeBufferPointer {
+                R.pack($0, chains: chains, stride: s, dimension: 2, into: ring.hostParameters.baseAddress! + j * 2 * s)
+            }
+        }
+        try ring.parameters.enqueueWrite(from: UnsafeBufferPointer(rebasing: ring.hostParameters[0..<(launches.count * 2 * s)]),
+                                         queue: queue)
+        traffic.bytesToDevice += launches.count * 2 * s * MemoryLayout<R>.size
+
+        var keptSlot = 0
+        for (j, launch) in launches.enumerated() {
+            try ring.parameters.enqueueCopy(to: bufs.stepSize, offset: j * 2 * s, count: s, queue: queue)
+            if case .hmc = launch.kind { try ring.parameters.enqueueCopy(to: bufs.steps, offset: j * 2 * s + s, count: s, queue: queue) }
+            try enqueueKernel(setup, launch, returnsProposal: false)
+            let outputs = [bufs.acceptProbability, bufs.energy, bufs.taken, bufs.depth, bufs.flags]
+            for (row, buffer) in outputs.enumerated() {
+                try buffer.enqueueCopy(to: ring.outputs, destinationOffset: (j * TransitionRing<R>.outputRows + row) * s, count: s,
+                                       queue: queue)
+            }
+            if keeps[j] {
+                try bufs.position.enqueueCopy(to: ring.kept, destinationOffset: keptSlot * (d + 1) * s, count: d * s, queue: queue)
+                try bufs.logDensity.enqueueCopy(to: ring.kept, destinationOffset: (keptSlot * (d + 1) + d) * s, count: s,
+                                                queue: queue)
+                keptSlot += 1
+            }
+        }
+        let outputCount = launches.count * TransitionRing<R>.outputRows * s
+        var event = try ring.outputs.enqueueRead(into: UnsafeMutableBufferPointer(rebasing: ring.hostOutputs[0..<outputCount]),
+                                                 queue: queue)
+        if kept > 0 {
+            event = try ring.kept.enqueueRead(into: UnsafeMutableBufferPointer(rebasing: ring.hostKept[0..<(kept * (d + 1) * s)]),
+                                              queue: queue)
+        }
+        try queue.flush()
+        traffic.bytesFromDevice += (outputCount + kept * (d + 1) * s) * MemoryLayout<R>.size
+        counted += traffic
+        inFlight += 1
+        return PendingTransitions(ring: slot, kinds: launches.map(\.kind), keeps: keeps, chains: chains, stride: s, read: event)
+    }
+
+    /// Waits for a group `enqueue` returned (groups are collected in the order enqueued) and
+    /// unpacks its transitions.
+    public func collect(_ pending: PendingTransitions) throws -> [StreamedTransition] {
+        lock.lock()
+        defer { lock.unlock() }
+        try pending.read?.wait()
+        counted += DeviceTraffic(roundTrips: 1)
+        inFlight -= 1
+        let ring = rings[pending.ring]!, chains = pending.chains, s = pending.stride, d = dimension
+        var keptSlot = 0
+        return pending.kinds.enumerated().map { j, kind in
+            func row(_ r: Int) -> [Double] {
+                unpack(ring.hostOutputs, offset: (j * TransitionRing<R>.outputRows + r) * s, rows: 1, chains: chains, stride: s)
+            }
+            let flags = row(4).map { Int($0) }
+            var positions: ChainBatch?, logDensity: [Double]?
+            if pending.keeps[j] {
+                positions = ChainBatch(chains: chains, dimension: d,
+                                       values: unpack(ring.hostKept, offset: keptSlot * (d + 1) * s, rows: d, chains: chains, stride: s))
+                logDensity = unpack(ring.hostKept, offset: (keptSlot * (d + 1) + d) * s, rows: 1, chains: chains, stride: s)
+                    .map { $0.isFinite ? $0 : -.infinity }
+                keptSlot += 1
+            }
+            var depths = [Int](repeating: 0, count: chains)
+            if case .nuts = kind { depths = row(3).map { Int($0) } }
+            return StreamedTransition(acceptProbability: row(0), energy: row(1), steps: row(2).map { Int($0) }, treeDepth: depths,
+                                      accepted: flags.map { $0 & 1 != 0 }, divergent: flags.map { $0 & 2 != 0 },
+                                      positions: positions, logDensity: logDensity)
+        }
+    }
+
+    /// The state the device holds (after every enqueued group): one blocking read.
+    public func residentStateValues() throws -> (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch) {
+        lock.lock()
+        defer { lock.unlock() }
+        precondition(inFlight == 0, "OpenCLTrajectories.residentStateValues: collect every enqueued group first")
+        guard let bufs = buffers, let chains = lastChains else {
+            preconditionFailure("OpenCLTrajectories.residentStateValues: nothing has run")
+        }
+        let s = bufs.stride, d = dimension
+        try bufs.position.read(into: UnsafeMutableBufferPointer(rebasing: bufs.hostPosition[0..<(d * s)]), blocking: false, queue: queue)
+        try bufs.gradient.read(into: UnsafeMutableBufferPointer(rebasing: bufs.hostGradient[0..<(d * s)]), blocking: false, queue: queue)
+        try bufs.logDensity.read(into: UnsafeMutableBufferPointer(rebasing: bufs.hostLogDensity[0..<s]), blocking: true, queue: queue)
+        counted += DeviceTraffic(roundTrips: 1, bytesFromDevice: (2 * d + 1) * s * MemoryLayout<R>.size)
+        let positions = unpack(bufs.hostPosition, rows: d, chains: chains, stride: s)
+        let logDensity = unpack(bufs.hostLogDensity, rows: 1, chains: chains, stride: s).map { $0.isFinite ? $0 : -.infinity }
+        residentState = (positions, logDensity)
+        deviceAhead = false
+        return (ChainBatch(chains: chains, dimension: d, values: positions), logDensity,
+                ChainBatch(chains: chains, dimension: d, values: unpack(bufs.hostGradient, rows: d, chains: chains, stride: s)))
+    }
+}
+
+/// A launch's kernel, shape and buffers.
+struct LaunchSetup<R: DeviceReal> {
+    let kernel: Kernel
+    let layout: ChainLayout
+    let buffers: TrajectoryBuffers<R>
+}
+
+extension TrajectoryLaunch.Kind {
+    /// Whether two launches use the same kernel (HMC's step counts may differ).
+    func sameKernel(as other: Self) -> Bool {
+        switch (self, other) {
+        case (.hmc, .hmc): return true
+        case (.nuts(let a), .nuts(let b)): return a == b
+        default: return false
+        }
+    }
+}
+
+/// A group of transitions `OpenCLTrajectories.enqueue` has started.
+public struct PendingTransitions: @unchecked Sendable {
+    let ring: Int
+    let kinds: [TrajectoryLaunch.Kind]
+    let keeps: [Bool]
+    let chains: Int
+    let stride: Int
+    /// The group's last read; nil when there was nothing to read.
+    let read: Event?
+
+    /// Transitions in the group.
+    public var count: Int { kinds.count }
+}
+
+/// One transition of a streamed group, for every chain.
+public struct StreamedTransition: Sendable {
+    public var acceptProbability: [Double]
+    public var energy: [Double]
+    public var steps: [Int]
+    /// NUTS: doublings completed; 0 for HMC.
+    public var treeDepth: [Int]
+    public var accepted: [Bool]
+    public var divergent: [Bool]
+    /// The new positions and log densities (non-finite: −∞), when the transition was kept.
+    public var positions: ChainBatch?
+    public var logDensity: [Double]?
+}
+
+/// One of the two ring buffers of streamed transitions: per launch, its parameters (step sizes,
+/// step counts) going in and its outputs coming out; per kept launch, positions and log density.
+/// Device buffers and the host staging memory the non-blocking transfers use.
+final class TransitionRing<R: DeviceReal>: @unchecked Sendable {
+    /// Output rows per launch: acceptance probability, energy, steps, depth, flags.
+    static var outputRows: Int { 5 }
+    let capacity: Int
+    let parameters, outputs, kept: Buffer<R>
+    let hostParameters, hostOutputs, hostKept: UnsafeMutableBufferPointer<R>
+
+    init(context: Context, dimension d: Int, stride s: Int, capacity: Int) throws {
+        self.capacity = capacity
+        parameters = try Buffer<R>(context: context, count: capacity * 2 * s)
+        outputs = try Buffer<R>(context: context, count: capacity * Self.outputRows * s)
+        kept = try Buffer<R>(context: context, count: capacity * (d + 1) * s)
+        func host(_ count: Int) -> UnsafeMutableBufferPointer<R> {
+            let p = UnsafeMutableBufferPointer<R>.allocate(capacity: count)
+            p.initialize(repeating: 0)
+            return p
+        }
+        hostParameters = host(parameters.count)
+        hostOutputs = host(outputs.count)
+        hostKept = host(kept.count)
+    }
+
+    deinit {
+        hostParameters.deallocate()
+        hostOutputs.deallocate()
+        hostKept.deallocate()
     }
 }
 

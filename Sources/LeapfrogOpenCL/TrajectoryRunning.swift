@@ -1,10 +1,15 @@
 import LeapfrogCore
 
-/// Runs whole HMC transitions of every chain on a device (`OpenCLTrajectories<R>` for either
-/// precision), so callers need not know the device's `real`.
+/// Runs whole transitions of every chain on a device (`OpenCLTrajectories<R>` for either
+/// precision), so callers need not know the device's `real`: one at a time (`run`), or streamed
+/// in groups, two in flight (`enqueue`, `collect`, then `residentStateValues` for the end state).
 public protocol TrajectoryRunning: DeviceTrafficCounting {
     func run(_ launch: TrajectoryLaunch, positions: ChainBatch, logDensity: [Double], gradient: ChainBatch) throws
         -> TrajectoryOutcome
+    func enqueue(_ launches: [TrajectoryLaunch], keeps: [Bool],
+                 from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?) throws -> PendingTransitions
+    func collect(_ pending: PendingTransitions) throws -> [StreamedTransition]
+    func residentStateValues() throws -> (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)
 }
 
 extension OpenCLTrajectories: TrajectoryRunning {}

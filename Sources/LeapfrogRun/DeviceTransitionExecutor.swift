@@ -45,6 +45,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     private let log: @Sendable (String) -> Void
     private var programs: [String: Result<any TrajectoryRunning, Error>] = [:]
     private var failedCheckLogged = false
+    private var lastInverse: (metric: Metric, inverse: ChainBatch)?
     /// Transitions run on the device and on the host.
     public private(set) var placements = (device: 0, host: 0)
 
@@ -65,36 +66,19 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     }
 
     public func execute(_ request: TransitionRequest, from state: SamplerState, random: PhiloxRandom) throws -> Transition {
-        guard let inverse = Self.inverseDiagonal(request.metric, chains: state.chains, dimension: state.dimension),
+        guard let inverse = inverseDiagonal(request.metric, chains: state.chains, dimension: state.dimension),
               let device = program(request.integrator) else {
             placements.host += 1
             return try host.execute(request, from: state, random: random)
         }
         placements.device += 1
         let n = state.chains
-        let launch: TrajectoryLaunch
-        var stepSizes = request.stepSizes
-        switch request.trajectory {
-        case .hmc(let trajectory, let jitter):
-            let kernel = HMCKernel(trajectory: trajectory, jitter: jitter, integrator: request.integrator)
-            let shapes = (0..<n).map {
-                kernel.trajectoryShape(stepSize: request.stepSizes[$0], chain: $0, iteration: request.iteration, random: random)
-            }
-            stepSizes = shapes.map(\.stepSize)
-            launch = TrajectoryLaunch(.hmc(steps: shapes.map(\.steps)), stepSizes: stepSizes, inverseMetricDiagonal: inverse,
-                                      seed: random.seed, iteration: request.iteration, returnsProposal: request.returnsProposal)
-        case .nuts(let maxDepth):
-            launch = TrajectoryLaunch(.nuts(maxDepth: maxDepth), stepSizes: stepSizes, inverseMetricDiagonal: inverse,
-                                      seed: random.seed, iteration: request.iteration)
-        }
+        let launch = self.launch(request, chains: n, inverse: inverse, random: random)
         let outcome = try device.run(launch, positions: state.positions, logDensity: state.logDensity, gradient: state.gradient)
         let perStep = request.integrator.gradientsPerStep
-        let info = (0..<n).map { c in
-            TransitionInfo(acceptanceStatistic: outcome.acceptProbability[c], accepted: outcome.accepted[c],
-                           divergent: outcome.divergent[c], energy: outcome.energy[c], stepSize: stepSizes[c],
-                           treeDepth: outcome.treeDepth[c], leapfrogSteps: outcome.steps[c],
-                           gradientEvaluations: outcome.steps[c] * perStep)
-        }
+        let info = Self.info(acceptProbability: outcome.acceptProbability, accepted: outcome.accepted, divergent: outcome.divergent,
+                             energy: outcome.energy, stepSizes: launch.stepSizes, treeDepth: outcome.treeDepth,
+                             steps: outcome.steps, gradientsPerStep: perStep)
         let proposal = outcome.proposal.map {
             PhasePoint(position: $0.position, momentum: $0.momentum,
                        logDensity: [Double](repeating: -.infinity, count: n),
@@ -105,6 +89,109 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         return Transition(state: SamplerState(positions: outcome.positions, logDensity: outcome.logDensity,
                                               gradient: outcome.gradient),
                           info: info, lockstepEvaluations: (outcome.steps.max() ?? 0) * perStep, proposal: proposal)
+    }
+
+    /// Sampling's iterations in groups of consecutive transitions, two groups in flight
+    /// (`OpenCLTrajectories.enqueue`): while the host writes one group's draws the device runs the
+    /// next, and a group of k iterations costs one wait instead of k. Only kept iterations'
+    /// positions and log densities leave the device; the gradient is read once, at the end.
+    ///
+    /// Group size: the first group is one iteration; later groups are sized from the measured rate
+    /// to last about `streamGroupSeconds` (so progress and an interrupt are seen that often), at
+    /// most `streamGroupLimit` iterations and `streamGroupBytes` of ring memory. Falls back to
+    /// `SamplingStream.stepwise` wherever `execute` would run on the host.
+    public func stream(_ stream: SamplingStream, from state: SamplerState, random: PhiloxRandom,
+                       deliver: ([SampledIteration]) throws -> Bool) throws -> SamplerState {
+        guard let first = stream.iterations.first else { return state }
+        let firstRequest = stream.request(first)
+        guard let inverse = inverseDiagonal(firstRequest.metric, chains: state.chains, dimension: state.dimension),
+              let device = program(firstRequest.integrator) else {
+            return try stream.stepwise(from: state, execute: { try execute($0, from: $1, random: random) }, deliver: deliver)
+        }
+        let n = state.chains, d = state.dimension, perStep = firstRequest.integrator.gradientsPerStep
+        // Ring memory per iteration: parameters, outputs and a kept draw, in f64 at most.
+        let bytesPerIteration = n * (2 + 5 + d + 1) * 8
+        let limit = max(1, min(streamGroupLimit, streamGroupBytes / max(1, bytesPerIteration)))
+        var next = stream.iterations.lowerBound
+        var size = 1
+        var pending: [(group: PendingTransitions, iterations: Range<Int>, stepSizes: [[Double]])] = []
+        var startState: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)? =
+            (state.positions, state.logDensity, state.gradient)
+
+        func enqueueNext() throws {
+            let range = next..<min(stream.iterations.upperBound, next + size)
+            let launches = range.map { launch(stream.request($0), chains: n, inverse: inverse, random: random) }
+            let group = try device.enqueue(launches, keeps: range.map(stream.keeps), from: startState)
+            startState = nil
+            pending.append((group, range, launches.map(\.stepSizes)))
+            next = range.upperBound
+        }
+
+        let clock = ContinuousClock()
+        var last = clock.now
+        var stopped = false
+        try enqueueNext()
+        if next < stream.iterations.upperBound { try enqueueNext() }
+        while !pending.isEmpty {
+            let (group, range, stepSizes) = pending.removeFirst()
+            let transitions = try device.collect(group)
+            let now = clock.now
+            let seconds = Double((now - last).components.attoseconds) / 1e18 + Double((now - last).components.seconds)
+            last = now
+            if seconds > 0 {
+                let target = streamGroupSeconds / (seconds / Double(range.count))
+                size = target >= Double(limit) ? limit : max(1, Int(target))
+            }
+            if stopped { continue }
+            placements.device += range.count
+            let sampled = zip(range, zip(transitions, stepSizes)).map { iteration, pair in
+                let (t, steps) = pair
+                return SampledIteration(
+                    iteration: iteration,
+                    info: Self.info(acceptProbability: t.acceptProbability, accepted: t.accepted, divergent: t.divergent,
+                                    energy: t.energy, stepSizes: steps, treeDepth: t.treeDepth, steps: t.steps,
+                                    gradientsPerStep: perStep),
+                    lockstepEvaluations: (t.steps.max() ?? 0) * perStep, positions: t.positions, logDensity: t.logDensity)
+            }
+            if try !deliver(sampled) { stopped = true; continue }
+            if next < stream.iterations.upperBound { try enqueueNext() }
+        }
+        let end = try device.residentStateValues()
+        return SamplerState(positions: end.positions, logDensity: end.logDensity, gradient: end.gradient)
+    }
+
+    /// Seconds a streamed group aims to last (`stream`).
+    public var streamGroupSeconds = 0.25
+    /// Most iterations in a streamed group.
+    public var streamGroupLimit = 256
+    /// Most ring memory a streamed group may use (two rings are allocated).
+    public var streamGroupBytes = 64 << 20
+
+    /// The launch of `request` for `chains` chains: HMC's jittered step sizes and step counts are
+    /// computed here (`HMCKernel.trajectoryShape`), so the device's L is the host's.
+    private func launch(_ request: TransitionRequest, chains n: Int, inverse: ChainBatch, random: PhiloxRandom) -> TrajectoryLaunch {
+        switch request.trajectory {
+        case .hmc(let trajectory, let jitter):
+            let kernel = HMCKernel(trajectory: trajectory, jitter: jitter, integrator: request.integrator)
+            let shapes = (0..<n).map {
+                kernel.trajectoryShape(stepSize: request.stepSizes[$0], chain: $0, iteration: request.iteration, random: random)
+            }
+            return TrajectoryLaunch(.hmc(steps: shapes.map(\.steps)), stepSizes: shapes.map(\.stepSize),
+                                    inverseMetricDiagonal: inverse, seed: random.seed, iteration: request.iteration,
+                                    returnsProposal: request.returnsProposal)
+        case .nuts(let maxDepth):
+            return TrajectoryLaunch(.nuts(maxDepth: maxDepth), stepSizes: request.stepSizes, inverseMetricDiagonal: inverse,
+                                    seed: random.seed, iteration: request.iteration)
+        }
+    }
+
+    private static func info(acceptProbability: [Double], accepted: [Bool], divergent: [Bool], energy: [Double],
+                             stepSizes: [Double], treeDepth: [Int], steps: [Int], gradientsPerStep: Int) -> [TransitionInfo] {
+        (0..<stepSizes.count).map { c in
+            TransitionInfo(acceptanceStatistic: acceptProbability[c], accepted: accepted[c], divergent: divergent[c],
+                           energy: energy[c], stepSize: stepSizes[c], treeDepth: treeDepth[c], leapfrogSteps: steps[c],
+                           gradientEvaluations: steps[c] * gradientsPerStep)
+        }
     }
 
     /// The device program for the current precision and this integrator; nil (logged once) when
@@ -128,6 +215,18 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
             }
         }
         return try? programs[key]!.get()
+    }
+
+    /// diag(M⁻¹) of every chain, or nil for a dense metric; the last one is kept, so an unchanged
+    /// metric (every transition between two window ends) is neither rebuilt nor re-sent: the
+    /// device compares it with what it holds, and an array compared with itself is equal at once.
+    private func inverseDiagonal(_ metric: Metric, chains n: Int, dimension d: Int) -> ChainBatch? {
+        if let cached = lastInverse, cached.metric == metric, cached.inverse.chains == n, cached.inverse.dimension == d {
+            return cached.inverse
+        }
+        guard let inverse = Self.inverseDiagonal(metric, chains: n, dimension: d) else { return nil }
+        lastInverse = (metric, inverse)
+        return inverse
     }
 
     /// diag(M⁻¹) of every chain, or nil for a dense metric.

@@ -23,6 +23,10 @@ final class DrawCollector: DrawSink {
     let maxDepth: Int?
     /// values[element][chain][draw], lp__ first (only with `keepDraws`).
     private(set) var values: [[[Double]]]
+    /// lp__ and every element's per-chain running moments, instead of draws (`--keep moments`),
+    /// and the draws in the first half of each chain (split R̂).
+    private(set) var moments: ChainMoments?
+    private let firstHalf: Int
     private(set) var energy: [[Double]]
     private(set) var divergent = 0
     private(set) var saturated = 0
@@ -30,7 +34,8 @@ final class DrawCollector: DrawSink {
     private(set) var leapfrogSteps = 0
     private(set) var draws = 0
 
-    init(recorder: DrawRecorder, chains: Int, maxDepth: Int?, writer: DrawWriter?, keepDraws: Bool) {
+    /// - momentsOf: keep running moments instead of draws, for a run of this many draws per chain.
+    init(recorder: DrawRecorder, chains: Int, maxDepth: Int?, writer: DrawWriter?, keepDraws: Bool, momentsOf planned: Int? = nil) {
         self.recorder = recorder
         self.chains = chains
         self.maxDepth = maxDepth
@@ -39,6 +44,9 @@ final class DrawCollector: DrawSink {
         schema = DrawCollector.schema(recorder.reference.model, chains: chains, draws: 0)
         values = keepDraws ? Array(repeating: Array(repeating: [], count: chains), count: 1 + schema.flatCount) : []
         energy = Array(repeating: [], count: chains)
+        let quantities = 1 + schema.flatCount
+        moments = planned.map { _ in ChainMoments(chains: chains, quantities: quantities) }
+        firstHalf = ((planned ?? 0) + 1) / 2
     }
 
     /// Parameters (constrained) then derived quantities, each with its shape.
@@ -56,7 +64,20 @@ final class DrawCollector: DrawSink {
     }
 
     func write(_ draw: Draw) throws {
-        let batch = try recorder.values(draw.positions)
+        try write(draw, recorded: try recorder.values(draw.positions))
+    }
+
+    /// Records all the draws' values in one call (one launch on a device: the draws' chains side
+    /// by side as one batch), then writes each.
+    func write(contentsOf draws: [Draw]) throws {
+        guard draws.count > 1 else { return try draws.forEach(write) }
+        let recorded = try recorder.values(ChainBatch(stacking: draws.map(\.positions)))
+        for (k, draw) in draws.enumerated() {
+            try write(draw, recorded: recorded.chains((k * chains)..<((k + 1) * chains)))
+        }
+    }
+
+    private func write(_ draw: Draw, recorded batch: ChainBatch) throws {
         var stats = SampleStatistics(chains: chains)
         for c in 0..<chains {
             let info = draw.info[c]
@@ -77,11 +98,17 @@ final class DrawCollector: DrawSink {
             }
         }
         try writer?.append(batch, stats: stats)
+        moments?.add(draw.logDensity + batch.values, half: draws < firstHalf ? 0 : 1)
         draws += 1
     }
 
     /// Summaries of `lp__` and every element, from memory or read back from `posterior`.
     func summaries(superchains: Int?, posterior: String?) throws -> [ParameterSummary] {
+        if let moments {
+            return (["lp__"] + schema.bracketNames).enumerated().map { k, name in
+                moments.summary(quantity: k, name: name, superchains: superchains)
+            }
+        }
         if keepDraws {
             let names = ["lp__"] + schema.bracketNames
             return names.enumerated().map { k, name in summarize(name: name, draws: values[k], superchains: superchains) }

@@ -21,7 +21,18 @@ public struct RunConfiguration: Sendable {
         }
     }
 
+    /// What sampling keeps of its draws.
+    public enum Keep: String, Sendable, Hashable, CaseIterable {
+        /// Every retained draw, streamed to `posterior.nc` (and Stan CSV).
+        case draws
+        /// Only each chain's running means and variances of lp__ and every element
+        /// (`ChainMoments`): memory flat in the number of draws and no draw file, for runs with
+        /// very many chains; the summary's figures come from the moments.
+        case moments
+    }
+
     public var sampler = SamplerConfiguration()
+    public var keep = Keep.draws
     /// Where the chains start: the sampler's `initialPoints` (default), or Pathfinder draws.
     public var initialisation = InitialisationMethod.sampler
     public var backend = BackendOptions()

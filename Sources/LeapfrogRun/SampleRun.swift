@@ -56,6 +56,10 @@ public struct SampleRun {
         log("leapfrog: \(instance.graph.name), \(bound.dimension) parameters, \(chains) chains, "
             + "\(config.sampler.rawValue), back end \(backend.description)")
         for note in instance.notes { log("leapfrog: \(note)") }
+        if configuration.keep == .moments {
+            log("leapfrog: keeping each chain's running moments, not its draws (--keep moments): R-hat is split R-hat over "
+                + "half-chains and ESS is by batch means; quantiles and tail ESS need the draws (NaN)")
+        }
         if let rule = config.adaptiveWarmup {
             log("leapfrog: adaptive warmup: ends when nested R-hat over \(config.superchains) superchains is below "
                 + "\(rule.nestedRHat) and the adaptation has settled, after at least \(rule.minimum) and at most "
@@ -78,12 +82,14 @@ public struct SampleRun {
         }
 
         let schema = DrawCollector.schema(bound, chains: chains, draws: config.draws)
-        let files = try writers(instance, bound: bound, schema: schema, backend: backend,
-                                writesPosterior: writesPosterior, log: log)
+        let moments = configuration.keep == .moments
+        let files = moments ? nil : try writers(instance, bound: bound, schema: schema, backend: backend,
+                                                writesPosterior: writesPosterior, log: log)
         let group = observer == nil ? files : try DrawWriterGroup([files, observer].compactMap { $0 })
         let kernel = config.sampler.kernel(config)
         let collector = DrawCollector(recorder: DrawRecorder(backend, bound: bound), chains: chains, maxDepth: kernel.maxTreeDepth,
-                                      writer: group, keepDraws: files == nil || !writesPosterior)
+                                      writer: group, keepDraws: !moments && (files == nil || !writesPosterior),
+                                      momentsOf: moments ? (config.draws + config.thin - 1) / config.thin : nil)
         let t0 = Clock.now()
         var warmupEnd: Double?
         var iterations = 0
@@ -116,7 +122,7 @@ public struct SampleRun {
         }
         let summaries = collector.draws > 0
             ? try collector.summaries(superchains: config.superchains > 1 ? config.superchains : nil,
-                                      posterior: writesPosterior ? directory?.posterior : nil) : []
+                                      posterior: writesPosterior && !moments ? directory?.posterior : nil) : []
         let warnings = DiagnosticWarnings(
             summaries: summaries, divergentCount: collector.divergent, totalDraws: collector.draws * chains,
             treeDepthSaturatedCount: collector.saturated, maxTreeDepth: kernel.maxTreeDepth ?? config.maxDepth,
@@ -138,7 +144,7 @@ public struct SampleRun {
                 gradientEvaluations: .init(needed: result.gradientEvaluations.reduce(0, +),
                                            spentInLockstep: result.lockstepEvaluations * chains),
                 divergences: collector.divergent, parameters: summaries, warnings: warnings.warnings.map(\.message),
-                outputs: (writesPosterior ? ["inference_data": "posterior.nc"] : [:])
+                outputs: (writesPosterior && !moments ? ["inference_data": "posterior.nc"] : [:])
                     .merging(csv ? ["stan_csv": "chain-<k>.csv"] : [:]) { a, _ in a },
                 sampler: .init(stepSizes: result.adaptation.stepSizes, trajectoryLength: result.adaptation.trajectoryLength,
                                meanLeapfrogSteps: collector.draws > 0
@@ -247,6 +253,7 @@ public struct SampleRun {
                  "metric": Self.metricOptionName(c.metric), "pooled_adaptation": String(c.pooledAdaptation),
                  "superchains": String(c.superchains)]
         if let t = c.targetESS { r["target_ess"] = String(t) }
+        r["keep"] = configuration.keep.rawValue
         if let m = configuration.modelLabel { r["model"] = m }
         if let d = configuration.dataPath { r["data"] = d }
         if !configuration.modelOptions.isEmpty { r["model_options"] = configuration.modelOptions.joined(separator: ",") }

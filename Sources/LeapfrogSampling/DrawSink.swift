@@ -30,10 +30,18 @@ public protocol DrawSink: AnyObject {
     /// Called once after warmup (also when warmup is 0), before the first draw.
     func adaptationFinished(_ adaptation: Adaptation) throws
     func write(_ draw: Draw) throws
+    /// Several consecutive draws at once (a streaming executor delivers them in groups), so a sink
+    /// can process them together (`DrawCollector` records them in one device launch). Default:
+    /// `write` for each, in order.
+    func write(contentsOf draws: [Draw]) throws
 }
 
 extension DrawSink {
     public func adaptationFinished(_ adaptation: Adaptation) throws {}
+
+    public func write(contentsOf draws: [Draw]) throws {
+        for draw in draws { try write(draw) }
+    }
 }
 
 /// A sink that keeps everything in memory, for small runs and tests.

@@ -9,6 +9,23 @@ import LeapfrogRandom
 /// floating-point precision).
 public protocol TransitionExecutor {
     mutating func execute(_ request: TransitionRequest, from state: SamplerState, random: PhiloxRandom) throws -> Transition
+
+    /// Runs the sampling phase's iterations (fixed tuning, so every request is known in advance)
+    /// and hands them to `deliver` in order, in groups of one or more; `deliver` returns false to
+    /// stop (iterations already run past that point are dropped). Returns the state the executor
+    /// ended in: the last delivered iteration's, or up to a few groups beyond it after a stop.
+    ///
+    /// Default: `SamplingStream.stepwise`, one `execute` per iteration. A device executor may run
+    /// many iterations per round trip instead, and must make the same transitions.
+    mutating func stream(_ stream: SamplingStream, from state: SamplerState, random: PhiloxRandom,
+                         deliver: ([SampledIteration]) throws -> Bool) throws -> SamplerState
+}
+
+extension TransitionExecutor {
+    public mutating func stream(_ stream: SamplingStream, from state: SamplerState, random: PhiloxRandom,
+                                deliver: ([SampledIteration]) throws -> Bool) throws -> SamplerState {
+        try stream.stepwise(from: state, execute: { try execute($0, from: $1, random: random) }, deliver: deliver)
+    }
 }
 
 /// The reference executor: `NUTSKernel` or `HMCKernel` on the host over a `BatchedLogDensity`,

@@ -1,0 +1,88 @@
+import Foundation
+import Leapfrog
+import LeapfrogOpenCL
+import LeapfrogRun
+import Testing
+
+/// Sampling streamed in groups of transitions (`DeviceTransitionExecutor.stream`, two groups in
+/// flight) against the same executor one transition at a time (`SamplingStream.stepwise` over
+/// `execute`): the same kernels on the same inputs, so the same bits.
+extension DeviceTransitionExecutorTests {
+    /// An executor streaming in groups of exactly `limit` after the first (never timed).
+    static func streaming<R: DeviceReal>(_ bound: BoundModel, _ type: R.Type, density: some BatchedLogDensity, limit: Int)
+        throws -> DeviceTransitionExecutor {
+        let executor = try device(bound, type, density: density)
+        executor.streamGroupSeconds = .infinity
+        executor.streamGroupLimit = limit
+        return executor
+    }
+
+    @Test(arguments: [("eight-schools", "nuts", true), ("bnn", "hmc", false), ("gp-regression", "nuts", false)])
+    func streamedGroupsMakeTheStepwiseDraws(model: String, sampler: String, f64: Bool) throws {
+        let bound = try Self.bound(model)
+        let reference = ReferenceModel(bound)
+        let n = 8, d = bound.dimension, random = PhiloxRandom(seed: 9)
+        func make() throws -> DeviceTransitionExecutor {
+            f64 ? try Self.streaming(bound, Double.self, density: reference, limit: 3)
+                : try Self.streaming(bound, Float.self, density: reference, limit: 3)
+        }
+        let streamed = try make(), stepwise = try make()
+        let trajectory: Trajectory = sampler == "nuts" ? .nuts(maxDepth: 6) : .hmc(.steps(6), jitter: .steps(0.5))
+        let stepSize = model == "bnn" ? 0.01 : 0.1
+        let stream = SamplingStream(
+            iterations: 40..<51,
+            request: { TransitionRequest(trajectory: trajectory, integrator: .leapfrog, metric: Self.metric(chains: n, dimension: d),
+                                         stepSizes: [Double](repeating: stepSize, count: n), iteration: $0) },
+            keeps: { ($0 - 40) % 3 == 0 })
+        let start = try Self.start(bound, chains: n, spread: 1)
+        var a: [SampledIteration] = [], b: [SampledIteration] = []
+        var groups: [Int] = []
+        let endA = try streamed.stream(stream, from: start, random: random) { groups.append($0.count); a += $0; return true }
+        let endB = try stream.stepwise(from: start, execute: { try stepwise.execute($0, from: $1, random: random) }) {
+            b += $0
+            return true
+        }
+        #expect(groups == [1, 1, 3, 3, 3])   // the first two are enqueued before any is timed
+        #expect(a.map(\.iteration) == Array(40..<51) && b.map(\.iteration) == a.map(\.iteration))
+        for (x, y) in zip(a, b) {
+            #expect(x.info == y.info, "iteration \(x.iteration)")
+            #expect(x.lockstepEvaluations == y.lockstepEvaluations)
+            #expect(x.positions == y.positions && x.logDensity == y.logDensity)
+            #expect((x.positions != nil) == ((x.iteration - 40) % 3 == 0))
+        }
+        #expect(a.contains { $0.info.contains(where: \.accepted) })
+        #expect(endA.positions == endB.positions && endA.logDensity == endB.logDensity && endA.gradient == endB.gradient)
+        #expect(streamed.placements.device == 11 && streamed.placements.host == 0)
+        // One wait per group and one for the end state, against one per transition.
+        #expect(streamed.traffic.roundTrips == groups.count + 1)
+        #expect(stepwise.traffic.roundTrips == 11)
+        #expect(streamed.traffic.bytesFromDevice < stepwise.traffic.bytesFromDevice)
+    }
+
+    /// An interrupt during sampling keeps exactly the draws made before it, and they are the
+    /// uninterrupted run's first draws; groups already running past it are dropped.
+    @Test func interruptedStreamKeepsTheDrawsBeforeIt() throws {
+        let bound = try Self.bound("eight-schools")
+        let reference = ReferenceModel(bound)
+        var config = SamplerConfiguration()
+        config.chains = 8
+        config.warmup = 30
+        config.draws = 40
+        config.seed = 3
+        config.thin = 2
+        let whole = InMemoryDrawSink(), cut = InMemoryDrawSink()
+        _ = try Sampler.run(model: reference, configuration: config, sink: whole,
+                            executor: try Self.streaming(bound, Double.self, density: reference, limit: 4))
+        var iterations = 0
+        let result = try Sampler.run(model: reference, configuration: config, sink: cut,
+                                     executor: try Self.streaming(bound, Double.self, density: reference, limit: 4),
+                                     progress: { _ in iterations += 1 }, shouldStop: { iterations >= 30 + 13 })
+        #expect(result.interrupted)
+        #expect(result.drawsWritten == 7)   // sampling iterations 0, 2, …, 12
+        #expect(cut.positions[0].count == 7)
+        for c in 0..<8 {
+            #expect(Array(whole.positions[c].prefix(7)) == cut.positions[c])
+            #expect(Array(whole.logDensity[c].prefix(7)) == cut.logDensity[c])
+        }
+    }
+}
