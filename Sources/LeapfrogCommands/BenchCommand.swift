@@ -26,6 +26,10 @@ struct ThroughputCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed of the evaluation points.") var seed: UInt64 = 1
     @Option(parsing: .unconditional, help: "Measure whole HMC trajectories of this many leapfrog steps on the OpenCL device (one launch each, positions resident there) instead of one evaluation per call.")
     var trajectory: Int?
+    @Flag(help: "With --trajectory: stream the transitions as sampling does (groups of transitions per wait, two groups in flight, positions of every --keep-every-th transition read back) instead of one wait per transition.")
+    var stream = false
+    @Option(name: .customLong("keep-every"), parsing: .unconditional, help: "With --stream: read back every K-th transition's positions (sampling's --thin).")
+    var keepEvery = 1
     @Flag(help: "One JSON object instead of a line of text.") var json = false
 
     struct Report: Encodable {
@@ -37,12 +41,17 @@ struct ThroughputCommand: ParsableCommand {
         var seconds: Double
         var gradients_per_second: Double
         var trajectory_steps: Int?
+        var streamed: Bool?
+        var round_trips_per_transition: Double?
+        var bytes_per_transition: Double?
     }
 
     func validate() throws {
         guard chains >= 1 else { throw ValidationError("--chains must be at least 1 (got \(chains))") }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive (got \(seconds))") }
         if let l = trajectory, l < 1 { throw ValidationError("--trajectory must be at least 1 (got \(l))") }
+        if stream && trajectory == nil { throw ValidationError("--stream measures whole trajectories: give --trajectory L") }
+        guard keepEvery >= 1 else { throw ValidationError("--keep-every must be at least 1 (got \(keepEvery))") }
     }
 
     func run() throws {
@@ -52,45 +61,74 @@ struct ThroughputCommand: ParsableCommand {
         let d = density.dimension
         let rng = PhiloxRandom(seed: seed)
         let positions = ChainBatch(vectors: (0..<chains).map { Initialisation.uniformPoint(random: rng, chain: $0, dimension: d) })
-        var call: () throws -> Void = { _ = try density.evaluate(positions) }
+        let call: () throws -> Void = { _ = try density.evaluate(positions) }
         var perCall = chains
         if let steps = trajectory {
-            guard let executor = backend.executor as? DeviceTransitionExecutor else {
+            guard backend.executor is DeviceTransitionExecutor else {
                 throw ValidationError("--trajectory runs whole trajectories on an OpenCL device: use --backend opencl "
                                       + "(without --transitions host)")
             }
-            // A small step keeps every chain's trajectory finite, so each runs all its steps.
+            perCall = chains * steps
+        }
+        var calls = 0
+        let t0: Double
+        var elapsed = 0.0
+        var figures: (roundTrips: Double, bytes: Double)?
+        if let executor = backend.executor as? DeviceTransitionExecutor, let steps = trajectory {
             var state = try SamplerState(positions: positions, model: density)
-            var iteration = 0
             let request = { (i: Int) in
                 TransitionRequest(trajectory: .hmc(.steps(steps), jitter: .none), integrator: .leapfrog, metric: .unit,
                                   stepSizes: [Double](repeating: 1e-3, count: chains), iteration: i)
             }
-            call = {
-                state = try executor.execute(request(iteration), from: state, random: rng).state
-                iteration += 1
+            state = try executor.execute(request(0), from: state, random: rng).state   // builds the kernel
+            let before = executor.traffic
+            t0 = Clock.now()
+            if stream {
+                let iterations = SamplingStream(iterations: 1..<Int(Int32.max), request: request,
+                                                keeps: { [keepEvery] in $0 % keepEvery == 0 })
+                _ = try executor.stream(iterations, from: state, random: rng) { group in
+                    calls += group.count
+                    elapsed = Clock.now() - t0
+                    return elapsed < seconds
+                }
+            } else {
+                while elapsed < seconds {
+                    state = try executor.execute(request(calls + 1), from: state, random: rng).state
+                    calls += 1
+                    elapsed = Clock.now() - t0
+                }
             }
-            perCall = chains * steps
-        }
-        try call()
-        var calls = 0
-        let t0 = Clock.now()
-        var elapsed = 0.0
-        while elapsed < seconds {
+            // Streamed, `elapsed` is the time to the last group delivered: the group still in
+            // flight then is drained uncounted.
+            let traffic = executor.traffic
+            figures = (Double(traffic.roundTrips - before.roundTrips) / Double(calls),
+                       Double(traffic.bytesToDevice + traffic.bytesFromDevice - before.bytesToDevice - before.bytesFromDevice)
+                           / Double(calls))
+        } else {
             try call()
-            calls += 1
-            elapsed = Clock.now() - t0
+            t0 = Clock.now()
+            while elapsed < seconds {
+                try call()
+                calls += 1
+                elapsed = Clock.now() - t0
+            }
         }
         let report = Report(model: instance.graph.name, dimension: d, chains: chains, backend: backendName, calls: calls,
                             seconds: elapsed, gradients_per_second: Double(calls * perCall) / elapsed,
-                            trajectory_steps: trajectory)
+                            trajectory_steps: trajectory, streamed: trajectory == nil ? nil : stream,
+                            round_trips_per_transition: figures?.roundTrips, bytes_per_transition: figures?.bytes)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
+            let traffic = figures.map {
+                "; \(NumberFormat.significant($0.roundTrips, digits: 3)) round trips and \(NumberFormat.bytes($0.bytes)) per transition"
+                    + (stream ? " (streamed)" : "")
+            } ?? ""
             print("\(report.model) (\(d) parameters), \(chains) chains, \(backendName): "
-                  + "\(NumberFormat.si(report.gradients_per_second)) gradients/s (\(calls) calls in \(NumberFormat.fixed(elapsed, decimals: 2)) s)")
+                  + "\(NumberFormat.si(report.gradients_per_second)) gradients/s (\(calls) calls in \(NumberFormat.fixed(elapsed, decimals: 2)) s)"
+                  + traffic)
         }
     }
 }

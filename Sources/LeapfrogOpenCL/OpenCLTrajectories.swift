@@ -207,23 +207,44 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         }
     }
 
+    /// The per-launch buffers of a launch: its step sizes and step counts in, its five per-chain
+    /// outputs out, all at row `slot` (the state buffers a launch reads and writes are the setup's).
+    struct LaunchRows {
+        let stepSize, steps, acceptProbability, energy, taken, depth, flags: Buffer<R>
+        let slot: Int
+
+        /// A single transition's: the setup's own buffers, row 0.
+        init(_ bufs: TrajectoryBuffers<R>) {
+            (stepSize, steps, acceptProbability, energy, taken, depth, flags, slot) =
+                (bufs.stepSize, bufs.steps, bufs.acceptProbability, bufs.energy, bufs.taken, bufs.depth, bufs.flags, 0)
+        }
+
+        /// Row `slot` of a streamed group's ring.
+        init(_ ring: TransitionRing<R>, slot: Int) {
+            (stepSize, steps, acceptProbability, energy, taken, depth, flags, self.slot) =
+                (ring.stepSize, ring.steps, ring.acceptProbability, ring.energy, ring.taken, ring.depth, ring.flags, slot)
+        }
+    }
+
     /// Sets the kernel's arguments for `launch` and enqueues it (its step sizes, and HMC's step
-    /// counts, must already be in `stepSize` and `steps`).
+    /// counts, must already be in row `rows.slot` of `rows.stepSize` and `rows.steps`).
     @discardableResult
-    private func enqueueKernel(_ setup: LaunchSetup<R>, _ launch: TrajectoryLaunch, returnsProposal: Bool) throws -> Event {
+    private func enqueueKernel(_ setup: LaunchSetup<R>, _ launch: TrajectoryLaunch, rows: LaunchRows,
+                               returnsProposal: Bool) throws -> Event {
         let bufs = setup.buffers, kernel = setup.kernel
         var arguments: [Buffer<R>]
         var scalars: [UInt32] = [UInt32(truncatingIfNeeded: launch.seed), UInt32(truncatingIfNeeded: launch.seed >> 32),
                                  UInt32(truncatingIfNeeded: launch.iteration)]
         switch launch.kind {
         case .hmc(let steps):
-            arguments = [bufs.position, bufs.gradient, bufs.logDensity, bufs.stepSize, bufs.steps, bufs.inverseMetric,
-                         bufs.acceptProbability, bufs.energy, bufs.taken, bufs.flags, bufs.proposalPosition, bufs.proposalMomentum]
+            arguments = [bufs.position, bufs.gradient, bufs.logDensity, rows.stepSize, rows.steps, bufs.inverseMetric,
+                         rows.acceptProbability, rows.energy, rows.taken, rows.flags, bufs.proposalPosition, bufs.proposalMomentum]
             scalars += [UInt32(steps.max() ?? 0), returnsProposal ? 1 : 0]
         case .nuts:
-            arguments = [bufs.position, bufs.gradient, bufs.logDensity, bufs.stepSize, bufs.inverseMetric,
-                         bufs.acceptProbability, bufs.energy, bufs.taken, bufs.depth, bufs.flags]
+            arguments = [bufs.position, bufs.gradient, bufs.logDensity, rows.stepSize, bufs.inverseMetric,
+                         rows.acceptProbability, rows.energy, rows.taken, rows.depth, rows.flags]
         }
+        scalars.append(UInt32(rows.slot))
         var k = 0
         for buffer in arguments { try kernel.setArg(k, buffer); k += 1 }
         for value in scalars { try kernel.setArg(k, value); k += 1 }
@@ -265,7 +286,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
                        traffic: &traffic)
             returnsProposal = launch.returnsProposal
         }
-        let event = try enqueueKernel(setup, launch, returnsProposal: returnsProposal)
+        let event = try enqueueKernel(setup, launch, rows: LaunchRows(bufs), returnsProposal: returnsProposal)
 
         // Every read is enqueued; the last one blocks, so the host waits once.
         var reads: [(Buffer<R>, UnsafeMutableBufferPointer<R>, Int)] = [
@@ -311,15 +332,17 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     // MARK: - Streamed transitions
 
     /// Enqueues consecutive transitions `launches` (same kind and metric; sampling's fixed tuning)
-    /// without waiting for them: each launch's per-chain outputs, and the positions and log
-    /// densities of the kept ones (`keeps`), are copied on the device into one of two ring
-    /// buffers and read back together by a single non-blocking read. `collect` waits for it.
-    /// At most two groups are in flight: while the host reads one, the device runs the next.
+    /// without waiting for them: launch j reads its step sizes from, and writes its per-chain
+    /// outputs to, row j of one of two ring buffers; the kept ones' (`keeps`) positions and log
+    /// densities are copied there on the device; the group comes back with non-blocking reads,
+    /// and `collect` waits for the last. At most two groups are in flight: while the host reads
+    /// one, the device runs the next.
     ///
     /// `from`: the state to start from, or nil to continue from the state the device holds (the
     /// last group's end). Cost per group of k launches with m kept (S the padded chains, b bytes
-    /// per real): k launches and 8k device-side copies at most, to the device 2k·S·b (step sizes
-    /// and counts), from the device 5k·S·b + m·(d + 1)·S·b, and one wait in `collect`.
+    /// per real): k launches, 2m device-side copies, to the device k·S·b (step sizes; HMC's
+    /// step counts as much again), from the device 5k·S·b (4k for HMC) + m·(d + 1)·S·b, and one
+    /// wait in `collect`.
     public func enqueue(_ launches: [TrajectoryLaunch], keeps: [Bool],
                         from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?) throws
         -> PendingTransitions {
@@ -350,32 +373,30 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         }
         let ring = rings[slot]!
 
-        // Step sizes and step counts of every launch in one upload, then copied into place per launch.
+        // Step sizes and step counts of every launch in one upload each; launch j reads row j.
+        let k = launches.count, b = MemoryLayout<R>.size
         for (j, launch) in launches.enumerated() {
             precondition(launch.stepSizes.count == chains && launch.kind.sameKernel(as: launches[0].kind),
                          "OpenCLTrajectories.enqueue: launches of one group must share chains and kernel")
-            let steps: [Double]
-            if case .hmc(let counts) = launch.kind { steps = counts.map(Double.init) } else {
-                steps = [Double](repeating: 0, count: chains)
+            launch.stepSizes.withUnsafeBufferPointer {
+                R.pack($0, chains: chains, stride: s, dimension: 1, into: ring.hostStepSize.baseAddress! + j * s)
             }
-            (launch.stepSizes + steps).withUnsafeBufferPointer {
-                R.pack($0, chains: chains, stride: s, dimension: 2, into: ring.hostParameters.baseAddress! + j * 2 * s)
+            if case .hmc(let counts) = launch.kind {
+                counts.map(Double.init).withUnsafeBufferPointer {
+                    R.pack($0, chains: chains, stride: s, dimension: 1, into: ring.hostSteps.baseAddress! + j * s)
+                }
             }
         }
-        try ring.parameters.enqueueWrite(from: UnsafeBufferPointer(rebasing: ring.hostParameters[0..<(launches.count * 2 * s)]),
-                                         queue: queue)
-        traffic.bytesToDevice += launches.count * 2 * s * MemoryLayout<R>.size
+        try ring.stepSize.enqueueWrite(from: UnsafeBufferPointer(rebasing: ring.hostStepSize[0..<(k * s)]), queue: queue)
+        traffic.bytesToDevice += k * s * b
+        if case .hmc = launches[0].kind {
+            try ring.steps.enqueueWrite(from: UnsafeBufferPointer(rebasing: ring.hostSteps[0..<(k * s)]), queue: queue)
+            traffic.bytesToDevice += k * s * b
+        }
 
         var keptSlot = 0
         for (j, launch) in launches.enumerated() {
-            try ring.parameters.enqueueCopy(to: bufs.stepSize, offset: j * 2 * s, count: s, queue: queue)
-            if case .hmc = launch.kind { try ring.parameters.enqueueCopy(to: bufs.steps, offset: j * 2 * s + s, count: s, queue: queue) }
-            try enqueueKernel(setup, launch, returnsProposal: false)
-            let outputs = [bufs.acceptProbability, bufs.energy, bufs.taken, bufs.depth, bufs.flags]
-            for (row, buffer) in outputs.enumerated() {
-                try buffer.enqueueCopy(to: ring.outputs, destinationOffset: (j * TransitionRing<R>.outputRows + row) * s, count: s,
-                                       queue: queue)
-            }
+            try enqueueKernel(setup, launch, rows: LaunchRows(ring, slot: j), returnsProposal: false)
             if keeps[j] {
                 try bufs.position.enqueueCopy(to: ring.kept, destinationOffset: keptSlot * (d + 1) * s, count: d * s, queue: queue)
                 try bufs.logDensity.enqueueCopy(to: ring.kept, destinationOffset: (keptSlot * (d + 1) + d) * s, count: s,
@@ -383,15 +404,20 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
                 keptSlot += 1
             }
         }
-        let outputCount = launches.count * TransitionRing<R>.outputRows * s
-        var event = try ring.outputs.enqueueRead(into: UnsafeMutableBufferPointer(rebasing: ring.hostOutputs[0..<outputCount]),
-                                                 queue: queue)
+        var event: Event?
+        for (r, output) in ring.outputs.enumerated() {
+            if r == 3, case .hmc = launches[0].kind { continue }   // HMC has no depth
+            let start = r * ring.capacity * s
+            event = try output.enqueueRead(into: UnsafeMutableBufferPointer(rebasing: ring.hostOutputs[start..<(start + k * s)]),
+                                           queue: queue)
+            traffic.bytesFromDevice += k * s * b
+        }
         if kept > 0 {
             event = try ring.kept.enqueueRead(into: UnsafeMutableBufferPointer(rebasing: ring.hostKept[0..<(kept * (d + 1) * s)]),
                                               queue: queue)
+            traffic.bytesFromDevice += kept * (d + 1) * s * b
         }
         try queue.flush()
-        traffic.bytesFromDevice += (outputCount + kept * (d + 1) * s) * MemoryLayout<R>.size
         counted += traffic
         inFlight += 1
         return PendingTransitions(ring: slot, kinds: launches.map(\.kind), keeps: keeps, chains: chains, stride: s, read: event)
@@ -409,7 +435,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         var keptSlot = 0
         return pending.kinds.enumerated().map { j, kind in
             func row(_ r: Int) -> [Double] {
-                unpack(ring.hostOutputs, offset: (j * TransitionRing<R>.outputRows + r) * s, rows: 1, chains: chains, stride: s)
+                unpack(ring.hostOutputs, offset: (r * ring.capacity + j) * s, rows: 1, chains: chains, stride: s)
             }
             let flags = row(4).map { Int($0) }
             var positions: ChainBatch?, logDensity: [Double]?
@@ -496,33 +522,39 @@ public struct StreamedTransition: Sendable {
     public var logDensity: [Double]?
 }
 
-/// One of the two ring buffers of streamed transitions: per launch, its parameters (step sizes,
-/// step counts) going in and its outputs coming out; per kept launch, positions and log density.
-/// Device buffers and the host staging memory the non-blocking transfers use.
+/// One of the two ring buffers of streamed transitions: row j of each per-launch buffer is launch
+/// j's (its step sizes and step counts in; its acceptance probability, energy, steps, depth and
+/// flags out: the kernels read and write row `slot` directly); per kept launch, its positions and
+/// log density (device-side copies). Device buffers and the host staging memory the non-blocking
+/// transfers use.
 final class TransitionRing<R: DeviceReal>: @unchecked Sendable {
-    /// Output rows per launch: acceptance probability, energy, steps, depth, flags.
-    static var outputRows: Int { 5 }
     let capacity: Int
-    let parameters, outputs, kept: Buffer<R>
-    let hostParameters, hostOutputs, hostKept: UnsafeMutableBufferPointer<R>
+    let stepSize, steps, acceptProbability, energy, taken, depth, flags, kept: Buffer<R>
+    /// The five outputs in the order `hostOutputs` holds them (output r of launch j at (r·capacity + j)·stride).
+    var outputs: [Buffer<R>] { [acceptProbability, energy, taken, depth, flags] }
+    let hostStepSize, hostSteps, hostOutputs, hostKept: UnsafeMutableBufferPointer<R>
 
     init(context: Context, dimension d: Int, stride s: Int, capacity: Int) throws {
         self.capacity = capacity
-        parameters = try Buffer<R>(context: context, count: capacity * 2 * s)
-        outputs = try Buffer<R>(context: context, count: capacity * Self.outputRows * s)
-        kept = try Buffer<R>(context: context, count: capacity * (d + 1) * s)
+        func device(_ count: Int) throws -> Buffer<R> { try Buffer<R>(context: context, count: count) }
+        stepSize = try device(capacity * s); steps = try device(capacity * s)
+        acceptProbability = try device(capacity * s); energy = try device(capacity * s); taken = try device(capacity * s)
+        depth = try device(capacity * s); flags = try device(capacity * s)
+        kept = try device(capacity * (d + 1) * s)
         func host(_ count: Int) -> UnsafeMutableBufferPointer<R> {
             let p = UnsafeMutableBufferPointer<R>.allocate(capacity: count)
             p.initialize(repeating: 0)
             return p
         }
-        hostParameters = host(parameters.count)
-        hostOutputs = host(outputs.count)
+        hostStepSize = host(capacity * s)
+        hostSteps = host(capacity * s)
+        hostOutputs = host(5 * capacity * s)
         hostKept = host(kept.count)
     }
 
     deinit {
-        hostParameters.deallocate()
+        hostStepSize.deallocate()
+        hostSteps.deallocate()
         hostOutputs.deallocate()
         hostKept.deallocate()
     }
