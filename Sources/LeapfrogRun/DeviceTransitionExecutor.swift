@@ -32,7 +32,7 @@ public enum TransitionPlacement: String, Sendable, Hashable, CaseIterable {
 /// trusted with a model f32 is known to get wrong.
 ///
 /// `Transition.proposal` carries the trajectories' end positions and momenta (what ChEES learns
-/// from); its log densities are −∞ and its gradients zero: they are not read back.
+/// from), read back only while a request asks for them (ChEES's warmup).
 public final class DeviceTransitionExecutor: TransitionExecutor {
     /// Makes the device program for a precision (`"f32"`/`"f64"`, the guard's names) and the
     /// integrator's coefficients; throws when the model or device cannot have one.
@@ -79,11 +79,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         let info = Self.info(acceptProbability: outcome.acceptProbability, accepted: outcome.accepted, divergent: outcome.divergent,
                              energy: outcome.energy, stepSizes: launch.stepSizes, treeDepth: outcome.treeDepth,
                              steps: outcome.steps, gradientsPerStep: perStep)
-        let proposal = outcome.proposal.map {
-            PhasePoint(position: $0.position, momentum: $0.momentum,
-                       logDensity: [Double](repeating: -.infinity, count: n),
-                       gradient: ChainBatch(chains: n, dimension: state.dimension))
-        }
+        let proposal = outcome.proposal.map { Proposal(position: $0.position, momentum: $0.momentum) }
         // Lockstep cost: the work-items' chains wait for each other, not for the whole batch; the
         // count reported is the batch's longest trajectory, as on the host.
         return Transition(state: SamplerState(positions: outcome.positions, logDensity: outcome.logDensity,

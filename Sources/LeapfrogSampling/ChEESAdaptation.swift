@@ -94,7 +94,7 @@ public struct ChEESAdaptation: Sendable, Hashable {
     }
 
     /// One Adam ascent step on log T from an iteration's starts and proposals.
-    public mutating func update(starts: ChainBatch, proposal: PhasePoint, metric: Metric, acceptance: [Double],
+    public mutating func update(starts: ChainBatch, proposal: Proposal, metric: Metric, acceptance: [Double],
                                 divergent: [Bool], jitter u: Double, stepSize: Double) {
         let n = starts.chains, d = starts.dimension
         let w = (0..<n).map { divergent[$0] || !acceptance[$0].isFinite ? 0 : acceptance[$0] }

@@ -7,13 +7,25 @@ public struct Transition: Sendable {
     /// Batched model evaluations made (every chain in lockstep): the cost on a device.
     public var lockstepEvaluations: Int
     /// HMC only: the end of every chain's trajectory before the Metropolis test (ChEES needs it).
-    public var proposal: PhasePoint? = nil
+    public var proposal: Proposal? = nil
 
-    public init(state: SamplerState, info: [TransitionInfo], lockstepEvaluations: Int, proposal: PhasePoint? = nil) {
+    public init(state: SamplerState, info: [TransitionInfo], lockstepEvaluations: Int, proposal: Proposal? = nil) {
         self.state = state
         self.info = info
         self.lockstepEvaluations = lockstepEvaluations
         self.proposal = proposal
+    }
+}
+
+/// The end of every chain's trajectory before the Metropolis test: what ChEES's adaptation learns
+/// from (`ChEESAdaptation.update`), and all a device executor reads back for it.
+public struct Proposal: Sendable, Hashable {
+    public var position: ChainBatch
+    public var momentum: ChainBatch
+
+    public init(position: ChainBatch, momentum: ChainBatch) {
+        self.position = position
+        self.momentum = momentum
     }
 }
 
