@@ -38,6 +38,13 @@ public struct TrajectoryOutcome: Sendable {
     /// Non-finite values are −∞.
     public var logDensity: [Double]
     public var gradient: ChainBatch
+    public var outputs: TrajectoryOutputs
+    /// The end of every trajectory before the Metropolis test, when the launch asked for it.
+    public var proposal: (position: ChainBatch, momentum: ChainBatch)?
+}
+
+/// What a transition kernel reports for every chain besides the new state.
+public struct TrajectoryOutputs: Sendable {
     public var acceptProbability: [Double]
     public var energy: [Double]
     public var steps: [Int]
@@ -45,8 +52,16 @@ public struct TrajectoryOutcome: Sendable {
     public var treeDepth: [Int]
     public var accepted: [Bool]
     public var divergent: [Bool]
-    /// The end of every trajectory before the Metropolis test, when the launch asked for it.
-    public var proposal: (position: ChainBatch, momentum: ChainBatch)?
+
+    /// From the kernels' output rows (`flags`: 1 accepted or moved + 2 divergent; `depth` nil for HMC).
+    init(acceptProbability: [Double], energy: [Double], steps: [Double], depth: [Double]?, flags: [Double]) {
+        self.acceptProbability = acceptProbability
+        self.energy = energy
+        self.steps = steps.map { Int($0) }
+        treeDepth = depth?.map { Int($0) } ?? [Int](repeating: 0, count: steps.count)
+        accepted = flags.map { Int($0) & 1 != 0 }
+        divergent = flags.map { Int($0) & 2 != 0 }
+    }
 }
 
 /// Whole transitions of every chain in one launch — HMC (`TrajectorySource`, host twin
@@ -312,18 +327,14 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         }
         let newPositions = unpack(bufs.hostPosition, d)
         let newLogDensity = unpack(bufs.hostLogDensity, 1).map { $0.isFinite ? $0 : -.infinity }
-        let flags = unpack(bufs.hostFlags, 1).map { Int($0) }
         residentState = (newPositions, newLogDensity)
-        let depths: [Int]
-        if case .nuts = launch.kind { depths = unpack(bufs.hostDepth, 1).map { Int($0) } } else {
-            depths = [Int](repeating: 0, count: chains)
-        }
+        var depth: [Double]?
+        if case .nuts = launch.kind { depth = unpack(bufs.hostDepth, 1) }
         return TrajectoryOutcome(
             positions: ChainBatch(chains: chains, dimension: d, values: newPositions), logDensity: newLogDensity,
             gradient: ChainBatch(chains: chains, dimension: d, values: unpack(bufs.hostGradient, d)),
-            acceptProbability: unpack(bufs.hostAcceptProbability, 1), energy: unpack(bufs.hostEnergy, 1),
-            steps: unpack(bufs.hostTaken, 1).map { Int($0) }, treeDepth: depths, accepted: flags.map { $0 & 1 != 0 },
-            divergent: flags.map { $0 & 2 != 0 },
+            outputs: TrajectoryOutputs(acceptProbability: unpack(bufs.hostAcceptProbability, 1), energy: unpack(bufs.hostEnergy, 1),
+                                       steps: unpack(bufs.hostTaken, 1), depth: depth, flags: unpack(bufs.hostFlags, 1)),
             proposal: returnsProposal
                 ? (ChainBatch(chains: chains, dimension: d, values: unpack(bufs.hostProposalPosition, d)),
                    ChainBatch(chains: chains, dimension: d, values: unpack(bufs.hostProposalMomentum, d))) : nil)
@@ -437,7 +448,6 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             func row(_ r: Int) -> [Double] {
                 unpack(ring.hostOutputs, offset: (r * ring.capacity + j) * s, rows: 1, chains: chains, stride: s)
             }
-            let flags = row(4).map { Int($0) }
             var positions: ChainBatch?, logDensity: [Double]?
             if pending.keeps[j] {
                 positions = ChainBatch(chains: chains, dimension: d,
@@ -446,10 +456,10 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
                     .map { $0.isFinite ? $0 : -.infinity }
                 keptSlot += 1
             }
-            var depths = [Int](repeating: 0, count: chains)
-            if case .nuts = kind { depths = row(3).map { Int($0) } }
-            return StreamedTransition(acceptProbability: row(0), energy: row(1), steps: row(2).map { Int($0) }, treeDepth: depths,
-                                      accepted: flags.map { $0 & 1 != 0 }, divergent: flags.map { $0 & 2 != 0 },
+            var depth: [Double]?
+            if case .nuts = kind { depth = row(3) }
+            return StreamedTransition(outputs: TrajectoryOutputs(acceptProbability: row(0), energy: row(1), steps: row(2),
+                                                                 depth: depth, flags: row(4)),
                                       positions: positions, logDensity: logDensity)
         }
     }
@@ -510,13 +520,7 @@ public struct PendingTransitions: @unchecked Sendable {
 
 /// One transition of a streamed group, for every chain.
 public struct StreamedTransition: Sendable {
-    public var acceptProbability: [Double]
-    public var energy: [Double]
-    public var steps: [Int]
-    /// NUTS: doublings completed; 0 for HMC.
-    public var treeDepth: [Int]
-    public var accepted: [Bool]
-    public var divergent: [Bool]
+    public var outputs: TrajectoryOutputs
     /// The new positions and log densities (non-finite: −∞), when the transition was kept.
     public var positions: ChainBatch?
     public var logDensity: [Double]?

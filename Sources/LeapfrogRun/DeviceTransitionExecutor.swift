@@ -76,15 +76,13 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         let launch = self.launch(request, chains: n, inverse: inverse, random: random)
         let outcome = try device.run(launch, positions: state.positions, logDensity: state.logDensity, gradient: state.gradient)
         let perStep = request.integrator.gradientsPerStep
-        let info = Self.info(acceptProbability: outcome.acceptProbability, accepted: outcome.accepted, divergent: outcome.divergent,
-                             energy: outcome.energy, stepSizes: launch.stepSizes, treeDepth: outcome.treeDepth,
-                             steps: outcome.steps, gradientsPerStep: perStep)
+        let info = Self.info(outcome.outputs, stepSizes: launch.stepSizes, gradientsPerStep: perStep)
         let proposal = outcome.proposal.map { Proposal(position: $0.position, momentum: $0.momentum) }
         // Lockstep cost: the work-items' chains wait for each other, not for the whole batch; the
         // count reported is the batch's longest trajectory, as on the host.
         return Transition(state: SamplerState(positions: outcome.positions, logDensity: outcome.logDensity,
                                               gradient: outcome.gradient),
-                          info: info, lockstepEvaluations: (outcome.steps.max() ?? 0) * perStep, proposal: proposal)
+                          info: info, lockstepEvaluations: (outcome.outputs.steps.max() ?? 0) * perStep, proposal: proposal)
     }
 
     /// Sampling's iterations in groups of consecutive transitions, two groups in flight
@@ -144,10 +142,8 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
                 let (t, steps) = pair
                 return SampledIteration(
                     iteration: iteration,
-                    info: Self.info(acceptProbability: t.acceptProbability, accepted: t.accepted, divergent: t.divergent,
-                                    energy: t.energy, stepSizes: steps, treeDepth: t.treeDepth, steps: t.steps,
-                                    gradientsPerStep: perStep),
-                    lockstepEvaluations: (t.steps.max() ?? 0) * perStep, positions: t.positions, logDensity: t.logDensity)
+                    info: Self.info(t.outputs, stepSizes: steps, gradientsPerStep: perStep),
+                    lockstepEvaluations: (t.outputs.steps.max() ?? 0) * perStep, positions: t.positions, logDensity: t.logDensity)
             }
             if try !deliver(sampled) { stopped = true; continue }
             if next < stream.iterations.upperBound { try enqueueNext() }
@@ -181,12 +177,12 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         }
     }
 
-    private static func info(acceptProbability: [Double], accepted: [Bool], divergent: [Bool], energy: [Double],
-                             stepSizes: [Double], treeDepth: [Int], steps: [Int], gradientsPerStep: Int) -> [TransitionInfo] {
+    /// Every chain's `TransitionInfo` from the kernel's outputs.
+    private static func info(_ o: TrajectoryOutputs, stepSizes: [Double], gradientsPerStep: Int) -> [TransitionInfo] {
         (0..<stepSizes.count).map { c in
-            TransitionInfo(acceptanceStatistic: acceptProbability[c], accepted: accepted[c], divergent: divergent[c],
-                           energy: energy[c], stepSize: stepSizes[c], treeDepth: treeDepth[c], leapfrogSteps: steps[c],
-                           gradientEvaluations: steps[c] * gradientsPerStep)
+            TransitionInfo(acceptanceStatistic: o.acceptProbability[c], accepted: o.accepted[c], divergent: o.divergent[c],
+                           energy: o.energy[c], stepSize: stepSizes[c], treeDepth: o.treeDepth[c], leapfrogSteps: o.steps[c],
+                           gradientEvaluations: o.steps[c] * gradientsPerStep)
         }
     }
 
