@@ -4,7 +4,8 @@
 # precision), then one Markdown row per run from its summary.json: wall, lp bulk ESS, ESS/s,
 # gradients, blocking round trips and KiB per iteration, transitions on the device.
 # Then gradients/s inside whole HMC trajectories (`bench throughput --trajectory`) against the
-# chain count, beside single evaluations (`bench throughput`).
+# chain count, beside single evaluations (`bench throughput`): one wait per transition, and
+# streamed as sampling does (`--stream`, every state read back or every 10th).
 #
 #   Benchmarks/transitions.sh [--cells "bnn:nuts:4:1000:1000 bnn:chees:128:200:200"] [--out DIR]
 #        [--throughput-chains "16 256 4096 65536 262144"] [--steps 10]
@@ -49,10 +50,14 @@ PY
   done
 done
 echo
-echo "| chains | gradients/s, one evaluation per call | gradients/s inside $steps-step trajectories |"
-echo "|---:|---:|---:|"
+echo "| chains | gradients/s, one evaluation per call | $steps-step trajectories, one wait each | streamed, every state read | streamed, every 10th read | round trips / transition (one wait; streamed) | KiB / transition (one wait; streamed; every 10th) |"
+echo "|---:|---:|---:|---:|---:|---|---|"
+field() { python3 -c "import json,sys; r=json.load(sys.stdin); v=r.get('$1'); print('%.3g' % (v/1024 if '$1'=='bytes_per_transition' else v))"; }
 for c in $tchains; do
-  a=$("$bin" bench throughput bnn --backend opencl --chains "$c" --seconds 2 --json | python3 -c 'import json,sys; print("%.3g" % json.load(sys.stdin)["gradients_per_second"])')
-  b=$("$bin" bench throughput bnn --backend opencl --chains "$c" --seconds 2 --trajectory "$steps" --json | python3 -c 'import json,sys; print("%.3g" % json.load(sys.stdin)["gradients_per_second"])')
-  echo "| $c | $a | $b |"
+  a=$("$bin" bench throughput bnn --backend opencl --chains "$c" --seconds 3 --json)
+  b=$("$bin" bench throughput bnn --backend opencl --chains "$c" --seconds 3 --trajectory "$steps" --json)
+  s1=$("$bin" bench throughput bnn --backend opencl --chains "$c" --seconds 3 --trajectory "$steps" --stream --json)
+  s10=$("$bin" bench throughput bnn --backend opencl --chains "$c" --seconds 3 --trajectory "$steps" --stream --keep-every 10 --json)
+  g() { echo "$1" | field gradients_per_second; }
+  echo "| $c | $(g "$a") | $(g "$b") | $(g "$s1") | $(g "$s10") | $(echo "$b" | field round_trips_per_transition); $(echo "$s1" | field round_trips_per_transition) | $(echo "$b" | field bytes_per_transition); $(echo "$s1" | field bytes_per_transition); $(echo "$s10" | field bytes_per_transition) |"
 done
