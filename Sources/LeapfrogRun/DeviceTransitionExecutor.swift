@@ -121,32 +121,38 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
             next = range.upperBound
         }
 
-        let clock = ContinuousClock()
-        var last = clock.now
+        var last = Clock.now()
         var stopped = false
-        try enqueueNext()
-        if next < stream.iterations.upperBound { try enqueueNext() }
-        while !pending.isEmpty {
-            let (group, range, stepSizes) = pending.removeFirst()
-            let transitions = try device.collect(group)
-            let now = clock.now
-            let seconds = Double((now - last).components.attoseconds) / 1e18 + Double((now - last).components.seconds)
-            last = now
-            if seconds > 0 {
-                let target = streamGroupSeconds / (seconds / Double(range.count))
-                size = target >= Double(limit) ? limit : max(1, Int(target))
-            }
-            if stopped { continue }
-            placements.device += range.count
-            let sampled = zip(range, zip(transitions, stepSizes)).map { iteration, pair in
-                let (t, steps) = pair
-                return SampledIteration(
-                    iteration: iteration,
-                    info: Self.info(t.outputs, stepSizes: steps, gradientsPerStep: perStep),
-                    lockstepEvaluations: (t.outputs.steps.max() ?? 0) * perStep, positions: t.positions, logDensity: t.logDensity)
-            }
-            if try !deliver(sampled) { stopped = true; continue }
+        do {
+            try enqueueNext()
             if next < stream.iterations.upperBound { try enqueueNext() }
+            while !pending.isEmpty {
+                let (group, range, stepSizes) = pending[0]
+                let transitions = try device.collect(group)
+                pending.removeFirst()
+                let now = Clock.now()
+                if now > last {
+                    let target = streamGroupSeconds / ((now - last) / Double(range.count))
+                    size = target >= Double(limit) ? limit : max(1, Int(target))
+                }
+                last = now
+                if stopped { continue }
+                placements.device += range.count
+                let sampled = zip(range, zip(transitions, stepSizes)).map { iteration, pair in
+                    let (t, steps) = pair
+                    return SampledIteration(
+                        iteration: iteration,
+                        info: Self.info(t.outputs, stepSizes: steps, gradientsPerStep: perStep),
+                        lockstepEvaluations: (t.outputs.steps.max() ?? 0) * perStep, positions: t.positions,
+                        logDensity: t.logDensity)
+                }
+                if try !deliver(sampled) { stopped = true; continue }
+                if next < stream.iterations.upperBound { try enqueueNext() }
+            }
+        } catch {
+            // Nothing is left in flight on the device, whatever failed (the device, or the sink).
+            for p in pending { _ = try? device.collect(p.group) }
+            throw error
         }
         let end = try device.residentStateValues()
         return SamplerState(positions: end.positions, logDensity: end.logDensity, gradient: end.gradient)

@@ -85,4 +85,30 @@ extension DeviceTransitionExecutorTests {
             #expect(Array(whole.logDensity[c].prefix(7)) == cut.logDensity[c])
         }
     }
+
+    /// A sink that fails mid-stream (a full disk) ends the stream with its error, and leaves
+    /// nothing in flight: the executor runs the next transition as usual.
+    @Test func aFailingSinkLeavesTheDeviceUsable() throws {
+        struct DiskFull: Error {}
+        let bound = try Self.bound("eight-schools")
+        let reference = ReferenceModel(bound)
+        let executor = try Self.streaming(bound, Double.self, density: reference, limit: 2)
+        let n = 4, random = PhiloxRandom(seed: 2)
+        let request = { (i: Int) in
+            TransitionRequest(trajectory: .nuts(maxDepth: 5), integrator: .leapfrog, metric: .unit,
+                              stepSizes: [Double](repeating: 0.2, count: n), iteration: i)
+        }
+        let start = try Self.start(bound, chains: n, spread: 1)
+        var delivered = 0
+        #expect(throws: DiskFull.self) {
+            _ = try executor.stream(SamplingStream(iterations: 0..<20, request: request, keeps: { _ in true }),
+                                    from: start, random: random) { group in
+                delivered += group.count
+                if delivered >= 2 { throw DiskFull() }
+                return true
+            }
+        }
+        let next = try executor.execute(request(30), from: start, random: random)
+        #expect(next.info.count == n)
+    }
 }
