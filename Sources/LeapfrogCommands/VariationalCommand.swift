@@ -33,6 +33,9 @@ struct VariationalCommand: ParsableCommand {
     @Option(name: .customLong("snapshot-every"), parsing: .unconditional,
             help: "Every K iterations, write the derived quantities' predictive (mean, 5/25/50/75/95 %) from draws of the current family to predictive.csv (leapfrog report plays it).")
     var snapshotEvery: Int?
+    @Option(name: .customLong("init-scale"), parsing: .unconditional,
+            help: "Starting scale of the family (exp ω; NumPyro's autoguides' 0.1; Stan's is 1).")
+    var initScale = ADVIConfiguration.defaultInitialScale
     @Flag(help: "Sticking-the-landing gradient estimator (lower variance near the optimum).") var stl = false
     @Option(parsing: .unconditional, help: "Seed of every random number (Philox).") var seed: UInt64 = 1
     @Flag(help: "No progress display.") var quiet = false
@@ -56,6 +59,7 @@ struct VariationalCommand: ParsableCommand {
         var c = ADVIConfiguration()
         c.family = algorithm
         c.rank = rank
+        c.initialScale = initScale
         c.gradientSamples = gradSamples
         c.restarts = restarts
         c.maxIterations = iterations

@@ -169,6 +169,6 @@ public struct VariationalRun {
                  "iterations": String(a.maxIterations), "grad_samples": String(a.gradientSamples),
                  "restarts": String(a.restarts), "learning_rate": String(a.learningRate),
                  "tol_rel_obj": String(a.toleranceRelativeObjective), "eval_elbo": String(a.evaluationInterval),
-                 "stl": String(a.stickingTheLanding), "seed": String(a.seed)]
+                 "stl": String(a.stickingTheLanding), "init_scale": String(a.initialScale), "seed": String(a.seed)]
     }
 }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import LeapfrogCore
 import LeapfrogRandom
 
@@ -88,6 +93,8 @@ public enum ADVI {
             return mu
         }
         var families = means.map { GaussianFamily(kind: config.family, mean: $0, rank: config.rank) }
+        let logScale = log(config.initialScale)
+        for r in 0..<k { for i in 0..<d { families[r].parameters[d + i] = logScale } }
         if config.family == .lowRank {
             let rank = families[0].rank
             guard rank <= d else {
