@@ -3,7 +3,7 @@
 # density and gradient of peers.py (JAX, f32 by default) and of `leapfrog eval --backend cpu`
 # (the f64 reference) at the same points agree to a relative 1e-4.
 #
-#   Benchmarks/peers/check_same_model.sh [MODEL...]        # default: bnn eight-schools
+#   Benchmarks/peers/check_same_model.sh [MODEL...]        # default: bnn edward-bnn eight-schools
 #   LEAPFROG=.build/release/leapfrog TOL=1e-4 PRECISION=f32 Benchmarks/peers/check_same_model.sh
 #
 # Points: 6 random unconstrained points (`leapfrog eval --chains 6 --seed 7`, Uniform(-2, 2) as
@@ -17,13 +17,21 @@ bin=${LEAPFROG:-.build/release/leapfrog}
 venv=${PEERS_VENV:-Benchmarks/peers/.venv}
 tol=${TOL:-1e-4}
 precision=${PRECISION:-f32}
-models=("$@"); [ ${#models[@]} -gt 0 ] || models=(bnn eight-schools)
+models=("$@"); [ ${#models[@]} -gt 0 ] || models=(bnn edward-bnn eight-schools)
+# Leapfrog's arguments for a model name of peers.py (edward-bnn: Edward's tutorial network and data).
+lf_model() {
+  case $1 in
+    edward-bnn) echo bnn --data data/edward_toy.csv --model-option widths=10,10 --model-option biases=true --model-option noise=0.1;;
+    *) echo "$1";;
+  esac
+}
 [ -x "$bin" ] || { echo "no leapfrog at $bin: swift build -c release --product leapfrog (or set LEAPFROG)" >&2; exit 2; }
 [ -x "$venv/bin/python" ] || Benchmarks/peers/setup.sh "$venv" >&2
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 status=0
 for m in "${models[@]}"; do
-  "$bin" eval "$m" --backend cpu --chains 6 --seed 7 > "$tmp/$m-random.json"
+  # shellcheck disable=SC2046
+  "$bin" eval $(lf_model "$m") --backend cpu --chains 6 --seed 7 > "$tmp/$m-random.json"
   # A named constrained point (CmdStan init format, matrices as arrays of rows) from point 0.
   python3 - "$tmp/$m-random.json" "$tmp/$m-named.json" <<'PY'
 import json, sys
@@ -43,7 +51,8 @@ for name, flat in d["points"][0]["constrained"].items():
         out[name] = flat[0]
 json.dump(out, open(sys.argv[2], "w"))
 PY
-  "$bin" eval "$m" --backend cpu --params "$tmp/$m-named.json" > "$tmp/$m-named-leapfrog.json"
+  # shellcheck disable=SC2046
+  "$bin" eval $(lf_model "$m") --backend cpu --params "$tmp/$m-named.json" > "$tmp/$m-named-leapfrog.json"
   "$venv/bin/python" Benchmarks/peers/peers.py check --model "$m" --precision "$precision" \
       --params "$tmp/$m-random.json" "$tmp/$m-named.json" > "$tmp/$m-peer.json"
   python3 - "$m" "$tol" "$tmp/$m-random.json" "$tmp/$m-named-leapfrog.json" "$tmp/$m-peer.json" <<'PY' || status=1

@@ -4,7 +4,15 @@
 #
 #   Benchmarks/peers/compare.sh [--smoke] [--out DIR] [--model bnn|eight-schools] [--backend "opencl f32"]
 #        [--nuts "CHAINS WARMUP DRAWS"] [--chees "CHAINS WARMUP DRAWS"] [--throughput "CHAINS..."]
-#        [--seconds S] [--only nuts,chees,throughput] [--note TEXT]
+#        [--seconds S] [--only nuts,chees,throughput,vi] [--note TEXT] [--restarts K]
+#
+# --only vi: variational inference on the numpyro BNN (bnn) and Edward's BNN (edward-bnn):
+# Leapfrog's `variational --restarts K` (default 8, batched in one launch per iteration) against
+# NumPyro SVI with AutoNormal (10000 steps) and BlackJAX meanfield_vi (2000 steps, its default 100
+# draws per step), each at every learning rate of $VI_LEARNING_RATES (default 0.003 0.01 0.03
+# 0.1) and seed of $VI_SEEDS (default 1 2 3 4); every final ELBO is the same estimator on
+# the same log density (peers.py elbo / vi; check_same_model.sh bnn edward-bnn checks the
+# densities agree). Table: Benchmarks/peers/vi_table.py, in DIR/vi-table.md. About 15 minutes.
 #
 # ChEES on both sides uses Adam's learning rate $CHEES_LEARNING_RATE (default 0.5, the setting the
 # samplers issue tuned BlackJAX to; peers.py's default too).
@@ -22,10 +30,11 @@ cd "$(dirname "$0")/../.."
 bin=${LEAPFROG:-.build/release/leapfrog}
 venv=${PEERS_VENV:-Benchmarks/peers/.venv}
 model=bnn; backend="opencl f32"; nuts="4 1000 1000"; chees="128 200 200"; tput="4 128 4096"; seconds=3
-only="nuts,chees,throughput"; out=""; smoke=0; note=""
+only="nuts,chees,throughput"; out=""; smoke=0; note=""; restarts=8
+vi_steps_numpyro=10000; vi_steps_blackjax=2000
 while [ $# -gt 0 ]; do
   case $1 in
-    --smoke) smoke=1; nuts="4 40 40"; chees="16 30 30"; tput="4 128"; seconds=1; shift;;
+    --smoke) smoke=1; nuts="4 40 40"; chees="16 30 30"; tput="4 128"; seconds=1; vi_steps_numpyro=200; vi_steps_blackjax=50; shift;;
     --out) out=$2; shift 2;;
     --model) model=$2; shift 2;;
     --backend) backend=$2; shift 2;;
@@ -35,6 +44,7 @@ while [ $# -gt 0 ]; do
     --seconds) seconds=$2; shift 2;;
     --only) only=$2; shift 2;;
     --note) note=$2; shift 2;;
+    --restarts) restarts=$2; shift 2;;
     -h|--help) sed -n "2,/^set -euo/p" "$0" | sed '$d'; exit 0;;
     *) echo "compare.sh: unknown argument $1 (see --help)" >&2; exit 2;;
   esac
@@ -63,6 +73,7 @@ PY
 now() { date +%s.%N; }
 since() { python3 -c "import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 3))" "$1" "$(now)"; }
 config="model=$model nuts=[$nuts] chees=[$chees] backend=[$backend]"
+[[ ",$only," == *",vi,"* ]] && config="$config vi=[restarts $restarts, steps $vi_steps_numpyro/$vi_steps_blackjax]"
 if [ -f "$out/meta.json" ]; then
   had=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("config", ""))' "$out/meta.json")
   if [ -n "$had" ] && [ "$had" != "$config" ]; then
@@ -120,4 +131,37 @@ if [[ ",$only," == *",throughput,"* ]]; then
         --precision "$peer_prec" --results "$out/peer-throughput.jsonl" --label "compare.sh" > /dev/null 2>> "$out/peer-throughput.log"
   fi
 fi
-python3 Benchmarks/report.py compare "$out" | tee "$out/table.md"
+if [[ ",$only," == *",vi,"* ]]; then
+  for m in bnn edward-bnn; do
+    lf_model=(bnn); [ $m = edward-bnn ] && lf_model=(bnn --data data/edward_toy.csv --model-option widths=10,10 \
+        --model-option biases=true --model-option noise=0.1)
+    dir=$out/leapfrog-vi-$m
+    if [ -f "$out/leapfrog-vi-$m.json" ]; then
+      echo "compare: Leapfrog VI $m already in $dir" >&2
+    else
+      echo "compare: Leapfrog VI $m, $restarts restarts ($backend)" >&2
+      t0=$(now)
+      "$bin" variational "${lf_model[@]}" --restarts "$restarts" "${lfargs[@]}" --output "$dir" --overwrite --quiet \
+          > "$out/leapfrog-vi-$m.log" 2>&1
+      secs=$(since "$t0")
+      "$py" Benchmarks/peers/peers.py elbo --model $m --family "$dir/variational.json" --precision "$peer_prec" --results - \
+          2>> "$out/leapfrog-vi-$m.log" | python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); d["process_seconds"]=float(sys.argv[1]); print(json.dumps(d))' "$secs" \
+          > "$out/leapfrog-vi-$m.json"
+    fi
+    for method in numpyro-autonormal blackjax-meanfield; do
+      f=$out/peer-vi-$method-$m.jsonl
+      if [ -s "$f" ]; then echo "compare: peer VI $method $m already in $f" >&2; continue; fi
+      steps=$vi_steps_numpyro; [ $method = blackjax-meanfield ] && steps=$vi_steps_blackjax
+      echo "compare: peer VI $method $m, $steps steps" >&2
+      # shellcheck disable=SC2086
+      "$py" Benchmarks/peers/peers.py vi --model $m --method $method --steps "$steps" --precision "$peer_prec" \
+          --learning-rates ${VI_LEARNING_RATES:-0.003 0.01 0.03 0.1} --seeds ${VI_SEEDS:-1 2 3 4} \
+          --results "$f.part" --label "compare.sh" > /dev/null 2> "$out/peer-vi-$method-$m.log"
+      mv "$f.part" "$f"
+    done
+  done
+  python3 Benchmarks/peers/vi_table.py "$out" | tee "$out/vi-table.md"
+fi
+if [[ ",$only," == *",nuts,"* || ",$only," == *",chees,"* || ",$only," == *",throughput,"* ]]; then
+  python3 Benchmarks/report.py compare "$out" | tee "$out/table.md"
+fi

@@ -9,6 +9,16 @@ Benchmarks/peers/results/<subcommand>.jsonl; --results - to skip).
     peers.py nuts  --model bnn --chains 4 --warmup 1000 --draws 1000 [--devices 1]
     peers.py chees --model bnn --chains 128 --warmup 200 --draws 200 [--devices 2]
     peers.py check --model bnn --params FILE [FILE...]
+    peers.py vi    --model bnn|edward-bnn --method numpyro-autonormal|blackjax-meanfield
+                   [--learning-rates 0.001 0.003 0.01 0.03] [--seeds 1 2 3 4] [--steps 10000]
+    peers.py elbo  --model bnn|edward-bnn --family variational.json    # a Leapfrog fit, the same estimator
+
+`vi` fits a mean-field Gaussian as a user of each library would (NumPyro `SVI` with `AutoNormal`
+and `Trace_ELBO`, one particle per step, its defaults; BlackJAX `meanfield_vi` with its default
+100 draws per step), at every learning rate of a small grid and several seeds, and records per run
+the final ELBO, the wall time to reach it and the gradients used. Every final ELBO (the peers' and,
+with `elbo`, Leapfrog's) is the same estimator on the same log density: the mean of
+log p(θ) − log q(θ) over --elbo-draws draws of the fitted family.
 
 The models are written once, as log densities on Leapfrog's unconstrained scale (positive
 parameters log-transformed, log-Jacobian included, every normalising constant kept), so the
@@ -34,12 +44,15 @@ BUNDLED = ROOT / "Sources" / "LeapfrogModels" / "BundledData.swift"
 
 # ---------------------------------------------------------------- arguments (before JAX loads)
 
+MODELS = ["bnn", "edward-bnn", "eight-schools"]
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
 
     def common(s, chains_default, many=False):
-        s.add_argument("--model", default="bnn", choices=["bnn", "eight-schools"])
+        s.add_argument("--model", default="bnn", choices=MODELS)
         if many:
             s.add_argument("--chains", type=int, nargs="+", default=chains_default)
         else:
@@ -77,7 +90,7 @@ def parse_args(argv=None):
                            help="BlackJAX's default is identity; 'diagonal' = its ensemble-estimated diagonal")
 
     c = sub.add_parser("check", help="log density and gradient at given points (compare with leapfrog eval)")
-    c.add_argument("--model", default="bnn", choices=["bnn", "eight-schools"])
+    c.add_argument("--model", default="bnn", choices=MODELS)
     c.add_argument("--params", nargs="+", required=True,
                    help="JSON files: named constrained values (as `leapfrog eval --params`), or the JSON "
                         "`leapfrog eval` prints (its points' unconstrained vectors are used)")
@@ -85,6 +98,29 @@ def parse_args(argv=None):
     c.add_argument("--devices", type=int, default=1)
     c.add_argument("--results", default="-")
     c.add_argument("--label", default="")
+
+    v = sub.add_parser("vi", help="NumPyro SVI AutoNormal or BlackJAX meanfield_vi over learning rates x seeds")
+    common(v, 1)
+    v.add_argument("--method", required=True, choices=["numpyro-autonormal", "blackjax-meanfield"])
+    v.add_argument("--learning-rates", type=float, nargs="+", default=[0.001, 0.003, 0.01, 0.03])
+    v.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4])
+    v.add_argument("--steps", type=int, default=10000)
+    v.add_argument("--num-samples", type=int, default=None,
+                   help="draws per step (default: the library's own, 1 for NumPyro's Trace_ELBO, 100 for BlackJAX)")
+    v.add_argument("--checkpoints", type=int, default=20, help="ELBO measured (untimed) this many times along a run")
+    v.add_argument("--elbo-draws", type=int, default=1000)
+    v.add_argument("--reach", type=float, default=1.0,
+                   help="time to reach = first checkpoint whose ELBO is within this many nats of the run's best")
+
+    e = sub.add_parser("elbo", help="the ELBO of a Leapfrog mean-field fit (variational.json), the peers' estimator")
+    e.add_argument("--model", default="bnn", choices=MODELS)
+    e.add_argument("--family", required=True)
+    e.add_argument("--elbo-draws", type=int, default=1000)
+    e.add_argument("--precision", default="f32", choices=["f32", "f64"])
+    e.add_argument("--devices", type=int, default=1)
+    e.add_argument("--seed", type=int, default=1)
+    e.add_argument("--results", default="-")
+    e.add_argument("--label", default="")
     return p.parse_args(argv)
 
 
@@ -126,6 +162,14 @@ def load_bnn_data():
     X = rows[:, [header.index(c) for c in ("x0", "x1", "x2")]]
     y = rows[:, header.index("y")]
     return X, y
+
+
+def load_edward_data():
+    """data/edward_toy.csv (scripts/make_edward_toy.py): the file Leapfrog reads with --data."""
+    lines = (ROOT / "data" / "edward_toy.csv").read_text().strip().splitlines()
+    header = lines[0].split(",")
+    rows = np.array([[float(v) for v in l.split(",")] for l in lines[1:]])
+    return rows[:, [header.index("x")]], rows[:, header.index("y")]
 
 
 def load_eight_schools():
@@ -201,6 +245,44 @@ class BNN:
         return p
 
 
+class EdwardBNN:
+    """Edward's tutorial network (`leapfrog ... bnn --data data/edward_toy.csv --model-option widths=10,10
+    --model-option biases=true --model-option noise=0.1`): y ~ Normal(f(x), 0.1) with
+    f = tanh(tanh(x·W1 + b1)·W2 + b2)·W3 + b3, every weight and bias Normal(0, 1).
+    Unconstrained vector in Leapfrog's order: W1 [1,10], b1 [10], W2 [10,10], b2 [10], W3 [10], b3: 141."""
+    name = "edward-bnn"
+    noise = 0.1
+
+    def __init__(self, dtype, width=10):
+        X, y = load_edward_data()
+        self.X = jnp.asarray(X, dtype)
+        self.y = jnp.asarray(y, dtype)
+        self.shapes = [("W1", (1, width)), ("b1", (width,)), ("W2", (width, width)), ("b2", (width,)),
+                       ("W3", (width,)), ("b3", ())]
+        self.positive = set()
+        self.dim = sum(int(np.prod(s)) for _, s in self.shapes)
+        self.derived_prefixes = ["mu_grid"]
+        self.dtype = dtype
+
+    unpack = BNN.unpack
+
+    def logdensity(self, u):
+        p = self.unpack(u)
+        lp = 0.0
+        for name, _ in self.shapes:
+            lp = lp + jnp.sum(normal_lpdf(p[name], 0.0, 1.0))
+        h = jnp.tanh(self.X @ p["W1"] + p["b1"])
+        h = jnp.tanh(h @ p["W2"] + p["b2"])
+        f = h @ p["W3"] + p["b3"]
+        return lp + jnp.sum(normal_lpdf(self.y, f, self.noise))
+
+    def quantities(self, u):
+        return {"b3": self.unpack(u)["b3"]}
+
+    def constrained(self, u):
+        return self.unpack(u)
+
+
 class EightSchools:
     """Non-centred: mu ~ Normal(0, 5); tau ~ HalfCauchy(5); theta_tilde ~ Normal(0, 1);
     y ~ Normal(mu + tau*theta_tilde, sigma). Unconstrained: mu, log(tau), theta_tilde[8]: 10."""
@@ -241,7 +323,7 @@ class EightSchools:
 
 
 def make_model(name, dtype):
-    return BNN(dtype) if name == "bnn" else EightSchools(dtype)
+    return {"bnn": BNN, "edward-bnn": EdwardBNN, "eight-schools": EightSchools}[name](dtype)
 
 
 # ---------------------------------------------------------------- output
@@ -610,8 +692,123 @@ def cmd_check(args):
     emit(args, rec)
 
 
+# ---------------------------------------------------------------- variational inference
+
+def meanfield_elbo(model, mean, scale, key, draws):
+    """E_q[log p(θ) − log q(θ)] for q = N(mean, diag(scale²)), over `draws` draws (the estimator
+    every final ELBO in the comparison uses, Leapfrog's included)."""
+    eps = jax.random.normal(key, (draws, model.dim), mean.dtype)
+    theta = mean + scale * eps
+    lp = jax.vmap(model.logdensity)(theta)
+    logq = jnp.sum(-0.5 * LOG_2PI - jnp.log(scale) - 0.5 * eps * eps, axis=-1)
+    return jnp.mean(lp - logq)
+
+
+def vi_runner(args, model, lr):
+    """(init(key) -> state, run(state, n) -> state, family(state) -> (mean, scale), draws per step)."""
+    import optax
+    dtype = dtype_of(args)
+    if args.method == "numpyro-autonormal":
+        import numpyro
+        import numpyro.distributions as dist
+        from numpyro.distributions import constraints
+        from numpyro.infer import SVI, Trace_ELBO
+        from numpyro.infer.autoguide import AutoNormal
+        from numpyro.infer.initialization import init_to_uniform
+
+        def npmodel():
+            u = numpyro.sample("u", dist.ImproperUniform(constraints.real_vector, (), (model.dim,)))
+            numpyro.factor("lp", model.logdensity(u))
+
+        particles = args.num_samples or 1
+        guide = AutoNormal(npmodel, init_loc_fn=init_to_uniform(radius=2.0))
+        svi = SVI(npmodel, guide, numpyro.optim.Adam(step_size=lr), Trace_ELBO(num_particles=particles))
+
+        def init(key):
+            return svi.init(key)
+
+        def run(state, n):
+            return jax.lax.scan(lambda s, _: (svi.update(s)[0], None), state, None, length=n)[0]
+
+        def family(state):
+            params = svi.get_params(state)
+            return params["u_auto_loc"], params["u_auto_scale"]
+        return init, run, family, particles
+    import blackjax
+    samples = args.num_samples or 100
+    vi = blackjax.meanfield_vi(model.logdensity, optax.adam(lr), num_samples=samples)
+
+    def init(key):
+        return (vi.init(uniform_init(key, 1, model.dim, dtype)[0]), jax.random.fold_in(key, 1))
+
+    def run(state, n):
+        def body(carry, _):
+            s, k = carry
+            k, sub = jax.random.split(k)
+            return (vi.step(sub, s)[0], k), None
+        return jax.lax.scan(body, state, None, length=n)[0]
+
+    def family(state):
+        return state[0].mu, jnp.exp(state[0].rho)
+    return init, run, family, samples
+
+
+def cmd_vi(args):
+    dtype = dtype_of(args)
+    model = make_model(args.model, dtype)
+    elbo = jax.jit(lambda m, s, k: meanfield_elbo(model, m, s, k, args.elbo_draws))
+    chunk = max(1, args.steps // args.checkpoints)
+    for lr in args.learning_rates:
+        init, run, family, per_step = vi_runner(args, model, lr)
+        run = jax.jit(run, static_argnums=1)
+        for seed in args.seeds:
+            key = jax.random.PRNGKey(seed)
+            state = init(key)
+            t0 = time.perf_counter()
+            jax.block_until_ready(run(state, chunk))  # compile (timed apart)
+            compile_seconds = time.perf_counter() - t0
+            trace, wall, done = [], 0.0, 0
+            while done < args.steps:
+                n = min(chunk, args.steps - done)
+                if n != chunk:
+                    jax.block_until_ready(run(state, n))  # compile the last, shorter chunk outside the timing
+                t0 = time.perf_counter()
+                state = jax.block_until_ready(run(state, n))
+                wall += time.perf_counter() - t0
+                done += n
+                m, s = family(state)
+                trace.append((done, wall, finite(elbo(m, s, jax.random.PRNGKey(10_000 + seed)))))
+            finals = [e for _, _, e in trace if e is not None]
+            best = max(finals) if finals else None
+            reached = next(((it, w) for it, w, e in trace if e is not None and e >= best - args.reach), (None, None))
+            rec = {"kind": "vi", "peer": args.method, "model": args.model, "precision": args.precision,
+                   "learning_rate": lr, "seed": seed, "steps": args.steps, "draws_per_step": per_step,
+                   "final_elbo": trace[-1][2], "best_elbo": best, "elbo_draws": args.elbo_draws,
+                   "iterations_to_reach": reached[0], "seconds_to_reach": reached[1],
+                   "gradients_to_reach": reached[0] * per_step if reached[0] else None,
+                   "seconds": wall, "gradients": args.steps * per_step, "compile_seconds": compile_seconds,
+                   "trace": trace, "environment": environment(args)}
+            log("%s %s lr %g seed %d: ELBO %s after %d steps, %.2f s (best %s at %s s)"
+                % (args.method, args.model, lr, seed, trace[-1][2], args.steps, wall, best, reached[1]))
+            emit(args, rec)
+
+
+def cmd_elbo(args):
+    dtype = dtype_of(args)
+    model = make_model(args.model, dtype)
+    f = json.loads(Path(args.family).read_text())
+    if f.get("family") != "meanfield" or f.get("dimension") != model.dim:
+        sys.exit("peers.py: %s is a %s family of dimension %s; elbo reads mean-field fits of dimension %d"
+                 % (args.family, f.get("family"), f.get("dimension"), model.dim))
+    m, s = jnp.asarray(f["mean"], dtype), jnp.asarray(f["scale"], dtype)
+    value = finite(jax.jit(lambda m, s, k: meanfield_elbo(model, m, s, k, args.elbo_draws))(m, s, jax.random.PRNGKey(10_000 + args.seed)))
+    emit(args, {"kind": "elbo", "model": args.model, "family": args.family, "elbo": value, "elbo_draws": args.elbo_draws,
+                "leapfrog_elbo": f.get("elbo")})
+
+
 def main():
-    {"throughput": cmd_throughput, "nuts": cmd_nuts, "chees": cmd_chees, "check": cmd_check}[ARGS.command](ARGS)
+    {"throughput": cmd_throughput, "nuts": cmd_nuts, "chees": cmd_chees, "check": cmd_check, "vi": cmd_vi,
+     "elbo": cmd_elbo}[ARGS.command](ARGS)
 
 
 if __name__ == "__main__":

@@ -7,13 +7,16 @@ import Leapfrog
 struct VariationalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "variational",
-        abstract: "Fit a Gaussian approximation by ADVI (mean-field or full-rank) and write draws from it.",
+        abstract: "Fit a Gaussian approximation by ADVI (mean-field, full-rank or low-rank) and write draws from it.",
         aliases: ["vi"])
 
     @OptionGroup var selection: ModelSelection
     @OptionGroup var backendSelection: BackendSelection
 
-    @Option(help: "meanfield or fullrank (CmdStan's names).") var algorithm: GaussianFamily.Kind = .meanField
+    @Option(name: [.customLong("algorithm"), .customLong("family")],
+            help: "meanfield or fullrank (CmdStan's names), or lowrank (diagonal + rank-r factor, O(d·r) per draw).")
+    var algorithm: GaussianFamily.Kind = .meanField
+    @Option(parsing: .unconditional, help: "Rank r of the low-rank family's factor (default round(√d), NumPyro's).") var rank: Int?
     @Option(parsing: .unconditional, help: "Draws written from the fitted family (CmdStan's output_samples).") var draws = 1000
     @Option(parsing: .unconditional, help: "Most iterations (CmdStan's iter).") var iterations = 10_000
     @Option(name: .customLong("grad-samples"), parsing: .unconditional,
@@ -28,8 +31,11 @@ struct VariationalCommand: ParsableCommand {
     @Option(name: .customLong("eval-elbo"), parsing: .unconditional, help: "Iterations per convergence check.")
     var evalELBO = RelativeELBOConvergence.defaultEvaluationInterval
     @Option(name: .customLong("snapshot-every"), parsing: .unconditional,
-            help: "Every K iterations, write the derived quantities' predictive (mean, 5/50/95 %) from draws of the current family to predictive.csv.")
+            help: "Every K iterations, write the derived quantities' predictive (mean, 5/25/50/75/95 %) from draws of the current family to predictive.csv (leapfrog report plays it).")
     var snapshotEvery: Int?
+    @Option(name: .customLong("init-scale"), parsing: .unconditional,
+            help: "Starting scale of the family (exp ω; NumPyro's autoguides' 0.1; Stan's is 1).")
+    var initScale = ADVIConfiguration.defaultInitialScale
     @Flag(help: "Sticking-the-landing gradient estimator (lower variance near the optimum).") var stl = false
     @Option(parsing: .unconditional, help: "Seed of every random number (Philox).") var seed: UInt64 = 1
     @Flag(help: "No progress display.") var quiet = false
@@ -42,6 +48,7 @@ struct VariationalCommand: ParsableCommand {
         if csv && output == nil { throw ValidationError("--csv writes into the --output directory: give --output DIR") }
         do { try adviConfiguration().validate() } catch let e as LeapfrogError { throw ValidationError(e.message) }
         guard draws >= 1 else { throw ValidationError("--draws must be at least 1 (got \(draws))") }
+        if rank != nil && algorithm != .lowRank { throw ValidationError("--rank is the low-rank family's: add --family lowrank") }
         if let k = snapshotEvery {
             guard k >= 1 else { throw ValidationError("--snapshot-every must be at least 1 (got \(k))") }
             guard output != nil else { throw ValidationError("--snapshot-every writes predictive.csv into --output: give --output DIR") }
@@ -51,6 +58,8 @@ struct VariationalCommand: ParsableCommand {
     func adviConfiguration() -> ADVIConfiguration {
         var c = ADVIConfiguration()
         c.family = algorithm
+        c.rank = rank
+        c.initialScale = initScale
         c.gradientSamples = gradSamples
         c.restarts = restarts
         c.maxIterations = iterations

@@ -53,7 +53,7 @@ public enum Mark: Sendable, Hashable {
     }
 
     /// The finite x values the mark spans (none for a horizontal rule).
-    var xValues: [Double] {
+    public var xValues: [Double] {
         switch self {
         case .line(let x, _, _), .band(let x, _, _, _), .points(let x, _, _): return x.filter(\.isFinite)
         case .histogram(let e, _, _): return e.filter(\.isFinite)
@@ -64,7 +64,7 @@ public enum Mark: Sendable, Hashable {
     }
 
     /// The finite y values the mark spans (a histogram includes its baseline 0).
-    var yValues: [Double] {
+    public var yValues: [Double] {
         switch self {
         case .line(_, let y, _), .points(_, let y, _): return y.filter(\.isFinite)
         case .band(_, let l, let u, _): return (l + u).filter(\.isFinite)

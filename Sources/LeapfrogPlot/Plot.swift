@@ -5,7 +5,11 @@
 /// The SVG needs no script or external resource; its element ids start with ``id`` so several
 /// plots can share one HTML page. Coordinates are written with two decimals (``SVGText``).
 /// Elements carry a `class` (`line`, `band`, `points`, `histogram`, `segments`, `rule`,
-/// `tick-x`, `tick-y`) so tests and style sheets can find them.
+/// `tick-x`, `tick-y`, `frame`) so tests and style sheets can find them.
+///
+/// An animated plot has ``frames``: each is a group (`<g class="frame">`) drawn over the fixed
+/// marks and shown in turn for ``frameSeconds`` by a SMIL `<animate>` (no script), looping; the
+/// axes cover every frame, so they hold still while the frames change.
 public struct Plot: Sendable, Hashable {
     /// Unique within a page: the prefix of the SVG's element ids (letters, digits, `-`, `_`).
     public var id: String
@@ -25,6 +29,13 @@ public struct Plot: Sendable, Hashable {
     public var xCategories: [String]?
     /// About how many ticks each axis gets.
     public var tickCount: Int
+    /// Frames shown one after another over ``marks`` (see ``PlotFrame``); empty: a still plot.
+    public var frames: [PlotFrame] = []
+    /// How long each frame shows.
+    public var frameSeconds = Plot.defaultFrameSeconds
+
+    /// A quarter of a second per frame: 40 snapshots play in 10 s.
+    public static let defaultFrameSeconds = 0.25
 
     public init(id: String, title: String = "", xLabel: String = "", yLabel: String = "", width: Double = 480,
                 height: Double = 300, marks: [Mark] = [], xRange: ClosedRange<Double>? = nil,
@@ -46,7 +57,8 @@ public struct Plot: Sendable, Hashable {
 
     /// The pixel mapping this plot uses (its margins leave room for labels and ticks).
     public var axes: Axes {
-        let xs = marks.flatMap(\.xValues), ys = marks.flatMap(\.yValues)
+        let all = marks + frames.flatMap(\.marks)
+        let xs = all.flatMap(\.xValues), ys = all.flatMap(\.yValues)
         var xScale = xRange.map { NiceScale(min: $0.lowerBound, max: $0.upperBound, ticks: tickCount) }
             ?? NiceScale(min: xs.min() ?? 0, max: xs.max() ?? 1, ticks: tickCount)
         if let categories = xCategories {
@@ -98,6 +110,7 @@ public struct Plot: Sendable, Hashable {
         s += "<g clip-path=\"url(#\(id)-clip)\">\n"
         for mark in marks { s += draw(mark, a) }
         s += "</g>\n"
+        s += drawFrames(a)
         s += "<rect class=\"frame\" x=\"\(c(a.left))\" y=\"\(c(a.top))\" width=\"\(c(a.right - a.left))\" "
             + "height=\"\(c(a.bottom - a.top))\" fill=\"none\" stroke=\"#333\" stroke-width=\"1\"/>\n"
         if !title.isEmpty {
@@ -234,10 +247,28 @@ public struct Plot: Sendable, Hashable {
         }
     }
 
-    /// Legend entries of the labelled marks, one per label, right of the frame.
+    /// Legend entries of the labelled marks (the fixed ones, then the frames'), one per label,
+    /// right of the frame.
     public var legendEntries: [LegendEntry] {
         var seen = Set<String>()
-        return marks.compactMap(LegendEntry.init).filter { seen.insert($0.label).inserted }
+        return (marks + frames.flatMap(\.marks)).compactMap(LegendEntry.init).filter { seen.insert($0.label).inserted }
+    }
+
+    /// The frames, each a clipped group with its label, hidden but for its turn (the last one
+    /// visible without animation, so a still viewer shows the end).
+    private func drawFrames(_ a: Axes) -> String {
+        let c = SVGText.coordinate
+        var s = ""
+        for (i, frame) in frames.enumerated() {
+            s += "<g class=\"frame\" id=\"\(id)-frame-\(i + 1)\" visibility=\"\(i == frames.count - 1 ? "visible" : "hidden")\" "
+                + "data-label=\"\(SVGText.escape(frame.label))\">"
+                + PlotFrame.animation(index: i, count: frames.count, duration: frameSeconds * Double(frames.count)) + "\n"
+            s += "<g clip-path=\"url(#\(id)-clip)\">\n"
+            for mark in frame.marks { s += draw(mark, a) }
+            s += "</g>\n<text class=\"frame-label\" x=\"\(c(a.right - 6))\" y=\"\(c(a.top + 14))\" text-anchor=\"end\">"
+                + "\(SVGText.escape(frame.label))</text>\n</g>\n"
+        }
+        return s
     }
 
     private func legend(_ a: Axes) -> String {

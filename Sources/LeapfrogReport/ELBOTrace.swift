@@ -5,8 +5,7 @@ import LeapfrogPlot
 /// A variational run's objective over iterations, from `elbo.csv` (columns `iteration` and
 /// `elbo`) beside the draws: the raw trace and a centred moving average over max(1, n/50)
 /// iterations. This is the hook for the VI command: it writes `elbo.csv`, and the report
-/// shows it. (The posterior-predictive movie from VI snapshots would be another section fed
-/// the same way; it is not built yet.)
+/// shows it (the posterior-predictive movie from `predictive.csv` is ``PredictiveMovie``).
 enum ELBOTrace {
     static func figure(path: String) throws -> Figure {
         let table = try CSVTable.load(path: path)

@@ -23,6 +23,9 @@ public struct RunInput: Sendable, Hashable {
     public var summary: String?
     /// `elbo.csv` (columns `iteration`, `elbo`) of a variational run, when there is one.
     public var elbo: String?
+    /// `predictive.csv` (snapshots of the posterior predictive while fitting) of a variational
+    /// run, when there is one.
+    public var predictive: String?
     /// The directory the inputs are in (the default place for the report).
     public var directory: String
 
@@ -72,6 +75,8 @@ public struct RunInput: Sendable, Hashable {
         summary = FileSystem.kind(summaryPath) == nil ? nil : summaryPath
         let elboPath = Self.join(directory, "elbo.csv")
         elbo = FileSystem.kind(elboPath) == nil ? nil : elboPath
+        let predictivePath = Self.join(directory, "predictive.csv")
+        predictive = FileSystem.kind(predictivePath) == nil ? nil : predictivePath
     }
 
     static func isDirectory(_ path: String) -> Bool {
@@ -82,7 +87,7 @@ public struct RunInput: Sendable, Hashable {
     /// `chain-<k>.csv` (ours) or CmdStan's `<name>_<k>.csv`, ordered by chain number.
     static func chainFiles(_ names: [String]) -> [String] {
         func number(_ name: String) -> Int? {
-            guard name.lowercased().hasSuffix(".csv"), name != "elbo.csv" else { return nil }
+            guard name.lowercased().hasSuffix(".csv"), name != "elbo.csv", name != "predictive.csv" else { return nil }
             let stem = name.dropLast(4)
             let digits = stem.reversed().prefix { $0.isNumber }
             guard !digits.isEmpty, digits.count < stem.count else { return nil }

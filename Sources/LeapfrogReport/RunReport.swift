@@ -17,7 +17,8 @@ import LeapfrogPlot
 /// parameters (every scalar, the first two elements of each vector, twelve in all); a forest
 /// plot per vector parameter; divergences in parallel coordinates; energy and E-BFMI; step
 /// size, tree depth and acceptance over iterations; the summary table; and, for a variational
-/// run with `elbo.csv`, the ELBO. With many chains, traces are quantile bands across chains
+/// run with `elbo.csv`, the ELBO, and with `predictive.csv` the posterior predictive as it learns
+/// (``PredictiveMovie``: an animated SVG, one frame per snapshot, and its last frame). With many chains, traces are quantile bands across chains
 /// with a few chains highlighted, rank plots are over chain groups (superchains), and no
 /// picture draws more than a few hundred lines, so 4,096 chains make a page of a few hundred KB.
 public enum RunReport {
@@ -141,6 +142,14 @@ public enum RunReport {
         }
         if let path = input.elbo {
             sections.append(Section(title: "Variational objective", text: "", figures: [try ELBOTrace.figure(path: path)]))
+        }
+        if let path = input.predictive {
+            let movie = PredictiveMovie.figures(try PredictiveSnapshots.load(path: path), data: data)
+            if !movie.isEmpty {
+                sections.append(Section(title: "Posterior predictive while fitting", text: "From \(path): the predictive "
+                                        + "of the variational family as it learns (Edward's movie), then its last frame.",
+                                        figures: movie, rowsBreakAt: "movie-"))
+            }
         }
         var convergence = [ConvergenceFigures.rhat(summaries), ConvergenceFigures.ess(summaries)]
         if let outliers { convergence.append(outliers.figure()) }

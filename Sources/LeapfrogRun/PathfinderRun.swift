@@ -47,12 +47,11 @@ public struct PathfinderRun {
                     progress: ((Pathfinder.Round) -> Void)? = nil, shouldStop: (() -> Bool)? = nil) throws -> Outcome {
         let pf = configuration.pathfinder
         try pf.validate()
-        let bound = try BoundModel(graph: instance.graph, data: instance.data)
-        let backend = try configuration.registry.make(bound, options: configuration.backend, log: log)
-        log("leapfrog: \(instance.graph.name), \(bound.dimension) parameters, Pathfinder: \(pf.paths) path"
-            + "\(pf.paths == 1 ? "" : "s") × (1 + \(pf.elboDraws) ELBO draws) per batched call, back end \(backend.description)")
-        for note in instance.notes { log("leapfrog: \(note)") }
-        try directory?.prepare()
+        let setup = try FittedRunSetup(instance, settings: configuration, directory: directory, log: log) { bound, backend in
+            "leapfrog: \(instance.graph.name), \(bound.dimension) parameters, Pathfinder: \(pf.paths) path"
+                + "\(pf.paths == 1 ? "" : "s") × (1 + \(pf.elboDraws) ELBO draws) per batched call, back end \(backend)"
+        }
+        let bound = setup.bound, backend = setup.backend
 
         let t0 = Clock.now()
         let result = try Pathfinder.fit(model: backend.density, configuration: pf, round: { progress?($0) }, shouldStop: shouldStop)
@@ -81,19 +80,11 @@ public struct PathfinderRun {
             try record.write(to: path)
             files.append(path)
             let width = pf.paths * (1 + pf.elboDraws)
-            let summary = RunSummary(
-                configuration: configurationRecord(), backend: backend.description, device: backend.device,
-                chains: 1, draws: pf.draws, interrupted: result.interrupted,
-                timing: RunTiming(start: t0, samplingStart: t1, end: t2),
-                gradientEvaluations: .init(needed: result.gradientEvaluations,
-                                           spentInLockstep: result.rounds * width + pf.paths * pf.draws),
-                divergences: 0, parameters: summaries, warnings: warnings,
-                outputs: ["inference_data": "posterior.nc", "pathfinder": Self.pathfinderFile]
-                    .merging(configuration.output?.csv == true ? ["stan_csv": "chain-1.csv"] : [:]) { a, _ in a },
-                sampler: nil, precision: backend.precisionFigures(requested: configuration.backend.precision.rawValue),
-                warmup: nil, targetESS: nil)
-            try SummaryFile.write(summary, to: directory.summary)
-            files.append(directory.summary)
+            files.append(try setup.writeSummary(
+                to: directory, configuration: configurationRecord(), draws: pf.draws, interrupted: result.interrupted,
+                timing: RunTiming(start: t0, samplingStart: t1, end: t2), gradientsNeeded: result.gradientEvaluations,
+                gradientsSpent: result.rounds * width + pf.paths * pf.draws, summaries: summaries, warnings: warnings,
+                outputs: ["pathfinder": Self.pathfinderFile]))
         }
         return Outcome(result: result, summaries: summaries, warnings: warnings, seconds: t1 - t0,
                        backend: backend.description, files: files)
@@ -116,15 +107,11 @@ public struct PathfinderRun {
         return out
     }
 
-    /// The run's settings for summary.json (the report reads `model`, `data`, `model_options`).
+    /// The run's Pathfinder settings for summary.json (`FittedRunSetup` adds `model`, `data`, `model_options`).
     func configurationRecord() -> [String: String] {
         let c = configuration.pathfinder
-        var r = ["method": "pathfinder", "paths": String(c.paths), "draws": String(c.draws),
+        return ["method": "pathfinder", "paths": String(c.paths), "draws": String(c.draws),
                  "elbo_draws": String(c.elboDraws), "history_size": String(c.historySize),
                  "iterations": String(c.maxIterations), "seed": String(c.seed)]
-        if let m = configuration.modelLabel { r["model"] = m }
-        if let d = configuration.dataPath { r["data"] = d }
-        if !configuration.modelOptions.isEmpty { r["model_options"] = configuration.modelOptions.joined(separator: ",") }
-        return r
     }
 }

@@ -6,7 +6,8 @@ import LeapfrogVariational
 ///
 ///     { "family": "meanfield", "dimension": d, "parameters": ["alpha", "w[1]", …],
 ///       "mean": [...], "scale": [...]            // mean-field: σᵢ = exp ωᵢ
-///       "covariance": [[...], ...]               // full-rank: Σ = LLᵀ
+///       "covariance": [[...], ...]               // full-rank: Σ = LLᵀ; low-rank: Σ = D² + BBᵀ
+///       "rank": r, "diagonal": [...], "factor": [[...], ...]   // low-rank: D = diag(exp ω), B d×r
 ///       "elbo": …, "pareto_k": …, "iterations": …, "converged": …, "reason": "…",
 ///       "restarts": [{"elbo": …}, …], "best_restart": k (1-based), … }
 ///
@@ -19,6 +20,9 @@ public struct VariationalFile: Codable, Sendable, Hashable {
     public var mean: [Double]
     public var scale: [Double]?
     public var covariance: [[Double]]?
+    public var rank: Int?
+    public var diagonal: [Double]?
+    public var factor: [[Double]]?
     public var elbo: Double?
     public var paretoK: Double?
     public var iterations: Int
@@ -33,7 +37,7 @@ public struct VariationalFile: Codable, Sendable, Hashable {
     public var seconds: Double
 
     enum CodingKeys: String, CodingKey {
-        case family, dimension, parameters, mean, scale, covariance, elbo, iterations, converged, reason, seconds
+        case family, dimension, parameters, mean, scale, covariance, rank, diagonal, factor, elbo, iterations, converged, reason, seconds
         case paretoK = "pareto_k", restartELBOs = "restart_elbos", bestRestart = "best_restart"
         case gradientSamples = "grad_samples", learningRate = "learning_rate", stickingTheLanding = "stl"
         case gradientEvaluations = "gradient_evaluations"

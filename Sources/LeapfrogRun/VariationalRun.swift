@@ -57,12 +57,12 @@ public struct VariationalRun {
         guard configuration.draws >= 1 else {
             throw LeapfrogError(.configuration, "--draws must be at least 1 (got \(configuration.draws))")
         }
-        let bound = try BoundModel(graph: instance.graph, data: instance.data)
-        let backend = try configuration.registry.make(bound, options: configuration.backend, log: log)
-        log("leapfrog: \(instance.graph.name), \(bound.dimension) parameters, ADVI \(advi.family.rawValue), "
-            + "\(advi.gradientSamples) draws × \(advi.restarts) restart\(advi.restarts == 1 ? "" : "s") per iteration, back end \(backend.description)")
-        for note in instance.notes { log("leapfrog: \(note)") }
-        try directory?.prepare()
+        let setup = try FittedRunSetup(instance, settings: configuration, directory: directory, log: log) { bound, backend in
+            "leapfrog: \(instance.graph.name), \(bound.dimension) parameters, ADVI \(advi.family.rawValue)"
+                + (advi.family == .lowRank ? " rank \(advi.rank ?? GaussianFamily.defaultRank(dimension: bound.dimension))" : "") + ", "
+                + "\(advi.gradientSamples) draws × \(advi.restarts) restart\(advi.restarts == 1 ? "" : "s") per iteration, back end \(backend)"
+        }
+        let bound = setup.bound, backend = setup.backend
 
         let t0 = Clock.now()
         let trace = try directory.map { try ELBOTraceWriter(path: $0.path + "/" + Self.elboFile, restarts: advi.restarts, start: t0) }
@@ -132,7 +132,10 @@ public struct VariationalRun {
                 parameters: layoutNames.count == d ? layoutNames : (1...max(d, 1)).prefix(d).map { "theta[\($0)]" },
                 mean: family.mean,
                 scale: family.kind == .meanField ? family.standardDeviations : nil,
-                covariance: family.kind == .fullRank ? (0..<d).map { i in Array(family.covariance[(i * d)..<((i + 1) * d)]) } : nil,
+                covariance: family.kind == .meanField ? nil : (0..<d).map { i in Array(family.covariance[(i * d)..<((i + 1) * d)]) },
+                rank: family.kind == .lowRank ? family.rank : nil,
+                diagonal: family.kind == .lowRank ? family.diagonalScale : nil,
+                factor: family.kind == .lowRank ? (0..<d).map { i in Array(family.factor[(i * family.rank)..<((i + 1) * family.rank)]) } : nil,
                 elbo: VariationalFile.finite(fit.elbo[fit.best]), paretoK: VariationalFile.finite(k),
                 iterations: fit.iterations, converged: fit.converged, reason: fit.reason,
                 restartELBOs: fit.elbo.map(VariationalFile.finite), bestRestart: fit.best + 1,
@@ -141,19 +144,12 @@ public struct VariationalRun {
             let path = directory.path + "/" + Self.familyFile
             try record.write(to: path)
             files.append(path)
-            let summary = RunSummary(
-                configuration: configurationRecord(), backend: backend.description, device: backend.device,
-                chains: 1, draws: configuration.draws, interrupted: fit.interrupted,
-                timing: RunTiming(start: t0, samplingStart: t1, end: t2),
-                gradientEvaluations: .init(needed: fit.gradientEvaluations + configuration.draws,
-                                           spentInLockstep: fit.gradientEvaluations + configuration.draws),
-                divergences: 0, parameters: summaries, warnings: warnings,
-                outputs: ["inference_data": "posterior.nc", "elbo": Self.elboFile, "variational": Self.familyFile]
-                    .merging(configuration.output?.csv == true ? ["stan_csv": "chain-1.csv"] : [:]) { a, _ in a },
-                sampler: nil, precision: backend.precisionFigures(requested: configuration.backend.precision.rawValue),
-                warmup: nil, targetESS: nil)
-            try SummaryFile.write(summary, to: directory.summary)
-            files.append(directory.summary)
+            files.append(try setup.writeSummary(
+                to: directory, configuration: configurationRecord(), draws: configuration.draws, interrupted: fit.interrupted,
+                timing: RunTiming(start: t0, samplingStart: t1, end: t2), gradientsNeeded: fit.gradientEvaluations + configuration.draws,
+                gradientsSpent: fit.gradientEvaluations + configuration.draws, summaries: summaries, warnings: warnings,
+                outputs: ["elbo": Self.elboFile, "variational": Self.familyFile]
+                    .merging(snapshots == nil ? [:] : ["predictive": Self.predictiveFile]) { a, _ in a }))
         }
         return Outcome(fit: fit, summaries: summaries, paretoK: k, warnings: warnings, draws: configuration.draws,
                        fitSeconds: t1 - t0, drawSeconds: t2 - t1, backend: backend.description, files: files)
@@ -166,17 +162,13 @@ public struct VariationalRun {
     /// The family's file name in `--output`.
     public static let familyFile = "variational.json"
 
-    /// The run's settings for summary.json (the report reads `model`, `data`, `model_options`).
+    /// The run's ADVI settings for summary.json (`FittedRunSetup` adds `model`, `data`, `model_options`).
     func configurationRecord() -> [String: String] {
         let a = configuration.advi
-        var r = ["method": "variational", "algorithm": a.family.rawValue, "draws": String(configuration.draws),
+        return ["method": "variational", "algorithm": a.family.rawValue + (a.rank.map { " rank \($0)" } ?? ""), "draws": String(configuration.draws),
                  "iterations": String(a.maxIterations), "grad_samples": String(a.gradientSamples),
                  "restarts": String(a.restarts), "learning_rate": String(a.learningRate),
                  "tol_rel_obj": String(a.toleranceRelativeObjective), "eval_elbo": String(a.evaluationInterval),
-                 "stl": String(a.stickingTheLanding), "seed": String(a.seed)]
-        if let m = configuration.modelLabel { r["model"] = m }
-        if let d = configuration.dataPath { r["data"] = d }
-        if !configuration.modelOptions.isEmpty { r["model_options"] = configuration.modelOptions.joined(separator: ",") }
-        return r
+                 "stl": String(a.stickingTheLanding), "init_scale": String(a.initialScale), "seed": String(a.seed)]
     }
 }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import LeapfrogCore
 import LeapfrogRandom
 
@@ -6,7 +11,7 @@ import LeapfrogRandom
 /// `ChainBatch` of M·K points and one `evaluate` call, on whatever back end `model` is.
 ///
 /// Iteration t, restart k, draw m (batch column c = k·M + m):
-/// 1. εₘ ~ N(0, I) from Philox (seed, chain c, iteration t, `.variationalDraw`), so a fit is the
+/// 1. εₘ ~ N(0, I) (d components, d + r for the low-rank family) from Philox (seed, chain c, iteration t, `.variationalDraw`), so a fit is the
 ///    same on every back end and for every batch size around it;
 /// 2. θₘ = μₖ + Lₖεₘ, and (log p(θₘ), ∇ log p(θₘ)) from the back end;
 /// 3. ELBO estimate ELBOₖ = mean log p(θₘ) + H[qₖ] (entropy in closed form) and its gradient
@@ -87,7 +92,22 @@ public enum ADVI {
             }
             return mu
         }
-        var families = means.map { GaussianFamily(kind: config.family, mean: $0) }
+        var families = means.map { GaussianFamily(kind: config.family, mean: $0, rank: config.rank) }
+        let logScale = log(config.initialScale)
+        for r in 0..<k { for i in 0..<d { families[r].parameters[d + i] = logScale } }
+        if config.family == .lowRank {
+            let rank = families[0].rank
+            guard rank <= d else {
+                throw LeapfrogError(.configuration, "--rank \(rank) is above the model's \(d) parameters: use --family fullrank")
+            }
+            // B from Philox (restart k, iteration 1, `.variationalInitialisation`): N(0, (s/√r)²).
+            let scale = config.factorInitScale / Double(rank).squareRoot()
+            for r in 0..<k {
+                random.normals(chain: r, iteration: 1, purpose: .variationalInitialisation, count: d * rank) { i, z in
+                    families[r].parameters[2 * d + i] = scale * z
+                }
+            }
+        }
         var adams = families.map { Adam(count: $0.parameters.count) }
         var rules = (0..<k).map { _ in RelativeELBOConvergence(tolerance: config.toleranceRelativeObjective,
                                                                maxIterations: config.maxIterations,
@@ -114,8 +134,8 @@ public enum ADVI {
             for r in 0..<k {
                 for j in 0..<m {
                     let c = r * m + j
-                    var eps = [Double](repeating: 0, count: d)
-                    random.normals(chain: c, iteration: t, purpose: .variationalDraw, count: d) { i, z in eps[i] = z }
+                    var eps = [Double](repeating: 0, count: families[r].noiseDimension)
+                    random.normals(chain: c, iteration: t, purpose: .variationalDraw, count: eps.count) { i, z in eps[i] = z }
                     batch.setVector(families[r].transform(eps), chain: c)
                     epsilons[r].append(eps)
                 }
@@ -215,8 +235,8 @@ public enum ADVI {
         var batch = ChainBatch(chains: count, dimension: family.dimension)
         var logQ = [Double](repeating: 0, count: count)
         for s in 0..<count {
-            var eps = [Double](repeating: 0, count: family.dimension)
-            random.normals(chain: s, iteration: 0, purpose: .variationalOutput, count: family.dimension) { i, z in eps[i] = z }
+            var eps = [Double](repeating: 0, count: family.noiseDimension)
+            random.normals(chain: s, iteration: 0, purpose: .variationalOutput, count: eps.count) { i, z in eps[i] = z }
             batch.setVector(family.transform(eps), chain: s)
             logQ[s] = family.logDensity(epsilon: eps)
         }

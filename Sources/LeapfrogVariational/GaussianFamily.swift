@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// A Gaussian variational family on the unconstrained space, q(θ) = N(μ, LLᵀ), drawn by
+/// A Gaussian variational family on the unconstrained space, q(θ) = N(μ, Σ), drawn by
 /// reparameterisation θ = μ + Lε with ε ~ N(0, I) (Kucukelbir, Tran, Ranganath, Gelman & Blei,
 /// "Automatic differentiation variational inference", JMLR 18, 2017, §2.5 and §3).
 ///
@@ -12,53 +12,95 @@ import Darwin
 /// - **mean-field**: φ = (μ₁…μ_d, ω₁…ω_d), L = diag(exp ω) — ADVI's ω = log σ (eq. 6);
 /// - **full-rank**: φ = (μ, ω, the strictly lower entries of L row by row), with L's diagonal
 ///   exp(ωᵢ) so that L stays a Cholesky factor (Stan keeps the raw diagonal; a log keeps it
-///   positive without a projection step).
+///   positive without a projection step);
+/// - **low-rank** (rank r): φ = (μ, ω, B row by row, d×r), Σ = D² + BBᵀ with D = diag(exp ω),
+///   drawn as θ = μ + D ε₁ + B ε₂ with (ε₁, ε₂) ~ N(0, I_{d+r}) — the family of Ong, Nott & Smith,
+///   "Gaussian variational approximation with a factor covariance structure" (JCGS 27, 2018) and
+///   NumPyro's `AutoLowRankMultivariateNormal`: O(d·r) per draw and per gradient, where
+///   full-rank costs O(d²). Its solves and log-determinant go through the r×r capacitance matrix
+///   (``LowRankCovariance``).
 ///
-/// Entropy in closed form: H[q] = d/2·(1 + log 2π) + Σᵢ log Lᵢᵢ = d/2·(1 + log 2π) + Σᵢ ωᵢ.
+/// Entropy in closed form: H[q] = d/2·(1 + log 2π) + ½ log det Σ, which is
+/// d/2·(1 + log 2π) + Σᵢ ωᵢ for mean-field and full-rank, and adds ½ log det(I + BᵀD⁻²B) for
+/// low-rank.
 public struct GaussianFamily: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable, CaseIterable {
         case meanField = "meanfield"
         case fullRank = "fullrank"
+        case lowRank = "lowrank"
     }
 
     public let kind: Kind
     public let dimension: Int
+    /// r, the columns of the low-rank factor B; 0 for the other kinds.
+    public let rank: Int
     /// φ, laid out as described above.
     public var parameters: [Double]
 
-    /// The family centred at `mean` with L = I.
-    public init(kind: Kind, mean: [Double]) {
+    /// The family centred at `mean` with L = I (and B = 0: ADVI starts B elsewhere, since B = 0 is
+    /// a stationary point of the ELBO in B). `rank` is for `.lowRank` only; nil there:
+    /// ``defaultRank(dimension:)``.
+    public init(kind: Kind, mean: [Double], rank: Int? = nil) {
         let d = mean.count
         self.kind = kind
         dimension = d
-        parameters = mean + Array(repeating: 0, count: Self.parameterCount(kind: kind, dimension: d) - d)
+        self.rank = kind == .lowRank ? (rank ?? Self.defaultRank(dimension: d)) : 0
+        parameters = mean + Array(repeating: 0, count: Self.parameterCount(kind: kind, dimension: d, rank: self.rank) - d)
     }
 
-    public init(kind: Kind, dimension: Int, parameters: [Double]) {
-        precondition(parameters.count == Self.parameterCount(kind: kind, dimension: dimension),
+    public init(kind: Kind, dimension: Int, parameters: [Double], rank: Int? = nil) {
+        let r = kind == .lowRank ? (rank ?? Self.defaultRank(dimension: dimension)) : 0
+        precondition(parameters.count == Self.parameterCount(kind: kind, dimension: dimension, rank: r),
                      "GaussianFamily: \(parameters.count) parameters for \(kind.rawValue) in dimension \(dimension)")
         self.kind = kind
         self.dimension = dimension
+        self.rank = r
         self.parameters = parameters
     }
 
-    /// 2d for mean-field; d + d + d(d−1)/2 for full-rank.
-    public static func parameterCount(kind: Kind, dimension d: Int) -> Int {
-        kind == .meanField ? 2 * d : 2 * d + d * (d - 1) / 2
+    /// The low-rank family's rank when none is given: round(√d), at least 1 (NumPyro's
+    /// `AutoLowRankMultivariateNormal` default).
+    public static func defaultRank(dimension d: Int) -> Int { max(1, Int(Double(d).squareRoot().rounded())) }
+
+    /// 2d for mean-field; d + d + d(d−1)/2 for full-rank; 2d + d·r for low-rank.
+    public static func parameterCount(kind: Kind, dimension d: Int, rank r: Int = 0) -> Int {
+        switch kind {
+        case .meanField: return 2 * d
+        case .fullRank: return 2 * d + d * (d - 1) / 2
+        case .lowRank: return 2 * d + d * r
+        }
     }
+
+    /// The length of ε: d, or d + r for low-rank.
+    public var noiseDimension: Int { dimension + rank }
 
     /// ½·log 2π.
     static let halfLogTwoPi = 0.5 * log(2 * Double.pi)
 
     public var mean: [Double] { Array(parameters[0..<dimension]) }
-    /// ωᵢ = log Lᵢᵢ.
+    /// ωᵢ = log Lᵢᵢ (log Dᵢᵢ for low-rank).
     public var logScale: [Double] { Array(parameters[dimension..<(2 * dimension)]) }
+    /// exp ωᵢ: L's diagonal (D for low-rank; the marginal σᵢ for mean-field).
+    public var diagonalScale: [Double] { parameters[dimension..<(2 * dimension)].map { exp($0) } }
     /// Index in `parameters` of L[i][j], i > j (full-rank only).
     @inline(__always) func offDiagonalIndex(_ i: Int, _ j: Int) -> Int { 2 * dimension + i * (i - 1) / 2 + j }
+    /// Index in `parameters` of B[i][j] (low-rank only).
+    @inline(__always) func factorIndex(_ i: Int, _ j: Int) -> Int { 2 * dimension + i * rank + j }
 
-    /// L as a dense row-major d×d lower-triangular matrix.
+    /// B, d×r row-major (low-rank; empty otherwise).
+    public var factor: [Double] { kind == .lowRank ? Array(parameters[(2 * dimension)...]) : [] }
+
+    /// The Woodbury form of a low-rank Σ (nil for the other kinds, or when it is not finite).
+    var lowRankCovariance: LowRankCovariance? {
+        guard kind == .lowRank else { return nil }
+        return LowRankCovariance(logScale: parameters[dimension..<(2 * dimension)], factor: parameters[(2 * dimension)...], rank: rank)
+    }
+
+    /// A Cholesky factor L of Σ (LLᵀ = Σ) as a dense row-major d×d lower-triangular matrix: φ's own
+    /// for mean-field and full-rank; computed from Σ for low-rank.
     public var choleskyFactor: [Double] {
         let d = dimension
+        if kind == .lowRank { return DenseMatrix.cholesky(covariance, d) ?? Array(repeating: .nan, count: d * d) }
         var l = [Double](repeating: 0, count: d * d)
         for i in 0..<d {
             l[i * d + i] = exp(parameters[d + i])
@@ -67,10 +109,19 @@ public struct GaussianFamily: Sendable, Hashable {
         return l
     }
 
-    /// Σ = LLᵀ, row-major.
+    /// Σ, row-major: LLᵀ, or D² + BBᵀ.
     public var covariance: [Double] {
-        let d = dimension, l = choleskyFactor
+        let d = dimension
         var s = [Double](repeating: 0, count: d * d)
+        if kind == .lowRank {
+            for i in 0..<d { for j in 0...i {
+                var acc = i == j ? exp(2 * parameters[d + i]) : 0
+                for k in 0..<rank { acc += parameters[factorIndex(i, k)] * parameters[factorIndex(j, k)] }
+                s[i * d + j] = acc; s[j * d + i] = acc
+            } }
+            return s
+        }
+        let l = choleskyFactor
         for i in 0..<d { for j in 0...i {
             var acc = 0.0
             for k in 0...j { acc += l[i * d + k] * l[j * d + k] }
@@ -81,30 +132,57 @@ public struct GaussianFamily: Sendable, Hashable {
 
     /// Marginal standard deviations √Σᵢᵢ.
     public var standardDeviations: [Double] {
-        let d = dimension, s = covariance
+        let d = dimension
+        if kind == .lowRank {
+            return (0..<d).map { i in
+                (exp(2 * parameters[d + i]) + (0..<rank).reduce(0.0) { $0 + parameters[factorIndex(i, $1)] * parameters[factorIndex(i, $1)] })
+                    .squareRoot()
+            }
+        }
+        let s = covariance
         return (0..<d).map { s[$0 * d + $0].squareRoot() }
     }
 
-    /// H[q] = d/2·(1 + log 2π) + Σ ωᵢ.
-    public var entropy: Double {
-        Double(dimension) * (0.5 + Self.halfLogTwoPi) + parameters[dimension..<(2 * dimension)].reduce(0, +)
+    /// ½ log det Σ: Σ ωᵢ, plus ½ log det C for low-rank.
+    var halfLogDeterminant: Double {
+        parameters[dimension..<(2 * dimension)].reduce(0, +) + 0.5 * (lowRankCovariance?.logDetCapacitance ?? 0)
     }
 
-    /// θ = μ + Lε.
+    /// H[q] = d/2·(1 + log 2π) + ½ log det Σ.
+    public var entropy: Double {
+        Double(dimension) * (0.5 + Self.halfLogTwoPi) + halfLogDeterminant
+    }
+
+    /// θ = μ + Lε (θ = μ + Dε₁ + Bε₂ for low-rank, ε of length d + r).
     public func transform(_ epsilon: [Double]) -> [Double] {
         let d = dimension
         var theta = [Double](repeating: 0, count: d)
         for i in 0..<d {
             var v = parameters[i] + exp(parameters[d + i]) * epsilon[i]
-            if kind == .fullRank { for j in 0..<i { v += parameters[offDiagonalIndex(i, j)] * epsilon[j] } }
+            switch kind {
+            case .meanField: break
+            case .fullRank: for j in 0..<i { v += parameters[offDiagonalIndex(i, j)] * epsilon[j] }
+            case .lowRank: for j in 0..<rank { v += parameters[factorIndex(i, j)] * epsilon[d + j] }
+            }
             theta[i] = v
         }
         return theta
     }
 
-    /// ε = L⁻¹(θ − μ), by forward substitution.
+    /// ε = L⁻¹(θ − μ), by forward substitution, with L = ``choleskyFactor`` (for low-rank this is a
+    /// d-vector of N(0, I) under q, not the ε of ``transform(_:)``, which has d + r components).
     public func standardize(_ theta: [Double]) -> [Double] {
         let d = dimension
+        if kind == .lowRank {
+            let l = choleskyFactor
+            var e = [Double](repeating: 0, count: d)
+            for i in 0..<d {
+                var r = theta[i] - parameters[i]
+                for j in 0..<i { r -= l[i * d + j] * e[j] }
+                e[i] = r / l[i * d + i]
+            }
+            return e
+        }
         var e = [Double](repeating: 0, count: d)
         for i in 0..<d {
             var r = theta[i] - parameters[i]
@@ -114,16 +192,23 @@ public struct GaussianFamily: Sendable, Hashable {
         return e
     }
 
-    /// log q(θ) = −d/2·log 2π − Σ ωᵢ − ½|L⁻¹(θ − μ)|².
+    /// log q(θ) = −d/2·log 2π − ½ log det Σ − ½ (θ − μ)ᵀΣ⁻¹(θ − μ).
     public func logDensity(_ theta: [Double]) -> Double {
+        if let w = lowRankCovariance {
+            let r = (0..<dimension).map { theta[$0] - parameters[$0] }
+            let s = w.solve(r)
+            return -Double(dimension) * Self.halfLogTwoPi - halfLogDeterminant - 0.5 * zip(r, s).reduce(0) { $0 + $1.0 * $1.1 }
+        }
         let e = standardize(theta)
         return -Double(dimension) * Self.halfLogTwoPi - parameters[dimension..<(2 * dimension)].reduce(0, +)
             - 0.5 * e.reduce(0) { $0 + $1 * $1 }
     }
 
-    /// log q at θ = μ + Lε, without the solve: −d/2·log 2π − Σ ωᵢ − ½|ε|².
+    /// log q at θ = μ + Lε: without the solve, −d/2·log 2π − Σ ωᵢ − ½|ε|², for mean-field and
+    /// full-rank; through Σ⁻¹ for low-rank (whose ε has more components than θ).
     public func logDensity(epsilon: [Double]) -> Double {
-        -Double(dimension) * Self.halfLogTwoPi - parameters[dimension..<(2 * dimension)].reduce(0, +)
+        if kind == .lowRank { return logDensity(transform(epsilon)) }
+        return -Double(dimension) * Self.halfLogTwoPi - parameters[dimension..<(2 * dimension)].reduce(0, +)
             - 0.5 * epsilon.reduce(0) { $0 + $1 * $1 }
     }
 
@@ -132,29 +217,53 @@ public struct GaussianFamily: Sendable, Hashable {
     ///
     ///     ∇_μ = mean gᵐ,  ∇_{L_ij} = mean gᵢᵐ εⱼᵐ (i > j),  ∇_{ωᵢ} = mean gᵢᵐ εᵢᵐ Lᵢᵢ + 1
     ///
-    /// where the +1 is the entropy's gradient. With `stickingTheLanding` (Roeder, Wu & Duvenaud,
-    /// "Sticking the landing", NeurIPS 2017) the path derivative of log p(θ) − log q(θ) is used with
-    /// q's parameters held fixed inside log q: gᵐ is replaced by gᵐ − ∇_θ log q(θₘ) = gᵐ + L⁻ᵀεᵐ and
-    /// the analytic entropy gradient is dropped. Same expectation; its variance vanishes as q → p.
+    /// where the +1 is the entropy's gradient. For low-rank, θ = μ + Dε₁ + Bε₂ gives
+    ///
+    ///     ∇_{ωᵢ} = mean gᵢᵐ ε₁ᵢᵐ Dᵢ + Dᵢ²(Σ⁻¹)ᵢᵢ,  ∇_{B_ij} = mean gᵢᵐ ε₂ⱼᵐ + (Σ⁻¹B)ᵢⱼ
+    ///
+    /// (the second terms are ∇ ½ log det Σ, through ``LowRankCovariance``; with B = 0 they are 1 and 0).
+    /// With `stickingTheLanding` (Roeder, Wu & Duvenaud, "Sticking the landing", NeurIPS 2017) the
+    /// path derivative of log p(θ) − log q(θ) is used with q's parameters held fixed inside log q:
+    /// gᵐ is replaced by gᵐ − ∇_θ log q(θₘ) = gᵐ + Σ⁻¹(θₘ − μ) (= gᵐ + L⁻ᵀεᵐ) and the analytic
+    /// entropy gradient is dropped. Same expectation; its variance vanishes as q → p.
     public func elboGradient(epsilons: [[Double]], gradients: [[Double]], stickingTheLanding: Bool) -> [Double] {
         let d = dimension
         var out = [Double](repeating: 0, count: parameters.count)
         let n = Double(epsilons.count)
         let diag = (0..<d).map { exp(parameters[d + $0]) }
+        let woodbury = lowRankCovariance
         for (eps, g0) in zip(epsilons, gradients) {
             var g = g0
             if stickingTheLanding {
-                let w = backSubstituteTranspose(eps, diagonal: diag)
+                let w: [Double]
+                if let woodbury {
+                    let theta = transform(eps)
+                    w = woodbury.solve((0..<d).map { theta[$0] - parameters[$0] })
+                } else {
+                    w = backSubstituteTranspose(eps, diagonal: diag)
+                }
                 for i in 0..<d { g[i] += w[i] }
             }
             for i in 0..<d {
                 out[i] += g[i]
                 out[d + i] += g[i] * eps[i] * diag[i]
-                if kind == .fullRank { for j in 0..<i { out[offDiagonalIndex(i, j)] += g[i] * eps[j] } }
+                switch kind {
+                case .meanField: break
+                case .fullRank: for j in 0..<i { out[offDiagonalIndex(i, j)] += g[i] * eps[j] }
+                case .lowRank: for j in 0..<rank { out[factorIndex(i, j)] += g[i] * eps[d + j] }
+                }
             }
         }
         for k in out.indices { out[k] /= n }
-        if !stickingTheLanding { for i in 0..<d { out[d + i] += 1 } }
+        if !stickingTheLanding {
+            if let woodbury {
+                let inverseDiagonal = woodbury.inverseDiagonal, sb = woodbury.inverseTimesFactor
+                for i in 0..<d { out[d + i] += diag[i] * diag[i] * inverseDiagonal[i] }
+                for k in 0..<(d * rank) { out[2 * d + k] += sb[k] }
+            } else {
+                for i in 0..<d { out[d + i] += 1 }
+            }
+        }
         return out
     }
 

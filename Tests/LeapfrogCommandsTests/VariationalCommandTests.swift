@@ -36,6 +36,29 @@ struct VariationalCommandTests {
         #expect(html.contains("ELBO"))
     }
 
+    /// `--family lowrank --rank 2`: the fit's family has rank 2; variational.json holds D, B and Σ = D² + BBᵀ;
+    /// a snapshot run's report plays the predictive movie.
+    @Test func lowRankWritesItsFactorAndTheReportPlaysTheMovie() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-vi-lowrank-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: dir)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = try Self.run(["vi", "bnn", "--family", "lowrank", "--rank", "2", "--iterations", "200", "--draws", "50",
+                                "--backend", "cpu", "--output", dir, "--snapshot-every", "50"])
+        #expect(out.fit.family.kind == .lowRank && out.fit.family.rank == 2)
+        let family = try VariationalFile.read(path: dir + "/variational.json")
+        let d = family.dimension
+        let b = try #require(family.factor), dd = try #require(family.diagonal), s = try #require(family.covariance)
+        #expect(family.family == "lowrank" && family.rank == 2 && b.count == d && b.allSatisfy { $0.count == 2 } && dd.count == d)
+        for (i, j) in [(0, 0), (3, 7), (d - 1, 0)] {
+            let expected = (i == j ? dd[i] * dd[i] : 0) + b[i][0] * b[j][0] + b[i][1] * b[j][1]
+            #expect(abs(s[i][j] - expected) <= 1e-12 * max(1, abs(expected)))
+        }
+        var report = try LeapfrogCommand.parseAsRoot(["report", dir])
+        try report.run()
+        let movie = try String(contentsOfFile: dir + "/report/movie-mu_grid.svg", encoding: .utf8)
+        #expect(movie.components(separatedBy: "<g class=\"frame\"").count - 1 == 4)
+    }
+
     @Test func viIsAnAliasAndDefaultsAreStans() throws {
         let command = try #require(try LeapfrogCommand.parseAsRoot(["vi", "bnn"]) as? VariationalCommand)
         let c = command.adviConfiguration()
@@ -45,7 +68,8 @@ struct VariationalCommandTests {
 
     @Test func badOptionsAreRefusedWithTheirName() {
         for (args, needle) in [(["--learning-rate", "0"], "--learning-rate"), (["--grad-samples", "0"], "--grad-samples"),
-                               (["--csv"], "--output"), (["--algorithm", "lowrank"], "algorithm")] {
+                               (["--csv"], "--output"), (["--algorithm", "banded"], "algorithm"),
+                               (["--rank", "2"], "--family lowrank"), (["--family", "lowrank", "--rank", "0"], "--rank")] {
             do {
                 _ = try LeapfrogCommand.parseAsRoot(["variational", "bnn"] + args)
                 Issue.record("\(args) was accepted")

@@ -10,6 +10,8 @@ struct SVGDocument {
         var name: String
         var attributes: [String: String]
         var text: String
+        /// The index in `elements` of the element this one is inside (nil for the root).
+        var parent: Int? = nil
     }
 
     var elements: [Element] = []
@@ -29,6 +31,16 @@ struct SVGDocument {
         elements.filter { $0.name == name && (cls == nil || $0.attributes["class"] == cls) }
     }
 
+    /// The elements named `name` inside the element at `ancestor` (at any depth).
+    func all(_ name: String, class cls: String? = nil, inside ancestor: Int) -> [Element] {
+        elements.filter { e in
+            guard e.name == name, cls == nil || e.attributes["class"] == cls else { return false }
+            var p = e.parent
+            while let q = p { if q == ancestor { return true }; p = elements[q].parent }
+            return false
+        }
+    }
+
     /// `"1,2 3,4"` → [(1, 2), (3, 4)].
     static func points(_ attribute: String?) -> [(Double, Double)] {
         (attribute ?? "").split(separator: " ").map { pair in
@@ -42,7 +54,7 @@ struct SVGDocument {
         var open: [Int] = []
         func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
                     attributes: [String: String] = [:]) {
-            elements.append(Element(name: name, attributes: attributes, text: ""))
+            elements.append(Element(name: name, attributes: attributes, text: "", parent: open.last))
             open.append(elements.count - 1)
         }
         func parser(_ parser: XMLParser, foundCharacters string: String) {

@@ -13,10 +13,12 @@ import Testing
 @Suite struct GaussianFamilyTests {
     static let (target, covariance) = GaussianDensity.correlated(mean: [0.5, -1, 2], scales: [1, 2, 0.5], rho: 0.7)
 
+    /// In dimension 3; the low-rank one has rank 2 (B 3×2).
     static func family(_ kind: GaussianFamily.Kind) -> GaussianFamily {
-        var f = GaussianFamily(kind: kind, mean: [0.2, -0.5, 1.5])
+        var f = GaussianFamily(kind: kind, mean: [0.2, -0.5, 1.5], rank: 2)
         f.parameters[3] = log(0.8); f.parameters[4] = log(1.5); f.parameters[5] = log(0.7)
         if kind == .fullRank { f.parameters[6] = 0.3; f.parameters[7] = -0.2; f.parameters[8] = 0.4 }
+        if kind == .lowRank { for (k, b) in [0.3, -0.2, 0.4, 0.5, -0.6, 0.1].enumerated() { f.parameters[6 + k] = b } }
         return f
     }
 
@@ -35,8 +37,8 @@ import Testing
         let random = PhiloxRandom(seed: 42)
         var values: [Double] = [], grads: [[Double]] = []
         for s in 0..<n {
-            var eps = [Double](repeating: 0, count: q.dimension)
-            random.normals(chain: s, iteration: 0, purpose: .variationalDraw, count: q.dimension) { i, z in eps[i] = z }
+            var eps = [Double](repeating: 0, count: q.noiseDimension)
+            random.normals(chain: s, iteration: 0, purpose: .variationalDraw, count: eps.count) { i, z in eps[i] = z }
             let theta = q.transform(eps)
             let out = try target.evaluate(ChainBatch(vectors: [theta]))
             values.append(out.logDensity[0] + q.entropy)
@@ -52,7 +54,7 @@ import Testing
         return (e, se, g.map(\.0), g.map(\.1))
     }
 
-    @Test(arguments: GaussianFamily.Kind.allCases)
+    @Test(arguments: [GaussianFamily.Kind.meanField, .fullRank])
     func transformAndStandardizeAreInverse(kind: GaussianFamily.Kind) {
         let q = Self.family(kind)
         let eps = [0.3, -1.2, 0.8]
@@ -61,11 +63,44 @@ import Testing
         #expect(abs(q.logDensity(q.transform(eps)) - q.logDensity(epsilon: eps)) < 1e-12)
     }
 
+    /// Low-rank: Σ = D² + BBᵀ; log q, the solve and the standardisation agree with the dense
+    /// Cholesky of that Σ; the Woodbury pieces agree with Σ⁻¹ formed densely.
+    @Test func lowRankAgreesWithItsDenseCovariance() throws {
+        let q = Self.family(.lowRank)
+        #expect(q.rank == 2 && q.noiseDimension == 5 && q.parameters.count == 12)
+        let s = q.covariance, b = q.factor, dd = q.diagonalScale
+        for i in 0..<3 { for j in 0..<3 {
+            let expected = (i == j ? dd[i] * dd[i] : 0) + b[i * 2] * b[j * 2] + b[i * 2 + 1] * b[j * 2 + 1]
+            #expect(abs(s[i * 3 + j] - expected) < 1e-14)
+        } }
+        let eps = [0.3, -1.2, 0.8, 0.5, -0.4]
+        let theta = q.transform(eps)
+        // Dense log q from the Cholesky of Σ.
+        let l = try #require(DenseMatrix.cholesky(s, 3))
+        let e = q.standardize(theta)
+        var r = [Double](repeating: 0, count: 3)
+        for i in 0..<3 { r[i] = l[i * 3 + i] * e[i] + (0..<i).reduce(0) { $0 + l[i * 3 + $1] * e[$1] } }
+        for i in 0..<3 { #expect(abs(r[i] + q.mean[i] - theta[i]) < 1e-12) }
+        let dense = -1.5 * log(2 * Double.pi) - (0..<3).reduce(0) { $0 + log(l[$1 * 3 + $1]) } - 0.5 * e.reduce(0) { $0 + $1 * $1 }
+        #expect(abs(q.logDensity(theta) - dense) < 1e-12 && abs(q.logDensity(epsilon: eps) - dense) < 1e-12)
+        // Σ⁻¹ densely (L⁻ᵀL⁻¹) against the Woodbury solve, diagonal and Σ⁻¹B.
+        let w = try #require(q.lowRankCovariance)
+        let lInverse = try #require(DenseMatrix.invertUpperTriangular(DenseMatrix.transpose(l, rows: 3, columns: 3), 3))
+        let inverse = DenseMatrix.multiply(lInverse, DenseMatrix.transpose(lInverse, rows: 3, columns: 3), rows: 3, inner: 3, columns: 3)
+        let v = [0.7, -0.1, 2.0]
+        let solved = w.solve(v)
+        for i in 0..<3 {
+            #expect(abs(solved[i] - (0..<3).reduce(0) { $0 + inverse[i * 3 + $1] * v[$1] }) < 1e-12)
+            #expect(abs(w.inverseDiagonal[i] - inverse[i * 3 + i]) < 1e-12)
+            for j in 0..<2 { #expect(abs(w.inverseTimesFactor[i * 2 + j] - (0..<3).reduce(0) { $0 + inverse[i * 3 + $1] * b[$1 * 2 + j] }) < 1e-12) }
+        }
+    }
+
     /// Entropy against ½ log det(2πe Σ) from the covariance's own Cholesky diagonal.
     @Test(arguments: GaussianFamily.Kind.allCases)
-    func entropyIsTheGaussianEntropy(kind: GaussianFamily.Kind) {
+    func entropyIsTheGaussianEntropy(kind: GaussianFamily.Kind) throws {
         let q = Self.family(kind)
-        let l = q.choleskyFactor
+        let l = try #require(DenseMatrix.cholesky(q.covariance, 3))
         let logDet = 2 * (0..<3).map { log(l[$0 * 3 + $0]) }.reduce(0, +)
         #expect(abs(q.entropy - 0.5 * (3 * (1 + log(2 * Double.pi)) + logDet)) < 1e-12)
     }
@@ -92,6 +127,23 @@ import Testing
             let fd = (Self.closedFormELBO(up) - Self.closedFormELBO(down)) / (2 * h)
             #expect(abs(mc.grad[k] - fd) < 4 * mc.gradSE[k] + 1e-6,
                     "\(kind.rawValue) stl=\(stl) φ[\(k)]: \(mc.grad[k]) ± \(mc.gradSE[k]) against \(fd)")
+        }
+    }
+
+    /// At the exact posterior, STL's gradient is zero for every draw (Roeder et al.'s point); the
+    /// low-rank family too, on a target whose covariance is diagonal + rank 1.
+    @Test func stickingTheLandingHasZeroVarianceAtALowRankOptimum() throws {
+        let d = 3, dd = [0.8, 1.5, 0.7], b = [0.9, -0.4, 0.6]
+        let (target, _) = GaussianDensity.lowRank(mean: [0.5, -1, 2], diagonal: dd, factor: b, rank: 1)
+        var q = GaussianFamily(kind: .lowRank, mean: target.mean, rank: 1)
+        for i in 0..<d { q.parameters[d + i] = log(dd[i]); q.parameters[2 * d + i] = b[i] }
+        let random = PhiloxRandom(seed: 3)
+        for n in 0..<50 {
+            var eps = [Double](repeating: 0, count: q.noiseDimension)
+            random.normals(chain: n, iteration: 0, purpose: .variationalDraw, count: eps.count) { i, z in eps[i] = z }
+            let out = try target.evaluate(ChainBatch(vectors: [q.transform(eps)]))
+            let g = q.elboGradient(epsilons: [eps], gradients: [out.gradient.vector(chain: 0)], stickingTheLanding: true)
+            for k in g.indices { #expect(abs(g[k]) < 1e-9) }
         }
     }
 

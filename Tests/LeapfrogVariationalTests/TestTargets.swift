@@ -37,6 +37,17 @@ struct GaussianDensity: BatchedLogDensity {
         return (GaussianDensity(mean: mean, precision: invert(s, d), offset: 0), s)
     }
 
+    /// Σ = diag(d²) + BBᵀ (B d×r row-major, `factor`), the covariance the low-rank family holds
+    /// exactly, and its precision.
+    static func lowRank(mean: [Double], diagonal: [Double], factor: [Double], rank r: Int) -> (GaussianDensity, covariance: [Double]) {
+        let d = mean.count
+        var s = [Double](repeating: 0, count: d * d)
+        for i in 0..<d { for j in 0..<d {
+            s[i * d + j] = (i == j ? diagonal[i] * diagonal[i] : 0) + (0..<r).reduce(0) { $0 + factor[i * r + $1] * factor[j * r + $1] }
+        } }
+        return (GaussianDensity(mean: mean, precision: invert(s, d), offset: 0), s)
+    }
+
     /// Gauss–Jordan inverse of a small symmetric positive-definite matrix.
     static func invert(_ a: [Double], _ n: Int) -> [Double] {
         var m = a, inv = [Double](repeating: 0, count: n * n)

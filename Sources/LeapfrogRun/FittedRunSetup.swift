@@ -1,0 +1,54 @@
+import LeapfrogCore
+import LeapfrogDiagnostics
+import LeapfrogModel
+import LeapfrogModels
+import LeapfrogOutput
+
+/// The setup and the summary that `VariationalRun` and `PathfinderRun` share: the model bound to
+/// its data, the back end from the registry, the banner and the model's notes logged, the output
+/// directory prepared (in that order, so a bad back end fails before any file is touched); and,
+/// at the end, `summary.json` with the settings the report reads.
+struct FittedRunSetup {
+    let bound: BoundModel
+    let backend: SelectedBackend
+    let settings: any FittedRunSettings
+
+    /// `banner` gets the bound model and the back end's description and returns the first line
+    /// the run logs (what is fitted, how, on what).
+    init(_ instance: ModelInstance, settings: any FittedRunSettings, directory: OutputDirectory?,
+         log: @escaping @Sendable (String) -> Void, banner: (BoundModel, String) -> String) throws {
+        bound = try BoundModel(graph: instance.graph, data: instance.data)
+        backend = try settings.registry.make(bound, options: settings.backend, log: log)
+        self.settings = settings
+        log(banner(bound, backend.description))
+        for note in instance.notes { log("leapfrog: \(note)") }
+        try directory?.prepare()
+    }
+
+    /// The method's own settings plus `model`, `data` and `model_options` as given.
+    func configurationRecord(_ method: [String: String]) -> [String: String] {
+        var r = method
+        if let m = settings.modelLabel { r["model"] = m }
+        if let d = settings.dataPath { r["data"] = d }
+        if !settings.modelOptions.isEmpty { r["model_options"] = settings.modelOptions.joined(separator: ",") }
+        return r
+    }
+
+    /// Writes `summary.json` for one chain of `draws` (`posterior.nc`, plus `chain-1.csv` with
+    /// `--csv`, beside the method's own `outputs`); returns its path.
+    func writeSummary(to directory: OutputDirectory, configuration: [String: String], draws: Int, interrupted: Bool,
+                      timing: RunTiming, gradientsNeeded: Int, gradientsSpent: Int, summaries: [ParameterSummary],
+                      warnings: [String], outputs: [String: String]) throws -> String {
+        let summary = RunSummary(
+            configuration: configurationRecord(configuration), backend: backend.description, device: backend.device,
+            chains: 1, draws: draws, interrupted: interrupted, timing: timing,
+            gradientEvaluations: .init(needed: gradientsNeeded, spentInLockstep: gradientsSpent),
+            divergences: 0, parameters: summaries, warnings: warnings,
+            outputs: outputs.merging(["inference_data": "posterior.nc"]) { a, _ in a }
+                .merging(settings.output?.csv == true ? ["stan_csv": "chain-1.csv"] : [:]) { a, _ in a },
+            sampler: nil, precision: backend.precisionFigures(requested: settings.backend.precision.rawValue),
+            warmup: nil, targetESS: nil)
+        try SummaryFile.write(summary, to: directory.summary)
+        return directory.summary
+    }
+}
