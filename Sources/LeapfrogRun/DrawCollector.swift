@@ -27,7 +27,8 @@ final class DrawCollector: DrawSink {
     /// and the draws in the first half of each chain (split R̂).
     private(set) var moments: ChainMoments?
     private let firstHalf: Int
-    private(set) var energy: [[Double]]
+    /// E-BFMI per chain, accumulated draw by draw (memory flat in the draws).
+    private(set) var energy: EBFMI.Running
     private(set) var divergent = 0
     private(set) var saturated = 0
     /// Leapfrog steps of every draw collected, over all chains.
@@ -43,7 +44,7 @@ final class DrawCollector: DrawSink {
         self.keepDraws = keepDraws
         schema = DrawCollector.schema(recorder.reference.model, chains: chains, draws: 0)
         values = keepDraws ? Array(repeating: Array(repeating: [], count: chains), count: 1 + schema.flatCount) : []
-        energy = Array(repeating: [], count: chains)
+        energy = EBFMI.Running(chains: chains)
         let quantities = 1 + schema.flatCount
         moments = planned.map { _ in ChainMoments(chains: chains, quantities: quantities) }
         firstHalf = ((planned ?? 0) + 1) / 2
@@ -88,7 +89,6 @@ final class DrawCollector: DrawSink {
             stats.nSteps[c] = info.leapfrogSteps
             stats.diverging[c] = info.divergent
             stats.energy[c] = info.energy
-            energy[c].append(info.energy)
             if info.divergent { divergent += 1 }
             if let maxDepth, info.treeDepth >= maxDepth { saturated += 1 }
             leapfrogSteps += info.leapfrogSteps
@@ -97,6 +97,7 @@ final class DrawCollector: DrawSink {
                 for k in 0..<batch.dimension { values[k + 1][c].append(batch[c, k]) }
             }
         }
+        energy.add(stats.energy)
         try writer?.append(batch, stats: stats)
         moments?.add(draw.logDensity + batch.values, half: draws < firstHalf ? 0 : 1)
         draws += 1

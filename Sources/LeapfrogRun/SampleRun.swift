@@ -126,7 +126,7 @@ public struct SampleRun {
         let warnings = DiagnosticWarnings(
             summaries: summaries, divergentCount: collector.divergent, totalDraws: collector.draws * chains,
             treeDepthSaturatedCount: collector.saturated, maxTreeDepth: kernel.maxTreeDepth ?? config.maxDepth,
-            ebfmi: collector.draws > 1 ? EBFMI.perChain(energy: collector.energy) : [],
+            ebfmi: collector.draws > 1 ? collector.energy.perChain : [],
             identifiable: instance.graph.identifiable)
         let precision = backend.precisionFigures(requested: configuration.backend.precision.rawValue)
         let traffic = backend.trafficFigures(iterations: iterations)
