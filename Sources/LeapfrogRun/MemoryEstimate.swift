@@ -31,7 +31,7 @@ import LeapfrogSampling
 ///   writers gather one draw (R + 7 statistics).
 ///   Summary: about ten arrays of one quantity's D draws (the split halves, sort order, sorted
 ///   values, normal scores, fold, ESS work), plus, when the draws are read back from
-///   `posterior.nc`, one variable's D·V.
+///   `posterior.nc`, one variable's D·V; none with `--keep moments`.
 ///
 /// Fixed host cost: the data (twice: as read and bound), a pooled metric (d, or 4d² dense), and
 /// 64 MiB for the program. Measured (debug build, CPU reference): 2000 chains × 300 draws of eight
@@ -55,6 +55,8 @@ struct MemoryEstimate: Sendable, Equatable {
         var pooledAdaptation: Bool
         /// No `posterior.nc`: every draw stays in memory for the summary.
         var keepsDraws: Bool
+        /// `--keep moments`: running moments instead of draws.
+        var keepsMoments: Bool = false
         /// A Stan CSV file per chain.
         var writesCSV: Bool = false
         /// Numbers in the bound data.
@@ -83,10 +85,10 @@ struct MemoryEstimate: Sendable, Equatable {
         let dense = run.metric == .dense
         let welford = run.metric == .unit ? 0 : 2 * (d + (dense ? d * d : d))
         let ownMetric = run.pooledAdaptation || run.metric == .unit ? 0 : dense ? 2 * d * d : d
-        let appended = Double(Self.capacity(run.draws))
-        let kept = run.keepsDraws ? appended * r : 0
+        let kept = run.keepsDraws ? Double(Self.capacity(run.draws)) * r : 0
+        let running = 5 + (run.keepsMoments ? 4 * r : 0)
         let bookkeeping = ((run.sampler == .nuts ? 1280.0 : 512.0) + (run.writesCSV ? Self.csvFileBytes : 0)) / Self.double
-        let persistent = 2 * d + welford + ownMetric + appended + kept + bookkeeping
+        let persistent = 2 * d + welford + ownMetric + running + kept + bookkeeping
 
         let transition: Double
         switch run.sampler {
@@ -96,7 +98,7 @@ struct MemoryEstimate: Sendable, Equatable {
         }
         let staging = run.deviceRealBytes.map { 2 * d * Double($0) / Self.double } ?? 0
         let sampling = transition + staging + r + 7
-        let summary = 10 * draws + (run.keepsDraws ? 0 : draws * Double(run.largestVariable))
+        let summary = run.keepsMoments ? 0 : 10 * draws + (run.keepsDraws ? 0 : draws * Double(run.largestVariable))
 
         hostPerChain = Self.double * (persistent + max(sampling, summary))
         keptDrawsPerChain = Self.double * kept

@@ -23,6 +23,7 @@ struct RunMemory {
             dimension: bound.dimension, draws: c.draws, recordedPerDraw: 1 + schema.flatCount,
             largestVariable: schema.variables.map(\.count).max() ?? 0, sampler: c.sampler, maxDepth: c.maxDepth,
             metric: c.metric, pooledAdaptation: c.pooledAdaptation, keepsDraws: keepsDraws,
+            keepsMoments: configuration.keep == .moments,
             writesCSV: configuration.output?.csv ?? false,
             dataValues: bound.data.values.reduce(0) { $0 + $1.values.count }, deviceRealBytes: deviceRealBytes))
     }

@@ -49,7 +49,7 @@ public struct SampleRun {
         // Where libnetcdf cannot be loaded, --csv still writes the draws (Stan CSV only; the
         // summary is then made from draws kept in memory); without --csv the writer says why.
         let writesPosterior = directory != nil && (!csv || NetCDFLibrary.isAvailable)
-        let memory = RunMemory(configuration, keepsDraws: directory == nil || !writesPosterior)
+        let memory = RunMemory(configuration, keepsDraws: configuration.keep == .draws && (directory == nil || !writesPosterior))
         try memory.checkHost(bound)
         let backend = try configuration.registry.make(bound, options: configuration.backend, log: log)
         try config.validate(dimension: bound.dimension)

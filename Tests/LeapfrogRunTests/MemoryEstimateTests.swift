@@ -60,6 +60,15 @@ import Testing
         #expect(kept.hostRefusal(chains: 100_000_000, available: 1e10)?.contains("--output DIR") == true)
     }
 
+    /// `--keep moments`: 4 numbers per recorded value and chain, whatever the draws.
+    @Test func momentsCostTheSameForAnyNumberOfDraws() {
+        var few = Self.run(draws: 100, keepsDraws: false), many = Self.run(draws: 1_000_000, keepsDraws: false)
+        few.keepsMoments = true
+        many.keepsMoments = true
+        #expect(MemoryEstimate(few).hostPerChain == MemoryEstimate(many).hostPerChain)
+        #expect(MemoryEstimate(many).hostPerChain < MemoryEstimate(Self.run(draws: 1_000_000, keepsDraws: false)).hostPerChain)
+    }
+
     /// Each chain's Stan CSV file keeps a buffer of its own.
     @Test func csvFilesCostABufferPerChain() {
         var run = Self.run(keepsDraws: false)
