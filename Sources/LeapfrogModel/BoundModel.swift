@@ -27,6 +27,9 @@ public struct BoundModel: Sendable {
     public let steps: [Int: LoopStructure.Steps]
     /// Derived quantities whose inputs are all present.
     public let derived: [DerivedQuantity]
+    /// Quantities the host computes per draw after the graph's (Stan's generated quantities that
+    /// the graph cannot express); recorded after `derived`. Nil for most models.
+    public var hostQuantities: (any HostQuantities)?
 
     public var dimension: Int { layout.dimension }
 

@@ -47,7 +47,7 @@ public struct PathfinderRun {
                     progress: ((Pathfinder.Round) -> Void)? = nil, shouldStop: (() -> Bool)? = nil) throws -> Outcome {
         let pf = configuration.pathfinder
         try pf.validate()
-        let bound = try BoundModel(graph: instance.graph, data: instance.data)
+        let bound = try BoundModel(instance)
         let backend = try configuration.registry.make(bound, options: configuration.backend, log: log)
         log("leapfrog: \(instance.graph.name), \(bound.dimension) parameters, Pathfinder: \(pf.paths) path"
             + "\(pf.paths == 1 ? "" : "s") × (1 + \(pf.elboDraws) ELBO draws) per batched call, back end \(backend.description)")

@@ -57,7 +57,7 @@ public struct VariationalRun {
         guard configuration.draws >= 1 else {
             throw LeapfrogError(.configuration, "--draws must be at least 1 (got \(configuration.draws))")
         }
-        let bound = try BoundModel(graph: instance.graph, data: instance.data)
+        let bound = try BoundModel(instance)
         let backend = try configuration.registry.make(bound, options: configuration.backend, log: log)
         log("leapfrog: \(instance.graph.name), \(bound.dimension) parameters, ADVI \(advi.family.rawValue), "
             + "\(advi.gradientSamples) draws × \(advi.restarts) restart\(advi.restarts == 1 ? "" : "s") per iteration, back end \(backend.description)")

@@ -44,26 +44,15 @@ struct HostInterpreter {
             env[d.name] = value
             scopes[scopes.count - 1].insert(d.name)
         case .assignment(let name, let indices, let op, let rhs, let l):
-            guard var target = env[name] else { throw fail("unknown variable '\(name)'", l) }
-            var r = try evaluate(rhs)
             if indices.isEmpty {
-                if !op.isEmpty { r = try binary(op, target, r, l) }
-                env[name] = try convert(r, to: target, name: name, at: rhs.location)
+                guard let declared = env[name] else { throw fail("unknown variable '\(name)'", l) }
+                var r = try evaluate(rhs)
+                if !op.isEmpty { r = try binary(op, declared, r, l) }
+                env[name] = try convert(r, to: declared, name: name, at: rhs.location)
                 return
             }
-            let positions = try elementPositions(target.shape, indices, at: l)
-            if !op.isEmpty {
-                let old = DataArray(shape: positions.shape, values: positions.offsets.map { target.values[$0] }, isInteger: target.isInteger)
-                r = try binary(op, old, r, l)
-            }
-            if r.rank == 0 {
-                for o in positions.offsets { target.values[o] = r.values[0] }
-            } else {
-                guard r.shape == positions.shape else { throw fail("cannot assign shape \(r.shape) to \(name)[…] of shape \(positions.shape)", l) }
-                for (k, o) in positions.offsets.enumerated() { target.values[o] = r.values[k] }
-            }
-            if target.isInteger, !r.isInteger { throw fail("cannot assign a real value to the integer variable '\(name)'", l) }
-            env[name] = target
+            let (r, positions) = try elementWrite(name, indices, op, rhs, l)
+            try store(r, into: name, at: positions, l)
         case .tilde(_, _, _, let l), .targetIncrement(_, let l):
             throw fail("sampling statements and target += are only allowed in the model block", l)
         case .forLoop(let v, let lo, let hi, let body, _):
@@ -93,6 +82,33 @@ struct HostInterpreter {
                 return v.rank == 0 ? format(v.values[0], v.isInteger) : "[" + v.values.map { format($0, v.isInteger) }.joined(separator: ", ") + "]"
             }.joined()
             throw LeapfrogError(.data, diagnostics.format("reject: \(text)", at: l))
+        }
+    }
+
+    /// The value `name[indices] op= rhs` writes, and where.
+    private func elementWrite(_ name: String, _ indices: [IndexArgument], _ op: String, _ rhs: Expression,
+                              _ l: StanSourceLocation) throws -> (DataArray, (offsets: [Int], shape: [Int])) {
+        guard let declared = env[name] else { throw fail("unknown variable '\(name)'", l) }
+        var r = try evaluate(rhs)
+        let positions = try elementPositions(declared.shape, indices, at: l)
+        if !op.isEmpty {
+            let old = DataArray(shape: positions.shape, values: positions.offsets.map { declared.values[$0] }, isInteger: declared.isInteger)
+            r = try binary(op, old, r, l)
+        }
+        return (r, positions)
+    }
+
+    /// Writes `r` (a scalar, or one value per position) into `name` at `positions`, in place:
+    /// the variable leaves `env` while it is written, so a loop of element writes does not copy it.
+    private mutating func store(_ r: DataArray, into name: String, at positions: (offsets: [Int], shape: [Int]), _ l: StanSourceLocation) throws {
+        guard var target = env.removeValue(forKey: name) else { throw fail("unknown variable '\(name)'", l) }
+        defer { env[name] = target }
+        if target.isInteger, !r.isInteger { throw fail("cannot assign a real value to the integer variable '\(name)'", l) }
+        if r.rank == 0 {
+            for o in positions.offsets { target.values[o] = r.values[0] }
+        } else {
+            guard r.shape == positions.shape else { throw fail("cannot assign shape \(r.shape) to \(name)[…] of shape \(positions.shape)", l) }
+            for (k, o) in positions.offsets.enumerated() { target.values[o] = r.values[k] }
         }
     }
 
@@ -263,7 +279,7 @@ struct HostInterpreter {
     ]
 
     /// Every function `call` knows.
-    static let functionNames: Set<String> = Set(unary.keys).union([
+    static let functionNames: Set<String> = Set(unary.keys).union(densities.keys).union([
         "pow", "sum", "mean", "sd", "variance", "max", "min", "size", "num_elements", "rows", "cols", "rep_vector",
         "rep_row_vector", "rep_array", "rep_matrix", "to_vector", "to_row_vector", "to_array_1d", "dot_product",
         "log_sum_exp", "int_step", "is_inf", "is_nan", "to_int", "pi", "e", "not_a_number", "positive_infinity", "negative_infinity",
@@ -323,6 +339,7 @@ struct HostInterpreter {
         case "positive_infinity": try need(0); return .scalar(.infinity)
         case "negative_infinity": try need(0); return .scalar(-.infinity)
         default:
+            if let density = try logDensity(name, a, at: l) { return density }
             throw fail("the function '\(name)' is not supported in transformed data yet", l)
         }
     }
