@@ -21,7 +21,7 @@ struct DrawRecorder {
         reference = ReferenceModel(bound)
         device = backend.density as? DrawRecording
         host = bound.hostQuantities
-        layout = bound.layout.entries.map { ($0.name, $0.shape) } + bound.derived.map { ($0.name, bound.shapes[$0.node]!) }
+        layout = bound.recordedLayout
     }
 
     /// Row c is chain c's recorded values.
