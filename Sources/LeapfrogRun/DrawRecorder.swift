@@ -28,11 +28,21 @@ struct DrawRecorder {
     func values(_ positions: ChainBatch) throws -> ChainBatch {
         let recorded = try device?.recordedValues(positions) ?? reference.recordedValues(positions)
         guard let host else { return recorded }
-        var rows: [[Double]] = []
-        for c in 0..<recorded.chains {
-            let row = recorded.vector(chain: c)
-            rows.append(row + (try host.values(recorded: row, layout: layout)))
+        // One chain per task, one contiguous range of chains per core.
+        let rows = UnsafeMutableBufferPointer<[Double]>.allocate(capacity: recorded.chains)
+        let failures = UnsafeMutableBufferPointer<(any Error)?>.allocate(capacity: recorded.chains)
+        rows.initialize(repeating: [])
+        failures.initialize(repeating: nil)
+        defer {
+            rows.deinitialize(); rows.deallocate()
+            failures.deinitialize(); failures.deallocate()
         }
+        let layout = self.layout
+        ReferenceModel.forEachChain(recorded.chains, parallel: true) { c in
+            let row = recorded.vector(chain: c)
+            do { rows[c] = row + (try host.values(recorded: row, layout: layout)) } catch { failures[c] = error }
+        }
+        if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
         var out = ChainBatch(chains: recorded.chains, dimension: rows.first?.count ?? 0)
         for (c, row) in rows.enumerated() { out.setVector(row, chain: c) }
         return out

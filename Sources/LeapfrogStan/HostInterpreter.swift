@@ -58,12 +58,12 @@ struct HostInterpreter {
         case .forLoop(let v, let lo, let hi, let body, _):
             let a = try intScalar(lo, what: "a loop bound"), b = try intScalar(hi, what: "a loop bound")
             if a <= b {
+                scopes.append([v])
                 for k in a...b {
-                    scopes.append([v])
                     env[v] = .integer(k)
                     try execute(body)
-                    popScope()
                 }
+                popScope()
             }
         case .ifElse(let c, let then, let otherwise, _):
             if try truth(c) { try scoped(then) } else if let otherwise { try scoped(otherwise) }
@@ -136,6 +136,7 @@ struct HostInterpreter {
     /// Row-major offsets selected by `indices` in an array of `shape`, and the selection's shape.
     private func elementPositions(_ shape: [Int], _ indices: [IndexArgument], at l: StanSourceLocation) throws -> (offsets: [Int], shape: [Int]) {
         guard indices.count <= shape.count else { throw fail("too many indices (\(indices.count)) for a value of rank \(shape.count)", l) }
+        if indices.count == shape.count, let offset = try elementOffset(shape, indices) { return ([offset], []) }
         var perAxis: [[Int]] = []
         var outShape: [Int] = []
         for (axis, idx) in indices.enumerated() {
@@ -167,6 +168,21 @@ struct HostInterpreter {
             offsets = offsets.flatMap { o in ks.map { o + $0 * strides[axis] } }
         }
         return (offsets, outShape)
+    }
+
+    /// The offset of one element, `x[i, j]` with integer scalars (the hot path of loops such as
+    /// Viterbi's), or nil when an index is not one (the general path then says why).
+    private func elementOffset(_ shape: [Int], _ indices: [IndexArgument]) throws -> Int? {
+        var offset = 0
+        for (axis, idx) in indices.enumerated() {
+            guard case .single(let e) = idx else { return nil }
+            let v = try evaluate(e)
+            guard v.rank == 0, v.isInteger else { return nil }
+            let k = Int(v.values[0])
+            guard k >= 1, k <= shape[axis] else { return nil }
+            offset = offset * shape[axis] + k - 1
+        }
+        return offset
     }
 
     // MARK: Expressions
@@ -292,6 +308,7 @@ struct HostInterpreter {
             let keepsInt = ["abs", "square"].contains(name) && a[0].isInteger
             return map(a[0], integer: keepsInt, f)
         }
+        if let density = try logDensity(name, a, at: l) { return density }
         switch name {
         case "pow": try need(2); return try binary("^", a[0], a[1], l)
         case "sum": try need(1); return DataArray(shape: [], values: [a[0].values.reduce(0, +)], isInteger: a[0].isInteger)
@@ -339,7 +356,6 @@ struct HostInterpreter {
         case "positive_infinity": try need(0); return .scalar(.infinity)
         case "negative_infinity": try need(0); return .scalar(-.infinity)
         default:
-            if let density = try logDensity(name, a, at: l) { return density }
             throw fail("the function '\(name)' is not supported in transformed data yet", l)
         }
     }
