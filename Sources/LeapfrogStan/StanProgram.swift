@@ -35,11 +35,10 @@ public enum StanProgram {
         let graph: ModelGraph
         do {
             graph = try lowering.lower()
-        } catch let error as LeapfrogError where lowering.block == .generatedQuantities {
+        } catch where lowering.block == .generatedQuantities {
             // Generated quantities the graph cannot express (control flow on parameters) run on
             // the host per draw; a fresh lowering leaves them out of the graph. If the host
             // cannot run them either, its check says why.
-            _ = error
             lowering = Lowering(program: program, diagnostics: diagnostics, name: modelName(path))
             lowering.generatedQuantitiesOnHost = true
             graph = try lowering.lower()
