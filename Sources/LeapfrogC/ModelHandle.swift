@@ -34,7 +34,7 @@ final class ModelHandle {
 
     init(_ source: ModelSource, label: String, backend: BackendOptions) throws {
         instance = try source.instantiate()
-        bound = try BoundModel(graph: instance.graph, data: instance.data)
+        bound = try BoundModel(instance)
         self.label = label
         backendOptions = backend
         if backend.name != BackendRegistry.auto { _ = try BackendRegistry.standard.backend(named: backend.name) }

@@ -53,7 +53,7 @@ struct ModelSource {
                 }
             }
             let (graph, bound) = try program.instantiate(data: data)
-            return ModelInstance(graph: graph, data: bound)
+            return ModelInstance(graph: graph, data: bound, hostQuantities: try program.hostQuantities(data: data))
         case .graphJSON:
             try refuseOptions()
             let graph = try ModelGraph.fromJSON(text, source: sourceName)

@@ -49,7 +49,7 @@ struct BackendSelection: ParsableArguments {
     /// The back end for `instance` (see `BackendRegistry.make`).
     func make(_ instance: ModelInstance, checked: Bool = true,
               log: @escaping @Sendable (String) -> Void = { _ in }) throws -> SelectedBackend {
-        let bound = try BoundModel(graph: instance.graph, data: instance.data)
+        let bound = try BoundModel(instance)
         return try BackendRegistry.standard.make(bound, options: options(checked: checked), log: log)
     }
 }

@@ -29,7 +29,7 @@ struct ModelSelection: ParsableArguments {
                 throw LeapfrogError(.data, "Stan program '\(model)' reads data (\(program.dataNames.joined(separator: ", "))): pass --data FILE.json")
             }
             let (graph, bound) = try program.instantiate(data: data)
-            return ModelInstance(graph: graph, data: bound)
+            return ModelInstance(graph: graph, data: bound, hostQuantities: try program.hostQuantities(data: data))
         }
         if model.lowercased().hasSuffix(".json") {
             guard modelOptions.isEmpty else {

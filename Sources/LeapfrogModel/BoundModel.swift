@@ -27,6 +27,15 @@ public struct BoundModel: Sendable {
     public let steps: [Int: LoopStructure.Steps]
     /// Derived quantities whose inputs are all present.
     public let derived: [DerivedQuantity]
+    /// Quantities the host computes per draw after the graph's (Stan's generated quantities that
+    /// the graph cannot express); recorded after `derived`. Nil for most models.
+    public var hostQuantities: (any HostQuantities)?
+
+    /// The variables of a recorded row, in order, with their shapes: the constrained parameters,
+    /// then the derived quantities (what `HostQuantities.values` reads).
+    public var recordedLayout: [(name: String, shape: [Int])] {
+        layout.entries.map { ($0.name, $0.shape) } + derived.map { ($0.name, shapes[$0.node]!) }
+    }
 
     public var dimension: Int { layout.dimension }
 

@@ -12,12 +12,25 @@ public struct ModelInstance: Sendable {
     /// became the target and which the features (`data.csv: target column 'b' (the last
     /// column), features 'a' (every other column, standardised)`). The CLI prints them.
     public var notes: [String]
+    /// What the host computes per draw beyond the graph (a Stan program's generated quantities
+    /// with control flow on parameters), if anything.
+    public var hostQuantities: (any HostQuantities)?
 
-    public init(graph: ModelGraph, data: DataSet, standardization: Standardization? = nil, notes: [String] = []) {
+    public init(graph: ModelGraph, data: DataSet, standardization: Standardization? = nil, notes: [String] = [],
+                hostQuantities: (any HostQuantities)? = nil) {
         self.graph = graph
         self.data = data
         self.standardization = standardization
         self.notes = notes
+        self.hostQuantities = hostQuantities
+    }
+}
+
+extension BoundModel {
+    /// The instance's graph bound to its data, with its host quantities.
+    public init(_ instance: ModelInstance) throws {
+        try self.init(graph: instance.graph, data: instance.data)
+        hostQuantities = instance.hostQuantities
     }
 }
 

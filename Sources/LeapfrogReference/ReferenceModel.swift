@@ -146,7 +146,7 @@ public struct ReferenceModel: BatchedLogDensity {
     /// Runs `body` for chains 0..<c: one contiguous range of chains per core when `parallel`
     /// (per-chain tasks cost more in dispatch and reference-count traffic than a small model's
     /// gradient), else in order on this thread.
-    static func forEachChain(_ c: Int, parallel: Bool, _ body: @escaping (Int) -> Void) {
+    package static func forEachChain(_ c: Int, parallel: Bool, _ body: @escaping (Int) -> Void) {
         let workers = min(c, cores)
         let work = { (w: Int) in
             for k in (w * c / workers)..<((w + 1) * c / workers) { body(k) }

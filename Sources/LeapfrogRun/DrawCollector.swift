@@ -50,11 +50,12 @@ final class DrawCollector: DrawSink {
         firstHalf = ((planned ?? 0) + 1) / 2
     }
 
-    /// Parameters (constrained) then derived quantities, each with its shape.
+    /// Parameters (constrained), derived quantities, then host quantities, each with its shape.
     static func schema(_ model: BoundModel, chains: Int, draws: Int) -> DrawSchema {
         let params = model.layout.entries.map { DrawSchema.Variable($0.name, $0.shape) }
         let derived = model.derived.map { DrawSchema.Variable($0.name, model.shapes[$0.node]!) }
-        return DrawSchema(variables: params + derived, chains: chains, plannedDraws: draws)
+        let host = (model.hostQuantities?.variables ?? []).map { DrawSchema.Variable($0.name, $0.shape) }
+        return DrawSchema(variables: params + derived + host, chains: chains, plannedDraws: draws)
     }
 
     func adaptationFinished(_ adaptation: Adaptation) throws {

@@ -17,7 +17,7 @@ struct FittedRunSetup {
     /// the run logs (what is fitted, how, on what).
     init(_ instance: ModelInstance, settings: any FittedRunSettings, directory: OutputDirectory?,
          log: @escaping @Sendable (String) -> Void, banner: (BoundModel, String) -> String) throws {
-        bound = try BoundModel(graph: instance.graph, data: instance.data)
+        bound = try BoundModel(instance)
         backend = try settings.registry.make(bound, options: settings.backend, log: log)
         self.settings = settings
         log(banner(bound, backend.description))

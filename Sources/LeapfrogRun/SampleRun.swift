@@ -44,7 +44,7 @@ public struct SampleRun {
                        shouldStop: (() -> Bool)? = nil, observer: (any DrawWriter)? = nil) throws -> RunResult {
         var config = configuration.sampler
         let chains = config.chains
-        let bound = try BoundModel(graph: instance.graph, data: instance.data)
+        let bound = try BoundModel(instance)
         let csv = configuration.output?.csv ?? false
         // Where libnetcdf cannot be loaded, --csv still writes the draws (Stan CSV only; the
         // summary is then made from draws kept in memory); without --csv the writer says why.

@@ -44,37 +44,26 @@ struct HostInterpreter {
             env[d.name] = value
             scopes[scopes.count - 1].insert(d.name)
         case .assignment(let name, let indices, let op, let rhs, let l):
-            guard var target = env[name] else { throw fail("unknown variable '\(name)'", l) }
-            var r = try evaluate(rhs)
             if indices.isEmpty {
-                if !op.isEmpty { r = try binary(op, target, r, l) }
-                env[name] = try convert(r, to: target, name: name, at: rhs.location)
+                guard let declared = env[name] else { throw fail("unknown variable '\(name)'", l) }
+                var r = try evaluate(rhs)
+                if !op.isEmpty { r = try binary(op, declared, r, l) }
+                env[name] = try convert(r, to: declared, name: name, at: rhs.location)
                 return
             }
-            let positions = try elementPositions(target.shape, indices, at: l)
-            if !op.isEmpty {
-                let old = DataArray(shape: positions.shape, values: positions.offsets.map { target.values[$0] }, isInteger: target.isInteger)
-                r = try binary(op, old, r, l)
-            }
-            if r.rank == 0 {
-                for o in positions.offsets { target.values[o] = r.values[0] }
-            } else {
-                guard r.shape == positions.shape else { throw fail("cannot assign shape \(r.shape) to \(name)[…] of shape \(positions.shape)", l) }
-                for (k, o) in positions.offsets.enumerated() { target.values[o] = r.values[k] }
-            }
-            if target.isInteger, !r.isInteger { throw fail("cannot assign a real value to the integer variable '\(name)'", l) }
-            env[name] = target
+            let (r, positions) = try elementWrite(name, indices, op, rhs, l)
+            try store(r, into: name, at: positions, l)
         case .tilde(_, _, _, let l), .targetIncrement(_, let l):
             throw fail("sampling statements and target += are only allowed in the model block", l)
         case .forLoop(let v, let lo, let hi, let body, _):
             let a = try intScalar(lo, what: "a loop bound"), b = try intScalar(hi, what: "a loop bound")
             if a <= b {
+                scopes.append([v])
                 for k in a...b {
-                    scopes.append([v])
                     env[v] = .integer(k)
                     try execute(body)
-                    popScope()
                 }
+                popScope()
             }
         case .ifElse(let c, let then, let otherwise, _):
             if try truth(c) { try scoped(then) } else if let otherwise { try scoped(otherwise) }
@@ -93,6 +82,33 @@ struct HostInterpreter {
                 return v.rank == 0 ? format(v.values[0], v.isInteger) : "[" + v.values.map { format($0, v.isInteger) }.joined(separator: ", ") + "]"
             }.joined()
             throw LeapfrogError(.data, diagnostics.format("reject: \(text)", at: l))
+        }
+    }
+
+    /// The value `name[indices] op= rhs` writes, and where.
+    private func elementWrite(_ name: String, _ indices: [IndexArgument], _ op: String, _ rhs: Expression,
+                              _ l: StanSourceLocation) throws -> (DataArray, (offsets: [Int], shape: [Int])) {
+        guard let declared = env[name] else { throw fail("unknown variable '\(name)'", l) }
+        var r = try evaluate(rhs)
+        let positions = try elementPositions(declared.shape, indices, at: l)
+        if !op.isEmpty {
+            let old = DataArray(shape: positions.shape, values: positions.offsets.map { declared.values[$0] }, isInteger: declared.isInteger)
+            r = try binary(op, old, r, l)
+        }
+        return (r, positions)
+    }
+
+    /// Writes `r` (a scalar, or one value per position) into `name` at `positions`, in place:
+    /// the variable leaves `env` while it is written, so a loop of element writes does not copy it.
+    private mutating func store(_ r: DataArray, into name: String, at positions: (offsets: [Int], shape: [Int]), _ l: StanSourceLocation) throws {
+        guard var target = env.removeValue(forKey: name) else { throw fail("unknown variable '\(name)'", l) }
+        defer { env[name] = target }
+        if target.isInteger, !r.isInteger { throw fail("cannot assign a real value to the integer variable '\(name)'", l) }
+        if r.rank == 0 {
+            for o in positions.offsets { target.values[o] = r.values[0] }
+        } else {
+            guard r.shape == positions.shape else { throw fail("cannot assign shape \(r.shape) to \(name)[…] of shape \(positions.shape)", l) }
+            for (k, o) in positions.offsets.enumerated() { target.values[o] = r.values[k] }
         }
     }
 
@@ -120,6 +136,7 @@ struct HostInterpreter {
     /// Row-major offsets selected by `indices` in an array of `shape`, and the selection's shape.
     private func elementPositions(_ shape: [Int], _ indices: [IndexArgument], at l: StanSourceLocation) throws -> (offsets: [Int], shape: [Int]) {
         guard indices.count <= shape.count else { throw fail("too many indices (\(indices.count)) for a value of rank \(shape.count)", l) }
+        if indices.count == shape.count, let offset = try elementOffset(shape, indices) { return ([offset], []) }
         var perAxis: [[Int]] = []
         var outShape: [Int] = []
         for (axis, idx) in indices.enumerated() {
@@ -151,6 +168,21 @@ struct HostInterpreter {
             offsets = offsets.flatMap { o in ks.map { o + $0 * strides[axis] } }
         }
         return (offsets, outShape)
+    }
+
+    /// The offset of one element, `x[i, j]` with integer scalars (the hot path of loops such as
+    /// Viterbi's), or nil when an index is not one (the general path then says why).
+    private func elementOffset(_ shape: [Int], _ indices: [IndexArgument]) throws -> Int? {
+        var offset = 0
+        for (axis, idx) in indices.enumerated() {
+            guard case .single(let e) = idx else { return nil }
+            let v = try evaluate(e)
+            guard v.rank == 0, v.isInteger else { return nil }
+            let k = Int(v.values[0])
+            guard k >= 1, k <= shape[axis] else { return nil }
+            offset = offset * shape[axis] + k - 1
+        }
+        return offset
     }
 
     // MARK: Expressions
@@ -263,7 +295,7 @@ struct HostInterpreter {
     ]
 
     /// Every function `call` knows.
-    static let functionNames: Set<String> = Set(unary.keys).union([
+    static let functionNames: Set<String> = Set(unary.keys).union(densities.keys).union([
         "pow", "sum", "mean", "sd", "variance", "max", "min", "size", "num_elements", "rows", "cols", "rep_vector",
         "rep_row_vector", "rep_array", "rep_matrix", "to_vector", "to_row_vector", "to_array_1d", "dot_product",
         "log_sum_exp", "int_step", "is_inf", "is_nan", "to_int", "pi", "e", "not_a_number", "positive_infinity", "negative_infinity",
@@ -276,6 +308,7 @@ struct HostInterpreter {
             let keepsInt = ["abs", "square"].contains(name) && a[0].isInteger
             return map(a[0], integer: keepsInt, f)
         }
+        if let density = try logDensity(name, a, at: l) { return density }
         switch name {
         case "pow": try need(2); return try binary("^", a[0], a[1], l)
         case "sum": try need(1); return DataArray(shape: [], values: [a[0].values.reduce(0, +)], isInteger: a[0].isInteger)

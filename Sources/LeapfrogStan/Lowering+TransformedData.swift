@@ -3,6 +3,16 @@ extension Lowering {
     /// meets its data): every name is declared before use, only the host interpreter's functions
     /// are called, and data are never assigned. Declares its top-level variables.
     func checkTransformedData(_ statements: [Statement]) throws {
+        try checkHostBlock(statements, .transformedData)
+    }
+
+    /// Checks a block that `HostInterpreter` runs: transformed data (once, when the model meets
+    /// its data) or generated quantities that the graph cannot express (once per chain and draw,
+    /// `HostGeneratedQuantities`). Generated quantities may read parameters and transformed
+    /// parameters and assign only their own variables; `reject` is refused there.
+    func checkHostBlock(_ statements: [Statement], _ block: Block) throws {
+        let name = block.rawValue
+        let topKind: Symbol.Kind = block == .generatedQuantities ? .generated : .transformedData
         var locals: [Set<String>] = [[]]
         func known(_ n: String) -> Bool { scope.lookup(n) != nil || locals.contains { $0.contains(n) } }
         func check(_ e: Expression) throws {
@@ -10,7 +20,7 @@ extension Lowering {
             case .integer, .real, .string: break
             case .variable(let n, let l):
                 guard known(n) else { throw fail("unknown identifier '\(n)'", l) }
-                if let s = scope.lookup(n), case .parameter = s.kind {
+                if block == .transformedData, let s = scope.lookup(n), case .parameter = s.kind {
                     throw fail("transformed data cannot read the parameter '\(n)'", l)
                 }
             case .binary(_, let a, let b, _): try check(a); try check(b)
@@ -26,9 +36,9 @@ extension Lowering {
                 }
             case .call(let f, let args, _, let l):
                 if f.hasSuffix("_rng") { throw fail("random number generators (\(f)) are not supported yet", l) }
-                if program.functions[f] != nil { throw fail("user-defined functions (\(f)) are not supported in transformed data yet", l) }
+                if program.functions[f] != nil { throw fail("user-defined functions (\(f)) are not supported in \(name) yet", l) }
                 guard HostInterpreter.functionNames.contains(f) else {
-                    throw fail("the function '\(f)' is not supported in transformed data yet", l)
+                    throw fail("the function '\(f)' is not supported in \(name) yet", l)
                 }
                 for a in args { try check(a) }
             case .conditional(let c, let a, let b, _): try check(c); try check(a); try check(b)
@@ -41,13 +51,19 @@ extension Lowering {
                 if let e = d.bounds.lower { try check(e) }
                 if let e = d.bounds.upper { try check(e) }
                 if let e = d.initializer { try check(e) }
-                if top { try declareGlobal(d, kind: .transformedData) } else {
+                if top { try declareGlobal(d, kind: topKind) } else {
                     try checkFresh(d.name, d.location)
                     locals[locals.count - 1].insert(d.name)
                 }
-            case .assignment(let name, let idx, _, let value, let l):
-                guard known(name) else { throw fail("unknown identifier '\(name)'", l) }
-                if let sym = scope.lookup(name), case .data = sym.kind { throw fail("cannot assign to the data variable '\(name)'", l) }
+            case .assignment(let target, let idx, _, let value, let l):
+                guard known(target) else { throw fail("unknown identifier '\(target)'", l) }
+                if let sym = scope.lookup(target) {
+                    switch sym.kind {
+                    case .data: throw fail("cannot assign to the data variable '\(target)'", l)
+                    case .parameter, .transformedParameter: throw fail("cannot assign to '\(target)' in \(name)", l)
+                    default: break
+                    }
+                }
                 try check(value)
                 for i in idx { if case .single(let x) = i { try check(x) } }
             case .tilde(_, _, _, let l), .targetIncrement(_, let l):
@@ -66,10 +82,15 @@ extension Lowering {
                 locals.append([])
                 for x in body { try walk(x, top: false) }
                 locals.removeLast()
-            case .print(let args, _), .reject(let args, _):
+            case .print(let args, _):
+                for a in args { try check(a) }
+            case .reject(let args, let l):
+                if block == .generatedQuantities {
+                    throw fail("reject is not supported in the generated quantities block; check the condition in transformed data instead", l)
+                }
                 for a in args { try check(a) }
             case .returnStatement(_, let l), .call(_, let l):
-                throw fail("user-defined functions are not supported in transformed data yet", l)
+                throw fail("user-defined functions are not supported in \(name) yet", l)
             }
         }
         for s in statements { try walk(s, top: true) }

@@ -8,7 +8,9 @@ import LeapfrogModel
 /// - Parameters keep their declaration order; constant bounds become `Constraint`s, data-dependent
 ///   ones are recorded in `pendingBounds`.
 /// - Transformed parameters and generated quantities are lowered to nodes and recorded as
-///   derived quantities (top-level variables only).
+///   derived quantities (top-level variables only). Generated quantities the graph cannot
+///   express (control flow on parameters) are checked here and run on the host per draw instead
+///   (`generatedQuantitiesOnHost`, `HostGeneratedQuantities`).
 /// - `~` and `target +=` become terms. A `for (n in 1:N)` loop is vectorised: `x[n]` is the
 ///   whole `x`, `a[g[n]]` is `index(a, g)`, and the loop's terms carry `plate: N`.
 ///   `PlateCheck` then removes the mark from terms that are not sums of row-wise contributions.
@@ -47,6 +49,9 @@ final class Lowering {
     var recurrences: [Recurrence] = []
     /// The family of every `log_density` node, set on the nodes when lowering finishes.
     var densityFamilies: [Int: Distribution] = [:]
+    /// Leave generated quantities out of the graph: `HostGeneratedQuantities` runs them per draw.
+    /// Set when the graph cannot express them (`StanProgram.compile`).
+    var generatedQuantitiesOnHost = false
 
     init(program: Program, diagnostics: Diagnostics, name: String) {
         self.program = program
@@ -71,7 +76,11 @@ final class Lowering {
         for s in program.model { try statement(s) }
         scope.pop()
         block = .generatedQuantities
-        try lowerTopLevel(program.generatedQuantities, kind: .generated)
+        if generatedQuantitiesOnHost {
+            try checkHostBlock(program.generatedQuantities, .generatedQuantities)
+        } else {
+            try lowerTopLevel(program.generatedQuantities, kind: .generated)
+        }
         var graph = builder.graph
         for (i, d) in densityFamilies { graph.nodes[i].distribution = d }
         let check = PlateCheck(graph: graph)

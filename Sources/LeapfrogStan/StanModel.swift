@@ -12,6 +12,8 @@ public struct StanModel: Sendable {
     let synthetic: [SyntheticData]
     let pendingBounds: [PendingBound]
     let conditionalTerms: [ConditionalTerm]
+    /// The generated quantities are not in the graph: `hostQuantities(data:)` runs them per draw.
+    public let generatedQuantitiesOnHost: Bool
 
     /// The data variables the program declares, in order.
     public var dataNames: [String] { program.data.map(\.name) }
@@ -48,6 +50,14 @@ public struct StanModel: Sendable {
         }
         for i in dropped.sorted(by: >) { g.terms.remove(at: i) }
         return (g, prepared)
+    }
+
+    /// The generated quantities that run on the host once per chain and draw (the graph cannot
+    /// express them: `if` on parameters, argmax writes into integer arrays), bound to `data`;
+    /// nil when the graph computes them. Pass it as `ModelInstance.hostQuantities`.
+    public func hostQuantities(data: DataSet) throws -> (any HostQuantities)? {
+        guard generatedQuantitiesOnHost else { return nil }
+        return try HostGeneratedQuantities(program.generatedQuantities, data: try prepare(data).1, diagnostics: diagnostics)
     }
 
     /// Checks the declared data (presence, shape, integers, bounds), runs transformed data, and

@@ -31,11 +31,22 @@ public enum StanProgram {
         var lexer = Lexer(source: source, diagnostics: diagnostics)
         var parser = Parser(tokens: try lexer.tokenize(), diagnostics: diagnostics)
         let program = try parser.parseProgram()
-        let lowering = Lowering(program: program, diagnostics: diagnostics, name: modelName(path))
-        let graph = try lowering.lower()
+        var lowering = Lowering(program: program, diagnostics: diagnostics, name: modelName(path))
+        let graph: ModelGraph
+        do {
+            graph = try lowering.lower()
+        } catch where lowering.block == .generatedQuantities {
+            // Generated quantities the graph cannot express (control flow on parameters) run on
+            // the host per draw; a fresh lowering leaves them out of the graph. If the host
+            // cannot run them either, its check says why.
+            lowering = Lowering(program: program, diagnostics: diagnostics, name: modelName(path))
+            lowering.generatedQuantitiesOnHost = true
+            graph = try lowering.lower()
+        }
         return StanModel(graph: graph, program: program, diagnostics: diagnostics,
                          synthetic: lowering.synthetic, pendingBounds: lowering.pendingBounds,
-                         conditionalTerms: lowering.conditionalTerms)
+                         conditionalTerms: lowering.conditionalTerms,
+                         generatedQuantitiesOnHost: lowering.generatedQuantitiesOnHost)
     }
 
     /// Reads and compiles the Stan file at `path`. A file that cannot be read is a `.io` error

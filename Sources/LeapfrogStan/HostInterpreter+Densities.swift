@@ -1,0 +1,50 @@
+import LeapfrogData
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Log densities the host evaluates (generated quantities on the host, `HostGeneratedQuantities`),
+/// with every normalising constant, as the graph keeps them. Arguments broadcast as Stan's do (a
+/// scalar against a container); the result is the sum over elements.
+///
+/// - `normal_lpdf(y | μ, σ)  = −½((y − μ)/σ)² − log σ − ½ log 2π`
+/// - `lognormal_lpdf(y | μ, σ) = normal_lpdf(log y | μ, σ) − log y`
+/// - `cauchy_lpdf(y | μ, σ)  = −log π − log σ − log(1 + ((y − μ)/σ)²)`
+/// - `exponential_lpdf(y | λ) = log λ − λy` (y ≥ 0, else −∞)
+/// - `poisson_lpmf(n | λ)    = n log λ − λ − log Γ(n + 1)`; `poisson_log_lpmf(n | α)` with λ = e^α
+/// - `bernoulli_lpmf(n | θ)  = n log θ + (1 − n) log(1 − θ)`; `bernoulli_logit_lpmf(n | α)` with θ = logit⁻¹(α)
+extension HostInterpreter {
+    static let densities: [String: (arity: Int, f: ([Double]) -> Double)] = [
+        "normal_lpdf": (3, { a in let z = (a[0] - a[1]) / a[2]; return -0.5 * z * z - log(a[2]) - halfLogTwoPi }),
+        "lognormal_lpdf": (3, { a in
+            guard a[0] > 0 else { return -.infinity }
+            let z = (log(a[0]) - a[1]) / a[2]
+            return -0.5 * z * z - log(a[2]) - halfLogTwoPi - log(a[0])
+        }),
+        "cauchy_lpdf": (3, { a in let z = (a[0] - a[1]) / a[2]; return -log(Double.pi) - log(a[2]) - log1p(z * z) }),
+        "exponential_lpdf": (2, { a in a[0] < 0 ? -.infinity : log(a[1]) - a[1] * a[0] }),
+        "poisson_lpmf": (2, { a in a[0] * log(a[1]) - a[1] - lgamma(a[0] + 1) }),
+        "poisson_log_lpmf": (2, { a in a[0] * a[1] - exp(a[1]) - lgamma(a[0] + 1) }),
+        "bernoulli_lpmf": (2, { a in a[0] == 1 ? log(a[1]) : log1p(-a[1]) }),
+        "bernoulli_logit_lpmf": (2, { a in a[0] == 1 ? -log1p(exp(-a[1])) : -log1p(exp(a[1])) }),
+    ]
+
+    /// ½ log 2π, the normal density's constant.
+    static let halfLogTwoPi = 0.5 * log(2 * Double.pi)
+
+    /// `name`'s log density summed over its broadcast arguments, or nil if `name` is not one of
+    /// `densities`.
+    func logDensity(_ name: String, _ a: [DataArray], at l: StanSourceLocation) throws -> DataArray? {
+        guard let (arity, f) = HostInterpreter.densities[name] else { return nil }
+        guard a.count == arity else { throw fail("\(name) takes \(arity) arguments, got \(a.count)", l) }
+        let n = a.first(where: { $0.rank > 0 })?.count ?? 1
+        for (k, x) in a.enumerated() where x.rank > 0 && x.count != n {
+            throw fail("\(name): argument \(k + 1) has \(x.count) elements, but another has \(n)", l)
+        }
+        var total = 0.0
+        for i in 0..<n { total += f(a.map { $0.rank == 0 ? $0.values[0] : $0.values[i] }) }
+        return .scalar(total)
+    }
+}
