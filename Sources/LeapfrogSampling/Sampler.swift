@@ -64,46 +64,55 @@ public enum Sampler {
 
         // The warmup's length is the adapter's: an adaptive warmup shortens it at a window's end.
         var iteration = 0
-        while iteration < adapter.warmupLength + config.draws {
+        var failure: CommunicationFailure?
+        iterations: while iteration < adapter.warmupLength + config.draws {
             if shouldStop?() == true { interrupted = true; break }
-            let warmup = adapter.warmupLength
-            if iteration == warmup { try announce() }
-            var request = kernel.request(iteration: iteration, tuning: adapter.adaptation, random: random)
-            if iteration >= warmup { request.returnsProposal = false }   // only adapters read proposals
-            let transition = try executor.execute(request, from: state, random: random)
-            let previous = state
-            state = transition.state
-            cost.lockstep += transition.lockstepEvaluations
-            for c in 0..<n { cost.gradients[c] += transition.info[c].gradientEvaluations }
+            // A run shared between members (`ChainCommunicator`) stops like an interrupted one
+            // when a member is lost, keeping every draw written so far.
+            do {
+                let warmup = adapter.warmupLength
+                if iteration == warmup { try announce() }
+                var request = kernel.request(iteration: iteration, tuning: adapter.adaptation, random: random)
+                if iteration >= warmup { request.returnsProposal = false }   // only adapters read proposals
+                let transition = try executor.execute(request, from: state, random: random)
+                let previous = state
+                state = transition.state
+                cost.lockstep += transition.lockstepEvaluations
+                for c in 0..<n { cost.gradients[c] += transition.info[c].gradientEvaluations }
 
-            if iteration < warmup {
-                warmupDivergences += transition.info.filter(\.divergent).count
-                adapter.observe(transition, from: previous, request: request, random: random)
-                if adapter.endsWindow(iteration) {
-                    try checkPrecision(.windowEnd(iteration: iteration))
-                    cost += try adapter.endWindow(state, model: model, random: random, iteration: iteration)
+                if iteration < warmup {
+                    warmupDivergences += transition.info.filter(\.divergent).count
+                    adapter.observe(transition, from: previous, request: request, random: random)
+                    if adapter.endsWindow(iteration) {
+                        try checkPrecision(.windowEnd(iteration: iteration))
+                        cost += try adapter.endWindow(state, model: model, random: random, iteration: iteration)
+                    }
+                    if iteration == adapter.warmupLength - 1 {
+                        adapter.finish()
+                        try checkPrecision(.warmupEnd(iteration: iteration))
+                    }
+                    progress?(SamplingProgress(phase: adapter.phase(of: iteration), iteration: iteration,
+                                               totalIterations: adapter.warmupLength + config.draws, divergences: warmupDivergences,
+                                               gradientEvaluations: cost.gradients.reduce(0, +), lockstepEvaluations: cost.lockstep))
+                } else {
+                    for c in 0..<n where transition.info[c].divergent { samplingDivergences[c] += 1 }
+                    var enough = false
+                    if (iteration - warmup) % config.thin == 0 {
+                        try sink.write(Draw(index: written, iteration: iteration, positions: state.positions,
+                                            logDensity: state.logDensity, info: transition.info,
+                                            lockstepEvaluations: transition.lockstepEvaluations))
+                        written += 1
+                        enough = stopping?.add(state.logDensity) ?? false
+                    }
+                    progress?(SamplingProgress(phase: .sampling, iteration: iteration, totalIterations: warmup + config.draws,
+                                               divergences: samplingDivergences.reduce(0, +),
+                                               gradientEvaluations: cost.gradients.reduce(0, +), lockstepEvaluations: cost.lockstep))
+                    if enough { break iterations }
                 }
-                if iteration == adapter.warmupLength - 1 {
-                    adapter.finish()
-                    try checkPrecision(.warmupEnd(iteration: iteration))
-                }
-                progress?(SamplingProgress(phase: adapter.phase(of: iteration), iteration: iteration,
-                                           totalIterations: adapter.warmupLength + config.draws, divergences: warmupDivergences,
-                                           gradientEvaluations: cost.gradients.reduce(0, +), lockstepEvaluations: cost.lockstep))
-            } else {
-                for c in 0..<n where transition.info[c].divergent { samplingDivergences[c] += 1 }
-                var enough = false
-                if (iteration - warmup) % config.thin == 0 {
-                    try sink.write(Draw(index: written, iteration: iteration, positions: state.positions,
-                                        logDensity: state.logDensity, info: transition.info,
-                                        lockstepEvaluations: transition.lockstepEvaluations))
-                    written += 1
-                    enough = stopping?.add(state.logDensity) ?? false
-                }
-                progress?(SamplingProgress(phase: .sampling, iteration: iteration, totalIterations: warmup + config.draws,
-                                           divergences: samplingDivergences.reduce(0, +),
-                                           gradientEvaluations: cost.gradients.reduce(0, +), lockstepEvaluations: cost.lockstep))
-                if enough { break }
+            } catch let lost as CommunicationFailure {
+                failure = lost
+                interrupted = true
+                break
             }
             iteration += 1
         }
@@ -114,7 +123,7 @@ public enum Sampler {
             warmupGradientEvaluations: warmupCost.gradients, warmupLockstepEvaluations: warmupCost.lockstep,
             divergences: samplingDivergences, drawsWritten: written, interrupted: interrupted, finalState: state,
             warmupIterations: min(adapter.warmupLength, iteration), warmupReport: adapter.warmupReport,
-            effectiveSampleSize: stopping?.finalESS())
+            effectiveSampleSize: stopping?.finalESS(), failure: failure)
     }
 
     /// Collects every draw in memory (small runs and tests).
