@@ -1,4 +1,5 @@
 import ArgumentParser
+import LeapfrogMPI
 import Leapfrog
 
 /// `leapfrog sample`: warmup and sampling for many chains, a summary table and warnings.
@@ -110,10 +111,18 @@ struct SampleCommand: ParsableCommand {
     static let interruptedExitStatus: Int32 = 130
 
     func run() throws {
-        let outcome = try execute()
-        report(outcome)
+        // Under mpirun each rank samples its own block of chains; rank 0 prints and writes.
+        let communicator = try MPICommunicator.forThisProcess()
+        let outcome = try execute(communicator: communicator)
+        if communicator.rank == 0 { report(outcome) }
+        if outcome.result.failure != nil { throw ExitCode(Self.lostRankExitStatus) }
+        (communicator as? MPICommunicator)?.finalize()
         if outcome.interrupted { throw ExitCode(Self.interruptedExitStatus) }
     }
+
+    /// The exit status of a run over MPI ranks that stopped because a rank was lost (after
+    /// writing and summarising the draws made so far).
+    static let lostRankExitStatus: Int32 = 1
 
     /// Prints the summary table, the run's figures and warnings.
     func report(_ outcome: RunResult) {
@@ -142,10 +151,12 @@ struct SampleCommand: ParsableCommand {
     }
 
     /// Runs the sample (`SampleRun`), with the progress display and Ctrl-C handling.
-    func execute() throws -> RunResult {
-        let run = try SampleRun(runConfiguration())
+    func execute(communicator: any ChainCommunicator = SingleProcess()) throws -> RunResult {
+        var configuration = runConfiguration()
+        configuration.communicator = communicator
+        let run = try SampleRun(configuration)
         let instance = try selection.instantiate()
-        let progress = ProgressReporter(quiet: quiet)
+        let progress = ProgressReporter(quiet: quiet || communicator.rank != 0)
         Interrupt.install()
         return try run.sample(instance, log: progress.message, progress: progress.report,
                               shouldStop: { Interrupt.isRequested })
