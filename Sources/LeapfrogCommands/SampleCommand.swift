@@ -115,7 +115,11 @@ struct SampleCommand: ParsableCommand {
         let communicator = try MPICommunicator.forThisProcess()
         let outcome = try execute(communicator: communicator)
         if communicator.rank == 0 { report(outcome) }
-        if outcome.result.failure != nil { throw ExitCode(Self.lostRankExitStatus) }
+        if let failure = outcome.result.failure {
+            if communicator.rank == 0 { print("stopped: \(failure.message); kept \(outcome.draws) draws per chain") }
+            (communicator as? MPICommunicator)?.exitAfterLosingARank(status: Self.lostRankExitStatus)
+            throw ExitCode(Self.lostRankExitStatus)
+        }
         (communicator as? MPICommunicator)?.finalize()
         if outcome.interrupted { throw ExitCode(Self.interruptedExitStatus) }
     }
@@ -157,7 +161,7 @@ struct SampleCommand: ParsableCommand {
         let run = try SampleRun(configuration)
         let instance = try selection.instantiate()
         let progress = ProgressReporter(quiet: quiet || communicator.rank != 0)
-        Interrupt.install()
+        if communicator.members == 1 { Interrupt.install() }   // over MPI ranks, signals stop the gathers (MPICommunicator)
         return try run.sample(instance, log: progress.message, progress: progress.report,
                               shouldStop: { Interrupt.isRequested })
     }

@@ -17,7 +17,8 @@ import Glibc
 /// later (Open MPI's `odls_base_sigkill_timeout`). A rank waits on a gather by polling `MPI_Test`
 /// and checking for that signal (and SIGINT, SIGHUP); on it, the gather throws
 /// `CommunicationFailure`, `Sampler.run` ends the run as interrupted, and rank 0 closes its files
-/// with every draw written so far.
+/// with every draw written so far. Ctrl-C on mpirun reaches every rank the same way, so the ranks
+/// never disagree about the iteration to stop at (a flag per rank, as one process uses, could).
 public final class MPICommunicator: ChainCommunicator, @unchecked Sendable {
     public let rank: Int
     public let members: Int
@@ -71,6 +72,9 @@ public final class MPICommunicator: ChainCommunicator, @unchecked Sendable {
         var out = [Double](repeating: 0, count: max(total, 1))
         var scratch = 0.0
         var failure: CommunicationFailure?
+        // A signal that came while this rank computed: stop here rather than wait for ranks that may be gone.
+        let early = leapfrog_mpi_signalled()
+        if early != 0 { throw CommunicationFailure(Self.message(rank: rank, members: members, signal: early)) }
         let rc: Int32 = local.withUnsafeBufferPointer { send in
             out.withUnsafeMutableBufferPointer { receive in
                 var request: UnsafeMutableRawPointer?
@@ -107,4 +111,13 @@ public final class MPICommunicator: ChainCommunicator, @unchecked Sendable {
 
     /// Ends MPI after a complete run (every rank must call it).
     public func finalize() { _ = leapfrog_mpi_finalize() }
+
+    /// Exits at once with `status` after a rank was lost (the files are closed by then): neither
+    /// MPI_Finalize nor the exit handlers Open MPI registered, which wait for the lost rank until
+    /// mpirun's SIGKILL.
+    public func exitAfterLosingARank(status: Int32) -> Never {
+        fflush(stdout)
+        fflush(stderr)
+        _exit(status)
+    }
 }
