@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import LeapfrogMPI
 import Leapfrog
 
@@ -115,6 +118,7 @@ struct SampleCommand: ParsableCommand {
         let communicator = try MPICommunicator.forThisProcess()
         let outcome = try execute(communicator: communicator)
         if communicator.rank == 0 { report(outcome) }
+        if let mpi = communicator as? MPICommunicator, !quiet { fputs(mpi.costLine(runSeconds: outcome.seconds) + "\n", stderr) }
         if let failure = outcome.result.failure {
             if communicator.rank == 0 { print("stopped: \(failure.message); kept \(outcome.draws) draws per chain") }
             (communicator as? MPICommunicator)?.exitAfterLosingARank(status: Self.lostRankExitStatus)

@@ -22,6 +22,9 @@ import Glibc
 public final class MPICommunicator: ChainCommunicator, @unchecked Sendable {
     public let rank: Int
     public let members: Int
+    /// Gathers made, values received and wall-clock seconds spent inside them (waiting for the
+    /// slowest rank included): the reduction's cost, for the run's closing line.
+    public private(set) var gathers = 0, valuesReceived = 0, gatherSeconds = 0.0
 
     /// The library candidates: `LEAPFROG_MPI_LIBRARY` alone when set, else Open MPI's soname.
     static let candidates = DynamicLibrary.candidates(override: "LEAPFROG_MPI_LIBRARY",
@@ -62,7 +65,13 @@ public final class MPICommunicator: ChainCommunicator, @unchecked Sendable {
 
     public func allGather(_ local: [Double], counts: [Int]) throws -> [Double] {
         precondition(counts.count == members && local.count == counts[rank], "allGather: counts do not match this rank's part")
+        let started = Clock.now()
+        defer {
+            gathers += 1
+            gatherSeconds += Clock.now() - started
+        }
         let total = counts.reduce(0, +)
+        valuesReceived += total
         guard total <= Int(Int32.max) else {
             throw LeapfrogError(.sampling, "MPI gather of \(total) values exceeds MPI's int count; use fewer chains per run")
         }
@@ -107,6 +116,14 @@ public final class MPICommunicator: ChainCommunicator, @unchecked Sendable {
         let name = signal == SIGTERM ? "SIGTERM" : signal == SIGINT ? "SIGINT" : signal == SIGHUP ? "SIGHUP" : "signal \(signal)"
         return "rank \(rank) of \(members) stopped by \(name) while waiting for the other ranks "
             + "(mpirun sends it when a rank fails or when it is interrupted)"
+    }
+
+    /// `leapfrog: rank 0 of 2: 1,140 gathers (0.91 MB), 0.42 s in them: 3.1 % of the run's 13.4 s`
+    public func costLine(runSeconds: Double) -> String {
+        "leapfrog: rank \(rank) of \(members): \(gathers) gathers (\(NumberFormat.significant(Double(valuesReceived * 8) / 1e6, digits: 3)) MB), "
+            + "\(NumberFormat.significant(gatherSeconds, digits: 3)) s in them: "
+            + "\(NumberFormat.fixed(100 * gatherSeconds / max(runSeconds, 1e-9), decimals: 1)) % of the run's "
+            + "\(NumberFormat.significant(runSeconds, digits: 3)) s"
     }
 
     /// Ends MPI after a complete run (every rank must call it).
