@@ -5,14 +5,14 @@
 # from the run's closing lines (draws, seconds) and each rank's cost line (gathers, MB, seconds in
 # them). One process is rank count 1 (no MPI loaded at all).
 #
-#   Benchmarks/mpi.sh [--cells "eight-schools:nuts:64:200:200 bnn:chees:64:100:100"] [--ranks "1 2"]
+#   Benchmarks/mpi.sh [--cells "eight-schools:nuts:64:200:200 bnn:chees:64:200:200"] [--ranks "1 2"]
 #        [--backend cpu|opencl]
 #
 # $LEAPFROG: the binary (default .build/release/leapfrog). Needs mpirun (scripts/bootstrap).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${LEAPFROG:-.build/release/leapfrog}
-cells="eight-schools:nuts:64:200:200 bnn:nuts:64:100:100 bnn:chees:256:100:100"
+cells="eight-schools:nuts:64:200:200 eight-schools:nuts:1024:200:200 bnn:chees:64:200:200 bnn:chees:1024:200:200"
 ranks="1 2"; backend=cpu
 while [ $# -gt 0 ]; do
   case $1 in
