@@ -33,7 +33,8 @@ struct MPISampleTests {
         process.arguments = ["--oversubscribe", "--mca", "odls_base_sigkill_timeout", "5", "-n", String(ranks),
                              InterruptTests.binary] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(
-            ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"]
+            // Shared memory without cross-memory attach, which containers often forbid (ptrace).
+            ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_btl_vader_single_copy_mechanism": "none"]
         ) { _, new in new }
         return process
     }
