@@ -63,6 +63,11 @@ let package = Package(
         /// netCDF-4 C API for ArviZ InferenceData files: <netcdf.h> (Debian: libnetcdf-dev) at build
         /// time; the library itself is loaded with dlopen when a .nc file is used (NetCDFLibrary).
         .target(name: "CNetCDF"),
+        /// The MPI calls Leapfrog makes (Open MPI), loaded with dlopen only under mpirun: no <mpi.h>
+        /// or libmpi at build time.
+        .target(name: "CMPI"),
+        /// MPI ranks as members of a sharded run (`MPICommunicator`, a `ChainCommunicator`).
+        .target(name: "LeapfrogMPI", dependencies: ["CMPI", "LeapfrogCore", "LeapfrogSampling"]),
         /// Streamed draw output: InferenceData NetCDF, Stan CSV, summary.json; readers for `diagnose`.
         .target(name: "LeapfrogOutput", dependencies: ["CNetCDF", "LeapfrogCore", "LeapfrogDiagnostics"]),
         /// The run layer: back ends behind a registry, and a complete sampling run (checks, warmup,
@@ -79,7 +84,7 @@ let package = Package(
         ]),
         /// The CLI's commands, as a library so tests can run them in-process.
         .target(name: "LeapfrogCommands", dependencies: [
-            "Leapfrog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Leapfrog", "LeapfrogMPI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         /// The C ABI: `@_cdecl` functions over opaque handles (include/leapfrog.h): compile a model,
         /// evaluate it for a batch, run `sample` or `variational` with the CLI's options.

@@ -1,4 +1,8 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+import LeapfrogMPI
 import Leapfrog
 
 /// `leapfrog sample`: warmup and sampling for many chains, a summary table and warnings.
@@ -115,10 +119,23 @@ struct SampleCommand: ParsableCommand {
     static let interruptedExitStatus: Int32 = 130
 
     func run() throws {
-        let outcome = try execute()
-        report(outcome)
+        // Under mpirun each rank samples its own block of chains; rank 0 prints and writes.
+        let communicator = try MPICommunicator.forThisProcess()
+        let outcome = try execute(communicator: communicator)
+        if communicator.rank == 0 { report(outcome) }
+        if let mpi = communicator as? MPICommunicator, !quiet { fputs(mpi.costLine(runSeconds: outcome.seconds) + "\n", stderr) }
+        if let failure = outcome.result.failure {
+            if communicator.rank == 0 { print("stopped: \(failure.message); kept \(outcome.draws) draws per chain") }
+            (communicator as? MPICommunicator)?.exitAfterLosingARank(status: Self.lostRankExitStatus)
+            throw ExitCode(Self.lostRankExitStatus)
+        }
+        (communicator as? MPICommunicator)?.finalize()
         if outcome.interrupted { throw ExitCode(Self.interruptedExitStatus) }
     }
+
+    /// The exit status of a run over MPI ranks that stopped because a rank was lost (after
+    /// writing and summarising the draws made so far).
+    static let lostRankExitStatus: Int32 = 1
 
     /// Prints the summary table, the run's figures and warnings.
     func report(_ outcome: RunResult) {
@@ -148,11 +165,13 @@ struct SampleCommand: ParsableCommand {
     }
 
     /// Runs the sample (`SampleRun`), with the progress display and Ctrl-C handling.
-    func execute() throws -> RunResult {
-        let run = try SampleRun(runConfiguration())
+    func execute(communicator: any ChainCommunicator = SingleProcess()) throws -> RunResult {
+        var configuration = runConfiguration()
+        configuration.communicator = communicator
+        let run = try SampleRun(configuration)
         let instance = try selection.instantiate()
-        let progress = ProgressReporter(quiet: quiet)
-        Interrupt.install()
+        let progress = ProgressReporter(quiet: quiet || communicator.rank != 0)
+        if communicator.members == 1 { Interrupt.install() }   // over MPI ranks, signals stop the gathers (MPICommunicator)
         return try run.sample(instance, log: progress.message, progress: progress.report,
                               shouldStop: { Interrupt.isRequested })
     }

@@ -32,10 +32,28 @@ import Darwin
 /// A purpose's stream is used either for uniforms or for normals, never both.
 public struct PhiloxRandom: Sendable, Hashable {
     public let seed: UInt64
+    /// The global index of this batch's chain 0: a rank or device that runs chains
+    /// `first..<first + k` of a run numbers them 0..<k and draws chain `first + c`'s numbers.
+    /// 0 for a whole run. The shared chain word (`sharedChain`) is never offset.
+    public let firstChain: Int
     /// The chain word used for numbers shared by every chain (e.g. ChEES jitter).
     public static let sharedChain: UInt32 = .max
 
-    public init(seed: UInt64) { self.seed = seed }
+    public init(seed: UInt64) { self.init(seed: seed, firstChain: 0) }
+
+    public init(seed: UInt64, firstChain: Int) {
+        self.seed = seed
+        self.firstChain = firstChain
+    }
+
+    /// The same streams for a block of chains that starts at global chain `first`.
+    public func block(startingAt first: Int) -> PhiloxRandom { PhiloxRandom(seed: seed, firstChain: firstChain + first) }
+
+    /// The counter's chain word for batch chain `chain`.
+    @inlinable @usableFromInline
+    func chainWord(_ chain: Int) -> UInt32 {
+        chain == Int(Self.sharedChain) ? Self.sharedChain : UInt32(truncatingIfNeeded: chain + firstChain)
+    }
 
     @inlinable
     public var key: SIMD2<UInt32> {
@@ -60,7 +78,7 @@ public struct PhiloxRandom: Sendable, Hashable {
     /// Uniform element `index` of the stream (chain, iteration, purpose).
     @inlinable
     public func uniform(chain: Int, iteration: Int, purpose: RandomPurpose, index: Int = 0) -> Double {
-        let b = block(chain: UInt32(truncatingIfNeeded: chain), iteration: UInt32(truncatingIfNeeded: iteration),
+        let b = block(chain: chainWord(chain), iteration: UInt32(truncatingIfNeeded: iteration),
                       purpose: purpose, block: UInt32(truncatingIfNeeded: index >> 2))
         return Self.uniform(word: b[index & 3])
     }
@@ -72,7 +90,7 @@ public struct PhiloxRandom: Sendable, Hashable {
         var k = 0
         var blockIndex: UInt32 = 0
         while k < count {
-            let b = block(chain: UInt32(truncatingIfNeeded: chain), iteration: UInt32(truncatingIfNeeded: iteration),
+            let b = block(chain: chainWord(chain), iteration: UInt32(truncatingIfNeeded: iteration),
                           purpose: purpose, block: blockIndex)
             for w in 0..<4 where k + w < count { out(k + w, Self.uniform(word: b[w])) }
             k += 4
@@ -99,7 +117,7 @@ public struct PhiloxRandom: Sendable, Hashable {
     /// Normal element `index` of the stream (chain, iteration, purpose).
     @inlinable
     public func normal(chain: Int, iteration: Int, purpose: RandomPurpose, index: Int = 0) -> Double {
-        let b = block(chain: UInt32(truncatingIfNeeded: chain), iteration: UInt32(truncatingIfNeeded: iteration),
+        let b = block(chain: chainWord(chain), iteration: UInt32(truncatingIfNeeded: iteration),
                       purpose: purpose, block: UInt32(truncatingIfNeeded: index >> 2))
         return Self.normals(block: b)[index & 3]
     }
@@ -111,7 +129,7 @@ public struct PhiloxRandom: Sendable, Hashable {
         var k = 0
         var blockIndex: UInt32 = 0
         while k < count {
-            let b = block(chain: UInt32(truncatingIfNeeded: chain), iteration: UInt32(truncatingIfNeeded: iteration),
+            let b = block(chain: chainWord(chain), iteration: UInt32(truncatingIfNeeded: iteration),
                           purpose: purpose, block: blockIndex)
             let z = Self.normals(block: b)
             for w in 0..<4 where k + w < count { out(k + w, z[w]) }

@@ -46,6 +46,9 @@ public struct RunConfiguration: Sendable {
     public var modelOptions: [String] = []
     /// The back ends to choose from.
     public var registry = BackendRegistry.standard
+    /// The members sharing the run (MPI ranks: `MPICommunicator`); each samples its own block of
+    /// chains and rank 0 writes. `SingleProcess` (the default) changes nothing.
+    public var communicator: any ChainCommunicator = SingleProcess()
 
     public init(sampler: SamplerConfiguration = SamplerConfiguration(), backend: BackendOptions = BackendOptions(),
                 output: Output? = nil) {

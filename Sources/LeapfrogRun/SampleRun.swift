@@ -29,7 +29,9 @@ public struct SampleRun {
     /// Checks the output directory (changing nothing on disk yet).
     public init(_ configuration: RunConfiguration) throws {
         self.configuration = configuration
-        directory = try configuration.output.map { try OutputDirectory(path: $0.directory, overwrite: $0.overwrite) }
+        // A run shared between ranks writes from rank 0 only.
+        directory = configuration.communicator.rank != 0 ? nil
+            : try configuration.output.map { try OutputDirectory(path: $0.directory, overwrite: $0.overwrite) }
     }
 
     /// Samples `instance`.
@@ -90,13 +92,16 @@ public struct SampleRun {
         let collector = DrawCollector(recorder: DrawRecorder(backend, bound: bound), chains: chains, maxDepth: kernel.maxTreeDepth,
                                       writer: group, keepDraws: !moments && (files == nil || !writesPosterior),
                                       momentsOf: moments ? (config.draws + config.thin - 1) / config.thin : nil)
+        let (density, executor) = sharded(backend, log: log)
+        // Ranks other than 0 write nothing: their draws are rank 0's (gathered every iteration).
+        let follower = configuration.communicator.rank != 0
         let t0 = Clock.now()
         var warmupEnd: Double?
         var iterations = 0
         let result: SamplingResult
         do {
-            result = try Sampler.run(model: backend.density, configuration: config, sink: collector,
-                                     executor: backend.executor,
+            result = try Sampler.run(model: density, configuration: config, sink: follower ? DiscardingDrawSink() : collector,
+                                     executor: executor,
                                      progress: { p in
                                          iterations += 1
                                          if p.phase == .sampling && warmupEnd == nil { warmupEnd = Clock.now() }
@@ -110,6 +115,12 @@ public struct SampleRun {
         let end = Clock.now()
         let timing = RunTiming(start: t0, samplingStart: warmupEnd, end: end)
         try group?.finish(interrupted: result.interrupted, timing: timing)
+        if let failure = result.failure { log("leapfrog: \(failure.message); the run stopped on every rank") }
+        if follower {
+            return RunResult(summaries: [], warnings: DiagnosticWarnings(summaries: []), result: result, draws: result.drawsWritten,
+                             chains: chains, seconds: end - t0, backend: backend.description, summaryFile: nil,
+                             precision: backend.precisionFigures(requested: configuration.backend.precision.rawValue))
+        }
         if let target = config.targetESS, !result.interrupted {
             let reached = result.effectiveSampleSize.map { NumberFormat.significant($0, digits: 4) } ?? "?"
             log(result.drawsWritten < config.draws
@@ -166,6 +177,26 @@ public struct SampleRun {
                                 reportFile: reportFile, precision: precision)
         outcome.initialisation = initialisation?.figures
         return outcome
+    }
+
+    /// The density and executor `Sampler.run` uses: the back end's own in one process; over
+    /// several ranks (`RunConfiguration.communicator`), each rank's block of chains through
+    /// `ShardedLogDensity` and `ShardedTransitionExecutor` with the host loop (the device's
+    /// transition kernels number chains from 0 and take no chain offset yet), so that the draws
+    /// are the one-process host-loop run's, bit for bit.
+    private func sharded(_ backend: SelectedBackend, log: (String) -> Void)
+        -> (density: any BatchedLogDensity, executor: (any TransitionExecutor)?) {
+        let communicator = configuration.communicator
+        guard communicator.members > 1 else { return (backend.density, backend.executor) }
+        let chains = configuration.sampler.chains
+        let partition = ChainPartition(chains: chains, members: communicator.members)
+        log("leapfrog: \(communicator.members) ranks, each sampling a block of chains "
+            + "(\(partition.counts.map(String.init).joined(separator: ", "))); rank 0 writes; transitions on the host loop")
+        func shard<Model: BatchedLogDensity>(_ model: Model) -> (any BatchedLogDensity, (any TransitionExecutor)?) {
+            (ShardedLogDensity(local: model, communicator: communicator),
+             ShardedTransitionExecutor(local: HostTransitionExecutor(model: model), communicator: communicator))
+        }
+        return shard(backend.density)
     }
 
     /// What every draw of a run of `bound` over `chains` chains holds, as the writers (and an

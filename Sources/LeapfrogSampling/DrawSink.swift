@@ -70,3 +70,9 @@ public final class InMemoryDrawSink: DrawSink {
         }
     }
 }
+
+/// Keeps nothing: the sink of a rank that does not write (`ChainCommunicator`).
+public final class DiscardingDrawSink: DrawSink {
+    public init() {}
+    public func write(_ draw: Draw) throws {}
+}

@@ -64,75 +64,83 @@ public enum Sampler {
 
         // The warmup's length is the adapter's: an adaptive warmup shortens it at a window's end.
         var iteration = 0
-        while iteration < adapter.warmupLength {
-            if shouldStop?() == true { interrupted = true; break }
-            let request = kernel.request(iteration: iteration, tuning: adapter.adaptation, random: random)
-            let transition = try executor.execute(request, from: state, random: random)
-            let previous = state
-            state = transition.state
-            cost.lockstep += transition.lockstepEvaluations
-            for c in 0..<n { cost.gradients[c] += transition.info[c].gradientEvaluations }
-            warmupDivergences += transition.info.filter(\.divergent).count
-            adapter.observe(transition, from: previous, request: request, random: random)
-            if adapter.endsWindow(iteration) {
-                try checkPrecision(.windowEnd(iteration: iteration))
-                cost += try adapter.endWindow(state, model: model, random: random, iteration: iteration)
-            }
-            if iteration == adapter.warmupLength - 1 {
-                adapter.finish()
-                try checkPrecision(.warmupEnd(iteration: iteration))
-            }
-            progress?(SamplingProgress(phase: adapter.phase(of: iteration), iteration: iteration,
-                                       totalIterations: adapter.warmupLength + config.draws, divergences: warmupDivergences,
-                                       gradientEvaluations: cost.gradients.reduce(0, +), lockstepEvaluations: cost.lockstep))
-            iteration += 1
-        }
-
-        // Sampling: the tuning is fixed, so the executor may run many iterations per round trip
-        // (`TransitionExecutor.stream`); what reaches the sink is the same either way.
-        if !interrupted && config.draws > 0 {
-            try announce()
-            if shouldStop?() == true { interrupted = true }
-        }
-        if !interrupted && config.draws > 0 {
-            let warmup = adapter.warmupLength, tuning = adapter.adaptation, thin = config.thin
-            let stream = SamplingStream(
-                iterations: warmup..<(warmup + config.draws),
-                request: { iteration in
-                    var request = kernel.request(iteration: iteration, tuning: tuning, random: random)
-                    request.returnsProposal = false   // only adapters read proposals
-                    return request
-                },
-                keeps: { ($0 - warmup) % thin == 0 })
-            var processed = 0
-            state = try executor.stream(stream, from: state, random: random) { block in
-                var draws: [Draw] = []
-                var goOn = true
-                for sampled in block {
-                    if processed > 0, shouldStop?() == true { interrupted = true; goOn = false; break }
-                    processed += 1
-                    cost.lockstep += sampled.lockstepEvaluations
-                    for c in 0..<n {
-                        cost.gradients[c] += sampled.info[c].gradientEvaluations
-                        if sampled.info[c].divergent { samplingDivergences[c] += 1 }
-                    }
-                    if let positions = sampled.positions, let logDensity = sampled.logDensity {
-                        draws.append(Draw(index: written, iteration: sampled.iteration, positions: positions,
-                                          logDensity: logDensity, info: sampled.info,
-                                          lockstepEvaluations: sampled.lockstepEvaluations))
-                        written += 1
-                        if stopping?.add(logDensity) == true { goOn = false }
-                    }
-                    progress?(SamplingProgress(phase: .sampling, iteration: sampled.iteration,
-                                               totalIterations: warmup + config.draws,
-                                               divergences: samplingDivergences.reduce(0, +),
-                                               gradientEvaluations: cost.gradients.reduce(0, +),
-                                               lockstepEvaluations: cost.lockstep))
-                    if !goOn { break }
+        var failure: CommunicationFailure?
+        // A run shared between members (`ChainCommunicator`) stops like an interrupted one when a
+        // member is lost, keeping every draw written so far.
+        do {
+            while iteration < adapter.warmupLength {
+                if shouldStop?() == true { interrupted = true; break }
+                let request = kernel.request(iteration: iteration, tuning: adapter.adaptation, random: random)
+                let transition = try executor.execute(request, from: state, random: random)
+                let previous = state
+                state = transition.state
+                cost.lockstep += transition.lockstepEvaluations
+                for c in 0..<n { cost.gradients[c] += transition.info[c].gradientEvaluations }
+                warmupDivergences += transition.info.filter(\.divergent).count
+                adapter.observe(transition, from: previous, request: request, random: random)
+                if adapter.endsWindow(iteration) {
+                    try checkPrecision(.windowEnd(iteration: iteration))
+                    cost += try adapter.endWindow(state, model: model, random: random, iteration: iteration)
                 }
-                try sink.write(contentsOf: draws)
-                return goOn
+                if iteration == adapter.warmupLength - 1 {
+                    adapter.finish()
+                    try checkPrecision(.warmupEnd(iteration: iteration))
+                }
+                progress?(SamplingProgress(phase: adapter.phase(of: iteration), iteration: iteration,
+                                           totalIterations: adapter.warmupLength + config.draws, divergences: warmupDivergences,
+                                           gradientEvaluations: cost.gradients.reduce(0, +), lockstepEvaluations: cost.lockstep))
+                iteration += 1
             }
+
+            // Sampling: the tuning is fixed, so the executor may run many iterations per round trip
+            // (`TransitionExecutor.stream`); what reaches the sink is the same either way.
+            if !interrupted && config.draws > 0 {
+                try announce()
+                if shouldStop?() == true { interrupted = true }
+            }
+            if !interrupted && config.draws > 0 {
+                let warmup = adapter.warmupLength, tuning = adapter.adaptation, thin = config.thin
+                let stream = SamplingStream(
+                    iterations: warmup..<(warmup + config.draws),
+                    request: { iteration in
+                        var request = kernel.request(iteration: iteration, tuning: tuning, random: random)
+                        request.returnsProposal = false   // only adapters read proposals
+                        return request
+                    },
+                    keeps: { ($0 - warmup) % thin == 0 })
+                var processed = 0
+                state = try executor.stream(stream, from: state, random: random) { block in
+                    var draws: [Draw] = []
+                    var goOn = true
+                    for sampled in block {
+                        if processed > 0, shouldStop?() == true { interrupted = true; goOn = false; break }
+                        processed += 1
+                        cost.lockstep += sampled.lockstepEvaluations
+                        for c in 0..<n {
+                            cost.gradients[c] += sampled.info[c].gradientEvaluations
+                            if sampled.info[c].divergent { samplingDivergences[c] += 1 }
+                        }
+                        if let positions = sampled.positions, let logDensity = sampled.logDensity {
+                            draws.append(Draw(index: written, iteration: sampled.iteration, positions: positions,
+                                              logDensity: logDensity, info: sampled.info,
+                                              lockstepEvaluations: sampled.lockstepEvaluations))
+                            written += 1
+                            if stopping?.add(logDensity) == true { goOn = false }
+                        }
+                        progress?(SamplingProgress(phase: .sampling, iteration: sampled.iteration,
+                                                   totalIterations: warmup + config.draws,
+                                                   divergences: samplingDivergences.reduce(0, +),
+                                                   gradientEvaluations: cost.gradients.reduce(0, +),
+                                                   lockstepEvaluations: cost.lockstep))
+                        if !goOn { break }
+                    }
+                    try sink.write(contentsOf: draws)
+                    return goOn
+                }
+            }
+        } catch let lost as CommunicationFailure {
+            failure = lost
+            interrupted = true
         }
         if !interrupted { try announce() }
         return SamplingResult(
@@ -141,7 +149,7 @@ public enum Sampler {
             warmupGradientEvaluations: warmupCost.gradients, warmupLockstepEvaluations: warmupCost.lockstep,
             divergences: samplingDivergences, drawsWritten: written, interrupted: interrupted, finalState: state,
             warmupIterations: min(adapter.warmupLength, iteration), warmupReport: adapter.warmupReport,
-            effectiveSampleSize: stopping?.finalESS())
+            effectiveSampleSize: stopping?.finalESS(), failure: failure)
     }
 
     /// Collects every draw in memory (small runs and tests).

@@ -50,4 +50,7 @@ public struct SamplingResult: Sendable {
     public var warmupReport: WarmupReport? = nil
     /// With a target ESS: the log density's bulk ESS over every chain's retained draws.
     public var effectiveSampleSize: Double? = nil
+    /// Why a run shared between members (`ChainCommunicator`) stopped early: a member was lost.
+    /// The run is then `interrupted` with every draw written so far kept.
+    public var failure: CommunicationFailure? = nil
 }

@@ -45,6 +45,7 @@ struct ReadmeCommandsTests {
         ("swift test", "the test suite itself"),
         ("pip install", "installs the Python package (scripts/test-python does, then runs python/tests)"),
         ("python -c", "the Python package (python/tests/test_readme.py runs the README's Python example)"),
+        ("mpirun", "four ranks of a BNN run (MPISampleTests runs `mpirun -n 2 leapfrog sample` on eight schools)"),
     ]
 
     /// The `leapfrog` invocations of the bash blocks, in order; the commands not run, with the

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Draws per second at 1 and 2 MPI ranks on this machine, and the share of each rank's run spent in
+# the per-iteration all-gather (the reduction): for each cell, `leapfrog sample MODEL` in one
+# process and `mpirun -n K leapfrog sample MODEL` with the same flags, one Markdown row per run
+# from the run's closing lines (draws, seconds) and each rank's cost line (gathers, MB, seconds in
+# them). One process is rank count 1 (no MPI loaded at all).
+#
+#   Benchmarks/mpi.sh [--cells "eight-schools:nuts:64:200:200 bnn:chees:64:200:200"] [--ranks "1 2"]
+#        [--backend cpu|opencl]
+#
+# $LEAPFROG: the binary (default .build/release/leapfrog). Needs mpirun (scripts/bootstrap).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${LEAPFROG:-.build/release/leapfrog}
+cells="eight-schools:nuts:64:200:200 eight-schools:nuts:1024:200:200 bnn:chees:64:200:200 bnn:chees:1024:200:200"
+ranks="1 2"; backend=cpu
+while [ $# -gt 0 ]; do
+  case $1 in
+    --cells) cells=$2; shift 2;;
+    --ranks) ranks=$2; shift 2;;
+    --backend) backend=$2; shift 2;;
+    *) echo "unknown option $1" >&2; exit 2;;
+  esac
+done
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+echo "machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores; $(date -u +%F); commit $(git rev-parse --short HEAD); load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| model | sampler | chains | warmup + draws | ranks | wall s | draws/s (warmup in the wall) | gathers | MB gathered per rank | s in gathers (rank 0; rank 1) | share of the run |"
+echo "|---|---|---:|---|---:|---:|---:|---:|---:|---|---|"
+for cell in $cells; do
+  IFS=: read -r model sampler chains warmup draws <<< "$cell"
+  for k in $ranks; do
+    args=(sample "$model" --backend "$backend" --sampler "$sampler" --chains "$chains" --warmup "$warmup" --draws "$draws"
+          --fixed-warmup --seed 1)
+    if [ "$k" = 1 ]; then
+      text=$("$bin" "${args[@]}" 2>&1)
+    else
+      text=$(mpirun --oversubscribe -n "$k" "$bin" "${args[@]}" 2>&1)
+    fi
+    python3 - "$model" "$sampler" "$chains" "$warmup + $draws" "$k" "$chains" "$draws" <<PY
+import re, sys
+text = """$text"""
+model, sampler, chains, plan, k, n, draws = sys.argv[1:]
+m = re.search(r"(\d+) chains × (\d+) draws in ([0-9.]+) s", text)
+wall = float(m.group(3))
+costs = sorted(re.findall(r"rank (\d+) of \d+: (\d+) gathers \(([0-9.e+-]+) MB\), ([0-9.e+-]+) s in them: ([0-9.]+) %", text))
+if costs:
+    gathers = costs[0][1]; mb = costs[0][2]
+    secs = "; ".join(c[3] for c in costs); share = "; ".join(c[4] + " %" for c in costs)
+else:
+    gathers = mb = secs = share = "–"
+print(f"| {model} | {sampler} | {chains} | {plan} | {k} | {wall:.2f} | {int(n) * int(draws) / wall:,.0f} | {gathers} | {mb} | {secs} | {share} |")
+PY
+  done
+done
