@@ -9,21 +9,6 @@ import Testing
 /// parameter in generated quantities records the indicator's posterior mean.
 @Suite(.serialized)
 struct HostGeneratedQuantitiesSamplingTests {
-    static let root: URL = {
-        var dir = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { dir.deleteLastPathComponent() }
-        return dir
-    }()
-
-    static func sample(_ args: [String], name: String) throws -> RunSummary {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-\(name)-\(getpid())").path
-        try? FileManager.default.removeItem(atPath: dir)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let command = try LeapfrogCommand.parseAsRoot(["sample"] + args + ["--output", dir, "--quiet"])
-        _ = try (command as! SampleCommand).execute()
-        return try SummaryFile.read(path: dir + "/summary.json")
-    }
-
     /// posteriordb's reference posterior for `hmm_example-hmm_example` (stan-dev/posteriordb,
     /// BSD-3-Clause, commit 28f8d3d, `reference_posteriors/draws/draws/hmm_example-hmm_example.json.zip`:
     /// 10 chains × 1,000 draws): name, mean, MCSE of the mean (sd/√10000), sd. The reference has
@@ -40,16 +25,10 @@ struct HostGeneratedQuantitiesSamplingTests {
     /// The issue's criterion (each mean within 4 combined MCSE or 0.1 sd, each sd within 10 %);
     /// every decoded state is in 1…2 and the path's log probability is finite.
     @Test func hmmExampleReproducesItsReferenceAndDecodes() throws {
-        let summary = try Self.sample([Self.root.appendingPathComponent("data/posteriordb/stan/hmm_example.stan").path,
-                                       "--data", Self.root.appendingPathComponent("data/posteriordb/hmm_example.json").path,
-                                       "--chains", "4", "--warmup", "300", "--draws", "300", "--seed", "1"], name: "hmm")
-        for (name, mean, mcse, sd) in Self.reference {
-            let row = try #require(summary.parameters.first { $0.name == name }, "\(name)")
-            let error = abs(row.mean - mean)
-            let z = error / (row.mcseMean * row.mcseMean + mcse * mcse).squareRoot()
-            #expect(z < 4 || error < 0.1 * sd, "\(name): mean \(row.mean) against the reference \(mean) (\(z) MCSE)")
-            #expect(abs(row.sd / sd - 1) < 0.1, "\(name): sd \(row.sd) against the reference \(sd)")
-        }
+        let summary = try PosteriorDBRun.sample(
+            PosteriorDBRun.arguments(model: "hmm_example", data: "hmm_example",
+                                     ["--chains", "4", "--warmup", "300", "--draws", "300", "--seed", "1"]), name: "hmm")
+        try PosteriorDBRun.expectReproduces(summary, Self.reference)
         let states = summary.parameters.filter { $0.name.hasPrefix("z_star[") }
         #expect(states.count == 100)
         for s in states { #expect(s.mean >= 1 && s.mean <= 2, "\(s.name): \(s.mean)") }
@@ -67,7 +46,7 @@ struct HostGeneratedQuantitiesSamplingTests {
             model { mu ~ normal(0, 1); }
             generated quantities { int above = 0; if (mu > 0) { above = 1; } }
             """.write(toFile: path, atomically: true, encoding: .utf8)
-        let summary = try Self.sample([path, "--chains", "4", "--warmup", "200", "--draws", "1000", "--seed", "3", "--backend", "cpu"],
+        let summary = try PosteriorDBRun.sample([path, "--chains", "4", "--warmup", "200", "--draws", "1000", "--seed", "3", "--backend", "cpu"],
                                       name: "gq-if")
         let above = try #require(summary.parameters.first { $0.name == "above" })
         #expect(abs(above.mean - 0.5) < 4 * above.mcseMean, "above: \(above.mean) ± \(above.mcseMean)")

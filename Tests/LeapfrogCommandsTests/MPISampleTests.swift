@@ -40,14 +40,7 @@ struct MPISampleTests {
     }
 
     static func run(_ process: Process) throws -> (status: Int32, stdout: String, stderr: String) {
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        try output(of: process)
     }
 
     /// Every posterior variable and sample statistic of `a` equals `b`'s exactly.

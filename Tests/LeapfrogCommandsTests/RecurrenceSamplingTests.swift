@@ -8,12 +8,6 @@ import Testing
 /// reference posterior.
 @Suite(.serialized)
 struct RecurrenceSamplingTests {
-    static let root: URL = {
-        var dir = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { dir.deleteLastPathComponent() }
-        return dir
-    }()
-
     /// posteriordb's reference posterior for `arK-arK` (stan-dev/posteriordb, BSD-3-Clause,
     /// commit 7e52000, `reference_posteriors/summary_statistics/mean/mean/arK-arK.json`): name,
     /// mean, MCSE of the mean; the sd from `mean_squared_value/mean_squared_value/arK-arK.json`
@@ -31,21 +25,9 @@ struct RecurrenceSamplingTests {
     /// The criterion: each mean within 4 combined MCSE or 0.1 sd of the reference, each sd
     /// within 10 % (4 chains × 300 draws give sds to about ±3 %).
     @Test func arKReproducesItsReferencePosterior() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-arK-\(getpid())").path
-        try? FileManager.default.removeItem(atPath: dir)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let args = [Self.root.appendingPathComponent("data/posteriordb/stan/arK.stan").path,
-                    "--data", Self.root.appendingPathComponent("data/posteriordb/arK.json").path,
-                    "--chains", "4", "--warmup", "300", "--draws", "300", "--seed", "1", "--output", dir, "--quiet"]
-        let command = try LeapfrogCommand.parseAsRoot(["sample"] + args)
-        _ = try (command as! SampleCommand).execute()
-        let summary = try SummaryFile.read(path: dir + "/summary.json")
-        for (name, mean, mcse, sd) in Self.reference {
-            let row = try #require(summary.parameters.first { $0.name == name }, "\(name)")
-            let error = abs(row.mean - mean)
-            let z = error / (row.mcseMean * row.mcseMean + mcse * mcse).squareRoot()
-            #expect(z < 4 || error < 0.1 * sd, "\(name): mean \(row.mean) against the reference \(mean) (\(z) MCSE)")
-            #expect(abs(row.sd / sd - 1) < 0.1, "\(name): sd \(row.sd) against the reference \(sd)")
-        }
+        let summary = try PosteriorDBRun.sample(
+            PosteriorDBRun.arguments(model: "arK", data: "arK", ["--chains", "4", "--warmup", "300", "--draws", "300", "--seed", "1"]),
+            name: "arK")
+        try PosteriorDBRun.expectReproduces(summary, Self.reference)
     }
 }

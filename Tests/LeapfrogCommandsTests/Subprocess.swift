@@ -9,6 +9,11 @@ func runLeapfrog(_ arguments: [String], environment extra: [String: String]) thr
     process.executableURL = URL(fileURLWithPath: InterruptTests.binary)
     process.arguments = arguments
     process.environment = ProcessInfo.processInfo.environment.merging(extra) { _, new in new }
+    return try output(of: process)
+}
+
+/// Starts `process` and returns its exit status and everything it wrote.
+func output(of process: Process) throws -> (status: Int32, stdout: String, stderr: String) {
     let stdout = Pipe(), stderr = Pipe()
     process.standardOutput = stdout
     process.standardError = stderr
