@@ -188,6 +188,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             buffers = nil
             rings = [nil, nil]
             residentState = nil
+            deviceAhead = false
             residentMetric = nil
             buffers = try TrajectoryBuffers<R>(context: queue.context, dimension: dimension, stride: layout.stride, width: width)
         }
@@ -196,8 +197,8 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
 
     /// Packs chain-fastest `values` (`rows` per chain) into `staging` and enqueues its copy to `buffer`.
     private func upload(_ values: [Double], rows: Int, chains: Int, stride s: Int, to buffer: Buffer<R>,
-                        staging: UnsafeMutableBufferPointer<R>, offset: Int = 0, traffic: inout DeviceTraffic) throws {
-        let slice = UnsafeMutableBufferPointer(rebasing: staging[offset..<(offset + rows * s)])
+                        staging: UnsafeMutableBufferPointer<R>, traffic: inout DeviceTraffic) throws {
+        let slice = UnsafeMutableBufferPointer(rebasing: staging[0..<(rows * s)])
         values.withUnsafeBufferPointer { R.pack($0, chains: chains, stride: s, dimension: rows, into: slice.baseAddress!) }
         try buffer.enqueueWrite(from: UnsafeBufferPointer(slice), queue: queue)
         traffic.bytesToDevice += rows * s * MemoryLayout<R>.size
@@ -370,7 +371,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             try makeResident(setup, positions: start.positions, logDensity: start.logDensity, gradient: start.gradient,
                              metric: launches[0].inverseMetricDiagonal, traffic: &traffic)
         } else {
-            precondition(residentState != nil || inFlight > 0 || deviceAhead,
+            precondition(residentState != nil || deviceAhead,
                          "OpenCLTrajectories.enqueue: no state on the device to continue from")
         }
         residentState = nil
