@@ -17,9 +17,17 @@ public struct WarmupReport: Sendable, Hashable, Codable {
         public var metricChange: Double
         public var trajectoryChange: Double?
         public var passed: Bool
+        /// The bounds the step size's and the trajectory length's changes were held to: the fixed
+        /// bound widened by the estimates' measured jitter (`AdaptiveWarmup`); nil before the
+        /// second window (nothing to compare) and, for the length, for other samplers.
+        public var stepSizeTolerance: Double?
+        public var trajectoryTolerance: Double?
 
         public init(iteration: Int, nestedRHat: Double, lpDrift: Double, stepSizeChange: Double, metricChange: Double,
-                    trajectoryChange: Double?, passed: Bool) {
+                    trajectoryChange: Double?, passed: Bool, stepSizeTolerance: Double? = nil,
+                    trajectoryTolerance: Double? = nil) {
+            self.stepSizeTolerance = stepSizeTolerance
+            self.trajectoryTolerance = trajectoryTolerance
             self.iteration = iteration
             self.nestedRHat = nestedRHat
             self.lpDrift = lpDrift
@@ -32,6 +40,7 @@ public struct WarmupReport: Sendable, Hashable, Codable {
         enum CodingKeys: String, CodingKey {
             case iteration, nestedRHat = "nested_rhat", lpDrift = "lp_drift", stepSizeChange = "step_size_change"
             case metricChange = "metric_change", trajectoryChange = "trajectory_change", passed
+            case stepSizeTolerance = "step_size_tolerance", trajectoryTolerance = "trajectory_tolerance"
         }
 
         public init(from decoder: Decoder) throws {
@@ -43,6 +52,8 @@ public struct WarmupReport: Sendable, Hashable, Codable {
             metricChange = try c.decodeIfPresent(Double.self, forKey: .metricChange) ?? .infinity
             trajectoryChange = try c.decodeIfPresent(Double.self, forKey: .trajectoryChange)
             passed = try c.decode(Bool.self, forKey: .passed)
+            stepSizeTolerance = try c.decodeIfPresent(Double.self, forKey: .stepSizeTolerance)
+            trajectoryTolerance = try c.decodeIfPresent(Double.self, forKey: .trajectoryTolerance)
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -54,6 +65,8 @@ public struct WarmupReport: Sendable, Hashable, Codable {
             try c.encodeFiniteOrNull(metricChange, forKey: .metricChange)
             if let t = trajectoryChange { try c.encodeFiniteOrNull(t, forKey: .trajectoryChange) }
             try c.encode(passed, forKey: .passed)
+            if let t = stepSizeTolerance { try c.encodeFiniteOrNull(t, forKey: .stepSizeTolerance) }
+            if let t = trajectoryTolerance { try c.encodeFiniteOrNull(t, forKey: .trajectoryTolerance) }
         }
     }
 

@@ -23,10 +23,25 @@ import LeapfrogDiagnostics
 ///   (the sd across chains and draws) since the previous window: the batch is not still
 ///   climbing towards the typical set, which nested R̂ alone can miss when every superchain
 ///   climbs together;
-/// - the adapted step size changed by less than `stepSizeChange` (relative, |log ε_t/ε_{t−1}|),
-///   the inverse metric's diagonal by less than `metricChange` (largest |log m_t/m_{t−1}|), and
-///   ChEES's trajectory length by less than `trajectoryChange` (|log T_t/T_{t−1}| of the moving
-///   average of log T that sampling will use, not of Adam's noisy iterate).
+/// - the adapted step size changed by less than its tolerance (|log ε_t/ε_{t−1}|, ε the dual
+///   averaging's x̄ that sampling will use), the inverse metric's diagonal by less than
+///   `metricChange` (largest |log m_t/m_{t−1}|), and ChEES's trajectory length by less than its
+///   tolerance (|log T_t/T_{t−1}| of the moving average of log T that sampling will use, not of
+///   Adam's noisy iterate).
+///
+/// **Noise-scaled tolerances** for the step size and the trajectory length. Both estimates are
+/// averages of noisy iterates (dual averaging's x̄ of a per-iteration statistic, the moving average
+/// of Adam's steps on log T), and with thousands of chains their noise does not shrink with the
+/// chains: ChEES's harmonic mean of the acceptance probabilities is dominated by its worst chains
+/// (1/α has no finite mean when α has density at 0), and Adam with a large learning rate moves
+/// log T by up to ±0.35 per iteration. Measured on the BNN at 4,096 chains (docs/benchmarks.md),
+/// the step size moved 5–15 % and T 3–33 % between windows while everything else had settled, so
+/// fixed bounds of 10 % never passed. The judge therefore also measures each estimate's own
+/// jitter: σ_k, the sd of log x̄ (of log T̄) over the second half of window k. A change between
+/// windows is settled when |Δ| < max(bound, `noiseMultiple` · √(σ_k² + σ_{k−1}²)), the bound
+/// capped at `noiseCap`. A persistent trend still fails: a ramp that rises r over a window has
+/// σ ≈ 0.14 r over a half window, so its change of about r between windows exceeds 2 · √2 · 0.14 r
+/// = 0.4 r; pure jitter of sd σ changes by about √2 σ, inside the band.
 ///
 /// Then one terminal buffer (Stan's 50 iterations of step-size adaptation under the final
 /// metric) ends warmup. No check passes before `minimum` iterations.
@@ -43,6 +58,12 @@ public struct AdaptiveWarmup: Sendable, Hashable {
     public var stepSizeChange = 0.1
     public var metricChange = 0.25
     public var trajectoryChange = 0.1
+    /// Half-width of the noise band, in sds of the difference of two windows' estimates (a
+    /// two-sided 95 % band for Gaussian jitter).
+    public var noiseMultiple = 2.0
+    /// The most a noise band may widen the step-size and trajectory-length bounds: a change of
+    /// more than 40 % (|log| > log 1.4) is never called settled, however noisy.
+    public var noiseCap = 0.336
     /// Directions of the position judged besides the log density.
     public var projections = 4
 
@@ -64,7 +85,11 @@ struct WarmupConvergence: Sendable {
     let dimension: Int
     /// traces[q][chain][draw]: q = 0 the log density, then the projections.
     private var traces: [[[Double]]]
-    private var previous: (lpMean: Double, stepSize: Double, metric: [Double], trajectory: Double?)?
+    private var previous: (lpMean: Double, stepSize: Double, metric: [Double], trajectory: Double?,
+                           stepSizeNoise: Double, trajectoryNoise: Double)?
+    /// The window's per-iteration log step size (x̄) and log trajectory length (moving average).
+    private var stepSizeTrace: [Double] = []
+    private var trajectoryTrace: [Double] = []
     private(set) var checks: [WarmupReport.Check] = []
 
     init(_ rule: AdaptiveWarmup, chains: Int, superchains: Int, dimension: Int) {
@@ -93,31 +118,60 @@ struct WarmupConvergence: Sendable {
         }
     }
 
+    /// Notes the adapted estimates after a slow-window iteration: dual averaging's x̄ (log) and,
+    /// for ChEES, the moving average of log T (`recordTrajectory`).
+    mutating func recordStepSize(log x: Double) { stepSizeTrace.append(x) }
+    mutating func recordTrajectory(log t: Double) { trajectoryTrace.append(t) }
+
+    /// An estimate's jitter over a window: the sd of its trace's second half (0 for fewer than 4
+    /// values, so a short or unrecorded trace leaves the fixed bound alone).
+    static func jitter(_ trace: [Double]) -> Double {
+        let half = trace.suffix(trace.count / 2)
+        guard half.count >= 2, trace.count >= 4 else { return 0 }
+        let mean = half.reduce(0, +) / Double(half.count)
+        let v = half.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(half.count - 1)
+        return v.isFinite ? v.squareRoot() : 0
+    }
+
+    /// The bound a change between windows must stay under: `bound`, widened to the noise band
+    /// of the two windows' jitters, at most `noiseCap`.
+    func tolerance(_ bound: Double, noise a: Double, _ b: Double) -> Double {
+        max(bound, min(rule.noiseCap, rule.noiseMultiple * (a * a + b * b).squareRoot()))
+    }
+
     /// Judges the window just finished at `iteration` (adapted step size, new metric diagonal,
     /// ChEES length) and starts the next; true when warmup may end.
     mutating func judge(iteration: Int, stepSize: Double, metric: [Double], trajectory: Double?) -> Bool {
-        defer { for q in traces.indices { for c in traces[q].indices { traces[q][c].removeAll(keepingCapacity: true) } } }
+        defer {
+            for q in traces.indices { for c in traces[q].indices { traces[q][c].removeAll(keepingCapacity: true) } }
+            stepSizeTrace.removeAll(keepingCapacity: true)
+            trajectoryTrace.removeAll(keepingCapacity: true)
+        }
+        let stepNoise = Self.jitter(stepSizeTrace), lengthNoise = Self.jitter(trajectoryTrace)
         let lp = traces[0].flatMap { $0 }
         let lpMean = lp.reduce(0, +) / Double(max(1, lp.count))
         let lpSD = (lp.reduce(0) { $0 + ($1 - lpMean) * ($1 - lpMean) } / Double(max(1, lp.count - 1))).squareRoot()
         let rhat = traces.map { RHat.nested(Draws($0), superchains: superchains) }.map { $0.isNaN ? Double.infinity : $0 }.max() ?? .infinity
         guard let before = previous else {
-            previous = (lpMean, stepSize, metric, trajectory)
+            previous = (lpMean, stepSize, metric, trajectory, stepNoise, lengthNoise)
             checks.append(.init(iteration: iteration, nestedRHat: rhat, lpDrift: .infinity, stepSizeChange: .infinity,
                                 metricChange: .infinity, trajectoryChange: trajectory == nil ? nil : .infinity, passed: false))
             return false
         }
-        previous = (lpMean, stepSize, metric, trajectory)
+        previous = (lpMean, stepSize, metric, trajectory, stepNoise, lengthNoise)
         let drift = lpSD > 0 ? abs(lpMean - before.lpMean) / lpSD : .infinity
         let stepChange = abs(log(stepSize / before.stepSize))
         var metricChange = 0.0
         for (a, b) in zip(metric, before.metric) { metricChange = max(metricChange, abs(log(a / b))) }
         let lengthChange = trajectory.flatMap { t in before.trajectory.map { abs(log(t / $0)) } }
+        let stepBound = tolerance(rule.stepSizeChange, noise: stepNoise, before.stepSizeNoise)
+        let lengthBound = trajectory == nil ? nil : tolerance(rule.trajectoryChange, noise: lengthNoise, before.trajectoryNoise)
         let passed = iteration + 1 + rule.terminalBuffer >= rule.minimum
-            && rhat < rule.nestedRHat && drift < rule.lpDrift && stepChange < rule.stepSizeChange
-            && !(metricChange > rule.metricChange) && !((lengthChange ?? 0) >= rule.trajectoryChange)
+            && rhat < rule.nestedRHat && drift < rule.lpDrift && stepChange < stepBound
+            && !(metricChange > rule.metricChange) && !((lengthChange ?? 0) >= (lengthBound ?? .infinity))
         checks.append(.init(iteration: iteration, nestedRHat: rhat, lpDrift: drift, stepSizeChange: stepChange,
-                            metricChange: metricChange, trajectoryChange: lengthChange, passed: passed))
+                            metricChange: metricChange, trajectoryChange: lengthChange, passed: passed,
+                            stepSizeTolerance: stepBound, trajectoryTolerance: lengthBound))
         return passed
     }
 }

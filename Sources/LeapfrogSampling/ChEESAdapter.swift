@@ -49,6 +49,7 @@ public struct ChEESAdapter: Adapter {
                      acceptance: transition.info.map(\.acceptanceStatistic), divergent: transition.info.map(\.divergent),
                      jitter: ChEESAdaptation.jitter(random: random, iteration: request.iteration),
                      stepSize: windows.adaptation.stepSizes[0])
+        windows.recordTrajectory(log: chees.logTrajectoryLengthAverage, iteration: request.iteration)
     }
 
     public func endsWindow(_ iteration: Int) -> Bool { windows.endsWindow(iteration) }

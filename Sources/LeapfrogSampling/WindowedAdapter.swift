@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import LeapfrogCore
 import LeapfrogDiagnostics
 import LeapfrogRandom
@@ -97,8 +102,21 @@ public struct WindowedAdapter: Adapter {
         }
         if case .slowWindow = schedule.phase(of: request.iteration) {
             if adaptsMetric { for c in 0..<n { welford[c].add(transition.state.positions.vector(chain: c)) } }
-            convergence?.record(transition.state)
+            if convergence != nil {
+                convergence?.record(transition.state)
+                let x = log(adaptedStepSize)
+                convergence?.recordStepSize(log: x)
+            }
         }
+    }
+
+    /// The step size a window's judgement compares: dual averaging's exp(x̄), the median over
+    /// chains when each chain has its own.
+    private var adaptedStepSize: Double { averaging.map(\.finalStepSize).sorted()[averaging.count / 2] }
+
+    /// ChEES's moving average of log T after a slow-window iteration, for the judgement's noise band.
+    mutating func recordTrajectory(log t: Double, iteration: Int) {
+        if case .slowWindow = schedule.phase(of: iteration) { convergence?.recordTrajectory(log: t) }
     }
 
     public func endsWindow(_ iteration: Int) -> Bool { schedule.endsWindow(iteration) }
@@ -113,7 +131,7 @@ public struct WindowedAdapter: Adapter {
     mutating func endWindow(_ state: SamplerState, model: some BatchedLogDensity, random: PhiloxRandom,
                             iteration end: Int, trajectoryLength: Double?) throws -> EvaluationCount {
         // The window's adapted step size (before the search restarts dual averaging), for the judge.
-        let adaptedStepSize = convergence == nil ? 0 : averaging.map(\.finalStepSize).sorted()[averaging.count / 2]
+        let adaptedStepSize = convergence == nil ? 0 : self.adaptedStepSize
         var cost = EvaluationCount(chains: state.chains)
         if adaptsMetric {
             adaptation.metric = try Self.adaptedMetric(welford, kind: kind, pooled: pooled, dimension: dimension)
@@ -144,7 +162,9 @@ public struct WindowedAdapter: Adapter {
         let reason = passed.map { c in
             "converged at iteration \(c.iteration + 1) (nested R-hat \(NumberFormat.significant(c.nestedRHat, digits: 4)) over "
                 + "\(judge.superchains) superchains, log-density drift \(NumberFormat.significant(c.lpDrift)) sd, "
-                + "step size change \(NumberFormat.significant(c.stepSizeChange))); then \(schedule.terminalBuffer) terminal iterations"
+                + "step size change \(NumberFormat.significant(c.stepSizeChange))"
+                + (c.trajectoryChange.map { ", trajectory length change \(NumberFormat.significant($0))" } ?? "")
+                + "); then \(schedule.terminalBuffer) terminal iterations"
         } ?? "reached the maximum of \(maximum) iterations without converging"
         return WarmupReport(iterations: schedule.warmup, maximum: maximum, superchains: judge.superchains,
                             reason: reason, checks: judge.checks)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import LeapfrogCore
 import LeapfrogDiagnostics
@@ -85,5 +86,54 @@ import LeapfrogRandom
         // Without a target the same run makes every draw.
         config.targetESS = nil
         #expect(try Sampler.sample(model: model, configuration: config).result.drawsWritten == config.draws)
+    }
+
+    /// Judges windows whose chains are settled (iid standard normal draws), feeding a step-size
+    /// trace per window and the adapted step size at its end; returns each check's verdict.
+    static func judgeSteps(windows: [(trace: [Double], logStepSize: Double)]) -> [WarmupReport.Check] {
+        var rule = AdaptiveWarmup()
+        rule.minimum = 0
+        var judge = WarmupConvergence(rule, chains: 64, superchains: 16, dimension: 2)
+        let random = PhiloxRandom(seed: 4)
+        for (k, window) in windows.enumerated() {
+            for (t, x) in window.trace.enumerated() {
+                var positions = ChainBatch(chains: 64, dimension: 2)
+                for c in 0..<64 { for i in 0..<2 {
+                    positions[c, i] = random.normal(chain: c, iteration: k * 1000 + t, purpose: .momentum, index: i)
+                } }
+                let lp = (0..<64).map { c in -0.5 * (0..<2).reduce(0) { $0 + positions[c, $1] * positions[c, $1] } }
+                judge.record(SamplerState(positions: positions, logDensity: lp, gradient: positions))
+                judge.recordStepSize(log: x)
+            }
+            _ = judge.judge(iteration: 125 + 50 * k, stepSize: exp(window.logStepSize), metric: [1, 1], trajectory: nil)
+        }
+        return judge.checks
+    }
+
+    /// An estimate that jitters (sd 0.12 within each window) and moves 0.24 between windows is
+    /// noise, and settles; one that ramps by 0.24 per window with little jitter is still
+    /// adapting, and does not; a change beyond the cap never settles, however noisy.
+    @Test func theStepSizeBoundWidensWithJitterButNotWithATrend() throws {
+        let random = PhiloxRandom(seed: 9)
+        func jitter(_ k: Int, sd: Double) -> [Double] {
+            (0..<50).map { sd * random.normal(chain: 0, iteration: k * 100 + $0, purpose: .momentum, index: 0) }
+        }
+        func sign(_ k: Int) -> Double { k % 2 == 0 ? 1 : -1 }
+        func ramp(_ k: Int) -> [Double] { (0..<50).map { (Double(k) + Double($0) / 50) * 0.24 } }
+        let noisy = Self.judgeSteps(windows: (0..<3).map { k -> ([Double], Double) in (jitter(k, sd: 0.12), 0.12 * sign(k)) })
+        let ramped = Self.judgeSteps(windows: (0..<3).map { k -> ([Double], Double) in (ramp(k), 0.24 * Double(k + 1)) })
+        let wild = Self.judgeSteps(windows: (0..<3).map { k -> ([Double], Double) in (jitter(k, sd: 1), 0.25 * sign(k)) })
+        for checks in [noisy, ramped, wild] { #expect(checks.count == 3 && checks[0].passed == false) }
+        #expect(noisy.dropFirst().allSatisfy { $0.passed && $0.stepSizeChange > AdaptiveWarmup().stepSizeChange },
+                "\(noisy.map { ($0.stepSizeChange, $0.stepSizeTolerance ?? Double.nan, $0.nestedRHat) })")
+        #expect(ramped.dropFirst().allSatisfy { !$0.passed && $0.stepSizeTolerance == AdaptiveWarmup().stepSizeChange },
+                "\(ramped.map { ($0.stepSizeChange, $0.stepSizeTolerance ?? Double.nan) })")
+        #expect(wild.dropFirst().allSatisfy { !$0.passed && $0.stepSizeTolerance == AdaptiveWarmup().noiseCap })
+    }
+
+    @Test func jitterIsTheSDOfTheTracesSecondHalf() {
+        #expect(WarmupConvergence.jitter([100, -100, 1, 3]) == 2.0.squareRoot())
+        #expect(WarmupConvergence.jitter([1, 2, 3]) == 0)
+        #expect(WarmupConvergence.jitter([]) == 0)
     }
 }

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Adaptive against fixed warmup (issue 19): lp bulk-ESS per second and total wall for each sampler
+# × chain count, fixed and adaptive, and BlackJAX ChEES at the same chain counts in the same run,
+# as one Markdown table (DIR/table.md) from one JSON line per cell (DIR/cells.jsonl).
+#
+#   Benchmarks/warmup.sh [--out DIR] [--model bnn] [--samplers "chees nuts"] [--chains "128 1024 4096"]
+#        [--kinds "fixed adaptive"] [--warmup 500] [--draws 100] [--peer-warmup 200] [--no-peer]
+#        [--backend "opencl f32"] [--seed 1]
+#
+# Leapfrog cell: `leapfrog sample MODEL --sampler S --chains C --warmup W --draws D
+# --fixed-warmup|--adaptive-warmup --output DIR/<cell>` ($LEAPFROG, default
+# .build/release/leapfrog); ChEES with Adam's learning rate $CHEES_LEARNING_RATE (default 0.5).
+# lp ESS/s = lp__ bulk ESS over the run's total wall (warmup + sampling). Peer cell (ChEES only):
+# `peers.py chees --chains C --warmup PW --draws D` (BlackJAX ChEES, learning rate 0.5, 2 host
+# devices), with PW (--peer-warmup, default 200: the samplers issue's tuned setting for BlackJAX
+# on the BNN) — its wall excludes JAX's compilation. The peers' venv is $PEERS_VENV (default
+# Benchmarks/peers/.venv; Benchmarks/peers/setup.sh makes it).
+#
+# Resumable: a cell whose result is on disk is not run again; delete DIR/<cell> (or its line in
+# cells.jsonl) to measure it again. Every cell records the load average before it ran.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${LEAPFROG:-.build/release/leapfrog}
+venv=${PEERS_VENV:-Benchmarks/peers/.venv}
+model=bnn; samplers="chees nuts"; chains="128 1024 4096"; kinds="fixed adaptive"; warmup=500; draws=100
+peer_warmup=200; peer=1; backend="opencl f32"; seed=1; out=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --out) out=$2; shift 2;;
+    --model) model=$2; shift 2;;
+    --samplers) samplers=$2; shift 2;;
+    --chains) chains=$2; shift 2;;
+    --kinds) kinds=$2; shift 2;;
+    --warmup) warmup=$2; shift 2;;
+    --draws) draws=$2; shift 2;;
+    --peer-warmup) peer_warmup=$2; shift 2;;
+    --no-peer) peer=0; shift;;
+    --backend) backend=$2; shift 2;;
+    --seed) seed=$2; shift 2;;
+    -h|--help) sed -n "2,/^set -euo/p" "$0" | sed '$d'; exit 0;;
+    *) echo "warmup.sh: unknown argument $1 (see --help)" >&2; exit 2;;
+  esac
+done
+[ -n "$out" ] || out=Benchmarks/runs/warmup-$model
+mkdir -p "$out"
+[ -x "$bin" ] || { echo "warmup.sh: no leapfrog at $bin (swift build -c release --product leapfrog, or set LEAPFROG)" >&2; exit 2; }
+read -r be prec <<< "$backend"
+lfargs=(--backend "$be"); [ -n "${prec:-}" ] && lfargs+=(--precision "$prec")
+cells=$out/cells.jsonl
+touch "$cells"
+have() { grep -q "\"cell\": \"$1\"" "$cells"; }
+load() { cut -d' ' -f1 /proc/loadavg; }
+
+for s in $samplers; do
+  for c in $chains; do
+    for k in $kinds; do
+      cell=leapfrog-$s-$k-$c
+      if have "$cell"; then echo "warmup: $cell already measured" >&2; continue; fi
+      echo "warmup: $cell ($model, $warmup + $draws, $backend)" >&2
+      l=$(load)
+      extra=(); [ "$s" = chees ] && extra=(--chees-learning-rate "${CHEES_LEARNING_RATE:-0.5}")
+      "$bin" sample "$model" --sampler "$s" --chains "$c" --warmup "$warmup" --draws "$draws" --seed "$seed" \
+          "--$k-warmup" "${lfargs[@]}" "${extra[@]}" --output "$out/$cell" --overwrite --quiet > "$out/$cell.log" 2>&1
+      python3 - "$out/$cell/summary.json" "$cell" "$s" "$k" "$c" "$l" >> "$cells" <<'PY'
+import json, sys
+path, cell, sampler, kind, chains, load = sys.argv[1:]
+s = json.load(open(path))
+t = s["timing"]
+wall = t.get("total_seconds") or (t["warmup_seconds"] + t["sampling_seconds"])
+lp = next(p for p in s["parameters"] if p["name"] == "lp__")
+w = s.get("warmup") or {}
+print(json.dumps({"cell": cell, "tool": "leapfrog", "sampler": sampler, "warmup_kind": kind, "chains": int(chains),
+                  "warmup_iterations": w.get("iterations", int(s["configuration"]["warmup"])),
+                  "reason": w.get("reason", "fixed"), "wall_seconds": wall, "lp_ess_bulk": lp["ess_bulk"],
+                  "lp_r_hat": lp.get("r_hat"), "gradients": s["gradient_evaluations"]["needed"],
+                  "load_before": float(load)}))
+PY
+    done
+    if [ "$s" = chees ] && [ $peer = 1 ]; then
+      cell=blackjax-chees-fixed-$c
+      if have "$cell"; then echo "warmup: $cell already measured" >&2; continue; fi
+      [ -x "$venv/bin/python" ] || Benchmarks/peers/setup.sh "$venv" >&2
+      echo "warmup: $cell ($model, $peer_warmup + $draws)" >&2
+      l=$(load)
+      "$venv/bin/python" Benchmarks/peers/peers.py chees --model "$model" --chains "$c" --warmup "$peer_warmup" \
+          --draws "$draws" --precision "${prec:-f32}" --seed "$seed" --results - 2> "$out/$cell.log" \
+        | python3 -c 'import json,sys
+r = json.loads(sys.stdin.read()); c, l = sys.argv[1], float(sys.argv[2])
+print(json.dumps({"cell": c, "tool": "blackjax", "sampler": "chees", "warmup_kind": "fixed", "chains": r["chains"],
+                  "warmup_iterations": r["warmup"], "reason": "fixed", "wall_seconds": r["wall_seconds"],
+                  "lp_ess_bulk": r["ess_bulk"]["lp__"], "lp_r_hat": r["r_hat"].get("lp__"),
+                  "gradients": r.get("gradients"), "load_before": l}))' "$cell" "$l" >> "$cells"
+    fi
+  done
+done
+
+python3 - "$cells" <<'PY' | tee "$out/table.md"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+print("| tool | sampler | chains | warmup | iterations run | wall (s) | lp bulk ESS | lp ESS/s | lp R-hat | load before |")
+print("|---|---|---:|---|---:|---:|---:|---:|---:|---:|")
+for r in sorted(rows, key=lambda r: (r["sampler"], r["chains"], r["tool"] != "leapfrog", r["warmup_kind"])):
+    rh = r.get("lp_r_hat")
+    print("| %s | %s | %d | %s | %d | %.1f | %.0f | %.1f | %s | %.1f |" % (
+        r["tool"], r["sampler"], r["chains"], r["warmup_kind"], r["warmup_iterations"], r["wall_seconds"],
+        r["lp_ess_bulk"], r["lp_ess_bulk"] / r["wall_seconds"], "%.3f" % rh if rh is not None else "—", r["load_before"]))
+PY
