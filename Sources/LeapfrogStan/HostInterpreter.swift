@@ -11,15 +11,19 @@ import Darwin
 ///
 /// It supports arithmetic with Stan's scalar/container broadcasting, integer division, comparisons
 /// and logic, indexing by integers and integer arrays, loops, if/else, `reject`, and the
-/// functions in `call`. Vectors and row vectors are both rank 1 here.
+/// functions in `call`. Vectors and row vectors are both rank 1 here. In generated quantities
+/// (`random` set) it also draws Stan's `_rng` functions (`HostInterpreter+Random`).
 struct HostInterpreter {
     var env: [String: DataArray]
     let diagnostics: Diagnostics
+    /// The draw's random stream; nil where random numbers are not allowed (transformed data, sizes).
+    let random: HostRandom?
     private var scopes: [Set<String>] = [[]]
 
-    init(env: [String: DataArray], diagnostics: Diagnostics) {
+    init(env: [String: DataArray], diagnostics: Diagnostics, random: HostRandom? = nil) {
         self.env = env
         self.diagnostics = diagnostics
+        self.random = random
     }
 
     static func power(_ x: Double, _ y: Double) -> Double { pow(x, y) }
@@ -309,6 +313,7 @@ struct HostInterpreter {
             return map(a[0], integer: keepsInt, f)
         }
         if let density = try logDensity(name, a, at: l) { return density }
+        if name.hasSuffix("_rng") { return try randomVariate(name, a, at: l) }
         switch name {
         case "pow": try need(2); return try binary("^", a[0], a[1], l)
         case "sum": try need(1); return DataArray(shape: [], values: [a[0].values.reduce(0, +)], isInteger: a[0].isInteger)

@@ -46,7 +46,9 @@ extension Lowering {
         }
         if conditional { throw fail("'|' is only used in calls to _lpdf, _lpmf, _lcdf and _lccdf functions", l) }
         if name.hasSuffix("_rng") {
-            throw fail("random number generators (\(name)) are not supported yet; generated quantities must be deterministic functions of parameters and data", l)
+            // In generated quantities the block then runs on the host (`HostGeneratedQuantities`),
+            // which draws them; Stan allows them nowhere else but transformed data.
+            throw fail("random number generators (\(name)) are only allowed in generated quantities", l)
         }
         if let why = Lowering.unsupported[name] { throw fail("the function '\(name)' is not supported: \(why)", l) }
         switch name {

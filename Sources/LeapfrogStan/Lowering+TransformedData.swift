@@ -35,7 +35,14 @@ extension Lowering {
                     }
                 }
             case .call(let f, let args, _, let l):
-                if f.hasSuffix("_rng") { throw fail("random number generators (\(f)) are not supported yet", l) }
+                if f.hasSuffix("_rng") {
+                    guard block == .generatedQuantities else { throw fail("random number generators (\(f)) are not supported in \(name) yet", l) }
+                    guard HostInterpreter.randomNames.contains(f) else {
+                        throw fail("the random number generator '\(f)' is not supported yet; supported: \(HostInterpreter.randomNames.sorted().joined(separator: ", "))", l)
+                    }
+                    for a in args { try check(a) }
+                    return
+                }
                 if program.functions[f] != nil { throw fail("user-defined functions (\(f)) are not supported in \(name) yet", l) }
                 guard HostInterpreter.functionNames.contains(f) else {
                     throw fail("the function '\(f)' is not supported in \(name) yet", l)
