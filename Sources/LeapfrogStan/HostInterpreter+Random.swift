@@ -63,7 +63,7 @@ extension HostInterpreter {
     }
 
     private static func poissonCount(_ s: inout PhiloxStream, _ rate: Double, _ what: String) -> Result<Double, RandomArgumentError> {
-        guard rate < poissonMaxRate else { return .failure(RandomArgumentError(message: "\(what) is \(rate), but must be below 2^30 (Stan's limit)")) }
+        guard rate < poissonMaxRate else { return .failure(RandomArgumentError(message: "\(what) is \(HostInterpreter.format(rate)), but must be below 2^30 (Stan's limit)")) }
         return .success(Double(s.poisson(rate)))
     }
 
@@ -91,7 +91,7 @@ extension HostInterpreter {
             "weibull_rng": RandomFunction(parameters: [shape, scale], integer: false, draw: real { s, a in a[1] * pow(s.exponential(), 1 / a[0]) }),
             "beta_rng": RandomFunction(parameters: [("first shape", .positiveFinite), ("second shape", .positiveFinite)], integer: false, draw: real { s, a in s.beta(a[0], a[1]) }),
             "uniform_rng": RandomFunction(parameters: [("lower bound", .finite), ("upper bound", .finite)], integer: false, draw: { s, a in
-                guard a[1] > a[0] else { return .failure(RandomArgumentError(message: "the upper bound \(a[1]) is not above the lower bound \(a[0])")) }
+                guard a[1] > a[0] else { return .failure(RandomArgumentError(message: "the upper bound \(HostInterpreter.format(a[1])) is not above the lower bound \(HostInterpreter.format(a[0]))")) }
                 return .success(a[0] + (a[1] - a[0]) * s.uniform())
             }),
             "bernoulli_rng": RandomFunction(parameters: [("probability", .probability)], integer: true, draw: real { s, a in s.uniform() < a[0] ? 1 : 0 }),
@@ -157,9 +157,11 @@ extension HostInterpreter {
         return DataArray(shape: [n], values: out, isInteger: f.integer)
     }
 
-    private func format(_ x: Double) -> String {
+    private static func format(_ x: Double) -> String {
         x.isFinite && x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
     }
+
+    private func format(_ x: Double) -> String { Self.format(x) }
 
     /// Stan's simplex tolerance (`CONSTRAINT_TOLERANCE` = 1e-8 in Stan Math): |Σθ − 1| ≤ 1e-8.
     static let simplexTolerance = 1e-8

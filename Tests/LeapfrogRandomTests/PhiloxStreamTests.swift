@@ -27,7 +27,10 @@ import Testing
         let d2 = xs.map { ($0 - m) * ($0 - m) }
         let s2 = d2.reduce(0, +) / (n - 1)
         let m4 = d2.map { $0 * $0 }.reduce(0, +) / n
-        let seMean = (v / n).squareRoot(), seVar = ((m4 - s2 * s2) / n).squareRoot()
+        // Var(s²) = (μ₄ − σ⁴(n − 3)/(n − 1))/n, from the sample's moments (never below its normal-theory
+        // small-sample part 2σ⁴/(n(n − 1)): a fair coin's m₄ equals σ⁴).
+        let seMean = (v / n).squareRoot()
+        let seVar = max((m4 - s2 * s2 * (n - 3) / (n - 1)) / n, 2 * v * v / (n * (n - 1))).squareRoot()
         #expect(abs(m - mu) < 5 * seMean, "\(what): mean \(m), expected \(mu) ± \(seMean)", sourceLocation: sourceLocation)
         #expect(abs(s2 - v) < 5 * seVar, "\(what): variance \(s2), expected \(v) ± \(seVar)", sourceLocation: sourceLocation)
     }
