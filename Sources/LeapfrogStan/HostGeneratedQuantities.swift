@@ -27,13 +27,17 @@ struct HostGeneratedQuantities: HostQuantities {
     let data: [String: DataArray]
     let diagnostics: Diagnostics
     let variables: [(name: String, shape: [Int])]
+    /// The program's user-defined functions (the block may call them).
+    let functions: [String: FunctionDefinition]
 
     /// Binds the block to prepared data: the top-level declarations' sizes are evaluated here.
-    init(_ statements: [Statement], data: [String: DataArray], diagnostics: Diagnostics) throws {
+    init(_ statements: [Statement], data: [String: DataArray], diagnostics: Diagnostics,
+         functions: [String: FunctionDefinition] = [:]) throws {
         self.statements = statements
         self.data = data
         self.diagnostics = diagnostics
-        let interpreter = HostInterpreter(env: data, diagnostics: diagnostics)
+        self.functions = functions
+        let interpreter = HostInterpreter(env: data, diagnostics: diagnostics, functions: functions)
         var variables: [(name: String, shape: [Int])] = []
         for case .declaration(let d) in statements {
             let shape = try d.sizes.map { try interpreter.intScalar($0, what: "a size") }
@@ -51,7 +55,7 @@ struct HostGeneratedQuantities: HostQuantities {
             env[name] = DataArray(shape: shape, values: Array(recorded[offset..<(offset + n)]))
             offset += n
         }
-        var interpreter = HostInterpreter(env: env, diagnostics: diagnostics, random: HostRandom(key))
+        var interpreter = HostInterpreter(env: env, diagnostics: diagnostics, random: HostRandom(key), functions: functions)
         try interpreter.run(statements)
         var out: [Double] = []
         for (name, _) in variables { out += interpreter.env[name]!.values }

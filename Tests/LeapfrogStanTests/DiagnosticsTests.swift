@@ -58,8 +58,6 @@ import Glibc
             parameters { sum_to_zero_vector[3] p; } model { }
                          ^
         """)
-        #expect(compileError("functions { real f(real x) { return x; } } transformed data { real z = f(1); } model { }")
-            .hasPrefix("m.stan:1:72: error: user-defined functions (f) are not supported in transformed data yet"))
         #expect(compileError("parameters { real x; } model { x ~ normal(normal_rng(0, 1), 1); }")
             .hasPrefix("m.stan:1:43: error: random number generators (normal_rng) are only allowed in generated quantities"))
         #expect(compileError("transformed data { real z = normal_rng(0, 1); } parameters { real x; } model { x ~ normal(z, 1); }")
