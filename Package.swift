@@ -42,7 +42,7 @@ let package = Package(
             .product(name: "RealModule", package: "swift-numerics"),
         ]),
         /// Stan-language front end: a subset of Stan compiled to the model graph.
-        .target(name: "LeapfrogStan", dependencies: ["LeapfrogCore", "LeapfrogData", "LeapfrogModel"]),
+        .target(name: "LeapfrogStan", dependencies: ["LeapfrogCore", "LeapfrogData", "LeapfrogModel", "LeapfrogRandom"]),
         /// Built-in models by name (bnn, eight-schools, gp-regression, ...).
         .target(name: "LeapfrogModels", dependencies: ["LeapfrogCore", "LeapfrogData", "LeapfrogModel"]),
         /// Samplers (HMC, NUTS, ChEES-HMC) and warmup adaptation over a batch of chains.

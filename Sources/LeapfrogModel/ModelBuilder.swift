@@ -162,6 +162,8 @@ public struct Expr {
     public func logInvLogit() -> Expr { apply(.logInvLogit) }
     public func log1pExp() -> Expr { apply(.log1pExp) }
     public func relu() -> Expr { apply(.relu) }
+    /// log Γ(x), elementwise.
+    public func lgamma() -> Expr { apply(.lgamma) }
     public func sum() -> Expr { apply(.sum) }
     public func mean() -> Expr { apply(.mean) }
     public func logSumExp() -> Expr { apply(.logSumExp) }

@@ -19,6 +19,8 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
     /// log(1 + eˣ), the softplus.
     case log1pExp = "log1p_exp"
     case relu
+    /// log Γ(x), x > 0 (NaN elsewhere); derivative ψ(x), the digamma function.
+    case lgamma
 
     // Elementwise, two arguments, broadcasting
     case add, subtract, multiply, divide, pow
@@ -72,7 +74,7 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
         switch self {
         case .parameter, .data, .constant, .loop: return 0
         case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit,
-             .log1pExp, .relu, .transpose, .cholesky, .sum, .mean, .logSumExp, .softmax, .logSoftmax:
+             .log1pExp, .relu, .lgamma, .transpose, .cholesky, .sum, .mean, .logSumExp, .softmax, .logSoftmax:
             return 1
         case .add, .subtract, .multiply, .divide, .pow, .matmul, .triangularSolve, .addDiagonal, .index, .carry, .last:
             return 2
@@ -86,7 +88,7 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
 
     public var isElementwiseUnary: Bool {
         switch self {
-        case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu:
+        case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu, .lgamma:
             return true
         default: return false
         }

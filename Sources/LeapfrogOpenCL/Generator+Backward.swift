@@ -10,6 +10,7 @@ extension Generator {
         .square: { x, _ in "2.0 * (\(x))" }, .tanh: { _, y in "lf_tanh_grad(\(y))" },
         .invLogit: { _, y in "(\(y)) * (1.0 - \(y))" }, .logInvLogit: { x, _ in "lf_inv_logit(-(\(x)))" },
         .log1pExp: { x, _ in "lf_inv_logit(\(x))" }, .relu: { x, _ in "lf_relu_grad(\(x))" },
+        .lgamma: { x, _ in "lf_digamma(\(x))" },
     ]
 
     mutating func emitBackward(_ i: Int) throws {

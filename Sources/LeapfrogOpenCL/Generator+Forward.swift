@@ -7,7 +7,7 @@ extension Generator {
         .negate: { "-(\($0))" }, .exp: { "exp(\($0))" }, .log: { "log(\($0))" }, .log1p: { "log1p(\($0))" },
         .expm1: { "expm1(\($0))" }, .sqrt: { "sqrt(\($0))" }, .square: { "(\($0)) * (\($0))" },
         .tanh: { "lf_tanh(\($0))" }, .invLogit: { "lf_inv_logit(\($0))" }, .logInvLogit: { "lf_log_inv_logit(\($0))" },
-        .log1pExp: { "lf_log1p_exp(\($0))" }, .relu: { "lf_relu(\($0))" },
+        .log1pExp: { "lf_log1p_exp(\($0))" }, .relu: { "lf_relu(\($0))" }, .lgamma: { "lf_lgamma(\($0))" },
     ]
 
 

@@ -24,6 +24,7 @@
 /// | Pathfinder ELBO draw m of path k at iterate l | k·M+m | l       | pathfinderELBODraw | i       | normal  |
 /// | Pathfinder output draw n of path k   | k·N+n | 0                | pathfinderDraw   | i         | normal  |
 /// | Pathfinder resampling, output draw r | r     | 0                | pathfinderResample | 0       | uniform |
+/// | Stan `_rng` calls in generated quantities, chain c, retained draw d | c (global) | d | generatedQuantities | k (in call order) | uniform (`PhiloxStream`) |
 ///
 /// `iteration` is global: warmup iterations 0..<W, then sampling W..<W+D.
 public enum RandomPurpose: UInt32, Sendable, CaseIterable {
@@ -59,4 +60,7 @@ public enum RandomPurpose: UInt32, Sendable, CaseIterable {
     case pathfinderDraw = 13
     /// Pathfinder: the uniforms of the importance resampling (chain word = output draw).
     case pathfinderResample = 14
+    /// Stan generated quantities: the uniforms behind `_rng` calls (`PhiloxStream`, chain word =
+    /// global chain, iteration word = retained draw index, consumed in call order).
+    case generatedQuantities = 15
 }

@@ -58,7 +58,7 @@ extension ReferenceModel {
             for k in 0..<e.count { grad[e.offset + k] += g[k] }
         case .data, .constant:
             break
-        case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu:
+        case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu, .lgamma:
             let (x, y) = (v[a[0]], v[i])
             for k in 0..<x.count {
                 let d: Double
@@ -74,6 +74,7 @@ extension ReferenceModel {
                 case .invLogit: d = y[k] * (1 - y[k])
                 case .logInvLogit: d = SpecialFunctions.invLogit(-x[k])
                 case .log1pExp: d = SpecialFunctions.invLogit(x[k])
+                case .lgamma: d = SpecialFunctions.digamma(x[k])
                 default: d = x[k] > 0 ? 1 : 0
                 }
                 A[o0 + k] += g[k] * d

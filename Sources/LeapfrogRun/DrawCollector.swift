@@ -66,14 +66,14 @@ final class DrawCollector: DrawSink {
     }
 
     func write(_ draw: Draw) throws {
-        try write(draw, recorded: try recorder.values(draw.positions))
+        try write(draw, recorded: try recorder.values(draw.positions, draw: draw.index))
     }
 
     /// Records all the draws' values in one call (one launch on a device: the draws' chains side
     /// by side as one batch), then writes each.
     func write(contentsOf draws: [Draw]) throws {
         guard draws.count > 1 else { return try draws.forEach(write) }
-        let recorded = try recorder.values(ChainBatch(stacking: draws.map(\.positions)))
+        let recorded = try recorder.values(ChainBatch(stacking: draws.map(\.positions)), chains: chains, draws: draws.map(\.index))
         for (k, draw) in draws.enumerated() {
             try write(draw, recorded: recorded.chains((k * chains)..<((k + 1) * chains)))
         }

@@ -8,7 +8,8 @@ import LeapfrogReference
 /// `PrecisionGuard.recordedValues`), else from the CPU reference (`ReferenceModel.recordedValues`).
 /// The model's `HostQuantities` (Stan generated quantities the graph cannot express) are then
 /// computed on the host from each chain's recorded row and appended to it, so every back end
-/// records the same host quantities for the same draw.
+/// records the same host quantities for the same draw. Their random numbers (Stan's `_rng`) are
+/// keyed by (seed, chain, draw) (`DrawKey`): reproducible, whatever the threads or the back end.
 /// One policy for every run that writes draws: sampling (`DrawCollector`) and variational fits.
 struct DrawRecorder {
     let reference: ReferenceModel
@@ -16,16 +17,26 @@ struct DrawRecorder {
     let host: (any HostQuantities)?
     /// The recorded row's variables (what `host` reads).
     let layout: [(name: String, shape: [Int])]
+    /// The run's seed: with a row's chain and draw, the key of its random numbers.
+    let seed: UInt64
 
-    init(_ backend: SelectedBackend, bound: BoundModel) {
+    init(_ backend: SelectedBackend, bound: BoundModel, seed: UInt64) {
+        self.seed = seed
         reference = ReferenceModel(bound)
         device = backend.density as? DrawRecording
         host = bound.hostQuantities
         layout = bound.recordedLayout
     }
 
-    /// Row c is chain c's recorded values.
-    func values(_ positions: ChainBatch) throws -> ChainBatch {
+    /// Row c is chain c's recorded values at retained draw `draw`.
+    func values(_ positions: ChainBatch, draw: Int) throws -> ChainBatch {
+        try values(positions, chains: positions.chains, draws: [draw])
+    }
+
+    /// Draws of one run side by side: row r is chain r % `chains` of retained draw
+    /// `draws[r / chains]`; nil `draws`: draw r / `chains`. (A fitted family's S draws: `chains`
+    /// 1, row s is draw s.)
+    func values(_ positions: ChainBatch, chains: Int, draws: [Int]? = nil) throws -> ChainBatch {
         let recorded = try device?.recordedValues(positions) ?? reference.recordedValues(positions)
         guard let host else { return recorded }
         // One chain per task, one contiguous range of chains per core.
@@ -37,10 +48,11 @@ struct DrawRecorder {
             rows.deinitialize(); rows.deallocate()
             failures.deinitialize(); failures.deallocate()
         }
-        let layout = self.layout
+        let layout = self.layout, seed = self.seed
         ReferenceModel.forEachChain(recorded.chains, parallel: true) { c in
             let row = recorded.vector(chain: c)
-            do { rows[c] = row + (try host.values(recorded: row, layout: layout)) } catch { failures[c] = error }
+            let key = DrawKey(seed: seed, chain: c % chains, draw: draws.map { $0[c / chains] } ?? c / chains)
+            do { rows[c] = row + (try host.values(recorded: row, layout: layout, key: key)) } catch { failures[c] = error }
         }
         if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
         var out = ChainBatch(chains: recorded.chains, dimension: rows.first?.count ?? 0)

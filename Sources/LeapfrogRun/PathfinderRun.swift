@@ -58,7 +58,7 @@ public struct PathfinderRun {
         let t1 = Clock.now()
         if result.interrupted { log("interrupted: writing draws from the best iterates reached") }
         let warnings = Self.warnings(result)
-        let values = try DrawRecorder(backend, bound: bound).values(result.draws)
+        let values = try DrawRecorder(backend, bound: bound, seed: pf.seed).values(result.draws, chains: 1)
         let names = ["lp__"] + DrawCollector.schema(bound, chains: 1, draws: pf.draws).bracketNames
         let kept = FittedDrawWriter.columns(values: values, logDensity: result.logDensity)
 

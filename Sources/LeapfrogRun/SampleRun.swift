@@ -89,7 +89,7 @@ public struct SampleRun {
                                                 writesPosterior: writesPosterior, log: log)
         let group = observer == nil ? files : try DrawWriterGroup([files, observer].compactMap { $0 })
         let kernel = config.sampler.kernel(config)
-        let collector = DrawCollector(recorder: DrawRecorder(backend, bound: bound), chains: chains, maxDepth: kernel.maxTreeDepth,
+        let collector = DrawCollector(recorder: DrawRecorder(backend, bound: bound, seed: config.seed), chains: chains, maxDepth: kernel.maxTreeDepth,
                                       writer: group, keepDraws: !moments && (files == nil || !writesPosterior),
                                       momentsOf: moments ? (config.draws + config.thin - 1) / config.thin : nil)
         let (density, executor) = sharded(backend, log: log)

@@ -67,7 +67,7 @@ public struct VariationalRun {
         let t0 = Clock.now()
         let trace = try directory.map { try ELBOTraceWriter(path: $0.path + "/" + Self.elboFile, restarts: advi.restarts, start: t0) }
         defer { trace?.close() }
-        let recorder = DrawRecorder(backend, bound: bound)
+        let recorder = DrawRecorder(backend, bound: bound, seed: advi.seed)
         let snapshots = try directory.flatMap { dir -> PredictiveSnapshotWriter? in
             guard configuration.snapshotEvery != nil, !bound.derivedElementNames.isEmpty else { return nil }
             return try PredictiveSnapshotWriter(path: dir.path + "/" + Self.predictiveFile, names: bound.derivedElementNames)
@@ -81,7 +81,7 @@ public struct VariationalRun {
             progress?(row)
         }, snapshotEvery: snapshots == nil ? nil : configuration.snapshotEvery, snapshot: { iteration, family in
             let (x, _) = ADVI.draws(family, count: VariationalConfiguration.snapshotDraws, seed: advi.seed &+ UInt64(iteration))
-            try snapshots?.append(iteration: iteration, values: try recorder.values(x))
+            try snapshots?.append(iteration: iteration, values: try recorder.values(x, chains: 1))
         }, shouldStop: shouldStop)
         trace?.close()
         snapshots?.close()
@@ -107,7 +107,7 @@ public struct VariationalRun {
                             + "rough location — sample with NUTS, or try --algorithm fullrank")
         }
 
-        let values = try recorder.values(positions)
+        let values = try recorder.values(positions, chains: 1)
         let schema = DrawCollector.schema(bound, chains: 1, draws: configuration.draws)
         let names = ["lp__"] + schema.bracketNames
         // values[element][draw], lp__ first: one chain, kept for the summary.

@@ -16,19 +16,28 @@ import LeapfrogModel
 /// ≈ 3 300 inner-loop bodies) took ≈ 13 ms per chain and draw in a release build, 81 % of the
 /// run's CPU time (docs/stan.md). A type error the graph's lowering would have caught surfaces at
 /// the first draw, with its line.
+///
+/// Blocks with `_rng` calls (posterior predictive draws, `y_rep[n] = normal_rng(mu[n], sigma)`)
+/// run here too: each chain and draw reads its own Philox stream, keyed by (seed, global chain,
+/// retained draw) (`HostRandom`, `DrawKey`), in call order, so the draws are reproducible and
+/// the same whichever thread or back end computes them.
 struct HostGeneratedQuantities: HostQuantities {
     let statements: [Statement]
     /// Data and transformed data (with their integer flags).
     let data: [String: DataArray]
     let diagnostics: Diagnostics
     let variables: [(name: String, shape: [Int])]
+    /// The program's user-defined functions (the block may call them).
+    let functions: [String: FunctionDefinition]
 
     /// Binds the block to prepared data: the top-level declarations' sizes are evaluated here.
-    init(_ statements: [Statement], data: [String: DataArray], diagnostics: Diagnostics) throws {
+    init(_ statements: [Statement], data: [String: DataArray], diagnostics: Diagnostics,
+         functions: [String: FunctionDefinition] = [:]) throws {
         self.statements = statements
         self.data = data
         self.diagnostics = diagnostics
-        let interpreter = HostInterpreter(env: data, diagnostics: diagnostics)
+        self.functions = functions
+        let interpreter = HostInterpreter(env: data, diagnostics: diagnostics, functions: functions)
         var variables: [(name: String, shape: [Int])] = []
         for case .declaration(let d) in statements {
             let shape = try d.sizes.map { try interpreter.intScalar($0, what: "a size") }
@@ -38,7 +47,7 @@ struct HostGeneratedQuantities: HostQuantities {
         self.variables = variables
     }
 
-    func values(recorded: [Double], layout: [(name: String, shape: [Int])]) throws -> [Double] {
+    func values(recorded: [Double], layout: [(name: String, shape: [Int])], key: DrawKey) throws -> [Double] {
         var env = data
         var offset = 0
         for (name, shape) in layout {
@@ -46,7 +55,7 @@ struct HostGeneratedQuantities: HostQuantities {
             env[name] = DataArray(shape: shape, values: Array(recorded[offset..<(offset + n)]))
             offset += n
         }
-        var interpreter = HostInterpreter(env: env, diagnostics: diagnostics)
+        var interpreter = HostInterpreter(env: env, diagnostics: diagnostics, random: HostRandom(key), functions: functions)
         try interpreter.run(statements)
         var out: [Double] = []
         for (name, _) in variables { out += interpreter.env[name]!.values }

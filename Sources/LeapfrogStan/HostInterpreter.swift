@@ -11,15 +11,26 @@ import Darwin
 ///
 /// It supports arithmetic with Stan's scalar/container broadcasting, integer division, comparisons
 /// and logic, indexing by integers and integer arrays, loops, if/else, `reject`, and the
-/// functions in `call`. Vectors and row vectors are both rank 1 here.
+/// functions in `call`. Vectors and row vectors are both rank 1 here. In generated quantities
+/// (`random` set) it also draws Stan's `_rng` functions (`HostInterpreter+Random`).
 struct HostInterpreter {
     var env: [String: DataArray]
     let diagnostics: Diagnostics
+    /// The draw's random stream; nil where random numbers are not allowed (transformed data, sizes).
+    let random: HostRandom?
+    /// The program's user-defined functions, called by interpreting their bodies
+    /// (`HostInterpreter+Functions`).
+    let functions: [String: FunctionDefinition]
     private var scopes: [Set<String>] = [[]]
+    /// Set by `return` inside a function body: the statements after it are skipped.
+    var returned: (value: DataArray?, at: StanSourceLocation)?
 
-    init(env: [String: DataArray], diagnostics: Diagnostics) {
+    init(env: [String: DataArray], diagnostics: Diagnostics, random: HostRandom? = nil,
+         functions: [String: FunctionDefinition] = [:]) {
         self.env = env
         self.diagnostics = diagnostics
+        self.random = random
+        self.functions = functions
     }
 
     static func power(_ x: Double, _ y: Double) -> Double { pow(x, y) }
@@ -33,6 +44,7 @@ struct HostInterpreter {
     }
 
     mutating func execute(_ s: Statement) throws {
+        if returned != nil { return }
         switch s {
         case .declaration(let d):
             let shape = try d.sizes.map { try intScalar($0, what: "a size") }
@@ -59,7 +71,7 @@ struct HostInterpreter {
             let a = try intScalar(lo, what: "a loop bound"), b = try intScalar(hi, what: "a loop bound")
             if a <= b {
                 scopes.append([v])
-                for k in a...b {
+                for k in a...b where returned == nil {
                     env[v] = .integer(k)
                     try execute(body)
                 }
@@ -73,8 +85,10 @@ struct HostInterpreter {
             popScope()
         case .print:
             break
-        case .returnStatement(_, let l), .call(_, let l):
-            throw fail("user-defined functions are not supported in transformed data yet", l)
+        case .returnStatement(let e, let l):
+            returned = (try e.map { try evaluate($0) }, l)
+        case .call(let e, _):
+            _ = try evaluate(e)
         case .reject(let args, let l):
             let text = try args.map { e -> String in
                 if case .string(let s, _) = e { return s }
@@ -234,6 +248,7 @@ struct HostInterpreter {
         case .conditional(let c, let a, let b, _):
             return try truth(c) ? evaluate(a) : evaluate(b)
         case .call(let name, let args, _, let l):
+            if let f = functions[name] { return try callUserFunction(f, try args.map { try evaluate($0) }, at: l) }
             return try call(name, try args.map { try evaluate($0) }, at: l)
         }
     }
@@ -273,6 +288,14 @@ struct HostInterpreter {
         return DataArray(shape: a.shape, values: zip(a.values, b.values).map(f), isInteger: integer)
     }
 
+    /// f applied elementwise to two arguments, a scalar broadcast against a container.
+    private func binaryFunction(_ a: DataArray, _ b: DataArray, _ l: StanSourceLocation, _ f: (Double, Double) -> Double) throws -> DataArray {
+        if a.rank == 0 { return map(b, integer: false) { f(a.values[0], $0) } }
+        if b.rank == 0 { return map(a, integer: false) { f($0, b.values[0]) } }
+        guard a.shape == b.shape else { throw fail("shapes \(a.shape) and \(b.shape) do not match", l) }
+        return DataArray(shape: a.shape, values: zip(a.values, b.values).map(f))
+    }
+
     private func matmul(_ a: DataArray, _ b: DataArray, _ l: StanSourceLocation) throws -> DataArray {
         let (m, k) = a.rank == 2 ? (a.shape[0], a.shape[1]) : (1, a.shape[0])
         let (k2, n) = b.rank == 2 ? (b.shape[0], b.shape[1]) : (b.shape[0], 1)
@@ -298,7 +321,7 @@ struct HostInterpreter {
     static let functionNames: Set<String> = Set(unary.keys).union(densities.keys).union([
         "pow", "sum", "mean", "sd", "variance", "max", "min", "size", "num_elements", "rows", "cols", "rep_vector",
         "rep_row_vector", "rep_array", "rep_matrix", "to_vector", "to_row_vector", "to_array_1d", "dot_product",
-        "log_sum_exp", "int_step", "is_inf", "is_nan", "to_int", "pi", "e", "not_a_number", "positive_infinity", "negative_infinity",
+        "log_sum_exp", "softmax", "log_softmax", "fmax", "fmin", "cumulative_sum", "int_step", "is_inf", "is_nan", "to_int", "pi", "e", "not_a_number", "positive_infinity", "negative_infinity",
     ])
 
     private func call(_ name: String, _ a: [DataArray], at l: StanSourceLocation) throws -> DataArray {
@@ -309,6 +332,7 @@ struct HostInterpreter {
             return map(a[0], integer: keepsInt, f)
         }
         if let density = try logDensity(name, a, at: l) { return density }
+        if name.hasSuffix("_rng") { return try randomVariate(name, a, at: l) }
         switch name {
         case "pow": try need(2); return try binary("^", a[0], a[1], l)
         case "sum": try need(1); return DataArray(shape: [], values: [a[0].values.reduce(0, +)], isInteger: a[0].isInteger)
@@ -346,6 +370,25 @@ struct HostInterpreter {
             let xs = a.count == 1 ? a[0].values : a.map { $0.values[0] }
             let m = xs.max() ?? -.infinity
             return .scalar(m.isFinite ? m + log(xs.map { exp($0 - m) }.reduce(0, +)) : m)
+        case "softmax", "log_softmax":
+            // softmax(x)ₖ = exp(xₖ − m)/Σⱼ exp(xⱼ − m), m = max x; log_softmax(x) = x − log_sum_exp(x).
+            try need(1)
+            guard a[0].rank == 1, a[0].count > 0 else { throw fail("\(name) needs a non-empty vector", l) }
+            let m = a[0].values.max()!
+            let lse = m + log(a[0].values.map { exp($0 - m) }.reduce(0, +))
+            return .vector(a[0].values.map { name == "softmax" ? exp($0 - lse) : $0 - lse })
+        case "fmax", "fmin":
+            try need(2)
+            return try binaryFunction(a[0], a[1], l) { x, y in
+                // As C's fmax/fmin: a NaN argument gives the other.
+                if x.isNaN { return y }
+                if y.isNaN { return x }
+                return name == "fmax" ? Swift.max(x, y) : Swift.min(x, y)
+            }
+        case "cumulative_sum":
+            try need(1)
+            var total = 0.0
+            return DataArray(shape: a[0].shape, values: a[0].values.map { total += $0; return total }, isInteger: a[0].isInteger)
         case "int_step": try need(1); return .integer(a[0].values[0] > 0 ? 1 : 0)
         case "is_inf": try need(1); return .integer(a[0].values[0].isInfinite ? 1 : 0)
         case "is_nan": try need(1); return .integer(a[0].values[0].isNaN ? 1 : 0)

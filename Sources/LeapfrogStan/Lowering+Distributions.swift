@@ -131,22 +131,31 @@ extension Lowering {
         return v
     }
 
-    /// `dirichlet(theta | alpha)` with a data-only concentration: Σ (αₖ − 1) log θₖ. Its normalising
-    /// constant log Γ(Σα) − Σ log Γ(αₖ) depends on data only and is left out (as Stan's `~` does), so
-    /// `dirichlet_lpdf` differs from Stan's by that constant. A concentration that depends on
-    /// parameters would need log Γ in the graph, which it lacks.
+    /// `dirichlet(theta | alpha)`: Σ (αₖ − 1) log θₖ + log Γ(Σα) − Σ log Γ(αₖ) (Stan Functions
+    /// Reference, "Dirichlet distribution"). With a data-only concentration the normalising constant
+    /// log Γ(Σα) − Σ log Γ(αₖ) depends on data only and is left out (as Stan's `~` does), so
+    /// `dirichlet_lpdf` then differs from Stan's by that constant. A concentration that depends on
+    /// parameters keeps it (the graph's `lgamma`, whose derivative is the digamma ψ): per outcome
+    /// row, so an array of K simplexes adds it K times.
     func dirichlet(_ theta: Value, _ alpha: Value, at l: StanSourceLocation, outcomeLocation: StanSourceLocation) throws -> Value {
-        guard alpha.dataOnly else {
-            throw fail("dirichlet with a concentration that depends on parameters is not supported: its normalising constant needs log Γ, which the model graph lacks", l)
-        }
         guard theta.type.base == .vector, theta.type.arrayRank <= 1 else {
             throw fail("the outcome of dirichlet must be a simplex (a vector) or an array of them, got \(theta.type)", outcomeLocation)
         }
         guard alpha.type.base == .vector, alpha.type.arrayRank == 0 else { throw fail("the concentration of dirichlet must be a vector, got \(alpha.type)", l) }
         if differ(theta.type.sizes.last!, alpha.type.sizes.last!) { throw fail("size mismatch in dirichlet: \(theta.type) and \(alpha.type)", l) }
         if alpha.plated && !theta.plated { throw fail("cannot vectorise the loop: the outcome must be indexed by the loop index too", l) }
-        let node = ((materialize(alpha) - 1.0) * materialize(theta).log()).sum()
-        var v = Value(type: .real, node: node, dataOnly: theta.dataOnly)
+        if !alpha.dataOnly && (alpha.plated || theta.plated) {
+            throw fail("dirichlet with a concentration that depends on parameters is not supported inside a vectorised loop; write it outside the loop", l)
+        }
+        let a = materialize(alpha)
+        var node = ((a - 1.0) * materialize(theta).log()).sum()
+        if !alpha.dataOnly {
+            // One normalising constant per simplex: an array of K of them has K rows.
+            let rows: Expr
+            if theta.type.arrayRank == 1, let first = theta.type.sizes.first, let k = first { rows = fill(1, [k]).sum() } else { rows = builder.constant(1) }
+            node = node + rows * (a.sum().lgamma() - a.lgamma().sum())
+        }
+        var v = Value(type: .real, node: node, dataOnly: theta.dataOnly && alpha.dataOnly)
         v.summedOverPlate = plate != nil && theta.plated
         return v
     }
@@ -154,10 +163,10 @@ extension Lowering {
     /// `lkj_corr_cholesky(L | eta)`: Σₖ (K − k + 2η − 2) log Lₖₖ; `lkj_corr(Omega | eta)`:
     /// (η − 1) log det Ω = 2(η − 1) Σₖ log Lₖₖ with L = cholesky(Ω) (Stan Functions Reference).
     /// The normalising constants depend on η and K only and are left out, so η must not depend
-    /// on parameters (its constant would need log Γ, which the graph lacks).
+    /// on parameters (its constant, a sum over K of log-beta terms, is not written with `lgamma` yet).
     func lkj(_ name: String, _ outcome: Value, _ eta: Value, at l: StanSourceLocation, outcomeLocation: StanSourceLocation) throws -> Value {
         guard eta.dataOnly, eta.type.isScalar else {
-            throw fail("\(name) with a shape eta that depends on parameters is not supported: its normalising constant needs log Γ, which the model graph lacks", l)
+            throw fail("\(name) with a shape eta that depends on parameters is not supported yet: its normalising constant in eta is not written into the graph", l)
         }
         guard outcome.type.base == .matrix, outcome.type.arrayRank == 0, !outcome.plated, let k = outcome.type.sizes[0] else {
             throw fail("the outcome of \(name) must be a square matrix, got \(outcome.type)", outcomeLocation)

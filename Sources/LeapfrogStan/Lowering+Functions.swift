@@ -4,7 +4,7 @@ extension Lowering {
     /// Elementwise functions with a graph operation of their own.
     static let elementwise: [String: Operation] = [
         "exp": .exp, "log": .log, "log1p": .log1p, "expm1": .expm1, "sqrt": .sqrt, "square": .square, "tanh": .tanh,
-        "inv_logit": .invLogit, "log_inv_logit": .logInvLogit, "log1p_exp": .log1pExp,
+        "inv_logit": .invLogit, "log_inv_logit": .logInvLogit, "log1p_exp": .log1pExp, "lgamma": .lgamma,
     ]
 
     /// Functions the graph cannot express, with what to use instead.
@@ -46,7 +46,9 @@ extension Lowering {
         }
         if conditional { throw fail("'|' is only used in calls to _lpdf, _lpmf, _lcdf and _lccdf functions", l) }
         if name.hasSuffix("_rng") {
-            throw fail("random number generators (\(name)) are not supported yet; generated quantities must be deterministic functions of parameters and data", l)
+            // In generated quantities the block then runs on the host (`HostGeneratedQuantities`),
+            // which draws them; Stan allows them nowhere else but transformed data.
+            throw fail("random number generators (\(name)) are only allowed in generated quantities", l)
         }
         if let why = Lowering.unsupported[name] { throw fail("the function '\(name)' is not supported: \(why)", l) }
         switch name {

@@ -14,13 +14,17 @@ extension Lowering {
         let name = block.rawValue
         let topKind: Symbol.Kind = block == .generatedQuantities ? .generated : .transformedData
         var locals: [Set<String>] = [[]]
-        func known(_ n: String) -> Bool { scope.lookup(n) != nil || locals.contains { $0.contains(n) } }
+        // Inside a user-defined function's body only its parameters and locals are visible.
+        var inFunction = false
+        var checkedFunctions: Set<String> = []
+        func isLocal(_ n: String) -> Bool { locals.contains { $0.contains(n) } }
+        func known(_ n: String) -> Bool { isLocal(n) || (!inFunction && scope.lookup(n) != nil) }
         func check(_ e: Expression) throws {
             switch e {
             case .integer, .real, .string: break
             case .variable(let n, let l):
                 guard known(n) else { throw fail("unknown identifier '\(n)'", l) }
-                if block == .transformedData, let s = scope.lookup(n), case .parameter = s.kind {
+                if block == .transformedData, !isLocal(n), let s = scope.lookup(n), case .parameter = s.kind {
                     throw fail("transformed data cannot read the parameter '\(n)'", l)
                 }
             case .binary(_, let a, let b, _): try check(a); try check(b)
@@ -35,14 +39,36 @@ extension Lowering {
                     }
                 }
             case .call(let f, let args, _, let l):
-                if f.hasSuffix("_rng") { throw fail("random number generators (\(f)) are not supported yet", l) }
-                if program.functions[f] != nil { throw fail("user-defined functions (\(f)) are not supported in \(name) yet", l) }
+                if let function = program.functions[f] {
+                    for a in args { try check(a) }
+                    try checkFunction(function)
+                    return
+                }
+                if f.hasSuffix("_rng") {
+                    guard block == .generatedQuantities else { throw fail("random number generators (\(f)) are not supported in \(name) yet", l) }
+                    guard HostInterpreter.randomNames.contains(f) else {
+                        throw fail("the random number generator '\(f)' is not supported yet; supported: \(HostInterpreter.randomNames.sorted().joined(separator: ", "))", l)
+                    }
+                    for a in args { try check(a) }
+                    return
+                }
                 guard HostInterpreter.functionNames.contains(f) else {
                     throw fail("the function '\(f)' is not supported in \(name) yet", l)
                 }
                 for a in args { try check(a) }
             case .conditional(let c, let a, let b, _): try check(c); try check(a); try check(b)
             }
+        }
+        /// A function's body, checked once, with only its parameters visible (its calls to other
+        /// functions are checked in turn).
+        func checkFunction(_ f: FunctionDefinition) throws {
+            guard checkedFunctions.insert(f.name).inserted else { return }
+            if f.name.hasSuffix("_lp") { throw fail("the function '\(f.name)' (an _lp function) can only be called in the model block", f.location) }
+            let (savedLocals, savedInFunction) = (locals, inFunction)
+            defer { (locals, inFunction) = (savedLocals, savedInFunction) }
+            locals = [Set(f.parameters)]
+            inFunction = true
+            for s in f.body { try walk(s, top: false) }
         }
         func walk(_ s: Statement, top: Bool) throws {
             switch s {
@@ -52,12 +78,12 @@ extension Lowering {
                 if let e = d.bounds.upper { try check(e) }
                 if let e = d.initializer { try check(e) }
                 if top { try declareGlobal(d, kind: topKind) } else {
-                    try checkFresh(d.name, d.location)
+                    if !inFunction { try checkFresh(d.name, d.location) }
                     locals[locals.count - 1].insert(d.name)
                 }
             case .assignment(let target, let idx, _, let value, let l):
                 guard known(target) else { throw fail("unknown identifier '\(target)'", l) }
-                if let sym = scope.lookup(target) {
+                if !isLocal(target), let sym = scope.lookup(target) {
                     switch sym.kind {
                     case .data: throw fail("cannot assign to the data variable '\(target)'", l)
                     case .parameter, .transformedParameter: throw fail("cannot assign to '\(target)' in \(name)", l)
@@ -89,8 +115,11 @@ extension Lowering {
                     throw fail("reject is not supported in the generated quantities block; check the condition in transformed data instead", l)
                 }
                 for a in args { try check(a) }
-            case .returnStatement(_, let l), .call(_, let l):
-                throw fail("user-defined functions are not supported in \(name) yet", l)
+            case .returnStatement(let e, let l):
+                guard inFunction else { throw fail("return is only allowed inside a function", l) }
+                if let e { try check(e) }
+            case .call(let e, _):
+                try check(e)
             }
         }
         for s in statements { try walk(s, top: true) }

@@ -23,7 +23,7 @@ public struct StanModel: Sendable {
         let (prepared, env) = try prepare(data)
         var g = graph
         for b in pendingBounds {
-            let interpreter = HostInterpreter(env: env, diagnostics: diagnostics)
+            let interpreter = HostInterpreter(env: env, diagnostics: diagnostics, functions: program.functions)
             func bound(_ e: Expression?) throws -> Double? {
                 guard let e else { return nil }
                 let v = try interpreter.evaluate(e)
@@ -57,7 +57,8 @@ public struct StanModel: Sendable {
     /// nil when the graph computes them. Pass it as `ModelInstance.hostQuantities`.
     public func hostQuantities(data: DataSet) throws -> (any HostQuantities)? {
         guard generatedQuantitiesOnHost else { return nil }
-        return try HostGeneratedQuantities(program.generatedQuantities, data: try prepare(data).1, diagnostics: diagnostics)
+        return try HostGeneratedQuantities(program.generatedQuantities, data: try prepare(data).1, diagnostics: diagnostics,
+                                           functions: program.functions)
     }
 
     /// Checks the declared data (presence, shape, integers, bounds), runs transformed data, and
@@ -71,7 +72,7 @@ public struct StanModel: Sendable {
     private func prepare(_ data: DataSet) throws -> (DataSet, [String: DataArray]) {
         let source = sourceName(data)
         func fail(_ m: String) -> LeapfrogError { LeapfrogError(.data, "model '\(graph.name)', \(source): \(m)") }
-        var interpreter = HostInterpreter(env: [:], diagnostics: diagnostics)
+        var interpreter = HostInterpreter(env: [:], diagnostics: diagnostics, functions: program.functions)
         for d in program.data {
             let shape = try d.sizes.map { try interpreter.intScalar($0, what: "a size") }
             guard var value = data[d.name] else {

@@ -90,6 +90,7 @@ func kitchenSink() throws -> BoundModel {
         m.target(logits0.logSumExp() - 0.1 * logits0.logSoftmax().sum() + (logits0.softmax() * lam.pow(0.5)).sum())
         m.target(-0.01 * w.transposed().square().sum() + (beta.exp().log1p() - beta.expm1().negateExpr()).mean())
         m.target((beta.invLogit() + beta.logInvLogit() + beta.log1pExp() + beta.relu() - beta.square().log1p()).sum() * 0.01)
+        m.target(0.01 * ((tau + lam).lgamma() - beta.exp().lgamma().sum()))
     }
     var rng = TestRNG(seed: 8)
     let (n, d, j, k) = (23, 3, 4, 3)

@@ -34,11 +34,11 @@ struct ReferenceModelTests {
     }
 
     @Test(arguments: [Operation.negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit,
-                      .logInvLogit, .log1pExp, .relu])
+                      .logInvLogit, .log1pExp, .relu, .lgamma])
     func unaryGradients(_ op: Operation) throws {
-        // Positive arguments (lower-bounded parameter) keep log and sqrt in their domain;
+        // Positive arguments (lower-bounded parameter) keep log, sqrt and lgamma in their domain;
         // relu sees both signs through an unconstrained parameter.
-        let positive: Set<Operation> = [.log, .log1p, .sqrt]
+        let positive: Set<Operation> = [.log, .log1p, .sqrt, .lgamma]
         let model = try Self.contract("unary-\(op)", { m in
             let x = m.parameter("x", [2, 3], constraint: positive.contains(op) ? .lower(0.05) : .none)
             return x.apply(op)

@@ -28,7 +28,7 @@ import Testing
         let instance = try BuiltinModels.named("bnn").instantiate()
         let bound = try BoundModel(graph: instance.graph, data: instance.data)
         let selected = try BackendRegistry.standard.make(bound, options: BackendOptions(name: backend), log: { _ in })
-        let recorder = DrawRecorder(selected, bound: bound)
+        let recorder = DrawRecorder(selected, bound: bound, seed: 1)
         let draws = Self.draws(bound, chains: 3, count: 5)
         let grouped = DrawCollector(recorder: recorder, chains: 3, maxDepth: 10, writer: nil, keepDraws: true)
         let single = DrawCollector(recorder: recorder, chains: 3, maxDepth: 10, writer: nil, keepDraws: true)

@@ -58,10 +58,10 @@ import Glibc
             parameters { sum_to_zero_vector[3] p; } model { }
                          ^
         """)
-        #expect(compileError("functions { real f(real x) { return x; } } transformed data { real z = f(1); } model { }")
-            .hasPrefix("m.stan:1:72: error: user-defined functions (f) are not supported in transformed data yet"))
-        #expect(compileError("parameters { real x; } model { x ~ normal(0, 1); } generated quantities { real z = normal_rng(0, 1); }")
-            .hasPrefix("m.stan:1:84: error: random number generators (normal_rng) are not supported yet"))
+        #expect(compileError("parameters { real x; } model { x ~ normal(normal_rng(0, 1), 1); }")
+            .hasPrefix("m.stan:1:43: error: random number generators (normal_rng) are only allowed in generated quantities"))
+        #expect(compileError("transformed data { real z = normal_rng(0, 1); } parameters { real x; } model { x ~ normal(z, 1); }")
+            .hasPrefix("m.stan:1:29: error: random number generators (normal_rng) are not supported in transformed data yet"))
         #expect(compileError("parameters { real x; } model { x ~ foo(0, 1); }")
             .hasPrefix("m.stan:1:32: error: the distribution 'foo' is not supported; supported: bernoulli, bernoulli_logit, bernoulli_logit_glm, beta,"))
         #expect(compileError("parameters { real x; } model { real y = Phi(x); }")

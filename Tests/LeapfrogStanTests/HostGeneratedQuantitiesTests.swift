@@ -15,7 +15,8 @@ import Testing
 
     /// The host quantities of `model` for the recorded row whose variables are `values` (by name;
     /// the rest 0), as name → values.
-    static func generated(_ model: StanModel, _ data: DataSet, _ values: [String: [Double]]) throws -> [String: [Double]] {
+    static func generated(_ model: StanModel, _ data: DataSet, _ values: [String: [Double]],
+                          key: DrawKey = DrawKey(seed: 1, chain: 0, draw: 0)) throws -> [String: [Double]] {
         let (graph, prepared) = try model.instantiate(data: data)
         let bound = try BoundModel(graph: graph, data: prepared)
         let host = try #require(try model.hostQuantities(data: data))
@@ -24,7 +25,7 @@ import Testing
             let n = shape.reduce(1, *)
             row += values[name] ?? Array(repeating: 0, count: n)
         }
-        let out = try host.values(recorded: row, layout: bound.recordedLayout)
+        let out = try host.values(recorded: row, layout: bound.recordedLayout, key: key)
         var byName: [String: [Double]] = [:]
         var offset = 0
         for (name, shape) in host.variables {
@@ -113,10 +114,10 @@ import Testing
 
     /// What the host cannot run is refused when the program is compiled, with the line.
     @Test func refusals() {
-        let rng = compileError("parameters { real mu; } model { mu ~ normal(0, 1); } generated quantities { real y = 0; if (mu > 0) y = normal_rng(mu, 1); }")
-        #expect(rng.contains("random number generators (normal_rng) are not supported yet"), "\(rng)")
-        let function = compileError("parameters { real mu; } model { mu ~ normal(0, 1); } generated quantities { real y = 0; if (mu > 0) y = fmax(mu, 1); }")
-        #expect(function.contains("the function 'fmax' is not supported in generated quantities yet"), "\(function)")
+        let rng = compileError("parameters { real mu; } model { mu ~ normal(0, 1); } generated quantities { real y = 0; if (mu > 0) y = skew_normal_rng(mu, 1, 2); }")
+        #expect(rng.contains("the random number generator 'skew_normal_rng' is not supported yet; supported: bernoulli_logit_rng,"), "\(rng)")
+        let function = compileError("parameters { real mu; } model { mu ~ normal(0, 1); } generated quantities { real y = 0; if (mu > 0) y = Phi(mu); }")
+        #expect(function.contains("the function 'Phi' is not supported in generated quantities yet"), "\(function)")
         let assign = compileError("parameters { real mu; } model { mu ~ normal(0, 1); } generated quantities { real y = 0; if (mu > 0) mu = 1; }")
         #expect(assign.contains("cannot assign to 'mu' in generated quantities"), "\(assign)")
         let unknown = compileError("parameters { real mu; } model { mu ~ normal(0, 1); } generated quantities { real y = 0; if (mu > 0) y = nu; }")

@@ -82,7 +82,7 @@ import Testing
                     if let host = try model.hostQuantities(data: data) {
                         let bound = try BoundModel(graph: graph, data: prepared)
                         let row = reference.recordedValues(ChainBatch(chains: 1, dimension: u.count, values: u)).vector(chain: 0)
-                        let generated = try host.values(recorded: row, layout: bound.recordedLayout)
+                        let generated = try host.values(recorded: row, layout: bound.recordedLayout, key: DrawKey(seed: 1, chain: 0, draw: 0))
                         if !generated.allSatisfy(\.isFinite) { Issue.record("\(p.model): generated quantities \(generated)") }
                     }
                 } catch {

@@ -115,12 +115,20 @@ import Testing
         """
         #expect(compileError(arity).contains("the function 'h' takes 2 arguments, got 1"))
         #expect(compileError("parameters { real x; } model { return x; }").contains("return is only allowed in the body of a function"))
-        let inTransformedData = """
-        functions { real h(real x) { return x; } }
+        let lpInTransformedData = """
+        functions { real h_lp(real x) { return x; } }
+        transformed data { real z = h_lp(1.0); }
+        parameters { real x; }
+        model { x ~ normal(z, 1); }
+        """
+        #expect(compileError(lpInTransformedData).contains("the function 'h_lp' (an _lp function) can only be called in the model block"))
+        let globalInFunction = """
+        functions { real h(real x) { return x + N; } }
+        data { int N; }
         transformed data { real z = h(1.0); }
         parameters { real x; }
         model { x ~ normal(z, 1); }
         """
-        #expect(compileError(inTransformedData).contains("user-defined functions (h) are not supported in transformed data yet"))
+        #expect(compileError(globalInFunction).contains("m.stan:1:41: error: unknown identifier 'N'"), "\(compileError(globalInFunction))")
     }
 }

@@ -1,0 +1,130 @@
+import Foundation
+import LeapfrogCore
+import LeapfrogData
+import LeapfrogModel
+import LeapfrogRandom
+import Testing
+@testable import LeapfrogStan
+
+/// User-defined functions on the host (`HostInterpreter+Functions`): in transformed data (run
+/// once when the model meets its data) and in generated quantities run per draw, with returns
+/// anywhere in the body; and the host's vector functions.
+@Suite struct HostInterpreterFunctionsTests {
+    /// posteriordb's `obtain_adjustments` (from `2pl_latent_reg_irt`, stan-dev/posteriordb,
+    /// BSD-3-Clause): per column of W, its mean and either its range or twice its sd. As Stan
+    /// parses it, `minmax_count + W[j, k] == min_w || W[j, k] == max_w` is
+    /// `((minmax_count + W[j, k]) == min_w) || (W[j, k] == max_w)`, so the count ends as the last
+    /// row's test (0 or 1) and, with 3 rows, every column after the first gets twice its sd.
+    /// W's columns: (1, 1, 1) (the first: 0 and 1), (0, 1, 0) (mean 1/3, sd √(1/3)),
+    /// (1, 2, 4) (mean 7/3, sd √(7/3)).
+    @Test func posteriordbsObtainAdjustmentsInTransformedData() throws {
+        let model = try StanProgram.compile(source: """
+            functions {
+              matrix obtain_adjustments(matrix W) {
+                real min_w;
+                real max_w;
+                int minmax_count;
+                matrix[2, cols(W)] adj;
+                adj[1, 1] = 0;
+                adj[2, 1] = 1;
+                if (cols(W) > 1) {
+                  for (k in 2 : cols(W)) {
+                    min_w = min(W[1 : rows(W), k]);
+                    max_w = max(W[1 : rows(W), k]);
+                    minmax_count = 0;
+                    for (j in 1 : rows(W)) {
+                      minmax_count = minmax_count + W[j, k] == min_w || W[j, k] == max_w;
+                    }
+                    if (minmax_count == rows(W)) {
+                      adj[1, k] = mean(W[1 : rows(W), k]);
+                      adj[2, k] = max_w - min_w;
+                    } else {
+                      adj[1, k] = mean(W[1 : rows(W), k]);
+                      adj[2, k] = sd(W[1 : rows(W), k]) * 2;
+                    }
+                  }
+                }
+                return adj;
+              }
+            }
+            data { int J; int K; matrix[J, K] W; }
+            transformed data { matrix[2, K] adj = obtain_adjustments(W); }
+            parameters { real x; }
+            model { x ~ normal(adj[1, 2], 1); }
+            """, path: "m.stan")
+        let data = DataSet(["J": .integer(3), "K": .integer(3), "W": .matrix(rows: [[1, 0, 1], [1, 1, 2], [1, 0, 4]])], source: "test")
+        let adj = try #require(try model.prepareData(data)["adj"])
+        #expect(adj.shape == [2, 3])
+        let expected = [0, 1.0 / 3, 7.0 / 3, 1, 2 * (1.0 / 3).squareRoot(), 2 * (7.0 / 3).squareRoot()]
+        for (a, b) in zip(adj.values, expected) { #expect(abs(a - b) < 1e-12, "\(adj.values)") }
+    }
+
+    /// A return inside a loop ends the function there; a void function's reject stops with its
+    /// message; an integer function's value stays an integer (usable as a size).
+    @Test func returnsAnywhereVoidFunctionsAndIntegerResults() throws {
+        let source = """
+            functions {
+              int first_above(vector v, real t) {
+                for (i in 1:rows(v)) {
+                  if (v[i] > t) return i;
+                }
+                return 0;
+              }
+              void check_positive(real x) {
+                if (x <= 0) reject("not positive: ", x);
+              }
+            }
+            data { vector[4] v; real t; }
+            transformed data {
+              int k = first_above(v, t);
+              check_positive(t);
+              vector[k] z = rep_vector(1, k);
+            }
+            parameters { real x; }
+            model { x ~ normal(sum(z), 1); }
+            """
+        let model = try StanProgram.compile(source: source, path: "m.stan")
+        func prepared(_ t: Double) throws -> DataSet {
+            try model.prepareData(DataSet(["v": .vector([0.5, 2, 3, 1]), "t": .scalar(t)], source: "test"))
+        }
+        #expect(try prepared(1.5)["k"]?.values == [2])
+        #expect(try prepared(0.1)["k"]?.values == [1])
+        #expect(try prepared(9)["k"]?.values == [0])
+        let message = errorMessage { _ = try prepared(-1) }
+        #expect(message.contains("reject: not positive: -1"), "\(message)")
+    }
+
+    /// A function called in generated quantities reads the draw's random stream: y = μ + z₀ with
+    /// z₀ the stream's first normal.
+    @Test func functionsInGeneratedQuantitiesReadTheDrawsStream() throws {
+        let model = try StanProgram.compile(source: """
+            functions { real shifted_rng(real mu) { return mu + normal_rng(0, 1); } }
+            parameters { real mu; }
+            model { mu ~ normal(0, 1); }
+            generated quantities { real y = shifted_rng(mu); }
+            """, path: "m.stan")
+        #expect(model.generatedQuantitiesOnHost)
+        let key = DrawKey(seed: 9, chain: 2, draw: 5)
+        let y = try HostGeneratedQuantitiesTests.generated(model, DataSet(source: "test"), ["mu": [10]], key: key)["y"]!
+        var stream = PhiloxStream(random: PhiloxRandom(seed: 9), chain: 2, iteration: 5, purpose: .generatedQuantities)
+        #expect(y == [10 + stream.normal()])
+    }
+
+    /// softmax, log_softmax, fmax, fmin and cumulative_sum on the host against their definitions.
+    @Test func vectorFunctions() throws {
+        let l = StanSourceLocation(line: 1, column: 1)
+        let h = HostInterpreter(env: ["v": .vector([1, 2, 3]), "w": .vector([3, .nan, 1])],
+                                diagnostics: Diagnostics(path: "m.stan", source: ""))
+        func call(_ name: String, _ args: String...) throws -> [Double] {
+            try h.evaluate(.call(name, args.map { .variable($0, l) }, conditional: false, l)).values
+        }
+        let s = exp(1.0) + exp(2.0) + exp(3.0)
+        let softmax = try call("softmax", "v")
+        for (a, b) in zip(softmax, [exp(1.0) / s, exp(2.0) / s, exp(3.0) / s]) { #expect(abs(a - b) < 1e-15) }
+        let logSoftmax = try call("log_softmax", "v")
+        for (a, b) in zip(logSoftmax, [1 - log(s), 2 - log(s), 3 - log(s)]) { #expect(abs(a - b) < 1e-14) }
+        #expect(try call("fmax", "v", "w") == [3, 2, 3])
+        #expect(try call("fmin", "v", "w") == [1, 2, 1])
+        #expect(try call("cumulative_sum", "v") == [1, 3, 6])
+    }
+}
