@@ -123,21 +123,27 @@ public enum ADVI {
         var reason = "reached --iterations \(config.maxIterations) without meeting --tol-rel-obj \(config.toleranceRelativeObjective)"
         var converged = false
 
+        // Buffers of the loop, allocated once: ε of every batch column (column c = r·M + j at
+        // c·e ..< (c+1)·e), the positions, and one restart's ELBO gradient and kept draws.
+        let e = families[0].noiseDimension
+        var noise = [Double](repeating: 0, count: k * m * e)
+        var batch = ChainBatch(chains: k * m, dimension: d)
+        var gradient = [Double](repeating: 0, count: families[0].parameters.count)
+        var kept = [Int]()
+        kept.reserveCapacity(m)
+        var elbos = [Double](repeating: 0, count: k)
+        var norms = [Double](repeating: 0, count: k)
+        var running = [Double](repeating: 0, count: k)
         for t in 0..<config.maxIterations {
             if shouldStop?() == true {
                 interrupted = true
                 reason = "interrupted"
                 break
             }
-            var epsilons = [[[Double]]](repeating: [], count: k)
-            var batch = ChainBatch(chains: k * m, dimension: d)
-            for r in 0..<k {
-                for j in 0..<m {
-                    let c = r * m + j
-                    var eps = [Double](repeating: 0, count: families[r].noiseDimension)
-                    random.normals(chain: c, iteration: t, purpose: .variationalDraw, count: eps.count) { i, z in eps[i] = z }
-                    batch.setVector(families[r].transform(eps), chain: c)
-                    epsilons[r].append(eps)
+            noise.withUnsafeMutableBufferPointer { eps in
+                for c in 0..<(k * m) {
+                    random.normals(chain: c, iteration: t, purpose: .variationalDraw, count: e) { i, z in eps[c * e + i] = z }
+                    families[c / m].transform(UnsafeBufferPointer(rebasing: eps[(c * e)..<((c + 1) * e)]), into: &batch, chain: c)
                 }
             }
             // Precision checkpoints (`PrecisionGuard`, as the samplers place them): on the first
@@ -153,28 +159,27 @@ public enum ADVI {
             let density = try model.evaluate(batch, active: nil)
             evaluations += k * m
             let rate = schedule.rate(iteration: t)
-            var elbos = [Double](repeating: 0, count: k)
-            var norms = [Double](repeating: 0, count: k)
             for r in 0..<k {
-                var eps: [[Double]] = [], grads: [[Double]] = []
+                kept.removeAll(keepingCapacity: true)
                 var lpSum = 0.0
                 for j in 0..<m {
                     let c = r * m + j
                     let lp = density.logDensity[c]
-                    let g = density.gradient.vector(chain: c)
-                    guard lp.isFinite, g.allSatisfy(\.isFinite) else { continue }
+                    guard lp.isFinite, (0..<d).allSatisfy({ density.gradient[c, $0].isFinite }) else { continue }
                     lpSum += lp
-                    eps.append(epsilons[r][j])
-                    grads.append(g)
+                    kept.append(c)
                 }
-                let dropped = m - eps.count
-                if eps.isEmpty || Double(dropped) > maxDroppedFraction * Double(m) {
+                let dropped = m - kept.count
+                if kept.isEmpty || Double(dropped) > maxDroppedFraction * Double(m) {
                     throw LeapfrogError(.sampling, "ADVI iteration \(t + 1), restart \(r + 1): the log density or its gradient is "
                                         + "not finite at \(dropped) of \(m) draws from the current family (more than half): "
                                         + "the ELBO gradient is undefined; check the model at those values, or lower --learning-rate")
                 }
-                elbos[r] = lpSum / Double(eps.count) + families[r].entropy
-                let gradient = families[r].elboGradient(epsilons: eps, gradients: grads, stickingTheLanding: config.stickingTheLanding)
+                elbos[r] = lpSum / Double(kept.count) + families[r].entropy
+                noise.withUnsafeBufferPointer { eps in
+                    families[r].elboGradient(epsilons: eps, gradients: density.gradient, columns: kept,
+                                             stickingTheLanding: config.stickingTheLanding, into: &gradient)
+                }
                 let norm = gradient.reduce(0) { $0 + $1 * $1 }.squareRoot()
                 guard norm.isFinite else {
                     throw LeapfrogError(.sampling, "ADVI iteration \(t + 1), restart \(r + 1): the ELBO gradient is not finite (NaN gradients)")
@@ -188,7 +193,7 @@ public enum ADVI {
                 windowSum[r] += elbos[r]
             }
             windowCount += 1
-            let running = (0..<k).map { windowSum[$0] / Double(windowCount) }
+            for r in 0..<k { running[r] = windowSum[r] / Double(windowCount) }
             let leader = Self.leader(lastWindowMean.allSatisfy { $0 == -.infinity } ? running : lastWindowMean)
             try report?(Iteration(iteration: t + 1, elbo: elbos[leader], elboMean: running[leader], gradientNorm: norms[leader],
                                   learningRate: rate, restartELBOs: elbos, leader: leader))
@@ -198,7 +203,7 @@ public enum ADVI {
                     lastWindowMean[r] = running[r]
                     if verdicts[r] == .running { verdicts[r] = rules[r].record(running[r]) }
                 }
-                windowSum = Array(repeating: 0, count: k)
+                for r in 0..<k { windowSum[r] = 0 }
                 windowCount = 0
                 if verdicts.allSatisfy({ $0 != .running }) {
                     done = t + 1
