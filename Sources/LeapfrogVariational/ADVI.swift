@@ -11,8 +11,11 @@ import LeapfrogRandom
 /// `ChainBatch` of M·K points and one `evaluate` call, on whatever back end `model` is.
 ///
 /// Iteration t, restart k, draw m (batch column c = k·M + m):
-/// 1. εₘ ~ N(0, I) (d components, d + r for the low-rank family) from Philox (seed, chain c, iteration t, `.variationalDraw`), so a fit is the
-///    same on every back end and for every batch size around it;
+/// 1. εₘ ~ N(0, I) (d components, d + r for the low-rank family) from Philox (seed, chain m,
+///    iteration t, `.variationalDraw`), the same M draws for every restart: common random numbers
+///    (the restarts differ by their starting points), so a restart's fit is the same on every back
+///    end and whether it runs alone or beside others, its ELBO estimates are compared with the
+///    others' on the same draws, and the host draws M·d normals per iteration rather than K·M·d;
 /// 2. θₘ = μₖ + Lₖεₘ, and (log p(θₘ), ∇ log p(θₘ)) from the back end;
 /// 3. ELBO estimate ELBOₖ = mean log p(θₘ) + H[qₖ] (entropy in closed form) and its gradient
 ///    (`GaussianFamily.elboGradient`); Adam ascends it at the rate of `LearningRateSchedule`;
@@ -123,10 +126,10 @@ public enum ADVI {
         var reason = "reached --iterations \(config.maxIterations) without meeting --tol-rel-obj \(config.toleranceRelativeObjective)"
         var converged = false
 
-        // Buffers of the loop, allocated once: ε of every batch column (column c = r·M + j at
-        // c·e ..< (c+1)·e), the positions, and one restart's ELBO gradient and kept draws.
+        // Buffers of the loop, allocated once: the M draws' ε (draw j at j·e ..< (j+1)·e, shared
+        // by the restarts), the positions, and one restart's ELBO gradient and kept draws.
         let e = families[0].noiseDimension
-        var noise = [Double](repeating: 0, count: k * m * e)
+        var noise = [Double](repeating: 0, count: m * e)
         var batch = ChainBatch(chains: k * m, dimension: d)
         var gradient = [Double](repeating: 0, count: families[0].parameters.count)
         var kept = [Int]()
@@ -141,10 +144,12 @@ public enum ADVI {
                 break
             }
             noise.withUnsafeMutableBufferPointer { eps in
-                for c in 0..<(k * m) {
-                    random.normals(chain: c, iteration: t, purpose: .variationalDraw, count: e) { i, z in eps[c * e + i] = z }
-                    families[c / m].transform(UnsafeBufferPointer(rebasing: eps[(c * e)..<((c + 1) * e)]), into: &batch, chain: c)
+                for j in 0..<m {
+                    random.normals(chain: j, iteration: t, purpose: .variationalDraw, count: e) { i, z in eps[j * e + i] = z }
                 }
+            }
+            noise.withUnsafeBufferPointer { eps in
+                for r in 0..<k { families[r].transform(eps, count: m, into: &batch, firstColumn: r * m) }
             }
             // Precision checkpoints (`PrecisionGuard`, as the samplers place them): on the first
             // iteration's draws, then at every convergence check; after a switch to the accurate
@@ -167,7 +172,7 @@ public enum ADVI {
                     let lp = density.logDensity[c]
                     guard lp.isFinite, (0..<d).allSatisfy({ density.gradient[c, $0].isFinite }) else { continue }
                     lpSum += lp
-                    kept.append(c)
+                    kept.append(j)
                 }
                 let dropped = m - kept.count
                 if kept.isEmpty || Double(dropped) > maxDroppedFraction * Double(m) {
@@ -177,7 +182,7 @@ public enum ADVI {
                 }
                 elbos[r] = lpSum / Double(kept.count) + families[r].entropy
                 noise.withUnsafeBufferPointer { eps in
-                    families[r].elboGradient(epsilons: eps, gradients: density.gradient, columns: kept,
+                    families[r].elboGradient(epsilons: eps, gradients: density.gradient, firstColumn: r * m, draws: kept,
                                              stickingTheLanding: config.stickingTheLanding, into: &gradient)
                 }
                 let norm = gradient.reduce(0) { $0 + $1 * $1 }.squareRoot()

@@ -170,21 +170,27 @@ public struct GaussianFamily: Sendable, Hashable {
         return theta
     }
 
-    /// θ = μ + Lε written straight into column `chain` of `batch` (chain-fastest layout), ε read
-    /// from `epsilon` (``noiseDimension`` values): ``transform(_:)`` without its allocation, for
+    /// θⱼ = μ + Lεⱼ for `count` draws, written straight into columns `firstColumn + j` of `batch`
+    /// (chain-fastest layout), εⱼ read from `epsilon[j·e ..< (j+1)·e]` (e = ``noiseDimension``):
+    /// ``transform(_:)`` without its allocation, and with exp ωᵢ taken once for all the draws, for
     /// ADVI's inner loop.
-    public func transform(_ epsilon: UnsafeBufferPointer<Double>, into batch: inout ChainBatch, chain: Int) {
-        let d = dimension, n = batch.chains
+    public func transform(_ epsilon: UnsafeBufferPointer<Double>, count: Int, into batch: inout ChainBatch, firstColumn: Int) {
+        let d = dimension, n = batch.chains, e = noiseDimension
+        precondition(epsilon.count >= count * e && firstColumn + count <= n, "transform: \(count) draws do not fit")
         parameters.withUnsafeBufferPointer { phi in
             batch.values.withUnsafeMutableBufferPointer { out in
                 for i in 0..<d {
-                    var v = phi[i] + exp(phi[d + i]) * epsilon[i]
-                    switch kind {
-                    case .meanField: break
-                    case .fullRank: for j in 0..<i { v += phi[offDiagonalIndex(i, j)] * epsilon[j] }
-                    case .lowRank: for j in 0..<rank { v += phi[factorIndex(i, j)] * epsilon[d + j] }
+                    let mu = phi[i], scale = exp(phi[d + i])
+                    for j in 0..<count {
+                        let eps = j * e
+                        var v = mu + scale * epsilon[eps + i]
+                        switch kind {
+                        case .meanField: break
+                        case .fullRank: for l in 0..<i { v += phi[offDiagonalIndex(i, l)] * epsilon[eps + l] }
+                        case .lowRank: for l in 0..<rank { v += phi[factorIndex(i, l)] * epsilon[eps + d + l] }
+                        }
+                        out[i * n + firstColumn + j] = v
                     }
-                    out[i * n + chain] = v
                 }
             }
         }
@@ -253,26 +259,26 @@ public struct GaussianFamily: Sendable, Hashable {
         let batch = ChainBatch(vectors: gradients)
         var out = [Double](repeating: 0, count: parameters.count)
         noise.withUnsafeBufferPointer { e in
-            elboGradient(epsilons: e, gradients: batch, columns: Array(0..<epsilons.count), stickingTheLanding: stickingTheLanding,
-                         into: &out)
+            elboGradient(epsilons: e, gradients: batch, firstColumn: 0, draws: Array(0..<epsilons.count),
+                         stickingTheLanding: stickingTheLanding, into: &out)
         }
         return out
     }
 
     /// ``elboGradient(epsilons:gradients:stickingTheLanding:)`` on ADVI's flat buffers, without
-    /// allocating (but for sticking-the-landing's solves): draw `columns[m]` has its ε at
-    /// `epsilons[columns[m]·e ..< (columns[m]+1)·e]` (e = ``noiseDimension``) and its gradient in
-    /// column `columns[m]` of `gradients`; the average over those draws is written into `out`
+    /// allocating (but for sticking-the-landing's solves): draw j of `draws` has its ε at
+    /// `epsilons[j·e ..< (j+1)·e]` (e = ``noiseDimension``) and its gradient in column
+    /// `firstColumn + j` of `gradients`; the average over those draws is written into `out`
     /// (``parameters``' length).
-    public func elboGradient(epsilons noise: UnsafeBufferPointer<Double>, gradients: ChainBatch, columns: [Int],
+    public func elboGradient(epsilons noise: UnsafeBufferPointer<Double>, gradients: ChainBatch, firstColumn: Int, draws: [Int],
                              stickingTheLanding: Bool, into out: inout [Double]) {
         let d = dimension, e = noiseDimension, chains = gradients.chains
-        precondition(out.count == parameters.count && !columns.isEmpty, "elboGradient: output of \(out.count) for \(parameters.count)")
-        let n = Double(columns.count)
+        precondition(out.count == parameters.count && !draws.isEmpty, "elboGradient: output of \(out.count) for \(parameters.count)")
+        let n = Double(draws.count)
         let woodbury = lowRankCovariance
         // Sticking the landing: gᵐ + Σ⁻¹(θₘ − μ) per draw (solves allocate; the default path does not).
-        let shifts: [[Double]]? = !stickingTheLanding ? nil : columns.map { c in
-            let eps = Array(noise[(c * e)..<((c + 1) * e)])
+        let shifts: [[Double]]? = !stickingTheLanding ? nil : draws.map { j in
+            let eps = Array(noise[(j * e)..<((j + 1) * e)])
             if let woodbury {
                 let theta = transform(eps)
                 return woodbury.solve((0..<d).map { theta[$0] - parameters[$0] })
@@ -285,9 +291,9 @@ public struct GaussianFamily: Sendable, Hashable {
                     for k in 0..<o.count { o[k] = 0 }
                     for i in 0..<d {
                         let scale = exp(phi[d + i])
-                        for (m, c) in columns.enumerated() {
-                            let g = grad[i * chains + c] + (shifts?[m][i] ?? 0)
-                            let eps = c * e
+                        for (m, j) in draws.enumerated() {
+                            let g = grad[i * chains + firstColumn + j] + (shifts?[m][i] ?? 0)
+                            let eps = j * e
                             o[i] += g
                             o[d + i] += g * noise[eps + i] * scale
                             switch kind {
