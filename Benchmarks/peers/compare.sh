@@ -7,12 +7,16 @@
 #        [--seconds S] [--only nuts,chees,throughput,vi] [--note TEXT] [--restarts K]
 #
 # --only vi: variational inference on the numpyro BNN (bnn) and Edward's BNN (edward-bnn):
-# Leapfrog's `variational --restarts K` (default 8, batched in one launch per iteration) against
+# Leapfrog's `variational --restarts K` (default 16, batched in one launch per iteration) against
 # NumPyro SVI with AutoNormal (10000 steps) and BlackJAX meanfield_vi (2000 steps, its default 100
 # draws per step), each at every learning rate of $VI_LEARNING_RATES (default 0.003 0.01 0.03
 # 0.1) and seed of $VI_SEEDS (default 1 2 3 4); every final ELBO is the same estimator on
 # the same log density (peers.py elbo / vi; check_same_model.sh bnn edward-bnn checks the
-# densities agree). Table: Benchmarks/peers/vi_table.py, in DIR/vi-table.md. About 15 minutes.
+# densities agree). Leapfrog runs with $VI_LEAPFROG_OPTIONS besides --restarts (default
+# "--grad-samples 4 --learning-rate 0.03 --tol-rel-obj 0.001": one setting for both models, with
+# its restarts sharing their draws; the tighter tolerance lets it run on as the peers' fixed step
+# counts do, since Stan's 0.01 stops these networks while they still improve).
+# Table: Benchmarks/peers/vi_table.py, in DIR/vi-table.md. About 15 minutes.
 #
 # ChEES on both sides uses Adam's learning rate $CHEES_LEARNING_RATE (default 0.5, the setting the
 # samplers issue tuned BlackJAX to; peers.py's default too).
@@ -30,7 +34,7 @@ cd "$(dirname "$0")/../.."
 bin=${LEAPFROG:-.build/release/leapfrog}
 venv=${PEERS_VENV:-Benchmarks/peers/.venv}
 model=bnn; backend="opencl f32"; nuts="4 1000 1000"; chees="128 200 200"; tput="4 128 4096"; seconds=3
-only="nuts,chees,throughput"; out=""; smoke=0; note=""; restarts=8
+only="nuts,chees,throughput"; out=""; smoke=0; note=""; restarts=16
 vi_steps_numpyro=10000; vi_steps_blackjax=2000
 while [ $# -gt 0 ]; do
   case $1 in
@@ -73,7 +77,8 @@ PY
 now() { date +%s.%N; }
 since() { python3 -c "import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 3))" "$1" "$(now)"; }
 config="model=$model nuts=[$nuts] chees=[$chees] backend=[$backend]"
-[[ ",$only," == *",vi,"* ]] && config="$config vi=[restarts $restarts, steps $vi_steps_numpyro/$vi_steps_blackjax]"
+vi_lf_options=${VI_LEAPFROG_OPTIONS---grad-samples 4 --learning-rate 0.03 --tol-rel-obj 0.001}
+[[ ",$only," == *",vi,"* ]] && config="$config vi=[restarts $restarts $vi_lf_options, steps $vi_steps_numpyro/$vi_steps_blackjax]"
 if [ -f "$out/meta.json" ]; then
   had=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("config", ""))' "$out/meta.json")
   if [ -n "$had" ] && [ "$had" != "$config" ]; then
@@ -141,7 +146,8 @@ if [[ ",$only," == *",vi,"* ]]; then
     else
       echo "compare: Leapfrog VI $m, $restarts restarts ($backend)" >&2
       t0=$(now)
-      "$bin" variational "${lf_model[@]}" --restarts "$restarts" "${lfargs[@]}" --output "$dir" --overwrite --quiet \
+      # shellcheck disable=SC2086
+      "$bin" variational "${lf_model[@]}" --restarts "$restarts" $vi_lf_options "${lfargs[@]}" --output "$dir" --overwrite --quiet \
           > "$out/leapfrog-vi-$m.log" 2>&1
       secs=$(since "$t0")
       "$py" Benchmarks/peers/peers.py elbo --model $m --family "$dir/variational.json" --precision "$peer_prec" --results - \

@@ -11,8 +11,9 @@ the best fit: the peer's row is its best learning rate (highest best-of-seeds fi
 best seed's final ELBO, the time that seed took to reach it, and the time of all seeds at that
 rate (what the user waits for); the whole grid's time is shown too. Leapfrog's row is one run,
 its restarts batched in one launch per iteration; beside each peer, the seconds into that run at
-which Leapfrog's running mean ELBO estimate (elbo.csv's elbo_mean, its own estimator) first
-reached the peer's best final ELBO, and the ratio of the peer's wait to it.
+which Leapfrog's mean ELBO estimate over a window (elbo.csv's elbo_mean at a window's end, every
+eval_elbo iterations: its own estimator) first reached the peer's best final ELBO, and the ratio of
+the peer's wait to it.
 """
 import json
 import sys
@@ -38,15 +39,21 @@ def main(out):
         lf = json.loads((out / ("leapfrog-vi-%s.json" % m)).read_text())
         fam = json.loads((out / ("leapfrog-vi-%s" % m) / "variational.json").read_text())
         lf_time = fam["seconds"]
+        summary = out / ("leapfrog-vi-%s" % m) / "summary.json"
+        window = int(json.loads(summary.read_text())["configuration"].get("eval_elbo", 100)) if summary.exists() else 100
         trace = [l.split(",") for l in (out / ("leapfrog-vi-%s" % m) / "elbo.csv").read_text().splitlines()]
         col = {n: i for i, n in enumerate(trace[0])}
-        trace = [(float(r[col["elbo_mean"]]), float(r[col["seconds"]])) for r in trace[1:] if len(r) == len(col)]
+        # Window ends only: there elbo_mean averages a whole eval_elbo window (window × M draws),
+        # where a row early in a window is the mean of a few iterations and may overshoot by noise.
+        trace = [(float(r[col["elbo_mean"]]), float(r[col["seconds"]])) for r in trace[1:]
+                 if len(r) == len(col) and int(r[col["iteration"]]) % window == 0]
 
         def lf_reaches(target):
-            """Seconds into Leapfrog's fit when its running mean ELBO estimate first reached `target`."""
+            """Seconds into Leapfrog's fit at the first window end whose mean ELBO estimate reached `target`."""
             return next((t for e, t in trace if e >= target), None)
-        print("| %s | Leapfrog ADVI mean-field | %d restarts batched, %d draws each, lr %g | %s | %s s | %s s (process) | %s | | |"
-              % (m, len(fam["restart_elbos"]), fam["grad_samples"], fam["learning_rate"], fmt(lf.get("elbo")),
+        tol = json.loads(summary.read_text())["configuration"].get("tol_rel_obj", "?") if summary.exists() else "?"
+        print("| %s | Leapfrog ADVI mean-field | %d restarts batched, %d draws each (shared), lr %g, tol-rel-obj %s; %d iterations | %s | %s s | %s s (process) | %s | | |"
+              % (m, len(fam["restart_elbos"]), fam["grad_samples"], fam["learning_rate"], tol, fam["iterations"], fmt(lf.get("elbo")),
                  fmt(lf_reaches(lf["elbo"] - 1.0) if lf.get("elbo") is not None else None, 2) + " (fit " + fmt(lf_time, 2) + ")", fmt(lf.get("process_seconds"), 2), sci(fam["gradient_evaluations"])))
         for method, label in (("numpyro-autonormal", "NumPyro SVI AutoNormal"), ("blackjax-meanfield", "BlackJAX meanfield_vi")):
             path = out / ("peer-vi-%s-%s.jsonl" % (method, m))

@@ -11,8 +11,11 @@ import LeapfrogRandom
 /// `ChainBatch` of M·K points and one `evaluate` call, on whatever back end `model` is.
 ///
 /// Iteration t, restart k, draw m (batch column c = k·M + m):
-/// 1. εₘ ~ N(0, I) (d components, d + r for the low-rank family) from Philox (seed, chain c, iteration t, `.variationalDraw`), so a fit is the
-///    same on every back end and for every batch size around it;
+/// 1. εₘ ~ N(0, I) (d components, d + r for the low-rank family) from Philox (seed, chain m,
+///    iteration t, `.variationalDraw`), the same M draws for every restart: common random numbers
+///    (the restarts differ by their starting points), so a restart's fit is the same on every back
+///    end and whether it runs alone or beside others, its ELBO estimates are compared with the
+///    others' on the same draws, and the host draws M·d normals per iteration rather than K·M·d;
 /// 2. θₘ = μₖ + Lₖεₘ, and (log p(θₘ), ∇ log p(θₘ)) from the back end;
 /// 3. ELBO estimate ELBOₖ = mean log p(θₘ) + H[qₖ] (entropy in closed form) and its gradient
 ///    (`GaussianFamily.elboGradient`); Adam ascends it at the rate of `LearningRateSchedule`;
@@ -123,22 +126,30 @@ public enum ADVI {
         var reason = "reached --iterations \(config.maxIterations) without meeting --tol-rel-obj \(config.toleranceRelativeObjective)"
         var converged = false
 
+        // Buffers of the loop, allocated once: the M draws' ε (draw j at j·e ..< (j+1)·e, shared
+        // by the restarts), the positions, and one restart's ELBO gradient and kept draws.
+        let e = families[0].noiseDimension
+        var noise = [Double](repeating: 0, count: m * e)
+        var batch = ChainBatch(chains: k * m, dimension: d)
+        var gradient = [Double](repeating: 0, count: families[0].parameters.count)
+        var kept = [Int]()
+        kept.reserveCapacity(m)
+        var elbos = [Double](repeating: 0, count: k)
+        var norms = [Double](repeating: 0, count: k)
+        var running = [Double](repeating: 0, count: k)
         for t in 0..<config.maxIterations {
             if shouldStop?() == true {
                 interrupted = true
                 reason = "interrupted"
                 break
             }
-            var epsilons = [[[Double]]](repeating: [], count: k)
-            var batch = ChainBatch(chains: k * m, dimension: d)
-            for r in 0..<k {
+            noise.withUnsafeMutableBufferPointer { eps in
                 for j in 0..<m {
-                    let c = r * m + j
-                    var eps = [Double](repeating: 0, count: families[r].noiseDimension)
-                    random.normals(chain: c, iteration: t, purpose: .variationalDraw, count: eps.count) { i, z in eps[i] = z }
-                    batch.setVector(families[r].transform(eps), chain: c)
-                    epsilons[r].append(eps)
+                    random.normals(chain: j, iteration: t, purpose: .variationalDraw, count: e) { i, z in eps[j * e + i] = z }
                 }
+            }
+            noise.withUnsafeBufferPointer { eps in
+                for r in 0..<k { families[r].transform(eps, count: m, into: &batch, firstColumn: r * m) }
             }
             // Precision checkpoints (`PrecisionGuard`, as the samplers place them): on the first
             // iteration's draws, then at every convergence check; after a switch to the accurate
@@ -153,28 +164,27 @@ public enum ADVI {
             let density = try model.evaluate(batch, active: nil)
             evaluations += k * m
             let rate = schedule.rate(iteration: t)
-            var elbos = [Double](repeating: 0, count: k)
-            var norms = [Double](repeating: 0, count: k)
             for r in 0..<k {
-                var eps: [[Double]] = [], grads: [[Double]] = []
+                kept.removeAll(keepingCapacity: true)
                 var lpSum = 0.0
                 for j in 0..<m {
                     let c = r * m + j
                     let lp = density.logDensity[c]
-                    let g = density.gradient.vector(chain: c)
-                    guard lp.isFinite, g.allSatisfy(\.isFinite) else { continue }
+                    guard lp.isFinite, (0..<d).allSatisfy({ density.gradient[c, $0].isFinite }) else { continue }
                     lpSum += lp
-                    eps.append(epsilons[r][j])
-                    grads.append(g)
+                    kept.append(j)
                 }
-                let dropped = m - eps.count
-                if eps.isEmpty || Double(dropped) > maxDroppedFraction * Double(m) {
+                let dropped = m - kept.count
+                if kept.isEmpty || Double(dropped) > maxDroppedFraction * Double(m) {
                     throw LeapfrogError(.sampling, "ADVI iteration \(t + 1), restart \(r + 1): the log density or its gradient is "
                                         + "not finite at \(dropped) of \(m) draws from the current family (more than half): "
                                         + "the ELBO gradient is undefined; check the model at those values, or lower --learning-rate")
                 }
-                elbos[r] = lpSum / Double(eps.count) + families[r].entropy
-                let gradient = families[r].elboGradient(epsilons: eps, gradients: grads, stickingTheLanding: config.stickingTheLanding)
+                elbos[r] = lpSum / Double(kept.count) + families[r].entropy
+                noise.withUnsafeBufferPointer { eps in
+                    families[r].elboGradient(epsilons: eps, gradients: density.gradient, firstColumn: r * m, draws: kept,
+                                             stickingTheLanding: config.stickingTheLanding, into: &gradient)
+                }
                 let norm = gradient.reduce(0) { $0 + $1 * $1 }.squareRoot()
                 guard norm.isFinite else {
                     throw LeapfrogError(.sampling, "ADVI iteration \(t + 1), restart \(r + 1): the ELBO gradient is not finite (NaN gradients)")
@@ -188,7 +198,7 @@ public enum ADVI {
                 windowSum[r] += elbos[r]
             }
             windowCount += 1
-            let running = (0..<k).map { windowSum[$0] / Double(windowCount) }
+            for r in 0..<k { running[r] = windowSum[r] / Double(windowCount) }
             let leader = Self.leader(lastWindowMean.allSatisfy { $0 == -.infinity } ? running : lastWindowMean)
             try report?(Iteration(iteration: t + 1, elbo: elbos[leader], elboMean: running[leader], gradientNorm: norms[leader],
                                   learningRate: rate, restartELBOs: elbos, leader: leader))
@@ -198,7 +208,7 @@ public enum ADVI {
                     lastWindowMean[r] = running[r]
                     if verdicts[r] == .running { verdicts[r] = rules[r].record(running[r]) }
                 }
-                windowSum = Array(repeating: 0, count: k)
+                for r in 0..<k { windowSum[r] = 0 }
                 windowCount = 0
                 if verdicts.allSatisfy({ $0 != .running }) {
                     done = t + 1

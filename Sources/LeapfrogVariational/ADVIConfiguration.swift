@@ -5,11 +5,14 @@ public struct ADVIConfiguration: Sendable, Hashable {
     public var family: GaussianFamily.Kind = .meanField
     /// r, the low-rank family's factor columns; nil: `GaussianFamily.defaultRank(dimension:)`.
     public var rank: Int?
-    /// M: Monte-Carlo draws per iteration for the gradient and ELBO estimate. Stan's `grad_samples`
-    /// default is 1; here all M·K draws are one batched evaluation, so more cost little on a device.
+    /// M: Monte-Carlo draws per iteration for the gradient and ELBO estimate, shared by the K
+    /// restarts (common random numbers, `ADVI`). Stan's `grad_samples` default is 1; here all M·K
+    /// points are one batched evaluation, but the host's work (θ = μ + Lε, the ELBO gradient) grows
+    /// with M·K·d: on the numpyro BNN through PoCL an iteration of 8 restarts costs about 0.1 ms with
+    /// M = 1 and 0.7 ms with M = 16 (docs/benchmarks.md).
     public var gradientSamples = ADVIConfiguration.defaultGradientSamples
-    /// K: independent fits from different starting points, in the same batch; the best by final
-    /// ELBO is the result.
+    /// K: independent fits from different starting points, in the same batch, on the same draws;
+    /// the best by final ELBO is the result.
     public var restarts = 1
     /// Stan's `iter` default: 10000.
     public var maxIterations = 10_000

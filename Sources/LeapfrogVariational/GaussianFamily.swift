@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import LeapfrogCore
 
 /// A Gaussian variational family on the unconstrained space, q(θ) = N(μ, Σ), drawn by
 /// reparameterisation θ = μ + Lε with ε ~ N(0, I) (Kucukelbir, Tran, Ranganath, Gelman & Blei,
@@ -169,6 +170,32 @@ public struct GaussianFamily: Sendable, Hashable {
         return theta
     }
 
+    /// θⱼ = μ + Lεⱼ for `count` draws, written straight into columns `firstColumn + j` of `batch`
+    /// (chain-fastest layout), εⱼ read from `epsilon[j·e ..< (j+1)·e]` (e = ``noiseDimension``):
+    /// ``transform(_:)`` without its allocation, and with exp ωᵢ taken once for all the draws, for
+    /// ADVI's inner loop.
+    public func transform(_ epsilon: UnsafeBufferPointer<Double>, count: Int, into batch: inout ChainBatch, firstColumn: Int) {
+        let d = dimension, n = batch.chains, e = noiseDimension
+        precondition(epsilon.count >= count * e && firstColumn + count <= n, "transform: \(count) draws do not fit")
+        parameters.withUnsafeBufferPointer { phi in
+            batch.values.withUnsafeMutableBufferPointer { out in
+                for i in 0..<d {
+                    let mu = phi[i], scale = exp(phi[d + i])
+                    for j in 0..<count {
+                        let eps = j * e
+                        var v = mu + scale * epsilon[eps + i]
+                        switch kind {
+                        case .meanField: break
+                        case .fullRank: for l in 0..<i { v += phi[offDiagonalIndex(i, l)] * epsilon[eps + l] }
+                        case .lowRank: for l in 0..<rank { v += phi[factorIndex(i, l)] * epsilon[eps + d + l] }
+                        }
+                        out[i * n + firstColumn + j] = v
+                    }
+                }
+            }
+        }
+    }
+
     /// ε = L⁻¹(θ − μ), by forward substitution, with L = ``choleskyFactor`` (for low-rank this is a
     /// d-vector of N(0, I) under q, not the ε of ``transform(_:)``, which has d + r components).
     public func standardize(_ theta: [Double]) -> [Double] {
@@ -227,36 +254,62 @@ public struct GaussianFamily: Sendable, Hashable {
     /// gᵐ is replaced by gᵐ − ∇_θ log q(θₘ) = gᵐ + Σ⁻¹(θₘ − μ) (= gᵐ + L⁻ᵀεᵐ) and the analytic
     /// entropy gradient is dropped. Same expectation; its variance vanishes as q → p.
     public func elboGradient(epsilons: [[Double]], gradients: [[Double]], stickingTheLanding: Bool) -> [Double] {
-        let d = dimension
+        precondition(epsilons.count == gradients.count && !epsilons.isEmpty, "elboGradient: one gradient per draw")
+        let noise = epsilons.flatMap { $0 }
+        let batch = ChainBatch(vectors: gradients)
         var out = [Double](repeating: 0, count: parameters.count)
-        let n = Double(epsilons.count)
-        let diag = (0..<d).map { exp(parameters[d + $0]) }
+        noise.withUnsafeBufferPointer { e in
+            elboGradient(epsilons: e, gradients: batch, firstColumn: 0, draws: Array(0..<epsilons.count),
+                         stickingTheLanding: stickingTheLanding, into: &out)
+        }
+        return out
+    }
+
+    /// ``elboGradient(epsilons:gradients:stickingTheLanding:)`` on ADVI's flat buffers, without
+    /// allocating (but for sticking-the-landing's solves): draw j of `draws` has its ε at
+    /// `epsilons[j·e ..< (j+1)·e]` (e = ``noiseDimension``) and its gradient in column
+    /// `firstColumn + j` of `gradients`; the average over those draws is written into `out`
+    /// (``parameters``' length).
+    public func elboGradient(epsilons noise: UnsafeBufferPointer<Double>, gradients: ChainBatch, firstColumn: Int, draws: [Int],
+                             stickingTheLanding: Bool, into out: inout [Double]) {
+        let d = dimension, e = noiseDimension, chains = gradients.chains
+        precondition(out.count == parameters.count && !draws.isEmpty, "elboGradient: output of \(out.count) for \(parameters.count)")
+        let n = Double(draws.count)
         let woodbury = lowRankCovariance
-        for (eps, g0) in zip(epsilons, gradients) {
-            var g = g0
-            if stickingTheLanding {
-                let w: [Double]
-                if let woodbury {
-                    let theta = transform(eps)
-                    w = woodbury.solve((0..<d).map { theta[$0] - parameters[$0] })
-                } else {
-                    w = backSubstituteTranspose(eps, diagonal: diag)
-                }
-                for i in 0..<d { g[i] += w[i] }
+        // Sticking the landing: gᵐ + Σ⁻¹(θₘ − μ) per draw (solves allocate; the default path does not).
+        let shifts: [[Double]]? = !stickingTheLanding ? nil : draws.map { j in
+            let eps = Array(noise[(j * e)..<((j + 1) * e)])
+            if let woodbury {
+                let theta = transform(eps)
+                return woodbury.solve((0..<d).map { theta[$0] - parameters[$0] })
             }
-            for i in 0..<d {
-                out[i] += g[i]
-                out[d + i] += g[i] * eps[i] * diag[i]
-                switch kind {
-                case .meanField: break
-                case .fullRank: for j in 0..<i { out[offDiagonalIndex(i, j)] += g[i] * eps[j] }
-                case .lowRank: for j in 0..<rank { out[factorIndex(i, j)] += g[i] * eps[d + j] }
+            return backSubstituteTranspose(eps, diagonal: (0..<d).map { exp(parameters[d + $0]) })
+        }
+        parameters.withUnsafeBufferPointer { phi in
+            gradients.values.withUnsafeBufferPointer { grad in
+                out.withUnsafeMutableBufferPointer { o in
+                    for k in 0..<o.count { o[k] = 0 }
+                    for i in 0..<d {
+                        let scale = exp(phi[d + i])
+                        for (m, j) in draws.enumerated() {
+                            let g = grad[i * chains + firstColumn + j] + (shifts?[m][i] ?? 0)
+                            let eps = j * e
+                            o[i] += g
+                            o[d + i] += g * noise[eps + i] * scale
+                            switch kind {
+                            case .meanField: break
+                            case .fullRank: for j in 0..<i { o[offDiagonalIndex(i, j)] += g * noise[eps + j] }
+                            case .lowRank: for j in 0..<rank { o[factorIndex(i, j)] += g * noise[eps + d + j] }
+                            }
+                        }
+                    }
+                    for k in 0..<o.count { o[k] /= n }
                 }
             }
         }
-        for k in out.indices { out[k] /= n }
         if !stickingTheLanding {
             if let woodbury {
+                let diag = (0..<d).map { exp(parameters[d + $0]) }
                 let inverseDiagonal = woodbury.inverseDiagonal, sb = woodbury.inverseTimesFactor
                 for i in 0..<d { out[d + i] += diag[i] * diag[i] * inverseDiagonal[i] }
                 for k in 0..<(d * rank) { out[2 * d + k] += sb[k] }
@@ -264,7 +317,6 @@ public struct GaussianFamily: Sendable, Hashable {
                 for i in 0..<d { out[d + i] += 1 }
             }
         }
-        return out
     }
 
     /// x = L⁻ᵀε, by back substitution on Lᵀ (upper triangular).

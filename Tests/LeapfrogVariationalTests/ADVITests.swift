@@ -162,6 +162,26 @@ import Testing
         #expect(a.families[0].mean != a.families[1].mean)
     }
 
+    /// Restarts share their draws (common random numbers) and differ by their starts only, so a
+    /// restart batched beside others is the same fit, bit for bit, as that restart alone from the
+    /// same start. (Mean-field and full-rank: the low-rank factor's random start is the restart's own.)
+    @Test(arguments: [GaussianFamily.Kind.meanField, .fullRank])
+    func aBatchedRestartIsTheSameFitAsThatRestartAlone(kind: GaussianFamily.Kind) throws {
+        var c = Self.config(kind)
+        c.maxIterations = 150
+        c.evaluationInterval = 50
+        c.restarts = 3
+        let starts: [[Double]] = [[0, 0, 0], [2, -1, 1], [-1, 3, 0.5]]
+        let batched = try ADVI.fit(model: Self.target, configuration: c, initialMeans: starts)
+        #expect(batched.families[0] != batched.families[1])
+        c.restarts = 1
+        for r in 0..<3 {
+            let alone = try ADVI.fit(model: Self.target, configuration: c, initialMeans: [starts[r]])
+            #expect(alone.families[0] == batched.families[r], "restart \(r + 1)")
+            #expect(alone.elbo[0] == batched.elbo[r], "restart \(r + 1)")
+        }
+    }
+
     @Test func learningRateZeroIsRefused() throws {
         var c = Self.config(.meanField)
         c.learningRate = 0

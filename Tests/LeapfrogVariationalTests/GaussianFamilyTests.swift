@@ -54,6 +54,38 @@ import Testing
         return (e, se, g.map(\.0), g.map(\.1))
     }
 
+    /// The in-place forms of ADVI's loop agree with the allocating ones: θ written into a batch
+    /// column, and the ELBO gradient over some of the draws, each read from its own batch column
+    /// (the other columns hold NaN, so reading one would show).
+    @Test(arguments: GaussianFamily.Kind.allCases)
+    func inPlaceFormsAgreeWithTheArrayForms(kind: GaussianFamily.Kind) {
+        let q = Self.family(kind)
+        let e = q.noiseDimension, d = q.dimension, draws = 4, first = 2, chains = first + draws + 1
+        var noise = [Double](repeating: 0, count: draws * e)
+        PhiloxRandom(seed: 7).normals(chain: 0, iteration: 0, purpose: .variationalDraw, count: noise.count) { i, z in noise[i] = z }
+        let eps = (0..<draws).map { Array(noise[($0 * e)..<(($0 + 1) * e)]) }
+        var batch = ChainBatch(chains: chains, dimension: d, repeating: .nan)
+        noise.withUnsafeBufferPointer { q.transform($0, count: draws, into: &batch, firstColumn: first) }
+        for j in 0..<draws { #expect(batch.vector(chain: first + j) == q.transform(eps[j])) }
+        let untouched = batch.vector(chain: 0) + batch.vector(chain: chains - 1)
+        #expect(untouched.allSatisfy { $0.isNaN })
+
+        var gradients = ChainBatch(chains: chains, dimension: d, repeating: .nan)
+        for j in 0..<draws { gradients.setVector((0..<d).map { Double(j) - 0.7 * Double($0) + 0.1 }, chain: first + j) }
+        let kept = [0, 2, 3]
+        for stl in [false, true] {
+            var out = [Double](repeating: .nan, count: q.parameters.count)
+            noise.withUnsafeBufferPointer {
+                q.elboGradient(epsilons: $0, gradients: gradients, firstColumn: first, draws: kept, stickingTheLanding: stl, into: &out)
+            }
+            let expected = q.elboGradient(epsilons: kept.map { eps[$0] }, gradients: kept.map { gradients.vector(chain: first + $0) },
+                                          stickingTheLanding: stl)
+            let finite = out.allSatisfy { $0.isFinite }
+            #expect(finite)
+            #expect(zip(out, expected).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($1)) }, "\(kind) stl \(stl): \(out) against \(expected)")
+        }
+    }
+
     @Test(arguments: [GaussianFamily.Kind.meanField, .fullRank])
     func transformAndStandardizeAreInverse(kind: GaussianFamily.Kind) {
         let q = Self.family(kind)
