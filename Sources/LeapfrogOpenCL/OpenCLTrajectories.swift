@@ -18,16 +18,21 @@ public struct TrajectoryLaunch: Sendable {
     public var seed: UInt64
     /// The Philox iteration word.
     public var iteration: Int
+    /// The global index of the launch's chain 0: its chains draw the Philox streams of chains
+    /// firstChain..<firstChain + n (`PhiloxRandom.firstChain`), so a shard of a run's chains on
+    /// one device draws what those chains draw in a launch of all of them.
+    public var firstChain: Int
     /// HMC: read the trajectories' end points (before the Metropolis test) back to the host.
     public var returnsProposal: Bool
 
     public init(_ kind: Kind, stepSizes: [Double], inverseMetricDiagonal: ChainBatch, seed: UInt64, iteration: Int,
-                returnsProposal: Bool = false) {
+                firstChain: Int = 0, returnsProposal: Bool = false) {
         self.kind = kind
         self.stepSizes = stepSizes
         self.inverseMetricDiagonal = inverseMetricDiagonal
         self.seed = seed
         self.iteration = iteration
+        self.firstChain = firstChain
         self.returnsProposal = returnsProposal
     }
 }
@@ -250,7 +255,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         let bufs = setup.buffers, kernel = setup.kernel
         var arguments: [Buffer<R>]
         var scalars: [UInt32] = [UInt32(truncatingIfNeeded: launch.seed), UInt32(truncatingIfNeeded: launch.seed >> 32),
-                                 UInt32(truncatingIfNeeded: launch.iteration)]
+                                 UInt32(truncatingIfNeeded: launch.iteration), UInt32(truncatingIfNeeded: launch.firstChain)]
         switch launch.kind {
         case .hmc(let steps):
             arguments = [bufs.position, bufs.gradient, bufs.logDensity, rows.stepSize, rows.steps, bufs.inverseMetric,
