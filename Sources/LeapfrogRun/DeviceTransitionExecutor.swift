@@ -179,10 +179,12 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
             }
             return TrajectoryLaunch(.hmc(steps: shapes.map(\.steps)), stepSizes: shapes.map(\.stepSize),
                                     inverseMetricDiagonal: inverse, seed: random.seed, iteration: request.iteration,
-                                    firstChain: random.firstChain, returnsProposal: request.returnsProposal)
+                                    firstChain: random.firstChain, batchChains: request.batchChains,
+                                    returnsProposal: request.returnsProposal)
         case .nuts(let maxDepth):
             return TrajectoryLaunch(.nuts(maxDepth: maxDepth), stepSizes: request.stepSizes, inverseMetricDiagonal: inverse,
-                                    seed: random.seed, iteration: request.iteration, firstChain: random.firstChain)
+                                    seed: random.seed, iteration: request.iteration, firstChain: random.firstChain,
+                                    batchChains: request.batchChains)
         }
     }
 

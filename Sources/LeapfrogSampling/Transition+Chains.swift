@@ -1,9 +1,11 @@
 import LeapfrogCore
 
 extension TransitionRequest {
-    /// The request of chains `range` alone: their step sizes and metric, everything else shared.
+    /// The request of chains `range` alone: their step sizes and metric, the whole batch's size
+    /// (`batchChains`), everything else shared.
     public func chains(_ range: Range<Int>) -> TransitionRequest {
         var part = self
+        part.batchChains = batchChains ?? stepSizes.count
         part.stepSizes = Array(stepSizes[range])
         part.metric = metric.chains(range)
         return part

@@ -23,10 +23,11 @@ struct DeviceShardTests {
     }
 
     /// Every transition of 12 chains split 5 + 7 (blocks that do not fill a work-item's lanes, so a
-    /// chain sits in a different lane than in the whole launch) against one launch of all 12, NUTS
-    /// and HMC, each side continuing from its own state: the same tree depths, step counts,
-    /// divergences and moves, positions and log densities to 1e-10 relative (the lanes' `exp` and
-    /// `log` may round differently by an ulp; f64 keeps that far below the tolerance).
+    /// chain sits in a different lane than in the whole launch; the blocks' launches use the whole
+    /// batch's chains per work-item, `TransitionRequest.batchChains`) against one launch of all 12,
+    /// NUTS and HMC, each side continuing from its own state: the same tree depths, step counts,
+    /// divergences and moves, positions and log densities to 1e-10 relative (two different
+    /// devices may build `exp` and `log` differently by an ulp; f64 keeps that far below it).
     /// `devices`: the two shards' devices, the whole run's is the first.
     static func expectShardsMakeOneDevicesTransitions(_ devices: [Device], label: String) throws {
         let bound = try DeviceTransitionExecutorTests.bound("eight-schools")
