@@ -6,7 +6,7 @@ import Testing
 /// devices make one device's draws (to 1e-10, the same trees); unknown names fail naming the
 /// devices. PoCL lists the devices `POCL_DEVICES` names, so `pthread pthread` gives two
 /// identical devices (equal shares) and `pthread basic` two different ones (measured shares).
-@Suite(.serialized, .enabled(if: ReadmeCommandsTests.openCLDevice))
+@Suite(.serialized, .enabled(if: (try? OpenCLRuntime.device())?.platform.isPoCL == true, "no PoCL device"))
 struct DeviceSplitSampleTests {
     static let common = ["sample", "eight-schools", "--backend", "opencl", "--precision", "f64", "--sampler", "nuts",
                          "--chains", "6", "--warmup", "100", "--draws", "20", "--seed", "3", "--overwrite"]
