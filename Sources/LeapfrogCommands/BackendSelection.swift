@@ -11,7 +11,7 @@ struct BackendSelection: ParsableArguments {
     @Option(help: "auto (a GPU, else another OpenCL device, else the CPU reference), cpu (the reference path, f64) or opencl.")
     var backend: String = BackendRegistry.auto
 
-    @Option(help: "OpenCL device: an index from `leapfrog devices`, or part of its name (default: the first GPU, else the first device).")
+    @Option(help: "OpenCL device: an index from `leapfrog devices`, or part of its name (default: the first GPU, else the first device); `all`, or a comma-separated list of indices, splits the chains' transitions over several devices in proportion to their throughput.")
     var device: String?
 
     @Option(help: "Floating-point precision on OpenCL devices: auto (f32, checked against f64 at initialisation and every warmup window's end; switches the run to f64 when f32 is off), f32 (checked, warns only) or f64 (needs cl_khr_fp64, else the check uses the CPU reference). The CPU reference is always f64.")

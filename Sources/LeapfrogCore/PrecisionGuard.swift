@@ -9,7 +9,7 @@ import Darwin
 /// The sampler calls `checkPrecision` at the chains' current positions after initialisation, at
 /// the end of every slow warmup window and at the end of warmup. When it returns true the
 /// evaluator has changed (e.g. from float to double) and the caller must re-evaluate its state.
-public protocol PrecisionCheckpoint: AnyObject {
+public protocol PrecisionCheckpoint {
     func checkPrecision(at positions: ChainBatch, stage: PrecisionGuard.Stage) throws -> Bool
 }
 
@@ -181,11 +181,29 @@ public final class PrecisionGuard: BatchedLogDensity, PrecisionCheckpoint, DrawR
     }
 
     public func checkPrecision(at positions: ChainBatch, stage: Stage) throws -> Bool {
+        try checkPrecision(at: positions, stage: stage, agree: { $0.passed })
+    }
+
+    /// The check of a run shared between members (`ShardedLogDensity`), each guard seeing its own
+    /// block of chains (`positions`, possibly empty): `agree` is given this block's check and
+    /// returns whether every member's passed. The guard then records the check as passed only if
+    /// all did, and switches (or warns) on that shared verdict — so every member switches at the
+    /// same checkpoint, as one guard over every chain does (its worst chain decides, and the worst
+    /// chain is in some member's block). Every member must call this at every checkpoint until
+    /// they have switched.
+    public func checkPrecision(at positions: ChainBatch, stage: Stage, agree: (Check) throws -> Bool) throws -> Bool {
         if lock.withLock({ switched }) { return false }
         let t0 = clock()
-        let a = try fast.evaluate(positions, active: nil)
-        let b = try accurate.evaluate(positions, active: nil)
-        var check = Self.compare(fast: a, accurate: b, bounds: bounds)
+        var check: Check
+        if positions.chains == 0 {
+            check = Check(stage: "", chains: 0, logDensityError: 0, gradientError: 0, fastOnlyNonFinite: 0, skipped: 0,
+                          passed: true, seconds: 0)
+        } else {
+            let a = try fast.evaluate(positions, active: nil)
+            let b = try accurate.evaluate(positions, active: nil)
+            check = Self.compare(fast: a, accurate: b, bounds: bounds)
+        }
+        check.passed = try agree(check)
         check.stage = stage.description
         check.seconds = clock() - t0
         let switching = !check.passed && policy == .auto

@@ -95,8 +95,38 @@ public enum OpenCLRuntime {
         if let match = all.first(where: { $0.name.lowercased().contains(needle) || $0.platform.name.lowercased().contains(needle) }) {
             return match
         }
-        let names = all.map { "'\($0.name)'" }.joined(separator: ", ")
-        throw LeapfrogError(.configuration, "no OpenCL device matches '\(selector)'; devices: \(names)")
+        throw LeapfrogError(.configuration, "no OpenCL device matches '\(selector)'; devices: \(listing(all))")
+    }
+
+    /// `[0] 'name', [1] 'name'`: the devices as an error names them.
+    static func listing(_ all: [Device]) -> String {
+        all.enumerated().map { "[\($0.offset)] '\($0.element.name)'" }.joined(separator: ", ")
+    }
+
+    /// The devices a run shards its chains over (`--device`): `all` — every device, less PoCL's
+    /// single-threaded companion of a listed threaded device (it shares that device's cores) —
+    /// a comma-separated list of selectors, each as `device(_:)` (indices tell apart devices of
+    /// the same name), or one selector (one device). A device listed twice is an error.
+    public static func devices(_ selector: String?) throws -> [Device] {
+        guard let selector, selector.contains(",") || selector.lowercased() == "all" else { return [try device(selector)] }
+        let all = try devices()
+        if selector.lowercased() == "all" {
+            return all.filter { device in !(isPoCLBasic(device) && all.contains { smallBatchCompanion(for: $0) == device }) }
+        }
+        var chosen: [Device] = []
+        for part in selector.split(separator: ",", omittingEmptySubsequences: false) {
+            let name = String(part.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+            guard !name.isEmpty else {
+                throw LeapfrogError(.configuration, "an empty name in the device list '\(selector)'; devices: \(listing(all))")
+            }
+            let device = try self.device(name)
+            if chosen.contains(device) {
+                throw LeapfrogError(.configuration, "device '\(device.name)' is chosen twice by '\(selector)' (devices of one name "
+                                    + "are told apart by index); devices: \(listing(all))")
+            }
+            chosen.append(device)
+        }
+        return chosen
     }
 
     /// PoCL's single-threaded device, which the default choice passes over for the threaded one.

@@ -18,16 +18,27 @@ public struct TrajectoryLaunch: Sendable {
     public var seed: UInt64
     /// The Philox iteration word.
     public var iteration: Int
+    /// The global index of the launch's chain 0: its chains draw the Philox streams of chains
+    /// firstChain..<firstChain + n (`PhiloxRandom.firstChain`), so a shard of a run's chains on
+    /// one device draws what those chains draw in a launch of all of them.
+    public var firstChain: Int
+    /// The chains of the whole batch when this launch runs one block of it (a shard), else nil:
+    /// chains per work-item are chosen for the whole batch (`width(forChains:)`), so a block's
+    /// chains run the vector code of one launch of every chain — the scalar and vector builds of
+    /// `exp` and `log` can differ by an ulp, and NUTS's trees amplify an ulp.
+    public var batchChains: Int?
     /// HMC: read the trajectories' end points (before the Metropolis test) back to the host.
     public var returnsProposal: Bool
 
     public init(_ kind: Kind, stepSizes: [Double], inverseMetricDiagonal: ChainBatch, seed: UInt64, iteration: Int,
-                returnsProposal: Bool = false) {
+                firstChain: Int = 0, batchChains: Int? = nil, returnsProposal: Bool = false) {
         self.kind = kind
         self.stepSizes = stepSizes
         self.inverseMetricDiagonal = inverseMetricDiagonal
         self.seed = seed
         self.iteration = iteration
+        self.firstChain = firstChain
+        self.batchChains = batchChains
         self.returnsProposal = returnsProposal
     }
 }
@@ -175,9 +186,10 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     }
 
     /// The kernel, launch shape and buffers for a launch of `chains` chains (reallocating the
-    /// buffers, and forgetting what the device holds, when the layout changed). Call with the lock held.
-    private func prepare(_ kind: TrajectoryLaunch.Kind, chains: Int) throws -> LaunchSetup<R> {
-        let width = width(forChains: chains)
+    /// buffers, and forgetting what the device holds, when the layout changed); the width is chosen
+    /// for `batchChains` (`TrajectoryLaunch.batchChains`). Call with the lock held.
+    private func prepare(_ kind: TrajectoryLaunch.Kind, chains: Int, batchChains: Int?) throws -> LaunchSetup<R> {
+        let width = width(forChains: batchChains ?? chains)
         let (kernel, _, localSize) = try self.kernel(for: kind, width: width)
         let items = (chains + width - 1) / width
         let groupSize = info.type == .cpu
@@ -250,7 +262,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         let bufs = setup.buffers, kernel = setup.kernel
         var arguments: [Buffer<R>]
         var scalars: [UInt32] = [UInt32(truncatingIfNeeded: launch.seed), UInt32(truncatingIfNeeded: launch.seed >> 32),
-                                 UInt32(truncatingIfNeeded: launch.iteration)]
+                                 UInt32(truncatingIfNeeded: launch.iteration), UInt32(truncatingIfNeeded: launch.firstChain)]
         switch launch.kind {
         case .hmc(let steps):
             arguments = [bufs.position, bufs.gradient, bufs.logDensity, rows.stepSize, rows.steps, bufs.inverseMetric,
@@ -288,7 +300,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         lock.lock()
         defer { lock.unlock() }
         precondition(inFlight == 0, "OpenCLTrajectories.run: collect every enqueued group first")
-        let setup = try prepare(launch.kind, chains: chains)
+        let setup = try prepare(launch.kind, chains: chains, batchChains: launch.batchChains)
         let s = setup.layout.stride, b = MemoryLayout<R>.size, bufs = setup.buffers
         var traffic = DeviceTraffic(launches: 1, roundTrips: 1)
         try makeResident(setup, positions: positions, logDensity: logDensity, gradient: gradient,
@@ -364,7 +376,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         lock.lock()
         defer { lock.unlock() }
         precondition(inFlight < 2, "OpenCLTrajectories.enqueue: two groups are in flight; collect one first")
-        let setup = try prepare(launches[0].kind, chains: chains)
+        let setup = try prepare(launches[0].kind, chains: chains, batchChains: launches[0].batchChains)
         let s = setup.layout.stride, bufs = setup.buffers
         var traffic = DeviceTraffic(launches: launches.count, roundTrips: 0)
         if let start {

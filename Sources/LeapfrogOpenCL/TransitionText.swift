@@ -37,10 +37,13 @@ struct TransitionText {
 
     /// p ~ N(0, M) into `p`: normal element i of the stream (chain, iteration, purpose) is word
     /// i % 4 of block i / 4 through Box–Muller (`PhiloxRandom.normals`); p_i = z_i / √(M⁻¹)_ii.
+    /// The stream's chain word is the global chain, chain_offset + c (`PhiloxRandom.firstChain`):
+    /// a shard of chains [a, b) launched with chain_offset = a draws what chains a..<b draw in
+    /// one launch of every chain.
     mutating func drawMomentum(purpose: Int) {
         let header = "for (int b = 0; b < \((dimension + 3) / 4); ++b)"
         block(header) { t in
-            t.emit("uintw w0 = (uint)c + LF_LANES, w1 = (uintw)iteration, w2 = (uintw)\(purpose)u, w3 = (uintw)(uint)b;")
+            t.emit("uintw w0 = (uint)c + chain_offset + LF_LANES, w1 = (uintw)iteration, w2 = (uintw)\(purpose)u, w3 = (uintw)(uint)b;")
             t.emit("lf_philox4x32_10(&w0, &w1, &w2, &w3, key0, key1);")
             t.emit("realw z[4];")
             t.emit("lf_box_muller(w0, w1, &z[0], &z[1]);")
@@ -61,7 +64,7 @@ struct TransitionText {
     mutating func uniform(_ name: String, purpose: Int, index: String) {
         block("") { t in
             t.emit("const uintw k = CONVERT_UINTW(\(index));")
-            t.emit("uintw w0 = (uint)c + LF_LANES, w1 = (uintw)iteration, w2 = (uintw)\(purpose)u, w3 = k >> 2;")
+            t.emit("uintw w0 = (uint)c + chain_offset + LF_LANES, w1 = (uintw)iteration, w2 = (uintw)\(purpose)u, w3 = k >> 2;")
             t.emit("lf_philox4x32_10(&w0, &w1, &w2, &w3, key0, key1);")
             t.emit("const uintw word = LF_SELECT(LF_SELECT(w0, w1, (k & 3u) == 1u), LF_SELECT(w2, w3, (k & 3u) == 3u), (k & 3u) >= 2u);")
             t.emit("\(name) = lf_uniform(word);")

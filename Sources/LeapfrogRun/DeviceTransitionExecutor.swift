@@ -166,7 +166,10 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     public var streamGroupBytes = 64 << 20
 
     /// The launch of `request` for `chains` chains: HMC's jittered step sizes and step counts are
-    /// computed here (`HMCKernel.trajectoryShape`), so the device's L is the host's.
+    /// computed here (`HMCKernel.trajectoryShape`), so the device's L is the host's. The kernels
+    /// key their streams by `random.firstChain` + local chain, so a shard's executor (given
+    /// `random.block(startingAt:)`, as `ShardedTransitionExecutor` and `SplitTransitionExecutor`
+    /// do) draws its global chains' numbers.
     private func launch(_ request: TransitionRequest, chains n: Int, inverse: ChainBatch, random: PhiloxRandom) -> TrajectoryLaunch {
         switch request.trajectory {
         case .hmc(let trajectory, let jitter):
@@ -176,10 +179,12 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
             }
             return TrajectoryLaunch(.hmc(steps: shapes.map(\.steps)), stepSizes: shapes.map(\.stepSize),
                                     inverseMetricDiagonal: inverse, seed: random.seed, iteration: request.iteration,
+                                    firstChain: random.firstChain, batchChains: request.batchChains,
                                     returnsProposal: request.returnsProposal)
         case .nuts(let maxDepth):
             return TrajectoryLaunch(.nuts(maxDepth: maxDepth), stepSizes: request.stepSizes, inverseMetricDiagonal: inverse,
-                                    seed: random.seed, iteration: request.iteration)
+                                    seed: random.seed, iteration: request.iteration, firstChain: random.firstChain,
+                                    batchChains: request.batchChains)
         }
     }
 

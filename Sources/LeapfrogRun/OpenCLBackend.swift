@@ -2,6 +2,7 @@ import LeapfrogCore
 import LeapfrogModel
 import LeapfrogOpenCL
 import LeapfrogReference
+import LeapfrogSampling
 
 /// OpenCL devices (GPUs, or CPUs through PoCL): the generated kernel fused per model
 /// (`OpenCLLogDensity`), in f32 checked against f64 by default (`PrecisionGuard`). The OpenCL
@@ -19,9 +20,78 @@ public struct OpenCLBackend: Backend {
     /// device is PoCL's threaded one (see `BatchSizeRouter`; crossover measured in docs/benchmarks.md).
     public static let pocLSmallBatchChains = 64
 
+    /// The back end on the device `options.device` names; on several (`all` or a list,
+    /// `OpenCLRuntime.devices(_:)`), `split`.
     public func make(_ bound: BoundModel, options: BackendOptions,
                      log: @escaping @Sendable (String) -> Void) throws -> SelectedBackend {
-        let dev = try OpenCLRuntime.device(options.device)
+        let devs = try OpenCLRuntime.devices(options.device)
+        guard devs.count > 1 else { return try make(bound, on: devs[0], options: options, log: log) }
+        return try split(bound, over: devs, options: options, log: log)
+    }
+
+    /// Chains sharded over several devices (`--device all`): the first device's back end evaluates
+    /// the density (initialisation, step-size search, the precision checks: one `PrecisionGuard`
+    /// decides for every device) and each device runs the transitions of its block of chains
+    /// (`SplitTransitionExecutor`), every block keyed by its first chain, so the draws are one
+    /// device's. Blocks are in proportion to the devices' throughputs: equal when the devices
+    /// report the same name, compute units and clock, else measured (`calibrate`).
+    func split(_ bound: BoundModel, over devs: [Device], options: BackendOptions,
+               log: @escaping @Sendable (String) -> Void) throws -> SelectedBackend {
+        let infos = try devs.map { try $0.info() }
+        for (dev, info) in zip(devs, infos) {
+            try OpenCLRuntime.checkLinker(for: dev)
+            if options.precision == .f64 && !info.supportsFP64 {
+                throw LeapfrogError(.device, "device '\(info.name)' has no cl_khr_fp64: use --precision f32 or auto, "
+                                    + "or leave it out of --device")
+            }
+        }
+        var primary = try make(bound, on: devs[0], options: options, log: log)
+        guard let first = primary.executor as? DeviceTransitionExecutor else {
+            log("leapfrog: --device \(options.device ?? "all"): transitions run on the host here "
+                + "(--transitions host or a work-group launch), so only '\(infos[0].name)' is used")
+            return primary
+        }
+        let bytes = primary.deviceRealBytes ?? 8
+        let rest = devs.dropFirst().compactMap {
+            transitions(bound, density: primary.density, on: $0, precision: bytes == 4 ? "f32" : "f64", options: options, log: log)
+        }
+        let same = infos.allSatisfy {
+            ($0.name, $0.computeUnits, $0.clockMHz) == (infos[0].name, infos[0].computeUnits, infos[0].clockMHz)
+        }
+        let weights = same ? [Double](repeating: 1, count: devs.count) : try calibrate(bound, on: devs, options: options)
+        primary.executor = SplitTransitionExecutor([first] + rest, weights: weights)
+        let shares = weights.map { NumberFormat.significant($0 / weights.reduce(0, +), digits: 2) }
+        primary.description += "; transitions split over \(devs.count) devices "
+            + "(\(zip(infos, shares).map { "'\($0.name)' \($1)" }.joined(separator: ", "))\(same ? ", equal" : ", measured"))"
+        return primary
+    }
+
+    /// Relative throughputs of `devs`: 1 ÷ the fastest of three evaluations of a batch of
+    /// `calibrationChains` chains at the origin (the unconstrained zero) with each device's f32
+    /// density kernel, after one untimed evaluation (the kernel's build and first launch).
+    func calibrate(_ bound: BoundModel, on devs: [Device], options: BackendOptions) throws -> [Double] {
+        let n = Self.calibrationChains
+        let zero = ChainBatch(chains: n, dimension: bound.dimension)
+        return try devs.map { dev in
+            let d = try OpenCLLogDensity<Float>(bound, queue: try CommandQueue(context: try Context(device: dev)),
+                                                width: options.chainsPerWorkItem, launch: options.launch)
+            _ = try d.evaluate(zero, active: nil)
+            var best = Double.infinity
+            for _ in 0..<3 {
+                let t0 = Clock.now()
+                _ = try d.evaluate(zero, active: nil)
+                best = min(best, Clock.now() - t0)
+            }
+            return 1 / max(best, 1e-6)
+        }
+    }
+
+    /// Chains of `calibrate`'s batch.
+    static let calibrationChains = 256
+
+    /// The back end on one device.
+    func make(_ bound: BoundModel, on dev: Device, options: BackendOptions,
+              log: @escaping @Sendable (String) -> Void) throws -> SelectedBackend {
         let info = try dev.info()
         try OpenCLRuntime.checkLinker(for: dev)
         let memory = (global: Double(info.globalMemory), maxAllocation: Double(info.maxAllocation))

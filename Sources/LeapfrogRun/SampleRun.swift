@@ -181,9 +181,10 @@ public struct SampleRun {
 
     /// The density and executor `Sampler.run` uses: the back end's own in one process; over
     /// several ranks (`RunConfiguration.communicator`), each rank's block of chains through
-    /// `ShardedLogDensity` and `ShardedTransitionExecutor` with the host loop (the device's
-    /// transition kernels number chains from 0 and take no chain offset yet), so that the draws
-    /// are the one-process host-loop run's, bit for bit.
+    /// `ShardedLogDensity` and `ShardedTransitionExecutor` with the back end's own executor (a
+    /// device's transition kernels, keyed by the block's first chain) or else the host loop, so
+    /// that the draws are the one-process run's: bit for bit on the host loop, and on a device
+    /// where the ranks' devices are the same kind.
     private func sharded(_ backend: SelectedBackend, log: (String) -> Void)
         -> (density: any BatchedLogDensity, executor: (any TransitionExecutor)?) {
         let communicator = configuration.communicator
@@ -191,10 +192,12 @@ public struct SampleRun {
         let chains = configuration.sampler.chains
         let partition = ChainPartition(chains: chains, members: communicator.members)
         log("leapfrog: \(communicator.members) ranks, each sampling a block of chains "
-            + "(\(partition.counts.map(String.init).joined(separator: ", "))); rank 0 writes; transitions on the host loop")
+            + "(\(partition.counts.map(String.init).joined(separator: ", "))); rank 0 writes; transitions "
+            + (backend.executor == nil ? "on the host loop" : "on each rank's device"))
         func shard<Model: BatchedLogDensity>(_ model: Model) -> (any BatchedLogDensity, (any TransitionExecutor)?) {
             (ShardedLogDensity(local: model, communicator: communicator),
-             ShardedTransitionExecutor(local: HostTransitionExecutor(model: model), communicator: communicator))
+             ShardedTransitionExecutor(local: backend.executor ?? HostTransitionExecutor(model: model),
+                                       communicator: communicator))
         }
         return shard(backend.density)
     }

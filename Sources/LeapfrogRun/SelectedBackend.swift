@@ -38,9 +38,13 @@ public struct SelectedBackend {
     /// together); nil on the CPU reference.
     public func trafficFigures(iterations: Int) -> RunSummary.DeviceTrafficFigures? {
         guard let counting = density as? DeviceTrafficCounting else { return nil }
-        let device = executor as? DeviceTransitionExecutor
-        let placements = device?.placements ?? (device: 0, host: iterations)
-        return .init(total: counting.traffic + (device?.traffic ?? DeviceTraffic()), iterations: iterations,
+        // Several devices (`SplitTransitionExecutor`): their traffic summed; every transition runs
+        // on each of them, so the first one's placements are the run's.
+        let devices = ((executor as? SplitTransitionExecutor)?.executors ?? executor.map { [$0] } ?? [])
+            .compactMap { $0 as? DeviceTransitionExecutor }
+        let placements = devices.first?.placements ?? (device: 0, host: iterations)
+        let transitions = devices.reduce(DeviceTraffic()) { $0 + $1.traffic }
+        return .init(total: counting.traffic + transitions, iterations: iterations,
                      transitionsOnDevice: placements.device, transitionsOnHost: placements.host)
     }
 

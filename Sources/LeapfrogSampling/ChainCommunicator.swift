@@ -59,3 +59,25 @@ public struct ChainPartition: Sendable, Hashable {
     /// Every member's chain count.
     public var counts: [Int] { (0..<members).map { block($0).count } }
 }
+
+extension ChainPartition {
+    /// Contiguous blocks of `chains` chains in proportion to `weights` (one per member, positive:
+    /// measured throughputs), in member order: member r gets ⌊chains·w_r/Σw⌋ chains, and the
+    /// chains left over go one each to the members with the largest remainders (ties to the lower
+    /// index). Equal weights give `ChainPartition(chains:members:)`'s blocks.
+    public static func blocks(chains: Int, weights: [Double]) -> [Range<Int>] {
+        precondition(!weights.isEmpty && weights.allSatisfy { $0 > 0 && $0.isFinite },
+                     "ChainPartition.blocks: weights must be positive and finite")
+        let total = weights.reduce(0, +)
+        let shares = weights.map { Double(chains) * $0 / total }
+        var counts = shares.map { Int($0.rounded(.down)) }
+        let left = chains - counts.reduce(0, +)
+        let order = shares.indices.sorted { a, b in
+            let (ra, rb) = (shares[a] - Double(counts[a]), shares[b] - Double(counts[b]))
+            return ra != rb ? ra > rb : a < b
+        }
+        for r in order.prefix(left) { counts[r] += 1 }
+        var start = 0
+        return counts.map { k in defer { start += k }; return start..<(start + k) }
+    }
+}

@@ -34,12 +34,8 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
         record.reserveCapacity(mine.count * width + 1)
         var lockstep = 0
         if !mine.isEmpty {
-            var part = request
-            part.stepSizes = Array(request.stepSizes[mine])
-            part.metric = request.metric.chains(mine)
-            let block = SamplerState(positions: state.positions.chains(mine), logDensity: Array(state.logDensity[mine]),
-                                     gradient: state.gradient.chains(mine))
-            let t = try local.execute(part, from: block, random: random.block(startingAt: mine.lowerBound))
+            let t = try local.execute(request.chains(mine), from: state.chains(mine),
+                                      random: random.block(startingAt: mine.lowerBound))
             lockstep = t.lockstepEvaluations
             if withProposal && t.proposal == nil {
                 throw LeapfrogError(.sampling, "ShardedTransitionExecutor: the local executor returned no proposal for an HMC request that needs one")

@@ -25,6 +25,10 @@ public struct TransitionRequest: Sendable, Hashable {
     /// Metropolis test): ChEES's adapter learns from them during warmup. An executor that keeps
     /// trajectories on a device reads them back only then; the host executor always has them.
     public var returnsProposal = false
+    /// The chains of the whole batch when this request is one block's (`chains(_:)`, sharded
+    /// runs), else nil: a device executor chooses its launch shape for the whole batch, so a
+    /// block runs the same vector code as one launch of every chain would.
+    public var batchChains: Int?
 
     public init(trajectory: Trajectory, integrator: Integrator, metric: Metric, stepSizes: [Double], iteration: Int) {
         self.trajectory = trajectory

@@ -1,0 +1,111 @@
+import Foundation
+import Leapfrog
+import LeapfrogOpenCL
+import LeapfrogRun
+import Testing
+
+/// A run's chains in blocks on devices (`SplitTransitionExecutor` over `DeviceTransitionExecutor`s,
+/// as `--device all` and each MPI rank run them): the kernels key their Philox streams by the
+/// block's first chain (`chain_offset`), so in f64 the blocks' transitions are the one-device run's.
+@Suite(.serialized, .enabled(if: (try? OpenCLRuntime.device()) != nil, "no OpenCL device"))
+struct DeviceShardTests {
+    /// An f64 device executor on `dev`.
+    static func executor(_ bound: BoundModel, on dev: Device, density: some BatchedLogDensity) -> DeviceTransitionExecutor {
+        DeviceTransitionExecutor(density: density, precision: "f64", log: { _ in }) { _, coefficients in
+            try OpenCLTrajectories<Double>(bound, queue: try CommandQueue(context: try Context(device: dev)),
+                                           coefficients: coefficients)
+        }
+    }
+
+    /// |a − b| ≤ tolerance · max(1, |a|), NaN and ±∞ equal to themselves.
+    static func close(_ a: Double, _ b: Double, _ tolerance: Double) -> Bool {
+        a == b || (a.isNaN && b.isNaN) || abs(a - b) <= tolerance * max(1, abs(a))
+    }
+
+    /// Every transition of 12 chains split 5 + 7 (blocks that do not fill a work-item's lanes, so a
+    /// chain sits in a different lane than in the whole launch; the blocks' launches use the whole
+    /// batch's chains per work-item, `TransitionRequest.batchChains`) against one launch of all 12,
+    /// NUTS and HMC, each side continuing from its own state: the same tree depths, step counts,
+    /// divergences and moves, positions and log densities to 1e-10 relative (two different
+    /// devices may build `exp` and `log` differently by an ulp; f64 keeps that far below it).
+    /// `devices`: the two shards' devices, the whole run's is the first.
+    static func expectShardsMakeOneDevicesTransitions(_ devices: [Device], label: String) throws {
+        let bound = try DeviceTransitionExecutorTests.bound("eight-schools")
+        let reference = ReferenceModel(bound)
+        let n = 12, d = bound.dimension
+        let whole = Self.executor(bound, on: devices[0], density: reference)
+        var split = SplitTransitionExecutor(devices.map { Self.executor(bound, on: $0, density: reference) }, weights: [5, 7])
+        #expect(split.blocks(chains: n) == [0..<5, 5..<12])
+        let random = PhiloxRandom(seed: 23)
+        var a = try DeviceTransitionExecutorTests.start(bound, chains: n, spread: 1), b = a
+        var depths = Set<Int>(), moved = 0, divergent = 0
+        let trajectories: [Trajectory] = [.nuts(maxDepth: 6), .hmc(.steps(6), jitter: .stepSize(0.3))]
+        for (k, trajectory) in trajectories.enumerated() {
+            for iteration in (k * 25)..<((k + 1) * 25) {
+                let request = TransitionRequest(trajectory: trajectory, integrator: .leapfrog,
+                                                metric: DeviceTransitionExecutorTests.metric(chains: n, dimension: d),
+                                                stepSizes: (0..<n).map { 0.3 * (0.5 + Double($0 % 4)) }, iteration: iteration)
+                let x = try whole.execute(request, from: a, random: random)
+                let y = try split.execute(request, from: b, random: random)
+                for c in 0..<n {
+                    let what = "\(label) it \(iteration) chain \(c)"
+                    #expect(x.info[c].treeDepth == y.info[c].treeDepth, "\(what)")
+                    #expect(x.info[c].leapfrogSteps == y.info[c].leapfrogSteps, "\(what)")
+                    #expect(x.info[c].divergent == y.info[c].divergent, "\(what)")
+                    #expect(x.info[c].accepted == y.info[c].accepted, "\(what)")
+                    #expect(close(x.info[c].acceptanceStatistic, y.info[c].acceptanceStatistic, 1e-10), "\(what)")
+                    #expect(close(x.state.logDensity[c], y.state.logDensity[c], 1e-10), "\(what)")
+                    depths.insert(x.info[c].treeDepth)
+                    if x.info[c].accepted { moved += 1 }
+                    if x.info[c].divergent { divergent += 1 }
+                }
+                for (p, q) in zip(x.state.positions.values, y.state.positions.values) { #expect(close(p, q, 1e-10), "\(label)") }
+                a = x.state
+                b = y.state
+            }
+        }
+        #expect(depths.count >= 2 && moved > 0 && moved < 50 * n, "\(label): depths \(depths.sorted()), \(moved) moves")
+        for shard in split.executors {
+            #expect((shard as? DeviceTransitionExecutor)?.placements.device == 50, "\(label): every block ran on its device")
+        }
+    }
+
+    @Test func twoBlocksOnOneDeviceMakeOneLaunchsTransitions() throws {
+        let dev = try OpenCLRuntime.device()
+        try Self.expectShardsMakeOneDevicesTransitions([dev, dev], label: "one device")
+    }
+
+    /// PoCL lists two devices by default (its threaded and its single-threaded one): a block on each.
+    @Test(.enabled(if: ((try? OpenCLRuntime.devices())?.count ?? 0) >= 2, "one OpenCL device"))
+    func twoDevicesMakeOneDevicesTransitions() throws {
+        let all = try OpenCLRuntime.devices()
+        try Self.expectShardsMakeOneDevicesTransitions([all[1], all[0]], label: "two devices")
+    }
+
+    /// `--device` with several devices: `all`, a list by index; unknown or repeated names fail
+    /// with an error that lists the devices.
+    @Test func deviceListsResolveOrFailNamingTheDevices() throws {
+        let all = try OpenCLRuntime.devices()
+        let listing = all.enumerated().map { "[\($0.offset)] '\($0.element.name)'" }.joined(separator: ", ")
+        #expect(try OpenCLRuntime.devices("0") == [all[0]])
+        #expect(try OpenCLRuntime.devices("all").allSatisfy(all.contains))
+        #expect(try !OpenCLRuntime.devices("all").isEmpty)
+        // PoCL's single-threaded companion shares its threaded device's cores: not in `all`.
+        for dev in all where OpenCLRuntime.smallBatchCompanion(for: dev) != nil {
+            #expect(try !OpenCLRuntime.devices("all").contains(OpenCLRuntime.smallBatchCompanion(for: dev)!))
+        }
+        if all.count >= 2 { #expect(try OpenCLRuntime.devices("1, 0") == [all[1], all[0]]) }
+        do {
+            _ = try OpenCLRuntime.devices("0,no-such-device")
+            Issue.record("an unknown device name is accepted")
+        } catch {
+            #expect("\(error)".contains("no OpenCL device matches 'no-such-device'") && "\(error)".contains(listing), "\(error)")
+        }
+        do {
+            _ = try OpenCLRuntime.devices("0,0")
+            Issue.record("a device listed twice is accepted")
+        } catch {
+            #expect("\(error)".contains("chosen twice") && "\(error)".contains(listing), "\(error)")
+        }
+    }
+}

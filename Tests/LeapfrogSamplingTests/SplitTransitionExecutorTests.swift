@@ -1,0 +1,84 @@
+import LeapfrogCore
+import LeapfrogRandom
+@testable import LeapfrogSampling
+import Testing
+
+/// Chains split over several local executors (`SplitTransitionExecutor`, the devices of one
+/// host) make one executor's draws; weighted blocks (`ChainPartition.blocks(chains:weights:)`);
+/// and a precision switch on one member switches every member (`ShardedLogDensity` as a
+/// `PrecisionCheckpoint`).
+struct SplitTransitionExecutorTests {
+    static let model = DiagonalGaussian.illConditioned(dimension: 3)
+
+    @Test func weightedBlocksAreContiguousAndProportional() {
+        #expect(ChainPartition.blocks(chains: 8, weights: [3, 1]) == [0..<6, 6..<8])
+        #expect(ChainPartition.blocks(chains: 7, weights: [1, 1, 1]) == [0..<3, 3..<5, 5..<7])
+        #expect(ChainPartition.blocks(chains: 1, weights: [1, 5]) == [0..<0, 0..<1])
+        for chains in [0, 1, 5, 12, 1000] {
+            for members in 1...4 {
+                let equal = ChainPartition.blocks(chains: chains, weights: [Double](repeating: 2.5, count: members))
+                let partition = ChainPartition(chains: chains, members: members)
+                #expect(equal == (0..<members).map(partition.block), "\(chains) chains, \(members) members")
+            }
+            let blocks = ChainPartition.blocks(chains: chains, weights: [0.3, 2, 1.1])
+            #expect(blocks.first?.lowerBound == 0 && blocks.last?.upperBound == chains)
+            for (a, b) in zip(blocks, blocks.dropFirst()) { #expect(a.upperBound == b.lowerBound) }
+        }
+    }
+
+    /// Whole runs (warmup's cross-chain adaptation included) with the chains split 2 : 1 over two
+    /// host executors make the one-executor run's draws bit for bit.
+    @Test(arguments: [(SamplerKind.nuts, true), (.nuts, false), (.chees, true)])
+    func splitRunMakesOneExecutorsDraws(sampler: SamplerKind, pooled: Bool) throws {
+        var config = ShardedTransitionExecutorTests.configuration(sampler, pooled: pooled)
+        config.chains = 7
+        let (single, _) = try Sampler.sample(model: Self.model, configuration: config)
+        let split = InMemoryDrawSink()
+        let executor = SplitTransitionExecutor([HostTransitionExecutor(model: Self.model), HostTransitionExecutor(model: Self.model)],
+                                               weights: [2, 1])
+        #expect(executor.blocks(chains: 7) == [0..<5, 5..<7])
+        _ = try Sampler.run(model: Self.model, configuration: config, sink: split, executor: executor)
+        ShardedTransitionExecutorTests.expectIdentical(single, split, "\(sampler) pooled=\(pooled), split 2 : 1")
+    }
+
+    /// A fast twin that is off (by 1 nat) wherever the first coordinate is above 0.5: some chains
+    /// at some checkpoints, not all, so members' blocks can disagree.
+    struct OffWhereHigh: BatchedLogDensity, Sendable {
+        let base: DiagonalGaussian
+        var dimension: Int { base.dimension }
+        func evaluate(_ positions: ChainBatch, active: [Bool]?) throws -> DensityBatch {
+            var r = try base.evaluate(positions, active: active)
+            for c in 0..<positions.chains where positions[c, 0] > 0.5 { r.logDensity[c] += 1 }
+            return r
+        }
+    }
+
+    static func guarded() -> PrecisionGuard {
+        PrecisionGuard(fast: OffWhereHigh(base: model), accurate: model, fastName: "fast", accurateName: "accurate",
+                       clock: { 0 })
+    }
+
+    /// Two members, each with its own guard checking its own block: they agree, switch at the same
+    /// checkpoint as one guard over every chain, and make its draws.
+    @Test func precisionSwitchIsEveryMembers() throws {
+        var config = ShardedTransitionExecutorTests.configuration(.nuts, pooled: true)
+        config.chains = 6
+        let shared = config
+        let one = Self.guarded()
+        let (single, _) = try Sampler.sample(model: one, configuration: config)
+        let switchedAt = try #require(one.switchedAt, "the one-process guard switches")
+        let members = try ThreadCommunicator.run(members: 2) { communicator -> (InMemoryDrawSink, String?, [Bool]) in
+            let mine = Self.guarded()
+            let sink = InMemoryDrawSink()
+            _ = try Sampler.run(model: ShardedLogDensity(local: mine, communicator: communicator), configuration: shared,
+                                sink: sink, executor: ShardedTransitionExecutor(local: HostTransitionExecutor(model: mine),
+                                                                                communicator: communicator))
+            return (sink, mine.switchedAt, mine.checks.map(\.passed))
+        }
+        for (r, member) in members.enumerated() {
+            #expect(member.1 == switchedAt, "member \(r) switches where one process does")
+            #expect(member.2 == one.checks.map(\.passed), "member \(r): the shared verdicts")
+            ShardedTransitionExecutorTests.expectIdentical(single, member.0, "member \(r)")
+        }
+    }
+}
