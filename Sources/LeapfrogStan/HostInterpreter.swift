@@ -247,10 +247,23 @@ struct HostInterpreter {
             return DataArray(shape: shape, values: offsets.map { v.values[$0] }, isInteger: v.isInteger)
         case .conditional(let c, let a, let b, _):
             return try truth(c) ? evaluate(a) : evaluate(b)
+        case .array(let xs, let l), .rowVector(let xs, let l):
+            return try stacked(try xs.map { try evaluate($0) }, at: l)
         case .call(let name, let args, _, let l):
             if let f = functions[name] { return try callUserFunction(f, try args.map { try evaluate($0) }, at: l) }
             return try call(name, try args.map { try evaluate($0) }, at: l)
         }
+    }
+
+    /// `{a, b, …}` and `[a, b, …]`: the elements, all of one shape, stacked along a new first
+    /// axis (scalars give a vector, vectors or row vectors the rows of a matrix). Integer only
+    /// when every element is.
+    private func stacked(_ xs: [DataArray], at l: StanSourceLocation) throws -> DataArray {
+        let shape = xs[0].shape
+        for x in xs where x.shape != shape {
+            throw fail("the elements of an array or vector expression must have one shape, got \(shape) and \(x.shape)", l)
+        }
+        return DataArray(shape: [xs.count] + shape, values: xs.flatMap(\.values), isInteger: xs.allSatisfy(\.isInteger))
     }
 
     private func map(_ v: DataArray, integer: Bool? = nil, _ f: (Double) -> Double) -> DataArray {

@@ -275,6 +275,8 @@ final class Lowering {
                 }, l)
             case .call(let f, let args, let c, let l): return .call(f, args.map(bind), conditional: c, l)
             case .conditional(let c, let a, let b, let l): return .conditional(bind(c), bind(a), bind(b), l)
+            case .array(let xs, let l): return .array(xs.map(bind), l)
+            case .rowVector(let xs, let l): return .rowVector(xs.map(bind), l)
             }
         }
         return bind(e)

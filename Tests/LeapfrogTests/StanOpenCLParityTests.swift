@@ -3,7 +3,7 @@ import Leapfrog
 import LeapfrogTestSupport
 import Testing
 
-/// Stan programs using slices, user functions, constrained types and recurrences give the same
+/// Stan programs using slices, user functions, constrained types, array expressions and recurrences give the same
 /// log density and gradient on the OpenCL back end (float64) as on the CPU reference.
 struct StanOpenCLParityTests {
     static let constrained = """
@@ -70,6 +70,25 @@ struct StanOpenCLParityTests {
     }
     """
 
+    /// Array and vector expressions of parameters (`Lowering+ArrayExpressions`: one-hot sums).
+    static let arrayExpressions = """
+    data { vector[3] y; }
+    transformed data { matrix[3, 2] x = [y', (2 * y)']'; }
+    parameters { real a; real<lower=0> b; vector[3] v; row_vector[3] r; }
+    transformed parameters {
+      vector[3] w = [a, b, a * b]';
+      array[2] vector[3] vs = {v, w};
+      matrix[2, 3] M = [r, v'];
+    }
+    model {
+      target += normal_lpdf({a, b} | 0, 1);
+      v ~ normal(x[, 2], 2);
+      y ~ normal(w + vs[1], 1);
+      to_vector(M * x) ~ normal(0, 3);
+      target += normal_lpdf([a, 1, b] | r, 1);
+    }
+    """
+
     static func expectParity(_ source: String, _ data: DataSet, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
         let model = try StanProgram.compile(source: source, path: "parity.stan")
         let (graph, prepared) = try model.instantiate(data: data)
@@ -109,6 +128,10 @@ struct StanOpenCLParityTests {
         let n = 7
         let data = DataSet(["N": .integer(n), "obs": .vector(rng.vector(n, -2, 2)), "X": .matrix(rows: (0..<n).map { _ in rng.vector(2, -1, 1) })])
         try Self.expectParity(Self.slicesAndFunctions, data)
+    }
+
+    @Test func arrayAndVectorExpressions() throws {
+        try Self.expectParity(Self.arrayExpressions, DataSet(["y": .vector([0.5, -1, 2])]))
     }
 
     /// posteriordb's time series (recurrences: `Lowering+Recurrences`, `Generator+Recurrence`)
