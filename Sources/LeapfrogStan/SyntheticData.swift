@@ -34,7 +34,7 @@ struct PendingBound: Sendable {
     var upper: Expression?
 }
 
-/// The constant matrices behind the constrained-vector transforms.
+/// The constant matrices behind the constrained-vector transforms and `append_row`/`append_col`.
 enum ConstraintPattern: String, Sendable {
     /// [K, K − 1]: the identity with a row of zeros appended (pads a free vector with a 0).
     case padIdentity
@@ -42,6 +42,11 @@ enum ConstraintPattern: String, Sendable {
     case lowerOnes
     /// [K]: 1 then zeros.
     case firstMask
+    /// [K]: zeros then 1 (the last element).
+    case lastMask
+    /// [K, n]: 1 where row i = col j + K − n (0-based), the identity in the last n rows (places
+    /// the second argument of `append_row`; the first is placed by `identity` [K, m]).
+    case bottomIdentity
     /// [K, K]: ones strictly below the diagonal.
     case strictLower
     /// [K, K]: the identity.
@@ -79,6 +84,11 @@ enum ConstraintPattern: String, Sendable {
             }
         case .firstMask:
             return (0..<shape[0]).map { $0 == 0 ? 1 : 0 }
+        case .lastMask:
+            return (0..<shape[0]).map { $0 == shape[0] - 1 ? 1 : 0 }
+        case .bottomIdentity:
+            let (r, c) = (shape[0], shape[1])
+            return (0..<(r * c)).map { k in k / c == k % c + r - c ? 1 : 0 }
         case .lkjWeights, .covWeights, .corrWeights:
             // 1-based row k = r + 1
             let n = shape[0]

@@ -3,7 +3,7 @@ import Leapfrog
 import LeapfrogTestSupport
 import Testing
 
-/// Stan programs using slices, user functions, constrained types, array expressions and recurrences give the same
+/// Stan programs using slices, user functions, constrained types, array expressions, append_row/append_col and recurrences give the same
 /// log density and gradient on the OpenCL back end (float64) as on the CPU reference.
 struct StanOpenCLParityTests {
     static let constrained = """
@@ -89,6 +89,25 @@ struct StanOpenCLParityTests {
     }
     """
 
+    /// append_row and append_col of parameters (`Lowering+Concatenation`: placement patterns).
+    static let concatenation = """
+    data { int N; matrix[N, 2] X; vector[N] z; }
+    parameters { real a; vector[2] v; vector[N - 1] free; row_vector[2] r; matrix[2, 2] B; }
+    transformed parameters {
+      vector[N] sumzero = append_row(free, -sum(free));
+      matrix[3, 2] rB = append_row(r, B);
+      matrix[2, 3] vB = append_col(v, B);
+    }
+    model {
+      a ~ normal(0, 1);
+      to_vector(B) ~ normal(0, 1);
+      sumzero ~ normal(z, 1);
+      z ~ normal(append_col(rep_vector(1, N), X) * append_row(a, v), 2);
+      to_vector(rB * vB) ~ normal(0, 3);
+      target += normal_lpdf(append_col(r, a) | 0, 2);
+    }
+    """
+
     static func expectParity(_ source: String, _ data: DataSet, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
         let model = try StanProgram.compile(source: source, path: "parity.stan")
         let (graph, prepared) = try model.instantiate(data: data)
@@ -132,6 +151,11 @@ struct StanOpenCLParityTests {
 
     @Test func arrayAndVectorExpressions() throws {
         try Self.expectParity(Self.arrayExpressions, DataSet(["y": .vector([0.5, -1, 2])]))
+    }
+
+    @Test func appendRowAndColumn() throws {
+        let data = DataSet(["N": .integer(4), "X": .matrix(rows: [[1, 2], [3, 4], [5, 6], [-1, 0.5]]), "z": .vector([0.5, -1, 2, 1])])
+        try Self.expectParity(Self.concatenation, data)
     }
 
     /// posteriordb's time series (recurrences: `Lowering+Recurrences`, `Generator+Recurrence`)
