@@ -19,10 +19,13 @@ enum SyntheticData: Sendable {
     case oneHot(name: String, shape: [Dim], position: [Int])
     /// The integers `lower`, …, `upper` (a range index `x[lower:upper]`).
     case range(name: String, lower: Expression, upper: Expression)
+    /// Places a part at a data-dependent position `start` (1-based): [K, n] with 1 at
+    /// (start + j − 1, j), or for a single element ([K], `count` nil) 1 at start.
+    case placement(name: String, rows: Dim, count: Dim?, start: Expression)
 
     var name: String {
         switch self {
-        case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .fill(let n, _, _), .indicator(let n, _), .range(let n, _, _), .pattern(let n, _, _), .oneHot(let n, _, _): return n
+        case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .fill(let n, _, _), .indicator(let n, _), .range(let n, _, _), .pattern(let n, _, _), .oneHot(let n, _, _), .placement(let n, _, _, _): return n
         }
     }
 }

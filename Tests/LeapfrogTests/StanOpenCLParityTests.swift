@@ -3,7 +3,7 @@ import Leapfrog
 import LeapfrogTestSupport
 import Testing
 
-/// Stan programs using slices, user functions, constrained types, array expressions, append_row/append_col and recurrences give the same
+/// Stan programs using slices, user functions, constrained types, array expressions, append_row/append_col, range assignments and recurrences give the same
 /// log density and gradient on the OpenCL back end (float64) as on the CPU reference.
 struct StanOpenCLParityTests {
     static let constrained = """
@@ -108,6 +108,22 @@ struct StanOpenCLParityTests {
     }
     """
 
+    /// Range and data-indexed assignments (`Lowering+PartAssignment`: placement patterns).
+    static let partAssignment = """
+    data { int I; int k; vector[I] y; }
+    parameters { vector[I - 1] beta_free; real a; vector[2] w; }
+    transformed parameters {
+      vector[I] beta;
+      vector[I + 1] c;
+      beta[1 : I - 1] = beta_free;
+      beta[I] = -1 * sum(beta_free);
+      c[k : k + 1] = w;
+      c[:k - 1] = rep_vector(a, k - 1);
+      c[I + 1] = 2 * a;
+    }
+    model { y ~ normal(beta, 1); a ~ normal(0, 1); w ~ normal(0, 1); c ~ normal(1, 2); }
+    """
+
     static func expectParity(_ source: String, _ data: DataSet, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
         let model = try StanProgram.compile(source: source, path: "parity.stan")
         let (graph, prepared) = try model.instantiate(data: data)
@@ -156,6 +172,10 @@ struct StanOpenCLParityTests {
     @Test func appendRowAndColumn() throws {
         let data = DataSet(["N": .integer(4), "X": .matrix(rows: [[1, 2], [3, 4], [5, 6], [-1, 0.5]]), "z": .vector([0.5, -1, 2, 1])])
         try Self.expectParity(Self.concatenation, data)
+    }
+
+    @Test func rangeAndDataIndexedAssignments() throws {
+        try Self.expectParity(Self.partAssignment, DataSet(["I": .integer(4), "k": .integer(3), "y": .vector([0.3, -1, 2, 0.5])]))
     }
 
     /// posteriordb's time series (recurrences: `Lowering+Recurrences`, `Generator+Recurrence`)
