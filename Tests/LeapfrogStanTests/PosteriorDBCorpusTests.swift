@@ -71,6 +71,8 @@ import Testing
         ("wells_interaction_model", "wells_data", .compiles),
         ("wells_interaction_c_model", "wells_data", .compiles),
         ("nes_logit_model", "nes_logit_data", .compiles),
+        // A sum-to-zero vector by range assignment: beta[1 : I - 1] = beta_free; beta[I] = … .
+        ("2pl_latent_reg_irt", "fims_Aus_Jpn_irt", .compiles),
     ]
 
     /// wells_dae_inter_model's design matrix `[c_dist100', …, ae_inter']'` (an array expression in
