@@ -76,6 +76,6 @@ extension Lowering {
     /// a + b as an extent: fixed when both are, else a synthetic size computed from the data.
     func dimSum(_ a: Dim, _ b: Dim, at l: StanSourceLocation) throws -> Dim {
         if case .fixed(let x) = a, case .fixed(let y) = b { return .fixed(x + y) }
-        return try dim(.binary("+", try sizeExpression(a, at: l), try sizeExpression(b, at: l), l))
+        return try dim(.binary("+", dimExpression(a, l), dimExpression(b, l), l))
     }
 }

@@ -22,7 +22,7 @@ extension Lowering {
             start = bindingLoopConstants(k)
         case .range(let a, let b, let il):
             let lo = a ?? .integer(1, il)
-            let hi = try b ?? sizeExpression(rows, at: il)
+            let hi = b ?? dimExpression(rows, il)
             guard try isDataOnly(lo), try isDataOnly(hi) else { return false }
             start = bindingLoopConstants(lo)
             count = try dim(.binary("+", .binary("-", hi, lo, il), .integer(1, il), il))
@@ -46,13 +46,5 @@ extension Lowering {
         out.dataOnly = v.dataOnly && (sym.value?.dataOnly ?? true)
         scope.setValue(sym.name, out)
         return true
-    }
-
-    /// An extent as an expression the host evaluates.
-    func sizeExpression(_ d: Dim, at l: StanSourceLocation) throws -> Expression {
-        switch d {
-        case .fixed(let n): return .integer(n, l)
-        case .symbol(let s): return .variable(s, l)
-        }
     }
 }

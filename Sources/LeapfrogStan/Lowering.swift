@@ -204,6 +204,9 @@ final class Lowering {
                 }
             }
         }
+        // rows(x), cols(x), size(x) of a parameter or an inlined function's argument: x's extent.
+        let e = try resolvingSizes(e)
+        if let c = foldConstant(e) { return .fixed(Int(c)) }
         guard try isDataOnly(e) else { throw fail("a size must depend on data only", e.location) }
         let bound = bindingLoopConstants(e)
         let name = syntheticName("size", key: "size:\(bound.canonical)") { .size(name: $0, bound) }

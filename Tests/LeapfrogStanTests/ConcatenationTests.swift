@@ -97,6 +97,24 @@ import Glibc
         expectEquivalent(try stanReference(appended, data), try stanReference(written, data))
     }
 
+    @Test func aFunctionLocalSizedByItsArgument() throws {
+        // posteriordb's gpcm/grsm IRT functions: vector[rows(beta) + 1] with beta a parameter.
+        let source = """
+        functions {
+          vector padded(real theta, vector beta) {
+            vector[rows(beta) + 1] unsummed = append_row(rep_vector(0.0, 1), theta - beta);
+            return unsummed;
+          }
+        }
+        parameters { real theta; vector[3] beta; }
+        transformed parameters { vector[4] u = padded(theta, beta); }
+        model { theta ~ normal(0, 1); beta ~ normal(0, 1); }
+        """
+        let stan = try stanReference(source, DataSet([:]))
+        let d = Dictionary(uniqueKeysWithValues: zip(stan.model.derivedElementNames, stan.derivedValues([1, 0.5, -1, 2])))
+        #expect((1...4).map { d["u[\($0)]"] ?? .nan } == [0, 0.5, 2, -1])
+    }
+
     @Test func refusalsNameTheConstruct() {
         let head = "data { int N; vector[N] x; } parameters { real a; vector[2] v; row_vector[2] r; matrix[2, 3] M; }\n"
         #expect(compileError(head + "model { vector[4] w = append_row(v, r); }")
