@@ -26,6 +26,7 @@ import Glibc
       array[2] real ab = {a, 2.0};
       matrix[2, 3] M = [r, v'];
       array[2] vector[3] vs = {v, w};
+      array[2, 2] real nested = {{a, b}, {0, a}};
     }
     model {
       a ~ normal(0, 1);
@@ -57,6 +58,7 @@ import Glibc
         #expect(values(["ab[1]", "ab[2]"]) == [0.5, 2])
         #expect(values(["M[1,1]", "M[1,2]", "M[1,3]", "M[2,1]", "M[2,2]", "M[2,3]"]) == [-1, -2, -3, 1, 2, 3])
         #expect(values(["vs[1,1]", "vs[1,3]", "vs[2,1]", "vs[2,2]"]) == [1, 3, 0.5, 2])
+        #expect(values(["nested[1,1]", "nested[1,2]", "nested[2,1]", "nested[2,2]"]) == [0.5, 2, 0, 0.5])
         #expect(values(["g2[1]", "g2[2]"]) == [3, 4])
         #expect(d["m2"] == 2.5)
         #expect(values(["xs[1,1]", "xs[1,2]", "xs[3,1]", "xs[3,2]"]) == [1, 2, 3, 6])
