@@ -96,6 +96,29 @@ import Glibc
         expectEquivalent(try stanReference(Self.program, Self.data), try stanReference(written, Self.data))
     }
 
+    /// posteriordb's `logistic_regression_rhs` log_lik: `bernoulli_logit_glm_lpmf({y[i]} | [x[i]], b0, beta)`
+    /// on the host, one row at a time, sums to the whole data's `bernoulli_logit_lpmf`.
+    @Test func hostGLMOfOneRowBuiltWithArrayExpressions() throws {
+        let source = """
+        data { int n; array[n] int y; matrix[n, 2] x; }
+        transformed data {
+          real whole = bernoulli_logit_lpmf(y | 0.5 + x * [1, -2]');
+          real rows = 0;
+          for (i in 1:n) rows += bernoulli_logit_glm_lpmf({y[i]} | [x[i]], 0.5, [1, -2]');
+        }
+        parameters { real a; }
+        model { a ~ normal(0, 1); }
+        generated quantities { real whole_lp = whole; real rows_lp = rows; }
+        """
+        let data = DataSet(["n": .integer(3), "y": .integers([1, 0, 1]), "x": .matrix(rows: [[0.5, 1], [-1, 2], [0.3, -0.4]])])
+        let stan = try stanReference(source, data)
+        let d = Dictionary(uniqueKeysWithValues: zip(stan.model.derivedElementNames, stan.derivedValues([0])))
+        let eta = [0.5 + 0.5 - 2, 0.5 - 1 - 4, 0.5 + 0.3 + 0.8]
+        let expected = -log1p(exp(-eta[0])) - log1p(exp(eta[1])) - log1p(exp(-eta[2]))
+        #expect(abs((d["whole_lp"] ?? .nan) - expected) < 1e-12)
+        #expect(abs((d["rows_lp"] ?? .nan) - expected) < 1e-12)
+    }
+
     @Test func refusalsNameTheConstruct() {
         let head = "data { int N; vector[N] x; } parameters { real a; vector[2] v; }\n"
         #expect(compileError(head + "model { vector[3] w = [a, v]'; }")
