@@ -18,7 +18,7 @@ extension Lowering {
         switch indices[0] {
         case .single(let k):
             guard try isDataOnly(k) else { return false }
-            if let v = try? expression(k), !v.type.isIntScalar { return false }  // a multi-index
+            guard try expression(k).type.isIntScalar else { return false }  // a multi-index
             start = bindingLoopConstants(k)
         case .range(let a, let b, let il):
             let lo = a ?? .integer(1, il)

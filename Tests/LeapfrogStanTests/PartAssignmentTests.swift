@@ -62,6 +62,14 @@ import Testing
         expectEquivalent(try stanReference(Self.program, Self.data), try stanReference(written, Self.data))
     }
 
+    @Test func otherPartsAreStillRefusedByName() {
+        let head = "data { int N; array[2] int idx; } parameters { vector[2] v; }\n"
+        #expect(compileError(head + "transformed parameters { vector[N] x; x[idx] = v; }")
+            .hasPrefix("m.stan:2:39: error: assigning to part of 'x' is only supported as x[n] = … in a loop"))
+        #expect(compileError(head + "transformed parameters { matrix[N, 2] m; m[:, 1] = rep_vector(0, N); }")
+            .hasPrefix("m.stan:2:42: error: assigning to part of 'm' is only supported as m[n] = … in a loop"))
+    }
+
     @Test func aRangeOutsideTheVectorIsReportedWhenTheDataArrive() {
         let message = errorMessage { _ = try stanReference(Self.program, DataSet(["I": .integer(4), "k": .integer(5), "y": .vector([0.3, -1, 2, 0.5])])) }
         #expect(message.contains("range 5:6 is out of range 1…5 in an assignment"), "\(message)")
