@@ -16,11 +16,16 @@ indirect enum Expression: Sendable {
     case call(String, [Expression], conditional: Bool, StanSourceLocation)
     /// `c ? a : b`.
     case conditional(Expression, Expression, Expression, StanSourceLocation)
+    /// `{a, b, c}`: an array of the elements' type (ints promote to real when any is real).
+    case array([Expression], StanSourceLocation)
+    /// `[a, b, c]`: a row vector of scalars, or a matrix whose rows are row vectors.
+    case rowVector([Expression], StanSourceLocation)
 
     var location: StanSourceLocation {
         switch self {
         case .integer(_, let l), .real(_, let l), .string(_, let l), .variable(_, let l), .binary(_, _, _, let l),
-             .unary(_, _, let l), .transpose(_, let l), .index(_, _, let l), .call(_, _, _, let l), .conditional(_, _, _, let l):
+             .unary(_, _, let l), .transpose(_, let l), .index(_, _, let l), .call(_, _, _, let l), .conditional(_, _, _, let l),
+             .array(_, let l), .rowVector(_, let l):
             return l
         }
     }
@@ -34,7 +39,7 @@ indirect enum Expression: Sendable {
         case .unary(_, let a, _), .transpose(let a, _): return a.variables
         case .index(let a, let idx, _):
             return idx.reduce(a.variables) { $0.union($1.variables) }
-        case .call(_, let args, _, _): return args.reduce([]) { $0.union($1.variables) }
+        case .call(_, let args, _, _), .array(let args, _), .rowVector(let args, _): return args.reduce([]) { $0.union($1.variables) }
         case .conditional(let c, let a, let b, _): return c.variables.union(a.variables).union(b.variables)
         }
     }
@@ -73,6 +78,8 @@ extension Expression {
             if conditional, let first = parts.first { return "\(f)(\(first) | \(parts.dropFirst().joined(separator: ", ")))" }
             return "\(f)(\(parts.joined(separator: ", ")))"
         case .conditional(let c, let a, let b, _): return "(\(c.canonical) ? \(a.canonical) : \(b.canonical))"
+        case .array(let xs, _): return "{\(xs.map(\.canonical).joined(separator: ", "))}"
+        case .rowVector(let xs, _): return "[\(xs.map(\.canonical).joined(separator: ", "))]"
         }
     }
 }

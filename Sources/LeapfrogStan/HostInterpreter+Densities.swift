@@ -15,6 +15,8 @@ import Darwin
 /// - `exponential_lpdf(y | λ) = log λ − λy` (y ≥ 0, else −∞)
 /// - `poisson_lpmf(n | λ)    = n log λ − λ − log Γ(n + 1)`; `poisson_log_lpmf(n | α)` with λ = e^α
 /// - `bernoulli_lpmf(n | θ)  = n log θ + (1 − n) log(1 − θ)`; `bernoulli_logit_lpmf(n | α)` with θ = logit⁻¹(α)
+/// - `bernoulli_logit_glm_lpmf(n | x, α, β) = bernoulli_logit_lpmf(n | α + x·β)`, x [N, K] (a
+///   vector is one row), α a scalar or [N], β [K]
 extension HostInterpreter {
     static let densities: [String: (arity: Int, f: ([Double]) -> Double)] = [
         "normal_lpdf": (3, { a in let z = (a[0] - a[1]) / a[2]; return -0.5 * z * z - log(a[2]) - halfLogTwoPi }),
@@ -37,6 +39,19 @@ extension HostInterpreter {
     /// `name`'s log density summed over its broadcast arguments, or nil if `name` is not one of
     /// `densities`.
     func logDensity(_ name: String, _ a: [DataArray], at l: StanSourceLocation) throws -> DataArray? {
+        if name == "bernoulli_logit_glm_lpmf" {
+            guard a.count == 4 else { throw fail("\(name) takes 4 arguments, got \(a.count)", l) }
+            let (x, beta) = (a[1], a[3])
+            let k = beta.count
+            let rows = x.rank == 2 ? x.shape[0] : 1
+            guard (x.rank == 2 ? x.shape[1] : x.count) == k else {
+                throw fail("\(name): x has \(x.rank == 2 ? x.shape[1] : x.count) columns but beta has \(k) elements", l)
+            }
+            let eta = (0..<rows).map { i in (0..<k).reduce(0.0) { $0 + x.values[i * k + $1] * beta.values[$1] } }
+            let linear = DataArray(shape: [rows], values: eta)
+            let predictor = try binary("+", linear, a[2], l)
+            return try logDensity("bernoulli_logit_lpmf", [a[0], predictor], at: l)
+        }
         guard let (arity, f) = HostInterpreter.densities[name] else { return nil }
         guard a.count == arity else { throw fail("\(name) takes \(arity) arguments, got \(a.count)", l) }
         let n = a.first(where: { $0.rank > 0 })?.count ?? 1

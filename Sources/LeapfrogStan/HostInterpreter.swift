@@ -247,10 +247,23 @@ struct HostInterpreter {
             return DataArray(shape: shape, values: offsets.map { v.values[$0] }, isInteger: v.isInteger)
         case .conditional(let c, let a, let b, _):
             return try truth(c) ? evaluate(a) : evaluate(b)
+        case .array(let xs, let l), .rowVector(let xs, let l):
+            return try stacked(try xs.map { try evaluate($0) }, at: l)
         case .call(let name, let args, _, let l):
             if let f = functions[name] { return try callUserFunction(f, try args.map { try evaluate($0) }, at: l) }
             return try call(name, try args.map { try evaluate($0) }, at: l)
         }
+    }
+
+    /// `{a, b, …}` and `[a, b, …]`: the elements, all of one shape, stacked along a new first
+    /// axis (scalars give a vector, vectors or row vectors the rows of a matrix). Integer only
+    /// when every element is.
+    private func stacked(_ xs: [DataArray], at l: StanSourceLocation) throws -> DataArray {
+        let shape = xs[0].shape
+        for x in xs where x.shape != shape {
+            throw fail("the elements of an array or vector expression must have one shape, got \(shape) and \(x.shape)", l)
+        }
+        return DataArray(shape: [xs.count] + shape, values: xs.flatMap(\.values), isInteger: xs.allSatisfy(\.isInteger))
     }
 
     private func map(_ v: DataArray, integer: Bool? = nil, _ f: (Double) -> Double) -> DataArray {
@@ -322,6 +335,7 @@ struct HostInterpreter {
         "pow", "sum", "mean", "sd", "variance", "max", "min", "size", "num_elements", "rows", "cols", "rep_vector",
         "rep_row_vector", "rep_array", "rep_matrix", "to_vector", "to_row_vector", "to_array_1d", "dot_product",
         "log_sum_exp", "softmax", "log_softmax", "fmax", "fmin", "cumulative_sum", "int_step", "is_inf", "is_nan", "to_int", "pi", "e", "not_a_number", "positive_infinity", "negative_infinity",
+        "append_row", "append_col", "bernoulli_logit_glm_lpmf",
     ])
 
     private func call(_ name: String, _ a: [DataArray], at l: StanSourceLocation) throws -> DataArray {
@@ -350,6 +364,9 @@ struct HostInterpreter {
             try need(1); return .integer(name == "size" ? (a[0].shape.first ?? 1) : a[0].count)
         case "rows": try need(1); return .integer(a[0].shape.first ?? 1)
         case "cols": try need(1); return .integer(a[0].rank == 2 ? a[0].shape[1] : (a[0].rank == 1 ? 1 : 1))
+        case "append_row", "append_col":
+            try need(2)
+            return try appended(a[0], a[1], columns: name == "append_col", at: l)
         case "rep_vector", "rep_row_vector", "rep_array":
             guard a.count >= 2, a[0].rank == 0, a.dropFirst().allSatisfy({ $0.rank == 0 && $0.isInteger }) else { throw fail("\(name)(x, n…) needs a scalar and integer sizes", l) }
             let shape = a.dropFirst().map { Int($0.values[0]) }

@@ -61,6 +61,10 @@ extension Lowering {
                 throw fail("the conditional operator ?: is only supported on constant conditions; use if/else on data", l)
             }
             return try expression(k != 0 ? a : b)
+        case .array(let xs, let l):
+            return try arrayExpression(xs, rowVector: false, at: l)
+        case .rowVector(let xs, let l):
+            return try arrayExpression(xs, rowVector: true, at: l)
         }
     }
 

@@ -18,8 +18,6 @@ extension Lowering {
         "fmax": "no maximum operation exists in the model graph",
         "fmin": "no minimum operation exists in the model graph",
         "log_determinant": "use 2 * sum(log(diagonal(L))) of a Cholesky factor",
-        "append_row": "concatenation is not available in the model graph",
-        "append_col": "concatenation is not available in the model graph",
         "diagonal": "the model graph has no diagonal-extraction operation",
         "dims": "only as dims(x)[k] with a constant k; use size, rows and cols",
         "Phi": "use inv_logit(1.702 * x) as an approximation, or a logistic model",
@@ -341,6 +339,8 @@ extension Lowering {
             return try sizeValue(d, at: l)
         case "pi": try need(0); return .constant(Double.pi, integer: false)
         case "e": try need(0); return .constant(2.718281828459045, integer: false)
+        case "append_row", "append_col":
+            return try concatenation(name, argExprs, at: l)
         case "transpose":
             try need(1)
             return try expression(.transpose(argExprs[0], l))

@@ -18,7 +18,7 @@ extension Lowering {
             case .integer, .real, .string, .variable: return false
             case .binary(_, let a, let b, _): return offset(a) || offset(b)
             case .unary(_, let a, _), .transpose(let a, _): return offset(a)
-            case .call(_, let args, _, _): return args.contains(where: offset)
+            case .call(_, let args, _, _), .array(let args, _), .rowVector(let args, _): return args.contains(where: offset)
             case .conditional(let c, let a, let b, _): return offset(c) || offset(a) || offset(b)
             case .index(let a, let idx, _):
                 if offset(a) { return true }

@@ -108,6 +108,9 @@ extension Lowering {
             try assignElement(sym, ks, r, at: l, rhs.location)
             return
         }
+        if plate == nil, recurrences.isEmpty, op.isEmpty, try assignPart(sym, indices, r, at: l, rhs.location) {
+            return
+        }
         // x[n] = … inside a vectorised loop assigns the whole of x.
         guard let plate, !sym.insidePlate, indices.count == 1, case .single(.variable(let iv, _)) = indices[0],
               let isym = scope.lookup(iv), case .plateIndex = isym.kind else {

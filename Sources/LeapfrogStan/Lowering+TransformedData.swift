@@ -57,6 +57,7 @@ extension Lowering {
                 }
                 for a in args { try check(a) }
             case .conditional(let c, let a, let b, _): try check(c); try check(a); try check(b)
+            case .array(let xs, _), .rowVector(let xs, _): for x in xs { try check(x) }
             }
         }
         /// A function's body, checked once, with only its parameters visible (its calls to other

@@ -129,6 +129,8 @@ enum FunctionBody {
         case .index(let a, let idx, let l): return .index(e(a), idx.map { substitute($0, names) }, l)
         case .call(let f, let args, let c, let l): return .call(f, args.map(e), conditional: c, l)
         case .conditional(let c, let a, let b, let l): return .conditional(e(c), e(a), e(b), l)
+        case .array(let xs, let l): return .array(xs.map(e), l)
+        case .rowVector(let xs, let l): return .rowVector(xs.map(e), l)
         }
     }
 

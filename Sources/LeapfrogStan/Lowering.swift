@@ -204,6 +204,9 @@ final class Lowering {
                 }
             }
         }
+        // rows(x), cols(x), size(x) of a parameter or an inlined function's argument: x's extent.
+        let e = try resolvingSizes(e)
+        if let c = foldConstant(e) { return .fixed(Int(c)) }
         guard try isDataOnly(e) else { throw fail("a size must depend on data only", e.location) }
         let bound = bindingLoopConstants(e)
         let name = syntheticName("size", key: "size:\(bound.canonical)") { .size(name: $0, bound) }
@@ -275,6 +278,8 @@ final class Lowering {
                 }, l)
             case .call(let f, let args, let c, let l): return .call(f, args.map(bind), conditional: c, l)
             case .conditional(let c, let a, let b, let l): return .conditional(bind(c), bind(a), bind(b), l)
+            case .array(let xs, let l): return .array(xs.map(bind), l)
+            case .rowVector(let xs, let l): return .rowVector(xs.map(bind), l)
             }
         }
         return bind(e)

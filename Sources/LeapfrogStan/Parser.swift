@@ -437,8 +437,16 @@ struct Parser {
             let e = try expression()
             try expect(")")
             return e
-        case .symbol("{"), .symbol("["):
-            throw error("array and vector expressions ({…}, […]) are not supported yet")
+        case .symbol("{"):
+            p += 1
+            let xs = try expressionList(until: "}")
+            if xs.isEmpty { throw error("an array expression {…} needs at least one element") }
+            return .array(xs, t.location)
+        case .symbol("["):
+            p += 1
+            let xs = try expressionList(until: "]")
+            if xs.isEmpty { throw error("a row vector expression […] needs at least one element") }
+            return .rowVector(xs, t.location)
         case .identifier(let name):
             p += 1
             guard current.isSymbol("(") else { return .variable(name, t.location) }

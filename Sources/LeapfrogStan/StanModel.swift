@@ -144,6 +144,16 @@ public struct StanModel: Sendable {
                 let offset = position.count == 2 ? (position[0] - 1) * shape[1] + position[1] - 1 : position[0] - 1
                 if !values.isEmpty { values[offset] = 1 }
                 value = DataArray(shape: shape, values: values)
+            case .placement(_, let rows, let count, let start):
+                let shape = try resolve(count.map { [rows, $0] } ?? [rows])
+                let k = try interpreter.intScalar(start, what: "an index")
+                let n = shape.count == 2 ? shape[1] : 1
+                guard k >= 1, k + n - 1 <= shape[0] else {
+                    throw diagnostics.error(n == 1 ? "index \(k) is out of range 1…\(shape[0]) in an assignment" : "range \(k):\(k + n - 1) is out of range 1…\(shape[0]) in an assignment", at: start.location)
+                }
+                var values = [Double](repeating: 0, count: shape.reduce(1, *))
+                for j in 0..<n { values[(k - 1 + j) * (shape.count == 2 ? n : 1) + (shape.count == 2 ? j : 0)] = 1 }
+                value = DataArray(shape: shape, values: values)
             case .range(_, let a, let b):
                 let (lo, hi) = (try interpreter.intScalar(a, what: "a range bound"), try interpreter.intScalar(b, what: "a range bound"))
                 guard lo >= 1 else { throw diagnostics.error("the range \(lo):\(hi) starts below 1: Stan indices start at 1", at: a.location) }

@@ -19,10 +19,13 @@ enum SyntheticData: Sendable {
     case oneHot(name: String, shape: [Dim], position: [Int])
     /// The integers `lower`, …, `upper` (a range index `x[lower:upper]`).
     case range(name: String, lower: Expression, upper: Expression)
+    /// Places a part at a data-dependent position `start` (1-based): [K, n] with 1 at
+    /// (start + j − 1, j), or for a single element ([K], `count` nil) 1 at start.
+    case placement(name: String, rows: Dim, count: Dim?, start: Expression)
 
     var name: String {
         switch self {
-        case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .fill(let n, _, _), .indicator(let n, _), .range(let n, _, _), .pattern(let n, _, _), .oneHot(let n, _, _): return n
+        case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .fill(let n, _, _), .indicator(let n, _), .range(let n, _, _), .pattern(let n, _, _), .oneHot(let n, _, _), .placement(let n, _, _, _): return n
         }
     }
 }
@@ -34,7 +37,7 @@ struct PendingBound: Sendable {
     var upper: Expression?
 }
 
-/// The constant matrices behind the constrained-vector transforms.
+/// The constant matrices behind the constrained-vector transforms and `append_row`/`append_col`.
 enum ConstraintPattern: String, Sendable {
     /// [K, K − 1]: the identity with a row of zeros appended (pads a free vector with a 0).
     case padIdentity
@@ -42,6 +45,11 @@ enum ConstraintPattern: String, Sendable {
     case lowerOnes
     /// [K]: 1 then zeros.
     case firstMask
+    /// [K]: zeros then 1 (the last element).
+    case lastMask
+    /// [K, n]: 1 where row i = col j + K − n (0-based), the identity in the last n rows (places
+    /// the second argument of `append_row`; the first is placed by `identity` [K, m]).
+    case bottomIdentity
     /// [K, K]: ones strictly below the diagonal.
     case strictLower
     /// [K, K]: the identity.
@@ -79,6 +87,11 @@ enum ConstraintPattern: String, Sendable {
             }
         case .firstMask:
             return (0..<shape[0]).map { $0 == 0 ? 1 : 0 }
+        case .lastMask:
+            return (0..<shape[0]).map { $0 == shape[0] - 1 ? 1 : 0 }
+        case .bottomIdentity:
+            let (r, c) = (shape[0], shape[1])
+            return (0..<(r * c)).map { k in k / c == k % c + r - c ? 1 : 0 }
         case .lkjWeights, .covWeights, .corrWeights:
             // 1-based row k = r + 1
             let n = shape[0]

@@ -61,7 +61,46 @@ import Testing
         ("logmesquite_logvash", "mesquite", .compiles),
         ("logmesquite_logvolume", "mesquite", .compiles),
         ("mesquite", "mesquite", .compiles),
+        // Design matrices built in transformed data with `[a', b']'` (no reference draws).
+        ("wells_dist100_model", "wells_data", .compiles),
+        ("wells_dist100ars_model", "wells_data", .compiles),
+        ("wells_dae_model", "wells_data", .compiles),
+        ("wells_dae_c_model", "wells_data", .compiles),
+        ("wells_daae_c_model", "wells_data", .compiles),
+        ("wells_dae_inter_model", "wells_data", .compiles),
+        ("wells_interaction_model", "wells_data", .compiles),
+        ("wells_interaction_c_model", "wells_data", .compiles),
+        ("nes_logit_model", "nes_logit_data", .compiles),
+        // A sum-to-zero vector by range assignment: beta[1 : I - 1] = beta_free; beta[I] = … .
+        ("2pl_latent_reg_irt", "fims_Aus_Jpn_irt", .compiles),
     ]
+
+    /// wells_dae_inter_model's design matrix `[c_dist100', …, ae_inter']'` (an array expression in
+    /// transformed data) gives the log density of the same regression with the columns computed
+    /// here and passed as data.
+    @Test func aDesignMatrixFromRowVectorsIsTheWrittenOutRegression() throws {
+        let data = try StanJSON.load(path: RepositoryData.path("posteriordb/wells_data.json"))
+        let path = RepositoryData.path("posteriordb/stan/wells_dae_inter_model.stan")
+        let model = try StanProgram.load(path: path)
+        let (graph, prepared) = try model.instantiate(data: data)
+        let stan = try ReferenceModel(graph: graph, data: prepared)
+        func column(_ name: String) -> [Double] { data.variables[name]!.values }
+        func centred(_ x: [Double], _ scale: Double) -> [Double] {
+            let m = x.reduce(0, +) / Double(x.count)
+            return x.map { ($0 - m) / scale }
+        }
+        let d = centred(column("dist"), 100), a = centred(column("arsenic"), 1), e = centred(column("educ"), 4)
+        let columns = [d, a, e, zip(d, a).map(*), zip(d, e).map(*), zip(a, e).map(*)]
+        let rows = (0..<d.count).map { n in columns.map { $0[n] } }
+        var written = data
+        written.variables["X"] = .matrix(rows: rows)
+        let source = """
+        data { int N; array[N] int switched; matrix[N, 6] X; }
+        parameters { real alpha; vector[6] beta; }
+        model { switched ~ bernoulli_logit(alpha + X * beta); }
+        """
+        expectEquivalent(stan, try stanReference(source, written), scale: 0.3)
+    }
 
     @Test func everyPosteriorCompilesOrSaysWhy() throws {
         for p in Self.posteriors {

@@ -3,7 +3,7 @@ import Leapfrog
 import LeapfrogTestSupport
 import Testing
 
-/// Stan programs using slices, user functions, constrained types and recurrences give the same
+/// Stan programs using slices, user functions, constrained types, array expressions, append_row/append_col, range assignments and recurrences give the same
 /// log density and gradient on the OpenCL back end (float64) as on the CPU reference.
 struct StanOpenCLParityTests {
     static let constrained = """
@@ -70,6 +70,60 @@ struct StanOpenCLParityTests {
     }
     """
 
+    /// Array and vector expressions of parameters (`Lowering+ArrayExpressions`: one-hot sums).
+    static let arrayExpressions = """
+    data { vector[3] y; }
+    transformed data { matrix[3, 2] x = [y', (2 * y)']'; }
+    parameters { real a; real<lower=0> b; vector[3] v; row_vector[3] r; }
+    transformed parameters {
+      vector[3] w = [a, b, a * b]';
+      array[2] vector[3] vs = {v, w};
+      matrix[2, 3] M = [r, v'];
+    }
+    model {
+      target += normal_lpdf({a, b} | 0, 1);
+      v ~ normal(x[, 2], 2);
+      y ~ normal(w + vs[1], 1);
+      to_vector(M * x) ~ normal(0, 3);
+      target += normal_lpdf([a, 1, b] | r, 1);
+    }
+    """
+
+    /// append_row and append_col of parameters (`Lowering+Concatenation`: placement patterns).
+    static let concatenation = """
+    data { int N; matrix[N, 2] X; vector[N] z; }
+    parameters { real a; vector[2] v; vector[N - 1] free; row_vector[2] r; matrix[2, 2] B; }
+    transformed parameters {
+      vector[N] sumzero = append_row(free, -sum(free));
+      matrix[3, 2] rB = append_row(r, B);
+      matrix[2, 3] vB = append_col(v, B);
+    }
+    model {
+      a ~ normal(0, 1);
+      to_vector(B) ~ normal(0, 1);
+      sumzero ~ normal(z, 1);
+      z ~ normal(append_col(rep_vector(1, N), X) * append_row(a, v), 2);
+      to_vector(rB * vB) ~ normal(0, 3);
+      target += normal_lpdf(append_col(r, a) | 0, 2);
+    }
+    """
+
+    /// Range and data-indexed assignments (`Lowering+PartAssignment`: placement patterns).
+    static let partAssignment = """
+    data { int I; int k; vector[I] y; }
+    parameters { vector[I - 1] beta_free; real a; vector[2] w; }
+    transformed parameters {
+      vector[I] beta;
+      vector[I + 1] c;
+      beta[1 : I - 1] = beta_free;
+      beta[I] = -1 * sum(beta_free);
+      c[k : k + 1] = w;
+      c[:k - 1] = rep_vector(a, k - 1);
+      c[I + 1] = 2 * a;
+    }
+    model { y ~ normal(beta, 1); a ~ normal(0, 1); w ~ normal(0, 1); c ~ normal(1, 2); }
+    """
+
     static func expectParity(_ source: String, _ data: DataSet, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
         let model = try StanProgram.compile(source: source, path: "parity.stan")
         let (graph, prepared) = try model.instantiate(data: data)
@@ -109,6 +163,19 @@ struct StanOpenCLParityTests {
         let n = 7
         let data = DataSet(["N": .integer(n), "obs": .vector(rng.vector(n, -2, 2)), "X": .matrix(rows: (0..<n).map { _ in rng.vector(2, -1, 1) })])
         try Self.expectParity(Self.slicesAndFunctions, data)
+    }
+
+    @Test func arrayAndVectorExpressions() throws {
+        try Self.expectParity(Self.arrayExpressions, DataSet(["y": .vector([0.5, -1, 2])]))
+    }
+
+    @Test func appendRowAndColumn() throws {
+        let data = DataSet(["N": .integer(4), "X": .matrix(rows: [[1, 2], [3, 4], [5, 6], [-1, 0.5]]), "z": .vector([0.5, -1, 2, 1])])
+        try Self.expectParity(Self.concatenation, data)
+    }
+
+    @Test func rangeAndDataIndexedAssignments() throws {
+        try Self.expectParity(Self.partAssignment, DataSet(["I": .integer(4), "k": .integer(3), "y": .vector([0.3, -1, 2, 0.5])]))
     }
 
     /// posteriordb's time series (recurrences: `Lowering+Recurrences`, `Generator+Recurrence`)

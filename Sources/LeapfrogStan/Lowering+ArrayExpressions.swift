@@ -1,0 +1,63 @@
+import LeapfrogModel
+
+extension Lowering {
+    /// `{x₁, …, x_K}` (an array) and `[x₁, …, x_K]` (a row vector of scalars, or a matrix whose
+    /// rows are row vectors), lowered without a node of their own:
+    ///
+    ///     Σₖ Eₖ ⊙ xₖ
+    ///
+    /// with Eₖ a 0/1 one-hot data pattern, [K] with a 1 at k for scalar elements and [K, 1] with a
+    /// 1 in row k for vector elements (it broadcasts against the row xₖ to [K, m]). The gradient
+    /// with respect to xₖ is then Eₖ's row of the incoming adjoint, as the existing `multiply`
+    /// and `add` nodes give it on both back ends. Zero constants are left out of the sum.
+    ///
+    /// Elements of one shape only (Stan's rule); ints promote to real when any element is real. An
+    /// array of arrays or vectors is rank 2 at most (the graph's limit). Inside a vectorised loop
+    /// the elements must not depend on the loop index.
+    func arrayExpression(_ xs: [Expression], rowVector: Bool, at l: StanSourceLocation) throws -> Value {
+        let what = rowVector ? "a row vector expression […]" : "an array expression {…}"
+        let values = try xs.map { try expression($0) }
+        try rejectFlattened(values, at: l)
+        let t0 = values[0].type
+        for (v, x) in zip(values, xs) {
+            if v.summedOverPlate { throw fail("\(what) cannot hold a log density inside a vectorised loop", x.location) }
+            if v.plated || v.columns {
+                throw fail("cannot vectorise the loop: \(what) whose elements depend on the loop index", x.location)
+            }
+            let t = v.type
+            let sameBase = t.base == t0.base || (t.isScalar && t0.isScalar)
+            guard sameBase, t.arrayRank == t0.arrayRank, t.sizes.count == t0.sizes.count else {
+                throw fail("the elements of \(what) must have one type, got \(t0) and \(t)", x.location)
+            }
+            for (a, b) in zip(t.sizes, t0.sizes) where differ(a, b) {
+                throw fail("the elements of \(what) must have one size, got \(t0) and \(t)", x.location)
+            }
+        }
+        let k = Dim.fixed(values.count)
+        let integer = values.allSatisfy(\.type.isInteger)
+        var type: StanType
+        if rowVector {
+            switch t0.base {
+            case _ where t0.isScalar: type = StanType(base: .rowVector, arrayRank: 0, sizes: [k])
+            case .rowVector where t0.arrayRank == 0: type = StanType(base: .matrix, arrayRank: 0, sizes: [k] + t0.sizes)
+            default: throw fail("\(what) holds scalars or row vectors, got \(t0)", l)
+            }
+        } else {
+            type = StanType(base: integer ? .int : t0.promotedToReal.base, arrayRank: t0.arrayRank + 1, sizes: [k] + t0.sizes)
+        }
+        guard type.rank <= 2 else { throw fail("\(what) of \(t0) has \(type.rank) dimensions; the model graph supports at most 2", l) }
+        let shape = type.sizes.compactMap { $0 }
+        guard shape.count == type.rank else { throw fail("the size of the elements of \(what) is not known", l) }
+        let patternShape: [Dim] = t0.isScalar ? [k] : [k, .fixed(1)]
+        var sum: Expr?
+        for (i, v) in values.enumerated() where v.constant != 0 {
+            let key = "onehot:\(patternShape):[\(i + 1)]"
+            let name = syntheticName("onehot", key: key) { .oneHot(name: $0, shape: patternShape, position: [i + 1]) }
+            let e = builder.data(name, patternShape)
+            let placed = v.constant == 1 ? e : e * materialize(v)
+            sum = sum.map { $0 + placed } ?? placed
+        }
+        let node = sum ?? fill(0, shape)  // every element a zero constant (only scalars can be)
+        return Value(type: type, constant: nil, node: node, dataOnly: values.allSatisfy(\.dataOnly))
+    }
+}
