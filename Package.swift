@@ -95,7 +95,7 @@ let package = Package(
         .target(name: "LeapfrogTestSupport", dependencies: ["LeapfrogReference", "LeapfrogModel", "LeapfrogData"],
                 path: "Tests/LeapfrogTestSupport", resources: [.copy("Fixtures")]),
         .testTarget(name: "LeapfrogCoreTests", dependencies: ["LeapfrogCore"]),
-        .testTarget(name: "LeapfrogRandomTests", dependencies: ["LeapfrogRandom"]),
+        .testTarget(name: "LeapfrogRandomTests", dependencies: ["LeapfrogRandom", "LeapfrogTestSupport"]),
         .testTarget(name: "LeapfrogDataTests", dependencies: ["LeapfrogData"]),
         .testTarget(name: "LeapfrogModelTests", dependencies: ["LeapfrogModel", "LeapfrogReference", "LeapfrogTestSupport"]),
         .testTarget(name: "LeapfrogReferenceTests", dependencies: ["LeapfrogReference", "LeapfrogModel", "LeapfrogTestSupport"]),

@@ -23,7 +23,7 @@ struct BackendSelection: ParsableArguments {
     @Option(help: "OpenCL chains per work-item in the chain launch shape: 1, 2, 4, 8 or 16 (default: 1 on GPUs; on CPUs the SIMD width, narrowed for small batches so every core gets work).")
     var chainsPerWorkItem: Int?
 
-    @Option(help: "Where HMC and ChEES transitions run on OpenCL: auto (whole trajectories on the device, one launch and one round trip per transition; NUTS and dense metrics on the host) or host (one device round trip per integrator step, the reference).")
+    @Option(help: "Where transitions run on OpenCL: auto (whole HMC, ChEES and NUTS transitions on the device, one launch each and, in sampling, one round trip per group of transitions; dense metrics on the host) or host (one device round trip per integrator step, the reference).")
     var transitions: TransitionPlacement = .auto
 
     func validate() throws {

@@ -9,27 +9,9 @@ import Testing
 /// `x[a:b] = v` and `x[k] = v` with data-dependent bounds (Lowering+PartAssignment): values,
 /// gradients against finite differences, and posteriordb's IRT form written out.
 @Suite struct PartAssignmentTests {
-    static let program = """
-    data { int I; int k; vector[I] y; }
-    parameters { vector[I - 1] beta_free; real a; vector[2] w; }
-    transformed parameters {
-      vector[I] beta;
-      vector[I + 1] c;
-      beta[1 : I - 1] = beta_free;
-      beta[I] = -1 * sum(beta_free);
-      c[k : k + 1] = w;
-      c[:k - 1] = rep_vector(a, k - 1);
-      c[I + 1] = 2 * a;
-    }
-    model {
-      y ~ normal(beta, 1);
-      a ~ normal(0, 1);
-      w ~ normal(0, 1);
-      c ~ normal(1, 2);
-    }
-    """
+    static let program = StanFixtures.partAssignment
 
-    static let data = DataSet(["I": .integer(4), "k": .integer(3), "y": .vector([0.3, -1, 2, 0.5])])
+    static let data = StanFixtures.partAssignmentData
 
     @Test func valuesAndGradients() throws {
         let stan = try stanReference(Self.program, Self.data)

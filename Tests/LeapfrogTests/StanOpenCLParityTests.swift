@@ -108,22 +108,6 @@ struct StanOpenCLParityTests {
     }
     """
 
-    /// Range and data-indexed assignments (`Lowering+PartAssignment`: placement patterns).
-    static let partAssignment = """
-    data { int I; int k; vector[I] y; }
-    parameters { vector[I - 1] beta_free; real a; vector[2] w; }
-    transformed parameters {
-      vector[I] beta;
-      vector[I + 1] c;
-      beta[1 : I - 1] = beta_free;
-      beta[I] = -1 * sum(beta_free);
-      c[k : k + 1] = w;
-      c[:k - 1] = rep_vector(a, k - 1);
-      c[I + 1] = 2 * a;
-    }
-    model { y ~ normal(beta, 1); a ~ normal(0, 1); w ~ normal(0, 1); c ~ normal(1, 2); }
-    """
-
     static func expectParity(_ source: String, _ data: DataSet, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
         let model = try StanProgram.compile(source: source, path: "parity.stan")
         let (graph, prepared) = try model.instantiate(data: data)
@@ -175,7 +159,7 @@ struct StanOpenCLParityTests {
     }
 
     @Test func rangeAndDataIndexedAssignments() throws {
-        try Self.expectParity(Self.partAssignment, DataSet(["I": .integer(4), "k": .integer(3), "y": .vector([0.3, -1, 2, 0.5])]))
+        try Self.expectParity(StanFixtures.partAssignment, StanFixtures.partAssignmentData)
     }
 
     /// posteriordb's time series (recurrences: `Lowering+Recurrences`, `Generator+Recurrence`)
