@@ -50,7 +50,7 @@ public enum ADVI {
         /// |∇_φ ELBO| of the leading restart.
         public var gradientNorm: Double
         public var learningRate: Double
-        /// Every restart's ELBO estimate.
+        /// Every restart's ELBO estimate; NaN for a restart pruned before this iteration.
         public var restartELBOs: [Double]
         /// The leading restart.
         public var leader: Int
