@@ -52,8 +52,10 @@ def main(out):
             """Seconds into Leapfrog's fit at the first window end whose mean ELBO estimate reached `target`."""
             return next((t for e, t in trace if e >= target), None)
         tol = json.loads(summary.read_text())["configuration"].get("tol_rel_obj", "?") if summary.exists() else "?"
-        print("| %s | Leapfrog ADVI mean-field | %d restarts batched, %d draws each (shared), lr %g, tol-rel-obj %s; %d iterations | %s | %s s | %s s (process) | %s | | |"
-              % (m, len(fam["restart_elbos"]), fam["grad_samples"], fam["learning_rate"], tol, fam["iterations"], fmt(lf.get("elbo")),
+        prune = json.loads(summary.read_text())["configuration"].get("prune_restarts") if summary.exists() else None
+        pruning = ", the worse half pruned every %s iterations" % prune if prune else ""
+        print("| %s | Leapfrog ADVI mean-field | %d restarts batched%s, %d draws each (shared), lr %g, tol-rel-obj %s; %d iterations | %s | %s s | %s s (process) | %s | | |"
+              % (m, len(fam["restart_elbos"]), pruning, fam["grad_samples"], fam["learning_rate"], tol, fam["iterations"], fmt(lf.get("elbo")),
                  fmt(lf_reaches(lf["elbo"] - 1.0) if lf.get("elbo") is not None else None, 2) + " (fit " + fmt(lf_time, 2) + ")", fmt(lf.get("process_seconds"), 2), sci(fam["gradient_evaluations"])))
         for method, label in (("numpyro-autonormal", "NumPyro SVI AutoNormal"), ("blackjax-meanfield", "BlackJAX meanfield_vi")):
             path = out / ("peer-vi-%s-%s.jsonl" % (method, m))

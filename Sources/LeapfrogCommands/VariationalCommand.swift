@@ -24,6 +24,9 @@ struct VariationalCommand: ParsableCommand {
     var gradSamples = ADVIConfiguration.defaultGradientSamples
     @Option(parsing: .unconditional, help: "Independent fits from different starts, batched together; the best ELBO wins.")
     var restarts = 1
+    @Option(name: .customLong("prune-restarts"), parsing: .unconditional,
+            help: "Successive halving: every N iterations (a multiple of --eval-elbo) drop the worse half of the restarts by their window-mean ELBO, down to one.")
+    var pruneRestarts: Int?
     @Option(name: .customLong("learning-rate"), parsing: .unconditional, help: "Adam's base learning rate (decays as 1/√(1 + t/1000)).")
     var learningRate = ADVIConfiguration.defaultLearningRate
     @Option(name: .customLong("tol-rel-obj"), parsing: .unconditional, help: "Relative ELBO tolerance (Stan's rule, mean or median over windows).")
@@ -62,6 +65,7 @@ struct VariationalCommand: ParsableCommand {
         c.initialScale = initScale
         c.gradientSamples = gradSamples
         c.restarts = restarts
+        c.pruneInterval = pruneRestarts
         c.maxIterations = iterations
         c.learningRate = learningRate
         c.toleranceRelativeObjective = tolRelObj

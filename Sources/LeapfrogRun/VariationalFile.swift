@@ -9,7 +9,9 @@ import LeapfrogVariational
 ///       "covariance": [[...], ...]               // full-rank: Σ = LLᵀ; low-rank: Σ = D² + BBᵀ
 ///       "rank": r, "diagonal": [...], "factor": [[...], ...]   // low-rank: D = diag(exp ω), B d×r
 ///       "elbo": …, "pareto_k": …, "iterations": …, "converged": …, "reason": "…",
-///       "restarts": [{"elbo": …}, …], "best_restart": k (1-based), … }
+///       "restart_elbos": [...], "best_restart": k (1-based),
+///       "restart_pruned_after": [null or the iteration, …]   // with --prune-restarts only
+///       … }
 ///
 /// Non-finite numbers are written as null.
 public struct VariationalFile: Codable, Sendable, Hashable {
@@ -30,6 +32,9 @@ public struct VariationalFile: Codable, Sendable, Hashable {
     public var reason: String
     public var restartELBOs: [Double?]
     public var bestRestart: Int
+    /// Per restart, the iteration after which `--prune-restarts` dropped it (nil: ran to the end);
+    /// absent without `--prune-restarts`.
+    public var restartPrunedAfter: [Int?]?
     public var gradientSamples: Int
     public var learningRate: Double
     public var stickingTheLanding: Bool
@@ -38,7 +43,7 @@ public struct VariationalFile: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case family, dimension, parameters, mean, scale, covariance, rank, diagonal, factor, elbo, iterations, converged, reason, seconds
-        case paretoK = "pareto_k", restartELBOs = "restart_elbos", bestRestart = "best_restart"
+        case paretoK = "pareto_k", restartELBOs = "restart_elbos", bestRestart = "best_restart", restartPrunedAfter = "restart_pruned_after"
         case gradientSamples = "grad_samples", learningRate = "learning_rate", stickingTheLanding = "stl"
         case gradientEvaluations = "gradient_evaluations"
     }

@@ -60,7 +60,8 @@ public struct VariationalRun {
         let setup = try FittedRunSetup(instance, settings: configuration, directory: directory, log: log) { bound, backend in
             "leapfrog: \(instance.graph.name), \(bound.dimension) parameters, ADVI \(advi.family.rawValue)"
                 + (advi.family == .lowRank ? " rank \(advi.rank ?? GaussianFamily.defaultRank(dimension: bound.dimension))" : "") + ", "
-                + "\(advi.gradientSamples) draws × \(advi.restarts) restart\(advi.restarts == 1 ? "" : "s") per iteration, back end \(backend)"
+                + "\(advi.gradientSamples) draws × \(advi.restarts) restart\(advi.restarts == 1 ? "" : "s") per iteration"
+                + (advi.pruneInterval.map { ", the worse half pruned every \($0) iterations" } ?? "") + ", back end \(backend)"
         }
         let bound = setup.bound, backend = setup.backend
 
@@ -139,6 +140,7 @@ public struct VariationalRun {
                 elbo: VariationalFile.finite(fit.elbo[fit.best]), paretoK: VariationalFile.finite(k),
                 iterations: fit.iterations, converged: fit.converged, reason: fit.reason,
                 restartELBOs: fit.elbo.map(VariationalFile.finite), bestRestart: fit.best + 1,
+                restartPrunedAfter: advi.pruneInterval == nil ? nil : fit.prunedAfter,
                 gradientSamples: advi.gradientSamples, learningRate: advi.learningRate,
                 stickingTheLanding: advi.stickingTheLanding, gradientEvaluations: fit.gradientEvaluations, seconds: t1 - t0)
             let path = directory.path + "/" + Self.familyFile
@@ -170,5 +172,6 @@ public struct VariationalRun {
                  "restarts": String(a.restarts), "learning_rate": String(a.learningRate),
                  "tol_rel_obj": String(a.toleranceRelativeObjective), "eval_elbo": String(a.evaluationInterval),
                  "stl": String(a.stickingTheLanding), "init_scale": String(a.initialScale), "seed": String(a.seed)]
+            .merging(a.pruneInterval.map { ["prune_restarts": String($0)] } ?? [:]) { x, _ in x }
     }
 }

@@ -23,6 +23,13 @@ import LeapfrogRandom
 ///    rule (`RelativeELBOConvergence`); the fit stops when every restart has converged, or at
 ///    `maxIterations`.
 ///
+/// Successive halving (`ADVIConfiguration.pruneInterval`, Jamieson & Talwalkar, AISTATS 2016):
+/// every `pruneInterval` iterations, at a window end, the worse half of the surviving restarts by
+/// that window's mean ELBO estimate (⌊n/2⌋ of n) leave the batch, down to one; the batch shrinks
+/// with them, and so does the iteration's cost. A pruned restart's family and ELBO stay as they
+/// were when it left. As the restarts share their draws, a survivor's fit is bit for bit the one
+/// it gets alone.
+///
 /// On a back end that checks its fast precision against an accurate twin (`PrecisionCheckpoint`),
 /// the draws are checked at the first iteration and at every convergence check.
 ///
@@ -43,7 +50,7 @@ public enum ADVI {
         /// |∇_φ ELBO| of the leading restart.
         public var gradientNorm: Double
         public var learningRate: Double
-        /// Every restart's ELBO estimate.
+        /// Every restart's ELBO estimate; NaN for a restart pruned before this iteration.
         public var restartELBOs: [Double]
         /// The leading restart.
         public var leader: Int
@@ -65,6 +72,9 @@ public enum ADVI {
         public var interrupted: Bool
         /// Stan's "may be diverging" condition held at the end for the best restart.
         public var mayBeDiverging: Bool
+        /// Per restart, the iteration after which successive halving dropped it; nil: it ran to
+        /// the end.
+        public var prunedAfter: [Int?]
     }
 
     /// Most of a restart's draws that may be dropped at one iteration (non-finite log density or
@@ -137,6 +147,10 @@ public enum ADVI {
         var elbos = [Double](repeating: 0, count: k)
         var norms = [Double](repeating: 0, count: k)
         var running = [Double](repeating: 0, count: k)
+        // The restarts still in the batch (successive halving), in batch order: slot s of the
+        // batch holds restart alive[s], columns s·M ..< (s + 1)·M.
+        var alive = Array(0..<k)
+        var prunedAfter = [Int?](repeating: nil, count: k)
         for t in 0..<config.maxIterations {
             if shouldStop?() == true {
                 interrupted = true
@@ -149,7 +163,7 @@ public enum ADVI {
                 }
             }
             noise.withUnsafeBufferPointer { eps in
-                for r in 0..<k { families[r].transform(eps, count: m, into: &batch, firstColumn: r * m) }
+                for (s, r) in alive.enumerated() { families[r].transform(eps, count: m, into: &batch, firstColumn: s * m) }
             }
             // Precision checkpoints (`PrecisionGuard`, as the samplers place them): on the first
             // iteration's draws, then at every convergence check; after a switch to the accurate
@@ -162,13 +176,13 @@ public enum ADVI {
                 }
             }
             let density = try model.evaluate(batch, active: nil)
-            evaluations += k * m
+            evaluations += alive.count * m
             let rate = schedule.rate(iteration: t)
-            for r in 0..<k {
+            for (s, r) in alive.enumerated() {
                 kept.removeAll(keepingCapacity: true)
                 var lpSum = 0.0
                 for j in 0..<m {
-                    let c = r * m + j
+                    let c = s * m + j
                     let lp = density.logDensity[c]
                     guard lp.isFinite, (0..<d).allSatisfy({ density.gradient[c, $0].isFinite }) else { continue }
                     lpSum += lp
@@ -182,7 +196,7 @@ public enum ADVI {
                 }
                 elbos[r] = lpSum / Double(kept.count) + families[r].entropy
                 noise.withUnsafeBufferPointer { eps in
-                    families[r].elboGradient(epsilons: eps, gradients: density.gradient, firstColumn: r * m, draws: kept,
+                    families[r].elboGradient(epsilons: eps, gradients: density.gradient, firstColumn: s * m, draws: kept,
                                              stickingTheLanding: config.stickingTheLanding, into: &gradient)
                 }
                 let norm = gradient.reduce(0) { $0 + $1 * $1 }.squareRoot()
@@ -198,22 +212,30 @@ public enum ADVI {
                 windowSum[r] += elbos[r]
             }
             windowCount += 1
-            for r in 0..<k { running[r] = windowSum[r] / Double(windowCount) }
-            let leader = Self.leader(lastWindowMean.allSatisfy { $0 == -.infinity } ? running : lastWindowMean)
+            for r in alive { running[r] = windowSum[r] / Double(windowCount) }
+            let leader = Self.leader(lastWindowMean.allSatisfy { $0 == -.infinity } ? running : lastWindowMean, among: alive)
             try report?(Iteration(iteration: t + 1, elbo: elbos[leader], elboMean: running[leader], gradientNorm: norms[leader],
                                   learningRate: rate, restartELBOs: elbos, leader: leader))
             if let every = snapshotEvery, every > 0, (t + 1) % every == 0 { try snapshot?(t + 1, families[leader]) }
             if windowCount == config.evaluationInterval {
-                for r in 0..<k {
+                for r in alive {
                     lastWindowMean[r] = running[r]
                     if verdicts[r] == .running { verdicts[r] = rules[r].record(running[r]) }
                 }
-                for r in 0..<k { windowSum[r] = 0 }
+                for r in alive { windowSum[r] = 0 }
                 windowCount = 0
-                if verdicts.allSatisfy({ $0 != .running }) {
+                if let every = config.pruneInterval, (t + 1) % every == 0, alive.count > 1 {
+                    alive = Self.survivors(alive, windowMeans: lastWindowMean)
+                    for r in 0..<k where prunedAfter[r] == nil && !alive.contains(r) {
+                        prunedAfter[r] = t + 1
+                        elbos[r] = .nan
+                    }
+                    batch = ChainBatch(chains: alive.count * m, dimension: d)
+                }
+                if alive.allSatisfy({ verdicts[$0] != .running }) {
                     done = t + 1
                     converged = true
-                    let best = Self.leader(lastWindowMean)
+                    let best = Self.leader(lastWindowMean, among: alive)
                     reason = verdicts[best] == .meanConverged
                         ? "mean ELBO converged (relative change below --tol-rel-obj \(config.toleranceRelativeObjective))"
                         : "median ELBO converged (relative change below --tol-rel-obj \(config.toleranceRelativeObjective))"
@@ -225,17 +247,30 @@ public enum ADVI {
         if windowCount > 0 && lastWindowMean.allSatisfy({ $0 == -.infinity }) {
             lastWindowMean = (0..<k).map { windowSum[$0] / Double(windowCount) }
         }
-        let best = Self.leader(lastWindowMean)
+        let best = Self.leader(lastWindowMean, among: alive)
         return Result(families: families, best: best, elbo: lastWindowMean, iterations: done, converged: converged,
                       reason: reason, gradientEvaluations: evaluations, interrupted: interrupted,
-                      mayBeDiverging: rules[best].mayBeDiverging)
+                      mayBeDiverging: rules[best].mayBeDiverging, prunedAfter: prunedAfter)
     }
 
-    /// The index of the largest value (the first on ties; NaN never leads).
-    static func leader(_ values: [Double]) -> Int {
-        var best = 0
-        for (i, v) in values.enumerated() where v > values[best] || values[best].isNaN { best = i }
+    /// The index of the largest value (the first on ties; NaN never leads), among `among` (all: nil).
+    static func leader(_ values: [Double], among: [Int]? = nil) -> Int {
+        let candidates = among ?? Array(values.indices)
+        var best = candidates[0]
+        for i in candidates where values[i] > values[best] || values[best].isNaN { best = i }
         return best
+    }
+
+    /// Successive halving's step: of the n restarts `alive`, the ⌈n/2⌉ with the highest window
+    /// means (ties to the earlier restart; NaN last), in their batch order.
+    static func survivors(_ alive: [Int], windowMeans: [Double]) -> [Int] {
+        let ranked = alive.sorted { a, b in
+            let x = windowMeans[a], y = windowMeans[b]
+            if x.isNaN != y.isNaN { return y.isNaN }
+            return x > y || (x == y && a < b)
+        }
+        let keep = Set(ranked.prefix(alive.count - alive.count / 2))
+        return alive.filter(keep.contains)
     }
 
     /// `count` draws from `family` (Philox: chain s, iteration 0, `.variationalOutput`), as a batch,

@@ -14,6 +14,10 @@ public struct ADVIConfiguration: Sendable, Hashable {
     /// K: independent fits from different starting points, in the same batch, on the same draws;
     /// the best by final ELBO is the result.
     public var restarts = 1
+    /// Successive halving: every this many iterations (a multiple of `evaluationInterval`) the
+    /// worse half of the surviving restarts, by the window's mean ELBO estimate, leave the batch
+    /// (`ADVI`); nil: every restart runs to the end. With K restarts the batch halves log₂ K times.
+    public var pruneInterval: Int?
     /// Stan's `iter` default: 10000.
     public var maxIterations = 10_000
     /// Adam's base rate η (the schedule decays it, `LearningRateSchedule`).
@@ -67,6 +71,11 @@ public struct ADVIConfiguration: Sendable, Hashable {
             throw bad("--tol-rel-obj must be positive (got \(toleranceRelativeObjective))")
         }
         guard evaluationInterval >= 1 else { throw bad("--eval-elbo must be at least 1 (got \(evaluationInterval))") }
+        if let p = pruneInterval {
+            guard p >= 1, p % evaluationInterval == 0 else {
+                throw bad("--prune-restarts must be a positive multiple of --eval-elbo \(evaluationInterval) (got \(p))")
+            }
+        }
         guard decayIterations > 0 else { throw bad("the learning-rate decay must be positive (got \(decayIterations))") }
     }
 }

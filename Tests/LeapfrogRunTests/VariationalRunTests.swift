@@ -57,6 +57,33 @@ struct VariationalRunTests {
         #expect(throws: LeapfrogError.self) { try VariationalRun(Self.configuration(output: dir)) }
     }
 
+    /// `--prune-restarts`: variational.json names the iteration each pruned restart left at (null
+    /// for the survivor, which is the best restart), summary.json the setting, and elbo.csv writes
+    /// a pruned restart's ELBO as nan from then on.
+    @Test func prunedRestartsAreReported() throws {
+        let dir = Self.scratch("prune")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var c = Self.configuration(output: dir)
+        c.advi.restarts = 4
+        c.advi.evaluationInterval = 50
+        c.advi.pruneInterval = 100
+        c.advi.toleranceRelativeObjective = 1e-9
+        let outcome = try VariationalRun(c).fit(try Self.gaussian())
+        let family = try VariationalFile.read(path: dir + "/variational.json")
+        let pruned = try #require(family.restartPrunedAfter)
+        #expect(pruned.compactMap { $0 }.sorted() == [100, 100, 200])
+        #expect(pruned[family.bestRestart - 1] == nil && outcome.fit.prunedAfter == pruned)
+        #expect(try SummaryFile.read(path: dir + "/summary.json").configuration["prune_restarts"] == "100")
+        let rows = try String(contentsOfFile: dir + "/elbo.csv", encoding: .utf8).split(separator: "\n")
+        let first = try #require(pruned.firstIndex { $0 == 100 })
+        #expect(rows[100].split(separator: ",")[6 + first] != "nan" && rows[101].split(separator: ",")[6 + first] == "nan")
+        // Without the option the file has no such field.
+        c.advi.pruneInterval = nil
+        c.output?.overwrite = true
+        _ = try VariationalRun(c).fit(try Self.gaussian())
+        #expect(try VariationalFile.read(path: dir + "/variational.json").restartPrunedAfter == nil)
+    }
+
     /// `predictive.csv`: every 40 iterations, each of the BNN's 25 `mu_grid` points summarised over
     /// draws of the current family, quantiles in order; the last frame is the fit's.
     @Test func snapshotsThePredictiveWhileFitting() throws {

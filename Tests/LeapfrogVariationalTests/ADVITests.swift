@@ -182,6 +182,60 @@ import Testing
         }
     }
 
+    /// Successive halving (`pruneInterval`): 5 restarts become 3, 2, 1 at the window ends 50, 100,
+    /// 150, the batch shrinking with them (5, 3, 2, 1 restarts × M points per call); every pruned
+    /// restart is reported with the iteration it left at, its family frozen there (the fit it gets
+    /// alone over that many iterations), and the survivor's fit is bit for bit the one it gets alone.
+    @Test func prunedRestartsLeaveTheBatchAndTheSurvivorIsItsFitAlone() throws {
+        final class Counter: BatchedLogDensity, @unchecked Sendable {
+            let base: GaussianDensity
+            var calls: [Int] = []
+            init(_ base: GaussianDensity) { self.base = base }
+            var dimension: Int { base.dimension }
+            func evaluate(_ p: ChainBatch, active: [Bool]?) throws -> DensityBatch {
+                calls.append(p.chains)
+                return try base.evaluate(p, active: active)
+            }
+        }
+        var c = Self.config(.meanField)
+        c.gradientSamples = 4
+        c.maxIterations = 200
+        c.evaluationInterval = 50
+        c.pruneInterval = 50
+        c.restarts = 5
+        let starts: [[Double]] = [[9, 9, 9], [1, -2, 0.5], [-8, 5, 3], [3, -3, 1], [-20, 20, -20]]
+        let counter = Counter(Self.target)
+        let pruned = try ADVI.fit(model: counter, configuration: c, initialMeans: starts)
+        #expect(counter.calls == [Int](repeating: 20, count: 50) + [Int](repeating: 12, count: 50)
+                + [Int](repeating: 8, count: 50) + [Int](repeating: 4, count: 50))
+        #expect(pruned.gradientEvaluations == 50 * (20 + 12 + 8 + 4))
+        #expect(pruned.prunedAfter.filter { $0 == nil }.count == 1)
+        #expect(pruned.prunedAfter.compactMap { $0 }.sorted() == [50, 50, 100, 150])
+        #expect(pruned.prunedAfter[pruned.best] == nil)
+        #expect(pruned.prunedAfter[4] == 50, "the farthest start is among the first pruned")
+        c.restarts = 1
+        c.pruneInterval = nil
+        let best = try ADVI.fit(model: Self.target, configuration: c, initialMeans: [starts[pruned.best]])
+        #expect(best.families[0] == pruned.family)
+        #expect(best.elbo[0] == pruned.elbo[pruned.best])
+        for r in 0..<5 {
+            guard let after = pruned.prunedAfter[r] else { continue }
+            c.maxIterations = after
+            let alone = try ADVI.fit(model: Self.target, configuration: c, initialMeans: [starts[r]])
+            #expect(alone.families[0] == pruned.families[r], "restart \(r + 1), pruned after \(after)")
+            #expect(alone.elbo[0] == pruned.elbo[r], "restart \(r + 1)")
+        }
+    }
+
+    @Test func pruneIntervalMustBeAMultipleOfTheConvergenceWindow() throws {
+        var c = Self.config(.meanField)
+        c.restarts = 4
+        c.evaluationInterval = 100
+        c.pruneInterval = 150
+        let error = #expect(throws: LeapfrogError.self) { try ADVI.fit(model: Self.target, configuration: c) }
+        #expect(error?.message.contains("--prune-restarts") == true)
+    }
+
     @Test func learningRateZeroIsRefused() throws {
         var c = Self.config(.meanField)
         c.learningRate = 0
