@@ -92,6 +92,12 @@ public struct TrajectoryOutputs: Sendable {
 ///
 /// Calls are serialised by a lock.
 public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @unchecked Sendable {
+    /// Bytes of streaming ring memory one transition of `chains` chains needs in the worst case
+    /// (f64): what a caller sizes its groups by.
+    public static func ringBytesPerTransition(chains: Int, dimension: Int) -> Int {
+        chains * TransitionRing<Double>.valuesPerLaunch(dimension: dimension) * MemoryLayout<Double>.stride
+    }
+
     public let model: BoundModel
     public let queue: CommandQueue
     public let coefficients: [Double]
@@ -545,6 +551,10 @@ public struct StreamedTransition: Sendable {
 /// log density (device-side copies). Device buffers and the host staging memory the non-blocking
 /// transfers use.
 final class TransitionRing<R: DeviceReal>: @unchecked Sendable {
+    /// Values a launch occupies per chain: two parameters (step size, steps), five outputs and a
+    /// kept draw (d positions and the log density).
+    static func valuesPerLaunch(dimension d: Int) -> Int { 2 + 5 + d + 1 }
+
     let capacity: Int
     let stepSize, steps, acceptProbability, energy, taken, depth, flags, kept: Buffer<R>
     /// The five outputs in the order `hostOutputs` holds them (output r of launch j at (r·capacity + j)·stride).

@@ -103,8 +103,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
             return try stream.stepwise(from: state, execute: { try execute($0, from: $1, random: random) }, deliver: deliver)
         }
         let n = state.chains, d = state.dimension, perStep = firstRequest.integrator.gradientsPerStep
-        // Ring memory per iteration: parameters, outputs and a kept draw, in f64 at most.
-        let bytesPerIteration = n * (2 + 5 + d + 1) * 8
+        let bytesPerIteration = OpenCLTrajectories<Double>.ringBytesPerTransition(chains: n, dimension: d)
         let limit = max(1, min(streamGroupLimit, streamGroupBytes / max(1, bytesPerIteration)))
         var next = stream.iterations.lowerBound
         var size = 1

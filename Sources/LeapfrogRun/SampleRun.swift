@@ -30,9 +30,12 @@ public struct SampleRun {
     public init(_ configuration: RunConfiguration) throws {
         self.configuration = configuration
         // A run shared between ranks writes from rank 0 only.
-        directory = configuration.communicator.rank != 0 ? nil
+        directory = Self.isFollower(configuration) ? nil
             : try configuration.output.map { try OutputDirectory(path: $0.directory, overwrite: $0.overwrite) }
     }
+
+    /// Ranks other than 0 write nothing: their draws are rank 0's (gathered every iteration).
+    static func isFollower(_ configuration: RunConfiguration) -> Bool { configuration.communicator.rank != 0 }
 
     /// Samples `instance`.
     /// - log: messages for the user (the banner, notes, fallbacks, precision switches).
@@ -48,17 +51,18 @@ public struct SampleRun {
         let chains = config.chains
         let bound = try BoundModel(instance)
         let csv = configuration.output?.csv ?? false
+        let moments = configuration.keep == .moments
         // Where libnetcdf cannot be loaded, --csv still writes the draws (Stan CSV only; the
         // summary is then made from draws kept in memory); without --csv the writer says why.
         let writesPosterior = directory != nil && (!csv || NetCDFLibrary.isAvailable)
-        let memory = RunMemory(configuration, keepsDraws: configuration.keep == .draws && (directory == nil || !writesPosterior))
+        let memory = RunMemory(configuration, keepsDraws: !moments && (directory == nil || !writesPosterior))
         try memory.checkHost(bound)
         let backend = try configuration.registry.make(bound, options: configuration.backend, log: log)
         try config.validate(dimension: bound.dimension)
         log("leapfrog: \(instance.graph.name), \(bound.dimension) parameters, \(chains) chains, "
             + "\(config.sampler.rawValue), back end \(backend.description)")
         for note in instance.notes { log("leapfrog: \(note)") }
-        if configuration.keep == .moments {
+        if moments {
             log("leapfrog: keeping each chain's running moments, not its draws (--keep moments): R-hat is split R-hat over "
                 + "half-chains and ESS is by batch means; quantiles and tail ESS need the draws (NaN)")
         }
@@ -84,7 +88,6 @@ public struct SampleRun {
         }
 
         let schema = DrawCollector.schema(bound, chains: chains, draws: config.draws)
-        let moments = configuration.keep == .moments
         let files = moments ? nil : try writers(instance, bound: bound, schema: schema, backend: backend,
                                                 writesPosterior: writesPosterior, log: log)
         let group = observer == nil ? files : try DrawWriterGroup([files, observer].compactMap { $0 })
@@ -93,8 +96,7 @@ public struct SampleRun {
                                       writer: group, keepDraws: !moments && (files == nil || !writesPosterior),
                                       momentsOf: moments ? (config.draws + config.thin - 1) / config.thin : nil)
         let (density, executor) = sharded(backend, log: log)
-        // Ranks other than 0 write nothing: their draws are rank 0's (gathered every iteration).
-        let follower = configuration.communicator.rank != 0
+        let follower = Self.isFollower(configuration)
         let t0 = Clock.now()
         var warmupEnd: Double?
         var iterations = 0
