@@ -156,18 +156,9 @@ public struct GaussianFamily: Sendable, Hashable {
 
     /// θ = μ + Lε (θ = μ + Dε₁ + Bε₂ for low-rank, ε of length d + r).
     public func transform(_ epsilon: [Double]) -> [Double] {
-        let d = dimension
-        var theta = [Double](repeating: 0, count: d)
-        for i in 0..<d {
-            var v = parameters[i] + exp(parameters[d + i]) * epsilon[i]
-            switch kind {
-            case .meanField: break
-            case .fullRank: for j in 0..<i { v += parameters[offDiagonalIndex(i, j)] * epsilon[j] }
-            case .lowRank: for j in 0..<rank { v += parameters[factorIndex(i, j)] * epsilon[d + j] }
-            }
-            theta[i] = v
-        }
-        return theta
+        var theta = ChainBatch(chains: 1, dimension: dimension)
+        epsilon.withUnsafeBufferPointer { transform($0, count: 1, into: &theta, firstColumn: 0) }
+        return theta.values
     }
 
     /// θⱼ = μ + Lεⱼ for `count` draws, written straight into columns `firstColumn + j` of `batch`
