@@ -26,6 +26,8 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "unit, diag or dense inverse metric.") var metric: MetricChoice = .diag
     @Flag(inversion: .prefixedNo, help: "Pool adaptation statistics across chains (default: pooled above 8 chains, per chain otherwise).")
     var pooledAdaptation: Bool?
+    @Option(name: .customLong("metric-pooling"), help: "How a pooled metric combines the chains' estimates: total (every draw as one sample, R-hat's var⁺) or within (the chains' own variances averaged, R-hat's W; leaves out the spread between chains in different modes).")
+    var metricPooling: MetricPooling = .total
     @Option(parsing: .unconditional, help: "Start the chains in K groups that share an initial point (nested R-hat).") var superchains = 1
     @Option(parsing: .unconditional, help: "HMC: leapfrog steps per iteration.") var steps: Int?
     @Option(name: .customLong("integration-time"), parsing: .unconditional, help: "HMC: integration time (steps = ceil(time / step size)).") var integrationTime: Double?
@@ -95,6 +97,7 @@ struct SampleCommand: ParsableCommand {
         c.targetAcceptance = targetAccept
         c.metric = metric.kind
         c.pooledAdaptation = pooledAdaptation ?? (chains > 8)
+        c.metricPooling = metricPooling
         c.superchains = superchains
         if let s = steps { c.hmcTrajectory = .steps(s) }
         if let t = integrationTime { c.hmcTrajectory = .time(t) }
@@ -196,3 +199,4 @@ enum InitialisationChoice: String, ExpressibleByArgument, CaseIterable {
 extension SamplerKind: ExpressibleByArgument {}
 extension ChEESAdaptation.Aggregation: ExpressibleByArgument {}
 extension RunConfiguration.Keep: ExpressibleByArgument {}
+extension MetricPooling: ExpressibleByArgument {}

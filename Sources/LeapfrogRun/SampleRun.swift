@@ -287,6 +287,7 @@ public struct SampleRun {
                  "warmup": String(c.warmup), "draws": String(c.draws), "thin": String(c.thin), "seed": String(c.seed),
                  "max_depth": String(c.maxDepth), "target_accept": String(c.resolvedTargetAcceptance),
                  "metric": Self.metricOptionName(c.metric), "pooled_adaptation": String(c.pooledAdaptation),
+                 "metric_pooling": c.metricPooling.rawValue,
                  "superchains": String(c.superchains)]
         if let t = c.targetESS { r["target_ess"] = String(t) }
         r["keep"] = configuration.keep.rawValue

@@ -24,6 +24,8 @@ public struct SamplerConfiguration: Sendable, Hashable {
     /// statistic) and one metric (all chains' Welford estimates combined). Off: every chain
     /// adapts its own step size and metric, and a chain's draws do not depend on the others.
     public var pooledAdaptation = true
+    /// How a pooled metric combines the chains' estimates (`MetricPooling`).
+    public var metricPooling: MetricPooling = .total
     /// Chains in this many equal groups sharing an initial point (1: no grouping).
     public var superchains = 1
     public var initialPoints: InitialPoints = .default

@@ -57,6 +57,25 @@ public struct WelfordEstimator: Sendable, Hashable {
         count = n
     }
 
+    /// The estimators' within-chain (co)variances pooled: an estimator whose `sampleVariance` is
+    /// Σ_c M2_c / Σ_c (n_c − 1), R-hat's W (`MetricPooling.within`), its count Σ_c (n_c − 1) + 1
+    /// (the draws less one degree of freedom per chain mean), its mean the grand mean. Estimators
+    /// with fewer than 2 draws add nothing.
+    public static func pooledWithin(_ estimators: [WelfordEstimator]) -> WelfordEstimator {
+        precondition(!estimators.isEmpty, "WelfordEstimator.pooledWithin: no estimators")
+        var pooled = WelfordEstimator(dimension: estimators[0].dimension, dense: estimators[0].dense)
+        var freedom = 0.0
+        for e in estimators where e.count >= 2 {
+            freedom += e.count - 1
+            for i in pooled.m2.indices { pooled.m2[i] += e.m2[i] }
+            for i in pooled.mean.indices { pooled.mean[i] += e.count * e.mean[i] }
+            pooled.count += e.count
+        }
+        if pooled.count > 0 { for i in pooled.mean.indices { pooled.mean[i] /= pooled.count } }
+        pooled.count = freedom + 1
+        return pooled
+    }
+
     /// Sample (co)variance with denominator n − 1.
     public var sampleVariance: [Double] {
         m2.map { $0 / (count - 1) }

@@ -33,6 +33,7 @@ public struct WindowedAdapter: Adapter {
     private var convergence: WarmupConvergence?
     let kind: MetricKind
     let pooled: Bool
+    let pooling: MetricPooling
     let sharedStepSize: Bool
     let statistic: SharedStatistic
     let target: DualAveraging.Parameters
@@ -57,6 +58,7 @@ public struct WindowedAdapter: Adapter {
         }
         kind = configuration.metric
         pooled = configuration.pooledAdaptation
+        pooling = configuration.metricPooling
         self.sharedStepSize = sharedStepSize ?? pooled
         self.statistic = statistic
         target = DualAveraging.Parameters(target: configuration.resolvedTargetAcceptance)
@@ -134,7 +136,8 @@ public struct WindowedAdapter: Adapter {
         let adaptedStepSize = convergence == nil ? 0 : self.adaptedStepSize
         var cost = EvaluationCount(chains: state.chains)
         if adaptsMetric {
-            adaptation.metric = try Self.adaptedMetric(welford, kind: kind, pooled: pooled, dimension: dimension)
+            adaptation.metric = try Self.adaptedMetric(welford, kind: kind, pooled: pooled, pooling: pooling,
+                                                       dimension: dimension)
             welford = Array(repeating: WelfordEstimator(dimension: dimension, dense: kind == .dense), count: state.chains)
             cost = try searchStepSizes(state, model: model, random: random)
             for k in averaging.indices { averaging[k].restart(initialStepSize: adaptation.stepSizes[k]) }
@@ -191,10 +194,10 @@ public struct WindowedAdapter: Adapter {
         return EvaluationCount(gradients: r.gradientEvaluations, lockstep: r.lockstepEvaluations)
     }
 
-    /// The regularised metric from the window's Welford estimates; `.sampling` error when it is
-    /// not finite or not positive definite.
+    /// The regularised metric from the window's Welford estimates, combined by `pooling` when
+    /// `pooled`; `.sampling` error when it is not finite or not positive definite.
     static func adaptedMetric(_ estimators: [WelfordEstimator], kind: MetricKind, pooled: Bool,
-                              dimension d: Int) throws -> Metric {
+                              pooling: MetricPooling = .total, dimension d: Int) throws -> Metric {
         func check(_ v: [Double], chain: Int?) throws {
             if let bad = v.firstIndex(where: { !$0.isFinite || $0 <= 0 && kind == .diagonal }) {
                 let who = chain.map { "chain \($0)" } ?? "pooled over chains"
@@ -204,8 +207,11 @@ public struct WindowedAdapter: Adapter {
             }
         }
         if pooled {
-            var all = estimators[0]
-            for e in estimators.dropFirst() { all.combine(e) }
+            let all: WelfordEstimator
+            switch pooling {
+            case .total: all = estimators.dropFirst().reduce(into: estimators[0]) { $0.combine($1) }
+            case .within: all = .pooledWithin(estimators)
+            }
             let v = all.regularised
             try check(v, chain: nil)
             return kind == .dense ? .dense(try DenseInverseMetric(inverse: v, dimension: d)) : .diagonal(v)

@@ -54,6 +54,18 @@ func expectMoments(_ draws: [[[Double]]], mean: [Double], variance: [Double], la
         for i in 0..<10 { #expect(inv[i] / (model.sd[i] * model.sd[i]) > 0.5 && inv[i] / (model.sd[i] * model.sd[i]) < 2) }
     }
 
+    /// The within-chain pooled metric (`MetricPooling.within`) gives the same posterior and
+    /// tracks the same variances.
+    @Test func nutsIllConditionedDiagonalWithinPooling() throws {
+        let model = DiagonalGaussian.illConditioned(dimension: 10)
+        var config = SamplerConfiguration()
+        config.chains = 32; config.warmup = 250; config.draws = 100; config.seed = 5; config.metricPooling = .within
+        let (sink, result) = try Sampler.sample(model: model, configuration: config)
+        expectMoments(sink.positions, mean: model.mean, variance: model.sd.map { $0 * $0 }, label: "NUTS within-pooled")
+        let inv = result.adaptation.metric.inverseDiagonal(chain: 0, dimension: 10)
+        for i in 0..<10 { #expect(inv[i] / (model.sd[i] * model.sd[i]) > 0.5 && inv[i] / (model.sd[i] * model.sd[i]) < 2) }
+    }
+
     @Test func nutsCorrelatedDense() throws {
         let model = DenseGaussian.ar1(dimension: 10, rho: 0.9, scale: (0..<10).map { 1 + Double($0) })
         var config = SamplerConfiguration()

@@ -93,4 +93,34 @@ import LeapfrogRandom
         #expect(abs(reg[1] - (50.0 / 55 * cov[4] + 1e-3 * 5 / 55)) < 1e-12)
         #expect(abs(dense.regularised[1] - 50.0 / 55 * cov[1]) < 1e-12)
     }
+
+    /// Two chains in modes 10 apart: `within` is R-hat's W, Σ M2 / Σ (n − 1), whatever the
+    /// distance between the means; `total` adds the spread between them (here ≈ 5² more).
+    @Test func withinPoolingLeavesOutTheSpreadBetweenChains() throws {
+        var low = WelfordEstimator(dimension: 3, dense: true), high = low, single = low
+        for (k, x) in xs.enumerated() {
+            if k < 20 { low.add(x) } else { high.add(x.map { $0 + 10 }) }
+        }
+        single.add(xs[0])                                   // one draw: no degrees of freedom
+        let pooled = WelfordEstimator.pooledWithin([low, high, single])
+        let lowCov = low.sampleVariance, highCov = high.sampleVariance
+        for k in 0..<9 {
+            let w = (19 * lowCov[k] + 29 * highCov[k]) / 48
+            #expect(abs(pooled.sampleVariance[k] - w) < 1e-12)
+        }
+        #expect(pooled.count == 49)
+        var total = low
+        total.combine(high)
+        for i in 0..<3 { #expect(total.sampleVariance[i * 4] > pooled.sampleVariance[i * 4] + 20) }
+
+        var lowDiagonal = WelfordEstimator(dimension: 3, dense: false), highDiagonal = lowDiagonal
+        for (k, x) in xs.enumerated() {
+            if k < 20 { lowDiagonal.add(x) } else { highDiagonal.add(x.map { $0 + 10 }) }
+        }
+        let adapted = try WindowedAdapter.adaptedMetric([lowDiagonal, highDiagonal], kind: .diagonal, pooled: true,
+                                                        pooling: .within, dimension: 3)
+        let diagonal = adapted.inverseDiagonal(chain: 0, dimension: 3)
+        let expected = WelfordEstimator.pooledWithin([low, high]).regularised
+        for i in 0..<3 { #expect(abs(diagonal[i] - expected[i * 4]) < 1e-12) }
+    }
 }
