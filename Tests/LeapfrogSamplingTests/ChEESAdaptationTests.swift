@@ -1,0 +1,52 @@
+import Testing
+import LeapfrogRandom
+@testable import LeapfrogSampling
+
+@Suite struct ChEESAdaptationTests {
+    /// Up to `harmonicMeanGroup` chains the aggregate is the paper's harmonic mean over the
+    /// finite, non-divergent chains.
+    @Test func oneGroupIsThePapersHarmonicMean() throws {
+        let alpha = [0.9, 0.5, 0.1, .nan, 0.7], divergent = [false, false, false, false, true]
+        let h = try #require(ChEESAdaptation.aggregate(alpha, divergent: divergent, .harmonicMean))
+        #expect(abs(h - 3 / (1 / 0.9 + 1 / 0.5 + 1 / 0.1)) < 1e-15)
+        #expect(ChEESAdaptation.aggregate([0.3], divergent: [true], .harmonicMean) == 0)
+    }
+
+    /// Above the group size, the mean of the groups' harmonic means (near-equal consecutive
+    /// groups; a group without a usable chain counts 0).
+    @Test func manyChainsAverageTheirGroupsHarmonicMeans() throws {
+        let g = ChEESAdaptation.harmonicMeanGroup
+        let n = 2 * g + 2                                    // three groups of g·2/3 + 2/3 chains
+        let alpha = (0..<n).map { 0.05 + 0.9 * Double($0 % 17) / 16 }
+        var divergent = [Bool](repeating: false, count: n)
+        for c in (2 * n / 3)..<n { divergent[c] = true }    // the third group: all divergent
+        func harmonic(_ r: Range<Int>) -> Double { Double(r.count) / r.reduce(0) { $0 + 1 / alpha[$1] } }
+        let expected = (harmonic(0..<(n / 3)) + harmonic((n / 3)..<(2 * n / 3)) + 0) / 3
+        let h = try #require(ChEESAdaptation.aggregate(alpha, divergent: divergent, .harmonicMean))
+        #expect(abs(h - expected) < 1e-14)
+    }
+
+    /// α ~ Uniform(0, 1) has density at 0, so E[1/α] is infinite: one harmonic mean over n
+    /// chains keeps falling as n grows (like 1/log n), while the grouped statistic's mean stays
+    /// that of one group. 24 replicates each, at G and 8G chains.
+    @Test func theStatisticDoesNotFallAsChainsAreAdded() throws {
+        let g = ChEESAdaptation.harmonicMeanGroup
+        let random = PhiloxRandom(seed: 19)
+        func means(chains: Int) throws -> (grouped: Double, single: Double) {
+            var grouped = 0.0, single = 0.0
+            let replicates = 24
+            for r in 0..<replicates {
+                var alpha = [Double](repeating: 0, count: chains)
+                random.uniforms(chain: r, iteration: chains, purpose: .acceptance, count: chains) { alpha[$0] = $1 }
+                let divergent = [Bool](repeating: false, count: chains)
+                grouped += try #require(ChEESAdaptation.aggregate(alpha, divergent: divergent, .harmonicMean))
+                single += Double(chains) / alpha.reduce(0) { $0 + 1 / $1 }
+            }
+            return (grouped / Double(replicates), single / Double(replicates))
+        }
+        let few = try means(chains: g), many = try means(chains: 8 * g)
+        #expect(abs(few.grouped - few.single) < 1e-15)
+        #expect(abs(many.grouped / few.grouped - 1) < 0.1, "grouped: \(few.grouped) at G, \(many.grouped) at 8G")
+        #expect(many.single < 0.9 * few.single, "one harmonic mean: \(few.single) at G, \(many.single) at 8G")
+    }
+}
