@@ -13,7 +13,11 @@ import LeapfrogSampling
 /// With writers, memory stays flat in the number of draws: only per-chain energies and counters are
 /// kept, and the summary reads the draws back from `posterior.nc` one variable at a time. Without
 /// writers (`keepDraws`), every element's draws are kept in memory.
-final class DrawCollector: DrawSink {
+///
+/// With `--keep moments` and a device that computes the recorded values, the moments are
+/// accumulated on the device (`MomentsSink`): the collector then gets only each kept iteration's
+/// diagnostics, and the moments once, at the end.
+final class DrawCollector: MomentsSink {
     let recorder: DrawRecorder
     let chains: Int
     let schema: DrawSchema
@@ -69,6 +73,25 @@ final class DrawCollector: DrawSink {
         try write(draw, recorded: try recorder.values(draw.positions, draw: draw.index))
     }
 
+    /// Moments on the device unless the recorded values include host quantities (computed on the
+    /// host from each draw) or a writer needs every draw (an `observer`).
+    var momentsOnDevice: (quantities: Int, firstHalf: Int)? {
+        guard let moments, recorder.host == nil, writer == nil, !keepDraws else { return nil }
+        return (moments.quantities, firstHalf)
+    }
+
+    func writeDiagnostics(of iteration: SampledIteration) throws {
+        precondition(moments != nil, "DrawCollector.writeDiagnostics: not keeping moments")
+        addDiagnostics(iteration.info)
+        draws += 1
+    }
+
+    func adoptMoments(_ device: ChainMoments) throws {
+        precondition(device.chains == chains && device.quantities == moments?.quantities && device.drawsPerChain == draws,
+                     "DrawCollector.adoptMoments: \(device.drawsPerChain) draws of moments for \(draws) draws collected")
+        moments = device
+    }
+
     /// Records all the draws' values in one call (one launch on a device: the draws' chains side
     /// by side as one batch), then writes each.
     func write(contentsOf draws: [Draw]) throws {
@@ -79,27 +102,38 @@ final class DrawCollector: DrawSink {
         }
     }
 
+    /// Divergences, saturated trees, leapfrog steps and energies of one kept iteration.
+    private func addDiagnostics(_ info: [TransitionInfo]) {
+        for i in info {
+            if i.divergent { divergent += 1 }
+            if let maxDepth, i.treeDepth >= maxDepth { saturated += 1 }
+            leapfrogSteps += i.leapfrogSteps
+        }
+        energy.add(info.map(\.energy))
+    }
+
     private func write(_ draw: Draw, recorded batch: ChainBatch) throws {
-        var stats = SampleStatistics(chains: chains)
-        for c in 0..<chains {
-            let info = draw.info[c]
-            stats.lp[c] = draw.logDensity[c]
-            stats.acceptanceRate[c] = info.acceptanceStatistic
-            stats.stepSize[c] = info.stepSize
-            stats.treeDepth[c] = info.treeDepth
-            stats.nSteps[c] = info.leapfrogSteps
-            stats.diverging[c] = info.divergent
-            stats.energy[c] = info.energy
-            if info.divergent { divergent += 1 }
-            if let maxDepth, info.treeDepth >= maxDepth { saturated += 1 }
-            leapfrogSteps += info.leapfrogSteps
-            if keepDraws {
+        addDiagnostics(draw.info)
+        if keepDraws {
+            for c in 0..<chains {
                 values[0][c].append(draw.logDensity[c])
                 for k in 0..<batch.dimension { values[k + 1][c].append(batch[c, k]) }
             }
         }
-        energy.add(stats.energy)
-        try writer?.append(batch, stats: stats)
+        if let writer {
+            var stats = SampleStatistics(chains: chains)
+            for c in 0..<chains {
+                let info = draw.info[c]
+                stats.lp[c] = draw.logDensity[c]
+                stats.acceptanceRate[c] = info.acceptanceStatistic
+                stats.stepSize[c] = info.stepSize
+                stats.treeDepth[c] = info.treeDepth
+                stats.nSteps[c] = info.leapfrogSteps
+                stats.diverging[c] = info.divergent
+                stats.energy[c] = info.energy
+            }
+            try writer.append(batch, stats: stats)
+        }
         moments?.add(draw.logDensity + batch.values, half: draws < firstHalf ? 0 : 1)
         draws += 1
     }
