@@ -82,30 +82,30 @@ final class MomentsAccumulator<R: DeviceReal>: @unchecked Sendable {
     /// Work-items per group along the chains of `lf_moments_add`.
     static var localSize: Int { 64 }
 
-    /// The moments so far: five reads, one wait (5 × quantities × stride reals).
+    /// The moments so far: five blocking reads of quantities × stride reals, one buffer at a time
+    /// through one staging buffer (at 10⁶ chains the host holds one buffer's staging, not five).
     func read() throws -> DeviceMoments {
         let n = quantities * stride
-        let staging = UnsafeMutableBufferPointer<R>.allocate(capacity: 5 * n)
+        let staging = UnsafeMutableBufferPointer<R>.allocate(capacity: n)
         defer { staging.deallocate() }
-        let buffers = [means[0], means[1], m2[0], m2[1], nonFinite]
-        for (k, buffer) in buffers.enumerated() {
-            try buffer.read(into: UnsafeMutableBufferPointer(rebasing: staging[(k * n)..<((k + 1) * n)]),
-                            blocking: k == buffers.count - 1, queue: queue)
-        }
-        func values(_ k: Int) -> [Double] {
-            [Double](unsafeUninitializedCapacity: quantities * chains) { out, initialised in
-                R.unpack(UnsafePointer(staging.baseAddress! + k * n), chains: chains, stride: stride, dimension: quantities,
-                         into: out)
+        func values(_ buffer: Buffer<R>) throws -> [Double] {
+            try buffer.read(into: staging, blocking: true, queue: queue)
+            return [Double](unsafeUninitializedCapacity: quantities * chains) { out, initialised in
+                R.unpack(UnsafePointer(staging.baseAddress!), chains: chains, stride: stride, dimension: quantities, into: out)
                 initialised = quantities * chains
             }
         }
-        let nonFiniteValues = values(4)
-        return DeviceMoments(chains: chains, quantities: quantities, counts: counts, means: [values(0), values(1)],
-                             m2: [values(2), values(3)],
-                             nonFinite: (0..<quantities).map { q in
-                                 Int(nonFiniteValues[(q * chains)..<((q + 1) * chains)].reduce(0, +))
-                             })
+        let means = [try values(self.means[0]), try values(self.means[1])]
+        let m2 = [try values(self.m2[0]), try values(self.m2[1])]
+        try nonFinite.read(into: staging, blocking: true, queue: queue)
+        let counted = (0..<quantities).map { q in
+            (0..<chains).reduce(0) { $0 + Int(staging[q * stride + $1]) }
+        }
+        return DeviceMoments(chains: chains, quantities: quantities, counts: counts, means: means, m2: m2, nonFinite: counted)
     }
+
+    /// Blocking reads `read` makes.
+    static var readRoundTrips: Int { 5 }
 
     /// Bytes `read` moves.
     var readBytes: Int { 5 * quantities * stride * MemoryLayout<R>.size }

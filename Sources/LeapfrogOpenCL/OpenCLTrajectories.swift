@@ -534,14 +534,14 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         counted += DeviceTraffic(launches: 2 * halves.count)
     }
 
-    /// The moments accumulated since `resetMoments` (nil when none were): one wait, reading
+    /// The moments accumulated since `resetMoments` (nil when none were): five blocking reads,
     /// chains × quantities × 5 numbers.
     public func readMoments() throws -> DeviceMoments? {
         lock.lock()
         defer { lock.unlock() }
         guard let moments else { return nil }
         let values = try moments.read()
-        counted += DeviceTraffic(roundTrips: 1, bytesFromDevice: moments.readBytes)
+        counted += DeviceTraffic(roundTrips: MomentsAccumulator<R>.readRoundTrips, bytesFromDevice: moments.readBytes)
         return values
     }
 

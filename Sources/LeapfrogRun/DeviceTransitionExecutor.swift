@@ -110,7 +110,9 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
             return try stream.stepwise(from: state, execute: { try execute($0, from: $1, random: random) }, deliver: deliver)
         }
         let n = state.chains, d = state.dimension, perStep = firstRequest.integrator.gradientsPerStep
-        let moments = stream.moments.flatMap { m in device.recordedValuesPerChain().map { 1 + $0 == m.quantities ? m : nil } ?? nil }
+        // Moments on the device when it records the values the sink expects (else on the host).
+        var moments = stream.moments
+        if let m = moments, device.recordedValuesPerChain().map({ 1 + $0 }) != m.quantities { moments = nil }
         if moments != nil { device.resetMoments() }
         var keptSoFar = 0
         let bytesPerIteration = OpenCLTrajectories<Double>.ringBytesPerTransition(chains: n, dimension: d)

@@ -27,7 +27,11 @@ final class DrawCollector: MomentsSink {
     let maxDepth: Int?
     /// values[element][chain][draw], lp__ first (only with `keepDraws`).
     private(set) var values: [[[Double]]]
-    /// lp__ and every element's per-chain running moments, instead of draws (`--keep moments`),
+    /// Whether the run keeps moments instead of draws (`--keep moments`).
+    let keepsMoments: Bool
+    /// lp__ and every element's per-chain running moments, instead of draws (`--keep moments`):
+    /// made at the first draw the host accumulates, or adopted from the device (so a run whose
+    /// moments are on the device does not hold a second, idle copy),
     /// and the draws in the first half of each chain (split R̂).
     private(set) var moments: ChainMoments?
     private let firstHalf: Int
@@ -49,8 +53,7 @@ final class DrawCollector: MomentsSink {
         schema = DrawCollector.schema(recorder.reference.model, chains: chains, draws: 0)
         values = keepDraws ? Array(repeating: Array(repeating: [], count: chains), count: 1 + schema.flatCount) : []
         energy = EBFMI.Running(chains: chains)
-        let quantities = 1 + schema.flatCount
-        moments = planned.map { _ in ChainMoments(chains: chains, quantities: quantities) }
+        keepsMoments = planned != nil
         firstHalf = ((planned ?? 0) + 1) / 2
     }
 
@@ -76,18 +79,18 @@ final class DrawCollector: MomentsSink {
     /// Moments on the device unless the recorded values include host quantities (computed on the
     /// host from each draw) or a writer needs every draw (an `observer`).
     var momentsOnDevice: (quantities: Int, firstHalf: Int)? {
-        guard let moments, recorder.host == nil, writer == nil, !keepDraws else { return nil }
-        return (moments.quantities, firstHalf)
+        guard keepsMoments, recorder.host == nil, writer == nil, !keepDraws else { return nil }
+        return (1 + schema.flatCount, firstHalf)
     }
 
     func writeDiagnostics(of iteration: SampledIteration) throws {
-        precondition(moments != nil, "DrawCollector.writeDiagnostics: not keeping moments")
+        precondition(keepsMoments, "DrawCollector.writeDiagnostics: not keeping moments")
         addDiagnostics(iteration.info)
         draws += 1
     }
 
     func adoptMoments(_ device: ChainMoments) throws {
-        precondition(device.chains == chains && device.quantities == moments?.quantities && device.drawsPerChain == draws,
+        precondition(device.chains == chains && device.quantities == 1 + schema.flatCount && device.drawsPerChain == draws,
                      "DrawCollector.adoptMoments: \(device.drawsPerChain) draws of moments for \(draws) draws collected")
         moments = device
     }
@@ -134,13 +137,17 @@ final class DrawCollector: MomentsSink {
             }
             try writer.append(batch, stats: stats)
         }
-        moments?.add(draw.logDensity + batch.values, half: draws < firstHalf ? 0 : 1)
+        if keepsMoments {
+            if moments == nil { moments = ChainMoments(chains: chains, quantities: 1 + schema.flatCount) }
+            moments!.add(draw.logDensity + batch.values, half: draws < firstHalf ? 0 : 1)
+        }
         draws += 1
     }
 
     /// Summaries of `lp__` and every element, from memory or read back from `posterior`.
     func summaries(superchains: Int?, posterior: String?) throws -> [ParameterSummary] {
-        if let moments {
+        if keepsMoments {
+            let moments = moments ?? ChainMoments(chains: chains, quantities: 1 + schema.flatCount)
             return (["lp__"] + schema.bracketNames).enumerated().map { k, name in
                 moments.summary(quantity: k, name: name, superchains: superchains)
             }
