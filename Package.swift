@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(name: "LeapfrogVariationalTests", dependencies: ["LeapfrogVariational", "LeapfrogRandom", "LeapfrogCore"]),
         .testTarget(name: "LeapfrogDiagnosticsTests", dependencies: ["LeapfrogDiagnostics", "LeapfrogCore"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "LeapfrogOpenCLTests", dependencies: ["LeapfrogOpenCL", "LeapfrogReference", "LeapfrogModels", "LeapfrogRandom", "LeapfrogTestSupport"]),
+        .testTarget(name: "LeapfrogOpenCLTests", dependencies: ["LeapfrogOpenCL", "LeapfrogReference", "LeapfrogModels", "LeapfrogRandom", "LeapfrogDiagnostics", "LeapfrogTestSupport"]),
         .testTarget(name: "LeapfrogStanTests", dependencies: ["LeapfrogStan", "LeapfrogReference", "LeapfrogModels", "LeapfrogTestSupport"]),
         .testTarget(name: "LeapfrogOutputTests", dependencies: ["LeapfrogOutput"]),
         .testTarget(name: "LeapfrogPlotTests", dependencies: ["LeapfrogPlot"]),

@@ -30,6 +30,8 @@ struct ThroughputCommand: ParsableCommand {
     var stream = false
     @Option(name: .customLong("keep-every"), parsing: .unconditional, help: "With --stream: read back every K-th transition's positions (sampling's --thin).")
     var keepEvery = 1
+    @Flag(help: "With --stream: keep only running per-chain moments of the kept transitions' lp__ and recorded values, accumulated on the device (sampling's --keep moments), instead of reading their positions back.")
+    var moments = false
     @Flag(help: "One JSON object instead of a line of text.") var json = false
 
     struct Report: Encodable {
@@ -42,8 +44,15 @@ struct ThroughputCommand: ParsableCommand {
         var gradients_per_second: Double
         var trajectory_steps: Int?
         var streamed: Bool?
+        var moments_on_device: Bool?
         var round_trips_per_transition: Double?
         var bytes_per_transition: Double?
+        /// Streamed: bytes of `bytes_per_transition` × `calls` moved once, after the last group
+        /// (the end state; the moments with --moments).
+        var end_bytes: Double?
+        /// Streamed: bytes per transition of the groups delivered (not the group in flight at the
+        /// end, nor the end's reads); nil when fewer than two groups were delivered.
+        var stream_bytes_per_transition: Double?
     }
 
     func validate() throws {
@@ -51,6 +60,7 @@ struct ThroughputCommand: ParsableCommand {
         guard seconds > 0 else { throw ValidationError("--seconds must be positive (got \(seconds))") }
         if let l = trajectory, l < 1 { throw ValidationError("--trajectory must be at least 1 (got \(l))") }
         if stream && trajectory == nil { throw ValidationError("--stream measures whole trajectories: give --trajectory L") }
+        if moments && !stream { throw ValidationError("--moments keeps the moments of streamed transitions: add --stream") }
         guard keepEvery >= 1 else { throw ValidationError("--keep-every must be at least 1 (got \(keepEvery))") }
     }
 
@@ -74,6 +84,11 @@ struct ThroughputCommand: ParsableCommand {
         let t0: Double
         var elapsed = 0.0
         var figures: (roundTrips: Double, bytes: Double)?
+        var momentsOnDevice = false
+        var inStream: DeviceTraffic?
+        var delivered: (bytes: Int, calls: Int)?
+        var endBytes: Double?
+        var streamBytes: Double?
         if let executor = backend.executor as? DeviceTransitionExecutor, let steps = trajectory {
             var state = try SamplerState(positions: positions, model: density)
             let request = { (i: Int) in
@@ -81,16 +96,33 @@ struct ThroughputCommand: ParsableCommand {
                                   stepSizes: [Double](repeating: 1e-3, count: chains), iteration: i)
             }
             state = try executor.execute(request(0), from: state, random: rng).state   // builds the kernel
+            var iterations = SamplingStream(iterations: 1..<Int(Int32.max), request: request,
+                                            keeps: { [keepEvery] in $0 % keepEvery == 0 })
+            if moments {
+                let bound = try BoundModel(instance)
+                let quantities = 1 + SampleRun.drawSchema(bound, chains: chains, draws: 0).flatCount
+                iterations.moments = MomentsOnDevice(quantities: quantities, firstHalf: .max) { _ in momentsOnDevice = true }
+                // Builds the recorded-values and moments kernels.
+                var warmUp = iterations
+                warmUp.iterations = 1..<(1 + keepEvery)
+                state = try executor.stream(warmUp, from: state, random: rng) { _ in true }
+                momentsOnDevice = false
+            }
             let before = executor.traffic
             t0 = Clock.now()
             if stream {
-                let iterations = SamplingStream(iterations: 1..<Int(Int32.max), request: request,
-                                                keeps: { [keepEvery] in $0 % keepEvery == 0 })
+                // Bytes are counted when a group is enqueued, and a group is enqueued while the one
+                // before it is delivered: at group k's delivery the traffic counted at group k − 1's
+                // is that of groups 0...k exactly.
+                var previous: DeviceTraffic?
                 _ = try executor.stream(iterations, from: state, random: rng) { group in
                     calls += group.count
                     elapsed = Clock.now() - t0
+                    if let previous { delivered = (previous.bytesToDevice + previous.bytesFromDevice, calls) }
+                    previous = executor.traffic
                     return elapsed < seconds
                 }
+                inStream = previous
             } else {
                 while elapsed < seconds {
                     state = try executor.execute(request(calls + 1), from: state, random: rng).state
@@ -104,6 +136,9 @@ struct ThroughputCommand: ParsableCommand {
             figures = (Double(traffic.roundTrips - before.roundTrips) / Double(calls),
                        Double(traffic.bytesToDevice + traffic.bytesFromDevice - before.bytesToDevice - before.bytesFromDevice)
                            / Double(calls))
+            // What moved once, after the last group: the end state, and the moments.
+            endBytes = inStream.map { Double(traffic.bytesToDevice + traffic.bytesFromDevice - $0.bytesToDevice - $0.bytesFromDevice) }
+            streamBytes = delivered.map { Double($0.bytes - before.bytesToDevice - before.bytesFromDevice) / Double($0.calls) }
         } else {
             try call()
             t0 = Clock.now()
@@ -116,15 +151,19 @@ struct ThroughputCommand: ParsableCommand {
         let report = Report(model: instance.graph.name, dimension: d, chains: chains, backend: backendName, calls: calls,
                             seconds: elapsed, gradients_per_second: Double(calls * perCall) / elapsed,
                             trajectory_steps: trajectory, streamed: trajectory == nil ? nil : stream,
-                            round_trips_per_transition: figures?.roundTrips, bytes_per_transition: figures?.bytes)
+                            moments_on_device: moments ? momentsOnDevice : nil,
+                            round_trips_per_transition: figures?.roundTrips, bytes_per_transition: figures?.bytes,
+                            end_bytes: endBytes, stream_bytes_per_transition: streamBytes)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
-            let traffic = figures.map {
-                "; \(NumberFormat.significant($0.roundTrips, digits: 3)) round trips and \(NumberFormat.bytes($0.bytes)) per transition"
-                    + (stream ? " (streamed)" : "")
+            let traffic = figures.map { f in
+                "; \(NumberFormat.significant(f.roundTrips, digits: 3)) round trips and \(NumberFormat.bytes(f.bytes)) per transition"
+                    + (stream ? " (streamed\(moments ? momentsOnDevice ? ", moments on the device" : ", moments NOT on the device" : ""))" : "")
+                    + (streamBytes.map { ": \(NumberFormat.bytes($0)) per transition in the stream" } ?? "")
+                    + (endBytes.map { ", \(NumberFormat.bytes($0)) once at the end" } ?? "")
             } ?? ""
             print("\(report.model) (\(d) parameters), \(chains) chains, \(backendName): "
                   + "\(NumberFormat.si(report.gradients_per_second)) gradients/s (\(calls) calls in \(NumberFormat.fixed(elapsed, decimals: 2)) s)"

@@ -44,7 +44,7 @@ struct SampleCommand: ParsableCommand {
     var targetESS: Double?
     @Option(name: .customLong("init"), help: "Where chains start: uniform (Uniform(−2, 2) on the unconstrained scale) or pathfinder (multi-path Pathfinder draws; one path per superchain).")
     var initialisation: InitialisationChoice = .uniform
-    @Option(help: "What sampling keeps: draws (posterior.nc, Stan CSV) or moments (each chain's running means and variances only: memory flat in the draws, no draw file; the summary's mean, sd, split R-hat, batch-means ESS and nested R-hat come from them).")
+    @Option(help: "What sampling keeps: draws (posterior.nc, Stan CSV) or moments (each chain's running means and variances only: memory flat in the draws, no draw file; the summary's mean, sd, split R-hat, batch-means ESS and nested R-hat come from them; on OpenCL they are accumulated on the device).")
     var keep: RunConfiguration.Keep = .draws
     @Flag(help: "No progress display.") var quiet = false
     @Option(help: "Write posterior.nc (ArviZ InferenceData), summary.json and, with --csv, Stan CSV here, streamed while sampling.")

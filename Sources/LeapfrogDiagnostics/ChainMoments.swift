@@ -35,6 +35,22 @@ public struct ChainMoments: Sendable, Hashable {
         nonFinite = Array(repeating: 0, count: quantities)
     }
 
+    /// Moments accumulated elsewhere with the same update (a device: `lf_moments_add`, see
+    /// `MomentsOnDevice`): draws per half, means and M2 per half (`[h][q·chains + c]`), and the
+    /// non-finite values added per quantity.
+    public init(chains: Int, quantities: Int, counts: [Int], means: [[Double]], m2: [[Double]], nonFinite: [Int]) {
+        let n = chains * quantities
+        precondition(counts.count == 2 && means.count == 2 && m2.count == 2 && nonFinite.count == quantities
+                     && means.allSatisfy { $0.count == n } && m2.allSatisfy { $0.count == n },
+                     "ChainMoments: moments of the wrong shape for \(chains) chains × \(quantities) quantities")
+        self.chains = chains
+        self.quantities = quantities
+        self.counts = counts
+        self.means = means
+        self.m2 = m2
+        self.nonFinite = nonFinite
+    }
+
     /// Adds one draw of every chain to half `half` (0 or 1): `values[q·chains + c]`, chain-fastest.
     public mutating func add(_ values: [Double], half: Int) {
         precondition(values.count == chains * quantities && (half == 0 || half == 1), "ChainMoments.add: bad shape or half")

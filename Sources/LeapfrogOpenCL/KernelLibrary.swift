@@ -11,10 +11,11 @@ public enum KernelLibrary {
         "special": [],
         "activations": ["special"],
         "distributions": ["special"],
+        "moments": [],
     ]
 
     /// Every kernel file name (without `.cl`), in a valid concatenation order.
-    public static let fileNames = ["common", "philox", "special", "activations", "distributions"]
+    public static let fileNames = ["common", "philox", "special", "activations", "distributions", "moments"]
 
     /// The text of one file, e.g. `source(of: "philox")`.
     public static func source(of name: String) throws -> String {

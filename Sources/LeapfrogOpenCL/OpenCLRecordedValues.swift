@@ -63,6 +63,20 @@ final class OpenCLRecordedValues<R: DeviceReal>: @unchecked Sendable {
         buffers = nil
     }
 
+    /// Enqueues the kernel on positions already on the device (`position`, chain-fastest over
+    /// `stride`, built for this kernel's width) into `recorded` (`outputs` rows over the same
+    /// stride), without waiting: a streamed group's kept draws (`MomentsAccumulator`). One launch.
+    func enqueue(position: Buffer<R>, recorded: Buffer<R>, chains: Int, stride: Int) throws {
+        let items = (chains + width - 1) / width
+        precondition(stride >= items * width && stride % width == 0, "OpenCLRecordedValues.enqueue: stride \(stride), width \(width)")
+        let groupSize = isCPU ? max(1, min(localSize, (items + computeUnits - 1) / computeUnits)) : localSize
+        try kernel.setArg(0, position)
+        try kernel.setArg(1, recorded)
+        for (k, buffer) in dataBuffers.enumerated() { try kernel.setArg(2 + k, buffer) }
+        try kernel.setArg(2 + dataBuffers.count, Int32(stride))
+        _ = try queue.enqueue(kernel, global: stride / width, local: groupSize)
+    }
+
     func recordedValues(_ positions: ChainBatch) throws -> ChainBatch {
         let chains = positions.chains
         let items = (chains + width - 1) / width

@@ -124,6 +124,10 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     private var deviceAhead = false
     /// Chains of the last launch (for `residentStateValues`).
     private var lastChains: Int?
+    /// Running moments of kept draws left on the device (`accumulateMoments`), and the recorded
+    /// values per chain the model's device program computes (nil: it cannot), made once.
+    private var moments: MomentsAccumulator<R>?
+    private var recordedCount: Result<Int, Error>?
 
     /// Checks the model can be generated (builds the HMC kernel) and uploads the data.
     public init(_ model: BoundModel, queue: CommandQueue, coefficients: [Double], width: Int? = nil,
@@ -369,13 +373,15 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     /// one, the device runs the next.
     ///
     /// `from`: the state to start from, or nil to continue from the state the device holds (the
-    /// last group's end). Cost per group of k launches with m kept (S the padded chains, b bytes
-    /// per real): k launches, 2m device-side copies, to the device k·S·b (step sizes; HMC's
-    /// step counts as much again), from the device 5k·S·b (4k for HMC) + m·(d + 1)·S·b, and one
-    /// wait in `collect`.
+    /// last group's end). `keptStayOnDevice`: the kept draws are not read back (their moments are
+    /// accumulated there, `accumulateMoments`). Cost per group of k launches with m kept (S the
+    /// padded chains, b bytes per real): k launches, 2m device-side copies, to the device k·S·b
+    /// (step sizes; HMC's step counts as much again), from the device 5k·S·b (4k for HMC) +
+    /// m·(d + 1)·S·b (nothing for the kept draws when they stay on the device), and one wait in
+    /// `collect`.
     public func enqueue(_ launches: [TrajectoryLaunch], keeps: [Bool],
-                        from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?) throws
-        -> PendingTransitions {
+                        from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
+                        keptStayOnDevice: Bool = false) throws -> PendingTransitions {
         precondition(!launches.isEmpty && keeps.count == launches.count, "OpenCLTrajectories.enqueue: \(launches.count) "
                      + "launches, \(keeps.count) keep flags")
         let chains = launches[0].stepSizes.count, d = dimension
@@ -442,7 +448,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
                                            queue: queue)
             traffic.bytesFromDevice += k * s * b
         }
-        if kept > 0 {
+        if kept > 0 && !keptStayOnDevice {
             event = try ring.kept.enqueueRead(into: UnsafeMutableBufferPointer(rebasing: ring.hostKept[0..<(kept * (d + 1) * s)]),
                                               queue: queue)
             traffic.bytesFromDevice += kept * (d + 1) * s * b
@@ -450,7 +456,8 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         try queue.flush()
         counted += traffic
         inFlight += 1
-        return PendingTransitions(ring: slot, kinds: launches.map(\.kind), keeps: keeps, chains: chains, stride: s, read: event)
+        return PendingTransitions(ring: slot, kinds: launches.map(\.kind), keeps: keeps, chains: chains, stride: s, read: event,
+                                  keptOnDevice: keptStayOnDevice)
     }
 
     /// Waits for a group `enqueue` returned (groups are collected in the order enqueued) and
@@ -468,7 +475,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
                 unpack(ring.hostOutputs, offset: (r * ring.capacity + j) * s, rows: 1, chains: chains, stride: s)
             }
             var positions: ChainBatch?, logDensity: [Double]?
-            if pending.keeps[j] {
+            if pending.keeps[j] && !pending.keptOnDevice {
                 positions = ChainBatch(chains: chains, dimension: d,
                                        values: unpack(ring.hostKept, offset: keptSlot * (d + 1) * s, rows: d, chains: chains, stride: s))
                 logDensity = unpack(ring.hostKept, offset: (keptSlot * (d + 1) + d) * s, rows: 1, chains: chains, stride: s)
@@ -481,6 +488,61 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
                                                                  depth: depth, flags: row(4)),
                                       positions: positions, logDensity: logDensity)
         }
+    }
+
+    // MARK: - Moments of kept draws on the device
+
+    /// Recorded values per chain of the model's device program (constrained parameters, derived
+    /// quantities), or nil when the device cannot compute them (`OpenCLCodegen.generateRecorded`
+    /// throws: the caller records on the host instead).
+    public func recordedValuesPerChain() -> Int? {
+        lock.withLock {
+            if recordedCount == nil { recordedCount = Result { try OpenCLCodegen.generateRecorded(model).outputs } }
+            return try? recordedCount!.get()
+        }
+    }
+
+    /// Forgets the moments accumulated so far (a new stream starts from zero).
+    public func resetMoments() {
+        lock.withLock { moments = nil }
+    }
+
+    /// Adds the kept draws of a collected group (`enqueue` with `keptStayOnDevice`), the first
+    /// `halves.count` of them in order, kept draw j to half `halves[j]` of every chain's running
+    /// moments (`MomentsAccumulator`): per draw a device-side copy and two launches, no wait. Call
+    /// after `collect(pending)` and before the next `enqueue` (which reuses the group's ring; the
+    /// queue is in order, so what is enqueued here reads the ring first).
+    public func accumulateMoments(_ pending: PendingTransitions, halves: [Int]) throws {
+        precondition(pending.keptOnDevice && halves.count <= pending.keeps.filter { $0 }.count,
+                     "OpenCLTrajectories.accumulateMoments: \(halves.count) draws of a group that keeps them on the device")
+        if halves.isEmpty { return }
+        lock.lock()
+        defer { lock.unlock() }
+        guard let bufs = buffers, let ring = rings[pending.ring], bufs.stride == pending.stride else {
+            preconditionFailure("OpenCLTrajectories.accumulateMoments: the group's buffers are gone")
+        }
+        if moments == nil || moments!.stride != pending.stride || moments!.chains != pending.chains {
+            moments = try MomentsAccumulator<R>(model, queue: queue, chains: pending.chains, stride: pending.stride,
+                                                width: bufs.width, localSize: requestedLocalSize ?? info.defaultLocalSize,
+                                                info: info, cache: cache)
+        }
+        let d = dimension, s = pending.stride
+        for (slot, half) in halves.enumerated() {
+            try moments!.enqueueAdd(kept: ring.kept, offset: slot * (d + 1) * s, half: half)
+        }
+        try queue.flush()
+        counted += DeviceTraffic(launches: 2 * halves.count)
+    }
+
+    /// The moments accumulated since `resetMoments` (nil when none were): five blocking reads,
+    /// chains × quantities × 5 numbers.
+    public func readMoments() throws -> DeviceMoments? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let moments else { return nil }
+        let values = try moments.read()
+        counted += DeviceTraffic(roundTrips: MomentsAccumulator<R>.readRoundTrips, bytesFromDevice: moments.readBytes)
+        return values
     }
 
     /// The state the device holds (after every enqueued group): one blocking read.
@@ -532,6 +594,8 @@ public struct PendingTransitions: @unchecked Sendable {
     let stride: Int
     /// The group's last read; nil when there was nothing to read.
     let read: Event?
+    /// The kept draws were left on the device (`enqueue`'s `keptStayOnDevice`).
+    let keptOnDevice: Bool
 
     /// Transitions in the group.
     public var count: Int { kinds.count }

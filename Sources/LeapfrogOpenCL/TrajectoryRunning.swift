@@ -2,14 +2,21 @@ import LeapfrogCore
 
 /// Runs whole transitions of every chain on a device (`OpenCLTrajectories<R>` for either
 /// precision), so callers need not know the device's `real`: one at a time (`run`), or streamed
-/// in groups, two in flight (`enqueue`, `collect`, then `residentStateValues` for the end state).
+/// in groups, two in flight (`enqueue`, `collect`, then `residentStateValues` for the end state), with
+/// the kept draws' running moments accumulated on the device (`accumulateMoments`, `readMoments`).
 public protocol TrajectoryRunning: DeviceTrafficCounting {
     func run(_ launch: TrajectoryLaunch, positions: ChainBatch, logDensity: [Double], gradient: ChainBatch) throws
         -> TrajectoryOutcome
     func enqueue(_ launches: [TrajectoryLaunch], keeps: [Bool],
-                 from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?) throws -> PendingTransitions
+                 from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
+                 keptStayOnDevice: Bool) throws -> PendingTransitions
     func collect(_ pending: PendingTransitions) throws -> [StreamedTransition]
     func residentStateValues() throws -> (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)
+    /// Kept draws' moments on the device (`sample --keep moments`).
+    func recordedValuesPerChain() -> Int?
+    func resetMoments()
+    func accumulateMoments(_ pending: PendingTransitions, halves: [Int]) throws
+    func readMoments() throws -> DeviceMoments?
 }
 
 extension OpenCLTrajectories: TrajectoryRunning {}

@@ -1,4 +1,5 @@
 import LeapfrogCore
+import LeapfrogDiagnostics
 import LeapfrogOpenCL
 import LeapfrogRandom
 import LeapfrogSampling
@@ -94,6 +95,12 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     /// to last about `streamGroupSeconds` (so progress and an interrupt are seen that often), at
     /// most `streamGroupLimit` iterations and `streamGroupBytes` of ring memory. Falls back to
     /// `SamplingStream.stepwise` wherever `execute` would run on the host.
+    ///
+    /// With `stream.moments` (`--keep moments`) and a device that computes the recorded values,
+    /// the kept iterations stay on the device: after the host takes a group, their recorded values
+    /// and lp__ are added to every chain's running moments there (`accumulateMoments`), and the
+    /// moments are read once, at the end (`MomentsOnDevice`). A group the host did not take (the
+    /// one in flight at a stop) is not added.
     public func stream(_ stream: SamplingStream, from state: SamplerState, random: PhiloxRandom,
                        deliver: ([SampledIteration]) throws -> Bool) throws -> SamplerState {
         guard let first = stream.iterations.first else { return state }
@@ -103,6 +110,11 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
             return try stream.stepwise(from: state, execute: { try execute($0, from: $1, random: random) }, deliver: deliver)
         }
         let n = state.chains, d = state.dimension, perStep = firstRequest.integrator.gradientsPerStep
+        // Moments on the device when it records the values the sink expects (else on the host).
+        var moments = stream.moments
+        if let m = moments, device.recordedValuesPerChain().map({ 1 + $0 }) != m.quantities { moments = nil }
+        if moments != nil { device.resetMoments() }
+        var keptSoFar = 0
         let bytesPerIteration = OpenCLTrajectories<Double>.ringBytesPerTransition(chains: n, dimension: d)
         let limit = max(1, min(streamGroupLimit, streamGroupBytes / max(1, bytesPerIteration)))
         var next = stream.iterations.lowerBound
@@ -114,7 +126,8 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         func enqueueNext() throws {
             let range = next..<min(stream.iterations.upperBound, next + size)
             let launches = range.map { launch(stream.request($0), chains: n, inverse: inverse, random: random) }
-            let group = try device.enqueue(launches, keeps: range.map(stream.keeps), from: startState)
+            let group = try device.enqueue(launches, keeps: range.map(stream.keeps), from: startState,
+                                           keptStayOnDevice: moments != nil)
             startState = nil
             pending.append((group, range, launches.map(\.stepSizes)))
             next = range.upperBound
@@ -143,15 +156,29 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
                         iteration: iteration,
                         info: Self.info(t.outputs, stepSizes: steps, gradientsPerStep: perStep),
                         lockstepEvaluations: (t.outputs.steps.max() ?? 0) * perStep, positions: t.positions,
-                        logDensity: t.logDensity)
+                        logDensity: t.logDensity, keptOnDevice: moments != nil && stream.keeps(iteration))
                 }
-                if try !deliver(sampled) { stopped = true; continue }
+                let goOn = try deliver(sampled)
+                if let moments {
+                    // The host took the group whole: its kept draws join the moments, in order.
+                    let kept = range.filter(stream.keeps).count
+                    try device.accumulateMoments(group, halves: (keptSoFar..<(keptSoFar + kept)).map { $0 < moments.firstHalf ? 0 : 1 })
+                    keptSoFar += kept
+                }
+                if !goOn { stopped = true; continue }
                 if next < stream.iterations.upperBound { try enqueueNext() }
             }
         } catch {
             // Nothing is left in flight on the device, whatever failed (the device, or the sink).
             for p in pending { _ = try? device.collect(p.group) }
             throw error
+        }
+        if let moments {
+            let m = try device.readMoments()
+            try moments.finish(m.map {
+                ChainMoments(chains: $0.chains, quantities: $0.quantities, counts: $0.counts, means: $0.means, m2: $0.m2,
+                             nonFinite: $0.nonFinite)
+            } ?? ChainMoments(chains: n, quantities: moments.quantities))
         }
         let end = try device.residentStateValues()
         return SamplerState(positions: end.positions, logDensity: end.logDensity, gradient: end.gradient)

@@ -13,7 +13,11 @@ import LeapfrogSampling
 /// With writers, memory stays flat in the number of draws: only per-chain energies and counters are
 /// kept, and the summary reads the draws back from `posterior.nc` one variable at a time. Without
 /// writers (`keepDraws`), every element's draws are kept in memory.
-final class DrawCollector: DrawSink {
+///
+/// With `--keep moments` and a device that computes the recorded values, the moments are
+/// accumulated on the device (`MomentsSink`): the collector then gets only each kept iteration's
+/// diagnostics, and the moments once, at the end.
+final class DrawCollector: MomentsSink {
     let recorder: DrawRecorder
     let chains: Int
     let schema: DrawSchema
@@ -23,7 +27,11 @@ final class DrawCollector: DrawSink {
     let maxDepth: Int?
     /// values[element][chain][draw], lp__ first (only with `keepDraws`).
     private(set) var values: [[[Double]]]
-    /// lp__ and every element's per-chain running moments, instead of draws (`--keep moments`),
+    /// Whether the run keeps moments instead of draws (`--keep moments`).
+    let keepsMoments: Bool
+    /// lp__ and every element's per-chain running moments, instead of draws (`--keep moments`):
+    /// made at the first draw the host accumulates, or adopted from the device (so a run whose
+    /// moments are on the device does not hold a second, idle copy),
     /// and the draws in the first half of each chain (split R̂).
     private(set) var moments: ChainMoments?
     private let firstHalf: Int
@@ -45,8 +53,7 @@ final class DrawCollector: DrawSink {
         schema = DrawCollector.schema(recorder.reference.model, chains: chains, draws: 0)
         values = keepDraws ? Array(repeating: Array(repeating: [], count: chains), count: 1 + schema.flatCount) : []
         energy = EBFMI.Running(chains: chains)
-        let quantities = 1 + schema.flatCount
-        moments = planned.map { _ in ChainMoments(chains: chains, quantities: quantities) }
+        keepsMoments = planned != nil
         firstHalf = ((planned ?? 0) + 1) / 2
     }
 
@@ -69,6 +76,25 @@ final class DrawCollector: DrawSink {
         try write(draw, recorded: try recorder.values(draw.positions, draw: draw.index))
     }
 
+    /// Moments on the device unless the recorded values include host quantities (computed on the
+    /// host from each draw) or a writer needs every draw (an `observer`).
+    var momentsOnDevice: (quantities: Int, firstHalf: Int)? {
+        guard keepsMoments, recorder.host == nil, writer == nil, !keepDraws else { return nil }
+        return (1 + schema.flatCount, firstHalf)
+    }
+
+    func writeDiagnostics(of iteration: SampledIteration) throws {
+        precondition(keepsMoments, "DrawCollector.writeDiagnostics: not keeping moments")
+        addDiagnostics(iteration.info)
+        draws += 1
+    }
+
+    func adoptMoments(_ device: ChainMoments) throws {
+        precondition(device.chains == chains && device.quantities == 1 + schema.flatCount && device.drawsPerChain == draws,
+                     "DrawCollector.adoptMoments: \(device.drawsPerChain) draws of moments for \(draws) draws collected")
+        moments = device
+    }
+
     /// Records all the draws' values in one call (one launch on a device: the draws' chains side
     /// by side as one batch), then writes each.
     func write(contentsOf draws: [Draw]) throws {
@@ -79,34 +105,49 @@ final class DrawCollector: DrawSink {
         }
     }
 
+    /// Divergences, saturated trees, leapfrog steps and energies of one kept iteration.
+    private func addDiagnostics(_ info: [TransitionInfo]) {
+        for i in info {
+            if i.divergent { divergent += 1 }
+            if let maxDepth, i.treeDepth >= maxDepth { saturated += 1 }
+            leapfrogSteps += i.leapfrogSteps
+        }
+        energy.add(info.map(\.energy))
+    }
+
     private func write(_ draw: Draw, recorded batch: ChainBatch) throws {
-        var stats = SampleStatistics(chains: chains)
-        for c in 0..<chains {
-            let info = draw.info[c]
-            stats.lp[c] = draw.logDensity[c]
-            stats.acceptanceRate[c] = info.acceptanceStatistic
-            stats.stepSize[c] = info.stepSize
-            stats.treeDepth[c] = info.treeDepth
-            stats.nSteps[c] = info.leapfrogSteps
-            stats.diverging[c] = info.divergent
-            stats.energy[c] = info.energy
-            if info.divergent { divergent += 1 }
-            if let maxDepth, info.treeDepth >= maxDepth { saturated += 1 }
-            leapfrogSteps += info.leapfrogSteps
-            if keepDraws {
+        addDiagnostics(draw.info)
+        if keepDraws {
+            for c in 0..<chains {
                 values[0][c].append(draw.logDensity[c])
                 for k in 0..<batch.dimension { values[k + 1][c].append(batch[c, k]) }
             }
         }
-        energy.add(stats.energy)
-        try writer?.append(batch, stats: stats)
-        moments?.add(draw.logDensity + batch.values, half: draws < firstHalf ? 0 : 1)
+        if let writer {
+            var stats = SampleStatistics(chains: chains)
+            for c in 0..<chains {
+                let info = draw.info[c]
+                stats.lp[c] = draw.logDensity[c]
+                stats.acceptanceRate[c] = info.acceptanceStatistic
+                stats.stepSize[c] = info.stepSize
+                stats.treeDepth[c] = info.treeDepth
+                stats.nSteps[c] = info.leapfrogSteps
+                stats.diverging[c] = info.divergent
+                stats.energy[c] = info.energy
+            }
+            try writer.append(batch, stats: stats)
+        }
+        if keepsMoments {
+            if moments == nil { moments = ChainMoments(chains: chains, quantities: 1 + schema.flatCount) }
+            moments!.add(draw.logDensity + batch.values, half: draws < firstHalf ? 0 : 1)
+        }
         draws += 1
     }
 
     /// Summaries of `lp__` and every element, from memory or read back from `posterior`.
     func summaries(superchains: Int?, posterior: String?) throws -> [ParameterSummary] {
-        if let moments {
+        if keepsMoments {
+            let moments = moments ?? ChainMoments(chains: chains, quantities: 1 + schema.flatCount)
             return (["lp__"] + schema.bracketNames).enumerated().map { k, name in
                 moments.summary(quantity: k, name: name, superchains: superchains)
             }

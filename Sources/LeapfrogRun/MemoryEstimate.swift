@@ -38,7 +38,8 @@ import LeapfrogSampling
 /// schools kept in memory take 107 KiB a chain, as estimated (73 KiB without the arrays' growth);
 /// 200 chains of a 500-dimensional Gaussian under NUTS with `--output --csv` take 445 KiB a chain,
 /// estimated 431. Device (OpenCL), at its precision: the data, and per chain the
-/// positions and gradients (d each) and the log density; one buffer (d per chain) must also fit
+/// positions and gradients (d each) and the log density, and with `--keep moments` the moments
+/// accumulated there (`MomentsAccumulator`: d + 6R − 1); one buffer (d, or R, per chain) must also fit
 /// in the device's largest allocation. Where the chains' buffers do not fit at once, the
 /// evaluator runs them in batches (`withChainSplitting`), so only the data can make a device
 /// refuse a run.
@@ -98,7 +99,10 @@ struct MemoryEstimate: Sendable, Equatable {
         }
         let staging = run.deviceRealBytes.map { 2 * d * Double($0) / Self.double } ?? 0
         let sampling = transition + staging + r + 7
-        let summary = run.keepsMoments ? 0 : 10 * draws + (run.keepsDraws ? 0 : draws * Double(run.largestVariable))
+        // `--keep moments` on a device: at the end, one buffer of moments staged at the device's
+        // precision (R) while they are unpacked into the running ones.
+        let momentsRead = run.deviceRealBytes.map { r * Double($0) / Self.double } ?? 0
+        let summary = run.keepsMoments ? momentsRead : 10 * draws + (run.keepsDraws ? 0 : draws * Double(run.largestVariable))
 
         hostPerChain = Self.double * (persistent + max(sampling, summary))
         keptDrawsPerChain = Self.double * kept
@@ -106,9 +110,11 @@ struct MemoryEstimate: Sendable, Equatable {
         hostFixed = Self.double * (2 * Double(run.dataValues) + pooledMetric) + Self.programBytes
 
         let real = Double(run.deviceRealBytes ?? 0)
-        devicePerChain = real * (2 * d + 1)
+        // `--keep moments`: the accumulator's positions (d), recorded values (R − 1) and moments (5R).
+        let moments = run.keepsMoments ? d + 6 * r - 1 : 0
+        devicePerChain = real * (2 * d + 1 + moments)
         deviceFixed = real * Double(run.dataValues)
-        deviceBufferPerChain = real * max(d, 1)
+        deviceBufferPerChain = real * max(d, run.keepsMoments ? r : 1, 1)
     }
 
     func hostBytes(chains: Int) -> Double { hostFixed + hostPerChain * Double(chains) }

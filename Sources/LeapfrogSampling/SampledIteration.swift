@@ -14,14 +14,18 @@ public struct SampledIteration: Sendable {
     public var positions: ChainBatch?
     /// The chains' log densities after the transition; nil when the iteration is not kept.
     public var logDensity: [Double]?
+    /// Kept, but its values stayed on the device, where the stream's moments include them
+    /// (`SamplingStream.moments`): `positions` and `logDensity` are nil.
+    public var keptOnDevice: Bool
 
     public init(iteration: Int, info: [TransitionInfo], lockstepEvaluations: Int, positions: ChainBatch?,
-                logDensity: [Double]?) {
+                logDensity: [Double]?, keptOnDevice: Bool = false) {
         self.iteration = iteration
         self.info = info
         self.lockstepEvaluations = lockstepEvaluations
         self.positions = positions
         self.logDensity = logDensity
+        self.keptOnDevice = keptOnDevice
     }
 }
 
@@ -35,11 +39,16 @@ public struct SamplingStream {
     public var request: (Int) -> TransitionRequest
     /// Whether an iteration's positions are kept (thinning).
     public var keeps: (Int) -> Bool
+    /// Keep only the kept iterations' running per-chain moments, on the device when the executor
+    /// can (see `MomentsOnDevice`); nil: deliver the kept iterations' values.
+    public var moments: MomentsOnDevice?
 
-    public init(iterations: Range<Int>, request: @escaping (Int) -> TransitionRequest, keeps: @escaping (Int) -> Bool) {
+    public init(iterations: Range<Int>, request: @escaping (Int) -> TransitionRequest, keeps: @escaping (Int) -> Bool,
+                moments: MomentsOnDevice? = nil) {
         self.iterations = iterations
         self.request = request
         self.keeps = keeps
+        self.moments = moments
     }
 
     /// The stream's iterations one transition at a time through `execute`: every executor's

@@ -100,7 +100,11 @@ public enum Sampler {
             }
             if !interrupted && config.draws > 0 {
                 let warmup = adapter.warmupLength, tuning = adapter.adaptation, thin = config.thin
-                let stream = SamplingStream(
+                // `--keep moments`: the moments are accumulated on the device when the executor can
+                // (not with an ESS target, which reads every draw's lp__).
+                let momentsSink = sink as? any MomentsSink
+                let onDevice = stopping == nil ? momentsSink?.momentsOnDevice : nil
+                var stream = SamplingStream(
                     iterations: warmup..<(warmup + config.draws),
                     request: { iteration in
                         var request = kernel.request(iteration: iteration, tuning: tuning, random: random)
@@ -108,12 +112,22 @@ public enum Sampler {
                         return request
                     },
                     keeps: { ($0 - warmup) % thin == 0 })
+                if let onDevice, let momentsSink {
+                    stream.moments = MomentsOnDevice(quantities: onDevice.quantities, firstHalf: onDevice.firstHalf,
+                                                     finish: momentsSink.adoptMoments)
+                }
                 var processed = 0
                 state = try executor.stream(stream, from: state, random: random) { block in
                     var draws: [Draw] = []
                     var goOn = true
+                    // Moments on the device take a group whole: a stop takes effect at its end.
+                    let whole = block.contains(where: \.keptOnDevice)
                     for sampled in block {
-                        if processed > 0, shouldStop?() == true { interrupted = true; goOn = false; break }
+                        if goOn, processed > 0, shouldStop?() == true {
+                            interrupted = true
+                            goOn = false
+                            if !whole { break }
+                        }
                         processed += 1
                         cost.lockstep += sampled.lockstepEvaluations
                         for c in 0..<n {
@@ -126,13 +140,16 @@ public enum Sampler {
                                               lockstepEvaluations: sampled.lockstepEvaluations))
                             written += 1
                             if stopping?.add(logDensity) == true { goOn = false }
+                        } else if sampled.keptOnDevice, let momentsSink {
+                            try momentsSink.writeDiagnostics(of: sampled)
+                            written += 1
                         }
                         progress?(SamplingProgress(phase: .sampling, iteration: sampled.iteration,
                                                    totalIterations: warmup + config.draws,
                                                    divergences: samplingDivergences.reduce(0, +),
                                                    gradientEvaluations: cost.gradients.reduce(0, +),
                                                    lockstepEvaluations: cost.lockstep))
-                        if !goOn { break }
+                        if !goOn && !whole { break }
                     }
                     try sink.write(contentsOf: draws)
                     return goOn

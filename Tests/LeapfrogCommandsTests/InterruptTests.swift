@@ -51,6 +51,42 @@ struct InterruptTests {
         #expect(summary.timing.warmupSeconds >= 0 && summary.timing.samplingSeconds > 0)
     }
 
+    /// Ctrl-C during a `--keep moments` run on OpenCL (moments accumulated on the device): the
+    /// summary of the draws made before the stop, from their moments (read from the device at the
+    /// stop), and no draw file. Waits for the first progress line of sampling, then interrupts.
+    @Test func sigintKeepsTheMomentsOfTheDrawsMade() throws {
+        guard (try? OpenCLRuntime.device()) != nil else { return }
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-sigint-moments-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: out)
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let total = 100_000_000
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["sample", "eight-schools", "--chains", "8", "--backend", "opencl", "--precision", "f64",
+                             "--keep", "moments", "--warmup", "50", "--draws", String(total), "--output", out]
+        let stdout = Pipe(), stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        var log = ""
+        let deadline = Date().addingTimeInterval(120)
+        while !log.contains("\nsampling") && Date() < deadline {
+            let data = stderr.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            log += String(decoding: data, as: UTF8.self)
+        }
+        process.interrupt()
+        let text = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(log.contains("\nsampling"), "sampling never started: \(log)")
+        #expect(process.terminationStatus == SampleCommand.interruptedExitStatus, "exit status \(process.terminationStatus)")
+        #expect(text.contains("lp__") && text.contains("mu"), "no summary table after the interrupt")
+        #expect(!FileManager.default.fileExists(atPath: out + "/posterior.nc"))
+        let summary = try SummaryFile.read(path: out + "/summary.json")
+        #expect(summary.interrupted && summary.draws > 0 && summary.draws < total)
+        #expect(summary.parameters.allSatisfy { $0.drawsPerChain == summary.draws && $0.mean.isFinite && $0.sd > 0 })
+    }
+
     /// Interrupted in warmup: no draws, exit status 130, and timings that are not negative
     /// (sampling never started, so it took no time).
     @Test func sigintDuringWarmupExitsNonZeroWithNoNegativeTime() throws {

@@ -69,6 +69,19 @@ import Testing
         #expect(MemoryEstimate(many).hostPerChain < MemoryEstimate(Self.run(draws: 1_000_000, keepsDraws: false)).hostPerChain)
     }
 
+    /// `--keep moments` on a device: the moments live there (d + 6R − 1 device numbers a chain:
+    /// `MomentsAccumulator`'s positions, recorded values and 5R moments), whatever the draws.
+    @Test func momentsOnADeviceCountTheirBuffers() {
+        var run = Self.run(draws: 1_000_000, keepsDraws: false, device: 4)
+        let draws = MemoryEstimate(run)
+        run.keepsMoments = true
+        let moments = MemoryEstimate(run)
+        let d = Double(run.dimension), r = Double(run.recordedPerDraw)
+        #expect(moments.devicePerChain - draws.devicePerChain == 4 * (d + 6 * r - 1))
+        #expect(moments.deviceBufferPerChain == 4 * r)
+        #expect(moments.hostPerChain < draws.hostPerChain)
+    }
+
     /// Each chain's Stan CSV file keeps a buffer of its own.
     @Test func csvFilesCostABufferPerChain() {
         var run = Self.run(keepsDraws: false)
