@@ -141,6 +141,7 @@ public struct VariationalRun {
                 iterations: fit.iterations, converged: fit.converged, reason: fit.reason,
                 restartELBOs: fit.elbo.map(VariationalFile.finite), bestRestart: fit.best + 1,
                 restartPrunedAfter: advi.pruneInterval == nil ? nil : fit.prunedAfter,
+                modeSearch: fit.modeSearch.map(VariationalFile.ModeSearchRecord.init),
                 gradientSamples: advi.gradientSamples, learningRate: advi.learningRate,
                 stickingTheLanding: advi.stickingTheLanding, gradientEvaluations: fit.gradientEvaluations, seconds: t1 - t0)
             let path = directory.path + "/" + Self.familyFile
@@ -171,7 +172,9 @@ public struct VariationalRun {
                  "iterations": String(a.maxIterations), "grad_samples": String(a.gradientSamples),
                  "restarts": String(a.restarts), "learning_rate": String(a.learningRate),
                  "tol_rel_obj": String(a.toleranceRelativeObjective), "eval_elbo": String(a.evaluationInterval),
-                 "stl": String(a.stickingTheLanding), "init_scale": String(a.initialScale), "seed": String(a.seed)]
+                 "stl": String(a.stickingTheLanding), "init_scale": String(a.initialScale), "seed": String(a.seed),
+                 "init": a.start.rawValue]
             .merging(a.pruneInterval.map { ["prune_restarts": String($0)] } ?? [:]) { x, _ in x }
+            .merging(a.start == .mode ? ["init_iterations": String(a.modeIterations)] : [:]) { x, _ in x }
     }
 }

@@ -75,6 +75,9 @@ public enum ADVI {
         /// Per restart, the iteration after which successive halving dropped it; nil: it ran to
         /// the end.
         public var prunedAfter: [Int?]
+        /// The L-BFGS search that placed the starting means (`ADVIConfiguration.Start.mode`); its
+        /// evaluations are in `gradientEvaluations`.
+        public var modeSearch: ModeSearch.Result?
     }
 
     /// Most of a restart's draws that may be dropped at one iteration (non-finite log density or
@@ -84,7 +87,8 @@ public enum ADVI {
     /// Fits `configuration.restarts` Gaussian families to `model`.
     /// - snapshot: every `snapshotEvery` iterations, the iteration (1-based) and the leading family.
     /// - initialMeans: one starting mean per restart; nil: Uniform(−r, r) per component from Philox
-    ///   (chain k, iteration 0, `.variationalInitialisation`).
+    ///   (chain k, iteration 0, `.variationalInitialisation`). With `configuration.start` `.mode`
+    ///   the means start where an L-BFGS search from these points ends (`ModeSearch`).
     public static func fit(model: any BatchedLogDensity, configuration config: ADVIConfiguration,
                            initialMeans: [[Double]]? = nil,
                            iteration report: ((Iteration) throws -> Void)? = nil,
@@ -93,7 +97,7 @@ public enum ADVI {
         try config.validate()
         let d = model.dimension, m = config.gradientSamples, k = config.restarts
         let random = PhiloxRandom(seed: config.seed)
-        let means: [[Double]] = try initialMeans.map { given in
+        var means: [[Double]] = try initialMeans.map { given in
             guard given.count == k, given.allSatisfy({ $0.count == d }) else {
                 throw LeapfrogError(.configuration, "ADVI: \(given.count) initial means for \(k) restarts of dimension \(d)")
             }
@@ -104,6 +108,14 @@ public enum ADVI {
                 mu[i] = config.initRadius * (2 * u - 1)
             }
             return mu
+        }
+        var modeSearch: ModeSearch.Result?
+        if config.start == .mode {
+            var lbfgs = PathfinderConfiguration()
+            lbfgs.maxIterations = config.modeIterations
+            let search = try ModeSearch.run(model: model, starts: means, configuration: lbfgs, shouldStop: shouldStop)
+            means = search.positions
+            modeSearch = search
         }
         var families = means.map { GaussianFamily(kind: config.family, mean: $0, rank: config.rank) }
         let logScale = log(config.initialScale)
@@ -130,7 +142,7 @@ public enum ADVI {
         var windowCount = 0
         var lastWindowMean = [Double](repeating: -.infinity, count: k)
         let schedule = LearningRateSchedule(learningRate: config.learningRate, decayIterations: config.decayIterations)
-        var evaluations = 0
+        var evaluations = modeSearch?.gradientEvaluations ?? 0
         var done = 0
         var interrupted = false
         var reason = "reached --iterations \(config.maxIterations) without meeting --tol-rel-obj \(config.toleranceRelativeObjective)"
@@ -250,7 +262,7 @@ public enum ADVI {
         let best = Self.leader(lastWindowMean, among: alive)
         return Result(families: families, best: best, elbo: lastWindowMean, iterations: done, converged: converged,
                       reason: reason, gradientEvaluations: evaluations, interrupted: interrupted,
-                      mayBeDiverging: rules[best].mayBeDiverging, prunedAfter: prunedAfter)
+                      mayBeDiverging: rules[best].mayBeDiverging, prunedAfter: prunedAfter, modeSearch: modeSearch)
     }
 
     /// The index of the largest value (the first on ties; NaN never leads), among `among` (all: nil).

@@ -69,6 +69,26 @@ public struct LBFGSHistory: Sendable, Hashable {
         alpha = [Double](repeating: 1, count: dimension)
     }
 
+    /// H·v by the two-loop recursion (Nocedal & Wright, "Numerical Optimization", 2nd ed.,
+    /// Algorithm 7.4) with H₀ = diag(α): the same matrix as ``inverseHessian``'s compact form
+    /// (Byrd, Nocedal & Schnabel 1994, Theorem 2.2), in O(J·d) and without forming it.
+    public func applyInverseHessian(_ v: [Double]) -> [Double] {
+        let m = steps.count
+        var q = v
+        var a = [Double](repeating: 0, count: m), rho = [Double](repeating: 0, count: m)
+        for l in stride(from: m - 1, through: 0, by: -1) {
+            rho[l] = 1 / dot(gradientChanges[l], steps[l])
+            a[l] = rho[l] * dot(steps[l], q)
+            for i in 0..<dimension { q[i] -= a[l] * gradientChanges[l][i] }
+        }
+        for i in 0..<dimension { q[i] *= alpha[i] }
+        for l in 0..<m {
+            let b = rho[l] * dot(gradientChanges[l], q)
+            for i in 0..<dimension { q[i] += steps[l][i] * (a[l] - b) }
+        }
+        return q
+    }
+
     /// The inverse Hessian approximation these pairs and α define.
     public var inverseHessian: InverseHessian { InverseHessian(alpha: alpha, steps: steps, gradientChanges: gradientChanges) }
 
