@@ -43,13 +43,17 @@ public struct VariationalFile: Codable, Sendable, Hashable {
     public var learningRate: Double
     public var stickingTheLanding: Bool
     public var gradientEvaluations: Int
+    /// The fit's wall time (`--init mode`'s search included).
     public var seconds: Double
+    /// Before the fit's clock: the kernels' first launches at the fit's batch sizes
+    /// (`FittedRunSetup.warmUp`), where an OpenCL implementation may finish compiling them.
+    public var warmUpSeconds: Double?
 
     enum CodingKeys: String, CodingKey {
         case family, dimension, parameters, mean, scale, covariance, rank, diagonal, factor, elbo, iterations, converged, reason, seconds
         case paretoK = "pareto_k", restartELBOs = "restart_elbos", bestRestart = "best_restart", restartPrunedAfter = "restart_pruned_after"
         case gradientSamples = "grad_samples", learningRate = "learning_rate", stickingTheLanding = "stl"
-        case gradientEvaluations = "gradient_evaluations", modeSearch = "mode_search"
+        case gradientEvaluations = "gradient_evaluations", modeSearch = "mode_search", warmUpSeconds = "warm_up_seconds"
     }
 
     /// Per restart, the accepted L-BFGS steps and log p where the search ended; its evaluations

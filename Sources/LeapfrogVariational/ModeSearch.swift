@@ -8,9 +8,9 @@ import LeapfrogCore
 ///
 /// ADVI starts its restarts here with `ADVIConfiguration.Start.mode` (`--init mode`): from a mode
 /// the fit only has to spread the family around it, where from Uniform(−2, 2) it first has to find
-/// one. On Edward's BNN (141 parameters) 16 restarts from the modes 200 L-BFGS iterations reach
-/// reach NumPyro's best ELBO in a few hundred ADVI iterations instead of about 3,000
-/// (docs/benchmarks.md, "Variational inference against the peers").
+/// one. On Edward's BNN (141 parameters), 16 restarts started 200 L-BFGS iterations from their
+/// uniform draws reach NumPyro's best ELBO after 900–1,100 ADVI iterations, against 3,100–3,700
+/// from the draws themselves (docs/benchmarks.md, "Variational inference against the peers").
 ///
 /// A path ends on Stan's tests (`PathfinderConfiguration`'s tolerances), at
 /// `PathfinderConfiguration.maxIterations`, when its line search fails, or at a start where the log
