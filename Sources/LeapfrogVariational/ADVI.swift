@@ -10,6 +10,10 @@ import LeapfrogRandom
 /// unconstrained space, batched: at every iteration the M draws of each of the K restarts are one
 /// `ChainBatch` of M·K points and one `evaluate` call, on whatever back end `model` is.
 ///
+/// Restart k starts at its mean (given, or Uniform(−r, r)) — or, with `ADVIConfiguration.Start.mode`,
+/// where an L-BFGS search for the mode from there ends (`ModeSearch`, the K searches batched) —
+/// with every scale at `initialScale`.
+///
 /// Iteration t, restart k, draw m (batch column c = k·M + m):
 /// 1. εₘ ~ N(0, I) (d components, d + r for the low-rank family) from Philox (seed, chain m,
 ///    iteration t, `.variationalDraw`), the same M draws for every restart: common random numbers

@@ -60,10 +60,11 @@ public struct ADVIConfiguration: Sendable, Hashable {
     public static let defaultGradientSamples = 16
     /// Adam's usual rate for variational fits (NumPyro's SVI examples use 0.01).
     public static let defaultLearningRate = 0.01
-    /// L-BFGS iterations of `--init mode`: Pathfinder's (and CmdStan's `optimize`) 1000 converge
-    /// on Edward's BNN after 460–860 iterations; 200 get within a few nats of those modes, and
-    /// ADVI's first iterations do the rest (docs/benchmarks.md, "Variational inference against
-    /// the peers").
+    /// L-BFGS iterations of `--init mode`: with Pathfinder's limit of 1000, Stan's tolerances end
+    /// the searches on Edward's BNN after 460–860 iterations (log p ≈ −99) in about 4× the time;
+    /// after 200 most are within a few nats of that (−100.5 to −107, one at −115) and ADVI reaches
+    /// NumPyro's best ELBO 200–300 iterations later than from the converged modes, a net gain
+    /// (docs/benchmarks.md, "Variational inference against the peers").
     public static let defaultModeIterations = 200
     /// NumPyro's `AutoNormal(init_scale=0.1)`.
     public static let defaultInitialScale = 0.1
