@@ -197,7 +197,7 @@ public enum ADVI {
             evaluations += alive.count * m
             let rate = schedule.rate(iteration: t)
             // Columns whose gradient is finite, in one pass over the chain-fastest values.
-            let columns = alive.count * m
+            let columns = density.gradient.chains
             finite.removeAll(keepingCapacity: true)
             finite.append(contentsOf: repeatElement(true, count: columns))
             density.gradient.values.withUnsafeBufferPointer { g in
