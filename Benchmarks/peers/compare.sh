@@ -13,11 +13,12 @@
 # 0.1) and seed of $VI_SEEDS (default 1 2 3 4); every final ELBO is the same estimator on
 # the same log density (peers.py elbo / vi; check_same_model.sh bnn edward-bnn checks the
 # densities agree). Leapfrog runs with $VI_LEAPFROG_OPTIONS besides --restarts (default
-# "--grad-samples 4 --learning-rate 0.05 --prune-restarts 300 --tol-rel-obj 0.001": one setting
-# for both models, README's recipe for BNN-like models, with its restarts sharing their draws and
-# the worse half of them dropped every 300 iterations (16, 8, 4, 2, 1 from iteration 1,200); the
-# tighter tolerance lets it run on as the peers' fixed step counts do, since Stan's 0.01 stops
-# these networks while they still improve).
+# "--init mode --grad-samples 4 --learning-rate 0.05 --prune-restarts 100 --tol-rel-obj 0.001":
+# one setting for both models, README's recipe for BNN-like models: each restart starts where 200
+# L-BFGS iterations from its uniform draw end (all restarts batched), the restarts share their
+# draws and the worse half of them is dropped every 100 iterations (16, 8, 4, 2, 1 from iteration
+# 400); the tighter tolerance lets it run on as the peers' fixed step counts do, since Stan's 0.01
+# stops these networks while they still improve).
 # Table: Benchmarks/peers/vi_table.py, in DIR/vi-table.md. About 15 minutes.
 #
 # ChEES on both sides uses Adam's learning rate $CHEES_LEARNING_RATE (default 0.5, the setting the
@@ -79,7 +80,7 @@ PY
 now() { date +%s.%N; }
 since() { python3 -c "import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 3))" "$1" "$(now)"; }
 config="model=$model nuts=[$nuts] chees=[$chees] backend=[$backend]"
-vi_lf_options=${VI_LEAPFROG_OPTIONS---grad-samples 4 --learning-rate 0.05 --prune-restarts 300 --tol-rel-obj 0.001}
+vi_lf_options=${VI_LEAPFROG_OPTIONS---init mode --grad-samples 4 --learning-rate 0.05 --prune-restarts 100 --tol-rel-obj 0.001}
 [[ ",$only," == *",vi,"* ]] && config="$config vi=[restarts $restarts $vi_lf_options, steps $vi_steps_numpyro/$vi_steps_blackjax]"
 if [ -f "$out/meta.json" ]; then
   had=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("config", ""))' "$out/meta.json")

@@ -54,9 +54,16 @@ def main(out):
         tol = json.loads(summary.read_text())["configuration"].get("tol_rel_obj", "?") if summary.exists() else "?"
         prune = json.loads(summary.read_text())["configuration"].get("prune_restarts") if summary.exists() else None
         pruning = ", the worse half pruned every %s iterations" % prune if prune else ""
-        print("| %s | Leapfrog ADVI mean-field | %d restarts batched%s, %d draws each (shared), lr %g, tol-rel-obj %s; %d iterations | %s | %s s | %s s (process) | %s | | |"
-              % (m, len(fam["restart_elbos"]), pruning, fam["grad_samples"], fam["learning_rate"], tol, fam["iterations"], fmt(lf.get("elbo")),
-                 fmt(lf_reaches(lf["elbo"] - 1.0) if lf.get("elbo") is not None else None, 2) + " (fit " + fmt(lf_time, 2) + ")", fmt(lf.get("process_seconds"), 2), sci(fam["gradient_evaluations"])))
+        cfg = json.loads(summary.read_text())["configuration"] if summary.exists() else {}
+        start = ""
+        if cfg.get("init") == "mode":
+            ms = fam.get("mode_search") or {}
+            start = " from L-BFGS modes (%s iterations at most; %s s of the fit)" % (cfg.get("init_iterations", "?"), fmt(ms.get("seconds"), 2))
+        warm = " (kernels' first launches %s s before it)" % fmt(fam["warm_up_seconds"], 2) if fam.get("warm_up_seconds") is not None else ""
+        print("| %s | Leapfrog ADVI mean-field | %d restarts batched%s%s, %d draws each (shared), lr %g, tol-rel-obj %s; %d iterations | %s | %s s%s | %s s (process) | %s | | |"
+              % (m, len(fam["restart_elbos"]), start, pruning, fam["grad_samples"], fam["learning_rate"], tol, fam["iterations"], fmt(lf.get("elbo")),
+                 fmt(lf_reaches(lf["elbo"] - 1.0) if lf.get("elbo") is not None else None, 2) + " (fit " + fmt(lf_time, 2) + ")", warm,
+                 fmt(lf.get("process_seconds"), 2), sci(fam["gradient_evaluations"])))
         for method, label in (("numpyro-autonormal", "NumPyro SVI AutoNormal"), ("blackjax-meanfield", "BlackJAX meanfield_vi")):
             path = out / ("peer-vi-%s-%s.jsonl" % (method, m))
             if not path.exists():

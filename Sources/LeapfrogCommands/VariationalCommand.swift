@@ -36,6 +36,11 @@ struct VariationalCommand: ParsableCommand {
     @Option(name: .customLong("snapshot-every"), parsing: .unconditional,
             help: "Every K iterations, write the derived quantities' predictive (mean, 5/25/50/75/95 %) from draws of the current family to predictive.csv (leapfrog report plays it).")
     var snapshotEvery: Int?
+    @Option(name: .customLong("init"), parsing: .unconditional,
+            help: "Where the restarts' means start: uniform (Uniform(−2, 2), Stan's) or mode (an L-BFGS search for the mode from there, all restarts batched; for BNN-like models).")
+    var start: ADVIConfiguration.Start = .uniform
+    @Option(name: .customLong("init-iterations"), parsing: .unconditional, help: "L-BFGS iterations at most of --init mode.")
+    var initIterations = ADVIConfiguration.defaultModeIterations
     @Option(name: .customLong("init-scale"), parsing: .unconditional,
             help: "Starting scale of the family (exp ω; NumPyro's autoguides' 0.1; Stan's is 1).")
     var initScale = ADVIConfiguration.defaultInitialScale
@@ -63,6 +68,8 @@ struct VariationalCommand: ParsableCommand {
         c.family = algorithm
         c.rank = rank
         c.initialScale = initScale
+        c.start = start
+        c.modeIterations = initIterations
         c.gradientSamples = gradSamples
         c.restarts = restarts
         c.pruneInterval = pruneRestarts
@@ -109,3 +116,4 @@ struct VariationalCommand: ParsableCommand {
 }
 
 extension GaussianFamily.Kind: ExpressibleByArgument {}
+extension ADVIConfiguration.Start: ExpressibleByArgument {}

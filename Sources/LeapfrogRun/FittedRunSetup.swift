@@ -25,6 +25,22 @@ struct FittedRunSetup {
         try directory?.prepare()
     }
 
+    /// One evaluation at the origin of a batch of each of `chains`, in every precision the back
+    /// end holds (the fast one and its accurate twin): an OpenCL implementation may finish
+    /// building a kernel at its first launch of a shape (PoCL compiles the work-group function
+    /// then: about 60 ms for f32 and f64 on Edward's BNN on this project's machine), which is
+    /// compilation, as the program build before it; a run calls this before its clock starts.
+    /// Returns the seconds it took.
+    func warmUp(chains: [Int]) throws -> Double {
+        let t0 = Clock.now()
+        let evaluators: [any BatchedLogDensity] = (backend.density as? PrecisionGuard).map { [$0.fast, $0.accurate] } ?? [backend.density]
+        for n in Set(chains) where n > 0 {
+            let origin = ChainBatch(chains: n, dimension: bound.dimension)
+            for e in evaluators { _ = try e.evaluate(origin, active: nil) }
+        }
+        return Clock.now() - t0
+    }
+
     /// The method's own settings plus `model`, `data` and `model_options` as given.
     func configurationRecord(_ method: [String: String]) -> [String: String] {
         var r = method

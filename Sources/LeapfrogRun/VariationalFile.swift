@@ -11,6 +11,8 @@ import LeapfrogVariational
 ///       "elbo": …, "pareto_k": …, "iterations": …, "converged": …, "reason": "…",
 ///       "restart_elbos": [...], "best_restart": k (1-based),
 ///       "restart_pruned_after": [null or the iteration, …]   // with --prune-restarts only
+///       "mode_search": { "iterations": [...], "log_density": [...], "gradient_evaluations": …,
+///                        "rounds": …, "seconds": … }           // with --init mode only
 ///       … }
 ///
 /// Non-finite numbers are written as null.
@@ -35,17 +37,46 @@ public struct VariationalFile: Codable, Sendable, Hashable {
     /// Per restart, the iteration after which `--prune-restarts` dropped it (nil: ran to the end);
     /// absent without `--prune-restarts`.
     public var restartPrunedAfter: [Int?]?
+    /// `--init mode`'s L-BFGS search (absent otherwise).
+    public var modeSearch: ModeSearchRecord?
     public var gradientSamples: Int
     public var learningRate: Double
     public var stickingTheLanding: Bool
     public var gradientEvaluations: Int
+    /// The fit's wall time (`--init mode`'s search included).
     public var seconds: Double
+    /// Before the fit's clock: the kernels' first launches at the fit's batch sizes
+    /// (`FittedRunSetup.warmUp`), where an OpenCL implementation may finish compiling them.
+    public var warmUpSeconds: Double?
 
     enum CodingKeys: String, CodingKey {
         case family, dimension, parameters, mean, scale, covariance, rank, diagonal, factor, elbo, iterations, converged, reason, seconds
         case paretoK = "pareto_k", restartELBOs = "restart_elbos", bestRestart = "best_restart", restartPrunedAfter = "restart_pruned_after"
         case gradientSamples = "grad_samples", learningRate = "learning_rate", stickingTheLanding = "stl"
-        case gradientEvaluations = "gradient_evaluations"
+        case gradientEvaluations = "gradient_evaluations", modeSearch = "mode_search", warmUpSeconds = "warm_up_seconds"
+    }
+
+    /// Per restart, the accepted L-BFGS steps and log p where the search ended; its evaluations
+    /// (included in the file's `gradient_evaluations`), batched calls and seconds.
+    public struct ModeSearchRecord: Codable, Sendable, Hashable {
+        public var iterations: [Int]
+        public var logDensity: [Double?]
+        public var gradientEvaluations: Int
+        public var rounds: Int
+        public var seconds: Double
+
+        public init(_ search: ModeSearch.Result) {
+            iterations = search.iterations
+            logDensity = search.logDensities.map(VariationalFile.finite)
+            gradientEvaluations = search.gradientEvaluations
+            rounds = search.rounds
+            seconds = search.seconds
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case iterations, rounds, seconds
+            case logDensity = "log_density", gradientEvaluations = "gradient_evaluations"
+        }
     }
 
     static func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }

@@ -17,6 +17,10 @@ import LeapfrogVariational
 /// (`RunSummary`: the fit's time is its `warmup`, drawing its `sampling`; the VI figures are in
 /// `variational.json`).
 ///
+/// The fit's clock (`elbo.csv`'s `seconds`, `variational.json`'s `seconds`) starts after the
+/// kernels' first launches at the fit's batch sizes (`FittedRunSetup.warmUp`: compilation, as the
+/// program build is; `warm_up_seconds`), and includes `--init mode`'s search.
+///
 /// A fit that fails (NaN gradients, a divergent ELBO) throws, after `elbo.csv` has kept every row
 /// up to the failure; no draws are written then.
 public struct VariationalRun {
@@ -65,6 +69,7 @@ public struct VariationalRun {
         }
         let bound = setup.bound, backend = setup.backend
 
+        let warmUp = try setup.warmUp(chains: [advi.restarts, advi.restarts * advi.gradientSamples])
         let t0 = Clock.now()
         let trace = try directory.map { try ELBOTraceWriter(path: $0.path + "/" + Self.elboFile, restarts: advi.restarts, start: t0) }
         defer { trace?.close() }
@@ -141,8 +146,10 @@ public struct VariationalRun {
                 iterations: fit.iterations, converged: fit.converged, reason: fit.reason,
                 restartELBOs: fit.elbo.map(VariationalFile.finite), bestRestart: fit.best + 1,
                 restartPrunedAfter: advi.pruneInterval == nil ? nil : fit.prunedAfter,
+                modeSearch: fit.modeSearch.map(VariationalFile.ModeSearchRecord.init),
                 gradientSamples: advi.gradientSamples, learningRate: advi.learningRate,
-                stickingTheLanding: advi.stickingTheLanding, gradientEvaluations: fit.gradientEvaluations, seconds: t1 - t0)
+                stickingTheLanding: advi.stickingTheLanding, gradientEvaluations: fit.gradientEvaluations, seconds: t1 - t0,
+                warmUpSeconds: warmUp)
             let path = directory.path + "/" + Self.familyFile
             try record.write(to: path)
             files.append(path)
@@ -171,7 +178,9 @@ public struct VariationalRun {
                  "iterations": String(a.maxIterations), "grad_samples": String(a.gradientSamples),
                  "restarts": String(a.restarts), "learning_rate": String(a.learningRate),
                  "tol_rel_obj": String(a.toleranceRelativeObjective), "eval_elbo": String(a.evaluationInterval),
-                 "stl": String(a.stickingTheLanding), "init_scale": String(a.initialScale), "seed": String(a.seed)]
+                 "stl": String(a.stickingTheLanding), "init_scale": String(a.initialScale), "seed": String(a.seed),
+                 "init": a.start.rawValue]
             .merging(a.pruneInterval.map { ["prune_restarts": String($0)] } ?? [:]) { x, _ in x }
+            .merging(a.start == .mode ? ["init_iterations": String(a.modeIterations)] : [:]) { x, _ in x }
     }
 }

@@ -10,6 +10,10 @@ import LeapfrogRandom
 /// unconstrained space, batched: at every iteration the M draws of each of the K restarts are one
 /// `ChainBatch` of M·K points and one `evaluate` call, on whatever back end `model` is.
 ///
+/// Restart k starts at its mean (given, or Uniform(−r, r)) — or, with `ADVIConfiguration.Start.mode`,
+/// where an L-BFGS search for the mode from there ends (`ModeSearch`, the K searches batched) —
+/// with every scale at `initialScale`.
+///
 /// Iteration t, restart k, draw m (batch column c = k·M + m):
 /// 1. εₘ ~ N(0, I) (d components, d + r for the low-rank family) from Philox (seed, chain m,
 ///    iteration t, `.variationalDraw`), the same M draws for every restart: common random numbers
@@ -75,6 +79,9 @@ public enum ADVI {
         /// Per restart, the iteration after which successive halving dropped it; nil: it ran to
         /// the end.
         public var prunedAfter: [Int?]
+        /// The L-BFGS search that placed the starting means (`ADVIConfiguration.Start.mode`); its
+        /// evaluations are in `gradientEvaluations`.
+        public var modeSearch: ModeSearch.Result?
     }
 
     /// Most of a restart's draws that may be dropped at one iteration (non-finite log density or
@@ -84,7 +91,8 @@ public enum ADVI {
     /// Fits `configuration.restarts` Gaussian families to `model`.
     /// - snapshot: every `snapshotEvery` iterations, the iteration (1-based) and the leading family.
     /// - initialMeans: one starting mean per restart; nil: Uniform(−r, r) per component from Philox
-    ///   (chain k, iteration 0, `.variationalInitialisation`).
+    ///   (chain k, iteration 0, `.variationalInitialisation`). With `configuration.start` `.mode`
+    ///   the means start where an L-BFGS search from these points ends (`ModeSearch`).
     public static func fit(model: any BatchedLogDensity, configuration config: ADVIConfiguration,
                            initialMeans: [[Double]]? = nil,
                            iteration report: ((Iteration) throws -> Void)? = nil,
@@ -93,7 +101,7 @@ public enum ADVI {
         try config.validate()
         let d = model.dimension, m = config.gradientSamples, k = config.restarts
         let random = PhiloxRandom(seed: config.seed)
-        let means: [[Double]] = try initialMeans.map { given in
+        var means: [[Double]] = try initialMeans.map { given in
             guard given.count == k, given.allSatisfy({ $0.count == d }) else {
                 throw LeapfrogError(.configuration, "ADVI: \(given.count) initial means for \(k) restarts of dimension \(d)")
             }
@@ -104,6 +112,14 @@ public enum ADVI {
                 mu[i] = config.initRadius * (2 * u - 1)
             }
             return mu
+        }
+        var modeSearch: ModeSearch.Result?
+        if config.start == .mode {
+            var lbfgs = PathfinderConfiguration()
+            lbfgs.maxIterations = config.modeIterations
+            let search = try ModeSearch.run(model: model, starts: means, configuration: lbfgs, shouldStop: shouldStop)
+            means = search.positions
+            modeSearch = search
         }
         var families = means.map { GaussianFamily(kind: config.family, mean: $0, rank: config.rank) }
         let logScale = log(config.initialScale)
@@ -130,7 +146,7 @@ public enum ADVI {
         var windowCount = 0
         var lastWindowMean = [Double](repeating: -.infinity, count: k)
         let schedule = LearningRateSchedule(learningRate: config.learningRate, decayIterations: config.decayIterations)
-        var evaluations = 0
+        var evaluations = modeSearch?.gradientEvaluations ?? 0
         var done = 0
         var interrupted = false
         var reason = "reached --iterations \(config.maxIterations) without meeting --tol-rel-obj \(config.toleranceRelativeObjective)"
@@ -144,6 +160,8 @@ public enum ADVI {
         var gradient = [Double](repeating: 0, count: families[0].parameters.count)
         var kept = [Int]()
         kept.reserveCapacity(m)
+        var finite = [Bool]()
+        finite.reserveCapacity(k * m)
         var elbos = [Double](repeating: 0, count: k)
         var norms = [Double](repeating: 0, count: k)
         var running = [Double](repeating: 0, count: k)
@@ -178,13 +196,22 @@ public enum ADVI {
             let density = try model.evaluate(batch, active: nil)
             evaluations += alive.count * m
             let rate = schedule.rate(iteration: t)
+            // Columns whose gradient is finite, in one pass over the chain-fastest values.
+            let columns = density.gradient.chains
+            finite.removeAll(keepingCapacity: true)
+            finite.append(contentsOf: repeatElement(true, count: columns))
+            density.gradient.values.withUnsafeBufferPointer { g in
+                finite.withUnsafeMutableBufferPointer { ok in
+                    for i in 0..<d { for c in 0..<columns where !g[i * columns + c].isFinite { ok[c] = false } }
+                }
+            }
             for (s, r) in alive.enumerated() {
                 kept.removeAll(keepingCapacity: true)
                 var lpSum = 0.0
                 for j in 0..<m {
                     let c = s * m + j
                     let lp = density.logDensity[c]
-                    guard lp.isFinite, (0..<d).allSatisfy({ density.gradient[c, $0].isFinite }) else { continue }
+                    guard lp.isFinite, finite[c] else { continue }
                     lpSum += lp
                     kept.append(j)
                 }
@@ -250,7 +277,7 @@ public enum ADVI {
         let best = Self.leader(lastWindowMean, among: alive)
         return Result(families: families, best: best, elbo: lastWindowMean, iterations: done, converged: converged,
                       reason: reason, gradientEvaluations: evaluations, interrupted: interrupted,
-                      mayBeDiverging: rules[best].mayBeDiverging, prunedAfter: prunedAfter)
+                      mayBeDiverging: rules[best].mayBeDiverging, prunedAfter: prunedAfter, modeSearch: modeSearch)
     }
 
     /// The index of the largest value (the first on ties; NaN never leads), among `among` (all: nil).

@@ -33,6 +33,17 @@ public struct ADVIConfiguration: Sendable, Hashable {
     /// Starting means are Uniform(−initRadius, initRadius) per component, as the samplers' (Stan's
     /// default `init` = 2).
     public var initRadius = 2.0
+    /// Where the restarts' means start.
+    public enum Start: String, Sendable, Hashable, CaseIterable {
+        /// At their Uniform(−initRadius, initRadius) draws (Stan's and NumPyro's habit).
+        case uniform
+        /// At the end of an L-BFGS search for the mode from those draws (`ModeSearch`), at most
+        /// `modeIterations` iterations, all restarts batched.
+        case mode
+    }
+    public var start = Start.uniform
+    /// L-BFGS iterations at most per restart for `.mode`.
+    public var modeIterations = ADVIConfiguration.defaultModeIterations
     /// Every family starts with L's diagonal (D for low-rank) at this scale: ω = log s. The
     /// default is NumPyro's autoguides' `init_scale` 0.1; Stan's ADVI starts at ω = 0 (s = 1).
     /// On the BNN, 0.1 starts the fit from the data's side rather than the prior's: mean-field
@@ -49,6 +60,12 @@ public struct ADVIConfiguration: Sendable, Hashable {
     public static let defaultGradientSamples = 16
     /// Adam's usual rate for variational fits (NumPyro's SVI examples use 0.01).
     public static let defaultLearningRate = 0.01
+    /// L-BFGS iterations of `--init mode`: with Pathfinder's limit of 1000, Stan's tolerances end
+    /// the searches on Edward's BNN after 460–860 iterations (log p ≈ −99) in about 4× the time;
+    /// after 200 most are within a few nats of that (−100.5 to −107, one at −115) and ADVI reaches
+    /// NumPyro's best ELBO 200–300 iterations later than from the converged modes, a net gain
+    /// (docs/benchmarks.md, "Variational inference against the peers").
+    public static let defaultModeIterations = 200
     /// NumPyro's `AutoNormal(init_scale=0.1)`.
     public static let defaultInitialScale = 0.1
 
@@ -76,6 +93,7 @@ public struct ADVIConfiguration: Sendable, Hashable {
                 throw bad("--prune-restarts must be a positive multiple of --eval-elbo \(evaluationInterval) (got \(p))")
             }
         }
+        guard modeIterations >= 1 else { throw bad("--init-iterations must be at least 1 (got \(modeIterations))") }
         guard decayIterations > 0 else { throw bad("the learning-rate decay must be positive (got \(decayIterations))") }
     }
 }

@@ -23,12 +23,24 @@ public struct Adam: Sendable, Hashable {
 
     /// One ascent step of size `learningRate` along `gradient`.
     public mutating func step(_ parameters: inout [Double], gradient: [Double], learningRate: Double) {
+        precondition(parameters.count == firstMoment.count && gradient.count == firstMoment.count,
+                     "Adam: \(parameters.count) parameters and \(gradient.count) gradients for \(firstMoment.count) moments")
         steps += 1
-        let c1 = 1 - pow(Self.beta1, Double(steps)), c2 = 1 - pow(Self.beta2, Double(steps))
-        for k in parameters.indices {
-            firstMoment[k] = Self.beta1 * firstMoment[k] + (1 - Self.beta1) * gradient[k]
-            secondMoment[k] = Self.beta2 * secondMoment[k] + (1 - Self.beta2) * gradient[k] * gradient[k]
-            parameters[k] += learningRate * (firstMoment[k] / c1) / ((secondMoment[k] / c2).squareRoot() + Self.epsilon)
+        let b1 = Self.beta1, b2 = Self.beta2, epsilon = Self.epsilon
+        let c1 = 1 - pow(b1, Double(steps)), c2 = 1 - pow(b2, Double(steps))
+        let n = parameters.count
+        parameters.withUnsafeMutableBufferPointer { phi in
+            gradient.withUnsafeBufferPointer { g in
+                firstMoment.withUnsafeMutableBufferPointer { m in
+                    secondMoment.withUnsafeMutableBufferPointer { v in
+                        for k in 0..<n {
+                            m[k] = b1 * m[k] + (1 - b1) * g[k]
+                            v[k] = b2 * v[k] + (1 - b2) * g[k] * g[k]
+                            phi[k] += learningRate * (m[k] / c1) / ((v[k] / c2).squareRoot() + epsilon)
+                        }
+                    }
+                }
+            }
         }
     }
 }

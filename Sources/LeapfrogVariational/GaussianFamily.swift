@@ -280,18 +280,32 @@ public struct GaussianFamily: Sendable, Hashable {
             gradients.values.withUnsafeBufferPointer { grad in
                 out.withUnsafeMutableBufferPointer { o in
                     for k in 0..<o.count { o[k] = 0 }
-                    for i in 0..<d {
-                        let scale = exp(phi[d + i])
-                        for (m, j) in draws.enumerated() {
-                            let g = grad[i * chains + firstColumn + j] + (shifts?[m][i] ?? 0)
-                            let eps = j * e
-                            o[i] += g
-                            o[d + i] += g * noise[eps + i] * scale
-                            switch kind {
-                            case .meanField: break
-                            case .fullRank: for j in 0..<i { o[offDiagonalIndex(i, j)] += g * noise[eps + j] }
-                            case .lowRank: for j in 0..<rank { o[factorIndex(i, j)] += g * noise[eps + d + j] }
+                    draws.withUnsafeBufferPointer { draws in
+                        for i in 0..<d {
+                            let row = i * chains + firstColumn
+                            var sum = 0.0, sumEpsilon = 0.0
+                            if kind == .meanField && shifts == nil {
+                                // The default path: no covariance terms, no shift.
+                                for j in draws {
+                                    let g = grad[row + j]
+                                    sum += g
+                                    sumEpsilon += g * noise[j * e + i]
+                                }
+                            } else {
+                                for (m, j) in draws.enumerated() {
+                                    let g = grad[row + j] + (shifts?[m][i] ?? 0)
+                                    let eps = j * e
+                                    sum += g
+                                    sumEpsilon += g * noise[eps + i]
+                                    switch kind {
+                                    case .meanField: break
+                                    case .fullRank: for j in 0..<i { o[offDiagonalIndex(i, j)] += g * noise[eps + j] }
+                                    case .lowRank: for j in 0..<rank { o[factorIndex(i, j)] += g * noise[eps + d + j] }
+                                    }
+                                }
                             }
+                            o[i] = sum
+                            o[d + i] = sumEpsilon * exp(phi[d + i])
                         }
                     }
                     for k in 0..<o.count { o[k] /= n }

@@ -69,6 +69,40 @@ public struct LBFGSHistory: Sendable, Hashable {
         alpha = [Double](repeating: 1, count: dimension)
     }
 
+    /// H·v by the two-loop recursion (Nocedal & Wright, "Numerical Optimization", 2nd ed.,
+    /// Algorithm 7.4) with H₀ = diag(α): the same matrix as ``inverseHessian``'s compact form
+    /// (Byrd, Nocedal & Schnabel 1994, Theorem 2.2), in O(J·d) and without forming it.
+    public func applyInverseHessian(_ v: [Double]) -> [Double] {
+        let m = steps.count, d = dimension
+        var q = v
+        var a = [Double](repeating: 0, count: m), rho = [Double](repeating: 0, count: m)
+        q.withUnsafeMutableBufferPointer { q in
+            for l in stride(from: m - 1, through: 0, by: -1) {
+                steps[l].withUnsafeBufferPointer { s in
+                    gradientChanges[l].withUnsafeBufferPointer { y in
+                        var ys = 0.0, sq = 0.0
+                        for i in 0..<d { ys += y[i] * s[i]; sq += s[i] * q[i] }
+                        rho[l] = 1 / ys
+                        a[l] = rho[l] * sq
+                        for i in 0..<d { q[i] -= a[l] * y[i] }
+                    }
+                }
+            }
+            alpha.withUnsafeBufferPointer { alpha in for i in 0..<d { q[i] *= alpha[i] } }
+            for l in 0..<m {
+                steps[l].withUnsafeBufferPointer { s in
+                    gradientChanges[l].withUnsafeBufferPointer { y in
+                        var yq = 0.0
+                        for i in 0..<d { yq += y[i] * q[i] }
+                        let c = a[l] - rho[l] * yq
+                        for i in 0..<d { q[i] += s[i] * c }
+                    }
+                }
+            }
+        }
+        return q
+    }
+
     /// The inverse Hessian approximation these pairs and α define.
     public var inverseHessian: InverseHessian { InverseHessian(alpha: alpha, steps: steps, gradientChanges: gradientChanges) }
 

@@ -20,6 +20,10 @@
 ///
 /// A path ends on Stan's L-BFGS convergence tests (`PathfinderConfiguration`), at the iteration
 /// limit, or when the line search fails (`maxLineSearchTrials` shrinks without an acceptable point).
+///
+/// With `approximations` false (`ModeSearch`: the optimum is all that is wanted) the path skips
+/// Pathfinder's Gaussian at each iterate — its thin QR factorisation was most of a round's host
+/// work — and applies H by the two-loop recursion rather than through its compact form.
 struct LBFGSPath: Sendable {
     enum Status: Sendable, Hashable {
         /// Waiting for the log density at the start.
@@ -36,6 +40,7 @@ struct LBFGSPath: Sendable {
     static let epsilon = 2.220446049250313e-16
 
     let configuration: PathfinderConfiguration
+    let approximations: Bool
     private(set) var status: Status = .starting
     /// The current iterate, its log density and gradient.
     private(set) var position: [Double]
@@ -53,8 +58,9 @@ struct LBFGSPath: Sendable {
     /// The point to evaluate next (nil once finished).
     private(set) var trial: [Double]?
 
-    init(start: [Double], configuration: PathfinderConfiguration) {
+    init(start: [Double], configuration: PathfinderConfiguration, approximations: Bool = true) {
         self.configuration = configuration
+        self.approximations = approximations
         position = start
         trial = start
         history = LBFGSHistory(dimension: start.count, size: configuration.historySize)
@@ -119,12 +125,14 @@ struct LBFGSPath: Sendable {
         logDensity = lp
         gradient = g
         iterations += 1
-        let h = history.inverseHessian
-        let approximation = PathfinderApproximation(position: position, gradient: gradient, inverseHessian: h)
+        // Hg from the compact form when Pathfinder's Gaussian needs it anyway, else by the two-loop
+        // recursion (the same matrix).
+        let h = approximations ? history.inverseHessian : nil
+        let approximation = h.flatMap { PathfinderApproximation(position: position, gradient: gradient, inverseHessian: $0) }
         let c = configuration
         let gradientNorm = g.reduce(0) { $0 + $1 * $1 }.squareRoot()
         let stepNorm = s.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        let hg = h.apply(g)
+        let hg = h?.apply(g) ?? history.applyInverseHessian(g)
         let relativeGradient = zip(g, hg).reduce(0) { $0 + $1.0 * $1.1 } / max(abs(lp), Self.epsilon)
         if change < c.toleranceObjective {
             finish("absolute change in log density below --tol-obj \(c.toleranceObjective)")
@@ -146,7 +154,7 @@ struct LBFGSPath: Sendable {
 
     /// Starts a line search along H∇log p from the current iterate.
     private mutating func newDirection(initialStep: Double, hg: [Double]? = nil) {
-        var p = hg ?? history.inverseHessian.apply(gradient)
+        var p = hg ?? history.applyInverseHessian(gradient)
         var t = initialStep
         slope = zip(gradient, p).reduce(0) { $0 + $1.0 * $1.1 }
         if !(slope > 0) || !p.allSatisfy(\.isFinite) {

@@ -59,6 +59,24 @@ struct VariationalCommandTests {
         #expect(movie.components(separatedBy: "<g class=\"frame\"").count - 1 == 4)
     }
 
+    /// `--init mode --init-iterations 30`: variational.json records the search (its iterations
+    /// at most 30 per restart, its evaluations inside the fit's), summary.json the setting.
+    @Test func modeStartIsRecorded() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-vi-mode-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: dir)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = try Self.run(["vi", "eight-schools", "--init", "mode", "--init-iterations", "30", "--iterations", "200",
+                                "--draws", "50", "--restarts", "2", "--grad-samples", "4", "--backend", "cpu", "--output", dir])
+        let search = try #require(out.fit.modeSearch)
+        let family = try VariationalFile.read(path: dir + "/variational.json")
+        let record = try #require(family.modeSearch)
+        #expect(record.iterations == search.iterations && record.iterations.count == 2 && record.iterations.allSatisfy { $0 <= 30 })
+        #expect(record.gradientEvaluations == search.gradientEvaluations
+                && family.gradientEvaluations == search.gradientEvaluations + out.fit.iterations * 8)
+        let summary = try String(contentsOfFile: dir + "/summary.json", encoding: .utf8)
+        #expect(summary.contains("\"init\" : \"mode\"") && summary.contains("\"init_iterations\" : \"30\""))
+    }
+
     @Test func viIsAnAliasAndDefaultsAreStans() throws {
         let command = try #require(try LeapfrogCommand.parseAsRoot(["vi", "bnn"]) as? VariationalCommand)
         let c = command.adviConfiguration()
@@ -69,7 +87,8 @@ struct VariationalCommandTests {
     @Test func badOptionsAreRefusedWithTheirName() {
         for (args, needle) in [(["--learning-rate", "0"], "--learning-rate"), (["--grad-samples", "0"], "--grad-samples"),
                                (["--csv"], "--output"), (["--algorithm", "banded"], "algorithm"),
-                               (["--rank", "2"], "--family lowrank"), (["--family", "lowrank", "--rank", "0"], "--rank")] {
+                               (["--rank", "2"], "--family lowrank"), (["--family", "lowrank", "--rank", "0"], "--rank"),
+                               (["--init", "map"], "init"), (["--init", "mode", "--init-iterations", "0"], "--init-iterations")] {
             do {
                 _ = try LeapfrogCommand.parseAsRoot(["variational", "bnn"] + args)
                 Issue.record("\(args) was accepted")

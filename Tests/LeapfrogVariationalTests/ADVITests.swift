@@ -39,6 +39,53 @@ import Testing
         #expect(result.iterations == 3000 && !result.converged)
     }
 
+    /// The first iteration (1-based) whose leading family has the closed-form mean-field optimum:
+    /// every mean within 0.05 σᵢ* and every variance within 10 % of 1/Λᵢᵢ; nil if none did.
+    static func iterationsToTheOptimum(_ c: ADVIConfiguration, target: GaussianDensity) throws -> (Int?, ADVI.Result) {
+        let d = target.dimension
+        var first: Int?
+        let result = try ADVI.fit(model: target, configuration: c, snapshotEvery: 1, snapshot: { t, q in
+            guard first == nil else { return }
+            let ok = (0..<d).allSatisfy { i in
+                let exact = 1 / target.precision[i * d + i]
+                return abs(q.mean[i] - target.mean[i]) < 0.05 * exact.squareRoot() && abs(exp(2 * q.logScale[i]) / exact - 1) < 0.1
+            }
+            if ok { first = t }
+        })
+        return (first, result)
+    }
+
+    /// `--init mode`: the restarts start at an L-BFGS search's end, here the exact mean, so only
+    /// the scales have to move: the fit reaches the same closed-form optimum as from Uniform(−2, 2)
+    /// starts, in less than half the iterations, and the search's evaluations are counted.
+    @Test func aModeStartReachesTheSameOptimumInFewerIterations() throws {
+        var c = Self.config(.meanField)
+        c.restarts = 2
+        let (fromUniform, uniform) = try Self.iterationsToTheOptimum(c, target: Self.target)
+        c.start = .mode
+        let (fromMode, mode) = try Self.iterationsToTheOptimum(c, target: Self.target)
+        let search = try #require(mode.modeSearch)
+        #expect(uniform.modeSearch == nil)
+        for k in 0..<2 { for i in 0..<3 { #expect(abs(search.positions[k][i] - Self.target.mean[i]) < 1e-5) } }
+        #expect(mode.gradientEvaluations == search.gradientEvaluations + 3000 * 2 * 32)
+        let u = try #require(fromUniform), m = try #require(fromMode)
+        #expect(2 * m < u, "from the mode after \(m) iterations, from Uniform(−2, 2) after \(u)")
+        let d = 3
+        for i in 0..<d {
+            let exact = 1 / Self.target.precision[i * d + i]
+            #expect(abs(mode.family.mean[i] - Self.target.mean[i]) < 0.05 * exact.squareRoot() + 0.02)
+            #expect(abs(exp(2 * mode.family.logScale[i]) / exact - 1) < 0.05)
+        }
+    }
+
+    @Test func modeIterationsMustBePositive() throws {
+        var c = Self.config(.meanField)
+        c.start = .mode
+        c.modeIterations = 0
+        let error = #expect(throws: LeapfrogError.self) { try ADVI.fit(model: Self.target, configuration: c) }
+        #expect(error?.message.contains("--init-iterations") == true)
+    }
+
     @Test func fullRankReachesTheExactCovariance() throws {
         let result = try ADVI.fit(model: Self.target, configuration: Self.config(.fullRank))
         let q = result.family, s = q.covariance

@@ -53,6 +53,29 @@ import Testing
         for i in 0..<(d * d) { #expect(abs(h[i] - covariance[i]) < 1e-9 * max(1, abs(covariance[i])), "H[\(i)]") }
     }
 
+    /// The two-loop recursion (`applyInverseHessian`, what `ModeSearch`'s paths use) is the same
+    /// matrix as the compact form (what Pathfinder's Gaussians use): H·v agrees to rounding, for
+    /// a history of J = 3 pairs after 5 steps (two dropped off the front) on a non-quadratic's
+    /// pairs (random s, y with sᵀy > 0) and the α they updated.
+    @Test func theTwoLoopRecursionIsTheCompactForm() {
+        let d = 7
+        var history = LBFGSHistory(dimension: d, size: 3)
+        let z = Self.normals(count: 2 * d * 5 + d, seed: 11)
+        var accepted = 0
+        for l in 0..<5 {
+            let s = Array(z[(2 * l * d)..<((2 * l + 1) * d)])
+            // y = s + a small perturbation: sᵀy > 0.
+            let y = (0..<d).map { s[$0] * (1.5 + 0.5 * sin(Double($0 + l))) + 0.1 * z[(2 * l + 1) * d + $0] }
+            if history.record(step: s, gradientChange: y) { accepted += 1 }
+        }
+        #expect(accepted == 5 && history.steps.count == 3)
+        let v = Array(z[(10 * d)...])
+        let compact = history.inverseHessian.apply(v), twoLoop = history.applyInverseHessian(v)
+        for i in 0..<d { #expect(abs(compact[i] - twoLoop[i]) <= 1e-12 * max(1, abs(compact[i])), "H·v[\(i)] \(twoLoop[i]) against \(compact[i])") }
+        // With no pairs, H = diag(α) = I.
+        #expect(LBFGSHistory(dimension: d).applyInverseHessian(v) == v)
+    }
+
     /// A pair with sᵀy ≤ 0 would break positive definiteness: it is dropped.
     @Test func dropsAPairThatFailsTheCurvatureTest() {
         var history = LBFGSHistory(dimension: 2)
