@@ -32,7 +32,7 @@ struct SampleCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "HMC: leapfrog steps per iteration.") var steps: Int?
     @Option(name: .customLong("integration-time"), parsing: .unconditional, help: "HMC: integration time (steps = ceil(time / step size)).") var integrationTime: Double?
     @Option(parsing: .unconditional, help: "HMC: jitter the step size uniformly by ± this fraction.") var jitter: Double?
-    @Option(name: .customLong("chees-aggregation"), help: "ChEES step-size statistic: harmonicMean (the paper), arithmeticMean or perChain.")
+    @Option(name: .customLong("chees-aggregation"), help: "ChEES step-size statistic: harmonicMean (the paper's, over groups of at most 1,024 chains, averaged), arithmeticMean or perChain.")
     var cheesAggregation: ChEESAdaptation.Aggregation = .harmonicMean
     @Option(name: .customLong("chees-learning-rate"), parsing: .unconditional, help: "Adam's learning rate on ChEES's log trajectory length (the paper's 0.025; 0.5 adapts long trajectories within a short warmup).")
     var cheesLearningRate: Double = ChEESAdaptation.defaultLearningRate

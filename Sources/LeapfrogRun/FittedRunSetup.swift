@@ -30,8 +30,10 @@ struct FittedRunSetup {
     /// building a kernel at its first launch of a shape (PoCL compiles the work-group function
     /// then: about 60 ms for f32 and f64 on Edward's BNN on this project's machine), which is
     /// compilation, as the program build before it; a run calls this before its clock starts.
-    /// Returns the seconds it took.
+    /// Returns the seconds it took; nothing to do on the CPU reference (no device), which
+    /// compiles nothing.
     func warmUp(chains: [Int]) throws -> Double {
+        guard backend.device != nil else { return 0 }
         let t0 = Clock.now()
         let evaluators: [any BatchedLogDensity] = (backend.density as? PrecisionGuard).map { [$0.fast, $0.accurate] } ?? [backend.density]
         for n in Set(chains) where n > 0 {
