@@ -20,8 +20,9 @@ extension Lowering {
     /// `bernoulli(p)` / `binomial(n, p)` use `logit(p)`, `poisson(lambda)` uses `log(lambda)`.
     func density(_ name: String, outcome rawOutcome: Value, args rawArgs: [Value], at l: StanSourceLocation, outcomeLocation: StanSourceLocation) throws -> Value {
         let alignedValues = try aligned([rawOutcome] + rawArgs, at: l)
-        let outcome = alignedValues[0]
+        var outcome = alignedValues[0]
         var args = Array(alignedValues.dropFirst())
+
         var familyName = name
         func logit(_ v: Value) -> Value { derived(v, node: materialize(v).log() - (-materialize(v)).log1p(), type: v.type.promotedToReal) }
         switch name {
@@ -81,6 +82,13 @@ extension Lowering {
         }
         for a in [outcome] + args where a.summedOverPlate {
             throw fail("a log density cannot be an argument of a distribution", l)
+        }
+        if family.isDiscrete, let k = outcome.constant, outcome.type.isInteger, args.allSatisfy(\.type.isScalar) {
+            // A constant count (`bernoulli_lpmf(1 | omega)`): a one-element integer data leaf, as
+            // the graph's discrete densities read their outcome from data.
+            let name = syntheticName("index", key: "cindex:\(Int(k))") { .constantIndex(name: $0, Int(k)) }
+            outcome = Value(type: StanType(base: .int, arrayRank: 1, sizes: [.fixed(1)]),
+                            node: builder.data(name, [1], integer: true), dataName: name, dataOnly: true)
         }
         if family.isDiscrete {
             guard outcome.dataName != nil, outcome.type.isInteger else {

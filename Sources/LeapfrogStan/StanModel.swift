@@ -154,6 +154,30 @@ public struct StanModel: Sendable {
                 var values = [Double](repeating: 0, count: shape.reduce(1, *))
                 for j in 0..<n { values[(k - 1 + j) * (shape.count == 2 ? n : 1) + (shape.count == 2 ? j : 0)] = 1 }
                 value = DataArray(shape: shape, values: values)
+            case .rowSelection(_, let condition, let index, let extent, let holds):
+                let n = try resolve([extent])[0]
+                let saved = interpreter.env[index]
+                defer { interpreter.env[index] = saved }
+                var rows: [Int] = []
+                for i in 0..<n {
+                    interpreter.env[index] = .integer(i + 1)
+                    if try interpreter.truth(condition) == holds { rows.append(i + 1) }
+                }
+                value = .integers(rows)
+            case .rowCount(_, let selection):
+                value = .integer(out[selection]?.values.count ?? 0)
+            case .selectedRows(_, let source, let selection):
+                guard let x = out[source], let rows = out[selection] else { throw fail("the data '\(source)' are not known") }
+                guard let extent = x.shape.first else { throw fail("'\(source)' is a scalar and has no rows to select") }
+                let width = x.shape.dropFirst().reduce(1, *)
+                var values: [Double] = []
+                values.reserveCapacity(rows.values.count * width)
+                for r in rows.values {
+                    let k = Int(r)
+                    guard k >= 1, k <= extent else { throw fail("index \(k) is out of range 1…\(extent) for '\(source)'") }
+                    values += x.values[((k - 1) * width)..<(k * width)]
+                }
+                value = DataArray(shape: [rows.values.count] + x.shape.dropFirst(), values: values, isInteger: x.isInteger)
             case .range(_, let a, let b):
                 let (lo, hi) = (try interpreter.intScalar(a, what: "a range bound"), try interpreter.intScalar(b, what: "a range bound"))
                 guard lo >= 1 else { throw diagnostics.error("the range \(lo):\(hi) starts below 1: Stan indices start at 1", at: a.location) }
