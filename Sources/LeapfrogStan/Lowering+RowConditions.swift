@@ -10,7 +10,8 @@ import LeapfrogModel
 /// those rows (`SyntheticData.rowSelection`). Data read as x[i] become x[sel[r]], whose rows are
 /// a data leaf of their own (`SyntheticData.selectedRows`), so a discrete outcome stays data;
 /// parameters are gathered. A branch with no rows adds nothing. The graph stays independent of
-/// the number of rows.
+/// the number of rows. The branches' terms are whole-array terms, not plates over rows (a device
+/// kernel streams the rows of one plate only).
 extension Lowering {
     func rowConditionalIf(_ c: Expression, index i: String, extent: Dim, _ then: Statement, _ otherwise: Statement?,
                           _ l: StanSourceLocation) throws {
@@ -45,9 +46,10 @@ extension Lowering {
             scope.declare(Symbol(name: selection, type: StanType(base: .int, arrayRank: 1, sizes: [rows]), kind: .transformedData,
                                  value: nil, location: l))
             scope.declare(Symbol(name: r, type: .int, kind: .plateIndex(rows), value: nil, location: l))
-            let saved = plate
+            let (saved, savedStreams) = (plate, streamsRows)
             plate = rows
-            defer { plate = saved; scope.pop() }
+            streamsRows = false
+            defer { plate = saved; streamsRows = savedStreams; scope.pop() }
             try statement(body)
         }
     }

@@ -144,7 +144,7 @@ extension Lowering {
         // a constant extent (1:2) gains nothing from streaming rows, and its extent could be
         // mistaken for the rows of any other value with that many.
         if let r = recurrences.last { return try accumulate(v, in: r, at: l) }
-        let rows: Dim? = { if case .symbol? = plate { return plate } else { return nil } }()
+        let rows: Dim? = { if streamsRows, case .symbol? = plate { return plate } else { return nil } }()
         if v.summedOverPlate {
             builder.target(scaled(materialize(v)), plate: rows)
             return

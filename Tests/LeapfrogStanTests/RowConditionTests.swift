@@ -11,29 +11,8 @@ import Testing
 /// (log densities up to a constant, gradients, finite differences), on posteriordb's `M0_model`,
 /// and for the messages of what stays unsupported.
 @Suite struct RowConditionTests {
-    /// Rows with a data condition: a discrete outcome of the selected rows (`y[n]`), a parameter
-    /// indexed by the row (`mu[n]`), a term that does not depend on the row (counted once per
-    /// row), and a nested `if` on the index.
-    static let program = """
-    data { int N; array[N] int y; vector[N] x; array[N] int group; }
-    parameters { vector[N] mu; real<lower=0, upper=1> omega; real b; }
-    model {
-      mu ~ normal(0, 1);
-      b ~ normal(0, 1);
-      for (n in 1:N) {
-        if (group[n] == 1) {
-          y[n] ~ bernoulli_logit(mu[n] + b * x[n]);
-        } else {
-          target += log_sum_exp(log(omega), log1m(omega)) + bernoulli_lpmf(0 | omega);
-          if (x[n] > 0) target += normal_lpdf(x[n] | mu[n], 2);
-        }
-      }
-    }
-    """
-
-    static let data = DataSet(["N": .integer(6), "y": .integers([1, 0, 1, 1, 0, 0]),
-                               "x": .vector([0.5, -1, 2, 0.3, 1.5, -0.7]), "group": .integers([1, 2, 1, 2, 2, 1])],
-                              source: "test")
+    static let program = StanFixtures.rowConditions
+    static let data = StanFixtures.rowConditionsData
 
     /// The same log density with the rows split by hand: rows 1, 3, 6 in group 1; rows 2, 4, 5
     /// not, of which rows 4 and 5 have x > 0.

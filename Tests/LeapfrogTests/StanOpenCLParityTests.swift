@@ -158,6 +158,13 @@ struct StanOpenCLParityTests {
         try Self.expectParity(Self.concatenation, data)
     }
 
+    /// `if` on the loop index inside a vectorised loop: a fixture, and posteriordb's M0 model.
+    @Test func ifOnTheLoopIndex() throws {
+        try Self.expectParity(StanFixtures.rowConditions, StanFixtures.rowConditionsData)
+        let source = try String(contentsOfFile: RepositoryData.path("posteriordb/stan/M0_model.stan"), encoding: .utf8)
+        try Self.expectParity(source, try StanJSON.load(path: RepositoryData.path("posteriordb/M0_data.json")))
+    }
+
     @Test func rangeAndDataIndexedAssignments() throws {
         try Self.expectParity(StanFixtures.partAssignment, StanFixtures.partAssignmentData)
     }
