@@ -12,7 +12,7 @@ import LeapfrogCore
 /// - Tree depth: any transition at the maximum depth is reported (Stan's `diagnose`).
 /// - E-BFMI < 0.3: Betancourt (2016); Stan and ArviZ use 0.3.
 /// - A parameter with NaN or ±Inf draws: its statistics are NaN; always reported.
-/// - A chain whose lp__ 90 % interval misses the typical chain's (``StrayChains``): named, with
+/// - A chain whose median lp__ lies outside the typical chain's 90 % interval (``StrayChains``): named, with
 ///   where its log density lies; from 3 chains on, when the per-chain lp__ draws are given.
 ///
 /// At most ``Thresholds/maxNamed`` parameters are named per warning, worst first, then "and N

@@ -2,21 +2,21 @@
 /// one that has not reached the others' region, named by its number (R-hat only says that the
 /// chains disagree, not which).
 ///
-/// Criterion: chain c is apart when its central 90 % interval of lp__, [q5_c, q95_c], does not
-/// overlap the typical chain's, [median over chains of q5_k, median over chains of q95_k]. Medians
-/// over chains, so that a minority of stray chains does not move the typical interval. Chains
-/// that draw from one distribution have 90 % intervals that overlap (each holds that
-/// distribution's central 90 % up to Monte Carlo error), so a chain is named only when its draws
-/// and the typical chain's barely share a value of the log density: with hundreds of draws per
-/// chain this does not happen by chance. It is judged from 3 chains on (with 2 there is no
-/// majority), on chains with at least ``minimumDraws`` draws and a finite log density throughout.
+/// Criterion: chain c is apart when its median lp__ lies outside the typical chain's central 90 %
+/// interval, [median over chains of q5_k, median over chains of q95_k] (medians over chains, so
+/// that a minority of stray chains does not move it). A chain drawing from the same distribution
+/// has its median near that distribution's median, far inside its 5–95 % band; a chain that spends
+/// more than half its draws in a region of markedly different log density has not. It is judged
+/// from 3 chains on (with 2 there is no majority), on chains with at least ``minimumDraws`` draws
+/// and a finite log density throughout.
 ///
 /// A chain whose log density is lower is not shown to hold negligible posterior mass: a mode's
 /// mass is its density times its volume, and a wide mode's typical log density is lower than a
 /// narrow one's. The warning says where the chain is and leaves the judgement to the user.
 ///
-/// Example: posteriordb's `hmm_drive_0`, 4 chains with the default seed, one of which stays in
-/// the mode where the HMM's second state explains no data (lp__ ≈ −1970 against ≈ −1907).
+/// Example: posteriordb's `hmm_drive_0`, 4 chains with the default seed, one of which stays for
+/// 1,900 iterations in the mode where the HMM's second state explains no data (lp__ ≈ −1970
+/// against ≈ −1907; docs/stan.md).
 public struct StrayChains: Sendable, Hashable {
     /// A chain's lp__ 5 % quantile, median and 95 % quantile.
     public struct Interval: Sendable, Hashable {
@@ -58,7 +58,7 @@ public struct StrayChains: Sendable, Hashable {
                                q95: Self.median(intervals.map(\.q95)))
         self.typical = typical
         chains = zip(judged, intervals).compactMap { c, q in
-            q.q95 < typical.q5 || q.q5 > typical.q95 ? Chain(index: c.offset, logDensity: q, below: q.q95 < typical.q5) : nil
+            q.median < typical.q5 || q.median > typical.q95 ? Chain(index: c.offset, logDensity: q, below: q.median < typical.q5) : nil
         }
     }
 

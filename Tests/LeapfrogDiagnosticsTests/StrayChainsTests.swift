@@ -57,6 +57,17 @@ struct StrayChainsTests {
         #expect(StrayChains(logDensity: lp).chains.map(\.below) == [false])
     }
 
+    /// A chain that leaves the other mode late (hmm_drive_0's chain 1 left at draw 925 of 1000)
+    /// is named while it spent more than half its draws there.
+    @Test func aChainThatLeavesLateIsNamedWhileMostOfItsDrawsAreAway() {
+        var g = Normals(state: 21)
+        var lp = (0..<4).map { _ in Self.chain(&g, draws: 1000, centre: -1907) }
+        lp[1] = Self.chain(&g, draws: 925, centre: -1970) + Self.chain(&g, draws: 75, centre: -1907)
+        #expect(StrayChains(logDensity: lp).chains.map(\.index) == [1])
+        lp[1] = Self.chain(&g, draws: 300, centre: -1970) + Self.chain(&g, draws: 700, centre: -1907)
+        #expect(StrayChains(logDensity: lp).chains.isEmpty)
+    }
+
     /// Fewer than 3 chains, fewer than 20 draws or a non-finite lp__: not judged.
     @Test func tooLittleToJudge() {
         var g = Normals(state: 9)
