@@ -170,11 +170,19 @@ extension Lowering {
 
     /// `lkj_corr_cholesky(L | eta)`: Σₖ (K − k + 2η − 2) log Lₖₖ; `lkj_corr(Omega | eta)`:
     /// (η − 1) log det Ω = 2(η − 1) Σₖ log Lₖₖ with L = cholesky(Ω) (Stan Functions Reference).
-    /// The normalising constants depend on η and K only and are left out, so η must not depend
-    /// on parameters (its constant, a sum over K of log-beta terms, is not written with `lgamma` yet).
+    /// Their normalising constant (Lewandowski, Kurowicka & Joe 2009, theorem 5; Stan's
+    /// `do_lkj_constant`) is
+    ///
+    ///     log c_K(η) = Σ_{k=1}^{K−1} [lgamma(η + (K − 1)/2) − lgamma(η + (K − 1 − k)/2) − (k/2) log π].
+    ///
+    /// With a data-only η it is a constant and left out (as Stan's `~` does). With an η that
+    /// depends on parameters its η terms are kept, through the graph's `lgamma` (derivative: the
+    /// digamma), as Σ over K rows of lgamma(η + Aₖ) − lgamma(η + Bₖ) with the patterns
+    /// `lkjHalfDimension` and `lkjOffsets` (row K cancels); the −K(K − 1)/4 log π does not
+    /// depend on η and is left out, so `lkj_corr_cholesky_lpdf` differs from Stan's by it.
     func lkj(_ name: String, _ outcome: Value, _ eta: Value, at l: StanSourceLocation, outcomeLocation: StanSourceLocation) throws -> Value {
-        guard eta.dataOnly, eta.type.isScalar else {
-            throw fail("\(name) with a shape eta that depends on parameters is not supported yet: its normalising constant in eta is not written into the graph", l)
+        guard eta.type.isScalar, !eta.plated, !eta.columns else {
+            throw fail("the shape eta of \(name) must be a scalar, got \(eta.type)\(eta.plated ? " per row of a vectorised loop" : "")", l)
         }
         guard outcome.type.base == .matrix, outcome.type.arrayRank == 0, !outcome.plated, let k = outcome.type.sizes[0] else {
             throw fail("the outcome of \(name) must be a square matrix, got \(outcome.type)", outcomeLocation)
@@ -182,13 +190,16 @@ extension Lowering {
         let factor = name == "lkj_corr" ? materialize(outcome).cholesky() : materialize(outcome)
         let logDiagonal = (factor * pattern(.identity, [k, k])).matmul(fill(1, [k])).log()
         let e = materialize(eta)
-        let node: Expr
+        var node: Expr
         if name == "lkj_corr" {
             node = 2.0 * (e - 1.0) * logDiagonal.sum()
         } else {
             node = ((pattern(.lkjWeights, [k]) + 2.0 * e) * logDiagonal).sum()
         }
-        return Value(type: .real, node: node, dataOnly: outcome.dataOnly)
+        if !eta.dataOnly {
+            node = node + ((e + pattern(.lkjHalfDimension, [k])).lgamma() - (e + pattern(.lkjOffsets, [k])).lgamma()).sum()
+        }
+        return Value(type: .real, node: node, dataOnly: outcome.dataOnly && eta.dataOnly)
     }
 
     static func stanParameterNames(_ d: Distribution) -> String {

@@ -69,6 +69,11 @@ enum ConstraintPattern: String, Sendable {
     case reshapeColumns
     /// [K]: K − k − 2 for row k = 1…K (the LKJ Cholesky density's exponents without the 2η).
     case lkjWeights
+    /// [K]: (K − 1)/2 in every row (the LKJ normalising constant's lgamma(η + (K − 1)/2) terms).
+    case lkjHalfDimension
+    /// [K]: (K − 1 − k)/2 for row k = 1…K − 1, and (K − 1)/2 in row K, whose term then cancels
+    /// (the LKJ normalising constant's lgamma(η + (K − 1 − k)/2) terms).
+    case lkjOffsets
     /// [K]: K − k + 2 (the cov_matrix transform's log-Jacobian weights).
     case covWeights
     /// [K]: K − k (the Cholesky-factor-to-correlation-matrix log-Jacobian weights).
@@ -101,6 +106,11 @@ enum ConstraintPattern: String, Sendable {
         case .bottomIdentity:
             let (r, c) = (shape[0], shape[1])
             return (0..<(r * c)).map { k in k / c == k % c + r - c ? 1 : 0 }
+        case .lkjHalfDimension, .lkjOffsets:
+            let n = shape[0]
+            return (0..<n).map { r in
+                self == .lkjOffsets && r < n - 1 ? Double(n - 2 - r) / 2 : Double(n - 1) / 2
+            }
         case .lkjWeights, .covWeights, .corrWeights:
             // 1-based row k = r + 1
             let n = shape[0]

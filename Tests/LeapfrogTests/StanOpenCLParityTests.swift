@@ -165,6 +165,15 @@ struct StanOpenCLParityTests {
         try Self.expectParity(source, try StanJSON.load(path: RepositoryData.path("posteriordb/M0_data.json")))
     }
 
+    /// LKJ densities whose shape is a parameter: the normalising constant's lgamma terms.
+    @Test func lkjWithAParameterShape() throws {
+        try Self.expectParity("""
+        data { int K; }
+        parameters { cholesky_factor_corr[K] L; corr_matrix[K] Omega; real<lower=0> eta; }
+        model { eta ~ gamma(2, 1); L ~ lkj_corr_cholesky(eta); Omega ~ lkj_corr(eta + 0.5); }
+        """, DataSet(["K": .integer(3)]))
+    }
+
     @Test func rangeAndDataIndexedAssignments() throws {
         try Self.expectParity(StanFixtures.partAssignment, StanFixtures.partAssignmentData)
     }
