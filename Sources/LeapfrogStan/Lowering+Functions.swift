@@ -45,8 +45,9 @@ extension Lowering {
         if conditional { throw fail("'|' is only used in calls to _lpdf, _lpmf, _lcdf and _lccdf functions", l) }
         if name.hasSuffix("_rng") {
             // In generated quantities the block then runs on the host (`HostGeneratedQuantities`),
-            // which draws them; Stan allows them nowhere else but transformed data.
-            throw fail("random number generators (\(name)) are only allowed in generated quantities", l)
+            // which draws them; in transformed data the host draws them once per run. Stan allows
+            // them nowhere else.
+            throw fail("random number generators (\(name)) are only allowed in transformed data and generated quantities", l)
         }
         if let why = Lowering.unsupported[name] { throw fail("the function '\(name)' is not supported: \(why)", l) }
         switch name {

@@ -18,9 +18,15 @@ public struct StanModel: Sendable {
     /// The data variables the program declares, in order.
     public var dataNames: [String] { program.data.map(\.name) }
 
-    /// The graph with data-dependent bounds evaluated, and the data prepared for it.
-    public func instantiate(data: DataSet) throws -> (graph: ModelGraph, data: DataSet) {
-        let (prepared, env) = try prepare(data)
+    /// The seed of transformed data's `_rng` calls when none is given: the samplers' default
+    /// `--seed`.
+    public static let defaultSeed: UInt64 = 1
+
+    /// The graph with data-dependent bounds evaluated, and the data prepared for it. `seed` keys
+    /// the random numbers of transformed data (`_rng` calls; `HostRandom(transformedDataSeed:)`):
+    /// pass the run's seed.
+    public func instantiate(data: DataSet, seed: UInt64 = defaultSeed) throws -> (graph: ModelGraph, data: DataSet) {
+        let (prepared, env) = try prepare(data, seed: seed)
         var g = graph
         for b in pendingBounds {
             let interpreter = HostInterpreter(env: env, diagnostics: diagnostics, functions: program.functions)
@@ -55,24 +61,25 @@ public struct StanModel: Sendable {
     /// The generated quantities that run on the host once per chain and draw (the graph cannot
     /// express them: `if` on parameters, argmax writes into integer arrays), bound to `data`;
     /// nil when the graph computes them. Pass it as `ModelInstance.hostQuantities`.
-    public func hostQuantities(data: DataSet) throws -> (any HostQuantities)? {
+    public func hostQuantities(data: DataSet, seed: UInt64 = defaultSeed) throws -> (any HostQuantities)? {
         guard generatedQuantitiesOnHost else { return nil }
-        return try HostGeneratedQuantities(program.generatedQuantities, data: try prepare(data).1, diagnostics: diagnostics,
+        return try HostGeneratedQuantities(program.generatedQuantities, data: try prepare(data, seed: seed).1, diagnostics: diagnostics,
                                            functions: program.functions)
     }
 
     /// Checks the declared data (presence, shape, integers, bounds), runs transformed data, and
     /// adds the synthetic variables the graph reads (sizes, indices, constants, conditions).
-    public func prepareData(_ data: DataSet) throws -> DataSet {
-        try prepare(data).0
+    public func prepareData(_ data: DataSet, seed: UInt64 = defaultSeed) throws -> DataSet {
+        try prepare(data, seed: seed).0
     }
 
     private func sourceName(_ data: DataSet) -> String { data.source.isEmpty ? "data" : "data file '\(data.source)'" }
 
-    private func prepare(_ data: DataSet) throws -> (DataSet, [String: DataArray]) {
+    private func prepare(_ data: DataSet, seed: UInt64) throws -> (DataSet, [String: DataArray]) {
         let source = sourceName(data)
         func fail(_ m: String) -> LeapfrogError { LeapfrogError(.data, "model '\(graph.name)', \(source): \(m)") }
-        var interpreter = HostInterpreter(env: [:], diagnostics: diagnostics, functions: program.functions)
+        var interpreter = HostInterpreter(env: [:], diagnostics: diagnostics, random: HostRandom(transformedDataSeed: seed),
+                                          functions: program.functions)
         for d in program.data {
             let shape = try d.sizes.map { try interpreter.intScalar($0, what: "a size") }
             guard var value = data[d.name] else {

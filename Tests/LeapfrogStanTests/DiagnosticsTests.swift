@@ -59,9 +59,7 @@ import Glibc
                          ^
         """)
         #expect(compileError("parameters { real x; } model { x ~ normal(normal_rng(0, 1), 1); }")
-            .hasPrefix("m.stan:1:43: error: random number generators (normal_rng) are only allowed in generated quantities"))
-        #expect(compileError("transformed data { real z = normal_rng(0, 1); } parameters { real x; } model { x ~ normal(z, 1); }")
-            .hasPrefix("m.stan:1:29: error: random number generators (normal_rng) are not supported in transformed data yet"))
+            .hasPrefix("m.stan:1:43: error: random number generators (normal_rng) are only allowed in transformed data and generated quantities"))
         #expect(compileError("parameters { real x; } model { x ~ foo(0, 1); }")
             .hasPrefix("m.stan:1:32: error: the distribution 'foo' is not supported; supported: bernoulli, bernoulli_logit, bernoulli_logit_glm, beta,"))
         #expect(compileError("parameters { real x; } model { real y = Phi(x); }")
