@@ -133,6 +133,20 @@ extension Lowering {
             let z = (y - mu) / sigma
             return derived(outcome, args[0], args[1], node: -0.5 * z.square() - sigma.log() - 0.9189385332046727, type: .real)
         }
+        if perRowDensities, plate != nil, family == .bernoulliLogit, outcome.plated || args[0].plated,
+           outcome.type.rank <= 1, args[0].type.rank <= 1, !outcome.columns, !args[0].columns {
+            // One log density per row (an argument of log_sum_exp): Σ over the row's elements of
+            // y·α − log(1 + e^α), the Bernoulli with logit α (a row of T outcomes: a [rows, T]
+            // node summed along T by a product with ones).
+            let width: Dim? = outcome.plated && outcome.type.rank == 1 ? outcome.type.sizes[0]
+                : (args[0].plated && args[0].type.rank == 1 ? args[0].type.sizes[0] : nil)
+            let (y, a) = (materialize(outcome), materialize(args[0]))
+            var node = y * a - a.log1pExp()
+            if let width { node = node.matmul(fill(1, [width])) }
+            var v = derived(outcome, args[0], node: node, type: .real)
+            v.plated = true
+            return v
+        }
         let node = logDensityNode(family, materialize(outcome), args.map { materialize($0) })
         var v = Value(type: .real, node: node, dataOnly: all.allSatisfy(\.dataOnly))
         v.summedOverPlate = plate != nil && all.contains { $0.plated }

@@ -83,7 +83,7 @@ extension Lowering {
         if name != "sum" && name != "mean" { try rejectFlattened(args, at: l) }
         for a in args where a.summedOverPlate {
             if name == "log_mix" || name == "log_sum_exp" {
-                throw fail("inside a vectorised loop, \(name) takes per-row log densities only from normal_lpdf with scalar arguments", l)
+                throw fail("inside a vectorised loop, \(name) takes per-row log densities only from normal_lpdf with scalar arguments and bernoulli_lpmf/bernoulli_logit_lpmf", l)
             }
             throw fail("inside a vectorised loop a log density can only be added to target", l)
         }

@@ -75,6 +75,7 @@ import Testing
         ("2pl_latent_reg_irt", "fims_Aus_Jpn_irt", .compiles),
         // Capture–recapture: an if on the loop index inside a vectorised loop (no reference draws).
         ("M0_model", "M0_data", .compiles),
+        ("Mt_model", "Mt_data", .compiles),
     ]
 
     /// wells_dae_inter_model's design matrix `[c_dist100', …, ae_inter']'` (an array expression in

@@ -73,6 +73,31 @@ import Testing
         expectEquivalent(stan, try stanReference(source, written))
     }
 
+    /// posteriordb's Mt: a per-row Bernoulli log density (a row of T occasions) inside
+    /// log_sum_exp. 𝓛 = Πᵢ [sᵢ > 0] ω Πₜ Bernoulli(yᵢₜ | pₜ) + [sᵢ = 0] (ω Πₜ (1 − pₜ) + 1 − ω),
+    /// written out with the observed rows' capture counts per occasion.
+    @Test func posteriorDBsMtIsItsLikelihoodWrittenOut() throws {
+        let data = try StanJSON.load(path: RepositoryData.path("posteriordb/Mt_data.json"))
+        let model = try StanProgram.load(path: RepositoryData.path("posteriordb/stan/Mt_model.stan"))
+        let (graph, prepared) = try model.instantiate(data: data)
+        let stan = try ReferenceModel(graph: graph, data: prepared)
+        let y = data.variables["y"]!.values, t = Int(data.variables["T"]!.values[0])
+        let rows = stride(from: 0, to: y.count, by: t).map { Array(y[$0..<($0 + t)]) }
+        let observed = rows.filter { $0.contains(1) }
+        let counts = (0..<t).map { k in observed.map { $0[k] }.reduce(0, +) }
+        let written = DataSet(["C": .integer(observed.count), "Z": .integer(rows.count - observed.count), "T": .integer(t),
+                               "n": .vector(counts)], source: "Mt written out")
+        let source = """
+        data { int C; int Z; int T; vector[T] n; }
+        parameters { real<lower=0, upper=1> omega; vector<lower=0, upper=1>[T] p; }
+        model {
+          target += C * log(omega) + sum(n .* log(p) + (C - n) .* log1m(p));
+          target += Z * log_sum_exp(log(omega) + sum(log1m(p)), log1m(omega));
+        }
+        """
+        expectEquivalent(stan, try stanReference(source, written))
+    }
+
     @Test func whatStaysUnsupportedSaysSo() {
         let head = "data { int N; vector[N] x; } parameters { vector[N] mu; real a; }\n"
         #expect(compileError(head + "model { for (n in 1:N) { if (mu[n] > 0) target += x[n]; } }")

@@ -158,11 +158,14 @@ struct StanOpenCLParityTests {
         try Self.expectParity(Self.concatenation, data)
     }
 
-    /// `if` on the loop index inside a vectorised loop: a fixture, and posteriordb's M0 model.
+    /// `if` on the loop index inside a vectorised loop: a fixture, and posteriordb's M0 and Mt
+    /// models (Mt: a per-row Bernoulli density inside log_sum_exp).
     @Test func ifOnTheLoopIndex() throws {
         try Self.expectParity(StanFixtures.rowConditions, StanFixtures.rowConditionsData)
         let source = try String(contentsOfFile: RepositoryData.path("posteriordb/stan/M0_model.stan"), encoding: .utf8)
         try Self.expectParity(source, try StanJSON.load(path: RepositoryData.path("posteriordb/M0_data.json")))
+        let mt = try String(contentsOfFile: RepositoryData.path("posteriordb/stan/Mt_model.stan"), encoding: .utf8)
+        try Self.expectParity(mt, try StanJSON.load(path: RepositoryData.path("posteriordb/Mt_data.json")))
     }
 
     /// LKJ densities whose shape is a parameter: the normalising constant's lgamma terms.
