@@ -68,7 +68,8 @@ struct DiagnoseCommand: ParsableCommand {
             totalDraws: draws.first.map { $0.draws.reduce(0) { $0 + $1.count } } ?? 0,
             treeDepthSaturatedCount: treeDepth.joined().filter { $0 >= Double(depth) }.count,
             maxTreeDepth: depth,
-            ebfmi: energy.isEmpty || energy[0].count < 2 ? [] : EBFMI.perChain(energy: energy))
+            ebfmi: energy.isEmpty || energy[0].count < 2 ? [] : EBFMI.perChain(energy: energy),
+            logDensity: draws.first?.draws ?? [])
         return Outcome(summaries: summaries, warnings: warnings)
     }
 

@@ -12,8 +12,9 @@ struct ModelSelection: ParsableArguments {
     @Option(name: .customLong("model-option"), help: "A built-in model's option, key=value (repeatable, or several at once: dim=100,kind=iid); `leapfrog models` lists them.")
     var modelOptions: [String] = []
 
-    /// The graph and data, bound and checked.
-    func instantiate() throws -> ModelInstance {
+    /// The graph and data, bound and checked; `seed` (the run's) keys a Stan program's
+    /// transformed-data `_rng` calls.
+    func instantiate(seed: UInt64 = StanModel.defaultSeed) throws -> ModelInstance {
         if model.lowercased().hasSuffix(".stan") {
             guard modelOptions.isEmpty else {
                 throw LeapfrogError(.configuration, "--model-option applies to built-in models, not to the Stan program '\(model)'")
@@ -28,8 +29,8 @@ struct ModelSelection: ParsableArguments {
             } else if !program.dataNames.isEmpty {
                 throw LeapfrogError(.data, "Stan program '\(model)' reads data (\(program.dataNames.joined(separator: ", "))): pass --data FILE.json")
             }
-            let (graph, bound) = try program.instantiate(data: data)
-            return ModelInstance(graph: graph, data: bound, hostQuantities: try program.hostQuantities(data: data))
+            let (graph, bound) = try program.instantiate(data: data, seed: seed)
+            return ModelInstance(graph: graph, data: bound, hostQuantities: try program.hostQuantities(data: data, seed: seed))
         }
         if model.lowercased().hasSuffix(".json") {
             guard modelOptions.isEmpty else {

@@ -73,7 +73,7 @@ struct PathfinderCommand: ParsableCommand {
     /// Runs the fit (`PathfinderRun`) with a progress line and Ctrl-C handling.
     func execute() throws -> PathfinderRun.Outcome {
         let run = try PathfinderRun(runConfiguration())
-        let instance = try selection.instantiate()
+        let instance = try selection.instantiate(seed: seed)
         let progress = ProgressReporter(quiet: quiet)
         Interrupt.install()
         defer { progress.variationalDone() }

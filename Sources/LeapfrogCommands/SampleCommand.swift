@@ -172,7 +172,7 @@ struct SampleCommand: ParsableCommand {
         var configuration = runConfiguration()
         configuration.communicator = communicator
         let run = try SampleRun(configuration)
-        let instance = try selection.instantiate()
+        let instance = try selection.instantiate(seed: seed)
         let progress = ProgressReporter(quiet: quiet || communicator.rank != 0)
         if communicator.members == 1 { Interrupt.install() }   // over MPI ranks, signals stop the gathers (MPICommunicator)
         return try run.sample(instance, log: progress.message, progress: progress.report,

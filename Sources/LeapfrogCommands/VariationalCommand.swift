@@ -104,7 +104,7 @@ struct VariationalCommand: ParsableCommand {
     /// Runs the fit (`VariationalRun`) with a progress line and Ctrl-C handling.
     func execute() throws -> VariationalRun.Outcome {
         let run = try VariationalRun(runConfiguration())
-        let instance = try selection.instantiate()
+        let instance = try selection.instantiate(seed: seed)
         let progress = ProgressReporter(quiet: quiet)
         let total = iterations
         Interrupt.install()

@@ -12,6 +12,8 @@ import LeapfrogCore
 /// - Tree depth: any transition at the maximum depth is reported (Stan's `diagnose`).
 /// - E-BFMI < 0.3: Betancourt (2016); Stan and ArviZ use 0.3.
 /// - A parameter with NaN or ±Inf draws: its statistics are NaN; always reported.
+/// - A chain whose median lp__ lies outside the typical chain's 90 % interval (``StrayChains``): named, with
+///   where its log density lies; from 3 chains on, when the per-chain lp__ draws are given.
 ///
 /// At most ``Thresholds/maxNamed`` parameters are named per warning, worst first, then "and N
 /// more". Parameters with non-finite draws are reported only as such.
@@ -23,7 +25,7 @@ import LeapfrogCore
 /// non-finite warnings still cover everything.
 public struct DiagnosticWarnings: Sendable, Hashable, CustomStringConvertible {
     public enum Kind: String, Sendable, Hashable {
-        case nonFinite, rhat, nestedRHat, essBulk, essTail, divergences, treeDepth, ebfmi
+        case nonFinite, rhat, nestedRHat, strayChains, essBulk, essTail, divergences, treeDepth, ebfmi
     }
 
     public struct Warning: Sendable, Hashable {
@@ -53,9 +55,11 @@ public struct DiagnosticWarnings: Sendable, Hashable, CustomStringConvertible {
     ///   - ebfmi: E-BFMI per chain (``EBFMI/perChain(energy:)``), chains numbered from 0.
     ///   - identifiable: the quantities R-hat and ESS judge, by name (`mu_grid` covers
     ///     `mu_grid[3]`; `lp__` its own row); nil judges every summary.
+    ///   - logDensity: lp__ draws per chain (`[chain][draw]`, chains numbered from 0) for
+    ///     ``StrayChains``; empty when the run kept none (`--keep moments`).
     public init(summaries: [ParameterSummary], divergentCount: Int = 0, totalDraws: Int = 0,
                 treeDepthSaturatedCount: Int = 0, maxTreeDepth: Int? = nil, ebfmi: [Double] = [],
-                identifiable: [String]? = nil, thresholds: Thresholds = Thresholds()) {
+                identifiable: [String]? = nil, logDensity: [[Double]] = [], thresholds: Thresholds = Thresholds()) {
         var out = [Warning]()
         let t = thresholds
         func names(_ items: [(String, String)]) -> String {
@@ -98,6 +102,23 @@ public struct DiagnosticWarnings: Sendable, Hashable, CustomStringConvertible {
                 + "\(plural(highNested.count, "parameter")): "
                 + names(highNested.map { ($0.name, NumberFormat.fixed($0.nestedRHat!, decimals: 3)) })
                 + "; the superchains disagree. Run a longer warmup."))
+        }
+        let stray = StrayChains(logDensity: logDensity)
+        if let typical = stray.typical, !stray.chains.isEmpty {
+            func interval(_ q: StrayChains.Interval) -> String {
+                "median \(NumberFormat.significant(q.median, digits: 5)), 90 % in "
+                    + "\(NumberFormat.significant(q.q5, digits: 5)) to \(NumberFormat.significant(q.q95, digits: 5))"
+            }
+            let items = stray.chains.map { ("chain \($0.index)", "lp__ \(interval($0.logDensity)), \($0.below ? "below" : "above")") }
+            let one = stray.chains.count == 1
+            let majority = 2 * stray.chains.count > logDensity.count
+            out.append(Warning(kind: .strayChains, message:
+                "\(plural(stray.chains.count, "chain")) of \(logDensity.count) \(one ? "lies" : "lie") apart from the typical "
+                + "chain (lp__ \(interval(typical))): \(names(items)). "
+                + (majority ? "The chains fall into separate groups: they explore different regions"
+                            : "\(one ? "It explores" : "They explore") another region")
+                + " (a second mode, or not yet converged), and the summary pools every chain's draws. Run more chains, a "
+                + "longer warmup, or start from Pathfinder (--init pathfinder); trust the summary only once the chains agree."))
         }
         for (kind, label, value) in [(Kind.essBulk, "Bulk", \ParameterSummary.essBulk),
                                      (Kind.essTail, "Tail", \ParameterSummary.essTail)] {

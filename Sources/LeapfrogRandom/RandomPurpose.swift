@@ -25,6 +25,7 @@
 /// | Pathfinder output draw n of path k   | k·N+n | 0                | pathfinderDraw   | i         | normal  |
 /// | Pathfinder resampling, output draw r | r     | 0                | pathfinderResample | 0       | uniform |
 /// | Stan `_rng` calls in generated quantities, chain c, retained draw d | c (global) | d | generatedQuantities | k (in call order) | uniform (`PhiloxStream`) |
+/// | Stan `_rng` calls in transformed data (once per run, every chain and back end) | 2³²−1 | 0 | transformedData | k (in call order) | uniform (`PhiloxStream`) |
 ///
 /// `iteration` is global: warmup iterations 0..<W, then sampling W..<W+D.
 public enum RandomPurpose: UInt32, Sendable, CaseIterable {
@@ -63,4 +64,8 @@ public enum RandomPurpose: UInt32, Sendable, CaseIterable {
     /// Stan generated quantities: the uniforms behind `_rng` calls (`PhiloxStream`, chain word =
     /// global chain, iteration word = retained draw index, consumed in call order).
     case generatedQuantities = 15
+    /// Stan transformed data: the uniforms behind `_rng` calls, drawn once when the data are read
+    /// (chain word = `PhiloxRandom.sharedChain`, iteration word 0: independent of the chain, so
+    /// every chain and back end sees the same transformed data; consumed in call order).
+    case transformedData = 16
 }

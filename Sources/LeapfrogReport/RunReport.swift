@@ -212,7 +212,8 @@ public enum RunReport {
             let div = run.statistics["diverging"]?.joined().filter { $0 != 0 }.count ?? 0
             let energy = run.statistics["energy"]
             warnings = DiagnosticWarnings(summaries: summaries, divergentCount: div, totalDraws: run.chains * run.draws,
-                                          ebfmi: energy.map { EBFMI.perChain(energy: $0) } ?? []).warnings.map(\.message)
+                                          ebfmi: energy.map { EBFMI.perChain(energy: $0) } ?? [],
+                                          logDensity: run.logDensity ?? []).warnings.map(\.message)
         }
         var facts: [(String, String)] = [("draws from", run.source), ("model", model ?? "unknown"),
                                          ("chains × draws", "\(run.chains) × \(run.draws)")]

@@ -144,6 +144,17 @@ final class DrawCollector: MomentsSink {
         draws += 1
     }
 
+    /// lp__ draws per chain (`[chain][draw]`), from memory or read back from `posterior`; empty
+    /// with `--keep moments` (no draws kept) or when neither is there.
+    func logDensityDraws(posterior: String?) throws -> [[Double]] {
+        if moments != nil { return [] }
+        if keepDraws { return values[0] }
+        guard let posterior else { return [] }
+        let reader = try InferenceDataReader(path: posterior)
+        defer { reader.close() }
+        return try reader.sampleStatistic("lp")
+    }
+
     /// Summaries of `lp__` and every element, from memory or read back from `posterior`.
     func summaries(superchains: Int?, posterior: String?) throws -> [ParameterSummary] {
         if keepsMoments {

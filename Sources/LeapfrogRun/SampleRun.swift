@@ -140,7 +140,8 @@ public struct SampleRun {
             summaries: summaries, divergentCount: collector.divergent, totalDraws: collector.draws * chains,
             treeDepthSaturatedCount: collector.saturated, maxTreeDepth: kernel.maxTreeDepth ?? config.maxDepth,
             ebfmi: collector.draws > 1 ? collector.energy.perChain : [],
-            identifiable: instance.graph.identifiable)
+            identifiable: instance.graph.identifiable,
+            logDensity: collector.draws > 0 ? try collector.logDensityDraws(posterior: writesPosterior && !moments ? directory?.posterior : nil) : [])
         let precision = backend.precisionFigures(requested: configuration.backend.precision.rawValue)
         let traffic = backend.trafficFigures(iterations: iterations)
         if let traffic {

@@ -332,7 +332,7 @@ struct HostInterpreter {
 
     /// Every function `call` knows.
     static let functionNames: Set<String> = Set(unary.keys).union(densities.keys).union([
-        "pow", "sum", "mean", "sd", "variance", "max", "min", "size", "num_elements", "rows", "cols", "rep_vector",
+        "pow", "sum", "prod", "mean", "sd", "variance", "max", "min", "size", "num_elements", "rows", "cols", "rep_vector",
         "rep_row_vector", "rep_array", "rep_matrix", "to_vector", "to_row_vector", "to_array_1d", "dot_product",
         "log_sum_exp", "softmax", "log_softmax", "fmax", "fmin", "cumulative_sum", "int_step", "is_inf", "is_nan", "to_int", "pi", "e", "not_a_number", "positive_infinity", "negative_infinity",
         "append_row", "append_col", "bernoulli_logit_glm_lpmf",
@@ -350,6 +350,7 @@ struct HostInterpreter {
         switch name {
         case "pow": try need(2); return try binary("^", a[0], a[1], l)
         case "sum": try need(1); return DataArray(shape: [], values: [a[0].values.reduce(0, +)], isInteger: a[0].isInteger)
+        case "prod": try need(1); return DataArray(shape: [], values: [a[0].values.reduce(1, *)], isInteger: a[0].isInteger)
         case "mean": try need(1); return .scalar(a[0].values.reduce(0, +) / Double(a[0].count))
         case "sd", "variance":
             try need(1)

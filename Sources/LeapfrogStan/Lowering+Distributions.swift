@@ -20,8 +20,9 @@ extension Lowering {
     /// `bernoulli(p)` / `binomial(n, p)` use `logit(p)`, `poisson(lambda)` uses `log(lambda)`.
     func density(_ name: String, outcome rawOutcome: Value, args rawArgs: [Value], at l: StanSourceLocation, outcomeLocation: StanSourceLocation) throws -> Value {
         let alignedValues = try aligned([rawOutcome] + rawArgs, at: l)
-        let outcome = alignedValues[0]
+        var outcome = alignedValues[0]
         var args = Array(alignedValues.dropFirst())
+
         var familyName = name
         func logit(_ v: Value) -> Value { derived(v, node: materialize(v).log() - (-materialize(v)).log1p(), type: v.type.promotedToReal) }
         switch name {
@@ -82,6 +83,13 @@ extension Lowering {
         for a in [outcome] + args where a.summedOverPlate {
             throw fail("a log density cannot be an argument of a distribution", l)
         }
+        if family.isDiscrete, let k = outcome.constant, outcome.type.isInteger, args.allSatisfy(\.type.isScalar) {
+            // A constant count (`bernoulli_lpmf(1 | omega)`): a one-element integer data leaf, as
+            // the graph's discrete densities read their outcome from data.
+            let name = syntheticName("index", key: "cindex:\(Int(k))") { .constantIndex(name: $0, Int(k)) }
+            outcome = Value(type: StanType(base: .int, arrayRank: 1, sizes: [.fixed(1)]),
+                            node: builder.data(name, [1], integer: true), dataName: name, dataOnly: true)
+        }
         if family.isDiscrete {
             guard outcome.dataName != nil, outcome.type.isInteger else {
                 throw fail("the outcome of \(familyName) must be an integer data variable", outcomeLocation)
@@ -125,6 +133,20 @@ extension Lowering {
             let z = (y - mu) / sigma
             return derived(outcome, args[0], args[1], node: -0.5 * z.square() - sigma.log() - 0.9189385332046727, type: .real)
         }
+        if perRowDensities, plate != nil, family == .bernoulliLogit, outcome.plated || args[0].plated,
+           outcome.type.rank <= 1, args[0].type.rank <= 1, !outcome.columns, !args[0].columns {
+            // One log density per row (an argument of log_sum_exp): Σ over the row's elements of
+            // y·α − log(1 + e^α), the Bernoulli with logit α (a row of T outcomes: a [rows, T]
+            // node summed along T by a product with ones).
+            let width: Dim? = outcome.plated && outcome.type.rank == 1 ? outcome.type.sizes[0]
+                : (args[0].plated && args[0].type.rank == 1 ? args[0].type.sizes[0] : nil)
+            let (y, a) = (materialize(outcome), materialize(args[0]))
+            var node = y * a - a.log1pExp()
+            if let width { node = node.matmul(fill(1, [width])) }
+            var v = derived(outcome, args[0], node: node, type: .real)
+            v.plated = true
+            return v
+        }
         let node = logDensityNode(family, materialize(outcome), args.map { materialize($0) })
         var v = Value(type: .real, node: node, dataOnly: all.allSatisfy(\.dataOnly))
         v.summedOverPlate = plate != nil && all.contains { $0.plated }
@@ -162,11 +184,19 @@ extension Lowering {
 
     /// `lkj_corr_cholesky(L | eta)`: Σₖ (K − k + 2η − 2) log Lₖₖ; `lkj_corr(Omega | eta)`:
     /// (η − 1) log det Ω = 2(η − 1) Σₖ log Lₖₖ with L = cholesky(Ω) (Stan Functions Reference).
-    /// The normalising constants depend on η and K only and are left out, so η must not depend
-    /// on parameters (its constant, a sum over K of log-beta terms, is not written with `lgamma` yet).
+    /// Their normalising constant (Lewandowski, Kurowicka & Joe 2009, theorem 5; Stan's
+    /// `do_lkj_constant`) is
+    ///
+    ///     log c_K(η) = Σ_{k=1}^{K−1} [lgamma(η + (K − 1)/2) − lgamma(η + (K − 1 − k)/2) − (k/2) log π].
+    ///
+    /// With a data-only η it is a constant and left out (as Stan's `~` does). With an η that
+    /// depends on parameters its η terms are kept, through the graph's `lgamma` (derivative: the
+    /// digamma), as Σ over K rows of lgamma(η + Aₖ) − lgamma(η + Bₖ) with the patterns
+    /// `lkjHalfDimension` and `lkjOffsets` (row K cancels); the −K(K − 1)/4 log π does not
+    /// depend on η and is left out, so `lkj_corr_cholesky_lpdf` differs from Stan's by it.
     func lkj(_ name: String, _ outcome: Value, _ eta: Value, at l: StanSourceLocation, outcomeLocation: StanSourceLocation) throws -> Value {
-        guard eta.dataOnly, eta.type.isScalar else {
-            throw fail("\(name) with a shape eta that depends on parameters is not supported yet: its normalising constant in eta is not written into the graph", l)
+        guard eta.type.isScalar, !eta.plated, !eta.columns else {
+            throw fail("the shape eta of \(name) must be a scalar, got \(eta.type)\(eta.plated ? " per row of a vectorised loop" : "")", l)
         }
         guard outcome.type.base == .matrix, outcome.type.arrayRank == 0, !outcome.plated, let k = outcome.type.sizes[0] else {
             throw fail("the outcome of \(name) must be a square matrix, got \(outcome.type)", outcomeLocation)
@@ -174,13 +204,16 @@ extension Lowering {
         let factor = name == "lkj_corr" ? materialize(outcome).cholesky() : materialize(outcome)
         let logDiagonal = (factor * pattern(.identity, [k, k])).matmul(fill(1, [k])).log()
         let e = materialize(eta)
-        let node: Expr
+        var node: Expr
         if name == "lkj_corr" {
             node = 2.0 * (e - 1.0) * logDiagonal.sum()
         } else {
             node = ((pattern(.lkjWeights, [k]) + 2.0 * e) * logDiagonal).sum()
         }
-        return Value(type: .real, node: node, dataOnly: outcome.dataOnly)
+        if !eta.dataOnly {
+            node = node + ((e + pattern(.lkjHalfDimension, [k])).lgamma() - (e + pattern(.lkjOffsets, [k])).lgamma()).sum()
+        }
+        return Value(type: .real, node: node, dataOnly: outcome.dataOnly && eta.dataOnly)
     }
 
     static func stanParameterNames(_ d: Distribution) -> String {

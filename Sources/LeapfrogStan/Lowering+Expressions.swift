@@ -153,11 +153,18 @@ extension Lowering {
         if b.constant == nil, let c = a.constant, (c == 0 && op == "+") || (c == 1 && (op == "*" || op == ".*")), keepsType(b, a), !b.flattened { return b }
         try rejectFlattened([a, b], at: l)
         if a.summedOverPlate || b.summedOverPlate {
-            guard (op == "+" || op == "-"), a.summedOverPlate || a.constant != nil, b.summedOverPlate || b.constant != nil,
-                  a.constant == nil || a.constant == 0, b.constant == nil || b.constant == 0 else {
+            // A log density summed over the loop's rows plus (or minus) a scalar that does not depend
+            // on the row (`bernoulli_lpmf(1 | omega) + binomial_lpmf(s[i] | T, p)`): the scalar
+            // counts once per row, as in Stan's loop.
+            func rowSum(_ x: Value) -> Expr? {
+                if x.summedOverPlate { return materialize(x) }
+                guard x.type.isScalar, !x.plated, !x.columns, !x.flattened, let plate else { return nil }
+                return materialize(x) * fill(1, [plate]).sum()
+            }
+            guard op == "+" || op == "-", let x = rowSum(a), let y = rowSum(b) else {
                 throw fail("inside a vectorised loop a log density can only be added to target (alone or summed with others)", l)
             }
-            var v = derived(a, b, node: op == "+" ? materialize(a) + materialize(b) : materialize(a) - materialize(b), type: .real)
+            var v = derived(a, b, node: op == "+" ? x + y : x - y, type: .real)
             v.summedOverPlate = true
             return v
         }

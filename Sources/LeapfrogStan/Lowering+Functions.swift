@@ -45,8 +45,9 @@ extension Lowering {
         if conditional { throw fail("'|' is only used in calls to _lpdf, _lpmf, _lcdf and _lccdf functions", l) }
         if name.hasSuffix("_rng") {
             // In generated quantities the block then runs on the host (`HostGeneratedQuantities`),
-            // which draws them; Stan allows them nowhere else but transformed data.
-            throw fail("random number generators (\(name)) are only allowed in generated quantities", l)
+            // which draws them; in transformed data the host draws them once per run. Stan allows
+            // them nowhere else.
+            throw fail("random number generators (\(name)) are only allowed in transformed data and generated quantities", l)
         }
         if let why = Lowering.unsupported[name] { throw fail("the function '\(name)' is not supported: \(why)", l) }
         switch name {
@@ -82,7 +83,7 @@ extension Lowering {
         if name != "sum" && name != "mean" { try rejectFlattened(args, at: l) }
         for a in args where a.summedOverPlate {
             if name == "log_mix" || name == "log_sum_exp" {
-                throw fail("inside a vectorised loop, \(name) takes per-row log densities only from normal_lpdf with scalar arguments", l)
+                throw fail("inside a vectorised loop, \(name) takes per-row log densities only from normal_lpdf with scalar arguments and bernoulli_lpmf/bernoulli_logit_lpmf", l)
             }
             throw fail("inside a vectorised loop a log density can only be added to target", l)
         }

@@ -4,7 +4,8 @@ extension Lowering {
     /// Lowers `v[i, j, …]` one index at a time.
     ///
     /// - The index of a vectorised loop (`x[n]`) selects every row: the value becomes plated.
-    /// - An integer data array indexed by it (`a[g[n]]`) gathers with the graph's `index` op.
+    /// - An integer data array indexed by it (`a[g[n]]`) gathers with the graph's `index` op; rows
+    ///   of data gathered so are a synthetic data leaf instead (`SyntheticData.selectedRows`).
     /// - An integer data array (`a[g]`) gathers; `:` keeps a dimension.
     /// - A constant or data scalar index gathers one row through a one-element synthetic index
     ///   and drops the extent of 1 (`sum` for a vector, a product with `[1]` for a matrix).
@@ -75,6 +76,16 @@ extension Lowering {
                 let iv = try expression(e)
                 if iv.columns { throw fail("cannot vectorise the nested loop: an index that depends on its index", e.location) }
                 guard iv.type.base == .int else { throw fail("indices must be integers, got \(iv.type)", e.location) }
+                let sizes = cur.type.sizes.dropFirst()
+                if iv.plated, iv.type.isScalar, let g = iv.dataName, !iv.summedOverPlate, graphAxis == 0,
+                   let source = cur.dataName, !changed, let rows = plate, sizes.allSatisfy({ $0 != nil }) {
+                    // Data rows selected by data (`y[g[n]]`): a data leaf of their own, so that they
+                    // stay data (a discrete outcome must be).
+                    let name = syntheticName("rows", key: "rows:\(source):\(g)") { .selectedRows(name: $0, source: source, selection: g) }
+                    let leaf = builder.data(name, [rows] + sizes.map { $0! }, integer: cur.type.isInteger)
+                    cur = Value(type: cur.type.removingDimension(0), node: leaf, plated: true, dataName: name, dataOnly: true)
+                    continue
+                }
                 let node = materialize(cur)
                 changed = true
                 if iv.plated {

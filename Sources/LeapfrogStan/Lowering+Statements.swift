@@ -144,14 +144,15 @@ extension Lowering {
         // a constant extent (1:2) gains nothing from streaming rows, and its extent could be
         // mistaken for the rows of any other value with that many.
         if let r = recurrences.last { return try accumulate(v, in: r, at: l) }
-        let rows: Dim? = { if case .symbol? = plate { return plate } else { return nil } }()
+        let rows: Dim? = { if streamsRows, case .symbol? = plate { return plate } else { return nil } }()
         if v.summedOverPlate {
             builder.target(scaled(materialize(v)), plate: rows)
             return
         }
-        if plate != nil {
-            guard v.plated else { throw fail("cannot vectorise the loop: this term does not depend on the loop index; move it out of the loop", l) }
-            builder.target(scaled(materialize(v).sum()), plate: rows)
+        if let plate {
+            // A term that does not depend on the loop index is added once per row.
+            let node = v.plated ? materialize(v).sum() : (v.type.isScalar ? materialize(v) : materialize(v).sum()) * fill(1, [plate]).sum()
+            builder.target(scaled(node), plate: v.plated ? rows : nil)
             return
         }
         let node = v.type.isScalar ? materialize(v) : materialize(v).sum()
@@ -213,8 +214,11 @@ extension Lowering {
             if k != 0 { try statement(then) } else if let otherwise { try statement(otherwise) }
             return
         }
-        if plate != nil, c.variables.contains(where: { switch scope.lookup($0)?.kind { case .plateIndex?, .columnIndex?: return true; default: return false } }) {
-            throw fail("cannot vectorise the loop: an if whose condition depends on the loop index; select the rows with a multi-index instead", c.location)
+        if plate != nil, c.variables.contains(where: { if case .columnIndex? = scope.lookup($0)?.kind { return true } else { return false } }) {
+            throw fail("cannot vectorise the nested loop: an if whose condition depends on its index", c.location)
+        }
+        if let plate, let i = c.variables.first(where: { if case .plateIndex? = scope.lookup($0)?.kind { return true } else { return false } }) {
+            return try rowConditionalIf(c, index: i, extent: plate, then, otherwise, l)
         }
         guard try isDataOnly(c) else {
             throw fail("if conditions must depend on data only (or on constants); conditions on parameters are not supported", c.location)

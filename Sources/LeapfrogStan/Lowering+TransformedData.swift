@@ -45,7 +45,9 @@ extension Lowering {
                     return
                 }
                 if f.hasSuffix("_rng") {
-                    guard block == .generatedQuantities else { throw fail("random number generators (\(f)) are not supported in \(name) yet", l) }
+                    guard block == .generatedQuantities || block == .transformedData else {
+                        throw fail("random number generators (\(f)) are not supported in \(name) yet", l)
+                    }
                     guard HostInterpreter.randomNames.contains(f) else {
                         throw fail("the random number generator '\(f)' is not supported yet; supported: \(HostInterpreter.randomNames.sorted().joined(separator: ", "))", l)
                     }

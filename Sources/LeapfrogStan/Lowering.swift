@@ -31,6 +31,10 @@ final class Lowering {
     var plate: Dim?
     /// The extent of a loop nested in the vectorised loop, if any.
     var columnPlate: Dim?
+    /// Whether the vectorised loop's terms are marked as a plate over rows (for streaming rows on
+    /// a device). Not for the branches of an `if` on the loop index: their rows are a selection,
+    /// and a device kernel streams one plate's rows.
+    var streamsRows = true
     /// A 0/1 node multiplying every term: the conjunction of enclosing data-only conditions.
     var indicator: Expr?
     /// The data conditions (synthetic indicator names, and whether each must hold) around the

@@ -18,9 +18,15 @@ public struct StanModel: Sendable {
     /// The data variables the program declares, in order.
     public var dataNames: [String] { program.data.map(\.name) }
 
-    /// The graph with data-dependent bounds evaluated, and the data prepared for it.
-    public func instantiate(data: DataSet) throws -> (graph: ModelGraph, data: DataSet) {
-        let (prepared, env) = try prepare(data)
+    /// The seed of transformed data's `_rng` calls when none is given: the samplers' default
+    /// `--seed`.
+    public static let defaultSeed: UInt64 = 1
+
+    /// The graph with data-dependent bounds evaluated, and the data prepared for it. `seed` keys
+    /// the random numbers of transformed data (`_rng` calls; `HostRandom(transformedDataSeed:)`):
+    /// pass the run's seed.
+    public func instantiate(data: DataSet, seed: UInt64 = defaultSeed) throws -> (graph: ModelGraph, data: DataSet) {
+        let (prepared, env) = try prepare(data, seed: seed)
         var g = graph
         for b in pendingBounds {
             let interpreter = HostInterpreter(env: env, diagnostics: diagnostics, functions: program.functions)
@@ -55,24 +61,25 @@ public struct StanModel: Sendable {
     /// The generated quantities that run on the host once per chain and draw (the graph cannot
     /// express them: `if` on parameters, argmax writes into integer arrays), bound to `data`;
     /// nil when the graph computes them. Pass it as `ModelInstance.hostQuantities`.
-    public func hostQuantities(data: DataSet) throws -> (any HostQuantities)? {
+    public func hostQuantities(data: DataSet, seed: UInt64 = defaultSeed) throws -> (any HostQuantities)? {
         guard generatedQuantitiesOnHost else { return nil }
-        return try HostGeneratedQuantities(program.generatedQuantities, data: try prepare(data).1, diagnostics: diagnostics,
+        return try HostGeneratedQuantities(program.generatedQuantities, data: try prepare(data, seed: seed).1, diagnostics: diagnostics,
                                            functions: program.functions)
     }
 
     /// Checks the declared data (presence, shape, integers, bounds), runs transformed data, and
     /// adds the synthetic variables the graph reads (sizes, indices, constants, conditions).
-    public func prepareData(_ data: DataSet) throws -> DataSet {
-        try prepare(data).0
+    public func prepareData(_ data: DataSet, seed: UInt64 = defaultSeed) throws -> DataSet {
+        try prepare(data, seed: seed).0
     }
 
     private func sourceName(_ data: DataSet) -> String { data.source.isEmpty ? "data" : "data file '\(data.source)'" }
 
-    private func prepare(_ data: DataSet) throws -> (DataSet, [String: DataArray]) {
+    private func prepare(_ data: DataSet, seed: UInt64) throws -> (DataSet, [String: DataArray]) {
         let source = sourceName(data)
         func fail(_ m: String) -> LeapfrogError { LeapfrogError(.data, "model '\(graph.name)', \(source): \(m)") }
-        var interpreter = HostInterpreter(env: [:], diagnostics: diagnostics, functions: program.functions)
+        var interpreter = HostInterpreter(env: [:], diagnostics: diagnostics, random: HostRandom(transformedDataSeed: seed),
+                                          functions: program.functions)
         for d in program.data {
             let shape = try d.sizes.map { try interpreter.intScalar($0, what: "a size") }
             guard var value = data[d.name] else {
@@ -154,6 +161,30 @@ public struct StanModel: Sendable {
                 var values = [Double](repeating: 0, count: shape.reduce(1, *))
                 for j in 0..<n { values[(k - 1 + j) * (shape.count == 2 ? n : 1) + (shape.count == 2 ? j : 0)] = 1 }
                 value = DataArray(shape: shape, values: values)
+            case .rowSelection(_, let condition, let index, let extent, let holds):
+                let n = try resolve([extent])[0]
+                let saved = interpreter.env[index]
+                defer { interpreter.env[index] = saved }
+                var rows: [Int] = []
+                for i in 0..<n {
+                    interpreter.env[index] = .integer(i + 1)
+                    if try interpreter.truth(condition) == holds { rows.append(i + 1) }
+                }
+                value = .integers(rows)
+            case .rowCount(_, let selection):
+                value = .integer(out[selection]?.values.count ?? 0)
+            case .selectedRows(_, let source, let selection):
+                guard let x = out[source], let rows = out[selection] else { throw fail("the data '\(source)' are not known") }
+                guard let extent = x.shape.first else { throw fail("'\(source)' is a scalar and has no rows to select") }
+                let width = x.shape.dropFirst().reduce(1, *)
+                var values: [Double] = []
+                values.reserveCapacity(rows.values.count * width)
+                for r in rows.values {
+                    let k = Int(r)
+                    guard k >= 1, k <= extent else { throw fail("index \(k) is out of range 1…\(extent) for '\(source)'") }
+                    values += x.values[((k - 1) * width)..<(k * width)]
+                }
+                value = DataArray(shape: [rows.values.count] + x.shape.dropFirst(), values: values, isInteger: x.isInteger)
             case .range(_, let a, let b):
                 let (lo, hi) = (try interpreter.intScalar(a, what: "a range bound"), try interpreter.intScalar(b, what: "a range bound"))
                 guard lo >= 1 else { throw diagnostics.error("the range \(lo):\(hi) starts below 1: Stan indices start at 1", at: a.location) }

@@ -22,10 +22,19 @@ enum SyntheticData: Sendable {
     /// Places a part at a data-dependent position `start` (1-based): [K, n] with 1 at
     /// (start + j − 1, j), or for a single element ([K], `count` nil) 1 at start.
     case placement(name: String, rows: Dim, count: Dim?, start: Expression)
+    /// The rows i = 1…extent (1-based) where a data condition on the loop index `index` holds
+    /// (`holds`) or fails: the rows a branch of an `if` inside a vectorised loop runs over.
+    case rowSelection(name: String, condition: Expression, index: String, extent: Dim, holds: Bool)
+    /// The number of rows in a `rowSelection` (an integer scalar: the extent of its loop).
+    case rowCount(name: String, selection: String)
+    /// The rows of the data variable `source` at the 1-based indices in the integer data
+    /// `selection` (`y[g[n]]` in a vectorised loop), kept as data so a discrete outcome stays one.
+    case selectedRows(name: String, source: String, selection: String)
 
     var name: String {
         switch self {
-        case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .fill(let n, _, _), .indicator(let n, _), .range(let n, _, _), .pattern(let n, _, _), .oneHot(let n, _, _), .placement(let n, _, _, _): return n
+        case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .fill(let n, _, _), .indicator(let n, _), .range(let n, _, _), .pattern(let n, _, _), .oneHot(let n, _, _), .placement(let n, _, _, _),
+             .rowSelection(let n, _, _, _, _), .rowCount(let n, _), .selectedRows(let n, _, _): return n
         }
     }
 }
@@ -60,6 +69,11 @@ enum ConstraintPattern: String, Sendable {
     case reshapeColumns
     /// [K]: K − k − 2 for row k = 1…K (the LKJ Cholesky density's exponents without the 2η).
     case lkjWeights
+    /// [K]: (K − 1)/2 in every row (the LKJ normalising constant's lgamma(η + (K − 1)/2) terms).
+    case lkjHalfDimension
+    /// [K]: (K − 1 − k)/2 for row k = 1…K − 1, and (K − 1)/2 in row K, whose term then cancels
+    /// (the LKJ normalising constant's lgamma(η + (K − 1 − k)/2) terms).
+    case lkjOffsets
     /// [K]: K − k + 2 (the cov_matrix transform's log-Jacobian weights).
     case covWeights
     /// [K]: K − k (the Cholesky-factor-to-correlation-matrix log-Jacobian weights).
@@ -92,6 +106,11 @@ enum ConstraintPattern: String, Sendable {
         case .bottomIdentity:
             let (r, c) = (shape[0], shape[1])
             return (0..<(r * c)).map { k in k / c == k % c + r - c ? 1 : 0 }
+        case .lkjHalfDimension, .lkjOffsets:
+            let n = shape[0]
+            return (0..<n).map { r in
+                self == .lkjOffsets && r < n - 1 ? Double(n - 2 - r) / 2 : Double(n - 1) / 2
+            }
         case .lkjWeights, .covWeights, .corrWeights:
             // 1-based row k = r + 1
             let n = shape[0]

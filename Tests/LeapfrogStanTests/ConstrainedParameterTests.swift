@@ -220,8 +220,6 @@ import Glibc
                 + o[0][2] * (o[1][0] * o[2][1] - o[1][1] * o[2][0])
             #expect(abs(lkjOmega.logDensity(u) - emptyOmega.logDensity(u) - (eta - 1) * log(det)) < 1e-10)
         }
-        #expect(compileError("parameters { cholesky_factor_corr[3] L; real<lower=0> eta; } model { L ~ lkj_corr_cholesky(eta); }")
-            .contains("lkj_corr_cholesky with a shape eta that depends on parameters is not supported"))
     }
 
     @Test func unsupportedConstrainedDeclarations() {

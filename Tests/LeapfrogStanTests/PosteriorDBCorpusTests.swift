@@ -73,6 +73,9 @@ import Testing
         ("nes_logit_model", "nes_logit_data", .compiles),
         // A sum-to-zero vector by range assignment: beta[1 : I - 1] = beta_free; beta[I] = … .
         ("2pl_latent_reg_irt", "fims_Aus_Jpn_irt", .compiles),
+        // Capture–recapture: an if on the loop index inside a vectorised loop (no reference draws).
+        ("M0_model", "M0_data", .compiles),
+        ("Mt_model", "Mt_data", .compiles),
     ]
 
     /// wells_dae_inter_model's design matrix `[c_dist100', …, ae_inter']'` (an array expression in

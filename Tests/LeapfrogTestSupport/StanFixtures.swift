@@ -25,4 +25,30 @@ public enum StanFixtures {
     """
 
     public static let partAssignmentData = DataSet(["I": .integer(4), "k": .integer(3), "y": .vector([0.3, -1, 2, 0.5])])
+
+    /// `if` on the loop index inside a vectorised loop (`RowConditionTests`, the OpenCL parity):
+    /// rows with a data condition: a discrete outcome of the selected rows (`y[n]`), a parameter
+    /// indexed by the row (`mu[n]`), a term that does not depend on the row (counted once per
+    /// row), and a nested `if` on the index.
+    public static let rowConditions = """
+    data { int N; array[N] int y; vector[N] x; array[N] int group; }
+    parameters { vector[N] mu; real<lower=0, upper=1> omega; real b; }
+    model {
+      mu ~ normal(0, 1);
+      b ~ normal(0, 1);
+      for (n in 1:N) {
+        if (group[n] == 1) {
+          y[n] ~ bernoulli_logit(mu[n] + b * x[n]);
+        } else {
+          target += log_sum_exp(log(omega), log1m(omega)) + bernoulli_lpmf(0 | omega);
+          if (x[n] > 0) target += normal_lpdf(x[n] | mu[n], 2);
+        }
+      }
+    }
+    """
+
+    public static let rowConditionsData = DataSet(["N": .integer(6), "y": .integers([1, 0, 1, 1, 0, 0]),
+                                                   "x": .vector([0.5, -1, 2, 0.3, 1.5, -0.7]),
+                                                   "group": .integers([1, 2, 1, 2, 2, 1])],
+                                                  source: "test")
 }

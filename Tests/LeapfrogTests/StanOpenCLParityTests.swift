@@ -158,6 +158,25 @@ struct StanOpenCLParityTests {
         try Self.expectParity(Self.concatenation, data)
     }
 
+    /// `if` on the loop index inside a vectorised loop: a fixture, and posteriordb's M0 and Mt
+    /// models (Mt: a per-row Bernoulli density inside log_sum_exp).
+    @Test func ifOnTheLoopIndex() throws {
+        try Self.expectParity(StanFixtures.rowConditions, StanFixtures.rowConditionsData)
+        let source = try String(contentsOfFile: RepositoryData.path("posteriordb/stan/M0_model.stan"), encoding: .utf8)
+        try Self.expectParity(source, try StanJSON.load(path: RepositoryData.path("posteriordb/M0_data.json")))
+        let mt = try String(contentsOfFile: RepositoryData.path("posteriordb/stan/Mt_model.stan"), encoding: .utf8)
+        try Self.expectParity(mt, try StanJSON.load(path: RepositoryData.path("posteriordb/Mt_data.json")))
+    }
+
+    /// LKJ densities whose shape is a parameter: the normalising constant's lgamma terms.
+    @Test func lkjWithAParameterShape() throws {
+        try Self.expectParity("""
+        data { int K; }
+        parameters { cholesky_factor_corr[K] L; corr_matrix[K] Omega; real<lower=0> eta; }
+        model { eta ~ gamma(2, 1); L ~ lkj_corr_cholesky(eta); Omega ~ lkj_corr(eta + 0.5); }
+        """, DataSet(["K": .integer(3)]))
+    }
+
     @Test func rangeAndDataIndexedAssignments() throws {
         try Self.expectParity(StanFixtures.partAssignment, StanFixtures.partAssignmentData)
     }

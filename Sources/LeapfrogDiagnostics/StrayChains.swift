@@ -1,0 +1,70 @@
+/// Chains whose log density lies apart from the typical chain's: a chain stuck in another mode, or
+/// one that has not reached the others' region, named by its number (R-hat only says that the
+/// chains disagree, not which).
+///
+/// Criterion: chain c is apart when its median lp__ lies outside the typical chain's central 90 %
+/// interval, [median over chains of q5_k, median over chains of q95_k] (medians over chains, so
+/// that a minority of stray chains does not move it). A chain drawing from the same distribution
+/// has its median near that distribution's median, far inside its 5–95 % band; a chain that spends
+/// more than half its draws in a region of markedly different log density has not. It is judged
+/// from 3 chains on (with 2 there is no majority), on chains with at least ``minimumDraws`` draws
+/// and a finite log density throughout.
+///
+/// A chain whose log density is lower is not shown to hold negligible posterior mass: a mode's
+/// mass is its density times its volume, and a wide mode's typical log density is lower than a
+/// narrow one's. The warning says where the chain is and leaves the judgement to the user.
+///
+/// Example: posteriordb's `hmm_drive_0`, 4 chains with the default seed, one of which stays for
+/// 1,900 iterations in the mode where the HMM's second state explains no data (lp__ ≈ −1970
+/// against ≈ −1907; docs/stan.md).
+public struct StrayChains: Sendable, Hashable {
+    /// A chain's lp__ 5 % quantile, median and 95 % quantile.
+    public struct Interval: Sendable, Hashable {
+        public var q5: Double
+        public var median: Double
+        public var q95: Double
+    }
+
+    /// A chain named as apart: its number (from 0) and its lp__ quantiles.
+    public struct Chain: Sendable, Hashable {
+        public var index: Int
+        public var logDensity: Interval
+        /// True when the chain's log density is below the typical chain's.
+        public var below: Bool
+    }
+
+    /// Fewer draws per chain than this make the quantiles too rough to judge.
+    public static let minimumDraws = 20
+    /// From this many chains on (a majority must exist).
+    public static let minimumChains = 3
+
+    /// The typical chain's quantiles (medians over the judged chains); nil when not judged.
+    public let typical: Interval?
+    public let chains: [Chain]
+
+    /// - Parameter logDensity: lp__ draws, `logDensity[chain][draw]`.
+    public init(logDensity: [[Double]]) {
+        let judged = logDensity.enumerated().filter { $0.element.count >= Self.minimumDraws && $0.element.allSatisfy(\.isFinite) }
+        guard judged.count >= Self.minimumChains else {
+            typical = nil
+            chains = []
+            return
+        }
+        let intervals = judged.map { c -> Interval in
+            let q = Quantile.of(c.element, probs: [0.05, 0.5, 0.95])
+            return Interval(q5: q[0], median: q[1], q95: q[2])
+        }
+        let typical = Interval(q5: Self.median(intervals.map(\.q5)), median: Self.median(intervals.map(\.median)),
+                               q95: Self.median(intervals.map(\.q95)))
+        self.typical = typical
+        chains = zip(judged, intervals).compactMap { c, q in
+            q.median < typical.q5 || q.median > typical.q95 ? Chain(index: c.offset, logDensity: q, below: q.median < typical.q5) : nil
+        }
+    }
+
+    static func median(_ x: [Double]) -> Double {
+        let s = x.sorted()
+        let n = s.count
+        return n % 2 == 1 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2])
+    }
+}

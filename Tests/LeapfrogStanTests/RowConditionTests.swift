@@ -1,0 +1,110 @@
+import LeapfrogCore
+import LeapfrogData
+import LeapfrogModel
+import LeapfrogReference
+import LeapfrogTestSupport
+import Testing
+@testable import LeapfrogStan
+
+/// `if` on the loop index inside a vectorised loop (Lowering+RowConditions): each branch becomes
+/// a loop over the rows that take it. Checked against the same models written without the `if`
+/// (log densities up to a constant, gradients, finite differences), on posteriordb's `M0_model`,
+/// and for the messages of what stays unsupported.
+@Suite struct RowConditionTests {
+    static let program = StanFixtures.rowConditions
+    static let data = StanFixtures.rowConditionsData
+
+    /// The same log density with the rows split by hand: rows 1, 3, 6 in group 1; rows 2, 4, 5
+    /// not, of which rows 4 and 5 have x > 0.
+    static let written = """
+    data { int N; array[3] int y1; array[3] int g1; vector[3] x1; array[2] int g45; vector[2] x45; }
+    parameters { vector[N] mu; real<lower=0, upper=1> omega; real b; }
+    model {
+      mu ~ normal(0, 1);
+      b ~ normal(0, 1);
+      y1 ~ bernoulli_logit(mu[g1] + b * x1);
+      target += 3 * (log_sum_exp(log(omega), log1m(omega)) + log1m(omega));
+      target += normal_lpdf(x45 | mu[g45], 2);
+    }
+    """
+
+    static let writtenData = DataSet(["N": .integer(6), "y1": .integers([1, 1, 0]), "g1": .integers([1, 3, 6]),
+                                      "x1": .vector([0.5, 2, -0.7]), "g45": .integers([4, 5]), "x45": .vector([0.3, 1.5])],
+                                     source: "test")
+
+    @Test func branchesAreLoopsOverTheirRows() throws {
+        expectEquivalent(try stanReference(Self.program, Self.data), try stanReference(Self.written, Self.writtenData))
+    }
+
+    /// A branch that no row takes adds nothing.
+    @Test func aBranchWithNoRowsAddsNothing() throws {
+        var data = Self.data
+        data.variables["group"] = .integers([1, 1, 1, 1, 1, 1])
+        let all = """
+        data { int N; array[N] int y; vector[N] x; }
+        parameters { vector[N] mu; real<lower=0, upper=1> omega; real b; }
+        model { mu ~ normal(0, 1); b ~ normal(0, 1); omega ~ uniform(0, 1); y ~ bernoulli_logit(mu + b * x); }
+        """
+        expectEquivalent(try stanReference(Self.program, data), try stanReference(all, data))
+    }
+
+    /// posteriordb's M0 capture–recapture model: 𝓛 = Πᵢ [sᵢ > 0] ω Binomial(sᵢ | T, p) +
+    /// [sᵢ = 0] (ω (1 − p)^T + 1 − ω), written out here from its data.
+    @Test func posteriorDBsM0IsItsLikelihoodWrittenOut() throws {
+        let data = try StanJSON.load(path: RepositoryData.path("posteriordb/M0_data.json"))
+        let model = try StanProgram.load(path: RepositoryData.path("posteriordb/stan/M0_model.stan"))
+        let (graph, prepared) = try model.instantiate(data: data)
+        let stan = try ReferenceModel(graph: graph, data: prepared)
+        let y = data.variables["y"]!.values, t = 3
+        let s = stride(from: 0, to: y.count, by: t).map { Int(y[$0..<($0 + t)].reduce(0, +)) }
+        let observed = s.filter { $0 > 0 }
+        var written = DataSet(["C": .integer(observed.count), "Z": .integer(s.count - observed.count), "T": .integer(t),
+                               "s": .integers(observed)], source: "test")
+        written.source = "M0 written out"
+        let source = """
+        data { int C; int Z; int T; array[C] int s; }
+        parameters { real<lower=0, upper=1> omega; real<lower=0, upper=1> p; }
+        model {
+          target += C * log(omega);
+          s ~ binomial(T, p);
+          target += Z * log_sum_exp(log(omega) + T * log1m(p), log1m(omega));
+        }
+        """
+        expectEquivalent(stan, try stanReference(source, written))
+    }
+
+    /// posteriordb's Mt: a per-row Bernoulli log density (a row of T occasions) inside
+    /// log_sum_exp. 𝓛 = Πᵢ [sᵢ > 0] ω Πₜ Bernoulli(yᵢₜ | pₜ) + [sᵢ = 0] (ω Πₜ (1 − pₜ) + 1 − ω),
+    /// written out with the observed rows' capture counts per occasion.
+    @Test func posteriorDBsMtIsItsLikelihoodWrittenOut() throws {
+        let data = try StanJSON.load(path: RepositoryData.path("posteriordb/Mt_data.json"))
+        let model = try StanProgram.load(path: RepositoryData.path("posteriordb/stan/Mt_model.stan"))
+        let (graph, prepared) = try model.instantiate(data: data)
+        let stan = try ReferenceModel(graph: graph, data: prepared)
+        let y = data.variables["y"]!.values, t = Int(data.variables["T"]!.values[0])
+        let rows = stride(from: 0, to: y.count, by: t).map { Array(y[$0..<($0 + t)]) }
+        let observed = rows.filter { $0.contains(1) }
+        let counts = (0..<t).map { k in observed.map { $0[k] }.reduce(0, +) }
+        let written = DataSet(["C": .integer(observed.count), "Z": .integer(rows.count - observed.count), "T": .integer(t),
+                               "n": .vector(counts)], source: "Mt written out")
+        let source = """
+        data { int C; int Z; int T; vector[T] n; }
+        parameters { real<lower=0, upper=1> omega; vector<lower=0, upper=1>[T] p; }
+        model {
+          target += C * log(omega) + sum(n .* log(p) + (C - n) .* log1m(p));
+          target += Z * log_sum_exp(log(omega) + sum(log1m(p)), log1m(omega));
+        }
+        """
+        expectEquivalent(stan, try stanReference(source, written))
+    }
+
+    @Test func whatStaysUnsupportedSaysSo() {
+        let head = "data { int N; vector[N] x; } parameters { vector[N] mu; real a; }\n"
+        #expect(compileError(head + "model { for (n in 1:N) { if (mu[n] > 0) target += x[n]; } }")
+            .hasPrefix("m.stan:2:36: error: if conditions must depend on data only"))
+        #expect(compileError(head + "transformed parameters { vector[N] z; for (n in 1:N) { if (x[n] > 0) z[n] = a; else z[n] = 0; } }")
+            .contains("error: an if on the loop index inside a vectorised loop is only supported in the model block"))
+        #expect(compileError(head + "model { for (n in 1:N) { real w = x[n] * a; if (x[n] > 0) target += w * mu[n]; } }")
+            .contains("error: inside an if on the loop index, 'w' (declared in the loop) cannot be read"))
+    }
+}
