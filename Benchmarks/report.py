@@ -132,7 +132,8 @@ def compare(d):
             cfg = "%s chains; peer: LAPS at most %s unadjusted steps (ran %s) + %s adjusted, then %s draws of %s " \
                   "gradients; Leapfrog: ChEES %s + %s" % (
                       p["chains"], p["warmup"], p.get("laps_unadjusted_steps"), p.get("adjusted_warmup"), p["draws"],
-                      p.get("gradients_per_draw"), (s or {}).get("warmup", "?"), (s or {}).get("draws", "?"))
+                      p.get("gradients_per_draw"), ((s or {}).get("configuration") or {}).get("warmup", "?"),
+                      (s or {}).get("draws", "?"))
         lines.append("| **%s** (%s) | | | |" % (title, cfg))
         for name, label in FIGURES.get(model, []):
             a = lf.ess_per_s(name) if lf else None

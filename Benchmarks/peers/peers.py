@@ -46,6 +46,11 @@ BUNDLED = ROOT / "Sources" / "LeapfrogModels" / "BundledData.swift"
 # ---------------------------------------------------------------- arguments (before JAX loads)
 
 MODELS = ["bnn", "edward-bnn", "eight-schools", "gp-regression"]
+# Models whose cross-chain samplers (chees, mclmc) run on one XLA host device by default: with the
+# GP's Cholesky (a LAPACK call) inside the adaptation's cross-device reductions, 128 chains on two
+# forced host devices hung with no CPU used, for BlackJAX ChEES and for LAPS alike (jax 0.10.2,
+# blackjax 1.7.1, 2026-12-04; 16 chains ran). --devices 2 still asks for two.
+ONE_DEVICE_MODELS = {"gp-regression"}
 
 
 def parse_args(argv=None):
@@ -139,6 +144,11 @@ ARGS = parse_args() if __name__ == "__main__" else None
 if ARGS is not None:
     if ARGS.devices is None:
         ARGS.devices = {"throughput": 2, "chees": 2, "mclmc": 2}.get(ARGS.command, 1)
+        if ARGS.model in ONE_DEVICE_MODELS and ARGS.command in ("chees", "mclmc"):
+            ARGS.devices = 1
+    elif ARGS.devices > 1 and ARGS.model in ONE_DEVICE_MODELS and ARGS.command in ("chees", "mclmc"):
+        print("peers.py: warning: %s %s on %d XLA host devices hung (no CPU used) at 128 chains; see "
+              "ONE_DEVICE_MODELS" % (ARGS.command, ARGS.model, ARGS.devices), file=sys.stderr)
     flags = os.environ.get("XLA_FLAGS", "")
     if "xla_force_host_platform_device_count" not in flags:
         os.environ["XLA_FLAGS"] = (flags + " --xla_force_host_platform_device_count=%d" % max(1, ARGS.devices)).strip()
