@@ -795,7 +795,9 @@ def laps_warmup_fn(model, C, mesh, args):
                                                     mesh)(start, k2s, k2a)
         return state2, {"step_size": adapted2.step_size, "inverse_mass_matrix": imm,
                         "phase1_steps": phase1_steps, "phase1_step_size": adapted.step_size,
-                        "phase2_acceptance": info2["acc_prob"][-1]}
+                        "phase2_acceptance": info2["acc_prob"][-1], "phase2_acceptance_trace": info2["acc_prob"],
+                        "phase2_step_size_trace": info2["step_size"],
+                        "step_size_search_terminated": adapted2.stepsize_adaptation_state[1]}
     return run, coefficients, target
 
 
@@ -821,7 +823,8 @@ def cmd_mclmc(args):
     states, tuned = jax.block_until_ready(warm_c(*keys))
     warm_s = time.perf_counter() - t0
     grads_per_step = len(coefficients) // 2
-    tuned = {k: (float(v) if np.ndim(v) == 0 else v) for k, v in tuned.items()}
+    tuned = {k: (float(v) if np.ndim(v) == 0 else np.asarray(v)) for k, v in tuned.items()}
+    every = max(1, args.adjusted_warmup // 20)  # the phase-2 traces, 20 points or so
     tuned["phase1_steps"] = int(tuned["phase1_steps"])
     log("mclmc: %d chains, LAPS warmup compiled in %.1f s, ran in %.1f s: %d unadjusted steps, step size %.4g, "
         "ensemble acceptance %.3f" % (C, compile_w, warm_s, tuned["phase1_steps"], tuned["step_size"],
@@ -867,6 +870,9 @@ def cmd_mclmc(args):
              "laps_unadjusted_step_size": tuned["phase1_step_size"],
              "laps_target_acceptance": tuned["target_acceptance"],
              "laps_final_ensemble_acceptance": tuned["phase2_acceptance"],
+             "laps_step_size_search_terminated": bool(tuned["step_size_search_terminated"]),
+             "laps_adjusted_acceptance_trace": [finite(x) for x in tuned["phase2_acceptance_trace"][::every]],
+             "laps_adjusted_step_size_trace": [finite(x) for x in tuned["phase2_step_size_trace"][::every]],
              "mean_acceptance": float(np.mean(acc)), "mesh_devices": n,
              "sharded_over_devices": chain_sharding(args, C) is not None,
              "backend": "blackjax LAPS (unadjusted MCLMC burn-in + ensemble-tuned adjusted MCLMC), then adjusted "
