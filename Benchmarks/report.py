@@ -5,9 +5,10 @@
     Benchmarks/report.py ess DIR         # the table of Benchmarks/ess.sh
 
 compare DIR reads DIR/leapfrog-nuts/summary.json, DIR/leapfrog-chees/summary.json (or
-DIR/leapfrog-nuts-summary.json, as kept in Benchmarks/peers/results/),
-DIR/leapfrog-throughput.jsonl, DIR/peer-nuts.jsonl, DIR/peer-chees.jsonl, DIR/peer-throughput.jsonl
-and DIR/meta.json; ess DIR reads every DIR/<cell>/summary.json (or DIR/<cell>/skipped.json).
+DIR/leapfrog-nuts-summary.json, as kept in Benchmarks/peers/results/), DIR/leapfrog-chees-<chains>/
+(Leapfrog's ChEES at the MCLMC cell's chain count, when it differs from the ChEES cell's),
+DIR/leapfrog-throughput.jsonl, DIR/peer-nuts.jsonl, DIR/peer-chees.jsonl, DIR/peer-mclmc.jsonl,
+DIR/peer-throughput.jsonl and DIR/meta.json; ess DIR reads every DIR/<cell>/summary.json (or DIR/<cell>/skipped.json).
 Wall time here is warmup + sampling, without start-up and compilation (Leapfrog's
 summary.json timing; the peers' timed calls after ahead-of-time compilation); both are also shown.
 """
@@ -19,8 +20,9 @@ from pathlib import Path
 # The prediction compared: Leapfrog's mu_grid[13] = the network's output at x = 0 (grid row 13 of 25
 # on linspace(-1.2, 1.2), features (1, 0, 0)); peers.py computes the same quantity.
 FIGURES = {"bnn": [("lp__", "lp"), ("prec", "prec"), ("mu_grid[13]", "prediction mu(x=0)")],
-           "eight-schools": [("lp__", "lp"), ("tau", "tau"), ("theta[1]", "theta[1]")]}
-DERIVED = {"bnn": ("mu_grid",), "eight-schools": ("theta[",)}
+           "eight-schools": [("lp__", "lp"), ("tau", "tau"), ("theta[1]", "theta[1]")],
+           "gp-regression": [("lp__", "lp"), ("length", "length"), ("noise", "noise")]}
+DERIVED = {"bnn": ("mu_grid",), "eight-schools": ("theta[",), "gp-regression": ("f_grid",)}
 
 
 def read_jsonl(path):
@@ -106,16 +108,33 @@ def compare(d):
     lines.append("")
     lines.append("| figure | Leapfrog | peer | Leapfrog / peer |")
     lines.append("|---|---:|---:|---:|")
-    for kind, peer_name in (("nuts", "NumPyro NUTS"), ("chees", "BlackJAX ChEES")):
-        s = read_summary(d / ("leapfrog-%s" % kind) / "summary.json") or read_summary(d / ("leapfrog-%s-summary.json" % kind))
+    for kind, peer_name in (("nuts", "NumPyro NUTS"), ("chees", "BlackJAX ChEES"), ("mclmc", "BlackJAX adjusted MCLMC")):
         peers = read_jsonl(d / ("peer-%s.jsonl" % kind))
         p = peers[-1] if peers else None
+        # MCLMC has no Leapfrog twin: it stands against Leapfrog's ChEES at the same number of chains
+        # (leapfrog-chees when the chain counts agree, else the leapfrog-chees-<chains> compare.sh ran).
+        lf_dirs = [kind] if kind != "mclmc" else ["chees-%s" % (p or {}).get("chains"), "chees"]
+        s, lf_name = None, None
+        for name in lf_dirs:
+            s = read_summary(d / ("leapfrog-%s" % name) / "summary.json") or read_summary(d / ("leapfrog-%s-summary.json" % name))
+            if s is not None and (kind != "mclmc" or p is None or s.get("chains") == p.get("chains")):
+                lf_name = name
+                break
+            s = None
         if s is None and p is None:
             continue
         lf = Leapfrog(s, model) if s else None
         cfg = "%s chains, %s + %s" % ((p or {}).get("chains") or s["chains"], (p or {}).get("warmup", "?"),
                                        (p or {}).get("draws", "?"))
-        lines.append("| **%s vs %s** (%s) | | | |" % (kind.upper() if kind == "nuts" else "ChEES", peer_name, cfg))
+        title = {"nuts": "NUTS vs NumPyro NUTS", "chees": "ChEES vs BlackJAX ChEES",
+                 "mclmc": "ChEES vs BlackJAX adjusted MCLMC tuned by LAPS"}[kind]
+        if kind == "mclmc" and p:
+            cfg = "%s chains; peer: LAPS at most %s unadjusted steps (ran %s) + %s adjusted, then %s draws of %s " \
+                  "gradients; Leapfrog: ChEES %s + %s" % (
+                      p["chains"], p["warmup"], p.get("laps_unadjusted_steps"), p.get("adjusted_warmup"), p["draws"],
+                      p.get("gradients_per_draw"), ((s or {}).get("configuration") or {}).get("warmup", "?"),
+                      (s or {}).get("draws", "?"))
+        lines.append("| **%s** (%s) | | | |" % (title, cfg))
         for name, label in FIGURES.get(model, []):
             a = lf.ess_per_s(name) if lf else None
             b = p["ess_per_second"].get(name) if p else None
@@ -127,9 +146,13 @@ def compare(d):
             a = lf.ess(name) if lf else None
             b = p["ess_bulk"].get(name) if p else None
             lines.append("| %s bulk ESS | %s | %s | %s |" % (label, g(a), g(b), ratio(a, b)))
+            a = lf.ess(name) / lf.needed if lf and lf.ess(name) and lf.needed else None
+            b = (p.get("ess_per_gradient") or {}).get(name) if p else None
+            lines.append("| %s bulk ESS per 1k gradients | %s | %s | %s |" % (
+                label, g(1000 * a if a else None), g(1000 * b if b else None), ratio(a, b)))
         a, b = (lf.wall if lf else None), (p["wall_seconds"] if p else None)
         lines.append("| wall, warmup + sampling (s) | %s | %s | %s |" % (g(a), g(b), ratio(a, b)))
-        a = meta.get("leapfrog_process_seconds", {}).get(kind)
+        a = meta.get("leapfrog_process_seconds", {}).get(lf_name)
         b = meta.get("peer_process_seconds", {}).get(kind)
         lines.append("| wall, whole process incl. start-up and compilation (s) | %s | %s | %s |" % (g(a), g(b), ratio(a, b)))
         a, b = (lf.needed if lf else None), (p.get("gradients") if p else None)
@@ -141,6 +164,9 @@ def compare(d):
         lines.append("| gradients needed per second | %s | %s | %s |" % (g(a), g(b), ratio(a, b)))
         a, b = (lf.max_rhat() if lf else None), (p.get("max_r_hat_parameters") if p else None)
         lines.append("| max R-hat | %s | %s | |" % (g(a, 4), g(b, 4)))
+        if kind == "mclmc" and p:
+            lines.append("| peer: divergences, mean acceptance (LAPS's target %s) | | %s, %s | |" % (
+                g(p.get("laps_target_acceptance")), p.get("divergences"), g(p.get("mean_acceptance"))))
     lt = {r["chains"]: r for r in read_jsonl(d / "leapfrog-throughput.jsonl")}
     pt = {r["chains"]: r for r in read_jsonl(d / "peer-throughput.jsonl")}
     if lt or pt:

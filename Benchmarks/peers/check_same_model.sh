@@ -3,7 +3,7 @@
 # density and gradient of peers.py (JAX, f32 by default) and of `leapfrog eval --backend cpu`
 # (the f64 reference) at the same points agree to a relative 1e-4.
 #
-#   Benchmarks/peers/check_same_model.sh [MODEL...]        # default: bnn edward-bnn eight-schools
+#   Benchmarks/peers/check_same_model.sh [MODEL...]        # default: bnn edward-bnn eight-schools gp-regression
 #   LEAPFROG=.build/release/leapfrog TOL=1e-4 PRECISION=f32 Benchmarks/peers/check_same_model.sh
 #
 # Points: 6 random unconstrained points (`leapfrog eval --chains 6 --seed 7`, Uniform(-2, 2) as
@@ -17,7 +17,7 @@ bin=${LEAPFROG:-.build/release/leapfrog}
 venv=${PEERS_VENV:-Benchmarks/peers/.venv}
 tol=${TOL:-1e-4}
 precision=${PRECISION:-f32}
-models=("$@"); [ ${#models[@]} -gt 0 ] || models=(bnn edward-bnn eight-schools)
+models=("$@"); [ ${#models[@]} -gt 0 ] || models=(bnn edward-bnn eight-schools gp-regression)
 # Leapfrog's arguments for a model name of peers.py (edward-bnn: Edward's tutorial network and data).
 lf_model() {
   case $1 in

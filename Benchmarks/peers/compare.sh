@@ -2,9 +2,21 @@
 # Leapfrog against its peers (NumPyro NUTS, BlackJAX ChEES, JAX jit(vmap(grad))) on the same
 # model and data, as one Markdown table (Benchmarks/report.py compare).
 #
-#   Benchmarks/peers/compare.sh [--smoke] [--out DIR] [--model bnn|eight-schools] [--backend "opencl f32"]
-#        [--nuts "CHAINS WARMUP DRAWS"] [--chees "CHAINS WARMUP DRAWS"] [--throughput "CHAINS..."]
-#        [--seconds S] [--only nuts,chees,throughput,vi] [--note TEXT] [--restarts K]
+#   Benchmarks/peers/compare.sh [--smoke] [--out DIR] [--model bnn|eight-schools|gp-regression]
+#        [--models "bnn eight-schools gp-regression"] [--backend "opencl f32"]
+#        [--nuts "CHAINS WARMUP DRAWS"] [--chees "CHAINS WARMUP DRAWS"]
+#        [--mclmc "CHAINS WARMUP ADJUSTED_WARMUP DRAWS"] [--throughput "CHAINS..."]
+#        [--seconds S] [--only nuts,chees,mclmc,throughput,vi] [--note TEXT] [--restarts K]
+#
+# --models: one table per model, each in DIR/MODEL/table.md (the run of `--model MODEL --out
+# DIR/MODEL` with the other options as given), all of them in DIR/table.md.
+#
+# --only mclmc: BlackJAX's adjusted microcanonical sampler tuned by LAPS (peers.py mclmc: at most
+# WARMUP unadjusted MCLMC steps on the ensemble, early-stopped, then ADJUSTED_WARMUP adjusted
+# iterations tuning the step size on the ensemble's acceptance, then DRAWS adjusted draws per
+# chain, 15 steps of 2 gradients each), against Leapfrog's ChEES at the same number of chains
+# (the ChEES cell's run when the chain counts agree, else leapfrog-chees-CHAINS with the ChEES
+# cell's warmup and draws).
 #
 # --only vi: variational inference on the numpyro BNN (bnn) and Edward's BNN (edward-bnn):
 # Leapfrog's `variational --restarts K` (default 16, batched in one launch per iteration) against
@@ -23,10 +35,11 @@
 #
 # ChEES on both sides uses Adam's learning rate $CHEES_LEARNING_RATE (default 0.5, the setting the
 # samplers issue tuned BlackJAX to; peers.py's default too).
-# Defaults: bnn; NUTS 4 chains 1000 + 1000; ChEES 128 chains 200 + 200; throughput at 4 128 4096
-# chains, 3 s each; Leapfrog on --backend opencl --precision f32 (the peers are f32 too); about
-# 12 minutes on a quiet 2-core machine. --smoke: NUTS 4 × 40 + 40, ChEES 16 × 30 + 30,
-# throughput at 4 and 128 chains for 1 s: about 2 minutes (mostly JAX compilation).
+# Defaults: bnn; NUTS 4 chains 1000 + 1000; ChEES 128 chains 200 + 200; MCLMC 128 chains, LAPS
+# 1000 + 100, 1000 draws; throughput at 4 128 4096 chains, 3 s each; Leapfrog on --backend opencl
+# --precision f32 (the peers are f32 too); about 12 minutes on a quiet 2-core machine for the BNN
+# without MCLMC. --smoke: NUTS 4 × 40 + 40, ChEES 16 × 30 + 30, MCLMC 16 × 100 + 10, 30 draws,
+# throughput at 4 and 128 chains for 1 s: about 2 minutes per model (mostly JAX compilation).
 #
 # Resumable: every step writes into DIR (default Benchmarks/peers/runs/compare[-smoke]) and is
 # skipped when its result is already there; delete a file or the directory to measure again.
@@ -36,28 +49,44 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=${LEAPFROG:-.build/release/leapfrog}
 venv=${PEERS_VENV:-Benchmarks/peers/.venv}
-model=bnn; backend="opencl f32"; nuts="4 1000 1000"; chees="128 200 200"; tput="4 128 4096"; seconds=3
-only="nuts,chees,throughput"; out=""; smoke=0; note=""; restarts=16
+model=bnn; backend="opencl f32"; nuts="4 1000 1000"; chees="128 200 200"; mclmc="128 1000 100 1000"
+tput="4 128 4096"; seconds=3; only="nuts,chees,mclmc,throughput"; out=""; smoke=0; note=""; restarts=16; models=""
+pass=()  # the options a --models run hands on to each model's run
 vi_steps_numpyro=10000; vi_steps_blackjax=2000
 while [ $# -gt 0 ]; do
   case $1 in
-    --smoke) smoke=1; nuts="4 40 40"; chees="16 30 30"; tput="4 128"; seconds=1; vi_steps_numpyro=200; vi_steps_blackjax=50; shift;;
+    --smoke) smoke=1; nuts="4 40 40"; chees="16 30 30"; mclmc="16 100 10 30"; tput="4 128"; seconds=1
+             vi_steps_numpyro=200; vi_steps_blackjax=50; pass+=("$1"); shift;;
     --out) out=$2; shift 2;;
     --model) model=$2; shift 2;;
-    --backend) backend=$2; shift 2;;
-    --nuts) nuts=$2; shift 2;;
-    --chees) chees=$2; shift 2;;
-    --throughput) tput=$2; shift 2;;
-    --seconds) seconds=$2; shift 2;;
-    --only) only=$2; shift 2;;
-    --note) note=$2; shift 2;;
-    --restarts) restarts=$2; shift 2;;
+    --models) models=$2; shift 2;;
+    --backend) backend=$2; pass+=("$1" "$2"); shift 2;;
+    --nuts) nuts=$2; pass+=("$1" "$2"); shift 2;;
+    --chees) chees=$2; pass+=("$1" "$2"); shift 2;;
+    --mclmc) mclmc=$2; pass+=("$1" "$2"); shift 2;;
+    --throughput) tput=$2; pass+=("$1" "$2"); shift 2;;
+    --seconds) seconds=$2; pass+=("$1" "$2"); shift 2;;
+    --only) only=$2; pass+=("$1" "$2"); shift 2;;
+    --note) note=$2; pass+=("$1" "$2"); shift 2;;
+    --restarts) restarts=$2; pass+=("$1" "$2"); shift 2;;
     -h|--help) sed -n "2,/^set -euo/p" "$0" | sed '$d'; exit 0;;
     *) echo "compare.sh: unknown argument $1 (see --help)" >&2; exit 2;;
   esac
 done
 [ -n "$out" ] || out=Benchmarks/peers/runs/compare$([ $smoke = 1 ] && echo -smoke || true)
 mkdir -p "$out"
+if [ -n "$models" ]; then
+  [[ ",$only," == *",vi,"* ]] && { echo "compare.sh: --only vi compares its own two networks; run it without --models" >&2; exit 2; }
+  status=0
+  for m in $models; do
+    echo "compare: === $m ===" >&2
+    "$0" "${pass[@]}" --model "$m" --out "$out/$m" > /dev/null || { echo "compare.sh: the $m run failed (see $out/$m)" >&2; status=1; }
+  done
+  for m in $models; do
+    [ -f "$out/$m/table.md" ] && { echo "### $m"; echo; cat "$out/$m/table.md"; echo; }
+  done | tee "$out/table.md"
+  exit $status
+fi
 [ -x "$bin" ] || { echo "compare.sh: no leapfrog at $bin (swift build -c release --product leapfrog, or set LEAPFROG)" >&2; exit 2; }
 [ -x "$venv/bin/python" ] || Benchmarks/peers/setup.sh "$venv" >&2
 py=$venv/bin/python
@@ -80,6 +109,7 @@ PY
 now() { date +%s.%N; }
 since() { python3 -c "import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 3))" "$1" "$(now)"; }
 config="model=$model nuts=[$nuts] chees=[$chees] backend=[$backend]"
+[[ ",$only," == *",mclmc,"* ]] && config="$config mclmc=[$mclmc]"
 vi_lf_options=${VI_LEAPFROG_OPTIONS---init mode --grad-samples 4 --learning-rate 0.05 --prune-restarts 100 --tol-rel-obj 0.001}
 [[ ",$only," == *",vi,"* ]] && config="$config vi=[restarts $restarts $vi_lf_options, steps $vi_steps_numpyro/$vi_steps_blackjax]"
 if [ -f "$out/meta.json" ]; then
@@ -120,6 +150,33 @@ for kind in nuts chees; do
     meta peer_process_seconds "$kind" "$(since "$t0")"
   fi
 done
+
+if [[ ",$only," == *",mclmc,"* ]]; then
+  read -r c w a d <<< "$mclmc"
+  read -r cc cw cd <<< "$chees"
+  # Leapfrog's side: ChEES at the same number of chains (the ChEES cell's run when the counts agree).
+  name=chees; [ "$c" = "$cc" ] && [[ ",$only," == *",chees,"* ]] || name=chees-$c
+  dir=$out/leapfrog-$name
+  if [ -f "$dir/summary.json" ] && grep -q '"interrupted" : false' "$dir/summary.json"; then
+    echo "compare: Leapfrog ChEES at $c chains already in $dir" >&2
+  else
+    echo "compare: Leapfrog ChEES, $c chains, $cw + $cd ($backend), against MCLMC" >&2
+    t0=$(now)
+    "$bin" sample "$model" --sampler chees --chains "$c" --warmup "$cw" --draws "$cd" "${lfargs[@]}" \
+        --chees-learning-rate "${CHEES_LEARNING_RATE:-0.5}" --output "$dir" --overwrite --quiet > "$out/leapfrog-$name.log" 2>&1
+    meta leapfrog_process_seconds "$name" "$(since "$t0")"
+  fi
+  if [ -s "$out/peer-mclmc.jsonl" ]; then
+    echo "compare: peer mclmc already in $out/peer-mclmc.jsonl" >&2
+  else
+    echo "compare: peer mclmc (BlackJAX adjusted MCLMC, LAPS), $c chains, at most $w + $a, $d draws" >&2
+    t0=$(now)
+    "$py" Benchmarks/peers/peers.py mclmc --model "$model" --chains "$c" --warmup "$w" --adjusted-warmup "$a" --draws "$d" \
+        --precision "$peer_prec" --results "$out/peer-mclmc.jsonl" --label "compare.sh" > /dev/null 2> "$out/peer-mclmc.log" \
+      || echo "compare: peer mclmc failed (see $out/peer-mclmc.log)" >&2
+    meta peer_process_seconds mclmc "$(since "$t0")"
+  fi
+fi
 
 if [[ ",$only," == *",throughput,"* ]]; then
   for c in $tput; do
@@ -171,6 +228,6 @@ if [[ ",$only," == *",vi,"* ]]; then
   done
   python3 Benchmarks/peers/vi_table.py "$out" | tee "$out/vi-table.md"
 fi
-if [[ ",$only," == *",nuts,"* || ",$only," == *",chees,"* || ",$only," == *",throughput,"* ]]; then
+if [[ ",$only," == *",nuts,"* || ",$only," == *",chees,"* || ",$only," == *",mclmc,"* || ",$only," == *",throughput,"* ]]; then
   python3 Benchmarks/report.py compare "$out" | tee "$out/table.md"
 fi

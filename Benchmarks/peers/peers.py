@@ -5,9 +5,10 @@ Runs inside the venv made by Benchmarks/peers/setup.sh. Every subcommand prints 
 per configuration on stdout and appends it to a results file (JSON lines, --results, default
 Benchmarks/peers/results/<subcommand>.jsonl; --results - to skip).
 
-    peers.py throughput --model bnn|eight-schools --chains 1 16 256 4096 [--seconds 3] [--devices N]
+    peers.py throughput --model bnn|eight-schools|gp-regression --chains 1 16 256 4096 [--seconds 3] [--devices N]
     peers.py nuts  --model bnn --chains 4 --warmup 1000 --draws 1000 [--devices 1]
     peers.py chees --model bnn --chains 128 --warmup 200 --draws 200 [--devices 2]
+    peers.py mclmc --model bnn --chains 128 --warmup 1000 --adjusted-warmup 100 --draws 1000 [--devices 2]
     peers.py check --model bnn --params FILE [FILE...]
     peers.py vi    --model bnn|edward-bnn --method numpyro-autonormal|blackjax-meanfield
                    [--learning-rates 0.001 0.003 0.01 0.03] [--seeds 1 2 3 4] [--steps 10000]
@@ -44,7 +45,12 @@ BUNDLED = ROOT / "Sources" / "LeapfrogModels" / "BundledData.swift"
 
 # ---------------------------------------------------------------- arguments (before JAX loads)
 
-MODELS = ["bnn", "edward-bnn", "eight-schools"]
+MODELS = ["bnn", "edward-bnn", "eight-schools", "gp-regression"]
+# Models whose cross-chain samplers (chees, mclmc) run on one XLA host device by default: with the
+# GP's Cholesky (a LAPACK call) inside the adaptation's cross-device reductions, 128 chains on two
+# forced host devices hung with no CPU used, for BlackJAX ChEES and for LAPS alike (jax 0.10.2,
+# blackjax 1.7.1, 2026-12-04; 16 chains ran). --devices 2 still asks for two.
+ONE_DEVICE_MODELS = {"gp-regression"}
 
 
 def parse_args(argv=None):
@@ -89,6 +95,16 @@ def parse_args(argv=None):
             s.add_argument("--mass-matrix", default="identity", choices=["identity", "diagonal"],
                            help="BlackJAX's default is identity; 'diagonal' = its ensemble-estimated diagonal")
 
+    m = sub.add_parser("mclmc", help="BlackJAX adjusted MCLMC tuned by LAPS (ensemble adaptation), then sampled")
+    common(m, 128)
+    m.add_argument("--warmup", type=int, default=1000,
+                   help="LAPS phase 1: at most this many unadjusted MCLMC steps (it stops early once the "
+                        "ensemble has converged)")
+    m.add_argument("--adjusted-warmup", type=int, default=100,
+                   help="LAPS phase 2: adjusted iterations whose ensemble acceptance tunes the step size")
+    m.add_argument("--draws", type=int, default=1000, help="adjusted MCLMC iterations kept, per chain")
+    m.add_argument("--steps-per-sample", type=int, default=15, help="LAPS's default")
+
     c = sub.add_parser("check", help="log density and gradient at given points (compare with leapfrog eval)")
     c.add_argument("--model", default="bnn", choices=MODELS)
     c.add_argument("--params", nargs="+", required=True,
@@ -127,7 +143,12 @@ def parse_args(argv=None):
 ARGS = parse_args() if __name__ == "__main__" else None
 if ARGS is not None:
     if ARGS.devices is None:
-        ARGS.devices = {"throughput": 2, "chees": 2}.get(ARGS.command, 1)
+        ARGS.devices = {"throughput": 2, "chees": 2, "mclmc": 2}.get(ARGS.command, 1)
+        if ARGS.model in ONE_DEVICE_MODELS and ARGS.command in ("chees", "mclmc"):
+            ARGS.devices = 1
+    elif ARGS.devices > 1 and ARGS.model in ONE_DEVICE_MODELS and ARGS.command in ("chees", "mclmc"):
+        print("peers.py: warning: %s %s on %d XLA host devices hung (no CPU used) at 128 chains; see "
+              "ONE_DEVICE_MODELS" % (ARGS.command, ARGS.model, ARGS.devices), file=sys.stderr)
     flags = os.environ.get("XLA_FLAGS", "")
     if "xla_force_host_platform_device_count" not in flags:
         os.environ["XLA_FLAGS"] = (flags + " --xla_force_host_platform_device_count=%d" % max(1, ARGS.devices)).strip()
@@ -139,6 +160,7 @@ import jax  # noqa: E402
 if ARGS is not None and ARGS.precision == "f64":
     jax.config.update("jax_enable_x64", True)
 import jax.numpy as jnp  # noqa: E402
+import jax.scipy.linalg  # noqa: E402
 from jax.scipy.special import gammaln  # noqa: E402
 
 LOG_2PI = math.log(2 * math.pi)
@@ -170,6 +192,13 @@ def load_edward_data():
     header = lines[0].split(",")
     rows = np.array([[float(v) for v in l.split(",")] for l in lines[1:]])
     return rows[:, [header.index("x")]], rows[:, header.index("y")]
+
+
+def load_gp_data():
+    lines = bundled("gpToy").strip().splitlines()
+    header = lines[0].split(",")
+    rows = np.array([[float(v) for v in l.split(",")] for l in lines[1:]])
+    return rows[:, header.index("x")], rows[:, header.index("y")]
 
 
 def load_eight_schools():
@@ -322,8 +351,48 @@ class EightSchools:
         return p
 
 
+class GPRegression:
+    """Leapfrog's `gp-regression` (ClassicModels.gpRegression, numpyro's GP example data):
+    var, length, noise ~ LogNormal(0, 10); K = var·exp(−(x_i − x_j)²/(2 length²)) + (noise + 1e-6)·I;
+    y ~ MultiNormal(0, K) through the Cholesky factor of K.
+    Unconstrained: log(var), log(length), log(noise): 3."""
+    name = "gp-regression"
+    prior_scale = 10.0  # ClassicModels.gpRegression's default priorScale
+    jitter = 1e-6       # the diagonal ClassicModels.gpRegression adds to the noise
+
+    def __init__(self, dtype):
+        x, y = load_gp_data()
+        self.x = jnp.asarray(x, dtype)
+        self.y = jnp.asarray(y, dtype)
+        self.shapes = [("var", ()), ("length", ()), ("noise", ())]
+        self.positive = {"var", "length", "noise"}
+        self.dim = 3
+        self.derived_prefixes = ["f_grid"]
+        self.dtype = dtype
+
+    unpack = BNN.unpack
+
+    def logdensity(self, u):
+        # LogNormal(0, s) of exp(u) with the log-Jacobian u added is Normal(u; 0, s).
+        lp = jnp.sum(normal_lpdf(u, 0.0, self.prior_scale))
+        var, length, noise = jnp.exp(u[0]), jnp.exp(u[1]), jnp.exp(u[2])
+        d = self.x[:, None] - self.x[None, :]
+        k = var * jnp.exp(-d * d / (2 * length * length)) + (noise + self.jitter) * jnp.eye(self.x.shape[0], dtype=u.dtype)
+        chol = jnp.linalg.cholesky(k)
+        z = jax.scipy.linalg.solve_triangular(chol, self.y, lower=True)
+        n = self.x.shape[0]
+        return lp - 0.5 * jnp.sum(z * z) - jnp.sum(jnp.log(jnp.diagonal(chol))) - 0.5 * n * LOG_2PI
+
+    def quantities(self, u):
+        return {"var": jnp.exp(u[..., 0]), "length": jnp.exp(u[..., 1]), "noise": jnp.exp(u[..., 2])}
+
+    def constrained(self, u):
+        p = self.unpack(u)
+        return {k: jnp.exp(v) for k, v in p.items()}
+
+
 def make_model(name, dtype):
-    return {"bnn": BNN, "edward-bnn": EdwardBNN, "eight-schools": EightSchools}[name](dtype)
+    return {"bnn": BNN, "edward-bnn": EdwardBNN, "eight-schools": EightSchools, "gp-regression": GPRegression}[name](dtype)
 
 
 # ---------------------------------------------------------------- output
@@ -657,6 +726,163 @@ def cmd_chees(args):
     emit(args, rec)
 
 
+# ---------------------------------------------------------------- BlackJAX adjusted MCLMC with LAPS
+
+def ensemble_phase(step, initial, num_steps, mesh, while_cond=None):
+    """One phase of BlackJAX's ensemble chain adaptation (blackjax.eca): `step` (from eca_step) moves
+    every chain, then updates the shared parameters from ensemble averages (a psum over the chain
+    axis); the chain axis is split over `mesh`. A lax loop, so the phase compiles ahead of time
+    (eca.run_eca itself reads its step count back to Python). With `while_cond`, stops early as
+    run_eca(early_stop=True) does. Returns (states, adaptation state, info per step, steps run)."""
+    from jax import shard_map
+    from jax.sharding import PartitionSpec
+    from blackjax.eca import while_with_info
+
+    def per_device(states, ks, ka):
+        xs = (jnp.arange(num_steps), jnp.swapaxes(ks, 0, 1), ka)
+        if while_cond is None:
+            (s, a), info = jax.lax.scan(step, (states, initial), xs)
+            return s, a, info, jnp.asarray(num_steps)
+        (s, a), info, counter = while_with_info(step, (states, initial), xs, num_steps, while_cond)
+        return s, a, info, counter
+    chains, shared = PartitionSpec("chains"), PartitionSpec()
+    return shard_map(per_device, mesh=mesh, in_specs=(chains, chains, shared), out_specs=(chains, shared, shared, shared))
+
+
+def laps_warmup_fn(model, C, mesh, args):
+    """BlackJAX's LAPS (blackjax.adaptation.laps, Robnik et al.'s Late Adjusted Parallel Sampler) as
+    one function of (initial states, keys), built from its own parts so that it compiles ahead of
+    time and returns the parameters it tuned (`laps(...)` returns neither the step size nor the
+    metric, and cannot be compiled whole):
+    phase 1, unadjusted MCLMC on the whole ensemble, step size, L and a diagonal metric set from
+    ensemble averages every step, until the ensemble's fluctuations settle (its early stop; at most
+    --warmup steps); phase 2, adjusted MCLMC (McLachlan isokinetic integrator for d <= 200, Omelyan
+    above; steps_per_sample steps per iteration; partial refreshment at 1.25 L) for
+    --adjusted-warmup iterations, the step size bisected on the ensemble's mean acceptance towards
+    0.7 (0.9 for d > 200). LAPS's own defaults throughout (alpha 1.9, C 0.1, r_end 0.01, bias_type 3,
+    save_frac 0.2, steps_per_sample 15)."""
+    from blackjax.adaptation import laps as laps_mod, laps_burn_in
+    from blackjax.eca import eca_step
+    from blackjax.mcmc import adjusted_mclmc, integrators
+    from blackjax.mcmc.hmc import HMCState
+    logdensity = model.logdensity
+
+    def init_fn(k):  # Uniform(-2, 2), as every sampler in the comparison starts
+        return jax.random.uniform(k, (model.dim,), model.dtype, -2.0, 2.0)
+    high_dims = model.dim > 200
+    coefficients = integrators.omelyan_coefficients if high_dims else integrators.mclachlan_coefficients
+    target = 0.9 if high_dims else 0.7
+    burn = laps_burn_in.Adaptation(model.dim, microcanonical=True, alpha=1.9, bias_type=3,
+                                   save_num=int(round(0.2 * args.warmup)), C=0.1, r_end=0.01)
+    burn_step = eca_step(laps_burn_in.build_kernel(logdensity, model.dim, True), burn.summary_statistics_fn,
+                         burn.update, C)
+    kernel = adjusted_mclmc.build_kernel(integrator=integrators.generate_isokinetic_integrator(coefficients))
+
+    def run(k0, k1s, k1a, k2s, k2a):
+        state = laps_burn_in.initialize(k0, logdensity, True, init_fn, C, mesh, 1)
+        state, adapted, _, phase1_steps = ensemble_phase(burn_step, burn.initial_state, args.warmup, mesh,
+                                                         burn.while_cond)(state, k1s, k1a)
+        imm = adapted.inverse_mass_matrix
+        tuner = laps_mod.Adaptation(adapted._replace(step_size=adapted.step_size / jnp.sqrt(jnp.mean(imm))),
+                                    args.adjusted_warmup, args.steps_per_sample, target)
+
+        def adjusted(k, s, a):
+            return kernel(k, s, logdensity, step_size=a.step_size, integration_steps_params=(args.steps_per_sample,),
+                          inverse_mass_matrix=imm, L_proposal_factor=1.25)
+        step2 = eca_step(adjusted, tuner.summary_statistics_fn, tuner.update, C)
+        start = HMCState(state.position, state.logdensity, state.logdensity_grad)
+        state2, adapted2, info2, _ = ensemble_phase(step2, tuner.initial_state, args.adjusted_warmup,
+                                                    mesh)(start, k2s, k2a)
+        return state2, {"step_size": adapted2.step_size, "inverse_mass_matrix": imm,
+                        "phase1_steps": phase1_steps, "phase1_step_size": adapted.step_size,
+                        "phase2_acceptance": info2["acc_prob"][-1], "phase2_acceptance_trace": info2["acc_prob"],
+                        "phase2_step_size_trace": info2["step_size"],
+                        "step_size_search_terminated": adapted2.stepsize_adaptation_state[1]}
+    return run, coefficients, target
+
+
+def cmd_mclmc(args):
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec
+    from blackjax.mcmc import adjusted_mclmc, integrators
+    dtype = dtype_of(args)
+    model = make_model(args.model, dtype)
+    C = args.chains
+    n = min(args.devices, len(jax.devices()))
+    n = n if n > 1 and C % n == 0 else 1
+    mesh = Mesh(np.array(jax.devices()[:n]), ("chains",))
+    per_chain = NamedSharding(mesh, PartitionSpec("chains"))
+    k0, k1, k2, k1a, k2a, k_samp = jax.random.split(jax.random.PRNGKey(args.seed), 6)
+    keys = (k0, jax.device_put(jax.random.split(k1, (C, args.warmup)), per_chain), jax.random.split(k1a, args.warmup),
+            jax.device_put(jax.random.split(k2, (C, args.adjusted_warmup)), per_chain),
+            jax.random.split(k2a, args.adjusted_warmup))
+    run, coefficients, target = laps_warmup_fn(model, C, mesh, args)
+    t0 = time.perf_counter()
+    warm_c = jax.jit(run).lower(*keys).compile()
+    compile_w = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    states, tuned = jax.block_until_ready(warm_c(*keys))
+    warm_s = time.perf_counter() - t0
+    grads_per_step = len(coefficients) // 2
+    tuned = {k: (float(v) if np.ndim(v) == 0 else np.asarray(v)) for k, v in tuned.items()}
+    every = max(1, args.adjusted_warmup // 20)  # the phase-2 traces, 20 points or so
+    tuned["phase1_steps"] = int(tuned["phase1_steps"])
+    log("mclmc: %d chains, LAPS warmup compiled in %.1f s, ran in %.1f s: %d unadjusted steps, step size %.4g, "
+        "ensemble acceptance %.3f" % (C, compile_w, warm_s, tuned["phase1_steps"], tuned["step_size"],
+                                      tuned["phase2_acceptance"]))
+    warm_per_chain = 1 + tuned["phase1_steps"] + args.adjusted_warmup * args.steps_per_sample * grads_per_step
+    tuned.update({"steps_per_sample": args.steps_per_sample, "coefficients": coefficients, "grads_per_step": grads_per_step,
+                  "integrator": "omelyan" if model.dim > 200 else "mclachlan", "target_acceptance": target})
+
+    kernel = adjusted_mclmc.build_kernel(integrator=integrators.generate_isokinetic_integrator(tuned["coefficients"]))
+    imm, eps, steps = tuned["inverse_mass_matrix"], tuned["step_size"], tuned["steps_per_sample"]
+
+    def do_sample(k, s):
+        def one(kk, st):
+            return kernel(kk, st, model.logdensity, step_size=eps, integration_steps_params=(steps,),
+                          inverse_mass_matrix=imm, L_proposal_factor=1.25)
+
+        def body(s, kk):
+            s, info = jax.vmap(one)(jax.random.split(kk, C), s)
+            return s, (s.position, s.logdensity, info.is_divergent, info.acceptance_rate)
+        return jax.lax.scan(body, s, jax.random.split(k, args.draws))
+
+    states = jax.device_put(states, chain_sharding(args, C)) if chain_sharding(args, C) is not None else states
+    t1 = time.perf_counter()
+    samp_c = jax.jit(do_sample).lower(k_samp, states).compile()
+    compile_s = time.perf_counter() - t1
+    c1, t1 = cpu_times(), time.perf_counter()
+    _, out = jax.block_until_ready(samp_c(k_samp, states))
+    samp_s = time.perf_counter() - t1
+    cpu_s = cpu_times() - c1
+    pos, lp, div, acc = (np.asarray(x) for x in jax.device_get(out))
+    per_draw = steps * tuned["grads_per_step"]
+    gradients = C * (warm_per_chain + args.draws * per_draw)
+    wall = warm_s + samp_s
+    extra = {"kind": "mclmc", "peer": "blackjax", "model": args.model, "chains": C, "warmup": args.warmup,
+             "adjusted_warmup": args.adjusted_warmup, "draws": args.draws, "precision": args.precision,
+             "compile_seconds": compile_w + compile_s,
+             "warmup_seconds": warm_s, "sampling_seconds": samp_s, "wall_seconds": wall,
+             "gradients": gradients, "gradients_sampling": C * args.draws * per_draw,
+             "gradients_per_second": gradients / wall, "divergences": int(np.sum(div)),
+             "cpu_utilisation_sampling": cpu_s / samp_s,
+             "step_size": eps, "steps_per_sample": steps, "integrator": tuned["integrator"],
+             "gradients_per_draw": per_draw, "laps_unadjusted_steps": tuned["phase1_steps"],
+             "laps_unadjusted_step_size": tuned["phase1_step_size"],
+             "laps_target_acceptance": tuned["target_acceptance"],
+             "laps_final_ensemble_acceptance": tuned["phase2_acceptance"],
+             "laps_step_size_search_terminated": bool(tuned["step_size_search_terminated"]),
+             "laps_adjusted_acceptance_trace": [finite(x) for x in tuned["phase2_acceptance_trace"][::every]],
+             "laps_adjusted_step_size_trace": [finite(x) for x in tuned["phase2_step_size_trace"][::every]],
+             "mean_acceptance": float(np.mean(acc)), "mesh_devices": n,
+             "sharded_over_devices": chain_sharding(args, C) is not None,
+             "backend": "blackjax LAPS (unadjusted MCLMC burn-in + ensemble-tuned adjusted MCLMC), then adjusted "
+                        "MCLMC at the tuned step size and metric, %s, chains over %d host device%s" % (
+                            args.precision, n, "s" if n > 1 else "")}
+    rec = ess_report(model, pos.swapaxes(0, 1), lp.T, wall, gradients, extra)
+    rec.update(environment(args))
+    emit(args, rec)
+
+
 # ---------------------------------------------------------------- check
 
 def unconstrain_named(model, values, source):
@@ -807,7 +1033,7 @@ def cmd_elbo(args):
 
 
 def main():
-    {"throughput": cmd_throughput, "nuts": cmd_nuts, "chees": cmd_chees, "check": cmd_check, "vi": cmd_vi,
+    {"throughput": cmd_throughput, "nuts": cmd_nuts, "chees": cmd_chees, "mclmc": cmd_mclmc, "check": cmd_check, "vi": cmd_vi,
      "elbo": cmd_elbo}[ARGS.command](ARGS)
 
 
