@@ -81,6 +81,22 @@ public struct ChainLayout: Sendable, Hashable {
         self.localSize = localSize
     }
 
+    /// The work-group size for `items` work-items on a CPU device with `computeUnits` cores, at
+    /// most `maximum`. PoCL runs each work-group on one core, so the group count is rounded up to
+    /// a multiple of the cores (every core gets as many groups; a batch smaller than the cores
+    /// gets a group per item) and the items are spread evenly over them. Taking the largest
+    /// allowed size instead can leave an odd group count: 256 work-items (4,096 BNN chains, 16
+    /// per item) in groups of 40 make 7 groups on 2 cores, one core idle for the last, and the
+    /// BNN's trajectory kernel ran at 2.2e6 gradients/s with the old choice against 3.0e6 in
+    /// groups that split evenly (docs/benchmarks.md, "Work-groups that split evenly over the
+    /// cores").
+    public static func cpuGroupSize(items: Int, maximum: Int, computeUnits: Int) -> Int {
+        let cores = max(1, computeUnits), items = max(1, items), maximum = max(1, maximum)
+        let fewest = (items + maximum - 1) / maximum
+        let groups = (fewest + cores - 1) / cores * cores
+        return max(1, (items + groups - 1) / groups)
+    }
+
     /// The padded chain count: the distance between components in a chain-fastest buffer.
     public var stride: Int { (chains + width - 1) / width * width }
     /// Work-items that own chains.

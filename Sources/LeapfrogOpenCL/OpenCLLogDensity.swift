@@ -209,11 +209,11 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
         switch shape {
         case .chainPerWorkItem:
             launchKernel = kernel
-            // PoCL runs each work-group on one core: on CPU devices, small batches get smaller
-            // groups so that every core has one.
+            // PoCL runs each work-group on one core: on CPU devices the groups split evenly
+            // over the cores (`ChainLayout.cpuGroupSize`).
             let items = (chains + width - 1) / width
             let groupSize = info.type == .cpu
-                ? max(1, min(localSize, (items + info.computeUnits - 1) / info.computeUnits)) : localSize
+                ? ChainLayout.cpuGroupSize(items: items, maximum: localSize, computeUnits: info.computeUnits) : localSize
             layout = ChainLayout(chains: chains, width: width, localSize: groupSize)
             (global, local) = (layout.workItems, groupSize)
         case .workGroupPerChain(let groupLocal, _):

@@ -69,7 +69,7 @@ final class OpenCLRecordedValues<R: DeviceReal>: @unchecked Sendable {
     func enqueue(position: Buffer<R>, recorded: Buffer<R>, chains: Int, stride: Int) throws {
         let items = (chains + width - 1) / width
         precondition(stride >= items * width && stride % width == 0, "OpenCLRecordedValues.enqueue: stride \(stride), width \(width)")
-        let groupSize = isCPU ? max(1, min(localSize, (items + computeUnits - 1) / computeUnits)) : localSize
+        let groupSize = isCPU ? ChainLayout.cpuGroupSize(items: items, maximum: localSize, computeUnits: computeUnits) : localSize
         try kernel.setArg(0, position)
         try kernel.setArg(1, recorded)
         for (k, buffer) in dataBuffers.enumerated() { try kernel.setArg(2 + k, buffer) }
@@ -80,7 +80,7 @@ final class OpenCLRecordedValues<R: DeviceReal>: @unchecked Sendable {
     func recordedValues(_ positions: ChainBatch) throws -> ChainBatch {
         let chains = positions.chains
         let items = (chains + width - 1) / width
-        let groupSize = isCPU ? max(1, min(localSize, (items + computeUnits - 1) / computeUnits)) : localSize
+        let groupSize = isCPU ? ChainLayout.cpuGroupSize(items: items, maximum: localSize, computeUnits: computeUnits) : localSize
         let layout = ChainLayout(chains: chains, width: width, localSize: groupSize)
         let d = max(1, dimension)
         if buffers?.stride != layout.stride {

@@ -203,7 +203,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         let (kernel, _, localSize) = try self.kernel(for: kind, width: width)
         let items = (chains + width - 1) / width
         let groupSize = info.type == .cpu
-            ? max(1, min(localSize, (items + info.computeUnits - 1) / info.computeUnits)) : localSize
+            ? ChainLayout.cpuGroupSize(items: items, maximum: localSize, computeUnits: info.computeUnits) : localSize
         let layout = ChainLayout(chains: chains, width: width, localSize: groupSize)
         lastChains = chains
         if buffers?.stride != layout.stride || buffers?.width != width {

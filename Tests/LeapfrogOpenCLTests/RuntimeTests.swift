@@ -128,5 +128,25 @@ extension OpenCLTests {
             #expect(padded == [0, 1, 2, 3, 4, 5, 6, 6, 7, 8, 9, 10, 11, 12, 13, 13])
             #expect(layout.unpad(padded, dimension: 2) == values)
         }
+
+        /// On CPU devices (a work-group per core at a time) the busiest core runs at most one
+        /// item per group more than an even split, ⌈items / (maximum · cores)⌉ groups per core,
+        /// and never more than with the largest groups allowed, min(maximum, ⌈items / cores⌉).
+        @Test(arguments: [1, 2, 3, 4, 16])
+        func cpuGroupsSplitEvenlyOverTheCores(cores: Int) {
+            func busiest(items: Int, size: Int) -> Int { ((items + size - 1) / size + cores - 1) / cores * size }
+            for items in Array(1...300) + [4096, 65536] {
+                for maximum in [1, 5, 16, 40, 42, 64, 128] {
+                    let size = ChainLayout.cpuGroupSize(items: items, maximum: maximum, computeUnits: cores)
+                    let perCore = (items + maximum * cores - 1) / (maximum * cores)
+                    let largest = min(maximum, (items + cores - 1) / cores)
+                    #expect(size >= 1 && size <= maximum, "items \(items), maximum \(maximum): size \(size)")
+                    #expect(Double(busiest(items: items, size: size)) <= Double(items) / Double(cores) + Double(perCore),
+                            "items \(items), maximum \(maximum): groups of \(size)")
+                    #expect(busiest(items: items, size: size) <= busiest(items: items, size: largest))
+                }
+            }
+            #expect(ChainLayout.cpuGroupSize(items: 256, maximum: 40, computeUnits: 2) == 32)
+        }
     }
 }
