@@ -4,18 +4,7 @@ import Testing
 
 /// `ChainMoments`: a summary from running moments against the same figures from the draws.
 struct ChainMomentsTests {
-    /// Deterministic standard normals (SplitMix64 and Box–Muller), for draws with known laws.
-    struct Normals {
-        var state: UInt64
-        mutating func uniform() -> Double {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return (Double((z ^ (z >> 31)) >> 11) + 0.5) / 9_007_199_254_740_992
-        }
-        mutating func next() -> Double { (-2 * log(uniform())).squareRoot() * cos(2 * .pi * uniform()) }
-    }
+    typealias Normals = SplitMixNormals
 
     /// AR(1) chains x_t = ρ x_{t−1} + √(1 − ρ²) ε_t (unit variance), chain c offset by shift·c.
     static func chains(_ count: Int, draws n: Int, rho: Double, shift: Double = 0, seed: UInt64) -> [[Double]] {
