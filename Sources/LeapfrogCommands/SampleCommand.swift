@@ -28,6 +28,8 @@ struct SampleCommand: ParsableCommand {
     var pooledAdaptation: Bool?
     @Option(name: .customLong("metric-pooling"), help: "How a pooled metric combines the chains' estimates: total (every draw as one sample, R-hat's var⁺) or within (the chains' own variances averaged, R-hat's W; leaves out the spread between chains in different modes).")
     var metricPooling: MetricPooling = .total
+    @Option(name: .customLong("stray-chains"), help: "relocate: at the end of a warmup window, move a chain whose region holds less than e^-20 of the typical chain's estimated mass (lower log density, volume counted) to another chain's position, and say so; keep: leave it (the run still names it after sampling).")
+    var strayChains: StrayChainPolicy = .relocate
     @Option(parsing: .unconditional, help: "Start the chains in K groups that share an initial point (nested R-hat).") var superchains = 1
     @Option(parsing: .unconditional, help: "HMC: leapfrog steps per iteration.") var steps: Int?
     @Option(name: .customLong("integration-time"), parsing: .unconditional, help: "HMC: integration time (steps = ceil(time / step size)).") var integrationTime: Double?
@@ -98,6 +100,7 @@ struct SampleCommand: ParsableCommand {
         c.metric = metric.kind
         c.pooledAdaptation = pooledAdaptation ?? (chains > 8)
         c.metricPooling = metricPooling
+        c.strayChains = strayChains
         c.superchains = superchains
         if let s = steps { c.hmcTrajectory = .steps(s) }
         if let t = integrationTime { c.hmcTrajectory = .time(t) }
@@ -200,3 +203,4 @@ extension SamplerKind: ExpressibleByArgument {}
 extension ChEESAdaptation.Aggregation: ExpressibleByArgument {}
 extension RunConfiguration.Keep: ExpressibleByArgument {}
 extension MetricPooling: ExpressibleByArgument {}
+extension StrayChainPolicy: ExpressibleByArgument {}

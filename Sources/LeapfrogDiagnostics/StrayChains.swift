@@ -12,11 +12,14 @@
 ///
 /// A chain whose log density is lower is not shown to hold negligible posterior mass: a mode's
 /// mass is its density times its volume, and a wide mode's typical log density is lower than a
-/// narrow one's. The warning says where the chain is and leaves the judgement to the user.
+/// narrow one's. The warning says where the chain is and leaves the judgement to the user. (During
+/// warmup, `StrayChainRelocation` in LeapfrogSampling weighs volume too and moves chains whose
+/// region's mass is negligible; what this names is what remains after it, or every such chain with
+/// `--stray-chains keep`.)
 ///
-/// Example: posteriordb's `hmm_drive_0`, 4 chains with the default seed, one of which stays for
-/// 1,900 iterations in the mode where the HMM's second state explains no data (lp__ ≈ −1970
-/// against ≈ −1907; docs/stan.md).
+/// Example: posteriordb's `hmm_drive_0`, 4 chains with the default seed and `--stray-chains keep`,
+/// one of which stays for 1,900 iterations in the mode where the HMM's second state explains no
+/// data (lp__ ≈ −1970 against ≈ −1907; docs/stan.md).
 public struct StrayChains: Sendable, Hashable {
     /// A chain's lp__ 5 % quantile, median and 95 % quantile.
     public struct Interval: Sendable, Hashable {

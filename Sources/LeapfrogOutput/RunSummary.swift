@@ -114,6 +114,8 @@ public struct RunSummary: Codable, Sendable, Hashable {
     }
     /// Where the chains started, when that cost evaluations (`--init pathfinder`; absent otherwise).
     public var initialisation: InitialisationFigures?
+    /// Chains moved during warmup (`StrayChainRelocation`); absent when none was.
+    public var relocatedChains: [ChainRelocation]?
 
     /// `--precision`: what was asked (`auto`, `f32`, `f64`), what computed the draws (`f32`,
     /// `f64`, or `f64` after a switch), where it switched, and every check (see `PrecisionGuard`).
@@ -226,7 +228,7 @@ public struct RunSummary: Codable, Sendable, Hashable {
                 parameters: [ParameterSummary], warnings: [String] = [], outputs: [String: String] = [:],
                 sampler: SamplerFigures? = nil, precision: PrecisionFigures? = nil, warmup: WarmupReport? = nil,
                 targetESS: TargetESSFigures? = nil, deviceTraffic: DeviceTrafficFigures? = nil,
-                initialisation: InitialisationFigures? = nil) {
+                initialisation: InitialisationFigures? = nil, relocatedChains: [ChainRelocation]? = nil) {
         self.configuration = configuration
         self.backend = backend
         self.device = device
@@ -245,12 +247,14 @@ public struct RunSummary: Codable, Sendable, Hashable {
         self.targetESS = targetESS
         self.deviceTraffic = deviceTraffic
         self.initialisation = initialisation
+        self.relocatedChains = relocatedChains
     }
 
     enum CodingKeys: String, CodingKey {
         case format, configuration, backend, device, chains, draws, interrupted, timing
         case gradientEvaluations = "gradient_evaluations", divergences, parameters, warnings, outputs, sampler, precision
         case warmup, targetESS = "target_ess", deviceTraffic = "device_traffic", initialisation
+        case relocatedChains = "relocated_chains"
     }
 
     public init(from decoder: Decoder) throws {
@@ -278,6 +282,7 @@ public struct RunSummary: Codable, Sendable, Hashable {
         targetESS = try c.decodeIfPresent(TargetESSFigures.self, forKey: .targetESS)
         deviceTraffic = try c.decodeIfPresent(DeviceTrafficFigures.self, forKey: .deviceTraffic)
         initialisation = try c.decodeIfPresent(InitialisationFigures.self, forKey: .initialisation)
+        relocatedChains = try c.decodeIfPresent([ChainRelocation].self, forKey: .relocatedChains)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -301,5 +306,6 @@ public struct RunSummary: Codable, Sendable, Hashable {
         try c.encodeIfPresent(targetESS, forKey: .targetESS)
         try c.encodeIfPresent(deviceTraffic, forKey: .deviceTraffic)
         try c.encodeIfPresent(initialisation, forKey: .initialisation)
+        try c.encodeIfPresent(relocatedChains, forKey: .relocatedChains)
     }
 }

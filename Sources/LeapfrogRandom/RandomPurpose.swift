@@ -26,6 +26,7 @@
 /// | Pathfinder resampling, output draw r | r     | 0                | pathfinderResample | 0       | uniform |
 /// | Stan `_rng` calls in generated quantities, chain c, retained draw d | c (global) | d | generatedQuantities | k (in call order) | uniform (`PhiloxStream`) |
 /// | Stan `_rng` calls in transformed data (once per run, every chain and back end) | 2³²−1 | 0 | transformedData | k (in call order) | uniform (`PhiloxStream`) |
+/// | donor of stray chain c moved at a warmup window's end | c | the window's last iteration | relocation | 0 | uniform |
 ///
 /// `iteration` is global: warmup iterations 0..<W, then sampling W..<W+D.
 public enum RandomPurpose: UInt32, Sendable, CaseIterable {
@@ -68,4 +69,7 @@ public enum RandomPurpose: UInt32, Sendable, CaseIterable {
     /// (chain word = `PhiloxRandom.sharedChain`, iteration word 0: independent of the chain, so
     /// every chain and back end sees the same transformed data; consumed in call order).
     case transformedData = 16
+    /// Warmup: the donor whose position a stray chain takes (`StrayChainRelocation`; chain word =
+    /// the stray chain, iteration word = the window's last iteration).
+    case relocation = 17
 }

@@ -129,6 +129,7 @@ public struct SampleRun {
                 ? "leapfrog: stopped at \(result.drawsWritten) draws per chain: lp__ bulk ESS \(reached) ≥ target \(NumberFormat.significant(target))"
                 : "leapfrog: lp__ bulk ESS \(reached) after all \(config.draws) draws per chain (target \(NumberFormat.significant(target)))")
         }
+        for move in result.relocations { log("leapfrog: warmup: \(move.description)") }
         if let report = result.warmupReport { log("leapfrog: warmup took \(report.iterations) iterations: \(report.reason)") }
         if result.interrupted {
             log("interrupted: kept \(result.drawsWritten) draws per chain\(directory.map { " in \($0.path)" } ?? "")")
@@ -152,6 +153,7 @@ public struct SampleRun {
         }
         var summaryFile: String?
         if let directory {
+            let relocated: [ChainRelocation]? = result.relocations.isEmpty ? nil : result.relocations
             let record = RunSummary(
                 configuration: configurationRecord(), backend: backend.description, device: backend.device,
                 chains: chains, draws: collector.draws, interrupted: result.interrupted, timing: timing,
@@ -167,7 +169,7 @@ public struct SampleRun {
                 precision: precision, warmup: result.warmupReport,
                 targetESS: config.targetESS.map { .init(target: $0, reached: result.effectiveSampleSize,
                                                         drawsPerChain: result.drawsWritten) },
-                deviceTraffic: traffic, initialisation: initialisation?.figures)
+                deviceTraffic: traffic, initialisation: initialisation?.figures, relocatedChains: relocated)
             try SummaryFile.write(record, to: directory.summary)
             summaryFile = directory.summary
         }
@@ -288,7 +290,7 @@ public struct SampleRun {
                  "warmup": String(c.warmup), "draws": String(c.draws), "thin": String(c.thin), "seed": String(c.seed),
                  "max_depth": String(c.maxDepth), "target_accept": String(c.resolvedTargetAcceptance),
                  "metric": Self.metricOptionName(c.metric), "pooled_adaptation": String(c.pooledAdaptation),
-                 "metric_pooling": c.metricPooling.rawValue,
+                 "metric_pooling": c.metricPooling.rawValue, "stray_chains": c.strayChains.rawValue,
                  "superchains": String(c.superchains)]
         if let t = c.targetESS { r["target_ess"] = String(t) }
         r["keep"] = configuration.keep.rawValue

@@ -34,7 +34,8 @@ public struct EvaluationCount: Sendable, Hashable {
 ///
 /// 1. `start` once, after initialisation (with `search` false when there is no warmup);
 /// 2. after every warmup iteration's transition, `observe`; then, when `endsWindow` says the
-///    iteration closes an adaptation window, the driver checks precision and calls `endWindow`;
+///    iteration closes an adaptation window, the driver moves the chains `strayChains` names
+///    (`StrayChainRelocation`), checks precision and calls `endWindow`;
 /// 3. `finish` after the last warmup iteration (`warmupLength` − 1; the adapter may shorten
 ///    `warmupLength` at a window's end).
 ///
@@ -49,6 +50,9 @@ public protocol Adapter {
                           random: PhiloxRandom)
     /// Whether `iteration` closes an adaptation window (a precision checkpoint).
     func endsWindow(_ iteration: Int) -> Bool
+    /// The chains to move before the window ending at `iteration` closes (their window draws then
+    /// leave its estimates); the driver moves them (`SamplerState.relocate`).
+    mutating func strayChains(iteration: Int, random: PhiloxRandom) -> [ChainRelocation]
     /// Closes the window that ends at `iteration`, at `state`: a new metric, a step-size search
     /// from `state`; an adaptive warmup may decide here to end sooner (`warmupLength`).
     mutating func endWindow(_ state: SamplerState, model: some BatchedLogDensity, random: PhiloxRandom,
@@ -62,4 +66,9 @@ public protocol Adapter {
     func phase(of iteration: Int) -> WarmupSchedule.Phase
     /// When and why an adaptive warmup ended; nil for a fixed warmup.
     var warmupReport: WarmupReport? { get }
+}
+
+extension Adapter {
+    /// No relocation: an adapter that keeps no per-chain window estimates cannot judge.
+    public mutating func strayChains(iteration: Int, random: PhiloxRandom) -> [ChainRelocation] { [] }
 }

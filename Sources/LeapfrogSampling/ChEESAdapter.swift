@@ -54,6 +54,10 @@ public struct ChEESAdapter: Adapter {
 
     public func endsWindow(_ iteration: Int) -> Bool { windows.endsWindow(iteration) }
 
+    public mutating func strayChains(iteration: Int, random: PhiloxRandom) -> [ChainRelocation] {
+        windows.strayChains(iteration: iteration, random: random)
+    }
+
     public mutating func endWindow(_ state: SamplerState, model: some BatchedLogDensity, random: PhiloxRandom,
                                    iteration: Int) throws -> EvaluationCount {
         let before = windows.adaptation.metric

@@ -1,4 +1,5 @@
 import LeapfrogCore
+import LeapfrogDiagnostics
 import LeapfrogRandom
 
 /// The driver: initialisation, warmup, sampling, for any `TransitionKernel` and its `Adapter`.
@@ -52,6 +53,7 @@ public enum Sampler {
         var written = 0
         var interrupted = false
         var announced = false
+        var relocations: [ChainRelocation] = []
         var stopping = config.targetESS.map { ESSStopping(target: $0, chains: n) }
 
         func announce() throws {
@@ -79,6 +81,11 @@ public enum Sampler {
                 warmupDivergences += transition.info.filter(\.divergent).count
                 adapter.observe(transition, from: previous, request: request, random: random)
                 if adapter.endsWindow(iteration) {
+                    let moves = adapter.strayChains(iteration: iteration, random: random)
+                    if !moves.isEmpty {
+                        state.relocate(moves)
+                        relocations += moves
+                    }
                     try checkPrecision(.windowEnd(iteration: iteration))
                     cost += try adapter.endWindow(state, model: model, random: random, iteration: iteration)
                 }
@@ -166,7 +173,7 @@ public enum Sampler {
             warmupGradientEvaluations: warmupCost.gradients, warmupLockstepEvaluations: warmupCost.lockstep,
             divergences: samplingDivergences, drawsWritten: written, interrupted: interrupted, finalState: state,
             warmupIterations: min(adapter.warmupLength, iteration), warmupReport: adapter.warmupReport,
-            effectiveSampleSize: stopping?.finalESS(), failure: failure)
+            effectiveSampleSize: stopping?.finalESS(), failure: failure, relocations: relocations)
     }
 
     /// Collects every draw in memory (small runs and tests).

@@ -53,4 +53,6 @@ public struct SamplingResult: Sendable {
     /// Why a run shared between members (`ChainCommunicator`) stopped early: a member was lost.
     /// The run is then `interrupted` with every draw written so far kept.
     public var failure: CommunicationFailure? = nil
+    /// Chains moved during warmup (`StrayChainRelocation`), in the order they were moved.
+    public var relocations: [ChainRelocation] = []
 }

@@ -41,6 +41,10 @@ public struct WindowedAdapter: Adapter {
     let dimension: Int
     private var averaging: [DualAveraging] = []
     private var welford: [WelfordEstimator]
+    /// Each chain's log density over the current slow window (for `strayChains`).
+    private var windowLogDensity: ChainMoments
+    /// Stray chains are judged and moved (`StrayChainRelocation`).
+    let relocatesStrayChains: Bool
     private var searches = 0
     /// The user's `--warmup`: an adaptive warmup's maximum.
     let maximumWarmup: Int
@@ -75,9 +79,13 @@ public struct WindowedAdapter: Adapter {
         }
         adaptation = Adaptation(stepSizes: Array(repeating: configuration.initialStepSize, count: n), metric: metric)
         welford = Array(repeating: WelfordEstimator(dimension: d, dense: kind == .dense), count: n)
+        relocatesStrayChains = configuration.strayChains == .relocate && n >= StrayChainRelocation.minimumChains
+        windowLogDensity = ChainMoments(chains: n, quantities: 1)
     }
 
     var adaptsMetric: Bool { kind != .unit }
+    /// The slow windows' per-chain Welford estimates are kept: for the metric or for the judge.
+    var keepsWindowEstimates: Bool { adaptsMetric || relocatesStrayChains }
 
     public mutating func start(_ state: SamplerState, model: some BatchedLogDensity, random: PhiloxRandom,
                                search: Bool) throws -> EvaluationCount {
@@ -103,7 +111,8 @@ public struct WindowedAdapter: Adapter {
             for c in 0..<n { adaptation.stepSizes[c] = averaging[c].update(statistic: stats[c], parameters: target) }
         }
         if case .slowWindow = schedule.phase(of: request.iteration) {
-            if adaptsMetric { for c in 0..<n { welford[c].add(transition.state.positions.vector(chain: c)) } }
+            if keepsWindowEstimates { for c in 0..<n { welford[c].add(transition.state.positions.vector(chain: c)) } }
+            if relocatesStrayChains { windowLogDensity.add(transition.state.logDensity, half: 0) }
             if convergence != nil {
                 convergence?.record(transition.state)
                 let x = log(adaptedStepSize)
@@ -123,6 +132,19 @@ public struct WindowedAdapter: Adapter {
 
     public func endsWindow(_ iteration: Int) -> Bool { schedule.endsWindow(iteration) }
 
+    /// The window's stray chains (`StrayChainRelocation`). A pooled metric drops their window
+    /// estimates, so that it is learnt from the chains that stay; a chain's own metric takes its
+    /// donor's estimate, the one learnt where it now is.
+    public mutating func strayChains(iteration: Int, random: PhiloxRandom) -> [ChainRelocation] {
+        guard relocatesStrayChains, case .slowWindow = schedule.phase(of: iteration) else { return [] }
+        let moves = StrayChainRelocation.judge(positions: welford, logDensity: windowLogDensity, iteration: iteration,
+                                               random: random)
+        for move in moves {
+            welford[move.chain] = pooled ? WelfordEstimator(dimension: dimension, dense: kind == .dense) : welford[move.donor]
+        }
+        return moves
+    }
+
     public mutating func endWindow(_ state: SamplerState, model: some BatchedLogDensity, random: PhiloxRandom,
                                    iteration: Int) throws -> EvaluationCount {
         try endWindow(state, model: model, random: random, iteration: iteration, trajectoryLength: nil)
@@ -135,10 +157,15 @@ public struct WindowedAdapter: Adapter {
         // The window's adapted step size (before the search restarts dual averaging), for the judge.
         let adaptedStepSize = convergence == nil ? 0 : self.adaptedStepSize
         var cost = EvaluationCount(chains: state.chains)
-        if adaptsMetric {
-            adaptation.metric = try Self.adaptedMetric(welford, kind: kind, pooled: pooled, pooling: pooling,
-                                                       dimension: dimension)
+        if keepsWindowEstimates {
+            if adaptsMetric {
+                adaptation.metric = try Self.adaptedMetric(welford, kind: kind, pooled: pooled, pooling: pooling,
+                                                           dimension: dimension)
+            }
             welford = Array(repeating: WelfordEstimator(dimension: dimension, dense: kind == .dense), count: state.chains)
+            windowLogDensity = ChainMoments(chains: state.chains, quantities: 1)
+        }
+        if adaptsMetric {
             cost = try searchStepSizes(state, model: model, random: random)
             for k in averaging.indices { averaging[k].restart(initialStepSize: adaptation.stepSizes[k]) }
         }

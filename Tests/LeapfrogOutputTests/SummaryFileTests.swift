@@ -38,6 +38,18 @@ import Testing
         #expect(decoded.parameters[0] == summary.parameters[0])
     }
 
+    @Test func relocatedChainsAreWrittenOnlyWhenThereAreSome() throws {
+        let none = String(decoding: try SummaryFile.encode(summary), as: UTF8.self)
+        #expect(!none.contains("relocated_chains"))
+        var moved = summary
+        moved.relocatedChains = [ChainRelocation(chain: 1, donor: 3, iteration: 99, logDensityGap: 63.5, logMassGap: .infinity)]
+        let text = String(decoding: try SummaryFile.encode(moved), as: UTF8.self)
+        #expect(text.contains("\"relocated_chains\""))
+        #expect(text.contains("\"log_mass_gap\" : null"))
+        let decoded = try JSONDecoder().decode(RunSummary.self, from: Data(text.utf8))
+        #expect(decoded.relocatedChains == moved.relocatedChains)
+    }
+
     @Test func writeAndReadBack() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanUp() }
