@@ -25,6 +25,8 @@ public struct SampleRun {
 
     /// The version written into output files.
     public static let libraryVersion = "0.1.0"
+    /// Chains moved during warmup named one per line in the log; the rest are counted.
+    static let relocationLines = 5
 
     /// Checks the output directory (changing nothing on disk yet).
     public init(_ configuration: RunConfiguration) throws {
@@ -129,7 +131,12 @@ public struct SampleRun {
                 ? "leapfrog: stopped at \(result.drawsWritten) draws per chain: lp__ bulk ESS \(reached) ≥ target \(NumberFormat.significant(target))"
                 : "leapfrog: lp__ bulk ESS \(reached) after all \(config.draws) draws per chain (target \(NumberFormat.significant(target)))")
         }
-        for move in result.relocations { log("leapfrog: warmup: \(move.description)") }
+        // A few moves one per line; thousands of chains can make thousands (summary.json has them all).
+        for move in result.relocations.prefix(Self.relocationLines) { log("leapfrog: warmup: \(move.description)") }
+        if result.relocations.count > Self.relocationLines {
+            log("leapfrog: warmup: \(result.relocations.count - Self.relocationLines) more chains moved "
+                + "(\(result.relocations.count) of \(chains) in all; summary.json's relocated_chains lists them)")
+        }
         if let report = result.warmupReport { log("leapfrog: warmup took \(report.iterations) iterations: \(report.reason)") }
         if result.interrupted {
             log("interrupted: kept \(result.drawsWritten) draws per chain\(directory.map { " in \($0.path)" } ?? "")")
