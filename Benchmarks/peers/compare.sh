@@ -108,6 +108,26 @@ PY
 }
 now() { date +%s.%N; }
 since() { python3 -c "import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 3))" "$1" "$(now)"; }
+# leapfrog_cell NAME SAMPLER CHAINS WARMUP DRAWS: Leapfrog's run $out/leapfrog-NAME, unless a
+# finished one is there (ChEES at Adam's learning rate $CHEES_LEARNING_RATE, default 0.5).
+leapfrog_cell() {
+  local name=$1 sampler=$2 c=$3 w=$4 d=$5 dir=$out/leapfrog-$1 t0 extra=()
+  if [ -f "$dir/summary.json" ] && grep -q '"interrupted" : false' "$dir/summary.json"; then
+    echo "compare: Leapfrog $name already in $dir" >&2
+    return
+  fi
+  echo "compare: Leapfrog $sampler, $c chains, $w + $d ($backend)" >&2
+  t0=$(now)
+  [ "$sampler" = chees ] && extra=(--chees-learning-rate "${CHEES_LEARNING_RATE:-0.5}")
+  "$bin" sample "$model" --sampler "$sampler" --chains "$c" --warmup "$w" --draws "$d" "${lfargs[@]}" "${extra[@]}" \
+      --output "$dir" --overwrite --quiet > "$out/leapfrog-$name.log" 2>&1
+  meta leapfrog_process_seconds "$name" "$(since "$t0")"
+}
+# has_chains FILE CHAINS: FILE (JSON lines) holds a result at CHAINS chains.
+has_chains() {
+  python3 -c 'import json,sys; sys.exit(0 if any(json.loads(l).get("chains")==int(sys.argv[2]) for l in open(sys.argv[1]) if l.strip()) else 1)' \
+    "$1" "$2" 2>/dev/null
+}
 config="model=$model nuts=[$nuts] chees=[$chees] backend=[$backend]"
 [[ ",$only," == *",mclmc,"* ]] && config="$config mclmc=[$mclmc]"
 vi_lf_options=${VI_LEAPFROG_OPTIONS---init mode --grad-samples 4 --learning-rate 0.05 --prune-restarts 100 --tol-rel-obj 0.001}
@@ -129,17 +149,7 @@ for kind in nuts chees; do
   [[ ",$only," == *",$kind,"* ]] || continue
   cfg=$nuts; [ $kind = chees ] && cfg=$chees
   read -r c w d <<< "$cfg"
-  dir=$out/leapfrog-$kind
-  if [ -f "$dir/summary.json" ] && grep -q '"interrupted" : false' "$dir/summary.json"; then
-    echo "compare: Leapfrog $kind already in $dir" >&2
-  else
-    echo "compare: Leapfrog $kind, $c chains, $w + $d ($backend)" >&2
-    t0=$(now)
-    extra=(); [ $kind = chees ] && extra=(--chees-learning-rate "${CHEES_LEARNING_RATE:-0.5}")
-    "$bin" sample "$model" --sampler "$kind" --chains "$c" --warmup "$w" --draws "$d" "${lfargs[@]}" "${extra[@]}" \
-        --output "$dir" --overwrite --quiet > "$out/leapfrog-$kind.log" 2>&1
-    meta leapfrog_process_seconds "$kind" "$(since "$t0")"
-  fi
+  leapfrog_cell "$kind" "$kind" "$c" "$w" "$d"
   if [ -s "$out/peer-$kind.jsonl" ]; then
     echo "compare: peer $kind already in $out/peer-$kind.jsonl" >&2
   else
@@ -156,16 +166,7 @@ if [[ ",$only," == *",mclmc,"* ]]; then
   read -r cc cw cd <<< "$chees"
   # Leapfrog's side: ChEES at the same number of chains (the ChEES cell's run when the counts agree).
   name=chees; [ "$c" = "$cc" ] && [[ ",$only," == *",chees,"* ]] || name=chees-$c
-  dir=$out/leapfrog-$name
-  if [ -f "$dir/summary.json" ] && grep -q '"interrupted" : false' "$dir/summary.json"; then
-    echo "compare: Leapfrog ChEES at $c chains already in $dir" >&2
-  else
-    echo "compare: Leapfrog ChEES, $c chains, $cw + $cd ($backend), against MCLMC" >&2
-    t0=$(now)
-    "$bin" sample "$model" --sampler chees --chains "$c" --warmup "$cw" --draws "$cd" "${lfargs[@]}" \
-        --chees-learning-rate "${CHEES_LEARNING_RATE:-0.5}" --output "$dir" --overwrite --quiet > "$out/leapfrog-$name.log" 2>&1
-    meta leapfrog_process_seconds "$name" "$(since "$t0")"
-  fi
+  leapfrog_cell "$name" chees "$c" "$cw" "$cd"
   if [ -s "$out/peer-mclmc.jsonl" ]; then
     echo "compare: peer mclmc already in $out/peer-mclmc.jsonl" >&2
   else
@@ -180,15 +181,13 @@ fi
 
 if [[ ",$only," == *",throughput,"* ]]; then
   for c in $tput; do
-    if python3 -c 'import json,sys; sys.exit(0 if any(json.loads(l).get("chains")==int(sys.argv[2]) for l in open(sys.argv[1]) if l.strip()) else 1)' \
-        "$out/leapfrog-throughput.jsonl" "$c" 2>/dev/null; then continue; fi
+    has_chains "$out/leapfrog-throughput.jsonl" "$c" && continue
     echo "compare: Leapfrog throughput, $c chains" >&2
     "$bin" bench throughput "$model" --chains "$c" --seconds "$seconds" "${lfargs[@]}" --json >> "$out/leapfrog-throughput.jsonl"
   done
   missing=()
   for c in $tput; do
-    python3 -c 'import json,sys; sys.exit(0 if any(json.loads(l).get("chains")==int(sys.argv[2]) for l in open(sys.argv[1]) if l.strip()) else 1)' \
-        "$out/peer-throughput.jsonl" "$c" 2>/dev/null || missing+=("$c")
+    has_chains "$out/peer-throughput.jsonl" "$c" || missing+=("$c")
   done
   if [ ${#missing[@]} -gt 0 ]; then
     echo "compare: peer throughput, ${missing[*]} chains" >&2

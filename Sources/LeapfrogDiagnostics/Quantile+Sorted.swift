@@ -11,4 +11,10 @@ extension Quantile {
         let sorted = x.filter(\.isFinite).sorted()
         return probs.map { linear(sorted: sorted, prob: $0) }
     }
+
+    /// The median of the finite values of `x` (type 7: the midpoint of the middle two for an even
+    /// count); NaN when none is finite.
+    public static func median(_ x: [Double]) -> Double {
+        of(x, probs: [0.5])[0]
+    }
 }

@@ -57,17 +57,11 @@ public struct StrayChains: Sendable, Hashable {
             let q = Quantile.of(c.element, probs: [0.05, 0.5, 0.95])
             return Interval(q5: q[0], median: q[1], q95: q[2])
         }
-        let typical = Interval(q5: Self.median(intervals.map(\.q5)), median: Self.median(intervals.map(\.median)),
-                               q95: Self.median(intervals.map(\.q95)))
+        let typical = Interval(q5: Quantile.median(intervals.map(\.q5)), median: Quantile.median(intervals.map(\.median)),
+                               q95: Quantile.median(intervals.map(\.q95)))
         self.typical = typical
         chains = zip(judged, intervals).compactMap { c, q in
             q.median < typical.q5 || q.median > typical.q95 ? Chain(index: c.offset, logDensity: q, below: q.median < typical.q5) : nil
         }
-    }
-
-    static func median(_ x: [Double]) -> Double {
-        let s = x.sorted()
-        let n = s.count
-        return n % 2 == 1 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2])
     }
 }

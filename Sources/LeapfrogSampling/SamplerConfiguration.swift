@@ -26,7 +26,7 @@ public struct SamplerConfiguration: Sendable, Hashable {
     public var pooledAdaptation = true
     /// How a pooled metric combines the chains' estimates (`MetricPooling`).
     public var metricPooling: MetricPooling = .total
-    /// Chains stuck during a pooled warmup where the posterior holds no mass worth the name:
+    /// Chains stuck during warmup where the posterior holds no mass worth the name:
     /// moved to another chain's position, or kept (`StrayChainRelocation`).
     public var strayChains: StrayChainPolicy = .relocate
     /// Chains in this many equal groups sharing an initial point (1: no grouping).

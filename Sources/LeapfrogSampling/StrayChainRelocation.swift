@@ -7,7 +7,7 @@ import LeapfrogCore
 import LeapfrogDiagnostics
 import LeapfrogRandom
 
-/// What a pooled warmup does with chains stuck where the posterior holds no mass worth the name
+/// What warmup does with chains stuck where the posterior holds no mass worth the name
 /// (`--stray-chains`).
 public enum StrayChainPolicy: String, Sendable, Hashable, CaseIterable {
     /// Move them to another chain's position at the end of a slow window (`StrayChainRelocation`).
@@ -79,8 +79,10 @@ public enum StrayChainRelocation {
             let m = lp[c].mean
             return m.isFinite && sum.isFinite ? m + 0.5 * sum : -.infinity
         }
-        guard let typicalLP = median(lp.map(\.mean)), let typicalSD = median(lp.map { sqrt($0.variance) }),
-              let typicalMass = median(mass) else { return [] }
+        // Medians over the chains with finite figures: a non-finite one is no chain's typical figure.
+        let typicalLP = Quantile.median(lp.map(\.mean)), typicalSD = Quantile.median(lp.map { sqrt($0.variance) })
+        let typicalMass = Quantile.median(mass)
+        guard typicalLP.isFinite, typicalSD.isFinite, typicalMass.isFinite else { return [] }
         let stray = (0..<n).filter { c in
             let below = !(lp[c].mean >= typicalLP - logDensitySDs * typicalSD)
             return below && !(mass[c] >= typicalMass - massGap)
@@ -96,15 +98,6 @@ public enum StrayChainRelocation {
                                    logDensityGap: lp[c].mean.isFinite ? typicalLP - lp[c].mean : .infinity,
                                    logMassGap: mass[c].isFinite ? typicalMass - mass[c] : .infinity)
         }
-    }
-
-    /// The median of the finite values; nil when there are none (a non-finite value is no chain's
-    /// typical figure).
-    static func median(_ xs: [Double]) -> Double? {
-        let s = xs.filter(\.isFinite).sorted()
-        guard !s.isEmpty else { return nil }
-        let m = s.count / 2
-        return s.count % 2 == 1 ? s[m] : 0.5 * (s[m - 1] + s[m])
     }
 }
 
