@@ -5,7 +5,7 @@
 #
 #   Benchmarks/warmup.sh [--out DIR] [--model bnn] [--samplers "chees nuts"] [--chains "128 1024 4096"]
 #        [--kinds "fixed adaptive"] [--warmup 500] [--draws 100] [--peer-warmup 200] [--no-peer]
-#        [--backend "opencl f32"] [--seed 1]
+#        [--backend "opencl f32"] [--seed 1] [--keep draws|moments]
 #
 # Leapfrog cell: `leapfrog sample MODEL --sampler S --chains C --warmup W --draws D
 # --fixed-warmup|--adaptive-warmup --output DIR/<cell>` ($LEAPFROG, default
@@ -14,7 +14,9 @@
 # `peers.py chees --chains C --warmup PW --draws D` (BlackJAX ChEES, learning rate 0.5, 2 host
 # devices), with PW (--peer-warmup, default 200: the samplers issue's tuned setting for BlackJAX
 # on the BNN) — its wall excludes JAX's compilation. The peers' venv is $PEERS_VENV (default
-# Benchmarks/peers/.venv; Benchmarks/peers/setup.sh makes it).
+# Benchmarks/peers/.venv; Benchmarks/peers/setup.sh makes it), or the Python $PEERS_PYTHON names
+# (scripts/gpu-bench: the CUDA image's own). --keep moments: Leapfrog keeps per-chain moments only
+# (no posterior.nc; lp ESS from batch means), for chain counts whose draws would not fit on disk.
 #
 # Resumable: a cell whose result is on disk is not run again; delete DIR/<cell> (or its line in
 # cells.jsonl) to measure it again. Every cell records the load average before it ran.
@@ -22,8 +24,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${LEAPFROG:-.build/release/leapfrog}
 venv=${PEERS_VENV:-Benchmarks/peers/.venv}
+py=${PEERS_PYTHON:-$venv/bin/python}
 model=bnn; samplers="chees nuts"; chains="128 1024 4096"; kinds="fixed adaptive"; warmup=500; draws=100
-peer_warmup=200; peer=1; backend="opencl f32"; seed=1; out=""
+peer_warmup=200; peer=1; backend="opencl f32"; seed=1; out=""; keep=draws
 while [ $# -gt 0 ]; do
   case $1 in
     --out) out=$2; shift 2;;
@@ -37,6 +40,7 @@ while [ $# -gt 0 ]; do
     --no-peer) peer=0; shift;;
     --backend) backend=$2; shift 2;;
     --seed) seed=$2; shift 2;;
+    --keep) keep=$2; shift 2;;
     -h|--help) sed -n "2,/^set -euo/p" "$0" | sed '$d'; exit 0;;
     *) echo "warmup.sh: unknown argument $1 (see --help)" >&2; exit 2;;
   esac
@@ -60,7 +64,7 @@ for s in $samplers; do
       l=$(load)
       extra=(); [ "$s" = chees ] && extra=(--chees-learning-rate "${CHEES_LEARNING_RATE:-0.5}")
       "$bin" sample "$model" --sampler "$s" --chains "$c" --warmup "$warmup" --draws "$draws" --seed "$seed" \
-          "--$k-warmup" "${lfargs[@]}" "${extra[@]}" --output "$out/$cell" --overwrite --quiet > "$out/$cell.log" 2>&1
+          "--$k-warmup" "${lfargs[@]}" "${extra[@]}" --keep "$keep" --output "$out/$cell" --overwrite --quiet > "$out/$cell.log" 2>&1
       python3 - "$out/$cell/summary.json" "$cell" "$s" "$k" "$c" "$l" >> "$cells" <<'PY'
 import json, sys
 path, cell, sampler, kind, chains, load = sys.argv[1:]
@@ -79,10 +83,10 @@ PY
     if [ "$s" = chees ] && [ $peer = 1 ]; then
       cell=blackjax-chees-fixed-$c
       if have "$cell"; then echo "warmup: $cell already measured" >&2; continue; fi
-      [ -x "$venv/bin/python" ] || Benchmarks/peers/setup.sh "$venv" >&2
+      [ -n "${PEERS_PYTHON:-}" ] || [ -x "$venv/bin/python" ] || Benchmarks/peers/setup.sh "$venv" >&2
       echo "warmup: $cell ($model, $peer_warmup + $draws)" >&2
       l=$(load)
-      "$venv/bin/python" Benchmarks/peers/peers.py chees --model "$model" --chains "$c" --warmup "$peer_warmup" \
+      "$py" Benchmarks/peers/peers.py chees --model "$model" --chains "$c" --warmup "$peer_warmup" \
           --draws "$draws" --precision "${prec:-f32}" --seed "$seed" --results - 2> "$out/$cell.log" \
         | python3 -c 'import json,sys
 r = json.loads(sys.stdin.read()); c, l = sys.argv[1], float(sys.argv[2])
