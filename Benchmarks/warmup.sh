@@ -5,7 +5,7 @@
 #
 #   Benchmarks/warmup.sh [--out DIR] [--model bnn] [--samplers "chees nuts"] [--chains "128 1024 4096"]
 #        [--kinds "fixed adaptive"] [--warmup 500] [--draws 100] [--peer-warmup 200] [--no-peer]
-#        [--backend "opencl f32"] [--seed 1] [--keep draws|moments]
+#        [--backend "opencl f32"] [--seed 1] [--keep draws|moments] [--csv]
 #
 # Leapfrog cell: `leapfrog sample MODEL --sampler S --chains C --warmup W --draws D
 # --fixed-warmup|--adaptive-warmup --output DIR/<cell>` ($LEAPFROG, default
@@ -17,6 +17,7 @@
 # Benchmarks/peers/.venv; Benchmarks/peers/setup.sh makes it), or the Python $PEERS_PYTHON names
 # (scripts/gpu-bench: the CUDA image's own). --keep moments: Leapfrog keeps per-chain moments only
 # (no posterior.nc; lp ESS from batch means), for chain counts whose draws would not fit on disk.
+# --csv: Stan CSV instead of posterior.nc (a machine without the netCDF library).
 #
 # Resumable: a cell whose result is on disk is not run again; delete DIR/<cell> (or its line in
 # cells.jsonl) to measure it again. Every cell records the load average before it ran.
@@ -26,7 +27,7 @@ bin=${LEAPFROG:-.build/release/leapfrog}
 venv=${PEERS_VENV:-Benchmarks/peers/.venv}
 py=${PEERS_PYTHON:-$venv/bin/python}
 model=bnn; samplers="chees nuts"; chains="128 1024 4096"; kinds="fixed adaptive"; warmup=500; draws=100
-peer_warmup=200; peer=1; backend="opencl f32"; seed=1; out=""; keep=draws
+peer_warmup=200; peer=1; backend="opencl f32"; seed=1; out=""; keep=draws; csv=()
 while [ $# -gt 0 ]; do
   case $1 in
     --out) out=$2; shift 2;;
@@ -41,6 +42,7 @@ while [ $# -gt 0 ]; do
     --backend) backend=$2; shift 2;;
     --seed) seed=$2; shift 2;;
     --keep) keep=$2; shift 2;;
+    --csv) csv=(--csv); shift;;
     -h|--help) sed -n "2,/^set -euo/p" "$0" | sed '$d'; exit 0;;
     *) echo "warmup.sh: unknown argument $1 (see --help)" >&2; exit 2;;
   esac
@@ -64,7 +66,7 @@ for s in $samplers; do
       l=$(load)
       extra=(); [ "$s" = chees ] && extra=(--chees-learning-rate "${CHEES_LEARNING_RATE:-0.5}")
       "$bin" sample "$model" --sampler "$s" --chains "$c" --warmup "$warmup" --draws "$draws" --seed "$seed" \
-          "--$k-warmup" "${lfargs[@]}" "${extra[@]}" --keep "$keep" --output "$out/$cell" --overwrite --quiet > "$out/$cell.log" 2>&1
+          "--$k-warmup" "${lfargs[@]}" "${extra[@]}" --keep "$keep" "${csv[@]}" --output "$out/$cell" --overwrite --quiet > "$out/$cell.log" 2>&1
       python3 - "$out/$cell/summary.json" "$cell" "$s" "$k" "$c" "$l" >> "$cells" <<'PY'
 import json, sys
 path, cell, sampler, kind, chains, load = sys.argv[1:]

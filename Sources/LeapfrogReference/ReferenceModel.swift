@@ -42,15 +42,6 @@ public struct ReferenceModel: BatchedLogDensity {
 
     public var dimension: Int { model.dimension }
 
-    /// Cores used to evaluate chains in parallel.
-    static let cores: Int = {
-        #if canImport(Glibc)
-        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-        #else
-        return 1
-        #endif
-    }()
-
     public init(_ model: BoundModel) {
         self.model = model
         let nodes = model.graph.nodes
@@ -144,18 +135,9 @@ public struct ReferenceModel: BatchedLogDensity {
     }
 
     /// Runs `body` for chains 0..<c: one contiguous range of chains per core when `parallel`
-    /// (per-chain tasks cost more in dispatch and reference-count traffic than a small model's
-    /// gradient), else in order on this thread.
+    /// (`ChainRanges`), else in order on this thread.
     package static func forEachChain(_ c: Int, parallel: Bool, _ body: @escaping (Int) -> Void) {
-        let workers = min(c, cores)
-        let work = { (w: Int) in
-            for k in (w * c / workers)..<((w + 1) * c / workers) { body(k) }
-        }
-        if workers > 1 && parallel {
-            DispatchQueue.concurrentPerform(iterations: workers, execute: work)
-        } else {
-            for w in 0..<workers { work(w) }
-        }
+        ChainRanges.forEach(c, parallel: parallel) { range in for k in range { body(k) } }
     }
 
     // MARK: One point

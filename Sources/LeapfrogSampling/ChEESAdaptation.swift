@@ -139,15 +139,27 @@ public struct ChEESAdaptation: Sendable, Hashable {
                 meanStart[i] /= Double(n)
             }
             let t = u * trajectoryLength
+            // Per-chain sums over the coordinates, coordinate-outer so that every pass reads the
+            // chain-fastest batches in order (chain-outer strides by n: at 65,536 chains this
+            // loop was 30 % of a warmup's host time), over the cores for large batches. Each
+            // chain's sums keep the order i = 0..<d, so the result does not depend on the cores.
+            // sums[c], sums[n + c], sums[2n + c]: chain c's Σ a², Σ b², Σ a·v.
+            var sums = [Double](repeating: 0, count: 3 * n)
+            let x1 = proposal.position.values, x0 = starts.values, velocity = v.values
+            sums.withUnsafeMutableBufferPointer { sums in
+                ChainRanges.forEach(n, parallel: ChainRanges.worthParallel(chains: n, perChain: d)) { range in
+                    for i in 0..<d {
+                        let base = i * n, mp = meanProposal[i], ms = meanStart[i]
+                        for c in range {
+                            let a = x1[base + c] - mp, b = x0[base + c] - ms
+                            sums[c] += a * a; sums[n + c] += b * b; sums[2 * n + c] += a * velocity[base + c]
+                        }
+                    }
+                }
+            }
             var num = 0.0
             for c in 0..<n where w[c] > 0 {
-                var sq1 = 0.0, sq0 = 0.0, dot = 0.0
-                for i in 0..<d {
-                    let a = proposal.position.values[i * n + c] - meanProposal[i]
-                    let b = starts.values[i * n + c] - meanStart[i]
-                    sq1 += a * a; sq0 += b * b; dot += a * v.values[i * n + c]
-                }
-                let g = t * (sq1 - sq0) * dot
+                let g = t * (sums[c] - sums[n + c]) * sums[2 * n + c]
                 if g.isFinite { num += w[c] * g }
             }
             gradient = num / wSum

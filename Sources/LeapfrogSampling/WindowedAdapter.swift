@@ -111,7 +111,7 @@ public struct WindowedAdapter: Adapter {
             for c in 0..<n { adaptation.stepSizes[c] = averaging[c].update(statistic: stats[c], parameters: target) }
         }
         if case .slowWindow = schedule.phase(of: request.iteration) {
-            if keepsWindowEstimates { for c in 0..<n { welford[c].add(transition.state.positions.vector(chain: c)) } }
+            if keepsWindowEstimates { WelfordEstimator.add(transition.state.positions, to: &welford) }
             if relocatesStrayChains { windowLogDensity.add(transition.state.logDensity, half: 0) }
             if convergence != nil {
                 convergence?.record(transition.state)
