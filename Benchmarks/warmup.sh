@@ -17,7 +17,7 @@
 # Benchmarks/peers/.venv; Benchmarks/peers/setup.sh makes it), or the Python $PEERS_PYTHON names
 # (scripts/gpu-bench: the CUDA image's own). --keep moments: Leapfrog keeps per-chain moments only
 # (no posterior.nc; lp ESS from batch means), for chain counts whose draws would not fit on disk.
-# --csv: Stan CSV instead of posterior.nc (a machine without the netCDF library).
+# --csv: Stan CSV instead of posterior.nc (a machine without the netCDF library; draws only).
 #
 # Resumable: a cell whose result is on disk is not run again; delete DIR/<cell> (or its line in
 # cells.jsonl) to measure it again. Every cell records the load average before it ran.
@@ -66,7 +66,7 @@ for s in $samplers; do
       l=$(load)
       extra=(); [ "$s" = chees ] && extra=(--chees-learning-rate "${CHEES_LEARNING_RATE:-0.5}")
       "$bin" sample "$model" --sampler "$s" --chains "$c" --warmup "$warmup" --draws "$draws" --seed "$seed" \
-          "--$k-warmup" "${lfargs[@]}" "${extra[@]}" --keep "$keep" "${csv[@]}" --output "$out/$cell" --overwrite --quiet > "$out/$cell.log" 2>&1
+          "--$k-warmup" "${lfargs[@]}" "${extra[@]}" --keep "$keep" $([ "$keep" = draws ] && echo "${csv[@]}") --output "$out/$cell" --overwrite --quiet > "$out/$cell.log" 2>&1
       python3 - "$out/$cell/summary.json" "$cell" "$s" "$k" "$c" "$l" >> "$cells" <<'PY'
 import json, sys
 path, cell, sampler, kind, chains, load = sys.argv[1:]

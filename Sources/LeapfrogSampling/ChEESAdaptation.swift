@@ -119,51 +119,62 @@ public struct ChEESAdaptation: Sendable, Hashable {
         step = 0
     }
 
-    /// One Adam ascent step on log T from an iteration's starts and proposals.
-    public mutating func update(starts: ChainBatch, proposal: Proposal, metric: Metric, acceptance: [Double],
-                                divergent: [Bool], jitter u: Double, stepSize: Double) {
+    /// The ChEES criterion's gradient in log T (Hoffman, Radul & Sountsov 2021), weighted
+    /// by the acceptance probabilities `weights` (Σ w > 0):
+    /// Σ_c w_c · t · (‖x'_c − x̄'‖² − ‖x_c − x̄‖²) · ⟨x'_c − x̄', v_c⟩ / Σ w, with x̄' the weighted
+    /// mean of the proposals, x̄ the mean of the starts, v the proposals' velocity M⁻¹p and t the
+    /// jittered trajectory time. Non-finite terms are left out.
+    ///
+    /// The per-chain sums run coordinate-outer, so that every pass reads the chain-fastest
+    /// batches in order (chain-outer strides by the chain count: at 65,536 chains that loop was
+    /// 30 % of a warmup's host time), over the cores for large batches (`ChainRanges`). Each
+    /// chain's sums keep the order i = 0..<d and the total adds chains in order, so the result
+    /// does not depend on the cores.
+    static func gradient(starts: ChainBatch, proposal: ChainBatch, velocity: ChainBatch, weights w: [Double],
+                         time t: Double) -> Double {
         let n = starts.chains, d = starts.dimension
-        let w = (0..<n).map { divergent[$0] || !acceptance[$0].isFinite ? 0 : acceptance[$0] }
         let wSum = w.reduce(0, +)
-        step += 1
-        var gradient = 0.0
-        if wSum > 0 {
-            let v = metric.velocity(proposal.momentum)
-            var meanProposal = [Double](repeating: 0, count: d), meanStart = [Double](repeating: 0, count: d)
-            for i in 0..<d {
-                for c in 0..<n {
-                    meanProposal[i] += w[c] * proposal.position.values[i * n + c]
-                    meanStart[i] += starts.values[i * n + c]
-                }
-                meanProposal[i] /= wSum
-                meanStart[i] /= Double(n)
+        var meanProposal = [Double](repeating: 0, count: d), meanStart = [Double](repeating: 0, count: d)
+        for i in 0..<d {
+            for c in 0..<n {
+                meanProposal[i] += w[c] * proposal.values[i * n + c]
+                meanStart[i] += starts.values[i * n + c]
             }
-            let t = u * trajectoryLength
-            // Per-chain sums over the coordinates, coordinate-outer so that every pass reads the
-            // chain-fastest batches in order (chain-outer strides by n: at 65,536 chains this
-            // loop was 30 % of a warmup's host time), over the cores for large batches. Each
-            // chain's sums keep the order i = 0..<d, so the result does not depend on the cores.
-            // sums[c], sums[n + c], sums[2n + c]: chain c's Σ a², Σ b², Σ a·v.
-            var sums = [Double](repeating: 0, count: 3 * n)
-            let x1 = proposal.position.values, x0 = starts.values, velocity = v.values
-            sums.withUnsafeMutableBufferPointer { sums in
-                ChainRanges.forEach(n, parallel: ChainRanges.worthParallel(chains: n, perChain: d)) { range in
-                    for i in 0..<d {
-                        let base = i * n, mp = meanProposal[i], ms = meanStart[i]
-                        for c in range {
-                            let a = x1[base + c] - mp, b = x0[base + c] - ms
-                            sums[c] += a * a; sums[n + c] += b * b; sums[2 * n + c] += a * velocity[base + c]
-                        }
+            meanProposal[i] /= wSum
+            meanStart[i] /= Double(n)
+        }
+        // sums[c], sums[n + c], sums[2n + c]: chain c's Σ a², Σ b², Σ a·v.
+        var sums = [Double](repeating: 0, count: 3 * n)
+        let x1 = proposal.values, x0 = starts.values, v = velocity.values
+        sums.withUnsafeMutableBufferPointer { sums in
+            ChainRanges.forEach(n, parallel: ChainRanges.worthParallel(chains: n, perChain: d)) { range in
+                for i in 0..<d {
+                    let base = i * n, mp = meanProposal[i], ms = meanStart[i]
+                    for c in range {
+                        let a = x1[base + c] - mp, b = x0[base + c] - ms
+                        sums[c] += a * a; sums[n + c] += b * b; sums[2 * n + c] += a * v[base + c]
                     }
                 }
             }
-            var num = 0.0
-            for c in 0..<n where w[c] > 0 {
-                let g = t * (sums[c] - sums[n + c]) * sums[2 * n + c]
-                if g.isFinite { num += w[c] * g }
-            }
-            gradient = num / wSum
         }
+        var num = 0.0
+        for c in 0..<n where w[c] > 0 {
+            let g = t * (sums[c] - sums[n + c]) * sums[2 * n + c]
+            if g.isFinite { num += w[c] * g }
+        }
+        return num / wSum
+    }
+
+    /// One Adam ascent step on log T from an iteration's starts and proposals.
+    public mutating func update(starts: ChainBatch, proposal: Proposal, metric: Metric, acceptance: [Double],
+                                divergent: [Bool], jitter u: Double, stepSize: Double) {
+        let n = starts.chains
+        let w = (0..<n).map { divergent[$0] || !acceptance[$0].isFinite ? 0 : acceptance[$0] }
+        step += 1
+        let gradient = w.reduce(0, +) > 0
+            ? Self.gradient(starts: starts, proposal: proposal.position, velocity: metric.velocity(proposal.momentum),
+                            weights: w, time: u * trajectoryLength)
+            : 0
         // Adam with β₁ = 0: m = g; v̂ bias-corrected.
         adamSecondMoment = Self.adamBeta2 * adamSecondMoment + (1 - Self.adamBeta2) * gradient * gradient
         let vHat = adamSecondMoment / (1 - pow(Self.adamBeta2, Double(step)))

@@ -1,8 +1,42 @@
 import Testing
+import LeapfrogCore
 import LeapfrogRandom
 @testable import LeapfrogSampling
 
 @Suite struct ChEESAdaptationTests {
+    /// The criterion's gradient on a batch large enough to be split over the cores equals the
+    /// chain-outer sums written out, bit for bit (each chain's sums in coordinate order, chains
+    /// added in order), with zero-weight chains left out.
+    @Test func theGradientIsTheChainOuterSum() {
+        let n = 2_500, d = 30, t = 1.7
+        let random = PhiloxRandom(seed: 23)
+        func batch(_ k: Int, scale: Double) -> ChainBatch {
+            var b = ChainBatch(chains: n, dimension: d, repeating: 0)
+            random.uniforms(chain: k, iteration: 0, purpose: .acceptance, count: n * d) { b.values[$0] = scale * ($1 - 0.5) }
+            return b
+        }
+        let x0 = batch(0, scale: 2), x1 = batch(1, scale: 3), v = batch(2, scale: 1)
+        let w = (0..<n).map { $0 % 7 == 0 ? 0 : 0.2 + 0.8 * Double($0 % 11) / 10 }
+        let wSum = w.reduce(0, +)
+        var mp = [Double](repeating: 0, count: d), ms = mp
+        for i in 0..<d {
+            for c in 0..<n { mp[i] += w[c] * x1.values[i * n + c]; ms[i] += x0.values[i * n + c] }
+            mp[i] /= wSum; ms[i] /= Double(n)
+        }
+        var num = 0.0
+        for c in 0..<n where w[c] > 0 {
+            var sq1 = 0.0, sq0 = 0.0, dot = 0.0
+            for i in 0..<d {
+                let a = x1.values[i * n + c] - mp[i], b = x0.values[i * n + c] - ms[i]
+                sq1 += a * a; sq0 += b * b; dot += a * v.values[i * n + c]
+            }
+            num += w[c] * t * (sq1 - sq0) * dot
+        }
+        let g = ChEESAdaptation.gradient(starts: x0, proposal: x1, velocity: v, weights: w, time: t)
+        #expect(ChainRanges.worthParallel(chains: n, perChain: d))
+        #expect(g == num / wSum && g != 0, "\(g) against \(num / wSum)")
+    }
+
     /// Up to `harmonicMeanGroup` chains the aggregate is the paper's harmonic mean over the
     /// finite, non-divergent chains.
     @Test func oneGroupIsThePapersHarmonicMean() throws {

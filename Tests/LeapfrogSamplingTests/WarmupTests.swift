@@ -76,6 +76,26 @@ import LeapfrogRandom
         return cov
     }
 
+    /// Adding a batch (copied out in blocks of chains, over the cores) gives every chain's
+    /// estimator the same sums as adding its own vector, bit for bit: diagonal on a batch large
+    /// enough to be split over the cores with a partial last block, dense on a small one.
+    @Test func addingABatchIsAddingEachChain() {
+        let random = PhiloxRandom(seed: 29)
+        for (n, d, dense) in [(2_085, 33, false), (100, 5, true)] {
+            var batched = [WelfordEstimator](repeating: WelfordEstimator(dimension: d, dense: dense), count: n)
+            var single = batched
+            for draw in 0..<3 {
+                var batch = ChainBatch(chains: n, dimension: d, repeating: 0)
+                random.uniforms(chain: draw, iteration: n, purpose: .acceptance, count: n * d) { batch.values[$0] = 10 * $1 - 5 }
+                WelfordEstimator.add(batch, to: &batched)
+                for c in 0..<n { single[c].add(batch.vector(chain: c)) }
+            }
+            #expect(batched == single, "\(n) chains × \(d), dense \(dense)")
+            #expect(batched[n - 1].count == 3 && batched[n - 1].mean != single[0].mean)
+        }
+        #expect(ChainRanges.worthParallel(chains: 2_085, perChain: 33))
+    }
+
     @Test func matchesTwoPassAndCombines() {
         let cov = twoPass()
         var dense = WelfordEstimator(dimension: 3, dense: true)
