@@ -164,6 +164,32 @@ import Testing
         }
     }
 
+    /// A draw big enough to be formatted over the cores (256 chains × 300 columns) is written
+    /// to every chain's own file in order and reads back exactly.
+    @Test func manyChainsAreWrittenOverTheCoresAndReadBackExactly() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        let schema = DrawSchema(variables: [.init("x", [300])], chains: 256, plannedDraws: 3)
+        #expect(ChainRanges.worthParallel(chains: schema.chains, perChain: schema.flatCount))
+        var c = configuration
+        c.numSamples = 3
+        let writer = try StanCSVWriter(directory: dir.path, schema: schema, configuration: c)
+        try writer.recordAdaptation(WarmupAdaptation(stepSize: [Double](repeating: 0.5, count: 256), inverseMetricDiagonal: nil))
+        for d in 0..<3 { try writer.append(values: testDraw(schema, draw: d), stats: testStats(schema, draw: d)) }
+        try writer.finish(interrupted: false, timing: RunTiming(warmupSeconds: 1, samplingSeconds: 1))
+        for chain in [0, 1, 127, 255] {
+            let file = try StanCSVReader.read(path: writer.paths[chain])
+            #expect(file.rowCount == 3)
+            for d in 0..<3 {
+                #expect(file.column("lp__")?[d] == testStats(schema, draw: d).lp[chain])
+                for k in [0, 1, 150, 299] {
+                    let value = try #require(file.column("x.\(k + 1)"))[d]
+                    #expect(same(value, testValue(chain: chain, draw: d, slot: k)), "chain \(chain) draw \(d) x[\(k + 1)]")
+                }
+            }
+        }
+    }
+
     @Test func interruptedFinishKeepsTheRowsAndSaysSo() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanUp() }

@@ -16,7 +16,7 @@ import LeapfrogRandom
             return b
         }
         let x0 = batch(0, scale: 2), x1 = batch(1, scale: 3), v = batch(2, scale: 1)
-        let w = (0..<n).map { $0 % 7 == 0 ? 0 : 0.2 + 0.8 * Double($0 % 11) / 10 }
+        let w: [Double] = (0..<n).map { (c: Int) -> Double in c % 7 == 0 ? 0 : 0.2 + 0.08 * Double(c % 11) }
         let wSum = w.reduce(0, +)
         var mp = [Double](repeating: 0, count: d), ms = mp
         for i in 0..<d {
