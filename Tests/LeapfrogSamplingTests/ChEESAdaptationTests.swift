@@ -30,7 +30,8 @@ import LeapfrogRandom
                 let a = x1.values[i * n + c] - mp[i], b = x0.values[i * n + c] - ms[i]
                 sq1 += a * a; sq0 += b * b; dot += a * v.values[i * n + c]
             }
-            num += w[c] * t * (sq1 - sq0) * dot
+            let g = t * (sq1 - sq0) * dot
+            num += w[c] * g
         }
         let g = ChEESAdaptation.gradient(starts: x0, proposal: x1, velocity: v, weights: w, time: t)
         #expect(ChainRanges.worthParallel(chains: n, perChain: d))
