@@ -67,15 +67,15 @@ for s in $samplers; do
       extra=(); [ "$s" = chees ] && extra=(--chees-learning-rate "${CHEES_LEARNING_RATE:-0.5}")
       "$bin" sample "$model" --sampler "$s" --chains "$c" --warmup "$warmup" --draws "$draws" --seed "$seed" \
           "--$k-warmup" "${lfargs[@]}" "${extra[@]}" --keep "$keep" $([ "$keep" = draws ] && echo "${csv[@]}") --output "$out/$cell" --overwrite --quiet > "$out/$cell.log" 2>&1
-      python3 - "$out/$cell/summary.json" "$cell" "$s" "$k" "$c" "$l" >> "$cells" <<'PY'
+      python3 - "$out/$cell/summary.json" "$cell" "$s" "$k" "$c" "$l" "$model" >> "$cells" <<'PY'
 import json, sys
-path, cell, sampler, kind, chains, load = sys.argv[1:]
+path, cell, sampler, kind, chains, load, model = sys.argv[1:]
 s = json.load(open(path))
 t = s["timing"]
 wall = t.get("total_seconds") or (t["warmup_seconds"] + t["sampling_seconds"])
 lp = next(p for p in s["parameters"] if p["name"] == "lp__")
 w = s.get("warmup") or {}
-print(json.dumps({"cell": cell, "tool": "leapfrog", "sampler": sampler, "warmup_kind": kind, "chains": int(chains),
+print(json.dumps({"cell": cell, "model": model, "tool": "leapfrog", "sampler": sampler, "warmup_kind": kind, "chains": int(chains),
                   "warmup_iterations": w.get("iterations", int(s["configuration"]["warmup"])),
                   "reason": w.get("reason", "fixed"), "wall_seconds": wall, "lp_ess_bulk": lp["ess_bulk"],
                   "lp_r_hat": lp.get("r_hat"), "gradients": s["gradient_evaluations"]["needed"],
@@ -92,7 +92,7 @@ PY
           --draws "$draws" --precision "${prec:-f32}" --seed "$seed" --results - 2> "$out/$cell.log" \
         | python3 -c 'import json,sys
 r = json.loads(sys.stdin.read()); c, l = sys.argv[1], float(sys.argv[2])
-print(json.dumps({"cell": c, "tool": "blackjax", "sampler": "chees", "warmup_kind": "fixed", "chains": r["chains"],
+print(json.dumps({"cell": c, "model": r["model"], "tool": "blackjax", "sampler": "chees", "warmup_kind": "fixed", "chains": r["chains"],
                   "warmup_iterations": r["warmup"], "reason": "fixed", "wall_seconds": r["wall_seconds"],
                   "lp_ess_bulk": r["ess_bulk"]["lp__"], "lp_r_hat": r["r_hat"].get("lp__"),
                   "gradients": r.get("gradients"), "load_before": l}))' "$cell" "$l" >> "$cells"
