@@ -120,7 +120,7 @@ public struct ChEESAdaptation: Sendable, Hashable {
     }
 
     /// The ChEES criterion's gradient in log T (Hoffman, Radul & Sountsov 2021), weighted
-    /// by the acceptance probabilities `weights` (Σ w > 0):
+    /// by the acceptance probabilities `weights` (0 when Σ w is 0):
     /// Σ_c w_c · t · (‖x'_c − x̄'‖² − ‖x_c − x̄‖²) · ⟨x'_c − x̄', v_c⟩ / Σ w, with x̄' the weighted
     /// mean of the proposals, x̄ the mean of the starts, v the proposals' velocity M⁻¹p and t the
     /// jittered trajectory time. Non-finite terms are left out.
@@ -134,6 +134,7 @@ public struct ChEESAdaptation: Sendable, Hashable {
                          time t: Double) -> Double {
         let n = starts.chains, d = starts.dimension
         let wSum = w.reduce(0, +)
+        guard wSum > 0 else { return 0 }
         var meanProposal = [Double](repeating: 0, count: d), meanStart = [Double](repeating: 0, count: d)
         for i in 0..<d {
             for c in 0..<n {
@@ -171,10 +172,8 @@ public struct ChEESAdaptation: Sendable, Hashable {
         let n = starts.chains
         let w = (0..<n).map { divergent[$0] || !acceptance[$0].isFinite ? 0 : acceptance[$0] }
         step += 1
-        let gradient = w.reduce(0, +) > 0
-            ? Self.gradient(starts: starts, proposal: proposal.position, velocity: metric.velocity(proposal.momentum),
-                            weights: w, time: u * trajectoryLength)
-            : 0
+        let gradient = Self.gradient(starts: starts, proposal: proposal.position, velocity: metric.velocity(proposal.momentum),
+                                     weights: w, time: u * trajectoryLength)
         // Adam with β₁ = 0: m = g; v̂ bias-corrected.
         adamSecondMoment = Self.adamBeta2 * adamSecondMoment + (1 - Self.adamBeta2) * gradient * gradient
         let vHat = adamSecondMoment / (1 - pow(Self.adamBeta2, Double(step)))
