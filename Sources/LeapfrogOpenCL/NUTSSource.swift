@@ -33,17 +33,17 @@ struct NUTSSource {
     let coefficients: [Double]
     let densityFunction: String
     let dataArguments: [String]
+    var shape: LaunchShape = .chainPerWorkItem
 
     var source: String {
         let d = max(1, dimension), levels = max(1, maxDepth)
         let threshold = Generator.literal(TrajectorySource.divergenceThreshold)
-        var t = TransitionText(dimension: dimension, dataArguments: dataArguments)
+        var t = TransitionText(dimension: dimension, dataArguments: dataArguments, shape: shape)
         t.emit("// the launch's slot in streamed ring buffers (0 for a single transition)")
         t.emit("step_size += slot * stride;")
         t.emit("accept_prob += slot * stride; energy += slot * stride; taken += slot * stride; depth += slot * stride; "
                + "flags += slot * stride;")
-        t.emit("const int c = lf_first_chain(stride);")
-        t.emit("if (c < 0) return;")
+        t.findChain()
         t.emit("realw q[\(d)], p[\(d)], g[\(d)], minv[\(d)], gn[\(d)];")
         t.emit("realw mq[\(d)], mp[\(d)], mg[\(d)], xq[\(d)], xp[\(d)], xg[\(d)];")
         t.emit("realw prq[\(d)], prg[\(d)], sq[\(d)], sg[\(d)], rho[\(d)], sub[\(d)];")
@@ -163,13 +163,15 @@ struct NUTSSource {
                 startDoubling(&t, mask: "complete & !done")
             }
         }
-        t.emit("STOREW(LF_SELECT(SPLAT(0.0), sum_metro / leapfrogs, isgreater(leapfrogs, SPLAT(0.0))), accept_prob + c);")
-        t.emit("STOREW(sample_energy, energy + c);")
-        t.emit("STOREW(leapfrogs, taken + c);")
-        t.emit("STOREW(depth_c, depth + c);")
-        t.emit("STOREW(LF_SELECT(SPLAT(0.0), SPLAT(1.0), moved) + LF_SELECT(SPLAT(0.0), SPLAT(2.0), divergent), flags + c);")
-        t.each("{ STOREW(sq[j], position + j * stride + c); STOREW(sg[j], gradient + j * stride + c); }")
-        t.emit("STOREW(slp, log_density + c);")
+        t.stores { t in
+            t.emit("STOREW(LF_SELECT(SPLAT(0.0), sum_metro / leapfrogs, isgreater(leapfrogs, SPLAT(0.0))), accept_prob + c);")
+            t.emit("STOREW(sample_energy, energy + c);")
+            t.emit("STOREW(leapfrogs, taken + c);")
+            t.emit("STOREW(depth_c, depth + c);")
+            t.emit("STOREW(LF_SELECT(SPLAT(0.0), SPLAT(1.0), moved) + LF_SELECT(SPLAT(0.0), SPLAT(2.0), divergent), flags + c);")
+            t.each("{ STOREW(sq[j], position + j * stride + c); STOREW(sg[j], gradient + j * stride + c); }")
+            t.emit("STOREW(slp, log_density + c);")
+        }
 
         let arguments = ["__global real* position", "__global real* gradient", "__global real* log_density",
                          "__global const real* step_size", "__global const real* inverse_metric",

@@ -46,30 +46,33 @@ public enum OpenCLCodegen {
 
     /// The whole-trajectory HMC kernel of a model for a splitting integrator's palindromic
     /// `coefficients` (see `TrajectorySource`), named `TrajectorySource.kernelName`.
-    public static func generateTrajectory(_ model: BoundModel, coefficients: [Double]) throws -> GeneratedKernel {
+    /// `shape`: W chains per work-item, or a work-group per chain sharing out the plate rows.
+    public static func generateTrajectory(_ model: BoundModel, coefficients: [Double],
+                                          shape: LaunchShape = .chainPerWorkItem) throws -> GeneratedKernel {
         precondition(coefficients.count % 2 == 1, "generateTrajectory: an odd number of integrator coefficients")
-        var generator = try Generator(model, shape: .chainPerWorkItem)
+        var generator = try Generator(model, shape: shape)
         let function = try generator.runDensityFunction()
         let source = TrajectorySource(dimension: model.layout.dimension, coefficients: coefficients,
-                                      densityFunction: function, dataArguments: generator.dataArguments).source
+                                      densityFunction: function, dataArguments: generator.dataArguments, shape: shape).source
         return GeneratedKernel(source: source, kernelName: TrajectorySource.kernelName,
                                libraryFiles: ["philox", "activations", "distributions"],
                                dataArguments: generator.dataArguments, dimension: model.layout.dimension,
-                               shape: .chainPerWorkItem)
+                               shape: shape)
     }
 
     /// The whole-transition NUTS kernel of a model for at most `maxDepth` doublings of the
     /// integrator with `coefficients` (see `NUTSSource`), named `NUTSSource.kernelName`.
-    public static func generateNUTS(_ model: BoundModel, maxDepth: Int, coefficients: [Double]) throws -> GeneratedKernel {
+    public static func generateNUTS(_ model: BoundModel, maxDepth: Int, coefficients: [Double],
+                                    shape: LaunchShape = .chainPerWorkItem) throws -> GeneratedKernel {
         precondition(coefficients.count % 2 == 1 && maxDepth >= 0, "generateNUTS: bad integrator or depth")
-        var generator = try Generator(model, shape: .chainPerWorkItem)
+        var generator = try Generator(model, shape: shape)
         let function = try generator.runDensityFunction()
         let source = NUTSSource(dimension: model.layout.dimension, maxDepth: maxDepth, coefficients: coefficients,
-                                densityFunction: function, dataArguments: generator.dataArguments).source
+                                densityFunction: function, dataArguments: generator.dataArguments, shape: shape).source
         return GeneratedKernel(source: source, kernelName: NUTSSource.kernelName,
                                libraryFiles: ["philox", "activations", "distributions"],
                                dataArguments: generator.dataArguments, dimension: model.layout.dimension,
-                               shape: .chainPerWorkItem)
+                               shape: shape)
     }
 
     /// The trip count of a constant loop header (see `Generator.tripCount`).

@@ -103,7 +103,11 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     public let coefficients: [Double]
     /// Chains per work-item when forced; nil: chosen per batch (`width(forChains:)`).
     public let forcedWidth: Int?
+    /// The launch shape: forced, or chosen per batch (`shape(forChains:)`).
+    public let launch: LaunchChoice
     public let dimension: Int
+    /// Rows of the model's plate (0 without one): what a work-group per chain shares out.
+    private let plateRows: Int
     private let requestedLocalSize: Int?
     private let info: DeviceInfo
     private let cache: ProgramCache?
@@ -111,7 +115,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     private let lock = Lock()
     private var counted = DeviceTraffic()
     private var buffers: TrajectoryBuffers<R>?
-    /// Built kernels by kind (`hmc`, `nuts <depth>`), with their local sizes.
+    /// Built kernels by kind, shape and width (`hmc W=8`, `nuts 10 group 32`), with their local sizes.
     private var kernels: [String: (kernel: Kernel, generated: GeneratedKernel, localSize: Int)] = [:]
     /// The state and metric the device holds now (what the last launch left there).
     private var residentState: (positions: [Double], logDensity: [Double])?
@@ -131,7 +135,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
 
     /// Checks the model can be generated (builds the HMC kernel) and uploads the data.
     public init(_ model: BoundModel, queue: CommandQueue, coefficients: [Double], width: Int? = nil,
-                localSize: Int? = nil, cache: ProgramCache? = ProgramCache.default) throws {
+                localSize: Int? = nil, launch: LaunchChoice = .auto, cache: ProgramCache? = ProgramCache.default) throws {
         let info = try queue.context.device.info()
         self.info = info
         self.model = model
@@ -141,10 +145,67 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         requestedLocalSize = localSize
         dimension = model.dimension
         forcedWidth = width
+        self.launch = launch
+        plateRows = model.graph.terms.compactMap(\.plate).first.flatMap(model.extent) ?? 0
         dataBuffers = try OpenCLCodegen.generateTrajectory(model, coefficients: coefficients).dataArguments.map { name in
             try Buffer(context: queue.context, values: model.data[name]!.values.map { R($0) }, access: .readOnly, queue: queue)
         }
-        _ = try kernel(for: .hmc(steps: []), width: info.chainsPerWorkItem(R.precision))
+        _ = try kernel(for: .hmc(steps: []), shape: .chainPerWorkItem, width: info.chainsPerWorkItem(R.precision))
+    }
+
+    /// The launch shape of a batch of `chains` chains (`launch` when forced). `auto` takes a
+    /// work-group per chain on GPUs (never on CPU devices, where PoCL runs a group's work-items as
+    /// scalar code on one core while a work-item runs W chains in SIMD lanes) when the plate has
+    /// at least one row per work-item of the group and the batch has fewer chains than
+    /// `groupChainsPerComputeUnit` per compute unit: one chain per work-item leaves such a GPU
+    /// nearly idle and walks every row of every gradient on one thread (the README's 4-chain NUTS
+    /// job ran slower on an H200 than on 2 CPU cores, docs/benchmarks.md).
+    public func shape(forChains chains: Int) -> LaunchShape {
+        switch launch {
+        case .chainPerWorkItem: return .chainPerWorkItem
+        case .workGroupPerChain: return .workGroupPerChain(localSize: groupLocalSize, reductionColumns: reductionColumns)
+        case .auto:
+            return Self.autoShapeIsGroup(device: info.type, computeUnits: info.computeUnits, plateRows: plateRows,
+                                         groupLocalSize: groupLocalSize, chains: chains)
+                ? .workGroupPerChain(localSize: groupLocalSize, reductionColumns: reductionColumns) : .chainPerWorkItem
+        }
+    }
+
+    /// `shape(forChains:)`'s `auto` rule, from the device's figures.
+    public static func autoShapeIsGroup(device: DeviceInfo.DeviceType, computeUnits: Int, plateRows: Int, groupLocalSize: Int,
+                                        chains: Int) -> Bool {
+        device == .gpu && plateRows >= groupLocalSize && chains < computeUnits * groupChainsPerComputeUnit
+    }
+
+    /// `autoShapeIsGroup`'s bound: below this many chains per compute unit a GPU runs a
+    /// work-group per chain. A chain per work-item fills an H200 (132 compute units) from about
+    /// 16,384 chains (2.8e8 BNN gradients/s inside trajectories, against 2.5e7 at 1,024;
+    /// docs/benchmarks.md): 16 per unit (2,112 chains there) is where a chain per work-item runs
+    /// at a tenth of that. Not yet measured against the work-group shape (`scripts/gpu-bench`
+    /// runs both).
+    public static var groupChainsPerComputeUnit: Int { 16 }
+
+    /// Work-items per chain in the work-group shape (`groupLocalSize(device:plateRows:maximum:)`).
+    var groupLocalSize: Int { Self.groupLocalSize(device: info.type, plateRows: plateRows, maximum: info.maxWorkGroupSize) }
+
+    /// Work-items per chain in the work-group shape: on GPUs the power of two nearest below a
+    /// quarter of the plate's rows, within 32 (a warp) to 128 (the BNN's 100 rows: 32, 3–4 rows
+    /// each; larger groups spend more on the d + 1 sums than they save on rows); 8 on other devices
+    /// (only a forced `--launch group` uses it on CPUs). Never more than the device allows.
+    public static func groupLocalSize(device: DeviceInfo.DeviceType, plateRows: Int, maximum: Int) -> Int {
+        var size = 8
+        if device == .gpu {
+            size = 32
+            while size < 128 && 2 * size <= plateRows / 4 { size *= 2 }
+        }
+        return max(1, min(size, maximum))
+    }
+
+    /// Values summed per pass of the work-group sums: as many of the dimension + 1 as fit in
+    /// half the device's local memory (at most 32 KiB).
+    var reductionColumns: Int {
+        let bytes = min(Int(info.localMemory) / 2, 32 << 10) - (dimension + 1) * MemoryLayout<R>.size
+        return max(1, min(dimension + 1, bytes / (groupLocalSize * MemoryLayout<R>.size)))
     }
 
     /// Chains per work-item for a batch: the device's (its SIMD width on CPUs, 1 on GPUs), narrowed
@@ -161,10 +222,14 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
 
     /// The generated source of a kind's kernel (building it if needed), to read or profile.
     public func source(for kind: TrajectoryLaunch.Kind, chains: Int) throws -> String {
-        try lock.withLock { try kernel(for: kind, width: width(forChains: chains)).generated.source }
+        try lock.withLock {
+            let shape = shape(forChains: chains)
+            return try kernel(for: kind, shape: shape, width: shape == .chainPerWorkItem ? width(forChains: chains) : 1)
+                .generated.source
+        }
     }
 
-    private func kernel(for kind: TrajectoryLaunch.Kind, width: Int)
+    private func kernel(for kind: TrajectoryLaunch.Kind, shape: LaunchShape, width: Int)
         throws -> (kernel: Kernel, generated: GeneratedKernel, localSize: Int) {
         var key: String
         switch kind {
@@ -172,21 +237,26 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         case .nuts(let depth): key = "nuts \(depth)"
         }
         key += " W=\(width)"
+        if case .workGroupPerChain(let local, let columns) = shape { key += " group \(local)×\(columns)" }
         if let built = kernels[key] { return built }
         let generated: GeneratedKernel
         switch kind {
-        case .hmc: generated = try OpenCLCodegen.generateTrajectory(model, coefficients: coefficients)
-        case .nuts(let depth): generated = try OpenCLCodegen.generateNUTS(model, maxDepth: depth, coefficients: coefficients)
+        case .hmc: generated = try OpenCLCodegen.generateTrajectory(model, coefficients: coefficients, shape: shape)
+        case .nuts(let depth):
+            generated = try OpenCLCodegen.generateNUTS(model, maxDepth: depth, coefficients: coefficients, shape: shape)
         }
+        // A work-group per chain runs `groupLocal` work-items of one lane each on a CPU core.
+        var groupLocal = 1
+        if case .workGroupPerChain(let local, _) = shape { groupLocal = local }
         let perItem = OpenCLLogDensity<R>.privateElements(generated.source) * width * MemoryLayout<R>.size
-        var local = requestedLocalSize ?? info.defaultLocalSize
+        var local = groupLocal > 1 ? groupLocal : requestedLocalSize ?? info.defaultLocalSize
         if info.type == .cpu {
             let budget = OpenCLLogDensity<R>.cpuPrivateBudget
-            guard perItem <= budget else {
-                throw LeapfrogError(.device, "the \(key) kernel of model '\(model.graph.name)' needs \(perItem / 1024) KiB of "
-                                    + "private memory per work-item on '\(info.name)', more than \(budget / 1024) KiB")
+            guard perItem * groupLocal <= budget else {
+                throw LeapfrogError(.device, "the \(key) kernel of model '\(model.graph.name)' needs \(perItem * groupLocal / 1024) "
+                                    + "KiB of private memory per work-group on '\(info.name)', more than \(budget / 1024) KiB")
             }
-            if requestedLocalSize == nil { local = max(1, min(local, budget / max(perItem, 1))) }
+            if requestedLocalSize == nil && groupLocal == 1 { local = max(1, min(local, budget / max(perItem, 1))) }
         }
         let program = try KernelLibrary.build(context: queue.context, files: generated.libraryFiles, extra: generated.source,
                                               precision: R.precision, width: width, cache: cache)
@@ -199,12 +269,20 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     /// buffers, and forgetting what the device holds, when the layout changed); the width is chosen
     /// for `batchChains` (`TrajectoryLaunch.batchChains`). Call with the lock held.
     private func prepare(_ kind: TrajectoryLaunch.Kind, chains: Int, batchChains: Int?) throws -> LaunchSetup<R> {
-        let width = width(forChains: batchChains ?? chains)
-        let (kernel, _, localSize) = try self.kernel(for: kind, width: width)
-        let items = (chains + width - 1) / width
-        let groupSize = info.type == .cpu
-            ? ChainLayout.cpuGroupSize(items: items, maximum: localSize, computeUnits: info.computeUnits) : localSize
-        let layout = ChainLayout(chains: chains, width: width, localSize: groupSize)
+        let shape = shape(forChains: batchChains ?? chains)
+        let width = shape == .chainPerWorkItem ? width(forChains: batchChains ?? chains) : 1
+        let (kernel, _, localSize) = try self.kernel(for: kind, shape: shape, width: width)
+        let layout: ChainLayout, global: Int
+        if case .workGroupPerChain(let groupLocal, _) = shape {
+            layout = ChainLayout(chains: chains, width: 1, localSize: groupLocal)
+            global = chains * groupLocal
+        } else {
+            let items = (chains + width - 1) / width
+            let groupSize = info.type == .cpu
+                ? ChainLayout.cpuGroupSize(items: items, maximum: localSize, computeUnits: info.computeUnits) : localSize
+            layout = ChainLayout(chains: chains, width: width, localSize: groupSize)
+            global = layout.globalSize
+        }
         lastChains = chains
         if buffers?.stride != layout.stride || buffers?.width != width {
             buffers = nil
@@ -214,7 +292,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             residentMetric = nil
             buffers = try TrajectoryBuffers<R>(context: queue.context, dimension: dimension, stride: layout.stride, width: width)
         }
-        return LaunchSetup(kernel: kernel, layout: layout, buffers: buffers!)
+        return LaunchSetup(kernel: kernel, layout: layout, globalSize: global, buffers: buffers!)
     }
 
     /// Packs chain-fastest `values` (`rows` per chain) into `staging` and enqueues its copy to `buffer`.
@@ -288,7 +366,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         for value in scalars { try kernel.setArg(k, value); k += 1 }
         for buffer in dataBuffers { try kernel.setArg(k, buffer); k += 1 }
         try kernel.setArg(k, Int32(setup.layout.stride))
-        return try queue.enqueue(kernel, global: setup.layout.workItems, local: setup.layout.localSize)
+        return try queue.enqueue(kernel, global: setup.globalSize, local: setup.layout.localSize)
     }
 
     /// Chain-fastest values of `rows` rows from padded device-layout staging memory.
@@ -571,6 +649,9 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
 struct LaunchSetup<R: DeviceReal> {
     let kernel: Kernel
     let layout: ChainLayout
+    /// Work-items launched: the layout's (a multiple of its local size), or chains × the group's
+    /// size for a work-group per chain.
+    let globalSize: Int
     let buffers: TrajectoryBuffers<R>
 }
 

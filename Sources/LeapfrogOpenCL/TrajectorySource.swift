@@ -39,15 +39,15 @@ struct TrajectorySource {
     let coefficients: [Double]
     let densityFunction: String
     let dataArguments: [String]
+    var shape: LaunchShape = .chainPerWorkItem
 
     var source: String {
         let d = max(1, dimension)
-        var t = TransitionText(dimension: dimension, dataArguments: dataArguments)
+        var t = TransitionText(dimension: dimension, dataArguments: dataArguments, shape: shape)
         t.emit("// the launch's slot in streamed ring buffers (0 for a single transition)")
         t.emit("step_size += slot * stride; steps += slot * stride;")
         t.emit("accept_prob += slot * stride; energy += slot * stride; taken += slot * stride; flags += slot * stride;")
-        t.emit("const int c = lf_first_chain(stride);")
-        t.emit("if (c < 0) return;")
+        t.findChain()
         t.emit("realw q[\(d)], p[\(d)], g[\(d)], minv[\(d)], gn[\(d)];")
         t.loadState()
         t.emit("// 1. momentum p ~ N(0, M)")
@@ -78,20 +78,22 @@ struct TrajectorySource {
         t.uniform("u_accept", purpose: Self.acceptancePurpose, index: "SPLAT(0.0)")
         t.emit("const maskw accepted = isless(u_accept, prob);")
         t.emit("const maskw divergent = isgreater(dh, SPLAT(\(Generator.literal(Self.divergenceThreshold))));")
-        t.emit("STOREW(prob, accept_prob + c);")
-        t.emit("STOREW(LF_SELECT(h0, h1, accepted), energy + c);")
-        t.emit("STOREW(taken_c, taken + c);")
-        t.emit("STOREW(LF_SELECT(SPLAT(0.0), SPLAT(1.0), accepted) + LF_SELECT(SPLAT(0.0), SPLAT(2.0), divergent), flags + c);")
-        t.block("if (write_proposal)") { t in
-            t.each("{ STOREW(q[j], proposal_position + j * stride + c); STOREW(p[j], proposal_momentum + j * stride + c); }")
-        }
-        t.emit("// 4. accepted chains move; the state stays on the device")
-        t.block("if (LF_ANY(accepted))") { t in
-            t.block("for (int j = 0; j < \(dimension); ++j)") { t in
-                t.emit("STOREW(LF_SELECT(LOADW(position + j * stride + c), q[j], accepted), position + j * stride + c);")
-                t.emit("STOREW(LF_SELECT(LOADW(gradient + j * stride + c), g[j], accepted), gradient + j * stride + c);")
+        t.stores { t in
+            t.emit("STOREW(prob, accept_prob + c);")
+            t.emit("STOREW(LF_SELECT(h0, h1, accepted), energy + c);")
+            t.emit("STOREW(taken_c, taken + c);")
+            t.emit("STOREW(LF_SELECT(SPLAT(0.0), SPLAT(1.0), accepted) + LF_SELECT(SPLAT(0.0), SPLAT(2.0), divergent), flags + c);")
+            t.block("if (write_proposal)") { t in
+                t.each("{ STOREW(q[j], proposal_position + j * stride + c); STOREW(p[j], proposal_momentum + j * stride + c); }")
             }
-            t.emit("STOREW(LF_SELECT(LOADW(log_density + c), lp, accepted), log_density + c);")
+            t.emit("// 4. accepted chains move; the state stays on the device")
+            t.block("if (LF_ANY(accepted))") { t in
+                t.block("for (int j = 0; j < \(dimension); ++j)") { t in
+                    t.emit("STOREW(LF_SELECT(LOADW(position + j * stride + c), q[j], accepted), position + j * stride + c);")
+                    t.emit("STOREW(LF_SELECT(LOADW(gradient + j * stride + c), g[j], accepted), gradient + j * stride + c);")
+                }
+                t.emit("STOREW(LF_SELECT(LOADW(log_density + c), lp, accepted), log_density + c);")
+            }
         }
         let arguments = ["__global real* position", "__global real* gradient", "__global real* log_density",
                          "__global const real* step_size", "__global const real* steps", "__global const real* inverse_metric",

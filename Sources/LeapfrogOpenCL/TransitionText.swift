@@ -1,15 +1,58 @@
 /// Lines of a generated transition kernel (`TrajectorySource`, `NUTSSource`) and the pieces both
-/// write: loading the state, drawing the momentum, one masked integrator step.
+/// write: finding the chain, loading the state, drawing the momentum, one masked integrator step,
+/// storing the results.
+///
+/// Two launch shapes (`LaunchShape`): W chains per work-item, or one work-group of L work-items
+/// per chain (W = 1). In the second every work-item of the group runs the chain's whole
+/// transition — the same numbers, the same random streams, the same branches — except the
+/// density, whose plate rows it shares out (`Generator.runDensityFunction`): the group's sums
+/// reach every work-item alike, so the branches stay uniform and the barriers inside the density
+/// are reached by all. Work-item 0 alone stores.
 struct TransitionText {
     let dimension: Int
-    /// The density function's data arguments, as the call passes them (`, d_x, d_y`).
+    let shape: LaunchShape
+    /// The density function's data arguments, as the call passes them (`, d_x, d_y`), and the
+    /// group's local memory in the work-group shape.
     let dataCall: String
     private(set) var lines: [String] = []
     private var depth = 1
 
-    init(dimension: Int, dataArguments: [String]) {
+    init(dimension: Int, dataArguments: [String], shape: LaunchShape = .chainPerWorkItem) {
         self.dimension = dimension
-        dataCall = dataArguments.map { ", d_\($0)" }.joined()
+        self.shape = shape
+        var call = dataArguments.map { ", d_\($0)" }.joined()
+        if case .workGroupPerChain = shape { call += ", lf_scratch, lf_sums, lid" }
+        dataCall = call
+    }
+
+    /// `c`, this work-item's first chain; chain-per-work-item items past the padded chains
+    /// return. A work-group per chain: `c` is the group, `lid` the work-item in it, and the
+    /// group's local memory for the density's sums (the launch has exactly one group per chain,
+    /// so none returns).
+    mutating func findChain() {
+        switch shape {
+        case .chainPerWorkItem:
+            emit("const int c = lf_first_chain(stride);")
+            emit("if (c < 0) return;")
+        case .workGroupPerChain(let local, let columns):
+            emit("const int c = (int)get_group_id(0);")
+            emit("const int lid = (int)get_local_id(0);")
+            emit("__local real lf_scratch[\(local * columns)];")
+            emit("__local real lf_sums[\(dimension + 1)];")
+        }
+    }
+
+    /// The kernel's stores: inline with a work-item per chain; in a work-group per chain by
+    /// work-item 0 only, after a barrier (so that no work-item still reads the state it replaces,
+    /// even in a transition that evaluated the density nowhere).
+    mutating func stores(_ body: (inout TransitionText) -> Void) {
+        switch shape {
+        case .chainPerWorkItem:
+            body(&self)
+        case .workGroupPerChain:
+            emit("barrier(CLK_GLOBAL_MEM_FENCE | CLK_LOCAL_MEM_FENCE);")
+            block("if (lid == 0)", body)
+        }
     }
 
     mutating func emit(_ line: String) { lines.append(String(repeating: "    ", count: depth) + line) }

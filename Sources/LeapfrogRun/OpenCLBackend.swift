@@ -126,17 +126,19 @@ public struct OpenCLBackend: Backend {
         }
     }
 
-    /// The device-resident transitions (`DeviceTransitionExecutor`), unless `--transitions host`
-    /// or a forced work-group launch shape (the trajectory kernel runs W chains per work-item).
+    /// The device-resident transitions (`DeviceTransitionExecutor`), unless `--transitions host`;
+    /// `--launch` forces their shape as the density's (`OpenCLTrajectories.shape(forChains:)`).
     private func transitions(_ bound: BoundModel, density: any BatchedLogDensity, on dev: Device, precision: String,
                              options: BackendOptions, log: @escaping @Sendable (String) -> Void) -> DeviceTransitionExecutor? {
-        guard options.transitions == .auto, options.launch != .workGroupPerChain else { return nil }
-        let width = options.chainsPerWorkItem
+        guard options.transitions == .auto else { return nil }
+        let (width, launch) = (options.chainsPerWorkItem, options.launch)
         return DeviceTransitionExecutor(density: density, precision: precision, log: log) { precision, coefficients in
             let queue = try CommandQueue(context: try Context(device: dev))
             switch precision {
-            case "f32": return try OpenCLTrajectories<Float>(bound, queue: queue, coefficients: coefficients, width: width)
-            case "f64": return try OpenCLTrajectories<Double>(bound, queue: queue, coefficients: coefficients, width: width)
+            case "f32":
+                return try OpenCLTrajectories<Float>(bound, queue: queue, coefficients: coefficients, width: width, launch: launch)
+            case "f64":
+                return try OpenCLTrajectories<Double>(bound, queue: queue, coefficients: coefficients, width: width, launch: launch)
             default: throw LeapfrogError(.device, "no device program for \(precision)")
             }
         }

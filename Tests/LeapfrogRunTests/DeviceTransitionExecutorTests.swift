@@ -14,13 +14,14 @@ struct DeviceTransitionExecutorTests {
     }
 
     /// An executor whose device programs are `R` on the default OpenCL device.
-    static func device<R: DeviceReal>(_ bound: BoundModel, _: R.Type, density: some BatchedLogDensity)
-        throws -> DeviceTransitionExecutor {
+    /// `launch`: the trajectories' shape (`auto` is a chain per work-item on CPU devices).
+    static func device<R: DeviceReal>(_ bound: BoundModel, _: R.Type, density: some BatchedLogDensity,
+                                      launch: LaunchChoice = .auto) throws -> DeviceTransitionExecutor {
         let dev = try OpenCLRuntime.device()
         return DeviceTransitionExecutor(density: density, precision: R.self == Float.self ? "f32" : "f64", log: { _ in }) {
             _, coefficients in
             try OpenCLTrajectories<R>(bound, queue: try CommandQueue(context: try Context(device: dev)),
-                                      coefficients: coefficients)
+                                      coefficients: coefficients, launch: launch)
         }
     }
 
@@ -45,12 +46,16 @@ struct DeviceTransitionExecutorTests {
     /// f64 on the device makes the host's transitions: every position, log density, acceptance
     /// and step count over `iterations` transitions, each side continuing from its own state, so
     /// rounding differences would compound. Tolerance 1e-10 relative: the two differ only in the
-    /// last bits of `log`, `cos`, `sin`, `exp`, `tanh` (a few ulp each), far below it.
-    @Test(arguments: [("eight-schools", 0.2, 16, 100), ("bnn", 0.01, 8, 15), ("gp-regression", 0.1, 8, 30)])
-    func f64DeviceMakesTheHostsDraws(model: String, stepSize: Double, chains n: Int, iterations: Int) throws {
+    /// last bits of `log`, `cos`, `sin`, `exp`, `tanh` (a few ulp each), far below it — and, with
+    /// a work-group per chain (`group`), in the order the plate's rows are summed in.
+    @Test(arguments: [("eight-schools", 0.2, 16, 100, LaunchChoice.auto), ("bnn", 0.01, 8, 15, .auto),
+                      ("gp-regression", 0.1, 8, 30, .auto), ("eight-schools", 0.2, 8, 40, .workGroupPerChain),
+                      ("bnn", 0.03, 8, 8, .workGroupPerChain)])
+    func f64DeviceMakesTheHostsDraws(model: String, stepSize: Double, chains n: Int, iterations: Int,
+                                     launch: LaunchChoice) throws {
         let bound = try Self.bound(model)
         let reference = ReferenceModel(bound)
-        let device = try Self.device(bound, Double.self, density: reference)
+        let device = try Self.device(bound, Double.self, density: reference, launch: launch)
         var host = HostTransitionExecutor(model: reference)
         let random = PhiloxRandom(seed: 5)
         var a = try Self.start(bound, chains: n, spread: 1), b = a
@@ -134,12 +139,16 @@ struct DeviceTransitionExecutorTests {
     /// NUTS on the device builds each chain's tree as the host does: in f64 the same tree depths,
     /// leapfrog counts, divergences and moves, and positions to 1e-10 relative, over `iterations`
     /// transitions from each side's own state, for both integrators, unit and per-chain metrics.
-    /// The step sizes span good and too-large (divergent, U-turning early) trajectories.
-    @Test(arguments: [("eight-schools", 0.3, 16, 60), ("bnn", 0.02, 8, 8), ("gp-regression", 0.2, 8, 20)])
-    func f64NUTSMakesTheHostsTrees(model: String, stepSize: Double, chains n: Int, iterations: Int) throws {
+    /// The step sizes span good and too-large (divergent, U-turning early) trajectories. `group`:
+    /// a work-group per chain, every work-item building the chain's tree from the group's sums.
+    @Test(arguments: [("eight-schools", 0.3, 16, 60, LaunchChoice.auto), ("bnn", 0.02, 8, 8, .auto),
+                      ("gp-regression", 0.2, 8, 20, .auto), ("eight-schools", 0.3, 8, 30, .workGroupPerChain),
+                      ("bnn", 0.02, 4, 6, .workGroupPerChain)])
+    func f64NUTSMakesTheHostsTrees(model: String, stepSize: Double, chains n: Int, iterations: Int,
+                                   launch: LaunchChoice) throws {
         let bound = try Self.bound(model)
         let reference = ReferenceModel(bound)
-        let device = try Self.device(bound, Double.self, density: reference)
+        let device = try Self.device(bound, Double.self, density: reference, launch: launch)
         var host = HostTransitionExecutor(model: reference)
         let random = PhiloxRandom(seed: 8)
         var a = try Self.start(bound, chains: n, spread: 1), b = a
