@@ -12,10 +12,11 @@ public enum KernelLibrary {
         "activations": ["special"],
         "distributions": ["special"],
         "moments": [],
+        "warmup": [],
     ]
 
     /// Every kernel file name (without `.cl`), in a valid concatenation order.
-    public static let fileNames = ["common", "philox", "special", "activations", "distributions", "moments"]
+    public static let fileNames = ["common", "philox", "special", "activations", "distributions", "moments", "warmup"]
 
     /// The text of one file, e.g. `source(of: "philox")`.
     public static func source(of name: String) throws -> String {

@@ -108,6 +108,8 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     public let dimension: Int
     /// Rows of the model's plate (0 without one): what a work-group per chain shares out.
     private let plateRows: Int
+    /// Why `auto` cannot take the work-group shape on this device (its kernel did not build), or nil.
+    public private(set) var groupShapeFailure: String?
     private let requestedLocalSize: Int?
     private let info: DeviceInfo
     private let cache: ProgramCache?
@@ -131,6 +133,8 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     /// Running moments of kept draws left on the device (`accumulateMoments`), and the recorded
     /// values per chain the model's device program computes (nil: it cannot), made once.
     private var moments: MomentsAccumulator<R>?
+    /// The warmup reductions of `runKeepingState`, made for the current layout.
+    private var reducer: WarmupReducer<R>?
     private var recordedCount: Result<Int, Error>?
 
     /// Checks the model can be generated (builds the HMC kernel) and uploads the data.
@@ -151,6 +155,17 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             try Buffer(context: queue.context, values: model.data[name]!.values.map { R($0) }, access: .readOnly, queue: queue)
         }
         _ = try kernel(for: .hmc(steps: []), shape: .chainPerWorkItem, width: info.chainsPerWorkItem(R.precision))
+        // The work-group kernel is built now where it may be used, so that a device that cannot
+        // build it (local memory, work-group size) fails here: forced, the caller hears it; under
+        // `auto`, the chain shape is kept.
+        let group = shape(forChains: 1)
+        if group != .chainPerWorkItem {
+            do {
+                _ = try kernel(for: .hmc(steps: []), shape: group, width: 1)
+            } catch where launch == .auto {
+                groupShapeFailure = "\(error)"
+            }
+        }
     }
 
     /// The launch shape of a batch of `chains` chains (`launch` when forced). `auto` takes a
@@ -165,7 +180,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         case .chainPerWorkItem: return .chainPerWorkItem
         case .workGroupPerChain: return .workGroupPerChain(localSize: groupLocalSize, reductionColumns: reductionColumns)
         case .auto:
-            return Self.autoShapeIsGroup(device: info.type, computeUnits: info.computeUnits, plateRows: plateRows,
+            return groupShapeFailure == nil && Self.autoShapeIsGroup(device: info.type, computeUnits: info.computeUnits, plateRows: plateRows,
                                          groupLocalSize: groupLocalSize, chains: chains)
                 ? .workGroupPerChain(localSize: groupLocalSize, reductionColumns: reductionColumns) : .chainPerWorkItem
         }
@@ -316,9 +331,14 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             try upload(logDensity, rows: 1, chains: chains, stride: s, to: bufs.logDensity, staging: bufs.hostLogDensity,
                        traffic: &traffic)
         }
+        try makeMetricResident(setup, metric, traffic: &traffic)
+    }
+
+    /// Uploads diag M⁻¹ unless it is the device's.
+    private func makeMetricResident(_ setup: LaunchSetup<R>, _ metric: ChainBatch, traffic: inout DeviceTraffic) throws {
         if residentMetric != metric.values {
-            try upload(metric.values, rows: d, chains: chains, stride: s, to: bufs.inverseMetric, staging: bufs.hostMetric,
-                       traffic: &traffic)
+            try upload(metric.values, rows: dimension, chains: metric.chains, stride: setup.layout.stride,
+                       to: setup.buffers.inverseMetric, staging: setup.buffers.hostMetric, traffic: &traffic)
             residentMetric = metric.values
         }
     }
@@ -439,6 +459,105 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             proposal: returnsProposal
                 ? (ChainBatch(chains: chains, dimension: d, values: unpack(bufs.hostProposalPosition, d)),
                    ChainBatch(chains: chains, dimension: d, values: unpack(bufs.hostProposalMomentum, d))) : nil)
+    }
+
+    // MARK: - Warmup with the state kept on the device
+
+    /// One transition of every chain that leaves the state on the device (warmup, issue 13): from
+    /// `start` (uploaded unless the device holds it), or from the state the device holds when nil;
+    /// `reductions` are computed there (`WarmupReducer`, Kernels/warmup.cl), and what comes back
+    /// is the per-chain outputs, the new log densities and those reductions. One launch of the
+    /// transition (plus the reductions' launches) and one blocking round trip; read back
+    /// (5 or 6 + k + 3)·S·b bytes (k projections, 3 ChEES sums) where `run` reads (2d + 6)·S·b and
+    /// ChEES's proposals 2d·S·b more. The window moments stay until `takeWindowMoments`;
+    /// `residentStateValues` reads the state when the host needs it.
+    public func runKeepingState(_ launch: TrajectoryLaunch,
+                                from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
+                                reductions: DeviceReductions) throws -> KeptTransitionOutcome {
+        let chains = launch.stepSizes.count, d = dimension
+        precondition(launch.inverseMetricDiagonal.chains == chains && launch.inverseMetricDiagonal.dimension == d,
+                     "OpenCLTrajectories.runKeepingState: shapes disagree")
+        lock.lock()
+        defer { lock.unlock() }
+        precondition(inFlight == 0, "OpenCLTrajectories.runKeepingState: collect every enqueued group first")
+        let setup = try prepare(launch.kind, chains: chains, batchChains: launch.batchChains)
+        let s = setup.layout.stride, b = MemoryLayout<R>.size, bufs = setup.buffers
+        var traffic = DeviceTraffic(launches: 1, roundTrips: 1)
+        if let start {
+            try makeResident(setup, positions: start.positions, logDensity: start.logDensity, gradient: start.gradient,
+                             metric: launch.inverseMetricDiagonal, traffic: &traffic)
+        } else {
+            precondition(residentState != nil || deviceAhead, "OpenCLTrajectories.runKeepingState: no state on the device")
+            try makeMetricResident(setup, launch.inverseMetricDiagonal, traffic: &traffic)
+        }
+        try upload(launch.stepSizes, rows: 1, chains: chains, stride: s, to: bufs.stepSize, staging: bufs.hostStepSize,
+                   traffic: &traffic)
+        var proposal = false
+        if case .hmc(let steps) = launch.kind {
+            try upload(steps.map(Double.init), rows: 1, chains: chains, stride: s, to: bufs.steps, staging: bufs.hostSteps,
+                       traffic: &traffic)
+            proposal = reductions.cheesSums
+        }
+        precondition(!reductions.cheesSums || proposal, "OpenCLTrajectories.runKeepingState: ChEES sums need HMC")
+        if reducer == nil || reducer!.stride != s || reducer!.chains != chains {
+            reducer = try WarmupReducer<R>(queue: queue, chains: chains, stride: s, dimension: d, cache: cache)
+        }
+        let reducer = reducer!
+        if proposal {
+            try reducer.enqueueStart(from: bufs.position)
+        }
+        let event = try enqueueKernel(setup, launch, rows: LaunchRows(bufs), returnsProposal: proposal)
+        traffic.launches += try reducer.enqueue(reductions, position: bufs.position, proposal: bufs.proposalPosition,
+                                                momentum: bufs.proposalMomentum, accept: bufs.acceptProbability,
+                                                flags: bufs.flags, inverseMetric: bufs.inverseMetric)
+        var reads: [(Buffer<R>, UnsafeMutableBufferPointer<R>, Int)] = [
+            (bufs.logDensity, bufs.hostLogDensity, 1), (bufs.acceptProbability, bufs.hostAcceptProbability, 1),
+            (bufs.energy, bufs.hostEnergy, 1), (bufs.taken, bufs.hostTaken, 1),
+        ]
+        if case .nuts = launch.kind { reads.append((bufs.depth, bufs.hostDepth, 1)) }
+        // The reductions land in host staging the plain `run` uses for other things.
+        if reductions.projections > 0 {
+            reads.append((reducer.projections!, bufs.hostProposalPosition, reductions.projections))
+        }
+        if reductions.cheesSums { reads.append((reducer.sums, bufs.hostProposalMomentum, 3)) }
+        reads.append((bufs.flags, bufs.hostFlags, 1))
+        for (n, read) in reads.enumerated() {
+            try read.0.read(into: UnsafeMutableBufferPointer(rebasing: read.1[0..<(read.2 * s)]), blocking: n == reads.count - 1,
+                            queue: queue)
+            traffic.bytesFromDevice += read.2 * s * b
+        }
+        try event.checkFinished()
+        counted += traffic
+        residentState = nil
+        deviceAhead = true
+
+        func unpack(_ host: UnsafeMutableBufferPointer<R>, _ rows: Int) -> [Double] {
+            self.unpack(host, rows: rows, chains: chains, stride: s)
+        }
+        var depth: [Double]?
+        if case .nuts = launch.kind { depth = unpack(bufs.hostDepth, 1) }
+        var sums: (proposalSpread: [Double], startSpread: [Double], proposalAlongVelocity: [Double])?
+        if reductions.cheesSums {
+            let all = unpack(bufs.hostProposalMomentum, 3)
+            sums = (Array(all[0..<chains]), Array(all[chains..<(2 * chains)]), Array(all[(2 * chains)...]))
+        }
+        return KeptTransitionOutcome(
+            logDensity: unpack(bufs.hostLogDensity, 1).map { $0.isFinite ? $0 : -.infinity },
+            outputs: TrajectoryOutputs(acceptProbability: unpack(bufs.hostAcceptProbability, 1), energy: unpack(bufs.hostEnergy, 1),
+                                       steps: unpack(bufs.hostTaken, 1), depth: depth, flags: unpack(bufs.hostFlags, 1)),
+            projections: reductions.projections > 0 ? unpack(bufs.hostProposalPosition, reductions.projections) : nil,
+            cheesSums: sums)
+    }
+
+    /// Every chain's window moments added by `runKeepingState` since the last call (then
+    /// forgotten), or nil when none were.
+    public func takeWindowMoments() throws -> DeviceWindowMoments? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let reducer, reducer.windowCount > 0 else { return nil }
+        let moments = try reducer.takeWindowMoments()
+        counted += DeviceTraffic(roundTrips: 2, bytesFromDevice: reducer.windowMomentBytes)
+        return moments
     }
 
     // MARK: - Streamed transitions
@@ -643,6 +762,16 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         return (ChainBatch(chains: chains, dimension: d, values: positions), logDensity,
                 ChainBatch(chains: chains, dimension: d, values: unpack(bufs.hostGradient, rows: d, chains: chains, stride: s)))
     }
+}
+
+/// What `OpenCLTrajectories.runKeepingState` returns for every chain: the per-chain outputs, the
+/// new log densities (non-finite: −∞) and the reductions asked for (projections: one row of
+/// chains per projection, chain-fastest).
+public struct KeptTransitionOutcome: Sendable {
+    public var logDensity: [Double]
+    public var outputs: TrajectoryOutputs
+    public var projections: [Double]?
+    public var cheesSums: (proposalSpread: [Double], startSpread: [Double], proposalAlongVelocity: [Double])?
 }
 
 /// A launch's kernel, shape and buffers.

@@ -49,6 +49,9 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     private var lastInverse: (metric: Metric, inverse: ChainBatch)?
     /// Transitions run on the device and on the host.
     public private(set) var placements = (device: 0, host: 0)
+    /// The program holding the state `executeKeepingState` left on the device.
+    private var holder: (any TrajectoryRunning)?
+    private let dimension: Int
 
     /// - density: the back end's density (a `PrecisionGuard` is followed).
     /// - precision: the device program's precision when `density` is not a guard.
@@ -59,6 +62,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         basePrecision = precision
         self.make = make
         self.log = log
+        dimension = density.dimension
     }
 
     /// Device traffic of every program made so far.
@@ -84,6 +88,55 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         return Transition(state: SamplerState(positions: outcome.positions, logDensity: outcome.logDensity,
                                               gradient: outcome.gradient),
                           info: info, lockstepEvaluations: (outcome.outputs.steps.max() ?? 0) * perStep, proposal: proposal)
+    }
+
+    /// A warmup transition that leaves the state on the device (`OpenCLTrajectories.runKeepingState`):
+    /// the adapter's statistics are reduced there and read back as a few numbers per chain —
+    /// diagnostics, log density, k projections, ChEES's 3 sums — instead of positions, gradients
+    /// and proposals ((4d + 1) numbers per chain for ChEES). nil where `execute` would run on the
+    /// host (a dense metric, no device program).
+    public func executeKeepingState(_ request: TransitionRequest, from state: SamplerState?,
+                                    reductions: WarmupReductionRequest, random: PhiloxRandom) throws -> ReducedTransition? {
+        let n = request.stepSizes.count, d = dimension
+        guard let inverse = inverseDiagonal(request.metric, chains: n, dimension: d),
+              let device = program(request.integrator) else { return nil }
+        if reductions.cheesSums, case .nuts = request.trajectory { return nil }
+        var start = state.map { (positions: $0.positions, logDensity: $0.logDensity, gradient: $0.gradient) }
+        if start == nil {
+            guard let holder else { preconditionFailure("executeKeepingState: no state given and none held") }
+            // The program changed (a precision switch): the state moves from the one that holds it.
+            if holder !== device { start = try holder.residentStateValues() }
+        }
+        let launch = self.launch(request, chains: n, inverse: inverse, random: random)
+        let outcome = try device.runKeepingState(
+            launch, from: start,
+            reductions: DeviceReductions(windowMoments: reductions.windowMoments, projections: reductions.projections,
+                                         cheesSums: reductions.cheesSums))
+        holder = device
+        placements.device += 1
+        let perStep = request.integrator.gradientsPerStep
+        return ReducedTransition(
+            info: Self.info(outcome.outputs, stepSizes: launch.stepSizes, gradientsPerStep: perStep),
+            logDensity: outcome.logDensity, lockstepEvaluations: (outcome.outputs.steps.max() ?? 0) * perStep,
+            projections: outcome.projections.map { ChainBatch(chains: n, dimension: reductions.projections, values: $0) },
+            cheesSums: outcome.cheesSums.map {
+                ChEESAdaptation.Sums(proposalSpread: $0.proposalSpread, startSpread: $0.startSpread,
+                                     proposalAlongVelocity: $0.proposalAlongVelocity)
+            })
+    }
+
+    public func heldState() throws -> SamplerState {
+        guard let holder else { preconditionFailure("heldState: executeKeepingState has not run") }
+        let s = try holder.residentStateValues()
+        return SamplerState(positions: s.positions, logDensity: s.logDensity, gradient: s.gradient)
+    }
+
+    public func takeWindowMoments() throws -> [WelfordEstimator]? {
+        guard let holder, let m = try holder.takeWindowMoments() else { return nil }
+        let n = m.chains, d = dimension
+        return (0..<n).map { c in
+            WelfordEstimator(count: m.count, mean: (0..<d).map { m.mean[$0 * n + c] }, m2: (0..<d).map { m.m2[$0 * n + c] })
+        }
     }
 
     /// Sampling's iterations in groups of consecutive transitions, two groups in flight

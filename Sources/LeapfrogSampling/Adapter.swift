@@ -66,9 +66,30 @@ public protocol Adapter {
     func phase(of iteration: Int) -> WarmupSchedule.Phase
     /// When and why an adaptive warmup ended; nil for a fixed warmup.
     var warmupReport: WarmupReport? { get }
+
+    /// What `observe(reduced:...)` needs reduced from warmup iteration `iteration`'s transition
+    /// when the executor keeps the state on its device (`TransitionExecutor.executeKeepingState`);
+    /// nil: this adapter needs the full batches (`observe(_:from:...)`).
+    func reductions(for iteration: Int) -> WarmupReductionRequest?
+    /// Learns from a transition whose state stayed on the device: the same as `observe(_:from:...)`
+    /// from the reductions it asked for (the window moments arrive at the window's end,
+    /// `adoptWindowMoments`).
+    mutating func observe(reduced: ReducedTransition, request: TransitionRequest, random: PhiloxRandom)
+    /// Every chain's window moments accumulated on the device over the window that ends now,
+    /// before `strayChains` and `endWindow`.
+    mutating func adoptWindowMoments(_ moments: [WelfordEstimator])
 }
 
 extension Adapter {
     /// No relocation: an adapter that keeps no per-chain window estimates cannot judge.
     public mutating func strayChains(iteration: Int, random: PhiloxRandom) -> [ChainRelocation] { [] }
+
+    /// The full batches, always.
+    public func reductions(for iteration: Int) -> WarmupReductionRequest? { nil }
+
+    public mutating func observe(reduced: ReducedTransition, request: TransitionRequest, random: PhiloxRandom) {
+        preconditionFailure("observe(reduced:): this adapter asks for no reductions")
+    }
+
+    public mutating func adoptWindowMoments(_ moments: [WelfordEstimator]) {}
 }

@@ -106,17 +106,39 @@ struct WarmupConvergence: Sendable {
         (i & (j + 1)).nonzeroBitCount % 2 == 0 ? 1 : -1
     }
 
-    mutating func record(_ state: SamplerState) {
-        let scale = 1 / Double(max(1, dimension)).squareRoot()
-        for c in 0..<state.chains {
-            traces[0][c].append(state.logDensity[c])
-            for j in 0..<rule.projections {
+    /// Σ_i s(i, j) x_i for every chain and j < `count` (s = `projectionSign`, summed in order of
+    /// i): the unscaled projections, one row per j (the host twin of Kernels/warmup.cl's
+    /// `lf_warmup_projections`).
+    public static func projections(_ positions: ChainBatch, count: Int) -> ChainBatch {
+        let n = positions.chains, d = positions.dimension
+        var out = ChainBatch(chains: n, dimension: count)
+        for c in 0..<n {
+            for j in 0..<count {
                 var s = 0.0
-                for i in 0..<dimension { s += Self.projectionSign(i, j) * state.positions[c, i] }
-                traces[1 + j][c].append(s * scale)
+                for i in 0..<d { s += projectionSign(i, j) * positions[c, i] }
+                out[c, j] = s
             }
         }
+        return out
     }
+
+    /// Records a slow-window iteration's state.
+    mutating func record(_ state: SamplerState) {
+        record(logDensity: state.logDensity, projections: Self.projections(state.positions, count: rule.projections))
+    }
+
+    /// Records a slow-window iteration from every chain's log density and its unscaled
+    /// `projections` (computed here, or on a device).
+    mutating func record(logDensity: [Double], projections: ChainBatch) {
+        let scale = 1 / Double(max(1, dimension)).squareRoot()
+        for c in logDensity.indices {
+            traces[0][c].append(logDensity[c])
+            for j in 0..<rule.projections { traces[1 + j][c].append(projections[c, j] * scale) }
+        }
+    }
+
+    /// Projections `record` asks for.
+    var projectionCount: Int { rule.projections }
 
     /// Notes the adapted estimates after a slow-window iteration: dual averaging's x̄ (log) and,
     /// for ChEES, the moving average of log T (`recordTrajectory`).

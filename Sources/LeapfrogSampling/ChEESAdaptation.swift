@@ -119,22 +119,54 @@ public struct ChEESAdaptation: Sendable, Hashable {
         step = 0
     }
 
-    /// The ChEES criterion's gradient in log T (Hoffman, Radul & Sountsov 2021), weighted
-    /// by the acceptance probabilities `weights` (0 when Σ w is 0):
-    /// Σ_c w_c · t · (‖x'_c − x̄'‖² − ‖x_c − x̄‖²) · ⟨x'_c − x̄', v_c⟩ / Σ w, with x̄' the weighted
-    /// mean of the proposals, x̄ the mean of the starts, v the proposals' velocity M⁻¹p and t the
-    /// jittered trajectory time. Non-finite terms are left out.
+    /// Per chain, the three sums the ChEES gradient is made of (`sums`): ‖x'_c − x̄'‖²,
+    /// ‖x_c − x̄‖² and ⟨x'_c − x̄', v_c⟩.
+    public struct Sums: Sendable, Hashable {
+        public var proposalSpread: [Double]
+        public var startSpread: [Double]
+        public var proposalAlongVelocity: [Double]
+
+        public init(proposalSpread: [Double], startSpread: [Double], proposalAlongVelocity: [Double]) {
+            self.proposalSpread = proposalSpread
+            self.startSpread = startSpread
+            self.proposalAlongVelocity = proposalAlongVelocity
+        }
+    }
+
+    /// The ChEES criterion's gradient in log T (Hoffman, Radul & Sountsov 2021) from the
+    /// per-chain `sums`, weighted by the acceptance probabilities `weights` (0 when Σ w is 0):
+    /// Σ_c w_c · t · (‖x'_c − x̄'‖² − ‖x_c − x̄‖²) · ⟨x'_c − x̄', v_c⟩ / Σ w, with t the jittered
+    /// trajectory time. Non-finite terms are left out; chains are added in order.
+    static func gradient(_ sums: Sums, weights w: [Double], time t: Double) -> Double {
+        let wSum = w.reduce(0, +)
+        guard wSum > 0 else { return 0 }
+        var num = 0.0
+        for c in w.indices where w[c] > 0 {
+            let g = t * (sums.proposalSpread[c] - sums.startSpread[c]) * sums.proposalAlongVelocity[c]
+            if g.isFinite { num += w[c] * g }
+        }
+        return num / wSum
+    }
+
+    /// The gradient from the chains' starts, proposals and the proposals' velocity M⁻¹p
+    /// (`sums`, then `gradient(_:weights:time:)`); 0 when Σ w is 0.
+    static func gradient(starts: ChainBatch, proposal: ChainBatch, velocity: ChainBatch, weights w: [Double],
+                         time t: Double) -> Double {
+        guard w.reduce(0, +) > 0 else { return 0 }
+        return gradient(sums(starts: starts, proposal: proposal, velocity: velocity, weights: w), weights: w, time: t)
+    }
+
+    /// The per-chain sums of the gradient (the host twin of Kernels/warmup.cl's `lf_chees_*`),
+    /// with x̄' the w-weighted mean of the proposals and x̄ the plain mean of the starts (both
+    /// summed over chains in order). Call with Σ w > 0.
     ///
     /// The per-chain sums run coordinate-outer, so that every pass reads the chain-fastest
     /// batches in order (chain-outer strides by the chain count: at 65,536 chains that loop was
     /// 30 % of a warmup's host time), over the cores for large batches (`ChainRanges`). Each
-    /// chain's sums keep the order i = 0..<d and the total adds chains in order, so the result
-    /// does not depend on the cores.
-    static func gradient(starts: ChainBatch, proposal: ChainBatch, velocity: ChainBatch, weights w: [Double],
-                         time t: Double) -> Double {
+    /// chain's sums keep the order i = 0..<d, so the result does not depend on the cores.
+    public static func sums(starts: ChainBatch, proposal: ChainBatch, velocity: ChainBatch, weights w: [Double]) -> Sums {
         let n = starts.chains, d = starts.dimension
         let wSum = w.reduce(0, +)
-        guard wSum > 0 else { return 0 }
         var meanProposal = [Double](repeating: 0, count: d), meanStart = [Double](repeating: 0, count: d)
         for i in 0..<d {
             for c in 0..<n {
@@ -158,22 +190,34 @@ public struct ChEESAdaptation: Sendable, Hashable {
                 }
             }
         }
-        var num = 0.0
-        for c in 0..<n where w[c] > 0 {
-            let g = t * (sums[c] - sums[n + c]) * sums[2 * n + c]
-            if g.isFinite { num += w[c] * g }
-        }
-        return num / wSum
+        return Sums(proposalSpread: Array(sums[0..<n]), startSpread: Array(sums[n..<(2 * n)]),
+                    proposalAlongVelocity: Array(sums[(2 * n)...]))
+    }
+
+    /// The weights of the chains in the gradient: the acceptance probability, 0 for a divergent
+    /// chain or a non-finite probability.
+    static func weights(acceptance: [Double], divergent: [Bool]) -> [Double] {
+        acceptance.indices.map { divergent[$0] || !acceptance[$0].isFinite ? 0 : acceptance[$0] }
     }
 
     /// One Adam ascent step on log T from an iteration's starts and proposals.
     public mutating func update(starts: ChainBatch, proposal: Proposal, metric: Metric, acceptance: [Double],
                                 divergent: [Bool], jitter u: Double, stepSize: Double) {
-        let n = starts.chains
-        let w = (0..<n).map { divergent[$0] || !acceptance[$0].isFinite ? 0 : acceptance[$0] }
+        let w = Self.weights(acceptance: acceptance, divergent: divergent)
+        ascend(Self.gradient(starts: starts, proposal: proposal.position, velocity: metric.velocity(proposal.momentum),
+                             weights: w, time: u * trajectoryLength), stepSize: stepSize)
+    }
+
+    /// One Adam ascent step on log T from the per-chain sums a device reduced
+    /// (`WarmupReductionRequest.cheesSums`): the same step as `update(starts:...)` on those sums.
+    public mutating func update(sums: Sums, acceptance: [Double], divergent: [Bool], jitter u: Double, stepSize: Double) {
+        let w = Self.weights(acceptance: acceptance, divergent: divergent)
+        ascend(Self.gradient(sums, weights: w, time: u * trajectoryLength), stepSize: stepSize)
+    }
+
+    /// Adam's step on log T with `gradient`, the cap at 1000 ε and the moving average.
+    private mutating func ascend(_ gradient: Double, stepSize: Double) {
         step += 1
-        let gradient = Self.gradient(starts: starts, proposal: proposal.position, velocity: metric.velocity(proposal.momentum),
-                                     weights: w, time: u * trajectoryLength)
         // Adam with β₁ = 0: m = g; v̂ bias-corrected.
         adamSecondMoment = Self.adamBeta2 * adamSecondMoment + (1 - Self.adamBeta2) * gradient * gradient
         let vHat = adamSecondMoment / (1 - pow(Self.adamBeta2, Double(step)))

@@ -52,6 +52,24 @@ public struct ChEESAdapter: Adapter {
         windows.recordTrajectory(log: chees.logTrajectoryLengthAverage, iteration: request.iteration)
     }
 
+    /// The windows' reductions and ChEES's per-chain sums, every warmup iteration.
+    public func reductions(for iteration: Int) -> WarmupReductionRequest? {
+        guard var request = windows.reductions(for: iteration) else { return nil }
+        request.cheesSums = true
+        return request
+    }
+
+    public mutating func observe(reduced: ReducedTransition, request: TransitionRequest, random: PhiloxRandom) {
+        windows.observe(reduced: reduced, request: request, random: random)
+        guard let sums = reduced.cheesSums else { return }
+        chees.update(sums: sums, acceptance: reduced.info.map(\.acceptanceStatistic), divergent: reduced.info.map(\.divergent),
+                     jitter: ChEESAdaptation.jitter(random: random, iteration: request.iteration),
+                     stepSize: windows.adaptation.stepSizes[0])
+        windows.recordTrajectory(log: chees.logTrajectoryLengthAverage, iteration: request.iteration)
+    }
+
+    public mutating func adoptWindowMoments(_ moments: [WelfordEstimator]) { windows.adoptWindowMoments(moments) }
+
     public func endsWindow(_ iteration: Int) -> Bool { windows.endsWindow(iteration) }
 
     public mutating func strayChains(iteration: Int, random: PhiloxRandom) -> [ChainRelocation] {

@@ -66,6 +66,17 @@ public enum Sampler {
 
         // The warmup's length is the adapter's: an adaptive warmup shortens it at a window's end.
         var iteration = 0
+        // Warmup on a device that keeps the state (`TransitionExecutor.executeKeepingState`): the
+        // adapter learns from statistics reduced there, and the host's `state` is stale while
+        // `held`, fetched (one read) where the host needs it: a window's end, warmup's end, a
+        // transition the device cannot run.
+        var held = false
+        func fetchHeld() throws {
+            if held {
+                state = try executor.heldState()
+                held = false
+            }
+        }
         var failure: CommunicationFailure?
         // A run shared between members (`ChainCommunicator`) stops like an interrupted one when a
         // member is lost, keeping every draw written so far.
@@ -73,14 +84,27 @@ public enum Sampler {
             while iteration < adapter.warmupLength {
                 if shouldStop?() == true { interrupted = true; break }
                 let request = kernel.request(iteration: iteration, tuning: adapter.adaptation, random: random)
-                let transition = try executor.execute(request, from: state, random: random)
-                let previous = state
-                state = transition.state
-                cost.lockstep += transition.lockstepEvaluations
-                for c in 0..<n { cost.gradients[c] += transition.info[c].gradientEvaluations }
-                warmupDivergences += transition.info.filter(\.divergent).count
-                adapter.observe(transition, from: previous, request: request, random: random)
+                let info: [TransitionInfo], lockstep: Int
+                if let needs = adapter.reductions(for: iteration),
+                   let reduced = try executor.executeKeepingState(request, from: held ? nil : state, reductions: needs,
+                                                                  random: random) {
+                    held = true
+                    (info, lockstep) = (reduced.info, reduced.lockstepEvaluations)
+                    adapter.observe(reduced: reduced, request: request, random: random)
+                } else {
+                    try fetchHeld()
+                    let transition = try executor.execute(request, from: state, random: random)
+                    let previous = state
+                    state = transition.state
+                    (info, lockstep) = (transition.info, transition.lockstepEvaluations)
+                    adapter.observe(transition, from: previous, request: request, random: random)
+                }
+                cost.lockstep += lockstep
+                for c in 0..<n { cost.gradients[c] += info[c].gradientEvaluations }
+                warmupDivergences += info.filter(\.divergent).count
                 if adapter.endsWindow(iteration) {
+                    try fetchHeld()
+                    if let moments = try executor.takeWindowMoments() { adapter.adoptWindowMoments(moments) }
                     let moves = adapter.strayChains(iteration: iteration, random: random)
                     if !moves.isEmpty {
                         state.relocate(moves)
@@ -90,6 +114,7 @@ public enum Sampler {
                     cost += try adapter.endWindow(state, model: model, random: random, iteration: iteration)
                 }
                 if iteration == adapter.warmupLength - 1 {
+                    try fetchHeld()
                     adapter.finish()
                     try checkPrecision(.warmupEnd(iteration: iteration))
                 }
@@ -98,6 +123,7 @@ public enum Sampler {
                                            gradientEvaluations: cost.gradients.reduce(0, +), lockstepEvaluations: cost.lockstep))
                 iteration += 1
             }
+            try fetchHeld()
 
             // Sampling: the tuning is fixed, so the executor may run many iterations per round trip
             // (`TransitionExecutor.stream`); what reaches the sink is the same either way.

@@ -19,9 +19,34 @@ public protocol TransitionExecutor {
     /// many iterations per round trip instead, and must make the same transitions.
     mutating func stream(_ stream: SamplingStream, from state: SamplerState, random: PhiloxRandom,
                          deliver: ([SampledIteration]) throws -> Bool) throws -> SamplerState
+
+    /// A warmup transition that keeps the state where the trajectories run (a device), from
+    /// `state` or, when nil, from the state it holds; the statistics `reductions` asks for are
+    /// computed there (each the twin of a host computation: `WarmupReductionRequest`). Returns nil
+    /// when this request cannot run so (the caller then fetches `heldState` and calls `execute`).
+    ///
+    /// Default: nil (the host has the state anyway).
+    mutating func executeKeepingState(_ request: TransitionRequest, from state: SamplerState?,
+                                      reductions: WarmupReductionRequest, random: PhiloxRandom) throws -> ReducedTransition?
+    /// The state the last `executeKeepingState` left (one read).
+    mutating func heldState() throws -> SamplerState
+    /// Every chain's window moments that `executeKeepingState` accumulated since the last call
+    /// (then forgotten); nil when none were.
+    mutating func takeWindowMoments() throws -> [WelfordEstimator]?
 }
 
 extension TransitionExecutor {
+    public mutating func executeKeepingState(_ request: TransitionRequest, from state: SamplerState?,
+                                             reductions: WarmupReductionRequest, random: PhiloxRandom) throws -> ReducedTransition? {
+        nil
+    }
+
+    public mutating func heldState() throws -> SamplerState {
+        preconditionFailure("heldState: this executor keeps no state (executeKeepingState returned nil)")
+    }
+
+    public mutating func takeWindowMoments() throws -> [WelfordEstimator]? { nil }
+
     public mutating func stream(_ stream: SamplingStream, from state: SamplerState, random: PhiloxRandom,
                                 deliver: ([SampledIteration]) throws -> Bool) throws -> SamplerState {
         try stream.stepwise(from: state, execute: { try execute($0, from: $1, random: random) }, deliver: deliver)

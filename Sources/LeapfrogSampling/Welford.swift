@@ -25,6 +25,17 @@ public struct WelfordEstimator: Sendable, Hashable {
         m2 = Array(repeating: 0, count: dense ? dimension * dimension : dimension)
     }
 
+    /// A diagonal estimate of `count` draws with these means and sums of squared deviations (as
+    /// a device accumulated them).
+    public init(count: Int, mean: [Double], m2: [Double]) {
+        precondition(mean.count == m2.count, "WelfordEstimator: \(mean.count) means, \(m2.count) sums")
+        dimension = mean.count
+        dense = false
+        self.count = Double(count)
+        self.mean = mean
+        self.m2 = m2
+    }
+
     public mutating func add(_ x: [Double]) {
         x.withUnsafeBufferPointer { add($0) }
     }

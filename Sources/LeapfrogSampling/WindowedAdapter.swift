@@ -96,20 +96,7 @@ public struct WindowedAdapter: Adapter {
 
     public mutating func observe(_ transition: Transition, from previous: SamplerState, request: TransitionRequest,
                                  random: PhiloxRandom) {
-        let n = transition.info.count
-        let stats = transition.info.map(\.acceptanceStatistic)
-        if sharedStepSize {
-            let stat: Double
-            switch statistic {
-            case .meanAcceptance:
-                stat = stats.map { $0.isFinite ? $0 : 0 }.reduce(0, +) / Double(n)
-            case .chees(let how):
-                stat = ChEESAdaptation.aggregate(stats, divergent: transition.info.map(\.divergent), how) ?? 0
-            }
-            adaptation.stepSizes = Array(repeating: averaging[0].update(statistic: stat, parameters: target), count: n)
-        } else {
-            for c in 0..<n { adaptation.stepSizes[c] = averaging[c].update(statistic: stats[c], parameters: target) }
-        }
+        adaptStepSizes(transition.info)
         if case .slowWindow = schedule.phase(of: request.iteration) {
             if keepsWindowEstimates { WelfordEstimator.add(transition.state.positions, to: &welford) }
             if relocatesStrayChains { windowLogDensity.add(transition.state.logDensity, half: 0) }
@@ -118,6 +105,54 @@ public struct WindowedAdapter: Adapter {
                 let x = log(adaptedStepSize)
                 convergence?.recordStepSize(log: x)
             }
+        }
+    }
+
+    /// In a slow window: the positions into the window moments (on the device) and, for the
+    /// judge, its projections; elsewhere nothing beyond the diagnostics. A dense metric needs the
+    /// full batches.
+    public func reductions(for iteration: Int) -> WarmupReductionRequest? {
+        guard kind != .dense else { return nil }
+        guard case .slowWindow = schedule.phase(of: iteration) else { return WarmupReductionRequest() }
+        return WarmupReductionRequest(windowMoments: keepsWindowEstimates, projections: convergence?.projectionCount ?? 0)
+    }
+
+    public mutating func observe(reduced: ReducedTransition, request: TransitionRequest, random: PhiloxRandom) {
+        adaptStepSizes(reduced.info)
+        if case .slowWindow = schedule.phase(of: request.iteration) {
+            if relocatesStrayChains { windowLogDensity.add(reduced.logDensity, half: 0) }
+            if convergence != nil, let projections = reduced.projections {
+                convergence?.record(logDensity: reduced.logDensity, projections: projections)
+                let x = log(adaptedStepSize)
+                convergence?.recordStepSize(log: x)
+            }
+        }
+    }
+
+    /// Adds the device's window moments to the window's estimates (Chan's combination: the
+    /// device's exactly when the host added none).
+    public mutating func adoptWindowMoments(_ moments: [WelfordEstimator]) {
+        guard keepsWindowEstimates else { return }
+        precondition(moments.count == welford.count, "adoptWindowMoments: \(moments.count) estimators for \(welford.count) chains")
+        for c in welford.indices { welford[c].combine(moments[c]) }
+    }
+
+    /// Dual averaging on the iteration's acceptance statistics: one shared step size fed by
+    /// `statistic`, or one per chain.
+    private mutating func adaptStepSizes(_ info: [TransitionInfo]) {
+        let n = info.count
+        let stats = info.map(\.acceptanceStatistic)
+        if sharedStepSize {
+            let stat: Double
+            switch statistic {
+            case .meanAcceptance:
+                stat = stats.map { $0.isFinite ? $0 : 0 }.reduce(0, +) / Double(n)
+            case .chees(let how):
+                stat = ChEESAdaptation.aggregate(stats, divergent: info.map(\.divergent), how) ?? 0
+            }
+            adaptation.stepSizes = Array(repeating: averaging[0].update(statistic: stat, parameters: target), count: n)
+        } else {
+            for c in 0..<n { adaptation.stepSizes[c] = averaging[c].update(statistic: stats[c], parameters: target) }
         }
     }
 

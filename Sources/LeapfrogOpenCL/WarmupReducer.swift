@@ -1,0 +1,162 @@
+import LeapfrogCore
+
+/// What a warmup transition that keeps the state on the device reduces there
+/// (`OpenCLTrajectories.runKeepingState`; the sampler's `WarmupReductionRequest`).
+public struct DeviceReductions: Sendable, Hashable {
+    /// Add every chain's new position to its window moments (`takeWindowMoments`).
+    public var windowMoments = false
+    /// Projections of every chain's new position; 0: none.
+    public var projections = 0
+    /// ChEES's per-chain sums of the proposals against the starts.
+    public var cheesSums = false
+
+    public init(windowMoments: Bool = false, projections: Int = 0, cheesSums: Bool = false) {
+        self.windowMoments = windowMoments
+        self.projections = projections
+        self.cheesSums = cheesSums
+    }
+}
+
+/// Every chain's window moments as a device accumulated them: `count` draws each, means and sums
+/// of squared deviations chain-fastest (coordinate i of chain c at i · chains + c).
+public struct DeviceWindowMoments: Sendable, Hashable {
+    public var chains: Int
+    public var count: Int
+    public var mean: [Double]
+    public var m2: [Double]
+}
+
+/// The warmup reductions of one batch layout on the device (Kernels/warmup.cl): a copy of the
+/// chains' starts before each trajectory (for ChEES), and after it Welford's update of every
+/// chain's window moments, the convergence projections and ChEES's per-chain sums (its weighted
+/// means over chains in blocks of `block`, then the blocks in order). Results land in device
+/// buffers the caller reads back with the transition's outputs.
+///
+/// Cost per transition (C chains, S the padded stride, d parameters, k projections, b bytes per
+/// real): a d·S device-side copy (ChEES), up to five launches, no wait of its own; read back
+/// k·S·b (projections) + 3·S·b (ChEES sums) instead of the (4d + 1)·S·b of positions, gradients,
+/// log densities and proposals. The window moments stay on the device until
+/// `takeWindowMoments` (2d·S·b once per window). Memory: (4d + k + 3)·S reals and the blocks' partial sums.
+final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
+    /// Chains per block of the two-level sums over chains.
+    static var block: Int { 256 }
+
+    let chains: Int
+    let stride: Int
+    let dimension: Int
+    private let queue: CommandQueue
+    private let welford, projectionKernel, partialKernel, meansKernel, sumsKernel: Kernel
+    let start, mean, m2, sums, partial, totals: Buffer<R>
+    private var projectionRows = 0
+    private(set) var projections: Buffer<R>?
+    /// Draws added to the window moments since the last `takeWindowMoments`.
+    private(set) var windowCount = 0
+
+    init(queue: CommandQueue, chains: Int, stride: Int, dimension: Int, cache: ProgramCache?) throws {
+        self.chains = chains
+        self.stride = stride
+        self.dimension = dimension
+        self.queue = queue
+        let program = try KernelLibrary.build(context: queue.context, files: ["warmup"], precision: R.precision, width: 1,
+                                              cache: cache)
+        welford = try Kernel(program: program, name: "lf_warmup_welford")
+        projectionKernel = try Kernel(program: program, name: "lf_warmup_projections")
+        partialKernel = try Kernel(program: program, name: "lf_chees_partial_means")
+        meansKernel = try Kernel(program: program, name: "lf_chees_means")
+        sumsKernel = try Kernel(program: program, name: "lf_chees_sums")
+        let vector = max(1, dimension) * stride
+        func zeroed(_ count: Int) throws -> Buffer<R> {
+            let b = try Buffer<R>(context: queue.context, count: count)
+            try b.fill(0, queue: queue)
+            return b
+        }
+        start = try zeroed(vector)
+        mean = try zeroed(vector)
+        m2 = try zeroed(vector)
+        sums = try zeroed(3 * stride)
+        let blocks = (chains + Self.block - 1) / Self.block
+        partial = try zeroed(blocks * (2 * dimension + 1))
+        totals = try zeroed(2 * dimension + 1)
+    }
+
+    /// Work-items per group of the per-chain kernels.
+    private static var local: Int { 64 }
+
+    private func launch(_ kernel: Kernel, _ arguments: [Any], global: [Int], local: [Int]) throws {
+        for (k, argument) in arguments.enumerated() {
+            switch argument {
+            case let buffer as Buffer<R>: try kernel.setArg(k, buffer)
+            case let value as Int32: try kernel.setArg(k, value)
+            case let value as R: try kernel.setArg(k, value)
+            default: preconditionFailure("WarmupReducer: argument \(k) of \(kernel.name)")
+            }
+        }
+        let rounded = zip(global, local).map { max($1, ($0 + $1 - 1) / $1 * $1) }
+        _ = try queue.enqueue(kernel, global: rounded, local: local)
+    }
+
+    private var perChain: (global: [Int], local: [Int]) { ([chains], [Self.local]) }
+
+    /// Enqueues the copy of the chains' positions before a trajectory moves them (ChEES's starts).
+    func enqueueStart(from position: Buffer<R>) throws {
+        try position.enqueueCopy(to: start, count: dimension * stride, queue: queue)
+    }
+
+    /// Enqueues the reductions `what` asks for after a trajectory, from its new positions, and
+    /// for ChEES its proposals, acceptance probabilities, flags and the inverse metric; returns
+    /// the launches enqueued. Results: `projections` (rows of `stride`), `sums` (3 rows).
+    func enqueue(_ what: DeviceReductions, position: Buffer<R>, proposal: Buffer<R>, momentum: Buffer<R>,
+                 accept: Buffer<R>, flags: Buffer<R>, inverseMetric: Buffer<R>) throws -> Int {
+        let d = Int32(dimension), s = Int32(stride), n = Int32(chains)
+        var launches = 0
+        if what.windowMoments {
+            windowCount += 1
+            try launch(welford, [position, mean, m2, d, s, n, R(Double(windowCount))], global: perChain.global,
+                       local: perChain.local)
+            launches += 1
+        }
+        if what.projections > 0 {
+            if projectionRows < what.projections {
+                projections = try Buffer<R>(context: queue.context, count: what.projections * stride)
+                projectionRows = what.projections
+            }
+            try launch(projectionKernel, [position, projections!, Int32(what.projections), d, s, n], global: perChain.global,
+                       local: perChain.local)
+            launches += 1
+        }
+        if what.cheesSums {
+            let blocks = (chains + Self.block - 1) / Self.block
+            try launch(partialKernel, [proposal, start, accept, flags, partial, d, s, n, Int32(Self.block)],
+                       global: [blocks, dimension + 1], local: [1, 1])
+            try launch(meansKernel, [partial, totals, d, Int32(blocks)], global: [2 * dimension + 1], local: [1])
+            try launch(sumsKernel, [proposal, momentum, start, inverseMetric, totals, sums, d, s, n], global: perChain.global,
+                       local: perChain.local)
+            launches += 3
+        }
+        return launches
+    }
+
+    /// The window moments so far (blocking reads of 2d·S reals), then forgotten; nil when none
+    /// were added.
+    func takeWindowMoments() throws -> DeviceWindowMoments? {
+        guard windowCount > 0 else { return nil }
+        let n = dimension * stride
+        let staging = UnsafeMutableBufferPointer<R>.allocate(capacity: max(1, n))
+        defer { staging.deallocate() }
+        func values(_ buffer: Buffer<R>) throws -> [Double] {
+            try buffer.read(into: UnsafeMutableBufferPointer(rebasing: staging[0..<n]), blocking: true, queue: queue)
+            return [Double](unsafeUninitializedCapacity: dimension * chains) { out, initialised in
+                R.unpack(UnsafePointer(staging.baseAddress!), chains: chains, stride: stride, dimension: dimension, into: out)
+                initialised = dimension * chains
+            }
+        }
+        let moments = DeviceWindowMoments(chains: chains, count: windowCount, mean: try values(mean), m2: try values(m2))
+        try mean.fill(0, queue: queue)
+        try m2.fill(0, queue: queue)
+        windowCount = 0
+        return moments
+    }
+
+    /// Bytes `takeWindowMoments` moves.
+    var windowMomentBytes: Int { 2 * dimension * stride * MemoryLayout<R>.size }
+}
