@@ -515,11 +515,10 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             (bufs.energy, bufs.hostEnergy, 1), (bufs.taken, bufs.hostTaken, 1),
         ]
         if case .nuts = launch.kind { reads.append((bufs.depth, bufs.hostDepth, 1)) }
-        // The reductions land in host staging the plain `run` uses for other things.
         if reductions.projections > 0 {
-            reads.append((reducer.projections!, bufs.hostProposalPosition, reductions.projections))
+            reads.append((reducer.projections!, reducer.hostProjections!, reductions.projections))
         }
-        if reductions.cheesSums { reads.append((reducer.sums, bufs.hostProposalMomentum, 3)) }
+        if reductions.cheesSums { reads.append((reducer.sums, reducer.hostSums, 3)) }
         reads.append((bufs.flags, bufs.hostFlags, 1))
         for (n, read) in reads.enumerated() {
             try read.0.read(into: UnsafeMutableBufferPointer(rebasing: read.1[0..<(read.2 * s)]), blocking: n == reads.count - 1,
@@ -538,14 +537,14 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         if case .nuts = launch.kind { depth = unpack(bufs.hostDepth, 1) }
         var sums: (proposalSpread: [Double], startSpread: [Double], proposalAlongVelocity: [Double])?
         if reductions.cheesSums {
-            let all = unpack(bufs.hostProposalMomentum, 3)
+            let all = unpack(reducer.hostSums, 3)
             sums = (Array(all[0..<chains]), Array(all[chains..<(2 * chains)]), Array(all[(2 * chains)...]))
         }
         return KeptTransitionOutcome(
             logDensity: unpack(bufs.hostLogDensity, 1).map { $0.isFinite ? $0 : -.infinity },
             outputs: TrajectoryOutputs(acceptProbability: unpack(bufs.hostAcceptProbability, 1), energy: unpack(bufs.hostEnergy, 1),
                                        steps: unpack(bufs.hostTaken, 1), depth: depth, flags: unpack(bufs.hostFlags, 1)),
-            projections: reductions.projections > 0 ? unpack(bufs.hostProposalPosition, reductions.projections) : nil,
+            projections: reductions.projections > 0 ? unpack(reducer.hostProjections!, reductions.projections) : nil,
             cheesSums: sums)
     }
 

@@ -49,6 +49,9 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
     let start, mean, m2, sums, partial, totals: Buffer<R>
     private var projectionRows = 0
     private(set) var projections: Buffer<R>?
+    /// Host staging of the reads of `projections` and `sums`.
+    private(set) var hostProjections: UnsafeMutableBufferPointer<R>?
+    let hostSums: UnsafeMutableBufferPointer<R>
     /// Draws added to the window moments since the last `takeWindowMoments`.
     private(set) var windowCount = 0
 
@@ -77,6 +80,13 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
         let blocks = (chains + Self.block - 1) / Self.block
         partial = try zeroed(blocks * (2 * dimension + 1))
         totals = try zeroed(2 * dimension + 1)
+        hostSums = .allocate(capacity: 3 * stride)
+        hostSums.initialize(repeating: 0)
+    }
+
+    deinit {
+        hostSums.deallocate()
+        hostProjections?.deallocate()
     }
 
     /// Work-items per group of the per-chain kernels.
@@ -118,6 +128,9 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
         if what.projections > 0 {
             if projectionRows < what.projections {
                 projections = try Buffer<R>(context: queue.context, count: what.projections * stride)
+                hostProjections?.deallocate()
+                hostProjections = .allocate(capacity: what.projections * stride)
+                hostProjections!.initialize(repeating: 0)
                 projectionRows = what.projections
             }
             try launch(projectionKernel, [position, projections!, Int32(what.projections), d, s, n], global: perChain.global,

@@ -16,10 +16,12 @@ struct WarmupOnTheDeviceTests {
     /// the projections (`WarmupConvergence.projections`), ChEES's per-chain sums
     /// (`ChEESAdaptation.sums` of the starts, proposals and M⁻¹p) and, after both, the window
     /// moments (`WelfordEstimator.add`) and the held state, to 1e-10 relative. HMC with a metric
-    /// per chain and NUTS (no proposals, so no sums); 13 chains (padding at any width).
-    @Test(arguments: [true, false])
-    func reductionsMatchTheirHostTwins(hmc: Bool) throws {
-        let bound = try Support.bound("eight-schools")
+    /// per chain and NUTS (no proposals, so no sums); 13 chains (padding at any width); eight
+    /// schools, and a 2-dimensional Gaussian (fewer coordinates than projections or sums).
+    @Test(arguments: [(true, "eight-schools"), (false, "eight-schools"), (true, "gaussian"), (false, "gaussian")])
+    func reductionsMatchTheirHostTwins(hmc: Bool, model: String) throws {
+        let instance = try BuiltinModels.named(model).instantiate(options: ModelOptions(model == "gaussian" ? ["dim": "2"] : [:]))
+        let bound = try BoundModel(graph: instance.graph, data: instance.data)
         let reference = ReferenceModel(bound)
         let device = try Support.device(bound, Double.self, density: reference)
         var host = HostTransitionExecutor(model: reference)
