@@ -6,39 +6,42 @@
 // (lf_chees_partial_means, lf_chees_means, lf_chees_sums), statement for statement.
 //
 // Buffers are chain-fastest over `stride`: element (i, c) at i * stride + c, chains c < `chains`.
-// Scalar code: one work-item per chain (or per coordinate and block of chains); no W lanes.
+// The per-chain kernels run W chains per work-item in SIMD lanes, as the trajectories do (the
+// padding chains up to `stride` are computed like real ones and ignored); the sums over chains
+// are scalar, one work-item per coordinate and block of chains.
 
 // Welford's update of every chain's window moments with its new position x, per coordinate:
 //     delta = x − mean;  mean += delta / n;  m2 += delta · (x − mean)
-// n the window's count after adding x (every chain alike). 1-D over the chains.
+// n the window's count after adding x (every chain alike). 1-D over the work-items.
 __kernel void lf_warmup_welford(__global const real* x, __global real* mean, __global real* m2,
-                                const int dimension, const int stride, const int chains, const real n)
+                                const int dimension, const int stride, const real n)
 {
-    const int c = get_global_id(0);
-    if (c >= chains) return;
+    const int c = lf_first_chain(stride);
+    if (c < 0) return;
     for (int i = 0; i < dimension; ++i) {
         const int k = i * stride + c;
-        const real v = x[k];
-        const real delta = v - mean[k];
-        mean[k] += delta / n;
-        m2[k] += delta * (v - mean[k]);
+        const realw v = LOADW(x + k);
+        const realw delta = v - LOADW(mean + k);
+        const realw updated = LOADW(mean + k) + delta / n;
+        STOREW(updated, mean + k);
+        STOREW(LOADW(m2 + k) + delta * (v - updated), m2 + k);
     }
 }
 
 // Projection j < count of every chain's position, Σ_i s(i, j) x_i in order of i, with s(i, j) = +1
-// when i & (j + 1) has an even number of bits set, else −1. 1-D over the chains; row j of `out`.
+// when i & (j + 1) has an even number of bits set, else −1. 1-D over the work-items; row j of `out`.
 __kernel void lf_warmup_projections(__global const real* x, __global real* out, const int count,
-                                    const int dimension, const int stride, const int chains)
+                                    const int dimension, const int stride)
 {
-    const int c = get_global_id(0);
-    if (c >= chains) return;
+    const int c = lf_first_chain(stride);
+    if (c < 0) return;
     for (int j = 0; j < count; ++j) {
-        real s = 0.0;
+        realw s = SPLAT(0.0);
         for (int i = 0; i < dimension; ++i) {
-            const real v = x[i * stride + c];
-            s += (popcount(i & (j + 1)) % 2 == 0) ? v : -v;
+            const realw v = LOADW(x + i * stride + c);
+            if (popcount(i & (j + 1)) % 2 == 0) s += v; else s -= v;
         }
-        out[j * stride + c] = s;
+        STOREW(s, out + j * stride + c);
     }
 }
 
@@ -78,37 +81,42 @@ __kernel void lf_chees_partial_means(__global const real* proposal, __global con
     }
 }
 
-// The blocks' partial sums added in order: totals[0..<2d+1]. 1-D over the 2d + 1 entries.
-__kernel void lf_chees_means(__global const real* partial, __global real* totals, const int dimension,
-                             const int blocks)
+// The blocks' partial sums added in order, then the means: means[i] = x̄'_i = Σ w x'_i / Σ w and
+// means[d + i] = x̄_i = Σ x_i / chains for i < d, means[2d] = Σ w (every work-item adds the blocks'
+// weights itself, in the same order). 1-D over the 2d + 1 entries.
+__kernel void lf_chees_means(__global const real* partial, __global real* means, const int dimension,
+                             const int blocks, const int chains)
 {
     const int i = get_global_id(0);
     if (i > 2 * dimension) return;
-    real s = 0.0;
-    for (int b = 0; b < blocks; ++b) s += partial[b * (2 * dimension + 1) + i];
-    totals[i] = s;
+    const int row = 2 * dimension + 1;
+    real s = 0.0, sw = 0.0;
+    for (int b = 0; b < blocks; ++b) {
+        s += partial[b * row + i];
+        sw += partial[b * row + 2 * dimension];
+    }
+    means[i] = i < dimension ? s / sw : i < 2 * dimension ? s / (real)chains : s;
 }
 
-// Per chain, with x̄' = Σ w x' / Σ w and x̄ = Σ x / chains from `totals`, a = x' − x̄', b = x − x̄
-// and v = M⁻¹p' (diag M⁻¹ per chain): Σ a², Σ b², Σ a·v in order of i, to rows 0, 1, 2 of `sums`.
+// Per chain, with the means x̄' and x̄ (`means`), a = x' − x̄', b = x − x̄ and v = M⁻¹p' (diag M⁻¹
+// per chain): Σ a², Σ b², Σ a·v in order of i, to rows 0, 1, 2 of `sums`. 1-D over the work-items.
 __kernel void lf_chees_sums(__global const real* proposal, __global const real* momentum,
                             __global const real* start, __global const real* inverse_metric,
-                            __global const real* totals, __global real* sums, const int dimension,
-                            const int stride, const int chains)
+                            __global const real* means, __global real* sums, const int dimension,
+                            const int stride)
 {
-    const int c = get_global_id(0);
-    if (c >= chains) return;
-    const real sw = totals[2 * dimension];
-    real aa = 0.0, bb = 0.0, av = 0.0;
+    const int c = lf_first_chain(stride);
+    if (c < 0) return;
+    realw aa = SPLAT(0.0), bb = SPLAT(0.0), av = SPLAT(0.0);
     for (int i = 0; i < dimension; ++i) {
         const int k = i * stride + c;
-        const real a = proposal[k] - totals[i] / sw;
-        const real b = start[k] - totals[dimension + i] / (real)chains;
+        const realw a = LOADW(proposal + k) - means[i];
+        const realw b = LOADW(start + k) - means[dimension + i];
         aa += a * a;
         bb += b * b;
-        av += a * (inverse_metric[k] * momentum[k]);
+        av += a * (LOADW(inverse_metric + k) * LOADW(momentum + k));
     }
-    sums[c] = aa;
-    sums[stride + c] = bb;
-    sums[2 * stride + c] = av;
+    STOREW(aa, sums + c);
+    STOREW(bb, sums + stride + c);
+    STOREW(av, sums + 2 * stride + c);
 }

@@ -499,8 +499,8 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             proposal = reductions.cheesSums
         }
         precondition(!reductions.cheesSums || proposal, "OpenCLTrajectories.runKeepingState: ChEES sums need HMC")
-        if reducer == nil || reducer!.stride != s || reducer!.chains != chains {
-            reducer = try WarmupReducer<R>(queue: queue, chains: chains, stride: s, dimension: d, cache: cache)
+        if reducer == nil || reducer!.stride != s || reducer!.chains != chains || reducer!.width != bufs.width {
+            reducer = try WarmupReducer<R>(queue: queue, chains: chains, stride: s, width: bufs.width, dimension: d, cache: cache)
         }
         let reducer = reducer!
         if proposal {

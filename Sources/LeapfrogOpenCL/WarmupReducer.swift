@@ -43,6 +43,8 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
 
     let chains: Int
     let stride: Int
+    /// Chains per work-item of the per-chain kernels: the trajectories' (`stride` is a multiple).
+    let width: Int
     let dimension: Int
     private let queue: CommandQueue
     private let welford, projectionKernel, partialKernel, meansKernel, sumsKernel: Kernel
@@ -55,12 +57,14 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
     /// Draws added to the window moments since the last `takeWindowMoments`.
     private(set) var windowCount = 0
 
-    init(queue: CommandQueue, chains: Int, stride: Int, dimension: Int, cache: ProgramCache?) throws {
+    init(queue: CommandQueue, chains: Int, stride: Int, width: Int, dimension: Int, cache: ProgramCache?) throws {
+        precondition(stride % width == 0, "WarmupReducer: stride \(stride) is not a multiple of the width \(width)")
         self.chains = chains
         self.stride = stride
+        self.width = width
         self.dimension = dimension
         self.queue = queue
-        let program = try KernelLibrary.build(context: queue.context, files: ["warmup"], precision: R.precision, width: 1,
+        let program = try KernelLibrary.build(context: queue.context, files: ["warmup"], precision: R.precision, width: width,
                                               cache: cache)
         welford = try Kernel(program: program, name: "lf_warmup_welford")
         projectionKernel = try Kernel(program: program, name: "lf_warmup_projections")
@@ -105,7 +109,8 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
         _ = try queue.enqueue(kernel, global: rounded, local: local)
     }
 
-    private var perChain: (global: [Int], local: [Int]) { ([chains], [Self.local]) }
+    /// The per-chain kernels' range: a work-item per W chains of the stride.
+    private var perChain: (global: [Int], local: [Int]) { ([stride / width], [Self.local]) }
 
     /// Enqueues the copy of the chains' positions before a trajectory moves them (ChEES's starts).
     func enqueueStart(from position: Buffer<R>) throws {
@@ -121,7 +126,7 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
         var launches = 0
         if what.windowMoments {
             windowCount += 1
-            try launch(welford, [position, mean, m2, d, s, n, R(Double(windowCount))], global: perChain.global,
+            try launch(welford, [position, mean, m2, d, s, R(Double(windowCount))], global: perChain.global,
                        local: perChain.local)
             launches += 1
         }
@@ -133,7 +138,7 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
                 hostProjections!.initialize(repeating: 0)
                 projectionRows = what.projections
             }
-            try launch(projectionKernel, [position, projections!, Int32(what.projections), d, s, n], global: perChain.global,
+            try launch(projectionKernel, [position, projections!, Int32(what.projections), d, s], global: perChain.global,
                        local: perChain.local)
             launches += 1
         }
@@ -141,8 +146,8 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
             let blocks = (chains + Self.block - 1) / Self.block
             try launch(partialKernel, [proposal, start, accept, flags, partial, d, s, n, Int32(Self.block)],
                        global: [blocks, dimension + 1], local: [1, 1])
-            try launch(meansKernel, [partial, totals, d, Int32(blocks)], global: [2 * dimension + 1], local: [1])
-            try launch(sumsKernel, [proposal, momentum, start, inverseMetric, totals, sums, d, s, n], global: perChain.global,
+            try launch(meansKernel, [partial, totals, d, Int32(blocks), n], global: [2 * dimension + 1], local: [1])
+            try launch(sumsKernel, [proposal, momentum, start, inverseMetric, totals, sums, d, s], global: perChain.global,
                        local: perChain.local)
             launches += 3
         }
