@@ -144,9 +144,12 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
         }
         if what.cheesSums {
             let blocks = (chains + Self.block - 1) / Self.block
+            // A group per block of chains, its work-items the coordinates (a GPU then runs them
+            // side by side); the items past the last coordinate return.
             try launch(partialKernel, [proposal, start, accept, flags, partial, d, s, n, Int32(Self.block)],
-                       global: [blocks, dimension + 1], local: [1, 1])
-            try launch(meansKernel, [partial, totals, d, Int32(blocks), n], global: [2 * dimension + 1], local: [1])
+                       global: [blocks, dimension + 1], local: [1, min(64, dimension + 1)])
+            try launch(meansKernel, [partial, totals, d, Int32(blocks), n], global: [2 * dimension + 1],
+                       local: [min(64, 2 * dimension + 1)])
             try launch(sumsKernel, [proposal, momentum, start, inverseMetric, totals, sums, d, s], global: perChain.global,
                        local: perChain.local)
             launches += 3

@@ -260,6 +260,27 @@ extension DeviceTransitionExecutorTests {
     }
 }
 
+extension DeviceTransitionExecutorTests {
+    /// `--launch group` through the run layer: the transitions run on the device, a work-group
+    /// per chain (it used to send them to the host), and summary.json says so.
+    @Test func aForcedWorkGroupShapeRunsTransitionsOnTheDevice() throws {
+        let model = try BuiltinModels.named("eight-schools").instantiate()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-group-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var run = RunConfiguration(output: .init(directory: directory))
+        run.sampler.chains = 4
+        run.sampler.warmup = 30
+        run.sampler.draws = 30
+        run.backend.name = "opencl"
+        run.backend.launch = .workGroupPerChain
+        _ = try SampleRun(run).sample(model, log: { _ in })
+        let summary = try SummaryFile.read(path: directory + "/summary.json")
+        let traffic = try #require(summary.deviceTraffic)
+        #expect(traffic.transitionsOnDevice == 60 && traffic.transitionsOnHost == 0, "\(traffic)")
+        #expect(summary.backend.contains("work-group per chain"), "\(summary.backend)")
+    }
+}
+
 private func close(_ a: Double, _ b: Double, _ tolerance: Double) -> Bool {
     if a == b { return true }
     return abs(a - b) <= tolerance * max(1, abs(a))
