@@ -109,9 +109,13 @@ extension Generator {
     /// derivative counted once, by work-item 0) and partial log densities through local memory,
     /// `columns` values per pass: each work-item writes its entries, then work-item t sums columns
     /// t, t + local, ... over the work-group in a fixed order, so the result does not depend on
-    /// scheduling.
-    mutating func emitWorkGroupReduction(local: Int, columns: Int) {
+    /// scheduling. `store(column)` is the statement that stores the sum `s` of a column (0..<d the
+    /// gradient, d the log density): by default to the kernel's `gradient` and `log_density`.
+    mutating func emitWorkGroupReduction(local: Int, columns: Int, store: ((String) -> String)? = nil) {
         let dimension = model.layout.dimension
+        let store = store ?? { column in
+            "if (\(column) < \(dimension)) gradient[(\(column)) * stride + c] = s; else log_density[c] = s;"
+        }
         block("for (int j0 = 0; j0 <= \(dimension); j0 += \(columns))") { g in
             g.block("for (int j = 0; j < \(columns); ++j)") { h in
                 h.emit("const int jj = j0 + j;")
@@ -128,7 +132,7 @@ extension Generator {
             g.block("for (int j = lid; j < \(columns) && j0 + j <= \(dimension); j += \(local))") { h in
                 h.emit("real s = 0.0;")
                 h.emit("for (int t = 0; t < \(local); ++t) s += lf_scratch[j * \(local) + t];")
-                h.emit("if (j0 + j < \(dimension)) gradient[(j0 + j) * stride + c] = s; else log_density[c] = s;")
+                h.emit(store("j0 + j"))
             }
             g.emit("barrier(CLK_LOCAL_MEM_FENCE);")
         }

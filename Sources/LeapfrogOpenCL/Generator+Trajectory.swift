@@ -29,43 +29,15 @@ extension Generator {
             block("for (int j = 0; j < \(dimension); ++j)") { g in g.emit("grad[j] = gx[j] * dxdu[j] + dlogj[j];") }
             emit("return lp + logj;")
         case .workGroupPerChain(let local, let columns):
-            emitGroupSums(local: local, columns: columns)
+            // The barrier closing each pass also orders this call's reads of `lf_scratch` before the
+            // next call's writes, and the first barrier of the next call orders every work-item's
+            // reads of `lf_sums` before it is rewritten.
+            emitWorkGroupReduction(local: local, columns: columns) { column in "lf_sums[\(column)] = s;" }
             block("for (int j = 0; j < \(dimension); ++j)") { g in g.emit("grad[j] = lf_sums[j];") }
             emit("return lf_sums[\(dimension)];")
             parameters += ["__local real* lf_scratch", "__local real* lf_sums", "const int lid"]
         }
         return "inline realw lf_model_density(\(parameters.joined(separator: ", "))) {\n"
             + lines.joined(separator: "\n") + "\n}\n"
-    }
-
-    /// The work-group's sums of the partial gradients (after the chain rule; the log-Jacobian and
-    /// its derivative counted once, by work-item 0) and log densities into `lf_sums[0...d]`,
-    /// `columns` values per pass through `lf_scratch`: work-item t sums columns t, t + local, ...
-    /// over the work-items in order (as `emitWorkGroupReduction`, which stores them instead). The
-    /// barrier closing each pass also orders this call's reads of `lf_scratch` before the next
-    /// call's writes, and the first barrier of the next call orders every work-item's reads of
-    /// `lf_sums` before it is rewritten.
-    mutating func emitGroupSums(local: Int, columns: Int) {
-        let dimension = model.layout.dimension
-        block("for (int j0 = 0; j0 <= \(dimension); j0 += \(columns))") { g in
-            g.block("for (int j = 0; j < \(columns); ++j)") { h in
-                h.emit("const int jj = j0 + j;")
-                h.emit("real v = 0.0;")
-                if dimension > 0 {
-                    h.emit("if (jj < \(dimension)) v = gx[jj] * dxdu[jj] + (lid == 0 ? dlogj[jj] : 0.0);")
-                    h.emit("else if (jj == \(dimension)) v = lp + (lid == 0 ? logj : 0.0);")
-                } else {
-                    h.emit("if (jj == 0) v = lp + (lid == 0 ? logj : 0.0);")
-                }
-                h.emit("lf_scratch[j * \(local) + lid] = v;")
-            }
-            g.emit("barrier(CLK_LOCAL_MEM_FENCE);")
-            g.block("for (int j = lid; j < \(columns) && j0 + j <= \(dimension); j += \(local))") { h in
-                h.emit("real s = 0.0;")
-                h.emit("for (int t = 0; t < \(local); ++t) s += lf_scratch[j * \(local) + t];")
-                h.emit("lf_sums[j0 + j] = s;")
-            }
-            g.emit("barrier(CLK_LOCAL_MEM_FENCE);")
-        }
     }
 }

@@ -389,6 +389,19 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         return try queue.enqueue(kernel, global: setup.globalSize, local: setup.layout.localSize)
     }
 
+    /// Enqueues `reads` (buffer, host staging, rows of `stride`), the last one blocking, so the host
+    /// waits once; checks that `event` (the launch) finished and counts the traffic.
+    private func readAll(_ reads: [(Buffer<R>, UnsafeMutableBufferPointer<R>, Int)], stride s: Int, after event: Event,
+                         traffic: inout DeviceTraffic) throws {
+        for (n, read) in reads.enumerated() {
+            try read.0.read(into: UnsafeMutableBufferPointer(rebasing: read.1[0..<(read.2 * s)]), blocking: n == reads.count - 1,
+                            queue: queue)
+            traffic.bytesFromDevice += read.2 * s * MemoryLayout<R>.size
+        }
+        try event.checkFinished()
+        counted += traffic
+    }
+
     /// Chain-fastest values of `rows` rows from padded device-layout staging memory.
     private func unpack(_ host: UnsafeMutableBufferPointer<R>, offset: Int = 0, rows: Int, chains: Int, stride s: Int) -> [Double] {
         [Double](unsafeUninitializedCapacity: chains * rows) { out, initialised in
@@ -409,7 +422,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         defer { lock.unlock() }
         precondition(inFlight == 0, "OpenCLTrajectories.run: collect every enqueued group first")
         let setup = try prepare(launch.kind, chains: chains, batchChains: launch.batchChains)
-        let s = setup.layout.stride, b = MemoryLayout<R>.size, bufs = setup.buffers
+        let s = setup.layout.stride, bufs = setup.buffers
         var traffic = DeviceTraffic(launches: 1, roundTrips: 1)
         try makeResident(setup, positions: positions, logDensity: logDensity, gradient: gradient,
                          metric: launch.inverseMetricDiagonal, traffic: &traffic)
@@ -435,13 +448,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             reads += [(bufs.proposalPosition, bufs.hostProposalPosition, d), (bufs.proposalMomentum, bufs.hostProposalMomentum, d)]
         }
         reads.append((bufs.flags, bufs.hostFlags, 1))
-        for (n, read) in reads.enumerated() {
-            try read.0.read(into: UnsafeMutableBufferPointer(rebasing: read.1[0..<(read.2 * s)]), blocking: n == reads.count - 1,
-                            queue: queue)
-            traffic.bytesFromDevice += read.2 * s * b
-        }
-        try event.checkFinished()
-        counted += traffic
+        try readAll(reads, stride: s, after: event, traffic: &traffic)
 
         func unpack(_ host: UnsafeMutableBufferPointer<R>, _ rows: Int) -> [Double] {
             self.unpack(host, rows: rows, chains: chains, stride: s)
@@ -473,7 +480,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     /// `residentStateValues` reads the state when the host needs it.
     public func runKeepingState(_ launch: TrajectoryLaunch,
                                 from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
-                                reductions: DeviceReductions) throws -> KeptTransitionOutcome {
+                                reductions: WarmupReductionRequest) throws -> KeptTransitionOutcome {
         let chains = launch.stepSizes.count, d = dimension
         precondition(launch.inverseMetricDiagonal.chains == chains && launch.inverseMetricDiagonal.dimension == d,
                      "OpenCLTrajectories.runKeepingState: shapes disagree")
@@ -481,7 +488,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         defer { lock.unlock() }
         precondition(inFlight == 0, "OpenCLTrajectories.runKeepingState: collect every enqueued group first")
         let setup = try prepare(launch.kind, chains: chains, batchChains: launch.batchChains)
-        let s = setup.layout.stride, b = MemoryLayout<R>.size, bufs = setup.buffers
+        let s = setup.layout.stride, bufs = setup.buffers
         var traffic = DeviceTraffic(launches: 1, roundTrips: 1)
         if let start {
             try makeResident(setup, positions: start.positions, logDensity: start.logDensity, gradient: start.gradient,
@@ -520,13 +527,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         }
         if reductions.cheesSums { reads.append((reducer.sums, reducer.hostSums, 3)) }
         reads.append((bufs.flags, bufs.hostFlags, 1))
-        for (n, read) in reads.enumerated() {
-            try read.0.read(into: UnsafeMutableBufferPointer(rebasing: read.1[0..<(read.2 * s)]), blocking: n == reads.count - 1,
-                            queue: queue)
-            traffic.bytesFromDevice += read.2 * s * b
-        }
-        try event.checkFinished()
-        counted += traffic
+        try readAll(reads, stride: s, after: event, traffic: &traffic)
         residentState = nil
         deviceAhead = true
 

@@ -15,7 +15,7 @@ public protocol TrajectoryRunning: DeviceTrafficCounting {
     func residentStateValues() throws -> (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)
     /// Warmup with the state kept on the device and its statistics reduced there.
     func runKeepingState(_ launch: TrajectoryLaunch, from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
-                         reductions: DeviceReductions) throws -> KeptTransitionOutcome
+                         reductions: WarmupReductionRequest) throws -> KeptTransitionOutcome
     func takeWindowMoments() throws -> DeviceWindowMoments?
     /// Kept draws' moments on the device (`sample --keep moments`).
     func recordedValuesPerChain() -> Int?

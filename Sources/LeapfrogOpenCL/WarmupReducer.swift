@@ -1,22 +1,5 @@
 import LeapfrogCore
 
-/// What a warmup transition that keeps the state on the device reduces there
-/// (`OpenCLTrajectories.runKeepingState`; the sampler's `WarmupReductionRequest`).
-public struct DeviceReductions: Sendable, Hashable {
-    /// Add every chain's new position to its window moments (`takeWindowMoments`).
-    public var windowMoments = false
-    /// Projections of every chain's new position; 0: none.
-    public var projections = 0
-    /// ChEES's per-chain sums of the proposals against the starts.
-    public var cheesSums = false
-
-    public init(windowMoments: Bool = false, projections: Int = 0, cheesSums: Bool = false) {
-        self.windowMoments = windowMoments
-        self.projections = projections
-        self.cheesSums = cheesSums
-    }
-}
-
 /// Every chain's window moments as a device accumulated them: `count` draws each, means and sums
 /// of squared deviations chain-fastest (coordinate i of chain c at i · chains + c).
 public struct DeviceWindowMoments: Sendable, Hashable {
@@ -120,7 +103,7 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
     /// Enqueues the reductions `what` asks for after a trajectory, from its new positions, and
     /// for ChEES its proposals, acceptance probabilities, flags and the inverse metric; returns
     /// the launches enqueued. Results: `projections` (rows of `stride`), `sums` (3 rows).
-    func enqueue(_ what: DeviceReductions, position: Buffer<R>, proposal: Buffer<R>, momentum: Buffer<R>,
+    func enqueue(_ what: WarmupReductionRequest, position: Buffer<R>, proposal: Buffer<R>, momentum: Buffer<R>,
                  accept: Buffer<R>, flags: Buffer<R>, inverseMetric: Buffer<R>) throws -> Int {
         let d = Int32(dimension), s = Int32(stride), n = Int32(chains)
         var launches = 0

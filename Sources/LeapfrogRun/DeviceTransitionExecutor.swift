@@ -108,10 +108,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
             if holder !== device { start = try holder.residentStateValues() }
         }
         let launch = self.launch(request, chains: n, inverse: inverse, random: random)
-        let outcome = try device.runKeepingState(
-            launch, from: start,
-            reductions: DeviceReductions(windowMoments: reductions.windowMoments, projections: reductions.projections,
-                                         cheesSums: reductions.cheesSums))
+        let outcome = try device.runKeepingState(launch, from: start, reductions: reductions)
         holder = device
         placements.device += 1
         let perStep = request.integrator.gradientsPerStep

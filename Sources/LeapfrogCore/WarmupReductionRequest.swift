@@ -1,0 +1,22 @@
+/// What an adapter needs from a warmup transition besides every chain's diagnostics and log
+/// density, when the executor keeps the batches where the trajectories ran
+/// (`TransitionExecutor.executeKeepingState` in LeapfrogSampling, `OpenCLTrajectories.runKeepingState`
+/// on OpenCL): the statistics are then reduced there and read back as a few numbers per chain,
+/// instead of the chains' positions, gradients and proposals (issue 13: "warmup statistics are
+/// reduced on the device and read as a few numbers per iteration"). Each reduction has a Swift
+/// twin the host path uses on the full batches.
+public struct WarmupReductionRequest: Sendable, Hashable {
+    /// Add every chain's new position to its window moments (Welford's update, twin
+    /// `WelfordEstimator.add`), kept where the state is until `TransitionExecutor.takeWindowMoments`.
+    public var windowMoments = false
+    /// Projections of every chain's new position (twin `WarmupConvergence.projections`); 0: none.
+    public var projections = 0
+    /// ChEES's per-chain sums of the proposals against the starts (twin `ChEESAdaptation.sums`).
+    public var cheesSums = false
+
+    public init(windowMoments: Bool = false, projections: Int = 0, cheesSums: Bool = false) {
+        self.windowMoments = windowMoments
+        self.projections = projections
+        self.cheesSums = cheesSums
+    }
+}

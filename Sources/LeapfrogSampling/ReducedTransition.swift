@@ -1,0 +1,23 @@
+import LeapfrogCore
+
+/// A warmup transition that left the state on the executor's device: every chain's diagnostics
+/// and new log density, and the reductions the request asked for.
+public struct ReducedTransition: Sendable {
+    public var info: [TransitionInfo]
+    /// The new log densities (non-finite: −∞).
+    public var logDensity: [Double]
+    /// Batched model evaluations made (every chain in lockstep).
+    public var lockstepEvaluations: Int
+    /// Σ_i s(i, j) x_i per chain (`WarmupConvergence.projections`, unscaled), one row per projection.
+    public var projections: ChainBatch?
+    public var cheesSums: ChEESAdaptation.Sums?
+
+    public init(info: [TransitionInfo], logDensity: [Double], lockstepEvaluations: Int, projections: ChainBatch? = nil,
+                cheesSums: ChEESAdaptation.Sums? = nil) {
+        self.info = info
+        self.logDensity = logDensity
+        self.lockstepEvaluations = lockstepEvaluations
+        self.projections = projections
+        self.cheesSums = cheesSums
+    }
+}
