@@ -12,7 +12,9 @@
 
 // Welford's update of every chain's window moments with its new position x, per coordinate:
 //     delta = x − mean;  mean += delta / n;  m2 += delta · (x − mean)
-// n the window's count after adding x (every chain alike). 1-D over the work-items.
+// n the window's count after adding x (every chain alike). At n = 1 the moments before are taken
+// as 0 (a fresh estimator's), whatever the buffers hold from the last window, so nothing needs
+// clearing between windows. 1-D over the work-items.
 __kernel void lf_warmup_welford(__global const real* x, __global real* mean, __global real* m2,
                                 const int dimension, const int stride, const real n)
 {
@@ -21,10 +23,11 @@ __kernel void lf_warmup_welford(__global const real* x, __global real* mean, __g
     for (int i = 0; i < dimension; ++i) {
         const int k = i * stride + c;
         const realw v = LOADW(x + k);
-        const realw delta = v - LOADW(mean + k);
-        const realw updated = LOADW(mean + k) + delta / n;
+        const realw before = n == 1 ? SPLAT(0.0) : LOADW(mean + k);
+        const realw delta = v - before;
+        const realw updated = before + delta / n;
         STOREW(updated, mean + k);
-        STOREW(LOADW(m2 + k) + delta * (v - updated), m2 + k);
+        STOREW((n == 1 ? SPLAT(0.0) : LOADW(m2 + k)) + delta * (v - updated), m2 + k);
     }
 }
 

@@ -11,6 +11,16 @@ public enum LaunchShape: Sendable, Hashable, CustomStringConvertible {
     case chainPerWorkItem
     case workGroupPerChain(localSize: Int, reductionColumns: Int)
 
+    /// A work-group of `localSize` per chain summing the dimension + 1 values (gradient, log
+    /// density) in as many columns per pass as fit in half the device's local memory (at most
+    /// 32 KiB), less `reservedBytes` the kernel keeps beside them.
+    public static func group(localSize: Int, dimension: Int, localMemory: UInt64, realSize: Int,
+                             reservedBytes: Int = 0) -> LaunchShape {
+        let bytes = min(Int(localMemory) / 2, 32 << 10) - reservedBytes
+        return .workGroupPerChain(localSize: localSize,
+                                  reductionColumns: max(1, min(dimension + 1, bytes / (localSize * realSize))))
+    }
+
     public var description: String {
         switch self {
         case .chainPerWorkItem: return "work-item per chain"

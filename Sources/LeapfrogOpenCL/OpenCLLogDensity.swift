@@ -106,7 +106,10 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
     /// group and the work-item-per-chain shape would leave the device idle: fewer work-items than
     /// 1024 per compute unit on a GPU, 4 on other accelerators.
     public func shape(forChains chains: Int) -> LaunchShape {
-        var group: LaunchShape { .workGroupPerChain(localSize: groupLocalSize, reductionColumns: reductionColumns) }
+        var group: LaunchShape {
+            .group(localSize: groupLocalSize, dimension: dimension, localMemory: info.localMemory,
+                   realSize: MemoryLayout<R>.size)
+        }
         switch launch {
         case .chainPerWorkItem: return .chainPerWorkItem
         case .workGroupPerChain: return group
@@ -119,13 +122,6 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
             let capacity = info.computeUnits * (info.type == .gpu ? 1024 : 4)
             return workItems < capacity ? group : .chainPerWorkItem
         }
-    }
-
-    /// Values summed per pass of the work-group reduction: as many of the dimension + 1 as fit in
-    /// half the device's local memory (at most 32 KiB).
-    var reductionColumns: Int {
-        let bytes = min(Int(info.localMemory) / 2, 32 << 10)
-        return max(1, min(dimension + 1, bytes / (groupLocalSize * MemoryLayout<R>.size)))
     }
 
     /// The work-group-per-chain kernel, generated and built on first use.

@@ -176,13 +176,17 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     /// nearly idle and walks every row of every gradient on one thread (the README's 4-chain NUTS
     /// job ran slower on an H200 than on 2 CPU cores, docs/benchmarks.md).
     public func shape(forChains chains: Int) -> LaunchShape {
+        // The device function keeps its d + 1 sums in local memory beside the reduction's columns.
+        let group = LaunchShape.group(localSize: groupLocalSize, dimension: dimension, localMemory: info.localMemory,
+                                      realSize: MemoryLayout<R>.size, reservedBytes: (dimension + 1) * MemoryLayout<R>.size)
         switch launch {
         case .chainPerWorkItem: return .chainPerWorkItem
-        case .workGroupPerChain: return .workGroupPerChain(localSize: groupLocalSize, reductionColumns: reductionColumns)
+        case .workGroupPerChain: return group
         case .auto:
-            return groupShapeFailure == nil && Self.autoShapeIsGroup(device: info.type, computeUnits: info.computeUnits, plateRows: plateRows,
+            let takesGroup = groupShapeFailure == nil
+                && Self.autoShapeIsGroup(device: info.type, computeUnits: info.computeUnits, plateRows: plateRows,
                                          groupLocalSize: groupLocalSize, chains: chains)
-                ? .workGroupPerChain(localSize: groupLocalSize, reductionColumns: reductionColumns) : .chainPerWorkItem
+            return takesGroup ? group : .chainPerWorkItem
         }
     }
 
@@ -216,12 +220,6 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         return max(1, min(size, maximum))
     }
 
-    /// Values summed per pass of the work-group sums: as many of the dimension + 1 as fit in
-    /// half the device's local memory (at most 32 KiB).
-    var reductionColumns: Int {
-        let bytes = min(Int(info.localMemory) / 2, 32 << 10) - (dimension + 1) * MemoryLayout<R>.size
-        return max(1, min(dimension + 1, bytes / (groupLocalSize * MemoryLayout<R>.size)))
-    }
 
     /// Chains per work-item for a batch: the device's (its SIMD width on CPUs, 1 on GPUs), narrowed
     /// on CPU devices until every compute unit has a work-item — a whole transition is long, so
@@ -536,16 +534,19 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         }
         var depth: [Double]?
         if case .nuts = launch.kind { depth = unpack(bufs.hostDepth, 1) }
-        var sums: (proposalSpread: [Double], startSpread: [Double], proposalAlongVelocity: [Double])?
+        var sums: ChEESSums?
         if reductions.cheesSums {
             let all = unpack(reducer.hostSums, 3)
-            sums = (Array(all[0..<chains]), Array(all[chains..<(2 * chains)]), Array(all[(2 * chains)...]))
+            sums = ChEESSums(proposalSpread: Array(all[0..<chains]), startSpread: Array(all[chains..<(2 * chains)]),
+                             proposalAlongVelocity: Array(all[(2 * chains)...]))
         }
         return KeptTransitionOutcome(
             logDensity: unpack(bufs.hostLogDensity, 1).map { $0.isFinite ? $0 : -.infinity },
             outputs: TrajectoryOutputs(acceptProbability: unpack(bufs.hostAcceptProbability, 1), energy: unpack(bufs.hostEnergy, 1),
                                        steps: unpack(bufs.hostTaken, 1), depth: depth, flags: unpack(bufs.hostFlags, 1)),
-            projections: reductions.projections > 0 ? unpack(reducer.hostProjections!, reductions.projections) : nil,
+            projections: reductions.projections > 0
+                ? ChainBatch(chains: chains, dimension: reductions.projections,
+                             values: unpack(reducer.hostProjections!, reductions.projections)) : nil,
             cheesSums: sums)
     }
 
@@ -765,13 +766,13 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
 }
 
 /// What `OpenCLTrajectories.runKeepingState` returns for every chain: the per-chain outputs, the
-/// new log densities (non-finite: −∞) and the reductions asked for (projections: one row of
-/// chains per projection, chain-fastest).
+/// new log densities (non-finite: −∞) and the reductions asked for (projections: one row per
+/// projection).
 public struct KeptTransitionOutcome: Sendable {
     public var logDensity: [Double]
     public var outputs: TrajectoryOutputs
-    public var projections: [Double]?
-    public var cheesSums: (proposalSpread: [Double], startSpread: [Double], proposalAlongVelocity: [Double])?
+    public var projections: ChainBatch?
+    public var cheesSums: ChEESSums?
 }
 
 /// A launch's kernel, shape and buffers.

@@ -155,9 +155,7 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
             }
         }
         let moments = DeviceWindowMoments(chains: chains, count: windowCount, mean: try values(mean), m2: try values(m2))
-        try mean.fill(0, queue: queue)
-        try m2.fill(0, queue: queue)
-        windowCount = 0
+        windowCount = 0   // the next window's first draw restarts the moments (`lf_warmup_welford`)
         return moments
     }
 

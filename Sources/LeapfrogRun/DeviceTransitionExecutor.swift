@@ -115,11 +115,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         return ReducedTransition(
             info: Self.info(outcome.outputs, stepSizes: launch.stepSizes, gradientsPerStep: perStep),
             logDensity: outcome.logDensity, lockstepEvaluations: (outcome.outputs.steps.max() ?? 0) * perStep,
-            projections: outcome.projections.map { ChainBatch(chains: n, dimension: reductions.projections, values: $0) },
-            cheesSums: outcome.cheesSums.map {
-                ChEESAdaptation.Sums(proposalSpread: $0.proposalSpread, startSpread: $0.startSpread,
-                                     proposalAlongVelocity: $0.proposalAlongVelocity)
-            })
+            projections: outcome.projections, cheesSums: outcome.cheesSums)
     }
 
     public func heldState() throws -> SamplerState {

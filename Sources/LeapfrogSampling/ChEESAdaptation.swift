@@ -119,19 +119,8 @@ public struct ChEESAdaptation: Sendable, Hashable {
         step = 0
     }
 
-    /// Per chain, the three sums the ChEES gradient is made of (`sums`): ‖x'_c − x̄'‖²,
-    /// ‖x_c − x̄‖² and ⟨x'_c − x̄', v_c⟩.
-    public struct Sums: Sendable, Hashable {
-        public var proposalSpread: [Double]
-        public var startSpread: [Double]
-        public var proposalAlongVelocity: [Double]
-
-        public init(proposalSpread: [Double], startSpread: [Double], proposalAlongVelocity: [Double]) {
-            self.proposalSpread = proposalSpread
-            self.startSpread = startSpread
-            self.proposalAlongVelocity = proposalAlongVelocity
-        }
-    }
+    /// Per chain, the three sums the ChEES gradient is made of (`sums`).
+    public typealias Sums = ChEESSums
 
     /// The ChEES criterion's gradient in log T (Hoffman, Radul & Sountsov 2021) from the
     /// per-chain `sums`, weighted by the acceptance probabilities `weights` (0 when Σ w is 0):

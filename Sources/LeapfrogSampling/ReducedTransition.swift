@@ -10,10 +10,10 @@ public struct ReducedTransition: Sendable {
     public var lockstepEvaluations: Int
     /// Σ_i s(i, j) x_i per chain (`WarmupConvergence.projections`, unscaled), one row per projection.
     public var projections: ChainBatch?
-    public var cheesSums: ChEESAdaptation.Sums?
+    public var cheesSums: ChEESSums?
 
     public init(info: [TransitionInfo], logDensity: [Double], lockstepEvaluations: Int, projections: ChainBatch? = nil,
-                cheesSums: ChEESAdaptation.Sums? = nil) {
+                cheesSums: ChEESSums? = nil) {
         self.info = info
         self.logDensity = logDensity
         self.lockstepEvaluations = lockstepEvaluations
