@@ -22,6 +22,8 @@ public protocol TrajectoryRunning: DeviceTrafficCounting {
     func resetMoments()
     func accumulateMoments(_ pending: PendingTransitions, halves: [Int]) throws
     func readMoments() throws -> DeviceMoments?
+    /// The launch shape a batch of `chains` chains runs in (`--launch`, or `auto`'s choice).
+    func shape(forChains chains: Int) -> LaunchShape
 }
 
 extension OpenCLTrajectories: TrajectoryRunning {}

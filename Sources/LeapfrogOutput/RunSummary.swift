@@ -73,12 +73,18 @@ public struct RunSummary: Codable, Sendable, Hashable {
         public var iterations: Int
         public var transitionsOnDevice: Int
         public var transitionsOnHost: Int
+        /// The launch shape of the device transitions (`work-item per chain`, `work-group of 32
+        /// per chain`; absent when none ran on the device). `--launch auto` chooses it from the
+        /// chain count, so it can differ from the density's shape in the back-end line.
+        public var transitionsLaunchShape: String?
 
-        public init(total: DeviceTraffic, iterations: Int, transitionsOnDevice: Int, transitionsOnHost: Int) {
+        public init(total: DeviceTraffic, iterations: Int, transitionsOnDevice: Int, transitionsOnHost: Int,
+                    transitionsLaunchShape: String? = nil) {
             self.total = total
             self.iterations = iterations
             self.transitionsOnDevice = transitionsOnDevice
             self.transitionsOnHost = transitionsOnHost
+            self.transitionsLaunchShape = transitionsLaunchShape
         }
 
         public var launchesPerIteration: Double { Double(total.launches) / Double(max(1, iterations)) }
@@ -89,6 +95,7 @@ public struct RunSummary: Codable, Sendable, Hashable {
 
         enum CodingKeys: String, CodingKey {
             case total, iterations, transitionsOnDevice = "transitions_on_device", transitionsOnHost = "transitions_on_host"
+            case transitionsLaunchShape = "transitions_launch_shape"
             case launchesPerIteration = "launches_per_iteration", roundTripsPerIteration = "round_trips_per_iteration"
             case bytesPerIteration = "bytes_per_iteration"
         }
@@ -99,6 +106,7 @@ public struct RunSummary: Codable, Sendable, Hashable {
             iterations = try c.decode(Int.self, forKey: .iterations)
             transitionsOnDevice = try c.decode(Int.self, forKey: .transitionsOnDevice)
             transitionsOnHost = try c.decode(Int.self, forKey: .transitionsOnHost)
+            transitionsLaunchShape = try c.decodeIfPresent(String.self, forKey: .transitionsLaunchShape)
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -107,6 +115,7 @@ public struct RunSummary: Codable, Sendable, Hashable {
             try c.encode(iterations, forKey: .iterations)
             try c.encode(transitionsOnDevice, forKey: .transitionsOnDevice)
             try c.encode(transitionsOnHost, forKey: .transitionsOnHost)
+            try c.encodeIfPresent(transitionsLaunchShape, forKey: .transitionsLaunchShape)
             try c.encode(launchesPerIteration, forKey: .launchesPerIteration)
             try c.encode(roundTripsPerIteration, forKey: .roundTripsPerIteration)
             try c.encode(bytesPerIteration, forKey: .bytesPerIteration)

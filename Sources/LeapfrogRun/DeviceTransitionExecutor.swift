@@ -49,6 +49,8 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     private var lastInverse: (metric: Metric, inverse: ChainBatch)?
     /// Transitions run on the device and on the host.
     public private(set) var placements = (device: 0, host: 0)
+    /// The launch shape of the last transition run on the device (nil before one has).
+    public private(set) var launchShape: LaunchShape?
     /// The program holding the state `executeKeepingState` left on the device.
     private var holder: (any TrajectoryRunning)?
     private let dimension: Int
@@ -78,6 +80,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         }
         placements.device += 1
         let n = state.chains
+        launchShape = device.shape(forChains: n)
         let launch = self.launch(request, chains: n, inverse: inverse, random: random)
         let outcome = try device.run(launch, positions: state.positions, logDensity: state.logDensity, gradient: state.gradient)
         let perStep = request.integrator.gradientsPerStep
@@ -111,6 +114,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         let outcome = try device.runKeepingState(launch, from: start, reductions: reductions)
         holder = device
         placements.device += 1
+        launchShape = device.shape(forChains: n)
         let perStep = request.integrator.gradientsPerStep
         return ReducedTransition(
             info: Self.info(outcome.outputs, stepSizes: launch.stepSizes, gradientsPerStep: perStep),
@@ -196,6 +200,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
                 last = now
                 if stopped { continue }
                 placements.device += range.count
+                launchShape = device.shape(forChains: n)
                 let sampled = zip(range, zip(transitions, stepSizes)).map { iteration, pair in
                     let (t, steps) = pair
                     return SampledIteration(

@@ -156,7 +156,8 @@ public struct SampleRun {
             log("leapfrog: device traffic per iteration: \(NumberFormat.significant(traffic.launchesPerIteration, digits: 3)) launches, "
                 + "\(NumberFormat.significant(traffic.roundTripsPerIteration, digits: 3)) blocking round trips, "
                 + "\(NumberFormat.significant(traffic.bytesPerIteration / 1024, digits: 3)) KiB; transitions on the device: "
-                + "\(traffic.transitionsOnDevice) of \(traffic.transitionsOnDevice + traffic.transitionsOnHost)")
+                + "\(traffic.transitionsOnDevice) of \(traffic.transitionsOnDevice + traffic.transitionsOnHost)"
+                + (traffic.transitionsLaunchShape.map { " (\($0))" } ?? ""))
         }
         var summaryFile: String?
         if let directory {

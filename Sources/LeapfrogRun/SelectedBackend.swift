@@ -45,7 +45,8 @@ public struct SelectedBackend {
         let placements = devices.first?.placements ?? (device: 0, host: iterations)
         let transitions = devices.reduce(DeviceTraffic()) { $0 + $1.traffic }
         return .init(total: counting.traffic + transitions, iterations: iterations,
-                     transitionsOnDevice: placements.device, transitionsOnHost: placements.host)
+                     transitionsOnDevice: placements.device, transitionsOnHost: placements.host,
+                     transitionsLaunchShape: devices.first?.launchShape?.description)
     }
 
     /// What `requested` (`--precision`) asked for, what evaluated, where it switched and the

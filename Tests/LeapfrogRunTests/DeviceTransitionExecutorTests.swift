@@ -253,6 +253,8 @@ extension DeviceTransitionExecutorTests {
             let traffic = try #require(try SummaryFile.read(path: directory + "/summary.json").deviceTraffic)
             #expect(traffic.iterations == 200)
             #expect(traffic.transitionsOnDevice == (placement == .auto ? 200 : 0))
+            // `auto` on a CPU device never takes the work-group shape; no shape when none ran there.
+            #expect(traffic.transitionsLaunchShape == (placement == .auto ? "work-item per chain" : nil), "\(traffic)")
             perIteration[placement] = traffic.roundTripsPerIteration
         }
         #expect(perIteration[.auto]! <= 2, "\(perIteration)")
@@ -278,6 +280,7 @@ extension DeviceTransitionExecutorTests {
         let traffic = try #require(summary.deviceTraffic)
         #expect(traffic.transitionsOnDevice == 60 && traffic.transitionsOnHost == 0, "\(traffic)")
         #expect(summary.backend.contains("work-group per chain"), "\(summary.backend)")
+        #expect(traffic.transitionsLaunchShape?.hasPrefix("work-group of ") == true, "\(traffic)")
     }
 }
 
