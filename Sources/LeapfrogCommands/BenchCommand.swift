@@ -10,7 +10,7 @@ import Foundation
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks (see docs/benchmarks.md).",
-        subcommands: [ThroughputCommand.self, KernelCommand.self])
+        subcommands: [ThroughputCommand.self, KernelCommand.self, PeakCommand.self])
 }
 
 /// `leapfrog bench throughput`: gradient evaluations per second for a batch of chains.

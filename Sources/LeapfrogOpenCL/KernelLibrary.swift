@@ -13,10 +13,11 @@ public enum KernelLibrary {
         "distributions": ["special"],
         "moments": [],
         "warmup": [],
+        "peak": [],
     ]
 
     /// Every kernel file name (without `.cl`), in a valid concatenation order.
-    public static let fileNames = ["common", "philox", "special", "activations", "distributions", "moments", "warmup"]
+    public static let fileNames = ["common", "philox", "special", "activations", "distributions", "moments", "warmup", "peak"]
 
     /// The text of one file, e.g. `source(of: "philox")`.
     public static func source(of name: String) throws -> String {

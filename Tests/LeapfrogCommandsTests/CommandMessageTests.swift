@@ -35,6 +35,18 @@ struct CommandMessageTests {
         #expect(message.contains(c.2), "\(message)")
     }
 
+    /// `bench peak`: its options are checked before any device work, an unknown device is named.
+    @Test func benchPeakNamesItsBadOptions() throws {
+        let seconds = try #require(Self.message(["bench", "peak", "--seconds", "0"]))
+        #expect(seconds.contains("--seconds must be positive (got 0.0)"), "\(seconds)")
+        let precision = try #require(Self.message(["bench", "peak", "--precision", "f16"]))
+        #expect(precision.contains("f16") && precision.contains("--precision"), "\(precision)")
+        if (try? OpenCLRuntime.devices().isEmpty) == false {
+            let device = try #require(Self.message(["bench", "peak", "--device", "no-such-device"]))
+            #expect(device.contains("no OpenCL device matches 'no-such-device'"), "\(device)")
+        }
+    }
+
     @Test func aNegativeSeedIsNamedAsInvalid() throws {
         let message = try #require(Self.message(["sample", "eight-schools", "--seed", "-5"]))
         #expect(message.contains("'-5'") && message.contains("--seed"), "\(message)")
