@@ -1,7 +1,10 @@
 import LeapfrogCore
 
 /// Sends each batch to one of two evaluators of the same model by its chain count: batches of at
-/// most `smallBatchChains` chains to `small` (made on first use), larger ones to `large`.
+/// most `smallBatchChains` chains to `small` (made on first use), larger ones to `large`. With
+/// `recordsOnSmall` every batch of recorded values goes to `small` (a run whose chains are all
+/// small batches: its streamed groups of kept draws can exceed `smallBatchChains`, and would
+/// otherwise build the recorded-values program on `large` too).
 ///
 /// Leapfrog uses it on PoCL, whose threaded `pthread` device pays about 40 µs per launch to wake
 /// its worker threads, while the single-threaded `basic` device runs the kernel on the calling
@@ -11,14 +14,17 @@ import LeapfrogCore
 public final class BatchSizeRouter: BatchedLogDensity, DrawRecording, DeviceTrafficCounting, @unchecked Sendable {
     public let large: any BatchedLogDensity
     public let smallBatchChains: Int
+    public let recordsOnSmall: Bool
     private let makeSmall: () throws -> any BatchedLogDensity
     private var small: (any BatchedLogDensity)?
     private let lock = Lock()
 
-    public init(large: any BatchedLogDensity, smallBatchChains: Int, small: @escaping () throws -> any BatchedLogDensity) {
+    public init(large: any BatchedLogDensity, smallBatchChains: Int, recordsOnSmall: Bool = false,
+                small: @escaping () throws -> any BatchedLogDensity) {
         precondition(smallBatchChains >= 1, "BatchSizeRouter: smallBatchChains must be positive")
         self.large = large
         self.smallBatchChains = smallBatchChains
+        self.recordsOnSmall = recordsOnSmall
         self.makeSmall = small
     }
 
@@ -31,7 +37,7 @@ public final class BatchSizeRouter: BatchedLogDensity, DrawRecording, DeviceTraf
 
     /// Recorded values by the same routing (nil when the chosen evaluator does not record).
     public func recordedValues(_ positions: ChainBatch) throws -> ChainBatch? {
-        let evaluator = positions.chains <= smallBatchChains ? try smallEvaluator() : large
+        let evaluator = recordsOnSmall || positions.chains <= smallBatchChains ? try smallEvaluator() : large
         return try (evaluator as? DrawRecording)?.recordedValues(positions)
     }
 

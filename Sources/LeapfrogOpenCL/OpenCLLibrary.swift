@@ -20,8 +20,8 @@ import Darwin
 package enum OpenCLLibrary {
     /// The library as loaded, or why it could not be.
     static let state: Result<DynamicLibrary, LoadFailure> = {
-        // PoCL reads POCL_DEVICES when the loader first initialises it, so this goes first.
-        OpenCLRuntime.preferPoCLDevices()
+        // PoCL reads its settings when the loader first initialises it, so this goes first.
+        OpenCLRuntime.preferPoCLSettings()
         return load(candidates: DynamicLibrary.candidates(override: "LEAPFROG_OPENCL_LIBRARY", defaults: defaultCandidates))
     }()
 

@@ -18,7 +18,6 @@ import Darwin
 public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecording, DeviceTrafficCounting, @unchecked Sendable {
     public let model: BoundModel
     public let generated: GeneratedKernel
-    public let program: Program
     public let queue: CommandQueue
     /// Chains per work-item of the work-item-per-chain kernel.
     public let width: Int
@@ -29,7 +28,10 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
     public let plateRows: Int
     private let info: DeviceInfo
     private let cache: ProgramCache?
-    private let kernel: Kernel
+    /// The work-item-per-chain kernel: built by `build()` or the first evaluation, so an evaluator
+    /// that a run never calls (PoCL's threaded device in a 4-chain run, whose batches go to its
+    /// single-threaded companion) costs no compile (11 s for the GP's on 2 cores).
+    private var builtKernel: Kernel?
     /// The work-group-per-chain kernel, built on first use.
     private var groupKernel: (generated: GeneratedKernel, kernel: Kernel)?
     private let dataBuffers: [Buffer<R>]
@@ -56,7 +58,8 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
 
     public var dimension: Int { model.dimension }
 
-    /// Generates, builds and uploads the data. `width` defaults to the device's chains per
+    /// Generates the kernel, checks what it needs of the device and uploads the data; the program
+    /// is built by `build()` or the first evaluation. `width` defaults to the device's chains per
     /// work-item for `R`, `localSize` to the device default.
     public init(_ model: BoundModel, queue: CommandQueue, width: Int? = nil, localSize: Int? = nil,
                 launch: LaunchChoice = .auto, cache: ProgramCache? = ProgramCache.default) throws {
@@ -84,13 +87,31 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
             if localSize == nil { local = max(1, min(local, Self.cpuPrivateBudget / max(perItem, 1))) }
         }
         self.localSize = local
-        program = try KernelLibrary.build(context: queue.context, files: generated.libraryFiles, extra: generated.source,
-                                          precision: R.precision, width: self.width, cache: cache)
-        kernel = try Kernel(program: program, name: generated.kernelName)
         dataBuffers = try generated.dataArguments.map { name in
             let values = model.data[name]!.values.map { R($0) }
             return try Buffer(context: queue.context, values: values, access: .readOnly, queue: queue)
         }
+    }
+
+    /// Whether the work-item-per-chain program has been built.
+    public var isBuilt: Bool { lock.withLock { builtKernel != nil } }
+
+    /// Builds the work-item-per-chain program now (from the cache when it holds it), so that a
+    /// build failure is thrown here rather than at the first evaluation.
+    public func build() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        _ = try kernel()
+    }
+
+    /// The work-item-per-chain kernel, built on first use. Call under `lock`.
+    private func kernel() throws -> Kernel {
+        if let builtKernel { return builtKernel }
+        let program = try KernelLibrary.build(context: queue.context, files: generated.libraryFiles, extra: generated.source,
+                                              precision: R.precision, width: width, cache: cache)
+        let made = try Kernel(program: program, name: generated.kernelName)
+        builtKernel = made
+        return made
     }
 
     /// Bytes of private arrays a CPU work-group may use (PoCL runs a work-group on one thread).
@@ -204,7 +225,7 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
         let global: Int, local: Int
         switch shape {
         case .chainPerWorkItem:
-            launchKernel = kernel
+            launchKernel = try kernel()
             // PoCL runs each work-group on one core: on CPU devices the groups split evenly
             // over the cores (`ChainLayout.cpuGroupSize`).
             let items = (chains + width - 1) / width

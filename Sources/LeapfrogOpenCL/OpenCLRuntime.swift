@@ -47,10 +47,18 @@ public enum OpenCLRuntime {
         }
     }()
 
-    /// Sets `POCL_DEVICES` to "pthread basic" unless the user has set it; `OpenCLLibrary` calls
-    /// this before it loads the library.
-    static func preferPoCLDevices() {
+    /// Sets PoCL's settings unless the user has set them; `OpenCLLibrary` calls this before it
+    /// loads the library:
+    /// - `POCL_DEVICES` to "pthread basic" (above);
+    /// - `POCL_WORK_GROUP_SPECIALIZATION` to 0: PoCL otherwise compiles each kernel again for
+    ///   every distinct work-group size it is launched with (2–7 s each on 2 cores), and a
+    ///   streamed run's recorded values are launched over groups of kept draws whose sizes vary,
+    ///   so a first BNN run compiled ten copies of one kernel. Without specialisation the one
+    ///   generic build serves every size; gradients/s measured the same within noise
+    ///   (docs/benchmarks.md, "First runs").
+    static func preferPoCLSettings() {
         if getenv("POCL_DEVICES") == nil { setenv("POCL_DEVICES", "pthread basic", 0) }
+        if getenv("POCL_WORK_GROUP_SPECIALIZATION") == nil { setenv("POCL_WORK_GROUP_SPECIALIZATION", "0", 0) }
     }
 
     static let noPlatformMessage =

@@ -25,6 +25,10 @@ public struct BackendOptions: Sendable, Hashable {
     public var checked = true
     /// Where transitions run (`--transitions`): on the device when it can (`auto`), or the host.
     public var transitions: TransitionPlacement = .auto
+    /// The batch a run evaluates, when known (a sampling run's chains): on PoCL a run of at most
+    /// `OpenCLBackend.pocLSmallBatchChains` builds its density on the single-threaded device
+    /// only, not on the threaded one its batches never reach. nil: build on the threaded device.
+    public var chains: Int? = nil
 
     public init(name: String = BackendRegistry.auto, device: String? = nil, precision: PrecisionRequest = .auto) {
         self.name = name

@@ -152,11 +152,22 @@ public struct OpenCLBackend: Backend {
         let d = try OpenCLLogDensity<R>(bound, queue: try CommandQueue(context: try Context(device: dev)),
                                         width: width, launch: launch)
         let description = "opencl \(name) on '\(info.name)' (\(Self.launchDescription(d.launch, width: d.width)))"
-        guard let companion = OpenCLRuntime.smallBatchCompanion(for: dev) else { return (d, description) }
-        let router = BatchSizeRouter(large: d, smallBatchChains: Self.pocLSmallBatchChains) {
+        guard let companion = OpenCLRuntime.smallBatchCompanion(for: dev) else {
+            try d.build()
+            return (d, description)
+        }
+        func single() throws -> OpenCLLogDensity<R> {
             try OpenCLLogDensity<R>(bound, queue: try CommandQueue(context: try Context(device: companion)),
                                     width: width, launch: launch)
         }
+        // The program that will run is built now, so a build failure shows here (and `auto`
+        // passes over OpenCL); a run of few chains never reaches the threaded device's density,
+        // which then builds only if a larger batch comes (a cold 4-chain GP run compiled it for 22 s).
+        let smallRun = (options.chains ?? Int.max) <= Self.pocLSmallBatchChains
+        let first: OpenCLLogDensity<R>? = smallRun ? try single() : nil
+        try (first ?? d).build()
+        let router = BatchSizeRouter(large: d, smallBatchChains: Self.pocLSmallBatchChains,
+                                     recordsOnSmall: smallRun) { try first ?? single() }
         return (router, description + "; batches of up to \(Self.pocLSmallBatchChains) chains on '\(companion.name)'")
     }
 

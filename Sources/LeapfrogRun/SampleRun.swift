@@ -59,7 +59,9 @@ public struct SampleRun {
         let writesPosterior = directory != nil && (!csv || NetCDFLibrary.isAvailable)
         let memory = RunMemory(configuration, keepsDraws: !moments && (directory == nil || !writesPosterior))
         try memory.checkHost(bound)
-        let backend = try configuration.registry.make(bound, options: configuration.backend, log: log)
+        var backendOptions = configuration.backend
+        backendOptions.chains = chains
+        let backend = try configuration.registry.make(bound, options: backendOptions, log: log)
         try config.validate(dimension: bound.dimension)
         log("leapfrog: \(instance.graph.name), \(bound.dimension) parameters, \(chains) chains, "
             + "\(config.sampler.rawValue), back end \(backend.description)")

@@ -14,6 +14,34 @@ extension OpenCLTests {
             print(listing)
         }
 
+        /// PoCL compiles a kernel once however many work-group sizes it is launched with
+        /// (`POCL_WORK_GROUP_SPECIALIZATION=0`, set by `OpenCLRuntime.preferPoCLSettings` unless
+        /// the user set it): a probe kernel with a name of its own, launched in groups of 1, 2, 3
+        /// and 5, leaves one build in PoCL's kernel cache, where specialisation left one per size.
+        @Test func poclCompilesAKernelOnceForEveryGroupSize() throws {
+            let env = CLTest.env
+            guard env.device.platform.isPoCL else { return }
+            // Set by Leapfrog when the process had no value (a user's own value is left alone).
+            let setting = try #require(getenv("POCL_WORK_GROUP_SPECIALIZATION").map { String(cString: $0) })
+            guard setting == "0" else { return }
+            let name = "lf_probe_\(UInt32.random(in: 0...UInt32.max))"
+            let source = "__kernel void \(name)(__global float* out) { out[get_global_id(0)] = (float)get_local_size(0); }"
+            let program = try Program(context: env.context, source: source, cache: nil)
+            let kernel = try Kernel(program: program, name: name)
+            let out = try Buffer<Float>(context: env.context, count: 30)
+            try kernel.setArg(0, out)
+            for local in [1, 2, 3, 5] { try env.queue.enqueue(kernel, global: [30], local: [local]) }
+            try env.queue.finish()
+            #expect(try out.read(queue: env.queue) == [Float](repeating: 5, count: 30))
+            let environment = ProcessInfo.processInfo.environment
+            let root = environment["POCL_CACHE_DIR"]
+                ?? ((environment["XDG_CACHE_HOME"] ?? ((environment["HOME"] ?? "") + "/.cache")) + "/pocl/kcache")
+            guard let enumerator = FileManager.default.enumerator(atPath: root) else { return }
+            let builds = enumerator.compactMap { $0 as? String }.filter { $0.hasSuffix("/\(name).so") }
+            guard !builds.isEmpty else { return }  // a cache elsewhere: nothing to count
+            #expect(builds.count == 1, "\(builds)")
+        }
+
         @Test func deviceInfoIsSane() throws {
             let info = CLTest.env.info
             #expect(info.computeUnits >= 1)
