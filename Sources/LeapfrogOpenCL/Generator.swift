@@ -63,40 +63,70 @@ struct Generator {
 
     mutating func block(_ header: String, _ body: (inout Generator) throws -> Void) rethrows {
         let (annotated, factor) = Generator.annotate(header, enclosing: unrolled)
+        let headerLine = lines.count
         lines.append(String(repeating: "    ", count: indentation) + annotated + " {")
         indentation += 1
         unrolled *= factor
         try body(&self)
         unrolled /= factor
         indentation -= 1
+        // A loop around a loop that stays a loop stays a loop too (see `unrollLimit`).
+        if factor > 1, lines[(headerLine + 1)...].contains(where: Generator.hasRolledLoop) {
+            lines[headerLine] = lines[headerLine].replacing(Generator.pragma, with: "")
+        }
         emit("}")
     }
 
     /// Loops with a constant trip count are fully unrolled (`_Pragma("unroll")`) while the
     /// product of the unrolled trip counts around them stays within this limit. Unrolled, the
     /// small per-node arrays have constant indices and become registers instead of stack memory
-    /// (1.6× on the BNN under PoCL). The loop over plate rows is never unrolled; larger nests
-    /// (a GP's n × n covariance) stay loops, so the code stays small.
+    /// (1.6× on the BNN under PoCL). The loop over plate rows is never unrolled, and neither is a
+    /// loop with a loop inside that stays one (a GP's 25-row Cholesky around its inner products,
+    /// a 25 × 25 nest on one line): unrolled, its inner loops got constant bounds and LLVM unrolled
+    /// them too, so the GP's density took 5–6× as long to compile for no speed (docs/benchmarks.md,
+    /// "First runs").
     static let unrollLimit = 64
+
+    static let pragma = "_Pragma(\"unroll\") "
+
+    /// Whether `line` has a `for` header without an unroll pragma.
+    static func hasRolledLoop(_ line: String) -> Bool {
+        line.ranges(of: "for (").count > line.ranges(of: pragma + "for (").count
+    }
 
     /// `line` with an unroll pragma before each of its `for` headers that may be unrolled, and the
     /// product of their trip counts.
     static func annotate(_ line: String, enclosing: Int) -> (line: String, factor: Int) {
         guard line.contains("for (") else { return (line, 1) }
+        // Each header's trip count if it may be unrolled, in nesting order (outermost first).
+        var trips: [Int?] = []
         var factor = 1
-        var out = ""
         var rest = Substring(line)
         while let range = rest.firstRange(of: "for (") {
-            out += rest[..<range.lowerBound]
             rest = rest[range.lowerBound...]
-            if let trips = tripCount(rest), enclosing * factor * trips <= unrollLimit {
-                out += "_Pragma(\"unroll\") "
-                factor *= trips
+            if let t = tripCount(rest), enclosing * factor * t <= unrollLimit {
+                trips.append(t)
+                factor *= t
+            } else {
+                trips.append(nil)
             }
-            out += "for ("
             rest = rest.dropFirst(5)
         }
-        return (out + rest, factor)
+        // The loops around the innermost one that stays a loop stay loops too.
+        if let last = trips.lastIndex(where: { $0 == nil }) {
+            for k in 0..<last { trips[k] = nil }
+        }
+        var out = ""
+        var k = 0
+        rest = Substring(line)
+        while let range = rest.firstRange(of: "for (") {
+            out += rest[..<range.lowerBound]
+            if trips[k] != nil { out += pragma }
+            out += "for ("
+            rest = rest[range.upperBound...]
+            k += 1
+        }
+        return (out + rest, trips.reduce(1) { $0 * ($1 ?? 1) })
     }
 
     /// Trip count of a loop header `for (int v = A; v < B; ++v)` (or `<=`, or `v >= B; --v`) with

@@ -131,10 +131,15 @@ extension OpenCLTests {
             let source = try OpenCLCodegen.generate(try BoundModel(graph: bnn.graph, data: bnn.data)).source
             #expect(source.contains("_Pragma(\"unroll\") for (int l = 0; l < 5; ++l)"))
             #expect(!source.contains("_Pragma(\"unroll\") for (int row"))
-            // A GP's 25 × 25 covariance loops stay loops (the unrolled nest would be 625 bodies).
+            // A GP's 25 × 25 covariance loops stay loops (the unrolled nest would be 625 bodies),
+            // and so do the loops around its Cholesky's and solves' inner products: unrolled,
+            // their inner loops got constant bounds and the compiler unrolled those too.
             let gp = try BuiltinModels.named("gp-regression").instantiate()
             let gpSource = try OpenCLCodegen.generate(try BoundModel(graph: gp.graph, data: gp.data)).source
             #expect(gpSource.contains("for (int r = 0; r < 25; ++r) for (int q = 0; q < 25; ++q)"))
+            #expect(!gpSource.contains("_Pragma(\"unroll\") for (int r = 0; r < 25"))
+            #expect(gpSource.contains("    for (int j = 0; j < 25; ++j) {\n"))        // the Cholesky's columns
+            #expect(!gpSource.contains("_Pragma(\"unroll\") for (int j = 0; j < 25; ++j) {"))
         }
 
         @Test func workGroupShapeSpreadsRowsAndReducesInLocalMemory() throws {
@@ -175,6 +180,15 @@ extension OpenCLTests {
             #expect(nest.factor == 64 && nest.line.components(separatedBy: "_Pragma").count == 3)
             let inner = OpenCLCodegen.annotate("for (int k = 0; k < 3; ++k) s += 1;", enclosing: 32)
             #expect(inner.factor == 1 && !inner.line.contains("_Pragma"))
+            // A loop around one that stays a loop stays a loop: too many trips, or a bound that
+            // is not a literal (a triangular loop).
+            let square = OpenCLCodegen.annotate("for (int r = 0; r < 25; ++r) for (int q = 0; q < 25; ++q) s += 1;", enclosing: 1)
+            #expect(square.factor == 1 && !square.line.contains("_Pragma"), "\(square.line)")
+            let triangle = OpenCLCodegen.annotate("for (int i = 0; i < 4; ++i) for (int j = 0; j <= i; ++j) s += 1;", enclosing: 1)
+            #expect(triangle.factor == 1 && !triangle.line.contains("_Pragma"), "\(triangle.line)")
+            // Within the limit the inner loop keeps its pragma when the outer one cannot have it.
+            let outerTooLong = OpenCLCodegen.annotate("for (int i = 0; i < 100; ++i) for (int j = 0; j < 4; ++j) s += 1;", enclosing: 1)
+            #expect(outerTooLong.factor == 4 && outerTooLong.line == "for (int i = 0; i < 100; ++i) _Pragma(\"unroll\") for (int j = 0; j < 4; ++j) s += 1;")
         }
 
         @Test func unsupportedConstructsAreClearErrors() throws {
