@@ -40,10 +40,10 @@ struct PeakCommand: ParsableCommand {
                 throw LeapfrogError(.device, "device '\(info.name)' has no double precision (cl_khr_fp64)")
             }
         }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
         for r in results {
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
                 print(String(decoding: try encoder.encode(r), as: UTF8.self))
             } else {
                 print("\(r.precision) on '\(r.device)': \(NumberFormat.significant(r.gflops, digits: 3)) GFLOP/s "

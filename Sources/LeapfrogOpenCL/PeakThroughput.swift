@@ -65,31 +65,48 @@ public enum PeakThroughput {
     /// lane sums (`hostSums`' layout) and the launch's wall time.
     public static func run<R: DeviceReal>(_: R.Type, queue: CommandQueue, workItems: Int, width: Int, iterations: Int,
                                           cache: ProgramCache? = ProgramCache.default) throws -> (sums: [Double], seconds: Double) {
-        let program = try KernelLibrary.build(context: queue.context, files: ["peak"], precision: R.precision,
-                                              width: width, cache: cache)
-        return try launch(try Kernel(program: program, name: "lf_peak_fma"), R.self, queue: queue, workItems: workItems,
-                          width: width, iterations: iterations)
+        let launcher = try Launcher<R>(queue: queue, workItems: workItems, width: width, cache: cache)
+        let seconds = try launcher.time(iterations: iterations)
+        return (try launcher.sums(), seconds)
     }
 
-    private static func launch<R: DeviceReal>(_ kernel: Kernel, _: R.Type, queue: CommandQueue, workItems: Int, width: Int,
-                                              iterations: Int) throws -> (sums: [Double], seconds: Double) {
-        let info = try queue.context.device.info()
-        let local = min(info.defaultLocalSize, workItems)
-        precondition(workItems % local == 0, "PeakThroughput: \(workItems) work-items are not whole groups of \(local)")
-        let starts = try Buffer<R>(context: queue.context, count: recurrences * width)
-        try starts.write(Self.starts(width: width).map { R($0) }, queue: queue)
-        let sums = try Buffer<R>(context: queue.context, count: workItems * width)
-        try kernel.setArg(0, starts)
-        try kernel.setArg(1, sums)
-        try kernel.setArg(2, R(multiplier))
-        try kernel.setArg(3, R(addend))
-        try kernel.setArg(4, Int32(iterations))
-        try queue.finish()
-        let t0 = Clock.now()
-        try queue.enqueue(kernel, global: [workItems], local: [local])
-        try queue.finish()
-        let seconds = Clock.now() - t0
-        return (try sums.read(queue: queue).map { Double($0) }, seconds)
+    /// The kernel with its arguments set and its buffers made, once per measurement.
+    private struct Launcher<R: DeviceReal> {
+        let queue: CommandQueue
+        let kernel: Kernel
+        /// Held here: a kernel argument does not keep its buffer alive.
+        let startsBuffer, sumsBuffer: Buffer<R>
+        let workItems: Int
+        let local: Int
+
+        init(queue: CommandQueue, workItems: Int, width: Int, cache: ProgramCache?) throws {
+            local = min(try queue.context.device.info().defaultLocalSize, workItems)
+            precondition(workItems % local == 0, "PeakThroughput: \(workItems) work-items are not whole groups of \(local)")
+            let program = try KernelLibrary.build(context: queue.context, files: ["peak"], precision: R.precision,
+                                                  width: width, cache: cache)
+            kernel = try Kernel(program: program, name: "lf_peak_fma")
+            startsBuffer = try Buffer<R>(context: queue.context, values: PeakThroughput.starts(width: width).map { R($0) },
+                                         queue: queue)
+            sumsBuffer = try Buffer<R>(context: queue.context, count: workItems * width)
+            try kernel.setArg(0, startsBuffer)
+            try kernel.setArg(1, sumsBuffer)
+            try kernel.setArg(2, R(multiplier))
+            try kernel.setArg(3, R(addend))
+            self.queue = queue
+            self.workItems = workItems
+        }
+
+        /// The wall time of one launch of `iterations` iterations.
+        func time(iterations: Int) throws -> Double {
+            try kernel.setArg(4, Int32(iterations))
+            try queue.finish()
+            let t0 = Clock.now()
+            try queue.enqueue(kernel, global: [workItems], local: [local])
+            try queue.finish()
+            return Clock.now() - t0
+        }
+
+        func sums() throws -> [Double] { try sumsBuffer.read(queue: queue).map { Double($0) } }
     }
 
     /// The device's rate in `R`: enough work-items to fill it (64 per compute unit on CPUs,
@@ -103,22 +120,17 @@ public enum PeakThroughput {
         let local = info.defaultLocalSize
         let perUnit = info.type == .cpu ? 64 : 2048
         let workItems = max(1, info.computeUnits * perUnit / local) * local
-        let program = try KernelLibrary.build(context: queue.context, files: ["peak"], precision: R.precision,
-                                              width: width, cache: cache)
-        let kernel = try Kernel(program: program, name: "lf_peak_fma")
+        let launcher = try Launcher<R>(queue: queue, workItems: workItems, width: width, cache: cache)
         var iterations = 64
         var best = Double.infinity
-        _ = try launch(kernel, R.self, queue: queue, workItems: workItems, width: width, iterations: 1)
+        _ = try launcher.time(iterations: 1)
         while iterations < 1 << 24 {
-            let t = try launch(kernel, R.self, queue: queue, workItems: workItems, width: width, iterations: iterations).seconds
+            let t = try launcher.time(iterations: iterations)
             if t >= 0.1 { best = t; break }
             iterations *= 2
         }
         let deadline = Clock.now() + seconds
-        for _ in 0..<3 where Clock.now() < deadline {
-            best = min(best, try launch(kernel, R.self, queue: queue, workItems: workItems, width: width,
-                                        iterations: iterations).seconds)
-        }
+        for _ in 0..<3 where Clock.now() < deadline { best = min(best, try launcher.time(iterations: iterations)) }
         let flops = 2.0 * Double(recurrences * width * workItems) * Double(iterations)
         return Measurement(device: info.name, precision: R.precision == .double ? "f64" : "f32", gflops: flops / best / 1e9,
                            workItems: workItems, width: width, iterations: iterations, seconds: best)

@@ -72,15 +72,20 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         programs.values.reduce(DeviceTraffic()) { $0 + ((try? $1.get())?.traffic ?? DeviceTraffic()) }
     }
 
+    /// Counts `transitions` run by `device` on `chains` chains and the shape they ran in.
+    private func ranOnDevice(_ device: any TrajectoryRunning, transitions: Int, chains: Int) {
+        placements.device += transitions
+        launchShape = device.shape(forChains: chains)
+    }
+
     public func execute(_ request: TransitionRequest, from state: SamplerState, random: PhiloxRandom) throws -> Transition {
         guard let inverse = inverseDiagonal(request.metric, chains: state.chains, dimension: state.dimension),
               let device = program(request.integrator) else {
             placements.host += 1
             return try host.execute(request, from: state, random: random)
         }
-        placements.device += 1
         let n = state.chains
-        launchShape = device.shape(forChains: n)
+        ranOnDevice(device, transitions: 1, chains: n)
         let launch = self.launch(request, chains: n, inverse: inverse, random: random)
         let outcome = try device.run(launch, positions: state.positions, logDensity: state.logDensity, gradient: state.gradient)
         let perStep = request.integrator.gradientsPerStep
@@ -113,8 +118,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         let launch = self.launch(request, chains: n, inverse: inverse, random: random)
         let outcome = try device.runKeepingState(launch, from: start, reductions: reductions)
         holder = device
-        placements.device += 1
-        launchShape = device.shape(forChains: n)
+        ranOnDevice(device, transitions: 1, chains: n)
         let perStep = request.integrator.gradientsPerStep
         return ReducedTransition(
             info: Self.info(outcome.outputs, stepSizes: launch.stepSizes, gradientsPerStep: perStep),
@@ -199,8 +203,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
                 }
                 last = now
                 if stopped { continue }
-                placements.device += range.count
-                launchShape = device.shape(forChains: n)
+                ranOnDevice(device, transitions: range.count, chains: n)
                 let sampled = zip(range, zip(transitions, stepSizes)).map { iteration, pair in
                     let (t, steps) = pair
                     return SampledIteration(

@@ -119,14 +119,11 @@ public struct ChEESAdaptation: Sendable, Hashable {
         step = 0
     }
 
-    /// Per chain, the three sums the ChEES gradient is made of (`sums`).
-    public typealias Sums = ChEESSums
-
     /// The ChEES criterion's gradient in log T (Hoffman, Radul & Sountsov 2021) from the
     /// per-chain `sums`, weighted by the acceptance probabilities `weights` (0 when Σ w is 0):
     /// Σ_c w_c · t · (‖x'_c − x̄'‖² − ‖x_c − x̄‖²) · ⟨x'_c − x̄', v_c⟩ / Σ w, with t the jittered
     /// trajectory time. Non-finite terms are left out; chains are added in order.
-    static func gradient(_ sums: Sums, weights w: [Double], time t: Double) -> Double {
+    static func gradient(_ sums: ChEESSums, weights w: [Double], time t: Double) -> Double {
         let wSum = w.reduce(0, +)
         guard wSum > 0 else { return 0 }
         var num = 0.0
@@ -153,7 +150,7 @@ public struct ChEESAdaptation: Sendable, Hashable {
     /// batches in order (chain-outer strides by the chain count: at 65,536 chains that loop was
     /// 30 % of a warmup's host time), over the cores for large batches (`ChainRanges`). Each
     /// chain's sums keep the order i = 0..<d, so the result does not depend on the cores.
-    public static func sums(starts: ChainBatch, proposal: ChainBatch, velocity: ChainBatch, weights w: [Double]) -> Sums {
+    public static func sums(starts: ChainBatch, proposal: ChainBatch, velocity: ChainBatch, weights w: [Double]) -> ChEESSums {
         let n = starts.chains, d = starts.dimension
         let wSum = w.reduce(0, +)
         var meanProposal = [Double](repeating: 0, count: d), meanStart = [Double](repeating: 0, count: d)
@@ -179,7 +176,7 @@ public struct ChEESAdaptation: Sendable, Hashable {
                 }
             }
         }
-        return Sums(proposalSpread: Array(sums[0..<n]), startSpread: Array(sums[n..<(2 * n)]),
+        return ChEESSums(proposalSpread: Array(sums[0..<n]), startSpread: Array(sums[n..<(2 * n)]),
                     proposalAlongVelocity: Array(sums[(2 * n)...]))
     }
 
@@ -199,7 +196,7 @@ public struct ChEESAdaptation: Sendable, Hashable {
 
     /// One Adam ascent step on log T from the per-chain sums a device reduced
     /// (`WarmupReductionRequest.cheesSums`): the same step as `update(starts:...)` on those sums.
-    public mutating func update(sums: Sums, acceptance: [Double], divergent: [Bool], jitter u: Double, stepSize: Double) {
+    public mutating func update(sums: ChEESSums, acceptance: [Double], divergent: [Bool], jitter u: Double, stepSize: Double) {
         let w = Self.weights(acceptance: acceptance, divergent: divergent)
         ascend(Self.gradient(sums, weights: w, time: u * trajectoryLength), stepSize: stepSize)
     }
