@@ -58,16 +58,70 @@ typedef LF_XPASTE(int, W) maskw;
 #define CONVERT_REALW(x) LF_XPASTE(LF_XPASTE(convert_, LF_REAL_NAME), W)(x)
 #define CONVERT_UINTW(x) LF_XPASTE(convert_uint, W)(x)
 #if W == 2
-#define LF_LANES ((uint2)(0, 1))
+#define LF_LANE_INDEX ((uint2)(0, 1))
 #elif W == 4
-#define LF_LANES ((uint4)(0, 1, 2, 3))
+#define LF_LANE_INDEX ((uint4)(0, 1, 2, 3))
 #elif W == 8
-#define LF_LANES ((uint8)(0, 1, 2, 3, 4, 5, 6, 7))
+#define LF_LANE_INDEX ((uint8)(0, 1, 2, 3, 4, 5, 6, 7))
 #elif W == 16
-#define LF_LANES ((uint16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15))
+#define LF_LANE_INDEX ((uint16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15))
 #else
 #error "W must be 1, 2, 4, 8 or 16"
 #endif
+#define LF_LANES LF_LANE_INDEX
+#endif
+
+// Rows in lanes (-D LF_ROW_LANES=1, the `rowsInLanes` launch shape, W > 1): a work-item
+// evaluates one chain, and its W lanes hold W rows of the model's plate at once. Outside the
+// plate's row loops every lane holds the chain's value: LOADW broadcasts the chain's element,
+// STOREW stores lane 0, and every lane's random stream is the chain's (LF_LANES is 0). Inside,
+// LOADR reads W rows of a data element from the row-blocked layout (element k of row r at
+// ((r / W) * slice + k) * W + r % W, the last block padded with copies of the last row),
+// LF_ROW_KEEP zeroes the padding lanes' contributions, and after the loop LF_HSUM adds the
+// lanes' partial sums in a fixed order (pairwise halves), so the result does not depend on
+// scheduling. Sums over the rows then differ from a sequential sum by rounding only.
+#ifndef LF_ROW_LANES
+#define LF_ROW_LANES 0
+#endif
+#if LF_ROW_LANES
+#if W == 1
+#error "rows in lanes needs W > 1"
+#endif
+#undef LOADW
+#undef STOREW
+#undef LF_LANES
+#define LOADW(ptr) ((realw)(*(ptr)))
+#define STOREW(value, ptr) (*(ptr) = (value).s0)
+#define LF_LANES ((uintw)0u)
+#define LF_CHAINS_PER_ITEM 1
+#define LOADR(ptr) LF_XPASTE(vload, W)(0, (ptr))
+// Lanes of row block `block` that hold one of the plate's `rows` rows (all of them when W divides
+// `rows`, which the compiler folds).
+#define LF_ROW_VALID(block, rows) (((rows) % W == 0) ? (maskw)(-1) \
+    : isless(CONVERT_REALW((uintw)((uint)(block) * W) + LF_LANE_INDEX), (realw)((real)(rows))))
+#define LF_ROW_KEEP(v) select((realw)(0.0), (v), lf_row_on)
+// `v` in lane 0 and zero elsewhere: what a row loop's sums start from.
+#define LF_LANE0(v) select((realw)(0.0), (v), isequal(CONVERT_REALW(LF_LANE_INDEX), (realw)(0.0)))
+typedef LF_XPASTE(LF_REAL_NAME, 2) lf_real2;
+#if W == 2
+#define LF_HSUM(v) ((v).s0 + (v).s1)
+#elif W == 4
+inline real lf_hsum4(const realw v) { const lf_real2 a = v.lo + v.hi; return a.s0 + a.s1; }
+#define LF_HSUM(v) lf_hsum4(v)
+#elif W == 8
+typedef LF_XPASTE(LF_REAL_NAME, 4) lf_real4;
+inline real lf_hsum8(const realw v) { const lf_real4 a = v.lo + v.hi; const lf_real2 b = a.lo + a.hi; return b.s0 + b.s1; }
+#define LF_HSUM(v) lf_hsum8(v)
+#else
+typedef LF_XPASTE(LF_REAL_NAME, 4) lf_real4;
+typedef LF_XPASTE(LF_REAL_NAME, 8) lf_real8;
+inline real lf_hsum16(const realw v) {
+    const lf_real8 a = v.lo + v.hi; const lf_real4 b = a.lo + a.hi; const lf_real2 e = b.lo + b.hi; return e.s0 + e.s1;
+}
+#define LF_HSUM(v) lf_hsum16(v)
+#endif
+#else
+#define LF_CHAINS_PER_ITEM W
 #endif
 
 // A scalar broadcast to realw (a no-op when W == 1).
@@ -94,6 +148,6 @@ typedef LF_XPASTE(int, W) maskw;
 // The first chain of this work-item, or -1 when the work-item lies past the padded chain count
 // (global sizes are rounded up to a multiple of the local size).
 inline int lf_first_chain(const int stride) {
-    const int c = (int)get_global_id(0) * W;
+    const int c = (int)get_global_id(0) * LF_CHAINS_PER_ITEM;
     return c < stride ? c : -1;
 }

@@ -17,7 +17,7 @@ struct BackendSelection: ParsableArguments {
     @Option(help: "Floating-point precision on OpenCL devices: auto (f32, checked against f64 at initialisation and every warmup window's end; switches the run to f64 when f32 is off), f32 (checked, warns only) or f64 (needs cl_khr_fp64, else the check uses the CPU reference). The CPU reference is always f64.")
     var precision: PrecisionRequest = .auto
 
-    @Option(help: "OpenCL launch shape, of the density and of the device transitions: chain (W chains per work-item, for many chains), group (one work-group per chain, the data's rows spread over its work-items, for few chains) or auto (chosen from the chain count, the data's rows and the device: a group per chain only on GPUs).")
+    @Option(help: "OpenCL launch shape, of the density and of the device transitions: chain (W chains per work-item, for many chains), group (one work-group per chain, the data's rows spread over its work-items, for few chains on a GPU), rows (one chain per work-item, W data rows in its SIMD lanes, for few chains on a CPU device; models whose rows read only their own data) or auto (chosen from the chain count, the data's rows, the model and the device: a group per chain only on GPUs, rows in lanes only on CPU devices).")
     var launch: LaunchChoice = .auto
 
     @Option(help: "OpenCL chains per work-item in the chain launch shape: 1, 2, 4, 8 or 16 (default: 1 on GPUs; on CPUs the SIMD width, narrowed for small batches so every core gets work).")

@@ -12,4 +12,26 @@ public struct GeneratedKernel: Sendable, Hashable {
     public let dimension: Int
     /// How chains map onto work-items.
     public let shape: LaunchShape
+    /// Rows in lanes: the plate's rows, and the data arrays read a row at a time with the
+    /// elements each row holds; the device holds those row-blocked (`deviceValues`).
+    public var plateRows = 0
+    public var rowData: [String: Int] = [:]
+
+    /// Build definitions the shape needs besides precision and width (`-D LF_ROW_LANES=1`).
+    public var defines: [String: String] { shape == .rowsInLanes ? ["LF_ROW_LANES": "1"] : [:] }
+
+    /// Data array `name` as this kernel reads it with W = `width`: unchanged, or for rows in lanes
+    /// row-blocked, element k of row r at ((r / W)·slice + k)·W + r % W, the last block padded
+    /// with copies of the last row (their contributions are masked; a copy keeps them finite).
+    public func deviceValues(_ name: String, _ values: [Double], width: Int) -> [Double] {
+        guard shape == .rowsInLanes, let slice = rowData[name], plateRows > 0 else { return values }
+        precondition(values.count == plateRows * slice, "GeneratedKernel.deviceValues: '\(name)' has \(values.count) values")
+        let blocks = (plateRows + width - 1) / width
+        var out = [Double](repeating: 0, count: blocks * slice * width)
+        for r in 0..<(blocks * width) {
+            let source = min(r, plateRows - 1)
+            for k in 0..<slice { out[((r / width) * slice + k) * width + r % width] = values[source * slice + k] }
+        }
+        return out
+    }
 }

@@ -72,8 +72,8 @@ extension Generator {
             let inner = Generator.count(Array(shapes[x].dropFirst()))
             let outer = rowDependent[i] ? 1 : shapes[idx].first ?? 1
             guard let gx = adjoint(x, "r * \(inner) + k") else { return }
-            block("for (int j = 0; j < \(outer); ++j)") { g in
-                g.emit("const int r = (int)\(g.rawData(idx, "j")) - 1;")
+            try block("for (int j = 0; j < \(outer); ++j)") { g in
+                g.emit("const int r = (int)\(try g.rawData(idx, "j")) - 1;")
                 g.emit("for (int k = 0; k < \(inner); ++k) \(gx) += g\(i)[j * \(inner) + k];")
             }
         case .transpose:

@@ -37,9 +37,10 @@ extension Generator {
         }
         guard node.op == .logDensity else {
             try emitForward(t)
-            emit("lp += v\(t)[0];")
+            let keep = rowKeep(rowContext)
+            emit("lp += \(keep("v\(t)[0]"));")
             if active[t] {
-                emit("realw g\(t)[1] = { SPLAT(1.0) };")
+                emit("realw g\(t)[1] = { \(keep("SPLAT(1.0)")) };")
                 try emitBackward(t)
             }
             return
@@ -72,11 +73,19 @@ extension Generator {
             }
             g.emit("realw \(partials.map { "d\($0)" }.joined(separator: ", "));")
             let call = "\(function)(\((arguments + partials.map { "&d\($0)" }).joined(separator: ", ")))"
-            g.emit("lp += \(call);")
+            let keep = g.rowKeep(rowContext)
+            g.emit("lp += \(keep(call));")
             for p in partials {
-                if let ga = g.adjoint(node.args[p], "q\(p)") { g.emit("\(ga) += d\(p);") }
+                if let ga = g.adjoint(node.args[p], "q\(p)") { g.emit("\(ga) += \(keep("d\(p)"));") }
             }
         }
+    }
+
+    /// What a row's contribution becomes: itself, or with its rows in lanes, zero in the lanes of
+    /// the last block that hold no row (`LF_ROW_KEEP`). Every gradient contribution of a row flows
+    /// from its terms' partials, so masking them masks the row.
+    func rowKeep(_ rowContext: Bool) -> (String) -> String {
+        rowContext && rowLanes ? { "LF_ROW_KEEP(\($0))" } : { $0 }
     }
 
     /// Categorical-logit: for each outcome y (1-based), log softmax(logits)[y]; the partials of
@@ -96,9 +105,9 @@ extension Generator {
         }
         let gl = adjoint(logits, "base + k")
         emit("// categorical_logit log density, \(outcomes) outcome(s)\(rowContext ? " per row" : "")")
-        block("for (int j = 0; j < \(outcomes); ++j)") { g in
+        try block("for (int j = 0; j < \(outcomes); ++j)") { g in
             g.emit("const int base = \(perOutcome ? "j * \(width)" : "0");")
-            g.emit("const int yk = (int)\(g.rawData(y, rowContext ? "0" : "j")) - 1;")
+            g.emit("const int yk = (int)\(try g.rawData(y, rowContext ? "0" : "j")) - 1;")
             g.emit("realw m = \(g.value(logits, "base"));")
             g.emit("for (int k = 1; k < \(width); ++k) m = fmax(m, \(g.value(logits, "base + k")));")
             g.emit("realw s = SPLAT(0.0);")

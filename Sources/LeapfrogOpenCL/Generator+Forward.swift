@@ -60,8 +60,8 @@ extension Generator {
             if rowDependent[x] { throw unsupported("indexing a row-dependent value (node \(i))") }
             let inner = Generator.count(Array(shapes[x].dropFirst()))
             let outer = rowDependent[i] ? 1 : shapes[idx].first ?? 1
-            block("for (int j = 0; j < \(outer); ++j)") { g in
-                g.emit("const int r = (int)\(g.rawData(idx, "j")) - 1;")
+            try block("for (int j = 0; j < \(outer); ++j)") { g in
+                g.emit("const int r = (int)\(try g.rawData(idx, "j")) - 1;")
                 g.emit("for (int k = 0; k < \(inner); ++k) v\(i)[j * \(inner) + k] = \(g.value(x, "r * \(inner) + k"));")
             }
         case .transpose:

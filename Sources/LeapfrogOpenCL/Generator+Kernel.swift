@@ -10,7 +10,7 @@ extension Generator {
         collectDataArguments()
 
         switch shape {
-        case .chainPerWorkItem:
+        case .chainPerWorkItem, .rowsInLanes:
             emit("const int c = lf_first_chain(stride);")
             emit("if (c < 0) return;")
         case .workGroupPerChain(let local, let columns):
@@ -22,7 +22,7 @@ extension Generator {
         try emitBody(position: { "LOADW(position + \($0) * stride + c)" })
         emit("// chain rule through the transforms; the log density includes the log-Jacobian")
         switch shape {
-        case .chainPerWorkItem:
+        case .chainPerWorkItem, .rowsInLanes:
             block("for (int j = 0; j < \(dimension); ++j)") { g in
                 g.emit("STOREW(gx[j] * dxdu[j] + dlogj[j], gradient + j * stride + c);")
             }
@@ -37,8 +37,19 @@ extension Generator {
         source += "// \(dimension) unconstrained parameters, W chains per work-item, chain-fastest buffers.\n"
         source += "__kernel void \(kernelName)(\(arguments.joined(separator: ", "))) {\n"
         source += lines.joined(separator: "\n") + "\n}\n"
-        return GeneratedKernel(source: source, kernelName: kernelName, libraryFiles: ["activations", "distributions"],
-                               dataArguments: dataArguments, dimension: dimension, shape: shape)
+        return finished(GeneratedKernel(source: source, kernelName: kernelName, libraryFiles: ["activations", "distributions"],
+                                        dataArguments: dataArguments, dimension: dimension, shape: shape))
+    }
+
+    /// `kernel` with the row-blocked data layout its rows-in-lanes shape reads (nothing else).
+    func finished(_ kernel: GeneratedKernel) -> GeneratedKernel {
+        guard rowLanes, let plate else { return kernel }
+        var kernel = kernel
+        kernel.plateRows = plate.rows
+        for (i, node) in nodes.enumerated() where needed[i] && node.op == .data && rowDependent[i] {
+            kernel.rowData[node.name!] = storageCount(i)
+        }
+        return kernel
     }
 
     /// The data arrays the density reads, in the graph's order: the kernel's data arguments.
@@ -64,17 +75,26 @@ extension Generator {
             try emitForward(i)
         }
         emit("// adjoints of the shared nodes")
+        var sharedAdjoints: [(node: Int, count: Int)] = []
         for i in nodes.indices where needed[i] && !rowDependent[i] && active[i] && (!termNodes.contains(i) || nodes[i].op == .last)
             && !loops.inBody(i) {
             if [.parameter, .data, .constant, .loop].contains(nodes[i].op) { continue }
             emit("realw g\(i)[\(max(1, storageCount(i)))];")
             emit("for (int k = 0; k < \(max(1, storageCount(i))); ++k) g\(i)[k] = SPLAT(0.0);")
+            sharedAdjoints.append((i, max(1, storageCount(i))))
+        }
+        if rowLanes {
+            guard plate != nil, !nodes.contains(where: { $0.op == .loop }) else {
+                throw notInLanes(plate == nil ? "no plate" : "a recurrence")
+            }
         }
 
         for term in graph.terms {
             let rowNodes = term.plate == nil ? [] : rowAncestors(of: term.node)
             if term.plate != nil, !rowNodes.isEmpty || nodes[term.node].args.contains(where: { rowDependent[$0] }) {
+                if rowLanes { emitRowSums(sharedAdjoints, start: true) }
                 try block(rowLoopHeader) { g in
+                    if g.rowLanes { g.emit("const maskw lf_row_on = LF_ROW_VALID(row, \(g.plate!.rows));") }
                     for i in rowNodes { try g.emitForward(i) }
                     for i in rowNodes where g.active[i] {
                         g.emit("realw g\(i)[\(max(1, g.storageCount(i)))];")
@@ -83,6 +103,7 @@ extension Generator {
                     try g.emitTerm(term.node, rowContext: true)
                     for i in rowNodes.reversed() where g.active[i] { try g.emitBackward(i) }
                 }
+                if rowLanes { emitRowSums(sharedAdjoints, start: false) }
             } else if case .workGroupPerChain = shape {
                 try block("if (lid == 0)") { g in try g.emitTerm(term.node, rowContext: false) }
             } else {
@@ -97,10 +118,26 @@ extension Generator {
         }
     }
 
-    /// The loop over plate rows: all rows, or this work-item's share of them.
+    /// With the rows in lanes, the sums a row loop adds to — the log density, the gradient, the
+    /// shared nodes' adjoints, equal in every lane before it — start as the value in lane 0 and
+    /// zero in the others (`start`), and after it every lane holds the sum over the lanes.
+    mutating func emitRowSums(_ sharedAdjoints: [(node: Int, count: Int)], start: Bool) {
+        let sum: (String) -> String = start ? { "\($0) = LF_LANE0(\($0));" } : { "\($0) = SPLAT(LF_HSUM(\($0)));" }
+        emit(start ? "// rows in lanes: the row loop's sums start in lane 0" : "// rows in lanes: the lanes' sums")
+        emit(sum("lp"))
+        let dimension = model.layout.dimension
+        if dimension > 0 { block("for (int j = 0; j < \(dimension); ++j)") { g in g.emit(sum("gx[j]")) } }
+        for (i, count) in sharedAdjoints {
+            block("for (int k = 0; k < \(count); ++k)") { g in g.emit(sum("g\(i)[k]")) }
+        }
+    }
+
+    /// The loop over plate rows: all rows, or this work-item's share of them, or (rows in lanes)
+    /// the blocks of W rows.
     var rowLoopHeader: String {
         switch shape {
         case .chainPerWorkItem: return "for (int row = 0; row < \(plate!.rows); ++row)"
+        case .rowsInLanes: return "for (int row = 0; row < (\(plate!.rows) + W - 1) / W; ++row)"
         case .workGroupPerChain(let local, _): return "for (int row = lid; row < \(plate!.rows); row += \(local))"
         }
     }

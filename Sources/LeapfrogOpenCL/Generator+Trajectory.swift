@@ -25,7 +25,7 @@ extension Generator {
         try emitBody(position: { "q[\($0)]" })
         var parameters = ["const realw* q", "realw* grad"] + dataArguments.map { "__global const real* d_\($0)" }
         switch shape {
-        case .chainPerWorkItem:
+        case .chainPerWorkItem, .rowsInLanes:
             block("for (int j = 0; j < \(dimension); ++j)") { g in g.emit("grad[j] = gx[j] * dxdu[j] + dlogj[j];") }
             emit("return lp + logj;")
         case .workGroupPerChain(let local, let columns):

@@ -47,6 +47,14 @@ struct Generator {
     /// Row-dependent, non-leaf ancestors of a plate term (`EvaluationPlan.rowAncestors`).
     func rowAncestors(of term: Int) -> [Int] { plan.rowAncestors(of: term) }
 
+    /// Whether the plate's rows run in SIMD lanes (`LaunchShape.rowsInLanes`).
+    var rowLanes: Bool { shape == .rowsInLanes }
+
+    /// Thrown when the rows-in-lanes shape meets a row loop it cannot vectorise over rows.
+    func notInLanes(_ what: String) -> RowLanesUnsupported {
+        RowLanesUnsupported(model: graph.name, reason: what)
+    }
+
     func unsupported(_ what: String) -> LeapfrogError {
         LeapfrogError(.model, Generator.unsupportedMessage(graph.name, what))
     }
@@ -157,8 +165,10 @@ struct Generator {
     }
 
     /// A data element as a scalar `real` (for indices and outcomes), at storage index `index`.
-    func rawData(_ i: Int, _ index: String) -> String {
+    /// Row data read this way differ between lanes, so the rows-in-lanes shape refuses them.
+    func rawData(_ i: Int, _ index: String) throws -> String {
         let name = nodes[i].name!
+        if rowLanes && rowDependent[i] { throw notInLanes("row data '\(name)' used as an index or outcome") }
         return rowDependent[i] ? "d_\(name)[row * \(storageCount(i)) + \(index)]" : "d_\(name)[\(index)]"
     }
 
@@ -179,6 +189,7 @@ struct Generator {
             let name = node.name!
             if rowDependent[i] {
                 let slice = storageCount(i)
+                if rowLanes { return "LOADR(d_\(name) + (row * \(slice) + \(index)) * W)" }
                 return "SPLAT(d_\(name)[row * \(slice) + \(index)])"
             }
             return "SPLAT(d_\(name)[\(index)])"
@@ -231,9 +242,22 @@ struct Generator {
             return inner
         }
         if padded[0] == rows && rows != 1 {
+            if rowLanes { throw notInLanes("a shared value read at the current row (node \(i))") }
             let slice = Generator.count(argSlice)
             return inner == "0" ? "row * \(slice)" : "row * \(slice) + \(inner)"
         }
         return inner
+    }
+}
+
+/// Why a model's row loop cannot run with its rows in SIMD lanes (`LaunchShape.rowsInLanes`): a
+/// row reads something other than its own data directly (an index into a parameter, a per-row
+/// parameter, a categorical outcome), or the model has a recurrence. `auto` then keeps the chain
+/// shape; a forced `--launch rows` reports it.
+public struct RowLanesUnsupported: Error, CustomStringConvertible, Sendable {
+    public let model: String
+    public let reason: String
+    public var description: String {
+        "model '\(model)' cannot run its plate's rows in SIMD lanes (\(reason)); use --launch chain or auto"
     }
 }

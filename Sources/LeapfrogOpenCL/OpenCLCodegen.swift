@@ -54,10 +54,10 @@ public enum OpenCLCodegen {
         let function = try generator.runDensityFunction()
         let source = TrajectorySource(dimension: model.layout.dimension, coefficients: coefficients,
                                       densityFunction: function, dataArguments: generator.dataArguments, shape: shape).source
-        return GeneratedKernel(source: source, kernelName: TrajectorySource.kernelName,
-                               libraryFiles: ["philox", "activations", "distributions"],
-                               dataArguments: generator.dataArguments, dimension: model.layout.dimension,
-                               shape: shape)
+        return generator.finished(GeneratedKernel(source: source, kernelName: TrajectorySource.kernelName,
+                                                  libraryFiles: ["philox", "activations", "distributions"],
+                                                  dataArguments: generator.dataArguments, dimension: model.layout.dimension,
+                                                  shape: shape))
     }
 
     /// The whole-transition NUTS kernel of a model for at most `maxDepth` doublings of the
@@ -69,10 +69,10 @@ public enum OpenCLCodegen {
         let function = try generator.runDensityFunction()
         let source = NUTSSource(dimension: model.layout.dimension, maxDepth: maxDepth, coefficients: coefficients,
                                 densityFunction: function, dataArguments: generator.dataArguments, shape: shape).source
-        return GeneratedKernel(source: source, kernelName: NUTSSource.kernelName,
-                               libraryFiles: ["philox", "activations", "distributions"],
-                               dataArguments: generator.dataArguments, dimension: model.layout.dimension,
-                               shape: shape)
+        return generator.finished(GeneratedKernel(source: source, kernelName: NUTSSource.kernelName,
+                                                  libraryFiles: ["philox", "activations", "distributions"],
+                                                  dataArguments: generator.dataArguments, dimension: model.layout.dimension,
+                                                  shape: shape))
     }
 
     /// The trip count of a constant loop header (see `Generator.tripCount`).

@@ -34,6 +34,9 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
     private var builtKernel: Kernel?
     /// The work-group-per-chain kernel, built on first use.
     private var groupKernel: (generated: GeneratedKernel, kernel: Kernel)?
+    /// The rows-in-lanes kernel and its row-blocked data, made on first use; `.failure` when the
+    /// model's row loop cannot run in lanes (`RowLanesUnsupported`) or the kernel does not build.
+    private var rowsKernel: Result<(kernel: Kernel, data: [Buffer<R>]), Error>?
     private let dataBuffers: [Buffer<R>]
     private let lock = Lock()
     private var kernelNanoseconds: UInt64?
@@ -134,15 +137,51 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
         switch launch {
         case .chainPerWorkItem: return .chainPerWorkItem
         case .workGroupPerChain: return group
+        case .rowsInLanes: return .rowsInLanes
         case .auto:
             // On CPU devices PoCL runs a work-group's work-items as scalar code (it does not
             // vectorise across them), while the work-item-per-chain kernel runs W chains in SIMD
-            // lanes: measured 3.6× faster on digits with 4 chains.
+            // lanes: measured 3.6× faster on digits with 4 chains. Too few chains to fill the
+            // lanes put the rows there instead, when the model's row loop allows it.
+            if info.type == .cpu, Self.autoShapeIsRows(chains: chains, width: width, computeUnits: info.computeUnits,
+                                                       plateRows: plateRows),
+               (try? rowsInLanesKernel()) != nil {
+                return .rowsInLanes
+            }
             guard info.type != .cpu, plateRows >= 4 * groupLocalSize else { return .chainPerWorkItem }
             let workItems = (chains + width - 1) / width
             let capacity = info.computeUnits * (info.type == .gpu ? 1024 : 4)
             return workItems < capacity ? group : .chainPerWorkItem
         }
+    }
+
+    /// `auto`'s rule for rows in lanes on a CPU device: at most a quarter as many chains as the
+    /// cores have lanes (`width` × `computeUnits`), and at least `width` rows, so that the lanes
+    /// fill with rows where they would stay mostly empty of chains. Measured on the BNN (100 rows,
+    /// 2 AVX-512 cores, docs/benchmarks.md, "Rows in SIMD lanes"): NUTS 2.5× the chain shape's
+    /// gradients/s at 1 and 2 chains in f32, 1.9× at 4 in f64 (a quarter of 16 lanes), 0.9× at 8
+    /// in f32 (a quarter of 32) where 30-step HMC trajectories gain 1.3×, and 0.5× at 16.
+    public static func autoShapeIsRows(chains: Int, width: Int, computeUnits: Int, plateRows: Int) -> Bool {
+        width > 1 && plateRows >= width && chains * 4 <= width * max(1, computeUnits)
+    }
+
+    /// The rows-in-lanes kernel (W = `width` rows per work-item) and its data, made on first use.
+    /// Call under `lock`.
+    private func rowsInLanesKernel() throws -> (kernel: Kernel, data: [Buffer<R>]) {
+        if let rowsKernel { return try rowsKernel.get() }
+        let made = Result { () throws -> (kernel: Kernel, data: [Buffer<R>]) in
+            guard width > 1 else { throw RowLanesUnsupported(model: model.graph.name, reason: "one lane per work-item") }
+            let generated = try OpenCLCodegen.generate(model, shape: .rowsInLanes)
+            let program = try KernelLibrary.build(context: queue.context, files: generated.libraryFiles, extra: generated.source,
+                                                  precision: R.precision, width: width, defines: generated.defines, cache: cache)
+            let data = try generated.dataArguments.map { name in
+                try Buffer(context: queue.context, values: generated.deviceValues(name, model.data[name]!.values, width: width).map { R($0) },
+                           access: .readOnly, queue: queue)
+            }
+            return (try Kernel(program: program, name: generated.kernelName), data)
+        }
+        rowsKernel = made
+        return try made.get()
     }
 
     /// The work-group-per-chain kernel, generated and built on first use.
@@ -223,7 +262,14 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
         let launchKernel: Kernel
         let layout: ChainLayout
         let global: Int, local: Int
+        var data = dataBuffers
         switch shape {
+        case .rowsInLanes:
+            (launchKernel, data) = try rowsInLanesKernel()
+            let groupSize = info.type == .cpu
+                ? ChainLayout.cpuGroupSize(items: chains, maximum: localSize, computeUnits: info.computeUnits) : localSize
+            layout = ChainLayout(chains: chains, width: 1, localSize: groupSize)
+            (global, local) = (layout.globalSize, groupSize)
         case .chainPerWorkItem:
             launchKernel = try kernel()
             // PoCL runs each work-group on one core: on CPU devices the groups split evenly
@@ -259,8 +305,8 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
         try launchKernel.setArg(0, position)
         try launchKernel.setArg(1, gradient)
         try launchKernel.setArg(2, logDensity)
-        for (k, buffer) in dataBuffers.enumerated() { try launchKernel.setArg(3 + k, buffer) }
-        try launchKernel.setArg(3 + dataBuffers.count, Int32(layout.stride))
+        for (k, buffer) in data.enumerated() { try launchKernel.setArg(3 + k, buffer) }
+        try launchKernel.setArg(3 + data.count, Int32(layout.stride))
         let event = try queue.enqueue(launchKernel, global: global, local: local)
         try logDensity.read(into: host.logDensity, blocking: dimension == 0, queue: queue)
         if dimension > 0 {
@@ -315,4 +361,7 @@ public enum LaunchChoice: String, Sendable, CaseIterable {
     case chainPerWorkItem = "chain"
     /// Always one work-group per chain.
     case workGroupPerChain = "group"
+    /// A chain per work-item with the plate's rows in its SIMD lanes (CPU devices; models whose
+    /// row loop reads its rows' data directly, else the chain shape).
+    case rowsInLanes = "rows"
 }

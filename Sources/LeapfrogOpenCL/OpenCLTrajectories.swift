@@ -114,6 +114,9 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     private let info: DeviceInfo
     private let cache: ProgramCache?
     private let dataBuffers: [Buffer<R>]
+    /// The data row-blocked for the rows-in-lanes kernels (`GeneratedKernel.deviceValues`), or why
+    /// the model's row loop cannot run in lanes; made on first use.
+    private var rowLanesData: Result<[Buffer<R>], Error>?
     private let lock = Lock()
     private var counted = DeviceTraffic()
     private var buffers: TrajectoryBuffers<R>?
@@ -138,8 +141,12 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     private var recordedCount: Result<Int, Error>?
 
     /// Checks the model can be generated (builds the HMC kernel) and uploads the data.
+    /// `expectedChains`: the batch a run will launch, whose HMC kernel (its shape and width) is
+    /// the one built here; nil builds the widest chain-shaped one (and a GPU's work-group one).
+    /// Built for the run's own batch, a cold 4-chain run compiles no kernel it never launches.
     public init(_ model: BoundModel, queue: CommandQueue, coefficients: [Double], width: Int? = nil,
-                localSize: Int? = nil, launch: LaunchChoice = .auto, cache: ProgramCache? = ProgramCache.default) throws {
+                localSize: Int? = nil, launch: LaunchChoice = .auto, expectedChains: Int? = nil,
+                cache: ProgramCache? = ProgramCache.default) throws {
         let info = try queue.context.device.info()
         self.info = info
         self.model = model
@@ -154,16 +161,36 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         dataBuffers = try OpenCLCodegen.generateTrajectory(model, coefficients: coefficients).dataArguments.map { name in
             try Buffer(context: queue.context, values: model.data[name]!.values.map { R($0) }, access: .readOnly, queue: queue)
         }
-        _ = try kernel(for: .hmc(steps: []), shape: .chainPerWorkItem, width: info.chainsPerWorkItem(R.precision))
+        var group = shape(forChains: 1)
+        if let expectedChains {
+            group = shape(forChains: expectedChains)
+            switch group {
+            case .rowsInLanes:
+                // Under `auto` a rows-in-lanes kernel that does not build leaves the chain shape.
+                do {
+                    _ = try kernel(for: .hmc(steps: []), shape: group, width: kernelWidth(group, chains: expectedChains))
+                } catch where launch == .auto {
+                    rowLanesData = .failure(error)
+                    _ = try kernel(for: .hmc(steps: []), shape: .chainPerWorkItem, width: self.width(forChains: expectedChains))
+                }
+            case .chainPerWorkItem:
+                _ = try kernel(for: .hmc(steps: []), shape: group, width: self.width(forChains: expectedChains))
+            case .workGroupPerChain: break
+            }
+        } else {
+            _ = try kernel(for: .hmc(steps: []), shape: .chainPerWorkItem, width: info.chainsPerWorkItem(R.precision))
+        }
         // The work-group kernel is built now where it may be used, so that a device that cannot
         // build it (local memory, work-group size) fails here: forced, the caller hears it; under
         // `auto`, the chain shape is kept.
-        let group = shape(forChains: 1)
-        if group != .chainPerWorkItem {
+        if case .workGroupPerChain = group {
             do {
-                _ = try kernel(for: .hmc(steps: []), shape: group, width: 1)
+                _ = try kernel(for: .hmc(steps: []), shape: group, width: kernelWidth(group, chains: 1))
             } catch where launch == .auto {
                 groupShapeFailure = "\(error)"
+                if let expectedChains {
+                    _ = try kernel(for: .hmc(steps: []), shape: .chainPerWorkItem, width: self.width(forChains: expectedChains))
+                }
             }
         }
     }
@@ -182,7 +209,14 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         switch launch {
         case .chainPerWorkItem: return .chainPerWorkItem
         case .workGroupPerChain: return group
+        case .rowsInLanes: return .rowsInLanes
         case .auto:
+            if info.type == .cpu,
+               OpenCLLogDensity<R>.autoShapeIsRows(chains: chains, width: info.chainsPerWorkItem(R.precision),
+                                                   computeUnits: info.computeUnits, plateRows: plateRows),
+               (try? rowLanesDataBuffers()) != nil {
+                return .rowsInLanes
+            }
             let takesGroup = groupShapeFailure == nil
                 && Self.autoShapeIsGroup(device: info.type, computeUnits: info.computeUnits, plateRows: plateRows,
                                          groupLocalSize: groupLocalSize, chains: chains)
@@ -233,12 +267,38 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
 
     public var traffic: DeviceTraffic { lock.withLock { counted } }
 
+    /// The data as the rows-in-lanes kernels read them (with the device's full SIMD width), made
+    /// on first use; throws `RowLanesUnsupported` for a model whose row loop cannot run in lanes.
+    private func rowLanesDataBuffers() throws -> [Buffer<R>] {
+        if let rowLanesData { return try rowLanesData.get() }
+        let width = info.chainsPerWorkItem(R.precision)
+        let made = Result { () throws -> [Buffer<R>] in
+            guard width > 1 else { throw RowLanesUnsupported(model: model.graph.name, reason: "one lane per work-item") }
+            let generated = try OpenCLCodegen.generateTrajectory(model, coefficients: coefficients, shape: .rowsInLanes)
+            return try generated.dataArguments.map { name in
+                try Buffer(context: queue.context, values: generated.deviceValues(name, model.data[name]!.values, width: width).map { R($0) },
+                           access: .readOnly, queue: queue)
+            }
+        }
+        rowLanesData = made
+        return try made.get()
+    }
+
+    /// Chains per work-item of `shape`'s kernel for a batch: the rows-in-lanes kernel runs the
+    /// device's full width of rows.
+    private func kernelWidth(_ shape: LaunchShape, chains: Int) -> Int {
+        switch shape {
+        case .chainPerWorkItem: return width(forChains: chains)
+        case .rowsInLanes: return info.chainsPerWorkItem(R.precision)
+        case .workGroupPerChain: return 1
+        }
+    }
+
     /// The generated source of a kind's kernel (building it if needed), to read or profile.
     public func source(for kind: TrajectoryLaunch.Kind, chains: Int) throws -> String {
         try lock.withLock {
             let shape = shape(forChains: chains)
-            return try kernel(for: kind, shape: shape, width: shape == .chainPerWorkItem ? width(forChains: chains) : 1)
-                .generated.source
+            return try kernel(for: kind, shape: shape, width: kernelWidth(shape, chains: chains)).generated.source
         }
     }
 
@@ -251,6 +311,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         }
         key += " W=\(width)"
         if case .workGroupPerChain(let local, let columns) = shape { key += " group \(local)×\(columns)" }
+        if shape == .rowsInLanes { key += " rows" }
         if let built = kernels[key] { return built }
         let generated: GeneratedKernel
         switch kind {
@@ -272,7 +333,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             if requestedLocalSize == nil && groupLocal == 1 { local = max(1, min(local, budget / max(perItem, 1))) }
         }
         let program = try KernelLibrary.build(context: queue.context, files: generated.libraryFiles, extra: generated.source,
-                                              precision: R.precision, width: width, cache: cache)
+                                              precision: R.precision, width: width, defines: generated.defines, cache: cache)
         let built = (try Kernel(program: program, name: generated.kernelName), generated, local)
         kernels[key] = built
         return built
@@ -283,8 +344,11 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     /// for `batchChains` (`TrajectoryLaunch.batchChains`). Call with the lock held.
     private func prepare(_ kind: TrajectoryLaunch.Kind, chains: Int, batchChains: Int?) throws -> LaunchSetup<R> {
         let shape = shape(forChains: batchChains ?? chains)
-        let width = shape == .chainPerWorkItem ? width(forChains: batchChains ?? chains) : 1
-        let (kernel, _, localSize) = try self.kernel(for: kind, shape: shape, width: width)
+        let kernelWidth = kernelWidth(shape, chains: batchChains ?? chains)
+        let (kernel, _, localSize) = try self.kernel(for: kind, shape: shape, width: kernelWidth)
+        // Chains per work-item of the buffers' layout (one with the rows in lanes).
+        let width = shape == .chainPerWorkItem ? kernelWidth : 1
+        let data = shape == .rowsInLanes ? try rowLanesDataBuffers() : dataBuffers
         let layout: ChainLayout, global: Int
         if case .workGroupPerChain(let groupLocal, _) = shape {
             layout = ChainLayout(chains: chains, width: 1, localSize: groupLocal)
@@ -305,7 +369,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             residentMetric = nil
             buffers = try TrajectoryBuffers<R>(context: queue.context, dimension: dimension, stride: layout.stride, width: width)
         }
-        return LaunchSetup(kernel: kernel, layout: layout, globalSize: global, buffers: buffers!)
+        return LaunchSetup(kernel: kernel, layout: layout, globalSize: global, buffers: buffers!, data: data)
     }
 
     /// Packs chain-fastest `values` (`rows` per chain) into `staging` and enqueues its copy to `buffer`.
@@ -382,7 +446,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         var k = 0
         for buffer in arguments { try kernel.setArg(k, buffer); k += 1 }
         for value in scalars { try kernel.setArg(k, value); k += 1 }
-        for buffer in dataBuffers { try kernel.setArg(k, buffer); k += 1 }
+        for buffer in setup.data { try kernel.setArg(k, buffer); k += 1 }
         try kernel.setArg(k, Int32(setup.layout.stride))
         return try queue.enqueue(kernel, global: setup.globalSize, local: setup.layout.localSize)
     }
@@ -783,6 +847,8 @@ struct LaunchSetup<R: DeviceReal> {
     /// size for a work-group per chain.
     let globalSize: Int
     let buffers: TrajectoryBuffers<R>
+    /// The data arguments (row-blocked for rows in lanes).
+    let data: [Buffer<R>]
 }
 
 extension TrajectoryLaunch.Kind {

@@ -31,7 +31,7 @@ struct TransitionText {
     /// so none returns).
     mutating func findChain() {
         switch shape {
-        case .chainPerWorkItem:
+        case .chainPerWorkItem, .rowsInLanes:
             emit("const int c = lf_first_chain(stride);")
             emit("if (c < 0) return;")
         case .workGroupPerChain(let local, let columns):
@@ -47,7 +47,7 @@ struct TransitionText {
     /// even in a transition that evaluated the density nowhere).
     mutating func stores(_ body: (inout TransitionText) -> Void) {
         switch shape {
-        case .chainPerWorkItem:
+        case .chainPerWorkItem, .rowsInLanes:
             body(&self)
         case .workGroupPerChain:
             emit("barrier(CLK_GLOBAL_MEM_FENCE | CLK_LOCAL_MEM_FENCE);")
@@ -95,11 +95,39 @@ struct TransitionText {
         }
     }
 
-    /// `name` = ½ pᵀM⁻¹p summed in coordinate order, as `Metric.kineticEnergy`.
+    /// `name` = ½ pᵀM⁻¹p (`Metric.kineticEnergy`, which sums in coordinate order; here in
+    /// `sums`' four partial sums, so the two differ by rounding).
     mutating func kinetic(_ name: String, momentum p: String = "p") {
-        emit("realw \(name) = SPLAT(0.0);")
-        each("\(name) += \(p)[j] * (minv[j] * \(p)[j]);")
+        emit("realw \(name);")
+        sums([name], ["\(p)[j] * (minv[j] * \(p)[j])"])
         emit("\(name) = 0.5 * \(name);")
+    }
+
+    /// `names[k]` = Σ_j `terms[k]` over the coordinates (after `setup`, statements for
+    /// coordinate j), each in four partial sums over j mod 4 added pairwise at the end: four
+    /// independent chains of additions instead of one. A d-term sum in one accumulator is a chain
+    /// of d dependent multiply-adds (46 × 4 cycles on the BNN), and NUTS sums two at every U-turn
+    /// check and one kinetic energy per leapfrog step, which made those checks the hottest loops of
+    /// the 4-chain BNN job once the density ran its rows in lanes. The order differs from the
+    /// host's coordinate order by rounding only.
+    mutating func sums(_ names: [String], _ terms: [String], setup: String = "") {
+        let d = dimension, whole = dimension / 4 * 4
+        block("") { t in
+            t.emit("realw " + names.indices.map { "lf_s\($0)[4] = { SPLAT(0.0), SPLAT(0.0), SPLAT(0.0), SPLAT(0.0) }" }
+                .joined(separator: ", ") + ";")
+            let body = setup + (setup.isEmpty ? "" : " ")
+                + terms.enumerated().map { "lf_s\($0.offset)[u] += \($0.element);" }.joined(separator: " ")
+            if whole > 0 {
+                t.emit("for (int j0 = 0; j0 < \(whole); j0 += 4) _Pragma(\"unroll\") for (int u = 0; u < 4; ++u) "
+                       + "{ const int j = j0 + u; \(body) }")
+            }
+            if d > whole {
+                t.emit("_Pragma(\"unroll\") for (int u = 0; u < \(d - whole); ++u) { const int j = \(whole) + u; \(body) }")
+            }
+            for (k, name) in names.enumerated() {
+                t.emit("\(name) = (lf_s\(k)[0] + lf_s\(k)[1]) + (lf_s\(k)[2] + lf_s\(k)[3]);")
+            }
+        }
     }
 
     /// Uniform element `index` (a realw of whole numbers, per lane) of the stream (chain,

@@ -136,9 +136,11 @@ public struct OpenCLBackend: Backend {
             let queue = try CommandQueue(context: try Context(device: dev))
             switch precision {
             case "f32":
-                return try OpenCLTrajectories<Float>(bound, queue: queue, coefficients: coefficients, width: width, launch: launch)
+                return try OpenCLTrajectories<Float>(bound, queue: queue, coefficients: coefficients, width: width, launch: launch,
+                                                     expectedChains: options.chains)
             case "f64":
-                return try OpenCLTrajectories<Double>(bound, queue: queue, coefficients: coefficients, width: width, launch: launch)
+                return try OpenCLTrajectories<Double>(bound, queue: queue, coefficients: coefficients, width: width, launch: launch,
+                                                      expectedChains: options.chains)
             default: throw LeapfrogError(.device, "no device program for \(precision)")
             }
         }
@@ -176,6 +178,7 @@ public struct OpenCLBackend: Backend {
         switch launch {
         case .chainPerWorkItem: return "\(width) chains per work-item"
         case .workGroupPerChain: return "a work-group per chain"
+        case .rowsInLanes: return "a chain per work-item, \(width) rows in its lanes"
         case .auto: return "\(width) chains per work-item, launch shape auto"
         }
     }

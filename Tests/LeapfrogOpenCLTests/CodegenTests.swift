@@ -154,14 +154,56 @@ extension OpenCLTests {
             #expect(!kernel.source.contains("return;"))                      // every work-item reaches the barriers
         }
 
+        /// Rows in lanes: the row loop walks blocks of W rows, reads row data from the row-blocked
+        /// layout, masks the last block's empty lanes at the terms and adds the lanes after the
+        /// loop; the data are laid out by `deviceValues`. A row loop that reads anything but its
+        /// own rows' data is refused with the reason.
+        @Test func rowsInLanesReadsBlocksOfRowsAndSumsTheLanes() throws {
+            let bnn = try BuiltinModels.bnn.instantiate()
+            let model = try BoundModel(graph: bnn.graph, data: bnn.data)
+            let kernel = try OpenCLCodegen.generate(model, shape: .rowsInLanes)
+            #expect(kernel.defines == ["LF_ROW_LANES": "1"])
+            #expect(kernel.source.contains("for (int row = 0; row < (100 + W - 1) / W; ++row)"))
+            #expect(kernel.source.contains("LOADR(d_X + (row * 3 + l) * W)"))
+            #expect(kernel.source.contains("const maskw lf_row_on = LF_ROW_VALID(row, 100);"))
+            #expect(kernel.source.contains("lp += LF_ROW_KEEP(lf_normal_lpdf("))
+            #expect(kernel.source.contains("lp = LF_LANE0(lp);") && kernel.source.contains("lp = SPLAT(LF_HSUM(lp));"))
+            #expect(kernel.source.contains("gx[j] = SPLAT(LF_HSUM(gx[j]));"))
+            #expect(kernel.rowData == ["X": 3, "y": 1] && kernel.plateRows == 100)
+            // Row r's element k at ((r / W)·slice + k)·W + r % W; the last block repeats the last row.
+            let x = (0..<(3 * 100)).map(Double.init)
+            let blocked = kernel.deviceValues("X", x, width: 8)
+            #expect(blocked.count == 13 * 3 * 8)
+            #expect(blocked[(0 * 3 + 2) * 8 + 5] == x[5 * 3 + 2])
+            #expect(blocked[(12 * 3 + 1) * 8 + 3] == x[99 * 3 + 1])
+            #expect(blocked[(12 * 3 + 1) * 8 + 7] == x[99 * 3 + 1])
+            let chainShaped = try OpenCLCodegen.generate(model)
+            #expect(chainShaped.rowData.isEmpty && chainShaped.deviceValues("X", x, width: 8) == x)
+
+            let schools = try BuiltinModels.named("eight-schools").instantiate()
+            #expect(throws: RowLanesUnsupported.self) {
+                try OpenCLCodegen.generate(try BoundModel(graph: schools.graph, data: schools.data), shape: .rowsInLanes)
+            }
+            let gaussian = try BuiltinModels.gaussian.instantiate(options: ModelOptions(["dim": "3"]))
+            #expect(throws: RowLanesUnsupported.self) {
+                try OpenCLCodegen.generate(try BoundModel(graph: gaussian.graph, data: gaussian.data), shape: .rowsInLanes)
+            }
+        }
+
         @Test func launchShapeChoiceFollowsChainsRowsAndDevice() throws {
             let env = CLTest.env
             let bnn = try BuiltinModels.bnn.instantiate()
             let model = try BoundModel(graph: bnn.graph, data: bnn.data)
             let auto = try OpenCLLogDensity<Float>(model, queue: env.queue, cache: CLTest.cache)
-            // PoCL is a CPU device: auto keeps W chains per work-item (PoCL runs work-group
-            // kernels as scalar code).
-            #expect(auto.shape(forChains: 1) == .chainPerWorkItem)
+            // PoCL is a CPU device: auto never takes a work-group per chain (PoCL runs work-group
+            // kernels as scalar code); a chain fills the lanes with rows (the BNN's 100 rows, f32
+            // widths 8 or 16), many chains fill them with chains.
+            #expect(auto.shape(forChains: 1) == .rowsInLanes)
+            #expect(auto.shape(forChains: 4096) == .chainPerWorkItem)
+            let schools = try BuiltinModels.named("eight-schools").instantiate()
+            let perRow = try OpenCLLogDensity<Float>(try BoundModel(graph: schools.graph, data: schools.data), queue: env.queue,
+                                                     cache: CLTest.cache)
+            #expect(perRow.shape(forChains: 1) == .chainPerWorkItem)   // a parameter per row: not in lanes
             let forced = try OpenCLLogDensity<Float>(model, queue: env.queue, launch: .workGroupPerChain, cache: CLTest.cache)
             guard case .workGroupPerChain(let local, let columns) = forced.shape(forChains: 4096) else {
                 Issue.record("a forced work-group shape was not used"); return
@@ -232,7 +274,12 @@ extension OpenCLTests {
         static let configurations: [(Precision, Int, LaunchChoice)] = [
             (.double, 1, .chainPerWorkItem), (.double, 4, .chainPerWorkItem), (.float, 8, .chainPerWorkItem),
             (.double, 1, .workGroupPerChain), (.float, 8, .workGroupPerChain),
+            (.double, 4, .rowsInLanes), (.float, 8, .rowsInLanes),
         ]
+
+        /// The models whose row loop reads only its own rows' data: they must run in lanes (the
+        /// others may refuse, with `RowLanesUnsupported`).
+        static let rowsInLanesModels: Set<String> = ["bnn", "bnn relu+biases", "linear-regression", "logistic-regression"]
 
         /// One chain, 7 (a part-filled work-item at W = 8 and W = 4) and 100 (several work-groups,
         /// the last part-filled). The work-group shape runs 1 and 7: 100 chains × a group of
@@ -259,8 +306,15 @@ extension OpenCLTests {
                 let device: any BatchedLogDensity = precision == .double
                     ? try OpenCLLogDensity<Double>(model, queue: env.queue, width: width, localSize: 16, launch: launch, cache: CLTest.cache)
                     : try OpenCLLogDensity<Float>(model, queue: env.queue, width: width, localSize: 16, launch: launch, cache: CLTest.cache)
-                for (positions, expected) in cases where launch == .chainPerWorkItem || positions.chains <= 7 {
-                    let actual = try device.evaluate(positions)
+                for (positions, expected) in cases where launch != .workGroupPerChain || positions.chains <= 7 {
+                    let actual: DensityBatch
+                    do {
+                        actual = try device.evaluate(positions)
+                    } catch let refused as RowLanesUnsupported where launch == .rowsInLanes {
+                        #expect(!Self.rowsInLanesModels.contains(name), "\(name) refused rows in lanes: \(refused)")
+                        #expect(refused.description.contains("--launch chain"))
+                        break
+                    }
                     let tol = precision == .double ? 1e-10 : 2e-4
                     let label = "\(name) \(precision) W=\(width) \(launch) chains=\(positions.chains)"
                     expectClose(actual.logDensity, expected.logDensity, tolerance: tol, "log density \(label)")

@@ -22,6 +22,20 @@ import Testing
         #expect(!group(4, rows: 8) && !group(4, rows: 0), "too few rows to share (eight schools), or no plate (the GP)")
     }
 
+    /// Rows in SIMD lanes on CPU devices: only while the chains would fill at most a quarter of
+    /// the cores' lanes, only with a row per lane, never with one lane.
+    @Test func aCPUPutsRowsInLanesForFewChainsOnly() {
+        func rows(_ chains: Int, width: Int = 16, units: Int = 2, plateRows: Int = 100) -> Bool {
+            OpenCLLogDensity<Float>.autoShapeIsRows(chains: chains, width: width, computeUnits: units, plateRows: plateRows)
+        }
+        #expect(rows(1) && rows(4) && rows(8), "the README's 4 chains on 2 cores of 16 lanes")
+        #expect(!rows(9) && !rows(16) && !rows(128), "more chains fill the lanes themselves")
+        #expect(rows(4, width: 8) && !rows(5, width: 8), "f64's 8 lanes: a quarter of 16")
+        #expect(rows(16, units: 8) && !rows(33, units: 8), "more cores, more lanes")
+        #expect(!rows(4, plateRows: 8) && !rows(1, plateRows: 0), "fewer rows than lanes (eight schools), no plate (the GP)")
+        #expect(!rows(1, width: 1), "one lane: nothing to fill")
+    }
+
     /// Groups of 32 (a warp) to 128 work-items, about four rows each; 8 on a CPU device; never
     /// more than the device allows.
     @Test func theGroupSizeFollowsTheRows() {

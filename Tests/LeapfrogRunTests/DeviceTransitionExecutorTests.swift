@@ -14,7 +14,8 @@ struct DeviceTransitionExecutorTests {
     }
 
     /// An executor whose device programs are `R` on the default OpenCL device.
-    /// `launch`: the trajectories' shape (`auto` is a chain per work-item on CPU devices).
+    /// `launch`: the trajectories' shape (`auto` on CPU devices: a chain per work-item, or the
+    /// rows in lanes for a few chains of a model with a plate).
     static func device<R: DeviceReal>(_ bound: BoundModel, _: R.Type, density: some BatchedLogDensity,
                                       launch: LaunchChoice = .auto) throws -> DeviceTransitionExecutor {
         let dev = try OpenCLRuntime.device()
@@ -47,10 +48,11 @@ struct DeviceTransitionExecutorTests {
     /// and step count over `iterations` transitions, each side continuing from its own state, so
     /// rounding differences would compound. Tolerance 1e-10 relative: the two differ only in the
     /// last bits of `log`, `cos`, `sin`, `exp`, `tanh` (a few ulp each), far below it — and, with
-    /// a work-group per chain (`group`), in the order the plate's rows are summed in.
+    /// a work-group per chain (`group`) or the rows in SIMD lanes (`rows`), in the order the
+    /// plate's rows are summed in.
     @Test(arguments: [("eight-schools", 0.2, 16, 100, LaunchChoice.auto), ("bnn", 0.01, 8, 15, .auto),
                       ("gp-regression", 0.1, 8, 30, .auto), ("eight-schools", 0.2, 8, 40, .workGroupPerChain),
-                      ("bnn", 0.03, 8, 8, .workGroupPerChain)])
+                      ("bnn", 0.03, 8, 8, .workGroupPerChain), ("bnn", 0.01, 5, 15, .rowsInLanes)])
     func f64DeviceMakesTheHostsDraws(model: String, stepSize: Double, chains n: Int, iterations: Int,
                                      launch: LaunchChoice) throws {
         let bound = try Self.bound(model)
@@ -143,7 +145,7 @@ struct DeviceTransitionExecutorTests {
     /// a work-group per chain, every work-item building the chain's tree from the group's sums.
     @Test(arguments: [("eight-schools", 0.3, 16, 60, LaunchChoice.auto), ("bnn", 0.02, 8, 8, .auto),
                       ("gp-regression", 0.2, 8, 20, .auto), ("eight-schools", 0.3, 8, 30, .workGroupPerChain),
-                      ("bnn", 0.02, 4, 6, .workGroupPerChain)])
+                      ("bnn", 0.02, 4, 6, .workGroupPerChain), ("bnn", 0.02, 5, 8, .rowsInLanes)])
     func f64NUTSMakesTheHostsTrees(model: String, stepSize: Double, chains n: Int, iterations: Int,
                                    launch: LaunchChoice) throws {
         let bound = try Self.bound(model)
