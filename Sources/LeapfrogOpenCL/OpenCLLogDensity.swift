@@ -99,12 +99,18 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
     /// Whether the work-item-per-chain program has been built.
     public var isBuilt: Bool { lock.withLock { builtKernel != nil } }
 
-    /// Builds the work-item-per-chain program now (from the cache when it holds it), so that a
-    /// build failure is thrown here rather than at the first evaluation.
-    public func build() throws {
+    /// Builds now (from the cache when it holds it) the program a batch of `chains` chains
+    /// launches — the rows-in-lanes one where `shape(forChains:)` takes it, else the
+    /// work-item-per-chain one (nil: that one) — so that a build failure is thrown here rather
+    /// than at the first evaluation, and a cold few-chain run compiles no density it never runs.
+    public func build(forChains chains: Int? = nil) throws {
         lock.lock()
         defer { lock.unlock() }
-        _ = try kernel()
+        if let chains, shape(forChains: chains) == .rowsInLanes {
+            _ = try rowsInLanesKernel()
+        } else {
+            _ = try kernel()
+        }
     }
 
     /// The work-item-per-chain kernel, built on first use. Call under `lock`.

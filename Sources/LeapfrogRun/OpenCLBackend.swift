@@ -155,7 +155,7 @@ public struct OpenCLBackend: Backend {
                                         width: width, launch: launch)
         let description = "opencl \(name) on '\(info.name)' (\(Self.launchDescription(d.launch, width: d.width)))"
         guard let companion = OpenCLRuntime.smallBatchCompanion(for: dev) else {
-            try d.build()
+            try d.build(forChains: options.chains)
             return (d, description)
         }
         func single() throws -> OpenCLLogDensity<R> {
@@ -167,7 +167,7 @@ public struct OpenCLBackend: Backend {
         // which then builds only if a larger batch comes (a cold 4-chain GP run compiled it for 22 s).
         let smallRun = (options.chains ?? Int.max) <= Self.pocLSmallBatchChains
         let first: OpenCLLogDensity<R>? = smallRun ? try single() : nil
-        try (first ?? d).build()
+        try (first ?? d).build(forChains: options.chains)
         let router = BatchSizeRouter(large: d, smallBatchChains: Self.pocLSmallBatchChains,
                                      recordsOnSmall: smallRun) { try first ?? single() }
         return (router, description + "; batches of up to \(Self.pocLSmallBatchChains) chains on '\(companion.name)'")

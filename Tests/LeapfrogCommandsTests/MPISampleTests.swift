@@ -90,8 +90,13 @@ struct MPISampleTests {
     /// PoCL, f64, transitions on the device: each rank launches its block of chains with the
     /// block's first chain as the kernels' chain offset, and the whole batch's chains per
     /// work-item (the scalar and vector builds of `exp` differ by an ulp, which NUTS amplifies over
-    /// a run: this test failed with per-block widths). The draws match one process to 1e-10
-    /// relative with the same tree depths, step counts and divergences.
+    /// a run: this test failed with per-block widths). The draws match one process to 1e-8
+    /// relative with the same tree depths, step counts and divergences. Not bit for bit: the
+    /// warmup statistics are reduced on the device per rank's block of chains and then across
+    /// ranks, a different order from one process's, so the step sizes part in the last bit after
+    /// about 20 iterations (1.6e-15) and the draws by 1.7e-12 after 60; after this test's 120,
+    /// 1.7e-10 on a 2-core AVX-512 machine (2026-12-05; within 1e-10 on AVX2 ones). A wrong
+    /// chain offset or width parts them by whole draws.
     @Test(.enabled(if: ReadmeCommandsTests.openCLDevice))
     func twoRanksMakeTheOneProcessDrawsWithDeviceTransitions() throws {
         let flags = ["--backend", "opencl", "--precision", "f64", "--sampler", "nuts"]
@@ -101,15 +106,15 @@ struct MPISampleTests {
         #expect(single.status == 0, "one process: \(single.stderr)")
         let sharded = try Self.run(try Self.mpiProcess(ranks: 2, Self.common + flags + ["--output", two]))
         #expect(sharded.status == 0, "mpirun -n 2: \(sharded.stderr)")
-        try Self.expectCloseDraws(one, two, "device transitions")
+        try Self.expectCloseDraws(one, two, "device transitions", tolerance: 1e-8)
     }
 
-    /// Posterior variables and real sample statistics of `a` within 1e-10 relative of `b`'s; tree
-    /// depths, step counts and divergences equal.
-    static func expectCloseDraws(_ a: String, _ b: String, _ label: String) throws {
+    /// Posterior variables and real sample statistics of `a` within `tolerance` relative of `b`'s;
+    /// tree depths, step counts and divergences equal.
+    static func expectCloseDraws(_ a: String, _ b: String, _ label: String, tolerance: Double = 1e-10) throws {
         let x = try InferenceDataReader(path: a + "/posterior.nc"), y = try InferenceDataReader(path: b + "/posterior.nc")
         defer { x.close(); y.close() }
-        func close(_ a: Double, _ b: Double) -> Bool { a == b || abs(a - b) <= 1e-10 * max(1, abs(a)) }
+        func close(_ a: Double, _ b: Double) -> Bool { a == b || abs(a - b) <= tolerance * max(1, abs(a)) }
         func close(_ u: [[Double]], _ v: [[Double]]) -> Bool {
             guard u.count == v.count else { return false }
             for (p, q) in zip(u, v) {

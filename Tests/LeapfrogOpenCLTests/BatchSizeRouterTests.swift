@@ -50,11 +50,15 @@ extension OpenCLTests {
             var rng = TestRNG(seed: 11)
             let positions = ChainBatch(chains: 5, dimension: model.dimension,
                                        values: (0..<(5 * model.dimension)).map { _ in rng.uniform(-1.5, 1.5) })
-            let threaded = try OpenCLLogDensity<Float>(model, queue: CLTest.env.queue, cache: CLTest.cache)
-            let single = try OpenCLLogDensity<Float>(model, queue: try CommandQueue(context: try Context(device: companion)),
-                                                     cache: CLTest.cache)
-            let a = try threaded.evaluate(positions), b = try single.evaluate(positions)
-            #expect(a == b)
+            // In one launch shape (`auto` may pick different ones: the threaded device has more
+            // lanes to fill with 5 chains than the single-threaded one).
+            for launch in [LaunchChoice.chainPerWorkItem, .rowsInLanes] {
+                let threaded = try OpenCLLogDensity<Float>(model, queue: CLTest.env.queue, launch: launch, cache: CLTest.cache)
+                let single = try OpenCLLogDensity<Float>(model, queue: try CommandQueue(context: try Context(device: companion)),
+                                                         launch: launch, cache: CLTest.cache)
+                let a = try threaded.evaluate(positions), b = try single.evaluate(positions)
+                #expect(a == b, "\(launch)")
+            }
         }
     }
 }

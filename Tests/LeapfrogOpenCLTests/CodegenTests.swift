@@ -204,6 +204,12 @@ extension OpenCLTests {
             let perRow = try OpenCLLogDensity<Float>(try BoundModel(graph: schools.graph, data: schools.data), queue: env.queue,
                                                      cache: CLTest.cache)
             #expect(perRow.shape(forChains: 1) == .chainPerWorkItem)   // a parameter per row: not in lanes
+            // Built for a batch of one, the density compiles only the rows-in-lanes program.
+            let few = try OpenCLLogDensity<Float>(model, queue: env.queue, cache: CLTest.cache)
+            try few.build(forChains: 1)
+            #expect(!few.isBuilt)
+            try few.build(forChains: 4096)
+            #expect(few.isBuilt)
             let forced = try OpenCLLogDensity<Float>(model, queue: env.queue, launch: .workGroupPerChain, cache: CLTest.cache)
             guard case .workGroupPerChain(let local, let columns) = forced.shape(forChains: 4096) else {
                 Issue.record("a forced work-group shape was not used"); return
