@@ -73,8 +73,8 @@ typedef LF_XPASTE(int, W) maskw;
 
 // Rows in lanes (-D LF_ROW_LANES=1, the `rowsInLanes` launch shape, W > 1): a work-item
 // evaluates one chain, and its W lanes hold W rows of the model's plate at once. Outside the
-// plate's row loops every lane holds the chain's value: LOADW broadcasts the chain's element,
-// STOREW stores lane 0, and every lane's random stream is the chain's (LF_LANES is 0). Inside,
+// plate's row loops every lane holds the chain's value (LOADW broadcasts the chain's element and
+// STOREW stores lane 0; the transition kernels hold the chain's scalars, `realt` below). Inside,
 // LOADR reads W rows of a data element from the row-blocked layout (element k of row r at
 // ((r / W) * slice + k) * W + r % W, the last block padded with copies of the last row),
 // LF_ROW_KEEP zeroes the padding lanes' contributions, and after the loop LF_HSUM adds the
@@ -89,10 +89,8 @@ typedef LF_XPASTE(int, W) maskw;
 #endif
 #undef LOADW
 #undef STOREW
-#undef LF_LANES
 #define LOADW(ptr) ((realw)(*(ptr)))
 #define STOREW(value, ptr) (*(ptr) = (value).s0)
-#define LF_LANES ((uintw)0u)
 #define LF_CHAINS_PER_ITEM 1
 #define LOADR(ptr) LF_XPASTE(vload, W)(0, (ptr))
 // Lanes of row block `block` that hold one of the plate's `rows` rows (all of them when W divides
@@ -122,6 +120,37 @@ inline real lf_hsum16(const realw v) {
 #endif
 #else
 #define LF_CHAINS_PER_ITEM W
+#endif
+
+// The transition kernels' types (`realt`, `uintt`, `maskt` and their macros, in
+// philox.cl and the generated HMC and NUTS kernels): the chains' W-wide ones, or with rows in
+// lanes a work-item's one chain as scalars: its state, tree and random stream are one chain's,
+// and only the density (`lf_model_density`) runs W rows at once. (16 lanes holding copies of one
+// chain's NUTS state were 170 KB of stack per work-item for the BNN, half the run's time.)
+#if LF_ROW_LANES
+typedef real realt;
+typedef uint uintt;
+typedef int maskt;
+#define LOADT(ptr) (*(ptr))
+#define STORET(value, ptr) (*(ptr) = (value))
+#define SPLATT(x) ((real)(x))
+#define CONVERT_REALT(x) ((real)(x))
+#define CONVERT_UINTT(x) ((uint)(x))
+#define LF_LANEST ((uint)0)
+#define LF_SELECTT(a, b, m) ((m) ? (b) : (a))
+#define LF_ANYT(m) ((m) != 0)
+#else
+typedef realw realt;
+typedef uintw uintt;
+typedef maskw maskt;
+#define LOADT(ptr) LOADW(ptr)
+#define STORET(value, ptr) STOREW(value, ptr)
+#define SPLATT(x) SPLAT(x)
+#define CONVERT_REALT(x) CONVERT_REALW(x)
+#define CONVERT_UINTT(x) CONVERT_UINTW(x)
+#define LF_LANEST LF_LANES
+#define LF_SELECTT(a, b, m) LF_SELECT(a, b, m)
+#define LF_ANYT(m) LF_ANY(m)
 #endif
 
 // A scalar broadcast to realw (a no-op when W == 1).

@@ -3,7 +3,8 @@
 // 0xBB67AE85, 10 rounds. Identical, word for word, to the Swift Philox in LeapfrogRandom.
 //
 // Counter words: (chain, iteration, purpose, index); key words: (seed & 0xffffffff, seed >> 32).
-// Each lane of a uintw is one chain, so W chains draw in one vector call.
+// Each lane of a uintt is one chain, so W chains draw in one vector call (`realt`, `uintt`: common.cl's
+// transition types, one chain's scalars with rows in lanes).
 // Uniform:  u = (word + 0.5) * 2^-32, in (0, 1) (in float programs rounded to float, may be 1).
 // Normals (Box–Muller) from words (0, 1): z0 = sqrt(-2 ln u0) cos(2π u1), z1 = sqrt(-2 ln u0) sin(2π u1);
 // words (2, 3) give a second pair the same way.
@@ -18,13 +19,13 @@
 #define LF_PHILOX_W0 0x9E3779B9u
 #define LF_PHILOX_W1 0xBB67AE85u
 
-inline void lf_philox_round(uintw* c0, uintw* c1, uintw* c2, uintw* c3, const uint k0, const uint k1) {
-    const uintw lo0 = *c0 * LF_PHILOX_M0;
-    const uintw hi0 = mul_hi(*c0, (uintw)LF_PHILOX_M0);
-    const uintw lo1 = *c2 * LF_PHILOX_M1;
-    const uintw hi1 = mul_hi(*c2, (uintw)LF_PHILOX_M1);
-    const uintw n0 = hi1 ^ *c1 ^ k0;
-    const uintw n2 = hi0 ^ *c3 ^ k1;
+inline void lf_philox_round(uintt* c0, uintt* c1, uintt* c2, uintt* c3, const uint k0, const uint k1) {
+    const uintt lo0 = *c0 * LF_PHILOX_M0;
+    const uintt hi0 = mul_hi(*c0, (uintt)LF_PHILOX_M0);
+    const uintt lo1 = *c2 * LF_PHILOX_M1;
+    const uintt hi1 = mul_hi(*c2, (uintt)LF_PHILOX_M1);
+    const uintt n0 = hi1 ^ *c1 ^ k0;
+    const uintt n2 = hi0 ^ *c3 ^ k1;
     *c0 = n0;
     *c1 = lo1;
     *c2 = n2;
@@ -32,7 +33,7 @@ inline void lf_philox_round(uintw* c0, uintw* c1, uintw* c2, uintw* c3, const ui
 }
 
 // Philox-4x32-10 in place on the counter (c0, c1, c2, c3) with key (k0, k1).
-inline void lf_philox4x32_10(uintw* c0, uintw* c1, uintw* c2, uintw* c3, uint k0, uint k1) {
+inline void lf_philox4x32_10(uintt* c0, uintt* c1, uintt* c2, uintt* c3, uint k0, uint k1) {
     for (int round = 0; round < 10; ++round) {
         if (round > 0) { k0 += LF_PHILOX_W0; k1 += LF_PHILOX_W1; }
         lf_philox_round(c0, c1, c2, c3, k0, k1);
@@ -40,14 +41,14 @@ inline void lf_philox4x32_10(uintw* c0, uintw* c1, uintw* c2, uintw* c3, uint k0
 }
 
 // (word + 0.5) * 2^-32.
-inline realw lf_uniform(const uintw word) {
-    return (CONVERT_REALW(word) + 0.5) * 2.3283064365386962890625e-10;
+inline realt lf_uniform(const uintt word) {
+    return (CONVERT_REALT(word) + 0.5) * 2.3283064365386962890625e-10;
 }
 
 // Box–Muller: two independent standard normals from two words.
-inline void lf_box_muller(const uintw w0, const uintw w1, realw* z0, realw* z1) {
-    const realw r = sqrt(-2.0 * log(lf_uniform(w0)));
-    const realw theta = LF_TWO_PI * lf_uniform(w1);
+inline void lf_box_muller(const uintt w0, const uintt w1, realt* z0, realt* z1) {
+    const realt r = sqrt(-2.0 * log(lf_uniform(w0)));
+    const realt theta = LF_TWO_PI * lf_uniform(w1);
     *z0 = r * cos(theta);
     *z1 = r * sin(theta);
 }
@@ -57,12 +58,12 @@ __kernel void philox_fill(__global uint* out, const uint key0, const uint key1, 
     const int c = lf_first_chain(stride);
     if (c < 0) return;
     for (int j = 0; j < count; ++j) {
-        uintw w0 = (uint)c + LF_LANES, w1 = (uintw)iteration, w2 = (uintw)purpose, w3 = (uintw)(uint)j;
+        uintt w0 = (uint)c + LF_LANEST, w1 = (uintt)iteration, w2 = (uintt)purpose, w3 = (uintt)(uint)j;
         lf_philox4x32_10(&w0, &w1, &w2, &w3, key0, key1);
-        STOREW(w0, out + (j * 4 + 0) * stride + c);
-        STOREW(w1, out + (j * 4 + 1) * stride + c);
-        STOREW(w2, out + (j * 4 + 2) * stride + c);
-        STOREW(w3, out + (j * 4 + 3) * stride + c);
+        STORET(w0, out + (j * 4 + 0) * stride + c);
+        STORET(w1, out + (j * 4 + 1) * stride + c);
+        STORET(w2, out + (j * 4 + 2) * stride + c);
+        STORET(w3, out + (j * 4 + 3) * stride + c);
     }
 }
 
@@ -71,14 +72,14 @@ __kernel void philox_normal_fill(__global real* out, const uint key0, const uint
     const int c = lf_first_chain(stride);
     if (c < 0) return;
     for (int j = 0; j < count; ++j) {
-        uintw w0 = (uint)c + LF_LANES, w1 = (uintw)iteration, w2 = (uintw)purpose, w3 = (uintw)(uint)j;
+        uintt w0 = (uint)c + LF_LANEST, w1 = (uintt)iteration, w2 = (uintt)purpose, w3 = (uintt)(uint)j;
         lf_philox4x32_10(&w0, &w1, &w2, &w3, key0, key1);
-        realw z0, z1, z2, z3;
+        realt z0, z1, z2, z3;
         lf_box_muller(w0, w1, &z0, &z1);
         lf_box_muller(w2, w3, &z2, &z3);
-        STOREW(z0, out + (j * 4 + 0) * stride + c);
-        STOREW(z1, out + (j * 4 + 1) * stride + c);
-        STOREW(z2, out + (j * 4 + 2) * stride + c);
-        STOREW(z3, out + (j * 4 + 3) * stride + c);
+        STORET(z0, out + (j * 4 + 0) * stride + c);
+        STORET(z1, out + (j * 4 + 1) * stride + c);
+        STORET(z2, out + (j * 4 + 2) * stride + c);
+        STORET(z3, out + (j * 4 + 3) * stride + c);
     }
 }

@@ -20,7 +20,7 @@ struct BackendSelection: ParsableArguments {
     @Option(help: "OpenCL launch shape, of the density and of the device transitions: chain (W chains per work-item, for many chains), group (one work-group per chain, the data's rows spread over its work-items, for few chains on a GPU), rows (one chain per work-item, W data rows in its SIMD lanes, for few chains on a CPU device; models whose rows read only their own data) or auto (chosen from the chain count, the data's rows, the model and the device: a group per chain only on GPUs, rows in lanes only on CPU devices).")
     var launch: LaunchChoice = .auto
 
-    @Option(help: "OpenCL chains per work-item in the chain launch shape: 1, 2, 4, 8 or 16 (default: 1 on GPUs; on CPUs the SIMD width, narrowed for small batches so every core gets work).")
+    @Option(help: "OpenCL chains per work-item in the chain launch shape (rows per work-item in the rows shape): 1, 2, 4, 8 or 16 (default: 1 on GPUs; on CPUs the SIMD width, narrowed for small batches so every core gets work).")
     var chainsPerWorkItem: Int?
 
     @Option(help: "Where transitions run on OpenCL: auto (whole HMC, ChEES and NUTS transitions on the device, one launch each and, in sampling, one round trip per group of transitions; dense metrics on the host) or host (one device round trip per integrator step, the reference).")

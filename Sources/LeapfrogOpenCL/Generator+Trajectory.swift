@@ -10,8 +10,10 @@ extension Generator {
     /// (chain rule through the transforms included) to `grad`; it returns the log density with the
     /// log-Jacobian, as the kernel stores it.
     ///
-    /// - `chainPerWorkItem`: `realw lf_model_density(const realw* q, realw* grad, __global const
-    ///   real* d_<data>...)`, W chains in SIMD lanes.
+    /// - `chainPerWorkItem`: `realt lf_model_density(const realt* q, realt* grad, __global const
+    ///   real* d_<data>...)`, W chains in SIMD lanes (`realt` is `realw`).
+    /// - `rowsInLanes`: the same signature over one chain's scalars (`realt` is `real`); inside,
+    ///   the chain's values fill every lane and the plate's rows run W at a time.
     /// - `workGroupPerChain(L, K)`: `real lf_model_density(const real* q, real* grad, d_<data>...,
     ///   __local real* lf_scratch, __local real* lf_sums, const int lid)`, called by every
     ///   work-item of a chain's group with the same `q`: work-item `lid` takes rows lid, lid + L,
@@ -22,12 +24,18 @@ extension Generator {
     mutating func runDensityFunction() throws -> String {
         let dimension = model.layout.dimension
         collectDataArguments()
-        try emitBody(position: { "q[\($0)]" })
-        var parameters = ["const realw* q", "realw* grad"] + dataArguments.map { "__global const real* d_\($0)" }
+        // The transition's types (`realt`): with the rows in lanes a chain's scalars, broadcast to
+        // the lanes on the way in; after the row loops every lane holds the sums, lane 0 goes out.
+        let lanes = rowLanes
+        try emitBody(position: { lanes ? "SPLAT(q[\($0)])" : "q[\($0)]" })
+        var parameters = ["const realt* q", "realt* grad"] + dataArguments.map { "__global const real* d_\($0)" }
         switch shape {
-        case .chainPerWorkItem, .rowsInLanes:
+        case .chainPerWorkItem:
             block("for (int j = 0; j < \(dimension); ++j)") { g in g.emit("grad[j] = gx[j] * dxdu[j] + dlogj[j];") }
             emit("return lp + logj;")
+        case .rowsInLanes:
+            block("for (int j = 0; j < \(dimension); ++j)") { g in g.emit("grad[j] = (gx[j] * dxdu[j] + dlogj[j]).s0;") }
+            emit("return (lp + logj).s0;")
         case .workGroupPerChain(let local, let columns):
             // The barrier closing each pass also orders this call's reads of `lf_scratch` before the
             // next call's writes, and the first barrier of the next call orders every work-item's
@@ -37,7 +45,7 @@ extension Generator {
             emit("return lf_sums[\(dimension)];")
             parameters += ["__local real* lf_scratch", "__local real* lf_sums", "const int lid"]
         }
-        return "inline realw lf_model_density(\(parameters.joined(separator: ", "))) {\n"
+        return "inline realt lf_model_density(\(parameters.joined(separator: ", "))) {\n"
             + lines.joined(separator: "\n") + "\n}\n"
     }
 }

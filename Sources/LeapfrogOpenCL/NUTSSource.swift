@@ -45,136 +45,136 @@ struct NUTSSource {
         t.emit("accept_prob += slot * stride; energy += slot * stride; taken += slot * stride; depth += slot * stride; "
                + "flags += slot * stride;")
         t.findChain()
-        t.emit("realw q[\(d)], p[\(d)], g[\(d)], minv[\(d)], gn[\(d)];")
-        t.emit("realw mq[\(d)], mp[\(d)], mg[\(d)], xq[\(d)], xp[\(d)], xg[\(d)];")
-        t.emit("realw prq[\(d)], prg[\(d)], sq[\(d)], sg[\(d)], rho[\(d)], sub[\(d)];")
-        t.emit("realw ckP[\(levels * d)], ckS[\(levels * d)], lfP[\(levels * d)], lfS[\(levels * d)];")
+        t.emit("realt q[\(d)], p[\(d)], g[\(d)], minv[\(d)], gn[\(d)];")
+        t.emit("realt mq[\(d)], mp[\(d)], mg[\(d)], xq[\(d)], xp[\(d)], xg[\(d)];")
+        t.emit("realt prq[\(d)], prg[\(d)], sq[\(d)], sg[\(d)], rho[\(d)], sub[\(d)];")
+        t.emit("realt ckP[\(levels * d)], ckS[\(levels * d)], lfP[\(levels * d)], lfS[\(levels * d)];")
         t.loadState()
         t.drawMomentum(purpose: Self.momentumPurpose)
         t.kinetic("k0")
-        t.emit("const realw h0 = -lp + k0;")
-        t.emit("const realw eps = LOADW(step_size + c);")
-        t.emit("realw mlp = lp, xlp = lp, prlp = lp, slp = lp;")
+        t.emit("const realt h0 = -lp + k0;")
+        t.emit("const realt eps = LOADT(step_size + c);")
+        t.emit("realt mlp = lp, xlp = lp, prlp = lp, slp = lp;")
         t.each("{ mq[j] = q[j]; mp[j] = p[j]; mg[j] = g[j]; xq[j] = q[j]; xp[j] = p[j]; xg[j] = g[j]; }")
-        t.each("{ prq[j] = q[j]; prg[j] = g[j]; sq[j] = q[j]; sg[j] = g[j]; rho[j] = p[j]; sub[j] = SPLAT(0.0); }")
-        t.emit("realw sample_energy = h0, proposal_energy = SPLAT(0.0);")
-        t.emit("realw depth_c = SPLAT(0.0), span = SPLAT(1.0), leaf = SPLAT(0.0), leapfrogs = SPLAT(0.0);")
-        t.emit("realw lsw = SPLAT(0.0), lsw_sub = SPLAT(-INFINITY), sum_metro = SPLAT(0.0), direction = SPLAT(1.0);")
-        t.emit("maskw divergent = !isfinite(h0);")
-        t.emit(maxDepth == 0 ? "maskw done = isequal(h0, h0) | divergent;" : "maskw done = divergent;")
-        t.emit("maskw moved = isnotequal(h0, h0) & isequal(h0, h0);")
+        t.each("{ prq[j] = q[j]; prg[j] = g[j]; sq[j] = q[j]; sg[j] = g[j]; rho[j] = p[j]; sub[j] = SPLATT(0.0); }")
+        t.emit("realt sample_energy = h0, proposal_energy = SPLATT(0.0);")
+        t.emit("realt depth_c = SPLATT(0.0), span = SPLATT(1.0), leaf = SPLATT(0.0), leapfrogs = SPLATT(0.0);")
+        t.emit("realt lsw = SPLATT(0.0), lsw_sub = SPLATT(-INFINITY), sum_metro = SPLATT(0.0), direction = SPLATT(1.0);")
+        t.emit("maskt divergent = !isfinite(h0);")
+        t.emit(maxDepth == 0 ? "maskt done = isequal(h0, h0) | divergent;" : "maskt done = divergent;")
+        t.emit("maskt moved = isnotequal(h0, h0) & isequal(h0, h0);")
         startDoubling(&t, mask: "!done")
 
         t.block("for (int step = 0; step < \(1 << levels); ++step)") { t in
-            t.emit("const maskw active = !done;")
-            t.emit("if (!LF_ANY(active)) break;")
-            t.emit("const realw epsd = direction * eps;")
+            t.emit("const maskt active = !done;")
+            t.emit("if (!LF_ANYT(active)) break;")
+            t.emit("const realt epsd = direction * eps;")
             t.integratorStep(coefficients: coefficients, on: "active", eps: "epsd")
             t.kinetic("kin")
-            t.emit("realw h = -lp + kin;")
-            t.emit("h = LF_SELECT(h, SPLAT(INFINITY), isnan(h));")
-            t.emit("leapfrogs = LF_SELECT(leapfrogs, leapfrogs + 1.0, active);")
-            t.emit("divergent = divergent | (active & (isgreater(h - h0, SPLAT(\(threshold))) | !isfinite(h)));")
-            t.emit("const realw logw = h0 - h;")
-            t.emit("sum_metro = LF_SELECT(sum_metro, sum_metro + LF_SELECT(exp(logw), SPLAT(1.0), isgreater(logw, SPLAT(0.0))), active);")
-            t.each("sub[j] = LF_SELECT(sub[j], sub[j] + p[j], active);")
-            t.emit("const realw merged = lf_log_add_exp(lsw_sub, logw);")
-            t.emit("realw u_leaf;")
+            t.emit("realt h = -lp + kin;")
+            t.emit("h = LF_SELECTT(h, SPLATT(INFINITY), isnan(h));")
+            t.emit("leapfrogs = LF_SELECTT(leapfrogs, leapfrogs + 1.0, active);")
+            t.emit("divergent = divergent | (active & (isgreater(h - h0, SPLATT(\(threshold))) | !isfinite(h)));")
+            t.emit("const realt logw = h0 - h;")
+            t.emit("sum_metro = LF_SELECTT(sum_metro, sum_metro + LF_SELECTT(exp(logw), SPLATT(1.0), isgreater(logw, SPLATT(0.0))), active);")
+            t.each("sub[j] = LF_SELECTT(sub[j], sub[j] + p[j], active);")
+            t.emit("const realt merged = lf_log_add_exp(lsw_sub, logw);")
+            t.emit("realt u_leaf;")
             t.uniform("u_leaf", purpose: Self.multinomialPurpose, index: "leapfrogs - 1.0")
-            t.emit("const maskw take = active & !divergent & (isequal(leaf, SPLAT(0.0)) | isless(u_leaf, exp(logw - merged)));")
-            t.emit("lsw_sub = LF_SELECT(lsw_sub, merged, active);")
-            t.each("{ prq[j] = LF_SELECT(prq[j], q[j], take); prg[j] = LF_SELECT(prg[j], g[j], take); }")
-            t.emit("prlp = LF_SELECT(prlp, lp, take);")
-            t.emit("proposal_energy = LF_SELECT(proposal_energy, h, take);")
+            t.emit("const maskt take = active & !divergent & (isequal(leaf, SPLATT(0.0)) | isless(u_leaf, exp(logw - merged)));")
+            t.emit("lsw_sub = LF_SELECTT(lsw_sub, merged, active);")
+            t.each("{ prq[j] = LF_SELECTT(prq[j], q[j], take); prg[j] = LF_SELECTT(prg[j], g[j], take); }")
+            t.emit("prlp = LF_SELECTT(prlp, lp, take);")
+            t.emit("proposal_energy = LF_SELECTT(proposal_energy, h, take);")
 
             t.emit("// U-turn checks inside the subtree (numpyro's checkpoints, Stan's extra checks)")
-            t.emit("maskw valid = active & !divergent;")
-            t.emit("const uintw nl = CONVERT_UINTW(leaf);")
-            t.emit("const realw idx_max = CONVERT_REALW(popcount(nl >> 1));")
-            t.emit("const realw idx_min = idx_max - CONVERT_REALW(popcount((~nl & (nl + 1u)) - 1u)) + 1.0;")
-            t.emit("const maskw even = isequal(leaf - 2.0 * floor(0.5 * leaf), SPLAT(0.0));")
-            t.emit("const maskw store_start = valid & even;")
-            t.block("if (LF_ANY(store_start)) for (int l = 0; l < \(levels); ++l)") { t in
-                t.emit("const maskw at = store_start & isequal(idx_max, SPLAT((real)l));")
-                t.emit("if (!LF_ANY(at)) continue;")
-                t.each("{ ckP[l * \(d) + j] = LF_SELECT(ckP[l * \(d) + j], p[j], at); ckS[l * \(d) + j] = LF_SELECT(ckS[l * \(d) + j], sub[j], at); }")
+            t.emit("maskt valid = active & !divergent;")
+            t.emit("const uintt nl = CONVERT_UINTT(leaf);")
+            t.emit("const realt idx_max = CONVERT_REALT(popcount(nl >> 1));")
+            t.emit("const realt idx_min = idx_max - CONVERT_REALT(popcount((~nl & (nl + 1u)) - 1u)) + 1.0;")
+            t.emit("const maskt even = isequal(leaf - 2.0 * floor(0.5 * leaf), SPLATT(0.0));")
+            t.emit("const maskt store_start = valid & even;")
+            t.block("if (LF_ANYT(store_start)) for (int l = 0; l < \(levels); ++l)") { t in
+                t.emit("const maskt at = store_start & isequal(idx_max, SPLATT((real)l));")
+                t.emit("if (!LF_ANYT(at)) continue;")
+                t.each("{ ckP[l * \(d) + j] = LF_SELECTT(ckP[l * \(d) + j], p[j], at); ckS[l * \(d) + j] = LF_SELECTT(ckS[l * \(d) + j], sub[j], at); }")
             }
-            t.emit("const maskw odd = valid & !even;")
-            t.block("if (LF_ANY(odd)) for (int l = \(levels - 1); l >= 0; --l)") { t in
+            t.emit("const maskt odd = valid & !even;")
+            t.block("if (LF_ANYT(odd)) for (int l = \(levels - 1); l >= 0; --l)") { t in
                 t.emit("const int o = l * \(d);")
-                t.emit("const maskw at = odd & valid & islessequal(SPLAT((real)l), idx_max) & isgreaterequal(SPLAT((real)l), idx_min);")
-                t.emit("if (!LF_ANY(at)) continue;")
+                t.emit("const maskt at = odd & valid & islessequal(SPLATT((real)l), idx_max) & isgreaterequal(SPLATT((real)l), idx_min);")
+                t.emit("if (!LF_ANYT(at)) continue;")
                 t.emit("// the whole subtree [a, leaf]")
-                t.emit("realw x, y;")
+                t.emit("realt x, y;")
                 t.sums(["x", "y"], ["(minv[j] * ckP[o + j]) * r", "(minv[j] * p[j]) * r"],
-                       setup: "const realw r = sub[j] - ckS[o + j] + ckP[o + j];")
-                t.emit("valid = valid & (!at | (isgreater(x, SPLAT(0.0)) & isgreater(y, SPLAT(0.0))));")
+                       setup: "const realt r = sub[j] - ckS[o + j] + ckP[o + j];")
+                t.emit("valid = valid & (!at | (isgreater(x, SPLATT(0.0)) & isgreater(y, SPLATT(0.0))));")
                 t.block("if (l < \(levels - 1))") { t in
                     t.emit("const int r0 = (l + 1) * \(d);")
-                    t.emit("const maskw left = at & valid & isless(SPLAT((real)l), idx_max);")
+                    t.emit("const maskt left = at & valid & isless(SPLATT((real)l), idx_max);")
                     t.emit("// (i) the left half and the first point of the right half")
                     t.sums(["x", "y"], ["(minv[j] * ckP[o + j]) * r", "(minv[j] * ckP[r0 + j]) * r"],
-                           setup: "const realw r = ckS[r0 + j] - ckS[o + j] + ckP[o + j];")
-                    t.emit("valid = valid & (!left | (isgreater(x, SPLAT(0.0)) & isgreater(y, SPLAT(0.0))));")
-                    t.emit("const maskw right = left & valid;")
+                           setup: "const realt r = ckS[r0 + j] - ckS[o + j] + ckP[o + j];")
+                    t.emit("valid = valid & (!left | (isgreater(x, SPLATT(0.0)) & isgreater(y, SPLATT(0.0))));")
+                    t.emit("const maskt right = left & valid;")
                     t.emit("// (ii) the last point of the left half and the right half")
                     t.sums(["x", "y"], ["(minv[j] * lfP[o + j]) * r", "(minv[j] * p[j]) * r"],
-                           setup: "const realw r = sub[j] - lfS[o + j] + lfP[o + j];")
-                    t.emit("valid = valid & (!right | (isgreater(x, SPLAT(0.0)) & isgreater(y, SPLAT(0.0))));")
+                           setup: "const realt r = sub[j] - lfS[o + j] + lfP[o + j];")
+                    t.emit("valid = valid & (!right | (isgreater(x, SPLATT(0.0)) & isgreater(y, SPLATT(0.0))));")
                 }
             }
-            t.emit("const maskw store_left = odd & valid;")
-            t.block("if (LF_ANY(store_left)) for (int l = 0; l < \(levels); ++l)") { t in
-                t.emit("const maskw at = store_left & isequal(idx_min, SPLAT((real)l));")
-                t.emit("if (!LF_ANY(at)) continue;")
-                t.each("{ lfP[l * \(d) + j] = LF_SELECT(lfP[l * \(d) + j], p[j], at); lfS[l * \(d) + j] = LF_SELECT(lfS[l * \(d) + j], sub[j], at); }")
+            t.emit("const maskt store_left = odd & valid;")
+            t.block("if (LF_ANYT(store_left)) for (int l = 0; l < \(levels); ++l)") { t in
+                t.emit("const maskt at = store_left & isequal(idx_min, SPLATT((real)l));")
+                t.emit("if (!LF_ANYT(at)) continue;")
+                t.each("{ lfP[l * \(d) + j] = LF_SELECTT(lfP[l * \(d) + j], p[j], at); lfS[l * \(d) + j] = LF_SELECTT(lfS[l * \(d) + j], sub[j], at); }")
             }
-            t.emit("leaf = LF_SELECT(leaf, leaf + 1.0, active);")
+            t.emit("leaf = LF_SELECTT(leaf, leaf + 1.0, active);")
             t.emit("done = done | (active & !valid);")
 
             t.emit("// a completed doubling: biased progressive sampling and the top-level checks")
-            t.emit("const maskw complete = active & valid & isequal(leaf, span);")
-            t.block("if (LF_ANY(complete))") { t in
-                t.emit("depth_c = LF_SELECT(depth_c, depth_c + 1.0, complete);")
-                t.emit("span = LF_SELECT(span, 2.0 * span, complete);")
-                t.emit("realw u_top;")
+            t.emit("const maskt complete = active & valid & isequal(leaf, span);")
+            t.block("if (LF_ANYT(complete))") { t in
+                t.emit("depth_c = LF_SELECTT(depth_c, depth_c + 1.0, complete);")
+                t.emit("span = LF_SELECTT(span, 2.0 * span, complete);")
+                t.emit("realt u_top;")
                 t.uniform("u_top", purpose: Self.acceptancePurpose, index: "depth_c - 1.0")
-                t.emit("const maskw accept = complete & (isgreater(lsw_sub, lsw) | isless(u_top, exp(lsw_sub - lsw)));")
-                t.each("{ sq[j] = LF_SELECT(sq[j], prq[j], accept); sg[j] = LF_SELECT(sg[j], prg[j], accept); }")
-                t.emit("slp = LF_SELECT(slp, prlp, accept);")
-                t.emit("sample_energy = LF_SELECT(sample_energy, proposal_energy, accept);")
+                t.emit("const maskt accept = complete & (isgreater(lsw_sub, lsw) | isless(u_top, exp(lsw_sub - lsw)));")
+                t.each("{ sq[j] = LF_SELECTT(sq[j], prq[j], accept); sg[j] = LF_SELECTT(sg[j], prg[j], accept); }")
+                t.emit("slp = LF_SELECTT(slp, prlp, accept);")
+                t.emit("sample_energy = LF_SELECTT(sample_energy, proposal_energy, accept);")
                 t.emit("moved = moved | accept;")
-                t.emit("lsw = LF_SELECT(lsw, lf_log_add_exp(lsw, lsw_sub), complete);")
-                t.emit("const maskw fwd = isgreater(direction, SPLAT(0.0));")
-                t.emit("realw x, y;")
+                t.emit("lsw = LF_SELECTT(lsw, lf_log_add_exp(lsw, lsw_sub), complete);")
+                t.emit("const maskt fwd = isgreater(direction, SPLATT(0.0));")
+                t.emit("realt x, y;")
                 t.emit("// ρ_T + p at the new subtree's first leaf, between the far end F and that leaf")
-                t.sums(["x", "y"], ["(minv[j] * LF_SELECT(xp[j], mp[j], fwd)) * r", "(minv[j] * ckP[j]) * r"],
-                       setup: "const realw r = rho[j] + ckP[j];")
-                t.emit("maskw ok = isgreater(x, SPLAT(0.0)) & isgreater(y, SPLAT(0.0));")
+                t.sums(["x", "y"], ["(minv[j] * LF_SELECTT(xp[j], mp[j], fwd)) * r", "(minv[j] * ckP[j]) * r"],
+                       setup: "const realt r = rho[j] + ckP[j];")
+                t.emit("maskt ok = isgreater(x, SPLATT(0.0)) & isgreater(y, SPLATT(0.0));")
                 t.emit("// ρ_N + p at the near end E, between E and the new subtree's last leaf")
                 t.sums(["x", "y"], ["(minv[j] * pe) * r", "(minv[j] * p[j]) * r"],
-                       setup: "const realw pe = LF_SELECT(mp[j], xp[j], fwd); const realw r = sub[j] + pe;")
-                t.emit("ok = ok & isgreater(x, SPLAT(0.0)) & isgreater(y, SPLAT(0.0));")
-                t.each("rho[j] = LF_SELECT(rho[j], rho[j] + sub[j], complete);")
-                t.emit("const maskw to_plus = complete & fwd, to_minus = complete & !fwd;")
-                t.each("{ xq[j] = LF_SELECT(xq[j], q[j], to_plus); xp[j] = LF_SELECT(xp[j], p[j], to_plus); xg[j] = LF_SELECT(xg[j], g[j], to_plus); }")
-                t.each("{ mq[j] = LF_SELECT(mq[j], q[j], to_minus); mp[j] = LF_SELECT(mp[j], p[j], to_minus); mg[j] = LF_SELECT(mg[j], g[j], to_minus); }")
-                t.emit("xlp = LF_SELECT(xlp, lp, to_plus); mlp = LF_SELECT(mlp, lp, to_minus);")
+                       setup: "const realt pe = LF_SELECTT(mp[j], xp[j], fwd); const realt r = sub[j] + pe;")
+                t.emit("ok = ok & isgreater(x, SPLATT(0.0)) & isgreater(y, SPLATT(0.0));")
+                t.each("rho[j] = LF_SELECTT(rho[j], rho[j] + sub[j], complete);")
+                t.emit("const maskt to_plus = complete & fwd, to_minus = complete & !fwd;")
+                t.each("{ xq[j] = LF_SELECTT(xq[j], q[j], to_plus); xp[j] = LF_SELECTT(xp[j], p[j], to_plus); xg[j] = LF_SELECTT(xg[j], g[j], to_plus); }")
+                t.each("{ mq[j] = LF_SELECTT(mq[j], q[j], to_minus); mp[j] = LF_SELECTT(mp[j], p[j], to_minus); mg[j] = LF_SELECTT(mg[j], g[j], to_minus); }")
+                t.emit("xlp = LF_SELECTT(xlp, lp, to_plus); mlp = LF_SELECTT(mlp, lp, to_minus);")
                 t.emit("// the whole trajectory")
                 t.sums(["x", "y"], ["(minv[j] * mp[j]) * rho[j]", "(minv[j] * xp[j]) * rho[j]"])
-                t.emit("ok = ok & isgreater(x, SPLAT(0.0)) & isgreater(y, SPLAT(0.0));")
-                t.emit("done = done | (complete & (!ok | isgreaterequal(depth_c, SPLAT(\(Double(maxDepth))))));")
+                t.emit("ok = ok & isgreater(x, SPLATT(0.0)) & isgreater(y, SPLATT(0.0));")
+                t.emit("done = done | (complete & (!ok | isgreaterequal(depth_c, SPLATT(\(Double(maxDepth))))));")
                 startDoubling(&t, mask: "complete & !done")
             }
         }
         t.stores { t in
-            t.emit("STOREW(LF_SELECT(SPLAT(0.0), sum_metro / leapfrogs, isgreater(leapfrogs, SPLAT(0.0))), accept_prob + c);")
-            t.emit("STOREW(sample_energy, energy + c);")
-            t.emit("STOREW(leapfrogs, taken + c);")
-            t.emit("STOREW(depth_c, depth + c);")
-            t.emit("STOREW(LF_SELECT(SPLAT(0.0), SPLAT(1.0), moved) + LF_SELECT(SPLAT(0.0), SPLAT(2.0), divergent), flags + c);")
-            t.each("{ STOREW(sq[j], position + j * stride + c); STOREW(sg[j], gradient + j * stride + c); }")
-            t.emit("STOREW(slp, log_density + c);")
+            t.emit("STORET(LF_SELECTT(SPLATT(0.0), sum_metro / leapfrogs, isgreater(leapfrogs, SPLATT(0.0))), accept_prob + c);")
+            t.emit("STORET(sample_energy, energy + c);")
+            t.emit("STORET(leapfrogs, taken + c);")
+            t.emit("STORET(depth_c, depth + c);")
+            t.emit("STORET(LF_SELECTT(SPLATT(0.0), SPLATT(1.0), moved) + LF_SELECTT(SPLATT(0.0), SPLATT(2.0), divergent), flags + c);")
+            t.each("{ STORET(sq[j], position + j * stride + c); STORET(sg[j], gradient + j * stride + c); }")
+            t.emit("STORET(slp, log_density + c);")
         }
 
         let arguments = ["__global real* position", "__global real* gradient", "__global real* log_density",
@@ -191,11 +191,11 @@ struct NUTSSource {
 
     /// log(eᵃ + eᵇ), with −∞ handled as `NUTSKernel.logAddExp`.
     static let logAddExp = """
-        inline realw lf_log_add_exp(const realw a, const realw b) {
-            const realw m = fmax(a, b);
-            realw r = m + log(exp(a - m) + exp(b - m));
-            r = LF_SELECT(r, b, isequal(a, SPLAT(-INFINITY)));
-            return LF_SELECT(r, a, isequal(b, SPLAT(-INFINITY)) & !isequal(a, SPLAT(-INFINITY)));
+        inline realt lf_log_add_exp(const realt a, const realt b) {
+            const realt m = fmax(a, b);
+            realt r = m + log(exp(a - m) + exp(b - m));
+            r = LF_SELECTT(r, b, isequal(a, SPLATT(-INFINITY)));
+            return LF_SELECTT(r, a, isequal(b, SPLATT(-INFINITY)) & !isequal(a, SPLATT(-INFINITY)));
         }
         """
 
@@ -203,15 +203,15 @@ struct NUTSSource {
     /// from that end, the subtree's leaf count, weight and momentum sum reset.
     private func startDoubling(_ t: inout TransitionText, mask: String) {
         t.block("") { t in
-            t.emit("const maskw start = \(mask);")
-            t.emit("realw u_dir;")
+            t.emit("const maskt start = \(mask);")
+            t.emit("realt u_dir;")
             t.uniform("u_dir", purpose: Self.directionPurpose, index: "depth_c")
-            t.emit("const maskw fwd = isgreater(u_dir, SPLAT(0.5));")
-            t.emit("direction = LF_SELECT(direction, LF_SELECT(SPLAT(-1.0), SPLAT(1.0), fwd), start);")
-            t.each("{ q[j] = LF_SELECT(q[j], LF_SELECT(mq[j], xq[j], fwd), start); p[j] = LF_SELECT(p[j], LF_SELECT(mp[j], xp[j], fwd), start); g[j] = LF_SELECT(g[j], LF_SELECT(mg[j], xg[j], fwd), start); sub[j] = LF_SELECT(sub[j], SPLAT(0.0), start); }")
-            t.emit("lp = LF_SELECT(lp, LF_SELECT(mlp, xlp, fwd), start);")
-            t.emit("leaf = LF_SELECT(leaf, SPLAT(0.0), start);")
-            t.emit("lsw_sub = LF_SELECT(lsw_sub, SPLAT(-INFINITY), start);")
+            t.emit("const maskt fwd = isgreater(u_dir, SPLATT(0.5));")
+            t.emit("direction = LF_SELECTT(direction, LF_SELECTT(SPLATT(-1.0), SPLATT(1.0), fwd), start);")
+            t.each("{ q[j] = LF_SELECTT(q[j], LF_SELECTT(mq[j], xq[j], fwd), start); p[j] = LF_SELECTT(p[j], LF_SELECTT(mp[j], xp[j], fwd), start); g[j] = LF_SELECTT(g[j], LF_SELECTT(mg[j], xg[j], fwd), start); sub[j] = LF_SELECTT(sub[j], SPLATT(0.0), start); }")
+            t.emit("lp = LF_SELECTT(lp, LF_SELECTT(mlp, xlp, fwd), start);")
+            t.emit("leaf = LF_SELECTT(leaf, SPLATT(0.0), start);")
+            t.emit("lsw_sub = LF_SELECTT(lsw_sub, SPLATT(-INFINITY), start);")
         }
     }
 }

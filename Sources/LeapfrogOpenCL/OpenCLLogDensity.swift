@@ -165,8 +165,8 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
     /// cores have lanes (`width` × `computeUnits`), and at least `width` rows, so that the lanes
     /// fill with rows where they would stay mostly empty of chains. Measured on the BNN (100 rows,
     /// 2 AVX-512 cores, docs/benchmarks.md, "Rows in SIMD lanes"): NUTS 2.5× the chain shape's
-    /// gradients/s at 1 and 2 chains in f32, 1.9× at 4 in f64 (a quarter of 16 lanes), 0.9× at 8
-    /// in f32 (a quarter of 32) where 30-step HMC trajectories gain 1.3×, and 0.5× at 16.
+    /// gradients/s at 1 and 2 chains in f32, 1.9× at 4 in f64 (a quarter of 16 lanes), 1.3× at 8
+    /// in f32 (a quarter of 32), 1.1× at 8 in f64 (half of 16), 0.8× at 16 in f32 (half of 32).
     public static func autoShapeIsRows(chains: Int, width: Int, computeUnits: Int, plateRows: Int) -> Bool {
         width > 1 && plateRows >= width && chains * 4 <= width * max(1, computeUnits)
     }

@@ -212,7 +212,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         case .rowsInLanes: return .rowsInLanes
         case .auto:
             if info.type == .cpu,
-               OpenCLLogDensity<R>.autoShapeIsRows(chains: chains, width: info.chainsPerWorkItem(R.precision),
+               OpenCLLogDensity<R>.autoShapeIsRows(chains: chains, width: rowLanes,
                                                    computeUnits: info.computeUnits, plateRows: plateRows),
                (try? rowLanesDataBuffers()) != nil {
                 return .rowsInLanes
@@ -271,7 +271,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     /// on first use; throws `RowLanesUnsupported` for a model whose row loop cannot run in lanes.
     private func rowLanesDataBuffers() throws -> [Buffer<R>] {
         if let rowLanesData { return try rowLanesData.get() }
-        let width = info.chainsPerWorkItem(R.precision)
+        let width = rowLanes
         let made = Result { () throws -> [Buffer<R>] in
             guard width > 1 else { throw RowLanesUnsupported(model: model.graph.name, reason: "one lane per work-item") }
             let generated = try OpenCLCodegen.generateTrajectory(model, coefficients: coefficients, shape: .rowsInLanes)
@@ -284,12 +284,15 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         return try made.get()
     }
 
+    /// Rows per work-item in the rows-in-lanes shape: the forced width, else the device's SIMD width.
+    private var rowLanes: Int { forcedWidth ?? info.chainsPerWorkItem(R.precision) }
+
     /// Chains per work-item of `shape`'s kernel for a batch: the rows-in-lanes kernel runs the
-    /// device's full width of rows.
+    /// device's full width of rows (or the forced width).
     private func kernelWidth(_ shape: LaunchShape, chains: Int) -> Int {
         switch shape {
         case .chainPerWorkItem: return width(forChains: chains)
-        case .rowsInLanes: return info.chainsPerWorkItem(R.precision)
+        case .rowsInLanes: return rowLanes
         case .workGroupPerChain: return 1
         }
     }

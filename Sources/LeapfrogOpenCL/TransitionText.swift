@@ -72,10 +72,10 @@ struct TransitionText {
     mutating func loadState() {
         let header = "for (int j = 0; j < \(dimension); ++j)"
         block(header) { t in
-            t.emit("q[j] = LOADW(position + j * stride + c); g[j] = LOADW(gradient + j * stride + c);")
-            t.emit("minv[j] = LOADW(inverse_metric + j * stride + c);")
+            t.emit("q[j] = LOADT(position + j * stride + c); g[j] = LOADT(gradient + j * stride + c);")
+            t.emit("minv[j] = LOADT(inverse_metric + j * stride + c);")
         }
-        emit("realw lp = LOADW(log_density + c);")
+        emit("realt lp = LOADT(log_density + c);")
     }
 
     /// p ~ N(0, M) into `p`: normal element i of the stream (chain, iteration, purpose) is word
@@ -86,9 +86,9 @@ struct TransitionText {
     mutating func drawMomentum(purpose: Int) {
         let header = "for (int b = 0; b < \((dimension + 3) / 4); ++b)"
         block(header) { t in
-            t.emit("uintw w0 = (uint)c + chain_offset + LF_LANES, w1 = (uintw)iteration, w2 = (uintw)\(purpose)u, w3 = (uintw)(uint)b;")
+            t.emit("uintt w0 = (uint)c + chain_offset + LF_LANEST, w1 = (uintt)iteration, w2 = (uintt)\(purpose)u, w3 = (uintt)(uint)b;")
             t.emit("lf_philox4x32_10(&w0, &w1, &w2, &w3, key0, key1);")
-            t.emit("realw z[4];")
+            t.emit("realt z[4];")
             t.emit("lf_box_muller(w0, w1, &z[0], &z[1]);")
             t.emit("lf_box_muller(w2, w3, &z[2], &z[3]);")
             t.emit("for (int k = 0; k < 4; ++k) if (4 * b + k < \(t.dimension)) p[4 * b + k] = z[k] / sqrt(minv[4 * b + k]);")
@@ -98,7 +98,7 @@ struct TransitionText {
     /// `name` = ½ pᵀM⁻¹p (`Metric.kineticEnergy`, which sums in coordinate order; here in
     /// `sums`' four partial sums, so the two differ by rounding).
     mutating func kinetic(_ name: String, momentum p: String = "p") {
-        emit("realw \(name);")
+        emit("realt \(name);")
         sums([name], ["\(p)[j] * (minv[j] * \(p)[j])"])
         emit("\(name) = 0.5 * \(name);")
     }
@@ -113,7 +113,7 @@ struct TransitionText {
     mutating func sums(_ names: [String], _ terms: [String], setup: String = "") {
         let d = dimension, whole = dimension / 4 * 4
         block("") { t in
-            t.emit("realw " + names.indices.map { "lf_s\($0)[4] = { SPLAT(0.0), SPLAT(0.0), SPLAT(0.0), SPLAT(0.0) }" }
+            t.emit("realt " + names.indices.map { "lf_s\($0)[4] = { SPLATT(0.0), SPLATT(0.0), SPLATT(0.0), SPLATT(0.0) }" }
                 .joined(separator: ", ") + ";")
             let body = setup + (setup.isEmpty ? "" : " ")
                 + terms.enumerated().map { "lf_s\($0.offset)[u] += \($0.element);" }.joined(separator: " ")
@@ -134,10 +134,10 @@ struct TransitionText {
     /// iteration, purpose) into `name`: word index % 4 of block index / 4.
     mutating func uniform(_ name: String, purpose: Int, index: String) {
         block("") { t in
-            t.emit("const uintw k = CONVERT_UINTW(\(index));")
-            t.emit("uintw w0 = (uint)c + chain_offset + LF_LANES, w1 = (uintw)iteration, w2 = (uintw)\(purpose)u, w3 = k >> 2;")
+            t.emit("const uintt k = CONVERT_UINTT(\(index));")
+            t.emit("uintt w0 = (uint)c + chain_offset + LF_LANEST, w1 = (uintt)iteration, w2 = (uintt)\(purpose)u, w3 = k >> 2;")
             t.emit("lf_philox4x32_10(&w0, &w1, &w2, &w3, key0, key1);")
-            t.emit("const uintw word = LF_SELECT(LF_SELECT(w0, w1, (k & 3u) == 1u), LF_SELECT(w2, w3, (k & 3u) == 3u), (k & 3u) >= 2u);")
+            t.emit("const uintt word = LF_SELECTT(LF_SELECTT(w0, w1, (k & 3u) == 1u), LF_SELECTT(w2, w3, (k & 3u) == 3u), (k & 3u) >= 2u);")
             t.emit("\(name) = lf_uniform(word);")
         }
     }
@@ -149,14 +149,14 @@ struct TransitionText {
         for (k, a) in coefficients.enumerated() {
             let factor = Generator.literal(a)
             if k % 2 == 0 {
-                each("p[j] = LF_SELECT(p[j], p[j] + (\(factor) * \(eps)) * g[j], \(on));")
+                each("p[j] = LF_SELECTT(p[j], p[j] + (\(factor) * \(eps)) * g[j], \(on));")
             } else {
-                each("q[j] = LF_SELECT(q[j], q[j] + (\(factor) * \(eps)) * (minv[j] * p[j]), \(on));")
+                each("q[j] = LF_SELECTT(q[j], q[j] + (\(factor) * \(eps)) * (minv[j] * p[j]), \(on));")
                 block("") { t in
-                    t.emit("realw lpn = lf_model_density(q, gn\(t.dataCall));")
-                    t.emit("lpn = LF_SELECT(SPLAT(-INFINITY), lpn, isfinite(lpn));")
-                    t.emit("lp = LF_SELECT(lp, lpn, \(on));")
-                    t.each("g[j] = LF_SELECT(g[j], gn[j], \(on));")
+                    t.emit("realt lpn = lf_model_density(q, gn\(t.dataCall));")
+                    t.emit("lpn = LF_SELECTT(SPLATT(-INFINITY), lpn, isfinite(lpn));")
+                    t.emit("lp = LF_SELECTT(lp, lpn, \(on));")
+                    t.each("g[j] = LF_SELECTT(g[j], gn[j], \(on));")
                 }
             }
         }
