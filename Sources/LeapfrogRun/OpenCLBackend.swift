@@ -153,10 +153,17 @@ public struct OpenCLBackend: Backend {
         let (width, launch) = (options.chainsPerWorkItem, options.launch)
         let d = try OpenCLLogDensity<R>(bound, queue: try CommandQueue(context: try Context(device: dev)),
                                         width: width, launch: launch)
-        let description = "opencl \(name) on '\(info.name)' (\(Self.launchDescription(d.launch, width: d.width)))"
+        /// The line names the shape the run's batch takes (built by then) when `auto` chose rows.
+        func description(_ runs: OpenCLLogDensity<R>) -> String {
+            var shape = Self.launchDescription(d.launch, width: d.width)
+            if d.launch == .auto, let n = options.chains, runs.shape(forChains: n) == .rowsInLanes {
+                shape = Self.launchDescription(.rowsInLanes, width: runs.width) + ", launch shape auto"
+            }
+            return "opencl \(name) on '\(info.name)' (\(shape))"
+        }
         guard let companion = OpenCLRuntime.smallBatchCompanion(for: dev) else {
             try d.build(forChains: options.chains)
-            return (d, description)
+            return (d, description(d))
         }
         func single() throws -> OpenCLLogDensity<R> {
             try OpenCLLogDensity<R>(bound, queue: try CommandQueue(context: try Context(device: companion)),
@@ -170,7 +177,7 @@ public struct OpenCLBackend: Backend {
         try (first ?? d).build(forChains: options.chains)
         let router = BatchSizeRouter(large: d, smallBatchChains: Self.pocLSmallBatchChains,
                                      recordsOnSmall: smallRun) { try first ?? single() }
-        return (router, description + "; batches of up to \(Self.pocLSmallBatchChains) chains on '\(companion.name)'")
+        return (router, description(first ?? d) + "; batches of up to \(Self.pocLSmallBatchChains) chains on '\(companion.name)'")
     }
 
     /// How the launch shape reads in the back-end line.

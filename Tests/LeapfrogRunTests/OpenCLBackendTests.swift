@@ -29,6 +29,28 @@ struct OpenCLBackendTests {
         #expect(threaded.isBuilt && many.logDensity[0] == four.logDensity[0])
     }
 
+    /// The back-end line names the shape the run's batch takes: a 2-chain BNN run puts its rows
+    /// in the lanes (at most a quarter of the single-threaded device's 8 or 16 f32 lanes hold
+    /// chains), a 4,096-chain run its chains; eight schools (a parameter per row) keeps chains in
+    /// lanes.
+    @Test func theBackEndLineSaysWhereTheLanesGo() throws {
+        func line(_ model: String, chains: Int) throws -> (String, BatchSizeRouter) {
+            var options = BackendOptions(name: "opencl", precision: .f32)
+            options.checked = false
+            options.chains = chains
+            let instance = try BuiltinModels.named(model).instantiate()
+            let selected = try BackendRegistry.standard.make(try BoundModel(graph: instance.graph, data: instance.data),
+                                                             options: options)
+            return (selected.description, try #require(selected.density as? BatchSizeRouter))
+        }
+        let (few, router) = try line("bnn", chains: 2)
+        #expect(few.contains("rows in its lanes, launch shape auto"), "\(few)")
+        let two = try router.evaluate(ChainBatch(chains: 2, dimension: router.dimension))
+        #expect(two.logDensity.allSatisfy { $0.isFinite })
+        #expect(try line("bnn", chains: 4096).0.contains("chains per work-item, launch shape auto"))
+        #expect(try line("eight-schools", chains: 2).0.contains("chains per work-item, launch shape auto"))
+    }
+
     /// Without a chain count (throughput benchmarks, the C API) or with many chains, the threaded
     /// device's density is built at set-up, as before.
     @Test(arguments: [nil, 65] as [Int?])
