@@ -5,7 +5,8 @@
 /// Stan's multinomial NUTS with its extra U-turn checks, built leaf by leaf with numpyro's
 /// checkpoints), for a diagonal inverse metric per chain. Each chain builds its own tree: the W
 /// chains of a work-item share SIMD lanes, every lane masked by its own state (growing, done),
-/// so a lane waits only for the other lanes of its work-item, never for the batch's deepest tree.
+/// so a lane waits only for the other lanes of its work-item, never for the batch's deepest tree
+/// (with the rows in lanes a work-item holds one chain, and waits for none).
 ///
 /// Per lane the kernel keeps the current point z = (q, p, g, lp), the trajectory's two ends, the
 /// proposal and the sample, ρ and the subtree's momentum sum, and four checkpoint arrays of

@@ -2,12 +2,16 @@
 /// write: finding the chain, loading the state, drawing the momentum, one masked integrator step,
 /// storing the results.
 ///
-/// Two launch shapes (`LaunchShape`): W chains per work-item, or one work-group of L work-items
-/// per chain (W = 1). In the second every work-item of the group runs the chain's whole
-/// transition — the same numbers, the same random streams, the same branches — except the
-/// density, whose plate rows it shares out (`Generator.runDensityFunction`): the group's sums
-/// reach every work-item alike, so the branches stay uniform and the barriers inside the density
-/// are reached by all. Work-item 0 alone stores.
+/// The lines are written in the transition types of Kernels/common.cl (`realt`, `maskt`,
+/// `uintt`, `LOADT`, `LF_SELECTT`, ...). Three launch shapes (`LaunchShape`): W chains per
+/// work-item (the transition types are W-wide); one chain per work-item with the plate's rows in
+/// the density's lanes (`rowsInLanes`: the transition types are one chain's scalars, and only
+/// `lf_model_density` runs W rows at once); or one work-group of L work-items per chain (W = 1).
+/// In the last every work-item of the group runs the chain's whole transition — the same
+/// numbers, the same random streams, the same branches — except the density, whose plate rows it
+/// shares out (`Generator.runDensityFunction`): the group's sums reach every work-item alike, so
+/// the branches stay uniform and the barriers inside the density are reached by all. Work-item 0
+/// alone stores.
 struct TransitionText {
     let dimension: Int
     let shape: LaunchShape
