@@ -8,8 +8,8 @@ import LeapfrogCore
 /// Layout:
 /// - root attributes: the `attributes` given (ArviZ reads them into `InferenceData.attrs`),
 ///   and at `finish` `leapfrog_interrupted` (int64 0/1) and `leapfrog_draws_written` (int64).
-/// - group `posterior`: dimensions `chain` (C) and `draw` (**unlimited**, so the file grows one
-///   draw at a time), coordinate variables `chain` = 0…C−1 and `draw` = 0…D−1 (int64); one
+/// - group `posterior`: dimensions `chain` (C) and `draw` (**unlimited**, so the file grows a
+///   block of draws at a time), coordinate variables `chain` = 0…C−1 and `draw` = 0…D−1 (int64); one
 ///   float64 variable per model variable with dimensions `(chain, draw, <name>_dim_0, …)` and
 ///   int64 coordinates `<name>_dim_k` = 0…n−1, as ArviZ names default dimensions;
 ///   `_FillValue` NaN as xarray writes for floats.
