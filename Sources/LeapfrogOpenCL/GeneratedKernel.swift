@@ -1,3 +1,5 @@
+import LeapfrogModel
+
 /// A fused log-density-and-gradient kernel generated for one bound model.
 public struct GeneratedKernel: Sendable, Hashable {
     /// The generated kernel only; build it after the library files in `libraryFiles`
@@ -33,5 +35,19 @@ public struct GeneratedKernel: Sendable, Hashable {
             for k in 0..<slice { out[((r / width) * slice + k) * width + r % width] = values[source * slice + k] }
         }
         return out
+    }
+}
+
+extension GeneratedKernel {
+    /// The kernel's data arguments on `queue`'s device, in argument order, as it reads them with
+    /// W = `width` (`deviceValues`). Throws `RowLanesUnsupported` for rows in lanes with one lane.
+    func dataBuffers<R: DeviceReal>(_ model: BoundModel, width: Int, queue: CommandQueue) throws -> [Buffer<R>] {
+        if shape == .rowsInLanes, width < 2 {
+            throw RowLanesUnsupported(model: model.graph.name, reason: "one lane per work-item")
+        }
+        return try dataArguments.map { name in
+            try Buffer(context: queue.context, values: deviceValues(name, model.data[name]!.values, width: width).map { R($0) },
+                       access: .readOnly, queue: queue)
+        }
     }
 }

@@ -90,10 +90,7 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
             if localSize == nil { local = max(1, min(local, Self.cpuPrivateBudget / max(perItem, 1))) }
         }
         self.localSize = local
-        dataBuffers = try generated.dataArguments.map { name in
-            let values = model.data[name]!.values.map { R($0) }
-            return try Buffer(context: queue.context, values: values, access: .readOnly, queue: queue)
-        }
+        dataBuffers = try generated.dataBuffers(model, width: self.width, queue: queue)
     }
 
     /// Whether the work-item-per-chain program has been built.
@@ -134,7 +131,9 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
     /// The shape a batch of `chains` chains is launched with. On devices other than CPUs, `auto`
     /// takes one work-group per chain when the plate has at least 4 rows per work-item of such a
     /// group and the work-item-per-chain shape would leave the device idle: fewer work-items than
-    /// 1024 per compute unit on a GPU, 4 on other accelerators.
+    /// 1024 per compute unit on a GPU, 4 on other accelerators. On CPU devices it takes the rows in
+    /// lanes for few chains (`autoShapeIsRows`) when that kernel builds: the first such call
+    /// builds it.
     public func shape(forChains chains: Int) -> LaunchShape {
         var group: LaunchShape {
             .group(localSize: groupLocalSize, dimension: dimension, localMemory: info.localMemory,
@@ -176,14 +175,10 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
     private func rowsInLanesKernel() throws -> (kernel: Kernel, data: [Buffer<R>]) {
         if let rowsKernel { return try rowsKernel.get() }
         let made = Result { () throws -> (kernel: Kernel, data: [Buffer<R>]) in
-            guard width > 1 else { throw RowLanesUnsupported(model: model.graph.name, reason: "one lane per work-item") }
             let generated = try OpenCLCodegen.generate(model, shape: .rowsInLanes)
+            let data: [Buffer<R>] = try generated.dataBuffers(model, width: width, queue: queue)
             let program = try KernelLibrary.build(context: queue.context, files: generated.libraryFiles, extra: generated.source,
                                                   precision: R.precision, width: width, defines: generated.defines, cache: cache)
-            let data = try generated.dataArguments.map { name in
-                try Buffer(context: queue.context, values: generated.deviceValues(name, model.data[name]!.values, width: width).map { R($0) },
-                           access: .readOnly, queue: queue)
-            }
             return (try Kernel(program: program, name: generated.kernelName), data)
         }
         rowsKernel = made

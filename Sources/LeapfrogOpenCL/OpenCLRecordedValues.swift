@@ -48,9 +48,7 @@ final class OpenCLRecordedValues<R: DeviceReal>: @unchecked Sendable {
         let program = try KernelLibrary.build(context: queue.context, files: generated.libraryFiles, extra: generated.source,
                                               precision: R.precision, width: width, cache: cache)
         kernel = try Kernel(program: program, name: generated.kernelName)
-        dataBuffers = try generated.dataArguments.map { name in
-            try Buffer(context: queue.context, values: model.data[name]!.values.map { R($0) }, access: .readOnly, queue: queue)
-        }
+        dataBuffers = try generated.dataBuffers(model, width: width, queue: queue)
     }
 
     deinit { release() }

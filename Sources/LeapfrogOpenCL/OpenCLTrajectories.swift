@@ -158,12 +158,10 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         forcedWidth = width
         self.launch = launch
         plateRows = model.graph.terms.compactMap(\.plate).first.flatMap(model.extent) ?? 0
-        dataBuffers = try OpenCLCodegen.generateTrajectory(model, coefficients: coefficients).dataArguments.map { name in
-            try Buffer(context: queue.context, values: model.data[name]!.values.map { R($0) }, access: .readOnly, queue: queue)
-        }
-        var group = shape(forChains: 1)
+        dataBuffers = try OpenCLCodegen.generateTrajectory(model, coefficients: coefficients)
+            .dataBuffers(model, width: info.chainsPerWorkItem(R.precision), queue: queue)
+        let group = shape(forChains: expectedChains ?? 1)
         if let expectedChains {
-            group = shape(forChains: expectedChains)
             switch group {
             case .rowsInLanes:
                 // Under `auto` a rows-in-lanes kernel that does not build leaves the chain shape.
@@ -271,14 +269,9 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     /// on first use; throws `RowLanesUnsupported` for a model whose row loop cannot run in lanes.
     private func rowLanesDataBuffers() throws -> [Buffer<R>] {
         if let rowLanesData { return try rowLanesData.get() }
-        let width = rowLanes
         let made = Result { () throws -> [Buffer<R>] in
-            guard width > 1 else { throw RowLanesUnsupported(model: model.graph.name, reason: "one lane per work-item") }
-            let generated = try OpenCLCodegen.generateTrajectory(model, coefficients: coefficients, shape: .rowsInLanes)
-            return try generated.dataArguments.map { name in
-                try Buffer(context: queue.context, values: generated.deviceValues(name, model.data[name]!.values, width: width).map { R($0) },
-                           access: .readOnly, queue: queue)
-            }
+            try OpenCLCodegen.generateTrajectory(model, coefficients: coefficients, shape: .rowsInLanes)
+                .dataBuffers(model, width: rowLanes, queue: queue)
         }
         rowLanesData = made
         return try made.get()

@@ -24,13 +24,13 @@ import LeapfrogCore
 ///
 /// Streaming: appended draws gather in a block of at most `blockDraws` (as many as fit in
 /// `blockBytes`, at most 64 and at most a chunk's draws), written as one hyperslab
-/// `[0..<C, d..<d+k, …]` per variable when the block is full, before a sync and at `finish`; memory
-/// does not grow with the number of draws. (HDF5's cost is per call: one call per variable and
-/// draw spent 27 % of a 4-chain eight-schools run in libhdf5.) Variables are chunked as `(cc, dc, <whole element shape>)`:
-/// `dc` draws, the smallest power of two that makes a scalar's chunk (all chains × `dc`
-/// draws) at least 128 KiB, at most 1024 and at most what lets one row of chunks of every
-/// variable fit in `Options.chunkCacheBytes` (16384 chains: `dc` = 1; 4 chains: 1024); `cc`
-/// chains, all unless a chunk would pass 4 MiB. Each variable's HDF5 chunk cache holds one
+/// `[0..<C, d..<d+k, …]` per variable when the block is full, before a sync and at `finish`;
+/// memory does not grow with the number of draws. (HDF5's cost is per call: one call per
+/// variable and draw spent 27 % of a 4-chain eight-schools run in libhdf5.) Variables are
+/// chunked as `(cc, dc, <whole element shape>)`: `dc` draws, the smallest power of two that
+/// makes a scalar's chunk (all chains × `dc` draws) at least 128 KiB, at most 1024 and at most
+/// what lets one row of chunks of every variable fit in `Options.chunkCacheBytes` (16384
+/// chains: `dc` = 1; 4 chains: 1024); `cc` chains, all unless a chunk would pass 4 MiB. Each variable's HDF5 chunk cache holds one
 /// row of chunks, so a chunk is written to disk once, when complete (or at a sync). Chunks
 /// are uncompressed unless `Options.deflateLevel` is set. `nc_sync` runs after an `append`
 /// once `Options.syncInterval` has passed since the last, so a crashed run's `.partial` file
@@ -316,22 +316,19 @@ public final class InferenceDataWriter: DrawWriter {
             try nc.check(nc_put_vara_double(posterior, posteriorVariables[v], start, count, gather),
                          "nc_put_vara_double(posterior/\(variable.name), \(what))")
         }
-        /// Column `column` of every pending draw's statistics, chain-major: `[c * k + t]`.
-        func columns<T>(_ column: (SampleStatistics) -> [T]) -> [T] {
-            let values = pending.map { column($0.statistics) }
-            return (0..<(chains * k)).map { values[$0 % k][$0 / k] }
-        }
+        /// One statistic of every pending draw (`perDraw[t][c]`), chain-major: `[c * k + t]`.
+        func chainMajor<T>(_ perDraw: [[T]]) -> [T] { (0..<(chains * k)).map { perDraw[$0 % k][$0 / k] } }
+        let doubles = pending.map(\.statistics.doubleColumns), integers = pending.map(\.statistics.integerColumns)
         for (i, id) in doubleStatVariables.enumerated() {
-            let name = pending[0].statistics.doubleColumns[i].name
-            try nc.check(nc_put_vara_double(stats, id, [0, d], [chains, k], columns { $0.doubleColumns[i].values }),
-                         "nc_put_vara_double(sample_stats/\(name), \(what))")
+            try nc.check(nc_put_vara_double(stats, id, [0, d], [chains, k], chainMajor(doubles.map { $0[i].values })),
+                         "nc_put_vara_double(sample_stats/\(doubles[0][i].name), \(what))")
         }
         for (i, id) in integerStatVariables.enumerated() {
-            let name = pending[0].statistics.integerColumns[i].name
-            try nc.check(nc_put_vara_longlong(stats, id, [0, d], [chains, k], columns { $0.integerColumns[i].values.map(Int64.init) }),
-                         "nc_put_vara_longlong(sample_stats/\(name), \(what))")
+            try nc.check(nc_put_vara_longlong(stats, id, [0, d], [chains, k], chainMajor(integers.map { $0[i].values.map(Int64.init) })),
+                         "nc_put_vara_longlong(sample_stats/\(integers[0][i].name), \(what))")
         }
-        try nc.check(nc_put_vara_schar(stats, divergingVariable, [0, d], [chains, k], columns { $0.diverging.map { Int8($0 ? 1 : 0) } }),
+        try nc.check(nc_put_vara_schar(stats, divergingVariable, [0, d], [chains, k],
+                                       chainMajor(pending.map { $0.statistics.diverging.map { Int8($0 ? 1 : 0) } })),
                      "nc_put_vara_schar(sample_stats/diverging, \(what))")
         let indices = (d..<(d + k)).map(Int64.init)
         try nc.check(nc_put_vara_longlong(posterior, posteriorDraw, [d], [k], indices), "nc_put_vara_longlong(posterior/draw)")
