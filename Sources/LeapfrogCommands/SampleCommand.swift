@@ -26,8 +26,8 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "unit, diag or dense inverse metric.") var metric: MetricChoice = .diag
     @Flag(inversion: .prefixedNo, help: "Pool adaptation statistics across chains (default: pooled above 8 chains, per chain otherwise).")
     var pooledAdaptation: Bool?
-    @Option(name: .customLong("metric-pooling"), help: "How a pooled metric combines the chains' estimates: total (every draw as one sample, R-hat's var⁺) or within (the chains' own variances averaged, R-hat's W; leaves out the spread between chains in different modes).")
-    var metricPooling: MetricPooling = .total
+    @Option(name: .customLong("metric-pooling"), help: "How a pooled metric combines the chains' estimates: within (the chains' own variances averaged, R-hat's W, as each Stan chain estimates its own; leaves out the spread between chains that have not mixed) or total (every draw as one sample about the grand mean, R-hat's var⁺).")
+    var metricPooling: MetricPooling = .within
     @Option(name: .customLong("stray-chains"), help: "relocate: at the end of a warmup window, move a chain whose region holds less than e^-20 of the typical chain's estimated mass (lower log density, volume counted) to another chain's position, and say so; keep: leave it (the run still names it after sampling).")
     var strayChains: StrayChainPolicy = .relocate
     @Option(parsing: .unconditional, help: "Start the chains in K groups that share an initial point (nested R-hat).") var superchains = 1

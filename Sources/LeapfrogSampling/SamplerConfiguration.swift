@@ -24,8 +24,9 @@ public struct SamplerConfiguration: Sendable, Hashable {
     /// statistic) and one metric (all chains' Welford estimates combined). Off: every chain
     /// adapts its own step size and metric, and a chain's draws do not depend on the others.
     public var pooledAdaptation = true
-    /// How a pooled metric combines the chains' estimates (`MetricPooling`).
-    public var metricPooling: MetricPooling = .total
+    /// How a pooled metric combines the chains' estimates (`MetricPooling`; the chains' own
+    /// variances by default, as Stan's per-chain estimate does).
+    public var metricPooling: MetricPooling = .within
     /// Chains stuck during warmup where the posterior holds no mass worth the name:
     /// moved to another chain's position, or kept (`StrayChainRelocation`).
     public var strayChains: StrayChainPolicy = .relocate

@@ -259,7 +259,7 @@ public struct WindowedAdapter: Adapter {
     /// The regularised metric from the window's Welford estimates, combined by `pooling` when
     /// `pooled`; `.sampling` error when it is not finite or not positive definite.
     static func adaptedMetric(_ estimators: [WelfordEstimator], kind: MetricKind, pooled: Bool,
-                              pooling: MetricPooling = .total, dimension d: Int) throws -> Metric {
+                              pooling: MetricPooling = .within, dimension d: Int) throws -> Metric {
         func check(_ v: [Double], chain: Int?) throws {
             if let bad = v.firstIndex(where: { !$0.isFinite || $0 <= 0 && kind == .diagonal }) {
                 let who = chain.map { "chain \($0)" } ?? "pooled over chains"

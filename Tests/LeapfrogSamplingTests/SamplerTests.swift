@@ -43,10 +43,12 @@ func expectMoments(_ draws: [[[Double]]], mean: [Double], variance: [Double], la
         #expect(meanAccept > 0.65 && meanAccept < 0.95, "accept \(meanAccept)")
     }
 
-    @Test func nutsIllConditionedDiagonal() throws {
+    /// The total-variance pooled metric (`MetricPooling.total`) gives the posterior and tracks
+    /// the variances.
+    @Test func nutsIllConditionedDiagonalTotalPooling() throws {
         let model = DiagonalGaussian.illConditioned(dimension: 10)
         var config = SamplerConfiguration()
-        config.chains = 32; config.warmup = 250; config.draws = 100; config.seed = 2
+        config.chains = 32; config.warmup = 250; config.draws = 100; config.seed = 2; config.metricPooling = .total
         let (sink, result) = try Sampler.sample(model: model, configuration: config)
         expectMoments(sink.positions, mean: model.mean, variance: model.sd.map { $0 * $0 }, label: "NUTS ill-conditioned")
         // The adapted metric tracks the variances (within a factor 2 given 150-draw windows).
@@ -54,12 +56,13 @@ func expectMoments(_ draws: [[[Double]]], mean: [Double], variance: [Double], la
         for i in 0..<10 { #expect(inv[i] / (model.sd[i] * model.sd[i]) > 0.5 && inv[i] / (model.sd[i] * model.sd[i]) < 2) }
     }
 
-    /// The within-chain pooled metric (`MetricPooling.within`) gives the same posterior and
-    /// tracks the same variances.
+    /// The within-chain pooled metric (`MetricPooling.within`, the default) gives the same
+    /// posterior and tracks the same variances.
     @Test func nutsIllConditionedDiagonalWithinPooling() throws {
         let model = DiagonalGaussian.illConditioned(dimension: 10)
         var config = SamplerConfiguration()
-        config.chains = 32; config.warmup = 250; config.draws = 100; config.seed = 5; config.metricPooling = .within
+        config.chains = 32; config.warmup = 250; config.draws = 100; config.seed = 5
+        #expect(config.metricPooling == .within)
         let (sink, result) = try Sampler.sample(model: model, configuration: config)
         expectMoments(sink.positions, mean: model.mean, variance: model.sd.map { $0 * $0 }, label: "NUTS within-pooled")
         let inv = result.adaptation.metric.inverseDiagonal(chain: 0, dimension: 10)
