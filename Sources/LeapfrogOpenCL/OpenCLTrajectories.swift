@@ -222,6 +222,15 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         }
     }
 
+    /// How many consecutive chains of a batch wait for each other in a transition: in the chain
+    /// shape a work-item's W chains share SIMD lanes and step, masked, until the longest
+    /// trajectory among them stops; a chain per work-item with rows in its lanes, or a work-group
+    /// per chain, waits for no other chain.
+    public func chainsInLockstep(forChains chains: Int) -> Int {
+        if case .chainPerWorkItem = shape(forChains: chains) { return width(forChains: chains) }
+        return 1
+    }
+
     /// `shape(forChains:)`'s `auto` rule, from the device's figures.
     public static func autoShapeIsGroup(device: DeviceInfo.DeviceType, computeUnits: Int, plateRows: Int, groupLocalSize: Int,
                                         chains: Int) -> Bool {

@@ -24,6 +24,8 @@ public protocol TrajectoryRunning: DeviceTrafficCounting {
     func readMoments() throws -> DeviceMoments?
     /// The launch shape a batch of `chains` chains runs in (`--launch`, or `auto`'s choice).
     func shape(forChains chains: Int) -> LaunchShape
+    /// How many consecutive chains of such a batch wait for each other in a transition.
+    func chainsInLockstep(forChains chains: Int) -> Int
 }
 
 extension OpenCLTrajectories: TrajectoryRunning {}

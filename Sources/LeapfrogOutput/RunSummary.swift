@@ -4,8 +4,10 @@ import LeapfrogDiagnostics
 /// Everything `summary.json` records about a run (see `SummaryFile` for the format).
 public struct RunSummary: Codable, Sendable, Hashable {
     /// Gradient evaluations: what the chains needed on their own (the sum of every chain's
-    /// leapfrog steps) and what lockstep execution spent (per draw, the longest trajectory
-    /// times the number of chains, summed). `efficiency` = needed / spent.
+    /// leapfrog steps) and what lockstep execution spent: per draw, every chain counted at the
+    /// longest trajectory among the chains it waits for (the whole batch on the host; a
+    /// work-item's W chains in the device's chain shape; none with rows in lanes or a work-group
+    /// per chain), summed. `efficiency` = needed / spent.
     public struct GradientEvaluations: Codable, Sendable, Hashable {
         public var needed: Int
         public var spentInLockstep: Int

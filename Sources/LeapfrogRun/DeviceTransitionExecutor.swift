@@ -72,6 +72,28 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         programs.values.reduce(DeviceTraffic()) { $0 + ((try? $1.get())?.traffic ?? DeviceTraffic()) }
     }
 
+    /// The integrator steps per chain a transition cost the device, in the units of
+    /// `Transition.lockstepEvaluations` (which the run multiplies by the chain count): chains that
+    /// wait for each other (`TrajectoryRunning.chainsInLockstep`, consecutive groups of W) are
+    /// counted at their group's longest trajectory, Σ_groups |group| · max steps, over the chain
+    /// count, rounded up. With W = 1 it is the chains' mean trajectory (rounded up), not the
+    /// batch's longest: a chain per work-item with rows in lanes, or a work-group per chain, waits
+    /// for no other chain.
+    public static func lockstepSteps(_ steps: [Int], together width: Int) -> Int {
+        guard !steps.isEmpty else { return 0 }
+        let w = max(1, width)
+        var spent = 0
+        for start in stride(from: 0, to: steps.count, by: w) {
+            let group = steps[start..<min(steps.count, start + w)]
+            spent += group.count * (group.max() ?? 0)
+        }
+        return (spent + steps.count - 1) / steps.count
+    }
+
+    private static func lockstepSteps(_ steps: [Int], device: any TrajectoryRunning) -> Int {
+        lockstepSteps(steps, together: device.chainsInLockstep(forChains: steps.count))
+    }
+
     /// Counts `transitions` run by `device` on `chains` chains and the shape they ran in.
     private func ranOnDevice(_ device: any TrajectoryRunning, transitions: Int, chains: Int) {
         placements.device += transitions
@@ -91,11 +113,10 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         let perStep = request.integrator.gradientsPerStep
         let info = Self.info(outcome.outputs, stepSizes: launch.stepSizes, gradientsPerStep: perStep)
         let proposal = outcome.proposal.map { Proposal(position: $0.position, momentum: $0.momentum) }
-        // Lockstep cost: the work-items' chains wait for each other, not for the whole batch; the
-        // count reported is the batch's longest trajectory, as on the host.
         return Transition(state: SamplerState(positions: outcome.positions, logDensity: outcome.logDensity,
                                               gradient: outcome.gradient),
-                          info: info, lockstepEvaluations: (outcome.outputs.steps.max() ?? 0) * perStep, proposal: proposal)
+                          info: info, lockstepEvaluations: Self.lockstepSteps(outcome.outputs.steps, device: device) * perStep,
+                          proposal: proposal)
     }
 
     /// A warmup transition that leaves the state on the device (`OpenCLTrajectories.runKeepingState`):
@@ -122,7 +143,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         let perStep = request.integrator.gradientsPerStep
         return ReducedTransition(
             info: Self.info(outcome.outputs, stepSizes: launch.stepSizes, gradientsPerStep: perStep),
-            logDensity: outcome.logDensity, lockstepEvaluations: (outcome.outputs.steps.max() ?? 0) * perStep,
+            logDensity: outcome.logDensity, lockstepEvaluations: Self.lockstepSteps(outcome.outputs.steps, device: device) * perStep,
             projections: outcome.projections, cheesSums: outcome.cheesSums)
     }
 
@@ -209,7 +230,8 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
                     return SampledIteration(
                         iteration: iteration,
                         info: Self.info(t.outputs, stepSizes: steps, gradientsPerStep: perStep),
-                        lockstepEvaluations: (t.outputs.steps.max() ?? 0) * perStep, positions: t.positions,
+                        lockstepEvaluations: Self.lockstepSteps(t.outputs.steps, device: device) * perStep,
+                        positions: t.positions,
                         logDensity: t.logDensity, keptOnDevice: moments != nil && stream.keeps(iteration))
                 }
                 let goOn = try deliver(sampled)

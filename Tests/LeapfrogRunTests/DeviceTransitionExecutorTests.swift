@@ -176,12 +176,30 @@ struct DeviceTransitionExecutorTests {
                     if x.info[c].accepted { moved += 1 }
                 }
                 for (p, q) in zip(x.state.positions.values, y.state.positions.values) { #expect(close(p, q, 1e-10)) }
+                // The host's chains wait for the batch's longest tree; the device's only for their
+                // work-item's (chain shape), or for none (rows in lanes, a work-group per chain).
+                let needed = y.info.map(\.gradientEvaluations).reduce(0, +)
+                #expect(needed <= y.lockstepEvaluations * n && y.lockstepEvaluations <= x.lockstepEvaluations)
+                if launch != .auto {
+                    let steps = y.info.map(\.leapfrogSteps)
+                    #expect(y.lockstepEvaluations == (steps.reduce(0, +) + n - 1) / n * integrator.gradientsPerStep)
+                }
                 a = x.state
                 b = y.state
             }
         }
         #expect(depths.count >= 2 && moved > 0, "\(model): trees of several depths (\(depths.sorted())), \(moved) moves")
         #expect(device.placements.device == 2 * iterations)
+    }
+
+    /// The lockstep count: consecutive groups of W chains at their longest trajectory, over the
+    /// chain count, rounded up; W = 1 is the mean, W ≥ the batch its longest.
+    @Test func lockstepCountsEachGroupAtItsLongestTrajectory() {
+        let steps = [3, 5, 2, 8, 1]
+        #expect(DeviceTransitionExecutor.lockstepSteps(steps, together: 2) == 6)   // (10 + 16 + 1) / 5 → 6
+        #expect(DeviceTransitionExecutor.lockstepSteps(steps, together: 1) == 4)   // 19 / 5 → 4
+        #expect(DeviceTransitionExecutor.lockstepSteps(steps, together: 8) == 8)
+        #expect(DeviceTransitionExecutor.lockstepSteps([], together: 4) == 0)
     }
 
     /// Dense metrics run on the host executor, and give its transitions exactly.
