@@ -75,11 +75,11 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
         self.queue = queue
         self.width = width ?? info.chainsPerWorkItem(R.precision)
         generated = try OpenCLCodegen.generate(model)
-        // Private memory: every node lives in per-work-item arrays (`realw name[n]`), and PoCL's CPU
+        // Private memory: every node lives in per-work-item arrays (`privateBytes`), and PoCL's CPU
         // device runs a whole work-group's work-items on one thread's stack, so a model with large
         // matrices (a GP's n×n covariance) overflows it at the default local size. Cap the local
         // size to the budget; refuse, with the figure, a kernel whose single work-item cannot fit.
-        let perItem = OpenCLLogDensity.privateElements(generated.source) * self.width * MemoryLayout<R>.size
+        let perItem = Self.privateBytes(generated.source, width: self.width, transitionLanes: self.width)
         var local = localSize ?? info.defaultLocalSize
         if info.type == .cpu {
             guard perItem <= Self.cpuPrivateBudget else {
@@ -121,7 +121,7 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
     }
 
     /// Bytes of private arrays a CPU work-group may use (PoCL runs a work-group on one thread).
-    static var cpuPrivateBudget: Int { 2 << 20 }
+    public static var cpuPrivateBudget: Int { 2 << 20 }
 
     /// Work-items per chain in the work-group-per-chain shape: 128 on GPUs; 32 on CPU devices
     /// (PoCL runs a work-group on one core; only a forced `--launch group` uses it there), never
@@ -190,7 +190,7 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
         if let built = groupKernel, built.generated.shape == shape { return built.kernel }
         let generated = try OpenCLCodegen.generate(model, shape: shape)
         if info.type == .cpu, case .workGroupPerChain(let local, _) = shape {
-            let perItem = OpenCLLogDensity.privateElements(generated.source) * MemoryLayout<R>.size
+            let perItem = Self.privateBytes(generated.source, width: 1, transitionLanes: 1)
             guard perItem * local <= Self.cpuPrivateBudget else {
                 throw LeapfrogError(.device, "model '\(model.graph.name)' needs \(perItem * local / 1024) KiB of private memory per "
                                     + "work-group of \(local) on '\(info.name)', more than \(Self.cpuPrivateBudget / 1024) KiB; "
@@ -204,17 +204,38 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
         return kernel
     }
 
-    /// Elements of the private arrays declared in generated source (`realw name[n]`).
-    public static func privateElements(_ source: String) -> Int {
-        var total = 0
-        for line in source.split(separator: "\n") where line.drop(while: { $0 == " " }).hasPrefix("realw ") {
-            var rest = Substring(line)
-            while let open = rest.firstIndex(of: "["), let close = rest[open...].firstIndex(of: "]") {
-                total += Int(rest[rest.index(after: open)..<close]) ?? 0
-                rest = rest[rest.index(after: close)...]
+    /// Bytes of the private arrays one work-item declares in generated source (statements
+    /// `type a[n], b[m];`; `__local` arrays belong to the group). PoCL's CPU device runs a whole
+    /// work-group on one thread's stack, so the local size is capped by this figure
+    /// (`cpuPrivateBudget`). `realw` arrays (the density's nodes) hold `width` lanes; `realt`,
+    /// `uintt` and `maskt` arrays (the transition kernels' state, Kernels/common.cl) hold
+    /// `transitionLanes`: W with chains in lanes, one with rows in lanes, where a work-item runs
+    /// one chain; scalar arrays one. Every lane counts the size of `R` (an `int` or `uint` lane
+    /// is never larger).
+    public static func privateBytes(_ source: String, width: Int, transitionLanes: Int) -> Int {
+        var lanes = 0
+        for line in source.split(separator: "\n") {
+            let words = line.drop(while: { $0 == " " }).split(separator: " ", maxSplits: 1)
+            guard words.count == 2, let perElement = privateLanes[String(words[0])] else { continue }
+            let declarators = words[1].split(separator: ",")
+            var elements = 0
+            for declarator in declarators {
+                let d = declarator.drop(while: { $0 == " " })
+                guard let open = d.firstIndex(of: "["), let close = d.firstIndex(of: "]"), open < close,
+                      d[..<open].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }),
+                      let n = Int(d[d.index(after: open)..<close]) else { elements = 0; break }
+                elements += n
             }
+            lanes += elements * (perElement == 0 ? width : perElement == -1 ? transitionLanes : 1)
         }
-        return total
+        return lanes * MemoryLayout<R>.size
+    }
+
+    /// Lanes per element of a private array's type in `privateBytes`: 0 the density's width,
+    /// −1 the transitions' lanes, else that many.
+    private static var privateLanes: [String: Int] {
+        ["realw": 0, "uintw": 0, "maskw": 0, "realt": -1, "uintt": -1, "maskt": -1,
+         "real": 1, "float": 1, "double": 1, "int": 1, "uint": 1]
     }
 
     public func evaluate(_ positions: ChainBatch, active: [Bool]?) throws -> DensityBatch {

@@ -35,7 +35,7 @@ final class OpenCLRecordedValues<R: DeviceReal>: @unchecked Sendable {
         self.width = width
         computeUnits = info.computeUnits
         isCPU = info.type == .cpu
-        let perItem = OpenCLLogDensity<R>.privateElements(generated.source) * width * MemoryLayout<R>.size
+        let perItem = OpenCLLogDensity<R>.privateBytes(generated.source, width: width, transitionLanes: width)
         if isCPU {
             guard perItem <= OpenCLLogDensity<R>.cpuPrivateBudget else {
                 throw LeapfrogError(.device, "the recorded values of model '\(model.graph.name)' need \(perItem / 1024) KiB "

@@ -307,6 +307,21 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         }
     }
 
+    /// The private bytes one work-item of `kind`'s kernel declares for a batch of `chains` chains
+    /// (`OpenCLLogDensity.privateBytes`), and the most work-items one of its work-groups holds: on
+    /// CPU devices their product stays within `OpenCLLogDensity.cpuPrivateBudget`, since PoCL runs
+    /// a work-group on one thread's stack.
+    public func privateMemory(_ kind: TrajectoryLaunch.Kind, chains: Int) throws -> (perItem: Int, groupSize: Int) {
+        try lock.withLock {
+            let shape = shape(forChains: chains), width = kernelWidth(shape, chains: chains)
+            let built = try kernel(for: kind, shape: shape, width: width)
+            let perItem = OpenCLLogDensity<R>.privateBytes(built.generated.source, width: width,
+                                                           transitionLanes: shape == .rowsInLanes ? 1 : width)
+            if case .workGroupPerChain(let local, _) = shape { return (perItem, local) }
+            return (perItem, groupSize(items: (chains + width - 1) / width, maximum: built.localSize))
+        }
+    }
+
     private func kernel(for kind: TrajectoryLaunch.Kind, shape: LaunchShape, width: Int)
         throws -> (kernel: Kernel, generated: GeneratedKernel, localSize: Int) {
         var key: String
@@ -327,7 +342,9 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         // A work-group per chain runs `groupLocal` work-items of one lane each on a CPU core.
         var groupLocal = 1
         if case .workGroupPerChain(let local, _) = shape { groupLocal = local }
-        let perItem = OpenCLLogDensity<R>.privateElements(generated.source) * width * MemoryLayout<R>.size
+        // The transitions' state (`realt`) holds one chain with rows in lanes, W chains otherwise.
+        let perItem = OpenCLLogDensity<R>.privateBytes(generated.source, width: width,
+                                                       transitionLanes: shape == .rowsInLanes ? 1 : width)
         var local = groupLocal > 1 ? groupLocal : requestedLocalSize ?? info.defaultLocalSize
         if info.type == .cpu {
             let budget = OpenCLLogDensity<R>.cpuPrivateBudget
@@ -342,6 +359,12 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         let built = (try Kernel(program: program, name: generated.kernelName), generated, local)
         kernels[key] = built
         return built
+    }
+
+    /// Work-items per group of a launch of `items` work-items, at most `maximum` (the kernel's local
+    /// size): on CPU devices a group count that splits evenly over the cores (`ChainLayout.cpuGroupSize`).
+    private func groupSize(items: Int, maximum: Int) -> Int {
+        info.type == .cpu ? ChainLayout.cpuGroupSize(items: items, maximum: maximum, computeUnits: info.computeUnits) : maximum
     }
 
     /// The kernel, launch shape and buffers for a launch of `chains` chains (reallocating the
@@ -359,10 +382,8 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             layout = ChainLayout(chains: chains, width: 1, localSize: groupLocal)
             global = chains * groupLocal
         } else {
-            let items = (chains + width - 1) / width
-            let groupSize = info.type == .cpu
-                ? ChainLayout.cpuGroupSize(items: items, maximum: localSize, computeUnits: info.computeUnits) : localSize
-            layout = ChainLayout(chains: chains, width: width, localSize: groupSize)
+            layout = ChainLayout(chains: chains, width: width,
+                                 localSize: groupSize(items: (chains + width - 1) / width, maximum: localSize))
             global = layout.globalSize
         }
         lastChains = chains

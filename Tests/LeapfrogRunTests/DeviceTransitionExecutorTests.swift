@@ -202,6 +202,34 @@ struct DeviceTransitionExecutorTests {
         #expect(DeviceTransitionExecutor.lockstepSteps([], together: 4) == 0)
     }
 
+    /// 2,048 chains of NUTS on the BNN: the kernel's tree state (4 × 10 levels × 46 checkpoint
+    /// values and 17 × 46 more per chain, 168 KB per work-item of 8 f64 lanes) counts toward a CPU
+    /// work-group's private memory, which stays within the budget, and the transition gives the
+    /// host's trees. (That state once went uncounted: work-groups of 64 such items overflowed
+    /// PoCL's thread stack, a crash at 2,048 and 4,096 chains.)
+    @Test func manyChainsOfNUTSFitTheWorkGroups() throws {
+        let bound = try Self.bound("bnn")
+        let reference = ReferenceModel(bound)
+        let n = 2048, d = bound.dimension
+        let dev = try OpenCLRuntime.device()
+        let trajectories = try OpenCLTrajectories<Double>(bound, queue: try CommandQueue(context: try Context(device: dev)),
+                                                          coefficients: Integrator.leapfrog.coefficients)
+        let (perItem, group) = try trajectories.privateMemory(.nuts(maxDepth: 10), chains: n)
+        #expect(perItem >= (4 * 10 + 17) * d * 8)
+        if try dev.info().type == .cpu { #expect(perItem * group <= OpenCLLogDensity<Double>.cpuPrivateBudget) }
+
+        let device = try Self.device(bound, Double.self, density: reference)
+        var host = HostTransitionExecutor(model: reference)
+        let start = try Self.start(bound, chains: n, spread: 1), random = PhiloxRandom(seed: 3)
+        let request = TransitionRequest(trajectory: .nuts(maxDepth: 10), integrator: .leapfrog, metric: .unit,
+                                        stepSizes: Array(repeating: 0.2, count: n), iteration: 0)
+        let x = try host.execute(request, from: start, random: random)
+        let y = try device.execute(request, from: start, random: random)
+        #expect(x.info.map(\.treeDepth) == y.info.map(\.treeDepth))
+        #expect(zip(x.state.logDensity, y.state.logDensity).allSatisfy { close($0, $1, 1e-10) })
+        #expect(Set(x.info.map(\.treeDepth)).count >= 2)
+    }
+
     /// Dense metrics run on the host executor, and give its transitions exactly.
     @Test func denseMetricsRunOnTheHost() throws {
         let bound = try Self.bound("eight-schools")

@@ -14,7 +14,7 @@ struct OpenCLPrivateMemoryTests {
         }
         guard try device.info().type == .cpu else { return }
         let cl = try OpenCLLogDensity<Float>(bound, queue: try CommandQueue(context: try Context(device: device)))
-        let perItem = OpenCLLogDensity<Float>.privateElements(cl.generated.source) * cl.width * 4
+        let perItem = OpenCLLogDensity<Float>.privateBytes(cl.generated.source, width: cl.width, transitionLanes: cl.width)
         #expect(perItem > 0)
         #expect(perItem * cl.localSize <= 2 << 20, "work-group needs \(perItem * cl.localSize) bytes")
         #expect(cl.localSize < (try device.info().defaultLocalSize), "the GP should need a smaller work-group")
