@@ -141,9 +141,10 @@ fi
 meta config "" "$config"
 meta model "" "$model"
 meta leapfrog_backend "" "$($bin eval "$model" "${lfargs[@]}" --chains 1 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["backend"])' || echo "$backend")"
-# The note says when the measurements began: a resumed run keeps the first one unless --note is given.
+# The note says when the measurements began (and --note's text after it): a resumed run keeps the
+# first one unless --note is given.
 [ -n "$note" ] || ! grep -q '"note"' "$out/meta.json" 2>/dev/null || note=KEEP
-[ "$note" = KEEP ] || meta note "" "${note:-measured $(date -u +%Y-%m-%dT%H:%MZ) at commit $(git rev-parse --short HEAD), load average $(cut -d' ' -f1 /proc/loadavg) at start$([ $smoke = 1 ] && echo '; SMOKE sizes, not a measurement' || true)}"
+[ "$note" = KEEP ] || meta note "" "measured $(date -u +%Y-%m-%dT%H:%MZ) at commit $(git rev-parse --short HEAD), load average $(cut -d' ' -f1 /proc/loadavg) at start$([ $smoke = 1 ] && echo '; SMOKE sizes, not a measurement' || true)${note:+; $note}"
 
 for kind in nuts chees; do
   [[ ",$only," == *",$kind,"* ]] || continue
