@@ -90,8 +90,10 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         return (spent + steps.count - 1) / steps.count
     }
 
-    private static func lockstepSteps(_ steps: [Int], device: any TrajectoryRunning) -> Int {
-        lockstepSteps(steps, together: device.chainsInLockstep(forChains: steps.count))
+    /// `lockstepSteps(_:together:)` for a launch, whose kernel's shape is chosen for the whole
+    /// batch (`TrajectoryLaunch.batchChains`: an MPI rank's launch holds a slice of it).
+    private static func lockstepSteps(_ steps: [Int], device: any TrajectoryRunning, batchChains: Int?) -> Int {
+        lockstepSteps(steps, together: device.chainsInLockstep(forChains: batchChains ?? steps.count))
     }
 
     /// Counts `transitions` run by `device` on `chains` chains and the shape they ran in.
@@ -115,7 +117,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         let proposal = outcome.proposal.map { Proposal(position: $0.position, momentum: $0.momentum) }
         return Transition(state: SamplerState(positions: outcome.positions, logDensity: outcome.logDensity,
                                               gradient: outcome.gradient),
-                          info: info, lockstepEvaluations: Self.lockstepSteps(outcome.outputs.steps, device: device) * perStep,
+                          info: info, lockstepEvaluations: Self.lockstepSteps(outcome.outputs.steps, device: device, batchChains: launch.batchChains) * perStep,
                           proposal: proposal)
     }
 
@@ -143,7 +145,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         let perStep = request.integrator.gradientsPerStep
         return ReducedTransition(
             info: Self.info(outcome.outputs, stepSizes: launch.stepSizes, gradientsPerStep: perStep),
-            logDensity: outcome.logDensity, lockstepEvaluations: Self.lockstepSteps(outcome.outputs.steps, device: device) * perStep,
+            logDensity: outcome.logDensity, lockstepEvaluations: Self.lockstepSteps(outcome.outputs.steps, device: device, batchChains: launch.batchChains) * perStep,
             projections: outcome.projections, cheesSums: outcome.cheesSums)
     }
 
@@ -230,7 +232,8 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
                     return SampledIteration(
                         iteration: iteration,
                         info: Self.info(t.outputs, stepSizes: steps, gradientsPerStep: perStep),
-                        lockstepEvaluations: Self.lockstepSteps(t.outputs.steps, device: device) * perStep,
+                        lockstepEvaluations: Self.lockstepSteps(t.outputs.steps, device: device,
+                                                                batchChains: stream.request(iteration).batchChains) * perStep,
                         positions: t.positions,
                         logDensity: t.logDensity, keptOnDevice: moments != nil && stream.keeps(iteration))
                 }
