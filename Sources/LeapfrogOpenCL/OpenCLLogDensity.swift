@@ -216,26 +216,36 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
         var lanes = 0
         for line in source.split(separator: "\n") {
             let words = line.drop(while: { $0 == " " }).split(separator: " ", maxSplits: 1)
-            guard words.count == 2, let perElement = privateLanes[String(words[0])] else { continue }
-            let declarators = words[1].split(separator: ",")
+            guard words.count == 2, let type = PrivateArrayLanes(typeName: words[0]) else { continue }
             var elements = 0
-            for declarator in declarators {
+            for declarator in words[1].split(separator: ",") {
                 let d = declarator.drop(while: { $0 == " " })
                 guard let open = d.firstIndex(of: "["), let close = d.firstIndex(of: "]"), open < close,
                       d[..<open].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }),
                       let n = Int(d[d.index(after: open)..<close]) else { elements = 0; break }
                 elements += n
             }
-            lanes += elements * (perElement == 0 ? width : perElement == -1 ? transitionLanes : 1)
+            switch type {
+            case .density: lanes += elements * width
+            case .transition: lanes += elements * transitionLanes
+            case .one: lanes += elements
+            }
         }
         return lanes * MemoryLayout<R>.size
     }
 
-    /// Lanes per element of a private array's type in `privateBytes`: 0 the density's width,
-    /// −1 the transitions' lanes, else that many.
-    private static var privateLanes: [String: Int] {
-        ["realw": 0, "uintw": 0, "maskw": 0, "realt": -1, "uintt": -1, "maskt": -1,
-         "real": 1, "float": 1, "double": 1, "int": 1, "uint": 1]
+    /// The lanes an element of a private array holds, by its type in Kernels/common.cl.
+    private enum PrivateArrayLanes {
+        case density, transition, one
+
+        init?(typeName: Substring) {
+            switch typeName {
+            case "realw", "uintw", "maskw": self = .density
+            case "realt", "uintt", "maskt": self = .transition
+            case "real", "float", "double", "int", "uint": self = .one
+            default: return nil
+            }
+        }
     }
 
     public func evaluate(_ positions: ChainBatch, active: [Bool]?) throws -> DensityBatch {

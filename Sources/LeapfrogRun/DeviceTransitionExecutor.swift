@@ -117,7 +117,9 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         let proposal = outcome.proposal.map { Proposal(position: $0.position, momentum: $0.momentum) }
         return Transition(state: SamplerState(positions: outcome.positions, logDensity: outcome.logDensity,
                                               gradient: outcome.gradient),
-                          info: info, lockstepEvaluations: Self.lockstepSteps(outcome.outputs.steps, device: device, batchChains: launch.batchChains) * perStep,
+                          info: info,
+                          lockstepEvaluations: Self.lockstepSteps(outcome.outputs.steps, device: device,
+                                                                  batchChains: launch.batchChains) * perStep,
                           proposal: proposal)
     }
 
@@ -145,7 +147,8 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         let perStep = request.integrator.gradientsPerStep
         return ReducedTransition(
             info: Self.info(outcome.outputs, stepSizes: launch.stepSizes, gradientsPerStep: perStep),
-            logDensity: outcome.logDensity, lockstepEvaluations: Self.lockstepSteps(outcome.outputs.steps, device: device, batchChains: launch.batchChains) * perStep,
+            logDensity: outcome.logDensity,
+            lockstepEvaluations: Self.lockstepSteps(outcome.outputs.steps, device: device, batchChains: launch.batchChains) * perStep,
             projections: outcome.projections, cheesSums: outcome.cheesSums)
     }
 
