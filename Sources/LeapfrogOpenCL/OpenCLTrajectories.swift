@@ -121,7 +121,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     private var counted = DeviceTraffic()
     private var buffers: TrajectoryBuffers<R>?
     /// Built kernels by kind, shape and width (`hmc W=8`, `nuts 10 group 32`), with their local sizes.
-    private var kernels: [String: (kernel: Kernel, generated: GeneratedKernel, localSize: Int)] = [:]
+    private var kernels: [String: BuiltTrajectoryKernel] = [:]
     /// The state and metric the device holds now (what the last launch left there).
     private var residentState: (positions: [Double], logDensity: [Double])?
     private var residentMetric: [Double]?
@@ -315,15 +315,13 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         try lock.withLock {
             let shape = shape(forChains: chains), width = kernelWidth(shape, chains: chains)
             let built = try kernel(for: kind, shape: shape, width: width)
-            let perItem = OpenCLLogDensity<R>.privateBytes(built.generated.source, width: width,
-                                                           transitionLanes: shape == .rowsInLanes ? 1 : width)
-            if case .workGroupPerChain(let local, _) = shape { return (perItem, local) }
-            return (perItem, groupSize(items: (chains + width - 1) / width, maximum: built.localSize))
+            if case .workGroupPerChain(let local, _) = shape { return (built.privateBytesPerItem, local) }
+            return (built.privateBytesPerItem, groupSize(items: (chains + width - 1) / width, maximum: built.localSize))
         }
     }
 
     private func kernel(for kind: TrajectoryLaunch.Kind, shape: LaunchShape, width: Int)
-        throws -> (kernel: Kernel, generated: GeneratedKernel, localSize: Int) {
+        throws -> BuiltTrajectoryKernel {
         var key: String
         switch kind {
         case .hmc: key = "hmc"
@@ -356,7 +354,8 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         }
         let program = try KernelLibrary.build(context: queue.context, files: generated.libraryFiles, extra: generated.source,
                                               precision: R.precision, width: width, defines: generated.defines, cache: cache)
-        let built = (try Kernel(program: program, name: generated.kernelName), generated, local)
+        let built = BuiltTrajectoryKernel(kernel: try Kernel(program: program, name: generated.kernelName), generated: generated,
+                                          localSize: local, privateBytesPerItem: perItem)
         kernels[key] = built
         return built
     }
@@ -373,7 +372,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     private func prepare(_ kind: TrajectoryLaunch.Kind, chains: Int, batchChains: Int?) throws -> LaunchSetup<R> {
         let shape = shape(forChains: batchChains ?? chains)
         let kernelWidth = kernelWidth(shape, chains: batchChains ?? chains)
-        let (kernel, _, localSize) = try self.kernel(for: kind, shape: shape, width: kernelWidth)
+        let built = try self.kernel(for: kind, shape: shape, width: kernelWidth)
         // Chains per work-item of the buffers' layout (one with the rows in lanes).
         let width = shape == .chainPerWorkItem ? kernelWidth : 1
         let data = shape == .rowsInLanes ? try rowLanesDataBuffers() : dataBuffers
@@ -383,7 +382,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             global = chains * groupLocal
         } else {
             layout = ChainLayout(chains: chains, width: width,
-                                 localSize: groupSize(items: (chains + width - 1) / width, maximum: localSize))
+                                 localSize: groupSize(items: (chains + width - 1) / width, maximum: built.localSize))
             global = layout.globalSize
         }
         lastChains = chains
@@ -395,7 +394,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             residentMetric = nil
             buffers = try TrajectoryBuffers<R>(context: queue.context, dimension: dimension, stride: layout.stride, width: width)
         }
-        return LaunchSetup(kernel: kernel, layout: layout, globalSize: global, buffers: buffers!, data: data)
+        return LaunchSetup(kernel: built.kernel, layout: layout, globalSize: global, buffers: buffers!, data: data)
     }
 
     /// Packs chain-fastest `values` (`rows` per chain) into `staging` and enqueues its copy to `buffer`.
@@ -992,3 +991,4 @@ final class TrajectoryBuffers<R: DeviceReal>: @unchecked Sendable {
 
     deinit { for p in owned { p.deallocate() } }
 }
+

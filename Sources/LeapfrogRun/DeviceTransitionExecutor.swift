@@ -190,6 +190,8 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
             return try stream.stepwise(from: state, execute: { try execute($0, from: $1, random: random) }, deliver: deliver)
         }
         let n = state.chains, d = state.dimension, perStep = firstRequest.integrator.gradientsPerStep
+        // Chains that wait for each other: one launch shape for the whole stream.
+        let together = device.chainsInLockstep(forChains: firstRequest.batchChains ?? n)
         // Moments on the device when it records the values the sink expects (else on the host).
         var moments = stream.moments
         if let m = moments, device.recordedValuesPerChain().map({ 1 + $0 }) != m.quantities { moments = nil }
@@ -235,8 +237,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
                     return SampledIteration(
                         iteration: iteration,
                         info: Self.info(t.outputs, stepSizes: steps, gradientsPerStep: perStep),
-                        lockstepEvaluations: Self.lockstepSteps(t.outputs.steps, device: device,
-                                                                batchChains: stream.request(iteration).batchChains) * perStep,
+                        lockstepEvaluations: Self.lockstepSteps(t.outputs.steps, together: together) * perStep,
                         positions: t.positions,
                         logDensity: t.logDensity, keptOnDevice: moments != nil && stream.keeps(iteration))
                 }
