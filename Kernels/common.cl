@@ -153,6 +153,17 @@ typedef maskw maskt;
 #define LF_ANYT(m) LF_ANY(m)
 #endif
 
+// The chains a `realt` holds (LF_TLANES) and lane l of a `realt` lvalue (LF_TLANE), for the few
+// stores and loads whose address differs between lanes (NUTS's chained transitions write each
+// chain's outputs at the row of its own transition).
+#if LF_ROW_LANES || W == 1
+#define LF_TLANES 1
+#define LF_TLANE(v, l) (v)
+#else
+#define LF_TLANES W
+#define LF_TLANE(v, l) (((real*)&(v))[l])
+#endif
+
 // A scalar broadcast to realw (a no-op when W == 1).
 #define SPLAT(x) ((realw)(x))
 

@@ -433,27 +433,33 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     /// The per-launch buffers of a launch: its step sizes and step counts in, its five per-chain
     /// outputs out, all at row `slot` (the state buffers a launch reads and writes are the setup's).
     struct LaunchRows {
-        let stepSize, steps, acceptProbability, energy, taken, depth, flags: Buffer<R>
+        let stepSize, steps, acceptProbability, energy, taken, depth, flags, kept: Buffer<R>
+        /// Per row, the slot of `kept` its sample goes to (−1: none).
+        let keptSlot: Buffer<Int32>
         let slot: Int
 
-        /// A single transition's: the setup's own buffers, row 0.
+        /// A single transition's: the setup's own buffers, row 0, nothing kept.
         init(_ bufs: TrajectoryBuffers<R>) {
             (stepSize, steps, acceptProbability, energy, taken, depth, flags, slot) =
                 (bufs.stepSize, bufs.steps, bufs.acceptProbability, bufs.energy, bufs.taken, bufs.depth, bufs.flags, 0)
+            (kept, keptSlot) = (bufs.position, bufs.keepsNothing)
         }
 
         /// Row `slot` of a streamed group's ring.
         init(_ ring: TransitionRing<R>, slot: Int) {
             (stepSize, steps, acceptProbability, energy, taken, depth, flags, self.slot) =
                 (ring.stepSize, ring.steps, ring.acceptProbability, ring.energy, ring.taken, ring.depth, ring.flags, slot)
+            (kept, keptSlot) = (ring.kept, ring.keptSlot)
         }
     }
 
     /// Sets the kernel's arguments for `launch` and enqueues it (its step sizes, and HMC's step
-    /// counts, must already be in row `rows.slot` of `rows.stepSize` and `rows.steps`).
+    /// counts, must already be in row `rows.slot` of `rows.stepSize` and `rows.steps`). NUTS runs
+    /// `chained` transitions from row `rows.slot` on (`NUTSSource`), the kept ones' samples to the
+    /// slots of `rows.kept` that `rows.keptSlot` names.
     @discardableResult
     private func enqueueKernel(_ setup: LaunchSetup<R>, _ launch: TrajectoryLaunch, rows: LaunchRows,
-                               returnsProposal: Bool) throws -> Event {
+                               returnsProposal: Bool, chained: Int = 1) throws -> Event {
         let bufs = setup.buffers, kernel = setup.kernel
         var arguments: [Buffer<R>]
         var scalars: [UInt32] = [UInt32(truncatingIfNeeded: launch.seed), UInt32(truncatingIfNeeded: launch.seed >> 32),
@@ -465,11 +471,16 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             scalars += [UInt32(steps.max() ?? 0), returnsProposal ? 1 : 0]
         case .nuts:
             arguments = [bufs.position, bufs.gradient, bufs.logDensity, rows.stepSize, bufs.inverseMetric,
-                         rows.acceptProbability, rows.energy, rows.taken, rows.depth, rows.flags]
+                         rows.acceptProbability, rows.energy, rows.taken, rows.depth, rows.flags, rows.kept]
         }
         scalars.append(UInt32(rows.slot))
         var k = 0
         for buffer in arguments { try kernel.setArg(k, buffer); k += 1 }
+        if case .nuts = launch.kind {
+            try kernel.setArg(k, rows.keptSlot)
+            k += 1
+            scalars.append(UInt32(chained))
+        }
         for value in scalars { try kernel.setArg(k, value); k += 1 }
         for buffer in setup.data { try kernel.setArg(k, buffer); k += 1 }
         try kernel.setArg(k, Int32(setup.layout.stride))
@@ -661,11 +672,12 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     ///
     /// `from`: the state to start from, or nil to continue from the state the device holds (the
     /// last group's end). `keptStayOnDevice`: the kept draws are not read back (their moments are
-    /// accumulated there, `accumulateMoments`). Cost per group of k launches with m kept (S the
-    /// padded chains, b bytes per real): k launches, 2m device-side copies, to the device k·S·b
-    /// (step sizes; HMC's step counts as much again), from the device 5k·S·b (4k for HMC) +
-    /// m·(d + 1)·S·b (nothing for the kept draws when they stay on the device), and one wait in
-    /// `collect`.
+    /// accumulated there, `accumulateMoments`). Cost per group of k transitions with m kept (S the
+    /// padded chains, b bytes per real): HMC k launches and 2m device-side copies, NUTS one chained
+    /// launch that writes the kept samples itself (`NUTSSource`); to the device k·S·b (step sizes;
+    /// HMC's step counts as much again; NUTS's k kept-slot indices), from the device 5k·S·b (4k for
+    /// HMC) + m·(d + 1)·S·b (nothing for the kept draws when they stay on the device), and one wait
+    /// in `collect`.
     public func enqueue(_ launches: [TrajectoryLaunch], keeps: [Bool],
                         from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
                         keptStayOnDevice: Bool = false) throws -> PendingTransitions {
@@ -677,7 +689,11 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         precondition(inFlight < 2, "OpenCLTrajectories.enqueue: two groups are in flight; collect one first")
         let setup = try prepare(launches[0].kind, chains: chains, batchChains: launches[0].batchChains)
         let s = setup.layout.stride, bufs = setup.buffers
-        var traffic = DeviceTraffic(launches: launches.count, roundTrips: 0)
+        // NUTS runs the group as one chained launch (`NUTSSource`): a lane starts its next
+        // transition when its tree ends, so a work-item's lanes wait for each other once per group.
+        var chained = false
+        if case .nuts = launches[0].kind { chained = true }
+        var traffic = DeviceTraffic(launches: chained ? 1 : launches.count, roundTrips: 0)
         if let start {
             try makeResident(setup, positions: start.positions, logDensity: start.logDensity, gradient: start.gradient,
                              metric: launches[0].inverseMetricDiagonal, traffic: &traffic)
@@ -718,7 +734,18 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         }
 
         var keptSlot = 0
-        for (j, launch) in launches.enumerated() {
+        if chained {
+            precondition(launches.indices.allSatisfy { launches[$0].iteration == launches[0].iteration + $0 },
+                         "OpenCLTrajectories.enqueue: a chained group's iterations must be consecutive")
+            for j in 0..<k {
+                ring.hostKeptSlot[j] = keeps[j] ? Int32(keptSlot) : -1
+                if keeps[j] { keptSlot += 1 }
+            }
+            try ring.keptSlot.enqueueWrite(from: UnsafeBufferPointer(rebasing: ring.hostKeptSlot[0..<k]), queue: queue)
+            traffic.bytesToDevice += k * MemoryLayout<Int32>.size
+            try enqueueKernel(setup, launches[0], rows: LaunchRows(ring, slot: 0), returnsProposal: false, chained: k)
+        }
+        for (j, launch) in launches.enumerated() where !chained {
             try enqueueKernel(setup, launch, rows: LaunchRows(ring, slot: j), returnsProposal: false)
             if keeps[j] {
                 try bufs.position.enqueueCopy(to: ring.kept, destinationOffset: keptSlot * (d + 1) * s, count: d * s, queue: queue)
@@ -744,7 +771,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         counted += traffic
         inFlight += 1
         return PendingTransitions(ring: slot, kinds: launches.map(\.kind), keeps: keeps, chains: chains, stride: s, read: event,
-                                  keptOnDevice: keptStayOnDevice)
+                                  keptOnDevice: keptStayOnDevice, chained: chained)
     }
 
     /// Waits for a group `enqueue` returned (groups are collected in the order enqueued) and
@@ -898,6 +925,9 @@ public struct PendingTransitions: @unchecked Sendable {
     let read: Event?
     /// The kept draws were left on the device (`enqueue`'s `keptStayOnDevice`).
     let keptOnDevice: Bool
+    /// The group ran as one chained launch (NUTS): a work-item's lanes waited for each other at
+    /// the longest sum of their trajectories over the group, not at each transition's longest.
+    public let chained: Bool
 
     /// Transitions in the group.
     public var count: Int { kinds.count }
@@ -923,6 +953,9 @@ final class TransitionRing<R: DeviceReal>: @unchecked Sendable {
 
     let capacity: Int
     let stepSize, steps, acceptProbability, energy, taken, depth, flags, kept: Buffer<R>
+    /// Per row, the slot of `kept` its sample goes to, or −1 (chained NUTS launches write it there).
+    let keptSlot: Buffer<Int32>
+    let hostKeptSlot: UnsafeMutableBufferPointer<Int32>
     /// The five outputs in the order `hostOutputs` holds them (output r of launch j at (r·capacity + j)·stride).
     var outputs: [Buffer<R>] { [acceptProbability, energy, taken, depth, flags] }
     let hostStepSize, hostSteps, hostOutputs, hostKept: UnsafeMutableBufferPointer<R>
@@ -934,6 +967,9 @@ final class TransitionRing<R: DeviceReal>: @unchecked Sendable {
         acceptProbability = try device(capacity * s); energy = try device(capacity * s); taken = try device(capacity * s)
         depth = try device(capacity * s); flags = try device(capacity * s)
         kept = try device(capacity * (d + 1) * s)
+        keptSlot = try Buffer<Int32>(context: context, count: capacity)
+        hostKeptSlot = .allocate(capacity: capacity)
+        hostKeptSlot.initialize(repeating: -1)
         func host(_ count: Int) -> UnsafeMutableBufferPointer<R> {
             let p = UnsafeMutableBufferPointer<R>.allocate(capacity: count)
             p.initialize(repeating: 0)
@@ -950,6 +986,7 @@ final class TransitionRing<R: DeviceReal>: @unchecked Sendable {
         hostSteps.deallocate()
         hostOutputs.deallocate()
         hostKept.deallocate()
+        hostKeptSlot.deallocate()
     }
 }
 
@@ -961,6 +998,8 @@ final class TrajectoryBuffers<R: DeviceReal>: @unchecked Sendable {
     let width: Int
     let position, gradient, logDensity, stepSize, steps, inverseMetric: Buffer<R>
     let acceptProbability, energy, taken, depth, flags, proposalPosition, proposalMomentum: Buffer<R>
+    /// One −1: a single NUTS transition keeps no sample in a ring (`LaunchRows`).
+    let keepsNothing: Buffer<Int32>
     let hostPosition, hostGradient, hostLogDensity, hostStepSize, hostSteps, hostMetric: UnsafeMutableBufferPointer<R>
     let hostAcceptProbability, hostEnergy, hostTaken, hostDepth, hostFlags: UnsafeMutableBufferPointer<R>
     let hostProposalPosition, hostProposalMomentum: UnsafeMutableBufferPointer<R>
@@ -975,6 +1014,7 @@ final class TrajectoryBuffers<R: DeviceReal>: @unchecked Sendable {
         stepSize = try device(s); steps = try device(s); inverseMetric = try device(vector)
         acceptProbability = try device(s); energy = try device(s); taken = try device(s); depth = try device(s); flags = try device(s)
         proposalPosition = try device(vector); proposalMomentum = try device(vector)
+        keepsNothing = try Buffer<Int32>(context: context, values: [-1])
         var made: [UnsafeMutableBufferPointer<R>] = []
         func host(_ count: Int) -> UnsafeMutableBufferPointer<R> {
             let p = UnsafeMutableBufferPointer<R>.allocate(capacity: count)

@@ -18,6 +18,9 @@ struct TransitionText {
     /// The density function's data arguments, as the call passes them (`, d_x, d_y`), and the
     /// group's local memory in the work-group shape.
     let dataCall: String
+    /// The Philox iteration word of the lanes' streams: the launch's `iteration`, or with chained
+    /// transitions (`NUTSSource`) each lane's own, `iteration` + its transitions so far.
+    var iterationWord = "(uintt)iteration"
     private(set) var lines: [String] = []
     private var depth = 1
 
@@ -59,6 +62,15 @@ struct TransitionText {
         }
     }
 
+    /// Stores made inside the transition (no other work-item reads what they write): inline with
+    /// a work-item per chain, by work-item 0 alone in a work-group per chain.
+    mutating func storesInside(_ body: (inout TransitionText) -> Void) {
+        switch shape {
+        case .chainPerWorkItem, .rowsInLanes: body(&self)
+        case .workGroupPerChain: block("if (lid == 0)", body)
+        }
+    }
+
     mutating func emit(_ line: String) { lines.append(String(repeating: "    ", count: depth) + line) }
 
     mutating func block(_ header: String, _ body: (inout TransitionText) -> Void) {
@@ -86,16 +98,18 @@ struct TransitionText {
     /// i % 4 of block i / 4 through Box–Muller (`PhiloxRandom.normals`); p_i = z_i / √(M⁻¹)_ii.
     /// The stream's chain word is the global chain, chain_offset + c (`PhiloxRandom.firstChain`):
     /// a shard of chains [a, b) launched with chain_offset = a draws what chains a..<b draw in
-    /// one launch of every chain.
-    mutating func drawMomentum(purpose: Int) {
+    /// one launch of every chain. With `mask`, only the lanes it holds draw (the others keep `p`).
+    mutating func drawMomentum(purpose: Int, mask: String? = nil) {
         let header = "for (int b = 0; b < \((dimension + 3) / 4); ++b)"
         block(header) { t in
-            t.emit("uintt w0 = (uint)c + chain_offset + LF_LANEST, w1 = (uintt)iteration, w2 = (uintt)\(purpose)u, w3 = (uintt)(uint)b;")
+            t.emit("uintt w0 = (uint)c + chain_offset + LF_LANEST, w1 = \(t.iterationWord), w2 = (uintt)\(purpose)u, w3 = (uintt)(uint)b;")
             t.emit("lf_philox4x32_10(&w0, &w1, &w2, &w3, key0, key1);")
             t.emit("realt z[4];")
             t.emit("lf_box_muller(w0, w1, &z[0], &z[1]);")
             t.emit("lf_box_muller(w2, w3, &z[2], &z[3]);")
-            t.emit("for (int k = 0; k < 4; ++k) if (4 * b + k < \(t.dimension)) p[4 * b + k] = z[k] / sqrt(minv[4 * b + k]);")
+            let value = "z[k] / sqrt(minv[4 * b + k])"
+            t.emit("for (int k = 0; k < 4; ++k) if (4 * b + k < \(t.dimension)) p[4 * b + k] = "
+                   + (mask.map { "LF_SELECTT(p[4 * b + k], \(value), \($0))" } ?? value) + ";")
         }
     }
 
@@ -139,7 +153,7 @@ struct TransitionText {
     mutating func uniform(_ name: String, purpose: Int, index: String) {
         block("") { t in
             t.emit("const uintt k = CONVERT_UINTT(\(index));")
-            t.emit("uintt w0 = (uint)c + chain_offset + LF_LANEST, w1 = (uintt)iteration, w2 = (uintt)\(purpose)u, w3 = k >> 2;")
+            t.emit("uintt w0 = (uint)c + chain_offset + LF_LANEST, w1 = \(t.iterationWord), w2 = (uintt)\(purpose)u, w3 = k >> 2;")
             t.emit("lf_philox4x32_10(&w0, &w1, &w2, &w3, key0, key1);")
             t.emit("const uintt word = LF_SELECTT(LF_SELECTT(w0, w1, (k & 3u) == 1u), LF_SELECTT(w2, w3, (k & 3u) == 3u), (k & 3u) >= 2u);")
             t.emit("\(name) = lf_uniform(word);")

@@ -90,6 +90,26 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         return (spent + steps.count - 1) / steps.count
     }
 
+    /// `lockstepSteps(_:together:)` for a chained group (`PendingTransitions.chained`), per
+    /// transition: each chain's steps over the group summed (`steps[t][c]`, transition t), the
+    /// lanes of a work-item counted at their longest sum, Σ_groups |group| · max_c Σ_t steps, over
+    /// the chain count (rounded up); that total shared out over the transitions in proportion to
+    /// the steps they needed (cumulative shares, rounded down, so the shares sum to the total).
+    public static func lockstepSteps(chained steps: [[Int]], together width: Int) -> [Int] {
+        guard let first = steps.first, !first.isEmpty else { return steps.map { _ in 0 } }
+        let sums = first.indices.map { c in steps.reduce(0) { $0 + $1[c] } }
+        let total = lockstepSteps(sums, together: width)
+        let needed = steps.map { $0.reduce(0, +) }, all = needed.reduce(0, +)
+        var shares: [Int] = [], before = 0, cumulative = 0
+        for (t, n) in needed.enumerated() {
+            cumulative += n
+            let upTo = all > 0 ? total * cumulative / all : total * (t + 1) / steps.count
+            shares.append(upTo - before)
+            before = upTo
+        }
+        return shares
+    }
+
     /// `lockstepSteps(_:together:)` for a launch, whose kernel's shape is chosen for the whole
     /// batch (`TrajectoryLaunch.batchChains`: an MPI rank's launch holds a slice of it).
     private static func lockstepSteps(_ steps: [Int], device: any TrajectoryRunning, batchChains: Int?) -> Int {
@@ -169,10 +189,14 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     /// Sampling's iterations in groups of consecutive transitions, two groups in flight
     /// (`OpenCLTrajectories.enqueue`): while the host writes one group's draws the device runs the
     /// next, and a group of k iterations costs one wait instead of k. Only kept iterations'
-    /// positions and log densities leave the device; the gradient is read once, at the end.
+    /// positions and log densities leave the device; the gradient is read once, at the end. A NUTS
+    /// group is one chained launch (`NUTSSource`): each chain starts its next transition when its
+    /// tree ends, so chains that share a work-item wait for each other once per group, and the
+    /// lockstep counter says so (`lockstepSteps(chained:together:)`).
     ///
     /// Group size: the first group is one iteration; later groups are sized from the measured rate
-    /// to last about `streamGroupSeconds` (so progress and an interrupt are seen that often), at
+    /// to last about `streamGroupSeconds` (so progress and an interrupt are seen that often;
+    /// `chainedGroupSeconds` for NUTS), at
     /// most `streamGroupLimit` iterations and `streamGroupBytes` of ring memory. Falls back to
     /// `SamplingStream.stepwise` wherever `execute` would run on the host.
     ///
@@ -226,18 +250,22 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
                 pending.removeFirst()
                 let now = Clock.now()
                 if now > last {
-                    let target = streamGroupSeconds / ((now - last) / Double(range.count))
+                    let seconds = group.chained ? chainedGroupSeconds : streamGroupSeconds
+                    let target = seconds / ((now - last) / Double(range.count))
                     size = target >= Double(limit) ? limit : max(1, Int(target))
                 }
                 last = now
                 if stopped { continue }
                 ranOnDevice(device, transitions: range.count, chains: n)
-                let sampled = zip(range, zip(transitions, stepSizes)).map { iteration, pair in
-                    let (t, steps) = pair
+                let lockstep = group.chained
+                    ? Self.lockstepSteps(chained: transitions.map(\.outputs.steps), together: together)
+                    : transitions.map { Self.lockstepSteps($0.outputs.steps, together: together) }
+                let sampled = zip(range, zip(transitions, zip(stepSizes, lockstep))).map { iteration, pair in
+                    let (t, (steps, spent)) = pair
                     return SampledIteration(
                         iteration: iteration,
                         info: Self.info(t.outputs, stepSizes: steps, gradientsPerStep: perStep),
-                        lockstepEvaluations: Self.lockstepSteps(t.outputs.steps, together: together) * perStep,
+                        lockstepEvaluations: spent * perStep,
                         positions: t.positions,
                         logDensity: t.logDensity, keptOnDevice: moments != nil && stream.keeps(iteration))
                 }
@@ -269,6 +297,12 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
 
     /// Seconds a streamed group aims to last (`stream`).
     public var streamGroupSeconds = 0.25
+    /// Seconds a chained group (NUTS) aims to last: longer than other groups, since its chains
+    /// wait for each other once per group, and an interrupt is still seen within two groups.
+    /// Measured on the BNN, 1,024 chains in 16 lanes on 2 cores (one transition ≈ 0.4 s), 200
+    /// draws: sampling took 69.5 s with quarter-second groups (one transition each), 62.6 s with
+    /// 2 s, 58.7 s with 8 s (docs/benchmarks.md).
+    public var chainedGroupSeconds = 2.0
     /// Most iterations in a streamed group.
     public var streamGroupLimit = 256
     /// Most ring memory a streamed group may use (two rings are allocated).

@@ -202,6 +202,22 @@ struct DeviceTransitionExecutorTests {
         #expect(DeviceTransitionExecutor.lockstepSteps([], together: 4) == 0)
     }
 
+    /// A chained group: a work-item's lanes wait at the longest sum over the group, shared out over
+    /// its transitions in proportion to the steps they needed.
+    @Test func chainedGroupsWaitOnceForTheirLongestSum() {
+        // Chains 0 and 1 share a work-item, as do 2 and 3: sums 9 and 9, 4 and 12.
+        let steps = [[1, 8, 3, 2], [8, 1, 1, 10]]
+        // Per transition at its longest: (2·8 + 2·3 + 2·8 + 2·10) / 4 → 15; chained: (2·9 + 2·12) / 4 → 11.
+        #expect(steps.reduce(0) { $0 + DeviceTransitionExecutor.lockstepSteps($1, together: 2) } == 15)
+        let chained = DeviceTransitionExecutor.lockstepSteps(chained: steps, together: 2)
+        #expect(chained.reduce(0, +) == 11)
+        #expect(chained == [11 * 14 / 34, 11 - 11 * 14 / 34])   // needed 14 and 20 steps
+        #expect(chained == [4, 7])
+        // Alone, each chain waits for none: (9 + 9 + 4 + 12) / 4 → 9, of which 9 · 14 / 34 → 3 to the first.
+        #expect(DeviceTransitionExecutor.lockstepSteps(chained: steps, together: 1) == [3, 6])
+        #expect(DeviceTransitionExecutor.lockstepSteps(chained: [[0, 0], [0, 0]], together: 2) == [0, 0])
+    }
+
     /// 2,048 chains of NUTS on the BNN: the kernel's tree state (4 × 10 levels × 46 checkpoint
     /// values and 17 × 46 more per chain, 168 KB per work-item of 8 f64 lanes) counts toward a CPU
     /// work-group's private memory, which stays within the budget, and the transition gives the
