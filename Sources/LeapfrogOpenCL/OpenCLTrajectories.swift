@@ -438,7 +438,8 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         let keptSlot: Buffer<Int32>
         let slot: Int
 
-        /// A single transition's: the setup's own buffers, row 0, nothing kept.
+        /// A single transition's: the setup's own buffers, row 0, nothing kept (`kept` is bound to
+        /// the positions only because the argument must be a buffer: a slot of −1 writes nothing).
         init(_ bufs: TrajectoryBuffers<R>) {
             (stepSize, steps, acceptProbability, energy, taken, depth, flags, slot) =
                 (bufs.stepSize, bufs.steps, bufs.acceptProbability, bufs.energy, bufs.taken, bufs.depth, bufs.flags, 0)
@@ -689,10 +690,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         precondition(inFlight < 2, "OpenCLTrajectories.enqueue: two groups are in flight; collect one first")
         let setup = try prepare(launches[0].kind, chains: chains, batchChains: launches[0].batchChains)
         let s = setup.layout.stride, bufs = setup.buffers
-        // NUTS runs the group as one chained launch (`NUTSSource`): a lane starts its next
-        // transition when its tree ends, so a work-item's lanes wait for each other once per group.
-        var chained = false
-        if case .nuts = launches[0].kind { chained = true }
+        let chained = launches[0].kind.runsChained
         var traffic = DeviceTraffic(launches: chained ? 1 : launches.count, roundTrips: 0)
         if let start {
             try makeResident(setup, positions: start.positions, logDensity: start.logDensity, gradient: start.gradient,
@@ -744,14 +742,16 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             try ring.keptSlot.enqueueWrite(from: UnsafeBufferPointer(rebasing: ring.hostKeptSlot[0..<k]), queue: queue)
             traffic.bytesToDevice += k * MemoryLayout<Int32>.size
             try enqueueKernel(setup, launches[0], rows: LaunchRows(ring, slot: 0), returnsProposal: false, chained: k)
-        }
-        for (j, launch) in launches.enumerated() where !chained {
-            try enqueueKernel(setup, launch, rows: LaunchRows(ring, slot: j), returnsProposal: false)
-            if keeps[j] {
-                try bufs.position.enqueueCopy(to: ring.kept, destinationOffset: keptSlot * (d + 1) * s, count: d * s, queue: queue)
-                try bufs.logDensity.enqueueCopy(to: ring.kept, destinationOffset: (keptSlot * (d + 1) + d) * s, count: s,
-                                                queue: queue)
-                keptSlot += 1
+        } else {
+            for (j, launch) in launches.enumerated() {
+                try enqueueKernel(setup, launch, rows: LaunchRows(ring, slot: j), returnsProposal: false)
+                if keeps[j] {
+                    try bufs.position.enqueueCopy(to: ring.kept, destinationOffset: keptSlot * (d + 1) * s, count: d * s,
+                                                  queue: queue)
+                    try bufs.logDensity.enqueueCopy(to: ring.kept, destinationOffset: (keptSlot * (d + 1) + d) * s, count: s,
+                                                    queue: queue)
+                    keptSlot += 1
+                }
             }
         }
         var event: Event?
@@ -904,6 +904,15 @@ struct LaunchSetup<R: DeviceReal> {
 }
 
 extension TrajectoryLaunch.Kind {
+    /// Whether a streamed group of this kind runs as one launch of chained transitions, each lane
+    /// starting its next when its trajectory ends (`NUTSSource`): NUTS, whose trajectories differ
+    /// in length between chains. HMC's group is a launch per transition (its chains' step counts
+    /// are the same in ChEES, and its kernel writes no kept samples).
+    var runsChained: Bool {
+        if case .nuts = self { return true }
+        return false
+    }
+
     /// Whether two launches use the same kernel (HMC's step counts may differ).
     func sameKernel(as other: Self) -> Bool {
         switch (self, other) {

@@ -195,10 +195,10 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     /// lockstep counter says so (`lockstepSteps(chained:together:)`).
     ///
     /// Group size: the first group is one iteration; later groups are sized from the measured rate
-    /// to last about `streamGroupSeconds` (so progress and an interrupt are seen that often;
-    /// `chainedGroupSeconds` for NUTS), at
-    /// most `streamGroupLimit` iterations and `streamGroupBytes` of ring memory. Falls back to
-    /// `SamplingStream.stepwise` wherever `execute` would run on the host.
+    /// to last about `streamGroupSeconds` (`chainedGroupSeconds` for NUTS), so progress and an
+    /// interrupt are seen that often, at most `streamGroupLimit` iterations and `streamGroupBytes`
+    /// of ring memory. Falls back to `SamplingStream.stepwise` wherever `execute` would run on the
+    /// host.
     ///
     /// With `stream.moments` (`--keep moments`) and a device that computes the recorded values,
     /// the kept iterations stay on the device: after the host takes a group, their recorded values
