@@ -24,7 +24,8 @@ import LeapfrogDiagnostics
 ///   climbing towards the typical set, which nested R̂ alone can miss when every superchain
 ///   climbs together;
 /// - the adapted step size changed by less than its tolerance (|log ε_t/ε_{t−1}|, ε the dual
-///   averaging's x̄ that sampling will use), the inverse metric's diagonal by less than
+///   averaging's x̄ that sampling will use; the chains' median when each adapts its own, NUTS's
+///   default), the inverse metric's diagonal by less than
 ///   `metricChange` (largest |log m_t/m_{t−1}|), and ChEES's trajectory length by less than its
 ///   tolerance (|log T_t/T_{t−1}| of the moving average of log T that sampling will use, not of
 ///   Adam's noisy iterate).

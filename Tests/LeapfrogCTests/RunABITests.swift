@@ -52,7 +52,7 @@ import Dispatch
         configuration.sampler.warmup = 60
         configuration.sampler.draws = 40
         configuration.sampler.seed = 9
-        configuration.sampler.pooledAdaptation = false     // the CLI pools from 9 chains on
+        configuration.sampler.pooledAdaptation = false     // as the CLI adapts NUTS (each chain its own)
         let direct = try SampleRun(configuration).sample(try BuiltinModels.named("eight-schools").instantiate())
         let summaries = Dictionary(uniqueKeysWithValues: direct.summaries.map { ($0.name, $0) })
         // mu is element 0 of every draw; lp__ is the lp statistic.

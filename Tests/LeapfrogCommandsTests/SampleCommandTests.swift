@@ -57,6 +57,19 @@ struct SampleCommandTests {
         #expect(asked.adaptiveWarmup != nil && asked.superchains == 4)
     }
 
+    /// NUTS adapts every chain on its own at any chain count (as Stan and NumPyro do); HMC and
+    /// ChEES pool their warmup statistics above 8 chains; the flags override either.
+    @Test func nutsAdaptsEveryChainOnItsOwn() throws {
+        func pooled(_ flags: [String]) throws -> Bool {
+            try (LeapfrogCommand.parseAsRoot(["sample", "eight-schools"] + flags) as! SampleCommand).configuration().pooledAdaptation
+        }
+        #expect(try !pooled(["--chains", "4"]) && !pooled(["--chains", "1024"]))
+        #expect(try !pooled(["--sampler", "chees", "--chains", "8"]) && pooled(["--sampler", "chees", "--chains", "9"]))
+        #expect(try pooled(["--sampler", "hmc", "--chains", "128"]))
+        #expect(try pooled(["--chains", "128", "--pooled-adaptation"]))
+        #expect(try !pooled(["--sampler", "chees", "--chains", "128", "--no-pooled-adaptation"]))
+    }
+
     /// An adaptive warmup and a target ESS, end to end: summary.json says when warmup ended and
     /// why, and what ESS the draws reached.
     @Test func adaptiveWarmupAndTargetESSAreRecorded() throws {
