@@ -92,8 +92,8 @@ struct SampleCommand: ParsableCommand {
     /// Measured on the BNN (docs/benchmarks.md, 2026-12-05): at 128 chains 2–10× the `prec` bulk
     /// ESS of one pooled step size and metric, at 1,024 chains 1.37× the lp ESS/s, 4.6× the `prec`
     /// ESS and 7× fewer divergences (one shared step is too long for the chains in hard modes); on
-    /// eight schools and the GP, fewer divergences, for about 2.5× the gradients per ESS (small
-    /// models whose runs last under a second). HMC and ChEES (whose trajectory length is shared
+    /// eight schools and the GP, fewer divergences, for 1.9–2.5× the gradients spent per lp ESS
+    /// (small models whose runs last seconds at most). HMC and ChEES (whose trajectory length is shared
     /// anyway; a metric per chain halved its lp ESS per gradient at 1,024 BNN chains) pool above 8
     /// chains.
     static func poolsAdaptation(sampler: SamplerKind, chains: Int) -> Bool {

@@ -23,6 +23,8 @@ public struct SamplerConfiguration: Sendable, Hashable {
     /// Pool warmup across chains: one step size (dual averaging on the chains' mean acceptance
     /// statistic) and one metric (all chains' Welford estimates combined). Off: every chain
     /// adapts its own step size and metric, and a chain's draws do not depend on the others.
+    /// `leapfrog sample` (and the Python package through it) turns it off for NUTS at any chain
+    /// count and for up to 8 chains otherwise (`SampleCommand.poolsAdaptation`, with the figures).
     public var pooledAdaptation = true
     /// How a pooled metric combines the chains' estimates (`MetricPooling`; the chains' own
     /// variances by default, as Stan's per-chain estimate does).
