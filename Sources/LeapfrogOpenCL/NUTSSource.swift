@@ -67,13 +67,11 @@ struct NUTSSource {
         t.emit("// tl: the transitions this lane has ended; fresh: the lanes that start one; finished: the lanes that ran `count`")
         t.emit("realt tl = SPLATT(0.0);")
         t.emit("maskt fresh = isequal(tl, tl), finished = !fresh;")
-        t.emit("realt h0 = SPLATT(0.0), eps = SPLATT(0.0), mlp = lp, xlp = lp, prlp = lp, slp = lp;")
-        t.emit("realt sample_energy = SPLATT(0.0), proposal_energy = SPLATT(0.0);")
-        t.emit("realt depth_c = SPLATT(0.0), span = SPLATT(1.0), leaf = SPLATT(0.0), leapfrogs = SPLATT(0.0);")
-        t.emit("realt lsw = SPLATT(0.0), lsw_sub = SPLATT(-INFINITY), sum_metro = SPLATT(0.0), direction = SPLATT(1.0);")
+        t.emit("// the tree's state, zero until the fresh block below starts each lane's transition")
+        t.emit("realt h0 = SPLATT(0.0), eps = h0, mlp = h0, xlp = h0, prlp = h0, slp = h0, sample_energy = h0, proposal_energy = h0;")
+        t.emit("realt depth_c = h0, span = h0, leaf = h0, leapfrogs = h0, lsw = h0, lsw_sub = h0, sum_metro = h0, direction = h0;")
         t.emit("maskt divergent = finished, done = finished, moved = finished;")
-        t.each("{ p[j] = SPLATT(0.0); mq[j] = q[j]; mp[j] = p[j]; mg[j] = g[j]; xq[j] = q[j]; xp[j] = p[j]; xg[j] = g[j]; }")
-        t.each("{ prq[j] = q[j]; prg[j] = g[j]; sq[j] = q[j]; sg[j] = g[j]; rho[j] = p[j]; sub[j] = SPLATT(0.0); }")
+        t.each("p[j] = mq[j] = mp[j] = mg[j] = xq[j] = xp[j] = xg[j] = prq[j] = prg[j] = sq[j] = sg[j] = rho[j] = sub[j] = SPLATT(0.0);")
 
         t.block("for (int lf_iter = 0; lf_iter < (count << \(levels)); ++lf_iter)") { t in
             t.block("if (LF_ANYT(fresh))") { t in

@@ -316,7 +316,8 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             let shape = shape(forChains: chains), width = kernelWidth(shape, chains: chains)
             let built = try kernel(for: kind, shape: shape, width: width)
             if case .workGroupPerChain(let local, _) = shape { return (built.privateBytesPerItem, local) }
-            return (built.privateBytesPerItem, groupSize(items: (chains + width - 1) / width, maximum: built.localSize))
+            let perItem = layoutWidth(shape, kernelWidth: width)
+            return (built.privateBytesPerItem, groupSize(items: (chains + perItem - 1) / perItem, maximum: built.localSize))
         }
     }
 
@@ -366,6 +367,12 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         info.type == .cpu ? ChainLayout.cpuGroupSize(items: items, maximum: maximum, computeUnits: info.computeUnits) : maximum
     }
 
+    /// Chains per work-item of the buffers' layout: the kernel's width in the chain shape, one with
+    /// the rows in lanes (the work-group shape lays chains out one per group).
+    private func layoutWidth(_ shape: LaunchShape, kernelWidth: Int) -> Int {
+        shape == .chainPerWorkItem ? kernelWidth : 1
+    }
+
     /// The kernel, launch shape and buffers for a launch of `chains` chains (reallocating the
     /// buffers, and forgetting what the device holds, when the layout changed); the width is chosen
     /// for `batchChains` (`TrajectoryLaunch.batchChains`). Call with the lock held.
@@ -373,8 +380,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         let shape = shape(forChains: batchChains ?? chains)
         let kernelWidth = kernelWidth(shape, chains: batchChains ?? chains)
         let built = try self.kernel(for: kind, shape: shape, width: kernelWidth)
-        // Chains per work-item of the buffers' layout (one with the rows in lanes).
-        let width = shape == .chainPerWorkItem ? kernelWidth : 1
+        let width = layoutWidth(shape, kernelWidth: kernelWidth)
         let data = shape == .rowsInLanes ? try rowLanesDataBuffers() : dataBuffers
         let layout: ChainLayout, global: Int
         if case .workGroupPerChain(let groupLocal, _) = shape {
@@ -463,6 +469,9 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
                                returnsProposal: Bool, chained: Int = 1) throws -> Event {
         let bufs = setup.buffers, kernel = setup.kernel
         var arguments: [Buffer<R>]
+        // NUTS: the kept slots (an int buffer) after the real ones, and the chained count after `slot`.
+        var keptSlot: Buffer<Int32>?
+        var afterSlot: [UInt32] = []
         var scalars: [UInt32] = [UInt32(truncatingIfNeeded: launch.seed), UInt32(truncatingIfNeeded: launch.seed >> 32),
                                  UInt32(truncatingIfNeeded: launch.iteration), UInt32(truncatingIfNeeded: launch.firstChain)]
         switch launch.kind {
@@ -473,14 +482,15 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         case .nuts:
             arguments = [bufs.position, bufs.gradient, bufs.logDensity, rows.stepSize, bufs.inverseMetric,
                          rows.acceptProbability, rows.energy, rows.taken, rows.depth, rows.flags, rows.kept]
+            keptSlot = rows.keptSlot
+            afterSlot = [UInt32(chained)]
         }
-        scalars.append(UInt32(rows.slot))
+        scalars += [UInt32(rows.slot)] + afterSlot
         var k = 0
         for buffer in arguments { try kernel.setArg(k, buffer); k += 1 }
-        if case .nuts = launch.kind {
-            try kernel.setArg(k, rows.keptSlot)
+        if let keptSlot {
+            try kernel.setArg(k, keptSlot)
             k += 1
-            scalars.append(UInt32(chained))
         }
         for value in scalars { try kernel.setArg(k, value); k += 1 }
         for buffer in setup.data { try kernel.setArg(k, buffer); k += 1 }
@@ -1040,4 +1050,3 @@ final class TrajectoryBuffers<R: DeviceReal>: @unchecked Sendable {
 
     deinit { for p in owned { p.deallocate() } }
 }
-
