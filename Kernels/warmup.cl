@@ -14,12 +14,14 @@
 //     delta = x − mean;  mean += delta / n;  m2 += delta · (x − mean)
 // n the window's count after adding x (every chain alike). At n = 1 the moments before are taken
 // as 0 (a fresh estimator's), whatever the buffers hold from the last window, so nothing needs
-// clearing between windows. 1-D over the work-items.
+// clearing between windows. x starts at `offset` (a slot of a ring of kept samples). 1-D over the
+// work-items.
 __kernel void lf_warmup_welford(__global const real* x, __global real* mean, __global real* m2,
-                                const int dimension, const int stride, const real n)
+                                const int dimension, const int stride, const real n, const int offset)
 {
     const int c = lf_first_chain(stride);
     if (c < 0) return;
+    x += offset;
     for (int i = 0; i < dimension; ++i) {
         const int k = i * stride + c;
         const realw v = LOADW(x + k);
@@ -32,12 +34,15 @@ __kernel void lf_warmup_welford(__global const real* x, __global real* mean, __g
 }
 
 // Projection j < count of every chain's position, Σ_i s(i, j) x_i in order of i, with s(i, j) = +1
-// when i & (j + 1) has an even number of bits set, else −1. 1-D over the work-items; row j of `out`.
+// when i & (j + 1) has an even number of bits set, else −1. 1-D over the work-items; row j of `out`
+// after `out_offset`, x from `offset`.
 __kernel void lf_warmup_projections(__global const real* x, __global real* out, const int count,
-                                    const int dimension, const int stride)
+                                    const int dimension, const int stride, const int offset, const int out_offset)
 {
     const int c = lf_first_chain(stride);
     if (c < 0) return;
+    x += offset;
+    out += out_offset;
     for (int j = 0; j < count; ++j) {
         realw s = SPLAT(0.0);
         for (int i = 0; i < dimension; ++i) {

@@ -13,8 +13,9 @@
 /// lanes go on with their trees (program-counter batching in its simplest form: every lane runs
 /// the same loop body, one leaf per iteration). The lanes of a work-item then wait for each other
 /// once per launch, at the longest sum of `count` trees, instead of once per transition at the
-/// longest tree: sampling's streamed groups run as one launch (`OpenCLTrajectories.enqueue`),
-/// warmup's transitions one per launch (count 1), since the host adapts between them. Lane l's
+/// longest tree: sampling's streamed groups run as one launch (`OpenCLTrajectories.enqueue`), and
+/// so do warmup's groups when each chain adapts its own step size (below); a shared step size
+/// adapts on the host between transitions, one per launch (count 1). Lane l's
 /// transition t is the launch's iteration + t, with the step sizes of row slot + t and its outputs
 /// written at that row; when `kept_slot[slot + t]` ≥ 0 its sample (positions, then log density)
 /// goes to that slot of `kept`, ((d + 1)·stride values per slot). What a lane computes does not
@@ -28,15 +29,25 @@
 /// masked to the lanes whose level it is, and skip the levels no lane is at (a store touched
 /// every level's 2d values at every even leaf: 28 % of the BNN's 4-chain NUTS run).
 ///
+/// Warmup groups (`adapt` ≠ 0) chain too: each lane adapts its own step size by dual averaging
+/// after every transition (`StepSizeAveraging`, the twin of `DualAveraging.update`), from the
+/// state in `averaging` (rows t, s̄, μ and the next step size ε of `stride`, then δ, γ, t₀), and
+/// stores t, s̄ and ε back at the end, so the next group continues where this one stopped: the
+/// step sizes a chain uses then do not depend on where groups end (which is timed), and a run is
+/// reproducible in f32 too. The host replays the group's acceptance statistics through its own
+/// dual averaging (in f64), which sampling's step size comes from. Each
+/// transition's sample goes to the kept slot of its row, where the warmup's reductions read it
+/// (`WarmupReducer.enqueueKept`).
+///
 /// Random numbers as the host's: momentum (purpose 1), direction of doubling j (purpose 3,
 /// element j, forward when u > 0.5), the multinomial choice at leaf k of the trajectory
 /// (purpose 4, element k), the top-level acceptance of doubling j (purpose 5, element j).
 ///
 /// Kernel arguments: `position`, `gradient`, `log_density` (read; overwritten with the last
 /// sample), `step_size`, `inverse_metric`, outputs `accept_prob` (Stan's accept_stat), `energy`,
-/// `taken` (leapfrog steps), `depth`, `flags` (1 moved + 2 divergent), `kept`, `kept_slot`, then
-/// `key0`, `key1`, `iteration`, `chain_offset` (as `TrajectorySource`'s), `slot`, `count`, the
-/// data arrays and `stride`. `step_size` and the five outputs of transition t are at row slot + t.
+/// `taken` (leapfrog steps), `depth`, `flags` (1 moved + 2 divergent), `kept`, `kept_slot`,
+/// `averaging`, then `key0`, `key1`, `iteration`, `chain_offset` (as `TrajectorySource`'s), `slot`,
+/// `count`, `adapt`, the data arrays and `stride`. `step_size` and the five outputs of transition t are at row slot + t.
 struct NUTSSource {
     static let kernelName = "nuts_transition"
     /// Philox purposes (`RandomPurpose` raw values in LeapfrogRandom).
@@ -64,6 +75,14 @@ struct NUTSSource {
         t.emit("realt prq[\(d)], prg[\(d)], sq[\(d)], sg[\(d)], rho[\(d)], sub[\(d)];")
         t.emit("realt ckP[\(levels * d)], ckS[\(levels * d)], lfP[\(levels * d)], lfS[\(levels * d)];")
         t.loadState()
+        t.emit("// warmup groups (`adapt`): each lane's dual averaging (`StepSizeAveraging`: t, s-bar, mu, then the next step size)")
+        t.emit("realt da_t = SPLATT(0.0), da_s = da_t, da_mu = da_t, da_eps = da_t;")
+        t.emit("real da_target = 0.0, da_gamma = 1.0, da_t0 = 0.0;")
+        t.block("if (adapt)") { t in
+            t.emit("da_t = LOADT(averaging + c); da_s = LOADT(averaging + stride + c); da_mu = LOADT(averaging + 2 * stride + c);")
+            t.emit("da_eps = LOADT(averaging + 3 * stride + c);")
+            t.emit("da_target = averaging[4 * stride]; da_gamma = averaging[4 * stride + 1]; da_t0 = averaging[4 * stride + 2];")
+        }
         t.emit("// tl: the transitions this lane has ended; fresh: the lanes that start one; finished: the lanes that ran `count`")
         t.emit("realt tl = SPLATT(0.0);")
         t.emit("maskt fresh = isequal(tl, tl), finished = !fresh;")
@@ -80,8 +99,8 @@ struct NUTSSource {
                 t.kinetic("k0")
                 t.emit("h0 = LF_SELECTT(h0, -lp + k0, fresh);")
                 t.block("") { t in
-                    t.emit("realt e[2] = { eps, tl };")
-                    t.emit("for (int l = 0; l < LF_TLANES; ++l) LF_TLANE(e[0], l) = step_size[(int)LF_TLANE(e[1], l) * stride + c + l];")
+                    t.emit("realt e[2] = { da_eps, tl };")
+                    t.emit("if (!adapt) for (int l = 0; l < LF_TLANES; ++l) LF_TLANE(e[0], l) = step_size[(int)LF_TLANE(e[1], l) * stride + c + l];")
                     t.emit("eps = LF_SELECTT(eps, e[0], fresh);")
                 }
                 t.emit("mlp = LF_SELECTT(mlp, lp, fresh); xlp = LF_SELECTT(xlp, lp, fresh); "
@@ -149,11 +168,13 @@ struct NUTSSource {
                     t.block("if (l < \(levels - 1))") { t in
                         t.emit("const int r0 = (l + 1) * \(d);")
                         t.emit("const maskt left = at & valid & isless(SPLATT((real)l), idx_max);")
+                        t.emit("if (!LF_ANYT(left)) continue;   // every lane here is at its range's top: no halves to check")
                         t.emit("// (i) the left half and the first point of the right half")
                         t.sums(["x", "y"], ["(minv[j] * ckP[o + j]) * r", "(minv[j] * ckP[r0 + j]) * r"],
                                setup: "const realt r = ckS[r0 + j] - ckS[o + j] + ckP[o + j];")
                         t.emit("valid = valid & (!left | (isgreater(x, SPLATT(0.0)) & isgreater(y, SPLATT(0.0))));")
                         t.emit("const maskt right = left & valid;")
+                        t.emit("if (!LF_ANYT(right)) continue;")
                         t.emit("// (ii) the last point of the left half and the right half")
                         t.sums(["x", "y"], ["(minv[j] * lfP[o + j]) * r", "(minv[j] * p[j]) * r"],
                                setup: "const realt r = sub[j] - lfS[o + j] + lfP[o + j];")
@@ -225,6 +246,14 @@ struct NUTSSource {
                         t.emit("kept[(ks * \(dimension + 1) + \(dimension)) * stride + c + l] = LF_TLANE(out[7], l);")
                     }
                 }
+                t.block("if (adapt)") { t in
+                    t.emit("// dual averaging on the transition's acceptance statistic (NaN: 0), the next step size")
+                    t.emit("const realt a = LF_SELECTT(fmin(out[0], SPLATT(1.0)), SPLATT(0.0), isnan(out[0]));")
+                    t.emit("const realt n1 = da_t + 1.0, eta = 1.0 / (n1 + da_t0);")
+                    t.emit("const realt s1 = (1.0 - eta) * da_s + eta * (da_target - a);")
+                    t.emit("da_t = LF_SELECTT(da_t, n1, ended); da_s = LF_SELECTT(da_s, s1, ended);")
+                    t.emit("da_eps = LF_SELECTT(da_eps, exp(da_mu - s1 * sqrt(n1) / da_gamma), ended);")
+                }
                 t.each("{ q[j] = LF_SELECTT(q[j], sq[j], ended); g[j] = LF_SELECTT(g[j], sg[j], ended); }")
                 t.emit("lp = LF_SELECTT(lp, slp, ended);")
                 t.emit("tl = LF_SELECTT(tl, tl + 1.0, ended);")
@@ -237,13 +266,15 @@ struct NUTSSource {
         t.stores { t in
             t.each("{ STORET(q[j], position + j * stride + c); STORET(g[j], gradient + j * stride + c); }")
             t.emit("STORET(lp, log_density + c);")
+            t.emit("if (adapt) { STORET(da_t, averaging + c); STORET(da_s, averaging + stride + c); STORET(da_eps, averaging + 3 * stride + c); }")
         }
 
         let arguments = ["__global real* position", "__global real* gradient", "__global real* log_density",
                          "__global const real* step_size", "__global const real* inverse_metric",
                          "__global real* accept_prob", "__global real* energy", "__global real* taken", "__global real* depth",
-                         "__global real* flags", "__global real* kept", "__global const int* kept_slot", "const uint key0",
-                         "const uint key1", "const uint iteration", "const uint chain_offset", "const int slot", "const int count"]
+                         "__global real* flags", "__global real* kept", "__global const int* kept_slot",
+                         "__global real* averaging", "const uint key0", "const uint key1", "const uint iteration",
+                         "const uint chain_offset", "const int slot", "const int count", "const int adapt"]
             + dataArguments.map { "__global const real* d_\($0)" } + ["const int stride"]
         let comment = "// Generated by OpenCLCodegen: whole NUTS transitions, \(dimension) unconstrained parameters, "
             + "max depth \(maxDepth),\n// integrator coefficients \(coefficients.map { Generator.literal($0) }.joined(separator: ", ")).\n"

@@ -138,6 +138,8 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     private var moments: MomentsAccumulator<R>?
     /// The warmup reductions of `runKeepingState`, made for the current layout.
     private var reducer: WarmupReducer<R>?
+    /// The buffers' averaging holds the dual averaging the last adapting group left.
+    private var averagingResident = false
     private var recordedCount: Result<Int, Error>?
 
     /// Checks the model can be generated (builds the HMC kernel) and uploads the data.
@@ -394,6 +396,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         lastChains = chains
         if buffers?.stride != layout.stride || buffers?.width != width {
             buffers = nil
+            averagingResident = false
             rings = [nil, nil]
             residentState = nil
             deviceAhead = false
@@ -443,20 +446,23 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         /// Per row, the slot of `kept` its sample goes to (−1: none).
         let keptSlot: Buffer<Int32>
         let slot: Int
+        /// Warmup's chained NUTS groups: every chain's dual averaging (`StepSizeAveraging`), which
+        /// the kernel continues after each transition; nil elsewhere.
+        let averaging: Buffer<R>?
 
-        /// A single transition's: the setup's own buffers, row 0, nothing kept (`kept` is bound to
-        /// the positions only because the argument must be a buffer: a slot of −1 writes nothing).
+        /// A single transition's: the setup's own buffers, row 0, nothing kept (a slot of −1 writes
+        /// nothing, so `kept` is bound to the positions only because the argument must be a buffer).
         init(_ bufs: TrajectoryBuffers<R>) {
             (stepSize, steps, acceptProbability, energy, taken, depth, flags, slot) =
                 (bufs.stepSize, bufs.steps, bufs.acceptProbability, bufs.energy, bufs.taken, bufs.depth, bufs.flags, 0)
-            (kept, keptSlot) = (bufs.position, bufs.keepsNothing)
+            (kept, keptSlot, averaging) = (bufs.position, bufs.keepsNothing, nil)
         }
 
-        /// Row `slot` of a streamed group's ring.
-        init(_ ring: TransitionRing<R>, slot: Int) {
+        /// Row `slot` of a streamed group's ring; with `averaging`, a warmup group that adapts.
+        init(_ ring: TransitionRing<R>, slot: Int, averaging: Buffer<R>? = nil) {
             (stepSize, steps, acceptProbability, energy, taken, depth, flags, self.slot) =
                 (ring.stepSize, ring.steps, ring.acceptProbability, ring.energy, ring.taken, ring.depth, ring.flags, slot)
-            (kept, keptSlot) = (ring.kept, ring.keptSlot)
+            (kept, keptSlot, self.averaging) = (ring.kept, ring.keptSlot, averaging)
         }
     }
 
@@ -469,7 +475,8 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
                                returnsProposal: Bool, chained: Int = 1) throws -> Event {
         let bufs = setup.buffers, kernel = setup.kernel
         var arguments: [Buffer<R>]
-        // NUTS: the kept slots (an int buffer) after the real ones, and the chained count after `slot`.
+        // NUTS: the kept slots (an int buffer) and the averaging after the real ones, and the chained
+        // count and the adapt flag after `slot` (the averaging is bound to the positions when unused).
         var keptSlot: Buffer<Int32>?
         var afterSlot: [UInt32] = []
         var scalars: [UInt32] = [UInt32(truncatingIfNeeded: launch.seed), UInt32(truncatingIfNeeded: launch.seed >> 32),
@@ -483,14 +490,15 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             arguments = [bufs.position, bufs.gradient, bufs.logDensity, rows.stepSize, bufs.inverseMetric,
                          rows.acceptProbability, rows.energy, rows.taken, rows.depth, rows.flags, rows.kept]
             keptSlot = rows.keptSlot
-            afterSlot = [UInt32(chained)]
+            afterSlot = [UInt32(chained), rows.averaging == nil ? 0 : 1]
         }
         scalars += [UInt32(rows.slot)] + afterSlot
         var k = 0
         for buffer in arguments { try kernel.setArg(k, buffer); k += 1 }
         if let keptSlot {
             try kernel.setArg(k, keptSlot)
-            k += 1
+            try kernel.setArg(k + 1, rows.averaging ?? bufs.position)
+            k += 2
         }
         for value in scalars { try kernel.setArg(k, value); k += 1 }
         for buffer in setup.data { try kernel.setArg(k, buffer); k += 1 }
@@ -670,6 +678,113 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         let moments = try reducer.takeWindowMoments()
         counted += DeviceTraffic(roundTrips: 2, bytesFromDevice: reducer.windowMomentBytes)
         return moments
+    }
+
+    /// `count` consecutive warmup transitions of every chain in one chained NUTS launch
+    /// (`NUTSSource` with `adapt`) that leaves the state on the device, for an adaptation that
+    /// couples no chains between its synchronisation points: each chain adapts its own step size by
+    /// dual averaging after every transition (transitions launch.iteration ..< + count, the tuning
+    /// otherwise fixed), from `averaging`, or when nil from where the last group left it on the
+    /// device (`launch.stepSizes` are then not read). Every transition's
+    /// sample is kept in a ring on the device, and `reductions` (window moments, projections) are
+    /// computed from those samples in order (`WarmupReducer.enqueueKept`), so the group leaves what
+    /// `count` calls of `runKeepingState` would. Returns each transition's outputs, log densities
+    /// and projections.
+    ///
+    /// Cost per group (S the padded chains, b bytes per real, k projections): one launch of the
+    /// transitions and up to two per transition for the reductions, one blocking round trip; to the
+    /// device (4S + 3)·b of averaging when given and `count` kept-slot indices; from the device
+    /// (6 + k)·S·b per transition (five outputs, the log density, the projections). A work-item's
+    /// lanes wait for each other once, at their longest sum of trees over the group, where
+    /// `runKeepingState` makes them wait at every transition's deepest.
+    public func runAdaptingKeepingState(_ launch: TrajectoryLaunch, count: Int, averaging: StepSizeAveraging?,
+                                        from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
+                                        reductions: WarmupReductionRequest) throws -> [KeptTransitionOutcome] {
+        let chains = launch.stepSizes.count, d = dimension
+        guard case .nuts = launch.kind else { preconditionFailure("OpenCLTrajectories.runAdaptingKeepingState: NUTS only") }
+        precondition(count >= 1 && (averaging?.chains ?? chains) == chains && !reductions.cheesSums
+                     && launch.inverseMetricDiagonal.chains == chains && launch.inverseMetricDiagonal.dimension == d,
+                     "OpenCLTrajectories.runAdaptingKeepingState: shapes disagree")
+        lock.lock()
+        defer { lock.unlock() }
+        precondition(inFlight == 0, "OpenCLTrajectories.runAdaptingKeepingState: collect every enqueued group first")
+        let setup = try prepare(launch.kind, chains: chains, batchChains: launch.batchChains)
+        let s = setup.layout.stride, bufs = setup.buffers, b = MemoryLayout<R>.size
+        var traffic = DeviceTraffic(launches: 1, roundTrips: 1)
+        if let start {
+            try makeResident(setup, positions: start.positions, logDensity: start.logDensity, gradient: start.gradient,
+                             metric: launch.inverseMetricDiagonal, traffic: &traffic)
+        } else {
+            precondition(residentState != nil || deviceAhead, "OpenCLTrajectories.runAdaptingKeepingState: no state on the device")
+            try makeMetricResident(setup, launch.inverseMetricDiagonal, traffic: &traffic)
+        }
+        if rings[0] == nil || rings[0]!.capacity < count {
+            rings[0] = try TransitionRing<R>(context: queue.context, dimension: d, stride: s, capacity: count)
+        }
+        let ring = rings[0]!
+        if let averaging {
+            (averaging.counter + averaging.errorMean + averaging.mu + averaging.stepSize).withUnsafeBufferPointer {
+                R.pack($0, chains: chains, stride: s, dimension: 4, into: bufs.hostAveraging.baseAddress!)
+            }
+            for (k, constant) in [averaging.target, averaging.gamma, averaging.t0].enumerated() {
+                bufs.hostAveraging[4 * s + k] = R(constant)
+            }
+            try bufs.averaging.enqueueWrite(from: UnsafeBufferPointer(bufs.hostAveraging), queue: queue)
+            traffic.bytesToDevice += (4 * s + 3) * b
+        } else {
+            precondition(averagingResident, "OpenCLTrajectories.runAdaptingKeepingState: no averaging on the device to continue")
+        }
+        averagingResident = true
+        for j in 0..<count { ring.hostKeptSlot[j] = Int32(j) }
+        try ring.keptSlot.enqueueWrite(from: UnsafeBufferPointer(rebasing: ring.hostKeptSlot[0..<count]), queue: queue)
+        traffic.bytesToDevice += count * MemoryLayout<Int32>.size
+        if reducer == nil || reducer!.stride != s || reducer!.chains != chains || reducer!.width != bufs.width {
+            reducer = try WarmupReducer<R>(queue: queue, chains: chains, stride: s, width: bufs.width, dimension: d, cache: cache)
+        }
+        let reducer = reducer!
+        let event = try enqueueKernel(setup, launch, rows: LaunchRows(ring, slot: 0, averaging: bufs.averaging),
+                                      returnsProposal: false, chained: count)
+        traffic.launches += try reducer.enqueueKept(reductions, kept: ring.kept, count: count)
+
+        // The outputs' rows, each transition's log density (its kept slot's last row) and the
+        // projections; the last read blocks.
+        for (r, output) in ring.outputs.enumerated() {
+            let first = r * ring.capacity * s
+            try output.enqueueRead(into: UnsafeMutableBufferPointer(rebasing: ring.hostOutputs[first..<(first + count * s)]),
+                                   queue: queue)
+        }
+        for t in 0..<count {
+            let offset = (t * (d + 1) + d) * s
+            try ring.kept.enqueueRead(into: UnsafeMutableBufferPointer(rebasing: ring.hostKept[offset..<(offset + s)]),
+                                      offset: offset, queue: queue)
+        }
+        traffic.bytesFromDevice += 6 * count * s * b
+        let rows = count * reductions.projections
+        if rows > 0 {
+            try reducer.projections!.read(into: UnsafeMutableBufferPointer(rebasing: reducer.hostProjections![0..<(rows * s)]),
+                                          blocking: false, queue: queue)
+            traffic.bytesFromDevice += rows * s * b
+        }
+        try queue.finish()
+        try event.checkFinished()
+        counted += traffic
+        residentState = nil
+        deviceAhead = true
+
+        return (0..<count).map { t in
+            func row(_ r: Int) -> [Double] {
+                unpack(ring.hostOutputs, offset: (r * ring.capacity + t) * s, rows: 1, chains: chains, stride: s)
+            }
+            let projections = reductions.projections > 0
+                ? ChainBatch(chains: chains, dimension: reductions.projections,
+                             values: unpack(reducer.hostProjections!, offset: t * reductions.projections * s,
+                                            rows: reductions.projections, chains: chains, stride: s)) : nil
+            return KeptTransitionOutcome(
+                logDensity: unpack(ring.hostKept, offset: (t * (d + 1) + d) * s, rows: 1, chains: chains, stride: s)
+                    .map { $0.isFinite ? $0 : -.infinity },
+                outputs: TrajectoryOutputs(acceptProbability: row(0), energy: row(1), steps: row(2), depth: row(3), flags: row(4)),
+                projections: projections, cheesSums: nil)
+        }
     }
 
     // MARK: - Streamed transitions
@@ -1019,6 +1134,10 @@ final class TrajectoryBuffers<R: DeviceReal>: @unchecked Sendable {
     let acceptProbability, energy, taken, depth, flags, proposalPosition, proposalMomentum: Buffer<R>
     /// One −1: a single NUTS transition keeps no sample in a ring (`LaunchRows`).
     let keepsNothing: Buffer<Int32>
+    /// Warmup's chained NUTS groups: every chain's dual averaging, rows t, s̄, μ, ε of `stride`,
+    /// then δ, γ, t₀ (`NUTSSource`), and its host staging.
+    let averaging: Buffer<R>
+    let hostAveraging: UnsafeMutableBufferPointer<R>
     let hostPosition, hostGradient, hostLogDensity, hostStepSize, hostSteps, hostMetric: UnsafeMutableBufferPointer<R>
     let hostAcceptProbability, hostEnergy, hostTaken, hostDepth, hostFlags: UnsafeMutableBufferPointer<R>
     let hostProposalPosition, hostProposalMomentum: UnsafeMutableBufferPointer<R>
@@ -1034,6 +1153,7 @@ final class TrajectoryBuffers<R: DeviceReal>: @unchecked Sendable {
         acceptProbability = try device(s); energy = try device(s); taken = try device(s); depth = try device(s); flags = try device(s)
         proposalPosition = try device(vector); proposalMomentum = try device(vector)
         keepsNothing = try Buffer<Int32>(context: context, values: [-1])
+        averaging = try device(4 * s + 3)
         var made: [UnsafeMutableBufferPointer<R>] = []
         func host(_ count: Int) -> UnsafeMutableBufferPointer<R> {
             let p = UnsafeMutableBufferPointer<R>.allocate(capacity: count)
@@ -1045,6 +1165,7 @@ final class TrajectoryBuffers<R: DeviceReal>: @unchecked Sendable {
         hostStepSize = host(s); hostSteps = host(s); hostMetric = host(vector)
         hostAcceptProbability = host(s); hostEnergy = host(s); hostTaken = host(s); hostDepth = host(s); hostFlags = host(s)
         hostProposalPosition = host(vector); hostProposalMomentum = host(vector)
+        hostAveraging = host(4 * s + 3)
         owned = made
     }
 

@@ -3,7 +3,8 @@ import LeapfrogCore
 /// Runs whole transitions of every chain on a device (`OpenCLTrajectories<R>` for either
 /// precision), so callers need not know the device's `real`: one at a time (`run`), or streamed
 /// in groups, two in flight (`enqueue`, `collect`, then `residentStateValues` for the end state), or
-/// in warmup keeping the state there and reducing its statistics (`runKeepingState`), with
+/// in warmup keeping the state there and reducing its statistics (`runKeepingState`; NUTS with
+/// per-chain step sizes in chained groups, `runAdaptingKeepingState`), with
 /// the kept draws' running moments accumulated on the device (`accumulateMoments`, `readMoments`).
 public protocol TrajectoryRunning: DeviceTrafficCounting {
     func run(_ launch: TrajectoryLaunch, positions: ChainBatch, logDensity: [Double], gradient: ChainBatch) throws
@@ -16,6 +17,10 @@ public protocol TrajectoryRunning: DeviceTrafficCounting {
     /// Warmup with the state kept on the device and its statistics reduced there.
     func runKeepingState(_ launch: TrajectoryLaunch, from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
                          reductions: WarmupReductionRequest) throws -> KeptTransitionOutcome
+    /// Warmup NUTS transitions chained in one launch, each chain adapting its own step size.
+    func runAdaptingKeepingState(_ launch: TrajectoryLaunch, count: Int, averaging: StepSizeAveraging?,
+                                 from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
+                                 reductions: WarmupReductionRequest) throws -> [KeptTransitionOutcome]
     func takeWindowMoments() throws -> DeviceWindowMoments?
     /// Kept draws' moments on the device (`sample --keep moments`).
     func recordedValuesPerChain() -> Int?

@@ -106,25 +106,7 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
     func enqueue(_ what: WarmupReductionRequest, position: Buffer<R>, proposal: Buffer<R>, momentum: Buffer<R>,
                  accept: Buffer<R>, flags: Buffer<R>, inverseMetric: Buffer<R>) throws -> Int {
         let d = Int32(dimension), s = Int32(stride), n = Int32(chains)
-        var launches = 0
-        if what.windowMoments {
-            windowCount += 1
-            try launch(welford, [position, mean, m2, d, s, R(Double(windowCount))], global: perChain.global,
-                       local: perChain.local)
-            launches += 1
-        }
-        if what.projections > 0 {
-            if projectionRows < what.projections {
-                projections = try Buffer<R>(context: queue.context, count: what.projections * stride)
-                hostProjections?.deallocate()
-                hostProjections = .allocate(capacity: what.projections * stride)
-                hostProjections!.initialize(repeating: 0)
-                projectionRows = what.projections
-            }
-            try launch(projectionKernel, [position, projections!, Int32(what.projections), d, s], global: perChain.global,
-                       local: perChain.local)
-            launches += 1
-        }
+        var launches = try enqueuePerChain(what, from: position, offset: 0, projectionRow: 0)
         if what.cheesSums {
             let blocks = (chains + Self.block - 1) / Self.block
             // A group per block of chains, its work-items the coordinates (a GPU then runs them
@@ -138,6 +120,54 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
             launches += 3
         }
         return launches
+    }
+
+    /// Enqueues the window moments and projections `what` asks for of `count` consecutive samples
+    /// kept in `kept` (slot t at t·(d + 1)·stride: a chained NUTS group's, `NUTSSource`), in order,
+    /// so the moments are those of `count` single transitions; slot t's projections go to rows
+    /// t·k..<(t + 1)·k of `projections`. Returns the launches enqueued.
+    func enqueueKept(_ what: WarmupReductionRequest, kept: Buffer<R>, count: Int) throws -> Int {
+        precondition(!what.cheesSums, "WarmupReducer.enqueueKept: ChEES's sums need its proposals")
+        try reserveProjections(rows: count * what.projections)
+        var launches = 0
+        for t in 0..<count {
+            launches += try enqueuePerChain(what, from: kept, offset: t * (dimension + 1) * stride,
+                                            projectionRow: t * what.projections)
+        }
+        return launches
+    }
+
+    /// The per-chain reductions of one sample at `offset` of `x`: Welford's update, the
+    /// projections into rows from `projectionRow` on (growing `projections` as needed).
+    private func enqueuePerChain(_ what: WarmupReductionRequest, from x: Buffer<R>, offset: Int,
+                                 projectionRow: Int) throws -> Int {
+        let d = Int32(dimension), s = Int32(stride)
+        var launches = 0
+        if what.windowMoments {
+            windowCount += 1
+            try launch(welford, [x, mean, m2, d, s, R(Double(windowCount)), Int32(offset)], global: perChain.global,
+                       local: perChain.local)
+            launches += 1
+        }
+        if what.projections > 0 {
+            try reserveProjections(rows: projectionRow + what.projections)
+            try launch(projectionKernel, [x, projections!, Int32(what.projections), d, s, Int32(offset),
+                                          Int32(projectionRow * stride)],
+                       global: perChain.global, local: perChain.local)
+            launches += 1
+        }
+        return launches
+    }
+
+    /// Makes `projections` (and its host staging) hold at least `rows` rows; a new buffer forgets
+    /// the old one's values, so a group reserves its rows before it enqueues any.
+    private func reserveProjections(rows: Int) throws {
+        guard projectionRows < rows else { return }
+        projections = try Buffer<R>(context: queue.context, count: rows * stride)
+        hostProjections?.deallocate()
+        hostProjections = .allocate(capacity: rows * stride)
+        hostProjections!.initialize(repeating: 0)
+        projectionRows = rows
     }
 
     /// The window moments so far (blocking reads of 2d·S reals), then forgotten; nil when none

@@ -172,6 +172,76 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
             projections: outcome.projections, cheesSums: outcome.cheesSums)
     }
 
+    /// Warmup NUTS transitions chained on the device (`OpenCLTrajectories.runAdaptingKeepingState`):
+    /// each chain starts its next tree when its last ends and adapts its own step size after each
+    /// by dual averaging (the kernel continues `span.averaging`), so a work-item's lanes wait for
+    /// each other once per group instead of at every transition's deepest tree, with one round
+    /// trip per group. The first group is one transition; later ones are sized from the measured
+    /// rate to last about `chainedWarmupSeconds`, within the span and `streamGroupLimit` /
+    /// `streamGroupBytes`. The device's dual averaging carries on from group to group within a
+    /// span (the host's is sent at a span's start), so the draws do not depend on the groups' timed
+    /// lengths. The step sizes reported are the host's dual averaging on the same statistics (the
+    /// kernel's twin, to its precision's rounding). nil where `executeKeepingState`
+    /// would not run on the device, for HMC, and when `chainsWarmup` is off.
+    public func executeChained(_ request: TransitionRequest, span: ChainedWarmupSpan, from state: SamplerState?,
+                               random: PhiloxRandom) throws -> [ReducedTransition]? {
+        guard chainsWarmup, case .nuts = request.trajectory, !span.reductions.cheesSums else { return nil }
+        let n = request.stepSizes.count, d = dimension
+        guard let inverse = inverseDiagonal(request.metric, chains: n, dimension: d),
+              let device = program(request.integrator) else { return nil }
+        var start = state.map { (positions: $0.positions, logDensity: $0.logDensity, gradient: $0.gradient) }
+        if start == nil {
+            guard let holder else { preconditionFailure("executeChained: no state given and none held") }
+            if holder !== device { start = try holder.residentStateValues() }
+        }
+        let limit = max(1, min(streamGroupLimit,
+                               streamGroupBytes / max(1, OpenCLTrajectories<Double>.ringBytesPerTransition(chains: n, dimension: d))))
+        let count = max(1, min(span.last - request.iteration + 1, warmupGroupSize, limit))
+        let launch = self.launch(request, chains: n, inverse: inverse, random: random)
+        // Within a span the device continues its own dual averaging from group to group, so that a
+        // chain's step sizes do not depend on where the (timed) groups end; a span starts from the host's.
+        let continues = start == nil && holder === device && chainedWarmup.map { $0 == (request.iteration, span.last) } == true
+        let began = Clock.now()
+        let outcomes = try device.runAdaptingKeepingState(
+            launch, count: count, averaging: continues ? nil : span.stepSizeAveraging(stepSizes: request.stepSizes),
+            from: start, reductions: span.reductions)
+        chainedWarmup = (request.iteration + count, span.last)
+        let perTransition = (Clock.now() - began) / Double(count)
+        if perTransition > 0 {
+            let target = chainedWarmupSeconds / perTransition
+            warmupGroupSize = target >= Double(limit) ? limit : max(1, Int(target))
+        }
+        holder = device
+        ranOnDevice(device, transitions: count, chains: n)
+        let perStep = request.integrator.gradientsPerStep
+        let lockstep = Self.lockstepSteps(chained: outcomes.map(\.outputs.steps),
+                                          together: device.chainsInLockstep(forChains: request.batchChains ?? n))
+        var averaging = span.averaging, stepSizes = request.stepSizes
+        return zip(outcomes, lockstep).map { outcome, spent in
+            let reduced = ReducedTransition(info: Self.info(outcome.outputs, stepSizes: stepSizes, gradientsPerStep: perStep),
+                                            logDensity: outcome.logDensity, lockstepEvaluations: spent * perStep,
+                                            projections: outcome.projections)
+            for c in 0..<n {
+                stepSizes[c] = averaging[c].update(statistic: outcome.outputs.acceptProbability[c], parameters: span.parameters)
+            }
+            return reduced
+        }
+    }
+
+    /// Seconds a chained warmup group aims to last (`executeChained`): longer than sampling's
+    /// groups, since their lanes part more (each chain's tree sizes change as its step size
+    /// adapts) and warmup's spans already cut them short (at most a window), while an interrupt
+    /// loses no draws there (a second Ctrl-C exits at once).
+    public var chainedWarmupSeconds = 8.0
+    /// Whether warmup runs NUTS's per-chain adaptation in chained groups (`executeChained`); off,
+    /// one transition per launch (`executeKeepingState`).
+    public var chainsWarmup = true
+    /// Transitions in the next chained warmup group (`executeChained`): one at first, then sized
+    /// from the last group's rate.
+    private var warmupGroupSize = 1
+    /// Where the last chained warmup group stopped: the next iteration and its span's last.
+    private var chainedWarmup: (next: Int, last: Int)?
+
     public func heldState() throws -> SamplerState {
         guard let holder else { preconditionFailure("heldState: executeKeepingState has not run") }
         let s = try holder.residentStateValues()

@@ -78,6 +78,11 @@ public protocol Adapter {
     /// Every chain's window moments accumulated on the device over the window that ends now,
     /// before `strayChains` and `endWindow`.
     mutating func adoptWindowMoments(_ moments: [WelfordEstimator])
+    /// The iterations from `iteration` on that an executor may chain (`ChainedWarmupSpan`), or nil
+    /// when the adaptation needs the host after every transition. Observing the chained
+    /// transitions one by one (`observe(reduced:...)`) must leave the adapter as running them one
+    /// at a time would.
+    func chainedSpan(from iteration: Int) -> ChainedWarmupSpan?
 }
 
 extension Adapter {
@@ -92,4 +97,7 @@ extension Adapter {
     }
 
     public mutating func adoptWindowMoments(_ moments: [WelfordEstimator]) {}
+
+    /// None: one transition at a time.
+    public func chainedSpan(from iteration: Int) -> ChainedWarmupSpan? { nil }
 }

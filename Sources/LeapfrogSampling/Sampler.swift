@@ -77,6 +77,33 @@ public enum Sampler {
                 held = false
             }
         }
+        // After warmup iteration `iteration`'s transition has been observed: the counts, a window's
+        // end, warmup's end, progress; then the next iteration.
+        func finishWarmupIteration(info: [TransitionInfo], lockstep: Int) throws {
+            cost.lockstep += lockstep
+            for c in 0..<n { cost.gradients[c] += info[c].gradientEvaluations }
+            warmupDivergences += info.filter(\.divergent).count
+            if adapter.endsWindow(iteration) {
+                try fetchHeld()
+                if let moments = try executor.takeWindowMoments() { adapter.adoptWindowMoments(moments) }
+                let moves = adapter.strayChains(iteration: iteration, random: random)
+                if !moves.isEmpty {
+                    state.relocate(moves)
+                    relocations += moves
+                }
+                try checkPrecision(.windowEnd(iteration: iteration))
+                cost += try adapter.endWindow(state, model: model, random: random, iteration: iteration)
+            }
+            if iteration == adapter.warmupLength - 1 {
+                try fetchHeld()
+                adapter.finish()
+                try checkPrecision(.warmupEnd(iteration: iteration))
+            }
+            progress?(SamplingProgress(phase: adapter.phase(of: iteration), iteration: iteration,
+                                       totalIterations: adapter.warmupLength + config.draws, divergences: warmupDivergences,
+                                       gradientEvaluations: cost.gradients.reduce(0, +), lockstepEvaluations: cost.lockstep))
+            iteration += 1
+        }
         var failure: CommunicationFailure?
         // A run shared between members (`ChainCommunicator`) stops like an interrupted one when a
         // member is lost, keeping every draw written so far.
@@ -84,6 +111,18 @@ public enum Sampler {
             while iteration < adapter.warmupLength {
                 if shouldStop?() == true { interrupted = true; break }
                 let request = kernel.request(iteration: iteration, tuning: adapter.adaptation, random: random)
+                // Per-chain adaptation between synchronisation points: the executor may run several
+                // transitions back to back (`ChainedWarmupSpan`); the adapter then observes them in order.
+                if let span = adapter.chainedSpan(from: iteration),
+                   let group = try executor.executeChained(request, span: span, from: held ? nil : state, random: random) {
+                    held = true
+                    for reduced in group {
+                        let request = kernel.request(iteration: iteration, tuning: adapter.adaptation, random: random)
+                        adapter.observe(reduced: reduced, request: request, random: random)
+                        try finishWarmupIteration(info: reduced.info, lockstep: reduced.lockstepEvaluations)
+                    }
+                    continue
+                }
                 let info: [TransitionInfo], lockstep: Int
                 if let needs = adapter.reductions(for: iteration),
                    let reduced = try executor.executeKeepingState(request, from: held ? nil : state, reductions: needs,
@@ -99,29 +138,7 @@ public enum Sampler {
                     (info, lockstep) = (transition.info, transition.lockstepEvaluations)
                     adapter.observe(transition, from: previous, request: request, random: random)
                 }
-                cost.lockstep += lockstep
-                for c in 0..<n { cost.gradients[c] += info[c].gradientEvaluations }
-                warmupDivergences += info.filter(\.divergent).count
-                if adapter.endsWindow(iteration) {
-                    try fetchHeld()
-                    if let moments = try executor.takeWindowMoments() { adapter.adoptWindowMoments(moments) }
-                    let moves = adapter.strayChains(iteration: iteration, random: random)
-                    if !moves.isEmpty {
-                        state.relocate(moves)
-                        relocations += moves
-                    }
-                    try checkPrecision(.windowEnd(iteration: iteration))
-                    cost += try adapter.endWindow(state, model: model, random: random, iteration: iteration)
-                }
-                if iteration == adapter.warmupLength - 1 {
-                    try fetchHeld()
-                    adapter.finish()
-                    try checkPrecision(.warmupEnd(iteration: iteration))
-                }
-                progress?(SamplingProgress(phase: adapter.phase(of: iteration), iteration: iteration,
-                                           totalIterations: adapter.warmupLength + config.draws, divergences: warmupDivergences,
-                                           gradientEvaluations: cost.gradients.reduce(0, +), lockstepEvaluations: cost.lockstep))
-                iteration += 1
+                try finishWarmupIteration(info: info, lockstep: lockstep)
             }
             try fetchHeld()
 

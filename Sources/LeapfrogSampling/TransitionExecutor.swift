@@ -28,6 +28,15 @@ public protocol TransitionExecutor {
     /// Default: nil (the host has the state anyway).
     mutating func executeKeepingState(_ request: TransitionRequest, from state: SamplerState?,
                                       reductions: WarmupReductionRequest, random: PhiloxRandom) throws -> ReducedTransition?
+    /// Warmup transitions from `request` (its iteration on, at most up to `span.last`) run back to
+    /// back where the state is kept, each chain adapting its step size by its dual averaging after
+    /// every transition (`span`): what as many `executeKeepingState` calls would give with the step
+    /// sizes the adapter's dual averaging sets between them (to rounding). How many is the
+    /// executor's choice (at least one); nil when it cannot (the caller then runs one at a time).
+    ///
+    /// Default: nil.
+    mutating func executeChained(_ request: TransitionRequest, span: ChainedWarmupSpan, from state: SamplerState?,
+                                 random: PhiloxRandom) throws -> [ReducedTransition]?
     /// The state the last `executeKeepingState` left (one read).
     mutating func heldState() throws -> SamplerState
     /// Every chain's window moments that `executeKeepingState` accumulated since the last call
@@ -38,6 +47,11 @@ public protocol TransitionExecutor {
 extension TransitionExecutor {
     public mutating func executeKeepingState(_ request: TransitionRequest, from state: SamplerState?,
                                              reductions: WarmupReductionRequest, random: PhiloxRandom) throws -> ReducedTransition? {
+        nil
+    }
+
+    public mutating func executeChained(_ request: TransitionRequest, span: ChainedWarmupSpan, from state: SamplerState?,
+                                        random: PhiloxRandom) throws -> [ReducedTransition]? {
         nil
     }
 

@@ -117,6 +117,21 @@ public struct WindowedAdapter: Adapter {
         return WarmupReductionRequest(windowMoments: keepsWindowEstimates, projections: convergence?.projectionCount ?? 0)
     }
 
+    /// Per-chain step sizes (no shared statistic) and a diagonal metric: the rest of the current
+    /// phase — the initial buffer, the slow window (its end changes the metric), the terminal buffer.
+    public func chainedSpan(from iteration: Int) -> ChainedWarmupSpan? {
+        guard !sharedStepSize, iteration < schedule.warmup, let reductions = reductions(for: iteration) else { return nil }
+        let last: Int
+        switch schedule.phase(of: iteration) {
+        case .initialBuffer: last = (schedule.windows.first?.lowerBound ?? schedule.warmup) - 1
+        case .slowWindow(let k): last = schedule.windows[k].upperBound - 1
+        case .terminalBuffer: last = schedule.warmup - 1
+        case .sampling: return nil
+        }
+        return ChainedWarmupSpan(last: min(last, schedule.warmup - 1), averaging: averaging, parameters: target,
+                                 reductions: reductions)
+    }
+
     public mutating func observe(reduced: ReducedTransition, request: TransitionRequest, random: PhiloxRandom) {
         adaptStepSizes(reduced.info)
         if case .slowWindow = schedule.phase(of: request.iteration) {

@@ -144,3 +144,39 @@ import LeapfrogRandom
         for i in 0..<3 { #expect(abs(diagonal[i] - expected[i * 4]) < 1e-12) }
     }
 }
+
+@Suite struct ChainedSpanTests {
+    static func adapter(pooled: Bool, metric: MetricKind = .diagonal, warmup: Int = 1000,
+                        adaptive: Bool = false) -> WindowedAdapter {
+        var config = SamplerConfiguration()
+        config.chains = 4
+        config.warmup = warmup
+        config.pooledAdaptation = pooled
+        config.metric = metric
+        if adaptive { config.adaptiveWarmup = AdaptiveWarmup() }
+        return WindowedAdapter(config, dimension: 3)
+    }
+
+    /// Per-chain step sizes: the rest of the phase (Stan's 75 / 25, 50, ... / 50), with the phase's
+    /// reductions; nothing once warmup is over.
+    @Test func perChainStepSizesChainToThePhasesEnd() throws {
+        let a = Self.adapter(pooled: false)
+        let spans = [0, 74, 75, 99, 100, 949, 950, 999].map { a.chainedSpan(from: $0)?.last }
+        #expect(spans == [74, 74, 99, 99, 149, 949, 999, 999])
+        #expect(a.chainedSpan(from: 1000) == nil)
+        #expect(a.chainedSpan(from: 10)?.reductions == WarmupReductionRequest())
+        #expect(a.chainedSpan(from: 80)?.reductions == WarmupReductionRequest(windowMoments: true, projections: 0))
+        #expect(Self.adapter(pooled: false, warmup: 15).chainedSpan(from: 3)?.last == 14)   // no windows: one buffer
+        let adaptive = Self.adapter(pooled: false, warmup: 500, adaptive: true)
+        #expect(adaptive.chainedSpan(from: 75)?.last == 124)
+        #expect(adaptive.chainedSpan(from: 75)?.reductions.projections == AdaptiveWarmup().projections)
+    }
+
+    /// A shared step size (pooled adaptation) needs every chain's statistic after every
+    /// transition, and a dense metric the full batches: no span.
+    @Test func sharedStepSizesAndDenseMetricsDoNotChain() {
+        #expect(Self.adapter(pooled: true).chainedSpan(from: 0) == nil)
+        #expect(Self.adapter(pooled: false, metric: .dense).chainedSpan(from: 0) == nil)
+        #expect(Self.adapter(pooled: false).chainedSpan(from: 0) != nil)
+    }
+}
