@@ -430,6 +430,20 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         try makeMetricResident(setup, metric, traffic: &traffic)
     }
 
+    /// Warmup's start: `start` uploaded unless the device holds it, or when nil the state the
+    /// device holds (which must exist); the metric unless it is the device's.
+    private func makeResident(_ setup: LaunchSetup<R>,
+                              _ start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
+                              metric: ChainBatch, traffic: inout DeviceTraffic, caller: String) throws {
+        if let start {
+            try makeResident(setup, positions: start.positions, logDensity: start.logDensity, gradient: start.gradient,
+                             metric: metric, traffic: &traffic)
+        } else {
+            precondition(residentState != nil || deviceAhead, "OpenCLTrajectories.\(caller): no state on the device")
+            try makeMetricResident(setup, metric, traffic: &traffic)
+        }
+    }
+
     /// Uploads diag M⁻¹ unless it is the device's.
     private func makeMetricResident(_ setup: LaunchSetup<R>, _ metric: ChainBatch, traffic: inout DeviceTraffic) throws {
         if residentMetric != metric.values {
@@ -607,13 +621,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         let setup = try prepare(launch.kind, chains: chains, batchChains: launch.batchChains)
         let s = setup.layout.stride, bufs = setup.buffers
         var traffic = DeviceTraffic(launches: 1, roundTrips: 1)
-        if let start {
-            try makeResident(setup, positions: start.positions, logDensity: start.logDensity, gradient: start.gradient,
-                             metric: launch.inverseMetricDiagonal, traffic: &traffic)
-        } else {
-            precondition(residentState != nil || deviceAhead, "OpenCLTrajectories.runKeepingState: no state on the device")
-            try makeMetricResident(setup, launch.inverseMetricDiagonal, traffic: &traffic)
-        }
+        try makeResident(setup, start, metric: launch.inverseMetricDiagonal, traffic: &traffic, caller: "runKeepingState")
         try upload(launch.stepSizes, rows: 1, chains: chains, stride: s, to: bufs.stepSize, staging: bufs.hostStepSize,
                    traffic: &traffic)
         var proposal = false
@@ -711,13 +719,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         let setup = try prepare(launch.kind, chains: chains, batchChains: launch.batchChains)
         let s = setup.layout.stride, bufs = setup.buffers, b = MemoryLayout<R>.size
         var traffic = DeviceTraffic(launches: 1, roundTrips: 1)
-        if let start {
-            try makeResident(setup, positions: start.positions, logDensity: start.logDensity, gradient: start.gradient,
-                             metric: launch.inverseMetricDiagonal, traffic: &traffic)
-        } else {
-            precondition(residentState != nil || deviceAhead, "OpenCLTrajectories.runAdaptingKeepingState: no state on the device")
-            try makeMetricResident(setup, launch.inverseMetricDiagonal, traffic: &traffic)
-        }
+        try makeResident(setup, start, metric: launch.inverseMetricDiagonal, traffic: &traffic, caller: "runAdaptingKeepingState")
         if rings[0] == nil || rings[0]!.capacity < count {
             rings[0] = try TransitionRing<R>(context: queue.context, dimension: d, stride: s, capacity: count)
         }

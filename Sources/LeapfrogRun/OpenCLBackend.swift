@@ -127,12 +127,13 @@ public struct OpenCLBackend: Backend {
     }
 
     /// The device-resident transitions (`DeviceTransitionExecutor`), unless `--transitions host`;
-    /// `--launch` forces their shape as the density's (`OpenCLTrajectories.shape(forChains:)`).
+    /// `--launch` forces their shape as the density's (`OpenCLTrajectories.shape(forChains:)`),
+    /// `--no-chained-warmup` runs warmup one transition per launch.
     private func transitions(_ bound: BoundModel, density: any BatchedLogDensity, on dev: Device, precision: String,
                              options: BackendOptions, log: @escaping @Sendable (String) -> Void) -> DeviceTransitionExecutor? {
         guard options.transitions == .auto else { return nil }
         let (width, launch) = (options.chainsPerWorkItem, options.launch)
-        return DeviceTransitionExecutor(density: density, precision: precision, log: log) { precision, coefficients in
+        let executor = DeviceTransitionExecutor(density: density, precision: precision, log: log) { precision, coefficients in
             let queue = try CommandQueue(context: try Context(device: dev))
             switch precision {
             case "f32":
@@ -144,6 +145,8 @@ public struct OpenCLBackend: Backend {
             default: throw LeapfrogError(.device, "no device program for \(precision)")
             }
         }
+        executor.chainsWarmup = options.chainedWarmup
+        return executor
     }
 
     private func evaluator<R: DeviceReal>(_ bound: BoundModel, on dev: Device, info: DeviceInfo, as: R.Type,

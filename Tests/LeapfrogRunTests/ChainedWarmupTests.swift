@@ -103,22 +103,9 @@ struct ChainedWarmupTests {
     /// agree unless one is borderline: measured [false, true] against [false, false, true].)
     @Test func chainedWarmupsMakeTheOneByOneWarmups() throws {
         let bound = try Support.bound("eight-schools")
-        let reference = ReferenceModel(bound)
-        var config = SamplerConfiguration()
-        config.sampler = .nuts
-        config.pooledAdaptation = false
-        config.chains = 8
-        config.warmup = 12
-        config.draws = 4
-        config.seed = 4
+        var config = Self.perChainNUTS(warmup: 12, draws: 4, seed: 4)
         func run(chaining: Bool) throws -> (SamplingResult, [[[Double]]], DeviceTransitionExecutor) {
-            let executor = try Support.device(bound, Double.self, density: reference)
-            executor.chainsWarmup = chaining
-            executor.chainedWarmupSeconds = .infinity
-            executor.streamGroupLimit = 4
-            let sink = InMemoryDrawSink()
-            let result = try Sampler.run(model: reference, configuration: config, sink: sink, executor: executor)
-            return (result, sink.positions, executor)
+            try Self.run(bound, config, Double.self, groups: 4) { $0.chainsWarmup = chaining }
         }
         let (a, drawsA, chained) = try run(chaining: true)
         let (b, drawsB, single) = try run(chaining: false)
@@ -152,27 +139,42 @@ extension ChainedWarmupTests {
     /// and of at most 7 transitions make the same draws, bit for bit, and the same adapted tuning.
     @Test func chainedWarmupsDoNotDependOnTheirGroups() throws {
         let bound = try Support.bound("eight-schools")
-        let reference = ReferenceModel(bound)
-        var config = SamplerConfiguration()
-        config.sampler = .nuts
-        config.pooledAdaptation = false
-        config.chains = 8
-        config.warmup = 60
-        config.draws = 5
-        config.seed = 8
-        func run(groups: Int) throws -> (SamplingResult, [[[Double]]], DeviceTransitionExecutor) {
-            let executor = try Support.device(bound, Float.self, density: reference)
-            executor.chainedWarmupSeconds = .infinity
-            executor.streamGroupLimit = groups
-            let sink = InMemoryDrawSink()
-            let result = try Sampler.run(model: reference, configuration: config, sink: sink, executor: executor)
-            return (result, sink.positions, executor)
-        }
-        let (a, drawsA, threes) = try run(groups: 3), (b, drawsB, sevens) = try run(groups: 7)
+        let config = Self.perChainNUTS(warmup: 60, draws: 5, seed: 8)
+        let (a, drawsA, threes) = try Self.run(bound, config, Float.self, groups: 3)
+        let (b, drawsB, sevens) = try Self.run(bound, config, Float.self, groups: 7)
         #expect(drawsA == drawsB && drawsA.count == 8)
         #expect(a.adaptation.stepSizes == b.adaptation.stepSizes)
         #expect(a.adaptation.metric == b.adaptation.metric)
         #expect(threes.traffic.launches > sevens.traffic.launches)
+    }
+}
+
+extension ChainedWarmupTests {
+    /// NUTS adapting every chain on its own (the CLI's default), 8 chains.
+    static func perChainNUTS(warmup: Int, draws: Int, seed: UInt64) -> SamplerConfiguration {
+        var config = SamplerConfiguration()
+        config.sampler = .nuts
+        config.pooledAdaptation = false
+        config.chains = 8
+        config.warmup = warmup
+        config.draws = draws
+        config.seed = seed
+        return config
+    }
+
+    /// A whole run of `config` on the device in `R`, warmup groups of at most `groups` transitions
+    /// (never timed): its result, every chain's draws and the executor.
+    static func run<R: DeviceReal>(_ bound: BoundModel, _ config: SamplerConfiguration, _ type: R.Type, groups: Int,
+                                   configure: (DeviceTransitionExecutor) -> Void = { _ in })
+        throws -> (SamplingResult, [[[Double]]], DeviceTransitionExecutor) {
+        let reference = ReferenceModel(bound)
+        let executor = try Support.device(bound, type, density: reference)
+        executor.chainedWarmupSeconds = .infinity
+        executor.streamGroupLimit = groups
+        configure(executor)
+        let sink = InMemoryDrawSink()
+        let result = try Sampler.run(model: reference, configuration: config, sink: sink, executor: executor)
+        return (result, sink.positions, executor)
     }
 }
 
