@@ -19,7 +19,8 @@ public struct DeviceWindowMoments: Sendable, Hashable {
 /// real): a d·S device-side copy (ChEES), up to five launches, no wait of its own; read back
 /// k·S·b (projections) + 3·S·b (ChEES sums) instead of the (4d + 1)·S·b of positions, gradients,
 /// log densities and proposals. The window moments stay on the device until
-/// `takeWindowMoments` (2d·S·b once per window). Memory: (4d + k + 3)·S reals and the blocks' partial sums.
+/// `takeWindowMoments` (2d·S·b once per window). Memory: (4d + k + 3)·S reals and the blocks' partial sums
+/// (k rows per transition of a chained group, `enqueueKept`).
 final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
     /// Chains per block of the two-level sums over chains.
     static var block: Int { 256 }

@@ -14,8 +14,9 @@ public enum TransitionPlacement: String, Sendable, Hashable, CaseIterable {
 }
 
 /// Runs NUTS, HMC and ChEES-HMC transitions whole on an OpenCL device (`OpenCLTrajectories`):
-/// one launch and one blocking round trip per transition, positions, gradients and log densities
-/// resident on the device between transitions. Everything else — a dense metric, a precision or
+/// one launch and one blocking round trip per transition (per group of transitions in sampling,
+/// `stream`, and in NUTS's per-chain warmup, `executeChained`), positions, gradients and log
+/// densities resident on the device between transitions. Everything else — a dense metric, a precision or
 /// a model without a device program — runs on the host (`HostTransitionExecutor` over the same
 /// density), so a run never fails for want of a device kernel; `placements` counts which ran where.
 ///
