@@ -444,6 +444,15 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         }
     }
 
+    /// The warmup reductions for `chains` chains in `buffers`' layout (made anew when it changed).
+    private func warmupReducer(chains: Int, buffers bufs: TrajectoryBuffers<R>) throws -> WarmupReducer<R> {
+        if let reducer, reducer.stride == bufs.stride, reducer.chains == chains, reducer.width == bufs.width { return reducer }
+        let made = try WarmupReducer<R>(queue: queue, chains: chains, stride: bufs.stride, width: bufs.width, dimension: dimension,
+                                        cache: cache)
+        reducer = made
+        return made
+    }
+
     /// Uploads diag M⁻¹ unless it is the device's.
     private func makeMetricResident(_ setup: LaunchSetup<R>, _ metric: ChainBatch, traffic: inout DeviceTraffic) throws {
         if residentMetric != metric.values {
@@ -631,10 +640,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             proposal = reductions.cheesSums
         }
         precondition(!reductions.cheesSums || proposal, "OpenCLTrajectories.runKeepingState: ChEES sums need HMC")
-        if reducer == nil || reducer!.stride != s || reducer!.chains != chains || reducer!.width != bufs.width {
-            reducer = try WarmupReducer<R>(queue: queue, chains: chains, stride: s, width: bufs.width, dimension: d, cache: cache)
-        }
-        let reducer = reducer!
+        let reducer = try warmupReducer(chains: chains, buffers: bufs)
         if proposal {
             try reducer.enqueueStart(from: bufs.position)
         }
@@ -740,25 +746,22 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         for j in 0..<count { ring.hostKeptSlot[j] = Int32(j) }
         try ring.keptSlot.enqueueWrite(from: UnsafeBufferPointer(rebasing: ring.hostKeptSlot[0..<count]), queue: queue)
         traffic.bytesToDevice += count * MemoryLayout<Int32>.size
-        if reducer == nil || reducer!.stride != s || reducer!.chains != chains || reducer!.width != bufs.width {
-            reducer = try WarmupReducer<R>(queue: queue, chains: chains, stride: s, width: bufs.width, dimension: d, cache: cache)
-        }
-        let reducer = reducer!
+        let reducer = try warmupReducer(chains: chains, buffers: bufs)
         let event = try enqueueKernel(setup, launch, rows: LaunchRows(ring, slot: 0, averaging: bufs.averaging),
                                       returnsProposal: false, chained: count)
         traffic.launches += try reducer.enqueueKept(reductions, kept: ring.kept, count: count)
 
         // The outputs' rows, each transition's log density (its kept slot's last row) and the
-        // projections; the last read blocks.
+        // projections, non-blocking; one wait for them all (`finish`).
         for (r, output) in ring.outputs.enumerated() {
             let first = r * ring.capacity * s
-            try output.enqueueRead(into: UnsafeMutableBufferPointer(rebasing: ring.hostOutputs[first..<(first + count * s)]),
-                                   queue: queue)
+            _ = try output.enqueueRead(into: UnsafeMutableBufferPointer(rebasing: ring.hostOutputs[first..<(first + count * s)]),
+                                       queue: queue)
         }
         for t in 0..<count {
             let offset = (t * (d + 1) + d) * s
-            try ring.kept.enqueueRead(into: UnsafeMutableBufferPointer(rebasing: ring.hostKept[offset..<(offset + s)]),
-                                      offset: offset, queue: queue)
+            _ = try ring.kept.enqueueRead(into: UnsafeMutableBufferPointer(rebasing: ring.hostKept[offset..<(offset + s)]),
+                                          offset: offset, queue: queue)
         }
         traffic.bytesFromDevice += 6 * count * s * b
         let rows = count * reductions.projections

@@ -155,12 +155,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         guard let inverse = inverseDiagonal(request.metric, chains: n, dimension: d),
               let device = program(request.integrator) else { return nil }
         if reductions.cheesSums, case .nuts = request.trajectory { return nil }
-        var start = state.map { (positions: $0.positions, logDensity: $0.logDensity, gradient: $0.gradient) }
-        if start == nil {
-            guard let holder else { preconditionFailure("executeKeepingState: no state given and none held") }
-            // The program changed (a precision switch): the state moves from the one that holds it.
-            if holder !== device { start = try holder.residentStateValues() }
-        }
+        let start = try warmupStart(state, on: device)
         let launch = self.launch(request, chains: n, inverse: inverse, random: random)
         let outcome = try device.runKeepingState(launch, from: start, reductions: reductions)
         holder = device
@@ -190,13 +185,8 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         let n = request.stepSizes.count, d = dimension
         guard let inverse = inverseDiagonal(request.metric, chains: n, dimension: d),
               let device = program(request.integrator) else { return nil }
-        var start = state.map { (positions: $0.positions, logDensity: $0.logDensity, gradient: $0.gradient) }
-        if start == nil {
-            guard let holder else { preconditionFailure("executeChained: no state given and none held") }
-            if holder !== device { start = try holder.residentStateValues() }
-        }
-        let limit = max(1, min(streamGroupLimit,
-                               streamGroupBytes / max(1, OpenCLTrajectories<Double>.ringBytesPerTransition(chains: n, dimension: d))))
+        let start = try warmupStart(state, on: device)
+        let limit = groupLimit(chains: n, dimension: d)
         let count = max(1, min(span.last - request.iteration + 1, warmupGroupSize, limit))
         let launch = self.launch(request, chains: n, inverse: inverse, random: random)
         // Within a span the device continues its own dual averaging from group to group, so that a
@@ -207,11 +197,8 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
             launch, count: count, averaging: continues ? nil : span.stepSizeAveraging(stepSizes: request.stepSizes),
             from: start, reductions: span.reductions)
         chainedWarmup = (request.iteration + count, span.last)
-        let perTransition = (Clock.now() - began) / Double(count)
-        if perTransition > 0 {
-            let target = chainedWarmupSeconds / perTransition
-            warmupGroupSize = target >= Double(limit) ? limit : max(1, Int(target))
-        }
+        warmupGroupSize = Self.groupSize(lasting: chainedWarmupSeconds, perTransition: (Clock.now() - began) / Double(count),
+                                         limit: limit) ?? warmupGroupSize
         holder = device
         ranOnDevice(device, transitions: count, chains: n)
         let perStep = request.integrator.gradientsPerStep
@@ -292,8 +279,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         if let m = moments, device.recordedValuesPerChain().map({ 1 + $0 }) != m.quantities { moments = nil }
         if moments != nil { device.resetMoments() }
         var keptSoFar = 0
-        let bytesPerIteration = OpenCLTrajectories<Double>.ringBytesPerTransition(chains: n, dimension: d)
-        let limit = max(1, min(streamGroupLimit, streamGroupBytes / max(1, bytesPerIteration)))
+        let limit = groupLimit(chains: n, dimension: d)
         var next = stream.iterations.lowerBound
         var size = 1
         var pending: [(group: PendingTransitions, iterations: Range<Int>, stepSizes: [[Double]])] = []
@@ -320,11 +306,8 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
                 let transitions = try device.collect(group)
                 pending.removeFirst()
                 let now = Clock.now()
-                if now > last {
-                    let seconds = group.chained ? chainedGroupSeconds : streamGroupSeconds
-                    let target = seconds / ((now - last) / Double(range.count))
-                    size = target >= Double(limit) ? limit : max(1, Int(target))
-                }
+                size = Self.groupSize(lasting: group.chained ? chainedGroupSeconds : streamGroupSeconds,
+                                      perTransition: (now - last) / Double(range.count), limit: limit) ?? size
                 last = now
                 if stopped { continue }
                 ranOnDevice(device, transitions: range.count, chains: n)
@@ -364,6 +347,31 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         }
         let end = try device.residentStateValues()
         return SamplerState(positions: end.positions, logDensity: end.logDensity, gradient: end.gradient)
+    }
+
+    /// The state a warmup transition kept on the device starts from: `state` when given; else the
+    /// one the device holds, read from the program that holds it when the program changed (a
+    /// precision switch).
+    private func warmupStart(_ state: SamplerState?, on device: any TrajectoryRunning) throws
+        -> (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)? {
+        if let state { return (state.positions, state.logDensity, state.gradient) }
+        guard let holder else { preconditionFailure("DeviceTransitionExecutor: no warmup state given and none held") }
+        return holder !== device ? try holder.residentStateValues() : nil
+    }
+
+    /// Most transitions in a group of `chains` chains: `streamGroupLimit`, and what fits in
+    /// `streamGroupBytes` of ring memory.
+    private func groupLimit(chains: Int, dimension: Int) -> Int {
+        max(1, min(streamGroupLimit, streamGroupBytes / max(1, OpenCLTrajectories<Double>.ringBytesPerTransition(chains: chains,
+                                                                                                                 dimension: dimension))))
+    }
+
+    /// Transitions for the next group to last `seconds` at the measured `perTransition` seconds,
+    /// 1...`limit`; nil when nothing was measured (a clock that did not move).
+    static func groupSize(lasting seconds: Double, perTransition: Double, limit: Int) -> Int? {
+        guard perTransition > 0 else { return nil }
+        let target = seconds / perTransition
+        return target >= Double(limit) ? limit : max(1, Int(target))
     }
 
     /// Seconds a streamed group aims to last (`stream`).
