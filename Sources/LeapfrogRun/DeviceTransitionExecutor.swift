@@ -178,16 +178,15 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     /// span (the host's is sent at a span's start), so the draws do not depend on the groups' timed
     /// lengths. The step sizes reported are the host's dual averaging on the same statistics (the
     /// kernel's twin, to its precision's rounding). nil where `executeKeepingState`
-    /// would not run on the device, for HMC, and when `chainsWarmup` is off.
-    public func executeChained(_ request: TransitionRequest, span: ChainedWarmupSpan, from state: SamplerState?,
-                               random: PhiloxRandom) throws -> [ReducedTransition]? {
-        guard chainsWarmup, case .nuts = request.trajectory, !span.reductions.cheesSums else { return nil }
-        let n = request.stepSizes.count, d = dimension
-        guard let inverse = inverseDiagonal(request.metric, chains: n, dimension: d),
-              let device = program(request.integrator) else { return nil }
+    /// would not run on the device, for HMC, and when `chainsWarmup` is off. `count`, when given,
+    /// replaces the timed size (a sharded run's agreed group: `chainedGroupSize`).
+    public func executeChained(_ request: TransitionRequest, span: ChainedWarmupSpan, count: Int?,
+                               from state: SamplerState?, random: PhiloxRandom) throws -> [ReducedTransition]? {
+        guard let (inverse, device, preferred) = chainedGroup(request, span: span) else { return nil }
+        let n = request.stepSizes.count
         let start = try warmupStart(state, on: device)
-        let limit = groupLimit(chains: n, dimension: d)
-        let count = max(1, min(span.last - request.iteration + 1, warmupGroupSize, limit))
+        let limit = groupLimit(chains: n, dimension: dimension)
+        let count = max(1, min(span.last - request.iteration + 1, limit, count ?? preferred))
         let launch = self.launch(request, chains: n, inverse: inverse, random: random)
         // Within a span the device continues its own dual averaging from group to group, so that a
         // chain's step sizes do not depend on where the (timed) groups end; a span starts from the host's.
@@ -214,6 +213,21 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
             }
             return reduced
         }
+    }
+
+    public func chainedGroupSize(_ request: TransitionRequest, span: ChainedWarmupSpan) throws -> Int? {
+        chainedGroup(request, span: span)?.count
+    }
+
+    /// What a chained warmup group of `request` runs with: the inverse metric, the program and the
+    /// timed group size (within the span and the group limit); nil where `executeChained` returns nil.
+    private func chainedGroup(_ request: TransitionRequest, span: ChainedWarmupSpan)
+        -> (inverse: ChainBatch, device: any TrajectoryRunning, count: Int)? {
+        guard chainsWarmup, case .nuts = request.trajectory, !span.reductions.cheesSums else { return nil }
+        let n = request.stepSizes.count, d = dimension
+        guard let inverse = inverseDiagonal(request.metric, chains: n, dimension: d),
+              let device = program(request.integrator) else { return nil }
+        return (inverse, device, max(1, min(span.last - request.iteration + 1, warmupGroupSize, groupLimit(chains: n, dimension: d))))
     }
 
     /// Seconds a chained warmup group aims to last (`executeChained`): longer than sampling's

@@ -114,7 +114,8 @@ public enum Sampler {
                 // Per-chain adaptation between synchronisation points: the executor may run several
                 // transitions back to back (`ChainedWarmupSpan`); the adapter then observes them in order.
                 if let span = adapter.chainedSpan(from: iteration),
-                   let group = try executor.executeChained(request, span: span, from: held ? nil : state, random: random) {
+                   let group = try executor.executeChained(request, span: span, count: nil, from: held ? nil : state,
+                                                                random: random) {
                     held = true
                     for reduced in group {
                         let request = kernel.request(iteration: iteration, tuning: adapter.adaptation, random: random)

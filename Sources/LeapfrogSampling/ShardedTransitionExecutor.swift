@@ -8,13 +8,30 @@ import LeapfrogRandom
 ///
 /// The local executor numbers its chains 0..<k; it gets `random.block(startingAt:)` so that its
 /// chain c draws global chain (first + c)'s Philox streams. One `allGather` per transition.
+///
+/// Warmup keeps each member's state where it runs (`HeldShard`): a transition then gathers a few
+/// numbers per chain (diagnostics, log density, projections: 9 + k instead of 2d + 9), the states
+/// only where the sampler fetches them (`heldState`: a window's end, warmup's end), the window
+/// moments once per window; NUTS's per-chain warmup runs in chained groups of the length the
+/// members agree on (the smallest `chainedGroupSize`, one more `allGather` of one number), with
+/// one `allGather` per group. ChEES's warmup, whose sums are taken about the whole batch's means,
+/// gathers the states every transition, as before. Sampling streams each member's block through
+/// its executor (`stream`: a device's groups), gathering each iteration's diagnostics and kept
+/// values (8 + d + 1 per chain, no gradients), and the states once, at the end.
 public struct ShardedTransitionExecutor: TransitionExecutor {
     /// Runs this member's block of chains (any executor: the host loop, a device's).
-    public var local: any TransitionExecutor
+    public var local: any TransitionExecutor { shard.executor }
     public let communicator: any ChainCommunicator
+    private var shard: HeldShard
+    /// The batch whose states the members keep (`executeKeepingState`, `executeChained`: the first
+    /// of these is given the state, whose dimension is noted).
+    private var keptChains = 0, keptDimension = 0
+    /// The last span whose chained groups a member could not run (every member then runs it one
+    /// transition at a time, without asking again).
+    private var unchainedSpan: Int?
 
     public init(local: any TransitionExecutor, communicator: any ChainCommunicator) {
-        self.local = local
+        shard = HeldShard(local)
         self.communicator = communicator
     }
 
@@ -34,8 +51,8 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
         record.reserveCapacity(mine.count * width + 1)
         var lockstep = 0
         if !mine.isEmpty {
-            let t = try local.execute(request.chains(mine), from: state.chains(mine),
-                                      random: random.block(startingAt: mine.lowerBound))
+            let t = try shard.executor.execute(request.chains(mine), from: state.chains(mine),
+                                               random: random.block(startingAt: mine.lowerBound))
             lockstep = t.lockstepEvaluations
             if withProposal && t.proposal == nil {
                 throw LeapfrogError(.sampling, "ShardedTransitionExecutor: the local executor returned no proposal for an HMC request that needs one")
@@ -44,9 +61,7 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
                 Self.append(t.state.positions, chain: c, to: &record)
                 record.append(t.state.logDensity[c])
                 Self.append(t.state.gradient, chain: c, to: &record)
-                let i = t.info[c]
-                record += [i.acceptanceStatistic, i.accepted ? 1 : 0, i.divergent ? 1 : 0, i.energy, i.stepSize,
-                           Double(i.treeDepth), Double(i.leapfrogSteps), Double(i.gradientEvaluations)]
+                Self.append(t.info[c], to: &record)
                 if withProposal, let p = t.proposal {
                     Self.append(p.position, chain: c, to: &record)
                     Self.append(p.momentum, chain: c, to: &record)
@@ -72,10 +87,7 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
                 Self.read(all, at: &k, into: &positions, chain: c)
                 logDensity[c] = all[k]; k += 1
                 Self.read(all, at: &k, into: &gradient, chain: c)
-                info.append(TransitionInfo(acceptanceStatistic: all[k], accepted: all[k + 1] != 0, divergent: all[k + 2] != 0,
-                                           energy: all[k + 3], stepSize: all[k + 4], treeDepth: Int(all[k + 5]),
-                                           leapfrogSteps: Int(all[k + 6]), gradientEvaluations: Int(all[k + 7])))
-                k += Self.infoWidth
+                info.append(Self.readInfo(all, at: &k))
                 if proposal != nil {
                     Self.read(all, at: &k, into: &proposal!.position, chain: c)
                     Self.read(all, at: &k, into: &proposal!.momentum, chain: c)
@@ -87,6 +99,232 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
         }
         return Transition(state: SamplerState(positions: positions, logDensity: logDensity, gradient: gradient),
                           info: info, lockstepEvaluations: maxLockstep, proposal: proposal)
+    }
+
+    /// Each member's transition kept where it runs (`HeldShard`): per chain its diagnostics, log
+    /// density and projections gathered; nil for ChEES's sums.
+    public mutating func executeKeepingState(_ request: TransitionRequest, from state: SamplerState?,
+                                             reductions: WarmupReductionRequest, random: PhiloxRandom) throws -> ReducedTransition? {
+        guard !reductions.cheesSums else { return nil }
+        let n = request.stepSizes.count
+        let mine = ChainPartition(chains: n, members: communicator.members).block(communicator.rank)
+        keptChains = n
+        if let state { keptDimension = state.dimension }
+        var local: [ReducedTransition] = []
+        if !mine.isEmpty {
+            local = [try shard.executeKeepingState(request.chains(mine), from: state?.chains(mine), reductions: reductions,
+                                                   random: random.block(startingAt: mine.lowerBound))]
+        }
+        return try gatherReduced(local, transitions: 1, chains: n, projections: reductions.projections)[0]
+    }
+
+    /// The smallest of the members' sizes (one `allGather`); nil when a member cannot chain.
+    public mutating func chainedGroupSize(_ request: TransitionRequest, span: ChainedWarmupSpan) throws -> Int? {
+        let n = request.stepSizes.count
+        let partition = ChainPartition(chains: n, members: communicator.members)
+        let mine = partition.block(communicator.rank)
+        // −1: cannot; a member without chains takes whatever the others say.
+        let size = mine.isEmpty ? Double(Int32.max)
+            : try shard.chainedGroupSize(request.chains(mine), span: span.chains(mine)).map(Double.init) ?? -1
+        let sizes = try communicator.allGather([size], counts: [Int](repeating: 1, count: partition.members))
+        return sizes.contains(-1) ? nil : Int(sizes.min()!)
+    }
+
+    /// Every member runs the same number of chained transitions (`count`, else the agreed
+    /// `chainedGroupSize`); one `allGather` for the group.
+    public mutating func executeChained(_ request: TransitionRequest, span: ChainedWarmupSpan, count: Int?,
+                                        from state: SamplerState?, random: PhiloxRandom) throws -> [ReducedTransition]? {
+        if count == nil && unchainedSpan == span.last { return nil }
+        guard let count = try count ?? chainedGroupSize(request, span: span) else {
+            unchainedSpan = span.last
+            return nil
+        }
+        let n = request.stepSizes.count
+        let mine = ChainPartition(chains: n, members: communicator.members).block(communicator.rank)
+        keptChains = n
+        if let state { keptDimension = state.dimension }
+        var local: [ReducedTransition] = []
+        if !mine.isEmpty {
+            local = try shard.executeChained(request.chains(mine), span: span.chains(mine), count: count,
+                                             from: state?.chains(mine), random: random.block(startingAt: mine.lowerBound))
+        }
+        return try gatherReduced(local, transitions: count, chains: n, projections: span.reductions.projections)
+    }
+
+    /// Sampling's iterations: this member's block streamed by its executor (a device's groups), each
+    /// iteration gathered as it is delivered (per chain its info, and when kept its position and
+    /// log density; the member's lockstep count) and handed to `deliver` joined, one iteration at a
+    /// time, so every member delivers the same iterations; a member without chains takes part in
+    /// every gather. The end states gathered once.
+    public mutating func stream(_ stream: SamplingStream, from state: SamplerState, random: PhiloxRandom,
+                                deliver: ([SampledIteration]) throws -> Bool) throws -> SamplerState {
+        let n = state.chains, d = state.dimension
+        let mine = ChainPartition(chains: n, members: communicator.members).block(communicator.rank)
+        var end = state.chains(mine)
+        if mine.isEmpty {
+            for iteration in stream.iterations {
+                let joined = try Self.gatherSampled(nil, iteration: iteration, kept: stream.keeps(iteration), chains: n, dimension: d,
+                                             over: communicator)
+                if try !deliver([joined]) { break }
+            }
+        } else {
+            let communicator = self.communicator
+            end = try shard.executor.stream(stream.chains(mine), from: end, random: random.block(startingAt: mine.lowerBound)) { group in
+                for sampled in group {
+                    let joined = try Self.gatherSampled(sampled, iteration: sampled.iteration, kept: sampled.positions != nil,
+                                                 chains: n, dimension: d, over: communicator)
+                    if try !deliver([joined]) { return false }
+                }
+                return true
+            }
+        }
+        keptChains = n
+        keptDimension = d
+        return try gatherState(end)
+    }
+
+    /// One sampling iteration of every member's block (`local`: this member's; nil without chains).
+    private static func gatherSampled(_ local: SampledIteration?, iteration: Int, kept: Bool, chains n: Int, dimension d: Int,
+                               over communicator: any ChainCommunicator) throws -> SampledIteration {
+        let partition = ChainPartition(chains: n, members: communicator.members)
+        let width = Self.infoWidth + (kept ? d + 1 : 0)
+        var record: [Double] = []
+        record.reserveCapacity(partition.block(communicator.rank).count * width + 1)
+        if let local {
+            for c in local.info.indices {
+                Self.append(local.info[c], to: &record)
+                if kept {
+                    Self.append(local.positions!, chain: c, to: &record)
+                    record.append(local.logDensity![c])
+                }
+            }
+        }
+        record.append(Double(local?.lockstepEvaluations ?? 0))
+        let all = try communicator.allGather(record, counts: partition.counts.map { $0 * width + 1 })
+        var info: [TransitionInfo] = []
+        info.reserveCapacity(n)
+        var positions = ChainBatch(chains: kept ? n : 0, dimension: d), logDensity: [Double] = []
+        var k = 0, lockstep = 0
+        for r in 0..<partition.members {
+            for c in partition.block(r) {
+                info.append(Self.readInfo(all, at: &k))
+                if kept {
+                    Self.read(all, at: &k, into: &positions, chain: c)
+                    logDensity.append(all[k]); k += 1
+                }
+            }
+            lockstep = max(lockstep, Int(all[k]))
+            k += 1
+        }
+        return SampledIteration(iteration: iteration, info: info, lockstepEvaluations: lockstep,
+                                positions: kept ? positions : nil, logDensity: kept ? logDensity : nil)
+    }
+
+    /// Every member's held state, gathered in chain order.
+    public mutating func heldState() throws -> SamplerState {
+        let mine = ChainPartition(chains: keptChains, members: communicator.members).block(communicator.rank)
+        return try gatherState(mine.isEmpty ? nil : shard.heldState())
+    }
+
+    /// Every member's state of its block (`local`: this member's; nil or empty without chains),
+    /// gathered in chain order, for the batch of `keptChains` chains of `keptDimension`.
+    private func gatherState(_ local: SamplerState?) throws -> SamplerState {
+        let n = keptChains, d = keptDimension, width = 2 * d + 1
+        let partition = ChainPartition(chains: n, members: communicator.members)
+        var record: [Double] = []
+        if let local {
+            record.reserveCapacity(local.chains * width)
+            for c in 0..<local.chains {
+                Self.append(local.positions, chain: c, to: &record)
+                record.append(local.logDensity[c])
+                Self.append(local.gradient, chain: c, to: &record)
+            }
+        }
+        let all = try communicator.allGather(record, counts: partition.counts.map { $0 * width })
+        var state = SamplerState(positions: ChainBatch(chains: n, dimension: d), logDensity: [Double](repeating: 0, count: n),
+                                 gradient: ChainBatch(chains: n, dimension: d))
+        var k = 0
+        for c in 0..<n {
+            Self.read(all, at: &k, into: &state.positions, chain: c)
+            state.logDensity[c] = all[k]; k += 1
+            Self.read(all, at: &k, into: &state.gradient, chain: c)
+        }
+        return state
+    }
+
+    /// Every member's window moments per chain (count, means, sums of squares), gathered in chain
+    /// order; nil when no member has any.
+    public mutating func takeWindowMoments() throws -> [WelfordEstimator]? {
+        let n = keptChains, d = keptDimension, width = 2 * d + 1
+        let partition = ChainPartition(chains: n, members: communicator.members)
+        let mine = partition.block(communicator.rank)
+        var record = [Double](repeating: 0, count: mine.count * width)
+        if !mine.isEmpty, let moments = try shard.takeWindowMoments() {
+            record.removeAll(keepingCapacity: true)
+            for m in moments { record += [m.count] + m.mean + m.m2 }
+        }
+        let all = try communicator.allGather(record, counts: partition.counts.map { $0 * width })
+        guard (0..<n).contains(where: { all[$0 * width] > 0 }) else { return nil }
+        return (0..<n).map { c in
+            let k = c * width
+            return WelfordEstimator(count: Int(all[k]), mean: Array(all[(k + 1)..<(k + 1 + d)]), m2: Array(all[(k + 1 + d)..<(k + width)]))
+        }
+    }
+
+    /// Gathers `transitions` reduced transitions of every member's block (`local`: this member's,
+    /// empty when it has no chains): per transition, per chain its info, log density and
+    /// `projections` projections, then the member's lockstep count; joined in chain order.
+    private func gatherReduced(_ local: [ReducedTransition], transitions: Int, chains n: Int,
+                        projections k: Int) throws -> [ReducedTransition] {
+        let partition = ChainPartition(chains: n, members: communicator.members)
+        let width = Self.infoWidth + 1 + k
+        var record: [Double] = []
+        record.reserveCapacity(transitions * (partition.block(communicator.rank).count * width + 1))
+        for t in 0..<transitions {
+            if local.isEmpty { record.append(0); continue }
+            let r = local[t]
+            for c in r.info.indices {
+                Self.append(r.info[c], to: &record)
+                record.append(r.logDensity[c])
+                for j in 0..<k { record.append(r.projections![c, j]) }
+            }
+            record.append(Double(r.lockstepEvaluations))
+        }
+        let all = try communicator.allGather(record, counts: partition.counts.map { transitions * ($0 * width + 1) })
+        var parts = [[ReducedTransition]](repeating: [], count: transitions)
+        var offset = 0
+        for r in 0..<partition.members {
+            let m = partition.block(r).count
+            for t in 0..<transitions {
+                var k0 = offset
+                var info: [TransitionInfo] = [], logDensity: [Double] = []
+                var projected = ChainBatch(chains: m, dimension: k)
+                for c in 0..<m {
+                    info.append(Self.readInfo(all, at: &k0))
+                    logDensity.append(all[k0]); k0 += 1
+                    for j in 0..<k { projected[c, j] = all[k0 + j] }
+                    k0 += k
+                }
+                if m > 0 {
+                    parts[t].append(ReducedTransition(info: info, logDensity: logDensity, lockstepEvaluations: Int(all[k0]),
+                                                      projections: k > 0 ? projected : nil))
+                }
+                offset = k0 + 1
+            }
+        }
+        return parts.map(ReducedTransition.joined)
+    }
+
+    private static func append(_ i: TransitionInfo, to record: inout [Double]) {
+        record += [i.acceptanceStatistic, i.accepted ? 1 : 0, i.divergent ? 1 : 0, i.energy, i.stepSize,
+                   Double(i.treeDepth), Double(i.leapfrogSteps), Double(i.gradientEvaluations)]
+    }
+
+    private static func readInfo(_ all: [Double], at k: inout Int) -> TransitionInfo {
+        defer { k += infoWidth }
+        return TransitionInfo(acceptanceStatistic: all[k], accepted: all[k + 1] != 0, divergent: all[k + 2] != 0,
+                              energy: all[k + 3], stepSize: all[k + 4], treeDepth: Int(all[k + 5]),
+                              leapfrogSteps: Int(all[k + 6]), gradientEvaluations: Int(all[k + 7]))
     }
 
     private static func append(_ batch: ChainBatch, chain c: Int, to record: inout [Double]) {

@@ -14,20 +14,26 @@ import LeapfrogRandom
 /// the shards' measured throughputs: a shard's transition costs about its chains ÷ its
 /// throughput, and the batch waits for the slowest shard.
 ///
-/// The shards run on one thread each (`DispatchQueue.concurrentPerform`); sampling's iterations
-/// go one `execute` at a time (the protocol's stepwise `stream`): a device's streamed groups are
-/// not split.
+/// The shards run on one thread each (`DispatchQueue.concurrentPerform`). Warmup keeps every
+/// shard's state on its device (`HeldShard`), each shard's statistics reduced there and joined
+/// (`ReducedTransition.joined`), and NUTS's per-chain warmup runs in chained groups of the length
+/// the slowest shard asks for (`chainedGroupSize`), so the shards stay at one iteration; ChEES's
+/// warmup, whose sums are taken about the whole batch's means, moves the states each iteration.
+/// Sampling streams every shard at once (`stream`), each device with its own groups, meeting at
+/// every iteration.
 public struct SplitTransitionExecutor: TransitionExecutor {
-    /// One shard's executor, reached from its own thread only while `execute` runs.
+    /// One shard, reached from its own thread only while a call runs.
     private final class Shard: @unchecked Sendable {
-        var executor: any TransitionExecutor
-        var outcome: Result<Transition, Error>?
-        init(_ executor: any TransitionExecutor) { self.executor = executor }
+        var held: HeldShard
+        var outcome: Result<Any, Error>?
+        init(_ executor: any TransitionExecutor) { held = HeldShard(executor) }
     }
 
     private let shards: [Shard]
     /// Relative throughput of each shard.
     public let weights: [Double]
+    /// The chains of the batch whose states the shards keep (`executeKeepingState`, `executeChained`).
+    private var keptChains = 0
 
     /// - executors: one per shard, in block order.
     /// - weights: relative throughputs (positive), one per executor; equal shares when nil.
@@ -40,24 +46,100 @@ public struct SplitTransitionExecutor: TransitionExecutor {
     }
 
     /// Each shard's executor (to read its placements and device traffic).
-    public var executors: [any TransitionExecutor] { shards.map(\.executor) }
+    public var executors: [any TransitionExecutor] { shards.map(\.held.executor) }
 
     /// The chains of each shard for a batch of `chains`.
     public func blocks(chains: Int) -> [Range<Int>] { ChainPartition.blocks(chains: chains, weights: weights) }
 
-    public mutating func execute(_ request: TransitionRequest, from state: SamplerState,
-                                 random: PhiloxRandom) throws -> Transition {
-        let blocks = blocks(chains: state.chains)
+    /// `body` on every shard with chains (the k-th of them, its block), one thread each; the
+    /// results in block order, or the first shard's error.
+    private func onShards<T>(chains: Int, _ body: (_ k: Int, Range<Int>, inout HeldShard) throws -> T) throws -> [T] {
+        let blocks = blocks(chains: chains)
         let busy = shards.indices.filter { !blocks[$0].isEmpty }
         let shards = self.shards
         DispatchQueue.concurrentPerform(iterations: busy.count) { k in
-            let r = busy[k], block = blocks[r], shard = shards[r]
-            shard.outcome = Result {
-                try shard.executor.execute(request.chains(block), from: state.chains(block),
-                                           random: random.block(startingAt: block.lowerBound))
-            }
+            let shard = shards[busy[k]]
+            shard.outcome = Result { try body(k, blocks[busy[k]], &shard.held) as Any }
         }
         defer { for r in busy { shards[r].outcome = nil } }
-        return Transition.joined(try busy.map { try shards[$0].outcome!.get() })
+        return try busy.map { try shards[$0].outcome!.get() as! T }
+    }
+
+    public mutating func execute(_ request: TransitionRequest, from state: SamplerState,
+                                 random: PhiloxRandom) throws -> Transition {
+        Transition.joined(try onShards(chains: state.chains) { _, block, shard in
+            try shard.executor.execute(request.chains(block), from: state.chains(block),
+                                       random: random.block(startingAt: block.lowerBound))
+        })
+    }
+
+    /// Sampling's iterations streamed by every shard at once, each on its own thread with its own
+    /// groups (a device's `stream`: groups of transitions, NUTS's chained, two in flight), meeting
+    /// at every iteration (`StreamRendezvous`), where the last shard to arrive hands the joined
+    /// iteration to `deliver`; the shards' end states joined. Kept values are delivered (no
+    /// moments on the devices).
+    public mutating func stream(_ stream: SamplingStream, from state: SamplerState, random: PhiloxRandom,
+                                deliver: ([SampledIteration]) throws -> Bool) throws -> SamplerState {
+        let blocks = blocks(chains: state.chains)
+        let rendezvous = StreamRendezvous(shards: blocks.filter { !$0.isEmpty }.count)
+        let ends = try onShards(chains: state.chains) { k, block, shard in
+            do {
+                return try shard.executor.stream(stream.chains(block), from: state.chains(block),
+                                                 random: random.block(startingAt: block.lowerBound)) { group in
+                    group.allSatisfy { rendezvous.meet(k, $0, deliver: deliver) }
+                }
+            } catch {
+                rendezvous.fail(error)
+                throw error
+            }
+        }
+        if let failure = rendezvous.failure { throw failure }
+        return SamplerState.joined(ends)
+    }
+
+    /// Each shard's transition kept where it runs (`HeldShard`), the reductions joined; nil for
+    /// ChEES's sums.
+    public mutating func executeKeepingState(_ request: TransitionRequest, from state: SamplerState?,
+                                             reductions: WarmupReductionRequest, random: PhiloxRandom) throws -> ReducedTransition? {
+        guard !reductions.cheesSums else { return nil }
+        keptChains = request.stepSizes.count
+        return ReducedTransition.joined(try onShards(chains: request.stepSizes.count) { _, block, shard in
+            try shard.executeKeepingState(request.chains(block), from: state?.chains(block), reductions: reductions,
+                                          random: random.block(startingAt: block.lowerBound))
+        })
+    }
+
+    /// The smallest of the shards' sizes; nil when a shard cannot chain.
+    public mutating func chainedGroupSize(_ request: TransitionRequest, span: ChainedWarmupSpan) throws -> Int? {
+        let sizes = try onShards(chains: request.stepSizes.count) { _, block, shard in
+            try shard.chainedGroupSize(request.chains(block), span: span.chains(block))
+        }
+        return sizes.contains(nil) ? nil : sizes.compactMap { $0 }.min()
+    }
+
+    /// Every shard runs the same number of chained transitions (`count`, else the agreed
+    /// `chainedGroupSize`); transition t's blocks joined.
+    public mutating func executeChained(_ request: TransitionRequest, span: ChainedWarmupSpan, count: Int?,
+                                        from state: SamplerState?, random: PhiloxRandom) throws -> [ReducedTransition]? {
+        guard let count = try count ?? chainedGroupSize(request, span: span) else { return nil }
+        keptChains = request.stepSizes.count
+        let groups = try onShards(chains: request.stepSizes.count) { _, block, shard in
+            try shard.executeChained(request.chains(block), span: span.chains(block), count: count,
+                                     from: state?.chains(block), random: random.block(startingAt: block.lowerBound))
+        }
+        return (0..<count).map { t in ReducedTransition.joined(groups.map { $0[t] }) }
+    }
+
+    public mutating func heldState() throws -> SamplerState {
+        SamplerState.joined(try onShards(chains: keptChains) { _, _, shard in try shard.heldState() })
+    }
+
+    /// The shards' window moments in chain order (a shard without any: empty estimators).
+    public mutating func takeWindowMoments() throws -> [WelfordEstimator]? {
+        let parts = try onShards(chains: keptChains) { _, block, shard in (block, try shard.takeWindowMoments()) }
+        guard let some = parts.lazy.compactMap(\.1).first(where: { !$0.isEmpty }) else { return nil }
+        return parts.flatMap { block, moments in
+            moments ?? Array(repeating: WelfordEstimator(dimension: some[0].dimension, dense: false), count: block.count)
+        }
     }
 }

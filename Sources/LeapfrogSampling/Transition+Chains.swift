@@ -19,6 +19,15 @@ extension SamplerState {
     }
 }
 
+extension SamplerState {
+    /// The states of consecutive blocks of chains (in chain order) joined into the batch's.
+    public static func joined(_ parts: [SamplerState]) -> SamplerState {
+        precondition(!parts.isEmpty, "SamplerState.joined: no blocks")
+        return SamplerState(positions: ChainBatch(stacking: parts.map(\.positions)), logDensity: parts.flatMap(\.logDensity),
+                            gradient: ChainBatch(stacking: parts.map(\.gradient)))
+    }
+}
+
 extension Transition {
     /// Transitions of consecutive blocks of chains (in chain order) joined into the batch's: states,
     /// infos and proposals side by side; the lockstep cost is the longest block's (the blocks run
@@ -26,13 +35,60 @@ extension Transition {
     public static func joined(_ parts: [Transition]) -> Transition {
         precondition(!parts.isEmpty, "Transition.joined: no blocks")
         let proposals = parts.compactMap(\.proposal)
-        let state = SamplerState(positions: ChainBatch(stacking: parts.map(\.state.positions)),
-                                 logDensity: parts.flatMap(\.state.logDensity),
-                                 gradient: ChainBatch(stacking: parts.map(\.state.gradient)))
+        let state = SamplerState.joined(parts.map(\.state))
         let proposal = proposals.count == parts.count
             ? Proposal(position: ChainBatch(stacking: proposals.map(\.position)),
                        momentum: ChainBatch(stacking: proposals.map(\.momentum))) : nil
         return Transition(state: state, info: parts.flatMap(\.info),
                           lockstepEvaluations: parts.map(\.lockstepEvaluations).max()!, proposal: proposal)
+    }
+}
+
+extension ReducedTransition {
+    /// Reduced transitions of consecutive blocks of chains (in chain order) joined into the batch's:
+    /// infos, log densities and projections side by side, the lockstep cost the longest block's.
+    /// Only per-chain reductions join so (ChEES's sums are taken about the batch's means).
+    public static func joined(_ parts: [ReducedTransition]) -> ReducedTransition {
+        precondition(!parts.isEmpty, "ReducedTransition.joined: no blocks")
+        precondition(parts.allSatisfy { $0.cheesSums == nil }, "ReducedTransition.joined: ChEES's sums do not join by blocks")
+        let projections = parts.compactMap(\.projections)
+        precondition(projections.isEmpty || projections.count == parts.count, "ReducedTransition.joined: projections from some blocks only")
+        return ReducedTransition(info: parts.flatMap(\.info), logDensity: parts.flatMap(\.logDensity),
+                                 lockstepEvaluations: parts.map(\.lockstepEvaluations).max()!,
+                                 projections: projections.isEmpty ? nil : ChainBatch(stacking: projections))
+    }
+}
+
+extension ChainedWarmupSpan {
+    /// The span of chains `range` alone: their dual averaging, everything else shared.
+    public func chains(_ range: Range<Int>) -> ChainedWarmupSpan {
+        ChainedWarmupSpan(last: last, averaging: Array(averaging[range]), parameters: parameters, reductions: reductions)
+    }
+}
+
+extension SampledIteration {
+    /// One iteration of consecutive blocks of chains (in chain order) joined into the batch's:
+    /// infos, and the kept positions and log densities, side by side; the lockstep cost the longest
+    /// block's. Blocks keep their values on the host (`keptOnDevice` is a whole stream's).
+    public static func joined(_ parts: [SampledIteration]) -> SampledIteration {
+        precondition(!parts.isEmpty, "SampledIteration.joined: no blocks")
+        precondition(parts.allSatisfy { $0.iteration == parts[0].iteration && !$0.keptOnDevice },
+                     "SampledIteration.joined: blocks of different iterations, or kept on a device")
+        let positions = parts.compactMap(\.positions), logDensity = parts.compactMap(\.logDensity)
+        let kept = positions.count == parts.count && logDensity.count == parts.count
+        precondition(kept || (positions.isEmpty && logDensity.isEmpty), "SampledIteration.joined: kept by some blocks only")
+        return SampledIteration(iteration: parts[0].iteration, info: parts.flatMap(\.info),
+                                lockstepEvaluations: parts.map(\.lockstepEvaluations).max()!,
+                                positions: kept ? ChainBatch(stacking: positions) : nil,
+                                logDensity: kept ? logDensity.flatMap { $0 } : nil)
+    }
+}
+
+extension SamplingStream {
+    /// The stream of chains `range` alone (`TransitionRequest.chains`), its kept values delivered
+    /// (no moments on a device: a block's moments would have to be joined).
+    public func chains(_ range: Range<Int>) -> SamplingStream {
+        let request = self.request
+        return SamplingStream(iterations: iterations, request: { request($0).chains(range) }, keeps: keeps)
     }
 }

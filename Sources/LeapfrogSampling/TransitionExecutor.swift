@@ -31,12 +31,19 @@ public protocol TransitionExecutor {
     /// Warmup transitions from `request` (its iteration on, at most up to `span.last`) run back to
     /// back where the state is kept, each chain adapting its step size by its dual averaging after
     /// every transition (`span`): what as many `executeKeepingState` calls would give with the step
-    /// sizes the adapter's dual averaging sets between them (to rounding). How many is the
+    /// sizes the adapter's dual averaging sets between them (to rounding). How many: `count` when
+    /// given (a sharded executor's agreed group, at most what `chainedGroupSize` said), else the
     /// executor's choice (at least one); nil when it cannot (the caller then runs one at a time).
     ///
     /// Default: nil.
-    mutating func executeChained(_ request: TransitionRequest, span: ChainedWarmupSpan, from state: SamplerState?,
-                                 random: PhiloxRandom) throws -> [ReducedTransition]?
+    mutating func executeChained(_ request: TransitionRequest, span: ChainedWarmupSpan, count: Int?,
+                                 from state: SamplerState?, random: PhiloxRandom) throws -> [ReducedTransition]?
+    /// How many transitions `executeChained` would run next for `request` left to its choice; nil
+    /// when it would return nil. Executors that run a batch's chains in shards ask every shard and
+    /// run the smallest answer everywhere, so that the shards stay at one iteration.
+    ///
+    /// Default: nil.
+    mutating func chainedGroupSize(_ request: TransitionRequest, span: ChainedWarmupSpan) throws -> Int?
     /// The state the last `executeKeepingState` left (one read).
     mutating func heldState() throws -> SamplerState
     /// Every chain's window moments that `executeKeepingState` accumulated since the last call
@@ -50,10 +57,12 @@ extension TransitionExecutor {
         nil
     }
 
-    public mutating func executeChained(_ request: TransitionRequest, span: ChainedWarmupSpan, from state: SamplerState?,
-                                        random: PhiloxRandom) throws -> [ReducedTransition]? {
+    public mutating func executeChained(_ request: TransitionRequest, span: ChainedWarmupSpan, count: Int?,
+                                        from state: SamplerState?, random: PhiloxRandom) throws -> [ReducedTransition]? {
         nil
     }
+
+    public mutating func chainedGroupSize(_ request: TransitionRequest, span: ChainedWarmupSpan) throws -> Int? { nil }
 
     public mutating func heldState() throws -> SamplerState {
         preconditionFailure("heldState: this executor keeps no state (executeKeepingState returned nil)")

@@ -21,8 +21,7 @@ struct DeviceSplitSampleTests {
         let one = MPISampleTests.directory("split-1"), two = MPISampleTests.directory("split-2")
         defer { for d in [one, two] { try? FileManager.default.removeItem(atPath: d) } }
         let environment = ["POCL_DEVICES": pocl]
-        // Split devices run warmup one transition per launch (with the host's dual averaging): so does the one device.
-        let single = try runLeapfrog(Self.common + flags + ["--no-chained-warmup", "--device", "0", "--output", one],
+        let single = try runLeapfrog(Self.common + flags + ["--device", "0", "--output", one],
                                      environment: environment)
         #expect(single.status == 0, "one device: \(single.stderr)")
         let split = try runLeapfrog(Self.common + flags + ["--device", devices, "--output", two], environment: environment)

@@ -40,7 +40,7 @@ struct ChainedWarmupTests {
         var a: [ReducedTransition] = [], groups: [Int] = []
         var groupSpan = span, groupSteps = stepSizes
         while first + a.count <= span.last {
-            let group = try #require(try chained.executeChained(request(first + a.count, groupSteps), span: groupSpan,
+            let group = try #require(try chained.executeChained(request(first + a.count, groupSteps), span: groupSpan, count: nil,
                                                                 from: a.isEmpty ? start : nil, random: random))
             groups.append(group.count)
             for t in group {

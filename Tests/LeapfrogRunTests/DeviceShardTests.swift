@@ -82,6 +82,55 @@ struct DeviceShardTests {
         try Self.expectShardsMakeOneDevicesTransitions([all[1], all[0]], label: "two devices")
     }
 
+    /// A whole per-chain NUTS run of 8 chains split 3 + 5 over two device executors whose own
+    /// group sizes differ (at most 3 and 7 transitions): warmup keeps each shard's state on its
+    /// device and runs the chained groups the smaller asks for (`chainedGroupSize`), each shard
+    /// continuing its chains' dual averaging, so the run makes the one executor's draws (groups of
+    /// at most 5) and its adapted step sizes and metric, to 1e-10; the shards ran every iteration
+    /// on the device, in the same groups, with fewer launches than iterations.
+    @Test func splitChainedWarmupMakesOneDevicesRun() throws {
+        let bound = try DeviceTransitionExecutorTests.bound("eight-schools")
+        let reference = ReferenceModel(bound)
+        let config = ChainedWarmupTests.perChainNUTS(warmup: 60, draws: 5, seed: 8)
+        let (whole, drawsWhole, _) = try ChainedWarmupTests.run(bound, config, Double.self, groups: 5)
+        let dev = try OpenCLRuntime.device()
+        let shards = [3, 7].map { limit in
+            let shard = Self.executor(bound, on: dev, density: reference)
+            shard.chainedWarmupSeconds = .infinity
+            shard.streamGroupLimit = limit
+            return shard
+        }
+        let sink = InMemoryDrawSink()
+        let split = try Sampler.run(model: reference, configuration: config, sink: sink,
+                                    executor: SplitTransitionExecutor(shards, weights: [3, 5]))
+        #expect(sink.positions.count == 8 && sink.positions.map(\.count) == drawsWhole.map(\.count))
+        for (u, v) in zip(sink.positions.joined().joined(), drawsWhole.joined().joined()) { #expect(Self.close(u, v, 1e-10)) }
+        for (x, y) in zip(split.adaptation.stepSizes, whole.adaptation.stepSizes) { #expect(Self.close(x, y, 1e-10)) }
+        #expect(split.gradientEvaluations == whole.gradientEvaluations)
+        for shard in shards { #expect(shard.placements.device == 65 && shard.placements.host == 0) }
+        #expect(shards[0].traffic.roundTrips == shards[1].traffic.roundTrips)
+        #expect(shards[0].traffic.roundTrips < 40, "\(shards[0].traffic.roundTrips) round trips for 60 warmup iterations and 5 draws")
+    }
+
+    /// A split whose second shard is the host loop, which keeps no state: that shard runs `execute`
+    /// and keeps its state and window moments beside it (`HeldShard`), the device shard keeps its
+    /// own, and neither chains (the host cannot). The run makes the one device's draws without
+    /// chaining to 1e-8 (12 warmup iterations: the host's and the device's `exp` and `log` differ
+    /// by ulps, which adaptation feeds back).
+    @Test func splitWithAHostShardKeepsBothStates() throws {
+        let bound = try DeviceTransitionExecutorTests.bound("eight-schools")
+        let reference = ReferenceModel(bound)
+        let config = ChainedWarmupTests.perChainNUTS(warmup: 12, draws: 4, seed: 4)
+        let (whole, drawsWhole, _) = try ChainedWarmupTests.run(bound, config, Double.self, groups: 4) { $0.chainsWarmup = false }
+        let device = Self.executor(bound, on: try OpenCLRuntime.device(), density: reference)
+        let sink = InMemoryDrawSink()
+        let split = try Sampler.run(model: reference, configuration: config, sink: sink,
+                                    executor: SplitTransitionExecutor([device, HostTransitionExecutor(model: reference)]))
+        for (u, v) in zip(sink.positions.joined().joined(), drawsWhole.joined().joined()) { #expect(Self.close(u, v, 1e-8)) }
+        for (x, y) in zip(split.adaptation.stepSizes, whole.adaptation.stepSizes) { #expect(Self.close(x, y, 1e-8)) }
+        #expect(device.placements.device == 16 && device.traffic.launches >= 12, "one launch per warmup iteration at least")
+    }
+
     /// `--device` with several devices: `all`, a list by index; unknown or repeated names fail
     /// with an error that lists the devices.
     @Test func deviceListsResolveOrFailNamingTheDevices() throws {

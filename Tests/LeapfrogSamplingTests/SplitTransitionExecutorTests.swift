@@ -41,6 +41,41 @@ struct SplitTransitionExecutorTests {
         ShardedTransitionExecutorTests.expectIdentical(single, split, "\(sampler) pooled=\(pooled), split 2 : 1")
     }
 
+    /// An executor that fails at one iteration's transition.
+    struct FailingAt: TransitionExecutor {
+        struct Failure: Error, Equatable {}
+        var base: HostTransitionExecutor<DiagonalGaussian>
+        let iteration: Int
+        mutating func execute(_ request: TransitionRequest, from state: SamplerState, random: PhiloxRandom) throws -> Transition {
+            if request.iteration == iteration { throw Failure() }
+            return try base.execute(request, from: state, random: random)
+        }
+    }
+
+    /// Sampling streams every shard on its own thread, meeting at each iteration: a stop after 7
+    /// draws keeps the one executor's first 7 draws; a shard that fails in sampling ends the run
+    /// with its error (the other shard, waiting at the next iteration, is woken), as does one
+    /// failing in warmup.
+    @Test func splitStreamsStopAndFailTogether() throws {
+        var config = ShardedTransitionExecutorTests.configuration(.nuts, pooled: false)
+        config.chains = 5
+        let (single, _) = try Sampler.sample(model: Self.model, configuration: config)
+        let host = HostTransitionExecutor(model: Self.model)
+        var calls = 0
+        let stopped = InMemoryDrawSink()
+        let result = try Sampler.run(model: Self.model, configuration: config, sink: stopped,
+                                     executor: SplitTransitionExecutor([host, host], weights: [3, 2]),
+                                     shouldStop: { calls += 1; return calls > config.warmup + 7 })
+        #expect(result.interrupted && result.drawsWritten == 7)
+        #expect(stopped.positions == single.positions.map { Array($0.prefix(7)) })
+        for at in [config.warmup + 12, 40] {
+            let failing = SplitTransitionExecutor([host, FailingAt(base: host, iteration: at)])
+            #expect(throws: FailingAt.Failure()) {
+                _ = try Sampler.run(model: Self.model, configuration: config, sink: InMemoryDrawSink(), executor: failing)
+            }
+        }
+    }
+
     /// A fast twin that is off (by 1 nat) wherever the first coordinate is above 0.5: some chains
     /// at some checkpoints, not all, so members' blocks can disagree.
     struct OffWhereHigh: BatchedLogDensity, Sendable {

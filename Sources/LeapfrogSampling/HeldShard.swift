@@ -1,0 +1,82 @@
+import LeapfrogCore
+import LeapfrogRandom
+
+/// One block of chains of a run split into shards (`SplitTransitionExecutor`'s devices,
+/// `ShardedTransitionExecutor`'s MPI ranks), in a warmup that keeps every shard's state where the
+/// shard runs (`TransitionExecutor.executeKeepingState`): the shards then exchange a few numbers
+/// per chain each iteration (diagnostics, log density, projections) instead of the chains'
+/// positions and gradients, and the states only where the sampler fetches them (a window's end,
+/// warmup's end).
+///
+/// Every shard must answer a keeping request, or the shards would part (some having run the
+/// transition, some not): a shard whose executor keeps its state (a device's) lets it; one whose
+/// executor cannot (the host loop, a device without a program for the model) runs `execute` and
+/// keeps the state here, with the request's reductions computed by their host twins
+/// (`WelfordEstimator.add`, `WarmupConvergence.projections`) — what the sampler computes from the
+/// same transition when nothing keeps the state, so the draws are the same either way.
+struct HeldShard {
+    var executor: any TransitionExecutor
+    /// The shard's state when it is kept here (its executor could not keep it); nil when the
+    /// executor holds it.
+    private var kept: SamplerState?
+    /// Per chain, the window moments of the transitions run here since the last `takeWindowMoments`.
+    private var moments: [WelfordEstimator]?
+
+    init(_ executor: any TransitionExecutor) { self.executor = executor }
+
+    /// `TransitionExecutor.executeKeepingState` for this shard's chains; never nil. `reductions`
+    /// must not ask for ChEES's sums, which are taken about the whole batch's means.
+    mutating func executeKeepingState(_ request: TransitionRequest, from state: SamplerState?,
+                                      reductions: WarmupReductionRequest, random: PhiloxRandom) throws -> ReducedTransition {
+        precondition(!reductions.cheesSums, "HeldShard: ChEES's sums are taken about the whole batch's means")
+        let start = state ?? kept
+        if let reduced = try executor.executeKeepingState(request, from: start, reductions: reductions, random: random) {
+            kept = nil
+            return reduced
+        }
+        let from = try start ?? executor.heldState()
+        let transition = try executor.execute(request, from: from, random: random)
+        kept = transition.state
+        if reductions.windowMoments {
+            var m = moments ?? Array(repeating: WelfordEstimator(dimension: from.dimension, dense: false), count: from.chains)
+            WelfordEstimator.add(transition.state.positions, to: &m)
+            moments = m
+        }
+        let projections = reductions.projections > 0
+            ? WarmupConvergence.projections(transition.state.positions, count: reductions.projections) : nil
+        return ReducedTransition(info: transition.info, logDensity: transition.state.logDensity,
+                                 lockstepEvaluations: transition.lockstepEvaluations, projections: projections)
+    }
+
+    /// The executor's chained group size (`TransitionExecutor.chainedGroupSize`).
+    mutating func chainedGroupSize(_ request: TransitionRequest, span: ChainedWarmupSpan) throws -> Int? {
+        try executor.chainedGroupSize(request, span: span)
+    }
+
+    /// Exactly `count` chained transitions (`TransitionExecutor.executeChained`), which the
+    /// executor said it can run (`chainedGroupSize`); throws when it runs another number.
+    mutating func executeChained(_ request: TransitionRequest, span: ChainedWarmupSpan, count: Int,
+                                 from state: SamplerState?, random: PhiloxRandom) throws -> [ReducedTransition] {
+        let group = try executor.executeChained(request, span: span, count: count, from: state ?? kept, random: random)
+        guard let group, group.count == count else {
+            throw LeapfrogError(.sampling, "a shard of \(request.stepSizes.count) chains ran \(group?.count ?? 0) of the "
+                                + "\(count) chained warmup transitions its shards agreed on")
+        }
+        kept = nil
+        return group
+    }
+
+    /// The shard's state: kept here, or read from its executor.
+    mutating func heldState() throws -> SamplerState {
+        try kept ?? executor.heldState()
+    }
+
+    /// Per chain, the window moments since the last call: the executor's and those of the
+    /// transitions run here, combined; nil when neither has any.
+    mutating func takeWindowMoments() throws -> [WelfordEstimator]? {
+        defer { moments = nil }
+        guard var taken = try executor.takeWindowMoments() else { return moments }
+        if let moments { for c in taken.indices { taken[c].combine(moments[c]) } }
+        return taken
+    }
+}
