@@ -15,9 +15,8 @@ import LeapfrogRandom
 /// moments once per window; NUTS's per-chain warmup runs in chained groups of the length the
 /// members agree on (the smallest `chainedGroupSize`, one more `allGather` of one number), with
 /// one `allGather` per group. ChEES's warmup, whose sums are taken about the whole batch's means,
-/// gathers the states every transition, as before. Sampling streams each member's block through
-/// its executor (`stream`: a device's groups), gathering each iteration's diagnostics and kept
-/// values (8 + d + 1 per chain, no gradients), and the states once, at the end.
+/// gathers the states every transition, as before; so does sampling (`execute` per iteration:
+/// docs/benchmarks.md, "Sharded warmup", says why a streamed sampling lost here).
 public struct ShardedTransitionExecutor: TransitionExecutor {
     /// Runs this member's block of chains (any executor: the host loop, a device's).
     public var local: any TransitionExecutor { shard.executor }
@@ -149,75 +148,6 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
                                              from: state?.chains(mine), random: random.block(startingAt: mine.lowerBound))
         }
         return try gatherReduced(local, transitions: count, chains: n, projections: span.reductions.projections)
-    }
-
-    /// Sampling's iterations: this member's block streamed by its executor (a device's groups), each
-    /// iteration gathered as it is delivered (per chain its info, and when kept its position and
-    /// log density; the member's lockstep count) and handed to `deliver` joined, one iteration at a
-    /// time, so every member delivers the same iterations; a member without chains takes part in
-    /// every gather. The end states gathered once.
-    public mutating func stream(_ stream: SamplingStream, from state: SamplerState, random: PhiloxRandom,
-                                deliver: ([SampledIteration]) throws -> Bool) throws -> SamplerState {
-        let n = state.chains, d = state.dimension
-        let mine = ChainPartition(chains: n, members: communicator.members).block(communicator.rank)
-        var end = state.chains(mine)
-        if mine.isEmpty {
-            for iteration in stream.iterations {
-                let joined = try Self.gatherSampled(nil, iteration: iteration, kept: stream.keeps(iteration), chains: n, dimension: d,
-                                             over: communicator)
-                if try !deliver([joined]) { break }
-            }
-        } else {
-            let communicator = self.communicator
-            end = try shard.executor.stream(stream.chains(mine), from: end, random: random.block(startingAt: mine.lowerBound)) { group in
-                for sampled in group {
-                    let joined = try Self.gatherSampled(sampled, iteration: sampled.iteration, kept: sampled.positions != nil,
-                                                 chains: n, dimension: d, over: communicator)
-                    if try !deliver([joined]) { return false }
-                }
-                return true
-            }
-        }
-        keptChains = n
-        keptDimension = d
-        return try gatherState(end)
-    }
-
-    /// One sampling iteration of every member's block (`local`: this member's; nil without chains).
-    private static func gatherSampled(_ local: SampledIteration?, iteration: Int, kept: Bool, chains n: Int, dimension d: Int,
-                               over communicator: any ChainCommunicator) throws -> SampledIteration {
-        let partition = ChainPartition(chains: n, members: communicator.members)
-        let width = Self.infoWidth + (kept ? d + 1 : 0)
-        var record: [Double] = []
-        record.reserveCapacity(partition.block(communicator.rank).count * width + 1)
-        if let local {
-            for c in local.info.indices {
-                Self.append(local.info[c], to: &record)
-                if kept {
-                    Self.append(local.positions!, chain: c, to: &record)
-                    record.append(local.logDensity![c])
-                }
-            }
-        }
-        record.append(Double(local?.lockstepEvaluations ?? 0))
-        let all = try communicator.allGather(record, counts: partition.counts.map { $0 * width + 1 })
-        var info: [TransitionInfo] = []
-        info.reserveCapacity(n)
-        var positions = ChainBatch(chains: kept ? n : 0, dimension: d), logDensity: [Double] = []
-        var k = 0, lockstep = 0
-        for r in 0..<partition.members {
-            for c in partition.block(r) {
-                info.append(Self.readInfo(all, at: &k))
-                if kept {
-                    Self.read(all, at: &k, into: &positions, chain: c)
-                    logDensity.append(all[k]); k += 1
-                }
-            }
-            lockstep = max(lockstep, Int(all[k]))
-            k += 1
-        }
-        return SampledIteration(iteration: iteration, info: info, lockstepEvaluations: lockstep,
-                                positions: kept ? positions : nil, logDensity: kept ? logDensity : nil)
     }
 
     /// Every member's held state, gathered in chain order.

@@ -19,8 +19,9 @@ import LeapfrogRandom
 /// (`ReducedTransition.joined`), and NUTS's per-chain warmup runs in chained groups of the length
 /// the slowest shard asks for (`chainedGroupSize`), so the shards stay at one iteration; ChEES's
 /// warmup, whose sums are taken about the whole batch's means, moves the states each iteration.
-/// Sampling streams every shard at once (`stream`), each device with its own groups, meeting at
-/// every iteration.
+/// Sampling's iterations go one `execute` at a time (the protocol's stepwise `stream`): a
+/// device's streamed groups are not split (docs/benchmarks.md, "Sharded warmup", says why a
+/// streamed version lost here).
 public struct SplitTransitionExecutor: TransitionExecutor {
     /// One shard, reached from its own thread only while a call runs.
     private final class Shard: @unchecked Sendable {
@@ -51,15 +52,15 @@ public struct SplitTransitionExecutor: TransitionExecutor {
     /// The chains of each shard for a batch of `chains`.
     public func blocks(chains: Int) -> [Range<Int>] { ChainPartition.blocks(chains: chains, weights: weights) }
 
-    /// `body` on every shard with chains (the k-th of them, its block), one thread each; the
-    /// results in block order, or the first shard's error.
-    private func onShards<T>(chains: Int, _ body: (_ k: Int, Range<Int>, inout HeldShard) throws -> T) throws -> [T] {
+    /// `body` on every shard with chains (its block), one thread each; the results in block order,
+    /// or the first shard's error.
+    private func onShards<T>(chains: Int, _ body: (Range<Int>, inout HeldShard) throws -> T) throws -> [T] {
         let blocks = blocks(chains: chains)
         let busy = shards.indices.filter { !blocks[$0].isEmpty }
         let shards = self.shards
         DispatchQueue.concurrentPerform(iterations: busy.count) { k in
             let shard = shards[busy[k]]
-            shard.outcome = Result { try body(k, blocks[busy[k]], &shard.held) as Any }
+            shard.outcome = Result { try body(blocks[busy[k]], &shard.held) as Any }
         }
         defer { for r in busy { shards[r].outcome = nil } }
         return try busy.map { try shards[$0].outcome!.get() as! T }
@@ -67,34 +68,10 @@ public struct SplitTransitionExecutor: TransitionExecutor {
 
     public mutating func execute(_ request: TransitionRequest, from state: SamplerState,
                                  random: PhiloxRandom) throws -> Transition {
-        Transition.joined(try onShards(chains: state.chains) { _, block, shard in
+        Transition.joined(try onShards(chains: state.chains) { block, shard in
             try shard.executor.execute(request.chains(block), from: state.chains(block),
                                        random: random.block(startingAt: block.lowerBound))
         })
-    }
-
-    /// Sampling's iterations streamed by every shard at once, each on its own thread with its own
-    /// groups (a device's `stream`: groups of transitions, NUTS's chained, two in flight), meeting
-    /// at every iteration (`StreamRendezvous`), where the last shard to arrive hands the joined
-    /// iteration to `deliver`; the shards' end states joined. Kept values are delivered (no
-    /// moments on the devices).
-    public mutating func stream(_ stream: SamplingStream, from state: SamplerState, random: PhiloxRandom,
-                                deliver: ([SampledIteration]) throws -> Bool) throws -> SamplerState {
-        let blocks = blocks(chains: state.chains)
-        let rendezvous = StreamRendezvous(shards: blocks.filter { !$0.isEmpty }.count)
-        let ends = try onShards(chains: state.chains) { k, block, shard in
-            do {
-                return try shard.executor.stream(stream.chains(block), from: state.chains(block),
-                                                 random: random.block(startingAt: block.lowerBound)) { group in
-                    group.allSatisfy { rendezvous.meet(k, $0, deliver: deliver) }
-                }
-            } catch {
-                rendezvous.fail(error)
-                throw error
-            }
-        }
-        if let failure = rendezvous.failure { throw failure }
-        return SamplerState.joined(ends)
     }
 
     /// Each shard's transition kept where it runs (`HeldShard`), the reductions joined; nil for
@@ -103,7 +80,7 @@ public struct SplitTransitionExecutor: TransitionExecutor {
                                              reductions: WarmupReductionRequest, random: PhiloxRandom) throws -> ReducedTransition? {
         guard !reductions.cheesSums else { return nil }
         keptChains = request.stepSizes.count
-        return ReducedTransition.joined(try onShards(chains: request.stepSizes.count) { _, block, shard in
+        return ReducedTransition.joined(try onShards(chains: request.stepSizes.count) { block, shard in
             try shard.executeKeepingState(request.chains(block), from: state?.chains(block), reductions: reductions,
                                           random: random.block(startingAt: block.lowerBound))
         })
@@ -111,7 +88,7 @@ public struct SplitTransitionExecutor: TransitionExecutor {
 
     /// The smallest of the shards' sizes; nil when a shard cannot chain.
     public mutating func chainedGroupSize(_ request: TransitionRequest, span: ChainedWarmupSpan) throws -> Int? {
-        let sizes = try onShards(chains: request.stepSizes.count) { _, block, shard in
+        let sizes = try onShards(chains: request.stepSizes.count) { block, shard in
             try shard.chainedGroupSize(request.chains(block), span: span.chains(block))
         }
         return sizes.contains(nil) ? nil : sizes.compactMap { $0 }.min()
@@ -123,7 +100,7 @@ public struct SplitTransitionExecutor: TransitionExecutor {
                                         from state: SamplerState?, random: PhiloxRandom) throws -> [ReducedTransition]? {
         guard let count = try count ?? chainedGroupSize(request, span: span) else { return nil }
         keptChains = request.stepSizes.count
-        let groups = try onShards(chains: request.stepSizes.count) { _, block, shard in
+        let groups = try onShards(chains: request.stepSizes.count) { block, shard in
             try shard.executeChained(request.chains(block), span: span.chains(block), count: count,
                                      from: state?.chains(block), random: random.block(startingAt: block.lowerBound))
         }
@@ -131,12 +108,12 @@ public struct SplitTransitionExecutor: TransitionExecutor {
     }
 
     public mutating func heldState() throws -> SamplerState {
-        SamplerState.joined(try onShards(chains: keptChains) { _, _, shard in try shard.heldState() })
+        SamplerState.joined(try onShards(chains: keptChains) { _, shard in try shard.heldState() })
     }
 
     /// The shards' window moments in chain order (a shard without any: empty estimators).
     public mutating func takeWindowMoments() throws -> [WelfordEstimator]? {
-        let parts = try onShards(chains: keptChains) { _, block, shard in (block, try shard.takeWindowMoments()) }
+        let parts = try onShards(chains: keptChains) { block, shard in (block, try shard.takeWindowMoments()) }
         guard let some = parts.lazy.compactMap(\.1).first(where: { !$0.isEmpty }) else { return nil }
         return parts.flatMap { block, moments in
             moments ?? Array(repeating: WelfordEstimator(dimension: some[0].dimension, dense: false), count: block.count)

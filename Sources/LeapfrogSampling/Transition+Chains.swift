@@ -65,30 +65,3 @@ extension ChainedWarmupSpan {
         ChainedWarmupSpan(last: last, averaging: Array(averaging[range]), parameters: parameters, reductions: reductions)
     }
 }
-
-extension SampledIteration {
-    /// One iteration of consecutive blocks of chains (in chain order) joined into the batch's:
-    /// infos, and the kept positions and log densities, side by side; the lockstep cost the longest
-    /// block's. Blocks keep their values on the host (`keptOnDevice` is a whole stream's).
-    public static func joined(_ parts: [SampledIteration]) -> SampledIteration {
-        precondition(!parts.isEmpty, "SampledIteration.joined: no blocks")
-        precondition(parts.allSatisfy { $0.iteration == parts[0].iteration && !$0.keptOnDevice },
-                     "SampledIteration.joined: blocks of different iterations, or kept on a device")
-        let positions = parts.compactMap(\.positions), logDensity = parts.compactMap(\.logDensity)
-        let kept = positions.count == parts.count && logDensity.count == parts.count
-        precondition(kept || (positions.isEmpty && logDensity.isEmpty), "SampledIteration.joined: kept by some blocks only")
-        return SampledIteration(iteration: parts[0].iteration, info: parts.flatMap(\.info),
-                                lockstepEvaluations: parts.map(\.lockstepEvaluations).max()!,
-                                positions: kept ? ChainBatch(stacking: positions) : nil,
-                                logDensity: kept ? logDensity.flatMap { $0 } : nil)
-    }
-}
-
-extension SamplingStream {
-    /// The stream of chains `range` alone (`TransitionRequest.chains`), its kept values delivered
-    /// (no moments on a device: a block's moments would have to be joined).
-    public func chains(_ range: Range<Int>) -> SamplingStream {
-        let request = self.request
-        return SamplingStream(iterations: iterations, request: { request($0).chains(range) }, keeps: keeps)
-    }
-}

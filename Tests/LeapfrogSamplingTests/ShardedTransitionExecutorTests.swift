@@ -74,10 +74,10 @@ struct ShardedTransitionExecutorTests {
     @Test func lostMemberEndsTheRunKeepingDraws() throws {
         let config = Self.configuration(.nuts, pooled: true)
         // Initialisation and the step-size searches gather too: count a whole run's gathers, then
-        // fail 11 before its end (the end states' gather and 10 sampling iterations short).
+        // fail 10 before its end (10 sampling transitions short).
         let counting = FailingCommunicator(succeeding: .max)
         _ = try Self.sample(config, counting)
-        let failing = FailingCommunicator(succeeding: counting.count.calls - 11)
+        let failing = FailingCommunicator(succeeding: counting.count.calls - 10)
         let sink = InMemoryDrawSink()
         let result = try Sampler.run(model: ShardedLogDensity(local: Self.model, communicator: failing), configuration: config,
                                      sink: sink, executor: ShardedTransitionExecutor(local: HostTransitionExecutor(model: Self.model),

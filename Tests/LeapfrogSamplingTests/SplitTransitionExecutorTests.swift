@@ -52,11 +52,9 @@ struct SplitTransitionExecutorTests {
         }
     }
 
-    /// Sampling streams every shard on its own thread, meeting at each iteration: a stop after 7
-    /// draws keeps the one executor's first 7 draws; a shard that fails in sampling ends the run
-    /// with its error (the other shard, waiting at the next iteration, is woken), as does one
-    /// failing in warmup.
-    @Test func splitStreamsStopAndFailTogether() throws {
+    /// A split run stopped after 7 draws keeps the one executor's first 7 draws; a shard that fails
+    /// in sampling or in warmup (where the shards keep their states) ends the run with its error.
+    @Test func splitRunsStopAndFailTogether() throws {
         var config = ShardedTransitionExecutorTests.configuration(.nuts, pooled: false)
         config.chains = 5
         let (single, _) = try Sampler.sample(model: Self.model, configuration: config)
