@@ -105,16 +105,10 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
     public mutating func executeKeepingState(_ request: TransitionRequest, from state: SamplerState?,
                                              reductions: WarmupReductionRequest, random: PhiloxRandom) throws -> ReducedTransition? {
         guard !reductions.cheesSums else { return nil }
-        let n = request.stepSizes.count
-        let mine = ChainPartition(chains: n, members: communicator.members).block(communicator.rank)
-        keptChains = n
-        if let state { keptDimension = state.dimension }
-        var local: [ReducedTransition] = []
-        if !mine.isEmpty {
-            local = [try shard.executeKeepingState(request.chains(mine), from: state?.chains(mine), reductions: reductions,
-                                                   random: random.block(startingAt: mine.lowerBound))]
-        }
-        return try gatherReduced(local, transitions: 1, chains: n, projections: reductions.projections)[0]
+        return try keep(request, from: state, transitions: 1, projections: reductions.projections) { shard, mine in
+            [try shard.executeKeepingState(request.chains(mine), from: state?.chains(mine), reductions: reductions,
+                                           random: random.block(startingAt: mine.lowerBound))]
+        }[0]
     }
 
     /// The smallest of the members' sizes (one `allGather`); nil when a member cannot chain.
@@ -138,16 +132,22 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
             unchainedSpan = span.last
             return nil
         }
+        return try keep(request, from: state, transitions: count, projections: span.reductions.projections) { shard, mine in
+            try shard.executeChained(request.chains(mine), span: span.chains(mine), count: count,
+                                     from: state?.chains(mine), random: random.block(startingAt: mine.lowerBound))
+        }
+    }
+
+    /// A kept warmup step: `run` on this member's block (when it has chains), the batch noted as
+    /// the one the members keep, every member's `transitions` reduced transitions gathered.
+    private mutating func keep(_ request: TransitionRequest, from state: SamplerState?, transitions: Int, projections: Int,
+                               _ run: (inout HeldShard, Range<Int>) throws -> [ReducedTransition]) throws -> [ReducedTransition] {
         let n = request.stepSizes.count
         let mine = ChainPartition(chains: n, members: communicator.members).block(communicator.rank)
         keptChains = n
         if let state { keptDimension = state.dimension }
-        var local: [ReducedTransition] = []
-        if !mine.isEmpty {
-            local = try shard.executeChained(request.chains(mine), span: span.chains(mine), count: count,
-                                             from: state?.chains(mine), random: random.block(startingAt: mine.lowerBound))
-        }
-        return try gatherReduced(local, transitions: count, chains: n, projections: span.reductions.projections)
+        let local = mine.isEmpty ? [] : try run(&shard, mine)
+        return try gatherReduced(local, transitions: transitions, chains: n, projections: projections)
     }
 
     /// Every member's held state, gathered in chain order.
@@ -205,7 +205,7 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
     /// empty when it has no chains): per transition, per chain its info, log density and
     /// `projections` projections, then the member's lockstep count; joined in chain order.
     private func gatherReduced(_ local: [ReducedTransition], transitions: Int, chains n: Int,
-                        projections k: Int) throws -> [ReducedTransition] {
+                               projections k: Int) throws -> [ReducedTransition] {
         let partition = ChainPartition(chains: n, members: communicator.members)
         let width = Self.infoWidth + 1 + k
         var record: [Double] = []
