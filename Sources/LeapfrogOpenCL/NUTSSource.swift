@@ -13,7 +13,14 @@
 /// lanes go on with their trees (program-counter batching in its simplest form: every lane runs
 /// the same loop body, one leaf per iteration). The lanes of a work-item then wait for each other
 /// once per launch, at the longest sum of `count` trees, instead of once per transition at the
-/// longest tree: sampling's streamed groups run as one launch (`OpenCLTrajectories.enqueue`), and
+/// longest tree. A lane whose tree ended waits, though, until `quorum` lanes of its work-item
+/// wait (or every lane with transitions left), and they start together: lanes started one by
+/// one sit at different leaves of different trees, and the kernel's own code — the momentum draw
+/// and resets whenever any lane starts, the checkpoint stores and U-turn checks at every lane's
+/// level — then runs far more often than the lanes' waiting costs (`OpenCLTrajectories.startQuorum`;
+/// the host counts the waiting with the same rule, `DeviceTransitionExecutor.chainedIterations`).
+/// The loop's bound allows each transition its tree and as long a wait. Sampling's streamed
+/// groups run as one launch (`OpenCLTrajectories.enqueue`), and
 /// so do warmup's groups when each chain adapts its own step size (below); a shared step size
 /// adapts on the host between transitions, one per launch (count 1). Lane l's
 /// transition t is the launch's iteration + t, with the step sizes of row slot + t and its outputs
@@ -47,7 +54,7 @@
 /// sample), `step_size`, `inverse_metric`, outputs `accept_prob` (Stan's accept_stat), `energy`,
 /// `taken` (leapfrog steps), `depth`, `flags` (1 moved + 2 divergent), `kept`, `kept_slot`,
 /// `averaging`, then `key0`, `key1`, `iteration`, `chain_offset` (as `TrajectorySource`'s), `slot`,
-/// `count`, `adapt`, the data arrays and `stride`. `step_size` and the five outputs of transition t are at row slot + t.
+/// `count`, `adapt`, `quorum`, the data arrays and `stride`. `step_size` and the five outputs of transition t are at row slot + t.
 struct NUTSSource {
     static let kernelName = "nuts_transition"
     /// Philox purposes (`RandomPurpose` raw values in LeapfrogRandom).
@@ -89,10 +96,10 @@ struct NUTSSource {
         t.emit("// the tree's state, zero until the fresh block below starts each lane's transition")
         t.emit("realt h0 = SPLATT(0.0), eps = h0, mlp = h0, xlp = h0, prlp = h0, slp = h0, sample_energy = h0, proposal_energy = h0;")
         t.emit("realt depth_c = h0, span = h0, leaf = h0, leapfrogs = h0, lsw = h0, lsw_sub = h0, sum_metro = h0, direction = h0;")
-        t.emit("maskt divergent = finished, done = finished, moved = finished;")
+        t.emit("maskt divergent = finished, done = finished, moved = finished, waiting = finished;")
         t.each("p[j] = mq[j] = mp[j] = mg[j] = xq[j] = xp[j] = xg[j] = prq[j] = prg[j] = sq[j] = sg[j] = rho[j] = sub[j] = SPLATT(0.0);")
 
-        t.block("for (int lf_iter = 0; lf_iter < (count << \(levels)); ++lf_iter)") { t in
+        t.block("for (int lf_iter = 0; lf_iter < (count << \(levels + 1)); ++lf_iter)") { t in
             t.block("if (LF_ANYT(fresh))") { t in
                 t.emit("// the fresh lanes start transition tl: momentum, step size (row tl), the tree at the current point")
                 t.drawMomentum(purpose: Self.momentumPurpose, mask: "fresh")
@@ -226,7 +233,7 @@ struct NUTSSource {
                 }
             }
             t.emit("// the lanes whose tree ended: their outputs at row tl, the sample kept when row tl keeps it, the next start")
-            t.emit("const maskt ended = done & !finished;")
+            t.emit("const maskt ended = done & !finished & !waiting;")
             t.block("if (LF_ANYT(ended))") { t in
                 t.emit("// per lane: accept_stat, energy, leapfrogs, depth, flags; whether it ended, its row, its sample's lp")
                 t.emit("realt out[8];")
@@ -258,7 +265,14 @@ struct NUTSSource {
                 t.emit("lp = LF_SELECTT(lp, slp, ended);")
                 t.emit("tl = LF_SELECTT(tl, tl + 1.0, ended);")
                 t.emit("finished = finished | (ended & isgreaterequal(tl, SPLATT((real)count)));")
-                t.emit("fresh = ended & !finished;")
+                t.emit("waiting = waiting | (ended & !finished);")
+            }
+            t.emit("// the waiting lanes start together once `quorum` of them, or every lane not finished, wait")
+            t.block("if (LF_ANYT(waiting))") { t in
+                t.emit("realt on[2] = { LF_SELECTT(SPLATT(0.0), SPLATT(1.0), waiting), LF_SELECTT(SPLATT(0.0), SPLATT(1.0), !finished) };")
+                t.emit("real nw = 0.0, nu = 0.0;")
+                t.emit("for (int l = 0; l < LF_TLANES; ++l) { nw += LF_TLANE(on[0], l); nu += LF_TLANE(on[1], l); }")
+                t.emit("if (nw >= fmin((real)quorum, nu)) { fresh = waiting; waiting = finished & !finished; }")
             }
             t.emit("if (!LF_ANYT(!finished)) break;")
         }
@@ -274,7 +288,7 @@ struct NUTSSource {
                          "__global real* accept_prob", "__global real* energy", "__global real* taken", "__global real* depth",
                          "__global real* flags", "__global real* kept", "__global const int* kept_slot",
                          "__global real* averaging", "const uint key0", "const uint key1", "const uint iteration",
-                         "const uint chain_offset", "const int slot", "const int count", "const int adapt"]
+                         "const uint chain_offset", "const int slot", "const int count", "const int adapt", "const int quorum"]
             + dataArguments.map { "__global const real* d_\($0)" } + ["const int stride"]
         let comment = "// Generated by OpenCLCodegen: whole NUTS transitions, \(dimension) unconstrained parameters, "
             + "max depth \(maxDepth),\n// integrator coefficients \(coefficients.map { Generator.literal($0) }.joined(separator: ", ")).\n"

@@ -31,6 +31,9 @@ public protocol TrajectoryRunning: DeviceTrafficCounting {
     func shape(forChains chains: Int) -> LaunchShape
     /// How many consecutive chains of such a batch wait for each other in a transition.
     func chainsInLockstep(forChains chains: Int) -> Int
+    /// NUTS's chained launches: how many of a work-item's `lanes` lanes wait before they start
+    /// their next trees together (`OpenCLTrajectories.startQuorum`).
+    func startQuorum(lanes: Int) -> Int
 }
 
 extension OpenCLTrajectories: TrajectoryRunning {}

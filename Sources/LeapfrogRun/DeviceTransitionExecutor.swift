@@ -92,14 +92,22 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     }
 
     /// `lockstepSteps(_:together:)` for a chained group (`PendingTransitions.chained`), per
-    /// transition: each chain's steps over the group summed (`steps[t][c]`, transition t), the
-    /// lanes of a work-item counted at their longest sum, Σ_groups |group| · max_c Σ_t steps, over
-    /// the chain count (rounded up); that total shared out over the transitions in proportion to
-    /// the steps they needed (cumulative shares, rounded down, so the shares sum to the total).
-    public static func lockstepSteps(chained steps: [[Int]], together width: Int) -> [Int] {
+    /// transition: the lanes of a work-item (`width` consecutive chains, `steps[t][c]` chain c's
+    /// steps in transition t) counted at the loop iterations their chained trees took
+    /// (`chainedIterations`, with the kernel's start `quorum`; with a quorum of 1 each lane's
+    /// steps summed over the group, and the work-item's longest sum), Σ_groups |group| ·
+    /// iterations, over the chain count (rounded up); that total shared out over the transitions
+    /// in proportion to the steps they needed (cumulative shares, rounded down, so the shares sum
+    /// to the total).
+    public static func lockstepSteps(chained steps: [[Int]], together width: Int, quorum: Int = 1) -> [Int] {
         guard let first = steps.first, !first.isEmpty else { return steps.map { _ in 0 } }
-        let sums = first.indices.map { c in steps.reduce(0) { $0 + $1[c] } }
-        let total = lockstepSteps(sums, together: width)
+        let n = first.count, w = max(1, width)
+        var spent = 0
+        for start in stride(from: 0, to: n, by: w) {
+            let lanes = (start..<min(n, start + w)).map { c in steps.map { $0[c] } }
+            spent += lanes.count * chainedIterations(lanes, quorum: quorum)
+        }
+        let total = (spent + n - 1) / n
         let needed = steps.map { $0.reduce(0, +) }, all = needed.reduce(0, +)
         var shares: [Int] = [], before = 0, cumulative = 0
         for (t, n) in needed.enumerated() {
@@ -109,6 +117,30 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
             before = upTo
         }
         return shares
+    }
+
+    /// The loop iterations a work-item's chained launch takes (`NUTSSource`): `lanes[l][t]` lane
+    /// l's steps in its transition t; every lane starts its first transition at once, and a lane
+    /// whose tree ended waits until `quorum` lanes wait, or every lane with transitions left, when
+    /// the waiting lanes start together (a transition of s steps takes s iterations). The twin of
+    /// the kernel's schedule, event by event: the time the last lane finishes.
+    public static func chainedIterations(_ lanes: [[Int]], quorum: Int) -> Int {
+        var next = [Int](repeating: 0, count: lanes.count)
+        var ends: [Int?] = lanes.map { $0.first }   // nil: waiting or finished
+        var now = 0
+        while let soonest = ends.compactMap({ $0 }).min() {
+            now = soonest
+            for l in lanes.indices where ends[l] == now {
+                ends[l] = nil
+                next[l] += 1
+            }
+            let waiting = lanes.indices.filter { ends[$0] == nil && next[$0] < lanes[$0].count }
+            let unfinished = lanes.indices.filter { next[$0] < lanes[$0].count }.count
+            if !waiting.isEmpty && waiting.count >= min(max(1, quorum), unfinished) {
+                for l in waiting { ends[l] = now + lanes[l][next[l]] }
+            }
+        }
+        return now
     }
 
     /// `lockstepSteps(_:together:)` for a launch, whose kernel's shape is chosen for the whole
@@ -201,8 +233,9 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         holder = device
         ranOnDevice(device, transitions: count, chains: n)
         let perStep = request.integrator.gradientsPerStep
-        let lockstep = Self.lockstepSteps(chained: outcomes.map(\.outputs.steps),
-                                          together: device.chainsInLockstep(forChains: request.batchChains ?? n))
+        let together = device.chainsInLockstep(forChains: request.batchChains ?? n)
+        let lockstep = Self.lockstepSteps(chained: outcomes.map(\.outputs.steps), together: together,
+                                          quorum: device.startQuorum(lanes: together))
         var averaging = span.averaging, stepSizes = request.stepSizes
         return zip(outcomes, lockstep).map { outcome, spent in
             let reduced = ReducedTransition(info: Self.info(outcome.outputs, stepSizes: stepSizes, gradientsPerStep: perStep),
@@ -326,7 +359,8 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
                 if stopped { continue }
                 ranOnDevice(device, transitions: range.count, chains: n)
                 let lockstep = group.chained
-                    ? Self.lockstepSteps(chained: transitions.map(\.outputs.steps), together: together)
+                    ? Self.lockstepSteps(chained: transitions.map(\.outputs.steps), together: together,
+                                         quorum: device.startQuorum(lanes: together))
                     : transitions.map { Self.lockstepSteps($0.outputs.steps, together: together) }
                 let sampled = zip(range, zip(transitions, zip(stepSizes, lockstep))).map { iteration, pair in
                     let (t, (steps, spent)) = pair

@@ -150,6 +150,25 @@ extension ChainedWarmupTests {
 }
 
 extension ChainedWarmupTests {
+    /// The start quorum only schedules the lanes (`NUTSSource`): with every lane of a work-item
+    /// waiting for the others, or none, a whole f32 run (chained warmup and sampling) makes the
+    /// same draws and tuning bit for bit; the lanes' waiting counted for each
+    /// (`lockstepSteps(chained:together:quorum:)`) differs, and no quorum spends less than the
+    /// chains needed.
+    @Test func startQuorumChangesNoDraw() throws {
+        let bound = try Support.bound("eight-schools")
+        let config = Self.perChainNUTS(warmup: 60, draws: 20, seed: 5)
+        let (a, drawsA, _) = try Self.run(bound, config, Float.self, groups: 8, quorum: 1)
+        let (b, drawsB, _) = try Self.run(bound, config, Float.self, groups: 8, quorum: 64)
+        #expect(drawsA == drawsB && drawsA.count == 8)
+        #expect(a.adaptation.stepSizes == b.adaptation.stepSizes && a.adaptation.metric == b.adaptation.metric)
+        #expect(a.gradientEvaluations == b.gradientEvaluations)
+        #expect(a.lockstepEvaluations != b.lockstepEvaluations)
+        for r in [a, b] { #expect(r.lockstepEvaluations * config.chains >= r.gradientEvaluations.reduce(0, +)) }
+    }
+}
+
+extension ChainedWarmupTests {
     /// NUTS adapting every chain on its own (the CLI's default), 8 chains.
     static func perChainNUTS(warmup: Int, draws: Int, seed: UInt64) -> SamplerConfiguration {
         var config = SamplerConfiguration()
@@ -165,10 +184,10 @@ extension ChainedWarmupTests {
     /// A whole run of `config` on the device in `R`, warmup groups of at most `groups` transitions
     /// (never timed): its result, every chain's draws and the executor.
     static func run<R: DeviceReal>(_ bound: BoundModel, _ config: SamplerConfiguration, _ type: R.Type, groups: Int,
-                                   configure: (DeviceTransitionExecutor) -> Void = { _ in })
+                                   quorum: Int? = nil, configure: (DeviceTransitionExecutor) -> Void = { _ in })
         throws -> (SamplingResult, [[[Double]]], DeviceTransitionExecutor) {
         let reference = ReferenceModel(bound)
-        let executor = try Support.device(bound, type, density: reference)
+        let executor = try Support.device(bound, type, density: reference, quorum: quorum)
         executor.chainedWarmupSeconds = .infinity
         executor.streamGroupLimit = groups
         configure(executor)

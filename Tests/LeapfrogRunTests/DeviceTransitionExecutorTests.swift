@@ -16,13 +16,16 @@ struct DeviceTransitionExecutorTests {
     /// An executor whose device programs are `R` on the default OpenCL device.
     /// `launch`: the trajectories' shape (`auto` on CPU devices: a chain per work-item, or the
     /// rows in lanes for a few chains of a model with a plate).
+    /// `quorum`: NUTS's start quorum (`OpenCLTrajectories.startQuorum`), when not the default.
     static func device<R: DeviceReal>(_ bound: BoundModel, _: R.Type, density: some BatchedLogDensity,
-                                      launch: LaunchChoice = .auto) throws -> DeviceTransitionExecutor {
+                                      launch: LaunchChoice = .auto, quorum: Int? = nil) throws -> DeviceTransitionExecutor {
         let dev = try OpenCLRuntime.device()
         return DeviceTransitionExecutor(density: density, precision: R.self == Float.self ? "f32" : "f64", log: { _ in }) {
             _, coefficients in
-            try OpenCLTrajectories<R>(bound, queue: try CommandQueue(context: try Context(device: dev)),
-                                      coefficients: coefficients, launch: launch)
+            let trajectories = try OpenCLTrajectories<R>(bound, queue: try CommandQueue(context: try Context(device: dev)),
+                                                         coefficients: coefficients, launch: launch)
+            if let quorum { trajectories.startQuorum = quorum }
+            return trajectories
         }
     }
 
@@ -216,6 +219,26 @@ struct DeviceTransitionExecutorTests {
         // Alone, each chain waits for none: (9 + 9 + 4 + 12) / 4 → 9, of which 9 · 14 / 34 → 3 to the first.
         #expect(DeviceTransitionExecutor.lockstepSteps(chained: steps, together: 1) == [3, 6])
         #expect(DeviceTransitionExecutor.lockstepSteps(chained: [[0, 0], [0, 0]], together: 2) == [0, 0])
+    }
+
+    /// A work-item's chained launch with a start quorum (`chainedIterations`): lanes whose trees
+    /// ended wait until `quorum` lanes (or every lane with transitions left) wait. A quorum of 1
+    /// is each lane's sum; a quorum of every lane is the longest tree of each transition in turn.
+    @Test func chainedIterationsFollowTheStartQuorum() {
+        let lanes = [[1, 8, 3], [8, 1, 1]]
+        #expect(DeviceTransitionExecutor.chainedIterations(lanes, quorum: 1) == 12)
+        #expect(DeviceTransitionExecutor.chainedIterations(lanes, quorum: 2) == 8 + 8 + 3)
+        #expect(DeviceTransitionExecutor.chainedIterations(lanes, quorum: 5) == 19)
+        // Three lanes, a quorum of 2: lane 0 waits at 2 for lane 1 (4); at 6 lane 0 is done and
+        // lane 2 waits for lane 1 (8), after which it is the only lane left and starts alone.
+        let three = [[2, 2], [4, 4], [6, 1]]
+        #expect(DeviceTransitionExecutor.chainedIterations(three, quorum: 1) == 8)
+        #expect(DeviceTransitionExecutor.chainedIterations(three, quorum: 2) == 9)
+        // The first pair as one work-item's group: 19 iterations, shared out by the steps needed
+        // (9, 9, 4 of 22): ⌊19·9/22⌋ = 7, ⌊19·18/22⌋ − 7 = 8, 19 − 15 = 4; a quorum of 1: 12.
+        let steps = [[1, 8], [8, 1], [3, 1]]
+        #expect(DeviceTransitionExecutor.lockstepSteps(chained: steps, together: 2, quorum: 2) == [7, 8, 4])
+        #expect(DeviceTransitionExecutor.lockstepSteps(chained: steps, together: 2).reduce(0, +) == 12)
     }
 
     /// 2,048 chains of NUTS on the BNN: the kernel's tree state (4 × 10 levels × 46 checkpoint
