@@ -125,22 +125,28 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     /// the waiting lanes start together (a transition of s steps takes s iterations). The twin of
     /// the kernel's schedule, event by event: the time the last lane finishes.
     public static func chainedIterations(_ lanes: [[Int]], quorum: Int) -> Int {
+        let q = max(1, quorum)
         var next = [Int](repeating: 0, count: lanes.count)
-        var ends: [Int?] = lanes.map { $0.first }   // nil: waiting or finished
+        // Each lane's current tree's end; −1 while it waits or when it has finished.
+        var ends = lanes.map { $0.first ?? -1 }
         var now = 0
-        while let soonest = ends.compactMap({ $0 }).min() {
+        while true {
+            var soonest = Int.max
+            for end in ends where end >= 0 { soonest = min(soonest, end) }
+            if soonest == .max { return now }
             now = soonest
-            for l in lanes.indices where ends[l] == now {
-                ends[l] = nil
-                next[l] += 1
+            var waiting = 0, unfinished = 0
+            for l in lanes.indices {
+                if ends[l] == now { ends[l] = -1; next[l] += 1 }
+                if next[l] < lanes[l].count {
+                    unfinished += 1
+                    if ends[l] < 0 { waiting += 1 }
+                }
             }
-            let waiting = lanes.indices.filter { ends[$0] == nil && next[$0] < lanes[$0].count }
-            let unfinished = lanes.indices.filter { next[$0] < lanes[$0].count }.count
-            if !waiting.isEmpty && waiting.count >= min(max(1, quorum), unfinished) {
-                for l in waiting { ends[l] = now + lanes[l][next[l]] }
+            if waiting > 0 && waiting >= min(q, unfinished) {
+                for l in lanes.indices where ends[l] < 0 && next[l] < lanes[l].count { ends[l] = now + lanes[l][next[l]] }
             }
         }
-        return now
     }
 
     /// `lockstepSteps(_:together:)` for a launch, whose kernel's shape is chosen for the whole
