@@ -220,10 +220,9 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     /// replaces the timed size (a sharded run's agreed group: `chainedGroupSize`).
     public func executeChained(_ request: TransitionRequest, span: ChainedWarmupSpan, count: Int?,
                                from state: SamplerState?, random: PhiloxRandom) throws -> [ReducedTransition]? {
-        guard let (inverse, device, preferred) = chainedGroup(request, span: span) else { return nil }
+        guard let (inverse, device, preferred, limit) = chainedGroup(request, span: span) else { return nil }
         let n = request.stepSizes.count
         let start = try warmupStart(state, on: device)
-        let limit = groupLimit(chains: n, dimension: dimension)
         let count = max(1, min(span.last - request.iteration + 1, limit, count ?? preferred))
         let launch = self.launch(request, chains: n, inverse: inverse, random: random)
         // Within a span the device continues its own dual averaging from group to group, so that a
@@ -258,15 +257,17 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         chainedGroup(request, span: span)?.count
     }
 
-    /// What a chained warmup group of `request` runs with: the inverse metric, the program and the
-    /// timed group size (within the span and the group limit); nil where `executeChained` returns nil.
+    /// What a chained warmup group of `request` runs with: the inverse metric, the program, the
+    /// timed group size (within the span and the group limit) and the group limit; nil where
+    /// `executeChained` returns nil.
     private func chainedGroup(_ request: TransitionRequest, span: ChainedWarmupSpan)
-        -> (inverse: ChainBatch, device: any TrajectoryRunning, count: Int)? {
+        -> (inverse: ChainBatch, device: any TrajectoryRunning, count: Int, limit: Int)? {
         guard chainsWarmup, case .nuts = request.trajectory, !span.reductions.cheesSums else { return nil }
         let n = request.stepSizes.count, d = dimension
         guard let inverse = inverseDiagonal(request.metric, chains: n, dimension: d),
               let device = program(request.integrator) else { return nil }
-        return (inverse, device, max(1, min(span.last - request.iteration + 1, warmupGroupSize, groupLimit(chains: n, dimension: d))))
+        let limit = groupLimit(chains: n, dimension: d)
+        return (inverse, device, max(1, min(span.last - request.iteration + 1, warmupGroupSize, limit)), limit)
     }
 
     /// Seconds a chained warmup group aims to last (`executeChained`): longer than sampling's

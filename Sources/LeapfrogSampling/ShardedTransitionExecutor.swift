@@ -57,9 +57,7 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
                 throw LeapfrogError(.sampling, "ShardedTransitionExecutor: the local executor returned no proposal for an HMC request that needs one")
             }
             for c in 0..<mine.count {
-                Self.append(t.state.positions, chain: c, to: &record)
-                record.append(t.state.logDensity[c])
-                Self.append(t.state.gradient, chain: c, to: &record)
+                Self.append(t.state, chain: c, to: &record)
                 Self.append(t.info[c], to: &record)
                 if withProposal, let p = t.proposal {
                     Self.append(p.position, chain: c, to: &record)
@@ -71,8 +69,8 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
         let counts = partition.counts.map { $0 * width + 1 }
         let all = try communicator.allGather(record, counts: counts)
 
-        var positions = ChainBatch(chains: n, dimension: d), gradient = ChainBatch(chains: n, dimension: d)
-        var logDensity = [Double](repeating: 0, count: n)
+        var state = SamplerState(positions: ChainBatch(chains: n, dimension: d), logDensity: [Double](repeating: 0, count: n),
+                                 gradient: ChainBatch(chains: n, dimension: d))
         var info: [TransitionInfo] = []
         info.reserveCapacity(n)
         var proposal = withProposal
@@ -83,9 +81,7 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
         for r in 0..<partition.members {
             for c in partition.block(r) {
                 var k = offset
-                Self.read(all, at: &k, into: &positions, chain: c)
-                logDensity[c] = all[k]; k += 1
-                Self.read(all, at: &k, into: &gradient, chain: c)
+                Self.read(all, at: &k, into: &state, chain: c)
                 info.append(Self.readInfo(all, at: &k))
                 if proposal != nil {
                     Self.read(all, at: &k, into: &proposal!.position, chain: c)
@@ -96,8 +92,7 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
             maxLockstep = max(maxLockstep, Int(all[offset]))
             offset += 1
         }
-        return Transition(state: SamplerState(positions: positions, logDensity: logDensity, gradient: gradient),
-                          info: info, lockstepEvaluations: maxLockstep, proposal: proposal)
+        return Transition(state: state, info: info, lockstepEvaluations: maxLockstep, proposal: proposal)
     }
 
     /// Each member's transition kept where it runs (`HeldShard`): per chain its diagnostics, log
@@ -164,21 +159,13 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
         var record: [Double] = []
         if let local {
             record.reserveCapacity(local.chains * width)
-            for c in 0..<local.chains {
-                Self.append(local.positions, chain: c, to: &record)
-                record.append(local.logDensity[c])
-                Self.append(local.gradient, chain: c, to: &record)
-            }
+            for c in 0..<local.chains { Self.append(local, chain: c, to: &record) }
         }
         let all = try communicator.allGather(record, counts: partition.counts.map { $0 * width })
         var state = SamplerState(positions: ChainBatch(chains: n, dimension: d), logDensity: [Double](repeating: 0, count: n),
                                  gradient: ChainBatch(chains: n, dimension: d))
         var k = 0
-        for c in 0..<n {
-            Self.read(all, at: &k, into: &state.positions, chain: c)
-            state.logDensity[c] = all[k]; k += 1
-            Self.read(all, at: &k, into: &state.gradient, chain: c)
-        }
+        for c in 0..<n { Self.read(all, at: &k, into: &state, chain: c) }
         return state
     }
 
@@ -255,6 +242,20 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
         return TransitionInfo(acceptanceStatistic: all[k], accepted: all[k + 1] != 0, divergent: all[k + 2] != 0,
                               energy: all[k + 3], stepSize: all[k + 4], treeDepth: Int(all[k + 5]),
                               leapfrogSteps: Int(all[k + 6]), gradientEvaluations: Int(all[k + 7]))
+    }
+
+    /// Chain c's position, log density and gradient (2d + 1 values).
+    private static func append(_ state: SamplerState, chain c: Int, to record: inout [Double]) {
+        append(state.positions, chain: c, to: &record)
+        record.append(state.logDensity[c])
+        append(state.gradient, chain: c, to: &record)
+    }
+
+    private static func read(_ all: [Double], at k: inout Int, into state: inout SamplerState, chain c: Int) {
+        read(all, at: &k, into: &state.positions, chain: c)
+        state.logDensity[c] = all[k]
+        k += 1
+        read(all, at: &k, into: &state.gradient, chain: c)
     }
 
     private static func append(_ batch: ChainBatch, chain c: Int, to record: inout [Double]) {
