@@ -56,13 +56,25 @@ public struct ChainMoments: Sendable, Hashable {
         precondition(values.count == chains * quantities && (half == 0 || half == 1), "ChainMoments.add: bad shape or half")
         counts[half] += 1
         let n = Double(counts[half])
-        for i in 0..<values.count {
-            let x = values[i]
-            if !x.isFinite { nonFinite[i / chains] += 1 }
-            let delta = x - means[half][i]
-            means[half][i] += delta / n
-            m2[half][i] += delta * (x - means[half][i])
+        // In place through buffers: a subscript of the nested arrays checks their uniqueness on
+        // every access (a warmup adds every chain's log density each iteration).
+        var bad = [Int](repeating: 0, count: quantities)
+        means[half].withUnsafeMutableBufferPointer { mean in
+            m2[half].withUnsafeMutableBufferPointer { m2 in
+                values.withUnsafeBufferPointer { values in
+                    for q in 0..<quantities {
+                        for i in (q * chains)..<((q + 1) * chains) {
+                            let x = values[i]
+                            if !x.isFinite { bad[q] += 1 }
+                            let delta = x - mean[i]
+                            mean[i] += delta / n
+                            m2[i] += delta * (x - mean[i])
+                        }
+                    }
+                }
+            }
         }
+        for q in 0..<quantities { nonFinite[q] += bad[q] }
     }
 
     /// Draws per chain so far.
@@ -109,17 +121,8 @@ public struct ChainMoments: Sendable, Hashable {
         }
         var nested: Double?
         if let k = superchains, k >= 2, chains % k == 0 {
-            let perSuper = chains / k
             let perChain = (0..<chains).map { chain($0, quantity: q) }
-            var superMeans: [Double] = [], within: [Double] = []
-            for s in 0..<k {
-                let members = perChain[(s * perSuper)..<((s + 1) * perSuper)]
-                let chainMeans = members.map(\.mean)
-                superMeans.append(LeapfrogDiagnostics.mean(chainMeans))
-                within.append((perSuper > 1 ? LeapfrogDiagnostics.variance(chainMeans, ddof: 1) : 0)
-                              + LeapfrogDiagnostics.mean(members.map(\.variance)))
-            }
-            nested = (1 + LeapfrogDiagnostics.variance(superMeans, ddof: 1) / LeapfrogDiagnostics.mean(within)).squareRoot()
+            nested = RHat.nested(chainMeans: perChain.map(\.mean), chainVariances: perChain.map(\.variance), superchains: k)
         }
         let sd = variance.squareRoot()
         return ParameterSummary(name: name, mean: mean, sd: sd, q5: .nan, q50: .nan, q95: .nan,

@@ -25,15 +25,26 @@ extension RHat {
             return .nan
         }
         let m = draws.matrix
-        let perSuper = c / superchains
         let chainMeans = m.rowMeans()
         let chainVars: [Double] = n > 1 ? m.rowVariances(means: chainMeans) : Array(repeating: 0, count: c)
+        return nested(chainMeans: chainMeans, chainVariances: chainVars, superchains: superchains)
+    }
+
+    /// Nested R̂ (as `nested(_:superchains:)`) from each chain's mean θ̄ₘₖ and within-chain
+    /// variance (denominator N − 1; 0 for one draw): all it needs, so running moments
+    /// (`ChainMoments`) give it without the draws. NaN when `superchains < 2` or does not divide
+    /// the chains, or when n Ŵ = 0.
+    public static func nested(chainMeans: [Double], chainVariances: [Double], superchains: Int) -> Double {
+        let c = chainMeans.count
+        precondition(chainVariances.count == c, "RHat.nested: \(c) means, \(chainVariances.count) variances")
+        guard superchains >= 2, c % superchains == 0 else { return .nan }
+        let perSuper = c / superchains
         var superMeans = [Double](), withinSuper = [Double]()
         for k in 0..<superchains {
             let members = Array(chainMeans[(k * perSuper)..<((k + 1) * perSuper)])
             superMeans.append(LeapfrogDiagnostics.mean(members))
             let bTilde = perSuper > 1 ? variance(members, ddof: 1) : 0
-            let wTilde = LeapfrogDiagnostics.mean(Array(chainVars[(k * perSuper)..<((k + 1) * perSuper)]))
+            let wTilde = LeapfrogDiagnostics.mean(Array(chainVariances[(k * perSuper)..<((k + 1) * perSuper)]))
             withinSuper.append(bTilde + wTilde)
         }
         let between = variance(superMeans, ddof: 1)

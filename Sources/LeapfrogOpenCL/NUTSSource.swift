@@ -102,7 +102,7 @@ struct NUTSSource {
         t.block("for (int lf_iter = 0; lf_iter < (count << \(levels + 1)); ++lf_iter)") { t in
             t.block("if (LF_ANYT(fresh))") { t in
                 t.emit("// the fresh lanes start transition tl: momentum, step size (row tl), the tree at the current point")
-                t.drawMomentum(purpose: Self.momentumPurpose, mask: "fresh")
+                t.drawMomentum(purpose: "\(Self.momentumPurpose)u", mask: "fresh")
                 t.kinetic("k0")
                 t.emit("h0 = LF_SELECTT(h0, -lp + k0, fresh);")
                 t.block("") { t in

@@ -29,6 +29,10 @@ public struct TrajectoryLaunch: Sendable {
     public var batchChains: Int?
     /// HMC: read the trajectories' end points (before the Metropolis test) back to the host.
     public var returnsProposal: Bool
+    /// HMC: the Philox purpose word of the momentum draw (LeapfrogRandom's `RandomPurpose` raw
+    /// value: `momentum` = 1; the step-size heuristic's trials draw `stepSizeSearch`,
+    /// `OpenCLTrajectories.probe`).
+    public var momentumPurpose: UInt32 = 1
 
     public init(_ kind: Kind, stepSizes: [Double], inverseMetricDiagonal: ChainBatch, seed: UInt64, iteration: Int,
                 firstChain: Int = 0, batchChains: Int? = nil, returnsProposal: Bool = false) {
@@ -509,7 +513,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     /// slots of `rows.kept` that `rows.keptSlot` names.
     @discardableResult
     private func enqueueKernel(_ setup: LaunchSetup<R>, _ launch: TrajectoryLaunch, rows: LaunchRows,
-                               returnsProposal: Bool, chained: Int = 1) throws -> Event {
+                               returnsProposal: Bool, chained: Int = 1, moves: Bool = true) throws -> Event {
         let bufs = setup.buffers, kernel = setup.kernel
         var arguments: [Buffer<R>]
         // NUTS: the kept slots (an int buffer) and the averaging after the real ones, and the chained
@@ -522,7 +526,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         case .hmc(let steps):
             arguments = [bufs.position, bufs.gradient, bufs.logDensity, rows.stepSize, rows.steps, bufs.inverseMetric,
                          rows.acceptProbability, rows.energy, rows.taken, rows.flags, bufs.proposalPosition, bufs.proposalMomentum]
-            scalars += [UInt32(steps.max() ?? 0), returnsProposal ? 1 : 0]
+            scalars += [UInt32(steps.max() ?? 0), returnsProposal ? 1 : 0, launch.momentumPurpose, moves ? 1 : 0]
         case .nuts:
             arguments = [bufs.position, bufs.gradient, bufs.logDensity, rows.stepSize, bufs.inverseMetric,
                          rows.acceptProbability, rows.energy, rows.taken, rows.depth, rows.flags, rows.kept]
@@ -620,6 +624,39 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             proposal: returnsProposal
                 ? (ChainBatch(chains: chains, dimension: d, values: unpack(bufs.hostProposalPosition, d)),
                    ChainBatch(chains: chains, dimension: d, values: unpack(bufs.hostProposalMomentum, d))) : nil)
+    }
+
+    /// A trial of the step-size heuristic (`StepSizeSearch`, the host's twin): one HMC launch
+    /// of `launch.kind` = `.hmc(steps)` (1 step for the chains still searching, 0 for the others)
+    /// from (`positions`, `logDensity`, `gradient`), uploaded unless the device holds them, the
+    /// momentum drawn with `launch.momentumPurpose`, and the state left where it was (`moves` =
+    /// 0). Returns every chain's acceptance probability min(1, e^{H₀ − H}) (0 where the step's
+    /// density is not finite). One launch and one round trip reading S·b bytes, where the host's
+    /// trial sent the positions out and read positions and gradients back ((2d + 1)·S·b).
+    public func probe(_ launch: TrajectoryLaunch, positions: ChainBatch, logDensity: [Double],
+                      gradient: ChainBatch) throws -> [Double] {
+        guard case .hmc(let steps) = launch.kind else { preconditionFailure("OpenCLTrajectories.probe: an HMC launch") }
+        let chains = positions.chains
+        precondition(positions.dimension == dimension && gradient.dimension == dimension && logDensity.count == chains
+                     && launch.stepSizes.count == chains && steps.count == chains
+                     && launch.inverseMetricDiagonal.chains == chains, "OpenCLTrajectories.probe: shapes disagree")
+        lock.lock()
+        defer { lock.unlock() }
+        precondition(inFlight == 0, "OpenCLTrajectories.probe: collect every enqueued group first")
+        let setup = try prepare(launch.kind, chains: chains, batchChains: launch.batchChains)
+        let s = setup.layout.stride, bufs = setup.buffers
+        var traffic = DeviceTraffic(launches: 1, roundTrips: 1)
+        try makeResident(setup, positions: positions, logDensity: logDensity, gradient: gradient,
+                         metric: launch.inverseMetricDiagonal, traffic: &traffic)
+        residentState = (positions.values, logDensity)
+        deviceAhead = false
+        try upload(launch.stepSizes, rows: 1, chains: chains, stride: s, to: bufs.stepSize, staging: bufs.hostStepSize,
+                   traffic: &traffic)
+        try upload(steps.map(Double.init), rows: 1, chains: chains, stride: s, to: bufs.steps, staging: bufs.hostSteps,
+                   traffic: &traffic)
+        let event = try enqueueKernel(setup, launch, rows: LaunchRows(bufs), returnsProposal: false, moves: false)
+        try readAll([(bufs.acceptProbability, bufs.hostAcceptProbability, 1)], stride: s, after: event, traffic: &traffic)
+        return unpack(bufs.hostAcceptProbability, rows: 1, chains: chains, stride: s)
     }
 
     // MARK: - Warmup with the state kept on the device

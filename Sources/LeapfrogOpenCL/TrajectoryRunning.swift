@@ -3,6 +3,7 @@ import LeapfrogCore
 /// Runs whole transitions of every chain on a device (`OpenCLTrajectories<R>` for either
 /// precision), so callers need not know the device's `real`: one at a time (`run`), or streamed
 /// in groups, two in flight (`enqueue`, `collect`, then `residentStateValues` for the end state), or
+/// the step-size heuristic's trials (`probe`), or
 /// in warmup keeping the state there and reducing its statistics (`runKeepingState`; NUTS with
 /// per-chain step sizes in chained groups, `runAdaptingKeepingState`), with
 /// the kept draws' running moments accumulated on the device (`accumulateMoments`, `readMoments`).
@@ -13,6 +14,10 @@ public protocol TrajectoryRunning: DeviceTrafficCounting {
                  from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
                  keptStayOnDevice: Bool) throws -> PendingTransitions
     func collect(_ pending: PendingTransitions) throws -> [StreamedTransition]
+    /// A trial of the step-size heuristic: every chain's acceptance probability of one HMC step,
+    /// the state left where it was.
+    func probe(_ launch: TrajectoryLaunch, positions: ChainBatch, logDensity: [Double], gradient: ChainBatch) throws
+        -> [Double]
     func residentStateValues() throws -> (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)
     /// Warmup with the state kept on the device and its statistics reduced there.
     func runKeepingState(_ launch: TrajectoryLaunch, from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,

@@ -5,7 +5,8 @@
 /// special cases of it):
 ///
 /// 1. p ~ N(0, M): normals from the Philox stream (chain chain_offset + c, iteration, purpose
-///    `momentum` = 1), element i = word i % 4 of block i / 4, Box–Muller on the word pairs (0, 1) and (2, 3);
+///    `momentum_purpose`: `momentum` = 1 for transitions, `stepSizeSearch` for the step-size
+///    heuristic's trials), element i = word i % 4 of block i / 4, Box–Muller on the word pairs (0, 1) and (2, 3);
 ///    p_i = z_i / √(M⁻¹)_ii.
 /// 2. L_c steps of the palindromic splitting integrator (`Integrator.coefficients`, written out
 ///    in the kernel): kicks p += a ε g, drifts q += b ε M⁻¹p, each drift followed by the model's
@@ -15,8 +16,10 @@
 /// 3. ΔH = H(end) − H(start) with H = −log π(q) + ½ pᵀM⁻¹p (NaN → +∞); acceptance probability
 ///    min(1, e^{−ΔH}); accepted when the uniform (chain, iteration, purpose `acceptance` = 5,
 ///    element 0) is below it; divergent when ΔH > 1000 (`Divergence.threshold`).
-/// 4. The state buffers (position, gradient, log density) are overwritten only for accepted chains:
-///    they stay on the device from one transition to the next.
+/// 4. The state buffers (position, gradient, log density) are overwritten only for accepted chains,
+///    and only when `moves` ≠ 0: they stay on the device from one transition to the next. With
+///    `moves` = 0 a launch is a probe (one step from the state, its acceptance probability: the
+///    step-size heuristic's trial, `StepSizeSearch`) that leaves the state as it was.
 ///
 /// Kernel arguments, in order: `position`, `gradient`, `log_density` (chain-fastest, read and
 /// written), `step_size`, `steps` (per chain; L as a real, exact below 2²⁴), `inverse_metric`
@@ -24,14 +27,15 @@
 /// steps made), `flags` (1 accepted + 2 divergent), `proposal_position`, `proposal_momentum`
 /// (the trajectory's end before the Metropolis test, written when `write_proposal` ≠ 0), then
 /// `key0`, `key1`, `iteration`, `chain_offset` (the global index of chain 0 of the launch, added to
-/// the Philox chain word), `max_steps`, `write_proposal`, `slot`, the data arrays, and
+/// the Philox chain word), `max_steps`, `write_proposal`, `momentum_purpose`, `moves`, `slot`, the data arrays, and
 /// `stride`. `step_size`, `steps` and the four per-chain outputs are read and written at row
 /// `slot` (offset slot × stride): streamed transitions use one ring row per launch, so nothing
 /// needs copying between launches (`OpenCLTrajectories.enqueue`); a single transition uses slot 0.
 struct TrajectorySource {
     static let kernelName = "hmc_trajectory"
-    /// Philox purposes (`RandomPurpose` raw values in LeapfrogRandom).
-    static let momentumPurpose = 1, acceptancePurpose = 5
+    /// Philox purposes (`RandomPurpose` raw values in LeapfrogRandom); the momentum's is the
+    /// `momentum_purpose` argument (`TrajectoryLaunch.momentumPurpose`).
+    static let acceptancePurpose = 5
     /// `Divergence.threshold` in LeapfrogSampling (Stan's `max_deltaH_`).
     static let divergenceThreshold = 1000.0
 
@@ -51,7 +55,7 @@ struct TrajectorySource {
         t.emit("realt q[\(d)], p[\(d)], g[\(d)], minv[\(d)], gn[\(d)];")
         t.loadState()
         t.emit("// 1. momentum p ~ N(0, M)")
-        t.drawMomentum(purpose: Self.momentumPurpose)
+        t.drawMomentum(purpose: "momentum_purpose")
         t.kinetic("k0")
         t.emit("realt h0 = -lp + k0;")
         t.emit("h0 = LF_SELECTT(h0, SPLATT(INFINITY), isnan(h0));")
@@ -86,8 +90,8 @@ struct TrajectorySource {
             t.block("if (write_proposal)") { t in
                 t.each("{ STORET(q[j], proposal_position + j * stride + c); STORET(p[j], proposal_momentum + j * stride + c); }")
             }
-            t.emit("// 4. accepted chains move; the state stays on the device")
-            t.block("if (LF_ANYT(accepted))") { t in
+            t.emit("// 4. accepted chains move (unless the launch is a probe); the state stays on the device")
+            t.block("if (moves && LF_ANYT(accepted))") { t in
                 t.block("for (int j = 0; j < \(dimension); ++j)") { t in
                     t.emit("STORET(LF_SELECTT(LOADT(position + j * stride + c), q[j], accepted), position + j * stride + c);")
                     t.emit("STORET(LF_SELECTT(LOADT(gradient + j * stride + c), g[j], accepted), gradient + j * stride + c);")
@@ -101,7 +105,7 @@ struct TrajectorySource {
                          "__global real* proposal_position", "__global real* proposal_momentum",
                          "const uint key0", "const uint key1", "const uint iteration", "const uint chain_offset",
                          "const int max_steps",
-                         "const int write_proposal", "const int slot"]
+                         "const int write_proposal", "const uint momentum_purpose", "const int moves", "const int slot"]
             + dataArguments.map { "__global const real* d_\($0)" } + ["const int stride"]
         let comment = "// Generated by OpenCLCodegen: whole HMC trajectories, \(dimension) unconstrained parameters,\n"
             + "// integrator coefficients \(coefficients.map { Generator.literal($0) }.joined(separator: ", "))."

@@ -99,10 +99,10 @@ struct TransitionText {
     /// The stream's chain word is the global chain, chain_offset + c (`PhiloxRandom.firstChain`):
     /// a shard of chains [a, b) launched with chain_offset = a draws what chains a..<b draw in
     /// one launch of every chain. With `mask`, only the lanes it holds draw (the others keep `p`).
-    mutating func drawMomentum(purpose: Int, mask: String? = nil) {
+    mutating func drawMomentum(purpose: String, mask: String? = nil) {
         let header = "for (int b = 0; b < \((dimension + 3) / 4); ++b)"
         block(header) { t in
-            t.emit("uintt w0 = (uint)c + chain_offset + LF_LANEST, w1 = \(t.iterationWord), w2 = (uintt)\(purpose)u, w3 = (uintt)(uint)b;")
+            t.emit("uintt w0 = (uint)c + chain_offset + LF_LANEST, w1 = \(t.iterationWord), w2 = (uintt)(uint)(\(purpose)), w3 = (uintt)(uint)b;")
             t.emit("lf_philox4x32_10(&w0, &w1, &w2, &w3, key0, key1);")
             t.emit("realt z[4];")
             t.emit("lf_box_muller(w0, w1, &z[0], &z[1]);")
@@ -153,7 +153,7 @@ struct TransitionText {
     mutating func uniform(_ name: String, purpose: Int, index: String) {
         block("") { t in
             t.emit("const uintt k = CONVERT_UINTT(\(index));")
-            t.emit("uintt w0 = (uint)c + chain_offset + LF_LANEST, w1 = \(t.iterationWord), w2 = (uintt)\(purpose)u, w3 = k >> 2;")
+            t.emit("uintt w0 = (uint)c + chain_offset + LF_LANEST, w1 = \(t.iterationWord), w2 = (uintt)(uint)(\(purpose)), w3 = k >> 2;")
             t.emit("lf_philox4x32_10(&w0, &w1, &w2, &w3, key0, key1);")
             t.emit("const uintt word = LF_SELECTT(LF_SELECTT(w0, w1, (k & 3u) == 1u), LF_SELECTT(w2, w3, (k & 3u) == 3u), (k & 3u) >= 2u);")
             t.emit("\(name) = lf_uniform(word);")

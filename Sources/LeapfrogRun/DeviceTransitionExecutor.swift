@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import LeapfrogCore
 import LeapfrogDiagnostics
 import LeapfrogOpenCL
@@ -180,6 +185,40 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
                           lockstepEvaluations: Self.lockstepSteps(outcome.outputs.steps, device: device,
                                                                   batchChains: launch.batchChains) * perStep,
                           proposal: proposal)
+    }
+
+    /// Whether the step-size heuristic's trials run on the device (`searchStepSizes`): nil (the
+    /// default) when the batch holds at least `StepSizeSearch`-worthy 2¹⁶ values (chains × d),
+    /// where the host's trials (momenta drawn on the host, the positions sent and the gradients
+    /// read back every trial) cost more than a kernel launch; few chains keep the host's, which
+    /// needs no HMC kernel (NUTS runs build none).
+    public var searchesOnDevice: Bool?
+    /// Step-size searches run on the device.
+    public private(set) var deviceSearches = 0
+
+    /// Stan's step-size heuristic with each trial one launch of the HMC kernel that leaves the
+    /// state where it is (`OpenCLTrajectories.probe`: one step of the searching chains, momenta
+    /// from `.stepSizeSearch`'s stream, each chain's acceptance probability read back): the host's
+    /// `StepSizeSearch.run` to rounding, per trial one round trip of one number per chain.
+    public func searchStepSizes(_ state: SamplerState, metric: Metric, integrator: Integrator, initial: [Double],
+                                random: PhiloxRandom, search: Int) throws -> StepSizeSearch.Result? {
+        let n = state.chains
+        guard searchesOnDevice ?? (n * state.dimension >= 1 << 16),
+              let inverse = inverseDiagonal(metric, chains: n, dimension: state.dimension),
+              let device = program(integrator) else { return nil }
+        deviceSearches += 1
+        let perStep = integrator.gradientsPerStep
+        return try StepSizeSearch.run(initial: initial, gradientsPerStep: perStep) { trial, eps, active in
+            let steps = active.map { $0 ? 1 : 0 }
+            var launch = TrajectoryLaunch(.hmc(steps: steps), stepSizes: eps, inverseMetricDiagonal: inverse, seed: random.seed,
+                                          iteration: StepSizeSearch.iteration(search: search, trial: trial),
+                                          firstChain: random.firstChain)
+            launch.momentumPurpose = RandomPurpose.stepSizeSearch.rawValue
+            let accept = try device.probe(launch, positions: state.positions, logDensity: state.logDensity,
+                                          gradient: state.gradient)
+            return (accept.map(logAcceptance),
+                    Self.lockstepSteps(steps, device: device, batchChains: nil) * perStep)
+        }
     }
 
     /// A warmup transition that leaves the state on the device (`OpenCLTrajectories.runKeepingState`):
@@ -522,3 +561,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         }
     }
 }
+
+/// log of an acceptance probability min(1, e^{ΔH}): min(0, ΔH), −∞ for 0 (a free function: the
+/// executor's `log` is its message sink).
+private func logAcceptance(_ probability: Double) -> Double { log(probability) }

@@ -42,9 +42,10 @@ public struct EvaluationCount: Sendable, Hashable {
 /// `adaptation` is the tuning every transition uses, read before each one.
 public protocol Adapter {
     var adaptation: Adaptation { get }
-    /// Sets the initial tuning at `state`; `search`: run the initial step-size heuristic.
-    mutating func start(_ state: SamplerState, model: some BatchedLogDensity, random: PhiloxRandom,
-                        search: Bool) throws -> EvaluationCount
+    /// Sets the initial tuning at `state`; `search`: run the initial step-size heuristic (where
+    /// `executor` runs it, else on the host over `model`).
+    mutating func start(_ state: SamplerState, model: some BatchedLogDensity, executor: inout any TransitionExecutor,
+                        random: PhiloxRandom, search: Bool) throws -> EvaluationCount
     /// Learns from warmup iteration `iteration`'s transition out of `previous`.
     mutating func observe(_ transition: Transition, from previous: SamplerState, request: TransitionRequest,
                           random: PhiloxRandom)
@@ -55,8 +56,8 @@ public protocol Adapter {
     mutating func strayChains(iteration: Int, random: PhiloxRandom) -> [ChainRelocation]
     /// Closes the window that ends at `iteration`, at `state`: a new metric, a step-size search
     /// from `state`; an adaptive warmup may decide here to end sooner (`warmupLength`).
-    mutating func endWindow(_ state: SamplerState, model: some BatchedLogDensity, random: PhiloxRandom,
-                            iteration: Int) throws -> EvaluationCount
+    mutating func endWindow(_ state: SamplerState, model: some BatchedLogDensity, executor: inout any TransitionExecutor,
+                            random: PhiloxRandom, iteration: Int) throws -> EvaluationCount
     /// Fixes the tuning for sampling.
     mutating func finish()
     /// The warmup iterations planned now: the configuration's, or fewer once an adaptive warmup

@@ -84,8 +84,9 @@ struct WarmupConvergence: Sendable {
     let rule: AdaptiveWarmup
     let superchains: Int
     let dimension: Int
-    /// traces[q][chain][draw]: q = 0 the log density, then the projections.
-    private var traces: [[[Double]]]
+    /// The window's running per-chain moments (all nested R̂ and the log density's drift need):
+    /// quantity 0 the log density, then the scaled projections.
+    private var window: ChainMoments
     private var previous: (lpMean: Double, stepSize: Double, metric: [Double], trajectory: Double?,
                            stepSizeNoise: Double, trajectoryNoise: Double)?
     /// The window's per-iteration log step size (x̄) and log trajectory length (moving average).
@@ -97,7 +98,7 @@ struct WarmupConvergence: Sendable {
         self.rule = rule
         self.superchains = superchains
         self.dimension = dimension
-        traces = Array(repeating: Array(repeating: [], count: chains), count: 1 + rule.projections)
+        window = ChainMoments(chains: chains, quantities: 1 + rule.projections)
     }
 
     /// Component i of projection j: a ±1 pattern (the parity of the bits of i & (j + 1), a column
@@ -132,10 +133,7 @@ struct WarmupConvergence: Sendable {
     /// `projections` (computed here, or on a device).
     mutating func record(logDensity: [Double], projections: ChainBatch) {
         let scale = 1 / Double(max(1, dimension)).squareRoot()
-        for c in logDensity.indices {
-            traces[0][c].append(logDensity[c])
-            for j in 0..<rule.projections { traces[1 + j][c].append(projections[c, j] * scale) }
-        }
+        window.add(logDensity + projections.values.map { $0 * scale }, half: 0)
     }
 
     /// Projections `record` asks for.
@@ -166,15 +164,17 @@ struct WarmupConvergence: Sendable {
     /// ChEES length) and starts the next; true when warmup may end.
     mutating func judge(iteration: Int, stepSize: Double, metric: [Double], trajectory: Double?) -> Bool {
         defer {
-            for q in traces.indices { for c in traces[q].indices { traces[q][c].removeAll(keepingCapacity: true) } }
+            window = ChainMoments(chains: window.chains, quantities: window.quantities)
             stepSizeTrace.removeAll(keepingCapacity: true)
             trajectoryTrace.removeAll(keepingCapacity: true)
         }
         let stepNoise = Self.jitter(stepSizeTrace), lengthNoise = Self.jitter(trajectoryTrace)
-        let lp = traces[0].flatMap { $0 }
-        let lpMean = lp.reduce(0, +) / Double(max(1, lp.count))
-        let lpSD = (lp.reduce(0) { $0 + ($1 - lpMean) * ($1 - lpMean) } / Double(max(1, lp.count - 1))).squareRoot()
-        let rhat = traces.map { RHat.nested(Draws($0), superchains: superchains) }.map { $0.isNaN ? Double.infinity : $0 }.max() ?? .infinity
+        let lp = window.summary(quantity: 0, name: "lp__")
+        let lpMean = lp.mean, lpSD = lp.sd
+        let rhat = (0..<window.quantities).map { q in
+            window.nonFinite[q] > 0 ? Double.nan
+                : window.summary(quantity: q, name: "", superchains: superchains).nestedRHat ?? .nan
+        }.map { $0.isNaN ? Double.infinity : $0 }.max() ?? .infinity
         guard let before = previous else {
             previous = (lpMean, stepSize, metric, trajectory, stepNoise, lengthNoise)
             checks.append(.init(iteration: iteration, nestedRHat: rhat, lpDrift: .infinity, stepSizeChange: .infinity,

@@ -33,9 +33,9 @@ public struct ChEESAdapter: Adapter {
         return a
     }
 
-    public mutating func start(_ state: SamplerState, model: some BatchedLogDensity, random: PhiloxRandom,
-                               search: Bool) throws -> EvaluationCount {
-        let cost = try windows.start(state, model: model, random: random, search: search)
+    public mutating func start(_ state: SamplerState, model: some BatchedLogDensity, executor: inout any TransitionExecutor,
+                               random: PhiloxRandom, search: Bool) throws -> EvaluationCount {
+        let cost = try windows.start(state, model: model, executor: &executor, random: random, search: search)
         chees = ChEESAdaptation(trajectoryLength: initialLength ?? windows.adaptation.stepSizes[0],
                                 learningRate: chees.learningRate)
         return cost
@@ -76,10 +76,10 @@ public struct ChEESAdapter: Adapter {
         windows.strayChains(iteration: iteration, random: random)
     }
 
-    public mutating func endWindow(_ state: SamplerState, model: some BatchedLogDensity, random: PhiloxRandom,
-                                   iteration: Int) throws -> EvaluationCount {
+    public mutating func endWindow(_ state: SamplerState, model: some BatchedLogDensity, executor: inout any TransitionExecutor,
+                                   random: PhiloxRandom, iteration: Int) throws -> EvaluationCount {
         let before = windows.adaptation.metric
-        let cost = try windows.endWindow(state, model: model, random: random, iteration: iteration,
+        let cost = try windows.endWindow(state, model: model, executor: &executor, random: random, iteration: iteration,
                                          trajectoryLength: exp(chees.logTrajectoryLengthAverage))
         if windows.adaptsMetric { chees.metricChanged(from: before, to: windows.adaptation.metric, dimension: windows.dimension) }
         return cost

@@ -160,33 +160,40 @@ public enum Metric: Sendable, Hashable {
     public func drawMomentum(into p: inout ChainBatch, random: PhiloxRandom, iteration: Int,
                              purpose: RandomPurpose = .momentum, active: [Bool]? = nil) {
         let n = p.chains, d = p.dimension
-        var z = [Double](repeating: 0, count: d)
-        for c in 0..<n where active?[c] ?? true {
-            random.normals(chain: c, iteration: iteration, purpose: purpose, count: d) { z[$0] = $1 }
-            switch self {
-            case .unit:
-                for i in 0..<d { p.values[i * n + c] = z[i] }
-            case .diagonal(let m):
-                for i in 0..<d { p.values[i * n + c] = z[i] / m[i].squareRoot() }
-            case .diagonalPerChain(let m):
-                for i in 0..<d { p.values[i * n + c] = z[i] / m.values[i * n + c].squareRoot() }
-            case .dense(let m):
-                Metric.solveUpper(m, z, into: &p, chain: c)
-            case .densePerChain(let ms):
-                Metric.solveUpper(ms[c], z, into: &p, chain: c)
+        // Each chain's normals come from its own stream, so the chains split over the cores
+        // (`ChainRanges`) draw the same values in any order.
+        p.values.withUnsafeMutableBufferPointer { out in
+            ChainRanges.forEach(n, parallel: ChainRanges.worthParallel(chains: n, perChain: d)) { range in
+                var z = [Double](repeating: 0, count: d)
+                for c in range where active?[c] ?? true {
+                    random.normals(chain: c, iteration: iteration, purpose: purpose, count: d) { z[$0] = $1 }
+                    switch self {
+                    case .unit:
+                        for i in 0..<d { out[i * n + c] = z[i] }
+                    case .diagonal(let m):
+                        for i in 0..<d { out[i * n + c] = z[i] / m[i].squareRoot() }
+                    case .diagonalPerChain(let m):
+                        for i in 0..<d { out[i * n + c] = z[i] / m.values[i * n + c].squareRoot() }
+                    case .dense(let m):
+                        Metric.solveUpper(m, z, into: out, chains: n, chain: c)
+                    case .densePerChain(let ms):
+                        Metric.solveUpper(ms[c], z, into: out, chains: n, chain: c)
+                    }
+                }
             }
         }
     }
 
     /// Back substitution Lᵀ x = z.
-    private static func solveUpper(_ m: DenseInverseMetric, _ z: [Double], into p: inout ChainBatch, chain c: Int) {
-        let d = m.dimension, n = p.chains
+    private static func solveUpper(_ m: DenseInverseMetric, _ z: [Double], into p: UnsafeMutableBufferPointer<Double>,
+                                   chains n: Int, chain c: Int) {
+        let d = m.dimension
         var x = [Double](repeating: 0, count: d)
         for i in stride(from: d - 1, through: 0, by: -1) {
             var s = z[i]
             for k in (i + 1)..<max(i + 1, d) { s -= m.cholesky[k * d + i] * x[k] }
             x[i] = s / m.cholesky[i * d + i]
         }
-        for i in 0..<d { p.values[i * n + c] = x[i] }
+        for i in 0..<d { p[i * n + c] = x[i] }
     }
 }

@@ -46,7 +46,7 @@ public enum Sampler {
             cost.addBatchedEvaluation()
         }
         try checkPrecision(.initialisation)
-        cost += try adapter.start(state, model: model, random: random, search: adapter.warmupLength > 0)
+        cost += try adapter.start(state, model: model, executor: &executor, random: random, search: adapter.warmupLength > 0)
 
         var warmupDivergences = 0, samplingDivergences = [Int](repeating: 0, count: n)
         var warmupCost = cost
@@ -92,7 +92,7 @@ public enum Sampler {
                     relocations += moves
                 }
                 try checkPrecision(.windowEnd(iteration: iteration))
-                cost += try adapter.endWindow(state, model: model, random: random, iteration: iteration)
+                cost += try adapter.endWindow(state, model: model, executor: &executor, random: random, iteration: iteration)
             }
             if iteration == adapter.warmupLength - 1 {
                 try fetchHeld()

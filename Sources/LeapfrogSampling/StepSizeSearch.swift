@@ -28,29 +28,51 @@ public enum StepSizeSearch {
         public var gradientEvaluations: [Int]
     }
 
+    /// The Philox iteration word of trial `trial` of search `search`.
+    public static func iteration(search: Int, trial: Int) -> Int { (search << 16) | trial }
+
+    /// The heuristic on the host: each trial draws the momenta, takes one integrator step through
+    /// `model` and compares the Hamiltonians (`run(initial:gradientsPerStep:trial:)`).
     public static func run(_ state: SamplerState, model: some BatchedLogDensity, metric: Metric,
                            integrator: Integrator, initial: [Double], random: PhiloxRandom,
                            search: Int) throws -> Result {
         let n = state.chains, d = state.dimension
+        return try run(initial: initial, gradientsPerStep: integrator.gradientsPerStep) { trial, eps, active in
+            var z = PhasePoint(position: state.positions, momentum: ChainBatch(chains: n, dimension: d),
+                               logDensity: state.logDensity, gradient: state.gradient)
+            metric.drawMomentum(into: &z.momentum, random: random, iteration: iteration(search: search, trial: trial),
+                                purpose: .stepSizeSearch, active: active)
+            let h0 = z.hamiltonian(metric: metric)
+            let lockstep = try integrator.step(&z, model: model, metric: metric, stepSizes: eps,
+                                               active: active.allSatisfy { $0 } ? nil : active)
+            let h = z.hamiltonian(metric: metric)
+            return (zip(h0, h).map { $0 - $1 }, lockstep)
+        }
+    }
+
+    /// The heuristic over trials that `trial(t, ε, active)` runs wherever the chains are: trial
+    /// t's one step of size ε_c from each active chain's point (momenta from the stream above),
+    /// returning per chain ΔH = H₀ − H (NaN is read as −∞; only the active chains' are read) and
+    /// the lockstep evaluations it made. A trial may return min(0, ΔH) instead (the log of the
+    /// acceptance probability, what a device reads back): log 0.8 < 0, so every comparison
+    /// with it decides the same.
+    public static func run(initial: [Double], gradientsPerStep: Int,
+                           trial: (_ number: Int, _ stepSizes: [Double], _ active: [Bool]) throws
+                               -> (deltaH: [Double], lockstep: Int)) throws -> Result {
+        let n = initial.count
         var eps = initial
         var direction = [Int](repeating: 0, count: n)
         var done = eps.map { $0 == 0 || $0 > maximumStepSize || $0.isNaN }
         var lockstep = 0
         var gradients = [Int](repeating: 0, count: n)
-        for trial in 0..<maximumTrials {
+        for t in 0..<maximumTrials {
             if !done.contains(false) { break }
             let active = done.map { !$0 }
-            var z = PhasePoint(position: state.positions, momentum: ChainBatch(chains: n, dimension: d),
-                               logDensity: state.logDensity, gradient: state.gradient)
-            metric.drawMomentum(into: &z.momentum, random: random, iteration: (search << 16) | trial,
-                                purpose: .stepSizeSearch, active: active)
-            let h0 = z.hamiltonian(metric: metric)
-            lockstep += try integrator.step(&z, model: model, metric: metric, stepSizes: eps,
-                                            active: active.allSatisfy { $0 } ? nil : active)
-            let h = z.hamiltonian(metric: metric)
+            let (changes, evaluations) = try trial(t, eps, active)
+            lockstep += evaluations
             for c in 0..<n where active[c] {
-                gradients[c] += integrator.gradientsPerStep
-                var deltaH = h0[c] - h[c]
+                gradients[c] += gradientsPerStep
+                var deltaH = changes[c]
                 if deltaH.isNaN { deltaH = -.infinity }
                 if direction[c] == 0 {
                     direction[c] = deltaH > logTarget ? 1 : -1

@@ -49,6 +49,13 @@ public protocol TransitionExecutor {
     /// Every chain's window moments that `executeKeepingState` accumulated since the last call
     /// (then forgotten); nil when none were.
     mutating func takeWindowMoments() throws -> [WelfordEstimator]?
+    /// Stan's step-size heuristic from `state` (search number `search`, `StepSizeSearch`) with
+    /// its trials run where the transitions run: what `StepSizeSearch.run` gives on the host
+    /// (to rounding). Nil when this executor would not (the caller then runs it on the host).
+    ///
+    /// Default: nil.
+    mutating func searchStepSizes(_ state: SamplerState, metric: Metric, integrator: Integrator, initial: [Double],
+                                  random: PhiloxRandom, search: Int) throws -> StepSizeSearch.Result?
 }
 
 extension TransitionExecutor {
@@ -69,6 +76,9 @@ extension TransitionExecutor {
     }
 
     public mutating func takeWindowMoments() throws -> [WelfordEstimator]? { nil }
+
+    public mutating func searchStepSizes(_ state: SamplerState, metric: Metric, integrator: Integrator, initial: [Double],
+                                         random: PhiloxRandom, search: Int) throws -> StepSizeSearch.Result? { nil }
 
     public mutating func stream(_ stream: SamplingStream, from state: SamplerState, random: PhiloxRandom,
                                 deliver: ([SampledIteration]) throws -> Bool) throws -> SamplerState {

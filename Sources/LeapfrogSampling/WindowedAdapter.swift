@@ -87,9 +87,10 @@ public struct WindowedAdapter: Adapter {
     /// The slow windows' per-chain Welford estimates are kept: for the metric or for the judge.
     var keepsWindowEstimates: Bool { adaptsMetric || relocatesStrayChains }
 
-    public mutating func start(_ state: SamplerState, model: some BatchedLogDensity, random: PhiloxRandom,
-                               search: Bool) throws -> EvaluationCount {
-        let cost = search ? try searchStepSizes(state, model: model, random: random) : EvaluationCount(chains: state.chains)
+    public mutating func start(_ state: SamplerState, model: some BatchedLogDensity, executor: inout any TransitionExecutor,
+                               random: PhiloxRandom, search: Bool) throws -> EvaluationCount {
+        let cost = search ? try searchStepSizes(state, model: model, executor: &executor, random: random)
+            : EvaluationCount(chains: state.chains)
         averaging = adaptation.stepSizes.prefix(sharedStepSize ? 1 : state.chains).map { DualAveraging(initialStepSize: $0) }
         return cost
     }
@@ -195,15 +196,15 @@ public struct WindowedAdapter: Adapter {
         return moves
     }
 
-    public mutating func endWindow(_ state: SamplerState, model: some BatchedLogDensity, random: PhiloxRandom,
-                                   iteration: Int) throws -> EvaluationCount {
-        try endWindow(state, model: model, random: random, iteration: iteration, trajectoryLength: nil)
+    public mutating func endWindow(_ state: SamplerState, model: some BatchedLogDensity, executor: inout any TransitionExecutor,
+                                   random: PhiloxRandom, iteration: Int) throws -> EvaluationCount {
+        try endWindow(state, model: model, executor: &executor, random: random, iteration: iteration, trajectoryLength: nil)
     }
 
     /// Closes the window ending at `iteration`: the metric, the step-size search and, for an
     /// adaptive warmup, the judgement (with ChEES's `trajectoryLength`) that may end warmup.
-    mutating func endWindow(_ state: SamplerState, model: some BatchedLogDensity, random: PhiloxRandom,
-                            iteration end: Int, trajectoryLength: Double?) throws -> EvaluationCount {
+    mutating func endWindow(_ state: SamplerState, model: some BatchedLogDensity, executor: inout any TransitionExecutor,
+                            random: PhiloxRandom, iteration end: Int, trajectoryLength: Double?) throws -> EvaluationCount {
         // The window's adapted step size (before the search restarts dual averaging), for the judge.
         let adaptedStepSize = convergence == nil ? 0 : self.adaptedStepSize
         var cost = EvaluationCount(chains: state.chains)
@@ -216,7 +217,7 @@ public struct WindowedAdapter: Adapter {
             windowLogDensity = ChainMoments(chains: state.chains, quantities: 1)
         }
         if adaptsMetric {
-            cost = try searchStepSizes(state, model: model, random: random)
+            cost = try searchStepSizes(state, model: model, executor: &executor, random: random)
             for k in averaging.indices { averaging[k].restart(initialStepSize: adaptation.stepSizes[k]) }
         }
         if var judge = convergence {
@@ -261,10 +262,13 @@ public struct WindowedAdapter: Adapter {
 
     /// Stan's step-size heuristic from `state` under the current metric (`StepSizeSearch`); the
     /// median over chains when the step size is shared.
+    /// Stan's step-size heuristic from `state`: where `executor` runs it, else on the host.
     private mutating func searchStepSizes(_ state: SamplerState, model: some BatchedLogDensity,
-                                          random: PhiloxRandom) throws -> EvaluationCount {
-        let r = try StepSizeSearch.run(state, model: model, metric: adaptation.metric, integrator: integrator,
-                                       initial: adaptation.stepSizes, random: random, search: searches)
+                                          executor: inout any TransitionExecutor, random: PhiloxRandom) throws -> EvaluationCount {
+        let r = try executor.searchStepSizes(state, metric: adaptation.metric, integrator: integrator,
+                                             initial: adaptation.stepSizes, random: random, search: searches)
+            ?? StepSizeSearch.run(state, model: model, metric: adaptation.metric, integrator: integrator,
+                                  initial: adaptation.stepSizes, random: random, search: searches)
         searches += 1
         adaptation.stepSizes = sharedStepSize
             ? Array(repeating: Self.median(r.stepSizes), count: state.chains) : r.stepSizes

@@ -293,7 +293,8 @@ struct DeviceTransitionExecutorTests {
     }
 
     /// ChEES with its warmup (step size, metric and trajectory length adapted from the device's
-    /// transitions and proposals) on eight schools: the device in f64 gives the host's run.
+    /// transitions and proposals, the step-size searches' trials run there too) on eight
+    /// schools: the device in f64 gives the host's run.
     /// Warmup feeds every transition back into the next one's tuning, so the two sides' rounding
     /// differences grow with it (measured: 4e-14 in the positions after 10 iterations, 3e-11
     /// after 50, 3e-6 after 100): 50 warmup iterations and 20 draws, compared to 1e-7.
@@ -309,8 +310,10 @@ struct DeviceTransitionExecutorTests {
         let host = InMemoryDrawSink(), dev = InMemoryDrawSink()
         let a = try Sampler.run(model: reference, configuration: config, sink: host)
         let executor = try Self.device(bound, Double.self, density: reference)
+        executor.searchesOnDevice = true
         let b = try Sampler.run(model: reference, configuration: config, sink: dev, executor: executor)
         #expect(executor.placements.device == 70)
+        #expect(executor.deviceSearches >= 2, "the first search and the windows' ran on the device")
         #expect(close(a.adaptation.stepSizes[0], b.adaptation.stepSizes[0], 1e-7))
         #expect(close(a.adaptation.trajectoryLength!, b.adaptation.trajectoryLength!, 1e-7))
         for (x, y) in zip(a.finalState.positions.values, b.finalState.positions.values) { #expect(close(x, y, 1e-7)) }
@@ -319,6 +322,43 @@ struct DeviceTransitionExecutorTests {
 }
 
 extension DeviceTransitionExecutorTests {
+    /// Stan's step-size heuristic with its trials on the device (`searchStepSizes`, one probe
+    /// launch per trial) makes the host's `StepSizeSearch.run` in f64: the same step size for
+    /// every chain and the same gradient counts, from initial step sizes that must double (1e-4)
+    /// and halve (4), under a unit and a per-chain metric; and the state it probed from is the
+    /// one the next transition starts from (a probe must not move it).
+    @Test(arguments: [("eight-schools", 16, LaunchChoice.auto), ("bnn", 8, .auto), ("bnn", 5, .rowsInLanes),
+                      ("gp-regression", 8, .auto)])
+    func stepSizeSearchOnTheDeviceMakesTheHosts(model: String, chains n: Int, launch: LaunchChoice) throws {
+        let bound = try Self.bound(model)
+        let reference = ReferenceModel(bound)
+        let device = try Self.device(bound, Double.self, density: reference, launch: launch)
+        device.searchesOnDevice = true
+        var host = HostTransitionExecutor(model: reference)
+        let random = PhiloxRandom(seed: 9)
+        let state = try Self.start(bound, chains: n, spread: 1)
+        let initial = (0..<n).map { $0 % 2 == 0 ? 1e-4 : 4.0 }
+        for (k, metric) in [Metric.unit, Self.metric(chains: n, dimension: bound.dimension)].enumerated() {
+            let x = try StepSizeSearch.run(state, model: reference, metric: metric, integrator: .leapfrog, initial: initial,
+                                           random: random, search: k)
+            let y = try #require(try device.searchStepSizes(state, metric: metric, integrator: .leapfrog, initial: initial,
+                                                            random: random, search: k))
+            #expect(x.stepSizes == y.stepSizes, "\(model), metric \(k)")
+            #expect(x.gradientEvaluations == y.gradientEvaluations)
+            #expect(Set(x.stepSizes).count > 1, "\(model): the chains' searches ended apart")
+            #expect(x.gradientEvaluations.max()! > 2 * Integrator.leapfrog.gradientsPerStep, "some chain took several trials")
+            let request = TransitionRequest(trajectory: .hmc(.steps(4), jitter: .none), integrator: .leapfrog, metric: metric,
+                                            stepSizes: y.stepSizes.map { 0.5 * $0 }, iteration: k)
+            let a = try host.execute(request, from: state, random: random)
+            let b = try device.execute(request, from: state, random: random)
+            for (p, q) in zip(a.state.positions.values, b.state.positions.values) { #expect(close(p, q, 1e-10)) }
+        }
+        #expect(device.deviceSearches == 2)
+        device.searchesOnDevice = nil
+        #expect(try device.searchStepSizes(state, metric: .unit, integrator: .leapfrog, initial: initial, random: random,
+                                           search: 2) == nil, "a small batch searches on the host by default")
+    }
+
     /// A ChEES run through the run layer on OpenCL: every transition on the device, and
     /// summary.json's counters say so — at most 2 blocking round trips per iteration (the
     /// transition and the recorded draw; warmup's step-size searches and precision checks
