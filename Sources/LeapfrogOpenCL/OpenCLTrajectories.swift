@@ -572,27 +572,14 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     public func run(_ launch: TrajectoryLaunch, positions: ChainBatch, logDensity: [Double],
                     gradient: ChainBatch) throws -> TrajectoryOutcome {
         let chains = positions.chains, d = dimension
-        precondition(positions.dimension == d && gradient.dimension == d && logDensity.count == chains
-                     && launch.stepSizes.count == chains
-                     && launch.inverseMetricDiagonal.chains == chains && launch.inverseMetricDiagonal.dimension == d,
-                     "OpenCLTrajectories.run: shapes disagree")
         lock.lock()
         defer { lock.unlock() }
-        precondition(inFlight == 0, "OpenCLTrajectories.run: collect every enqueued group first")
-        let setup = try prepare(launch.kind, chains: chains, batchChains: launch.batchChains)
-        let s = setup.layout.stride, bufs = setup.buffers
         var traffic = DeviceTraffic(launches: 1, roundTrips: 1)
-        try makeResident(setup, positions: positions, logDensity: logDensity, gradient: gradient,
-                         metric: launch.inverseMetricDiagonal, traffic: &traffic)
-        try upload(launch.stepSizes, rows: 1, chains: chains, stride: s, to: bufs.stepSize, staging: bufs.hostStepSize,
-                   traffic: &traffic)
+        let setup = try stage(launch, positions: positions, logDensity: logDensity, gradient: gradient, traffic: &traffic,
+                              caller: "run")
+        let s = setup.layout.stride, bufs = setup.buffers
         var returnsProposal = false
-        if case .hmc(let steps) = launch.kind {
-            precondition(steps.count == chains, "OpenCLTrajectories.run: \(steps.count) step counts for \(chains) chains")
-            try upload(steps.map(Double.init), rows: 1, chains: chains, stride: s, to: bufs.steps, staging: bufs.hostSteps,
-                       traffic: &traffic)
-            returnsProposal = launch.returnsProposal
-        }
+        if case .hmc = launch.kind { returnsProposal = launch.returnsProposal }
         let event = try enqueueKernel(setup, launch, rows: LaunchRows(bufs), returnsProposal: returnsProposal)
 
         // Every read is enqueued; the last one blocks, so the host waits once.
@@ -635,28 +622,42 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     /// trial sent the positions out and read positions and gradients back ((2d + 1)·S·b).
     public func probe(_ launch: TrajectoryLaunch, positions: ChainBatch, logDensity: [Double],
                       gradient: ChainBatch) throws -> [Double] {
-        guard case .hmc(let steps) = launch.kind else { preconditionFailure("OpenCLTrajectories.probe: an HMC launch") }
-        let chains = positions.chains
-        precondition(positions.dimension == dimension && gradient.dimension == dimension && logDensity.count == chains
-                     && launch.stepSizes.count == chains && steps.count == chains
-                     && launch.inverseMetricDiagonal.chains == chains, "OpenCLTrajectories.probe: shapes disagree")
+        guard case .hmc = launch.kind else { preconditionFailure("OpenCLTrajectories.probe: an HMC launch") }
         lock.lock()
         defer { lock.unlock() }
-        precondition(inFlight == 0, "OpenCLTrajectories.probe: collect every enqueued group first")
-        let setup = try prepare(launch.kind, chains: chains, batchChains: launch.batchChains)
-        let s = setup.layout.stride, bufs = setup.buffers
         var traffic = DeviceTraffic(launches: 1, roundTrips: 1)
-        try makeResident(setup, positions: positions, logDensity: logDensity, gradient: gradient,
-                         metric: launch.inverseMetricDiagonal, traffic: &traffic)
+        let setup = try stage(launch, positions: positions, logDensity: logDensity, gradient: gradient, traffic: &traffic,
+                              caller: "probe")
+        let s = setup.layout.stride, bufs = setup.buffers
         residentState = (positions.values, logDensity)
         deviceAhead = false
-        try upload(launch.stepSizes, rows: 1, chains: chains, stride: s, to: bufs.stepSize, staging: bufs.hostStepSize,
-                   traffic: &traffic)
-        try upload(steps.map(Double.init), rows: 1, chains: chains, stride: s, to: bufs.steps, staging: bufs.hostSteps,
-                   traffic: &traffic)
         let event = try enqueueKernel(setup, launch, rows: LaunchRows(bufs), returnsProposal: false, moves: false)
         try readAll([(bufs.acceptProbability, bufs.hostAcceptProbability, 1)], stride: s, after: event, traffic: &traffic)
-        return unpack(bufs.hostAcceptProbability, rows: 1, chains: chains, stride: s)
+        return unpack(bufs.hostAcceptProbability, rows: 1, chains: positions.chains, stride: s)
+    }
+
+    /// `run`'s and `probe`'s start (the lock held): the launch's setup with the state (uploaded
+    /// unless the device holds it), the metric, the step sizes and HMC's step counts on the device.
+    private func stage(_ launch: TrajectoryLaunch, positions: ChainBatch, logDensity: [Double], gradient: ChainBatch,
+                       traffic: inout DeviceTraffic, caller: String) throws -> LaunchSetup<R> {
+        let chains = positions.chains, d = dimension
+        precondition(positions.dimension == d && gradient.dimension == d && logDensity.count == chains
+                     && launch.stepSizes.count == chains
+                     && launch.inverseMetricDiagonal.chains == chains && launch.inverseMetricDiagonal.dimension == d,
+                     "OpenCLTrajectories.\(caller): shapes disagree")
+        precondition(inFlight == 0, "OpenCLTrajectories.\(caller): collect every enqueued group first")
+        let setup = try prepare(launch.kind, chains: chains, batchChains: launch.batchChains)
+        let s = setup.layout.stride, bufs = setup.buffers
+        try makeResident(setup, positions: positions, logDensity: logDensity, gradient: gradient,
+                         metric: launch.inverseMetricDiagonal, traffic: &traffic)
+        try upload(launch.stepSizes, rows: 1, chains: chains, stride: s, to: bufs.stepSize, staging: bufs.hostStepSize,
+                   traffic: &traffic)
+        if case .hmc(let steps) = launch.kind {
+            precondition(steps.count == chains, "OpenCLTrajectories.\(caller): \(steps.count) step counts for \(chains) chains")
+            try upload(steps.map(Double.init), rows: 1, chains: chains, stride: s, to: bufs.steps, staging: bufs.hostSteps,
+                       traffic: &traffic)
+        }
+        return setup
     }
 
     // MARK: - Warmup with the state kept on the device

@@ -187,11 +187,11 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
                           proposal: proposal)
     }
 
-    /// Whether the step-size heuristic's trials run on the device (`searchStepSizes`): nil (the
-    /// default) when the batch holds at least `StepSizeSearch`-worthy 2¹⁶ values (chains × d),
-    /// where the host's trials (momenta drawn on the host, the positions sent and the gradients
-    /// read back every trial) cost more than a kernel launch; few chains keep the host's, which
-    /// needs no HMC kernel (NUTS runs build none).
+    /// Whether the step-size heuristic's trials run on the device (`searchStepSizes`). nil (the
+    /// default): when the batch holds at least 2¹⁶ values (chains × d), where the host's trials
+    /// (the momenta drawn on the host, the positions sent and positions and gradients read back
+    /// every trial) cost more than a launch; smaller batches keep the host's, which needs no HMC
+    /// kernel (a NUTS run builds one for its searches only past that size).
     public var searchesOnDevice: Bool?
     /// Step-size searches run on the device.
     public private(set) var deviceSearches = 0

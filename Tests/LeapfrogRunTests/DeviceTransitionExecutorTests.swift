@@ -328,7 +328,7 @@ extension DeviceTransitionExecutorTests {
     /// and halve (4), under a unit and a per-chain metric; and the state it probed from is the
     /// one the next transition starts from (a probe must not move it).
     @Test(arguments: [("eight-schools", 16, LaunchChoice.auto), ("bnn", 8, .auto), ("bnn", 5, .rowsInLanes),
-                      ("gp-regression", 8, .auto)])
+                      ("gp-regression", 8, .auto), ("eight-schools", 8, .workGroupPerChain)])
     func stepSizeSearchOnTheDeviceMakesTheHosts(model: String, chains n: Int, launch: LaunchChoice) throws {
         let bound = try Self.bound(model)
         let reference = ReferenceModel(bound)
