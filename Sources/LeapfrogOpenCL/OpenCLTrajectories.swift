@@ -517,7 +517,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         let bufs = setup.buffers, kernel = setup.kernel
         var arguments: [Buffer<R>]
         // NUTS: the kept slots (an int buffer) and the averaging after the real ones, and the chained
-        // count and the adapt flag after `slot` (the averaging is bound to the positions when unused).
+        // count, the adapt flag, the start quorum and the launch's chains after `slot` (the averaging is bound to the positions when unused).
         var keptSlot: Buffer<Int32>?
         var afterSlot: [UInt32] = []
         var scalars: [UInt32] = [UInt32(truncatingIfNeeded: launch.seed), UInt32(truncatingIfNeeded: launch.seed >> 32),
@@ -531,7 +531,8 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             arguments = [bufs.position, bufs.gradient, bufs.logDensity, rows.stepSize, bufs.inverseMetric,
                          rows.acceptProbability, rows.energy, rows.taken, rows.depth, rows.flags, rows.kept]
             keptSlot = rows.keptSlot
-            afterSlot = [UInt32(chained), rows.averaging == nil ? 0 : 1, UInt32(startQuorum(lanes: setup.layout.width))]
+            afterSlot = [UInt32(chained), rows.averaging == nil ? 0 : 1, UInt32(startQuorum(lanes: setup.layout.width)),
+                         UInt32(setup.layout.chains)]
         }
         scalars += [UInt32(rows.slot)] + afterSlot
         var k = 0
