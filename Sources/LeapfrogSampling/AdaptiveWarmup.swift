@@ -169,12 +169,11 @@ struct WarmupConvergence: Sendable {
             trajectoryTrace.removeAll(keepingCapacity: true)
         }
         let stepNoise = Self.jitter(stepSizeTrace), lengthNoise = Self.jitter(trajectoryTrace)
-        let lp = window.summary(quantity: 0, name: "lp__")
-        let lpMean = lp.mean, lpSD = lp.sd
-        let rhat = (0..<window.quantities).map { q in
-            window.nonFinite[q] > 0 ? Double.nan
-                : window.summary(quantity: q, name: "", superchains: superchains).nestedRHat ?? .nan
-        }.map { $0.isNaN ? Double.infinity : $0 }.max() ?? .infinity
+        let summaries = (0..<window.quantities).map { window.summary(quantity: $0, name: "", superchains: superchains) }
+        let lpMean = summaries[0].mean, lpSD = summaries[0].sd
+        // A quantity with a non-finite value is not judged converged (nested R̂ of such draws is NaN).
+        let rhat = summaries.indices.map { q in window.nonFinite[q] > 0 ? .infinity : summaries[q].nestedRHat ?? .nan }
+            .map { $0.isNaN ? Double.infinity : $0 }.max() ?? .infinity
         guard let before = previous else {
             previous = (lpMean, stepSize, metric, trajectory, stepNoise, lengthNoise)
             checks.append(.init(iteration: iteration, nestedRHat: rhat, lpDrift: .infinity, stepSizeChange: .infinity,
