@@ -200,12 +200,17 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     /// state where it is (`OpenCLTrajectories.probe`: one step of the searching chains, momenta
     /// from `.stepSizeSearch`'s stream, each chain's acceptance probability read back): the host's
     /// `StepSizeSearch.run` to rounding, per trial one round trip of one number per chain.
+    /// Elsewhere (a small batch, a dense metric, no device program) the host executor's search
+    /// over the same density.
     public func searchStepSizes(_ state: SamplerState, metric: Metric, integrator: Integrator, initial: [Double],
                                 random: PhiloxRandom, search: Int) throws -> StepSizeSearch.Result? {
         let n = state.chains
         guard searchesOnDevice ?? (n * state.dimension >= 1 << 16),
               let inverse = inverseDiagonal(metric, chains: n, dimension: state.dimension),
-              let device = program(integrator) else { return nil }
+              let device = program(integrator) else {
+            return try host.searchStepSizes(state, metric: metric, integrator: integrator, initial: initial,
+                                            random: random, search: search)
+        }
         deviceSearches += 1
         let perStep = integrator.gradientsPerStep
         return try StepSizeSearch.run(initial: initial, gradientsPerStep: perStep) { trial, eps, active in

@@ -16,7 +16,8 @@ import LeapfrogRandom
 /// members agree on (the smallest `chainedGroupSize`, one more `allGather` of one number), with
 /// one `allGather` per group. ChEES's warmup, whose sums are taken about the whole batch's means,
 /// gathers the states every transition, as before; so does sampling (`execute` per iteration:
-/// docs/benchmarks.md, "Sharded warmup", says why a streamed sampling lost here).
+/// docs/benchmarks.md, "Sharded warmup", says why a streamed sampling lost here). Step-size
+/// searches run on each member for its block, gathered once per search.
 public struct ShardedTransitionExecutor: TransitionExecutor {
     /// Runs this member's block of chains (any executor: the host loop, a device's).
     public var local: any TransitionExecutor { shard.executor }
@@ -143,6 +144,40 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
         if let state { keptDimension = state.dimension }
         let local = mine.isEmpty ? [] : try run(&shard, mine)
         return try gatherReduced(local, transitions: transitions, chains: n, projections: projections)
+    }
+
+    /// Each member searches its block's step sizes where it runs them (`local`), then one
+    /// `allGather` of each chain's step size and gradients and each member's lockstep count: one
+    /// gather per search instead of one per trial through `ShardedLogDensity`. Nil on every member
+    /// (the search over the sharded density) when a member's executor would not search.
+    public mutating func searchStepSizes(_ state: SamplerState, metric: Metric, integrator: Integrator, initial: [Double],
+                                         random: PhiloxRandom, search: Int) throws -> StepSizeSearch.Result? {
+        let n = state.chains
+        let partition = ChainPartition(chains: n, members: communicator.members)
+        let mine = partition.block(communicator.rank)
+        let local = mine.isEmpty ? StepSizeSearch.Result(stepSizes: [], lockstepEvaluations: 0, gradientEvaluations: [])
+            : try shard.executor.searchStepSizes(state.chains(mine), metric: metric.chains(mine), integrator: integrator,
+                                                 initial: Array(initial[mine]), random: random.block(startingAt: mine.lowerBound),
+                                                 search: search)
+        // Per chain its step size and gradients, then the member's lockstep count and 1 (0: no search).
+        var record = [Double](repeating: 0, count: 2 * mine.count + 2)
+        if let local {
+            for c in 0..<mine.count { record[2 * c] = local.stepSizes[c]; record[2 * c + 1] = Double(local.gradientEvaluations[c]) }
+            record[2 * mine.count] = Double(local.lockstepEvaluations)
+            record[2 * mine.count + 1] = 1
+        }
+        let all = try communicator.allGather(record, counts: partition.counts.map { 2 * $0 + 2 })
+        var parts: [StepSizeSearch.Result?] = []
+        var k = 0
+        for r in 0..<partition.members {
+            let m = partition.block(r).count
+            parts.append(all[k + 2 * m + 1] == 0 ? nil
+                : StepSizeSearch.Result(stepSizes: stride(from: k, to: k + 2 * m, by: 2).map { all[$0] },
+                                        lockstepEvaluations: Int(all[k + 2 * m]),
+                                        gradientEvaluations: stride(from: k + 1, to: k + 2 * m, by: 2).map { Int(all[$0]) }))
+            k += 2 * m + 2
+        }
+        return StepSizeSearch.Result.joined(parts)
     }
 
     /// Every member's held state, gathered in chain order.

@@ -21,7 +21,7 @@ import LeapfrogRandom
 /// warmup, whose sums are taken about the whole batch's means, moves the states each iteration.
 /// Sampling's iterations go one `execute` at a time (the protocol's stepwise `stream`): a
 /// device's streamed groups are not split (docs/benchmarks.md, "Sharded warmup", says why a
-/// streamed version lost here).
+/// streamed version lost here). Step-size searches run on each shard for its block.
 public struct SplitTransitionExecutor: TransitionExecutor {
     /// One shard, reached from its own thread only while a call runs.
     private final class Shard: @unchecked Sendable {
@@ -105,6 +105,18 @@ public struct SplitTransitionExecutor: TransitionExecutor {
                                      from: state?.chains(block), random: random.block(startingAt: block.lowerBound))
         }
         return (0..<count).map { t in ReducedTransition.joined(groups.map { $0[t] }) }
+    }
+
+    /// Each shard searches its block's step sizes where it runs them; nil (the batch's search on
+    /// the host) when a shard would not. The lockstep cost is the longest block's.
+    public mutating func searchStepSizes(_ state: SamplerState, metric: Metric, integrator: Integrator, initial: [Double],
+                                         random: PhiloxRandom, search: Int) throws -> StepSizeSearch.Result? {
+        let parts = try onShards(chains: state.chains) { block, shard in
+            try shard.executor.searchStepSizes(state.chains(block), metric: metric.chains(block), integrator: integrator,
+                                               initial: Array(initial[block]), random: random.block(startingAt: block.lowerBound),
+                                               search: search)
+        }
+        return StepSizeSearch.Result.joined(parts)
     }
 
     public mutating func heldState() throws -> SamplerState {

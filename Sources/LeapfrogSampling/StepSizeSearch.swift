@@ -26,6 +26,16 @@ public enum StepSizeSearch {
         public var stepSizes: [Double]
         public var lockstepEvaluations: Int
         public var gradientEvaluations: [Int]
+
+        /// The searches of consecutive blocks of chains (in chain order) joined into the batch's:
+        /// step sizes and gradients side by side, the lockstep cost the longest block's (the blocks
+        /// search side by side). Nil when a block's search is.
+        public static func joined(_ parts: [Result?]) -> Result? {
+            let found = parts.compactMap { $0 }
+            guard found.count == parts.count, !found.isEmpty else { return nil }
+            return Result(stepSizes: found.flatMap(\.stepSizes), lockstepEvaluations: found.map(\.lockstepEvaluations).max()!,
+                          gradientEvaluations: found.flatMap(\.gradientEvaluations))
+        }
     }
 
     /// The Philox iteration word of trial `trial` of search `search`.

@@ -51,7 +51,9 @@ public protocol TransitionExecutor {
     mutating func takeWindowMoments() throws -> [WelfordEstimator]?
     /// Stan's step-size heuristic from `state` (search number `search`, `StepSizeSearch`) with
     /// its trials run where the transitions run: what `StepSizeSearch.run` gives on the host
-    /// (to rounding). Nil when this executor would not (the caller then runs it on the host).
+    /// (to rounding). Each chain's search is its own (its trials, its Philox stream), so
+    /// executors that run a batch in blocks search each block where it runs. Nil when this
+    /// executor would not (the caller then runs it on the host over the batch's density).
     ///
     /// Default: nil.
     mutating func searchStepSizes(_ state: SamplerState, metric: Metric, integrator: Integrator, initial: [Double],
@@ -107,5 +109,13 @@ public struct HostTransitionExecutor<Model: BatchedLogDensity>: TransitionExecut
                 .transition(state, model: model, metric: request.metric, stepSizes: request.stepSizes,
                             random: random, iteration: request.iteration)
         }
+    }
+
+    /// The heuristic over this executor's model (`StepSizeSearch.run`): what a block of chains
+    /// needs when its shard is this executor.
+    public mutating func searchStepSizes(_ state: SamplerState, metric: Metric, integrator: Integrator, initial: [Double],
+                                         random: PhiloxRandom, search: Int) throws -> StepSizeSearch.Result? {
+        try StepSizeSearch.run(state, model: model, metric: metric, integrator: integrator, initial: initial,
+                               random: random, search: search)
     }
 }

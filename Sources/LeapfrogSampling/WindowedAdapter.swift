@@ -260,9 +260,9 @@ public struct WindowedAdapter: Adapter {
         }
     }
 
-    /// Stan's step-size heuristic from `state` under the current metric (`StepSizeSearch`); the
-    /// median over chains when the step size is shared.
-    /// Stan's step-size heuristic from `state`: where `executor` runs it, else on the host.
+    /// Stan's step-size heuristic from `state` under the current metric (`StepSizeSearch`), where
+    /// `executor` runs it, else on the host over `model`; the median over chains when the step
+    /// size is shared.
     private mutating func searchStepSizes(_ state: SamplerState, model: some BatchedLogDensity,
                                           executor: inout any TransitionExecutor, random: PhiloxRandom) throws -> EvaluationCount {
         let r = try executor.searchStepSizes(state, metric: adaptation.metric, integrator: integrator,

@@ -326,7 +326,8 @@ extension DeviceTransitionExecutorTests {
     /// launch per trial) makes the host's `StepSizeSearch.run` in f64: the same step size for
     /// every chain and the same gradient counts, from initial step sizes that must double (1e-4)
     /// and halve (4), under a unit and a per-chain metric; and the state it probed from is the
-    /// one the next transition starts from (a probe must not move it).
+    /// one the next transition starts from (a probe must not move it). A small batch searches on
+    /// the host by default (the host executor's search, the same numbers).
     @Test(arguments: [("eight-schools", 16, LaunchChoice.auto), ("bnn", 8, .auto), ("bnn", 5, .rowsInLanes),
                       ("gp-regression", 8, .auto), ("eight-schools", 8, .workGroupPerChain)])
     func stepSizeSearchOnTheDeviceMakesTheHosts(model: String, chains n: Int, launch: LaunchChoice) throws {
@@ -355,8 +356,12 @@ extension DeviceTransitionExecutorTests {
         }
         #expect(device.deviceSearches == 2)
         device.searchesOnDevice = nil
-        #expect(try device.searchStepSizes(state, metric: .unit, integrator: .leapfrog, initial: initial, random: random,
-                                           search: 2) == nil, "a small batch searches on the host by default")
+        let hosted = try #require(try device.searchStepSizes(state, metric: .unit, integrator: .leapfrog, initial: initial,
+                                                             random: random, search: 2))
+        #expect(device.deviceSearches == 2, "a small batch searches on the host by default")
+        let x = try StepSizeSearch.run(state, model: reference, metric: .unit, integrator: .leapfrog, initial: initial,
+                                       random: random, search: 2)
+        #expect(hosted.stepSizes == x.stepSizes && hosted.gradientEvaluations == x.gradientEvaluations)
     }
 
     /// A ChEES run through the run layer on OpenCL: every transition on the device, and

@@ -63,6 +63,41 @@ struct ShardedTransitionExecutorTests {
         Self.expectIdentical(single, sinks[2], "3 members over 2 chains")
     }
 
+    /// Each member searches its block's step sizes (`ShardedTransitionExecutor.searchStepSizes`):
+    /// every member gets the batch's host search exactly, with one gather per search; when one
+    /// member would not search, every member gets nil (and searches over the sharded density).
+    @Test func eachMemberSearchesItsBlock() throws {
+        let (state, metric, initial) = try SplitTransitionExecutorTests.searchInputs()
+        let random = PhiloxRandom(seed: 4)
+        let whole = try StepSizeSearch.run(state, model: Self.model, metric: metric, integrator: .leapfrog, initial: initial,
+                                           random: random, search: 2)
+        for members in [2, 3] {
+            let log = SplitTransitionExecutorTests.NotingSearches.Log()
+            let found = try ThreadCommunicator.run(members: members) { communicator -> (StepSizeSearch.Result?, Int) in
+                var sharded = ShardedTransitionExecutor(local: SplitTransitionExecutorTests.NotingSearches(log: log),
+                                                        communicator: communicator)
+                let r = try sharded.searchStepSizes(state, metric: metric, integrator: .leapfrog, initial: initial,
+                                                    random: random, search: 2)
+                return (r, communicator.room.completed)
+            }
+            #expect(log.searched == ChainPartition(chains: 7, members: members).counts.sorted())
+            for (r, (result, gathers)) in found.enumerated() {
+                let result = try #require(result, "member \(r) of \(members)")
+                #expect(result.stepSizes == whole.stepSizes && result.gradientEvaluations == whole.gradientEvaluations)
+                #expect(result.lockstepEvaluations == whole.lockstepEvaluations)
+                #expect(gathers == 1)
+            }
+        }
+        let refused = try ThreadCommunicator.run(members: 2) { communicator -> Bool in
+            var sharded = ShardedTransitionExecutor(
+                local: SplitTransitionExecutorTests.NotingSearches(log: .init(), refuses: communicator.rank == 1),
+                communicator: communicator)
+            return try sharded.searchStepSizes(state, metric: metric, integrator: .leapfrog, initial: initial,
+                                               random: random, search: 2) == nil
+        }
+        #expect(refused == [true, true])
+    }
+
     @Test func partitionIsContiguousAndCoversEveryChain() {
         let p = ChainPartition(chains: 5, members: 2)
         #expect(p.block(0) == 0..<3 && p.block(1) == 3..<5 && p.counts == [3, 2])

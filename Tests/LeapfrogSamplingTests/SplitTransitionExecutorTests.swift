@@ -114,4 +114,63 @@ struct SplitTransitionExecutorTests {
             ShardedTransitionExecutorTests.expectIdentical(single, member.0, "member \(r)")
         }
     }
+
+    /// A host executor that notes the chains of each step-size search it runs, or refuses them.
+    struct NotingSearches: TransitionExecutor {
+        final class Log: @unchecked Sendable {
+            private let lock = Lock()
+            private var chains: [Int] = []
+            func add(_ n: Int) { lock.withLock { chains.append(n) } }
+            var searched: [Int] { lock.withLock { chains.sorted() } }
+        }
+        var base = HostTransitionExecutor(model: SplitTransitionExecutorTests.model)
+        let log: Log
+        var refuses = false
+        mutating func execute(_ request: TransitionRequest, from state: SamplerState, random: PhiloxRandom) throws -> Transition {
+            try base.execute(request, from: state, random: random)
+        }
+        mutating func searchStepSizes(_ state: SamplerState, metric: Metric, integrator: Integrator, initial: [Double],
+                                      random: PhiloxRandom, search: Int) throws -> StepSizeSearch.Result? {
+            log.add(state.chains)
+            return refuses ? nil : try base.searchStepSizes(state, metric: metric, integrator: integrator, initial: initial,
+                                                            random: random, search: search)
+        }
+    }
+
+    /// A batch's step-size search and its inputs: 7 chains apart, a per-chain metric, initial
+    /// step sizes that must double and halve.
+    static func searchInputs() throws -> (state: SamplerState, metric: Metric, initial: [Double]) {
+        let n = 7, d = model.dimension
+        var positions = ChainBatch(chains: n, dimension: d), inverse = ChainBatch(chains: n, dimension: d)
+        for c in 0..<n {
+            for i in 0..<d {
+                positions[c, i] = 0.4 * Double(c - 3) + 0.1 * Double(i)
+                inverse[c, i] = 0.5 + 0.25 * Double((c + i) % 3)
+            }
+        }
+        return (try SamplerState(positions: positions, model: model), .diagonalPerChain(inverse),
+                (0..<n).map { $0 % 2 == 0 ? 1e-3 : 8.0 })
+    }
+
+    /// Each shard searches its own block where it runs (one search per shard, its chains), and the
+    /// joined search is the batch's host search exactly; a shard that would not search makes the
+    /// split's search nil (the sampler then searches the batch on the host).
+    @Test func eachShardSearchesItsBlock() throws {
+        let (state, metric, initial) = try Self.searchInputs()
+        let random = PhiloxRandom(seed: 4)
+        let whole = try StepSizeSearch.run(state, model: Self.model, metric: metric, integrator: .leapfrog, initial: initial,
+                                           random: random, search: 3)
+        #expect(Set(whole.stepSizes).count > 2, "the chains' searches end apart")
+        let log = NotingSearches.Log()
+        var split = SplitTransitionExecutor([NotingSearches(log: log), NotingSearches(log: log)], weights: [2, 1])
+        let joined = try #require(try split.searchStepSizes(state, metric: metric, integrator: .leapfrog, initial: initial,
+                                                             random: random, search: 3))
+        #expect(joined.stepSizes == whole.stepSizes)
+        #expect(joined.gradientEvaluations == whole.gradientEvaluations)
+        #expect(joined.lockstepEvaluations == whole.lockstepEvaluations)
+        #expect(log.searched == [2, 5])
+        var refusing = SplitTransitionExecutor([NotingSearches(log: log), NotingSearches(log: log, refuses: true)])
+        #expect(try refusing.searchStepSizes(state, metric: metric, integrator: .leapfrog, initial: initial,
+                                             random: random, search: 3) == nil)
+    }
 }

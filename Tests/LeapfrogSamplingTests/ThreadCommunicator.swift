@@ -16,6 +16,13 @@ final class GatherRoom: @unchecked Sendable {
         parts = Array(repeating: nil, count: members)
     }
 
+    /// The gathers completed so far.
+    var completed: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return generation
+    }
+
     /// A barrier that concatenates every member's part in rank order.
     func gather(rank: Int, _ local: [Double], counts: [Int]) -> [Double] {
         condition.lock()
