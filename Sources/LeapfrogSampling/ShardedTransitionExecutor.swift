@@ -149,28 +149,40 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
     /// Each member searches its block's step sizes where it runs them (`local`), then one
     /// `allGather` of each chain's step size and gradients and each member's lockstep count: one
     /// gather per search instead of one per trial through `ShardedLogDensity`. Nil on every member
-    /// (the search over the sharded density) when a member's executor would not search.
+    /// (the search over the sharded density) when a member's executor would not search. A member
+    /// whose search fails (an improper posterior's step size without bound) still takes part in
+    /// the gather, so every member ends with an error: its own, or one naming the failed rank.
     public mutating func searchStepSizes(_ state: SamplerState, metric: Metric, integrator: Integrator, initial: [Double],
                                          random: PhiloxRandom, search: Int) throws -> StepSizeSearch.Result? {
         let n = state.chains
         let partition = ChainPartition(chains: n, members: communicator.members)
         let mine = partition.block(communicator.rank)
-        let local = mine.isEmpty ? StepSizeSearch.Result(stepSizes: [], lockstepEvaluations: 0, gradientEvaluations: [])
-            : try shard.executor.searchStepSizes(state.chains(mine), metric: metric.chains(mine), integrator: integrator,
-                                                 initial: Array(initial[mine]), random: random.block(startingAt: mine.lowerBound),
-                                                 search: search)
-        // Per chain its step size and gradients, then the member's lockstep count and 1 (0: no search).
+        let local = Result {
+            mine.isEmpty ? StepSizeSearch.Result(stepSizes: [], lockstepEvaluations: 0, gradientEvaluations: [])
+                : try shard.executor.searchStepSizes(state.chains(mine), metric: metric.chains(mine), integrator: integrator,
+                                                     initial: Array(initial[mine]), random: random.block(startingAt: mine.lowerBound),
+                                                     search: search)
+        }
+        // Per chain its step size and gradients, then the member's lockstep count and its outcome:
+        // 1 searched, 0 would not, −1 failed.
         var record = [Double](repeating: 0, count: 2 * mine.count + 2)
-        if let local {
-            for c in 0..<mine.count { record[2 * c] = local.stepSizes[c]; record[2 * c + 1] = Double(local.gradientEvaluations[c]) }
-            record[2 * mine.count] = Double(local.lockstepEvaluations)
+        switch local {
+        case .success(let found?):
+            for c in 0..<mine.count { record[2 * c] = found.stepSizes[c]; record[2 * c + 1] = Double(found.gradientEvaluations[c]) }
+            record[2 * mine.count] = Double(found.lockstepEvaluations)
             record[2 * mine.count + 1] = 1
+        case .success(nil): break
+        case .failure: record[2 * mine.count + 1] = -1
         }
         let all = try communicator.allGather(record, counts: partition.counts.map { 2 * $0 + 2 })
+        _ = try local.get()
         var parts: [StepSizeSearch.Result?] = []
         var k = 0
         for r in 0..<partition.members {
             let m = partition.block(r).count
+            if all[k + 2 * m + 1] < 0 {
+                throw LeapfrogError(.sampling, "rank \(r)'s step-size search failed (its message is in its output)")
+            }
             parts.append(all[k + 2 * m + 1] == 0 ? nil
                 : StepSizeSearch.Result(stepSizes: stride(from: k, to: k + 2 * m, by: 2).map { all[$0] },
                                         lockstepEvaluations: Int(all[k + 2 * m]),

@@ -65,7 +65,8 @@ struct ShardedTransitionExecutorTests {
 
     /// Each member searches its block's step sizes (`ShardedTransitionExecutor.searchStepSizes`):
     /// every member gets the batch's host search exactly, with one gather per search; when one
-    /// member would not search, every member gets nil (and searches over the sharded density).
+    /// member would not search, every member gets nil (and searches over the sharded density);
+    /// when one fails, every member throws.
     @Test func eachMemberSearchesItsBlock() throws {
         let (state, metric, initial) = try SplitTransitionExecutorTests.searchInputs()
         let random = PhiloxRandom(seed: 4)
@@ -96,6 +97,17 @@ struct ShardedTransitionExecutorTests {
                                                random: random, search: 2) == nil
         }
         #expect(refused == [true, true])
+        // A member whose search fails still gathers: every member ends with an error, no member waits.
+        let failed = try ThreadCommunicator.run(members: 2) { communicator -> String in
+            var sharded = ShardedTransitionExecutor(
+                local: SplitTransitionExecutorTests.NotingSearches(log: .init(), fails: communicator.rank == 1),
+                communicator: communicator)
+            do {
+                _ = try sharded.searchStepSizes(state, metric: metric, integrator: .leapfrog, initial: initial, random: random, search: 2)
+                return "no error"
+            } catch let e as LeapfrogError { return e.message } catch { return "\(type(of: error))" }
+        }
+        #expect(failed == ["rank 1's step-size search failed (its message is in its output)", "Failure"])
     }
 
     @Test func partitionIsContiguousAndCoversEveryChain() {

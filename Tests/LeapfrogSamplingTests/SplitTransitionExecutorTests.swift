@@ -115,7 +115,8 @@ struct SplitTransitionExecutorTests {
         }
     }
 
-    /// A host executor that notes the chains of each step-size search it runs, or refuses them.
+    /// A host executor that notes the chains of each step-size search it runs, or refuses them, or
+    /// fails them.
     struct NotingSearches: TransitionExecutor {
         final class Log: @unchecked Sendable {
             private let lock = Lock()
@@ -126,12 +127,15 @@ struct SplitTransitionExecutorTests {
         var base = HostTransitionExecutor(model: SplitTransitionExecutorTests.model)
         let log: Log
         var refuses = false
+        var fails = false
+        struct Failure: Error {}
         mutating func execute(_ request: TransitionRequest, from state: SamplerState, random: PhiloxRandom) throws -> Transition {
             try base.execute(request, from: state, random: random)
         }
         mutating func searchStepSizes(_ state: SamplerState, metric: Metric, integrator: Integrator, initial: [Double],
                                       random: PhiloxRandom, search: Int) throws -> StepSizeSearch.Result? {
             log.add(state.chains)
+            if fails { throw Failure() }
             return refuses ? nil : try base.searchStepSizes(state, metric: metric, integrator: integrator, initial: initial,
                                                             random: random, search: search)
         }
