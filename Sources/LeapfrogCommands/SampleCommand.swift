@@ -42,6 +42,8 @@ struct SampleCommand: ParsableCommand {
     var fixedWarmup = false
     @Flag(name: .customLong("adaptive-warmup"), help: "End warmup when nested R-hat over superchains and the adaptation say it is done, --warmup being the most (default from \(SampleCommand.adaptiveWarmupChains) chains on).")
     var adaptiveWarmup = false
+    @Option(name: .customLong("warmup-window"), parsing: .unconditional, help: "Adaptive warmup: iterations per slow window, each ending in a metric update and a judgement (default 50, \(AdaptiveWarmup.shortWindow) from \(AdaptiveWarmup.shortWindowChains) chains on).")
+    var warmupWindow: Int?
     @Option(name: .customLong("target-ess"), parsing: .unconditional, help: "Stop sampling once the log density's bulk ESS over all chains reaches this (--draws being the most per chain).")
     var targetESS: Double?
     @Option(name: .customLong("init"), help: "Where chains start: uniform (Uniform(−2, 2) on the unconstrained scale) or pathfinder (multi-path Pathfinder draws; one path per superchain).")
@@ -67,6 +69,7 @@ struct SampleCommand: ParsableCommand {
         guard chains % superchains == 0 else {
             throw ValidationError("--superchains \(superchains) must divide --chains \(chains)")
         }
+        if let w = warmupWindow, w < 1 { throw ValidationError("--warmup-window must be at least 1 (got \(w))") }
         if steps != nil && integrationTime != nil { throw ValidationError("give --steps or --integration-time, not both") }
         if let s = steps, s < 1 { throw ValidationError("--steps must be at least 1") }
         if let t = integrationTime, !(t > 0) { throw ValidationError("--integration-time must be positive") }
@@ -123,7 +126,9 @@ struct SampleCommand: ParsableCommand {
         c.targetESS = targetESS
         if adaptiveWarmup || (!fixedWarmup && chains >= Self.adaptiveWarmupChains),
            let groups = superchains > 1 ? superchains : AdaptiveWarmup.defaultSuperchains(chains: chains) {
-            c.adaptiveWarmup = AdaptiveWarmup()
+            var rule = AdaptiveWarmup()
+            rule.window = warmupWindow ?? AdaptiveWarmup.defaultWindow(chains: chains)
+            c.adaptiveWarmup = rule
             c.superchains = groups
         }
         return c

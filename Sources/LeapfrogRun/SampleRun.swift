@@ -72,8 +72,8 @@ public struct SampleRun {
         }
         if let rule = config.adaptiveWarmup {
             log("leapfrog: adaptive warmup: ends when nested R-hat over \(config.superchains) superchains is below "
-                + "\(rule.nestedRHat) and the adaptation has settled, after at least \(rule.minimum) and at most "
-                + "\(config.warmup) iterations (--fixed-warmup for a fixed length)")
+                + "\(rule.nestedRHat) and the adaptation has settled (judged every \(rule.window) iterations), after at least "
+                + "\(rule.minimum) and at most \(config.warmup) iterations (--fixed-warmup for a fixed length)")
         }
         try memory.checkDevice(bound, backend: backend, log: log)
         try directory?.prepare()
@@ -302,6 +302,7 @@ public struct SampleRun {
                  "metric": Self.metricOptionName(c.metric), "pooled_adaptation": String(c.pooledAdaptation),
                  "metric_pooling": c.metricPooling.rawValue, "stray_chains": c.strayChains.rawValue,
                  "superchains": String(c.superchains)]
+        if let rule = c.adaptiveWarmup { r["warmup_window"] = String(rule.window) }
         if let t = c.targetESS { r["target_ess"] = String(t) }
         r["keep"] = configuration.keep.rawValue
         if let m = configuration.modelLabel { r["model"] = m }

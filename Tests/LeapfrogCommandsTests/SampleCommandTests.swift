@@ -85,7 +85,20 @@ struct SampleCommandTests {
         let ess = try #require(summary.targetESS)
         #expect(ess.target == 1500 && ess.drawsPerChain == out.draws && out.draws < 400)
         #expect((ess.reached ?? 0) >= 1500)
-        #expect(summary.configuration["warmup_kind"] == "adaptive")
+        #expect(summary.configuration["warmup_kind"] == "adaptive" && summary.configuration["warmup_window"] == "50")
+    }
+
+    /// The adaptive warmup's windows: 50 iterations, 25 from 1,024 chains on, or `--warmup-window`.
+    @Test func warmupWindowsShortenWithManyChains() throws {
+        func window(_ flags: [String]) throws -> Int? {
+            try (LeapfrogCommand.parseAsRoot(["sample", "eight-schools"] + flags) as! SampleCommand).configuration()
+                .adaptiveWarmup?.window
+        }
+        #expect(try window(["--chains", "256"]) == 50 && window(["--chains", "1023", "--superchains", "3"]) == 50)
+        #expect(try window(["--chains", "1024"]) == 25 && window(["--chains", "4096"]) == 25)
+        #expect(try window(["--chains", "4096", "--warmup-window", "40"]) == 40)
+        #expect(try window(["--chains", "4096", "--fixed-warmup"]) == nil)
+        #expect(throws: (any Error).self) { _ = try LeapfrogCommand.parseAsRoot(["sample", "eight-schools", "--warmup-window", "0"]) }
     }
 
     /// `--report` draws the run's report at the end, into `--output`'s `report/`.

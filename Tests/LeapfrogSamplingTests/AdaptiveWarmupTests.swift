@@ -8,10 +8,13 @@ import LeapfrogRandom
 /// `AdaptiveWarmup`: warmup that ends when the batch says it is done, and sampling that stops at
 /// a target ESS. Targets with known moments; the draws after an early end must still be right.
 @Suite struct AdaptiveWarmupTests {
-    static func configuration(chains: Int, warmup: Int = 1000, draws: Int = 60, seed: UInt64) -> SamplerConfiguration {
+    static func configuration(chains: Int, warmup: Int = 1000, draws: Int = 60, seed: UInt64,
+                              window: Int = 50) -> SamplerConfiguration {
         var c = SamplerConfiguration()
         c.chains = chains; c.warmup = warmup; c.draws = draws; c.seed = seed
-        c.adaptiveWarmup = AdaptiveWarmup()
+        var rule = AdaptiveWarmup()
+        rule.window = window
+        c.adaptiveWarmup = rule
         c.superchains = AdaptiveWarmup.defaultSuperchains(chains: chains)!
         return c
     }
@@ -25,6 +28,12 @@ import LeapfrogRandom
         #expect(cut.warmup == 225 && cut.windows == [75..<125, 125..<175])
         #expect(cut.phase(of: 200) == .terminalBuffer && cut.phase(of: 225) == .sampling)
         #expect(WarmupSchedule.adaptive(maximum: 150, window: 50) == WarmupSchedule(warmup: 150))
+        var rule = AdaptiveWarmup()
+        #expect(rule.minimum == 225)
+        rule.window = AdaptiveWarmup.defaultWindow(chains: 1024)
+        #expect(rule.window == 25 && rule.minimum == 175 && AdaptiveWarmup.defaultWindow(chains: 1023) == 50)
+        rule.minimumIterations = 300
+        #expect(rule.minimum == 300)
     }
 
     @Test func superchainsAreEqualGroupsOfAtLeastTwo() {
@@ -35,24 +44,26 @@ import LeapfrogRandom
         #expect(AdaptiveWarmup.defaultSuperchains(chains: 2) == nil)
     }
 
-    /// Condition numbers 1 and 10⁴: warmup ends before its maximum and the draws match the moments.
-    @Test(arguments: ["iid", "ill-conditioned"])
-    func endsEarlyAndSamplesTheTarget(_ kind: String) throws {
+    /// Condition numbers 1 and 10⁴, windows of 50 and of 25 (many chains' default): warmup ends
+    /// before its maximum, not before its minimum, and the draws match the moments.
+    @Test(arguments: ["iid", "ill-conditioned"], [50, 25])
+    func endsEarlyAndSamplesTheTarget(_ kind: String, window: Int) throws {
         let model = kind == "iid" ? DiagonalGaussian.iid(dimension: 10) : DiagonalGaussian.illConditioned(dimension: 10)
-        let config = Self.configuration(chains: 128, seed: 21)
+        let config = Self.configuration(chains: 128, seed: 21, window: window)
         let (sink, result) = try Sampler.sample(model: model, configuration: config)
         let report = try #require(result.warmupReport)
-        #expect(report.converged, "\(kind): \(report.reason)")
+        #expect(report.converged, "\(kind), window \(window): \(report.reason)")
         #expect(result.warmupIterations == report.iterations && report.iterations < config.warmup)
-        #expect(report.iterations >= AdaptiveWarmup().minimum)
-        expectMoments(sink.positions, mean: model.mean, variance: model.sd.map { $0 * $0 }, label: "adaptive \(kind)")
+        #expect(report.iterations >= config.adaptiveWarmup!.minimum)
+        expectMoments(sink.positions, mean: model.mean, variance: model.sd.map { $0 * $0 }, label: "adaptive \(kind), window \(window)")
     }
 
     /// A start far from the mass, reached slowly (one leapfrog step per iteration): warmup must
     /// not end while the chains are still on their way, so the draws after it are right.
-    @Test func aDistantStartIsNotDeclaredConvergedEarly() throws {
+    @Test(arguments: [50, 25])
+    func aDistantStartIsNotDeclaredConvergedEarly(window: Int) throws {
         let model = DiagonalGaussian(mean: Array(repeating: 60, count: 4), sd: [1, 2, 3, 4])
-        var config = Self.configuration(chains: 64, warmup: 1500, draws: 200, seed: 5)
+        var config = Self.configuration(chains: 64, warmup: 1500, draws: 200, seed: 5, window: window)
         config.sampler = .hmc
         config.hmcTrajectory = .steps(1)
         let (sink, result) = try Sampler.sample(model: model, configuration: config)
@@ -92,7 +103,7 @@ import LeapfrogRandom
     /// trace per window and the adapted step size at its end; returns each check's verdict.
     static func judgeSteps(windows: [(trace: [Double], logStepSize: Double)]) -> [WarmupReport.Check] {
         var rule = AdaptiveWarmup()
-        rule.minimum = 0
+        rule.minimumIterations = 0
         var judge = WarmupConvergence(rule, chains: 64, superchains: 16, dimension: 2)
         let random = PhiloxRandom(seed: 4)
         for (k, window) in windows.enumerated() {
