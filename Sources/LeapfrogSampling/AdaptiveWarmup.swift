@@ -73,18 +73,28 @@ public struct AdaptiveWarmup: Sendable, Hashable {
     public var noiseCap = 0.336
     /// Directions of the position judged besides the log density.
     public var projections = 4
+    /// A metric each chain adapts for itself (not pooled over chains: NUTS's default) is estimated
+    /// from the latest windows that hold at least this many of its draws: with windows of 25, the
+    /// last two. The chain's own draws are all such an estimate has, and 25 of them under-estimate a
+    /// direction the chain crosses slowly (posteriordb's kilpisjarvi at 1,024 chains: the smallest
+    /// ESS per gradient a third of the 50-draw estimate's, R-hat 1.08–1.11; docs/benchmarks.md,
+    /// "Shorter windows for many chains"). A pooled metric pools over chains and spans one window.
+    public var chainMetricDraws = 50
+
+    /// How many latest windows a chain's own metric spans.
+    public var metricWindows: Int { max(1, (chainMetricDraws + window - 1) / max(1, window)) }
 
     public init() {}
 
     /// From this many chains on, slow windows are `shortWindow` iterations long.
     public static let shortWindowChains = 1_024
     /// The slow windows of a batch of `shortWindowChains` or more chains: each still pools at least
-    /// 25,600 draws into a metric update, more than a window of 50 over 256 chains (where the
-    /// adaptive warmup becomes the default), and the chains' own (per-chain) estimates were no
-    /// worse for it. Measured on the BNN and eight schools at 1,024 and 4,096 chains, NUTS and
-    /// ChEES (docs/benchmarks.md, "Shorter windows for many chains"): warmup ended 75–100
-    /// iterations sooner for NUTS and no later for ChEES, with the same posterior moments and an lp
-    /// ESS per gradient 8–40 % higher.
+    /// 25,600 draws into a pooled metric's update, more than a window of 50 over 256 chains (where
+    /// the adaptive warmup becomes the default); a metric each chain adapts for itself spans the
+    /// last two windows (`chainMetricDraws`). Measured on the BNN, eight schools and posteriordb
+    /// programs at 1,024 and 4,096 chains, NUTS and ChEES (docs/benchmarks.md, "Shorter windows
+    /// for many chains"): warmup ended 50–125 iterations sooner, with the same posterior moments
+    /// and a larger lp ESS per gradient.
     public static let shortWindow = 25
 
     /// The slow window's length for a batch of `chains`: 50, or `shortWindow` from

@@ -41,6 +41,11 @@ public struct WindowedAdapter: Adapter {
     let dimension: Int
     private var averaging: [DualAveraging] = []
     private var welford: [WelfordEstimator]
+    /// A metric each chain adapts for itself spans this many of the latest slow windows
+    /// (`AdaptiveWarmup.chainMetricDraws`); 1 for a pooled metric and a fixed warmup.
+    let metricWindows: Int
+    /// The estimates of the windows before the current one that the next metric spans (oldest first).
+    private var recentWindows: [[WelfordEstimator]] = []
     /// Each chain's log density over the current slow window (for `strayChains`).
     private var windowLogDensity: ChainMoments
     /// Stray chains are judged and moved (`StrayChainRelocation`).
@@ -57,8 +62,10 @@ public struct WindowedAdapter: Adapter {
         if let rule = configuration.adaptiveWarmup {
             schedule = .adaptive(maximum: configuration.warmup, window: rule.window)
             convergence = WarmupConvergence(rule, chains: n, superchains: configuration.superchains, dimension: d)
+            metricWindows = configuration.pooledAdaptation ? 1 : rule.metricWindows
         } else {
             schedule = WarmupSchedule(warmup: configuration.warmup)
+            metricWindows = 1
         }
         kind = configuration.metric
         pooled = configuration.pooledAdaptation
@@ -192,6 +199,7 @@ public struct WindowedAdapter: Adapter {
                                                random: random)
         for move in moves {
             welford[move.chain] = pooled ? WelfordEstimator(dimension: dimension, dense: kind == .dense) : welford[move.donor]
+            for k in recentWindows.indices { recentWindows[k][move.chain] = recentWindows[k][move.donor] }
         }
         return moves
     }
@@ -210,9 +218,10 @@ public struct WindowedAdapter: Adapter {
         var cost = EvaluationCount(chains: state.chains)
         if keepsWindowEstimates {
             if adaptsMetric {
-                adaptation.metric = try Self.adaptedMetric(welford, kind: kind, pooled: pooled, pooling: pooling,
+                adaptation.metric = try Self.adaptedMetric(spannedEstimates(), kind: kind, pooled: pooled, pooling: pooling,
                                                            dimension: dimension)
             }
+            if metricWindows > 1 { recentWindows = Array((recentWindows + [welford]).suffix(metricWindows - 1)) }
             welford = Array(repeating: WelfordEstimator(dimension: dimension, dense: kind == .dense), count: state.chains)
             windowLogDensity = ChainMoments(chains: state.chains, quantities: 1)
         }
@@ -230,6 +239,18 @@ public struct WindowedAdapter: Adapter {
             convergence = judge
         }
         return cost
+    }
+
+    /// Each chain's estimate over the windows the metric spans: the recent windows' and the
+    /// current one's draws combined, oldest first (the current window's alone when it spans one).
+    private func spannedEstimates() -> [WelfordEstimator] {
+        guard !recentWindows.isEmpty else { return welford }
+        return welford.indices.map { c in
+            var e = recentWindows[0][c]
+            for k in recentWindows.indices.dropFirst() { e.combine(recentWindows[k][c]) }
+            e.combine(welford[c])
+            return e
+        }
     }
 
     public var warmupLength: Int { schedule.warmup }

@@ -145,6 +145,59 @@ import LeapfrogRandom
     }
 }
 
+/// The windows a metric is estimated from: one for a pooled metric, the latest ones holding 50
+/// draws for a chain's own (`AdaptiveWarmup.chainMetricDraws`).
+@Suite struct MetricSpanTests {
+    /// Window k's moments for chain c: 25 draws of scale (1 + k)(1 + c), shifted by k.
+    static func window(_ k: Int, chains: Int) -> [WelfordEstimator] {
+        let random = PhiloxRandom(seed: 31)
+        return (0..<chains).map { c in
+            var e = WelfordEstimator(dimension: 3, dense: false)
+            for t in 0..<25 {
+                e.add((0..<3).map { i in Double(k) + Double((1 + k) * (1 + c)) * random.normal(chain: c, iteration: 25 * k + t, purpose: .momentum, index: i) })
+            }
+            return e
+        }
+    }
+
+    /// Three windows of 25 closed in turn: a chain's own metric is the regularised estimate of
+    /// the last two windows' draws combined (the first window's alone at first); a pooled metric
+    /// is the last window's.
+    @Test(arguments: [false, true])
+    func aChainsOwnMetricSpansFiftyDraws(pooled: Bool) throws {
+        var config = SamplerConfiguration()
+        config.chains = 4
+        config.warmup = 500
+        config.pooledAdaptation = pooled
+        config.superchains = 2
+        var rule = AdaptiveWarmup()
+        rule.window = 25
+        config.adaptiveWarmup = rule
+        var adapter = WindowedAdapter(config, dimension: 3)
+        #expect(adapter.metricWindows == (pooled ? 1 : 2) && rule.metricWindows == 2)
+        let model = DiagonalGaussian.iid(dimension: 3)
+        let random = PhiloxRandom(seed: 2)
+        let state = try SamplerState(positions: ChainBatch(chains: 4, dimension: 3, repeating: 0.5), model: model)
+        var executor: any TransitionExecutor = HostTransitionExecutor(model: model)
+        _ = try adapter.start(state, model: model, executor: &executor, random: random, search: true)
+        var windows: [[WelfordEstimator]] = []
+        for k in 0..<3 {
+            windows.append(Self.window(k, chains: 4))
+            adapter.adoptWindowMoments(windows[k])
+            _ = try adapter.endWindow(state, model: model, executor: &executor, random: random, iteration: 99 + 25 * k)
+            var spanned = windows[k]
+            if !pooled && k > 0 {
+                spanned = zip(windows[k - 1], windows[k]).map { var e = $0; e.combine($1); return e }
+            }
+            let expected = try WindowedAdapter.adaptedMetric(spanned, kind: .diagonal, pooled: pooled, pooling: .within, dimension: 3)
+            for c in 0..<4 {
+                #expect(adapter.adaptation.metric.inverseDiagonal(chain: c, dimension: 3)
+                        == expected.inverseDiagonal(chain: c, dimension: 3), "window \(k), chain \(c)")
+            }
+        }
+    }
+}
+
 @Suite struct ChainedSpanTests {
     static func adapter(pooled: Bool, metric: MetricKind = .diagonal, warmup: Int = 1000,
                         adaptive: Bool = false) -> WindowedAdapter {
