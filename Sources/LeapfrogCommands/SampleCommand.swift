@@ -42,7 +42,7 @@ struct SampleCommand: ParsableCommand {
     var fixedWarmup = false
     @Flag(name: .customLong("adaptive-warmup"), help: "End warmup when nested R-hat over superchains and the adaptation say it is done, --warmup being the most (default from \(SampleCommand.adaptiveWarmupChains) chains on).")
     var adaptiveWarmup = false
-    @Option(name: .customLong("warmup-window"), parsing: .unconditional, help: "Adaptive warmup: iterations per slow window, each ending in a metric update and a judgement (default 50, \(AdaptiveWarmup.shortWindow) from \(AdaptiveWarmup.shortWindowChains) chains on).")
+    @Option(name: .customLong("warmup-window"), parsing: .unconditional, help: "Adaptive warmup: iterations per slow window, each ending in a metric update and a judgement (default \(AdaptiveWarmup.standardWindow), \(AdaptiveWarmup.shortWindow) from \(AdaptiveWarmup.shortWindowChains) chains on).")
     var warmupWindow: Int?
     @Option(name: .customLong("target-ess"), parsing: .unconditional, help: "Stop sampling once the log density's bulk ESS over all chains reaches this (--draws being the most per chain).")
     var targetESS: Double?

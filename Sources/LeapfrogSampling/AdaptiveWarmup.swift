@@ -48,14 +48,14 @@ import LeapfrogDiagnostics
 /// metric) ends warmup. No check passes before `minimum` iterations.
 public struct AdaptiveWarmup: Sendable, Hashable {
     /// Iterations per slow window (each ends with a check): `defaultWindow(chains:)` from the
-    /// command line, 50 (Stan's base window doubled) otherwise.
-    public var window = 50
+    /// command line, `standardWindow` otherwise.
+    public var window = standardWindow
     /// Warmup never ends before this many iterations; nil: the initial buffer, two windows (the
     /// first judgement has nothing to compare with) and the terminal buffer, 225 for windows of 50.
     public var minimumIterations: Int?
     /// The iterations warmup runs at least.
     public var minimum: Int {
-        minimumIterations ?? WarmupSchedule.defaultInitialBuffer + 2 * window + WarmupSchedule.defaultTerminalBuffer
+        minimumIterations ?? WarmupSchedule.defaultInitialBuffer + 2 * window + terminalBuffer
     }
     /// Nested R̂ bound: the paper's suggested 1 + δ with δ = 0.01.
     public var nestedRHat = 1.01
@@ -86,6 +86,8 @@ public struct AdaptiveWarmup: Sendable, Hashable {
 
     public init() {}
 
+    /// Slow windows below `shortWindowChains` chains: Stan's base window doubled.
+    public static let standardWindow = 50
     /// From this many chains on, slow windows are `shortWindow` iterations long.
     public static let shortWindowChains = 1_024
     /// The slow windows of a batch of `shortWindowChains` or more chains: each still pools at least
@@ -97,9 +99,9 @@ public struct AdaptiveWarmup: Sendable, Hashable {
     /// and a larger lp ESS per gradient.
     public static let shortWindow = 25
 
-    /// The slow window's length for a batch of `chains`: 50, or `shortWindow` from
+    /// The slow window's length for a batch of `chains`: `standardWindow`, or `shortWindow` from
     /// `shortWindowChains` on.
-    public static func defaultWindow(chains: Int) -> Int { chains >= shortWindowChains ? shortWindow : 50 }
+    public static func defaultWindow(chains: Int) -> Int { chains >= shortWindowChains ? shortWindow : standardWindow }
 
     /// Superchains used when the user asks for none: up to 16 groups of at least 2 chains (nested
     /// R̂ needs ≥ 2 superchains; more give a steadier between-superchain variance). Nil when the
