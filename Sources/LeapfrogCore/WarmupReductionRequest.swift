@@ -13,10 +13,24 @@ public struct WarmupReductionRequest: Sendable, Hashable {
     public var projections = 0
     /// ChEES's per-chain sums of the proposals against the starts (twin `ChEESAdaptation.sums`).
     public var cheesSums = false
+    /// ChEES's sums in two steps, for a shard of a split batch (instead of `cheesSums`): the
+    /// transition returns its chains' `ChEESPartialMeans` (twin `ChEESAdaptation.partialMeans`)
+    /// and keeps its starts and proposals where they are until `cheesSums(about:)` is given the
+    /// whole batch's.
+    public var cheesPartialMeans = false
 
-    public init(windowMoments: Bool = false, projections: Int = 0, cheesSums: Bool = false) {
+    public init(windowMoments: Bool = false, projections: Int = 0, cheesSums: Bool = false, cheesPartialMeans: Bool = false) {
+        precondition(!(cheesSums && cheesPartialMeans), "WarmupReductionRequest: ChEES's sums whole or in two steps, not both")
         self.windowMoments = windowMoments
         self.projections = projections
         self.cheesSums = cheesSums
+        self.cheesPartialMeans = cheesPartialMeans
+    }
+
+    /// This request for a shard of a split batch: ChEES's sums in two steps.
+    public var forShard: WarmupReductionRequest {
+        var r = self
+        if r.cheesSums { r.cheesSums = false; r.cheesPartialMeans = true }
+        return r
     }
 }

@@ -156,6 +156,10 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     private var moments: MomentsAccumulator<R>?
     /// The warmup reductions of `runKeepingState`, made for the current layout.
     private var reducer: WarmupReducer<R>?
+    /// The buffers of the last `runKeepingState` that reduced ChEES's partial means (its proposals,
+    /// momenta and inverse metric, for `cheesSums(about:)`); nil once another launch may have
+    /// overwritten them.
+    private var partialMeansBuffers: TrajectoryBuffers<R>?
     /// The buffers' averaging holds the dual averaging the last adapting group left.
     private var averagingResident = false
     private var recordedCount: Result<Int, Error>?
@@ -690,9 +694,10 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         if case .hmc(let steps) = launch.kind {
             try upload(steps.map(Double.init), rows: 1, chains: chains, stride: s, to: bufs.steps, staging: bufs.hostSteps,
                        traffic: &traffic)
-            proposal = reductions.cheesSums
+            proposal = reductions.cheesSums || reductions.cheesPartialMeans
         }
-        precondition(!reductions.cheesSums || proposal, "OpenCLTrajectories.runKeepingState: ChEES sums need HMC")
+        precondition(!(reductions.cheesSums || reductions.cheesPartialMeans) || proposal,
+                     "OpenCLTrajectories.runKeepingState: ChEES sums need HMC")
         let reducer = try warmupReducer(chains: chains, buffers: bufs)
         if proposal {
             try reducer.enqueueStart(from: bufs.position)
@@ -711,9 +716,11 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         }
         if reductions.cheesSums { reads.append((reducer.sums, reducer.hostSums, 3)) }
         reads.append((bufs.flags, bufs.hostFlags, 1))
+        if reductions.cheesPartialMeans { traffic.bytesFromDevice += try reducer.enqueuePartialRead() }
         try readAll(reads, stride: s, after: event, traffic: &traffic)
         residentState = nil
         deviceAhead = true
+        partialMeansBuffers = reductions.cheesPartialMeans ? bufs : nil
 
         func unpack(_ host: UnsafeMutableBufferPointer<R>, _ rows: Int) -> [Double] {
             self.unpack(host, rows: rows, chains: chains, stride: s)
@@ -733,7 +740,31 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             projections: reductions.projections > 0
                 ? ChainBatch(chains: chains, dimension: reductions.projections,
                              values: unpack(reducer.hostProjections!, reductions.projections)) : nil,
-            cheesSums: sums)
+            cheesSums: sums, cheesPartialMeans: reductions.cheesPartialMeans ? reducer.partialMeans() : nil)
+    }
+
+    /// ChEES's per-chain sums about a split batch's `means` for the transition the last
+    /// `runKeepingState` ran with `cheesPartialMeans` (its starts and proposals still on the
+    /// device): one launch (`lf_chees_sums`) and one round trip, (2d + 1)·b bytes to the device
+    /// and 3·S·b back.
+    public func cheesSums(about means: ChEESPartialMeans) throws -> ChEESSums {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let bufs = partialMeansBuffers, let reducer, reducer.stride == bufs.stride else {
+            throw LeapfrogError(.device, "OpenCLTrajectories.cheesSums(about:): no ChEES transition with partial means is on the device")
+        }
+        precondition(means.dimension == dimension, "OpenCLTrajectories.cheesSums(about:): means of dimension \(means.dimension)")
+        var traffic = DeviceTraffic(launches: 1, roundTrips: 1)
+        traffic.bytesToDevice += try reducer.enqueueSums(about: means, proposal: bufs.proposalPosition, momentum: bufs.proposalMomentum,
+                                                         inverseMetric: bufs.inverseMetric)
+        try reducer.sums.read(into: UnsafeMutableBufferPointer(rebasing: reducer.hostSums[0..<(3 * reducer.stride)]), blocking: true,
+                              queue: queue)
+        traffic.bytesFromDevice += 3 * reducer.stride * MemoryLayout<R>.size
+        counted += traffic
+        let all = unpack(reducer.hostSums, rows: 3, chains: reducer.chains, stride: reducer.stride)
+        let n = reducer.chains
+        return ChEESSums(proposalSpread: Array(all[0..<n]), startSpread: Array(all[n..<(2 * n)]),
+                         proposalAlongVelocity: Array(all[(2 * n)...]))
     }
 
     /// Every chain's window moments added by `runKeepingState` since the last call (then
@@ -1072,6 +1103,8 @@ public struct KeptTransitionOutcome: Sendable {
     public var outputs: TrajectoryOutputs
     public var projections: ChainBatch?
     public var cheesSums: ChEESSums?
+    /// This batch's sums towards ChEES's means (`WarmupReductionRequest.cheesPartialMeans`).
+    public var cheesPartialMeans: ChEESPartialMeans? = nil
 }
 
 /// A launch's kernel, shape and buffers.

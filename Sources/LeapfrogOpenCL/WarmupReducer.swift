@@ -38,6 +38,8 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
     /// Host staging of the reads of `projections` and `sums`.
     private(set) var hostProjections: UnsafeMutableBufferPointer<R>?
     let hostSums: UnsafeMutableBufferPointer<R>
+    /// Host staging of the blocks' partial sums (`enqueuePartialRead`).
+    let hostPartial: UnsafeMutableBufferPointer<R>
     /// Draws added to the window moments since the last `takeWindowMoments`.
     private(set) var windowCount = 0
 
@@ -70,10 +72,13 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
         totals = try zeroed(2 * dimension + 1)
         hostSums = .allocate(capacity: 3 * stride)
         hostSums.initialize(repeating: 0)
+        hostPartial = .allocate(capacity: blocks * (2 * dimension + 1))
+        hostPartial.initialize(repeating: 0)
     }
 
     deinit {
         hostSums.deallocate()
+        hostPartial.deallocate()
         hostProjections?.deallocate()
     }
 
@@ -108,8 +113,13 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
                  accept: Buffer<R>, flags: Buffer<R>, inverseMetric: Buffer<R>) throws -> Int {
         let d = Int32(dimension), s = Int32(stride), n = Int32(chains)
         var launches = try enqueuePerChain(what, from: position, offset: 0, projectionRow: 0)
+        let blocks = (chains + Self.block - 1) / Self.block
+        if what.cheesPartialMeans {
+            try launch(partialKernel, [proposal, start, accept, flags, partial, d, s, n, Int32(Self.block)],
+                       global: [blocks, dimension + 1], local: [1, min(64, dimension + 1)])
+            launches += 1
+        }
         if what.cheesSums {
-            let blocks = (chains + Self.block - 1) / Self.block
             // A group per block of chains, its work-items the coordinates (a GPU then runs them
             // side by side); the items past the last coordinate return.
             try launch(partialKernel, [proposal, start, accept, flags, partial, d, s, n, Int32(Self.block)],
@@ -121,6 +131,42 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
             launches += 3
         }
         return launches
+    }
+
+    /// Enqueues the read of the blocks' partial sums `enqueue` left for `cheesPartialMeans` into
+    /// `hostPartial` (no wait: a later blocking read of the same queue completes it); returns the
+    /// bytes read.
+    func enqueuePartialRead() throws -> Int {
+        try partial.read(into: hostPartial, blocking: false, queue: queue)
+        return hostPartial.count * MemoryLayout<R>.size
+    }
+
+    /// The partial sums read by `enqueuePartialRead`, the blocks added in order: this batch's
+    /// `ChEESPartialMeans` (the twin of `ChEESAdaptation.partialMeans`, to the device's rounding).
+    func partialMeans() -> ChEESPartialMeans {
+        let d = dimension, row = 2 * d + 1
+        var sums = ChEESPartialMeans(dimension: d)
+        for b in 0..<(hostPartial.count / row) {
+            for i in 0..<d {
+                sums.weightedProposal[i] += Double(hostPartial[b * row + i])
+                sums.start[i] += Double(hostPartial[b * row + d + i])
+            }
+            sums.weight += Double(hostPartial[b * row + 2 * d])
+        }
+        sums.chains = chains
+        return sums
+    }
+
+    /// Enqueues ChEES's per-chain sums of the last `enqueue`'s proposals and starts about a split
+    /// batch's `means` (written to `totals` as `lf_chees_means` leaves them); results in `sums`.
+    /// Returns the bytes written.
+    func enqueueSums(about means: ChEESPartialMeans, proposal: Buffer<R>, momentum: Buffer<R>,
+                     inverseMetric: Buffer<R>) throws -> Int {
+        let values = (means.proposalMean + means.startMean + [means.weight]).map { R($0) }
+        try totals.write(values, queue: queue)
+        try launch(sumsKernel, [proposal, momentum, start, inverseMetric, totals, sums, Int32(dimension), Int32(stride)],
+                   global: perChain.global, local: perChain.local)
+        return values.count * MemoryLayout<R>.size
     }
 
     /// Enqueues the window moments and projections `what` asks for of `count` consecutive samples

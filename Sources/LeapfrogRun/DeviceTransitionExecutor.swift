@@ -236,7 +236,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         let n = request.stepSizes.count, d = dimension
         guard let inverse = inverseDiagonal(request.metric, chains: n, dimension: d),
               let device = program(request.integrator) else { return nil }
-        if reductions.cheesSums, case .nuts = request.trajectory { return nil }
+        if reductions.cheesSums || reductions.cheesPartialMeans, case .nuts = request.trajectory { return nil }
         let start = try warmupStart(state, on: device)
         let launch = self.launch(request, chains: n, inverse: inverse, random: random)
         let outcome = try device.runKeepingState(launch, from: start, reductions: reductions)
@@ -247,7 +247,12 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
             info: Self.info(outcome.outputs, stepSizes: launch.stepSizes, gradientsPerStep: perStep),
             logDensity: outcome.logDensity,
             lockstepEvaluations: Self.lockstepSteps(outcome.outputs.steps, device: device, batchChains: launch.batchChains) * perStep,
-            projections: outcome.projections, cheesSums: outcome.cheesSums)
+            projections: outcome.projections, cheesSums: outcome.cheesSums, cheesPartialMeans: outcome.cheesPartialMeans)
+    }
+
+    /// ChEES's sums about a split batch's means on the device that ran the last kept transition.
+    public func cheesSums(about means: ChEESPartialMeans) throws -> ChEESSums? {
+        try holder?.cheesSums(about: means)
     }
 
     /// Warmup NUTS transitions chained on the device (`OpenCLTrajectories.runAdaptingKeepingState`):

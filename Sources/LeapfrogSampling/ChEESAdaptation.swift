@@ -144,24 +144,38 @@ public struct ChEESAdaptation: Sendable, Hashable {
 
     /// The per-chain sums of the gradient (the host twin of Kernels/warmup.cl's `lf_chees_*`),
     /// with x̄' the w-weighted mean of the proposals and x̄ the plain mean of the starts (both
-    /// summed over chains in order). Call with Σ w > 0.
+    /// summed over chains in order): `sums(starts:proposal:velocity:about:)` about
+    /// `partialMeans(starts:proposal:weights:)`. Call with Σ w > 0.
+    public static func sums(starts: ChainBatch, proposal: ChainBatch, velocity: ChainBatch, weights w: [Double]) -> ChEESSums {
+        sums(starts: starts, proposal: proposal, velocity: velocity,
+             about: partialMeans(starts: starts, proposal: proposal, weights: w))
+    }
+
+    /// Σ_c w_c x'_c and Σ_c x_c per coordinate, summed over chains in order, Σ w and the chain
+    /// count (the twin of `lf_chees_partial_means` over one block): what a shard of a split batch
+    /// contributes to the batch's means (`ChEESPartialMeans.joined`).
+    public static func partialMeans(starts: ChainBatch, proposal: ChainBatch, weights w: [Double]) -> ChEESPartialMeans {
+        let n = starts.chains, d = starts.dimension
+        var weighted = [Double](repeating: 0, count: d), start = [Double](repeating: 0, count: d)
+        for i in 0..<d {
+            for c in 0..<n {
+                weighted[i] += w[c] * proposal.values[i * n + c]
+                start[i] += starts.values[i * n + c]
+            }
+        }
+        return ChEESPartialMeans(weightedProposal: weighted, start: start, weight: w.reduce(0, +), chains: n)
+    }
+
+    /// Each chain's sums about the means of `means` (this batch's own, or a whole split batch's).
     ///
     /// The per-chain sums run coordinate-outer, so that every pass reads the chain-fastest
     /// batches in order (chain-outer strides by the chain count: at 65,536 chains that loop was
     /// 30 % of a warmup's host time), over the cores for large batches (`ChainRanges`). Each
     /// chain's sums keep the order i = 0..<d, so the result does not depend on the cores.
-    public static func sums(starts: ChainBatch, proposal: ChainBatch, velocity: ChainBatch, weights w: [Double]) -> ChEESSums {
+    public static func sums(starts: ChainBatch, proposal: ChainBatch, velocity: ChainBatch,
+                            about means: ChEESPartialMeans) -> ChEESSums {
         let n = starts.chains, d = starts.dimension
-        let wSum = w.reduce(0, +)
-        var meanProposal = [Double](repeating: 0, count: d), meanStart = [Double](repeating: 0, count: d)
-        for i in 0..<d {
-            for c in 0..<n {
-                meanProposal[i] += w[c] * proposal.values[i * n + c]
-                meanStart[i] += starts.values[i * n + c]
-            }
-            meanProposal[i] /= wSum
-            meanStart[i] /= Double(n)
-        }
+        let meanProposal = means.proposalMean, meanStart = means.startMean
         // sums[c], sums[n + c], sums[2n + c]: chain c's Σ a², Σ b², Σ a·v.
         var sums = [Double](repeating: 0, count: 3 * n)
         let x1 = proposal.values, x0 = starts.values, v = velocity.values

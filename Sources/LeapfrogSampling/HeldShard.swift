@@ -21,22 +21,40 @@ struct HeldShard {
     private var kept: SamplerState?
     /// Per chain, the window moments of the transitions run here since the last `takeWindowMoments`.
     private var moments: [WelfordEstimator]?
+    /// The last transition's starts, proposals and velocities when it ran here and asked for
+    /// ChEES's partial means (for `cheesSums(about:)`).
+    private var chees: (starts: ChainBatch, proposal: ChainBatch, velocity: ChainBatch)?
 
     init(_ executor: any TransitionExecutor) { self.executor = executor }
 
     /// `TransitionExecutor.executeKeepingState` for this shard's chains; never nil. `reductions`
-    /// must not ask for ChEES's sums, which are taken about the whole batch's means.
+    /// must not ask for ChEES's sums, which are taken about the whole batch's means: ask for its
+    /// partial means (`WarmupReductionRequest.forShard`), join every shard's, and take each
+    /// shard's sums about them (`cheesSums(about:)`).
     mutating func executeKeepingState(_ request: TransitionRequest, from state: SamplerState?,
                                       reductions: WarmupReductionRequest, random: PhiloxRandom) throws -> ReducedTransition {
         precondition(!reductions.cheesSums, "HeldShard: ChEES's sums are taken about the whole batch's means")
         let start = state ?? kept
+        chees = nil
         if let reduced = try executor.executeKeepingState(request, from: start, reductions: reductions, random: random) {
             kept = nil
             return reduced
         }
         let from = try start ?? executor.heldState()
-        let transition = try executor.execute(request, from: from, random: random)
+        var asked = request
+        if reductions.cheesPartialMeans { asked.returnsProposal = true }
+        let transition = try executor.execute(asked, from: from, random: random)
         kept = transition.state
+        var partial: ChEESPartialMeans?
+        if reductions.cheesPartialMeans {
+            guard let proposal = transition.proposal else {
+                throw LeapfrogError(.sampling, "a shard's executor returned no proposal for ChEES's warmup transition")
+            }
+            let weights = ChEESAdaptation.weights(acceptance: transition.info.map(\.acceptanceStatistic),
+                                                  divergent: transition.info.map(\.divergent))
+            partial = ChEESAdaptation.partialMeans(starts: from.positions, proposal: proposal.position, weights: weights)
+            chees = (from.positions, proposal.position, request.metric.velocity(proposal.momentum))
+        }
         if reductions.windowMoments {
             var m = moments ?? Array(repeating: WelfordEstimator(dimension: from.dimension, dense: false), count: from.chains)
             WelfordEstimator.add(transition.state.positions, to: &m)
@@ -45,7 +63,20 @@ struct HeldShard {
         let projections = reductions.projections > 0
             ? WarmupConvergence.projections(transition.state.positions, count: reductions.projections) : nil
         return ReducedTransition(info: transition.info, logDensity: transition.state.logDensity,
-                                 lockstepEvaluations: transition.lockstepEvaluations, projections: projections)
+                                 lockstepEvaluations: transition.lockstepEvaluations, projections: projections,
+                                 cheesPartialMeans: partial)
+    }
+
+    /// ChEES's sums of the last transition's chains about the batch's `means`: from what was kept
+    /// here, else the executor's (`TransitionExecutor.cheesSums(about:)`).
+    mutating func cheesSums(about means: ChEESPartialMeans) throws -> ChEESSums {
+        if let chees {
+            return ChEESAdaptation.sums(starts: chees.starts, proposal: chees.proposal, velocity: chees.velocity, about: means)
+        }
+        guard let sums = try executor.cheesSums(about: means) else {
+            throw LeapfrogError(.sampling, "a shard's executor kept no ChEES transition to take sums of")
+        }
+        return sums
     }
 
     /// The executor's chained group size (`TransitionExecutor.chainedGroupSize`).

@@ -10,14 +10,18 @@ public struct ReducedTransition: Sendable {
     public var lockstepEvaluations: Int
     /// Σ_i s(i, j) x_i per chain (`WarmupConvergence.projections`, unscaled), one row per projection.
     public var projections: ChainBatch?
+    /// ChEES's per-chain sums, about the whole batch's means.
     public var cheesSums: ChEESSums?
+    /// A shard's sums towards ChEES's means (`WarmupReductionRequest.cheesPartialMeans`).
+    public var cheesPartialMeans: ChEESPartialMeans?
 
     public init(info: [TransitionInfo], logDensity: [Double], lockstepEvaluations: Int, projections: ChainBatch? = nil,
-                cheesSums: ChEESSums? = nil) {
+                cheesSums: ChEESSums? = nil, cheesPartialMeans: ChEESPartialMeans? = nil) {
         self.info = info
         self.logDensity = logDensity
         self.lockstepEvaluations = lockstepEvaluations
         self.projections = projections
         self.cheesSums = cheesSums
+        self.cheesPartialMeans = cheesPartialMeans
     }
 }

@@ -14,8 +14,9 @@ import LeapfrogRandom
 /// only where the sampler fetches them (`heldState`: a window's end, warmup's end), the window
 /// moments once per window; NUTS's per-chain warmup runs in chained groups of the length the
 /// members agree on (the smallest `chainedGroupSize`, one more `allGather` of one number), with
-/// one `allGather` per group. ChEES's warmup, whose sums are taken about the whole batch's means,
-/// gathers the states every transition, as before; so does sampling (`execute` per iteration:
+/// one `allGather` per group. ChEES's sums, taken about the whole batch's means, cost one more
+/// `allGather` per transition (each member's partial means: 2d + 2 numbers) and 3 numbers per chain.
+/// Sampling gathers the states every transition (`execute` per iteration:
 /// docs/benchmarks.md, "Sharded warmup", says why a streamed sampling lost here). Step-size
 /// searches run on each member for its block, gathered once per search.
 public struct ShardedTransitionExecutor: TransitionExecutor {
@@ -97,12 +98,14 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
     }
 
     /// Each member's transition kept where it runs (`HeldShard`): per chain its diagnostics, log
-    /// density and projections gathered; nil for ChEES's sums.
+    /// density, projections and ChEES's sums gathered. ChEES's sums are taken about the whole
+    /// batch's means: each member reduces its block's `ChEESPartialMeans`, one `allGather` of
+    /// 2d + 2 numbers per member joins them in rank order, and each member takes its chains' sums
+    /// about the join (3 numbers per chain in the transition's gather).
     public mutating func executeKeepingState(_ request: TransitionRequest, from state: SamplerState?,
                                              reductions: WarmupReductionRequest, random: PhiloxRandom) throws -> ReducedTransition? {
-        guard !reductions.cheesSums else { return nil }
-        return try keep(request, from: state, transitions: 1, projections: reductions.projections) { shard, mine in
-            [try shard.executeKeepingState(request.chains(mine), from: state?.chains(mine), reductions: reductions,
+        try keep(request, from: state, transitions: 1, projections: reductions.projections, cheesSums: reductions.cheesSums) { shard, mine in
+            [try shard.executeKeepingState(request.chains(mine), from: state?.chains(mine), reductions: reductions.forShard,
                                            random: random.block(startingAt: mine.lowerBound))]
         }[0]
     }
@@ -135,15 +138,29 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
     }
 
     /// A kept warmup step: `run` on this member's block (when it has chains), the batch noted as
-    /// the one the members keep, every member's `transitions` reduced transitions gathered.
+    /// the one the members keep, every member's `transitions` reduced transitions gathered; with
+    /// `cheesSums` (one transition, run with partial means) the means joined first.
     private mutating func keep(_ request: TransitionRequest, from state: SamplerState?, transitions: Int, projections: Int,
+                               cheesSums: Bool = false,
                                _ run: (inout HeldShard, Range<Int>) throws -> [ReducedTransition]) throws -> [ReducedTransition] {
         let n = request.stepSizes.count
         let mine = ChainPartition(chains: n, members: communicator.members).block(communicator.rank)
         keptChains = n
         if let state { keptDimension = state.dimension }
-        let local = mine.isEmpty ? [] : try run(&shard, mine)
-        return try gatherReduced(local, transitions: transitions, chains: n, projections: projections)
+        var local = mine.isEmpty ? [] : try run(&shard, mine)
+        if cheesSums {
+            let d = keptDimension, width = 2 * d + 2, members = communicator.members
+            let all = try communicator.allGather((local.first?.cheesPartialMeans ?? ChEESPartialMeans(dimension: d)).values,
+                                                 counts: [Int](repeating: width, count: members))
+            let means = ChEESPartialMeans.joined((0..<members).map {
+                ChEESPartialMeans(values: all[($0 * width)..<(($0 + 1) * width)], dimension: d)
+            })
+            if !local.isEmpty {
+                local[0].cheesPartialMeans = nil
+                local[0].cheesSums = try shard.cheesSums(about: means)
+            }
+        }
+        return try gatherReduced(local, transitions: transitions, chains: n, projections: projections, cheesSums: cheesSums)
     }
 
     /// Each member searches its block's step sizes where it runs them (`local`), then one
@@ -236,12 +253,14 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
     }
 
     /// Gathers `transitions` reduced transitions of every member's block (`local`: this member's,
-    /// empty when it has no chains): per transition, per chain its info, log density and
-    /// `projections` projections, then the member's lockstep count; joined in chain order.
+    /// empty when it has no chains): per transition, per chain its info, log density,
+    /// `projections` projections and (`cheesSums`) ChEES's three sums, then the member's lockstep
+    /// count; joined in chain order.
     private func gatherReduced(_ local: [ReducedTransition], transitions: Int, chains n: Int,
-                               projections k: Int) throws -> [ReducedTransition] {
+                               projections k: Int, cheesSums: Bool = false) throws -> [ReducedTransition] {
         let partition = ChainPartition(chains: n, members: communicator.members)
-        let width = Self.infoWidth + 1 + k
+        let sums = cheesSums ? 3 : 0
+        let width = Self.infoWidth + 1 + k + sums
         var record: [Double] = []
         record.reserveCapacity(transitions * (partition.block(communicator.rank).count * width + 1))
         for t in 0..<transitions {
@@ -251,6 +270,9 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
                 Self.append(r.info[c], to: &record)
                 record.append(r.logDensity[c])
                 for j in 0..<k { record.append(r.projections![c, j]) }
+                if cheesSums, let s = r.cheesSums {
+                    record += [s.proposalSpread[c], s.startSpread[c], s.proposalAlongVelocity[c]]
+                }
             }
             record.append(Double(r.lockstepEvaluations))
         }
@@ -263,15 +285,22 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
                 var k0 = offset
                 var info: [TransitionInfo] = [], logDensity: [Double] = []
                 var projected = ChainBatch(chains: m, dimension: k)
+                var spread: [Double] = [], startSpread: [Double] = [], along: [Double] = []
                 for c in 0..<m {
                     info.append(Self.readInfo(all, at: &k0))
                     logDensity.append(all[k0]); k0 += 1
                     for j in 0..<k { projected[c, j] = all[k0 + j] }
                     k0 += k
+                    if cheesSums {
+                        spread.append(all[k0]); startSpread.append(all[k0 + 1]); along.append(all[k0 + 2])
+                        k0 += 3
+                    }
                 }
                 if m > 0 {
                     parts[t].append(ReducedTransition(info: info, logDensity: logDensity, lockstepEvaluations: Int(all[k0]),
-                                                      projections: k > 0 ? projected : nil))
+                                                      projections: k > 0 ? projected : nil,
+                                                      cheesSums: cheesSums ? ChEESSums(proposalSpread: spread, startSpread: startSpread,
+                                                                                       proposalAlongVelocity: along) : nil))
                 }
                 offset = k0 + 1
             }

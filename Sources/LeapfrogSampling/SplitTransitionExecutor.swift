@@ -18,7 +18,8 @@ import LeapfrogRandom
 /// shard's state on its device (`HeldShard`), each shard's statistics reduced there and joined
 /// (`ReducedTransition.joined`), and NUTS's per-chain warmup runs in chained groups of the length
 /// the slowest shard asks for (`chainedGroupSize`), so the shards stay at one iteration; ChEES's
-/// warmup, whose sums are taken about the whole batch's means, moves the states each iteration.
+/// sums, taken about the whole batch's means, in two passes (each shard's partial means, then its
+/// chains' sums about their join), so its states stay on the devices too.
 /// Sampling's iterations go one `execute` at a time (the protocol's stepwise `stream`): a
 /// device's streamed groups are not split (docs/benchmarks.md, "Sharded warmup", says why a
 /// streamed version lost here). Step-size searches run on each shard for its block.
@@ -74,16 +75,23 @@ public struct SplitTransitionExecutor: TransitionExecutor {
         })
     }
 
-    /// Each shard's transition kept where it runs (`HeldShard`), the reductions joined; nil for
-    /// ChEES's sums.
+    /// Each shard's transition kept where it runs (`HeldShard`), the reductions joined. ChEES's
+    /// sums take two passes over the shards: each reduces its block's `ChEESPartialMeans`, the
+    /// blocks are joined in chain order, and each takes its chains' sums about the batch's means.
     public mutating func executeKeepingState(_ request: TransitionRequest, from state: SamplerState?,
                                              reductions: WarmupReductionRequest, random: PhiloxRandom) throws -> ReducedTransition? {
-        guard !reductions.cheesSums else { return nil }
-        keptChains = request.stepSizes.count
-        return ReducedTransition.joined(try onShards(chains: request.stepSizes.count) { block, shard in
-            try shard.executeKeepingState(request.chains(block), from: state?.chains(block), reductions: reductions,
+        let n = request.stepSizes.count
+        keptChains = n
+        var parts = try onShards(chains: n) { block, shard in
+            try shard.executeKeepingState(request.chains(block), from: state?.chains(block), reductions: reductions.forShard,
                                           random: random.block(startingAt: block.lowerBound))
-        })
+        }
+        if reductions.cheesSums {
+            let means = ChEESPartialMeans.joined(parts.map { $0.cheesPartialMeans! })
+            let sums = try onShards(chains: n) { _, shard in try shard.cheesSums(about: means) }
+            for k in parts.indices { parts[k].cheesPartialMeans = nil; parts[k].cheesSums = sums[k] }
+        }
+        return ReducedTransition.joined(parts)
     }
 
     /// The smallest of the shards' sizes; nil when a shard cannot chain.

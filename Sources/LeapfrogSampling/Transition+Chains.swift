@@ -46,16 +46,21 @@ extension Transition {
 
 extension ReducedTransition {
     /// Reduced transitions of consecutive blocks of chains (in chain order) joined into the batch's:
-    /// infos, log densities and projections side by side, the lockstep cost the longest block's.
-    /// Only per-chain reductions join so (ChEES's sums are taken about the batch's means).
+    /// infos, log densities, projections and ChEES's sums side by side, the lockstep cost the
+    /// longest block's. ChEES's sums join so only when each block's were taken about the whole
+    /// batch's means (`TransitionExecutor.cheesSums(about:)`); partial means do not join here.
     public static func joined(_ parts: [ReducedTransition]) -> ReducedTransition {
         precondition(!parts.isEmpty, "ReducedTransition.joined: no blocks")
-        precondition(parts.allSatisfy { $0.cheesSums == nil }, "ReducedTransition.joined: ChEES's sums do not join by blocks")
-        let projections = parts.compactMap(\.projections)
+        precondition(parts.allSatisfy { $0.cheesPartialMeans == nil }, "ReducedTransition.joined: partial means join by ChEESPartialMeans.joined")
+        let projections = parts.compactMap(\.projections), sums = parts.compactMap(\.cheesSums)
         precondition(projections.isEmpty || projections.count == parts.count, "ReducedTransition.joined: projections from some blocks only")
+        precondition(sums.isEmpty || sums.count == parts.count, "ReducedTransition.joined: ChEES's sums from some blocks only")
         return ReducedTransition(info: parts.flatMap(\.info), logDensity: parts.flatMap(\.logDensity),
                                  lockstepEvaluations: parts.map(\.lockstepEvaluations).max()!,
-                                 projections: projections.isEmpty ? nil : ChainBatch(stacking: projections))
+                                 projections: projections.isEmpty ? nil : ChainBatch(stacking: projections),
+                                 cheesSums: sums.isEmpty ? nil : ChEESSums(proposalSpread: sums.flatMap(\.proposalSpread),
+                                                                           startSpread: sums.flatMap(\.startSpread),
+                                                                           proposalAlongVelocity: sums.flatMap(\.proposalAlongVelocity)))
     }
 }
 

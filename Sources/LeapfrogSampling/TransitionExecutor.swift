@@ -49,6 +49,13 @@ public protocol TransitionExecutor {
     /// Every chain's window moments that `executeKeepingState` accumulated since the last call
     /// (then forgotten); nil when none were.
     mutating func takeWindowMoments() throws -> [WelfordEstimator]?
+    /// ChEES's per-chain sums about a split batch's means `means` (every shard's
+    /// `ChEESPartialMeans` joined) for the transition the last `executeKeepingState` ran with
+    /// `WarmupReductionRequest.cheesPartialMeans`: the twin of `ChEESAdaptation.sums(starts:
+    /// proposal:velocity:about:)` on the starts and proposals this executor kept.
+    ///
+    /// Default: nil (an executor that never returns partial means).
+    mutating func cheesSums(about means: ChEESPartialMeans) throws -> ChEESSums?
     /// Stan's step-size heuristic from `state` (search number `search`, `StepSizeSearch`) with
     /// its trials run where the transitions run: what `StepSizeSearch.run` gives on the host
     /// (to rounding). Each chain's search is its own (its trials, its Philox stream), so
@@ -78,6 +85,8 @@ extension TransitionExecutor {
     }
 
     public mutating func takeWindowMoments() throws -> [WelfordEstimator]? { nil }
+
+    public mutating func cheesSums(about means: ChEESPartialMeans) throws -> ChEESSums? { nil }
 
     public mutating func searchStepSizes(_ state: SamplerState, metric: Metric, integrator: Integrator, initial: [Double],
                                          random: PhiloxRandom, search: Int) throws -> StepSizeSearch.Result? { nil }

@@ -131,6 +131,46 @@ struct DeviceShardTests {
         #expect(device.placements.device == 16 && device.traffic.launches >= 12, "one launch per warmup iteration at least")
     }
 
+    /// A whole ChEES run of 300 chains split 2 : 1 over two device executors (f64): its warmup
+    /// keeps each shard's state on its device, ChEES's sums taken about the batch's means in two
+    /// steps (each shard's `ChEESPartialMeans`, joined, then each shard's sums about the join), so
+    /// no shard uploads its chains' positions each iteration; the run makes the one device's draws,
+    /// step size and trajectory length to 1e-8 (the means' sums associate by shard, and 60 warmup
+    /// iterations feed rounding back). 200 chains span two of the device's blocks of 256 chains
+    /// only with the blocks' join: the larger shard's 200 do not, the whole run's 300 do.
+    @Test func splitChEESWarmupKeepsTheStatesOnTheDevices() throws {
+        let bound = try DeviceTransitionExecutorTests.bound("eight-schools")
+        let reference = ReferenceModel(bound)
+        var config = SamplerConfiguration()
+        config.sampler = .chees
+        config.chains = 300
+        config.warmup = 60
+        config.draws = 5
+        config.seed = 6
+        let dev = try OpenCLRuntime.device()
+        let one = Self.executor(bound, on: dev, density: reference)
+        let wholeSink = InMemoryDrawSink()
+        let whole = try Sampler.run(model: reference, configuration: config, sink: wholeSink, executor: one)
+        let shards = [Self.executor(bound, on: dev, density: reference), Self.executor(bound, on: dev, density: reference)]
+        let sink = InMemoryDrawSink()
+        let split = try Sampler.run(model: reference, configuration: config, sink: sink,
+                                    executor: SplitTransitionExecutor(shards, weights: [2, 1]))
+        #expect(sink.positions.map(\.count) == wholeSink.positions.map(\.count))
+        for (u, v) in zip(sink.positions.joined().joined(), wholeSink.positions.joined().joined()) { #expect(Self.close(u, v, 1e-8)) }
+        for (x, y) in zip(split.adaptation.stepSizes, whole.adaptation.stepSizes) { #expect(Self.close(x, y, 1e-8)) }
+        let t = (try #require(split.adaptation.trajectoryLength), try #require(whole.adaptation.trajectoryLength))
+        #expect(Self.close(t.0, t.1, 1e-8), "trajectory length \(t.0) against \(t.1)")
+        let d = bound.dimension
+        for (shard, chains) in zip(shards, [200, 100]) {
+            #expect(shard.placements.device == 65 && shard.placements.host == 0)
+            // Each warmup iteration uploads its step sizes and step counts (2 rows; the state at the
+            // start, after each window's end and for sampling): under half of what the positions
+            // alone would be once per iteration, 60 · chains · d · 8 bytes, where a warmup that
+            // moved the states sent positions, log densities and gradients (2d + 1 rows).
+            #expect(shard.traffic.bytesToDevice < 60 * chains * d * 8 / 2, "\(shard.traffic.bytesToDevice) bytes to the device")
+        }
+    }
+
     /// `--device` with several devices: `all`, a list by index; unknown or repeated names fail
     /// with an error that lists the devices.
     @Test func deviceListsResolveOrFailNamingTheDevices() throws {

@@ -75,6 +75,41 @@ struct WarmupOnTheDeviceTests {
         for (a, b) in zip(held.gradient.values, state.gradient.values) { #expect(close(a, b, 1e-9)) }
     }
 
+    /// A shard's ChEES transition in two steps (f64, 300 chains: two of the device's blocks of
+    /// 256 chains): its partial means (`lf_chees_partial_means`, the blocks added in order on the
+    /// host) against `ChEESAdaptation.partialMeans`, and the sums about given means
+    /// (`cheesSums(about:)`, here the batch's own) against `ChEESAdaptation.sums`, to 1e-10.
+    @Test func partialMeansAndSumsAboutThemMatchTheirHostTwins() throws {
+        let instance = try BuiltinModels.named("gaussian").instantiate(options: ModelOptions(["dim": "3"]))
+        let bound = try BoundModel(graph: instance.graph, data: instance.data)
+        let reference = ReferenceModel(bound)
+        let device = try Support.device(bound, Double.self, density: reference)
+        var host = HostTransitionExecutor(model: reference)
+        let n = 300, random = PhiloxRandom(seed: 9)
+        let metric = Support.metric(chains: n, dimension: bound.dimension)
+        let state = try Support.start(bound, chains: n, spread: 2)
+        var request = TransitionRequest(trajectory: .hmc(.steps(5), jitter: .none), integrator: .leapfrog, metric: metric,
+                                        stepSizes: (0..<n).map { 0.2 * (1 + 0.3 * Double($0 % 4)) }, iteration: 0)
+        request.returnsProposal = true
+        let x = try host.execute(request, from: state, random: random)
+        let y = try #require(try device.executeKeepingState(request, from: state,
+                                                             reductions: WarmupReductionRequest(cheesPartialMeans: true), random: random))
+        #expect(y.cheesSums == nil)
+        let w = ChEESAdaptation.weights(acceptance: x.info.map(\.acceptanceStatistic), divergent: x.info.map(\.divergent))
+        #expect(w.contains(where: { $0 > 0 && $0 < 1 }))
+        let twin = ChEESAdaptation.partialMeans(starts: state.positions, proposal: x.proposal!.position, weights: w)
+        let got = try #require(y.cheesPartialMeans)
+        #expect(got.chains == n && close(got.weight, twin.weight, 1e-10))
+        for (a, b) in zip(twin.weightedProposal + twin.start, got.weightedProposal + got.start) { #expect(close(a, b, 1e-10)) }
+        let sums = try #require(try device.cheesSums(about: got))
+        let whole = ChEESAdaptation.sums(starts: state.positions, proposal: x.proposal!.position,
+                                         velocity: metric.velocity(x.proposal!.momentum), weights: w)
+        for (a, b) in zip(whole.proposalSpread + whole.startSpread + whole.proposalAlongVelocity,
+                          sums.proposalSpread + sums.startSpread + sums.proposalAlongVelocity) {
+            #expect(close(a, b, 1e-10))
+        }
+    }
+
     /// The device executor with its keeping-state warmup hidden: every warmup transition reads
     /// the whole batch back and the adapter learns on the host, as before the reductions.
     final class FullReads: TransitionExecutor {

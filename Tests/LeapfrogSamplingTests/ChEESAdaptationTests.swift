@@ -40,6 +40,43 @@ import LeapfrogRandom
 
     /// Up to `harmonicMeanGroup` chains the aggregate is the paper's harmonic mean over the
     /// finite, non-divergent chains.
+    /// A batch split into blocks: each block's partial means (`ChEESAdaptation.partialMeans`),
+    /// joined in order, give the batch's means to rounding (the sums over chains associate by
+    /// block), and each block's sums about them are the batch's sums of its chains to 1e-12
+    /// relative: what every shard of a split batch computes without the others' positions.
+    @Test func blocksTakeTheirSumsAboutTheJoinedMeans() {
+        let n = 700, d = 9
+        let random = PhiloxRandom(seed: 5)
+        func batch(_ k: Int, scale: Double) -> ChainBatch {
+            var b = ChainBatch(chains: n, dimension: d, repeating: 0)
+            random.uniforms(chain: k, iteration: 0, purpose: .acceptance, count: n * d) { (i: Int, u: Double) in
+                b.values[i] = scale * (u - 0.3)
+            }
+            return b
+        }
+        let x0 = batch(0, scale: 2), x1 = batch(1, scale: 3), v = batch(2, scale: 1)
+        let w: [Double] = (0..<n).map { (c: Int) -> Double in c % 5 == 0 ? 0 : 0.1 + 0.07 * Double(c % 13) }
+        let whole = ChEESAdaptation.sums(starts: x0, proposal: x1, velocity: v, weights: w)
+        let blocks = [0..<250, 250..<251, 251..<700]
+        let means = ChEESPartialMeans.joined(blocks.map {
+            ChEESAdaptation.partialMeans(starts: x0.chains($0), proposal: x1.chains($0), weights: Array(w[$0]))
+        })
+        #expect(means.chains == n)
+        let own = ChEESAdaptation.partialMeans(starts: x0, proposal: x1, weights: w)
+        for (a, b) in zip(means.proposalMean + means.startMean, own.proposalMean + own.startMean) {
+            #expect(abs(a - b) <= 1e-13 * max(1, abs(a)))
+        }
+        func close(_ a: [Double], _ b: ArraySlice<Double>) -> Bool {
+            zip(a, b).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($0)) }
+        }
+        for r in blocks {
+            let part = ChEESAdaptation.sums(starts: x0.chains(r), proposal: x1.chains(r), velocity: v.chains(r), about: means)
+            #expect(close(part.proposalSpread, whole.proposalSpread[r]))
+            #expect(close(part.startSpread, whole.startSpread[r]))
+            #expect(close(part.proposalAlongVelocity, whole.proposalAlongVelocity[r]))
+        }
+    }
+
     @Test func oneGroupIsThePapersHarmonicMean() throws {
         let alpha = [0.9, 0.5, 0.1, .nan, 0.7], divergent = [false, false, false, false, true]
         let h = try #require(ChEESAdaptation.aggregate(alpha, divergent: divergent, .harmonicMean))

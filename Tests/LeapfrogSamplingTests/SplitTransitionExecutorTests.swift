@@ -27,7 +27,8 @@ struct SplitTransitionExecutorTests {
     }
 
     /// Whole runs (warmup's cross-chain adaptation included) with the chains split 2 : 1 over two
-    /// host executors make the one-executor run's draws bit for bit.
+    /// host executors make the one-executor run's draws bit for bit (ChEES's trajectory length to
+    /// rounding: its means are summed per shard, then joined).
     @Test(arguments: [(SamplerKind.nuts, true), (.nuts, false), (.chees, true)])
     func splitRunMakesOneExecutorsDraws(sampler: SamplerKind, pooled: Bool) throws {
         var config = ShardedTransitionExecutorTests.configuration(sampler, pooled: pooled)
@@ -38,7 +39,8 @@ struct SplitTransitionExecutorTests {
                                                weights: [2, 1])
         #expect(executor.blocks(chains: 7) == [0..<5, 5..<7])
         _ = try Sampler.run(model: Self.model, configuration: config, sink: split, executor: executor)
-        ShardedTransitionExecutorTests.expectIdentical(single, split, "\(sampler) pooled=\(pooled), split 2 : 1")
+        ShardedTransitionExecutorTests.expectIdentical(single, split, "\(sampler) pooled=\(pooled), split 2 : 1",
+                                                       trajectoryTolerance: sampler == .chees ? 1e-12 : 0)
     }
 
     /// An executor that fails at one iteration's transition.
