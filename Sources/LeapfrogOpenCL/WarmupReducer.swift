@@ -113,22 +113,21 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
                  accept: Buffer<R>, flags: Buffer<R>, inverseMetric: Buffer<R>) throws -> Int {
         let d = Int32(dimension), s = Int32(stride), n = Int32(chains)
         var launches = try enqueuePerChain(what, from: position, offset: 0, projectionRow: 0)
-        let blocks = (chains + Self.block - 1) / Self.block
-        if what.cheesPartialMeans {
+        if what.cheesSums || what.cheesPartialMeans {
+            // A group per block of chains, its work-items the coordinates (a GPU then runs them
+            // side by side); the items past the last coordinate return. Partial means stop here
+            // (`enqueuePartialRead`, then `enqueueSums(about:)` with a split batch's means).
+            let blocks = (chains + Self.block - 1) / Self.block
             try launch(partialKernel, [proposal, start, accept, flags, partial, d, s, n, Int32(Self.block)],
                        global: [blocks, dimension + 1], local: [1, min(64, dimension + 1)])
             launches += 1
-        }
-        if what.cheesSums {
-            // A group per block of chains, its work-items the coordinates (a GPU then runs them
-            // side by side); the items past the last coordinate return.
-            try launch(partialKernel, [proposal, start, accept, flags, partial, d, s, n, Int32(Self.block)],
-                       global: [blocks, dimension + 1], local: [1, min(64, dimension + 1)])
-            try launch(meansKernel, [partial, totals, d, Int32(blocks), n], global: [2 * dimension + 1],
-                       local: [min(64, 2 * dimension + 1)])
-            try launch(sumsKernel, [proposal, momentum, start, inverseMetric, totals, sums, d, s], global: perChain.global,
-                       local: perChain.local)
-            launches += 3
+            if what.cheesSums {
+                try launch(meansKernel, [partial, totals, d, Int32(blocks), n], global: [2 * dimension + 1],
+                           local: [min(64, 2 * dimension + 1)])
+                try launch(sumsKernel, [proposal, momentum, start, inverseMetric, totals, sums, d, s], global: perChain.global,
+                           local: perChain.local)
+                launches += 2
+            }
         }
         return launches
     }

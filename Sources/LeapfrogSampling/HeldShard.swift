@@ -67,6 +67,15 @@ struct HeldShard {
                                  cheesPartialMeans: partial)
     }
 
+    /// The partial means a shard's transition returned for ChEES's sums; an error when its
+    /// executor left them out (a wrong join would give every chain wrong sums).
+    static func partialMeans(of reduced: ReducedTransition) throws -> ChEESPartialMeans {
+        guard let means = reduced.cheesPartialMeans else {
+            throw LeapfrogError(.sampling, "a shard's executor returned no partial means for ChEES's warmup sums")
+        }
+        return means
+    }
+
     /// ChEES's sums of the last transition's chains about the batch's `means`: from what was kept
     /// here, else the executor's (`TransitionExecutor.cheesSums(about:)`).
     mutating func cheesSums(about means: ChEESPartialMeans) throws -> ChEESSums {

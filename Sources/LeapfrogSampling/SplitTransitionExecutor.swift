@@ -87,7 +87,7 @@ public struct SplitTransitionExecutor: TransitionExecutor {
                                           random: random.block(startingAt: block.lowerBound))
         }
         if reductions.cheesSums {
-            let means = ChEESPartialMeans.joined(parts.map { $0.cheesPartialMeans! })
+            let means = ChEESPartialMeans.joined(try parts.map { try HeldShard.partialMeans(of: $0) })
             let sums = try onShards(chains: n) { _, shard in try shard.cheesSums(about: means) }
             for k in parts.indices { parts[k].cheesPartialMeans = nil; parts[k].cheesSums = sums[k] }
         }
