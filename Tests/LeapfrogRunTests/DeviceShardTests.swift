@@ -136,17 +136,12 @@ struct DeviceShardTests {
     /// steps (each shard's `ChEESPartialMeans`, joined, then each shard's sums about the join), so
     /// no shard uploads its chains' positions each iteration; the run makes the one device's draws,
     /// step size and trajectory length to 1e-8 (the means' sums associate by shard, and 60 warmup
-    /// iterations feed rounding back). 200 chains span two of the device's blocks of 256 chains
-    /// only with the blocks' join: the larger shard's 200 do not, the whole run's 300 do.
+    /// iterations feed rounding back). The whole run's 300 chains span two of the device's blocks
+    /// of 256 chains (`WarmupReducer.block`), each shard's one.
     @Test func splitChEESWarmupKeepsTheStatesOnTheDevices() throws {
         let bound = try DeviceTransitionExecutorTests.bound("eight-schools")
         let reference = ReferenceModel(bound)
-        var config = SamplerConfiguration()
-        config.sampler = .chees
-        config.chains = 300
-        config.warmup = 60
-        config.draws = 5
-        config.seed = 6
+        let config = DeviceTransitionExecutorTests.chees(chains: 300, warmup: 60, draws: 5, seed: 6)
         let dev = try OpenCLRuntime.device()
         let one = Self.executor(bound, on: dev, density: reference)
         let wholeSink = InMemoryDrawSink()

@@ -42,6 +42,17 @@ struct DeviceTransitionExecutorTests {
     }
 
     /// A diagonal inverse metric per chain that differs between chains and components.
+    /// ChEES with its warmup, the other settings the defaults.
+    static func chees(chains: Int, warmup: Int, draws: Int, seed: UInt64) -> SamplerConfiguration {
+        var config = SamplerConfiguration()
+        config.sampler = .chees
+        config.chains = chains
+        config.warmup = warmup
+        config.draws = draws
+        config.seed = seed
+        return config
+    }
+
     static func metric(chains n: Int, dimension d: Int) -> Metric {
         .diagonalPerChain(ChainBatch(chains: n, dimension: d,
                                      values: (0..<(n * d)).map { 0.5 + Double(($0 * 7) % 11) / 10 }))
@@ -301,12 +312,7 @@ struct DeviceTransitionExecutorTests {
     @Test func cheesRunWithWarmupMatchesTheHost() throws {
         let bound = try Self.bound("eight-schools")
         let reference = ReferenceModel(bound)
-        var config = SamplerConfiguration()
-        config.sampler = .chees
-        config.chains = 32
-        config.warmup = 50
-        config.draws = 20
-        config.seed = 4
+        let config = Self.chees(chains: 32, warmup: 50, draws: 20, seed: 4)
         let host = InMemoryDrawSink(), dev = InMemoryDrawSink()
         let a = try Sampler.run(model: reference, configuration: config, sink: host)
         let executor = try Self.device(bound, Double.self, density: reference)
