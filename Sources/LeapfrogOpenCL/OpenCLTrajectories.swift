@@ -399,8 +399,10 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
 
     /// The kernel, launch shape and buffers for a launch of `chains` chains (reallocating the
     /// buffers, and forgetting what the device holds, when the layout changed); the width is chosen
-    /// for `batchChains` (`TrajectoryLaunch.batchChains`). Call with the lock held.
+    /// for `batchChains` (`TrajectoryLaunch.batchChains`). Every launch starts here, so ChEES's
+    /// kept proposals are forgotten (the launch may overwrite them). Call with the lock held.
     private func prepare(_ kind: TrajectoryLaunch.Kind, chains: Int, batchChains: Int?) throws -> LaunchSetup<R> {
+        partialMeansBuffers = nil
         let shape = shape(forChains: batchChains ?? chains)
         let kernelWidth = kernelWidth(shape, chains: batchChains ?? chains)
         let built = try self.kernel(for: kind, shape: shape, width: kernelWidth)
@@ -727,12 +729,6 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         }
         var depth: [Double]?
         if case .nuts = launch.kind { depth = unpack(bufs.hostDepth, 1) }
-        var sums: ChEESSums?
-        if reductions.cheesSums {
-            let all = unpack(reducer.hostSums, 3)
-            sums = ChEESSums(proposalSpread: Array(all[0..<chains]), startSpread: Array(all[chains..<(2 * chains)]),
-                             proposalAlongVelocity: Array(all[(2 * chains)...]))
-        }
         return KeptTransitionOutcome(
             logDensity: unpack(bufs.hostLogDensity, 1).map { $0.isFinite ? $0 : -.infinity },
             outputs: TrajectoryOutputs(acceptProbability: unpack(bufs.hostAcceptProbability, 1), energy: unpack(bufs.hostEnergy, 1),
@@ -740,7 +736,8 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             projections: reductions.projections > 0
                 ? ChainBatch(chains: chains, dimension: reductions.projections,
                              values: unpack(reducer.hostProjections!, reductions.projections)) : nil,
-            cheesSums: sums, cheesPartialMeans: reductions.cheesPartialMeans ? reducer.partialMeans() : nil)
+            cheesSums: reductions.cheesSums ? cheesSums(readInto: reducer) : nil,
+            cheesPartialMeans: reductions.cheesPartialMeans ? reducer.partialMeans() : nil)
     }
 
     /// ChEES's per-chain sums about a split batch's `means` for the transition the last
@@ -761,8 +758,13 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
                               queue: queue)
         traffic.bytesFromDevice += 3 * reducer.stride * MemoryLayout<R>.size
         counted += traffic
-        let all = unpack(reducer.hostSums, rows: 3, chains: reducer.chains, stride: reducer.stride)
+        return cheesSums(readInto: reducer)
+    }
+
+    /// ChEES's per-chain sums as read into `reducer.hostSums` (3 rows of its stride).
+    private func cheesSums(readInto reducer: WarmupReducer<R>) -> ChEESSums {
         let n = reducer.chains
+        let all = unpack(reducer.hostSums, rows: 3, chains: n, stride: reducer.stride)
         return ChEESSums(proposalSpread: Array(all[0..<n]), startSpread: Array(all[n..<(2 * n)]),
                          proposalAlongVelocity: Array(all[(2 * n)...]))
     }

@@ -144,14 +144,11 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
     /// `ChEESPartialMeans` (the twin of `ChEESAdaptation.partialMeans`, to the device's rounding).
     func partialMeans() -> ChEESPartialMeans {
         let d = dimension, row = 2 * d + 1
-        var sums = ChEESPartialMeans(dimension: d)
-        for b in 0..<(hostPartial.count / row) {
-            for i in 0..<d {
-                sums.weightedProposal[i] += Double(hostPartial[b * row + i])
-                sums.start[i] += Double(hostPartial[b * row + d + i])
-            }
-            sums.weight += Double(hostPartial[b * row + 2 * d])
-        }
+        var sums = ChEESPartialMeans.joined((0..<(hostPartial.count / row)).map { b in
+            let block = hostPartial[(b * row)..<((b + 1) * row)].map { Double($0) }
+            return ChEESPartialMeans(weightedProposal: Array(block[0..<d]), start: Array(block[d..<(2 * d)]),
+                                     weight: block[2 * d], chains: 0)
+        })
         sums.chains = chains
         return sums
     }
