@@ -39,6 +39,17 @@ public struct ChEESAdaptation: Sendable, Hashable {
     public static let logUpdateClip = 0.35       // TFP, BlackJAX LOG_UPDATE_CLIP
     public static let decayRate = 0.5            // BlackJAX chees_adaptation default
     public static let maximumSteps = 1000.0      // BlackJAX max_leapfrog_steps
+    /// The shortest T a metric update restarts the adaptation at (`metricChanged`), in the new
+    /// metric's time units. An estimated metric holds the chains' marginal variances (or their
+    /// covariance), so in its units every marginal has sd ≈ 1. The correlation matrix's
+    /// eigenvalues average 1, so such a Gaussian's slowest direction has sd ≥ 1, and the ChEES
+    /// criterion, dominated by the slowest directions, peaks at T ≥ 2 (≈ 2 for a unit Gaussian,
+    /// where it is E[4d sin⁴(uT) + d sin²(2uT)]): 1 is half the shortest optimum. Without it a T
+    /// carried over from a window whose step size was tiny stays below one step in the next
+    /// window, where the trajectory is one step whatever T is and its gradient in log T vanishes
+    /// (posteriordb's kilpisjarvi at the paper's learning rate: T stayed at 1–2 steps for all of
+    /// warmup and the chains never reached the posterior; docs/benchmarks.md).
+    public static let restartTrajectoryLength = 1.0
     /// The most chains one harmonic mean of acceptance probabilities is taken over (`aggregate`):
     /// the largest batch at which the paper's statistic was measured best on the BNN, 1,024
     /// chains (docs/benchmarks.md, "Which metric for the BNN").
@@ -109,11 +120,12 @@ public struct ChEESAdaptation: Sendable, Hashable {
     /// Restarts the adaptation after a metric update, carrying T over rescaled (Leapfrog's
     /// heuristic, not in the paper, which has no metric windows): T tracks the slowest
     /// direction, whose period scales with √(M⁻¹ before / M⁻¹ after); T is multiplied by the
-    /// smallest such ratio over the diagonal. Adam's moment and the moving average restart.
+    /// smallest such ratio over the diagonal, and restarts at no less than
+    /// `restartTrajectoryLength`. Adam's moment and the moving average restart.
     public mutating func metricChanged(from old: Metric, to new: Metric, dimension d: Int) {
         let a = old.inverseDiagonal(chain: 0, dimension: d), b = new.inverseDiagonal(chain: 0, dimension: d)
         let ratio = zip(a, b).map { $0.0 / $0.1 }.filter { $0.isFinite && $0 > 0 }.min() ?? 1
-        logTrajectoryLength += 0.5 * log(ratio)
+        logTrajectoryLength = max(logTrajectoryLength + 0.5 * log(ratio), log(Self.restartTrajectoryLength))
         logTrajectoryLengthAverage = logTrajectoryLength
         adamSecondMoment = 0
         step = 0

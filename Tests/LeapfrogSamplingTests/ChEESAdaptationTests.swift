@@ -77,6 +77,18 @@ import LeapfrogRandom
         }
     }
 
+    /// A metric update multiplies T by the smallest √(old/new) over the diagonal, and restarts it
+    /// at no less than `restartTrajectoryLength`; Adam's step count and the average restart.
+    @Test func aMetricUpdateRescalesTAndRestartsItAtNoLessThanOneTimeUnit() {
+        var a = ChEESAdaptation(trajectoryLength: 3)
+        a.metricChanged(from: .unit, to: .diagonal([0.25, 0.5]), dimension: 2)    // ratios 4 and 2
+        #expect(abs(a.trajectoryLength - 3 * 2.0.squareRoot()) < 1e-12)
+        #expect(a.step == 0 && abs(a.logTrajectoryLengthAverage - a.logTrajectoryLength) < 1e-15)
+        var b = ChEESAdaptation(trajectoryLength: 1e-4)
+        b.metricChanged(from: .unit, to: .diagonal([900, 1e-4]), dimension: 2)    // T/30, under the floor
+        #expect(b.trajectoryLength == ChEESAdaptation.restartTrajectoryLength)
+    }
+
     @Test func oneGroupIsThePapersHarmonicMean() throws {
         let alpha = [0.9, 0.5, 0.1, .nan, 0.7], divergent = [false, false, false, false, true]
         let h = try #require(ChEESAdaptation.aggregate(alpha, divergent: divergent, .harmonicMean))

@@ -115,6 +115,23 @@ func expectMoments(_ draws: [[[Double]]], mean: [Double], variance: [Double], la
         #expect(t > 0.8 && t < 4, "trajectory length \(t)")
     }
 
+    /// A ridge like posteriordb's kilpisjarvi (an intercept and a slope on an uncentred year; here
+    /// sds 10 and 0.01, correlation −0.995), from Uniform(−2, 2) starts, at the paper's learning
+    /// rate: under the unit metric the narrow direction sets a step size far below T's scale, and
+    /// a T carried through the metric updates by the rescale alone stayed under one step on half
+    /// the seeds tried (1–8), where the gradient in log T vanishes (this seed's chains ended with
+    /// the intercept's variance 5.4 of 100). A metric update restarts T at no less than one time
+    /// unit (`ChEESAdaptation.restartTrajectoryLength`): every seed within 2.5 MCSE.
+    @Test func cheesCrossesARidgeAtThePapersLearningRate() throws {
+        let model = DenseGaussian.ar1(dimension: 2, rho: -0.995, scale: [10, 0.01])
+        var config = SamplerConfiguration()
+        config.sampler = .chees; config.chains = 64; config.warmup = 500; config.draws = 200; config.seed = 3
+        let (sink, result) = try Sampler.sample(model: model, configuration: config)
+        expectMoments(sink.positions, mean: model.mean, variance: [100, 1e-4], label: "ChEES ridge")
+        let t = try #require(result.adaptation.trajectoryLength)
+        #expect(t > ChEESAdaptation.restartTrajectoryLength, "trajectory length \(t)")
+    }
+
     /// The learning rate sets how far Adam moves log T in a warmup: from a trajectory length
     /// 100× too short, 60 warmup iterations at the paper's 0.025 leave T at the clip to one step
     /// size (0.75 here), at 0.5 T grows more than 3× further; the draws stay correct.
