@@ -22,6 +22,9 @@ public struct WarmupReport: Sendable, Hashable, Codable {
         /// second window (nothing to compare) and, for the length, for other samplers.
         public var stepSizeTolerance: Double?
         public var trajectoryTolerance: Double?
+        /// ChEES's Adam learning rate on log T for the window after this judgement (raised while
+        /// the chains travel, `ChEESAdapter`); nil for the other samplers.
+        public var learningRate: Double?
 
         public init(iteration: Int, nestedRHat: Double, lpDrift: Double, stepSizeChange: Double, metricChange: Double,
                     trajectoryChange: Double?, passed: Bool, stepSizeTolerance: Double? = nil,
@@ -41,6 +44,7 @@ public struct WarmupReport: Sendable, Hashable, Codable {
             case iteration, nestedRHat = "nested_rhat", lpDrift = "lp_drift", stepSizeChange = "step_size_change"
             case metricChange = "metric_change", trajectoryChange = "trajectory_change", passed
             case stepSizeTolerance = "step_size_tolerance", trajectoryTolerance = "trajectory_tolerance"
+            case learningRate = "learning_rate"
         }
 
         public init(from decoder: Decoder) throws {
@@ -54,6 +58,7 @@ public struct WarmupReport: Sendable, Hashable, Codable {
             passed = try c.decode(Bool.self, forKey: .passed)
             stepSizeTolerance = try c.decodeIfPresent(Double.self, forKey: .stepSizeTolerance)
             trajectoryTolerance = try c.decodeIfPresent(Double.self, forKey: .trajectoryTolerance)
+            learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate)
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -67,6 +72,7 @@ public struct WarmupReport: Sendable, Hashable, Codable {
             try c.encode(passed, forKey: .passed)
             if let t = stepSizeTolerance { try c.encodeFiniteOrNull(t, forKey: .stepSizeTolerance) }
             if let t = trajectoryTolerance { try c.encodeFiniteOrNull(t, forKey: .trajectoryTolerance) }
+            if let r = learningRate { try c.encodeFiniteOrNull(r, forKey: .learningRate) }
         }
     }
 

@@ -157,6 +157,15 @@ struct WarmupConvergence: Sendable {
         return out
     }
 
+    /// Whether the judgement at `iteration` found the chains still travelling: their superchains
+    /// disagree (nested R̂ at or above its bound) or their mean log density still drifts (at or
+    /// above its bound; the first judgement has no drift to measure). Nil when no judgement was
+    /// made at `iteration`.
+    func chainsInTransit(at iteration: Int) -> Bool? {
+        guard let check = checks.last, check.iteration == iteration else { return nil }
+        return !(check.nestedRHat < rule.nestedRHat) || check.lpDrift.isFinite && !(check.lpDrift < rule.lpDrift)
+    }
+
     /// Records a slow-window iteration's state.
     mutating func record(_ state: SamplerState) {
         record(logDensity: state.logDensity, projections: Self.projections(state.positions, count: rule.projections))

@@ -50,6 +50,11 @@ public struct ChEESAdaptation: Sendable, Hashable {
     /// (posteriordb's kilpisjarvi at the paper's learning rate: T stayed at 1–2 steps for all of
     /// warmup and the chains never reached the posterior; docs/benchmarks.md).
     public static let restartTrajectoryLength = 1.0
+    /// The most an adaptive warmup raises Adam's learning rate to while the chains travel
+    /// (`nextLearningRate`, `ChEESAdapter`): the fixed rate at which the four posteriordb
+    /// regressions that the paper's 0.025 left unmixed after 500 iterations mixed, where 0.5 let T
+    /// overshoot on kilpisjarvi (docs/benchmarks.md).
+    public static let transitLearningRate = 0.1
     /// The most chains one harmonic mean of acceptance probabilities is taken over (`aggregate`):
     /// the largest batch at which the paper's statistic was measured best on the BNN, 1,024
     /// chains (docs/benchmarks.md, "Which metric for the BNN").
@@ -61,13 +66,20 @@ public struct ChEESAdaptation: Sendable, Hashable {
     public private(set) var step = 0
     /// Adam's learning rate on log T (the paper's 0.025 by default; the samplers issue tuned
     /// BlackJAX to 0.5 on the BNN, where 200 warmup iterations at 0.025 leave T short).
-    public let learningRate: Double
+    public private(set) var learningRate: Double
 
     public init(trajectoryLength: Double, learningRate: Double = ChEESAdaptation.defaultLearningRate) {
         precondition(learningRate > 0 && learningRate.isFinite, "ChEESAdaptation: learning rate must be positive")
         self.learningRate = learningRate
         logTrajectoryLength = log(trajectoryLength)
         logTrajectoryLengthAverage = logTrajectoryLength
+    }
+
+    /// Sets Adam's learning rate for the steps that follow (`ChEESAdapter` raises it while an
+    /// adaptive warmup finds the chains still travelling).
+    public mutating func setLearningRate(_ rate: Double) {
+        precondition(rate > 0 && rate.isFinite, "ChEESAdaptation: learning rate must be positive")
+        learningRate = rate
     }
 
     public var trajectoryLength: Double { exp(logTrajectoryLength) }
@@ -129,6 +141,13 @@ public struct ChEESAdaptation: Sendable, Hashable {
         logTrajectoryLengthAverage = logTrajectoryLength
         adamSecondMoment = 0
         step = 0
+    }
+
+    /// The learning rate for the window after a judgement: while the chains are `travelling`,
+    /// twice the current rate, up to `max(base, transitLearningRate)`; once they have arrived, the
+    /// configured `base`.
+    public func nextLearningRate(base: Double, travelling: Bool) -> Double {
+        travelling ? min(2 * learningRate, max(base, Self.transitLearningRate)) : base
     }
 
     /// The ChEES criterion's gradient in log T (Hoffman, Radul & Sountsov 2021) from the

@@ -10,18 +10,34 @@ import LeapfrogRandom
 /// ChEES-HMC's warmup: Stan's windows for the metric (`WindowedAdapter`), dual averaging on
 /// ChEES's aggregate of the acceptance probabilities for the step size, and Adam on the log
 /// trajectory length (`ChEESAdaptation`), which is kept in step with every metric change.
+///
+/// **Learning rate while the chains travel** (an adaptive warmup only). At a judgement that finds
+/// the chains still travelling (superchains disagreeing or the log density drifting,
+/// `WarmupConvergence.chainsInTransit`), Adam's learning rate for the next window doubles, up to
+/// `ChEESAdaptation.transitLearningRate` (or the configured rate, if larger); at one that finds
+/// them arrived it returns to the configured rate. While chains cross a long ridge (posteriordb's
+/// regressions on raw covariates) T must keep growing as the metric widens, which the paper's
+/// 0.025 does not do within hundreds of iterations (four of them never mixed in 500); near
+/// equilibrium a large rate lets T random-walk up a flat criterion (eight schools: T 20× the
+/// optimum at 0.5). The chains' own agreement says which phase a window is in
+/// (docs/benchmarks.md).
 public struct ChEESAdapter: Adapter {
     private var windows: WindowedAdapter
     private var chees: ChEESAdaptation
     private let initialLength: Double?
+    /// The configured learning rate (`SamplerConfiguration.cheesLearningRate`).
+    private let learningRate: Double
     /// The trajectory length sampling uses, fixed by `finish`.
     private var finalLength: Double?
+    /// The learning rate chosen after each judgement, by the judged window's last iteration.
+    private var learningRates: [Int: Double] = [:]
 
     public init(_ configuration: SamplerConfiguration, dimension: Int) {
         let how = configuration.cheesStepSizeAggregation
         windows = WindowedAdapter(configuration, dimension: dimension, sharedStepSize: how != .perChain,
                                   statistic: .chees(how))
         initialLength = configuration.cheesInitialTrajectoryLength
+        learningRate = configuration.cheesLearningRate
         // Placeholder until `start` knows the first step size (BlackJAX starts T at it).
         chees = ChEESAdaptation(trajectoryLength: initialLength ?? configuration.initialStepSize,
                                 learningRate: configuration.cheesLearningRate)
@@ -37,7 +53,7 @@ public struct ChEESAdapter: Adapter {
                                random: PhiloxRandom, search: Bool) throws -> EvaluationCount {
         let cost = try windows.start(state, model: model, executor: &executor, random: random, search: search)
         chees = ChEESAdaptation(trajectoryLength: initialLength ?? windows.adaptation.stepSizes[0],
-                                learningRate: chees.learningRate)
+                                learningRate: learningRate)
         return cost
     }
 
@@ -82,12 +98,21 @@ public struct ChEESAdapter: Adapter {
         let cost = try windows.endWindow(state, model: model, executor: &executor, random: random, iteration: iteration,
                                          trajectoryLength: exp(chees.logTrajectoryLengthAverage))
         if windows.adaptsMetric { chees.metricChanged(from: before, to: windows.adaptation.metric, dimension: windows.dimension) }
+        if let travelling = windows.chainsInTransit(at: iteration) {
+            chees.setLearningRate(chees.nextLearningRate(base: learningRate, travelling: travelling))
+            learningRates[iteration] = chees.learningRate
+        }
         return cost
     }
 
     public var warmupLength: Int { windows.warmupLength }
     public func phase(of iteration: Int) -> WarmupSchedule.Phase { windows.phase(of: iteration) }
-    public var warmupReport: WarmupReport? { windows.warmupReport }
+    /// The windows' report, each judgement with the learning rate chosen after it.
+    public var warmupReport: WarmupReport? {
+        guard var report = windows.warmupReport else { return nil }
+        for k in report.checks.indices { report.checks[k].learningRate = learningRates[report.checks[k].iteration] }
+        return report
+    }
 
     public mutating func finish() {
         windows.finish()

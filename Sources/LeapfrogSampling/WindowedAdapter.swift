@@ -253,6 +253,10 @@ public struct WindowedAdapter: Adapter {
         }
     }
 
+    /// Whether an adaptive warmup's judgement at `iteration` found the chains still travelling
+    /// (`WarmupConvergence.chainsInTransit`); nil for a fixed warmup or an iteration not judged.
+    func chainsInTransit(at iteration: Int) -> Bool? { convergence?.chainsInTransit(at: iteration) }
+
     public var warmupLength: Int { schedule.warmup }
 
     public func phase(of iteration: Int) -> WarmupSchedule.Phase { schedule.phase(of: iteration) }

@@ -44,6 +44,24 @@ import LeapfrogRandom
         #expect(AdaptiveWarmup.defaultSuperchains(chains: 2) == nil)
     }
 
+    /// ChEES on a ridge from Uniform(−2, 2) starts (sds 10 and 0.01, correlation −0.995): the
+    /// first judgements find the chains travelling and raise Adam's learning rate, later ones find
+    /// them arrived and return it to the paper's 0.025; the report records each choice, and the
+    /// draws match the moments.
+    @Test func cheesLearnsFasterWhileTheChainsTravel() throws {
+        let model = DenseGaussian.ar1(dimension: 2, rho: -0.995, scale: [10, 0.01])
+        var config = Self.configuration(chains: 128, warmup: 500, draws: 100, seed: 4, window: 25)
+        config.sampler = .chees
+        let (sink, result) = try Sampler.sample(model: model, configuration: config)
+        let report = try #require(result.warmupReport)
+        let rates = report.checks.compactMap(\.learningRate)
+        #expect(rates.count == report.checks.count)
+        #expect(rates.first == 2 * ChEESAdaptation.defaultLearningRate && rates.max() == ChEESAdaptation.transitLearningRate,
+                "learning rates \(rates)")
+        #expect(rates.last == ChEESAdaptation.defaultLearningRate, "learning rates \(rates)")
+        expectMoments(sink.positions, mean: model.mean, variance: [100, 1e-4], label: "ChEES ridge, adaptive")
+    }
+
     /// Condition numbers 1 and 10⁴, windows of 50 and of 25 (many chains' default): warmup ends
     /// before its maximum, not before its minimum, and the draws match the moments.
     @Test(arguments: ["iid", "ill-conditioned"], [50, 25])

@@ -89,6 +89,21 @@ import LeapfrogRandom
         #expect(b.trajectoryLength == ChEESAdaptation.restartTrajectoryLength)
     }
 
+    /// While the chains travel the learning rate doubles up to `transitLearningRate` (or a
+    /// configured rate above it, which stays); once they have arrived it is the configured one.
+    @Test func theLearningRateDoublesWhileTheChainsTravelAndReturnsWhenTheyArrive() {
+        var a = ChEESAdaptation(trajectoryLength: 1)
+        var rates: [Double] = []
+        for travelling in [true, true, true, true, false] {
+            a.setLearningRate(a.nextLearningRate(base: ChEESAdaptation.defaultLearningRate, travelling: travelling))
+            rates.append(a.learningRate)
+        }
+        #expect(rates == [0.05, 0.1, 0.1, 0.1, 0.025])
+        let tuned = ChEESAdaptation(trajectoryLength: 1, learningRate: 0.5)
+        #expect(tuned.nextLearningRate(base: 0.5, travelling: true) == 0.5)
+        #expect(tuned.nextLearningRate(base: 0.5, travelling: false) == 0.5)
+    }
+
     @Test func oneGroupIsThePapersHarmonicMean() throws {
         let alpha = [0.9, 0.5, 0.1, .nan, 0.7], divergent = [false, false, false, false, true]
         let h = try #require(ChEESAdaptation.aggregate(alpha, divergent: divergent, .harmonicMean))
