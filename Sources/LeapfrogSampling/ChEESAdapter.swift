@@ -39,8 +39,7 @@ public struct ChEESAdapter: Adapter {
         initialLength = configuration.cheesInitialTrajectoryLength
         learningRate = configuration.cheesLearningRate
         // Placeholder until `start` knows the first step size (BlackJAX starts T at it).
-        chees = ChEESAdaptation(trajectoryLength: initialLength ?? configuration.initialStepSize,
-                                learningRate: configuration.cheesLearningRate)
+        chees = ChEESAdaptation(trajectoryLength: initialLength ?? configuration.initialStepSize, learningRate: learningRate)
     }
 
     public var adaptation: Adaptation {
