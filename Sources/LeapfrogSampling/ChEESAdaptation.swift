@@ -51,7 +51,7 @@ public struct ChEESAdaptation: Sendable, Hashable {
     /// warmup and the chains never reached the posterior; docs/benchmarks.md).
     public static let restartTrajectoryLength = 1.0
     /// The most an adaptive warmup raises Adam's learning rate to while the chains travel
-    /// (`nextLearningRate`, `ChEESAdapter`): the fixed rate at which the four posteriordb
+    /// (`followJudgement`, `ChEESAdapter`): the fixed rate at which the four posteriordb
     /// regressions that the paper's 0.025 left unmixed after 500 iterations mixed, where 0.5 let T
     /// overshoot on kilpisjarvi (docs/benchmarks.md).
     public static let transitLearningRate = 0.1
@@ -73,13 +73,6 @@ public struct ChEESAdaptation: Sendable, Hashable {
         self.learningRate = learningRate
         logTrajectoryLength = log(trajectoryLength)
         logTrajectoryLengthAverage = logTrajectoryLength
-    }
-
-    /// Sets Adam's learning rate for the steps that follow (`ChEESAdapter` raises it while an
-    /// adaptive warmup finds the chains still travelling).
-    public mutating func setLearningRate(_ rate: Double) {
-        precondition(rate > 0 && rate.isFinite, "ChEESAdaptation: learning rate must be positive")
-        learningRate = rate
     }
 
     public var trajectoryLength: Double { exp(logTrajectoryLength) }
@@ -143,11 +136,11 @@ public struct ChEESAdaptation: Sendable, Hashable {
         step = 0
     }
 
-    /// The learning rate for the window after a judgement: while the chains are `travelling`,
-    /// twice the current rate, up to `max(base, transitLearningRate)`; once they have arrived, the
-    /// configured `base`.
-    public func nextLearningRate(base: Double, travelling: Bool) -> Double {
-        travelling ? min(2 * learningRate, max(base, Self.transitLearningRate)) : base
+    /// Sets the learning rate for the window after an adaptive warmup's judgement (`ChEESAdapter`):
+    /// while the chains are `travelling`, twice the current rate, up to `max(base,
+    /// transitLearningRate)`; once they have arrived, the configured `base`.
+    public mutating func followJudgement(travelling: Bool, base: Double) {
+        learningRate = travelling ? min(2 * learningRate, max(base, Self.transitLearningRate)) : base
     }
 
     /// The ChEES criterion's gradient in log T (Hoffman, Radul & Sountsov 2021) from the

@@ -98,7 +98,7 @@ public struct ChEESAdapter: Adapter {
                                          trajectoryLength: exp(chees.logTrajectoryLengthAverage))
         if windows.adaptsMetric { chees.metricChanged(from: before, to: windows.adaptation.metric, dimension: windows.dimension) }
         if let travelling = windows.chainsInTransit(at: iteration) {
-            chees.setLearningRate(chees.nextLearningRate(base: learningRate, travelling: travelling))
+            chees.followJudgement(travelling: travelling, base: learningRate)
             learningRates[iteration] = chees.learningRate
         }
         return cost

@@ -150,8 +150,8 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
         var local = mine.isEmpty ? [] : try run(&shard, mine)
         if cheesSums {
             let d = keptDimension, width = 2 * d + 2, members = communicator.members
-            let mine = try local.first.map(HeldShard.partialMeans) ?? ChEESPartialMeans(dimension: d)
-            let all = try communicator.allGather(mine.values, counts: [Int](repeating: width, count: members))
+            let partial = try local.first.map(HeldShard.partialMeans) ?? ChEESPartialMeans(dimension: d)
+            let all = try communicator.allGather(partial.values, counts: [Int](repeating: width, count: members))
             let means = ChEESPartialMeans.joined((0..<members).map {
                 ChEESPartialMeans(values: all[($0 * width)..<(($0 + 1) * width)], dimension: d)
             })

@@ -95,13 +95,15 @@ import LeapfrogRandom
         var a = ChEESAdaptation(trajectoryLength: 1)
         var rates: [Double] = []
         for travelling in [true, true, true, true, false] {
-            a.setLearningRate(a.nextLearningRate(base: ChEESAdaptation.defaultLearningRate, travelling: travelling))
+            a.followJudgement(travelling: travelling, base: ChEESAdaptation.defaultLearningRate)
             rates.append(a.learningRate)
         }
         #expect(rates == [0.05, 0.1, 0.1, 0.1, 0.025])
-        let tuned = ChEESAdaptation(trajectoryLength: 1, learningRate: 0.5)
-        #expect(tuned.nextLearningRate(base: 0.5, travelling: true) == 0.5)
-        #expect(tuned.nextLearningRate(base: 0.5, travelling: false) == 0.5)
+        var tuned = ChEESAdaptation(trajectoryLength: 1, learningRate: 0.5)
+        tuned.followJudgement(travelling: true, base: 0.5)
+        #expect(tuned.learningRate == 0.5)
+        tuned.followJudgement(travelling: false, base: 0.5)
+        #expect(tuned.learningRate == 0.5)
     }
 
     @Test func oneGroupIsThePapersHarmonicMean() throws {
