@@ -6,6 +6,7 @@
 #   Benchmarks/warmup.sh [--out DIR] [--model bnn] [--samplers "chees nuts"] [--chains "128 1024 4096"]
 #        [--kinds "fixed adaptive"] [--warmup 500] [--draws 100] [--peer-warmup 200] [--no-peer]
 #        [--backend "opencl f32"] [--seeds "1 2 3 4"] [--peer-seeds "1"] [--keep draws|moments] [--csv]
+#        [--metric-estimators "variance fisher"]
 #
 # Seeds: every Leapfrog cell runs once per seed of --seeds (default 1; --seed N is --seeds N), the
 # peer once per seed of --peer-seeds (default: the first of --seeds; a BlackJAX ChEES cell at 1,024
@@ -25,6 +26,8 @@
 # (scripts/gpu-bench: the CUDA image's own). --keep moments: Leapfrog keeps per-chain moments only
 # (no posterior.nc; lp ESS from batch means), for chain counts whose draws would not fit on disk.
 # --csv: Stan CSV instead of posterior.nc (a machine without the netCDF library; draws only).
+# --metric-estimators: each Leapfrog cell once per `--metric-estimator` (default: variance only),
+# alternated within each seed; a fisher cell is named ...-fisher-seedN and its tool "leapfrog fisher".
 #
 # Resumable: a cell whose result is on disk is not run again; delete DIR/<cell> (or its line in
 # cells.jsonl) to measure it again. Every cell records the load average before it ran.
@@ -34,7 +37,7 @@ bin=${LEAPFROG:-.build/release/leapfrog}
 venv=${PEERS_VENV:-Benchmarks/peers/.venv}
 py=${PEERS_PYTHON:-$venv/bin/python}
 model=bnn; samplers="chees nuts"; chains="128 1024 4096"; kinds="fixed adaptive"; warmup=500; draws=100
-peer_warmup=200; peer=1; backend="opencl f32"; seeds=1; peer_seeds=""; out=""; keep=draws; csv=()
+peer_warmup=200; peer=1; backend="opencl f32"; seeds=1; peer_seeds=""; out=""; keep=draws; csv=(); estimators=variance
 while [ $# -gt 0 ]; do
   case $1 in
     --out) out=$2; shift 2;;
@@ -44,6 +47,7 @@ while [ $# -gt 0 ]; do
     --kinds) kinds=$2; shift 2;;
     --warmup) warmup=$2; shift 2;;
     --draws) draws=$2; shift 2;;
+    --metric-estimators) estimators=$2; shift 2;;
     --peer-warmup) peer_warmup=$2; shift 2;;
     --no-peer) peer=0; shift;;
     --backend) backend=$2; shift 2;;
@@ -71,27 +75,30 @@ for s in $samplers; do
   for c in $chains; do
     for k in $kinds; do
       for seed in $seeds; do
-        cell=leapfrog-$s-$k-$c-seed$seed
+       for e in $estimators; do
+        tag=; tool=leapfrog; [ "$e" = variance ] || { tag=-$e; tool="leapfrog $e"; }
+        cell=leapfrog-$s-$k-$c$tag-seed$seed
         if have "$cell"; then echo "warmup: $cell already measured" >&2; continue; fi
         echo "warmup: $cell ($model, $warmup + $draws, $backend)" >&2
         l=$(load)
-        extra=(); [ "$s" = chees ] && extra=(--chees-learning-rate "${CHEES_LEARNING_RATE:-0.5}")
+        extra=(--metric-estimator "$e"); [ "$s" = chees ] && extra+=(--chees-learning-rate "${CHEES_LEARNING_RATE:-0.5}")
         "$bin" sample "$model" --sampler "$s" --chains "$c" --warmup "$warmup" --draws "$draws" --seed "$seed" \
             "--$k-warmup" "${lfargs[@]}" "${extra[@]}" --keep "$keep" $([ "$keep" = draws ] && echo "${csv[@]}") --output "$out/$cell" --overwrite --quiet > "$out/$cell.log" 2>&1
-        python3 - "$out/$cell/summary.json" "$cell" "$s" "$k" "$c" "$l" "$model" "$seed" >> "$cells" <<'PY'
+        python3 - "$out/$cell/summary.json" "$cell" "$s" "$k" "$c" "$l" "$model" "$seed" "$tool" >> "$cells" <<'PY'
 import json, sys
-path, cell, sampler, kind, chains, load, model, seed = sys.argv[1:]
+path, cell, sampler, kind, chains, load, model, seed, tool = sys.argv[1:]
 s = json.load(open(path))
 t = s["timing"]
 wall = t.get("total_seconds") or (t["warmup_seconds"] + t["sampling_seconds"])
 lp = next(p for p in s["parameters"] if p["name"] == "lp__")
 w = s.get("warmup") or {}
-print(json.dumps({"cell": cell, "model": model, "tool": "leapfrog", "sampler": sampler, "warmup_kind": kind, "chains": int(chains),
+print(json.dumps({"cell": cell, "model": model, "tool": tool, "sampler": sampler, "warmup_kind": kind, "chains": int(chains),
                   "seed": int(seed), "warmup_iterations": w.get("iterations", int(s["configuration"]["warmup"])),
                   "reason": w.get("reason", "fixed"), "wall_seconds": wall, "lp_ess_bulk": lp["ess_bulk"],
                   "lp_r_hat": lp.get("r_hat"), "gradients": s["gradient_evaluations"]["needed"],
                   "load_before": float(load)}))
 PY
+       done
       done
     done
     { [ "$s" = chees ] && [ $peer = 1 ]; } || continue
@@ -119,7 +126,7 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 for r in rows:
     r.setdefault("seed", 1)   # cells written before --seeds
     r["rate"] = r["lp_ess_bulk"] / r["wall_seconds"]
-key = lambda r: (r["sampler"], r["chains"], r["tool"] != "leapfrog", r["warmup_kind"])
+key = lambda r: (r["sampler"], r["chains"], r["tool"] == "blackjax", r["warmup_kind"], r["tool"])
 print("| tool | sampler | chains | warmup | seed | iterations run | wall (s) | lp bulk ESS | lp ESS/s | lp R-hat | load before |")
 print("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
 for r in sorted(rows, key=lambda r: key(r) + (r["seed"],)):
@@ -137,7 +144,7 @@ print("|---|---|---:|---|---:|---|---:|---:|---|---:|")
 for k in sorted(groups):
     g = groups[k]; rates = [x["rate"] for x in g]; its = [x["warmup_iterations"] for x in g]
     sd = "%.1f" % statistics.stdev(rates) if len(rates) > 1 else "—"
-    ratio = "%.1f×" % (statistics.mean(rates) / peer[k[1]]) if g[0]["tool"] == "leapfrog" and k[1] in peer else "—"
+    ratio = "%.1f×" % (statistics.mean(rates) / peer[k[1]]) if g[0]["tool"] != "blackjax" and k[1] in peer else "—"
     print("| %s | %s | %d | %s | %d | %d–%d | %.1f | %s | %.0f–%.0f | %s |" % (
         g[0]["tool"], k[0], k[1], k[3], len(g), min(its), max(its), statistics.mean(rates), sd, min(rates), max(rates), ratio))
 PY

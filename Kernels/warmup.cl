@@ -10,7 +10,8 @@
 // padding chains up to `stride` are computed like real ones and ignored); the sums over chains
 // are scalar, one work-item per coordinate and block of chains.
 
-// Welford's update of every chain's window moments with its new position x, per coordinate:
+// Welford's update of every chain's window moments with its new position x (for the Fisher metric
+// estimate, also run on the gradients at it into their own moments), per coordinate:
 //     delta = x − mean;  mean += delta / n;  m2 += delta · (x − mean)
 // n the window's count after adding x (every chain alike). At n = 1 the moments before are taken
 // as 0 (a fresh estimator's), whatever the buffers hold from the last window, so nothing needs

@@ -28,6 +28,8 @@ struct SampleCommand: ParsableCommand {
     var pooledAdaptation: Bool?
     @Option(name: .customLong("metric-pooling"), help: "How a pooled metric combines the chains' estimates: within (the chains' own variances averaged, R-hat's W, as each Stan chain estimates its own; leaves out the spread between chains that have not mixed) or total (every draw as one sample about the grand mean, R-hat's var⁺).")
     var metricPooling: MetricPooling = .within
+    @Option(name: .customLong("metric-estimator"), help: "What a diagonal metric is estimated from at each warmup window's end: variance (the draws' variances, Stan's) or fisher (√(Var(x)/Var(∇ log p)) per coordinate, nutpie's: the diagonal that minimises the Fisher divergence; on the BNN with ChEES over many chains more lp ESS per gradient, on long ridges and funnels less).")
+    var metricEstimator: MetricEstimator = .variance
     @Option(name: .customLong("stray-chains"), help: "relocate: at the end of a warmup window, move a chain whose region holds less than e^-20 of the typical chain's estimated mass (lower log density, volume counted) to another chain's position, and say so; keep: leave it (the run still names it after sampling).")
     var strayChains: StrayChainPolicy = .relocate
     @Option(parsing: .unconditional, help: "Start the chains in K groups that share an initial point (nested R-hat).") var superchains = 1
@@ -70,6 +72,9 @@ struct SampleCommand: ParsableCommand {
             throw ValidationError("--superchains \(superchains) must divide --chains \(chains)")
         }
         if let w = warmupWindow, w < 1 { throw ValidationError("--warmup-window must be at least 1 (got \(w))") }
+        if metricEstimator != .variance && metric != .diag {
+            throw ValidationError("--metric-estimator \(metricEstimator.rawValue) estimates a diagonal metric; it needs --metric diag (got \(metric.rawValue))")
+        }
         if steps != nil && integrationTime != nil { throw ValidationError("give --steps or --integration-time, not both") }
         if let s = steps, s < 1 { throw ValidationError("--steps must be at least 1") }
         if let t = integrationTime, !(t > 0) { throw ValidationError("--integration-time must be positive") }
@@ -116,6 +121,7 @@ struct SampleCommand: ParsableCommand {
         c.metric = metric.kind
         c.pooledAdaptation = pooledAdaptation ?? Self.poolsAdaptation(sampler: sampler, chains: chains)
         c.metricPooling = metricPooling
+        c.metricEstimator = metricEstimator
         c.strayChains = strayChains
         c.superchains = superchains
         if let s = steps { c.hmcTrajectory = .steps(s) }
@@ -221,4 +227,5 @@ extension SamplerKind: ExpressibleByArgument {}
 extension ChEESAdaptation.Aggregation: ExpressibleByArgument {}
 extension RunConfiguration.Keep: ExpressibleByArgument {}
 extension MetricPooling: ExpressibleByArgument {}
+extension MetricEstimator: ExpressibleByArgument {}
 extension StrayChainPolicy: ExpressibleByArgument {}

@@ -9,6 +9,10 @@ public struct WarmupReductionRequest: Sendable, Hashable {
     /// Add every chain's new position to its window moments (Welford's update, twin
     /// `WelfordEstimator.add`), kept where the state is until `TransitionExecutor.takeWindowMoments`.
     public var windowMoments = false
+    /// With `windowMoments`: every chain's gradient at its new position too, as coordinates
+    /// d..<2d of its window moments (twin `WelfordEstimator.addWindow`), for the Fisher metric
+    /// estimate (`MetricEstimator.fisher` in LeapfrogSampling).
+    public var gradientMoments = false
     /// Projections of every chain's new position (twin `WarmupConvergence.projections`); 0: none.
     public var projections = 0
     /// ChEES's per-chain sums of the proposals against the starts (twin `ChEESAdaptation.sums`).
@@ -19,9 +23,12 @@ public struct WarmupReductionRequest: Sendable, Hashable {
     /// whole batch's.
     public var cheesPartialMeans = false
 
-    public init(windowMoments: Bool = false, projections: Int = 0, cheesSums: Bool = false, cheesPartialMeans: Bool = false) {
+    public init(windowMoments: Bool = false, gradientMoments: Bool = false, projections: Int = 0, cheesSums: Bool = false,
+                cheesPartialMeans: Bool = false) {
         precondition(!(cheesSums && cheesPartialMeans), "WarmupReductionRequest: ChEES's sums whole or in two steps, not both")
+        precondition(windowMoments || !gradientMoments, "WarmupReductionRequest: gradient moments are part of the window moments")
         self.windowMoments = windowMoments
+        self.gradientMoments = gradientMoments
         self.projections = projections
         self.cheesSums = cheesSums
         self.cheesPartialMeans = cheesPartialMeans

@@ -705,7 +705,8 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             try reducer.enqueueStart(from: bufs.position)
         }
         let event = try enqueueKernel(setup, launch, rows: LaunchRows(bufs), returnsProposal: proposal)
-        traffic.launches += try reducer.enqueue(reductions, position: bufs.position, proposal: bufs.proposalPosition,
+        traffic.launches += try reducer.enqueue(reductions, position: bufs.position, gradient: bufs.gradient,
+                                                proposal: bufs.proposalPosition,
                                                 momentum: bufs.proposalMomentum, accept: bufs.acceptProbability,
                                                 flags: bufs.flags, inverseMetric: bufs.inverseMetric)
         var reads: [(Buffer<R>, UnsafeMutableBufferPointer<R>, Int)] = [

@@ -1,12 +1,16 @@
 import LeapfrogCore
 
 /// Every chain's window moments as a device accumulated them: `count` draws each, means and sums
-/// of squared deviations chain-fastest (coordinate i of chain c at i · chains + c).
+/// of squared deviations chain-fastest (coordinate i of chain c at i · chains + c): the d
+/// positions' coordinates, then with `WarmupReductionRequest.gradientMoments` the d gradients'.
 public struct DeviceWindowMoments: Sendable, Hashable {
     public var chains: Int
     public var count: Int
     public var mean: [Double]
     public var m2: [Double]
+
+    /// Coordinates per chain: d, or 2d with the gradients'.
+    public var coordinates: Int { chains == 0 ? 0 : mean.count / chains }
 }
 
 /// The warmup reductions of one batch layout on the device (Kernels/warmup.cl): a copy of the
@@ -19,8 +23,9 @@ public struct DeviceWindowMoments: Sendable, Hashable {
 /// real): a d·S device-side copy (ChEES), up to five launches, no wait of its own; read back
 /// k·S·b (projections) + 3·S·b (ChEES sums) instead of the (4d + 1)·S·b of positions, gradients,
 /// log densities and proposals. The window moments stay on the device until
-/// `takeWindowMoments` (2d·S·b once per window). Memory: (4d + k + 3)·S reals and the blocks' partial sums
-/// (k rows per transition of a chained group, `enqueueKept`).
+/// `takeWindowMoments` (2d·S·b once per window, 4d·S·b with the gradients'). Memory: (4d + k + 3)·S
+/// reals, 2d·S more once gradient moments are asked for, and the blocks' partial sums (k rows per
+/// transition of a chained group, `enqueueKept`).
 final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
     /// Chains per block of the two-level sums over chains.
     static var block: Int { 256 }
@@ -33,6 +38,10 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
     private let queue: CommandQueue
     private let welford, projectionKernel, partialKernel, meansKernel, sumsKernel: Kernel
     let start, mean, m2, sums, partial, totals: Buffer<R>
+    /// The gradients' window moments (`WarmupReductionRequest.gradientMoments`), made when first asked for.
+    private var gradientMoments: (mean: Buffer<R>, m2: Buffer<R>)?
+    /// The current window's draws add the gradients' moments too.
+    private var windowGradients = false
     private var projectionRows = 0
     private(set) var projections: Buffer<R>?
     /// Host staging of the reads of `projections` and `sums`.
@@ -109,10 +118,10 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
     /// Enqueues the reductions `what` asks for after a trajectory, from its new positions, and
     /// for ChEES its proposals, acceptance probabilities, flags and the inverse metric; returns
     /// the launches enqueued. Results: `projections` (rows of `stride`), `sums` (3 rows).
-    func enqueue(_ what: WarmupReductionRequest, position: Buffer<R>, proposal: Buffer<R>, momentum: Buffer<R>,
-                 accept: Buffer<R>, flags: Buffer<R>, inverseMetric: Buffer<R>) throws -> Int {
+    func enqueue(_ what: WarmupReductionRequest, position: Buffer<R>, gradient: Buffer<R>, proposal: Buffer<R>,
+                 momentum: Buffer<R>, accept: Buffer<R>, flags: Buffer<R>, inverseMetric: Buffer<R>) throws -> Int {
         let d = Int32(dimension), s = Int32(stride), n = Int32(chains)
-        var launches = try enqueuePerChain(what, from: position, offset: 0, projectionRow: 0)
+        var launches = try enqueuePerChain(what, from: position, gradient: gradient, offset: 0, projectionRow: 0)
         if what.cheesSums || what.cheesPartialMeans {
             // A group per block of chains, its work-items the coordinates (a GPU then runs them
             // side by side); the items past the last coordinate return. Partial means stop here
@@ -171,26 +180,37 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
     /// t·k..<(t + 1)·k of `projections`. Returns the launches enqueued.
     func enqueueKept(_ what: WarmupReductionRequest, kept: Buffer<R>, count: Int) throws -> Int {
         precondition(!what.cheesSums, "WarmupReducer.enqueueKept: ChEES's sums need its proposals")
+        precondition(!what.gradientMoments, "WarmupReducer.enqueueKept: a chained group keeps no gradients")
         try reserveProjections(rows: count * what.projections)
         var launches = 0
         for t in 0..<count {
-            launches += try enqueuePerChain(what, from: kept, offset: t * (dimension + 1) * stride,
+            launches += try enqueuePerChain(what, from: kept, gradient: nil, offset: t * (dimension + 1) * stride,
                                             projectionRow: t * what.projections)
         }
         return launches
     }
 
-    /// The per-chain reductions of one sample at `offset` of `x`: Welford's update, the
-    /// projections into rows from `projectionRow` on (growing `projections` as needed).
-    private func enqueuePerChain(_ what: WarmupReductionRequest, from x: Buffer<R>, offset: Int,
+    /// The per-chain reductions of one sample at `offset` of `x`: Welford's update (of
+    /// `gradient` too, at offset 0, when `what` asks for gradient moments), the projections into
+    /// rows from `projectionRow` on (growing `projections` as needed).
+    private func enqueuePerChain(_ what: WarmupReductionRequest, from x: Buffer<R>, gradient: Buffer<R>?, offset: Int,
                                  projectionRow: Int) throws -> Int {
         let d = Int32(dimension), s = Int32(stride)
         var launches = 0
         if what.windowMoments {
+            precondition(windowCount == 0 || windowGradients == what.gradientMoments,
+                         "WarmupReducer: a window's draws add gradient moments all or none")
             windowCount += 1
-            try launch(welford, [x, mean, m2, d, s, R(Double(windowCount)), Int32(offset)], global: perChain.global,
-                       local: perChain.local)
+            windowGradients = what.gradientMoments
+            let n = R(Double(windowCount))
+            try launch(welford, [x, mean, m2, d, s, n, Int32(offset)], global: perChain.global, local: perChain.local)
             launches += 1
+            if what.gradientMoments {
+                guard let gradient else { preconditionFailure("WarmupReducer: gradient moments without the gradients") }
+                let g = try gradientBuffers()
+                try launch(welford, [gradient, g.mean, g.m2, d, s, n, Int32(0)], global: perChain.global, local: perChain.local)
+                launches += 1
+            }
         }
         if what.projections > 0 {
             try reserveProjections(rows: projectionRow + what.projections)
@@ -213,8 +233,17 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
         projectionRows = rows
     }
 
-    /// The window moments so far (blocking reads of 2d·S reals), then forgotten; nil when none
-    /// were added.
+    /// The gradients' window moment buffers, made on first use.
+    private func gradientBuffers() throws -> (mean: Buffer<R>, m2: Buffer<R>) {
+        if let gradientMoments { return gradientMoments }
+        let made = (mean: try Buffer<R>(context: queue.context, count: max(1, dimension) * stride),
+                    m2: try Buffer<R>(context: queue.context, count: max(1, dimension) * stride))
+        gradientMoments = made
+        return made
+    }
+
+    /// The window moments so far (blocking reads of 2d·S reals, 4d·S with the gradients'), then
+    /// forgotten; nil when none were added.
     func takeWindowMoments() throws -> DeviceWindowMoments? {
         guard windowCount > 0 else { return nil }
         let n = dimension * stride
@@ -227,11 +256,15 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
                 initialised = dimension * chains
             }
         }
-        let moments = DeviceWindowMoments(chains: chains, count: windowCount, mean: try values(mean), m2: try values(m2))
+        var moments = DeviceWindowMoments(chains: chains, count: windowCount, mean: try values(mean), m2: try values(m2))
+        if windowGradients, let g = gradientMoments {
+            moments.mean += try values(g.mean)
+            moments.m2 += try values(g.m2)
+        }
         windowCount = 0   // the next window's first draw restarts the moments (`lf_warmup_welford`)
         return moments
     }
 
     /// Bytes `takeWindowMoments` moves.
-    var windowMomentBytes: Int { 2 * dimension * stride * MemoryLayout<R>.size }
+    var windowMomentBytes: Int { (windowGradients ? 4 : 2) * dimension * stride * MemoryLayout<R>.size }
 }

@@ -341,7 +341,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
 
     public func takeWindowMoments() throws -> [WelfordEstimator]? {
         guard let holder, let m = try holder.takeWindowMoments() else { return nil }
-        let n = m.chains, d = dimension
+        let n = m.chains, d = m.coordinates
         return (0..<n).map { c in
             WelfordEstimator(count: m.count, mean: (0..<d).map { m.mean[$0 * n + c] }, m2: (0..<d).map { m.m2[$0 * n + c] })
         }

@@ -300,7 +300,7 @@ public struct SampleRun {
                  "warmup": String(c.warmup), "draws": String(c.draws), "thin": String(c.thin), "seed": String(c.seed),
                  "max_depth": String(c.maxDepth), "target_accept": String(c.resolvedTargetAcceptance),
                  "metric": Self.metricOptionName(c.metric), "pooled_adaptation": String(c.pooledAdaptation),
-                 "metric_pooling": c.metricPooling.rawValue, "stray_chains": c.strayChains.rawValue,
+                 "metric_pooling": c.metricPooling.rawValue, "metric_estimator": c.metricEstimator.rawValue, "stray_chains": c.strayChains.rawValue,
                  "superchains": String(c.superchains)]
         if let rule = c.adaptiveWarmup { r["warmup_window"] = String(rule.window) }
         if let t = c.targetESS { r["target_ess"] = String(t) }

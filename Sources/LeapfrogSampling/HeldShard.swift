@@ -12,7 +12,7 @@ import LeapfrogRandom
 /// transition, some not): a shard whose executor keeps its state (a device's) lets it; one whose
 /// executor cannot (the host loop, a device without a program for the model) runs `execute` and
 /// keeps the state here, with the request's reductions computed by their host twins
-/// (`WelfordEstimator.add`, `WarmupConvergence.projections`) — what the sampler computes from the
+/// (`WelfordEstimator.addWindow`, `WarmupConvergence.projections`) — what the sampler computes from the
 /// same transition when nothing keeps the state, so the draws are the same either way.
 struct HeldShard {
     var executor: any TransitionExecutor
@@ -56,8 +56,9 @@ struct HeldShard {
             chees = (from.positions, proposal.position, request.metric.velocity(proposal.momentum))
         }
         if reductions.windowMoments {
-            var m = moments ?? Array(repeating: WelfordEstimator(dimension: from.dimension, dense: false), count: from.chains)
-            WelfordEstimator.add(transition.state.positions, to: &m)
+            let width = reductions.gradientMoments ? 2 * from.dimension : from.dimension
+            var m = moments ?? Array(repeating: WelfordEstimator(dimension: width, dense: false), count: from.chains)
+            WelfordEstimator.addWindow(transition.state, gradients: reductions.gradientMoments, to: &m)
             moments = m
         }
         let projections = reductions.projections > 0

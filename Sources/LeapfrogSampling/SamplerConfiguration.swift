@@ -29,6 +29,9 @@ public struct SamplerConfiguration: Sendable, Hashable {
     /// How a pooled metric combines the chains' estimates (`MetricPooling`; the chains' own
     /// variances by default, as Stan's per-chain estimate does).
     public var metricPooling: MetricPooling = .within
+    /// What a diagonal metric is estimated from: the draws' variances, or with the gradients'
+    /// (`MetricEstimator.fisher`, nutpie's).
+    public var metricEstimator: MetricEstimator = .variance
     /// Chains stuck during warmup where the posterior holds no mass worth the name:
     /// moved to another chain's position, or kept (`StrayChainRelocation`).
     public var strayChains: StrayChainPolicy = .relocate
@@ -78,6 +81,9 @@ public struct SamplerConfiguration: Sendable, Hashable {
             throw bad("superchains: \(chains) chains cannot form \(superchains) equal groups")
         }
         if !(initialStepSize > 0 && initialStepSize.isFinite) { throw bad("initial step size must be positive (got \(initialStepSize))") }
+        if metricEstimator != .variance && metric != .diagonal {
+            throw bad("the \(metricEstimator.rawValue) metric estimator is for a diagonal metric (got the \(metric.rawValue) metric)")
+        }
         switch hmcTrajectory {
         case .steps(let l) where l < 1: throw bad("HMC steps must be at least 1 (got \(l))")
         case .time(let t) where !(t > 0 && t.isFinite): throw bad("HMC integration time must be positive (got \(t))")

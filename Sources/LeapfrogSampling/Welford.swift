@@ -135,10 +135,34 @@ public struct WelfordEstimator: Sendable, Hashable {
 
     /// Stan's regularised estimate: (n/(n+5))·Σ̂ + 1e-3·(5/(n+5)) on the diagonal.
     public var regularised: [Double] {
+        if !dense { return Self.regularise(sampleVariance, count: count) }
         let n = count, w = Self.regularisationWeight
         var v = sampleVariance.map { (n / (n + w)) * $0 }
         let add = Self.regularisationTarget * (w / (n + w))
-        for i in 0..<dimension { v[dense ? i * dimension + i : i] += add }
+        for i in 0..<dimension { v[i * dimension + i] += add }
         return v
+    }
+
+    /// Stan's regularisation of a diagonal estimate from `count` draws: (n/(n+5))·v + 1e-3·(5/(n+5)).
+    public static func regularise(_ v: [Double], count n: Double) -> [Double] {
+        let w = regularisationWeight, add = regularisationTarget * (w / (n + w))
+        return v.map { (n / (n + w)) * $0 + add }
+    }
+
+    /// The estimate of the coordinates `range` alone (diagonal estimates only).
+    public func coordinates(_ range: Range<Int>) -> WelfordEstimator {
+        precondition(!dense && range.upperBound <= dimension, "WelfordEstimator.coordinates: \(range) of \(dimension)")
+        return WelfordEstimator(count: Int(count), mean: Array(mean[range]), m2: Array(m2[range]))
+    }
+
+    /// Adds each chain's new position to its window estimate, and with `gradients` its gradient
+    /// as coordinates d..<2d (`MetricEstimator.momentDimension`).
+    public static func addWindow(_ state: SamplerState, gradients: Bool, to estimators: inout [WelfordEstimator]) {
+        if gradients {
+            add(ChainBatch(chains: state.chains, dimension: 2 * state.dimension,
+                           values: state.positions.values + state.gradient.values), to: &estimators)
+        } else {
+            add(state.positions, to: &estimators)
+        }
     }
 }

@@ -34,6 +34,8 @@ public struct WindowedAdapter: Adapter {
     let kind: MetricKind
     let pooled: Bool
     let pooling: MetricPooling
+    /// What the metric is estimated from; the window estimates hold `momentDimension` coordinates.
+    let estimator: MetricEstimator
     let sharedStepSize: Bool
     let statistic: SharedStatistic
     let target: DualAveraging.Parameters
@@ -70,6 +72,7 @@ public struct WindowedAdapter: Adapter {
         kind = configuration.metric
         pooled = configuration.pooledAdaptation
         pooling = configuration.metricPooling
+        estimator = kind == .diagonal ? configuration.metricEstimator : .variance
         self.sharedStepSize = sharedStepSize ?? pooled
         self.statistic = statistic
         target = DualAveraging.Parameters(target: configuration.resolvedTargetAcceptance)
@@ -85,7 +88,7 @@ public struct WindowedAdapter: Adapter {
         case (.dense, false): metric = .densePerChain(Array(repeating: .identity(dimension: d), count: n))
         }
         adaptation = Adaptation(stepSizes: Array(repeating: configuration.initialStepSize, count: n), metric: metric)
-        welford = Array(repeating: WelfordEstimator(dimension: d, dense: kind == .dense), count: n)
+        welford = Array(repeating: WelfordEstimator(dimension: estimator.momentDimension(d), dense: kind == .dense), count: n)
         relocatesStrayChains = configuration.strayChains == .relocate && n >= StrayChainRelocation.minimumChains
         windowLogDensity = ChainMoments(chains: n, quantities: 1)
     }
@@ -93,6 +96,10 @@ public struct WindowedAdapter: Adapter {
     var adaptsMetric: Bool { kind != .unit }
     /// The slow windows' per-chain Welford estimates are kept: for the metric or for the judge.
     var keepsWindowEstimates: Bool { adaptsMetric || relocatesStrayChains }
+    /// A fresh window estimate of one chain.
+    private var emptyEstimate: WelfordEstimator {
+        WelfordEstimator(dimension: estimator.momentDimension(dimension), dense: kind == .dense)
+    }
 
     public mutating func start(_ state: SamplerState, model: some BatchedLogDensity, executor: inout any TransitionExecutor,
                                random: PhiloxRandom, search: Bool) throws -> EvaluationCount {
@@ -106,7 +113,9 @@ public struct WindowedAdapter: Adapter {
                                  random: PhiloxRandom) {
         adaptStepSizes(transition.info)
         if case .slowWindow = schedule.phase(of: request.iteration) {
-            if keepsWindowEstimates { WelfordEstimator.add(transition.state.positions, to: &welford) }
+            if keepsWindowEstimates {
+                WelfordEstimator.addWindow(transition.state, gradients: estimator.keepsGradients, to: &welford)
+            }
             if relocatesStrayChains { windowLogDensity.add(transition.state.logDensity, half: 0) }
             if convergence != nil {
                 convergence?.record(transition.state)
@@ -122,13 +131,18 @@ public struct WindowedAdapter: Adapter {
     public func reductions(for iteration: Int) -> WarmupReductionRequest? {
         guard kind != .dense else { return nil }
         guard case .slowWindow = schedule.phase(of: iteration) else { return WarmupReductionRequest() }
-        return WarmupReductionRequest(windowMoments: keepsWindowEstimates, projections: convergence?.projectionCount ?? 0)
+        return WarmupReductionRequest(windowMoments: keepsWindowEstimates,
+                                      gradientMoments: keepsWindowEstimates && estimator.keepsGradients,
+                                      projections: convergence?.projectionCount ?? 0)
     }
 
     /// Per-chain step sizes (no shared statistic) and a diagonal metric: the rest of the current
     /// phase — the initial buffer, the slow window (its end changes the metric), the terminal buffer.
+    /// Not with the Fisher estimate: a chained group keeps its transitions' positions, not their
+    /// gradients, so each transition then runs on its own.
     public func chainedSpan(from iteration: Int) -> ChainedWarmupSpan? {
-        guard !sharedStepSize, iteration < schedule.warmup, let reductions = reductions(for: iteration) else { return nil }
+        guard !sharedStepSize, iteration < schedule.warmup, let reductions = reductions(for: iteration),
+              !reductions.gradientMoments else { return nil }
         let last: Int
         switch schedule.phase(of: iteration) {
         case .initialBuffer: last = (schedule.windows.first?.lowerBound ?? schedule.warmup) - 1
@@ -156,7 +170,9 @@ public struct WindowedAdapter: Adapter {
     /// device's exactly when the host added none).
     public mutating func adoptWindowMoments(_ moments: [WelfordEstimator]) {
         guard keepsWindowEstimates else { return }
-        precondition(moments.count == welford.count, "adoptWindowMoments: \(moments.count) estimators for \(welford.count) chains")
+        precondition(moments.count == welford.count && moments.allSatisfy { $0.dimension == welford[0].dimension },
+                     "adoptWindowMoments: \(moments.count) estimators of \(moments.first?.dimension ?? 0) coordinates for "
+                     + "\(welford.count) chains of \(welford.first?.dimension ?? 0)")
         for c in welford.indices { welford[c].combine(moments[c]) }
     }
 
@@ -195,10 +211,11 @@ public struct WindowedAdapter: Adapter {
     /// donor's estimate, the one learnt where it now is.
     public mutating func strayChains(iteration: Int, random: PhiloxRandom) -> [ChainRelocation] {
         guard relocatesStrayChains, case .slowWindow = schedule.phase(of: iteration) else { return [] }
-        let moves = StrayChainRelocation.judge(positions: welford, logDensity: windowLogDensity, iteration: iteration,
+        let positions = estimator.keepsGradients ? welford.map { $0.coordinates(0..<dimension) } : welford
+        let moves = StrayChainRelocation.judge(positions: positions, logDensity: windowLogDensity, iteration: iteration,
                                                random: random)
         for move in moves {
-            welford[move.chain] = pooled ? WelfordEstimator(dimension: dimension, dense: kind == .dense) : welford[move.donor]
+            welford[move.chain] = pooled ? emptyEstimate : welford[move.donor]
             for k in recentWindows.indices { recentWindows[k][move.chain] = recentWindows[k][move.donor] }
         }
         return moves
@@ -219,10 +236,10 @@ public struct WindowedAdapter: Adapter {
         if keepsWindowEstimates {
             if adaptsMetric {
                 adaptation.metric = try Self.adaptedMetric(spannedEstimates(), kind: kind, pooled: pooled, pooling: pooling,
-                                                           dimension: dimension)
+                                                           estimator: estimator, dimension: dimension)
             }
             if metricWindows > 1 { recentWindows = Array((recentWindows + [welford]).suffix(metricWindows - 1)) }
-            welford = Array(repeating: WelfordEstimator(dimension: dimension, dense: kind == .dense), count: state.chains)
+            welford = Array(repeating: emptyEstimate, count: state.chains)
             windowLogDensity = ChainMoments(chains: state.chains, quantities: 1)
         }
         if adaptsMetric {
@@ -301,9 +318,11 @@ public struct WindowedAdapter: Adapter {
     }
 
     /// The regularised metric from the window's Welford estimates, combined by `pooling` when
-    /// `pooled`; `.sampling` error when it is not finite or not positive definite.
+    /// `pooled`, a diagonal one by `estimator`; `.sampling` error when it is not finite or not
+    /// positive definite.
     static func adaptedMetric(_ estimators: [WelfordEstimator], kind: MetricKind, pooled: Bool,
-                              pooling: MetricPooling = .within, dimension d: Int) throws -> Metric {
+                              pooling: MetricPooling = .within, estimator: MetricEstimator = .variance,
+                              dimension d: Int) throws -> Metric {
         func check(_ v: [Double], chain: Int?) throws {
             if let bad = v.firstIndex(where: { !$0.isFinite || $0 <= 0 && kind == .diagonal }) {
                 let who = chain.map { "chain \($0)" } ?? "pooled over chains"
@@ -318,9 +337,14 @@ public struct WindowedAdapter: Adapter {
             case .total: all = estimators.dropFirst().reduce(into: estimators[0]) { $0.combine($1) }
             case .within: all = .pooledWithin(estimators)
             }
-            let v = all.regularised
+            if kind == .dense {
+                let v = all.regularised
+                try check(v, chain: nil)
+                return .dense(try DenseInverseMetric(inverse: v, dimension: d))
+            }
+            let v = estimator.inverseMetricDiagonal(all, dimension: d)
             try check(v, chain: nil)
-            return kind == .dense ? .dense(try DenseInverseMetric(inverse: v, dimension: d)) : .diagonal(v)
+            return .diagonal(v)
         }
         let n = estimators.count
         if kind == .dense {
@@ -332,7 +356,7 @@ public struct WindowedAdapter: Adapter {
         }
         var batch = ChainBatch(chains: n, dimension: d)
         for (c, e) in estimators.enumerated() {
-            let v = e.regularised
+            let v = estimator.inverseMetricDiagonal(e, dimension: d)
             try check(v, chain: c)
             batch.setVector(v, chain: c)
         }

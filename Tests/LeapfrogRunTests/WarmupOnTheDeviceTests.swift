@@ -15,9 +15,10 @@ struct WarmupOnTheDeviceTests {
     /// Two transitions kept on the device against the host's (f64): diagnostics, log densities,
     /// the projections (`WarmupConvergence.projections`), ChEES's per-chain sums
     /// (`ChEESAdaptation.sums` of the starts, proposals and M⁻¹p) and, after both, the window
-    /// moments (`WelfordEstimator.add`) and the held state, to 1e-10 relative. HMC with a metric
-    /// per chain and NUTS (no proposals, so no sums); 13 chains (padding at any width); eight
-    /// schools, and a 2-dimensional Gaussian (fewer coordinates than projections or sums).
+    /// moments (`WelfordEstimator.addWindow`: on eight schools the gradients' too, for the Fisher
+    /// metric) and the held state, to 1e-10 relative. HMC with a metric per chain and NUTS (no
+    /// proposals, so no sums); 13 chains (padding at any width); eight schools, and a
+    /// 2-dimensional Gaussian (fewer coordinates than projections or sums).
     @Test(arguments: [(true, "eight-schools"), (false, "eight-schools"), (true, "gaussian"), (false, "gaussian")])
     func reductionsMatchTheirHostTwins(hmc: Bool, model: String) throws {
         let instance = try BuiltinModels.named(model).instantiate(options: ModelOptions(model == "gaussian" ? ["dim": "2"] : [:]))
@@ -27,9 +28,10 @@ struct WarmupOnTheDeviceTests {
         var host = HostTransitionExecutor(model: reference)
         let n = 13, d = bound.dimension, random = PhiloxRandom(seed: 21)
         let metric = Support.metric(chains: n, dimension: d)
-        let needs = WarmupReductionRequest(windowMoments: true, projections: 4, cheesSums: hmc)
+        let gradients = model == "eight-schools"
+        let needs = WarmupReductionRequest(windowMoments: true, gradientMoments: gradients, projections: 4, cheesSums: hmc)
         var state = try Support.start(bound, chains: n, spread: 1)
-        var welford = Array(repeating: WelfordEstimator(dimension: d, dense: false), count: n)
+        var welford = Array(repeating: WelfordEstimator(dimension: gradients ? 2 * d : d, dense: false), count: n)
         for iteration in 0..<2 {
             var request = TransitionRequest(trajectory: hmc ? .hmc(.steps(6), jitter: .none) : .nuts(maxDepth: 5),
                                             integrator: .leapfrog, metric: metric,
@@ -58,13 +60,13 @@ struct WarmupOnTheDeviceTests {
             } else {
                 #expect(y.cheesSums == nil)
             }
-            WelfordEstimator.add(x.state.positions, to: &welford)
+            WelfordEstimator.addWindow(x.state, gradients: gradients, to: &welford)
             state = x.state
         }
         let moments = try #require(try device.takeWindowMoments())
         for c in 0..<n {
-            #expect(moments[c].count == 2)
-            for i in 0..<d {
+            #expect(moments[c].count == 2 && moments[c].dimension == welford[c].dimension)
+            for i in 0..<welford[c].dimension {
                 #expect(close(moments[c].mean[i], welford[c].mean[i], 1e-10))
                 #expect(abs(moments[c].m2[i] - welford[c].m2[i]) <= 1e-10 * max(1, abs(welford[c].mean[i])))
             }
@@ -127,12 +129,13 @@ struct WarmupOnTheDeviceTests {
     /// Whole adaptive warmups on eight schools (f64, 256 chains in 16 superchains, stray chains
     /// moved): learning from the device's reductions gives the warmup that reads every batch
     /// back — the same length, the same judgements, the step size, metric and (ChEES) trajectory
-    /// length to 1e-4 — while reading back less than half the bytes. The two sum over chains in
+    /// length to 1e-4 — while reading back less than half the bytes; with the Fisher metric too,
+    /// its gradients' moments reduced on the device. The two sum over chains in
     /// different orders (blocks of 256 on the device), and warmup feeds every rounding difference
     /// back into the next transition: measured 1e-14 apart after 120 iterations, 1.3e-7 (ChEES)
     /// and 5.9e-6 (NUTS) in the step size after these warmups' 275.
-    @Test(arguments: [SamplerKind.chees, .nuts])
-    func aWarmupFromReductionsIsTheWarmupFromBatches(sampler: SamplerKind) throws {
+    @Test(arguments: [(SamplerKind.chees, MetricEstimator.variance), (.nuts, .variance), (.chees, .fisher)])
+    func aWarmupFromReductionsIsTheWarmupFromBatches(sampler: SamplerKind, estimator: MetricEstimator) throws {
         let bound = try Support.bound("eight-schools")
         let reference = ReferenceModel(bound)
         var config = SamplerConfiguration()
@@ -143,6 +146,7 @@ struct WarmupOnTheDeviceTests {
         config.adaptiveWarmup = AdaptiveWarmup()
         config.draws = 10
         config.seed = 6
+        config.metricEstimator = estimator
         let kept = try Support.device(bound, Double.self, density: reference)
         let full = try Support.device(bound, Double.self, density: reference)
         let a = try Sampler.run(model: reference, configuration: config, sink: InMemoryDrawSink(), executor: kept)

@@ -69,6 +69,23 @@ func expectMoments(_ draws: [[[Double]]], mean: [Double], variance: [Double], la
         for i in 0..<10 { #expect(inv[i] / (model.sd[i] * model.sd[i]) > 0.5 && inv[i] / (model.sd[i] * model.sd[i]) < 2) }
     }
 
+    /// The Fisher metric estimate (`MetricEstimator.fisher`), pooled over chains and each chain's
+    /// own, gives the posterior; on independent coordinates it tracks the variances as the
+    /// draws' estimate does.
+    @Test(arguments: [true, false])
+    func nutsIllConditionedDiagonalFisherEstimate(pooled: Bool) throws {
+        let model = DiagonalGaussian.illConditioned(dimension: 10)
+        var config = SamplerConfiguration()
+        config.chains = 32; config.warmup = 250; config.draws = 100; config.seed = 5
+        config.pooledAdaptation = pooled; config.metricEstimator = .fisher
+        let (sink, result) = try Sampler.sample(model: model, configuration: config)
+        expectMoments(sink.positions, mean: model.mean, variance: model.sd.map { $0 * $0 }, label: "NUTS Fisher pooled=\(pooled)")
+        for c in [0, 31] {
+            let inv = result.adaptation.metric.inverseDiagonal(chain: c, dimension: 10)
+            for i in 0..<10 { #expect(inv[i] / (model.sd[i] * model.sd[i]) > 0.5 && inv[i] / (model.sd[i] * model.sd[i]) < 2) }
+        }
+    }
+
     @Test func nutsCorrelatedDense() throws {
         let model = DenseGaussian.ar1(dimension: 10, rho: 0.9, scale: (0..<10).map { 1 + Double($0) })
         var config = SamplerConfiguration()

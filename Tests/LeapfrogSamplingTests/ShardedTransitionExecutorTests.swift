@@ -45,9 +45,12 @@ struct ShardedTransitionExecutorTests {
         }
     }
 
-    @Test(arguments: [(SamplerKind.nuts, true), (.nuts, false), (.chees, true), (.hmc, false)])
-    func kBlocksMakeTheOneProcessDraws(sampler: SamplerKind, pooled: Bool) throws {
+    /// With the Fisher metric the window moments each member gathers hold the gradients' too.
+    @Test(arguments: [(SamplerKind.nuts, true, MetricEstimator.variance), (.nuts, false, .variance), (.chees, true, .variance),
+                      (.hmc, false, .variance), (.chees, true, .fisher), (.nuts, false, .fisher)])
+    func kBlocksMakeTheOneProcessDraws(sampler: SamplerKind, pooled: Bool, estimator: MetricEstimator) throws {
         var config = Self.configuration(sampler, pooled: pooled)
+        config.metricEstimator = estimator
         if sampler == .hmc { config.hmcTrajectory = .time(2); config.hmcJitter = .stepSize(0.2) }
         let shared = config
         let (single, _) = try Sampler.sample(model: Self.model, configuration: config)
@@ -55,7 +58,7 @@ struct ShardedTransitionExecutorTests {
         for members in [2, 3] {
             let sinks = try ThreadCommunicator.run(members: members) { try Self.sample(shared, $0) }
             for (r, sink) in sinks.enumerated() {
-                Self.expectIdentical(single, sink, "\(sampler) pooled=\(pooled), \(members) members, member \(r)",
+                Self.expectIdentical(single, sink, "\(sampler) pooled=\(pooled) \(estimator), \(members) members, member \(r)",
                                      trajectoryTolerance: sampler == .chees ? 1e-12 : 0)
             }
         }
