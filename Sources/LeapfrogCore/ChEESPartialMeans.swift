@@ -53,8 +53,15 @@ public struct ChEESPartialMeans: Sendable, Hashable {
 
     /// From `values` of dimension `d`.
     public init(values: ArraySlice<Double>, dimension d: Int) {
-        let v = Array(values)
-        precondition(v.count == 2 * d + 2, "ChEESPartialMeans: \(v.count) values for dimension \(d)")
-        self.init(weightedProposal: Array(v[0..<d]), start: Array(v[d..<(2 * d)]), weight: v[2 * d], chains: Int(v[2 * d + 1]))
+        precondition(values.count == 2 * d + 2, "ChEESPartialMeans: \(values.count) values for dimension \(d)")
+        self.init(sums: values.dropLast(), dimension: d, chains: Int(values.last!))
+    }
+
+    /// From the two sums and Σ w (2d + 1 values, a device's block as `lf_chees_partial_means`
+    /// leaves it) of `chains` chains.
+    public init(sums: ArraySlice<Double>, dimension d: Int, chains: Int) {
+        let v = Array(sums)
+        precondition(v.count == 2 * d + 1, "ChEESPartialMeans: \(v.count) sums for dimension \(d)")
+        self.init(weightedProposal: Array(v[0..<d]), start: Array(v[d..<(2 * d)]), weight: v[2 * d], chains: chains)
     }
 }

@@ -57,9 +57,12 @@ public struct DiagnosticWarnings: Sendable, Hashable, CustomStringConvertible {
     ///     `mu_grid[3]`; `lp__` its own row); nil judges every summary.
     ///   - logDensity: lp__ draws per chain (`[chain][draw]`, chains numbered from 0) for
     ///     ``StrayChains``; empty when the run kept none (`--keep moments`).
+    ///   - unmixedRemedy: what the sampler that ran would suggest when the chains have not mixed,
+    ///     instead of "Run longer or reparameterise." (ChEES's: NUTS adapts each chain).
     public init(summaries: [ParameterSummary], divergentCount: Int = 0, totalDraws: Int = 0,
                 treeDepthSaturatedCount: Int = 0, maxTreeDepth: Int? = nil, ebfmi: [Double] = [],
-                identifiable: [String]? = nil, logDensity: [[Double]] = [], thresholds: Thresholds = Thresholds()) {
+                identifiable: [String]? = nil, logDensity: [[Double]] = [], unmixedRemedy: String? = nil,
+                thresholds: Thresholds = Thresholds()) {
         var out = [Warning]()
         let t = thresholds
         func names(_ items: [(String, String)]) -> String {
@@ -92,7 +95,7 @@ public struct DiagnosticWarnings: Sendable, Hashable, CustomStringConvertible {
                 "R-hat > \(t.rhat) for "
                 + "\(plural(highRHat.count, "parameter")): "
                 + names(highRHat.map { ($0.name, NumberFormat.fixed($0.rhat, decimals: 3)) })
-                + "; the chains have not mixed. Run longer or reparameterise."))
+                + "; the chains have not mixed. " + (unmixedRemedy ?? "Run longer or reparameterise.")))
         }
         let highNested = finite.filter { ($0.nestedRHat ?? 0) > t.nestedRHat }
             .sorted { $0.nestedRHat! > $1.nestedRHat! }

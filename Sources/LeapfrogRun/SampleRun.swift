@@ -151,7 +151,8 @@ public struct SampleRun {
             treeDepthSaturatedCount: collector.saturated, maxTreeDepth: kernel.maxTreeDepth ?? config.maxDepth,
             ebfmi: collector.draws > 1 ? collector.energy.perChain : [],
             identifiable: instance.graph.identifiable,
-            logDensity: collector.draws > 0 ? try collector.logDensityDraws(posterior: writesPosterior && !moments ? directory?.posterior : nil) : [])
+            logDensity: collector.draws > 0 ? try collector.logDensityDraws(posterior: writesPosterior && !moments ? directory?.posterior : nil) : [],
+            unmixedRemedy: config.sampler == .chees ? Self.cheesUnmixedRemedy : nil)
         let precision = backend.precisionFigures(requested: configuration.backend.precision.rawValue)
         let traffic = backend.trafficFigures(iterations: iterations)
         if let traffic {
@@ -193,6 +194,14 @@ public struct SampleRun {
         outcome.initialisation = initialisation?.figures
         return outcome
     }
+
+    /// What an unmixed ChEES run suggests: measured on centred eight schools (a funnel) and
+    /// posteriordb's kilpisjarvi (a ridge of condition number ~10⁶), where ChEES's one step size
+    /// and trajectory length for every chain left R-hat at 1.06–4.7 and NUTS mixed
+    /// (docs/benchmarks.md, "ChEES's T restarts at one time unit after a metric update").
+    static let cheesUnmixedRemedy = "ChEES gives every chain one step size and one trajectory length; on a funnel or a "
+        + "long ridge NUTS (--sampler nuts), which adapts each chain's own, may mix where it cannot. Otherwise run a longer "
+        + "warmup or reparameterise."
 
     /// The density and executor `Sampler.run` uses: the back end's own in one process; over
     /// several ranks (`RunConfiguration.communicator`), each rank's block of chains through

@@ -26,6 +26,17 @@ struct DiagnosticWarningsTests {
         #expect(!m.contains("ok"))
     }
 
+    /// The sampler's own remedy replaces the generic one in the R-hat warning, and only there.
+    @Test func anUnmixedRunSaysTheSamplersRemedy() {
+        let s = [Self.summary("a", rhat: 1.2, nested: 1.3)]
+        let generic = DiagnosticWarnings(summaries: s)
+        #expect(generic.warnings[0].message.hasSuffix("the chains have not mixed. Run longer or reparameterise."))
+        let w = DiagnosticWarnings(summaries: s, unmixedRemedy: "Try NUTS.")
+        #expect(w.warnings.map(\.kind) == [.rhat, .nestedRHat])
+        #expect(w.warnings[0].message.hasSuffix("the chains have not mixed. Try NUTS."), "\(w.warnings[0].message)")
+        #expect(w.warnings[1].message == generic.warnings[1].message)
+    }
+
     @Test func essThresholdIsFourHundredTotal() {
         let w = DiagnosticWarnings(summaries: [Self.summary("lo", essBulk: 399, essTail: 400),
                                                Self.summary("tail", essBulk: 5000, essTail: 120.4)])
