@@ -6,7 +6,7 @@
 #   Benchmarks/warmup.sh [--out DIR] [--model bnn] [--samplers "chees nuts"] [--chains "128 1024 4096"]
 #        [--kinds "fixed adaptive"] [--warmup 500] [--draws 100] [--peer-warmup 200] [--no-peer]
 #        [--backend "opencl f32"] [--seeds "1 2 3 4"] [--peer-seeds "1"] [--keep draws|moments] [--csv]
-#        [--metric-estimators "variance fisher"]
+#        [--variants "default fisher unit"]
 #
 # Seeds: every Leapfrog cell runs once per seed of --seeds (default 1; --seed N is --seeds N), the
 # peer once per seed of --peer-seeds (default: the first of --seeds; a BlackJAX ChEES cell at 1,024
@@ -26,8 +26,9 @@
 # (scripts/gpu-bench: the CUDA image's own). --keep moments: Leapfrog keeps per-chain moments only
 # (no posterior.nc; lp ESS from batch means), for chain counts whose draws would not fit on disk.
 # --csv: Stan CSV instead of posterior.nc (a machine without the netCDF library; draws only).
-# --metric-estimators: each Leapfrog cell once per `--metric-estimator` (default: variance only),
-# alternated within each seed; a fisher cell is named ...-fisher-seedN and its tool "leapfrog fisher".
+# --variants: each Leapfrog cell once per variant, alternated within each seed (default: default
+# only): default (the sampler's defaults), fisher (--metric-estimator fisher), unit (--metric
+# unit, BlackJAX's identity metric); a fisher cell is named ...-fisher-seedN, its tool "leapfrog fisher".
 #
 # Resumable: a cell whose result is on disk is not run again; delete DIR/<cell> (or its line in
 # cells.jsonl) to measure it again. Every cell records the load average before it ran.
@@ -37,7 +38,7 @@ bin=${LEAPFROG:-.build/release/leapfrog}
 venv=${PEERS_VENV:-Benchmarks/peers/.venv}
 py=${PEERS_PYTHON:-$venv/bin/python}
 model=bnn; samplers="chees nuts"; chains="128 1024 4096"; kinds="fixed adaptive"; warmup=500; draws=100
-peer_warmup=200; peer=1; backend="opencl f32"; seeds=1; peer_seeds=""; out=""; keep=draws; csv=(); estimators=variance
+peer_warmup=200; peer=1; backend="opencl f32"; seeds=1; peer_seeds=""; out=""; keep=draws; csv=(); variants=default
 while [ $# -gt 0 ]; do
   case $1 in
     --out) out=$2; shift 2;;
@@ -47,7 +48,7 @@ while [ $# -gt 0 ]; do
     --kinds) kinds=$2; shift 2;;
     --warmup) warmup=$2; shift 2;;
     --draws) draws=$2; shift 2;;
-    --metric-estimators) estimators=$2; shift 2;;
+    --variants) variants=$2; shift 2;;
     --peer-warmup) peer_warmup=$2; shift 2;;
     --no-peer) peer=0; shift;;
     --backend) backend=$2; shift 2;;
@@ -75,13 +76,19 @@ for s in $samplers; do
   for c in $chains; do
     for k in $kinds; do
       for seed in $seeds; do
-       for e in $estimators; do
-        tag=; tool=leapfrog; [ "$e" = variance ] || { tag=-$e; tool="leapfrog $e"; }
+       for v in $variants; do
+        case $v in
+          default) options=();;
+          fisher) options=(--metric-estimator fisher);;
+          unit) options=(--metric unit);;
+          *) echo "warmup.sh: unknown variant $v (default, fisher, unit)" >&2; exit 2;;
+        esac
+        tag=; tool=leapfrog; [ "$v" = default ] || { tag=-$v; tool="leapfrog $v"; }
         cell=leapfrog-$s-$k-$c$tag-seed$seed
         if have "$cell"; then echo "warmup: $cell already measured" >&2; continue; fi
         echo "warmup: $cell ($model, $warmup + $draws, $backend)" >&2
         l=$(load)
-        extra=(--metric-estimator "$e"); [ "$s" = chees ] && extra+=(--chees-learning-rate "${CHEES_LEARNING_RATE:-0.5}")
+        extra=("${options[@]}"); [ "$s" = chees ] && extra+=(--chees-learning-rate "${CHEES_LEARNING_RATE:-0.5}")
         "$bin" sample "$model" --sampler "$s" --chains "$c" --warmup "$warmup" --draws "$draws" --seed "$seed" \
             "--$k-warmup" "${lfargs[@]}" "${extra[@]}" --keep "$keep" $([ "$keep" = draws ] && echo "${csv[@]}") --output "$out/$cell" --overwrite --quiet > "$out/$cell.log" 2>&1
         python3 - "$out/$cell/summary.json" "$cell" "$s" "$k" "$c" "$l" "$model" "$seed" "$tool" >> "$cells" <<'PY'
