@@ -28,7 +28,7 @@ struct SampleCommand: ParsableCommand {
     var pooledAdaptation: Bool?
     @Option(name: .customLong("metric-pooling"), help: "How a pooled metric combines the chains' estimates: within (the chains' own variances averaged, R-hat's W, as each Stan chain estimates its own; leaves out the spread between chains that have not mixed) or total (every draw as one sample about the grand mean, R-hat's var⁺).")
     var metricPooling: MetricPooling = .within
-    @Option(name: .customLong("metric-estimator"), help: "What a diagonal metric is estimated from at each warmup window's end: variance (the draws' variances, Stan's) or fisher (√(Var(x)/Var(∇ log p)) per coordinate, nutpie's: the diagonal that minimises the Fisher divergence; on the BNN with ChEES over many chains more lp ESS per gradient, on long ridges and funnels less).")
+    @Option(name: .customLong("metric-estimator"), help: "What a diagonal metric is estimated from at each warmup window's end: variance (the draws' variances, Stan's) or fisher (√(Var(x)/Var(∇ log p)) per coordinate, nutpie's: the diagonal that minimises the Fisher divergence; with ChEES over many chains 2.5× the BNN's noise-precision ESS and 2–4× posteriordb's blr's, less on funnels and long ridges).")
     var metricEstimator: MetricEstimator = .variance
     @Option(name: .customLong("stray-chains"), help: "relocate: at the end of a warmup window, move a chain whose region holds less than e^-20 of the typical chain's estimated mass (lower log density, volume counted) to another chain's position, and say so; keep: leave it (the run still names it after sampling).")
     var strayChains: StrayChainPolicy = .relocate

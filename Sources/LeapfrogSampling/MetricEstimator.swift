@@ -14,9 +14,10 @@ import LeapfrogCore
 ///   They part where the marginal scale and the local one differ: on a curved or multimodal
 ///   posterior (a neural network's) Var(x) measures the marginal spread, while the gradients see
 ///   the curvature a leapfrog step has to resolve. Measured (docs/benchmarks.md, "The Fisher
-///   metric"): on the BNN with ChEES over 1,024 chains it gave more lp ESS per gradient on every
-///   seed and mixed the noise precision 2–6× better; on eight schools, garch11 and a long ridge
-///   (kilpisjarvi) it did worse, so `variance` stays the default.
+///   metric estimate"): on the BNN with ChEES over 1,024 chains it mixed the noise precision 2.5×
+///   better (more on every seed of eight) for about the same lp ESS, and on posteriordb's blr it
+///   made 2–4× the ESS per gradient; on eight schools (a funnel) and kilpisjarvi (a long ridge) it
+///   mixed worse, so `variance` stays the default.
 ///
 /// With `fisher` the window's estimators hold 2d coordinates per chain, the positions then the
 /// gradients (`momentDimension`), so every path that combines window moments (chains pooled,

@@ -27,8 +27,8 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
     /// The batch whose states the members keep (`executeKeepingState`, `executeChained`: the first
     /// of these is given the state, whose dimension is noted).
     private var keptChains = 0, keptDimension = 0
-    /// The window moments' coordinates per chain the kept transitions add (the positions', and
-    /// with `WarmupReductionRequest.gradientMoments` the gradients' too): every member asks alike.
+    /// The kept transitions' window moments hold the gradients' coordinates after the positions'
+    /// (`WarmupReductionRequest.gradientMoments`; every member is asked alike).
     private var keptGradientMoments = false
     /// The last span whose chained groups a member could not run (every member then runs it one
     /// transition at a time, without asking again).
