@@ -59,7 +59,7 @@ public struct ChEESPartialMeans: Sendable, Hashable {
 
     /// From the two sums and Σ w (2d + 1 values, a device's block as `lf_chees_partial_means`
     /// leaves it) of `chains` chains.
-    public init(sums: ArraySlice<Double>, dimension d: Int, chains: Int) {
+    public init(sums: some Collection<Double>, dimension d: Int, chains: Int) {
         let v = Array(sums)
         precondition(v.count == 2 * d + 1, "ChEESPartialMeans: \(v.count) sums for dimension \(d)")
         self.init(weightedProposal: Array(v[0..<d]), start: Array(v[d..<(2 * d)]), weight: v[2 * d], chains: chains)

@@ -34,6 +34,10 @@ public struct WarmupReductionRequest: Sendable, Hashable {
         self.cheesPartialMeans = cheesPartialMeans
     }
 
+    /// Coordinates per chain of the window moments this request adds for `d` parameters: d, or
+    /// 2d with the gradients'.
+    public func momentCoordinates(dimension d: Int) -> Int { gradientMoments ? 2 * d : d }
+
     /// This request for a shard of a split batch: ChEES's sums in two steps.
     public var forShard: WarmupReductionRequest {
         var r = self

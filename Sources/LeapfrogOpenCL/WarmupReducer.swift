@@ -154,7 +154,7 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
     func partialMeans() -> ChEESPartialMeans {
         let d = dimension, row = 2 * d + 1
         var sums = ChEESPartialMeans.joined((0..<(hostPartial.count / row)).map { b in
-            ChEESPartialMeans(sums: hostPartial[(b * row)..<((b + 1) * row)].map { Double($0) }[...], dimension: d, chains: 0)
+            ChEESPartialMeans(sums: hostPartial[(b * row)..<((b + 1) * row)].map { Double($0) }, dimension: d, chains: 0)
         })
         sums.chains = chains
         return sums

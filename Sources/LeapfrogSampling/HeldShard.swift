@@ -56,7 +56,7 @@ struct HeldShard {
             chees = (from.positions, proposal.position, request.metric.velocity(proposal.momentum))
         }
         if reductions.windowMoments {
-            let width = reductions.gradientMoments ? 2 * from.dimension : from.dimension
+            let width = reductions.momentCoordinates(dimension: from.dimension)
             var m = moments ?? Array(repeating: WelfordEstimator(dimension: width, dense: false), count: from.chains)
             WelfordEstimator.addWindow(transition.state, gradients: reductions.gradientMoments, to: &m)
             moments = m

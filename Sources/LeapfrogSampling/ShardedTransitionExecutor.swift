@@ -27,9 +27,9 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
     /// The batch whose states the members keep (`executeKeepingState`, `executeChained`: the first
     /// of these is given the state, whose dimension is noted).
     private var keptChains = 0, keptDimension = 0
-    /// The kept transitions' window moments hold the gradients' coordinates after the positions'
-    /// (`WarmupReductionRequest.gradientMoments`; every member is asked alike).
-    private var keptGradientMoments = false
+    /// The last kept transition's request that added window moments (every member is asked
+    /// alike): how many coordinates per chain they have (`momentCoordinates`).
+    private var keptMoments = WarmupReductionRequest(windowMoments: true)
     /// The last span whose chained groups a member could not run (every member then runs it one
     /// transition at a time, without asking again).
     private var unchainedSpan: Int?
@@ -107,7 +107,7 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
     /// about the join (3 numbers per chain in the transition's gather).
     public mutating func executeKeepingState(_ request: TransitionRequest, from state: SamplerState?,
                                              reductions: WarmupReductionRequest, random: PhiloxRandom) throws -> ReducedTransition? {
-        if reductions.windowMoments { keptGradientMoments = reductions.gradientMoments }
+        if reductions.windowMoments { keptMoments = reductions }
         return try keep(request, from: state, transitions: 1, projections: reductions.projections, cheesSums: reductions.cheesSums) { shard, mine in
             [try shard.executeKeepingState(request.chains(mine), from: state?.chains(mine), reductions: reductions.forShard,
                                            random: random.block(startingAt: mine.lowerBound))]
@@ -240,7 +240,7 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
     /// Every member's window moments per chain (count, means, sums of squares), gathered in chain
     /// order; nil when no member has any.
     public mutating func takeWindowMoments() throws -> [WelfordEstimator]? {
-        let n = keptChains, d = keptGradientMoments ? 2 * keptDimension : keptDimension, width = 2 * d + 1
+        let n = keptChains, d = keptMoments.momentCoordinates(dimension: keptDimension), width = 2 * d + 1
         let partition = ChainPartition(chains: n, members: communicator.members)
         let mine = partition.block(communicator.rank)
         var record = [Double](repeating: 0, count: mine.count * width)

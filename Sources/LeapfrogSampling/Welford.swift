@@ -64,27 +64,33 @@ public struct WelfordEstimator: Sendable, Hashable {
         }
     }
 
-    /// Adds each chain's vector of `batch` to its own estimator (`estimators[c]` for chain c).
-    /// The chain-fastest batch is copied out in blocks of `block` chains, each read in order (a
-    /// gather per chain strides by the chain count, and at 65,536 chains that cost more than the
-    /// arithmetic), over the cores (`ChainRanges`) for large batches. The same sums as
-    /// `add(batch.vector(chain: c))` for every c.
-    public static func add(_ batch: ChainBatch, to estimators: inout [WelfordEstimator], block: Int = 64) {
-        let n = batch.chains, d = batch.dimension
-        precondition(estimators.count == n, "WelfordEstimator.add: \(estimators.count) estimators for \(n) chains")
+    /// Adds each chain's vector of `batch` to its own estimator (`estimators[c]` for chain c),
+    /// followed by its vector of `second` when given (coordinates after `batch`'s, without
+    /// joining the two batches first). The chain-fastest batches are copied out in blocks of
+    /// `block` chains, each read in order (a gather per chain strides by the chain count, and at
+    /// 65,536 chains that cost more than the arithmetic), over the cores (`ChainRanges`) for large
+    /// batches. The same sums as `add(batch.vector(chain: c) + second.vector(chain: c))` for every c.
+    public static func add(_ batch: ChainBatch, followedBy second: ChainBatch? = nil, to estimators: inout [WelfordEstimator],
+                           block: Int = 64) {
+        let n = batch.chains, first = batch.dimension, d = first + (second?.dimension ?? 0)
+        precondition(estimators.count == n && (second?.chains ?? n) == n,
+                     "WelfordEstimator.add: \(estimators.count) estimators for \(n) chains")
         guard n > 0, d > 0 else { return }
+        let following = second?.values ?? []
         batch.values.withUnsafeBufferPointer { values in
-            estimators.withUnsafeMutableBufferPointer { estimators in
-                ChainRanges.forEach(n, parallel: ChainRanges.worthParallel(chains: n, perChain: d)) { range in
-                    withUnsafeTemporaryAllocation(of: Double.self, capacity: block * d) { rows in
-                        for first in stride(from: range.lowerBound, to: range.upperBound, by: block) {
-                            let width = min(block, range.upperBound - first)
-                            for i in 0..<d {
-                                let base = i * n + first
-                                for k in 0..<width { rows[k * d + i] = values[base + k] }
-                            }
-                            for k in 0..<width {
-                                estimators[first + k].add(UnsafeBufferPointer(rebasing: rows[(k * d)..<(k * d + d)]))
+            following.withUnsafeBufferPointer { following in
+                estimators.withUnsafeMutableBufferPointer { estimators in
+                    ChainRanges.forEach(n, parallel: ChainRanges.worthParallel(chains: n, perChain: d)) { range in
+                        withUnsafeTemporaryAllocation(of: Double.self, capacity: block * d) { rows in
+                            for start in stride(from: range.lowerBound, to: range.upperBound, by: block) {
+                                let width = min(block, range.upperBound - start)
+                                for i in 0..<d {
+                                    let (source, base) = i < first ? (values, i * n + start) : (following, (i - first) * n + start)
+                                    for k in 0..<width { rows[k * d + i] = source[base + k] }
+                                }
+                                for k in 0..<width {
+                                    estimators[start + k].add(UnsafeBufferPointer(rebasing: rows[(k * d)..<(k * d + d)]))
+                                }
                             }
                         }
                     }
@@ -158,11 +164,6 @@ public struct WelfordEstimator: Sendable, Hashable {
     /// Adds each chain's new position to its window estimate, and with `gradients` its gradient
     /// as coordinates d..<2d (`MetricEstimator.momentDimension`).
     public static func addWindow(_ state: SamplerState, gradients: Bool, to estimators: inout [WelfordEstimator]) {
-        if gradients {
-            add(ChainBatch(chains: state.chains, dimension: 2 * state.dimension,
-                           values: state.positions.values + state.gradient.values), to: &estimators)
-        } else {
-            add(state.positions, to: &estimators)
-        }
+        add(state.positions, followedBy: gradients ? state.gradient : nil, to: &estimators)
     }
 }
