@@ -40,12 +40,18 @@ struct SampleCommand: ParsableCommand {
     var cheesAggregation: ChEESAdaptation.Aggregation = .harmonicMean
     @Option(name: .customLong("chees-learning-rate"), parsing: .unconditional, help: "Adam's learning rate on ChEES's log trajectory length (the paper's 0.025; 0.5 adapts long trajectories within a short warmup).")
     var cheesLearningRate: Double = ChEESAdaptation.defaultLearningRate
+    @Option(name: .customLong("chees-jitter"), help: "ChEES's jitter of the trajectory length, shared by the chains each iteration: halton (quasi-random, evenly spread over iterations; BlackJAX's and TFP's) or uniform (independent each iteration).")
+    var cheesJitter: ChEESJitter = .halton
     @Flag(name: .customLong("fixed-warmup"), help: "Run exactly --warmup warmup iterations (Stan's schedule), even with many chains.")
     var fixedWarmup = false
     @Flag(name: .customLong("adaptive-warmup"), help: "End warmup when nested R-hat over superchains and the adaptation say it is done, --warmup being the most (default from \(SampleCommand.adaptiveWarmupChains) chains on).")
     var adaptiveWarmup = false
     @Option(name: .customLong("warmup-window"), parsing: .unconditional, help: "Adaptive warmup: iterations per slow window, each ending in a metric update and a judgement (default \(AdaptiveWarmup.standardWindow), \(AdaptiveWarmup.shortWindow) from \(AdaptiveWarmup.shortWindowChains) chains on).")
     var warmupWindow: Int?
+    @Option(name: .customLong("init-buffer"), parsing: .unconditional, help: "Warmup iterations before the first slow window, adapting the step size only (CmdStan's init_buffer; default \(WarmupSchedule.defaultInitialBuffer)).")
+    var initBuffer: Int?
+    @Option(name: .customLong("term-buffer"), parsing: .unconditional, help: "Warmup iterations after the last slow window, adapting the step size under the final metric (CmdStan's term_buffer; default \(WarmupSchedule.defaultTerminalBuffer)).")
+    var termBuffer: Int?
     @Option(name: .customLong("target-ess"), parsing: .unconditional, help: "Stop sampling once the log density's bulk ESS over all chains reaches this (--draws being the most per chain).")
     var targetESS: Double?
     @Option(name: .customLong("init"), help: "Where chains start: uniform (Uniform(−2, 2) on the unconstrained scale) or pathfinder (multi-path Pathfinder draws; one path per superchain).")
@@ -72,6 +78,8 @@ struct SampleCommand: ParsableCommand {
             throw ValidationError("--superchains \(superchains) must divide --chains \(chains)")
         }
         if let w = warmupWindow, w < 1 { throw ValidationError("--warmup-window must be at least 1 (got \(w))") }
+        if let b = initBuffer, b < 0 { throw ValidationError("--init-buffer cannot be negative (got \(b))") }
+        if let b = termBuffer, b < 0 { throw ValidationError("--term-buffer cannot be negative (got \(b))") }
         if metricEstimator != .variance && metric != .diag {
             throw ValidationError("--metric-estimator \(metricEstimator.rawValue) estimates a diagonal metric; it needs --metric diag (got \(metric.rawValue))")
         }
@@ -129,11 +137,16 @@ struct SampleCommand: ParsableCommand {
         if let j = jitter { c.hmcJitter = .stepSize(j) }
         c.cheesStepSizeAggregation = cheesAggregation
         c.cheesLearningRate = cheesLearningRate
+        c.cheesJitter = cheesJitter
         c.targetESS = targetESS
+        c.initialBuffer = initBuffer
+        c.terminalBuffer = termBuffer
         if adaptiveWarmup || (!fixedWarmup && chains >= Self.adaptiveWarmupChains),
            let groups = superchains > 1 ? superchains : AdaptiveWarmup.defaultSuperchains(chains: chains) {
             var rule = AdaptiveWarmup()
             rule.window = warmupWindow ?? AdaptiveWarmup.defaultWindow(chains: chains)
+            if let b = initBuffer { rule.initialBuffer = b }
+            if let b = termBuffer { rule.terminalBuffer = b }
             c.adaptiveWarmup = rule
             c.superchains = groups
         }
@@ -225,6 +238,7 @@ enum InitialisationChoice: String, ExpressibleByArgument, CaseIterable {
 
 extension SamplerKind: ExpressibleByArgument {}
 extension ChEESAdaptation.Aggregation: ExpressibleByArgument {}
+extension ChEESJitter: ExpressibleByArgument {}
 extension RunConfiguration.Keep: ExpressibleByArgument {}
 extension MetricPooling: ExpressibleByArgument {}
 extension MetricEstimator: ExpressibleByArgument {}

@@ -252,6 +252,8 @@ public struct SampleRun {
             var cfg = StanCSVConfiguration(model: instance.graph.name, numSamples: config.draws,
                                            numWarmup: config.warmup, seed: config.seed)
             cfg.thin = config.thin
+            (cfg.initBuffer, cfg.termBuffer) = config.buffers
+            if let rule = config.adaptiveWarmup { cfg.window = rule.window }
             if config.sampler == .nuts {
                 cfg.engine = .nuts(maxDepth: config.maxDepth)
             } else if case .time(let t) = config.hmcTrajectory, config.sampler == .hmc {
@@ -312,7 +314,9 @@ public struct SampleRun {
                  "metric_pooling": c.metricPooling.rawValue, "metric_estimator": c.metricEstimator.rawValue, "stray_chains": c.strayChains.rawValue,
                  "superchains": String(c.superchains)]
         if let rule = c.adaptiveWarmup { r["warmup_window"] = String(rule.window) }
+        (r["init_buffer"], r["term_buffer"]) = (String(c.buffers.initial), String(c.buffers.terminal))
         if let t = c.targetESS { r["target_ess"] = String(t) }
+        if c.sampler == .chees { r["chees_jitter"] = c.cheesJitter.rawValue }
         r["keep"] = configuration.keep.rawValue
         if let m = configuration.modelLabel { r["model"] = m }
         if let d = configuration.dataPath { r["data"] = d }

@@ -9,10 +9,10 @@ import LeapfrogDiagnostics
 /// A warmup that ends when it is done: for many chains, the batch itself says when the chains
 /// have forgotten their starts and the adaptation has settled.
 ///
-/// The schedule (`WarmupSchedule.adaptive`): Stan's 75-iteration initial buffer, then slow
-/// windows of constant length (`window`; with thousands of chains a pooled estimate needs no
-/// doubling windows), each ending in a metric update and a step-size search, up to the user's
-/// `--warmup` as the maximum. At every window's end from the second on, warmup is judged
+/// The schedule (`WarmupSchedule.adaptive`): Stan's 75-iteration initial buffer
+/// (`initialBuffer`), then slow windows of constant length (`window`; with thousands of chains a
+/// pooled estimate needs no doubling windows), each ending in a metric update and a step-size
+/// search, up to the user's `--warmup` as the maximum. At every window's end from the second on, warmup is judged
 /// converged when all of these hold over the window just finished:
 ///
 /// - nested R̂ (Margossian et al. 2024, `RHat.nested`) over the superchains (chains that shared
@@ -45,17 +45,26 @@ import LeapfrogDiagnostics
 /// = 0.4 r; pure jitter of sd σ changes by about √2 σ, inside the band.
 ///
 /// Then one terminal buffer (Stan's 50 iterations of step-size adaptation under the final
-/// metric) ends warmup. No check passes before `minimum` iterations.
+/// metric, `terminalBuffer`) ends warmup. No check passes before `minimum` iterations.
 public struct AdaptiveWarmup: Sendable, Hashable {
     /// Iterations per slow window (each ends with a check): `defaultWindow(chains:)` from the
     /// command line, `standardWindow` otherwise.
     public var window = standardWindow
+    /// Iterations before the first slow window (step size only) and after the last (step size
+    /// under the final metric): Stan's `init_buffer` and `term_buffer` unless `--init-buffer`,
+    /// `--term-buffer` say otherwise. Shorter buffers were measured at 1,024 chains and kept
+    /// opt-in (docs/benchmarks.md, "Quasi-random jitter for ChEES, and shorter warmup buffers
+    /// tried"): 25 and 25 raised the BNN's lp ESS per gradient by a tenth on average, within two
+    /// standard errors, but a terminal buffer of 25 left dual averaging's restart transient in
+    /// kilpisjarvi's step size (largest R-hat 1.06 → 1.10–1.20).
+    public var initialBuffer = WarmupSchedule.defaultInitialBuffer
+    public var terminalBuffer = WarmupSchedule.defaultTerminalBuffer
     /// Warmup never ends before this many iterations; nil: the initial buffer, two windows (the
     /// first judgement has nothing to compare with) and the terminal buffer, 225 for windows of 50.
     public var minimumIterations: Int?
     /// The iterations warmup runs at least.
     public var minimum: Int {
-        minimumIterations ?? WarmupSchedule.defaultInitialBuffer + 2 * window + terminalBuffer
+        minimumIterations ?? initialBuffer + 2 * window + terminalBuffer
     }
     /// Nested R̂ bound: the paper's suggested 1 + δ with δ = 0.01.
     public var nestedRHat = 1.01
@@ -238,9 +247,4 @@ struct WarmupConvergence: Sendable {
                             stepSizeTolerance: stepBound, trajectoryTolerance: lengthBound))
         return passed
     }
-}
-
-extension AdaptiveWarmup {
-    /// Stan's terminal buffer, which follows the last window.
-    var terminalBuffer: Int { WarmupSchedule.defaultTerminalBuffer }
 }

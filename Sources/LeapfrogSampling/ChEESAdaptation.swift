@@ -10,9 +10,9 @@ import LeapfrogRandom
 /// "An Adaptive-MCMC Scheme for Setting Trajectory Lengths in Hamiltonian Monte Carlo".
 ///
 /// All chains share one trajectory length T, jittered each iteration as t = u·T with u the
-/// shared uniform (chain `PhiloxRandom.sharedChain`, iteration, `.sharedJitter`, index 0); every
-/// chain takes ⌈t/ε_c⌉ steps. After each warmup iteration, with θ the chains' start points, θ′
-/// and p′ their proposals, v′ = M⁻¹p′, α the acceptance probabilities (0 for divergent chains):
+/// shared jitter (`ChEESJitter`: quasi-random by default); every chain takes ⌈t/ε_c⌉ steps. After
+/// each warmup iteration, with θ the chains' start points, θ′ and p′ their proposals, v′ = M⁻¹p′,
+/// α the acceptance probabilities (0 for divergent chains):
 ///
 ///     g_c = t · (‖θ′_c − θ̄′‖² − ‖θ_c − θ̄‖²) · (θ′_c − θ̄′)·v′_c,   ĝ = Σ α_c g_c / Σ α_c
 ///
@@ -80,11 +80,6 @@ public struct ChEESAdaptation: Sendable, Hashable {
     /// The final trajectory length for sampling, clipped to [ε, 1000 ε].
     public func finalTrajectoryLength(stepSize: Double) -> Double {
         min(max(exp(logTrajectoryLengthAverage), stepSize), Self.maximumSteps * stepSize)
-    }
-
-    /// The shared jitter u of an iteration.
-    public static func jitter(random: PhiloxRandom, iteration: Int) -> Double {
-        random.uniform(chain: Int(PhiloxRandom.sharedChain), iteration: iteration, purpose: .sharedJitter)
     }
 
     /// Aggregates acceptance probabilities for the step-size update (nil for `.perChain`).

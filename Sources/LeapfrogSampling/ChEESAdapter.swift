@@ -27,6 +27,8 @@ public struct ChEESAdapter: Adapter {
     private let initialLength: Double?
     /// The configured learning rate (`SamplerConfiguration.cheesLearningRate`).
     private let learningRate: Double
+    /// The trajectory's jitter, as the sampler draws it (`SamplerConfiguration.cheesJitter`).
+    private let jitter: ChEESJitter
     /// The trajectory length sampling uses, fixed by `finish`.
     private var finalLength: Double?
     /// The learning rate chosen after each judgement, by the judged window's last iteration.
@@ -38,6 +40,7 @@ public struct ChEESAdapter: Adapter {
                                   statistic: .chees(how))
         initialLength = configuration.cheesInitialTrajectoryLength
         learningRate = configuration.cheesLearningRate
+        jitter = configuration.cheesJitter
         // Placeholder until `start` knows the first step size (BlackJAX starts T at it).
         chees = ChEESAdaptation(trajectoryLength: initialLength ?? configuration.initialStepSize, learningRate: learningRate)
     }
@@ -62,7 +65,7 @@ public struct ChEESAdapter: Adapter {
         guard let proposal = transition.proposal else { return }
         chees.update(starts: previous.positions, proposal: proposal, metric: request.metric,
                      acceptance: transition.info.map(\.acceptanceStatistic), divergent: transition.info.map(\.divergent),
-                     jitter: ChEESAdaptation.jitter(random: random, iteration: request.iteration),
+                     jitter: jitter.value(random: random, iteration: request.iteration),
                      stepSize: windows.adaptation.stepSizes[0])
         windows.recordTrajectory(log: chees.logTrajectoryLengthAverage, iteration: request.iteration)
     }
@@ -78,7 +81,7 @@ public struct ChEESAdapter: Adapter {
         windows.observe(reduced: reduced, request: request, random: random)
         guard let sums = reduced.cheesSums else { return }
         chees.update(sums: sums, acceptance: reduced.info.map(\.acceptanceStatistic), divergent: reduced.info.map(\.divergent),
-                     jitter: ChEESAdaptation.jitter(random: random, iteration: request.iteration),
+                     jitter: jitter.value(random: random, iteration: request.iteration),
                      stepSize: windows.adaptation.stepSizes[0])
         windows.recordTrajectory(log: chees.logTrajectoryLengthAverage, iteration: request.iteration)
     }

@@ -2,18 +2,21 @@ import LeapfrogCore
 import LeapfrogRandom
 
 /// ChEES-HMC (Hoffman, Radul & Sountsov 2021): HMC whose shared trajectory length, jittered each
-/// iteration by the shared uniform (`ChEESAdaptation.jitter`), is learnt during warmup by
-/// `ChEESAdapter`.
+/// iteration by a shared u ∈ (0, 1] (`ChEESJitter`), is learnt during warmup by `ChEESAdapter`.
 public struct ChEESSampler: TransitionKernel {
     public var integrator: Integrator
+    public var jitter: ChEESJitter
 
-    public init(integrator: Integrator = .leapfrog) { self.integrator = integrator }
+    public init(integrator: Integrator = .leapfrog, jitter: ChEESJitter = .halton) {
+        self.integrator = integrator
+        self.jitter = jitter
+    }
 
     public func request(iteration: Int, tuning: Adaptation, random: PhiloxRandom) -> TransitionRequest {
         guard let length = tuning.trajectoryLength else {
             preconditionFailure("ChEESSampler: the tuning has no trajectory length (not made by ChEESAdapter)")
         }
-        let time = ChEESAdaptation.jitter(random: random, iteration: iteration) * length
+        let time = jitter.value(random: random, iteration: iteration) * length
         var request = TransitionRequest(trajectory: .hmc(.time(time), jitter: .none), integrator: integrator,
                                         metric: tuning.metric, stepSizes: tuning.stepSizes, iteration: iteration)
         request.returnsProposal = true

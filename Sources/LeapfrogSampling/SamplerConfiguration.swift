@@ -50,10 +50,22 @@ public struct SamplerConfiguration: Sendable, Hashable {
     public var cheesStepSizeAggregation: ChEESAdaptation.Aggregation = .harmonicMean
     /// Adam's learning rate on ChEES's log trajectory length.
     public var cheesLearningRate: Double = ChEESAdaptation.defaultLearningRate
+    /// How ChEES jitters its trajectory length from one iteration to the next.
+    public var cheesJitter: ChEESJitter = .halton
 
     /// End warmup when the batch says it is done (`AdaptiveWarmup`), `warmup` being the most it
     /// may take; nil: Stan's fixed-length schedule.
     public var adaptiveWarmup: AdaptiveWarmup? = nil
+    /// The fixed schedule's initial and terminal buffers (Stan's `init_buffer`, `term_buffer`);
+    /// nil: Stan's 75 and 50. An adaptive warmup's are its rule's (`AdaptiveWarmup`).
+    public var initialBuffer: Int? = nil
+    public var terminalBuffer: Int? = nil
+
+    /// The warmup's initial and terminal buffers: the adaptive rule's, else the fixed schedule's.
+    public var buffers: (initial: Int, terminal: Int) {
+        if let rule = adaptiveWarmup { return (rule.initialBuffer, rule.terminalBuffer) }
+        return (initialBuffer ?? WarmupSchedule.defaultInitialBuffer, terminalBuffer ?? WarmupSchedule.defaultTerminalBuffer)
+    }
     /// Stop sampling once the log density's bulk ESS over all chains reaches this (`draws` being
     /// the most per chain); nil: always `draws` draws.
     public var targetESS: Double? = nil
@@ -101,6 +113,9 @@ public struct SamplerConfiguration: Sendable, Hashable {
             throw bad("ChEES initial trajectory length must be positive")
         }
         if let t = targetESS, !(t > 0 && t.isFinite) { throw bad("target ESS must be positive (got \(t))") }
+        for (name, b) in [("initial", buffers.initial), ("terminal", buffers.terminal)] where b < 0 {
+            throw bad("the warmup's \(name) buffer cannot be negative (got \(b))")
+        }
         if adaptiveWarmup != nil && superchains < 2 {
             throw bad("an adaptive warmup judges nested R-hat over superchains: give at least 2 (got \(superchains))")
         }

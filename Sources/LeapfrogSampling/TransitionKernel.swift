@@ -22,7 +22,7 @@ extension SamplerKind {
         case .nuts: return NUTSSampler(maxDepth: configuration.maxDepth, integrator: configuration.integrator)
         case .hmc: return HMCSampler(trajectory: configuration.hmcTrajectory, jitter: configuration.hmcJitter,
                                      integrator: configuration.integrator)
-        case .chees: return ChEESSampler(integrator: configuration.integrator)
+        case .chees: return ChEESSampler(integrator: configuration.integrator, jitter: configuration.cheesJitter)
         }
     }
 }

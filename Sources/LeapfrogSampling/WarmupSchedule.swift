@@ -68,10 +68,10 @@ public struct WarmupSchedule: Sendable, Hashable {
     /// An adaptive warmup's schedule (`AdaptiveWarmup`): the initial buffer, then slow windows of
     /// `window` iterations up to `maximum` less the terminal buffer (the last one stretched to
     /// it), then the terminal buffer. `ending(afterWindowEndingAt:)` cuts it short. Below the
-    /// room for one window, Stan's schedule for `maximum`.
-    public static func adaptive(maximum: Int, window: Int) -> WarmupSchedule {
-        var s = WarmupSchedule(warmup: maximum)
-        let initBuf = defaultInitialBuffer, term = defaultTerminalBuffer
+    /// room for one window, Stan's schedule for `maximum` with these buffers.
+    public static func adaptive(maximum: Int, window: Int, initialBuffer initBuf: Int = defaultInitialBuffer,
+                                terminalBuffer term: Int = defaultTerminalBuffer) -> WarmupSchedule {
+        var s = WarmupSchedule(warmup: maximum, initialBuffer: initBuf, terminalBuffer: term)
         guard window >= 1, maximum >= initBuf + window + term else { return s }
         var windows: [Range<Int>] = []
         var start = initBuf

@@ -62,11 +62,13 @@ public struct WindowedAdapter: Adapter {
                 statistic: SharedStatistic = .meanAcceptance) {
         let n = configuration.chains
         if let rule = configuration.adaptiveWarmup {
-            schedule = .adaptive(maximum: configuration.warmup, window: rule.window)
+            schedule = .adaptive(maximum: configuration.warmup, window: rule.window, initialBuffer: rule.initialBuffer,
+                                 terminalBuffer: rule.terminalBuffer)
             convergence = WarmupConvergence(rule, chains: n, superchains: configuration.superchains, dimension: d)
             metricWindows = configuration.pooledAdaptation ? 1 : rule.metricWindows
         } else {
-            schedule = WarmupSchedule(warmup: configuration.warmup)
+            schedule = WarmupSchedule(warmup: configuration.warmup, initialBuffer: configuration.buffers.initial,
+                                      terminalBuffer: configuration.buffers.terminal)
             metricWindows = 1
         }
         kind = configuration.metric

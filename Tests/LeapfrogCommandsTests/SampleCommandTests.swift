@@ -101,6 +101,25 @@ struct SampleCommandTests {
         #expect(throws: (any Error).self) { _ = try LeapfrogCommand.parseAsRoot(["sample", "eight-schools", "--warmup-window", "0"]) }
     }
 
+    /// `--init-buffer` and `--term-buffer` (CmdStan's `init_buffer`, `term_buffer`) set the buffers of
+    /// either schedule; Stan's 75 and 50 otherwise; negative ones are refused by name.
+    @Test func warmupBuffersReachEitherSchedule() throws {
+        func buffers(_ flags: [String]) throws -> (initial: Int, terminal: Int) {
+            try (LeapfrogCommand.parseAsRoot(["sample", "eight-schools"] + flags) as! SampleCommand).configuration().buffers
+        }
+        #expect(try buffers([]) == (75, 50) && buffers(["--chains", "1024"]) == (75, 50))
+        #expect(try buffers(["--init-buffer", "30", "--term-buffer", "20"]) == (30, 20))
+        let adaptive = try (LeapfrogCommand.parseAsRoot(["sample", "eight-schools", "--chains", "1024", "--init-buffer", "25",
+                                                        "--term-buffer", "0"]) as! SampleCommand).configuration()
+        #expect(adaptive.adaptiveWarmup?.initialBuffer == 25 && adaptive.adaptiveWarmup?.terminalBuffer == 0)
+        #expect(adaptive.buffers == (25, 0))
+        for flag in ["--init-buffer", "--term-buffer"] {
+            #expect { _ = try LeapfrogCommand.parseAsRoot(["sample", "eight-schools", flag, "-1"]) } throws: { error in
+                LeapfrogCommand.message(for: error).contains(flag)
+            }
+        }
+    }
+
     /// `--report` draws the run's report at the end, into `--output`'s `report/`.
     @Test func reportIsDrawnAtTheEnd() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-report-\(getpid())").path

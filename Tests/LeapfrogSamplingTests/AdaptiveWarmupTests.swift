@@ -9,11 +9,12 @@ import LeapfrogRandom
 /// a target ESS. Targets with known moments; the draws after an early end must still be right.
 @Suite struct AdaptiveWarmupTests {
     static func configuration(chains: Int, warmup: Int = 1000, draws: Int = 60, seed: UInt64,
-                              window: Int = 50) -> SamplerConfiguration {
+                              window: Int = 50, buffers: Int? = nil) -> SamplerConfiguration {
         var c = SamplerConfiguration()
         c.chains = chains; c.warmup = warmup; c.draws = draws; c.seed = seed
         var rule = AdaptiveWarmup()
         rule.window = window
+        if let b = buffers { (rule.initialBuffer, rule.terminalBuffer) = (b, b) }
         c.adaptiveWarmup = rule
         c.superchains = AdaptiveWarmup.defaultSuperchains(chains: chains)!
         return c
@@ -34,6 +35,13 @@ import LeapfrogRandom
         #expect(rule.window == 25 && rule.minimum == 175 && AdaptiveWarmup.defaultWindow(chains: 1023) == 50)
         rule.minimumIterations = 300
         #expect(rule.minimum == 300)
+        // `--init-buffer`, `--term-buffer`: the windows move and the minimum with them.
+        let short = WarmupSchedule.adaptive(maximum: 500, window: 25, initialBuffer: 25, terminalBuffer: 10)
+        #expect(short.initialBuffer == 25 && short.terminalBuffer == 10)
+        #expect(short.windows.first == 25..<50 && short.windows.last?.upperBound == 490)
+        #expect(short.ending(afterWindowEndingAt: 99).warmup == 110)
+        (rule.minimumIterations, rule.initialBuffer, rule.terminalBuffer) = (nil, 25, 10)
+        #expect(rule.minimum == 85)
     }
 
     @Test func superchainsAreEqualGroupsOfAtLeastTwo() {
@@ -62,18 +70,26 @@ import LeapfrogRandom
         expectMoments(sink.positions, mean: model.mean, variance: [100, 1e-4], label: "ChEES ridge, adaptive")
     }
 
-    /// Condition numbers 1 and 10⁴, windows of 50 and of 25 (many chains' default): warmup ends
-    /// before its maximum, not before its minimum, and the draws match the moments.
-    @Test(arguments: ["iid", "ill-conditioned"], [50, 25])
-    func endsEarlyAndSamplesTheTarget(_ kind: String, window: Int) throws {
+    /// Condition numbers 1 and 10⁴, windows of 50 and of 25 (many chains' default), and windows
+    /// of 25 between buffers of 25 (`--init-buffer 25 --term-buffer 25`, the negative window
+    /// below): warmup ends before its maximum, not before its minimum, judged at the windows'
+    /// ends, and the draws match the moments.
+    @Test(arguments: ["iid", "ill-conditioned"], [50, 25, -25])
+    func endsEarlyAndSamplesTheTarget(_ kind: String, window signedWindow: Int) throws {
         let model = kind == "iid" ? DiagonalGaussian.iid(dimension: 10) : DiagonalGaussian.illConditioned(dimension: 10)
-        let config = Self.configuration(chains: 128, seed: 21, window: window)
+        let window = abs(signedWindow), buffers = signedWindow < 0 ? 25 : nil
+        let config = Self.configuration(chains: 128, seed: 21, window: window, buffers: buffers)
         let (sink, result) = try Sampler.sample(model: model, configuration: config)
         let report = try #require(result.warmupReport)
-        #expect(report.converged, "\(kind), window \(window): \(report.reason)")
+        let label = "\(kind), window \(window), buffers \(buffers.map(String.init) ?? "Stan's")"
+        #expect(report.converged, "\(label): \(report.reason)")
         #expect(result.warmupIterations == report.iterations && report.iterations < config.warmup)
         #expect(report.iterations >= config.adaptiveWarmup!.minimum)
-        expectMoments(sink.positions, mean: model.mean, variance: model.sd.map { $0 * $0 }, label: "adaptive \(kind), window \(window)")
+        #expect(report.iterations == report.checks.last!.iteration + 1 + config.buffers.terminal, "\(label)")
+        let first = config.buffers.initial + window - 1
+        #expect(report.checks.map(\.iteration) == Array(stride(from: first, through: report.checks.last!.iteration, by: window)),
+                "\(label)")
+        expectMoments(sink.positions, mean: model.mean, variance: model.sd.map { $0 * $0 }, label: "adaptive \(label)")
     }
 
     /// A start far from the mass, reached slowly (one leapfrog step per iteration): warmup must

@@ -151,17 +151,22 @@ func expectMoments(_ draws: [[[Double]]], mean: [Double], variance: [Double], la
 
     /// The learning rate sets how far Adam moves log T in a warmup: from a trajectory length
     /// 100× too short, 60 warmup iterations at the paper's 0.025 leave T at the clip to one step
-    /// size (0.75 here), at 0.5 T grows more than 3× further; the draws stay correct.
-    @Test func cheesLearningRateSetsHowFastTheTrajectoryGrows() throws {
+    /// size, at 0.5 T grows to ChEES's optimum for the whitened Gaussian (near 2, more than twice
+    /// as long); the draws stay correct. (The unit metric: no metric update restarts T, so the 60
+    /// iterations are all Adam's.)
+    @Test(arguments: ChEESJitter.allCases)
+    func cheesLearningRateSetsHowFastTheTrajectoryGrows(jitter: ChEESJitter) throws {
         let model = DiagonalGaussian.iid(dimension: 10)
         var config = SamplerConfiguration()
         config.sampler = .chees; config.chains = 32; config.warmup = 60; config.draws = 200; config.seed = 9
-        config.cheesInitialTrajectoryLength = 0.02
-        let slow = try #require(try Sampler.sample(model: model, configuration: config).result.adaptation.trajectoryLength)
+        config.cheesInitialTrajectoryLength = 0.02; config.metric = .unit; config.cheesJitter = jitter
+        let paper = try Sampler.sample(model: model, configuration: config).result.adaptation
+        let slow = try #require(paper.trajectoryLength)
         config.cheesLearningRate = 0.5
         let (sink, result) = try Sampler.sample(model: model, configuration: config)
         let fast = try #require(result.adaptation.trajectoryLength)
-        #expect(fast > 3 * slow, "T after 60 iterations: \(slow) at 0.025, \(fast) at 0.5")
+        #expect(abs(slow - paper.stepSizes[0]) < 1e-12, "T \(slow), step size \(paper.stepSizes[0])")
+        #expect(fast > 2 * slow && fast > 1.2, "T after 60 iterations: \(slow) at 0.025, \(fast) at 0.5")
         expectMoments(sink.positions, mean: model.mean, variance: model.sd.map { $0 * $0 }, label: "ChEES lr 0.5")
         config.cheesLearningRate = 0
         #expect(throws: LeapfrogError.self) { _ = try Sampler.sample(model: model, configuration: config) }

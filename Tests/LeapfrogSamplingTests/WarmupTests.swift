@@ -37,6 +37,19 @@ import LeapfrogRandom
         #expect(s.windows == [75..<100, 100..<150])
     }
 
+    /// CmdStan's `init_buffer` and `term_buffer` (`--init-buffer`, `--term-buffer`): the windows
+    /// double from the initial buffer's end and stop at the terminal buffer's start.
+    @Test func buffersFromTheConfiguration() {
+        var config = SamplerConfiguration()
+        config.warmup = 1000
+        (config.initialBuffer, config.terminalBuffer) = (30, 20)
+        let s = WindowedAdapter(config, dimension: 2).schedule
+        #expect(s.initialBuffer == 30 && s.terminalBuffer == 20)
+        #expect(s.windows.first == 30..<55 && s.windows.last?.upperBound == 980)
+        #expect(s.phase(of: 29) == .initialBuffer && s.phase(of: 980) == .terminalBuffer)
+        #expect(WindowedAdapter(SamplerConfiguration(), dimension: 2).schedule == WarmupSchedule(warmup: 1000))
+    }
+
     @Test func tooShortForWindows() {
         let s = WarmupSchedule(warmup: 19)
         #expect(s.windows.isEmpty)
