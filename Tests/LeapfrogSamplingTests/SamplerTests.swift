@@ -119,14 +119,16 @@ func expectMoments(_ draws: [[[Double]]], mean: [Double], variance: [Double], la
         #expect(Set(sink.info.flatMap { $0 }.map(\.leapfrogSteps)).count > 3)
     }
 
-    @Test(arguments: [ChEESAdaptation.Aggregation.harmonicMean, .arithmeticMean, .perChain])
-    func cheesIllConditioned(aggregation: ChEESAdaptation.Aggregation) throws {
+    /// Every step-size aggregation with the default (Halton) jitter, and the independent jitter.
+    @Test(arguments: zip([ChEESAdaptation.Aggregation.harmonicMean, .arithmeticMean, .perChain, .harmonicMean],
+                         [ChEESJitter.halton, .halton, .halton, .uniform]))
+    func cheesIllConditioned(aggregation: ChEESAdaptation.Aggregation, jitter: ChEESJitter) throws {
         let model = DiagonalGaussian.illConditioned(dimension: 10)
         var config = SamplerConfiguration()
-        config.sampler = .chees; config.cheesStepSizeAggregation = aggregation
+        config.sampler = .chees; config.cheesStepSizeAggregation = aggregation; config.cheesJitter = jitter
         config.chains = 32; config.warmup = 250; config.draws = 100; config.seed = 6
         let (sink, result) = try Sampler.sample(model: model, configuration: config)
-        expectMoments(sink.positions, mean: model.mean, variance: model.sd.map { $0 * $0 }, label: "ChEES \(aggregation)")
+        expectMoments(sink.positions, mean: model.mean, variance: model.sd.map { $0 * $0 }, label: "ChEES \(aggregation), \(jitter) jitter")
         let t = try #require(result.adaptation.trajectoryLength)
         // Whitened unit Gaussian, t = u·T: ChEES E[4d sin⁴(uT) + d sin²(2uT)] peaks near T ≈ 2.
         #expect(t > 0.8 && t < 4, "trajectory length \(t)")
