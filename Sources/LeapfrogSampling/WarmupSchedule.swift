@@ -71,8 +71,9 @@ public struct WarmupSchedule: Sendable, Hashable {
     /// room for one window, Stan's schedule for `maximum` with these buffers.
     public static func adaptive(maximum: Int, window: Int, initialBuffer initBuf: Int = defaultInitialBuffer,
                                 terminalBuffer term: Int = defaultTerminalBuffer) -> WarmupSchedule {
-        var s = WarmupSchedule(warmup: maximum, initialBuffer: initBuf, terminalBuffer: term)
-        guard window >= 1, maximum >= initBuf + window + term else { return s }
+        guard window >= 1, maximum >= initBuf + window + term else {
+            return WarmupSchedule(warmup: maximum, initialBuffer: initBuf, terminalBuffer: term)
+        }
         var windows: [Range<Int>] = []
         var start = initBuf
         while start + window <= maximum - term {
@@ -80,7 +81,7 @@ public struct WarmupSchedule: Sendable, Hashable {
             windows.append(start..<end)
             start = end
         }
-        s = WarmupSchedule(warmup: maximum, initialBuffer: initBuf, baseWindow: window, terminalBuffer: term)
+        var s = WarmupSchedule(warmup: maximum, initialBuffer: initBuf, baseWindow: window, terminalBuffer: term)
         s.windows = windows
         return s
     }
