@@ -514,40 +514,41 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     }
 
     /// Sets the kernel's arguments for `launch` and enqueues it (its step sizes, and HMC's step
-    /// counts, must already be in row `rows.slot` of `rows.stepSize` and `rows.steps`). NUTS runs
-    /// `chained` transitions from row `rows.slot` on (`NUTSSource`), the kept ones' samples to the
-    /// slots of `rows.kept` that `rows.keptSlot` names.
+    /// counts, must already be in row `rows.slot` of `rows.stepSize` and `rows.steps`). The kernel
+    /// runs `chained` transitions from row `rows.slot` on (`TrajectorySource`, `NUTSSource`), the
+    /// kept ones' samples to the slots of `rows.kept` that `rows.keptSlot` names; HMC's loop runs
+    /// to `maxSteps` (the most steps of the chained launches; `launch`'s own by default).
     @discardableResult
     private func enqueueKernel(_ setup: LaunchSetup<R>, _ launch: TrajectoryLaunch, rows: LaunchRows,
-                               returnsProposal: Bool, chained: Int = 1, moves: Bool = true) throws -> Event {
+                               returnsProposal: Bool, chained: Int = 1, moves: Bool = true, maxSteps: Int? = nil) throws -> Event {
         let bufs = setup.buffers, kernel = setup.kernel
         var arguments: [Buffer<R>]
-        // NUTS: the kept slots (an int buffer) and the averaging after the real ones, and the chained
-        // count, the adapt flag, the start quorum and the launch's chains after `slot` (the averaging is bound to the positions when unused).
-        var keptSlot: Buffer<Int32>?
-        var afterSlot: [UInt32] = []
+        // The kept slots (an int buffer) after the real buffers, then NUTS's averaging (bound to the
+        // positions when unused); the chained count after `slot`, and NUTS's adapt flag, start
+        // quorum and the launch's chains.
+        var averaging: Buffer<R>?
+        var afterSlot: [UInt32] = [UInt32(chained)]
         var scalars: [UInt32] = [UInt32(truncatingIfNeeded: launch.seed), UInt32(truncatingIfNeeded: launch.seed >> 32),
                                  UInt32(truncatingIfNeeded: launch.iteration), UInt32(truncatingIfNeeded: launch.firstChain)]
         switch launch.kind {
         case .hmc(let steps):
             arguments = [bufs.position, bufs.gradient, bufs.logDensity, rows.stepSize, rows.steps, bufs.inverseMetric,
-                         rows.acceptProbability, rows.energy, rows.taken, rows.flags, bufs.proposalPosition, bufs.proposalMomentum]
-            scalars += [UInt32(steps.max() ?? 0), returnsProposal ? 1 : 0, launch.momentumPurpose, moves ? 1 : 0]
+                         rows.acceptProbability, rows.energy, rows.taken, rows.flags, bufs.proposalPosition, bufs.proposalMomentum,
+                         rows.kept]
+            scalars += [UInt32(maxSteps ?? steps.max() ?? 0), returnsProposal ? 1 : 0, launch.momentumPurpose, moves ? 1 : 0]
         case .nuts:
             arguments = [bufs.position, bufs.gradient, bufs.logDensity, rows.stepSize, bufs.inverseMetric,
                          rows.acceptProbability, rows.energy, rows.taken, rows.depth, rows.flags, rows.kept]
-            keptSlot = rows.keptSlot
-            afterSlot = [UInt32(chained), rows.averaging == nil ? 0 : 1, UInt32(startQuorum(lanes: setup.layout.width)),
-                         UInt32(setup.layout.chains)]
+            averaging = rows.averaging ?? bufs.position
+            afterSlot += [rows.averaging == nil ? 0 : 1, UInt32(startQuorum(lanes: setup.layout.width)),
+                          UInt32(setup.layout.chains)]
         }
         scalars += [UInt32(rows.slot)] + afterSlot
         var k = 0
         for buffer in arguments { try kernel.setArg(k, buffer); k += 1 }
-        if let keptSlot {
-            try kernel.setArg(k, keptSlot)
-            try kernel.setArg(k + 1, rows.averaging ?? bufs.position)
-            k += 2
-        }
+        try kernel.setArg(k, rows.keptSlot)
+        k += 1
+        if let averaging { try kernel.setArg(k, averaging); k += 1 }
         for value in scalars { try kernel.setArg(k, value); k += 1 }
         for buffer in setup.data { try kernel.setArg(k, buffer); k += 1 }
         try kernel.setArg(k, Int32(setup.layout.stride))
@@ -882,20 +883,19 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     // MARK: - Streamed transitions
 
     /// Enqueues consecutive transitions `launches` (same kind and metric; sampling's fixed tuning)
-    /// without waiting for them: launch j reads its step sizes from, and writes its per-chain
-    /// outputs to, row j of one of two ring buffers; the kept ones' (`keeps`) positions and log
-    /// densities are copied there on the device; the group comes back with non-blocking reads,
-    /// and `collect` waits for the last. At most two groups are in flight: while the host reads
+    /// as one launch, without waiting for it: transition j reads its step sizes from, and writes
+    /// its per-chain outputs to, row j of one of two ring buffers; the kernel writes the kept ones'
+    /// (`keeps`) positions and log densities to the ring's kept slots; the group comes back with
+    /// non-blocking reads, and `collect` waits for the last. At most two groups are in flight: while the host reads
     /// one, the device runs the next.
     ///
     /// `from`: the state to start from, or nil to continue from the state the device holds (the
     /// last group's end). `keptStayOnDevice`: the kept draws are not read back (their moments are
     /// accumulated there, `accumulateMoments`). Cost per group of k transitions with m kept (S the
-    /// padded chains, b bytes per real): HMC k launches and 2m device-side copies, NUTS one chained
-    /// launch that writes the kept samples itself (`NUTSSource`); to the device k·S·b (step sizes;
-    /// HMC's step counts as much again; NUTS's k kept-slot indices), from the device 5k·S·b (4k for
-    /// HMC) + m·(d + 1)·S·b (nothing for the kept draws when they stay on the device), and one wait
-    /// in `collect`.
+    /// padded chains, b bytes per real): one launch (`TrajectorySource`, `NUTSSource`); to the
+    /// device k·S·b (step sizes; HMC's step counts as much again) and k kept-slot indices, from the
+    /// device 5k·S·b (4k for HMC) + m·(d + 1)·S·b (nothing for the kept draws when they stay on the
+    /// device), and one wait in `collect`.
     public func enqueue(_ launches: [TrajectoryLaunch], keeps: [Bool],
                         from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
                         keptStayOnDevice: Bool = false) throws -> PendingTransitions {
@@ -908,7 +908,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         let setup = try prepare(launches[0].kind, chains: chains, batchChains: launches[0].batchChains)
         let s = setup.layout.stride, bufs = setup.buffers
         let chained = launches[0].kind.runsChained
-        var traffic = DeviceTraffic(launches: chained ? 1 : launches.count, roundTrips: 0)
+        var traffic = DeviceTraffic(launches: 1, roundTrips: 0)
         if let start {
             try makeResident(setup, positions: start.positions, logDensity: start.logDensity, gradient: start.gradient,
                              metric: launches[0].inverseMetricDiagonal, traffic: &traffic)
@@ -948,29 +948,21 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             traffic.bytesToDevice += k * s * b
         }
 
+        // One launch runs the group (NUTS chained per lane, HMC transition by transition).
+        precondition(launches.indices.allSatisfy { launches[$0].iteration == launches[0].iteration + $0 },
+                     "OpenCLTrajectories.enqueue: a group's iterations must be consecutive")
         var keptSlot = 0
-        if chained {
-            precondition(launches.indices.allSatisfy { launches[$0].iteration == launches[0].iteration + $0 },
-                         "OpenCLTrajectories.enqueue: a chained group's iterations must be consecutive")
-            for j in 0..<k {
-                ring.hostKeptSlot[j] = keeps[j] ? Int32(keptSlot) : -1
-                if keeps[j] { keptSlot += 1 }
-            }
-            try ring.keptSlot.enqueueWrite(from: UnsafeBufferPointer(rebasing: ring.hostKeptSlot[0..<k]), queue: queue)
-            traffic.bytesToDevice += k * MemoryLayout<Int32>.size
-            try enqueueKernel(setup, launches[0], rows: LaunchRows(ring, slot: 0), returnsProposal: false, chained: k)
-        } else {
-            for (j, launch) in launches.enumerated() {
-                try enqueueKernel(setup, launch, rows: LaunchRows(ring, slot: j), returnsProposal: false)
-                if keeps[j] {
-                    try bufs.position.enqueueCopy(to: ring.kept, destinationOffset: keptSlot * (d + 1) * s, count: d * s,
-                                                  queue: queue)
-                    try bufs.logDensity.enqueueCopy(to: ring.kept, destinationOffset: (keptSlot * (d + 1) + d) * s, count: s,
-                                                    queue: queue)
-                    keptSlot += 1
-                }
-            }
+        for j in 0..<k {
+            ring.hostKeptSlot[j] = keeps[j] ? Int32(keptSlot) : -1
+            if keeps[j] { keptSlot += 1 }
         }
+        try ring.keptSlot.enqueueWrite(from: UnsafeBufferPointer(rebasing: ring.hostKeptSlot[0..<k]), queue: queue)
+        traffic.bytesToDevice += k * MemoryLayout<Int32>.size
+        let maxSteps = launches.map { launch -> Int in
+            if case .hmc(let steps) = launch.kind { return steps.max() ?? 0 }
+            return 0
+        }.max()
+        try enqueueKernel(setup, launches[0], rows: LaunchRows(ring, slot: 0), returnsProposal: false, chained: k, maxSteps: maxSteps)
         var event: Event?
         for (r, output) in ring.outputs.enumerated() {
             if r == 3, case .hmc = launches[0].kind { continue }   // HMC has no depth
@@ -1123,10 +1115,10 @@ struct LaunchSetup<R: DeviceReal> {
 }
 
 extension TrajectoryLaunch.Kind {
-    /// Whether a streamed group of this kind runs as one launch of chained transitions, each lane
+    /// Whether a streamed group of this kind runs its chains' transitions chained, each lane
     /// starting its next when its trajectory ends (`NUTSSource`): NUTS, whose trajectories differ
-    /// in length between chains. HMC's group is a launch per transition (its chains' step counts
-    /// are the same in ChEES, and its kernel writes no kept samples).
+    /// in length between chains. HMC's group is one launch too, whose lanes run each transition
+    /// together (ChEES's chains share a step count; `TrajectorySource`).
     var runsChained: Bool {
         if case .nuts = self { return true }
         return false
@@ -1181,7 +1173,7 @@ final class TransitionRing<R: DeviceReal>: @unchecked Sendable {
 
     let capacity: Int
     let stepSize, steps, acceptProbability, energy, taken, depth, flags, kept: Buffer<R>
-    /// Per row, the slot of `kept` its sample goes to, or −1 (chained NUTS launches write it there).
+    /// Per row, the slot of `kept` its sample goes to, or −1 (the group's launch writes it there).
     let keptSlot: Buffer<Int32>
     let hostKeptSlot: UnsafeMutableBufferPointer<Int32>
     /// The five outputs in the order `hostOutputs` holds them (output r of launch j at (r·capacity + j)·stride).

@@ -18,11 +18,12 @@ extension DeviceTransitionExecutorTests {
         return executor
     }
 
-    /// NUTS's groups run chained (`NUTSSource`): in every launch shape, the same bits as one
-    /// transition per launch.
+    /// Every group is one launch (NUTS chained per lane, `NUTSSource`; HMC transition by transition,
+    /// `TrajectorySource`): in every launch shape, the same bits as one transition per launch.
     @Test(arguments: [("eight-schools", "nuts", true, LaunchChoice.auto), ("bnn", "hmc", false, .auto),
                       ("gp-regression", "nuts", false, .auto), ("gp-regression", "nuts", true, .chainPerWorkItem),
-                      ("eight-schools", "nuts", true, .workGroupPerChain)])
+                      ("eight-schools", "nuts", true, .workGroupPerChain), ("bnn", "hmc", false, .chainPerWorkItem),
+                      ("eight-schools", "hmc", true, .workGroupPerChain), ("bnn", "hmc", true, .rowsInLanes), ("gp-regression", "hmc", false, .auto)])
     func streamedGroupsMakeTheStepwiseDraws(model: String, sampler: String, f64: Bool, launch: LaunchChoice) throws {
         let bound = try Self.bound(model)
         let reference = ReferenceModel(bound)
@@ -67,6 +68,9 @@ extension DeviceTransitionExecutorTests {
         // One wait per group and one for the end state, against one per transition.
         #expect(streamed.traffic.roundTrips == groups.count + 1)
         #expect(stepwise.traffic.roundTrips == 11)
+        // One launch per group, against one per transition.
+        #expect(streamed.traffic.launches == groups.count && stepwise.traffic.launches == 11,
+                "\(streamed.traffic.launches) and \(stepwise.traffic.launches) launches")
         #expect(streamed.traffic.bytesFromDevice < stepwise.traffic.bytesFromDevice)
     }
 
