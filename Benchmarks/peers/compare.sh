@@ -34,7 +34,9 @@
 # Table: Benchmarks/peers/vi_table.py, in DIR/vi-table.md. About 15 minutes.
 #
 # ChEES on both sides uses Adam's learning rate $CHEES_LEARNING_RATE (default 0.5, the setting the
-# samplers issue tuned BlackJAX to; peers.py's default too).
+# samplers issue tuned BlackJAX to on the BNN; peers.py's default too). $LEAPFROG_CHEES_LEARNING_RATE
+# sets Leapfrog's alone (`default`: no flag, Leapfrog's own rule), and $PEER_CHEES_OPTIONS adds
+# options to BlackJAX's ChEES (e.g. "--mass-matrix diagonal"): each side at its best setting.
 # Defaults: bnn; NUTS 4 chains 1000 + 1000; ChEES 128 chains 200 + 200; MCLMC 128 chains, LAPS
 # 1000 + 100, 1000 draws; throughput at 4 128 4096 chains, 3 s each; Leapfrog on --backend opencl
 # --precision f32 (the peers are f32 too); about 12 minutes on a quiet 2-core machine for the BNN
@@ -109,7 +111,8 @@ PY
 now() { date +%s.%N; }
 since() { python3 -c "import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 3))" "$1" "$(now)"; }
 # leapfrog_cell NAME SAMPLER CHAINS WARMUP DRAWS: Leapfrog's run $out/leapfrog-NAME, unless a
-# finished one is there (ChEES at Adam's learning rate $CHEES_LEARNING_RATE, default 0.5).
+# finished one is there (ChEES at Adam's learning rate $LEAPFROG_CHEES_LEARNING_RATE, else
+# $CHEES_LEARNING_RATE, default 0.5; `default` leaves Leapfrog's own).
 leapfrog_cell() {
   local name=$1 sampler=$2 c=$3 w=$4 d=$5 dir=$out/leapfrog-$1 t0 extra=()
   if [ -f "$dir/summary.json" ] && grep -q '"interrupted" : false' "$dir/summary.json"; then
@@ -118,7 +121,8 @@ leapfrog_cell() {
   fi
   echo "compare: Leapfrog $sampler, $c chains, $w + $d ($backend)" >&2
   t0=$(now)
-  [ "$sampler" = chees ] && extra=(--chees-learning-rate "${CHEES_LEARNING_RATE:-0.5}")
+  local rate=${LEAPFROG_CHEES_LEARNING_RATE:-${CHEES_LEARNING_RATE:-0.5}}
+  [ "$sampler" = chees ] && [ "$rate" != default ] && extra=(--chees-learning-rate "$rate")
   "$bin" sample "$model" --sampler "$sampler" --chains "$c" --warmup "$w" --draws "$d" "${lfargs[@]}" "${extra[@]}" \
       --output "$dir" --overwrite --quiet > "$out/leapfrog-$name.log" 2>&1
   meta leapfrog_process_seconds "$name" "$(since "$t0")"
@@ -130,6 +134,8 @@ has_chains() {
 }
 config="model=$model nuts=[$nuts] chees=[$chees] backend=[$backend]"
 [[ ",$only," == *",mclmc,"* ]] && config="$config mclmc=[$mclmc]"
+[ -z "${LEAPFROG_CHEES_LEARNING_RATE:-}${PEER_CHEES_OPTIONS:-}" ] \
+  || config="$config chees_rates=[${CHEES_LEARNING_RATE:-0.5} leapfrog ${LEAPFROG_CHEES_LEARNING_RATE:-same}] peer_chees=[${PEER_CHEES_OPTIONS:-}]"
 vi_lf_options=${VI_LEAPFROG_OPTIONS---init mode --grad-samples 4 --learning-rate 0.05 --prune-restarts 100 --tol-rel-obj 0.001}
 [[ ",$only," == *",vi,"* ]] && config="$config vi=[restarts $restarts $vi_lf_options, steps $vi_steps_numpyro/$vi_steps_blackjax]"
 if [ -f "$out/meta.json" ]; then
@@ -156,7 +162,10 @@ for kind in nuts chees; do
   else
     echo "compare: peer $kind, $c chains, $w + $d" >&2
     t0=$(now)
-    "$py" Benchmarks/peers/peers.py "$kind" --model "$model" --chains "$c" --warmup "$w" --draws "$d" \
+    peer_options=()
+    # shellcheck disable=SC2206
+    [ $kind = chees ] && peer_options=(--learning-rate "${CHEES_LEARNING_RATE:-0.5}" ${PEER_CHEES_OPTIONS:-})
+    "$py" Benchmarks/peers/peers.py "$kind" --model "$model" --chains "$c" --warmup "$w" --draws "$d" "${peer_options[@]}" \
         --precision "$peer_prec" --results "$out/peer-$kind.jsonl" --label "compare.sh" > /dev/null 2> "$out/peer-$kind.log"
     meta peer_process_seconds "$kind" "$(since "$t0")"
   fi

@@ -122,10 +122,13 @@ extension Generator {
 
     /// Multivariate normal through the lower Cholesky factor L of the covariance, per outcome row:
     /// z = L⁻¹(y − μ), w = L⁻ᵀz; log density −½zᵀz − Σ log Lᵢᵢ − (n/2) log 2π; partials
-    /// ȳ = −w, μ̄ = w, L̄ = tril(w·zᵀ) − diag(1/Lᵢᵢ) (as the CPU reference).
+    /// ȳ = −w, μ̄ = w, L̄ = tril(w·zᵀ) − diag(1/Lᵢᵢ) (as the CPU reference). When nothing else
+    /// reads L = cholesky(K) (`BoundModel.covarianceOnlyCholeskyFactors`), K̄ += ½ Σ_r w wᵀ −
+    /// (R/2) K⁻¹ instead, K⁻¹ = L⁻ᵀL⁻¹ from L⁻¹ by forward substitution (as the CPU reference).
     mutating func emitMultiNormalCholesky(_ t: Int) {
         let (y, mu, l) = (nodes[t].args[0], nodes[t].args[1], nodes[t].args[2])
         let n = shapes[l][0]
+        let covariance = covarianceFactors.contains(l) ? nodes[l].args[0] : nil
         let rows = max(1, Generator.count(shapes[y]) / max(n, 1))
         let muIndex = Generator.count(shapes[mu]) == 1 ? "0" : "i"
         emit("// multi_normal_cholesky log density, \(rows) row(s) of \(n)")
@@ -145,10 +148,32 @@ extension Generator {
                 h.emit("lp += -0.5 * z[i] * z[i] - log(\(h.value(l, "i * \(n) + i"))) - LF_LOG_SQRT_TWO_PI;")
                 if let gy = h.adjoint(y, "r * \(n) + i") { h.emit("\(gy) -= w[i];") }
                 if let gm = h.adjoint(mu, muIndex) { h.emit("\(gm) += w[i];") }
-                if let gl = h.adjoint(l, "i * \(n) + j") {
+                if let covariance {
+                    if let gk = h.adjoint(covariance, "i * \(n) + j") { h.emit("for (int j = 0; j < \(n); ++j) \(gk) += 0.5 * w[i] * w[j];") }
+                } else if let gl = h.adjoint(l, "i * \(n) + j") {
                     h.emit("for (int j = 0; j <= i; ++j) \(gl) += w[i] * z[j];")
                     h.emit("\(h.adjoint(l, "i * \(n) + i")!) -= 1.0 / \(h.value(l, "i * \(n) + i"));")
                 }
+            }
+        }
+        guard let covariance, let gk = adjoint(covariance, "r * \(n) + q"), let gkT = adjoint(covariance, "q * \(n) + r") else { return }
+        block("") { g in
+            g.emit("// K⁻¹ = L⁻ᵀL⁻¹: L⁻¹ (lower) by forward substitution, then K̄ −= (R/2) K⁻¹")
+            g.emit("realw li[\(n * n)];")
+            g.block("for (int i = 0; i < \(n); ++i)") { h in
+                h.emit("li[i * \(n) + i] = 1.0 / \(h.value(l, "i * \(n) + i"));")
+                h.block("for (int j = 0; j < i; ++j)") { b in
+                    b.emit("realw s = SPLAT(0.0);")
+                    b.emit("for (int k = j; k < i; ++k) s -= \(b.value(l, "i * \(n) + k")) * li[k * \(n) + j];")
+                    b.emit("li[i * \(n) + j] = s * li[i * \(n) + i];")
+                }
+            }
+            g.block("for (int r = 0; r < \(n); ++r) for (int q = 0; q <= r; ++q)") { h in
+                h.emit("realw s = SPLAT(0.0);")
+                h.emit("for (int k = r; k < \(n); ++k) s += li[k * \(n) + r] * li[k * \(n) + q];")
+                h.emit("s *= \(Generator.literal(0.5 * Double(rows)));")
+                h.emit("\(gk) -= s;")
+                h.emit("if (q < r) \(gkT) -= s;")
             }
         }
     }

@@ -78,7 +78,7 @@ extension Generator {
         var sharedAdjoints: [(node: Int, count: Int)] = []
         for i in nodes.indices where needed[i] && !rowDependent[i] && active[i] && (!termNodes.contains(i) || nodes[i].op == .last)
             && !loops.inBody(i) {
-            if [.parameter, .data, .constant, .loop].contains(nodes[i].op) { continue }
+            if [.parameter, .data, .constant, .loop].contains(nodes[i].op) || covarianceFactors.contains(i) { continue }
             emit("realw g\(i)[\(max(1, storageCount(i)))];")
             emit("for (int k = 0; k < \(max(1, storageCount(i))); ++k) g\(i)[k] = SPLAT(0.0);")
             sharedAdjoints.append((i, max(1, storageCount(i))))

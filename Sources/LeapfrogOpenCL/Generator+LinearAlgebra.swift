@@ -106,6 +106,8 @@ extension Generator {
             if let g1 = adjoint(a[1], Generator.count(shapes[a[1]]) == 1 ? "0" : "j") {
                 emit("for (int j = 0; j < \(n); ++j) \(g1) += g\(i)[j * \(n) + j];")
             }
+        case .cholesky where covarianceFactors.contains(i):
+            return   // the multivariate normal terms reading L took their adjoint to its input
         case .cholesky:
             // Murray (2016): P = Φ(Lᵀ·L̄) (lower, diagonal halved), S = L⁻ᵀ·P·L⁻¹, Ā += (S + Sᵀ)/2.
             guard let ga = adjoint(a[0], "r * \(shapes[i][0]) + q") else { return }

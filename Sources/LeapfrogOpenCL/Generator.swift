@@ -18,6 +18,9 @@ struct Generator {
     let active: [Bool]
     /// The plan's row-dependent nodes; a term's own entry is set while its row is emitted.
     var rowDependent: [Bool]
+    /// Cholesky factors only multivariate normal terms read (`BoundModel.covarianceOnlyCholeskyFactors`):
+    /// those terms' adjoint goes straight to the covariance, and the factor has none.
+    let covarianceFactors: Set<Int>
     /// The plate's extent symbol and row count, when a plate term exists.
     var plate: (dim: Dim, rows: Int)? { plan.plate }
     var lines: [String] = []
@@ -42,6 +45,7 @@ struct Generator {
         needed = plan.needed
         active = plan.active
         rowDependent = plan.rowDependent
+        covarianceFactors = model.covarianceOnlyCholeskyFactors
     }
 
     /// Row-dependent, non-leaf ancestors of a plate term (`EvaluationPlan.rowAncestors`).

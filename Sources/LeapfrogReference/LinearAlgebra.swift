@@ -47,6 +47,31 @@ enum LinearAlgebra {
         return x
     }
 
+    /// K⁻¹ = L⁻ᵀ L⁻¹ for K = L Lᵀ (n×n, both triangles): L⁻¹ by forward substitution (its row i
+    /// from the rows before it), then (K⁻¹)_rq = Σ_{k ≥ max(r, q)} (L⁻¹)_kr (L⁻¹)_kq. n³/3
+    /// multiply-adds in all.
+    static func inverseFromCholesky(_ l: [Double], _ n: Int) -> [Double] {
+        var li = [Double](repeating: 0, count: n * n)
+        for i in 0..<n {
+            li[i * n + i] = 1 / l[i * n + i]
+            for j in 0..<i {
+                var s = 0.0
+                for k in j..<i { s -= l[i * n + k] * li[k * n + j] }
+                li[i * n + j] = s * li[i * n + i]
+            }
+        }
+        var inverse = [Double](repeating: 0, count: n * n)
+        for r in 0..<n {
+            for q in 0...r {
+                var s = 0.0
+                for k in r..<n { s += li[k * n + r] * li[k * n + q] }
+                inverse[r * n + q] = s
+                inverse[q * n + r] = s
+            }
+        }
+        return inverse
+    }
+
     static func transpose(_ a: [Double], _ rows: Int, _ cols: Int) -> [Double] {
         var t = [Double](repeating: 0, count: a.count)
         for i in 0..<rows { for j in 0..<cols { t[j * rows + i] = a[i * cols + j] } }

@@ -113,6 +113,8 @@ extension ReferenceModel {
             let s = nodeShapes[a[0]]
             let gt = LinearAlgebra.transpose(Array(g), s[1], s[0])
             for k in 0..<gt.count { A[o0 + k] += gt[k] }
+        case .cholesky where covarianceFactors.contains(i):
+            break   // the multivariate normal terms reading L took their adjoint to its input
         case .cholesky:
             // Murray (2016), "Differentiation of the Cholesky decomposition": with
             // P = Φ(Lᵀ·L̄) (lower triangle, diagonal halved) and S = L⁻ᵀ·P·L⁻¹, the adjoint of
@@ -234,6 +236,9 @@ extension ReferenceModel {
             let n = nodeShapes[a[2]][0]
             let (y, mu, l) = (v[a[0]], v[a[1]], v[a[2]])
             let rows = y.count / max(n, 1)
+            // L = cholesky(K) read by nothing else: the adjoint goes to K, ½ Σ_r w wᵀ − (R/2) K⁻¹
+            // (`BoundModel.covarianceOnlyCholeskyFactors`).
+            let oK = covarianceFactors.contains(a[2]) ? adjointOffsets[nodes[a[2]].args[0]] : nil
             for r in 0..<rows {
                 let diff = (0..<n).map { y[r * n + $0] - (mu.count == 1 ? mu[0] : mu[$0]) }
                 let z = LinearAlgebra.solveLower(l, diff, n, 1)
@@ -241,9 +246,17 @@ extension ReferenceModel {
                 for j in 0..<n {
                     A[o0 + r * n + j] -= g * w[j]
                     A[o1 + (mu.count == 1 ? 0 : j)] += g * w[j]
-                    for c in 0...j { A[o2 + j * n + c] += g * w[j] * z[c] }
-                    A[o2 + j * n + j] -= g / l[j * n + j]
+                    if let oK {
+                        for c in 0..<n { A[oK + j * n + c] += 0.5 * g * w[j] * w[c] }
+                    } else {
+                        for c in 0...j { A[o2 + j * n + c] += g * w[j] * z[c] }
+                        A[o2 + j * n + j] -= g / l[j * n + j]
+                    }
                 }
+            }
+            if let oK {
+                let kInverse = LinearAlgebra.inverseFromCholesky(l, n)
+                for k in 0..<(n * n) { A[oK + k] -= 0.5 * g * Double(rows) * kInverse[k] }
             }
         default:
             let maps = broadcastMaps[i]!

@@ -39,6 +39,9 @@ public struct ReferenceModel: BatchedLogDensity {
     let derivedLevels: LoopLevels
     /// Each `at` node's row as offset + Σ coefficient · step.
     let atRows: [Int: (offset: Int, terms: [(loop: Int, coefficient: Int)])]
+    /// Cholesky factors only multivariate normal terms read (`BoundModel.covarianceOnlyCholeskyFactors`):
+    /// those terms' adjoint goes straight to the covariance.
+    let covarianceFactors: Set<Int>
 
     public var dimension: Int { model.dimension }
 
@@ -53,6 +56,7 @@ public struct ReferenceModel: BatchedLogDensity {
             rows[i] = (Int(node.value ?? 0), zip(node.args.dropFirst(), node.coefficients ?? []).map { ($0, $1) })
         }
         atRows = rows
+        covarianceFactors = model.covarianceOnlyCholeskyFactors
         nodeShapes = model.shapes.map { $0 ?? [] }
         logDensityNodes = ReferenceModel.ancestors(of: model.graph.terms.map(\.node), in: model)
         derivedNodes = ReferenceModel.ancestors(of: model.derived.map(\.node), in: model)

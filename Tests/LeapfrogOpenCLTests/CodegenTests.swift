@@ -79,7 +79,11 @@ func kitchenSink() throws -> BoundModel {
         m.sample(beta, .multiNormalCholesky(mu, lmat * tau))
         m.sample(w.transposed(), .multiNormalCholesky(0, lmat * sigma))
         let kmat = Expr.expQuadCov(xs, xs, amplitude: sigma, lengthScale: lam).addDiagonal(tau + 0.5)
-        m.sample(z, .multiNormalCholesky(alpha, kmat.cholesky()))
+        // The factor is read beside the normal (Murray's rule through L̄; gp-regression's is not:
+        // its adjoint goes straight to K, `BoundModel.covarianceOnlyCholeskyFactors`).
+        let kfactor = kmat.cholesky()
+        m.sample(z, .multiNormalCholesky(alpha, kfactor))
+        m.target(-0.01 * kfactor.square().sum())
         m.target(-0.1 * (lmat * tau).solveLower(beta).square().sum())
         let a = alpha.apply(.index, group)
         let xb = x.matmul(beta)
