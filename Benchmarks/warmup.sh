@@ -17,10 +17,11 @@
 #
 # Leapfrog cell: `leapfrog sample MODEL --sampler S --chains C --warmup W --draws D
 # --fixed-warmup|--adaptive-warmup --output DIR/<cell>` ($LEAPFROG, default
-# .build/release/leapfrog); ChEES with Adam's learning rate $CHEES_LEARNING_RATE (default 0.5).
+# .build/release/leapfrog); ChEES with Adam's learning rate $CHEES_LEARNING_RATE (default 0.5),
+# or $LEAPFROG_CHEES_LEARNING_RATE for Leapfrog alone (`default`: Leapfrog's own rule).
 # lp ESS/s = lp__ bulk ESS over the run's total wall (warmup + sampling). Peer cell (ChEES only):
-# `peers.py chees --chains C --warmup PW --draws D` (BlackJAX ChEES, learning rate 0.5, 2 host
-# devices), with PW (--peer-warmup, default 200: the samplers issue's tuned setting for BlackJAX
+# `peers.py chees --chains C --warmup PW --draws D` (BlackJAX ChEES at $CHEES_LEARNING_RATE, with
+# $PEER_CHEES_OPTIONS, e.g. "--mass-matrix diagonal"; 2 host devices), with PW (--peer-warmup, default 200: the samplers issue's tuned setting for BlackJAX
 # on the BNN) — its wall excludes JAX's compilation. The peers' venv is $PEERS_VENV (default
 # Benchmarks/peers/.venv; Benchmarks/peers/setup.sh makes it), or the Python $PEERS_PYTHON names
 # (scripts/gpu-bench: the CUDA image's own). --keep moments: Leapfrog keeps per-chain moments only
@@ -90,7 +91,8 @@ for s in $samplers; do
         if have "$cell"; then echo "warmup: $cell already measured" >&2; continue; fi
         echo "warmup: $cell ($model, $warmup + $draws, $backend)" >&2
         l=$(load)
-        extra=("${options[@]}"); [ "$s" = chees ] && extra+=(--chees-learning-rate "${CHEES_LEARNING_RATE:-0.5}")
+        extra=("${options[@]}"); rate=${LEAPFROG_CHEES_LEARNING_RATE:-${CHEES_LEARNING_RATE:-0.5}}
+        [ "$s" = chees ] && [ "$rate" != default ] && extra+=(--chees-learning-rate "$rate")
         "$bin" sample "$model" --sampler "$s" --chains "$c" --warmup "$warmup" --draws "$draws" --seed "$seed" \
             "--$k-warmup" "${lfargs[@]}" "${extra[@]}" --keep "$keep" $([ "$keep" = draws ] && echo "${csv[@]}") --output "$out/$cell" --overwrite --quiet > "$out/$cell.log" 2>&1
         python3 - "$out/$cell/summary.json" "$cell" "$s" "$k" "$c" "$l" "$model" "$seed" "$tool" >> "$cells" <<'PY'
@@ -117,7 +119,9 @@ PY
       [ -n "${PEERS_PYTHON:-}" ] || [ -x "$venv/bin/python" ] || Benchmarks/peers/setup.sh "$venv" >&2
       echo "warmup: $cell ($model, $peer_warmup + $draws)" >&2
       l=$(load)
+      # shellcheck disable=SC2086
       "$py" Benchmarks/peers/peers.py chees --model "$model" --chains "$c" --warmup "$peer_warmup" \
+          --learning-rate "${CHEES_LEARNING_RATE:-0.5}" ${PEER_CHEES_OPTIONS:-} \
           --draws "$draws" --precision "${prec:-f32}" --seed "$seed" --results - 2> "$out/$cell.log" \
         | python3 -c 'import json,sys
 r = json.loads(sys.stdin.read()); c, l, seed = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
