@@ -78,11 +78,12 @@ extension Generator {
         var sharedAdjoints: [(node: Int, count: Int)] = []
         for i in nodes.indices where needed[i] && !rowDependent[i] && active[i] && (!termNodes.contains(i) || nodes[i].op == .last)
             && !loops.inBody(i) {
-            if [.parameter, .data, .constant, .loop].contains(nodes[i].op) || covarianceFactors.contains(i) { continue }
+            if [.parameter, .data, .constant, .loop].contains(nodes[i].op) || covarianceFactors.contains(i) || adjointAliases[i] != nil { continue }
             emit("realw g\(i)[\(max(1, storageCount(i)))];")
             emit("for (int k = 0; k < \(max(1, storageCount(i))); ++k) g\(i)[k] = SPLAT(0.0);")
             sharedAdjoints.append((i, max(1, storageCount(i))))
         }
+        for (a, b) in adjointAliases.sorted(by: { $0.key < $1.key }) { emit("realw* g\(a) = g\(b);   // Ā = B̄ (add_diagonal)") }
         if rowLanes {
             guard plate != nil, !nodes.contains(where: { $0.op == .loop }) else {
                 throw notInLanes(plate == nil ? "no plate" : "a recurrence")

@@ -102,7 +102,8 @@ extension Generator {
             if let gr { emit("\(gr) += drho\(i);") }
         case .addDiagonal:
             let n = shapes[i][0]
-            if let g0 = adjoint(a[0], "k") { emit("for (int k = 0; k < \(n * n); ++k) \(g0) += g\(i)[k];") }
+            // An input whose adjoint is this node's array (`adjointAliases`) has it already.
+            if adjointAliases[a[0]] != i, let g0 = adjoint(a[0], "k") { emit("for (int k = 0; k < \(n * n); ++k) \(g0) += g\(i)[k];") }
             if let g1 = adjoint(a[1], Generator.count(shapes[a[1]]) == 1 ? "0" : "j") {
                 emit("for (int j = 0; j < \(n); ++j) \(g1) += g\(i)[j * \(n) + j];")
             }

@@ -146,6 +146,24 @@ extension OpenCLTests {
             #expect(!gpSource.contains("_Pragma(\"unroll\") for (int j = 0; j < 25; ++j) {"))
         }
 
+        /// gp-regression's n×n arrays: the Cholesky factor has no adjoint (its normal's goes to K,
+        /// `BoundModel.covarianceOnlyCholeskyFactors`), and the kernel matrix's adjoint is its
+        /// add_diagonal's array (`Generator.aliasedAdjoints`); generatedKernelsMatchTheReference
+        /// checks the numbers.
+        @Test func gpKernelKeepsFewMatrices() throws {
+            let gp = try BuiltinModels.named("gp-regression").instantiate()
+            let model = try BoundModel(graph: gp.graph, data: gp.data)
+            let source = try OpenCLCodegen.generate(model).source
+            let nodes = model.graph.nodes
+            let factor = nodes.firstIndex { $0.op == .cholesky }!, kernel = nodes.firstIndex { $0.op == .expQuadCov }!
+            let noisy = nodes.firstIndex { $0.op == .addDiagonal }!
+            #expect(!source.contains("realw g\(factor)["))
+            #expect(source.contains("realw* g\(kernel) = g\(noisy);"))
+            #expect(!source.contains("realw g\(kernel)["))
+            // K, K + σ²I, L, the adjoint of both K's and L⁻¹ (nine arrays before).
+            #expect(source.components(separatedBy: "[625]").count - 1 == 5)
+        }
+
         @Test func workGroupShapeSpreadsRowsAndReducesInLocalMemory() throws {
             let bnn = try BuiltinModels.bnn.instantiate()
             let model = try BoundModel(graph: bnn.graph, data: bnn.data)
