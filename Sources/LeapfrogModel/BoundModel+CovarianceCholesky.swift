@@ -15,14 +15,7 @@ extension BoundModel {
     /// triangular solves with n right-hand sides), and L needs no n×n adjoint.
     public var covarianceOnlyCholeskyFactors: Set<Int> {
         let nodes = graph.nodes
-        // The terms' ancestors through arguments (a recurrence's reader is refused below).
-        var needed = [Bool](repeating: false, count: nodes.count)
-        var stack = graph.terms.map(\.node)
-        while let k = stack.popLast() {
-            if needed[k] { continue }
-            needed[k] = true
-            stack += nodes[k].args
-        }
+        let needed = loops.needed(graph.terms.map(\.node), in: graph)
         let terms = Set(graph.terms.filter { $0.plate == nil }.map(\.node))
         var factors = Set<Int>()
         for (l, node) in nodes.enumerated() where node.op == .cholesky && needed[l] && loops.enclosing[l] == nil {
