@@ -358,8 +358,11 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     /// Group size: the first group is one iteration; later groups are sized from the measured rate
     /// to last about `streamGroupSeconds` (`chainedGroupSeconds` for NUTS), so progress and an
     /// interrupt are seen that often, at most `streamGroupLimit` iterations and `streamGroupBytes`
-    /// of ring memory. Falls back to `SamplingStream.stepwise` wherever `execute` would run on the
-    /// host.
+    /// of ring memory, and at most half the iterations not yet enqueued (`tailSize`), so that the
+    /// device has a group to run while the host writes the one before it until the last few
+    /// iterations: without the halving a 200-draw run was groups of 1, 1 and 198, and the host
+    /// wrote the 198 draws with the device idle. Falls back to `SamplingStream.stepwise` wherever
+    /// `execute` would run on the host.
     ///
     /// With `stream.moments` (`--keep moments`) and a device that computes the recorded values,
     /// the kept iterations stay on the device: after the host takes a group, their recorded values
@@ -390,7 +393,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
             (state.positions, state.logDensity, state.gradient)
 
         func enqueueNext() throws {
-            let range = next..<min(stream.iterations.upperBound, next + size)
+            let range = next..<(next + Self.tailSize(size, remaining: stream.iterations.upperBound - next))
             let launches = range.map { launch(stream.request($0), chains: n, inverse: inverse, random: random) }
             let group = try device.enqueue(launches, keeps: range.map(stream.keeps), from: startState,
                                            keptStayOnDevice: moments != nil)
@@ -468,6 +471,13 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     private func groupLimit(chains: Int, dimension: Int) -> Int {
         max(1, min(streamGroupLimit, streamGroupBytes / max(1, OpenCLTrajectories<Double>.ringBytesPerTransition(chains: chains,
                                                                                                                  dimension: dimension))))
+    }
+
+    /// The next group's iterations: `size`, at most half of the `remaining` iterations (rounded
+    /// up), so that groups shrink geometrically towards the stream's end and the last one the host
+    /// writes alone is short.
+    public static func tailSize(_ size: Int, remaining: Int) -> Int {
+        max(1, min(size, (remaining + 1) / 2))
     }
 
     /// Transitions for the next group to last `seconds` at the measured `perTransition` seconds,

@@ -48,7 +48,9 @@ extension DeviceTransitionExecutorTests {
             b += $0
             return true
         }
-        #expect(groups == [1, 1, 3, 3, 3])   // the first two are enqueued before any is timed
+        // The first two are enqueued before any is timed; then the limit, and at most half of what is
+        // left, so the last groups shrink (`tailSize`).
+        #expect(groups == [1, 1, 3, 3, 2, 1])
         #expect(a.map(\.iteration) == Array(40..<51) && b.map(\.iteration) == a.map(\.iteration))
         for (x, y) in zip(a, b) {
             #expect(x.info == y.info, "iteration \(x.iteration)")
@@ -72,6 +74,26 @@ extension DeviceTransitionExecutorTests {
         #expect(streamed.traffic.launches == groups.count && stepwise.traffic.launches == 11,
                 "\(streamed.traffic.launches) and \(stepwise.traffic.launches) launches")
         #expect(streamed.traffic.bytesFromDevice < stepwise.traffic.bytesFromDevice)
+    }
+
+    /// A group takes the size asked for, at most half of the iterations left (rounded up): the
+    /// groups cover the stream, and the tail shrinks geometrically to one iteration.
+    @Test(arguments: [1, 7, 64, 256])
+    func groupsShrinkTowardsTheStreamsEnd(size: Int) {
+        for total in [1, 2, 3, 10, 199, 1000] {
+            var left = total, groups: [Int] = []
+            while left > 0 {
+                let k = DeviceTransitionExecutor.tailSize(size, remaining: left)
+                #expect(k >= 1 && k <= size && (k == 1 || 2 * k <= left + 1), "\(k) of \(left) at size \(size)")
+                groups.append(k)
+                left -= k
+            }
+            #expect(groups.reduce(0, +) == total)
+            #expect(groups.last == 1)
+            // Past the first group of the asked size, each group is at most the one before it.
+            #expect(zip(groups, groups.dropFirst()).allSatisfy { $0 >= $1 })
+            #expect(groups.count <= total / size + 2 * (Int.bitWidth - max(1, total).leadingZeroBitCount) + 1)
+        }
     }
 
     /// An interrupt during sampling keeps exactly the draws made before it, and they are the
