@@ -6,4 +6,11 @@ public protocol DrawRecording {
     /// Row c is chain c's recorded values; nil when this back end cannot compute them for its
     /// model (the caller then records through the CPU reference).
     func recordedValues(_ positions: ChainBatch) throws -> ChainBatch?
+    /// Makes the recorded values' program ready before the run's clock starts (the first
+    /// `recordedValues` would make it otherwise); whether it can be made is then known.
+    func prepareRecording() throws
+}
+
+extension DrawRecording {
+    public func prepareRecording() throws {}
 }

@@ -165,6 +165,10 @@ public final class PrecisionGuard: BatchedLogDensity, PrecisionCheckpoint, DrawR
         try (accurate as? DrawRecording)?.recordedValues(positions)
     }
 
+    public func prepareRecording() throws {
+        try (accurate as? DrawRecording)?.prepareRecording()
+    }
+
     /// Both evaluators' device traffic (checks included).
     public var traffic: DeviceTraffic {
         ((fast as? DeviceTrafficCounting)?.traffic ?? DeviceTraffic()) + ((accurate as? DeviceTrafficCounting)?.traffic ?? DeviceTraffic())

@@ -41,6 +41,12 @@ public final class BatchSizeRouter: BatchedLogDensity, DrawRecording, DeviceTraf
         return try (evaluator as? DrawRecording)?.recordedValues(positions)
     }
 
+    /// Prepares the evaluator that records a draw of the run's batch: `small` when it records
+    /// every batch (`recordsOnSmall`), else `large` (a batch of more than `smallBatchChains`).
+    public func prepareRecording() throws {
+        try ((recordsOnSmall ? try smallEvaluator() : large) as? DrawRecording)?.prepareRecording()
+    }
+
     /// Both evaluators' traffic.
     public var traffic: DeviceTraffic {
         let smallOne = lock.withLock { small }

@@ -275,13 +275,26 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
                      "OpenCLLogDensity: positions have dimension \(positions.dimension), model \(dimension)")
         lock.lock()
         defer { lock.unlock() }
-        if recorder == nil {
-            recorder = Result {
-                try OpenCLRecordedValues<R>(model, queue: queue, width: width, localSize: localSize, info: info, cache: cache)
-            }
-        }
-        guard case .success(let kernel) = recorder else { return nil }
+        guard case .success(let kernel) = recordingKernel() else { return nil }
         return try kernel.recordedValues(positions)
+    }
+
+    /// Builds the recorded values' kernel now; one that cannot be made is remembered, and
+    /// `recordedValues` then returns nil as it would have.
+    public func prepareRecording() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        _ = recordingKernel()
+    }
+
+    /// The recorded values' kernel, made on first use. Call with the lock held.
+    private func recordingKernel() -> Result<OpenCLRecordedValues<R>, Error> {
+        if let recorder { return recorder }
+        let made = Result {
+            try OpenCLRecordedValues<R>(model, queue: queue, width: width, localSize: localSize, info: info, cache: cache)
+        }
+        recorder = made
+        return made
     }
 
     /// One launch with one blocking round trip: on the in-order queue the position upload, the

@@ -154,8 +154,12 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     /// Running moments of kept draws left on the device (`accumulateMoments`), and the recorded
     /// values per chain the model's device program computes (nil: it cannot), made once.
     private var moments: MomentsAccumulator<R>?
-    /// The warmup reductions of `runKeepingState`, made for the current layout.
+    /// The warmup reductions of `runKeepingState`, made for the current layout, and their
+    /// programs by width, each built once (`prepareWarmup`, or the first reducer of that width).
     private var reducer: WarmupReducer<R>?
+    private var reducerPrograms: [Int: Program] = [:]
+    /// The batch the run will launch (`init`'s `expectedChains`).
+    private let expectedChains: Int?
     /// The buffers of the last `runKeepingState` that reduced ChEES's partial means (its proposals,
     /// momenta and inverse metric, for `cheesSums(about:)`); nil once another launch may have
     /// overwritten them.
@@ -181,6 +185,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         dimension = model.dimension
         forcedWidth = width
         self.launch = launch
+        self.expectedChains = expectedChains
         plateRows = model.graph.terms.compactMap(\.plate).first.flatMap(model.extent) ?? 0
         dataBuffers = try OpenCLCodegen.generateTrajectory(model, coefficients: coefficients)
             .dataBuffers(model, width: info.chainsPerWorkItem(R.precision), queue: queue)
@@ -471,10 +476,28 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     /// The warmup reductions for `chains` chains in `buffers`' layout (made anew when it changed).
     private func warmupReducer(chains: Int, buffers bufs: TrajectoryBuffers<R>) throws -> WarmupReducer<R> {
         if let reducer, reducer.stride == bufs.stride, reducer.chains == chains, reducer.width == bufs.width { return reducer }
-        let made = try WarmupReducer<R>(queue: queue, chains: chains, stride: bufs.stride, width: bufs.width, dimension: dimension,
-                                        cache: cache)
+        let made = try WarmupReducer<R>(program: try warmupProgram(width: bufs.width), queue: queue, chains: chains,
+                                        stride: bufs.stride, width: bufs.width, dimension: dimension)
         reducer = made
         return made
+    }
+
+    /// The warmup reductions' program at this precision and `width`, built once.
+    private func warmupProgram(width: Int) throws -> Program {
+        if let built = reducerPrograms[width] { return built }
+        let made = try WarmupReducer<R>.program(context: queue.context, width: width, cache: cache)
+        reducerPrograms[width] = made
+        return made
+    }
+
+    /// The warmup reductions' program for the batch `init` expected (nothing when it expected
+    /// none), built before the run's clock starts instead of in its first iteration.
+    public func prepareWarmup() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let chains = expectedChains else { return }
+        let shape = shape(forChains: chains)
+        _ = try warmupProgram(width: layoutWidth(shape, kernelWidth: kernelWidth(shape, chains: chains)))
     }
 
     /// Uploads diag M⁻¹ unless it is the device's.
@@ -906,7 +929,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         defer { lock.unlock() }
         precondition(inFlight < 2, "OpenCLTrajectories.enqueue: two groups are in flight; collect one first")
         let setup = try prepare(launches[0].kind, chains: chains, batchChains: launches[0].batchChains)
-        let s = setup.layout.stride, bufs = setup.buffers
+        let s = setup.layout.stride
         let chained = launches[0].kind.runsChained
         var traffic = DeviceTraffic(launches: 1, roundTrips: 0)
         if let start {

@@ -27,6 +27,8 @@ public protocol TrajectoryRunning: DeviceTrafficCounting {
                                  from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
                                  reductions: WarmupReductionRequest) throws -> [KeptTransitionOutcome]
     func takeWindowMoments() throws -> DeviceWindowMoments?
+    /// Builds the warmup reductions' program (`runKeepingState` otherwise builds it on first use).
+    func prepareWarmup() throws
     /// ChEES's sums about a split batch's means, after `runKeepingState` with partial means.
     func cheesSums(about means: ChEESPartialMeans) throws -> ChEESSums
     /// Kept draws' moments on the device (`sample --keep moments`).

@@ -52,15 +52,18 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
     /// Draws added to the window moments since the last `takeWindowMoments`.
     private(set) var windowCount = 0
 
-    init(queue: CommandQueue, chains: Int, stride: Int, width: Int, dimension: Int, cache: ProgramCache?) throws {
+    /// The reductions' program (`Kernels/warmup.cl`) at this precision and `width`.
+    static func program(context: Context, width: Int, cache: ProgramCache?) throws -> Program {
+        try KernelLibrary.build(context: context, files: ["warmup"], precision: R.precision, width: width, cache: cache)
+    }
+
+    init(program: Program, queue: CommandQueue, chains: Int, stride: Int, width: Int, dimension: Int) throws {
         precondition(stride % width == 0, "WarmupReducer: stride \(stride) is not a multiple of the width \(width)")
         self.chains = chains
         self.stride = stride
         self.width = width
         self.dimension = dimension
         self.queue = queue
-        let program = try KernelLibrary.build(context: queue.context, files: ["warmup"], precision: R.precision, width: width,
-                                              cache: cache)
         welford = try Kernel(program: program, name: "lf_warmup_welford")
         projectionKernel = try Kernel(program: program, name: "lf_warmup_projections")
         partialKernel = try Kernel(program: program, name: "lf_chees_partial_means")

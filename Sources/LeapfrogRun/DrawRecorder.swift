@@ -28,6 +28,9 @@ struct DrawRecorder {
         layout = bound.recordedLayout
     }
 
+    /// Makes the device's recorded-values program ready (`DrawRecording.prepareRecording`).
+    func prepare() throws { try device?.prepareRecording() }
+
     /// Row c is chain c's recorded values at retained draw `draw`.
     func values(_ positions: ChainBatch, draw: Int) throws -> ChainBatch {
         try values(positions, chains: positions.chains, draws: [draw])

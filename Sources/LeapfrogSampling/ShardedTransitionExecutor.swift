@@ -173,6 +173,10 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
     /// (the search over the sharded density) when a member's executor would not search. A member
     /// whose search fails (an improper posterior's step size without bound) still takes part in
     /// the gather, so every member ends with an error: its own, or one naming the failed rank.
+    public mutating func prepare(integrator: Integrator, warmup: Bool) throws {
+        try shard.executor.prepare(integrator: integrator, warmup: warmup)
+    }
+
     public mutating func searchStepSizes(_ state: SamplerState, metric: Metric, integrator: Integrator, initial: [Double],
                                          random: PhiloxRandom, search: Int) throws -> StepSizeSearch.Result? {
         let n = state.chains

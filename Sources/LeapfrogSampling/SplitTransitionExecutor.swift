@@ -115,6 +115,10 @@ public struct SplitTransitionExecutor: TransitionExecutor {
         return (0..<count).map { t in ReducedTransition.joined(groups.map { $0[t] }) }
     }
 
+    public mutating func prepare(integrator: Integrator, warmup: Bool) throws {
+        for shard in shards { try shard.held.executor.prepare(integrator: integrator, warmup: warmup) }
+    }
+
     /// Each shard searches its block's step sizes where it runs them; nil (the batch's search on
     /// the host) when a shard would not. The lockstep cost is the longest block's.
     public mutating func searchStepSizes(_ state: SamplerState, metric: Metric, integrator: Integrator, initial: [Double],

@@ -65,6 +65,12 @@ public protocol TransitionExecutor {
     /// Default: nil.
     mutating func searchStepSizes(_ state: SamplerState, metric: Metric, integrator: Integrator, initial: [Double],
                                   random: PhiloxRandom, search: Int) throws -> StepSizeSearch.Result?
+    /// Makes ready what the transitions of `integrator` will run on (a device's programs, with
+    /// the warmup's reductions when `warmup`), so that the run's clock does not count it and a
+    /// program that cannot be made is reported before the first iteration, as the density's are.
+    ///
+    /// Default: nothing (the host needs nothing made).
+    mutating func prepare(integrator: Integrator, warmup: Bool) throws
 }
 
 extension TransitionExecutor {
@@ -90,6 +96,8 @@ extension TransitionExecutor {
 
     public mutating func searchStepSizes(_ state: SamplerState, metric: Metric, integrator: Integrator, initial: [Double],
                                          random: PhiloxRandom, search: Int) throws -> StepSizeSearch.Result? { nil }
+
+    public mutating func prepare(integrator: Integrator, warmup: Bool) throws {}
 
     public mutating func stream(_ stream: SamplingStream, from state: SamplerState, random: PhiloxRandom,
                                 deliver: ([SampledIteration]) throws -> Bool) throws -> SamplerState {

@@ -1,3 +1,4 @@
+import Foundation
 import LeapfrogCore
 import LeapfrogModel
 import LeapfrogModels
@@ -51,6 +52,30 @@ extension OpenCLTests {
                 let actual = try #require(try device.recordedValues(x), "\(name): no recorded-values kernel")
                 expectClose(actual.values, expected.values, tolerance: 1e-4, "\(name) f32")
             }
+        }
+
+        /// `prepareRecording` builds the kernel the first `recordedValues` then uses (a fresh cache
+        /// gains its program then, and nothing after), and through the precision guard it is the
+        /// accurate evaluator's.
+        @Test func preparingBuildsTheKernelTheFirstDrawUses() throws {
+            let env = CLTest.env
+            let m = try BuiltinModels.named("eight-schools").instantiate()
+            let model = try BoundModel(graph: m.graph, data: m.data)
+            let cache = temporaryCache("recorded")
+            defer { try? FileManager.default.removeItem(atPath: cache.directory) }
+            func programs() -> Int {
+                ((try? FileManager.default.contentsOfDirectory(atPath: cache.directory)) ?? []).filter { $0.hasSuffix(".clbin") }.count
+            }
+            let fast = try OpenCLLogDensity<Float>(model, queue: env.queue, cache: cache)
+            let accurate = try OpenCLLogDensity<Double>(model, queue: env.queue, cache: cache)
+            let guarded = PrecisionGuard(fast: fast, accurate: accurate, fastName: "f32", accurateName: "f64", clock: { 0 })
+            let densities = programs()
+            try guarded.prepareRecording()
+            #expect(programs() == densities + 1)
+            let x = Self.positions(model, chains: 9, seed: 4)
+            let recorded = try #require(try guarded.recordedValues(x))
+            expectClose(recorded.values, ReferenceModel(model).recordedValues(x).values, tolerance: 1e-10, "the f64 kernel's")
+            #expect(programs() == densities + 1)
         }
 
         @Test func theBNNRecordsItsGridOnTheDevice() throws {
