@@ -22,7 +22,11 @@ final class OpenCLRecordedValues<R: DeviceReal>: @unchecked Sendable {
     private let dataBuffers: [Buffer<R>]
     /// Launches, round trips and bytes of the draws recorded so far.
     private(set) var traffic = DeviceTraffic()
-    private var buffers: (stride: Int, position: Buffer<R>, recorded: Buffer<R>,
+    /// Device and host buffers for batches of up to `capacity` padded chains (a layout's stride),
+    /// grown, never shrunk: a run records groups of draws whose sizes vary (a stream's last groups
+    /// halve), and reallocating for each size cost more than its kernel (2.4 ms for 50 draws of
+    /// 128 chains, docs/benchmarks.md).
+    private var buffers: (capacity: Int, position: Buffer<R>, recorded: Buffer<R>,
                           hostIn: UnsafeMutableBufferPointer<R>, hostOut: UnsafeMutableBufferPointer<R>)?
 
     /// Throws when the model's derived quantities are outside what the generator supports, or the
@@ -81,7 +85,7 @@ final class OpenCLRecordedValues<R: DeviceReal>: @unchecked Sendable {
         let groupSize = isCPU ? ChainLayout.cpuGroupSize(items: items, maximum: localSize, computeUnits: computeUnits) : localSize
         let layout = ChainLayout(chains: chains, width: width, localSize: groupSize)
         let d = max(1, dimension)
-        if buffers?.stride != layout.stride {
+        if (buffers?.capacity ?? 0) < layout.stride {
             release()
             let hostIn = UnsafeMutableBufferPointer<R>.allocate(capacity: d * layout.stride)
             let hostOut = UnsafeMutableBufferPointer<R>.allocate(capacity: max(1, outputs) * layout.stride)

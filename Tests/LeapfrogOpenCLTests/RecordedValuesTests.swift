@@ -10,7 +10,8 @@ extension OpenCLTests {
     /// The recorded-values kernel against its Swift twin `ReferenceModel.recordedValues`: the
     /// same positions give the same constrained parameters and derived quantities, to 1e-10 in
     /// f64 and to f32's rounding (1e-4 relative, after a forward pass through tanh layers or a
-    /// Cholesky solve) in f32. Chain counts that are not a multiple of W exercise the padding.
+    /// Cholesky solve) in f32. Chain counts that are not a multiple of W exercise the padding, and
+    /// a batch after a larger one the reused buffers.
     @Suite struct RecordedValues {
         static func models() throws -> [(String, BoundModel)] {
             var models = try ["bnn", "eight-schools", "gp-regression"].map { name in
@@ -33,7 +34,8 @@ extension OpenCLTests {
             let env = CLTest.env
             for (name, model) in try Self.models() {
                 let device = try OpenCLLogDensity<Double>(model, queue: env.queue, width: 4, localSize: 16, cache: CLTest.cache)
-                for chains in [1, 7, 33] {
+                // 5 after 33: a smaller batch in the larger batch's buffers (they grow, never shrink).
+                for chains in [1, 7, 33, 5] {
                     let x = Self.positions(model, chains: chains, seed: UInt64(chains))
                     let expected = ReferenceModel(model).recordedValues(x)
                     let actual = try #require(try device.recordedValues(x), "\(name): no recorded-values kernel")
