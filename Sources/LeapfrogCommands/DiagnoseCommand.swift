@@ -60,7 +60,7 @@ struct DiagnoseCommand: ParsableCommand {
             maxDepth = parsed.first?.configurationValue("sample.max_depth").flatMap { Int($0) }
                 ?? parsed.first?.configurationValue("max_depth").flatMap { Int($0) }
         }
-        let summaries = draws.map { summarize(name: $0.name, draws: $0.draws, superchains: superchains) }
+        let summaries = summarize(draws.map { ($0.name, Draws($0.draws)) }, superchains: superchains)
         let depth = maxDepth ?? 10
         let warnings = DiagnosticWarnings(
             summaries: summaries,

@@ -1,3 +1,5 @@
+import LeapfrogCore
+
 /// The posterior summary of one scalar parameter: the columns of CmdStan's `stansummary` and
 /// ArviZ's `az.summary(kind="all")` with 5/50/95% quantiles.
 ///
@@ -126,4 +128,20 @@ public func summarize(name: String, draws: Draws, superchains: Int? = nil) -> Pa
 /// ``summarize(name:draws:superchains:)`` on `[chain][draw]` arrays.
 public func summarize(name: String, draws: [[Double]], superchains: Int? = nil) -> ParameterSummary {
     summarize(name: name, draws: Draws(draws), superchains: superchains)
+}
+
+/// ``summarize(name:draws:superchains:)`` of every item, in order: the items shared out over the
+/// cores (`ChainRanges`, contiguous ranges) once they hold 2¹⁶ draws or more. Each summary reads
+/// only its own draws, so the numbers are those of one call per item, whatever the cores. (A
+/// run's summary computed one quantity at a time took 2.9 s of one core after a BNN ChEES run of
+/// 4,096 chains × 100 draws, 72 quantities: longer than its sampling.)
+public func summarize(_ items: [(name: String, draws: Draws)], superchains: Int? = nil) -> [ParameterSummary] {
+    let total = items.reduce(0) { $0 + $1.draws.count }
+    var out = [ParameterSummary?](repeating: nil, count: items.count)
+    out.withUnsafeMutableBufferPointer { out in
+        ChainRanges.forEach(items.count, parallel: items.count > 1 && total >= 1 << 16) { range in
+            for k in range { out[k] = summarize(name: items[k].name, draws: items[k].draws, superchains: superchains) }
+        }
+    }
+    return out.map { $0! }
 }

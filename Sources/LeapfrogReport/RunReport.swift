@@ -120,7 +120,7 @@ public enum RunReport {
         var shownByName: [String: FlatDraws] = [:]
         for v in run.variables {
             let elements = try run.elements(v)
-            let s = elements.map { summarize(name: $0.name, draws: $0.draws, superchains: superchains) }
+            let s = summarize(elements.map { ($0.name, Draws($0.draws)) }, superchains: superchains)
             summaries += s
             for e in elements where wanted.contains(e.name) { shownByName[e.name] = e }
             if v.shape.count == 1, v.count >= 3, v.name.lowercased().contains("grid") {

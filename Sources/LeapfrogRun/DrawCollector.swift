@@ -165,17 +165,34 @@ final class DrawCollector: MomentsSink {
         }
         if keepDraws {
             let names = ["lp__"] + schema.bracketNames
-            return names.enumerated().map { k, name in summarize(name: name, draws: values[k], superchains: superchains) }
+            return summarize(names.enumerated().map { k, name in (name, Draws(values[k])) }, superchains: superchains)
         }
         guard let posterior else { return [] }
         let reader = try InferenceDataReader(path: posterior)
         defer { reader.close() }
-        var out = [summarize(name: "lp__", draws: try reader.sampleStatistic("lp"), superchains: superchains)]
+        // Variables are read one at a time (the file's reads are serialised) and summarised over the
+        // cores in batches of at least `summaryBatchValues` draws, or a quantity per core.
+        let budget = max(Self.summaryBatchValues, ChainRanges.cores * chains * max(1, draws))
+        var out: [ParameterSummary] = []
+        var batch: [(name: String, draws: Draws)] = [("lp__", Draws(try reader.sampleStatistic("lp")))]
+        var held = batch[0].draws.count
+        func summariseBatch() {
+            out += summarize(batch, superchains: superchains)
+            batch.removeAll()
+            held = 0
+        }
         for v in schema.variables {
             for flat in try reader.posterior(v.name) {
-                out.append(summarize(name: flat.name, draws: flat.draws, superchains: superchains))
+                batch.append((flat.name, Draws(flat.draws)))
+                held += batch[batch.count - 1].draws.count
             }
+            if held >= budget { summariseBatch() }
         }
+        summariseBatch()
         return out
     }
+
+    /// Draws read back from `posterior.nc` before their summaries are computed together (2²⁵
+    /// doubles, 256 MiB), unless one quantity per core takes more.
+    static let summaryBatchValues = 1 << 25
 }

@@ -69,3 +69,27 @@ struct SummaryTableTests {
         #expect(text.contains("alpha") && text.contains("beta[1]") && !text.contains("NaN"))
     }
 }
+
+/// `summarize(_:superchains:)` over the cores gives each item's summary as one call per item does:
+/// AR(1) chains of different lengths, scales and correlations, above the parallel threshold.
+struct BatchedSummaryTests {
+    @Test(arguments: [nil, 2] as [Int?]) func batchedSummariesAreTheOneAtATimeOnes(superchains: Int?) {
+        var rng = SplitMixNormals(state: 42)
+        let items: [(name: String, draws: Draws)] = (0..<7).map { k in
+            let rho = 0.1 * Double(k), scale = 1 + Double(k)
+            let draws = (0..<8).map { _ in
+                var x = 0.0
+                return (0..<(2_000 + 100 * k)).map { _ in x = rho * x + (1 - rho * rho).squareRoot() * rng.next(); return scale * x }
+            }
+            return ("q[\(k)]", Draws(draws))
+        }
+        #expect(items.reduce(0) { $0 + $1.draws.count } >= 1 << 16)
+        let batched = summarize(items, superchains: superchains)
+        #expect(batched.map(\.name) == items.map(\.name))
+        for (b, item) in zip(batched, items) {
+            #expect(b == summarize(name: item.name, draws: item.draws, superchains: superchains), "\(item.name)")
+            #expect(b.essBulk.isFinite && b.rhat.isFinite)
+        }
+        #expect(summarize([], superchains: superchains).isEmpty)
+    }
+}
