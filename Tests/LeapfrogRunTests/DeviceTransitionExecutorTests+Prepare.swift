@@ -13,15 +13,23 @@ extension DeviceTransitionExecutorTests {
         Set(((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".clbin") })
     }
 
-    @Test(arguments: [8, 40]) func preparedProgramsAreTheOnesTheFirstTransitionUses(chains n: Int) throws {
-        let bound = try Self.bound("eight-schools")
-        let directory = (NSTemporaryDirectory() as NSString).appendingPathComponent("leapfrog-prepare-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+    /// An f32 executor for `chains` chains whose programs go to a fresh cache in `directory`.
+    static func executor(_ bound: BoundModel, chains: Int, cachingIn directory: String) throws -> DeviceTransitionExecutor {
         let cache = ProgramCache(directory: directory), dev = try OpenCLRuntime.device()
-        let executor = DeviceTransitionExecutor(density: ReferenceModel(bound), precision: "f32", log: { _ in }) { _, coefficients in
+        return DeviceTransitionExecutor(density: ReferenceModel(bound), precision: "f32", log: { _ in }) { _, coefficients in
             try OpenCLTrajectories<Float>(bound, queue: try CommandQueue(context: try Context(device: dev)), coefficients: coefficients,
-                                          expectedChains: n, cache: cache)
+                                          expectedChains: chains, cache: cache)
         }
+    }
+
+    static func temporaryDirectory() -> String {
+        (NSTemporaryDirectory() as NSString).appendingPathComponent("leapfrog-prepare-\(UUID().uuidString)")
+    }
+
+    @Test(arguments: [8, 40]) func preparedProgramsAreTheOnesTheFirstTransitionUses(chains n: Int) throws {
+        let bound = try Self.bound("eight-schools"), directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let executor = try Self.executor(bound, chains: n, cachingIn: directory)
         #expect(Self.cachedPrograms(directory).isEmpty)
         try executor.prepare(integrator: .leapfrog, warmup: true)
         let prepared = Self.cachedPrograms(directory)
@@ -40,14 +48,9 @@ extension DeviceTransitionExecutorTests {
 
     /// Without warmup only the transitions' program is made.
     @Test func preparingWithoutWarmupMakesOnlyTheTransitions() throws {
-        let bound = try Self.bound("eight-schools")
-        let directory = (NSTemporaryDirectory() as NSString).appendingPathComponent("leapfrog-prepare-\(UUID().uuidString)")
+        let bound = try Self.bound("eight-schools"), directory = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let cache = ProgramCache(directory: directory), dev = try OpenCLRuntime.device()
-        let executor = DeviceTransitionExecutor(density: ReferenceModel(bound), precision: "f32", log: { _ in }) { _, coefficients in
-            try OpenCLTrajectories<Float>(bound, queue: try CommandQueue(context: try Context(device: dev)), coefficients: coefficients,
-                                          expectedChains: 8, cache: cache)
-        }
+        let executor = try Self.executor(bound, chains: 8, cachingIn: directory)
         try executor.prepare(integrator: .leapfrog, warmup: false)
         #expect(Self.cachedPrograms(directory).count == 1)
     }
