@@ -133,7 +133,7 @@ public func summarize(name: String, draws: [[Double]], superchains: Int? = nil) 
 /// ``summarize(name:draws:superchains:)`` of every item, in order: the items shared out over the
 /// cores (`ChainRanges`, contiguous ranges) once they hold 2¹⁶ draws or more. Each summary reads
 /// only its own draws, so the numbers are those of one call per item, whatever the cores. (A
-/// run's summary computed one quantity at a time took 2.9 s of one core after a BNN ChEES run of
+/// run's summary computed one quantity at a time took about 3 s of one core after a BNN ChEES run of
 /// 4,096 chains × 100 draws, 72 quantities: longer than its sampling.)
 public func summarize(_ items: [(name: String, draws: Draws)], superchains: Int? = nil) -> [ParameterSummary] {
     let total = items.reduce(0) { $0 + $1.draws.count }
