@@ -146,6 +146,28 @@ struct AutocovarianceTests {
         #expect(direct.mean(lag: n + 2) == 0 && viaFFT.mean(lag: n + 2) == 0)
     }
 
+    /// Direct sums, four lags per sweep, equal to the bit one lag and one row at a time in
+    /// ascending order (what `computeBlock`'s note promises), including the lags past n.
+    @Test(arguments: [(7, 50), (4, 9), (1, 30), (6, 3)])
+    func directSumsAreTheOneLagAtATimeSums(_ shape: (Int, Int)) {
+        let (rows, n) = shape
+        let x = EdgeCaseTests.ar1(chains: rows, draws: n, rho: 0.7, seed: UInt64(7 * rows + n))
+        let m = Draws(x).matrix
+        let means = m.rowMeans()
+        var direct = Autocovariance(m, rowMeans: means, directLagLimit: .max)
+        for lag in 0..<(n + 4) {
+            var total = 0.0
+            for r in 0..<rows {
+                let y = (0..<n).map { m.values[r * n + $0] - means[r] }
+                var sum = 0.0
+                var i = 0
+                while i < n - lag { sum += y[i] * y[i + lag]; i += 1 }
+                total += sum / Double(n)
+            }
+            #expect(direct.mean(lag: lag) == total / Double(rows), "lag \(lag)")
+        }
+    }
+
     /// ESS of a sticky chain set (ρ = 0.99: Geyer's truncation is past 64 lags, so the default
     /// takes the FFT route) is the same by either route, and matches ArviZ.
     @Test func stickyChainsUseFFTAndMatchArviZ() throws {
