@@ -8,13 +8,22 @@ final class DrawAnalysis {
     let nonFiniteCount: Int
     /// The draws, a row per chain.
     let matrix: ChainMatrix
+    /// A score table made by the caller for this many split draws, shared between analyses.
+    private let sharedScores: [Double]?
 
-    init(_ draws: Draws) {
+    /// - scores: ``RankNormalization/scoreTable(size:)`` for the split draws' count
+    ///   (``splitCount(_:)``), when the caller shares one between parameters; made here otherwise.
+    init(_ draws: Draws, scores: [Double]? = nil) {
         chains = draws.chainCount
         drawsPerChain = draws.drawsPerChain
         matrix = draws.matrix
         nonFiniteCount = LeapfrogDiagnostics.nonFiniteCount(matrix.values)
+        sharedScores = scores
     }
+
+    /// The draws' count after splitting each chain into halves (the middle draw of an odd chain
+    /// left out): the size of their score table.
+    static func splitCount(_ draws: Draws) -> Int { 2 * draws.chainCount * (draws.drawsPerChain / 2) }
 
     /// ArviZ's `_not_valid(min_draws=4, min_chains=1)`, plus this module's non-finite policy.
     var validForESS: Bool {
@@ -52,7 +61,10 @@ final class DrawAnalysis {
     }
 
     /// Φ⁻¹ of the Blom-transformed ranks 1…S, shared by the bulk and folded scores.
-    lazy var scoreTable: [Double] = splitRanks.scoreTable
+    lazy var scoreTable: [Double] = {
+        if let sharedScores, sharedScores.count == split.values.count { return sharedScores }
+        return splitRanks.scoreTable
+    }()
 
     /// Rank-normalised split draws (bulk), shared by bulk R-hat and bulk ESS.
     lazy var zBulk = ChainMatrix(rows: split.rows, columns: split.columns,

@@ -116,7 +116,12 @@ public struct ParameterSummary: Sendable, Hashable, Codable {
 ///   - superchains: when given, also the nested R̂ with chains grouped contiguously into that
 ///     many superchains (``RHat/nested(_:superchains:)``).
 public func summarize(name: String, draws: Draws, superchains: Int? = nil) -> ParameterSummary {
-    let a = DrawAnalysis(draws)
+    summarize(name: name, draws: draws, superchains: superchains, scores: nil)
+}
+
+/// The summary with a score table for the split draws' count made by the caller (nil: made here).
+func summarize(name: String, draws: Draws, superchains: Int?, scores: [Double]?) -> ParameterSummary {
+    let a = DrawAnalysis(draws, scores: scores)
     return ParameterSummary(
         name: name, mean: a.mean, sd: a.sd,
         q5: a.quantile(0.05), q50: a.quantile(0.5), q95: a.quantile(0.95),
@@ -137,10 +142,20 @@ public func summarize(name: String, draws: [[Double]], superchains: Int? = nil) 
 /// 4,096 chains × 100 draws, 72 quantities: longer than its sampling.)
 public func summarize(_ items: [(name: String, draws: Draws)], superchains: Int? = nil) -> [ParameterSummary] {
     let total = items.reduce(0) { $0 + $1.draws.count }
+    // The rank normalisation's score table depends only on the split draws' count, which a run's
+    // quantities share: made once per count (it was 6 % of a run's summary, once per quantity).
+    var tables: [Int: [Double]] = [:]
+    for item in items where items.count > 1 {
+        let size = DrawAnalysis.splitCount(item.draws)
+        if size > 0, tables[size] == nil { tables[size] = RankNormalization.scoreTable(size: size) }
+    }
     var out = [ParameterSummary?](repeating: nil, count: items.count)
     out.withUnsafeMutableBufferPointer { out in
         ChainRanges.forEach(items.count, parallel: items.count > 1 && total >= 1 << 16) { range in
-            for k in range { out[k] = summarize(name: items[k].name, draws: items[k].draws, superchains: superchains) }
+            for k in range {
+                out[k] = summarize(name: items[k].name, draws: items[k].draws, superchains: superchains,
+                                   scores: tables[DrawAnalysis.splitCount(items[k].draws)])
+            }
         }
     }
     return out.map { $0! }
