@@ -137,7 +137,8 @@ public func summarize(name: String, draws: [[Double]], superchains: Int? = nil) 
 
 /// ``summarize(name:draws:superchains:)`` of every item, in order: the items shared out over the
 /// cores (`ChainRanges`, contiguous ranges) once they hold 2¹⁶ draws or more. Each summary reads
-/// only its own draws, so the numbers are those of one call per item, whatever the cores. (A
+/// only its own draws and a score table that depends only on their count, so the numbers are
+/// those of one call per item, whatever the cores. (A
 /// run's summary computed one quantity at a time took about 3 s of one core after a BNN ChEES run of
 /// 4,096 chains × 100 draws, 72 quantities: longer than its sampling.)
 public func summarize(_ items: [(name: String, draws: Draws)], superchains: Int? = nil) -> [ParameterSummary] {
@@ -145,7 +146,7 @@ public func summarize(_ items: [(name: String, draws: Draws)], superchains: Int?
     // The rank normalisation's score table depends only on the split draws' count, which a run's
     // quantities share: made once per count (it was 6 % of a run's summary, once per quantity).
     var tables: [Int: [Double]] = [:]
-    for item in items where items.count > 1 {
+    for item in items {
         let size = DrawAnalysis.splitCount(item.draws)
         if size > 0, tables[size] == nil { tables[size] = RankNormalization.scoreTable(size: size) }
     }

@@ -183,8 +183,9 @@ final class DrawCollector: MomentsSink {
         }
         for v in schema.variables {
             for flat in try reader.posterior(v.name) {
-                batch.append((flat.name, Draws(flat.draws)))
-                held += batch[batch.count - 1].draws.count
+                let element = Draws(flat.draws)
+                batch.append((flat.name, element))
+                held += element.count
             }
             if held >= budget { summariseBatch() }
         }
