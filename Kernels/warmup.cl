@@ -59,15 +59,18 @@ inline real lf_chees_weight(const real accept, const real flags) {
     return (((int)flags & 2) != 0 || !isfinite(accept)) ? 0.0 : accept;
 }
 
-// Partial sums over block b of `block` chains (in order): for coordinate i < dimension
+// Partial sums over block b of `block` chains (in order; the acceptance probabilities and flags at
+// `row`, a ring's row): for coordinate i < dimension
 // Σ w_c x'_ic and Σ x_ic (proposal x', start x), for i == dimension Σ w_c. 2-D: (block, i).
 // partial[b · (2d + 1) + i], [.. + d + i], [.. + 2d].
 __kernel void lf_chees_partial_means(__global const real* proposal, __global const real* start,
                                      __global const real* accept, __global const real* flags,
                                      __global real* partial, const int dimension, const int stride,
-                                     const int chains, const int block)
+                                     const int chains, const int block, const int row)
 {
     const int b = get_global_id(0), i = get_global_id(1);
+    accept += row;
+    flags += row;
     const int first = b * block;
     if (first >= chains || i > dimension) return;
     const int last = min(chains, first + block);
@@ -81,12 +84,12 @@ __kernel void lf_chees_partial_means(__global const real* proposal, __global con
             sw += w;
         }
     }
-    const int row = b * (2 * dimension + 1);
+    const int out = b * (2 * dimension + 1);
     if (i < dimension) {
-        partial[row + i] = sp;
-        partial[row + dimension + i] = ss;
+        partial[out + i] = sp;
+        partial[out + dimension + i] = ss;
     } else {
-        partial[row + 2 * dimension] = sw;
+        partial[out + 2 * dimension] = sw;
     }
 }
 
@@ -128,4 +131,127 @@ __kernel void lf_chees_sums(__global const real* proposal, __global const real* 
     STOREW(aa, sums + c);
     STOREW(bb, sums + stride + c);
     STOREW(av, sums + 2 * stride + c);
+}
+
+// ChEES-HMC's shared adaptation continued on the device over a chained warmup group
+// (`OpenCLTrajectories.runChEESKeepingState`): the twins of `WindowedAdapter`'s shared dual
+// averaging and `ChEESAdaptation`'s Adam step on log T (LeapfrogSampling), with the state in a
+// small buffer laid out as `ChEESAdaptationState.deviceValues` (LeapfrogCore):
+#define LF_CHEES_COUNTER 0
+#define LF_CHEES_ERROR_MEAN 1
+#define LF_CHEES_MU 2
+#define LF_CHEES_STEP_SIZE 3
+#define LF_CHEES_TARGET 4
+#define LF_CHEES_GAMMA 5
+#define LF_CHEES_T0 6
+#define LF_CHEES_LOG_LENGTH 7
+#define LF_CHEES_SECOND_MOMENT 8
+#define LF_CHEES_STEP 9
+#define LF_CHEES_LOG_LENGTH_AVERAGE 10
+#define LF_CHEES_LEARNING_RATE 11
+#define LF_CHEES_BETA2 12
+#define LF_CHEES_EPSILON 13
+#define LF_CHEES_CLIP 14
+#define LF_CHEES_MAXIMUM_STEPS 15
+#define LF_CHEES_DECAY_RATE 16
+// Each transition t of a group records 3 numbers: the step size it used, the mean gradient term
+// G and the step size's statistic (`record[3t]`, `[3t + 1]`, `[3t + 2]`).
+
+// Before transition t: every chain's step size ε (the state's) and step count ⌈u_t·exp(log T)/ε⌉,
+// at least one (`HMCKernel.trajectoryShape` with a time and no jitter), to `row` of `step_size`
+// and `steps`; ε to the record. 1-D over the stride's chains.
+__kernel void lf_chees_shape(__global const real* state, __global const real* jitter, const int t,
+                             __global real* step_size, __global real* steps, const int row,
+                             __global real* record, const int stride)
+{
+    const int c = get_global_id(0);
+    if (c >= stride) return;
+    const real eps = state[LF_CHEES_STEP_SIZE];
+    const real time = jitter[t] * exp(state[LF_CHEES_LOG_LENGTH]);
+    step_size[row + c] = eps;
+    steps[row + c] = fmax((real)1.0, ceil(time / eps));
+    if (c == 0) record[3 * t] = eps;
+}
+
+// After transition t (its acceptance probabilities and flags at `row`, ChEES's per-chain sums from
+// `lf_chees_sums`): the statistic, the mean gradient term, then the state's dual averaging and Adam
+// step. One work-group of a power-of-two size L (`scratch` holds 3L reals): work-item l takes the
+// harmonic mean's groups l, l + L, … (each over its chains in order, as the host) or the chains
+// l, l + L, … of the arithmetic mean and of the gradient's sums, then the items' sums are added
+// pairwise; with L = 1 every sum runs in the host's order. `group`: the harmonic mean's group size,
+// 0 for the arithmetic mean.
+__kernel void lf_chees_adapt(__global const real* accept, __global const real* flags, const int row,
+                             __global const real* sums, __global real* state, __global const real* jitter,
+                             const int t, __global real* record, const int chains, const int stride,
+                             const int group, __local real* scratch)
+{
+    const int l = get_local_id(0), L = get_local_size(0);
+    accept += row;
+    flags += row;
+    real a_sum = 0.0, num = 0.0, w_sum = 0.0;
+    const int groups = group > 0 ? max(1, (chains + group - 1) / group) : 0;
+    if (group > 0) {
+        for (int g = l; g < groups; g += L) {
+            const int lo = (int)((long)g * chains / groups), hi = (int)((long)(g + 1) * chains / groups);
+            real inv = 0.0;
+            int ok = 0;
+            for (int c = lo; c < hi; ++c) {
+                const real a = accept[c];
+                if (((int)flags[c] & 2) == 0 && isfinite(a)) { inv += 1.0 / a; ok += 1; }
+            }
+            real h = ok > 0 ? 1.0 / (inv / (real)ok) : 0.0;
+            a_sum += isfinite(h) ? h : 0.0;
+        }
+    }
+    for (int c = l; c < chains; c += L) {
+        const real w = lf_chees_weight(accept[c], flags[c]);
+        if (group == 0) a_sum += isfinite(accept[c]) ? accept[c] : 0.0;
+        w_sum += w;
+        if (w > 0.0) {
+            const real term = (sums[c] - sums[stride + c]) * sums[2 * stride + c];
+            if (isfinite(term)) num += w * term;
+        }
+    }
+    scratch[l] = a_sum;
+    scratch[L + l] = num;
+    scratch[2 * L + l] = w_sum;
+    for (int apart = L / 2; apart > 0; apart /= 2) {
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (l < apart) {
+            scratch[l] += scratch[l + apart];
+            scratch[L + l] += scratch[L + l + apart];
+            scratch[2 * L + l] += scratch[2 * L + l + apart];
+        }
+    }
+    if (l != 0) return;
+    const real statistic = group > 0 ? scratch[0] / (real)groups : scratch[0] / (real)chains;
+    const real mean_term = scratch[2 * L] > 0.0 ? scratch[L] / scratch[2 * L] : 0.0;
+    record[3 * t + 1] = mean_term;
+    record[3 * t + 2] = statistic;
+
+    // Dual averaging of the shared log step size (`DualAveraging.update`).
+    const real counter = state[LF_CHEES_COUNTER] + 1.0;
+    const real stat = isnan(statistic) ? 0.0 : fmin((real)1.0, statistic);
+    const real eta = 1.0 / (counter + state[LF_CHEES_T0]);
+    const real s_bar = (1.0 - eta) * state[LF_CHEES_ERROR_MEAN] + eta * (state[LF_CHEES_TARGET] - stat);
+    const real eps = exp(state[LF_CHEES_MU] - s_bar * sqrt(counter) / state[LF_CHEES_GAMMA]);
+    state[LF_CHEES_COUNTER] = counter;
+    state[LF_CHEES_ERROR_MEAN] = s_bar;
+    state[LF_CHEES_STEP_SIZE] = eps;
+
+    // Adam's ascent step on log T with the gradient t_u · G (`ChEESAdaptation.ascend`).
+    real log_t = state[LF_CHEES_LOG_LENGTH];
+    const real g = jitter[t] * exp(log_t) * mean_term;
+    const real step = state[LF_CHEES_STEP] + 1.0;
+    const real beta2 = state[LF_CHEES_BETA2], clip = state[LF_CHEES_CLIP];
+    const real v = beta2 * state[LF_CHEES_SECOND_MOMENT] + (1.0 - beta2) * g * g;
+    const real v_hat = v / (1.0 - pow(beta2, step));
+    const real delta = state[LF_CHEES_LEARNING_RATE] * g / (sqrt(v_hat) + state[LF_CHEES_EPSILON]);
+    if (!isnan(delta)) log_t += fmin(fmax(delta, -clip), clip);
+    log_t = fmin(log_t, log(state[LF_CHEES_MAXIMUM_STEPS] * eps));
+    const real weight = pow(step, -state[LF_CHEES_DECAY_RATE]);
+    state[LF_CHEES_SECOND_MOMENT] = v;
+    state[LF_CHEES_STEP] = step;
+    state[LF_CHEES_LOG_LENGTH] = log_t;
+    state[LF_CHEES_LOG_LENGTH_AVERAGE] = (1.0 - weight) * state[LF_CHEES_LOG_LENGTH_AVERAGE] + weight * log_t;
 }

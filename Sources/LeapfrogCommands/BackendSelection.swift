@@ -26,7 +26,7 @@ struct BackendSelection: ParsableArguments {
     @Option(help: "Where transitions run on OpenCL: auto (whole HMC, ChEES and NUTS transitions on the device, one launch each and, in sampling, one round trip per group of transitions; dense metrics on the host) or host (one device round trip per integrator step, the reference).")
     var transitions: TransitionPlacement = .auto
 
-    @Flag(inversion: .prefixedNo, help: "NUTS adapting each chain on its own (the default): run its warmup on the OpenCL device in chained groups, each chain continuing its own dual averaging there (default), or one transition per launch with the host's, as runs split over MPI ranks or devices (--device all) do, whose draws it then reproduces.")
+    @Flag(inversion: .prefixedNo, help: "Run warmup on the OpenCL device in chained groups, adapting there (default): NUTS adapting each chain on its own continues each chain's dual averaging on the device, ChEES its shared step size and trajectory length; or one transition per launch with the host adapting, as runs split over MPI ranks or devices (--device all) do, whose draws it then reproduces.")
     var chainedWarmup = true
 
     func validate() throws {

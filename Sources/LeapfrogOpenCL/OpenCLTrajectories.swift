@@ -122,6 +122,11 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     /// quorum for chained NUTS").
     public var startQuorum: Int?
 
+    /// The work-group size of ChEES's adaptation kernel (`lf_chees_adapt`, a power of two); nil:
+    /// 1 on CPU devices, up to 256 on GPUs (`WarmupReducer.cheesAdaptLocalSize`). Only the order of
+    /// its sums over chains depends on it.
+    public var cheesAdaptLocalSize: Int?
+
     /// The start quorum for a work-item of `lanes` lanes: `startQuorum`, else half of them, at least 1.
     public func startQuorum(lanes: Int) -> Int { max(1, startQuorum ?? (lanes + 1) / 2) }
     /// Rows of the model's plate (0 without one): what a work-group per chain shares out.
@@ -166,6 +171,12 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     private var partialMeansBuffers: TrajectoryBuffers<R>?
     /// The buffers' averaging holds the dual averaging the last adapting group left.
     private var averagingResident = false
+    /// Chained ChEES groups: the shared adaptation's state (made once), the buffers of the last
+    /// group, and the harmonic mean's group size of the state on the device (nil: no state there;
+    /// `.some(nil)`: the arithmetic mean).
+    private var cheesState: Buffer<R>?
+    private var cheesGroup: ChEESGroupBuffers<R>?
+    private var cheesHarmonicGroup: Int??
     private var recordedCount: Result<Int, Error>?
 
     /// Checks the model can be generated (builds the HMC kernel) and uploads the data.
@@ -426,6 +437,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         if buffers?.stride != layout.stride || buffers?.width != width {
             buffers = nil
             averagingResident = false
+            cheesHarmonicGroup = nil
             rings = [nil, nil]
             residentState = nil
             deviceAhead = false
@@ -903,6 +915,135 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         }
     }
 
+    /// `count` consecutive ChEES warmup transitions of every chain (HMC, transitions
+    /// launch.iteration ..< + count) that leave the state on the device, the shared step size and
+    /// trajectory length adapted between them there (Kernels/warmup.cl): per transition t,
+    /// `lf_chees_shape` gives every chain the state's step size and ⌈u_t·T/ε⌉ steps (u_t =
+    /// `jitter[t]`), the trajectory runs, `reductions` (ChEES's sums, and the window moments and
+    /// projections asked for) are reduced as `runKeepingState` reduces them, and `lf_chees_adapt`
+    /// updates the state from its acceptance probabilities and sums. The state starts from
+    /// `adaptation`, or when nil from where the last group left it on the device
+    /// (`launch.stepSizes` and HMC's step counts are then not read). Returns each transition's
+    /// outputs, log densities, projections and record (`ChEESTransitionRecord`).
+    ///
+    /// Cost per group of k transitions (S the padded chains, b bytes per real, p projections): 6–8
+    /// commands per transition (the starts' copy, the shape, the trajectory, the reductions, the
+    /// adaptation, the log densities' copy) and one blocking round trip for the group, where
+    /// `runKeepingState` waits once per transition; to the device k·b of jitter, k kept-slot
+    /// indices and 17·b of state at a span's start; from the device (5 + p)·S·b + 3·b per
+    /// transition (four outputs, the log density, the projections, the record).
+    public func runChEESKeepingState(_ launch: TrajectoryLaunch, count: Int, adaptation: ChEESAdaptationState?,
+                                     jitter: [Double],
+                                     from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
+                                     reductions: WarmupReductionRequest) throws -> [KeptTransitionOutcome] {
+        let chains = launch.stepSizes.count, d = dimension
+        guard case .hmc = launch.kind else { preconditionFailure("OpenCLTrajectories.runChEESKeepingState: HMC only") }
+        precondition(count >= 1 && jitter.count == count && reductions.cheesSums && !reductions.cheesPartialMeans
+                     && launch.inverseMetricDiagonal.chains == chains && launch.inverseMetricDiagonal.dimension == d,
+                     "OpenCLTrajectories.runChEESKeepingState: shapes disagree")
+        lock.lock()
+        defer { lock.unlock() }
+        precondition(inFlight == 0, "OpenCLTrajectories.runChEESKeepingState: collect every enqueued group first")
+        let setup = try prepare(launch.kind, chains: chains, batchChains: launch.batchChains)
+        let s = setup.layout.stride, bufs = setup.buffers, b = MemoryLayout<R>.size
+        var traffic = DeviceTraffic(launches: 0, roundTrips: 1)
+        try makeResident(setup, start, metric: launch.inverseMetricDiagonal, traffic: &traffic, caller: "runChEESKeepingState")
+        if rings[0] == nil || rings[0]!.capacity < count {
+            rings[0] = try TransitionRing<R>(context: queue.context, dimension: d, stride: s, capacity: count)
+        }
+        let ring = rings[0]!
+        if cheesGroup == nil || cheesGroup!.stride != s || cheesGroup!.capacity < count {
+            cheesGroup = try ChEESGroupBuffers<R>(context: queue.context, stride: s, capacity: count)
+        }
+        let group = cheesGroup!
+        let state = try cheesStateBuffer()
+        if let adaptation {
+            try state.write(adaptation.deviceValues.map { R($0) }, queue: queue)
+            traffic.bytesToDevice += adaptation.deviceValues.count * b
+            cheesHarmonicGroup = .some(adaptation.harmonicGroup)
+        }
+        guard let harmonicGroup = cheesHarmonicGroup else {
+            preconditionFailure("OpenCLTrajectories.runChEESKeepingState: no ChEES adaptation on the device to continue")
+        }
+        for (t, u) in jitter.enumerated() { group.hostJitter[t] = R(u) }
+        try group.jitter.enqueueWrite(from: UnsafeBufferPointer(rebasing: group.hostJitter[0..<count]), queue: queue)
+        for j in 0..<count { ring.hostKeptSlot[j] = -1 }
+        try ring.keptSlot.enqueueWrite(from: UnsafeBufferPointer(rebasing: ring.hostKeptSlot[0..<count]), queue: queue)
+        traffic.bytesToDevice += count * (b + MemoryLayout<Int32>.size)
+        let reducer = try warmupReducer(chains: chains, buffers: bufs)
+        try reducer.reserveProjections(rows: count * reductions.projections)
+        let local = try cheesAdaptLocalSize ?? reducer.cheesAdaptLocalSize(gpu: info.type == .gpu)
+        var event: Event?
+        for t in 0..<count {
+            var step = launch
+            step.iteration = launch.iteration + t
+            try reducer.enqueueStart(from: bufs.position)
+            try reducer.enqueueChEESShape(state: state, jitter: group.jitter, t: t, stepSize: ring.stepSize, steps: ring.steps,
+                                          record: group.record)
+            // The loop runs to every chain's own count (it ends when no lane has steps left).
+            event = try enqueueKernel(setup, step, rows: LaunchRows(ring, slot: t), returnsProposal: true, maxSteps: Int(Int32.max))
+            // Kernels: the shape, the trajectory, the reductions and the adaptation (copies are not counted).
+            traffic.launches += 3 + (try reducer.enqueue(reductions, position: bufs.position, gradient: bufs.gradient,
+                                                         proposal: bufs.proposalPosition, momentum: bufs.proposalMomentum,
+                                                         accept: ring.acceptProbability, flags: ring.flags,
+                                                         inverseMetric: bufs.inverseMetric, row: t,
+                                                         projectionRow: t * reductions.projections))
+            try reducer.enqueueChEESAdapt(accept: ring.acceptProbability, flags: ring.flags, t: t, state: state,
+                                          jitter: group.jitter, record: group.record, harmonicGroup: harmonicGroup, local: local)
+            try bufs.logDensity.enqueueCopy(to: group.logDensity, destinationOffset: t * s, count: s, queue: queue)
+        }
+
+        // The outputs' rows (HMC has no depth), the log densities, the projections and the records,
+        // non-blocking; one wait for them all.
+        for (r, output) in ring.outputs.enumerated() where r != 3 {
+            let first = r * ring.capacity * s
+            _ = try output.enqueueRead(into: UnsafeMutableBufferPointer(rebasing: ring.hostOutputs[first..<(first + count * s)]),
+                                       queue: queue)
+        }
+        _ = try group.logDensity.enqueueRead(into: UnsafeMutableBufferPointer(rebasing: group.hostLogDensity[0..<(count * s)]),
+                                             queue: queue)
+        let recordValues = ChEESGroupBuffers<R>.recordValues
+        _ = try group.record.enqueueRead(into: UnsafeMutableBufferPointer(rebasing: group.hostRecord[0..<(recordValues * count)]),
+                                         queue: queue)
+        traffic.bytesFromDevice += (5 * count * s + recordValues * count) * b
+        let rows = count * reductions.projections
+        if rows > 0 {
+            try reducer.projections!.read(into: UnsafeMutableBufferPointer(rebasing: reducer.hostProjections![0..<(rows * s)]),
+                                          blocking: false, queue: queue)
+            traffic.bytesFromDevice += rows * s * b
+        }
+        try queue.finish()
+        try event?.checkFinished()
+        counted += traffic
+        residentState = nil
+        deviceAhead = true
+
+        return (0..<count).map { t in
+            func row(_ r: Int) -> [Double] {
+                unpack(ring.hostOutputs, offset: (r * ring.capacity + t) * s, rows: 1, chains: chains, stride: s)
+            }
+            let projections = reductions.projections > 0
+                ? ChainBatch(chains: chains, dimension: reductions.projections,
+                             values: unpack(reducer.hostProjections!, offset: t * reductions.projections * s,
+                                            rows: reductions.projections, chains: chains, stride: s)) : nil
+            let record = (0..<recordValues).map { Double(group.hostRecord[recordValues * t + $0]) }
+            return KeptTransitionOutcome(
+                logDensity: unpack(group.hostLogDensity, offset: t * s, rows: 1, chains: chains, stride: s)
+                    .map { $0.isFinite ? $0 : -.infinity },
+                outputs: TrajectoryOutputs(acceptProbability: row(0), energy: row(1), steps: row(2), depth: nil, flags: row(4)),
+                projections: projections, cheesSums: nil,
+                cheesRecord: ChEESTransitionRecord(stepSize: record[0], meanGradient: record[1], statistic: record[2]))
+        }
+    }
+
+    /// The buffer of ChEES's shared adaptation state (`ChEESAdaptationState.deviceValues`), made once.
+    private func cheesStateBuffer() throws -> Buffer<R> {
+        if let cheesState { return cheesState }
+        let made = try Buffer<R>(context: queue.context, count: ChEESAdaptationState.deviceValueCount)
+        cheesState = made
+        return made
+    }
+
     // MARK: - Streamed transitions
 
     /// Enqueues consecutive transitions `launches` (same kind and metric; sampling's fixed tuning)
@@ -1123,6 +1264,8 @@ public struct KeptTransitionOutcome: Sendable {
     public var cheesSums: ChEESSums?
     /// This batch's sums towards ChEES's means (`WarmupReductionRequest.cheesPartialMeans`).
     public var cheesPartialMeans: ChEESPartialMeans? = nil
+    /// A chained ChEES transition's record of the shared adaptation (`runChEESKeepingState`).
+    public var cheesRecord: ChEESTransitionRecord? = nil
 }
 
 /// A launch's kernel, shape and buffers.

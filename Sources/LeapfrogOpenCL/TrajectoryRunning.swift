@@ -26,6 +26,11 @@ public protocol TrajectoryRunning: DeviceTrafficCounting {
     func runAdaptingKeepingState(_ launch: TrajectoryLaunch, count: Int, averaging: StepSizeAveraging?,
                                  from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
                                  reductions: WarmupReductionRequest) throws -> [KeptTransitionOutcome]
+    /// Warmup ChEES transitions in one group, the shared step size and trajectory length adapted
+    /// on the device between them.
+    func runChEESKeepingState(_ launch: TrajectoryLaunch, count: Int, adaptation: ChEESAdaptationState?, jitter: [Double],
+                              from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
+                              reductions: WarmupReductionRequest) throws -> [KeptTransitionOutcome]
     func takeWindowMoments() throws -> DeviceWindowMoments?
     /// Builds the warmup reductions' program (`runKeepingState` otherwise builds it on first use).
     func prepareWarmup() throws

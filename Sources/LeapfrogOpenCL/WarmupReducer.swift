@@ -36,7 +36,7 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
     let width: Int
     let dimension: Int
     private let queue: CommandQueue
-    private let welford, projectionKernel, partialKernel, meansKernel, sumsKernel: Kernel
+    private let welford, projectionKernel, partialKernel, meansKernel, sumsKernel, shapeKernel, adaptKernel: Kernel
     let start, mean, m2, sums, partial, totals: Buffer<R>
     /// The gradients' window moments (`WarmupReductionRequest.gradientMoments`), made when first asked for.
     private var gradientMoments: (mean: Buffer<R>, m2: Buffer<R>)?
@@ -69,6 +69,8 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
         partialKernel = try Kernel(program: program, name: "lf_chees_partial_means")
         meansKernel = try Kernel(program: program, name: "lf_chees_means")
         sumsKernel = try Kernel(program: program, name: "lf_chees_sums")
+        shapeKernel = try Kernel(program: program, name: "lf_chees_shape")
+        adaptKernel = try Kernel(program: program, name: "lf_chees_adapt")
         let vector = max(1, dimension) * stride
         func zeroed(_ count: Int) throws -> Buffer<R> {
             let b = try Buffer<R>(context: queue.context, count: count)
@@ -121,16 +123,21 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
     /// Enqueues the reductions `what` asks for after a trajectory, from its new positions, and
     /// for ChEES its proposals, acceptance probabilities, flags and the inverse metric; returns
     /// the launches enqueued. Results: `projections` (rows of `stride`), `sums` (3 rows).
+    ///
+    /// `row`: where `accept` and `flags` hold this transition's values (a ring's row, `row` ×
+    /// stride); `projectionRow`: the first row of `projections` it writes (a chained group's
+    /// transition t writes rows t·k..<(t + 1)·k, after `reserveProjections`).
     func enqueue(_ what: WarmupReductionRequest, position: Buffer<R>, gradient: Buffer<R>, proposal: Buffer<R>,
-                 momentum: Buffer<R>, accept: Buffer<R>, flags: Buffer<R>, inverseMetric: Buffer<R>) throws -> Int {
+                 momentum: Buffer<R>, accept: Buffer<R>, flags: Buffer<R>, inverseMetric: Buffer<R>, row: Int = 0,
+                 projectionRow: Int = 0) throws -> Int {
         let d = Int32(dimension), s = Int32(stride), n = Int32(chains)
-        var launches = try enqueuePerChain(what, from: position, gradient: gradient, offset: 0, projectionRow: 0)
+        var launches = try enqueuePerChain(what, from: position, gradient: gradient, offset: 0, projectionRow: projectionRow)
         if what.cheesSums || what.cheesPartialMeans {
             // A group per block of chains, its work-items the coordinates (a GPU then runs them
             // side by side); the items past the last coordinate return. Partial means stop here
             // (`enqueuePartialRead`, then `enqueueSums(about:)` with a split batch's means).
             let blocks = (chains + Self.block - 1) / Self.block
-            try launch(partialKernel, [proposal, start, accept, flags, partial, d, s, n, Int32(Self.block)],
+            try launch(partialKernel, [proposal, start, accept, flags, partial, d, s, n, Int32(Self.block), Int32(row * stride)],
                        global: [blocks, dimension + 1], local: [1, min(64, dimension + 1)])
             launches += 1
             if what.cheesSums {
@@ -173,6 +180,37 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
         try launch(sumsKernel, [proposal, momentum, start, inverseMetric, totals, sums, Int32(dimension), Int32(stride)],
                    global: perChain.global, local: perChain.local)
         return values.count * MemoryLayout<R>.size
+    }
+
+    /// Enqueues `lf_chees_shape` before a chained ChEES group's transition `t`: every chain's step
+    /// size and step count from the adaptation `state`, to row `t` of `stepSize` and `steps`.
+    func enqueueChEESShape(state: Buffer<R>, jitter: Buffer<R>, t: Int, stepSize: Buffer<R>, steps: Buffer<R>,
+                           record: Buffer<R>) throws {
+        try launch(shapeKernel, [state, jitter, Int32(t), stepSize, steps, Int32(t * stride), record, Int32(stride)],
+                   global: [stride], local: [Self.local])
+    }
+
+    /// The work-group size of `lf_chees_adapt`: 1 on a CPU device (every sum in the host's order;
+    /// the work is a few loads per chain), on a GPU the largest power of two up to 256 that the
+    /// kernel can run with, so that a million chains' sums do not run on one work-item.
+    func cheesAdaptLocalSize(gpu: Bool) throws -> Int {
+        guard gpu else { return 1 }
+        let most = min(256, try adaptKernel.maxWorkGroupSize())
+        var size = 1
+        while 2 * size <= most { size *= 2 }
+        return size
+    }
+
+    /// Enqueues `lf_chees_adapt` after transition `t` (its outputs at row `t` of `accept` and
+    /// `flags`, its sums in `sums` from `enqueue`): one work-group of `local` work-items (a power of
+    /// two) updates `state` and writes the record.
+    func enqueueChEESAdapt(accept: Buffer<R>, flags: Buffer<R>, t: Int, state: Buffer<R>, jitter: Buffer<R>,
+                           record: Buffer<R>, harmonicGroup: Int?, local: Int) throws {
+        precondition(local > 0 && local & (local - 1) == 0, "WarmupReducer: a work-group of \(local) is not a power of two")
+        let arguments: [Any] = [accept, flags, Int32(t * stride), sums, state, jitter, Int32(t), record, Int32(chains),
+                                Int32(stride), Int32(harmonicGroup ?? 0)]
+        try adaptKernel.setLocalMemory(arguments.count, bytes: 3 * local * MemoryLayout<R>.size)
+        try launch(adaptKernel, arguments, global: [local], local: [local])
     }
 
     /// Enqueues the window moments and projections `what` asks for of `count` consecutive samples
@@ -225,7 +263,7 @@ final class WarmupReducer<R: DeviceReal>: @unchecked Sendable {
 
     /// Makes `projections` (and its host staging) hold at least `rows` rows; a new buffer forgets
     /// the old one's values, so a group reserves its rows before it enqueues any.
-    private func reserveProjections(rows: Int) throws {
+    func reserveProjections(rows: Int) throws {
         guard projectionRows < rows else { return }
         projections = try Buffer<R>(context: queue.context, count: rows * stride)
         hostProjections?.deallocate()

@@ -25,8 +25,8 @@ public struct BackendOptions: Sendable, Hashable {
     public var checked = true
     /// Where transitions run (`--transitions`): on the device when it can (`auto`), or the host.
     public var transitions: TransitionPlacement = .auto
-    /// Per-chain NUTS warmup in chained groups on the device (`--no-chained-warmup`: one transition
-    /// per launch, `DeviceTransitionExecutor.chainsWarmup`).
+    /// Per-chain NUTS warmup and ChEES's warmup in chained groups on the device, adapting there
+    /// (`--no-chained-warmup`: one transition per launch, `DeviceTransitionExecutor.chainsWarmup`).
     public var chainedWarmup = true
     /// The batch a run evaluates, when known (a sampling run's chains): on PoCL a run of at most
     /// `OpenCLBackend.pocLSmallBatchChains` builds its density on the single-threaded device

@@ -20,7 +20,7 @@ public enum TransitionPlacement: String, Sendable, Hashable, CaseIterable {
 
 /// Runs NUTS, HMC and ChEES-HMC transitions whole on an OpenCL device (`OpenCLTrajectories`):
 /// one launch and one blocking round trip per transition (per group of transitions in sampling,
-/// `stream`, and in NUTS's per-chain warmup, `executeChained`), positions, gradients and log
+/// `stream`, and in NUTS's per-chain and ChEES's warmup, `executeChained`), positions, gradients and log
 /// densities resident on the device between transitions. Everything else — a dense metric, a precision or
 /// a model without a device program — runs on the host (`HostTransitionExecutor` over the same
 /// density), so a run never fails for want of a device kernel; `placements` counts which ran where.
@@ -28,7 +28,8 @@ public enum TransitionPlacement: String, Sendable, Hashable, CaseIterable {
 /// The device makes the same transitions as `NUTSKernel` and `HMCKernel` for the same request and
 /// seed: the same Philox streams for the momenta, directions, leaf choices and Metropolis
 /// uniforms; HMC's jittered step sizes and step counts computed here on the host
-/// (`HMCKernel.trajectoryShape`) and sent with the launch. In f64
+/// (`HMCKernel.trajectoryShape`) and sent with the launch (in ChEES's chained warmup, computed by
+/// the device from the adaptation it continues, `lf_chees_shape`). In f64
 /// the draws agree with the host's to rounding (the device's `log`, `cos`, `sin` and `exp` differ
 /// by ulps); in f32 to f32 rounding (`DeviceTransitionExecutorTests`).
 ///
@@ -275,8 +276,15 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     /// span (the host's is sent at a span's start), so the draws do not depend on the groups' timed
     /// lengths. The step sizes reported are the host's dual averaging on the same statistics (the
     /// kernel's twin, to its precision's rounding). nil where `executeKeepingState`
-    /// would not run on the device, for HMC, and when `chainsWarmup` is off. `count`, when given,
+    /// would not run on the device, for HMC outside ChEES's span, and when `chainsWarmup` is off. `count`, when given,
     /// replaces the timed size (a sharded run's agreed group: `chainedGroupSize`).
+    ///
+    /// ChEES's span (`span.chees`): the shared step size and trajectory length adapted on the device
+    /// after each transition (`OpenCLTrajectories.runChEESKeepingState`), one launch of the
+    /// trajectories per transition and one round trip per group, whose groups are sized to last
+    /// about `streamGroupSeconds`. The device continues its own adaptation within a span as for
+    /// NUTS; each transition's step size reported is the one the device used, and the adapter
+    /// replays the device's mean gradient term (`ReducedTransition.cheesRecord`).
     public func executeChained(_ request: TransitionRequest, span: ChainedWarmupSpan, count: Int?,
                                from state: SamplerState?, random: PhiloxRandom) throws -> [ReducedTransition]? {
         guard let (inverse, device, preferred, limit) = chainedGroup(request, span: span) else { return nil }
@@ -284,10 +292,30 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         let start = try warmupStart(state, on: device)
         let count = max(1, min(span.last - request.iteration + 1, limit, count ?? preferred))
         let launch = self.launch(request, chains: n, inverse: inverse, random: random)
-        // Within a span the device continues its own dual averaging from group to group, so that a
-        // chain's step sizes do not depend on where the (timed) groups end; a span starts from the host's.
+        // Within a span the device continues its own adaptation from group to group, so that the
+        // step sizes do not depend on where the (timed) groups end; a span starts from the host's.
         let continues = start == nil && holder === device && chainedWarmup.map { $0 == (request.iteration, span.last) } == true
         let began = Clock.now()
+        let perStep = request.integrator.gradientsPerStep
+        if let chees = span.chees {
+            let jitter = (0..<count).map { chees.jitter.value(random: random, iteration: request.iteration + $0) }
+            let outcomes = try device.runChEESKeepingState(launch, count: count, adaptation: continues ? nil : chees.adaptation,
+                                                           jitter: jitter, from: start, reductions: span.reductions)
+            chainedWarmup = (request.iteration + count, span.last)
+            warmupGroupSize = Self.groupSize(lasting: streamGroupSeconds, perTransition: (Clock.now() - began) / Double(count),
+                                             limit: limit) ?? warmupGroupSize
+            holder = device
+            ranOnDevice(device, transitions: count, chains: n)
+            return outcomes.map { outcome in
+                let stepSizes = [Double](repeating: outcome.cheesRecord?.stepSize ?? .nan, count: n)
+                return ReducedTransition(
+                    info: Self.info(outcome.outputs, stepSizes: stepSizes, gradientsPerStep: perStep),
+                    logDensity: outcome.logDensity,
+                    lockstepEvaluations: Self.lockstepSteps(outcome.outputs.steps, device: device,
+                                                            batchChains: launch.batchChains) * perStep,
+                    projections: outcome.projections, cheesRecord: outcome.cheesRecord)
+            }
+        }
         let outcomes = try device.runAdaptingKeepingState(
             launch, count: count, averaging: continues ? nil : span.stepSizeAveraging(stepSizes: request.stepSizes),
             from: start, reductions: span.reductions)
@@ -296,7 +324,6 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
                                          limit: limit) ?? warmupGroupSize
         holder = device
         ranOnDevice(device, transitions: count, chains: n)
-        let perStep = request.integrator.gradientsPerStep
         let together = device.chainsInLockstep(forChains: request.batchChains ?? n)
         let lockstep = Self.lockstepSteps(chained: outcomes.map(\.outputs.steps), together: together,
                                           quorum: device.startQuorum(lanes: together))
@@ -321,7 +348,12 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     /// `executeChained` returns nil.
     private func chainedGroup(_ request: TransitionRequest, span: ChainedWarmupSpan)
         -> (inverse: ChainBatch, device: any TrajectoryRunning, count: Int, limit: Int)? {
-        guard chainsWarmup, case .nuts = request.trajectory, !span.reductions.cheesSums else { return nil }
+        guard chainsWarmup else { return nil }
+        switch (request.trajectory, span.chees) {
+        case (.nuts, nil): guard !span.reductions.cheesSums else { return nil }
+        case (.hmc, .some): guard span.reductions.cheesSums, !span.reductions.cheesPartialMeans else { return nil }
+        default: return nil
+        }
         let n = request.stepSizes.count, d = dimension
         guard let inverse = inverseDiagonal(request.metric, chains: n, dimension: d),
               let device = program(request.integrator) else { return nil }
@@ -334,8 +366,8 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     /// adapts) and warmup's spans already cut them short (at most a window), while an interrupt
     /// loses no draws there (a second Ctrl-C exits at once).
     public var chainedWarmupSeconds = 8.0
-    /// Whether warmup runs NUTS's per-chain adaptation in chained groups (`executeChained`); off,
-    /// one transition per launch (`executeKeepingState`).
+    /// Whether warmup runs NUTS's per-chain adaptation and ChEES's shared one in chained groups
+    /// (`executeChained`); off, one transition per launch (`executeKeepingState`).
     public var chainsWarmup = true
     /// Transitions in the next chained warmup group (`executeChained`): one at first, then sized
     /// from the last group's rate.

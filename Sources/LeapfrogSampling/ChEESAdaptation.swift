@@ -139,18 +139,24 @@ public struct ChEESAdaptation: Sendable, Hashable {
     }
 
     /// The ChEES criterion's gradient in log T (Hoffman, Radul & Sountsov 2021) from the
-    /// per-chain `sums`, weighted by the acceptance probabilities `weights` (0 when Σ w is 0):
-    /// Σ_c w_c · t · (‖x'_c − x̄'‖² − ‖x_c − x̄‖²) · ⟨x'_c − x̄', v_c⟩ / Σ w, with t the jittered
-    /// trajectory time. Non-finite terms are left out; chains are added in order.
+    /// per-chain `sums`, weighted by the acceptance probabilities `weights`: t · G with t the
+    /// jittered trajectory time and G the mean gradient term (`meanGradient`).
     static func gradient(_ sums: ChEESSums, weights w: [Double], time t: Double) -> Double {
-        let wSum = w.reduce(0, +)
-        guard wSum > 0 else { return 0 }
-        var num = 0.0
-        for c in w.indices where w[c] > 0 {
-            let g = t * (sums.proposalSpread[c] - sums.startSpread[c]) * sums.proposalAlongVelocity[c]
-            if g.isFinite { num += w[c] * g }
+        t * meanGradient(sums, weights: w)
+    }
+
+    /// G = Σ_c w_c (‖x'_c − x̄'‖² − ‖x_c − x̄‖²) ⟨x'_c − x̄', v_c⟩ / Σ w (0 when Σ w is 0):
+    /// non-finite terms are left out; chains are added in order. The twin of the sums in
+    /// Kernels/warmup.cl's `lf_chees_adapt` (in the same order on a CPU device).
+    public static func meanGradient(_ sums: ChEESSums, weights w: [Double]) -> Double {
+        var num = 0.0, wSum = 0.0
+        for c in w.indices {
+            wSum += w[c]
+            guard w[c] > 0 else { continue }
+            let term = (sums.proposalSpread[c] - sums.startSpread[c]) * sums.proposalAlongVelocity[c]
+            if term.isFinite { num += w[c] * term }
         }
-        return num / wSum
+        return wSum > 0 ? num / wSum : 0
     }
 
     /// The gradient from the chains' starts, proposals and the proposals' velocity M⁻¹p
@@ -232,6 +238,27 @@ public struct ChEESAdaptation: Sendable, Hashable {
     public mutating func update(sums: ChEESSums, acceptance: [Double], divergent: [Bool], jitter u: Double, stepSize: Double) {
         let w = Self.weights(acceptance: acceptance, divergent: divergent)
         ascend(Self.gradient(sums, weights: w, time: u * trajectoryLength), stepSize: stepSize)
+    }
+
+    /// One Adam ascent step on log T from the mean gradient term G a device computed
+    /// (`ChEESTransitionRecord.meanGradient`): the gradient t · G with t = u · T.
+    public mutating func update(meanGradient: Double, jitter u: Double, stepSize: Double) {
+        ascend(u * trajectoryLength * meanGradient, stepSize: stepSize)
+    }
+
+    /// The state a device continues over a chained group (`ChEESAdaptationState`), with the
+    /// shared step size's dual averaging `averaging` (its `parameters`), the step size the next
+    /// transition uses and the aggregation of the acceptance probabilities (not `.perChain`).
+    public func deviceState(averaging: DualAveraging, parameters: DualAveraging.Parameters, stepSize: Double,
+                            aggregation: Aggregation) -> ChEESAdaptationState {
+        precondition(aggregation != .perChain, "ChEESAdaptation.deviceState: one step size per chain")
+        return ChEESAdaptationState(
+            counter: averaging.counter, errorMean: averaging.sBar, mu: averaging.mu, stepSize: stepSize,
+            target: parameters.target, gamma: parameters.gamma, t0: parameters.t0,
+            logLength: logTrajectoryLength, secondMoment: adamSecondMoment, step: step,
+            logLengthAverage: logTrajectoryLengthAverage, learningRate: learningRate,
+            beta2: Self.adamBeta2, epsilon: Self.adamEpsilon, clip: Self.logUpdateClip, maximumSteps: Self.maximumSteps,
+            decayRate: Self.decayRate, harmonicGroup: aggregation == .harmonicMean ? Self.harmonicMeanGroup : nil)
     }
 
     /// Adam's step on log T with `gradient`, the cap at 1000 ε and the moving average.

@@ -29,6 +29,8 @@ public struct ChEESAdapter: Adapter {
     private let learningRate: Double
     /// The trajectory's jitter, as the sampler draws it (`SamplerConfiguration.cheesJitter`).
     private let jitter: ChEESJitter
+    /// How the chains' acceptance probabilities feed the step size (`SamplerConfiguration.cheesStepSizeAggregation`).
+    private let aggregation: ChEESAdaptation.Aggregation
     /// The trajectory length sampling uses, fixed by `finish`.
     private var finalLength: Double?
     /// The learning rate chosen after each judgement, by the judged window's last iteration.
@@ -38,6 +40,7 @@ public struct ChEESAdapter: Adapter {
         let how = configuration.cheesStepSizeAggregation
         windows = WindowedAdapter(configuration, dimension: dimension, sharedStepSize: how != .perChain,
                                   statistic: .chees(how))
+        aggregation = how
         initialLength = configuration.cheesInitialTrajectoryLength
         learningRate = configuration.cheesLearningRate
         jitter = configuration.cheesJitter
@@ -77,13 +80,36 @@ public struct ChEESAdapter: Adapter {
         return request
     }
 
+    /// A transition reduced on the device: its sums, or in a chained group (`chainedSpan`) the mean
+    /// gradient term the device computed and adapted from, replayed here so that the host's
+    /// adaptation is the device's (to the device's rounding).
     public mutating func observe(reduced: ReducedTransition, request: TransitionRequest, random: PhiloxRandom) {
         windows.observe(reduced: reduced, request: request, random: random)
-        guard let sums = reduced.cheesSums else { return }
-        chees.update(sums: sums, acceptance: reduced.info.map(\.acceptanceStatistic), divergent: reduced.info.map(\.divergent),
-                     jitter: jitter.value(random: random, iteration: request.iteration),
-                     stepSize: windows.adaptation.stepSizes[0])
+        let u = jitter.value(random: random, iteration: request.iteration), stepSize = windows.adaptation.stepSizes[0]
+        if let sums = reduced.cheesSums {
+            chees.update(sums: sums, acceptance: reduced.info.map(\.acceptanceStatistic), divergent: reduced.info.map(\.divergent),
+                         jitter: u, stepSize: stepSize)
+        } else if let record = reduced.cheesRecord {
+            chees.update(meanGradient: record.meanGradient, jitter: u, stepSize: stepSize)
+        } else {
+            return
+        }
         windows.recordTrajectory(log: chees.logTrajectoryLengthAverage, iteration: request.iteration)
+    }
+
+    /// The rest of the current warmup phase (`WindowedAdapter`'s initial buffer, slow window or
+    /// terminal buffer), which a device may run in chained groups, adapting the shared step size
+    /// and trajectory length itself after each transition (`ChEESAdaptationState`): nil with a
+    /// step size per chain (`--chees-aggregation perChain`) and where the windows' reductions
+    /// cannot run on a device (a dense metric).
+    public func chainedSpan(from iteration: Int) -> ChainedWarmupSpan? {
+        guard aggregation != .perChain, var span = windows.phaseSpan(from: iteration), span.averaging.count == 1 else {
+            return nil
+        }
+        span.reductions.cheesSums = true
+        span.chees = (chees.deviceState(averaging: span.averaging[0], parameters: span.parameters,
+                                        stepSize: windows.adaptation.stepSizes[0], aggregation: aggregation), jitter)
+        return span
     }
 
     public mutating func adoptWindowMoments(_ moments: [WelfordEstimator]) { windows.adoptWindowMoments(moments) }

@@ -14,14 +14,19 @@ public struct ReducedTransition: Sendable {
     public var cheesSums: ChEESSums?
     /// A shard's sums towards ChEES's means (`WarmupReductionRequest.cheesPartialMeans`).
     public var cheesPartialMeans: ChEESPartialMeans?
+    /// A chained ChEES group's transition: the shared adaptation's record on the device (the
+    /// mean gradient term stands in for `cheesSums`, `ChEESAdapter.observe(reduced:)`).
+    public var cheesRecord: ChEESTransitionRecord?
 
     public init(info: [TransitionInfo], logDensity: [Double], lockstepEvaluations: Int, projections: ChainBatch? = nil,
-                cheesSums: ChEESSums? = nil, cheesPartialMeans: ChEESPartialMeans? = nil) {
+                cheesSums: ChEESSums? = nil, cheesPartialMeans: ChEESPartialMeans? = nil,
+                cheesRecord: ChEESTransitionRecord? = nil) {
         self.info = info
         self.logDensity = logDensity
         self.lockstepEvaluations = lockstepEvaluations
         self.projections = projections
         self.cheesSums = cheesSums
         self.cheesPartialMeans = cheesPartialMeans
+        self.cheesRecord = cheesRecord
     }
 }

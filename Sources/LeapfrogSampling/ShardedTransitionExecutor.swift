@@ -114,8 +114,11 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
         }[0]
     }
 
-    /// The smallest of the members' sizes (one `allGather`); nil when a member cannot chain.
+    /// The smallest of the members' sizes (one `allGather`); nil when a member cannot chain, and
+    /// for ChEES's span (its adaptation needs every member's chains after each transition), which
+    /// every member sees alike.
     public mutating func chainedGroupSize(_ request: TransitionRequest, span: ChainedWarmupSpan) throws -> Int? {
+        guard span.chees == nil else { return nil }
         let n = request.stepSizes.count
         let partition = ChainPartition(chains: n, members: communicator.members)
         let mine = partition.block(communicator.rank)
@@ -130,7 +133,7 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
     /// `chainedGroupSize`); one `allGather` for the group.
     public mutating func executeChained(_ request: TransitionRequest, span: ChainedWarmupSpan, count: Int?,
                                         from state: SamplerState?, random: PhiloxRandom) throws -> [ReducedTransition]? {
-        if count == nil && unchainedSpan == span.last { return nil }
+        if span.chees != nil || (count == nil && unchainedSpan == span.last) { return nil }
         guard let count = try count ?? chainedGroupSize(request, span: span) else {
             unchainedSpan = span.last
             return nil

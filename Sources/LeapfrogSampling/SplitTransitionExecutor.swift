@@ -96,6 +96,8 @@ public struct SplitTransitionExecutor: TransitionExecutor {
 
     /// The smallest of the shards' sizes; nil when a shard cannot chain.
     public mutating func chainedGroupSize(_ request: TransitionRequest, span: ChainedWarmupSpan) throws -> Int? {
+        // ChEES's span adapts from every shard's chains after each transition: one at a time here.
+        guard span.chees == nil else { return nil }
         let sizes = try onShards(chains: request.stepSizes.count) { block, shard in
             try shard.chainedGroupSize(request.chains(block), span: span.chains(block))
         }
@@ -106,7 +108,7 @@ public struct SplitTransitionExecutor: TransitionExecutor {
     /// `chainedGroupSize`); transition t's blocks joined.
     public mutating func executeChained(_ request: TransitionRequest, span: ChainedWarmupSpan, count: Int?,
                                         from state: SamplerState?, random: PhiloxRandom) throws -> [ReducedTransition]? {
-        guard let count = try count ?? chainedGroupSize(request, span: span) else { return nil }
+        guard span.chees == nil, let count = try count ?? chainedGroupSize(request, span: span) else { return nil }
         keptChains = request.stepSizes.count
         let groups = try onShards(chains: request.stepSizes.count) { block, shard in
             try shard.executeChained(request.chains(block), span: span.chains(block), count: count,

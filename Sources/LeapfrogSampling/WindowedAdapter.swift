@@ -143,8 +143,16 @@ public struct WindowedAdapter: Adapter {
     /// Not with the Fisher estimate: a chained group keeps its transitions' positions, not their
     /// gradients, so each transition then runs on its own.
     public func chainedSpan(from iteration: Int) -> ChainedWarmupSpan? {
-        guard !sharedStepSize, iteration < schedule.warmup, let reductions = reductions(for: iteration),
-              !reductions.gradientMoments else { return nil }
+        guard !sharedStepSize, let span = phaseSpan(from: iteration), !span.reductions.gradientMoments else { return nil }
+        return span
+    }
+
+    /// The rest of the current phase from `iteration` with its dual averaging (one per chain, or
+    /// the shared one) and reductions; nil outside warmup and for a dense metric. ChEES's shared
+    /// span (`ChEESAdapter.chainedSpan`) is one: each of its transitions is a launch of its own,
+    /// so its gradients' moments can be reduced too.
+    func phaseSpan(from iteration: Int) -> ChainedWarmupSpan? {
+        guard iteration < schedule.warmup, let reductions = reductions(for: iteration) else { return nil }
         let last: Int
         switch schedule.phase(of: iteration) {
         case .initialBuffer: last = (schedule.windows.first?.lowerBound ?? schedule.warmup) - 1

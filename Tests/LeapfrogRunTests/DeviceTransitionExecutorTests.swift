@@ -16,15 +16,18 @@ struct DeviceTransitionExecutorTests {
     /// An executor whose device programs are `R` on the default OpenCL device.
     /// `launch`: the trajectories' shape (`auto` on CPU devices: a chain per work-item, or the
     /// rows in lanes for a few chains of a model with a plate).
-    /// `quorum`: NUTS's start quorum (`OpenCLTrajectories.startQuorum`), when not the default.
+    /// `quorum`: NUTS's start quorum (`OpenCLTrajectories.startQuorum`), when not the default;
+    /// `cheesAdaptLocalSize`: ChEES's adaptation kernel's work-group (`OpenCLTrajectories.cheesAdaptLocalSize`).
     static func device<R: DeviceReal>(_ bound: BoundModel, _: R.Type, density: some BatchedLogDensity,
-                                      launch: LaunchChoice = .auto, quorum: Int? = nil) throws -> DeviceTransitionExecutor {
+                                      launch: LaunchChoice = .auto, quorum: Int? = nil,
+                                      cheesAdaptLocalSize: Int? = nil) throws -> DeviceTransitionExecutor {
         let dev = try OpenCLRuntime.device()
         return DeviceTransitionExecutor(density: density, precision: R.self == Float.self ? "f32" : "f64", log: { _ in }) {
             _, coefficients in
             let trajectories = try OpenCLTrajectories<R>(bound, queue: try CommandQueue(context: try Context(device: dev)),
                                                          coefficients: coefficients, launch: launch)
             if let quorum { trajectories.startQuorum = quorum }
+            trajectories.cheesAdaptLocalSize = cheesAdaptLocalSize
             return trajectories
         }
     }

@@ -6,7 +6,8 @@ import LeapfrogRandom
 @Suite struct ChEESAdaptationTests {
     /// The criterion's gradient on a batch large enough to be split over the cores equals the
     /// chain-outer sums written out, bit for bit (each chain's sums in coordinate order, chains
-    /// added in order), with zero-weight chains left out.
+    /// added in order, the trajectory time applied to their weighted mean as Kernels/warmup.cl's
+    /// `lf_chees_adapt` does), with zero-weight chains left out.
     @Test func theGradientIsTheChainOuterSum() {
         let n = 2_500, d = 30, t = 1.7
         let random = PhiloxRandom(seed: 23)
@@ -30,12 +31,11 @@ import LeapfrogRandom
                 let a = x1.values[i * n + c] - mp[i], b = x0.values[i * n + c] - ms[i]
                 sq1 += a * a; sq0 += b * b; dot += a * v.values[i * n + c]
             }
-            let g = t * (sq1 - sq0) * dot
-            num += w[c] * g
+            num += w[c] * ((sq1 - sq0) * dot)
         }
         let g = ChEESAdaptation.gradient(starts: x0, proposal: x1, velocity: v, weights: w, time: t)
         #expect(ChainRanges.worthParallel(chains: n, perChain: d))
-        #expect(g == num / wSum && g != 0, "\(g) against \(num / wSum)")
+        #expect(g == t * (num / wSum) && g != 0, "\(g) against \(t * (num / wSum))")
     }
 
     /// Up to `harmonicMeanGroup` chains the aggregate is the paper's harmonic mean over the
