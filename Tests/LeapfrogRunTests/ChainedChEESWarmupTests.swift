@@ -13,7 +13,8 @@ import Testing
 struct ChainedChEESWarmupTests {
     typealias Support = DeviceTransitionExecutorTests
 
-    /// Twelve slow-window iterations (window moments, projections and ChEES's sums reduced) in f64
+    /// Twelve slow-window iterations (window moments, with the arithmetic mean the gradients' too,
+    /// projections and ChEES's sums reduced) in f64
     /// as chained groups (one transition, then eleven) and one launch at a time with the host
     /// adapting between them: the same step counts, every statistic the adapter reads, the
     /// device's step sizes, statistics and mean gradient terms against the host's to rounding, and
@@ -30,7 +31,9 @@ struct ChainedChEESWarmupTests {
         let firstStep = averaging.update(statistic: 0.5, parameters: parameters)
         var chees = ChEESAdaptation(trajectoryLength: 1.5, learningRate: 0.1)
         let jitter = ChEESJitter.halton
-        let reductions = WarmupReductionRequest(windowMoments: true, projections: 3, cheesSums: true)
+        // The arithmetic mean's case adds the gradients' window moments (the Fisher metric's).
+        let reductions = WarmupReductionRequest(windowMoments: true, gradientMoments: aggregation == .arithmeticMean,
+                                                projections: 3, cheesSums: true)
         let span = ChainedWarmupSpan(
             last: first + count - 1, averaging: [averaging], parameters: parameters, reductions: reductions,
             chees: (chees.deviceState(averaging: averaging, parameters: parameters, stepSize: firstStep, aggregation: aggregation),
@@ -99,6 +102,7 @@ struct ChainedChEESWarmupTests {
         let ma = try #require(try chained.takeWindowMoments()), mb = try #require(try single.takeWindowMoments())
         for (u, v) in zip(ma, mb) {
             #expect(u.count == Double(count) && v.count == Double(count))
+            #expect(u.dimension == (reductions.gradientMoments ? 2 * d : d) && u.dimension == v.dimension)
             for (x, y) in zip(u.mean + u.m2, v.mean + v.m2) { #expect(close(x, y, tolerance)) }
         }
         let ha = try chained.heldState(), hb = try single.heldState()
