@@ -844,15 +844,9 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
                      "OpenCLTrajectories.runAdaptingKeepingState: shapes disagree")
         lock.lock()
         defer { lock.unlock() }
-        precondition(inFlight == 0, "OpenCLTrajectories.runAdaptingKeepingState: collect every enqueued group first")
-        let setup = try prepare(launch.kind, chains: chains, batchChains: launch.batchChains)
-        let s = setup.layout.stride, bufs = setup.buffers, b = MemoryLayout<R>.size
         var traffic = DeviceTraffic(launches: 1, roundTrips: 1)
-        try makeResident(setup, start, metric: launch.inverseMetricDiagonal, traffic: &traffic, caller: "runAdaptingKeepingState")
-        if rings[0] == nil || rings[0]!.capacity < count {
-            rings[0] = try TransitionRing<R>(context: queue.context, dimension: d, stride: s, capacity: count)
-        }
-        let ring = rings[0]!
+        let (setup, ring) = try warmupGroup(launch, count: count, from: start, traffic: &traffic, caller: "runAdaptingKeepingState")
+        let s = setup.layout.stride, bufs = setup.buffers, b = MemoryLayout<R>.size
         if let averaging {
             (averaging.counter + averaging.errorMean + averaging.mu + averaging.stepSize).withUnsafeBufferPointer {
                 R.pack($0, chains: chains, stride: s, dimension: 4, into: bufs.hostAveraging.baseAddress!)
@@ -875,44 +869,80 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         traffic.launches += try reducer.enqueueKept(reductions, kept: ring.kept, count: count)
 
         // The outputs' rows, each transition's log density (its kept slot's last row) and the
-        // projections, non-blocking; one wait for them all (`finish`).
-        for (r, output) in ring.outputs.enumerated() {
-            let first = r * ring.capacity * s
-            _ = try output.enqueueRead(into: UnsafeMutableBufferPointer(rebasing: ring.hostOutputs[first..<(first + count * s)]),
-                                       queue: queue)
-        }
+        // projections, non-blocking; one wait for them all.
         for t in 0..<count {
             let offset = (t * (d + 1) + d) * s
             _ = try ring.kept.enqueueRead(into: UnsafeMutableBufferPointer(rebasing: ring.hostKept[offset..<(offset + s)]),
                                           offset: offset, queue: queue)
         }
-        traffic.bytesFromDevice += 6 * count * s * b
-        let rows = count * reductions.projections
+        traffic.bytesFromDevice += count * s * b
+        try finishWarmupGroup(ring, count: count, depth: true, reducer: reducer, projections: reductions.projections,
+                              after: event, traffic: &traffic)
+        return (0..<count).map { t in
+            let (outputs, projections) = groupTransition(t, ring: ring, reducer: reducer, projections: reductions.projections,
+                                                         chains: chains, depth: true)
+            return KeptTransitionOutcome(
+                logDensity: unpack(ring.hostKept, offset: (t * (d + 1) + d) * s, rows: 1, chains: chains, stride: s)
+                    .map { $0.isFinite ? $0 : -.infinity },
+                outputs: outputs, projections: projections, cheesSums: nil)
+        }
+    }
+
+    /// A chained warmup group's launch (call with the lock held, nothing in flight): its setup
+    /// with `start` (or the device's state) and the metric resident, and ring 0 holding at least
+    /// `count` transitions.
+    private func warmupGroup(_ launch: TrajectoryLaunch, count: Int,
+                             from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
+                             traffic: inout DeviceTraffic, caller: String) throws -> (LaunchSetup<R>, TransitionRing<R>) {
+        precondition(inFlight == 0, "OpenCLTrajectories.\(caller): collect every enqueued group first")
+        let setup = try prepare(launch.kind, chains: launch.stepSizes.count, batchChains: launch.batchChains)
+        try makeResident(setup, start, metric: launch.inverseMetricDiagonal, traffic: &traffic, caller: caller)
+        if rings[0] == nil || rings[0]!.capacity < count {
+            rings[0] = try TransitionRing<R>(context: queue.context, dimension: dimension, stride: setup.layout.stride,
+                                             capacity: count)
+        }
+        return (setup, rings[0]!)
+    }
+
+    /// Ends a chained warmup group whose other reads are enqueued: enqueues the reads of its
+    /// outputs' rows (without the depth for HMC) and of its `projections` rows per transition,
+    /// waits once for them all, checks the launch `event` and counts `traffic`; the state is then
+    /// the device's.
+    private func finishWarmupGroup(_ ring: TransitionRing<R>, count: Int, depth: Bool, reducer: WarmupReducer<R>,
+                                   projections: Int, after event: Event?, traffic: inout DeviceTraffic) throws {
+        let s = ring.stride, b = MemoryLayout<R>.size
+        for (r, output) in ring.outputs.enumerated() where depth || r != 3 {
+            let first = r * ring.capacity * s
+            _ = try output.enqueueRead(into: UnsafeMutableBufferPointer(rebasing: ring.hostOutputs[first..<(first + count * s)]),
+                                       queue: queue)
+            traffic.bytesFromDevice += count * s * b
+        }
+        let rows = count * projections
         if rows > 0 {
             try reducer.projections!.read(into: UnsafeMutableBufferPointer(rebasing: reducer.hostProjections![0..<(rows * s)]),
                                           blocking: false, queue: queue)
             traffic.bytesFromDevice += rows * s * b
         }
         try queue.finish()
-        try event.checkFinished()
+        try event?.checkFinished()
         counted += traffic
         residentState = nil
         deviceAhead = true
+    }
 
-        return (0..<count).map { t in
-            func row(_ r: Int) -> [Double] {
-                unpack(ring.hostOutputs, offset: (r * ring.capacity + t) * s, rows: 1, chains: chains, stride: s)
-            }
-            let projections = reductions.projections > 0
-                ? ChainBatch(chains: chains, dimension: reductions.projections,
-                             values: unpack(reducer.hostProjections!, offset: t * reductions.projections * s,
-                                            rows: reductions.projections, chains: chains, stride: s)) : nil
-            return KeptTransitionOutcome(
-                logDensity: unpack(ring.hostKept, offset: (t * (d + 1) + d) * s, rows: 1, chains: chains, stride: s)
-                    .map { $0.isFinite ? $0 : -.infinity },
-                outputs: TrajectoryOutputs(acceptProbability: row(0), energy: row(1), steps: row(2), depth: row(3), flags: row(4)),
-                projections: projections, cheesSums: nil)
+    /// Transition `t` of a finished chained warmup group: its outputs and its `projections` rows.
+    private func groupTransition(_ t: Int, ring: TransitionRing<R>, reducer: WarmupReducer<R>, projections: Int, chains: Int,
+                                 depth: Bool) -> (TrajectoryOutputs, ChainBatch?) {
+        let s = ring.stride
+        func row(_ r: Int) -> [Double] {
+            unpack(ring.hostOutputs, offset: (r * ring.capacity + t) * s, rows: 1, chains: chains, stride: s)
         }
+        let batch = projections > 0
+            ? ChainBatch(chains: chains, dimension: projections,
+                         values: unpack(reducer.hostProjections!, offset: t * projections * s, rows: projections, chains: chains,
+                                        stride: s)) : nil
+        return (TrajectoryOutputs(acceptProbability: row(0), energy: row(1), steps: row(2), depth: depth ? row(3) : nil,
+                                  flags: row(4)), batch)
     }
 
     /// `count` consecutive ChEES warmup transitions of every chain (HMC, transitions
@@ -943,15 +973,9 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
                      "OpenCLTrajectories.runChEESKeepingState: shapes disagree")
         lock.lock()
         defer { lock.unlock() }
-        precondition(inFlight == 0, "OpenCLTrajectories.runChEESKeepingState: collect every enqueued group first")
-        let setup = try prepare(launch.kind, chains: chains, batchChains: launch.batchChains)
-        let s = setup.layout.stride, bufs = setup.buffers, b = MemoryLayout<R>.size
         var traffic = DeviceTraffic(launches: 0, roundTrips: 1)
-        try makeResident(setup, start, metric: launch.inverseMetricDiagonal, traffic: &traffic, caller: "runChEESKeepingState")
-        if rings[0] == nil || rings[0]!.capacity < count {
-            rings[0] = try TransitionRing<R>(context: queue.context, dimension: d, stride: s, capacity: count)
-        }
-        let ring = rings[0]!
+        let (setup, ring) = try warmupGroup(launch, count: count, from: start, traffic: &traffic, caller: "runChEESKeepingState")
+        let s = setup.layout.stride, bufs = setup.buffers, b = MemoryLayout<R>.size
         if cheesGroup == nil || cheesGroup!.stride != s || cheesGroup!.capacity < count {
             cheesGroup = try ChEESGroupBuffers<R>(context: queue.context, stride: s, capacity: count)
         }
@@ -993,45 +1017,24 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             try bufs.logDensity.enqueueCopy(to: group.logDensity, destinationOffset: t * s, count: s, queue: queue)
         }
 
-        // The outputs' rows (HMC has no depth), the log densities, the projections and the records,
-        // non-blocking; one wait for them all.
-        for (r, output) in ring.outputs.enumerated() where r != 3 {
-            let first = r * ring.capacity * s
-            _ = try output.enqueueRead(into: UnsafeMutableBufferPointer(rebasing: ring.hostOutputs[first..<(first + count * s)]),
-                                       queue: queue)
-        }
+        // The log densities and the records (then the outputs' rows, HMC having no depth, and the
+        // projections), non-blocking; one wait for them all.
         _ = try group.logDensity.enqueueRead(into: UnsafeMutableBufferPointer(rebasing: group.hostLogDensity[0..<(count * s)]),
                                              queue: queue)
         let recordValues = ChEESGroupBuffers<R>.recordValues
         _ = try group.record.enqueueRead(into: UnsafeMutableBufferPointer(rebasing: group.hostRecord[0..<(recordValues * count)]),
                                          queue: queue)
-        traffic.bytesFromDevice += (5 * count * s + recordValues * count) * b
-        let rows = count * reductions.projections
-        if rows > 0 {
-            try reducer.projections!.read(into: UnsafeMutableBufferPointer(rebasing: reducer.hostProjections![0..<(rows * s)]),
-                                          blocking: false, queue: queue)
-            traffic.bytesFromDevice += rows * s * b
-        }
-        try queue.finish()
-        try event?.checkFinished()
-        counted += traffic
-        residentState = nil
-        deviceAhead = true
-
+        traffic.bytesFromDevice += (count * s + recordValues * count) * b
+        try finishWarmupGroup(ring, count: count, depth: false, reducer: reducer, projections: reductions.projections,
+                              after: event, traffic: &traffic)
         return (0..<count).map { t in
-            func row(_ r: Int) -> [Double] {
-                unpack(ring.hostOutputs, offset: (r * ring.capacity + t) * s, rows: 1, chains: chains, stride: s)
-            }
-            let projections = reductions.projections > 0
-                ? ChainBatch(chains: chains, dimension: reductions.projections,
-                             values: unpack(reducer.hostProjections!, offset: t * reductions.projections * s,
-                                            rows: reductions.projections, chains: chains, stride: s)) : nil
+            let (outputs, projections) = groupTransition(t, ring: ring, reducer: reducer, projections: reductions.projections,
+                                                         chains: chains, depth: false)
             let record = (0..<recordValues).map { Double(group.hostRecord[recordValues * t + $0]) }
             return KeptTransitionOutcome(
                 logDensity: unpack(group.hostLogDensity, offset: t * s, rows: 1, chains: chains, stride: s)
                     .map { $0.isFinite ? $0 : -.infinity },
-                outputs: TrajectoryOutputs(acceptProbability: row(0), energy: row(1), steps: row(2), depth: nil, flags: row(4)),
-                projections: projections, cheesSums: nil,
+                outputs: outputs, projections: projections, cheesSums: nil,
                 cheesRecord: ChEESTransitionRecord(stepSize: record[0], meanGradient: record[1], statistic: record[2]))
         }
     }
@@ -1338,6 +1341,8 @@ final class TransitionRing<R: DeviceReal>: @unchecked Sendable {
     static func valuesPerLaunch(dimension d: Int) -> Int { 2 + 5 + d + 1 }
 
     let capacity: Int
+    /// The padded chain count of a row.
+    let stride: Int
     let stepSize, steps, acceptProbability, energy, taken, depth, flags, kept: Buffer<R>
     /// Per row, the slot of `kept` its sample goes to, or −1 (the group's launch writes it there).
     let keptSlot: Buffer<Int32>
@@ -1348,6 +1353,7 @@ final class TransitionRing<R: DeviceReal>: @unchecked Sendable {
 
     init(context: Context, dimension d: Int, stride s: Int, capacity: Int) throws {
         self.capacity = capacity
+        stride = s
         func device(_ count: Int) throws -> Buffer<R> { try Buffer<R>(context: context, count: count) }
         stepSize = try device(capacity * s); steps = try device(capacity * s)
         acceptProbability = try device(capacity * s); energy = try device(capacity * s); taken = try device(capacity * s)

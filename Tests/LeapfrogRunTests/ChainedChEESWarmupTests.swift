@@ -193,11 +193,7 @@ extension ChainedChEESWarmupTests {
         #expect(chained.traffic.roundTrips < single.traffic.roundTrips,
                 "\(chained.traffic.roundTrips) against \(single.traffic.roundTrips) round trips")
 
-        config.chains = 256
-        config.superchains = 16
-        config.warmup = 400
-        config.adaptiveWarmup = AdaptiveWarmup()
-        config.draws = 10
+        config.adaptToConvergence()
         let (c, _, _) = try run(chaining: true)
         let (e, _, _) = try run(chaining: false)
         #expect(c.warmupIterations < 400 && e.warmupIterations < 400, "\(c.warmupIterations), \(e.warmupIterations)")
@@ -229,19 +225,12 @@ extension ChainedChEESWarmupTests {
         #expect(drawsC != drawsA)
     }
 
-    /// ChEES over 32 chains of eight schools.
+    /// ChEES over 32 chains.
     static func chees(warmup: Int, draws: Int, seed: UInt64) -> SamplerConfiguration {
-        var config = SamplerConfiguration()
-        config.sampler = .chees
-        config.chains = 32
-        config.warmup = warmup
-        config.draws = draws
-        config.seed = seed
-        return config
+        ChainedWarmupTests.configuration(.chees, chains: 32, warmup: warmup, draws: draws, seed: seed)
     }
 
-    /// A whole run of `config` on the device in `R`, warmup groups of at most `groups` transitions
-    /// (never timed): its result, every chain's draws and the executor.
+    /// `ChainedWarmupTests.run` with ChEES's warmup groups untimed too (`streamGroupSeconds`).
     static func run<R: DeviceReal>(_ bound: BoundModel, _ config: SamplerConfiguration, _ type: R.Type, groups: Int,
                                    configure: (DeviceTransitionExecutor) -> Void = { _ in })
         throws -> (SamplingResult, [[[Double]]], DeviceTransitionExecutor) {

@@ -116,11 +116,7 @@ struct ChainedWarmupTests {
         #expect(a.warmupLockstepEvaluations < b.warmupLockstepEvaluations)
         #expect(chained.traffic.roundTrips < single.traffic.roundTrips)
 
-        config.chains = 256
-        config.superchains = 16
-        config.warmup = 400
-        config.adaptiveWarmup = AdaptiveWarmup()
-        config.draws = 10
+        config.adaptToConvergence()
         let (c, _, _) = try run(chaining: true)
         let (e, _, _) = try run(chaining: false)
         #expect(c.warmupIterations < 400 && e.warmupIterations < 400, "\(c.warmupIterations), \(e.warmupIterations)")
@@ -171,10 +167,17 @@ extension ChainedWarmupTests {
 extension ChainedWarmupTests {
     /// NUTS adapting every chain on its own (the CLI's default), 8 chains.
     static func perChainNUTS(warmup: Int, draws: Int, seed: UInt64) -> SamplerConfiguration {
-        var config = SamplerConfiguration()
-        config.sampler = .nuts
+        var config = configuration(.nuts, chains: 8, warmup: warmup, draws: draws, seed: seed)
         config.pooledAdaptation = false
-        config.chains = 8
+        return config
+    }
+
+    /// `sampler` over `chains` chains, `warmup` + `draws` iterations (see also
+    /// `SamplerConfiguration.adaptToConvergence`).
+    static func configuration(_ sampler: SamplerKind, chains: Int, warmup: Int, draws: Int, seed: UInt64) -> SamplerConfiguration {
+        var config = SamplerConfiguration()
+        config.sampler = sampler
+        config.chains = chains
         config.warmup = warmup
         config.draws = draws
         config.seed = seed
@@ -194,6 +197,18 @@ extension ChainedWarmupTests {
         let sink = InMemoryDrawSink()
         let result = try Sampler.run(model: reference, configuration: config, sink: sink, executor: executor)
         return (result, sink.positions, executor)
+    }
+}
+
+extension SamplerConfiguration {
+    /// An adaptive warmup of 256 chains in 16 superchains, at most 400 iterations, then 10 draws:
+    /// the whole warmups these tests compare as independent runs.
+    mutating func adaptToConvergence() {
+        chains = 256
+        superchains = 16
+        warmup = 400
+        adaptiveWarmup = AdaptiveWarmup()
+        draws = 10
     }
 }
 
