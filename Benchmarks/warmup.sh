@@ -6,7 +6,7 @@
 #   Benchmarks/warmup.sh [--out DIR] [--model bnn] [--samplers "chees nuts"] [--chains "128 1024 4096"]
 #        [--kinds "fixed adaptive"] [--warmup 500] [--draws 100] [--peer-warmup 200] [--no-peer]
 #        [--backend "opencl f32"] [--seeds "1 2 3 4"] [--peer-seeds "1"] [--keep draws|moments] [--csv]
-#        [--variants "default fisher unit uniform"]
+#        [--variants "default fisher unit uniform stepwise"]
 #
 # Seeds: every Leapfrog cell runs once per seed of --seeds (default 1; --seed N is --seeds N), the
 # peer once per seed of --peer-seeds (default: the first of --seeds; a BlackJAX ChEES cell at 1,024
@@ -30,7 +30,8 @@
 # --variants: each Leapfrog cell once per variant, alternated within each seed (default: default
 # only): default (the sampler's defaults), fisher (--metric-estimator fisher), unit (--metric
 # unit, BlackJAX's identity metric), uniform (--chees-jitter uniform, ChEES's independent jitter
-# before the Halton default); a fisher cell is named ...-fisher-seedN, its tool "leapfrog fisher".
+# before the Halton default), stepwise (--no-chained-warmup: one warmup transition per launch, the
+# host adapting between them); a fisher cell is named ...-fisher-seedN, its tool "leapfrog fisher".
 #
 # Resumable: a cell whose result is on disk is not run again; delete DIR/<cell> (or its line in
 # cells.jsonl) to measure it again. Every cell records the load average before it ran.
@@ -84,7 +85,8 @@ for s in $samplers; do
           fisher) options=(--metric-estimator fisher);;
           unit) options=(--metric unit);;
           uniform) options=(--chees-jitter uniform);;
-          *) echo "warmup.sh: unknown variant $v (default, fisher, unit, uniform)" >&2; exit 2;;
+          stepwise) options=(--no-chained-warmup);;
+          *) echo "warmup.sh: unknown variant $v (default, fisher, unit, uniform, stepwise)" >&2; exit 2;;
         esac
         tag=; tool=leapfrog; [ "$v" = default ] || { tag=-$v; tool="leapfrog $v"; }
         cell=leapfrog-$s-$k-$c$tag-seed$seed
