@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import LeapfrogCore
 import LeapfrogRandom
@@ -149,5 +150,81 @@ import LeapfrogRandom
         #expect(abs(few.grouped - few.single) < 1e-15)
         #expect(abs(many.grouped / few.grouped - 1) < 0.1, "grouped: \(few.grouped) at G, \(many.grouped) at 8G")
         #expect(many.single < 0.9 * few.single, "one harmonic mean: \(few.single) at G, \(many.single) at 8G")
+    }
+}
+
+extension ChEESAdaptationTests {
+    /// Adam's step from a device's mean gradient term (`update(meanGradient:)`, what a chained
+    /// group's replay takes) is the step from the per-chain sums it summarises, bit for bit, over
+    /// several iterations of changing sums, jitters and step sizes.
+    @Test func theMeanGradientPathIsTheSumsPath() {
+        let n = 50, random = PhiloxRandom(seed: 17)
+        var fromSums = ChEESAdaptation(trajectoryLength: 0.7, learningRate: 0.1), fromMean = fromSums
+        for k in 0..<12 {
+            func row(_ purpose: Int, scale: Double) -> [Double] {
+                (0..<n).map { scale * (random.uniform(chain: $0, iteration: 10 * k + purpose, purpose: .acceptance) - 0.4) }
+            }
+            let sums = ChEESSums(proposalSpread: row(0, scale: 4), startSpread: row(1, scale: 3),
+                                 proposalAlongVelocity: row(2, scale: 2))
+            let alpha = row(3, scale: 1).map { $0 + 0.4 }, divergent = (0..<n).map { ($0 + k) % 9 == 0 }
+            let u = 0.05 + 0.9 * random.uniform(chain: 0, iteration: k, purpose: .sharedJitter), eps = 0.1 + 0.01 * Double(k)
+            fromSums.update(sums: sums, acceptance: alpha, divergent: divergent, jitter: u, stepSize: eps)
+            let g = ChEESAdaptation.meanGradient(sums, weights: ChEESAdaptation.weights(acceptance: alpha, divergent: divergent))
+            fromMean.update(meanGradient: g, jitter: u, stepSize: eps)
+        }
+        #expect(fromSums == fromMean)
+        #expect(fromSums.step == 12 && fromSums.trajectoryLength != 0.7)
+    }
+
+    /// The state a device continues (`ChEESAdaptationState`) is the adapter's: its dual
+    /// averaging, the step size, Adam's state, the constants, and the harmonic mean's group size
+    /// (none for the arithmetic mean), in the order of Kernels/warmup.cl's `LF_CHEES_*`.
+    @Test func theDeviceStateIsTheAdaptation() {
+        var a = ChEESAdaptation(trajectoryLength: 1.3, learningRate: 0.05)
+        a.update(meanGradient: 2, jitter: 0.5, stepSize: 0.2)
+        var averaging = DualAveraging(initialStepSize: 0.2)
+        let parameters = DualAveraging.Parameters(target: 0.651)
+        let step = averaging.update(statistic: 0.4, parameters: parameters)
+        let state = a.deviceState(averaging: averaging, parameters: parameters, stepSize: step, aggregation: .harmonicMean)
+        #expect(state.deviceValues == [averaging.counter, averaging.sBar, averaging.mu, step, 0.651, parameters.gamma, parameters.t0,
+                                       a.logTrajectoryLength, a.adamSecondMoment, 1, a.logTrajectoryLengthAverage, 0.05,
+                                       ChEESAdaptation.adamBeta2, ChEESAdaptation.adamEpsilon, ChEESAdaptation.logUpdateClip,
+                                       ChEESAdaptation.maximumSteps, ChEESAdaptation.decayRate])
+        #expect(state.deviceValues.count == ChEESAdaptationState.deviceValueCount)
+        #expect(state.harmonicGroup == ChEESAdaptation.harmonicMeanGroup)
+        #expect(a.deviceState(averaging: averaging, parameters: parameters, stepSize: step, aggregation: .arithmeticMean)
+            .harmonicGroup == nil)
+    }
+
+    /// ChEES's warmup offers a device the rest of each phase with its shared adaptation
+    /// (`ChEESAdapter.chainedSpan`): Stan's initial buffer ends at 75 of 200, a slow window at its
+    /// end; the span asks for ChEES's sums and carries the adapter's state and jitter. A step size
+    /// per chain, or a dense metric (whose statistics are not reduced on a device), gives none.
+    @Test func theAdapterOffersItsPhasesAsSpans() throws {
+        let (n, d) = (8, 3)
+        let model = DiagonalGaussian.iid(dimension: d)
+        let random = PhiloxRandom(seed: 2)
+        let state = try SamplerState(positions: ChainBatch(chains: n, dimension: d, repeating: 0.1), model: model)
+        func adapter(_ configure: (inout SamplerConfiguration) -> Void) throws -> ChEESAdapter {
+            var config = SamplerConfiguration()
+            config.sampler = .chees; config.chains = n; config.warmup = 200; config.cheesInitialTrajectoryLength = 1
+            configure(&config)
+            var adapter = ChEESAdapter(config, dimension: d)
+            var executor: any TransitionExecutor = HostTransitionExecutor(model: model)
+            _ = try adapter.start(state, model: model, executor: &executor, random: random, search: false)
+            return adapter
+        }
+        let shared = try adapter { _ in }
+        let first = try #require(shared.chainedSpan(from: 0))
+        #expect(first.last == 74 && first.reductions.cheesSums && first.averaging.count == 1)
+        let chees = try #require(first.chees)
+        #expect(chees.jitter == .halton && chees.adaptation.harmonicGroup == ChEESAdaptation.harmonicMeanGroup)
+        #expect(chees.adaptation.stepSize == shared.adaptation.stepSizes[0])
+        #expect(chees.adaptation.logLength == log(shared.adaptation.trajectoryLength!))
+        let window = try #require(shared.chainedSpan(from: 80))
+        #expect(window.last == 99 && window.reductions.windowMoments)
+        #expect(shared.chainedSpan(from: 200) == nil)
+        #expect(try adapter { $0.cheesStepSizeAggregation = .perChain }.chainedSpan(from: 0) == nil)
+        #expect(try adapter { $0.metric = .dense }.chainedSpan(from: 0) == nil)
     }
 }
