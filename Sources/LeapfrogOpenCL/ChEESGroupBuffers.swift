@@ -3,8 +3,9 @@ import LeapfrogCore
 /// The device buffers of a chained ChEES warmup group (`OpenCLTrajectories.runChEESKeepingState`)
 /// beyond the transitions' ring, and their host staging: each transition's jitter u, its record
 /// (`ChEESTransitionRecord`: the step size it used, the mean gradient term, the step size's
-/// statistic) and its chains' log densities. The adaptation's state lives apart, since it must
-/// outlive a group whose buffers grow.
+/// statistic) and its chains' log densities; and the staging of the adaptation's state
+/// (`ChEESAdaptationState.deviceValues`), whose device buffer lives apart, since it must outlive a
+/// group whose buffers grow.
 final class ChEESGroupBuffers<R: DeviceReal>: @unchecked Sendable {
     /// Values of a transition's record.
     static var recordValues: Int { 3 }
@@ -12,7 +13,7 @@ final class ChEESGroupBuffers<R: DeviceReal>: @unchecked Sendable {
     let capacity: Int
     let stride: Int
     let jitter, record, logDensity: Buffer<R>
-    let hostJitter, hostRecord, hostLogDensity: UnsafeMutableBufferPointer<R>
+    let hostJitter, hostRecord, hostLogDensity, hostState: UnsafeMutableBufferPointer<R>
 
     init(context: Context, stride: Int, capacity: Int) throws {
         self.capacity = capacity
@@ -29,11 +30,13 @@ final class ChEESGroupBuffers<R: DeviceReal>: @unchecked Sendable {
         hostJitter = host(capacity)
         hostRecord = host(Self.recordValues * capacity)
         hostLogDensity = host(capacity * stride)
+        hostState = host(ChEESAdaptationState.deviceValueCount)
     }
 
     deinit {
         hostJitter.deallocate()
         hostRecord.deallocate()
         hostLogDensity.deallocate()
+        hostState.deallocate()
     }
 }

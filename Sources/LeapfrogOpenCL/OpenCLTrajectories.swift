@@ -172,11 +172,10 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     /// The buffers' averaging holds the dual averaging the last adapting group left.
     private var averagingResident = false
     /// Chained ChEES groups: the shared adaptation's state (made once), the buffers of the last
-    /// group, and the harmonic mean's group size of the state on the device (nil: no state there;
-    /// `.some(nil)`: the arithmetic mean).
+    /// group, and whether the state buffer holds the adaptation the last group left.
     private var cheesState: Buffer<R>?
     private var cheesGroup: ChEESGroupBuffers<R>?
-    private var cheesHarmonicGroup: Int??
+    private var cheesStateResident = false
     private var recordedCount: Result<Int, Error>?
 
     /// Checks the model can be generated (builds the HMC kernel) and uploads the data.
@@ -437,7 +436,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         if buffers?.stride != layout.stride || buffers?.width != width {
             buffers = nil
             averagingResident = false
-            cheesHarmonicGroup = nil
+            cheesStateResident = false
             rings = [nil, nil]
             residentState = nil
             deviceAhead = false
@@ -952,9 +951,10 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     /// `jitter[t]`), the trajectory runs, `reductions` (ChEES's sums, and the window moments and
     /// projections asked for) are reduced as `runKeepingState` reduces them, and `lf_chees_adapt`
     /// updates the state from its acceptance probabilities and sums. The state starts from
-    /// `adaptation`, or when nil from where the last group left it on the device
-    /// (`launch.stepSizes` and HMC's step counts are then not read). Returns each transition's
-    /// outputs, log densities, projections and record (`ChEESTransitionRecord`).
+    /// `adaptation`, or with `continues` from where the last group left it on the device (of which
+    /// `adaptation` then gives only the aggregation); `launch.stepSizes` and HMC's step counts are
+    /// not read. Returns each transition's outputs, log densities, projections and record
+    /// (`ChEESTransitionRecord`).
     ///
     /// Cost per group of k transitions (S the padded chains, b bytes per real, p projections): 6–8
     /// commands per transition (the starts' copy, the shape, the trajectory, the reductions, the
@@ -962,8 +962,8 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     /// `runKeepingState` waits once per transition; to the device k·b of jitter, k kept-slot
     /// indices and 17·b of state at a span's start; from the device (5 + p)·S·b + 3·b per
     /// transition (four outputs, the log density, the projections, the record).
-    public func runChEESKeepingState(_ launch: TrajectoryLaunch, count: Int, adaptation: ChEESAdaptationState?,
-                                     jitter: [Double],
+    public func runChEESKeepingState(_ launch: TrajectoryLaunch, count: Int, adaptation: ChEESAdaptationState,
+                                     continues: Bool, jitter: [Double],
                                      from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
                                      reductions: WarmupReductionRequest) throws -> [KeptTransitionOutcome] {
         let chains = launch.stepSizes.count, d = dimension
@@ -981,14 +981,15 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         }
         let group = cheesGroup!
         let state = try cheesStateBuffer()
-        if let adaptation {
-            try state.write(adaptation.deviceValues.map { R($0) }, queue: queue)
-            traffic.bytesToDevice += adaptation.deviceValues.count * b
-            cheesHarmonicGroup = .some(adaptation.harmonicGroup)
+        if continues {
+            precondition(cheesStateResident, "OpenCLTrajectories.runChEESKeepingState: no ChEES adaptation on the device to continue")
+        } else {
+            let values = adaptation.deviceValues
+            for (k, v) in values.enumerated() { group.hostState[k] = R(v) }
+            try state.enqueueWrite(from: UnsafeBufferPointer(group.hostState), queue: queue)
+            traffic.bytesToDevice += values.count * b
         }
-        guard let harmonicGroup = cheesHarmonicGroup else {
-            preconditionFailure("OpenCLTrajectories.runChEESKeepingState: no ChEES adaptation on the device to continue")
-        }
+        cheesStateResident = true
         for (t, u) in jitter.enumerated() { group.hostJitter[t] = R(u) }
         try group.jitter.enqueueWrite(from: UnsafeBufferPointer(rebasing: group.hostJitter[0..<count]), queue: queue)
         for j in 0..<count { ring.hostKeptSlot[j] = -1 }
@@ -1013,7 +1014,8 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
                                                          inverseMetric: bufs.inverseMetric, row: t,
                                                          projectionRow: t * reductions.projections))
             try reducer.enqueueChEESAdapt(accept: ring.acceptProbability, flags: ring.flags, t: t, state: state,
-                                          jitter: group.jitter, record: group.record, harmonicGroup: harmonicGroup, local: local)
+                                          jitter: group.jitter, record: group.record, harmonicGroup: adaptation.harmonicGroup,
+                                          local: local)
             try bufs.logDensity.enqueueCopy(to: group.logDensity, destinationOffset: t * s, count: s, queue: queue)
         }
 

@@ -28,7 +28,8 @@ public protocol TrajectoryRunning: DeviceTrafficCounting {
                                  reductions: WarmupReductionRequest) throws -> [KeptTransitionOutcome]
     /// Warmup ChEES transitions in one group, the shared step size and trajectory length adapted
     /// on the device between them.
-    func runChEESKeepingState(_ launch: TrajectoryLaunch, count: Int, adaptation: ChEESAdaptationState?, jitter: [Double],
+    func runChEESKeepingState(_ launch: TrajectoryLaunch, count: Int, adaptation: ChEESAdaptationState, continues: Bool,
+                              jitter: [Double],
                               from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
                               reductions: WarmupReductionRequest) throws -> [KeptTransitionOutcome]
     func takeWindowMoments() throws -> DeviceWindowMoments?

@@ -299,7 +299,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         let perStep = request.integrator.gradientsPerStep
         if let chees = span.chees {
             let jitter = (0..<count).map { chees.jitter.value(random: random, iteration: request.iteration + $0) }
-            let outcomes = try device.runChEESKeepingState(launch, count: count, adaptation: continues ? nil : chees.adaptation,
+            let outcomes = try device.runChEESKeepingState(launch, count: count, adaptation: chees.adaptation, continues: continues,
                                                            jitter: jitter, from: start, reductions: span.reductions)
             chainedWarmup = (request.iteration + count, span.last)
             warmupGroupSize = Self.groupSize(lasting: streamGroupSeconds, perTransition: (Clock.now() - began) / Double(count),
