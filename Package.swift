@@ -25,7 +25,7 @@ let package = Package(
             "LeapfrogStan", "LeapfrogRun", "LeapfrogPlot", "LeapfrogReport", "LeapfrogVariational",
         ]),
         /// The `leapfrog` command-line tool: a thin `main` over LeapfrogCommands.
-        .executableTarget(name: "leapfrog", dependencies: ["LeapfrogCommands"]),
+        .executableTarget(name: "leapfrog", dependencies: ["LeapfrogCommands", "LeapfrogCore"]),
 
         // MARK: - Implementation modules (dependency order)
         /// Batch layout, the batched log-density protocol, shared errors.

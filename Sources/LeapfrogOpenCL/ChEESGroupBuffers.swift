@@ -1,6 +1,6 @@
 import LeapfrogCore
 
-/// The device buffers of a chained ChEES warmup group (`OpenCLTrajectories.runChEESKeepingState`)
+/// The device buffers of a chained ChEES warmup group (`OpenCLTrajectories.enqueueChEESKeepingState`)
 /// beyond the transitions' ring, and their host staging: each transition's jitter u, its record
 /// (`ChEESTransitionRecord`: the step size it used, the mean gradient term, the step size's
 /// statistic) and its chains' log densities; and the staging of the adaptation's state

@@ -904,11 +904,19 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     }
 
     /// Ends a chained warmup group whose other reads are enqueued: enqueues the reads of its
-    /// outputs' rows (without the depth for HMC) and of its `projections` rows per transition,
-    /// waits once for them all, checks the launch `event` and counts `traffic`; the state is then
-    /// the device's.
+    /// outputs' rows and projections (`enqueueWarmupGroupReads`) and waits for them
+    /// (`awaitWarmupGroup`).
     private func finishWarmupGroup(_ ring: TransitionRing<R>, count: Int, depth: Bool, reducer: WarmupReducer<R>,
                                    projections: Int, after event: Event?, traffic: inout DeviceTraffic) throws {
+        try enqueueWarmupGroupReads(ring, count: count, depth: depth, reducer: reducer, projections: projections,
+                                    traffic: &traffic)
+        try awaitWarmupGroup(after: event, traffic: traffic)
+    }
+
+    /// Enqueues the reads of a chained warmup group's outputs' rows (without the depth for HMC)
+    /// and of its `projections` rows per transition, non-blocking; the state is then the device's.
+    private func enqueueWarmupGroupReads(_ ring: TransitionRing<R>, count: Int, depth: Bool, reducer: WarmupReducer<R>,
+                                         projections: Int, traffic: inout DeviceTraffic) throws {
         let s = ring.stride, b = MemoryLayout<R>.size
         for (r, output) in ring.outputs.enumerated() where depth || r != 3 {
             let first = r * ring.capacity * s
@@ -922,11 +930,15 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
                                           blocking: false, queue: queue)
             traffic.bytesFromDevice += rows * s * b
         }
+        residentState = nil
+        deviceAhead = true
+    }
+
+    /// Waits once for everything enqueued, checks the launch `event` and counts `traffic`.
+    private func awaitWarmupGroup(after event: Event?, traffic: DeviceTraffic) throws {
         try queue.finish()
         try event?.checkFinished()
         counted += traffic
-        residentState = nil
-        deviceAhead = true
     }
 
     /// Transition `t` of a finished chained warmup group: its outputs and its `projections` rows.
@@ -953,8 +965,10 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     /// updates the state from its acceptance probabilities and sums. The state starts from
     /// `adaptation`, or with `continues` from where the last group left it on the device (of which
     /// `adaptation` then gives only the aggregation); `launch.stepSizes` and HMC's step counts are
-    /// not read. Returns each transition's outputs, log densities, projections and record
-    /// (`ChEESTransitionRecord`).
+    /// not read. Enqueues the group without waiting for it: `collectChEES` waits and returns each
+    /// transition's outputs, log densities, projections and record (`ChEESTransitionRecord`), so
+    /// that a caller may replay one group while the device runs the next. Nothing else may run on
+    /// this program while the group is in flight.
     ///
     /// Cost per group of k transitions (S the padded chains, b bytes per real, p projections): 6–8
     /// commands per transition (the starts' copy, the shape, the trajectory, the reductions, the
@@ -962,19 +976,20 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     /// `runKeepingState` waits once per transition; to the device k·b of jitter, k kept-slot
     /// indices and 17·b of state at a span's start; from the device (5 + p)·S·b + 3·b per
     /// transition (four outputs, the log density, the projections, the record).
-    public func runChEESKeepingState(_ launch: TrajectoryLaunch, count: Int, adaptation: ChEESAdaptationState,
-                                     continues: Bool, jitter: [Double],
-                                     from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
-                                     reductions: WarmupReductionRequest) throws -> [KeptTransitionOutcome] {
+    public func enqueueChEESKeepingState(_ launch: TrajectoryLaunch, count: Int, adaptation: ChEESAdaptationState,
+                                         continues: Bool, jitter: [Double],
+                                         from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
+                                         reductions: WarmupReductionRequest) throws -> PendingChEESGroup {
         let chains = launch.stepSizes.count, d = dimension
-        guard case .hmc = launch.kind else { preconditionFailure("OpenCLTrajectories.runChEESKeepingState: HMC only") }
+        guard case .hmc = launch.kind else { preconditionFailure("OpenCLTrajectories.enqueueChEESKeepingState: HMC only") }
         precondition(count >= 1 && jitter.count == count && reductions.cheesSums && !reductions.cheesPartialMeans
                      && launch.inverseMetricDiagonal.chains == chains && launch.inverseMetricDiagonal.dimension == d,
-                     "OpenCLTrajectories.runChEESKeepingState: shapes disagree")
+                     "OpenCLTrajectories.enqueueChEESKeepingState: shapes disagree")
         lock.lock()
         defer { lock.unlock() }
         var traffic = DeviceTraffic(launches: 0, roundTrips: 1)
-        let (setup, ring) = try warmupGroup(launch, count: count, from: start, traffic: &traffic, caller: "runChEESKeepingState")
+        let (setup, ring) = try warmupGroup(launch, count: count, from: start, traffic: &traffic,
+                                            caller: "enqueueChEESKeepingState")
         let s = setup.layout.stride, bufs = setup.buffers, b = MemoryLayout<R>.size
         if cheesGroup == nil || cheesGroup!.stride != s || cheesGroup!.capacity < count {
             cheesGroup = try ChEESGroupBuffers<R>(context: queue.context, stride: s, capacity: count)
@@ -982,7 +997,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         let group = cheesGroup!
         let state = try cheesStateBuffer()
         if continues {
-            precondition(cheesStateResident, "OpenCLTrajectories.runChEESKeepingState: no ChEES adaptation on the device to continue")
+            precondition(cheesStateResident, "OpenCLTrajectories.enqueueChEESKeepingState: no ChEES adaptation on the device to continue")
         } else {
             let values = adaptation.deviceValues
             for (k, v) in values.enumerated() { group.hostState[k] = R(v) }
@@ -1020,17 +1035,35 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         }
 
         // The log densities and the records (then the outputs' rows, HMC having no depth, and the
-        // projections), non-blocking; one wait for them all.
+        // projections), non-blocking; `collectChEES` waits once for them all.
         _ = try group.logDensity.enqueueRead(into: UnsafeMutableBufferPointer(rebasing: group.hostLogDensity[0..<(count * s)]),
                                              queue: queue)
         let recordValues = ChEESGroupBuffers<R>.recordValues
         _ = try group.record.enqueueRead(into: UnsafeMutableBufferPointer(rebasing: group.hostRecord[0..<(recordValues * count)]),
                                          queue: queue)
         traffic.bytesFromDevice += (count * s + recordValues * count) * b
-        try finishWarmupGroup(ring, count: count, depth: false, reducer: reducer, projections: reductions.projections,
-                              after: event, traffic: &traffic)
-        return (0..<count).map { t in
-            let (outputs, projections) = groupTransition(t, ring: ring, reducer: reducer, projections: reductions.projections,
+        try enqueueWarmupGroupReads(ring, count: count, depth: false, reducer: reducer, projections: reductions.projections,
+                                    traffic: &traffic)
+        try queue.flush()
+        inFlight += 1
+        return PendingChEESGroup(iteration: launch.iteration, count: count, chains: chains, projections: reductions.projections,
+                                 event: event, traffic: traffic)
+    }
+
+    /// Waits for a group `enqueueChEESKeepingState` returned (one wait) and returns each
+    /// transition's outputs, log densities, projections and record.
+    public func collectChEES(_ pending: PendingChEESGroup) throws -> [KeptTransitionOutcome] {
+        lock.lock()
+        defer { lock.unlock() }
+        precondition(inFlight == 1, "OpenCLTrajectories.collectChEES: no group in flight")
+        inFlight -= 1
+        try awaitWarmupGroup(after: pending.event, traffic: pending.traffic)
+        guard let ring = rings[0], let group = cheesGroup, let reducer = reducer else {
+            preconditionFailure("OpenCLTrajectories.collectChEES: the group's buffers are gone")
+        }
+        let s = ring.stride, chains = pending.chains, recordValues = ChEESGroupBuffers<R>.recordValues
+        return (0..<pending.count).map { t in
+            let (outputs, projections) = groupTransition(t, ring: ring, reducer: reducer, projections: pending.projections,
                                                          chains: chains, depth: false)
             let record = (0..<recordValues).map { Double(group.hostRecord[recordValues * t + $0]) }
             return KeptTransitionOutcome(
@@ -1269,7 +1302,7 @@ public struct KeptTransitionOutcome: Sendable {
     public var cheesSums: ChEESSums?
     /// This batch's sums towards ChEES's means (`WarmupReductionRequest.cheesPartialMeans`).
     public var cheesPartialMeans: ChEESPartialMeans? = nil
-    /// A chained ChEES transition's record of the shared adaptation (`runChEESKeepingState`).
+    /// A chained ChEES transition's record of the shared adaptation (`enqueueChEESKeepingState`).
     public var cheesRecord: ChEESTransitionRecord? = nil
 }
 
@@ -1322,6 +1355,22 @@ public struct PendingTransitions: @unchecked Sendable {
 
     /// Transitions in the group.
     public var count: Int { kinds.count }
+}
+
+/// A chained ChEES warmup group enqueued and not yet collected
+/// (`OpenCLTrajectories.enqueueChEESKeepingState`, `collectChEES`).
+public struct PendingChEESGroup: @unchecked Sendable {
+    /// The group's first iteration.
+    public let iteration: Int
+    /// Transitions in the group.
+    public let count: Int
+    let chains: Int
+    /// Projections per transition.
+    let projections: Int
+    /// The group's last trajectory launch.
+    let event: Event?
+    /// The group's traffic, counted when it is collected.
+    let traffic: DeviceTraffic
 }
 
 /// One transition of a streamed group, for every chain.

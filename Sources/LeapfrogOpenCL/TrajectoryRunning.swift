@@ -27,11 +27,12 @@ public protocol TrajectoryRunning: DeviceTrafficCounting {
                                  from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
                                  reductions: WarmupReductionRequest) throws -> [KeptTransitionOutcome]
     /// Warmup ChEES transitions in one group, the shared step size and trajectory length adapted
-    /// on the device between them.
-    func runChEESKeepingState(_ launch: TrajectoryLaunch, count: Int, adaptation: ChEESAdaptationState, continues: Bool,
-                              jitter: [Double],
-                              from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
-                              reductions: WarmupReductionRequest) throws -> [KeptTransitionOutcome]
+    /// on the device between them, enqueued without a wait (`collectChEES` waits for them).
+    func enqueueChEESKeepingState(_ launch: TrajectoryLaunch, count: Int, adaptation: ChEESAdaptationState, continues: Bool,
+                                  jitter: [Double],
+                                  from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
+                                  reductions: WarmupReductionRequest) throws -> PendingChEESGroup
+    func collectChEES(_ pending: PendingChEESGroup) throws -> [KeptTransitionOutcome]
     func takeWindowMoments() throws -> DeviceWindowMoments?
     /// Builds the warmup reductions' program (`runKeepingState` otherwise builds it on first use).
     func prepareWarmup() throws

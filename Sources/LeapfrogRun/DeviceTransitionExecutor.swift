@@ -168,6 +168,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     }
 
     public func execute(_ request: TransitionRequest, from state: SamplerState, random: PhiloxRandom) throws -> Transition {
+        try dropAheadGroup()
         guard let inverse = inverseDiagonal(request.metric, chains: state.chains, dimension: state.dimension),
               let device = program(request.integrator) else {
             placements.host += 1
@@ -205,6 +206,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     /// over the same density.
     public func searchStepSizes(_ state: SamplerState, metric: Metric, integrator: Integrator, initial: [Double],
                                 random: PhiloxRandom, search: Int) throws -> StepSizeSearch.Result? {
+        try dropAheadGroup()
         let n = state.chains
         guard searchesOnDevice ?? (n * state.dimension >= 1 << 16),
               let inverse = inverseDiagonal(metric, chains: n, dimension: state.dimension),
@@ -244,6 +246,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     /// host (a dense metric, no device program).
     public func executeKeepingState(_ request: TransitionRequest, from state: SamplerState?,
                                     reductions: WarmupReductionRequest, random: PhiloxRandom) throws -> ReducedTransition? {
+        try dropAheadGroup()
         let n = request.stepSizes.count, d = dimension
         guard let inverse = inverseDiagonal(request.metric, chains: n, dimension: d),
               let device = program(request.integrator) else { return nil }
@@ -263,7 +266,8 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
 
     /// ChEES's sums about a split batch's means on the device that ran the last kept transition.
     public func cheesSums(about means: ChEESPartialMeans) throws -> ChEESSums? {
-        try holder?.cheesSums(about: means)
+        try dropAheadGroup()
+        return try holder?.cheesSums(about: means)
     }
 
     /// Warmup NUTS transitions chained on the device (`OpenCLTrajectories.runAdaptingKeepingState`):
@@ -280,32 +284,59 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     /// replaces the timed size (a sharded run's agreed group: `chainedGroupSize`).
     ///
     /// ChEES's span (`span.chees`): the shared step size and trajectory length adapted on the device
-    /// after each transition (`OpenCLTrajectories.runChEESKeepingState`), one launch of the
+    /// after each transition (`OpenCLTrajectories.enqueueChEESKeepingState`), one launch of the
     /// trajectories per transition and one round trip per group, whose groups are sized to last
     /// about `streamGroupSeconds`. The device continues its own adaptation within a span as for
     /// NUTS; each transition's step size reported is the one the device used, and the adapter
-    /// replays the device's mean gradient term (`ReducedTransition.cheesRecord`).
+    /// replays the device's mean gradient term (`ReducedTransition.cheesRecord`). Unless `count`
+    /// is given, the span's next group is enqueued before this one's transitions are returned
+    /// (`overlapsChEESGroups`): the caller's replay of a group overlaps the device's next, and the
+    /// next call collects it (anything else the executor is asked first waits for it and drops it).
     public func executeChained(_ request: TransitionRequest, span: ChainedWarmupSpan, count: Int?,
                                from state: SamplerState?, random: PhiloxRandom) throws -> [ReducedTransition]? {
         guard let (inverse, device, preferred, limit) = chainedGroup(request, span: span) else { return nil }
         let n = request.stepSizes.count
-        let start = try warmupStart(state, on: device)
-        let count = max(1, min(span.last - request.iteration + 1, limit, count ?? preferred))
-        let launch = self.launch(request, chains: n, inverse: inverse, random: random)
-        // Within a span the device continues its own adaptation from group to group, so that the
-        // step sizes do not depend on where the (timed) groups end; a span starts from the host's.
-        let continues = start == nil && holder === device && chainedWarmup.map { $0 == (request.iteration, span.last) } == true
-        let began = Clock.now()
         let perStep = request.integrator.gradientsPerStep
         if let chees = span.chees {
-            let jitter = (0..<count).map { chees.jitter.value(random: random, iteration: request.iteration + $0) }
-            let outcomes = try device.runChEESKeepingState(launch, count: count, adaptation: chees.adaptation, continues: continues,
-                                                           jitter: jitter, from: start, reductions: span.reductions)
-            chainedWarmup = (request.iteration + count, span.last)
-            warmupGroupSize = Self.groupSize(lasting: streamGroupSeconds, perTransition: (Clock.now() - began) / Double(count),
+            let launch = self.launch(request, chains: n, inverse: inverse, random: random, shapedOnDevice: true)
+            func jitter(_ first: Int, _ k: Int) -> [Double] { (first..<(first + k)).map { chees.jitter.value(random: random, iteration: $0) } }
+            let outcomes: [KeptTransitionOutcome], ran: Int, began: Double
+            if let ahead = aheadChEES, count == nil, ahead.group.iteration == request.iteration, ahead.last == span.last,
+               ahead.device === device {
+                // The group enqueued while the host replayed the last one.
+                aheadChEES = nil
+                outcomes = try device.collectChEES(ahead.group)
+                (ran, began) = (ahead.group.count, ahead.enqueued)
+            } else {
+                try dropAheadGroup()
+                let start = try warmupStart(state, on: device)
+                let k = max(1, min(span.last - request.iteration + 1, limit, count ?? preferred))
+                // Within a span the device continues its own adaptation from group to group, so that the
+                // step sizes do not depend on where the (timed) groups end; a span starts from the host's.
+                let continues = start == nil && holder === device
+                    && chainedWarmup.map { $0 == (request.iteration, span.last) } == true
+                began = Clock.now()
+                outcomes = try device.collectChEES(device.enqueueChEESKeepingState(
+                    launch, count: k, adaptation: chees.adaptation, continues: continues, jitter: jitter(request.iteration, k),
+                    from: start, reductions: span.reductions))
+                ran = k
+            }
+            chainedWarmup = (request.iteration + ran, span.last)
+            warmupGroupSize = Self.groupSize(lasting: streamGroupSeconds, perTransition: (Clock.now() - began) / Double(ran),
                                              limit: limit) ?? warmupGroupSize
             holder = device
-            ranOnDevice(device, transitions: count, chains: n)
+            ranOnDevice(device, transitions: ran, chains: n)
+            // The span's next group runs on the device while the host replays this one.
+            let next = request.iteration + ran
+            if overlapsChEESGroups, count == nil, next <= span.last {
+                let k = max(1, min(span.last - next + 1, limit, warmupGroupSize))
+                var nextLaunch = launch
+                nextLaunch.iteration = next
+                let group = try device.enqueueChEESKeepingState(nextLaunch, count: k, adaptation: chees.adaptation, continues: true,
+                                                                jitter: jitter(next, k), from: nil, reductions: span.reductions)
+                aheadChEES = (group, span.last, device, Clock.now())
+                groupsAhead.enqueued += 1
+            }
             return outcomes.map { outcome in
                 let stepSizes = [Double](repeating: outcome.cheesRecord?.stepSize ?? .nan, count: n)
                 return ReducedTransition(
@@ -316,6 +347,12 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
                     projections: outcome.projections, cheesRecord: outcome.cheesRecord)
             }
         }
+        try dropAheadGroup()
+        let start = try warmupStart(state, on: device)
+        let count = max(1, min(span.last - request.iteration + 1, limit, count ?? preferred))
+        let launch = self.launch(request, chains: n, inverse: inverse, random: random)
+        let continues = start == nil && holder === device && chainedWarmup.map { $0 == (request.iteration, span.last) } == true
+        let began = Clock.now()
         let outcomes = try device.runAdaptingKeepingState(
             launch, count: count, averaging: continues ? nil : span.stepSizeAveraging(stepSizes: request.stepSizes),
             from: start, reductions: span.reductions)
@@ -369,19 +406,41 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     /// Whether warmup runs NUTS's per-chain adaptation and ChEES's shared one in chained groups
     /// (`executeChained`); off, one transition per launch (`executeKeepingState`).
     public var chainsWarmup = true
+    /// Whether `executeChained` enqueues a ChEES span's next group before it returns the last
+    /// group's transitions, so that the host replays one group (the adapter, the judge, the
+    /// counts: O(chains) per transition) while the device runs the next; off, one group at a time.
+    public var overlapsChEESGroups = true
+    /// A ChEES group enqueued ahead by `executeChained`: its span's last iteration, the program
+    /// running it and when it was enqueued.
+    private var aheadChEES: (group: PendingChEESGroup, last: Int, device: any TrajectoryRunning, enqueued: Double)?
+    /// ChEES groups enqueued ahead, and of those dropped unobserved (`dropAheadGroup`).
+    public private(set) var groupsAhead = (enqueued: 0, dropped: 0)
     /// Transitions in the next chained warmup group (`executeChained`): one at first, then sized
     /// from the last group's rate.
     private var warmupGroupSize = 1
     /// Where the last chained warmup group stopped: the next iteration and its span's last.
     private var chainedWarmup: (next: Int, last: Int)?
 
+    /// Waits for a ChEES group enqueued ahead that nobody will observe (the run stopped within a
+    /// span, or asked for something else): the device's state and adaptation are then past its
+    /// transitions, and the next span starts from the host's adaptation.
+    private func dropAheadGroup() throws {
+        guard let ahead = aheadChEES else { return }
+        aheadChEES = nil
+        chainedWarmup = nil
+        groupsAhead.dropped += 1
+        _ = try ahead.device.collectChEES(ahead.group)
+    }
+
     public func heldState() throws -> SamplerState {
+        try dropAheadGroup()
         guard let holder else { preconditionFailure("heldState: executeKeepingState has not run") }
         let s = try holder.residentStateValues()
         return SamplerState(positions: s.positions, logDensity: s.logDensity, gradient: s.gradient)
     }
 
     public func takeWindowMoments() throws -> [WelfordEstimator]? {
+        try dropAheadGroup()
         guard let holder, let m = try holder.takeWindowMoments() else { return nil }
         let n = m.chains, d = m.coordinates
         return (0..<n).map { c in
@@ -413,6 +472,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     /// one in flight at a stop) is not added.
     public func stream(_ stream: SamplingStream, from state: SamplerState, random: PhiloxRandom,
                        deliver: ([SampledIteration]) throws -> Bool) throws -> SamplerState {
+        try dropAheadGroup()
         guard let first = stream.iterations.first else { return state }
         let firstRequest = stream.request(first)
         guard let inverse = inverseDiagonal(firstRequest.metric, chains: state.chains, dimension: state.dimension),
@@ -547,9 +607,16 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     /// computed here (`HMCKernel.trajectoryShape`), so the device's L is the host's. The kernels
     /// key their streams by `random.firstChain` + local chain, so a shard's executor (given
     /// `random.block(startingAt:)`, as `ShardedTransitionExecutor` and `SplitTransitionExecutor`
-    /// do) draws its global chains' numbers.
-    private func launch(_ request: TransitionRequest, chains n: Int, inverse: ChainBatch, random: PhiloxRandom) -> TrajectoryLaunch {
+    /// do) draws its global chains' numbers. `shapedOnDevice`: the device gives every chain its
+    /// step size and count itself (ChEES's chained span, `lf_chees_shape`), so none is computed here.
+    private func launch(_ request: TransitionRequest, chains n: Int, inverse: ChainBatch, random: PhiloxRandom,
+                        shapedOnDevice: Bool = false) -> TrajectoryLaunch {
         switch request.trajectory {
+        case .hmc where shapedOnDevice:
+            return TrajectoryLaunch(.hmc(steps: [Int](repeating: 0, count: n)), stepSizes: request.stepSizes,
+                                    inverseMetricDiagonal: inverse, seed: random.seed, iteration: request.iteration,
+                                    firstChain: random.firstChain, batchChains: request.batchChains,
+                                    returnsProposal: request.returnsProposal)
         case .hmc(let trajectory, let jitter):
             let kernel = HMCKernel(trajectory: trajectory, jitter: jitter, integrator: request.integrator)
             let shapes = (0..<n).map {

@@ -184,7 +184,11 @@ struct WarmupConvergence: Sendable {
     /// `projections` (computed here, or on a device).
     mutating func record(logDensity: [Double], projections: ChainBatch) {
         let scale = 1 / Double(max(1, dimension)).squareRoot()
-        window.add(logDensity + projections.values.map { $0 * scale }, half: 0)
+        var values = [Double]()
+        values.reserveCapacity(logDensity.count + projections.values.count)
+        values += logDensity
+        for v in projections.values { values.append(v * scale) }
+        window.add(values, half: 0)
     }
 
     /// Projections `record` asks for.

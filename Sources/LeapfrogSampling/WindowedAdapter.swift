@@ -165,7 +165,7 @@ public struct WindowedAdapter: Adapter {
     }
 
     public mutating func observe(reduced: ReducedTransition, request: TransitionRequest, random: PhiloxRandom) {
-        adaptStepSizes(reduced.info)
+        adaptStepSizes(reduced.info, shared: reduced.cheesRecord?.statistic)
         if case .slowWindow = schedule.phase(of: request.iteration) {
             if relocatesStrayChains { windowLogDensity.add(reduced.logDensity, half: 0) }
             if convergence != nil, let projections = reduced.projections {
@@ -187,21 +187,23 @@ public struct WindowedAdapter: Adapter {
     }
 
     /// Dual averaging on the iteration's acceptance statistics: one shared step size fed by
-    /// `statistic`, or one per chain.
-    private mutating func adaptStepSizes(_ info: [TransitionInfo]) {
+    /// `statistic` (or by `shared`, the statistic a device already aggregated and adapted from:
+    /// a chained ChEES group's record), or one per chain.
+    private mutating func adaptStepSizes(_ info: [TransitionInfo], shared: Double? = nil) {
         let n = info.count
-        let stats = info.map(\.acceptanceStatistic)
         if sharedStepSize {
             let stat: Double
-            switch statistic {
-            case .meanAcceptance:
-                stat = stats.map { $0.isFinite ? $0 : 0 }.reduce(0, +) / Double(n)
-            case .chees(let how):
-                stat = ChEESAdaptation.aggregate(stats, divergent: info.map(\.divergent), how) ?? 0
+            switch (statistic, shared) {
+            case (_, let device?):
+                stat = device
+            case (.meanAcceptance, nil):
+                stat = info.reduce(0) { $0 + ($1.acceptanceStatistic.isFinite ? $1.acceptanceStatistic : 0) } / Double(n)
+            case (.chees(let how), nil):
+                stat = ChEESAdaptation.aggregate(info.map(\.acceptanceStatistic), divergent: info.map(\.divergent), how) ?? 0
             }
             adaptation.stepSizes = Array(repeating: averaging[0].update(statistic: stat, parameters: target), count: n)
         } else {
-            for c in 0..<n { adaptation.stepSizes[c] = averaging[c].update(statistic: stats[c], parameters: target) }
+            for c in 0..<n { adaptation.stepSizes[c] = averaging[c].update(statistic: info[c].acceptanceStatistic, parameters: target) }
         }
     }
 

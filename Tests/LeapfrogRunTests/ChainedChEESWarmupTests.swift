@@ -225,6 +225,43 @@ extension ChainedChEESWarmupTests {
         #expect(drawsC != drawsA)
     }
 
+    /// A span's next group enqueued while the host replays the last (`overlapsChEESGroups`) runs
+    /// the same transitions: the same draws and tuning, bit for bit in f32, and the same round
+    /// trips, one per group.
+    @Test func groupsEnqueuedAheadMakeTheSameRun() throws {
+        let bound = try Support.bound("eight-schools")
+        let config = Self.chees(warmup: 60, draws: 5, seed: 8)
+        let (a, drawsA, ahead) = try Self.run(bound, config, Float.self, groups: 3)
+        let (b, drawsB, inTurn) = try Self.run(bound, config, Float.self, groups: 3) { $0.overlapsChEESGroups = false }
+        #expect(drawsA == drawsB && drawsA.count == 32)
+        #expect(a.adaptation.stepSizes == b.adaptation.stepSizes)
+        #expect(a.adaptation.trajectoryLength == b.adaptation.trajectoryLength)
+        #expect(a.gradientEvaluations == b.gradientEvaluations)
+        #expect(ahead.traffic.roundTrips == inTurn.traffic.roundTrips)
+        // Stan's phases of a 60-iteration warmup are 9, 45 and 6 iterations; the run's first group is
+        // one transition, the rest at most 3: 4 + 15 + 2 groups, all but each span's first enqueued ahead.
+        #expect(ahead.groupsAhead.enqueued == 18 && ahead.groupsAhead.dropped == 0, "\(ahead.groupsAhead)")
+        #expect(inTurn.groupsAhead.enqueued == 0)
+    }
+
+    /// A run stopped within a span, a group enqueued ahead: the group is waited for and dropped,
+    /// the run ends interrupted with the device's state, and a fresh run's warmup is unaffected.
+    @Test func aStopWithAGroupAheadDropsIt() throws {
+        let bound = try Support.bound("eight-schools")
+        let reference = ReferenceModel(bound)
+        let executor = try Support.device(bound, Float.self, density: reference)
+        executor.streamGroupLimit = 2
+        executor.streamGroupSeconds = .infinity
+        let config = Self.chees(warmup: 60, draws: 5, seed: 8)
+        var iterations = 0
+        let result = try Sampler.run(model: reference, configuration: config, sink: InMemoryDrawSink(), executor: executor,
+                                     progress: { _ in iterations += 1 }, shouldStop: { iterations >= 30 })
+        // The stop is seen between groups (of one, then two transitions): after iteration 31.
+        #expect(result.interrupted && result.drawsWritten == 0 && result.warmupIterations == 31, "\(result.warmupIterations)")
+        #expect(executor.groupsAhead.enqueued > 0 && executor.groupsAhead.dropped == 1, "\(executor.groupsAhead)")
+        #expect(result.finalState.logDensity.allSatisfy(\.isFinite) && result.finalState.chains == 32)
+    }
+
     /// ChEES over 32 chains.
     static func chees(warmup: Int, draws: Int, seed: UInt64) -> SamplerConfiguration {
         ChainedWarmupTests.configuration(.chees, chains: 32, warmup: warmup, draws: draws, seed: seed)
