@@ -97,9 +97,9 @@ final class MomentsAccumulator<R: DeviceReal>: @unchecked Sendable {
         }
         let means = [try values(self.means[0]), try values(self.means[1])]
         let m2 = [try values(self.m2[0]), try values(self.m2[1])]
-        try nonFinite.read(into: staging, blocking: true, queue: queue)
+        let flags = try values(nonFinite)
         let counted = (0..<quantities).map { q in
-            (0..<chains).reduce(0) { $0 + Int(staging[q * stride + $1]) }
+            flags[(q * chains)..<((q + 1) * chains)].reduce(0) { $0 + Int($1) }
         }
         return DeviceMoments(chains: chains, quantities: quantities, counts: counts, means: means, m2: m2, nonFinite: counted)
     }

@@ -633,13 +633,11 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         }
     }
 
-    /// Every chain's `TransitionInfo` from the kernel's outputs.
-    private static func info(_ o: TrajectoryOutputs, stepSizes: [Double], gradientsPerStep: Int) -> [TransitionInfo] {
-        (0..<stepSizes.count).map { c in
-            TransitionInfo(acceptanceStatistic: o.acceptProbability[c], accepted: o.accepted[c], divergent: o.divergent[c],
-                           energy: o.energy[c], stepSize: stepSizes[c], treeDepth: o.treeDepth[c], leapfrogSteps: o.steps[c],
-                           gradientEvaluations: o.steps[c] * gradientsPerStep)
-        }
+    /// Every chain's `TransitionInfo` from the kernel's outputs (their columns, as they are).
+    private static func info(_ o: TrajectoryOutputs, stepSizes: [Double], gradientsPerStep: Int) -> TransitionInfoBatch {
+        TransitionInfoBatch(acceptanceStatistic: o.acceptProbability, accepted: o.accepted, divergent: o.divergent,
+                            energy: o.energy, stepSize: stepSizes, treeDepth: o.treeDepth, leapfrogSteps: o.steps,
+                            gradientEvaluations: o.steps.map { $0 * gradientsPerStep })
     }
 
     /// The device program for the current precision and this integrator; nil (logged once) when

@@ -106,13 +106,11 @@ final class DrawCollector: MomentsSink {
     }
 
     /// Divergences, saturated trees, leapfrog steps and energies of one kept iteration.
-    private func addDiagnostics(_ info: [TransitionInfo]) {
-        for i in info {
-            if i.divergent { divergent += 1 }
-            if let maxDepth, i.treeDepth >= maxDepth { saturated += 1 }
-            leapfrogSteps += i.leapfrogSteps
-        }
-        energy.add(info.map(\.energy))
+    private func addDiagnostics(_ info: TransitionInfoBatch) {
+        divergent += info.divergences
+        if let maxDepth { saturated += info.treeDepth.reduce(0) { $0 + ($1 >= maxDepth ? 1 : 0) } }
+        leapfrogSteps += info.leapfrogSteps.reduce(0, +)
+        energy.add(info.energy)
     }
 
     private func write(_ draw: Draw, recorded batch: ChainBatch) throws {

@@ -23,6 +23,15 @@ public struct EvaluationCount: Sendable, Hashable {
         a.lockstep += b.lockstep
     }
 
+    /// One transition's gradients per chain and its batched evaluations.
+    public mutating func add(_ perChain: [Int], lockstep: Int) {
+        precondition(perChain.count == gradients.count, "EvaluationCount.add: \(perChain.count) chains for \(gradients.count)")
+        gradients.withUnsafeMutableBufferPointer { total in
+            perChain.withUnsafeBufferPointer { for c in total.indices { total[c] += $0[c] } }
+        }
+        self.lockstep += lockstep
+    }
+
     /// One batched evaluation of every chain.
     public mutating func addBatchedEvaluation() {
         lockstep += 1

@@ -9,11 +9,11 @@ public struct Draw: Sendable {
     /// Unconstrained positions, chain-fastest.
     public var positions: ChainBatch
     public var logDensity: [Double]
-    public var info: [TransitionInfo]
+    public var info: TransitionInfoBatch
     /// Batched evaluations this iteration took (all chains in lockstep).
     public var lockstepEvaluations: Int
 
-    public init(index: Int, iteration: Int, positions: ChainBatch, logDensity: [Double], info: [TransitionInfo],
+    public init(index: Int, iteration: Int, positions: ChainBatch, logDensity: [Double], info: TransitionInfoBatch,
                 lockstepEvaluations: Int) {
         self.index = index
         self.iteration = iteration

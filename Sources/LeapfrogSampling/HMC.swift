@@ -112,7 +112,7 @@ public struct HMCKernel: Sendable {
                 stepSize: eps[c], treeDepth: 0, leapfrogSteps: taken[c],
                 gradientEvaluations: taken[c] * integrator.gradientsPerStep))
         }
-        return Transition(state: next, info: info, lockstepEvaluations: lockstep,
+        return Transition(state: next, info: TransitionInfoBatch(info), lockstepEvaluations: lockstep,
                           proposal: Proposal(position: z.position, momentum: z.momentum))
     }
 }

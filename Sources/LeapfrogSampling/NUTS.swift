@@ -366,6 +366,6 @@ public struct NUTSKernel: Sendable {
                 treeDepth: t.depth, leapfrogSteps: t.leapfrogs,
                 gradientEvaluations: t.leapfrogs * integrator.gradientsPerStep))
         }
-        return Transition(state: sample, info: info, lockstepEvaluations: lockstep)
+        return Transition(state: sample, info: TransitionInfoBatch(info), lockstepEvaluations: lockstep)
     }
 }

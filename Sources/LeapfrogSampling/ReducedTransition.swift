@@ -3,7 +3,7 @@ import LeapfrogCore
 /// A warmup transition that left the state on the executor's device: every chain's diagnostics
 /// and new log density, and the reductions the request asked for.
 public struct ReducedTransition: Sendable {
-    public var info: [TransitionInfo]
+    public var info: TransitionInfoBatch
     /// The new log densities (non-finite: −∞).
     public var logDensity: [Double]
     /// Batched model evaluations made (every chain in lockstep).
@@ -18,7 +18,7 @@ public struct ReducedTransition: Sendable {
     /// mean gradient term stands in for `cheesSums`, `ChEESAdapter.observe(reduced:)`).
     public var cheesRecord: ChEESTransitionRecord?
 
-    public init(info: [TransitionInfo], logDensity: [Double], lockstepEvaluations: Int, projections: ChainBatch? = nil,
+    public init(info: TransitionInfoBatch, logDensity: [Double], lockstepEvaluations: Int, projections: ChainBatch? = nil,
                 cheesSums: ChEESSums? = nil, cheesPartialMeans: ChEESPartialMeans? = nil,
                 cheesRecord: ChEESTransitionRecord? = nil) {
         self.info = info

@@ -7,7 +7,7 @@ import LeapfrogRandom
 public struct SampledIteration: Sendable {
     /// The global iteration (the Philox iteration word).
     public var iteration: Int
-    public var info: [TransitionInfo]
+    public var info: TransitionInfoBatch
     /// Batched evaluations the iteration took (every chain in lockstep).
     public var lockstepEvaluations: Int
     /// The chains' positions after the transition; nil when the iteration is not kept.
@@ -18,7 +18,7 @@ public struct SampledIteration: Sendable {
     /// (`SamplingStream.moments`): `positions` and `logDensity` are nil.
     public var keptOnDevice: Bool
 
-    public init(iteration: Int, info: [TransitionInfo], lockstepEvaluations: Int, positions: ChainBatch?,
+    public init(iteration: Int, info: TransitionInfoBatch, lockstepEvaluations: Int, positions: ChainBatch?,
                 logDensity: [Double]?, keptOnDevice: Bool = false) {
         self.iteration = iteration
         self.info = info

@@ -79,10 +79,9 @@ public enum Sampler {
         }
         // After warmup iteration `iteration`'s transition has been observed: the counts, a window's
         // end, warmup's end, progress; then the next iteration.
-        func finishWarmupIteration(info: [TransitionInfo], lockstep: Int) throws {
-            cost.lockstep += lockstep
-            for c in 0..<n { cost.gradients[c] += info[c].gradientEvaluations }
-            warmupDivergences += info.filter(\.divergent).count
+        func finishWarmupIteration(info: TransitionInfoBatch, lockstep: Int) throws {
+            cost.add(info.gradientEvaluations, lockstep: lockstep)
+            warmupDivergences += info.divergences
             if adapter.endsWindow(iteration) {
                 try fetchHeld()
                 if let moments = try executor.takeWindowMoments() { adapter.adoptWindowMoments(moments) }
@@ -124,7 +123,7 @@ public enum Sampler {
                     }
                     continue
                 }
-                let info: [TransitionInfo], lockstep: Int
+                let info: TransitionInfoBatch, lockstep: Int
                 if let needs = adapter.reductions(for: iteration),
                    let reduced = try executor.executeKeepingState(request, from: held ? nil : state, reductions: needs,
                                                                   random: random) {
@@ -180,11 +179,8 @@ public enum Sampler {
                             if !whole { break }
                         }
                         processed += 1
-                        cost.lockstep += sampled.lockstepEvaluations
-                        for c in 0..<n {
-                            cost.gradients[c] += sampled.info[c].gradientEvaluations
-                            if sampled.info[c].divergent { samplingDivergences[c] += 1 }
-                        }
+                        cost.add(sampled.info.gradientEvaluations, lockstep: sampled.lockstepEvaluations)
+                        for (c, divergent) in sampled.info.divergent.enumerated() where divergent { samplingDivergences[c] += 1 }
                         if let positions = sampled.positions, let logDensity = sampled.logDensity {
                             draws.append(Draw(index: written, iteration: sampled.iteration, positions: positions,
                                               logDensity: logDensity, info: sampled.info,

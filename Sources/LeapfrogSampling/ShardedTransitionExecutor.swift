@@ -97,7 +97,7 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
             maxLockstep = max(maxLockstep, Int(all[offset]))
             offset += 1
         }
-        return Transition(state: state, info: info, lockstepEvaluations: maxLockstep, proposal: proposal)
+        return Transition(state: state, info: TransitionInfoBatch(info), lockstepEvaluations: maxLockstep, proposal: proposal)
     }
 
     /// Each member's transition kept where it runs (`HeldShard`): per chain its diagnostics, log
@@ -308,7 +308,7 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
                     }
                 }
                 if m > 0 {
-                    parts[t].append(ReducedTransition(info: info, logDensity: logDensity, lockstepEvaluations: Int(all[k0]),
+                    parts[t].append(ReducedTransition(info: TransitionInfoBatch(info), logDensity: logDensity, lockstepEvaluations: Int(all[k0]),
                                                       projections: k > 0 ? projected : nil,
                                                       cheesSums: cheesSums ? ChEESSums(proposalSpread: spread, startSpread: startSpread,
                                                                                        proposalAlongVelocity: along) : nil))

@@ -39,7 +39,7 @@ extension Transition {
         let proposal = proposals.count == parts.count
             ? Proposal(position: ChainBatch(stacking: proposals.map(\.position)),
                        momentum: ChainBatch(stacking: proposals.map(\.momentum))) : nil
-        return Transition(state: state, info: parts.flatMap(\.info),
+        return Transition(state: state, info: TransitionInfoBatch(joining: parts.map(\.info)),
                           lockstepEvaluations: parts.map(\.lockstepEvaluations).max()!, proposal: proposal)
     }
 }
@@ -55,7 +55,7 @@ extension ReducedTransition {
         let projections = parts.compactMap(\.projections), sums = parts.compactMap(\.cheesSums)
         precondition(projections.isEmpty || projections.count == parts.count, "ReducedTransition.joined: projections from some blocks only")
         precondition(sums.isEmpty || sums.count == parts.count, "ReducedTransition.joined: ChEES's sums from some blocks only")
-        return ReducedTransition(info: parts.flatMap(\.info), logDensity: parts.flatMap(\.logDensity),
+        return ReducedTransition(info: TransitionInfoBatch(joining: parts.map(\.info)), logDensity: parts.flatMap(\.logDensity),
                                  lockstepEvaluations: parts.map(\.lockstepEvaluations).max()!,
                                  projections: projections.isEmpty ? nil : ChainBatch(stacking: projections),
                                  cheesSums: sums.isEmpty ? nil : ChEESSums(proposalSpread: sums.flatMap(\.proposalSpread),

@@ -3,13 +3,13 @@ import LeapfrogCore
 /// The outcome of one transition of the batch.
 public struct Transition: Sendable {
     public var state: SamplerState
-    public var info: [TransitionInfo]
+    public var info: TransitionInfoBatch
     /// Batched model evaluations made (every chain in lockstep): the cost on a device.
     public var lockstepEvaluations: Int
     /// HMC only: the end of every chain's trajectory before the Metropolis test (ChEES needs it).
     public var proposal: Proposal? = nil
 
-    public init(state: SamplerState, info: [TransitionInfo], lockstepEvaluations: Int, proposal: Proposal? = nil) {
+    public init(state: SamplerState, info: TransitionInfoBatch, lockstepEvaluations: Int, proposal: Proposal? = nil) {
         self.state = state
         self.info = info
         self.lockstepEvaluations = lockstepEvaluations

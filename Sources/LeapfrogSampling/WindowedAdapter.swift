@@ -189,21 +189,21 @@ public struct WindowedAdapter: Adapter {
     /// Dual averaging on the iteration's acceptance statistics: one shared step size fed by
     /// `statistic` (or by `shared`, the statistic a device already aggregated and adapted from:
     /// a chained ChEES group's record), or one per chain.
-    private mutating func adaptStepSizes(_ info: [TransitionInfo], shared: Double? = nil) {
-        let n = info.count
+    private mutating func adaptStepSizes(_ info: TransitionInfoBatch, shared: Double? = nil) {
+        let n = info.count, stats = info.acceptanceStatistic
         if sharedStepSize {
             let stat: Double
             switch (statistic, shared) {
             case (_, let device?):
                 stat = device
             case (.meanAcceptance, nil):
-                stat = info.reduce(0) { $0 + ($1.acceptanceStatistic.isFinite ? $1.acceptanceStatistic : 0) } / Double(n)
+                stat = stats.reduce(0) { $0 + ($1.isFinite ? $1 : 0) } / Double(n)
             case (.chees(let how), nil):
-                stat = ChEESAdaptation.aggregate(info.map(\.acceptanceStatistic), divergent: info.map(\.divergent), how) ?? 0
+                stat = ChEESAdaptation.aggregate(stats, divergent: info.divergent, how) ?? 0
             }
             adaptation.stepSizes = Array(repeating: averaging[0].update(statistic: stat, parameters: target), count: n)
         } else {
-            for c in 0..<n { adaptation.stepSizes[c] = averaging[c].update(statistic: info[c].acceptanceStatistic, parameters: target) }
+            for c in 0..<n { adaptation.stepSizes[c] = averaging[c].update(statistic: stats[c], parameters: target) }
         }
     }
 

@@ -18,7 +18,7 @@ import Testing
                                stepSize: 0.1, treeDepth: 3, leapfrogSteps: 7, gradientEvaluations: 7)
             }
             return Draw(index: k, iteration: 100 + k, positions: ChainBatch(chains: n, dimension: d, values: values),
-                        logDensity: (0..<n).map { -Double($0 + k) }, info: info, lockstepEvaluations: 7)
+                        logDensity: (0..<n).map { -Double($0 + k) }, info: TransitionInfoBatch(info), lockstepEvaluations: 7)
         }
     }
 

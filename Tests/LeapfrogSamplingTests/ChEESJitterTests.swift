@@ -54,7 +54,7 @@ import LeapfrogRandom
             TransitionInfo(acceptanceStatistic: 0.5 + 0.05 * Double(c), accepted: true, divergent: false, energy: 0,
                            stepSize: 0.5, treeDepth: 0, leapfrogSteps: 4, gradientEvaluations: 4)
         }
-        let transition = Transition(state: after, info: info, lockstepEvaluations: 4,
+        let transition = Transition(state: after, info: TransitionInfoBatch(info), lockstepEvaluations: 4,
                                     proposal: Proposal(position: proposed, momentum: momentum))
         var lengths: [ChEESJitter: Double] = [:]
         for jitter in ChEESJitter.allCases {
