@@ -824,8 +824,9 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     /// device (`launch.stepSizes` are then not read). Every transition's
     /// sample is kept in a ring on the device, and `reductions` (window moments, projections) are
     /// computed from those samples in order (`WarmupReducer.enqueueKept`), so the group leaves what
-    /// `count` calls of `runKeepingState` would. Returns each transition's outputs, log densities
-    /// and projections.
+    /// `count` calls of `runKeepingState` would. Enqueues the group without waiting for it:
+    /// `collectWarmupGroup` waits and returns each transition's outputs, log densities and
+    /// projections. Nothing else may run on this program while the group is in flight.
     ///
     /// Cost per group (S the padded chains, b bytes per real, k projections): one launch of the
     /// transitions and up to two per transition for the reductions, one blocking round trip; to the
@@ -833,18 +834,19 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     /// (6 + k)·S·b per transition (five outputs, the log density, the projections). A work-item's
     /// lanes wait for each other once, at their longest sum of trees over the group, where
     /// `runKeepingState` makes them wait at every transition's deepest.
-    public func runAdaptingKeepingState(_ launch: TrajectoryLaunch, count: Int, averaging: StepSizeAveraging?,
-                                        from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
-                                        reductions: WarmupReductionRequest) throws -> [KeptTransitionOutcome] {
+    public func enqueueAdaptingKeepingState(_ launch: TrajectoryLaunch, count: Int, averaging: StepSizeAveraging?,
+                                            from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
+                                            reductions: WarmupReductionRequest) throws -> PendingWarmupGroup {
         let chains = launch.stepSizes.count, d = dimension
-        guard case .nuts = launch.kind else { preconditionFailure("OpenCLTrajectories.runAdaptingKeepingState: NUTS only") }
+        guard case .nuts = launch.kind else { preconditionFailure("OpenCLTrajectories.enqueueAdaptingKeepingState: NUTS only") }
         precondition(count >= 1 && (averaging?.chains ?? chains) == chains && !reductions.cheesSums
                      && launch.inverseMetricDiagonal.chains == chains && launch.inverseMetricDiagonal.dimension == d,
-                     "OpenCLTrajectories.runAdaptingKeepingState: shapes disagree")
+                     "OpenCLTrajectories.enqueueAdaptingKeepingState: shapes disagree")
         lock.lock()
         defer { lock.unlock() }
         var traffic = DeviceTraffic(launches: 1, roundTrips: 1)
-        let (setup, ring) = try warmupGroup(launch, count: count, from: start, traffic: &traffic, caller: "runAdaptingKeepingState")
+        let (setup, ring) = try warmupGroup(launch, count: count, from: start, traffic: &traffic,
+                                            caller: "enqueueAdaptingKeepingState")
         let s = setup.layout.stride, bufs = setup.buffers, b = MemoryLayout<R>.size
         if let averaging {
             (averaging.counter + averaging.errorMean + averaging.mu + averaging.stepSize).withUnsafeBufferPointer {
@@ -856,7 +858,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             try bufs.averaging.enqueueWrite(from: UnsafeBufferPointer(bufs.hostAveraging), queue: queue)
             traffic.bytesToDevice += (4 * s + 3) * b
         } else {
-            precondition(averagingResident, "OpenCLTrajectories.runAdaptingKeepingState: no averaging on the device to continue")
+            precondition(averagingResident, "OpenCLTrajectories.enqueueAdaptingKeepingState: no averaging on the device to continue")
         }
         averagingResident = true
         for j in 0..<count { ring.hostKeptSlot[j] = Int32(j) }
@@ -868,22 +870,56 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         traffic.launches += try reducer.enqueueKept(reductions, kept: ring.kept, count: count)
 
         // The outputs' rows, each transition's log density (its kept slot's last row) and the
-        // projections, non-blocking; one wait for them all.
+        // projections, non-blocking; `collectWarmupGroup` waits once for them all.
         for t in 0..<count {
             let offset = (t * (d + 1) + d) * s
             _ = try ring.kept.enqueueRead(into: UnsafeMutableBufferPointer(rebasing: ring.hostKept[offset..<(offset + s)]),
                                           offset: offset, queue: queue)
         }
         traffic.bytesFromDevice += count * s * b
-        try finishWarmupGroup(ring, count: count, depth: true, reducer: reducer, projections: reductions.projections,
-                              after: event, traffic: &traffic)
-        return (0..<count).map { t in
-            let (outputs, projections) = groupTransition(t, ring: ring, reducer: reducer, projections: reductions.projections,
-                                                         chains: chains, depth: true)
-            return KeptTransitionOutcome(
-                logDensity: unpack(ring.hostKept, offset: (t * (d + 1) + d) * s, rows: 1, chains: chains, stride: s)
-                    .map { $0.isFinite ? $0 : -.infinity },
-                outputs: outputs, projections: projections, cheesSums: nil)
+        try enqueueWarmupGroupReads(ring, count: count, depth: true, reducer: reducer, projections: reductions.projections,
+                                    traffic: &traffic)
+        try queue.flush()
+        inFlight += 1
+        return PendingWarmupGroup(adaptation: .nuts, iteration: launch.iteration, count: count, chains: chains,
+                                  projections: reductions.projections, event: event, traffic: traffic)
+    }
+
+    /// Waits for a group `enqueueAdaptingKeepingState` or `enqueueChEESKeepingState` returned (one
+    /// wait) and returns each transition's outputs, log densities, projections and (ChEES) record.
+    public func collectWarmupGroup(_ pending: PendingWarmupGroup) throws -> [KeptTransitionOutcome] {
+        lock.lock()
+        defer { lock.unlock() }
+        precondition(inFlight == 1, "OpenCLTrajectories.collectWarmupGroup: no group in flight")
+        inFlight -= 1
+        try awaitWarmupGroup(after: pending.event, traffic: pending.traffic)
+        guard let ring = rings[0], let reducer = reducer else {
+            preconditionFailure("OpenCLTrajectories.collectWarmupGroup: the group's buffers are gone")
+        }
+        let s = ring.stride, chains = pending.chains, d = dimension
+        switch pending.adaptation {
+        case .nuts:
+            return (0..<pending.count).map { t in
+                let (outputs, projections) = groupTransition(t, ring: ring, reducer: reducer, projections: pending.projections,
+                                                             chains: chains, depth: true)
+                return KeptTransitionOutcome(
+                    logDensity: unpack(ring.hostKept, offset: (t * (d + 1) + d) * s, rows: 1, chains: chains, stride: s)
+                        .map { $0.isFinite ? $0 : -.infinity },
+                    outputs: outputs, projections: projections, cheesSums: nil)
+            }
+        case .chees:
+            guard let group = cheesGroup else { preconditionFailure("OpenCLTrajectories.collectWarmupGroup: no ChEES buffers") }
+            let recordValues = ChEESGroupBuffers<R>.recordValues
+            return (0..<pending.count).map { t in
+                let (outputs, projections) = groupTransition(t, ring: ring, reducer: reducer, projections: pending.projections,
+                                                             chains: chains, depth: false)
+                let record = (0..<recordValues).map { Double(group.hostRecord[recordValues * t + $0]) }
+                return KeptTransitionOutcome(
+                    logDensity: unpack(group.hostLogDensity, offset: t * s, rows: 1, chains: chains, stride: s)
+                        .map { $0.isFinite ? $0 : -.infinity },
+                    outputs: outputs, projections: projections, cheesSums: nil,
+                    cheesRecord: ChEESTransitionRecord(stepSize: record[0], meanGradient: record[1], statistic: record[2]))
+            }
         }
     }
 
@@ -901,16 +937,6 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
                                              capacity: count)
         }
         return (setup, rings[0]!)
-    }
-
-    /// Ends a chained warmup group whose other reads are enqueued: enqueues the reads of its
-    /// outputs' rows and projections (`enqueueWarmupGroupReads`) and waits for them
-    /// (`awaitWarmupGroup`).
-    private func finishWarmupGroup(_ ring: TransitionRing<R>, count: Int, depth: Bool, reducer: WarmupReducer<R>,
-                                   projections: Int, after event: Event?, traffic: inout DeviceTraffic) throws {
-        try enqueueWarmupGroupReads(ring, count: count, depth: depth, reducer: reducer, projections: projections,
-                                    traffic: &traffic)
-        try awaitWarmupGroup(after: event, traffic: traffic)
     }
 
     /// Enqueues the reads of a chained warmup group's outputs' rows (without the depth for HMC)
@@ -965,7 +991,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     /// updates the state from its acceptance probabilities and sums. The state starts from
     /// `adaptation`, or with `continues` from where the last group left it on the device (of which
     /// `adaptation` then gives only the aggregation); `launch.stepSizes` and HMC's step counts are
-    /// not read. Enqueues the group without waiting for it: `collectChEES` waits and returns each
+    /// not read. Enqueues the group without waiting for it: `collectWarmupGroup` waits and returns each
     /// transition's outputs, log densities, projections and record (`ChEESTransitionRecord`), so
     /// that a caller may replay one group while the device runs the next. Nothing else may run on
     /// this program while the group is in flight.
@@ -979,7 +1005,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     public func enqueueChEESKeepingState(_ launch: TrajectoryLaunch, count: Int, adaptation: ChEESAdaptationState,
                                          continues: Bool, jitter: [Double],
                                          from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
-                                         reductions: WarmupReductionRequest) throws -> PendingChEESGroup {
+                                         reductions: WarmupReductionRequest) throws -> PendingWarmupGroup {
         let chains = launch.stepSizes.count, d = dimension
         guard case .hmc = launch.kind else { preconditionFailure("OpenCLTrajectories.enqueueChEESKeepingState: HMC only") }
         precondition(count >= 1 && jitter.count == count && reductions.cheesSums && !reductions.cheesPartialMeans
@@ -1035,7 +1061,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         }
 
         // The log densities and the records (then the outputs' rows, HMC having no depth, and the
-        // projections), non-blocking; `collectChEES` waits once for them all.
+        // projections), non-blocking; `collectWarmupGroup` waits once for them all.
         _ = try group.logDensity.enqueueRead(into: UnsafeMutableBufferPointer(rebasing: group.hostLogDensity[0..<(count * s)]),
                                              queue: queue)
         let recordValues = ChEESGroupBuffers<R>.recordValues
@@ -1046,32 +1072,8 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
                                     traffic: &traffic)
         try queue.flush()
         inFlight += 1
-        return PendingChEESGroup(iteration: launch.iteration, count: count, chains: chains, projections: reductions.projections,
-                                 event: event, traffic: traffic)
-    }
-
-    /// Waits for a group `enqueueChEESKeepingState` returned (one wait) and returns each
-    /// transition's outputs, log densities, projections and record.
-    public func collectChEES(_ pending: PendingChEESGroup) throws -> [KeptTransitionOutcome] {
-        lock.lock()
-        defer { lock.unlock() }
-        precondition(inFlight == 1, "OpenCLTrajectories.collectChEES: no group in flight")
-        inFlight -= 1
-        try awaitWarmupGroup(after: pending.event, traffic: pending.traffic)
-        guard let ring = rings[0], let group = cheesGroup, let reducer = reducer else {
-            preconditionFailure("OpenCLTrajectories.collectChEES: the group's buffers are gone")
-        }
-        let s = ring.stride, chains = pending.chains, recordValues = ChEESGroupBuffers<R>.recordValues
-        return (0..<pending.count).map { t in
-            let (outputs, projections) = groupTransition(t, ring: ring, reducer: reducer, projections: pending.projections,
-                                                         chains: chains, depth: false)
-            let record = (0..<recordValues).map { Double(group.hostRecord[recordValues * t + $0]) }
-            return KeptTransitionOutcome(
-                logDensity: unpack(group.hostLogDensity, offset: t * s, rows: 1, chains: chains, stride: s)
-                    .map { $0.isFinite ? $0 : -.infinity },
-                outputs: outputs, projections: projections, cheesSums: nil,
-                cheesRecord: ChEESTransitionRecord(stepSize: record[0], meanGradient: record[1], statistic: record[2]))
-        }
+        return PendingWarmupGroup(adaptation: .chees, iteration: launch.iteration, count: count, chains: chains,
+                                  projections: reductions.projections, event: event, traffic: traffic)
     }
 
     /// The buffer of ChEES's shared adaptation state (`ChEESAdaptationState.deviceValues`), made once.
@@ -1357,9 +1359,12 @@ public struct PendingTransitions: @unchecked Sendable {
     public var count: Int { kinds.count }
 }
 
-/// A chained ChEES warmup group enqueued and not yet collected
-/// (`OpenCLTrajectories.enqueueChEESKeepingState`, `collectChEES`).
-public struct PendingChEESGroup: @unchecked Sendable {
+/// A chained warmup group enqueued and not yet collected (`OpenCLTrajectories`'
+/// `enqueueAdaptingKeepingState` or `enqueueChEESKeepingState`, then `collectWarmupGroup`).
+public struct PendingWarmupGroup: @unchecked Sendable {
+    /// Whose adaptation the group's device continues.
+    public enum Adaptation: Sendable { case nuts, chees }
+    public let adaptation: Adaptation
     /// The group's first iteration.
     public let iteration: Int
     /// Transitions in the group.

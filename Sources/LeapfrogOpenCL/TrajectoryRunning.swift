@@ -5,7 +5,8 @@ import LeapfrogCore
 /// in groups, two in flight (`enqueue`, `collect`, then `residentStateValues` for the end state), or
 /// the step-size heuristic's trials (`probe`), or
 /// in warmup keeping the state there and reducing its statistics (`runKeepingState`; NUTS with
-/// per-chain step sizes in chained groups, `runAdaptingKeepingState`), with
+/// per-chain step sizes and ChEES's shared ones in chained groups, `enqueueAdaptingKeepingState`,
+/// `enqueueChEESKeepingState`, `collectWarmupGroup`), with
 /// the kept draws' running moments accumulated on the device (`accumulateMoments`, `readMoments`).
 public protocol TrajectoryRunning: DeviceTrafficCounting {
     func run(_ launch: TrajectoryLaunch, positions: ChainBatch, logDensity: [Double], gradient: ChainBatch) throws
@@ -22,17 +23,18 @@ public protocol TrajectoryRunning: DeviceTrafficCounting {
     /// Warmup with the state kept on the device and its statistics reduced there.
     func runKeepingState(_ launch: TrajectoryLaunch, from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
                          reductions: WarmupReductionRequest) throws -> KeptTransitionOutcome
-    /// Warmup NUTS transitions chained in one launch, each chain adapting its own step size.
-    func runAdaptingKeepingState(_ launch: TrajectoryLaunch, count: Int, averaging: StepSizeAveraging?,
-                                 from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
-                                 reductions: WarmupReductionRequest) throws -> [KeptTransitionOutcome]
+    /// Warmup NUTS transitions chained in one launch, each chain adapting its own step size,
+    /// enqueued without a wait (`collectWarmupGroup` waits for them).
+    func enqueueAdaptingKeepingState(_ launch: TrajectoryLaunch, count: Int, averaging: StepSizeAveraging?,
+                                     from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
+                                     reductions: WarmupReductionRequest) throws -> PendingWarmupGroup
     /// Warmup ChEES transitions in one group, the shared step size and trajectory length adapted
-    /// on the device between them, enqueued without a wait (`collectChEES` waits for them).
+    /// on the device between them, enqueued without a wait (`collectWarmupGroup` waits for them).
     func enqueueChEESKeepingState(_ launch: TrajectoryLaunch, count: Int, adaptation: ChEESAdaptationState, continues: Bool,
                                   jitter: [Double],
                                   from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?,
-                                  reductions: WarmupReductionRequest) throws -> PendingChEESGroup
-    func collectChEES(_ pending: PendingChEESGroup) throws -> [KeptTransitionOutcome]
+                                  reductions: WarmupReductionRequest) throws -> PendingWarmupGroup
+    func collectWarmupGroup(_ pending: PendingWarmupGroup) throws -> [KeptTransitionOutcome]
     func takeWindowMoments() throws -> DeviceWindowMoments?
     /// Builds the warmup reductions' program (`runKeepingState` otherwise builds it on first use).
     func prepareWarmup() throws

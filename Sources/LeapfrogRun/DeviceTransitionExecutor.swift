@@ -270,7 +270,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         return try holder?.cheesSums(about: means)
     }
 
-    /// Warmup NUTS transitions chained on the device (`OpenCLTrajectories.runAdaptingKeepingState`):
+    /// Warmup NUTS transitions chained on the device (`OpenCLTrajectories.enqueueAdaptingKeepingState`):
     /// each chain starts its next tree when its last ends and adapts its own step size after each
     /// by dual averaging (the kernel continues `span.averaging`), so a work-item's lanes wait for
     /// each other once per group instead of at every transition's deepest tree, with one round
@@ -288,55 +288,67 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     /// trajectories per transition and one round trip per group, whose groups are sized to last
     /// about `streamGroupSeconds`. The device continues its own adaptation within a span as for
     /// NUTS; each transition's step size reported is the one the device used, and the adapter
-    /// replays the device's mean gradient term (`ReducedTransition.cheesRecord`). Unless `count`
-    /// is given, the span's next group is enqueued before this one's transitions are returned
-    /// (`overlapsChEESGroups`): the caller's replay of a group overlaps the device's next, and the
-    /// next call collects it (anything else the executor is asked first waits for it and drops it).
+    /// replays the device's mean gradient term (`ReducedTransition.cheesRecord`).
+    ///
+    /// Unless `count` is given, the span's next group is enqueued before this one's transitions are
+    /// returned (`overlapsGroups`): the caller's replay of a group (the adapter, the judge, the
+    /// counts) overlaps the device's next, and the next call collects it (anything else the
+    /// executor is asked first waits for it and drops it, `dropAheadGroup`).
     public func executeChained(_ request: TransitionRequest, span: ChainedWarmupSpan, count: Int?,
                                from state: SamplerState?, random: PhiloxRandom) throws -> [ReducedTransition]? {
         guard let (inverse, device, preferred, limit) = chainedGroup(request, span: span) else { return nil }
         let n = request.stepSizes.count
         let perStep = request.integrator.gradientsPerStep
-        if let chees = span.chees {
-            let launch = self.launch(request, chains: n, inverse: inverse, random: random, shapedOnDevice: true)
-            func jitter(_ first: Int, _ k: Int) -> [Double] { (first..<(first + k)).map { chees.jitter.value(random: random, iteration: $0) } }
-            let outcomes: [KeptTransitionOutcome], ran: Int, began: Double
-            if let ahead = aheadChEES, count == nil, ahead.group.iteration == request.iteration, ahead.last == span.last,
-               ahead.device === device {
-                // The group enqueued while the host replayed the last one.
-                aheadChEES = nil
-                outcomes = try device.collectChEES(ahead.group)
-                (ran, began) = (ahead.group.count, ahead.enqueued)
-            } else {
-                try dropAheadGroup()
-                let start = try warmupStart(state, on: device)
-                let k = max(1, min(span.last - request.iteration + 1, limit, count ?? preferred))
-                // Within a span the device continues its own adaptation from group to group, so that the
-                // step sizes do not depend on where the (timed) groups end; a span starts from the host's.
-                let continues = start == nil && holder === device
-                    && chainedWarmup.map { $0 == (request.iteration, span.last) } == true
-                began = Clock.now()
-                outcomes = try device.collectChEES(device.enqueueChEESKeepingState(
-                    launch, count: k, adaptation: chees.adaptation, continues: continues, jitter: jitter(request.iteration, k),
-                    from: start, reductions: span.reductions))
-                ran = k
+        let launch = self.launch(request, chains: n, inverse: inverse, random: random, shapedOnDevice: span.chees != nil)
+        // Transitions first ..< first + k of the span; `continues`: from the adaptation the device
+        // holds (within a span, so that the step sizes do not depend on where the timed groups end),
+        // else from the host's (a span's start).
+        func enqueue(_ first: Int, _ k: Int, continues: Bool,
+                     from start: (positions: ChainBatch, logDensity: [Double], gradient: ChainBatch)?) throws -> PendingWarmupGroup {
+            var group = launch
+            group.iteration = first
+            if let chees = span.chees {
+                return try device.enqueueChEESKeepingState(
+                    group, count: k, adaptation: chees.adaptation, continues: continues,
+                    jitter: (first..<(first + k)).map { chees.jitter.value(random: random, iteration: $0) },
+                    from: start, reductions: span.reductions)
             }
-            chainedWarmup = (request.iteration + ran, span.last)
-            warmupGroupSize = Self.groupSize(lasting: streamGroupSeconds, perTransition: (Clock.now() - began) / Double(ran),
-                                             limit: limit) ?? warmupGroupSize
-            holder = device
-            ranOnDevice(device, transitions: ran, chains: n)
-            // The span's next group runs on the device while the host replays this one.
-            let next = request.iteration + ran
-            if overlapsChEESGroups, count == nil, next <= span.last {
-                let k = max(1, min(span.last - next + 1, limit, warmupGroupSize))
-                var nextLaunch = launch
-                nextLaunch.iteration = next
-                let group = try device.enqueueChEESKeepingState(nextLaunch, count: k, adaptation: chees.adaptation, continues: true,
-                                                                jitter: jitter(next, k), from: nil, reductions: span.reductions)
-                aheadChEES = (group, span.last, device, Clock.now())
-                groupsAhead.enqueued += 1
-            }
+            return try device.enqueueAdaptingKeepingState(
+                group, count: k, averaging: continues ? nil : span.stepSizeAveraging(stepSizes: request.stepSizes),
+                from: start, reductions: span.reductions)
+        }
+        let outcomes: [KeptTransitionOutcome], ran: Int, began: Double
+        if let ahead, count == nil, state == nil, ahead.group.iteration == request.iteration, ahead.last == span.last,
+           ahead.device === device {
+            // The group enqueued while the caller replayed the last one.
+            self.ahead = nil
+            outcomes = try device.collectWarmupGroup(ahead.group)
+            (ran, began) = (ahead.group.count, ahead.enqueued)
+        } else {
+            try dropAheadGroup()
+            let start = try warmupStart(state, on: device)
+            let k = max(1, min(span.last - request.iteration + 1, limit, count ?? preferred))
+            let continues = start == nil && holder === device
+                && chainedWarmup.map { $0 == (request.iteration, span.last) } == true
+            began = Clock.now()
+            outcomes = try device.collectWarmupGroup(enqueue(request.iteration, k, continues: continues, from: start))
+            ran = k
+        }
+        chainedWarmup = (request.iteration + ran, span.last)
+        let seconds = span.chees == nil ? chainedWarmupSeconds : streamGroupSeconds
+        warmupGroupSize = Self.groupSize(lasting: seconds, perTransition: (Clock.now() - began) / Double(ran), limit: limit)
+            ?? warmupGroupSize
+        holder = device
+        ranOnDevice(device, transitions: ran, chains: n)
+        // The span's next group runs on the device while the caller replays this one.
+        let next = request.iteration + ran
+        if overlapsGroups, count == nil, next <= span.last {
+            let group = try enqueue(next, max(1, min(span.last - next + 1, limit, warmupGroupSize)), continues: true, from: nil)
+            ahead = (group, span.last, device, Clock.now())
+            groupsAhead.enqueued += 1
+        }
+
+        if span.chees != nil {
             return outcomes.map { outcome in
                 let stepSizes = [Double](repeating: outcome.cheesRecord?.stepSize ?? .nan, count: n)
                 return ReducedTransition(
@@ -347,20 +359,6 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
                     projections: outcome.projections, cheesRecord: outcome.cheesRecord)
             }
         }
-        try dropAheadGroup()
-        let start = try warmupStart(state, on: device)
-        let count = max(1, min(span.last - request.iteration + 1, limit, count ?? preferred))
-        let launch = self.launch(request, chains: n, inverse: inverse, random: random)
-        let continues = start == nil && holder === device && chainedWarmup.map { $0 == (request.iteration, span.last) } == true
-        let began = Clock.now()
-        let outcomes = try device.runAdaptingKeepingState(
-            launch, count: count, averaging: continues ? nil : span.stepSizeAveraging(stepSizes: request.stepSizes),
-            from: start, reductions: span.reductions)
-        chainedWarmup = (request.iteration + count, span.last)
-        warmupGroupSize = Self.groupSize(lasting: chainedWarmupSeconds, perTransition: (Clock.now() - began) / Double(count),
-                                         limit: limit) ?? warmupGroupSize
-        holder = device
-        ranOnDevice(device, transitions: count, chains: n)
         let together = device.chainsInLockstep(forChains: request.batchChains ?? n)
         let lockstep = Self.lockstepSteps(chained: outcomes.map(\.outputs.steps), together: together,
                                           quorum: device.startQuorum(lanes: together))
@@ -406,14 +404,14 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     /// Whether warmup runs NUTS's per-chain adaptation and ChEES's shared one in chained groups
     /// (`executeChained`); off, one transition per launch (`executeKeepingState`).
     public var chainsWarmup = true
-    /// Whether `executeChained` enqueues a ChEES span's next group before it returns the last
-    /// group's transitions, so that the host replays one group (the adapter, the judge, the
-    /// counts: O(chains) per transition) while the device runs the next; off, one group at a time.
-    public var overlapsChEESGroups = true
-    /// A ChEES group enqueued ahead by `executeChained`: its span's last iteration, the program
-    /// running it and when it was enqueued.
-    private var aheadChEES: (group: PendingChEESGroup, last: Int, device: any TrajectoryRunning, enqueued: Double)?
-    /// ChEES groups enqueued ahead, and of those dropped unobserved (`dropAheadGroup`).
+    /// Whether `executeChained` enqueues a span's next group before it returns the last group's
+    /// transitions, so that the host replays one group (the adapter, the judge, the counts:
+    /// O(chains) per transition) while the device runs the next; off, one group at a time.
+    public var overlapsGroups = true
+    /// A group enqueued ahead by `executeChained`: its span's last iteration, the program running
+    /// it and when it was enqueued.
+    private var ahead: (group: PendingWarmupGroup, last: Int, device: any TrajectoryRunning, enqueued: Double)?
+    /// Groups enqueued ahead, and of those dropped unobserved (`dropAheadGroup`).
     public private(set) var groupsAhead = (enqueued: 0, dropped: 0)
     /// Transitions in the next chained warmup group (`executeChained`): one at first, then sized
     /// from the last group's rate.
@@ -421,15 +419,15 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
     /// Where the last chained warmup group stopped: the next iteration and its span's last.
     private var chainedWarmup: (next: Int, last: Int)?
 
-    /// Waits for a ChEES group enqueued ahead that nobody will observe (the run stopped within a
-    /// span, or asked for something else): the device's state and adaptation are then past its
+    /// Waits for a group enqueued ahead that nobody will observe (the run stopped within a span, or
+    /// asked for something else): the device's state and adaptation are then past its
     /// transitions, and the next span starts from the host's adaptation.
     private func dropAheadGroup() throws {
-        guard let ahead = aheadChEES else { return }
-        aheadChEES = nil
+        guard let ahead else { return }
+        self.ahead = nil
         chainedWarmup = nil
         groupsAhead.dropped += 1
-        _ = try ahead.device.collectChEES(ahead.group)
+        _ = try ahead.device.collectWarmupGroup(ahead.group)
     }
 
     public func heldState() throws -> SamplerState {

@@ -225,14 +225,14 @@ extension ChainedChEESWarmupTests {
         #expect(drawsC != drawsA)
     }
 
-    /// A span's next group enqueued while the host replays the last (`overlapsChEESGroups`) runs
+    /// A span's next group enqueued while the host replays the last (`overlapsGroups`) runs
     /// the same transitions: the same draws and tuning, bit for bit in f32, and the same round
     /// trips, one per group.
     @Test func groupsEnqueuedAheadMakeTheSameRun() throws {
         let bound = try Support.bound("eight-schools")
         let config = Self.chees(warmup: 60, draws: 5, seed: 8)
         let (a, drawsA, ahead) = try Self.run(bound, config, Float.self, groups: 3)
-        let (b, drawsB, inTurn) = try Self.run(bound, config, Float.self, groups: 3) { $0.overlapsChEESGroups = false }
+        let (b, drawsB, inTurn) = try Self.run(bound, config, Float.self, groups: 3) { $0.overlapsGroups = false }
         #expect(drawsA == drawsB && drawsA.count == 32)
         #expect(a.adaptation.stepSizes == b.adaptation.stepSizes)
         #expect(a.adaptation.trajectoryLength == b.adaptation.trajectoryLength)

@@ -143,6 +143,23 @@ extension ChainedWarmupTests {
         #expect(a.adaptation.metric == b.adaptation.metric)
         #expect(threes.traffic.launches > sevens.traffic.launches)
     }
+
+    /// A span's next group enqueued while the host replays the last (`overlapsGroups`) runs the
+    /// same transitions: the same draws and tuning, bit for bit in f32, and the same round trips.
+    @Test func groupsEnqueuedAheadMakeTheSameRun() throws {
+        let bound = try Support.bound("eight-schools")
+        let config = Self.perChainNUTS(warmup: 60, draws: 5, seed: 8)
+        let (a, drawsA, ahead) = try Self.run(bound, config, Float.self, groups: 3)
+        let (b, drawsB, inTurn) = try Self.run(bound, config, Float.self, groups: 3) { $0.overlapsGroups = false }
+        #expect(drawsA == drawsB && drawsA.count == 8)
+        #expect(a.adaptation.stepSizes == b.adaptation.stepSizes && a.adaptation.metric == b.adaptation.metric)
+        #expect(a.gradientEvaluations == b.gradientEvaluations && a.lockstepEvaluations == b.lockstepEvaluations)
+        #expect(ahead.traffic.roundTrips == inTurn.traffic.roundTrips)
+        // Stan's phases of 60 iterations are 9, 45 and 6; the run's first group is one transition,
+        // the rest at most 3: 4 + 15 + 2 groups, all but each span's first enqueued ahead.
+        #expect(ahead.groupsAhead.enqueued == 18 && ahead.groupsAhead.dropped == 0, "\(ahead.groupsAhead)")
+        #expect(inTurn.groupsAhead.enqueued == 0)
+    }
 }
 
 extension ChainedWarmupTests {

@@ -227,4 +227,36 @@ extension ChEESAdaptationTests {
         #expect(try adapter { $0.cheesStepSizeAggregation = .perChain }.chainedSpan(from: 0) == nil)
         #expect(try adapter { $0.metric = .dense }.chainedSpan(from: 0) == nil)
     }
+    /// A chained group's transition (`ReducedTransition.cheesRecord`) feeds the shared step size
+    /// the statistic the device aggregated and adapted from, not the host's aggregate of the
+    /// chains' acceptance probabilities: the host's dual averaging follows the device's.
+    @Test func aChainedRecordFeedsTheStepSizeItsStatistic() throws {
+        let (n, d) = (8, 3)
+        let model = DiagonalGaussian.iid(dimension: d)
+        let random = PhiloxRandom(seed: 2)
+        let state = try SamplerState(positions: ChainBatch(chains: n, dimension: d, repeating: 0.1), model: model)
+        var config = SamplerConfiguration()
+        config.sampler = .chees; config.chains = n; config.warmup = 200; config.cheesInitialTrajectoryLength = 1
+        var adapter = ChEESAdapter(config, dimension: d)
+        var executor: any TransitionExecutor = HostTransitionExecutor(model: model)
+        _ = try adapter.start(state, model: model, executor: &executor, random: random, search: false)
+        let start = adapter.adaptation.stepSizes[0]
+        let info = TransitionInfoBatch((0..<n).map { _ in
+            TransitionInfo(acceptanceStatistic: 0.95, accepted: true, divergent: false, energy: 0, stepSize: start,
+                           treeDepth: 0, leapfrogSteps: 3, gradientEvaluations: 3)
+        })
+        let request = TransitionRequest(trajectory: .hmc(.time(1), jitter: .none), integrator: .leapfrog, metric: .unit,
+                                        stepSizes: Array(repeating: start, count: n), iteration: 0)
+        adapter.observe(reduced: ReducedTransition(info: info, logDensity: state.logDensity, lockstepEvaluations: 3,
+                                                   cheesRecord: ChEESTransitionRecord(stepSize: start, meanGradient: 0.1,
+                                                                                      statistic: 0.2)),
+                        request: request, random: random)
+        func step(_ statistic: Double) -> Double {
+            var averaging = DualAveraging(initialStepSize: start)
+            return averaging.update(statistic: statistic, parameters: DualAveraging.Parameters(target: config.resolvedTargetAcceptance))
+        }
+        #expect(adapter.adaptation.stepSizes == Array(repeating: step(0.2), count: n))
+        #expect(step(0.2) < step(0.95))   // the chains' own 0.95 would have given a longer step
+    }
 }
+
