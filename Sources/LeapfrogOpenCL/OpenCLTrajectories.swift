@@ -877,12 +877,8 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
                                           offset: offset, queue: queue)
         }
         traffic.bytesFromDevice += count * s * b
-        try enqueueWarmupGroupReads(ring, count: count, depth: true, reducer: reducer, projections: reductions.projections,
-                                    traffic: &traffic)
-        try queue.flush()
-        inFlight += 1
-        return PendingWarmupGroup(adaptation: .nuts, iteration: launch.iteration, count: count, chains: chains,
-                                  projections: reductions.projections, event: event, traffic: traffic)
+        return try enqueued(.nuts, launch, ring: ring, count: count, chains: chains, reducer: reducer,
+                            projections: reductions.projections, event: event, traffic: traffic)
     }
 
     /// Waits for a group `enqueueAdaptingKeepingState` or `enqueueChEESKeepingState` returned (one
@@ -892,7 +888,9 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         defer { lock.unlock() }
         precondition(inFlight == 1, "OpenCLTrajectories.collectWarmupGroup: no group in flight")
         inFlight -= 1
-        try awaitWarmupGroup(after: pending.event, traffic: pending.traffic)
+        try queue.finish()
+        try pending.event?.checkFinished()
+        counted += pending.traffic
         guard let ring = rings[0], let reducer = reducer else {
             preconditionFailure("OpenCLTrajectories.collectWarmupGroup: the group's buffers are gone")
         }
@@ -939,11 +937,15 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         return (setup, rings[0]!)
     }
 
-    /// Enqueues the reads of a chained warmup group's outputs' rows (without the depth for HMC)
-    /// and of its `projections` rows per transition, non-blocking; the state is then the device's.
-    private func enqueueWarmupGroupReads(_ ring: TransitionRing<R>, count: Int, depth: Bool, reducer: WarmupReducer<R>,
-                                         projections: Int, traffic: inout DeviceTraffic) throws {
-        let s = ring.stride, b = MemoryLayout<R>.size
+    /// Ends the enqueueing of a chained warmup group whose other reads are enqueued: the reads of
+    /// its outputs' rows (without the depth for ChEES's HMC) and of its `projections` rows per
+    /// transition, non-blocking, then a flush; the state is then the device's, and the group in
+    /// flight until `collectWarmupGroup`.
+    private func enqueued(_ adaptation: PendingWarmupGroup.Adaptation, _ launch: TrajectoryLaunch, ring: TransitionRing<R>,
+                          count: Int, chains: Int, reducer: WarmupReducer<R>, projections: Int, event: Event?,
+                          traffic: DeviceTraffic) throws -> PendingWarmupGroup {
+        var traffic = traffic
+        let s = ring.stride, b = MemoryLayout<R>.size, depth = adaptation == .nuts
         for (r, output) in ring.outputs.enumerated() where depth || r != 3 {
             let first = r * ring.capacity * s
             _ = try output.enqueueRead(into: UnsafeMutableBufferPointer(rebasing: ring.hostOutputs[first..<(first + count * s)]),
@@ -958,13 +960,10 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         }
         residentState = nil
         deviceAhead = true
-    }
-
-    /// Waits once for everything enqueued, checks the launch `event` and counts `traffic`.
-    private func awaitWarmupGroup(after event: Event?, traffic: DeviceTraffic) throws {
-        try queue.finish()
-        try event?.checkFinished()
-        counted += traffic
+        try queue.flush()
+        inFlight += 1
+        return PendingWarmupGroup(adaptation: adaptation, iteration: launch.iteration, count: count, chains: chains,
+                                  projections: projections, event: event, traffic: traffic)
     }
 
     /// Transition `t` of a finished chained warmup group: its outputs and its `projections` rows.
@@ -1068,12 +1067,8 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         _ = try group.record.enqueueRead(into: UnsafeMutableBufferPointer(rebasing: group.hostRecord[0..<(recordValues * count)]),
                                          queue: queue)
         traffic.bytesFromDevice += (count * s + recordValues * count) * b
-        try enqueueWarmupGroupReads(ring, count: count, depth: false, reducer: reducer, projections: reductions.projections,
-                                    traffic: &traffic)
-        try queue.flush()
-        inFlight += 1
-        return PendingWarmupGroup(adaptation: .chees, iteration: launch.iteration, count: count, chains: chains,
-                                  projections: reductions.projections, event: event, traffic: traffic)
+        return try enqueued(.chees, launch, ring: ring, count: count, chains: chains, reducer: reducer,
+                            projections: reductions.projections, event: event, traffic: traffic)
     }
 
     /// The buffer of ChEES's shared adaptation state (`ChEESAdaptationState.deviceValues`), made once.
