@@ -20,7 +20,8 @@ import LeapfrogSampling
 ///   bookkeeping (step sizes, statistics, counters and array headers: 1.25 KiB with NUTS's
 ///   per-chain trees, 0.5 KiB otherwise); with `--csv`, the chain's open file and its 64 KiB
 ///   buffer (`StanCSVWriter`).
-/// - then the larger of the sampling work and the summary work, which never overlap.
+/// - then the larger of the sampling work and the summary work, which never overlap (but with
+///   `--keep moments` on a device the moments are read back while the sampling work is held).
 ///   Sampling: NUTS's batches, d each: the phase point (position, momentum, gradient), its
 ///   velocity, both trajectory ends (3 each) and their velocities, the sample and the proposal
 ///   (2 each), the integrator's velocity and the evaluator's gradient (18), and each chain's tree:
@@ -28,16 +29,24 @@ import LeapfrogSampling
 ///   phase point, the accepted copy, the velocity and the evaluator's gradient (7); ChEES keeps
 ///   the proposal and centres it (10). (Initialisation and the step-size search use less.) An
 ///   OpenCL evaluator stages positions and gradients at the device precision (2d × its bytes);
-///   writers gather one draw (R + 7 statistics).
+///   writers gather one draw (R + 7 statistics). `--keep moments` on a device: at the end the
+///   moments read back (`MomentsAccumulator.read`: two halves' means and sums of squares and the
+///   non-finite counts, 5R, and one buffer staged at the device's precision, R).
 ///   Summary: about ten arrays of one quantity's D draws (the split halves, sort order, sorted
-///   values, normal scores, fold, ESS work), plus, when the draws are read back from
-///   `posterior.nc`, one variable's D·V; none with `--keep moments`.
+///   values, normal scores, fold, ESS work) for each core summarising one at once
+///   (`summarize`, `ChainRanges.cores`), plus, when the draws are read back from `posterior.nc`,
+///   a core's D each waiting in the batch and one variable's D·V; none with `--keep moments`.
 ///
 /// Fixed host cost: the data (twice: as read and bound), a pooled metric (d, or 4d² dense), and
 /// 64 MiB for the program. Measured (debug build, CPU reference): 2000 chains × 300 draws of eight
 /// schools kept in memory take 107 KiB a chain, as estimated (73 KiB without the arrays' growth);
 /// 200 chains of a 500-dimensional Gaussian under NUTS with `--output --csv` take 445 KiB a chain,
-/// estimated 431. Device (OpenCL), at its precision: the data, and per chain the
+/// estimated 431. Measured since (release, PoCL f32, 2 cores, the slope of peak RSS between two
+/// chain counts; eight schools, ChEES, 100 draws): draws in memory 34.1 KiB a chain, estimated
+/// 34.8; read back from `posterior.nc` 20.7, estimated 23.9; `--keep moments` 3.37, estimated
+/// 3.64 (a 46-dimensional Gaussian, 20 draws: 10.1, estimated 10.8). Before the cores and the
+/// moments' read were counted these were estimated 27.8, 15.0, 2.74 and 9.12: a run the check let
+/// through could exceed the machine. Device (OpenCL), at its precision: the data, and per chain the
 /// positions and gradients (d each) and the log density, and with `--keep moments` the moments
 /// accumulated there (`MomentsAccumulator`: d + 6R − 1); one buffer (d, or R, per chain) must also fit
 /// in the device's largest allocation. Where the chains' buffers do not fit at once, the
@@ -62,6 +71,8 @@ struct MemoryEstimate: Sendable, Equatable {
         var writesCSV: Bool = false
         /// Numbers in the bound data.
         var dataValues: Int
+        /// Quantities summarised at once, one per core (`summarize`).
+        var summaryCores: Int = 1
         /// Bytes of one device number (4 for f32, 8 for f64); `nil` for the CPU reference.
         var deviceRealBytes: Int?
     }
@@ -99,12 +110,14 @@ struct MemoryEstimate: Sendable, Equatable {
         }
         let staging = run.deviceRealBytes.map { 2 * d * Double($0) / Self.double } ?? 0
         let sampling = transition + staging + r + 7
-        // `--keep moments` on a device: at the end, one buffer of moments staged at the device's
-        // precision (R) while they are unpacked into the running ones.
-        let momentsRead = run.deviceRealBytes.map { r * Double($0) / Self.double } ?? 0
-        let summary = run.keepsMoments ? momentsRead : 10 * draws + (run.keepsDraws ? 0 : draws * Double(run.largestVariable))
+        // `--keep moments` on a device: at the end, while the sampling work is still held, the
+        // moments read back (5R) through one buffer staged at the device's precision (R).
+        let momentsRead = run.keepsMoments ? run.deviceRealBytes.map { 5 * r + r * Double($0) / Self.double } ?? 0 : 0
+        let cores = Double(max(1, run.summaryCores))
+        let waiting = run.keepsDraws ? 0 : cores * draws + draws * Double(run.largestVariable)
+        let summary = run.keepsMoments ? 0 : cores * 10 * draws + waiting
 
-        hostPerChain = Self.double * (persistent + max(sampling, summary))
+        hostPerChain = Self.double * (persistent + max(sampling + momentsRead, summary))
         keptDrawsPerChain = Self.double * kept
         let pooledMetric = run.pooledAdaptation && run.metric != .unit ? (dense ? 4 * d * d : d) : 0
         hostFixed = Self.double * (2 * Double(run.dataValues) + pooledMetric) + Self.programBytes

@@ -25,7 +25,8 @@ struct RunMemory {
             metric: c.metric, pooledAdaptation: c.pooledAdaptation, keepsDraws: keepsDraws,
             keepsMoments: configuration.keep == .moments,
             writesCSV: configuration.output?.csv ?? false,
-            dataValues: bound.data.values.reduce(0) { $0 + $1.values.count }, deviceRealBytes: deviceRealBytes))
+            dataValues: bound.data.values.reduce(0) { $0 + $1.values.count }, summaryCores: ChainRanges.cores,
+            deviceRealBytes: deviceRealBytes))
     }
 
     /// Throws, with the figures, when the host has too little memory for the run. A device back

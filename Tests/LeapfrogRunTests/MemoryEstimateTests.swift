@@ -82,6 +82,30 @@ import Testing
         #expect(moments.hostPerChain < draws.hostPerChain)
     }
 
+    /// `--keep moments` on a device: the moments are read back (5R, through R staged at the
+    /// device's precision) while the sampling work is still held.
+    @Test func momentsReadBackAddToTheSamplingWork() {
+        var host = Self.run(.chees, draws: 100, keepsDraws: false), device = Self.run(.chees, draws: 100, keepsDraws: false, device: 4)
+        host.keepsMoments = true
+        device.keepsMoments = true
+        let r = Double(host.recordedPerDraw), d = Double(host.dimension)
+        // The device's staging of positions and gradients (2d at 4 bytes) and the moments' read.
+        #expect(MemoryEstimate(device).hostPerChain - MemoryEstimate(host).hostPerChain == 8 * (d + 5 * r + r / 2))
+    }
+
+    /// Each core summarises a quantity at once, with about ten arrays of its D draws, and a
+    /// quantity read back from `posterior.nc` waits in the batch for each core.
+    @Test func summariesOnMoreCoresCountTheirWork() {
+        let one = Self.run(keepsDraws: false)
+        var four = one
+        four.summaryCores = 4
+        #expect(MemoryEstimate(four).hostPerChain - MemoryEstimate(one).hostPerChain == 8 * 3 * 11 * Double(one.draws))
+        let kept = Self.run(keepsDraws: true)
+        var keptOnFour = kept
+        keptOnFour.summaryCores = 4
+        #expect(MemoryEstimate(keptOnFour).hostPerChain - MemoryEstimate(kept).hostPerChain == 8 * 3 * 10 * Double(kept.draws))
+    }
+
     /// Each chain's Stan CSV file keeps a buffer of its own.
     @Test func csvFilesCostABufferPerChain() {
         var run = Self.run(keepsDraws: false)
