@@ -1,0 +1,36 @@
+#if canImport(Glibc)
+import Glibc
+import LeapfrogCore
+import Testing
+
+/// `HeapPolicy`: large blocks stay in glibc's heap, so a block freed and allocated again is not
+/// faulted in anew (`getrusage`'s minor faults of this thread).
+@Suite struct HeapPolicyTests {
+    /// This thread's minor page faults so far.
+    static func faults() -> Int {
+        var usage = rusage()
+        getrusage(__rusage_who_t(1), &usage)   // RUSAGE_THREAD (<sys/resource.h>; not in Swift's Glibc)
+        return usage.ru_minflt
+    }
+
+    /// A 48 MiB block (above glibc's largest dynamic mmap threshold, 32 MiB, and within a thread
+    /// arena's 64 MiB heaps: tests run off the main thread), touched, freed and allocated again:
+    /// with the policy the second touch reuses the heap's pages (by default it would map and fault
+    /// in all 12,288 pages again).
+    @Test func aFreedLargeBlockIsReusedWithoutFaults() {
+        #expect(HeapPolicy.keepLargeBlocks())
+        let bytes = 48 << 20, pages = bytes / 4096
+        func touch() -> Int {
+            let block = malloc(bytes)!
+            let before = Self.faults()
+            memset(block, 1, bytes)
+            let faults = Self.faults() - before
+            free(block)
+            return faults
+        }
+        _ = touch()
+        let again = touch()
+        #expect(again < pages / 16, "\(again) faults touching a reused \(bytes >> 20) MiB block (\(pages) pages)")
+    }
+}
+#endif
