@@ -8,10 +8,13 @@ import Glibc
 /// glibc's malloc serves a block above its mmap threshold (128 KiB at first, raised as such blocks
 /// are freed, to at most 32 MiB on 64-bit systems) with its own `mmap` and unmaps it on `free`, and
 /// trims the heap's free top above twice that threshold. A sampling iteration over 10⁶ chains
-/// allocates per-chain arrays of 8 MB (Doubles) to 64 MB (`TransitionInfo`s), so every iteration
-/// faulted in fresh pages that the kernel had to zero: on 2 cores a third of such a run's warmup
-/// (docs/benchmarks.md, "A million chains on the host"). Raising both thresholds to
-/// `largeBlockThreshold` keeps such blocks in the heap for reuse; the peak resident size is the same.
+/// allocated per-chain arrays of 8 MB (Doubles) to 56 MB (an array of `TransitionInfo`s, before
+/// `TransitionInfoBatch`), so every iteration faulted in fresh pages that the kernel had to zero:
+/// on 2 cores a third of such a run's warmup (docs/benchmarks.md, "A million chains on the host").
+/// Raising both thresholds to `largeBlockThreshold` keeps such blocks in the heap for reuse; the
+/// peak resident size is the same. (A thread other than the main one allocates from an arena whose
+/// heaps hold at most 64 MiB, so a larger block still gets its own mapping there; the sampler's
+/// arrays are made on the thread that runs it, the command's main thread.)
 public enum HeapPolicy {
     /// Blocks below this come from the heap, and a free heap top below it is kept.
     public static let largeBlockThreshold: Int32 = 1 << 30
