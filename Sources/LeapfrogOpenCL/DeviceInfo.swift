@@ -107,16 +107,24 @@ extension Double: DeviceReal {
     }
 }
 
+// Both run over the cores in contiguous ranges of chains (`ChainRanges`) from 2¹⁶ values on: at
+// 10⁶ chains a transition's outputs are megabytes the host converts while the device runs the next
+// group (docs/benchmarks.md, "A million chains on the host").
 @inline(__always)
 private func packLanes<R: BinaryFloatingPoint>(_ source: UnsafeBufferPointer<Double>, chains: Int, stride: Int,
                                                dimension: Int, into destination: UnsafeMutablePointer<R>) {
     precondition(source.count == chains * dimension && stride >= chains, "pack: \(source.count) values for \(chains) × \(dimension)")
-    for p in 0..<dimension {
-        let row = destination + p * stride
-        let from = p * chains
-        for c in 0..<chains { row[c] = R(source[from + c]) }
-        if chains < stride {
-            let last = R(source[from + chains - 1])
+    ChainRanges.forEach(chains, parallel: ChainRanges.worthParallel(chains: chains, perChain: dimension)) { range in
+        for p in 0..<dimension {
+            let row = destination + p * stride
+            let from = p * chains
+            for c in range { row[c] = R(source[from + c]) }
+        }
+    }
+    if chains < stride {
+        for p in 0..<dimension {
+            let row = destination + p * stride
+            let last = R(source[p * chains + chains - 1])
             for c in chains..<stride { row[c] = last }
         }
     }
@@ -126,9 +134,11 @@ private func packLanes<R: BinaryFloatingPoint>(_ source: UnsafeBufferPointer<Dou
 private func unpackLanes<R: BinaryFloatingPoint>(_ source: UnsafePointer<R>, chains: Int, stride: Int,
                                                  dimension: Int, into destination: UnsafeMutableBufferPointer<Double>) {
     precondition(destination.count == chains * dimension, "unpack: \(destination.count) slots for \(chains) × \(dimension)")
-    for p in 0..<dimension {
-        let row = source + p * stride
-        let to = p * chains
-        for c in 0..<chains { destination[to + c] = Double(row[c]) }
+    ChainRanges.forEach(chains, parallel: ChainRanges.worthParallel(chains: chains, perChain: dimension)) { range in
+        for p in 0..<dimension {
+            let row = source + p * stride
+            let to = p * chains
+            for c in range { destination[to + c] = Double(row[c]) }
+        }
     }
 }
