@@ -894,30 +894,21 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         guard let ring = rings[0], let reducer = reducer else {
             preconditionFailure("OpenCLTrajectories.collectWarmupGroup: the group's buffers are gone")
         }
-        let s = ring.stride, chains = pending.chains, d = dimension
-        switch pending.adaptation {
-        case .nuts:
-            return (0..<pending.count).map { t in
-                let (outputs, projections) = groupTransition(t, ring: ring, reducer: reducer, projections: pending.projections,
-                                                             chains: chains, depth: true)
-                return KeptTransitionOutcome(
-                    logDensity: unpack(ring.hostKept, offset: (t * (d + 1) + d) * s, rows: 1, chains: chains, stride: s)
-                        .map { $0.isFinite ? $0 : -.infinity },
-                    outputs: outputs, projections: projections, cheesSums: nil)
-            }
-        case .chees:
-            guard let group = cheesGroup else { preconditionFailure("OpenCLTrajectories.collectWarmupGroup: no ChEES buffers") }
-            let recordValues = ChEESGroupBuffers<R>.recordValues
-            return (0..<pending.count).map { t in
-                let (outputs, projections) = groupTransition(t, ring: ring, reducer: reducer, projections: pending.projections,
-                                                             chains: chains, depth: false)
-                let record = (0..<recordValues).map { Double(group.hostRecord[recordValues * t + $0]) }
-                return KeptTransitionOutcome(
-                    logDensity: unpack(group.hostLogDensity, offset: t * s, rows: 1, chains: chains, stride: s)
-                        .map { $0.isFinite ? $0 : -.infinity },
-                    outputs: outputs, projections: projections, cheesSums: nil,
-                    cheesRecord: ChEESTransitionRecord(stepSize: record[0], meanGradient: record[1], statistic: record[2]))
-            }
+        let s = ring.stride, chains = pending.chains, d = dimension, nuts = pending.adaptation == .nuts
+        let group = nuts ? nil : cheesGroup
+        precondition(nuts || group != nil, "OpenCLTrajectories.collectWarmupGroup: no ChEES buffers")
+        let recordValues = ChEESGroupBuffers<R>.recordValues
+        return (0..<pending.count).map { t in
+            let (outputs, projections) = groupTransition(t, ring: ring, reducer: reducer, projections: pending.projections,
+                                                         chains: chains, depth: nuts)
+            // NUTS's log density is its kept slot's last row; ChEES's has a row per transition.
+            let logDensity = group.map { unpack($0.hostLogDensity, offset: t * s, rows: 1, chains: chains, stride: s) }
+                ?? unpack(ring.hostKept, offset: (t * (d + 1) + d) * s, rows: 1, chains: chains, stride: s)
+            let record = group.map { g in (0..<recordValues).map { Double(g.hostRecord[recordValues * t + $0]) } }
+            return KeptTransitionOutcome(
+                logDensity: logDensity.map { $0.isFinite ? $0 : -.infinity }, outputs: outputs, projections: projections,
+                cheesSums: nil,
+                cheesRecord: record.map { ChEESTransitionRecord(stepSize: $0[0], meanGradient: $0[1], statistic: $0[2]) })
         }
     }
 
