@@ -14,8 +14,11 @@
 struct Autocovariance {
     let rows: Int
     let columns: Int
-    /// Row-centred values.
-    private let centred: [Double]
+    /// The values, a row per chain (shared with the caller's matrix, not copied).
+    private let values: [Double]
+    /// Each row's mean: the products are of values centred as they are read, which gives the
+    /// numbers a centred copy would (the same subtraction), without a copy of every draw per ESS.
+    private let rowMeans: [Double]
     private var cache: [Double] = []
     /// Lags below this are summed directly; asking for one at or beyond it switches to FFTs.
     /// 64 direct lags cost about what the FFTs cost for n ≈ 500 (each FFT of m = 1024 points
@@ -28,18 +31,24 @@ struct Autocovariance {
         self.directLagLimit = directLagLimit
         rows = m.rows
         columns = m.columns
-        var c = m.values
-        let columns = m.columns
+        values = m.values
+        self.rowMeans = rowMeans
+    }
+
+    /// The row-centred values (for the FFT route).
+    private func centred() -> [Double] {
+        var c = values
+        let columns = columns
         c.withUnsafeMutableBufferPointer { b in
             let v = b.baseAddress!
-            for r in 0..<m.rows {
+            for r in 0..<rows {
                 let mu = rowMeans[r]
                 var j = r * columns
                 let end = j + columns
                 while j < end { v[j] -= mu; j += 1 }
             }
         }
-        centred = c
+        return c
     }
 
     /// Lags computed per sweep over the data: each draw is loaded once for four products.
@@ -49,7 +58,7 @@ struct Autocovariance {
     mutating func mean(lag: Int) -> Double {
         if lag >= directLagLimit && cache.count <= lag {
             usedFFT = true
-            let all = FFT.autocovariances(centred, rows: rows, columns: columns)
+            let all = FFT.autocovariances(centred(), rows: rows, columns: columns)
             if cache.count < all.count { cache += all[cache.count...] }
             while cache.count <= lag { cache.append(0) }
         }
@@ -62,27 +71,33 @@ struct Autocovariance {
     private func computeBlock(from t0: Int) -> [Double] {
         let n = columns
         var totals = [0.0, 0.0, 0.0, 0.0]
-        centred.withUnsafeBufferPointer { b in
+        values.withUnsafeBufferPointer { b in
             guard let base = b.baseAddress else { return }
             let common = max(0, n - (t0 + 3))
             var r = 0
             while r < rows {
                 let y = base + r * n
                 let yt = y + t0
+                let mu = rowMeans[r]
                 var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
                 var i = 0
                 while i < common {
-                    let a = y[i]
-                    s0 += a * yt[i]; s1 += a * yt[i + 1]; s2 += a * yt[i + 2]; s3 += a * yt[i + 3]
+                    let a = y[i] - mu
+                    s0 += a * (yt[i] - mu); s1 += a * (yt[i + 1] - mu)
+                    s2 += a * (yt[i + 2] - mu); s3 += a * (yt[i + 3] - mu)
                     i += 1
                 }
-                var sums = [s0, s1, s2, s3]
-                for j in 0..<4 where t0 + j < n {
-                    let t = t0 + j
-                    var k = common
-                    while k < n - t { sums[j] += y[k] * y[k + t]; k += 1 }
-                }
-                for j in 0..<4 { totals[j] += sums[j] / Double(n) }
+                // The last products of each lag (none for a lag ≥ n).
+                var k = common
+                while k < n - t0 { s0 += (y[k] - mu) * (y[k + t0] - mu); k += 1 }
+                k = common
+                while k < n - t0 - 1 { s1 += (y[k] - mu) * (y[k + t0 + 1] - mu); k += 1 }
+                k = common
+                while k < n - t0 - 2 { s2 += (y[k] - mu) * (y[k + t0 + 2] - mu); k += 1 }
+                k = common
+                while k < n - t0 - 3 { s3 += (y[k] - mu) * (y[k + t0 + 3] - mu); k += 1 }
+                totals[0] += s0 / Double(n); totals[1] += s1 / Double(n)
+                totals[2] += s2 / Double(n); totals[3] += s3 / Double(n)
                 r += 1
             }
         }

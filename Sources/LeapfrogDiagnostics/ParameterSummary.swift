@@ -1,3 +1,4 @@
+import Dispatch
 import LeapfrogCore
 
 /// The posterior summary of one scalar parameter: the columns of CmdStan's `stansummary` and
@@ -136,7 +137,9 @@ public func summarize(name: String, draws: [[Double]], superchains: Int? = nil) 
 }
 
 /// ``summarize(name:draws:superchains:)`` of every item, in order: the items shared out over the
-/// cores (`ChainRanges`, contiguous ranges) once they hold 2¹⁶ draws or more. Each summary reads
+/// cores once they hold 2¹⁶ draws or more, each core taking the next item when it finishes one
+/// (contiguous ranges, one per core, left a core idle for a third of a 65,536-chain summary when
+/// its share ran slower). Each summary reads
 /// only its own draws and a score table that depends only on their count, so the numbers are
 /// those of one call per item, whatever the cores. (A
 /// run's summary computed one quantity at a time took about 3 s of one core after a BNN ChEES run of
@@ -151,12 +154,17 @@ public func summarize(_ items: [(name: String, draws: Draws)], superchains: Int?
         if size > 0, tables[size] == nil { tables[size] = RankNormalization.scoreTable(size: size) }
     }
     var out = [ParameterSummary?](repeating: nil, count: items.count)
-    out.withUnsafeMutableBufferPointer { out in
-        ChainRanges.forEach(items.count, parallel: items.count > 1 && total >= 1 << 16) { range in
-            for k in range {
-                out[k] = summarize(name: items[k].name, draws: items[k].draws, superchains: superchains,
-                                   scores: tables[DrawAnalysis.splitCount(items[k].draws)])
-            }
+    out.withUnsafeMutableBufferPointer { buffer in
+        let out = buffer
+        let one = { (k: Int) in
+            out[k] = summarize(name: items[k].name, draws: items[k].draws, superchains: superchains,
+                               scores: tables[DrawAnalysis.splitCount(items[k].draws)])
+        }
+        if items.count > 1 && total >= 1 << 16 && ChainRanges.cores > 1 {
+            // One item per iteration: each core takes the next item when it is free.
+            DispatchQueue.concurrentPerform(iterations: items.count, execute: one)
+        } else {
+            for k in items.indices { one(k) }
         }
     }
     return out.map { $0! }

@@ -92,6 +92,9 @@ struct EdgeCaseTests {
         let v: [Double] = [3.5, -0.0, -1e300, 2, 0.0, -2.5, 1e-310, -1e-310, .infinity, -.infinity]
         let order = RankNormalization.argsort(v).map { v[Int($0)] }
         #expect(order == v.sorted())
+        // The sorted values are decoded from the sort keys: the same bits as the values they came from.
+        let (indices, sorted) = RankNormalization.sort(v)
+        #expect(sorted.map(\.bitPattern) == indices.map { v[$0].bitPattern })
     }
 
     /// Chains well mixed → R-hat ≈ 1 and ESS near the draw count; a shifted chain → R-hat ≫ 1.01.

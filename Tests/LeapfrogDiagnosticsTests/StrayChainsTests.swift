@@ -54,6 +54,21 @@ struct StrayChainsTests {
         #expect(StrayChains(logDensity: lp).chains.isEmpty)
     }
 
+    /// Many chains (their quantiles taken over the cores, 2¹⁶ draws and more): each chain's interval
+    /// is numpy's quantiles of its draws, and the one chain in another mode of 1,000 is named.
+    @Test func manyChainsAreJudgedChainByChain() {
+        var g = Normals(state: 33)
+        var lp = (0..<1_000).map { _ in Self.chain(&g, draws: 100, centre: -1907) }
+        lp[617] = Self.chain(&g, draws: 100, centre: -1970)
+        let s = StrayChains(logDensity: lp)
+        #expect(s.chains.map(\.index) == [617])
+        let intervals = StrayChains.intervals(lp)
+        for c in [0, 1, 499, 617, 999] {
+            let q = Quantile.of(lp[c], probs: [0.05, 0.5, 0.95])
+            #expect(intervals[c] == StrayChains.Interval(q5: q[0], median: q[1], q95: q[2]), "chain \(c)")
+        }
+    }
+
     /// Fewer than 3 chains, fewer than 20 draws or a non-finite lp__: not judged.
     @Test func tooLittleToJudge() {
         var g = Normals(state: 9)
