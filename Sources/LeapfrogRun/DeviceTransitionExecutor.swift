@@ -239,6 +239,12 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
         try device.prepareWarmup()
     }
 
+    /// Whether the program for the current precision and `integrator` is made (`prepare` makes it).
+    public func runsOnDevice(_ integrator: Integrator) -> Bool {
+        let key = (guarded?.currentName ?? basePrecision) + " " + integrator.name
+        return (try? programs[key]?.get()) != nil
+    }
+
     /// A warmup transition that leaves the state on the device (`OpenCLTrajectories.runKeepingState`):
     /// the adapter's statistics are reduced there and read back as a few numbers per chain —
     /// diagnostics, log density, k projections, ChEES's 3 sums — instead of positions, gradients

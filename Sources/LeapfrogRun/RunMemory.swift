@@ -15,14 +15,24 @@ struct RunMemory {
         self.keepsDraws = keepsDraws
     }
 
+    /// Whether NUTS's trees may be built on the host whatever the device: the CPU reference,
+    /// `--transitions host`, a dense metric (the device programs take a diagonal one), or
+    /// `--precision f32`, whose transitions move to the host when f32 fails a check.
+    var treesOnHost: Bool {
+        let b = configuration.backend
+        return b.name == CPUBackend().name || b.transitions == .host || configuration.sampler.metric == .dense
+            || b.precision == .f32
+    }
+
     /// The estimate for this run of `bound`; `deviceRealBytes` is nil on the CPU reference.
-    func estimate(_ bound: BoundModel, deviceRealBytes: Int?) -> MemoryEstimate {
+    /// - treesOnHost: NUTS's trees counted on the host (``treesOnHost`` when nil).
+    func estimate(_ bound: BoundModel, deviceRealBytes: Int?, treesOnHost: Bool? = nil) -> MemoryEstimate {
         let c = configuration.sampler
         let schema = DrawCollector.schema(bound, chains: c.chains, draws: c.draws)
         return MemoryEstimate(.init(
             dimension: bound.dimension, draws: c.draws, recordedPerDraw: 1 + schema.flatCount,
             largestVariable: schema.variables.map(\.count).max() ?? 0, sampler: c.sampler, maxDepth: c.maxDepth,
-            metric: c.metric, pooledAdaptation: c.pooledAdaptation, keepsDraws: keepsDraws,
+            treesOnHost: treesOnHost ?? self.treesOnHost, metric: c.metric, pooledAdaptation: c.pooledAdaptation, keepsDraws: keepsDraws,
             keepsMoments: configuration.keep == .moments,
             writesCSV: configuration.output?.csv ?? false,
             dataValues: bound.data.values.reduce(0) { $0 + $1.values.count }, summaryCores: ChainRanges.cores,
@@ -30,10 +40,13 @@ struct RunMemory {
     }
 
     /// Throws, with the figures, when the host has too little memory for the run. A device back
-    /// end is counted at 8-byte numbers, since which precision runs is not known yet.
-    func checkHost(_ bound: BoundModel) throws {
+    /// end is counted at 8-byte numbers, since which precision runs is not known yet, and with
+    /// NUTS's trees on the device unless ``treesOnHost``: once the transitions' programs are made,
+    /// a run whose trees end up on the host after all (no device program, an `auto` back end on
+    /// the CPU) is checked again with `treesOnHost` true.
+    func checkHost(_ bound: BoundModel, treesOnHost: Bool? = nil) throws {
         let onHost = configuration.backend.name == CPUBackend().name
-        let estimate = estimate(bound, deviceRealBytes: onHost ? nil : 8)
+        let estimate = estimate(bound, deviceRealBytes: onHost ? nil : 8, treesOnHost: treesOnHost)
         let (available, words) = MachineMemory.available()
         if let refusal = estimate.hostRefusal(chains: configuration.sampler.chains, available: available,
                                               availableWords: words) {

@@ -76,6 +76,16 @@ public struct SampleRun {
                 + "\(rule.minimum) and at most \(config.warmup) iterations (--fixed-warmup for a fixed length)")
         }
         try memory.checkDevice(bound, backend: backend, log: log)
+        let (density, shardedExecutor) = sharded(backend, log: log)
+        var executor = shardedExecutor
+        // The device programs the run will use are made before its clock starts, as the density's
+        // were: the transitions' (with their warmup reductions) and, unless the moments stay on the
+        // device, the recorded values' (below, with the draws' collector).
+        try executor?.prepare(integrator: config.integrator, warmup: config.warmup > 0)
+        if config.sampler == .nuts && !memory.treesOnHost && !(executor?.runsOnDevice(config.integrator) ?? false) {
+            // The first check counted NUTS's trees on the device; they will be built here.
+            try memory.checkHost(bound, treesOnHost: true)
+        }
         try directory?.prepare()
         var initialisation: PathfinderInitialisation.Outcome?
         if case .pathfinder(let pf) = configuration.initialisation {
@@ -99,13 +109,7 @@ public struct SampleRun {
         let collector = DrawCollector(recorder: DrawRecorder(backend, bound: bound, seed: config.seed), chains: chains, maxDepth: kernel.maxTreeDepth,
                                       writer: group, keepDraws: !moments && (files == nil || !writesPosterior),
                                       momentsOf: moments ? (config.draws + config.thin - 1) / config.thin : nil)
-        let (density, shardedExecutor) = sharded(backend, log: log)
-        var executor = shardedExecutor
         let follower = Self.isFollower(configuration)
-        // The device programs the run will use are made before its clock starts, as the density's
-        // were: the transitions' (with their warmup reductions) and, unless the moments stay on the
-        // device, the recorded values'.
-        try executor?.prepare(integrator: config.integrator, warmup: config.warmup > 0)
         if !follower && config.draws > 0 && collector.momentsOnDevice == nil { try collector.recorder.prepare() }
         let t0 = Clock.now()
         var warmupEnd: Double?

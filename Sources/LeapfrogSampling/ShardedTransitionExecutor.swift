@@ -180,6 +180,8 @@ public struct ShardedTransitionExecutor: TransitionExecutor {
         try shard.executor.prepare(integrator: integrator, warmup: warmup)
     }
 
+    public func runsOnDevice(_ integrator: Integrator) -> Bool { shard.executor.runsOnDevice(integrator) }
+
     public mutating func searchStepSizes(_ state: SamplerState, metric: Metric, integrator: Integrator, initial: [Double],
                                          random: PhiloxRandom, search: Int) throws -> StepSizeSearch.Result? {
         let n = state.chains

@@ -121,6 +121,10 @@ public struct SplitTransitionExecutor: TransitionExecutor {
         for shard in shards { try shard.held.executor.prepare(integrator: integrator, warmup: warmup) }
     }
 
+    public func runsOnDevice(_ integrator: Integrator) -> Bool {
+        shards.allSatisfy { $0.held.executor.runsOnDevice(integrator) }
+    }
+
     /// Each shard searches its block's step sizes where it runs them; nil (the batch's search on
     /// the host) when a shard would not. The lockstep cost is the longest block's.
     public mutating func searchStepSizes(_ state: SamplerState, metric: Metric, integrator: Integrator, initial: [Double],

@@ -71,6 +71,12 @@ public protocol TransitionExecutor {
     ///
     /// Default: nothing (the host needs nothing made).
     mutating func prepare(integrator: Integrator, warmup: Bool) throws
+    /// Whether transitions of `integrator` run on a device, as far as is known once `prepare` has
+    /// made its programs (a diagonal or unit metric; a failed precision check may still move them
+    /// to the host later): the run's memory check counts NUTS's trees on the host unless they do.
+    ///
+    /// Default: false (the host).
+    func runsOnDevice(_ integrator: Integrator) -> Bool
 }
 
 extension TransitionExecutor {
@@ -98,6 +104,8 @@ extension TransitionExecutor {
                                          random: PhiloxRandom, search: Int) throws -> StepSizeSearch.Result? { nil }
 
     public mutating func prepare(integrator: Integrator, warmup: Bool) throws {}
+
+    public func runsOnDevice(_ integrator: Integrator) -> Bool { false }
 
     public mutating func stream(_ stream: SamplingStream, from state: SamplerState, random: PhiloxRandom,
                                 deliver: ([SampledIteration]) throws -> Bool) throws -> SamplerState {

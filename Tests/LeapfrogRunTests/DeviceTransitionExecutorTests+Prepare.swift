@@ -54,4 +54,23 @@ extension DeviceTransitionExecutorTests {
         try executor.prepare(integrator: .leapfrog, warmup: false)
         #expect(Self.cachedPrograms(directory).count == 1)
     }
+
+    /// `runsOnDevice` says what `prepare` made: true once the integrator's program is made, false
+    /// before, and false when the program cannot be made (the transitions then run on the host,
+    /// and the run's memory check counts NUTS's trees there).
+    @Test func runsOnDeviceOnceItsProgramIsMade() throws {
+        let bound = try Self.bound("eight-schools"), directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let executor = try Self.executor(bound, chains: 8, cachingIn: directory)
+        #expect(!executor.runsOnDevice(.leapfrog))
+        try executor.prepare(integrator: .leapfrog, warmup: false)
+        #expect(executor.runsOnDevice(.leapfrog))
+
+        let failing = DeviceTransitionExecutor(density: ReferenceModel(bound), precision: "f32", log: { _ in }) { _, _ in
+            throw LeapfrogError(.device, "no program here")
+        }
+        try failing.prepare(integrator: .leapfrog, warmup: true)
+        #expect(!failing.runsOnDevice(.leapfrog))
+        #expect(!HostTransitionExecutor(model: ReferenceModel(bound)).runsOnDevice(.leapfrog))
+    }
 }

@@ -123,6 +123,36 @@ import Testing
         #expect(hmc.hostPerChain < shallow.hostPerChain && shallow.hostPerChain < deep.hostPerChain)
     }
 
+    /// Where a device builds NUTS's trees the host holds what HMC's transitions hold: the
+    /// checkpoints are not counted.
+    @Test func nutsTreesOnADeviceCostTheHostWhatHMCCosts() {
+        var onDevice = Self.run(dimension: 46, draws: 10, keepsDraws: false, device: 4)
+        onDevice.treesOnHost = false
+        var hmc = onDevice
+        hmc.sampler = .hmc
+        let onHost = Self.run(dimension: 46, draws: 10, keepsDraws: false, device: 4)
+        #expect(MemoryEstimate(onDevice).hostPerChain < MemoryEstimate(onHost).hostPerChain)
+        // NUTS's bookkeeping (its per-chain tree statistics) is all that differs from HMC's.
+        #expect(MemoryEstimate(onDevice).hostPerChain - MemoryEstimate(hmc).hostPerChain == 1280 - 512)
+    }
+
+    /// Where NUTS's trees may be built on the host whatever the device: the CPU reference, the
+    /// host's transitions, a dense metric, or an f32 run whose failed check moves them there.
+    @Test func treesCountOnTheHostWhereTheyMayRunThere() {
+        func trees(_ edit: (inout RunConfiguration) -> Void) -> Bool {
+            var c = RunConfiguration()
+            c.backend = BackendOptions(name: "opencl")
+            edit(&c)
+            return RunMemory(c, keepsDraws: false).treesOnHost
+        }
+        #expect(!trees { _ in })
+        #expect(trees { $0.backend = BackendOptions(name: "cpu") })
+        #expect(trees { $0.backend.transitions = .host })
+        #expect(trees { $0.sampler.metric = .dense })
+        #expect(trees { $0.backend.precision = .f32 })
+        #expect(!trees { $0.backend.precision = .f64 })
+    }
+
     @Test func deviceChainsFitInMemoryAndInOneBuffer() throws {
         let e = MemoryEstimate(Self.run(dimension: 1000, device: 4))
         let global = 8e9, largest = 2e9
