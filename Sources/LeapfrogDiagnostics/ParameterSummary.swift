@@ -161,8 +161,10 @@ public func summarize(_ items: [(name: String, draws: Draws)], superchains: Int?
                                scores: tables[DrawAnalysis.splitCount(items[k].draws)])
         }
         if items.count > 1 && total >= 1 << 16 && ChainRanges.cores > 1 {
-            // One item per iteration: each core takes the next item when it is free.
+            // One item per iteration: each core takes the next item when it is free. The worker
+            // threads' heaps, kept for the next item (`HeapPolicy`), are released at the end.
             DispatchQueue.concurrentPerform(iterations: items.count, execute: one)
+            HeapPolicy.releaseFreeMemory()
         } else {
             for k in items.indices { one(k) }
         }
