@@ -55,5 +55,44 @@ import Testing
         let again = touchSecond()
         #expect(again < pages / 16, "\(again) faults touching a reused \(bytes >> 20) MiB block (\(pages) pages)")
     }
+
+    /// `releaseFreeMemory` gives a kept free block's pages back (glibc's `malloc_trim` releases
+    /// the blocks in its free lists; a block that merged into a thread heap's free top stays):
+    /// allocated and touched again, the block faults its pages in anew.
+    @Test func releasedMemoryIsFaultedInAgain() {
+        #expect(HeapPolicy.keepLargeBlocks())
+        let bytes = 20 << 20, pages = bytes / 4096
+        func touch(_ block: UnsafeMutableRawPointer) -> Int {
+            let before = Self.faults()
+            memset(block, 1, bytes)
+            return Self.faults() - before
+        }
+        // A second block right after it keeps it out of the heap's free top once freed. (Where the
+        // two are not next to each other, both are kept allocated and a pair is tried again in the
+        // heap's new state.)
+        var held: [UnsafeMutableRawPointer] = []
+        defer { held.forEach { free($0) } }
+        var pair: (block: UnsafeMutableRawPointer, guard: UnsafeMutableRawPointer)?
+        for _ in 0..<4 where pair == nil {
+            let block = malloc(bytes)!, guardBlock = malloc(bytes)!
+            let gap = Int(bitPattern: guardBlock) - Int(bitPattern: block)
+            if gap > 0 && gap <= bytes + 64 { pair = (block, guardBlock) } else { held += [block, guardBlock] }
+        }
+        guard let (block, guardBlock) = pair else {
+            Issue.record("no two blocks next to each other in four tries")
+            return
+        }
+        held.append(guardBlock)
+        _ = touch(block)
+        free(block)
+        let kept = malloc(bytes)!
+        #expect(touch(kept) < pages / 16)
+        free(kept)
+        HeapPolicy.releaseFreeMemory()
+        let released = malloc(bytes)!
+        let faults = touch(released)
+        free(released)
+        #expect(faults > pages / 2, "\(faults) faults touching a block whose pages were released (\(pages) pages)")
+    }
 }
 #endif
