@@ -13,6 +13,20 @@ import Testing
         return usage.ru_minflt
     }
 
+    /// The faults of writing `bytes` at `block`.
+    static func touch(_ block: UnsafeMutableRawPointer, bytes: Int) -> Int {
+        let before = faults()
+        memset(block, 1, bytes)
+        return faults() - before
+    }
+
+    /// The faults of allocating `bytes`, writing them and freeing them.
+    static func touchFresh(bytes: Int) -> Int {
+        let block = malloc(bytes)!
+        defer { free(block) }
+        return touch(block, bytes: bytes)
+    }
+
     /// A 48 MiB block (above glibc's largest dynamic mmap threshold, 32 MiB, and within a thread
     /// arena's 64 MiB heaps: tests run off the main thread), touched, freed and allocated again:
     /// with the policy the second touch reuses the heap's pages (by default it would map and fault
@@ -20,16 +34,8 @@ import Testing
     @Test func aFreedLargeBlockIsReusedWithoutFaults() {
         #expect(HeapPolicy.keepLargeBlocks())
         let bytes = 48 << 20, pages = bytes / 4096
-        func touch() -> Int {
-            let block = malloc(bytes)!
-            let before = Self.faults()
-            memset(block, 1, bytes)
-            let faults = Self.faults() - before
-            free(block)
-            return faults
-        }
-        _ = touch()
-        let again = touch()
+        _ = Self.touchFresh(bytes: bytes)
+        let again = Self.touchFresh(bytes: bytes)
         #expect(again < pages / 16, "\(again) faults touching a reused \(bytes >> 20) MiB block (\(pages) pages)")
     }
 
@@ -43,16 +49,8 @@ import Testing
         let bytes = 40 << 20, pages = bytes / 4096
         let first = malloc(bytes)!
         defer { free(first) }
-        func touchSecond() -> Int {
-            let block = malloc(bytes)!
-            let before = Self.faults()
-            memset(block, 1, bytes)
-            let faults = Self.faults() - before
-            free(block)
-            return faults
-        }
-        _ = touchSecond()
-        let again = touchSecond()
+        _ = Self.touchFresh(bytes: bytes)
+        let again = Self.touchFresh(bytes: bytes)
         #expect(again < pages / 16, "\(again) faults touching a reused \(bytes >> 20) MiB block (\(pages) pages)")
     }
 
@@ -62,11 +60,7 @@ import Testing
     @Test func releasedMemoryIsFaultedInAgain() {
         #expect(HeapPolicy.keepLargeBlocks())
         let bytes = 20 << 20, pages = bytes / 4096
-        func touch(_ block: UnsafeMutableRawPointer) -> Int {
-            let before = Self.faults()
-            memset(block, 1, bytes)
-            return Self.faults() - before
-        }
+        func touch(_ block: UnsafeMutableRawPointer) -> Int { Self.touch(block, bytes: bytes) }
         // A second block right after it keeps it out of the heap's free top once freed. (Where the
         // two are not next to each other, both are kept allocated and a pair is tried again in the
         // heap's new state.)
