@@ -112,34 +112,47 @@ final class DrawAnalysis {
         return EffectiveSampleSize.geyer(split)
     }()
 
-    /// (θ − θ̄)² over the split draws, θ̄ the mean of all draws.
-    private var splitSquaredDeviations: ChainMatrix {
-        let m = mean
-        var out = split
-        out.values.withUnsafeMutableBufferPointer { b in
-            let p = b.baseAddress!
-            var i = 0
-            while i < b.count { let d = p[i] - m; p[i] = d * d; i += 1 }
+    /// The storage of the last transform of the split draws (``geyerOfTransform(_:)``), reused by
+    /// the next: the tail's two indicators and the squared deviations take one array, not three.
+    private var transformStorage: [Double] = []
+
+    /// The ESS of a transform of the split draws: `fill(split, out, count)` writes it into a
+    /// matrix of the split draws' shape whose storage is reused between calls.
+    private func geyerOfTransform(_ fill: (UnsafePointer<Double>, UnsafeMutablePointer<Double>, Int) -> Void) -> Double {
+        let n = split.values.count
+        var values = transformStorage
+        transformStorage = []
+        if values.count != n { values = [Double](unsafeUninitializedCapacity: n) { _, count in count = n } }
+        split.values.withUnsafeBufferPointer { source in
+            values.withUnsafeMutableBufferPointer { out in
+                if n > 0 { fill(source.baseAddress!, out.baseAddress!, n) }
+            }
         }
-        return out
+        let transformed = ChainMatrix(rows: split.rows, columns: split.columns, values: values)
+        values = []
+        let ess = EffectiveSampleSize.geyer(transformed)
+        transformStorage = transformed.values
+        return ess
     }
 
+    /// The ESS of (θ − θ̄)² over the split draws, θ̄ the mean of all draws.
     lazy var essSd: Double = {
         guard validForESS else { return .nan }
-        return EffectiveSampleSize.geyer(splitSquaredDeviations)
+        let m = mean
+        return geyerOfTransform { p, out, n in
+            var i = 0
+            while i < n { let d = p[i] - m; out[i] = d * d; i += 1 }
+        }
     }()
 
     /// ESS of the indicator I(θ ≤ q) with q = `mquantiles(θ, prob, alphap=1, betap=1)` over all draws.
     func essQuantile(_ prob: Double) -> Double {
         guard validForESS else { return .nan }
         let q = Quantile.mquantiles(sorted: sortedAll, prob: prob)
-        var indicator = split
-        indicator.values.withUnsafeMutableBufferPointer { b in
-            let p = b.baseAddress!
+        return geyerOfTransform { p, out, n in
             var i = 0
-            while i < b.count { p[i] = p[i] <= q ? 1 : 0; i += 1 }
+            while i < n { out[i] = p[i] <= q ? 1 : 0; i += 1 }
         }
-        return EffectiveSampleSize.geyer(indicator)
     }
 
     // MARK: MCSE

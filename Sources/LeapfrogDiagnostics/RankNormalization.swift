@@ -47,43 +47,78 @@ struct RankNormalization {
     ///
     /// The folded values are monotone on either side of the median in sorted order, so their
     /// sorted order is a merge of the two sides walked outward from the median: O(S), reading the
-    /// sorted values and the order in sequence.
+    /// sorted values and the order in sequence. Each run of equal folded values gets its score as
+    /// the merge reaches its end (``zScores(sortedKeys:order:table:)``'s rule, without the folded
+    /// values and their order stored first).
     func foldedZScores(table: [Double]? = nil) -> [Double] {
         let n = values.count
         guard n > 0 else { return [] }
+        let table = table ?? scoreTable
+        precondition(table.count == n, "RankNormalization: score table for another size")
         let med = median
-        // Every element is written by the merge below.
-        var sortedFolded = [Double](unsafeUninitializedCapacity: n) { _, count in count = n }
-        var foldedOrder = [Int](unsafeUninitializedCapacity: n) { _, count in count = n }
+        let denominator = Double(n) - 2 * Self.blomOffset + 1
+        // `order` is a permutation: every element is written below.
+        var z = [Double](unsafeUninitializedCapacity: n) { _, count in count = n }
+        // The indices of the current run of equal folded values beyond its first.
+        var tied: [Int] = []
         sorted.withUnsafeBufferPointer { sb in
             order.withUnsafeBufferPointer { ob in
-                sortedFolded.withUnsafeMutableBufferPointer { sfb in
-                    foldedOrder.withUnsafeMutableBufferPointer { fob in
-                        let s = sb.baseAddress!, o = ob.baseAddress!
-                        let sf = sfb.baseAddress!, fo = fob.baseAddress!
+                table.withUnsafeBufferPointer { tb in
+                    z.withUnsafeMutableBufferPointer { zb in
+                        let s = sb.baseAddress!, o = ob.baseAddress!, t = tb.baseAddress!, out = zb.baseAddress!
                         // First sorted position whose value is ≥ the median.
                         var lo = 0, hi = n
                         while lo < hi {
                             let mid = (lo + hi) / 2
                             if s[mid] < med { lo = mid + 1 } else { hi = mid }
                         }
+                        // The current run of equal folded values: ranks runStart ..< k, its first index.
+                        var runStart = 0, runFirst = 0, runValue = 0.0
                         var right = lo, left = lo - 1, k = 0
                         while k < n {
                             let fr = right < n ? (s[right] - med).magnitude : Double.infinity
                             let fl = left >= 0 ? (s[left] - med).magnitude : Double.infinity
+                            let index: Int, folded: Double
                             if right < n && (left < 0 || fr <= fl) {
-                                fo[k] = o[right]; sf[k] = fr; right += 1
+                                index = o[right]; folded = fr; right += 1
                             } else {
-                                fo[k] = o[left]; sf[k] = fl; left -= 1
+                                index = o[left]; folded = fl; left -= 1
+                            }
+                            if k > 0 && folded == runValue {
+                                tied.append(index)
+                            } else {
+                                if k > 0 {
+                                    Self.scoreRun(ranks: runStart..<k, first: runFirst, tied: &tied, table: t,
+                                                  denominator: denominator, into: out)
+                                }
+                                runStart = k; runFirst = index; runValue = folded
                             }
                             k += 1
                         }
+                        Self.scoreRun(ranks: runStart..<n, first: runFirst, tied: &tied, table: t,
+                                      denominator: denominator, into: out)
                     }
                 }
             }
         }
-        return RankNormalization.zScores(sortedKeys: sortedFolded, order: foldedOrder,
-                                         table: table ?? scoreTable)
+        return z
+    }
+
+    /// Scores a run of tied values at `ranks` (0-based positions in sorted order): `first`, the
+    /// index of its first value, and `tied`, the others' (emptied); an untied value's score is the
+    /// table's, tied values share the score of their average rank.
+    @inline(__always)
+    private static func scoreRun(ranks: Range<Int>, first: Int, tied: inout [Int], table: UnsafePointer<Double>,
+                                 denominator: Double, into out: UnsafeMutablePointer<Double>) {
+        if ranks.count == 1 {
+            out[first] = table[ranks.lowerBound]
+            return
+        }
+        let rank = Double(ranks.lowerBound + ranks.upperBound - 1) / 2 + 1
+        let score = InverseNormalCDF.quantile((rank - blomOffset) / denominator)
+        out[first] = score
+        for i in tied { out[i] = score }
+        tied.removeAll(keepingCapacity: true)
     }
 
     /// Given the keys in ascending order and where each came from, the normal score of each

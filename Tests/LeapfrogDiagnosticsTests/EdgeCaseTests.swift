@@ -87,6 +87,18 @@ struct EdgeCaseTests {
         #expect(z[0] == z[2] && z[2] == z[4] && z[1] < z[3] && z[3] < z[0])
     }
 
+    /// The folded scores, made while merging outward from the median, are the scores of the folded
+    /// values |θ − median| ranked on their own: with ties on both sides of the median (a coarse
+    /// grid), at the median, and without ties.
+    @Test func foldedScoresAreTheRanksOfTheFoldedValues() {
+        let draws = Self.ar1(chains: 4, draws: 301, rho: 0.3).flatMap { $0 }
+        for values in [draws.map { ($0 * 2).rounded() / 2 }, draws, [3, 1, 3, 2, 3, 2, 1, 0]] {
+            let ranks = RankNormalization(values)
+            let folded = values.map { ($0 - ranks.median).magnitude }
+            #expect(ranks.foldedZScores() == RankNormalization(folded).zScores(), "\(values.count) values")
+        }
+    }
+
     /// The radix argsort orders negatives, zeros and positives correctly.
     @Test func argsortOrdersAllSigns() {
         let v: [Double] = [3.5, -0.0, -1e300, 2, 0.0, -2.5, 1e-310, -1e-310, .infinity, -.infinity]
