@@ -36,13 +36,13 @@ struct DiagnoseCommand: ParsableCommand {
     }
 
     func execute() throws -> Outcome {
-        var draws: [FlatDraws]
+        var draws: [(name: String, draws: Draws)]
         var diverging: [[Double]] = [], treeDepth: [[Double]] = [], energy: [[Double]] = []
         var maxDepth: Int?
         if files[0].hasSuffix(".nc") {
             let reader = try InferenceDataReader(path: files[0])
             defer { reader.close() }
-            draws = [FlatDraws(name: "lp__", draws: try reader.sampleStatistic("lp"))] + (try reader.posterior())
+            draws = [("lp__", try reader.sampleStatisticDraws("lp"))] + (try reader.variables.flatMap { try reader.posteriorDraws($0.name) })
             let stats = Set(reader.sampleStatisticNames)
             if stats.contains("diverging") { diverging = try reader.sampleStatistic("diverging") }
             if stats.contains("tree_depth") { treeDepth = try reader.sampleStatistic("tree_depth") }
@@ -53,23 +53,24 @@ struct DiagnoseCommand: ParsableCommand {
             guard lengths.count == 1 else {
                 throw LeapfrogError(.data, "the CSV files hold different numbers of draws (\(lengths.sorted())); diagnose chains of equal length")
             }
-            draws = [FlatDraws(name: "lp__", draws: parsed.map { $0.column("lp__") ?? [] })] + (try StanCSVReader.posterior(parsed))
+            draws = ([FlatDraws(name: "lp__", draws: parsed.map { $0.column("lp__") ?? [] })] + (try StanCSVReader.posterior(parsed)))
+                .map { ($0.name, Draws($0.draws)) }
             diverging = parsed.compactMap { $0.column("divergent__") }
             treeDepth = parsed.compactMap { $0.column("treedepth__") }
             energy = parsed.compactMap { $0.column("energy__") }
             maxDepth = parsed.first?.configurationValue("sample.max_depth").flatMap { Int($0) }
                 ?? parsed.first?.configurationValue("max_depth").flatMap { Int($0) }
         }
-        let summaries = summarize(draws.map { ($0.name, Draws($0.draws)) }, superchains: superchains)
+        let summaries = summarize(draws, superchains: superchains)
         let depth = maxDepth ?? 10
         let warnings = DiagnosticWarnings(
             summaries: summaries,
             divergentCount: diverging.joined().filter { $0 != 0 }.count,
-            totalDraws: draws.first.map { $0.draws.reduce(0) { $0 + $1.count } } ?? 0,
+            totalDraws: draws.first?.draws.count ?? 0,
             treeDepthSaturatedCount: treeDepth.joined().filter { $0 >= Double(depth) }.count,
             maxTreeDepth: depth,
             ebfmi: energy.isEmpty || energy[0].count < 2 ? [] : EBFMI.perChain(energy: energy),
-            logDensity: draws.first?.draws ?? [])
+            logDensity: draws.first?.draws.values ?? [])
         return Outcome(summaries: summaries, warnings: warnings)
     }
 

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import CNetCDF
 import LeapfrogCore
+import LeapfrogDiagnostics
 
 /// Reads an InferenceData netCDF file as `InferenceDataWriter` writes it, or as ArviZ's
 /// `to_netcdf` does (ArviZ InferenceData schema): the `posterior` group's variables with
@@ -130,6 +131,31 @@ public final class InferenceDataReader {
         }
     }
 
+    /// Posterior variable `name`'s flat elements as `Draws` (row-major element order), each one
+    /// array of chains × draws gathered from the variable's values (``posterior(_:)`` makes an
+    /// array per chain): what a summary reads.
+    public func posteriorDraws(_ name: String) throws -> [(name: String, draws: Draws)] {
+        guard let id = variableIDs[name], let variable = variables.first(where: { $0.name == name }) else {
+            throw LeapfrogError(.data, "\(path): no posterior variable '\(name)'; it has \(variables.map(\.name).joined(separator: ", "))")
+        }
+        let values = try read(posteriorGroup, id, "posterior/\(name)", shape: variable.shape)
+        let n = variable.count, total = chains * draws
+        let indices = variable.rowMajorIndices
+        if n == 1 { return [(variable.bracketName(indices[0]), Draws(chains: chains, drawsPerChain: draws, values: values))] }
+        return indices.enumerated().map { k, index in
+            let element = [Double](unsafeUninitializedCapacity: total) { out, count in
+                values.withUnsafeBufferPointer { source in
+                    guard total > 0 else { return }
+                    let src = source.baseAddress! + k, dst = out.baseAddress!
+                    var j = 0
+                    while j < total { (dst + j).initialize(to: src[j * n]); j += 1 }
+                }
+                count = total
+            }
+            return (variable.bracketName(index), Draws(chains: chains, drawsPerChain: draws, values: element))
+        }
+    }
+
     /// Every flat element of every posterior variable, in schema (flat) order.
     public func posterior() throws -> [FlatDraws] {
         try variables.flatMap { try posterior($0.name) }
@@ -143,6 +169,14 @@ public final class InferenceDataReader {
         }
         let values = try read(statsGroup, id, "sample_stats/\(name)", shape: [])
         return (0..<chains).map { c in Array(values[(c * draws)..<((c + 1) * draws)]) }
+    }
+
+    /// Sample statistic `name` as `Draws` (``sampleStatistic(_:)`` without an array per chain).
+    public func sampleStatisticDraws(_ name: String) throws -> Draws {
+        guard let statsGroup, let id = statIDs[name] else {
+            throw LeapfrogError(.data, "\(path): no sample statistic '\(name)'; the file has \(sampleStatisticNames.isEmpty ? "none" : sampleStatisticNames.joined(separator: ", "))")
+        }
+        return Draws(chains: chains, drawsPerChain: draws, values: try read(statsGroup, id, "sample_stats/\(name)", shape: []))
     }
 
     private func read(_ group: Int32, _ id: Int32, _ what: String, shape: [Int]) throws -> [Double] {

@@ -172,7 +172,7 @@ final class DrawCollector: MomentsSink {
         // cores in batches of at least `summaryBatchValues` draws, or a quantity per core.
         let budget = max(Self.summaryBatchValues, ChainRanges.cores * chains * max(1, draws))
         var out: [ParameterSummary] = []
-        var batch: [(name: String, draws: Draws)] = [("lp__", Draws(try reader.sampleStatistic("lp")))]
+        var batch: [(name: String, draws: Draws)] = [("lp__", try reader.sampleStatisticDraws("lp"))]
         var held = batch[0].draws.count
         func summariseBatch() {
             out += summarize(batch, superchains: superchains)
@@ -180,10 +180,9 @@ final class DrawCollector: MomentsSink {
             held = 0
         }
         for v in schema.variables {
-            for flat in try reader.posterior(v.name) {
-                let element = Draws(flat.draws)
-                batch.append((flat.name, element))
-                held += element.count
+            for element in try reader.posteriorDraws(v.name) {
+                batch.append(element)
+                held += element.draws.count
             }
             if held >= budget { summariseBatch() }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import LeapfrogCore
+import LeapfrogDiagnostics
 import Testing
 @testable import LeapfrogOutput
 
@@ -45,6 +46,14 @@ import Testing
                 }
             }
         }
+        // The same elements as `Draws`, one array each (what summaries read).
+        let elements = try reader.variables.flatMap { try reader.posteriorDraws($0.name) }
+        #expect(elements.map(\.name) == flat.map(\.name))
+        // Compared by bits: the test values hold a NaN, −0 and infinities.
+        func bits(_ chains: [[Double]]) -> [UInt64] { chains.flatMap { $0.map(\.bitPattern) } }
+        #expect(elements.map { bits($0.draws.values) } == flat.map { bits($0.draws) })
+        #expect(elements.allSatisfy { $0.draws.chainCount == 3 && $0.draws.drawsPerChain == 7 })
+        #expect(bits(try reader.sampleStatisticDraws("lp").values) == bits(try reader.sampleStatistic("lp")))
         let lp = try reader.sampleStatistic("lp")
         let diverging = try reader.sampleStatistic("diverging")
         let depth = try reader.sampleStatistic("tree_depth")
