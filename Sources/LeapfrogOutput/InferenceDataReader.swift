@@ -119,21 +119,12 @@ public final class InferenceDataReader {
 
     /// Every flat element of posterior variable `name`, in row-major order, as `[chain][draw]`.
     public func posterior(_ name: String) throws -> [FlatDraws] {
-        guard let id = variableIDs[name], let variable = variables.first(where: { $0.name == name }) else {
-            throw LeapfrogError(.data, "\(path): no posterior variable '\(name)'; it has \(variables.map(\.name).joined(separator: ", "))")
-        }
-        let values = try read(posteriorGroup, id, "posterior/\(name)", shape: variable.shape)
-        let n = variable.count
-        return variable.rowMajorIndices.enumerated().map { k, index in
-            FlatDraws(name: variable.bracketName(index), draws: (0..<chains).map { c in
-                (0..<draws).map { d in values[(c * draws + d) * n + k] }
-            })
-        }
+        try posteriorDraws(name).map { FlatDraws(name: $0.name, draws: $0.draws.values) }
     }
 
     /// Posterior variable `name`'s flat elements as `Draws` (row-major element order), each one
-    /// array of chains × draws gathered from the variable's values (``posterior(_:)`` makes an
-    /// array per chain): what a summary reads.
+    /// array of chains × draws gathered from the variable's values: what a summary reads
+    /// (``posterior(_:)`` splits them into an array per chain).
     public func posteriorDraws(_ name: String) throws -> [(name: String, draws: Draws)] {
         guard let id = variableIDs[name], let variable = variables.first(where: { $0.name == name }) else {
             throw LeapfrogError(.data, "\(path): no posterior variable '\(name)'; it has \(variables.map(\.name).joined(separator: ", "))")
@@ -164,14 +155,10 @@ public final class InferenceDataReader {
     /// Sample statistic `name` (ArviZ name: `lp`, `diverging`, …) as `[chain][draw]`;
     /// bools read as 0/1.
     public func sampleStatistic(_ name: String) throws -> [[Double]] {
-        guard let statsGroup, let id = statIDs[name] else {
-            throw LeapfrogError(.data, "\(path): no sample statistic '\(name)'; the file has \(sampleStatisticNames.isEmpty ? "none" : sampleStatisticNames.joined(separator: ", "))")
-        }
-        let values = try read(statsGroup, id, "sample_stats/\(name)", shape: [])
-        return (0..<chains).map { c in Array(values[(c * draws)..<((c + 1) * draws)]) }
+        try sampleStatisticDraws(name).values
     }
 
-    /// Sample statistic `name` as `Draws` (``sampleStatistic(_:)`` without an array per chain).
+    /// Sample statistic `name` as `Draws` (``sampleStatistic(_:)`` splits it into an array per chain).
     public func sampleStatisticDraws(_ name: String) throws -> Draws {
         guard let statsGroup, let id = statIDs[name] else {
             throw LeapfrogError(.data, "\(path): no sample statistic '\(name)'; the file has \(sampleStatisticNames.isEmpty ? "none" : sampleStatisticNames.joined(separator: ", "))")
