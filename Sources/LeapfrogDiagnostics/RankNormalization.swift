@@ -56,7 +56,7 @@ struct RankNormalization {
         let table = table ?? scoreTable
         precondition(table.count == n, "RankNormalization: score table for another size")
         let med = median
-        let denominator = Double(n) - 2 * Self.blomOffset + 1
+        let denominator = Self.denominator(size: n)
         // `order` is a permutation: every element is written below.
         var z = [Double](unsafeUninitializedCapacity: n) { _, count in count = n }
         // The indices of the current run of equal folded values beyond its first.
@@ -110,15 +110,27 @@ struct RankNormalization {
     @inline(__always)
     private static func scoreRun(ranks: Range<Int>, first: Int, tied: inout [Int], table: UnsafePointer<Double>,
                                  denominator: Double, into out: UnsafeMutablePointer<Double>) {
-        if ranks.count == 1 {
+        // An untied value (almost every one) touches no tie buffer.
+        guard ranks.count > 1 else {
             out[first] = table[ranks.lowerBound]
             return
         }
-        let rank = Double(ranks.lowerBound + ranks.upperBound - 1) / 2 + 1
-        let score = InverseNormalCDF.quantile((rank - blomOffset) / denominator)
-        out[first] = score
-        for i in tied { out[i] = score }
+        let value = score(ranks: ranks, table: table, denominator: denominator)
+        out[first] = value
+        for i in tied { out[i] = value }
         tied.removeAll(keepingCapacity: true)
+    }
+
+    /// ArviZ's (rank − c) / (S − 2c + 1): the denominator for S values.
+    static func denominator(size n: Int) -> Double { Double(n) - 2 * blomOffset + 1 }
+
+    /// The score of the values at `ranks` (0-based positions in sorted order, all tied): the table's
+    /// for one value, else Φ⁻¹ of their average 1-based rank.
+    @inline(__always)
+    private static func score(ranks: Range<Int>, table: UnsafePointer<Double>, denominator: Double) -> Double {
+        if ranks.count == 1 { return table[ranks.lowerBound] }
+        let rank = Double(ranks.lowerBound + ranks.upperBound - 1) / 2 + 1
+        return InverseNormalCDF.quantile((rank - blomOffset) / denominator)
     }
 
     /// Given the keys in ascending order and where each came from, the normal score of each
@@ -133,28 +145,21 @@ struct RankNormalization {
         guard n > 0 else { return [] }
         // `order` is a permutation: every element is written below.
         var z = [Double](unsafeUninitializedCapacity: n) { _, count in count = n }
-        // ArviZ: (rank − c) / (size − 2c + 1).
-        let denominator = Double(n) - 2 * blomOffset + 1
-        let c = blomOffset
+        let denominator = Self.denominator(size: n)
         sortedKeys.withUnsafeBufferPointer { sb in
             order.withUnsafeBufferPointer { ob in
-                z.withUnsafeMutableBufferPointer { zb in
-                    let s = sb.baseAddress!, o = ob.baseAddress!, out = zb.baseAddress!
-                    var start = 0
-                    while start < n {
-                        var end = start
-                        while end + 1 < n && s[end + 1] == s[start] { end += 1 }
-                        // Ranks start+1 … end+1 (1-based); their average.
-                        let score: Double
-                        if end == start {
-                            score = table[start]
-                        } else {
-                            let rank = Double(start + end) / 2 + 1
-                            score = InverseNormalCDF.quantile((rank - c) / denominator)
+                table.withUnsafeBufferPointer { tb in
+                    z.withUnsafeMutableBufferPointer { zb in
+                        let s = sb.baseAddress!, o = ob.baseAddress!, t = tb.baseAddress!, out = zb.baseAddress!
+                        var start = 0
+                        while start < n {
+                            var end = start + 1
+                            while end < n && s[end] == s[start] { end += 1 }
+                            let value = Self.score(ranks: start..<end, table: t, denominator: denominator)
+                            var k = start
+                            while k < end { out[o[k]] = value; k += 1 }
+                            start = end
                         }
-                        var k = start
-                        while k <= end { out[o[k]] = score; k += 1 }
-                        start = end + 1
                     }
                 }
             }
@@ -166,7 +171,7 @@ struct RankNormalization {
     /// untied values.
     static func scoreTable(size n: Int) -> [Double] {
         let c = blomOffset
-        let denominator = Double(n) - 2 * c + 1
+        let denominator = Self.denominator(size: n)
         let table = [Double](unsafeUninitializedCapacity: n) { out, initialized in
             let p = out.baseAddress!
             var k = 0

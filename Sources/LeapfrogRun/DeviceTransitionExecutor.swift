@@ -241,8 +241,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
 
     /// Whether the program for the current precision and `integrator` is made (`prepare` makes it).
     public func runsOnDevice(_ integrator: Integrator) -> Bool {
-        let key = (guarded?.currentName ?? basePrecision) + " " + integrator.name
-        return (try? programs[key]?.get()) != nil
+        (try? programs[programKey(guarded?.currentName ?? basePrecision, integrator)]?.get()) != nil
     }
 
     /// A warmup transition that leaves the state on the device (`OpenCLTrajectories.runKeepingState`):
@@ -644,6 +643,9 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
                             gradientEvaluations: o.steps.map { $0 * gradientsPerStep })
     }
 
+    /// Where `programs` keeps the program for `precision` and `integrator`.
+    private func programKey(_ precision: String, _ integrator: Integrator) -> String { precision + " " + integrator.name }
+
     /// The device program for the current precision and this integrator; nil (logged once) when
     /// it cannot be made.
     private func program(_ integrator: Integrator) -> (any TrajectoryRunning)? {
@@ -657,7 +659,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
             }
             return nil
         }
-        let key = precision + " " + integrator.name
+        let key = programKey(precision, integrator)
         if programs[key] == nil {
             programs[key] = Result { try make(precision, integrator.coefficients) }
             if case .failure(let error) = programs[key]! {

@@ -42,6 +42,8 @@ final class DrawCollector: MomentsSink {
     /// Leapfrog steps of every draw collected, over all chains.
     private(set) var leapfrogSteps = 0
     private(set) var draws = 0
+    /// lp__ as `summaries` read it back from `posterior.nc`, for `logDensityDraws`.
+    private var readBackLogDensity: Draws?
 
     /// - momentsOf: keep running moments instead of draws, for a run of this many draws per chain.
     init(recorder: DrawRecorder, chains: Int, maxDepth: Int?, writer: DrawWriter?, keepDraws: Bool, momentsOf planned: Int? = nil) {
@@ -147,6 +149,7 @@ final class DrawCollector: MomentsSink {
     func logDensityDraws(posterior: String?) throws -> [[Double]] {
         if moments != nil { return [] }
         if keepDraws { return values[0] }
+        if let readBackLogDensity { return readBackLogDensity.values }
         guard let posterior else { return [] }
         let reader = try InferenceDataReader(path: posterior)
         defer { reader.close() }
@@ -172,7 +175,9 @@ final class DrawCollector: MomentsSink {
         // cores in batches of at least `summaryBatchValues` draws, or a quantity per core.
         let budget = max(Self.summaryBatchValues, ChainRanges.cores * chains * max(1, draws))
         var out: [ParameterSummary] = []
-        var batch: [(name: String, draws: Draws)] = [("lp__", try reader.sampleStatisticDraws("lp"))]
+        let lp = try reader.sampleStatisticDraws("lp")
+        readBackLogDensity = lp
+        var batch: [(name: String, draws: Draws)] = [("lp__", lp)]
         var held = batch[0].draws.count
         func summariseBatch() {
             out += summarize(batch, superchains: superchains)
