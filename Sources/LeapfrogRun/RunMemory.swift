@@ -43,7 +43,8 @@ struct RunMemory {
     /// end is counted at 8-byte numbers, since which precision runs is not known yet, and with
     /// NUTS's trees on the device unless ``treesOnHost``: once the transitions' programs are made,
     /// a run whose trees end up on the host after all (no device program, an `auto` back end on
-    /// the CPU) is checked again with `treesOnHost` true.
+    /// the CPU) or may (f32 checked against the CPU reference, `SelectedBackend.switchesToHost`)
+    /// is checked again with `treesOnHost` true.
     func checkHost(_ bound: BoundModel, treesOnHost: Bool? = nil) throws {
         let onHost = configuration.backend.name == CPUBackend().name
         let estimate = estimate(bound, deviceRealBytes: onHost ? nil : 8, treesOnHost: treesOnHost)

@@ -82,8 +82,10 @@ public struct SampleRun {
         // were: the transitions' (with their warmup reductions) and, unless the moments stay on the
         // device, the recorded values' (below, with the draws' collector).
         try executor?.prepare(integrator: config.integrator, warmup: config.warmup > 0)
-        if config.sampler == .nuts && !memory.treesOnHost && !(executor?.runsOnDevice(config.integrator) ?? false) {
-            // The first check counted NUTS's trees on the device; they will be built here.
+        if config.sampler == .nuts && !memory.treesOnHost
+            && (backend.switchesToHost || !(executor?.runsOnDevice(config.integrator) ?? false)) {
+            // The first check counted NUTS's trees on the device; they will be built here, or may
+            // be after a precision switch.
             try memory.checkHost(bound, treesOnHost: true)
         }
         try directory?.prepare()

@@ -1,5 +1,6 @@
 import LeapfrogCore
 import LeapfrogOutput
+import LeapfrogReference
 import LeapfrogSampling
 
 /// A back end made for one bound model: what evaluates it, how it reads in the banner, and what
@@ -30,6 +31,11 @@ public struct SelectedBackend {
         self.deviceMemory = deviceMemory
         self.executor = executor
     }
+
+    /// Whether a precision switch would move the run to the host: f32 checked against the CPU
+    /// reference (a device without `cl_khr_fp64`), whose transitions, NUTS's trees included, the
+    /// host then runs.
+    public var switchesToHost: Bool { (density as? PrecisionGuard)?.accurate is ReferenceModel }
 
     /// The precision evaluating now: a `PrecisionGuard`'s current one, else the back end's own.
     public var precision: String { (density as? PrecisionGuard)?.currentName ?? (deviceRealBytes == 4 ? "f32" : "f64") }

@@ -62,4 +62,27 @@ import Testing
         let a = try selected.density.evaluate(x, active: nil), b = try ReferenceModel(bound).evaluate(x, active: nil)
         #expect(a.logDensity == b.logDensity && a.gradient == b.gradient)
     }
+
+    /// f32 checked against the CPU reference (a device without `cl_khr_fp64`) may switch the run,
+    /// NUTS's trees with it, to the host; checked against an f64 twin on the device, or unchecked, not.
+    @Test func aSwitchToTheCPUReferenceMovesTheRunToTheHost() throws {
+        let bound = try Self.bound()
+        let reference = ReferenceModel(bound)
+        func guarded(_ accurate: any BatchedLogDensity) -> SelectedBackend {
+            SelectedBackend(density: PrecisionGuard(fast: reference, accurate: accurate, fastName: "f32", accurateName: "f64",
+                                                    clock: { 0 }),
+                            description: "guarded", device: "fake", deviceRealBytes: 4)
+        }
+        #expect(guarded(reference).switchesToHost)
+        #expect(!guarded(BatchedLogDensityBox(reference)).switchesToHost)
+        #expect(!SelectedBackend(density: reference, description: "unchecked", device: "fake", deviceRealBytes: 4).switchesToHost)
+    }
+
+    /// A density that is not the CPU reference's type (an f64 twin on a device, here).
+    struct BatchedLogDensityBox: BatchedLogDensity {
+        let base: any BatchedLogDensity
+        init(_ base: any BatchedLogDensity) { self.base = base }
+        var dimension: Int { base.dimension }
+        func evaluate(_ positions: ChainBatch, active: [Bool]?) throws -> DensityBatch { try base.evaluate(positions, active: active) }
+    }
 }
