@@ -18,7 +18,11 @@ extension Lowering {
     /// Some of Stan's families are rewritten to the graph's: `std_normal()` is `normal(0, 1)`,
     /// `multi_normal(mu, Sigma)` is `multi_normal_cholesky(mu, cholesky_decompose(Sigma))`,
     /// `bernoulli(p)` / `binomial(n, p)` use `logit(p)`, `poisson(lambda)` uses `log(lambda)`.
-    func density(_ name: String, outcome rawOutcome: Value, args rawArgs: [Value], at l: StanSourceLocation, outcomeLocation: StanSourceLocation) throws -> Value {
+    /// - expressions: the outcome's and arguments' expressions, when the caller has them: a
+    ///   discrete outcome or a number of trials computed from data (`k[1]`, a literal `5`) becomes
+    ///   an integer data leaf through them (`integerDataLeaf`).
+    func density(_ name: String, outcome rawOutcome: Value, args rawArgs: [Value], expressions: [Expression] = [],
+                 at l: StanSourceLocation, outcomeLocation: StanSourceLocation) throws -> Value {
         let alignedValues = try aligned([rawOutcome] + rawArgs, at: l)
         var outcome = alignedValues[0]
         var args = Array(alignedValues.dropFirst())
@@ -91,6 +95,8 @@ extension Lowering {
                             node: builder.data(name, [1], integer: true), dataName: name, dataOnly: true)
         }
         if family.isDiscrete {
+            if let e = expressions.first { outcome = try integerDataLeaf(outcome, e) }
+            if family == .binomialLogit, expressions.count > 1 { args[0] = try integerDataLeaf(args[0], expressions[1]) }
             guard outcome.dataName != nil, outcome.type.isInteger else {
                 throw fail("the outcome of \(familyName) must be an integer data variable", outcomeLocation)
             }
@@ -127,11 +133,12 @@ extension Lowering {
                 throw fail("size mismatch among the arguments of \(familyName): \(a.type) and \(b.type)", l)
             } } }
         }
-        if perRowDensities, plate != nil, family == .normal, all.contains(where: \.plated), all.allSatisfy({ $0.type.isScalar }) {
-            // One log density per row (an argument of log_mix): −½((y − μ)/σ)² − log σ − ½ log 2π.
-            let (y, mu, sigma) = (materialize(outcome), materialize(args[0]), materialize(args[1]))
-            let z = (y - mu) / sigma
-            return derived(outcome, args[0], args[1], node: -0.5 * z.square() - sigma.log() - 0.9189385332046727, type: .real)
+        if perRowDensities, plate != nil, all.contains(where: \.plated), all.allSatisfy({ $0.type.isScalar }),
+           let node = perRowLogDensity(family, materialize(outcome), args.map { materialize($0) }) {
+            // One log density per row: an argument of log_mix, or a value assigned per row.
+            var v = Value(type: .real, node: node, plated: true, dataOnly: all.allSatisfy(\.dataOnly))
+            v.columns = all.contains { $0.columns }
+            return v
         }
         if perRowDensities, plate != nil, family == .bernoulliLogit, outcome.plated || args[0].plated,
            outcome.type.rank <= 1, args[0].type.rank <= 1, !outcome.columns, !args[0].columns {
@@ -151,6 +158,17 @@ extension Lowering {
         var v = Value(type: .real, node: node, dataOnly: all.allSatisfy(\.dataOnly))
         v.summedOverPlate = plate != nil && all.contains { $0.plated }
         return v
+    }
+
+    /// `v`, the value of `e`, as an integer data leaf when it is an integer scalar computed from
+    /// data but no data variable (`k[1]`, `N - n_obs`, a literal `5`): the graph's discrete
+    /// densities read their outcome and number of trials from integer data, so the host
+    /// computes it when the data are bound (`SyntheticData.integer`). Anything else is `v`.
+    func integerDataLeaf(_ v: Value, _ e: Expression) throws -> Value {
+        guard v.dataName == nil, v.type.isIntScalar, !v.plated, v.dataOnly, try isDataOnly(e) else { return v }
+        let bound = bindingLoopConstants(e)
+        let name = syntheticName("integer", key: "integer:\(bound.canonical)") { .integer(name: $0, bound) }
+        return Value(type: .int, node: builder.data(name, [], integer: true), dataName: name, dataOnly: true)
     }
 
     /// `dirichlet(theta | alpha)`: Σ (αₖ − 1) log θₖ + log Γ(Σα) − Σ log Γ(αₖ) (Stan Functions
@@ -214,6 +232,54 @@ extension Lowering {
             node = node + ((e + pattern(.lkjHalfDimension, [k])).lgamma() - (e + pattern(.lkjOffsets, [k])).lgamma()).sum()
         }
         return Value(type: .real, node: node, dataOnly: outcome.dataOnly && eta.dataOnly)
+    }
+
+    /// One log density per row of a vectorised loop, for scalar arguments (`ll[n] =
+    /// normal_lpdf(y[n] | mu, sigma)`, a `log_mix` argument): the family's elementwise log density
+    /// with its normalising constants, the formulas of `DistributionMath.elementwise` (the Stan
+    /// Functions Reference's), as a node with one element per row. nil for a family without one
+    /// here (uniform, whose value depends on the support, and the multivariate ones). The
+    /// outcome is taken to lie in the support, as the data's declared bounds and the model
+    /// block's own terms on the same outcome check.
+    /// Stan's names of the families `perRowLogDensity` has (with those rewritten to them).
+    static let perRowFamilies = "normal, std_normal, cauchy, student_t, exponential, gamma, inv_gamma, lognormal, beta, "
+        + "bernoulli(_logit), binomial(_logit), poisson(_log)"
+
+    func perRowLogDensity(_ family: Distribution, _ y: Expr, _ p: [Expr]) -> Expr? {
+        let halfLog2Pi = 0.918_938_533_204_672_741_78, logPi = 1.144_729_885_849_400_174_14
+        switch family {
+        case .normal:
+            let z = (y - p[0]) / p[1]
+            return -0.5 * z.square() - p[1].log() - halfLog2Pi
+        case .cauchy:
+            let z = (y - p[0]) / p[1]
+            return -logPi - p[1].log() - z.square().log1p()
+        case .studentT:
+            let (nu, z) = (p[0], (y - p[1]) / p[2])
+            return ((nu + 1.0) * 0.5).lgamma() - (nu * 0.5).lgamma() - 0.5 * nu.log() - 0.5 * logPi - p[2].log()
+                - (nu + 1.0) * 0.5 * (z.square() / nu).log1p()
+        case .exponential:
+            return p[0].log() - p[0] * y
+        case .gamma:
+            return p[0] * p[1].log() - p[0].lgamma() + (p[0] - 1.0) * y.log() - p[1] * y
+        case .inverseGamma:
+            return p[0] * p[1].log() - p[0].lgamma() - (p[0] + 1.0) * y.log() - p[1] / y
+        case .logNormal:
+            let ly = y.log()
+            let z = (ly - p[0]) / p[1]
+            return -0.5 * z.square() - p[1].log() - halfLog2Pi - ly
+        case .beta:
+            return (p[0] - 1.0) * y.log() + (p[1] - 1.0) * (-y).log1p() + (p[0] + p[1]).lgamma() - p[0].lgamma() - p[1].lgamma()
+        case .bernoulliLogit:
+            return y * p[0] - p[0].log1pExp()
+        case .binomialLogit:
+            let n = p[0]
+            return (n + 1.0).lgamma() - (y + 1.0).lgamma() - (n - y + 1.0).lgamma() + y * p[1] - n * p[1].log1pExp()
+        case .poissonLog:
+            return y * p[0] - p[0].exp() - (y + 1.0).lgamma()
+        default:
+            return nil
+        }
     }
 
     static func stanParameterNames(_ d: Distribution) -> String {

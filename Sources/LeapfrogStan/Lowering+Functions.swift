@@ -33,7 +33,8 @@ extension Lowering {
             let family = String(name.dropLast(suffix.count))
             guard let first = argExprs.first else { throw fail("\(name) needs an outcome: \(name)(y | …)", l) }
             let args = try argExprs.map { try expression($0) }
-            return try density(family, outcome: args[0], args: Array(args.dropFirst()), at: l, outcomeLocation: first.location)
+            return try density(family, outcome: args[0], args: Array(args.dropFirst()), expressions: argExprs, at: l,
+                               outcomeLocation: first.location)
         }
         if name.hasSuffix("_lcdf") || name.hasSuffix("_lccdf") || name.hasSuffix("_cdf") {
             // A cumulative distribution function of constants (a half-distribution's normaliser,
@@ -77,13 +78,13 @@ extension Lowering {
         default: break
         }
         let savedPerRow = perRowDensities
-        perRowDensities = plate != nil && (name == "log_mix" || name == "log_sum_exp")
+        perRowDensities = plate != nil && (savedPerRow || name == "log_mix" || name == "log_sum_exp")
         let args = try argExprs.map { try expression($0) }
         perRowDensities = savedPerRow
         if name != "sum" && name != "mean" { try rejectFlattened(args, at: l) }
         for a in args where a.summedOverPlate {
             if name == "log_mix" || name == "log_sum_exp" {
-                throw fail("inside a vectorised loop, \(name) takes per-row log densities only from normal_lpdf with scalar arguments and bernoulli_lpmf/bernoulli_logit_lpmf", l)
+                throw fail("inside a vectorised loop, \(name) takes per-row log densities with scalar arguments from \(Lowering.perRowFamilies)", l)
             }
             throw fail("inside a vectorised loop a log density can only be added to target", l)
         }

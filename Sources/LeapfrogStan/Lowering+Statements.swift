@@ -14,7 +14,8 @@ extension Lowering {
                 return
             }
             let y = try expression(outcome)
-            let lp = try density(dist, outcome: y, args: try args.map { try expression($0) }, at: l, outcomeLocation: outcome.location)
+            let lp = try density(dist, outcome: y, args: try args.map { try expression($0) }, expressions: [outcome] + args, at: l,
+                                 outcomeLocation: outcome.location)
             try addTerm(lp, at: l)
         case .targetIncrement(let e, let l):
             guard block == .model else { throw fail("target += is only allowed in the model block", l) }
@@ -57,7 +58,7 @@ extension Lowering {
         }
         var value: Value?
         if let e = d.initializer {
-            value = try assignable(try expression(e), to: t, name: d.name, at: e.location)
+            value = try assignable(try perRowExpression(e), to: t, name: d.name, at: e.location)
         }
         scope.declare(Symbol(name: d.name, type: t, kind: kind, value: value, location: d.location, declaration: d, insidePlate: plate != nil))
     }
@@ -77,6 +78,15 @@ extension Lowering {
         return out
     }
 
+    /// `e` with its log densities one per row inside a vectorised loop (a value stored per row,
+    /// not a term of the target).
+    func perRowExpression(_ e: Expression) throws -> Value {
+        let saved = perRowDensities
+        perRowDensities = plate != nil
+        defer { perRowDensities = saved }
+        return try expression(e)
+    }
+
     func assignment(_ name: String, _ indices: [IndexArgument], _ op: String, _ rhs: Expression, _ l: StanSourceLocation) throws {
         let (name, indices) = try resolveTarget(name, indices, at: l)
         guard let sym = scope.lookup(name) else { throw fail("unknown identifier '\(name)'", l) }
@@ -91,7 +101,7 @@ extension Lowering {
         if case .transformedParameter = sym.kind, block != .transformedParameters {
             throw fail("cannot assign to the transformed parameter '\(name)' outside its block", l)
         }
-        let r = try expression(rhs)
+        let r = try perRowExpression(rhs)
         if indices.isEmpty {
             if plate != nil, !sym.insidePlate {
                 throw fail("cannot vectorise the loop: it assigns the whole of '\(name)' on every iteration; assign \(name)[n] instead", l)
@@ -118,6 +128,12 @@ extension Lowering {
         }
         guard same(sym.type.sizes.first ?? nil, plate) else {
             throw fail("cannot vectorise the loop: '\(name)' has \(StanType.text(sym.type.sizes.first ?? nil)) elements but the loop runs over 1:\(plate)", l)
+        }
+        if r.summedOverPlate {
+            // A family without a per-row form (`perRowLogDensity`); in generated quantities the
+            // block then runs on the host, which computes each row's.
+            throw fail("cannot assign \(name)[\(iv)] a log density of this family per row of a vectorised loop; "
+                       + "per-row log densities take scalar arguments and one of \(Lowering.perRowFamilies)", rhs.location)
         }
         let rowType = sym.type.removingDimension(0)
         var row = r

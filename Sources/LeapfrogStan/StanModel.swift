@@ -131,6 +131,8 @@ public struct StanModel: Sendable {
                 value = .integers([k])
             case .index(_, let e):
                 value = .integers([try interpreter.intScalar(e, what: "an index")])
+            case .integer(_, let e):
+                value = .integer(try interpreter.intScalar(e, what: "an integer"))
             case .fill(_, let x, let dims):
                 let shape = try resolve(dims)
                 value = DataArray(shape: shape, values: Array(repeating: x, count: shape.reduce(1, *)))

@@ -9,6 +9,9 @@ enum SyntheticData: Sendable {
     case constantIndex(name: String, Int)
     /// A one-element integer vector holding a data-dependent index (`x[N]`).
     case index(name: String, Expression)
+    /// An integer scalar computed from the data (`k[1]`, `N - 1`, a literal `5`): a discrete
+    /// density's outcome or number of trials, which the graph reads from integer data.
+    case integer(name: String, Expression)
     /// A real array of `shape` filled with `value` (ones for row sums, zeros for `diag_matrix`).
     case fill(name: String, value: Double, shape: [Dim])
     /// 1 or 0: whether a data-only condition holds (an `if` in the model block).
@@ -33,7 +36,7 @@ enum SyntheticData: Sendable {
 
     var name: String {
         switch self {
-        case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .fill(let n, _, _), .indicator(let n, _), .range(let n, _, _), .pattern(let n, _, _), .oneHot(let n, _, _), .placement(let n, _, _, _),
+        case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .integer(let n, _), .fill(let n, _, _), .indicator(let n, _), .range(let n, _, _), .pattern(let n, _, _), .oneHot(let n, _, _), .placement(let n, _, _, _),
              .rowSelection(let n, _, _, _, _), .rowCount(let n, _), .selectedRows(let n, _, _): return n
         }
     }

@@ -1,0 +1,119 @@
+import LeapfrogCore
+import LeapfrogData
+import LeapfrogModel
+import LeapfrogReference
+import LeapfrogTestSupport
+import Testing
+@testable import LeapfrogStan
+
+/// A log density stored per row of a vectorised loop (`log_lik[n] = normal_lpdf(y[n] | …)`, what
+/// loo reads; `ll[t] = poisson_lpmf(D[t] | e)` in transformed parameters): each element is its
+/// row's log density, not the loop's total in every element.
+@Suite struct PerRowDensityTests {
+    /// Each family's call on rows 1…N (`y[n]`, per-row and shared arguments), with Stan's names.
+    static let calls: [(family: String, call: String)] = [
+        ("normal", "normal_lpdf(y[n] | mu + x[n], sigma)"),
+        ("std_normal", "std_normal_lpdf(y[n])"),
+        ("cauchy", "cauchy_lpdf(y[n] | mu, sigma + x[n] * x[n])"),
+        ("student_t", "student_t_lpdf(y[n] | nu, mu * x[n], sigma)"),
+        ("exponential", "exponential_lpdf(p[n] | sigma + x[n] * x[n])"),
+        ("gamma", "gamma_lpdf(p[n] | nu, sigma)"),
+        ("inv_gamma", "inv_gamma_lpdf(p[n] | nu, sigma * (1 + x[n] * x[n]))"),
+        ("lognormal", "lognormal_lpdf(p[n] | mu, sigma)"),
+        ("beta", "beta_lpdf(q[n] | nu, sigma)"),
+        ("bernoulli", "bernoulli_lpmf(k[n] | inv_logit(mu + x[n]))"),
+        ("bernoulli_logit", "bernoulli_logit_lpmf(k[n] | mu * x[n])"),
+        ("binomial", "binomial_lpmf(c[n] | trials[n], inv_logit(mu))"),
+        ("binomial_logit", "binomial_logit_lpmf(c[n] | trials[n], mu + x[n])"),
+        ("poisson", "poisson_lpmf(c[n] | sigma * (2 + x[n]))"),
+        ("poisson_log", "poisson_log_lpmf(c[n] | mu + x[n])"),
+    ]
+
+    static let header = """
+    data {
+      int<lower=1> N; vector[N] x; vector[N] y; vector<lower=0>[N] p; vector<lower=0, upper=1>[N] q;
+      array[N] int<lower=0, upper=1> k; array[N] int<lower=0> trials; array[N] int<lower=0> c;
+    }
+    parameters { real mu; real<lower=0> sigma; real<lower=0> nu; }
+    """
+
+    static let data = DataSet([
+        "N": .integer(5), "x": .vector([-1.2, -0.3, 0.4, 0.9, 1.7]), "y": .vector([2.1, 3.4, 1.9, 2.8, -3.0]),
+        "p": .vector([0.3, 1.2, 2.5, 0.05, 4.0]), "q": .vector([0.1, 0.35, 0.5, 0.8, 0.97]),
+        "k": .integers([0, 1, 1, 0, 1]), "trials": .integers([3, 7, 1, 10, 4]), "c": .integers([2, 0, 1, 6, 4]),
+    ], source: "test")
+
+    /// The derived values of `source` at `u`, by element name.
+    static func derived(_ source: String, at u: [Double]) throws -> [String: Double] {
+        let stan = try stanReference(source, data)
+        return Dictionary(uniqueKeysWithValues: zip(stan.model.derivedElementNames, stan.derivedValues(u)))
+    }
+
+    /// Each element against the same call on its row alone (a constant index: the graph's summing
+    /// density of one element, a path of its own), and the elements' sum against the loop's
+    /// total added to the target; in generated quantities, computed in the graph.
+    @Test(arguments: calls)
+    func eachElementIsItsRowsLogDensity(_ family: String, _ call: String) throws {
+        let rows = (1...5).map { "  real at\($0) = \(call.replacingOccurrences("[n]", "[\($0)]"));" }.joined(separator: "\n")
+        let source = Self.header + """
+        model { mu ~ normal(0, 1); sigma ~ lognormal(0, 1); nu ~ gamma(2, 1); }
+        generated quantities {
+          vector[N] ll;
+          for (n in 1:N) ll[n] = \(call);
+        \(rows)
+        }
+        """
+        let onHost = try StanProgram.compile(source: source, path: "m.stan").generatedQuantitiesOnHost
+        #expect(!onHost, "\(family): the per-row values should be in the graph")
+        for u in [[0.3, -0.2, 0.7], [-0.8, 0.4, 1.1]] {
+            let d = try Self.derived(source, at: u)
+            var rowValues: [Double] = []
+            for n in 1...5 {
+                let (element, alone) = (try #require(d["ll[\(n)]"]), try #require(d["at\(n)"]))
+                #expect(element.isFinite && abs(element - alone) <= 1e-12 * max(1, abs(alone)), "\(family) row \(n): \(element) vs \(alone)")
+                rowValues.append(alone)
+            }
+            // The rows differ: a total copied into every element would not.
+            #expect(Set(rowValues).count > 1, "\(family): every row has the same log density")
+        }
+    }
+
+    /// In transformed parameters the per-row values feed the target: `target += sum(ll)` is the
+    /// model with the loop's terms added directly (the posterior the bug multiplied N-fold).
+    @Test func perRowValuesInTransformedParametersGiveTheSamePosterior() throws {
+        let perRow = Self.header + """
+        transformed parameters {
+          vector[N] ll;
+          for (n in 1:N) ll[n] = poisson_lpmf(c[n] | sigma * (2 + x[n])) + normal_lpdf(y[n] | mu, nu + 1);
+        }
+        model { mu ~ normal(0, 1); sigma ~ lognormal(0, 1); nu ~ gamma(2, 1); target += sum(ll); }
+        """
+        let direct = Self.header + """
+        model {
+          mu ~ normal(0, 1); sigma ~ lognormal(0, 1); nu ~ gamma(2, 1);
+          for (n in 1:N) { c[n] ~ poisson(sigma * (2 + x[n])); y[n] ~ normal(mu, nu + 1); }
+        }
+        """
+        expectEquivalent(try stanReference(perRow, Self.data), try stanReference(direct, Self.data))
+    }
+
+    /// A local declared in the loop holds its row's value too, and a log density of a family
+    /// without a per-row form is refused by name rather than summed into every element.
+    @Test func localsHoldTheirRowAndOtherFamiliesAreRefused() throws {
+        let local = Self.header + """
+        model { mu ~ normal(0, 1); sigma ~ lognormal(0, 1); nu ~ gamma(2, 1); }
+        generated quantities {
+          vector[N] ll;
+          for (n in 1:N) { real lp = normal_lpdf(y[n] | mu, sigma); ll[n] = 2 * lp; }
+          real at4 = normal_lpdf(y[4] | mu, sigma);
+        }
+        """
+        let d = try Self.derived(local, at: [0.3, -0.2, 0.7])
+        #expect(abs(try #require(d["ll[4]"]) - 2 * (try #require(d["at4"]))) < 1e-12)
+        let uniform = Self.header + """
+        transformed parameters { vector[N] ll; for (n in 1:N) ll[n] = uniform_lpdf(y[n] | mu - 10, mu + 10); }
+        model { target += sum(ll); }
+        """
+        #expect(compileError(uniform).contains("cannot assign ll[n] a log density of this family per row"))
+    }
+}
