@@ -4,24 +4,36 @@ import Glibc
 import Darwin
 #endif
 
-/// SIGINT as a flag the sampler polls once per iteration: the run stops at the next iteration,
-/// closes its files with every draw written so far, and says so. A second Ctrl-C exits at once.
+/// SIGINT (Ctrl-C), SIGTERM (`kill`, `timeout`, Slurm, Docker) and SIGHUP (a closed terminal) as
+/// a flag the sampler polls once per iteration: the run stops at the next iteration, closes its
+/// files with every draw written so far, and says so. A second signal exits at once.
 enum Interrupt {
-    nonisolated(unsafe) private static var requested: sig_atomic_t = 0
+    /// The signals that stop a run, keeping its draws.
+    static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+
+    /// The signal received; 0 before one.
+    nonisolated(unsafe) private static var received: sig_atomic_t = 0
 
     static func install() {
-        requested = 0
-        // A parent may have blocked SIGINT (test runners, some process supervisors): unblock it, so
-        // Ctrl-C reaches the handler; threads started later inherit the mask.
+        received = 0
+        // A parent may have blocked these signals (test runners, some process supervisors):
+        // unblock them, so they reach the handler; threads started later inherit the mask.
         var set = sigset_t()
         sigemptyset(&set)
-        sigaddset(&set, SIGINT)
+        for s in signals { sigaddset(&set, s) }
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
-        signal(SIGINT) { _ in
-            if Interrupt.requested != 0 { _exit(130) }
-            Interrupt.requested = 1
+        for s in signals {
+            signal(s) { s in
+                if Interrupt.received != 0 { _exit(128 + s) }
+                Interrupt.received = s
+            }
         }
     }
 
-    static var isRequested: Bool { requested != 0 }
+    static var isRequested: Bool { received != 0 }
+
+    /// The exit status of a run stopped by a signal after writing and summarising its draws: 128
+    /// plus the signal's number, as a shell reports a process the signal ended (130 for Ctrl-C,
+    /// 143 for SIGTERM), so that scripts can tell it from a finished run.
+    static var exitStatus: Int32 { 128 + (received != 0 ? received : SIGINT) }
 }

@@ -67,7 +67,7 @@ struct PathfinderCommand: ParsableCommand {
         }
         for w in outcome.warnings { print("warning: " + w) }
         if let directory = output { print("wrote \(directory)/summary.json, pathfinder.json and the draws beside them") }
-        if outcome.result.interrupted { throw ExitCode(SampleCommand.interruptedExitStatus) }
+        if outcome.result.interrupted { throw ExitCode(Interrupt.exitStatus) }
     }
 
     /// Runs the fit (`PathfinderRun`) with a progress line and Ctrl-C handling.

@@ -157,10 +157,6 @@ struct SampleCommand: ParsableCommand {
     /// "Adaptive warmup").
     static let adaptiveWarmupChains = 256
 
-    /// The exit status of a run stopped by Ctrl-C after writing and summarising its draws (the
-    /// SIGINT convention, 128 + 2), so that scripts can tell it from a finished run.
-    static let interruptedExitStatus: Int32 = 130
-
     func run() throws {
         // Under mpirun each rank samples its own block of chains; rank 0 prints and writes.
         let communicator = try MPICommunicator.forThisProcess()
@@ -173,7 +169,7 @@ struct SampleCommand: ParsableCommand {
             throw ExitCode(Self.lostRankExitStatus)
         }
         (communicator as? MPICommunicator)?.finalize()
-        if outcome.interrupted { throw ExitCode(Self.interruptedExitStatus) }
+        if outcome.interrupted { throw ExitCode(Interrupt.exitStatus) }
     }
 
     /// The exit status of a run over MPI ranks that stopped because a rank was lost (after

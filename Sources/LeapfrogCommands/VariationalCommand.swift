@@ -98,7 +98,7 @@ struct VariationalCommand: ParsableCommand {
         print(outcome.figuresLine)
         for w in outcome.warnings { print("warning: " + w) }
         if let directory = output { print("wrote \(directory)/summary.json, elbo.csv, variational.json and the draws beside them") }
-        if outcome.fit.interrupted { throw ExitCode(SampleCommand.interruptedExitStatus) }
+        if outcome.fit.interrupted { throw ExitCode(Interrupt.exitStatus) }
     }
 
     /// Runs the fit (`VariationalRun`) with a progress line and Ctrl-C handling.

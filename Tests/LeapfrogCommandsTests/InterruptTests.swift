@@ -3,8 +3,9 @@ import Leapfrog
 import Testing
 @testable import LeapfrogCommands
 
-/// Ctrl-C during `leapfrog sample`: the real binary (built by `swift test`) is interrupted and must
-/// stop at the next iteration, keep every draw it wrote in complete files, and say so.
+/// Ctrl-C (and SIGTERM, what `kill`, `timeout` and batch schedulers send) during `leapfrog
+/// sample`: the real binary (built by `swift test`) is interrupted and must stop at the next
+/// iteration, keep every draw it wrote in complete files, say so, and exit with 128 + the signal.
 struct InterruptTests {
     static var binary: String {
         var dir = URL(fileURLWithPath: #filePath)
@@ -13,8 +14,9 @@ struct InterruptTests {
     }
 
     /// Runs `sample eight-schools` with `arguments` into `out`, waits until its files are open and
-    /// then `afterOpen` microseconds, and sends SIGINT; returns the exit status and stdout.
-    static func interrupted(_ arguments: [String], out: String, afterOpen: useconds_t) throws -> (status: Int32, stdout: String) {
+    /// then `afterOpen` microseconds, and sends `signal`; returns the exit status and stdout.
+    static func interrupted(_ arguments: [String], out: String, afterOpen: useconds_t,
+                            signal: Int32 = SIGINT) throws -> (status: Int32, stdout: String) {
         try? FileManager.default.removeItem(atPath: out)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
@@ -27,17 +29,19 @@ struct InterruptTests {
         let deadline = Date().addingTimeInterval(60)
         while !FileManager.default.fileExists(atPath: out + "/posterior.nc.partial") && Date() < deadline { usleep(50_000) }
         usleep(afterOpen)
-        process.interrupt()
+        kill(process.processIdentifier, signal)
         let text = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         return (process.terminationStatus, text)
     }
 
-    @Test func sigintKeepsEveryDrawWritten() throws {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-sigint-\(getpid())").path
-        // Wait until sampling has written draws, then Ctrl-C.
-        let (status, text) = try Self.interrupted(["--warmup", "50", "--draws", "1000000"], out: out, afterOpen: 1_500_000)
-        #expect(status == SampleCommand.interruptedExitStatus, "exit status \(status)")
+    @Test(arguments: [SIGINT, SIGTERM])
+    func aSignalKeepsEveryDrawWritten(signal: Int32) throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-signal\(signal)-\(getpid())").path
+        // Wait until sampling has written draws, then signal.
+        let (status, text) = try Self.interrupted(["--warmup", "50", "--draws", "1000000"], out: out, afterOpen: 1_500_000,
+                                                  signal: signal)
+        #expect(status == 128 + signal, "exit status \(status)")
         #expect(text.contains("lp__") && text.contains("mu"), "no summary table after the interrupt")
         #expect(!FileManager.default.fileExists(atPath: out + "/posterior.nc.partial"))
         let reader = try InferenceDataReader(path: out + "/posterior.nc")
@@ -79,7 +83,7 @@ struct InterruptTests {
         let text = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(log.contains("\nsampling"), "sampling never started: \(log)")
-        #expect(process.terminationStatus == SampleCommand.interruptedExitStatus, "exit status \(process.terminationStatus)")
+        #expect(process.terminationStatus == 128 + SIGINT, "exit status \(process.terminationStatus)")
         #expect(text.contains("lp__") && text.contains("mu"), "no summary table after the interrupt")
         #expect(!FileManager.default.fileExists(atPath: out + "/posterior.nc"))
         let summary = try SummaryFile.read(path: out + "/summary.json")
@@ -92,7 +96,7 @@ struct InterruptTests {
     @Test func sigintDuringWarmupExitsNonZeroWithNoNegativeTime() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-sigint-warmup-\(getpid())").path
         let (status, text) = try Self.interrupted(["--warmup", "10000000", "--draws", "10"], out: out, afterOpen: 500_000)
-        #expect(status == SampleCommand.interruptedExitStatus, "exit status \(status)")
+        #expect(status == 128 + SIGINT, "exit status \(status)")
         #expect(text.contains("no draws were made"))
         let summary = try SummaryFile.read(path: out + "/summary.json")
         #expect(summary.interrupted && summary.draws == 0)
