@@ -68,6 +68,13 @@ struct SampleCommand: ParsableCommand {
 
     func validate() throws {
         guard chains >= 1 else { throw ValidationError("--chains must be at least 1 (got \(chains))") }
+        do {
+            for (value, option) in [(chains, "--chains"), (warmup, "--warmup"), (draws, "--draws"), (thin, "--thin"),
+                                    (superchains, "--superchains"), (steps, "--steps"), (warmupWindow, "--warmup-window"),
+                                    (initBuffer, "--init-buffer"), (termBuffer, "--term-buffer")] as [(Int?, String)] {
+                try CountLimit.check(value, option)
+            }
+        } catch let e as LeapfrogError { throw ValidationError(e.message) }
         guard warmup >= 0 else { throw ValidationError("--warmup cannot be negative (got \(warmup))") }
         guard draws >= 1 else { throw ValidationError("--draws must be at least 1 (got \(draws))") }
         guard thin >= 1 else { throw ValidationError("--thin must be at least 1 (got \(thin))") }

@@ -56,6 +56,10 @@ struct VariationalCommand: ParsableCommand {
         if csv && output == nil { throw ValidationError("--csv writes into the --output directory: give --output DIR") }
         do { try adviConfiguration().validate() } catch let e as LeapfrogError { throw ValidationError(e.message) }
         guard draws >= 1 else { throw ValidationError("--draws must be at least 1 (got \(draws))") }
+        do {
+            try CountLimit.check(draws, "--draws")
+            try CountLimit.check(snapshotEvery, "--snapshot-every")
+        } catch let e as LeapfrogError { throw ValidationError(e.message) }
         if rank != nil && algorithm != .lowRank { throw ValidationError("--rank is the low-rank family's: add --family lowrank") }
         if let k = snapshotEvery {
             guard k >= 1 else { throw ValidationError("--snapshot-every must be at least 1 (got \(k))") }

@@ -14,10 +14,21 @@ struct FittedRunSetup {
     let settings: any FittedRunSettings
 
     /// `banner` gets the bound model and the back end's description and returns the first line
-    /// the run logs (what is fitted, how, on what).
+    /// the run logs (what is fitted, how, on what). `vectors` gives, for the model's dimension,
+    /// how many vectors of that many numbers the fit holds at once (its batches, their gradients,
+    /// its draws and the values recorded with them): a fit that cannot fit in the host's memory
+    /// is refused before anything is built, naming the options that size it.
     init(_ instance: ModelInstance, settings: any FittedRunSettings, directory: OutputDirectory?,
-         log: @escaping @Sendable (String) -> Void, banner: (BoundModel, String) -> String) throws {
+         log: @escaping @Sendable (String) -> Void, vectors: (_ dimension: Int) -> Double, sizedBy options: String,
+         banner: (BoundModel, String) -> String) throws {
         bound = try BoundModel(instance)
+        let width = Double(bound.dimension + bound.derivedElementNames.count + 1)
+        let needed = vectors(bound.dimension) * width * 8
+        let (available, words) = MachineMemory.available()
+        if needed > available {
+            throw LeapfrogError(.configuration, "this fit needs about \(NumberFormat.bytes(needed)) of host memory (this machine has "
+                                + "\(NumberFormat.bytes(available)) \(words)): lower \(options)")
+        }
         backend = try settings.registry.make(bound, options: settings.backend, log: log)
         self.settings = settings
         log(banner(bound, backend.description))

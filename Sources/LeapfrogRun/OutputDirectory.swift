@@ -25,6 +25,8 @@ struct OutputDirectory {
     var summary: String { path + "/summary.json" }
 
     init(path: String, overwrite: Bool) throws {
+        // `--output "$DIR"` with DIR unset: refused rather than writing nowhere.
+        guard !path.isEmpty else { throw LeapfrogError(.io, "--output is empty: give the directory to write the run into") }
         self.path = path
         self.overwrite = overwrite
         if let kind = FileSystem.kind(path) {

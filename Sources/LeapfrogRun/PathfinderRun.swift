@@ -47,7 +47,13 @@ public struct PathfinderRun {
                     progress: ((Pathfinder.Round) -> Void)? = nil, shouldStop: (() -> Bool)? = nil) throws -> Outcome {
         let pf = configuration.pathfinder
         try pf.validate()
-        let setup = try FittedRunSetup(instance, settings: configuration, directory: directory, log: log) { bound, backend in
+        // Per path: the N draws of its best approximation with their gradients and log q (3N), the
+        // ELBO batch with its gradients (3(1 + M)), the L-BFGS history (2 × history); the N
+        // resampled draws twice (the draws and the recorded values written from them).
+        let (k, n, m) = (Double(pf.paths), Double(pf.draws), Double(pf.elboDraws))
+        let setup = try FittedRunSetup(instance, settings: configuration, directory: directory, log: log,
+                                       vectors: { _ in k * (3 * n + 3 * (1 + m) + 2 * Double(pf.historySize)) + 2 * n },
+                                       sizedBy: "--paths, --draws or --elbo-draws") { bound, backend in
             "leapfrog: \(instance.graph.name), \(bound.dimension) parameters, Pathfinder: \(pf.paths) path"
                 + "\(pf.paths == 1 ? "" : "s") × (1 + \(pf.elboDraws) ELBO draws) per batched call, back end \(backend)"
         }

@@ -61,7 +61,13 @@ public struct VariationalRun {
         guard configuration.draws >= 1 else {
             throw LeapfrogError(.configuration, "--draws must be at least 1 (got \(configuration.draws))")
         }
-        let setup = try FittedRunSetup(instance, settings: configuration, directory: directory, log: log) { bound, backend in
+        // The K restarts' batch of M draws with its gradients (3KM), the M draws' noise, each
+        // restart's family (a D × D factor when full-rank), and the N draws twice (the draws and
+        // the recorded values written from them).
+        let (restarts, m, n) = (Double(advi.restarts), Double(advi.gradientSamples), Double(configuration.draws))
+        let setup = try FittedRunSetup(instance, settings: configuration, directory: directory, log: log,
+                                       vectors: { d in 3 * restarts * m + m + restarts * (advi.family == .fullRank ? Double(d) + 2 : 4) + 2 * n },
+                                       sizedBy: "--draws, --restarts or --grad-samples") { bound, backend in
             "leapfrog: \(instance.graph.name), \(bound.dimension) parameters, ADVI \(advi.family.rawValue)"
                 + (advi.family == .lowRank ? " rank \(advi.rank ?? GaussianFamily.defaultRank(dimension: bound.dimension))" : "") + ", "
                 + "\(advi.gradientSamples) draws × \(advi.restarts) restart\(advi.restarts == 1 ? "" : "s") per iteration"

@@ -61,9 +61,16 @@ public struct HMCKernel: Sendable {
         case .steps(let l): base = Double(l)
         case .time(let t): base = (t / eps).rounded(.up)
         }
-        let l = max(1, Int((base * jitterSteps).rounded()))
+        // A time far longer than the step size (an integration time of 1e308, a step size adapted
+        // towards 0) is capped at `maxSteps`, as NUTS's depth caps its trajectories, rather than
+        // overflowing the step count.
+        let l = max(1, Int(min((base * jitterSteps).rounded(), Double(Self.maxSteps))))
         return (l, eps)
     }
+
+    /// The most leapfrog steps one trajectory takes: 2²⁰, a thousand times NUTS's default
+    /// deepest tree (2¹⁰ − 1 steps).
+    public static let maxSteps = 1 << 20
 
     public func transition(_ state: SamplerState, model: some BatchedLogDensity, metric: Metric,
                            stepSizes: [Double], random: PhiloxRandom, iteration: Int) throws -> Transition {

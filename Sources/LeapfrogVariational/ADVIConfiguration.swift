@@ -95,5 +95,9 @@ public struct ADVIConfiguration: Sendable, Hashable {
         }
         guard modeIterations >= 1 else { throw bad("--init-iterations must be at least 1 (got \(modeIterations))") }
         guard decayIterations > 0 else { throw bad("the learning-rate decay must be positive (got \(decayIterations))") }
+        for (value, option) in [(gradientSamples, "--grad-samples"), (restarts, "--restarts"), (maxIterations, "--iterations"),
+                                (evaluationInterval, "--eval-elbo"), (modeIterations, "--init-iterations"), (rank ?? 1, "--rank")] {
+            try CountLimit.check(value, option)
+        }
     }
 }

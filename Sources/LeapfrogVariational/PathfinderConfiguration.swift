@@ -39,6 +39,10 @@ public struct PathfinderConfiguration: Sendable, Hashable {
         guard elboDraws >= 1 else { throw bad("--elbo-draws must be at least 1 (got \(elboDraws))") }
         guard historySize >= 1 else { throw bad("--history-size must be at least 1 (got \(historySize))") }
         guard maxIterations >= 1 else { throw bad("--iterations must be at least 1 (got \(maxIterations))") }
+        for (value, option) in [(paths, "--paths"), (draws, "--draws"), (elboDraws, "--elbo-draws"), (historySize, "--history-size"),
+                                (maxIterations, "--iterations")] {
+            try CountLimit.check(value, option)
+        }
         guard initRadius > 0, initRadius.isFinite else { throw bad("init radius must be positive (got \(initRadius))") }
         for (name, v) in [("tol-obj", toleranceObjective), ("tol-rel-obj", toleranceRelativeObjective),
                           ("tol-grad", toleranceGradient), ("tol-rel-grad", toleranceRelativeGradient),

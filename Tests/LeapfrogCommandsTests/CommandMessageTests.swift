@@ -35,6 +35,33 @@ struct CommandMessageTests {
         #expect(message.contains(c.2), "\(message)")
     }
 
+    /// A count past 10⁹ (`CountLimit`) is named before any work, not left to overflow the run's
+    /// arithmetic (it trapped with a stack trace).
+    @Test(arguments: [["sample", "--draws"], ["sample", "--warmup"], ["sample", "--init-buffer"], ["sample", "--term-buffer"],
+                      ["sample", "--warmup-window"], ["sample", "--steps", "--sampler", "hmc"], ["variational", "--grad-samples"],
+                      ["variational", "--restarts"], ["variational", "--draws"], ["pathfinder", "--elbo-draws"], ["pathfinder", "--paths"]])
+    func hugeCountsAreNamed(_ c: [String]) throws {
+        let message = try #require(Self.message([c[0], "eight-schools", "--backend", "cpu", c[1], "9223372036854775807"] + c.dropFirst(2)))
+        #expect(message.contains("\(c[1]) 9223372036854775807 is more than 1,000,000,000"), "\(message)")
+    }
+
+    /// A fit too big for the host is refused before it starts, naming what sizes it (it aborted
+    /// in an allocation).
+    @Test func aFitTooBigForTheHostIsRefused() throws {
+        let pathfinder = try #require(Self.message(["pathfinder", "eight-schools", "--backend", "cpu", "--paths", "1000000000"]))
+        #expect(pathfinder.contains("this fit needs about") && pathfinder.contains("lower --paths, --draws or --elbo-draws"), "\(pathfinder)")
+        let vi = try #require(Self.message(["variational", "eight-schools", "--backend", "cpu", "--restarts", "1000000000"]))
+        #expect(vi.contains("this fit needs about") && vi.contains("lower --draws, --restarts or --grad-samples"), "\(vi)")
+    }
+
+    /// `--output "$DIR"` with DIR unset wrote nothing and said nothing.
+    @Test func anEmptyOutputIsRefused() throws {
+        for command in ["sample", "variational", "pathfinder"] {
+            let message = try #require(Self.message([command, "eight-schools", "--backend", "cpu", "--output", ""]))
+            #expect(message.contains("--output is empty"), "\(command): \(message)")
+        }
+    }
+
     /// `bench peak`: its options are checked before any device work, an unknown device is named.
     @Test func benchPeakNamesItsBadOptions() throws {
         let seconds = try #require(Self.message(["bench", "peak", "--seconds", "0"]))
