@@ -34,6 +34,17 @@ def test_data_that_does_not_fit_names_the_variable() -> None:
     assert e.value.kind == "data"
 
 
+def test_a_non_finite_number_in_a_dict_names_the_variable() -> None:
+    """NaN and infinities in a dict (numpy's or Python's) reach Leapfrog as CmdStan writes them,
+    whose message names the variable and element (json.dumps wrote bare NaN: "malformed JSON")."""
+    for bad, word in [(np.nan, "(NaN)"), (float("inf"), "(Inf)"), (-np.inf, "(-Inf)")]:
+        with pytest.raises(leapfrog.LeapfrogError, match=r"'y' element 2 is not finite") as e:
+            leapfrog.Model(STAN, {"J": 3, "y": np.array([1.0, bad, 2.0])}, backend="cpu")
+        assert word in str(e.value) and e.value.kind == "data"
+    with pytest.raises(leapfrog.LeapfrogError, match=r"'y' element 1 is not finite"):
+        leapfrog.Model(STAN, {"J": 1, "y": [float("nan")]}, backend="cpu")
+
+
 def test_stan_error_names_line_and_column() -> None:
     with pytest.raises(leapfrog.LeapfrogError, match=r"model\.stan:4:") as e:
         leapfrog.Model(STAN.replace("normal(mu, 1)", "normal(mu, 1) + nope"), {"J": 1, "y": [1.0]})
@@ -58,3 +69,14 @@ def test_impossible_sampler_option_carries_the_cli_message(schools: leapfrog.Mod
 def test_unknown_back_end() -> None:
     with pytest.raises(leapfrog.LeapfrogError, match="unknown back end 'cuda'"):
         leapfrog.Model("eight-schools", backend="cuda")
+
+
+def test_a_variable_named_like_a_dimension_is_refused_before_sampling() -> None:
+    """ArviZ drops a posterior holding a variable called ``draw`` (or ``chain``): refused before
+    the run, naming it; the dict of arrays needs no such names and is returned."""
+    stan = "parameters { real draw; } model { draw ~ normal(0, 1); }"
+    with pytest.raises(leapfrog.LeapfrogError, match="variable 'draw' has the name of an InferenceData dimension") as e:
+        leapfrog.sample(stan, backend="cpu", chains=2, warmup=20, draws=10, progress=False, inference_data=True)
+    assert e.value.kind == "argument"
+    draws = leapfrog.sample(stan, backend="cpu", chains=2, warmup=20, draws=10, progress=False, inference_data=False)
+    assert draws["draw"].shape == (2, 10)

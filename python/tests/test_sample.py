@@ -80,3 +80,44 @@ def test_inference_data_when_arviz_is_importable(schools) -> None:
     assert isinstance(idata, arviz.InferenceData)
     assert idata.posterior["theta"].shape == (2, 10, 8)
     assert idata.sample_stats["diverging"].dtype == bool
+
+
+def test_false_says_the_opposite_of_a_default_that_is_on() -> None:
+    """False for a flag that is on by default, or chosen by the run, is its opposite flag (it was
+    dropped, so adaptive_warmup=False still adapted from 256 chains); False for a flag that is off
+    by default adds nothing."""
+    from leapfrog.run import cli_arguments
+
+    assert cli_arguments({"adaptive_warmup": False}) == ["--fixed-warmup"]
+    assert cli_arguments({"fixed_warmup": False}) == ["--adaptive-warmup"]
+    assert cli_arguments({"chained_warmup": False}) == ["--no-chained-warmup"]
+    assert cli_arguments({"pooled_adaptation": False}) == ["--no-pooled-adaptation"]
+    assert cli_arguments({"csv": False, "quiet": False, "stl": False}) == []
+    assert cli_arguments({"adaptive_warmup": True, "max_depth": 12}) == ["--adaptive-warmup", "--max-depth", "12"]
+
+
+def test_adaptive_warmup_false_runs_the_fixed_schedule(schools, tmp_path) -> None:
+    """From 256 chains warmup is adaptive unless told otherwise: adaptive_warmup=False is told."""
+    leapfrog.sample(schools, chains=256, warmup=60, draws=10, seed=3, adaptive_warmup=False, progress=False,
+                    inference_data=False, output=str(tmp_path / "run"))
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["configuration"]["warmup_kind"] == "fixed"
+
+
+def test_keep_moments_holds_no_draw_buffers(schools) -> None:
+    """keep="moments" is memory-flat in the draws from Python too (it allocated chains × draws
+    buffers it never filled): a million draws per chain with a target ESS stop early, and the
+    summary comes from the chains' moments."""
+    out = leapfrog.sample(schools, chains=16, warmup=100, draws=1_000_000, target_ess=400, keep="moments", seed=2,
+                          progress=False)
+    assert isinstance(out, leapfrog.Draws) and out["mu"].shape == (16, 0)
+    rows = out.summary()
+    assert 0 < out.result["draws"] < 1_000_000 and np.isfinite(rows["mu"]["mean"]) and rows["mu"]["sd"] > 0
+
+
+def test_draw_buffers_too_big_for_the_machine_are_refused(schools) -> None:
+    """Buffers beyond the available memory: a LeapfrogError naming the figure and keep="moments",
+    not numpy's MemoryError."""
+    with pytest.raises(leapfrog.LeapfrogError, match='keep="moments"') as e:
+        leapfrog.sample(schools, chains=1_000_000, warmup=10, draws=1_000_000, progress=False, inference_data=False)
+    assert e.value.kind == "configuration" and "GiB" in str(e.value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import math
 import os
 import threading
 from pathlib import Path
@@ -34,6 +35,23 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} as CmdStan JSON data")
 
 
+def _cmdstan(value: Any) -> Any:
+    """``value`` with numpy's arrays and scalars as lists and numbers, and non-finite floats as
+    CmdStan JSON writes them (``"NaN"``, ``"Inf"``, ``"-Inf"``), so that Leapfrog names the
+    variable that holds one (``json.dumps`` would write bare ``NaN``, which is not JSON)."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    elif isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Inf" if value > 0 else "-Inf")
+    if isinstance(value, Mapping):
+        return {k: _cmdstan(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_cmdstan(v) for v in value]
+    return value
+
+
 def _source(model: ModelLike) -> tuple[int, str, str]:
     """(kind, text, name) of a model given as a name, a file or text."""
     if isinstance(model, os.PathLike) or (isinstance(model, str) and "\n" not in model
@@ -60,7 +78,7 @@ def _data(data: DataLike) -> tuple[str | None, int, str | None]:
         return None, _JSON, None
     if isinstance(data, Mapping):
         try:
-            return json.dumps(dict(data), default=_json_value), _JSON, "data"
+            return json.dumps(_cmdstan(dict(data)), default=_json_value), _JSON, "data"
         except TypeError as e:
             raise LeapfrogError(f"data: {e}") from e
     if isinstance(data, os.PathLike) or (isinstance(data, str) and not data.lstrip().startswith("{")):

@@ -45,9 +45,21 @@ class Progress:
                 + (f", elbo={self.elbo:.6g})" if self.elbo is not None else ")"))
 
 
+# What False says for the flags whose default is on, or chosen by the run (adaptive warmup from
+# 256 chains): the CLI's opposite flag. The other flags are off by default, so False adds nothing.
+_FALSE_FLAGS = {
+    "pooled_adaptation": "--no-pooled-adaptation",
+    "chained_warmup": "--no-chained-warmup",
+    "adaptive_warmup": "--fixed-warmup",
+    "fixed_warmup": "--adaptive-warmup",
+}
+
+
 def cli_arguments(options: Mapping[str, Any]) -> list[str]:
     """Keyword options as the CLI's flags: ``max_depth=12`` → ``--max-depth 12``; True → the
-    bare flag; False → ``--no-…`` for ``pooled_adaptation``, nothing otherwise; None → nothing."""
+    bare flag; False → the opposite flag where the default is on or chosen by the run
+    (``pooled_adaptation``, ``chained_warmup``, ``adaptive_warmup``, ``fixed_warmup``), nothing
+    otherwise; None → nothing."""
     args: list[str] = []
     for key, value in options.items():
         if value is None:
@@ -56,11 +68,24 @@ def cli_arguments(options: Mapping[str, Any]) -> list[str]:
         if value is True:
             args.append(flag)
         elif value is False:
-            if key == "pooled_adaptation":
-                args.append("--no-pooled-adaptation")
+            if key in _FALSE_FLAGS:
+                args.append(_FALSE_FLAGS[key])
         else:
             args += [flag, str(value)]
     return args
+
+
+def _available_memory() -> int | None:
+    """The host's available memory in bytes (``MemAvailable`` of /proc/meminfo); None where
+    it cannot be read."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 class Run:
@@ -86,8 +111,22 @@ class Run:
         self._running = False
 
     def attach_buffers(self) -> None:
-        """Allocates the draw and statistic buffers and hands them to the run."""
-        self.values = np.zeros((self.chains, self.draws, self.draw_size))
+        """Allocates the draw and statistic buffers and hands them to the run; a run whose
+        buffers the machine's available memory cannot hold is refused first, with the figure."""
+        per_draw = 8 * self.draw_size + sum(np.dtype(t).itemsize for t in STATISTICS.values())
+        needed = self.chains * self.draws * per_draw
+        available = _available_memory()
+        if (available is not None and needed > available) or needed > 2**62:
+            raise LeapfrogError(
+                f"{self.chains} chains × {self.draws} draws × {self.draw_size} values need about {needed / 2**30:.3g} GiB "
+                f"of draw buffers" + (f" (this machine has {available / 2**30:.3g} GiB available)" if available else "")
+                + ": fewer chains or draws, or keep=\"moments\" (each chain's running moments only; the summary "
+                "without the draws)", "configuration")
+        try:
+            self.values = np.zeros((self.chains, self.draws, self.draw_size))
+        except MemoryError as e:
+            raise LeapfrogError(f"cannot allocate the draw buffers ({needed / 2**30:.3g} GiB): fewer chains or draws, "
+                                "or keep=\"moments\"", "configuration") from e
         check(self._lib.leapfrog_run_set_draw_buffer(self._handle, self.values.ctypes.data))
         for name, dtype in STATISTICS.items():
             buffer = np.zeros((self.chains, self.draws), dtype=dtype)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from typing import Any, Callable, Mapping, Union
 
 import numpy as np
 
 from .draws import Draws, to_inference_data
+from .errors import LeapfrogError
 from .model import DataLike, Model, ModelLike
 from .run import Progress, Run, cli_arguments
 
@@ -59,7 +61,9 @@ def sample(model: Union[Model, ModelLike], data: DataLike = None, *, chains: int
     ``chain``, ``draw``, …; ``sample_stats`` with ``lp``, ``acceptance_rate``, ``step_size``,
     ``tree_depth``, ``n_steps``, ``diverging``, ``energy``), else (or with
     ``inference_data=False``) a :class:`Draws`: a dict of (chain, draw, …) arrays with
-    ``.sample_stats`` and ``.result`` (the summary table's rows, warnings, figures).
+    ``.sample_stats`` and ``.result`` (the summary table's rows, warnings, figures). With
+    ``keep="moments"`` no draw is kept, in memory or on disk: a :class:`Draws` with (chain, 0, …)
+    arrays whose ``.result`` holds the summary made from each chain's running moments.
 
     Ctrl-C, ``progress`` returning True or raising, stop the run at its next iteration and
     return the draws made so far (``.result["interrupted"]`` is True, and a partial run's files
@@ -68,27 +72,38 @@ def sample(model: Union[Model, ModelLike], data: DataLike = None, *, chains: int
     message.
     """
     m = _model(model, data, backend, device, precision, model_options)
+    # Read before the run: a model closed while it runs still gives the draws made.
+    variables = m.variables
+    # keep="moments" keeps each chain's running moments only: no draw buffers, memory flat in
+    # the draws as on the CLI; the summary (.result) is all there is.
+    moments = options.get("keep") == "moments"
+    if not moments and (inference_data or (inference_data is None and importlib.util.find_spec("arviz") is not None)):
+        _check_dimension_names(variables)
     flags: dict[str, Any] = dict(chains=chains, warmup=warmup, draws=draws, sampler=sampler, seed=seed, thin=thin,
                                  backend=backend, device=device, precision=precision, output=output, csv=csv,
                                  overwrite=overwrite, quiet=progress is not True)
     flags.update(options)
     run = Run(m, "sample", cli_arguments(flags))
     try:
-        run.attach_buffers()
+        if not moments:
+            run.attach_buffers()
         _start(run, progress, log)
         result = run.execute()
         error = run.callback_error
         n = int(result["draws"])
-        assert run.values is not None
-        draws_ = Draws.from_buffers(m.variables, run.values[:, :n, :],
-                                    {k: v[:, :n] for k, v in run.statistics.items()}, result)
+        if moments:
+            draws_ = Draws.from_buffers(variables, np.zeros((run.chains, 0, run.draw_size)), {}, result)
+        else:
+            assert run.values is not None
+            draws_ = Draws.from_buffers(variables, run.values[:, :n, :],
+                                        {k: v[:, :n] for k, v in run.statistics.items()}, result)
     finally:
         run.close()
     if error is not None and not isinstance(error, KeyboardInterrupt):
         raise error
     if error is not None and progress is not True:     # the display has said so already
         print(f"leapfrog: interrupted: kept {n} draws per chain", file=sys.stderr)
-    if inference_data is False:
+    if inference_data is False or moments:
         return draws_
     try:
         return to_inference_data(draws_, m)
@@ -96,6 +111,17 @@ def sample(model: Union[Model, ModelLike], data: DataLike = None, *, chains: int
         if inference_data:
             raise
         return draws_
+
+
+def _check_dimension_names(variables: list[tuple[str, tuple[int, ...]]]) -> None:
+    """Refuses, before sampling, a variable whose name InferenceData uses for a dimension
+    (``chain``, ``draw``, another variable's ``<name>_dim_<k>``): ArviZ would drop the posterior."""
+    reserved = {"chain", "draw"} | {f"{name}_dim_{k}" for name, shape in variables for k in range(len(shape))}
+    for name, _ in variables:
+        if name in reserved:
+            raise LeapfrogError(f"variable '{name}' has the name of an InferenceData dimension (chain, draw, "
+                                "<variable>_dim_<k>): rename it in the model, or pass inference_data=False for a dict of "
+                                "(chain, draw, …) arrays", "argument")
 
 
 def variational(model: Union[Model, ModelLike], data: DataLike = None, *, algorithm: str = "meanfield",
