@@ -102,7 +102,9 @@ public struct PathfinderRun {
     /// What a user should know about a fit: k̂ above 0.7, paths with no finite ELBO.
     public static func warnings(_ result: Pathfinder.Result) -> [String] {
         var out: [String] = []
-        if !(result.paretoK < ParetoKHat.warningThreshold) {
+        if result.paretoK.isNaN {
+            out.append(ParetoKHat.notEstimated)
+        } else if !(result.paretoK < ParetoKHat.warningThreshold) {
             out.append("Pareto k̂ = \(NumberFormat.significant(result.paretoK, digits: 3)) of the pooled importance weights is "
                        + "above \(ParetoKHat.warningThreshold): Pathfinder's Gaussians do not cover the posterior (Zhang et al. "
                        + "2022; Yao et al. 2018); use its draws as a start (sample --init pathfinder), not as a posterior")

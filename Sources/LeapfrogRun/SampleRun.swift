@@ -100,7 +100,7 @@ public struct SampleRun {
             log("leapfrog: initial points from Pathfinder: \(start.result.paths.count) paths, \(start.result.gradientEvaluations) "
                 + "gradient evaluations in \(start.result.batchCalls) batched calls, \(NumberFormat.fixed(start.seconds, decimals: 2)) s; "
                 + "Pareto k̂ \(NumberFormat.significant(k, digits: 3))"
-                + (k < ParetoKHat.warningThreshold ? "" : " (above \(ParetoKHat.warningThreshold): the starts are rough, warmup will refine them)"))
+                + (k < ParetoKHat.warningThreshold || k.isNaN ? "" : " (above \(ParetoKHat.warningThreshold): the starts are rough, warmup will refine them)"))
         }
 
         let schema = DrawCollector.schema(bound, chains: chains, draws: config.draws)

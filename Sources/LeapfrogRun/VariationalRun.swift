@@ -113,7 +113,9 @@ public struct VariationalRun {
             warnings.append("the ELBO's relative change is still above \(RelativeELBOConvergence.divergingThreshold) after "
                             + "\(fit.iterations) iterations: the fit may be diverging (Stan's check); lower --learning-rate")
         }
-        if !(k < ParetoKHat.warningThreshold) {
+        if k.isNaN {
+            warnings.append(ParetoKHat.notEstimated)
+        } else if !(k < ParetoKHat.warningThreshold) {
             warnings.append("Pareto k̂ = \(NumberFormat.significant(k, digits: 3)) is above \(ParetoKHat.warningThreshold): the "
                             + "fitted family does not cover the posterior (Yao et al. 2018); do not trust its draws beyond a "
                             + "rough location — sample with NUTS, or try --algorithm fullrank")

@@ -265,6 +265,13 @@ struct Parser {
             let upper = try expression()
             try expect(")")
             return .forLoop(variable: v, lower: lower, upper: upper, body: try statement(), start.location)
+        case .identifier("profile") where tokens[p + 1].isSymbol("("):
+            // `profile("name") { … }` times its statements in Stan; here it is a block of them.
+            p += 2
+            _ = try expression()
+            try expect(")")
+            guard current.isSymbol("{") else { throw error("expected '{' after profile(\"name\")") }
+            return try statement()
         case .identifier("while"):
             throw error("while loops are not supported yet; use a for loop over an integer range")
         case .identifier("break"), .identifier("continue"):

@@ -19,7 +19,20 @@ public enum ParetoKHat {
     /// Fewer tail draws than this give no fit (k̂ is NaN).
     public static let minimumTail = 5
 
+    /// Tail weights that differ from the cutoff's by at most this, relative to the largest weight,
+    /// are equal: log p − log q where q is p differs between draws by rounding only (about 1e−15
+    /// for log densities of order 1), here with a margin of 10⁵ for larger ones.
+    public static let flatTail = 1e-10
+
+    /// The warning for a fit whose k̂ is NaN: too few finite draws to fit the tail.
+    public static let notEstimated = "Pareto k̂ could not be estimated (fewer than \(minimumTail) of the finite importance "
+        + "ratios in the tail): whether the approximation covers the posterior is unknown; use more --draws"
+
     /// k̂ of the log ratios (non-finite ratios are −∞ weight and dropped; +∞ makes k̂ = +∞).
+    /// Ratios equal over the whole tail (q is p up to a constant there: a Gaussian posterior
+    /// fitted exactly; the tail's weights within `flatTail` of each other, relative to the
+    /// largest) have no tail to fit: k̂ = −∞, the limit of ever lighter tails. Too few draws to
+    /// fit give NaN.
     public static func estimate(logRatios: [Double]) -> Double {
         if logRatios.contains(where: { $0 == .infinity || $0.isNaN }) { return .infinity }
         let r = logRatios.filter(\.isFinite).sorted()
@@ -29,6 +42,7 @@ public enum ParetoKHat {
         let top = r[s - 1]
         let cutoff = exp(r[s - tail - 1] - top)
         let exceedances = r[(s - tail)...].map { exp($0 - top) - cutoff }
+        if exceedances.allSatisfy({ $0 <= flatTail }) { return -.infinity }
         return GeneralizedPareto.fit(sortedExceedances: exceedances).shape
     }
 }

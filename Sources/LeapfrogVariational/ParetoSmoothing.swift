@@ -31,6 +31,8 @@ public enum ParetoSmoothing {
         let top = cleaned[order[s - 1]]
         let cutoff = exp(cleaned[order[s - tail - 1]] - top)
         let exceedances = order[(s - tail)...].map { exp(cleaned[$0] - top) - cutoff }
+        // Equal tail weights (q is p there): nothing to smooth, k̂ = −∞ (`ParetoKHat.estimate`).
+        if exceedances.allSatisfy({ $0 <= ParetoKHat.flatTail }) { return (cleaned, -.infinity) }
         let (k, sigma) = GeneralizedPareto.fit(sortedExceedances: exceedances)
         guard k.isFinite, sigma.isFinite, sigma > 0 else { return (cleaned, k) }
         var out = cleaned

@@ -42,6 +42,16 @@ import Testing
         #expect(k > ParetoKHat.warningThreshold, "k̂ = \(k)")
     }
 
+    /// Ratios equal over the tail (q is p up to a constant: an exact Gaussian fit) have no tail:
+    /// k̂ = −∞, no warning (it was NaN, "above 0.7").
+    @Test func equalRatiosHaveNoTail() {
+        let k = ParetoKHat.estimate(logRatios: Array(repeating: -1.25, count: 400))
+        #expect(k == -.infinity && k < ParetoKHat.warningThreshold)
+        // Equal but for rounding (p and q computed along different paths).
+        let rounded = (0..<400).map { -1.25 + Double($0 % 7) * 1e-15 }
+        #expect(ParetoKHat.estimate(logRatios: rounded) == -.infinity)
+    }
+
     @Test func tooFewDrawsGiveNaN() {
         #expect(ParetoKHat.estimate(logRatios: [0, 1, 2]).isNaN)
         #expect(ParetoKHat.estimate(logRatios: [0, .nan] + Array(repeating: 1, count: 100)) == .infinity)

@@ -56,4 +56,12 @@ import Testing
         #expect(!idx.contains(3) && !idx.contains(7))
         #expect(ImportanceResampling.resample(logWeights: [-.infinity, .nan], count: 3, random: PhiloxRandom(seed: 1)) == nil)
     }
+
+    /// Ratios equal but for rounding (an exact Gaussian fit: Pathfinder on a normal posterior):
+    /// left as they are, k̂ = −∞ and no warning (the GPD fit gave NaN, "above 0.7").
+    @Test func equalRatiosAreLeftAsTheyAre() {
+        let lr = (0..<1000).map { -3.5 + Double($0 % 5) * 1e-15 }
+        let (lw, k) = ParetoSmoothing.smooth(logRatios: lr)
+        #expect(k == -.infinity && lw == lr)
+    }
 }
