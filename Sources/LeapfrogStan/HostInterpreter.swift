@@ -274,6 +274,9 @@ struct HostInterpreter {
         let ints = a.isInteger && b.isInteger
         if op == "*" && a.rank > 0 && b.rank > 0 { return try matmul(a, b, l) }
         if op == "\\" { throw fail("'\\' (matrix left division) is not supported", l) }
+        if ints && (op == "/" || op == "%/%" || op == "%") && b.values.contains(0) {
+            throw fail("integer division by zero", l)     // Stan's error too
+        }
         let f: (Double, Double) -> Double
         var integer = ints
         switch op {

@@ -92,6 +92,11 @@ public struct StanModel: Sendable {
             if d.isInteger, let bad = value.values.firstIndex(where: { $0 != $0.rounded() }) {
                 throw fail("'\(d.name)' must hold integers, but element \(bad + 1) is \(value.values[bad])")
             }
+            // Written in exponent form (3e20) a number past 2^53 reads as a real that happens to be whole.
+            if d.isInteger, let bad = value.values.firstIndex(where: { $0.magnitude > 9_007_199_254_740_992 }) {
+                throw fail("'\(d.name)' must hold integers, but element \(bad + 1) is \(value.values[bad]), too large to hold "
+                           + "exactly (the limit is 2^53)")
+            }
             value.isInteger = d.isInteger
             try checkBounds(d, value, interpreter, fail)
             interpreter.env[d.name] = value
@@ -102,7 +107,8 @@ public struct StanModel: Sendable {
         for s in program.transformedData {
             if case .declaration(let d) = s, let v = interpreter.env[d.name] {
                 if let bad = v.values.firstIndex(where: { $0.isNaN }) {
-                    throw diagnostics.error("transformed data '\(d.name)' element \(bad + 1) is never assigned (NaN)", at: d.location)
+                    throw diagnostics.error("transformed data '\(d.name)' element \(bad + 1) is NaN: never assigned, or computed "
+                                            + "outside a function's domain (the log of a negative number, 0/0, …)", at: d.location)
                 }
                 try checkBounds(d, v, interpreter, fail)
             }

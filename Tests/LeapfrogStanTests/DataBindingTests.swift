@@ -40,6 +40,22 @@ import Glibc
             .contains("'J' must hold integers, but element 1 is 2.5"))
     }
 
+    /// Integers past 2^53 written in exponent form (3e20 reads as a whole real), integer division
+    /// by zero in transformed data, and a NaN computed there: each named (the last two read
+    /// "never assigned").
+    @Test func integersTooLargeDivisionByZeroAndComputedNaNAreNamed() throws {
+        let model = try StanProgram.compile(source: Self.eight, path: "eight.stan")
+        #expect(errorMessage { _ = try model.prepareData(try StanJSON.parse(#"{"J": 3e20, "y": [], "sigma": []}"#, source: "d.json")) }
+            .contains("'J' must hold integers, but element 1 is 3e+20, too large to hold exactly (the limit is 2^53)"))
+        let data = try StanJSON.parse(#"{"J": 2, "y": [1, 2], "sigma": [1, 1]}"#, source: "d.json")
+        let division = Self.eight.replacingOccurrences("parameters", "transformed data { int k = J %/% (J - 2); }\nparameters")
+        #expect(errorMessage { _ = try StanProgram.compile(source: division, path: "eight.stan").prepareData(data) }
+            .contains("integer division by zero"))
+        let logNegative = Self.eight.replacingOccurrences("parameters", "transformed data { vector[J] s = log(sigma - 100); }\nparameters")
+        #expect(errorMessage { _ = try StanProgram.compile(source: logNegative, path: "eight.stan").prepareData(data) }
+            .contains("transformed data 's' element 1 is NaN: never assigned, or computed outside a function's domain"))
+    }
+
     @Test func transformedDataRunOnTheHost() throws {
         let source = """
         data { int<lower=1> N; vector[N] x; }
