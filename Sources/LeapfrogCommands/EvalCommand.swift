@@ -76,7 +76,8 @@ struct EvalCommand: ParsableCommand {
                     throw LeapfrogError(.io, "cannot read --params file '\(path)': \(reason)")
                 }
                 let values = try StanJSON.load(path: path)
-                points.append(try layout.unconstrain(values.variables.mapValues(\.values), source: path))
+                points.append(try layout.unconstrain(values.variables.mapValues(\.values), shapes: values.variables.mapValues(\.shape),
+                                                     source: path))
             }
         }
         let batch = ChainBatch(vectors: points)

@@ -58,12 +58,18 @@ public struct ParameterLayout: Hashable, Sendable {
     }
 
     /// The unconstrained vector for named constrained values (e.g. from `--params FILE.json`).
-    /// Every parameter must be present with its exact shape and inside its support.
-    public func unconstrain(_ values: [String: [Double]], source: String = "parameter values") throws -> [Double] {
+    /// Every parameter must be present with its exact shape (when `shapes` names one: a matrix
+    /// for a vector, or `[[x]]` for a scalar, is refused) and inside its support.
+    public func unconstrain(_ values: [String: [Double]], shapes: [String: [Int]] = [:],
+                            source: String = "parameter values") throws -> [Double] {
         var out = [Double](repeating: 0, count: dimension)
+        func described(_ shape: [Int]) -> String { shape.isEmpty ? "a scalar" : "shape \(shape)" }
         for e in entries {
             guard let v = values[e.name] else {
-                throw LeapfrogError(.data, "\(source): parameter '\(e.name)' is missing (expected \(e.shape.isEmpty ? "a scalar" : "shape \(e.shape)"))")
+                throw LeapfrogError(.data, "\(source): parameter '\(e.name)' is missing (expected \(described(e.shape)))")
+            }
+            if let shape = shapes[e.name], shape != e.shape {
+                throw LeapfrogError(.data, "\(source): parameter '\(e.name)' has \(described(shape)), but the model declares \(described(e.shape))")
             }
             guard v.count == e.count else {
                 throw LeapfrogError(.data, "\(source): parameter '\(e.name)' has \(v.count) values; its shape \(e.shape) holds \(e.count)")

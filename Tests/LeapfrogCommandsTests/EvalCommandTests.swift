@@ -95,6 +95,19 @@ struct EvalCommandTests {
         } catch let e as LeapfrogError {
             #expect(e.message.contains("tau = -1.0 is outside its support"))
         }
+        // A 2 × 4 matrix for vector[8], [[x]] for a scalar: refused by shape (they were flattened).
+        for (text, message) in [("{\"mu\": 1, \"tau\": 2, \"theta_tilde\": [[0,0,0,0],[0,0,0,0]]}",
+                                 "parameter 'theta_tilde' has shape [2, 4], but the model declares shape [8]"),
+                                ("{\"mu\": [[1.5]], \"tau\": 2, \"theta_tilde\": [0,0,0,0,0,0,0,0]}",
+                                 "parameter 'mu' has shape [1, 1], but the model declares a scalar")] {
+            let path = try Self.temporaryFile("shape-params.json", text)
+            do {
+                _ = try Self.eval(["eight-schools", "--params", path, "--backend", "cpu"])
+                Issue.record("accepted \(text)")
+            } catch let e as LeapfrogError {
+                #expect(e.message.contains(message), "\(e.message)")
+            }
+        }
     }
 
     /// The example in docs/model-format.md is a working model equal to the built-in.
