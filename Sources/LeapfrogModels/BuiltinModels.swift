@@ -158,7 +158,7 @@ public enum BuiltinModels {
             dataHelp: "X [N,D], y [N]\(integerTarget ? " in {0,1}" : ""); e.g. \(example)",
             options: regressionOptions.merging(["prior_scale": "prior scale (default \(defaultScale))"]) { _, b in b },
             make: { o, source in
-                let g = try graph(try o.double("prior_scale", defaultScale))
+                let g = try graph(try o.positive("prior_scale", defaultScale))
                 switch try requireTableOrJSON(source, model: name, example: example) {
                 case .table(let t):
                     let (data, std, note) = try features(t, o, standardize: true, integerTarget: integerTarget)
@@ -208,7 +208,7 @@ public enum BuiltinModels {
         options: ["prior_scale": "sigma of the LogNormal(0, s) priors (default 10, as numpyro's example)",
                   "x": "CSV column of the inputs (default x)", "target": "CSV column of the outcome (default y)"],
         make: { o, source in
-            let graph = try ClassicModels.gpRegression(priorScale: try o.double("prior_scale", 10))
+            let graph = try ClassicModels.gpRegression(priorScale: try o.positive("prior_scale", 10))
             func fromTable(_ t: CSVTable, grid: Bool) throws -> ModelInstance {
                 let (xName, yName) = (o.string("x", "x"), o.string("target", "y"))
                 var data = DataSet(["x": .vector(try t.column(xName)), "y": .vector(try t.column(yName))], source: t.source)

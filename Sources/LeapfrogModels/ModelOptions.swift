@@ -67,6 +67,13 @@ public struct ModelOptions: Sendable, Hashable {
         return v
     }
 
+    /// A finite number above 0 (a scale): a prior scale of 0 leaves no finite log density.
+    func positive(_ key: String, _ fallback: Double) throws -> Double {
+        let v = try double(key, fallback)
+        guard v > 0 else { throw LeapfrogError(.configuration, "model option \(key)=\(values[key] ?? "\(v)"): expected a positive scale") }
+        return v
+    }
+
     func bool(_ key: String, _ fallback: Bool) throws -> Bool {
         guard let s = values[key] else { return fallback }
         switch s.lowercased() {

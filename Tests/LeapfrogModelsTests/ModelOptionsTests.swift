@@ -35,4 +35,16 @@ struct ModelOptionsTests {
         #expect(BuiltinModelsTests.message { _ = try ModelOptions(parsing: ["=3"]) } == "model option '=3' is not of the form key=value")
         #expect(BuiltinModelsTests.message { _ = try ModelOptions(parsing: ["dim"]) } == "model option 'dim' is not of the form key=value")
     }
+
+    /// A prior scale of 0 or below is named (it left no finite log density: "no finite log
+    /// density after 100 initial points").
+    @Test(arguments: ["gp-regression", "linear-regression"])
+    func aPriorScaleMustBePositive(_ model: String) throws {
+        for value in ["0", "-5"] {
+            let message = BuiltinModelsTests.message {
+                _ = try BuiltinModels.named(model).instantiate(options: try ModelOptions(parsing: ["prior_scale=\(value)"]))
+            }
+            #expect(message == "model option prior_scale=\(value): expected a positive scale", "\(model): \(message)")
+        }
+    }
 }
