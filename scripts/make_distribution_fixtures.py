@@ -33,3 +33,25 @@ mu = np.array([0.1, -0.2, 0.3]); y = np.array([0.5, 0.1, -0.7])
 print("mvn", stats.multivariate_normal(mu, L @ L.T).logpdf(y))
 logits = np.array([0.2, -1.0, 1.5, 0.3])
 print("categorical y=3", logits[2] - special.logsumexp(logits))
+
+# The Stan families written as formulas in the graph (Sources/LeapfrogStan/Lowering+FormulaDensities.swift),
+# pinned in Tests/LeapfrogStanTests/FormulaDensityTests.swift: (Stan name, y, arguments, log density).
+formula_cases = [
+    ("neg_binomial_2", 7, (3.2, 1.7), stats.nbinom(1.7, 1.7 / (3.2 + 1.7)).logpmf(7)),
+    ("neg_binomial_2", 0, (0.4, 12.0), stats.nbinom(12.0, 12.0 / (0.4 + 12.0)).logpmf(0)),
+    ("neg_binomial_2_log", 3, (0.9, 2.5), stats.nbinom(2.5, 2.5 / (np.exp(0.9) + 2.5)).logpmf(3)),
+    ("neg_binomial", 5, (2.2, 0.6), stats.nbinom(2.2, 0.6 / 1.6).logpmf(5)),
+    ("beta_binomial", 4, (10, 2.5, 3.5), stats.betabinom(10, 2.5, 3.5).logpmf(4)),
+    ("logistic", -0.4, (0.3, 1.7), stats.logistic(0.3, 1.7).logpdf(-0.4)),
+    ("gumbel", 1.9, (0.3, 1.7), stats.gumbel_r(0.3, 1.7).logpdf(1.9)),
+    ("weibull", 1.3, (1.8, 2.2), stats.weibull_min(1.8, scale=2.2).logpdf(1.3)),
+    ("frechet", 1.3, (1.8, 2.2), stats.invweibull(1.8, scale=2.2).logpdf(1.3)),
+    ("rayleigh", 1.3, (0.8,), stats.rayleigh(scale=0.8).logpdf(1.3)),
+    ("pareto", 3.1, (1.5, 2.4), stats.pareto(2.4, scale=1.5).logpdf(3.1)),
+    ("chi_square", 2.6, (3.5,), stats.chi2(3.5).logpdf(2.6)),
+    ("inv_chi_square", 0.6, (3.5,), stats.invgamma(3.5 / 2, scale=0.5).logpdf(0.6)),
+    ("scaled_inv_chi_square", 0.6, (3.5, 0.7), stats.invgamma(3.5 / 2, scale=3.5 * 0.7 ** 2 / 2).logpdf(0.6)),
+]
+for name, y, p, lp in formula_cases:
+    args = ", ".join(repr(float(x)) for x in p)
+    print(f'        ("{name}", {float(y)!r}, [{args}], {float(lp)!r}),')

@@ -10,7 +10,8 @@ extension Lowering {
     ]
 
     static let supportedNames = (Array(families.keys) + ["std_normal", "multi_normal", "bernoulli", "poisson", "binomial", "dirichlet",
-                                                     "normal_id_glm", "bernoulli_logit_glm", "poisson_log_glm", "lkj_corr_cholesky", "lkj_corr", "categorical", "multinomial", "multinomial_logit"]).sorted()
+                                                     "normal_id_glm", "bernoulli_logit_glm", "poisson_log_glm", "lkj_corr_cholesky", "lkj_corr", "categorical", "multinomial", "multinomial_logit"]
+                                  + Array(formulaFamilies.keys)).sorted()
 
     /// The log density of `outcome` under `name(args)`: a scalar node summing every element (and,
     /// inside a vectorised loop, every row).
@@ -77,6 +78,9 @@ extension Lowering {
             familyName = "poisson_log"; args[0] = derived(args[0], node: materialize(args[0]).log(), type: args[0].type.promotedToReal)
         default: break
         }
+        if let formula = Lowering.formulaFamilies[familyName] {
+            return try formulaDensity(familyName, formula, outcome: outcome, args: args, at: l, outcomeLocation: outcomeLocation)
+        }
         guard let family = Lowering.families[familyName] else {
             throw fail("the distribution '\(name)' is not supported; supported: \(Lowering.supportedNames.joined(separator: ", "))", l)
         }
@@ -125,13 +129,7 @@ extension Lowering {
                 throw fail("the outcome of categorical_logit must be an integer or an integer array", outcomeLocation)
             }
         default:
-            try checkRows(all, at: l, familyName)
-            let ranks = Set(all.filter { !$0.plated && !$0.type.isScalar }.map(\.type.rank))
-            if ranks.count > 1 { throw fail("the arguments of \(familyName) must be scalars or containers of one shape", l) }
-            let nonScalar = all.filter { !$0.plated && !$0.type.isScalar }
-            for a in nonScalar { for b in nonScalar { for (x, y) in zip(a.type.sizes, b.type.sizes) where differ(x, y) {
-                throw fail("size mismatch among the arguments of \(familyName): \(a.type) and \(b.type)", l)
-            } } }
+            try checkElementwiseShapes(all, at: l, familyName)
         }
         if perRowDensities, plate != nil, all.contains(where: \.plated), all.allSatisfy({ $0.type.isScalar }),
            let node = perRowLogDensity(family, materialize(outcome), args.map { materialize($0) }) {
@@ -158,6 +156,18 @@ extension Lowering {
         var v = Value(type: .real, node: node, dataOnly: all.allSatisfy(\.dataOnly))
         v.summedOverPlate = plate != nil && all.contains { $0.plated }
         return v
+    }
+
+    /// The arguments of an elementwise density (`familyName`'s) are scalars or containers of one
+    /// shape, with the rows of a vectorised loop.
+    func checkElementwiseShapes(_ all: [Value], at l: StanSourceLocation, _ familyName: String) throws {
+        try checkRows(all, at: l, familyName)
+        let ranks = Set(all.filter { !$0.plated && !$0.type.isScalar }.map(\.type.rank))
+        if ranks.count > 1 { throw fail("the arguments of \(familyName) must be scalars or containers of one shape", l) }
+        let nonScalar = all.filter { !$0.plated && !$0.type.isScalar }
+        for a in nonScalar { for b in nonScalar { for (x, y) in zip(a.type.sizes, b.type.sizes) where differ(x, y) {
+            throw fail("size mismatch among the arguments of \(familyName): \(a.type) and \(b.type)", l)
+        } } }
     }
 
     /// `v`, the value of `e`, as an integer data leaf when it is an integer scalar computed from
@@ -243,7 +253,7 @@ extension Lowering {
     /// block's own terms on the same outcome check.
     /// Stan's names of the families `perRowLogDensity` has (with those rewritten to them).
     static let perRowFamilies = "normal, std_normal, cauchy, student_t, exponential, gamma, inv_gamma, lognormal, beta, "
-        + "bernoulli(_logit), binomial(_logit), poisson(_log)"
+        + "bernoulli(_logit), binomial(_logit), poisson(_log), " + formulaFamilies.keys.sorted().joined(separator: ", ")
 
     func perRowLogDensity(_ family: Distribution, _ y: Expr, _ p: [Expr]) -> Expr? {
         let halfLog2Pi = 0.918_938_533_204_672_741_78, logPi = 1.144_729_885_849_400_174_14

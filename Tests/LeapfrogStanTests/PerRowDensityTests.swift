@@ -27,6 +27,9 @@ import Testing
         ("binomial_logit", "binomial_logit_lpmf(c[n] | trials[n], mu + x[n])"),
         ("poisson", "poisson_lpmf(c[n] | sigma * (2 + x[n]))"),
         ("poisson_log", "poisson_log_lpmf(c[n] | mu + x[n])"),
+        ("neg_binomial_2", "neg_binomial_2_lpmf(c[n] | sigma * (2 + x[n]), nu)"),
+        ("weibull", "weibull_lpdf(p[n] | nu, sigma + x[n] * x[n])"),
+        ("logistic", "logistic_lpdf(y[n] | mu * x[n], sigma)"),
     ]
 
     static let header = """
