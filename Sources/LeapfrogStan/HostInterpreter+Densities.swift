@@ -1,4 +1,5 @@
 import LeapfrogData
+import LeapfrogModel
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -33,6 +34,32 @@ extension HostInterpreter {
         "bernoulli_logit_lpmf": (2, { a in a[0] == 1 ? -log1p(exp(-a[1])) : -log1p(exp(a[1])) }),
     ]
 
+    /// The graph's elementwise families the host has no closed form of its own for, with the
+    /// graph's arguments made from Stan's.
+    static let graphFamilies: [String: (Distribution, ([Double]) -> [Double])] = [
+        "std_normal": (.normal, { _ in [0, 1] }), "gamma": (.gamma, { $0 }), "inv_gamma": (.inverseGamma, { $0 }),
+        "student_t": (.studentT, { $0 }), "beta": (.beta, { $0 }), "binomial_logit": (.binomialLogit, { $0 }),
+        "binomial": (.binomialLogit, { [$0[0], log($0[1]) - log1p(-$0[1])] }),
+    ]
+
+    /// The `_lpdf`/`_lpmf` names `formulaDensity` evaluates.
+    static let formulaDensityNames: Set<String> = Set(
+        Lowering.formulaFamilies.map { $0.key + ($0.value.discrete ? "_lpmf" : "_lpdf") }
+            + graphFamilies.keys.map { $0 + (["binomial", "binomial_logit"].contains($0) ? "_lpmf" : "_lpdf") })
+
+    /// The graph's other elementwise families and the formula families (`FormulaDensities`, the
+    /// formulas the graph uses) by their `_lpdf`/`_lpmf` names: arity and log density.
+    static func formulaDensity(_ name: String) -> (arity: Int, f: ([Double]) -> Double)? {
+        guard let suffix = ["_lpdf", "_lpmf"].first(where: { name.hasSuffix($0) }) else { return nil }
+        let family = String(name.dropLast(suffix.count))
+        if let formula = Lowering.formulaFamilies[family] {
+            return (formula.parameters.count + 1, { a in FormulaDensities.logDensity(family, a[0], Array(a.dropFirst())) })
+        }
+        guard let (d, arguments) = graphFamilies[family] else { return nil }
+        let arity = family == "std_normal" ? 1 : d.parameterNames.count + 1
+        return (arity, { a in FormulaDensities.elementwise(d, a[0], arguments(Array(a.dropFirst())))! })
+    }
+
     /// ½ log 2π, the normal density's constant.
     static let halfLogTwoPi = 0.5 * log(2 * Double.pi)
 
@@ -52,7 +79,7 @@ extension HostInterpreter {
             let predictor = try binary("+", linear, a[2], l)
             return try logDensity("bernoulli_logit_lpmf", [a[0], predictor], at: l)
         }
-        guard let (arity, f) = HostInterpreter.densities[name] else { return nil }
+        guard let (arity, f) = HostInterpreter.densities[name] ?? HostInterpreter.formulaDensity(name) else { return nil }
         guard a.count == arity else { throw fail("\(name) takes \(arity) arguments, got \(a.count)", l) }
         let n = a.first(where: { $0.rank > 0 })?.count ?? 1
         for (k, x) in a.enumerated() where x.rank > 0 && x.count != n {

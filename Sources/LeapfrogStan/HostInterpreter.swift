@@ -334,7 +334,7 @@ struct HostInterpreter {
     ]
 
     /// Every function `call` knows.
-    static let functionNames: Set<String> = Set(unary.keys).union(densities.keys).union([
+    static let functionNames: Set<String> = Set(unary.keys).union(densities.keys).union(formulaDensityNames).union([
         "pow", "sum", "prod", "mean", "sd", "variance", "max", "min", "size", "num_elements", "rows", "cols", "rep_vector",
         "rep_row_vector", "rep_array", "rep_matrix", "to_vector", "to_row_vector", "to_array_1d", "dot_product",
         "log_sum_exp", "softmax", "log_softmax", "fmax", "fmin", "cumulative_sum", "int_step", "is_inf", "is_nan", "to_int", "pi", "e", "not_a_number", "positive_infinity", "negative_infinity",

@@ -256,40 +256,7 @@ extension Lowering {
         + "bernoulli(_logit), binomial(_logit), poisson(_log), " + formulaFamilies.keys.sorted().joined(separator: ", ")
 
     func perRowLogDensity(_ family: Distribution, _ y: Expr, _ p: [Expr]) -> Expr? {
-        let halfLog2Pi = 0.918_938_533_204_672_741_78, logPi = 1.144_729_885_849_400_174_14
-        switch family {
-        case .normal:
-            let z = (y - p[0]) / p[1]
-            return -0.5 * z.square() - p[1].log() - halfLog2Pi
-        case .cauchy:
-            let z = (y - p[0]) / p[1]
-            return -logPi - p[1].log() - z.square().log1p()
-        case .studentT:
-            let (nu, z) = (p[0], (y - p[1]) / p[2])
-            return ((nu + 1.0) * 0.5).lgamma() - (nu * 0.5).lgamma() - 0.5 * nu.log() - 0.5 * logPi - p[2].log()
-                - (nu + 1.0) * 0.5 * (z.square() / nu).log1p()
-        case .exponential:
-            return p[0].log() - p[0] * y
-        case .gamma:
-            return p[0] * p[1].log() - p[0].lgamma() + (p[0] - 1.0) * y.log() - p[1] * y
-        case .inverseGamma:
-            return p[0] * p[1].log() - p[0].lgamma() - (p[0] + 1.0) * y.log() - p[1] / y
-        case .logNormal:
-            let ly = y.log()
-            let z = (ly - p[0]) / p[1]
-            return -0.5 * z.square() - p[1].log() - halfLog2Pi - ly
-        case .beta:
-            return (p[0] - 1.0) * y.log() + (p[1] - 1.0) * (-y).log1p() + (p[0] + p[1]).lgamma() - p[0].lgamma() - p[1].lgamma()
-        case .bernoulliLogit:
-            return y * p[0] - p[0].log1pExp()
-        case .binomialLogit:
-            let n = p[0]
-            return (n + 1.0).lgamma() - (y + 1.0).lgamma() - (n - y + 1.0).lgamma() + y * p[1] - n * p[1].log1pExp()
-        case .poissonLog:
-            return y * p[0] - p[0].exp() - (y + 1.0).lgamma()
-        default:
-            return nil
-        }
+        FormulaDensities.elementwise(family, y, p)
     }
 
     static func stanParameterNames(_ d: Distribution) -> String {

@@ -28,9 +28,10 @@ import Testing
     static func discrete(_ family: String) -> Bool { family.contains("binomial") }
 
     /// One call and a vectorised one over three copies of y (three times the value), in
-    /// generated quantities, with every argument as data.
-    @Test(arguments: cases.indices)
-    func logDensitiesAreSciPys(_ k: Int) throws {
+    /// generated quantities, with every argument as data: in the graph, and on the host (the
+    /// block has a random number).
+    @Test(arguments: cases.indices, [false, true])
+    func logDensitiesAreSciPys(_ k: Int, onHost: Bool) throws {
         let (family, y, args, expected) = Self.cases[k]
         let isCount = Self.discrete(family)
         let names = args.indices.map { "a\($0 + 1)" }
@@ -44,14 +45,25 @@ import Testing
         generated quantities {
           real lp = \(family)\(suffix)(y | \(names.joined(separator: ", ")));
           real lv = \(family)\(suffix)(ys | \(names.joined(separator: ", ")));
+          \(onHost ? "real r = normal_rng(0, 1);" : "")
         }
         """
         var values: [String: DataArray] = isCount ? ["y": .integer(Int(y)), "ys": .integers([Int](repeating: Int(y), count: 3))]
             : ["y": .scalar(y), "ys": .vector([y, y, y])]
         for (i, a) in args.enumerated() { values[names[i]] = i == integerArgument ? .integer(Int(a)) : .scalar(a) }
-        let stan = try stanReference(source, DataSet(values, source: "test"))
-        let d = Dictionary(uniqueKeysWithValues: zip(stan.model.derivedElementNames, stan.derivedValues([0.1])))
-        let (lp, lv) = (try #require(d["lp"]), try #require(d["lv"]))
+        let data = DataSet(values, source: "test")
+        let (lp, lv): (Double, Double)
+        if onHost {
+            // A random number sends the block to the host (`HostGeneratedQuantities`).
+            let model = try StanProgram.compile(source: source, path: "m.stan")
+            #expect(model.generatedQuantitiesOnHost)
+            let d = try HostGeneratedQuantitiesTests.generated(model, data, ["z": [0.1]])
+            (lp, lv) = (try #require(d["lp"]?.first), try #require(d["lv"]?.first))
+        } else {
+            let stan = try stanReference(source, data)
+            let d = Dictionary(uniqueKeysWithValues: zip(stan.model.derivedElementNames, stan.derivedValues([0.1])))
+            (lp, lv) = (try #require(d["lp"]), try #require(d["lv"]))
+        }
         #expect(abs(lp - expected) <= 1e-12 * max(1, abs(expected)), "\(family): \(lp) vs SciPy's \(expected)")
         #expect(abs(lv - 3 * expected) <= 1e-12 * max(1, abs(3 * expected)), "\(family), vectorised: \(lv)")
     }
@@ -85,6 +97,29 @@ import Testing
             let u = rng.vector(stan.dimension, -0.7, 0.7)
             #expect(stan.logDensity(u).isFinite, "\(family) at \(u)")
             #expect(GradientCheck.worstRelativeError(stan, at: u) < GradientCheck.tolerance, "\(family) at \(u)")
+        }
+    }
+
+    /// The graph's families the host had no formula for (`gamma_lpdf`, `student_t_lpdf`,
+    /// `binomial_lpmf`, …: "not supported in generated quantities yet" once a random number sent
+    /// the block to the host) give the graph's values there.
+    @Test func theGraphsFamiliesOnTheHostAreTheGraphs() throws {
+        let calls = ["std_normal_lpdf(y)", "gamma_lpdf(q | 2.5, 1.5)", "inv_gamma_lpdf(q | 2.5, 1.5)", "student_t_lpdf(y | 3.5, z, 1.2)",
+                     "beta_lpdf(0.3 | 2, q)", "binomial_lpmf(k | 10, 0.35)", "binomial_logit_lpmf(k | 10, z)"]
+        let quantities = calls.enumerated().map { "  real g\($0.offset) = \($0.element);" }.joined(separator: "\n")
+        let source = { (host: Bool) in
+            "data { real y; real q; int k; } parameters { real z; } model { z ~ normal(0, 1); }\n"
+                + "generated quantities {\n\(quantities)\n\(host ? "  real r = normal_rng(0, 1);" : "")\n}"
+        }
+        let data = DataSet(["y": .scalar(-0.7), "q": .scalar(1.3), "k": .integer(4)], source: "test")
+        let model = try StanProgram.compile(source: source(true), path: "m.stan")
+        #expect(model.generatedQuantitiesOnHost)
+        let host = try HostGeneratedQuantitiesTests.generated(model, data, ["z": [0.4]])
+        let graph = try stanReference(source(false), data)
+        let values = Dictionary(uniqueKeysWithValues: zip(graph.model.derivedElementNames, graph.derivedValues([0.4])))
+        for k in calls.indices {
+            let (h, g) = (try #require(host["g\(k)"]?.first), try #require(values["g\(k)"]))
+            #expect(g.isFinite && abs(h - g) <= 1e-12 * max(1, abs(g)), "\(calls[k]): host \(h), graph \(g)")
         }
     }
 

@@ -1,0 +1,178 @@
+import LeapfrogModel
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What a density formula computes with: the graph's expressions (lowered into the model, where
+/// the CPU reference and the OpenCL kernels differentiate them) and Doubles (generated quantities
+/// run on the host), so each formula is written once.
+protocol FormulaArithmetic {
+    static func + (a: Self, b: Self) -> Self
+    static func - (a: Self, b: Self) -> Self
+    static func * (a: Self, b: Self) -> Self
+    static func / (a: Self, b: Self) -> Self
+    static func + (a: Self, b: Double) -> Self
+    static func - (a: Self, b: Double) -> Self
+    static func * (a: Self, b: Double) -> Self
+    static func * (a: Double, b: Self) -> Self
+    static func / (a: Double, b: Self) -> Self
+    static func - (a: Double, b: Self) -> Self
+    static prefix func - (x: Self) -> Self
+    func log() -> Self
+    func exp() -> Self
+    func log1p() -> Self
+    func log1pExp() -> Self
+    func lgamma() -> Self
+    func square() -> Self
+    func pow(_ exponent: Self) -> Self
+}
+
+extension Expr: FormulaArithmetic {}
+
+extension Double: FormulaArithmetic {
+    func log() -> Double { Libm.log(self) }
+    func exp() -> Double { Libm.exp(self) }
+    func log1p() -> Double { Libm.log1p(self) }
+    /// log(1 + eˣ) without overflow.
+    func log1pExp() -> Double { self > 0 ? self + Libm.log1p(Libm.exp(-self)) : Libm.log1p(Libm.exp(self)) }
+    func lgamma() -> Double { Libm.lgamma(self) }
+    func square() -> Double { self * self }
+    func pow(_ exponent: Double) -> Double { Libm.pow(self, exponent) }
+}
+
+/// The C library's functions by name, where `Double`'s methods above would shadow them.
+private enum Libm {
+    static func log(_ x: Double) -> Double { logOf(x) }
+    static func exp(_ x: Double) -> Double { expOf(x) }
+    static func log1p(_ x: Double) -> Double { log1pOf(x) }
+    static func lgamma(_ x: Double) -> Double { lgammaOf(x) }
+    static func pow(_ x: Double, _ y: Double) -> Double { powOf(x, y) }
+}
+
+private let logOf: (Double) -> Double = log
+private let expOf: (Double) -> Double = exp
+private let log1pOf: (Double) -> Double = log1p
+private let lgammaOf: (Double) -> Double = lgamma
+private let powOf: (Double, Double) -> Double = pow
+
+/// The log densities of the Stan families the graph has no node for, element by element, with
+/// their normalising constants (the Stan Functions Reference's formulas; SciPy's values in
+/// `FormulaDensityTests`), and the graph's own elementwise families one element at a time (a log
+/// density stored per row). `Lowering.formulaFamilies` lists the first with their arguments.
+enum FormulaDensities {
+    /// log 2.
+    static let log2 = 0.693_147_180_559_945_309_42
+
+    /// `family`'s log density of `y` given its arguments `p` (Stan's order).
+    static func logDensity<T: FormulaArithmetic>(_ family: String, _ y: T, _ p: [T]) -> T {
+        switch family {
+        case "neg_binomial_2_log":
+            return negativeBinomial2(y, logMean: p[0], phi: p[1])
+        case "neg_binomial_2":
+            return negativeBinomial2(y, logMean: p[0].log(), phi: p[1])
+        case "neg_binomial":
+            // lgamma(y + α) − lgamma(y + 1) − lgamma(α) + α log(β / (1 + β)) − y log(1 + β).
+            let (a, b) = (p[0], p[1])
+            return (y + a).lgamma() - (y + 1.0).lgamma() - a.lgamma() + a * (b.log() - b.log1p()) - y * b.log1p()
+        case "beta_binomial":
+            // log C(N, y) + log B(y + α, N − y + β) − log B(α, β).
+            let (n, a, b) = (p[0], p[1], p[2])
+            return (n + 1.0).lgamma() - (y + 1.0).lgamma() - (n - y + 1.0).lgamma() + logBeta(y + a, n - y + b) - logBeta(a, b)
+        case "logistic":
+            // z = (y − μ)/σ: −z − log σ − 2 log(1 + e^(−z)).
+            let z = (y - p[0]) / p[1]
+            return -z - p[1].log() - 2.0 * (-z).log1pExp()
+        case "gumbel":
+            // z = (y − μ)/β: −log β − z − e^(−z).
+            let z = (y - p[0]) / p[1]
+            return -p[1].log() - z - (-z).exp()
+        case "weibull":
+            // log α − log σ + (α − 1)(log y − log σ) − (y/σ)^α.
+            let (a, s) = (p[0], p[1])
+            return a.log() - s.log() + (a - 1.0) * (y.log() - s.log()) - (y / s).pow(a)
+        case "frechet":
+            // log α − log σ − (1 + α)(log y − log σ) − (y/σ)^(−α).
+            let (a, s) = (p[0], p[1])
+            return a.log() - s.log() - (a + 1.0) * (y.log() - s.log()) - (s / y).pow(a)
+        case "rayleigh":
+            // log y − 2 log σ − y² / (2σ²).
+            return y.log() - 2.0 * p[0].log() - y.square() / (2.0 * p[0].square())
+        case "pareto":
+            // log α + α log y_min − (α + 1) log y, for y ≥ y_min.
+            return p[1].log() + p[1] * p[0].log() - (p[1] + 1.0) * y.log()
+        case "chi_square":
+            // (ν/2 − 1) log y − y/2 − (ν/2) log 2 − lgamma(ν/2).
+            let h = p[0] * 0.5
+            return (h - 1.0) * y.log() - 0.5 * y - h * log2 - h.lgamma()
+        case "inv_chi_square":
+            // −(ν/2) log 2 − lgamma(ν/2) − (ν/2 + 1) log y − 1/(2y).
+            let h = p[0] * 0.5
+            return -(h * log2) - h.lgamma() - (h + 1.0) * y.log() - 0.5 / y
+        case "scaled_inv_chi_square":
+            // (ν/2) log(ν/2) − lgamma(ν/2) + ν log s − (ν/2 + 1) log y − ν s² / (2y).
+            let h = p[0] * 0.5
+            return h * h.log() - h.lgamma() + p[0] * p[1].log() - (h + 1.0) * y.log() - h * p[1].square() / y
+        default:
+            preconditionFailure("FormulaDensities: no formula for '\(family)'")
+        }
+    }
+
+    /// ½ log 2π and log π.
+    static let halfLog2Pi = 0.918_938_533_204_672_741_78, logPi = 1.144_729_885_849_400_174_14
+
+    /// The graph's own elementwise families, one element's log density with its constants (the
+    /// formulas of `DistributionMath.elementwise`, which the graph's summing density nodes use);
+    /// nil for uniform, whose value depends on the support, and the multivariate families.
+    static func elementwise<T: FormulaArithmetic>(_ family: Distribution, _ y: T, _ p: [T]) -> T? {
+        switch family {
+        case .normal:
+            let z = (y - p[0]) / p[1]
+            return -0.5 * z.square() - p[1].log() - halfLog2Pi
+        case .cauchy:
+            let z = (y - p[0]) / p[1]
+            return -logPi - p[1].log() - z.square().log1p()
+        case .studentT:
+            let (nu, z) = (p[0], (y - p[1]) / p[2])
+            let constant: T = ((nu + 1.0) * 0.5).lgamma() - (nu * 0.5).lgamma() - 0.5 * nu.log() - 0.5 * logPi
+            return constant - p[2].log() - (nu + 1.0) * 0.5 * (z.square() / nu).log1p()
+        case .exponential:
+            return p[0].log() - p[0] * y
+        case .gamma:
+            let shape: T = p[0] * p[1].log() - p[0].lgamma()
+            return shape + (p[0] - 1.0) * y.log() - p[1] * y
+        case .inverseGamma:
+            let shape: T = p[0] * p[1].log() - p[0].lgamma()
+            return shape - (p[0] + 1.0) * y.log() - p[1] / y
+        case .logNormal:
+            let ly = y.log()
+            let z = (ly - p[0]) / p[1]
+            return -0.5 * z.square() - p[1].log() - halfLog2Pi - ly
+        case .beta:
+            let kernel: T = (p[0] - 1.0) * y.log() + (p[1] - 1.0) * (-y).log1p()
+            return kernel - logBeta(p[0], p[1])
+        case .bernoulliLogit:
+            return y * p[0] - p[0].log1pExp()
+        case .binomialLogit:
+            let n = p[0]
+            let choose: T = (n + 1.0).lgamma() - (y + 1.0).lgamma() - (n - y + 1.0).lgamma()
+            return choose + y * p[1] - n * p[1].log1pExp()
+        case .poissonLog:
+            return y * p[0] - p[0].exp() - (y + 1.0).lgamma()
+        default:
+            return nil
+        }
+    }
+
+    /// The negative binomial of mean e^η and precision φ: with L = log(e^η + φ) = log φ +
+    /// log(1 + e^(η − log φ)), lgamma(y + φ) − lgamma(y + 1) − lgamma(φ) + y (η − L) + φ (log φ − L).
+    static func negativeBinomial2<T: FormulaArithmetic>(_ y: T, logMean eta: T, phi: T) -> T {
+        let logPhi = phi.log()
+        let l = logPhi + (eta - logPhi).log1pExp()
+        return (y + phi).lgamma() - (y + 1.0).lgamma() - phi.lgamma() + y * (eta - l) + phi * (logPhi - l)
+    }
+
+    /// log B(a, b) = lgamma(a) + lgamma(b) − lgamma(a + b).
+    static func logBeta<T: FormulaArithmetic>(_ a: T, _ b: T) -> T { a.lgamma() + b.lgamma() - (a + b).lgamma() }
+}
