@@ -331,6 +331,8 @@ struct HostInterpreter {
         "log1m": { log1p(-$0) }, "fabs": { abs($0) }, "abs": { abs($0) }, "sin": sin, "cos": cos, "tan": tan, "log2": log2,
         "log10": log10, "exp2": exp2, "cbrt": cbrt, "floor": { $0.rounded(.down) }, "ceil": { $0.rounded(.up) },
         "round": { $0.rounded() }, "trunc": { $0.rounded(.towardZero) }, "erf": erf, "erfc": erfc, "lgamma": lgamma, "tgamma": tgamma,
+        "log1m_exp": { log(-expm1($0)) }, "log1m_inv_logit": { -log1p(exp($0)) }, "inv_cloglog": { 1 - exp(-exp($0)) },
+        "Phi_approx": { 1 / (1 + exp(-(0.07056 * $0 * $0 * $0 + 1.5976 * $0))) }, "Phi": { 0.5 * erfc(-$0 / 2.0.squareRoot()) },
     ]
 
     /// Every function `call` knows.
@@ -338,7 +340,7 @@ struct HostInterpreter {
         "pow", "sum", "prod", "mean", "sd", "variance", "max", "min", "size", "num_elements", "rows", "cols", "rep_vector",
         "rep_row_vector", "rep_array", "rep_matrix", "to_vector", "to_row_vector", "to_array_1d", "dot_product",
         "log_sum_exp", "softmax", "log_softmax", "fmax", "fmin", "cumulative_sum", "int_step", "is_inf", "is_nan", "to_int", "pi", "e", "not_a_number", "positive_infinity", "negative_infinity",
-        "append_row", "append_col", "bernoulli_logit_glm_lpmf",
+        "append_row", "append_col", "bernoulli_logit_glm_lpmf", "log_diff_exp", "lbeta", "lchoose", "hypot", "fma",
     ])
 
     private func call(_ name: String, _ a: [DataArray], at l: StanSourceLocation) throws -> DataArray {
@@ -352,6 +354,11 @@ struct HostInterpreter {
         if name.hasSuffix("_rng") { return try randomVariate(name, a, at: l) }
         switch name {
         case "pow": try need(2); return try binary("^", a[0], a[1], l)
+        case "log_diff_exp": try need(2); return try binaryFunction(a[0], a[1], l) { x, y in x + log(-expm1(y - x)) }
+        case "lbeta": try need(2); return try binaryFunction(a[0], a[1], l) { x, y in lgamma(x) + lgamma(y) - lgamma(x + y) }
+        case "lchoose": try need(2); return try binaryFunction(a[0], a[1], l) { n, k in lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1) }
+        case "hypot": try need(2); return try binaryFunction(a[0], a[1], l) { x, y in (x * x + y * y).squareRoot() }
+        case "fma": try need(3); return try binary("+", try binary(".*", a[0], a[1], l), a[2], l)
         case "sum": try need(1); return DataArray(shape: [], values: [a[0].values.reduce(0, +)], isInteger: a[0].isInteger)
         case "prod": try need(1); return DataArray(shape: [], values: [a[0].values.reduce(1, *)], isInteger: a[0].isInteger)
         case "mean": try need(1); return .scalar(a[0].values.reduce(0, +) / Double(a[0].count))

@@ -7,6 +7,12 @@ extension Lowering {
         "inv_logit": .invLogit, "log_inv_logit": .logInvLogit, "log1p_exp": .log1pExp, "lgamma": .lgamma,
     ]
 
+    /// One-argument functions lowered to the graph's operations (`call`).
+    static let rewrittenUnary = ["inv", "inv_sqrt", "inv_square", "log1m", "logit", "log1m_exp", "log1m_inv_logit", "inv_cloglog",
+                                 "log2", "log10", "exp2", "Phi_approx"]
+    /// ln 2 and ln 10.
+    static let ln2 = 0.693_147_180_559_945_309_42, ln10 = 2.302_585_092_994_045_684_02
+
     /// Functions the graph cannot express, with what to use instead.
     static let unsupported: [String: String] = [
         "mdivide_right_tri_low": "use mdivide_left_tri_low on the transposes",
@@ -20,8 +26,7 @@ extension Lowering {
         "log_determinant": "use 2 * sum(log(diagonal(L))) of a Cholesky factor",
         "diagonal": "the model graph has no diagonal-extraction operation",
         "dims": "only as dims(x)[k] with a constant k; use size, rows and cols",
-        "Phi": "use inv_logit(1.702 * x) as an approximation, or a logistic model",
-        "Phi_approx": "use inv_logit(0.07056 * x^3 + 1.5976 * x)",
+        "Phi": "use Phi_approx(x) (Stan's logistic approximation, within 0.00014 of Phi), or a logistic model",
     ]
 
     func call(_ name: String, _ argExprs: [Expression], conditional: Bool, at l: StanSourceLocation) throws -> Value {
@@ -98,7 +103,7 @@ extension Lowering {
         }
 
         if args.contains(where: \.columns), Lowering.elementwise[name] == nil,
-           !["inv", "inv_sqrt", "inv_square", "log1m", "logit", "pow"].contains(name) {
+           !(Lowering.rewrittenUnary + ["pow"]).contains(name) {
             throw fail("cannot vectorise the nested loop: \(name) of a value that depends on its index", l)
         }
         if let op = Lowering.elementwise[name] {
@@ -107,7 +112,7 @@ extension Lowering {
             return derived(args[0], node: node(0).apply(op), type: real(0))
         }
         switch name {
-        case "inv", "inv_sqrt", "inv_square", "log1m", "logit":
+        case _ where Lowering.rewrittenUnary.contains(name):
             try need(1)
             if let c = args[0].constant, let f = HostInterpreter.unary[name] { return .constant(f(c), integer: false) }
             let x = node(0)
@@ -117,9 +122,36 @@ extension Lowering {
             case "inv_sqrt": out = 1.0 / x.sqrt()
             case "inv_square": out = 1.0 / x.square()
             case "log1m": out = (-x).log1p()
-            default: out = x.log() - (-x).log1p()
+            case "log1m_exp": out = (-(x.expm1())).log()                       // log(1 − eˣ), x < 0
+            case "log1m_inv_logit": out = (-x).logInvLogit()                    // log(1 − logit⁻¹(x))
+            case "inv_cloglog": out = 1.0 - (-(x.exp())).exp()                  // 1 − exp(−eˣ)
+            case "log2": out = x.log() / Lowering.ln2
+            case "log10": out = x.log() / Lowering.ln10
+            case "exp2": out = (x * Lowering.ln2).exp()
+            case "Phi_approx": out = (0.07056 * x.square() * x + 1.5976 * x).invLogit()   // Stan's definition
+            default: out = x.log() - (-x).log1p()                               // logit
             }
             return derived(args[0], node: out, type: real(0))
+        case "log_diff_exp", "lbeta", "lchoose", "fma", "hypot":
+            // Elementwise over scalars or containers of one shape.
+            try need(name == "fma" ? 3 : 2)
+            try checkRows(args, at: l, name)
+            let shapes = Set(args.filter { !$0.type.isScalar }.map(\.type.sizes.count))
+            if shapes.count > 1 { throw fail("the arguments of \(name) must be scalars or containers of one shape", l) }
+            let (a, b) = (node(0), node(1))
+            let out: Expr
+            switch name {
+            case "log_diff_exp": out = a + (-((b - a).expm1())).log()          // log(eᵃ − eᵇ), a > b
+            case "lbeta": out = a.lgamma() + b.lgamma() - (a + b).lgamma()
+            case "lchoose": out = (a + 1.0).lgamma() - (b + 1.0).lgamma() - (a - b + 1.0).lgamma()
+            case "hypot": out = (a.square() + b.square()).sqrt()
+            default: out = a * b + node(2)                                       // fma
+            }
+            let container = args.first { !$0.type.isScalar } ?? args[0]
+            var v = Value(type: container.type.promotedToReal, node: out, plated: args.contains(where: \.plated),
+                          dataOnly: args.allSatisfy(\.dataOnly))
+            v.columns = args.contains(where: \.columns)
+            return v
         case "pow":
             try need(2)
             if args[0].type.isScalar && args[1].type.isScalar { return try binary("^", args[0], args[1], at: l) }

@@ -1,0 +1,66 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import LeapfrogData
+import LeapfrogTestSupport
+import Testing
+@testable import LeapfrogStan
+
+/// Stan's functions lowered to the graph's operations (`Lowering.rewrittenUnary`, `log_diff_exp`,
+/// `lbeta`, `lchoose`, `hypot`, `fma`): their values in the graph and on the host against libm's
+/// closed forms, and their gradients against finite differences.
+@Suite struct FunctionRewriteTests {
+    /// (call on parameters a, b, c, its value at a = −0.6, b = 1.7, c = 0.4 computed with libm).
+    static let cases: [(String, Double)] = {
+        let (a, b, c) = (-0.6, 1.7, 0.4)
+        return [
+            ("log1m_exp(a)", log(1 - exp(a))), ("log1m_inv_logit(a)", log(1 - 1 / (1 + exp(-a)))),
+            ("inv_cloglog(a)", 1 - exp(-exp(a))), ("log2(b)", log2(b)), ("log10(b)", log10(b)), ("exp2(a)", exp2(a)),
+            ("Phi_approx(a)", 1 / (1 + exp(-(0.07056 * a * a * a + 1.5976 * a)))),
+            ("log_diff_exp(b, a)", log(exp(b) - exp(a))), ("lbeta(b, c)", lgamma(b) + lgamma(c) - lgamma(b + c)),
+            ("lchoose(b + 3, c)", lgamma(b + 4) - lgamma(c + 1) - lgamma(b + 3 - c + 1)),
+            ("hypot(a, b)", (a * a + b * b).squareRoot()), ("fma(a, b, c)", a * b + c),
+        ]
+    }()
+
+    static let header = "parameters { real<upper=0> a; real<lower=0> b; real<lower=0> c; }\n"
+        + "model { a ~ normal(-1, 1); b ~ lognormal(0, 1); c ~ lognormal(0, 1); }\n"
+    /// The unconstrained point of a = −0.6, b = 1.7, c = 0.4.
+    static let point = [log(0.6), log(1.7), log(0.4)]
+
+    @Test(arguments: cases.indices)
+    func valuesAreLibms(_ k: Int) throws {
+        let (call, expected) = Self.cases[k]
+        let graph = try stanReference(Self.header + "generated quantities { real g = \(call); }", DataSet(source: "test"))
+        let g = try #require(graph.derivedValues(Self.point).last)
+        #expect(abs(g - expected) <= 1e-12 * max(1, abs(expected)), "\(call): graph \(g) vs \(expected)")
+        let model = try StanProgram.compile(source: Self.header + "generated quantities { real g = \(call); real r = normal_rng(0, 1); }",
+                                            path: "m.stan")
+        let host = try #require(try HostGeneratedQuantitiesTests.generated(model, DataSet(source: "test"),
+                                                                           ["a": [-0.6], "b": [1.7], "c": [0.4]])["g"]?.first)
+        #expect(abs(host - expected) <= 1e-12 * max(1, abs(expected)), "\(call): host \(host) vs \(expected)")
+    }
+
+    @Test(arguments: cases.indices)
+    func gradientsAreFiniteDifferences(_ k: Int) throws {
+        let (call, _) = Self.cases[k]
+        let stan = try stanReference(Self.header.replacingOccurrences("c ~ lognormal(0, 1); }", "c ~ lognormal(0, 1); target += \(call); }"),
+                                     DataSet(source: "test"))
+        var rng = TestRandom(seed: UInt64(k + 3))
+        for _ in 0..<3 {
+            let u = rng.vector(3, -0.5, 0.5)
+            #expect(stan.logDensity(u).isFinite && GradientCheck.worstRelativeError(stan, at: u) < GradientCheck.tolerance, "\(call) at \(u)")
+        }
+    }
+
+    /// Stan's Phi_approx is within 1.4e-4 of Phi; `Phi` in the model names it as the
+    /// alternative (in generated quantities the host computes Phi itself).
+    @Test func phiApproxIsCloseToPhiAndNamedForIt() {
+        let worst = stride(from: -5.0, through: 5.0, by: 0.01).map { x in
+            abs(HostInterpreter.unary["Phi_approx"]!(x) - 0.5 * erfc(-x / 2.0.squareRoot()))
+        }.max()!
+        #expect(worst < 1.5e-4)
+        let inModel = Self.header.replacingOccurrences("c ~ lognormal(0, 1); }", "c ~ lognormal(0, 1); target += log(Phi(a)); }")
+        #expect(compileError(inModel).contains("use Phi_approx(x)"))
+    }
+}
