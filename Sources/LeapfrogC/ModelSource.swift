@@ -53,7 +53,8 @@ struct ModelSource {
                 }
             }
             let (graph, bound) = try program.instantiate(data: data)
-            return ModelInstance(graph: graph, data: bound, hostQuantities: try program.hostQuantities(data: data))
+            return ModelInstance(graph: graph, data: bound, hostQuantities: try program.hostQuantities(data: data),
+                                 nodeSources: program.nodeSources)
         case .graphJSON:
             try refuseOptions()
             let graph = try ModelGraph.fromJSON(text, source: sourceName)

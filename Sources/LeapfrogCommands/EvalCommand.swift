@@ -60,7 +60,7 @@ struct EvalCommand: ParsableCommand {
     /// What `run` prints, as a value.
     func report() throws -> Output {
         let instance = try selection.instantiate(seed: seed)
-        let bound = try BoundModel(graph: instance.graph, data: instance.data)
+        let bound = try BoundModel(instance)
         let backend = try backendSelection.make(instance)
         let layout = bound.layout
 

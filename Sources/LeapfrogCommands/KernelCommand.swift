@@ -20,7 +20,7 @@ struct KernelCommand: ParsableCommand {
 
     func run() throws {
         let instance = try selection.instantiate()
-        let bound = try BoundModel(graph: instance.graph, data: instance.data)
+        let bound = try BoundModel(instance)
         let generated = try OpenCLCodegen.generate(bound)
         let options = KernelLibrary.buildOptions(precision: precision == .f64 ? .double : .float, width: width)
         print("// build options: \(options)")

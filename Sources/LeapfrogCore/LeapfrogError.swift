@@ -10,10 +10,15 @@ public struct LeapfrogError: Error, CustomStringConvertible, Sendable, Equatable
     }
     public var kind: Kind
     public var message: String
+    /// The model graph's node at fault, where there is one (a shape error found when the data are
+    /// bound): a front end that knows where the node came from names that place
+    /// (`ModelInstance.nodeSources`).
+    public var node: Int?
 
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, node: Int? = nil) {
         self.kind = kind
         self.message = message
+        self.node = node
     }
 
     public var description: String { message }

@@ -21,6 +21,14 @@ struct JSONValue {
     var offset: Int
 }
 
+/// Checks JSON text's syntax with the strict parser, for readers that decode it otherwise
+/// (`JSONDecoder` says only "not valid JSON"): throws `source:line:column: malformed JSON: …`.
+public enum JSONSyntax {
+    public static func check(_ text: String, source: String) throws {
+        _ = try JSONDocument(bytes: Array(text.utf8), source: source).parse()
+    }
+}
+
 /// JSON text as bytes, with the name of its source, for parsing and for error positions.
 struct JSONDocument {
     let bytes: [UInt8]

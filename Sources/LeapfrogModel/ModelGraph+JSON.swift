@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import LeapfrogCore
+import LeapfrogData
 
 extension ModelGraph {
     enum CodingKeys: String, CodingKey { case format, name, data, parameters, nodes, terms, derived, identifiable }
@@ -49,6 +50,8 @@ extension ModelGraph {
         } catch let e as LeapfrogError {
             throw LeapfrogError(.model, "\(source): \(e.message)")
         } catch let DecodingError.dataCorrupted(ctx) {
+            // A syntax error is named by line and column; valid JSON with a wrong value by its path.
+            do { try JSONSyntax.check(text, source: source) } catch let e as LeapfrogError { throw LeapfrogError(.model, e.message) }
             throw LeapfrogError(.model, "\(source): malformed model JSON at \(codingPath(ctx.codingPath)): \(ctx.debugDescription)")
         } catch let DecodingError.keyNotFound(key, ctx) {
             throw LeapfrogError(.model, "\(source): missing key '\(key.stringValue)' at \(codingPath(ctx.codingPath))")

@@ -1,3 +1,4 @@
+import LeapfrogCore
 /// One node of the graph: an operation on earlier nodes.
 ///
 /// JSON form: `{"op": "matmul", "args": [3, 4]}`; leaves carry `name` (parameter, data) or
@@ -38,7 +39,13 @@ public struct Node: Hashable, Sendable, Codable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         op = try c.decode(Operation.self, forKey: .op)
-        args = try c.decodeIfPresent([Int].self, forKey: .args) ?? []
+        // Read as numbers so that a fraction is named (decoded as integers, 8.5 reads as "not valid JSON").
+        let numbers = try c.decodeIfPresent([Double].self, forKey: .args) ?? []
+        if let bad = numbers.firstIndex(where: { $0 != $0.rounded() || $0.magnitude > 1e15 }) {
+            let index = decoder.codingPath.last?.intValue.map { "node \($0) " } ?? ""
+            throw LeapfrogError(.model, "\(index)(\(op.rawValue)): argument \(bad + 1) is \(numbers[bad]), not a node index")
+        }
+        args = numbers.map { Int($0) }
         name = try c.decodeIfPresent(String.self, forKey: .name)
         value = try c.decodeIfPresent(Double.self, forKey: .value)
         distribution = try c.decodeIfPresent(Distribution.self, forKey: .distribution)

@@ -18,7 +18,7 @@ public enum ShapeRules {
     static func shape(of node: Node, index i: Int, args s: [[Int]], layout: ParameterLayout,
                       data: [String: DataArray], graph: ModelGraph, steps: [Int: LoopStructure.Steps] = [:]) throws -> [Int] {
         let here = "node \(i) (\(node.op == .logDensity ? node.distribution!.rawValue : node.op.rawValue))"
-        func fail(_ m: String) -> LeapfrogError { LeapfrogError(.model, "model '\(graph.name)': \(here): \(m)") }
+        func fail(_ m: String) -> LeapfrogError { LeapfrogError(.model, "model '\(graph.name)': \(here): \(m)", node: i) }
         func integerData(_ argIndex: Int, role: String) throws {
             let a = graph.nodes[node.args[argIndex]]
             guard a.op == .data, let n = a.name, data[n]?.isInteger == true else {

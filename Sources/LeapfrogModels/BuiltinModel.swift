@@ -15,9 +15,13 @@ public struct ModelInstance: Sendable {
     /// What the host computes per draw beyond the graph (a Stan program's generated quantities
     /// with control flow on parameters), if anything.
     public var hostQuantities: (any HostQuantities)?
+    /// Where the graph's nodes came from, for messages: node index → `file:line:column` of the
+    /// Stan statement that made it. Empty for models written as graphs.
+    public var nodeSources: [Int: String]
 
     public init(graph: ModelGraph, data: DataSet, standardization: Standardization? = nil, notes: [String] = [],
-                hostQuantities: (any HostQuantities)? = nil) {
+                hostQuantities: (any HostQuantities)? = nil, nodeSources: [Int: String] = [:]) {
+        self.nodeSources = nodeSources
         self.graph = graph
         self.data = data
         self.standardization = standardization
@@ -28,8 +32,14 @@ public struct ModelInstance: Sendable {
 
 extension BoundModel {
     /// The instance's graph bound to its data, with its host quantities.
+    /// An error at a node the instance knows the source of (a Stan statement) names that source.
     public init(_ instance: ModelInstance) throws {
-        try self.init(graph: instance.graph, data: instance.data)
+        do {
+            try self.init(graph: instance.graph, data: instance.data)
+        } catch let e as LeapfrogError {
+            guard let node = e.node, let source = instance.nodeSources[node] else { throw e }
+            throw LeapfrogError(e.kind, "\(source): \(e.message)", node: node)
+        }
         hostQuantities = instance.hostQuantities
     }
 }

@@ -1,7 +1,23 @@
 import LeapfrogModel
 
 extension Lowering {
+    /// Runs `body` and names the nodes it made after `location`, unless a statement inside it
+    /// claimed them first (`nodeSources`).
+    func sourced<T>(_ location: StanSourceLocation, _ body: () throws -> T) rethrows -> T {
+        let first = builder.graph.nodes.count
+        defer {
+            for i in first..<builder.graph.nodes.count where nodeSources[i] == nil {
+                nodeSources[i] = "\(diagnostics.path):\(location)"
+            }
+        }
+        return try body()
+    }
+
     func statement(_ s: Statement) throws {
+        try sourced(s.location) { try lowered(s) }
+    }
+
+    private func lowered(_ s: Statement) throws {
         switch s {
         case .declaration(let d):
             try localDeclaration(d, kind: .local)

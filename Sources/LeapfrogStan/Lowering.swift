@@ -24,6 +24,8 @@ final class Lowering {
     let builder: ModelBuilder
     var scope = Scope()
     var synthetic: [SyntheticData] = []
+    /// Node index → `file:line:column` of the statement that made the node (`StanModel.nodeSources`).
+    var nodeSources: [Int: String] = [:]
     var syntheticKeys: [String: String] = [:]
     var pendingBounds: [PendingBound] = []
     var block = Block.model
@@ -175,7 +177,7 @@ final class Lowering {
         var names: [(String, StanSourceLocation)] = []
         for s in statements {
             if case .declaration(let d) = s {
-                try localDeclaration(d, kind: kind)
+                try sourced(d.location) { try localDeclaration(d, kind: kind) }
                 names.append((d.name, d.location))
             } else {
                 try statement(s)

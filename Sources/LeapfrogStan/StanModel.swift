@@ -14,6 +14,9 @@ public struct StanModel: Sendable {
     let conditionalTerms: [ConditionalTerm]
     /// The generated quantities are not in the graph: `hostQuantities(data:)` runs them per draw.
     public let generatedQuantitiesOnHost: Bool
+    /// Node index → `file:line:column` of the statement that made it, for messages about a node
+    /// (`ModelInstance.nodeSources`).
+    public let nodeSources: [Int: String]
 
     /// The data variables the program declares, in order.
     public var dataNames: [String] { program.data.map(\.name) }

@@ -46,7 +46,7 @@ public enum StanProgram {
         return StanModel(graph: graph, program: program, diagnostics: diagnostics,
                          synthetic: lowering.synthetic, pendingBounds: lowering.pendingBounds,
                          conditionalTerms: lowering.conditionalTerms,
-                         generatedQuantitiesOnHost: lowering.generatedQuantitiesOnHost)
+                         generatedQuantitiesOnHost: lowering.generatedQuantitiesOnHost, nodeSources: lowering.nodeSources)
     }
 
     /// Reads and compiles the Stan file at `path`. A file that cannot be read is a `.io` error

@@ -16,6 +16,30 @@ struct StanCommandTests {
         try (LeapfrogCommand.parseAsRoot(["eval"] + args) as! EvalCommand).report()
     }
 
+    /// A shape error found only when the data are read names the Stan statement it comes from
+    /// (it named a graph node only).
+    @Test func aShapeErrorNamesItsStatement() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-shape-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (program, data) = (dir.appendingPathComponent("mm.stan").path, dir.appendingPathComponent("mm.json").path)
+        try """
+        data { int N; int D; matrix[N, D] X; vector[N] y; }
+        parameters { vector[D] b; }
+        model {
+          b ~ normal(0, 1);
+          y ~ normal(X * b + b, 1);
+        }
+        """.write(toFile: program, atomically: true, encoding: .utf8)
+        try #"{"N": 3, "D": 2, "X": [[1, 2], [3, 4], [5, 6]], "y": [1, 2, 3]}"#.write(toFile: data, atomically: true, encoding: .utf8)
+        do {
+            _ = try Self.eval([program, "--data", data, "--backend", "cpu"])
+            Issue.record("accepted shapes [3] + [2]")
+        } catch let e as LeapfrogError {
+            #expect(e.message.hasPrefix("\(program):5:3: ") && e.message.contains("shapes [3] and [2] do not broadcast"), "\(e.message)")
+        }
+    }
+
     /// Log-density differences between points and gradients agree (Stan's `~` keeps our
     /// constants, and `tau ~ cauchy` differs from the built-in's half-Cauchy by log 2).
     @Test(arguments: [("examples/eight_schools_noncentered.stan", "eight-schools", "schools"),

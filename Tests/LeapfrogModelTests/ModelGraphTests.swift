@@ -40,6 +40,14 @@ struct ModelGraphTests {
         #expect(Self.message { _ = try ModelGraph.fromJSON(arity) }.contains("normal takes an outcome and mu, sigma (3 arguments), got 1"))
         let version = #"{"format":"leapfrog-model/9","name":"x","nodes":[]}"#
         #expect(Self.message { _ = try ModelGraph.fromJSON(version) }.contains("unsupported model format"))
+        // Syntax errors by line and column, a fractional node index by node (both read "not valid JSON").
+        let truncated = "{\"name\": \"x\",\n  \"nodes\": [{\"op\": \"exp\""
+        #expect(Self.message { _ = try ModelGraph.fromJSON(truncated, source: "m.json") }.hasPrefix("m.json:2:"))
+        let infinity = #"{"name":"x","nodes":[{"op":"constant","value":Infinity}]}"#
+        #expect(Self.message { _ = try ModelGraph.fromJSON(infinity, source: "m.json") }.hasPrefix("m.json:1:47: malformed JSON"))
+        let fraction = #"{"name":"x","parameters":[{"name":"a"}],"nodes":[{"op":"parameter","name":"a"},{"op":"exp","args":[0.5]}]}"#
+        #expect(Self.message { _ = try ModelGraph.fromJSON(fraction, source: "m.json") }
+                == "m.json: node 1 (exp): argument 1 is 0.5, not a node index")
     }
 
     @Test func bindingResolvesSymbolsAndNamesElements() throws {
