@@ -143,9 +143,20 @@ extension Lowering {
         }
     }
 
+    /// A per-row scalar combined with a vector that does not depend on the row (`y[n] - mu`
+    /// with `mu` a vector[K], inside `for (n in 1:N)`): the scalar repeated along the vector, a
+    /// per-row vector[K] (node [N, K]: ones [K, N] times the rows, transposed), so each row
+    /// combines with the whole vector as Stan's loop does. nil when `row` is not such a scalar.
+    func widenedRow(_ row: Value, against other: Value) -> Value? {
+        guard let plate, row.plated, row.type.isScalar, !row.columns, !other.plated, !other.columns,
+              other.type.arrayRank == 0, other.type.rank == 1, let k = other.type.sizes[0] else { return nil }
+        let node = (fill(1, [k, plate]) * materialize(row)).transposed()
+        return Value(type: StanType(base: other.type.base, arrayRank: 0, sizes: [k]), node: node, plated: true, dataOnly: row.dataOnly)
+    }
+
     func binary(_ op: String, _ a0: Value, _ b0: Value, at l: StanSourceLocation) throws -> Value {
         let ab = try aligned([a0, b0], at: l)
-        let (a, b) = (ab[0], ab[1])
+        var (a, b) = (ab[0], ab[1])
         // x + 0, 0 + x, x - 0, 1 * x, x * 1: x itself, so a log density plus a dropped constant
         // (`lpdf - 1 * student_t_lccdf(0 | …)`) stays a log density.
         func keepsType(_ x: Value, _ c: Value) -> Bool { c.type.isInteger || !x.type.isInteger }
@@ -187,6 +198,12 @@ extension Lowering {
             case "^": return .constant(HostInterpreter.power(x, y), integer: false)
             default: break
             }
+        }
+        var op = op
+        if ["+", "-", "*", ".*", "./"].contains(op) {
+            var widened = true
+            if let w = widenedRow(a, against: b) { a = w } else if let w = widenedRow(b, against: a) { b = w } else { widened = false }
+            if widened && op == "*" { op = ".*" }   // the scalar times the vector, element by element
         }
         let (ta, tb) = (a.type, b.type)
         switch op {

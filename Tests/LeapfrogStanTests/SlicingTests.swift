@@ -145,6 +145,38 @@ import Glibc
 /// Rewrites that posteriordb's programs need: per-row normal densities inside log_mix, the GLM
 /// densities, and cumulative distribution functions of constants.
 @Suite struct PosteriorDBRewriteTests {
+    /// A per-row scalar combined with a vector inside a vectorised loop (the User's Guide's
+    /// K-component mixture, `log_sum_exp(log(theta) - 0.5 * square((y[n] - mu) ./ sigma) - …)`;
+    /// `y[n] * w`): each row against the whole vector, as the unrolled sums by hand.
+    @Test func aRowScalarCombinesWithAVector() throws {
+        let data = DataSet(["N": .integer(6), "y": .vector([-2, -1.5, 0.3, 1, 2, 2.5])])
+        let vectorised = """
+        data { int<lower=0> N; vector[N] y; }
+        parameters { simplex[2] theta; ordered[2] mu; vector<lower=0>[2] sigma; vector[3] w; }
+        model {
+          w ~ normal(0, 1);
+          for (n in 1:N) {
+            target += log_sum_exp(log(theta) - log(sigma) - 0.5 * square((y[n] - mu) ./ sigma));
+            target += -0.5 * dot_self(y[n] * w + 1 - w);
+          }
+        }
+        """
+        let byHand = """
+        data { int<lower=0> N; vector[N] y; }
+        parameters { simplex[2] theta; ordered[2] mu; vector<lower=0>[2] sigma; vector[3] w; }
+        model {
+          w ~ normal(0, 1);
+          for (n in 1:N) {
+            target += log_mix(theta[1], normal_lpdf(y[n] | mu[1], sigma[1]), normal_lpdf(y[n] | mu[2], sigma[2]));
+          }
+          for (n in 1:N) {
+            for (k in 1:3) target += -0.5 * square(y[n] * w[k] + 1 - w[k]);
+          }
+        }
+        """
+        expectEquivalent(try stanReference(vectorised, data), try stanReference(byHand, data))
+    }
+
     @Test func perRowNormalDensitiesInsideLogMix() throws {
         let mixture = """
         data { int<lower=0> N; vector[N] y; }
