@@ -4,6 +4,7 @@ import LeapfrogDiagnostics
 import LeapfrogModel
 import LeapfrogModels
 import LeapfrogOutput
+import LeapfrogRandom
 import LeapfrogReference
 import LeapfrogReport
 import LeapfrogSampling
@@ -38,6 +39,18 @@ public struct SampleRun {
 
     /// Ranks other than 0 write nothing: their draws are rank 0's (gathered every iteration).
     static func isFollower(_ configuration: RunConfiguration) -> Bool { configuration.communicator.rank != 0 }
+
+    /// Which term made the first starting point's log density non-finite, and where it comes from
+    /// (the Stan statement, else the graph node), with the first element outside its family's
+    /// support or domain: `; at the first point the term from m.stan:12:3 (normal) is -inf,
+    /// element 8: y = 28, mu = 0.31, sigma = 0`. Empty when every term is finite there.
+    static func nonFiniteTermNote(_ bound: BoundModel, _ instance: ModelInstance, seed: UInt64) -> String {
+        let point = Initialisation.uniformPoint(random: PhiloxRandom(seed: seed), chain: 0, dimension: bound.dimension)
+        guard let term = ReferenceModel(bound).nonFiniteTerms(point).first else { return "" }
+        let source = instance.nodeSources[term.node].map { "from \($0)" } ?? "node \(term.node)"
+        return "; at the first point the term \(source)\(term.family.map { " (\($0.rawValue))" } ?? "") is \(term.value)"
+            + (term.element.map { ", \($0)" } ?? "")
+    }
 
     /// Samples `instance`.
     /// - log: messages for the user (the banner, notes, fallbacks, precision switches).
@@ -126,6 +139,9 @@ public struct SampleRun {
                                          progress?(p)
                                      },
                                      shouldStop: shouldStop)
+        } catch let e as LeapfrogError where e.kind == .sampling && e.message.contains(Initialisation.noFiniteStart) {
+            group?.abandon()
+            throw LeapfrogError(.sampling, e.message + Self.nonFiniteTermNote(bound, instance, seed: config.seed))
         } catch {
             group?.abandon()
             throw error

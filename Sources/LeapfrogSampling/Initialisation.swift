@@ -27,6 +27,10 @@ public enum Initialisation {
 
     /// The initial point of `chain` at `attempt`: Uniform(−radius, radius) in every unconstrained
     /// component, from the Philox stream (chain, attempt, `.initialisation`).
+    /// The words of the error when no starting point has a finite log density (a run that knows
+    /// its model's terms adds which one is not finite: `SampleRun`).
+    public static let noFiniteStart = "no finite log density after"
+
     public static func uniformPoint(random: PhiloxRandom, chain: Int, attempt: Int = 0, dimension d: Int,
                                     radius: Double = defaultRadius) -> [Double] {
         var point = [Double](repeating: 0, count: d)
@@ -115,7 +119,7 @@ public enum Initialisation {
             }
             if let bad = pending.firstIndex(of: true) {
                 let chain = bad * groupSize
-                throw LeapfrogError(.sampling, "chain \(chain): no finite log density after \(maximumAttempts) initial points "
+                throw LeapfrogError(.sampling, "chain \(chain): \(noFiniteStart) \(maximumAttempts) initial points "
                                     + "drawn uniformly from (−\(radius), \(radius)) on the unconstrained scale; check the "
                                     + "model's support and constraints, or give initial values")
             }

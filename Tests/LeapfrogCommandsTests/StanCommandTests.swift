@@ -40,6 +40,33 @@ struct StanCommandTests {
         }
     }
 
+    /// Data that leave no finite starting point (a scale of 0 that `<lower=0>` allows) name the
+    /// statement and the element at fault (the message said only "no finite log density").
+    @Test func noFiniteStartNamesTheTermAndElement() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-nofinite-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (program, data) = (dir.appendingPathComponent("s.stan").path, dir.appendingPathComponent("s.json").path)
+        try """
+        data { int J; vector[J] y; vector<lower=0>[J] sigma; }
+        parameters { real mu; }
+        model {
+          mu ~ normal(0, 5);
+          y ~ normal(mu, sigma);
+        }
+        """.write(toFile: program, atomically: true, encoding: .utf8)
+        try #"{"J": 3, "y": [1, 2.5, 3], "sigma": [1, 0, 2]}"#.write(toFile: data, atomically: true, encoding: .utf8)
+        do {
+            _ = try (LeapfrogCommand.parseAsRoot(["sample", program, "--data", data, "--backend", "cpu", "--chains", "2",
+                                                  "--warmup", "10", "--draws", "10", "--quiet"]) as! SampleCommand).execute()
+            Issue.record("sampled with a scale of 0")
+        } catch let e as LeapfrogError {
+            #expect(e.message.contains("no finite log density")
+                    && e.message.contains("the term from \(program):5:3 (normal) is -inf, element 2: y = 2.5, mu = ")
+                    && e.message.hasSuffix("sigma = 0"), "\(e.message)")
+        }
+    }
+
     /// Log-density differences between points and gradients agree (Stan's `~` keeps our
     /// constants, and `tau ~ cauchy` differs from the built-in's half-Cauchy by log 2).
     @Test(arguments: [("examples/eight_schools_noncentered.stan", "eight-schools", "schools"),
