@@ -37,6 +37,9 @@ struct BackendSelection: ParsableArguments {
         if let w = chainsPerWorkItem, ![1, 2, 4, 8, 16].contains(w) {
             throw ValidationError("--chains-per-work-item must be 1, 2, 4, 8 or 16")
         }
+        if backend == CPUBackend().name, let device {
+            throw ValidationError("--device \(device) names an OpenCL device; --backend cpu (the reference) runs on the host")
+        }
     }
 
     /// The options as the run layer takes them; `checked`: f32 checked against f64 (sampling).

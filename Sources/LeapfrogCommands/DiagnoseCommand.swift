@@ -61,6 +61,12 @@ struct DiagnoseCommand: ParsableCommand {
             maxDepth = parsed.first?.configurationValue("sample.max_depth").flatMap { Int($0) }
                 ?? parsed.first?.configurationValue("max_depth").flatMap { Int($0) }
         }
+        guard let first = draws.first?.draws, first.drawsPerChain > 0 else {
+            throw LeapfrogError(.data, "\(files.count == 1 ? files[0] : "the files") hold\(files.count == 1 ? "s" : "") no draws: nothing to diagnose")
+        }
+        if let k = superchains, first.chainCount % k != 0 || first.chainCount / k < 2 {
+            throw LeapfrogError(.configuration, "--superchains \(k) must divide the \(first.chainCount) chains into groups of 2 or more")
+        }
         let summaries = summarize(draws, superchains: superchains)
         let depth = maxDepth ?? 10
         let warnings = DiagnosticWarnings(

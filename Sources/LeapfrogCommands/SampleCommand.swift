@@ -92,7 +92,11 @@ struct SampleCommand: ParsableCommand {
         }
         if steps != nil && integrationTime != nil { throw ValidationError("give --steps or --integration-time, not both") }
         if let s = steps, s < 1 { throw ValidationError("--steps must be at least 1") }
-        if let t = integrationTime, !(t > 0) { throw ValidationError("--integration-time must be positive") }
+        if let t = integrationTime, !(t > 0 && t.isFinite) { throw ValidationError("--integration-time must be positive and finite (got \(t))") }
+        if sampler != .hmc, let given = [("--steps", steps != nil), ("--integration-time", integrationTime != nil), ("--jitter", jitter != nil)]
+            .first(where: \.1)?.0 {
+            throw ValidationError("\(given) applies to --sampler hmc; this run's sampler is \(sampler.rawValue), which sets its own trajectories")
+        }
         if let j = jitter, !(j >= 0 && j < 1) { throw ValidationError("--jitter must be in [0, 1)") }
         guard cheesLearningRate > 0 && cheesLearningRate.isFinite else {
             throw ValidationError("--chees-learning-rate must be positive (got \(cheesLearningRate))")

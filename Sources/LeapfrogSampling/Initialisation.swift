@@ -121,7 +121,7 @@ public enum Initialisation {
                 let chain = bad * groupSize
                 throw LeapfrogError(.sampling, "chain \(chain): \(noFiniteStart) \(maximumAttempts) initial points "
                                     + "drawn uniformly from (−\(radius), \(radius)) on the unconstrained scale; check the "
-                                    + "model's support and constraints, or give initial values")
+                                    + "model's support and constraints, or start from Pathfinder's points (--init pathfinder)")
             }
         }
         // Broadcast group points to their chains.

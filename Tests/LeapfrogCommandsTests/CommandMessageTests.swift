@@ -54,6 +54,28 @@ struct CommandMessageTests {
         #expect(vi.contains("this fit needs about") && vi.contains("lower --draws, --restarts or --grad-samples"), "\(vi)")
     }
 
+    /// `diagnose` on a CSV with a header and no draws, or with superchains that do not divide the
+    /// chains: named (an all-NaN table and NaN nested R-hat before).
+    @Test func diagnoseNamesNoDrawsAndBadSuperchains() throws {
+        let dir = Self.temporary("diagnose-edge")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let empty = dir + "/empty.csv"
+        try "lp__,accept_stat__,mu\n".write(toFile: empty, atomically: true, encoding: .utf8)
+        let none = try #require(Self.message(["diagnose", empty]))
+        #expect(none.contains("\(empty) holds no draws"), "\(none)")
+        var files: [String] = []
+        for c in 1...4 {
+            let path = dir + "/chain-\(c).csv"
+            try ("lp__,mu\n" + (0..<20).map { "\(-Double($0 % 7) - Double(c)),\(Double(($0 * 7 + c) % 11))" }.joined(separator: "\n") + "\n")
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            files.append(path)
+        }
+        let superchains = try #require(Self.message(["diagnose"] + files + ["--superchains", "3"]))
+        #expect(superchains.contains("--superchains 3 must divide the 4 chains into groups of 2 or more"), "\(superchains)")
+        #expect(Self.message(["diagnose"] + files + ["--superchains", "2"]) == nil)
+    }
+
     /// `--output "$DIR"` with DIR unset wrote nothing and said nothing.
     @Test func anEmptyOutputIsRefused() throws {
         for command in ["sample", "variational", "pathfinder"] {

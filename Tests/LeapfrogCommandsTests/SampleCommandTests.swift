@@ -135,7 +135,9 @@ struct SampleCommandTests {
 
     @Test(arguments: [["--chains", "0"], ["--draws", "-1"], ["--sampler", "gibbs"], ["--superchains", "3"],
                       ["--target-accept", "1.5"], ["--steps", "5", "--integration-time", "1"],
-                      ["--fixed-warmup", "--adaptive-warmup"], ["--target-ess", "0"], ["--chains", "7", "--adaptive-warmup"]])
+                      ["--fixed-warmup", "--adaptive-warmup"], ["--target-ess", "0"], ["--chains", "7", "--adaptive-warmup"],
+                      ["--steps", "5"], ["--sampler", "chees", "--jitter", "0.1"], ["--sampler", "hmc", "--integration-time", "inf"],
+                      ["--backend", "cpu", "--device", "0"]])
     func impossibleFlagsAreRejected(_ flags: [String]) {
         #expect(throws: (any Error).self) { _ = try LeapfrogCommand.parseAsRoot(["sample", "eight-schools"] + flags) }
     }
