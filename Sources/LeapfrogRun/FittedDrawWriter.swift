@@ -19,12 +19,16 @@ struct FittedDrawWriter {
     let dataPath: String?
 
     /// Writes `values` (row s: draw s's recorded values, `DrawRecorder`) with log p in `lp__`.
+    /// Returns the paths of the files written.
+    @discardableResult
     func write(values: ChainBatch, logDensity: [Double], interrupted: Bool, timing: RunTiming,
-               log: (String) -> Void) throws {
+               log: (String) -> Void) throws -> [String] {
         let draws = logDensity.count
         let schema = DrawCollector.schema(bound, chains: 1, draws: draws)
         var writers: [DrawWriter] = []
+        var paths: [String] = []
         if NetCDFLibrary.isAvailable {
+            paths.append(directory.posterior)
             writers.append(try InferenceDataWriter(
                 path: directory.posterior, schema: schema,
                 attributes: ["model": instance.graph.name, "backend": backend.description,
@@ -39,8 +43,9 @@ struct FittedDrawWriter {
             cfg.adaptEngaged = false
             cfg.extra = [("leapfrog_backend", backend.description), ("leapfrog_method", method)]
             writers.append(try StanCSVWriter(directory: directory.path, schema: schema, configuration: cfg))
+            paths.append(directory.path + "/chain-1.csv")
         }
-        guard !writers.isEmpty else { return }
+        guard !writers.isEmpty else { return [] }
         let group = try DrawWriterGroup(writers)
         do {
             for s in 0..<draws {
@@ -54,6 +59,7 @@ struct FittedDrawWriter {
             throw error
         }
         try group.finish(interrupted: interrupted, timing: timing)
+        return paths
     }
 
     /// `lp__` then every recorded element, as [element][draw] for one chain's summaries.

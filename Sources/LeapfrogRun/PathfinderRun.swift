@@ -70,7 +70,7 @@ public struct PathfinderRun {
 
         var files: [String] = []
         if let directory, let output = configuration.output {
-            try FittedDrawWriter(directory: directory, instance: instance, bound: bound, backend: backend, csv: output.csv,
+            files += try FittedDrawWriter(directory: directory, instance: instance, bound: bound, backend: backend, csv: output.csv,
                                  seed: pf.seed, method: "pathfinder", dataPath: configuration.dataPath)
                 .write(values: values, logDensity: result.logDensity, interrupted: result.interrupted,
                        timing: RunTiming(start: t0, samplingStart: t1, end: Clock.now()), log: log)

@@ -129,11 +129,12 @@ public struct VariationalRun {
 
         var files: [String] = []
         if let directory, let output = configuration.output {
-            try FittedDrawWriter(directory: directory, instance: instance, bound: bound, backend: backend, csv: output.csv,
+            files += try FittedDrawWriter(directory: directory, instance: instance, bound: bound, backend: backend, csv: output.csv,
                                  seed: advi.seed, method: "advi " + advi.family.rawValue, dataPath: configuration.dataPath)
                 .write(values: values, logDensity: density.logDensity, interrupted: fit.interrupted,
                        timing: RunTiming(start: t0, samplingStart: t1, end: Clock.now()), log: log)
             files.append(directory.path + "/" + Self.elboFile)
+            if snapshots != nil { files.append(directory.path + "/" + Self.predictiveFile) }
         }
         let t2 = Clock.now()
         let summaries = names.enumerated().map { e, name in summarize(name: name, draws: [kept[e]]) }

@@ -28,6 +28,7 @@ struct PathfinderCommandTests {
         #expect(summary.configuration["method"] == "pathfinder" && summary.draws == 200 && summary.chains == 1)
         for f in ["chain-1.csv"] + (NetCDFLibrary.isAvailable ? ["posterior.nc"] : []) {
             #expect(FileManager.default.fileExists(atPath: dir + "/" + f), "\(f)")
+            #expect(out.files.contains(dir + "/" + f), "\(f) is not in the outcome's files \(out.files)")
         }
     }
 

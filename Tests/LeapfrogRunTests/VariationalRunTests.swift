@@ -42,6 +42,9 @@ struct VariationalRunTests {
         #expect(summary.chains == 1 && summary.draws == 200 && summary.configuration["algorithm"] == "meanfield")
         #expect(summary.parameters.map(\.name) == ["lp__", "x[1]", "x[2]", "x[3]"])
         #expect(FileManager.default.fileExists(atPath: dir + "/chain-1.csv"))
+        // The outcome lists every file written (the draws' were left out).
+        let written = ["elbo.csv", "variational.json", "summary.json", "chain-1.csv"] + (NetCDFLibrary.isAvailable ? ["posterior.nc"] : [])
+        #expect(Set(outcome.files) == Set(written.map { dir + "/" + $0 }), "\(outcome.files)")
         if NetCDFLibrary.isAvailable {
             let reader = try InferenceDataReader(path: dir + "/posterior.nc")
             defer { reader.close() }

@@ -58,6 +58,18 @@ def test_wrong_shape_array(schools: leapfrog.Model) -> None:
         schools.logdensity_and_grad(np.zeros((2, 3, 10)))
 
 
+def test_wrong_types_are_argument_errors(schools: leapfrog.Model) -> None:
+    """Text, complex numbers and a malformed out= are LeapfrogErrors of kind argument (they were
+    ValueError, a dropped imaginary part and an unpacking error)."""
+    for x, words in [("abc", "must be numbers"), (np.zeros((2, 10), dtype=complex), "complex")]:
+        with pytest.raises(leapfrog.LeapfrogError, match=words) as e:
+            schools.logdensity_and_grad(x)
+        assert e.value.kind == "argument"
+    for out in [np.empty(3), (np.empty(2),), "ab"]:
+        with pytest.raises(leapfrog.LeapfrogError, match="out must be a pair"):
+            schools.logdensity_and_grad(np.zeros((2, 10)), out=out)
+
+
 def test_impossible_sampler_option_carries_the_cli_message(schools: leapfrog.Model) -> None:
     with pytest.raises(leapfrog.LeapfrogError, match="--chains must be at least 1") as e:
         leapfrog.sample(schools, chains=0, progress=False)

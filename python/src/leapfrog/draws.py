@@ -15,7 +15,7 @@ class Draws(dict):
     sample statistics as (chain, draw) arrays (``lp``, ``acceptance_rate``, ``step_size``,
     ``tree_depth``, ``n_steps``, ``diverging`` (bool), ``energy``); ``.result`` the run's outcome
     (``summaries``: the summary table's rows; ``warnings``; ``figures``; ``interrupted``;
-    ``backend``; files)."""
+    ``backend``; with ``output``, ``summary_file`` and ``report_file``)."""
 
     sample_stats: dict[str, np.ndarray]
     result: dict[str, Any]

@@ -197,6 +197,8 @@ class Model:
             logp = np.empty(chains)
             grad = np.empty((chains, self._dim))
         else:
+            if not isinstance(out, (tuple, list)) or len(out) != 2:
+                raise LeapfrogError("out must be a pair (logp, grad) of arrays")
             logp, grad = out
             self._check_out(logp, grad, chains)
         # The library serialises calls on one model and releases nothing Python owns; ctypes
@@ -212,7 +214,12 @@ class Model:
 
     def _points(self, x: Any) -> tuple[np.ndarray, bool]:
         """``x`` as a C-contiguous (chains × dim) float64 array, and whether it was one point."""
-        array = np.asarray(x, dtype=np.float64)
+        if np.iscomplexobj(x):
+            raise LeapfrogError("x is complex: give real numbers (the imaginary parts would be dropped)")
+        try:
+            array = np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError) as e:
+            raise LeapfrogError(f"x must be numbers, a (chains, {self._dim}) array: {e}") from e
         single = array.ndim == 1
         if single:
             array = array[np.newaxis, :]
