@@ -38,6 +38,14 @@ final class ModelHandle {
         self.label = label
         backendOptions = backend
         if backend.name != BackendRegistry.auto { _ = try BackendRegistry.standard.backend(named: backend.name) }
+        // The back end is made at the first call (its programs take seconds); a device that does
+        // not exist is named now.
+        if let device = backend.device {
+            if backend.name == CPUBackend().name {
+                throw LeapfrogError(.configuration, "device '\(device)' names an OpenCL device; the cpu back end (the reference) runs on the host")
+            }
+            if device != "all" && !device.contains(",") { _ = try OpenCLRuntime.device(device) }
+        }
         let names = bound.layout.elementNames
         parameterNames = names.count == bound.dimension ? names : (0..<bound.dimension).map { "theta[\($0 + 1)]" }
         cParameterNames = parameterNames.map { strdup($0)! }

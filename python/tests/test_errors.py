@@ -83,6 +83,15 @@ def test_unknown_back_end() -> None:
         leapfrog.Model("eight-schools", backend="cuda")
 
 
+def test_a_device_is_checked_when_the_model_is_made() -> None:
+    """A device the machine lacks, or one given with the cpu back end, is named when the Model is
+    made (it was only at the first evaluation)."""
+    with pytest.raises(leapfrog.LeapfrogError, match="OpenCL device; the cpu back end"):
+        leapfrog.Model("eight-schools", backend="cpu", device="0")
+    with pytest.raises(leapfrog.LeapfrogError, match="no-such-device|OpenCL"):
+        leapfrog.Model("eight-schools", backend="opencl", device="no-such-device")
+
+
 def test_a_variable_named_like_a_dimension_is_refused_before_sampling() -> None:
     """ArviZ drops a posterior holding a variable called ``draw`` (or ``chain``): refused before
     the run, naming it; the dict of arrays needs no such names and is returned."""
