@@ -1,0 +1,204 @@
+import LeapfrogData
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The matrix functions on the host (transformed data; generated quantities run per draw), as
+/// the Stan Functions Reference defines them, so that `multi_normal_cholesky_rng(mu,
+/// diag_pre_multiply(tau, L))` and a covariance built in transformed data run where the graph's
+/// versions cannot. A matrix is a rank-2 `DataArray`, row-major; so is an array of vectors.
+extension HostInterpreter {
+    static let matrixFunctionNames: Set<String> = [
+        "diag_matrix", "diag_pre_multiply", "diag_post_multiply", "multiply_lower_tri_self_transpose", "tcrossprod",
+        "crossprod", "quad_form_diag", "cholesky_decompose", "gp_exp_quad_cov", "cov_exp_quad", "columns_dot_product",
+        "rows_dot_product", "add_diag", "mdivide_left_tri_low", "identity_matrix", "col", "row", "diagonal", "dot_self",
+        "columns_dot_self", "rows_dot_self", "trace",
+    ]
+
+    /// `name` applied to `a`, or nil when `name` is not one of `matrixFunctionNames`.
+    func matrixFunction(_ name: String, _ a: [DataArray], at l: StanSourceLocation) throws -> DataArray? {
+        guard Self.matrixFunctionNames.contains(name) else { return nil }
+        func need(_ n: Int) throws {
+            guard a.count == n else { throw fail("\(name) takes \(n) argument\(n == 1 ? "" : "s"), got \(a.count)", l) }
+        }
+        func matrix(_ i: Int) throws -> Matrix {
+            guard a[i].rank == 2 else { throw fail("\(name): argument \(i + 1) must be a matrix, got shape \(a[i].shape)", l) }
+            return Matrix(rows: a[i].shape[0], columns: a[i].shape[1], values: a[i].values)
+        }
+        func vector(_ i: Int, count: Int? = nil) throws -> [Double] {
+            guard a[i].rank == 1 else { throw fail("\(name): argument \(i + 1) must be a vector, got shape \(a[i].shape)", l) }
+            if let count, a[i].count != count {
+                throw fail("\(name): argument \(i + 1) has \(a[i].count) elements, but the matrix needs \(count)", l)
+            }
+            return a[i].values
+        }
+        func square(_ m: Matrix) throws -> Matrix {
+            guard m.rows == m.columns else { throw fail("\(name) needs a square matrix, got \(m.rows) × \(m.columns)", l) }
+            return m
+        }
+        func integer(_ i: Int) throws -> Int {
+            guard a[i].rank == 0, a[i].isInteger else { throw fail("\(name): argument \(i + 1) must be an integer", l) }
+            return Int(a[i].values[0])
+        }
+        switch name {
+        case "identity_matrix":
+            try need(1)
+            let n = try integer(0)
+            return Matrix.diagonal(Array(repeating: 1, count: max(n, 0))).array
+        case "diag_matrix":
+            try need(1)
+            return Matrix.diagonal(try vector(0)).array
+        case "diagonal":
+            try need(1)
+            let m = try square(try matrix(0))
+            return .vector((0..<m.rows).map { m[$0, $0] })
+        case "trace":
+            try need(1)
+            let m = try square(try matrix(0))
+            return .scalar((0..<m.rows).reduce(0) { $0 + m[$1, $1] })
+        case "diag_pre_multiply", "diag_post_multiply":
+            try need(2)
+            let pre = name == "diag_pre_multiply"
+            let m = try matrix(pre ? 1 : 0)
+            let v = try vector(pre ? 0 : 1, count: pre ? m.rows : m.columns)
+            return m.mapIndexed { i, j, x in x * (pre ? v[i] : v[j]) }.array
+        case "quad_form_diag":
+            try need(2)
+            let m = try square(try matrix(0))
+            let v = try vector(1, count: m.rows)
+            return m.mapIndexed { i, j, x in v[i] * x * v[j] }.array
+        case "multiply_lower_tri_self_transpose":
+            try need(1)
+            let m = try matrix(0)
+            let lower = m.mapIndexed { i, j, x in j <= i ? x : 0 }
+            return lower.times(lower.transposed).array
+        case "tcrossprod", "crossprod":
+            try need(1)
+            let m = try matrix(0)
+            return (name == "tcrossprod" ? m.times(m.transposed) : m.transposed.times(m)).array
+        case "cholesky_decompose":
+            try need(1)
+            guard let factor = try square(try matrix(0)).cholesky() else {
+                throw fail("cholesky_decompose: the matrix is not symmetric positive definite", l)
+            }
+            return factor.array
+        case "add_diag":
+            try need(2)
+            let m = try square(try matrix(0))
+            let d = a[1].rank == 0 ? Array(repeating: a[1].values[0], count: m.rows) : try vector(1, count: m.rows)
+            return m.mapIndexed { i, j, x in i == j ? x + d[i] : x }.array
+        case "mdivide_left_tri_low":
+            // Forward substitution: L⁻¹ b for lower-triangular L (its upper part ignored, as Stan's).
+            try need(2)
+            let lower = try square(try matrix(0))
+            let b = a[1].rank == 1 ? Matrix(rows: a[1].count, columns: 1, values: a[1].values) : try matrix(1)
+            guard b.rows == lower.rows else { throw fail("\(name): \(lower.rows) rows against \(b.rows)", l) }
+            var x = b
+            for c in 0..<b.columns {
+                for i in 0..<lower.rows {
+                    var s = b[i, c]
+                    for k in 0..<i { s -= lower[i, k] * x[k, c] }
+                    x[i, c] = s / lower[i, i]
+                }
+            }
+            return a[1].rank == 1 ? .vector(x.values) : x.array
+        case "columns_dot_product", "rows_dot_product", "columns_dot_self", "rows_dot_self", "dot_self":
+            let selfProduct = name.hasSuffix("self")
+            try need(selfProduct ? 1 : 2)
+            if name == "dot_self" { return .scalar(a[0].values.reduce(0) { $0 + $1 * $1 }) }
+            let x = a[0].rank == 1 ? Matrix(rows: a[0].count, columns: 1, values: a[0].values) : try matrix(0)
+            let y = selfProduct ? x : (a[1].rank == 1 ? Matrix(rows: a[1].count, columns: 1, values: a[1].values) : try matrix(1))
+            guard (x.rows, x.columns) == (y.rows, y.columns) else { throw fail("\(name): shapes \(a[0].shape) and \(a[1].shape) differ", l) }
+            let byColumns = name.hasPrefix("columns")
+            let out = (0..<(byColumns ? x.columns : x.rows)).map { k in
+                (0..<(byColumns ? x.rows : x.columns)).reduce(0.0) { s, t in
+                    s + (byColumns ? x[t, k] * y[t, k] : x[k, t] * y[k, t])
+                }
+            }
+            return .vector(out)
+        case "col", "row":
+            try need(2)
+            let m = try matrix(0)
+            let k = try integer(1)
+            let extent = name == "col" ? m.columns : m.rows
+            guard k >= 1 && k <= extent else { throw fail("\(name): index \(k) is out of range 1…\(extent)", l) }
+            return .vector(name == "col" ? (0..<m.rows).map { m[$0, k - 1] } : (0..<m.columns).map { m[k - 1, $0] })
+        default:   // gp_exp_quad_cov, cov_exp_quad
+            // K[i, j] = α² exp(−‖xᵢ − xⱼ‖² / (2ρ²)) for x an array of reals or of vectors.
+            try need(3)
+            guard a[1].rank == 0, a[2].rank == 0 else { throw fail("\(name)(x, alpha, rho) needs scalar alpha and rho", l) }
+            let (alpha, rho) = (a[1].values[0], a[2].values[0])
+            let n = a[0].shape.first ?? 1
+            let width = a[0].rank == 2 ? a[0].shape[1] : 1
+            let x = a[0].values
+            var k = Matrix(rows: n, columns: n, values: Array(repeating: 0, count: n * n))
+            for i in 0..<n {
+                for j in 0..<n {
+                    let d2 = (0..<width).reduce(0.0) { s, t in let d = x[i * width + t] - x[j * width + t]; return s + d * d }
+                    k[i, j] = alpha * alpha * exp(-d2 / (2 * rho * rho))
+                }
+            }
+            return k.array
+        }
+    }
+}
+
+/// A dense row-major matrix for the host's matrix functions.
+struct Matrix {
+    var rows: Int
+    var columns: Int
+    var values: [Double]
+
+    subscript(i: Int, j: Int) -> Double {
+        get { values[i * columns + j] }
+        set { values[i * columns + j] = newValue }
+    }
+
+    var array: DataArray { DataArray(shape: [rows, columns], values: values) }
+
+    static func diagonal(_ d: [Double]) -> Matrix {
+        var m = Matrix(rows: d.count, columns: d.count, values: Array(repeating: 0, count: d.count * d.count))
+        for (i, x) in d.enumerated() { m[i, i] = x }
+        return m
+    }
+
+    var transposed: Matrix {
+        var t = Matrix(rows: columns, columns: rows, values: values)
+        for i in 0..<rows { for j in 0..<columns { t[j, i] = self[i, j] } }
+        return t
+    }
+
+    func mapIndexed(_ f: (Int, Int, Double) -> Double) -> Matrix {
+        var out = self
+        for i in 0..<rows { for j in 0..<columns { out[i, j] = f(i, j, self[i, j]) } }
+        return out
+    }
+
+    func times(_ b: Matrix) -> Matrix {
+        var out = Matrix(rows: rows, columns: b.columns, values: Array(repeating: 0, count: rows * b.columns))
+        for i in 0..<rows { for k in 0..<columns { let x = self[i, k]; for j in 0..<b.columns { out[i, j] += x * b[k, j] } } }
+        return out
+    }
+
+    /// The lower Cholesky factor L (A = LLᵀ) of a symmetric positive-definite matrix; nil when A
+    /// is not (a pivot not above 0, or asymmetry beyond rounding).
+    func cholesky() -> Matrix? {
+        let n = rows
+        for i in 0..<n { for j in 0..<i where abs(self[i, j] - self[j, i]) > 1e-8 * max(1, abs(self[i, j])) { return nil } }
+        var l = Matrix(rows: n, columns: n, values: Array(repeating: 0, count: n * n))
+        for j in 0..<n {
+            var d = self[j, j]
+            for k in 0..<j { d -= l[j, k] * l[j, k] }
+            guard d > 0 else { return nil }
+            l[j, j] = d.squareRoot()
+            for i in (j + 1)..<n {
+                var s = self[i, j]
+                for k in 0..<j { s -= l[i, k] * l[j, k] }
+                l[i, j] = s / l[j, j]
+            }
+        }
+        return l
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import LeapfrogData
+import LeapfrogModel
+import Testing
+@testable import LeapfrogStan
+
+/// The host's matrix functions (`HostInterpreter+Matrices`): in transformed data against their
+/// definitions, and in generated quantities run on the host (a correlated `_rng` draw).
+@Suite struct HostMatrixFunctionTests {
+    static let s: [[Double]] = [[4, 1.2, -0.6], [1.2, 3, 0.4], [-0.6, 0.4, 2]]
+    static let v: [Double] = [0.5, -1.5, 2]
+    static let x: [Double] = [0, 0.4, 1.1, 2.5]
+
+    @Test func transformedDataMatchesTheDefinitions() throws {
+        let model = try StanProgram.compile(source: """
+            data { matrix[3, 3] S; vector[3] v; array[4] real x; }
+            transformed data {
+              matrix[3, 3] L = cholesky_decompose(S);
+              matrix[3, 3] back = multiply_lower_tri_self_transpose(L);
+              matrix[3, 3] t = tcrossprod(L);
+              matrix[3, 3] c = crossprod(L);
+              matrix[3, 3] pre = diag_pre_multiply(v, S);
+              matrix[3, 3] post = diag_post_multiply(S, v);
+              matrix[3, 3] q = quad_form_diag(S, v);
+              matrix[4, 4] K = gp_exp_quad_cov(x, 1.5, 0.7);
+              matrix[3, 3] A = add_diag(S, 0.5);
+              vector[3] z = mdivide_left_tri_low(L, v);
+              vector[3] cd = columns_dot_product(S, L);
+              vector[3] rd = rows_dot_product(S, L);
+              matrix[3, 3] D = diag_matrix(v) + identity_matrix(3);
+              vector[3] c2 = col(S, 2);
+              real tr = trace(S);
+            }
+            parameters { real mu; }
+            model { mu ~ normal(0, 1); }
+            """, path: "m.stan")
+        let d = try model.prepareData(DataSet(["S": .matrix(rows: Self.s), "v": .vector(Self.v), "x": .vector(Self.x)], source: "t"))
+        let (s, v, x) = (Self.s, Self.v, Self.x)
+        func m(_ name: String) throws -> [[Double]] {
+            let a = try #require(d[name])
+            return (0..<a.shape[0]).map { i in Array(a.values[(i * a.shape[1])..<((i + 1) * a.shape[1])]) }
+        }
+        func vec(_ name: String) throws -> [Double] { try #require(d[name]).values }
+        let (l, back, t, c) = (try m("L"), try m("back"), try m("t"), try m("c"))
+        let (pre, post, q, a, dm, k) = (try m("pre"), try m("post"), try m("q"), try m("A"), try m("D"), try m("K"))
+        let (z, cd, rd, c2) = (try vec("z"), try vec("cd"), try vec("rd"), try vec("c2"))
+        for i in 0..<3 {
+            for j in 0..<3 {
+                #expect(l[i][j] == 0 || j <= i)
+                let llt = (0..<3).reduce(0.0) { $0 + l[i][$1] * l[j][$1] }
+                let ltl = (0..<3).reduce(0.0) { $0 + l[$1][i] * l[$1][j] }
+                #expect(abs(llt - s[i][j]) < 1e-12 && abs(back[i][j] - s[i][j]) < 1e-12 && abs(t[i][j] - s[i][j]) < 1e-12)
+                #expect(abs(c[i][j] - ltl) < 1e-12)
+                #expect(pre[i][j] == v[i] * s[i][j] && post[i][j] == s[i][j] * v[j])
+                #expect(abs(q[i][j] - v[i] * s[i][j] * v[j]) < 1e-15)
+                #expect(a[i][j] == s[i][j] + (i == j ? 0.5 : 0) && dm[i][j] == (i == j ? v[i] + 1 : 0))
+            }
+            // L z = v, the columns' and rows' dot products.
+            #expect(abs((0..<3).reduce(0.0) { $0 + l[i][$1] * z[$1] } - v[i]) < 1e-12)
+            #expect(abs(cd[i] - (0..<3).reduce(0.0) { $0 + s[$1][i] * l[$1][i] }) < 1e-12)
+            #expect(abs(rd[i] - (0..<3).reduce(0.0) { $0 + s[i][$1] * l[i][$1] }) < 1e-12)
+            #expect(c2[i] == s[i][1])
+        }
+        for i in 0..<4 { for j in 0..<4 {
+            let expected = 2.25 * exp(-(x[i] - x[j]) * (x[i] - x[j]) / (2 * 0.49))
+            #expect(abs(k[i][j] - expected) < 1e-14)
+        } }
+        #expect(try vec("tr") == [9])
+    }
+
+    /// A non-positive-definite matrix is named; LKJ's correlated draw in generated quantities,
+    /// sent to the host by its `_rng`, runs there.
+    @Test func failuresAreNamedAndGeneratedQuantitiesRun() throws {
+        let bad = try StanProgram.compile(source: "data { matrix[2, 2] S; } transformed data { matrix[2, 2] L = cholesky_decompose(S); } parameters { real mu; } model { mu ~ normal(0, 1); }", path: "m.stan")
+        let message = errorMessage { _ = try bad.prepareData(DataSet(["S": .matrix(rows: [[1, 2], [2, 1]])], source: "t")) }
+        #expect(message.contains("cholesky_decompose: the matrix is not symmetric positive definite"), "\(message)")
+        let lkj = try StanProgram.compile(source: """
+            parameters { cholesky_factor_corr[3] L; vector<lower=0>[3] tau; }
+            model { L ~ lkj_corr_cholesky(2); tau ~ exponential(1); }
+            generated quantities {
+              corr_matrix[3] Omega = multiply_lower_tri_self_transpose(L);
+              vector[3] y = multi_normal_cholesky_rng(rep_vector(0, 3), diag_pre_multiply(tau, L));
+            }
+            """, path: "lkj.stan")
+        #expect(lkj.generatedQuantitiesOnHost)
+        let l: [Double] = [1, 0, 0, 0.6, 0.8, 0, -0.28, 0.3, 0.9110434]
+        let g = try HostGeneratedQuantitiesTests.generated(lkj, DataSet(source: "t"), ["L": l, "tau": [1, 2, 0.5]])
+        let omega = try #require(g["Omega"])
+        #expect(omega.count == 9 && abs(omega[0] - 1) < 1e-12 && abs(omega[3] - 0.6) < 1e-12 && abs(omega[5] - (0.6 * -0.28 + 0.8 * 0.3)) < 1e-12)
+        #expect(try #require(g["y"]).count == 3 && g["y"]!.allSatisfy(\.isFinite))
+    }
+}
