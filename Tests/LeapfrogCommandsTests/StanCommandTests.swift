@@ -16,54 +16,54 @@ struct StanCommandTests {
         try (LeapfrogCommand.parseAsRoot(["eval"] + args) as! EvalCommand).report()
     }
 
+    /// The error `command` (`eval`, `sample`) throws for a Stan program and its data, written to a
+    /// scratch folder; the program's path is passed to `check` with the message.
+    static func failure(_ command: [String], program text: String, data json: String, name: String,
+                        check: (_ message: String, _ program: String) -> Void) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-\(name)-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (program, data) = (dir.appendingPathComponent("\(name).stan").path, dir.appendingPathComponent("\(name).json").path)
+        try text.write(toFile: program, atomically: true, encoding: .utf8)
+        try json.write(toFile: data, atomically: true, encoding: .utf8)
+        do {
+            var parsed = try LeapfrogCommand.parseAsRoot([command[0], program, "--data", data, "--backend", "cpu"] + command.dropFirst())
+            if let sample = parsed as? SampleCommand { _ = try sample.execute() } else { try parsed.run() }
+            Issue.record("\(name): no error")
+        } catch let e as LeapfrogError {
+            check(e.message, program)
+        }
+    }
+
     /// A shape error found only when the data are read names the Stan statement it comes from
     /// (it named a graph node only).
     @Test func aShapeErrorNamesItsStatement() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-shape-\(getpid())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let (program, data) = (dir.appendingPathComponent("mm.stan").path, dir.appendingPathComponent("mm.json").path)
-        try """
-        data { int N; int D; matrix[N, D] X; vector[N] y; }
-        parameters { vector[D] b; }
-        model {
-          b ~ normal(0, 1);
-          y ~ normal(X * b + b, 1);
-        }
-        """.write(toFile: program, atomically: true, encoding: .utf8)
-        try #"{"N": 3, "D": 2, "X": [[1, 2], [3, 4], [5, 6]], "y": [1, 2, 3]}"#.write(toFile: data, atomically: true, encoding: .utf8)
-        do {
-            _ = try Self.eval([program, "--data", data, "--backend", "cpu"])
-            Issue.record("accepted shapes [3] + [2]")
-        } catch let e as LeapfrogError {
-            #expect(e.message.hasPrefix("\(program):5:3: ") && e.message.contains("shapes [3] and [2] do not broadcast"), "\(e.message)")
+        try Self.failure(["eval"], program: """
+            data { int N; int D; matrix[N, D] X; vector[N] y; }
+            parameters { vector[D] b; }
+            model {
+              b ~ normal(0, 1);
+              y ~ normal(X * b + b, 1);
+            }
+            """, data: #"{"N": 3, "D": 2, "X": [[1, 2], [3, 4], [5, 6]], "y": [1, 2, 3]}"#, name: "shape") { message, program in
+            #expect(message.hasPrefix("\(program):5:3: ") && message.contains("shapes [3] and [2] do not broadcast"), "\(message)")
         }
     }
 
     /// Data that leave no finite starting point (a scale of 0 that `<lower=0>` allows) name the
     /// statement and the element at fault (the message said only "no finite log density").
     @Test func noFiniteStartNamesTheTermAndElement() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-nofinite-\(getpid())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let (program, data) = (dir.appendingPathComponent("s.stan").path, dir.appendingPathComponent("s.json").path)
-        try """
-        data { int J; vector[J] y; vector<lower=0>[J] sigma; }
-        parameters { real mu; }
-        model {
-          mu ~ normal(0, 5);
-          y ~ normal(mu, sigma);
-        }
-        """.write(toFile: program, atomically: true, encoding: .utf8)
-        try #"{"J": 3, "y": [1, 2.5, 3], "sigma": [1, 0, 2]}"#.write(toFile: data, atomically: true, encoding: .utf8)
-        do {
-            _ = try (LeapfrogCommand.parseAsRoot(["sample", program, "--data", data, "--backend", "cpu", "--chains", "2",
-                                                  "--warmup", "10", "--draws", "10", "--quiet"]) as! SampleCommand).execute()
-            Issue.record("sampled with a scale of 0")
-        } catch let e as LeapfrogError {
-            #expect(e.message.contains("no finite log density")
-                    && e.message.contains("the term from \(program):5:3 (normal) is -inf, element 2: y = 2.5, mu = ")
-                    && e.message.hasSuffix("sigma = 0"), "\(e.message)")
+        try Self.failure(["sample", "--chains", "2", "--warmup", "10", "--draws", "10", "--quiet"], program: """
+            data { int J; vector[J] y; vector<lower=0>[J] sigma; }
+            parameters { real mu; }
+            model {
+              mu ~ normal(0, 5);
+              y ~ normal(mu, sigma);
+            }
+            """, data: #"{"J": 3, "y": [1, 2.5, 3], "sigma": [1, 0, 2]}"#, name: "nofinite") { message, program in
+            #expect(message.contains("no finite log density")
+                    && message.contains("the term from \(program):5:3 (normal) is -inf, element 2: y = 2.5, mu = ")
+                    && message.hasSuffix("sigma = 0"), "\(message)")
         }
     }
 
