@@ -11,12 +11,27 @@ extension Lowering {
     ///   and drops the extent of 1 (`sum` for a vector, a product with `[1]` for a matrix).
     /// - An index over recurrences' steps (`y[t - k]`) reads one row with the graph's `at`
     ///   (`name` names the variable in the bind-time range check).
+    /// The loop's extent when `indices` are `[n, n]` with `n` a vectorised loop's index over all
+    /// of the square matrix `v` (its diagonal, row by row); nil otherwise.
+    func diagonalIndex(_ v: Value, _ indices: [IndexArgument]) -> Dim? {
+        guard indices.count == 2, case .single(.variable(let a, _)) = indices[0], case .single(.variable(let b, _)) = indices[1],
+              a == b, let s = scope.lookup(a), case .plateIndex(let extent) = s.kind, !v.plated, !v.columns,
+              v.type.base == .matrix, v.type.arrayRank == 0, same(v.type.sizes[0], extent), same(v.type.sizes[1], extent) else { return nil }
+        return extent
+    }
+
     func index(_ v: Value, _ indices: [IndexArgument], at l: StanSourceLocation, name: String? = nil) throws -> Value {
         guard indices.count <= v.type.rank else {
             throw fail("too many indices: \(indices.count) for a value of type \(v.type)", l)
         }
         try rejectFlattened([v], at: l)
         if v.columns { throw fail("cannot vectorise the nested loop: indexing a value that depends on its index", l) }
+        if let extent = diagonalIndex(v, indices) {
+            // `K[n, n]` in `for (n in 1:N)`: the diagonal, one element per row.
+            let x = materialize(v)
+            let node = (x * pattern(.identity, [extent, extent])).matmul(fill(1, [extent]))
+            return Value(type: .real, node: node, plated: true, dataOnly: v.dataOnly)
+        }
         var cur = v
         var axis = 0
         var changed = false

@@ -39,6 +39,9 @@ extension Lowering {
                 if offset(rhs) { return true }
                 if declared.contains(name) { return false }
                 if indices.count == 1, case .single(.variable(let n, _)) = indices[0], n == v { return false }
+                // `K[n, n] = …`: the diagonal, each step its own element (`diagonalIndex`).
+                if indices.count == 2, case .single(.variable(let a, _)) = indices[0], case .single(.variable(let b, _)) = indices[1],
+                   a == v, b == v { return false }
                 return true
             case .tilde(let y, _, let args, _): return offset(y) || args.contains(where: offset)
             case .targetIncrement(let e, _): return offset(e)

@@ -137,6 +137,20 @@ extension Lowering {
         if plate == nil, recurrences.isEmpty, op.isEmpty, try assignPart(sym, indices, r, at: l, rhs.location) {
             return
         }
+        if let extent = diagonalIndex(Value(type: sym.type, node: nil), indices), !sym.insidePlate {
+            // `K[n, n] = K[n, n] + d` (or `+= d`) in `for (n in 1:N)`: the diagonal replaced,
+            // K + I ∘ (new − old) with the new diagonal one element per row (a GP's jitter).
+            guard var old = sym.value else { throw fail("'\(name)' is used before it is assigned", l) }
+            guard r.type.isScalar, !r.columns else { throw fail("\(name)[n, n] takes a scalar per row", rhs.location) }
+            old.type = sym.type
+            let oldDiagonal = try index(old, indices, at: l)
+            var row = r
+            if !op.isEmpty { row = try binary(op, oldDiagonal, row, at: l) }
+            let change = materialize(try binary("-", row, oldDiagonal, at: l))
+            let node = materialize(old) + pattern(.identity, [extent, extent]) * change
+            scope.setValue(name, Value(type: sym.type, node: node, dataOnly: old.dataOnly && r.dataOnly))
+            return
+        }
         // x[n] = … inside a vectorised loop assigns the whole of x.
         guard let plate, !sym.insidePlate, indices.count == 1, case .single(.variable(let iv, _)) = indices[0],
               let isym = scope.lookup(iv), case .plateIndex = isym.kind else {

@@ -177,6 +177,35 @@ import Glibc
         expectEquivalent(try stanReference(vectorised, data), try stanReference(byHand, data))
     }
 
+    /// `K[n, n]` in `for (n in 1:N)`: read, the diagonal row by row; written
+    /// (`K[n, n] = K[n, n] + s`, `K[n, n] += s`, a GP's jitter), the diagonal replaced: the model
+    /// with `add_diag` and `diagonal` by hand.
+    @Test func aMatrixDiagonalInAVectorisedLoop() throws {
+        let data = DataSet(["N": .integer(4), "x": .vector([-1.2, 0.1, 0.9, 2.2]), "y": .vector([0.3, -0.4, 1.1, 0.8])])
+        let header = "data { int<lower=1> N; array[N] real x; vector[N] y; }\nparameters { real<lower=0> rho; real<lower=0> alpha; real<lower=0> sigma; }\n"
+        let priors = "rho ~ inv_gamma(5, 5); alpha ~ std_normal(); sigma ~ std_normal();"
+        let looped = header + """
+        model {
+          matrix[N, N] K = gp_exp_quad_cov(x, alpha, rho);
+          real s = square(sigma);
+          for (n in 1:N) K[n, n] = K[n, n] + s;
+          for (n in 1:N) K[n, n] += 0.01;
+          for (n in 1:N) target += -0.1 * K[n, n];
+          \(priors)
+          y ~ multi_normal_cholesky(rep_vector(0, N), cholesky_decompose(K));
+        }
+        """
+        let byHand = header + """
+        model {
+          matrix[N, N] K = add_diag(add_diag(gp_exp_quad_cov(x, alpha, rho), square(sigma)), 0.01);
+          target += -0.1 * (N * square(alpha) + N * square(sigma) + N * 0.01);
+          \(priors)
+          y ~ multi_normal_cholesky(rep_vector(0, N), cholesky_decompose(K));
+        }
+        """
+        expectEquivalent(try stanReference(looped, data), try stanReference(byHand, data))
+    }
+
     @Test func perRowNormalDensitiesInsideLogMix() throws {
         let mixture = """
         data { int<lower=0> N; vector[N] y; }
