@@ -11,6 +11,9 @@
 //   lf_log_inv_logit(x)     log(inv_logit(x)) = -log1p_exp(-x).
 //   lf_log1m_inv_logit(x)   log(1 - inv_logit(x)) = -log1p_exp(x).
 //   lf_log_sum_exp(a, b)    log(e^a + e^b); -inf when both are -inf, +inf when either is +inf.
+//   lf_phi(x), lf_normal_density(x)   Φ(x) = ½ erfc(-x/√2) and φ(x) = e^(-x²/2)/√(2π).
+//   lf_log_phi(x)           log Φ(x), the asymptotic series below LF_LOG_PHI_TAIL (A&S 26.2.12).
+//   lf_inverse_mills(x, l)  φ(x)/Φ(x) given l = log Φ(x): d log Φ / dx.
 //
 // No memory is touched: these are functions for other kernels to call.
 
@@ -82,3 +85,26 @@ inline realw lf_log_sum_exp(const realw a, const realw b) {
     const realw result = m + log1p(exp(-fabs(a - b)));
     return isinf(m) ? m : result;
 }
+
+inline realw lf_phi(const realw x) { return 0.5 * erfc(-x * 0.70710678118654752440); }
+
+inline realw lf_normal_density(const realw x) { return exp(-0.5 * x * x - LF_LOG_SQRT_TWO_PI); }
+
+// Below this, ½ erfc(-x/√2) underflows in float (near -13) and loses digits in double; the
+// series' first omitted term, 945/x^10, is below 1e-10 there. NormalDistributionFunction.logPhiTail.
+#define LF_LOG_PHI_TAIL -20.0
+
+inline realw lf_log_phi(const realw x) {
+    // Both branches run (no data-dependent branch); the tail's x is kept below the threshold
+    // so that its logarithms stay finite where the other branch is taken.
+    const realw t = fmin(x, SPLAT(LF_LOG_PHI_TAIL));
+    const realw r = 1.0 / (t * t);
+    const realw tail = -0.5 * t * t - log(-t) - LF_LOG_SQRT_TWO_PI + log1p(r * (-1.0 + r * (3.0 + r * (-15.0 + r * 105.0))));
+    const realw body = log(lf_phi(fmax(x, SPLAT(LF_LOG_PHI_TAIL))));
+    return (x < LF_LOG_PHI_TAIL) ? tail : body;
+}
+
+inline realw lf_inverse_mills(const realw x, const realw log_phi) {
+    return exp(-0.5 * x * x - LF_LOG_SQRT_TWO_PI - log_phi);
+}
+

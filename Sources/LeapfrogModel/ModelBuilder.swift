@@ -164,6 +164,8 @@ public struct Expr {
     public func relu() -> Expr { apply(.relu) }
     /// log Γ(x), elementwise.
     public func lgamma() -> Expr { apply(.lgamma) }
+    public func phi() -> Expr { apply(.phi) }
+    public func logPhi() -> Expr { apply(.logPhi) }
     public func sum() -> Expr { apply(.sum) }
     public func mean() -> Expr { apply(.mean) }
     public func logSumExp() -> Expr { apply(.logSumExp) }

@@ -21,6 +21,10 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
     case relu
     /// log Γ(x), x > 0 (NaN elsewhere); derivative ψ(x), the digamma function.
     case lgamma
+    /// Φ(x), the standard normal distribution function; derivative φ(x), its density.
+    case phi = "Phi"
+    /// log Φ(x), accurate far into the lower tail (a normal's log CDF); derivative φ(x)/Φ(x).
+    case logPhi = "log_Phi"
 
     // Elementwise, two arguments, broadcasting
     case add, subtract, multiply, divide, pow
@@ -74,7 +78,7 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
         switch self {
         case .parameter, .data, .constant, .loop: return 0
         case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit,
-             .log1pExp, .relu, .lgamma, .transpose, .cholesky, .sum, .mean, .logSumExp, .softmax, .logSoftmax:
+             .log1pExp, .relu, .lgamma, .phi, .logPhi, .transpose, .cholesky, .sum, .mean, .logSumExp, .softmax, .logSoftmax:
             return 1
         case .add, .subtract, .multiply, .divide, .pow, .matmul, .triangularSolve, .addDiagonal, .index, .carry, .last:
             return 2
@@ -88,7 +92,8 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
 
     public var isElementwiseUnary: Bool {
         switch self {
-        case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu, .lgamma:
+        case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu, .lgamma,
+             .phi, .logPhi:
             return true
         default: return false
         }

@@ -10,7 +10,8 @@ extension Generator {
         .square: { x, _ in "2.0 * (\(x))" }, .tanh: { _, y in "lf_tanh_grad(\(y))" },
         .invLogit: { _, y in "(\(y)) * (1.0 - \(y))" }, .logInvLogit: { x, _ in "lf_inv_logit(-(\(x)))" },
         .log1pExp: { x, _ in "lf_inv_logit(\(x))" }, .relu: { x, _ in "lf_relu_grad(\(x))" },
-        .lgamma: { x, _ in "lf_digamma(\(x))" },
+        .lgamma: { x, _ in "lf_digamma(\(x))" }, .phi: { x, _ in "lf_normal_density(\(x))" },
+        .logPhi: { x, y in "lf_inverse_mills(\(x), \(y))" },
     ]
 
     mutating func emitBackward(_ i: Int) throws {

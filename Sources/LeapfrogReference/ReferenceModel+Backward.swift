@@ -1,3 +1,4 @@
+import LeapfrogCore
 import LeapfrogModel
 import RealModule
 
@@ -58,7 +59,7 @@ extension ReferenceModel {
             for k in 0..<e.count { grad[e.offset + k] += g[k] }
         case .data, .constant:
             break
-        case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu, .lgamma:
+        case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu, .lgamma, .phi, .logPhi:
             let (x, y) = (v[a[0]], v[i])
             for k in 0..<x.count {
                 let d: Double
@@ -75,6 +76,8 @@ extension ReferenceModel {
                 case .logInvLogit: d = SpecialFunctions.invLogit(-x[k])
                 case .log1pExp: d = SpecialFunctions.invLogit(x[k])
                 case .lgamma: d = SpecialFunctions.digamma(x[k])
+                case .phi: d = NormalDistributionFunction.density(x[k])
+                case .logPhi: d = NormalDistributionFunction.inverseMillsRatio(x[k], logPhi: y[k])
                 default: d = x[k] > 0 ? 1 : 0
                 }
                 A[o0 + k] += g[k] * d

@@ -236,6 +236,8 @@ public struct ReferenceModel: BatchedLogDensity {
         case .log1pExp: return v[a[0]].map(SpecialFunctions.log1pExp)
         case .relu: return v[a[0]].map { max($0, 0) }
         case .lgamma: return v[a[0]].map(SpecialFunctions.logGamma)
+        case .phi: return v[a[0]].map(NormalDistributionFunction.phi)
+        case .logPhi: return v[a[0]].map(NormalDistributionFunction.logPhi)
         case .add, .subtract, .multiply, .divide, .pow:
             let (ma, mb) = (broadcastMaps[i]![0], broadcastMaps[i]![1])
             let (x, y) = (v[a[0]], v[a[1]])

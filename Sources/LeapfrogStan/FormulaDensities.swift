@@ -1,3 +1,4 @@
+import LeapfrogCore
 import LeapfrogModel
 #if canImport(Glibc)
 import Glibc
@@ -27,6 +28,10 @@ protocol FormulaArithmetic {
     func lgamma() -> Self
     func square() -> Self
     func pow(_ exponent: Self) -> Self
+    func expm1() -> Self
+    func logInvLogit() -> Self
+    /// log Φ(x), the standard normal's log distribution function.
+    func logPhi() -> Self
 }
 
 extension Expr: FormulaArithmetic {}
@@ -40,6 +45,9 @@ extension Double: FormulaArithmetic {
     func lgamma() -> Double { Libm.lgamma(self) }
     func square() -> Double { self * self }
     func pow(_ exponent: Double) -> Double { Libm.pow(self, exponent) }
+    func expm1() -> Double { Libm.expm1(self) }
+    func logInvLogit() -> Double { -(-self).log1pExp() }
+    func logPhi() -> Double { NormalDistributionFunction.logPhi(self) }
 }
 
 /// The C library's functions by name, where `Double`'s methods above would shadow them.
@@ -49,6 +57,7 @@ private enum Libm {
     static func log1p(_ x: Double) -> Double { log1pOf(x) }
     static func lgamma(_ x: Double) -> Double { lgammaOf(x) }
     static func pow(_ x: Double, _ y: Double) -> Double { powOf(x, y) }
+    static func expm1(_ x: Double) -> Double { expm1Of(x) }
 }
 
 private let logOf: (Double) -> Double = log
@@ -56,6 +65,7 @@ private let expOf: (Double) -> Double = exp
 private let log1pOf: (Double) -> Double = log1p
 private let lgammaOf: (Double) -> Double = lgamma
 private let powOf: (Double, Double) -> Double = pow
+private let expm1Of: (Double) -> Double = expm1
 
 /// The log densities of the Stan families the graph has no node for, element by element, with
 /// their normalising constants (the Stan Functions Reference's formulas; SciPy's values in
@@ -160,6 +170,48 @@ enum FormulaDensities {
             return choose + y * p[1] - n * p[1].log1pExp()
         case .poissonLog:
             return y * p[0] - p[0].exp() - (y + 1.0).lgamma()
+        default:
+            return nil
+        }
+    }
+
+    /// The families with a log distribution function here: Stan's name → its arguments after
+    /// the outcome (`_lcdf`, `_lccdf`, `_cdf` calls and truncation `T[L, U]`).
+    static let cdfFamilies: [String: Int] = [
+        "normal": 2, "std_normal": 0, "lognormal": 2, "logistic": 2, "exponential": 1, "gumbel": 2, "weibull": 2,
+        "rayleigh": 1, "frechet": 2, "pareto": 2,
+    ]
+
+    /// log F(y) (`complement`: log(1 − F(y))) of `family` given its arguments `p` (Stan's order),
+    /// element by element: through log Φ for the normal families, the log inverse logit for the
+    /// logistic, and −t with log(1 − e^(−t)) = log(−expm1(−t)) for the families whose
+    /// complementary CDF is e^(−t) (exponential, Gumbel's CDF, Weibull, Rayleigh, Fréchet's CDF,
+    /// Pareto).
+    static func logCDF<T: FormulaArithmetic>(_ family: String, _ y: T, _ p: [T], complement: Bool) -> T? {
+        /// log(1 − e^(−t)) for t ≥ 0.
+        func log1mExpNegative(_ t: T) -> T { (-((-t).expm1())).log() }
+        switch family {
+        case "normal", "std_normal", "lognormal":
+            var z = family == "lognormal" ? y.log() : y
+            if family != "std_normal" { z = (z - p[0]) / p[1] }
+            return (complement ? -z : z).logPhi()
+        case "logistic":
+            let z = (y - p[0]) / p[1]
+            return (complement ? -z : z).logInvLogit()
+        case "exponential", "weibull", "rayleigh", "pareto":
+            // F̄(y) = e^(−t).
+            let t: T
+            switch family {
+            case "exponential": t = p[0] * y
+            case "weibull": t = (y / p[1]).pow(p[0])
+            case "rayleigh": t = y.square() / (2.0 * p[0].square())
+            default: t = p[1] * (y.log() - p[0].log())
+            }
+            return complement ? -t : log1mExpNegative(t)
+        case "gumbel", "frechet":
+            // F(y) = e^(−t).
+            let t = family == "gumbel" ? (-((y - p[0]) / p[1])).exp() : (p[1] / y).pow(p[0])
+            return complement ? log1mExpNegative(t) : -t
         default:
             return nil
         }

@@ -143,12 +143,13 @@ extension Lowering {
         }
     }
 
-    /// A per-row scalar combined with a vector that does not depend on the row (`y[n] - mu`
-    /// with `mu` a vector[K], inside `for (n in 1:N)`): the scalar repeated along the vector, a
-    /// per-row vector[K] (node [N, K]: ones [K, N] times the rows, transposed), so each row
-    /// combines with the whole vector as Stan's loop does. nil when `row` is not such a scalar.
+    /// A per-row scalar combined with a vector (`y[n] - mu` with `mu` a vector[K], or `a[i] *
+    /// (theta - b[i])` with the difference a per-row vector, inside `for (n in 1:N)`): the scalar
+    /// repeated along the vector, a per-row vector[K] (node [N, K]: ones [K, N] times the rows,
+    /// transposed), so each row combines with its whole vector as Stan's loop does. nil when
+    /// `row` is not such a scalar.
     func widenedRow(_ row: Value, against other: Value) -> Value? {
-        guard let plate, row.plated, row.type.isScalar, !row.columns, !other.plated, !other.columns,
+        guard let plate, row.plated, row.type.isScalar, !row.columns, !other.columns,
               other.type.arrayRank == 0, other.type.rank == 1, let k = other.type.sizes[0] else { return nil }
         let node = (fill(1, [k, plate]) * materialize(row)).transposed()
         return Value(type: StanType(base: other.type.base, arrayRank: 0, sizes: [k]), node: node, plated: true, dataOnly: row.dataOnly)

@@ -175,6 +175,21 @@ import Glibc
         }
         """
         expectEquivalent(try stanReference(vectorised, data), try stanReference(byHand, data))
+        // posteriordb's irt_2pl: a per-row scalar times a per-row vector (it built a graph whose
+        // shapes did not broadcast).
+        let irtData = DataSet(["I": .integer(3), "J": .integer(4),
+                               "y": DataArray(shape: [3, 4], values: [1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 1, 0], isInteger: true)])
+        let irt = """
+        data { int<lower=0> I; int<lower=0> J; array[I, J] int<lower=0, upper=1> y; }
+        parameters { vector[J] theta; vector<lower=0>[I] a; vector[I] b; }
+        model {
+          theta ~ normal(0, 1); a ~ lognormal(0, 1); b ~ normal(0, 2);
+          for (i in 1:I) y[i] ~ bernoulli_logit(a[i] * (theta - b[i]));
+        }
+        """
+        let irtByHand = irt.replacingOccurrences("for (i in 1:I) y[i] ~ bernoulli_logit(a[i] * (theta - b[i]));",
+                                                 "for (i in 1:I) for (j in 1:J) y[i, j] ~ bernoulli_logit(a[i] * (theta[j] - b[i]));")
+        expectEquivalent(try stanReference(irt, irtData), try stanReference(irtByHand, irtData))
     }
 
     /// `K[n, n]` in `for (n in 1:N)`: read, the diagonal row by row; written
