@@ -90,9 +90,14 @@ inline realw lf_phi(const realw x) { return 0.5 * erfc(-x * 0.707106781186547524
 
 inline realw lf_normal_density(const realw x) { return exp(-0.5 * x * x - LF_LOG_SQRT_TWO_PI); }
 
-// Below this, ½ erfc(-x/√2) underflows in float (near -13) and loses digits in double; the
-// series' first omitted term, 945/x^10, is below 1e-10 there. NormalDistributionFunction.logPhiTail.
+// Below this, log Φ(x) is the series: in double from -20 (where the series' first omitted term,
+// 945/x^10, is below 1e-10; NormalDistributionFunction.logPhiTail), in float from -9 (½ erfc(-x/√2)
+// underflows near -13; the omitted term, 3e-7, is below float's rounding of log Φ there).
+#if REAL_DOUBLE
 #define LF_LOG_PHI_TAIL -20.0
+#else
+#define LF_LOG_PHI_TAIL -9.0
+#endif
 
 inline realw lf_log_phi(const realw x) {
     // Both branches run (no data-dependent branch); the tail's x is kept below the threshold

@@ -55,3 +55,22 @@ formula_cases = [
 for name, y, p, lp in formula_cases:
     args = ", ".join(repr(float(x)) for x in p)
     print(f'        ("{name}", {float(y)!r}, [{args}], {float(lp)!r}),')
+
+# Log CDFs and complementary log CDFs (FormulaDensities.logCDF), pinned in
+# Tests/LeapfrogStanTests/CumulativeDistributionTests.swift: (Stan name, y, arguments, log F(y), log(1 − F(y))).
+cdf_cases = [
+    ("normal", 0.7, (0.2, 1.3), stats.norm(0.2, 1.3)),
+    ("normal", -30.0, (0.5, 1.1), stats.norm(0.5, 1.1)),
+    ("std_normal", 2.9, (), stats.norm()),
+    ("lognormal", 0.9, (0.3, 0.8), stats.lognorm(0.8, scale=np.exp(0.3))),
+    ("logistic", -0.4, (0.3, 1.7), stats.logistic(0.3, 1.7)),
+    ("exponential", 0.9, (2.5,), stats.expon(scale=1 / 2.5)),
+    ("gumbel", 1.9, (0.3, 1.7), stats.gumbel_r(0.3, 1.7)),
+    ("weibull", 1.3, (1.8, 2.2), stats.weibull_min(1.8, scale=2.2)),
+    ("rayleigh", 1.3, (0.8,), stats.rayleigh(scale=0.8)),
+    ("frechet", 1.3, (1.8, 2.2), stats.invweibull(1.8, scale=2.2)),
+    ("pareto", 3.1, (1.5, 2.4), stats.pareto(2.4, scale=1.5)),
+]
+for name, y, p, d in cdf_cases:
+    args = ", ".join(repr(float(x)) for x in p)
+    print(f'        ("{name}", {float(y)!r}, [{args}], {float(d.logcdf(y))!r}, {float(d.logsf(y))!r}),')

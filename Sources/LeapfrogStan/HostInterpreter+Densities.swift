@@ -42,14 +42,21 @@ extension HostInterpreter {
         "binomial": (.binomialLogit, { [$0[0], log($0[1]) - log1p(-$0[1])] }),
     ]
 
-    /// The `_lpdf`/`_lpmf` names `formulaDensity` evaluates.
+    /// The `_lpdf`/`_lpmf`, `_lcdf`/`_lccdf`/`_cdf` names `formulaDensity` evaluates.
     static let formulaDensityNames: Set<String> = Set(
         Lowering.formulaFamilies.map { $0.key + ($0.value.discrete ? "_lpmf" : "_lpdf") }
-            + graphFamilies.keys.map { $0 + (["binomial", "binomial_logit"].contains($0) ? "_lpmf" : "_lpdf") })
+            + graphFamilies.keys.map { $0 + (["binomial", "binomial_logit"].contains($0) ? "_lpmf" : "_lpdf") }
+            + FormulaDensities.cdfFamilies.keys.flatMap { f in ["_lcdf", "_lccdf", "_cdf"].map { f + $0 } })
 
     /// The graph's other elementwise families and the formula families (`FormulaDensities`, the
     /// formulas the graph uses) by their `_lpdf`/`_lpmf` names: arity and log density.
     static func formulaDensity(_ name: String) -> (arity: Int, f: ([Double]) -> Double)? {
+        if let suffix = ["_lcdf", "_lccdf", "_cdf"].first(where: { name.hasSuffix($0) }) {
+            let family = String(name.dropLast(suffix.count))
+            guard let count = FormulaDensities.cdfFamilies[family] else { return nil }
+            // `_cdf` sums the logs too; `logDensity` takes the exponential (a product of CDFs).
+            return (count + 1, { a in FormulaDensities.logCDF(family, a[0], Array(a.dropFirst()), complement: suffix == "_lccdf")! })
+        }
         guard let suffix = ["_lpdf", "_lpmf"].first(where: { name.hasSuffix($0) }) else { return nil }
         let family = String(name.dropLast(suffix.count))
         if let formula = Lowering.formulaFamilies[family] {
@@ -87,6 +94,6 @@ extension HostInterpreter {
         }
         var total = 0.0
         for i in 0..<n { total += f(a.map { $0.rank == 0 ? $0.values[0] : $0.values[i] }) }
-        return .scalar(total)
+        return .scalar(name.hasSuffix("_cdf") ? exp(total) : total)
     }
 }

@@ -66,4 +66,83 @@ extension Lowering {
         v.summedOverPlate = plate != nil && all.contains { $0.plated }
         return v
     }
+
+    /// `family_lcdf(y | args)`, `_lccdf` or `_cdf` (`suffix`): the elements' log (complementary)
+    /// CDFs summed (`FormulaDensities.logCDF`), for `_cdf` the exponential of that sum (Stan's
+    /// vectorised CDF is the product); inside a vectorised loop summed over the rows too, or one
+    /// per row where a value is stored per row.
+    func cumulative(_ family: String, _ suffix: String, _ args: [Value], at l: StanSourceLocation) throws -> Value {
+        let expected = (FormulaDensities.cdfFamilies[family] ?? 0) + 1
+        guard args.count == expected else {
+            throw fail("\(family)\(suffix) takes an outcome and \(expected - 1) argument\(expected == 2 ? "" : "s"), got \(args.count - 1)", l)
+        }
+        for a in args where a.summedOverPlate { throw fail("a log density cannot be an argument of a distribution function", l) }
+        try rejectFlattened(args, at: l)
+        try checkElementwiseShapes(args, at: l, family + suffix)
+        let nodes = args.map { materialize($0) }
+        let logCDF = FormulaDensities.logCDF(family, nodes[0], Array(nodes.dropFirst()), complement: suffix == "_lccdf")!
+        let dataOnly = args.allSatisfy(\.dataOnly)
+        if perRowDensities, plate != nil, args.contains(where: \.plated), args.allSatisfy({ $0.type.isScalar }) {
+            var v = Value(type: .real, node: suffix == "_cdf" ? logCDF.exp() : logCDF, plated: true, dataOnly: dataOnly)
+            v.columns = args.contains { $0.columns }
+            return v
+        }
+        let total = logCDF.sum()
+        var v = Value(type: .real, node: suffix == "_cdf" ? total.exp() : total, dataOnly: dataOnly)
+        // A CDF (not its log) of many rows is a product; summed over a plate it would be wrong.
+        if suffix == "_cdf" && plate != nil && args.contains(where: \.plated) {
+            throw fail("\(family)_cdf inside a vectorised loop is not supported; use \(family)_lcdf, its logarithm", l)
+        }
+        v.summedOverPlate = plate != nil && args.contains { $0.plated }
+        return v
+    }
+
+    /// The name the parser gives `y ~ D(…) T[L, U]`: `truncated__D(y, L, U, …)`.
+    static let truncatedPrefix = "truncated__"
+
+    /// `y ~ family(args) T[L, U]`: the log density minus, element by element, the log of the
+    /// probability of (L, U): log(1 − F(L)) with only L, log F(U) with only U,
+    /// log(F(U) − F(L)) = log F(U) + log(1 − e^(log F(L) − log F(U))) with both (Stan's
+    /// truncation). The bounds are broadcast to the outcome's elements (`L + 0 * y`), so a
+    /// vector outcome with scalar arguments subtracts one normaliser per element. The outcome is
+    /// taken to lie in (L, U), as the data's declared bounds check.
+    func truncated(_ family: String, _ argExprs: [Expression], at l: StanSourceLocation) throws -> Value {
+        guard block == .model else { throw fail("truncation T[…] is only allowed on ~ in the model block", l) }
+        guard FormulaDensities.cdfFamilies[family] != nil, userFunction(family, tilde: true) == nil else {
+            throw fail("truncation T[…] of '\(family)' is not supported (it needs the family's CDF); supported: "
+                       + FormulaDensities.cdfFamilies.keys.sorted().joined(separator: ", "), l)
+        }
+        let outcomeExpression = argExprs[0], rest = Array(argExprs.dropFirst(3))
+        let outcome = try expression(outcomeExpression)
+        let args = try rest.map { try expression($0) }
+        let lp = try density(family, outcome: outcome, args: args, expressions: [outcomeExpression] + rest, at: l,
+                             outcomeLocation: outcomeExpression.location)
+        // Each bound as one value per element of the outcome.
+        let zero = try binary("*", .constant(0, integer: false), outcome, at: l)
+        func bound(_ e: Expression) throws -> Value? {
+            if case .string = e { return nil }
+            return try binary("+", try expression(e), zero, at: e.location)
+        }
+        let (lower, upper) = (try bound(argExprs[1]), try bound(argExprs[2]))
+        guard lower != nil || upper != nil else { throw fail("T[ , ] needs a lower or an upper bound", l) }
+        let all = [lower, upper].compactMap { $0 } + args
+        try checkElementwiseShapes(all, at: l, "T[…] of \(family)")
+        let p = args.map { materialize($0) }
+        func logF(_ b: Value, complement: Bool) -> Expr { FormulaDensities.logCDF(family, materialize(b), p, complement: complement)! }
+        let logMass: Expr
+        switch (lower, upper) {
+        case (let a?, nil): logMass = logF(a, complement: true)
+        case (nil, let b?): logMass = logF(b, complement: false)
+        case (let a?, let b?):
+            let (fa, fb) = (logF(a, complement: false), logF(b, complement: false))
+            logMass = fb + (-((fa - fb).expm1())).log()
+        default: preconditionFailure()
+        }
+        var normaliser = Value(type: .real, node: logMass.sum(), dataOnly: all.allSatisfy(\.dataOnly))
+        normaliser.summedOverPlate = plate != nil && all.contains { $0.plated }
+        if normaliser.summedOverPlate != lp.summedOverPlate {
+            throw fail("T[…] here mixes values that depend on the loop's rows with ones that do not; write the bounds per row", l)
+        }
+        return try binary("-", lp, normaliser, at: l)
+    }
 }

@@ -4,7 +4,7 @@ extension Lowering {
     /// Elementwise functions with a graph operation of their own.
     static let elementwise: [String: Operation] = [
         "exp": .exp, "log": .log, "log1p": .log1p, "expm1": .expm1, "sqrt": .sqrt, "square": .square, "tanh": .tanh,
-        "inv_logit": .invLogit, "log_inv_logit": .logInvLogit, "log1p_exp": .log1pExp, "lgamma": .lgamma,
+        "inv_logit": .invLogit, "log_inv_logit": .logInvLogit, "log1p_exp": .log1pExp, "lgamma": .lgamma, "Phi": .phi,
     ]
 
     /// One-argument functions lowered to the graph's operations (`call`).
@@ -26,7 +26,6 @@ extension Lowering {
         "log_determinant": "use 2 * sum(log(diagonal(L))) of a Cholesky factor",
         "diagonal": "the model graph has no diagonal-extraction operation",
         "dims": "only as dims(x)[k] with a constant k; use size, rows and cols",
-        "Phi": "use Phi_approx(x) (Stan's logistic approximation, within 0.00014 of Phi), or a logistic model",
     ]
 
     func call(_ name: String, _ argExprs: [Expression], conditional: Bool, at l: StanSourceLocation) throws -> Value {
@@ -41,12 +40,23 @@ extension Lowering {
             return try density(family, outcome: args[0], args: Array(args.dropFirst()), expressions: argExprs, at: l,
                                outcomeLocation: first.location)
         }
+        if name.hasPrefix(Lowering.truncatedPrefix) {
+            return try truncated(String(name.dropFirst(Lowering.truncatedPrefix.count)), argExprs, at: l)
+        }
         if name.hasSuffix("_lcdf") || name.hasSuffix("_lccdf") || name.hasSuffix("_cdf") {
             // A cumulative distribution function of constants (a half-distribution's normaliser,
             // `- student_t_lccdf(0 | 3, 0, 10)`) is a constant: in the model block it shifts the log
             // density by a constant, which sampling ignores, so it is dropped.
             if block == .model, argExprs.allSatisfy({ foldConstant($0) != nil }) { return .constant(0, integer: false) }
-            throw fail("cumulative distribution functions (\(name)) are not supported yet (only with constant arguments in the model block, where they are dropped as constants)", l)
+            let suffix = ["_lcdf", "_lccdf", "_cdf"].first { name.hasSuffix($0) }!
+            let family = String(name.dropLast(suffix.count))
+            guard FormulaDensities.cdfFamilies[family] != nil else {
+                throw fail("the cumulative distribution function \(name) is not supported yet; supported for "
+                           + FormulaDensities.cdfFamilies.keys.sorted().joined(separator: ", ")
+                           + " (and with constant arguments in the model block, where it is dropped as a constant)", l)
+            }
+            let args = try argExprs.map { try expression($0) }
+            return try cumulative(family, suffix, args, at: l)
         }
         if conditional { throw fail("'|' is only used in calls to _lpdf, _lpmf, _lcdf and _lccdf functions", l) }
         if name.hasSuffix("_rng") {

@@ -320,7 +320,19 @@ struct Parser {
             p += 1
             try expect("(")
             let args = try expressionList(until: ")")
-            if current.isIdentifier("T") { throw error("truncation T[…] is not supported yet") }
+            if current.isIdentifier("T") && tokens[p + 1].isSymbol("[") {
+                // `y ~ D(…) T[L, U]`: the density renormalised to (L, U), lowered as
+                // `target += truncated__D(y, L, U, …)` (an absent bound is an empty string).
+                let at = current.location
+                p += 2
+                let lower: Expression = current.isSymbol(",") ? .string("", at) : try expression()
+                try expect(",")
+                let upper: Expression = current.isSymbol("]") ? .string("", at) : try expression()
+                try expect("]")
+                try expect(";")
+                return .targetIncrement(.call(Lowering.truncatedPrefix + dist, [lhs, lower, upper] + args, conditional: false, at),
+                                        start.location)
+            }
             try expect(";")
             return .tilde(outcome: lhs, distribution: dist, args: args, start.location)
         }

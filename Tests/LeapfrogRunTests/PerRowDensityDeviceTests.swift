@@ -5,7 +5,8 @@ import Testing
 
 /// Per-row log densities (`ll[n] = normal_lpdf(y[n] | …)`, loo's `log_lik`), discrete
 /// outcomes and trials computed from data (`k[1] ~ binomial(3, …)`) and the families written as
-/// formulas (`neg_binomial_2`, `weibull`, `logistic`) on an OpenCL device in f64:
+/// formulas (`neg_binomial_2`, `weibull`, `logistic`), log CDFs (`log_Phi`'s tail too), `Phi` and
+/// truncation on an OpenCL device in f64:
 /// the CPU reference's log density, gradient and recorded values to rounding.
 @Suite(.enabled(if: (try? OpenCLRuntime.device()) != nil, "no OpenCL device"))
 struct PerRowDensityDeviceTests {
@@ -23,11 +24,14 @@ struct PerRowDensityDeviceTests {
           k ~ binomial(3, inv_logit(mu));
           c ~ neg_binomial_2(exp(mu), nu + 1);
           target += weibull_lpdf(sigma | nu + 1, 2) + logistic_lpdf(mu | 0, sigma);
+          y ~ normal(mu, sigma) T[-10, 10];
+          target += normal_lcdf(y[1] - 40 | mu, sigma) + log(Phi(mu)) + exponential_lccdf(sigma | nu);
         }
         generated quantities {
           vector[N] ll;
           for (n in 1:N) ll[n] = normal_lpdf(y[n] | mu, sigma) + binomial_lpmf(k[n] | 3, inv_logit(mu))
-                                 + gamma_lpdf(sigma | nu, 1 + x[n] * x[n]) + neg_binomial_2_log_lpmf(c[n] | mu * x[n], nu);
+                                 + gamma_lpdf(sigma | nu, 1 + x[n] * x[n]) + neg_binomial_2_log_lpmf(c[n] | mu * x[n], nu)
+                                 + logistic_lccdf(y[n] | mu, sigma);
         }
         """
 

@@ -1,0 +1,124 @@
+import Foundation
+import LeapfrogCore
+import LeapfrogData
+import LeapfrogTestSupport
+import Testing
+@testable import LeapfrogStan
+
+/// Log CDFs (`_lcdf`, `_lccdf`, `_cdf`; `FormulaDensities.logCDF`), `Phi`, and truncation
+/// `T[L, U]`: SciPy's values in the graph and on the host, finite-difference gradients, and the
+/// truncated density against its definition.
+@Suite struct CumulativeDistributionTests {
+    /// (Stan name, y, arguments, SciPy 1.17.1's log F(y) and log(1 − F(y))):
+    /// `scripts/make_distribution_fixtures.py`.
+    static let cases: [(String, Double, [Double], Double, Double)] = [
+        ("normal", 0.7, [0.2, 1.3], -0.43118483847077843, -1.049076125533899),
+        ("normal", -30.0, [0.5, 1.1], -388.6434780060805, -1.637879979099399e-169),
+        ("std_normal", 2.9, [], -0.0018675560981809207, -6.284058234947419),
+        ("lognormal", 0.9, [0.3, 0.8], -1.183574148423346, -0.3655462336074368),
+        ("logistic", -0.4, [0.3, 1.7], -0.9200752507236073, -0.5083105448412544),
+        ("exponential", 0.9, [2.5], -0.11137772118504415, -2.25),
+        ("gumbel", 1.9, [0.3, 1.7], -0.39016854342397683, -1.1299257907430087),
+        ("weibull", 1.3, [1.8, 2.2], -1.134663263072619, -0.38791556748492323),
+        ("rayleigh", 1.3, [0.8], -0.3106802961394607, -1.3203125),
+        ("frechet", 1.3, [1.8, 2.2], -2.5778805591215828, -0.07897261768296576),
+        ("pareto", 3.1, [1.5, 2.4], -0.19252479209109868, -1.742248808119047),
+    ]
+
+    /// Relative agreement, absolute below 1.
+    static func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-12) -> Bool { abs(a - b) <= tolerance * max(1, abs(b)) }
+
+    @Test(arguments: cases.indices, [false, true])
+    func logCDFsAreSciPys(_ k: Int, onHost: Bool) throws {
+        let (family, y, args, lcdf, lccdf) = Self.cases[k]
+        let names = args.indices.map { "a\($0 + 1)" }
+        let list = ([family == "std_normal" ? "y" : "y |"] + [names.joined(separator: ", ")]).joined(separator: " ")
+        let source = """
+        data { real y; \(names.map { "real \($0);" }.joined(separator: " ")) }
+        parameters { real z; }
+        model { z ~ normal(0, 1); }
+        generated quantities {
+          real l = \(family)_lcdf(\(list));
+          real c = \(family)_lccdf(\(list));
+          real f = \(family)_cdf(\(list));
+          \(onHost ? "real r = normal_rng(0, 1);" : "")
+        }
+        """
+        var values: [String: DataArray] = ["y": .scalar(y)]
+        for (i, a) in args.enumerated() { values[names[i]] = .scalar(a) }
+        let data = DataSet(values, source: "test")
+        var d: [String: Double] = [:]
+        if onHost {
+            let model = try StanProgram.compile(source: source, path: "m.stan")
+            #expect(model.generatedQuantitiesOnHost)
+            d = try HostGeneratedQuantitiesTests.generated(model, data, ["z": [0.1]]).compactMapValues(\.first)
+        } else {
+            let stan = try stanReference(source, data)
+            d = Dictionary(uniqueKeysWithValues: zip(stan.model.derivedElementNames, stan.derivedValues([0.1])))
+        }
+        let (l, c, f) = (try #require(d["l"]), try #require(d["c"]), try #require(d["f"]))
+        // The normal's far tail (log F of −388) through the asymptotic series: to 1e-10.
+        let tolerance = y < NormalDistributionFunction.logPhiTail ? 1e-10 : 1e-12
+        #expect(Self.close(l, lcdf, tolerance) && Self.close(c, lccdf, tolerance) && Self.close(f, exp(lcdf)), "\(family): \(l), \(c), \(f)")
+    }
+
+    /// `target += family_lcdf(y | …) + family_lccdf(y | …)` with the arguments as parameters, and
+    /// `Phi` in a probit likelihood: gradients against finite differences, near the normal's
+    /// tail threshold too.
+    @Test(arguments: cases.indices)
+    func gradientsAreFiniteDifferences(_ k: Int) throws {
+        let (family, y, args, _, _) = Self.cases[k]
+        let location: Set<String> = ["normal", "lognormal", "logistic", "gumbel"]
+        var declarations: [String] = [], names: [String] = [], priors: [String] = []
+        for i in args.indices {
+            let name = "a\(i + 1)"
+            names.append(name)
+            let unbounded = i == 0 && location.contains(family)
+            declarations.append(unbounded ? "real \(name);" : family == "pareto" && i == 0 ? "real<lower=0, upper=y> \(name);" : "real<lower=0> \(name);")
+            priors.append("\(name) ~ \(unbounded ? "normal" : "lognormal")(0, 1);")
+        }
+        let list = ([family == "std_normal" ? "y" : "y |"] + [names.joined(separator: ", ")]).joined(separator: " ")
+        let source = """
+        data { real y; }
+        parameters { real s; \(declarations.joined(separator: " ")) }
+        model { s ~ normal(0, 1); \(priors.joined(separator: " ")) target += \(family)_lcdf(\(list)) + \(family)_lccdf(\(list)) + log(Phi(s)); }
+        """
+        let stan = try stanReference(source, DataSet(["y": .scalar(family == "normal" && y < 0 ? -21 : y)], source: "test"))
+        var rng = TestRandom(seed: UInt64(k + 11))
+        for _ in 0..<3 {
+            let u = rng.vector(stan.dimension, -0.6, 0.6)
+            #expect(stan.logDensity(u).isFinite && GradientCheck.worstRelativeError(stan, at: u) < GradientCheck.tolerance, "\(family) at \(u)")
+        }
+    }
+
+    /// `y ~ normal(mu, sigma) T[L, ]`, `T[, U]`, `T[L, U]` and an exponential `T[, U]`: the
+    /// density minus each element's log probability of (L, U), as written by hand.
+    @Test func truncationRenormalisesEachElement() throws {
+        let data = DataSet(["N": .integer(4), "y": .vector([0.3, 1.2, 0.05, 2.4]), "U": .scalar(3)], source: "test")
+        let header = "data { int N; vector<lower=0>[N] y; real U; }\nparameters { real mu; real<lower=0> sigma; real<lower=0> rate; }\n"
+        let priors = "mu ~ normal(0, 2); sigma ~ lognormal(0, 1); rate ~ lognormal(0, 1);"
+        let truncated = header + """
+        model {
+          \(priors)
+          y ~ normal(mu, sigma) T[0, ];
+          y ~ normal(mu, sigma) T[, U];
+          for (n in 1:N) y[n] ~ normal(mu, sigma) T[0, U];
+          y[2] ~ exponential(rate) T[, U];
+        }
+        """
+        let byHand = header + """
+        model {
+          \(priors)
+          for (n in 1:N) {
+            target += normal_lpdf(y[n] | mu, sigma) - normal_lccdf(0 | mu, sigma);
+            target += normal_lpdf(y[n] | mu, sigma) - normal_lcdf(U | mu, sigma);
+            target += normal_lpdf(y[n] | mu, sigma) - log_diff_exp(normal_lcdf(U | mu, sigma), normal_lcdf(0 | mu, sigma));
+          }
+          target += exponential_lpdf(y[2] | rate) - exponential_lcdf(U | rate);
+        }
+        """
+        expectEquivalent(try stanReference(truncated, data), try stanReference(byHand, data))
+        #expect(compileError(header + "model { y ~ student_t(3, mu, sigma) T[0, ]; }").contains("truncation T[…] of 'student_t' is not supported"))
+        #expect(compileError(header + "model { y ~ normal(mu, sigma) T[, ]; }").contains("needs a lower or an upper bound"))
+    }
+}
