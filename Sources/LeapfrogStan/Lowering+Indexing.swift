@@ -84,6 +84,16 @@ extension Lowering {
                     guard same(cur.type.sizes[0], extent) else {
                         throw fail("cannot vectorise the nested loop: this dimension has \(StanType.text(cur.type.sizes[0])) elements but the loop runs over 1:\(extent)", il)
                     }
+                    if cur.type.rank == 2 {
+                        // `phi[k, w[n]]`: the inner loop's extent goes last (a value's columns
+                        // trail its other extents), so the next index reads the second dimension.
+                        guard !cur.plated else {
+                            throw fail("cannot vectorise the nested loop: '\(n)' indexes a matrix that already depends on the outer loop", il)
+                        }
+                        cur = Value(type: cur.type.removingDimension(0), node: materialize(cur).transposed(), dataOnly: cur.dataOnly)
+                        cur.columns = true
+                        continue
+                    }
                     cur.columns = true
                     cur.type = cur.type.removingDimension(0)
                     continue
@@ -110,7 +120,9 @@ extension Lowering {
                     guard graphAxis == 0 else {
                         throw fail("cannot vectorise the loop: '\(g)[…]' can only index the first dimension of a value that does not depend on the loop index", e.location)
                     }
+                    let columns = cur.columns   // `phi[k, w[n]]`: still one column per k
                     cur = Value(type: cur.type.removingDimension(0), node: node[builder.data(g)], plated: true, dataOnly: cur.dataOnly)
+                    cur.columns = columns
                 } else if iv.type.rank == 1 {
                     guard let g = iv.dataName else { throw fail("a multi-index must be an integer data array", e.location) }
                     let gather: Expr

@@ -112,7 +112,9 @@ extension Lowering {
         case .parameter: throw fail("cannot assign to the parameter '\(name)'; declare a transformed parameter instead", l)
         case .loopConstant, .plateIndex, .columnIndex, .stepIndex: throw fail("cannot assign to the loop variable '\(name)'", l)
         }
-        if columnPlate != nil { throw fail("only ~ and target += are supported inside a loop nested in a vectorised loop", l) }
+        if let columns = columnPlate {
+            return try columnAssignment(sym, name, indices, op, rhs, columns: columns, at: l)
+        }
         if indicator != nil { throw fail("assignments inside an if on data are not supported yet in the \(block.rawValue) block", l) }
         if case .transformedParameter = sym.kind, block != .transformedParameters {
             throw fail("cannot assign to the transformed parameter '\(name)' outside its block", l)
@@ -135,6 +137,24 @@ extension Lowering {
             return
         }
         if plate == nil, recurrences.isEmpty, op.isEmpty, try assignPart(sym, indices, r, at: l, rhs.location) {
+            return
+        }
+        if let plate, sym.insidePlate, op.isEmpty, sym.type.rank == 1, let ks = constantIndices(indices), ks.count == 1,
+           let k = sym.type.sizes[0] {
+            // `gamma[3] = …` for a vector declared in the loop (an inner loop over a constant range,
+            // unrolled): its element 3 in every row, the rest kept (0 where never assigned).
+            guard r.type.isScalar, !r.summedOverPlate, !r.columns else { throw fail("\(name)[\(ks[0])] takes a scalar", rhs.location) }
+            if case .fixed(let n) = k, ks[0] < 1 || ks[0] > n { throw fail("index \(ks[0]) is out of range 1…\(n)", l) }
+            let oneHot = builder.data(syntheticName("onehot", key: "onehot:\([k]):\(ks)") { .oneHot(name: $0, shape: [k], position: ks) }, [k])
+            let rows = r.plated ? (fill(1, [k, plate]) * materialize(r)).transposed() : fill(1, [plate, k]) * materialize(r)
+            var whole = oneHot * rows
+            if let old = sym.value {
+                let oldRows = old.plated ? materialize(old) : fill(1, [plate, k]) * materialize(old)
+                whole = oldRows * (1.0 - oneHot) + whole
+            }
+            var type = sym.type
+            if type.base == .int { type.base = .real }
+            scope.setValue(name, Value(type: type, node: whole, plated: true, dataOnly: r.dataOnly && (sym.value?.dataOnly ?? true)))
             return
         }
         if let extent = diagonalIndex(Value(type: sym.type, node: nil), indices), !sym.insidePlate {
@@ -183,6 +203,32 @@ extension Lowering {
         whole.type = sym.type
         whole.dataName = nil
         scope.setValue(name, whole)
+    }
+
+    /// `x[k] = e` inside `for (k in 1:K)` nested in `for (n in 1:N)`, with `x` a vector or array
+    /// of K declared in the outer loop (`array[K] real gamma; for (k in 1:K) gamma[k] = …;` then
+    /// `log_sum_exp(gamma)`, posteriordb's LDA): x becomes the per-row vector of the values, node
+    /// [N, K] (what depends on neither index is repeated along it).
+    func columnAssignment(_ sym: Symbol, _ name: String, _ indices: [IndexArgument], _ op: String, _ rhs: Expression,
+                          columns: Dim, at l: StanSourceLocation) throws {
+        guard let plate, sym.insidePlate, op.isEmpty, indices.count == 1, case .single(.variable(let iv, _)) = indices[0],
+              let isym = scope.lookup(iv), case .columnIndex = isym.kind, sym.type.rank == 1, same(sym.type.sizes[0], columns) else {
+            throw fail("inside a loop nested in a vectorised loop, only ~, target += and \(name)[k] = … (filling a vector "
+                       + "declared in the outer loop, one element per k) are supported", l)
+        }
+        let r = try perRowExpression(rhs)
+        guard r.type.isScalar, !r.summedOverPlate else { throw fail("\(name)[\(iv)] takes a scalar", rhs.location) }
+        var node = materialize(r)
+        // To [N, K]: rows along N, columns along K, whichever of them the value lacks repeated.
+        switch (r.plated, r.columns) {
+        case (true, true): break
+        case (false, true): node = fill(1, [plate, columns]) * node
+        case (true, false): node = (fill(1, [columns, plate]) * node).transposed()
+        case (false, false): node = fill(1, [plate, columns]) * node
+        }
+        var type = sym.type
+        type.base = type.base == .int ? .real : type.base
+        scope.setValue(name, Value(type: type, node: node, plated: true, dataOnly: r.dataOnly))
     }
 
     func addTerm(_ v: Value, at l: StanSourceLocation) throws {

@@ -192,6 +192,44 @@ import Glibc
         expectEquivalent(try stanReference(irt, irtData), try stanReference(irtByHand, irtData))
     }
 
+    /// posteriordb's LDA likelihood: a vector declared per row, filled by an inner loop over the
+    /// topics (`gamma[k] = log(theta[doc[n], k]) + log(phi[k, w[n]])`), then `log_sum_exp`:
+    /// the two-topic sum written out (it was refused, and `phi[k, w[n]]` gathered the wrong axis).
+    @Test func aVectorFilledPerRowByAnInnerLoop() throws {
+        let data = DataSet(["K": .integer(2), "V": .integer(3), "M": .integer(2), "N": .integer(5),
+                            "w": .integers([1, 3, 2, 3, 1]), "doc": .integers([1, 1, 2, 2, 2]),
+                            "alpha": .vector([1, 1]), "beta": .vector([1, 1, 1])])
+        let header = """
+        data { int<lower=2> K; int<lower=2> V; int<lower=1> M; int<lower=1> N; array[N] int<lower=1, upper=V> w;
+               array[N] int<lower=1, upper=M> doc; vector<lower=0>[K] alpha; vector<lower=0>[V] beta; }
+        parameters { array[M] simplex[K] theta; array[K] simplex[V] phi; }
+        """
+        let looped = header + """
+        model {
+          for (m in 1:M) theta[m] ~ dirichlet(alpha);
+          for (k in 1:K) phi[k] ~ dirichlet(beta);
+          for (n in 1:N) {
+            array[K] real gamma;
+            for (k in 1:K) gamma[k] = log(theta[doc[n], k]) + log(phi[k, w[n]]);
+            target += log_sum_exp(gamma);
+          }
+        }
+        """
+        let byHand = header + """
+        model {
+          for (m in 1:M) theta[m] ~ dirichlet(alpha);
+          for (k in 1:K) phi[k] ~ dirichlet(beta);
+          for (n in 1:N)
+            target += log_sum_exp(log(theta[doc[n], 1]) + log(phi[1, w[n]]), log(theta[doc[n], 2]) + log(phi[2, w[n]]));
+        }
+        """
+        expectEquivalent(try stanReference(looped, data), try stanReference(byHand, data))
+        // ldaK5's form: the topics' loop over a constant range (unrolled, element by element).
+        let constant = looped.replacingOccurrences("array[K] real gamma;", "array[2] real gamma;")
+            .replacingOccurrences("for (k in 1:K) gamma[k]", "for (k in 1:2) gamma[k]")
+        expectEquivalent(try stanReference(constant, data), try stanReference(byHand, data))
+    }
+
     /// `K[n, n]` in `for (n in 1:N)`: read, the diagonal row by row; written
     /// (`K[n, n] = K[n, n] + s`, `K[n, n] += s`, a GP's jitter), the diagonal replaced: the model
     /// with `add_diag` and `diagonal` by hand.
