@@ -109,7 +109,10 @@ extension Lowering {
     func boundsNeedTheGraph(_ d: Declaration) throws -> Bool {
         for e in [d.bounds.lower, d.bounds.upper].compactMap({ $0 }) where foldConstant(e) == nil {
             if !(try isDataOnly(e)) { return true }
-            if !(try expression(e).type.isScalar) { return true }
+            // Data only but beyond the graph's functions (`mean(y) - 3 * sd(y)`): a scalar the host
+            // computes when the data are bound (which checks that it is one).
+            guard let v = try? expression(e) else { continue }
+            if !v.type.isScalar { return true }
         }
         return false
     }

@@ -107,7 +107,14 @@ extension Lowering {
     }
 
     func variable(_ name: String, _ l: StanSourceLocation) throws -> Value {
-        guard let s = scope.lookup(name) else { throw fail("unknown identifier '\(name)'", l) }
+        guard let s = scope.lookup(name) else {
+            if program.functions[name] != nil {
+                // `integrate_ode_rk45(dz_dt, …)`, `ode_bdf(f, …)`: the function is passed, not called.
+                throw fail("the function '\(name)' is passed as an argument (an ODE solver's right-hand side, say); "
+                           + "functions as arguments and the ODE solvers are not supported", l)
+            }
+            throw fail("unknown identifier '\(name)'", l)
+        }
         switch s.kind {
         case .data, .transformedData:
             guard s.type.rank <= 2 else { throw fail("'\(name)' has \(s.type.rank) dimensions; the model graph supports at most 2", l) }

@@ -56,6 +56,21 @@ import Glibc
             .contains("transformed data 's' element 1 is NaN: never assigned, or computed outside a function's domain"))
     }
 
+    /// A parameter's bound that depends on data through functions the graph lacks (posteriordb's
+    /// `vector<lower=mean(y) - 3 * sd(y), …>`): computed on the host when the data are bound.
+    @Test func aBoundBeyondTheGraphsFunctionsIsComputedOnTheHost() throws {
+        let model = try StanProgram.compile(source: """
+            data { int n; vector[n] y; }
+            parameters { real<lower=mean(y) - 3 * sd(y), upper=mean(y) + 3 * sd(y)> mu; }
+            model { y ~ normal(mu, 1); }
+            """, path: "b.stan")
+        let (graph, _) = try model.instantiate(data: DataSet(["n": .integer(4), "y": .vector([1, 2, 4, 5])], source: "t"))
+        let sd = (10.0 / 3).squareRoot()
+        let c = try #require(graph.parameter(named: "mu")?.constraint)
+        guard case .bounded(let lo, let hi) = c else { Issue.record("not bounded: \(c)"); return }
+        #expect(abs(lo - (3 - 3 * sd)) < 1e-12 && abs(hi - (3 + 3 * sd)) < 1e-12, "\(c)")
+    }
+
     @Test func transformedDataRunOnTheHost() throws {
         let source = """
         data { int<lower=1> N; vector[N] x; }
