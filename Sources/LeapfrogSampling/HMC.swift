@@ -64,7 +64,8 @@ public struct HMCKernel: Sendable {
         // A time far longer than the step size (an integration time of 1e308, a step size adapted
         // towards 0) is capped at `maxSteps`, as NUTS's depth caps its trajectories, rather than
         // overflowing the step count.
-        let l = max(1, Int(min((base * jitterSteps).rounded(), Double(Self.maxSteps))))
+        let steps = (base * jitterSteps).rounded()
+        let l = steps.isNaN ? 1 : max(1, Int(min(steps, Double(Self.maxSteps))))
         return (l, eps)
     }
 

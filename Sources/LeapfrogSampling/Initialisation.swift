@@ -25,12 +25,12 @@ public enum Initialisation {
     public static let maximumAttempts = 100
     public static let defaultRadius = 2.0
 
-    /// The initial point of `chain` at `attempt`: Uniform(−radius, radius) in every unconstrained
-    /// component, from the Philox stream (chain, attempt, `.initialisation`).
     /// The words of the error when no starting point has a finite log density (a run that knows
     /// its model's terms adds which one is not finite: `SampleRun`).
     public static let noFiniteStart = "no finite log density after"
 
+    /// The initial point of `chain` at `attempt`: Uniform(−radius, radius) in every unconstrained
+    /// component, from the Philox stream (chain, attempt, `.initialisation`).
     public static func uniformPoint(random: PhiloxRandom, chain: Int, attempt: Int = 0, dimension d: Int,
                                     radius: Double = defaultRadius) -> [Double] {
         var point = [Double](repeating: 0, count: d)

@@ -46,9 +46,11 @@ extension HostInterpreter {
         case "identity_matrix":
             try need(1)
             let n = try integer(0)
+            guard n <= 1 << 15 else { throw fail("identity_matrix(\(n)): at most 32,768 rows here", l) }
             return Matrix.diagonal(Array(repeating: 1, count: max(n, 0))).array
         case "diag_matrix":
             try need(1)
+            guard a[0].count <= 1 << 15 else { throw fail("diag_matrix of \(a[0].count) elements: at most 32,768 here", l) }
             return Matrix.diagonal(try vector(0)).array
         case "diagonal":
             try need(1)

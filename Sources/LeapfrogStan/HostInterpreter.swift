@@ -331,8 +331,8 @@ struct HostInterpreter {
         "log1m": { log1p(-$0) }, "fabs": { abs($0) }, "abs": { abs($0) }, "sin": sin, "cos": cos, "tan": tan, "log2": log2,
         "log10": log10, "exp2": exp2, "cbrt": cbrt, "floor": { $0.rounded(.down) }, "ceil": { $0.rounded(.up) },
         "round": { $0.rounded() }, "trunc": { $0.rounded(.towardZero) }, "erf": erf, "erfc": erfc, "lgamma": lgamma, "tgamma": tgamma,
-        "log1m_exp": { log(-expm1($0)) }, "log1m_inv_logit": { -log1p(exp($0)) }, "inv_cloglog": { 1 - exp(-exp($0)) },
-        "Phi_approx": { 1 / (1 + exp(-(0.07056 * $0 * $0 * $0 + 1.5976 * $0))) }, "Phi": { 0.5 * erfc(-$0 / 2.0.squareRoot()) },
+        "log1m_exp": { log(-expm1($0)) }, "log1m_inv_logit": { -($0 > 0 ? $0 + log1p(exp(-$0)) : log1p(exp($0))) }, "inv_cloglog": { 1 - exp(-exp($0)) },
+        "Phi_approx": { 1 / (1 + exp(-(0.07056 * $0 * $0 * $0 + 1.5976 * $0))) }, "Phi": NormalDistributionFunction.phi,
     ]
 
     /// Every function `call` knows.

@@ -131,10 +131,11 @@ extension Lowering {
         default:
             try checkElementwiseShapes(all, at: l, familyName)
         }
-        if perRowDensities, plate != nil, all.contains(where: \.plated), all.allSatisfy({ $0.type.isScalar }),
-           let node = perRowLogDensity(family, materialize(outcome), args.map { materialize($0) }) {
-            // One log density per row: an argument of log_mix, or a value assigned per row.
-            var v = Value(type: .real, node: node, plated: true, dataOnly: all.allSatisfy(\.dataOnly))
+        if perRowDensities, plate != nil, all.contains(where: { $0.plated || $0.columns }), all.allSatisfy({ $0.type.isScalar }),
+           let node = FormulaDensities.elementwise(family, materialize(outcome), args.map { materialize($0) }) {
+            // One log density per row (and per inner index): an argument of log_mix, or a value
+            // assigned per row.
+            var v = Value(type: .real, node: node, plated: all.contains(where: \.plated), dataOnly: all.allSatisfy(\.dataOnly))
             v.columns = all.contains { $0.columns }
             return v
         }
@@ -244,20 +245,10 @@ extension Lowering {
         return Value(type: .real, node: node, dataOnly: outcome.dataOnly && eta.dataOnly)
     }
 
-    /// One log density per row of a vectorised loop, for scalar arguments (`ll[n] =
-    /// normal_lpdf(y[n] | mu, sigma)`, a `log_mix` argument): the family's elementwise log density
-    /// with its normalising constants, the formulas of `DistributionMath.elementwise` (the Stan
-    /// Functions Reference's), as a node with one element per row. nil for a family without one
-    /// here (uniform, whose value depends on the support, and the multivariate ones). The
-    /// outcome is taken to lie in the support, as the data's declared bounds and the model
-    /// block's own terms on the same outcome check.
-    /// Stan's names of the families `perRowLogDensity` has (with those rewritten to them).
+    /// Stan's names of the families with a per-row log density (`FormulaDensities.elementwise`
+    /// and the formula families), for messages.
     static let perRowFamilies = "normal, std_normal, cauchy, student_t, exponential, gamma, inv_gamma, lognormal, beta, "
         + "bernoulli(_logit), binomial(_logit), poisson(_log), " + formulaFamilies.keys.sorted().joined(separator: ", ")
-
-    func perRowLogDensity(_ family: Distribution, _ y: Expr, _ p: [Expr]) -> Expr? {
-        FormulaDensities.elementwise(family, y, p)
-    }
 
     static func stanParameterNames(_ d: Distribution) -> String {
         switch d {

@@ -208,10 +208,12 @@ extension Lowering {
             }
         }
         var op = op
-        if ["+", "-", "*", ".*", "./"].contains(op) {
+        if ["+", "-", "*", "/", ".*", "./"].contains(op) {
             var widened = true
             if let w = widenedRow(a, against: b) { a = w } else if let w = widenedRow(b, against: a) { b = w } else { widened = false }
-            if widened && op == "*" { op = ".*" }   // the scalar times the vector, element by element
+            // The scalar with the vector, element by element.
+            if widened && op == "*" { op = ".*" }
+            if widened && op == "/" { op = "./" }
         }
         let (ta, tb) = (a.type, b.type)
         switch op {

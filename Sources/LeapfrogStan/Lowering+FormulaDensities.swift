@@ -57,8 +57,8 @@ extension Lowering {
         try checkElementwiseShapes(all, at: l, name)
         let node = FormulaDensities.logDensity(name, materialize(outcome), args.map { materialize($0) })
         let dataOnly = all.allSatisfy(\.dataOnly)
-        if perRowDensities, plate != nil, all.contains(where: \.plated), all.allSatisfy({ $0.type.isScalar }) {
-            var v = Value(type: .real, node: node, plated: true, dataOnly: dataOnly)
+        if perRowDensities, plate != nil, all.contains(where: { $0.plated || $0.columns }), all.allSatisfy({ $0.type.isScalar }) {
+            var v = Value(type: .real, node: node, plated: all.contains(where: \.plated), dataOnly: dataOnly)
             v.columns = all.contains { $0.columns }
             return v
         }
@@ -77,13 +77,14 @@ extension Lowering {
             throw fail("\(family)\(suffix) takes an outcome and \(expected - 1) argument\(expected == 2 ? "" : "s"), got \(args.count - 1)", l)
         }
         for a in args where a.summedOverPlate { throw fail("a log density cannot be an argument of a distribution function", l) }
+        let args = try aligned(args, at: l)
         try rejectFlattened(args, at: l)
         try checkElementwiseShapes(args, at: l, family + suffix)
         let nodes = args.map { materialize($0) }
         let logCDF = FormulaDensities.logCDF(family, nodes[0], Array(nodes.dropFirst()), complement: suffix == "_lccdf")!
         let dataOnly = args.allSatisfy(\.dataOnly)
-        if perRowDensities, plate != nil, args.contains(where: \.plated), args.allSatisfy({ $0.type.isScalar }) {
-            var v = Value(type: .real, node: suffix == "_cdf" ? logCDF.exp() : logCDF, plated: true, dataOnly: dataOnly)
+        if perRowDensities, plate != nil, args.contains(where: { $0.plated || $0.columns }), args.allSatisfy({ $0.type.isScalar }) {
+            var v = Value(type: .real, node: suffix == "_cdf" ? logCDF.exp() : logCDF, plated: args.contains(where: \.plated), dataOnly: dataOnly)
             v.columns = args.contains { $0.columns }
             return v
         }
@@ -123,11 +124,19 @@ extension Lowering {
             if case .string = e { return nil }
             return try binary("+", try expression(e), zero, at: e.location)
         }
-        let (lower, upper) = (try bound(argExprs[1]), try bound(argExprs[2]))
-        guard lower != nil || upper != nil else { throw fail("T[ , ] needs a lower or an upper bound", l) }
-        let all = [lower, upper].compactMap { $0 } + args
+        if case .string = argExprs[1], case .string = argExprs[2] { throw fail("T[ , ] needs a lower or an upper bound", l) }
+        // A lower bound at or below 0 leaves a positive family whole (its complementary CDF is 1
+        // there, and at 0 its log's gradient would be 0 · ∞): `y ~ lognormal(mu, sigma) T[0, ]`.
+        let positive: Set<String> = ["lognormal", "exponential", "weibull", "frechet", "rayleigh"]
+        let lowerExpression = positive.contains(family) && (foldConstant(argExprs[1]).map { $0 <= 0 } ?? false)
+            ? Expression.string("", l) : argExprs[1]
+        let (rawLower, rawUpper) = (try bound(lowerExpression), try bound(argExprs[2]))
+        if rawLower == nil && rawUpper == nil { return lp }
+        let all = try aligned([rawLower, rawUpper].compactMap { $0 } + args, at: l)
+        let lower = rawLower == nil ? nil : all[0]
+        let upper = rawUpper == nil ? nil : all[rawLower == nil ? 0 : 1]
         try checkElementwiseShapes(all, at: l, "T[…] of \(family)")
-        let p = args.map { materialize($0) }
+        let p = all.suffix(args.count).map { materialize($0) }
         func logF(_ b: Value, complement: Bool) -> Expr { FormulaDensities.logCDF(family, materialize(b), p, complement: complement)! }
         let logMass: Expr
         switch (lower, upper) {

@@ -44,12 +44,18 @@ extension Lowering {
             return try truncated(String(name.dropFirst(Lowering.truncatedPrefix.count)), argExprs, at: l)
         }
         if name.hasSuffix("_lcdf") || name.hasSuffix("_lccdf") || name.hasSuffix("_cdf") {
-            // A cumulative distribution function of constants (a half-distribution's normaliser,
-            // `- student_t_lccdf(0 | 3, 0, 10)`) is a constant: in the model block it shifts the log
-            // density by a constant, which sampling ignores, so it is dropped.
-            if block == .model, argExprs.allSatisfy({ foldConstant($0) != nil }) { return .constant(0, integer: false) }
             let suffix = ["_lcdf", "_lccdf", "_cdf"].first { name.hasSuffix($0) }!
             let family = String(name.dropLast(suffix.count))
+            let constants = argExprs.map { foldConstant($0) }
+            if let values = constants as? [Double], FormulaDensities.cdfFamilies[family] == values.count - 1 {
+                // Of constants, computed here (inside log_diff_exp, say, a dropped one would be wrong).
+                let l = FormulaDensities.logCDF(family, values[0], Array(values.dropFirst()), complement: suffix == "_lccdf")!
+                return .constant(suffix == "_cdf" ? l.exp() : l, integer: false)
+            }
+            // The log CDF of constants of a family without one here (a half-distribution's
+            // normaliser, `- student_t_lccdf(0 | 3, 0, 10)`) added to the target shifts the log
+            // density by a constant, which sampling ignores: dropped.
+            if block == .model, suffix != "_cdf", constants.allSatisfy({ $0 != nil }) { return .constant(0, integer: false) }
             guard FormulaDensities.cdfFamilies[family] != nil else {
                 throw fail("the cumulative distribution function \(name) is not supported yet; supported for "
                            + FormulaDensities.cdfFamilies.keys.sorted().joined(separator: ", ")

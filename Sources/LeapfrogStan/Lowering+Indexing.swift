@@ -1,6 +1,15 @@
 import LeapfrogModel
 
 extension Lowering {
+    /// The loop's extent when `indices` are `[n, n]` with `n` a vectorised loop's index over all
+    /// of the square matrix `v` (its diagonal, row by row); nil otherwise.
+    func diagonalIndex(_ v: Value, _ indices: [IndexArgument]) -> Dim? {
+        guard indices.count == 2, case .single(.variable(let a, _)) = indices[0], case .single(.variable(let b, _)) = indices[1],
+              a == b, let s = scope.lookup(a), case .plateIndex(let extent) = s.kind, !v.plated, !v.columns,
+              v.type.base == .matrix, v.type.arrayRank == 0, same(v.type.sizes[0], extent), same(v.type.sizes[1], extent) else { return nil }
+        return extent
+    }
+
     /// Lowers `v[i, j, …]` one index at a time.
     ///
     /// - The index of a vectorised loop (`x[n]`) selects every row: the value becomes plated.
@@ -11,15 +20,6 @@ extension Lowering {
     ///   and drops the extent of 1 (`sum` for a vector, a product with `[1]` for a matrix).
     /// - An index over recurrences' steps (`y[t - k]`) reads one row with the graph's `at`
     ///   (`name` names the variable in the bind-time range check).
-    /// The loop's extent when `indices` are `[n, n]` with `n` a vectorised loop's index over all
-    /// of the square matrix `v` (its diagonal, row by row); nil otherwise.
-    func diagonalIndex(_ v: Value, _ indices: [IndexArgument]) -> Dim? {
-        guard indices.count == 2, case .single(.variable(let a, _)) = indices[0], case .single(.variable(let b, _)) = indices[1],
-              a == b, let s = scope.lookup(a), case .plateIndex(let extent) = s.kind, !v.plated, !v.columns,
-              v.type.base == .matrix, v.type.arrayRank == 0, same(v.type.sizes[0], extent), same(v.type.sizes[1], extent) else { return nil }
-        return extent
-    }
-
     func index(_ v: Value, _ indices: [IndexArgument], at l: StanSourceLocation, name: String? = nil) throws -> Value {
         guard indices.count <= v.type.rank else {
             throw fail("too many indices: \(indices.count) for a value of type \(v.type)", l)
@@ -35,14 +35,25 @@ extension Lowering {
         var cur = v
         var axis = 0
         var changed = false
+        // After `phi[k, …]` (a matrix's rows by an inner loop's index, moved last) only the outer
+        // loop's gather (`w[n]`) reads the remaining dimension correctly.
+        var columnsMovedLast = false
+        func onlyTheOuterGather(_ at: StanSourceLocation) throws {
+            if columnsMovedLast {
+                throw fail("cannot vectorise the nested loop: after the inner loop's index, only an index by the outer loop's data "
+                           + "(as w[n]) is supported here", at)
+            }
+        }
         for idx in indices {
             let graphAxis = axis + (cur.plated ? 1 : 0)
             let graphRank = cur.type.rank + (cur.plated ? 1 : 0)
             switch idx {
             case .all:
+                try onlyTheOuterGather(l)
                 axis += 1
                 continue
             case .range(let a, let b, let rl):
+                try onlyTheOuterGather(rl)
                 let (ix, extent) = try rangeIndex(a, b, extent: cur.type.sizes[axis], at: rl)
                 let node = materialize(cur)
                 changed = true
@@ -92,6 +103,7 @@ extension Lowering {
                         }
                         cur = Value(type: cur.type.removingDimension(0), node: materialize(cur).transposed(), dataOnly: cur.dataOnly)
                         cur.columns = true
+                        columnsMovedLast = true
                         continue
                     }
                     cur.columns = true
@@ -100,6 +112,7 @@ extension Lowering {
                 }
                 let iv = try expression(e)
                 if iv.columns { throw fail("cannot vectorise the nested loop: an index that depends on its index", e.location) }
+                if !iv.plated { try onlyTheOuterGather(e.location) }
                 guard iv.type.base == .int else { throw fail("indices must be integers, got \(iv.type)", e.location) }
                 let sizes = cur.type.sizes.dropFirst()
                 if iv.plated, iv.type.isScalar, let g = iv.dataName, !iv.summedOverPlate, graphAxis == 0,

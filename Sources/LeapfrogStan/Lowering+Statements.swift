@@ -112,10 +112,10 @@ extension Lowering {
         case .parameter: throw fail("cannot assign to the parameter '\(name)'; declare a transformed parameter instead", l)
         case .loopConstant, .plateIndex, .columnIndex, .stepIndex: throw fail("cannot assign to the loop variable '\(name)'", l)
         }
+        if indicator != nil { throw fail("assignments inside an if on data are not supported yet in the \(block.rawValue) block", l) }
         if let columns = columnPlate {
             return try columnAssignment(sym, name, indices, op, rhs, columns: columns, at: l)
         }
-        if indicator != nil { throw fail("assignments inside an if on data are not supported yet in the \(block.rawValue) block", l) }
         if case .transformedParameter = sym.kind, block != .transformedParameters {
             throw fail("cannot assign to the transformed parameter '\(name)' outside its block", l)
         }
@@ -144,7 +144,10 @@ extension Lowering {
             // `gamma[3] = …` for a vector declared in the loop (an inner loop over a constant range,
             // unrolled): its element 3 in every row, the rest kept (0 where never assigned).
             guard r.type.isScalar, !r.summedOverPlate, !r.columns else { throw fail("\(name)[\(ks[0])] takes a scalar", rhs.location) }
-            if case .fixed(let n) = k, ks[0] < 1 || ks[0] > n { throw fail("index \(ks[0]) is out of range 1…\(n)", l) }
+            if ks[0] < 1 { throw fail("index \(ks[0]) is out of range: Stan indices start at 1", l) }
+            if case .fixed(let n) = k, ks[0] > n { throw fail("index \(ks[0]) is out of range 1…\(n)", l) }
+            _ = try assignable(Value(type: r.type, node: r.node, dataOnly: r.dataOnly), to: sym.type.removingDimension(0),
+                               name: "\(name)[\(ks[0])]", at: rhs.location)
             let oneHot = builder.data(syntheticName("onehot", key: "onehot:\([k]):\(ks)") { .oneHot(name: $0, shape: [k], position: ks) }, [k])
             let rows = r.plated ? (fill(1, [k, plate]) * materialize(r)).transposed() : fill(1, [plate, k]) * materialize(r)
             var whole = oneHot * rows
@@ -152,9 +155,7 @@ extension Lowering {
                 let oldRows = old.plated ? materialize(old) : fill(1, [plate, k]) * materialize(old)
                 whole = oldRows * (1.0 - oneHot) + whole
             }
-            var type = sym.type
-            if type.base == .int { type.base = .real }
-            scope.setValue(name, Value(type: type, node: whole, plated: true, dataOnly: r.dataOnly && (sym.value?.dataOnly ?? true)))
+            scope.setValue(name, Value(type: sym.type, node: whole, plated: true, dataOnly: r.dataOnly && (sym.value?.dataOnly ?? true)))
             return
         }
         if let extent = diagonalIndex(Value(type: sym.type, node: nil), indices), !sym.insidePlate {
@@ -180,7 +181,7 @@ extension Lowering {
             throw fail("cannot vectorise the loop: '\(name)' has \(StanType.text(sym.type.sizes.first ?? nil)) elements but the loop runs over 1:\(plate)", l)
         }
         if r.summedOverPlate {
-            // A family without a per-row form (`perRowLogDensity`); in generated quantities the
+            // A family without a per-row form (`FormulaDensities.elementwise`); in generated quantities the
             // block then runs on the host, which computes each row's.
             throw fail("cannot assign \(name)[\(iv)] a log density of this family per row of a vectorised loop; "
                        + "per-row log densities take scalar arguments and one of \(Lowering.perRowFamilies)", rhs.location)
@@ -218,6 +219,8 @@ extension Lowering {
         }
         let r = try perRowExpression(rhs)
         guard r.type.isScalar, !r.summedOverPlate else { throw fail("\(name)[\(iv)] takes a scalar", rhs.location) }
+        _ = try assignable(Value(type: r.type, node: r.node, dataOnly: r.dataOnly), to: sym.type.removingDimension(0),
+                           name: "\(name)[\(iv)]", at: rhs.location)
         var node = materialize(r)
         // To [N, K]: rows along N, columns along K, whichever of them the value lacks repeated.
         switch (r.plated, r.columns) {
@@ -226,9 +229,7 @@ extension Lowering {
         case (true, false): node = (fill(1, [columns, plate]) * node).transposed()
         case (false, false): node = fill(1, [plate, columns]) * node
         }
-        var type = sym.type
-        type.base = type.base == .int ? .real : type.base
-        scope.setValue(name, Value(type: type, node: node, plated: true, dataOnly: r.dataOnly))
+        scope.setValue(name, Value(type: sym.type, node: node, plated: true, dataOnly: r.dataOnly))
     }
 
     func addTerm(_ v: Value, at l: StanSourceLocation) throws {

@@ -155,7 +155,7 @@ public struct StanModel: Sendable {
                 value = DataArray(shape: shape, values: pattern.values(shape))
             case .oneHot(_, let dims, let position):
                 let shape = try resolve(dims)
-                for (axis, k) in position.enumerated() where k > shape[axis] {
+                for (axis, k) in position.enumerated() where k < 1 || k > shape[axis] {
                     throw fail("index \(k) is out of range 1…\(shape[axis]) in an assignment")
                 }
                 var values = [Double](repeating: 0, count: shape.reduce(1, *))

@@ -1,0 +1,90 @@
+import LeapfrogData
+import LeapfrogTestSupport
+import Testing
+@testable import LeapfrogStan
+
+/// The review's cases for the vectorised loops, CDFs and truncation: equal extents (N == K, where
+/// a wrong axis would still broadcast), an `if` around an inner loop, constant CDF calls, a
+/// truncation at the edge of a family's support, and what must be refused.
+@Suite struct VectorisedLoopEdgeTests {
+    static let data = DataSet(["N": .integer(3), "K": .integer(3), "y": .vector([0.4, -1.1, 2.0]), "x0": .scalar(0.7),
+                               "w": .vector([0.2, 0.5, 0.3]), "z": .vector([1.5, 0.6, 2.2]), "use_t": .integer(1)],
+                              source: "test")
+    static let header = """
+    data { int N; int K; vector[N] y; real x0; simplex[K] w; vector<lower=0>[N] z; int use_t; }
+    parameters { vector[K] mu; real<lower=0> s; vector[K] theta; vector[N] b; }
+
+    """
+    static let priors = "mu ~ normal(0, 1); s ~ lognormal(0, 1); theta ~ normal(0, 1); b ~ normal(0, 1);"
+
+    /// `lp[k] = log(w[k]) + normal_lpdf(x0 | mu[k], s)`: a density of the inner index alone per
+    /// element (it copied the sum over k into every element), `(theta - b[n]) / s` and an lcdf of
+    /// a row against the inner index, each as the loops unrolled by hand.
+    @Test func equalExtentsAgreeWithTheLoopsByHand() throws {
+        let looped = Self.header + """
+        model {
+          \(Self.priors)
+          for (n in 1:N) {
+            vector[K] lp;
+            for (k in 1:K) lp[k] = log(w[k]) + normal_lpdf(x0 | mu[k], s);
+            target += log_sum_exp(lp);
+            target += -0.5 * dot_self((theta - b[n]) / z[n]);
+            for (k in 1:K) target += normal_lcdf(y[n] | mu[k], s);
+          }
+        }
+        """
+        let byHand = Self.header + """
+        model {
+          \(Self.priors)
+          for (n in 1:N) {
+            target += log_sum_exp({log(w[1]) + normal_lpdf(x0 | mu[1], s), log(w[2]) + normal_lpdf(x0 | mu[2], s),
+                                   log(w[3]) + normal_lpdf(x0 | mu[3], s)});
+            for (k in 1:3) target += -0.5 * square((theta[k] - b[n]) / z[n]);
+            for (k in 1:3) target += normal_lcdf(y[n] | mu[k], s);
+          }
+        }
+        """
+        expectEquivalent(try stanReference(looped, Self.data), try stanReference(byHand, Self.data))
+    }
+
+    /// Constant CDF calls are computed (a dropped one inside log_diff_exp made the target +∞,
+    /// and `normal_cdf` of constants was 0); a positive family truncated at 0 is itself, with a
+    /// finite gradient (0 · ∞ before).
+    @Test func constantCDFsAndTruncationAtTheSupportsEdge() throws {
+        let constant = Self.header + "model { \(Self.priors) target += log_diff_exp(normal_lcdf(10 | 0, 5), normal_lcdf(0 | 0, 5)) + log(normal_cdf(0.5 | 0, 1)); }"
+        let plain = Self.header + "model { \(Self.priors) }"
+        let a = try stanReference(constant, Self.data), b = try stanReference(plain, Self.data)
+        let u = [Double](repeating: 0.2, count: a.dimension)
+        let expected = NormalDistributionFunctionValues.logDiff + NormalDistributionFunctionValues.logPhiHalf
+        #expect(abs((a.logDensity(u) - b.logDensity(u)) - expected) < 1e-12, "\(a.logDensity(u) - b.logDensity(u)) vs \(expected)")
+        let truncated = try stanReference(Self.header + "model { \(Self.priors) z ~ lognormal(mu[1], s) T[0, ]; }", Self.data)
+        let whole = try stanReference(Self.header + "model { \(Self.priors) z ~ lognormal(mu[1], s); }", Self.data)
+        expectEquivalent(truncated, whole)
+    }
+
+    @Test func whatMustBeRefusedIs() {
+        let underIf = Self.header + """
+        model { for (n in 1:N) { vector[K] lp;
+          if (use_t == 1) { for (k in 1:K) lp[k] = student_t_lpdf(y[n] | 3, mu[k], s); }
+          target += log_sum_exp(lp); } }
+        """
+        #expect(compileError(underIf).contains("assignments inside an if on data are not supported yet"))
+        let indexZero = Self.header + "model { for (n in 1:N) { vector[K] g; g[0] = y[n]; target += sum(g); } }"
+        #expect(compileError(indexZero).contains("Stan indices start at 1"))
+        let intFromReal = Self.header + "model { for (n in 1:N) { array[K] int g; for (k in 1:K) g[k] = 0.5 * y[n]; } }"
+        #expect(compileError(intFromReal).contains("cannot assign a value of type real to 'g[k]' of type int"))
+        let afterColumns = """
+        data { int N; int K; matrix[K, 3] m; vector[N] y; }
+        parameters { real s; }
+        model { for (n in 1:N) for (k in 1:K) target += normal_lpdf(y[n] | m[k, 2], 1); }
+        """
+        #expect(compileError(afterColumns).contains("after the inner loop's index, only an index by the outer loop's data"))
+    }
+}
+
+/// Values of Φ by SciPy 1.17.1 (`norm.logcdf`), for the constant-CDF test:
+/// log(Φ(2) − Φ(0)) and log Φ(0.5).
+enum NormalDistributionFunctionValues {
+    static let logDiff = -0.7397150928523355
+    static let logPhiHalf = -0.36894641528865635
+}
