@@ -139,10 +139,12 @@ extension Lowering {
         if plate == nil, recurrences.isEmpty, op.isEmpty, try assignPart(sym, indices, r, at: l, rhs.location) {
             return
         }
-        if let plate, sym.insidePlate, op.isEmpty, sym.type.rank == 1, let ks = constantIndices(indices), ks.count == 1,
+        if let plate, sym.insidePlate, sym.type.rank == 1, let ks = constantIndices(indices), ks.count == 1,
            let k = sym.type.sizes[0] {
-            // `gamma[3] = …` for a vector declared in the loop (an inner loop over a constant range,
-            // unrolled): its element 3 in every row, the rest kept (0 where never assigned).
+            // `gamma[3] = …` (or `lps[3] += …`) for a vector declared in the loop (an inner loop over
+            // a constant range, unrolled): its element 3 in every row, the rest kept (0 where never
+            // assigned).
+            let r = op.isEmpty ? r : try binary(op, try element(of: sym, name, indices, at: l), r, at: l)
             guard r.type.isScalar, !r.summedOverPlate, !r.columns else { throw fail("\(name)[\(ks[0])] takes a scalar", rhs.location) }
             if ks[0] < 1 { throw fail("index \(ks[0]) is out of range: Stan indices start at 1", l) }
             if case .fixed(let n) = k, ks[0] > n { throw fail("index \(ks[0]) is out of range 1…\(n)", l) }
@@ -206,18 +208,27 @@ extension Lowering {
         scope.setValue(name, whole)
     }
 
+    /// The current value of `name[indices]` (a compound assignment's left side).
+    func element(of sym: Symbol, _ name: String, _ indices: [IndexArgument], at l: StanSourceLocation) throws -> Value {
+        guard var old = sym.value else { throw fail("'\(name)' is used before it is assigned", l) }
+        old.type = sym.type
+        return try index(old, indices, at: l)
+    }
+
     /// `x[k] = e` inside `for (k in 1:K)` nested in `for (n in 1:N)`, with `x` a vector or array
     /// of K declared in the outer loop (`array[K] real gamma; for (k in 1:K) gamma[k] = …;` then
     /// `log_sum_exp(gamma)`, posteriordb's LDA): x becomes the per-row vector of the values, node
     /// [N, K] (what depends on neither index is repeated along it).
     func columnAssignment(_ sym: Symbol, _ name: String, _ indices: [IndexArgument], _ op: String, _ rhs: Expression,
                           columns: Dim, at l: StanSourceLocation) throws {
-        guard let plate, sym.insidePlate, op.isEmpty, indices.count == 1, case .single(.variable(let iv, _)) = indices[0],
+        guard let plate, sym.insidePlate, indices.count == 1, case .single(.variable(let iv, _)) = indices[0],
               let isym = scope.lookup(iv), case .columnIndex = isym.kind, sym.type.rank == 1, same(sym.type.sizes[0], columns) else {
             throw fail("inside a loop nested in a vectorised loop, only ~, target += and \(name)[k] = … (filling a vector "
                        + "declared in the outer loop, one element per k) are supported", l)
         }
-        let r = try perRowExpression(rhs)
+        var r = try perRowExpression(rhs)
+        // `lps[k] += normal_lpdf(y[n] | mu[k], sigma[k])`: the element's value so far, then the operation.
+        if !op.isEmpty { r = try binary(op, try element(of: sym, name, indices, at: l), r, at: l) }
         guard r.type.isScalar, !r.summedOverPlate else { throw fail("\(name)[\(iv)] takes a scalar", rhs.location) }
         _ = try assignable(Value(type: r.type, node: r.node, dataOnly: r.dataOnly), to: sym.type.removingDimension(0),
                            name: "\(name)[\(iv)]", at: rhs.location)

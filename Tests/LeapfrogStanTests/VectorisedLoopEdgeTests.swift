@@ -62,6 +62,37 @@ import Testing
         expectEquivalent(truncated, whole)
     }
 
+    /// The User's Guide's K-component mixture as written there: `vector[K] lps = log_theta;
+    /// for (k in 1:K) lps[k] += normal_lpdf(y[n] | mu[k], sigma[k]);` (a compound assignment in the
+    /// inner loop, over data K and over a constant range), against log_mix by hand.
+    @Test func theUsersGuideMixtureAsWritten() throws {
+        let data = DataSet(["K": .integer(2), "N": .integer(4), "y": .vector([-1.2, 0.4, 2.2, 1.9])], source: "test")
+        let mixture = """
+        data { int<lower=1> K; int<lower=1> N; array[N] real y; }
+        parameters { simplex[K] theta; ordered[K] mu; vector<lower=0>[K] sigma; }
+        model {
+          vector[K] log_theta = log(theta);
+          sigma ~ lognormal(0, 2);
+          mu ~ normal(0, 10);
+          for (n in 1:N) {
+            vector[K] lps = log_theta;
+            for (k in 1:K) lps[k] += normal_lpdf(y[n] | mu[k], sigma[k]);
+            target += log_sum_exp(lps);
+          }
+        }
+        """
+        let byHand = mixture.replacingOccurrences("""
+            vector[K] lps = log_theta;
+            for (k in 1:K) lps[k] += normal_lpdf(y[n] | mu[k], sigma[k]);
+            target += log_sum_exp(lps);
+        """, "    target += log_mix(theta[1], normal_lpdf(y[n] | mu[1], sigma[1]), normal_lpdf(y[n] | mu[2], sigma[2]));")
+        #expect(byHand != mixture)
+        let reference = try stanReference(byHand, data)
+        expectEquivalent(try stanReference(mixture, data), reference)
+        let constant = mixture.replacingOccurrences("vector[K] lps", "vector[2] lps").replacingOccurrences("for (k in 1:K) lps", "for (k in 1:2) lps")
+        expectEquivalent(try stanReference(constant, data), reference)
+    }
+
     @Test func whatMustBeRefusedIs() {
         let underIf = Self.header + """
         model { for (n in 1:N) { vector[K] lp;
