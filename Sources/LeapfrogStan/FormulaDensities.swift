@@ -89,7 +89,7 @@ enum FormulaDensities {
         case "beta_binomial":
             // log C(N, y) + log B(y + α, N − y + β) − log B(α, β).
             let (n, a, b) = (p[0], p[1], p[2])
-            return (n + 1.0).lgamma() - (y + 1.0).lgamma() - (n - y + 1.0).lgamma() + logBeta(y + a, n - y + b) - logBeta(a, b)
+            return logChoose(n, y) + logBeta(y + a, n - y + b) - logBeta(a, b)
         case "logistic":
             // z = (y − μ)/σ: −z − log σ − 2 log(1 + e^(−z)).
             let z = (y - p[0]) / p[1]
@@ -166,8 +166,7 @@ enum FormulaDensities {
             return y * p[0] - p[0].log1pExp()
         case .binomialLogit:
             let n = p[0]
-            let choose: T = (n + 1.0).lgamma() - (y + 1.0).lgamma() - (n - y + 1.0).lgamma()
-            return choose + y * p[1] - n * p[1].log1pExp()
+            return logChoose(n, y) + y * p[1] - n * p[1].log1pExp()
         case .poissonLog:
             return y * p[0] - p[0].exp() - (y + 1.0).lgamma()
         default:
@@ -182,14 +181,21 @@ enum FormulaDensities {
         "rayleigh": 1, "frechet": 2, "pareto": 2,
     ]
 
+    /// The suffixes of Stan's distribution-function calls.
+    static let cdfSuffixes = ["_lcdf", "_lccdf", "_cdf"]
+
+    /// `normal_lccdf` → ("normal", "_lccdf"); nil for a name that is no distribution-function call.
+    static func cdfCall(_ name: String) -> (family: String, suffix: String)? {
+        guard let suffix = cdfSuffixes.first(where: { name.hasSuffix($0) }) else { return nil }
+        return (String(name.dropLast(suffix.count)), suffix)
+    }
+
     /// log F(y) (`complement`: log(1 − F(y))) of `family` given its arguments `p` (Stan's order),
     /// element by element: through log Φ for the normal families, the log inverse logit for the
     /// logistic, and −t with log(1 − e^(−t)) = log(−expm1(−t)) for the families whose
     /// complementary CDF is e^(−t) (exponential, Gumbel's CDF, Weibull, Rayleigh, Fréchet's CDF,
     /// Pareto).
     static func logCDF<T: FormulaArithmetic>(_ family: String, _ y: T, _ p: [T], complement: Bool) -> T? {
-        /// log(1 − e^(−t)) for t ≥ 0.
-        func log1mExpNegative(_ t: T) -> T { (-((-t).expm1())).log() }
         switch family {
         case "normal", "std_normal", "lognormal":
             var z = family == "lognormal" ? y.log() : y
@@ -207,11 +213,11 @@ enum FormulaDensities {
             case "rayleigh": t = y.square() / (2.0 * p[0].square())
             default: t = p[1] * (y.log() - p[0].log())
             }
-            return complement ? -t : log1mExpNegative(t)
+            return complement ? -t : log1mExp(-t)
         case "gumbel", "frechet":
             // F(y) = e^(−t).
             let t = family == "gumbel" ? (-((y - p[0]) / p[1])).exp() : (p[1] / y).pow(p[0])
-            return complement ? log1mExpNegative(t) : -t
+            return complement ? log1mExp(-t) : -t
         default:
             return nil
         }
@@ -227,4 +233,13 @@ enum FormulaDensities {
 
     /// log B(a, b) = lgamma(a) + lgamma(b) − lgamma(a + b).
     static func logBeta<T: FormulaArithmetic>(_ a: T, _ b: T) -> T { a.lgamma() + b.lgamma() - (a + b).lgamma() }
+
+    /// log C(n, k) = lgamma(n + 1) − lgamma(k + 1) − lgamma(n − k + 1).
+    static func logChoose<T: FormulaArithmetic>(_ n: T, _ k: T) -> T { (n + 1.0).lgamma() - (k + 1.0).lgamma() - (n - k + 1.0).lgamma() }
+
+    /// log(1 − eˣ) = log(−expm1(x)), for x < 0.
+    static func log1mExp<T: FormulaArithmetic>(_ x: T) -> T { (-(x.expm1())).log() }
+
+    /// log(eᵃ − eᵇ) = a + log(1 − e^(b − a)), for a > b.
+    static func logDiffExp<T: FormulaArithmetic>(_ a: T, _ b: T) -> T { a + log1mExp(b - a) }
 }

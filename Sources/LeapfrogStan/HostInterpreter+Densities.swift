@@ -46,13 +46,12 @@ extension HostInterpreter {
     static let formulaDensityNames: Set<String> = Set(
         Lowering.formulaFamilies.map { $0.key + ($0.value.discrete ? "_lpmf" : "_lpdf") }
             + graphFamilies.keys.map { $0 + (["binomial", "binomial_logit"].contains($0) ? "_lpmf" : "_lpdf") }
-            + FormulaDensities.cdfFamilies.keys.flatMap { f in ["_lcdf", "_lccdf", "_cdf"].map { f + $0 } })
+            + FormulaDensities.cdfFamilies.keys.flatMap { f in FormulaDensities.cdfSuffixes.map { f + $0 } })
 
     /// The graph's other elementwise families and the formula families (`FormulaDensities`, the
     /// formulas the graph uses) by their `_lpdf`/`_lpmf` names: arity and log density.
     static func formulaDensity(_ name: String) -> (arity: Int, f: ([Double]) -> Double)? {
-        if let suffix = ["_lcdf", "_lccdf", "_cdf"].first(where: { name.hasSuffix($0) }) {
-            let family = String(name.dropLast(suffix.count))
+        if let (family, suffix) = FormulaDensities.cdfCall(name) {
             guard let count = FormulaDensities.cdfFamilies[family] else { return nil }
             // `_cdf` sums the logs too; `logDensity` takes the exponential (a product of CDFs).
             return (count + 1, { a in FormulaDensities.logCDF(family, a[0], Array(a.dropFirst()), complement: suffix == "_lccdf")! })

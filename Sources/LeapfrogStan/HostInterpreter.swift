@@ -331,7 +331,7 @@ struct HostInterpreter {
         "log1m": { log1p(-$0) }, "fabs": { abs($0) }, "abs": { abs($0) }, "sin": sin, "cos": cos, "tan": tan, "log2": log2,
         "log10": log10, "exp2": exp2, "cbrt": cbrt, "floor": { $0.rounded(.down) }, "ceil": { $0.rounded(.up) },
         "round": { $0.rounded() }, "trunc": { $0.rounded(.towardZero) }, "erf": erf, "erfc": erfc, "lgamma": lgamma, "tgamma": tgamma,
-        "log1m_exp": { log(-expm1($0)) }, "log1m_inv_logit": { -($0 > 0 ? $0 + log1p(exp(-$0)) : log1p(exp($0))) }, "inv_cloglog": { 1 - exp(-exp($0)) },
+        "log1m_exp": FormulaDensities.log1mExp, "log1m_inv_logit": { (-$0).logInvLogit() }, "inv_cloglog": { 1 - exp(-exp($0)) },
         "Phi_approx": { 1 / (1 + exp(-(0.07056 * $0 * $0 * $0 + 1.5976 * $0))) }, "Phi": NormalDistributionFunction.phi,
     ]
 
@@ -355,9 +355,9 @@ struct HostInterpreter {
         if let m = try matrixFunction(name, a, at: l) { return m }
         switch name {
         case "pow": try need(2); return try binary("^", a[0], a[1], l)
-        case "log_diff_exp": try need(2); return try binaryFunction(a[0], a[1], l) { x, y in x + log(-expm1(y - x)) }
-        case "lbeta": try need(2); return try binaryFunction(a[0], a[1], l) { x, y in lgamma(x) + lgamma(y) - lgamma(x + y) }
-        case "lchoose": try need(2); return try binaryFunction(a[0], a[1], l) { n, k in lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1) }
+        case "log_diff_exp": try need(2); return try binaryFunction(a[0], a[1], l, FormulaDensities.logDiffExp)
+        case "lbeta": try need(2); return try binaryFunction(a[0], a[1], l, FormulaDensities.logBeta)
+        case "lchoose": try need(2); return try binaryFunction(a[0], a[1], l, FormulaDensities.logChoose)
         case "hypot": try need(2); return try binaryFunction(a[0], a[1], l) { x, y in (x * x + y * y).squareRoot() }
         case "fma": try need(3); return try binary("+", try binary(".*", a[0], a[1], l), a[2], l)
         case "sum": try need(1); return DataArray(shape: [], values: [a[0].values.reduce(0, +)], isInteger: a[0].isInteger)

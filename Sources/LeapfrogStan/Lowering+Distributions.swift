@@ -131,13 +131,10 @@ extension Lowering {
         default:
             try checkElementwiseShapes(all, at: l, familyName)
         }
-        if perRowDensities, plate != nil, all.contains(where: { $0.plated || $0.columns }), all.allSatisfy({ $0.type.isScalar }),
-           let node = FormulaDensities.elementwise(family, materialize(outcome), args.map { materialize($0) }) {
+        if wantsPerRow(all), let node = FormulaDensities.elementwise(family, materialize(outcome), args.map { materialize($0) }) {
             // One log density per row (and per inner index): an argument of log_mix, or a value
             // assigned per row.
-            var v = Value(type: .real, node: node, plated: all.contains(where: \.plated), dataOnly: all.allSatisfy(\.dataOnly))
-            v.columns = all.contains { $0.columns }
-            return v
+            return perRow(node, of: all)
         }
         if perRowDensities, plate != nil, family == .bernoulliLogit, outcome.plated || args[0].plated,
            outcome.type.rank <= 1, args[0].type.rank <= 1, !outcome.columns, !args[0].columns {
@@ -153,10 +150,7 @@ extension Lowering {
             v.plated = true
             return v
         }
-        let node = logDensityNode(family, materialize(outcome), args.map { materialize($0) })
-        var v = Value(type: .real, node: node, dataOnly: all.allSatisfy(\.dataOnly))
-        v.summedOverPlate = plate != nil && all.contains { $0.plated }
-        return v
+        return summed(logDensityNode(family, materialize(outcome), args.map { materialize($0) }), of: all)
     }
 
     /// The arguments of an elementwise density (`familyName`'s) are scalars or containers of one

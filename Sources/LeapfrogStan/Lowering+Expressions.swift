@@ -158,8 +158,17 @@ extension Lowering {
     func widenedRow(_ row: Value, against other: Value) -> Value? {
         guard let plate, row.plated, row.type.isScalar, !row.columns, !other.columns,
               other.type.arrayRank == 0, other.type.rank == 1, let k = other.type.sizes[0] else { return nil }
-        let node = (fill(1, [k, plate]) * materialize(row)).transposed()
-        return Value(type: StanType(base: other.type.base, arrayRank: 0, sizes: [k]), node: node, plated: true, dataOnly: row.dataOnly)
+        return Value(type: StanType(base: other.type.base, arrayRank: 0, sizes: [k]), node: perRowVector(row, rows: plate, columns: k),
+                     plated: true, dataOnly: row.dataOnly)
+    }
+
+    /// `v` as a per-row vector's node [N, K] (rows along N, columns along K): a value already so
+    /// is itself; what lacks the rows or the columns is repeated along them (a per-row scalar:
+    /// ones [K, N] times its rows, transposed, so that row n holds its value K times).
+    func perRowVector(_ v: Value, rows: Dim, columns: Dim) -> Expr {
+        let x = materialize(v)
+        if v.type.rank == 1 || v.columns { return v.plated ? x : fill(1, [rows, columns]) * x }
+        return v.plated ? (fill(1, [columns, rows]) * x).transposed() : fill(1, [rows, columns]) * x
     }
 
     func binary(_ op: String, _ a0: Value, _ b0: Value, at l: StanSourceLocation) throws -> Value {

@@ -56,13 +56,26 @@ extension Lowering {
         try rejectFlattened(all, at: l)
         try checkElementwiseShapes(all, at: l, name)
         let node = FormulaDensities.logDensity(name, materialize(outcome), args.map { materialize($0) })
-        let dataOnly = all.allSatisfy(\.dataOnly)
-        if perRowDensities, plate != nil, all.contains(where: { $0.plated || $0.columns }), all.allSatisfy({ $0.type.isScalar }) {
-            var v = Value(type: .real, node: node, plated: all.contains(where: \.plated), dataOnly: dataOnly)
-            v.columns = all.contains { $0.columns }
-            return v
-        }
-        var v = Value(type: .real, node: node.sum(), dataOnly: dataOnly)
+        return wantsPerRow(all) ? perRow(node, of: all) : summed(node.sum(), of: all)
+    }
+
+    /// Whether an elementwise density of `all` is wanted one per row (and per inner index): a value
+    /// stored per row (`perRowDensities`), of scalar arguments some of which depend on the rows or
+    /// on the inner index.
+    func wantsPerRow(_ all: [Value]) -> Bool {
+        perRowDensities && plate != nil && all.contains { $0.plated || $0.columns } && all.allSatisfy(\.type.isScalar)
+    }
+
+    /// `node`, elementwise over `all`, as one value per row (and per inner index).
+    func perRow(_ node: Expr, of all: [Value]) -> Value {
+        var v = Value(type: .real, node: node, plated: all.contains(where: \.plated), dataOnly: all.allSatisfy(\.dataOnly))
+        v.columns = all.contains { $0.columns }
+        return v
+    }
+
+    /// `total`, the sum over the elements of `all`: inside a vectorised loop, over its rows too.
+    func summed(_ total: Expr, of all: [Value]) -> Value {
+        var v = Value(type: .real, node: total, dataOnly: all.allSatisfy(\.dataOnly))
         v.summedOverPlate = plate != nil && all.contains { $0.plated }
         return v
     }
@@ -82,20 +95,13 @@ extension Lowering {
         try checkElementwiseShapes(args, at: l, family + suffix)
         let nodes = args.map { materialize($0) }
         let logCDF = FormulaDensities.logCDF(family, nodes[0], Array(nodes.dropFirst()), complement: suffix == "_lccdf")!
-        let dataOnly = args.allSatisfy(\.dataOnly)
-        if perRowDensities, plate != nil, args.contains(where: { $0.plated || $0.columns }), args.allSatisfy({ $0.type.isScalar }) {
-            var v = Value(type: .real, node: suffix == "_cdf" ? logCDF.exp() : logCDF, plated: args.contains(where: \.plated), dataOnly: dataOnly)
-            v.columns = args.contains { $0.columns }
-            return v
-        }
-        let total = logCDF.sum()
-        var v = Value(type: .real, node: suffix == "_cdf" ? total.exp() : total, dataOnly: dataOnly)
+        if wantsPerRow(args) { return perRow(suffix == "_cdf" ? logCDF.exp() : logCDF, of: args) }
         // A CDF (not its log) of many rows is a product; summed over a plate it would be wrong.
         if suffix == "_cdf" && plate != nil && args.contains(where: \.plated) {
             throw fail("\(family)_cdf inside a vectorised loop is not supported; use \(family)_lcdf, its logarithm", l)
         }
-        v.summedOverPlate = plate != nil && args.contains { $0.plated }
-        return v
+        let total = logCDF.sum()
+        return summed(suffix == "_cdf" ? total.exp() : total, of: args)
     }
 
     /// The name the parser gives `y ~ D(…) T[L, U]`: `truncated__D(y, L, U, …)`.
@@ -144,11 +150,10 @@ extension Lowering {
         case (nil, let b?): logMass = logF(b, complement: false)
         case (let a?, let b?):
             let (fa, fb) = (logF(a, complement: false), logF(b, complement: false))
-            logMass = fb + (-((fa - fb).expm1())).log()
+            logMass = FormulaDensities.logDiffExp(fb, fa)
         default: preconditionFailure()
         }
-        var normaliser = Value(type: .real, node: logMass.sum(), dataOnly: all.allSatisfy(\.dataOnly))
-        normaliser.summedOverPlate = plate != nil && all.contains { $0.plated }
+        let normaliser = summed(logMass.sum(), of: all)
         if normaliser.summedOverPlate != lp.summedOverPlate {
             throw fail("T[…] here mixes values that depend on the loop's rows with ones that do not; write the bounds per row", l)
         }

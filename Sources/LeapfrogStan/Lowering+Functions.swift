@@ -43,9 +43,7 @@ extension Lowering {
         if name.hasPrefix(Lowering.truncatedPrefix) {
             return try truncated(String(name.dropFirst(Lowering.truncatedPrefix.count)), argExprs, at: l)
         }
-        if name.hasSuffix("_lcdf") || name.hasSuffix("_lccdf") || name.hasSuffix("_cdf") {
-            let suffix = ["_lcdf", "_lccdf", "_cdf"].first { name.hasSuffix($0) }!
-            let family = String(name.dropLast(suffix.count))
+        if let (family, suffix) = FormulaDensities.cdfCall(name) {
             let constants = argExprs.map { foldConstant($0) }
             if let values = constants as? [Double], FormulaDensities.cdfFamilies[family] == values.count - 1 {
                 // Of constants, computed here (inside log_diff_exp, say, a dropped one would be wrong).
@@ -138,7 +136,7 @@ extension Lowering {
             case "inv_sqrt": out = 1.0 / x.sqrt()
             case "inv_square": out = 1.0 / x.square()
             case "log1m": out = (-x).log1p()
-            case "log1m_exp": out = (-(x.expm1())).log()                       // log(1 − eˣ), x < 0
+            case "log1m_exp": out = FormulaDensities.log1mExp(x)
             case "log1m_inv_logit": out = (-x).logInvLogit()                    // log(1 − logit⁻¹(x))
             case "inv_cloglog": out = 1.0 - (-(x.exp())).exp()                  // 1 − exp(−eˣ)
             case "log2": out = x.log() / Lowering.ln2
@@ -157,9 +155,9 @@ extension Lowering {
             let (a, b) = (node(0), node(1))
             let out: Expr
             switch name {
-            case "log_diff_exp": out = a + (-((b - a).expm1())).log()          // log(eᵃ − eᵇ), a > b
-            case "lbeta": out = a.lgamma() + b.lgamma() - (a + b).lgamma()
-            case "lchoose": out = (a + 1.0).lgamma() - (b + 1.0).lgamma() - (a - b + 1.0).lgamma()
+            case "log_diff_exp": out = FormulaDensities.logDiffExp(a, b)
+            case "lbeta": out = FormulaDensities.logBeta(a, b)
+            case "lchoose": out = FormulaDensities.logChoose(a, b)
             case "hypot": out = (a.square() + b.square()).sqrt()
             default: out = a * b + node(2)                                       // fma
             }

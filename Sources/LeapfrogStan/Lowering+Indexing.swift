@@ -2,11 +2,11 @@ import LeapfrogModel
 
 extension Lowering {
     /// The loop's extent when `indices` are `[n, n]` with `n` a vectorised loop's index over all
-    /// of the square matrix `v` (its diagonal, row by row); nil otherwise.
-    func diagonalIndex(_ v: Value, _ indices: [IndexArgument]) -> Dim? {
+    /// of a square matrix of type `t` (its diagonal, row by row); nil otherwise.
+    func diagonalIndex(_ t: StanType, _ indices: [IndexArgument]) -> Dim? {
         guard indices.count == 2, case .single(.variable(let a, _)) = indices[0], case .single(.variable(let b, _)) = indices[1],
-              a == b, let s = scope.lookup(a), case .plateIndex(let extent) = s.kind, !v.plated, !v.columns,
-              v.type.base == .matrix, v.type.arrayRank == 0, same(v.type.sizes[0], extent), same(v.type.sizes[1], extent) else { return nil }
+              a == b, let s = scope.lookup(a), case .plateIndex(let extent) = s.kind,
+              t.base == .matrix, t.arrayRank == 0, same(t.sizes[0], extent), same(t.sizes[1], extent) else { return nil }
         return extent
     }
 
@@ -26,7 +26,7 @@ extension Lowering {
         }
         try rejectFlattened([v], at: l)
         if v.columns { throw fail("cannot vectorise the nested loop: indexing a value that depends on its index", l) }
-        if let extent = diagonalIndex(v, indices) {
+        if !v.plated, let extent = diagonalIndex(v.type, indices) {
             // `K[n, n]` in `for (n in 1:N)`: the diagonal, one element per row.
             let x = materialize(v)
             let node = (x * pattern(.identity, [extent, extent])).matmul(fill(1, [extent]))

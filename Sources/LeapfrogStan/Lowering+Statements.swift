@@ -151,16 +151,12 @@ extension Lowering {
             _ = try assignable(Value(type: r.type, node: r.node, dataOnly: r.dataOnly), to: sym.type.removingDimension(0),
                                name: "\(name)[\(ks[0])]", at: rhs.location)
             let oneHot = builder.data(syntheticName("onehot", key: "onehot:\([k]):\(ks)") { .oneHot(name: $0, shape: [k], position: ks) }, [k])
-            let rows = r.plated ? (fill(1, [k, plate]) * materialize(r)).transposed() : fill(1, [plate, k]) * materialize(r)
-            var whole = oneHot * rows
-            if let old = sym.value {
-                let oldRows = old.plated ? materialize(old) : fill(1, [plate, k]) * materialize(old)
-                whole = oldRows * (1.0 - oneHot) + whole
-            }
+            var whole = oneHot * perRowVector(r, rows: plate, columns: k)
+            if let old = sym.value { whole = perRowVector(old, rows: plate, columns: k) * (1.0 - oneHot) + whole }
             scope.setValue(name, Value(type: sym.type, node: whole, plated: true, dataOnly: r.dataOnly && (sym.value?.dataOnly ?? true)))
             return
         }
-        if let extent = diagonalIndex(Value(type: sym.type, node: nil), indices), !sym.insidePlate {
+        if let extent = diagonalIndex(sym.type, indices), !sym.insidePlate {
             // `K[n, n] = K[n, n] + d` (or `+= d`) in `for (n in 1:N)`: the diagonal replaced,
             // K + I ∘ (new − old) with the new diagonal one element per row (a GP's jitter).
             guard var old = sym.value else { throw fail("'\(name)' is used before it is assigned", l) }
@@ -232,15 +228,7 @@ extension Lowering {
         guard r.type.isScalar, !r.summedOverPlate else { throw fail("\(name)[\(iv)] takes a scalar", rhs.location) }
         _ = try assignable(Value(type: r.type, node: r.node, dataOnly: r.dataOnly), to: sym.type.removingDimension(0),
                            name: "\(name)[\(iv)]", at: rhs.location)
-        var node = materialize(r)
-        // To [N, K]: rows along N, columns along K, whichever of them the value lacks repeated.
-        switch (r.plated, r.columns) {
-        case (true, true): break
-        case (false, true): node = fill(1, [plate, columns]) * node
-        case (true, false): node = (fill(1, [columns, plate]) * node).transposed()
-        case (false, false): node = fill(1, [plate, columns]) * node
-        }
-        scope.setValue(name, Value(type: sym.type, node: node, plated: true, dataOnly: r.dataOnly))
+        scope.setValue(name, Value(type: sym.type, node: perRowVector(r, rows: plate, columns: columns), plated: true, dataOnly: r.dataOnly))
     }
 
     func addTerm(_ v: Value, at l: StanSourceLocation) throws {
