@@ -48,7 +48,7 @@ struct DiagnoseCommand: ParsableCommand {
             if stats.contains("tree_depth") { treeDepth = try reader.sampleStatistic("tree_depth") }
             if stats.contains("energy") { energy = try reader.sampleStatistic("energy") }
         } else {
-            let parsed = try files.map(Self.readStanCSV)
+            let parsed = StanCSVFile.inChainOrder(try files.map(Self.readStanCSV))
             let lengths = Set(parsed.map(\.rowCount))
             guard lengths.count == 1 else {
                 throw LeapfrogError(.data, "the CSV files hold different numbers of draws (\(lengths.sorted())); diagnose chains of equal length")

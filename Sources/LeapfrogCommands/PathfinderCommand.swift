@@ -20,6 +20,12 @@ struct PathfinderCommand: ParsableCommand {
     @Option(name: .customLong("history-size"), parsing: .unconditional, help: "L-BFGS history J (the approximation is diagonal plus rank 2J).")
     var historySize = LBFGSHistory.defaultSize
     @Option(parsing: .unconditional, help: "Most L-BFGS iterations per path (CmdStan's max_lbfgs_iters).") var iterations = 1000
+    @Option(name: .customLong("tol-obj"), parsing: .unconditional, help: "Absolute log-density change that ends a path (Stan's tol_obj).")
+    var tolObj = PathfinderConfiguration().toleranceObjective
+    @Option(name: .customLong("tol-grad"), parsing: .unconditional, help: "Gradient norm that ends a path (Stan's tol_grad).")
+    var tolGrad = PathfinderConfiguration().toleranceGradient
+    @Option(name: .customLong("tol-param"), parsing: .unconditional, help: "Parameter change that ends a path (Stan's tol_param).")
+    var tolParam = PathfinderConfiguration().toleranceParameter
     @Option(name: .customLong("tol-rel-obj"), parsing: .unconditional, help: "Relative log-density change, in units of machine ε, that ends a path (Stan's tol_rel_obj).")
     var tolRelObj = PathfinderConfiguration().toleranceRelativeObjective
     @Option(name: .customLong("tol-rel-grad"), parsing: .unconditional, help: "Relative gradient magnitude, in units of machine ε, that ends a path (Stan's tol_rel_grad).")
@@ -42,6 +48,9 @@ struct PathfinderCommand: ParsableCommand {
         c.elboDraws = elboDraws
         c.historySize = historySize
         c.maxIterations = iterations
+        c.toleranceObjective = tolObj
+        c.toleranceGradient = tolGrad
+        c.toleranceParameter = tolParam
         c.toleranceRelativeObjective = tolRelObj
         c.toleranceRelativeGradient = tolRelGrad
         c.seed = seed

@@ -198,7 +198,7 @@ struct SampleCommand: ParsableCommand {
         if let line = outcome.precisionLine { print(line) }
         let text = outcome.warnings.description
         if !text.isEmpty { print(text) }
-        if let f = outcome.summaryFile { print("wrote \(f) and the draws beside it") }
+        if let f = outcome.summaryFile { print(keep == .moments ? "wrote \(f) (moments only: no draws kept)" : "wrote \(f) and the draws beside it") }
         if let f = outcome.reportFile { print("wrote \(f)") }
     }
 

@@ -10,7 +10,16 @@ import Darwin
 /// the end of every slow warmup window and at the end of warmup. When it returns true the
 /// evaluator has changed (e.g. from float to double) and the caller must re-evaluate its state.
 public protocol PrecisionCheckpoint {
-    func checkPrecision(at positions: ChainBatch, stage: PrecisionGuard.Stage) throws -> Bool
+    /// `scales`: each chain's estimate of the posterior's standard deviation in each coordinate
+    /// (√(M⁻¹)ᵢᵢ of the adapted metric), which the fast precision must resolve at `positions`;
+    /// nil where none is known yet.
+    func checkPrecision(at positions: ChainBatch, scales: ChainBatch?, stage: PrecisionGuard.Stage) throws -> Bool
+}
+
+extension PrecisionCheckpoint {
+    public func checkPrecision(at positions: ChainBatch, stage: PrecisionGuard.Stage) throws -> Bool {
+        try checkPrecision(at: positions, scales: nil, stage: stage)
+    }
 }
 
 /// Runs a model in fast (float) arithmetic and checks it against an accurate (double) twin of the
@@ -32,6 +41,15 @@ public protocol PrecisionCheckpoint {
 ///
 /// Chains where the accurate log density is itself non-finite are skipped: outside the support in
 /// both precisions, which is the sampler's business, not a precision problem.
+///
+/// Where the sampler has estimated the posterior's scale in each coordinate (`scales`, from the
+/// adapted metric), the check also asks whether float can hold the positions finely enough:
+/// `resolution` = max over chains and coordinates of ulp₃₂(|qᵢ|) / scaleᵢ. A posterior much
+/// narrower than its location (x ≈ 10⁵ with sd 0.01: float's spacing there is 0.0078) passes
+/// the density and gradient comparisons, which are made at the same float point, yet its draws
+/// come out on a lattice a fraction of an sd apart, and rounding a position changes the energy
+/// by about |∇U| · ulp ≈ ulp / sd per step, which the leapfrog map's reversibility no longer
+/// absorbs.
 public final class PrecisionGuard: BatchedLogDensity, PrecisionCheckpoint, DrawRecording, DeviceTrafficCounting, @unchecked Sendable {
     /// Where in a run a check happens.
     public enum Stage: Sendable, Hashable, Codable, CustomStringConvertible {
@@ -65,17 +83,30 @@ public final class PrecisionGuard: BatchedLogDensity, PrecisionCheckpoint, DrawR
     ///   typically loses √N·6e-8 (6e-6 at N = 10⁴ rows).
     /// - gradient 1e-3: a 0.1 % error in the force, well below the leapfrog integrator's own
     ///   O(ε²) error at the step sizes adaptation reaches (acceptance 0.8).
+    /// - resolution 1e-2: float's spacing at the positions is at most 1 % of the posterior's sd
+    ///   in every coordinate: the draws' lattice moves a mean, an sd or a quantile by under
+    ///   0.5 % of an sd, and rounding costs about 0.01 nats of energy per step or less (the
+    ///   BNN: ≈ 1e-6).
     /// Measured (docs/benchmarks.md, "Precision check"): the BNN's float errors sit 2–3 orders
     /// of magnitude inside these; `gp_pois_regr`'s float Cholesky is off by O(1) or non-finite.
     public struct Bounds: Sendable, Hashable, Codable {
         public var logDensity: Double
         public var gradient: Double
-        public init(logDensity: Double = 1e-4, gradient: Double = 1e-3) {
+        public var resolution: Double
+        public init(logDensity: Double = 1e-4, gradient: Double = 1e-3, resolution: Double = 1e-2) {
             self.logDensity = logDensity
             self.gradient = gradient
+            self.resolution = resolution
         }
 
-        enum CodingKeys: String, CodingKey { case logDensity = "log_density", gradient }
+        enum CodingKeys: String, CodingKey { case logDensity = "log_density", gradient, resolution }
+
+        /// summary.json files written before the resolution bound existed read with its default.
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(logDensity: try c.decode(Double.self, forKey: .logDensity), gradient: try c.decode(Double.self, forKey: .gradient),
+                      resolution: try c.decodeIfPresent(Double.self, forKey: .resolution) ?? Bounds().resolution)
+        }
     }
 
     /// One checkpoint's figures (written to summary.json).
@@ -89,6 +120,9 @@ public final class PrecisionGuard: BatchedLogDensity, PrecisionCheckpoint, DrawR
         public var fastOnlyNonFinite: Int
         /// Chains skipped because the accurate log density is non-finite too.
         public var skipped: Int
+        /// The worst float spacing of a position relative to the posterior's sd there (nil
+        /// where no scale was known: initialisation).
+        public var resolution: Double?
         public var passed: Bool
         /// Wall-clock seconds of the check (both evaluations and the comparison).
         public var seconds: Double
@@ -108,7 +142,7 @@ public final class PrecisionGuard: BatchedLogDensity, PrecisionCheckpoint, DrawR
         enum CodingKeys: String, CodingKey {
             case stage, chains, passed, seconds, skipped
             case logDensityError = "log_density_error", gradientError = "gradient_error"
-            case fastOnlyNonFinite = "fast_only_non_finite"
+            case fastOnlyNonFinite = "fast_only_non_finite", resolution
         }
     }
 
@@ -184,8 +218,8 @@ public final class PrecisionGuard: BatchedLogDensity, PrecisionCheckpoint, DrawR
         try current.evaluate(positions, active: active)
     }
 
-    public func checkPrecision(at positions: ChainBatch, stage: Stage) throws -> Bool {
-        try checkPrecision(at: positions, stage: stage, agree: { $0.passed })
+    public func checkPrecision(at positions: ChainBatch, scales: ChainBatch?, stage: Stage) throws -> Bool {
+        try checkPrecision(at: positions, scales: scales, stage: stage, agree: { $0.passed })
     }
 
     /// The check of a run shared between members (`ShardedLogDensity`), each guard seeing its own
@@ -195,7 +229,8 @@ public final class PrecisionGuard: BatchedLogDensity, PrecisionCheckpoint, DrawR
     /// same checkpoint, as one guard over every chain does (its worst chain decides, and the worst
     /// chain is in some member's block). Every member must call this at every checkpoint until
     /// they have switched.
-    public func checkPrecision(at positions: ChainBatch, stage: Stage, agree: (Check) throws -> Bool) throws -> Bool {
+    public func checkPrecision(at positions: ChainBatch, scales: ChainBatch? = nil, stage: Stage,
+                               agree: (Check) throws -> Bool) throws -> Bool {
         if lock.withLock({ switched }) { return false }
         let t0 = clock()
         var check: Check
@@ -206,6 +241,11 @@ public final class PrecisionGuard: BatchedLogDensity, PrecisionCheckpoint, DrawR
             let a = try fast.evaluate(positions, active: nil)
             let b = try accurate.evaluate(positions, active: nil)
             check = Self.compare(fast: a, accurate: b, bounds: bounds)
+            if let scales {
+                let r = Self.resolution(positions, scales: scales)
+                check.resolution = r
+                if r > bounds.resolution { check.passed = false }
+            }
         }
         check.passed = try agree(check)
         check.stage = stage.description
@@ -257,8 +297,24 @@ public final class PrecisionGuard: BatchedLogDensity, PrecisionCheckpoint, DrawR
                      fastOnlyNonFinite: fastOnly, skipped: skipped, passed: passed, seconds: 0)
     }
 
+    /// max over chains c and coordinates i of ulp₃₂(|q_ci|) / scale_ci, over finite positions and
+    /// positive scales: how coarsely float holds a position against the posterior's sd there.
+    public static func resolution(_ positions: ChainBatch, scales: ChainBatch) -> Double {
+        precondition(positions.chains == scales.chains && positions.dimension == scales.dimension,
+                     "PrecisionGuard.resolution: positions and scales of different shapes")
+        var worst = 0.0
+        for (q, m) in zip(positions.values, scales.values) where q.isFinite && m > 0 && m.isFinite {
+            worst = max(worst, Double(Float(q.magnitude).ulp) / m)
+        }
+        return worst
+    }
+
     static func describe(_ c: Check) -> String {
         var parts: [String] = []
+        if let r = c.resolution, r > 0, !c.passed, c.fastOnlyNonFinite == 0 {
+            parts.append("spaces positions up to \(sci(r)) of the posterior's sd apart (the posterior is narrow against "
+                         + "its location: f32 draws would lie on a lattice)")
+        }
         if c.fastOnlyNonFinite > 0 {
             parts.append("gave non-finite results for \(c.fastOnlyNonFinite) of \(c.chains) chains where f64 is finite")
         }

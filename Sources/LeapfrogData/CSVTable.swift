@@ -6,7 +6,9 @@ import LeapfrogCore
 /// - The delimiter is a comma. Fields may be quoted (`"1.5"`, `"a,b"` in the header); leading
 ///   and trailing spaces around a cell or column name are ignored.
 /// - Every data cell must be a finite decimal number (`Double` syntax: `3`, `-0.5`, `1e-3`).
-///   Empty cells, text, `NaN` and `Inf` are errors.
+///   Empty cells, text, `NaN` and `Inf` are errors — except `nan`/`inf` where the caller allows
+///   non-finite values (`nonFinite: true`: Leapfrog's own traces, where `nan` marks a pruned
+///   restart or a failed estimate).
 /// - Every row must have as many cells as the header. A quoted field may hold a line break,
 ///   which keeps later line numbers exact, but such a cell or column name is an error.
 /// - Blank lines at the end of the text are ignored; a blank line between rows is an error.
@@ -25,12 +27,12 @@ public struct CSVTable: Sendable, Hashable {
     private let rowLines: [Int]
 
     /// Reads and parses the CSV file at `path`.
-    public static func load(path: String) throws -> CSVTable {
-        try parse(DataFile.text(path: path), source: path)
+    public static func load(path: String, nonFinite: Bool = false) throws -> CSVTable {
+        try parse(DataFile.text(path: path), source: path, nonFinite: nonFinite)
     }
 
     /// Parses CSV `text`; `source` names it in messages (usually the path).
-    public static func parse(_ text: String, source: String) throws -> CSVTable {
+    public static func parse(_ text: String, source: String, nonFinite: Bool = false) throws -> CSVTable {
         let rows = try splitRows(text, source: source)
         guard let last = rows.lastIndex(where: { !$0.isBlank }) else {
             throw LeapfrogError(.data, "\(source):1: the file is empty; expected a header row naming the columns")
@@ -78,7 +80,7 @@ public struct CSVTable: Sendable, Hashable {
                 guard let value = Double(text) else {
                     throw LeapfrogError(.data, "\(place): cell '\(text)' in column '\(names[j])' is not a number")
                 }
-                guard value.isFinite else {
+                guard value.isFinite || nonFinite else {
                     throw LeapfrogError(.data, "\(place): column '\(names[j])' holds a non-finite value '\(text)'")
                 }
                 columns[j].append(value)

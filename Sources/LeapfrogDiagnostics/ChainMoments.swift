@@ -12,7 +12,8 @@
 ///   batch means the same way; with many chains each chain is a natural batch);
 /// - nested R̂ (Margossian et al. 2024) when superchains are given: it needs only chain means
 ///   and within-chain variances (`RHat.nested`, here from the moments).
-/// Quantiles, tail ESS and MCSE of the sd need the draws: they are NaN.
+/// Quantiles, tail ESS and MCSE of the sd need the draws: they are NaN; so are R̂ and the ESS
+/// of one chain (two batches) and of a run that stopped before its second half began.
 ///
 /// Values are added with Welford's update (Welford 1962). A non-finite value makes its
 /// chain's moments non-finite and is counted: the summary reports it rather than hiding it.
@@ -112,7 +113,9 @@ public struct ChainMoments: Sendable, Hashable {
         }
         let variance = pooled / (total - 1)
         var rhat = Double.nan, ess = Double.nan
-        if counts[0] > 1 && counts[1] > 1 && halfMeans.count > 1 {
+        // One chain: two batches, one degree of freedom for their variance (an ESS off by
+        // any factor), and ArviZ's R̂ needs two chains: NaN, as the draws' summary gives.
+        if counts[0] > 1 && counts[1] > 1 && chains >= 2 {
             let n = Double(drawsPerChain) / 2
             let w = halfVariances.reduce(0, +) / Double(halfVariances.count)
             let b = LeapfrogDiagnostics.variance(halfMeans, ddof: 1)

@@ -26,6 +26,8 @@ import LeapfrogCore
 public struct DiagnosticWarnings: Sendable, Hashable, CustomStringConvertible {
     public enum Kind: String, Sendable, Hashable {
         case nonFinite, rhat, nestedRHat, strayChains, essBulk, essTail, divergences, treeDepth, ebfmi
+        /// The run could not compute what the others judge (said by the caller: `unjudged`).
+        case unjudged
     }
 
     public struct Warning: Sendable, Hashable {
@@ -59,11 +61,13 @@ public struct DiagnosticWarnings: Sendable, Hashable, CustomStringConvertible {
     ///     ``StrayChains``; empty when the run kept none (`--keep moments`).
     ///   - unmixedRemedy: what the sampler that ran would suggest when the chains have not mixed,
     ///     instead of "Run longer or reparameterise." (ChEES's: NUTS adapts each chain).
+    ///   - unjudged: why R̂ and ESS could not be computed, when the caller knows (a run keeping
+    ///     only moments that stopped before the second half of its draws); warned first.
     public init(summaries: [ParameterSummary], divergentCount: Int = 0, totalDraws: Int = 0,
                 treeDepthSaturatedCount: Int = 0, maxTreeDepth: Int? = nil, ebfmi: [Double] = [],
                 identifiable: [String]? = nil, logDensity: [[Double]] = [], unmixedRemedy: String? = nil,
-                thresholds: Thresholds = Thresholds()) {
-        var out = [Warning]()
+                unjudged: String? = nil, thresholds: Thresholds = Thresholds()) {
+        var out = unjudged.map { [Warning(kind: .unjudged, message: $0)] } ?? []
         let t = thresholds
         func names(_ items: [(String, String)]) -> String {
             var s = items.prefix(t.maxNamed).map { "\($0.0) (\($0.1))" }.joined(separator: ", ")

@@ -11,7 +11,10 @@
 ///     # random
 ///     #   seed = 1234
 ///
-/// CmdStan's `(Default)` marks are not written. `stan_version_*` lines are not written either:
+/// Draws from a fitted approximation (ADVI, Pathfinder) say so: `method = variational` or
+/// `method = pathfinder` with their settings, as CmdStan writes those methods' files, and their
+/// only statistic column is `lp__` (no sampler columns of zeros that readers would take for a
+/// NUTS run's). CmdStan's `(Default)` marks are not written. `stan_version_*` lines are not written either:
 /// the file does not come from Stan. Leapfrog's own settings go at the end, as `extra` lines.
 public struct StanCSVConfiguration: Sendable, Hashable {
     /// CmdStan's sampler engines: NUTS with a maximum tree depth, or static HMC with an
@@ -20,6 +23,33 @@ public struct StanCSVConfiguration: Sendable, Hashable {
         case nuts(maxDepth: Int)
         case `static`(integrationTime: Double)
     }
+
+    /// CmdStan's `method`: MCMC (`sample`, the default), or draws from a fitted approximation
+    /// (`variational`, `pathfinder`) with that method's settings as `key = value` lines.
+    public enum Method: Sendable, Hashable {
+        case sample
+        case fitted(name: String, settings: [Setting])
+    }
+
+    public struct Setting: Sendable, Hashable {
+        public var key: String
+        public var value: String
+        public init(_ key: String, _ value: String) {
+            self.key = key
+            self.value = value
+        }
+    }
+
+    public var method = Method.sample
+
+    /// The statistic columns before the parameters: Stan's sampler columns, or `lp__` alone for
+    /// a fitted approximation's draws.
+    public var statisticColumns: [String] {
+        if case .fitted = method { return ["lp__"] }
+        return Self.samplerColumns
+    }
+
+    public static let samplerColumns = ["lp__", "accept_stat__", "stepsize__", "treedepth__", "n_leapfrog__", "divergent__", "energy__"]
 
     public var model: String
     public var numSamples: Int
@@ -63,10 +93,36 @@ public struct StanCSVConfiguration: Sendable, Hashable {
 
     /// The comment lines (with `# `) for the file of chain `chainID` (1-based).
     func commentLines(chainID: Int, outputFile: String, startedAt: String) -> [String] {
-        let n = StanNumber.format
         var lines: [(Int, String)] = [
             (0, "model = \(model)"),
             (0, "start_datetime = \(startedAt)"),
+        ]
+        if case .fitted(let name, let settings) = method {
+            lines += [(0, "method = \(name)"), (1, name)] + settings.map { (2, "\($0.key) = \($0.value)") }
+        } else {
+            lines += samplerLines
+        }
+        lines += [
+            (0, "id = \(chainID)"),
+            (0, "data"),
+            (1, "file = \(dataFile)"),
+            (0, "init = \(initialization)"),
+            (0, "random"),
+            (1, "seed = \(seed)"),
+            (0, "output"),
+            (1, "file = \(outputFile)"),
+            (1, "diagnostic_file = "),
+            (1, "refresh = 100"),
+            (1, "sig_figs = \(StanNumber.significantDigits)"),
+        ]
+        lines += extra.map { (0, "\($0.key) = \($0.value)") }
+        return lines.map { "# " + String(repeating: "  ", count: $0.0) + $0.1 }
+    }
+
+    /// `method = sample` and its settings, as CmdStan's `sample` method prints them.
+    private var samplerLines: [(Int, String)] {
+        let n = StanNumber.format
+        var lines: [(Int, String)] = [
             (0, "method = sample"),
             (1, "sample"),
             (2, "num_samples = \(numSamples)"),
@@ -98,19 +154,7 @@ public struct StanCSVConfiguration: Sendable, Hashable {
             (4, "stepsize = \(n(stepSize))"),
             (4, "stepsize_jitter = \(n(stepSizeJitter))"),
             (2, "num_chains = 1"),
-            (0, "id = \(chainID)"),
-            (0, "data"),
-            (1, "file = \(dataFile)"),
-            (0, "init = \(initialization)"),
-            (0, "random"),
-            (1, "seed = \(seed)"),
-            (0, "output"),
-            (1, "file = \(outputFile)"),
-            (1, "diagnostic_file = "),
-            (1, "refresh = 100"),
-            (1, "sig_figs = \(StanNumber.significantDigits)"),
         ]
-        lines += extra.map { (0, "\($0.key) = \($0.value)") }
-        return lines.map { "# " + String(repeating: "  ", count: $0.0) + $0.1 }
+        return lines
     }
 }

@@ -37,6 +37,18 @@ public struct StanCSVFile: Sendable, Hashable {
         return matches.count == 1 ? matches.first?.value : nil
     }
 
+    /// The chain's `id` from the configuration (CmdStan's and Leapfrog's), if the file has one.
+    public var chainID: Int? { configuration["id"].flatMap { Int($0) } }
+
+    /// `files` in chain order: by their `id` when every file has one and no two share it, else
+    /// as given. A shell's glob lists `chain-10.csv` before `chain-2.csv`, and the order of the
+    /// chains decides which form a superchain (nested R̂) and which a report draws on top.
+    public static func inChainOrder(_ files: [StanCSVFile]) -> [StanCSVFile] {
+        let ids = files.compactMap(\.chainID)
+        guard ids.count == files.count, Set(ids).count == ids.count else { return files }
+        return files.sorted { $0.chainID! < $1.chainID! }
+    }
+
     /// `true` when the file says the run was interrupted (`leapfrog_interrupted = 1`).
     public var interrupted: Bool { configuration["leapfrog_interrupted"] == "1" }
 

@@ -11,16 +11,19 @@ import LeapfrogCore
 ///
 /// 1. the configuration as `#` comments (`StanCSVConfiguration`);
 /// 2. the header row `lp__,accept_stat__,stepsize__,treedepth__,n_leapfrog__,divergent__,energy__,`
-///    then the parameters flattened Stan's way: `theta.3`, `W1.2.5`, 1-based and
+///    (`lp__` alone for a fitted approximation's draws: `StanCSVConfiguration.method`) then the
+///    parameters flattened Stan's way: `theta.3`, `W1.2.5`, 1-based and
 ///    **column-major** (first index fastest), as Stan orders array and matrix elements;
 /// 3. after warmup (`recordAdaptation`): `# Adaptation terminated`, `# Step size = …`,
-///    `# Diagonal elements of inverse mass matrix:` and the diagonal, comma-separated (CmdStanPy
+///    `# Diagonal elements of inverse mass matrix:` and the diagonal, comma-separated, or for a
+///    dense metric `# Elements of inverse mass matrix:` and its rows, one per line (CmdStanPy
 ///    rejects a file without this block when the header says `engaged = 1`: call
 ///    `recordAdaptation` before the first draw, or set `adaptEngaged = false`);
 /// 4. one row per draw, numbers as `StanNumber` writes them (round-trip exact, `nan`/`inf`);
 /// 5. at `finish`: CmdStan's timing trailer (`#  Elapsed Time: … seconds (Warm-up)` …), then
-///    `# leapfrog_interrupted = 0|1` and `# leapfrog_draws_written = N`. When interrupted, the
-///    header's `num_samples` is overwritten in place with the draws written (padded with
+///    `# leapfrog_interrupted = 0|1` and `# leapfrog_draws_written = N`. When fewer rows were
+///    written than planned (an interrupted run, `--target-ess`), the header's `num_samples` is
+///    overwritten in place with the iterations those rows stand for (rows × thin, padded with
 ///    spaces), so the file is consistent for readers that check the row count.
 ///
 /// Files are written as `chain-<k>.csv.partial` (refusing to start if any exists: it may be
@@ -40,7 +43,12 @@ public final class StanCSVWriter: DrawWriter {
     /// The parameter columns' names (`W1.1.1`, `W1.2.1`, …) and flat (row-major) offsets.
     public let parameterColumns: [(name: String, flatOffset: Int)]
 
-    public static let statisticColumns = ["lp__", "accept_stat__", "stepsize__", "treedepth__", "n_leapfrog__", "divergent__", "energy__"]
+    public static let statisticColumns = StanCSVConfiguration.samplerColumns
+    /// Whether the rows carry the sampler's statistics or `lp__` alone (a fitted approximation).
+    private let samplerStatistics: Bool
+    /// Planned rows (⌈num_samples / thin⌉) and the thinning, for `num_samples`'s rewrite.
+    private let plannedRows: Int
+    private let thin: Int
 
     private var streams: [UnsafeMutablePointer<FILE>?]
     /// Byte offset and width of the `num_samples` value in each file's header.
@@ -73,7 +81,10 @@ public final class StanCSVWriter: DrawWriter {
         parameterColumns = columns
         streams = []
         let startedAt = FileSystem.cmdStanTimestamp()
-        let header = (Self.statisticColumns + columns.map(\.0)).joined(separator: ",")
+        samplerStatistics = configuration.statisticColumns == Self.statisticColumns
+        thin = max(1, configuration.thin)
+        plannedRows = (configuration.numSamples + thin - 1) / thin
+        let header = (configuration.statisticColumns + columns.map(\.0)).joined(separator: ",")
         do {
             for (k, path) in paths.enumerated() {
                 streams.append(try FileSystem.createExclusive(FileSystem.partialPath(path)))
@@ -117,7 +128,15 @@ public final class StanCSVWriter: DrawWriter {
                 throw LeapfrogError(.io, "cannot write '\(paths[k])': adaptation has \(adaptation.stepSize.count) step sizes but the schema has \(schema.chains) chains")
             }
             var text = "# Adaptation terminated\n# Step size = \(StanNumber.format(adaptation.stepSize[chain]))\n"
-            if let diagonal = adaptation.inverseMetricDiagonal {
+            if let dense = adaptation.inverseMetricDense {
+                guard chain < dense.count else {
+                    throw LeapfrogError(.io, "cannot write '\(paths[k])': adaptation has \(dense.count) metrics but the schema has \(schema.chains) chains")
+                }
+                let d = Int(Double(dense[chain].count).squareRoot())
+                text += "# Elements of inverse mass matrix:\n" + (0..<d).map { i in
+                    "# " + dense[chain][(i * d)..<((i + 1) * d)].map(StanNumber.format).joined(separator: ", ") + "\n"
+                }.joined()
+            } else if let diagonal = adaptation.inverseMetricDiagonal {
                 guard chain < diagonal.count else {
                     throw LeapfrogError(.io, "cannot write '\(paths[k])': adaptation has \(diagonal.count) metrics but the schema has \(schema.chains) chains")
                 }
@@ -153,10 +172,12 @@ public final class StanCSVWriter: DrawWriter {
     /// Chain `c`'s row: the statistics, then the parameters in column order.
     private func row(_ c: Int, values: UnsafeBufferPointer<Double>, stats: SampleStatistics) -> String {
         let n = schema.chains
-        var row = StanNumber.format(stats.lp[c]) + "," + StanNumber.format(stats.acceptanceRate[c]) + ","
-            + StanNumber.format(stats.stepSize[c]) + "," + String(stats.treeDepth[c]) + ","
-            + String(stats.nSteps[c]) + "," + (stats.diverging[c] ? "1" : "0") + ","
-            + StanNumber.format(stats.energy[c])
+        var row = StanNumber.format(stats.lp[c])
+        if samplerStatistics {
+            row += "," + StanNumber.format(stats.acceptanceRate[c]) + "," + StanNumber.format(stats.stepSize[c]) + ","
+                + String(stats.treeDepth[c]) + "," + String(stats.nSteps[c]) + "," + (stats.diverging[c] ? "1" : "0") + ","
+                + StanNumber.format(stats.energy[c])
+        }
         for column in parameterColumns {
             row += ","
             row += StanNumber.format(values[column.flatOffset * n + c])
@@ -178,7 +199,7 @@ public final class StanCSVWriter: DrawWriter {
         do {
             for k in streams.indices {
                 try write(k, trailer)
-                if interrupted, let field = numSamplesField { try rewriteNumSamples(k, field) }
+                if interrupted || drawsWritten != plannedRows, let field = numSamplesField { try rewriteNumSamples(k, field) }
                 let stream = streams[k]
                 streams[k] = nil
                 if let stream, fclose(stream) != 0 {
@@ -195,11 +216,12 @@ public final class StanCSVWriter: DrawWriter {
         }
     }
 
-    /// Overwrites the header's `num_samples` with the draws written, padded with spaces to the
-    /// planned number's width, so readers that check the row count (CmdStanPy) accept the file.
+    /// Overwrites the header's `num_samples` with the iterations the rows written stand for
+    /// (rows × thin), padded with spaces to the planned number's width, so readers that check the
+    /// row count (CmdStanPy: ⌈num_samples / thin⌉) accept the file.
     private func rewriteNumSamples(_ k: Int, _ field: (offset: Int, width: Int)) throws {
         guard let stream = streams[k] else { return }
-        let text = String(drawsWritten)
+        let text = String(drawsWritten * thin)
         guard text.utf8.count <= field.width else { return }
         let padded = text + String(repeating: " ", count: field.width - text.utf8.count)
         if fseek(stream, field.offset, SEEK_SET) != 0 || fputs(padded, stream) == EOF || fseek(stream, 0, SEEK_END) != 0 {

@@ -15,9 +15,13 @@ public struct WarmupAdaptation: Sendable, Hashable {
     /// The diagonal of each chain's inverse metric (`[chain][parameter]`, in the sampler's
     /// unconstrained coordinates), or `nil` for a unit metric.
     public var inverseMetricDiagonal: [[Double]]?
+    /// Each chain's whole inverse metric, row-major d × d, for a dense metric (written in place
+    /// of the diagonal, as CmdStan's `Elements of inverse mass matrix:` block).
+    public var inverseMetricDense: [[Double]]?
 
-    public init(stepSize: [Double], inverseMetricDiagonal: [[Double]]? = nil) {
+    public init(stepSize: [Double], inverseMetricDiagonal: [[Double]]? = nil, inverseMetricDense: [[Double]]? = nil) {
         self.stepSize = stepSize
         self.inverseMetricDiagonal = inverseMetricDiagonal
+        self.inverseMetricDense = inverseMetricDense
     }
 }

@@ -7,7 +7,10 @@ enum ConvergenceFigures {
     static let maximumRows = 60
 
     /// R̂ per parameter (and nested R̂ when computed) as dots, with the 1.01 threshold.
-    static func rhat(_ summaries: [ParameterSummary]) -> Figure {
+    /// Nil when no quantity has an R̂ (one chain, or a variational fit's draws: R̂ needs two
+    /// chains, as ArviZ's), rather than an empty chart.
+    static func rhat(_ summaries: [ParameterSummary]) -> Figure? {
+        guard summaries.contains(where: { $0.rhat.isFinite || ($0.nestedRHat?.isFinite ?? false) }) else { return nil }
         let shown = worst(summaries)
         let names = shown.map(\.name)
         var plot = Plot(id: "rhat", title: "R̂ per quantity", xLabel: "R̂ (rank-normalised split)",

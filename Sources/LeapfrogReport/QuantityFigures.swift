@@ -4,9 +4,11 @@ import LeapfrogPlot
 /// The pictures of one scalar quantity (a parameter element, or `lp__`): trace, marginal
 /// density and rank ECDF.
 enum QuantityFigures {
-    /// Draws over iterations. Up to eight chains: one line each. More: the 5–95 % and 25–75 %
-    /// bands and the median across chains at each iteration, with a few `highlighted` chains
-    /// on top — never one line per chain. At most 250 iterations are drawn (evenly spaced).
+    /// Draws over iterations. Up to eight chains: one line each, drawn through every draw or,
+    /// past 500 draws, through each of 250 spans' smallest and largest draw (`Thinning.envelope`:
+    /// no extreme is lost). More chains: the 5–95 % and 25–75 % bands and the median across
+    /// chains at 250 evenly spaced iterations, with a few `highlighted` chains on top — never
+    /// one line per chain.
     static func trace(id: String, name: String, draws: [[Double]], highlighted: [Int]) -> Plot {
         let n = draws.first?.count ?? 0
         let index = Thinning.indices(n, limit: 250)
@@ -14,8 +16,7 @@ enum QuantityFigures {
         var marks: [Mark] = []
         if draws.count <= 8 {
             for (c, chain) in draws.enumerated() {
-                marks.append(.line(x: x, y: index.map { chain[$0] },
-                                   style: .init(color: Palette.color(c), opacity: 0.8, width: 1, label: "chain \(c + 1)")))
+                marks.append(line(chain, style: .init(color: Palette.color(c), opacity: 0.8, width: 1, label: "chain \(c + 1)")))
             }
         } else {
             let q = Thinning.acrossChains(draws, at: index, probs: [0.05, 0.25, 0.5, 0.75, 0.95])
@@ -23,12 +24,17 @@ enum QuantityFigures {
             marks.append(.band(x: x, lower: q[1], upper: q[3], style: .init(color: Palette.skyBlue, opacity: 0.6, label: "25–75 % of chains")))
             marks.append(.line(x: x, y: q[2], style: .init(color: Palette.blue, width: 1.5, label: "median of chains")))
             for (k, c) in highlighted.prefix(3).enumerated() where c < draws.count {
-                marks.append(.line(x: x, y: index.map { draws[c][$0] },
-                                   style: .init(color: [Palette.vermillion, Palette.orange, Palette.reddishPurple][k],
-                                                opacity: 0.9, width: 1, label: "chain \(c + 1)")))
+                marks.append(line(draws[c], style: .init(color: [Palette.vermillion, Palette.orange, Palette.reddishPurple][k],
+                                                         opacity: 0.9, width: 1, label: "chain \(c + 1)")))
             }
         }
         return Plot(id: id, title: "Trace of \(name)", xLabel: "draw (after warmup)", yLabel: name, width: 520, marks: marks)
+    }
+
+    /// One chain's line over its draws (1-based), min–max decimated past 500 draws.
+    static func line(_ chain: [Double], style: Mark.Style) -> Mark {
+        let (index, value) = Thinning.envelope(chain, spans: 250)
+        return .line(x: index.map { Double($0 + 1) }, y: value, style: style)
     }
 
     /// The marginal density of all draws pooled: a Gaussian KDE (Silverman's bandwidth), the

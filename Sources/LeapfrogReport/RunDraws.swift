@@ -25,6 +25,10 @@ final class RunDraws {
     let dataPath: String?
     /// Where the draws came from, for the page.
     let source: String
+    /// The fitted approximation the draws come from (`advi meanfield`, `pathfinder`), nil for
+    /// MCMC draws: such draws have no sampler statistics but `lp__` (files written before they
+    /// said so carry zeros there, which are not read).
+    let fittedBy: String?
 
     private let reader: InferenceDataReader?
     private let csvDraws: [String: [FlatDraws]]
@@ -39,14 +43,15 @@ final class RunDraws {
                 Variable(name: v.name, shape: v.shape, elementNames: v.rowMajorIndices.map { v.bracketName($0) })
             }
             var stats: [String: [[Double]]] = [:]
-            for name in reader.sampleStatisticNames { stats[name] = try reader.sampleStatistic(name) }
+            fittedBy = reader.attributes["inference"]
+            for name in reader.sampleStatisticNames where fittedBy == nil || name == "lp" { stats[name] = try reader.sampleStatistic(name) }
             statistics = stats
             modelName = reader.attributes["model"]
             dataPath = nil
             source = path
             csvDraws = [:]
         } else {
-            let files = try input.csvFiles.map(Self.readStanCSV)
+            let files = StanCSVFile.inChainOrder(try input.csvFiles.map(Self.readStanCSV))
             let lengths = Set(files.map(\.rowCount))
             guard lengths.count == 1 else {
                 throw LeapfrogError(.data, "the CSV files hold different numbers of draws (\(lengths.sorted())); "
@@ -73,7 +78,8 @@ final class RunDraws {
                            "tree_depth": "treedepth__", "n_steps": "n_leapfrog__", "diverging": "divergent__",
                            "energy": "energy__"]
             var stats: [String: [[Double]]] = [:]
-            for (ours, theirs) in columns {
+            fittedBy = files[0].configuration["leapfrog_method"]
+            for (ours, theirs) in columns where fittedBy == nil || ours == "lp" {
                 let cols = files.compactMap { $0.column(theirs) }
                 if cols.count == files.count { stats[ours] = cols }
             }

@@ -90,7 +90,7 @@ public enum RunReport {
         let groups = Thinning.chainGroups(chains: run.chains, superchains: superchains)
 
         var outliers: OutlierChains?
-        if let lp = run.logDensity {
+        if let lp = run.logDensity, run.fittedBy == nil, run.chains >= 3 {
             outliers = OutlierChains(logDensity: lp, acceptance: run.statistics["acceptance_rate"], targetAcceptance: target)
         }
         // Highlighted in many-chain traces: chain 1, outliers, else the chains of lowest and highest mean lp__.
@@ -151,10 +151,12 @@ public enum RunReport {
                                         figures: movie, rowsBreakAt: "movie-"))
             }
         }
-        var convergence = [ConvergenceFigures.rhat(summaries), ConvergenceFigures.ess(summaries)]
+        let rhat = ConvergenceFigures.rhat(summaries)
+        var convergence = (rhat.map { [$0] } ?? []) + [ConvergenceFigures.ess(summaries)]
         if let outliers { convergence.append(outliers.figure()) }
         sections.append(Section(title: "Convergence", text: "Rank-normalised split R̂ and bulk/tail ESS (Vehtari, Gelman, Simpson, "
                                 + "Carpenter & Bürkner 2021)" + (superchains.map { "; nested R̂ over \($0) superchains (Margossian et al. 2024)" } ?? "")
+                                + (rhat == nil ? "; no R̂ here: it compares chains, and this run has one (as ArviZ, R̂ needs two)" : "")
                                 + ".", figures: convergence))
         var quantityFigures: [Figure] = []
         for q in shown {
@@ -217,11 +219,18 @@ public enum RunReport {
         }
         var facts: [(String, String)] = [("draws from", run.source), ("model", model ?? "unknown"),
                                          ("chains × draws", "\(run.chains) × \(run.draws)")]
+        if let fitted = run.fittedBy {
+            facts.append(("method", fitted + ": draws from a fitted approximation, independent (no chains to compare)"))
+        }
         if let summary {
-            facts.append(("sampler", config["sampler"] ?? "?"))
+            if run.fittedBy == nil { facts.append(("sampler", config["sampler"] ?? "?")) }
             facts.append(("back end", summary.backend + (summary.device.map { " (\($0))" } ?? "")))
-            facts.append(("divergences", String(summary.divergences)))
-            facts.append(("time", "warmup \(Cell.number(summary.timing.warmupSeconds)) s, sampling \(Cell.number(summary.timing.samplingSeconds)) s"))
+            if run.fittedBy == nil {
+                facts.append(("divergences", String(summary.divergences)))
+                facts.append(("time", "warmup \(Cell.number(summary.timing.warmupSeconds)) s, sampling \(Cell.number(summary.timing.samplingSeconds)) s"))
+            } else {
+                facts.append(("time", "fit \(Cell.number(summary.timing.warmupSeconds)) s, draws \(Cell.number(summary.timing.samplingSeconds)) s"))
+            }
             if summary.interrupted { facts.append(("interrupted", "yes: the draws stop early")) }
         }
         let page = ReportPage(title: "Leapfrog report: \(model ?? run.source)", facts: facts, warnings: warnings, sections: sections)

@@ -47,8 +47,9 @@ enum SamplerFigures {
                       + "the sampler explores the energy levels slowly.", table: HTMLTable(headers: ["E-BFMI", "value"], rows: rows))
     }
 
-    /// A per-draw statistic over iterations: one line per chain up to eight chains; else the
-    /// median and 5–95 % band across chains (at most 250 iterations drawn).
+    /// A per-draw statistic over iterations: one line per chain up to eight chains (min–max
+    /// decimated past 500 draws, as the traces); else the median and 5–95 % band across chains
+    /// (at most 250 iterations drawn).
     static func overIterations(id: String, name: String, values: [[Double]]) -> Figure? {
         guard let n = values.first?.count, n >= 1 else { return nil }
         let index = Thinning.indices(n, limit: 250)
@@ -56,8 +57,8 @@ enum SamplerFigures {
         var marks: [Mark] = []
         if values.count <= 8 {
             for (c, chain) in values.enumerated() {
-                marks.append(.line(x: x, y: index.map { chain[$0] }, style: .init(color: Palette.color(c), opacity: 0.8, width: 1,
-                                                                                label: values.count > 1 ? "chain \(c + 1)" : nil)))
+                marks.append(QuantityFigures.line(chain, style: .init(color: Palette.color(c), opacity: 0.8, width: 1,
+                                                                      label: values.count > 1 ? "chain \(c + 1)" : nil)))
             }
         } else {
             let q = Thinning.acrossChains(values, at: index, probs: [0.05, 0.5, 0.95])

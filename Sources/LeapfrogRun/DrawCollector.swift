@@ -71,7 +71,9 @@ final class DrawCollector: MomentsSink {
         let d = recorder.reference.dimension
         let diagonal: [[Double]]? = adaptation.metric.kind == .unit ? nil
             : (0..<chains).map { adaptation.metric.inverseDiagonal(chain: $0, dimension: d) }
-        try writer?.recordAdaptation(WarmupAdaptation(stepSize: adaptation.stepSizes, inverseMetricDiagonal: diagonal))
+        let dense = adaptation.metric.kind == .dense ? (0..<chains).map { adaptation.metric.inverseMatrix(chain: $0, dimension: d) } : nil
+        try writer?.recordAdaptation(WarmupAdaptation(stepSize: adaptation.stepSizes, inverseMetricDiagonal: diagonal,
+                                                      inverseMetricDense: dense))
     }
 
     func write(_ draw: Draw) throws {

@@ -16,6 +16,8 @@ struct FittedDrawWriter {
     let seed: UInt64
     /// `inference` attribute of posterior.nc and `leapfrog_method` of the CSV (`advi meanfield`, `pathfinder`).
     let method: String
+    /// The CSV's `method` (`variational`, `pathfinder`) and its settings, as CmdStan writes them.
+    let csvMethod: StanCSVConfiguration.Method
     let dataPath: String?
 
     /// Writes `values` (row s: draw s's recorded values, `DrawRecorder`) with log p in `lp__`.
@@ -41,6 +43,7 @@ struct FittedDrawWriter {
             var cfg = StanCSVConfiguration(model: instance.graph.name, numSamples: draws, numWarmup: 0, seed: seed)
             cfg.dataFile = dataPath ?? ""
             cfg.adaptEngaged = false
+            cfg.method = csvMethod
             cfg.extra = [("leapfrog_backend", backend.description), ("leapfrog_method", method)]
             writers.append(try StanCSVWriter(directory: directory.path, schema: schema, configuration: cfg))
             paths.append(directory.path + "/chain-1.csv")

@@ -71,7 +71,7 @@ public struct PathfinderRun {
         var files: [String] = []
         if let directory, let output = configuration.output {
             files += try FittedDrawWriter(directory: directory, instance: instance, bound: bound, backend: backend, csv: output.csv,
-                                 seed: pf.seed, method: "pathfinder", dataPath: configuration.dataPath)
+                                 seed: pf.seed, method: "pathfinder", csvMethod: csvMethod(), dataPath: configuration.dataPath)
                 .write(values: values, logDensity: result.logDensity, interrupted: result.interrupted,
                        timing: RunTiming(start: t0, samplingStart: t1, end: Clock.now()), log: log)
         }
@@ -113,6 +113,16 @@ public struct PathfinderRun {
             out.append("Pathfinder path \(k + 1) had no iterate with a finite ELBO (\(p.reason)); its draws were left out")
         }
         return out
+    }
+
+    /// `method = pathfinder` and the settings CmdStan's `pathfinder` method names.
+    func csvMethod() -> StanCSVConfiguration.Method {
+        let c = configuration.pathfinder
+        return .fitted(name: "pathfinder", settings: [
+            .init("history_size", String(c.historySize)), .init("num_draws", String(c.draws)),
+            .init("num_elbo_draws", String(c.elboDraws)), .init("num_paths", String(c.paths)),
+            .init("max_lbfgs_iters", String(c.maxIterations)),
+        ])
     }
 
     /// The run's Pathfinder settings for summary.json (`FittedRunSetup` adds `model`, `data`, `model_options`).

@@ -180,7 +180,12 @@ public struct SampleRun {
             ebfmi: collector.draws > 1 ? collector.energy.perChain : [],
             identifiable: instance.graph.identifiable,
             logDensity: collector.draws > 0 ? try collector.logDensityDraws(posterior: writesPosterior && !moments ? directory?.posterior : nil) : [],
-            unmixedRemedy: config.sampler == .chees ? Self.cheesUnmixedRemedy : nil)
+            unmixedRemedy: config.sampler == .chees ? Self.cheesUnmixedRemedy : nil,
+            unjudged: moments && collector.draws > 0 && collector.draws <= (config.draws + 1) / 2
+                ? "with --keep moments, R̂, the ESS and the MCSE come from each chain's two halves of --draws "
+                    + "\(config.draws), and the run stopped at \(collector.draws) draws, before the second half began "
+                    + "(--target-ess or an interruption): they are not known; give --draws about twice the draws needed, "
+                    + "or keep the draws" : nil)
         let precision = backend.precisionFigures(requested: configuration.backend.precision.rawValue)
         let traffic = backend.trafficFigures(iterations: iterations)
         if let traffic {
@@ -293,6 +298,17 @@ public struct SampleRun {
             cfg.delta = config.resolvedTargetAcceptance
             cfg.dataFile = configuration.dataPath ?? ""
             cfg.extra = [("leapfrog_backend", backend.description), ("leapfrog_sampler", config.sampler.rawValue)]
+            if config.sampler == .hmc {
+                // CmdStan's static HMC knows an integration time and a step-size jitter; a step
+                // count and a step-count jitter are Leapfrog's own.
+                if case .steps(let l) = config.hmcTrajectory { cfg.extra.append(("leapfrog_steps", String(l))) }
+                switch config.hmcJitter {
+                case .none: break
+                case .stepSize(let j): cfg.stepSizeJitter = j
+                case .steps(let j): cfg.extra.append(("leapfrog_steps_jitter", String(j)))
+                }
+            }
+            if let target = config.targetESS { cfg.extra.append(("leapfrog_target_ess", String(target))) }
             writers.append(try StanCSVWriter(directory: directory.path, schema: schema, configuration: cfg))
         }
         return writers.isEmpty ? nil : try DrawWriterGroup(writers)

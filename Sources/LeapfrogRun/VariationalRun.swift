@@ -130,7 +130,8 @@ public struct VariationalRun {
         var files: [String] = []
         if let directory, let output = configuration.output {
             files += try FittedDrawWriter(directory: directory, instance: instance, bound: bound, backend: backend, csv: output.csv,
-                                 seed: advi.seed, method: "advi " + advi.family.rawValue, dataPath: configuration.dataPath)
+                                 seed: advi.seed, method: "advi " + advi.family.rawValue, csvMethod: csvMethod(),
+                                 dataPath: configuration.dataPath)
                 .write(values: values, logDensity: density.logDensity, interrupted: fit.interrupted,
                        timing: RunTiming(start: t0, samplingStart: t1, end: Clock.now()), log: log)
             files.append(directory.path + "/" + Self.elboFile)
@@ -179,6 +180,17 @@ public struct VariationalRun {
     public static let predictiveFile = "predictive.csv"
     /// The family's file name in `--output`.
     public static let familyFile = "variational.json"
+
+    /// `method = variational` and the settings CmdStan's `variational` method names.
+    func csvMethod() -> StanCSVConfiguration.Method {
+        let a = configuration.advi
+        return .fitted(name: "variational", settings: [
+            .init("algorithm", a.family.rawValue), .init("iter", String(a.maxIterations)),
+            .init("grad_samples", String(a.gradientSamples)), .init("eta", String(a.learningRate)),
+            .init("tol_rel_obj", String(a.toleranceRelativeObjective)), .init("eval_elbo", String(a.evaluationInterval)),
+            .init("output_samples", String(configuration.draws)),
+        ])
+    }
 
     /// The run's ADVI settings for summary.json (`FittedRunSetup` adds `model`, `data`, `model_options`).
     func configurationRecord() -> [String: String] {

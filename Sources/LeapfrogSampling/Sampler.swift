@@ -39,9 +39,17 @@ public enum Sampler {
 
         // Precision checkpoints (see `PrecisionGuard`): after initialisation, at every window's
         // end and at warmup's end. A switch re-evaluates the state in the new precision.
+        // Past initialisation the adapted metric estimates the posterior's sd in each coordinate,
+        // √(M⁻¹)ᵢᵢ, which the fast precision must resolve.
         let checkpoint = model as? any PrecisionCheckpoint
         func checkPrecision(_ stage: PrecisionGuard.Stage) throws {
-            guard let checkpoint, try checkpoint.checkPrecision(at: state.positions, stage: stage) else { return }
+            var scales: ChainBatch?
+            if stage != .initialisation {
+                var s = adapter.adaptation.metric.inverseDiagonals(chains: n, dimension: d)
+                for k in s.values.indices { s.values[k] = s.values[k].squareRoot() }
+                scales = s
+            }
+            guard let checkpoint, try checkpoint.checkPrecision(at: state.positions, scales: scales, stage: stage) else { return }
             state = try SamplerState(positions: state.positions, model: model)
             cost.addBatchedEvaluation()
         }
@@ -90,8 +98,9 @@ public enum Sampler {
                     state.relocate(moves)
                     relocations += moves
                 }
-                try checkPrecision(.windowEnd(iteration: iteration))
                 cost += try adapter.endWindow(state, model: model, executor: &executor, random: random, iteration: iteration)
+                // After the window's metric is adopted, so that its scales are the window's.
+                try checkPrecision(.windowEnd(iteration: iteration))
             }
             if iteration == adapter.warmupLength - 1 {
                 try fetchHeld()

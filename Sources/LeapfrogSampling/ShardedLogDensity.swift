@@ -51,11 +51,11 @@ extension ShardedLogDensity: PrecisionCheckpoint {
     /// check everywhere (`PrecisionGuard.checkPrecision(at:stage:agree:)`), so every member
     /// switches precision at the same checkpoint as one process does, and the draws stay the
     /// one-process run's. False, with no exchange, for any other local density.
-    public func checkPrecision(at positions: ChainBatch, stage: PrecisionGuard.Stage) throws -> Bool {
+    public func checkPrecision(at positions: ChainBatch, scales: ChainBatch?, stage: PrecisionGuard.Stage) throws -> Bool {
         guard let guarded = local as? PrecisionGuard else { return false }
         let partition = ChainPartition(chains: positions.chains, members: communicator.members)
         let mine = partition.block(communicator.rank)
-        return try guarded.checkPrecision(at: positions.chains(mine), stage: stage) { check in
+        return try guarded.checkPrecision(at: positions.chains(mine), scales: scales?.chains(mine), stage: stage) { check in
             let passed = try communicator.allGather([check.passed ? 1 : 0],
                                                     counts: [Int](repeating: 1, count: communicator.members))
             return !passed.contains(0)

@@ -107,12 +107,34 @@ extension Lowering {
     /// The name the parser gives `y ~ D(…) T[L, U]`: `truncated__D(y, L, U, …)`.
     static let truncatedPrefix = "truncated__"
 
+    /// Records a check of `y ~ D(…) T[L, U]`'s outcome against its bounds for when the data are
+    /// read (`TruncationCheck`), when the outcome and bounds read only data, constants and the
+    /// vectorised loop's index; a parameter outcome's support is its declaration's business.
+    func recordTruncationCheck(_ family: String, outcome: Expression, bounds: [Expression], at l: StanSourceLocation) {
+        let bounds = bounds.map { e -> Expression? in if case .string = e { return nil } else { return e } }
+        var index: (name: String, extent: Dim)?
+        for e in [outcome] + bounds.compactMap({ $0 }) {
+            for n in e.variables where !n.hasPrefix("__") {
+                switch scope.lookup(n)?.kind {
+                case .data?, .transformedData?, .loopConstant?: continue
+                case .plateIndex(let extent)?: index = (n, extent)
+                default: if hostAlias(n, l) == nil { return }
+                }
+            }
+        }
+        truncationChecks.append(TruncationCheck(
+            family: family, outcome: bindingLoopConstants(outcome), lower: bounds[0].map(bindingLoopConstants),
+            upper: bounds[1].map(bindingLoopConstants), index: index?.name, extent: index?.extent, conditions: conditions,
+            location: l))
+    }
+
     /// `y ~ family(args) T[L, U]`: the log density minus, element by element, the log of the
     /// probability of (L, U): log(1 − F(L)) with only L, log F(U) with only U,
     /// log(F(U) − F(L)) = log F(U) + log(1 − e^(log F(L) − log F(U))) with both (Stan's
     /// truncation). The bounds are broadcast to the outcome's elements (`L + 0 * y`), so a
     /// vector outcome with scalar arguments subtracts one normaliser per element. The outcome is
-    /// taken to lie in (L, U), as the data's declared bounds check.
+    /// taken to lie in [L, U]: data outside are refused when the data are read
+    /// (`recordTruncationCheck`).
     func truncated(_ family: String, _ argExprs: [Expression], at l: StanSourceLocation) throws -> Value {
         guard block == .model else { throw fail("truncation T[…] is only allowed on ~ in the model block", l) }
         guard FormulaDensities.cdfFamilies[family] != nil, userFunction(family, tilde: true) == nil else {
@@ -137,6 +159,7 @@ extension Lowering {
         let lowerExpression = positive.contains(family) && (foldConstant(argExprs[1]).map { $0 <= 0 } ?? false)
             ? Expression.string("", l) : argExprs[1]
         let (rawLower, rawUpper) = (try bound(lowerExpression), try bound(argExprs[2]))
+        recordTruncationCheck(family, outcome: outcomeExpression, bounds: [argExprs[1], argExprs[2]], at: l)
         if rawLower == nil && rawUpper == nil { return lp }
         let all = try aligned([rawLower, rawUpper].compactMap { $0 } + args, at: l)
         let lower = rawLower == nil ? nil : all[0]

@@ -44,6 +44,9 @@ final class Lowering {
     var conditions: [(name: String, holds: Bool)] = []
     /// Terms under data conditions, resolved when the model meets its data.
     var conditionalTerms: [ConditionalTerm] = []
+    /// Truncated densities of data, whose outcomes are checked against their bounds when the
+    /// model meets its data.
+    var truncationChecks: [TruncationCheck] = []
     /// Lowering the arguments of log_mix or log_sum_exp inside a vectorised loop: a normal log
     /// density is then one value per row instead of their sum.
     var perRowDensities = false

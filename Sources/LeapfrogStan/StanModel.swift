@@ -12,6 +12,7 @@ public struct StanModel: Sendable {
     let synthetic: [SyntheticData]
     let pendingBounds: [PendingBound]
     let conditionalTerms: [ConditionalTerm]
+    let truncationChecks: [TruncationCheck]
     /// The generated quantities are not in the graph: `hostQuantities(data:)` runs them per draw.
     public let generatedQuantitiesOnHost: Bool
     /// Node index → `file:line:column` of the statement that made it, for messages about a node
@@ -204,7 +205,36 @@ public struct StanModel: Sendable {
             out[s.name] = value
             interpreter.env[s.name] = value  // later synthetic values may read it (a range up to a synthetic size)
         }
+        for c in truncationChecks where c.conditions.allSatisfy({ ((out[$0.name]?.values.first ?? 0) != 0) == $0.holds }) {
+            try check(c, rows: try c.extent.map { try resolve([$0])[0] }, interpreter, source: source)
+        }
         return (out, env)
+    }
+
+    /// Stops when a truncated density's data outcome lies outside its bounds (`TruncationCheck`),
+    /// naming the element and, in a vectorised loop, the row.
+    private func check(_ c: TruncationCheck, rows: Int?, _ interpreter: HostInterpreter, source: String) throws {
+        var interpreter = interpreter
+        for row in 1...max(rows ?? 1, 1) where rows != 0 {
+            if let i = c.index { interpreter.env[i] = .integer(row) }
+            let y = try interpreter.evaluate(c.outcome)
+            let (lower, upper) = (try c.lower.map { try interpreter.evaluate($0) }, try c.upper.map { try interpreter.evaluate($0) })
+            func limit(_ b: DataArray?, _ k: Int) -> Double? {
+                guard let b, !b.values.isEmpty else { return nil }
+                return b.values.count == y.values.count ? b.values[k] : b.values[0]
+            }
+            for (k, x) in y.values.enumerated() {
+                let (a, z) = (limit(lower, k), limit(upper, k))
+                guard (a.map { x < $0 } ?? false) || (z.map { x > $0 } ?? false) else { continue }
+                let element = y.rank == 0 ? "" : " (element \(k + 1))"
+                let at = c.index.map { " when \($0) = \(row)" } ?? ""
+                func text(_ v: Double?) -> String { v.map { DataLimit.value($0).description } ?? "" }
+                let bounds = "T[\(text(a)), \(text(z))]"
+                throw LeapfrogError(.data, diagnostics.format(
+                    "\(source): the outcome of this truncated \(c.family) is \(text(x))\(element)\(at), outside \(bounds), where its log "
+                    + "density is −∞ (Stan rejects it too); check the data or the bounds", at: c.location))
+            }
+        }
     }
 
     private func checkBounds(_ d: Declaration, _ value: DataArray, _ interpreter: HostInterpreter, _ fail: (String) -> LeapfrogError) throws {

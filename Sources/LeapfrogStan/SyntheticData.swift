@@ -138,3 +138,20 @@ struct ConditionalTerm: Sendable {
     var node: Int
     var conditions: [(name: String, holds: Bool)]
 }
+
+/// The outcome of a truncated density `y ~ D(…) T[L, U]` when it and its bounds are data:
+/// checked when the model meets its data. Stan's log density is −∞ for an outcome outside
+/// [L, U] (its generated code adds −∞ there), so a datum outside is an error to name, not a
+/// density to compute (the graph's normaliser takes the outcome to lie within the bounds).
+struct TruncationCheck: Sendable {
+    var family: String
+    var outcome: Expression
+    var lower: Expression?
+    var upper: Expression?
+    /// The vectorised loop's index and extent when the outcome is read per row (`y[n]`).
+    var index: String?
+    var extent: Dim?
+    /// The data conditions around the statement: checked only where they hold.
+    var conditions: [(name: String, holds: Bool)]
+    var location: StanSourceLocation
+}

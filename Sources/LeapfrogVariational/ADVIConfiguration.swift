@@ -82,7 +82,7 @@ public struct ADVIConfiguration: Sendable, Hashable {
         guard restarts >= 1 else { throw bad("--restarts must be at least 1 (got \(restarts))") }
         guard maxIterations >= 1 else { throw bad("--iterations must be at least 1 (got \(maxIterations))") }
         guard learningRate > 0 && learningRate.isFinite else {
-            throw bad("--learning-rate must be positive and finite (got \(learningRate)): with a rate of 0 the family never moves")
+            throw bad("--learning-rate must be positive and finite (got \(learningRate))" + (learningRate == 0 ? ": with a rate of 0 the family never moves" : ""))
         }
         guard toleranceRelativeObjective > 0 && toleranceRelativeObjective.isFinite else {
             throw bad("--tol-rel-obj must be positive (got \(toleranceRelativeObjective))")

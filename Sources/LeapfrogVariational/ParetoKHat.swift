@@ -31,8 +31,9 @@ public enum ParetoKHat {
     /// k̂ of the log ratios (non-finite ratios are −∞ weight and dropped; +∞ makes k̂ = +∞).
     /// Ratios equal over the whole tail (q is p up to a constant there: a Gaussian posterior
     /// fitted exactly; the tail's weights within `flatTail` of each other, relative to the
-    /// largest) have no tail to fit: k̂ = −∞, the limit of ever lighter tails. Too few draws to
-    /// fit give NaN.
+    /// largest) have no tail to fit: k̂ = −∞, the limit of ever lighter tails. A tail that fewer
+    /// than `minimumTail` draws dominate (the others' weights 10⁻¹⁰ of the largest or less, as
+    /// when q lies far from p) is +∞. Too few draws to fit give NaN.
     public static func estimate(logRatios: [Double]) -> Double {
         if logRatios.contains(where: { $0 == .infinity || $0.isNaN }) { return .infinity }
         let r = logRatios.filter(\.isFinite).sorted()
@@ -43,6 +44,10 @@ public enum ParetoKHat {
         let cutoff = exp(r[s - tail - 1] - top)
         let exceedances = r[(s - tail)...].map { exp($0 - top) - cutoff }
         if exceedances.allSatisfy({ $0 <= flatTail }) { return -.infinity }
+        // A tail where fewer than `minimumTail` draws carry weight above the cutoff's (the rest
+        // are 10⁻¹⁰ of the largest or less) is dominated by a handful of draws: importance
+        // sampling has an effective sample size of a few, the heaviest tail there is.
+        if exceedances.filter({ $0 > flatTail }).count < minimumTail { return .infinity }
         return GeneralizedPareto.fit(sortedExceedances: exceedances).shape
     }
 }

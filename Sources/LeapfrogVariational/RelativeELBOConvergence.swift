@@ -7,8 +7,11 @@
 /// below `tol_rel_obj`. When, past iteration 100, the mean or median is above 0.5, Stan warns that
 /// the fit may be diverging.
 ///
-/// One deviation: Stan's first check compares with a previous ELBO of `DBL_MIN` and so pushes a
-/// δ ≈ 1 that means nothing; here the first check only records the ELBO.
+/// Two deviations: Stan's first check compares with a previous ELBO of `DBL_MIN` and so pushes a
+/// δ ≈ 1 that means nothing; here the first check only records the ELBO. And the change is
+/// relative to max(|ELBO_now|, 1): an ELBO near 0 (a normalised target fitted well has ELBO ≈
+/// log Z = 0) made Stan's δ the estimate's noise over nearly nothing, so such a fit never
+/// converged and was warned "may be diverging"; below 1 nat the change counts as absolute.
 ///
 /// Leapfrog's ELBO estimate at a check is the mean of the per-iteration estimates over the window
 /// since the previous check (`eval_elbo` iterations × M draws), instead of Stan's separate
@@ -46,7 +49,7 @@ public struct RelativeELBOConvergence: Sendable, Hashable {
         checks += 1
         defer { previous = elbo }
         guard let previous else { return .running }
-        changes.append(abs(previous - elbo) / abs(elbo))
+        changes.append(abs(previous - elbo) / max(abs(elbo), 1))
         if changes.count > bufferSize { changes.removeFirst() }
         if meanChange < tolerance { return .meanConverged }
         if medianChange < tolerance { return .medianConverged }

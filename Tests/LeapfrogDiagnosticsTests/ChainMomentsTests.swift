@@ -60,6 +60,19 @@ struct ChainMomentsTests {
         #expect(abs(s.mcseMean - s.sd / s.essBulk.squareRoot()) < 1e-15)
     }
 
+    /// One chain: R̂ and the ESS are NaN, as the draws' summary gives (ArviZ's R̂ needs two
+    /// chains; two batches gave an ESS of one degree of freedom and an MCSE too small); the
+    /// mean and sd stay exact. A run that stopped before its second half began has none either.
+    @Test func oneChainOrOneHalfHasNoRHatNorESS() {
+        let one = Self.moments(Self.chains(1, draws: 400, rho: 0.5, seed: 5)).summary(quantity: 0, name: "x")
+        #expect(one.rhat.isNaN && one.essBulk.isNaN && one.mcseMean.isNaN && one.mean.isFinite && one.sd > 0)
+        #expect(RHat.split(Draws(Self.chains(1, draws: 400, rho: 0.5, seed: 5))).isNaN)
+        var firstHalfOnly = ChainMoments(chains: 4, quantities: 1)
+        for t in 0..<50 { firstHalfOnly.add((0..<4).map { Double(($0 * 7 + t * 3) % 11) }, half: 0) }
+        let s = firstHalfOnly.summary(quantity: 0, name: "x")
+        #expect(s.rhat.isNaN && s.essBulk.isNaN && s.mean.isFinite)
+    }
+
     @Test func aNonFiniteValueIsCountedAndShows() {
         var m = ChainMoments(chains: 2, quantities: 1)
         m.add([1, 2], half: 0)

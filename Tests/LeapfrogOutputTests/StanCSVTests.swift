@@ -206,6 +206,79 @@ import Testing
         #expect(try String(contentsOfFile: dir.file("chain-3.csv"), encoding: .utf8).contains("\n#     num_samples = 2\n"))
     }
 
+    /// A run that stops early on purpose (`--target-ess`) says what its rows stand for too, with
+    /// thinning: 110 rows at thin 3 are 330 iterations, so CmdStanPy's ⌈num_samples / thin⌉ = 110.
+    @Test func aRunThatStopsEarlyRewritesNumSamplesWithItsThinning() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        var c = StanCSVConfiguration(model: "m", numSamples: 1000, numWarmup: 10, seed: 3)
+        c.thin = 3
+        let writer = try StanCSVWriter(directory: dir.path, schema: testSchema, configuration: c, chains: [0])
+        try writer.recordAdaptation(WarmupAdaptation(stepSize: [0.1, 0.2, 0.3]))
+        for d in 0..<110 { try writer.append(values: testDraw(testSchema, draw: d % 7), stats: testStats(testSchema, draw: d % 7)) }
+        try writer.finish(interrupted: false, timing: RunTiming(warmupSeconds: 1, samplingSeconds: 2))
+        let file = try StanCSVReader.read(path: dir.file("chain-1.csv"))
+        #expect(file.configuration["sample.num_samples"] == "330" && file.rowCount == 110 && !file.interrupted)
+        // Every planned row written: the header is left as it was (⌈1000 / 3⌉ = 334 rows).
+        let full = try TemporaryDirectory()
+        defer { full.cleanUp() }
+        let complete = try StanCSVWriter(directory: full.path, schema: testSchema, configuration: c, chains: [0])
+        try complete.recordAdaptation(WarmupAdaptation(stepSize: [0.1, 0.2, 0.3]))
+        for d in 0..<334 { try complete.append(values: testDraw(testSchema, draw: d % 7), stats: testStats(testSchema, draw: d % 7)) }
+        try complete.finish(interrupted: false, timing: RunTiming(warmupSeconds: 1, samplingSeconds: 2))
+        #expect(try StanCSVReader.read(path: full.file("chain-1.csv")).configuration["sample.num_samples"] == "1000")
+    }
+
+    /// A dense metric is written as CmdStan writes it, a row per line under `Elements of inverse
+    /// mass matrix:` (it was the diagonal under `dense_e`, and the matrix was lost).
+    @Test func aDenseMetricIsWrittenWhole() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        let schema = DrawSchema(variables: [.init("x", [2])], chains: 2, plannedDraws: 1)
+        var c = configuration
+        c.numSamples = 1
+        c.metric = "dense_e"
+        let writer = try StanCSVWriter(directory: dir.path, schema: schema, configuration: c)
+        try writer.recordAdaptation(WarmupAdaptation(stepSize: [0.5, 0.25], inverseMetricDiagonal: [[1.5, 2], [3, 4]],
+                                                     inverseMetricDense: [[1.5, 0.25, 0.25, 2], [3, -1, -1, 4]]))
+        try writer.append(values: testDraw(schema, draw: 0), stats: testStats(schema, draw: 0))
+        try writer.finish(interrupted: false, timing: RunTiming(warmupSeconds: 1, samplingSeconds: 1))
+        let text = try String(contentsOfFile: dir.file("chain-2.csv"), encoding: .utf8)
+        #expect(text.contains("# Elements of inverse mass matrix:\n# 3, -1\n# -1, 4\n") && !text.contains("Diagonal"))
+        #expect(try StanCSVReader.read(path: dir.file("chain-1.csv")).inverseMetric == [[1.5, 0.25], [0.25, 2]])
+    }
+
+    /// Draws from a fitted approximation say which method made them (CmdStan's `method =
+    /// variational` layout) and carry `lp__` alone, not sampler columns of zeros.
+    @Test func fittedDrawsNameTheirMethodAndHaveNoSamplerColumns() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        let schema = DrawSchema(variables: [.init("x", [2])], chains: 1, plannedDraws: 2)
+        var c = StanCSVConfiguration(model: "m", numSamples: 2, numWarmup: 0, seed: 3)
+        c.adaptEngaged = false
+        c.method = .fitted(name: "variational", settings: [.init("algorithm", "meanfield"), .init("iter", "10000")])
+        let writer = try StanCSVWriter(directory: dir.path, schema: schema, configuration: c)
+        for d in 0..<2 { try writer.append(values: testDraw(schema, draw: d), stats: testStats(schema, draw: d)) }
+        try writer.finish(interrupted: false, timing: RunTiming(warmupSeconds: 1, samplingSeconds: 1))
+        let file = try StanCSVReader.read(path: dir.file("chain-1.csv"))
+        #expect(file.configuration["method"] == "variational" && file.configuration["variational.algorithm"] == "meanfield")
+        #expect(file.configuration["variational.iter"] == "10000" && file.configuration["sample.num_samples"] == nil)
+        #expect(file.columnNames == ["lp__", "x.1", "x.2"] && file.rowCount == 2)
+        #expect(file.column("lp__") == [testStats(schema, draw: 0).lp[0], testStats(schema, draw: 1).lp[0]])
+    }
+
+    /// Files given in a glob's order (chain-10 before chain-2) are put in chain order by their
+    /// `id`; without ids, or with a repeated one, they stay as given.
+    @Test func filesAreOrderedByTheirChainID() throws {
+        func file(_ id: String?) throws -> StanCSVFile {
+            try StanCSVReader.parse((id.map { "# id = \($0)\n" } ?? "") + "lp__\n1\n", source: "f")
+        }
+        let glob = try ["1", "10", "2"].map(file)
+        #expect(StanCSVFile.inChainOrder(glob).map(\.chainID) == [1, 2, 10])
+        #expect(StanCSVFile.inChainOrder(try [file("3"), file(nil)]).map(\.chainID) == [3, nil])
+        #expect(StanCSVFile.inChainOrder(try [file("2"), file("2"), file("1")]).map(\.chainID) == [2, 2, 1])
+    }
+
     @Test func interruptedNumSamplesIsPaddedToThePlannedWidth() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanUp() }

@@ -18,9 +18,10 @@ struct RunReportTests {
 
     /// A `bnn`-shaped run (so the report rebuilds the bundled data's grid): `mu_grid` [25],
     /// `prec`, `W3` [5], with every sample statistic; chain 3 is stuck.
-    static func writeRun(_ dir: String, chains: Int, draws: Int) throws {
+    static func writeRun(_ dir: String, chains: Int, draws: Int, attributes: [String: String] = [:]) throws {
         let schema = DrawSchema(variables: [.init("W3", [5]), .init("prec"), .init("mu_grid", [25])], chains: chains, plannedDraws: draws)
-        let writer = try InferenceDataWriter(path: dir + "/posterior.nc", schema: schema, attributes: ["model": "bnn"])
+        let writer = try InferenceDataWriter(path: dir + "/posterior.nc", schema: schema,
+                                             attributes: ["model": "bnn"].merging(attributes) { $1 })
         try writer.recordAdaptation(WarmupAdaptation(stepSize: Array(repeating: 0.1, count: chains)))
         var state: UInt64 = 99
         func u() -> Double {
@@ -157,6 +158,58 @@ struct RunReportTests {
         let written = try RunReport.write(inputs: [dir + "/posterior.nc"], to: dir + "/out")
         #expect(written.contains(dir + "/out/elbo.svg"))
         try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    /// A trace of `elbo_k` columns where successive halving pruned a restart (`nan` from then
+    /// on, as elbo.csv writes it) is read (it stopped the report), and the table's final ELBO is
+    /// the fit's own: the last convergence window's mean (`elbo_mean`).
+    @Test func aPrunedRestartsTraceIsReadAndItsFinalELBOIsTheFits() throws {
+        let dir = Self.directory("pruned")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let rows = (1...300).map { i -> String in
+            let e = -100 + 90 * (1 - exp(-Double(i) / 30)) + sin(Double(i))
+            return "\(i),\(e),\(i >= 200 ? -10.5 : e),1,0.01,0.1,\(e),\(i > 100 ? "nan" : String(e - 1))"
+        }
+        try (["iteration,elbo,elbo_mean,grad_norm,learning_rate,seconds,elbo_1,elbo_2"] + rows).joined(separator: "\n")
+            .write(toFile: dir + "/elbo.csv", atomically: true, encoding: .utf8)
+        let figure = try ELBOTrace.figure(path: dir + "/elbo.csv")
+        #expect(figure.table?.rows.last == ["final (mean over the last convergence window)", Cell.number(-10.5)])
+    }
+
+    /// A chain's trace keeps every spike and dip however long it is (min–max over 250 spans),
+    /// where evenly spaced draws skipped them; a short chain is drawn through every draw.
+    @Test func tracesKeepEveryExtreme() throws {
+        var chain = (0..<2000).map { sin(Double($0) / 50) }
+        chain[1234] = 99
+        chain[777] = -42
+        let plot = QuantityFigures.trace(id: "t", name: "x", draws: [chain], highlighted: [])
+        guard case .line(let x, let y, _) = try #require(plot.marks.first) else { Issue.record("not a line"); return }
+        #expect(y.contains(99) && y.contains(-42) && x.contains(1235) && x.contains(778))
+        #expect(y.count <= 500 && x == x.sorted())
+        #expect(Thinning.envelope([3, 1, .nan, 2], spans: 250).index == [0, 1, 2, 3])
+    }
+
+    /// One chain has no R̂ (ArviZ's rule): no empty chart claiming 60 quantities; draws from a
+    /// fitted approximation (posterior.nc's `inference`) get no sampler section, no outlier
+    /// chains, and say what they are.
+    @Test func oneChainHasNoRHatChartAndFittedDrawsNoSamplerFigures() throws {
+        let mcmc = Self.directory("one-chain")
+        let fitted = Self.directory("fitted")
+        defer { for d in [mcmc, fitted] { try? FileManager.default.removeItem(atPath: d) } }
+        try Self.writeRun(mcmc, chains: 1, draws: 40)
+        try Self.writeRun(fitted, chains: 1, draws: 40, attributes: ["inference": "pathfinder"])
+        let one = try RunReport.write(inputs: [mcmc])
+        #expect(!one.contains { $0.hasSuffix("/rhat.svg") } && one.contains { $0.hasSuffix("/ess.svg") })
+        #expect(one.contains { $0.hasSuffix("/acceptance_rate.svg") })
+        #expect(try String(contentsOfFile: one[0], encoding: .utf8).contains("R̂ needs two"))
+        let written = try RunReport.write(inputs: [fitted])
+        #expect(!written.contains { $0.hasSuffix("/acceptance_rate.svg") || $0.hasSuffix("/energy.svg") })
+        let html = try String(contentsOfFile: written[0], encoding: .utf8)
+        #expect(html.contains("pathfinder: draws from a fitted approximation") && !html.contains(">Sampler<"))
+        let four = Self.directory("four-chains")
+        defer { try? FileManager.default.removeItem(atPath: four) }
+        try Self.writeRun(four, chains: 4, draws: 40)
+        #expect(try RunReport.write(inputs: [four]).contains { $0.hasSuffix("/rhat.svg") })
     }
 
     /// Renders a report in headless Chromium (scripts/render-report) when Chromium is installed.

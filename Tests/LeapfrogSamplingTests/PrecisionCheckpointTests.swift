@@ -59,4 +59,34 @@ struct WrongBelow: BatchedLogDensity {
         #expect(g.switchedAt != nil && g.switchedAt != "initialisation")
         #expect(draws.positions.count == 8 && draws.positions.allSatisfy { $0.count == configuration().draws })
     }
+
+    /// A posterior narrow against its location (x ≈ 10⁴ with sd 0.001, where float's spacing is
+    /// 9.8e-4, about an sd) passes the density and gradient comparisons, made at the same point,
+    /// but not the resolution: the run switches at the first window's end (whose regularised
+    /// metric puts the sd nearer 0.01). The same shape at the origin passes every check.
+    @Test func positionsFloatCannotResolveSwitchAfterTheFirstWindow() throws {
+        func run(_ location: Double) throws -> PrecisionGuard {
+            let narrow = DiagonalGaussian(mean: [location, 0.5], sd: [1e-3, 1])
+            let g = PrecisionGuard(fast: narrow, accurate: narrow, fastName: "f32", accurateName: "f64", clock: { 0 })
+            var c = configuration()
+            c.initialPoints = .shared([location, 0])
+            _ = try Sampler.sample(model: g, configuration: c)
+            return g
+        }
+        let far = try run(10_000)
+        #expect(far.checks.first?.resolution == nil && far.checks.first?.passed == true, "no scales known at initialisation")
+        let first = WarmupSchedule(warmup: configuration().warmup).windows[0].upperBound
+        #expect(far.switchedAt == "warmup window end (iteration \(first))", "\(far.checks)")
+        #expect((far.checks.last?.resolution ?? 0) > 0.01 && far.checks.last?.logDensityError == 0)
+        let near = try run(0)
+        #expect(near.switchedAt == nil && near.checks.dropFirst().allSatisfy { ($0.resolution ?? 1) < 1e-4 }, "\(near.checks)")
+    }
+
+    /// ulp₃₂(10⁵) = 2⁻⁷: against an sd of 0.01 that is 0.78; non-finite positions and zero scales
+    /// are left out.
+    @Test func resolutionIsTheWorstSpacingOverTheMove() {
+        let q = ChainBatch(chains: 2, dimension: 2, values: [1e5, .nan, 1, 3])
+        let m = ChainBatch(chains: 2, dimension: 2, values: [0.01, 1, 0, 1])
+        #expect(PrecisionGuard.resolution(q, scales: m) == 0.0078125 / 0.01)
+    }
 }

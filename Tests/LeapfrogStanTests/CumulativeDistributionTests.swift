@@ -121,4 +121,28 @@ import Testing
         #expect(compileError(header + "model { y ~ student_t(3, mu, sigma) T[0, ]; }").contains("truncation T[…] of 'student_t' is not supported"))
         #expect(compileError(header + "model { y ~ normal(mu, sigma) T[, ]; }").contains("needs a lower or an upper bound"))
     }
+
+    /// Data outside a truncation's bounds (where Stan's log density is −∞) stop the binding with
+    /// the element, the row and the statement; data on a bound, a parameter outcome, bounds that
+    /// are parameters and a statement under an `if` on data that fails are not refused.
+    @Test func dataOutsideTheTruncationAreNamed() throws {
+        let header = "data { int N; vector[N] y; real U; int on; }\nparameters { real mu; real<lower=0> sigma; real<lower=0> w; }\n"
+        let priors = "mu ~ normal(0, 2); sigma ~ lognormal(0, 1); w ~ exponential(1);"
+        func bindError(_ statement: String, y: [Double], on: Int = 1) -> String {
+            let data = DataSet(["N": .integer(y.count), "y": .vector(y), "U": .scalar(3), "on": .integer(on)], source: "d.json")
+            return errorMessage { _ = try stanReference(header + "model { \(priors)\n  \(statement)\n}", data, path: "t.stan") }
+        }
+        let inLoop = bindError("for (n in 1:N) y[n] ~ normal(mu, sigma) T[0, U];", y: [0.5, 3.5, 1])
+        #expect(inLoop.contains("t.stan:4:") && inLoop.contains("data file 'd.json'")
+                && inLoop.contains("truncated normal is 3.5 when n = 2, outside T[0, 3]"), "\(inLoop)")
+        let whole = bindError("y ~ normal(mu, sigma) T[, U];", y: [0.5, 1, 4])
+        #expect(whole.contains("is 4 (element 3), outside T[, 3]"), "\(whole)")
+        let constant = bindError("y[1] ~ exponential(w) T[1, ];", y: [0.5, 1, 4])
+        #expect(constant.contains("truncated exponential is 0.5, outside T[1, ]"), "\(constant)")
+        #expect(bindError("y ~ normal(mu, sigma) T[0, U];", y: [0, 3, 1]) == "", "on the bounds")
+        #expect(bindError("y ~ normal(mu, sigma) T[0, w];", y: [0.5, 4]) == "", "a parameter bound")
+        #expect(bindError("if (on == 1) y ~ normal(mu, sigma) T[0, U];", y: [0.5, 4], on: 0) == "", "under an if that fails")
+        #expect(bindError("if (on == 1) y ~ normal(mu, sigma) T[0, U];", y: [0.5, 4], on: 1).contains("is 4 (element 2)"))
+        #expect(bindError("mu ~ normal(0, 1) T[0, U];", y: [0.5]) == "", "a parameter outcome")
+    }
 }

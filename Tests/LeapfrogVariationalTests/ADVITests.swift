@@ -185,7 +185,7 @@ import Testing
             init(_ base: GaussianDensity) { self.base = base }
             var dimension: Int { base.dimension }
             func evaluate(_ p: ChainBatch, active: [Bool]?) throws -> DensityBatch { try base.evaluate(p, active: active) }
-            func checkPrecision(at positions: ChainBatch, stage: PrecisionGuard.Stage) throws -> Bool {
+            func checkPrecision(at positions: ChainBatch, scales: ChainBatch?, stage: PrecisionGuard.Stage) throws -> Bool {
                 stages.append(stage)
                 return false
             }

@@ -52,6 +52,16 @@ import Testing
         #expect(ParetoKHat.estimate(logRatios: rounded) == -.infinity)
     }
 
+    /// A fit far from the posterior: log ratios spread over 10¹¹ nats (the helper's funnel run),
+    /// so one draw carries all the weight. The tail has nothing to fit but is as heavy as a tail
+    /// gets: +∞, warned (it was NaN: "could not be estimated … use more --draws").
+    @Test func aTailOneDrawDominatesIsInfinitelyHeavy() {
+        let ratios = (0..<1000).map { -1e12 + 9.5e11 * Double($0) / 999 }
+        #expect(ParetoKHat.estimate(logRatios: ratios) == .infinity)
+        // Four draws of weight against a flat rest: still dominated.
+        #expect(ParetoKHat.estimate(logRatios: Array(repeating: -100, count: 996) + [0, -1, -2, -3]) == .infinity)
+    }
+
     @Test func tooFewDrawsGiveNaN() {
         #expect(ParetoKHat.estimate(logRatios: [0, 1, 2]).isNaN)
         #expect(ParetoKHat.estimate(logRatios: [0, .nan] + Array(repeating: 1, count: 100)) == .infinity)

@@ -32,6 +32,15 @@ import Testing
         #expect(rule.record(-100.5) == .meanConverged)
     }
 
+    /// Near 0 (a normalised target fitted well: ELBO ≈ log Z = 0) the change is absolute, not
+    /// noise over nearly nothing: ±0.003 is converged, and never "diverging" (it was δ = 2).
+    @Test func anELBONearZeroChangesAbsolutely() {
+        var rule = RelativeELBOConvergence(tolerance: 0.01, maxIterations: 10_000, evaluationInterval: 100)
+        _ = rule.record(0.003)
+        #expect(rule.record(-0.003) == .meanConverged)
+        #expect(abs(rule.changes[0] - 0.006) < 1e-15 && !rule.mayBeDiverging)
+    }
+
     @Test func divergingPastIterationHundred() {
         var rule = RelativeELBOConvergence(tolerance: 0.01, maxIterations: 10_000, evaluationInterval: 100)
         _ = rule.record(-10)
