@@ -35,6 +35,31 @@ public struct ParameterLayout: Hashable, Sendable {
         entries.flatMap { ParameterLayout.elementNames($0.name, shape: $0.shape) }
     }
 
+    /// What each unconstrained coordinate is, as an expression of its element (`Constraint`'s
+    /// transforms): `mu`, `log(sigma)`, `log(x - 2)`, `log(3 - x)`, `logit(p)`,
+    /// `logit((r - 1) / 4)`. Files that hold a fit on the unconstrained scale name their
+    /// coordinates with these (variational.json, pathfinder.json), where the element's own name
+    /// would read as the constrained value.
+    public var coordinateNames: [String] {
+        entries.flatMap { e in
+            ParameterLayout.elementNames(e.name, shape: e.shape).map { Self.coordinate($0, e.constraint) }
+        }
+    }
+
+    static func coordinate(_ x: String, _ c: Constraint) -> String {
+        func n(_ v: Double) -> String { DataLimit.value(v).description }
+        // x − a, written x + |a| for a negative a.
+        let shifted = { (a: Double) in a == 0 ? x : a < 0 ? "\(x) + \(n(-a))" : "\(x) - \(n(a))" }
+        switch c {
+        case .none: return x
+        case .lower(let a): return "log(\(shifted(a)))"
+        case .upper(let b): return "log(\(n(b)) - \(x))"
+        case .bounded(let a, let b):
+            if a == 0 && b == 1 { return "logit(\(x))" }
+            return "logit((\(shifted(a))) / \(n(b - a)))"
+        }
+    }
+
     /// `theta[1]`, …, or `W[1,1]`, `W[1,2]`, … (row-major, 1-based); a scalar keeps its name.
     public static func elementNames(_ name: String, shape: [Int]) -> [String] {
         switch shape.count {

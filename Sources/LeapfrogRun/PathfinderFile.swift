@@ -12,7 +12,8 @@ import LeapfrogVariational
 ///                  "gradient_evaluations": 1290, "reason": "relative change in log density …"}, …],
 ///       "pareto_k": 0.41, "pareto_k_warning": false, "draws": 1000, "elbo_draws": 25, "history_size": 6,
 ///       "gradient_evaluations": …, "batch_calls": …, "seconds": …,
-///       "parameters": ["alpha", …], "mean": [...] }   // the best path's approximation, unconstrained
+///       "parameters": ["alpha", "sigma", …], "coordinates": ["alpha", "log(sigma)", …],
+///       "mean": [...] }   // the best path's approximation, on the unconstrained coordinates
 ///
 /// Non-finite numbers are written as null.
 public struct PathfinderFile: Codable, Sendable, Hashable {
@@ -40,17 +41,23 @@ public struct PathfinderFile: Codable, Sendable, Hashable {
     public var gradientEvaluations: Int
     public var batchCalls: Int
     public var seconds: Double
-    /// Names of the unconstrained coordinates and the best path's approximation's mean there.
+    /// The element each unconstrained coordinate belongs to, what the coordinate is
+    /// (`log(sigma)`: `ParameterLayout.coordinateNames`), and the mean there of the Gaussian of
+    /// the best path's best iterate (the approximation with the highest ELBO; the draws are
+    /// resampled from all paths' approximations, so their mean differs).
     public var parameters: [String]
+    public var coordinates: [String]?
     public var mean: [Double]
 
     enum CodingKeys: String, CodingKey {
-        case paths, draws, seconds, parameters, mean
+        case paths, draws, seconds, parameters, coordinates, mean
         case paretoK = "pareto_k", paretoKWarning = "pareto_k_warning", elboDraws = "elbo_draws",
              historySize = "history_size", gradientEvaluations = "gradient_evaluations", batchCalls = "batch_calls"
     }
 
-    public init(_ result: Pathfinder.Result, configuration c: PathfinderConfiguration, parameters: [String], seconds: Double) {
+    public init(_ result: Pathfinder.Result, configuration c: PathfinderConfiguration, parameters: [String],
+                coordinates: [String]? = nil, seconds: Double) {
+        self.coordinates = coordinates
         paths = result.paths.map {
             Path(iterations: $0.iterations, bestIteration: $0.bestIteration, bestELBO: VariationalFile.finite($0.bestELBO),
                  gradientEvaluations: $0.gradientEvaluations, reason: $0.reason)

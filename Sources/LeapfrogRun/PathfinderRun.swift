@@ -81,6 +81,7 @@ public struct PathfinderRun {
             let d = bound.dimension, layoutNames = bound.layout.elementNames
             let record = PathfinderFile(result, configuration: pf,
                                         parameters: layoutNames.count == d ? layoutNames : (0..<d).map { "theta[\($0 + 1)]" },
+                                        coordinates: layoutNames.count == d ? bound.layout.coordinateNames : nil,
                                         seconds: t1 - t0)
             let path = directory.path + "/" + Self.pathfinderFile
             try record.write(to: path)

@@ -8,7 +8,8 @@ import LeapfrogVariational
 
 /// `variational.json`: the fitted family on the unconstrained scale and the fit's figures.
 ///
-///     { "family": "meanfield", "dimension": d, "parameters": ["alpha", "w[1]", …],
+///     { "family": "meanfield", "dimension": d, "parameters": ["alpha", "sigma", …],
+///       "coordinates": ["alpha", "log(sigma)", …],   // what each unconstrained coordinate is
 ///       "mean": [...], "scale": [...]            // mean-field: σᵢ = exp ωᵢ
 ///       "covariance": [[...], ...]               // full-rank: Σ = LLᵀ; low-rank: Σ = D² + BBᵀ
 ///       "rank": r, "diagonal": [...], "factor": [[...], ...]   // low-rank: D = diag(exp ω), B d×r
@@ -23,8 +24,11 @@ import LeapfrogVariational
 public struct VariationalFile: Codable, Sendable, Hashable {
     public var family: String
     public var dimension: Int
-    /// Names of the unconstrained coordinates (`name[i]`, flat, in layout order).
+    /// The element each unconstrained coordinate belongs to (`name[i]`, flat, in layout order).
     public var parameters: [String]
+    /// What each coordinate is (`log(sigma)`, `logit(p)`; `ParameterLayout.coordinateNames`):
+    /// the mean and covariance below are of these, not of the constrained values.
+    public var coordinates: [String]?
     public var mean: [Double]
     public var scale: [Double]?
     public var covariance: [[Double]]?
@@ -54,7 +58,7 @@ public struct VariationalFile: Codable, Sendable, Hashable {
     public var warmUpSeconds: Double?
 
     enum CodingKeys: String, CodingKey {
-        case family, dimension, parameters, mean, scale, covariance, rank, diagonal, factor, elbo, iterations, converged, reason, seconds
+        case family, dimension, parameters, coordinates, mean, scale, covariance, rank, diagonal, factor, elbo, iterations, converged, reason, seconds
         case paretoK = "pareto_k", restartELBOs = "restart_elbos", bestRestart = "best_restart", restartPrunedAfter = "restart_pruned_after"
         case gradientSamples = "grad_samples", learningRate = "learning_rate", stickingTheLanding = "stl"
         case gradientEvaluations = "gradient_evaluations", modeSearch = "mode_search", warmUpSeconds = "warm_up_seconds"

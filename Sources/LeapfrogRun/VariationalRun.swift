@@ -146,6 +146,7 @@ public struct VariationalRun {
             let record = VariationalFile(
                 family: family.kind.rawValue, dimension: d,
                 parameters: layoutNames.count == d ? layoutNames : (1...max(d, 1)).prefix(d).map { "theta[\($0)]" },
+                coordinates: layoutNames.count == d ? bound.layout.coordinateNames : nil,
                 mean: family.mean,
                 scale: family.kind == .meanField ? family.standardDeviations : nil,
                 covariance: family.kind == .meanField ? nil : (0..<d).map { i in Array(family.covariance[(i * d)..<((i + 1) * d)]) },

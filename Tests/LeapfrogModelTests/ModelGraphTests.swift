@@ -55,7 +55,18 @@ struct ModelGraphTests {
         let bound = try BoundModel(graph: try Self.schools(), data: data)
         #expect(bound.extents["J"] == 3)
         #expect(bound.layout.elementNames == ["mu", "tau", "theta[1]", "theta[2]", "theta[3]"])
+        #expect(bound.layout.coordinateNames == ["mu", "log(tau)", "theta[1]", "theta[2]", "theta[3]"])
         #expect(bound.dimension == 5)
+    }
+
+    /// What each unconstrained coordinate is, for files that hold a fit on that scale.
+    @Test func coordinatesNameTheirTransform() {
+        let layout = ParameterLayout([
+            ("a", [], .lower(2)), ("b", [], .upper(3)), ("p", [2], .bounded(0, 1)), ("r", [], .bounded(1, 5)), ("s", [], .lower(0.5)),
+            ("u", [], .bounded(-1, 2)), ("v", [], .lower(-3)),
+        ])
+        #expect(layout.coordinateNames == ["log(a - 2)", "log(3 - b)", "logit(p[1])", "logit(p[2])", "logit((r - 1) / 4)",
+                                           "log(s - 0.5)", "logit((u + 1) / 3)", "log(v + 3)"])
     }
 
     @Test func bindingErrorsNameTheVariableAndFile() throws {
