@@ -41,6 +41,14 @@ enum QuantityFigures {
     /// 90 % HDI shaded under it, the mean as a vertical line.
     static func density(id: String, name: String, draws: [[Double]], summary: ParameterSummary) -> Figure {
         let pooled = draws.flatMap { $0 }.filter(\.isFinite).sorted()
+        // One distinct value has no density to estimate: a kernel of a fallback width would draw
+        // an invented spike. The mean's rule and the table stay.
+        guard let first = pooled.first, pooled.last != first else {
+            let plot = Plot(id: id, title: "Marginal density of \(name)", xLabel: name, yLabel: "density", width: 420,
+                            marks: [.verticalRule(x: summary.mean, style: .init(color: Palette.vermillion, width: 1, dashed: true, label: "mean"))])
+            return Figure(plot: plot, caption: "\(pooled.count) finite draw\(pooled.count == 1 ? "" : "s") of \(name), all equal: "
+                          + "no density to estimate.", table: HTMLTable(headers: ["statistic", "value"], rows: [["mean", Cell.number(summary.mean)]]))
+        }
         let kde = KernelDensity(pooled, bandwidth: .silverman, points: 160)
         let hdi = HighestDensityInterval(sorted: pooled, prob: 0.9)
         var marks: [Mark] = []

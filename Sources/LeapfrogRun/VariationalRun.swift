@@ -113,6 +113,25 @@ public struct VariationalRun {
             warnings.append("the ELBO's relative change is still above \(RelativeELBOConvergence.divergingThreshold) after "
                             + "\(fit.iterations) iterations: the fit may be diverging (Stan's check); lower --learning-rate")
         }
+        if let search = fit.modeSearch {
+            let capped = search.reasons.filter { $0.hasPrefix("reached --iterations") }.count
+            if capped > 0 {
+                warnings.append("the mode search (--init mode) reached its limit of \(advi.modeIterations) iterations on "
+                                + "\(capped) of \(search.reasons.count) start\(search.reasons.count == 1 ? "" : "s") with the log density "
+                                + "still rising: the fit started short of a mode; raise --init-iterations")
+            }
+        }
+        // A family this wide on the unconstrained scale (e^(10⁸) for a positive parameter) is no
+        // posterior: a parameter without a prior, or a likelihood that does not identify it, lets
+        // q grow without bound while the ELBO's entropy term rewards it.
+        let sds = family.standardDeviations
+        if let widest = sds.indices.max(by: { sds[$0] < sds[$1] }), sds[widest] > Self.improperScale {
+            let names = bound.layout.coordinateNames
+            let name = names.count == sds.count ? "'\(names[widest])'" : "coordinate \(widest + 1)"
+            warnings.append("the fitted family's sd in \(name) is \(NumberFormat.significant(sds[widest], digits: 2)) on the "
+                            + "unconstrained scale: the posterior may be improper (a parameter without a prior, or one the "
+                            + "likelihood does not identify); the ELBO and the draws mean nothing until it has a proper prior")
+        }
         if k.isNaN {
             warnings.append(ParetoKHat.notEstimated)
         } else if !(k < ParetoKHat.warningThreshold) {
@@ -179,6 +198,11 @@ public struct VariationalRun {
     public static let elboFile = "elbo.csv"
     /// The predictive snapshots' file name in `--output`.
     public static let predictiveFile = "predictive.csv"
+    /// A fitted sd above this on the unconstrained scale is warned as a sign of an improper
+    /// posterior (the flat target's family reached 7e15); real posteriors in the units users
+    /// write stay many orders of magnitude below it.
+    public static let improperScale = 1e8
+
     /// The family's file name in `--output`.
     public static let familyFile = "variational.json"
 

@@ -84,6 +84,28 @@ struct VariationalCommandTests {
                 && c.evaluationInterval == 100 && command.draws == 1000)
     }
 
+    /// A parameter with no prior (an improper posterior) fitted "converged" with an ELBO of 37 and
+    /// draws at ±7e15: now the run says the family's width points to an improper posterior. A
+    /// mode search stopped at its limit with the log density still rising says so (the funnel).
+    @Test func anImproperPosteriorAndACappedModeSearchAreWarned() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-vi-warn-\(getpid())").path
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "parameters { real a; real<lower=0> s; }\nmodel { s ~ exponential(1); }\n"
+            .write(toFile: dir + "/flat.stan", atomically: true, encoding: .utf8)
+        let flat = try Self.run(["variational", dir + "/flat.stan", "--backend", "cpu", "--seed", "2"])
+        #expect(flat.warnings.contains { $0.contains("sd in 'a' is") && $0.contains("improper") }, "\(flat.warnings)")
+        #expect(!flat.warnings.contains { $0.contains("'log(s)'") })
+        try "parameters { real v; vector[9] x; }\nmodel { v ~ normal(0, 3); x ~ normal(0, exp(v / 2)); }\n"
+            .write(toFile: dir + "/funnel.stan", atomically: true, encoding: .utf8)
+        let funnel = try Self.run(["variational", dir + "/funnel.stan", "--backend", "cpu", "--init", "mode",
+                                   "--init-iterations", "20", "--iterations", "200", "--seed", "2"])
+        #expect(funnel.warnings.contains { $0.contains("reached its limit of 20 iterations") }, "\(funnel.warnings)")
+        // A proper posterior fitted well is not warned as improper.
+        let schools = try Self.run(["variational", "eight-schools", "--backend", "cpu", "--iterations", "300", "--seed", "2"])
+        #expect(!schools.warnings.contains { $0.contains("improper") || $0.contains("mode search") })
+    }
+
     @Test func badOptionsAreRefusedWithTheirName() {
         for (args, needle) in [(["--learning-rate", "0"], "--learning-rate"), (["--grad-samples", "0"], "--grad-samples"),
                                (["--csv"], "--output"), (["--algorithm", "banded"], "algorithm"),

@@ -189,6 +189,13 @@ struct RunReportTests {
         #expect(Thinning.envelope([3, 1, .nan, 2], spans: 250).index == [0, 1, 2, 3])
     }
 
+    /// One draw (or all equal) has no density: no kernel of a fallback width drawing a spike.
+    @Test func equalDrawsHaveNoInventedDensity() {
+        let draws: [[Double]] = [[2.5], [2.5]]
+        let figure = QuantityFigures.density(id: "d", name: "x", draws: draws, summary: summarize(name: "x", draws: draws))
+        #expect(figure.caption.contains("no density to estimate") && figure.plot.marks.count == 1)
+    }
+
     /// One chain has no R̂ (ArviZ's rule): no empty chart claiming 60 quantities; draws from a
     /// fitted approximation (posterior.nc's `inference`) get no sampler section, no outlier
     /// chains, and say what they are.
