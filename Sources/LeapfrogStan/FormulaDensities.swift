@@ -78,6 +78,10 @@ enum FormulaDensities {
     /// `family`'s log density of `y` given its arguments `p` (Stan's order).
     static func logDensity<T: FormulaArithmetic>(_ family: String, _ y: T, _ p: [T]) -> T {
         switch family {
+        case "bernoulli":
+            // y ∈ {0, 1}: log θ or log(1 − θ), written log((1 − y) + (2y − 1)θ) so that the datum
+            // selects without a 0 · log 0: finite, with derivative (2y − 1)/q, at θ = 1 when y = 1.
+            return ((1.0 - y) + (2.0 * y - 1.0) * p[0]).log()
         case "neg_binomial_2_log":
             return negativeBinomial2(y, logMean: p[0], phi: p[1])
         case "neg_binomial_2":

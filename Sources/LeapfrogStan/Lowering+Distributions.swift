@@ -42,6 +42,14 @@ extension Lowering {
             args[1] = derived(args[1], node: materialize(args[1]).cholesky(), type: args[1].type)
         case "bernoulli":
             guard args.count == 1 else { throw fail("bernoulli takes 1 argument (theta), got \(args.count)", l) }
+            if !perRowDensities || ([outcome] + args).allSatisfy(\.type.isScalar) {
+                // log θ or log(1 − θ) by the datum, as one log: exact at θ = 1 or 0 (posteriordb's
+                // dogs: θ = a⁰b⁰ = 1 in every first trial), where logit(θ) = ±∞ made y·α − log(1 + e^α)
+                // and its gradient NaN (`FormulaDensities`).
+                return try formulaDensity("bernoulli", FormulaFamily(parameters: ["theta"], discrete: true), outcome: outcome,
+                                          args: args, at: l, outcomeLocation: outcomeLocation)
+            }
+            // A row of outcomes inside log_sum_exp (capture–recapture): the logit form's per-row path below.
             familyName = "bernoulli_logit"; args[0] = logit(args[0])
         case "binomial":
             guard args.count == 2 else { throw fail("binomial takes 2 arguments (N, theta), got \(args.count)", l) }

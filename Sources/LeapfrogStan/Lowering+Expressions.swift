@@ -273,7 +273,13 @@ extension Lowering {
             case (.rowVector, .vector):
                 inner = (ta.sizes[0], tb.sizes[0]); type = .real
             case (.vector, .rowVector):
-                throw fail("the outer product vector * row_vector is not supported yet", l)
+                // The outer product u vᵀ [J, K]: a [K, J] of ones times u (broadcast along rows),
+                // transposed to [J, K] (u[j] along row j), times v (broadcast along columns).
+                guard let j = ta.sizes[0], let k = tb.sizes[0] else { throw fail("the outer product needs sized operands", l) }
+                if a.plated || b.plated { throw fail("cannot vectorise the loop: an outer product that depends on the loop index", l) }
+                let ones = fill(1, [k, j])
+                return derived(a, b, node: (ones * materialize(a)).transposed() * materialize(b),
+                               type: StanType(base: .matrix, arrayRank: 0, sizes: [j, k]))
             default:
                 throw fail("'*' cannot multiply \(ta) by \(tb)", l)
             }

@@ -42,6 +42,8 @@ extension Lowering {
                 // `K[n, n] = …`: the diagonal, each step its own element (`diagonalIndex`).
                 if indices.count == 2, case .single(.variable(let a, _)) = indices[0], case .single(.variable(let b, _)) = indices[1],
                    a == v, b == v { return false }
+                // `m[:, j] = …`: a column per step (`m[:, j]` in a vectorised loop).
+                if indices.count == 2, Lowering.isWhole(indices[0]), case .single(.variable(let b, _)) = indices[1], b == v { return false }
                 return true
             case .tilde(let y, _, let args, _): return offset(y) || args.contains(where: offset)
             case .targetIncrement(let e, _): return offset(e)

@@ -66,9 +66,16 @@ extension Lowering {
     }
 
     func localDeclaration(_ d: Declaration, kind: Symbol.Kind) throws {
-        if columnPlate != nil { throw fail("only ~ and target += are supported inside a loop nested in a vectorised loop", d.location) }
         try checkFresh(d.name, d.location)
         let t = try declaredType(d)
+        // In a loop nested in a vectorised one, a local scalar given its value where it is
+        // declared (`real p = a[j] ^ s[j, t] * b[j] ^ v[j, t];`, posteriordb's dogs) names that
+        // value per row and inner index, as the expression written in its place would be.
+        let isLocal: Bool = { if case .local = kind { return true } else { return false } }()
+        if columnPlate != nil && !(d.initializer != nil && t.isScalar && isLocal) {
+            throw fail("inside a loop nested in a vectorised loop, only ~, target +=, local scalars declared with their value "
+                       + "(real p = …;) and x[k] = … (filling a vector declared in the outer loop) are supported", d.location)
+        }
         if case .local = kind, d.bounds.lower != nil || d.bounds.upper != nil {
             throw fail("local variables cannot have bounds", d.typeLocation)
         }
@@ -170,10 +177,26 @@ extension Lowering {
             scope.setValue(name, Value(type: sym.type, node: node, dataOnly: old.dataOnly && r.dataOnly))
             return
         }
+        if let plate, !sym.insidePlate, sym.type.base == .matrix, sym.type.arrayRank == 0, indices.count == 2,
+           Self.isWhole(indices[0]), case .single(.variable(let iv, _)) = indices[1],
+           let isym = scope.lookup(iv), case .plateIndex = isym.kind {
+            // `m[:, j] = v` in `for (j in 1:J)` over all of m's columns (posteriordb's Mth:
+            // `logit_p[:, j] = mean_lp[j] + eps;`): the rows of the loop are m's columns, so m is
+            // the per-row vectors' [J, M] node transposed.
+            guard same(sym.type.sizes[1], plate) else {
+                throw fail("cannot vectorise the loop: '\(name)' has \(StanType.text(sym.type.sizes[1])) columns but the loop runs over 1:\(plate)", l)
+            }
+            guard op.isEmpty else { throw fail("\(op)= on a column of '\(name)' in a vectorised loop is not supported; write \(name)[:, \(iv)] = …", l) }
+            guard r.plated, r.type.rank == 1, !r.summedOverPlate, !r.columns, same(r.type.sizes[0], sym.type.sizes[0]) else {
+                throw fail("\(name)[:, \(iv)] takes a vector of \(StanType.text(sym.type.sizes[0])) that depends on \(iv)", rhs.location)
+            }
+            scope.setValue(name, Value(type: sym.type, node: materialize(r).transposed(), dataOnly: r.dataOnly))
+            return
+        }
         // x[n] = … inside a vectorised loop assigns the whole of x.
         guard let plate, !sym.insidePlate, indices.count == 1, case .single(.variable(let iv, _)) = indices[0],
               let isym = scope.lookup(iv), case .plateIndex = isym.kind else {
-            throw fail("assigning to part of '\(name)' is only supported as \(name)[n] = … in a loop for (n in 1:N) over all of \(name); build the whole value with vector expressions instead", l)
+            throw fail("assigning to part of '\(name)' is only supported as \(name)[n] = … in a loop for (n in 1:N) over all of \(name)\(sym.type.base == .matrix ? " (or \(name)[:, j] = … in a loop over all of its columns)" : ""); build the whole value with vector expressions instead", l)
         }
         guard same(sym.type.sizes.first ?? nil, plate) else {
             throw fail("cannot vectorise the loop: '\(name)' has \(StanType.text(sym.type.sizes.first ?? nil)) elements but the loop runs over 1:\(plate)", l)
@@ -204,6 +227,15 @@ extension Lowering {
         scope.setValue(name, whole)
     }
 
+    /// `:` or an omitted index (`m[:, j]`, `m[, j]`): the whole of that dimension.
+    static func isWhole(_ i: IndexArgument) -> Bool {
+        switch i {
+        case .all: return true
+        case .range(nil, nil, _): return true
+        default: return false
+        }
+    }
+
     /// The current value of `name[indices]` (a compound assignment's left side).
     func element(of sym: Symbol, _ name: String, _ indices: [IndexArgument], at l: StanSourceLocation) throws -> Value {
         guard var old = sym.value else { throw fail("'\(name)' is used before it is assigned", l) }
@@ -219,8 +251,8 @@ extension Lowering {
                           columns: Dim, at l: StanSourceLocation) throws {
         guard let plate, sym.insidePlate, indices.count == 1, case .single(.variable(let iv, _)) = indices[0],
               let isym = scope.lookup(iv), case .columnIndex = isym.kind, sym.type.rank == 1, same(sym.type.sizes[0], columns) else {
-            throw fail("inside a loop nested in a vectorised loop, only ~, target += and \(name)[k] = … (filling a vector "
-                       + "declared in the outer loop, one element per k) are supported", l)
+            throw fail("inside a loop nested in a vectorised loop, only ~, target +=, local scalars declared with their value "
+                       + "(real p = …;) and \(name)[k] = … (filling a vector declared in the outer loop, one element per k) are supported", l)
         }
         var r = try perRowExpression(rhs)
         // `lps[k] += normal_lpdf(y[n] | mu[k], sigma[k])`: the element's value so far, then the operation.

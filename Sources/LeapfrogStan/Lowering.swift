@@ -192,6 +192,19 @@ final class Lowering {
         }
     }
 
+    /// Whether any of `statements` assigns to `name` (after its declaration).
+    static func assigns(_ name: String, in statements: [Statement]) -> Bool {
+        statements.contains { s in
+            switch s {
+            case .assignment(let target, _, _, _, _): return target == name
+            case .forLoop(_, _, _, let body, _): return assigns(name, in: [body])
+            case .ifElse(_, let a, let b, _): return assigns(name, in: [a] + (b.map { [$0] } ?? []))
+            case .block(let body, _): return assigns(name, in: body)
+            default: return false
+            }
+        }
+    }
+
     /// The extent that a size expression stands for: a literal, an integer data variable's name,
     /// or a synthetic size computed from the data.
     func dim(_ e: Expression) throws -> Dim {
@@ -204,6 +217,12 @@ final class Lowering {
             switch s.kind {
             case .data, .transformedData:
                 guard s.type.isIntScalar else { throw fail("a size must be an integer, but '\(n)' is \(s.type)", l) }
+                // `int J = n_dogs;` in transformed data, never reassigned: n_dogs's extent, so
+                // that a loop over 1:J and data of n_dogs rows are known to agree.
+                if case .transformedData = s.kind, case .variable(let source, let sl)? = s.declaration?.initializer,
+                   !Lowering.assigns(n, in: program.transformedData) {
+                    return try dim(.variable(source, sl))
+                }
                 return .symbol(n)
             default:
                 switch hostAlias(n, l) {

@@ -124,4 +124,14 @@ import Glibc
         #expect(compileError(head + "model { for (n in 1:N) { vector[3] w = append_row(x[n], v); w ~ normal(0, 1); } }")
             .hasPrefix("m.stan:2:52: error: cannot vectorise the loop: append_row of a value that depends on the loop index"))
     }
+
+    /// The outer product `u * v'` [J, K] (posteriordb's dogs_nonhierarchical:
+    /// `rep_vector(1, J) * mu'`), against the matrix built element by element.
+    @Test func anOuterProductIsTheMatrixOfProducts() throws {
+        let head = "data { int J; int K; matrix[J, K] y; } parameters { vector[J] u; vector[K] v; }\n"
+        let data = DataSet(["J": .integer(3), "K": .integer(2), "y": .matrix(rows: [[0.5, -1], [2, 0.25], [1, 1.5]])], source: "test")
+        let outer = head + "model { u ~ normal(0, 1); v ~ normal(0, 1); to_vector(y) ~ normal(to_vector(u * v'), 1); }"
+        let written = head + "model { u ~ normal(0, 1); v ~ normal(0, 1); for (j in 1:J) for (k in 1:K) y[j, k] ~ normal(u[j] * v[k], 1); }"
+        expectEquivalent(try stanReference(outer, data), try stanReference(written, data))
+    }
 }

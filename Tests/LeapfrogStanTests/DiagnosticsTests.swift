@@ -40,8 +40,6 @@ import Glibc
     @Test func typeAndSizeMismatches() {
         #expect(compileError("data { int N; vector[N] y; matrix[3, 4] A; } parameters { vector[3] b; } model { y ~ normal(A * b, 1); }")
             .hasPrefix("m.stan:1:95: error: size mismatch in matrix product: matrix[3, 4] * vector[3]"))
-        #expect(compileError("parameters { vector[3] a; row_vector[3] b; } model { target += a * b; }")
-            .hasPrefix("m.stan:1:66: error: the outer product vector * row_vector is not supported yet"))
         #expect(compileError("parameters { vector[3] a; } model { real s = a; }")
             .hasPrefix("m.stan:1:46: error: cannot assign a value of type vector[3] to 's' of type real"))
         #expect(compileError("parameters { vector[3] a; } model { vector[4] b = a; }")

@@ -114,8 +114,15 @@ import Glibc
         let (u0, u1) = (rng.vector(ni + nj + 1), rng.vector(ni + nj + 1))
         #expect(abs((ref.logDensity(u1) - ref.logDensity(u0)) - (lp(u1) - lp(u0))) < 1e-10)
         #expect(GradientCheck.worstRelativeError(ref, at: u1) < GradientCheck.tolerance)
-        #expect(compileError("data { int I; int J; matrix[I, J] y; } parameters { real m; } model { for (i in 1:I) for (j in 1:J) { real t = m; y[i, j] ~ normal(t, 1); } }")
-            .contains("only ~ and target += are supported inside a loop nested in a vectorised loop"))
+        // A local scalar given its value (posteriordb's dogs) is that value per row and column;
+        // one without a value is refused.
+        let header = "data { int I; int J; matrix[I, J] y; } parameters { real m; vector[J] c; } model { m ~ normal(0, 1); c ~ normal(0, 1); "
+        let grid = DataSet(["I": .integer(3), "J": .integer(4), "y": .matrix(rows: (0..<3).map { i in (0..<4).map { Double(i * 4 + $0) / 7 } })],
+                           source: "test")
+        expectEquivalent(try stanReference(header + "for (i in 1:I) for (j in 1:J) { real t = m * c[j]; y[i, j] ~ normal(t, 1); } }", grid),
+                         try stanReference(header + "for (i in 1:I) for (j in 1:J) y[i, j] ~ normal(m * c[j], 1); }", grid))
+        #expect(compileError("data { int I; int J; matrix[I, J] y; } parameters { real m; } model { for (i in 1:I) for (j in 1:J) { real t; y[i, j] ~ normal(m, 1); } }")
+            .contains("only ~, target +=, local scalars declared with their value (real p = …;)"))
     }
 
     @Test func categoricalLogitRowsInALoop() throws {

@@ -1,3 +1,4 @@
+import Foundation
 import LeapfrogCore
 import LeapfrogData
 import LeapfrogModel
@@ -75,6 +76,8 @@ import Testing
         ("2pl_latent_reg_irt", "fims_Aus_Jpn_irt", .compiles),
         // Capture–recapture: an if on the loop index inside a vectorised loop (no reference draws).
         ("M0_model", "M0_data", .compiles),
+        ("dogs_hierarchical", "dogs", .compiles),
+        ("dogs_nonhierarchical", "dogs", .compiles),
         ("Mt_model", "Mt_data", .compiles),
     ]
 
@@ -103,6 +106,38 @@ import Testing
         model { switched ~ bernoulli_logit(alpha + X * beta); }
         """
         expectEquivalent(stan, try stanReference(source, written), scale: 0.3)
+    }
+
+    /// posteriordb's dogs: a local `real p = a ^ prev_shock[j, t] * b ^ prev_avoid[j, t];` in the
+    /// loop over trials nested in the loop over dogs, `J = n_dogs` from transformed data as the
+    /// loop's extent, and p = a⁰b⁰ = 1 in every first trial (where a Bernoulli through its logit
+    /// was NaN). Its log density against the likelihood written out here, and finite differences.
+    @Test func dogsIsTheWrittenOutLikelihood() throws {
+        let data = try StanJSON.load(path: RepositoryData.path("posteriordb/dogs.json"))
+        let model = try StanProgram.load(path: RepositoryData.path("posteriordb/stan/dogs_hierarchical.stan"))
+        let (graph, prepared) = try model.instantiate(data: data)
+        let stan = try ReferenceModel(graph: graph, data: prepared)
+        let y = data.variables["y"]!
+        let (dogs, trials) = (y.shape[0], y.shape[1])
+        func logDensity(_ u: [Double]) -> Double {
+            let (a, b) = (1 / (1 + exp(-u[0])), 1 / (1 + exp(-u[1])))
+            var total = log(a * (1 - a)) + log(b * (1 - b))   // the (0, 1) bounds' log-Jacobians
+            for j in 0..<dogs {
+                var (shocks, avoids) = (0.0, 0.0)
+                for t in 0..<trials {
+                    let p = pow(a, shocks) * pow(b, avoids)
+                    let avoided = y.values[j * trials + t]
+                    total += avoided == 1 ? log(p) : log1p(-p)
+                    shocks += avoided
+                    avoids += 1 - avoided
+                }
+            }
+            return total
+        }
+        for u in [[0.3, -0.2], [1.1, 0.4], [-0.5, 2]] {
+            #expect(abs(stan.logDensity(u) - logDensity(u)) < 1e-9 * abs(logDensity(u)), "at \(u)")
+            #expect(GradientCheck.worstRelativeError(stan, at: u) < GradientCheck.tolerance)
+        }
     }
 
     @Test func everyPosteriorCompilesOrSaysWhy() throws {

@@ -168,6 +168,16 @@ struct StanOpenCLParityTests {
         try Self.expectParity(mt, try StanJSON.load(path: RepositoryData.path("posteriordb/Mt_data.json")))
     }
 
+    /// posteriordb's dogs models: a local scalar in a loop nested in a vectorised one, a Bernoulli
+    /// whose probability is exactly 1 in every first trial, and an outer product `u * v'`.
+    @Test func dogs() throws {
+        let data = try StanJSON.load(path: RepositoryData.path("posteriordb/dogs.json"))
+        for model in ["dogs_hierarchical", "dogs_nonhierarchical"] {
+            let source = try String(contentsOfFile: RepositoryData.path("posteriordb/stan/\(model).stan"), encoding: .utf8)
+            try Self.expectParity(source, data)
+        }
+    }
+
     /// LKJ densities whose shape is a parameter: the normalising constant's lgamma terms.
     @Test func lkjWithAParameterShape() throws {
         try Self.expectParity("""
