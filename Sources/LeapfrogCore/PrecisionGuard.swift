@@ -259,7 +259,7 @@ public final class PrecisionGuard: BatchedLogDensity, PrecisionCheckpoint, DrawR
             }
         }
         if !check.passed {
-            let what = Self.describe(check)
+            let what = Self.describe(check, bounds: bounds)
             if switching {
                 log("precision: \(fastName) \(what) at \(check.stage); switching to \(accurateName) for the rest of the run")
             } else {
@@ -309,9 +309,11 @@ public final class PrecisionGuard: BatchedLogDensity, PrecisionCheckpoint, DrawR
         return worst
     }
 
-    static func describe(_ c: Check) -> String {
+    /// What failed: only the figures past their bounds lead (a failed resolution says so; the
+    /// log-density and gradient errors are always given).
+    static func describe(_ c: Check, bounds: Bounds) -> String {
         var parts: [String] = []
-        if let r = c.resolution, r > 0, !c.passed, c.fastOnlyNonFinite == 0 {
+        if let r = c.resolution, r > bounds.resolution {
             parts.append("spaces positions up to \(sci(r)) of the posterior's sd apart (the posterior is narrow against "
                          + "its location: f32 draws would lie on a lattice)")
         }

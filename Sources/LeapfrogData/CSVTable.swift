@@ -42,6 +42,19 @@ public struct CSVTable: Sendable, Hashable {
             throw LeapfrogError(.data, "\(source):1: the first line is blank; expected a header row naming the columns")
         }
         let names = header.cells.map(trimmed)
+        // A file without a header row would lose its first row to column names like '2.58'.
+        if names.allSatisfy({ number($0) != nil }) {
+            throw LeapfrogError(.data, "\(source):\(header.line): the first row (\(names.prefix(3).joined(separator: ", "))\(names.count > 3 ? ", …" : "")) "
+                                + "holds numbers only; a data CSV starts with a header row naming the columns")
+        }
+        if names.count == 1, let separator = ([";", "\t", "|"] as [String]).first(where: { names[0].contains($0) }) {
+            throw LeapfrogError(.data, "\(source):\(header.line): the header has one column, '\(names[0])', which contains "
+                                + "'\(separator == "\t" ? "\\t" : separator)': columns are separated by commas")
+        }
+        if names[0].hasPrefix("#") {
+            throw LeapfrogError(.data, "\(source):\(header.line): the first line starts with '#'; a data CSV has no comment lines: "
+                                + "its first line names the columns")
+        }
         var firstIndex: [String: Int] = [:]
         for (j, name) in names.enumerated() {
             if header.cells[j].contains(where: \.isCSVLineBreak) {
@@ -77,8 +90,8 @@ public struct CSVTable: Sendable, Hashable {
                 if text.isEmpty {
                     throw LeapfrogError(.data, "\(place): cell in column '\(names[j])' is empty")
                 }
-                guard let value = Double(text) else {
-                    throw LeapfrogError(.data, "\(place): cell '\(text)' in column '\(names[j])' is not a number")
+                guard let value = number(text) else {
+                    throw LeapfrogError(.data, "\(place): cell '\(text.split(separator: "\0", omittingEmptySubsequences: false).joined(separator: "\\0"))' in column '\(names[j])' is not a number")
                 }
                 guard value.isFinite || nonFinite else {
                     throw LeapfrogError(.data, "\(place): column '\(names[j])' holds a non-finite value '\(text)'")
@@ -90,6 +103,16 @@ public struct CSVTable: Sendable, Hashable {
         return CSVTable(source: source, columnNames: names, rowCount: rowLines.count,
                         columns: columns, rowLines: rowLines)
     }
+
+    /// A decimal number (`3`, `-0.5`, `1e-3`, `nan`, `inf`): not hexadecimal (`0x10`, which
+    /// `Double` reads as 16) nor text with a NUL inside (which `Double` reads up to the NUL).
+    static func number(_ text: String) -> Double? {
+        guard !text.contains(where: { $0 == "\0" || $0 == "x" || $0 == "X" || $0 == "p" || $0 == "P" }) else { return nil }
+        return Double(text)
+    }
+
+    /// The line of the file on which data row `i` (0-based) starts.
+    public func line(ofRow i: Int) -> Int { rowLines[i] }
 
     /// The values of the column called `name`, top to bottom. An unknown name is an error that
     /// lists the available columns.

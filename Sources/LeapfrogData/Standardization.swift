@@ -3,8 +3,8 @@
 ///
 /// `means[j]` is the column mean and `scales[j]` its sample standard deviation (divisor n − 1).
 /// A constant column (all values equal, including a table of one row) has no spread to divide
-/// by: its scale is 1, so it is only centred and becomes all zeros — an intercept column of ones
-/// is therefore removed by standardisation; leave it out of the features or don't standardise.
+/// by and nothing to standardise: it is kept as it is (mean 0, scale 1), so an intercept column
+/// of ones stays ones (centring it made it zeros, and a network or regression silently lost it).
 public struct Standardization: Sendable, Codable, Hashable {
     public var columns: [String]
     public var means: [Double]
@@ -25,8 +25,7 @@ public struct Standardization: Sendable, Codable, Hashable {
         for column in values {
             let first = column[0]
             if column.allSatisfy({ $0 == first }) {
-                // Exact, so that the centred column is exactly zero.
-                means.append(first)
+                means.append(0)
                 scales.append(1)
                 continue
             }

@@ -50,8 +50,15 @@ public enum BuiltinModels {
         let targetWhy = o.values["target"] != nil ? "the target option" : (target == "y" ? "named y" : "the last column")
         let featureNames = features ?? table.columnNames.filter { $0 != target }
         let featureWhy = [features != nil ? "the features option" : "every other column", std != nil ? "standardised" : nil]
-        let note = "\(table.source): target column '\(target)' (\(targetWhy)), "
+        var note = "\(table.source): target column '\(target)' (\(targetWhy)), "
             + "\(featureNames.count == 1 ? "feature" : "features") \(quotedList(featureNames)) (\(featureWhy.compactMap { $0 }.joined(separator: ", ")))"
+        if std != nil, table.rowCount > 1 {
+            let constant = featureNames.filter { name in
+                guard let column = try? table.column(name), let first = column.first else { return false }
+                return column.allSatisfy { $0 == first }
+            }
+            if !constant.isEmpty { note += "; constant, kept as \(constant.count == 1 ? "it is" : "they are"): \(quotedList(constant))" }
+        }
         return (data, std, note)
     }
 
@@ -126,10 +133,19 @@ public enum BuiltinModels {
                 var (data, std, note) = try features(t, o, standardize: true, integerTarget: true)
                 let labels = data["y"]!.values
                 let k = Int(labels.max() ?? 0) + 1
+                let target = o.string("target", t.columnNames.contains("y") ? "y" : t.columnNames.last ?? "y")
                 if let bad = labels.firstIndex(where: { $0 < 0 }) {
-                    throw LeapfrogError(.data, "\(t.source): label \(labels[bad]) in row \(bad + 2) is negative; labels must be 0…K−1")
+                    throw LeapfrogError(.data, "\(t.source):\(t.line(ofRow: bad)):\((t.columnNames.firstIndex(of: target) ?? 0) + 1): "
+                                        + "label \(Int(labels[bad])) is negative; labels must be 0…K−1")
                 }
                 guard k >= 2 else { throw LeapfrogError(.data, "\(t.source): the target has a single class; a classifier needs at least two") }
+                // Labels 1/2 for two classes would make a third, empty class 0 (and its weights).
+                let present = Set(labels.map { Int($0) })
+                if let empty = (0..<k).first(where: { !present.contains($0) }) {
+                    throw LeapfrogError(.data, "\(t.source): labels must be 0…K−1 with every class present, but no row has label "
+                                        + "\(empty) (labels found: \(present.sorted().prefix(10).map(String.init).joined(separator: ", "))); "
+                                        + "recode them (1/2 as 0/1)")
+                }
                 if k > 2 {
                     data["y"] = DataArray(shape: [labels.count], values: labels.map { $0 + 1 }, isInteger: true)
                     data["K"] = .integer(k)
@@ -211,6 +227,7 @@ public enum BuiltinModels {
             let graph = try ClassicModels.gpRegression(priorScale: try o.positive("prior_scale", 10))
             func fromTable(_ t: CSVTable, grid: Bool) throws -> ModelInstance {
                 let (xName, yName) = (o.string("x", "x"), o.string("target", "y"))
+                if xName == yName { throw LeapfrogError(.data, "\(t.source):1: column '\(xName)' is both the target and the input") }
                 var data = DataSet(["x": .vector(try t.column(xName)), "y": .vector(try t.column(yName))], source: t.source)
                 if grid { data["x_grid"] = .vector(linspace(-1.3, 1.3, 40)) }
                 return ModelInstance(graph: graph, data: data, notes: ["\(t.source): inputs column '\(xName)', target column '\(yName)'"])

@@ -85,7 +85,8 @@ public struct ModelOptions: Sendable, Hashable {
 
     func intList(_ key: String, _ fallback: [Int]) throws -> [Int] {
         guard let s = values[key] else { return fallback }
-        let parts = s.split(separator: ",").map { Int($0.trimmingCharacters()) }
+        // Empty entries (`5,,5`, a trailing comma) are mistakes, not widths to skip.
+        let parts = s.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters()) }
         guard !parts.isEmpty, parts.allSatisfy({ $0 != nil && $0! > 0 }) else {
             throw LeapfrogError(.configuration, "model option \(key)=\(s): expected positive integers separated by commas, e.g. 5,5")
         }

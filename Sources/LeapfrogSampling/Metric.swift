@@ -99,10 +99,15 @@ public enum Metric: Sendable, Hashable {
         return out
     }
 
-    /// diag(M⁻¹) of one chain.
+    /// diag(M⁻¹) of one chain (d numbers: no d × d matrix is made, which at d = 10⁵ was 80 GB).
     public func inverseDiagonal(chain c: Int, dimension d: Int) -> [Double] {
-        let m = inverseMatrix(chain: c, dimension: d)
-        return (0..<d).map { m[$0 * d + $0] }
+        switch self {
+        case .unit: return [Double](repeating: 1, count: d)
+        case .diagonal(let v): return v
+        case .diagonalPerChain(let b): return (0..<d).map { b[c, $0] }
+        case .dense(let x): return (0..<d).map { x.inverse[$0 * d + $0] }
+        case .densePerChain(let xs): return (0..<d).map { xs[c].inverse[$0 * d + $0] }
+        }
     }
 
     /// v = M⁻¹ p for every chain with `active[c]` (all when nil); other chains of `v` untouched.

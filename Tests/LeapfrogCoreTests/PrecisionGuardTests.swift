@@ -72,6 +72,22 @@ final class FixedDensity: BatchedLogDensity, @unchecked Sendable {
         #expect(messages.lines[0].contains("log density off by 1.0e-2"))
     }
 
+    /// The message names what failed: a log-density failure with positions float resolves well
+    /// says nothing of a lattice (it did, with a resolution of 2e-6); a resolution past its bound
+    /// does, though the density agrees.
+    @Test func theMessageNamesOnlyWhatFailed() throws {
+        let scales = ChainBatch(vectors: [[1, 1], [1, 1], [1, 1]])
+        let densityOff = MessageLog()
+        let g = guarded(FixedDensity(logDensity: [-101, -2, 0.5], gradient: [[3, 4], [1, 0], [0, 0]]), log: densityOff.append)
+        #expect(try g.checkPrecision(at: points, scales: scales, stage: .windowEnd(iteration: 99)))
+        #expect((g.checks[0].resolution ?? 1) < 1e-6 && !densityOff.lines[0].contains("lattice"))
+        let coarse = MessageLog()
+        let h = guarded(FixedDensity(logDensity: [-100, -2, 0.5], gradient: [[3, 4], [1, 0], [0, 0]]), log: coarse.append)
+        let far = ChainBatch(vectors: [[1e5, 0], [1, 1], [2, 2]])
+        #expect(try h.checkPrecision(at: far, scales: ChainBatch(vectors: [[0.01, 1], [1, 1], [1, 1]]), stage: .windowEnd(iteration: 99)))
+        #expect(coarse.lines[0].contains("lattice") && coarse.lines[0].contains("7.8e-1"))
+    }
+
     @Test func checkOnlyKeepsTheFastPrecisionAndWarnsAtEveryFailedCheck() throws {
         let fast = FixedDensity(logDensity: [-101, -2, 0.5], gradient: [[3, 4], [1, 0], [0, 0]])
         let messages = MessageLog()

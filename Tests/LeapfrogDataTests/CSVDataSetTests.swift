@@ -35,7 +35,7 @@ import Testing
         let (data, s) = try table.dataSet(features: nil, target: "y", standardize: true)
         let standardization = try #require(s)
         #expect(standardization.columns == ["a", "b", "c"])
-        #expect(standardization.means == [2.5, 10, 5])
+        #expect(standardization.means == [2.5, 0, 5])   // b is constant (10): kept as it is
         // √(5/3) = 1.2909944487358056, √(26/3) = 2.943920288775949.
         #expect(abs(standardization.scales[0] - 1.2909944487358056) < 1e-15)
         #expect(standardization.scales[1] == 1)
@@ -44,10 +44,10 @@ import Testing
         let x = try #require(data["X"])
         #expect(x.shape == [4, 3])
         let expected: [[Double]] = [
-            [-1.161895003862225, 0, -1.0190493307301363],
-            [-0.3872983346207417, 0, -0.3396831102433787],
-            [0.3872983346207417, 0, 0],
-            [1.161895003862225, 0, 1.3587324409735149],
+            [-1.161895003862225, 10, -1.0190493307301363],
+            [-0.3872983346207417, 10, -0.3396831102433787],
+            [0.3872983346207417, 10, 0],
+            [1.161895003862225, 10, 1.3587324409735149],
         ]
         for i in 0..<4 {
             for j in 0..<3 {
@@ -58,20 +58,20 @@ import Testing
         #expect(data["y"]?.values == [0, 1, 1, 0])
     }
 
-    @Test func singleRowIsOnlyCentred() throws {
+    @Test func singleRowIsKeptAsItIs() throws {
         let one = try CSVTable.parse("a,y\n7,1\n", source: "t.csv")
         let (data, s) = try one.dataSet(features: nil, target: "y", standardize: true)
-        #expect(s == Standardization(columns: ["a"], means: [7], scales: [1]))
-        #expect(data["X"]?.values == [0])
+        #expect(s == Standardization(columns: ["a"], means: [0], scales: [1]))
+        #expect(data["X"]?.values == [7])
     }
 
-    @Test func constantColumnIsExactlyZeroEvenWhenItsMeanWouldRound() throws {
-        // The floating-point mean of three 0.1s is not 0.1.
-        let t = try CSVTable.parse("a,y\n0.1,1\n0.1,2\n0.1,3\n", source: "t.csv")
+    /// A constant column (an intercept of ones, the bundled BNN data's x0) is kept as it is: centring
+    /// made it zeros, and the model silently lost it.
+    @Test func aConstantColumnIsKeptAsItIs() throws {
+        let t = try CSVTable.parse("one,a,y\n1,0.5,1\n1,2,2\n1,3.5,3\n", source: "t.csv")
         let (data, s) = try t.dataSet(features: nil, target: "y", standardize: true)
-        #expect(s?.means == [0.1])
-        #expect(s?.scales == [1])
-        #expect(data["X"]?.values == [0, 0, 0])
+        #expect(s?.means == [0, 2] && s?.scales == [1, 1.5])
+        #expect(data["X"]?.values == [1, -1, 1, 0, 1, 1])
     }
 
     @Test func standardizationIsCodable() throws {

@@ -110,6 +110,19 @@ import Testing
         #expect(try parseError("a\n1\n2x\n") == "t.csv:3:1: cell '2x' in column 'a' is not a number")
     }
 
+    /// Files that are not comma-separated tables with a header row are named as such, where
+    /// they were read as something else: a first row of numbers (it became the column names),
+    /// semicolons, a comment line; hexadecimal (read as 16) and a NUL inside a cell (read up to it).
+    @Test func notATableWithAHeaderIsNamed() throws {
+        #expect(try parseError("1.5,2,3\n2,3,4\n")
+                == "t.csv:1: the first row (1.5, 2, 3) holds numbers only; a data CSV starts with a header row naming the columns")
+        #expect(try parseError("a;b\n1;2\n") == "t.csv:1: the header has one column, 'a;b', which contains ';': columns are separated by commas")
+        #expect(try parseError("# made by hand\na,b\n1,2\n").hasPrefix("t.csv:1: the first line starts with '#'"))
+        #expect(try parseError("a,b\n0x10,2\n") == "t.csv:2:1: cell '0x10' in column 'a' is not a number")
+        #expect(try parseError("a,b\n3.2\u{0}5,2\n") == "t.csv:2:1: cell '3.2\\05' in column 'a' is not a number")
+        #expect(try CSVTable.parse("a,b\n1e-3,-0.5\n", source: "t.csv").column("a") == [1e-3])
+    }
+
     @Test func emptyCell() throws {
         #expect(try parseError("a,b\n1,\n") == "t.csv:2:2: cell in column 'b' is empty")
         #expect(try parseError("a,b\n1,\"  \"\n") == "t.csv:2:2: cell in column 'b' is empty")

@@ -206,6 +206,20 @@ struct BuiltinModelsTests {
         #expect(Self.bindingMessage(BuiltinModels.bnnClassifier, .json(single)).hasSuffix("'K' is 1, below its lower bound 2"))
     }
 
+    /// CSV labels must be 0…K−1 with every class present: 1/2 for two classes made a third,
+    /// empty class 0 (a categorical model with its weights); a negative label names its line and
+    /// column.
+    @Test func classifierCSVLabelsStartAtZeroWithoutGaps() throws {
+        let shifted = try CSVTable.parse("x,y\n0.1,1\n0.2,2\n0.4,1\n", source: "c.csv")
+        #expect(Self.bindingMessage(BuiltinModels.bnnClassifier, .table(shifted))
+                == "c.csv: labels must be 0…K−1 with every class present, but no row has label 0 (labels found: 1, 2); recode them (1/2 as 0/1)")
+        let negative = try CSVTable.parse("x,y\n0.1,0\n0.2,-1\n", source: "n.csv")
+        #expect(Self.bindingMessage(BuiltinModels.bnnClassifier, .table(negative)) == "n.csv:3:2: label -1 is negative; labels must be 0…K−1")
+        #expect(Self.bindingMessage(BuiltinModels.bnnClassifier, .table(try CSVTable.parse("x,y\n0.1,0\n0.2,1\n", source: "ok.csv")),
+                                    ["widths": "2"]) == "no error")
+        #expect(Self.bindingMessage(BuiltinModels.bnn, .bundled, ["widths": "5,,5"]).contains("expected positive integers"))
+    }
+
     @Test func logisticRegressionRefusesAnOutcomeOtherThanZeroOrOne() throws {
         let table = try CSVTable.parse("x,y\n0.1,0\n0.2,2\n0.4,1\n", source: "mine.csv")
         #expect(Self.bindingMessage(BuiltinModels.logisticRegression, .table(table))
