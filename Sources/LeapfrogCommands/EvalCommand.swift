@@ -29,10 +29,37 @@ struct EvalCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed of the random points.")
     var seed: UInt64 = 1
 
+    /// A value in CmdStan JSON's shape (a number, an array, an array of rows), so that a point's
+    /// `constrained` values can be given back as `--params`.
+    indirect enum Shaped: Encodable, Equatable {
+        case number(Double)
+        case array([Shaped])
+
+        /// `values` (row-major) of `shape`.
+        init(_ values: ArraySlice<Double>, shape: [Int]) {
+            guard let n = shape.first else { self = .number(values.first ?? .nan); return }
+            let width = shape.dropFirst().reduce(1, *)
+            self = .array((0..<n).map { i in
+                Shaped(values[(values.startIndex + i * width)..<(values.startIndex + (i + 1) * width)], shape: Array(shape.dropFirst()))
+            })
+        }
+
+        func encode(to encoder: Encoder) throws {
+            switch self {
+            case .number(let x):
+                var c = encoder.singleValueContainer()
+                try c.encode(x)
+            case .array(let xs):
+                var c = encoder.unkeyedContainer()
+                for x in xs { try c.encode(x) }
+            }
+        }
+    }
+
     struct Output: Encodable {
         struct Point: Encodable {
             var unconstrained: [Double]
-            var constrained: [String: [Double]]
+            var constrained: [String: Shaped]
             var log_density: Double
             var gradient: [Double]
         }
@@ -90,8 +117,8 @@ struct EvalCommand: ParsableCommand {
                          parameter_names: layout.elementNames, points: [])
         for (k, u) in points.enumerated() {
             let x = layout.constrain(u)
-            var named: [String: [Double]] = [:]
-            for e in layout.entries { named[e.name] = Array(x[e.offset..<(e.offset + e.count)]) }
+            var named: [String: Shaped] = [:]
+            for e in layout.entries { named[e.name] = Shaped(x[e.offset..<(e.offset + e.count)], shape: e.shape) }
             out.points.append(.init(unconstrained: u, constrained: named, log_density: result.logDensity[k],
                                     gradient: result.gradient.vector(chain: k)))
         }

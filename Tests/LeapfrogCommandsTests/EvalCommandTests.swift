@@ -77,7 +77,24 @@ struct EvalCommandTests {
         #expect(out.points.count == 3)
         #expect(out.points.allSatisfy { $0.unconstrained.allSatisfy { abs($0) <= 2 } })
         #expect(out.parameter_names.first == "mu" && out.dimension == 10)
-        #expect(out.points[0].constrained["tau"]![0] == exp(out.points[0].unconstrained[1]))
+        #expect(out.points[0].constrained["tau"] == .number(exp(out.points[0].unconstrained[1])))
+    }
+
+    /// A point's `constrained` values, as printed, are a `--params` file for the same point: a
+    /// scalar as a number, a matrix as rows (they were one-element and flat arrays, refused).
+    @Test func constrainedValuesGoBackAsParams() throws {
+        let first = try Self.eval(["bnn", "--chains", "1", "--seed", "3", "--backend", "cpu"])
+        let encoder = JSONEncoder()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("leapfrog-eval-params-\(getpid()).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try encoder.encode(first.points[0].constrained).write(to: URL(fileURLWithPath: path))
+        guard case .array(let rows)? = first.points[0].constrained["W1"], case .array(let row)? = rows.first else {
+            Issue.record("W1 is not an array of rows"); return
+        }
+        #expect(rows.count == 3 && row.count == 5)
+        let again = try Self.eval(["bnn", "--params", path, "--backend", "cpu"])
+        let (u, v) = (first.points[0].unconstrained, again.points[0].unconstrained)
+        #expect(u.count == v.count && zip(u, v).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($0)) })
     }
 
     @Test func badInputIsAClearError() throws {
