@@ -32,24 +32,10 @@ status=0
 for m in "${models[@]}"; do
   # shellcheck disable=SC2046
   "$bin" eval $(lf_model "$m") --backend cpu --chains 6 --seed 7 > "$tmp/$m-random.json"
-  # A named constrained point (CmdStan init format, matrices as arrays of rows) from point 0.
+  # A named constrained point (CmdStan init format: eval prints it so, matrices as arrays of rows) from point 0.
   python3 - "$tmp/$m-random.json" "$tmp/$m-named.json" <<'PY'
 import json, sys
-d = json.load(open(sys.argv[1]))
-names = d["parameter_names"]
-def shape(entry):               # from element names such as W1[2,5]
-    idx = [tuple(int(i) for i in n[len(entry) + 1:-1].split(",")) for n in names if n.startswith(entry + "[")]
-    return [max(i[k] for i in idx) for k in range(len(idx[0]))] if idx else []
-out = {}
-for name, flat in d["points"][0]["constrained"].items():
-    s = shape(name)
-    if len(s) == 2:
-        out[name] = [flat[r * s[1]:(r + 1) * s[1]] for r in range(s[0])]
-    elif len(s) == 1:
-        out[name] = flat
-    else:
-        out[name] = flat[0]
-json.dump(out, open(sys.argv[2], "w"))
+json.dump(json.load(open(sys.argv[1]))["points"][0]["constrained"], open(sys.argv[2], "w"))
 PY
   # shellcheck disable=SC2046
   "$bin" eval $(lf_model "$m") --backend cpu --params "$tmp/$m-named.json" > "$tmp/$m-named-leapfrog.json"
