@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import LeapfrogCore
 import LeapfrogModel
 import RealModule
@@ -93,7 +96,9 @@ extension ReferenceModel {
                 case .subtract: (dp, dq) = (1, -1)
                 case .multiply: (dp, dq) = (q, p)
                 case .divide: (dp, dq) = (1 / q, -p / (q * q))
-                default: (dp, dq) = (q * Double.pow(p, q - 1), out[k] == 0 ? 0 : out[k] * Double.log(p))
+                // C's pow, not RealModule's exp(q log p): a negative base with an integer
+                // exponent (`x^2` at x < 0) is defined, and so is its derivative in the base.
+                default: (dp, dq) = (q * Glibc.pow(p, q - 1), out[k] == 0 ? 0 : out[k] * Double.log(p))
                 }
                 A[o0 + ma[k]] += g[k] * dp
                 A[o1 + mb[k]] += g[k] * dq

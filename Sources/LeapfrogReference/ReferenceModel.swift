@@ -250,7 +250,7 @@ public struct ReferenceModel: BatchedLogDensity {
                 case .subtract: out[k] = p - q
                 case .multiply: out[k] = p * q
                 case .divide: out[k] = p / q
-                default: out[k] = Double.pow(p, q)
+                default: out[k] = Glibc.pow(p, q)   // C's: (−1.5)² = 2.25, where exp(2 log(−1.5)) is NaN
                 }
             }
             return out

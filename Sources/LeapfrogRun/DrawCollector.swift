@@ -60,11 +60,13 @@ final class DrawCollector: MomentsSink {
     }
 
     /// Parameters (constrained), derived quantities, then host quantities, each with its shape.
+    /// A variable with no elements (`array[N_cens] real y_cens` with N_cens = 0 in the data, as
+    /// Stan allows) takes no slot in a draw and is left out: a netCDF dimension needs an extent.
     static func schema(_ model: BoundModel, chains: Int, draws: Int) -> DrawSchema {
         let params = model.layout.entries.map { DrawSchema.Variable($0.name, $0.shape) }
         let derived = model.derived.map { DrawSchema.Variable($0.name, model.shapes[$0.node]!) }
         let host = (model.hostQuantities?.variables ?? []).map { DrawSchema.Variable($0.name, $0.shape) }
-        return DrawSchema(variables: params + derived + host, chains: chains, plannedDraws: draws)
+        return DrawSchema(variables: (params + derived + host).filter { $0.count > 0 }, chains: chains, plannedDraws: draws)
     }
 
     func adaptationFinished(_ adaptation: Adaptation) throws {

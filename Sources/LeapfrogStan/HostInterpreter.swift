@@ -289,7 +289,7 @@ struct HostInterpreter {
             } else { f = (/); integer = false }
         case "%/%": f = { y, z in z == 0 ? .nan : (y / z).rounded(.towardZero) }
         case "%": f = { y, z in z == 0 ? .nan : y.truncatingRemainder(dividingBy: z) }
-        case "^": f = { pow($0, $1) }; integer = false
+        case "^", ".^": f = { pow($0, $1) }; integer = false
         case "<": f = { $0 < $1 ? 1 : 0 }; integer = true
         case "<=": f = { $0 <= $1 ? 1 : 0 }; integer = true
         case ">": f = { $0 > $1 ? 1 : 0 }; integer = true

@@ -13,7 +13,7 @@ struct Lexer {
     }
 
     /// Multi-character symbols, longest first.
-    private static let symbols = ["+=", "-=", "*=", "/=", ".*=", "./=", ".*", "./", "<=", ">=", "==", "!=",
+    private static let symbols = ["+=", "-=", "*=", "/=", ".*=", "./=", ".*", "./", ".^", "<=", ">=", "==", "!=",
                                   "&&", "||", "%/%"].sorted { $0.count > $1.count }
     private static let singles: Set<Character> = ["{", "}", "(", ")", "[", "]", "<", ">", ",", ";", "=", "~", "+", "-",
                                                   "*", "/", "^", "'", "|", "!", ":", "?", "%", "\\", "."]

@@ -110,7 +110,7 @@ extension Lowering {
             if let e = expressions.first { outcome = try integerDataLeaf(outcome, e) }
             if family == .binomialLogit, expressions.count > 1 { args[0] = try integerDataLeaf(args[0], expressions[1]) }
             guard outcome.dataName != nil, outcome.type.isInteger else {
-                throw fail("the outcome of \(familyName) must be an integer data variable", outcomeLocation)
+                throw fail("the outcome of \(name) must be an integer data variable\(recurrences.isEmpty ? "" : " (inside a loop whose steps depend on each other, an outcome computed or indexed by the step is not: precompute it in transformed data)")", outcomeLocation)
             }
         }
         if family == .binomialLogit {

@@ -212,7 +212,7 @@ extension Lowering {
             case "%":
                 guard ints, y != 0 else { throw fail("% needs integers and a non-zero divisor", l) }
                 return .constant(x.truncatingRemainder(dividingBy: y), integer: true)
-            case "^": return .constant(HostInterpreter.power(x, y), integer: false)
+            case "^", ".^": return .constant(HostInterpreter.power(x, y), integer: false)
             default: break
             }
         }
@@ -226,9 +226,9 @@ extension Lowering {
         }
         let (ta, tb) = (a.type, b.type)
         switch op {
-        case "+", "-", ".*", "./", "^":
+        case "+", "-", ".*", "./", "^", ".^":
             if op == "^", !(ta.isScalar && tb.isScalar) {
-                throw fail("'^' needs scalars; use pow(x, y) for containers", l)
+                throw fail("'^' needs scalars; use .^ or pow(x, y) for containers", l)
             }
             var type: StanType
             if ta.isScalar { type = tb.promotedToReal } else if tb.isScalar { type = ta.promotedToReal } else {
@@ -284,7 +284,10 @@ extension Lowering {
                 throw fail("'*' cannot multiply \(ta) by \(tb)", l)
             }
             if differ(inner.0, inner.1) { throw fail("size mismatch in matrix product: \(ta) * \(tb)", l) }
-            if b.plated { throw fail("cannot vectorise the loop: the right operand of '*' depends on the loop index", l) }
+            if b.plated {
+                throw fail("cannot vectorise the loop: the right operand of '*' depends on the loop index"
+                           + (ta.base == .rowVector && tb.base == .vector ? "; write dot_product(a, b) for a row times a per-row vector" : ""), l)
+            }
             if a.plated, ta.base == .matrix { throw fail("cannot vectorise the loop: a matrix that depends on the loop index", l) }
             return derived(a, b, node: materialize(a).matmul(materialize(b)), type: type)
         case "/":

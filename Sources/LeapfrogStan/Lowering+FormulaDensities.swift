@@ -146,11 +146,19 @@ extension Lowering {
         let args = try rest.map { try expression($0) }
         let lp = try density(family, outcome: outcome, args: args, expressions: [outcomeExpression] + rest, at: l,
                              outcomeLocation: outcomeExpression.location)
-        // Each bound as one value per element of the outcome.
-        let zero = try binary("*", .constant(0, integer: false), outcome, at: l)
+        // Each bound as one value per element of the outcome (an array of reals too, which Stan's
+        // arithmetic operators refuse: the nodes are added directly).
+        let zero = derived(outcome, node: materialize(outcome) * 0.0, type: outcome.type.promotedToReal)
         func bound(_ e: Expression) throws -> Value? {
             if case .string = e { return nil }
-            return try binary("+", try expression(e), zero, at: e.location)
+            let b = try expression(e)
+            if outcome.type.arrayRank > 0 {
+                guard b.type.isScalar || (b.type.arrayRank == outcome.type.arrayRank && b.type.rank == outcome.type.rank) else {
+                    throw fail("a bound of T[…] on an array must be a scalar or an array of the outcome's shape", e.location)
+                }
+                return derived(b, zero, node: materialize(b) + materialize(zero), type: zero.type)
+            }
+            return try binary("+", b, zero, at: e.location)
         }
         if case .string = argExprs[1], case .string = argExprs[2] { throw fail("T[ , ] needs a lower or an upper bound", l) }
         // A lower bound at or below 0 leaves a positive family whole (its complementary CDF is 1

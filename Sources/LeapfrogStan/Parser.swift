@@ -396,14 +396,15 @@ struct Parser {
         return try power()
     }
 
-    /// `^` binds tighter than unary minus and is right-associative: -a^b^c = -(a^(b^c)).
+    /// `^` and `.^` (elementwise) bind tighter than unary minus and are right-associative:
+    /// -a^b^c = -(a^(b^c)).
     private mutating func power() throws -> Expression {
         let base = try postfix()
-        if current.isSymbol("^") {
+        if let op = ["^", ".^"].first(where: { current.isSymbol($0) }) {
             let l = current.location
             p += 1
             let exponent = try prefix()
-            return .binary("^", base, exponent, l)
+            return .binary(op, base, exponent, l)
         }
         return base
     }

@@ -52,6 +52,26 @@ struct OutputCommandTests {
         #expect(summary.gradientEvaluations.needed == streamed.result.gradientEvaluations.reduce(0, +))
     }
 
+    /// A variable of no elements (`array[N_cens] real y_cens` with N_cens = 0, as Stan allows) is
+    /// left out of the files; it stopped posterior.nc ("extents must be at least 1").
+    @Test func aVariableOfNoElementsIsLeftOutOfTheFiles() throws {
+        let dir = Self.directory("empty-variable")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try """
+        data { int N; vector[N] y; int N_cens; real U; }
+        parameters { real mu; real<lower=0> sigma; array[N_cens] real<lower=U> y_cens; }
+        model { mu ~ normal(0, 5); sigma ~ exponential(1); y ~ normal(mu, sigma); y_cens ~ normal(mu, sigma); }
+        generated quantities { vector[N_cens] ll; for (n in 1:N_cens) ll[n] = normal_lpdf(y_cens[n] | mu, sigma); }
+        """.write(toFile: dir + "/c.stan", atomically: true, encoding: .utf8)
+        try #"{"N": 5, "y": [1, 2, 0.5, 1.5, 2.5], "N_cens": 0, "U": 3}"#.write(toFile: dir + "/c.json", atomically: true, encoding: .utf8)
+        let out = dir + "/run"
+        let result = try (LeapfrogCommand.parseAsRoot(["sample", dir + "/c.stan", "--data", dir + "/c.json", "--chains", "2", "--warmup", "50",
+                                                       "--draws", "20", "--backend", "cpu", "--output", out, "--csv", "--quiet"]) as! SampleCommand).execute()
+        #expect(result.summaries.map(\.name) == ["lp__", "mu", "sigma"])
+        for f in ["posterior.nc", "chain-1.csv", "summary.json"] { #expect(FileManager.default.fileExists(atPath: out + "/" + f), "\(f)") }
+    }
+
     @Test func anExistingRunIsRefusedWithoutOverwrite() throws {
         let dir = Self.directory("refuse")
         _ = try Self.sample(["--output", dir])

@@ -122,6 +122,14 @@ import Testing
         #expect(compileError(header + "model { y ~ normal(mu, sigma) T[, ]; }").contains("needs a lower or an upper bound"))
     }
 
+    /// An array outcome truncates as a vector does (it stopped at "'*' is not defined for arrays").
+    @Test func anArrayOutcomeTruncatesAsAVector() throws {
+        let data = DataSet(["N": .integer(3), "y": .vector([0.5, 1, 2.5]), "v": .vector([0.5, 1, 2.5])], source: "test")
+        let header = "data { int N; array[N] real y; vector[N] v; }\nparameters { real mu; real<lower=0> sigma; }\n"
+        expectEquivalent(try stanReference(header + "model { mu ~ normal(0, 2); sigma ~ lognormal(0, 1); y ~ normal(mu, sigma) T[0, 3]; }", data),
+                         try stanReference(header + "model { mu ~ normal(0, 2); sigma ~ lognormal(0, 1); v ~ normal(mu, sigma) T[0, 3]; }", data))
+    }
+
     /// Data outside a truncation's bounds (where Stan's log density is −∞) stop the binding with
     /// the element, the row and the statement; data on a bound, a parameter outcome, bounds that
     /// are parameters and a statement under an `if` on data that fails are not refused.

@@ -64,4 +64,31 @@ import Testing
         let values = graph.derivedValues(Self.point)
         #expect(abs(values[0] - 0.5 * erfc(0.6 / 2.0.squareRoot())) < 1e-15 && abs(values[1] - 0.5 * erfc(-1.7 / 2.0.squareRoot())) < 1e-15)
     }
+
+    /// A negative base with an integer exponent (`x^2`, `pow(x - 1, 3)`, `pow(x, -1)`): the CPU
+    /// reference computed exp(q log p) and gave NaN, so every negative point was −∞ (the User's
+    /// Guide's GARCH sampled a wrong posterior there). Against the products written out, at
+    /// points on both sides of 0.
+    @Test func powersOfNegativeNumbers() throws {
+        let data = DataSet(source: "test")
+        let powers = try stanReference("parameters { real x; } model { target += -0.5 * x^2 + 0.1 * pow(x - 1, 3) + 0.01 * pow(x - 2, -1); }", data)
+        let products = try stanReference("parameters { real x; } model { target += -0.5 * x * x + 0.1 * (x - 1) * (x - 1) * (x - 1) + 0.01 / (x - 2); }", data)
+        for x in [-1.5, -0.25, 0.5, 1.7] {
+            #expect(abs(powers.logDensity([x]) - products.logDensity([x])) < 1e-12, "at \(x)")
+            let (g, h) = (powers.logDensityAndGradient([x]).1[0], products.logDensityAndGradient([x]).1[0])
+            #expect(abs(g - h) < 1e-12, "gradient at \(x): \(g) against \(h)")
+        }
+    }
+
+    /// `.^`, elementwise power (it was a parse error): against the squares written out, in the
+    /// model and in generated quantities.
+    @Test func elementwisePower() throws {
+        let data = DataSet(["N": .integer(3), "x": .vector([-1, 0.5, 2])], source: "test")
+        let head = "data { int N; vector[N] x; } parameters { real a; } model { a ~ normal(0, 1); "
+        expectEquivalent(try stanReference(head + "target += -0.5 * sum((x - a) .^ 2); }", data),
+                         try stanReference(head + "target += -0.5 * dot_self(x - a); }", data))
+        let gq = try stanReference("data { int N; vector[N] x; } parameters { real a; } model { a ~ normal(0, 1); } "
+                                   + "generated quantities { vector[N] s = x .^ 2; real t = 2 .^ 3; }", data)
+        #expect(gq.derivedValues([0.3]) == [1, 0.25, 4, 8])
+    }
 }
