@@ -87,7 +87,9 @@ public struct DiagnosticWarnings: Sendable, Hashable, CustomStringConvertible {
         let finite = identifiable.map { names in allFinite.filter { names.contains(Self.quantity(of: $0.name)) } } ?? allFinite
         var notes: [String] = []
         if let identifiable, allFinite.count > finite.count {
-            let judged = identifiable.isEmpty ? "nothing" : identifiable.joined(separator: ", ")
+            // Only the identifiable quantities this run has (a bnn on its own data records no mu_grid).
+            let present = identifiable.filter { name in allFinite.contains { Self.quantity(of: $0.name) == name } }
+            let judged = present.isEmpty ? "nothing" : present.joined(separator: ", ")
             notes.append("R-hat and ESS not judged for \(plural(allFinite.count - finite.count, "quantity", "quantities")) "
                          + "that the model declares not identifiable (e.g. network weights: sign flips, permuted "
                          + "units); judged: \(judged). See the table.")

@@ -86,7 +86,7 @@ public enum BuiltinModels {
         name: "bnn",
         summary: "Bayesian neural network regression (flagship): tanh MLP, Normal(0,1) weights, prec ~ Gamma(3,1)",
         parameters: "W1 [D,H1], W2 [H1,H2], …, W(L+1) [HL], prec > 0 (46 with D=3 and widths 5,5); biases b1… with biases=true",
-        dataHelp: "X [N,D], y [N]; CSV: the target is y if present, else the last column (or target=…), the features every other column (or features=…) (bundled: bnn_toy.csv, numpyro's example data, with a 25-point prediction grid X_grid → mu_grid)",
+        dataHelp: "X [N,D], y [N]; CSV: the target is y if present, else the last column (or target=…), the features every other column (or features=…) (bundled: bnn_toy.csv, numpyro's example data, with a 25-point prediction grid X_grid → mu_grid: x = linspace(−1.2, 1.2, 25) as features (1, x, x²))",
         options: networkOptions.merging(["standardize": "standardise the feature columns (default false: the toy features are 1, x, x²)",
                                          "noise": "fix the likelihood's standard deviation (no prec), e.g. 0.1 for Edward's tutorial (data/edward_toy.csv)"]) { a, _ in a },
         make: { o, source in
