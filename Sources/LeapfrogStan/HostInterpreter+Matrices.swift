@@ -13,7 +13,8 @@ extension HostInterpreter {
     static let matrixFunctionNames: Set<String> = [
         "diag_matrix", "diag_pre_multiply", "diag_post_multiply", "multiply_lower_tri_self_transpose", "tcrossprod",
         "crossprod", "quad_form_diag", "cholesky_decompose", "gp_exp_quad_cov", "cov_exp_quad", "columns_dot_product",
-        "rows_dot_product", "add_diag", "mdivide_left_tri_low", "identity_matrix", "col", "row", "diagonal", "dot_self",
+        "rows_dot_product", "add_diag", "mdivide_left_tri_low", "mdivide_right_tri_low", "mdivide_left_tri_upp",
+        "mdivide_right_tri_upp", "identity_matrix", "col", "row", "diagonal", "dot_self",
         "columns_dot_self", "rows_dot_self", "trace",
     ]
 
@@ -91,21 +92,22 @@ extension HostInterpreter {
             let m = try square(try matrix(0))
             let d = a[1].rank == 0 ? Array(repeating: a[1].values[0], count: m.rows) : try vector(1, count: m.rows)
             return m.mapIndexed { i, j, x in i == j ? x + d[i] : x }.array
-        case "mdivide_left_tri_low":
-            // Forward substitution: L⁻¹ b for lower-triangular L (its upper part ignored, as Stan's).
+        case "mdivide_left_tri_low", "mdivide_left_tri_upp":
+            // T⁻¹ b for triangular T (the other part ignored, as Stan's): forward or back substitution.
             try need(2)
-            let lower = try square(try matrix(0))
+            let t = try square(try matrix(0))
             let b = a[1].rank == 1 ? Matrix(rows: a[1].count, columns: 1, values: a[1].values) : try matrix(1)
-            guard b.rows == lower.rows else { throw fail("\(name): \(lower.rows) rows against \(b.rows)", l) }
-            var x = b
-            for c in 0..<b.columns {
-                for i in 0..<lower.rows {
-                    var s = b[i, c]
-                    for k in 0..<i { s -= lower[i, k] * x[k, c] }
-                    x[i, c] = s / lower[i, i]
-                }
-            }
+            guard b.rows == t.rows else { throw fail("\(name): \(t.rows) rows against \(b.rows)", l) }
+            let x = Matrix.solveTriangular(t, b, lower: name.hasSuffix("low"))
             return a[1].rank == 1 ? .vector(x.values) : x.array
+        case "mdivide_right_tri_low", "mdivide_right_tri_upp":
+            // B T⁻¹ = (T⁻ᵀ Bᵀ)ᵀ: Tᵀ is triangular the other way (a row vector B gives a row vector).
+            try need(2)
+            let t = try square(try matrix(1))
+            let b = a[0].rank == 1 ? Matrix(rows: 1, columns: a[0].count, values: a[0].values) : try matrix(0)
+            guard b.columns == t.rows else { throw fail("\(name): \(b.columns) columns against \(t.rows) rows", l) }
+            let x = Matrix.solveTriangular(t.transposed, b.transposed, lower: !name.hasSuffix("low")).transposed
+            return a[0].rank == 1 ? .vector(x.values) : x.array
         case "columns_dot_product", "rows_dot_product", "columns_dot_self", "rows_dot_self", "dot_self":
             let selfProduct = name.hasSuffix("self")
             try need(selfProduct ? 1 : 2)
@@ -128,17 +130,26 @@ extension HostInterpreter {
             guard k >= 1 && k <= extent else { throw fail("\(name): index \(k) is out of range 1…\(extent)", l) }
             return .vector(name == "col" ? (0..<m.rows).map { m[$0, k - 1] } : (0..<m.columns).map { m[k - 1, $0] })
         default:   // gp_exp_quad_cov, cov_exp_quad
-            // K[i, j] = α² exp(−‖xᵢ − xⱼ‖² / (2ρ²)) for x an array of reals or of vectors.
-            try need(3)
-            guard a[1].rank == 0, a[2].rank == 0 else { throw fail("\(name)(x, alpha, rho) needs scalar alpha and rho", l) }
-            let (alpha, rho) = (a[1].values[0], a[2].values[0])
-            let n = a[0].shape.first ?? 1
-            let width = a[0].rank == 2 ? a[0].shape[1] : 1
-            let x = a[0].values
-            var k = Matrix(rows: n, columns: n, values: Array(repeating: 0, count: n * n))
+            // K[i, j] = α² exp(−‖xᵢ − x'ⱼ‖² / (2ρ²)) for x an array of reals or of vectors; with
+            // two sets of points (x, x', α, ρ) the cross-covariance (GP prediction's k(x, x')).
+            guard a.count == 3 || a.count == 4 else {
+                throw fail("\(name) takes (x, alpha, rho) or (x1, x2, alpha, rho), got \(a.count) arguments", l)
+            }
+            let (first, second) = (a[0], a.count == 4 ? a[1] : a[0])
+            guard a[a.count - 2].rank == 0, a[a.count - 1].rank == 0 else { throw fail("\(name) needs scalar alpha and rho", l) }
+            let (alpha, rho) = (a[a.count - 2].values[0], a[a.count - 1].values[0])
+            let width = first.rank == 2 ? first.shape[1] : 1
+            guard (second.rank == 2 ? second.shape[1] : 1) == width else {
+                throw fail("\(name): the two sets of points have \(width) and \(second.rank == 2 ? second.shape[1] : 1) coordinates", l)
+            }
+            let (n, m) = (first.shape.first ?? 1, second.shape.first ?? 1)
+            var k = Matrix(rows: n, columns: m, values: Array(repeating: 0, count: n * m))
             for i in 0..<n {
-                for j in 0..<n {
-                    let d2 = (0..<width).reduce(0.0) { s, t in let d = x[i * width + t] - x[j * width + t]; return s + d * d }
+                for j in 0..<m {
+                    let d2 = (0..<width).reduce(0.0) { s, t in
+                        let d = first.values[i * width + t] - second.values[j * width + t]
+                        return s + d * d
+                    }
                     k[i, j] = alpha * alpha * exp(-d2 / (2 * rho * rho))
                 }
             }
@@ -164,6 +175,22 @@ struct Matrix {
         var m = Matrix(rows: d.count, columns: d.count, values: Array(repeating: 0, count: d.count * d.count))
         for (i, x) in d.enumerated() { m[i, i] = x }
         return m
+    }
+
+    /// X with T X = B for triangular T (`lower`, else upper; the other part ignored), column by
+    /// column: forward or back substitution.
+    static func solveTriangular(_ t: Matrix, _ b: Matrix, lower: Bool) -> Matrix {
+        var x = b
+        let n = t.rows
+        for c in 0..<b.columns {
+            for step in 0..<n {
+                let i = lower ? step : n - 1 - step
+                var s = b[i, c]
+                for k in (lower ? 0..<i : (i + 1)..<n) { s -= t[i, k] * x[k, c] }
+                x[i, c] = s / t[i, i]
+            }
+        }
+        return x
     }
 
     var transposed: Matrix {

@@ -68,6 +68,43 @@ import Testing
         #expect(try vec("tr") == [9])
     }
 
+    /// The User's Guide's GP prediction (`gp_pred_rng`): the cross-covariance
+    /// `gp_exp_quad_cov(x1, x2, alpha, rho)`, `mdivide_right_tri_low` and the upper-triangular
+    /// solves, against their definitions (products that give back the right-hand sides).
+    @Test func gpPredictionsFunctions() throws {
+        let model = try StanProgram.compile(source: """
+            data { matrix[3, 3] S; vector[3] v; array[4] real x; array[2] real x2; }
+            transformed data {
+              matrix[3, 3] L = cholesky_decompose(S);
+              matrix[4, 2] K12 = gp_exp_quad_cov(x, x2, 1.5, 0.7);
+              row_vector[3] r = mdivide_right_tri_low(v', L);
+              matrix[2, 3] R = mdivide_right_tri_low([v', 2 * v'], L);
+              vector[3] u = mdivide_left_tri_upp(L', v);
+              row_vector[3] w = mdivide_right_tri_upp(v', L');
+              vector[3] kdy = mdivide_right_tri_low(mdivide_left_tri_low(L, v)', L)';
+            }
+            parameters { real mu; }
+            model { mu ~ normal(0, 1); }
+            """, path: "m.stan")
+        let x2 = [0.2, 3.0]
+        let d = try model.prepareData(DataSet(["S": .matrix(rows: Self.s), "v": .vector(Self.v), "x": .vector(Self.x), "x2": .vector(x2)],
+                                              source: "t"))
+        let (s, v, x) = (Self.s, Self.v, Self.x)
+        let l = try #require(d["L"]).values, k = try #require(d["K12"]).values
+        for i in 0..<4 { for j in 0..<2 {
+            #expect(abs(k[i * 2 + j] - 2.25 * exp(-(x[i] - x2[j]) * (x[i] - x2[j]) / (2 * 0.49))) < 1e-14)
+        } }
+        let (r, u, w, kdy) = (try #require(d["R"]).values, try #require(d["u"]).values, try #require(d["w"]).values, try #require(d["kdy"]).values)
+        for j in 0..<3 {
+            // r L = v' (row by row for R); Lᵀ u = v; w Lᵀ = v'; S kdy = v (K⁻¹ y through L, as the Guide).
+            #expect(abs((0..<3).reduce(0.0) { $0 + (try! #require(d["r"])).values[$1] * l[$1 * 3 + j] } - v[j]) < 1e-12)
+            #expect(abs((0..<3).reduce(0.0) { $0 + r[3 + $1] * l[$1 * 3 + j] } - 2 * v[j]) < 1e-12)
+            #expect(abs((0..<3).reduce(0.0) { $0 + l[$1 * 3 + j] * u[$1] } - v[j]) < 1e-12)
+            #expect(abs((0..<3).reduce(0.0) { $0 + w[$1] * l[j * 3 + $1] } - v[j]) < 1e-12)
+            #expect(abs((0..<3).reduce(0.0) { $0 + s[j][$1] * kdy[$1] } - v[j]) < 1e-12)
+        }
+    }
+
     /// A non-positive-definite matrix is named; LKJ's correlated draw in generated quantities,
     /// sent to the host by its `_rng`, runs there.
     @Test func failuresAreNamedAndGeneratedQuantitiesRun() throws {
