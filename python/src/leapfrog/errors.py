@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 __all__ = ["LeapfrogError"]
 
 #: Status codes of include/leapfrog.h and the kind each names.
@@ -37,4 +39,13 @@ class LeapfrogError(Exception):
 
     @classmethod
     def from_status(cls, status: int, message: str) -> "LeapfrogError":
-        return cls(message or f"Leapfrog failed with status {status}", KINDS.get(status, "internal"), status)
+        return cls(python_words(message) or f"Leapfrog failed with status {status}", KINDS.get(status, "internal"), status)
+
+
+_FLAG = re.compile(r"(?<![\w-])--([a-z][a-z0-9]*(?:-[a-z0-9]+)*)")
+
+
+def python_words(message: str) -> str:
+    """The library's messages name the command line's options (``--max-depth must be at least
+    1``); from Python they name the keyword arguments (``max_depth must be at least 1``)."""
+    return _FLAG.sub(lambda m: m.group(1).replace("-", "_"), message)
