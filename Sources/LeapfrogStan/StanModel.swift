@@ -197,6 +197,15 @@ public struct StanModel: Sendable {
                     values += x.values[((k - 1) * width)..<(k * width)]
                 }
                 value = DataArray(shape: [rows.values.count] + x.shape.dropFirst(), values: values, isInteger: x.isInteger)
+            case .categories(_, let source, let cutpoints, let top):
+                guard let y = out[source] else { throw fail("the data '\(source)' are not known") }
+                let k = try resolve([cutpoints])[0] + 1
+                if let bad = y.values.firstIndex(where: { $0 < 1 || $0 > Double(k) || $0 != $0.rounded() }) {
+                    throw fail("'\(source)' element \(bad + 1) is \(DataLimit.value(y.values[bad]).description), but the outcome of an ordered "
+                               + "model with \(k - 1) cutpoints is a category 1…\(k)")
+                }
+                value = top ? DataArray(shape: [y.count], values: y.values.map { $0 == Double(k) ? 1 : 0 })
+                    : DataArray(shape: [y.count, k - 1], values: y.values.flatMap { v in (1..<k).map { Double($0) == v ? 1 : 0 } })
             case .range(_, let a, let b):
                 let (lo, hi) = (try interpreter.intScalar(a, what: "a range bound"), try interpreter.intScalar(b, what: "a range bound"))
                 guard lo >= 1 else { throw diagnostics.error("the range \(lo):\(hi) starts below 1: Stan indices start at 1", at: a.location) }

@@ -33,11 +33,16 @@ enum SyntheticData: Sendable {
     /// The rows of the data variable `source` at the 1-based indices in the integer data
     /// `selection` (`y[g[n]]` in a vectorised loop), kept as data so a discrete outcome stays one.
     case selectedRows(name: String, source: String, selection: String)
+    /// Which of the categories 1…K each element of the integer data `source` is, for an ordered
+    /// outcome with K − 1 = `cutpoints` cutpoints: [count, K − 1] with 1 where the element is
+    /// j ≤ K − 1 (`top` false), or [count] with 1 where it is K (`top` true). An element outside
+    /// 1…K stops the binding, named (`ordered_logistic`).
+    case categories(name: String, source: String, cutpoints: Dim, top: Bool)
 
     var name: String {
         switch self {
         case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .integer(let n, _), .fill(let n, _, _), .indicator(let n, _), .range(let n, _, _), .pattern(let n, _, _), .oneHot(let n, _, _), .placement(let n, _, _, _),
-             .rowSelection(let n, _, _, _, _), .rowCount(let n, _), .selectedRows(let n, _, _): return n
+             .rowSelection(let n, _, _, _, _), .rowCount(let n, _), .selectedRows(let n, _, _), .categories(let n, _, _, _): return n
         }
     }
 }
@@ -81,17 +86,20 @@ enum ConstraintPattern: String, Sendable {
     case covWeights
     /// [K]: K − k (the Cholesky-factor-to-correlation-matrix log-Jacobian weights).
     case corrWeights
+    /// [K, K]: 1 where column j = row i + 1 (v · S shifts a row vector one place right).
+    case superdiagonal
 
     /// The pattern's values, row-major, for `shape`.
     func values(_ shape: [Int]) -> [Double] {
         switch self {
-        case .padIdentity, .lowerOnes, .strictLower, .identity:
+        case .padIdentity, .lowerOnes, .strictLower, .identity, .superdiagonal:
             let (r, c) = (shape[0], shape[1])
             return (0..<(r * c)).map { k in
                 let (i, j) = (k / c, k % c)
                 switch self {
                 case .lowerOnes: return j <= i ? 1 : 0
                 case .strictLower: return j < i ? 1 : 0
+                case .superdiagonal: return j == i + 1 ? 1 : 0
                 default: return i == j ? 1 : 0
                 }
             }

@@ -178,6 +178,14 @@ struct StanOpenCLParityTests {
         }
     }
 
+    /// Ordinal regression: `ordered_logistic`, vectorised and per row.
+    @Test func orderedLogistic() throws {
+        let data = DataSet(["N": .integer(6), "K": .integer(4), "y": .integers([1, 2, 4, 3, 3, 1]), "x": .vector([-1, 0.5, 2, 1, 0.2, -2])])
+        let header = "data { int N; int K; array[N] int<lower=1, upper=K> y; vector[N] x; }\nparameters { real beta; ordered[K - 1] c; }\n"
+        try Self.expectParity(header + "model { beta ~ normal(0, 2); y ~ ordered_logistic(x * beta, c); }", data)
+        try Self.expectParity(header + "model { beta ~ normal(0, 2); for (n in 1:N) y[n] ~ ordered_logistic(x[n] * beta, c); }", data)
+    }
+
     /// LKJ densities whose shape is a parameter: the normalising constant's lgamma terms.
     @Test func lkjWithAParameterShape() throws {
         try Self.expectParity("""

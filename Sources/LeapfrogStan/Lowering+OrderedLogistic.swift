@@ -1,0 +1,54 @@
+import LeapfrogModel
+
+/// `y ~ ordered_logistic(eta, c)`: an ordered outcome y ∈ 1…K with cutpoints c₁ < … < c_{K−1}
+/// (Stan Functions Reference, "Ordered logistic distribution"):
+///
+///     P(y = 1) = 1 − σ(η − c₁),  P(y = k) = σ(η − c_{k−1}) − σ(η − c_k),  P(y = K) = σ(η − c_{K−1}).
+///
+/// Written in the graph's operations, so the CPU reference and the kernels need nothing of their
+/// own. With b = η − c (a row per outcome, a column per cutpoint) and a = η − c shifted one
+/// cutpoint (aⱼ = η − c_{j−1}), the log probabilities of the categories j ≤ K − 1 are
+///
+///     M₁ = log σ(c₁ − η),  Mⱼ = log σ(aⱼ) + log(1 − e^(log σ(bⱼ) − log σ(aⱼ)))   (j ≥ 2),
+///
+/// each finite (aⱼ > bⱼ for ordered cutpoints; the first column's a is a placeholder c₁ − 1,
+/// masked out), and of K, T = log σ(b_{K−1}). The data choose: Σₙ Σⱼ Y[n, j] M[n, j] + Σₙ Y_K[n] T[n]
+/// with Y, Y_K the outcome's categories as 0/1 data (`SyntheticData.categories`), so no 0 · (−∞)
+/// arises and the graph does not grow with K.
+extension Lowering {
+    func orderedLogistic(_ outcome: Value, _ eta: Value, _ cutpoints: Value, at l: StanSourceLocation,
+                         outcomeLocation: StanSourceLocation) throws -> Value {
+        guard cutpoints.type.rank == 1, cutpoints.type.arrayRank == 0, !cutpoints.plated, let m = cutpoints.type.sizes[0] else {
+            throw fail("the cutpoints of ordered_logistic must be a vector (declare them ordered), got \(cutpoints.type)", l)
+        }
+        guard let source = outcome.dataName, outcome.dataOnly, outcome.type.isInteger, !outcome.columns else {
+            throw fail("the outcome of ordered_logistic must be integer data (categories 1…K)", outcomeLocation)
+        }
+        guard outcome.type.rank <= 1, eta.type.rank <= 1, !eta.columns else {
+            throw fail("ordered_logistic takes an outcome and a location per row (an array and a vector, or one of each per row)", l)
+        }
+        let rowsOfOutcome: Dim? = outcome.plated ? plate : (outcome.type.rank == 1 ? outcome.type.sizes[0] : nil)
+        let rowsOfEta: Dim? = eta.plated ? plate : (eta.type.rank == 1 ? eta.type.sizes[0] : nil)
+        if let r = rowsOfEta, differ(r, rowsOfOutcome) {
+            throw fail("size mismatch in ordered_logistic: \(StanType.text(rowsOfOutcome)) outcomes and \(StanType.text(r)) locations", l)
+        }
+        let c = materialize(cutpoints)
+        let first = pattern(.firstMask, [m])
+        // η as a column against the cutpoints: [rows, K − 1] (or [K − 1] for one location).
+        let etaNode = materialize(eta)
+        let etaColumns: Expr = rowsOfEta.map { (fill(1, [m, $0]) * etaNode).transposed() } ?? etaNode
+        let b = etaColumns - c
+        let previous = c.matmul(pattern(.superdiagonal, [m, m])) + first * ((c * first).sum() - 1.0)
+        let a = etaColumns - previous
+        let (logA, logB) = (a.logInvLogit(), b.logInvLogit())
+        let middle = logA + FormulaDensities.log1mExp(logB - logA)
+        let lowest = (-b).logInvLogit()
+        let categories = first * lowest + (1.0 - first) * middle
+        let highest = b.matmul(pattern(.lastMask, [m])).logInvLogit()
+        let shape: [Dim] = rowsOfOutcome.map { [$0] } ?? [.fixed(1)]
+        let low = syntheticName("categories", key: "categories:\(source):\(m):low") { .categories(name: $0, source: source, cutpoints: m, top: false) }
+        let top = syntheticName("categories", key: "categories:\(source):\(m):top") { .categories(name: $0, source: source, cutpoints: m, top: true) }
+        let total = (builder.data(low, shape + [m]) * categories).sum() + (builder.data(top, shape) * highest).sum()
+        return summed(total, of: [outcome, eta, cutpoints])
+    }
+}

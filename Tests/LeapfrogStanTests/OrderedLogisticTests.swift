@@ -1,0 +1,63 @@
+import Foundation
+import LeapfrogCore
+import LeapfrogData
+import LeapfrogReference
+import LeapfrogTestSupport
+import Testing
+@testable import LeapfrogStan
+
+/// `y ~ ordered_logistic(eta, c)` (`Lowering+OrderedLogistic`): the log density against the
+/// Functions Reference's definition written here, finite-difference gradients, the per-row loop
+/// form against the vectorised one, far tails finite, and categories outside 1…K named.
+@Suite struct OrderedLogisticTests {
+    static let data = DataSet(["N": .integer(6), "K": .integer(4), "y": .integers([1, 2, 4, 3, 3, 1]),
+                               "x": .vector([-1, 0.5, 2, 1, 0.2, -2])], source: "d.json")
+    static let header = "data { int N; int K; array[N] int<lower=1, upper=K> y; vector[N] x; }\nparameters { real beta; ordered[K - 1] c; }\n"
+    static let vectorised = header + "model { beta ~ normal(0, 2); y ~ ordered_logistic(x * beta, c); }"
+    static let perRow = header + "model { beta ~ normal(0, 2); for (n in 1:N) y[n] ~ ordered_logistic(x[n] * beta, c); }"
+
+    /// The definition: log(σ(η − c_{y−1}) − σ(η − c_y)) with c₀ = −∞, c_K = +∞, plus beta's prior
+    /// and the ordered transform's log-Jacobian (u = [c₁, log(c₂ − c₁), …]).
+    static func logDensity(_ u: [Double], x: [Double] = [-1, 0.5, 2, 1, 0.2, -2], y: [Int] = [1, 2, 4, 3, 3, 1]) -> Double {
+        let beta = u[0]
+        var c = [u[1]]
+        for k in 2..<u.count { c.append(c.last! + exp(u[k])) }
+        func sigma(_ z: Double) -> Double { 1 / (1 + exp(-z)) }
+        let padded = [-Double.infinity] + c + [Double.infinity]
+        var lp = -0.5 * (beta / 2) * (beta / 2) - log(2) - 0.5 * log(2 * Double.pi) + u[2...].reduce(0, +)
+        for (yi, xi) in zip(y, x) { lp += log(sigma(xi * beta - padded[yi - 1]) - sigma(xi * beta - padded[yi])) }
+        return lp
+    }
+
+    @Test func isTheDefinitionWithFiniteDifferenceGradients() throws {
+        for source in [Self.vectorised, Self.perRow] {
+            let stan = try stanReference(source, Self.data)
+            for u in [[0.8, -1, log(1.3), log(1.2)], [-0.4, 0.2, -1, 0.5], [1.5, -2, 0.3, 0.1]] {
+                #expect(abs(stan.logDensity(u) - Self.logDensity(u)) < 1e-12, "\(u)")
+                #expect(GradientCheck.worstRelativeError(stan, at: u) < GradientCheck.tolerance)
+            }
+        }
+    }
+
+    /// η 40 from every cutpoint: the middle categories' probabilities are differences of numbers
+    /// within e⁻⁴⁰ of 1, yet their logs stay finite and right (computed here in closed form).
+    @Test func farTailsStayFinite() throws {
+        let data = DataSet(["N": .integer(2), "K": .integer(3), "y": .integers([2, 2]), "x": .vector([40, -40])], source: "t")
+        let stan = try stanReference(Self.header + "model { y ~ ordered_logistic(x * beta, c); }", data)
+        let u = [1.0, -0.5, 0.0]   // β = 1, c = (−0.5, 0.5)
+        // P(y = 2 | η) = σ(η + 0.5) − σ(η − 0.5) ≈ e^(−η)(e^0.5 − e^−0.5) for large η (and symmetric).
+        let exact = 2 * (-40 + log(exp(0.5) - exp(-0.5)))
+        #expect(abs(stan.logDensity(u) - exact) < 1e-9, "\(stan.logDensity(u)) against \(exact)")
+        let gradient = stan.logDensityAndGradient(u).1
+        #expect(gradient.allSatisfy { $0.isFinite })
+    }
+
+    @Test func aCategoryOutsideOneToKIsNamed() throws {
+        let bad = DataSet(["N": .integer(2), "K": .integer(4), "y": .integers([1, 5]), "x": .vector([0, 1])], source: "d.json")
+        let source = "data { int N; int K; array[N] int y; vector[N] x; }\nparameters { real beta; ordered[K - 1] c; }\nmodel { y ~ ordered_logistic(x * beta, c); }"
+        let message = errorMessage { _ = try stanReference(source, bad) }
+        #expect(message.contains("'y' element 2 is 5, but the outcome of an ordered model with 3 cutpoints is a category 1…4"), "\(message)")
+        #expect(compileError("data { int N; array[N] int y; } parameters { vector[3] c; real e; } model { y ~ ordered_logistic(e, c, c); }")
+            .contains("ordered_logistic takes 2 arguments"))
+    }
+}
