@@ -3,7 +3,10 @@ import LeapfrogModel
 /// `y ~ ordered_logistic(eta, c)`: an ordered outcome y ∈ 1…K with cutpoints c₁ < … < c_{K−1}
 /// (Stan Functions Reference, "Ordered logistic distribution"):
 ///
-///     P(y = 1) = 1 − σ(η − c₁),  P(y = k) = σ(η − c_{k−1}) − σ(η − c_k),  P(y = K) = σ(η − c_{K−1}).
+///     P(y = 1) = 1 − σ(η − c₁),  P(y = k) = σ(η − c_{k−1}) − σ(η − c_k),  P(y = K) = σ(η − c_{K−1}),
+///
+/// and `ordered_probit` the same with Φ for σ ("Ordered probit distribution"); both are symmetric
+/// (1 − F(z) = F(−z)), so log P(y = 1) = log F(c₁ − η).
 ///
 /// Written in the graph's operations, so the CPU reference and the kernels need nothing of their
 /// own. With b = η − c (a row per outcome, a column per cutpoint) and a = η − c shifted one
@@ -16,21 +19,24 @@ import LeapfrogModel
 /// with Y, Y_K the outcome's categories as 0/1 data (`SyntheticData.categories`), so no 0 · (−∞)
 /// arises and the graph does not grow with K.
 extension Lowering {
-    func orderedLogistic(_ outcome: Value, _ eta: Value, _ cutpoints: Value, at l: StanSourceLocation,
+    /// `name` is `ordered_logistic` (log F = log σ, the graph's `log_inv_logit`) or
+    /// `ordered_probit` (log F = log Φ, the graph's `log_Phi`).
+    func orderedLogistic(_ name: String, _ outcome: Value, _ eta: Value, _ cutpoints: Value, at l: StanSourceLocation,
                          outcomeLocation: StanSourceLocation) throws -> Value {
+        let logF: (Expr) -> Expr = name == "ordered_probit" ? { $0.logPhi() } : { $0.logInvLogit() }
         guard cutpoints.type.rank == 1, cutpoints.type.arrayRank == 0, !cutpoints.plated, let m = cutpoints.type.sizes[0] else {
-            throw fail("the cutpoints of ordered_logistic must be a vector (declare them ordered), got \(cutpoints.type)", l)
+            throw fail("the cutpoints of \(name) must be a vector (declare them ordered), got \(cutpoints.type)", l)
         }
         guard let source = outcome.dataName, outcome.dataOnly, outcome.type.isInteger, !outcome.columns else {
-            throw fail("the outcome of ordered_logistic must be integer data (categories 1…K)", outcomeLocation)
+            throw fail("the outcome of \(name) must be integer data (categories 1…K)", outcomeLocation)
         }
         guard outcome.type.rank <= 1, eta.type.rank <= 1, !eta.columns else {
-            throw fail("ordered_logistic takes an outcome and a location per row (an array and a vector, or one of each per row)", l)
+            throw fail("\(name) takes an outcome and a location per row (an array and a vector, or one of each per row)", l)
         }
         let rowsOfOutcome: Dim? = outcome.plated ? plate : (outcome.type.rank == 1 ? outcome.type.sizes[0] : nil)
         let rowsOfEta: Dim? = eta.plated ? plate : (eta.type.rank == 1 ? eta.type.sizes[0] : nil)
         if let r = rowsOfEta, differ(r, rowsOfOutcome) {
-            throw fail("size mismatch in ordered_logistic: \(StanType.text(rowsOfOutcome)) outcomes and \(StanType.text(r)) locations", l)
+            throw fail("size mismatch in \(name): \(StanType.text(rowsOfOutcome)) outcomes and \(StanType.text(r)) locations", l)
         }
         let c = materialize(cutpoints)
         let first = pattern(.firstMask, [m])
@@ -40,11 +46,11 @@ extension Lowering {
         let b = etaColumns - c
         let previous = c.matmul(pattern(.superdiagonal, [m, m])) + first * ((c * first).sum() - 1.0)
         let a = etaColumns - previous
-        let (logA, logB) = (a.logInvLogit(), b.logInvLogit())
+        let (logA, logB) = (logF(a), logF(b))
         let middle = logA + FormulaDensities.log1mExp(logB - logA)
-        let lowest = (-b).logInvLogit()
+        let lowest = logF(-b)
         let categories = first * lowest + (1.0 - first) * middle
-        let highest = b.matmul(pattern(.lastMask, [m])).logInvLogit()
+        let highest = logF(b.matmul(pattern(.lastMask, [m])))
         let shape: [Dim] = rowsOfOutcome.map { [$0] } ?? [.fixed(1)]
         let low = syntheticName("categories", key: "categories:\(source):\(m):low") { .categories(name: $0, source: source, cutpoints: m, top: false) }
         let top = syntheticName("categories", key: "categories:\(source):\(m):top") { .categories(name: $0, source: source, cutpoints: m, top: true) }

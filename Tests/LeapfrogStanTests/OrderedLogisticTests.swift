@@ -18,11 +18,12 @@ import Testing
 
     /// The definition: log(σ(η − c_{y−1}) − σ(η − c_y)) with c₀ = −∞, c_K = +∞, plus beta's prior
     /// and the ordered transform's log-Jacobian (u = [c₁, log(c₂ − c₁), …]).
-    static func logDensity(_ u: [Double], x: [Double] = [-1, 0.5, 2, 1, 0.2, -2], y: [Int] = [1, 2, 4, 3, 3, 1]) -> Double {
+    static func logDensity(_ u: [Double], x: [Double] = [-1, 0.5, 2, 1, 0.2, -2], y: [Int] = [1, 2, 4, 3, 3, 1],
+                           probit: Bool = false) -> Double {
         let beta = u[0]
         var c = [u[1]]
         for k in 2..<u.count { c.append(c.last! + exp(u[k])) }
-        func sigma(_ z: Double) -> Double { 1 / (1 + exp(-z)) }
+        func sigma(_ z: Double) -> Double { probit ? 0.5 * erfc(-z / 2.0.squareRoot()) : 1 / (1 + exp(-z)) }
         let padded = [-Double.infinity] + c + [Double.infinity]
         var lp = -0.5 * (beta / 2) * (beta / 2) - log(2) - 0.5 * log(2 * Double.pi) + u[2...].reduce(0, +)
         for (yi, xi) in zip(y, x) { lp += log(sigma(xi * beta - padded[yi - 1]) - sigma(xi * beta - padded[yi])) }
@@ -34,6 +35,17 @@ import Testing
             let stan = try stanReference(source, Self.data)
             for u in [[0.8, -1, log(1.3), log(1.2)], [-0.4, 0.2, -1, 0.5], [1.5, -2, 0.3, 0.1]] {
                 #expect(abs(stan.logDensity(u) - Self.logDensity(u)) < 1e-12, "\(u)")
+                #expect(GradientCheck.worstRelativeError(stan, at: u) < GradientCheck.tolerance)
+            }
+        }
+    }
+
+    /// `ordered_probit`: the same with Φ for σ.
+    @Test func orderedProbitIsTheDefinition() throws {
+        for form in ["y ~ ordered_probit(x * beta, c);", "for (n in 1:N) y[n] ~ ordered_probit(x[n] * beta, c);"] {
+            let stan = try stanReference(Self.header + "model { beta ~ normal(0, 2); \(form) }", Self.data)
+            for u in [[0.8, -1, log(1.3), log(1.2)], [-0.4, 0.2, -1, 0.5]] {
+                #expect(abs(stan.logDensity(u) - Self.logDensity(u, probit: true)) < 1e-12, "\(u)")
                 #expect(GradientCheck.worstRelativeError(stan, at: u) < GradientCheck.tolerance)
             }
         }
