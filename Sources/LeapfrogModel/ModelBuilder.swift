@@ -166,6 +166,9 @@ public struct Expr {
     public func lgamma() -> Expr { apply(.lgamma) }
     public func phi() -> Expr { apply(.phi) }
     public func logPhi() -> Expr { apply(.logPhi) }
+    public func sin() -> Expr { apply(.sin) }
+    public func cos() -> Expr { apply(.cos) }
+    public func atan() -> Expr { apply(.atan) }
     public func sum() -> Expr { apply(.sum) }
     public func mean() -> Expr { apply(.mean) }
     public func logSumExp() -> Expr { apply(.logSumExp) }

@@ -25,6 +25,8 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
     case phi = "Phi"
     /// log Φ(x), accurate far into the lower tail (a normal's log CDF); derivative φ(x)/Φ(x).
     case logPhi = "log_Phi"
+    /// Trigonometric functions of radians (`atan`'s range (−π/2, π/2)).
+    case sin, cos, atan
 
     // Elementwise, two arguments, broadcasting
     case add, subtract, multiply, divide, pow
@@ -78,7 +80,7 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
         switch self {
         case .parameter, .data, .constant, .loop: return 0
         case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit,
-             .log1pExp, .relu, .lgamma, .phi, .logPhi, .transpose, .cholesky, .sum, .mean, .logSumExp, .softmax, .logSoftmax:
+             .log1pExp, .relu, .lgamma, .phi, .logPhi, .sin, .cos, .atan, .transpose, .cholesky, .sum, .mean, .logSumExp, .softmax, .logSoftmax:
             return 1
         case .add, .subtract, .multiply, .divide, .pow, .matmul, .triangularSolve, .addDiagonal, .index, .carry, .last:
             return 2
@@ -93,7 +95,7 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
     public var isElementwiseUnary: Bool {
         switch self {
         case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu, .lgamma,
-             .phi, .logPhi:
+             .phi, .logPhi, .sin, .cos, .atan:
             return true
         default: return false
         }

@@ -62,7 +62,7 @@ extension ReferenceModel {
             for k in 0..<e.count { grad[e.offset + k] += g[k] }
         case .data, .constant:
             break
-        case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu, .lgamma, .phi, .logPhi:
+        case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu, .lgamma, .phi, .logPhi, .sin, .cos, .atan:
             let (x, y) = (v[a[0]], v[i])
             for k in 0..<x.count {
                 let d: Double
@@ -81,6 +81,9 @@ extension ReferenceModel {
                 case .lgamma: d = SpecialFunctions.digamma(x[k])
                 case .phi: d = NormalDistributionFunction.density(x[k])
                 case .logPhi: d = NormalDistributionFunction.inverseMillsRatio(x[k], logPhi: y[k])
+                case .sin: d = Double.cos(x[k])
+                case .cos: d = -Double.sin(x[k])
+                case .atan: d = 1 / (1 + x[k] * x[k])
                 default: d = x[k] > 0 ? 1 : 0
                 }
                 A[o0 + k] += g[k] * d

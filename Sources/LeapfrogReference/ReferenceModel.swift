@@ -238,6 +238,9 @@ public struct ReferenceModel: BatchedLogDensity {
         case .lgamma: return v[a[0]].map(SpecialFunctions.logGamma)
         case .phi: return v[a[0]].map(NormalDistributionFunction.phi)
         case .logPhi: return v[a[0]].map(NormalDistributionFunction.logPhi)
+        case .sin: return v[a[0]].map { Double.sin($0) }
+        case .cos: return v[a[0]].map { Double.cos($0) }
+        case .atan: return v[a[0]].map { Double.atan($0) }
         case .add, .subtract, .multiply, .divide, .pow:
             let (ma, mb) = (broadcastMaps[i]![0], broadcastMaps[i]![1])
             let (x, y) = (v[a[0]], v[a[1]])

@@ -328,7 +328,7 @@ struct HostInterpreter {
         "exp": exp, "log": log, "log1p": log1p, "expm1": expm1, "sqrt": { $0.squareRoot() }, "square": { $0 * $0 },
         "tanh": tanh, "inv_logit": { 1 / (1 + exp(-$0)) }, "log_inv_logit": { -log1p(exp(-$0)) }, "log1p_exp": { log1p(exp($0)) },
         "logit": { log($0 / (1 - $0)) }, "inv": { 1 / $0 }, "inv_sqrt": { 1 / $0.squareRoot() }, "inv_square": { 1 / ($0 * $0) },
-        "log1m": { log1p(-$0) }, "fabs": { abs($0) }, "abs": { abs($0) }, "sin": sin, "cos": cos, "tan": tan, "log2": log2,
+        "log1m": { log1p(-$0) }, "fabs": { abs($0) }, "abs": { abs($0) }, "sin": sin, "cos": cos, "tan": tan, "atan": atan, "log2": log2,
         "log10": log10, "exp2": exp2, "cbrt": cbrt, "floor": { $0.rounded(.down) }, "ceil": { $0.rounded(.up) },
         "round": { $0.rounded() }, "trunc": { $0.rounded(.towardZero) }, "erf": erf, "erfc": erfc, "lgamma": lgamma, "tgamma": tgamma,
         "log1m_exp": FormulaDensities.log1mExp, "log1m_inv_logit": { (-$0).logInvLogit() }, "inv_cloglog": { 1 - exp(-exp($0)) },

@@ -20,6 +20,7 @@ import Testing
             ("log_diff_exp(b, a)", log(exp(b) - exp(a))), ("lbeta(b, c)", lgamma(b) + lgamma(c) - lgamma(b + c)),
             ("lchoose(b + 3, c)", lgamma(b + 4) - lgamma(c + 1) - lgamma(b + 3 - c + 1)),
             ("hypot(a, b)", (a * a + b * b).squareRoot()), ("fma(a, b, c)", a * b + c),
+            ("sin(b) + cos(a)", sin(b) + cos(a)), ("atan(a * 3)", atan(a * 3)),
         ]
     }()
 

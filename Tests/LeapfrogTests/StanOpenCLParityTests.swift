@@ -178,6 +178,17 @@ struct StanOpenCLParityTests {
         }
     }
 
+    /// `sin`, `cos`, `atan` (a seasonal regression's harmonics, an angle through atan).
+    @Test func trigonometricFunctions() throws {
+        let data = DataSet(["N": .integer(5), "t": .vector([0.1, 1.3, 2.2, 4.0, 5.5]), "y": .vector([0.5, 1.2, -0.3, -1, 0.8])])
+        try Self.expectParity("""
+        data { int N; vector[N] t; vector[N] y; }
+        parameters { real a; real b; real<lower=0> s; real w; }
+        model { a ~ normal(0, 1); b ~ normal(0, 1); s ~ exponential(1); w ~ normal(1, 0.5);
+                y ~ normal(a * sin(w * t) + b * cos(w * t) + 0.1 * atan(t - a), s); }
+        """, data)
+    }
+
     /// Ordinal regression: `ordered_logistic`, vectorised and per row.
     @Test func orderedLogistic() throws {
         let data = DataSet(["N": .integer(6), "K": .integer(4), "y": .integers([1, 2, 4, 3, 3, 1]), "x": .vector([-1, 0.5, 2, 1, 0.2, -2])])
