@@ -42,8 +42,10 @@ public struct CSVTable: Sendable, Hashable {
             throw LeapfrogError(.data, "\(source):1: the first line is blank; expected a header row naming the columns")
         }
         let names = header.cells.map(trimmed)
-        // A file without a header row would lose its first row to column names like '2.58'.
-        if names.allSatisfy({ number($0) != nil }) {
+        // A file without a header row would lose its first row to column names like '2.58'; the
+        // column numbers 0, 1, … or 1, 2, … that pandas and R write for unnamed columns are names.
+        let numbered = names.enumerated().allSatisfy { Int($0.element) == $0.offset } || names.enumerated().allSatisfy { Int($0.element) == $0.offset + 1 }
+        if !numbered, names.allSatisfy({ number($0) != nil }) {
             throw LeapfrogError(.data, "\(source):\(header.line): the first row (\(names.prefix(3).joined(separator: ", "))\(names.count > 3 ? ", …" : "")) "
                                 + "holds numbers only; a data CSV starts with a header row naming the columns")
         }

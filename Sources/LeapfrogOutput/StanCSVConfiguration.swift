@@ -11,10 +11,13 @@
 ///     # random
 ///     #   seed = 1234
 ///
-/// Draws from a fitted approximation (ADVI, Pathfinder) say so: `method = variational` or
-/// `method = pathfinder` with their settings, as CmdStan writes those methods' files, and their
-/// only statistic column is `lp__` (no sampler columns of zeros that readers would take for a
-/// NUTS run's). CmdStan's `(Default)` marks are not written. `stan_version_*` lines are not written either:
+/// Draws from a fitted approximation (ADVI, Pathfinder) are written as CmdStan writes draws no
+/// sampler moved: `method = sample` with `algorithm = fixed_param` and the statistic columns
+/// `lp__, accept_stat__` (CmdStanPy and ArviZ read them as plain draws; CmdStan's own
+/// `variational` and `pathfinder` files have another layout, a mean row first and `log_p__`,
+/// `log_g__` columns, which readers would misread here), the method and its settings as
+/// `leapfrog_method` and `leapfrog_<method>_<setting>` lines; no sampler columns of zeros that
+/// readers would take for a NUTS run's. CmdStan's `(Default)` marks are not written. `stan_version_*` lines are not written either:
 /// the file does not come from Stan. Leapfrog's own settings go at the end, as `extra` lines.
 public struct StanCSVConfiguration: Sendable, Hashable {
     /// CmdStan's sampler engines: NUTS with a maximum tree depth, or static HMC with an
@@ -24,8 +27,8 @@ public struct StanCSVConfiguration: Sendable, Hashable {
         case `static`(integrationTime: Double)
     }
 
-    /// CmdStan's `method`: MCMC (`sample`, the default), or draws from a fitted approximation
-    /// (`variational`, `pathfinder`) with that method's settings as `key = value` lines.
+    /// MCMC (`sample`, the default), or draws from a fitted approximation (`variational`,
+    /// `pathfinder`) with that method's settings (written as `fixed_param` draws, above).
     public enum Method: Sendable, Hashable {
         case sample
         case fitted(name: String, settings: [Setting])
@@ -42,12 +45,14 @@ public struct StanCSVConfiguration: Sendable, Hashable {
 
     public var method = Method.sample
 
-    /// The statistic columns before the parameters: Stan's sampler columns, or `lp__` alone for
-    /// a fitted approximation's draws.
+    /// The statistic columns before the parameters: Stan's sampler columns, or CmdStan's
+    /// `fixed_param` columns for a fitted approximation's draws.
     public var statisticColumns: [String] {
-        if case .fitted = method { return ["lp__"] }
+        if case .fitted = method { return Self.fixedParameterColumns }
         return Self.samplerColumns
     }
+
+    public static let fixedParameterColumns = ["lp__", "accept_stat__"]
 
     public static let samplerColumns = ["lp__", "accept_stat__", "stepsize__", "treedepth__", "n_leapfrog__", "divergent__", "energy__"]
 
@@ -97,11 +102,7 @@ public struct StanCSVConfiguration: Sendable, Hashable {
             (0, "model = \(model)"),
             (0, "start_datetime = \(startedAt)"),
         ]
-        if case .fitted(let name, let settings) = method {
-            lines += [(0, "method = \(name)"), (1, name)] + settings.map { (2, "\($0.key) = \($0.value)") }
-        } else {
-            lines += samplerLines
-        }
+        lines += samplerLines
         lines += [
             (0, "id = \(chainID)"),
             (0, "data"),
@@ -116,6 +117,9 @@ public struct StanCSVConfiguration: Sendable, Hashable {
             (1, "sig_figs = \(StanNumber.significantDigits)"),
         ]
         lines += extra.map { (0, "\($0.key) = \($0.value)") }
+        if case .fitted(let name, let settings) = method {
+            lines += settings.map { (0, "leapfrog_\(name)_\($0.key) = \($0.value)") }
+        }
         return lines.map { "# " + String(repeating: "  ", count: $0.0) + $0.1 }
     }
 
@@ -139,9 +143,13 @@ public struct StanCSVConfiguration: Sendable, Hashable {
             (3, "term_buffer = \(termBuffer)"),
             (3, "window = \(window)"),
             (3, "save_metric = 0"),
-            (2, "algorithm = hmc"),
-            (3, "hmc"),
         ]
+        if case .fitted = method {
+            lines.append((2, "algorithm = fixed_param"))
+            lines.append((2, "num_chains = 1"))
+            return lines
+        }
+        lines += [(2, "algorithm = hmc"), (3, "hmc")]
         switch engine {
         case .nuts(let maxDepth):
             lines += [(4, "engine = nuts"), (5, "nuts"), (6, "max_depth = \(maxDepth)")]

@@ -11,7 +11,8 @@ import LeapfrogCore
 ///
 /// 1. the configuration as `#` comments (`StanCSVConfiguration`);
 /// 2. the header row `lp__,accept_stat__,stepsize__,treedepth__,n_leapfrog__,divergent__,energy__,`
-///    (`lp__` alone for a fitted approximation's draws: `StanCSVConfiguration.method`) then the
+///    (`lp__,accept_stat__` for a fitted approximation's draws, as CmdStan's `fixed_param`:
+///    `StanCSVConfiguration.method`) then the
 ///    parameters flattened Stan's way: `theta.3`, `W1.2.5`, 1-based and
 ///    **column-major** (first index fastest), as Stan orders array and matrix elements;
 /// 3. after warmup (`recordAdaptation`): `# Adaptation terminated`, `# Step size = …`,
@@ -177,6 +178,8 @@ public final class StanCSVWriter: DrawWriter {
             row += "," + StanNumber.format(stats.acceptanceRate[c]) + "," + StanNumber.format(stats.stepSize[c]) + ","
                 + String(stats.treeDepth[c]) + "," + String(stats.nSteps[c]) + "," + (stats.diverging[c] ? "1" : "0") + ","
                 + StanNumber.format(stats.energy[c])
+        } else {
+            row += ",0"   // fixed_param's accept_stat__
         }
         for column in parameterColumns {
             row += ","

@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 import LeapfrogCore
 import LeapfrogModel
@@ -101,7 +103,7 @@ extension ReferenceModel {
                 case .divide: (dp, dq) = (1 / q, -p / (q * q))
                 // C's pow, not RealModule's exp(q log p): a negative base with an integer
                 // exponent (`x^2` at x < 0) is defined, and so is its derivative in the base.
-                default: (dp, dq) = (q * Glibc.pow(p, q - 1), out[k] == 0 ? 0 : out[k] * Double.log(p))
+                default: (dp, dq) = (q * cPow(p, q - 1), out[k] == 0 ? 0 : out[k] * Double.log(p))
                 }
                 A[o0 + ma[k]] += g[k] * dp
                 A[o1 + mb[k]] += g[k] * dq

@@ -1,11 +1,18 @@
 import Dispatch
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 import LeapfrogCore
 import LeapfrogData
 import LeapfrogModel
 import RealModule
+
+/// C's pow (Glibc's or Darwin's), not RealModule's `Double.pow`, which is exp(q log p): a negative
+/// base with an integer exponent is defined (`x^2` at x = −1.5 is 2.25, not NaN), and so is its
+/// derivative in the base.
+let cPow: (Double, Double) -> Double = pow
 
 /// The CPU reference back end: interprets a bound graph in Double with plain reverse-mode AD.
 ///
@@ -253,7 +260,7 @@ public struct ReferenceModel: BatchedLogDensity {
                 case .subtract: out[k] = p - q
                 case .multiply: out[k] = p * q
                 case .divide: out[k] = p / q
-                default: out[k] = Glibc.pow(p, q)   // C's: (−1.5)² = 2.25, where exp(2 log(−1.5)) is NaN
+                default: out[k] = cPow(p, q)
                 }
             }
             return out

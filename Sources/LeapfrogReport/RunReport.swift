@@ -156,7 +156,8 @@ public enum RunReport {
         if let outliers { convergence.append(outliers.figure()) }
         sections.append(Section(title: "Convergence", text: "Rank-normalised split R̂ and bulk/tail ESS (Vehtari, Gelman, Simpson, "
                                 + "Carpenter & Bürkner 2021)" + (superchains.map { "; nested R̂ over \($0) superchains (Margossian et al. 2024)" } ?? "")
-                                + (rhat == nil ? "; no R̂ here: it compares chains, and this run has one (as ArviZ, R̂ needs two)" : "")
+                                + (rhat == nil ? (run.chains < 2 ? "; no R̂ here: it compares chains, and this run has one (as ArviZ, R̂ needs two)"
+                                                 : "; no R̂ here: none could be computed (constant or non-finite draws)") : "")
                                 + ".", figures: convergence))
         var quantityFigures: [Figure] = []
         for q in shown {

@@ -84,6 +84,10 @@ final class DrawCollector: MomentsSink {
 
     /// Moments on the device unless the recorded values include host quantities (computed on the
     /// host from each draw) or a writer needs every draw (an `observer`).
+    /// Whether the rows kept so far leave the moments' second half with fewer than two rows (a run
+    /// stopped early), so that R̂ and the batch-means ESS cannot be computed.
+    var secondHalfTooShort: Bool { draws < firstHalf + 2 }
+
     var momentsOnDevice: (quantities: Int, firstHalf: Int)? {
         guard keepsMoments, recorder.host == nil, writer == nil, !keepDraws else { return nil }
         return (1 + schema.flatCount, firstHalf)

@@ -181,11 +181,11 @@ public struct SampleRun {
             identifiable: instance.graph.identifiable,
             logDensity: collector.draws > 0 ? try collector.logDensityDraws(posterior: writesPosterior && !moments ? directory?.posterior : nil) : [],
             unmixedRemedy: config.sampler == .chees ? Self.cheesUnmixedRemedy : nil,
-            unjudged: moments && collector.draws > 0 && collector.draws <= (config.draws + 1) / 2
-                ? "with --keep moments, R̂, the ESS and the MCSE come from each chain's two halves of --draws "
-                    + "\(config.draws), and the run stopped at \(collector.draws) draws, before the second half began "
-                    + "(--target-ess or an interruption): they are not known; give --draws about twice the draws needed, "
-                    + "or keep the draws" : nil)
+            unjudged: moments && collector.draws > 0 && collector.secondHalfTooShort
+                ? "with --keep moments, R̂, the ESS and the MCSE come from each chain's two halves of the draws "
+                    + "planned (--draws \(config.draws)), and the run stopped at \(collector.draws) kept draws, before "
+                    + "the second half had two (--target-ess or an interruption): they are not known; give --draws about "
+                    + "twice the draws needed, or keep the draws" : nil)
         let precision = backend.precisionFigures(requested: configuration.backend.precision.rawValue)
         let traffic = backend.trafficFigures(iterations: iterations)
         if let traffic {

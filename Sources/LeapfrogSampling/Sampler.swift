@@ -44,7 +44,8 @@ public enum Sampler {
         let checkpoint = model as? any PrecisionCheckpoint
         func checkPrecision(_ stage: PrecisionGuard.Stage) throws {
             var scales: ChainBatch?
-            if stage != .initialisation {
+            // A unit metric estimates nothing: its scales (1) would judge any |q| ≥ 2¹⁷ unresolved.
+            if stage != .initialisation, adapter.adaptation.metric.kind != .unit {
                 var s = adapter.adaptation.metric.inverseDiagonals(chains: n, dimension: d)
                 for k in s.values.indices { s.values[k] = s.values[k].squareRoot() }
                 scales = s

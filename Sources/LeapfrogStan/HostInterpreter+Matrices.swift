@@ -14,7 +14,7 @@ extension HostInterpreter {
         "diag_matrix", "diag_pre_multiply", "diag_post_multiply", "multiply_lower_tri_self_transpose", "tcrossprod",
         "crossprod", "quad_form_diag", "cholesky_decompose", "gp_exp_quad_cov", "cov_exp_quad", "columns_dot_product",
         "rows_dot_product", "add_diag", "mdivide_left_tri_low", "mdivide_right_tri_low", "mdivide_left_tri_upp",
-        "mdivide_right_tri_upp", "identity_matrix", "col", "row", "diagonal", "dot_self",
+        "mdivide_right_tri_upp", "qr_thin_Q", "qr_thin_R", "inverse", "identity_matrix", "col", "row", "diagonal", "dot_self",
         "columns_dot_self", "rows_dot_self", "trace",
     ]
 
@@ -100,6 +100,43 @@ extension HostInterpreter {
             guard b.rows == t.rows else { throw fail("\(name): \(t.rows) rows against \(b.rows)", l) }
             let x = Matrix.solveTriangular(t, b, lower: name.hasSuffix("low"))
             return a[1].rank == 1 ? .vector(x.values) : x.array
+        case "qr_thin_Q", "qr_thin_R":
+            // A = QR with Q [N, K] orthonormal columns and R [K, K] upper triangular, its diagonal
+            // positive (modified Gram–Schmidt); for the User's Guide's QR reparameterisation.
+            try need(1)
+            let m = try matrix(0)
+            guard m.rows >= m.columns else { throw fail("\(name) needs at least as many rows as columns, got \(m.rows) × \(m.columns)", l) }
+            var q = m, r = Matrix(rows: m.columns, columns: m.columns, values: Array(repeating: 0, count: m.columns * m.columns))
+            for j in 0..<m.columns {
+                for i in 0..<j {
+                    let dot = (0..<m.rows).reduce(0.0) { $0 + q[$1, i] * q[$1, j] }
+                    r[i, j] = dot
+                    for k in 0..<m.rows { q[k, j] -= dot * q[k, i] }
+                }
+                let norm = (0..<m.rows).reduce(0.0) { $0 + q[$1, j] * q[$1, j] }.squareRoot()
+                guard norm > 0 else { throw fail("\(name): column \(j + 1) depends on the columns before it (the matrix has no full column rank)", l) }
+                r[j, j] = norm
+                for k in 0..<m.rows { q[k, j] /= norm }
+            }
+            return name == "qr_thin_Q" ? q.array : r.array
+        case "inverse":
+            // Gauss–Jordan elimination with partial pivoting.
+            try need(1)
+            let m = try square(try matrix(0))
+            let n = m.rows
+            var a = m, inv = Matrix.diagonal(Array(repeating: 1, count: n))
+            for c in 0..<n {
+                let p = (c..<n).max { abs(a[$0, c]) < abs(a[$1, c]) }!
+                guard a[p, c] != 0 else { throw fail("inverse: the matrix is singular", l) }
+                if p != c { for k in 0..<n { (a[p, k], a[c, k]) = (a[c, k], a[p, k]); (inv[p, k], inv[c, k]) = (inv[c, k], inv[p, k]) } }
+                let pivot = a[c, c]
+                for k in 0..<n { a[c, k] /= pivot; inv[c, k] /= pivot }
+                for r in 0..<n where r != c && a[r, c] != 0 {
+                    let f = a[r, c]
+                    for k in 0..<n { a[r, k] -= f * a[c, k]; inv[r, k] -= f * inv[c, k] }
+                }
+            }
+            return inv.array
         case "mdivide_right_tri_low", "mdivide_right_tri_upp":
             // B T⁻¹ = (T⁻ᵀ Bᵀ)ᵀ: Tᵀ is triangular the other way (a row vector B gives a row vector).
             try need(2)

@@ -3,27 +3,24 @@ import LeapfrogModel
 /// `y ~ ordered_logistic(eta, c)`: an ordered outcome y ∈ 1…K with cutpoints c₁ < … < c_{K−1}
 /// (Stan Functions Reference, "Ordered logistic distribution"):
 ///
-///     P(y = 1) = 1 − σ(η − c₁),  P(y = k) = σ(η − c_{k−1}) − σ(η − c_k),  P(y = K) = σ(η − c_{K−1}),
-///
-/// and `ordered_probit` the same with Φ for σ ("Ordered probit distribution"); both are symmetric
-/// (1 − F(z) = F(−z)), so log P(y = 1) = log F(c₁ − η).
+///     P(y = 1) = 1 − σ(η − c₁),  P(y = k) = σ(η − c_{k−1}) − σ(η − c_k),  P(y = K) = σ(η − c_{K−1}).
 ///
 /// Written in the graph's operations, so the CPU reference and the kernels need nothing of their
 /// own. With b = η − c (a row per outcome, a column per cutpoint) and a = η − c shifted one
 /// cutpoint (aⱼ = η − c_{j−1}), the log probabilities of the categories j ≤ K − 1 are
 ///
-///     M₁ = log σ(c₁ − η),  Mⱼ = log σ(aⱼ) + log(1 − e^(log σ(bⱼ) − log σ(aⱼ)))   (j ≥ 2),
+///     M₁ = log σ(c₁ − η),  Mⱼ = log σ(aⱼ) − log(1 + e^(bⱼ)) + log(1 − e^(bⱼ − aⱼ))   (j ≥ 2),
 ///
-/// each finite (aⱼ > bⱼ for ordered cutpoints; the first column's a is a placeholder c₁ − 1,
-/// masked out), and of K, T = log σ(b_{K−1}). The data choose: Σₙ Σⱼ Y[n, j] M[n, j] + Σₙ Y_K[n] T[n]
-/// with Y, Y_K the outcome's categories as 0/1 data (`SyntheticData.categories`), so no 0 · (−∞)
-/// arises and the graph does not grow with K.
+/// from σ(a) − σ(b) = σ(a)(1 − e^(b − a)) / (1 + e^b); bⱼ − aⱼ = c_{j−1} − c_j does not depend
+/// on η, so every term stays finite however far η lies from the cutpoints (the first column's a is
+/// a placeholder c₁ − 1, masked out), and of K, T = log σ(b_{K−1}). The data choose:
+/// Σₙ Σⱼ Y[n, j] M[n, j] + Σₙ Y_K[n] T[n] with Y, Y_K the outcome's categories as 0/1 data
+/// (`SyntheticData.categories`): with every M finite no 0 · (−∞) arises, and the graph does not
+/// grow with K. (`ordered_probit` has no such identity for Φ, and the graph no select to pick the
+/// stable side per element: it is not supported.)
 extension Lowering {
-    /// `name` is `ordered_logistic` (log F = log σ, the graph's `log_inv_logit`) or
-    /// `ordered_probit` (log F = log Φ, the graph's `log_Phi`).
     func orderedLogistic(_ name: String, _ outcome: Value, _ eta: Value, _ cutpoints: Value, at l: StanSourceLocation,
                          outcomeLocation: StanSourceLocation) throws -> Value {
-        let logF: (Expr) -> Expr = name == "ordered_probit" ? { $0.logPhi() } : { $0.logInvLogit() }
         guard cutpoints.type.rank == 1, cutpoints.type.arrayRank == 0, !cutpoints.plated, let m = cutpoints.type.sizes[0] else {
             throw fail("the cutpoints of \(name) must be a vector (declare them ordered), got \(cutpoints.type)", l)
         }
@@ -46,11 +43,10 @@ extension Lowering {
         let b = etaColumns - c
         let previous = c.matmul(pattern(.superdiagonal, [m, m])) + first * ((c * first).sum() - 1.0)
         let a = etaColumns - previous
-        let (logA, logB) = (logF(a), logF(b))
-        let middle = logA + FormulaDensities.log1mExp(logB - logA)
-        let lowest = logF(-b)
+        let middle = a.logInvLogit() - b.log1pExp() + FormulaDensities.log1mExp(b - a)
+        let lowest = (-b).logInvLogit()
         let categories = first * lowest + (1.0 - first) * middle
-        let highest = logF(b.matmul(pattern(.lastMask, [m])))
+        let highest = b.matmul(pattern(.lastMask, [m])).logInvLogit()
         let shape: [Dim] = rowsOfOutcome.map { [$0] } ?? [.fixed(1)]
         let low = syntheticName("categories", key: "categories:\(source):\(m):low") { .categories(name: $0, source: source, cutpoints: m, top: false) }
         let top = syntheticName("categories", key: "categories:\(source):\(m):top") { .categories(name: $0, source: source, cutpoints: m, top: true) }

@@ -121,6 +121,9 @@ import Testing
         #expect(try parseError("a,b\n0x10,2\n") == "t.csv:2:1: cell '0x10' in column 'a' is not a number")
         #expect(try parseError("a,b\n3.2\u{0}5,2\n") == "t.csv:2:1: cell '3.2\\05' in column 'a' is not a number")
         #expect(try CSVTable.parse("a,b\n1e-3,-0.5\n", source: "t.csv").column("a") == [1e-3])
+        // Columns numbered 0, 1, … (pandas' to_csv of an array) or 1, 2, … are names.
+        #expect(try CSVTable.parse("0,1,2\n5,6,7\n", source: "t.csv").column("2") == [7])
+        #expect(try CSVTable.parse("1,2\n5,6\n", source: "t.csv").column("1") == [5])
     }
 
     @Test func emptyCell() throws {

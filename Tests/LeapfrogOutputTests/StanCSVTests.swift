@@ -248,8 +248,8 @@ import Testing
         #expect(try StanCSVReader.read(path: dir.file("chain-1.csv")).inverseMetric == [[1.5, 0.25], [0.25, 2]])
     }
 
-    /// Draws from a fitted approximation say which method made them (CmdStan's `method =
-    /// variational` layout) and carry `lp__` alone, not sampler columns of zeros.
+    /// Draws from a fitted approximation are CmdStan's `fixed_param` draws (which CmdStanPy reads
+    /// as plain draws), say which method made them, and carry no NUTS columns of zeros.
     @Test func fittedDrawsNameTheirMethodAndHaveNoSamplerColumns() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanUp() }
@@ -261,9 +261,10 @@ import Testing
         for d in 0..<2 { try writer.append(values: testDraw(schema, draw: d), stats: testStats(schema, draw: d)) }
         try writer.finish(interrupted: false, timing: RunTiming(warmupSeconds: 1, samplingSeconds: 1))
         let file = try StanCSVReader.read(path: dir.file("chain-1.csv"))
-        #expect(file.configuration["method"] == "variational" && file.configuration["variational.algorithm"] == "meanfield")
-        #expect(file.configuration["variational.iter"] == "10000" && file.configuration["sample.num_samples"] == nil)
-        #expect(file.columnNames == ["lp__", "x.1", "x.2"] && file.rowCount == 2)
+        #expect(file.configuration["method"] == "sample" && file.configuration["sample.algorithm"] == "fixed_param")
+        #expect(file.configuration["leapfrog_variational_algorithm"] == "meanfield" && file.configuration["leapfrog_variational_iter"] == "10000")
+        #expect(file.configuration["sample.num_samples"] == "2" && file.configuration["sample.hmc.engine"] == nil)
+        #expect(file.columnNames == ["lp__", "accept_stat__", "x.1", "x.2"] && file.rowCount == 2)
         #expect(file.column("lp__") == [testStats(schema, draw: 0).lp[0], testStats(schema, draw: 1).lp[0]])
     }
 

@@ -82,6 +82,18 @@ struct WrongBelow: BatchedLogDensity {
         #expect(near.switchedAt == nil && near.checks.dropFirst().allSatisfy { ($0.resolution ?? 1) < 1e-4 }, "\(near.checks)")
     }
 
+    /// A unit metric estimates no scale: positions far from 0 are not judged against a scale of 1
+    /// (|q| ≥ 2¹⁷ would all have failed).
+    @Test func aUnitMetricJudgesNoResolution() throws {
+        let wide = DiagonalGaussian(mean: [3e5, 0], sd: [1e5, 1])
+        let g = PrecisionGuard(fast: wide, accurate: wide, fastName: "f32", accurateName: "f64", clock: { 0 })
+        var c = configuration()
+        c.initialPoints = .shared([3e5, 0])
+        c.metric = .unit
+        _ = try Sampler.sample(model: g, configuration: c)
+        #expect(g.switchedAt == nil && g.checks.allSatisfy { $0.resolution == nil }, "\(g.checks)")
+    }
+
     /// ulp₃₂(10⁵) = 2⁻⁷: against an sd of 0.01 that is 0.78; non-finite positions and zero scales
     /// are left out.
     @Test func resolutionIsTheWorstSpacingOverTheMove() {

@@ -105,6 +105,37 @@ import Testing
         }
     }
 
+    /// The User's Guide's QR reparameterisation in transformed data: `qr_thin_Q`, `qr_thin_R`,
+    /// `inverse`: QR = X, QᵀQ = I, R upper triangular with a positive diagonal, R⁻¹R = I; a
+    /// singular matrix is named.
+    @Test func qrAndInverse() throws {
+        let model = try StanProgram.compile(source: """
+            data { int N; int K; matrix[N, K] X; }
+            transformed data {
+              matrix[N, K] Q = qr_thin_Q(X) * sqrt(N - 1);
+              matrix[K, K] R = qr_thin_R(X) / sqrt(N - 1);
+              matrix[K, K] Ri = inverse(R);
+            }
+            parameters { real mu; }
+            model { mu ~ normal(0, 1); }
+            """, path: "m.stan")
+        let x: [[Double]] = [[1, 2, 0.5], [0.3, -1, 2], [2, 0.1, 1], [-1, 1.5, 0], [0.7, 0.2, -0.4]]
+        let d = try model.prepareData(DataSet(["N": .integer(5), "K": .integer(3), "X": .matrix(rows: x)], source: "t"))
+        let (q, r, ri) = (try #require(d["Q"]).values, try #require(d["R"]).values, try #require(d["Ri"]).values)
+        for i in 0..<5 { for j in 0..<3 {
+            #expect(abs((0..<3).reduce(0.0) { $0 + q[i * 3 + $1] * r[$1 * 3 + j] } - x[i][j]) < 1e-12, "QR[\(i),\(j)]")
+        } }
+        for i in 0..<3 { for j in 0..<3 {
+            #expect(abs((0..<5).reduce(0.0) { $0 + q[$1 * 3 + i] * q[$1 * 3 + j] } - (i == j ? 4 : 0)) < 1e-12, "QᵀQ = (N − 1) I")
+            #expect(j >= i || r[i * 3 + j] == 0)
+            #expect(abs((0..<3).reduce(0.0) { $0 + ri[i * 3 + $1] * r[$1 * 3 + j] } - (i == j ? 1 : 0)) < 1e-12, "R⁻¹R = I")
+        } }
+        #expect((0..<3).allSatisfy { r[$0 * 3 + $0] > 0 })
+        let singular = try StanProgram.compile(source: "data { matrix[2, 2] A; } transformed data { matrix[2, 2] B = inverse(A); } parameters { real mu; } model { mu ~ normal(0, 1); }", path: "m.stan")
+        #expect(errorMessage { _ = try singular.prepareData(DataSet(["A": .matrix(rows: [[1, 2], [2, 4]])], source: "t")) }
+            .contains("inverse: the matrix is singular"))
+    }
+
     /// A non-positive-definite matrix is named; LKJ's correlated draw in generated quantities,
     /// sent to the host by its `_rng`, runs there.
     @Test func failuresAreNamedAndGeneratedQuantitiesRun() throws {
