@@ -132,9 +132,9 @@ extension Lowering {
     /// probability of (L, U): log(1 − F(L)) with only L, log F(U) with only U,
     /// log(F(U) − F(L)) = log F(U) + log(1 − e^(log F(L) − log F(U))) with both (Stan's
     /// truncation). The bounds are broadcast to the outcome's elements (`L + 0 * y`), so a
-    /// vector outcome with scalar arguments subtracts one normaliser per element. The outcome is
-    /// taken to lie in [L, U]: data outside are refused when the data are read
-    /// (`recordTruncationCheck`).
+    /// vector outcome with scalar arguments subtracts one normaliser per element. Data outside
+    /// [L, U] are refused when the data are read (`recordTruncationCheck`); where the outcome or
+    /// a bound depends on parameters the density is −∞ outside (below).
     func truncated(_ family: String, _ argExprs: [Expression], at l: StanSourceLocation) throws -> Value {
         guard block == .model else { throw fail("truncation T[…] is only allowed on ~ in the model block", l) }
         guard FormulaDensities.cdfFamilies[family] != nil, userFunction(family, tilde: true) == nil else {
@@ -180,14 +180,32 @@ extension Lowering {
         case (let a?, nil): logMass = logF(a, complement: true)
         case (nil, let b?): logMass = logF(b, complement: false)
         case (let a?, let b?):
+            // F(U) − F(L) = F(U)·S(L) − F(L)·S(U) (S = 1 − F): with both bounds far in the upper
+            // tail the products are ≈ S(L) and S(U), in the lower tail ≈ F(U) and F(L), so their
+            // log difference stays accurate on both sides (log F(U) − log F(L) → 0 − 0 gave +∞).
             let (fa, fb) = (logF(a, complement: false), logF(b, complement: false))
-            logMass = FormulaDensities.logDiffExp(fb, fa)
+            let (sa, sb) = (logF(a, complement: true), logF(b, complement: true))
+            logMass = FormulaDensities.logDiffExp(fb + sa, fa + sb)
         default: preconditionFailure()
         }
         let normaliser = summed(logMass.sum(), of: all)
         if normaliser.summedOverPlate != lp.summedOverPlate {
             throw fail("T[…] here mixes values that depend on the loop's rows with ones that do not; write the bounds per row", l)
         }
-        return try binary("-", lp, normaliser, at: l)
+        var total = try binary("-", lp, normaliser, at: l)
+        // Where the outcome or a bound depends on parameters, the density is −∞ outside [L, U]
+        // (as Stan's): log relu(d) − log d is 0 for d > 0 and not finite below, d = y − L or
+        // U − y. (Data against data are checked when the data are read: `TruncationCheck`.)
+        let y = derived(outcome, node: materialize(outcome) + materialize(zero), type: zero.type)
+        for (bound, isLower) in [(lower, true), (upper, false)] {
+            guard let bound, !(y.dataOnly && bound.dataOnly) else { continue }
+            let d = isLower ? materialize(y) - materialize(bound) : materialize(bound) - materialize(y)
+            let inside = summed((d.apply(.relu).log() - d.log()).sum(), of: [y, bound])
+            if inside.summedOverPlate != total.summedOverPlate {
+                throw fail("T[…] here mixes values that depend on the loop's rows with ones that do not; write the bounds per row", l)
+            }
+            total = try binary("+", total, inside, at: l)
+        }
+        return total
     }
 }

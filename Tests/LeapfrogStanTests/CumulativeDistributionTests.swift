@@ -122,6 +122,35 @@ import Testing
         #expect(compileError(header + "model { y ~ normal(mu, sigma) T[, ]; }").contains("needs a lower or an upper bound"))
     }
 
+    /// Both bounds far in one tail: log(F(U) − F(L)) through F(U)S(L) − F(L)S(U) stays accurate
+    /// on both sides (as log F(U) − log F(L) it went wrong, then +∞, from 6 sds above the mean:
+    /// a truncated normal's posterior that reached there sampled a wrong mean). Against erfc's
+    /// closed form, the mean 6 to 30 sds below L = 1 and above U = 5.
+    @Test func twoSidedTruncationIsAccurateInBothTails() throws {
+        let stan = try stanReference("data { real y; } parameters { real mu; } model { y ~ normal(mu, 1) T[1, 5]; }",
+                                     DataSet(["y": .scalar(1.5)], source: "t"))
+        func tail(_ z: Double) -> Double { 0.5 * erfc(z / 2.0.squareRoot()) }   // 1 − Φ(z), accurate for large z
+        for mu in [-6.0, -8, -15, -30, 12, 20, 36] {
+            let mass = mu < 3 ? tail(1 - mu) - tail(5 - mu) : tail(mu - 5) - tail(mu - 1)
+            let exact = -0.5 * (1.5 - mu) * (1.5 - mu) - 0.5 * log(2 * Double.pi) - log(mass)
+            #expect(abs(stan.logDensity([mu]) - exact) < 1e-9 * max(1, abs(exact)), "mu \(mu): \(stan.logDensity([mu])) against \(exact)")
+        }
+    }
+
+    /// A bound (or the outcome) that depends on parameters: the density is −∞ where a datum lies
+    /// outside [L, U], as Stan's (it was finite, and an upper bound U collapsed below the data);
+    /// inside it is the truncated density itself.
+    @Test func outsideAParameterBoundTheDensityIsMinusInfinity() throws {
+        let data = DataSet(["N": .integer(3), "y": .vector([0.5, 1, 4.9])], source: "t")
+        let source = "data { int N; vector[N] y; } parameters { real mu; real<lower=0> sigma; real U; } model { y ~ normal(mu, sigma) T[0, U]; }"
+        let withU = try stanReference(source, data)
+        let fixed = try stanReference("data { int N; vector[N] y; } parameters { real mu; real<lower=0> sigma; } model { y ~ normal(mu, sigma) T[0, 6]; }", data)
+        #expect(!withU.logDensity([1, log(2), 4]).isFinite)
+        #expect(abs(withU.logDensity([1, log(2), 6]) - fixed.logDensity([1, log(2)])) < 1e-12)
+        let inside = withU.logDensityAndGradient([1, log(2), 6])
+        #expect(inside.1.allSatisfy { $0.isFinite } && GradientCheck.worstRelativeError(withU, at: [1, log(2), 6]) < GradientCheck.tolerance)
+    }
+
     /// An array outcome truncates as a vector does (it stopped at "'*' is not defined for arrays").
     @Test func anArrayOutcomeTruncatesAsAVector() throws {
         let data = DataSet(["N": .integer(3), "y": .vector([0.5, 1, 2.5]), "v": .vector([0.5, 1, 2.5])], source: "test")
