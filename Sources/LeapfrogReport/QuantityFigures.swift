@@ -10,15 +10,14 @@ enum QuantityFigures {
     /// chains at 250 evenly spaced iterations, with a few `highlighted` chains on top — never
     /// one line per chain.
     static func trace(id: String, name: String, draws: [[Double]], highlighted: [Int]) -> Plot {
-        let n = draws.first?.count ?? 0
-        let index = Thinning.indices(n, limit: 250)
-        let x = index.map { Double($0 + 1) }
         var marks: [Mark] = []
         if draws.count <= 8 {
             for (c, chain) in draws.enumerated() {
                 marks.append(line(chain, style: .init(color: Palette.color(c), opacity: 0.8, width: 1, label: "chain \(c + 1)")))
             }
         } else {
+            let index = Thinning.indices(draws.first?.count ?? 0, limit: 250)
+            let x = index.map { Double($0 + 1) }
             let q = Thinning.acrossChains(draws, at: index, probs: [0.05, 0.25, 0.5, 0.75, 0.95])
             marks.append(.band(x: x, lower: q[0], upper: q[4], style: .init(color: Palette.skyBlue, opacity: 0.3, label: "5–95 % of chains")))
             marks.append(.band(x: x, lower: q[1], upper: q[3], style: .init(color: Palette.skyBlue, opacity: 0.6, label: "25–75 % of chains")))

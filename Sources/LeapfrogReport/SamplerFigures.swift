@@ -52,8 +52,6 @@ enum SamplerFigures {
     /// (at most 250 iterations drawn).
     static func overIterations(id: String, name: String, values: [[Double]]) -> Figure? {
         guard let n = values.first?.count, n >= 1 else { return nil }
-        let index = Thinning.indices(n, limit: 250)
-        let x = index.map { Double($0 + 1) }
         var marks: [Mark] = []
         if values.count <= 8 {
             for (c, chain) in values.enumerated() {
@@ -61,6 +59,8 @@ enum SamplerFigures {
                                                                       label: values.count > 1 ? "chain \(c + 1)" : nil)))
             }
         } else {
+            let index = Thinning.indices(n, limit: 250)
+            let x = index.map { Double($0 + 1) }
             let q = Thinning.acrossChains(values, at: index, probs: [0.05, 0.5, 0.95])
             marks.append(.band(x: x, lower: q[0], upper: q[2], style: .init(color: Palette.skyBlue, opacity: 0.4, label: "5–95 % of chains")))
             marks.append(.line(x: x, y: q[1], style: .init(color: Palette.blue, label: "median of chains")))

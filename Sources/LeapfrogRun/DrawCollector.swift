@@ -71,9 +71,10 @@ final class DrawCollector: MomentsSink {
 
     func adaptationFinished(_ adaptation: Adaptation) throws {
         let d = recorder.reference.dimension
-        let diagonal: [[Double]]? = adaptation.metric.kind == .unit ? nil
-            : (0..<chains).map { adaptation.metric.inverseDiagonal(chain: $0, dimension: d) }
-        let dense = adaptation.metric.kind == .dense ? (0..<chains).map { adaptation.metric.inverseMatrix(chain: $0, dimension: d) } : nil
+        // The Stan CSV writes a dense metric whole, a diagonal one as its diagonal.
+        let kind = adaptation.metric.kind
+        let diagonal: [[Double]]? = kind == .diagonal ? (0..<chains).map { adaptation.metric.inverseDiagonal(chain: $0, dimension: d) } : nil
+        let dense = kind == .dense ? (0..<chains).map { adaptation.metric.inverseMatrix(chain: $0, dimension: d) } : nil
         try writer?.recordAdaptation(WarmupAdaptation(stepSize: adaptation.stepSizes, inverseMetricDiagonal: diagonal,
                                                       inverseMetricDense: dense))
     }

@@ -82,19 +82,12 @@ public enum Metric: Sendable, Hashable {
         return m
     }
 
-    /// diag(M⁻¹) of every chain, in the batch layout.
+    /// diag(M⁻¹) of every chain, in the batch layout (`inverseDiagonal` chain by chain).
     public func inverseDiagonals(chains n: Int, dimension d: Int) -> ChainBatch {
-        var out = ChainBatch(chains: n, dimension: d, repeating: 1)
-        for i in 0..<d {
-            for c in 0..<n {
-                switch self {
-                case .unit: break
-                case .diagonal(let v): out.values[i * n + c] = v[i]
-                case .diagonalPerChain(let b): out.values[i * n + c] = b.values[i * n + c]
-                case .dense(let x): out.values[i * n + c] = x.inverse[i * d + i]
-                case .densePerChain(let xs): out.values[i * n + c] = xs[c].inverse[i * d + i]
-                }
-            }
+        if case .diagonalPerChain(let b) = self { return b }
+        var out = ChainBatch(chains: n, dimension: d)
+        for c in 0..<n {
+            for (i, x) in inverseDiagonal(chain: c, dimension: d).enumerated() { out.values[i * n + c] = x }
         }
         return out
     }

@@ -195,12 +195,12 @@ extension Lowering {
         var total = try binary("-", lp, normaliser, at: l)
         // Where the outcome or a bound depends on parameters, the density is −∞ outside [L, U]
         // (as Stan's): log relu(d) − log d is 0 for d > 0 and not finite below, d = y − L or
-        // U − y. (Data against data are checked when the data are read: `TruncationCheck`.)
-        let y = derived(outcome, node: materialize(outcome) + materialize(zero), type: zero.type)
+        // U − y, the bound already one per element of y. (Data against data are checked when the
+        // data are read: `TruncationCheck`.)
         for (bound, isLower) in [(lower, true), (upper, false)] {
-            guard let bound, !(y.dataOnly && bound.dataOnly) else { continue }
-            let d = isLower ? materialize(y) - materialize(bound) : materialize(bound) - materialize(y)
-            let inside = summed((d.apply(.relu).log() - d.log()).sum(), of: [y, bound])
+            guard let bound, !(outcome.dataOnly && bound.dataOnly) else { continue }
+            let d = isLower ? materialize(outcome) - materialize(bound) : materialize(bound) - materialize(outcome)
+            let inside = summed((d.apply(.relu).log() - d.log()).sum(), of: [outcome, bound])
             if inside.summedOverPlate != total.summedOverPlate {
                 throw fail("T[…] here mixes values that depend on the loop's rows with ones that do not; write the bounds per row", l)
             }

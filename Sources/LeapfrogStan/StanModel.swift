@@ -224,7 +224,7 @@ public struct StanModel: Sendable {
     /// naming the element and, in a vectorised loop, the row.
     private func check(_ c: TruncationCheck, rows: Int?, _ interpreter: HostInterpreter, source: String) throws {
         var interpreter = interpreter
-        for row in 1...max(rows ?? 1, 1) where rows != 0 {
+        for row in stride(from: 1, through: rows ?? 1, by: 1) {
             if let i = c.index { interpreter.env[i] = .integer(row) }
             let y = try interpreter.evaluate(c.outcome)
             let (lower, upper) = (try c.lower.map { try interpreter.evaluate($0) }, try c.upper.map { try interpreter.evaluate($0) })
