@@ -177,6 +177,8 @@ public struct Expr {
     public func transposed() -> Expr { apply(.transpose) }
     public func cholesky() -> Expr { apply(.cholesky) }
     public func matmul(_ other: Expr) -> Expr { apply(.matmul, other) }
+    /// self's rows followed by other's (`Operation.concat`).
+    public func concatenated(_ other: Expr) -> Expr { apply(.concat, other) }
     public func pow(_ exponent: some ExprConvertible) -> Expr { apply(.pow, exponent.expr(in: builder)) }
     public func addDiagonal(_ d: some ExprConvertible) -> Expr { apply(.addDiagonal, d.expr(in: builder)) }
     /// `self` is a lower-triangular L: returns L⁻¹·b.

@@ -55,6 +55,9 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
     // Indexing
     /// Gathers along the first axis by 1-based integer data: args (x [m,…], idx [n] integer data) → [n,…].
     case index
+    /// Joins along the first axis: args (a [m,…], b [n,…]) → [m + n,…] (the rows of an `if` on a
+    /// vectorised loop's index put back together, each branch having run over its own rows).
+    case concat
 
     // Densities
     /// Sum of the log density of args[0] under `distribution` with parameters args[1...].
@@ -82,7 +85,7 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
         case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit,
              .log1pExp, .relu, .lgamma, .phi, .logPhi, .sin, .cos, .atan, .transpose, .cholesky, .sum, .mean, .logSumExp, .softmax, .logSoftmax:
             return 1
-        case .add, .subtract, .multiply, .divide, .pow, .matmul, .triangularSolve, .addDiagonal, .index, .carry, .last:
+        case .add, .subtract, .multiply, .divide, .pow, .matmul, .triangularSolve, .addDiagonal, .index, .concat, .carry, .last:
             return 2
         case .expQuadCov: return 4
         case .logDensity, .at, .stack: return nil

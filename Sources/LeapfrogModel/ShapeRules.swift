@@ -75,6 +75,11 @@ public enum ShapeRules {
                 throw LeapfrogError(.data, "model '\(graph.name)': index data '\(graph.nodes[node.args[1]].name!)' element \(bad + 1) is \(Int(idx.values[bad])), outside 1…\(s[0][0])")
             }
             return [s[1][0]] + Array(s[0].dropFirst())
+        case .concat:
+            guard !s[0].isEmpty, !s[1].isEmpty, s[0].dropFirst() == s[1].dropFirst() else {
+                throw fail("shapes \(s[0]) and \(s[1]) cannot be joined along their first axis")
+            }
+            return [s[0][0] + s[1][0]] + Array(s[0].dropFirst())
         case .loop: return []
         case .carry, .last: return s[1]
         case .at:

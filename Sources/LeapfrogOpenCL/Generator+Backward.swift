@@ -69,6 +69,11 @@ extension Generator {
                     if let gb { h.emit("\(gb) += seed * \(h.value(m.a, m.aIndex));") }
                 }
             }
+        case .concat:
+            let (a, b) = (node.args[0], node.args[1])
+            let first = storageCount(a)
+            if let ga = adjoint(a, "k") { emit("for (int k = 0; k < \(first); ++k) \(ga) += g\(i)[k];") }
+            if let gb = adjoint(b, "k") { emit("for (int k = 0; k < \(storageCount(b)); ++k) \(gb) += g\(i)[\(first) + k];") }
         case .index:
             let (x, idx) = (node.args[0], node.args[1])
             let inner = Generator.count(Array(shapes[x].dropFirst()))

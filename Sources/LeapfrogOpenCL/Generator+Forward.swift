@@ -66,6 +66,12 @@ extension Generator {
                 g.emit("const int r = (int)\(try g.rawData(idx, "j")) - 1;")
                 g.emit("for (int k = 0; k < \(inner); ++k) v\(i)[j * \(inner) + k] = \(g.value(x, "r * \(inner) + k"));")
             }
+        case .concat:
+            let (a, b) = (node.args[0], node.args[1])
+            if rowDependent[i] { throw unsupported("joining row-dependent values (node \(i))") }
+            let first = storageCount(a)
+            emit("for (int k = 0; k < \(first); ++k) v\(i)[k] = \(value(a, "k"));")
+            emit("for (int k = 0; k < \(storageCount(b)); ++k) v\(i)[\(first) + k] = \(value(b, "k"));")
         case .transpose:
             let x = node.args[0]
             if rowDependent[i] { throw unsupported("transpose inside a plate") }

@@ -215,6 +215,10 @@ extension ReferenceModel {
                 let r = Int(j) - 1
                 for w in 0..<width { A[o0 + r * width + w] += g[n * width + w] }
             }
+        case .concat:
+            let first = v[a[0]].count
+            for k in 0..<first { A[o0 + k] += g[k] }
+            for k in first..<g.count { A[o1 + k - first] += g[k] }
         case .logDensity:
             logDensityBackward(i, g[0], v, A)
         case .at:

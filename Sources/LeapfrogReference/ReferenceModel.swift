@@ -328,6 +328,8 @@ public struct ReferenceModel: BatchedLogDensity {
             out.reserveCapacity(idx.count * width)
             for j in idx { let r = Int(j) - 1; out.append(contentsOf: x[(r * width)..<(r * width + width)]) }
             return out
+        case .concat:
+            return v[a[0]] + v[a[1]]
         case .logDensity:
             return [logDensityValue(i, v)]
         case .at:

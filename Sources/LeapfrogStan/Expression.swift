@@ -61,6 +61,37 @@ enum IndexArgument: Sendable {
 }
 
 extension Expression {
+    /// The expression with every subexpression for which `f` answers replaced by the answer
+    /// (not looked into further); the rest rebuilt around them, top down.
+    func rewritten(_ f: (Expression) throws -> Expression?) rethrows -> Expression {
+        if let y = try f(self) { return y }
+        func e(_ y: Expression) throws -> Expression { try y.rewritten(f) }
+        switch self {
+        case .integer, .real, .string, .variable: return self
+        case .binary(let op, let a, let b, let l): return .binary(op, try e(a), try e(b), l)
+        case .unary(let op, let a, let l): return .unary(op, try e(a), l)
+        case .transpose(let a, let l): return .transpose(try e(a), l)
+        case .index(let a, let idx, let l): return .index(try e(a), try idx.map { try $0.rewritten(f) }, l)
+        case .call(let name, let args, let c, let l): return .call(name, try args.map(e), conditional: c, l)
+        case .conditional(let c, let a, let b, let l): return .conditional(try e(c), try e(a), try e(b), l)
+        case .array(let xs, let l): return .array(try xs.map(e), l)
+        case .rowVector(let xs, let l): return .rowVector(try xs.map(e), l)
+        }
+    }
+}
+
+extension IndexArgument {
+    /// The index with its expressions rewritten (`Expression.rewritten`).
+    func rewritten(_ f: (Expression) throws -> Expression?) rethrows -> IndexArgument {
+        switch self {
+        case .single(let x): return .single(try x.rewritten(f))
+        case .all: return self
+        case .range(let a, let b, let l): return .range(try a.map { try $0.rewritten(f) }, try b.map { try $0.rewritten(f) }, l)
+        }
+    }
+}
+
+extension Expression {
     /// The expression as Stan text, fully parenthesised (locations left out): equal for equal
     /// expressions wherever they are written.
     var canonical: String {

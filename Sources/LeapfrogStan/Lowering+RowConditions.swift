@@ -12,14 +12,19 @@ import LeapfrogModel
 /// parameters are gathered. A branch with no rows adds nothing. The graph stays independent of
 /// the number of rows. The branches' terms are whole-array terms, not plates over rows (a device
 /// kernel streams the rows of one plate only).
+///
+/// A variable x declared outside the loop and assigned as x[i] = … in a branch (`if (n < nmin)
+/// lp[n] = …; else lp[n] = …;`, posteriordb's Survey) gets the same treatment: each branch fills
+/// its own rows x_b[r] (starting from x's value at those rows, gathered, where x has one), and x
+/// becomes concat(x_true, x_false) gathered by each row's position in that concatenation
+/// (`SyntheticData.rowOrder`). A branch never evaluates another branch's rows, so nothing it
+/// computes there (a log of data ≤ 0, a binomial with fewer trials than successes) can reach the
+/// value or, as 0 · ∞, the gradient.
 extension Lowering {
     func rowConditionalIf(_ c: Expression, index i: String, extent: Dim, _ then: Statement, _ otherwise: Statement?,
                           _ l: StanSourceLocation) throws {
         guard try isDataOnly(FunctionBody.substitute(c, [i: .integer(1, c.location)])) else {
             throw fail("if conditions must depend on data only (or on constants); conditions on parameters are not supported", c.location)
-        }
-        guard block == .model else {
-            throw fail("an if on the loop index inside a vectorised loop is only supported in the model block (around ~ and target +=)", c.location)
         }
         guard columnPlate == nil, indicator == nil, recurrences.isEmpty else {
             throw fail("an if on the loop index is only supported directly in a vectorised loop, not inside a nested loop or another if on data", c.location)
@@ -31,27 +36,111 @@ extension Lowering {
                 }
             }
         }
+        let assigned = try rowAssignedVariables([then] + (otherwise.map { [$0] } ?? []), index: i, extent: extent)
         let bound = bindingLoopConstants(c)
         let key = "\(bound.canonical)|\(i)|\(extent)"
+        var selections: [String] = []
+        var parts: [String: [Value]] = [:]
         for (holds, branch) in [(true, then), (false, otherwise)] {
-            guard let branch else { continue }
+            guard branch != nil || !assigned.isEmpty else { continue }
             let selection = syntheticName("rows", key: "select:\(key)|\(holds)") {
                 .rowSelection(name: $0, condition: bound, index: i, extent: extent, holds: holds)
             }
+            selections.append(selection)
             let count = syntheticName("rowcount", key: "count:\(key)|\(holds)") { .rowCount(name: $0, selection: selection) }
             let rows = Dim.symbol(count)
             let r = "\(i)__\(selection.dropFirst(2))"
-            let body = FunctionBody.substitute(branch, [i: .index(.variable(selection, c.location), [.single(.variable(r, c.location))], c.location)])
             scope.push()
+            defer { scope.pop() }
             scope.declare(Symbol(name: selection, type: StanType(base: .int, arrayRank: 1, sizes: [rows]), kind: .transformedData,
                                  value: nil, location: l))
             scope.declare(Symbol(name: r, type: .int, kind: .plateIndex(rows), value: nil, location: l))
-            let (saved, savedStreams) = (plate, streamsRows)
-            plate = rows
-            streamsRows = false
-            defer { plate = saved; streamsRows = savedStreams; scope.pop() }
-            try statement(body)
+            // This branch's rows of each assigned variable, starting from the variable's value there.
+            var copies: [String: String] = [:]
+            for x in assigned {
+                let sym = scope.lookup(x)!
+                var t = sym.type
+                t.sizes[0] = rows
+                let start = sym.value.map { old in
+                    derived(old, node: materialize(old)[builder.data(selection, [rows], integer: true)], type: t)
+                }
+                copies[x] = "\(x)__\(selection.dropFirst(2))"
+                scope.declare(Symbol(name: copies[x]!, type: t, kind: .local, value: start, location: l))
+            }
+            if let branch {
+                let body = FunctionBody.substitute(try rowsOwn(branch, copies, index: i, row: r),
+                                                   [i: .index(.variable(selection, c.location), [.single(.variable(r, c.location))], c.location)])
+                let (saved, savedStreams) = (plate, streamsRows)
+                plate = rows
+                streamsRows = false
+                defer { plate = saved; streamsRows = savedStreams }
+                try statement(body)
+            }
+            for x in assigned {
+                guard let v = scope.lookup(copies[x]!)!.value else {
+                    throw fail("'\(x)[\(i)]' is assigned only where the condition \(holds ? "fails" : "holds"), and '\(x)' has no value "
+                               + "on the other rows; assign it in both branches or give '\(x)' a value before the loop", l)
+                }
+                parts[x, default: []].append(v)
+            }
         }
+        guard !assigned.isEmpty else { return }
+        let order = syntheticName("roworder", key: "order:\(key)") { .rowOrder(name: $0, selections: selections) }
+        let positions = builder.data(order, [extent], integer: true)
+        for x in assigned {
+            let (a, b) = (parts[x]![0], parts[x]![1])
+            let t = scope.lookup(x)!.type
+            scope.setValue(x, derived(a, b, node: materialize(a).concatenated(materialize(b))[positions], type: t))
+        }
+    }
+
+    /// The variables declared outside the loop that the branches assign, each only as x[i, …] = …
+    /// with x's first extent the loop's (else an error that says so).
+    private func rowAssignedVariables(_ branches: [Statement], index i: String, extent: Dim) throws -> [String] {
+        var out: [String] = []
+        func walk(_ s: Statement) throws {
+            switch s {
+            case .assignment(let t, let idx, _, _, let l):
+                guard let sym = scope.lookup(t), !sym.insidePlate, !out.contains(t) else { return }
+                guard case .single(.variable(i, _))? = idx.first else {
+                    throw fail("inside an if on the loop index, '\(t)' can only be assigned as \(t)[\(i)] = … (one row per iteration)", l)
+                }
+                guard same(sym.type.sizes.first ?? nil, extent) else {
+                    throw fail("cannot vectorise the loop: '\(t)' has \(StanType.text(sym.type.sizes.first ?? nil)) rows but the loop runs over 1:\(extent)", l)
+                }
+                out.append(t)
+            case .forLoop(_, _, _, let b, _): try walk(b)
+            case .ifElse(_, let a, let b, _): try walk(a); if let b { try walk(b) }
+            case .block(let xs, _): try xs.forEach(walk)
+            default: break
+            }
+        }
+        try branches.forEach(walk)
+        return out
+    }
+
+    /// `s` with x[i, …] of each assigned variable x (read or written) turned into its copy's
+    /// x_b[r, …]; any other use of x inside the branch is an error.
+    private func rowsOwn(_ s: Statement, _ copies: [String: String], index i: String, row r: String) throws -> Statement {
+        guard !copies.isEmpty else { return s }
+        func own(_ x: Expression) throws -> Expression? {
+            switch x {
+            case .index(.variable(let n, let nl), let idx, let l) where copies[n] != nil:
+                guard case .single(.variable(i, let il))? = idx.first else {
+                    throw fail("inside an if on the loop index that assigns \(n)[\(i)], '\(n)' can only be read as \(n)[\(i)]", l)
+                }
+                let rest = try idx.dropFirst().map { try $0.rewritten(own) }
+                return .index(.variable(copies[n]!, nl), [.single(.variable(r, il))] + rest, l)
+            case .variable(let n, let l) where copies[n] != nil:
+                throw fail("inside an if on the loop index that assigns \(n)[\(i)], '\(n)' can only be read as \(n)[\(i)]", l)
+            default: return nil
+            }
+        }
+        return try s.rewritten(own, target: { t, idx, l in
+            guard let copy = copies[t] else { return (t, idx) }
+            guard case .single(.variable(i, let il))? = idx.first else { return (t, idx) }  // rowAssignedVariables refused it
+            return (copy, [.single(.variable(r, il))] + idx.dropFirst())
+        })
     }
 
     /// The variable names a statement reads or writes.

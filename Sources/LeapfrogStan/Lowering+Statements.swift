@@ -344,6 +344,9 @@ extension Lowering {
         if let plate, let i = c.variables.first(where: { if case .plateIndex? = scope.lookup($0)?.kind { return true } else { return false } }) {
             return try rowConditionalIf(c, index: i, extent: plate, then, otherwise, l)
         }
+        if let i = c.variables.first(where: { if case .stepIndex? = scope.lookup($0)?.kind { return true } else { return false } }) {
+            throw fail("an if on '\(i)', the index of a loop whose steps depend on each other (a recurrence), is not supported yet", c.location)
+        }
         guard try isDataOnly(c) else {
             throw fail("if conditions must depend on data only (or on constants); conditions on parameters are not supported", c.location)
         }

@@ -91,54 +91,23 @@ enum FunctionBody {
 
     /// `s` with every variable in `names` replaced (a renamed local is a `.variable`).
     static func substitute(_ s: Statement, _ names: [String: Expression]) -> Statement {
-        func e(_ x: Expression) -> Expression { substitute(x, names) }
         func rename(_ n: String) -> String {
             if case .variable(let m, _)? = names[n] { return m }
             return n
         }
-        switch s {
-        case .declaration(var d):
-            d.name = rename(d.name)
-            d.arraySizes = d.arraySizes.map(e)
-            d.typeSizes = d.typeSizes.map(e)
-            d.bounds = Bounds(lower: d.bounds.lower.map(e), upper: d.bounds.upper.map(e))
-            d.initializer = d.initializer.map(e)
-            return .declaration(d)
-        case .assignment(let t, let idx, let op, let v, let l):
-            return .assignment(target: rename(t), indices: idx.map { substitute($0, names) }, op: op, value: e(v), l)
-        case .tilde(let y, let d, let args, let l): return .tilde(outcome: e(y), distribution: d, args: args.map(e), l)
-        case .targetIncrement(let x, let l): return .targetIncrement(e(x), l)
-        case .forLoop(let v, let lo, let hi, let b, let l): return .forLoop(variable: rename(v), lower: e(lo), upper: e(hi), body: substitute(b, names), l)
-        case .ifElse(let c, let a, let b, let l): return .ifElse(e(c), substitute(a, names), b.map { substitute($0, names) }, l)
-        case .block(let xs, let l): return .block(xs.map { substitute($0, names) }, l)
-        case .print(let xs, let l): return .print(xs.map(e), l)
-        case .reject(let xs, let l): return .reject(xs.map(e), l)
-        case .returnStatement(let x, let l): return .returnStatement(x.map(e), l)
-        case .call(let x, let l): return .call(e(x), l)
-        }
+        return s.rewritten({ replacement($0, names) }, target: { t, idx, _ in (rename(t), idx) }, name: rename)
     }
 
     static func substitute(_ x: Expression, _ names: [String: Expression]) -> Expression {
-        func e(_ y: Expression) -> Expression { substitute(y, names) }
-        switch x {
-        case .integer, .real, .string: return x
-        case .variable(let n, _): return names[n] ?? x
-        case .binary(let op, let a, let b, let l): return .binary(op, e(a), e(b), l)
-        case .unary(let op, let a, let l): return .unary(op, e(a), l)
-        case .transpose(let a, let l): return .transpose(e(a), l)
-        case .index(let a, let idx, let l): return .index(e(a), idx.map { substitute($0, names) }, l)
-        case .call(let f, let args, let c, let l): return .call(f, args.map(e), conditional: c, l)
-        case .conditional(let c, let a, let b, let l): return .conditional(e(c), e(a), e(b), l)
-        case .array(let xs, let l): return .array(xs.map(e), l)
-        case .rowVector(let xs, let l): return .rowVector(xs.map(e), l)
-        }
+        x.rewritten { replacement($0, names) }
     }
 
     static func substitute(_ i: IndexArgument, _ names: [String: Expression]) -> IndexArgument {
-        switch i {
-        case .single(let x): return .single(substitute(x, names))
-        case .all: return i
-        case .range(let a, let b, let l): return .range(a.map { substitute($0, names) }, b.map { substitute($0, names) }, l)
-        }
+        i.rewritten { replacement($0, names) }
+    }
+
+    private static func replacement(_ x: Expression, _ names: [String: Expression]) -> Expression? {
+        if case .variable(let n, _) = x { return names[n] }
+        return nil
     }
 }

@@ -185,6 +185,18 @@ public struct StanModel: Sendable {
                 value = .integers(rows)
             case .rowCount(_, let selection):
                 value = .integer(out[selection]?.values.count ?? 0)
+            case .rowOrder(_, let selections):
+                var positions: [Int] = []
+                var next = 1
+                for selection in selections {
+                    for row in out[selection]?.values ?? [] {
+                        let k = Int(row)
+                        if positions.count < k { positions += Array(repeating: 0, count: k - positions.count) }
+                        positions[k - 1] = next
+                        next += 1
+                    }
+                }
+                value = .integers(positions)
             case .selectedRows(_, let source, let selection):
                 guard let x = out[source], let rows = out[selection] else { throw fail("the data '\(source)' are not known") }
                 guard let extent = x.shape.first else { throw fail("'\(source)' is a scalar and has no rows to select") }

@@ -26,3 +26,36 @@ indirect enum Statement: Sendable {
         }
     }
 }
+
+extension Statement {
+    /// The statement with its expressions rewritten (`Expression.rewritten`), every assignment's
+    /// target and indices passed through `target`, and declared names through `name`.
+    func rewritten(_ f: (Expression) throws -> Expression?,
+                   target: (String, [IndexArgument], StanSourceLocation) throws -> (String, [IndexArgument]),
+                   name: (String) -> String = { $0 }) rethrows -> Statement {
+        func e(_ x: Expression) throws -> Expression { try x.rewritten(f) }
+        func s(_ x: Statement) throws -> Statement { try x.rewritten(f, target: target, name: name) }
+        switch self {
+        case .declaration(var d):
+            d.name = name(d.name)
+            d.arraySizes = try d.arraySizes.map(e)
+            d.typeSizes = try d.typeSizes.map(e)
+            d.bounds = Bounds(lower: try d.bounds.lower.map(e), upper: try d.bounds.upper.map(e))
+            d.initializer = try d.initializer.map(e)
+            return .declaration(d)
+        case .assignment(let t, let idx, let op, let v, let l):
+            let (t2, idx2) = try target(t, try idx.map { try $0.rewritten(f) }, l)
+            return .assignment(target: t2, indices: idx2, op: op, value: try e(v), l)
+        case .tilde(let y, let d, let args, let l): return .tilde(outcome: try e(y), distribution: d, args: try args.map(e), l)
+        case .targetIncrement(let x, let l): return .targetIncrement(try e(x), l)
+        case .forLoop(let v, let lo, let hi, let b, let l):
+            return .forLoop(variable: name(v), lower: try e(lo), upper: try e(hi), body: try s(b), l)
+        case .ifElse(let c, let a, let b, let l): return .ifElse(try e(c), try s(a), try b.map(s), l)
+        case .block(let xs, let l): return .block(try xs.map(s), l)
+        case .print(let xs, let l): return .print(try xs.map(e), l)
+        case .reject(let xs, let l): return .reject(try xs.map(e), l)
+        case .returnStatement(let x, let l): return .returnStatement(try x.map(e), l)
+        case .call(let x, let l): return .call(try e(x), l)
+        }
+    }
+}

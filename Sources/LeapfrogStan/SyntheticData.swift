@@ -30,6 +30,9 @@ enum SyntheticData: Sendable {
     case rowSelection(name: String, condition: Expression, index: String, extent: Dim, holds: Bool)
     /// The number of rows in a `rowSelection` (an integer scalar: the extent of its loop).
     case rowCount(name: String, selection: String)
+    /// For each row i = 1…extent, its 1-based position among the `selections`' rows taken in
+    /// order (rows selected by none: 0): what puts the branches' rows back in the loop's order.
+    case rowOrder(name: String, selections: [String])
     /// The rows of the data variable `source` at the 1-based indices in the integer data
     /// `selection` (`y[g[n]]` in a vectorised loop), kept as data so a discrete outcome stays one.
     case selectedRows(name: String, source: String, selection: String)
@@ -42,7 +45,7 @@ enum SyntheticData: Sendable {
     var name: String {
         switch self {
         case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .integer(let n, _), .fill(let n, _, _), .indicator(let n, _), .range(let n, _, _), .pattern(let n, _, _), .oneHot(let n, _, _), .placement(let n, _, _, _),
-             .rowSelection(let n, _, _, _, _), .rowCount(let n, _), .selectedRows(let n, _, _), .categories(let n, _, _, _): return n
+             .rowSelection(let n, _, _, _, _), .rowCount(let n, _), .rowOrder(let n, _), .selectedRows(let n, _, _), .categories(let n, _, _, _): return n
         }
     }
 }

@@ -95,6 +95,9 @@ func kitchenSink() throws -> BoundModel {
         m.target(-0.01 * w.transposed().square().sum() + (beta.exp().log1p() - beta.expm1().negateExpr()).mean())
         m.target((beta.invLogit() + beta.logInvLogit() + beta.log1pExp() + beta.relu() - beta.square().log1p()).sum() * 0.01)
         m.target(0.01 * ((tau + lam).lgamma() - beta.exp().lgamma().sum()))
+        // Joined along the first axis (vectors, and matrices of one column count: K = D = 3).
+        m.target(-0.1 * alpha.concatenated(beta.tanh() * sigma).square().sum())
+        m.target(-0.01 * w.concatenated(lmat * tau).square().sum())
     }
     var rng = TestRNG(seed: 8)
     let (n, d, j, k) = (23, 3, 4, 3)

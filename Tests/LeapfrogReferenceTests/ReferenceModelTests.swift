@@ -114,6 +114,18 @@ struct ReferenceModelTests {
         Self.check(model)
     }
 
+    /// Both parts' adjoints, vectors and matrices, the second part data-only in one case.
+    @Test func concatGradientsSplitBetweenTheParts() throws {
+        let vectors = try Self.contract("concat", { m in
+            m.parameter("a", [2]).concatenated(m.parameter("b", [3]).exp())
+        }, outputShape: [5])
+        Self.check(vectors)
+        let matrices = try Self.contract("concat2", { m in
+            m.parameter("a", [1, 3]).concatenated(m.data("c", [2, 3]) * m.parameter("s"))
+        }, outputShape: [3, 3], extraData: ["c": DataArray(shape: [2, 3], values: [1, -2, 0.5, 3, 0.25, -1])])
+        Self.check(matrices)
+    }
+
     /// Every elementwise family with its outcome and parameters all parameters (constrained to
     /// their supports), through broadcasting; discrete families with integer data outcomes.
     @Test(arguments: Distribution.allCases)

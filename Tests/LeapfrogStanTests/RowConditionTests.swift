@@ -1,3 +1,4 @@
+import Foundation
 import LeapfrogCore
 import LeapfrogData
 import LeapfrogModel
@@ -98,12 +99,64 @@ import Testing
         expectEquivalent(stan, try stanReference(source, written))
     }
 
+    /// The assignments written with 0/1 data in place of the `if` (group 1: rows 1, 3, 6; x > 0:
+    /// rows 1, 3, 4, 5), where log(x) is taken only where x > 0 (the fixture computes it in the
+    /// branch only).
+    @Test func assignmentsInBranchesAreTheirRowsPutBackInOrder() throws {
+        let written = """
+        data { int N; array[N] int y; vector[N] x; vector[N] g1; vector[N] pos; vector[N] logx; }
+        parameters { vector[N] mu; real<lower=0, upper=1> omega; real b; }
+        model {
+          vector[N] eta = g1 .* (mu + b * x) + (1 - g1) .* (omega * mu);
+          vector[N] scale = g1 * 1.5 + (1 - g1) * (1 + omega);
+          vector[N] m1 = pos .* (logx * b) + (1 - pos) * b;
+          vector[N] m2 = pos .* mu + (1 - pos) .* (2 * mu);
+          mu ~ normal(0, 1);
+          b ~ normal(0, 1);
+          y ~ bernoulli_logit(eta);
+          x ~ normal(2 * m1 + 3 * m2, scale);
+        }
+        """
+        let x = Self.data.variables["x"]!.values
+        var data = Self.data
+        data.variables["g1"] = .vector(Self.data.variables["group"]!.values.map { $0 == 1 ? 1 : 0 })
+        data.variables["pos"] = .vector(x.map { $0 > 0 ? 1 : 0 })
+        data.variables["logx"] = .vector(x.map { $0 > 0 ? Foundation.log($0) : 0 })
+        let stan = try stanReference(StanFixtures.rowConditionAssignments, Self.data)
+        expectEquivalent(stan, try stanReference(written, data))
+        // No NaN from log(x ≤ 0) anywhere: the gradient is finite at every point.
+        var rng = TestRandom(seed: 3)
+        for _ in 0..<5 { #expect(stan.logDensityAndGradient(rng.vector(stan.dimension, -2, 2)).1.allSatisfy { $0.isFinite }) }
+    }
+
+    /// Every row in one branch: the other branch's part has no rows.
+    @Test func assignmentsWhenOneBranchHasNoRows() throws {
+        var data = Self.data
+        data.variables["group"] = .integers([2, 2, 2, 2, 2, 2])
+        data.variables["x"] = .vector([0.5, 1, 2, 0.3, 1.5, 0.7])
+        let written = """
+        data { int N; array[N] int y; vector[N] x; }
+        parameters { vector[N] mu; real<lower=0, upper=1> omega; real b; }
+        model {
+          mu ~ normal(0, 1);
+          b ~ normal(0, 1);
+          y ~ bernoulli_logit(omega * mu);
+          x ~ normal(2 * log(x) * b + 3 * mu, 1 + omega);
+        }
+        """
+        expectEquivalent(try stanReference(StanFixtures.rowConditionAssignments, data), try stanReference(written, data))
+    }
+
     @Test func whatStaysUnsupportedSaysSo() {
         let head = "data { int N; vector[N] x; } parameters { vector[N] mu; real a; }\n"
         #expect(compileError(head + "model { for (n in 1:N) { if (mu[n] > 0) target += x[n]; } }")
             .hasPrefix("m.stan:2:36: error: if conditions must depend on data only"))
-        #expect(compileError(head + "transformed parameters { vector[N] z; for (n in 1:N) { if (x[n] > 0) z[n] = a; else z[n] = 0; } }")
-            .contains("error: an if on the loop index inside a vectorised loop is only supported in the model block"))
+        #expect(compileError(head + "transformed parameters { vector[N] z; for (n in 1:N) { if (x[n] > 0) z[n] = a; } }")
+            .contains("error: 'z[n]' is assigned only where the condition holds, and 'z' has no value on the other rows"))
+        #expect(compileError(head + "transformed parameters { vector[N] z = x; for (n in 2:N) { if (x[n] > 0) z[n] = z[n - 1]; } }")
+            .contains("error: an if on 'n', the index of a loop whose steps depend on each other (a recurrence), is not supported yet"))
+        #expect(compileError(head + "transformed parameters { vector[N] z = x; for (n in 1:N) { if (x[n] > 0) z[n] = sum(z); } }")
+            .contains("error: inside an if on the loop index that assigns z[n], 'z' can only be read as z[n]"))
         #expect(compileError(head + "model { for (n in 1:N) { real w = x[n] * a; if (x[n] > 0) target += w * mu[n]; } }")
             .contains("error: inside an if on the loop index, 'w' (declared in the loop) cannot be read"))
     }

@@ -47,6 +47,39 @@ public enum StanFixtures {
     }
     """
 
+    /// Assignments inside an `if` on the loop index (`RowConditionTests`, the OpenCL parity): a
+    /// transformed parameter set in both branches, one set in one branch over a value it already
+    /// has, a model-block matrix's rows, and a branch (log of data) that would be NaN on the
+    /// other branch's rows.
+    public static let rowConditionAssignments = """
+    data { int N; array[N] int y; vector[N] x; array[N] int group; }
+    transformed data { row_vector[2] c = [1, 2]; }
+    parameters { vector[N] mu; real<lower=0, upper=1> omega; real b; }
+    transformed parameters {
+      vector[N] eta;
+      vector[N] scale = rep_vector(1.5, N);
+      for (n in 1:N) {
+        if (group[n] == 1) {
+          eta[n] = mu[n] + b * x[n];
+        } else {
+          eta[n] = omega * mu[n];
+          scale[n] = 1 + omega;
+        }
+      }
+    }
+    model {
+      matrix[N, 2] m;
+      mu ~ normal(0, 1);
+      b ~ normal(0, 1);
+      for (n in 1:N) {
+        if (x[n] > 0) m[n] = log(x[n]) * b + mu[n] * c;
+        else m[n] = b + 2 * mu[n] * c;
+      }
+      y ~ bernoulli_logit(eta);
+      x ~ normal(m[:, 1] + m[:, 2], scale);
+    }
+    """
+
     public static let rowConditionsData = DataSet(["N": .integer(6), "y": .integers([1, 0, 1, 1, 0, 0]),
                                                    "x": .vector([0.5, -1, 2, 0.3, 1.5, -0.7]),
                                                    "group": .integers([1, 2, 1, 2, 2, 1])],

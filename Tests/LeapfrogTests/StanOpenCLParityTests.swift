@@ -162,6 +162,7 @@ struct StanOpenCLParityTests {
     /// models (Mt: a per-row Bernoulli density inside log_sum_exp).
     @Test func ifOnTheLoopIndex() throws {
         try Self.expectParity(StanFixtures.rowConditions, StanFixtures.rowConditionsData)
+        try Self.expectParity(StanFixtures.rowConditionAssignments, StanFixtures.rowConditionsData)
         let source = try String(contentsOfFile: RepositoryData.path("posteriordb/stan/M0_model.stan"), encoding: .utf8)
         try Self.expectParity(source, try StanJSON.load(path: RepositoryData.path("posteriordb/M0_data.json")))
         let mt = try String(contentsOfFile: RepositoryData.path("posteriordb/stan/Mt_model.stan"), encoding: .utf8)
