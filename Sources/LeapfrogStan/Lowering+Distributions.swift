@@ -23,8 +23,11 @@ extension Lowering {
     /// - expressions: the outcome's and arguments' expressions, when the caller has them: a
     ///   discrete outcome or a number of trials computed from data (`k[1]`, a literal `5`) becomes
     ///   an integer data leaf through them (`integerDataLeaf`).
+    /// `normalised`: a `_lpdf`/`_lpmf` call, which keeps every normalising constant as Stan's does
+    /// (inside `log_mix` or times a parameter, a left-out constant would change the posterior);
+    /// `~` and `_lupdf` may leave out those that depend on data only.
     func density(_ name: String, outcome rawOutcome: Value, args rawArgs: [Value], expressions: [Expression] = [],
-                 at l: StanSourceLocation, outcomeLocation: StanSourceLocation) throws -> Value {
+                 normalised: Bool = false, at l: StanSourceLocation, outcomeLocation: StanSourceLocation) throws -> Value {
         let alignedValues = try aligned([rawOutcome] + rawArgs, at: l)
         var outcome = alignedValues[0]
         var args = Array(alignedValues.dropFirst())
@@ -67,10 +70,10 @@ extension Lowering {
             return try orderedLogistic(name, outcome, args[0], args[1], at: l, outcomeLocation: outcomeLocation)
         case "lkj_corr_cholesky", "lkj_corr":
             guard args.count == 1 else { throw fail("\(name) takes 1 argument (eta), got \(args.count)", l) }
-            return try lkj(name, outcome, args[0], at: l, outcomeLocation: outcomeLocation)
+            return try lkj(name, outcome, args[0], normalised: normalised, at: l, outcomeLocation: outcomeLocation)
         case "dirichlet":
             guard args.count == 1 else { throw fail("dirichlet takes 1 argument (alpha), got \(args.count)", l) }
-            return try dirichlet(outcome, args[0], at: l, outcomeLocation: outcomeLocation)
+            return try dirichlet(outcome, args[0], normalised: normalised, at: l, outcomeLocation: outcomeLocation)
         case "categorical":
             guard args.count == 1 else { throw fail("categorical takes 1 argument (theta), got \(args.count)", l) }
             familyName = "categorical_logit"
@@ -189,12 +192,12 @@ extension Lowering {
     }
 
     /// `dirichlet(theta | alpha)`: Σ (αₖ − 1) log θₖ + log Γ(Σα) − Σ log Γ(αₖ) (Stan Functions
-    /// Reference, "Dirichlet distribution"). With a data-only concentration the normalising constant
-    /// log Γ(Σα) − Σ log Γ(αₖ) depends on data only and is left out (as Stan's `~` does), so
-    /// `dirichlet_lpdf` then differs from Stan's by that constant. A concentration that depends on
-    /// parameters keeps it (the graph's `lgamma`, whose derivative is the digamma ψ): per outcome
-    /// row, so an array of K simplexes adds it K times.
-    func dirichlet(_ theta: Value, _ alpha: Value, at l: StanSourceLocation, outcomeLocation: StanSourceLocation) throws -> Value {
+    /// Reference, "Dirichlet distribution"). With a data-only concentration under `~` the
+    /// normalising constant log Γ(Σα) − Σ log Γ(αₖ) depends on data only and is left out, as
+    /// Stan's `~` does. `dirichlet_lpdf` (`normalised`) and a concentration that depends on
+    /// parameters keep it (the graph's `lgamma`, whose derivative is the digamma ψ): once per
+    /// simplex, so an array of K simplexes, or one per row of a vectorised loop, adds it K times.
+    func dirichlet(_ theta: Value, _ alpha: Value, normalised: Bool, at l: StanSourceLocation, outcomeLocation: StanSourceLocation) throws -> Value {
         guard theta.type.base == .vector, theta.type.arrayRank <= 1 else {
             throw fail("the outcome of dirichlet must be a simplex (a vector) or an array of them, got \(theta.type)", outcomeLocation)
         }
@@ -206,11 +209,13 @@ extension Lowering {
         }
         let a = materialize(alpha)
         var node = ((a - 1.0) * materialize(theta).log()).sum()
-        if !alpha.dataOnly {
-            // One normalising constant per simplex: an array of K of them has K rows.
-            let rows: Expr
-            if theta.type.arrayRank == 1, let first = theta.type.sizes.first, let k = first { rows = fill(1, [k]).sum() } else { rows = builder.constant(1) }
-            node = node + rows * (a.sum().lgamma() - a.lgamma().sum())
+        if !alpha.dataOnly || normalised {
+            // One normalising constant per simplex: an array of K of them, or a row each, has K.
+            let simplexes: Dim? = theta.plated ? plate : (theta.type.arrayRank == 1 ? theta.type.sizes.first ?? nil : nil)
+            let constant = alpha.plated ? a.lgamma().matmul(fill(-1, [alpha.type.sizes.last!!])) + a.matmul(fill(1, [alpha.type.sizes.last!!])).lgamma()
+                                        : a.sum().lgamma() - a.lgamma().sum()
+            if alpha.plated { node = node + constant.sum() }
+            else { node = node + (simplexes.map { fill(1, [$0]).sum() } ?? builder.constant(1)) * constant }
         }
         var v = Value(type: .real, node: node, dataOnly: theta.dataOnly && alpha.dataOnly)
         v.summedOverPlate = plate != nil && theta.plated
@@ -224,12 +229,14 @@ extension Lowering {
     ///
     ///     log c_K(η) = Σ_{k=1}^{K−1} [lgamma(η + (K − 1)/2) − lgamma(η + (K − 1 − k)/2) − (k/2) log π].
     ///
-    /// With a data-only η it is a constant and left out (as Stan's `~` does). With an η that
-    /// depends on parameters its η terms are kept, through the graph's `lgamma` (derivative: the
-    /// digamma), as Σ over K rows of lgamma(η + Aₖ) − lgamma(η + Bₖ) with the patterns
+    /// With a data-only η under `~` it is a constant and left out (as Stan's `~` does). With an η
+    /// that depends on parameters its η terms are kept, through the graph's `lgamma` (derivative:
+    /// the digamma), as Σ over K rows of lgamma(η + Aₖ) − lgamma(η + Bₖ) with the patterns
     /// `lkjHalfDimension` and `lkjOffsets` (row K cancels); the −K(K − 1)/4 log π does not
-    /// depend on η and is left out, so `lkj_corr_cholesky_lpdf` differs from Stan's by it.
-    func lkj(_ name: String, _ outcome: Value, _ eta: Value, at l: StanSourceLocation, outcomeLocation: StanSourceLocation) throws -> Value {
+    /// depend on η and is left out under `~`. `lkj_corr_cholesky_lpdf` and `lkj_corr_lpdf`
+    /// (`normalised`) keep the whole constant, as Stan's do.
+    func lkj(_ name: String, _ outcome: Value, _ eta: Value, normalised: Bool, at l: StanSourceLocation,
+             outcomeLocation: StanSourceLocation) throws -> Value {
         guard eta.type.isScalar, !eta.plated, !eta.columns else {
             throw fail("the shape eta of \(name) must be a scalar, got \(eta.type)\(eta.plated ? " per row of a vectorised loop" : "")", l)
         }
@@ -245,11 +252,20 @@ extension Lowering {
         } else {
             node = ((pattern(.lkjWeights, [k]) + 2.0 * e) * logDiagonal).sum()
         }
-        if !eta.dataOnly {
+        if !eta.dataOnly || normalised {
             node = node + ((e + pattern(.lkjHalfDimension, [k])).lgamma() - (e + pattern(.lkjOffsets, [k])).lgamma()).sum()
+        }
+        if normalised {
+            // Σ_{k=1}^{K−1} (k/2) log π = K(K − 1)/4 · log π.
+            let dimension: Expr = fill(1, [k]).sum()
+            let pairs: Expr = dimension * (dimension - 1.0)
+            node = node - pairs * Lowering.quarterLogPi
         }
         return Value(type: .real, node: node, dataOnly: outcome.dataOnly && eta.dataOnly)
     }
+
+    /// log(π)/4, the LKJ constant's factor.
+    static let quarterLogPi = 0.25 * 1.1447298858494002
 
     /// Stan's names of the families with a per-row log density (`FormulaDensities.elementwise`
     /// and the formula families), for messages.

@@ -37,7 +37,8 @@ extension Lowering {
             let family = String(name.dropLast(suffix.count))
             guard let first = argExprs.first else { throw fail("\(name) needs an outcome: \(name)(y | …)", l) }
             let args = try argExprs.map { try expression($0) }
-            return try density(family, outcome: args[0], args: Array(args.dropFirst()), expressions: argExprs, at: l,
+            return try density(family, outcome: args[0], args: Array(args.dropFirst()), expressions: argExprs,
+                               normalised: suffix == "_lpdf" || suffix == "_lpmf", at: l,
                                outcomeLocation: first.location)
         }
         if name.hasPrefix(Lowering.truncatedPrefix) {
@@ -51,13 +52,17 @@ extension Lowering {
                 return .constant(suffix == "_cdf" ? l.exp() : l, integer: false)
             }
             // The log CDF of constants of a family without one here (a half-distribution's
-            // normaliser, `- student_t_lccdf(0 | 3, 0, 10)`) added to the target shifts the log
-            // density by a constant, which sampling ignores: dropped.
-            if block == .model, suffix != "_cdf", constants.allSatisfy({ $0 != nil }) { return .constant(0, integer: false) }
+            // normaliser, `- student_t_lccdf(0 | 3, 0, 10)`) standing alone in a `target +=` sum
+            // shifts the log density by a constant, which sampling ignores: dropped. Anywhere else
+            // (inside log_mix, times a parameter) leaving it out would change the posterior.
+            let alone = block == .model && standaloneTerms.contains("\(l)")
+            if alone, suffix != "_cdf", constants.allSatisfy({ $0 != nil }) { return .constant(0, integer: false) }
             guard FormulaDensities.cdfFamilies[family] != nil else {
                 throw fail("the cumulative distribution function \(name) is not supported yet; supported for "
                            + FormulaDensities.cdfFamilies.keys.sorted().joined(separator: ", ")
-                           + " (and with constant arguments in the model block, where it is dropped as a constant)", l)
+                           + (constants.allSatisfy({ $0 != nil }) && suffix != "_cdf"
+                              ? " (of constants it is left out only where it stands alone in a target += sum, a constant shift; here leaving it out would change the posterior)"
+                              : " (and of constants standing alone in a target += sum, where it is left out as a constant)"), l)
             }
             let args = try argExprs.map { try expression($0) }
             return try cumulative(family, suffix, args, at: l)

@@ -35,6 +35,9 @@ extension Lowering {
             try addTerm(lp, at: l)
         case .targetIncrement(let e, let l):
             guard block == .model else { throw fail("target += is only allowed in the model block", l) }
+            let saved = standaloneTerms
+            standaloneTerms = Set(Lowering.summands(e).map { "\($0.location)" })
+            defer { standaloneTerms = saved }
             try addTerm(try expression(e), at: e.location)
         case .forLoop(let v, let lo, let hi, let body, let l):
             try forLoop(v, lo, hi, body, l)
@@ -62,6 +65,24 @@ extension Lowering {
             if plate != nil { throw fail("reject inside a vectorised loop is not supported; check the condition in transformed data instead", l) }
             let fired = indicator ?? builder.constant(1)
             builder.target((1.0 - fired).log())
+        }
+    }
+
+    /// The terms of a sum, a term times or over a number being that term (`a - 1 * f(…) + g(…)`
+    /// gives a, f(…), g(…)).
+    static func summands(_ e: Expression) -> [Expression] {
+        func isNumber(_ x: Expression) -> Bool {
+            switch x {
+            case .integer, .real: return true
+            default: return false
+            }
+        }
+        switch e {
+        case .binary("+", let a, let b, _), .binary("-", let a, let b, _): return summands(a) + summands(b)
+        case .binary("*", let a, let b, _) where isNumber(a): return summands(b)
+        case .binary("*", let a, let b, _) where isNumber(b), .binary("/", let a, let b, _) where isNumber(b): return summands(a)
+        case .unary("-", let a, _), .unary("+", let a, _): return summands(a)
+        default: return [e]
         }
     }
 

@@ -50,6 +50,9 @@ final class Lowering {
     /// Lowering the arguments of log_mix or log_sum_exp inside a vectorised loop: a normal log
     /// density is then one value per row instead of their sum.
     var perRowDensities = false
+    /// Where a log CDF of constants stands alone in a `target +=` sum (`Lowering.summands`), so that
+    /// leaving it out shifts the log density by a constant only.
+    var standaloneTerms: Set<String> = []
     /// The user functions being inlined, outermost first (to refuse recursion).
     var inlining: [String] = []
     /// Inlined calls so far (numbers the renamed locals).

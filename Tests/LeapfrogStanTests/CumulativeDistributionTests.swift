@@ -182,4 +182,17 @@ import Testing
         #expect(bindError("if (on == 1) y ~ normal(mu, sigma) T[0, U];", y: [0.5, 4], on: 1).contains("is 4 (element 2)"))
         #expect(bindError("mu ~ normal(0, 1) T[0, U];", y: [0.5]) == "", "a parameter outcome")
     }
+
+    /// Another family's log CDF of constants is left out only where it stands alone in a
+    /// `target +=` sum (a constant shift: brms's `- 1 * student_t_lccdf(0 | 3, 0, 10)`, in
+    /// `SlicingTests`); times a parameter or inside log_mix it would change the posterior, so
+    /// it is refused there.
+    @Test func anUnsupportedCDFOfConstantsIsLeftOutOnlyStandingAlone() throws {
+        let head = "parameters { real<lower=0, upper=1> w; }\n"
+        _ = try StanProgram.compile(source: head + "model { target += beta_lpdf(w | 2, 2) - 2 * gamma_lccdf(3 | 2, 1) / 4; }", path: "m.stan")
+        #expect(compileError(head + "model { target += w * gamma_lccdf(3 | 2, 1); }")
+            .contains("error: the cumulative distribution function gamma_lccdf is not supported yet"))
+        #expect(compileError(head + "model { target += log_mix(w, student_t_lcdf(-1 | 3, 0, 1), normal_lpdf(0 | 0, 1)); }")
+            .contains("here leaving it out would change the posterior"))
+    }
 }

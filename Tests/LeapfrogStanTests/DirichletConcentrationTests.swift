@@ -65,6 +65,40 @@ import Testing
 
     /// Inside a vectorised loop (a plate) the per-row constant is refused with the line; the
     /// whole array at once (`theta ~ dirichlet(alpha)`) is the alternative.
+    /// `dirichlet_lpdf` with a data concentration keeps the constant, once per simplex (alone and
+    /// one per row of a loop), so a mixture of two concentrations weighs them right: the mixture
+    /// written with the closed forms agrees exactly; `~` leaves the constant out.
+    @Test func lpdfWithADataConcentrationKeepsTheConstant() throws {
+        let (a1, a2) = ([1.0, 1, 1], [10.0, 10, 10])
+        let data = DataSet(["a1": .vector(a1), "a2": .vector(a2), "N": .integer(2)], source: "test")
+        let mixture = try stanReference("""
+            data { vector[3] a1; vector[3] a2; int N; }
+            parameters { simplex[3] th; real<lower=0, upper=1> w; array[N] simplex[3] ths; }
+            model {
+              target += log_mix(w, dirichlet_lpdf(th | a1), dirichlet_lpdf(th | a2));
+              for (n in 1:N) target += dirichlet_lpdf(ths[n] | a2);
+            }
+            """, data)
+        func constant(_ a: [Double]) -> Double { lgamma(a.reduce(0, +)) - a.map { lgamma($0) }.reduce(0, +) }
+        var written = data
+        written.variables["c1"] = .scalar(constant(a1))
+        written.variables["c2"] = .scalar(constant(a2))
+        let closedForm = try stanReference("""
+            data { vector[3] a1; vector[3] a2; int N; real c1; real c2; }
+            parameters { simplex[3] th; real<lower=0, upper=1> w; array[N] simplex[3] ths; }
+            model {
+              target += log_mix(w, sum((a1 - 1) .* log(th)) + c1, sum((a2 - 1) .* log(th)) + c2);
+              for (n in 1:N) target += sum((a2 - 1) .* log(ths[n])) + c2;
+            }
+            """, written)
+        var rng = TestRandom(seed: 5)
+        for _ in 0..<4 {
+            let u = rng.vector(mixture.dimension, -1, 1)
+            #expect(abs(mixture.logDensity(u) - closedForm.logDensity(u)) < 1e-9)
+        }
+        expectEquivalent(mixture, closedForm)
+    }
+
     @Test func insideAVectorisedLoopIsRefused() {
         let message = compileError("""
             data { int N; int K; array[N] vector[K] y; }

@@ -43,6 +43,26 @@ import Testing
         }
     }
 
+    /// `lkj_corr_cholesky_lpdf` with a data η keeps Stan's whole constant, −K(K − 1)/4 log π too,
+    /// as `target += …_lpdf` must (inside log_mix two shapes' constants differ); `~` leaves it out.
+    @Test(arguments: [2, 3, 4])
+    func lpdfWithADataShapeKeepsTheWholeConstant(k: Int) throws {
+        let data = DataSet(["K": .integer(k)])
+        let head = "data { int K; }\nparameters { cholesky_factor_corr[K] L; }\n"
+        let lpdf = try stanReference(head + "model { target += lkj_corr_cholesky_lpdf(L | 2.5); }", data)
+        let tilde = try stanReference(head + "model { L ~ lkj_corr_cholesky(2.5); }", data)
+        let flat = try stanReference(head + "model { }", data)
+        var rng = TestRandom(seed: UInt64(40 + k))
+        for _ in 0..<3 {
+            let u = rng.vector(lpdf.dimension, -1.2, 1.2)
+            let l = ConstrainedParameterTests.matrix(ConstrainedParameterTests.values(flat, u), "L", k)
+            let kernel = (1...k).map { i in (Double(k - i) + 2 * 2.5 - 2) * log(l[i - 1][i - 1]) }.reduce(0, +)
+            let constant = Self.logConstant(2.5, k) - Double(k * (k - 1)) / 4 * log(Double.pi)
+            #expect(abs(lpdf.logDensity(u) - flat.logDensity(u) - kernel - constant) < 1e-9, "K = \(k)")
+            #expect(abs(tilde.logDensity(u) - flat.logDensity(u) - kernel) < 1e-9, "K = \(k)")
+        }
+    }
+
     /// For K = 2 the constant makes the density of the correlation r integrate to 1:
     /// ∫ (1 − r²)^(η−1) dr = √π Γ(η)/Γ(η + ½), so log c₂(η) − ½ log π is its negative log.
     @Test func theKEqualsTwoConstantNormalises() {
