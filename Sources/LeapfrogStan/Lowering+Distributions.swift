@@ -28,6 +28,9 @@ extension Lowering {
     /// `~` and `_lupdf` may leave out those that depend on data only.
     func density(_ name: String, outcome rawOutcome: Value, args rawArgs: [Value], expressions: [Expression] = [],
                  normalised: Bool = false, at l: StanSourceLocation, outcomeLocation: StanSourceLocation) throws -> Value {
+        if let support = Lowering.discreteSupport[name], let y = expressions.first {
+            recordOutcomeCheck(name, outcome: y, bounds: support(Array(expressions.dropFirst()), l), truncation: false, at: l)
+        }
         let alignedValues = try aligned([rawOutcome] + rawArgs, at: l)
         var outcome = alignedValues[0]
         var args = Array(alignedValues.dropFirst())
@@ -81,13 +84,20 @@ extension Lowering {
         case "multinomial", "multinomial_logit":
             // Σₖ yₖ log θₖ; the multinomial coefficient depends on the data only and is left out.
             guard args.count == 1 else { throw fail("\(name) takes 1 argument (theta), got \(args.count)", l) }
-            guard outcome.dataName != nil, outcome.type.isInteger, outcome.type.rank == 1, !outcome.plated else {
-                throw fail("the outcome of \(name) must be an integer data array", outcomeLocation)
+            // The counts may be a data array, a row of one (`C[j]`, per row of a vectorised loop too)
+            // or constants (`{2, 3, 5}`): the sum reads their values only.
+            guard outcome.dataOnly, outcome.type.isInteger, outcome.type.rank == 1, !outcome.columns else {
+                throw fail("the outcome of \(name) must be an array of integer data (counts), got \(outcome.dataOnly ? "" : "parameter-dependent ")\(outcome.type)", outcomeLocation)
             }
-            guard args[0].type.base == .vector, args[0].type.arrayRank == 0, !args[0].plated else { throw fail("\(name) needs a vector, got \(args[0].type)", l) }
+            guard args[0].type.base == .vector, args[0].type.arrayRank == 0, !args[0].columns else { throw fail("\(name) needs a vector, got \(args[0].type)", l) }
+            if args[0].plated && !outcome.plated { throw fail("cannot vectorise the loop: the outcome must be indexed by the loop index too", outcomeLocation) }
+            if perRowDensities && outcome.plated { throw fail("\(name) has no per-row log density inside log_mix or log_sum_exp", l) }
+            if differ(outcome.type.sizes[0], args[0].type.sizes[0]) { throw fail("size mismatch in \(name): \(outcome.type) counts and \(args[0].type) probabilities", l) }
             let theta = materialize(args[0])
             let logTheta = name == "multinomial" ? theta.log() : theta.apply(.logSoftmax)
-            return Value(type: .real, node: (materialize(outcome) * logTheta).sum(), dataOnly: args[0].dataOnly)
+            var v = Value(type: .real, node: (materialize(outcome) * logTheta).sum(), dataOnly: args[0].dataOnly)
+            v.summedOverPlate = plate != nil && outcome.plated
+            return v
         case "poisson":
             guard args.count == 1 else { throw fail("poisson takes 1 argument (lambda), got \(args.count)", l) }
             familyName = "poisson_log"; args[0] = derived(args[0], node: materialize(args[0]).log(), type: args[0].type.promotedToReal)
@@ -263,6 +273,17 @@ extension Lowering {
         }
         return Value(type: .real, node: node, dataOnly: outcome.dataOnly && eta.dataOnly)
     }
+
+    /// The discrete families' supports [L, U] (U nil: unbounded) from their arguments' expressions,
+    /// checked against data outcomes when the data are read (`recordOutcomeCheck`).
+    static let discreteSupport: [String: ([Expression], StanSourceLocation) -> [Expression?]] = {
+        let binary: ([Expression], StanSourceLocation) -> [Expression?] = { _, l in [.integer(0, l), .integer(1, l)] }
+        let counts: ([Expression], StanSourceLocation) -> [Expression?] = { _, l in [.integer(0, l), nil] }
+        let trials: ([Expression], StanSourceLocation) -> [Expression?] = { a, l in [.integer(0, l), a.first] }
+        return ["bernoulli": binary, "bernoulli_logit": binary, "binomial": trials, "binomial_logit": trials, "beta_binomial": trials,
+                "poisson": counts, "poisson_log": counts, "neg_binomial": counts, "neg_binomial_2": counts, "neg_binomial_2_log": counts,
+                "multinomial": counts, "multinomial_logit": counts]
+    }()
 
     /// log(π)/4, the LKJ constant's factor.
     static let quarterLogPi = 0.25 * 1.1447298858494002

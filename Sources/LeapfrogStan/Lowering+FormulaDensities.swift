@@ -107,11 +107,12 @@ extension Lowering {
     /// The name the parser gives `y ~ D(…) T[L, U]`: `truncated__D(y, L, U, …)`.
     static let truncatedPrefix = "truncated__"
 
-    /// Records a check of `y ~ D(…) T[L, U]`'s outcome against its bounds for when the data are
-    /// read (`TruncationCheck`), when the outcome and bounds read only data, constants and the
-    /// vectorised loop's index; a parameter outcome's support is its declaration's business.
-    func recordTruncationCheck(_ family: String, outcome: Expression, bounds: [Expression], at l: StanSourceLocation) {
-        let bounds = bounds.map { e -> Expression? in if case .string = e { return nil } else { return e } }
+    /// Records a check of a density's outcome against [L, U] (a truncation's, or the family's
+    /// support) for when the data are read (`OutcomeCheck`), when the outcome and bounds read
+    /// only data, constants and the vectorised loop's index; a parameter outcome's support is its
+    /// declaration's business. A missing bound is nil or an empty string (`T[L, ]`).
+    func recordOutcomeCheck(_ family: String, outcome: Expression, bounds: [Expression?], truncation: Bool, at l: StanSourceLocation) {
+        let bounds = bounds.map { e -> Expression? in if case .string? = e { return nil } else { return e } }
         var index: (name: String, extent: Dim)?
         for e in [outcome] + bounds.compactMap({ $0 }) {
             for n in e.variables where !n.hasPrefix("__") {
@@ -122,8 +123,8 @@ extension Lowering {
                 }
             }
         }
-        truncationChecks.append(TruncationCheck(
-            family: family, outcome: bindingLoopConstants(outcome), lower: bounds[0].map(bindingLoopConstants),
+        outcomeChecks.append(OutcomeCheck(
+            family: family, truncation: truncation, outcome: bindingLoopConstants(outcome), lower: bounds[0].map(bindingLoopConstants),
             upper: bounds[1].map(bindingLoopConstants), index: index?.name, extent: index?.extent, conditions: conditions,
             location: l))
     }
@@ -133,7 +134,7 @@ extension Lowering {
     /// log(F(U) − F(L)) = log F(U) + log(1 − e^(log F(L) − log F(U))) with both (Stan's
     /// truncation). The bounds are broadcast to the outcome's elements (`L + 0 * y`), so a
     /// vector outcome with scalar arguments subtracts one normaliser per element. Data outside
-    /// [L, U] are refused when the data are read (`recordTruncationCheck`); where the outcome or
+    /// [L, U] are refused when the data are read (`recordOutcomeCheck`); where the outcome or
     /// a bound depends on parameters the density is −∞ outside (below).
     func truncated(_ family: String, _ argExprs: [Expression], at l: StanSourceLocation) throws -> Value {
         guard block == .model else { throw fail("truncation T[…] is only allowed on ~ in the model block", l) }
@@ -167,7 +168,7 @@ extension Lowering {
         let lowerExpression = positive.contains(family) && (foldConstant(argExprs[1]).map { $0 <= 0 } ?? false)
             ? Expression.string("", l) : argExprs[1]
         let (rawLower, rawUpper) = (try bound(lowerExpression), try bound(argExprs[2]))
-        recordTruncationCheck(family, outcome: outcomeExpression, bounds: [argExprs[1], argExprs[2]], at: l)
+        recordOutcomeCheck(family, outcome: outcomeExpression, bounds: [argExprs[1], argExprs[2]], truncation: true, at: l)
         if rawLower == nil && rawUpper == nil { return lp }
         let all = try aligned([rawLower, rawUpper].compactMap { $0 } + args, at: l)
         let lower = rawLower == nil ? nil : all[0]
@@ -196,7 +197,7 @@ extension Lowering {
         // Where the outcome or a bound depends on parameters, the density is −∞ outside [L, U]
         // (as Stan's): log relu(d) − log d is 0 for d > 0 and not finite below, d = y − L or
         // U − y, the bound already one per element of y. (Data against data are checked when the
-        // data are read: `TruncationCheck`.)
+        // data are read: `OutcomeCheck`.)
         for (bound, isLower) in [(lower, true), (upper, false)] {
             guard let bound, !(outcome.dataOnly && bound.dataOnly) else { continue }
             let d = isLower ? materialize(outcome) - materialize(bound) : materialize(bound) - materialize(outcome)

@@ -46,7 +46,7 @@ final class Lowering {
     var conditionalTerms: [ConditionalTerm] = []
     /// Truncated densities of data, whose outcomes are checked against their bounds when the
     /// model meets its data.
-    var truncationChecks: [TruncationCheck] = []
+    var outcomeChecks: [OutcomeCheck] = []
     /// Lowering the arguments of log_mix or log_sum_exp inside a vectorised loop: a normal log
     /// density is then one value per row instead of their sum.
     var perRowDensities = false

@@ -12,7 +12,7 @@ public struct StanModel: Sendable {
     let synthetic: [SyntheticData]
     let pendingBounds: [PendingBound]
     let conditionalTerms: [ConditionalTerm]
-    let truncationChecks: [TruncationCheck]
+    let outcomeChecks: [OutcomeCheck]
     /// The generated quantities are not in the graph: `hostQuantities(data:)` runs them per draw.
     public let generatedQuantitiesOnHost: Bool
     /// Node index → `file:line:column` of the statement that made it, for messages about a node
@@ -226,15 +226,15 @@ public struct StanModel: Sendable {
             out[s.name] = value
             interpreter.env[s.name] = value  // later synthetic values may read it (a range up to a synthetic size)
         }
-        for c in truncationChecks where c.conditions.allSatisfy({ ((out[$0.name]?.values.first ?? 0) != 0) == $0.holds }) {
+        for c in outcomeChecks where c.conditions.allSatisfy({ ((out[$0.name]?.values.first ?? 0) != 0) == $0.holds }) {
             try check(c, rows: try c.extent.map { try resolve([$0])[0] }, interpreter, source: source)
         }
         return (out, env)
     }
 
-    /// Stops when a truncated density's data outcome lies outside its bounds (`TruncationCheck`),
-    /// naming the element and, in a vectorised loop, the row.
-    private func check(_ c: TruncationCheck, rows: Int?, _ interpreter: HostInterpreter, source: String) throws {
+    /// Stops when a density's data outcome lies outside its truncation's bounds or its family's
+    /// support (`OutcomeCheck`), naming the element and, in a vectorised loop, the row.
+    private func check(_ c: OutcomeCheck, rows: Int?, _ interpreter: HostInterpreter, source: String) throws {
         var interpreter = interpreter
         for row in stride(from: 1, through: rows ?? 1, by: 1) {
             if let i = c.index { interpreter.env[i] = .integer(row) }
@@ -250,10 +250,14 @@ public struct StanModel: Sendable {
                 let element = y.rank == 0 ? "" : " (element \(k + 1))"
                 let at = c.index.map { " when \($0) = \(row)" } ?? ""
                 func text(_ v: Double?) -> String { v.map { DataLimit.value($0).description } ?? "" }
-                let bounds = "T[\(text(a)), \(text(z))]"
+                if c.truncation {
+                    throw LeapfrogError(.data, diagnostics.format(
+                        "\(source): the outcome of this truncated \(c.family) is \(text(x))\(element)\(at), outside T[\(text(a)), \(text(z))], where "
+                        + "its log density is −∞ (Stan rejects it too); check the data or the bounds", at: c.location))
+                }
                 throw LeapfrogError(.data, diagnostics.format(
-                    "\(source): the outcome of this truncated \(c.family) is \(text(x))\(element)\(at), outside \(bounds), where its log "
-                    + "density is −∞ (Stan rejects it too); check the data or the bounds", at: c.location))
+                    "\(source): the outcome of this \(c.family) is \(text(x))\(element)\(at), outside its support \(text(a))…\(z.map { text($0) } ?? "∞") "
+                    + "(Stan rejects it too); check the data", at: c.location))
             }
         }
     }

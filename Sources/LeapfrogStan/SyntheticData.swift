@@ -150,12 +150,16 @@ struct ConditionalTerm: Sendable {
     var conditions: [(name: String, holds: Bool)]
 }
 
-/// The outcome of a truncated density `y ~ D(…) T[L, U]` when it and its bounds are data:
-/// checked when the model meets its data. Stan's log density is −∞ for an outcome outside
-/// [L, U] (its generated code adds −∞ there), so a datum outside is an error to name, not a
-/// density to compute (the graph's normaliser takes the outcome to lie within the bounds).
-struct TruncationCheck: Sendable {
+/// The data outcome of a density, checked against [L, U] when the model meets its data: a
+/// truncated density's `y ~ D(…) T[L, U]` (Stan's log density is −∞ outside [L, U], its
+/// generated code adds −∞ there, and the graph's normaliser takes the outcome to lie within
+/// them), or a discrete family's support (a Bernoulli outcome 0 or 1, counts from 0, at most N
+/// successes in N trials: Stan refuses the data, while a formula such as log((1 − y) + (2y − 1)θ)
+/// would extend the density to them). A datum outside is an error to name, not a density to compute.
+struct OutcomeCheck: Sendable {
     var family: String
+    /// A truncation's bounds, else the family's support.
+    var truncation: Bool
     var outcome: Expression
     var lower: Expression?
     var upper: Expression?
