@@ -1,50 +1,105 @@
 import LeapfrogModel
 
 extension Lowering {
-    /// `x[a:b] = v` and `x[k] = v` with data-dependent `a`, `b`, `k`, for a vector (or 1-D array)
-    /// `x` outside loops: the whole of x becomes
+    /// `x[k] = v`, `x[a:b] = v` and `x[idx] = v` (idx an integer data array: the missing-data
+    /// idiom `y[ii_obs] = y_obs; y[ii_mis] = y_mis;`) with data-dependent `k`, `a`, `b`, `idx`,
+    /// outside loops, for x of any rank (the rows of a matrix or an array), and `m[:, j] = v` (its
+    /// columns: the same on mᵀ). With N rows and the n written rows w₁…wₙ, the whole of x becomes
     ///
-    ///     x ⊙ (1 − P·1) + P·v        (a range, P [K, n] with 1 at (a + j − 1, j), n = b − a + 1)
-    ///     x ⊙ (1 − e) + e·v          (one element, e [K] one-hot at k)
+    ///     concat(x, v)[p]      p(i) = N + j where i = wⱼ (the last write of i wins), else i
     ///
-    /// with P and e placement patterns computed when the model meets its data
-    /// (`SyntheticData.placement`); elements never assigned are 0. Returns false when the target
-    /// is not of that form (the caller then says what is supported).
+    /// a gather whose positions are computed when the model meets its data
+    /// (`SyntheticData.scatter`, which names an index out of range): O(N) work and memory, and
+    /// rows never assigned are 0. Returns false when the target is not of that form (the caller
+    /// then says what is supported).
     func assignPart(_ sym: Symbol, _ indices: [IndexArgument], _ r: Value, at l: StanSourceLocation, _ rl: StanSourceLocation) throws -> Bool {
-        let t = sym.type
-        guard indices.count == 1, t.rank == 1, let rows = t.sizes[0] else { return false }
-        let start: Expression
-        var count: Dim?
-        switch indices[0] {
+        var t = sym.type
+        var rowIndex = indices[0]
+        let columns = indices.count == 2 && t.base == .matrix && t.arrayRank == 0 && Lowering.isWhole(indices[0])
+        if columns {
+            rowIndex = indices[1]
+            t = StanType(base: .matrix, arrayRank: 0, sizes: [t.sizes[1], t.sizes[0]])
+        }
+        guard indices.count == 1 || columns, t.rank >= 1, let rows = t.sizes[0], t.sizes.allSatisfy({ $0 != nil }) else { return false }
+        let written: WrittenRows
+        var partType = t
+        switch rowIndex {
         case .single(let k):
             guard try isDataOnly(k) else { return false }
-            guard try expression(k).type.isIntScalar else { return false }  // a multi-index
-            start = bindingLoopConstants(k)
+            let kt = try expression(k).type
+            if kt.isIntScalar {
+                written = .element(bindingLoopConstants(k))
+                partType = t.removingDimension(0)
+            } else if kt.isInteger, kt.rank == 1, let n = kt.sizes[0] {
+                written = .indices(bindingLoopConstants(k))
+                partType.sizes[0] = n
+            } else {
+                return false
+            }
         case .range(let a, let b, let il):
             let lo = a ?? .integer(1, il)
             let hi = b ?? dimExpression(rows, il)
             guard try isDataOnly(lo), try isDataOnly(hi) else { return false }
-            start = bindingLoopConstants(lo)
-            count = try dim(.binary("+", .binary("-", hi, lo, il), .integer(1, il), il))
+            written = .range(bindingLoopConstants(lo), bindingLoopConstants(hi))
+            partType.sizes[0] = try dim(.binary("+", .binary("-", hi, lo, il), .integer(1, il), il))
         case .all:
             return false
         }
-        var elementType = t
-        if let count { elementType.sizes = [count] } else { elementType = t.removingDimension(0) }
-        let v = try assignable(r, to: elementType, name: "\(sym.name)[\(indices[0].canonical)]", at: rl)
-        let key = "placement:\(rows):\(count.map(\.description) ?? "-"):\(start.canonical)"
-        let name = syntheticName("place", key: key) { .placement(name: $0, rows: rows, count: count, start: start) }
-        let p = builder.data(name, count.map { [rows, $0] } ?? [rows])
-        let (placed, mask): (Expr, Expr)
-        if let count {
-            (placed, mask) = (p.matmul(materialize(v)), p.matmul(fill(1, [count])))
-        } else {
-            (placed, mask) = (p * materialize(v), p)
+        if columns {
+            // A column is a vector, the columns' block a matrix: as rows of mᵀ, a row vector and the block transposed.
+            partType = partType.rank == 1 ? StanType(base: .rowVector, arrayRank: 0, sizes: partType.sizes) : partType
         }
-        let whole = sym.value.map { materialize($0) * (1.0 - mask) + placed } ?? placed
-        var out = derived(v, node: whole, type: t)
-        out.dataOnly = v.dataOnly && (sym.value?.dataOnly ?? true)
-        scope.setValue(sym.name, out)
+        let target = "\(sym.name)[\(indices.map(\.canonical).joined(separator: ", "))]"
+        let v = try assignable(columns ? try transposedPart(r, at: rl) : r, to: partType, name: target, at: rl)
+        var part = materialize(v)
+        if case .element = written {
+            // One row: given its leading extent of 1 so that it joins the rows.
+            part = fill(1, Array(repeating: .fixed(1), count: partType.rank + 1)) * part
+        }
+        try scatterRows(sym, written, part: part, dataOnly: v.dataOnly, columns: columns, at: l)
         return true
+    }
+
+    /// `x[g[n]] = v` in a vectorised loop `for (n in 1:K)` with g integer data (the missing-data
+    /// idiom written as loops: `for (n in 1:N_obs) y[ii_obs[n]] = y_obs[n];`): the loop writes rows
+    /// g[1], …, g[K] of x, as `x[g[1:K]] = v` would (`assignPart`).
+    func assignScatteredRows(_ sym: Symbol, index g: String, _ r: Value, plate: Dim, at l: StanSourceLocation, _ rl: StanSourceLocation) throws {
+        let t = sym.type
+        guard t.rank >= 1, t.sizes.allSatisfy({ $0 != nil }) else { throw fail("the size of '\(sym.name)' is not known", l) }
+        if r.summedOverPlate {
+            throw fail("cannot assign \(sym.name)[\(g)[…]] a log density per row of a vectorised loop; add it to target instead", rl)
+        }
+        let rowType = t.removingDimension(0)
+        var part = materialize(r)
+        if !r.plated {
+            // The same value on every row.
+            part = fill(1, [plate] + Array(repeating: .fixed(1), count: rowType.rank)) * part
+        }
+        _ = try assignable(Value(type: r.type, node: r.node, dataOnly: r.dataOnly), to: rowType, name: "\(sym.name)[\(g)[…]]", at: rl)
+        let written = WrittenRows.indices(.index(.variable(g, l), [.range(.integer(1, l), dimExpression(plate, l), l)], l))
+        try scatterRows(sym, written, part: part, dataOnly: r.dataOnly, columns: false, at: l)
+    }
+
+    /// x (its transpose for `columns`) with the rows `written` replaced by the rows of `part`:
+    /// concat(x, part)[p] (`assignPart`).
+    private func scatterRows(_ sym: Symbol, _ written: WrittenRows, part: Expr, dataOnly: Bool, columns: Bool, at l: StanSourceLocation) throws {
+        let rows = columns ? sym.type.sizes[1]! : sym.type.sizes[0]!
+        let key = "scatter:\(rows):\(written.canonical)"
+        let name = syntheticName("scatter", key: key) { .scatter(name: $0, rows: rows, written: written, location: l) }
+        var base = sym.value.map { materialize($0) } ?? fill(0, sym.type.sizes.map { $0! })
+        if columns { base = base.transposed() }
+        var whole = base.concatenated(part)[builder.data(name, [rows], integer: true)]
+        if columns { whole = whole.transposed() }
+        scope.setValue(sym.name, Value(type: sym.type, node: whole, dataOnly: dataOnly && (sym.value?.dataOnly ?? true)))
+    }
+
+    /// The value assigned to columns of a matrix, as the rows of its transpose: a vector as a
+    /// row vector, a matrix transposed.
+    private func transposedPart(_ r: Value, at l: StanSourceLocation) throws -> Value {
+        switch r.type.base {
+        case .vector: return retyped(r, StanType(base: .rowVector, arrayRank: 0, sizes: r.type.sizes))
+        case .matrix: return derived(r, node: materialize(r).transposed(), type: StanType(base: .matrix, arrayRank: 0, sizes: [r.type.sizes[1], r.type.sizes[0]]))
+        default: return r
+        }
     }
 }

@@ -214,6 +214,11 @@ extension Lowering {
             scope.setValue(name, Value(type: sym.type, node: materialize(r).transposed(), dataOnly: r.dataOnly))
             return
         }
+        if let plate, !sym.insidePlate, op.isEmpty, indices.count == 1, case .single(.index(.variable(let g, _), let gi, _)) = indices[0],
+           gi.count == 1, case .single(.variable(let iv, _)) = gi[0], case .plateIndex? = scope.lookup(iv)?.kind,
+           let gsym = scope.lookup(g), gsym.type.isInteger, gsym.type.rank == 1, try isDataOnly(.variable(g, l)) {
+            return try assignScatteredRows(sym, index: g, r, plate: plate, at: l, rhs.location)
+        }
         // x[n] = … inside a vectorised loop assigns the whole of x.
         guard let plate, !sym.insidePlate, indices.count == 1, case .single(.variable(let iv, _)) = indices[0],
               let isym = scope.lookup(iv), case .plateIndex = isym.kind else {

@@ -163,16 +163,25 @@ public struct StanModel: Sendable {
                 let offset = position.count == 2 ? (position[0] - 1) * shape[1] + position[1] - 1 : position[0] - 1
                 if !values.isEmpty { values[offset] = 1 }
                 value = DataArray(shape: shape, values: values)
-            case .placement(_, let rows, let count, let start):
-                let shape = try resolve(count.map { [rows, $0] } ?? [rows])
-                let k = try interpreter.intScalar(start, what: "an index")
-                let n = shape.count == 2 ? shape[1] : 1
-                guard k >= 1, k + n - 1 <= shape[0] else {
-                    throw diagnostics.error(n == 1 ? "index \(k) is out of range 1…\(shape[0]) in an assignment" : "range \(k):\(k + n - 1) is out of range 1…\(shape[0]) in an assignment", at: start.location)
+            case .scatter(_, let rows, let written, let location):
+                let n = try resolve([rows])[0]
+                let targets: [Int]
+                switch written {
+                case .element(let k): targets = [try interpreter.intScalar(k, what: "an index")]
+                case .range(let a, let b):
+                    let (lo, hi) = (try interpreter.intScalar(a, what: "a range bound"), try interpreter.intScalar(b, what: "a range bound"))
+                    if lo <= hi, lo < 1 || hi > n { throw diagnostics.error("range \(lo):\(hi) is out of range 1…\(n) in an assignment", at: location) }
+                    targets = lo <= hi ? Array(lo...hi) : []
+                case .indices(let e): targets = try interpreter.evaluate(e).values.map { Int($0) }
                 }
-                var values = [Double](repeating: 0, count: shape.reduce(1, *))
-                for j in 0..<n { values[(k - 1 + j) * (shape.count == 2 ? n : 1) + (shape.count == 2 ? j : 0)] = 1 }
-                value = DataArray(shape: shape, values: values)
+                var positions = Array(stride(from: 1, through: n, by: 1))
+                for (j, k) in targets.enumerated() {
+                    guard k >= 1, k <= n else {
+                        throw diagnostics.error("index \(k) is out of range 1…\(n) in an assignment\(targets.count > 1 ? " (element \(j + 1) of the indices)" : "")", at: location)
+                    }
+                    positions[k - 1] = n + j + 1
+                }
+                value = .integers(positions)
             case .rowSelection(_, let condition, let index, let extent, let holds):
                 let n = try resolve([extent])[0]
                 let saved = interpreter.env[index]

@@ -22,9 +22,10 @@ enum SyntheticData: Sendable {
     case oneHot(name: String, shape: [Dim], position: [Int])
     /// The integers `lower`, …, `upper` (a range index `x[lower:upper]`).
     case range(name: String, lower: Expression, upper: Expression)
-    /// Places a part at a data-dependent position `start` (1-based): [K, n] with 1 at
-    /// (start + j − 1, j), or for a single element ([K], `count` nil) 1 at start.
-    case placement(name: String, rows: Dim, count: Dim?, start: Expression)
+    /// For an assignment to some of x's `rows` rows (`Lowering.assignPart`), each row's 1-based
+    /// position in concat(x, part): i where the row keeps its value, rows + j where it is the
+    /// part's row j (the last write wins). An index outside 1…rows stops the binding, named.
+    case scatter(name: String, rows: Dim, written: WrittenRows, location: StanSourceLocation)
     /// The rows i = 1…extent (1-based) where a data condition on the loop index `index` holds
     /// (`holds`) or fails: the rows a branch of an `if` inside a vectorised loop runs over.
     case rowSelection(name: String, condition: Expression, index: String, extent: Dim, holds: Bool)
@@ -44,8 +45,23 @@ enum SyntheticData: Sendable {
 
     var name: String {
         switch self {
-        case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .integer(let n, _), .fill(let n, _, _), .indicator(let n, _), .range(let n, _, _), .pattern(let n, _, _), .oneHot(let n, _, _), .placement(let n, _, _, _),
+        case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .integer(let n, _), .fill(let n, _, _), .indicator(let n, _), .range(let n, _, _), .pattern(let n, _, _), .oneHot(let n, _, _), .scatter(let n, _, _, _),
              .rowSelection(let n, _, _, _, _), .rowCount(let n, _), .rowOrder(let n, _), .selectedRows(let n, _, _), .categories(let n, _, _, _): return n
+        }
+    }
+}
+
+/// The rows an assignment writes: one (`x[k]`), a range (`x[a:b]`) or an integer array (`x[idx]`).
+enum WrittenRows: Sendable {
+    case element(Expression)
+    case range(Expression, Expression)
+    case indices(Expression)
+
+    var canonical: String {
+        switch self {
+        case .element(let k): return "[\(k.canonical)]"
+        case .range(let a, let b): return "[\(a.canonical):\(b.canonical)]"
+        case .indices(let i): return "[{\(i.canonical)}]"
         }
     }
 }

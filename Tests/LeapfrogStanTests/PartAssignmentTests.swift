@@ -6,7 +6,7 @@ import LeapfrogTestSupport
 import Testing
 @testable import LeapfrogStan
 
-/// `x[a:b] = v` and `x[k] = v` with data-dependent bounds (Lowering+PartAssignment): values,
+/// `x[a:b] = v`, `x[k] = v`, `x[idx] = v` and `m[:, j] = v` with data-dependent indices (Lowering+PartAssignment): values,
 /// gradients against finite differences, and posteriordb's IRT form written out.
 @Suite struct PartAssignmentTests {
     static let program = StanFixtures.partAssignment
@@ -44,12 +44,47 @@ import Testing
         expectEquivalent(try stanReference(Self.program, Self.data), try stanReference(written, Self.data))
     }
 
+    /// The missing-data idiom: `y[ii_obs] = y_obs; y[ii_mis] = y_mis;` (multi-indices), the same
+    /// as loops (`y[ii_obs[n]] = y_obs[n]`), and a column block `m[:, 2] = …`, against the
+    /// permutation written out (`append_row(y_obs, y_mis)[perm]`); a repeated index keeps the
+    /// last value written, as Stan's sequential assignments do.
+    @Test func multiIndicesLoopsAndColumns() throws {
+        let data = DataSet(["N": .integer(7), "N_obs": .integer(5), "N_mis": .integer(2), "ii_obs": .integers([1, 2, 4, 5, 7]),
+                            "ii_mis": .integers([3, 6]), "y_obs": .vector([0.3, 0.8, 1.5, 0.9, -0.2]),
+                            "perm": .integers([1, 2, 6, 3, 4, 7, 5])], source: "test")
+        let head = """
+            data { int N; int N_obs; int N_mis; array[N_obs] int ii_obs; array[N_mis] int ii_mis; vector[N_obs] y_obs; array[N] int perm; }
+            parameters { vector[N_mis] y_mis; real mu; real<lower=0> sigma; }
+            """
+        let model = "model { mu ~ normal(0, 5); sigma ~ exponential(1); y[1] ~ normal(mu, sigma); y[2:N] ~ normal(mu + 0.5 * (y[1:(N - 1)] - mu), sigma); }"
+        let written = try stanReference(head + "transformed parameters { vector[N] y = append_row(y_obs, y_mis)[perm]; }\n" + model, data)
+        for assignments in ["y[ii_obs] = y_obs; y[ii_mis] = y_mis;",
+                            "for (n in 1:N_obs) y[ii_obs[n]] = y_obs[n]; for (n in 1:N_mis) y[ii_mis[n]] = y_mis[n];",
+                            "y[ii_mis] = rep_vector(0, N_mis); y[ii_obs] = y_obs; y[ii_mis] = y_mis;",
+                            "matrix[N, 2] m; m[ii_obs] = append_col(y_obs, y_obs); m[ii_mis] = append_col(y_mis, y_mis); y = m[:, 2];",
+                            "matrix[N, 2] m = rep_matrix(1, N, 2); m[:, 2] = append_row(y_obs, y_mis)[perm]; y = m[:, 2] + m[:, 1] - 1;"] {
+            let stan = try stanReference(head + "transformed parameters { vector[N] y; { \(assignments) } }\n" + model, data)
+            expectEquivalent(stan, written)
+        }
+        // A repeated index: the last write wins; an index outside the vector is named when the data arrive.
+        let repeated = try stanReference("""
+            data { array[3] int idx; } parameters { vector[3] v; }
+            transformed parameters { vector[2] x; x[idx] = v; }
+            model { v ~ normal(0, 1); }
+            """, DataSet(["idx": .integers([2, 1, 2])], source: "test"))
+        let d = Dictionary(uniqueKeysWithValues: zip(repeated.model.derivedElementNames, repeated.derivedValues([4, 5, 6])))
+        #expect([d["x[1]"], d["x[2]"]] == [5, 6])
+        let message = errorMessage { _ = try stanReference("""
+            data { array[3] int idx; } parameters { vector[3] v; }
+            transformed parameters { vector[2] x; x[idx] = v; }
+            """, DataSet(["idx": .integers([2, 3, 1])], source: "test")) }
+        #expect(message.contains("test.stan:2:39: error: index 3 is out of range 1…2 in an assignment (element 2 of the indices)"), "\(message)")
+    }
+
     @Test func otherPartsAreStillRefusedByName() {
         let head = "data { int N; array[2] int idx; } parameters { vector[2] v; }\n"
-        #expect(compileError(head + "transformed parameters { vector[N] x; x[idx] = v; }")
-            .hasPrefix("m.stan:2:39: error: assigning to part of 'x' is only supported as x[n] = … in a loop"))
-        #expect(compileError(head + "transformed parameters { matrix[N, 2] m; m[:, 1] = rep_vector(0, N); }")
-            .hasPrefix("m.stan:2:42: error: assigning to part of 'm' is only supported as m[n] = … in a loop"))
+        #expect(compileError(head + "transformed parameters { vector[N] x; x[idx[1]:] = v; for (n in 1:2) x[idx[n] + 1] = v[n]; }")
+            .contains("error: assigning to part of 'x' is only supported as x[n] = … in a loop"))
     }
 
     /// `m[:, j] = a[j] + e` in `for (j in 1:J)` over all of m's columns (posteriordb's Mth):

@@ -209,6 +209,21 @@ struct StanOpenCLParityTests {
 
     @Test func rangeAndDataIndexedAssignments() throws {
         try Self.expectParity(StanFixtures.partAssignment, StanFixtures.partAssignmentData)
+        // The missing-data idiom (multi-indices, and rows of a matrix by a loop over data indices) and a column.
+        try Self.expectParity("""
+        data { int N; array[5] int ii_obs; array[2] int ii_mis; vector[5] y_obs; }
+        parameters { vector[2] y_mis; real mu; }
+        transformed parameters {
+          vector[N] y;
+          matrix[N, 2] m = rep_matrix(1, N, 2);
+          y[ii_obs] = y_obs;
+          y[ii_mis] = y_mis;
+          for (n in 1:2) m[ii_mis[n]] = y_mis[n] * [1, 2] + mu;
+          m[:, 1] = y * mu;
+        }
+        model { mu ~ normal(0, 5); y ~ normal(mu, 2); to_vector(m) ~ normal(0, 3); }
+        """, DataSet(["N": .integer(7), "ii_obs": .integers([1, 2, 4, 5, 7]), "ii_mis": .integers([3, 6]),
+                      "y_obs": .vector([0.3, 0.8, 1.5, 0.9, -0.2])], source: "test"))
     }
 
     /// posteriordb's time series (recurrences: `Lowering+Recurrences`, `Generator+Recurrence`)
