@@ -111,7 +111,7 @@ public enum ShapeRules {
                 let (y, mu, l) = (s[0], s[1], s[2])
                 guard l.count == 2, l[0] == l[1] else { throw fail("the Cholesky factor must be square, got \(l)") }
                 guard (1...2).contains(y.count), y.last! == l[0] else { throw fail("outcome \(y) does not fit the factor \(l)") }
-                guard mu.isEmpty || mu == [l[0]] else { throw fail("mean \(mu) does not fit the factor \(l)") }
+                guard mu.isEmpty || mu == [l[0]] || (y.count == 2 && mu == y) else { throw fail("mean \(mu) does not fit the factor \(l) and outcome \(y)") }
             default:
                 var b: [Int] = []
                 for a in s {

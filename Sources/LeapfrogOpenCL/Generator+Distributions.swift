@@ -130,7 +130,9 @@ extension Generator {
         let n = shapes[l][0]
         let covariance = covarianceFactors.contains(l) ? nodes[l].args[0] : nil
         let rows = max(1, Generator.count(shapes[y]) / max(n, 1))
-        let muIndex = Generator.count(shapes[mu]) == 1 ? "0" : "i"
+        // One mean, one per element, or one per element of every row (`ReferenceModel.meanIndex`).
+        let muCount = Generator.count(shapes[mu])
+        let muIndex = muCount == 1 ? "0" : (muCount == n ? "i" : "r * \(n) + i")
         emit("// multi_normal_cholesky log density, \(rows) row(s) of \(n)")
         block("for (int r = 0; r < \(rows); ++r)") { g in
             g.emit("realw z[\(n)], w[\(n)];")

@@ -257,12 +257,12 @@ extension ReferenceModel {
             // (`BoundModel.covarianceOnlyCholeskyFactors`).
             let oK = covarianceFactors.contains(a[2]) ? adjointOffsets[nodes[a[2]].args[0]] : nil
             for r in 0..<rows {
-                let diff = (0..<n).map { y[r * n + $0] - (mu.count == 1 ? mu[0] : mu[$0]) }
+                let diff = (0..<n).map { y[r * n + $0] - mu[ReferenceModel.meanIndex(mu.count, n, r, $0)] }
                 let z = LinearAlgebra.solveLower(l, diff, n, 1)
                 let w = LinearAlgebra.solveLowerTransposed(l, z, n, 1)
                 for j in 0..<n {
                     A[o0 + r * n + j] -= g * w[j]
-                    A[o1 + (mu.count == 1 ? 0 : j)] += g * w[j]
+                    A[o1 + ReferenceModel.meanIndex(mu.count, n, r, j)] += g * w[j]
                     if let oK {
                         for c in 0..<n { A[oK + j * n + c] += 0.5 * g * w[j] * w[c] }
                     } else {

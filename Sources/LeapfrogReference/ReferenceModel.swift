@@ -365,7 +365,7 @@ public struct ReferenceModel: BatchedLogDensity {
             var logDet = 0.0
             for j in 0..<n { logDet += Double.log(l[j * n + j]) }
             for r in 0..<rows {
-                let diff = (0..<n).map { y[r * n + $0] - (mu.count == 1 ? mu[0] : mu[$0]) }
+                let diff = (0..<n).map { y[r * n + $0] - mu[ReferenceModel.meanIndex(mu.count, n, r, $0)] }
                 let z = LinearAlgebra.solveLower(l, diff, n, 1)
                 lp += -0.5 * z.reduce(0) { $0 + $1 * $1 } - logDet - Double(n) * DistributionMath.halfLog2Pi
             }
@@ -379,6 +379,13 @@ public struct ReferenceModel: BatchedLogDensity {
             }
             return lp
         }
+    }
+
+    /// Where element j of row r's mean is in a multivariate normal's mean of `count` values: one
+    /// scalar, one vector of n for every row, or one vector per row.
+    @inline(__always)
+    static func meanIndex(_ count: Int, _ n: Int, _ r: Int, _ j: Int) -> Int {
+        count == 1 ? 0 : (count == n ? j : r * n + j)
     }
 
     @inline(__always)

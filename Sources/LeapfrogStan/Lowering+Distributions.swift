@@ -29,7 +29,7 @@ extension Lowering {
     func density(_ name: String, outcome rawOutcome: Value, args rawArgs: [Value], expressions: [Expression] = [],
                  normalised: Bool = false, at l: StanSourceLocation, outcomeLocation: StanSourceLocation) throws -> Value {
         if let support = Lowering.discreteSupport[name], let y = expressions.first {
-            recordOutcomeCheck(name, outcome: y, bounds: support(Array(expressions.dropFirst()), l), truncation: false, at: l)
+            recordOutcomeCheck(name, outcome: y, bounds: support(Array(expressions.dropFirst()), l), kind: .support, at: l)
         }
         let alignedValues = try aligned([rawOutcome] + rawArgs, at: l)
         var outcome = alignedValues[0]
@@ -45,6 +45,7 @@ extension Lowering {
         case "multi_normal":
             guard args.count == 2 else { throw fail("multi_normal takes 2 arguments (mu, Sigma), got \(args.count)", l) }
             if args[1].plated { throw fail("cannot vectorise the loop: a covariance that depends on the loop index", l) }
+            if expressions.count > 2 { try checkSymmetric(expressions[2], args[1], at: l) }
             familyName = "multi_normal_cholesky"
             args[1] = derived(args[1], node: materialize(args[1]).cholesky(), type: args[1].type)
         case "bernoulli":
@@ -143,10 +144,20 @@ extension Lowering {
         case .multiNormalCholesky:
             let (mu, chol) = (args[0], args[1])
             guard chol.type.base == .matrix, chol.type.arrayRank == 0 else { throw fail("the Cholesky factor of multi_normal_cholesky must be a matrix, got \(chol.type)", l) }
-            if mu.plated || chol.plated { throw fail("cannot vectorise the loop: the mean and factor of multi_normal_cholesky must not depend on the loop index", l) }
-            guard mu.type.rank <= 1 else { throw fail("the mean of multi_normal_cholesky must be a vector (arrays of means are not supported yet), got \(mu.type)", l) }
+            // The mean: one vector for every outcome, or one per outcome (an array of vectors, or
+            // per row of a vectorised loop: multivariate regression, `y[n] ~ multi_normal(a + B * x[n], S)`).
+            let what = name == "multi_normal_cholesky" ? "multi_normal_cholesky" : "multi_normal"
+            if chol.plated { throw fail("cannot vectorise the loop: the \(name == "multi_normal" ? "covariance" : "factor") of \(what) must not depend on the loop index", l) }
+            if mu.plated && !outcome.plated { throw fail("cannot vectorise the loop: the outcome must be indexed by the loop index too", outcomeLocation) }
             let ok = outcome.plated ? outcome.type.rank == 1 : (outcome.type.rank == 1 && outcome.type.arrayRank == 0) || (outcome.type.rank == 2 && outcome.type.arrayRank == 1)
-            guard ok else { throw fail("the outcome of multi_normal_cholesky must be a vector or an array of vectors, got \(outcome.type)", outcomeLocation) }
+            guard ok else { throw fail("the outcome of \(what) must be a vector or an array of vectors, got \(outcome.type)", outcomeLocation) }
+            let perOutcome = mu.type.rank == 2 && mu.type.arrayRank == 1 && !outcome.plated
+            guard mu.type.rank <= 1 || perOutcome else {
+                throw fail("the mean of \(what) must be a vector, or an array of vectors with one per outcome, got \(mu.type)", l)
+            }
+            if perOutcome, differ(mu.type.sizes[0], outcome.type.sizes[0]) || differ(mu.type.sizes[1], outcome.type.sizes[1]) {
+                throw fail("size mismatch in \(what): \(StanType.text(outcome.type.sizes[0])) outcomes of \(StanType.text(outcome.type.sizes[1])) but \(StanType.text(mu.type.sizes[0])) means of \(StanType.text(mu.type.sizes[1]))", l)
+            }
         case .categoricalLogit:
             guard args[0].type.rank == 1 else { throw fail("categorical_logit needs a vector of logits, got \(args[0].type)", l) }
             if args[0].plated && !outcome.plated { throw fail("cannot vectorise the loop: the outcome must be indexed by the loop index too", l) }
@@ -272,6 +283,24 @@ extension Lowering {
             node = node - pairs * Lowering.quarterLogPi
         }
         return Value(type: .real, node: node, dataOnly: outcome.dataOnly && eta.dataOnly)
+    }
+
+    /// A multivariate normal's covariance must be symmetric: the graph factors its lower triangle
+    /// only, so an asymmetric one would be read as another, symmetric matrix (Stan refuses it).
+    /// Data are checked when they are read (`OutcomeCheck`); a covariance built from parameters
+    /// as `diag_pre_multiply`/`diag_post_multiply` (the scales on one side only: asymmetric unless
+    /// they are all equal, a slip for `quad_form_diag`) is refused here.
+    func checkSymmetric(_ e: Expression, _ sigma: Value, at l: StanSourceLocation) throws {
+        if sigma.dataOnly {
+            recordOutcomeCheck("multi_normal", outcome: e, bounds: [nil, nil], kind: .symmetric, at: l)
+            return
+        }
+        if case .call(let f, let args, _, let cl) = e, f == "diag_pre_multiply" || f == "diag_post_multiply", args.count == 2 {
+            let (v, m) = f == "diag_pre_multiply" ? (args[0], args[1]) : (args[1], args[0])
+            throw fail("the covariance of multi_normal, \(f)(…), scales one side only and is not symmetric (Stan rejects it); "
+                       + "for scales \(v.canonical) around a correlation matrix \(m.canonical) write quad_form_diag(\(m.canonical), \(v.canonical)), "
+                       + "or with its Cholesky factor multi_normal_cholesky(mu, \(f)(…))", cl)
+        }
     }
 
     /// The discrete families' supports [L, U] (U nil: unbounded) from their arguments' expressions,

@@ -111,7 +111,7 @@ extension Lowering {
     /// support) for when the data are read (`OutcomeCheck`), when the outcome and bounds read
     /// only data, constants and the vectorised loop's index; a parameter outcome's support is its
     /// declaration's business. A missing bound is nil or an empty string (`T[L, ]`).
-    func recordOutcomeCheck(_ family: String, outcome: Expression, bounds: [Expression?], truncation: Bool, at l: StanSourceLocation) {
+    func recordOutcomeCheck(_ family: String, outcome: Expression, bounds: [Expression?], kind: OutcomeCheck.Kind, at l: StanSourceLocation) {
         let bounds = bounds.map { e -> Expression? in if case .string? = e { return nil } else { return e } }
         var index: (name: String, extent: Dim)?
         for e in [outcome] + bounds.compactMap({ $0 }) {
@@ -124,7 +124,7 @@ extension Lowering {
             }
         }
         outcomeChecks.append(OutcomeCheck(
-            family: family, truncation: truncation, outcome: bindingLoopConstants(outcome), lower: bounds[0].map(bindingLoopConstants),
+            family: family, kind: kind, outcome: bindingLoopConstants(outcome), lower: bounds[0].map(bindingLoopConstants),
             upper: bounds[1].map(bindingLoopConstants), index: index?.name, extent: index?.extent, conditions: conditions,
             location: l))
     }
@@ -168,7 +168,7 @@ extension Lowering {
         let lowerExpression = positive.contains(family) && (foldConstant(argExprs[1]).map { $0 <= 0 } ?? false)
             ? Expression.string("", l) : argExprs[1]
         let (rawLower, rawUpper) = (try bound(lowerExpression), try bound(argExprs[2]))
-        recordOutcomeCheck(family, outcome: outcomeExpression, bounds: [argExprs[1], argExprs[2]], truncation: true, at: l)
+        recordOutcomeCheck(family, outcome: outcomeExpression, bounds: [argExprs[1], argExprs[2]], kind: .truncation, at: l)
         if rawLower == nil && rawUpper == nil { return lp }
         let all = try aligned([rawLower, rawUpper].compactMap { $0 } + args, at: l)
         let lower = rawLower == nil ? nil : all[0]

@@ -248,6 +248,15 @@ public struct StanModel: Sendable {
         for row in stride(from: 1, through: rows ?? 1, by: 1) {
             if let i = c.index { interpreter.env[i] = .integer(row) }
             let y = try interpreter.evaluate(c.outcome)
+            if c.kind == .symmetric {
+                try checkSymmetric(y, c, source: source)
+                // Positive definite: the host's Cholesky factor exists.
+                if (try? interpreter.evaluate(.call("cholesky_decompose", [c.outcome], conditional: false, c.location))) == nil {
+                    throw LeapfrogError(.data, diagnostics.format(
+                        "\(source): the covariance of this \(c.family) is not positive definite (Stan rejects it too)", at: c.location))
+                }
+                continue
+            }
             let (lower, upper) = (try c.lower.map { try interpreter.evaluate($0) }, try c.upper.map { try interpreter.evaluate($0) })
             func limit(_ b: DataArray?, _ k: Int) -> Double? {
                 guard let b, !b.values.isEmpty else { return nil }
@@ -259,7 +268,7 @@ public struct StanModel: Sendable {
                 let element = y.rank == 0 ? "" : " (element \(k + 1))"
                 let at = c.index.map { " when \($0) = \(row)" } ?? ""
                 func text(_ v: Double?) -> String { v.map { DataLimit.value($0).description } ?? "" }
-                if c.truncation {
+                if c.kind == .truncation {
                     throw LeapfrogError(.data, diagnostics.format(
                         "\(source): the outcome of this truncated \(c.family) is \(text(x))\(element)\(at), outside T[\(text(a)), \(text(z))], where "
                         + "its log density is −∞ (Stan rejects it too); check the data or the bounds", at: c.location))
@@ -267,6 +276,23 @@ public struct StanModel: Sendable {
                 throw LeapfrogError(.data, diagnostics.format(
                     "\(source): the outcome of this \(c.family) is \(text(x))\(element)\(at), outside its support \(text(a))…\(z.map { text($0) } ?? "∞") "
                     + "(Stan rejects it too); check the data", at: c.location))
+            }
+        }
+    }
+
+    /// Stan's `check_symmetric`: |Aᵢⱼ − Aⱼᵢ| ≤ 1e-8 (its CONSTRAINT_TOLERANCE); a square matrix.
+    private func checkSymmetric(_ a: DataArray, _ c: OutcomeCheck, source: String) throws {
+        guard a.rank == 2 else { return }
+        let (n, m) = (a.shape[0], a.shape[1])
+        guard n == m else {
+            throw LeapfrogError(.data, diagnostics.format("\(source): the covariance of this \(c.family) is \(n) × \(m), not square", at: c.location))
+        }
+        for i in 0..<n {
+            for j in (i + 1)..<max(n, i + 1) where abs(a.values[i * n + j] - a.values[j * n + i]) > OutcomeCheck.symmetryTolerance {
+                func text(_ x: Double) -> String { DataLimit.value(x).description }
+                throw LeapfrogError(.data, diagnostics.format(
+                    "\(source): the covariance of this \(c.family) is not symmetric: element [\(i + 1), \(j + 1)] is \(text(a.values[i * n + j])) "
+                    + "but [\(j + 1), \(i + 1)] is \(text(a.values[j * n + i])) (Stan rejects it too)", at: c.location))
             }
         }
     }

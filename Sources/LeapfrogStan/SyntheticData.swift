@@ -171,11 +171,15 @@ struct ConditionalTerm: Sendable {
 /// generated code adds −∞ there, and the graph's normaliser takes the outcome to lie within
 /// them), or a discrete family's support (a Bernoulli outcome 0 or 1, counts from 0, at most N
 /// successes in N trials: Stan refuses the data, while a formula such as log((1 − y) + (2y − 1)θ)
-/// would extend the density to them). A datum outside is an error to name, not a density to compute.
+/// would extend the density to them), or a multivariate normal's data covariance being
+/// symmetric (the graph's Cholesky reads its lower triangle only; Stan refuses an asymmetric one).
+/// A datum outside is an error to name, not a density to compute.
 struct OutcomeCheck: Sendable {
+    enum Kind: Sendable { case truncation, support, symmetric }
+    /// Stan's CONSTRAINT_TOLERANCE, its `check_symmetric`'s absolute tolerance.
+    static let symmetryTolerance = 1e-8
     var family: String
-    /// A truncation's bounds, else the family's support.
-    var truncation: Bool
+    var kind: Kind
     var outcome: Expression
     var lower: Expression?
     var upper: Expression?

@@ -207,6 +207,22 @@ struct StanOpenCLParityTests {
         """, DataSet(["K": .integer(3)]))
     }
 
+    /// Multivariate regression: a mean per outcome, in a loop and as an array of means.
+    @Test func multiNormalWithAMeanPerOutcome() throws {
+        try Self.expectParity("""
+        data { int N; array[N] vector[2] y; vector[N] x; }
+        parameters { vector[2] a; vector[2] b; cholesky_factor_corr[2] L; vector<lower=0>[2] tau; }
+        model {
+          array[N] vector[2] mu;
+          a ~ normal(0, 2); b ~ normal(0, 2); tau ~ normal(0, 1); L ~ lkj_corr_cholesky(2);
+          for (n in 1:N) y[n] ~ multi_normal_cholesky(a + b * x[n], diag_pre_multiply(tau, L));
+          for (n in 1:N) mu[n] = a - b * x[n];
+          y ~ multi_normal(mu, quad_form_diag(multiply_lower_tri_self_transpose(L), tau));
+        }
+        """, DataSet(["N": .integer(4), "x": .vector([0.3, -1.2, 0.8, 1.5]),
+                      "y": DataArray(shape: [4, 2], values: [0.5, 1.0, -1.0, 0.2, 1.2, 1.9, 2.0, 1.1])], source: "test"))
+    }
+
     @Test func rangeAndDataIndexedAssignments() throws {
         try Self.expectParity(StanFixtures.partAssignment, StanFixtures.partAssignmentData)
         // The missing-data idiom (multi-indices, and rows of a matrix by a loop over data indices) and a column.

@@ -1,0 +1,74 @@
+import Foundation
+import LeapfrogCore
+import LeapfrogData
+import LeapfrogModel
+import LeapfrogReference
+import LeapfrogTestSupport
+import Testing
+@testable import LeapfrogStan
+
+/// `multi_normal` and `multi_normal_cholesky` with a mean per outcome (multivariate regression:
+/// an array of means, or a mean per row of a vectorised loop), against the bivariate normal
+/// written out; and a covariance that Stan would refuse (asymmetric, not positive definite).
+@Suite struct MultiNormalTests {
+    static let (n, k) = (6, 2)
+    static let x: [Double] = [0.3, -1.2, 0.8, 1.5, -0.4, 0.1]
+    static let y: [[Double]] = [[0.5, 1.0], [-1.0, 0.2], [1.2, 1.9], [2.0, 1.1], [-0.3, -0.8], [0.4, 0.0]]
+    /// The covariance's Cholesky factor, data.
+    static let factor: [[Double]] = [[1.2, 0], [0.5, 0.8]]
+    static let data = DataSet(["N": .integer(n), "K": .integer(k), "x": .vector(x), "y": DataArray(shape: [n, k], values: y.flatMap { $0 }),
+                               "L": .matrix(rows: factor)], source: "test")
+
+    /// Σₙ log N(yₙ | a + b xₙ, LLᵀ) for the unconstrained a, b (2 each).
+    static func logDensity(_ u: [Double]) -> Double {
+        let (a, b) = (Array(u[0..<2]), Array(u[2..<4]))
+        var lp = 0.0
+        for (yn, xn) in zip(y, x) {
+            let d = (0..<2).map { yn[$0] - a[$0] - b[$0] * xn }
+            let z0 = d[0] / factor[0][0]
+            let z1 = (d[1] - factor[1][0] * z0) / factor[1][1]
+            lp += -0.5 * (z0 * z0 + z1 * z1) - log(factor[0][0] * factor[1][1]) - log(2 * Double.pi)
+        }
+        return lp
+    }
+
+    @Test(arguments: [
+        "for (n in 1:N) y[n] ~ multi_normal_cholesky(a + b * x[n], L);",
+        "array[N] vector[K] mu; for (n in 1:N) mu[n] = a + b * x[n]; y ~ multi_normal(mu, multiply_lower_tri_self_transpose(L));",
+        "for (n in 1:N) target += multi_normal_cholesky_lpdf(y[n] - b * x[n] | a, L);",
+    ])
+    func aMeanPerOutcome(_ statements: String) throws {
+        let stan = try stanReference("""
+            data { int N; int K; array[N] vector[K] y; vector[N] x; matrix[K, K] L; }
+            parameters { vector[K] a; vector[K] b; }
+            model { \(statements) }
+            """, Self.data)
+        var rng = TestRandom(seed: 11)
+        let u0 = rng.vector(4, -1, 1)
+        for _ in 0..<3 {
+            let u = rng.vector(4, -1, 1)
+            #expect(abs((stan.logDensity(u) - stan.logDensity(u0)) - (Self.logDensity(u) - Self.logDensity(u0))) < 1e-10)
+            #expect(GradientCheck.worstRelativeError(stan, at: u) < GradientCheck.tolerance)
+        }
+    }
+
+    @Test func aCovarianceStanWouldRefuseIsNamed() throws {
+        let program = try StanProgram.compile(source: """
+            data { matrix[2, 2] S; vector[2] y; }
+            parameters { vector[2] mu; }
+            model { y ~ multi_normal(mu, S); }
+            """, path: "m.stan")
+        func message(_ s: [[Double]]) -> String {
+            errorMessage { _ = try program.instantiate(data: DataSet(["S": .matrix(rows: s), "y": .vector([0, 1])], source: "d.json")) }
+        }
+        #expect(message([[1, 0.3], [0.3, 1]]) == "")
+        #expect(message([[1, 0.9], [0, 1]]).contains(
+            "m.stan:3:9: error: data file 'd.json': the covariance of this multi_normal is not symmetric: element [1, 2] is 0.9 but [2, 1] is 0"))
+        #expect(message([[1, 2], [2, 1]]).contains("the covariance of this multi_normal is not positive definite"))
+        #expect(compileError("""
+            data { array[3] vector[2] y; }
+            parameters { corr_matrix[2] Omega; vector<lower=0>[2] tau; }
+            model { y ~ multi_normal(rep_vector(0, 2), diag_pre_multiply(tau, Omega)); }
+            """).contains("write quad_form_diag(Omega, tau)"))
+    }
+}
