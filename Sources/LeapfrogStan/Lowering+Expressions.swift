@@ -284,6 +284,11 @@ extension Lowering {
                 throw fail("'*' cannot multiply \(ta) by \(tb)", l)
             }
             if differ(inner.0, inner.1) { throw fail("size mismatch in matrix product: \(ta) * \(tb)", l) }
+            if b.plated, !a.plated, !a.columns, !b.columns, ta.base == .matrix, tb.base == .vector {
+                // B · x[n] per row (the User's Guide's multi-logit, `categorical_logit(beta * x[n])`):
+                // the rows' vectors [N, D] times Bᵀ [D, K], row n holding B · xₙ.
+                return derived(a, b, node: materialize(b).matmul(materialize(a).transposed()), type: type)
+            }
             if b.plated {
                 throw fail("cannot vectorise the loop: the right operand of '*' depends on the loop index"
                            + (ta.base == .rowVector && tb.base == .vector ? "; write dot_product(a, b) for a row times a per-row vector" : ""), l)

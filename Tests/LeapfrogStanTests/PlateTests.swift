@@ -220,4 +220,17 @@ import Glibc
         """
         #expect(compileError(mismatch).contains("cannot vectorise the loop: this value has M rows but the loop runs over 1:N"))
     }
+
+    /// The User's Guide's multi-logit regression, `categorical_logit(beta * x[n])` with x[n] a
+    /// per-row vector: B · xₙ per row, as the product written once outside the loop.
+    @Test func aMatrixTimesAPerRowVector() throws {
+        let x: [[Double]] = [[0.3, -1], [1.2, 0.4], [-0.7, 0.9], [0.1, 0.2], [2, -0.5]]
+        let data = DataSet(["N": .integer(5), "K": .integer(3), "D": .integer(2), "y": .integers([1, 3, 2, 2, 1]),
+                            "x": .matrix(rows: x), "xa": DataArray(shape: [5, 2], values: x.flatMap { $0 })], source: "test")
+        let head = "data { int N; int K; int D; array[N] int y; matrix[N, D] x; array[N] vector[D] xa; }\nparameters { matrix[K, D] beta; }\n"
+        let written = try stanReference(head + "model { matrix[N, K] xb = x * beta'; to_vector(beta) ~ normal(0, 5); for (n in 1:N) y[n] ~ categorical_logit(xb[n]'); }", data)
+        for body in ["for (n in 1:N) y[n] ~ categorical_logit(beta * xa[n]);", "for (n in 1:N) y[n] ~ categorical_logit(beta * x[n]');"] {
+            expectEquivalent(try stanReference(head + "model { to_vector(beta) ~ normal(0, 5); \(body) }", data), written)
+        }
+    }
 }
