@@ -53,8 +53,10 @@ struct ModelSource {
                 }
             }
             let (graph, bound) = try program.instantiate(data: data)
-            return ModelInstance(graph: graph, data: bound, hostQuantities: try program.hostQuantities(data: data),
-                                 nodeSources: program.nodeSources)
+            var instance = ModelInstance(graph: graph, data: bound, hostQuantities: try program.hostQuantities(data: data),
+                                         nodeSources: program.nodeSources)
+            instance.parameterValues = { try program.parameterValues($0, data: data) }
+            return instance
         case .graphJSON:
             try refuseOptions()
             let graph = try ModelGraph.fromJSON(text, source: sourceName)

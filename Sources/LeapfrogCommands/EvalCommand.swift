@@ -102,7 +102,7 @@ struct EvalCommand: ParsableCommand {
                 if let reason = UnreadableFile.reason(path) {
                     throw LeapfrogError(.io, "cannot read --params file '\(path)': \(reason)")
                 }
-                let values = try StanJSON.load(path: path)
+                let values = try instance.parameterValues?(try StanJSON.load(path: path)) ?? StanJSON.load(path: path)
                 points.append(try layout.unconstrain(values.variables.mapValues(\.values), shapes: values.variables.mapValues(\.shape),
                                                      source: path))
             }
@@ -115,10 +115,27 @@ struct EvalCommand: ParsableCommand {
         var out = Output(model: instance.graph.name, backend: backend.description, precision: backend.precision,
                          dimension: layout.dimension,
                          parameter_names: layout.elementNames, points: [])
+        // A parameter whose transform the graph computes (a Stan `simplex theta`: `theta__free`) is
+        // shown constrained, as `theta`, from the derived quantity the graph records.
+        let transformed = bound.derived.filter { q in layout.entries.contains { $0.name == q.name + "__free" } }
+        let reference = transformed.isEmpty ? nil : ReferenceModel(bound)
         for (k, u) in points.enumerated() {
             let x = layout.constrain(u)
             var named: [String: Shaped] = [:]
             for e in layout.entries { named[e.name] = Shaped(x[e.offset..<(e.offset + e.count)], shape: e.shape) }
+            if let reference {
+                let values = reference.derivedValues(u)
+                var offset = 0
+                for q in bound.derived {
+                    let shape = bound.shapes[q.node]!
+                    let count = shape.reduce(1, *)
+                    if transformed.contains(where: { $0.name == q.name }) {
+                        named[q.name + "__free"] = nil
+                        named[q.name] = Shaped(values[offset..<(offset + count)], shape: shape)
+                    }
+                    offset += count
+                }
+            }
             out.points.append(.init(unconstrained: u, constrained: named, log_density: result.logDensity[k],
                                     gradient: result.gradient.vector(chain: k)))
         }

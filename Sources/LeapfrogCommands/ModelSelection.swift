@@ -30,8 +30,10 @@ struct ModelSelection: ParsableArguments {
                 throw LeapfrogError(.data, "Stan program '\(model)' reads data (\(program.dataNames.joined(separator: ", "))): pass --data FILE.json")
             }
             let (graph, bound) = try program.instantiate(data: data, seed: seed)
-            return ModelInstance(graph: graph, data: bound, hostQuantities: try program.hostQuantities(data: data, seed: seed),
-                                 nodeSources: program.nodeSources)
+            var instance = ModelInstance(graph: graph, data: bound, hostQuantities: try program.hostQuantities(data: data, seed: seed),
+                                         nodeSources: program.nodeSources)
+            instance.parameterValues = { try program.parameterValues($0, data: data, seed: seed) }
+            return instance
         }
         if model.lowercased().hasSuffix(".json") {
             guard modelOptions.isEmpty else {

@@ -18,6 +18,10 @@ public struct ModelInstance: Sendable {
     /// Where the graph's nodes came from, for messages: node index → `file:line:column` of the
     /// Stan statement that made it. Empty for models written as graphs.
     public var nodeSources: [Int: String]
+    /// Turns named constrained parameter values (CmdStan's inits: `{"theta": [0.2, 0.8]}`) into
+    /// the graph's parameters, where the model writes some transforms into its graph (a Stan
+    /// program's `simplex`: `theta__free`). Nil where the graph's parameters are the model's own.
+    public var parameterValues: (@Sendable (DataSet) throws -> DataSet)?
 
     public init(graph: ModelGraph, data: DataSet, standardization: Standardization? = nil, notes: [String] = [],
                 hostQuantities: (any HostQuantities)? = nil, nodeSources: [Int: String] = [:]) {

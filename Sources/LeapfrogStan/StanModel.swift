@@ -79,7 +79,7 @@ public struct StanModel: Sendable {
 
     private func sourceName(_ data: DataSet) -> String { data.source.isEmpty ? "data" : "data file '\(data.source)'" }
 
-    private func prepare(_ data: DataSet, seed: UInt64) throws -> (DataSet, [String: DataArray]) {
+    func prepare(_ data: DataSet, seed: UInt64) throws -> (DataSet, [String: DataArray]) {
         let source = sourceName(data)
         func fail(_ m: String) -> LeapfrogError { LeapfrogError(.data, "model '\(graph.name)', \(source): \(m)") }
         var interpreter = HostInterpreter(env: [:], diagnostics: diagnostics, random: HostRandom(transformedDataSeed: seed),

@@ -139,4 +139,51 @@ struct EvalCommandTests {
         let builtin = try Self.eval(["eight-schools", "--chains", "2", "--seed", "4", "--backend", "cpu"])
         #expect(fromDoc.points.map(\.log_density) == builtin.points.map(\.log_density))
     }
+
+    /// A Stan program's constrained types in `--params` as CmdStan's inits hold them (a simplex as
+    /// its elements, a correlation matrix as rows): the printed `constrained` values go back as
+    /// parameters and give the same point, except where the transform leaves coordinates free (a
+    /// unit vector's radius, the matrix transforms' unused entries, set to 0). A value outside its
+    /// type is named.
+    @Test func stanConstrainedTypesGoBackAsParams() throws {
+        let program = try Self.temporaryFile("constrained.stan", """
+            data { int K; vector[K] lo; }
+            parameters {
+              simplex[K] th; array[2] simplex[K] ths; ordered[K] o; positive_ordered[K] po; unit_vector[K] uv;
+              cholesky_factor_corr[K] L; corr_matrix[K] Om; cholesky_factor_cov[K] C; cov_matrix[K] S;
+              vector<lower=lo>[K] v; real<lower=0> a1; real<lower=a1, upper=a1 + 2> b1;
+            }
+            model { th ~ dirichlet(rep_vector(2, K)); o ~ normal(0, 3); po ~ normal(0, 3); v ~ normal(0, 3); a1 ~ exponential(1); }
+            """)
+        let data = try Self.temporaryFile("constrained.json", #"{"K": 3, "lo": [0, 1, -1]}"#)
+        let first = try Self.eval([program, "--data", data, "--seed", "3", "--backend", "cpu"])
+        let point = first.points[0]
+        #expect(point.constrained["th__free"] == nil)
+        guard case .array(let th)? = point.constrained["th"] else { Issue.record("th is not printed as a vector"); return }
+        #expect(th.count == 3)
+        let path = try Self.temporaryFile("constrained-params.json", String(decoding: try JSONEncoder().encode(point.constrained), as: UTF8.self))
+        let again = try Self.eval([program, "--data", data, "--params", path, "--backend", "cpu"])
+        var free: Set<String> = ["uv__free[1]", "uv__free[2]", "uv__free[3]"]
+        for m in ["L", "Om", "C", "S"] {
+            let correlation = m == "L" || m == "Om"
+            for i in 1...3 {
+                for j in i...3 where j > i || correlation { free.insert("\(m)__free[\(i),\(j)]") }
+            }
+        }
+        for (name, (u, v)) in zip(first.parameter_names, zip(point.unconstrained, again.points[0].unconstrained)) where !free.contains(name) {
+            #expect(abs(u - v) <= 1e-9 * max(1, abs(u)), "\(name): \(u) then \(v)")
+        }
+        let bad = try Self.temporaryFile("bad-simplex.json", String(decoding: try JSONEncoder().encode(point.constrained), as: UTF8.self)
+            .replacingOccurrences(of: "\"th\":[", with: "\"th\":[0.5,"))
+        #expect(throws: (any Error).self) { _ = try Self.eval([program, "--data", data, "--params", bad, "--backend", "cpu"]) }
+        var values = point.constrained
+        values["th"] = .array([.number(0.2), .number(0.3), .number(0.6)])
+        let notSimplex = try Self.temporaryFile("not-simplex.json", String(decoding: try JSONEncoder().encode(values), as: UTF8.self))
+        do {
+            _ = try Self.eval([program, "--data", data, "--params", notSimplex, "--backend", "cpu"])
+            Issue.record("accepted a simplex summing to 1.1")
+        } catch let e as LeapfrogError {
+            #expect(e.message.contains("'th' is not a simplex: its elements must be positive and sum to 1, they sum to 1.1"), "\(e.message)")
+        }
+    }
 }

@@ -1,0 +1,148 @@
+import LeapfrogCore
+import LeapfrogData
+import LeapfrogModel
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Constrained parameter values as CmdStan's inits hold them (`{"theta": [0.2, 0.3, 0.5]}` for a
+/// `simplex[3] theta`), turned into the graph's parameters. A parameter whose transform is written
+/// into the graph (`Lowering+Constraints`: `simplex`, `ordered`, `positive_ordered`,
+/// `unit_vector`, the four matrix types, bounds that depend on parameters or are vectors) is the
+/// unconstrained `name__free`; its value is the transform's inverse at the given one:
+///
+/// - `simplex`: uₖ = log xₖ − log x_K (softmax([u; 0]) = x);
+/// - `ordered`: u₁ = x₁, uₖ = log(xₖ − xₖ₋₁); `positive_ordered`: u₁ = log x₁, the same after;
+/// - `unit_vector`: u = x;
+/// - `cholesky_factor_corr` L: Uᵢⱼ = atanh(Lᵢⱼ / √(1 − Σ_{k<j} Lᵢₖ²)) below the diagonal (the CPC
+///   transform's inverse); `corr_matrix` Ω: the same on Ω's Cholesky factor;
+/// - `cholesky_factor_cov` L: Uᵢⱼ = Lᵢⱼ below, Uᵢᵢ = log Lᵢᵢ; `cov_matrix` Σ: the same on its factor;
+///   the free entries the matrix transforms do not use are 0;
+/// - `<lower=a, upper=b>`: u = logit((x − a)/(b − a)); `<lower=a>`: log(x − a); `<upper=b>`:
+///   log(b − x), with a and b evaluated from the data and the other parameters' given values.
+///
+/// A value outside its type (a simplex that does not sum to 1, a matrix that is not a correlation
+/// matrix) is an error that names it. Values already given as `name__free`, and parameters the
+/// graph constrains itself (scalar bounds on data), pass through.
+extension StanModel {
+    public func parameterValues(_ values: DataSet, data: DataSet, seed: UInt64 = defaultSeed) throws -> DataSet {
+        let graphNames = Set(graph.parameters.map(\.name))
+        let transformed = program.parameters.filter {
+            !graphNames.contains($0.name) && graphNames.contains(Lowering.freeName($0.name)) && values[$0.name] != nil
+        }
+        guard !transformed.isEmpty else { return values }
+        let source = values.source.isEmpty ? "parameter values" : values.source
+        var interpreter = HostInterpreter(env: try prepare(data, seed: seed).1, diagnostics: diagnostics,
+                                          random: HostRandom(transformedDataSeed: seed), functions: program.functions)
+        var out = values
+        for d in program.parameters {
+            guard let x = values[d.name] else { continue }
+            interpreter.env[d.name] = x  // a later parameter's bounds may read it
+            guard transformed.contains(where: { $0.name == d.name }), out[Lowering.freeName(d.name)] == nil else { continue }
+            let shape = try d.sizes.map { try interpreter.intScalar($0, what: "a size") }
+            guard x.shape == shape || (x.count == shape.reduce(1, *) && shape.count <= 1) else {
+                throw LeapfrogError(.data, "\(source): parameter '\(d.name)' has shape \(x.shape), but the program declares \(shape)")
+            }
+            let free = try freeValue(d, x, shape: shape, interpreter, source: source)
+            out[Lowering.freeName(d.name)] = free
+            out.variables[d.name] = nil
+        }
+        return out
+    }
+
+    private func freeValue(_ d: Declaration, _ x: DataArray, shape: [Int], _ interpreter: HostInterpreter, source: String) throws -> DataArray {
+        func fail(_ why: String) -> LeapfrogError { LeapfrogError(.data, "\(source): '\(d.name)' \(why)") }
+        guard let c = d.constrained else {
+            let (lower, upper) = (try d.bounds.lower.map { try interpreter.evaluate($0) }, try d.bounds.upper.map { try interpreter.evaluate($0) })
+            func at(_ b: DataArray?, _ k: Int) -> Double? { b.map { $0.values.count == 1 ? $0.values[0] : $0.values[k] } }
+            var u = x.values
+            for (k, v) in x.values.enumerated() {
+                let (a, b) = (at(lower, k), at(upper, k))
+                let element = x.count == 1 ? "" : " element \(k + 1)"
+                let what = element.isEmpty ? "is \(v)" : "has\(element) \(v)"
+                if let a, !(v > a) { throw fail("\(what), not above its lower bound \(a)") }
+                if let b, !(v < b) { throw fail("\(what), not below its upper bound \(b)") }
+                switch (a, b) {
+                case (let a?, let b?): let p = (v - a) / (b - a); u[k] = log(p) - log1p(-p)
+                case (let a?, nil): u[k] = log(v - a)
+                case (nil, let b?): u[k] = log(b - v)
+                case (nil, nil): u[k] = v
+                }
+            }
+            return DataArray(shape: shape, values: u)
+        }
+        let k = shape.last ?? 1
+        let rows = x.count / max(k, 1)
+        func row(_ r: Int) -> [Double] { Array(x.values[(r * k)..<((r + 1) * k)]) }
+        switch c {
+        case .simplex:
+            var u: [Double] = []
+            for r in 0..<rows {
+                let v = row(r)
+                let total = v.reduce(0, +)
+                guard v.allSatisfy({ $0 > 0 }), abs(total - 1) <= ParameterValueTolerance.simplex else {
+                    throw fail("is not a simplex\(rows > 1 ? " (row \(r + 1))" : ""): its elements must be positive and sum to 1, they sum to \(total)")
+                }
+                u += v.dropLast().map { log($0) - log(v[k - 1]) }
+            }
+            return DataArray(shape: Array(shape.dropLast()) + [k - 1], values: u)
+        case .ordered, .positiveOrdered:
+            var u: [Double] = []
+            for r in 0..<rows {
+                let v = row(r)
+                guard zip(v, v.dropFirst()).allSatisfy({ $0 < $1 }), c == .ordered || v[0] > 0 else {
+                    throw fail("is not \(c == .ordered ? "ordered" : "positive and ordered")\(rows > 1 ? " (row \(r + 1))" : ""): \(v)")
+                }
+                u.append(c == .ordered ? v[0] : log(v[0]))
+                u += zip(v, v.dropFirst()).map { log($1 - $0) }
+            }
+            return DataArray(shape: shape, values: u)
+        case .unitVector:
+            let norm = x.values.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            guard abs(norm - 1) <= ParameterValueTolerance.simplex else { throw fail("is not a unit vector: its length is \(norm)") }
+            return DataArray(shape: shape, values: x.values)
+        case .choleskyFactorCorr, .corrMatrix, .choleskyFactorCov, .covMatrix:
+            var m = Matrix(rows: k, columns: k, values: x.values)
+            if c == .corrMatrix || c == .covMatrix {
+                if c == .corrMatrix, (0..<k).contains(where: { abs(m[$0, $0] - 1) > ParameterValueTolerance.simplex }) {
+                    throw fail("is not a correlation matrix: its diagonal is not 1")
+                }
+                guard let l = m.cholesky() else { throw fail("is not symmetric positive definite") }
+                m = l
+            }
+            for i in 0..<k {
+                guard m[i, i] > 0, ((i + 1)..<k).allSatisfy({ m[i, $0] == 0 }) else {
+                    throw fail("is not a Cholesky factor: it must be lower triangular with a positive diagonal")
+                }
+            }
+            var u = Matrix(rows: k, columns: k, values: Array(repeating: 0, count: k * k))
+            if c == .choleskyFactorCov || c == .covMatrix {
+                for i in 0..<k {
+                    for j in 0..<i { u[i, j] = m[i, j] }
+                    u[i, i] = log(m[i, i])
+                }
+                return u.array
+            }
+            for i in 0..<k {
+                let length = (0..<k).reduce(0) { $0 + m[i, $1] * m[i, $1] }
+                guard abs(length - 1) <= ParameterValueTolerance.simplex else {
+                    throw fail("is not the Cholesky factor of a correlation matrix: row \(i + 1) has length \(length.squareRoot()), not 1")
+                }
+                var used = 0.0
+                for j in 0..<i {
+                    u[i, j] = atanh(m[i, j] / (1 - used).squareRoot())
+                    used += m[i, j] * m[i, j]
+                }
+            }
+            return u.array
+        }
+    }
+}
+
+/// How far a given value may be from its type's constraint (a simplex's sum, a unit length, a
+/// correlation's diagonal): Stan's CONSTRAINT_TOLERANCE.
+enum ParameterValueTolerance {
+    static let simplex = 1e-8
+}
