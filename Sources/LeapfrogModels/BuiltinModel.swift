@@ -36,13 +36,16 @@ public struct ModelInstance: Sendable {
 
 extension BoundModel {
     /// The instance's graph bound to its data, with its host quantities.
-    /// An error at a node the instance knows the source of (a Stan statement) names that source.
+    /// An error at a node the instance knows the source of (a Stan statement) names that source
+    /// instead of the node.
     public init(_ instance: ModelInstance) throws {
         do {
             try self.init(graph: instance.graph, data: instance.data)
         } catch let e as LeapfrogError {
             guard let node = e.node, let source = instance.nodeSources[node] else { throw e }
-            throw LeapfrogError(e.kind, "\(source): \(e.message)", node: node)
+            // The statement says where; the graph's node number means nothing to its author.
+            let message = e.message.replacing(#/node \d+ \((?<op>[^)]*)\): /#) { "\($0.op): " }
+            throw LeapfrogError(e.kind, "\(source): \(message)", node: node)
         }
         hostQuantities = instance.hostQuantities
     }

@@ -60,7 +60,8 @@ extension Lowering {
             guard FormulaDensities.cdfFamilies[family] != nil else {
                 throw fail("the cumulative distribution function \(name) is not supported yet; supported for "
                            + FormulaDensities.cdfFamilies.keys.sorted().joined(separator: ", ")
-                           + (constants.allSatisfy({ $0 != nil }) && suffix != "_cdf"
+                           + (suffix == "_cdf" ? ""
+                              : constants.allSatisfy({ $0 != nil })
                               ? " (of constants it is left out only where it stands alone in a target += sum, a constant shift; here leaving it out would change the posterior)"
                               : " (and of constants standing alone in a target += sum, where it is left out as a constant)"), l)
             }

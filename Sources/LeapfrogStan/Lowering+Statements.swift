@@ -1,3 +1,4 @@
+import LeapfrogCore
 import LeapfrogModel
 
 extension Lowering {
@@ -173,7 +174,8 @@ extension Lowering {
             // a constant range, unrolled): its element 3 in every row, the rest kept (0 where never
             // assigned).
             let r = op.isEmpty ? r : try binary(op, try element(of: sym, name, indices, at: l), r, at: l)
-            guard r.type.isScalar, !r.summedOverPlate, !r.columns else { throw fail("\(name)[\(ks[0])] takes a scalar", rhs.location) }
+            if r.summedOverPlate { throw perRowDensityError("\(name)[\(ks[0])]", at: rhs.location) }
+            guard r.type.isScalar, !r.columns else { throw fail("\(name)[\(ks[0])] takes a scalar", rhs.location) }
             if ks[0] < 1 { throw fail("index \(ks[0]) is out of range: Stan indices start at 1", l) }
             if case .fixed(let n) = k, ks[0] > n { throw fail("index \(ks[0]) is out of range 1…\(n)", l) }
             _ = try assignable(Value(type: r.type, node: r.node, dataOnly: r.dataOnly), to: sym.type.removingDimension(0),
@@ -230,8 +232,7 @@ extension Lowering {
         if r.summedOverPlate {
             // A family without a per-row form (`FormulaDensities.elementwise`); in generated quantities the
             // block then runs on the host, which computes each row's.
-            throw fail("cannot assign \(name)[\(iv)] a log density of this family per row of a vectorised loop; "
-                       + "per-row log densities take scalar arguments and one of \(Lowering.perRowFamilies)", rhs.location)
+            throw perRowDensityError("\(name)[\(iv)]", at: rhs.location)
         }
         let rowType = sym.type.removingDimension(0)
         var row = r
@@ -251,6 +252,13 @@ extension Lowering {
         whole.type = sym.type
         whole.dataName = nil
         scope.setValue(name, whole)
+    }
+
+    /// A log density stored per row of a vectorised loop whose family has no per-row form
+    /// (`FormulaDensities.elementwise`: a multivariate one, say).
+    func perRowDensityError(_ target: String, at l: StanSourceLocation) -> LeapfrogError {
+        fail("cannot assign \(target) a log density of this family per row of a vectorised loop; "
+             + "per-row log densities take scalar arguments and one of \(Lowering.perRowFamilies)", l)
     }
 
     /// `:` or an omitted index (`m[:, j]`, `m[, j]`): the whole of that dimension.
@@ -283,7 +291,8 @@ extension Lowering {
         var r = try perRowExpression(rhs)
         // `lps[k] += normal_lpdf(y[n] | mu[k], sigma[k])`: the element's value so far, then the operation.
         if !op.isEmpty { r = try binary(op, try element(of: sym, name, indices, at: l), r, at: l) }
-        guard r.type.isScalar, !r.summedOverPlate else { throw fail("\(name)[\(iv)] takes a scalar", rhs.location) }
+        if r.summedOverPlate { throw perRowDensityError("\(name)[\(iv)]", at: rhs.location) }
+        guard r.type.isScalar else { throw fail("\(name)[\(iv)] takes a scalar", rhs.location) }
         _ = try assignable(Value(type: r.type, node: r.node, dataOnly: r.dataOnly), to: sym.type.removingDimension(0),
                            name: "\(name)[\(iv)]", at: rhs.location)
         scope.setValue(name, Value(type: sym.type, node: perRowVector(r, rows: plate, columns: columns), plated: true, dataOnly: r.dataOnly))
