@@ -321,6 +321,18 @@ extension Lowering {
             default: out = ((mn * vn).transposed() * vn).transposed()
             }
             return derived(args[0], args[1], node: out, type: StanType(base: .matrix, arrayRank: 0, sizes: m.sizes))
+        case "log_mix" where args.count == 2:
+            // log_mix(θ, λ) = log Σₖ θₖ exp(λₖ) (Stan Functions Reference, "Composed functions"): λ a
+            // vector of log densities (per row of a vectorised loop too), or an array of them, one
+            // per observation, whose mixtures are summed.
+            let (theta, lp) = (args[0], args[1])
+            guard theta.type.rank == 1, !theta.columns, !lp.columns, lp.type.rank == 1 || (lp.type.rank == 2 && lp.type.arrayRank == 1 && !lp.plated) else {
+                throw fail("log_mix(theta, lps) needs a vector of weights and a vector of log densities (or an array of them), got \(theta.type) and \(lp.type)", l)
+            }
+            if differ(theta.type.sizes[0], lp.type.sizes.last ?? nil) { throw fail("size mismatch in log_mix: \(theta.type) weights and \(lp.type) log densities", l) }
+            if theta.plated && !lp.plated, lp.type.rank == 2 { throw fail("cannot vectorise the loop: log_mix of weights that depend on the loop index", l) }
+            let mixed = (node(0).log() + node(1)).logSumExp()
+            return derived(theta, lp, node: lp.type.rank == 2 ? mixed.sum() : mixed, type: .real)
         case "log_mix":
             try need(3)
             guard args.allSatisfy({ $0.type.isScalar }) else { throw fail("log_mix(theta, lp1, lp2) needs scalars", l) }

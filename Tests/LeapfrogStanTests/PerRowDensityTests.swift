@@ -119,4 +119,20 @@ import Testing
         """
         #expect(compileError(uniform).contains("cannot assign ll[n] a log density of this family per row"))
     }
+
+    /// `log_mix(theta, lps)` with a vector of weights: a vector of log densities per row, and an
+    /// array of them (one per observation, summed), against log_sum_exp(log(theta) + lps).
+    @Test func logMixOfAVectorOfWeights() throws {
+        let data = DataSet(["N": .integer(5), "K": .integer(3), "y": .vector([-2.1, 0.3, 0.5, 3.9, 4.2])], source: "test")
+        let head = "data { int N; int K; vector[N] y; }\nparameters { simplex[K] theta; ordered[K] mu; }\n"
+        let written = try stanReference(head + """
+            model { mu ~ normal(0, 5); for (n in 1:N) { vector[K] lps = log(theta); for (k in 1:K) lps[k] += normal_lpdf(y[n] | mu[k], 1); target += log_sum_exp(lps); } }
+            """, data)
+        for body in ["for (n in 1:N) { vector[K] lps; for (k in 1:K) lps[k] = normal_lpdf(y[n] | mu[k], 1); target += log_mix(theta, lps); }",
+                     "array[N] vector[K] lps; for (n in 1:N) for (k in 1:K) lps[n, k] = normal_lpdf(y[n] | mu[k], 1); target += log_mix(theta, lps);"] {
+            expectEquivalent(try stanReference(head + "model { mu ~ normal(0, 5); \(body) }", data), written)
+        }
+        #expect(compileError(head + "model { vector[2] w = [0.5, 0.5]'; vector[3] l = [1, 2, 3]'; target += log_mix(w, l); }")
+            .contains("size mismatch in log_mix: vector[2] weights and vector[3] log densities"))
+    }
 }
