@@ -120,9 +120,16 @@ extension Lowering {
         if family.isDiscrete, let k = outcome.constant, outcome.type.isInteger, args.allSatisfy(\.type.isScalar) {
             // A constant count (`bernoulli_lpmf(1 | omega)`): a one-element integer data leaf, as
             // the graph's discrete densities read their outcome from data.
-            let name = syntheticName("index", key: "cindex:\(Int(k))") { .constantIndex(name: $0, Int(k)) }
-            outcome = Value(type: StanType(base: .int, arrayRank: 1, sizes: [.fixed(1)]),
-                            node: builder.data(name, [1], integer: true), dataName: name, dataOnly: true)
+            // Beside a per-row argument (`binomial_logit_lpmf(0 | T, eps[i])` in a loop), an integer
+            // scalar, so that it broadcasts against the rows.
+            if args.contains(where: \.plated) {
+                let name = syntheticName("int", key: "cint:\(Int(k))") { .integer(name: $0, .integer(Int(k), outcomeLocation)) }
+                outcome = Value(type: .int, node: builder.data(name, [], integer: true), dataName: name, dataOnly: true)
+            } else {
+                let name = syntheticName("index", key: "cindex:\(Int(k))") { .constantIndex(name: $0, Int(k)) }
+                outcome = Value(type: StanType(base: .int, arrayRank: 1, sizes: [.fixed(1)]),
+                                node: builder.data(name, [1], integer: true), dataName: name, dataOnly: true)
+            }
         }
         if family.isDiscrete {
             if let e = expressions.first { outcome = try integerDataLeaf(outcome, e) }

@@ -79,6 +79,10 @@ import Testing
         ("dogs_hierarchical", "dogs", .compiles),
         ("dogs_nonhierarchical", "dogs", .compiles),
         ("Mt_model", "Mt_data", .compiles),
+        // A constant count beside a per-row argument (binomial_logit_lpmf(0 | T, eps[i])).
+        ("Mh_model", "Mh_data", .compiles),
+        // logit_p[:, 1] = …, then logit_p[i, j] for j in 2:T.
+        ("Mtbh_model", "Mtbh_data", .compiles),
     ]
 
     /// wells_dae_inter_model's design matrix `[c_dist100', …, ae_inter']'` (an array expression in

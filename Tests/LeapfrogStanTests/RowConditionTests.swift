@@ -147,6 +147,68 @@ import Testing
         expectEquivalent(try stanReference(StanFixtures.rowConditionAssignments, data), try stanReference(written, data))
     }
 
+    /// posteriordb's Mh (a constant count beside a per-row logit: `binomial_logit_lpmf(0 | T,
+    /// eps[i])`) and Mtbh (`logit_p[:, 1] = …` then `logit_p[i, j]` for j ≥ 2), against their
+    /// likelihoods written out here at random points: differences of log densities.
+    @Test func posteriorDBsMhAndMtbhAreTheirLikelihoodsWrittenOut() throws {
+        func logBinomial(_ k: Double, _ n: Double, logit a: Double) -> Double {
+            lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1) + k * a - n * log1p(exp(a))
+        }
+        func logSumExp(_ a: Double, _ b: Double) -> Double { max(a, b) + log1p(exp(-abs(a - b))) }
+        func logit(_ p: Double) -> Double { log(p / (1 - p)) }
+        func invLogit(_ u: Double) -> Double { 1 / (1 + exp(-u)) }
+        var rng = TestRandom(seed: 17)
+        // Mh: u = (omega, mean_p, sigma on (0, 5), eps_raw[M]), each bound's log-Jacobian included.
+        do {
+            let data = try StanJSON.load(path: RepositoryData.path("posteriordb/Mh_data.json"))
+            let (graph, prepared) = try StanProgram.load(path: RepositoryData.path("posteriordb/stan/Mh_model.stan")).instantiate(data: data)
+            let stan = try ReferenceModel(graph: graph, data: prepared)
+            let y = data.variables["y"]!.values, t = data.variables["T"]!.values[0]
+            func lp(_ u: [Double]) -> Double {
+                let (omega, meanP, sigma) = (invLogit(u[0]), invLogit(u[1]), 5 * invLogit(u[2]))
+                var total = log(omega * (1 - omega)) + log(meanP * (1 - meanP)) + log(sigma * (5 - sigma) / 5)
+                for (i, yi) in y.enumerated() {
+                    let raw = u[3 + i], eps = logit(meanP) + sigma * raw
+                    total += -0.5 * raw * raw
+                    total += yi > 0 ? log(omega) + logBinomial(yi, t, logit: eps)
+                                    : logSumExp(log(omega) + logBinomial(0, t, logit: eps), log1p(-omega))
+                }
+                return total
+            }
+            let (u0, u1) = (rng.vector(stan.dimension, -1, 1), rng.vector(stan.dimension, -1, 1))
+            #expect(abs((stan.logDensity(u1) - stan.logDensity(u0)) - (lp(u1) - lp(u0))) < 1e-8)
+            #expect(GradientCheck.worstRelativeError(stan, at: u1) < GradientCheck.tolerance)
+        }
+        // Mtbh: u = (omega, mean_p[T], gamma, sigma on (0, 3), eps_raw[M]).
+        do {
+            let data = try StanJSON.load(path: RepositoryData.path("posteriordb/Mtbh_data.json"))
+            let (graph, prepared) = try StanProgram.load(path: RepositoryData.path("posteriordb/stan/Mtbh_model.stan")).instantiate(data: data)
+            let stan = try ReferenceModel(graph: graph, data: prepared)
+            let y = data.variables["y"]!.values, t = Int(data.variables["T"]!.values[0]), m = y.count / t
+            func lp(_ u: [Double]) -> Double {
+                let omega = invLogit(u[0]), meanP = (0..<t).map { invLogit(u[1 + $0]) }
+                let (gamma, sigma) = (u[1 + t], 3 * invLogit(u[2 + t]))
+                var total = log(omega * (1 - omega)) + meanP.map { log($0 * (1 - $0)) }.reduce(0, +) + log(sigma * (3 - sigma) / 3)
+                total += -0.5 * gamma * gamma / 100
+                for i in 0..<m {
+                    let raw = u[3 + t + i], eps = sigma * raw
+                    total += -0.5 * raw * raw
+                    var row = 0.0, captured = false
+                    for j in 0..<t {
+                        let a = logit(meanP[j]) + eps + (j > 0 ? gamma * y[i * t + j - 1] : 0)
+                        row += logBinomial(y[i * t + j], 1, logit: a)
+                        captured = captured || y[i * t + j] > 0
+                    }
+                    total += captured ? log(omega) + row : logSumExp(log(omega) + row, log1p(-omega))
+                }
+                return total
+            }
+            let (u0, u1) = (rng.vector(stan.dimension, -1, 1), rng.vector(stan.dimension, -1, 1))
+            #expect(abs((stan.logDensity(u1) - stan.logDensity(u0)) - (lp(u1) - lp(u0))) < 1e-8)
+            #expect(GradientCheck.worstRelativeError(stan, at: u1) < GradientCheck.tolerance)
+        }
+    }
+
     @Test func whatStaysUnsupportedSaysSo() {
         let head = "data { int N; vector[N] x; } parameters { vector[N] mu; real a; }\n"
         #expect(compileError(head + "model { for (n in 1:N) { if (mu[n] > 0) target += x[n]; } }")

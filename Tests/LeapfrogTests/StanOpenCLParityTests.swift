@@ -158,8 +158,8 @@ struct StanOpenCLParityTests {
         try Self.expectParity(Self.concatenation, data)
     }
 
-    /// `if` on the loop index inside a vectorised loop: a fixture, and posteriordb's M0 and Mt
-    /// models (Mt: a per-row Bernoulli density inside log_sum_exp).
+    /// `if` on the loop index inside a vectorised loop: fixtures, and posteriordb's M0, Mt, Mh and
+    /// Mtbh models (Mt: a per-row Bernoulli density inside log_sum_exp).
     @Test func ifOnTheLoopIndex() throws {
         try Self.expectParity(StanFixtures.rowConditions, StanFixtures.rowConditionsData)
         try Self.expectParity(StanFixtures.rowConditionAssignments, StanFixtures.rowConditionsData)
@@ -167,6 +167,10 @@ struct StanOpenCLParityTests {
         try Self.expectParity(source, try StanJSON.load(path: RepositoryData.path("posteriordb/M0_data.json")))
         let mt = try String(contentsOfFile: RepositoryData.path("posteriordb/stan/Mt_model.stan"), encoding: .utf8)
         try Self.expectParity(mt, try StanJSON.load(path: RepositoryData.path("posteriordb/Mt_data.json")))
+        for name in ["Mh", "Mtbh"] {
+            let source = try String(contentsOfFile: RepositoryData.path("posteriordb/stan/\(name)_model.stan"), encoding: .utf8)
+            try Self.expectParity(source, try StanJSON.load(path: RepositoryData.path("posteriordb/\(name)_data.json")))
+        }
     }
 
     /// posteriordb's dogs models: a local scalar in a loop nested in a vectorised one, a Bernoulli
