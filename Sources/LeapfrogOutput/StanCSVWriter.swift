@@ -52,8 +52,11 @@ public final class StanCSVWriter: DrawWriter {
     private let thin: Int
 
     private var streams: [UnsafeMutablePointer<FILE>?]
-    /// Byte offset and width of the `num_samples` value in each file's header.
+    /// Byte offset and width of the `num_samples` and `num_warmup` values in each file's header.
     private var numSamplesField: (offset: Int, width: Int)?
+    private var numWarmupField: (offset: Int, width: Int)?
+    /// The header's `num_warmup`: the most warmup iterations (`--warmup`).
+    private let plannedWarmup: Int
     private var state = State.open
     private enum State { case open, finished, abandoned }
 
@@ -85,15 +88,18 @@ public final class StanCSVWriter: DrawWriter {
         samplerStatistics = configuration.statisticColumns == Self.statisticColumns
         thin = max(1, configuration.thin)
         plannedRows = (configuration.numSamples + thin - 1) / thin
+        plannedWarmup = configuration.numWarmup
         let header = (configuration.statisticColumns + columns.map(\.0)).joined(separator: ",")
         do {
             for (k, path) in paths.enumerated() {
                 streams.append(try FileSystem.createExclusive(FileSystem.partialPath(path)))
                 let lines = configuration.commentLines(chainID: chains[k] + 1, outputFile: names[k], startedAt: startedAt)
-                if let i = lines.firstIndex(where: { $0.hasPrefix("#     num_samples = ") }) {
-                    numSamplesField = (lines[..<i].reduce(0) { $0 + $1.utf8.count + 1 } + "#     num_samples = ".utf8.count,
-                                       String(configuration.numSamples).utf8.count)
+                func field(_ prefix: String, _ value: Int) -> (offset: Int, width: Int)? {
+                    guard let i = lines.firstIndex(where: { $0.hasPrefix(prefix) }) else { return nil }
+                    return (lines[..<i].reduce(0) { $0 + $1.utf8.count + 1 } + prefix.utf8.count, String(value).utf8.count)
                 }
+                numSamplesField = field("#     num_samples = ", configuration.numSamples)
+                numWarmupField = field("#     num_warmup = ", configuration.numWarmup)
                 try write(k, lines.joined(separator: "\n") + "\n" + header + "\n")
             }
         } catch {
@@ -145,6 +151,10 @@ public final class StanCSVWriter: DrawWriter {
                     + diagonal[chain].map(StanNumber.format).joined(separator: ", ") + "\n"
             }
             try write(k, text)
+            // An adaptive warmup that ended early: the header says how long it ran.
+            if let n = adaptation.warmupIterations, n != plannedWarmup, let field = numWarmupField {
+                try rewriteHeader(k, field, value: n, name: "num_warmup")
+            }
         }
     }
 
@@ -202,7 +212,9 @@ public final class StanCSVWriter: DrawWriter {
         do {
             for k in streams.indices {
                 try write(k, trailer)
-                if interrupted || drawsWritten != plannedRows, let field = numSamplesField { try rewriteNumSamples(k, field) }
+                if interrupted || drawsWritten != plannedRows, let field = numSamplesField {
+                    try rewriteHeader(k, field, value: drawsWritten * thin, name: "num_samples")
+                }
                 let stream = streams[k]
                 streams[k] = nil
                 if let stream, fclose(stream) != 0 {
@@ -219,16 +231,17 @@ public final class StanCSVWriter: DrawWriter {
         }
     }
 
-    /// Overwrites the header's `num_samples` with the iterations the rows written stand for
-    /// (rows × thin), padded with spaces to the planned number's width, so readers that check the
-    /// row count (CmdStanPy: ⌈num_samples / thin⌉) accept the file.
-    private func rewriteNumSamples(_ k: Int, _ field: (offset: Int, width: Int)) throws {
+    /// Overwrites a number in the header, padded with spaces to the planned number's width:
+    /// `num_samples` with the iterations the rows written stand for (rows × thin), so readers
+    /// that check the row count (CmdStanPy: ⌈num_samples / thin⌉) accept the file, and
+    /// `num_warmup` with the iterations an adaptive warmup ran.
+    private func rewriteHeader(_ k: Int, _ field: (offset: Int, width: Int), value: Int, name: String) throws {
         guard let stream = streams[k] else { return }
-        let text = String(drawsWritten * thin)
+        let text = String(value)
         guard text.utf8.count <= field.width else { return }
         let padded = text + String(repeating: " ", count: field.width - text.utf8.count)
         if fseek(stream, field.offset, SEEK_SET) != 0 || fputs(padded, stream) == EOF || fseek(stream, 0, SEEK_END) != 0 {
-            throw LeapfrogError(.io, "cannot write '\(FileSystem.partialPath(paths[k]))': rewriting num_samples: \(FileSystem.lastError())")
+            throw LeapfrogError(.io, "cannot write '\(FileSystem.partialPath(paths[k]))': rewriting \(name): \(FileSystem.lastError())")
         }
     }
 

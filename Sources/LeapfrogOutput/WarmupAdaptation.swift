@@ -18,10 +18,14 @@ public struct WarmupAdaptation: Sendable, Hashable {
     /// Each chain's whole inverse metric, row-major d × d, for a dense metric (written in place
     /// of the diagonal, as CmdStan's `Elements of inverse mass matrix:` block).
     public var inverseMetricDense: [[Double]]?
+    /// How many iterations warmup ran (an adaptive warmup ends before `--warmup`), if known.
+    public var warmupIterations: Int?
 
-    public init(stepSize: [Double], inverseMetricDiagonal: [[Double]]? = nil, inverseMetricDense: [[Double]]? = nil) {
+    public init(stepSize: [Double], inverseMetricDiagonal: [[Double]]? = nil, inverseMetricDense: [[Double]]? = nil,
+                warmupIterations: Int? = nil) {
         self.stepSize = stepSize
         self.inverseMetricDiagonal = inverseMetricDiagonal
         self.inverseMetricDense = inverseMetricDense
+        self.warmupIterations = warmupIterations
     }
 }

@@ -76,7 +76,7 @@ final class DrawCollector: MomentsSink {
         let diagonal: [[Double]]? = kind == .diagonal ? (0..<chains).map { adaptation.metric.inverseDiagonal(chain: $0, dimension: d) } : nil
         let dense = kind == .dense ? (0..<chains).map { adaptation.metric.inverseMatrix(chain: $0, dimension: d) } : nil
         try writer?.recordAdaptation(WarmupAdaptation(stepSize: adaptation.stepSizes, inverseMetricDiagonal: diagonal,
-                                                      inverseMetricDense: dense))
+                                                      inverseMetricDense: dense, warmupIterations: adaptation.warmupIterations))
     }
 
     func write(_ draw: Draw) throws {

@@ -69,7 +69,9 @@ public enum Sampler {
             if announced { return }
             announced = true
             warmupCost = cost
-            try sink.adaptationFinished(adapter.adaptation)
+            var adaptation = adapter.adaptation
+            adaptation.warmupIterations = adapter.warmupLength
+            try sink.adaptationFinished(adaptation)
         }
         if adapter.warmupLength == 0 { try announce() }
 

@@ -8,6 +8,9 @@ public struct Adaptation: Sendable {
     public var metric: Metric
     /// ChEES: the adapted (unjittered) trajectory length.
     public var trajectoryLength: Double? = nil
+    /// How many iterations warmup ran (set when it ends: an adaptive warmup's can be shorter
+    /// than planned).
+    public var warmupIterations: Int? = nil
 
     public init(stepSizes: [Double], metric: Metric, trajectoryLength: Double? = nil) {
         self.stepSizes = stepSizes

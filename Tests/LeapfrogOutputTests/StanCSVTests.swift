@@ -229,6 +229,30 @@ import Testing
         #expect(try StanCSVReader.read(path: full.file("chain-1.csv")).configuration["sample.num_samples"] == "1000")
     }
 
+    /// An adaptive warmup that ended early: `num_warmup` says how long it ran (it said the
+    /// maximum, `--warmup`), padded to the planned width; one that ran in full leaves it.
+    @Test func anAdaptiveWarmupRewritesNumWarmup() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        let c = StanCSVConfiguration(model: "m", numSamples: 2, numWarmup: 1000, seed: 3)
+        let writer = try StanCSVWriter(directory: dir.path, schema: testSchema, configuration: c, chains: [0, 1])
+        try writer.recordAdaptation(WarmupAdaptation(stepSize: [0.1, 0.2, 0.3], warmupIterations: 225))
+        for d in 0..<2 { try writer.append(values: testDraw(testSchema, draw: d), stats: testStats(testSchema, draw: d)) }
+        try writer.finish(interrupted: false, timing: RunTiming(warmupSeconds: 1, samplingSeconds: 2))
+        for path in writer.paths {
+            let file = try StanCSVReader.read(path: path)
+            #expect(file.configuration["sample.num_warmup"] == "225" && file.configuration["sample.num_samples"] == "2" && file.rowCount == 2)
+            #expect(try String(contentsOfFile: path, encoding: .utf8).contains("\n#     num_warmup = 225 \n"))
+        }
+        let full = try TemporaryDirectory()
+        defer { full.cleanUp() }
+        let complete = try StanCSVWriter(directory: full.path, schema: testSchema, configuration: c, chains: [0])
+        try complete.recordAdaptation(WarmupAdaptation(stepSize: [0.1, 0.2, 0.3], warmupIterations: 1000))
+        for d in 0..<2 { try complete.append(values: testDraw(testSchema, draw: d), stats: testStats(testSchema, draw: d)) }
+        try complete.finish(interrupted: false, timing: RunTiming(warmupSeconds: 1, samplingSeconds: 2))
+        #expect(try StanCSVReader.read(path: full.file("chain-1.csv")).configuration["sample.num_warmup"] == "1000")
+    }
+
     /// A dense metric is written as CmdStan writes it, a row per line under `Elements of inverse
     /// mass matrix:` (it was the diagonal under `dense_e`, and the matrix was lost).
     @Test func aDenseMetricIsWrittenWhole() throws {
