@@ -172,6 +172,7 @@ extension Lowering {
                 throw fail("the outcome of categorical_logit must be an integer or an integer array", outcomeLocation)
             }
         default:
+            if let v = perRowOfAWholeOutcome(family, outcome, args) { return v }
             try checkElementwiseShapes(all, at: l, familyName)
         }
         if wantsPerRow(all), let node = FormulaDensities.elementwise(family, materialize(outcome), args.map { materialize($0) }) {
@@ -194,6 +195,19 @@ extension Lowering {
             return v
         }
         return summed(logDensityNode(family, materialize(outcome), args.map { materialize($0) }), of: all)
+    }
+
+    /// A whole data vector's log density per row of a vectorised loop, its other arguments
+    /// scalars, some per row: Σⱼ log p(yⱼ | θₙ) for each row n (a discrete parameter summed out
+    /// over its values, posteriordb's Survey: `lp[n] = … + binomial_lpmf(k | n, theta)` over the
+    /// number of surveys n). The outcome [m] against the rows' arguments [N, 1] is [N, m], summed
+    /// along m. nil when the density is not of that form.
+    func perRowOfAWholeOutcome(_ family: Distribution, _ outcome: Value, _ args: [Value]) -> Value? {
+        guard perRowDensities, let plate, !outcome.plated, !outcome.columns, outcome.type.rank == 1, let m = outcome.type.sizes[0],
+              args.allSatisfy({ $0.type.isScalar && !$0.columns }), args.contains(where: \.plated) else { return nil }
+        let columns = args.map { $0.plated ? perRowVector($0, rows: plate, columns: .fixed(1)) : materialize($0) }
+        guard let node = FormulaDensities.elementwise(family, materialize(outcome), columns) else { return nil }
+        return Value(type: .real, node: node.matmul(fill(1, [m])), plated: true, dataOnly: ([outcome] + args).allSatisfy(\.dataOnly))
     }
 
     /// The arguments of an elementwise density (`familyName`'s) are scalars or containers of one

@@ -1,3 +1,4 @@
+import Foundation
 import LeapfrogCore
 import LeapfrogData
 import LeapfrogModel
@@ -134,5 +135,34 @@ import Testing
         }
         #expect(compileError(head + "model { vector[2] w = [0.5, 0.5]'; vector[3] l = [1, 2, 3]'; target += log_mix(w, l); }")
             .contains("size mismatch in log_mix: vector[2] weights and vector[3] log densities"))
+    }
+
+    /// A whole data vector's log density per row, a discrete parameter summed out over its
+    /// values: posteriordb's Survey, p(θ | k) ∝ Σₙ (1/n_max) Πⱼ Binomial(kⱼ | n, θ) over n ≥ max(k),
+    /// written out here (log densities at several θ, up to a constant, and the gradient).
+    @Test func aWholeOutcomePerRowIsPosteriorDBsSurvey() throws {
+        let data = try StanJSON.load(path: RepositoryData.path("posteriordb/Survey_data.json"))
+        let (graph, prepared) = try StanProgram.load(path: RepositoryData.path("posteriordb/stan/Survey_model.stan")).instantiate(data: data)
+        let stan = try ReferenceModel(graph: graph, data: prepared)
+        let k = data.variables["k"]!.values, nmax = Int(data.variables["nmax"]!.values[0])
+        func lp(_ u: Double) -> Double {
+            let theta = 1 / (1 + exp(-u))
+            func logBinomial(_ kj: Double, _ n: Double) -> Double {
+                let coefficient: Double = lgamma(n + 1) - lgamma(kj + 1) - lgamma(n - kj + 1)
+                return coefficient + kj * log(theta) + (n - kj) * log1p(-theta)
+            }
+            var terms: [Double] = []
+            for n in Int(k.max()!)...nmax {
+                let sum: Double = k.map { logBinomial($0, Double(n)) }.reduce(0, +)
+                terms.append(sum - log(Double(nmax)))
+            }
+            let top = terms.max()!
+            let total: Double = terms.map { exp($0 - top) }.reduce(0, +)
+            return top + log(total) + log(theta * (1 - theta))
+        }
+        for u in [-1.5, -0.3, 0.8] {
+            #expect(abs((stan.logDensity([u]) - stan.logDensity([0])) - (lp(u) - lp(0))) < 1e-9)
+            #expect(GradientCheck.worstRelativeError(stan, at: [u]) < GradientCheck.tolerance)
+        }
     }
 }

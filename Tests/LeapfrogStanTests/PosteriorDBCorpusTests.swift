@@ -83,6 +83,8 @@ import Testing
         ("Mh_model", "Mh_data", .compiles),
         // logit_p[:, 1] = …, then logit_p[i, j] for j in 2:T.
         ("Mtbh_model", "Mtbh_data", .compiles),
+        // A whole data vector's density per row (binomial_lpmf(k | n, theta)) in an if on the loop index.
+        ("Survey_model", "Survey_data", .compiles),
     ]
 
     /// wells_dae_inter_model's design matrix `[c_dist100', …, ae_inter']'` (an array expression in
