@@ -158,8 +158,9 @@ struct StanOpenCLParityTests {
         try Self.expectParity(Self.concatenation, data)
     }
 
-    /// `if` on the loop index inside a vectorised loop: fixtures, and posteriordb's M0, Mt, Mh and
-    /// Mtbh models (Mt: a per-row Bernoulli density inside log_sum_exp).
+    /// `if` on the loop index inside a vectorised loop: fixtures, and posteriordb's M0, Mt, Mh,
+    /// Mtbh and Survey models (Mt: a per-row Bernoulli density inside log_sum_exp; Survey: a data
+    /// vector's density per row).
     @Test func ifOnTheLoopIndex() throws {
         try Self.expectParity(StanFixtures.rowConditions, StanFixtures.rowConditionsData)
         try Self.expectParity(StanFixtures.rowConditionAssignments, StanFixtures.rowConditionsData)
@@ -167,7 +168,7 @@ struct StanOpenCLParityTests {
         try Self.expectParity(source, try StanJSON.load(path: RepositoryData.path("posteriordb/M0_data.json")))
         let mt = try String(contentsOfFile: RepositoryData.path("posteriordb/stan/Mt_model.stan"), encoding: .utf8)
         try Self.expectParity(mt, try StanJSON.load(path: RepositoryData.path("posteriordb/Mt_data.json")))
-        for name in ["Mh", "Mtbh"] {
+        for name in ["Mh", "Mtbh", "Survey"] {
             let source = try String(contentsOfFile: RepositoryData.path("posteriordb/stan/\(name)_model.stan"), encoding: .utf8)
             try Self.expectParity(source, try StanJSON.load(path: RepositoryData.path("posteriordb/\(name)_data.json")))
         }
