@@ -50,6 +50,13 @@ public struct EvaluationPlan: Sendable {
         }
         guard plated.allSatisfy({ $0.plate == first }) else { throw Unsupported(what: "terms over two different plates") }
         guard let rows = model.extent(first) else { throw Unsupported(what: "plate extent \(first) without data") }
+        guard rows > 0 else {
+            // No rows (N = 0): the plate's terms are sums over nothing, evaluated whole.
+            plate = nil
+            self.rowData = []
+            self.rowDependent = rowDependent
+            return
+        }
         let check = PlateCheck(graph: graph)
         for t in plated where !check.isRowWise(root: t.node, plate: first) {
             throw Unsupported(what: "a plate term (node \(t.node)) that is not a sum of row-wise contributions")

@@ -28,7 +28,7 @@ extension Generator {
         case .at: return emitAtBackward(i)
         default: break
         }
-        let n = max(1, storageCount(i))
+        let n = storageCount(i)
         if let derivative = Generator.unaryDerivative[node.op] {
             let a = node.args[0]
             guard let ga = adjoint(a, "q") else { return }
@@ -112,7 +112,7 @@ extension Generator {
             let a = node.args[0]
             guard let ga = adjoint(a, "k") else { return }
             let scale = node.op == .mean ? " / \(Generator.literal(Double(Generator.count(shapes[a]))))" : ""
-            emit("for (int k = 0; k < \(max(1, storageCount(a))); ++k) \(ga) += g\(i)[0]\(scale);")
+            emit("for (int k = 0; k < \(storageCount(a)); ++k) \(ga) += g\(i)[0]\(scale);")
         default:
             throw unsupported("operation '\(node.op.rawValue)'")
         }

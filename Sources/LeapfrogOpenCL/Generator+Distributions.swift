@@ -62,7 +62,8 @@ extension Generator {
         rowDependent[t] = rowContext
         defer { rowDependent[t] = saved }
         if rowContext, out.first != plate!.rows { throw unsupported("a plate term whose shape \(out) does not lead with the plate's rows") }
-        let count = max(1, rowContext ? Generator.count(Array(out.dropFirst())) : Generator.count(out))
+        // An empty outcome (a branch no row takes, N = 0) adds nothing: no element, not one.
+        let count = rowContext ? Generator.count(Array(out.dropFirst())) : Generator.count(out)
         emit("// \(distribution.rawValue) log density, \(count) element(s)\(rowContext ? " per row" : "")")
         try block("for (int k = 0; k < \(count); ++k)") { g in
             var arguments: [String] = []
@@ -98,7 +99,7 @@ extension Generator {
         defer { rowDependent[t] = saved }
         let logitShape = rowDependent[logits] ? Array(shapes[logits].dropFirst()) : shapes[logits]
         let width = logitShape.last!
-        let outcomes = rowContext ? 1 : max(1, Generator.count(shapes[y]))
+        let outcomes = rowContext ? 1 : Generator.count(shapes[y])
         let perOutcome = logitShape.count == 2 && !rowContext
         if rowContext, !rowDependent[logits], shapes[logits].count == 2 {
             throw unsupported("shared [n, k] logits in a categorical plate term")
@@ -129,7 +130,7 @@ extension Generator {
         let (y, mu, l) = (nodes[t].args[0], nodes[t].args[1], nodes[t].args[2])
         let n = shapes[l][0]
         let covariance = covarianceFactors.contains(l) ? nodes[l].args[0] : nil
-        let rows = max(1, Generator.count(shapes[y]) / max(n, 1))
+        let rows = Generator.count(shapes[y]) / max(n, 1)
         // One mean, one per element, or one per element of every row (`ReferenceModel.meanIndex`).
         let muCount = Generator.count(shapes[mu])
         let muIndex = muCount == 1 ? "0" : (muCount == n ? "i" : "r * \(n) + i")

@@ -22,8 +22,10 @@ extension Generator {
         case .carry, .stack, .last: return  // written by their loop (Generator+Recurrence)
         default: break
         }
-        let n = max(1, storageCount(i))
-        emit("realw v\(i)[\(n)];  // \(node.op.rawValue) \(shapes[i])")
+        // Loops run over the elements there are (none for an empty array: a branch no row takes,
+        // N = 0); the declaration keeps one element, C having no empty arrays.
+        let n = storageCount(i)
+        emit("realw v\(i)[\(max(1, n))];  // \(node.op.rawValue) \(shapes[i])")
         if let f = Generator.unaryForward[node.op] {
             let a = node.args[0]
             try block("for (int k = 0; k < \(n); ++k)") { g in
@@ -98,7 +100,7 @@ extension Generator {
         case .sum, .mean:
             guard !rowDependent[i] else { throw unsupported("\(node.op.rawValue) inside a plate") }
             let a = node.args[0]
-            let count = max(1, storageCount(a))
+            let count = storageCount(a)
             emit("v\(i)[0] = SPLAT(0.0);")
             emit("for (int k = 0; k < \(count); ++k) v\(i)[0] += \(value(a, "k"));")
             if node.op == .mean { emit("v\(i)[0] /= \(Generator.literal(Double(Generator.count(shapes[a]))));") }

@@ -222,7 +222,7 @@ extension Generator {
         }
         var out: [Int] = []
         for a in node.args { out = ShapeRules.broadcast(out, shapes[a])! }
-        let count = max(1, Generator.count(out))
+        let count = Generator.count(out)
         if !backward { emit("v\(i)[0] = SPLAT(0.0);") }
         try block("for (int k = 0; k < \(count); ++k)") { g in
             var arguments: [String] = []

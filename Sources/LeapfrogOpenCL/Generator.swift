@@ -164,7 +164,8 @@ struct Generator {
             rest = rest[range.upperBound...]
             k += 1
         }
-        return (out + rest, trips.reduce(1) { $0 * ($1 ?? 1) })
+        // A loop that runs no times (over an empty array) multiplies nothing.
+        return (out + rest, trips.reduce(1) { $0 * Swift.max($1 ?? 1, 1) })
     }
 
     /// Trip count of a loop header `for (int v = A; v < B; ++v)` (or `<=`, or `v >= B; --v`) with

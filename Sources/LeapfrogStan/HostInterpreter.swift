@@ -339,7 +339,7 @@ struct HostInterpreter {
     static let functionNames: Set<String> = Set(unary.keys).union(densities.keys).union(formulaDensityNames).union(matrixFunctionNames).union([
         "pow", "sum", "prod", "mean", "sd", "variance", "max", "min", "size", "num_elements", "rows", "cols", "rep_vector",
         "rep_row_vector", "rep_array", "rep_matrix", "to_vector", "to_row_vector", "to_array_1d", "dot_product",
-        "log_sum_exp", "softmax", "log_softmax", "fmax", "fmin", "cumulative_sum", "int_step", "is_inf", "is_nan", "to_int", "pi", "e", "not_a_number", "positive_infinity", "negative_infinity",
+        "log_sum_exp", "log_mix", "softmax", "log_softmax", "fmax", "fmin", "cumulative_sum", "int_step", "is_inf", "is_nan", "to_int", "pi", "e", "not_a_number", "positive_infinity", "negative_infinity",
         "append_row", "append_col", "bernoulli_logit_glm_lpmf", "log_diff_exp", "lbeta", "lchoose", "hypot", "fma",
     ])
 
@@ -399,6 +399,23 @@ struct HostInterpreter {
             let xs = a.count == 1 ? a[0].values : a.map { $0.values[0] }
             let m = xs.max() ?? -.infinity
             return .scalar(m.isFinite ? m + log(xs.map { exp($0 - m) }.reduce(0, +)) : m)
+        case "log_mix":
+            // log_mix(θ, λ₁, λ₂) = log(θ e^λ₁ + (1 − θ) e^λ₂); log_mix(θ, λ) = log Σₖ θₖ e^λₖ, an
+            // array of λ vectors summing one mixture each (Stan Functions Reference).
+            func mixture(_ weights: [Double], _ lps: [Double]) -> Double {
+                let terms = zip(weights, lps).map { log($0) + $1 }
+                let m = terms.max() ?? -.infinity
+                return m.isFinite ? m + log(terms.map { exp($0 - m) }.reduce(0, +)) : m
+            }
+            if a.count == 3, a.allSatisfy({ $0.rank == 0 }) {
+                return .scalar(mixture([a[0].values[0], 1 - a[0].values[0]], [a[1].values[0], a[2].values[0]]))
+            }
+            try need(2)
+            let k = a[0].count
+            guard a[0].rank == 1, k > 0, a[1].count % k == 0, a[1].rank >= 1 else {
+                throw fail("log_mix(theta, lps) needs a vector of weights and a vector of log densities (or an array of them) of its size", l)
+            }
+            return .scalar(stride(from: 0, to: a[1].count, by: k).map { mixture(a[0].values, Array(a[1].values[$0..<($0 + k)])) }.reduce(0, +))
         case "softmax", "log_softmax":
             // softmax(x)ₖ = exp(xₖ − m)/Σⱼ exp(xⱼ − m), m = max x; log_softmax(x) = x − log_sum_exp(x).
             try need(1)

@@ -46,6 +46,10 @@ extension Lowering {
             guard args.count == 2 else { throw fail("multi_normal takes 2 arguments (mu, Sigma), got \(args.count)", l) }
             if args[1].plated { throw fail("cannot vectorise the loop: a covariance that depends on the loop index", l) }
             if expressions.count > 2 { try checkSymmetric(expressions[2], args[1], at: l) }
+            if !args[1].dataOnly, block == .model, indicator == nil, recurrences.isEmpty {
+                // Its own term, so that the density stays a term the back ends evaluate as one.
+                builder.target(symmetryTerm(materialize(args[1])))
+            }
             familyName = "multi_normal_cholesky"
             args[1] = derived(args[1], node: materialize(args[1]).cholesky(), type: args[1].type)
         case "bernoulli":
@@ -139,7 +143,9 @@ extension Lowering {
             }
         }
         if family == .binomialLogit {
-            guard args[0].dataName != nil, args[0].type.isInteger else { throw fail("the number of trials of binomial_logit must be an integer data variable", l) }
+            guard args[0].dataName != nil, args[0].type.isInteger else {
+                throw fail("the number of trials of \(name) must be integer data (a data variable, a row of one or a constant); compute it in transformed data", l)
+            }
         }
         let all = [outcome] + args
         if all.contains(where: \.flattened) {
@@ -159,6 +165,14 @@ extension Lowering {
             let ok = outcome.plated ? outcome.type.rank == 1 : (outcome.type.rank == 1 && outcome.type.arrayRank == 0) || (outcome.type.rank == 2 && outcome.type.arrayRank == 1)
             guard ok else { throw fail("the outcome of \(what) must be a vector or an array of vectors, got \(outcome.type)", outcomeLocation) }
             let perOutcome = mu.type.rank == 2 && mu.type.arrayRank == 1 && !outcome.plated
+            if perOutcome, outcome.type.arrayRank == 0, let means = mu.type.sizes[0] {
+                // One outcome, an array of means: Stan sums the densities, the outcome repeated per mean.
+                if differ(mu.type.sizes[1], outcome.type.sizes[0]) {
+                    throw fail("size mismatch in \(what): an outcome of \(StanType.text(outcome.type.sizes[0])) but means of \(StanType.text(mu.type.sizes[1]))", l)
+                }
+                outcome = derived(outcome, node: fill(1, [means, .fixed(1)]) * materialize(outcome),
+                                  type: StanType(base: .vector, arrayRank: 1, sizes: [means, outcome.type.sizes[0]]))
+            }
             guard mu.type.rank <= 1 || perOutcome else {
                 throw fail("the mean of \(what) must be a vector, or an array of vectors with one per outcome, got \(mu.type)", l)
             }
@@ -320,9 +334,28 @@ extension Lowering {
             let (v, m) = f == "diag_pre_multiply" ? (args[0], args[1]) : (args[1], args[0])
             throw fail("the covariance of multi_normal, \(f)(…), scales one side only and is not symmetric (Stan rejects it); "
                        + "for scales \(v.canonical) around a correlation matrix \(m.canonical) write quad_form_diag(\(m.canonical), \(v.canonical)), "
-                       + "or with its Cholesky factor multi_normal_cholesky(mu, \(f)(…))", cl)
+                       + "or with the correlation's Cholesky factor L, multi_normal_cholesky(mu, diag_pre_multiply(\(v.canonical), L))", cl)
         }
     }
+
+    /// 0 where the covariance S is symmetric and −∞ where it is not (Stan's `check_symmetric`
+    /// rejects the point), with a zero gradient: a term of the model block's log density for a
+    /// covariance that depends on parameters (the graph factors its lower triangle only, so an
+    /// asymmetric one would be read as another matrix). Not under an `if` on data or in a
+    /// recurrence, and not in other blocks, where the density is a value. With a = Σ (S − Sᵀ)² and
+    /// u = τ (Σ S² + 1) − a, the term is log relu(u) − log(relu(u) + relu(−u)): log u − log u = 0
+    /// (its two adjoints cancel exactly) for u > 0, log 0 = −∞ for u < 0. τ = 10⁻¹⁰ lets rounding
+    /// through (S's two triangles computed in different orders differ by ~10⁻⁷ relative in f32)
+    /// and stops scales on one side only (`diag_pre_multiply(tau, Omega)`, asymmetric by O(1)).
+    func symmetryTerm(_ s: Expr) -> Expr {
+        let asymmetry = (s - s.transposed()).square().sum()
+        let u = Lowering.symmetryTolerance * (s.square().sum() + 1.0) - asymmetry
+        let inside = u.relu()
+        return inside.log() - (inside + (-u).relu()).log()
+    }
+
+    /// τ in `symmetryTerm`: a covariance whose triangles differ by more than 10⁻⁵ relative is refused.
+    static let symmetryTolerance = 1e-10
 
     /// The discrete families' supports [L, U] (U nil: unbounded) from their arguments' expressions,
     /// checked against data outcomes when the data are read (`recordOutcomeCheck`).
@@ -332,7 +365,7 @@ extension Lowering {
         let trials: ([Expression], StanSourceLocation) -> [Expression?] = { a, l in [.integer(0, l), a.first] }
         return ["bernoulli": binary, "bernoulli_logit": binary, "binomial": trials, "binomial_logit": trials, "beta_binomial": trials,
                 "poisson": counts, "poisson_log": counts, "neg_binomial": counts, "neg_binomial_2": counts, "neg_binomial_2_log": counts,
-                "multinomial": counts, "multinomial_logit": counts]
+                "multinomial": counts, "multinomial_logit": counts, "poisson_log_glm": counts, "bernoulli_logit_glm": binary]
     }()
 
     /// log(π)/4, the LKJ constant's factor.

@@ -125,7 +125,8 @@ extension Lowering {
         }
         outcomeChecks.append(OutcomeCheck(
             family: family, kind: kind, outcome: bindingLoopConstants(outcome), lower: bounds[0].map(bindingLoopConstants),
-            upper: bounds[1].map(bindingLoopConstants), index: index?.name, extent: index?.extent, conditions: conditions,
+            upper: bounds[1].map(bindingLoopConstants), index: index?.name, extent: index?.extent,
+            loopIndex: index.flatMap { branchRows[$0.name] }.map { ($0.index, $0.selection) }, conditions: conditions,
             location: l))
     }
 

@@ -47,6 +47,9 @@ final class Lowering {
     /// Truncated densities of data, whose outcomes are checked against their bounds when the
     /// model meets its data.
     var outcomeChecks: [OutcomeCheck] = []
+    /// A branch's row index → the loop index it stands for and the branch's selection
+    /// (`rowConditionalIf`), for messages.
+    var branchRows: [String: (index: String, selection: String)] = [:]
     /// Lowering the arguments of log_mix or log_sum_exp inside a vectorised loop: a normal log
     /// density is then one value per row instead of their sum.
     var perRowDensities = false

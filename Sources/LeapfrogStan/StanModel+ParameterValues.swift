@@ -29,11 +29,15 @@ import Darwin
 extension StanModel {
     public func parameterValues(_ values: DataSet, data: DataSet, seed: UInt64 = defaultSeed) throws -> DataSet {
         let graphNames = Set(graph.parameters.map(\.name))
-        let transformed = program.parameters.filter {
-            !graphNames.contains($0.name) && graphNames.contains(Lowering.freeName($0.name)) && values[$0.name] != nil
-        }
-        guard !transformed.isEmpty else { return values }
         let source = values.source.isEmpty ? "parameter values" : values.source
+        let inGraph = program.parameters.filter { !graphNames.contains($0.name) && graphNames.contains(Lowering.freeName($0.name)) }
+        // Named as the program names it (the graph's `name__free` means nothing to its author).
+        if values.variables.keys.contains(where: { !$0.hasSuffix("__free") }),
+           let missing = inGraph.first(where: { values[$0.name] == nil && values[Lowering.freeName($0.name)] == nil }) {
+            throw LeapfrogError(.data, "\(source): parameter '\(missing.name)' is missing")
+        }
+        let transformed = inGraph.filter { values[$0.name] != nil }
+        guard !transformed.isEmpty else { return values }
         var interpreter = HostInterpreter(env: try prepare(data, seed: seed).1, diagnostics: diagnostics,
                                           random: HostRandom(transformedDataSeed: seed), functions: program.functions)
         var out = values

@@ -266,7 +266,12 @@ public struct StanModel: Sendable {
                 let (a, z) = (limit(lower, k), limit(upper, k))
                 guard (a.map { x < $0 } ?? false) || (z.map { x > $0 } ?? false) else { continue }
                 let element = y.rank == 0 ? "" : " (element \(k + 1))"
-                let at = c.index.map { " when \($0) = \(row)" } ?? ""
+                let at: String
+                if let (name, selection) = c.loopIndex, let rows = interpreter.env[selection], row <= rows.count {
+                    at = " when \(name) = \(Int(rows.values[row - 1]))"  // the loop's row, not the branch's
+                } else {
+                    at = c.index.map { " when \($0) = \(row)" } ?? ""
+                }
                 func text(_ v: Double?) -> String { v.map { DataLimit.value($0).description } ?? "" }
                 if c.kind == .truncation {
                     throw LeapfrogError(.data, diagnostics.format(

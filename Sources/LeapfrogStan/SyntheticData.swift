@@ -186,6 +186,9 @@ struct OutcomeCheck: Sendable {
     /// The vectorised loop's index and extent when the outcome is read per row (`y[n]`).
     var index: String?
     var extent: Dim?
+    /// Inside a branch of an `if` on the loop index, the loop's own index and the branch's row
+    /// selection, so that a message names the loop's row (n = sel[r]), not the branch's.
+    var loopIndex: (name: String, selection: String)?
     /// The data conditions around the statement: checked only where they hold.
     var conditions: [(name: String, holds: Bool)]
     var location: StanSourceLocation

@@ -185,5 +185,13 @@ struct EvalCommandTests {
         } catch let e as LeapfrogError {
             #expect(e.message.contains("'th' is not a simplex: its elements must be positive and sum to 1, they sum to 1.1"), "\(e.message)")
         }
+        values["th"] = nil
+        let missing = try Self.temporaryFile("missing-simplex.json", String(decoding: try JSONEncoder().encode(values), as: UTF8.self))
+        do {
+            _ = try Self.eval([program, "--data", data, "--params", missing, "--backend", "cpu"])
+            Issue.record("accepted parameters without th")
+        } catch let e as LeapfrogError {
+            #expect(e.message.hasSuffix("parameter 'th' is missing"), "\(e.message)")  // not 'th__free'
+        }
     }
 }

@@ -37,6 +37,22 @@ import Testing
         #expect(try Self.bindError(Self.data(c: [1, -2, 3])).contains("the outcome of this multinomial is -2 (element 2), outside its support 0…∞"))
         #expect(try Self.bindError(Self.data(s: [1, 6, 3])).contains("the outcome of this binomial is 6 when n = 2, outside its support 0…5"))
         #expect(try Self.bindError(Self.data(s: [1, -1, 3])).contains("outside its support 0…"))
+        // Inside a branch of an if on the loop index the message names the loop's row (4), not the branch's (2).
+        let branch = try StanProgram.compile(source: """
+            data { int N; array[N] int y; array[N] int h; }
+            parameters { real<lower=0, upper=1> p; }
+            model { for (n in 1:N) { if (h[n] == 1) y[n] ~ bernoulli(p); else y[n] ~ poisson(3 * p); } }
+            """, path: "m.stan")
+        let message = errorMessage { _ = try branch.instantiate(data: DataSet(["N": .integer(4), "y": .integers([7, 5, 0, 2]), "h": .integers([0, 0, 1, 1])], source: "d.json")) }
+        #expect(message.contains("the outcome of this bernoulli is 2 when n = 4, outside its support 0…1"), "\(message)")
+        // The GLMs' outcomes too.
+        let glm = try StanProgram.compile(source: """
+            data { int N; matrix[N, 1] x; array[N] int y; }
+            parameters { real a; vector[1] b; }
+            model { y ~ bernoulli_logit_glm(x, a, b); }
+            """, path: "g.stan")
+        #expect(errorMessage { _ = try glm.instantiate(data: DataSet(["N": .integer(2), "x": .matrix(rows: [[1], [2]]), "y": .integers([1, 3])], source: "d.json")) }
+            .contains("the outcome of this bernoulli_logit_glm is 3 (element 2), outside its support 0…1"))
     }
 
     /// `C[j] ~ multinomial(theta[j])` in a loop, and counts written as constants, against

@@ -126,5 +126,16 @@ import Testing
         #expect(try call("fmax", "v", "w") == [3, 2, 3])
         #expect(try call("fmin", "v", "w") == [1, 2, 1])
         #expect(try call("cumulative_sum", "v") == [1, 3, 6])
+        // log_mix: two densities, and a vector of weights over a vector (or an array) of log densities.
+        let mix = HostInterpreter(env: ["t": .scalar(0.3), "a": .scalar(-1), "b": .scalar(-2), "th": .vector([0.2, 0.5, 0.3]),
+                                        "lp": .vector([-1, -2, -0.5]), "lps": DataArray(shape: [2, 3], values: [-1, -2, -0.5, -3, 0, -1])],
+                                  diagnostics: Diagnostics(path: "m.stan", source: ""))
+        func mixed(_ args: String...) throws -> Double {
+            try mix.evaluate(.call("log_mix", args.map { .variable($0, l) }, conditional: false, l)).values[0]
+        }
+        #expect(abs(try mixed("t", "a", "b") - log(0.3 * exp(-1.0) + 0.7 * exp(-2.0))) < 1e-14)
+        let first = log(0.2 * exp(-1.0) + 0.5 * exp(-2.0) + 0.3 * exp(-0.5))
+        #expect(abs(try mixed("th", "lp") - first) < 1e-14)
+        #expect(abs(try mixed("th", "lps") - (first + log(0.2 * exp(-3.0) + 0.5 + 0.3 * exp(-1.0)))) < 1e-14)
     }
 }

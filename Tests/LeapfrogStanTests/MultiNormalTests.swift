@@ -69,6 +69,35 @@ import Testing
             data { array[3] vector[2] y; }
             parameters { corr_matrix[2] Omega; vector<lower=0>[2] tau; }
             model { y ~ multi_normal(rep_vector(0, 2), diag_pre_multiply(tau, Omega)); }
-            """).contains("write quad_form_diag(Omega, tau)"))
+            """).contains("write quad_form_diag(Omega, tau), or with the correlation's Cholesky factor L, multi_normal_cholesky(mu, diag_pre_multiply(tau, L))"))
+    }
+
+    /// One outcome and an array of means: Stan sums the densities, as two statements would.
+    @Test func oneOutcomeAndAnArrayOfMeans() throws {
+        let data = DataSet(["y": .vector([0.4, -0.3]), "S": .matrix(rows: [[1, 0.3], [0.3, 2]])], source: "test")
+        let head = "data { vector[2] y; matrix[2, 2] S; }\nparameters { array[2] vector[2] mu; }\n"
+        expectEquivalent(try stanReference(head + "model { y ~ multi_normal(mu, S); }", data),
+                         try stanReference(head + "model { y ~ multi_normal(mu[1], S); y ~ multi_normal(mu[2], S); }", data))
+    }
+
+    /// A covariance that depends on parameters and is not symmetric (scales on one side, through
+    /// a local) makes the log density −∞, as Stan rejects the point; symmetric, it is the normal's.
+    @Test func anAsymmetricParameterCovarianceIsMinusInfinity() throws {
+        let data = DataSet(["y": DataArray(shape: [3, 2], values: [0.5, 1, -1, 0.2, 1.2, 1.9])], source: "test")
+        let head = "data { array[3] vector[2] y; }\nparameters { cholesky_factor_corr[2] L; vector<lower=0>[2] tau; }\n"
+        let oneSided = try stanReference(head + """
+            model { matrix[2, 2] Sigma = diag_pre_multiply(tau, multiply_lower_tri_self_transpose(L)); y ~ multi_normal(rep_vector(0, 2), Sigma); }
+            """, data)
+        let symmetric = try stanReference(head + """
+            model { matrix[2, 2] Sigma = quad_form_diag(multiply_lower_tri_self_transpose(L), tau); y ~ multi_normal(rep_vector(0, 2), Sigma); }
+            """, data)
+        let factor = try stanReference(head + "model { y ~ multi_normal_cholesky(rep_vector(0, 2), diag_pre_multiply(tau, L)); }", data)
+        var rng = TestRandom(seed: 23)
+        for _ in 0..<4 {
+            let u = rng.vector(oneSided.dimension, -1, 1)
+            #expect(oneSided.logDensity(u) == -.infinity)
+            #expect(abs(symmetric.logDensity(u) - factor.logDensity(u)) < 1e-9)
+            #expect(GradientCheck.worstRelativeError(symmetric, at: u) < GradientCheck.tolerance)
+        }
     }
 }

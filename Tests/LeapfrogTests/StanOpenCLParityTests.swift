@@ -212,6 +212,38 @@ struct StanOpenCLParityTests {
         """, DataSet(["K": .integer(3)]))
     }
 
+    /// A branch of an `if` on the loop index that no row takes, and data with no rows: nothing
+    /// to add (the generator had added one made-up element of zeros, `max(1, count)`, and a
+    /// loop of no trips divided its unrolling factor by zero).
+    @Test func emptyBranchesAndNoRowsAddNothing() throws {
+        let censored = """
+        data { int N; vector[N] y; array[N] int cens; }
+        parameters { real mu; real<lower=0> s; }
+        model {
+          mu ~ normal(0, 5); s ~ lognormal(0, 1);
+          for (n in 1:N) { if (cens[n] == 0) y[n] ~ normal(mu, s); else target += normal_lccdf(y[n] | mu, s); }
+        }
+        """
+        for cens in [[0, 0, 0, 0], [1, 1, 1, 1]] {
+            try Self.expectParity(censored, DataSet(["N": .integer(4), "y": .vector([0.5, 1.2, -0.3, 2.0]), "cens": .integers(cens)], source: "test"))
+        }
+        let assigned = """
+        data { int N; vector[N] x; array[N] int h; vector[N] y; }
+        parameters { real a; real b; }
+        transformed parameters { vector[N] mu; for (n in 1:N) { if (h[n] == 1) mu[n] = a * x[n]; else mu[n] = b; } }
+        model { y ~ normal(mu, 1); a ~ normal(0, 1); b ~ normal(0, 1); }
+        """
+        for h in [[0, 0, 0], [1, 1, 1]] {
+            try Self.expectParity(assigned, DataSet(["N": .integer(3), "x": .vector([1, 1.5, 2]), "h": .integers(h), "y": .vector([-1, 0, 1])], source: "test"))
+        }
+        try Self.expectParity("""
+        data { int N; vector[N] y; array[N] int idx; }
+        parameters { real a; }
+        transformed parameters { vector[3] x = rep_vector(a, 3); x[idx] = y * a; }
+        model { y ~ normal(a, 1); a ~ normal(0, 1); x ~ normal(0, 2); for (n in 1:N) y[n] ~ normal(x[idx[n]], 2); }
+        """, DataSet(["N": .integer(0), "y": .vector([]), "idx": .integers([])], source: "test"))
+    }
+
     /// Multivariate regression: a mean per outcome, in a loop and as an array of means.
     @Test func multiNormalWithAMeanPerOutcome() throws {
         try Self.expectParity("""
