@@ -50,6 +50,8 @@ final class Lowering {
     /// A branch's row index → the loop index it stands for and the branch's selection
     /// (`rowConditionalIf`), for messages.
     var branchRows: [String: (index: String, selection: String)] = [:]
+    /// A branch's copy of a variable it assigns row by row → the variable (`rowConditionalIf`).
+    var branchCopies: [String: String] = [:]
     /// Lowering the arguments of log_mix or log_sum_exp inside a vectorised loop: a normal log
     /// density is then one value per row instead of their sum.
     var perRowDensities = false
@@ -74,7 +76,14 @@ final class Lowering {
         self.builder = ModelBuilder(name)
     }
 
-    func fail(_ message: String, _ l: StanSourceLocation) -> LeapfrogError { diagnostics.error(message, at: l) }
+    /// An error at `l`, with the names a branch of an `if` on the loop index made up for its rows
+    /// (`rowConditionalIf`: `mu__rows4`, `n__rows4`) put back as the program writes them.
+    func fail(_ message: String, _ l: StanSourceLocation) -> LeapfrogError {
+        var text = message
+        for (made, original) in branchCopies { text = text.replacing(made, with: original) }
+        for (made, row) in branchRows { text = text.replacing(made, with: row.index) }
+        return diagnostics.error(text, at: l)
+    }
 
     func lower() throws -> ModelGraph {
         for d in program.data {

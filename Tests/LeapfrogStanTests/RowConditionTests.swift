@@ -215,6 +215,9 @@ import Testing
             .hasPrefix("m.stan:2:36: error: if conditions must depend on data only"))
         #expect(compileError(head + "transformed parameters { vector[N] z; for (n in 1:N) { if (x[n] > 0) z[n] = a; } }")
             .contains("error: 'z[n]' is assigned only where the condition holds, and 'z' has no value on the other rows"))
+        // A branch reading its own rows before any value: named as written, not by the branch's copy.
+        #expect(compileError(head + "model { vector[N] z; for (n in 1:N) { if (x[n] > 0) z[n] = a; else z[n] = a + z[n]; } }")
+            .contains("error: 'z' is used before it is assigned"))
         #expect(compileError(head + "transformed parameters { vector[N] z = x; for (n in 2:N) { if (x[n] > 0) z[n] = z[n - 1]; } }")
             .contains("error: an if on 'n', the index of a loop whose steps depend on each other (a recurrence), is not supported yet"))
         #expect(compileError(head + "transformed parameters { vector[N] z = x; for (n in 1:N) { if (x[n] > 0) z[n] = sum(z); } }")
