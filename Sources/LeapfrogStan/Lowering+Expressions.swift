@@ -57,10 +57,23 @@ extension Lowering {
         case .call(let name, let args, let conditional, let l):
             return try call(name, args, conditional: conditional, at: l)
         case .conditional(let c, let a, let b, let l):
-            guard let k = foldConstant(c) else {
-                throw fail("the conditional operator ?: is only supported on constant conditions; use if/else on data", l)
+            if let k = foldConstant(c) { return try expression(k != 0 ? a : b) }
+            let indices = c.variables.contains { n in
+                switch scope.lookup(n)?.kind {
+                case .plateIndex?, .columnIndex?, .stepIndex?: return true
+                default: return false
+                }
             }
-            return try expression(k != 0 ? a : b)
+            guard !indices, try isDataOnly(c) else {
+                throw fail("the conditional operator ?: is only supported on conditions on data or constants (not on parameters or a "
+                           + "vectorised loop's index); use an if on the loop index instead", l)
+            }
+            let (x, y) = (try expression(a), try expression(b))
+            guard x.type.arrayRank == y.type.arrayRank, x.type.base == y.type.base || (x.type.isScalar && y.type.isScalar) else {
+                throw fail("the branches of ?: have different types: \(x.type) and \(y.type)", l)
+            }
+            let type = x.type.isInteger && !y.type.isInteger ? y.type : x.type
+            return try chosen(conditionFlag(c), x, y, type: type, at: l)
         case .array(let xs, let l):
             return try arrayExpression(xs, rowVector: false, at: l)
         case .rowVector(let xs, let l):

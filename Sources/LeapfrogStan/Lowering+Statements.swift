@@ -141,7 +141,6 @@ extension Lowering {
         case .parameter: throw fail("cannot assign to the parameter '\(name)'; declare a transformed parameter instead", l)
         case .loopConstant, .plateIndex, .columnIndex, .stepIndex: throw fail("cannot assign to the loop variable '\(name)'", l)
         }
-        if indicator != nil { throw fail("assignments inside an if on data are not supported yet in the \(block.rawValue) block", l) }
         if let columns = columnPlate {
             return try columnAssignment(sym, name, indices, op, rhs, columns: columns, at: l)
         }
@@ -388,15 +387,17 @@ extension Lowering {
         guard try isDataOnly(c) else {
             throw fail("if conditions must depend on data only (or on constants); conditions on parameters are not supported", c.location)
         }
-        guard block == .model else {
-            throw fail("if on data is only supported in the model block (around ~ and target +=)", c.location)
-        }
         if !recurrences.isEmpty {
             throw fail("an if on data inside a recurrence (a loop whose steps depend on each other) is not supported yet", c.location)
         }
-        let bound = bindingLoopConstants(c)
-        let name = syntheticName("cond", key: "cond:\(bound.canonical)") { .indicator(name: $0, bound) }
+        let name = conditionFlag(c)
         let flag = builder.data(name)
+        // Variables declared outside the if that a branch assigns: each branch's value, the one
+        // taken chosen when the model meets its data (`ConditionalChoice`).
+        let assigned = Array(Set((outerAssignments(then) + (otherwise.map(outerAssignments) ?? [])).map(\.name)))
+            .filter { scope.lookup($0) != nil }.sorted()
+        let before = assigned.map { scope.lookup($0)!.value }
+        var branchValues: [[Value?]] = []
         let saved = indicator
         let savedConditions = conditions
         defer { indicator = saved; conditions = savedConditions }
@@ -405,6 +406,8 @@ extension Lowering {
         scope.push()
         try statement(then)
         scope.pop()
+        branchValues.append(assigned.map { scope.lookup($0)!.value })
+        for (x, v) in zip(assigned, before) { scope.setValue(x, v) }
         if let otherwise {
             let notFlag = 1.0 - flag
             indicator = saved.map { $0 * notFlag } ?? notFlag
@@ -413,6 +416,41 @@ extension Lowering {
             try statement(otherwise)
             scope.pop()
         }
+        branchValues.append(assigned.map { scope.lookup($0)!.value })
+        for (k, x) in assigned.enumerated() {
+            guard let a = branchValues[0][k], let b = branchValues[1][k] else {
+                throw fail("'\(x)' is assigned only where the condition \(branchValues[0][k] == nil ? "fails" : "holds") and has no value otherwise; "
+                           + "assign it in both branches or before the if", l)
+            }
+            scope.setValue(x, try chosen(name, a, b, type: scope.lookup(x)!.type, at: l))
+        }
+    }
+
+    /// The synthetic 0/1 indicator of a data condition (`SyntheticData.indicator`).
+    func conditionFlag(_ c: Expression) -> String {
+        let bound = bindingLoopConstants(c)
+        return syntheticName("cond", key: "cond:\(bound.canonical)") { .indicator(name: $0, bound) }
+    }
+
+    /// `a` where the data condition `flag` holds, else `b`: the branch taken chosen when the model
+    /// meets its data (`ConditionalChoice`), the other never evaluated. A value per row of a
+    /// vectorised loop against a shared scalar has the scalar repeated along the rows.
+    func chosen(_ flag: String, _ a: Value, _ b: Value, type: StanType, at l: StanSourceLocation) throws -> Value {
+        guard !a.summedOverPlate, !b.summedOverPlate, !a.flattened, !b.flattened, a.columns == b.columns else {
+            throw fail("this value cannot be chosen by a condition on data (a log density inside a loop, or a reshaped matrix)", l)
+        }
+        func rows(_ v: Value) throws -> Value {
+            guard !v.plated, a.plated || b.plated, let plate else { return v }
+            guard v.type.isScalar else { throw fail("the branches of a condition on data differ: one value per row of the loop and one shared", l) }
+            return Value(type: v.type, node: materialize(v) * fill(1, [plate]), plated: true, dataOnly: v.dataOnly)
+        }
+        let (x, y) = (materialize(try rows(a)), materialize(try rows(b)))
+        let f = builder.data(flag)
+        let placeholder = f * x + (1.0 - f) * y
+        conditionalChoices.append(ConditionalChoice(node: placeholder.id, condition: flag, then: x.id, otherwise: y.id))
+        var v = derived(a, b, node: placeholder, type: type)
+        v.plated = a.plated || b.plated
+        return v
     }
 
     /// The 1-based indices when every index is a compile-time constant (`x[2]`, `v[1, 1]`).

@@ -44,6 +44,8 @@ final class Lowering {
     var conditions: [(name: String, holds: Bool)] = []
     /// Terms under data conditions, resolved when the model meets its data.
     var conditionalTerms: [ConditionalTerm] = []
+    /// Values chosen by data conditions, resolved when the model meets its data.
+    var conditionalChoices: [ConditionalChoice] = []
     /// Truncated densities of data, whose outcomes are checked against their bounds when the
     /// model meets its data.
     var outcomeChecks: [OutcomeCheck] = []

@@ -42,7 +42,7 @@ struct Scope {
     mutating func declare(_ s: Symbol) { frames[frames.count - 1][s.name] = s }
 
     /// Replaces the value of the innermost symbol called `name`.
-    mutating func setValue(_ name: String, _ v: Value) {
+    mutating func setValue(_ name: String, _ v: Value?) {
         for i in frames.indices.reversed() where frames[i][name] != nil {
             frames[i][name]!.value = v
             return

@@ -12,6 +12,7 @@ public struct StanModel: Sendable {
     let synthetic: [SyntheticData]
     let pendingBounds: [PendingBound]
     let conditionalTerms: [ConditionalTerm]
+    let conditionalChoices: [ConditionalChoice]
     let outcomeChecks: [OutcomeCheck]
     /// The generated quantities are not in the graph: `hostQuantities(data:)` runs them per draw.
     public let generatedQuantitiesOnHost: Bool
@@ -59,6 +60,25 @@ public struct StanModel: Sendable {
             if holds { g.terms[c.term].node = c.node } else { dropped.append(c.term) }
         }
         for i in dropped.sorted(by: >) { g.terms.remove(at: i) }
+        // Values chosen by data conditions: reads of each placeholder become reads of the branch
+        // taken (a choice of a choice followed through).
+        if !conditionalChoices.isEmpty {
+            var chosen: [Int: Int] = [:]
+            for c in conditionalChoices {
+                chosen[c.node] = (prepared[c.condition]?.values.first ?? 0) != 0 ? c.then : c.otherwise
+            }
+            func resolve(_ i: Int) -> Int {
+                var j = i
+                while let k = chosen[j] { j = k }
+                return j
+            }
+            for i in g.nodes.indices {
+                g.nodes[i].args = g.nodes[i].args.map(resolve)
+                g.nodes[i].update = g.nodes[i].update.map(resolve)
+            }
+            for i in g.terms.indices { g.terms[i].node = resolve(g.terms[i].node) }
+            for i in g.derived.indices { g.derived[i].node = resolve(g.derived[i].node) }
+        }
         return (g, prepared)
     }
 

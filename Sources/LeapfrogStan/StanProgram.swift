@@ -45,7 +45,8 @@ public enum StanProgram {
         }
         return StanModel(graph: graph, program: program, diagnostics: diagnostics,
                          synthetic: lowering.synthetic, pendingBounds: lowering.pendingBounds,
-                         conditionalTerms: lowering.conditionalTerms, outcomeChecks: lowering.outcomeChecks,
+                         conditionalTerms: lowering.conditionalTerms, conditionalChoices: lowering.conditionalChoices,
+                         outcomeChecks: lowering.outcomeChecks,
                          generatedQuantitiesOnHost: lowering.generatedQuantitiesOnHost, nodeSources: lowering.nodeSources)
     }
 

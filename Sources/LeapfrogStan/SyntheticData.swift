@@ -158,6 +158,19 @@ enum ConstraintPattern: String, Sendable {
 /// A term under `if` conditions on data: in the compiled graph its node is the indicator product
 /// times `node`; once the data are known the term is `node` itself (every condition as required)
 /// or is dropped, so back ends never see a log density scaled by a 0/1 flag.
+/// A value chosen by a data condition when the model meets its data (`c ? a : b`, or a variable
+/// assigned in the branches of an `if` on data): every read of `node` (a placeholder, flag · a +
+/// (1 − flag) · b, that nothing evaluates once the choice is made) becomes a read of `then` or
+/// `otherwise`, so the branch not taken is not evaluated at all (its log of data ≤ 0 cannot reach
+/// the value, nor as 0 · ∞ the gradient).
+struct ConditionalChoice: Sendable {
+    var node: Int
+    /// The synthetic 0/1 indicator of the condition (`SyntheticData.indicator`).
+    var condition: String
+    var then: Int
+    var otherwise: Int
+}
+
 struct ConditionalTerm: Sendable {
     /// The index of the term in the graph's terms.
     var term: Int

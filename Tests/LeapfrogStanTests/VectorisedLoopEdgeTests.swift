@@ -99,7 +99,7 @@ import Testing
           if (use_t == 1) { for (k in 1:K) lp[k] = student_t_lpdf(y[n] | 3, mu[k], s); }
           target += log_sum_exp(lp); } }
         """
-        #expect(compileError(underIf).contains("assignments inside an if on data are not supported yet"))
+        #expect(compileError(underIf).contains("'lp' is assigned only where the condition holds and has no value otherwise"))
         let indexZero = Self.header + "model { for (n in 1:N) { vector[K] g; g[0] = y[n]; target += sum(g); } }"
         #expect(compileError(indexZero).contains("Stan indices start at 1"))
         let intFromReal = Self.header + "model { for (n in 1:N) { array[K] int g; for (k in 1:K) g[k] = 0.5 * y[n]; } }"

@@ -244,6 +244,20 @@ struct StanOpenCLParityTests {
         """, DataSet(["N": .integer(0), "y": .vector([]), "idx": .integers([])], source: "test"))
     }
 
+    /// Values chosen by data conditions (`?:` and if on data assigning), each branch taken.
+    @Test func valuesChosenByDataConditions() throws {
+        let source = """
+        data { int N; vector[N] x; vector[N] y; int K; real z; }
+        parameters { real a; real<lower=0> s; }
+        transformed parameters { vector[N] mu; real w = K > 1 ? log(z) : 2.0; if (K > 1) { mu = a * x + w; } else { mu = rep_vector(a, N); } }
+        model { real t; if (z > 0) t = log(z); else t = 0; a ~ normal(t, 1); s ~ exponential(1); for (n in 1:N) y[n] ~ normal(K == 1 ? a : mu[n], s); }
+        """
+        for (k, z) in [(2, 1.5), (1, -1.5)] {
+            try Self.expectParity(source, DataSet(["N": .integer(3), "x": .vector([1, 2, 3]), "y": .vector([0.5, 1.5, 2]), "K": .integer(k),
+                                                   "z": .scalar(z)], source: "test"))
+        }
+    }
+
     /// Multivariate regression: a mean per outcome, in a loop and as an array of means.
     @Test func multiNormalWithAMeanPerOutcome() throws {
         try Self.expectParity("""
