@@ -130,6 +130,15 @@ extension Lowering {
                     guard iv.type.isScalar, let g = iv.dataName, !iv.summedOverPlate else {
                         throw fail("cannot vectorise the loop: an index that depends on the loop index must be an integer data array indexed by it, as g[n]", e.location)
                     }
+                    if graphAxis == 1, graphRank == 2, cur.plated, !cur.columns, cur.type.rank == 1, let width = cur.type.sizes[0], let rows = plate {
+                        // `m[g[n], h[n]]` (posteriordb's GLMM1): each row's vector, then its element
+                        // h[n], a product with one-hot rows (`SyntheticData.oneHotRows`) summed along them.
+                        let name = syntheticName("pick", key: "pick:\(g):\(width)") { .oneHotRows(name: $0, index: g, width: width, location: e.location) }
+                        let pick = builder.data(name, [rows, width])
+                        cur = Value(type: cur.type.removingDimension(0), node: (node * pick).matmul(fill(1, [width])), plated: true,
+                                    dataOnly: cur.dataOnly)
+                        continue
+                    }
                     guard graphAxis == 0 else {
                         throw fail("cannot vectorise the loop: '\(g)[…]' can only index the first dimension of a value that does not depend on the loop index", e.location)
                     }

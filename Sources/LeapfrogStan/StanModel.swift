@@ -212,6 +212,17 @@ public struct StanModel: Sendable {
                     if try interpreter.truth(condition) == holds { rows.append(i + 1) }
                 }
                 value = .integers(rows)
+            case .oneHotRows(_, let index, let width, let location):
+                let w = try resolve([width])[0]
+                guard let ix = out[index] else { throw fail("the data '\(index)' are not known") }
+                var values = [Double](repeating: 0, count: ix.count * w)
+                for (r, k) in ix.values.enumerated() {
+                    guard k >= 1, Int(k) <= w else {
+                        throw diagnostics.error("'\(index)' element \(r + 1) is \(Int(k)), outside 1…\(w)", at: location)
+                    }
+                    values[r * w + Int(k) - 1] = 1
+                }
+                value = DataArray(shape: [ix.count, w], values: values)
             case .rowCount(_, let selection):
                 value = .integer(out[selection]?.values.count ?? 0)
             case .rowOrder(_, let selections):

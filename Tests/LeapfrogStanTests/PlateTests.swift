@@ -233,4 +233,20 @@ import Glibc
             expectEquivalent(try stanReference(head + "model { to_vector(beta) ~ normal(0, 5); \(body) }", data), written)
         }
     }
+
+    /// A matrix's element by two per-row data indices (posteriordb's GLMM1:
+    /// `log_lambda[obsyear[i], obssite[i]]`): each row's vector, then its element, as the rows
+    /// gathered and multiplied by one-hot rows given as data.
+    @Test func anElementByTwoDataIndicesPerRow() throws {
+        let data = DataSet(["N": .integer(5), "R": .integer(3), "C": .integer(4), "y": .vector([0.5, -1, 2, 0.3, 1.1]),
+                            "g": .integers([1, 3, 2, 3, 1]), "h": .integers([4, 1, 2, 2, 4]),
+                            "E": .matrix(rows: [4, 1, 2, 2, 4].map { k in (1...4).map { $0 == k ? 1.0 : 0 } })], source: "test")
+        let head = "data { int N; int R; int C; vector[N] y; array[N] int g; array[N] int h; matrix[N, C] E; }\nparameters { matrix[R, C] m; }\n"
+        let pairs = try stanReference(head + "model { to_vector(m) ~ normal(0, 1); for (n in 1:N) y[n] ~ normal(m[g[n], h[n]], 1); }", data)
+        let written = try stanReference(head + "model { to_vector(m) ~ normal(0, 1); y ~ normal((m[g] .* E) * rep_vector(1, C), 1); }", data)
+        expectEquivalent(pairs, written)
+        #expect(errorMessage { _ = try stanReference(head + "model { for (n in 1:N) y[n] ~ normal(m[g[n], h[n]], 1); }",
+                                                     DataSet(data.variables.merging(["h": .integers([4, 1, 5, 2, 4])]) { $1 }, source: "d.json")) }
+            .contains("'h' element 3 is 5, outside 1…4"))
+    }
 }

@@ -85,6 +85,10 @@ import Testing
         ("Mtbh_model", "Mtbh_data", .compiles),
         // A whole data vector's density per row (binomial_lpmf(k | n, theta)) in an if on the loop index.
         ("Survey_model", "Survey_data", .compiles),
+        // A matrix element by two per-row data indices, log_lambda[obsyear[i], obssite[i]].
+        ("GLMM1_model", "GLMM_data", .compiles),
+        // ?: on data (the growth curve chosen by growthmodel_id).
+        ("losscurve_sislob", "loss_curves", .compiles),
     ]
 
     /// wells_dae_inter_model's design matrix `[c_dist100', …, ae_inter']'` (an array expression in
