@@ -10,6 +10,19 @@ extension Lowering {
         return extent
     }
 
+    /// `n + k`, `k + n` or `n - k` with n a vectorised loop's index and k a constant: the loop's
+    /// extent, the shift and where n is written.
+    func shiftedPlateIndex(_ e: Expression) -> (Dim, Int, StanSourceLocation)? {
+        guard case .binary(let op, let a, let b, _) = e, op == "+" || op == "-" else { return nil }
+        func plateIndex(_ x: Expression) -> (Dim, StanSourceLocation)? {
+            guard case .variable(let n, let l) = x, case .plateIndex(let extent)? = scope.lookup(n)?.kind else { return nil }
+            return (extent, l)
+        }
+        if let (extent, l) = plateIndex(a), let k = foldConstant(b), k == k.rounded() { return (extent, Int(op == "+" ? k : -k), l) }
+        if op == "+", let (extent, l) = plateIndex(b), let k = foldConstant(a), k == k.rounded() { return (extent, Int(k), l) }
+        return nil
+    }
+
     /// Lowers `v[i, j, …]` one index at a time.
     ///
     /// - The index of a vectorised loop (`x[n]`) selects every row: the value becomes plated.
@@ -108,6 +121,17 @@ extension Lowering {
                     }
                     cur.columns = true
                     cur.type = cur.type.removingDimension(0)
+                    continue
+                }
+                if let (extent, shift, il) = shiftedPlateIndex(e), axis == 0, !cur.plated, !cur.columns {
+                    // `x[n + k]` with k constant (posteriordb's hierarchical_gp: `vars[i + 2]`): the
+                    // rows 1 + k … N + k, a gather by a range computed with the data.
+                    let lo = Expression.integer(1 + shift, il)
+                    let hi = Expression.binary("+", dimExpression(extent, il), .integer(shift, il), il)
+                    let name = syntheticName("range", key: "range:\(lo.canonical):\(hi.canonical)") { .range(name: $0, lower: lo, upper: hi) }
+                    cur = Value(type: cur.type.removingDimension(0), node: materialize(cur)[builder.data(name, [extent], integer: true)],
+                                plated: true, dataOnly: cur.dataOnly)
+                    changed = true
                     continue
                 }
                 let iv = try expression(e)

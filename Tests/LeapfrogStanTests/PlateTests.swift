@@ -249,4 +249,22 @@ import Glibc
                                                      DataSet(data.variables.merging(["h": .integers([4, 1, 5, 2, 4])]) { $1 }, source: "d.json")) }
             .contains("'h' element 3 is 5, outside 1…4"))
     }
+
+    /// `x[n + k]` in a vectorised loop (posteriordb's hierarchical_gp: `sigma_state[i] =
+    /// sqrt(vars[i + 2])`): the rows 1 + k … N + k, as the slice written out.
+    @Test func aShiftedLoopIndex() throws {
+        let data = DataSet(["N": .integer(3), "y": .vector([0.5, -1, 2])], source: "test")
+        let head = "data { int N; vector[N] y; }\nparameters { vector<lower=0>[N + 2] v; }\n"
+        let shifted = try stanReference(head + """
+            transformed parameters { vector[N] s; for (i in 1:N) s[i] = sqrt(v[i + 2]) + v[2 + i] + v[i + 1]; }
+            model { v ~ exponential(1); y ~ normal(0, s); }
+            """, data)
+        let sliced = try stanReference(head + """
+            transformed parameters { vector[N] s = sqrt(v[3:(N + 2)]) + v[3:(N + 2)] + v[2:(N + 1)]; }
+            model { v ~ exponential(1); y ~ normal(0, s); }
+            """, data)
+        expectEquivalent(shifted, sliced)
+        #expect(errorMessage { _ = try stanReference(head + "transformed parameters { vector[3] s; for (i in 1:3) s[i] = v[i - 1]; }", data) }
+            .contains("starts below 1"))
+    }
 }
