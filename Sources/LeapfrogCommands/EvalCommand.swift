@@ -102,7 +102,8 @@ struct EvalCommand: ParsableCommand {
                 if let reason = UnreadableFile.reason(path) {
                     throw LeapfrogError(.io, "cannot read --params file '\(path)': \(reason)")
                 }
-                let values = try instance.parameterValues?(try StanJSON.load(path: path)) ?? StanJSON.load(path: path)
+                let given = try StanJSON.load(path: path)
+                let values = try instance.parameterValues?(given) ?? given
                 points.append(try layout.unconstrain(values.variables.mapValues(\.values), shapes: values.variables.mapValues(\.shape),
                                                      source: path))
             }

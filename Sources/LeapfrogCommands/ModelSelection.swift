@@ -32,7 +32,8 @@ struct ModelSelection: ParsableArguments {
             let (graph, bound) = try program.instantiate(data: data, seed: seed)
             var instance = ModelInstance(graph: graph, data: bound, hostQuantities: try program.hostQuantities(data: data, seed: seed),
                                          nodeSources: program.nodeSources)
-            instance.parameterValues = { try program.parameterValues($0, data: data, seed: seed) }
+            let read = data
+            instance.parameterValues = { try program.parameterValues($0, data: read, seed: seed) }
             return instance
         }
         if model.lowercased().hasSuffix(".json") {

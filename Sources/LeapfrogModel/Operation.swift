@@ -55,8 +55,9 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
     // Indexing
     /// Gathers along the first axis by 1-based integer data: args (x [m,…], idx [n] integer data) → [n,…].
     case index
-    /// Joins along the first axis: args (a [m,…], b [n,…]) → [m + n,…] (the rows of an `if` on a
-    /// vectorised loop's index put back together, each branch having run over its own rows).
+    /// Joins along the first axis: args (a [m,…], b [n,…]) → [m + n,…]. A gather of the joined
+    /// rows assigns part of a variable (`x[idx] = v`: x with v's rows in place) and puts the rows
+    /// of an `if` on a vectorised loop's index back together, each branch having run over its own.
     case concat
 
     // Densities

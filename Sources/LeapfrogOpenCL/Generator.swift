@@ -144,7 +144,7 @@ struct Generator {
             rest = rest[range.lowerBound...]
             if let t = tripCount(rest), enclosing * factor * t <= unrollLimit {
                 trips.append(t)
-                factor *= t
+                factor *= Swift.max(t, 1)  // a loop that runs no times (over an empty array) counts as one
             } else {
                 trips.append(nil)
             }
@@ -164,7 +164,6 @@ struct Generator {
             rest = rest[range.upperBound...]
             k += 1
         }
-        // A loop that runs no times (over an empty array) multiplies nothing.
         return (out + rest, trips.reduce(1) { $0 * Swift.max($1 ?? 1, 1) })
     }
 

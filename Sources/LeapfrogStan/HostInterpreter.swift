@@ -343,6 +343,12 @@ struct HostInterpreter {
         "append_row", "append_col", "bernoulli_logit_glm_lpmf", "log_diff_exp", "lbeta", "lchoose", "hypot", "fma",
     ])
 
+    /// log Σ exp(xᵢ), from the largest term (−∞ for none, or when the largest is not finite).
+    static func logSumExp(_ xs: [Double]) -> Double {
+        let m = xs.max() ?? -.infinity
+        return m.isFinite ? m + log(xs.map { exp($0 - m) }.reduce(0, +)) : m
+    }
+
     private func call(_ name: String, _ a: [DataArray], at l: StanSourceLocation) throws -> DataArray {
         func need(_ n: Int) throws { guard a.count == n else { throw fail("\(name) takes \(n) argument\(n == 1 ? "" : "s"), got \(a.count)", l) } }
         if let f = HostInterpreter.unary[name] {
@@ -396,23 +402,19 @@ struct HostInterpreter {
             return DataArray(shape: [v.count], values: v.values, isInteger: name == "to_array_1d" && v.isInteger)
         case "dot_product": try need(2); return .scalar(zip(a[0].values, a[1].values).map(*).reduce(0, +))
         case "log_sum_exp":
-            let xs = a.count == 1 ? a[0].values : a.map { $0.values[0] }
-            let m = xs.max() ?? -.infinity
-            return .scalar(m.isFinite ? m + log(xs.map { exp($0 - m) }.reduce(0, +)) : m)
+            return .scalar(HostInterpreter.logSumExp(a.count == 1 ? a[0].values : a.map { $0.values[0] }))
         case "log_mix":
             // log_mix(θ, λ₁, λ₂) = log(θ e^λ₁ + (1 − θ) e^λ₂); log_mix(θ, λ) = log Σₖ θₖ e^λₖ, an
             // array of λ vectors summing one mixture each (Stan Functions Reference).
             func mixture(_ weights: [Double], _ lps: [Double]) -> Double {
-                let terms = zip(weights, lps).map { log($0) + $1 }
-                let m = terms.max() ?? -.infinity
-                return m.isFinite ? m + log(terms.map { exp($0 - m) }.reduce(0, +)) : m
+                HostInterpreter.logSumExp(zip(weights, lps).map { log($0) + $1 })
             }
             if a.count == 3, a.allSatisfy({ $0.rank == 0 }) {
                 return .scalar(mixture([a[0].values[0], 1 - a[0].values[0]], [a[1].values[0], a[2].values[0]]))
             }
             try need(2)
             let k = a[0].count
-            guard a[0].rank == 1, k > 0, a[1].count % k == 0, a[1].rank >= 1 else {
+            guard a[0].rank == 1, k > 0, a[1].rank >= 1, a[1].shape.last == k else {
                 throw fail("log_mix(theta, lps) needs a vector of weights and a vector of log densities (or an array of them) of its size", l)
             }
             return .scalar(stride(from: 0, to: a[1].count, by: k).map { mixture(a[0].values, Array(a[1].values[$0..<($0 + k)])) }.reduce(0, +))

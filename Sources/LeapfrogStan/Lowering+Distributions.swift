@@ -45,8 +45,7 @@ extension Lowering {
         case "multi_normal":
             guard args.count == 2 else { throw fail("multi_normal takes 2 arguments (mu, Sigma), got \(args.count)", l) }
             if args[1].plated { throw fail("cannot vectorise the loop: a covariance that depends on the loop index", l) }
-            if expressions.count > 2 { try checkSymmetric(expressions[2], args[1], at: l) }
-            if !args[1].dataOnly, block == .model, indicator == nil, recurrences.isEmpty {
+            if expressions.count > 2, try checkSymmetric(expressions[2], args[1], at: l), block == .model, indicator == nil, recurrences.isEmpty {
                 // Its own term, so that the density stays a term the back ends evaluate as one.
                 builder.target(symmetryTerm(materialize(args[1])))
             }
@@ -265,13 +264,18 @@ extension Lowering {
         }
         let a = materialize(alpha)
         var node = ((a - 1.0) * materialize(theta).log()).sum()
-        if !alpha.dataOnly || normalised {
-            // One normalising constant per simplex: an array of K of them, or a row each, has K.
-            let simplexes: Dim? = theta.plated ? plate : (theta.type.arrayRank == 1 ? theta.type.sizes.first ?? nil : nil)
-            let constant = alpha.plated ? a.lgamma().matmul(fill(-1, [alpha.type.sizes.last!!])) + a.matmul(fill(1, [alpha.type.sizes.last!!])).lgamma()
-                                        : a.sum().lgamma() - a.lgamma().sum()
-            if alpha.plated { node = node + constant.sum() }
-            else { node = node + (simplexes.map { fill(1, [$0]).sum() } ?? builder.constant(1)) * constant }
+        if theta.plated, normalised || !alpha.dataOnly, let k = theta.type.sizes.last ?? nil {
+            // One simplex per row of a loop: each row's kernel plus its constant, then one sum over
+            // the rows (a term a device kernel streams by rows).
+            let perRow = ((a - 1.0) * materialize(theta).log()).matmul(fill(1, [k]))
+            let constant = alpha.plated ? a.matmul(fill(1, [k])).lgamma() - a.lgamma().matmul(fill(1, [k])) : a.sum().lgamma() - a.lgamma().sum()
+            node = (perRow + constant).sum()
+        } else if !alpha.dataOnly || normalised {
+            // One normalising constant per simplex: an array of K of them has K (alpha is shared:
+            // a per-row alpha comes with a per-row theta, above).
+            let constant = a.sum().lgamma() - a.lgamma().sum()
+            let simplexes: Dim? = theta.type.arrayRank == 1 ? theta.type.sizes.first ?? nil : nil
+            node = node + (simplexes.map { fill(1, [$0]).sum() * constant } ?? constant)
         }
         var v = Value(type: .real, node: node, dataOnly: theta.dataOnly && alpha.dataOnly)
         v.summedOverPlate = plate != nil && theta.plated
@@ -325,17 +329,18 @@ extension Lowering {
     /// Data are checked when they are read (`OutcomeCheck`); a covariance built from parameters
     /// as `diag_pre_multiply`/`diag_post_multiply` (the scales on one side only: asymmetric unless
     /// they are all equal, a slip for `quad_form_diag`) is refused here.
-    func checkSymmetric(_ e: Expression, _ sigma: Value, at l: StanSourceLocation) throws {
-        if sigma.dataOnly {
-            recordOutcomeCheck("multi_normal", outcome: e, bounds: [nil, nil], kind: .symmetric, at: l)
-            return
-        }
+    /// Returns whether the graph must check it (`symmetryTerm`).
+    func checkSymmetric(_ e: Expression, _ sigma: Value, at l: StanSourceLocation) throws -> Bool {
+        // Data the host can evaluate are checked when they are read; what it cannot (a local
+        // computed from data) gets the symmetry term, as a covariance from parameters does.
+        if sigma.dataOnly, recordOutcomeCheck("multi_normal", outcome: e, bounds: [nil, nil], kind: .symmetric, at: l) { return false }
         if case .call(let f, let args, _, let cl) = e, f == "diag_pre_multiply" || f == "diag_post_multiply", args.count == 2 {
             let (v, m) = f == "diag_pre_multiply" ? (args[0], args[1]) : (args[1], args[0])
             throw fail("the covariance of multi_normal, \(f)(…), scales one side only and is not symmetric (Stan rejects it); "
                        + "for scales \(v.canonical) around a correlation matrix \(m.canonical) write quad_form_diag(\(m.canonical), \(v.canonical)), "
                        + "or with the correlation's Cholesky factor L, multi_normal_cholesky(mu, diag_pre_multiply(\(v.canonical), L))", cl)
         }
+        return true
     }
 
     /// 0 where the covariance S is symmetric and −∞ where it is not (Stan's `check_symmetric`
@@ -349,13 +354,14 @@ extension Lowering {
     /// and stops scales on one side only (`diag_pre_multiply(tau, Omega)`, asymmetric by O(1)).
     func symmetryTerm(_ s: Expr) -> Expr {
         let asymmetry = (s - s.transposed()).square().sum()
-        let u = Lowering.symmetryTolerance * (s.square().sum() + 1.0) - asymmetry
+        let u = Lowering.asymmetryAllowed * (s.square().sum() + 1.0) - asymmetry
         let inside = u.relu()
         return inside.log() - (inside + (-u).relu()).log()
     }
 
-    /// τ in `symmetryTerm`: a covariance whose triangles differ by more than 10⁻⁵ relative is refused.
-    static let symmetryTolerance = 1e-10
+    /// τ in `symmetryTerm`, relative on sums of squares: a covariance whose triangles differ by more
+    /// than about 10⁻⁵ relative is refused.
+    static let asymmetryAllowed = 1e-10
 
     /// The discrete families' supports [L, U] (U nil: unbounded) from their arguments' expressions,
     /// checked against data outcomes when the data are read (`recordOutcomeCheck`).

@@ -110,8 +110,10 @@ extension Lowering {
     /// Records a check of a density's outcome against [L, U] (a truncation's, or the family's
     /// support) for when the data are read (`OutcomeCheck`), when the outcome and bounds read
     /// only data, constants and the vectorised loop's index; a parameter outcome's support is its
-    /// declaration's business. A missing bound is nil or an empty string (`T[L, ]`).
-    func recordOutcomeCheck(_ family: String, outcome: Expression, bounds: [Expression?], kind: OutcomeCheck.Kind, at l: StanSourceLocation) {
+    /// declaration's business. A missing bound is nil or an empty string (`T[L, ]`). Returns
+    /// whether it recorded the check (not for what the host cannot evaluate: a local's value).
+    @discardableResult
+    func recordOutcomeCheck(_ family: String, outcome: Expression, bounds: [Expression?], kind: OutcomeCheck.Kind, at l: StanSourceLocation) -> Bool {
         let bounds = bounds.map { e -> Expression? in if case .string? = e { return nil } else { return e } }
         var index: (name: String, extent: Dim)?
         for e in [outcome] + bounds.compactMap({ $0 }) {
@@ -119,15 +121,16 @@ extension Lowering {
                 switch scope.lookup(n)?.kind {
                 case .data?, .transformedData?, .loopConstant?: continue
                 case .plateIndex(let extent)?: index = (n, extent)
-                default: if hostAlias(n, l) == nil { return }
+                default: if hostAlias(n, l) == nil { return false }
                 }
             }
         }
         outcomeChecks.append(OutcomeCheck(
             family: family, kind: kind, outcome: bindingLoopConstants(outcome), lower: bounds[0].map(bindingLoopConstants),
             upper: bounds[1].map(bindingLoopConstants), index: index?.name, extent: index?.extent,
-            loopIndex: index.flatMap { branchRows[$0.name] }.map { ($0.index, $0.selection) }, conditions: conditions,
+            loopIndex: index.flatMap { branchRows[$0.name] }.map { ($0.index, $0.selections) }, conditions: conditions,
             location: l))
+        return true
     }
 
     /// `y ~ family(args) T[L, U]`: the log density minus, element by element, the log of the

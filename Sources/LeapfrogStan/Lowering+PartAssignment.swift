@@ -50,13 +50,17 @@ extension Lowering {
             partType = partType.rank == 1 ? StanType(base: .rowVector, arrayRank: 0, sizes: partType.sizes) : partType
         }
         let target = "\(sym.name)[\(indices.map(\.canonical).joined(separator: ", "))]"
-        let v = try assignable(columns ? try transposedPart(r, at: rl) : r, to: partType, name: target, at: rl)
+        let given = columns ? try transposedPart(r, at: rl) : r
+        let v = try assignable(given, to: partType, name: target, at: rl)
+        // How many rows the value brings, checked against the rows written when the data are read.
+        var partRows: Dim?
+        if case .element = written {} else { partRows = given.type.sizes.first ?? nil }
         var part = materialize(v)
         if case .element = written {
             // One row: given its leading extent of 1 so that it joins the rows.
             part = fill(1, Array(repeating: .fixed(1), count: partType.rank + 1)) * part
         }
-        try scatterRows(sym, written, part: part, dataOnly: v.dataOnly, columns: columns, at: l)
+        try scatterRows(sym, written, part: part, partRows: partRows, dataOnly: v.dataOnly, columns: columns, at: l)
         return true
     }
 
@@ -66,6 +70,12 @@ extension Lowering {
     func assignScatteredRows(_ sym: Symbol, index g: String, _ r: Value, plate: Dim, at l: StanSourceLocation, _ rl: StanSourceLocation) throws {
         let t = sym.type
         guard t.rank >= 1, t.sizes.allSatisfy({ $0 != nil }) else { throw fail("the size of '\(sym.name)' is not known", l) }
+        // The loop's writes are applied together, as one assignment: right only when nothing else
+        // in the loop reads or writes the variable (Stan's loop would see the writes one by one).
+        if let body = plateBody, Lowering.mentions(sym.name, in: body) > 1 {
+            throw fail("'\(sym.name)' is assigned as \(sym.name)[\(g)[…]] and read or assigned elsewhere in the same loop, which "
+                       + "cannot be vectorised; assign its rows in a loop of their own (or with \(sym.name)[\(g)] = …)", l)
+        }
         if r.summedOverPlate {
             throw fail("cannot assign \(sym.name)[\(g)[…]] a log density per row of a vectorised loop; add it to target instead", rl)
         }
@@ -77,15 +87,16 @@ extension Lowering {
         }
         _ = try assignable(Value(type: r.type, node: r.node, dataOnly: r.dataOnly), to: rowType, name: "\(sym.name)[\(g)[…]]", at: rl)
         let written = WrittenRows.indices(.index(.variable(g, l), [.range(.integer(1, l), dimExpression(plate, l), l)], l))
-        try scatterRows(sym, written, part: part, dataOnly: r.dataOnly, columns: false, at: l)
+        try scatterRows(sym, written, part: part, partRows: nil, dataOnly: r.dataOnly, columns: false, at: l)
     }
 
     /// x (its transpose for `columns`) with the rows `written` replaced by the rows of `part`:
     /// concat(x, part)[p] (`assignPart`).
-    private func scatterRows(_ sym: Symbol, _ written: WrittenRows, part: Expr, dataOnly: Bool, columns: Bool, at l: StanSourceLocation) throws {
+    private func scatterRows(_ sym: Symbol, _ written: WrittenRows, part: Expr, partRows: Dim?, dataOnly: Bool, columns: Bool,
+                             at l: StanSourceLocation) throws {
         let rows = columns ? sym.type.sizes[1]! : sym.type.sizes[0]!
-        let key = "scatter:\(rows):\(written.canonical)"
-        let name = syntheticName("scatter", key: key) { .scatter(name: $0, rows: rows, written: written, location: l) }
+        let key = "scatter:\(rows):\(written.canonical):\(partRows.map(\.description) ?? "-")"
+        let name = syntheticName("scatter", key: key) { .scatter(name: $0, rows: rows, written: written, partRows: partRows, location: l) }
         var base = sym.value.map { materialize($0) } ?? fill(0, sym.type.sizes.map { $0! })
         if columns { base = base.transposed() }
         var whole = base.concatenated(part)[builder.data(name, [rows], integer: true)]

@@ -46,7 +46,7 @@ extension Lowering {
                 if indices.count == 2, Lowering.isWhole(indices[0]), case .single(.variable(let b, _)) = indices[1], b == v { return false }
                 // `y[g[n]] = …` not reading y: a row given by data per step (`assignScatteredRows`).
                 if indices.count == 1, case .single(.index(.variable, let gi, _)) = indices[0], gi.count == 1,
-                   case .single(.variable(let n, _)) = gi[0], n == v, !rhs.variables.contains(name) { return false }
+                   case .single(.variable(let n, _)) = gi[0], n == v, Lowering.mentions(name, in: body) == 1 { return false }
                 return true
             case .tilde(let y, _, let args, _): return offset(y) || args.contains(where: offset)
             case .targetIncrement(let e, _): return offset(e)

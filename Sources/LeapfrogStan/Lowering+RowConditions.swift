@@ -55,7 +55,7 @@ extension Lowering {
             scope.declare(Symbol(name: selection, type: StanType(base: .int, arrayRank: 1, sizes: [rows]), kind: .transformedData,
                                  value: nil, location: l))
             scope.declare(Symbol(name: r, type: .int, kind: .plateIndex(rows), value: nil, location: l))
-            branchRows[r] = (branchRows[i]?.index ?? i, selection)
+            branchRows[r] = (branchRows[i]?.index ?? i, (branchRows[i]?.selections ?? []) + [selection])
             // This branch's rows of each assigned variable, starting from the variable's value there.
             var copies: [String: String] = [:]
             for x in assigned {

@@ -69,6 +69,31 @@ extension Lowering {
         }
     }
 
+    /// How many times `name` is read or assigned in `s`.
+    static func mentions(_ name: String, in s: Statement) -> Int {
+        var count = 0
+        _ = s.rewritten({ x in
+            if case .variable(name, _) = x { count += 1 }
+            return nil
+        }, target: { t, idx, _ in
+            if t == name { count += 1 }
+            return (t, idx)
+        })
+        return count
+    }
+
+    /// Whether `s` assigns a row through data indexed by the loop index (`y[g[n]] = …`).
+    static func scatters(_ s: Statement, index n: String) -> Bool {
+        var found = false
+        _ = s.rewritten({ _ in nil }, target: { t, idx, _ in
+            if idx.count == 1, case .single(.index(.variable, let gi, _)) = idx[0], gi.count == 1, case .single(.variable(n, _)) = gi[0] {
+                found = true
+            }
+            return (t, idx)
+        })
+        return found
+    }
+
     /// The terms of a sum, a term times or over a number being that term (`a - 1 * f(…) + g(…)`
     /// gives a, f(…), g(…)).
     static func summands(_ e: Expression) -> [Expression] {
@@ -340,8 +365,13 @@ extension Lowering {
             let extent = try dim(hi)
             scope.push()
             scope.declare(Symbol(name: v, type: .int, kind: .plateIndex(extent), value: nil, location: l))
+            // A loop that writes rows through data (`y[g[n]] = …`) computes a whole value inside
+            // it: its terms are evaluated whole, not streamed by rows.
+            let (savedBody, savedStreams) = (plateBody, streamsRows)
             plate = extent
-            defer { plate = nil; scope.pop() }
+            plateBody = body
+            if Lowering.scatters(body, index: v) { streamsRows = false }
+            defer { plate = nil; plateBody = savedBody; streamsRows = savedStreams; scope.pop() }
             try statement(body)
             return
         }

@@ -51,12 +51,14 @@ final class Lowering {
     var outcomeChecks: [OutcomeCheck] = []
     /// A branch's row index → the loop index it stands for and the branch's selection
     /// (`rowConditionalIf`), for messages.
-    var branchRows: [String: (index: String, selection: String)] = [:]
+    var branchRows: [String: (index: String, selections: [String])] = [:]
     /// A branch's copy of a variable it assigns row by row → the variable (`rowConditionalIf`).
     var branchCopies: [String: String] = [:]
     /// Lowering the arguments of log_mix or log_sum_exp inside a vectorised loop: a normal log
     /// density is then one value per row instead of their sum.
     var perRowDensities = false
+    /// The body of the vectorised loop being lowered.
+    var plateBody: Statement?
     /// Where a log CDF of constants stands alone in a `target +=` sum (`Lowering.summands`), so that
     /// leaving it out shifts the log density by a constant only.
     var standaloneTerms: Set<String> = []
@@ -82,8 +84,9 @@ final class Lowering {
     /// (`rowConditionalIf`: `mu__rows4`, `n__rows4`) put back as the program writes them.
     func fail(_ message: String, _ l: StanSourceLocation) -> LeapfrogError {
         var text = message
-        for (made, original) in branchCopies { text = text.replacing(made, with: original) }
-        for (made, row) in branchRows { text = text.replacing(made, with: row.index) }
+        // Longest first, so that `n__rows12` is not read as `n__rows1` followed by 2.
+        let names = branchCopies.map { ($0.key, $0.value) } + branchRows.map { ($0.key, $0.value.index) }
+        for (made, original) in names.sorted(by: { $0.0.count > $1.0.count }) { text = text.replacing(made, with: original) }
         return diagnostics.error(text, at: l)
     }
 

@@ -86,7 +86,7 @@ extension StanModel {
             for r in 0..<rows {
                 let v = row(r)
                 let total = v.reduce(0, +)
-                guard v.allSatisfy({ $0 > 0 }), abs(total - 1) <= ParameterValueTolerance.simplex else {
+                guard v.allSatisfy({ $0 > 0 }), abs(total - 1) <= ParameterValueTolerance.constraint else {
                     throw fail("is not a simplex\(rows > 1 ? " (row \(r + 1))" : ""): its elements must be positive and sum to 1, they sum to \(total)")
                 }
                 u += v.dropLast().map { log($0) - log(v[k - 1]) }
@@ -105,12 +105,12 @@ extension StanModel {
             return DataArray(shape: shape, values: u)
         case .unitVector:
             let norm = x.values.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            guard abs(norm - 1) <= ParameterValueTolerance.simplex else { throw fail("is not a unit vector: its length is \(norm)") }
+            guard abs(norm - 1) <= ParameterValueTolerance.constraint else { throw fail("is not a unit vector: its length is \(norm)") }
             return DataArray(shape: shape, values: x.values)
         case .choleskyFactorCorr, .corrMatrix, .choleskyFactorCov, .covMatrix:
             var m = Matrix(rows: k, columns: k, values: x.values)
             if c == .corrMatrix || c == .covMatrix {
-                if c == .corrMatrix, (0..<k).contains(where: { abs(m[$0, $0] - 1) > ParameterValueTolerance.simplex }) {
+                if c == .corrMatrix, (0..<k).contains(where: { abs(m[$0, $0] - 1) > ParameterValueTolerance.constraint }) {
                     throw fail("is not a correlation matrix: its diagonal is not 1")
                 }
                 guard let l = m.cholesky() else { throw fail("is not symmetric positive definite") }
@@ -131,7 +131,7 @@ extension StanModel {
             }
             for i in 0..<k {
                 let length = (0..<k).reduce(0) { $0 + m[i, $1] * m[i, $1] }
-                guard abs(length - 1) <= ParameterValueTolerance.simplex else {
+                guard abs(length - 1) <= ParameterValueTolerance.constraint else {
                     throw fail("is not the Cholesky factor of a correlation matrix: row \(i + 1) has length \(length.squareRoot()), not 1")
                 }
                 var used = 0.0
@@ -146,7 +146,7 @@ extension StanModel {
 }
 
 /// How far a given value may be from its type's constraint (a simplex's sum, a unit length, a
-/// correlation's diagonal): Stan's CONSTRAINT_TOLERANCE.
+/// correlation's diagonal, a Cholesky row's length): Stan's CONSTRAINT_TOLERANCE.
 enum ParameterValueTolerance {
-    static let simplex = 1e-8
+    static let constraint = 1e-8
 }

@@ -183,7 +183,7 @@ public struct StanModel: Sendable {
                 let offset = position.count == 2 ? (position[0] - 1) * shape[1] + position[1] - 1 : position[0] - 1
                 if !values.isEmpty { values[offset] = 1 }
                 value = DataArray(shape: shape, values: values)
-            case .scatter(_, let rows, let written, let location):
+            case .scatter(_, let rows, let written, let partRows, let location):
                 let n = try resolve([rows])[0]
                 let targets: [Int]
                 switch written {
@@ -193,6 +193,10 @@ public struct StanModel: Sendable {
                     if lo <= hi, lo < 1 || hi > n { throw diagnostics.error("range \(lo):\(hi) is out of range 1…\(n) in an assignment", at: location) }
                     targets = lo <= hi ? Array(lo...hi) : []
                 case .indices(let e): targets = try interpreter.evaluate(e).values.map { Int($0) }
+                }
+                if let partRows, case let given = try resolve([partRows])[0], given != targets.count {
+                    throw diagnostics.error("size mismatch in an assignment: \(targets.count) row\(targets.count == 1 ? "" : "s") written, "
+                                            + "but the value has \(given)", at: location)
                 }
                 var positions = Array(stride(from: 1, through: n, by: 1))
                 for (j, k) in targets.enumerated() {
@@ -298,8 +302,13 @@ public struct StanModel: Sendable {
                 guard (a.map { x < $0 } ?? false) || (z.map { x > $0 } ?? false) else { continue }
                 let element = y.rank == 0 ? "" : " (element \(k + 1))"
                 let at: String
-                if let (name, selection) = c.loopIndex, let rows = interpreter.env[selection], row <= rows.count {
-                    at = " when \(name) = \(Int(rows.values[row - 1]))"  // the loop's row, not the branch's
+                if let (name, selections) = c.loopIndex {
+                    // The loop's row, not the branch's: through each enclosing branch's selection.
+                    var k = row
+                    for selection in selections.reversed() {
+                        if let rows = interpreter.env[selection], k >= 1, k <= rows.count { k = Int(rows.values[k - 1]) }
+                    }
+                    at = " when \(name) = \(k)"
                 } else {
                     at = c.index.map { " when \($0) = \(row)" } ?? ""
                 }

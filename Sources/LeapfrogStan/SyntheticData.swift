@@ -24,8 +24,9 @@ enum SyntheticData: Sendable {
     case range(name: String, lower: Expression, upper: Expression)
     /// For an assignment to some of x's `rows` rows (`Lowering.assignPart`), each row's 1-based
     /// position in concat(x, part): i where the row keeps its value, rows + j where it is the
-    /// part's row j (the last write wins). An index outside 1…rows stops the binding, named.
-    case scatter(name: String, rows: Dim, written: WrittenRows, location: StanSourceLocation)
+    /// part's row j (the last write wins). An index outside 1…rows, or a part whose `partRows`
+    /// differ from the rows written, stops the binding, named.
+    case scatter(name: String, rows: Dim, written: WrittenRows, partRows: Dim?, location: StanSourceLocation)
     /// The rows i = 1…extent (1-based) where a data condition on the loop index `index` holds
     /// (`holds`) or fails: the rows a branch of an `if` inside a vectorised loop runs over.
     case rowSelection(name: String, condition: Expression, index: String, extent: Dim, holds: Bool)
@@ -48,7 +49,7 @@ enum SyntheticData: Sendable {
 
     var name: String {
         switch self {
-        case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .integer(let n, _), .fill(let n, _, _), .indicator(let n, _), .range(let n, _, _), .pattern(let n, _, _), .oneHot(let n, _, _), .scatter(let n, _, _, _),
+        case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .integer(let n, _), .fill(let n, _, _), .indicator(let n, _), .range(let n, _, _), .pattern(let n, _, _), .oneHot(let n, _, _), .scatter(let n, _, _, _, _),
              .rowSelection(let n, _, _, _, _), .rowCount(let n, _), .rowOrder(let n, _), .oneHotRows(let n, _, _, _), .selectedRows(let n, _, _), .categories(let n, _, _, _): return n
         }
     }
@@ -202,9 +203,10 @@ struct OutcomeCheck: Sendable {
     /// The vectorised loop's index and extent when the outcome is read per row (`y[n]`).
     var index: String?
     var extent: Dim?
-    /// Inside a branch of an `if` on the loop index, the loop's own index and the branch's row
-    /// selection, so that a message names the loop's row (n = sel[r]), not the branch's.
-    var loopIndex: (name: String, selection: String)?
+    /// Inside a branch of an `if` on the loop index, the loop's own index and the branches' row
+    /// selections, outermost first, so that a message names the loop's row (n = sel₁[sel₂[r]]),
+    /// not the branch's.
+    var loopIndex: (name: String, selections: [String])?
     /// The data conditions around the statement: checked only where they hold.
     var conditions: [(name: String, holds: Bool)]
     var location: StanSourceLocation

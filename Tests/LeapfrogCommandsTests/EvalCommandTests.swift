@@ -175,7 +175,12 @@ struct EvalCommandTests {
         }
         let bad = try Self.temporaryFile("bad-simplex.json", String(decoding: try JSONEncoder().encode(point.constrained), as: UTF8.self)
             .replacingOccurrences(of: "\"th\":[", with: "\"th\":[0.5,"))
-        #expect(throws: (any Error).self) { _ = try Self.eval([program, "--data", data, "--params", bad, "--backend", "cpu"]) }
+        do {
+            _ = try Self.eval([program, "--data", data, "--params", bad, "--backend", "cpu"])
+            Issue.record("accepted a simplex of 4 elements for simplex[3]")
+        } catch let e as LeapfrogError {
+            #expect(e.message.contains("parameter 'th' has shape [4], but the program declares [3]"), "\(e.message)")
+        }
         var values = point.constrained
         values["th"] = .array([.number(0.2), .number(0.3), .number(0.6)])
         let notSimplex = try Self.temporaryFile("not-simplex.json", String(decoding: try JSONEncoder().encode(values), as: UTF8.self))

@@ -72,6 +72,18 @@ import Testing
             """).contains("write quad_form_diag(Omega, tau), or with the correlation's Cholesky factor L, multi_normal_cholesky(mu, diag_pre_multiply(tau, L))"))
     }
 
+    /// A covariance computed from data in a model-block local (which the host does not evaluate
+    /// when the data are read) is checked by the symmetry term.
+    @Test func anAsymmetricLocalDataCovarianceIsMinusInfinity() throws {
+        let data = DataSet(["y": .vector([0.4, -0.3]), "Sd": .matrix(rows: [[1, 0.9], [0, 1]])], source: "test")
+        let model = try stanReference("""
+            data { vector[2] y; matrix[2, 2] Sd; }
+            parameters { vector[2] mu; }
+            model { matrix[2, 2] S = 2 * Sd; y ~ multi_normal(mu, S); }
+            """, data)
+        #expect(model.logDensity([0.1, 0.2]) == -.infinity)
+    }
+
     /// One outcome and an array of means: Stan sums the densities, as two statements would.
     @Test func oneOutcomeAndAnArrayOfMeans() throws {
         let data = DataSet(["y": .vector([0.4, -0.3]), "S": .matrix(rows: [[1, 0.3], [0.3, 2]])], source: "test")

@@ -81,6 +81,34 @@ import Testing
         #expect(message.contains("test.stan:2:39: error: index 3 is out of range 1…2 in an assignment (element 2 of the indices)"), "\(message)")
     }
 
+    /// A loop's writes `y[g[n]] = …` are applied together, which is Stan's loop only when nothing
+    /// else in the loop reads or writes y: otherwise refused. And a value whose rows differ from
+    /// the rows written is named when the data are read (extra rows were dropped).
+    @Test func scattersThatCannotBeVectorisedAndSizeMismatchesAreRefused() {
+        let head = "data { int K; array[K] int g; array[K] int h; vector[K] v; } parameters { real a; }\n"
+        // Over 1:K (a loop whose steps may depend on each other): refused as a recurrence would be;
+        // over a constant range (vectorised at once): refused for what it is.
+        #expect(compileError(head + "transformed parameters { vector[K] y = rep_vector(0, K); vector[K] z; "
+                             + "for (n in 1:K) { z[n] = y[n]; y[g[n]] = v[n]; } }")
+            .contains("error: assigning to part of 'y' is only supported as"))
+        let fixed = "data { array[2] int g; array[2] int h; vector[2] v; } parameters { real a; }\n"
+        #expect(compileError(fixed + "transformed parameters { vector[2] y = rep_vector(0, 2); vector[2] z; "
+                             + "for (n in 1:2) { z[n] = y[n]; y[g[n]] = v[n]; } }")
+            .contains("'y' is assigned as y[g[…]] and read or assigned elsewhere in the same loop"))
+        #expect(compileError(fixed + "transformed parameters { vector[2] y = rep_vector(0, 2); "
+                             + "for (n in 1:2) { y[g[n]] = v[n]; y[h[n]] = 10 * v[n]; } }")
+            .contains("'y' is assigned as y[g[…]] and read or assigned elsewhere in the same loop"))
+        let data = DataSet(["K": .integer(2), "idx": .integers([1]), "v": .vector([1, 2]), "a": .integer(2), "b": .integer(2)], source: "d.json")
+        for assignment in ["x[idx] = v;", "x[a:b] = v;"] {
+            let message = errorMessage { _ = try stanReference("""
+                data { int K; array[1] int idx; vector[K] v; int a; int b; }
+                parameters { real m; }
+                transformed parameters { vector[K] x = rep_vector(m, K); \(assignment) }
+                """, data) }
+            #expect(message.contains("size mismatch in an assignment: 1 row written, but the value has 2"), "\(message)")
+        }
+    }
+
     @Test func otherPartsAreStillRefusedByName() {
         let head = "data { int N; array[2] int idx; } parameters { vector[2] v; }\n"
         #expect(compileError(head + "transformed parameters { vector[N] x; x[idx[1]:] = v; for (n in 1:2) x[idx[n] + 1] = v[n]; }")

@@ -244,6 +244,16 @@ struct StanOpenCLParityTests {
         """, DataSet(["N": .integer(0), "y": .vector([]), "idx": .integers([])], source: "test"))
     }
 
+    /// `dirichlet_lpdf` with data concentration keeps its constant, once per simplex, also one per
+    /// row of a loop (a sum over rows, which a device streams).
+    @Test func dirichletConstantsPerRow() throws {
+        try Self.expectParity("""
+        data { int N; vector[3] alpha; }
+        parameters { array[N] simplex[3] th; }
+        model { for (n in 1:N) target += dirichlet_lpdf(th[n] | alpha); }
+        """, DataSet(["N": .integer(4), "alpha": .vector([1.5, 2, 3])], source: "test"))
+    }
+
     /// Values chosen by data conditions (`?:` and if on data assigning), each branch taken.
     @Test func valuesChosenByDataConditions() throws {
         let source = """
