@@ -134,7 +134,12 @@ public struct BoundModel: Sendable {
         self.steps = steps
         var shapes: [[Int]?] = []
         shapes.reserveCapacity(graph.nodes.count)
+        // Only what the terms and derived quantities read is shaped (and checked): a branch a data
+        // condition did not take (a Stan `if` on data, `c ? a : b`) indexes by data it cannot
+        // have, and nothing evaluates it.
+        let live = loops.needed(graph.terms.map(\.node) + graph.derived.map(\.node), in: graph)
         for (i, node) in graph.nodes.enumerated() {
+            if !live[i] { shapes.append(nil); continue }
             // Absent optional data: this node and everything that reads it has no shape.
             if node.op == .data, present[node.name!] == nil { shapes.append(nil); continue }
             let argShapes = node.args.map { shapes[$0] }

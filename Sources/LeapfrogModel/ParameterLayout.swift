@@ -93,7 +93,8 @@ public struct ParameterLayout: Hashable, Sendable {
             guard let v = values[e.name] else {
                 throw LeapfrogError(.data, "\(source): parameter '\(e.name)' is missing (expected \(described(e.shape)))")
             }
-            if let shape = shapes[e.name], shape != e.shape {
+            // No values at all (`[]`, CmdStan's way of writing any empty array) fit an empty shape.
+            if let shape = shapes[e.name], shape != e.shape, !(e.count == 0 && shape.reduce(1, *) == 0) {
                 throw LeapfrogError(.data, "\(source): parameter '\(e.name)' has \(described(shape)), but the model declares \(described(e.shape))")
             }
             guard v.count == e.count else {

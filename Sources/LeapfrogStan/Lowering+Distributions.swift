@@ -36,6 +36,7 @@ extension Lowering {
         var args = Array(alignedValues.dropFirst())
 
         var familyName = name
+        var symmetry: Expr?  // multi_normal where its density is a value: 0 or −∞ (`symmetryTerm`)
         func logit(_ v: Value) -> Value { derived(v, node: materialize(v).log() - (-materialize(v)).log1p(), type: v.type.promotedToReal) }
         switch name {
         case "std_normal":
@@ -45,9 +46,15 @@ extension Lowering {
         case "multi_normal":
             guard args.count == 2 else { throw fail("multi_normal takes 2 arguments (mu, Sigma), got \(args.count)", l) }
             if args[1].plated { throw fail("cannot vectorise the loop: a covariance that depends on the loop index", l) }
-            if expressions.count > 2, try checkSymmetric(expressions[2], args[1], at: l), block == .model, indicator == nil, recurrences.isEmpty {
-                // Its own term, so that the density stays a term the back ends evaluate as one.
-                builder.target(symmetryTerm(materialize(args[1])))
+            if expressions.count > 2, try checkSymmetric(expressions[2], args[1], at: l) {
+                let term = symmetryTerm(materialize(args[1]))
+                if block == .model, recurrences.isEmpty {
+                    // Its own term (under an if on data, kept or dropped with the branch), so that
+                    // the density stays a term the back ends evaluate as one.
+                    builder.target(scaled(term))
+                } else {
+                    symmetry = term  // a value (generated quantities, a recurrence's sum): in it
+                }
             }
             familyName = "multi_normal_cholesky"
             args[1] = derived(args[1], node: materialize(args[1]).cholesky(), type: args[1].type)
@@ -207,7 +214,8 @@ extension Lowering {
             v.plated = true
             return v
         }
-        return summed(logDensityNode(family, materialize(outcome), args.map { materialize($0) }), of: all)
+        let lp = logDensityNode(family, materialize(outcome), args.map { materialize($0) })
+        return summed(symmetry.map { lp + $0 } ?? lp, of: all)
     }
 
     /// A whole data vector's log density per row of a vectorised loop, its other arguments
@@ -345,9 +353,9 @@ extension Lowering {
 
     /// 0 where the covariance S is symmetric and −∞ where it is not (Stan's `check_symmetric`
     /// rejects the point), with a zero gradient: a term of the model block's log density for a
-    /// covariance that depends on parameters (the graph factors its lower triangle only, so an
-    /// asymmetric one would be read as another matrix). Not under an `if` on data or in a
-    /// recurrence, and not in other blocks, where the density is a value. With a = Σ (S − Sᵀ)² and
+    /// covariance that depends on parameters or on a local the host does not evaluate (the graph
+    /// factors its lower triangle only, so an asymmetric one would be read as another matrix),
+    /// and part of the density's value where that is a value (generated quantities, a recurrence). With a = Σ (S − Sᵀ)² and
     /// u = τ (Σ S² + 1) − a, the term is log relu(u) − log(relu(u) + relu(−u)): log u − log u = 0
     /// (its two adjoints cancel exactly) for u > 0, log 0 = −∞ for u < 0. τ = 10⁻¹⁰ lets rounding
     /// through (S's two triangles computed in different orders differ by ~10⁻⁷ relative in f32)

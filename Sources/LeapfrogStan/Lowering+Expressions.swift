@@ -68,6 +68,8 @@ extension Lowering {
                 throw fail("the conditional operator ?: is only supported on conditions on data or constants (not on parameters or a "
                            + "vectorised loop's index); use an if on the loop index instead", l)
             }
+            choosing += 1
+            defer { choosing -= 1 }
             let (x, y) = (try expression(a), try expression(b))
             guard x.type.arrayRank == y.type.arrayRank, x.type.base == y.type.base || (x.type.isScalar && y.type.isScalar) else {
                 throw fail("the branches of ?: have different types: \(x.type) and \(y.type)", l)

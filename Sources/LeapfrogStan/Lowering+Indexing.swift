@@ -128,7 +128,10 @@ extension Lowering {
                     // rows 1 + k … N + k, a gather by a range computed with the data.
                     let lo = Expression.integer(1 + shift, il)
                     let hi = Expression.binary("+", dimExpression(extent, il), .integer(shift, il), il)
-                    let name = syntheticName("range", key: "range:\(lo.canonical):\(hi.canonical)") { .range(name: $0, lower: lo, upper: hi) }
+                    let within = unconditional ? cur.type.sizes.first ?? nil : nil
+                    let name = syntheticName("range", key: "range:\(lo.canonical):\(hi.canonical):\(within.map(\.description) ?? "-")") {
+                        .range(name: $0, lower: lo, upper: hi, within: within)
+                    }
                     cur = Value(type: cur.type.removingDimension(0), node: materialize(cur)[builder.data(name, [extent], integer: true)],
                                 plated: true, dataOnly: cur.dataOnly)
                     changed = true
@@ -240,7 +243,10 @@ extension Lowering {
         } else {
             length = try syntheticDim(.binary("+", .binary("-", hi, lo, l), .integer(1, l), l))
         }
-        let name = syntheticName("range", key: "range:\(lo.canonical):\(hi.canonical)") { .range(name: $0, lower: lo, upper: hi) }
+        let within = unconditional ? extent : nil
+        let name = syntheticName("range", key: "range:\(lo.canonical):\(hi.canonical):\(within.map(\.description) ?? "-")") {
+            .range(name: $0, lower: lo, upper: hi, within: within)
+        }
         return (builder.data(name, [length], integer: true), length)
     }
 

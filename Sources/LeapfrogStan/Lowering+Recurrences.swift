@@ -13,6 +13,16 @@ extension Lowering {
     /// or assigns an outer variable other than as `x[n] = …`.
     func needsRecurrence(_ v: String, _ body: Statement) -> Bool {
         var declared = Set<String>()
+        // What the loop assigns: reading one of these at another step makes its steps depend on
+        // each other; reading anything else at `v ± k` is a gather (`shiftedPlateIndex`).
+        let written = Set(outerAssignments(body).map(\.name))
+        func shifted(_ base: Expression, _ i: Expression) -> Bool {
+            guard case .variable(let name, _) = base, !written.contains(name), !declared.contains(name),
+                  case .binary(let op, let a, let b, _) = i, op == "+" || op == "-" else { return false }
+            if case .variable(v, _) = a, foldConstant(b) != nil { return true }
+            if op == "+", case .variable(v, _) = b, foldConstant(a) != nil { return true }
+            return false
+        }
         func offset(_ e: Expression) -> Bool {
             switch e {
             case .integer, .real, .string, .variable: return false
@@ -25,6 +35,7 @@ extension Lowering {
                 for case .single(let i) in idx {
                     if case .variable = i { continue }
                     if case .index = i { if offset(i) { return true }; continue }
+                    if shifted(a, i) { continue }
                     if i.variables.contains(v) { return true }
                 }
                 return false

@@ -143,6 +143,11 @@ extension Lowering {
         for (a, b) in zip(v.type.sizes, t.sizes) where differ(a, b) {
             throw fail("size mismatch: '\(name)' is \(t) but the value is \(v.type)", l)
         }
+        // Sizes the data decide (`vector[N] m = v1;` with v1 a vector[1]): compared when the data
+        // are read (a value of one element would otherwise broadcast to all of them).
+        if zip(v.type.sizes, t.sizes).contains(where: { a, b in a != nil && b != nil && !same(a, b) }) {
+            sizeChecks.append(SizeCheck(subject: "'\(name)'", declared: t, value: v.type, conditions: conditions, location: l))
+        }
         var out = v
         out.type = t
         return out
@@ -348,7 +353,7 @@ extension Lowering {
     /// The term's node times the enclosing conditions' indicator. The term is also recorded as a
     /// `ConditionalTerm`, so that `StanModel.instantiate` can keep the plain node or drop the term
     /// once the data decide the conditions (the product is only what the graph says before that).
-    private func scaled(_ e: Expr) -> Expr {
+    func scaled(_ e: Expr) -> Expr {
         guard let indicator else { return e }
         let product = indicator * e
         conditionalTerms.append(ConditionalTerm(term: builder.graph.terms.count, node: e.id, conditions: conditions))
@@ -415,7 +420,7 @@ extension Lowering {
             throw fail("an if on '\(i)', the index of a loop whose steps depend on each other (a recurrence), is not supported yet", c.location)
         }
         guard try isDataOnly(c) else {
-            throw fail("if conditions must depend on data only (or on constants); conditions on parameters are not supported", c.location)
+            throw conditionNotOnData(c)
         }
         if !recurrences.isEmpty {
             throw fail("an if on data inside a recurrence (a loop whose steps depend on each other) is not supported yet", c.location)
@@ -456,6 +461,22 @@ extension Lowering {
         }
     }
 
+    /// Why the condition `c` cannot be decided when the data are read: it reads a parameter, or a
+    /// local variable (whose value the host does not keep, even when computed from data).
+    func conditionNotOnData(_ c: Expression) -> LeapfrogError {
+        let locals = c.variables.sorted().filter { n in
+            switch scope.lookup(n)?.kind {
+            case .local?, .transformedParameter?, .generated?: return scope.lookup(n)?.value?.dataOnly ?? false
+            default: return false
+            }
+        }
+        if let n = locals.first {
+            return fail("if conditions must be decided when the data are read, from data and constants: '\(n)' is a variable of this "
+                        + "block; write the data expression it holds in the condition, or compute it in transformed data", c.location)
+        }
+        return fail("if conditions must depend on data only (or on constants); conditions on parameters are not supported", c.location)
+    }
+
     /// The synthetic 0/1 indicator of a data condition (`SyntheticData.indicator`).
     func conditionFlag(_ c: Expression) -> String {
         let bound = bindingLoopConstants(c)
@@ -475,6 +496,11 @@ extension Lowering {
             return Value(type: v.type, node: materialize(v) * fill(1, [plate]), plated: true, dataOnly: v.dataOnly)
         }
         let (x, y) = (materialize(try rows(a)), materialize(try rows(b)))
+        // The branch taken must have the value's sizes (the other may differ: it is not evaluated).
+        for (branch, holds) in [(a, true), (b, false)] where zip(branch.type.sizes, type.sizes).contains(where: { $0 != nil && $1 != nil && !same($0, $1) }) {
+            sizeChecks.append(SizeCheck(subject: "this condition on data's value (its \(holds ? "first" : "second") branch, taken)", declared: type, value: branch.type,
+                                        conditions: conditions + [(flag, holds)], location: l))
+        }
         let f = builder.data(flag)
         let placeholder = f * x + (1.0 - f) * y
         conditionalChoices.append(ConditionalChoice(node: placeholder.id, condition: flag, then: x.id, otherwise: y.id))

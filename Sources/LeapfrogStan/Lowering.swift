@@ -46,6 +46,13 @@ final class Lowering {
     var conditionalTerms: [ConditionalTerm] = []
     /// Values chosen by data conditions, resolved when the model meets its data.
     var conditionalChoices: [ConditionalChoice] = []
+    /// Sizes compared when the model meets its data (`assignable`).
+    var sizeChecks: [SizeCheck] = []
+    /// Lowering the branches of `c ? a : b` on data (`ConditionalChoice`).
+    var choosing = 0
+    /// Whether what is lowered now is always evaluated: not a branch of an `if` or `?:` on data,
+    /// which a bind-time range check must not stop when it is not taken.
+    var unconditional: Bool { conditions.isEmpty && choosing == 0 }
     /// Truncated densities of data, whose outcomes are checked against their bounds when the
     /// model meets its data.
     var outcomeChecks: [OutcomeCheck] = []

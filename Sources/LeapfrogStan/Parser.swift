@@ -438,7 +438,15 @@ struct Parser {
             if current.isSymbol(",") || current.isSymbol("]") { return .all(l) }
             return .range(nil, try expression(), l)
         }
-        let a = try binary(minPrecedence: 1)
+        var a = try binary(minPrecedence: 1)
+        if current.isSymbol("?") {
+            // `a[K > 1 ? 1 : 2]`: the conditional's own ':' belongs to it, not to a range.
+            let q = current.location
+            p += 1
+            let then = try expression()
+            try expect(":")
+            a = .conditional(a, then, try binary(minPrecedence: 1), q)
+        }
         if try accept(":") {
             if current.isSymbol(",") || current.isSymbol("]") { return .range(a, nil, l) }
             return .range(a, try binary(minPrecedence: 1), l)

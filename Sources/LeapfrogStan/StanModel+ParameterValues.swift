@@ -46,7 +46,7 @@ extension StanModel {
             interpreter.env[d.name] = x  // a later parameter's bounds may read it
             guard transformed.contains(where: { $0.name == d.name }), out[Lowering.freeName(d.name)] == nil else { continue }
             let shape = try d.sizes.map { try interpreter.intScalar($0, what: "a size") }
-            guard x.shape == shape || (x.count == shape.reduce(1, *) && shape.count <= 1) else {
+            guard x.shape == shape || (x.count == shape.reduce(1, *) && (shape.count <= 1 || x.count == 0)) else {
                 throw LeapfrogError(.data, "\(source): parameter '\(d.name)' has shape \(x.shape), but the program declares \(shape)")
             }
             let free = try freeValue(d, x, shape: shape, interpreter, source: source)

@@ -13,6 +13,7 @@ public struct StanModel: Sendable {
     let pendingBounds: [PendingBound]
     let conditionalTerms: [ConditionalTerm]
     let conditionalChoices: [ConditionalChoice]
+    let sizeChecks: [SizeCheck]
     let outcomeChecks: [OutcomeCheck]
     /// The generated quantities are not in the graph: `hostQuantities(data:)` runs them per draw.
     public let generatedQuantitiesOnHost: Bool
@@ -262,13 +263,24 @@ public struct StanModel: Sendable {
                 }
                 value = top ? DataArray(shape: [y.count], values: y.values.map { $0 == Double(k) ? 1 : 0 })
                     : DataArray(shape: [y.count, k - 1], values: y.values.flatMap { v in (1..<k).map { Double($0) == v ? 1 : 0 } })
-            case .range(_, let a, let b):
+            case .range(_, let a, let b, let within):
                 let (lo, hi) = (try interpreter.intScalar(a, what: "a range bound"), try interpreter.intScalar(b, what: "a range bound"))
                 guard lo >= 1 else { throw diagnostics.error("the range \(lo):\(hi) starts below 1: Stan indices start at 1", at: a.location) }
+                if let within, case let n = try resolve([within])[0], lo <= hi, hi > n {
+                    throw diagnostics.error("the range \(lo):\(hi) is out of range 1…\(n)", at: b.location)
+                }
                 value = .integers(lo <= hi ? Array(lo...hi) : [])
             }
             out[s.name] = value
             interpreter.env[s.name] = value  // later synthetic values may read it (a range up to a synthetic size)
+        }
+        for c in sizeChecks where c.conditions.allSatisfy({ ((out[$0.name]?.values.first ?? 0) != 0) == $0.holds }) {
+            for (a, b) in zip(c.declared.sizes, c.value.sizes) {
+                guard let a, let b, try resolve([a]) != resolve([b]) else { continue }
+                let (declared, value) = (try c.declared.sizes.map { try $0.map { try resolve([$0])[0] } }, try c.value.sizes.map { try $0.map { try resolve([$0])[0] } })
+                throw diagnostics.error("size mismatch: \(c.subject) is \(Self.text(c.declared, declared)) but the value is \(Self.text(c.value, value))",
+                                        at: c.location)
+            }
         }
         for c in outcomeChecks where c.conditions.allSatisfy({ ((out[$0.name]?.values.first ?? 0) != 0) == $0.holds }) {
             try check(c, rows: try c.extent.map { try resolve([$0])[0] }, interpreter, source: source)
@@ -323,6 +335,13 @@ public struct StanModel: Sendable {
                     + "(Stan rejects it too); check the data", at: c.location))
             }
         }
+    }
+
+    /// A type with the data's sizes (`vector[3]`).
+    static func text(_ t: StanType, _ sizes: [Int?]) -> String {
+        var resolved = t
+        resolved.sizes = sizes.map { $0.map { .fixed($0) } }
+        return resolved.description
     }
 
     /// Stan's `check_symmetric`: |Aᵢⱼ − Aⱼᵢ| ≤ 1e-8 (its CONSTRAINT_TOLERANCE); a square matrix.

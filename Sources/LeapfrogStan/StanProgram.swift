@@ -45,7 +45,7 @@ public enum StanProgram {
         }
         return StanModel(graph: graph, program: program, diagnostics: diagnostics,
                          synthetic: lowering.synthetic, pendingBounds: lowering.pendingBounds,
-                         conditionalTerms: lowering.conditionalTerms, conditionalChoices: lowering.conditionalChoices,
+                         conditionalTerms: lowering.conditionalTerms, conditionalChoices: lowering.conditionalChoices, sizeChecks: lowering.sizeChecks,
                          outcomeChecks: lowering.outcomeChecks,
                          generatedQuantitiesOnHost: lowering.generatedQuantitiesOnHost, nodeSources: lowering.nodeSources)
     }

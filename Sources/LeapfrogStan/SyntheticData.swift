@@ -21,7 +21,8 @@ enum SyntheticData: Sendable {
     /// 0 everywhere but 1 at `position` (1-based; a [K, 1] shape takes one index, the row).
     case oneHot(name: String, shape: [Dim], position: [Int])
     /// The integers `lower`, …, `upper` (a range index `x[lower:upper]`).
-    case range(name: String, lower: Expression, upper: Expression)
+    /// `within`: the extent it indexes, when known, checked when the data are read.
+    case range(name: String, lower: Expression, upper: Expression, within: Dim?)
     /// For an assignment to some of x's `rows` rows (`Lowering.assignPart`), each row's 1-based
     /// position in concat(x, part): i where the row keeps its value, rows + j where it is the
     /// part's row j (the last write wins). An index outside 1…rows, or a part whose `partRows`
@@ -49,7 +50,7 @@ enum SyntheticData: Sendable {
 
     var name: String {
         switch self {
-        case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .integer(let n, _), .fill(let n, _, _), .indicator(let n, _), .range(let n, _, _), .pattern(let n, _, _), .oneHot(let n, _, _), .scatter(let n, _, _, _, _),
+        case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .integer(let n, _), .fill(let n, _, _), .indicator(let n, _), .range(let n, _, _, _), .pattern(let n, _, _), .oneHot(let n, _, _), .scatter(let n, _, _, _, _),
              .rowSelection(let n, _, _, _, _), .rowCount(let n, _), .rowOrder(let n, _), .oneHotRows(let n, _, _, _), .selectedRows(let n, _, _), .categories(let n, _, _, _): return n
         }
     }
@@ -173,6 +174,17 @@ struct ConditionalChoice: Sendable {
     var condition: String
     var then: Int
     var otherwise: Int
+}
+
+/// A value's sizes against the sizes it is given to, compared when the data are read (both
+/// decided by the data), where `conditions` hold.
+struct SizeCheck: Sendable {
+    /// What must have the declared sizes, for the message (`'m'`).
+    var subject: String
+    var declared: StanType
+    var value: StanType
+    var conditions: [(name: String, holds: Bool)]
+    var location: StanSourceLocation
 }
 
 struct ConditionalTerm: Sendable {

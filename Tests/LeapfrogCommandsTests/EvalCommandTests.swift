@@ -199,4 +199,13 @@ struct EvalCommandTests {
             #expect(e.message.hasSuffix("parameter 'th' is missing"), "\(e.message)")  // not 'th__free'
         }
     }
+
+    /// Zero-size parameters given as `[]`, as CmdStan writes any empty array.
+    @Test func emptyParametersAreGivenAsEmptyArrays() throws {
+        let program = try Self.temporaryFile("empty.stan", "data { int K; } parameters { cov_matrix[K] S; array[K] simplex[3] th; real a; } model { a ~ normal(0, 1); }")
+        let data = try Self.temporaryFile("empty.json", #"{"K": 0}"#)
+        let params = try Self.temporaryFile("empty-params.json", #"{"S": [], "th": [], "a": 0.5}"#)
+        let out = try Self.eval([program, "--data", data, "--params", params, "--backend", "cpu"])
+        #expect(out.points[0].unconstrained == [0.5])
+    }
 }

@@ -63,4 +63,42 @@ import Testing
         #expect(compileError(head + "transformed parameters { real b = a > 0 ? a : 0; }")
             .contains("the conditional operator ?: is only supported on conditions on data or constants"))
     }
+
+    /// The branch not taken is not evaluated, and not checked either: an index it could not have
+    /// (g = 0 with one group, y[1] of no rows, a range past the end) stops nothing; the branch
+    /// taken is checked, and so are sizes the data decide (a vector[1] where a vector[N] is declared).
+    @Test func theBranchNotTakenIsNotCheckedAndSizesAre() throws {
+        let grouped = """
+        data { int N; vector[N] y; int grouped; int J; array[N] int g; }
+        parameters { real mu; vector[J] a; }
+        model { mu ~ normal(0, 1); a ~ normal(0, 1); if (grouped) y ~ normal(mu + a[g], 1); else y ~ normal(mu, 1);
+                real m = N > 0 ? y[1] : 0; mu ~ normal(m, 2); vector[2] w = grouped ? y[2:3] : [0, 0]'; a ~ normal(sum(w), 3); }
+        """
+        let data = DataSet(["N": .integer(3), "y": .vector([0.1, 0.2, 0.3]), "grouped": .integer(0), "J": .integer(1),
+                            "g": .integers([0, 0, 0])], source: "test")
+        let plain = """
+        data { int N; vector[N] y; int grouped; int J; array[N] int g; }
+        parameters { real mu; vector[J] a; }
+        model { mu ~ normal(0, 1); a ~ normal(0, 1); y ~ normal(mu, 1); mu ~ normal(y[1], 2); a ~ normal(0, 3); }
+        """
+        expectEquivalent(try stanReference(grouped, data), try stanReference(plain, data))
+        var taken = data
+        taken.variables["grouped"] = .integer(1)
+        #expect(errorMessage { _ = try stanReference(grouped, taken) }.contains("'g' element 1 is 0, outside 1…1"))
+        let sizes = "data { int N; vector[N] y; int K; vector[1] v1; }\nparameters { real a; }\n"
+        let sized = DataSet(["N": .integer(3), "y": .vector([0.5, 1.5, 2]), "K": .integer(1), "v1": .vector([5])], source: "test")
+        #expect(errorMessage { _ = try stanReference(sizes + "model { vector[N] m = v1; y ~ normal(m, 1); }", sized) }
+            .contains("size mismatch: 'm' is vector[3] but the value is vector[1]"))
+        #expect(errorMessage { _ = try stanReference(sizes + "model { vector[N] m = K > 1 ? rep_vector(a, N) : v1; y ~ normal(m, 1); }", sized) }
+            .contains("size mismatch: this condition on data's value (its second branch, taken) is vector[3] but the value is vector[1]"))
+        // Taken, the first branch has the right size.
+        var first = sized
+        first.variables["K"] = .integer(2)
+        _ = try stanReference(sizes + "model { vector[N] m = K > 1 ? rep_vector(a, N) : v1; y ~ normal(m, 1); }", first)
+        // A conditional inside an index, and a condition on a local variable.
+        _ = try StanProgram.compile(source: "data { int K; vector[2] y; } parameters { vector[2] a; } model { y ~ normal(a[K > 1 ? 1 : 2], 1); }", path: "m.stan")
+        #expect(compileError("data { int N; array[N] int s; vector[N] y; } parameters { real mu; } "
+                             + "model { for (n in 1:N) { int g = s[n]; if (g > 0) y[n] ~ normal(mu, 1); } }")
+            .contains("'g' is a variable of this block; write the data expression it holds in the condition"))
+    }
 }

@@ -266,5 +266,20 @@ import Glibc
         expectEquivalent(shifted, sliced)
         #expect(errorMessage { _ = try stanReference(head + "transformed parameters { vector[3] s; for (i in 1:3) s[i] = v[i - 1]; }", data) }
             .contains("starts below 1"))
+        #expect(errorMessage { _ = try stanReference(head + "transformed parameters { vector[3] s; for (i in 1:3) s[i] = v[i + 3]; }", data) }
+            .contains("the range 4:6 is out of range 1…5"))
+        // Over a loop whose range the data decide, a shifted read of data is a gather too, not a recurrence.
+        let shiftData = DataSet(["N": .integer(3), "y": .vector([0.5, 1, 2]), "g": .integers([1, 3, 2]), "v": .vector([1, 2, 3, 4])], source: "test")
+        let gathered = try stanReference("""
+            data { int N; vector[N] y; array[N] int g; vector[N + 1] v; }
+            parameters { vector[3] b; }
+            model { b ~ normal(0, 1); for (n in 1:N) y[n] ~ normal(b[g[n]] + v[n + 1], 1); }
+            """, shiftData)
+        let slice = try stanReference("""
+            data { int N; vector[N] y; array[N] int g; vector[N + 1] v; }
+            parameters { vector[3] b; }
+            model { b ~ normal(0, 1); y ~ normal(b[g] + v[2:(N + 1)], 1); }
+            """, shiftData)
+        expectEquivalent(gathered, slice)
     }
 }
