@@ -452,6 +452,8 @@ extension Lowering {
             scope.pop()
         }
         branchValues.append(assigned.map { scope.lookup($0)!.value })
+        // The choices hold wherever the if does: the enclosing conditions only.
+        (indicator, conditions) = (saved, savedConditions)
         for (k, x) in assigned.enumerated() {
             guard let a = branchValues[0][k], let b = branchValues[1][k] else {
                 throw fail("'\(x)' is assigned only where the condition \(branchValues[0][k] == nil ? "fails" : "holds") and has no value otherwise; "

@@ -95,6 +95,10 @@ import Testing
         var first = sized
         first.variables["K"] = .integer(2)
         _ = try stanReference(sizes + "model { vector[N] m = K > 1 ? rep_vector(a, N) : v1; y ~ normal(m, 1); }", first)
+        // In the branches of an if on data: checked only where the branch is taken.
+        let branches = sizes + "transformed parameters { vector[N] m; if (K > 1) m = rep_vector(a, N); else m = v1 * a; }\nmodel { y ~ normal(m, 1); }"
+        #expect(errorMessage { _ = try stanReference(branches, sized) }.contains("size mismatch: 'm' is vector[3] but the value is vector[1]"))
+        _ = try stanReference(branches, first)
         // A conditional inside an index, and a condition on a local variable.
         _ = try StanProgram.compile(source: "data { int K; vector[2] y; } parameters { vector[2] a; } model { y ~ normal(a[K > 1 ? 1 : 2], 1); }", path: "m.stan")
         #expect(compileError("data { int N; array[N] int s; vector[N] y; } parameters { real mu; } "
