@@ -358,16 +358,17 @@ struct Parser {
     // MARK: Expressions
 
     mutating func expression() throws -> Expression {
-        let c = try binary(minPrecedence: 1)
-        if current.isSymbol("?") {
-            let l = current.location
-            p += 1
-            let a = try expression()
-            try expect(":")
-            let b = try expression()
-            return .conditional(c, a, b, l)
-        }
-        return c
+        try conditional(try binary(minPrecedence: 1), otherwise: { try $0.expression() })
+    }
+
+    /// `c ? a : b` after its condition `c` (or `c` itself), the second branch read by `otherwise`.
+    private mutating func conditional(_ c: Expression, otherwise: (inout Parser) throws -> Expression) throws -> Expression {
+        guard current.isSymbol("?") else { return c }
+        let l = current.location
+        p += 1
+        let a = try expression()
+        try expect(":")
+        return .conditional(c, a, try otherwise(&self), l)
     }
 
     private static let precedence: [String: Int] = [
@@ -438,15 +439,9 @@ struct Parser {
             if current.isSymbol(",") || current.isSymbol("]") { return .all(l) }
             return .range(nil, try expression(), l)
         }
-        var a = try binary(minPrecedence: 1)
-        if current.isSymbol("?") {
-            // `a[K > 1 ? 1 : 2]`: the conditional's own ':' belongs to it, not to a range.
-            let q = current.location
-            p += 1
-            let then = try expression()
-            try expect(":")
-            a = .conditional(a, then, try binary(minPrecedence: 1), q)
-        }
+        // `a[K > 1 ? 1 : 2]`: the conditional's own ':' belongs to it, not to a range, and its
+        // second branch ends where a range's ':' could begin.
+        let a = try conditional(try binary(minPrecedence: 1), otherwise: { try $0.binary(minPrecedence: 1) })
         if try accept(":") {
             if current.isSymbol(",") || current.isSymbol("]") { return .range(a, nil, l) }
             return .range(a, try binary(minPrecedence: 1), l)
