@@ -52,13 +52,13 @@ extension Lowering {
         let target = "\(sym.name)[\(indices.map(\.canonical).joined(separator: ", "))]"
         let given = columns ? try transposedPart(r, at: rl) : r
         let v = try assignable(given, to: partType, name: target, at: rl)
-        // How many rows the value brings, checked against the rows written when the data are read.
-        var partRows: Dim?
-        if case .element = written {} else { partRows = given.type.sizes.first ?? nil }
+        // How many rows the value brings, checked against the rows written when the data are read;
+        // one row is given its leading extent of 1 so that it joins the rows.
         var part = materialize(v)
+        var partRows: Dim? = given.type.sizes.first ?? nil
         if case .element = written {
-            // One row: given its leading extent of 1 so that it joins the rows.
             part = fill(1, Array(repeating: .fixed(1), count: partType.rank + 1)) * part
+            partRows = nil
         }
         try scatterRows(sym, written, part: part, partRows: partRows, dataOnly: v.dataOnly, columns: columns, at: l)
         return true
