@@ -48,6 +48,8 @@ formula_cases = [
     ("frechet", 1.3, (1.8, 2.2), stats.invweibull(1.8, scale=2.2).logpdf(1.3)),
     ("rayleigh", 1.3, (0.8,), stats.rayleigh(scale=0.8).logpdf(1.3)),
     ("pareto", 3.1, (1.5, 2.4), stats.pareto(2.4, scale=1.5).logpdf(3.1)),
+    ("double_exponential", -0.4, (0.3, 1.7), stats.laplace(0.3, 1.7).logpdf(-0.4)),
+    ("double_exponential", 2.6, (0.3, 1.7), stats.laplace(0.3, 1.7).logpdf(2.6)),
     ("chi_square", 2.6, (3.5,), stats.chi2(3.5).logpdf(2.6)),
     ("inv_chi_square", 0.6, (3.5,), stats.invgamma(3.5 / 2, scale=0.5).logpdf(0.6)),
     ("scaled_inv_chi_square", 0.6, (3.5, 0.7), stats.invgamma(3.5 / 2, scale=3.5 * 0.7 ** 2 / 2).logpdf(0.6)),
@@ -70,6 +72,8 @@ cdf_cases = [
     ("rayleigh", 1.3, (0.8,), stats.rayleigh(scale=0.8)),
     ("frechet", 1.3, (1.8, 2.2), stats.invweibull(1.8, scale=2.2)),
     ("pareto", 3.1, (1.5, 2.4), stats.pareto(2.4, scale=1.5)),
+    ("double_exponential", -0.4, (0.3, 1.7), stats.laplace(0.3, 1.7)),
+    ("double_exponential", 2.6, (0.3, 1.7), stats.laplace(0.3, 1.7)),
 ]
 for name, y, p, d in cdf_cases:
     args = ", ".join(repr(float(x)) for x in p)

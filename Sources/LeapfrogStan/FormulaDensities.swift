@@ -32,6 +32,8 @@ protocol FormulaArithmetic {
     func logInvLogit() -> Self
     /// log Φ(x), the standard normal's log distribution function.
     func logPhi() -> Self
+    /// max(x, 0), with derivative 0 at 0.
+    func relu() -> Self
 }
 
 extension Expr: FormulaArithmetic {}
@@ -48,6 +50,7 @@ extension Double: FormulaArithmetic {
     func expm1() -> Double { Libm.expm1(self) }
     func logInvLogit() -> Double { -(-self).log1pExp() }
     func logPhi() -> Double { NormalDistributionFunction.logPhi(self) }
+    func relu() -> Double { Swift.max(self, 0) }
 }
 
 /// The C library's functions by name, where `Double`'s methods above would shadow them.
@@ -116,6 +119,9 @@ enum FormulaDensities {
         case "pareto":
             // log α + α log y_min − (α + 1) log y, for y ≥ y_min.
             return p[1].log() + p[1] * p[0].log() - (p[1] + 1.0) * y.log()
+        case "double_exponential":
+            // The Laplace density: −log 2 − log σ − |y − μ|/σ.
+            return -log2 - p[1].log() - absolute(y - p[0]) / p[1]
         case "chi_square":
             // (ν/2 − 1) log y − y/2 − (ν/2) log 2 − lgamma(ν/2).
             let h = p[0] * 0.5
@@ -182,7 +188,7 @@ enum FormulaDensities {
     /// the outcome (`_lcdf`, `_lccdf`, `_cdf` calls and truncation `T[L, U]`).
     static let cdfFamilies: [String: Int] = [
         "normal": 2, "std_normal": 0, "lognormal": 2, "logistic": 2, "exponential": 1, "gumbel": 2, "weibull": 2,
-        "rayleigh": 1, "frechet": 2, "pareto": 2,
+        "rayleigh": 1, "frechet": 2, "pareto": 2, "double_exponential": 2,
     ]
 
     /// The suffixes of Stan's distribution-function calls.
@@ -218,6 +224,12 @@ enum FormulaDensities {
             default: t = p[1] * (y.log() - p[0].log())
             }
             return complement ? -t : log1mExp(-t)
+        case "double_exponential":
+            // F = ½eᶻ below μ and 1 − ½e^(−z) above, z = (y − μ)/σ: with u = relu(z) and
+            // l = relu(−z) (one of them 0), log F = −log 2 − l + log(2 − e^(−u)); F̄ mirrors it.
+            let z = (y - p[0]) / p[1]
+            let (u, l) = complement ? ((-z).relu(), z.relu()) : (z.relu(), (-z).relu())
+            return -log2 - l + (2.0 - (-u).exp()).log()
         case "gumbel", "frechet":
             // F(y) = e^(−t).
             let t = family == "gumbel" ? (-((y - p[0]) / p[1])).exp() : (p[1] / y).pow(p[0])
@@ -240,6 +252,9 @@ enum FormulaDensities {
 
     /// log C(n, k) = lgamma(n + 1) − lgamma(k + 1) − lgamma(n − k + 1).
     static func logChoose<T: FormulaArithmetic>(_ n: T, _ k: T) -> T { (n + 1.0).lgamma() - (k + 1.0).lgamma() - (n - k + 1.0).lgamma() }
+
+    /// |x| = relu(x) + relu(−x): derivative ±1, and 0 at 0 as Stan's `fabs`.
+    static func absolute<T: FormulaArithmetic>(_ x: T) -> T { x.relu() + (-x).relu() }
 
     /// log(1 − eˣ) = log(−expm1(x)), for x < 0.
     static func log1mExp<T: FormulaArithmetic>(_ x: T) -> T { (-(x.expm1())).log() }

@@ -10,7 +10,8 @@ import Darwin
 /// on the host, over `DataArray` values, when a model meets its data.
 ///
 /// It supports arithmetic with Stan's scalar/container broadcasting, integer division, comparisons
-/// and logic, indexing by integers and integer arrays, loops, if/else, `reject`, and the
+/// and logic, indexing by integers and integer arrays, for and while loops with break and
+/// continue, if/else, `reject`, and the
 /// functions in `call`. Vectors and row vectors are both rank 1 here. In generated quantities
 /// (`random` set) it also draws Stan's `_rng` functions (`HostInterpreter+Random`).
 struct HostInterpreter {
@@ -24,6 +25,9 @@ struct HostInterpreter {
     private var scopes: [Set<String>] = [[]]
     /// Set by `return` inside a function body: the statements after it are skipped.
     var returned: (value: DataArray?, at: StanSourceLocation)?
+    /// Set by `break` or `continue`: the statements after it in the loop's body are skipped, and
+    /// the innermost loop stops or goes on with its next iteration.
+    private var jumped: LoopJump?
 
     init(env: [String: DataArray], diagnostics: Diagnostics, random: HostRandom? = nil,
          functions: [String: FunctionDefinition] = [:]) {
@@ -44,7 +48,7 @@ struct HostInterpreter {
     }
 
     mutating func execute(_ s: Statement) throws {
-        if returned != nil { return }
+        if returned != nil || jumped != nil { return }
         switch s {
         case .declaration(let d):
             let shape = try d.sizes.map { try intScalar($0, what: "a size") }
@@ -74,9 +78,17 @@ struct HostInterpreter {
                 for k in a...b where returned == nil {
                     env[v] = .integer(k)
                     try execute(body)
+                    if endsLoop() { break }
                 }
                 popScope()
             }
+        case .whileLoop(let c, let body, _):
+            while returned == nil, try truth(c) {
+                try scoped(body)
+                if endsLoop() { break }
+            }
+        case .loopJump(let jump, _):
+            jumped = jump
         case .ifElse(let c, let then, let otherwise, _):
             if try truth(c) { try scoped(then) } else if let otherwise { try scoped(otherwise) }
         case .block(let body, _):
@@ -124,6 +136,12 @@ struct HostInterpreter {
             guard r.shape == positions.shape else { throw fail("cannot assign shape \(r.shape) to \(name)[…] of shape \(positions.shape)", l) }
             for (k, o) in positions.offsets.enumerated() { target.values[o] = r.values[k] }
         }
+    }
+
+    /// After a loop's body: whether `break` ends the loop; clears the jump either way.
+    private mutating func endsLoop() -> Bool {
+        defer { jumped = nil }
+        return jumped == .breakLoop
     }
 
     private mutating func scoped(_ s: Statement) throws {

@@ -31,6 +31,7 @@ extension Lowering {
         "frechet": FormulaFamily(parameters: ["alpha", "sigma"]),
         "rayleigh": FormulaFamily(parameters: ["sigma"]),
         "pareto": FormulaFamily(parameters: ["y_min", "alpha"]),
+        "double_exponential": FormulaFamily(parameters: ["mu", "sigma"]),
         "chi_square": FormulaFamily(parameters: ["nu"]),
         "inv_chi_square": FormulaFamily(parameters: ["nu"]),
         "scaled_inv_chi_square": FormulaFamily(parameters: ["nu", "s"]),

@@ -9,7 +9,7 @@ extension Lowering {
 
     /// One-argument functions lowered to the graph's operations (`call`).
     static let rewrittenUnary = ["inv", "inv_sqrt", "inv_square", "log1m", "logit", "log1m_exp", "log1m_inv_logit", "inv_cloglog",
-                                 "log2", "log10", "exp2", "Phi_approx"]
+                                 "log2", "log10", "exp2", "Phi_approx", "fabs", "abs"]
     /// ln 2 and ln 10.
     static let ln2 = 0.693_147_180_559_945_309_42, ln10 = 2.302_585_092_994_045_684_02
 
@@ -19,10 +19,6 @@ extension Lowering {
         "mdivide_left": "use cholesky_decompose and mdivide_left_tri_low",
         "inverse": "use cholesky_decompose and mdivide_left_tri_low",
         "inverse_spd": "use cholesky_decompose and mdivide_left_tri_low",
-        "fabs": "write sqrt(square(x)) (not differentiable at 0)",
-        "abs": "write sqrt(square(x)) (not differentiable at 0)",
-        "fmax": "no maximum operation exists in the model graph",
-        "fmin": "no minimum operation exists in the model graph",
         "log_determinant": "use 2 * sum(log(diagonal(L))) of a Cholesky factor",
         "diagonal": "the model graph has no diagonal-extraction operation",
         "dims": "only as dims(x)[k] with a constant k; use size, rows and cols",
@@ -149,10 +145,11 @@ extension Lowering {
             case "log10": out = x.log() / Lowering.ln10
             case "exp2": out = (x * Lowering.ln2).exp()
             case "Phi_approx": out = (0.07056 * x.square() * x + 1.5976 * x).invLogit()   // Stan's definition
+            case "fabs", "abs": out = FormulaDensities.absolute(x)
             default: out = x.log() - (-x).log1p()                               // logit
             }
             return derived(args[0], node: out, type: real(0))
-        case "log_diff_exp", "lbeta", "lchoose", "fma", "hypot":
+        case "log_diff_exp", "lbeta", "lchoose", "fma", "hypot", "fmax", "fmin":
             // Elementwise over scalars or containers of one shape.
             try need(name == "fma" ? 3 : 2)
             try checkRows(args, at: l, name)
@@ -165,6 +162,8 @@ extension Lowering {
             case "lbeta": out = FormulaDensities.logBeta(a, b)
             case "lchoose": out = FormulaDensities.logChoose(a, b)
             case "hypot": out = (a.square() + b.square()).sqrt()
+            case "fmax": out = b + (a - b).relu()                               // the larger, b at a tie
+            case "fmin": out = a - (a - b).relu()
             default: out = a * b + node(2)                                       // fma
             }
             let container = args.first { !$0.type.isScalar } ?? args[0]
@@ -205,6 +204,14 @@ extension Lowering {
                 guard let k = args[0].type.sizes[0] else { throw fail("dot_product: unknown size", l) }
                 return derived(args[0], args[1], node: (node(0) * node(1)).matmul(fill(1, [k])), type: .real)
             }
+        case "cumulative_sum":
+            // The running sums, a product with the lower triangle of ones: O(n²), as small as the
+            // vectors it is written for (trends, ordered increments).
+            try need(1)
+            try requireShared(0)
+            let t = args[0].type
+            guard t.rank == 1, let n = t.sizes[0] else { throw fail("cumulative_sum needs a vector, row vector or one-dimensional array, got \(t)", l) }
+            return derived(args[0], node: pattern(.lowerOnes, [n, n]).matmul(node(0)), type: t.promotedToReal)
         case "dot_self":
             try need(1)
             guard args[0].type.rank == 1, args[0].type.base != .int else { throw fail("dot_self needs a vector, got \(args[0].type)", l) }

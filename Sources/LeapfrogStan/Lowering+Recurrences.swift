@@ -61,7 +61,7 @@ extension Lowering {
                 return true
             case .tilde(let y, _, let args, _): return offset(y) || args.contains(where: offset)
             case .targetIncrement(let e, _): return offset(e)
-            case .forLoop(_, _, _, let b, _): return walk(b)
+            case .forLoop(_, _, _, let b, _), .whileLoop(_, let b, _): return walk(b)
             case .ifElse(_, let a, let b, _): return walk(a) || (b.map(walk) ?? false)
             case .block(let body, _): return body.contains(where: walk)
             default: return false
@@ -78,7 +78,7 @@ extension Lowering {
             switch s {
             case .declaration(let d): declared.insert(d.name)
             case .assignment(let name, let indices, _, _, _): if !declared.contains(name) { out.append((name, indices)) }
-            case .forLoop(_, _, _, let b, _): walk(b)
+            case .forLoop(_, _, _, let b, _), .whileLoop(_, let b, _): walk(b)
             case .ifElse(_, let a, let b, _): walk(a); if let b { walk(b) }
             case .block(let body, _): body.forEach(walk)
             default: break
@@ -193,7 +193,6 @@ extension Lowering {
     // MARK: Lowering the loop
 
     func recurrenceLoop(_ v: String, _ lo: Expression, _ hi: Expression, _ body: Statement, _ l: StanSourceLocation) throws {
-        if indicator != nil { throw fail("a recurrence (a loop over \(v) whose steps depend on each other) inside an if on data is not supported yet", l) }
         let from = try rangeBound(lo), to = try rangeBound(hi)
         // What the body assigns, as seen through the enclosing recurrences.
         var forms: [String: [[IndexArgument]]] = [:]

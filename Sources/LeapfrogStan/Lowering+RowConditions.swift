@@ -111,7 +111,7 @@ extension Lowering {
                     throw fail("cannot vectorise the loop: '\(t)' has \(StanType.text(sym.type.sizes.first ?? nil)) rows but the loop runs over 1:\(extent)", l)
                 }
                 out.append(t)
-            case .forLoop(_, _, _, let b, _): try walk(b)
+            case .forLoop(_, _, _, let b, _), .whileLoop(_, let b, _): try walk(b)
             case .ifElse(_, let a, let b, _): try walk(a); if let b { try walk(b) }
             case .block(let xs, _): try xs.forEach(walk)
             default: break
@@ -160,6 +160,8 @@ extension Lowering {
         case .tilde(let y, _, let args, _): e(y); args.forEach(e)
         case .targetIncrement(let x, _): e(x)
         case .forLoop(_, let lo, let hi, let b, _): e(lo); e(hi); out.formUnion(variables(b))
+        case .whileLoop(let c, let b, _): e(c); out.formUnion(variables(b))
+        case .loopJump: break
         case .ifElse(let c, let a, let b, _): e(c); out.formUnion(variables(a)); b.map { out.formUnion(variables($0)) }
         case .block(let xs, _): xs.forEach { out.formUnion(variables($0)) }
         case .print(let xs, _), .reject(let xs, _): xs.forEach(e)

@@ -42,6 +42,12 @@ extension Lowering {
             try addTerm(try expression(e), at: e.location)
         case .forLoop(let v, let lo, let hi, let body, let l):
             try forLoop(v, lo, hi, body, l)
+        case .whileLoop(_, _, let l):
+            throw fail("while loops run only where the host runs the block (transformed data, generated quantities, the functions "
+                       + "they call); in the \(block.rawValue) block use a for loop over an integer range", l)
+        case .loopJump(let jump, let l):
+            throw fail("\(jump.rawValue) runs only where the host runs the block (transformed data, generated quantities, the "
+                       + "functions they call); in the \(block.rawValue) block a loop runs over all of its range", l)
         case .ifElse(let c, let then, let otherwise, let l):
             try ifElse(c, then, otherwise, l)
         case .block(let body, _):

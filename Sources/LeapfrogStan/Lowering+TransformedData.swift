@@ -103,6 +103,11 @@ extension Lowering {
                 locals.append([v])
                 try walk(body, top: false)
                 locals.removeLast()
+            case .whileLoop(let c, let body, _):
+                try check(c)
+                locals.append([]); try walk(body, top: false); locals.removeLast()
+            case .loopJump:
+                break
             case .ifElse(let c, let a, let b, _):
                 try check(c)
                 locals.append([]); try walk(a, top: false); locals.removeLast()

@@ -70,6 +70,7 @@ enum FunctionBody {
             switch s {
             case .declaration(let d): out.insert(d.name)
             case .forLoop(let v, _, _, let b, _): out.insert(v); walk(b)
+            case .whileLoop(_, let b, _): walk(b)
             case .ifElse(_, let a, let b, _): walk(a); if let b { walk(b) }
             case .block(let xs, _): xs.forEach(walk)
             default: break
@@ -82,7 +83,7 @@ enum FunctionBody {
     static func containsReturn(_ s: Statement) -> Bool {
         switch s {
         case .returnStatement: return true
-        case .forLoop(_, _, _, let b, _): return containsReturn(b)
+        case .forLoop(_, _, _, let b, _), .whileLoop(_, let b, _): return containsReturn(b)
         case .ifElse(_, let a, let b, _): return containsReturn(a) || (b.map(containsReturn) ?? false)
         case .block(let xs, _): return xs.contains(where: containsReturn)
         default: return false

@@ -224,7 +224,7 @@ final class Lowering {
         statements.contains { s in
             switch s {
             case .assignment(let target, _, _, _, _): return target == name
-            case .forLoop(_, _, _, let body, _): return assigns(name, in: [body])
+            case .forLoop(_, _, _, let body, _), .whileLoop(_, let body, _): return assigns(name, in: [body])
             case .ifElse(_, let a, let b, _): return assigns(name, in: [a] + (b.map { [$0] } ?? []))
             case .block(let body, _): return assigns(name, in: body)
             default: return false

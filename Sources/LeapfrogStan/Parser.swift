@@ -5,6 +5,8 @@ struct Parser {
     private let diagnostics: Diagnostics
     /// Parsing a function body (where return is allowed).
     private var inFunction = false
+    /// How many loops enclose the statement being parsed (break and continue need one).
+    private var loopDepth = 0
 
     init(tokens: [Token], diagnostics: Diagnostics) {
         self.tokens = tokens
@@ -235,6 +237,13 @@ struct Parser {
 
     // MARK: Statements
 
+    /// A loop's body, where break and continue are allowed.
+    private mutating func loopBody() throws -> Statement {
+        loopDepth += 1
+        defer { loopDepth -= 1 }
+        return try statement()
+    }
+
     private mutating func statement() throws -> Statement {
         let start = current
         if isDeclarationStart { return .declaration(try declaration()) }
@@ -264,7 +273,7 @@ struct Parser {
             }
             let upper = try expression()
             try expect(")")
-            return .forLoop(variable: v, lower: lower, upper: upper, body: try statement(), start.location)
+            return .forLoop(variable: v, lower: lower, upper: upper, body: try loopBody(), start.location)
         case .identifier("profile") where tokens[p + 1].isSymbol("("):
             // `profile("name") { … }` times its statements in Stan; here it is a block of them.
             p += 2
@@ -273,9 +282,16 @@ struct Parser {
             guard current.isSymbol("{") else { throw error("expected '{' after profile(\"name\")") }
             return try statement()
         case .identifier("while"):
-            throw error("while loops are not supported yet; use a for loop over an integer range")
+            p += 1
+            try expect("(")
+            let condition = try expression()
+            try expect(")")
+            return .whileLoop(condition: condition, body: try loopBody(), start.location)
         case .identifier("break"), .identifier("continue"):
-            throw error("'\(start.text)' is not supported yet")
+            guard loopDepth > 0 else { throw error("'\(start.text)' is only allowed inside a loop") }
+            p += 1
+            try expect(";")
+            return .loopJump(start.text == "break" ? .breakLoop : .continueLoop, start.location)
         case .identifier("if"):
             p += 1
             try expect("(")

@@ -1,3 +1,8 @@
+/// `break` leaves the innermost loop; `continue` goes on with its next iteration.
+enum LoopJump: String, Sendable {
+    case breakLoop = "break", continueLoop = "continue"
+}
+
 /// A Stan statement.
 indirect enum Statement: Sendable {
     case declaration(Declaration)
@@ -7,6 +12,11 @@ indirect enum Statement: Sendable {
     case tilde(outcome: Expression, distribution: String, args: [Expression], StanSourceLocation)
     case targetIncrement(Expression, StanSourceLocation)
     case forLoop(variable: String, lower: Expression, upper: Expression, body: Statement, StanSourceLocation)
+    /// `while (condition) body`: only where the host runs the block (transformed data, generated
+    /// quantities on the host, the functions they call); a graph has no data-dependent trip count.
+    case whileLoop(condition: Expression, body: Statement, StanSourceLocation)
+    /// `break;` or `continue;` inside a loop, on the host as `while`.
+    case loopJump(LoopJump, StanSourceLocation)
     case ifElse(Expression, Statement, Statement?, StanSourceLocation)
     case block([Statement], StanSourceLocation)
     case print([Expression], StanSourceLocation)
@@ -21,7 +31,7 @@ indirect enum Statement: Sendable {
         case .declaration(let d): return d.location
         case .assignment(_, _, _, _, let l), .tilde(_, _, _, let l), .targetIncrement(_, let l), .forLoop(_, _, _, _, let l),
              .ifElse(_, _, _, let l), .block(_, let l), .print(_, let l), .reject(_, let l),
-             .returnStatement(_, let l), .call(_, let l):
+             .returnStatement(_, let l), .call(_, let l), .whileLoop(_, _, let l), .loopJump(_, let l):
             return l
         }
     }
@@ -50,6 +60,8 @@ extension Statement {
         case .targetIncrement(let x, let l): return .targetIncrement(try e(x), l)
         case .forLoop(let v, let lo, let hi, let b, let l):
             return .forLoop(variable: name(v), lower: try e(lo), upper: try e(hi), body: try s(b), l)
+        case .whileLoop(let c, let b, let l): return .whileLoop(condition: try e(c), body: try s(b), l)
+        case .loopJump: return self
         case .ifElse(let c, let a, let b, let l): return .ifElse(try e(c), try s(a), try b.map(s), l)
         case .block(let xs, let l): return .block(try xs.map(s), l)
         case .print(let xs, let l): return .print(try xs.map(e), l)

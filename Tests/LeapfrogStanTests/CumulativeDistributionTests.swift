@@ -23,6 +23,8 @@ import Testing
         ("rayleigh", 1.3, [0.8], -0.3106802961394607, -1.3203125),
         ("frechet", 1.3, [1.8, 2.2], -2.5778805591215828, -0.07897261768296576),
         ("pareto", 3.1, [1.5, 2.4], -0.19252479209109868, -1.742248808119047),
+        ("double_exponential", -0.4, [0.3, 1.7], -1.1049118864422982, -0.4023301288402869),
+        ("double_exponential", 2.6, [0.3, 1.7], -0.13838825925751658, -2.0460883570305337),
     ]
 
     /// Relative agreement, absolute below 1.
@@ -68,7 +70,7 @@ import Testing
     @Test(arguments: cases.indices)
     func gradientsAreFiniteDifferences(_ k: Int) throws {
         let (family, y, args, _, _) = Self.cases[k]
-        let location: Set<String> = ["normal", "lognormal", "logistic", "gumbel"]
+        let location: Set<String> = ["normal", "lognormal", "logistic", "gumbel", "double_exponential"]
         var declarations: [String] = [], names: [String] = [], priors: [String] = []
         for i in args.indices {
             let name = "a\(i + 1)"

@@ -20,6 +20,8 @@ import Testing
         ("frechet", 1.3, [1.8, 2.2], -1.3054905860727524),
         ("rayleigh", 1.3, [0.8], -0.6116611329040895),
         ("pareto", 3.1, [1.5, 2.4], -1.9981821822562478),
+        ("double_exponential", -0.4, [0.3, 1.7], -1.6355401375044685),
+        ("double_exponential", 2.6, [0.3, 1.7], -2.576716608092704),
         ("chi_square", 2.6, [3.5], -1.7119728611888414),
         ("inv_chi_square", 0.6, [3.5], -0.5571693129362775),
         ("scaled_inv_chi_square", 0.6, [3.5, 0.7], -0.20902975518828035),
@@ -74,7 +76,7 @@ import Testing
     func gradientsAreFiniteDifferences(_ k: Int) throws {
         let (family, y, args, _) = Self.cases[k]
         let isCount = Self.discrete(family)
-        let location: Set<String> = ["logistic", "gumbel", "neg_binomial_2_log"]
+        let location: Set<String> = ["logistic", "gumbel", "neg_binomial_2_log", "double_exponential"]
         var declarations: [String] = [], names: [String] = [], priors: [String] = []
         for i in args.indices {
             let name = "a\(i + 1)"

@@ -7,7 +7,7 @@ import Testing
 @testable import LeapfrogStan
 
 /// Stan's functions lowered to the graph's operations (`Lowering.rewrittenUnary`, `log_diff_exp`,
-/// `lbeta`, `lchoose`, `hypot`, `fma`): their values in the graph and on the host against libm's
+/// `lbeta`, `lchoose`, `hypot`, `fma`, `fabs`, `fmax`, `fmin`): their values in the graph and on the host against libm's
 /// closed forms, and their gradients against finite differences.
 @Suite struct FunctionRewriteTests {
     /// (call on parameters a, b, c, its value at a = −0.6, b = 1.7, c = 0.4 computed with libm).
@@ -21,6 +21,8 @@ import Testing
             ("lchoose(b + 3, c)", lgamma(b + 4) - lgamma(c + 1) - lgamma(b + 3 - c + 1)),
             ("hypot(a, b)", (a * a + b * b).squareRoot()), ("fma(a, b, c)", a * b + c),
             ("sin(b) + cos(a)", sin(b) + cos(a)), ("atan(a * 3)", atan(a * 3)),
+            ("fabs(a)", abs(a)), ("abs(a + c)", abs(a + c)), ("fmax(a, c) + fmin(b, c)", max(a, c) + min(b, c)),
+            ("fmax(b, c) * fmin(a, c)", max(b, c) * min(a, c)),
         ]
     }()
 

@@ -94,6 +94,64 @@ import Testing
         #expect(message.contains("reject: not positive: -1"), "\(message)")
     }
 
+    /// `while` with `break` and `continue` on the host (Prophet's changepoint matrix is built so,
+    /// in a function transformed data call): the loops stop and skip where Stan's do, and an
+    /// inner `break` leaves only the inner loop. In the model block they are named as host-only.
+    @Test func whileBreakAndContinueRunOnTheHost() throws {
+        let model = try StanProgram.compile(source: """
+            functions {
+              // Row i: 1 at every changepoint at or before t[i] (t and t_change sorted).
+              matrix changepoints(vector t, vector t_change, int T, int S) {
+                matrix[T, S] A = rep_matrix(0, T, S);
+                row_vector[S] a_row = rep_row_vector(0, S);
+                int cp_idx = 1;
+                for (i in 1:T) {
+                  while ((cp_idx <= S) && (t[i] >= t_change[cp_idx])) {
+                    a_row[cp_idx] = 1;
+                    cp_idx = cp_idx + 1;
+                  }
+                  A[i] = a_row;
+                }
+                return A;
+              }
+            }
+            data { int T; int S; vector[T] t; vector[S] t_change; }
+            transformed data {
+              matrix[T, S] A = changepoints(t, t_change, T, S);
+              int odd_sum = 0;      // 1 + 3 + 5 + 7: continue skips the even, break stops at 9
+              int k = 0;
+              while (1) {
+                k += 1;
+                if (k % 2 == 0) continue;
+                if (k > 8) break;
+                odd_sum += k;
+              }
+              int pairs = 0;        // (i, j) with j < i ≤ 4: the inner break leaves the inner loop only
+              for (i in 1:4) {
+                for (j in 1:4) {
+                  if (j >= i) break;
+                  pairs += 1;
+                }
+              }
+            }
+            parameters { real x; }
+            model { x ~ normal(0, 1); }
+            """, path: "m.stan")
+        let data = DataSet(["T": .integer(5), "S": .integer(3), "t": .vector([0, 1, 2, 3, 4]), "t_change": .vector([0.5, 2, 2.5])],
+                           source: "test")
+        let prepared = try model.prepareData(data)
+        #expect(prepared["A"]?.values == [0, 0, 0, 1, 0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1])
+        #expect(prepared["odd_sum"]?.values == [16])
+        #expect(prepared["k"]?.values == [9])
+        #expect(prepared["pairs"]?.values == [6])
+        #expect(compileError("parameters { real x; } model { while (x < 1) x ~ normal(0, 1); }")
+            .hasPrefix("m.stan:1:32: error: while loops run only where the host runs the block (transformed data, generated quantities, the functions they call); in the model block use a for loop"))
+        #expect(compileError("parameters { real x; } model { for (i in 1:3) { if (i > 1) break; x ~ normal(0, 1); } }")
+            .contains("error: break runs only where the host runs the block"))
+        #expect(compileError("transformed data { int k = 0; break; } parameters { real x; } model { }")
+            .hasPrefix("m.stan:1:31: error: 'break' is only allowed inside a loop"))
+    }
+
     /// A function called in generated quantities reads the draw's random stream: y = μ + z₀ with
     /// z₀ the stream's first normal.
     @Test func functionsInGeneratedQuantitiesReadTheDrawsStream() throws {

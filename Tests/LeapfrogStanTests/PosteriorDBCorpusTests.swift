@@ -89,6 +89,8 @@ import Testing
         ("GLMM1_model", "GLMM_data", .compiles),
         // ?: on data (the growth curve chosen by growthmodel_id).
         ("losscurve_sislob", "loss_curves", .compiles),
+        // A while loop in transformed data; a recurrence inside an if on data (RecurrenceTests).
+        ("prophet", "rstan_downloads", .compiles),
     ]
 
     /// wells_dae_inter_model's design matrix `[c_dist100', …, ae_inter']'` (an array expression in

@@ -70,6 +70,56 @@ import Testing
         #expect(abs(model.logDensity(u) - lp - logJacobian) < 1e-8, "\(model.logDensity(u)) against \(lp + logJacobian)")
     }
 
+    /// posteriordb's `prophet` (Facebook's Prophet model): its changepoint matrix is built by a
+    /// `while` in a function transformed data calls, and the logistic trend's offsets are a
+    /// recurrence inside an `if` on data (`trend_indicator`). Both trends against the model
+    /// written out here, at a point and by finite differences.
+    @Test(arguments: [0, 1])
+    func prophetIsTheWrittenOutModel(_ trend: Int) throws {
+        var data = try StanJSON.load(path: RepositoryData.path("posteriordb/rstan_downloads.json"))
+        data["trend_indicator"] = .integer(trend)
+        let (graph, prepared) = try StanProgram.load(path: RepositoryData.path("posteriordb/stan/prophet.stan")).instantiate(data: data)
+        let model = try ReferenceModel(graph: graph, data: prepared)
+        func values(_ name: String) -> [Double] { data[name]!.values }
+        let (t, cap, y, changes, X) = (values("t"), values("cap"), values("y"), values("t_change"), values("X"))
+        let (sigmas, additive, multiplicative, tau) = (values("sigmas"), values("s_a"), values("s_m"), values("tau")[0])
+        let (S, K) = (changes.count, sigmas.count)
+        func normal(_ x: Double, _ mean: Double, _ sd: Double) -> Double {
+            let z = (x - mean) / sd
+            return -0.5 * z * z - log(sd) - 0.5 * log(2 * Double.pi)
+        }
+        func logDensity(_ u: [Double]) -> Double {
+            let (k, m, delta, sigma, beta) = (u[0], u[1], Array(u[2..<(2 + S)]), exp(u[2 + S]), Array(u[(3 + S)...]))
+            // The logistic trend's offsets, for piecewise continuity.
+            var gamma = [Double](repeating: 0, count: S)
+            var (rate, previous) = (k, m)
+            for j in 0..<S {
+                gamma[j] = (changes[j] - previous) * (1 - rate / (rate + delta[j]))
+                previous += gamma[j]
+                rate += delta[j]
+            }
+            var lp = normal(k, 0, 5) + normal(m, 0, 5) + normal(sigma, 0, 0.5) + u[2 + S]   // σ's log-Jacobian
+            lp += delta.map { -log(2 * tau) - abs($0) / tau }.reduce(0, +)
+            lp += zip(beta, sigmas).map { normal($0, 0, $1) }.reduce(0, +)
+            for i in t.indices {
+                var (rate, offset) = (k, m)
+                for j in 0..<S where t[i] >= changes[j] {
+                    rate += delta[j]
+                    offset += trend == 0 ? -changes[j] * delta[j] : gamma[j]
+                }
+                let level = trend == 0 ? rate * t[i] + offset : cap[i] / (1 + exp(-rate * (t[i] - offset)))
+                let xb = (0..<K).map { X[i * K + $0] * beta[$0] }
+                let scaled = zip(xb, multiplicative).map(*).reduce(0, +), added = zip(xb, additive).map(*).reduce(0, +)
+                lp += normal(y[i], level * (1 + scaled) + added, sigma)
+            }
+            return lp
+        }
+        // k > 0 and small changes keep the logistic trend's rates away from 0.
+        let u = [0.7, -0.25] + (0..<S).map { 0.05 * sin(Double($0)) } + [-1] + (0..<K).map { 0.05 * cos(Double($0)) }
+        #expect(abs(model.logDensity(u) - logDensity(u)) < 1e-9 * abs(logDensity(u)), "\(model.logDensity(u)) against \(logDensity(u))")
+        #expect(GradientCheck.worstRelativeError(model, at: u) < GradientCheck.tolerance)
+    }
+
     @Test func anOffsetBeforeTheFirstRowNamesTheAccessAndTheLine() throws {
         let source = """
         data { int T; array[T] real y; }

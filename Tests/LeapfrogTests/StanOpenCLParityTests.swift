@@ -195,6 +195,37 @@ struct StanOpenCLParityTests {
         """, data)
     }
 
+    /// `fabs`, `fmax`, `fmin` and the Laplace family (density and distribution functions) through
+    /// relu; `cumulative_sum`; a recurrence inside an `if` on data, taken or not; and posteriordb's
+    /// prophet with either trend (a recurrence inside an if on data, a while in transformed data).
+    @Test func absoluteValuesRunningSumsAndProphet() throws {
+        let source = """
+        data { int N; vector[N] y; int flag; }
+        parameters { real mu; real<lower=0> s; vector[N] d; }
+        transformed parameters {
+          vector[N] level = cumulative_sum(d);
+          real r = 0;
+          if (flag) { for (n in 1:N) r = 0.5 * r + fmax(level[n], mu); } else { r = fmin(mu, 1); }
+        }
+        model {
+          d ~ double_exponential(0, 1);
+          mu ~ normal(0, 1);
+          s ~ lognormal(0, 1);
+          y ~ double_exponential(level + mu, s);
+          target += -fabs(r) + double_exponential_lccdf(0.3 | mu, s) + double_exponential_lcdf(y[1] | mu, s);
+        }
+        """
+        for flag in [0, 1] {
+            try Self.expectParity(source, DataSet(["N": .integer(4), "y": .vector([0.5, -1, 2, 0.3]), "flag": .integer(flag)]))
+        }
+        let prophet = try String(contentsOfFile: RepositoryData.path("posteriordb/stan/prophet.stan"), encoding: .utf8)
+        var data = try StanJSON.load(path: RepositoryData.path("posteriordb/rstan_downloads.json"))
+        for trend in [0, 1] {
+            data["trend_indicator"] = .integer(trend)
+            try Self.expectParity(prophet, data)
+        }
+    }
+
     /// Ordinal regression: `ordered_logistic`, vectorised and per row.
     @Test func orderedLogistic() throws {
         let data = DataSet(["N": .integer(6), "K": .integer(4), "y": .integers([1, 2, 4, 3, 3, 1]), "x": .vector([-1, 0.5, 2, 1, 0.2, -2])])
