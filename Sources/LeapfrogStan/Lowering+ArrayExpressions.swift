@@ -13,7 +13,7 @@ extension Lowering {
     ///
     /// Elements of one shape only (Stan's rule); ints promote to real when any element is real. An
     /// array of arrays or vectors is rank 2 at most (the graph's limit). Inside a vectorised loop
-    /// the elements must not depend on the loop index.
+    /// only scalar elements may depend on the loop index (each row then holds its own container).
     func arrayExpression(_ xs: [Expression], rowVector: Bool, at l: StanSourceLocation) throws -> Value {
         let what = rowVector ? "a row vector expression […]" : "an array expression {…}"
         let values = try xs.map { try expression($0) }
@@ -21,8 +21,8 @@ extension Lowering {
         let t0 = values[0].type
         for (v, x) in zip(values, xs) {
             if v.summedOverPlate { throw fail("\(what) cannot hold a log density inside a vectorised loop", x.location) }
-            if v.plated || v.columns {
-                throw fail("cannot vectorise the loop: \(what) whose elements depend on the loop index", x.location)
+            if v.columns || (v.plated && !v.type.isScalar) {
+                throw fail("cannot vectorise the loop: \(what) whose elements depend on the loop index and are not scalars", x.location)
             }
             let t = v.type
             let sameBase = t.base == t0.base || (t.isScalar && t0.isScalar)
@@ -48,14 +48,22 @@ extension Lowering {
         guard type.rank <= 2 else { throw fail("\(what) of \(t0) has \(type.rank) dimensions; the model graph supports at most 2", l) }
         let shape = type.sizes.compactMap { $0 }
         guard shape.count == type.rank else { throw fail("the size of the elements of \(what) is not known", l) }
-        let patternShape: [Dim] = t0.isScalar ? [k] : [k, .fixed(1)]
+        // Scalars of a vectorised loop's row (`[x[n - 1], x[n]]`, a sliding window) are placed as
+        // columns: Σₖ Eₖ ⊙ xₖ with Eₖ [K, 1] is [K, rows], transposed to a row's vector per row.
+        let perRow = values.contains(where: \.plated)
+        let patternShape: [Dim] = t0.isScalar && !perRow ? [k] : [k, .fixed(1)]
         var sum: Expr?
         for (i, v) in values.enumerated() where v.constant != 0 {
             let key = "onehot:\(patternShape):[\(i + 1)]"
             let name = syntheticName("onehot", key: key) { .oneHot(name: $0, shape: patternShape, position: [i + 1]) }
             let e = builder.data(name, patternShape)
-            let placed = v.constant == 1 ? e : e * materialize(v)
+            let placed = v.constant == 1 && !perRow ? e : e * materialize(v)
             sum = sum.map { $0 + placed } ?? placed
+        }
+        if perRow, let sum, let rows = plate {
+            // Elements that do not depend on the row ([K, 1]) stretch along the rows.
+            let node = (sum * fill(1, [rows])).transposed()
+            return Value(type: type, constant: nil, node: node, plated: true, dataOnly: values.allSatisfy(\.dataOnly))
         }
         let node = sum ?? fill(0, shape)  // every element a zero constant (only scalars can be)
         return Value(type: type, constant: nil, node: node, dataOnly: values.allSatisfy(\.dataOnly))

@@ -49,6 +49,7 @@ extension Lowering {
             guard k >= 1, Int(k) <= t.rank else { throw fail("dims(x)[\(Int(k))]: x has \(t.rank) dimension\(t.rank == 1 ? "" : "s")", l) }
             return try sizeValue(t.sizes[Int(k) - 1], at: l)
         case .index(let a, let indices, let l):
+            if let elements = try windowElements(a, indices, at: l) { return try expression(elements) }
             if case .variable(let n, _) = a {
                 if let v = try recurrentRead(n, indices, at: l) { return v }
                 return try index(try expression(a), indices, at: l, name: n)
@@ -148,8 +149,13 @@ extension Lowering {
             return Value(type: .int, node: recurrence(stepping: name)!.loop, dataOnly: true)
         case .loopConstant(let k):
             return .constant(Double(k), integer: true)
-        case .plateIndex, .columnIndex:
-            throw fail("the loop index '\(name)' can only be used to index (x[\(name)], a[g[\(name)]]) in a vectorised loop", l)
+        case .plateIndex(let extent):
+            // The index as a value (`mu * n`, `(n - 1) * h`): the integers 1 … N, one per row.
+            let hi = dimExpression(extent, l)
+            let range = syntheticName("range", key: "range:1:\(hi.canonical):-") { .range(name: $0, lower: .integer(1, l), upper: hi, within: nil) }
+            return Value(type: .int, node: builder.data(range, [extent], integer: true), plated: true, dataOnly: true)
+        case .columnIndex:
+            throw fail("the loop index '\(name)' can only be used to index (x[\(name)], a[g[\(name)]]) in a nested vectorised loop", l)
         }
     }
 

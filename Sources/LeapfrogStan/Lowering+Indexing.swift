@@ -23,6 +23,61 @@ extension Lowering {
         return nil
     }
 
+    /// `n`, `n + k`, `k + n` or `n - k` with n the index of a vectorised loop or of a recurrence
+    /// and k a constant: n and the shift.
+    func loopIndexShift(_ e: Expression) -> (name: String, shift: Int)? {
+        func loopIndex(_ x: Expression) -> String? {
+            guard case .variable(let n, _) = x else { return nil }
+            switch scope.lookup(n)?.kind {
+            case .plateIndex?, .stepIndex?: return n
+            default: return nil
+            }
+        }
+        if let n = loopIndex(e) { return (n, 0) }
+        guard case .binary(let op, let a, let b, _) = e, op == "+" || op == "-" else { return nil }
+        if let n = loopIndex(a), let k = foldConstant(b), k == k.rounded() { return (n, Int(op == "+" ? k : -k)) }
+        if op == "+", let n = loopIndex(b), let k = foldConstant(a), k == k.rounded() { return (n, Int(k)) }
+        return nil
+    }
+
+    /// The most elements a sliding window is written out to (its container costs O(width²) per row).
+    static let windowLimit = 256
+
+    /// A sliding window `x[t - K : t - 1]` (both bounds the same loop index plus constants, so
+    /// of constant width: a seasonal sum, an autoregression's lags) as the container of its
+    /// elements, `[x[t - K], …, x[t - 1]]'`, each a shifted read the loop already supports
+    /// (a gather in a vectorised loop, a step's row in a recurrence); nil for other indexing.
+    func windowElements(_ base: Expression, _ indices: [IndexArgument], at l: StanSourceLocation) throws -> Expression? {
+        guard indices.count == 1, case .range(let lo?, let hi?, let rl) = indices[0],
+              let (n, first) = loopIndexShift(lo), let (m, last) = loopIndexShift(hi), n == m else { return nil }
+        let width = last - first + 1
+        guard width >= 1 else { throw fail("the window \(lo.canonical):\(hi.canonical) is empty (\(width) elements)", rl) }
+        guard width <= Lowering.windowLimit else {
+            throw fail("a sliding window of \(width) elements (more than \(Lowering.windowLimit)) is not supported; use fewer lags or a recurrence", rl)
+        }
+        let t = try expression(base).type
+        guard t.rank >= 1 else { throw fail("cannot index a value of type \(t)", l) }
+        let elements: [Expression] = (first...last).map { k in
+            let position: Expression = k == 0 ? .variable(n, rl) : .binary(k > 0 ? "+" : "-", .variable(n, rl), .integer(abs(k), rl), rl)
+            return .index(base, [.single(position)], l)
+        }
+        if t.arrayRank > 0 { return .array(elements, l) }
+        return t.base == .vector ? .transpose(.rowVector(elements, l), l) : .rowVector(elements, l)
+    }
+
+    /// `v[n + k]` in a vectorised loop over 1:extent: the rows 1 + k … extent + k of `v`, a gather
+    /// by a range computed with the data (checked against v's rows where the read is unconditional).
+    func shiftedRows(_ v: Value, extent: Dim, shift: Int, at l: StanSourceLocation) -> Value {
+        let lo = Expression.integer(1 + shift, l)
+        let hi = Expression.binary("+", dimExpression(extent, l), .integer(shift, l), l)
+        let within = unconditional ? v.type.sizes.first ?? nil : nil
+        let name = syntheticName("range", key: "range:\(lo.canonical):\(hi.canonical):\(within.map(\.description) ?? "-")") {
+            .range(name: $0, lower: lo, upper: hi, within: within)
+        }
+        return Value(type: v.type.removingDimension(0), node: materialize(v)[builder.data(name, [extent], integer: true)],
+                     plated: true, dataOnly: v.dataOnly)
+    }
+
     /// Lowers `v[i, j, …]` one index at a time.
     ///
     /// - The index of a vectorised loop (`x[n]`) selects every row: the value becomes plated.
@@ -95,7 +150,12 @@ extension Lowering {
                         throw fail("cannot vectorise the loop: '\(n)' can only index the first dimension of a value that does not already depend on it", il)
                     }
                     guard same(cur.type.sizes[0], extent) else {
-                        throw fail("cannot vectorise the loop: this value has \(StanType.text(cur.type.sizes[0])) rows but the loop runs over 1:\(extent)", il)
+                        // A loop over fewer rows than the value has (`for (n in 1:(N - 1)) mu[n + 1]
+                        // ~ normal(mu[n], s)`): rows 1 … extent, checked against its rows when the
+                        // data are read.
+                        cur = shiftedRows(cur, extent: extent, shift: 0, at: il)
+                        changed = true
+                        continue
                     }
                     cur.plated = true
                     cur.type = cur.type.removingDimension(0)
@@ -124,16 +184,8 @@ extension Lowering {
                     continue
                 }
                 if let (extent, shift, il) = shiftedPlateIndex(e), axis == 0, !cur.plated, !cur.columns {
-                    // `x[n + k]` with k constant (posteriordb's hierarchical_gp: `vars[i + 2]`): the
-                    // rows 1 + k … N + k, a gather by a range computed with the data.
-                    let lo = Expression.integer(1 + shift, il)
-                    let hi = Expression.binary("+", dimExpression(extent, il), .integer(shift, il), il)
-                    let within = unconditional ? cur.type.sizes.first ?? nil : nil
-                    let name = syntheticName("range", key: "range:\(lo.canonical):\(hi.canonical):\(within.map(\.description) ?? "-")") {
-                        .range(name: $0, lower: lo, upper: hi, within: within)
-                    }
-                    cur = Value(type: cur.type.removingDimension(0), node: materialize(cur)[builder.data(name, [extent], integer: true)],
-                                plated: true, dataOnly: cur.dataOnly)
+                    // `x[n + k]` with k constant (posteriordb's hierarchical_gp: `vars[i + 2]`).
+                    cur = shiftedRows(cur, extent: extent, shift: shift, at: il)
                     changed = true
                     continue
                 }

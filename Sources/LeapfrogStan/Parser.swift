@@ -7,6 +7,8 @@ struct Parser {
     private var inFunction = false
     /// How many loops enclose the statement being parsed (break and continue need one).
     private var loopDepth = 0
+    /// The enclosing for loops' variables (integers: `chainedTarget` merges indices built from them).
+    private var loopVariables: [String] = []
 
     init(tokens: [Token], diagnostics: Diagnostics) {
         self.tokens = tokens
@@ -237,6 +239,27 @@ struct Parser {
 
     // MARK: Statements
 
+    /// `x[i][j] = …` as `x[i, j] = …`: the same element when every index before the last
+    /// brackets is a single integer — here, built from loop variables and integer constants only,
+    /// so that none can be an array of indices (with which `x[idx][k]` is `x[idx[k]]`).
+    private func chainedTarget(_ e: Expression) -> (String, [IndexArgument])? {
+        guard case .index(let base, let last, _) = e else { return nil }
+        func scalar(_ x: Expression) -> Bool {
+            switch x {
+            case .integer: return true
+            case .variable(let n, _): return loopVariables.contains(n)
+            case .binary(let op, let a, let b, _): return ["+", "-", "*"].contains(op) && scalar(a) && scalar(b)
+            case .unary("-", let a, _): return scalar(a)
+            default: return false
+            }
+        }
+        if case .variable(let name, _) = base { return (name, last) }
+        guard case .index(_, let earlier, _) = base,
+              earlier.allSatisfy({ if case .single(let x) = $0 { return scalar(x) } else { return false } }),
+              let (name, outer) = chainedTarget(base) else { return nil }
+        return (name, outer + last)
+    }
+
     /// A loop's body, where break and continue are allowed.
     private mutating func loopBody() throws -> Statement {
         loopDepth += 1
@@ -273,6 +296,8 @@ struct Parser {
             }
             let upper = try expression()
             try expect(")")
+            loopVariables.append(v)
+            defer { loopVariables.removeLast() }
             return .forLoop(variable: v, lower: lower, upper: upper, body: try loopBody(), start.location)
         case .identifier("profile") where tokens[p + 1].isSymbol("("):
             // `profile("name") { … }` times its statements in Stan; here it is a block of them.
@@ -363,6 +388,12 @@ struct Parser {
                 return .assignment(target: name, indices: [], op: op, value: value, start.location)
             case .index(.variable(let name, _), let idx, _):
                 return .assignment(target: name, indices: idx, op: op, value: value, start.location)
+            case .index:
+                if let (name, idx) = chainedTarget(lhs) {
+                    return .assignment(target: name, indices: idx, op: op, value: value, start.location)
+                }
+                throw diagnostics.error("the left-hand side of an assignment must be a variable or an indexed variable (chained as "
+                                        + "x[i][j] only with single indices of loop variables and constants before the last brackets)", at: opLocation)
             default:
                 throw diagnostics.error("the left-hand side of an assignment must be a variable or an indexed variable", at: opLocation)
             }

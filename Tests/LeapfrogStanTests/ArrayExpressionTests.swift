@@ -119,14 +119,24 @@ import Glibc
         #expect(abs((d["rows_lp"] ?? .nan) - expected) < 1e-12)
     }
 
+    /// Inside a vectorised loop, scalars of the row make a container per row (`[a, x[n]]'`, and a
+    /// sliding window's elements): its density is the elements' written out.
+    @Test func perRowScalarsMakeAContainerPerRow() throws {
+        let head = "data { int N; vector[N] x; } parameters { real a; real<lower=0> s; }\n"
+        let data = DataSet(["N": .integer(4), "x": .vector([0.5, -1, 2, 0.3])], source: "test")
+        let rows = head + "model { s ~ lognormal(0, 1); for (n in 1:N) { vector[3] w = [a, x[n] * s, 2]'; w ~ normal(1, s); } }"
+        let written = head + "model { s ~ lognormal(0, 1); target += N * (normal_lpdf(a | 1, s) + normal_lpdf(2 | 1, s)) + normal_lpdf(x * s | 1, s); }"
+        expectEquivalent(try stanReference(rows, data), try stanReference(written, data))
+    }
+
     @Test func refusalsNameTheConstruct() {
         let head = "data { int N; vector[N] x; } parameters { real a; vector[2] v; }\n"
         #expect(compileError(head + "model { vector[3] w = [a, v]'; }")
             .hasPrefix("m.stan:2:27: error: the elements of a row vector expression […] must have one type, got real and vector[2]"))
         #expect(compileError(head + "model { array[2] vector[2] w = {v, [a, a]}; }")
             .hasPrefix("m.stan:2:36: error: the elements of an array expression {…} must have one type, got vector[2] and row_vector[2]"))
-        #expect(compileError(head + "model { for (n in 1:N) { vector[2] w = [a, x[n]]'; w ~ normal(0, 1); } }")
-            .hasPrefix("m.stan:2:45: error: cannot vectorise the loop: a row vector expression […] whose elements depend on the loop index"))
+        #expect(compileError(head + "model { for (n in 1:N) { array[2] vector[2] w = {x[n] * v, v}; w[1] ~ normal(0, 1); } }")
+            .hasPrefix("m.stan:2:55: error: cannot vectorise the loop: an array expression {…} whose elements depend on the loop index and are not scalars"))
         #expect(compileError(head + "model { real w = sum({}); }").hasPrefix("m.stan:2:24: error: an array expression {…} needs at least one element"))
     }
 }

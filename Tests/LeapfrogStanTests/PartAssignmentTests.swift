@@ -149,4 +149,25 @@ import Testing
         let message = errorMessage { _ = try stanReference(Self.program, DataSet(["I": .integer(4), "k": .integer(5), "y": .vector([0.3, -1, 2, 0.5])])) }
         #expect(message.contains("range 5:6 is out of range 1…5 in an assignment"), "\(message)")
     }
+
+    /// `a[t][j] = …` (posteriordb's iohmm_reg) is `a[t, j] = …` when the indices before the last
+    /// brackets are loop variables and constants; with an index that could be an array of
+    /// indices (`a[idx][1]`, which Stan reads as a[idx[1]]) it is named.
+    @Test func chainedIndicesOnTheLeft() throws {
+        let program = { (target: String) in
+            """
+            data { int T; }
+            parameters { matrix[T, 2] w; }
+            transformed parameters {
+              array[T] vector[2] a;
+              for (t in 1:T) for (j in 1:2) \(target) = w[t, j] * 2;
+            }
+            model { to_vector(w) ~ normal(0, 1); for (t in 1:T) a[t] ~ normal(1, 2); }
+            """
+        }
+        let data = DataSet(["T": .integer(3)], source: "test")
+        expectEquivalent(try stanReference(program("a[t][j]"), data), try stanReference(program("a[t, j]"), data))
+        #expect(compileError("data { array[2] int idx; } parameters { real x; }\ntransformed parameters { array[3] vector[2] a; a[idx][1] = x; }")
+            .hasPrefix("m.stan:2:58: error: the left-hand side of an assignment must be a variable or an indexed variable (chained as x[i][j] only"))
+    }
 }

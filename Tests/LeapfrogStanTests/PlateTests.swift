@@ -198,19 +198,13 @@ import Glibc
         #expect(abs(sum.logDensity([0.5]) - (-0.5 * (0.5 - 2.5) * (0.5 - 2.5) - 0.5 * log(2 * Double.pi))) < 1e-12)
     }
 
-    @Test func loopThatCannotBeVectorisedIsAClearError() {
-        let source = """
-        data { int N; vector[N] y; }
-        parameters { real mu; }
-        model {
-          for (n in 1:N) y[n] ~ normal(mu * n, 1);
-        }
-        """
-        #expect(compileError(source) == """
-        m.stan:4:37: error: the loop index 'n' can only be used to index (x[n], a[g[n]]) in a vectorised loop
-              for (n in 1:N) y[n] ~ normal(mu * n, 1);
-                                                ^
-        """)
+    /// The loop index as a value (`mu * n`, a local `(n - 1) * 0.5`) is 1 … N, one per row; a
+    /// loop over fewer rows than a value has reads its first rows, and over more is named.
+    @Test func theIndexAsAValueAndLoopsOverFewerRows() throws {
+        let data = DataSet(["N": .integer(4), "y": .vector([0.5, -1, 2, 0.3]), "idx": .vector([1, 2, 3, 4])], source: "test")
+        let head = "data { int N; vector[N] y; vector[N] idx; }\nparameters { real mu; }\n"
+        let index = try stanReference(head + "model { for (n in 1:N) { real h = (n - 1) * 0.5; y[n] ~ normal(mu * n + h, 1); } }", data)
+        expectEquivalent(index, try stanReference(head + "model { y ~ normal(mu * idx + (idx - 1) * 0.5, 1); }", data))
         let mismatch = """
         data { int N; int M; vector[M] y; }
         parameters { real mu; }
@@ -218,7 +212,15 @@ import Glibc
           for (n in 1:N) y[n] ~ normal(mu, 1);
         }
         """
-        #expect(compileError(mismatch).contains("cannot vectorise the loop: this value has M rows but the loop runs over 1:N"))
+        // Rows 1…N of y, as Stan reads them: y's first N rows, or an error when y has fewer.
+        let model = try StanProgram.compile(source: mismatch, path: "m.stan")
+        let fewer = DataSet(["N": .integer(2), "M": .integer(3), "y": .vector([0.5, -1, 2])], source: "test")
+        let (graph, prepared) = try model.instantiate(data: fewer)
+        let first = try stanReference("data { int N; int M; vector[M] y; }\nparameters { real mu; }\nmodel { y[1:N] ~ normal(mu, 1); }", fewer)
+        expectEquivalent(try ReferenceModel(graph: graph, data: prepared), first)
+        let more = DataSet(["N": .integer(4), "M": .integer(3), "y": .vector([0.5, -1, 2])], source: "test")
+        let message = errorMessage { _ = try model.instantiate(data: more) }
+        #expect(message.contains("m.stan:4:20: error: the range 1:4 is out of range 1…3"), "\(message)")
     }
 
     /// The User's Guide's multi-logit regression, `categorical_logit(beta * x[n])` with x[n] a

@@ -91,6 +91,10 @@ import Testing
         ("losscurve_sislob", "loss_curves", .compiles),
         // A while loop in transformed data; a recurrence inside an if on data (RecurrenceTests).
         ("prophet", "rstan_downloads", .compiles),
+        // A sliding window seasonal[t - 11 : t - 1] in a recurrence (SlicingTests).
+        ("state_space_stochastic_level_stochastic_seasonal", "uk_drivers", .compiles),
+        // Chained indices on the left, unA[t][j] = … (an input-output HMM's forward algorithm).
+        ("iohmm_reg", "iohmm_reg_simulated", .compiles),
     ]
 
     /// wells_dae_inter_model's design matrix `[c_dist100', …, ae_inter']'` (an array expression in

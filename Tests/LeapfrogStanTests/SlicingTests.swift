@@ -67,6 +67,40 @@ import Glibc
         expectValues("shaped", [4, 16, 9, 25], ["shaped[1,1]", "shaped[1,2]", "shaped[2,1]", "shaped[2,2]"])  // column-major
     }
 
+    /// A sliding window of constant width, `s[t - 3 : t - 1]` (posteriordb's seasonal state-space
+    /// model), is its elements written out: in a recurrence (a loop from 4), in a vectorised loop
+    /// (`s[n : n + 2]`, a dot product with weights), and of a data array. An empty window is named;
+    /// one that starts before the first row is named when the data are read.
+    @Test func slidingWindowsAreTheirElements() throws {
+        let header = "data { int N; vector[N] y; array[N] real z; }\nparameters { vector[N] s; real<lower=0> sigma; }\n"
+        let windows = header + """
+        model {
+          sigma ~ lognormal(0, 1);
+          s[1:3] ~ normal(0, 1);
+          for (t in 4:N) s[t] ~ normal(-sum(s[t - 3 : t - 1]), sigma);
+          for (n in 1:(N - 2)) y[n + 2] ~ normal(dot_product([0.5, 0.3, 0.2]', s[n : n + 2]), sigma);
+          for (n in 1:(N - 1)) target += -square(sum(z[n : n + 1]) - s[n + 1]);
+        }
+        """
+        let written = header + """
+        model {
+          sigma ~ lognormal(0, 1);
+          s[1:3] ~ normal(0, 1);
+          for (t in 4:N) s[t] ~ normal(-(s[t - 3] + s[t - 2] + s[t - 1]), sigma);
+          for (n in 1:(N - 2)) y[n + 2] ~ normal(0.5 * s[n] + 0.3 * s[n + 1] + 0.2 * s[n + 2], sigma);
+          for (n in 1:(N - 1)) target += -square(z[n] + z[n + 1] - s[n + 1]);
+        }
+        """
+        let data = DataSet(["N": .integer(7), "y": .vector([0.5, -1, 2, 0.3, 1.1, -0.4, 0.9]),
+                            "z": .vector([0.2, 0.1, -0.3, 0.8, 0.4, -1, 0.6])], source: "test")
+        expectEquivalent(try stanReference(windows, data), try stanReference(written, data))
+        #expect(compileError(header + "model { for (t in 4:N) s[t] ~ normal(sum(s[t - 1 : t - 3]), sigma); }")
+            .contains("error: the window (t - 1):(t - 3) is empty (-1 elements)"))
+        let early = try StanProgram.compile(source: header + "model { for (n in 1:N) y[n] ~ normal(sum(s[n - 1 : n]), sigma); }", path: "m.stan")
+        let message = errorMessage { _ = try early.instantiate(data: data) }
+        #expect(message.contains("the range 0:6 starts below 1"), "\(message)")
+    }
+
     @Test func aDifferenceOfSlicesIsDifferentiable() throws {
         // A random walk written with slices: y[2:N] ~ normal(y[1:(N - 1)], sigma).
         let source = """
