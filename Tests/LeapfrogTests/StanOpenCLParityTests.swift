@@ -226,6 +226,26 @@ struct StanOpenCLParityTests {
         }
     }
 
+    /// Sliding windows (in a recurrence and in a vectorised loop, of parameters and of data), per-row
+    /// scalars in a row vector, the loop index as a value, and a loop over fewer rows than a value has.
+    @Test func slidingWindowsAndTheIndexAsAValue() throws {
+        let source = """
+        data { int N; vector[N] y; array[N] real z; }
+        parameters { vector[N] s; real<lower=0> sigma; real a; }
+        model {
+          sigma ~ lognormal(0, 1);
+          a ~ normal(0, 1);
+          s[1:3] ~ normal(0, 1);
+          for (t in 4:N) s[t] ~ normal(-sum(s[t - 3 : t - 1]), sigma);
+          for (n in 1:(N - 2)) y[n + 2] ~ normal(dot_product([0.5, 0.3, 0.2]', s[n : n + 2]) + a * n, sigma);
+          for (n in 1:(N - 1)) target += -square(sum(z[n : n + 1]) - s[n]);
+          for (n in 1:N) { vector[2] w = [a, s[n] * (n - 1)]'; w ~ normal(0, 2); }
+        }
+        """
+        try Self.expectParity(source, DataSet(["N": .integer(7), "y": .vector([0.5, -1, 2, 0.3, 1.1, -0.4, 0.9]),
+                                               "z": .vector([0.2, 0.1, -0.3, 0.8, 0.4, -1, 0.6])]))
+    }
+
     /// Ordinal regression: `ordered_logistic`, vectorised and per row.
     @Test func orderedLogistic() throws {
         let data = DataSet(["N": .integer(6), "K": .integer(4), "y": .integers([1, 2, 4, 3, 3, 1]), "x": .vector([-1, 0.5, 2, 1, 0.2, -2])])
