@@ -48,8 +48,15 @@ extension Lowering {
     /// elements, `[x[t - K], …, x[t - 1]]'`, each a shifted read the loop already supports
     /// (a gather in a vectorised loop, a step's row in a recurrence); nil for other indexing.
     func windowElements(_ base: Expression, _ indices: [IndexArgument], at l: StanSourceLocation) throws -> Expression? {
-        guard indices.count == 1, case .range(let lo?, let hi?, let rl) = indices[0],
-              let (n, first) = loopIndexShift(lo), let (m, last) = loopIndexShift(hi), n == m else { return nil }
+        guard indices.count == 1, case .range(let lo?, let hi?, let rl) = indices[0] else { return nil }
+        guard let (n, first) = loopIndexShift(lo), let (m, last) = loopIndexShift(hi), n == m else {
+            let loops = (lo.variables.union(hi.variables)).filter { loopIndexShift(.variable($0, rl)) != nil }
+            if let n = loops.sorted().first {
+                throw fail("a window \(lo.canonical):\(hi.canonical) inside the loop over \(n) needs a constant width, as "
+                           + "\(n) - K : \(n) - 1 with K a constant; write its elements out otherwise", rl)
+            }
+            return nil
+        }
         let width = last - first + 1
         guard width >= 1 else { throw fail("the window \(lo.canonical):\(hi.canonical) is empty (\(width) elements)", rl) }
         guard width <= Lowering.windowLimit else {

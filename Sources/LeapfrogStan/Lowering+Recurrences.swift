@@ -70,6 +70,37 @@ extension Lowering {
         return walk(body)
     }
 
+    /// k when every element assignment in `body` to a variable declared outside it writes row
+    /// `v + k`, the same k ≠ 0 (a recurrence written forwards: `x[t + 1] = x[t] + …`); nil otherwise.
+    func forwardShift(_ v: String, _ body: Statement) -> Int? {
+        let shifts = outerAssignments(body).filter { !$0.indices.isEmpty }.map { a -> Int? in
+            guard case .single(let e) = a.indices[0] else { return nil }
+            return Lowering.shift(of: e, from: v)
+        }
+        guard let k = shifts.first ?? nil, k != 0, shifts.allSatisfy({ $0 == k }) else { return nil }
+        return k
+    }
+
+    /// `v`, `v + c`, `c + v`, `v - c` with c an integer literal: 0, c, c, −c; nil otherwise.
+    static func shift(of e: Expression, from v: String) -> Int? {
+        switch e {
+        case .variable(v, _): return 0
+        case .binary("+", .variable(v, _), .integer(let c, _), _), .binary("+", .integer(let c, _), .variable(v, _), _): return c
+        case .binary("-", .variable(v, _), .integer(let c, _), _): return -c
+        default: return nil
+        }
+    }
+
+    /// `body` with `v` standing for v − k: each `v ± c` becomes `v ± (c − k)` (so `x[t + 1]` is
+    /// `x[t]` after a shift of 1), written in the forms the recurrence recognises.
+    static func shifting(_ body: Statement, _ v: String, by k: Int) -> Statement {
+        body.rewritten({ e in
+            guard let c = shift(of: e, from: v) else { return nil }
+            let d = c - k, l = e.location
+            return d == 0 ? .variable(v, l) : .binary(d > 0 ? "+" : "-", .variable(v, l), .integer(abs(d), l), l)
+        }, target: { t, idx, _ in (t, idx) })
+    }
+
     /// The assignments in `body` to variables declared outside it, as written.
     func outerAssignments(_ body: Statement) -> [(name: String, indices: [IndexArgument])] {
         var declared = Set<String>()
@@ -193,6 +224,11 @@ extension Lowering {
     // MARK: Lowering the loop
 
     func recurrenceLoop(_ v: String, _ lo: Expression, _ hi: Expression, _ body: Statement, _ l: StanSourceLocation) throws {
+        if let k = forwardShift(v, body) {
+            // `for (t in 1:(T - 1)) x[t + 1] = x[t] + …` is `for (t in 2:T) x[t] = x[t - 1] + …`.
+            let moved = { (e: Expression) in Expression.binary("+", e, .integer(k, l), l) }
+            return try recurrenceLoop(v, moved(lo), moved(hi), Lowering.shifting(body, v, by: k), l)
+        }
         let from = try rangeBound(lo), to = try rangeBound(hi)
         // What the body assigns, as seen through the enclosing recurrences.
         var forms: [String: [[IndexArgument]]] = [:]

@@ -170,6 +170,7 @@ extension Lowering {
 
     func assignment(_ name: String, _ indices: [IndexArgument], _ op: String, _ rhs: Expression, _ l: StanSourceLocation) throws {
         let (name, indices) = try resolveTarget(name, indices, at: l)
+        var op = op
         guard let sym = scope.lookup(name) else { throw fail("unknown identifier '\(name)'", l) }
         switch sym.kind {
         case .local, .transformedParameter, .generated: break
@@ -183,7 +184,13 @@ extension Lowering {
         if case .transformedParameter = sym.kind, block != .transformedParameters {
             throw fail("cannot assign to the transformed parameter '\(name)' outside its block", l)
         }
-        let r = try perRowExpression(rhs)
+        var r = try perRowExpression(rhs)
+        if !op.isEmpty, !indices.isEmpty, plate == nil {
+            // `h[1] /= sqrt(1 - phi^2)` outside a vectorised loop: `h[1] = h[1] / …`, the element
+            // read before it is written.
+            r = try binary(op, try expression(.index(.variable(name, l), indices, l)), r, at: l)
+            op = ""
+        }
         if indices.isEmpty {
             if plate != nil, !sym.insidePlate {
                 throw fail("cannot vectorise the loop: it assigns the whole of '\(name)' on every iteration; assign \(name)[n] instead", l)
@@ -368,11 +375,15 @@ extension Lowering {
 
     func forLoop(_ v: String, _ lo: Expression, _ hi: Expression, _ body: Statement, _ l: StanSourceLocation) throws {
         try checkFresh(v, l)
+        // `1:rows(c)` with c a parameter: its extent, known from the data.
+        let (lo, hi) = (try resolvingSizes(lo), try resolvingSizes(hi))
         let a = foldConstant(lo), b = foldConstant(hi)
         if plate == nil, a == nil || b == nil, !recurrences.isEmpty || a != 1 || needsRecurrence(v, body) {
             return try recurrenceLoop(v, lo, hi, body, l)
         }
-        if a == 1, plate == nil {
+        // A loop over constants whose steps depend on each other (`s += square(c[i])` for i in
+        // 1:3) is unrolled below, not vectorised.
+        if a == 1, plate == nil, b == nil || !needsRecurrence(v, body) {
             let extent = try dim(hi)
             scope.push()
             scope.declare(Symbol(name: v, type: .int, kind: .plateIndex(extent), value: nil, location: l))

@@ -153,4 +153,28 @@ import Testing
         #expect(message.contains("lag2.stan:7:"), "\(message)")
         #expect(message.contains("'x' can only be read as x[t] or x[t - 1]"), "\(message)")
     }
+
+    /// A recurrence written forwards, `c[t + 1] = c[t] + …` for t in 1:T, is the loop over 2:(T + 1)
+    /// reading `c[t - 1]`; an accumulator over a constant range (`1:rows(c)` of a parameter's
+    /// size) is unrolled.
+    @Test func forwardRecurrencesAndConstantAccumulators() throws {
+        let program = { (loop: String) in
+            """
+            data { int<lower=1> T; vector[T] y; }
+            parameters { real mu; vector[3] v; }
+            transformed parameters {
+              vector[T + 1] c;
+              c[1] = 0;
+              \(loop)
+            }
+            model { real s = 0; for (i in 1:rows(v)) s += square(v[i]); target += -0.5 * s; mu ~ normal(0, 1); target += c[T + 1]; }
+            """
+        }
+        let data = DataSet(["T": .integer(4), "y": .vector([1, 2, 3, -0.5])], source: "test")
+        let forward = try stanReference(program("for (t in 1:T) c[t + 1] = c[t] + y[t] * mu;"), data)
+        expectEquivalent(forward, try stanReference(program("for (t in 2:(T + 1)) c[t] = c[t - 1] + y[t - 1] * mu;"), data))
+        // mu = 0.5, v = (1, 2, 3): −0.5 · 14 from the accumulator, c[5] = 0.5 · 5.5.
+        let lp = forward.logDensity([0.5, 1, 2, 3])
+        #expect(abs(lp - (-7 - 0.125 - 0.5 * log(2 * Double.pi) + 2.75)) < 1e-12, "\(lp)")
+    }
 }
