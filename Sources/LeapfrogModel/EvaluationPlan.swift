@@ -4,7 +4,9 @@ import LeapfrogCore
 /// which depend on parameters (and so carry adjoints), and the plate a back end streams over
 /// rows, with the nodes that vary by row.
 ///
-/// A model has at most one plate (every plate term over the same extent symbol). A node is
+/// One plate is streamed: of the terms' plates, the one with the most rows (the first written
+/// among equals, `streamedPlate`); the terms of any other plate are evaluated whole, as sums
+/// over arrays, like terms outside a plate. A node is
 /// row-dependent when it is data whose first extent is the plate's symbol, or when it is not a
 /// plate term and one of its arguments is row-dependent. A plate term must be a sum of row-wise
 /// contributions (`PlateCheck`); a row-dependent node must lead with the plate's rows; and a
@@ -18,8 +20,10 @@ public struct EvaluationPlan: Sendable {
     public let needed: [Bool]
     /// Nodes that depend on a parameter.
     public let active: [Bool]
-    /// The plate's extent symbol and row count, when a plate term exists.
+    /// The streamed plate's extent symbol and row count, when a plate term exists.
     public let plate: (dim: Dim, rows: Int)?
+    /// The nodes of the terms streamed over the plate's rows.
+    public let plateTerms: Set<Int>
     /// Data variables whose first extent is the plate's symbol.
     public let rowData: Set<String>
     /// Nodes whose value differs from row to row of the plate.
@@ -41,22 +45,15 @@ public struct EvaluationPlan: Sendable {
         self.needed = needed
         self.active = active
         var rowDependent = [Bool](repeating: false, count: n)
-        let plated = graph.terms.filter { $0.plate != nil }
-        guard let first = plated.first?.plate else {
+        guard let first = try EvaluationPlan.streamedPlate(model), let rows = model.extent(first), rows > 0 else {
+            // No plate, or no rows (N = 0): the terms are sums over nothing, evaluated whole.
             plate = nil
+            plateTerms = []
             rowData = []
             self.rowDependent = rowDependent
             return
         }
-        guard plated.allSatisfy({ $0.plate == first }) else { throw Unsupported(what: "terms over two different plates") }
-        guard let rows = model.extent(first) else { throw Unsupported(what: "plate extent \(first) without data") }
-        guard rows > 0 else {
-            // No rows (N = 0): the plate's terms are sums over nothing, evaluated whole.
-            plate = nil
-            self.rowData = []
-            self.rowDependent = rowDependent
-            return
-        }
+        let plated = graph.terms.filter { $0.plate == first }
         let check = PlateCheck(graph: graph)
         for t in plated where !check.isRowWise(root: t.node, plate: first) {
             throw Unsupported(what: "a plate term (node \(t.node)) that is not a sum of row-wise contributions")
@@ -83,8 +80,20 @@ public struct EvaluationPlan: Sendable {
             }
         }
         plate = (first, rows)
+        self.plateTerms = plateTerms
         self.rowData = rowData
         self.rowDependent = rowDependent
+    }
+
+    /// The plate a back end streams: of the terms' plates, the one with the most rows (the
+    /// first written among equals); nil without plate terms.
+    public static func streamedPlate(_ model: BoundModel) throws -> Dim? {
+        var best: (dim: Dim, rows: Int)?
+        for case let dim? in model.graph.terms.map(\.plate) where best?.dim != dim {
+            guard let rows = model.extent(dim) else { throw Unsupported(what: "plate extent \(dim) without data") }
+            if rows > best?.rows ?? -1 { best = (dim, rows) }
+        }
+        return best?.dim
     }
 
     /// Row-dependent, non-leaf ancestors of a plate term, in graph order: what a back end

@@ -91,8 +91,9 @@ extension Generator {
         }
 
         for term in graph.terms {
-            let rowNodes = term.plate == nil ? [] : rowAncestors(of: term.node)
-            if term.plate != nil, !rowNodes.isEmpty || nodes[term.node].args.contains(where: { rowDependent[$0] }) {
+            let streamed = plan.plateTerms.contains(term.node)
+            let rowNodes = streamed ? rowAncestors(of: term.node) : []
+            if streamed, !rowNodes.isEmpty || nodes[term.node].args.contains(where: { rowDependent[$0] }) {
                 if rowLanes { emitRowSums(sharedAdjoints, start: true) }
                 try block(rowLoopHeader) { g in
                     if g.rowLanes { g.emit("const maskw lf_row_on = LF_ROW_VALID(row, \(g.plate!.rows));") }

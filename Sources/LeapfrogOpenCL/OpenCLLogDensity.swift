@@ -70,7 +70,7 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
         self.info = info
         self.cache = cache
         self.launch = launch
-        plateRows = model.graph.terms.compactMap(\.plate).first.flatMap(model.extent) ?? 0
+        plateRows = ((try? EvaluationPlan.streamedPlate(model)) ?? nil).flatMap(model.extent) ?? 0
         self.model = model
         self.queue = queue
         self.width = width ?? info.chainsPerWorkItem(R.precision)

@@ -196,7 +196,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         forcedWidth = width
         self.launch = launch
         self.expectedChains = expectedChains
-        plateRows = model.graph.terms.compactMap(\.plate).first.flatMap(model.extent) ?? 0
+        plateRows = ((try? EvaluationPlan.streamedPlate(model)) ?? nil).flatMap(model.extent) ?? 0
         dataBuffers = try OpenCLCodegen.generateTrajectory(model, coefficients: coefficients)
             .dataBuffers(model, width: info.chainsPerWorkItem(R.precision), queue: queue)
         let group = shape(forChains: expectedChains ?? 1)

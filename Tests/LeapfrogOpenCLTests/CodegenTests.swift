@@ -264,21 +264,29 @@ extension OpenCLTests {
             #expect(outerTooLong.factor == 4 && outerTooLong.line == "for (int i = 0; i < 100; ++i) _Pragma(\"unroll\") for (int j = 0; j < 4; ++j) s += 1;")
         }
 
-        @Test func unsupportedConstructsAreClearErrors() throws {
-            // Terms over two different plates.
+        /// Terms over two plates (two loops over data of different lengths, the censored-survival
+        /// layout): the plate with more rows is streamed, the other's terms are evaluated whole, and
+        /// both launch shapes give the CPU reference's log density and gradient.
+        @Test func twoPlatesStreamTheLongerAndEvaluateTheOtherWhole() throws {
             let graph = try ModelBuilder.build("two-plates") { m in
                 let y = m.data("y", ["N"]), z = m.data("z", ["M"])
-                let mu = m.parameter("mu")
-                m.sample(y, .normal(mu, 1), plate: "N")
-                m.sample(z, .normal(mu, 1), plate: "M")
+                let mu = m.parameter("mu"), tau = m.parameter("tau")
+                m.sample(y, .normal(mu, tau.exp()), plate: "N")
+                m.sample(z, .normal(mu * 2, 1), plate: "M")
             }
             let data = DataSet(["y": .vector([1, 2]), "z": .vector([3, 4, 5])], source: "synthetic")
-            do {
-                _ = try OpenCLCodegen.generate(try BoundModel(graph: graph, data: data))
-                Issue.record("two plates generated")
-            } catch let error as LeapfrogError {
-                #expect(error.kind == .model)
-                #expect(error.message.contains("does not support") && error.message.contains("--backend cpu"))
+            let model = try BoundModel(graph: graph, data: data)
+            let plan = try EvaluationPlan(model)
+            #expect(plan.plate?.rows == 3 && plan.plateTerms == [graph.terms[1].node])
+            let reference = ReferenceModel(model)
+            var rng = TestRNG(seed: 12)
+            let positions = ChainBatch(chains: 6, dimension: 2, values: (0..<12).map { _ in rng.uniform(-1, 1) })
+            let expected = try reference.evaluate(positions)
+            for launch in LaunchChoice.allCases {
+                let device = try OpenCLLogDensity<Double>(model, queue: CLTest.env.queue, width: 2, launch: launch, cache: CLTest.cache)
+                let actual = try device.evaluate(positions)
+                expectClose(actual.logDensity, expected.logDensity, tolerance: 1e-10, "log density, \(launch)")
+                expectClose(actual.gradient.values, expected.gradient.values, tolerance: 1e-10, "gradient, \(launch)")
             }
         }
 
