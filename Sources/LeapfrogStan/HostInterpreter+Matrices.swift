@@ -10,13 +10,13 @@ import Darwin
 /// diag_pre_multiply(tau, L))` and a covariance built in transformed data run where the graph's
 /// versions cannot. A matrix is a rank-2 `DataArray`, row-major; so is an array of vectors.
 extension HostInterpreter {
-    static let matrixFunctionNames: Set<String> = [
+    static let matrixFunctionNames: Set<String> = Set([
         "diag_matrix", "diag_pre_multiply", "diag_post_multiply", "multiply_lower_tri_self_transpose", "tcrossprod",
         "crossprod", "quad_form_diag", "cholesky_decompose", "gp_exp_quad_cov", "cov_exp_quad", "columns_dot_product",
         "rows_dot_product", "add_diag", "mdivide_left_tri_low", "mdivide_right_tri_low", "mdivide_left_tri_upp",
         "mdivide_right_tri_upp", "qr_thin_Q", "qr_thin_R", "inverse", "identity_matrix", "col", "row", "diagonal", "dot_self",
         "columns_dot_self", "rows_dot_self", "trace",
-    ]
+    ]).union(GPKernel.allCases.map(\.rawValue))
 
     /// `name` applied to `a`, or nil when `name` is not one of `matrixFunctionNames`.
     func matrixFunction(_ name: String, _ a: [DataArray], at l: StanSourceLocation) throws -> DataArray? {
@@ -166,6 +166,33 @@ extension HostInterpreter {
             let extent = name == "col" ? m.columns : m.rows
             guard k >= 1 && k <= extent else { throw fail("\(name): index \(k) is out of range 1…\(extent)", l) }
             return .vector(name == "col" ? (0..<m.rows).map { m[$0, k - 1] } : (0..<m.columns).map { m[k - 1, $0] })
+        case _ where GPKernel(rawValue: name) != nil:
+            let kernel = GPKernel(rawValue: name)!
+            let scalars = kernel.parameters.count
+            guard a.count == scalars + 1 || a.count == scalars + 2 else {
+                let list = kernel.parameters.joined(separator: ", ")
+                throw fail("\(name) takes (x, \(list)) or (x1, x2, \(list)), got \(a.count) arguments", l)
+            }
+            let points = a.count - scalars
+            let (first, second) = (a[0], points == 2 ? a[1] : a[0])
+            guard a[points...].allSatisfy({ $0.rank == 0 }) else { throw fail("\(name): \(kernel.parameters.joined(separator: ", ")) must be scalars", l) }
+            let p = a[points...].map { $0.values[0] }
+            let width = first.rank == 2 ? first.shape[1] : 1
+            guard (second.rank == 2 ? second.shape[1] : 1) == width else {
+                throw fail("\(name): the two sets of points have \(width) and \(second.rank == 2 ? second.shape[1] : 1) coordinates", l)
+            }
+            let (n, m) = (first.shape.first ?? 1, second.shape.first ?? 1)
+            var k = Matrix(rows: n, columns: m, values: Array(repeating: 0, count: n * m))
+            for i in 0..<n {
+                for j in 0..<m {
+                    let d2 = (0..<width).reduce(0.0) { s, t in
+                        let d = first.values[i * width + t] - second.values[j * width + t]
+                        return s + d * d
+                    }
+                    k[i, j] = kernel.covariance(d2.squareRoot(), p)
+                }
+            }
+            return k.array
         default:   // gp_exp_quad_cov, cov_exp_quad
             // K[i, j] = α² exp(−‖xᵢ − x'ⱼ‖² / (2ρ²)) for x an array of reals or of vectors; with
             // two sets of points (x, x', α, ρ) the cross-covariance (GP prediction's k(x, x')).

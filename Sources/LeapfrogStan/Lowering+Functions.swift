@@ -24,6 +24,29 @@ extension Lowering {
         "dims": "only as dims(x)[k] with a constant k; use size, rows and cols",
     ]
 
+    /// The distances ‖x1ᵢ − x2ⱼ‖ [N, M] between points given as `array[] real` (|x1ᵢ − x2ⱼ| through relu,
+    /// differentiable away from 0 with derivative 0 there) or `array[] vector` of data (through the
+    /// squared norms: √(relu(‖a‖² + ‖b‖² − 2a·b)), whose derivative at 0 is infinite).
+    func distances(_ x1: Value, _ x2: Value, _ name: String, at l: StanSourceLocation) throws -> Expr {
+        for x in [x1, x2] where !(x.type.arrayRank == 1 && (x.type.rank == 1 || x.type.rank == 2)) {
+            throw fail("\(name) needs points as array[] real or array[] vector, got \(x.type)", l)
+        }
+        guard let n = x1.type.sizes[0], let m = x2.type.sizes[0] else { throw fail("\(name): the number of points is not known", l) }
+        let (a, b) = (materialize(x1), materialize(x2))
+        if x1.type.rank == 1, x2.type.rank == 1 {
+            return FormulaDensities.absolute((fill(1, [m, n]) * a).transposed() - fill(1, [n, m]) * b)
+        }
+        guard x1.type.rank == 2, x2.type.rank == 2, let k = x1.type.sizes[1], same(k, x2.type.sizes[1]) else {
+            throw fail("\(name): the two sets of points have different types: \(x1.type) and \(x2.type)", l)
+        }
+        guard x1.dataOnly, x2.dataOnly else {
+            throw fail("\(name) of array[] vector points that depend on parameters is not supported (the distance's derivative at 0 is infinite); use data points", l)
+        }
+        let (s1, s2) = (a.square().matmul(fill(1, [k])), b.square().matmul(fill(1, [k])))
+        let r2 = (fill(1, [m, n]) * s1).transposed() + fill(1, [n, m]) * s2 - 2.0 * a.matmul(b.transposed())
+        return r2.relu().sqrt()
+    }
+
     func call(_ name: String, _ argExprs: [Expression], conditional: Bool, at l: StanSourceLocation) throws -> Value {
         if let f = userFunction(name) {
             guard let v = try inlineCall(f, argExprs, at: l) else { throw fail("the void function '\(f.name)' has no value; call it as a statement", l) }
@@ -378,6 +401,22 @@ extension Lowering {
             guard alpha.type.isScalar, rho.type.isScalar else { throw fail("\(name): the magnitude and length scale must be scalars (one length scale)", l) }
             let k = Expr.expQuadCov(materialize(x1), materialize(x2), amplitude: materialize(alpha), lengthScale: materialize(rho))
             return derived(x1, x2, alpha, rho, node: k, type: StanType(base: .matrix, arrayRank: 0, sizes: [x1.type.sizes[0], x2.type.sizes[0]]))
+        case _ where GPKernel(rawValue: name) != nil:
+            let kernel = GPKernel(rawValue: name)!
+            let scalars = kernel.parameters.count
+            guard args.count == scalars + 1 || args.count == scalars + 2 else {
+                let list = kernel.parameters.joined(separator: ", ")
+                throw fail("\(name) takes (x, \(list)) or (x1, x2, \(list)), got \(args.count) arguments", l)
+            }
+            for a in args where a.plated { throw fail("cannot vectorise the loop: \(name) of a value that depends on the loop index", l) }
+            let points = args.count - scalars
+            let (x1, x2) = (args[0], points == 2 ? args[1] : args[0])
+            let rest = Array(args[points...])
+            guard rest.allSatisfy(\.type.isScalar) else { throw fail("\(name): \(kernel.parameters.joined(separator: ", ")) must be scalars", l) }
+            let r = try distances(x1, x2, name, at: l)
+            let k = kernel.covariance(r, rest.map { materialize($0) })
+            return Value(type: StanType(base: .matrix, arrayRank: 0, sizes: [x1.type.sizes[0], x2.type.sizes[0]]), node: k,
+                         dataOnly: args.allSatisfy(\.dataOnly))
         case "softmax", "log_softmax":
             try need(1)
             guard args[0].type.base == .vector, args[0].type.arrayRank == 0 else { throw fail("\(name) needs a vector, got \(args[0].type)", l) }

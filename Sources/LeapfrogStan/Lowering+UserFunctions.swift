@@ -38,7 +38,8 @@ extension Lowering {
         }
         let body = f.body.map { FunctionBody.substitute($0, names) }
         inlining.append(f.name)
-        defer { inlining.removeLast() }
+        inlineSites.append((f.name, l))
+        defer { inlining.removeLast(); inlineSites.removeLast() }
         scope.push()
         defer { scope.pop() }
         for (k, s) in body.enumerated() {

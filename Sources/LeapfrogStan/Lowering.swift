@@ -71,6 +71,8 @@ final class Lowering {
     var standaloneTerms: Set<String> = []
     /// The user functions being inlined, outermost first (to refuse recursion).
     var inlining: [String] = []
+    /// The calls being inlined, innermost last: the function and where it was called (for messages).
+    var inlineSites: [(String, StanSourceLocation)] = []
     /// Inlined calls so far (numbers the renamed locals).
     var inlineCount = 0
     /// The loops being lowered as recurrences, outermost first (Lowering+Recurrences).
@@ -89,11 +91,17 @@ final class Lowering {
 
     /// An error at `l`, with the names a branch of an `if` on the loop index made up for its rows
     /// (`rowConditionalIf`: `mu__rows4`, `n__rows4`) put back as the program writes them.
+    /// The suffix inlining gives a function's locals (`acc__inline3`).
+    nonisolated(unsafe) static let inlinedSuffix = try! Regex("__inline[0-9]+")
+
     func fail(_ message: String, _ l: StanSourceLocation) -> LeapfrogError {
         var text = message
         // Longest first, so that `n__rows12` is not read as `n__rows1` followed by 2.
         let names = branchCopies.map { ($0.key, $0.value) } + branchRows.map { ($0.key, $0.value.index) }
         for (made, original) in names.sorted(by: { $0.0.count > $1.0.count }) { text = text.replacing(made, with: original) }
+        // Inside an inlined function: its locals by their own names, and where it was called.
+        text = text.replacing(Lowering.inlinedSuffix, with: "")
+        if let (f, site) = inlineSites.last { text += " (in the function '\(f)' called at line \(site.line), column \(site.column))" }
         return diagnostics.error(text, at: l)
     }
 

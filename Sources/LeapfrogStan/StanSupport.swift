@@ -23,14 +23,14 @@ public enum StanSupport {
     public static var distributions: [String] { Lowering.supportedNames }
 
     /// Functions accepted in the parameters-dependent blocks (besides the densities).
-    public static let functions: [String] = [
+    public static let functions: [String] = ([
         "exp", "log", "log1p", "expm1", "sqrt", "square", "tanh", "inv_logit", "log_inv_logit", "log1p_exp",
         "inv", "inv_sqrt", "inv_square", "log1m", "logit", "pow", "sum", "mean", "dot_product", "rows_dot_product",
         "columns_dot_product", "rep_vector", "rep_row_vector", "rep_array", "rep_matrix", "to_vector", "to_row_vector",
         "to_array_1d", "diag_matrix", "add_diag", "cholesky_decompose", "multiply_lower_tri_self_transpose", "tcrossprod",
         "crossprod", "diag_pre_multiply", "diag_post_multiply", "quad_form_diag", "log_mix", "mdivide_left_tri_low", "gp_exp_quad_cov", "cov_exp_quad", "softmax", "log_softmax", "log_sum_exp",
-        "size", "num_elements", "rows", "cols", "pi", "e", "transpose",
-    ].sorted()
+        "size", "num_elements", "rows", "cols", "pi", "e", "transpose", "fabs", "abs", "fmax", "fmin", "cumulative_sum",
+    ] + GPKernel.allCases.map(\.rawValue)).sorted()
 
     /// Functions accepted in transformed data (evaluated on the host).
     public static var transformedDataFunctions: [String] { HostInterpreter.functionNames.sorted() }

@@ -246,6 +246,23 @@ struct StanOpenCLParityTests {
                                                "z": .vector([0.2, 0.1, -0.3, 0.8, 0.4, -1, 0.6])]))
     }
 
+    /// The exponential, Matérn and periodic GP kernels (`GPKernel`), of real points that are
+    /// parameters and of vector points of data.
+    @Test func gaussianProcessKernels() throws {
+        let source = """
+        data { array[3] real x; vector[3] y; array[3] vector[2] z; }
+        parameters { real<lower=0> s; real<lower=0> l; real<lower=0> p; array[3] real t; }
+        model {
+          s ~ lognormal(0, 1); l ~ lognormal(0, 1); p ~ lognormal(1, 0.5); t ~ normal(x, 1);
+          y ~ multi_normal(rep_vector(0, 3), add_diag(gp_matern32_cov(t, s, l) + gp_periodic_cov(z, s, l, p), 0.1));
+          y ~ multi_normal(rep_vector(0, 3), add_diag(gp_matern52_cov(x, s, l) + gp_exponential_cov(t, s, l), 0.1));
+          to_vector(gp_matern32_cov(t, x, s, l)) ~ normal(0, 3);
+        }
+        """
+        try Self.expectParity(source, DataSet(["x": .vector([0.3, 1.1, 2.0]), "y": .vector([0.4, -0.2, 0.9]),
+                                               "z": .matrix(rows: [[0.1, 0.4], [1.0, -0.5], [0.7, 0.7]])]))
+    }
+
     /// Ordinal regression: `ordered_logistic`, vectorised and per row.
     @Test func orderedLogistic() throws {
         let data = DataSet(["N": .integer(6), "K": .integer(4), "y": .integers([1, 2, 4, 3, 3, 1]), "x": .vector([-1, 0.5, 2, 1, 0.2, -2])])
