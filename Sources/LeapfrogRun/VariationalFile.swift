@@ -11,7 +11,7 @@ import LeapfrogVariational
 ///     { "family": "meanfield", "dimension": d, "parameters": ["alpha", "sigma", …],
 ///       "coordinates": ["alpha", "log(sigma)", …],   // what each unconstrained coordinate is
 ///       "mean": [...], "scale": [...]            // mean-field: σᵢ = exp ωᵢ
-///       "covariance": [[...], ...]               // full-rank: Σ = LLᵀ; low-rank: Σ = D² + BBᵀ
+///       "covariance": [[...], ...]               // full-rank: Σ = LLᵀ
 ///       "rank": r, "diagonal": [...], "factor": [[...], ...]   // low-rank: D = diag(exp ω), B d×r
 ///       "elbo": …, "pareto_k": …, "iterations": …, "converged": …, "reason": "…",
 ///       "restart_elbos": [...], "best_restart": k (1-based),

@@ -67,7 +67,9 @@ public struct VariationalRun {
         let (restarts, m, n) = (Double(advi.restarts), Double(advi.gradientSamples), Double(configuration.draws))
         let setup = try FittedRunSetup(instance, settings: configuration, directory: directory, log: log,
                                        vectors: { d in 3 * restarts * m + m + restarts * (advi.family == .fullRank ? Double(d) + 2 : 4) + 2 * n },
-                                       sizedBy: "--draws, --restarts or --grad-samples") { bound, backend in
+                                       sizedBy: advi.family == .fullRank
+                                           ? "--restarts, or fit --algorithm lowrank or meanfield (a full-rank family of d coordinates holds d² numbers)"
+                                           : "--draws, --restarts or --grad-samples") { bound, backend in
             "leapfrog: \(instance.graph.name), \(bound.dimension) parameters, ADVI \(advi.family.rawValue)"
                 + (advi.family == .lowRank ? " rank \(advi.rank ?? GaussianFamily.defaultRank(dimension: bound.dimension))" : "") + ", "
                 + "\(advi.gradientSamples) draws × \(advi.restarts) restart\(advi.restarts == 1 ? "" : "s") per iteration"
@@ -168,7 +170,8 @@ public struct VariationalRun {
                 coordinates: layoutNames.count == d ? bound.layout.coordinateNames : nil,
                 mean: family.mean,
                 scale: family.kind == .meanField ? family.standardDeviations : nil,
-                covariance: family.kind == .meanField ? nil : (0..<d).map { i in Array(family.covariance[(i * d)..<((i + 1) * d)]) },
+                // Full-rank only: a low-rank family's d×d Σ is what its rank avoids (D and B below give it).
+                covariance: family.kind == .fullRank ? (0..<d).map { i in Array(family.covariance[(i * d)..<((i + 1) * d)]) } : nil,
                 rank: family.kind == .lowRank ? family.rank : nil,
                 diagonal: family.kind == .lowRank ? family.diagonalScale : nil,
                 factor: family.kind == .lowRank ? (0..<d).map { i in Array(family.factor[(i * family.rank)..<((i + 1) * family.rank)]) } : nil,

@@ -140,8 +140,12 @@ public struct GaussianFamily: Sendable, Hashable {
                     .squareRoot()
             }
         }
-        let s = covariance
-        return (0..<d).map { s[$0 * d + $0].squareRoot() }
+        // Σᵢᵢ = Σₖ Lᵢₖ², row i of L: O(d) for mean-field, O(d²) for full-rank (never the d×d Σ).
+        return (0..<d).map { i in
+            var acc = exp(2 * parameters[d + i])
+            if kind == .fullRank { for j in 0..<i { acc += parameters[offDiagonalIndex(i, j)] * parameters[offDiagonalIndex(i, j)] } }
+            return acc.squareRoot()
+        }
     }
 
     /// ½ log det Σ: Σ ωᵢ, plus ½ log det C for low-rank.

@@ -52,6 +52,10 @@ struct CommandMessageTests {
         #expect(pathfinder.contains("this fit needs about") && pathfinder.contains("lower --paths, --draws or --elbo-draws"), "\(pathfinder)")
         let vi = try #require(Self.message(["variational", "eight-schools", "--backend", "cpu", "--restarts", "1000000000"]))
         #expect(vi.contains("this fit needs about") && vi.contains("lower --draws, --restarts or --grad-samples"), "\(vi)")
+        // A full-rank family's d² numbers: the family is what to change.
+        let wide = try #require(Self.message(["variational", "gaussian", "--model-option", "dim=1000000", "--algorithm", "fullrank",
+                                              "--backend", "cpu"]))
+        #expect(wide.contains("fit --algorithm lowrank or meanfield"), "\(wide)")
     }
 
     /// `diagnose` on a CSV with a header and no draws, or with superchains that do not divide the

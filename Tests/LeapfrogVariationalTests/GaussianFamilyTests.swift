@@ -95,6 +95,14 @@ import Testing
         #expect(abs(q.logDensity(q.transform(eps)) - q.logDensity(epsilon: eps)) < 1e-12)
     }
 
+    /// The marginal standard deviations, computed from φ without Σ (a mean-field family of 10⁵
+    /// coordinates had asked for its 10¹⁰-element Σ), are Σ's diagonal's square roots.
+    @Test(arguments: [GaussianFamily.Kind.meanField, .fullRank, .lowRank])
+    func standardDeviationsAreTheCovariancesDiagonal(_ kind: GaussianFamily.Kind) {
+        let q = Self.family(kind), s = q.covariance
+        for (i, sd) in q.standardDeviations.enumerated() { #expect(abs(sd - s[i * 3 + i].squareRoot()) < 1e-14, "\(kind) \(i)") }
+    }
+
     /// Low-rank: Σ = D² + BBᵀ; log q, the solve and the standardisation agree with the dense
     /// Cholesky of that Σ; the Woodbury pieces agree with Σ⁻¹ formed densely.
     @Test func lowRankAgreesWithItsDenseCovariance() throws {
