@@ -15,7 +15,8 @@ import LeapfrogCore
 ///   `_FillValue` NaN as xarray writes for floats.
 /// - group `sample_stats`: the same `chain`/`draw`, and `lp`, `acceptance_rate`, `step_size`,
 ///   `energy` (float64), `tree_depth`, `n_steps` (int64), `diverging` (int8 with attribute
-///   `dtype = "bool"`, which is how xarray stores a bool array and turns it back into one).
+///   `dtype = "bool"`, which is how xarray stores a bool array and turns it back into one);
+///   `lp` alone for a fitted approximation's draws (`Options.samplerStatistics`).
 /// - group `observed_data` (only if arrays are given): each array with dimensions
 ///   `<name>_dim_k` and their coordinates.
 /// - every group has attributes `created_at` (ISO 8601 UTC), `inference_library = "leapfrog"`,
@@ -51,11 +52,17 @@ public final class InferenceDataWriter: DrawWriter {
         /// zlib level 1…9 (with the shuffle filter) or `nil` to store raw. Random doubles
         /// compress little; off by default for speed.
         public var deflateLevel: Int? = nil
+        /// The sampler's statistics in `sample_stats` (acceptance, step size, tree depth, …);
+        /// false for a fitted approximation's draws, which have `lp` only (zeros there had read
+        /// as a sampler's, and ArviZ's BFMI of them as NaN).
+        public var samplerStatistics = true
 
-        public init(syncInterval: Duration = .seconds(10), chunkCacheBytes: Int = 64 << 20, deflateLevel: Int? = nil) {
+        public init(syncInterval: Duration = .seconds(10), chunkCacheBytes: Int = 64 << 20, deflateLevel: Int? = nil,
+                    samplerStatistics: Bool = true) {
             self.syncInterval = syncInterval
             self.chunkCacheBytes = chunkCacheBytes
             self.deflateLevel = deflateLevel
+            self.samplerStatistics = samplerStatistics
         }
     }
 
@@ -193,20 +200,23 @@ public final class InferenceDataWriter: DrawWriter {
         (chainDim, drawDim) = try defineChainAndDraw(stats)
         statsDraw = try drawCoordinate(stats, drawDim)
         let empty = SampleStatistics(chains: 0)
-        for (name, _) in empty.doubleColumns {
+        // `lp` leads `doubleColumns`: a fitted approximation's draws define it alone.
+        for (name, _) in empty.doubleColumns.prefix(options.samplerStatistics ? empty.doubleColumns.count : 1) {
             let id = try nc.defineVariable(stats, name, NC_DOUBLE, [chainDim, drawDim])
             try configure(stats, id, name, elementCount: 1, elementShape: [], bytes: 8)
             try fillNaN(stats, id, name)
             doubleStatVariables.append(id)
         }
-        for (name, _) in empty.integerColumns {
-            let id = try nc.defineVariable(stats, name, NC_INT64, [chainDim, drawDim])
-            try configure(stats, id, name, elementCount: 1, elementShape: [], bytes: 8)
-            integerStatVariables.append(id)
+        if options.samplerStatistics {
+            for (name, _) in empty.integerColumns {
+                let id = try nc.defineVariable(stats, name, NC_INT64, [chainDim, drawDim])
+                try configure(stats, id, name, elementCount: 1, elementShape: [], bytes: 8)
+                integerStatVariables.append(id)
+            }
+            divergingVariable = try nc.defineVariable(stats, "diverging", NC_BYTE, [chainDim, drawDim])
+            try configure(stats, divergingVariable, "diverging", elementCount: 1, elementShape: [], bytes: 1)
+            try nc.putText(stats, divergingVariable, "dtype", "bool")
         }
-        divergingVariable = try nc.defineVariable(stats, "diverging", NC_BYTE, [chainDim, drawDim])
-        try configure(stats, divergingVariable, "diverging", elementCount: 1, elementShape: [], bytes: 1)
-        try nc.putText(stats, divergingVariable, "dtype", "bool")
         // observed_data
         if !observedData.isEmpty {
             var observed: Int32 = 0
@@ -327,9 +337,11 @@ public final class InferenceDataWriter: DrawWriter {
             try nc.check(nc_put_vara_longlong(stats, id, [0, d], [chains, k], chainMajor(integers.map { $0[i].values.map(Int64.init) })),
                          "nc_put_vara_longlong(sample_stats/\(integers[0][i].name), \(what))")
         }
-        try nc.check(nc_put_vara_schar(stats, divergingVariable, [0, d], [chains, k],
-                                       chainMajor(pending.map { $0.statistics.diverging.map { Int8($0 ? 1 : 0) } })),
-                     "nc_put_vara_schar(sample_stats/diverging, \(what))")
+        if options.samplerStatistics {
+            try nc.check(nc_put_vara_schar(stats, divergingVariable, [0, d], [chains, k],
+                                           chainMajor(pending.map { $0.statistics.diverging.map { Int8($0 ? 1 : 0) } })),
+                         "nc_put_vara_schar(sample_stats/diverging, \(what))")
+        }
         let indices = (d..<(d + k)).map(Int64.init)
         try nc.check(nc_put_vara_longlong(posterior, posteriorDraw, [d], [k], indices), "nc_put_vara_longlong(posterior/draw)")
         try nc.check(nc_put_vara_longlong(stats, statsDraw, [d], [k], indices), "nc_put_vara_longlong(sample_stats/draw)")

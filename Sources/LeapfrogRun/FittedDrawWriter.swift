@@ -35,7 +35,8 @@ struct FittedDrawWriter {
                 path: directory.posterior, schema: schema,
                 attributes: ["model": instance.graph.name, "backend": backend.description,
                              "inference": method, "seed": String(seed)],
-                libraryVersion: SampleRun.libraryVersion, observedData: SampleRun.observedData(bound)))
+                libraryVersion: SampleRun.libraryVersion, observedData: SampleRun.observedData(bound),
+                options: InferenceDataWriter.Options(samplerStatistics: false)))
         } else if let reason = NetCDFLibrary.unavailableReason {
             log("leapfrog: not writing posterior.nc: \(reason)")
         }

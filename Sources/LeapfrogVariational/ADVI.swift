@@ -217,9 +217,13 @@ public enum ADVI {
                 }
                 let dropped = m - kept.count
                 if kept.isEmpty || Double(dropped) > maxDroppedFraction * Double(m) {
+                    let advice = t == 0 && config.start == .uniform
+                        ? "the draws around the start (Uniform(−\(config.initRadius), \(config.initRadius)) on the unconstrained scale) "
+                            + "fall where the model has no finite density: check its support and constraints (a bound the "
+                            + "declarations lack), or start from a mode with --init mode"
+                        : "the ELBO gradient is undefined; check the model at those values, or lower --learning-rate"
                     throw LeapfrogError(.sampling, "ADVI iteration \(t + 1), restart \(r + 1): the log density or its gradient is "
-                                        + "not finite at \(dropped) of \(m) draws from the current family (more than half): "
-                                        + "the ELBO gradient is undefined; check the model at those values, or lower --learning-rate")
+                                        + "not finite at \(dropped) of \(m) draws from the current family (more than half): " + advice)
                 }
                 elbos[r] = lpSum / Double(kept.count) + families[r].entropy
                 noise.withUnsafeBufferPointer { eps in

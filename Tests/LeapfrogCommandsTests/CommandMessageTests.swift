@@ -107,6 +107,17 @@ struct CommandMessageTests {
         #expect(eval.contains("--chains must be at least 1 (got -3)"), "\(eval)")
     }
 
+    /// ADVI whose first draws all fall outside the model's support (log(a − 3) with a
+    /// unconstrained) names the start region and the model's constraints, not the learning rate.
+    @Test func aVariationalStartOutsideTheSupportIsNamed() throws {
+        let path = Self.temporary("outside.stan")
+        try "parameters { real a; } model { target += log(a - 3); a ~ normal(5, 1); }".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let message = try #require(Self.message(["vi", path, "--backend", "cpu", "--iterations", "50"]))
+        #expect(message.contains("ADVI iteration 1") && message.contains("Uniform(−2.0, 2.0)")
+                && message.contains("check its support and constraints"), "\(message)")
+    }
+
     @Test func aMissingParamsFileIsNamedAsSuch() throws {
         let missing = Self.temporary("missing-params.json")
         let message = try #require(Self.message(["eval", "eight-schools", "--backend", "cpu", "--params", missing]))

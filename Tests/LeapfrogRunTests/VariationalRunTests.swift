@@ -50,6 +50,8 @@ struct VariationalRunTests {
             defer { reader.close() }
             let x = try reader.posterior("x")
             #expect(x.count == 3 && x[0].draws.count == 1 && x[0].draws[0].count == 200)
+            // Draws of a fitted family have a log density and no sampler's statistics.
+            #expect(reader.sampleStatisticNames == ["lp"])
         }
         // The draws' means are the family's (mean-field on this target: the exact means, Monte-Carlo error aside).
         for i in 0..<3 {
