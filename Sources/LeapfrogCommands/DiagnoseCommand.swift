@@ -26,6 +26,9 @@ struct DiagnoseCommand: ParsableCommand {
             throw ValidationError("give one posterior.nc, or Stan CSV files, not both")
         }
         if let k = superchains, k < 1 { throw ValidationError("--superchains must be at least 1 (got \(k))") }
+        if let twice = FileSystem.repeated(files) {
+            throw ValidationError("'\(twice)' is given twice: each file is one chain, and a chain counted twice inflates ESS and hides R-hat")
+        }
     }
 
     func run() throws {

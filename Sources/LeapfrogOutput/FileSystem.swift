@@ -22,6 +22,19 @@ package enum FileSystem {
         return stat(path, &st) == 0 ? st.st_mode & S_IFMT : nil
     }
 
+    /// The first of `paths` that names the same file as one before it (the same device and inode,
+    /// however written: `run/chain-1.csv` and `./run/chain-1.csv`); nil when all differ or
+    /// cannot be read (reading them names those).
+    package static func repeated(_ paths: [String]) -> String? {
+        var seen: Set<[UInt64]> = []
+        for path in paths {
+            var st = stat()
+            guard stat(path, &st) == 0 else { continue }
+            if !seen.insert([UInt64(st.st_dev), UInt64(st.st_ino)]).inserted { return path }
+        }
+        return nil
+    }
+
     /// The first `limit` bytes of the file at `path` as UTF-8 text; `nil` when it cannot be
     /// opened or is empty.
     package static func readPrefix(_ path: String, limit: Int) -> String? {

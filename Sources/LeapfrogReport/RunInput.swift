@@ -67,6 +67,9 @@ public struct RunInput: Sendable, Hashable {
             if let other = paths.first(where: { !$0.hasSuffix(".nc") && !$0.lowercased().hasSuffix(".csv") }) {
                 throw LeapfrogError(.data, "'\(other)' is neither a .nc nor a .csv file; \(Self.readable)")
             }
+            if let twice = FileSystem.repeated(paths) {
+                throw LeapfrogError(.data, "'\(twice)' is given twice: each file is one chain")
+            }
             posterior = nc.first
             if nc.isEmpty { csvFiles = paths }
             directory = Self.parent(first)

@@ -126,6 +126,20 @@ struct CommandMessageTests {
         #expect(!message.contains("data file"))
     }
 
+    /// One chain's file given twice (however the path is written) would count as two chains,
+    /// doubling ESS and pulling R-hat toward 1: refused by `diagnose` and by `report`.
+    @Test func aChainGivenTwiceIsRefused() throws {
+        let dir = Self.temporary("twice")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/chain-1.csv"
+        try "lp__,x\n-1,0.5\n-2,0.1\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let diagnose = try #require(Self.message(["diagnose", file, dir + "/./chain-1.csv"]))
+        #expect(diagnose.contains("'\(dir)/./chain-1.csv' is given twice: each file is one chain"), "\(diagnose)")
+        let report = try #require(Self.message(["report", file, file]))
+        #expect(report.contains("'\(file)' is given twice"), "\(report)")
+    }
+
     @Test func diagnoseRefusesAFileThatIsNotAStanCSV() throws {
         let json = Self.temporary("summary.json")
         try "{\n  \"chains\": 4,\n  \"draws\": [1, 2, 3]\n}\n".write(toFile: json, atomically: true, encoding: .utf8)
