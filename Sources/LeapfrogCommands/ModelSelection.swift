@@ -6,8 +6,17 @@ struct ModelSelection: ParsableArguments {
     @Argument(help: "A built-in model name (see `leapfrog models`), a Stan program (.stan) or a model-graph JSON file (docs/model-format.md).")
     var model: String
 
-    @Option(name: .long, help: "Data file: .csv (header row, numeric cells) or .json (CmdStan data). Built-ins with bundled data use it when omitted.")
-    var data: String?
+    @Option(name: .customLong("data"), help: "Data file: .csv (header row, numeric cells) or .json (CmdStan data). Built-ins with bundled data use it when omitted.")
+    var dataFiles: [String] = []
+
+    /// The data file (at most one: a second `--data` had silently replaced the first).
+    var data: String? { dataFiles.first }
+
+    func validate() throws {
+        if dataFiles.count > 1 {
+            throw ValidationError("--data is given \(dataFiles.count) times (\(dataFiles.joined(separator: ", "))); give one data file")
+        }
+    }
 
     @Option(name: .customLong("model-option"), help: "A built-in model's option, key=value (repeatable, or several at once: dim=100,kind=iid); `leapfrog models` lists them.")
     var modelOptions: [String] = []

@@ -100,6 +100,7 @@ public enum ADVI {
                            shouldStop: (() -> Bool)? = nil) throws -> Result {
         try config.validate()
         let d = model.dimension, m = config.gradientSamples, k = config.restarts
+        guard d >= 1 else { throw LeapfrogError(.configuration, "ADVI: the model has no parameters (nothing to fit)") }
         let random = PhiloxRandom(seed: config.seed)
         var means: [[Double]] = try initialMeans.map { given in
             guard given.count == k, given.allSatisfy({ $0.count == d }) else {

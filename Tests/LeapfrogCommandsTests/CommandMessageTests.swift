@@ -118,6 +118,18 @@ struct CommandMessageTests {
                 && message.contains("check its support and constraints"), "\(message)")
     }
 
+    /// A second `--data` is refused (it had silently replaced the first); ADVI of a model with
+    /// no parameters says so (it had fitted nothing and reported k̂ = −∞).
+    @Test func twoDataFilesAndNothingToFitAreNamed() throws {
+        let twice = try #require(Self.message(["eval", "eight-schools", "--data", "a.json", "--data", "b.json"]))
+        #expect(twice.contains("--data is given 2 times (a.json, b.json); give one data file"), "\(twice)")
+        let path = Self.temporary("zero.stan")
+        try "generated quantities { real z = 2; }".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let zero = try #require(Self.message(["vi", path, "--backend", "cpu"]))
+        #expect(zero.contains("ADVI: the model has no parameters"), "\(zero)")
+    }
+
     @Test func aMissingParamsFileIsNamedAsSuch() throws {
         let missing = Self.temporary("missing-params.json")
         let message = try #require(Self.message(["eval", "eight-schools", "--backend", "cpu", "--params", missing]))
