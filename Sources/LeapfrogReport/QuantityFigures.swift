@@ -9,7 +9,7 @@ enum QuantityFigures {
     /// no extreme is lost). More chains: the 5–95 % and 25–75 % bands and the median across
     /// chains at 250 evenly spaced iterations, with a few `highlighted` chains on top — never
     /// one line per chain.
-    static func trace(id: String, name: String, draws: [[Double]], highlighted: [Int]) -> Plot {
+    static func trace(id: String, name: String, draws: [[Double]], highlighted: [Int], xLabel: String = "draw (after warmup)") -> Plot {
         var marks: [Mark] = []
         if draws.count <= 8 {
             for (c, chain) in draws.enumerated() {
@@ -27,7 +27,7 @@ enum QuantityFigures {
                                                          opacity: 0.9, width: 1, label: "chain \(c + 1)")))
             }
         }
-        return Plot(id: id, title: "Trace of \(name)", xLabel: "draw (after warmup)", yLabel: name, width: 520, marks: marks)
+        return Plot(id: id, title: "Trace of \(name)", xLabel: xLabel, yLabel: name, width: 520, marks: marks)
     }
 
     /// One chain's line over its draws (1-based), min–max decimated past 500 draws.

@@ -163,7 +163,9 @@ public enum RunReport {
         for q in shown {
             let id = identifier(q.name)
             guard let s = summaries.first(where: { $0.name == q.name }) else { continue }
-            quantityFigures.append(Figure(plot: QuantityFigures.trace(id: "trace-" + id, name: q.name, draws: q.draws, highlighted: highlighted),
+            let xLabel = run.fittedBy == nil ? "draw (after warmup)" : "draw from the fitted approximation"
+            quantityFigures.append(Figure(plot: QuantityFigures.trace(id: "trace-" + id, name: q.name, draws: q.draws, highlighted: highlighted,
+                                                                      xLabel: xLabel),
                                           caption: "", table: nil))
             quantityFigures.append(QuantityFigures.density(id: "density-" + id, name: q.name, draws: q.draws, summary: s))
             if let r = QuantityFigures.rank(id: "rank-" + id, name: q.name, draws: q.draws, groups: groups, ess: s.essBulk) { quantityFigures.append(r) }

@@ -60,6 +60,10 @@ struct VariationalCommandTests {
         try report.run()
         let movie = try String(contentsOfFile: dir + "/report/movie-mu_grid.svg", encoding: .utf8)
         #expect(movie.components(separatedBy: "<g class=\"frame\"").count - 1 == 4)
+        // Its traces are of independent draws from the family, not of a chain after warmup.
+        let traces = try FileManager.default.contentsOfDirectory(atPath: dir + "/report").filter { $0.hasPrefix("trace-") }
+        let trace = try String(contentsOfFile: dir + "/report/" + (try #require(traces.first)), encoding: .utf8)
+        #expect(trace.contains("draw from the fitted approximation") && !trace.contains("after warmup"))
     }
 
     /// `--init mode --init-iterations 30`: variational.json records the search (its iterations
