@@ -225,11 +225,15 @@ enum FormulaDensities {
             }
             return complement ? -t : log1mExp(-t)
         case "double_exponential":
-            // F = ½eᶻ below μ and 1 − ½e^(−z) above, z = (y − μ)/σ: with u = relu(z) and
-            // l = relu(−z) (one of them 0), log F = −log 2 − l + log(2 − e^(−u)); F̄ mirrors it.
-            let z = (y - p[0]) / p[1]
-            let (u, l) = complement ? ((-z).relu(), z.relu()) : (z.relu(), (-z).relu())
-            return -log2 - l + (2.0 - (-u).exp()).log()
+            // F = ½eᶻ below μ and 1 − ½e^(−z) above, z = (y − μ)/σ: with u = relu(z),
+            // log F = −log 2 + z − u + log(2 − e^(−u)) (u = 0 below μ; z − u = 0 above). The
+            // derivative is 1 − u′·(1 − e^(−u)/(2 − e^(−u))), whose second factor is 0 at u = 0,
+            // so it is 1 at z = 0 whatever relu′(0) is. F̄(z) = F(−z).
+            let difference: T = complement ? p[0] - y : y - p[0]
+            let z: T = difference / p[1]
+            let u: T = z.relu()
+            let tail: T = (2.0 - (-u).exp()).log()
+            return z - u + tail - log2
         case "gumbel", "frechet":
             // F(y) = e^(−t).
             let t = family == "gumbel" ? (-((y - p[0]) / p[1])).exp() : (p[1] / y).pow(p[0])

@@ -197,4 +197,15 @@ import Testing
         #expect(compileError(head + "model { target += log_mix(w, student_t_lcdf(-1 | 3, 0, 1), normal_lpdf(0 | 0, 1)); }")
             .contains("here leaving it out would change the posterior"))
     }
+
+    /// The Laplace distribution function is smooth at μ: its log's derivative there is ∓1/σ (a
+    /// form through relu had given 0 exactly at y = μ, value right and gradient wrong).
+    @Test func laplaceDistributionFunctionsAreSmoothAtTheirCentre() throws {
+        let stan = try stanReference("""
+            data { real y; } parameters { real mu; }
+            model { target += double_exponential_lcdf(y | mu, 2) + 3 * double_exponential_lccdf(y | mu, 2); }
+            """, DataSet(["y": .scalar(0.3)], source: "test"))
+        let (lp, g) = stan.logDensityAndGradient([0.3])
+        #expect(abs(lp - 4 * log(0.5)) < 1e-12 && abs(g[0] - (-0.5 + 3 * 0.5)) < 1e-12, "\(lp), \(g)")
+    }
 }
