@@ -226,6 +226,9 @@ struct Generator {
         case .parameter:
             let offset = model.layout.entry(named: node.name!)!.offset
             return "x[\(offset == 0 ? index : "\(offset) + \(index)")]"
+        case .loop:
+            // Read inside its region, a loop is its step (`t * 0.1` in the body).
+            return "SPLAT((real)\(Generator.stepVariable(i)))"
         default: return "v\(i)[\(index)]"
         }
     }

@@ -52,13 +52,13 @@ extension Lowering {
         guard let (n, first) = loopIndexShift(lo), let (m, last) = loopIndexShift(hi), n == m else {
             let loops = (lo.variables.union(hi.variables)).filter { loopIndexShift(.variable($0, rl)) != nil }
             if let n = loops.sorted().first {
-                throw fail("a window \(lo.canonical):\(hi.canonical) inside the loop over \(n) needs a constant width, as "
-                           + "\(n) - K : \(n) - 1 with K a constant; write its elements out otherwise", rl)
+                throw fail("a window inside the loop over \(n) needs a constant width, as \(n) - K : \(n) - 1 with K a "
+                           + "constant; write its elements out otherwise", rl)
             }
             return nil
         }
         let width = last - first + 1
-        guard width >= 1 else { throw fail("the window \(lo.canonical):\(hi.canonical) is empty (\(width) elements)", rl) }
+        guard width >= 1 else { throw fail("this window is empty (\(width) elements): its upper bound is below its lower bound", rl) }
         guard width <= Lowering.windowLimit else {
             throw fail("a sliding window of \(width) elements (more than \(Lowering.windowLimit)) is not supported; use fewer lags or a recurrence", rl)
         }
@@ -80,6 +80,13 @@ extension Lowering {
         let within = unconditional ? v.type.sizes.first ?? nil : nil
         let name = syntheticName("range", key: "range:\(lo.canonical):\(hi.canonical):\(within.map(\.description) ?? "-")") {
             .range(name: $0, lower: lo, upper: hi, within: within)
+        }
+        let sizes = v.type.sizes.dropFirst()
+        if let source = v.dataName, let rows = plate, sizes.allSatisfy({ $0 != nil }) {
+            // Rows of a data variable stay data (a discrete outcome must be): a leaf of their own.
+            let selected = syntheticName("rows", key: "rows:\(source):\(name)") { .selectedRows(name: $0, source: source, selection: name) }
+            let leaf = builder.data(selected, [rows] + sizes.map { $0! }, integer: v.type.isInteger)
+            return Value(type: v.type.removingDimension(0), node: leaf, plated: true, dataName: selected, dataOnly: true)
         }
         return Value(type: v.type.removingDimension(0), node: materialize(v)[builder.data(name, [extent], integer: true)],
                      plated: true, dataOnly: v.dataOnly)
@@ -161,7 +168,7 @@ extension Lowering {
                         // ~ normal(mu[n], s)`): rows 1 … extent, checked against its rows when the
                         // data are read.
                         cur = shiftedRows(cur, extent: extent, shift: 0, at: il)
-                        changed = true
+                        changed = cur.dataName == nil   // rows of data stay a data leaf
                         continue
                     }
                     cur.plated = true
@@ -193,7 +200,7 @@ extension Lowering {
                 if let (extent, shift, il) = shiftedPlateIndex(e), axis == 0, !cur.plated, !cur.columns {
                     // `x[n + k]` with k constant (posteriordb's hierarchical_gp: `vars[i + 2]`).
                     cur = shiftedRows(cur, extent: extent, shift: shift, at: il)
-                    changed = true
+                    changed = cur.dataName == nil
                     continue
                 }
                 let iv = try expression(e)

@@ -378,6 +378,14 @@ extension Lowering {
         // `1:rows(c)` with c a parameter: its extent, known from the data.
         let (lo, hi) = (try resolvingSizes(lo), try resolvingSizes(hi))
         let a = foldConstant(lo), b = foldConstant(hi)
+        if plate == nil, recurrences.isEmpty, let a, a > 1, a == a.rounded(), b == nil, Lowering.onlyDensities(body),
+           Lowering.readsBackFrom(v, Int(a), in: body), !needsRecurrence(v, body) {
+            // `for (t in 2:N) y[t] ~ poisson_log(mu[t - 1])`: terms whose steps do not depend on each
+            // other, a vectorised loop over 1:(N − 1) with t standing for t + 1 (reading no row
+            // before the first, so no message speaks of the shifted index).
+            let k = Int(a) - 1
+            return try forLoop(v, .integer(1, l), .binary("-", hi, .integer(k, l), l), Lowering.shifting(body, v, by: -k), l)
+        }
         if plate == nil, a == nil || b == nil, !recurrences.isEmpty || a != 1 || needsRecurrence(v, body) {
             return try recurrenceLoop(v, lo, hi, body, l)
         }
@@ -417,6 +425,29 @@ extension Lowering {
             scope.declare(Symbol(name: v, type: .int, kind: .loopConstant(k), value: nil, location: l))
             defer { scope.pop() }
             try statement(body)
+        }
+    }
+
+    /// Whether every use of `v` in `body` is `v` or `v - c` with a − c ≥ 1 (a the loop's first
+    /// value): rows at or before the current one, never before row 1.
+    static func readsBackFrom(_ v: String, _ a: Int, in body: Statement) -> Bool {
+        var ok = true
+        _ = body.rewritten({ e in
+            if let c = shift(of: e, from: v) {
+                if c > 0 || a + c < 1 { ok = false }
+                return e
+            }
+            return nil
+        }, target: { t, idx, _ in (t, idx) })
+        return ok
+    }
+
+    /// Whether `body` only adds to the log density (`~` and `target +=`, in blocks).
+    static func onlyDensities(_ body: Statement) -> Bool {
+        switch body {
+        case .tilde, .targetIncrement: return true
+        case .block(let xs, _): return xs.allSatisfy(onlyDensities)
+        default: return false
         }
     }
 

@@ -284,4 +284,31 @@ import Glibc
             """, shiftData)
         expectEquivalent(gathered, slice)
     }
+
+    /// A loop from 2 or 3 that only adds terms (`for (t in 2:N) mu[t] ~ normal(mu[t - 1], s)`) is a
+    /// vectorised loop with t standing for t + 1, so integer outcomes read in it stay data
+    /// (`k[t] ~ poisson_log(…)`) and the index is a value: the log density written out here.
+    @Test func loopsFromAConstantAreVectorised() throws {
+        let k = [1, 0, 3, 2, 5, 1], y = [0.1, 0.5, -0.3, 1.2, 0.4, 0.0], mu = [0.1, 0.2, -0.3, 0.4, 0.5, -0.6], s = 0.7
+        let stan = try stanReference("""
+            data { int N; array[N] int k; vector[N] y; }
+            parameters { vector[N] mu; real<lower=0> s; }
+            model {
+              s ~ lognormal(0, 1);
+              mu[1] ~ normal(0, 1);
+              for (t in 2:N) mu[t] ~ normal(mu[t - 1], s);
+              for (t in 3:N) { k[t] ~ poisson_log(mu[t - 2] * 0.5 + t * 0.01); y[t] ~ normal(mu[t], 1); }
+              for (n in 1:(N - 1)) k[n] ~ poisson(exp(mu[n + 1]));
+            }
+            """, DataSet(["N": .integer(6), "k": .integers(k), "y": .vector(y)], source: "test"))
+        func normal(_ x: Double, _ m: Double, _ sd: Double) -> Double { -0.5 * pow((x - m) / sd, 2) - log(sd) - 0.5 * log(2 * Double.pi) }
+        func poisson(_ n: Int, logRate: Double) -> Double { Double(n) * logRate - exp(logRate) - lgamma(Double(n) + 1) }
+        var lp = normal(log(s), 0, 1) + normal(mu[0], 0, 1)   // lognormal(s) with its Jacobian: normal(log s) − log s + log s
+        for t in 1..<6 { lp += normal(mu[t], mu[t - 1], s) }
+        for t in 2..<6 { lp += poisson(k[t], logRate: mu[t - 2] * 0.5 + Double(t + 1) * 0.01) + normal(y[t], mu[t], 1) }
+        for n in 0..<5 { lp += poisson(k[n], logRate: mu[n + 1]) }
+        let u = mu + [log(s)]
+        #expect(abs(stan.logDensity(u) - lp) < 1e-10, "\(stan.logDensity(u)) against \(lp)")
+        #expect(GradientCheck.worstRelativeError(stan, at: u) < GradientCheck.tolerance)
+    }
 }

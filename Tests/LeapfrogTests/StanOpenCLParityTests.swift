@@ -226,6 +226,25 @@ struct StanOpenCLParityTests {
         }
     }
 
+    /// The index of a recurrence as a value (`m[t] = 0.5 * m[t - 1] + a + t * 0.1`; its kernel had
+    /// read an undeclared variable), and a loop from 2 over integer outcomes, vectorised.
+    @Test func theIndexAsAValueAndLoopsFromAConstant() throws {
+        let source = """
+        data { int N; array[N] int k; vector[N] y; }
+        parameters { real a; vector[N] mu; }
+        transformed parameters {
+          vector[N] m;
+          m[1] = 0;
+          for (t in 2:N) m[t] = 0.5 * m[t - 1] + a + t * 0.1;
+        }
+        model {
+          a ~ normal(0, 1); mu ~ normal(0, 1); y ~ normal(m, 1);
+          for (t in 3:N) k[t] ~ poisson_log(mu[t - 2] * 0.5 + t * 0.01);
+        }
+        """
+        try Self.expectParity(source, DataSet(["N": .integer(6), "k": .integers([1, 0, 3, 2, 5, 1]), "y": .vector([0.1, 0.5, -0.3, 1.2, 0.4, 0.0])]))
+    }
+
     /// Sliding windows (in a recurrence and in a vectorised loop, of parameters and of data), per-row
     /// scalars in a row vector, the loop index as a value, and a loop over fewer rows than a value has.
     @Test func slidingWindowsAndTheIndexAsAValue() throws {
