@@ -151,6 +151,14 @@ public struct Expr {
         builder.append(Node(op: op, args: [id] + others.map(\.id)))
     }
 
+    /// −self for a `sum` node, as the sum of its argument negated (−Σx = Σ(−x)), so that a
+    /// plate term stays a sum of rows; nil for any other node.
+    public func negatedSum() -> Expr? {
+        let node = builder.graph.nodes[id]
+        guard node.op == .sum else { return nil }
+        return (-Expr(id: node.args[0], builder: builder)).sum()
+    }
+
     public func exp() -> Expr { apply(.exp) }
     public func log() -> Expr { apply(.log) }
     public func log1p() -> Expr { apply(.log1p) }

@@ -208,13 +208,20 @@ extension Lowering {
             func rowSum(_ x: Value) -> Expr? {
                 if x.summedOverPlate { return materialize(x) }
                 guard x.type.isScalar, !x.plated, !x.columns, !x.flattened, let plate else { return nil }
-                return materialize(x) * fill(1, [plate]).sum()
+                return materialize(x) * rowCount(plate)
             }
             guard op == "+" || op == "-", let x = rowSum(a), let y = rowSum(b) else {
                 throw fail("inside a vectorised loop a log density can only be added to target (alone or summed with others)", l)
             }
             var v = derived(a, b, node: op == "+" ? x + y : x - y, type: .real)
             v.summedOverPlate = true
+            func parts(_ p: Value, _ node: Expr) -> [PlatePart] { p.plateParts ?? [PlatePart(node: node, perRow: p.summedOverPlate)] }
+            let right = parts(b, y).map { p -> PlatePart? in
+                guard op == "-" else { return p }
+                if !p.perRow { return PlatePart(node: -p.node, perRow: false) }
+                return p.node.negatedSum().map { PlatePart(node: $0, perRow: true) }   // a density less another: one term
+            }
+            if right.allSatisfy({ $0 != nil }) { v.plateParts = parts(a, x) + right.map { $0! } }
             return v
         }
         // Constant folding, with Stan's integer arithmetic.

@@ -350,12 +350,16 @@ extension Lowering {
         let multivariate = v.node.map { densityFamilies[$0.id] == .multiNormalCholesky } ?? false
         let rows: Dim? = { if streamsRows, !multivariate, case .symbol? = plate { return plate } else { return nil } }()
         if v.summedOverPlate {
+            if let parts = v.plateParts {
+                for p in parts { builder.target(scaled(p.node), plate: p.perRow ? rows : nil) }
+                return
+            }
             builder.target(scaled(materialize(v)), plate: rows)
             return
         }
         if let plate {
             // A term that does not depend on the loop index is added once per row.
-            let node = v.plated ? materialize(v).sum() : (v.type.isScalar ? materialize(v) : materialize(v).sum()) * fill(1, [plate]).sum()
+            let node = v.plated ? materialize(v).sum() : (v.type.isScalar ? materialize(v) : materialize(v).sum()) * rowCount(plate)
             builder.target(scaled(node), plate: v.plated ? rows : nil)
             return
         }
@@ -425,6 +429,16 @@ extension Lowering {
             scope.declare(Symbol(name: v, type: .int, kind: .loopConstant(k), value: nil, location: l))
             defer { scope.pop() }
             try statement(body)
+        }
+    }
+
+    /// The number of a vectorised loop's rows as a scalar node (the extent's data scalar), so that
+    /// a term counted once per row does not read the rows (a sum of a row-shaped fill had, which
+    /// a device kernel streaming the rows cannot evaluate).
+    func rowCount(_ rows: Dim) -> Expr {
+        switch rows {
+        case .fixed(let n): return builder.constant(Double(n))
+        case .symbol(let s): return builder.data(s, [], integer: true)
         }
     }
 

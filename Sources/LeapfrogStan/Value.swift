@@ -13,6 +13,10 @@ struct Value {
     var plated = false
     /// A log density already summed over the plate's rows (an `_lpdf` call inside a plate).
     var summedOverPlate = false
+    /// A sum of such densities (`normal_lpdf(y[n] | …) + normal_lpdf(z[n] | …)`, a truncated
+    /// density less its normaliser) as its parts, each added to target as a term of its own: a
+    /// device kernel streams a term whose value is one sum over the rows, not a sum of them.
+    var plateParts: [PlatePart]?
     /// The data variable this value is, unchanged (discrete outcomes and indices must be data).
     var dataName: String?
     /// Depends on no parameter.
@@ -27,4 +31,11 @@ struct Value {
     static func constant(_ x: Double, integer: Bool) -> Value {
         Value(type: integer ? .int : .real, constant: x, node: nil, dataOnly: true)
     }
+}
+
+/// One part of a sum of log densities inside a vectorised loop: summed over the rows (`perRow`),
+/// or a value that does not depend on the row, already multiplied by the number of rows.
+struct PlatePart {
+    var node: Expr
+    var perRow: Bool
 }

@@ -282,6 +282,24 @@ struct StanOpenCLParityTests {
                                                "z": .matrix(rows: [[0.1, 0.4], [1.0, -0.5], [0.7, 0.7]])]))
     }
 
+    /// Several log densities in one statement inside a vectorised loop (`target += normal_lpdf(y[n]
+    /// | …) + normal_lpdf(z[n] | …)`, a truncated density less its normaliser): each part is a term
+    /// of its own, which the kernel streams (the sum of them had been refused).
+    @Test func sumsOfDensitiesInALoop() throws {
+        let source = """
+        data { int N; vector[N] y; vector[N] z; real L; real U; }
+        parameters { real mu; real<lower=0> s; }
+        model {
+          mu ~ normal(0, 1); s ~ lognormal(0, 1);
+          for (n in 1:N) target += normal_lpdf(y[n] | mu, 1) + normal_lpdf(z[n] | mu, 2) - 0.5 * s;
+          for (n in 1:N) y[n] ~ double_exponential(mu, s) T[L, U];
+          for (n in 1:N) target += normal_lpdf(y[n] | mu, s) - normal_lcdf(U | mu, s);
+        }
+        """
+        try Self.expectParity(source, DataSet(["N": .integer(4), "y": .vector([0.5, -1, 2, 0.3]), "z": .vector([0.1, 0.4, -0.2, 1]),
+                                               "L": .scalar(-3), "U": .scalar(4)]))
+    }
+
     /// Ordinal regression: `ordered_logistic`, vectorised and per row.
     @Test func orderedLogistic() throws {
         let data = DataSet(["N": .integer(6), "K": .integer(4), "y": .integers([1, 2, 4, 3, 3, 1]), "x": .vector([-1, 0.5, 2, 1, 0.2, -2])])
