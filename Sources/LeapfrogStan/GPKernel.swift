@@ -22,6 +22,18 @@ enum GPKernel: String, CaseIterable {
     /// The scalar arguments after the points, in Stan's order.
     var parameters: [String] { self == .periodic ? ["sigma", "l", "p"] : ["sigma", "l"] }
 
+    /// How many sets of points `count` arguments hold (one: x; two: x1, x2), or nil.
+    func pointSets(arguments count: Int) -> Int? {
+        let sets = count - parameters.count
+        return sets == 1 || sets == 2 ? sets : nil
+    }
+
+    /// The message for a call with `count` arguments that `pointSets` refuses.
+    func usage(got count: Int) -> String {
+        let list = parameters.joined(separator: ", ")
+        return "\(rawValue) takes (x, \(list)) or (x1, x2, \(list)), got \(count) arguments"
+    }
+
     /// The covariance of distance `r` given (σ, ℓ[, p]).
     func covariance<T: FormulaArithmetic & Periodic>(_ r: T, _ p: [T]) -> T {
         let (variance, length) = (p[0].square(), p[1])

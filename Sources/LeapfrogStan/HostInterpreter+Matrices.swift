@@ -168,57 +168,44 @@ extension HostInterpreter {
             return .vector(name == "col" ? (0..<m.rows).map { m[$0, k - 1] } : (0..<m.columns).map { m[k - 1, $0] })
         case _ where GPKernel(rawValue: name) != nil:
             let kernel = GPKernel(rawValue: name)!
-            let scalars = kernel.parameters.count
-            guard a.count == scalars + 1 || a.count == scalars + 2 else {
-                let list = kernel.parameters.joined(separator: ", ")
-                throw fail("\(name) takes (x, \(list)) or (x1, x2, \(list)), got \(a.count) arguments", l)
+            guard let sets = kernel.pointSets(arguments: a.count) else { throw fail(kernel.usage(got: a.count), l) }
+            return try covarianceMatrix(name, a, pointSets: sets, scalars: kernel.parameters, at: l) { p in
+                { d2 in kernel.covariance(d2.squareRoot(), p) }
             }
-            let points = a.count - scalars
-            let (first, second) = (a[0], points == 2 ? a[1] : a[0])
-            guard a[points...].allSatisfy({ $0.rank == 0 }) else { throw fail("\(name): \(kernel.parameters.joined(separator: ", ")) must be scalars", l) }
-            let p = a[points...].map { $0.values[0] }
-            let width = first.rank == 2 ? first.shape[1] : 1
-            guard (second.rank == 2 ? second.shape[1] : 1) == width else {
-                throw fail("\(name): the two sets of points have \(width) and \(second.rank == 2 ? second.shape[1] : 1) coordinates", l)
-            }
-            let (n, m) = (first.shape.first ?? 1, second.shape.first ?? 1)
-            var k = Matrix(rows: n, columns: m, values: Array(repeating: 0, count: n * m))
-            for i in 0..<n {
-                for j in 0..<m {
-                    let d2 = (0..<width).reduce(0.0) { s, t in
-                        let d = first.values[i * width + t] - second.values[j * width + t]
-                        return s + d * d
-                    }
-                    k[i, j] = kernel.covariance(d2.squareRoot(), p)
-                }
-            }
-            return k.array
-        default:   // gp_exp_quad_cov, cov_exp_quad
-            // K[i, j] = α² exp(−‖xᵢ − x'ⱼ‖² / (2ρ²)) for x an array of reals or of vectors; with
-            // two sets of points (x, x', α, ρ) the cross-covariance (GP prediction's k(x, x')).
+        default:   // gp_exp_quad_cov, cov_exp_quad: α² exp(−‖xᵢ − x'ⱼ‖² / (2ρ²))
             guard a.count == 3 || a.count == 4 else {
                 throw fail("\(name) takes (x, alpha, rho) or (x1, x2, alpha, rho), got \(a.count) arguments", l)
             }
-            let (first, second) = (a[0], a.count == 4 ? a[1] : a[0])
-            guard a[a.count - 2].rank == 0, a[a.count - 1].rank == 0 else { throw fail("\(name) needs scalar alpha and rho", l) }
-            let (alpha, rho) = (a[a.count - 2].values[0], a[a.count - 1].values[0])
-            let width = first.rank == 2 ? first.shape[1] : 1
-            guard (second.rank == 2 ? second.shape[1] : 1) == width else {
-                throw fail("\(name): the two sets of points have \(width) and \(second.rank == 2 ? second.shape[1] : 1) coordinates", l)
+            return try covarianceMatrix(name, a, pointSets: a.count - 2, scalars: ["alpha", "rho"], at: l) { p in
+                { d2 in p[0] * p[0] * exp(-d2 / (2 * p[1] * p[1])) }
             }
-            let (n, m) = (first.shape.first ?? 1, second.shape.first ?? 1)
-            var k = Matrix(rows: n, columns: m, values: Array(repeating: 0, count: n * m))
-            for i in 0..<n {
-                for j in 0..<m {
-                    let d2 = (0..<width).reduce(0.0) { s, t in
-                        let d = first.values[i * width + t] - second.values[j * width + t]
-                        return s + d * d
-                    }
-                    k[i, j] = alpha * alpha * exp(-d2 / (2 * rho * rho))
-                }
-            }
-            return k.array
         }
+    }
+
+    /// A GP covariance function's matrix K[i, j] = k(‖xᵢ − x'ⱼ‖²) of one or two sets of points
+    /// (arrays of reals or of vectors; two: the cross-covariance of GP prediction), `kernel`
+    /// given the scalar arguments after them (named `scalars`).
+    private func covarianceMatrix(_ name: String, _ a: [DataArray], pointSets: Int, scalars: [String], at l: StanSourceLocation,
+                                  _ kernel: ([Double]) -> (Double) -> Double) throws -> DataArray {
+        let (first, second) = (a[0], pointSets == 2 ? a[1] : a[0])
+        guard a[pointSets...].allSatisfy({ $0.rank == 0 }) else { throw fail("\(name): \(scalars.joined(separator: ", ")) must be scalars", l) }
+        let k = kernel(a[pointSets...].map { $0.values[0] })
+        let width = first.rank == 2 ? first.shape[1] : 1
+        guard (second.rank == 2 ? second.shape[1] : 1) == width else {
+            throw fail("\(name): the two sets of points have \(width) and \(second.rank == 2 ? second.shape[1] : 1) coordinates", l)
+        }
+        let (n, m) = (first.shape.first ?? 1, second.shape.first ?? 1)
+        var out = Matrix(rows: n, columns: m, values: Array(repeating: 0, count: n * m))
+        for i in 0..<n {
+            for j in 0..<m {
+                let d2 = (0..<width).reduce(0.0) { s, t in
+                    let d = first.values[i * width + t] - second.values[j * width + t]
+                    return s + d * d
+                }
+                out[i, j] = k(d2)
+            }
+        }
+        return out.array
     }
 }
 

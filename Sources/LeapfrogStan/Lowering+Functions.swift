@@ -403,13 +403,8 @@ extension Lowering {
             return derived(x1, x2, alpha, rho, node: k, type: StanType(base: .matrix, arrayRank: 0, sizes: [x1.type.sizes[0], x2.type.sizes[0]]))
         case _ where GPKernel(rawValue: name) != nil:
             let kernel = GPKernel(rawValue: name)!
-            let scalars = kernel.parameters.count
-            guard args.count == scalars + 1 || args.count == scalars + 2 else {
-                let list = kernel.parameters.joined(separator: ", ")
-                throw fail("\(name) takes (x, \(list)) or (x1, x2, \(list)), got \(args.count) arguments", l)
-            }
+            guard let points = kernel.pointSets(arguments: args.count) else { throw fail(kernel.usage(got: args.count), l) }
             for a in args where a.plated { throw fail("cannot vectorise the loop: \(name) of a value that depends on the loop index", l) }
-            let points = args.count - scalars
             let (x1, x2) = (args[0], points == 2 ? args[1] : args[0])
             let rest = Array(args[points...])
             guard rest.allSatisfy(\.type.isScalar) else { throw fail("\(name): \(kernel.parameters.joined(separator: ", ")) must be scalars", l) }
