@@ -388,7 +388,9 @@ extension Lowering {
             // other, a vectorised loop over 1:(N − 1) with t standing for t + 1 (reading no row
             // before the first, so no message speaks of the shifted index).
             let k = Int(a) - 1
-            return try forLoop(v, .integer(1, l), .binary("-", hi, .integer(k, l), l), Lowering.shifting(body, v, by: -k), l)
+            // No rows where the range is empty (N < 2): max(0, N − 1), not a negative size.
+            let rows = Expression.call("max", [.integer(0, l), .binary("-", hi, .integer(k, l), l)], conditional: false, l)
+            return try forLoop(v, .integer(1, l), rows, Lowering.shifting(body, v, by: -k), l)
         }
         if plate == nil, a == nil || b == nil, !recurrences.isEmpty || a != 1 || needsRecurrence(v, body) {
             return try recurrenceLoop(v, lo, hi, body, l)

@@ -310,5 +310,11 @@ import Glibc
         let u = mu + [log(s)]
         #expect(abs(stan.logDensity(u) - lp) < 1e-10, "\(stan.logDensity(u)) against \(lp)")
         #expect(GradientCheck.worstRelativeError(stan, at: u) < GradientCheck.tolerance)
+        // With fewer rows than the loop's start (N = 0 or 1) it adds nothing, as Stan's loop.
+        let short = "data { int N; vector[N] y; } parameters { real m; } model { m ~ normal(0, 1); for (t in 2:N) y[t] ~ normal(y[t - 1] + m, 1); }"
+        for n in [0, 1] {
+            let model = try stanReference(short, DataSet(["N": .integer(n), "y": .vector(Array(repeating: 0.5, count: n))], source: "test"))
+            #expect(abs(model.logDensity([0.3]) - normal(0.3, 0, 1)) < 1e-12, "N = \(n)")
+        }
     }
 }
