@@ -7,7 +7,7 @@ import LeapfrogCore
 /// One plate is streamed: of the terms' plates, the one with the most rows (the first written
 /// among equals, `streamedPlate`); the terms of any other plate are evaluated whole, as sums
 /// over arrays, like terms outside a plate. A node is
-/// row-dependent when it is data whose first extent is the plate's symbol, or when it is not a
+/// row-dependent when it is data whose first extent is the plate's symbol that a plate term reads, or when it is not a
 /// plate term and one of its arguments is row-dependent. A plate term must be a sum of row-wise
 /// contributions (`PlateCheck`); a row-dependent node must lead with the plate's rows; and a
 /// row-dependent value may only flow into plate terms (nothing else reduces over rows). A model
@@ -58,8 +58,18 @@ public struct EvaluationPlan: Sendable {
         for t in plated where !check.isRowWise(root: t.node, plate: first) {
             throw Unsupported(what: "a plate term (node \(t.node)) that is not a sum of row-wise contributions")
         }
-        let rowData = Set(graph.data.filter { $0.shape.first == first }.map(\.name))
         let plateTerms = Set(plated.map(\.node))
+        // Rows are what the plate's terms read: data of the plate's extent that only other terms
+        // read (a pattern [N, N] behind `cumulative_sum`, a GP's N × N covariance) are whole
+        // arrays. Data read by both are rows, and their whole use is refused below.
+        var readByPlate = Set<Int>(), stack = Array(plateTerms)
+        while let i = stack.popLast() {
+            if readByPlate.insert(i).inserted { stack += nodes[i].args }
+        }
+        let rowData = Set(readByPlate.compactMap { i -> String? in
+            guard nodes[i].op == .data, let name = nodes[i].name, graph.dataDeclaration(named: name)?.shape.first == first else { return nil }
+            return name
+        })
         let shapes = model.shapes.map { $0 ?? [] }
         for (i, node) in nodes.enumerated() where needed[i] {
             if node.op == .data {

@@ -300,6 +300,25 @@ struct StanOpenCLParityTests {
                                                "L": .scalar(-3), "U": .scalar(4)]))
     }
 
+    /// Data of the plate's extent that only other terms read are whole arrays, not rows: a GP prior
+    /// on f (its N × N covariance) beside a loop over y[n], and an element of `cumulative_sum(f)`
+    /// (behind it an N × N pattern) beside the same loop. Both had been refused.
+    @Test func wholeArraysOfThePlatesExtentBesideAPlate() throws {
+        let source = """
+        data { int N; array[N] real x; vector[N] y; }
+        parameters { real<lower=0> s; real<lower=0> l; vector[N] f; }
+        transformed parameters { vector[N] c = cumulative_sum(f); }
+        model {
+          f ~ multi_normal(rep_vector(0, N), add_diag(gp_matern32_cov(x, s, l), 0.01));
+          for (n in 1:N) y[n] ~ normal(f[n], 1);
+          s ~ lognormal(0, 1); l ~ lognormal(0, 1);
+          target += -square(c[N]);
+        }
+        """
+        try Self.expectParity(source, DataSet(["N": .integer(5), "x": .vector([0.1, 0.5, 1.2, 2.0, 2.4]),
+                                               "y": .vector([0.3, -0.2, 0.5, 1.0, 0.1])]))
+    }
+
     /// Ordinal regression: `ordered_logistic`, vectorised and per row.
     @Test func orderedLogistic() throws {
         let data = DataSet(["N": .integer(6), "K": .integer(4), "y": .integers([1, 2, 4, 3, 3, 1]), "x": .vector([-1, 0.5, 2, 1, 0.2, -2])])
