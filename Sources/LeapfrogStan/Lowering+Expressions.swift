@@ -8,6 +8,9 @@ extension Lowering {
         case .string(_, let l): throw fail("a string is only allowed in print and reject", l)
         case .variable(let n, let l): return try variable(n, l)
         case .binary(let op, let a, let b, let l):
+            // Integer arithmetic on a vectorised loop's index (`n % 2`, `(t - 1) / 7`, `n > 3`):
+            // computed per row from the data.
+            if ["%", "%/%", "/", "<", "<=", ">", ">=", "==", "!=", "&&", "||"].contains(op), let v = try perRowData(e) { return v }
             if ["<", "<=", ">", ">=", "==", "!=", "&&", "||"].contains(op) {
                 if let c = foldConstant(e) { return .constant(c, integer: true) }
                 throw fail("comparison '\(op)' is only supported in if conditions on data", l)

@@ -40,6 +40,68 @@ extension Lowering {
         return nil
     }
 
+    /// `e`, an expression of a vectorised loop's index and data only (`(t - 1) % 7 + 1`, `n / 2`,
+    /// `g[n] + 1`), as data computed per row when the data are read (`SyntheticData.rowValues`):
+    /// an integer data array indexed by the loop, usable as an index or a discrete outcome; nil
+    /// for anything else (a bare variable or index, parameters, functions the host lacks).
+    func perRowData(_ e: Expression) throws -> Value? {
+        guard let rows = plate, columnPlate == nil else { return nil }
+        switch e {
+        case .binary, .unary, .call, .conditional: break
+        default: return nil
+        }
+        var index: String?
+        for n in e.variables {
+            switch scope.lookup(n)?.kind {
+            case .plateIndex(let extent)? where same(extent, rows): index = n
+            case .data?, .transformedData?, .loopConstant?: continue
+            default: if hostAlias(n, e.location) == nil { return nil }
+            }
+        }
+        guard let index, Lowering.hostEvaluable(e) else { return nil }
+        let integer = isIntegerValued(e)
+        let bound = bindingLoopConstants(e)
+        let name = syntheticName("rowvalues", key: "rowvalues:\(bound.canonical):\(rows)") {
+            .rowValues(name: $0, expression: bound, index: index, extent: rows, integer: integer)
+        }
+        return Value(type: integer ? .int : .real, node: builder.data(name, [rows], integer: integer), plated: true,
+                     dataName: name, dataOnly: true)
+    }
+
+    /// Whether the host interpreter can compute `e`: its functions only (no user function, no `_rng`).
+    static func hostEvaluable(_ e: Expression) -> Bool {
+        var ok = true
+        _ = e.rewritten { x in
+            if case .call(let f, _, _, _) = x, !HostInterpreter.functionNames.contains(f) || f.hasSuffix("_rng") { ok = false }
+            return nil
+        }
+        return ok
+    }
+
+    /// Whether `e` has an integer value by Stan's rules: integer literals and variables, and the
+    /// operators and functions that keep integers (a comparison is an integer).
+    func isIntegerValued(_ e: Expression) -> Bool {
+        switch e {
+        case .integer: return true
+        case .real, .string: return false
+        case .variable(let n, _):
+            switch scope.lookup(n)?.kind {
+            case .plateIndex?, .loopConstant?, .stepIndex?, .columnIndex?: return true
+            default: return scope.lookup(n)?.type.isInteger ?? false
+            }
+        case .index(let a, _, _): return isIntegerValued(a)
+        case .unary(_, let a, _): return isIntegerValued(a)
+        case .binary(let op, let a, let b, _):
+            if ["<", "<=", ">", ">=", "==", "!=", "&&", "||"].contains(op) { return true }
+            return ["+", "-", "*", "/", "%", "%/%"].contains(op) && isIntegerValued(a) && isIntegerValued(b)
+        case .conditional(_, let a, let b, _): return isIntegerValued(a) && isIntegerValued(b)
+        case .call(let f, let args, _, _):
+            return ["abs", "min", "max", "to_int", "size", "num_elements", "rows", "cols", "int_step"].contains(f)
+                && (f == "to_int" || ["size", "num_elements", "rows", "cols"].contains(f) || args.allSatisfy(isIntegerValued))
+        default: return false
+        }
+    }
+
     /// The most elements a sliding window is written out to (its container costs O(width²) per row).
     static let windowLimit = 256
 
@@ -203,7 +265,7 @@ extension Lowering {
                     changed = cur.dataName == nil
                     continue
                 }
-                let iv = try expression(e)
+                let iv = try perRowData(e) ?? expression(e)
                 if iv.columns { throw fail("cannot vectorise the nested loop: an index that depends on its index", e.location) }
                 if !iv.plated { try onlyTheOuterGather(e.location) }
                 guard iv.type.base == .int else { throw fail("indices must be integers, got \(iv.type)", e.location) }

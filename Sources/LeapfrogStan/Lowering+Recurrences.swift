@@ -23,6 +23,18 @@ extension Lowering {
             if op == "+", case .variable(v, _) = b, foldConstant(a) != nil { return true }
             return false
         }
+        // `s[(t - 1) % 7 + 1]`: an index computed from the step and data only, of something the
+        // loop does not write, is a gather by data computed per row (`perRowData`).
+        func perRowGather(_ base: Expression, _ i: Expression) -> Bool {
+            guard case .variable(let name, _) = base, !written.contains(name), !declared.contains(name) else { return false }
+            return i.variables.allSatisfy { n in
+                if n == v { return true }
+                switch scope.lookup(n)?.kind {
+                case .data?, .transformedData?, .loopConstant?: return true
+                default: return false
+                }
+            }
+        }
         func offset(_ e: Expression) -> Bool {
             switch e {
             case .integer, .real, .string, .variable: return false
@@ -36,6 +48,7 @@ extension Lowering {
                     if case .variable = i { continue }
                     if case .index = i { if offset(i) { return true }; continue }
                     if shifted(a, i) { continue }
+                    if perRowGather(a, i) { continue }
                     if i.variables.contains(v) { return true }
                 }
                 return false

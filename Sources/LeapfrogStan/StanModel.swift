@@ -217,6 +217,18 @@ public struct StanModel: Sendable {
                     if try interpreter.truth(condition) == holds { rows.append(i + 1) }
                 }
                 value = .integers(rows)
+            case .rowValues(_, let expression, let index, let extent, let integer):
+                let n = try resolve([extent])[0]
+                let saved = interpreter.env[index]
+                defer { interpreter.env[index] = saved }
+                var values: [Double] = []
+                for i in 0..<n {
+                    interpreter.env[index] = .integer(i + 1)
+                    let v = try interpreter.evaluate(expression)
+                    guard v.rank == 0 else { throw diagnostics.error("this value per row must be a scalar", at: expression.location) }
+                    values.append(v.values[0])
+                }
+                value = DataArray(shape: [n], values: values, isInteger: integer)
             case .oneHotRows(_, let index, let width, let location):
                 let w = try resolve([width])[0]
                 guard let ix = out[index] else { throw fail("the data '\(index)' are not known") }

@@ -31,6 +31,9 @@ enum SyntheticData: Sendable {
     /// The rows i = 1…extent (1-based) where a data condition on the loop index `index` holds
     /// (`holds`) or fails: the rows a branch of an `if` inside a vectorised loop runs over.
     case rowSelection(name: String, condition: Expression, index: String, extent: Dim, holds: Bool)
+    /// For each row i = 1…extent, `expression` with the loop index `index` = i, computed from the
+    /// data (`(t - 1) % 7 + 1`, `n / 2`: what the graph has no integer operation for).
+    case rowValues(name: String, expression: Expression, index: String, extent: Dim, integer: Bool)
     /// [rows, width]: row r is 1 at column index[r] (1-based), 0 elsewhere: each row's element of
     /// a per-row vector (`m[g[n], h[n]]`). An index outside 1…width stops the binding, named.
     case oneHotRows(name: String, index: String, width: Dim, location: StanSourceLocation)
@@ -51,7 +54,7 @@ enum SyntheticData: Sendable {
     var name: String {
         switch self {
         case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .integer(let n, _), .fill(let n, _, _), .indicator(let n, _), .range(let n, _, _, _), .pattern(let n, _, _), .oneHot(let n, _, _), .scatter(let n, _, _, _, _),
-             .rowSelection(let n, _, _, _, _), .rowCount(let n, _), .rowOrder(let n, _), .oneHotRows(let n, _, _, _), .selectedRows(let n, _, _), .categories(let n, _, _, _): return n
+             .rowSelection(let n, _, _, _, _), .rowValues(let n, _, _, _, _), .rowCount(let n, _), .rowOrder(let n, _), .oneHotRows(let n, _, _, _), .selectedRows(let n, _, _), .categories(let n, _, _, _): return n
         }
     }
 }

@@ -317,4 +317,30 @@ import Glibc
             #expect(abs(model.logDensity([0.3]) - normal(0.3, 0, 1)) < 1e-12, "N = \(n)")
         }
     }
+
+    /// Integer arithmetic on the loop index (`s[(t - 1) % 7 + 1]`, a day-of-week effect; `t % 2`,
+    /// `t / 3`, `n > 4`) is data computed per row: an index, a value, a factor of a count's rate.
+    @Test func integerArithmeticOnTheIndexIsDataPerRow() throws {
+        let y = [0.3, -1.2, 0.8, 0.1, 2.0, -0.4, 0.9, 1.1, -0.7, 0.2], k = [1, 0, 2, 1, 3, 0, 1, 2, 1, 0]
+        let s = [0.1, -0.2, 0.3, 0.05, -0.1, 0.2, 0.0], mu = 0.4
+        let stan = try stanReference("""
+            data { int N; vector[N] y; array[N] int k; }
+            parameters { vector[7] s; real mu; }
+            model {
+              s ~ normal(0, 1); mu ~ normal(0, 1);
+              for (t in 1:N) y[t] ~ normal(mu + s[(t - 1) % 7 + 1] + 0.1 * (t % 2) + 0.01 * (t / 3), 1);
+              for (n in 1:N) k[n] ~ poisson_log(mu * (n > 4));
+            }
+            """, DataSet(["N": .integer(10), "y": .vector(y), "k": .integers(k)], source: "test"))
+        func normal(_ x: Double, _ m: Double) -> Double { -0.5 * (x - m) * (x - m) - 0.5 * log(2 * Double.pi) }
+        var lp = s.map { normal($0, 0) }.reduce(0, +) + normal(mu, 0)
+        for t in 1...10 {
+            lp += normal(y[t - 1], mu + s[(t - 1) % 7] + 0.1 * Double(t % 2) + 0.01 * Double(t / 3))
+            let rate = mu * (t > 4 ? 1 : 0)
+            lp += Double(k[t - 1]) * rate - exp(rate) - lgamma(Double(k[t - 1]) + 1)
+        }
+        let u = s + [mu]
+        #expect(abs(stan.logDensity(u) - lp) < 1e-10, "\(stan.logDensity(u)) against \(lp)")
+        #expect(GradientCheck.worstRelativeError(stan, at: u) < GradientCheck.tolerance)
+    }
 }

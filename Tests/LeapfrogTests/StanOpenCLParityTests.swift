@@ -227,7 +227,8 @@ struct StanOpenCLParityTests {
     }
 
     /// The index of a recurrence as a value (`m[t] = 0.5 * m[t - 1] + a + t * 0.1`; its kernel had
-    /// read an undeclared variable), and a loop from 2 over integer outcomes, vectorised.
+    /// read an undeclared variable), a loop from 2 over integer outcomes, vectorised, and integer
+    /// arithmetic on a loop's index (`mu[(t - 1) % 4 + 1]`), data per row.
     @Test func theIndexAsAValueAndLoopsFromAConstant() throws {
         let source = """
         data { int N; array[N] int k; vector[N] y; }
@@ -240,6 +241,7 @@ struct StanOpenCLParityTests {
         model {
           a ~ normal(0, 1); mu ~ normal(0, 1); y ~ normal(m, 1);
           for (t in 3:N) k[t] ~ poisson_log(mu[t - 2] * 0.5 + t * 0.01);
+          for (t in 1:N) target += normal_lpdf(0.1 * t | a + mu[(t - 1) % 4 + 1] + 0.1 * (t % 2) + 0.01 * (t / 3), 2);
         }
         """
         try Self.expectParity(source, DataSet(["N": .integer(6), "k": .integers([1, 0, 3, 2, 5, 1]), "y": .vector([0.1, 0.5, -0.3, 1.2, 0.4, 0.0])]))
