@@ -26,7 +26,9 @@ extension Lowering {
         // `s[(t - 1) % 7 + 1]`: an index computed from the step and data only, of something the
         // loop does not write, is a gather by data computed per row (`perRowData`).
         func perRowGather(_ base: Expression, _ i: Expression) -> Bool {
-            guard case .variable(let name, _) = base, !written.contains(name), !declared.contains(name) else { return false }
+            guard case .variable(let name, _) = base, !written.contains(name), !declared.contains(name), Lowering.hostEvaluable(i) else {
+                return false
+            }
             return i.variables.allSatisfy { n in
                 if n == v { return true }
                 switch scope.lookup(n)?.kind {
