@@ -13,13 +13,11 @@ extension Lowering {
     /// `n + k`, `k + n` or `n - k` with n a vectorised loop's index and k a constant: the loop's
     /// extent, the shift and where n is written.
     func shiftedPlateIndex(_ e: Expression) -> (Dim, Int, StanSourceLocation)? {
-        guard case .binary(let op, let a, let b, _) = e, op == "+" || op == "-" else { return nil }
-        func plateIndex(_ x: Expression) -> (Dim, StanSourceLocation)? {
-            guard case .variable(let n, let l) = x, case .plateIndex(let extent)? = scope.lookup(n)?.kind else { return nil }
-            return (extent, l)
+        guard case .binary(_, let a, let b, _) = e, let (n, k) = loopIndexShift(e), case .plateIndex(let extent)? = scope.lookup(n)?.kind else {
+            return nil
         }
-        if let (extent, l) = plateIndex(a), let k = foldConstant(b), k == k.rounded() { return (extent, Int(op == "+" ? k : -k), l) }
-        if op == "+", let (extent, l) = plateIndex(b), let k = foldConstant(a), k == k.rounded() { return (extent, Int(k), l) }
+        if case .variable(n, let l) = a { return (extent, k, l) }
+        if case .variable(n, let l) = b { return (extent, k, l) }
         return nil
     }
 

@@ -37,9 +37,8 @@ extension Lowering {
             names[n] = .variable("\(n)__inline\(inlineCount)", f.location)
         }
         let body = f.body.map { FunctionBody.substitute($0, names) }
-        inlining.append(f.name)
         inlineSites.append((f.name, l))
-        defer { inlining.removeLast(); inlineSites.removeLast() }
+        defer { inlineSites.removeLast() }
         scope.push()
         defer { scope.pop() }
         for (k, s) in body.enumerated() {

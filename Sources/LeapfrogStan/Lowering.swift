@@ -69,10 +69,11 @@ final class Lowering {
     /// Where a log CDF of constants stands alone in a `target +=` sum (`Lowering.summands`), so that
     /// leaving it out shifts the log density by a constant only.
     var standaloneTerms: Set<String> = []
-    /// The user functions being inlined, outermost first (to refuse recursion).
-    var inlining: [String] = []
-    /// The calls being inlined, innermost last: the function and where it was called (for messages).
-    var inlineSites: [(String, StanSourceLocation)] = []
+    /// The calls being inlined, outermost first: the function and where it was called (to refuse
+    /// recursion, and for messages).
+    var inlineSites: [(function: String, call: StanSourceLocation)] = []
+    /// The user functions being inlined, outermost first.
+    var inlining: [String] { inlineSites.map(\.function) }
     /// Inlined calls so far (numbers the renamed locals).
     var inlineCount = 0
     /// The loops being lowered as recurrences, outermost first (Lowering+Recurrences).
