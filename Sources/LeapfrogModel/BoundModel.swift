@@ -165,8 +165,9 @@ public struct BoundModel: Sendable {
     static func checkRecurrences(_ graph: ModelGraph, _ shapes: [[Int]?], _ steps: [Int: LoopStructure.Steps]) throws {
         for (i, node) in graph.nodes.enumerated() {
             guard let shape = shapes[i] else { continue }
-            if node.op == .carry, let u = node.update, let us = shapes[u], us != shape {
-                throw LeapfrogError(.model, "model '\(graph.name)': node \(i) (carry) has shape \(shape) but its update, node \(u), has shape \(us)")
+            if node.op == .carry || node.op == .odeState, let u = node.update, let us = shapes[u], us != shape {
+                let what = node.op == .carry ? "its update" : "its derivative dy/dt"
+                throw LeapfrogError(.model, "model '\(graph.name)': node \(i) (\(node.op.rawValue)) has shape \(shape) but \(what), node \(u), has shape \(us)")
             }
             guard node.op == .at, let rows = shapes[node.args[0]]?.first else { continue }
             let loops = Array(node.args.dropFirst())

@@ -40,6 +40,11 @@ public struct EvaluationPlan: Sendable {
         let nodes = graph.nodes
         self.nodes = nodes
         let n = nodes.count
+        if let i = nodes.firstIndex(where: { $0.op == .odeSolve }) {
+            // An adaptive solver takes a different number of steps in every chain: it runs on the
+            // CPU reference (`ReferenceModel+ODE`).
+            throw Unsupported(what: "ODE solvers (\(nodes[i].name ?? "node \(i)"); the CPU reference solves them)")
+        }
         let needed = model.loops.needed(graph.terms.map(\.node), in: graph)
         let active = model.loops.active(in: graph)
         self.needed = needed

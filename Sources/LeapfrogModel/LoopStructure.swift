@@ -27,6 +27,11 @@ import LeapfrogCore
 ///   body can read).
 /// - `at` (args x, loops…) reads row `offset + Σ cⱼ·tⱼ` of x: the affine offsets of a time
 ///   series (`y[t − k]`); binding checks every row it can read lies in x.
+///
+/// An ODE system is a region too, opened by an `ode` node at the top level (no loop around it,
+/// none inside): its body computes dy/dt from the `ode` node (the time t) and its `ode_state`
+/// (the state y, whose `update` is dy/dt), reading anything before the region; only the
+/// `ode_solve` after it reads the system, and nothing else reads its body.
 public struct LoopStructure: Sendable {
     /// The innermost loop whose body holds each node; nil at the top level and for leaves.
     public let enclosing: [Int?]
@@ -36,6 +41,11 @@ public struct LoopStructure: Sendable {
     public let carries: [Int: [Int]]
     /// Loops in graph order (outer loops before the loops inside them).
     public let loops: [Int]
+    /// Each ODE system's region, and its state node.
+    public let odeRegions: [Int: Range<Int>]
+    public let odeStates: [Int: Int]
+    /// The ODE system whose region holds each node; nil outside them and for leaves.
+    public let odeSystem: [Int?]
 
     public var isEmpty: Bool { loops.isEmpty }
 
@@ -57,9 +67,25 @@ public struct LoopStructure: Sendable {
         var carries: [Int: [Int]] = [:]
         var loops: [Int] = []
         var open: [(loop: Int, end: Int)] = []
+        var odeRegions: [Int: Range<Int>] = [:]
+        var odeSystem = [Int?](repeating: nil, count: nodes.count)
+        var openODE: (ode: Int, end: Int)?
         for (i, node) in nodes.enumerated() {
             while let top = open.last, i >= top.end { open.removeLast() }
-            if !node.op.isLeaf { enclosing[i] = open.last?.loop }
+            if let o = openODE, i >= o.end { openODE = nil }
+            if !node.op.isLeaf { enclosing[i] = open.last?.loop; odeSystem[i] = openODE?.ode }
+            if let o = openODE, node.op == .loop || node.op == .ode {
+                throw fail(i, "inside the region of ODE system \(o.ode): an ODE system's right-hand side cannot hold a loop or another ODE system")
+            }
+            if node.op == .ode {
+                guard open.isEmpty else { throw fail(i, "an ODE system must stand at the top level, not inside loop \(open.last!.loop)") }
+                guard let body = node.body, body >= 1, i + 1 + body <= nodes.count else {
+                    throw fail(i, "an ODE system needs 'body', the number of nodes after it in its region, within the graph")
+                }
+                odeRegions[i] = (i + 1)..<(i + 1 + body)
+                openODE = (i, i + 1 + body)
+                continue
+            }
             guard node.op == .loop else { continue }
             guard let range = node.range, range.count == 2 else { throw fail(i, "a loop needs 'range': [from, to]") }
             guard let body = node.body, body >= 0, i + 1 + body <= nodes.count else {
@@ -78,16 +104,39 @@ public struct LoopStructure: Sendable {
             while let x = l { out.append(x); l = enclosing[x] }
             return out.reversed()
         }
+        /// The ODE system a node belongs to: the `ode` node itself, or the one whose region holds it.
+        func system(_ a: Int) -> Int? { nodes[a].op == .ode ? a : odeSystem[a] }
+        var odeStates: [Int: Int] = [:]
         /// Whether node `a` can be read by a node whose loops (outermost first) are `scope`.
-        func visible(_ a: Int, from scope: [Int]) -> Bool {
+        func readable(_ a: Int, from scope: [Int], reader: Int) -> Bool {
             if nodes[a].op.isLeaf { return true }
+            if let s = system(a), s != odeSystem[reader] { return false }
             var own = chain(a)
             if nodes[a].op == .loop { own.append(a) }
             return own.count <= scope.count && Array(scope.prefix(own.count)) == own
         }
         for (i, node) in nodes.enumerated() where !node.op.isLeaf {
             let scope = chain(i)
+            func visible(_ a: Int, from scope: [Int]) -> Bool { readable(a, from: scope, reader: i) }
             switch node.op {
+            case .ode:
+                continue
+            case .odeState:
+                let o = node.args[0]
+                guard nodes[o].op == .ode, odeSystem[i] == o else { throw fail(i, "its first argument must be the ODE system whose region holds it") }
+                guard odeStates[o] == nil else { throw fail(i, "ODE system \(o) already has a state, node \(odeStates[o]!)") }
+                guard visible(node.args[1], from: scope) else { throw fail(i, "cannot read node \(node.args[1]) (inside a region)") }
+                guard let u = node.update, u > i, odeSystem[u] == o else {
+                    throw fail(i, "needs 'update', the node of ODE system \(o)'s region whose value is dy/dt")
+                }
+                odeStates[o] = i
+            case .odeSolve:
+                let (o, y) = (node.args[0], node.args[1])
+                guard nodes[o].op == .ode, let region = odeRegions[o], region.upperBound <= i, odeSystem[i] == nil, enclosing[i] == nil else {
+                    throw fail(i, "its first argument must be an ODE system whose region ends before it, at the top level")
+                }
+                guard odeStates[o] == y else { throw fail(i, "its second argument must be the state of ODE system \(o)") }
+                for a in node.args.dropFirst(2) where !visible(a, from: scope) { throw fail(i, "cannot read node \(a) (inside a region)") }
             case .stack, .last:
                 guard (2...3).contains(node.args.count), node.op == .stack || node.args.count == 2 else {
                     throw fail(i, node.op == .stack ? "takes (loop, x) or (loop, x, prior)" : "takes (loop, carry)")
@@ -120,10 +169,14 @@ public struct LoopStructure: Sendable {
                 for a in node.args where !visible(a, from: scope) { throw fail(i, "cannot read node \(a) (inside a loop)") }
             }
         }
+        for o in odeRegions.keys where odeStates[o] == nil { throw fail(o, "an ODE system needs a state (ode_state) in its region") }
         self.enclosing = enclosing
         self.regions = regions
         self.carries = carries
         self.loops = loops
+        self.odeRegions = odeRegions
+        self.odeStates = odeStates
+        self.odeSystem = odeSystem
     }
 
     /// Whether node `i` is evaluated once per step of some loop.
@@ -134,7 +187,7 @@ public struct LoopStructure: Sendable {
     public func directBody(_ l: Int) -> [Int] { regions[l]!.filter { enclosing[$0] == l } }
 
     /// Every node that one of `roots` depends on (a stack or last needs its loop's whole region,
-    /// and a carry its update).
+    /// a carry its update, an ODE solve its system's region).
     public func needed(_ roots: [Int], in graph: ModelGraph) -> [Bool] {
         let nodes = graph.nodes
         var needed = [Bool](repeating: false, count: nodes.count)
@@ -147,6 +200,14 @@ public struct LoopStructure: Sendable {
                     let l = nodes[i].args[0]
                     needed[l] = true
                     for k in regions[l]! where !nodes[k].op.isLeaf {
+                        needed[k] = true
+                        if let u = nodes[k].update { needed[u] = true }
+                    }
+                }
+                if nodes[i].op == .odeSolve {
+                    let o = nodes[i].args[0]
+                    needed[o] = true
+                    for k in odeRegions[o]! where !nodes[k].op.isLeaf {
                         needed[k] = true
                         if let u = nodes[k].update { needed[u] = true }
                     }
@@ -167,7 +228,7 @@ public struct LoopStructure: Sendable {
             changed = false
             for (i, node) in nodes.enumerated() where !active[i] {
                 var a = node.op == .parameter || node.args.contains { active[$0] }
-                if node.op == .loop { a = false }
+                if node.op == .loop || node.op == .ode { a = false }
                 if let u = node.update, active[u] { a = true }
                 if a { active[i] = true; changed = true }
             }

@@ -127,6 +127,29 @@ public final class ModelBuilder {
         append(Node(op: .last, args: [loop.id, carry.id]))
     }
 
+    // MARK: ODE systems (see `LoopStructure`, `Operation.ode`)
+
+    /// An ODE system's region: `rhs` gets the time t and the state y (y0's shape) and returns
+    /// dy/dt; then `odeSolve` gives y at each output time.
+    public func odeSystem(initial y0: Expr, name: String? = nil,
+                          _ rhs: (_ t: Expr, _ y: Expr) throws -> Expr) rethrows -> (system: Expr, state: Expr) {
+        let o = append(Node(op: .ode, name: name, body: 0))
+        let y = append(Node(op: .odeState, args: [o.id, y0.id], update: y0.id))
+        var dydt = try rhs(o, y)
+        // dy/dt must be a node of the region: a constant or an outside value is copied in.
+        if dydt.id <= y.id { dydt = dydt * 1.0 }
+        graph.nodes[y.id].update = dydt.id
+        graph.nodes[o.id].body = graph.nodes.count - o.id - 1
+        return (o, y)
+    }
+
+    /// y at each of `times` ([count, n]) for the system `odeSystem` built, from y(t0) = y0.
+    public func odeSolve(_ system: (system: Expr, state: Expr), t0: Expr, times: Expr, relativeTolerance: Expr,
+                         absoluteTolerance: Expr, maxSteps: Expr, name: String? = nil) -> Expr {
+        append(Node(op: .odeSolve, args: [system.system.id, system.state.id, t0.id, times.id, relativeTolerance.id,
+                                          absoluteTolerance.id, maxSteps.id], name: name))
+    }
+
     func append(_ node: Node) -> Expr {
         graph.nodes.append(node)
         return Expr(id: graph.nodes.count - 1, builder: self)

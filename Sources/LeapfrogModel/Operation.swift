@@ -79,15 +79,27 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
     /// args (loop, carry): the carry's state after the loop's last step (init when it has none).
     case last
 
+    // ODE solutions (an initial-value problem solved per evaluation; see `LoopStructure`)
+    /// Opens an ODE system's region: the next `body` nodes compute dy/dt; the node's own value
+    /// there is the time t (a scalar).
+    case ode
+    /// args (ode, y0): the state y inside the region (y0's shape, a vector); `update` is the body
+    /// node whose value is dy/dt.
+    case odeState = "ode_state"
+    /// args (ode, state, t0, ts, rtol, atol, max_steps): y at every time of ts ([count(ts), n]),
+    /// y(t0) = y0, solved by an adaptive Runge–Kutta method to the tolerances (scalars on data).
+    case odeSolve = "ode_solve"
+
     /// The number of arguments, or nil when it depends on the distribution.
     public var arity: Int? {
         switch self {
-        case .parameter, .data, .constant, .loop: return 0
+        case .parameter, .data, .constant, .loop, .ode: return 0
         case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit,
              .log1pExp, .relu, .lgamma, .phi, .logPhi, .sin, .cos, .atan, .transpose, .cholesky, .sum, .mean, .logSumExp, .softmax, .logSoftmax:
             return 1
-        case .add, .subtract, .multiply, .divide, .pow, .matmul, .triangularSolve, .addDiagonal, .index, .concat, .carry, .last:
+        case .add, .subtract, .multiply, .divide, .pow, .matmul, .triangularSolve, .addDiagonal, .index, .concat, .carry, .last, .odeState:
             return 2
+        case .odeSolve: return 7
         case .expQuadCov: return 4
         case .logDensity, .at, .stack: return nil
         }

@@ -80,8 +80,17 @@ public enum ShapeRules {
                 throw fail("shapes \(s[0]) and \(s[1]) cannot be joined along their first axis")
             }
             return [s[0][0] + s[1][0]] + Array(s[0].dropFirst())
-        case .loop: return []
+        case .loop, .ode: return []
         case .carry, .last: return s[1]
+        case .odeState:
+            guard s[1].count == 1 else { throw fail("the initial state must be a vector, got shape \(s[1])") }
+            return s[1]
+        case .odeSolve:
+            guard s[2].isEmpty, s[3].count == 1, s[4...].allSatisfy(\.isEmpty) else {
+                throw fail("takes (ode, state, t0, ts, rtol, atol, max_steps): scalars and a vector of times, got shapes \(s)")
+            }
+            try checkODEArguments(node, graph: graph, data: data, fail: fail)
+            return [s[3][0], s[1][0]]
         case .at:
             guard !s[0].isEmpty else { throw fail("cannot read a row of a scalar") }
             return Array(s[0].dropFirst())
@@ -120,6 +129,41 @@ public enum ShapeRules {
                 }
             }
             return []
+        }
+    }
+
+    /// An ODE solve's times and tolerances are data or constants, checked when the data are read
+    /// (Stan checks them at every solve): ts strictly increasing after t0, all finite; the
+    /// tolerances positive; the step limit a positive integer.
+    static func checkODEArguments(_ node: Node, graph: ModelGraph, data: [String: DataArray],
+                                  fail: (String) -> LeapfrogError) throws {
+        func values(_ k: Int) throws -> (name: String, values: [Double]) {
+            let a = graph.nodes[node.args[k]]
+            switch a.op {
+            case .constant: return ("\(a.value!)", [a.value!])
+            case .data: return ("'\(a.name!)'", data[a.name!]!.values)
+            default:
+                let role = ["the initial time", "the output times", "the relative tolerance", "the absolute tolerance", "the maximum number of steps"][k - 2]
+                throw fail("\(role) must be data or a constant")
+            }
+        }
+        let (t0, ts) = (try values(2), try values(3))
+        guard t0.values[0].isFinite else { throw fail("the initial time \(t0.name) is \(t0.values[0]), not finite") }
+        for (k, t) in ts.values.enumerated() {
+            guard t.isFinite else { throw fail("the output times \(ts.name): element \(k + 1) is \(t), not finite") }
+            let before = k == 0 ? t0.values[0] : ts.values[k - 1]
+            guard t > before else {
+                throw fail("the output times \(ts.name) must increase strictly after the initial time \(t0.values[0]) (as Stan's), but element \(k + 1) is \(t)"
+                           + (k == 0 ? "" : ", after \(before)"))
+            }
+        }
+        for (k, role) in [(4, "relative tolerance"), (5, "absolute tolerance")] {
+            let x = try values(k)
+            guard x.values[0] > 0, x.values[0].isFinite else { throw fail("the \(role) \(x.name) must be positive and finite") }
+        }
+        let steps = try values(6)
+        guard steps.values[0] >= 1, steps.values[0] == steps.values[0].rounded(), steps.values[0] < 1e15 else {
+            throw fail("the maximum number of steps \(steps.name) must be a positive integer")
         }
     }
 }

@@ -25,10 +25,12 @@ extension ReferenceModel {
             A[adjointOffsets[t.node]] += 1
             reached[t.node] = true
         }
-        for i in logDensityNodes.reversed() where reached[i] && !graph.nodes[i].op.isLeaf && loops.enclosing[i] == nil {
+        for i in logDensityNodes.reversed() where reached[i] && !graph.nodes[i].op.isLeaf && loops.enclosing[i] == nil && loops.odeSystem[i] == nil {
             for arg in graph.nodes[i].args { reached[arg] = true }
             switch graph.nodes[i].op {
-            case .stack, .last: continue
+            case .stack, .last, .ode: continue
+            case .odeSolve:
+                reverseODE(i, A, tape.loops[i]!.ode!, reached: &reached)
             case .loop:
                 // Inside a loop nothing is pruned: everything its region reads is reached.
                 for k in loops.regions[i]! {
@@ -62,49 +64,16 @@ extension ReferenceModel {
         case .parameter:
             let e = parameterEntries[i]!
             for k in 0..<e.count { grad[e.offset + k] += g[k] }
-        case .data, .constant:
-            break
+        case .data, .constant, .ode, .odeState, .odeSolve:
+            break  // an ODE system's adjoints are its solve's (`reverseODE`)
         case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu, .lgamma, .phi, .logPhi, .sin, .cos, .atan:
             let (x, y) = (v[a[0]], v[i])
-            for k in 0..<x.count {
-                let d: Double
-                switch node.op {
-                case .negate: d = -1
-                case .exp: d = y[k]
-                case .log: d = 1 / x[k]
-                case .log1p: d = 1 / (1 + x[k])
-                case .expm1: d = y[k] + 1
-                case .sqrt: d = 0.5 / y[k]
-                case .square: d = 2 * x[k]
-                case .tanh: d = 1 - y[k] * y[k]
-                case .invLogit: d = y[k] * (1 - y[k])
-                case .logInvLogit: d = SpecialFunctions.invLogit(-x[k])
-                case .log1pExp: d = SpecialFunctions.invLogit(x[k])
-                case .lgamma: d = SpecialFunctions.digamma(x[k])
-                case .phi: d = NormalDistributionFunction.density(x[k])
-                case .logPhi: d = NormalDistributionFunction.inverseMillsRatio(x[k], logPhi: y[k])
-                case .sin: d = Double.cos(x[k])
-                case .cos: d = -Double.sin(x[k])
-                case .atan: d = 1 / (1 + x[k] * x[k])
-                default: d = x[k] > 0 ? 1 : 0
-                }
-                A[o0 + k] += g[k] * d
-            }
+            for k in 0..<x.count { A[o0 + k] += g[k] * Self.unaryDerivative(node.op, x[k], y[k]) }
         case .add, .subtract, .multiply, .divide, .pow:
             let (ma, mb) = (broadcastMaps[i]![0], broadcastMaps[i]![1])
             let (x, y, out) = (v[a[0]], v[a[1]], v[i])
             for k in 0..<g.count {
-                let (p, q) = (x[ma[k]], y[mb[k]])
-                let (dp, dq): (Double, Double)
-                switch node.op {
-                case .add: (dp, dq) = (1, 1)
-                case .subtract: (dp, dq) = (1, -1)
-                case .multiply: (dp, dq) = (q, p)
-                case .divide: (dp, dq) = (1 / q, -p / (q * q))
-                // C's pow, not RealModule's exp(q log p): a negative base with an integer
-                // exponent (`x^2` at x < 0) is defined, and so is its derivative in the base.
-                default: (dp, dq) = (q * cPow(p, q - 1), out[k] == 0 ? 0 : out[k] * Double.log(p))
-                }
+                let (dp, dq) = Self.binaryPartials(node.op, x[ma[k]], y[mb[k]], out[k])
                 A[o0 + ma[k]] += g[k] * dp
                 A[o1 + mb[k]] += g[k] * dq
             }

@@ -3,10 +3,12 @@ import LeapfrogModel
 /// What a loop computed: every node's value after each step's body ran (a snapshot of the
 /// values array, whose rows are shared copy-on-write), and the traces of the loops nested in it.
 /// The reverse pass restores each step's snapshot instead of recomputing it: memory grows with
-/// steps × body nodes, which the reference can afford (it is readable, not lean).
+/// steps × body nodes, which the reference can afford (it is readable, not lean). An ODE solve's
+/// trace holds its sensitivities instead.
 struct LoopTrace {
     var values: [[[Double]]] = []
     var inner: [[Int: LoopTrace]] = []
+    var ode: ODESensitivities?
 }
 
 /// The nodes of one evaluation (the log density's or the derived quantities'), grouped by loop:
@@ -20,6 +22,8 @@ struct LoopLevels: Sendable {
     init(_ ids: [Int], _ loops: LoopStructure, _ nodes: [Node]) {
         for l in loops.loops { level[l] = []; region[l] = []; outputs[l] = [] }
         for i in ids where !nodes[i].op.isLeaf {
+            // An ODE system's region is evaluated by its solve (`solveODE`), not at any level.
+            if loops.odeSystem[i] != nil || nodes[i].op == .ode { continue }
             if let l = loops.enclosing[i] { level[l]!.append(i) } else { top.append(i) }
             if [.stack, .last].contains(nodes[i].op) { outputs[nodes[i].args[0]]!.append(i) }
             for l in loops.loops where loops.regions[l]!.contains(i) { region[l]!.append(i) }
@@ -45,6 +49,10 @@ extension ReferenceModel {
             switch nodes[i].op {
             case .loop:
                 traces[i] = runLoop(i, ids, &v, u)
+            case .odeSolve:
+                let (values, sensitivities) = solveODE(i, &v)
+                v[i] = values
+                traces[i] = LoopTrace(ode: sensitivities)
             case .stack:
                 let (l, x) = (nodes[i].args[0], nodes[i].args[1])
                 let steps = loopSteps[l]!

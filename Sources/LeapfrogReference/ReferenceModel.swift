@@ -49,6 +49,8 @@ public struct ReferenceModel: BatchedLogDensity {
     /// Cholesky factors only multivariate normal terms read (`BoundModel.covarianceOnlyCholeskyFactors`):
     /// those terms' adjoint goes straight to the covariance.
     let covarianceFactors: Set<Int>
+    /// Each `ode_solve` node's system (`ReferenceModel+ODE`), set once the rest is.
+    private(set) var odeSystems: [Int: ODESystem] = [:]
 
     public var dimension: Int { model.dimension }
 
@@ -94,6 +96,10 @@ public struct ReferenceModel: BatchedLogDensity {
         }
         adjointOffsets = offsets
         adjointCount = total
+        let active = model.loops.active(in: model.graph)
+        for (i, node) in nodes.enumerated() where node.op == .odeSolve && model.shapes[i] != nil {
+            odeSystems[i] = ODESystem(solve: i, self, active: active)
+        }
     }
 
     /// Binds `graph` to `data` and builds its reference model.
@@ -114,7 +120,8 @@ public struct ReferenceModel: BatchedLogDensity {
             results.deinitialize()   // releases the stored gradient arrays
             results.deallocate()
         }
-        Self.forEachChain(c, parallel: dimension * c >= 256) { k in
+        // An ODE solve costs thousands of node evaluations per chain: worth a core each.
+        Self.forEachChain(c, parallel: dimension * c >= 256 || !odeSystems.isEmpty) { k in
             if let active, !active[k] { return }
             results[k] = self.logDensityAndGradient(positions.vector(chain: k))
         }
@@ -230,39 +237,16 @@ public struct ReferenceModel: BatchedLogDensity {
             return (e.offset..<(e.offset + e.count)).map { e.constraint.constrain(u[$0]).x }
         case .data: return model.data[node.name!]!.values
         case .constant: return [node.value!]
-        case .negate: return v[a[0]].map { -$0 }
-        case .exp: return v[a[0]].map { Double.exp($0) }
-        case .log: return v[a[0]].map { $0 < 0 ? .nan : Double.log($0) }
-        case .log1p: return v[a[0]].map { $0 < -1 ? .nan : Double.log(onePlus: $0) }
-        case .expm1: return v[a[0]].map { Double.expMinusOne($0) }
-        case .sqrt: return v[a[0]].map { $0.squareRoot() }
-        case .square: return v[a[0]].map { $0 * $0 }
-        case .tanh: return v[a[0]].map { Double.tanh($0) }
-        case .invLogit: return v[a[0]].map(SpecialFunctions.invLogit)
-        case .logInvLogit: return v[a[0]].map(SpecialFunctions.logInvLogit)
-        case .log1pExp: return v[a[0]].map(SpecialFunctions.log1pExp)
-        case .relu: return v[a[0]].map { max($0, 0) }
-        case .lgamma: return v[a[0]].map(SpecialFunctions.logGamma)
-        case .phi: return v[a[0]].map(NormalDistributionFunction.phi)
-        case .logPhi: return v[a[0]].map(NormalDistributionFunction.logPhi)
-        case .sin: return v[a[0]].map { Double.sin($0) }
-        case .cos: return v[a[0]].map { Double.cos($0) }
-        case .atan: return v[a[0]].map { Double.atan($0) }
+        case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu, .lgamma,
+             .phi, .logPhi, .sin, .cos, .atan:
+            let op = node.op
+            return v[a[0]].map { Self.unary(op, $0) }
         case .add, .subtract, .multiply, .divide, .pow:
             let (ma, mb) = (broadcastMaps[i]![0], broadcastMaps[i]![1])
             let (x, y) = (v[a[0]], v[a[1]])
             let n = broadcastCounts[i]!
             var out = [Double](repeating: 0, count: n)
-            for k in 0..<n {
-                let (p, q) = (x[ma[k]], y[mb[k]])
-                switch node.op {
-                case .add: out[k] = p + q
-                case .subtract: out[k] = p - q
-                case .multiply: out[k] = p * q
-                case .divide: out[k] = p / q
-                default: out[k] = cPow(p, q)
-                }
-            }
+            for k in 0..<n { out[k] = Self.binary(node.op, x[ma[k]], y[mb[k]]) }
             return out
         case .matmul:
             let (m, kk, n) = matmulExtents(i)
@@ -336,8 +320,85 @@ public struct ReferenceModel: BatchedLogDensity {
             let width = nodeShapes[i].reduce(1, *)
             let r = atRow(i, v) - 1
             return Array(v[a[0]][(r * width)..<(r * width + width)])
-        case .loop, .carry, .stack, .last:
-            return v[i]  // set by `run` (ReferenceModel+Recurrence)
+        case .loop, .carry, .stack, .last, .ode, .odeState, .odeSolve:
+            return v[i]  // set by `run` (ReferenceModel+Recurrence) and `solveODE`
+        }
+    }
+
+    /// An elementwise unary operation of one element.
+    @inline(__always)
+    static func unary(_ op: Operation, _ x: Double) -> Double {
+        switch op {
+        case .negate: return -x
+        case .exp: return Double.exp(x)
+        case .log: return x < 0 ? .nan : Double.log(x)
+        case .log1p: return x < -1 ? .nan : Double.log(onePlus: x)
+        case .expm1: return Double.expMinusOne(x)
+        case .sqrt: return x.squareRoot()
+        case .square: return x * x
+        case .tanh: return Double.tanh(x)
+        case .invLogit: return SpecialFunctions.invLogit(x)
+        case .logInvLogit: return SpecialFunctions.logInvLogit(x)
+        case .log1pExp: return SpecialFunctions.log1pExp(x)
+        case .relu: return max(x, 0)
+        case .lgamma: return SpecialFunctions.logGamma(x)
+        case .phi: return NormalDistributionFunction.phi(x)
+        case .logPhi: return NormalDistributionFunction.logPhi(x)
+        case .sin: return Double.sin(x)
+        case .cos: return Double.cos(x)
+        case .atan: return Double.atan(x)
+        default: preconditionFailure("\(op) is not an elementwise unary operation")
+        }
+    }
+
+    /// Its derivative at x, where its value is y.
+    @inline(__always)
+    static func unaryDerivative(_ op: Operation, _ x: Double, _ y: Double) -> Double {
+        switch op {
+        case .negate: return -1
+        case .exp: return y
+        case .log: return 1 / x
+        case .log1p: return 1 / (1 + x)
+        case .expm1: return y + 1
+        case .sqrt: return 0.5 / y
+        case .square: return 2 * x
+        case .tanh: return 1 - y * y
+        case .invLogit: return y * (1 - y)
+        case .logInvLogit: return SpecialFunctions.invLogit(-x)
+        case .log1pExp: return SpecialFunctions.invLogit(x)
+        case .lgamma: return SpecialFunctions.digamma(x)
+        case .phi: return NormalDistributionFunction.density(x)
+        case .logPhi: return NormalDistributionFunction.inverseMillsRatio(x, logPhi: y)
+        case .sin: return Double.cos(x)
+        case .cos: return -Double.sin(x)
+        case .atan: return 1 / (1 + x * x)
+        default: return x > 0 ? 1 : 0   // relu
+        }
+    }
+
+    /// An elementwise binary operation of one pair of elements.
+    @inline(__always)
+    static func binary(_ op: Operation, _ p: Double, _ q: Double) -> Double {
+        switch op {
+        case .add: return p + q
+        case .subtract: return p - q
+        case .multiply: return p * q
+        case .divide: return p / q
+        default: return cPow(p, q)
+        }
+    }
+
+    /// Its partial derivatives at (p, q), where its value is `out`. C's pow, not RealModule's
+    /// exp(q log p): a negative base with an integer exponent (`x^2` at x < 0) is defined, and
+    /// so is its derivative in the base.
+    @inline(__always)
+    static func binaryPartials(_ op: Operation, _ p: Double, _ q: Double, _ out: Double) -> (Double, Double) {
+        switch op {
+        case .add: return (1, 1)
+        case .subtract: return (1, -1)
+        case .multiply: return (q, p)
+        case .divide: return (1 / q, -p / (q * q))
+        default: return (q * cPow(p, q - 1), out == 0 ? 0 : out * Double.log(p))
         }
     }
 

@@ -268,6 +268,7 @@ struct HostInterpreter {
         case .array(let xs, let l), .rowVector(let xs, let l):
             return try stacked(try xs.map { try evaluate($0) }, at: l)
         case .call(let name, let args, _, let l):
+            if Self.odeSolverNames.contains(name) { return try solveODE(name, args, at: l) }
             if let f = functions[name] { return try callUserFunction(f, try args.map { try evaluate($0) }, at: l) }
             return try call(name, try args.map { try evaluate($0) }, at: l)
         }
@@ -354,7 +355,7 @@ struct HostInterpreter {
     ]
 
     /// Every function `call` knows.
-    static let functionNames: Set<String> = Set(unary.keys).union(densities.keys).union(formulaDensityNames).union(matrixFunctionNames).union([
+    static let functionNames: Set<String> = Set(unary.keys).union(densities.keys).union(formulaDensityNames).union(matrixFunctionNames).union(odeSolverNames).union([
         "pow", "sum", "prod", "mean", "sd", "variance", "max", "min", "size", "num_elements", "rows", "cols", "rep_vector",
         "rep_row_vector", "rep_array", "rep_matrix", "to_vector", "to_row_vector", "to_array_1d", "dot_product",
         "log_sum_exp", "log_mix", "softmax", "log_softmax", "fmax", "fmin", "cumulative_sum", "int_step", "is_inf", "is_nan", "to_int", "pi", "e", "not_a_number", "positive_infinity", "negative_infinity",

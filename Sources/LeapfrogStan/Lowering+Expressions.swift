@@ -128,9 +128,8 @@ extension Lowering {
     func variable(_ name: String, _ l: StanSourceLocation) throws -> Value {
         guard let s = scope.lookup(name) else {
             if program.functions[name] != nil {
-                // `integrate_ode_rk45(dz_dt, …)`, `ode_bdf(f, …)`: the function is passed, not called.
-                throw fail("the function '\(name)' is passed as an argument (an ODE solver's right-hand side, say); "
-                           + "functions as arguments and the ODE solvers are not supported", l)
+                throw fail("the function '\(name)' is used as a value; functions are passed only as the first argument of the ODE solvers "
+                           + "(ode_rk45, ode_bdf, integrate_ode_rk45, …)", l)
             }
             throw fail("unknown identifier '\(name)'", l)
         }

@@ -94,6 +94,7 @@ extension Lowering {
             // them nowhere else.
             throw fail("random number generators (\(name)) are only allowed in transformed data and generated quantities", l)
         }
+        if let solver = Lowering.odeSolver(name) { return try odeCall(name, solver, argExprs, at: l) }
         if let why = Lowering.unsupported[name] { throw fail("the function '\(name)' is not supported: \(why)", l) }
         switch name {
         case "segment", "head", "tail":
@@ -116,6 +117,13 @@ extension Lowering {
                 range = .range(.binary("+", .binary("-", n, argExprs[1], l), .integer(1, l), l), n, l)
             }
             return try expression(.index(x, [range], l))
+        case "col", "row":
+            // col(m, j) = m[:, j], row(m, i) = m[i].
+            guard argExprs.count == 2 else { throw fail("\(name) takes 2 arguments (a matrix and an index), got \(argExprs.count)", l) }
+            let t = try expression(argExprs[0]).type
+            guard t.base == .matrix, t.arrayRank == 0 else { throw fail("\(name) needs a matrix, got \(t)", l) }
+            let index: [IndexArgument] = name == "col" ? [.all(l), .single(argExprs[1])] : [.single(argExprs[1])]
+            return try expression(.index(argExprs[0], index, l))
         case "negative_infinity", "positive_infinity", "not_a_number":
             guard argExprs.isEmpty else { throw fail("\(name) takes no arguments, got \(argExprs.count)", l) }
             return .constant(name == "not_a_number" ? .nan : (name == "negative_infinity" ? -.infinity : .infinity), integer: false)
@@ -257,6 +265,14 @@ extension Lowering {
             }
             guard let r = ta.sizes[0] else { throw fail("\(name): unknown size", l) }
             return derived(args[0], args[1], node: fill(1, [r]).matmul(prod), type: StanType(base: .rowVector, arrayRank: 0, sizes: [ta.sizes[1]]))
+        case "to_matrix" where args.count == 1:
+            // to_matrix of a matrix, a two-dimensional real array or an array of row vectors: the
+            // same elements in the same row-major order.
+            let t = args[0].type
+            guard t.rank == 2, t.base == .matrix || (t.arrayRank == 2 && !t.isInteger) || (t.arrayRank == 1 && t.base == .rowVector) else {
+                throw fail("to_matrix(x) needs a matrix, a two-dimensional real array or an array of row vectors, got \(t)", l)
+            }
+            return retyped(args[0], StanType(base: .matrix, arrayRank: 0, sizes: t.sizes))
         case "to_matrix":
             // to_matrix(v, m, n), column-major as Stan: M[i, j] = v[i + (j − 1)·m]. With B = ones[m] ⊗ v,
             // A[i, k] = [k mod m = i] and C[k, j] = [k div m = j] (0-based), M = (A ⊙ B)·C.

@@ -299,7 +299,17 @@ extension Lowering {
                     cur = Value(type: cur.type.removingDimension(0), node: node[builder.data(g)], plated: true, dataOnly: cur.dataOnly)
                     cur.columns = columns
                 } else if iv.type.rank == 1 {
-                    guard let g = iv.dataName else { throw fail("a multi-index must be an integer data array", e.location) }
+                    let g: String
+                    if let name = iv.dataName {
+                        g = name
+                    } else if iv.dataOnly, let extent = iv.type.sizes[0], try isDataOnly(e) {
+                        // `theta[{1, 3}]`, `x[idx[2:3]]`: the indices computed when the data are read.
+                        let bound = bindingLoopConstants(e)
+                        g = syntheticName("indices", key: "indices:\(bound.canonical)") { .indices(name: $0, bound) }
+                        builder.declareData(g, [extent], integer: true)
+                    } else {
+                        throw fail("a multi-index must be an integer array on data", e.location)
+                    }
                     let gather: Expr
                     if graphAxis == 0 {
                         gather = node[builder.data(g)]

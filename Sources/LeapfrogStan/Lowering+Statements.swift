@@ -88,6 +88,21 @@ extension Lowering {
         return count
     }
 
+    /// Whether `s` indexes a dimension after the first by `v`, the first not by it (`y[:, k]`,
+    /// `theta[j, k]`).
+    static func indexesLaterDimension(_ v: String, in s: Statement) -> Bool {
+        var found = false
+        _ = s.rewritten({ x in
+            if case .index(_, let idx, _) = x, let first = idx.first, !first.variables.contains(v),
+               idx.dropFirst().contains(where: { $0.variables.contains(v) }) { found = true }
+            return nil
+        }, target: { t, idx, _ in
+            if let first = idx.first, !first.variables.contains(v), idx.dropFirst().contains(where: { $0.variables.contains(v) }) { found = true }
+            return (t, idx)
+        })
+        return found
+    }
+
     /// Whether `s` assigns a row through data indexed by the loop index (`y[g[n]] = …`).
     static func scatters(_ s: Statement, index n: String) -> Bool {
         var found = false
@@ -397,7 +412,10 @@ extension Lowering {
         }
         // A loop over constants whose steps depend on each other (`s += square(c[i])` for i in
         // 1:3) is unrolled below, not vectorised.
-        if a == 1, plate == nil, b == nil || !needsRecurrence(v, body) {
+        // A loop over constants that indexes a later dimension by its variable (`y[:, k]`, the
+        // Lotka–Volterra model's two species) is unrolled too: a vectorised loop's rows are the
+        // first dimension.
+        if a == 1, plate == nil, b == nil || (!needsRecurrence(v, body) && !Lowering.indexesLaterDimension(v, in: body)) {
             let extent = try dim(hi)
             scope.push()
             scope.declare(Symbol(name: v, type: .int, kind: .plateIndex(extent), value: nil, location: l))

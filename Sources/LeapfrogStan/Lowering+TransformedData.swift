@@ -44,6 +44,12 @@ extension Lowering {
                     try checkFunction(function)
                     return
                 }
+                if HostInterpreter.odeSolverNames.contains(f), case .variable(let g, _)? = args.first, let function = program.functions[g] {
+                    // The right-hand side is passed by name, not read as a value.
+                    for a in args.dropFirst() { try check(a) }
+                    try checkFunction(function)
+                    return
+                }
                 if f.hasSuffix("_rng") {
                     guard block == .generatedQuantities || block == .transformedData else {
                         throw fail("random number generators (\(f)) are not supported in \(name) yet", l)

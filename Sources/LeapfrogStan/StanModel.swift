@@ -162,6 +162,13 @@ public struct StanModel: Sendable {
                 value = .integers([k])
             case .index(_, let e):
                 value = .integers([try interpreter.intScalar(e, what: "an index")])
+            case .indices(_, let e):
+                var v = try interpreter.evaluate(e)
+                guard v.rank == 1, v.values.allSatisfy({ $0 == $0.rounded() }) else {
+                    throw diagnostics.error("a multi-index must be an array of integers", at: e.location)
+                }
+                v.isInteger = true
+                value = v
             case .integer(_, let e):
                 value = .integer(try interpreter.intScalar(e, what: "an integer"))
             case .fill(_, let x, let dims):

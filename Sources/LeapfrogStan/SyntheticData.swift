@@ -9,6 +9,9 @@ enum SyntheticData: Sendable {
     case constantIndex(name: String, Int)
     /// A one-element integer vector holding a data-dependent index (`x[N]`).
     case index(name: String, Expression)
+    /// An integer array computed from the data: a multi-index written as an expression
+    /// (`theta[{1, 3}]`, `x[idx[2:3]]`).
+    case indices(name: String, Expression)
     /// An integer scalar computed from the data (`k[1]`, `N - 1`, a literal `5`): a discrete
     /// density's outcome or number of trials, which the graph reads from integer data.
     case integer(name: String, Expression)
@@ -53,7 +56,7 @@ enum SyntheticData: Sendable {
 
     var name: String {
         switch self {
-        case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .integer(let n, _), .fill(let n, _, _), .indicator(let n, _), .range(let n, _, _, _), .pattern(let n, _, _), .oneHot(let n, _, _), .scatter(let n, _, _, _, _),
+        case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .indices(let n, _), .integer(let n, _), .fill(let n, _, _), .indicator(let n, _), .range(let n, _, _, _), .pattern(let n, _, _), .oneHot(let n, _, _), .scatter(let n, _, _, _, _),
              .rowSelection(let n, _, _, _, _), .rowValues(let n, _, _, _, _), .rowCount(let n, _), .rowOrder(let n, _), .oneHotRows(let n, _, _, _), .selectedRows(let n, _, _), .categories(let n, _, _, _): return n
         }
     }

@@ -95,6 +95,13 @@ import Testing
         ("state_space_stochastic_level_stochastic_seasonal", "uk_drivers", .compiles),
         // Chained indices on the left, unA[t][j] = … (an input-output HMM's forward algorithm).
         ("iohmm_reg", "iohmm_reg_simulated", .compiles),
+        // ODE systems (integrate_ode_rk45, ODETests): the predator–prey model (its loop over the
+        // two species, y[:, k], unrolled; theta[{1, 3}]), an epidemic (col(to_matrix(y), 4)), and
+        // the solve inside a user function. Where every rate is e^0.1 the epidemic's compartments
+        // go negative and its log density is −∞ (SciPy's solve too): u = −2.
+        ("lotka_volterra", "hudson_lynx_hare", .compiles),
+        ("sir", "sir", .compilesAt(-2)),
+        ("soil_incubation", "soil_carbon", .compiles),
     ]
 
     /// wells_dae_inter_model's design matrix `[c_dist100', …, ae_inter']'` (an array expression in

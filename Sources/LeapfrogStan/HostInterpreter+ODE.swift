@@ -1,0 +1,55 @@
+import LeapfrogCore
+import LeapfrogData
+
+/// Stan's ODE solvers on the host (transformed data, generated quantities run per draw): the same
+/// adaptive Dormand–Prince 5(4) method as the graph's (`DormandPrince`), values only, with the
+/// user function interpreted as the right-hand side. Arguments as `Lowering.odeCall` takes them.
+extension HostInterpreter {
+    static let odeSolverNames: Set<String> = ["integrate_ode_rk45", "integrate_ode_bdf", "integrate_ode_adams", "ode_rk45", "ode_ckrk",
+                                              "ode_bdf", "ode_adams", "ode_rk45_tol", "ode_ckrk_tol", "ode_bdf_tol", "ode_adams_tol"]
+
+    func solveODE(_ name: String, _ args: [Expression], at l: StanSourceLocation) throws -> DataArray {
+        let solver = Lowering.odeSolver(name)!
+        guard case .variable(let fname, _)? = args.first, let f = functions[fname] else {
+            throw fail("the first argument of \(name) must be the name of a function, the system's right-hand side dy/dt = f(t, y, …)", l)
+        }
+        let fixed = solver.tolerancesGiven ? 7 : 4
+        guard solver.legacy ? (args.count == 7 || args.count == 10) : args.count >= fixed else {
+            throw fail("\(name) takes (f, y0, t0, ts\(solver.legacy ? ", theta, x_r, x_i" : solver.tolerancesGiven ? ", rtol, atol, max_num_steps, …" : ", …")), got \(args.count) arguments", l)
+        }
+        let values = try args.dropFirst().map { try evaluate($0) }   // values[k] is args[k + 1]
+        let (y0, t0, ts) = (values[0], values[1].values[0], values[2])
+        let passed = solver.legacy ? Array(values[3..<6]) : Array(values[(fixed - 1)...])
+        let given = solver.tolerancesGiven ? 3 : (solver.legacy && args.count == 10 ? 6 : nil)
+        let (rtol, atol, maxSteps) = given.map { (values[$0].values[0], values[$0 + 1].values[0], values[$0 + 2].values[0]) }
+            ?? (solver.defaults.rtol, solver.defaults.atol, solver.defaults.maxSteps)
+        guard y0.rank == 1 else { throw fail("the initial state of \(name) must be a vector or an array of reals, got shape \(y0.shape)", l) }
+        for (k, t) in ts.values.enumerated() where !(t > (k == 0 ? t0 : ts.values[k - 1])) || !t.isFinite {
+            throw fail("\(name): the output times must be finite and increase strictly after the initial time \(t0), but element \(k + 1) is \(t)", l)
+        }
+        guard rtol > 0, atol > 0, maxSteps >= 1 else { throw fail("\(name): the tolerances must be positive and the maximum number of steps at least 1", l) }
+        let n = y0.count
+        var failure: Error?
+        let rhs = { (t: Double, y: [Double]) -> [Double] in
+            guard failure == nil else { return [Double](repeating: .nan, count: n) }
+            do {
+                let dydt = try self.callUserFunction(f, [.scalar(t), DataArray(shape: [n], values: y)] + passed, at: l)
+                guard dydt.count == n else {
+                    throw self.fail("the function '\(fname)' returns \(dydt.count) values, but the state of \(name) has \(n): dy/dt must have y's size", l)
+                }
+                return dydt.values
+            } catch {
+                failure = error
+                return [Double](repeating: .nan, count: n)
+            }
+        }
+        let result = DormandPrince.solve(rhs, initial: y0.values, from: t0, to: ts.values, relativeTolerance: rtol,
+                                         absoluteTolerance: atol, maxSteps: Int(maxSteps))
+        if let failure { throw failure }
+        switch result {
+        case .success(let ys): return DataArray(shape: [ts.count, n], values: ys.flatMap { $0 })
+        case .failure(.tooManySteps): throw fail("\(name): the solve needs more than max_num_steps = \(Int(maxSteps)) steps (Stan stops here too)", l)
+        case .failure(.notFinite): throw fail("\(name): the state or its derivative is not finite (Stan stops here too)", l)
+        }
+    }
+}
