@@ -50,6 +50,7 @@ extension Lowering {
         guard f.parameters.count == 2 + passed.count else {
             throw fail("the function '\(fname)' takes \(f.parameters.count) arguments, but \(name) calls it with \(2 + passed.count) (t, y\(solver.legacy ? ", theta, x_r, x_i" : " and the arguments after \(solver.tolerancesGiven ? "max_num_steps" : "ts")"))", l)
         }
+        if let outer = odeSolverName { throw fail("\(name) inside the right-hand side of \(outer) is not supported", l) }
         guard plate == nil, columnPlate == nil, recurrences.isEmpty else {
             throw fail("\(name) inside a loop is not supported; solve once, outside the loop, at every time the loop needs (ts holds them all)", l)
         }
@@ -86,7 +87,8 @@ extension Lowering {
         let (tName, yName) = ("\(fname)__t\(inlineCount)", "\(fname)__y\(inlineCount)")
         let system = try builder.odeSystem(initial: materialize(y0), name: "\(name) (line \(l.line))") { t, y in
             scope.push()
-            defer { scope.pop() }
+            odeSolverName = name
+            defer { scope.pop(); odeSolverName = nil }
             scope.declare(Symbol(name: tName, type: .real, kind: .local, value: Value(type: .real, node: t, dataOnly: false), location: l))
             scope.declare(Symbol(name: yName, type: stateType, kind: .local, value: Value(type: stateType, node: y, dataOnly: false), location: l))
             guard let dydt = try inlineCall(f, [.variable(tName, l), .variable(yName, l)] + passed, at: l) else {

@@ -239,6 +239,9 @@ extension Lowering {
     // MARK: Lowering the loop
 
     func recurrenceLoop(_ v: String, _ lo: Expression, _ hi: Expression, _ body: Statement, _ l: StanSourceLocation) throws {
+        if let solver = odeSolverName {
+            throw fail("a loop whose steps depend on each other (or over a range not starting at 1) inside the right-hand side of \(solver) is not supported; write it with vector operations", l)
+        }
         if let k = forwardShift(v, body) {
             // `for (t in 1:(T - 1)) x[t + 1] = x[t] + …` is `for (t in 2:T) x[t] = x[t - 1] + …`.
             let moved = { (e: Expression) in Expression.binary("+", e, .integer(k, l), l) }

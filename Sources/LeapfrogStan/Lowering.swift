@@ -78,6 +78,8 @@ final class Lowering {
     var inlineCount = 0
     /// The loops being lowered as recurrences, outermost first (Lowering+Recurrences).
     var recurrences: [Recurrence] = []
+    /// The ODE solver whose right-hand side is being lowered (its region holds no loop nor solve).
+    var odeSolverName: String?
     /// The family of every `log_density` node, set on the nodes when lowering finishes.
     var densityFamilies: [Int: Distribution] = [:]
     /// Leave generated quantities out of the graph: `HostGeneratedQuantities` runs them per draw.

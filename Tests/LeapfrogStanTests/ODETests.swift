@@ -176,6 +176,41 @@ import Testing
         #expect(got.contains(message), "\(got)")
     }
 
+    /// A loop over the state in the right-hand side (vectorised) solves; one whose steps depend
+    /// on each other, or a solve inside a solve, is named at its line.
+    @Test func loopsInTheRightHandSide() throws {
+        let source = """
+            functions {
+              vector rhs(real t, vector y, vector a) {
+                vector[3] d;
+                for (k in 1:3) d[k] = -a[k] * y[k];
+                return d;
+              }
+            }
+            data { array[2] real ts; }
+            parameters { vector<lower=0>[3] a; }
+            transformed parameters { array[2] vector[3] y = ode_rk45_tol(rhs, [1, 2, 3]', 0, ts, 1e-10, 1e-10, 100000, a); }
+            model { a ~ exponential(1); }
+            """
+        let model = try stanReference(source, DataSet(["ts": .vector([0.5, 2])], source: "d.json"))
+        let rates = [0.3, 1.1, 0.6]
+        let y = model.derivedValues(rates.map { log($0) })
+        for (n, t) in [0.5, 2].enumerated() {
+            for k in 0..<3 { #expect(abs(y[n * 3 + k] - Double(k + 1) * exp(-rates[k] * t)) < 1e-8) }
+        }
+        // Over constants it is unrolled and solves; over a range the data give, it would be a
+        // recurrence inside the system.
+        let unrolled = source.replacingOccurrences(of: "for (k in 1:3) d[k] = -a[k] * y[k];",
+                                                   with: "d[1] = -a[1] * y[1]; for (k in 2:3) d[k] = d[k - 1] - a[k] * y[k];")
+        #expect(compileError(unrolled) == "")
+        let recurrence = unrolled.replacingOccurrences(of: "for (k in 2:3)", with: "for (k in 2:K)")
+            .replacingOccurrences(of: "vector a)", with: "vector a, int K)").replacingOccurrences(of: "100000, a)", with: "100000, a, K)")
+            .replacingOccurrences(of: "data {", with: "data { int K;")
+        #expect(compileError(recurrence).contains("inside the right-hand side of ode_rk45_tol is not supported"), "\(compileError(recurrence))")
+        let nested = source.replacingOccurrences(of: "return d;", with: "return d + ode_rk45(rhs, y, 0, {1.0}, a)[1];")
+        #expect(compileError(nested).contains("ode_rk45 inside the right-hand side of ode_rk45_tol is not supported"), "\(compileError(nested))")
+    }
+
     /// A function used as a value anywhere but as an ODE solver's first argument.
     @Test func aFunctionAsAValueIsNamed() {
         let got = compileError(Self.decay.replacingOccurrences(of: "k ~ normal(1, 1);", with: "k ~ normal(decay, 1);"))
