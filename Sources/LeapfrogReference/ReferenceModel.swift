@@ -120,10 +120,16 @@ public struct ReferenceModel: BatchedLogDensity {
             results.deinitialize()   // releases the stored gradient arrays
             results.deallocate()
         }
-        // An ODE solve costs thousands of node evaluations per chain: worth a core each.
-        Self.forEachChain(c, parallel: dimension * c >= 256 || !odeSystems.isEmpty) { k in
-            if let active, !active[k] { return }
-            results[k] = self.logDensityAndGradient(positions.vector(chain: k))
+        // Only the active chains are split between the cores (in a NUTS batch's last steps the
+        // chains still building their trees would otherwise share a core while another idles).
+        let chains = active.map { a in (0..<c).filter { a[$0] } } ?? Array(0..<c)
+        let one = { (j: Int) in results[chains[j]] = self.logDensityAndGradient(positions.vector(chain: chains[j])) }
+        if !odeSystems.isEmpty && chains.count > 1 {
+            // An ODE solve costs thousands of node evaluations, a different number per chain:
+            // each chain is a task of its own, taken by whichever core is free.
+            DispatchQueue.concurrentPerform(iterations: chains.count, execute: one)
+        } else {
+            Self.forEachChain(chains.count, parallel: dimension * chains.count >= 256, one)
         }
         for k in 0..<c {
             guard let (v, g) = results[k] else { continue }
