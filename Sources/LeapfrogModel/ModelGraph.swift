@@ -86,14 +86,22 @@ public struct ModelGraph: Hashable, Sendable, Codable {
             default: break
             }
         }
-        _ = try LoopStructure(self)
-        for t in terms where t.node < 0 || t.node >= nodes.count {
-            throw fail("a term refers to node \(t.node), which does not exist")
+        let structure = try LoopStructure(self)
+        /// Only an `ode_solve` reads an ODE system: a term or a derived quantity inside one has no value.
+        func outsideSystems(_ node: Int, _ what: String) throws {
+            if let o = nodes[node].op == .ode ? node : structure.odeSystem[node] {
+                throw fail("\(what) is node \(node), inside the region of ODE system \(o); only its ode_solve reads a system")
+            }
+        }
+        for t in terms {
+            guard t.node >= 0 && t.node < nodes.count else { throw fail("a term refers to node \(t.node), which does not exist") }
+            try outsideSystems(t.node, "a term")
         }
         var derivedNames = Set<String>()
         for q in derived {
             guard q.node >= 0 && q.node < nodes.count else { throw fail("derived '\(q.name)' refers to node \(q.node), which does not exist") }
             guard !seen.contains(q.name), derivedNames.insert(q.name).inserted else { throw fail("derived '\(q.name)' clashes with another name") }
+            try outsideSystems(q.node, "derived '\(q.name)'")
         }
         let quantities = Set(parameters.map(\.name)).union(derivedNames).union([ModelGraph.logDensityName])
         for name in identifiable ?? [] where !quantities.contains(name) {

@@ -53,3 +53,50 @@ struct LoopStructureTests {
         #expect(message.contains("node \(carry) (carry) has shape [] but its update, node 0, has shape [12]"), "\(message)")
     }
 }
+
+/// The ODE system nodes (`ode`, `ode_state`, `ode_solve`): docs/model-format.md's example
+/// validates and binds, and each rule of a system's region is named when broken.
+struct ODEStructureTests {
+    /// y′ = −k·y from y0 at t0 = 0, solved at ts; the term reads the solution.
+    static func decay() throws -> ModelGraph {
+        try ModelBuilder.build("decay") { b in
+            let k = b.parameter("k", constraint: .lower(0))
+            let ts = b.data("ts", [.symbol("T")])
+            let system = b.odeSystem(initial: b.data("y0", [.fixed(1)])) { _, y in -k * y }
+            let y = b.odeSolve(system, t0: b.constant(0), times: ts, relativeTolerance: b.constant(1e-8),
+                               absoluteTolerance: b.constant(1e-8), maxSteps: b.constant(1e5))
+            b.sample(b.data("z", [.symbol("T"), .fixed(1)]), .normal(y, 0.1))
+        }
+    }
+
+    static let data = DataSet(["ts": .vector([0.5, 1, 2]), "y0": .vector([2]), "z": .matrix(rows: [[1.6], [1.2], [0.74]])], source: "decay.json")
+
+    @Test func theSystemsRegionIsFound() throws {
+        let graph = try Self.decay()
+        let loops = try LoopStructure(graph)
+        let ode = try #require(graph.nodes.firstIndex { $0.op == .ode })
+        #expect(loops.odeRegions[ode] == (ode + 1)..<(ode + 4))
+        #expect(loops.odeStates[ode] == ode + 1 && loops.loops.isEmpty)
+        #expect(try ModelGraph.fromJSON(try graph.jsonString()) == graph)
+        let needed = loops.needed(graph.terms.map(\.node), in: graph)
+        #expect(loops.odeRegions[ode]!.allSatisfy { needed[$0] })
+        _ = try BoundModel(graph: graph, data: Self.data)
+    }
+
+    @Test func nothingButTheSolveReadsTheSystem() throws {
+        var graph = try Self.decay()
+        let state = graph.nodes.firstIndex { $0.op == .odeState }!
+        graph.nodes.append(Node(op: .exp, args: [state]))
+        #expect(LoopStructureTests.failure { try graph.validate() }.contains("cannot read node \(state)"))
+        graph.nodes.removeLast()
+        graph.terms.append(Term(node: state + 1))
+        #expect(LoopStructureTests.failure { try graph.validate() }.contains("a term is node \(state + 1), inside the region of ODE system"))
+    }
+
+    @Test func timesMustIncrease() throws {
+        var data = Self.data
+        data.variables["ts"] = .vector([0.5, 0.5, 2])
+        let message = LoopStructureTests.failure { _ = try BoundModel(graph: try Self.decay(), data: data) }
+        #expect(message.contains("the output times 'ts' must increase strictly after the initial time 0.0 (as Stan's), but element 2 is 0.5, after 0.5"), "\(message)")
+    }
+}
