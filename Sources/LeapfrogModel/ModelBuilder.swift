@@ -143,6 +143,11 @@ public final class ModelBuilder {
         return (o, y)
     }
 
+    /// a where c > 0 (c ≥ 0 when `inclusive`), else b (`Operation.select`).
+    public func select(_ c: Expr, _ a: Expr, _ b: Expr, inclusive: Bool) -> Expr {
+        append(Node(op: .select, args: [c.id, a.id, b.id], value: inclusive ? 1 : 0))
+    }
+
     /// y at each of `times` ([count, n]) for the system `odeSystem` built, from y(t0) = y0.
     public func odeSolve(_ system: (system: Expr, state: Expr), t0: Expr, times: Expr, relativeTolerance: Expr,
                          absoluteTolerance: Expr, maxSteps: Expr, name: String? = nil) -> Expr {

@@ -60,6 +60,11 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
     /// of an `if` on a vectorised loop's index back together, each branch having run over its own.
     case concat
 
+    /// args (c, a, b): a where c > 0 (c ≥ 0 when `value` is 1), else b; c a scalar, a and b of one
+    /// shape or scalars. Its derivative goes to the branch taken (none to c): an `if` on a value
+    /// computed per evaluation (an ODE solver's time) inside an ODE system's right-hand side.
+    case select
+
     // Densities
     /// Sum of the log density of args[0] under `distribution` with parameters args[1...].
     case logDensity = "log_density"
@@ -101,6 +106,7 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
             return 2
         case .odeSolve: return 7
         case .expQuadCov: return 4
+        case .select: return 3
         case .logDensity, .at, .stack: return nil
         }
     }

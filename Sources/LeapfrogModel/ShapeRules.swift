@@ -80,6 +80,10 @@ public enum ShapeRules {
                 throw fail("shapes \(s[0]) and \(s[1]) cannot be joined along their first axis")
             }
             return [s[0][0] + s[1][0]] + Array(s[0].dropFirst())
+        case .select:
+            guard s[0].isEmpty else { throw fail("its condition must be a scalar, got shape \(s[0])") }
+            guard s[1] == s[2] || s[1].isEmpty || s[2].isEmpty else { throw fail("its branches have shapes \(s[1]) and \(s[2])") }
+            return s[1].isEmpty ? s[2] : s[1]
         case .loop, .ode: return []
         case .carry, .last: return s[1]
         case .odeState:

@@ -154,6 +154,9 @@ extension ReferenceModel {
             }
             A[o2 + 0] += dAlpha
             A[o3 + 0] += dRho
+        case .select:
+            let (o, n) = Self.holds(v[a[0]][0], inclusive: node.value == 1) ? (o1, v[a[1]].count) : (o2, v[a[2]].count)
+            for k in 0..<g.count { A[o + (n == 1 ? 0 : k)] += g[k] }
         case .sum:
             for k in 0..<v[a[0]].count { A[o0 + k] += g[0] }
         case .mean:

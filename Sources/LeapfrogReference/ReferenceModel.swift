@@ -320,6 +320,10 @@ public struct ReferenceModel: BatchedLogDensity {
             return out
         case .concat:
             return v[a[0]] + v[a[1]]
+        case .select:
+            let (x, y) = (v[a[1]], v[a[2]])
+            let taken = Self.holds(v[a[0]][0], inclusive: node.value == 1)
+            return (0..<max(x.count, y.count)).map { taken ? x[x.count == 1 ? 0 : $0] : y[y.count == 1 ? 0 : $0] }
         case .logDensity:
             return [logDensityValue(i, v)]
         case .at:
@@ -330,6 +334,10 @@ public struct ReferenceModel: BatchedLogDensity {
             return v[i]  // set by `run` (ReferenceModel+Recurrence) and `solveODE`
         }
     }
+
+    /// Whether a `select` takes its first branch: c > 0, or c ≥ 0 when inclusive (NaN: neither).
+    @inline(__always)
+    static func holds(_ c: Double, inclusive: Bool) -> Bool { inclusive ? c >= 0 : c > 0 }
 
     /// An elementwise unary operation of one element.
     @inline(__always)

@@ -17,6 +17,8 @@ struct ScalarProgram: Sendable {
         case sum(out: Int, xs: [Int])
         /// Σᵢ xᵢ·yᵢ (a matrix product's element).
         case dot(out: Int, xs: [Int], ys: [Int])
+        /// x where c > 0 (c ≥ 0 when inclusive), else y.
+        case select(out: Int, c: Int, x: Int, y: Int, inclusive: Bool)
     }
 
     let instructions: [Instruction]
@@ -51,6 +53,12 @@ struct ScalarProgram: Sendable {
             case .add, .subtract, .multiply, .divide, .pow:
                 let (ma, mb) = (model.broadcastMaps[k]![0], model.broadcastMaps[k]![1])
                 for e in 0..<size { code.append(.binary(node.op, out: out + e, x: slots[a[0]]! + ma[e], y: slots[a[1]]! + mb[e])) }
+            case .select:
+                let (nx, ny) = (model.nodeShapes[a[1]].reduce(1, *), model.nodeShapes[a[2]].reduce(1, *))
+                for e in 0..<size {
+                    code.append(.select(out: out + e, c: slots[a[0]]!, x: slots[a[1]]! + (nx == 1 ? 0 : e),
+                                        y: slots[a[2]]! + (ny == 1 ? 0 : e), inclusive: node.value == 1))
+                }
             case .sum:
                 let n = model.nodeShapes[a[0]].reduce(1, *)
                 code.append(.sum(out: out, xs: (0..<n).map { slots[a[0]]! + $0 }))
@@ -91,6 +99,7 @@ struct ScalarProgram: Sendable {
             case .unary(let op, let out, let x): s[out] = ReferenceModel.unary(op, s[x])
             case .binary(let op, let out, let x, let y): s[out] = ReferenceModel.binary(op, s[x], s[y])
             case .copy(let out, let x): s[out] = s[x]
+            case .select(let out, let c, let x, let y, let inclusive): s[out] = ReferenceModel.holds(s[c], inclusive: inclusive) ? s[x] : s[y]
             case .sum(let out, let xs):
                 var total = 0.0
                 for x in xs { total += s[x] }
@@ -115,6 +124,8 @@ struct ScalarProgram: Sendable {
                 adjoint[x] += adjoint[out] * dp
                 adjoint[y] += adjoint[out] * dq
             case .copy(let out, let x): adjoint[x] += adjoint[out]
+            case .select(let out, let c, let x, let y, let inclusive):
+                adjoint[ReferenceModel.holds(s[c], inclusive: inclusive) ? x : y] += adjoint[out]
             case .sum(let out, let xs): for x in xs { adjoint[x] += adjoint[out] }
             case .dot(let out, let xs, let ys):
                 for (x, y) in zip(xs, ys) {

@@ -34,6 +34,57 @@ extension Lowering {
         }
     }
 
+    /// An `if` on a value computed per evaluation (the solver's time, a parameter) inside the
+    /// right-hand side of `solver` (posteriordb's `one_comp_mm_elim_abs`: `if (t > 0) dose = …;`):
+    /// both branches are lowered, and each variable they assign takes the first branch's value
+    /// where the comparison holds, the other's elsewhere (the graph's `select`, whose derivative
+    /// goes to the branch taken). The condition compares two values; the branches only assign.
+    func selectedIf(_ solver: String, _ c: Expression, _ then: Statement, _ otherwise: Statement?, _ l: StanSourceLocation) throws {
+        guard case .binary(let op, let x, let y, _) = c, ["<", "<=", ">", ">="].contains(op) else {
+            throw fail("inside the right-hand side of \(solver), an if on a value that is not data must compare two values (<, <=, >, >=)", c.location)
+        }
+        for branch in [then] + (otherwise.map { [$0] } ?? []) where Lowering.addsTerms(branch) {
+            throw fail("inside the right-hand side of \(solver), an if on a value that is not data can only assign variables", branch.location)
+        }
+        let (a, b) = (try expression(x), try expression(y))
+        guard a.type.isScalar, b.type.isScalar else { throw fail("the condition must compare two scalars", c.location) }
+        // Holds where the difference is positive (> and <) or not negative (>= and <=).
+        let difference = op.hasPrefix(">") ? materialize(a) - materialize(b) : materialize(b) - materialize(a)
+        let assigned = Array(Set((outerAssignments(then) + (otherwise.map(outerAssignments) ?? [])).map(\.name)))
+            .filter { scope.lookup($0) != nil }.sorted()
+        let before = assigned.map { scope.lookup($0)!.value }
+        var branchValues: [[Value?]] = []
+        for branch in [then, otherwise] {
+            if let branch {
+                scope.push()
+                try statement(branch)
+                scope.pop()
+            }
+            branchValues.append(assigned.map { scope.lookup($0)!.value })
+            for (name, v) in zip(assigned, before) { scope.setValue(name, v) }
+        }
+        for (k, name) in assigned.enumerated() {
+            guard let first = branchValues[0][k], let second = branchValues[1][k] else {
+                throw fail("'\(name)' is assigned only where the condition \(branchValues[0][k] == nil ? "fails" : "holds") and has no value otherwise; "
+                           + "assign it in both branches or before the if", l)
+            }
+            let type = scope.lookup(name)!.type
+            let node = builder.select(difference, materialize(first), materialize(second), inclusive: op.hasSuffix("="))
+            scope.setValue(name, Value(type: type, node: node, dataOnly: false))
+        }
+    }
+
+    /// Whether `s` adds to the log density (`~`, `target +=`, `reject`).
+    static func addsTerms(_ s: Statement) -> Bool {
+        switch s {
+        case .tilde, .targetIncrement, .reject: return true
+        case .forLoop(_, _, _, let b, _), .whileLoop(_, let b, _): return addsTerms(b)
+        case .ifElse(_, let a, let b, _): return addsTerms(a) || (b.map(addsTerms) ?? false)
+        case .block(let xs, _): return xs.contains(where: addsTerms)
+        default: return false
+        }
+    }
+
     func odeCall(_ name: String, _ solver: ODESolver, _ args: [Expression], at l: StanSourceLocation) throws -> Value {
         guard case .variable(let fname, _)? = args.first, let f = program.functions[fname] else {
             throw fail("the first argument of \(name) must be the name of a function, the system's right-hand side dy/dt = f(t, y, …)", l)
@@ -83,6 +134,9 @@ extension Lowering {
         let rtol = try tolerance(0, "the relative tolerance", solver.defaults.rtol)
         let atol = try tolerance(1, "the absolute tolerance", solver.defaults.atol)
         let maxSteps = try tolerance(2, "the maximum number of steps", solver.defaults.maxSteps)
+        for s in f.body where Lowering.addsTerms(s) {
+            throw fail("the function '\(fname)' is the right-hand side of \(name): it cannot add to the log density nor reject", s.location)
+        }
         inlineCount += 1
         let (tName, yName) = ("\(fname)__t\(inlineCount)", "\(fname)__y\(inlineCount)")
         let system = try builder.odeSystem(initial: materialize(y0), name: "\(name) (line \(l.line))") { t, y in

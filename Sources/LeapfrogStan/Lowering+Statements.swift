@@ -501,6 +501,9 @@ extension Lowering {
         if let i = c.variables.first(where: { if case .stepIndex? = scope.lookup($0)?.kind { return true } else { return false } }) {
             throw fail("an if on '\(i)', the index of a loop whose steps depend on each other (a recurrence), is not supported yet", c.location)
         }
+        if let solver = odeSolverName, !(try isDataOnly(c)) {
+            return try selectedIf(solver, c, then, otherwise, l)
+        }
         guard try isDataOnly(c) else {
             throw conditionNotOnData(c)
         }

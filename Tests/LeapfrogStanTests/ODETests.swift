@@ -211,6 +211,35 @@ import Testing
         #expect(compileError(nested).contains("ode_rk45 inside the right-hand side of ode_rk45_tol is not supported"), "\(compileError(nested))")
     }
 
+    /// An `if` on the solver's time inside the right-hand side (posteriordb's one-compartment
+    /// model): y′ = a after t = 1, 0 before, so y(t) = a·max(0, t − 1); the derivative in a goes
+    /// through the branch taken. Other conditions and branches that add terms are named.
+    @Test func anIfOnTheTimeChoosesPerEvaluation() throws {
+        let source = """
+            functions {
+              vector rhs(real t, vector y, real a) {
+                real r = 0;
+                if (t > 1) r = a;
+                return [r]';
+              }
+            }
+            data { array[3] real ts; }
+            parameters { real a; }
+            transformed parameters { array[3] vector[1] y = ode_rk45_tol(rhs, [0]', 0, ts, 1e-10, 1e-10, 100000, a); }
+            model { a ~ normal(0, 1); target += -0.5 * square(y[3, 1] - 1); }
+            """
+        let model = try stanReference(source, DataSet(["ts": .vector([0.5, 2, 3.5])], source: "d.json"))
+        let y = model.derivedValues([1.3])
+        for (v, t) in zip(y, [0.5, 2, 3.5]) { #expect(abs(v - 1.3 * max(0, t - 1)) < 1e-7, "y(\(t)) = \(v)") }
+        #expect(GradientCheck.worstRelativeError(model, at: [0.7]) < GradientCheck.tolerance)
+        let equality = source.replacingOccurrences(of: "if (t > 1)", with: "if (t == 1)")
+        #expect(compileError(equality).contains("an if on a value that is not data must compare two values (<, <=, >, >=)"), "\(compileError(equality))")
+        let reject = source.replacingOccurrences(of: "if (t > 1) r = a;", with: "if (t > 1) r = a; else reject(\"early\");")
+        #expect(compileError(reject).contains("the function 'rhs' is the right-hand side of ode_rk45_tol: it cannot add to the log density nor reject"), "\(compileError(reject))")
+        // Outside a right-hand side an if on parameters is still refused.
+        #expect(compileError("parameters { real x; } model { real r = 0; if (x > 0) r = 1; x ~ normal(r, 1); }").contains("conditions on parameters are not supported"))
+    }
+
     /// A function used as a value anywhere but as an ODE solver's first argument.
     @Test func aFunctionAsAValueIsNamed() {
         let got = compileError(Self.decay.replacingOccurrences(of: "k ~ normal(1, 1);", with: "k ~ normal(decay, 1);"))

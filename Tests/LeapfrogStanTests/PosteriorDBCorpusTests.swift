@@ -102,6 +102,8 @@ import Testing
         ("lotka_volterra", "hudson_lynx_hare", .compiles),
         ("sir", "sir", .compilesAt(-2)),
         ("soil_incubation", "soil_carbon", .compiles),
+        // An if on the solver's time inside the right-hand side (a select per evaluation).
+        ("one_comp_mm_elim_abs", "one_comp_mm_elim_abs", .compiles),
     ]
 
     /// wells_dae_inter_model's design matrix `[c_dist100', …, ae_inter']'` (an array expression in
