@@ -43,6 +43,12 @@ public enum DormandPrince {
         case notFinite
     }
 
+    /// The first of `times` that is not finite or not after the one before it (t0 for the first):
+    /// output times must increase strictly after the initial time, as Stan's solvers require.
+    public static func firstUnorderedTime(after t0: Double, _ times: [Double]) -> Int? {
+        times.indices.first { k in !times[k].isFinite || !(times[k] > (k == 0 ? t0 : times[k - 1])) }
+    }
+
     /// y at each of `times` (increasing, after `t0`) for y′ = f(t, y), y(t0) = `initial`.
     public static func solve(_ f: (Double, [Double]) -> [Double], initial: [Double], from t0: Double, to times: [Double],
                       relativeTolerance rtol: Double, absoluteTolerance atol: Double, maxSteps: Int) -> Result<[[Double]], Failure> {

@@ -153,13 +153,11 @@ public enum ShapeRules {
         }
         let (t0, ts) = (try values(2), try values(3))
         guard t0.values[0].isFinite else { throw fail("the initial time \(t0.name) is \(t0.values[0]), not finite") }
-        for (k, t) in ts.values.enumerated() {
+        if let k = DormandPrince.firstUnorderedTime(after: t0.values[0], ts.values) {
+            let t = ts.values[k]
             guard t.isFinite else { throw fail("the output times \(ts.name): element \(k + 1) is \(t), not finite") }
-            let before = k == 0 ? t0.values[0] : ts.values[k - 1]
-            guard t > before else {
-                throw fail("the output times \(ts.name) must increase strictly after the initial time \(t0.values[0]) (as Stan's), but element \(k + 1) is \(t)"
-                           + (k == 0 ? "" : ", after \(before)"))
-            }
+            throw fail("the output times \(ts.name) must increase strictly after the initial time \(t0.values[0]) (as Stan's), but element \(k + 1) is \(t)"
+                       + (k == 0 ? "" : ", after \(ts.values[k - 1])"))
         }
         for (k, role) in [(4, "relative tolerance"), (5, "absolute tolerance")] {
             let x = try values(k)

@@ -5,27 +5,23 @@ import LeapfrogData
 /// adaptive Dormand–Prince 5(4) method as the graph's (`DormandPrince`), values only, with the
 /// user function interpreted as the right-hand side. Arguments as `Lowering.odeCall` takes them.
 extension HostInterpreter {
-    static let odeSolverNames: Set<String> = ["integrate_ode_rk45", "integrate_ode_bdf", "integrate_ode_adams", "ode_rk45", "ode_ckrk",
-                                              "ode_bdf", "ode_adams", "ode_rk45_tol", "ode_ckrk_tol", "ode_bdf_tol", "ode_adams_tol"]
+    static let odeSolverNames = Set(Lowering.odeSolvers.keys)
 
     func solveODE(_ name: String, _ args: [Expression], at l: StanSourceLocation) throws -> DataArray {
-        let solver = Lowering.odeSolver(name)!
+        let solver = Lowering.odeSolvers[name]!
         guard case .variable(let fname, _)? = args.first, let f = functions[fname] else {
             throw fail("the first argument of \(name) must be the name of a function, the system's right-hand side dy/dt = f(t, y, …)", l)
         }
-        let fixed = solver.tolerancesGiven ? 7 : 4
-        guard solver.legacy ? (args.count == 7 || args.count == 10) : args.count >= fixed else {
-            throw fail("\(name) takes (f, y0, t0, ts\(solver.legacy ? ", theta, x_r, x_i" : solver.tolerancesGiven ? ", rtol, atol, max_num_steps, …" : ", …")), got \(args.count) arguments", l)
-        }
-        let values = try args.dropFirst().map { try evaluate($0) }   // values[k] is args[k + 1]
-        let (y0, t0, ts) = (values[0], values[1].values[0], values[2])
-        let passed = solver.legacy ? Array(values[3..<6]) : Array(values[(fixed - 1)...])
-        let given = solver.tolerancesGiven ? 3 : (solver.legacy && args.count == 10 ? 6 : nil)
-        let (rtol, atol, maxSteps) = given.map { (values[$0].values[0], values[$0 + 1].values[0], values[$0 + 2].values[0]) }
+        guard let layout = solver.layout(args.count) else { throw fail("\(solver.signature(name)), got \(args.count) arguments", l) }
+        // values[k] is args[k]'s (f, the first, is passed by name, not evaluated).
+        let values = try args.enumerated().map { $0.offset == 0 ? DataArray.scalar(.nan) : try evaluate($0.element) }
+        let (y0, t0, ts) = (values[1], values[2].values[0], values[3])
+        let passed = Array(values[layout.passed])
+        let (rtol, atol, maxSteps) = layout.tolerances.map { (values[$0].values[0], values[$0 + 1].values[0], values[$0 + 2].values[0]) }
             ?? (solver.defaults.rtol, solver.defaults.atol, solver.defaults.maxSteps)
         guard y0.rank == 1 else { throw fail("the initial state of \(name) must be a vector or an array of reals, got shape \(y0.shape)", l) }
-        for (k, t) in ts.values.enumerated() where !(t > (k == 0 ? t0 : ts.values[k - 1])) || !t.isFinite {
-            throw fail("\(name): the output times must be finite and increase strictly after the initial time \(t0), but element \(k + 1) is \(t)", l)
+        if let k = DormandPrince.firstUnorderedTime(after: t0, ts.values) {
+            throw fail("\(name): the output times must be finite and increase strictly after the initial time \(t0), but element \(k + 1) is \(ts.values[k])", l)
         }
         guard rtol > 0, atol > 0, maxSteps >= 1 else { throw fail("\(name): the tolerances must be positive and the maximum number of steps at least 1", l) }
         let n = y0.count

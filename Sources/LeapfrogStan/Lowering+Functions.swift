@@ -94,7 +94,7 @@ extension Lowering {
             // them nowhere else.
             throw fail("random number generators (\(name)) are only allowed in transformed data and generated quantities", l)
         }
-        if let solver = Lowering.odeSolver(name) { return try odeCall(name, solver, argExprs, at: l) }
+        if let solver = Lowering.odeSolvers[name] { return try odeCall(name, solver, argExprs, at: l) }
         if let why = Lowering.unsupported[name] { throw fail("the function '\(name)' is not supported: \(why)", l) }
         switch name {
         case "segment", "head", "tail":

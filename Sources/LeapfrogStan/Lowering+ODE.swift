@@ -12,27 +12,42 @@ import LeapfrogModel
 extension Lowering {
     /// A solver's interface: the old one (`integrate_ode_*`: theta, x_r, x_i) or the variadic
     /// one, whether tolerances follow ts, and Stan's default tolerances and step limit.
-    struct ODESolver {
+    struct ODESolver: Sendable {
         var legacy: Bool
         var tolerancesGiven: Bool
         var defaults: (rtol: Double, atol: Double, maxSteps: Double)
-    }
 
-    /// The solver a function name calls, if any (Stan Functions Reference, "Ordinary differential
-    /// equation (ODE) solvers": rk45 and ckrk default to 1e-6, 1e-6, 10⁶ steps; bdf and adams to
-    /// 1e-10, 1e-10, 10⁸).
-    static func odeSolver(_ name: String) -> ODESolver? {
-        let explicit = (rtol: 1e-6, atol: 1e-6, maxSteps: 1e6), implicit = (rtol: 1e-10, atol: 1e-10, maxSteps: 1e8)
-        switch name {
-        case "integrate_ode_rk45": return ODESolver(legacy: true, tolerancesGiven: false, defaults: explicit)
-        case "integrate_ode_bdf", "integrate_ode_adams": return ODESolver(legacy: true, tolerancesGiven: false, defaults: implicit)
-        case "ode_rk45", "ode_ckrk": return ODESolver(legacy: false, tolerancesGiven: false, defaults: explicit)
-        case "ode_bdf", "ode_adams": return ODESolver(legacy: false, tolerancesGiven: false, defaults: implicit)
-        case "ode_rk45_tol", "ode_ckrk_tol", "ode_bdf_tol", "ode_adams_tol":
-            return ODESolver(legacy: false, tolerancesGiven: true, defaults: explicit)
-        default: return nil
+        /// Where a call's arguments are (after f, y0, t0, ts): those passed on to f, and the
+        /// index of rtol (atol and the step limit follow) when the call gives them; nil when a
+        /// call of `count` arguments does not fit the interface.
+        func layout(_ count: Int) -> (passed: Range<Int>, tolerances: Int?)? {
+            if legacy { return count == 7 || count == 10 ? (4..<7, count == 10 ? 7 : nil) : nil }
+            let fixed = tolerancesGiven ? 7 : 4
+            return count >= fixed ? (fixed..<count, tolerancesGiven ? 4 : nil) : nil
+        }
+
+        /// The interface, for messages.
+        func signature(_ name: String) -> String {
+            legacy ? "\(name) takes (f, y0, t0, ts, theta, x_r, x_i) or (f, y0, t0, ts, theta, x_r, x_i, rtol, atol, max_steps)"
+                   : "\(name) takes (f, y0, t0, ts\(tolerancesGiven ? ", rtol, atol, max_num_steps" : ""), …)"
         }
     }
+
+    /// Stan's ODE solvers by name (Stan Functions Reference, "Ordinary differential equation (ODE)
+    /// solvers": rk45 and ckrk default to 1e-6, 1e-6, 10⁶ steps; bdf and adams to 1e-10, 1e-10, 10⁸).
+    static let odeSolvers: [String: ODESolver] = {
+        let explicit = (rtol: 1e-6, atol: 1e-6, maxSteps: 1e6), implicit = (rtol: 1e-10, atol: 1e-10, maxSteps: 1e8)
+        var out: [String: ODESolver] = [
+            "integrate_ode_rk45": ODESolver(legacy: true, tolerancesGiven: false, defaults: explicit),
+            "integrate_ode_bdf": ODESolver(legacy: true, tolerancesGiven: false, defaults: implicit),
+            "integrate_ode_adams": ODESolver(legacy: true, tolerancesGiven: false, defaults: implicit),
+        ]
+        for (method, defaults) in [("rk45", explicit), ("ckrk", explicit), ("bdf", implicit), ("adams", implicit)] {
+            out["ode_\(method)"] = ODESolver(legacy: false, tolerancesGiven: false, defaults: defaults)
+            out["ode_\(method)_tol"] = ODESolver(legacy: false, tolerancesGiven: true, defaults: defaults)
+        }
+        return out
+    }()
 
     /// An `if` on a value computed per evaluation (the solver's time, a parameter) inside the
     /// right-hand side of `solver` (posteriordb's `one_comp_mm_elim_abs`: `if (t > 0) dose = …;`):
@@ -50,27 +65,9 @@ extension Lowering {
         guard a.type.isScalar, b.type.isScalar else { throw fail("the condition must compare two scalars", c.location) }
         // Holds where the difference is positive (> and <) or not negative (>= and <=).
         let difference = op.hasPrefix(">") ? materialize(a) - materialize(b) : materialize(b) - materialize(a)
-        let assigned = Array(Set((outerAssignments(then) + (otherwise.map(outerAssignments) ?? [])).map(\.name)))
-            .filter { scope.lookup($0) != nil }.sorted()
-        let before = assigned.map { scope.lookup($0)!.value }
-        var branchValues: [[Value?]] = []
-        for branch in [then, otherwise] {
-            if let branch {
-                scope.push()
-                try statement(branch)
-                scope.pop()
-            }
-            branchValues.append(assigned.map { scope.lookup($0)!.value })
-            for (name, v) in zip(assigned, before) { scope.setValue(name, v) }
-        }
-        for (k, name) in assigned.enumerated() {
-            guard let first = branchValues[0][k], let second = branchValues[1][k] else {
-                throw fail("'\(name)' is assigned only where the condition \(branchValues[0][k] == nil ? "fails" : "holds") and has no value otherwise; "
-                           + "assign it in both branches or before the if", l)
-            }
-            let type = scope.lookup(name)!.type
-            let node = builder.select(difference, materialize(first), materialize(second), inclusive: op.hasSuffix("="))
-            scope.setValue(name, Value(type: type, node: node, dataOnly: false))
+        for (name, holds, fails) in try branchAssignments(then, otherwise, at: l, enter: { _ in }) {
+            let node = builder.select(difference, materialize(holds), materialize(fails), inclusive: op.hasSuffix("="))
+            scope.setValue(name, Value(type: scope.lookup(name)!.type, node: node, dataOnly: false))
         }
     }
 
@@ -89,15 +86,8 @@ extension Lowering {
         guard case .variable(let fname, _)? = args.first, let f = program.functions[fname] else {
             throw fail("the first argument of \(name) must be the name of a function, the system's right-hand side dy/dt = f(t, y, …)", l)
         }
-        let fixed = solver.tolerancesGiven ? 7 : 4
-        if solver.legacy {
-            guard args.count == 7 || args.count == 10 else {
-                throw fail("\(name) takes (f, y0, t0, ts, theta, x_r, x_i) or (f, y0, t0, ts, theta, x_r, x_i, rtol, atol, max_steps), got \(args.count) arguments", l)
-            }
-        } else if args.count < fixed {
-            throw fail("\(name) takes (f, y0, t0, ts\(solver.tolerancesGiven ? ", rtol, atol, max_num_steps" : ""), …), got \(args.count) arguments", l)
-        }
-        let passed = solver.legacy ? Array(args[4..<7]) : Array(args[fixed...])
+        guard let layout = solver.layout(args.count) else { throw fail("\(solver.signature(name)), got \(args.count) arguments", l) }
+        let passed = Array(args[layout.passed])
         guard f.parameters.count == 2 + passed.count else {
             throw fail("the function '\(fname)' takes \(f.parameters.count) arguments, but \(name) calls it with \(2 + passed.count) (t, y\(solver.legacy ? ", theta, x_r, x_i" : " and the arguments after \(solver.tolerancesGiven ? "max_num_steps" : "ts")"))", l)
         }
@@ -112,7 +102,7 @@ extension Lowering {
             throw fail("the initial state of \(name) must be \(solver.legacy ? "an array of reals" : "a vector"), got \(y0.type)", args[1].location)
         }
         /// A time or tolerance: data or a constant (its values are checked when the data are read).
-        func dataLeaf(_ e: Expression, _ role: String, scalar: Bool) throws -> Expr {
+        func dataLeaf(_ e: Expression, _ role: String, scalar: Bool) throws -> (Expr, Value) {
             let v = try expression(e)
             guard v.dataOnly, v.type.rank == (scalar ? 0 : 1) else {
                 throw fail("\(role) of \(name) must be \(scalar ? "a real" : "an array of reals") on data (here they cannot depend on parameters)", e.location)
@@ -121,15 +111,13 @@ extension Lowering {
             guard [.data, .constant].contains(builder.graph.nodes[node.id].op) else {
                 throw fail("\(role) of \(name) must be a data variable or a constant; compute it in transformed data", e.location)
             }
-            return node
+            return (node, v)
         }
-        let t0 = try dataLeaf(args[2], "the initial time t0", scalar: true)
-        let tsValue = try expression(args[3])
-        let ts = try dataLeaf(args[3], "the output times ts", scalar: false)
+        let (t0, _) = try dataLeaf(args[2], "the initial time t0", scalar: true)
+        let (ts, tsValue) = try dataLeaf(args[3], "the output times ts", scalar: false)
         let tolerance = { (k: Int, role: String, fallback: Double) throws -> Expr in
-            let given = solver.tolerancesGiven ? 4 : (solver.legacy && args.count == 10 ? 7 : nil)
-            guard let given else { return self.builder.constant(fallback) }
-            return try dataLeaf(args[given + k], role, scalar: true)
+            guard let given = layout.tolerances else { return self.builder.constant(fallback) }
+            return try dataLeaf(args[given + k], role, scalar: true).0
         }
         let rtol = try tolerance(0, "the relative tolerance", solver.defaults.rtol)
         let atol = try tolerance(1, "the absolute tolerance", solver.defaults.atol)

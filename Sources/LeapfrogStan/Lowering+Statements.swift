@@ -512,39 +512,47 @@ extension Lowering {
         }
         let name = conditionFlag(c)
         let flag = builder.data(name)
+        let saved = indicator
+        let savedConditions = conditions
+        defer { indicator = saved; conditions = savedConditions }
         // Variables declared outside the if that a branch assigns: each branch's value, the one
         // taken chosen when the model meets its data (`ConditionalChoice`).
+        let assigned = try branchAssignments(then, otherwise, at: l) { holds in
+            let branchFlag = holds ? flag : 1.0 - flag
+            indicator = saved.map { $0 * branchFlag } ?? branchFlag
+            conditions = savedConditions + [(name, holds)]
+        }
+        // The choices hold wherever the if does: the enclosing conditions only.
+        (indicator, conditions) = (saved, savedConditions)
+        for (x, a, b) in assigned { scope.setValue(x, try chosen(name, a, b, type: scope.lookup(x)!.type, at: l)) }
+    }
+
+    /// Lowers both branches of an `if` (`enter` runs before each, told which), each from the values
+    /// the variables had before it; returns each variable declared outside that a branch assigns,
+    /// with its value where the condition holds and where it fails (the value before the if for a
+    /// branch that leaves it alone). A variable with no value on one side is named.
+    func branchAssignments(_ then: Statement, _ otherwise: Statement?, at l: StanSourceLocation,
+                           enter: (_ holds: Bool) -> Void) throws -> [(name: String, holds: Value, fails: Value)] {
         let assigned = Array(Set((outerAssignments(then) + (otherwise.map(outerAssignments) ?? [])).map(\.name)))
             .filter { scope.lookup($0) != nil }.sorted()
         let before = assigned.map { scope.lookup($0)!.value }
         var branchValues: [[Value?]] = []
-        let saved = indicator
-        let savedConditions = conditions
-        defer { indicator = saved; conditions = savedConditions }
-        indicator = saved.map { $0 * flag } ?? flag
-        conditions = savedConditions + [(name, true)]
-        scope.push()
-        try statement(then)
-        scope.pop()
-        branchValues.append(assigned.map { scope.lookup($0)!.value })
-        for (x, v) in zip(assigned, before) { scope.setValue(x, v) }
-        if let otherwise {
-            let notFlag = 1.0 - flag
-            indicator = saved.map { $0 * notFlag } ?? notFlag
-            conditions = savedConditions + [(name, false)]
-            scope.push()
-            try statement(otherwise)
-            scope.pop()
+        for (branch, holds) in [(then, true), (otherwise, false)] {
+            if let branch {
+                enter(holds)
+                scope.push()
+                try statement(branch)
+                scope.pop()
+            }
+            branchValues.append(assigned.map { scope.lookup($0)!.value })
+            for (x, v) in zip(assigned, before) { scope.setValue(x, v) }
         }
-        branchValues.append(assigned.map { scope.lookup($0)!.value })
-        // The choices hold wherever the if does: the enclosing conditions only.
-        (indicator, conditions) = (saved, savedConditions)
-        for (k, x) in assigned.enumerated() {
+        return try assigned.enumerated().map { k, x in
             guard let a = branchValues[0][k], let b = branchValues[1][k] else {
                 throw fail("'\(x)' is assigned only where the condition \(branchValues[0][k] == nil ? "fails" : "holds") and has no value otherwise; "
                            + "assign it in both branches or before the if", l)
             }
-            scope.setValue(x, try chosen(name, a, b, type: scope.lookup(x)!.type, at: l))
+            return (x, a, b)
         }
     }
 
