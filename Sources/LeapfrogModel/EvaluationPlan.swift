@@ -45,9 +45,6 @@ public struct EvaluationPlan: Sendable {
             // CPU reference (`ReferenceModel+ODE`).
             throw Unsupported(what: "ODE solvers (\(nodes[i].name ?? "node \(i)"); the CPU reference solves them)")
         }
-        if let i = nodes.firstIndex(where: { $0.op == .select }) {
-            throw Unsupported(what: "a value chosen by a condition computed per evaluation (node \(i), select)")
-        }
         let needed = model.loops.needed(graph.terms.map(\.node), in: graph)
         let active = model.loops.active(in: graph)
         self.needed = needed

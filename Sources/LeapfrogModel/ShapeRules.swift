@@ -81,9 +81,11 @@ public enum ShapeRules {
             }
             return [s[0][0] + s[1][0]] + Array(s[0].dropFirst())
         case .select:
-            guard s[0].isEmpty else { throw fail("its condition must be a scalar, got shape \(s[0])") }
-            guard s[1] == s[2] || s[1].isEmpty || s[2].isEmpty else { throw fail("its branches have shapes \(s[1]) and \(s[2])") }
-            return s[1].isEmpty ? s[2] : s[1]
+            // Elementwise, as NumPy's `where`: the condition and both branches broadcast.
+            guard let b = broadcast(s[0], s[1]).flatMap({ broadcast($0, s[2]) }) else {
+                throw fail("its condition and branches have shapes \(s[0]), \(s[1]) and \(s[2]), which do not broadcast")
+            }
+            return b
         case .loop, .ode: return []
         case .carry, .last: return s[1]
         case .odeState:

@@ -35,7 +35,7 @@ extension Generator {
             try block("for (int k = 0; k < \(n); ++k)") { g in
                 let q = try g.argIndex(node: i, arg: a, outShape: g.shapes[i], "k")
                 g.emit("const int q = \(q);")
-                g.emit("\(ga) += g\(i)[k] * \(derivative(g.value(a, "q"), "v\(i)[k]"));")
+                g.emit("\(ga) += \(g.guarded(i, "g\(i)[k] * \(derivative(g.value(a, "q"), "v\(i)[k]"))"));")
             }
             return
         }
@@ -56,8 +56,18 @@ extension Generator {
                 case .divide: (da, db) = ("\(seed) / \(y)", "-\(seed) * \(out) / \(y)")
                 default: (da, db) = ("\(seed) * \(y) * pow(\(x), \(y) - 1.0)", "\(seed) * \(out) * log(\(x))")
                 }
-                if let ga = g.adjoint(a, "qa") { g.emit("\(ga) += \(da);") }
-                if let gb = g.adjoint(b, "qb") { g.emit("\(gb) += \(db);") }
+                if let ga = g.adjoint(a, "qa") { g.emit("\(ga) += \(g.guarded(i, da));") }
+                if let gb = g.adjoint(b, "qb") { g.emit("\(gb) += \(g.guarded(i, db));") }
+            }
+        case .select:
+            let (c, a, b) = (node.args[0], node.args[1], node.args[2])
+            try block("for (int k = 0; k < \(n); ++k)") { g in
+                let q = try [c, a, b].map { try g.argIndex(node: i, arg: $0, outShape: g.shapes[i], "k") }
+                g.emit("const int qa = \(q[1]);")
+                g.emit("const int qb = \(q[2]);")
+                let holds = g.selectCondition(i, q[0])
+                if let ga = g.adjoint(a, "qa") { g.emit("\(ga) += \(holds) ? g\(i)[k] : SPLAT(0.0);") }
+                if let gb = g.adjoint(b, "qb") { g.emit("\(gb) += \(holds) ? SPLAT(0.0) : g\(i)[k];") }
             }
         case .matmul:
             let m = try matmulShape(i)
@@ -116,5 +126,18 @@ extension Generator {
         default:
             throw unsupported("operation '\(node.op.rawValue)'")
         }
+    }
+
+    /// Whether select node i takes its first branch at element `q` of its condition: c > 0, or
+    /// c ≥ 0 when the node says so (`Operation.select`), lane by lane.
+    func selectCondition(_ i: Int, _ q: String) -> String {
+        "(\(value(nodes[i].args[0], q)) \(nodes[i].value == 1 ? ">=" : ">") 0.0)"
+    }
+
+    /// `product` (an adjoint times a partial of node i), or 0 where node i's adjoint is 0, for a
+    /// node under a select's branch: not taken, its partials may be NaN (√ of a negative) and
+    /// 0 · NaN would poison the gradient (the CPU reference's `propagate` skips such elements).
+    func guarded(_ i: Int, _ product: String) -> String {
+        underSelect[i] ? "((g\(i)[k] != 0.0) ? \(product) : SPLAT(0.0))" : product
     }
 }

@@ -52,6 +52,12 @@ extension Generator {
                 }
                 g.emit("v\(i)[k] = \(expression);")
             }
+        case .select:
+            let (c, a, b) = (node.args[0], node.args[1], node.args[2])
+            try block("for (int k = 0; k < \(n); ++k)") { g in
+                let q = try [c, a, b].map { try g.argIndex(node: i, arg: $0, outShape: g.shapes[i], "k") }
+                g.emit("v\(i)[k] = \(g.selectCondition(i, q[0])) ? \(g.value(a, q[1])) : \(g.value(b, q[2]));")
+            }
         case .matmul:
             let m = try matmulShape(i)
             block("for (int i = 0; i < \(m.rows); ++i) for (int j = 0; j < \(m.cols); ++j)") { g in

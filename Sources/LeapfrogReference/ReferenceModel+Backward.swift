@@ -68,11 +68,13 @@ extension ReferenceModel {
             break  // an ODE system's adjoints are its solve's (`reverseODE`)
         case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu, .lgamma, .phi, .logPhi, .sin, .cos, .atan:
             let (x, y) = (v[a[0]], v[i])
-            for k in 0..<x.count { A[o0 + k] += g[k] * Self.unaryDerivative(node.op, x[k], y[k]) }
+            // An element with no adjoint passes none on: under a select's branch not taken, its
+            // partials may be NaN (√ of a negative), and 0 · NaN would poison the gradient.
+            for k in 0..<x.count where g[k] != 0 { A[o0 + k] += g[k] * Self.unaryDerivative(node.op, x[k], y[k]) }
         case .add, .subtract, .multiply, .divide, .pow:
             let (ma, mb) = (broadcastMaps[i]![0], broadcastMaps[i]![1])
             let (x, y, out) = (v[a[0]], v[a[1]], v[i])
-            for k in 0..<g.count {
+            for k in 0..<g.count where g[k] != 0 {
                 let (dp, dq) = Self.binaryPartials(node.op, x[ma[k]], y[mb[k]], out[k])
                 A[o0 + ma[k]] += g[k] * dp
                 A[o1 + mb[k]] += g[k] * dq
@@ -155,8 +157,10 @@ extension ReferenceModel {
             A[o2 + 0] += dAlpha
             A[o3 + 0] += dRho
         case .select:
-            let (o, n) = Self.holds(v[a[0]][0], inclusive: node.value == 1) ? (o1, v[a[1]].count) : (o2, v[a[2]].count)
-            for k in 0..<g.count { A[o + (n == 1 ? 0 : k)] += g[k] }
+            let maps = broadcastMaps[i]!
+            for k in 0..<g.count {
+                if Self.holds(v[a[0]][maps[0][k]], inclusive: node.value == 1) { A[o1 + maps[1][k]] += g[k] } else { A[o2 + maps[2][k]] += g[k] }
+            }
         case .sum:
             for k in 0..<v[a[0]].count { A[o0 + k] += g[0] }
         case .mean:

@@ -79,7 +79,7 @@ public struct ReferenceModel: BatchedLogDensity {
         var maps: [Int: [[Int]]] = [:]
         var counts: [Int: Int] = [:]
         for (i, node) in nodes.enumerated() where model.shapes[i] != nil {
-            let elementwise = node.op.isElementwiseBinary || (node.op == .logDensity && node.distribution!.isElementwise)
+            let elementwise = node.op.isElementwiseBinary || node.op == .select || (node.op == .logDensity && node.distribution!.isElementwise)
             guard elementwise else { continue }
             let argShapes = node.args.map { model.shapes[$0]! }
             let out = argShapes.reduce([Int]()) { ShapeRules.broadcast($0, $1)! }
@@ -321,9 +321,9 @@ public struct ReferenceModel: BatchedLogDensity {
         case .concat:
             return v[a[0]] + v[a[1]]
         case .select:
-            let (x, y) = (v[a[1]], v[a[2]])
-            let taken = Self.holds(v[a[0]][0], inclusive: node.value == 1)
-            return (0..<max(x.count, y.count)).map { taken ? x[x.count == 1 ? 0 : $0] : y[y.count == 1 ? 0 : $0] }
+            let maps = broadcastMaps[i]!
+            let (c, x, y) = (v[a[0]], v[a[1]], v[a[2]])
+            return (0..<broadcastCounts[i]!).map { k in Self.holds(c[maps[0][k]], inclusive: node.value == 1) ? x[maps[1][k]] : y[maps[2][k]] }
         case .logDensity:
             return [logDensityValue(i, v)]
         case .at:

@@ -54,10 +54,10 @@ struct ScalarProgram: Sendable {
                 let (ma, mb) = (model.broadcastMaps[k]![0], model.broadcastMaps[k]![1])
                 for e in 0..<size { code.append(.binary(node.op, out: out + e, x: slots[a[0]]! + ma[e], y: slots[a[1]]! + mb[e])) }
             case .select:
-                let (nx, ny) = (model.nodeShapes[a[1]].reduce(1, *), model.nodeShapes[a[2]].reduce(1, *))
+                let m = model.broadcastMaps[k]!
                 for e in 0..<size {
-                    code.append(.select(out: out + e, c: slots[a[0]]!, x: slots[a[1]]! + (nx == 1 ? 0 : e),
-                                        y: slots[a[2]]! + (ny == 1 ? 0 : e), inclusive: node.value == 1))
+                    code.append(.select(out: out + e, c: slots[a[0]]! + m[0][e], x: slots[a[1]]! + m[1][e],
+                                        y: slots[a[2]]! + m[2][e], inclusive: node.value == 1))
                 }
             case .sum:
                 let n = model.nodeShapes[a[0]].reduce(1, *)
@@ -117,9 +117,12 @@ struct ScalarProgram: Sendable {
     func reverse(_ s: UnsafeMutableBufferPointer<Double>, _ adjoint: UnsafeMutableBufferPointer<Double>) {
         for instruction in instructions.reversed() {
             switch instruction {
+            // No adjoint, nothing passed on (`ReferenceModel.propagate`: a branch not taken).
             case .unary(let op, let out, let x):
+                guard adjoint[out] != 0 else { continue }
                 adjoint[x] += adjoint[out] * ReferenceModel.unaryDerivative(op, s[x], s[out])
             case .binary(let op, let out, let x, let y):
+                guard adjoint[out] != 0 else { continue }
                 let (dp, dq) = ReferenceModel.binaryPartials(op, s[x], s[y], s[out])
                 adjoint[x] += adjoint[out] * dp
                 adjoint[y] += adjoint[out] * dq

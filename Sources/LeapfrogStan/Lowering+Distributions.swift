@@ -51,7 +51,7 @@ extension Lowering {
                 if block == .model, recurrences.isEmpty {
                     // Its own term (under an if on data, kept or dropped with the branch), so that
                     // the density stays a term the back ends evaluate as one.
-                    builder.target(scaled(term))
+                    try addTarget(term, at: l)
                 } else {
                     symmetry = term  // a value (generated quantities, a recurrence's sum): in it
                 }

@@ -62,16 +62,16 @@ extension Lowering {
             return try call(name, args, conditional: conditional, at: l)
         case .conditional(let c, let a, let b, let l):
             if let k = foldConstant(c) { return try expression(k != 0 ? a : b) }
-            let indices = c.variables.contains { n in
+            let nestedIndices = c.variables.contains { n in
                 switch scope.lookup(n)?.kind {
-                case .plateIndex?, .columnIndex?, .stepIndex?: return true
+                case .columnIndex?, .stepIndex?: return true
                 default: return false
                 }
             }
-            guard !indices, try isDataOnly(c) else {
-                throw fail("the conditional operator ?: is only supported on conditions on data or constants (not on parameters or a "
-                           + "vectorised loop's index); use an if on the loop index instead", l)
+            if nestedIndices {
+                throw fail("the conditional operator ?: on the index of a recurrence or of a loop nested in a vectorised loop is not supported", l)
             }
+            if try isComputed(c) { return try selectedConditional(c, a, b, at: l) }
             choosing += 1
             defer { choosing -= 1 }
             let (x, y) = (try expression(a), try expression(b))

@@ -49,28 +49,6 @@ extension Lowering {
         return out
     }()
 
-    /// An `if` on a value computed per evaluation (the solver's time, a parameter) inside the
-    /// right-hand side of `solver` (posteriordb's `one_comp_mm_elim_abs`: `if (t > 0) dose = …;`):
-    /// both branches are lowered, and each variable they assign takes the first branch's value
-    /// where the comparison holds, the other's elsewhere (the graph's `select`, whose derivative
-    /// goes to the branch taken). The condition compares two values; the branches only assign.
-    func selectedIf(_ solver: String, _ c: Expression, _ then: Statement, _ otherwise: Statement?, _ l: StanSourceLocation) throws {
-        guard case .binary(let op, let x, let y, _) = c, ["<", "<=", ">", ">="].contains(op) else {
-            throw fail("inside the right-hand side of \(solver), an if on a value that is not data must compare two values (<, <=, >, >=)", c.location)
-        }
-        for branch in [then] + (otherwise.map { [$0] } ?? []) where Lowering.addsTerms(branch) {
-            throw fail("inside the right-hand side of \(solver), an if on a value that is not data can only assign variables", branch.location)
-        }
-        let (a, b) = (try expression(x), try expression(y))
-        guard a.type.isScalar, b.type.isScalar else { throw fail("the condition must compare two scalars", c.location) }
-        // Holds where the difference is positive (> and <) or not negative (>= and <=).
-        let difference = op.hasPrefix(">") ? materialize(a) - materialize(b) : materialize(b) - materialize(a)
-        for (name, holds, fails) in try branchAssignments(then, otherwise, at: l, enter: { _ in }) {
-            let node = builder.select(difference, materialize(holds), materialize(fails), inclusive: op.hasSuffix("="))
-            scope.setValue(name, Value(type: scope.lookup(name)!.type, node: node, dataOnly: false))
-        }
-    }
-
     /// Whether `s` adds to the log density (`~`, `target +=`, `reject`).
     static func addsTerms(_ s: Statement) -> Bool {
         switch s {

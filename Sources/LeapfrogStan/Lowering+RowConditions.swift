@@ -23,9 +23,6 @@ import LeapfrogModel
 extension Lowering {
     func rowConditionalIf(_ c: Expression, index i: String, extent: Dim, _ then: Statement, _ otherwise: Statement?,
                           _ l: StanSourceLocation) throws {
-        guard try isDataOnly(FunctionBody.substitute(c, [i: .integer(1, c.location)])) else {
-            throw conditionNotOnData(c)
-        }
         guard columnPlate == nil, indicator == nil, recurrences.isEmpty else {
             throw fail("an if on the loop index is only supported directly in a vectorised loop, not inside a nested loop or another if on data", c.location)
         }

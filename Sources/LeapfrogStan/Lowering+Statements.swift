@@ -71,7 +71,7 @@ extension Lowering {
             }
             if plate != nil { throw fail("reject inside a vectorised loop is not supported; check the condition in transformed data instead", l) }
             let fired = indicator ?? builder.constant(1)
-            builder.target((1.0 - fired).log())
+            try addTarget((1.0 - fired).log(), at: l)
         }
     }
 
@@ -366,20 +366,20 @@ extension Lowering {
         let rows: Dim? = { if streamsRows, !multivariate, case .symbol? = plate { return plate } else { return nil } }()
         if v.summedOverPlate {
             if let parts = v.plateParts {
-                for p in parts { builder.target(scaled(p.node), plate: p.perRow ? rows : nil) }
+                for p in parts { try addTarget(p.node, plate: p.perRow ? rows : nil, at: l) }
                 return
             }
-            builder.target(scaled(materialize(v)), plate: rows)
+            try addTarget(materialize(v), plate: rows, at: l)
             return
         }
         if let plate {
             // A term that does not depend on the loop index is added once per row.
             let node = v.plated ? materialize(v).sum() : (v.type.isScalar ? materialize(v) : materialize(v).sum()) * rowCount(plate)
-            builder.target(scaled(node), plate: v.plated ? rows : nil)
+            try addTarget(node, plate: v.plated ? rows : nil, at: l)
             return
         }
         let node = v.type.isScalar ? materialize(v) : materialize(v).sum()
-        builder.target(scaled(node))
+        try addTarget(node, at: l)
     }
 
     /// The term's node times the enclosing conditions' indicator. The term is also recorded as a
@@ -496,16 +496,17 @@ extension Lowering {
             throw fail("cannot vectorise the nested loop: an if whose condition depends on its index", c.location)
         }
         if let plate, let i = c.variables.first(where: { if case .plateIndex? = scope.lookup($0)?.kind { return true } else { return false } }) {
+            // On the row's data: the rows split between the branches; on parameters too: selected.
+            guard try isDataOnly(FunctionBody.substitute(c, [i: .integer(1, c.location)])) else {
+                return try selectedIf(c, then, otherwise, l)
+            }
             return try rowConditionalIf(c, index: i, extent: plate, then, otherwise, l)
         }
         if let i = c.variables.first(where: { if case .stepIndex? = scope.lookup($0)?.kind { return true } else { return false } }) {
             throw fail("an if on '\(i)', the index of a loop whose steps depend on each other (a recurrence), is not supported yet", c.location)
         }
-        if let solver = odeSolverName, !(try isDataOnly(c)) {
-            return try selectedIf(solver, c, then, otherwise, l)
-        }
-        guard try isDataOnly(c) else {
-            throw conditionNotOnData(c)
+        if !(try isDataOnly(c)) {
+            return try selectedIf(c, then, otherwise, l)
         }
         if !recurrences.isEmpty {
             throw fail("an if on data inside a recurrence (a loop whose steps depend on each other) is not supported yet", c.location)
@@ -554,22 +555,6 @@ extension Lowering {
             }
             return (x, a, b)
         }
-    }
-
-    /// Why the condition `c` cannot be decided when the data are read: it reads a parameter, or a
-    /// local variable (whose value the host does not keep, even when computed from data).
-    func conditionNotOnData(_ c: Expression) -> LeapfrogError {
-        let locals = c.variables.sorted().filter { n in
-            switch scope.lookup(n)?.kind {
-            case .local?, .transformedParameter?, .generated?: return scope.lookup(n)?.value?.dataOnly ?? false
-            default: return false
-            }
-        }
-        if let n = locals.first {
-            return fail("if conditions must be decided when the data are read, from data and constants: '\(n)' is a variable of this "
-                        + "block; write the data expression it holds in the condition, or compute it in transformed data", c.location)
-        }
-        return fail("if conditions must depend on data only (or on constants); conditions on parameters are not supported", c.location)
     }
 
     /// The synthetic 0/1 indicator of a data condition (`SyntheticData.indicator`).

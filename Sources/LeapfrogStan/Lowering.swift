@@ -80,6 +80,8 @@ final class Lowering {
     var recurrences: [Recurrence] = []
     /// The ODE solver whose right-hand side is being lowered (its region holds no loop nor solve).
     var odeSolverName: String?
+    /// Inside a branch of an `if` on parameters: the terms it adds, collected (`addTarget`).
+    var capturedTerms: TermCapture?
     /// The family of every `log_density` node, set on the nodes when lowering finishes.
     var densityFamilies: [Int: Distribution] = [:]
     /// Leave generated quantities out of the graph: `HostGeneratedQuantities` runs them per draw.

@@ -9,7 +9,7 @@ import Testing
 
 /// Generated quantities the graph cannot express run on the host per draw
 /// (`HostGeneratedQuantities`): posteriordb's HMM Viterbi decoding against a path computed by
-/// hand and against every path enumerated, `if` on parameters, and what is still refused.
+/// hand and against every path enumerated, and what is still refused.
 @Suite struct HostGeneratedQuantitiesTests {
     static let hmmExample = RepositoryData.path("posteriordb/stan/hmm_example.stan")
 
@@ -86,23 +86,6 @@ import Testing
             let model = try StanProgram.load(path: RepositoryData.path("posteriordb/stan/\(name).stan"))
             #expect(model.generatedQuantitiesOnHost)
         }
-    }
-
-    /// `if` on a parameter in generated quantities: the indicator follows the parameter.
-    @Test func ifOnAParameter() throws {
-        let source = """
-            parameters { real mu; }
-            model { mu ~ normal(0, 1); }
-            generated quantities {
-              int above = 0;
-              real clipped = mu;
-              if (mu > 0) { above = 1; } else { clipped = 0; }
-            }
-            """
-        let model = try StanProgram.compile(source: source, path: "m.stan")
-        let empty = DataSet(source: "test")
-        #expect(try Self.generated(model, empty, ["mu": [0.7]]) == ["above": [1], "clipped": [0.7]])
-        #expect(try Self.generated(model, empty, ["mu": [-0.2]]) == ["above": [0], "clipped": [0]])
     }
 
     /// Generated quantities the graph expresses stay in the graph (computed on the device).

@@ -174,6 +174,38 @@ struct StanOpenCLParityTests {
         }
     }
 
+    /// `if` and `?:` on parameters (the graph's select): terms chosen by a condition, a change
+    /// point chosen per streamed row, a density per row in a branch of `?:` on integer data, and
+    /// a branch not taken that is undefined there (`Generator.guarded`).
+    @Test func conditionsOnParameters() throws {
+        try Self.expectParity("""
+        data { int N; vector[N] y; }
+        parameters { real mu; real<lower=0> sigma; }
+        model {
+          mu ~ normal(0, 5);
+          if (mu > 0 && sigma < 3) target += normal_lpdf(y | mu, sigma);
+          else if (!(mu > -1)) target += student_t_lpdf(y | 4, mu, sigma);
+          else y ~ cauchy(mu, sigma);
+          target += mu > 0 ? -sqrt(mu) - log(mu) : -square(mu);
+        }
+        """, DataSet(["N": .integer(3), "y": .vector([0.1, 0.5, 1.2])]))
+        var rng = TestRandom(seed: 5)
+        try Self.expectParity("""
+        data { int N; vector[N] x; vector[N] y; array[N] int k; }
+        parameters { real a; real b1; real b2; real cp; real<lower=0> s; real<lower=0, upper=1> theta; }
+        model {
+          vector[N] mu;
+          for (n in 1:N) {
+            if (x[n] < cp) mu[n] = a + b1 * (x[n] - cp); else mu[n] = a + b2 * (x[n] - cp);
+            target += k[n] == 0 ? log_sum_exp(log(theta), log1m(theta) + poisson_lpmf(0 | s))
+                                : log1m(theta) + poisson_lpmf(k[n] | s);
+          }
+          y ~ normal(mu, s);
+        }
+        """, DataSet(["N": .integer(9), "x": .vector(rng.vector(9, -2, 2)), "y": .vector(rng.vector(9, -1, 1)),
+                      "k": .integers([0, 2, 0, 1, 3, 0, 0, 4, 1])]))
+    }
+
     /// posteriordb's dogs models: a local scalar in a loop nested in a vectorised one, a Bernoulli
     /// whose probability is exactly 1 in every first trial, and an outer product `u * v'`.
     @Test func dogs() throws {
