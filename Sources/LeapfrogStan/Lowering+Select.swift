@@ -33,10 +33,12 @@ extension Lowering {
     }
 
     /// The terms a branch of an `if` on parameters adds, collected instead of added (`addTarget`),
-    /// with the number of data conditions around the `if`.
+    /// with the number of data conditions around the `if`; `perRow` when its condition differs by
+    /// row of the vectorised loop (each term then one value per row, `capturePerRow`).
     struct TermCapture {
         var terms: [Expr] = []
         let conditions: Int
+        var perRow = false
     }
 
     /// Whether a condition must be computed per evaluation: it reads something other than data,
@@ -120,22 +122,12 @@ extension Lowering {
             throw fail("an if on parameters inside a recurrence (a loop whose steps depend on each other) or a loop nested in a vectorised loop is not supported yet", c.location)
         }
         let (condition, rows) = try computedCondition(c)
-        if rows, let b = branches.first(where: Lowering.addsTerms) {
-            // A local holding the row's data: its expression in the condition splits the rows instead.
-            let local = c.variables.sorted().first { n in
-                guard let s = scope.lookup(n), s.value?.dataOnly ?? false else { return false }
-                switch s.kind {
-                case .local, .transformedParameter, .generated: return true
-                default: return false
-                }
-            }
-            throw fail("inside a vectorised loop, an if computed per evaluation (on parameters or local variables) whose condition "
-                       + "differs by row can only assign variables; "
-                       + (local.map { "'\($0)' is a variable of this block: write the data expression it holds in the condition, and the rows split between the branches" }
-                          ?? "choose the density's arguments instead (mu[n] = … ? … : …)"), b.location)
-        }
-        // Each branch's terms, collected (an enclosing if on parameters collects this one's).
+        // Each branch's terms, collected (an enclosing if on parameters collects this one's); per
+        // row when the condition differs by row, its densities then one value per row.
         let saved = capturedTerms
+        let savedPerRow = perRowDensities
+        perRowDensities = savedPerRow || rows
+        defer { perRowDensities = savedPerRow }
         var sums: [Bool: Expr] = [:]
         var branch: Bool?
         func close() {
@@ -146,7 +138,7 @@ extension Lowering {
             assigned = try branchAssignments(then, otherwise, at: l) { holds in
                 close()
                 branch = holds
-                capturedTerms = TermCapture(conditions: conditions.count)
+                capturedTerms = TermCapture(conditions: conditions.count, perRow: rows)
             }
             close()
             capturedTerms = saved
@@ -168,8 +160,26 @@ extension Lowering {
         }
         if !sums.isEmpty {
             let zero = builder.constant(0)
-            try addTarget(condition.choose(sums[true] ?? zero, sums[false] ?? zero, in: builder), at: l)
+            let chosen = condition.choose(sums[true] ?? zero, sums[false] ?? zero, in: builder)
+            guard rows else { return try addTarget(chosen, at: l) }
+            // One value per row: their sum, a plate term over the loop's rows.
+            let streamed: Dim? = { if streamsRows, case .symbol? = plate { return plate } else { return nil } }()
+            try addTarget(chosen.sum(), plate: streamed, at: l)
         }
+    }
+
+    /// Inside a branch of an `if` whose condition differs by row: collects the term `v` as one
+    /// value per row (a term that does not depend on the row counts once per row, as in any
+    /// vectorised loop).
+    func capturePerRow(_ v: Value, at l: StanSourceLocation) throws {
+        guard let capture = capturedTerms, conditions.count == capture.conditions else {
+            throw fail("an if on data that adds to the log density inside an if on parameters is not supported; put the if on data outside", l)
+        }
+        guard !v.summedOverPlate, !v.columns, v.type.isScalar || !v.plated else {
+            throw fail("inside an if whose condition differs by row of the vectorised loop, a term must be one value per row: "
+                       + "a density with scalar arguments of \(Lowering.perRowFamilies), or a scalar expression", l)
+        }
+        capturedTerms!.terms.append(v.plated || v.type.isScalar ? materialize(v) : materialize(v).sum())
     }
 
     /// Adds `node` to the log density (a plate term over `rows` when given), under the enclosing

@@ -360,6 +360,7 @@ extension Lowering {
         // a constant extent (1:2) gains nothing from streaming rows, and its extent could be
         // mistaken for the rows of any other value with that many.
         if let r = recurrences.last { return try accumulate(v, in: r, at: l) }
+        if capturedTerms?.perRow ?? false { return try capturePerRow(v, at: l) }
         // A multivariate normal's rows are vectors, which a device kernel's row loop does not
         // stream: its term is evaluated whole.
         let multivariate = v.node.map { densityFamilies[$0.id] == .multiNormalCholesky } ?? false

@@ -86,6 +86,38 @@ struct ComputedConditionTests {
         }
     }
 
+    /// Each row's density chosen by a condition on the row's data and a parameter (a threshold
+    /// between a normal and a Student t), against the density written out.
+    @Test func termsChosenPerRow() throws {
+        let source = """
+        data { int N; vector[N] x; vector[N] y; }
+        parameters { real mu; real<lower=0> s; real cp; }
+        model {
+          for (n in 1:N) {
+            if (x[n] < cp) y[n] ~ normal(mu, s);
+            else { target += student_t_lpdf(y[n] | 4, mu, s); target += -0.5; }
+          }
+        }
+        """
+        var rng = TestRandom(seed: 8)
+        let x = rng.vector(10, -2, 2), y = rng.vector(10, -2, 2)
+        let model = try stanReference(source, DataSet(["N": .integer(10), "x": .vector(x), "y": .vector(y)]))
+        for _ in 0..<6 {
+            let u = rng.vector(3, -1.5, 1.5)
+            let (mu, s, cp) = (u[0], exp(u[1]), u[2])
+            var want = u[1]
+            for (xn, yn) in zip(x, y) {
+                let z: Double = (yn - mu) / s
+                let normal: Double = -0.5 * z * z - log(s) - 0.5 * log(2 * Double.pi)
+                let studentT: Double = lgamma(2.5) - lgamma(2.0) - 0.5 * log(4 * Double.pi) - log(s) - 2.5 * log1p(z * z / 4)
+                want += xn < cp ? normal : studentT - 0.5
+            }
+            let lp = model.logDensityAndGradient(u).0
+            #expect(abs(lp - want) < 1e-10 * max(1, abs(want)), "\(lp) vs \(want)")
+            #expect(GradientCheck.worstRelativeError(model, at: u) < GradientCheck.tolerance)
+        }
+    }
+
     /// Zero-inflated Poisson written with `?:` on integer data per row (`y[n] == 0`), a density
     /// per row in a branch, equals the same model written with an `if` on the row's data.
     @Test func integerEqualityOnRowData() throws {
@@ -156,8 +188,8 @@ struct ComputedConditionTests {
             .contains("== between real values computed per evaluation is not supported (equality of reals holds on a set of measure zero)"))
         #expect(compileError(head + "model { if (a) a ~ normal(0, 1); }")
             .contains("a condition on parameters (or on a vectorised loop's row) must compare two values"))
-        #expect(compileError(head + "model { for (n in 1:N) { if (x[n] < a) mu[n] ~ normal(0, 1); } }")
-            .contains("inside a vectorised loop, an if computed per evaluation (on parameters or local variables) whose condition differs by row can only assign variables; choose the density's arguments instead"))
+        #expect(compileError(head + "model { for (n in 1:N) { if (x[n] < a) target += mu * x[n]; } }")
+            .contains("inside an if whose condition differs by row of the vectorised loop, a term must be one value per row"))
         #expect(compileError(head + "model { if (a > 0) { if (N > 2) a ~ normal(0, 1); } }")
             .contains("an if on data that adds to the log density inside an if on parameters is not supported"))
         #expect(compileError(head + "model { if (mu > 0) a ~ normal(0, 1); }")

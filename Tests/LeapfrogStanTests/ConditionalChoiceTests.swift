@@ -101,8 +101,12 @@ import Testing
         _ = try stanReference(branches, first)
         // A conditional inside an index, and a condition on a local variable.
         _ = try StanProgram.compile(source: "data { int K; vector[2] y; } parameters { vector[2] a; } model { y ~ normal(a[K > 1 ? 1 : 2], 1); }", path: "m.stan")
-        #expect(compileError("data { int N; array[N] int s; vector[N] y; } parameters { real mu; } "
-                             + "model { for (n in 1:N) { int g = s[n]; if (g > 0) y[n] ~ normal(mu, 1); } }")
-            .contains("'g' is a variable of this block: write the data expression it holds in the condition, and the rows split between the branches"))
+        // A local holding the row's data is chosen per evaluation (`Lowering+Select`): the same density as
+        // the rows split by the data expression.
+        let local = "data { int N; array[N] int s; vector[N] y; } parameters { real mu; } "
+            + "model { for (n in 1:N) { int g = s[n]; if (g > 0) y[n] ~ normal(mu, 1); } }"
+        let rowData = DataSet(["N": .integer(4), "s": .integers([1, 0, 2, 0]), "y": .vector([0.5, -1, 2, 0.3])])
+        expectEquivalent(try stanReference(local, rowData),
+                         try stanReference(local.replacingOccurrences(of: "int g = s[n]; if (g > 0)", with: "if (s[n] > 0)"), rowData))
     }
 }

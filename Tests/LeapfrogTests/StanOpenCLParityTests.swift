@@ -175,8 +175,8 @@ struct StanOpenCLParityTests {
     }
 
     /// `if` and `?:` on parameters (the graph's select): terms chosen by a condition, a change
-    /// point chosen per streamed row, a density per row in a branch of `?:` on integer data, and
-    /// a branch not taken that is undefined there (`Generator.guarded`).
+    /// point and terms chosen per streamed row, a density per row in a branch of `?:` on integer
+    /// data, and a branch not taken that is undefined there (`Generator.guarded`).
     @Test func conditionsOnParameters() throws {
         try Self.expectParity("""
         data { int N; vector[N] y; }
@@ -199,8 +199,9 @@ struct StanOpenCLParityTests {
             if (x[n] < cp) mu[n] = a + b1 * (x[n] - cp); else mu[n] = a + b2 * (x[n] - cp);
             target += k[n] == 0 ? log_sum_exp(log(theta), log1m(theta) + poisson_lpmf(0 | s))
                                 : log1m(theta) + poisson_lpmf(k[n] | s);
+            if (x[n] > cp + 1) y[n] ~ logistic(a, s); else target += -0.5 * square(a);
+            y[n] ~ normal(mu[n], s);
           }
-          y ~ normal(mu, s);
         }
         """, DataSet(["N": .integer(9), "x": .vector(rng.vector(9, -2, 2)), "y": .vector(rng.vector(9, -1, 1)),
                       "k": .integers([0, 2, 0, 1, 3, 0, 0, 4, 1])]))
