@@ -150,9 +150,9 @@ public final class ModelBuilder {
 
     /// y at each of `times` ([count, n]) for the system `odeSystem` built, from y(t0) = y0.
     public func odeSolve(_ system: (system: Expr, state: Expr), t0: Expr, times: Expr, relativeTolerance: Expr,
-                         absoluteTolerance: Expr, maxSteps: Expr, name: String? = nil) -> Expr {
+                         absoluteTolerance: Expr, maxSteps: Expr, stiff: Bool = false, name: String? = nil) -> Expr {
         append(Node(op: .odeSolve, args: [system.system.id, system.state.id, t0.id, times.id, relativeTolerance.id,
-                                          absoluteTolerance.id, maxSteps.id], name: name))
+                                          absoluteTolerance.id, maxSteps.id], name: name, value: stiff ? 1 : nil))
     }
 
     func append(_ node: Node) -> Expr {

@@ -58,7 +58,9 @@ extension ReferenceModel {
     /// Solves the ODE of `ode_solve` node i by forward sensitivity analysis: the state y and its
     /// sensitivities S = ∂y/∂p are integrated together, y′ = f(t, y, p), S′ = J_y·S + J_p, S(t0) =
     /// ∂y0/∂p (Hindmarsh et al., "SUNDIALS", ACM TOMS 31 (2005), §2.3 — Stan's coupled system), by
-    /// `DormandPrince` with error control over both. J_y and J_p are read row by row from n reverse
+    /// `DormandPrince`, or for a stiff solve (the node's `value` 1: `ode_bdf`) by `AdaptiveODE`
+    /// switching to `RosenbrockW` with J_y as its Jacobian where the system is stiff, with error
+    /// control over both. J_y and J_p are read row by row from n reverse
     /// passes over the system's body. A solve that fails (more steps than allowed, a non-finite
     /// state) gives NaN, so the log density is −∞ there: Stan rejects the proposal too.
     func solveODE(_ i: Int, _ v: inout [[Double]]) -> (values: [Double], sensitivities: ODESensitivities) {
@@ -75,10 +77,10 @@ extension ReferenceModel {
         // f, J_y (n × n) and J_p (n × p, zero in y0's columns) at (t, y), row-major.
         var f = [Double](repeating: 0, count: n), jy = [Double](repeating: 0, count: n * n), jp = [Double](repeating: 0, count: n * p)
         let jacobian = system.program.map { programJacobian($0, system, v, n: n, p: p) } ?? nodeJacobian(system, v, n: n, p: p)
-        let rhs = { (t: Double, z: [Double]) -> [Double] in
-            jacobian(t, z, &f, &jy, &jp)
+        let rhs = { (t: Double, z: [Double], wantsJacobian: Bool) -> (derivative: [Double], jacobian: [Double]?) in
+            jacobian(t, z, &f, &jy, &jp, wantsJacobian)
             var dz = f + [Double](repeating: 0, count: n * p)
-            guard p > 0 else { return dz }
+            guard p > 0 else { return (dz, wantsJacobian ? jy : nil) }
             for r in 0..<n {
                 for q in 0..<p {
                     var s = jp[r * p + q]
@@ -86,10 +88,10 @@ extension ReferenceModel {
                     dz[n + r * p + q] = s
                 }
             }
-            return dz
+            return (dz, jy)
         }
-        switch DormandPrince.solve(rhs, initial: z0, from: t0, to: times, relativeTolerance: rtol,
-                                   absoluteTolerance: atol, maxSteps: maxSteps) {
+        switch AdaptiveODE.solve(rhs, stateCount: n, initial: z0, from: t0, to: times, relativeTolerance: rtol, absoluteTolerance: atol,
+                                 maxSteps: maxSteps, method: nodes[i].value == 1 ? .switching : .explicit) {
         case .success(let zs):
             return (zs.flatMap { $0[0..<n] }, ODESensitivities(at: zs.map { Array($0[n...]) }))
         case .failure:
@@ -98,7 +100,9 @@ extension ReferenceModel {
         }
     }
 
-    typealias ODEJacobian = (_ t: Double, _ z: [Double], _ f: inout [Double], _ jy: inout [Double], _ jp: inout [Double]) -> Void
+    /// f, J_y and J_p at (t, z); the Jacobians only with sensitivities or when asked (`always`: a
+    /// stiff step's J_y).
+    typealias ODEJacobian = (_ t: Double, _ z: [Double], _ f: inout [Double], _ jy: inout [Double], _ jp: inout [Double], _ always: Bool) -> Void
 
     /// f and its Jacobians from the body compiled to scalars: one forward pass, n reverse passes.
     func programJacobian(_ program: ScalarProgram, _ system: ODESystem, _ v: [[Double]], n: Int, p: Int) -> ODEJacobian {
@@ -109,14 +113,14 @@ extension ReferenceModel {
         var adjoint = [Double](repeating: 0, count: program.slotCount)
         let (ts, ys, fs) = (program.slots[system.ode]!, program.slots[system.state]!, program.slots[system.derivative]!)
         let inputs = system.inputs.filter { $0.node != system.initial }.map { (slot: program.slots[$0.node]!, count: $0.count, column: $0.column) }
-        return { t, z, f, jy, jp in
+        return { t, z, f, jy, jp, always in
             s.withUnsafeMutableBufferPointer { s in
                 adjoint.withUnsafeMutableBufferPointer { adjoint in
                     s[ts] = t
                     for j in 0..<n { s[ys + j] = z[j] }
                     program.forward(s)
                     for r in 0..<n { f[r] = s[fs + r] }
-                    guard p > 0 else { return }
+                    guard p > 0 || always else { return }
                     for r in 0..<n {
                         for k in 0..<adjoint.count { adjoint[k] = 0 }
                         adjoint[fs + r] = 1
@@ -140,12 +144,12 @@ extension ReferenceModel {
         let cleared = ([system.state] + system.body + system.inputs.map(\.node)).map { (adjointOffsets[$0], nodeShapes[$0].reduce(1, *)) }
         let (so, fo) = (adjointOffsets[system.state], adjointOffsets[system.derivative])
         let inputs = system.inputs.filter { $0.node != system.initial }
-        return { t, z, f, jy, jp in
+        return { t, z, f, jy, jp, always in
             w[system.ode] = [t]
             w[system.state] = Array(z[0..<n])
             for k in system.body { w[k] = self.value(of: k, w, []) }
             f = w[system.derivative]
-            guard p > 0 else { return }
+            guard p > 0 || always else { return }
             storage.withUnsafeMutableBufferPointer { A in
                 for r in 0..<n {
                     for (o, c) in cleared { for q in 0..<c { A[o + q] = 0 } }

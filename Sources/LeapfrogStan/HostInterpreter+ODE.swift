@@ -2,8 +2,9 @@ import LeapfrogCore
 import LeapfrogData
 
 /// Stan's ODE solvers on the host (transformed data, generated quantities run per draw): the same
-/// adaptive Dormand–Prince 5(4) method as the graph's (`DormandPrince`), values only, with the
-/// user function interpreted as the right-hand side. Arguments as `Lowering.odeCall` takes them.
+/// methods as the graph's (`RosenbrockW` for the BDF forms, with a finite-difference Jacobian;
+/// `DormandPrince` for the others), values only, with the user function interpreted as the
+/// right-hand side. Arguments as `Lowering.odeCall` takes them.
 extension HostInterpreter {
     static let odeSolverNames = Set(Lowering.odeSolvers.keys)
 
@@ -39,8 +40,12 @@ extension HostInterpreter {
                 return [Double](repeating: .nan, count: n)
             }
         }
-        let result = DormandPrince.solve(rhs, initial: y0.values, from: t0, to: ts.values, relativeTolerance: rtol,
-                                         absoluteTolerance: atol, maxSteps: Int(maxSteps))
+        let system = { (t: Double, y: [Double], wantsJacobian: Bool) -> (derivative: [Double], jacobian: [Double]?) in
+            let dydt = rhs(t, y)
+            return (dydt, wantsJacobian ? RosenbrockW.differenceJacobian(rhs, t: t, y: y, derivative: dydt) : nil)
+        }
+        let result = AdaptiveODE.solve(system, stateCount: n, initial: y0.values, from: t0, to: ts.values, relativeTolerance: rtol,
+                                       absoluteTolerance: atol, maxSteps: Int(maxSteps), method: solver.stiff ? .switching : .explicit)
         if let failure { throw failure }
         switch result {
         case .success(let ys): return DataArray(shape: [ts.count, n], values: ys.flatMap { $0 })

@@ -6,9 +6,11 @@ import LeapfrogModel
 /// `_adams`) and `ode_rk45(f, y0, t0, ts, …)` (and `ode_bdf`, `ode_adams`, `ode_ckrk`, each with a
 /// `_tol` form taking `rtol, atol, max_num_steps` after ts): the function f is inlined once, inside
 /// the system's region, with its time and state standing for the solver's (its other arguments
-/// are substituted as written, as for any call). Every form is solved by the same adaptive
-/// Dormand–Prince 5(4) method (`DormandPrince`, the reference back end) at the tolerances the call
-/// gives or Stan's defaults for that solver; a stiff system takes many small steps there.
+/// are substituted as written, as for any call). The BDF forms (`ode_bdf`, `integrate_ode_bdf`:
+/// Stan's stiff solver) are solved by a linearly implicit Rosenbrock–W method whose steps are
+/// bounded by accuracy, not stability (`RosenbrockW`, ROS34PW2); the others by the adaptive
+/// Dormand–Prince 5(4) method (`DormandPrince`); each at the tolerances the call gives or Stan's
+/// defaults for that solver.
 extension Lowering {
     /// A solver's interface: the old one (`integrate_ode_*`: theta, x_r, x_i) or the variadic
     /// one, whether tolerances follow ts, and Stan's default tolerances and step limit.
@@ -16,6 +18,8 @@ extension Lowering {
         var legacy: Bool
         var tolerancesGiven: Bool
         var defaults: (rtol: Double, atol: Double, maxSteps: Double)
+        /// Solved by the stiff method (`RosenbrockW`): Stan's BDF solvers.
+        var stiff = false
 
         /// Where a call's arguments are (after f, y0, t0, ts): those passed on to f, and the
         /// index of rtol (atol and the step limit follow) when the call gives them; nil when a
@@ -39,12 +43,12 @@ extension Lowering {
         let explicit = (rtol: 1e-6, atol: 1e-6, maxSteps: 1e6), implicit = (rtol: 1e-10, atol: 1e-10, maxSteps: 1e8)
         var out: [String: ODESolver] = [
             "integrate_ode_rk45": ODESolver(legacy: true, tolerancesGiven: false, defaults: explicit),
-            "integrate_ode_bdf": ODESolver(legacy: true, tolerancesGiven: false, defaults: implicit),
+            "integrate_ode_bdf": ODESolver(legacy: true, tolerancesGiven: false, defaults: implicit, stiff: true),
             "integrate_ode_adams": ODESolver(legacy: true, tolerancesGiven: false, defaults: implicit),
         ]
         for (method, defaults) in [("rk45", explicit), ("ckrk", explicit), ("bdf", implicit), ("adams", implicit)] {
-            out["ode_\(method)"] = ODESolver(legacy: false, tolerancesGiven: false, defaults: defaults)
-            out["ode_\(method)_tol"] = ODESolver(legacy: false, tolerancesGiven: true, defaults: defaults)
+            out["ode_\(method)"] = ODESolver(legacy: false, tolerancesGiven: false, defaults: defaults, stiff: method == "bdf")
+            out["ode_\(method)_tol"] = ODESolver(legacy: false, tolerancesGiven: true, defaults: defaults, stiff: method == "bdf")
         }
         return out
     }()
@@ -120,7 +124,7 @@ extension Lowering {
             return materialize(dydt)
         }
         let solve = builder.odeSolve(system, t0: t0, times: ts, relativeTolerance: rtol, absoluteTolerance: atol,
-                                     maxSteps: maxSteps, name: "\(name) (line \(l.line))")
+                                     maxSteps: maxSteps, stiff: solver.stiff, name: "\(name) (line \(l.line))")
         let times = tsValue.type.sizes[0]
         let type = solver.legacy ? StanType(base: .real, arrayRank: 2, sizes: [times, y0.type.sizes[0]])
                                  : StanType(base: .vector, arrayRank: 1, sizes: [times, y0.type.sizes[0]])

@@ -6,8 +6,8 @@ import Testing
 /// solutions: the error follows the tolerance, output times are hit exactly, and a solve that
 /// cannot finish says why instead of returning a wrong answer.
 @Suite struct DormandPrinceTests {
-    static func solve(_ f: (Double, [Double]) -> [Double], _ y0: [Double], _ times: [Double], tol: Double,
-                      maxSteps: Int = 100_000) -> Result<[[Double]], DormandPrince.Failure> {
+    static func solve(_ f: @escaping (Double, [Double]) -> [Double], _ y0: [Double], _ times: [Double], tol: Double,
+                      maxSteps: Int = 100_000) -> Result<[[Double]], AdaptiveODE.Failure> {
         DormandPrince.solve(f, initial: y0, from: 0, to: times, relativeTolerance: tol, absoluteTolerance: tol, maxSteps: maxSteps)
     }
 

@@ -142,6 +142,42 @@ import Testing
         }
     }
 
+    /// The BDF forms run the stiff method (`RosenbrockW`): the decay model's closed form again,
+    /// and a stiff system, y′ = −λ(y − cos t) − sin t with λ ~ 10⁶, whose solve switches to the
+    /// implicit method and takes a few thousand steps where the explicit one (`ode_rk45`) would
+    /// need millions and runs out of its 20,000: the point is rejected there, finite here;
+    /// gradients against finite differences.
+    @Test func bdfSolvesStiffSystems() throws {
+        let bdf = try stanReference(Self.decay.replacingOccurrences(of: "ode_rk45_tol", with: "ode_bdf_tol"), Self.decayData)
+        #expect(bdf.model.graph.nodes.contains { $0.op == .odeSolve && $0.value == 1 })
+        for u in [[-0.7, -0.2], [0.4, 0.3]] {
+            let lp = bdf.logDensity(u)
+            #expect(abs(lp - Self.decayLogDensity(u)) < 1e-7 * max(1, abs(lp)), "at \(u): \(lp) vs \(Self.decayLogDensity(u))")
+            #expect(GradientCheck.worstRelativeError(bdf, at: u) < GradientCheck.tolerance, "at \(u)")
+        }
+        let stiff = """
+            functions {
+              vector relax(real t, vector y, real lambda) { return -lambda * (y - cos(t)) - sin(t); }
+            }
+            data { array[3] real ts; }
+            parameters { real<lower=0> lambda; real y0; }
+            transformed parameters {
+              array[3] vector[1] y = ode_bdf_tol(relax, rep_vector(y0, 1), 0, ts, 1e-8, 1e-8, 20000, lambda);
+            }
+            model { lambda ~ lognormal(log(1e6), 0.1); y0 ~ normal(2, 1); for (n in 1:3) target += normal_lpdf(0.9 | y[n, 1], 0.5); }
+            """
+        let data = DataSet(["ts": .vector([0.5, 2, 10])], source: "d.json")
+        let model = try stanReference(stiff, data)
+        let u = [log(1.2e6), 1.5]
+        #expect(model.logDensity(u).isFinite)
+        // y = cos t + (y0 − 1)e^(−λt): the transient has died by the first output time.
+        for (t, y) in zip([0.5, 2, 10], model.derivedValues(u)) { #expect(abs(y - cos(t)) < 1e-6, "y(\(t)) = \(y)") }
+        // ∂y/∂λ is ~0 here, held to the solver's atol (1e-8), and ∂/∂log λ multiplies it by λ ~ 10⁶.
+        #expect(GradientCheck.worstRelativeError(model, at: u) < 1e-3)
+        let explicit = try stanReference(stiff.replacingOccurrences(of: "ode_bdf_tol", with: "ode_rk45_tol"), data)
+        #expect(explicit.logDensity(u) == -.infinity)
+    }
+
     /// More steps than max_num_steps: the log density is −∞ there (Stan rejects the proposal), not
     /// a partial solution.
     @Test func tooManyStepsRejectsThePoint() throws {
@@ -244,8 +280,9 @@ import Testing
         #expect(got.contains("the function 'decay' is used as a value"), "\(got)")
     }
 
-    /// On the host (generated quantities with an `_rng` call, transformed data): the same method,
-    /// values only, the function interpreted; the closed form e^(−kt) again.
+    /// On the host (generated quantities with an `_rng` call, transformed data): the same methods,
+    /// values only, the function interpreted (the stiff one with a finite-difference Jacobian);
+    /// the closed form e^(−kt) again.
     @Test func hostSolvesAreTheClosedForm() throws {
         let functions = "functions { vector decay(real t, vector y, real k) { return -k * y; } }\n"
         let generated = try StanProgram.compile(source: functions + """
@@ -274,10 +311,12 @@ import Testing
             parameters { real m; }
             model { m ~ normal(y[3, 1], 1); }
             """
-        let transformed = try StanProgram.compile(source: tdSource, path: "td.stan")
-        let prepared = try transformed.instantiate(data: data).data
-        let z = try #require(prepared.variables["y"]?.values)
-        for (t, v) in zip([0.5, 1, 4], z) { #expect(abs(v - exp(-0.5 * t)) < 1e-8, "y(\(t)) = \(v)") }
+        for solver in ["integrate_ode_rk45", "integrate_ode_bdf"] {
+            let transformed = try StanProgram.compile(source: tdSource.replacingOccurrences(of: "integrate_ode_rk45", with: solver), path: "td.stan")
+            let prepared = try transformed.instantiate(data: data).data
+            let z = try #require(prepared.variables["y"]?.values)
+            for (t, v) in zip([0.5, 1, 4], z) { #expect(abs(v - exp(-0.5 * t)) < 1e-8, "\(solver): y(\(t)) = \(v)") }
+        }
         // Too few steps: the run stops with the solver's message, as Stan's does.
         let tight = tdSource.replacingOccurrences(of: "1e5", with: "2")
         let message = errorMessage { _ = try StanProgram.compile(source: tight, path: "td.stan").instantiate(data: data) }

@@ -40,8 +40,8 @@ import Testing
             let t = rng.uniform(0, 1), z = rng.vector(n * (1 + p), -1, 1)
             var (f1, jy1, jp1) = ([Double](repeating: 0, count: n), [Double](repeating: 0, count: n * n), [Double](repeating: 0, count: n * p))
             var (f2, jy2, jp2) = (f1, jy1, jp1)
-            compiled(t, z, &f1, &jy1, &jp1)
-            nodeByNode(t, z, &f2, &jy2, &jp2)
+            compiled(t, z, &f1, &jy1, &jp1, true)
+            nodeByNode(t, z, &f2, &jy2, &jp2, true)
             for (a, b) in zip(f1 + jy1 + jp1, f2 + jy2 + jp2) {
                 #expect(abs(a - b) <= 1e-13 * max(1, abs(b)), "node \(i): \(a) vs \(b)")
             }
