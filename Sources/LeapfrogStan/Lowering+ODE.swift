@@ -6,11 +6,11 @@ import LeapfrogModel
 /// `_adams`) and `ode_rk45(f, y0, t0, ts, …)` (and `ode_bdf`, `ode_adams`, `ode_ckrk`, each with a
 /// `_tol` form taking `rtol, atol, max_num_steps` after ts): the function f is inlined once, inside
 /// the system's region, with its time and state standing for the solver's (its other arguments
-/// are substituted as written, as for any call). The BDF forms (`ode_bdf`, `integrate_ode_bdf`:
-/// Stan's stiff solver) are solved by a linearly implicit Rosenbrock–W method whose steps are
-/// bounded by accuracy, not stability (`RosenbrockW`, ROS34PW2); the others by the adaptive
-/// Dormand–Prince 5(4) method (`DormandPrince`); each at the tolerances the call gives or Stan's
-/// defaults for that solver.
+/// are substituted as written, as for any call). Every form is solved by the adaptive
+/// Dormand–Prince 5(4) method (`DormandPrince`); the BDF forms (`ode_bdf`, `integrate_ode_bdf`:
+/// Stan's stiff solver) switch to a linearly implicit Rosenbrock–W method, whose steps are
+/// bounded by accuracy rather than stability, while the system is stiff (`AdaptiveODE`,
+/// `RosenbrockW`); each at the tolerances the call gives or Stan's defaults for that solver.
 extension Lowering {
     /// A solver's interface: the old one (`integrate_ode_*`: theta, x_r, x_i) or the variadic
     /// one, whether tolerances follow ts, and Stan's default tolerances and step limit.
@@ -18,7 +18,7 @@ extension Lowering {
         var legacy: Bool
         var tolerancesGiven: Bool
         var defaults: (rtol: Double, atol: Double, maxSteps: Double)
-        /// Solved by the stiff method (`RosenbrockW`): Stan's BDF solvers.
+        /// Switching to the stiff method where the system is stiff (`AdaptiveODE`): Stan's BDF solvers.
         var stiff = false
 
         /// Where a call's arguments are (after f, y0, t0, ts): those passed on to f, and the
