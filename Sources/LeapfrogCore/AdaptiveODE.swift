@@ -86,7 +86,7 @@ public enum AdaptiveODE {
                 var accepted: (f: [Double], w: [Double]?)?
                 if let a = attempt, a.error.isFinite, a.error <= 1, finite(a.next) {
                     let (f1, w1) = a.derivative.map { ($0, nil) } ?? system(end, a.next, true)
-                    if finite(f1), finite(w1 ?? []) { accepted = (f1, w1) }
+                    if finite(f1), finite(w1 ?? []), !stiff || w1?.count == n * n { accepted = (f1, w1) }
                 }
                 let error = attempt?.error ?? .infinity
                 let factor = error == 0 ? largestFactor : safety * pow(error, -exponent)
