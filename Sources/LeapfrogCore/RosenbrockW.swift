@@ -32,6 +32,8 @@ public enum RosenbrockW {
         [0.84457060015369423, -0.11299064236484185],
         [0, 0, 1],
     ]
+    /// The stages' times, αᵢ = Σⱼ αᵢⱼ (fractions of the step).
+    static let nodes = alpha.map { $0.reduce(0, +) }
     /// γᵢⱼ below the diagonal (row i, j < i).
     static let gammas: [[Double]] = [
         [],
@@ -91,7 +93,7 @@ public enum RosenbrockW {
                 stage[i] = z[i] + a
                 coupling[i] = g
             }
-            let fs = s == 0 ? f0 : f(t + alpha[s].reduce(0, +) * h, stage)
+            let fs = s == 0 ? f0 : f(t + nodes[s] * h, stage)
             // h F + h W Σγᵢⱼkⱼ, W applied to y and to each column of S.
             for r in 0..<n {
                 var wy = 0.0

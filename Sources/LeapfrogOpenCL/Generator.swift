@@ -24,8 +24,7 @@ struct Generator {
     /// Shared nodes whose adjoint is another's storage (`aliasedAdjoints`): node → the node whose
     /// adjoint array it uses.
     let adjointAliases: [Int: Int]
-    /// Nodes a select's branch reads (`Generator.underSelect`): their backward pass skips elements
-    /// with no adjoint (`guarded`).
+    /// Nodes a select's branch reads: their backward pass skips elements with no adjoint (`guarded`).
     let underSelect: [Bool]
     /// The plate's extent symbol and row count, when a plate term exists.
     var plate: (dim: Dim, rows: Int)? { plan.plate }
@@ -54,20 +53,9 @@ struct Generator {
         covarianceFactors = model.covarianceOnlyCholeskyFactors
         adjointAliases = Generator.aliasedAdjoints(nodes, needed: plan.needed, active: plan.active,
                                                    rowDependent: plan.rowDependent, loops: model.loops)
-        underSelect = Generator.underSelect(nodes)
-    }
-
-    /// The nodes a select's branches depend on: where a branch is not taken they are computed
-    /// all the same, at values the model may not define.
-    static func underSelect(_ nodes: [Node]) -> [Bool] {
-        var marked = [Bool](repeating: false, count: nodes.count)
-        var stack = nodes.filter { $0.op == .select }.flatMap { $0.args.dropFirst() }
-        while let i = stack.popLast() {
-            guard !marked[i] else { continue }
-            marked[i] = true
-            stack += nodes[i].args
-        }
-        return marked
+        // The nodes a select's branches depend on: where a branch is not taken they are computed
+        // all the same, at values the model may not define.
+        underSelect = model.loops.needed(nodes.filter { $0.op == .select }.flatMap { $0.args.dropFirst() }, in: graph)
     }
 
     /// The inputs A of `add_diagonal` nodes B (B = A + diag(d)) that nothing else the terms need

@@ -172,14 +172,11 @@ extension Lowering {
     /// value per row (a term that does not depend on the row counts once per row, as in any
     /// vectorised loop).
     func capturePerRow(_ v: Value, at l: StanSourceLocation) throws {
-        guard let capture = capturedTerms, conditions.count == capture.conditions else {
-            throw fail("an if on data that adds to the log density inside an if on parameters is not supported; put the if on data outside", l)
-        }
         guard !v.summedOverPlate, !v.columns, v.type.isScalar || !v.plated else {
             throw fail("inside an if whose condition differs by row of the vectorised loop, a term must be one value per row: "
                        + "a density with scalar arguments of \(Lowering.perRowFamilies), or a scalar expression", l)
         }
-        capturedTerms!.terms.append(v.plated || v.type.isScalar ? materialize(v) : materialize(v).sum())
+        try addTarget(v.plated || v.type.isScalar ? materialize(v) : materialize(v).sum(), at: l)
     }
 
     /// Adds `node` to the log density (a plate term over `rows` when given), under the enclosing
