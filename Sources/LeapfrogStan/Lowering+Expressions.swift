@@ -62,14 +62,8 @@ extension Lowering {
             return try call(name, args, conditional: conditional, at: l)
         case .conditional(let c, let a, let b, let l):
             if let k = foldConstant(c) { return try expression(k != 0 ? a : b) }
-            let nestedIndices = c.variables.contains { n in
-                switch scope.lookup(n)?.kind {
-                case .columnIndex?, .stepIndex?: return true
-                default: return false
-                }
-            }
-            if nestedIndices {
-                throw fail("the conditional operator ?: on the index of a recurrence or of a loop nested in a vectorised loop is not supported", l)
+            if c.variables.contains(where: { if case .stepIndex? = scope.lookup($0)?.kind { return true } else { return false } }) {
+                throw fail("the conditional operator ?: on the index of a recurrence is not supported", l)
             }
             if try isComputed(c) { return try selectedConditional(c, a, b, at: l) }
             choosing += 1
@@ -156,8 +150,13 @@ extension Lowering {
             let hi = dimExpression(extent, l)
             let range = syntheticName("range", key: "range:1:\(hi.canonical):-") { .range(name: $0, lower: .integer(1, l), upper: hi, within: nil) }
             return Value(type: .int, node: builder.data(range, [extent], integer: true), plated: true, dataOnly: true)
-        case .columnIndex:
-            throw fail("the loop index '\(name)' can only be used to index (x[\(name)], a[g[\(name)]]) in a nested vectorised loop", l)
+        case .columnIndex(let extent):
+            // The integers 1 … J along the inner index (`t < s ? e : l`).
+            let hi = dimExpression(extent, l)
+            let range = syntheticName("range", key: "range:1:\(hi.canonical):-") { .range(name: $0, lower: .integer(1, l), upper: hi, within: nil) }
+            var v = Value(type: .int, node: builder.data(range, [extent], integer: true), dataOnly: true)
+            v.columns = true
+            return v
         }
     }
 

@@ -44,7 +44,12 @@ extension Lowering {
     /// Whether a condition must be computed per evaluation: it reads something other than data,
     /// constants and loop constants, or a vectorised loop's row.
     func isComputed(_ c: Expression) throws -> Bool {
-        let readsRow = c.variables.contains { if case .plateIndex? = scope.lookup($0)?.kind { return true } else { return false } }
+        let readsRow = c.variables.contains {
+            switch scope.lookup($0)?.kind {
+            case .plateIndex?, .columnIndex?: return true
+            default: return false
+            }
+        }
         return try !isDataOnly(c) || readsRow
     }
 
@@ -59,11 +64,11 @@ extension Lowering {
             return (op == "&&" ? .and(a.condition, b.condition) : .or(a.condition, b.condition), a.plated || b.plated)
         case .binary(let op, let x, let y, let l) where ["<", "<=", ">", ">=", "==", "!="].contains(op):
             let (u, v) = (try expression(x), try expression(y))
-            guard u.type.isScalar, v.type.isScalar, !u.columns, !v.columns, !u.summedOverPlate, !v.summedOverPlate else {
+            guard u.type.isScalar, v.type.isScalar, !u.summedOverPlate, !v.summedOverPlate else {
                 throw fail("a condition computed per evaluation compares two scalars, got \(u.type) and \(v.type)", l)
             }
-            let plated = u.plated || v.plated
-            let (a, b) = (materialize(u), materialize(v))
+            let plated = u.plated || v.plated || u.columns || v.columns
+            let (a, b) = (perCell(u), perCell(v))
             switch op {
             case ">", ">=": return (.positive(a - b, inclusive: op == ">="), plated)
             case "<", "<=": return (.positive(b - a, inclusive: op == "<="), plated)
@@ -80,6 +85,14 @@ extension Lowering {
             throw fail("a condition on parameters (or on a vectorised loop's row) must compare two values with <, <=, >, >=, "
                        + "or integers with == and !=, possibly joined by &&, || and !", c.location)
         }
+    }
+
+    /// `v`'s node; inside a loop nested in a vectorised loop, one value per row and inner index
+    /// ([rows, columns]), so that a condition on both indices (`t < s`, the Stan User's Guide's
+    /// change-point model) and the branches it chooses between line up element by element.
+    func perCell(_ v: Value) -> Expr {
+        guard let plate, let columnPlate else { return materialize(v) }
+        return perRowVector(v, rows: plate, columns: columnPlate)
     }
 
     /// `c ? a : b` with `c` computed per evaluation.
@@ -99,15 +112,20 @@ extension Lowering {
             throw fail("?: with a condition that differs by row of the vectorised loop chooses between scalars, got \(x.type) and \(y.type)", l)
         }
         let node = try selected(condition, x, y, subject: "?:", at: l)
-        return Value(type: type.promotedToReal, node: node, plated: rows || x.plated || y.plated, dataOnly: false)
+        var v = Value(type: type.promotedToReal, node: node, plated: rows || x.plated || y.plated, dataOnly: false)
+        v.columns = columnPlate != nil && v.plated
+        return v
     }
 
     /// The select nodes choosing `a` where `condition` holds, else `b`.
     func selected(_ condition: ComputedCondition, _ a: Value, _ b: Value, subject: String, at l: StanSourceLocation) throws -> Expr {
-        guard !a.summedOverPlate, !b.summedOverPlate, !a.flattened, !b.flattened, !a.columns, !b.columns else {
+        guard !a.summedOverPlate, !b.summedOverPlate, !a.flattened, !b.flattened else {
             throw fail("\(subject): this value cannot be chosen by a condition on parameters (a log density inside a loop, or a reshaped matrix)", l)
         }
-        return condition.choose(materialize(a), materialize(b), in: builder)
+        if columnPlate != nil, !(a.type.isScalar && b.type.isScalar) {
+            throw fail("\(subject): inside a loop nested in a vectorised loop, a condition chooses between scalars, got \(a.type) and \(b.type)", l)
+        }
+        return condition.choose(perCell(a), perCell(b), in: builder)
     }
 
     /// An `if` whose condition is computed per evaluation (see above). Inside an ODE's

@@ -142,7 +142,7 @@ extension Lowering {
         let isLocal: Bool = { if case .local = kind { return true } else { return false } }()
         if columnPlate != nil && !(d.initializer != nil && t.isScalar && isLocal) {
             throw fail("inside a loop nested in a vectorised loop, only ~, target +=, local scalars declared with their value "
-                       + "(real p = …;) and x[k] = … (filling a vector declared in the outer loop) are supported", d.location)
+                       + "(real p = …;), x[k] = … (filling a vector declared in the outer loop) and x[n] += … are supported", d.location)
         }
         if case .local = kind, d.bounds.lower != nil || d.bounds.upper != nil {
             throw fail("local variables cannot have bounds", d.typeLocation)
@@ -185,7 +185,6 @@ extension Lowering {
 
     func assignment(_ name: String, _ indices: [IndexArgument], _ op: String, _ rhs: Expression, _ l: StanSourceLocation) throws {
         let (name, indices) = try resolveTarget(name, indices, at: l)
-        var op = op
         guard let sym = scope.lookup(name) else { throw fail("unknown identifier '\(name)'", l) }
         switch sym.kind {
         case .local, .transformedParameter, .generated: break
@@ -199,7 +198,13 @@ extension Lowering {
         if case .transformedParameter = sym.kind, block != .transformedParameters {
             throw fail("cannot assign to the transformed parameter '\(name)' outside its block", l)
         }
-        var r = try perRowExpression(rhs)
+        try assign(sym, name, indices, op, try perRowExpression(rhs), at: l, rhs.location)
+    }
+
+    /// `name[indices] op= r`, the value of the right side at `rhsLocation` (`assignment`).
+    func assign(_ sym: Symbol, _ name: String, _ indices: [IndexArgument], _ op: String, _ r: Value,
+                at l: StanSourceLocation, _ rhsLocation: StanSourceLocation) throws {
+        var (op, r) = (op, r)
         if !op.isEmpty, !indices.isEmpty, plate == nil {
             // `h[1] /= sqrt(1 - phi^2)` outside a vectorised loop: `h[1] = h[1] / …`, the element
             // read before it is written.
@@ -215,14 +220,14 @@ extension Lowering {
                 guard let old = sym.value else { throw fail("'\(name)' is used before it is assigned", l) }
                 new = try binary(op, old, r, at: l)
             }
-            scope.setValue(name, try assignable(new, to: sym.type, name: name, at: rhs.location))
+            scope.setValue(name, try assignable(new, to: sym.type, name: name, at: rhsLocation))
             return
         }
         if plate == nil, op.isEmpty, let ks = constantIndices(indices) {
-            try assignElement(sym, ks, r, at: l, rhs.location)
+            try assignElement(sym, ks, r, at: l, rhsLocation)
             return
         }
-        if plate == nil, recurrences.isEmpty, op.isEmpty, try assignPart(sym, indices, r, at: l, rhs.location) {
+        if plate == nil, recurrences.isEmpty, op.isEmpty, try assignPart(sym, indices, r, at: l, rhsLocation) {
             return
         }
         if let plate, sym.insidePlate, sym.type.rank == 1, let ks = constantIndices(indices), ks.count == 1,
@@ -231,12 +236,12 @@ extension Lowering {
             // a constant range, unrolled): its element 3 in every row, the rest kept (0 where never
             // assigned).
             let r = op.isEmpty ? r : try binary(op, try element(of: sym, name, indices, at: l), r, at: l)
-            if r.summedOverPlate { throw perRowDensityError("\(name)[\(ks[0])]", at: rhs.location) }
-            guard r.type.isScalar, !r.columns else { throw fail("\(name)[\(ks[0])] takes a scalar", rhs.location) }
+            if r.summedOverPlate { throw perRowDensityError("\(name)[\(ks[0])]", at: rhsLocation) }
+            guard r.type.isScalar, !r.columns else { throw fail("\(name)[\(ks[0])] takes a scalar", rhsLocation) }
             if ks[0] < 1 { throw fail("index \(ks[0]) is out of range: Stan indices start at 1", l) }
             if case .fixed(let n) = k, ks[0] > n { throw fail("index \(ks[0]) is out of range 1…\(n)", l) }
             _ = try assignable(Value(type: r.type, node: r.node, dataOnly: r.dataOnly), to: sym.type.removingDimension(0),
-                               name: "\(name)[\(ks[0])]", at: rhs.location)
+                               name: "\(name)[\(ks[0])]", at: rhsLocation)
             let oneHot = builder.data(syntheticName("onehot", key: "onehot:\([k]):\(ks)") { .oneHot(name: $0, shape: [k], position: ks) }, [k])
             var whole = oneHot * perRowVector(r, rows: plate, columns: k)
             if let old = sym.value { whole = perRowVector(old, rows: plate, columns: k) * (1.0 - oneHot) + whole }
@@ -247,7 +252,7 @@ extension Lowering {
             // `K[n, n] = K[n, n] + d` (or `+= d`) in `for (n in 1:N)`: the diagonal replaced,
             // K + I ∘ (new − old) with the new diagonal one element per row (a GP's jitter).
             guard var old = sym.value else { throw fail("'\(name)' is used before it is assigned", l) }
-            guard r.type.isScalar, !r.columns else { throw fail("\(name)[n, n] takes a scalar per row", rhs.location) }
+            guard r.type.isScalar, !r.columns else { throw fail("\(name)[n, n] takes a scalar per row", rhsLocation) }
             old.type = sym.type
             let oldDiagonal = try index(old, indices, at: l)
             var row = r
@@ -268,7 +273,7 @@ extension Lowering {
             }
             guard op.isEmpty else { throw fail("\(op)= on a column of '\(name)' in a vectorised loop is not supported; write \(name)[:, \(iv)] = …", l) }
             guard r.plated, r.type.rank == 1, !r.summedOverPlate, !r.columns, same(r.type.sizes[0], sym.type.sizes[0]) else {
-                throw fail("\(name)[:, \(iv)] takes a vector of \(StanType.text(sym.type.sizes[0])) that depends on \(iv)", rhs.location)
+                throw fail("\(name)[:, \(iv)] takes a vector of \(StanType.text(sym.type.sizes[0])) that depends on \(iv)", rhsLocation)
             }
             scope.setValue(name, Value(type: sym.type, node: materialize(r).transposed(), dataOnly: r.dataOnly))
             return
@@ -276,7 +281,7 @@ extension Lowering {
         if let plate, !sym.insidePlate, op.isEmpty, indices.count == 1, case .single(.index(.variable(let g, _), let gi, _)) = indices[0],
            gi.count == 1, case .single(.variable(let iv, _)) = gi[0], case .plateIndex? = scope.lookup(iv)?.kind,
            let gsym = scope.lookup(g), gsym.type.isInteger, gsym.type.rank == 1, try isDataOnly(.variable(g, l)) {
-            return try assignScatteredRows(sym, index: g, r, plate: plate, at: l, rhs.location)
+            return try assignScatteredRows(sym, index: g, r, plate: plate, at: l, rhsLocation)
         }
         // x[n] = … inside a vectorised loop assigns the whole of x.
         guard let plate, !sym.insidePlate, indices.count == 1, case .single(.variable(let iv, _)) = indices[0],
@@ -289,12 +294,12 @@ extension Lowering {
         if r.summedOverPlate {
             // A family without a per-row form (`FormulaDensities.elementwise`); in generated quantities the
             // block then runs on the host, which computes each row's.
-            throw perRowDensityError("\(name)[\(iv)]", at: rhs.location)
+            throw perRowDensityError("\(name)[\(iv)]", at: rhsLocation)
         }
         let rowType = sym.type.removingDimension(0)
         var row = r
         if !row.plated {
-            guard row.type.isScalar, rowType.isScalar else { throw fail("cannot vectorise the loop: the value assigned to \(name)[\(iv)] does not depend on \(iv)", rhs.location) }
+            guard row.type.isScalar, rowType.isScalar else { throw fail("cannot vectorise the loop: the value assigned to \(name)[\(iv)] does not depend on \(iv)", rhsLocation) }
             row = Value(type: .real, node: materialize(r) * fill(1, [plate]), plated: true, dataOnly: r.dataOnly)
         }
         if !op.isEmpty {
@@ -303,7 +308,7 @@ extension Lowering {
             old.type = rowType
             row = try binary(op, old, row, at: l)
         }
-        _ = try assignable(Value(type: row.type, node: row.node, plated: false), to: rowType, name: "\(name)[\(iv)]", at: rhs.location)
+        _ = try assignable(Value(type: row.type, node: row.node, plated: false), to: rowType, name: "\(name)[\(iv)]", at: rhsLocation)
         var whole = row
         whole.plated = false
         whole.type = sym.type
@@ -340,10 +345,23 @@ extension Lowering {
     /// [N, K] (what depends on neither index is repeated along it).
     func columnAssignment(_ sym: Symbol, _ name: String, _ indices: [IndexArgument], _ op: String, _ rhs: Expression,
                           columns: Dim, at l: StanSourceLocation) throws {
+        if let plate, !sym.insidePlate, indices.count == 1, case .single(.variable(let iv, _)) = indices[0],
+           case .plateIndex? = scope.lookup(iv)?.kind, let increment = Self.increment(of: name, indices, op, rhs) {
+            // `lp[s] = lp[s] + f(s, t)` (or `+=`) in `for (t in 1:T)` nested in `for (s in 1:S)`,
+            // lp declared outside both (the Stan User's Guide's change-point model): lp[s] plus
+            // the sum over t of f, its [S, T] values summed along T by a product with ones.
+            let r = try perRowExpression(increment)
+            if r.summedOverPlate { throw perRowDensityError("\(name)[\(iv)]", at: increment.location) }
+            guard r.type.isScalar else { throw fail("\(name)[\(iv)] takes a scalar", increment.location) }
+            let sum = perRowVector(r, rows: plate, columns: columns).matmul(fill(1, [columns]))
+            return try assign(sym, name, indices, "+", Value(type: .real, node: sum, plated: true, dataOnly: r.dataOnly),
+                              at: l, increment.location)
+        }
         guard let plate, sym.insidePlate, indices.count == 1, case .single(.variable(let iv, _)) = indices[0],
               let isym = scope.lookup(iv), case .columnIndex = isym.kind, sym.type.rank == 1, same(sym.type.sizes[0], columns) else {
             throw fail("inside a loop nested in a vectorised loop, only ~, target +=, local scalars declared with their value "
-                       + "(real p = …;) and \(name)[k] = … (filling a vector declared in the outer loop, one element per k) are supported", l)
+                       + "(real p = …;), \(name)[k] = … (filling a vector declared in the outer loop, one element per k) "
+                       + "and \(name)[n] += … (adding to an element of a vector declared outside both loops, n the outer index) are supported", l)
         }
         var r = try perRowExpression(rhs)
         // `lps[k] += normal_lpdf(y[n] | mu[k], sigma[k])`: the element's value so far, then the operation.
@@ -353,6 +371,20 @@ extension Lowering {
         _ = try assignable(Value(type: r.type, node: r.node, dataOnly: r.dataOnly), to: sym.type.removingDimension(0),
                            name: "\(name)[\(iv)]", at: rhs.location)
         scope.setValue(name, Value(type: sym.type, node: perRowVector(r, rows: plate, columns: columns), plated: true, dataOnly: r.dataOnly))
+    }
+
+    /// What `name[indices] op= rhs` adds to the element, when it adds to it only: `x[s] += e`,
+    /// `x[s] = x[s] + e` or `x[s] = e + x[s]`, e not reading x.
+    static func increment(of name: String, _ indices: [IndexArgument], _ op: String, _ rhs: Expression) -> Expression? {
+        let element = Expression.index(.variable(name, rhs.location), indices, rhs.location).canonical
+        var e: Expression?
+        switch (op, rhs) {
+        case ("+", _): e = rhs
+        case ("", .binary("+", let a, let b, _)) where a.canonical == element: e = b
+        case ("", .binary("+", let a, let b, _)) where b.canonical == element: e = a
+        default: return nil
+        }
+        return e.flatMap { $0.variables.contains(name) ? nil : $0 }
     }
 
     func addTerm(_ v: Value, at l: StanSourceLocation) throws {

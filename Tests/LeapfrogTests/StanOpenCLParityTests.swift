@@ -207,6 +207,26 @@ struct StanOpenCLParityTests {
                       "k": .integers([0, 2, 0, 1, 3, 0, 0, 4, 1])]))
     }
 
+    /// The Stan User's Guide's change-point model: the example (dynamic programming, a count
+    /// indexed by a recurrence's step) on the coal-mining disasters, and the nested-loop form
+    /// (`lp[s] += …` over t, `t < s ? e : l` per row and inner index) on their first 20 years.
+    @Test func changePoint() throws {
+        let data = try StanJSON.load(path: RepositoryData.path("coal_mining_disasters.json"))
+        let example = RepositoryData.directory.replacingOccurrences(of: "/data", with: "/examples/coal_change_point.stan")
+        try Self.expectParity(try String(contentsOfFile: example, encoding: .utf8), data)
+        try Self.expectParity("""
+        data { int<lower=1> T; array[T] int<lower=0> D; }
+        parameters { real<lower=0> e; real<lower=0> l; }
+        transformed parameters {
+          vector[T] lp = rep_vector(-log(T), T);
+          for (s in 1:T)
+            for (t in 1:T)
+              lp[s] += poisson_lpmf(D[t] | t < s ? e : l);
+        }
+        model { e ~ exponential(1); l ~ exponential(1); target += log_sum_exp(lp); }
+        """, DataSet(["T": .integer(20), "D": .integers(Array(data["D"]!.values.prefix(20).map { Int($0) }))]))
+    }
+
     /// posteriordb's dogs models: a local scalar in a loop nested in a vectorised one, a Bernoulli
     /// whose probability is exactly 1 in every first trial, and an outer product `u * v'`.
     @Test func dogs() throws {
