@@ -10,6 +10,8 @@ struct FunctionDefinition: Sendable {
     var parameters: [String]
     var body: [Statement]
     var location: StanSourceLocation
+    /// One of Stan's built-ins that Leapfrog defines in Stan (`StanLibrary`), not the program's.
+    var library = false
 
     var returnsVoid: Bool { returnType == "void" }
 }

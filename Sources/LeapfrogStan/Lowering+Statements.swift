@@ -2,10 +2,11 @@ import LeapfrogCore
 import LeapfrogModel
 
 extension Lowering {
-    /// Runs `body` and names the nodes it made after `location`, unless a statement inside it
-    /// claimed them first (`nodeSources`).
+    /// Runs `body` and names the nodes it made after `location` (inside a library function, its
+    /// call), unless a statement inside it claimed them first (`nodeSources`).
     func sourced<T>(_ location: StanSourceLocation, _ body: () throws -> T) rethrows -> T {
         let first = builder.graph.nodes.count
+        let location = libraryCall?.call ?? location
         defer {
             for i in first..<builder.graph.nodes.count where nodeSources[i] == nil {
                 nodeSources[i] = "\(diagnostics.path):\(location)"

@@ -41,7 +41,8 @@ extension Lowering {
             case .call(let f, let args, _, let l):
                 if let function = program.functions[f] {
                     for a in args { try check(a) }
-                    try checkFunction(function)
+                    // The library's own functions (`StanLibrary`) are known to run on the host.
+                    if !function.library { try checkFunction(function) }
                     return
                 }
                 if HostInterpreter.odeSolverNames.contains(f), case .variable(let g, _)? = args.first, let function = program.functions[g] {

@@ -74,6 +74,12 @@ final class Lowering {
     var inlineSites: [(function: String, call: StanSourceLocation)] = []
     /// The user functions being inlined, outermost first.
     var inlining: [String] { inlineSites.map(\.function) }
+    /// The outermost call being inlined of a function Leapfrog writes in Stan (`StanLibrary`):
+    /// what errors and node sources inside it name, the library's own lines being no line of
+    /// the program.
+    var libraryCall: (function: String, call: StanSourceLocation)? {
+        inlineSites.first { program.functions[$0.function]?.library ?? false }
+    }
     /// Inlined calls so far (numbers the renamed locals).
     var inlineCount = 0
     /// The loops being lowered as recurrences, outermost first (Lowering+Recurrences).
@@ -106,6 +112,10 @@ final class Lowering {
         for (made, original) in names.sorted(by: { $0.0.count > $1.0.count }) { text = text.replacing(made, with: original) }
         // Inside an inlined function: its locals by their own names, and where it was called.
         text = text.replacing(Lowering.inlinedSuffix, with: "")
+        // Inside a function of Stan's that Leapfrog writes in Stan (`StanLibrary`): at its call.
+        if let (f, site) = libraryCall {
+            return diagnostics.error(text + " (inside \(f), which Leapfrog defines in Stan: \(StanLibrary.path))", at: site)
+        }
         if let (f, site) = inlineSites.last { text += " (in the function '\(f)' called at line \(site.line), column \(site.column))" }
         return diagnostics.error(text, at: l)
     }

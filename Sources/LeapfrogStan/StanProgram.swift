@@ -30,7 +30,7 @@ public enum StanProgram {
         let diagnostics = Diagnostics(path: path, source: source)
         var lexer = Lexer(source: source, diagnostics: diagnostics)
         var parser = Parser(tokens: try lexer.tokenize(), diagnostics: diagnostics)
-        let program = try parser.parseProgram()
+        let program = StanLibrary.adding(to: try parser.parseProgram())
         var lowering = Lowering(program: program, diagnostics: diagnostics, name: modelName(path))
         let graph: ModelGraph
         do {

@@ -1,7 +1,8 @@
 /// What the Stan front end accepts, for help texts and documentation.
 ///
 /// - Blocks: data, transformed data, parameters, transformed parameters, model, generated
-///   quantities (functions: not supported yet).
+///   quantities, functions (inlined where they are called; `StanLibrary` adds Stan's that
+///   Leapfrog writes in Stan).
 /// - Types: int, real, vector, row_vector, matrix, arrays of these (`array[N] real`, or the old
 ///   `real y[N]`), at most two dimensions in the model graph; `<lower, upper>` bounds on
 ///   parameters (constants, or data expressions evaluated by `StanModel.instantiate`) and on data
@@ -30,7 +31,7 @@ public enum StanSupport {
         "to_array_1d", "diag_matrix", "add_diag", "cholesky_decompose", "multiply_lower_tri_self_transpose", "tcrossprod",
         "crossprod", "diag_pre_multiply", "diag_post_multiply", "quad_form_diag", "log_mix", "mdivide_left_tri_low", "gp_exp_quad_cov", "cov_exp_quad", "softmax", "log_softmax", "log_sum_exp",
         "size", "num_elements", "rows", "cols", "pi", "e", "transpose", "fabs", "abs", "fmax", "fmin", "cumulative_sum",
-    ] + GPKernel.allCases.map(\.rawValue)).sorted()
+    ] + GPKernel.allCases.map(\.rawValue) + StanLibrary.functions.keys).sorted()
 
     /// Functions accepted in transformed data (evaluated on the host).
     public static var transformedDataFunctions: [String] { HostInterpreter.functionNames.sorted() }

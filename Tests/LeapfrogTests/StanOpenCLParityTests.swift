@@ -227,6 +227,27 @@ struct StanOpenCLParityTests {
         """, DataSet(["T": .integer(20), "D": .integers(Array(data["D"]!.values.prefix(20).map { Int($0) }))]))
     }
 
+    /// `hmm_marginal` (`StanLibrary`: the forward algorithm, a recurrence carrying a vector through
+    /// a matrix product), its emission matrix filled element by element.
+    @Test func hiddenMarkovModel() throws {
+        var rng = TestRandom(seed: 31)
+        try Self.expectParity("""
+        data { int N; vector[N] y; }
+        parameters { simplex[3] rho; array[3] simplex[3] Gamma_rows; ordered[3] mu; real<lower=0> sigma; }
+        model {
+          matrix[3, 3] Gamma;
+          matrix[3, N] log_omega;
+          for (k in 1:3) Gamma[k] = Gamma_rows[k]';
+          for (k in 1:3)
+            for (n in 1:N)
+              log_omega[k, n] = normal_lpdf(y[n] | mu[k], sigma);
+          mu ~ normal(0, 3);
+          sigma ~ lognormal(0, 1);
+          target += hmm_marginal(log_omega, Gamma, rho);
+        }
+        """, DataSet(["N": .integer(12), "y": .vector(rng.vector(12, -3, 3))]))
+    }
+
     /// posteriordb's dogs models: a local scalar in a loop nested in a vectorised one, a Bernoulli
     /// whose probability is exactly 1 in every first trial, and an outer product `u * v'`.
     @Test func dogs() throws {
