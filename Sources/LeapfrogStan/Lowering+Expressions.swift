@@ -318,6 +318,12 @@ extension Lowering {
                 // the rows' vectors [N, D] times Bᵀ [D, K], row n holding B · xₙ.
                 return derived(a, b, node: materialize(b).matmul(materialize(a).transposed()), type: type)
             }
+            if b.plated, ta.base == .rowVector, tb.base == .vector, !a.columns, !b.columns, let k = inner.0 ?? inner.1 {
+                // A row times a per-row vector (the User's Guide's hierarchical logistic regression,
+                // `x[n] * beta[ll[n]]`): one dot product per row, as dot_product's.
+                let node = a.plated ? (materialize(a) * materialize(b)).matmul(fill(1, [k])) : materialize(b).matmul(materialize(a))
+                return derived(a, b, node: node, type: .real)
+            }
             if b.plated {
                 throw fail("cannot vectorise the loop: the right operand of '*' depends on the loop index"
                            + (ta.base == .rowVector && tb.base == .vector ? "; write dot_product(a, b) for a row times a per-row vector" : ""), l)

@@ -220,6 +220,14 @@ extension Lowering {
                     continue
                 }
                 if case .variable(let n, let il) = e, let s = scope.lookup(n), case .plateIndex(let extent) = s.kind {
+                    if columnsMovedLast, cur.columns, !cur.plated, cur.type.rank == 1, same(cur.type.sizes[0], extent) {
+                        // `beta[l, d]` with l the inner loop's index and d the outer's (the User's
+                        // Guide's hierarchical logistic regression): the value transposed above,
+                        // [d's extent, l's], is already one row per d and one column per l.
+                        cur.plated = true
+                        cur.type = cur.type.removingDimension(0)
+                        continue
+                    }
                     guard axis == 0, !cur.plated, !cur.columns else {
                         throw fail("cannot vectorise the loop: '\(n)' can only index the first dimension of a value that does not already depend on it", il)
                     }

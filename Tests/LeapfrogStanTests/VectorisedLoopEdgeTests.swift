@@ -93,6 +93,42 @@ import Testing
         expectEquivalent(try stanReference(constant, data), reference)
     }
 
+    /// The User's Guide's hierarchical logistic regression as written there: `beta[l, d]` in an
+    /// inner loop over l inside a loop over d (the inner index on the first dimension, the outer on
+    /// the second), and `x[n] * beta[ll[n]]` (a row times a per-row vector), against the model
+    /// written with whole vectors; with L ≠ D and with L = D (where a wrong axis would broadcast).
+    @Test(arguments: [(2, 3), (3, 3)])
+    func theUsersGuideHierarchicalLogisticRegressionAsWritten(d: Int, l: Int) throws {
+        let header = """
+        data { int<lower=1> D; int<lower=0> N; int<lower=1> L; array[N] int<lower=0, upper=1> y;
+               array[N] int<lower=1, upper=L> ll; array[N] row_vector[D] x; }
+        parameters { array[D] real mu; array[D] real<lower=0> sigma; array[L] vector[D] beta; }
+
+        """
+        let asWritten = header + """
+        model {
+          for (d in 1:D) {
+            mu[d] ~ normal(0, 100);
+            for (l in 1:L) beta[l, d] ~ normal(mu[d], sigma[d]);
+          }
+          for (n in 1:N) y[n] ~ bernoulli(inv_logit(x[n] * beta[ll[n]]));
+        }
+        """
+        let whole = header + """
+        model {
+          mu ~ normal(0, 100);
+          for (k in 1:L) beta[k] ~ normal(to_vector(mu), to_vector(sigma));
+          for (n in 1:N) y[n] ~ bernoulli_logit(dot_product(x[n], beta[ll[n]]));
+        }
+        """
+        var rng = TestRandom(seed: 12)
+        let n = 9
+        let data = DataSet(["D": .integer(d), "N": .integer(n), "L": .integer(l), "y": .integers((0..<n).map { $0 % 2 }),
+                            "ll": .integers((0..<n).map { $0 % l + 1 }), "x": .matrix(rows: (0..<n).map { _ in rng.vector(d, -1, 1) })],
+                           source: "test")
+        expectEquivalent(try stanReference(asWritten, data), try stanReference(whole, data))
+    }
+
     @Test func whatMustBeRefusedIs() {
         let underIf = Self.header + """
         model { for (n in 1:N) { vector[K] lp;
