@@ -174,6 +174,9 @@ public struct Expr {
     public let id: Int
     unowned let builder: ModelBuilder
 
+    /// The constant `value` in this expression's graph.
+    public func constant(_ value: Double) -> Expr { builder.constant(value) }
+
     /// Applies `op` to `self` and `others` (for operations without a named method).
     public func apply(_ op: Operation, _ others: Expr...) -> Expr {
         builder.append(Node(op: op, args: [id] + others.map(\.id)))

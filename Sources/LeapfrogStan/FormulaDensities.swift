@@ -34,6 +34,8 @@ protocol FormulaArithmetic {
     func logPhi() -> Self
     /// max(x, 0), with derivative 0 at 0.
     func relu() -> Self
+    /// The constant `value` in the same arithmetic (for an Expr, in its graph).
+    func constant(_ value: Double) -> Self
 }
 
 extension Expr: FormulaArithmetic {}
@@ -51,6 +53,7 @@ extension Double: FormulaArithmetic {
     func logInvLogit() -> Double { -(-self).log1pExp() }
     func logPhi() -> Double { NormalDistributionFunction.logPhi(self) }
     func relu() -> Double { Swift.max(self, 0) }
+    func constant(_ value: Double) -> Double { value }
 }
 
 /// The C library's functions by name, where `Double`'s methods above would shadow them.
@@ -241,6 +244,37 @@ enum FormulaDensities {
         default:
             return nil
         }
+    }
+
+    /// The count families with a log distribution function at a constant count here, by Stan's
+    /// name → their arguments after the outcome (`poisson_lccdf(0 | lambda)`, a hurdle model's
+    /// normaliser; `y ~ poisson(lambda) T[1, ]`).
+    static let discreteCDFFamilies: [String: Int] = [
+        "poisson": 1, "poisson_log": 1, "neg_binomial": 2, "neg_binomial_2": 2, "neg_binomial_2_log": 2,
+    ]
+
+    /// log P(Y ≤ k) (`complement`: log P(Y > k)) of the count family `family`: the log of the sum
+    /// of the probabilities of 0 … k, a running log-sum-exp (`logAddExp`) of the formulas above,
+    /// O(k) operations; the complement log(1 − P(Y ≤ k)) (`log1mExp`), −∞ where P(Y ≤ k) rounds
+    /// to 1. Every term is finite for the families' arguments (λ, μ, φ, α, β > 0).
+    static func discreteLogCDF<T: FormulaArithmetic>(_ family: String, upTo k: Int, _ p: [T], complement: Bool) -> T {
+        func probability(_ j: Int) -> T {
+            let y = p[0].constant(Double(j))
+            switch family {
+            case "poisson": return elementwise(.poissonLog, y, [p[0].log()])!
+            case "poisson_log": return elementwise(.poissonLog, y, p)!
+            default: return logDensity(family, y, p)
+            }
+        }
+        var total = probability(0)
+        for j in stride(from: 1, through: k, by: 1) { total = logAddExp(total, probability(j)) }
+        return complement ? log1mExp(total) : total
+    }
+
+    /// log(eᵃ + eᵇ) = a + relu(b − a) + log(1 + e^(−|a − b|)), finite for a finite a and any b
+    /// down to −∞.
+    static func logAddExp<T: FormulaArithmetic>(_ a: T, _ b: T) -> T {
+        a + (b - a).relu() + (-absolute(a - b)).exp().log1p()
     }
 
     /// The negative binomial of mean e^η and precision φ: with L = log(e^η + φ) = log φ +

@@ -46,11 +46,21 @@ extension HostInterpreter {
     static let formulaDensityNames: Set<String> = Set(
         Lowering.formulaFamilies.map { $0.key + ($0.value.discrete ? "_lpmf" : "_lpdf") }
             + graphFamilies.keys.map { $0 + (["binomial", "binomial_logit"].contains($0) ? "_lpmf" : "_lpdf") }
-            + FormulaDensities.cdfFamilies.keys.flatMap { f in FormulaDensities.cdfSuffixes.map { f + $0 } })
+            + (Array(FormulaDensities.cdfFamilies.keys) + FormulaDensities.discreteCDFFamilies.keys).flatMap { f in
+                FormulaDensities.cdfSuffixes.map { f + $0 }
+            })
 
     /// The graph's other elementwise families and the formula families (`FormulaDensities`, the
     /// formulas the graph uses) by their `_lpdf`/`_lpmf` names: arity and log density.
     static func formulaDensity(_ name: String) -> (arity: Int, f: ([Double]) -> Double)? {
+        if let (family, suffix) = FormulaDensities.cdfCall(name), let count = FormulaDensities.discreteCDFFamilies[family] {
+            // A count's, summed up to it (any count from data here).
+            return (count + 1, { a in
+                let k = a[0].rounded(.down)
+                guard k >= 0 else { return suffix == "_lccdf" ? 0 : -.infinity }
+                return FormulaDensities.discreteLogCDF(family, upTo: Int(k), Array(a.dropFirst()), complement: suffix == "_lccdf")
+            })
+        }
         if let (family, suffix) = FormulaDensities.cdfCall(name) {
             guard let count = FormulaDensities.cdfFamilies[family] else { return nil }
             // `_cdf` sums the logs too; `logDensity` takes the exponential (a product of CDFs).

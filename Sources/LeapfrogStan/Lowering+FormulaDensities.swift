@@ -105,6 +105,85 @@ extension Lowering {
         return summed(suffix == "_cdf" ? total.exp() : total, of: args)
     }
 
+    /// The largest constant count a discrete distribution function sums up to (k + 1 terms).
+    static let largestCount = 1_000
+
+    /// `family_lcdf(k | args)`, `_lccdf` or `_cdf` of a count family at a constant count k
+    /// (`FormulaDensities.discreteLogCDF`), element by element over the arguments as `cumulative`.
+    func discreteCumulative(_ family: String, _ suffix: String, _ argExprs: [Expression], at l: StanSourceLocation) throws -> Value {
+        let expected = FormulaDensities.discreteCDFFamilies[family]! + 1
+        guard argExprs.count == expected else {
+            throw fail("\(family)\(suffix) takes an outcome and \(expected - 1) argument\(expected == 2 ? "" : "s"), got \(argExprs.count - 1)", l)
+        }
+        let k = try constantCount(argExprs[0], "\(family)\(suffix)")
+        let args = try argExprs.dropFirst().map { try expression($0) }
+        for a in args where a.summedOverPlate { throw fail("a log density cannot be an argument of a distribution function", l) }
+        let aligned = try aligned(args, at: l)
+        try rejectFlattened(aligned, at: l)
+        try checkElementwiseShapes(aligned, at: l, family + suffix)
+        let nodes = aligned.map { materialize($0) }
+        let logCDF = k < 0 ? (complement(suffix) ? nodes[0] * 0.0 : nodes[0] * 0.0 - .infinity)
+                           : FormulaDensities.discreteLogCDF(family, upTo: k, nodes, complement: complement(suffix))
+        if wantsPerRow(aligned) { return perRow(suffix == "_cdf" ? logCDF.exp() : logCDF, of: aligned) }
+        if suffix == "_cdf" && plate != nil && aligned.contains(where: \.plated) {
+            throw fail("\(family)_cdf inside a vectorised loop is not supported; use \(family)_lcdf, its logarithm", l)
+        }
+        let total = logCDF.sum()
+        return summed(suffix == "_cdf" ? total.exp() : total, of: aligned)
+    }
+
+    private func complement(_ suffix: String) -> Bool { suffix == "_lccdf" }
+
+    /// `y ~ family(args) T[L, U]` for a count family with constant bounds (a zero-truncated
+    /// Poisson, `T[1, ]`): the log probability minus, per element of y, log P(L ≤ Y ≤ U): log P(Y >
+    /// L − 1) with only L, log P(Y ≤ U) with only U, log(P(Y ≤ U) − P(Y ≤ L − 1)) with both (Stan's
+    /// truncation of a discrete family); a lower bound at or below 0 truncates nothing. Counts
+    /// outside [L, U] stop when the data are read (`OutcomeCheck`).
+    func discreteTruncated(_ family: String, _ argExprs: [Expression], at l: StanSourceLocation) throws -> Value {
+        let outcomeExpression = argExprs[0], rest = Array(argExprs.dropFirst(3))
+        func bound(_ e: Expression) throws -> Int? {
+            if case .string = e { return nil }
+            return try constantCount(e, "T[…] of \(family)")
+        }
+        if case .string = argExprs[1], case .string = argExprs[2] { throw fail("T[ , ] needs a lower or an upper bound", l) }
+        let (lower, upper) = (try bound(argExprs[1]).flatMap { $0 > 0 ? $0 : nil }, try bound(argExprs[2]))
+        let outcome = try expression(outcomeExpression)
+        let args = try rest.map { try expression($0) }
+        let lp = try density(family, outcome: outcome, args: args, expressions: [outcomeExpression] + rest, at: l,
+                             outcomeLocation: outcomeExpression.location)
+        recordOutcomeCheck(family, outcome: outcomeExpression, bounds: [argExprs[1], argExprs[2]], kind: .truncation, at: l)
+        if lower == nil && upper == nil { return lp }
+        // The arguments broadcast to the outcome's elements: one normaliser per count.
+        let zero = derived(outcome, node: materialize(outcome) * 0.0, type: outcome.type.promotedToReal)
+        let all = try aligned([zero] + args, at: l)
+        try checkElementwiseShapes(all, at: l, "T[…] of \(family)")
+        let p = all.dropFirst().map { materialize($0) + materialize(all[0]) }
+        func logF(_ k: Int, complement: Bool) -> Expr {
+            k < 0 ? p[0] * 0.0 + (complement ? 0 : -.infinity) : FormulaDensities.discreteLogCDF(family, upTo: k, p, complement: complement)
+        }
+        let logMass: Expr
+        switch (lower, upper) {
+        case (let a?, nil): logMass = logF(a - 1, complement: true)
+        case (nil, let b?): logMass = logF(b, complement: false)
+        case (let a?, let b?): logMass = FormulaDensities.logDiffExp(logF(b, complement: false), logF(a - 1, complement: false))
+        default: preconditionFailure()
+        }
+        let normaliser = summed(logMass.sum(), of: all)
+        if normaliser.summedOverPlate != lp.summedOverPlate {
+            throw fail("T[…] here mixes values that depend on the loop's rows with ones that do not; write the bounds per row", l)
+        }
+        return try binary("-", lp, normaliser, at: l)
+    }
+
+    /// The integer constant `e`, a count for a discrete distribution function (`what`).
+    func constantCount(_ e: Expression, _ what: String) throws -> Int {
+        guard let k = foldConstant(e), k == k.rounded(), abs(k) <= Double(Lowering.largestCount) else {
+            throw fail("\(what) is supported at a constant count up to \(Lowering.largestCount) (as poisson_lccdf(0 | lambda), a "
+                       + "hurdle model's normaliser); a count from data or parameters needs the incomplete gamma or beta function, not built yet", e.location)
+        }
+        return Int(k)
+    }
+
     /// The name the parser gives `y ~ D(…) T[L, U]`: `truncated__D(y, L, U, …)`.
     static let truncatedPrefix = "truncated__"
 
@@ -143,9 +222,13 @@ extension Lowering {
     /// a bound depends on parameters the density is −∞ outside (below).
     func truncated(_ family: String, _ argExprs: [Expression], at l: StanSourceLocation) throws -> Value {
         guard block == .model else { throw fail("truncation T[…] is only allowed on ~ in the model block", l) }
+        if FormulaDensities.discreteCDFFamilies[family] != nil, userFunction(family, tilde: true) == nil {
+            return try discreteTruncated(family, argExprs, at: l)
+        }
         guard FormulaDensities.cdfFamilies[family] != nil, userFunction(family, tilde: true) == nil else {
             throw fail("truncation T[…] of '\(family)' is not supported (it needs the family's CDF); supported: "
-                       + FormulaDensities.cdfFamilies.keys.sorted().joined(separator: ", "), l)
+                       + (Array(FormulaDensities.cdfFamilies.keys) + FormulaDensities.discreteCDFFamilies.keys.map { "\($0) (constant bounds)" })
+                           .sorted().joined(separator: ", "), l)
         }
         let outcomeExpression = argExprs[0], rest = Array(argExprs.dropFirst(3))
         let outcome = try expression(outcomeExpression)

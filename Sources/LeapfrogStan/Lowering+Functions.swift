@@ -63,6 +63,9 @@ extension Lowering {
         if name.hasPrefix(Lowering.truncatedPrefix) {
             return try truncated(String(name.dropFirst(Lowering.truncatedPrefix.count)), argExprs, at: l)
         }
+        if let (family, suffix) = FormulaDensities.cdfCall(name), FormulaDensities.discreteCDFFamilies[family] != nil {
+            return try discreteCumulative(family, suffix, argExprs, at: l)
+        }
         if let (family, suffix) = FormulaDensities.cdfCall(name) {
             let constants = argExprs.map { foldConstant($0) }
             if let values = constants as? [Double], FormulaDensities.cdfFamilies[family] == values.count - 1 {
