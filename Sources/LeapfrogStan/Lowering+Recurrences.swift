@@ -170,13 +170,20 @@ extension Lowering {
             } else if let r = recurrences.last(where: { $0.rows[current] != nil }) {
                 if case .variable(let n, _) = e, n == r.variable {
                     current = r.rows[current]!.current
-                } else if let a = try stepAffine(e), a.loops.count == 1, a.loops[0].loop.id == r.loop.id, a.loops[0].coefficient == 1, a.offset == -1 {
+                } else if let a = try stepAffine(e), a.loops.count == 1, a.loops[0].loop.id == r.loop.id, a.loops[0].coefficient == 1,
+                          a.offset < 0, a.offset == -1 || -a.offset - 2 < r.older[current]?.count ?? 0 {
+                    if let first = r.firstStep, first + a.offset < 1 {
+                        throw fail("\(current)[\(Lowering.indexText(e))] reads row \(first + a.offset) of '\(current)' at the loop's first step "
+                                   + "(\(r.variable) = \(first)): Stan's indices start at 1", e.location)
+                    }
                     let type = scope.lookup(current)!.type.removingDimension(0)
-                    let previous = Value(type: type, node: r.rows[current]!.carry, dataOnly: false)
+                    let carry = a.offset == -1 ? r.rows[current]!.carry : r.older[current]![-a.offset - 2]
+                    let previous = Value(type: type, node: carry, dataOnly: false)
                     rest.removeFirst()
                     return rest.isEmpty ? previous : try index(previous, Array(rest), at: l)
                 } else {
-                    throw fail("inside the loop over \(r.variable), '\(current)' can only be read as \(current)[\(r.variable)] or \(current)[\(r.variable) - 1]: a recurrence keeps the previous row of what it assigns, not older ones", e.location)
+                    throw fail("inside the loop over \(r.variable), '\(current)' can only be read as \(current)[\(r.variable)] or \(current)[\(r.variable) - k] "
+                               + "with k a constant (the rows it has built: the recurrence carries them), not as \(current)[\(Lowering.indexText(e))]", e.location)
                 }
             } else {
                 break
@@ -229,9 +236,7 @@ extension Lowering {
     func stepRow(_ v: Value, _ e: Expression, name: String?, at l: StanSourceLocation) throws -> Value? {
         guard let a = try stepAffine(e) else { return nil }
         guard v.type.rank >= 1 else { throw fail("cannot index a value of type \(v.type)", l) }
-        var text = e.canonical
-        if text.hasPrefix("("), text.hasSuffix(")") { text = String(text.dropFirst().dropLast()) }
-        let label = "\(name ?? "the value")[\(text)] (line \(e.location.line))"
+        let label = "\(name ?? "the value")[\(Lowering.indexText(e))] (line \(e.location.line))"
         let node = builder.at(materialize(v), a.loops, offset: a.offset, name: label)
         return Value(type: v.type.removingDimension(0), node: node, dataOnly: v.dataOnly)
     }
@@ -294,6 +299,18 @@ extension Lowering {
             }
             rowInits[name] = (initial, prior)
         }
+        // Older rows read in the body (`x[t - 2]`): carried too, from the prior's rows before the loop.
+        var olderInits: [String: [Expr]] = [:]
+        for name in rowVariables {
+            let lag = Lowering.largestLag(of: name, v, in: body)
+            guard lag >= 2 else { continue }
+            let prior = rowInits[name]!.1
+            let rowType = scope.lookup(name)!.type.removingDimension(0)
+            olderInits[name] = try (2...lag).map { j in
+                guard let prior, foldConstant(lo).map({ $0 > Double(j) }) ?? true else { return try zeros(rowType, name, l) }
+                return materialize(try index(prior, [.single(.binary("-", lo, .integer(j, l), l))], at: l))
+            }
+        }
         var wholeInits: [String: Expr] = [:]
         for name in wholeVariables {
             guard let sym = scope.lookup(name) else { throw fail("unknown identifier '\(name)'", l) }
@@ -302,6 +319,7 @@ extension Lowering {
         var record: Recurrence!
         let loop = try builder.loop(from: from, to: to, name: v) { t in
             let r = Recurrence(variable: v, loop: t, location: l)
+            r.firstStep = foldConstant(lo).map { Int($0) }
             record = r
             r.constantRows = rowsOfConstant
             scope.push()
@@ -316,6 +334,7 @@ extension Lowering {
                 let start = prior.map { Value(type: rowType, node: builder.at(materialize($0), [(t, 1)], name: "\(name)[\(v)] (line \(l.line))"), dataOnly: false) }
                 scope.declare(Symbol(name: current, type: rowType, kind: .local, value: try start ?? Value(type: rowType, node: zeros(rowType, name, l), dataOnly: true), location: l))
                 r.rows[name] = (carry, current, prior)
+                if let inits = olderInits[name] { r.older[name] = inits.map { builder.carry(t, initial: $0) } }
             }
             for name in wholeVariables {
                 let sym = scope.lookup(name)!
@@ -330,6 +349,10 @@ extension Lowering {
             for name in rowVariables {
                 let value = materialize(scope.lookup(r.rows[name]!.current)!.value!)
                 let node = builder.graph.nodes[value.id].op.isLeaf || value.id > t.id ? value : value * 1.0
+                // Each older row takes the next younger's value at this step (a copy made inside
+                // the step, so that no update reads another's new value).
+                let younger = [r.rows[name]!.carry] + (r.older[name] ?? [])
+                for (j, carry) in (r.older[name] ?? []).enumerated() { builder.update(carry, to: younger[j] * 1.0) }
                 builder.update(r.rows[name]!.carry, to: node)
                 r.finals[name] = node
             }
@@ -367,6 +390,24 @@ extension Lowering {
             r.target = r.targetCarry
         }
         r.target = r.target! + node
+    }
+
+    /// An index as written between brackets: `t - 1`, not its canonical `(t - 1)`.
+    static func indexText(_ e: Expression) -> String {
+        let text = e.canonical
+        return text.hasPrefix("(") && text.hasSuffix(")") ? String(text.dropFirst().dropLast()) : text
+    }
+
+    /// The largest k ≥ 1 of the reads `name[v - k]` in `body` (0 when there are none).
+    static func largestLag(of name: String, _ v: String, in body: Statement) -> Int {
+        var lag = 0
+        _ = body.rewritten({ e in
+            if case .index(.variable(name, _), let idx, _) = e, case .single(let i)? = idx.first, let c = shift(of: i, from: v), c < 0 {
+                lag = max(lag, -c)
+            }
+            return nil
+        }, target: { t, idx, _ in (t, idx) })
+        return lag
     }
 
     /// A loop bound as an extent: a constant, or a data expression (a synthetic size).

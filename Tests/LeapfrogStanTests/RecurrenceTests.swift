@@ -137,21 +137,79 @@ import Testing
         #expect(message.contains("y[t - 2] (line 4) reads row 0 of 'y', which has rows 1…5 (when t = 2)"), "\(message)")
     }
 
-    @Test func aRowTwoStepsBackIsRefusedWithTheVariable() throws {
-        let source = """
-        data { int T; }
-        parameters { real rho; }
-        model {
-          vector[T] x;
-          x[1] = 0;
-          x[2] = 0;
-          for (t in 3:T) x[t] = rho * x[t - 2];
-          rho ~ normal(0, 1);
+    /// Rows older than the previous one are carried along (`x[t - k]`): the User's Guide's MA(2)
+    /// model as written there, and a recurrence with lags 1 and 3, against the series computed
+    /// here; gradients against finite differences.
+    @Test func olderRowsAreCarried() throws {
+        let y = [0.3, -1.2, 0.8, 1.5, -0.4, 0.9, 0.1, -2.0]
+        let data = DataSet(["T": .integer(y.count), "y": .vector(y)], source: "ma.json")
+        let ma = try stanReference("""
+        data { int<lower=3> T; vector[T] y; }
+        parameters { real mu; real<lower=0> sigma; vector[2] theta; }
+        transformed parameters {
+          vector[T] epsilon;
+          epsilon[1] = y[1] - mu;
+          epsilon[2] = y[2] - mu - theta[1] * epsilon[1];
+          for (t in 3:T) {
+            epsilon[t] = (y[t] - mu - theta[1] * epsilon[t - 1] - theta[2] * epsilon[t - 2]);
+          }
         }
-        """
-        let message = errorMessage { _ = try StanProgram.compile(source: source, path: "lag2.stan") }
-        #expect(message.contains("lag2.stan:7:"), "\(message)")
-        #expect(message.contains("'x' can only be read as x[t] or x[t - 1]"), "\(message)")
+        model {
+          for (t in 3:T) y[t] ~ normal(mu + theta[1] * epsilon[t - 1] + theta[2] * epsilon[t - 2], sigma);
+        }
+        """, data)
+        let lags = try stanReference("""
+        data { int T; vector[T] y; }
+        parameters { real a; real b; real c; }
+        transformed parameters {
+          vector[T] x;
+          x[1] = c; x[2] = 2 * c; x[3] = a;
+          for (t in 4:T) x[t] = a * x[t - 1] + b * x[t - 3] + y[t];
+        }
+        model { target += -0.5 * dot_self(x); }
+        """, data)
+        var rng = TestRandom(seed: 4)
+        for _ in 0..<4 {
+            let u = rng.vector(4, -0.8, 0.8)
+            let (mu, sigma, t1, t2) = (u[0], exp(u[1]), u[2], u[3])
+            var e = [y[0] - mu]
+            e.append(y[1] - mu - t1 * e[0])
+            var want = u[1]  // the Jacobian of sigma's log transform
+            for t in 2..<y.count {
+                let m = mu + t1 * e[t - 1] + t2 * e[t - 2]
+                want += -0.5 * (y[t] - m) * (y[t] - m) / (sigma * sigma) - log(sigma) - 0.5 * log(2 * Double.pi)
+                e.append(y[t] - m)
+            }
+            #expect(abs(ma.logDensity(u) - want) < 1e-11 * max(1, abs(want)), "MA(2) at \(u): \(ma.logDensity(u)) vs \(want)")
+            #expect(GradientCheck.worstRelativeError(ma, at: u) < GradientCheck.tolerance)
+            let (a, b, c) = (u[0], u[1], u[2])
+            var x = [c, 2 * c, a]
+            for t in 3..<y.count { x.append(a * x[t - 1] + b * x[t - 3] + y[t]) }
+            let lagged = -0.5 * x.map { $0 * $0 }.reduce(0, +)
+            #expect(abs(lags.logDensity(Array(u.prefix(3))) - lagged) < 1e-11 * max(1, abs(lagged)), "lags 1 and 3 at \(u)")
+            #expect(GradientCheck.worstRelativeError(lags, at: Array(u.prefix(3))) < GradientCheck.tolerance)
+        }
+    }
+
+    /// A read before row 1 at the loop's first step, and a read of a row not yet built, are
+    /// refused with the variable, the index as written and the line.
+    @Test func rowsOutsideTheRecurrenceAreRefused() throws {
+        func source(_ loop: String) -> String {
+            """
+            data { int T; }
+            parameters { real rho; }
+            model {
+              vector[T] x;
+              x[1] = 0;
+              \(loop)
+              rho ~ normal(0, 1);
+            }
+            """
+        }
+        let before = errorMessage { _ = try StanProgram.compile(source: source("for (t in 2:T) x[t] = rho * x[t - 2];"), path: "lag.stan") }
+        #expect(before.contains("lag.stan:6:") && before.contains("x[t - 2] reads row 0 of 'x' at the loop's first step (t = 2)"), "\(before)")
+        let ahead = errorMessage { _ = try StanProgram.compile(source: source("for (t in 2:T) x[t] = rho * x[t + 1];"), path: "lag.stan") }
+        #expect(ahead.contains("lag.stan:6:") && ahead.contains("'x' can only be read as x[t] or x[t - k]") && ahead.contains("not as x[t + 1]"), "\(ahead)")
     }
 
     /// A recurrence written forwards, `c[t + 1] = c[t] + …` for t in 1:T, is the loop over 2:(T + 1)

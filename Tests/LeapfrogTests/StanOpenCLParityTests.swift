@@ -248,6 +248,37 @@ struct StanOpenCLParityTests {
         """, DataSet(["N": .integer(12), "y": .vector(rng.vector(12, -3, 3))]))
     }
 
+    /// A recurrence reading rows older than the previous (the User's Guide's MA(2): the older
+    /// rows carried along), and the hierarchical logistic regression as the Guide writes it
+    /// (`beta[l, d]` inner index first; a row times a per-row vector).
+    @Test func olderRowsAndTransposedNestedIndices() throws {
+        var rng = TestRandom(seed: 8)
+        try Self.expectParity("""
+        data { int<lower=3> T; vector[T] y; }
+        parameters { real mu; real<lower=0> sigma; vector[2] theta; }
+        transformed parameters {
+          vector[T] epsilon;
+          epsilon[1] = y[1] - mu;
+          epsilon[2] = y[2] - mu - theta[1] * epsilon[1];
+          for (t in 3:T) epsilon[t] = y[t] - mu - theta[1] * epsilon[t - 1] - theta[2] * epsilon[t - 2];
+        }
+        model { for (t in 3:T) y[t] ~ normal(mu + theta[1] * epsilon[t - 1] + theta[2] * epsilon[t - 2], sigma); }
+        """, DataSet(["T": .integer(10), "y": .vector(rng.vector(10, -2, 2))]))
+        try Self.expectParity("""
+        data { int<lower=1> D; int<lower=0> N; int<lower=1> L; array[N] int<lower=0, upper=1> y;
+               array[N] int<lower=1, upper=L> ll; array[N] row_vector[D] x; }
+        parameters { array[D] real mu; array[D] real<lower=0> sigma; array[L] vector[D] beta; }
+        model {
+          for (d in 1:D) {
+            mu[d] ~ normal(0, 100);
+            for (l in 1:L) beta[l, d] ~ normal(mu[d], sigma[d]);
+          }
+          for (n in 1:N) y[n] ~ bernoulli(inv_logit(x[n] * beta[ll[n]]));
+        }
+        """, DataSet(["D": .integer(2), "N": .integer(7), "L": .integer(3), "y": .integers([1, 0, 0, 1, 1, 0, 1]),
+                      "ll": .integers([1, 2, 3, 1, 2, 3, 1]), "x": .matrix(rows: (0..<7).map { _ in rng.vector(2, -1, 1) })]))
+    }
+
     /// posteriordb's dogs models: a local scalar in a loop nested in a vectorised one, a Bernoulli
     /// whose probability is exactly 1 in every first trial, and an outer product `u * v'`.
     @Test func dogs() throws {
