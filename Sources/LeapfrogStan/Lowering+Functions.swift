@@ -9,7 +9,7 @@ extension Lowering {
 
     /// One-argument functions lowered to the graph's operations (`call`).
     static let rewrittenUnary = ["inv", "inv_sqrt", "inv_square", "log1m", "logit", "log1m_exp", "log1m_inv_logit", "inv_cloglog",
-                                 "log2", "log10", "exp2", "Phi_approx", "fabs", "abs"]
+                                 "log2", "log10", "exp2", "Phi_approx", "fabs", "abs", "tan"]
     /// ln 2 and ln 10.
     static let ln2 = 0.693_147_180_559_945_309_42, ln10 = 2.302_585_092_994_045_684_02
 
@@ -180,6 +180,7 @@ extension Lowering {
             case "exp2": out = (x * Lowering.ln2).exp()
             case "Phi_approx": out = (0.07056 * x.square() * x + 1.5976 * x).invLogit()   // Stan's definition
             case "fabs", "abs": out = FormulaDensities.absolute(x)
+            case "tan": out = x.sin() / x.cos()                                 // the User's Guide's Cauchy by tan(τ)
             default: out = x.log() - (-x).log1p()                               // logit
             }
             return derived(args[0], node: out, type: real(0))

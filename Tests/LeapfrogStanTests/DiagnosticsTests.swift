@@ -97,7 +97,7 @@ import Glibc
         #expect(compileError("parameters { real x; } model { real z; x ~ normal(z, 1); }")
             .hasPrefix("m.stan:1:51: error: 'z' is used before it is assigned"))
         #expect(compileError("data { int N; } parameters { real x; } model { vector[N] z; z[1] = x; for (i in 2:N) z[i] = z[i - 2]; }")
-            .hasPrefix("m.stan:1:97: error: inside the loop over i, 'z' can only be read as z[i] or z[i - 1]"))
+            .hasPrefix("m.stan:1:97: error: z[i - 2] reads row 0 of 'z' at the loop's first step (i = 2): Stan's indices start at 1"))
         #expect(compileError("data { int N; } parameters { real x; } model { for (i in 2:N) for (j in 1:i) x ~ normal(0, 1); }")
             .hasPrefix("m.stan:1:75: error: the bounds of a loop whose steps depend on each other must be constants or depend on data only"))
     }

@@ -20,7 +20,7 @@ import Testing
             ("log_diff_exp(b, a)", log(exp(b) - exp(a))), ("lbeta(b, c)", lgamma(b) + lgamma(c) - lgamma(b + c)),
             ("lchoose(b + 3, c)", lgamma(b + 4) - lgamma(c + 1) - lgamma(b + 3 - c + 1)),
             ("hypot(a, b)", (a * a + b * b).squareRoot()), ("fma(a, b, c)", a * b + c),
-            ("sin(b) + cos(a)", sin(b) + cos(a)), ("atan(a * 3)", atan(a * 3)),
+            ("sin(b) + cos(a)", sin(b) + cos(a)), ("atan(a * 3)", atan(a * 3)), ("tan(a) + tan(c)", tan(a) + tan(c)),
             ("fabs(a)", abs(a)), ("abs(a + c)", abs(a + c)), ("fmax(a, c) + fmin(b, c)", max(a, c) + min(b, c)),
             ("fmax(b, c) * fmin(a, c)", max(b, c) * min(a, c)),
         ]
