@@ -236,6 +236,17 @@ public struct StanModel: Sendable {
                     values.append(v.values[0])
                 }
                 value = DataArray(shape: [n], values: values, isInteger: integer)
+            case .raggedPairs(_, let lower, let upper, let index, let extent, let steps):
+                let n = try resolve([extent])[0]
+                let saved = interpreter.env[index]
+                defer { interpreter.env[index] = saved }
+                var values: [Int] = []
+                for i in 1...max(n, 1) where i <= n {
+                    interpreter.env[index] = .integer(i)
+                    let (a, b) = (try interpreter.intScalar(lower, what: "a loop bound"), try interpreter.intScalar(upper, what: "a loop bound"))
+                    if a <= b { values += steps ? Array(a...b) : Array(repeating: i, count: b - a + 1) }
+                }
+                value = .integers(values)
             case .oneHotRows(_, let index, let width, let location):
                 let w = try resolve([width])[0]
                 guard let ix = out[index] else { throw fail("the data '\(index)' are not known") }

@@ -40,6 +40,10 @@ enum SyntheticData: Sendable {
     /// [rows, width]: row r is 1 at column index[r] (1-based), 0 elsewhere: each row's element of
     /// a per-row vector (`m[g[n], h[n]]`). An index outside 1…width stops the binding, named.
     case oneHotRows(name: String, index: String, width: Dim, location: StanSourceLocation)
+    /// For a loop `for (t in lower:upper)` whose bounds depend on the index `index` of the
+    /// vectorised loop around it (rows 1…extent), the pairs (i, t) it runs over, in Stan's order:
+    /// each pair's row i (`steps` false) or its t (`steps` true).
+    case raggedPairs(name: String, lower: Expression, upper: Expression, index: String, extent: Dim, steps: Bool)
     /// The number of rows in a `rowSelection` (an integer scalar: the extent of its loop).
     case rowCount(name: String, selection: String)
     /// For each row i = 1…extent, its 1-based position among the `selections`' rows taken in
@@ -57,7 +61,7 @@ enum SyntheticData: Sendable {
     var name: String {
         switch self {
         case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .indices(let n, _), .integer(let n, _), .fill(let n, _, _), .indicator(let n, _), .range(let n, _, _, _), .pattern(let n, _, _), .oneHot(let n, _, _), .scatter(let n, _, _, _, _),
-             .rowSelection(let n, _, _, _, _), .rowValues(let n, _, _, _, _), .rowCount(let n, _), .rowOrder(let n, _), .oneHotRows(let n, _, _, _), .selectedRows(let n, _, _), .categories(let n, _, _, _): return n
+             .rowSelection(let n, _, _, _, _), .rowValues(let n, _, _, _, _), .raggedPairs(let n, _, _, _, _, _), .rowCount(let n, _), .rowOrder(let n, _), .oneHotRows(let n, _, _, _), .selectedRows(let n, _, _), .categories(let n, _, _, _): return n
         }
     }
 }

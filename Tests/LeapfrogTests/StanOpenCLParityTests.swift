@@ -279,6 +279,26 @@ struct StanOpenCLParityTests {
                       "ll": .integers([1, 2, 3, 1, 2, 3, 1]), "x": .matrix(rows: (0..<7).map { _ in rng.vector(2, -1, 1) })]))
     }
 
+    /// A loop whose range depends on the outer loop's index (the User's Guide's capture histories:
+    /// one vectorised loop over the (i, t) pairs) inside an `if` on the row's data.
+    @Test func raggedLoops() throws {
+        try Self.expectParity("""
+        data { int T; int I; array[I, T] int<lower=0, upper=1> y; array[I] int first; array[I] int last; }
+        parameters { vector<lower=0, upper=1>[T - 1] phi; vector<lower=0, upper=1>[T] p; }
+        model {
+          for (i in 1:I) {
+            if (first[i] > 0) {
+              for (t in (first[i] + 1):last[i]) {
+                1 ~ bernoulli(phi[t - 1]);
+                y[i, t] ~ bernoulli(p[t]);
+              }
+            }
+          }
+        }
+        """, DataSet(["T": .integer(4), "I": .integer(4), "y": .matrix(rows: [[0, 1, 0, 1], [1, 1, 1, 0], [0, 0, 0, 0], [0, 0, 1, 1]]),
+                      "first": .integers([2, 1, 0, 3]), "last": .integers([4, 3, 0, 4])]))
+    }
+
     /// posteriordb's dogs models: a local scalar in a loop nested in a vectorised one, a Bernoulli
     /// whose probability is exactly 1 in every first trial, and an outer product `u * v'`.
     @Test func dogs() throws {

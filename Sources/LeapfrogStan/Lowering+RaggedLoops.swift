@@ -1,0 +1,63 @@
+import LeapfrogModel
+
+/// A loop nested in a vectorised loop whose range depends on the outer loop's index through data
+/// (`for (i in 1:I) for (t in (first[i] + 1):last[i]) …`: the User's Guide's Cormack–Jolly–Seber
+/// model, ragged data by start and end positions). The pairs (i, t) it runs over are known once
+/// the data are read (`SyntheticData.raggedPairs`, in Stan's order), so the nested loop equals
+/// one vectorised loop over those pairs: a fresh index r over 1:count, i replaced by pair_i[r]
+/// and t by pair_t[r] (data read through them are gathered, data by two of them a per-pair value
+/// computed when the data are read, `perRowData`). Its terms are whole-array terms, as a branch
+/// of an `if` on the loop index (`Lowering+RowConditions`). The graph does not grow with the
+/// number of pairs.
+extension Lowering {
+    /// Whether `for (v in lo:hi)` here is such a loop: inside a vectorised loop (not a nested one
+    /// already), a bound reading the outer loop's index.
+    func isRagged(_ lo: Expression, _ hi: Expression) -> Bool {
+        guard plate != nil, columnPlate == nil else { return false }
+        return (lo.variables.union(hi.variables)).contains { if case .plateIndex? = scope.lookup($0)?.kind { return true } else { return false } }
+    }
+
+    func raggedLoop(_ v: String, _ lo: Expression, _ hi: Expression, _ body: Statement, _ l: StanSourceLocation) throws {
+        guard let outer = plate, recurrences.isEmpty, indicator == nil, capturedTerms == nil else {
+            throw fail("a loop whose range depends on the outer loop's index is only supported directly in a vectorised loop (not inside an if on data or parameters, or a recurrence)", l)
+        }
+        guard let i = (lo.variables.union(hi.variables)).first(where: { if case .plateIndex? = scope.lookup($0)?.kind { return true } else { return false } }),
+              try isDataOnly(FunctionBody.substitute(lo, [i: .integer(1, l)])), try isDataOnly(FunctionBody.substitute(hi, [i: .integer(1, l)])) else {
+            throw fail("the bounds of a loop nested in a vectorised loop must depend on data and the outer loop's index only", l)
+        }
+        guard Lowering.onlyDensities(body) else {
+            throw fail("a loop whose range depends on the outer loop's index (\(i)) can only hold ~ and target += (it is one vectorised loop over "
+                       + "its pairs of \(i) and \(v)); compute values in vectors outside it", l)
+        }
+        for n in Lowering.variables(body) {
+            if let s = scope.lookup(n), s.insidePlate {
+                throw fail("inside a loop whose range depends on the outer loop's index, '\(n)' (declared in the outer loop) cannot be read; "
+                           + "compute it inside the inner loop, or index a variable declared outside the loops", l)
+            }
+        }
+        let (lower, upper) = (bindingLoopConstants(lo), bindingLoopConstants(hi))
+        let key = "\(lower.canonical):\(upper.canonical)|\(i)|\(outer)"
+        let rows = syntheticName("pairs", key: "pairs:\(key)") {
+            .raggedPairs(name: $0, lower: lower, upper: upper, index: i, extent: outer, steps: false)
+        }
+        let steps = syntheticName("steps", key: "steps:\(key)") {
+            .raggedPairs(name: $0, lower: lower, upper: upper, index: i, extent: outer, steps: true)
+        }
+        let count = Dim.symbol(syntheticName("paircount", key: "paircount:\(key)") { .rowCount(name: $0, selection: rows) })
+        let r = "\(v)__\(rows.dropFirst(2))"
+        scope.push()
+        defer { scope.pop() }
+        for name in [rows, steps] {
+            scope.declare(Symbol(name: name, type: StanType(base: .int, arrayRank: 1, sizes: [count]), kind: .transformedData, value: nil, location: l))
+        }
+        scope.declare(Symbol(name: r, type: .int, kind: .plateIndex(count), value: nil, location: l))
+        branchRows[r] = (branchRows[i]?.index ?? i, branchRows[i]?.selections ?? [])
+        let pair = { (array: String) in Expression.index(.variable(array, l), [.single(.variable(r, l))], l) }
+        let flat = FunctionBody.substitute(body, [i: pair(rows), v: pair(steps)])
+        let (saved, savedStreams) = (plate, streamsRows)
+        plate = count
+        streamsRows = false
+        defer { plate = saved; streamsRows = savedStreams }
+        try statement(flat)
+    }
+}

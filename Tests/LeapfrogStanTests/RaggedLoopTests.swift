@@ -1,0 +1,100 @@
+import Foundation
+import LeapfrogData
+import LeapfrogTestSupport
+import Testing
+@testable import LeapfrogStan
+
+/// Loops nested in a vectorised loop whose range depends on the outer index through data
+/// (`Lowering+RaggedLoops`): one vectorised loop over the (i, t) pairs, against the densities
+/// written out here, gradients against finite differences; what they cannot hold is refused.
+struct RaggedLoopTests {
+    /// Capture histories: y[i, t] for individuals first seen at first[i] (0: never) and last at
+    /// last[i].
+    static let histories = [[0, 1, 0, 1, 0], [1, 1, 1, 0, 0], [0, 0, 0, 0, 0], [0, 0, 1, 0, 1], [0, 0, 0, 1, 0]]
+    static var first: [Int] { histories.map { h in (h.firstIndex(of: 1) ?? -1) + 1 } }
+    static var last: [Int] { histories.map { h in (h.lastIndex(of: 1) ?? -1) + 1 } }
+
+    /// The User's Guide's Cormack–Jolly–Seber likelihood as it writes its model block (the
+    /// probability of never being seen again here a parameter chi of its own): per individual
+    /// seen, a range from first[i] + 1 to last[i] inside an `if` on the row's data; rows whose
+    /// range is empty add nothing.
+    @Test func captureHistoriesAreTheirLikelihood() throws {
+        let source = """
+        data { int T; int I; array[I, T] int<lower=0, upper=1> y; array[I] int first; array[I] int last; }
+        parameters { vector<lower=0, upper=1>[T - 1] phi; vector<lower=0, upper=1>[T] p; vector<lower=0, upper=1>[T] chi; }
+        model {
+          for (i in 1:I) {
+            if (first[i] > 0) {
+              for (t in (first[i] + 1):last[i]) {
+                1 ~ bernoulli(phi[t - 1]);
+                y[i, t] ~ bernoulli(p[t]);
+              }
+              1 ~ bernoulli(chi[last[i]]);
+            }
+          }
+        }
+        """
+        let t = Self.histories[0].count
+        let model = try stanReference(source, DataSet([
+            "T": .integer(t), "I": .integer(Self.histories.count), "y": .matrix(rows: Self.histories.map { $0.map(Double.init) }),
+            "first": .integers(Self.first), "last": .integers(Self.last)], source: "cjs.json"))
+        func written(_ u: [Double]) -> Double {
+            let x = u.map { 1 / (1 + exp(-$0)) }
+            let (phi, p, chi) = (Array(x[0..<(t - 1)]), Array(x[(t - 1)..<(2 * t - 1)]), Array(x[(2 * t - 1)...]))
+            var lp = x.map { log($0 * (1 - $0)) }.reduce(0, +)  // the Jacobians of the logit transforms
+            for (i, h) in Self.histories.enumerated() where Self.first[i] > 0 {
+                if Self.first[i] + 1 <= Self.last[i] {
+                    for s in (Self.first[i] + 1)...Self.last[i] {
+                        lp += log(phi[s - 2]) + (h[s - 1] == 1 ? log(p[s - 1]) : log1p(-p[s - 1]))
+                    }
+                }
+                lp += log(chi[Self.last[i] - 1])
+            }
+            return lp
+        }
+        var rng = TestRandom(seed: 14)
+        for _ in 0..<4 {
+            let u = rng.vector(3 * t - 1, -1.5, 1.5)
+            let got = model.logDensity(u)
+            #expect(abs(got - written(u)) < 1e-11 * abs(got), "\(got) vs \(written(u))")
+            #expect(GradientCheck.worstRelativeError(model, at: u) < GradientCheck.tolerance)
+        }
+    }
+
+    /// Ragged data by start position and length (`for (n in pos[k]:(pos[k] + len[k] - 1))`),
+    /// a group of length 0 included, against each group's normal density.
+    @Test func groupsByPositionAndLength() throws {
+        let y = [0.3, -0.2, 1.1, 0.7, 2.0, 1.4]
+        let (pos, len) = ([1, 4, 4], [3, 0, 3])
+        let model = try stanReference("""
+        data { int N; int K; vector[N] y; array[K] int pos; array[K] int len; }
+        parameters { vector[K] mu; real<lower=0> sigma; }
+        model {
+          for (k in 1:K)
+            for (n in pos[k]:(pos[k] + len[k] - 1))
+              y[n] ~ normal(mu[k], sigma);
+        }
+        """, DataSet(["N": .integer(y.count), "K": .integer(3), "y": .vector(y), "pos": .integers(pos), "len": .integers(len)], source: "d.json"))
+        for u in [[0.1, 0.5, -0.3, 0.2], [1.0, -1.0, 0.4, -0.6]] {
+            let sigma = exp(u[3])
+            var want = u[3]
+            for k in 0..<3 where len[k] > 0 {
+                for n in pos[k]...(pos[k] + len[k] - 1) {
+                    let z = (y[n - 1] - u[k]) / sigma
+                    want += -0.5 * z * z - log(sigma) - 0.5 * log(2 * Double.pi)
+                }
+            }
+            #expect(abs(model.logDensity(u) - want) < 1e-12 * abs(want), "\(model.logDensity(u)) vs \(want)")
+            #expect(GradientCheck.worstRelativeError(model, at: u) < GradientCheck.tolerance)
+        }
+    }
+
+    /// A declaration inside, and a local of the outer loop read inside, are refused by name.
+    @Test func whatIsRefused() {
+        let header = "data { int N; array[N] int a; array[N] int b; vector[10] y; } parameters { real mu; } model {\n"
+        let assigns = compileError(header + "for (i in 1:N) for (t in a[i]:b[i]) { real w = mu; y[t] ~ normal(w, 1); } }")
+        #expect(assigns.contains("can only hold ~ and target +="), "\(assigns)")
+        let local = compileError(header + "for (i in 1:N) { real m = mu * i; for (t in a[i]:b[i]) y[t] ~ normal(m, 1); } }")
+        #expect(local.contains("'m' (declared in the outer loop) cannot be read"), "\(local)")
+    }
+}
