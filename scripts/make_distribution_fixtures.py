@@ -53,6 +53,14 @@ formula_cases = [
     ("chi_square", 2.6, (3.5,), stats.chi2(3.5).logpdf(2.6)),
     ("inv_chi_square", 0.6, (3.5,), stats.invgamma(3.5 / 2, scale=0.5).logpdf(0.6)),
     ("scaled_inv_chi_square", 0.6, (3.5, 0.7), stats.invgamma(3.5 / 2, scale=3.5 * 0.7 ** 2 / 2).logpdf(0.6)),
+    ("skew_normal", 0.9, (0.3, 1.4, -2.5), stats.skewnorm(-2.5, loc=0.3, scale=1.4).logpdf(0.9)),
+    ("exp_mod_normal", 1.7, (0.3, 0.8, 1.6), stats.exponnorm(1 / (0.8 * 1.6), loc=0.3, scale=0.8).logpdf(1.7)),
+    ("beta_proportion", 0.35, (0.6, 7.0), stats.beta(0.6 * 7.0, 0.4 * 7.0).logpdf(0.35)),
+    ("loglogistic", 1.3, (2.2, 3.1), stats.fisk(3.1, scale=2.2).logpdf(1.3)),
+    # Stan's skew double exponential (mu, sigma, tau) is SciPy's asymmetric Laplace with
+    # kappa = sqrt(tau / (1 - tau)) and scale sigma * kappa / (2 tau).
+    ("skew_double_exponential", -0.4, (0.3, 1.7, 0.3), stats.laplace_asymmetric(np.sqrt(0.3 / 0.7), loc=0.3, scale=1.7 * np.sqrt(0.3 / 0.7) / 0.6).logpdf(-0.4)),
+    ("skew_double_exponential", 2.6, (0.3, 1.7, 0.3), stats.laplace_asymmetric(np.sqrt(0.3 / 0.7), loc=0.3, scale=1.7 * np.sqrt(0.3 / 0.7) / 0.6).logpdf(2.6)),
 ]
 for name, y, p, lp in formula_cases:
     args = ", ".join(repr(float(x)) for x in p)

@@ -133,6 +133,30 @@ enum FormulaDensities {
             // −(ν/2) log 2 − lgamma(ν/2) − (ν/2 + 1) log y − 1/(2y).
             let h = p[0] * 0.5
             return -(h * log2) - h.lgamma() - (h + 1.0) * y.log() - 0.5 / y
+        case "skew_normal":
+            // z = (y − ξ)/ω: log 2 − log ω − z²/2 − ½ log 2π + log Φ(αz).
+            let z = (y - p[0]) / p[1]
+            return log2 - p[1].log() - 0.5 * z.square() - halfLog2Pi + (p[2] * z).logPhi()
+        case "exp_mod_normal":
+            // A normal(μ, σ) plus an exponential(λ): log λ + λ(μ + λσ²/2 − y) + log Φ((y − μ)/σ − λσ).
+            let (mu, sigma, lambda) = (p[0], p[1], p[2])
+            return lambda.log() + lambda * (mu + 0.5 * lambda * sigma.square() - y) + ((y - mu) / sigma - lambda * sigma).logPhi()
+        case "beta_proportion":
+            // beta(μκ, (1 − μ)κ).
+            let (a, b) = (p[0] * p[1], (1.0 - p[0]) * p[1])
+            return (a - 1.0) * y.log() + (b - 1.0) * (-y).log1p() - logBeta(a, b)
+        case "loglogistic":
+            // Scale α, shape β: log β − log α + (β − 1)(log y − log α) − 2 log(1 + (y/α)^β).
+            let (a, b) = (p[0], p[1])
+            let t = y.log() - a.log()
+            return b.log() - a.log() + (b - 1.0) * t - 2.0 * (b * t).log1pExp()
+        case "skew_double_exponential":
+            // log 2 + log τ + log(1 − τ) − log σ − (2/σ)((1 − τ)·relu(μ − y) + τ·relu(y − μ)).
+            let (mu, sigma, tau) = (p[0], p[1], p[2])
+            let below: T = (1.0 - tau) * (mu - y).relu()
+            let spread: T = below + tau * (y - mu).relu()
+            let constant: T = tau.log() + (-tau).log1p() - sigma.log()
+            return constant + log2 - 2.0 * spread / sigma
         case "scaled_inv_chi_square":
             // (ν/2) log(ν/2) − lgamma(ν/2) + ν log s − (ν/2 + 1) log y − ν s² / (2y).
             let h = p[0] * 0.5

@@ -4,7 +4,7 @@ import LeapfrogModel
 /// formulas in the graph's elementwise operations (so the CPU reference and the OpenCL kernels,
 /// gradients included, need nothing of their own): the count families of overdispersed data
 /// (`neg_binomial_2`, `neg_binomial_2_log`, `neg_binomial`, `beta_binomial`) and the continuous
-/// families whose density needs only `log`, `exp`, `pow`, `lgamma` and `log1p_exp`. Normalising
+/// families whose density needs only `log`, `exp`, `pow`, `lgamma`, `log1p_exp`, `log Φ` and `relu`. Normalising
 /// constants are kept, as for the graph's own families. Formulas: the Stan Functions Reference
 /// ("Unbounded discrete distributions", "Bounded discrete distributions", "Positive continuous",
 /// "Positive lower-bounded", "Unbounded continuous" distributions).
@@ -35,6 +35,11 @@ extension Lowering {
         "chi_square": FormulaFamily(parameters: ["nu"]),
         "inv_chi_square": FormulaFamily(parameters: ["nu"]),
         "scaled_inv_chi_square": FormulaFamily(parameters: ["nu", "s"]),
+        "skew_normal": FormulaFamily(parameters: ["xi", "omega", "alpha"]),
+        "exp_mod_normal": FormulaFamily(parameters: ["mu", "sigma", "lambda"]),
+        "beta_proportion": FormulaFamily(parameters: ["mu", "kappa"]),
+        "loglogistic": FormulaFamily(parameters: ["alpha", "beta"]),
+        "skew_double_exponential": FormulaFamily(parameters: ["mu", "sigma", "tau"]),
     ]
 
     /// `name(outcome | args)` of a formula family: the elements' log densities summed (inside a

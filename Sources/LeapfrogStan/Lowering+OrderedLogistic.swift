@@ -16,8 +16,13 @@ import LeapfrogModel
 /// a placeholder c₁ − 1, masked out), and of K, T = log σ(b_{K−1}). The data choose:
 /// Σₙ Σⱼ Y[n, j] M[n, j] + Σₙ Y_K[n] T[n] with Y, Y_K the outcome's categories as 0/1 data
 /// (`SyntheticData.categories`): with every M finite no 0 · (−∞) arises, and the graph does not
-/// grow with K. (`ordered_probit` has no such identity for Φ, and the graph no select to pick the
-/// stable side per element: it is not supported.)
+/// grow with K.
+///
+/// `ordered_probit(eta, c)` is the same with Φ for σ: M₁ = log Φ(c₁ − η), T = log Φ(b_{K−1}) and
+/// Mⱼ = log(Φ(aⱼ) − Φ(bⱼ)), which has no identity like σ's: it is computed on the side where it
+/// is accurate, log Φ(aⱼ) + log(1 − e^(log Φ(bⱼ) − log Φ(aⱼ))) below the mode and, where bⱼ > 0 (both
+/// in the upper tail, Φ ≈ 1), the same with Φ(−bⱼ) − Φ(−aⱼ); the graph's `select` takes one per
+/// element (its derivative the side taken's).
 extension Lowering {
     func orderedLogistic(_ name: String, _ outcome: Value, _ eta: Value, _ cutpoints: Value, at l: StanSourceLocation,
                          outcomeLocation: StanSourceLocation) throws -> Value {
@@ -43,10 +48,19 @@ extension Lowering {
         let b = etaColumns - c
         let previous = c.matmul(pattern(.superdiagonal, [m, m])) + first * ((c * first).sum() - 1.0)
         let a = etaColumns - previous
-        let middle = a.logInvLogit() - b.log1pExp() + FormulaDensities.log1mExp(b - a)
-        let lowest = (-b).logInvLogit()
+        let middle: Expr, lowest: Expr, highest: Expr
+        if name == "ordered_probit" {
+            let below = FormulaDensities.logDiffExp(a.logPhi(), b.logPhi())
+            let above = FormulaDensities.logDiffExp((-b).logPhi(), (-a).logPhi())
+            middle = builder.select(b, above, below, inclusive: false)
+            lowest = (-b).logPhi()
+            highest = b.matmul(pattern(.lastMask, [m])).logPhi()
+        } else {
+            middle = a.logInvLogit() - b.log1pExp() + FormulaDensities.log1mExp(b - a)
+            lowest = (-b).logInvLogit()
+            highest = b.matmul(pattern(.lastMask, [m])).logInvLogit()
+        }
         let categories = first * lowest + (1.0 - first) * middle
-        let highest = b.matmul(pattern(.lastMask, [m])).logInvLogit()
         let shape: [Dim] = rowsOfOutcome.map { [$0] } ?? [.fixed(1)]
         let low = syntheticName("categories", key: "categories:\(source):\(m):low") { .categories(name: $0, source: source, cutpoints: m, top: false) }
         let top = syntheticName("categories", key: "categories:\(source):\(m):top") { .categories(name: $0, source: source, cutpoints: m, top: true) }

@@ -25,6 +25,12 @@ import Testing
         ("chi_square", 2.6, [3.5], -1.7119728611888414),
         ("inv_chi_square", 0.6, [3.5], -0.5571693129362775),
         ("scaled_inv_chi_square", 0.6, [3.5, 0.7], -0.20902975518828035),
+        ("skew_normal", 0.9, [0.3, 1.4, -2.5], -2.606110338295113),
+        ("exp_mod_normal", 1.7, [0.3, 0.8, 1.6], -1.3352500365695736),
+        ("beta_proportion", 0.35, [0.6, 7.0], -0.12084726430042281),
+        ("loglogistic", 1.3, [2.2, 3.1], -1.11940723854693),
+        ("skew_double_exponential", -0.4, [0.3, 1.7, 0.3], -1.9745994070021875),
+        ("skew_double_exponential", 2.6, [0.3, 1.7, 0.3], -2.2098935246492464),
     ]
 
     static func discrete(_ family: String) -> Bool { family.contains("binomial") }
@@ -76,7 +82,10 @@ import Testing
     func gradientsAreFiniteDifferences(_ k: Int) throws {
         let (family, y, args, _) = Self.cases[k]
         let isCount = Self.discrete(family)
-        let location: Set<String> = ["logistic", "gumbel", "neg_binomial_2_log", "double_exponential"]
+        let location: Set<String> = ["logistic", "gumbel", "neg_binomial_2_log", "double_exponential", "skew_normal", "exp_mod_normal",
+                                     "skew_double_exponential"]
+        // Arguments in (0, 1): beta_proportion's mean, skew_double_exponential's skewness.
+        let unit = family == "beta_proportion" ? 0 : family == "skew_double_exponential" ? 2 : -1
         var declarations: [String] = [], names: [String] = [], priors: [String] = []
         for i in args.indices {
             let name = "a\(i + 1)"
@@ -84,8 +93,9 @@ import Testing
             names.append(name)
             let unbounded = i == 0 && location.contains(family)
             declarations.append(unbounded ? "real \(name);"
-                                : family == "pareto" && i == 0 ? "real<lower=0, upper=lo> \(name);" : "real<lower=0> \(name);")
-            priors.append("\(name) ~ \(unbounded ? "normal" : "lognormal")(0, 1);")
+                                : family == "pareto" && i == 0 ? "real<lower=0, upper=lo> \(name);"
+                                : i == unit ? "real<lower=0, upper=1> \(name);" : "real<lower=0> \(name);")
+            priors.append(i == unit ? "\(name) ~ beta(2, 2);" : "\(name) ~ \(unbounded ? "normal" : "lognormal")(0, 1);")
         }
         let source = """
         data { \(isCount ? "array[3] int ys;" : "vector[3] ys;") int N; real lo; }

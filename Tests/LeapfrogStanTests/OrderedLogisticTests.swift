@@ -56,6 +56,46 @@ import Testing
         }
     }
 
+    /// `ordered_probit`: the definition with Φ (erfc here), the vectorised and per-row forms,
+    /// finite-difference gradients; and η far into either tail (±8, ±30: the middle category's
+    /// probability a difference of numbers within 10⁻¹⁵ of 1 above the mode, of 0 below), where
+    /// its log stays right (against log Φ's asymptotic difference) and the gradient finite.
+    @Test func orderedProbitIsItsDefinition() throws {
+        func phi(_ z: Double) -> Double { 0.5 * erfc(-z / 2.squareRoot()) }
+        func probit(_ u: [Double]) -> Double {
+            let beta = u[0]
+            var c = [u[1]]
+            for k in 2..<u.count { c.append(c.last! + exp(u[k])) }
+            let padded = [-Double.infinity] + c + [Double.infinity]
+            var lp = -0.5 * (beta / 2) * (beta / 2) - log(2) - 0.5 * log(2 * Double.pi) + u[2...].reduce(0, +)
+            for (yi, xi) in zip([1, 2, 4, 3, 3, 1], [-1, 0.5, 2, 1, 0.2, -2]) {
+                lp += log(phi(xi * beta - padded[yi - 1]) - phi(xi * beta - padded[yi]))
+            }
+            return lp
+        }
+        for source in [Self.vectorised, Self.perRow] {
+            let stan = try stanReference(source.replacingOccurrences(of: "ordered_logistic", with: "ordered_probit"), Self.data)
+            for u in [[0.8, -1, log(1.3), log(1.2)], [-0.4, 0.2, -1, 0.5], [1.5, -2, 0.3, 0.1]] {
+                #expect(abs(stan.logDensity(u) - probit(u)) < 1e-11 * abs(probit(u)), "\(u): \(stan.logDensity(u)) vs \(probit(u))")
+                #expect(GradientCheck.worstRelativeError(stan, at: u) < GradientCheck.tolerance)
+            }
+        }
+        for eta in [8.0, 30.0] {
+            let data = DataSet(["N": .integer(2), "K": .integer(3), "y": .integers([2, 2]), "x": .vector([eta, -eta])], source: "t")
+            let stan = try stanReference(Self.header + "model { y ~ ordered_probit(x * beta, c); }", data)
+            let u = [1.0, -0.5, 0.0]   // β = 1, c = (−0.5, 0.5)
+            // P(y = 2 | η) = Φ(η + 0.5) − Φ(η − 0.5) = Φ(−η + 0.5) − Φ(−η − 0.5): log Φ(−η + 0.5) + log(1 − Φ(−η − 0.5)/Φ(−η + 0.5)),
+            // the ratio from the tail's Mills-ratio form, e^(−η) · (η − 0.5)/(η + 0.5) to leading order.
+            func logTail(_ z: Double) -> Double {   // log Φ(−z) for large z: −z²/2 − log(z√2π) + log(1 − 1/z² + 3/z⁴ − 15/z⁶)
+                -0.5 * z * z - log(z * (2 * Double.pi).squareRoot()) + log(1 - 1 / (z * z) + 3 / pow(z, 4) - 15 / pow(z, 6))
+            }
+            let one = logTail(eta - 0.5) + log(-expm1(logTail(eta + 0.5) - logTail(eta - 0.5)))
+            let got = stan.logDensity(u)
+            #expect(abs(got - 2 * one) < 1e-6 * abs(one), "η ±\(eta): \(got) against \(2 * one)")
+            #expect(stan.logDensityAndGradient(u).1.allSatisfy { $0.isFinite })
+        }
+    }
+
     @Test func aCategoryOutsideOneToKIsNamed() throws {
         let bad = DataSet(["N": .integer(2), "K": .integer(4), "y": .integers([1, 5]), "x": .vector([0, 1])], source: "d.json")
         let source = "data { int N; int K; array[N] int y; vector[N] x; }\nparameters { real beta; ordered[K - 1] c; }\nmodel { y ~ ordered_logistic(x * beta, c); }"

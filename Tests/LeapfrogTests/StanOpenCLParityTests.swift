@@ -299,6 +299,29 @@ struct StanOpenCLParityTests {
                       "first": .integers([2, 1, 0, 3]), "last": .integers([4, 3, 0, 4])]))
     }
 
+    /// `ordered_probit` (a select between the two accurate sides per element) and the formula
+    /// families written with log Φ and relu (skew normal, exponentially modified normal, skew
+    /// double exponential), beta_proportion and loglogistic; a count family's lccdf at 0 (a
+    /// hurdle's normaliser, a running log-sum-exp).
+    @Test func orderedProbitAndFormulaFamilies() throws {
+        var rng = TestRandom(seed: 21)
+        try Self.expectParity("""
+        data { int N; array[N] int<lower=1, upper=4> y; vector[N] x; vector<lower=0, upper=1>[N] v; array[N] int<lower=0> k; }
+        parameters { real beta; ordered[3] c; real xi; real<lower=0> s; real<lower=0, upper=1> m; real<lower=0> lambda; }
+        model {
+          y ~ ordered_probit(x * beta, c);
+          x ~ skew_normal(xi, s, -2);
+          x ~ exp_mod_normal(xi, s, 1.5);
+          x ~ skew_double_exponential(xi, s, m);
+          v ~ beta_proportion(m, 5);
+          v ~ loglogistic(s, 3);
+          k ~ poisson(lambda) T[1, ];
+          target += neg_binomial_2_lccdf(0 | lambda, s);
+        }
+        """, DataSet(["N": .integer(8), "y": .integers([1, 2, 4, 3, 3, 1, 2, 4]), "x": .vector(rng.vector(8, -2, 2)),
+                      "v": .vector(rng.vector(8, 0.1, 0.9)), "k": .integers([1, 3, 2, 1, 5, 2, 1, 1])]))
+    }
+
     /// posteriordb's dogs models: a local scalar in a loop nested in a vectorised one, a Bernoulli
     /// whose probability is exactly 1 in every first trial, and an outer product `u * v'`.
     @Test func dogs() throws {
