@@ -86,3 +86,13 @@ cdf_cases = [
 for name, y, p, d in cdf_cases:
     args = ", ".join(repr(float(x)) for x in p)
     print(f'        ("{name}", {float(y)!r}, [{args}], {float(d.logcdf(y))!r}, {float(d.logsf(y))!r}),')
+
+# Covariance-matrix densities and the multivariate Student t (Lowering+MatrixDensities.swift),
+# pinned in Tests/LeapfrogStanTests/MatrixDensityTests.swift.
+W = np.array([[2.0, 0.3, -0.4], [0.3, 1.5, 0.2], [-0.4, 0.2, 1.1]])
+S = np.array([[1.2, -0.2, 0.1], [-0.2, 0.9, 0.3], [0.1, 0.3, 1.4]])
+print("wishart", repr(float(stats.wishart(df=5.5, scale=S).logpdf(W))))
+print("inv_wishart", repr(float(stats.invwishart(df=5.5, scale=S).logpdf(W))))
+Y = np.array([[0.5, -0.3, 1.2], [-1.0, 0.4, 0.2]])
+mu = np.array([0.1, -0.2, 0.3])
+print("multi_student_t", repr(float(sum(stats.multivariate_t(loc=mu, shape=S, df=4.5).logpdf(y) for y in Y))))

@@ -11,7 +11,8 @@ extension Lowering {
 
     static let supportedNames = (Array(families.keys) + ["std_normal", "multi_normal", "bernoulli", "poisson", "binomial", "dirichlet",
                                                      "normal_id_glm", "bernoulli_logit_glm", "poisson_log_glm", "lkj_corr_cholesky", "lkj_corr", "categorical", "multinomial", "multinomial_logit",
-                                                     "ordered_logistic", "ordered_probit"]
+                                                     "ordered_logistic", "ordered_probit", "wishart", "inv_wishart", "multi_student_t",
+                                                     "multi_student_t_cholesky"]
                                   + Array(formulaFamilies.keys)).sorted()
 
     /// The log density of `outcome` under `name(args)`: a scalar node summing every element (and,
@@ -79,6 +80,12 @@ extension Lowering {
             let mu = try binary("+", args[1], try binary("*", args[0], args[2], at: l), at: l)
             familyName = String(name.dropLast(name == "normal_id_glm" ? 7 : 4))
             args = n == 4 ? [mu, args[3]] : [mu]
+        case "wishart", "inv_wishart":
+            guard args.count == 2 else { throw fail("\(name) takes 2 arguments (nu, Sigma), got \(args.count)", l) }
+            return try wishart(name, outcome, args[0], args[1], at: l, outcomeLocation: outcomeLocation)
+        case "multi_student_t", "multi_student_t_cholesky":
+            guard args.count == 3 else { throw fail("\(name) takes 3 arguments (nu, mu, \(name == "multi_student_t" ? "Sigma" : "L")), got \(args.count)", l) }
+            return try multiStudentT(name, outcome, args[0], args[1], args[2], at: l, outcomeLocation: outcomeLocation)
         case "ordered_logistic", "ordered_probit":
             guard args.count == 2 else { throw fail("\(name) takes 2 arguments (eta, c), got \(args.count)", l) }
             return try orderedLogistic(name, outcome, args[0], args[1], at: l, outcomeLocation: outcomeLocation)

@@ -322,6 +322,24 @@ struct StanOpenCLParityTests {
                       "v": .vector(rng.vector(8, 0.1, 0.9)), "k": .integers([1, 3, 2, 1, 5, 2, 1, 1])]))
     }
 
+    /// The covariance-matrix densities and the multivariate Student t (Cholesky factors,
+    /// triangular solves), its outcomes whole and per row.
+    @Test func wishartAndMultivariateT() throws {
+        var rng = TestRandom(seed: 17)
+        try Self.expectParity("""
+        data { int N; cov_matrix[3] S; array[N] vector[3] Y; }
+        parameters { cov_matrix[3] Sigma; vector[3] mu; real<lower=1> nu; }
+        model {
+          Sigma ~ inv_wishart(6, S);
+          S ~ wishart(8, Sigma);
+          mu ~ normal(0, 1);
+          Y ~ multi_student_t(nu, mu, Sigma);
+          for (n in 1:N) Y[n] ~ multi_student_t_cholesky(nu, mu, cholesky_decompose(Sigma));
+        }
+        """, DataSet(["N": .integer(4), "S": .matrix(rows: [[1.2, -0.2, 0.1], [-0.2, 0.9, 0.3], [0.1, 0.3, 1.4]]),
+                      "Y": .matrix(rows: (0..<4).map { _ in rng.vector(3, -1, 1) })]))
+    }
+
     /// posteriordb's dogs models: a local scalar in a loop nested in a vectorised one, a Bernoulli
     /// whose probability is exactly 1 in every first trial, and an outer product `u * v'`.
     @Test func dogs() throws {
