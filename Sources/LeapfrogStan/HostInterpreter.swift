@@ -352,6 +352,7 @@ struct HostInterpreter {
         "round": { $0.rounded() }, "trunc": { $0.rounded(.towardZero) }, "erf": erf, "erfc": erfc, "lgamma": lgamma, "tgamma": tgamma,
         "log1m_exp": FormulaDensities.log1mExp, "log1m_inv_logit": { (-$0).logInvLogit() }, "inv_cloglog": { 1 - exp(-exp($0)) },
         "Phi_approx": { 1 / (1 + exp(-(0.07056 * $0 * $0 * $0 + 1.5976 * $0))) }, "Phi": NormalDistributionFunction.phi,
+        "sinh": sinh, "cosh": cosh, "asin": asin, "acos": acos, "step": { $0 < 0 ? 0 : 1 },
     ]
 
     /// Every function `call` knows.
@@ -360,6 +361,8 @@ struct HostInterpreter {
         "rep_row_vector", "rep_array", "rep_matrix", "to_vector", "to_row_vector", "to_array_1d", "dot_product",
         "log_sum_exp", "log_mix", "softmax", "log_softmax", "fmax", "fmin", "cumulative_sum", "int_step", "is_inf", "is_nan", "to_int", "pi", "e", "not_a_number", "positive_infinity", "negative_infinity",
         "append_row", "append_col", "bernoulli_logit_glm_lpmf", "log_diff_exp", "lbeta", "lchoose", "hypot", "fma",
+        "fdim", "log_inv_logit_diff", "binary_log_loss", "log_falling_factorial", "atan2", "squared_distance", "distance", "norm1", "norm2",
+        "lmgamma",
     ])
 
     /// log Σ exp(xᵢ), from the largest term (−∞ for none, or when the largest is not finite).
@@ -385,6 +388,25 @@ struct HostInterpreter {
         case "lchoose": try need(2); return try binaryFunction(a[0], a[1], l, FormulaDensities.logChoose)
         case "hypot": try need(2); return try binaryFunction(a[0], a[1], l) { x, y in (x * x + y * y).squareRoot() }
         case "fma": try need(3); return try binary("+", try binary(".*", a[0], a[1], l), a[2], l)
+        case "fdim": try need(2); return try binaryFunction(a[0], a[1], l) { x, y in max(x - y, 0) }
+        case "log_inv_logit_diff":
+            try need(2)
+            return try binaryFunction(a[0], a[1], l) { x, y in x.logInvLogit() - y.log1pExp() + FormulaDensities.log1mExp(y - x) }
+        case "binary_log_loss": try need(2); return try binaryFunction(a[0], a[1], l) { y, p in -(y * log(p)) - (1 - y) * log1p(-p) }
+        case "log_falling_factorial": try need(2); return try binaryFunction(a[0], a[1], l) { x, n in lgamma(x + 1) - lgamma(x - n + 1) }
+        case "atan2": try need(2); return try binaryFunction(a[0], a[1], l, atan2)
+        case "squared_distance", "distance":
+            try need(2)
+            guard a[0].count == a[1].count else { throw fail("\(name) needs two vectors of one size, got \(a[0].count) and \(a[1].count) elements", l) }
+            let squared = zip(a[0].values, a[1].values).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+            return .scalar(name == "distance" ? squared.squareRoot() : squared)
+        case "norm1": try need(1); return .scalar(a[0].values.reduce(0) { $0 + abs($1) })
+        case "norm2": try need(1); return .scalar(a[0].values.reduce(0) { $0 + $1 * $1 }.squareRoot())
+        case "lmgamma":
+            try need(2)
+            let k = Int(a[0].values[0])
+            let x = a[1].values[0]
+            return .scalar(Double(k * (k - 1)) * Lowering.quarterLogPi + (1...max(k, 1)).map { lgamma(x + Double(1 - $0) / 2) }.reduce(0, +))
         case "sum": try need(1); return DataArray(shape: [], values: [a[0].values.reduce(0, +)], isInteger: a[0].isInteger)
         case "prod": try need(1); return DataArray(shape: [], values: [a[0].values.reduce(1, *)], isInteger: a[0].isInteger)
         case "mean": try need(1); return .scalar(a[0].values.reduce(0, +) / Double(a[0].count))

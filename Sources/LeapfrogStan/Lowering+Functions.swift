@@ -9,7 +9,10 @@ extension Lowering {
 
     /// One-argument functions lowered to the graph's operations (`call`).
     static let rewrittenUnary = ["inv", "inv_sqrt", "inv_square", "log1m", "logit", "log1m_exp", "log1m_inv_logit", "inv_cloglog",
-                                 "log2", "log10", "exp2", "Phi_approx", "fabs", "abs", "tan"]
+                                 "log2", "log10", "exp2", "Phi_approx", "fabs", "abs", "tan", "sinh", "cosh", "asin", "acos", "erf", "erfc",
+                                 "step"]
+    /// √2.
+    static let sqrt2 = 1.414_213_562_373_095_048_80
     /// ln 2 and ln 10.
     static let ln2 = 0.693_147_180_559_945_309_42, ln10 = 2.302_585_092_994_045_684_02
 
@@ -181,10 +184,18 @@ extension Lowering {
             case "Phi_approx": out = (0.07056 * x.square() * x + 1.5976 * x).invLogit()   // Stan's definition
             case "fabs", "abs": out = FormulaDensities.absolute(x)
             case "tan": out = x.sin() / x.cos()                                 // the User's Guide's Cauchy by tan(τ)
+            case "sinh": out = 0.5 * (x.exp() - (-x).exp())
+            case "cosh": out = 0.5 * (x.exp() + (-x).exp())
+            case "asin": out = (x / (1.0 - x.square()).sqrt()).atan()          // |x| < 1
+            case "acos": out = 0.5 * Double.pi - (x / (1.0 - x.square()).sqrt()).atan()
+            case "erf": out = 2.0 * (x * Lowering.sqrt2).apply(.phi) - 1.0       // erf(x) = 2Φ(x√2) − 1
+            case "erfc": out = 2.0 * (-(x * Lowering.sqrt2)).apply(.phi)        // erfc(x) = 2Φ(−x√2)
+            case "step": out = builder.select(x, x.constant(1), x.constant(0), inclusive: true)   // 1 for x ≥ 0, derivative 0
             default: out = x.log() - (-x).log1p()                               // logit
             }
             return derived(args[0], node: out, type: real(0))
-        case "log_diff_exp", "lbeta", "lchoose", "fma", "hypot", "fmax", "fmin":
+        case "log_diff_exp", "lbeta", "lchoose", "fma", "hypot", "fmax", "fmin", "fdim", "log_inv_logit_diff", "binary_log_loss",
+             "log_falling_factorial", "atan2":
             // Elementwise over scalars or containers of one shape.
             try need(name == "fma" ? 3 : 2)
             try checkRows(args, at: l, name)
@@ -199,6 +210,15 @@ extension Lowering {
             case "hypot": out = (a.square() + b.square()).sqrt()
             case "fmax": out = b + (a - b).relu()                               // the larger, b at a tie
             case "fmin": out = a - (a - b).relu()
+            case "fdim": out = (a - b).relu()                                    // max(a − b, 0)
+            case "log_inv_logit_diff":
+                // log(σ(a) − σ(b)) = log σ(a) − log(1 + eᵇ) + log(1 − e^(b − a)), as ordered_logistic's.
+                out = a.logInvLogit() - b.log1pExp() + FormulaDensities.log1mExp(b - a)
+            case "binary_log_loss": out = -(a * b.log()) - (1.0 - a) * (-b).log1p()   // a the 0/1 outcome
+            case "log_falling_factorial": out = (a + 1.0).lgamma() - (a - b + 1.0).lgamma()
+            case "atan2":
+                // 2 atan(a / (√(a² + b²) + b)), the angle of (b, a) in (−π, π) (a ≠ 0 or b > 0).
+                out = 2.0 * (a / ((a.square() + b.square()).sqrt() + b)).atan()
             default: out = a * b + node(2)                                       // fma
             }
             let container = args.first { !$0.type.isScalar } ?? args[0]
@@ -247,6 +267,37 @@ extension Lowering {
             let t = args[0].type
             guard t.rank == 1, let n = t.sizes[0] else { throw fail("cumulative_sum needs a vector, row vector or one-dimensional array, got \(t)", l) }
             return derived(args[0], node: pattern(.lowerOnes, [n, n]).matmul(node(0)), type: t.promotedToReal)
+        case "squared_distance", "distance":
+            try need(2)
+            try requireShared(0); try requireShared(1)
+            guard args[0].type.rank == 1, args[1].type.rank == 1, !differ(args[0].type.sizes[0], args[1].type.sizes[0]) else {
+                throw fail("\(name) needs two vectors of one size, got \(args[0].type) and \(args[1].type)", l)
+            }
+            let squared = (node(0) - node(1)).square().sum()
+            return derived(args[0], args[1], node: name == "distance" ? squared.sqrt() : squared, type: .real)
+        case "norm1", "norm2", "variance", "sd":
+            try need(1)
+            try requireShared(0)
+            guard args[0].type.rank >= 1, args[0].type.base != .int || name.hasPrefix("norm") else { throw fail("\(name) needs a vector, got \(args[0].type)", l) }
+            let x = node(0)
+            let out: Expr
+            switch name {
+            case "norm1": out = FormulaDensities.absolute(x).sum()
+            case "norm2": out = x.square().sum().sqrt()
+            default:
+                // Σ(x − x̄)² / (n − 1), the sample variance.
+                let count = x.constant(0) * x + 1.0
+                let n = count.sum()
+                let v = (x - x.mean()).square().sum() / (n - 1.0)
+                out = name == "sd" ? v.sqrt() : v
+            }
+            return derived(args[0], node: out, type: .real)
+        case "lmgamma":
+            try need(2)
+            guard let k = args[0].constant, k == k.rounded(), k >= 1, args[1].type.isScalar else {
+                throw fail("lmgamma takes a constant dimension k and a scalar, got \(args[0].type) and \(args[1].type)", l)
+            }
+            return derived(args[1], node: logMultivariateGamma(node(1), .fixed(Int(k))), type: .real)
         case "dot_self":
             try need(1)
             guard args[0].type.rank == 1, args[0].type.base != .int else { throw fail("dot_self needs a vector, got \(args[0].type)", l) }

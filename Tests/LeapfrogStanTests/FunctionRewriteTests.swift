@@ -21,6 +21,21 @@ import Testing
             ("lchoose(b + 3, c)", lgamma(b + 4) - lgamma(c + 1) - lgamma(b + 3 - c + 1)),
             ("hypot(a, b)", (a * a + b * b).squareRoot()), ("fma(a, b, c)", a * b + c),
             ("sin(b) + cos(a)", sin(b) + cos(a)), ("atan(a * 3)", atan(a * 3)), ("tan(a) + tan(c)", tan(a) + tan(c)),
+            ("sinh(a) + cosh(b)", sinh(a) + cosh(b)), ("asin(c / 2) + acos(a / 2)", asin(c / 2) + acos(a / 2)),
+            ("erf(a) + erfc(c)", erf(a) + erfc(c)), ("step(a) + 2 * step(c)", 2), ("fdim(b, c) + fdim(a, c)", b - c),
+            ("log_inv_logit_diff(b, a)", log(1 / (1 + exp(-b)) - 1 / (1 + exp(-a)))),
+            ("binary_log_loss(1, c / 2) + binary_log_loss(0, c / 3)", -log(c / 2) - log(1 - c / 3)),
+            ("log_falling_factorial(b + 3, c)", lgamma(b + 4) - lgamma(b + 3 - c + 1)),
+            ("atan2(a, b) + atan2(b, a)", atan2(a, b) + atan2(b, a)),
+            ("lmgamma(3, b + 2)", 3 * 2 / 4 * log(Double.pi) + lgamma(b + 2) + lgamma(b + 1.5) + lgamma(b + 1)),
+            ("squared_distance([a, b]', [c, 1]') + distance([a, c]', [b, 0]')",
+             (a - c) * (a - c) + (b - 1) * (b - 1) + ((a - b) * (a - b) + c * c).squareRoot()),
+            ("norm1([a, b]') + norm2([a, c]')", abs(a) + b + (a * a + c * c).squareRoot()),
+            ("variance([a, b, c]') + sd([a, b, c]')", {
+                let m = (a + b + c) / 3
+                let v = ((a - m) * (a - m) + (b - m) * (b - m) + (c - m) * (c - m)) / 2
+                return v + v.squareRoot()
+            }()),
             ("fabs(a)", abs(a)), ("abs(a + c)", abs(a + c)), ("fmax(a, c) + fmin(b, c)", max(a, c) + min(b, c)),
             ("fmax(b, c) * fmin(a, c)", max(b, c) * min(a, c)),
         ]
