@@ -14,6 +14,7 @@
 //   lf_phi(x), lf_normal_density(x)   Φ(x) = ½ erfc(-x/√2) and φ(x) = e^(-x²/2)/√(2π).
 //   lf_log_phi(x)           log Φ(x), the asymptotic series below LF_LOG_PHI_TAIL (A&S 26.2.12).
 //   lf_inverse_mills(x, l)  φ(x)/Φ(x) given l = log Φ(x): d log Φ / dx.
+//   lf_inv_phi(p)           Φ⁻¹(p): A&S 26.2.23 and three Halley steps.
 //
 // No memory is touched: these are functions for other kernels to call.
 
@@ -107,6 +108,20 @@ inline realw lf_log_phi(const realw x) {
     const realw tail = -0.5 * t * t - log(-t) - LF_LOG_SQRT_TWO_PI + log1p(r * (-1.0 + r * (3.0 + r * (-15.0 + r * 105.0))));
     const realw body = log(lf_phi(fmax(x, SPLAT(LF_LOG_PHI_TAIL))));
     return (x < LF_LOG_PHI_TAIL) ? tail : body;
+}
+
+// Φ⁻¹(p): A&S 26.2.23 on the lower half, q = min(p, 1 - p), then three Halley steps on Φ(x) - q;
+// the sign of p - 1/2. -inf/+inf at p = 0/1. NormalDistributionFunction.inversePhi is its twin.
+inline realw lf_inv_phi(const realw p) {
+    const realw q = fmin(p, 1.0 - p);
+    const realw t = sqrt(-2.0 * log(q));
+    realw x = -(t - (2.515517 + t * (0.802853 + t * 0.010328)) / (1.0 + t * (1.432788 + t * (0.189269 + t * 0.001308))));
+    for (int k = 0; k < 3; k++) {
+        const realw u = (lf_phi(x) - q) * exp(0.5 * x * x + LF_LOG_SQRT_TWO_PI);
+        x -= u / (1.0 + 0.5 * x * u);
+    }
+    x = (q > 0.0) ? x : SPLAT(-INFINITY);
+    return (p > 0.5) ? -x : x;
 }
 
 inline realw lf_inverse_mills(const realw x, const realw log_phi) {

@@ -31,6 +31,24 @@ public enum NormalDistributionFunction {
         return -0.5 * x * x - log(-x) - halfLogTwoPi + log1p(r * (-1 + r * (3 + r * (-15 + r * 105))))
     }
 
+    /// Φ⁻¹(p), p in [0, 1]: Abramowitz & Stegun 26.2.23's rational approximation on the lower half
+    /// (|ε| < 4.5e−4), q = min(p, 1 − p), t = √(−2 log q), then three Halley steps on Φ(x) − q,
+    /// x ← x − u/(1 + xu/2) with u = (Φ(x) − q)/φ(x) (cubic convergence: past f64's rounding after
+    /// two), and the sign of p − ½. ∓∞ at p = 0 and 1, NaN outside [0, 1]. `Kernels/special.cl`'s
+    /// `lf_inv_phi` is its twin.
+    public static func inversePhi(_ p: Double) -> Double {
+        guard p >= 0, p <= 1 else { return .nan }
+        let q = min(p, 1 - p)
+        guard q > 0 else { return p < 0.5 ? -.infinity : .infinity }
+        let t = (-2 * log(q)).squareRoot()
+        var x = -(t - (2.515517 + t * (0.802853 + t * 0.010328)) / (1 + t * (1.432788 + t * (0.189269 + t * 0.001308))))
+        for _ in 0..<3 {
+            let u = (phi(x) - q) * exp(0.5 * x * x + halfLogTwoPi)
+            x -= u / (1 + 0.5 * x * u)
+        }
+        return p > 0.5 ? -x : x
+    }
+
     /// d log Φ(x)/dx = φ(x)/Φ(x) = exp(log φ(x) − log Φ(x)), given log Φ(x).
     public static func inverseMillsRatio(_ x: Double, logPhi: Double) -> Double { exp(-0.5 * x * x - halfLogTwoPi - logPhi) }
 }

@@ -204,6 +204,7 @@ public struct Expr {
     /// log Γ(x), elementwise.
     public func lgamma() -> Expr { apply(.lgamma) }
     public func phi() -> Expr { apply(.phi) }
+    public func inversePhi() -> Expr { apply(.invPhi) }
     public func logPhi() -> Expr { apply(.logPhi) }
     public func sin() -> Expr { apply(.sin) }
     public func cos() -> Expr { apply(.cos) }

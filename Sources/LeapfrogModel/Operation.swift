@@ -25,6 +25,8 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
     case phi = "Phi"
     /// log Φ(x), accurate far into the lower tail (a normal's log CDF); derivative φ(x)/Φ(x).
     case logPhi = "log_Phi"
+    /// Φ⁻¹(p), the standard normal quantile function (`inv_Phi`); derivative 1/φ(Φ⁻¹(p)).
+    case invPhi = "inv_Phi"
     /// Trigonometric functions of radians (`atan`'s range (−π/2, π/2)).
     case sin, cos, atan
 
@@ -100,7 +102,7 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
         switch self {
         case .parameter, .data, .constant, .loop, .ode: return 0
         case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit,
-             .log1pExp, .relu, .lgamma, .phi, .logPhi, .sin, .cos, .atan, .transpose, .cholesky, .sum, .mean, .logSumExp, .softmax, .logSoftmax:
+             .log1pExp, .relu, .lgamma, .phi, .logPhi, .invPhi, .sin, .cos, .atan, .transpose, .cholesky, .sum, .mean, .logSumExp, .softmax, .logSoftmax:
             return 1
         case .add, .subtract, .multiply, .divide, .pow, .matmul, .triangularSolve, .addDiagonal, .index, .concat, .carry, .last, .odeState:
             return 2
@@ -117,7 +119,7 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
     public var isElementwiseUnary: Bool {
         switch self {
         case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu, .lgamma,
-             .phi, .logPhi, .sin, .cos, .atan:
+             .phi, .logPhi, .invPhi, .sin, .cos, .atan:
             return true
         default: return false
         }

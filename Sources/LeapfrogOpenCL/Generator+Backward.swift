@@ -11,7 +11,7 @@ extension Generator {
         .invLogit: { _, y in "(\(y)) * (1.0 - \(y))" }, .logInvLogit: { x, _ in "lf_inv_logit(-(\(x)))" },
         .log1pExp: { x, _ in "lf_inv_logit(\(x))" }, .relu: { x, _ in "lf_relu_grad(\(x))" },
         .lgamma: { x, _ in "lf_digamma(\(x))" }, .phi: { x, _ in "lf_normal_density(\(x))" },
-        .logPhi: { x, y in "lf_inverse_mills(\(x), \(y))" },
+        .logPhi: { x, y in "lf_inverse_mills(\(x), \(y))" }, .invPhi: { _, y in "(1.0 / lf_normal_density(\(y)))" },
         .sin: { x, _ in "cos(\(x))" }, .cos: { x, _ in "-sin(\(x))" }, .atan: { x, _ in "1.0 / (1.0 + (\(x)) * (\(x)))" },
     ]
 

@@ -244,7 +244,7 @@ public struct ReferenceModel: BatchedLogDensity {
         case .data: return model.data[node.name!]!.values
         case .constant: return [node.value!]
         case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu, .lgamma,
-             .phi, .logPhi, .sin, .cos, .atan:
+             .phi, .logPhi, .invPhi, .sin, .cos, .atan:
             let op = node.op
             return v[a[0]].map { Self.unary(op, $0) }
         case .add, .subtract, .multiply, .divide, .pow:
@@ -358,6 +358,7 @@ public struct ReferenceModel: BatchedLogDensity {
         case .lgamma: return SpecialFunctions.logGamma(x)
         case .phi: return NormalDistributionFunction.phi(x)
         case .logPhi: return NormalDistributionFunction.logPhi(x)
+        case .invPhi: return NormalDistributionFunction.inversePhi(x)
         case .sin: return Double.sin(x)
         case .cos: return Double.cos(x)
         case .atan: return Double.atan(x)
@@ -383,6 +384,7 @@ public struct ReferenceModel: BatchedLogDensity {
         case .lgamma: return SpecialFunctions.digamma(x)
         case .phi: return NormalDistributionFunction.density(x)
         case .logPhi: return NormalDistributionFunction.inverseMillsRatio(x, logPhi: y)
+        case .invPhi: return 1 / NormalDistributionFunction.density(y)
         case .sin: return Double.cos(x)
         case .cos: return -Double.sin(x)
         case .atan: return 1 / (1 + x * x)

@@ -352,6 +352,7 @@ struct HostInterpreter {
         "round": { $0.rounded() }, "trunc": { $0.rounded(.towardZero) }, "erf": erf, "erfc": erfc, "lgamma": lgamma, "tgamma": tgamma,
         "log1m_exp": FormulaDensities.log1mExp, "log1m_inv_logit": { (-$0).logInvLogit() }, "inv_cloglog": { 1 - exp(-exp($0)) },
         "Phi_approx": { 1 / (1 + exp(-(0.07056 * $0 * $0 * $0 + 1.5976 * $0))) }, "Phi": NormalDistributionFunction.phi,
+        "inv_Phi": NormalDistributionFunction.inversePhi,
         "sinh": sinh, "cosh": cosh, "asin": asin, "acos": acos, "step": { $0 < 0 ? 0 : 1 },
     ]
 

@@ -4,7 +4,7 @@ extension Lowering {
     /// Elementwise functions with a graph operation of their own.
     static let elementwise: [String: Operation] = [
         "exp": .exp, "log": .log, "log1p": .log1p, "expm1": .expm1, "sqrt": .sqrt, "square": .square, "tanh": .tanh, "sin": .sin, "cos": .cos, "atan": .atan,
-        "inv_logit": .invLogit, "log_inv_logit": .logInvLogit, "log1p_exp": .log1pExp, "lgamma": .lgamma, "Phi": .phi,
+        "inv_logit": .invLogit, "log_inv_logit": .logInvLogit, "log1p_exp": .log1pExp, "lgamma": .lgamma, "Phi": .phi, "inv_Phi": .invPhi,
     ]
 
     /// One-argument functions lowered to the graph's operations (`call`).

@@ -31,7 +31,7 @@ public enum StanSupport {
         "to_array_1d", "diag_matrix", "add_diag", "cholesky_decompose", "multiply_lower_tri_self_transpose", "tcrossprod",
         "crossprod", "diag_pre_multiply", "diag_post_multiply", "quad_form_diag", "log_mix", "mdivide_left_tri_low", "gp_exp_quad_cov", "cov_exp_quad", "softmax", "log_softmax", "log_sum_exp",
         "size", "num_elements", "rows", "cols", "pi", "e", "transpose", "fabs", "abs", "fmax", "fmin", "cumulative_sum",
-        "tan", "sinh", "cosh", "asin", "acos", "erf", "erfc", "step", "fdim", "log_inv_logit_diff", "binary_log_loss",
+        "inv_Phi", "tan", "sinh", "cosh", "asin", "acos", "erf", "erfc", "step", "fdim", "log_inv_logit_diff", "binary_log_loss",
         "log_falling_factorial", "atan2", "squared_distance", "distance", "norm1", "norm2", "variance", "sd", "lmgamma",
     ] + GPKernel.allCases.map(\.rawValue) + StanLibrary.functions.keys).sorted()
 

@@ -127,6 +127,33 @@ extension OpenCLTests {
             #expect(out.allSatisfy { abs($0) <= 1 }, "|tanh| must not exceed 1")
         }
 
+        /// `lf_inv_phi` against its Swift twin (itself against SciPy's `ndtri`,
+        /// `NormalDistributionFunctionTests`), on the inputs rounded to each precision: double
+        /// within 1e−13, float within 2e−5 (its Halley steps on float's Φ), ∓∞ at 0 and 1.
+        @Test func inversePhiMatchesItsTwin() throws {
+            let env = CLTest.env
+            let kernel = """
+            __kernel void t_inv_phi(__global const real* in, __global real* out, const int stride) {
+                const int c = lf_first_chain(stride);
+                if (c < 0) return;
+                STOREW(lf_inv_phi(LOADW(in + c)), out + c);
+            }
+            """
+            let grid = [1e-300, 1e-30, 1e-10, 1e-5, 0.02, 0.3, 0.5, 0.7, 0.97, 0.999, 0.9999999, 0, 1] + (1...19).map { Double($0) / 20 }
+            for (precision, width) in Self.configurations {
+                let program = try env.program(files: ["special"], extra: kernel, precision: precision, width: width)
+                let ps = rounded(precision == .float ? grid.filter { $0 == 0 || $0 > 1e-37 } : grid, precision)
+                let out = precision == .double
+                    ? try env.runColumns(Double.self, program: program, kernel: "t_inv_phi", width: width, inputs: [ps], outputs: 1)[0]
+                    : try env.runColumns(Float.self, program: program, kernel: "t_inv_phi", width: width, inputs: [ps], outputs: 1)[0]
+                for (p, y) in zip(ps, out) {
+                    let x = NormalDistributionFunction.inversePhi(p)
+                    if x.isInfinite { #expect(y == x, "Φ⁻¹(\(p)) \(precision): \(y)"); continue }
+                    #expect(abs(y - x) <= (precision == .double ? 1e-13 : 2e-5) * max(1, abs(x)), "Φ⁻¹(\(p)) \(precision) W=\(width): \(y) vs \(x)")
+                }
+            }
+        }
+
         static let configurations: [(Precision, Int)] = [(.double, 1), (.double, 4), (.float, 1), (.float, 8)]
 
         @Test(arguments: [7, 1000])

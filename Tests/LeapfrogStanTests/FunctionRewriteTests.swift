@@ -21,6 +21,7 @@ import Testing
             ("lchoose(b + 3, c)", lgamma(b + 4) - lgamma(c + 1) - lgamma(b + 3 - c + 1)),
             ("hypot(a, b)", (a * a + b * b).squareRoot()), ("fma(a, b, c)", a * b + c),
             ("sin(b) + cos(a)", sin(b) + cos(a)), ("atan(a * 3)", atan(a * 3)), ("tan(a) + tan(c)", tan(a) + tan(c)),
+            ("inv_Phi(c / 2)", -0.8416212335729142),   // SciPy's ndtri(0.2)
             ("sinh(a) + cosh(b)", sinh(a) + cosh(b)), ("asin(c / 2) + acos(a / 2)", asin(c / 2) + acos(a / 2)),
             ("erf(a) + erfc(c)", erf(a) + erfc(c)), ("step(a) + 2 * step(c)", 2), ("fdim(b, c) + fdim(a, c)", b - c),
             ("log_inv_logit_diff(b, a)", log(1 / (1 + exp(-b)) - 1 / (1 + exp(-a)))),

@@ -302,7 +302,7 @@ struct StanOpenCLParityTests {
     /// `ordered_probit` (a select between the two accurate sides per element) and the formula
     /// families written with log Φ and relu (skew normal, exponentially modified normal, skew
     /// double exponential), beta_proportion and loglogistic; a count family's lccdf at 0 (a
-    /// hurdle's normaliser, a running log-sum-exp).
+    /// hurdle's normaliser, a running log-sum-exp); `inv_Phi`.
     @Test func orderedProbitAndFormulaFamilies() throws {
         var rng = TestRandom(seed: 21)
         try Self.expectParity("""
@@ -316,7 +316,7 @@ struct StanOpenCLParityTests {
           v ~ beta_proportion(m, 5);
           v ~ loglogistic(s, 3);
           k ~ poisson(lambda) T[1, ];
-          target += neg_binomial_2_lccdf(0 | lambda, s);
+          target += neg_binomial_2_lccdf(0 | lambda, s) - square(inv_Phi(m));
         }
         """, DataSet(["N": .integer(8), "y": .integers([1, 2, 4, 3, 3, 1, 2, 4]), "x": .vector(rng.vector(8, -2, 2)),
                       "v": .vector(rng.vector(8, 0.1, 0.9)), "k": .integers([1, 3, 2, 1, 5, 2, 1, 1])]))
