@@ -31,7 +31,7 @@ import Darwin
 extension HostInterpreter {
     /// What an argument of an `_rng` function must be (Stan's checks).
     enum ArgumentCheck {
-        case finite, positiveFinite, nonNegative, probability, count, anyValue
+        case finite, positiveFinite, nonNegative, probability, openUnit, count, anyValue
 
         func violated(by x: Double, integer: Bool) -> String? {
             switch self {
@@ -39,6 +39,7 @@ extension HostInterpreter {
             case .positiveFinite: return x.isFinite && x > 0 ? nil : "positive and finite"
             case .nonNegative: return x >= 0 && !x.isNaN ? nil : "non-negative"
             case .probability: return x >= 0 && x <= 1 ? nil : "in [0, 1]"
+            case .openUnit: return x > 0 && x < 1 ? nil : "in (0, 1)"
             case .count: return integer && x >= 0 ? nil : "a non-negative integer"
             case .anyValue: return x.isNaN ? "a number (not NaN)" : nil
             }
@@ -109,13 +110,35 @@ extension HostInterpreter {
             "neg_binomial_rng": RandomFunction(parameters: [shape, ("inverse scale", .positiveFinite)], integer: true, draw: { s, a in
                 poissonCount(&s, s.gamma(shape: a[0]) / a[1], "the gamma-Poisson mixture's rate")
             }),
+            "skew_normal_rng": RandomFunction(parameters: [location, scale, ("shape", .finite)], integer: false, draw: real { s, a in
+                // Azzalini's construction: δ = α/√(1 + α²), the sign of u₀ flips δu₀ + √(1 − δ²)v.
+                let delta = a[2] / (1 + a[2] * a[2]).squareRoot()
+                let (u, v) = (s.normal(), s.normal())
+                let z = delta * u + (1 - delta * delta).squareRoot() * v
+                return a[0] + a[1] * (u >= 0 ? z : -z)
+            }),
+            "exp_mod_normal_rng": RandomFunction(parameters: [location, scale, ("rate", .positiveFinite)], integer: false, draw: real { s, a in
+                a[0] + a[1] * s.normal() + s.exponential() / a[2]
+            }),
+            "beta_proportion_rng": RandomFunction(parameters: [("mean", .openUnit), ("precision", .positiveFinite)], integer: false, draw: real { s, a in
+                s.beta(a[0] * a[1], (1 - a[0]) * a[1])
+            }),
+            "loglogistic_rng": RandomFunction(parameters: [scale, shape], integer: false, draw: real { s, a in
+                let u = s.uniform()
+                return a[0] * pow(u / (1 - u), 1 / a[1])
+            }),
+            "skew_double_exponential_rng": RandomFunction(parameters: [location, scale, ("skewness", .openUnit)], integer: false, draw: real { s, a in
+                // Its inverse CDF: P(Y < μ) = τ, each side exponential (rates 2(1 − τ)/σ below, 2τ/σ above).
+                let (mu, sigma, tau, u) = (a[0], a[1], a[2], s.uniform())
+                return u < tau ? mu + sigma / (2 * (1 - tau)) * log(u / tau) : mu - sigma / (2 * tau) * log((1 - u) / (1 - tau))
+            }),
         ]
     }()
 
     /// The multivariate `_rng` functions (`multivariateVariate`).
     static let multivariateRandomNames: Set<String> = [
         "categorical_rng", "categorical_logit_rng", "multinomial_rng", "multinomial_logit_rng", "dirichlet_rng",
-        "multi_normal_rng", "multi_normal_cholesky_rng",
+        "multi_normal_rng", "multi_normal_cholesky_rng", "multi_student_t_rng", "multi_student_t_cholesky_rng", "wishart_rng", "inv_wishart_rng",
     ]
 
     /// Every `_rng` function the host draws from.
@@ -244,6 +267,47 @@ extension HostInterpreter {
             var out = mu
             for i in 0..<n { for j in 0..<n { out[i] += factor[i * n + j] * z[j] } }  // L·z with the whole L, as Stan
             return .vector(out)
+        case "multi_student_t_rng", "multi_student_t_cholesky_rng":
+            // μ + L z / √(χ²_ν / ν).
+            try need(3)
+            guard a[0].rank == 0, a[0].values[0] > 0, a[0].values[0].isFinite else {
+                throw fail("\(name): the degrees of freedom (argument 1) must be positive and finite", l)
+            }
+            let nu = a[0].values[0]
+            let mu = try vector(1, "location")
+            let n = mu.count
+            let what = name == "multi_student_t_rng" ? "covariance" : "Cholesky factor"
+            guard a[2].shape == [n, n] else { throw fail("\(name): the \(what) (argument 3) must be \(n)×\(n), got shape \(a[2].shape)", l) }
+            let factor = name == "multi_student_t_rng" ? try cholesky(a[2].values, n, name, at: l) : a[2].values
+            let z = (0..<n).map { _ in random.stream.normal() }
+            let w = (2 * random.stream.gamma(shape: nu / 2) / nu).squareRoot()
+            var out = mu
+            for i in 0..<n { for j in 0..<n { out[i] += factor[i * n + j] * z[j] / w } }
+            return .vector(out)
+        case "wishart_rng", "inv_wishart_rng":
+            // Bartlett's decomposition: W = L A Aᵀ Lᵀ, S = L Lᵀ, A lower triangular with
+            // A_ii = √χ²(ν − i + 1) and standard normals below; the inverse Wishart is the
+            // inverse of a Wishart draw with scale S⁻¹.
+            try need(2)
+            guard a[1].rank == 2, a[1].shape[0] == a[1].shape[1] else { throw fail("\(name): the scale (argument 2) must be a square matrix, got shape \(a[1].shape)", l) }
+            let n = a[1].shape[0]
+            guard a[0].rank == 0, a[0].values[0] > Double(n - 1), a[0].values[0].isFinite else {
+                throw fail("\(name): the degrees of freedom (argument 1) must be finite and above \(n - 1) (the dimension minus 1)", l)
+            }
+            let nu = a[0].values[0]
+            let scale = name == "wishart_rng" ? a[1] : try matrixFunction("inverse", [a[1]], at: l)!
+            let factor = try cholesky(scale.values, n, name, at: l)
+            var bartlett = [Double](repeating: 0, count: n * n)
+            for i in 0..<n {
+                bartlett[i * n + i] = (2 * random.stream.gamma(shape: (nu - Double(i)) / 2)).squareRoot()
+                for j in 0..<i { bartlett[i * n + j] = random.stream.normal() }
+            }
+            var la = [Double](repeating: 0, count: n * n)   // L A
+            for i in 0..<n { for j in 0..<n { for k in 0..<n { la[i * n + j] += factor[i * n + k] * bartlett[k * n + j] } } }
+            var w = [Double](repeating: 0, count: n * n)     // (L A)(L A)ᵀ
+            for i in 0..<n { for j in 0..<n { for k in 0..<n { w[i * n + j] += la[i * n + k] * la[j * n + k] } } }
+            let draw = DataArray(shape: [n, n], values: w)
+            return name == "wishart_rng" ? draw : try matrixFunction("inverse", [draw], at: l)!
         default:
             throw fail("the random number generator '\(name)' is not supported; supported: \(HostInterpreter.randomNames.sorted().joined(separator: ", "))", l)
         }

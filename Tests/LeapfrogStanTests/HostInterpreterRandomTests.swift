@@ -122,6 +122,63 @@ import Testing
         }
     }
 
+    /// The skewed and heavy-tailed families' draws have their closed-form moments: skew normal
+    /// (δ = α/√(1 + α²): mean ξ + ωδ√(2/π), variance ω²(1 − 2δ²/π)), exponentially modified normal,
+    /// beta_proportion, log-logistic (b = π/β: mean αb/sin b, variance α²(2b/sin 2b − b²/sin² b)),
+    /// skew double exponential (P(Y < μ) = τ, exponential sides), the multivariate Student t
+    /// (covariance ν/(ν − 2)·Σ), Wishart (mean νS, Var W₁₁ = 2νS₁₁²) and inverse Wishart (mean
+    /// S/(ν − D − 1), Var X₁₁ = 2S₁₁²/((ν − D − 1)²(ν − D − 3))).
+    @Test func skewedAndMatrixDrawsHaveTheirMoments() throws {
+        let model = try Self.model("""
+            data { int N; vector[2] m; matrix[2, 2] S; }
+            parameters { real mu; }
+            model { mu ~ normal(0, 1); }
+            generated quantities {
+              array[N] real sn = skew_normal_rng(rep_vector(0.5, N), 2, -3);
+              array[N] real emn = exp_mod_normal_rng(rep_vector(0.5, N), 2, 1.5);
+              array[N] real bp = beta_proportion_rng(rep_vector(0.3, N), 8);
+              array[N] real ll = loglogistic_rng(rep_vector(2, N), 5);
+              array[N] real sde = skew_double_exponential_rng(rep_vector(0.5, N), 2, 0.3);
+              array[N] vector[2] t;
+              array[N] matrix[2, 2] w;
+              array[N] matrix[2, 2] iw;
+              for (n in 1:N) {
+                t[n] = multi_student_t_rng(5, m, S);
+                w[n] = wishart_rng(6, S);
+                iw[n] = inv_wishart_rng(7, S);
+              }
+            }
+            """)
+        let n = 20_000
+        let g = try HostGeneratedQuantitiesTests.generated(model, DataSet(["N": .integer(n), "m": .vector([1, -1]),
+                                                                            "S": .matrix(rows: [[2, 0.5], [0.5, 1]])], source: "test"), ["mu": [0]])
+        let delta = -3 / 10.0.squareRoot()
+        let skewMean: Double = 0.5 + 2 * delta * (2 / Double.pi).squareRoot()
+        let skewVariance: Double = 4 * (1 - 2 * delta * delta / Double.pi)
+        Self.expectMoments(g["sn"]!, mean: skewMean, variance: skewVariance, "skew_normal_rng")
+        Self.expectMoments(g["emn"]!, mean: 0.5 + 1 / 1.5, variance: 4 + 1 / 2.25, "exp_mod_normal_rng")
+        Self.expectMoments(g["bp"]!, mean: 0.3, variance: 0.21 / 9, "beta_proportion_rng")
+        let b = Double.pi / 5
+        let sinB: Double = sin(b)
+        let logLogisticVariance: Double = 4 * (2 * b / sin(2 * b) - b * b / (sinB * sinB))
+        Self.expectMoments(g["ll"]!, mean: 2 * b / sinB, variance: logLogisticVariance, "loglogistic_rng")
+        let (tau, sigma) = (0.3, 2.0)
+        let shift = sigma * (1 - 2 * tau) / (2 * tau * (1 - tau))
+        let sides: Double = (1 - tau) / (tau * tau) + tau / ((1 - tau) * (1 - tau))
+        let second: Double = sigma * sigma / 2 * sides
+        Self.expectMoments(g["sde"]!, mean: 0.5 + shift, variance: second - shift * shift, "skew_double_exponential_rng")
+        let t = g["t"]!
+        Self.expectMoments(stride(from: 0, to: 2 * n, by: 2).map { t[$0] }, mean: 1, variance: 5.0 / 3 * 2, "multi_student_t_rng[1]")
+        Self.expectMoments(stride(from: 1, to: 2 * n, by: 2).map { t[$0] }, mean: -1, variance: 5.0 / 3, "multi_student_t_rng[2]")
+        // Elements (1, 1) and (1, 2) of each 2×2 draw, row by row.
+        let (w, iw) = (g["w"]!, g["iw"]!)
+        Self.expectMoments(stride(from: 0, to: 4 * n, by: 4).map { w[$0] }, mean: 12, variance: 48, "wishart_rng[1, 1]")
+        Self.expectMoments(stride(from: 1, to: 4 * n, by: 4).map { w[$0] }, mean: 3, variance: 6 * (0.25 + 2), "wishart_rng[1, 2]")
+        let symmetric = stride(from: 0, to: 4 * n, by: 4).allSatisfy { (k: Int) -> Bool in w[k + 1] == w[k + 2] && abs(iw[k + 1] - iw[k + 2]) < 1e-12 }
+        #expect(symmetric, "symmetric draws")
+        Self.expectMoments(stride(from: 0, to: 4 * n, by: 4).map { iw[$0] }, mean: 0.5, variance: 0.25, "inv_wishart_rng[1, 1]")
+    }
+
     /// Every `_rng` call of a draw reads the stream (seed, global chain, retained draw,
     /// `.generatedQuantities`) in order: y[n] = μ + σ·zₙ with zₙ the stream's n-th normal; the
     /// same key gives the same draws, another chain, draw or seed others.
