@@ -19,23 +19,8 @@ struct RaggedLoopTests {
     /// seen, a range from first[i] + 1 to last[i] inside an `if` on the row's data; rows whose
     /// range is empty add nothing.
     @Test func captureHistoriesAreTheirLikelihood() throws {
-        let source = """
-        data { int T; int I; array[I, T] int<lower=0, upper=1> y; array[I] int first; array[I] int last; }
-        parameters { vector<lower=0, upper=1>[T - 1] phi; vector<lower=0, upper=1>[T] p; vector<lower=0, upper=1>[T] chi; }
-        model {
-          for (i in 1:I) {
-            if (first[i] > 0) {
-              for (t in (first[i] + 1):last[i]) {
-                1 ~ bernoulli(phi[t - 1]);
-                y[i, t] ~ bernoulli(p[t]);
-              }
-              1 ~ bernoulli(chi[last[i]]);
-            }
-          }
-        }
-        """
         let t = Self.histories[0].count
-        let model = try stanReference(source, DataSet([
+        let model = try stanReference(StanFixtures.captureHistories, DataSet([
             "T": .integer(t), "I": .integer(Self.histories.count), "y": .matrix(rows: Self.histories.map { $0.map(Double.init) }),
             "first": .integers(Self.first), "last": .integers(Self.last)], source: "cjs.json"))
         func written(_ u: [Double]) -> Double {

@@ -143,21 +143,7 @@ import Testing
     @Test func olderRowsAreCarried() throws {
         let y = [0.3, -1.2, 0.8, 1.5, -0.4, 0.9, 0.1, -2.0]
         let data = DataSet(["T": .integer(y.count), "y": .vector(y)], source: "ma.json")
-        let ma = try stanReference("""
-        data { int<lower=3> T; vector[T] y; }
-        parameters { real mu; real<lower=0> sigma; vector[2] theta; }
-        transformed parameters {
-          vector[T] epsilon;
-          epsilon[1] = y[1] - mu;
-          epsilon[2] = y[2] - mu - theta[1] * epsilon[1];
-          for (t in 3:T) {
-            epsilon[t] = (y[t] - mu - theta[1] * epsilon[t - 1] - theta[2] * epsilon[t - 2]);
-          }
-        }
-        model {
-          for (t in 3:T) y[t] ~ normal(mu + theta[1] * epsilon[t - 1] + theta[2] * epsilon[t - 2], sigma);
-        }
-        """, data)
+        let ma = try stanReference(StanFixtures.movingAverage2, data)
         let lags = try stanReference("""
         data { int T; vector[T] y; }
         parameters { real a; real b; real c; }

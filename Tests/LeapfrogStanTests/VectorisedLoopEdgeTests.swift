@@ -105,15 +105,7 @@ import Testing
         parameters { array[D] real mu; array[D] real<lower=0> sigma; array[L] vector[D] beta; }
 
         """
-        let asWritten = header + """
-        model {
-          for (d in 1:D) {
-            mu[d] ~ normal(0, 100);
-            for (l in 1:L) beta[l, d] ~ normal(mu[d], sigma[d]);
-          }
-          for (n in 1:N) y[n] ~ bernoulli(inv_logit(x[n] * beta[ll[n]]));
-        }
-        """
+        let asWritten = StanFixtures.hierarchicalLogisticRegression
         let whole = header + """
         model {
           mu ~ normal(0, 100);

@@ -2,6 +2,59 @@ import LeapfrogData
 
 /// Stan programs shared by the Stan front end's tests and the CPU/OpenCL parity tests.
 public enum StanFixtures {
+    /// The Stan User's Guide's MA(2) model as written there: a recurrence reading two rows back
+    /// (`RecurrenceTests`, the OpenCL parity). Data: T ≥ 3, y.
+    public static let movingAverage2 = """
+    data { int<lower=3> T; vector[T] y; }
+    parameters { real mu; real<lower=0> sigma; vector[2] theta; }
+    transformed parameters {
+      vector[T] epsilon;
+      epsilon[1] = y[1] - mu;
+      epsilon[2] = y[2] - mu - theta[1] * epsilon[1];
+      for (t in 3:T) {
+        epsilon[t] = (y[t] - mu - theta[1] * epsilon[t - 1] - theta[2] * epsilon[t - 2]);
+      }
+    }
+    model {
+      for (t in 3:T) y[t] ~ normal(mu + theta[1] * epsilon[t - 1] + theta[2] * epsilon[t - 2], sigma);
+    }
+    """
+
+    /// The User's Guide's Cormack–Jolly–Seber model block (the probability of never being seen
+    /// again a parameter chi here): a loop whose range depends on the outer index, inside an `if`
+    /// on the row's data (`RaggedLoopTests`, the OpenCL parity). Data: T, I, y [I, T], first, last.
+    public static let captureHistories = """
+    data { int T; int I; array[I, T] int<lower=0, upper=1> y; array[I] int first; array[I] int last; }
+    parameters { vector<lower=0, upper=1>[T - 1] phi; vector<lower=0, upper=1>[T] p; vector<lower=0, upper=1>[T] chi; }
+    model {
+      for (i in 1:I) {
+        if (first[i] > 0) {
+          for (t in (first[i] + 1):last[i]) {
+            1 ~ bernoulli(phi[t - 1]);
+            y[i, t] ~ bernoulli(p[t]);
+          }
+          1 ~ bernoulli(chi[last[i]]);
+        }
+      }
+    }
+    """
+
+    /// The User's Guide's hierarchical logistic regression as written there: `beta[l, d]` with
+    /// the inner loop's index first, `x[n] * beta[ll[n]]` (`VectorisedLoopEdgeTests`, the OpenCL
+    /// parity). Data: D, N, L, y, ll, x.
+    public static let hierarchicalLogisticRegression = """
+    data { int<lower=1> D; int<lower=0> N; int<lower=1> L; array[N] int<lower=0, upper=1> y;
+           array[N] int<lower=1, upper=L> ll; array[N] row_vector[D] x; }
+    parameters { array[D] real mu; array[D] real<lower=0> sigma; array[L] vector[D] beta; }
+    model {
+      for (d in 1:D) {
+        mu[d] ~ normal(0, 100);
+        for (l in 1:L) beta[l, d] ~ normal(mu[d], sigma[d]);
+      }
+      for (n in 1:N) y[n] ~ bernoulli(inv_logit(x[n] * beta[ll[n]]));
+    }
+    """
+
     /// Range and data-indexed assignments (`Lowering+PartAssignment`: placement patterns), with
     /// `partAssignmentData` (I = 4, k = 3).
     public static let partAssignment = """

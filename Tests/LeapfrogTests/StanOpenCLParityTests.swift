@@ -253,50 +253,18 @@ struct StanOpenCLParityTests {
     /// (`beta[l, d]` inner index first; a row times a per-row vector).
     @Test func olderRowsAndTransposedNestedIndices() throws {
         var rng = TestRandom(seed: 8)
-        try Self.expectParity("""
-        data { int<lower=3> T; vector[T] y; }
-        parameters { real mu; real<lower=0> sigma; vector[2] theta; }
-        transformed parameters {
-          vector[T] epsilon;
-          epsilon[1] = y[1] - mu;
-          epsilon[2] = y[2] - mu - theta[1] * epsilon[1];
-          for (t in 3:T) epsilon[t] = y[t] - mu - theta[1] * epsilon[t - 1] - theta[2] * epsilon[t - 2];
-        }
-        model { for (t in 3:T) y[t] ~ normal(mu + theta[1] * epsilon[t - 1] + theta[2] * epsilon[t - 2], sigma); }
-        """, DataSet(["T": .integer(10), "y": .vector(rng.vector(10, -2, 2))]))
-        try Self.expectParity("""
-        data { int<lower=1> D; int<lower=0> N; int<lower=1> L; array[N] int<lower=0, upper=1> y;
-               array[N] int<lower=1, upper=L> ll; array[N] row_vector[D] x; }
-        parameters { array[D] real mu; array[D] real<lower=0> sigma; array[L] vector[D] beta; }
-        model {
-          for (d in 1:D) {
-            mu[d] ~ normal(0, 100);
-            for (l in 1:L) beta[l, d] ~ normal(mu[d], sigma[d]);
-          }
-          for (n in 1:N) y[n] ~ bernoulli(inv_logit(x[n] * beta[ll[n]]));
-        }
-        """, DataSet(["D": .integer(2), "N": .integer(7), "L": .integer(3), "y": .integers([1, 0, 0, 1, 1, 0, 1]),
-                      "ll": .integers([1, 2, 3, 1, 2, 3, 1]), "x": .matrix(rows: (0..<7).map { _ in rng.vector(2, -1, 1) })]))
+        try Self.expectParity(StanFixtures.movingAverage2, DataSet(["T": .integer(10), "y": .vector(rng.vector(10, -2, 2))]))
+        try Self.expectParity(StanFixtures.hierarchicalLogisticRegression, DataSet([
+            "D": .integer(2), "N": .integer(7), "L": .integer(3), "y": .integers([1, 0, 0, 1, 1, 0, 1]),
+            "ll": .integers([1, 2, 3, 1, 2, 3, 1]), "x": .matrix(rows: (0..<7).map { _ in rng.vector(2, -1, 1) })]))
     }
 
     /// A loop whose range depends on the outer loop's index (the User's Guide's capture histories:
     /// one vectorised loop over the (i, t) pairs) inside an `if` on the row's data.
     @Test func raggedLoops() throws {
-        try Self.expectParity("""
-        data { int T; int I; array[I, T] int<lower=0, upper=1> y; array[I] int first; array[I] int last; }
-        parameters { vector<lower=0, upper=1>[T - 1] phi; vector<lower=0, upper=1>[T] p; }
-        model {
-          for (i in 1:I) {
-            if (first[i] > 0) {
-              for (t in (first[i] + 1):last[i]) {
-                1 ~ bernoulli(phi[t - 1]);
-                y[i, t] ~ bernoulli(p[t]);
-              }
-            }
-          }
-        }
-        """, DataSet(["T": .integer(4), "I": .integer(4), "y": .matrix(rows: [[0, 1, 0, 1], [1, 1, 1, 0], [0, 0, 0, 0], [0, 0, 1, 1]]),
-                      "first": .integers([2, 1, 0, 3]), "last": .integers([4, 3, 0, 4])]))
+        try Self.expectParity(StanFixtures.captureHistories, DataSet([
+            "T": .integer(4), "I": .integer(4), "y": .matrix(rows: [[0, 1, 0, 1], [1, 1, 1, 0], [0, 0, 0, 0], [0, 0, 1, 1]]),
+            "first": .integers([2, 1, 0, 3]), "last": .integers([4, 3, 0, 4])]))
     }
 
     /// `ordered_probit` (a select between the two accurate sides per element) and the formula
