@@ -67,7 +67,7 @@ extension Lowering {
             guard u.type.isScalar, v.type.isScalar, !u.summedOverPlate, !v.summedOverPlate else {
                 throw fail("a condition computed per evaluation compares two scalars, got \(u.type) and \(v.type)", l)
             }
-            let plated = u.plated || v.plated || u.columns || v.columns
+            let plated = u.plated || v.plated || (choosingPerCell && (u.columns || v.columns))
             let (a, b) = (perCell(u), perCell(v))
             switch op {
             case ">", ">=": return (.positive(a - b, inclusive: op == ">="), plated)
@@ -87,16 +87,22 @@ extension Lowering {
         }
     }
 
-    /// `v`'s node; inside a loop nested in a vectorised loop, one value per row and inner index
-    /// ([rows, columns]), so that a condition on both indices (`t < s`, the Stan User's Guide's
-    /// change-point model) and the branches it chooses between line up element by element.
+    /// `v`'s node; inside a loop nested in a vectorised loop, a value that depends on either index
+    /// as one per row and inner index ([rows, columns]), so that a condition on both indices
+    /// (`t < s`, the Stan User's Guide's change-point model) and the branches it chooses between
+    /// line up element by element (a shared value broadcasts as it is).
     func perCell(_ v: Value) -> Expr {
-        guard let plate, let columnPlate else { return materialize(v) }
+        guard choosingPerCell, let plate, let columnPlate, v.plated || v.columns else { return materialize(v) }
         return perRowVector(v, rows: plate, columns: columnPlate)
     }
 
     /// `c ? a : b` with `c` computed per evaluation.
     func selectedConditional(_ c: Expression, _ a: Expression, _ b: Expression, at l: StanSourceLocation) throws -> Value {
+        // Per row and inner index only where the inner index is read: elsewhere a term of the
+        // choice is the same at every inner step (`repeatedAlongInner`).
+        let savedCells = choosingPerCell
+        choosingPerCell = columnPlate != nil && readsInnerIndex(c.variables.union(a.variables).union(b.variables))
+        defer { choosingPerCell = savedCells }
         let (condition, rows) = try computedCondition(c)
         // Inside a vectorised loop a density in a branch is one value per row (`y[n] == 0 ? … :
         // poisson_lpmf(y[n] | λ)`), as inside log_mix.
@@ -112,8 +118,10 @@ extension Lowering {
             throw fail("?: with a condition that differs by row of the vectorised loop chooses between scalars, got \(x.type) and \(y.type)", l)
         }
         let node = try selected(condition, x, y, subject: "?:", at: l)
-        var v = Value(type: type.promotedToReal, node: node, plated: rows || x.plated || y.plated, dataOnly: false)
-        v.columns = columnPlate != nil && v.plated
+        // Inside a nested loop, anything per row or per inner index makes the choice one per cell.
+        let cell = choosingPerCell && (rows || x.plated || y.plated || x.columns || y.columns)
+        var v = Value(type: type.promotedToReal, node: node, plated: cell || rows || x.plated || y.plated, dataOnly: false)
+        v.columns = cell
         return v
     }
 

@@ -28,19 +28,19 @@ extension Lowering {
         case .tilde(let outcome, let dist, let args, let l):
             guard block == .model else { throw fail("sampling statements (~) are only allowed in the model block", l) }
             if let f = userFunction(dist, tilde: true) {
-                try addTerm(try call(f.name, [outcome] + args, conditional: true, at: l), at: l)
+                try addTerm(try call(f.name, [outcome] + args, conditional: true, at: l), at: l, repeated: repeatedAlongInner(s))
                 return
             }
             let y = try expression(outcome)
             let lp = try density(dist, outcome: y, args: try args.map { try expression($0) }, expressions: [outcome] + args, at: l,
                                  outcomeLocation: outcome.location)
-            try addTerm(lp, at: l)
+            try addTerm(lp, at: l, repeated: repeatedAlongInner(s))
         case .targetIncrement(let e, let l):
             guard block == .model else { throw fail("target += is only allowed in the model block", l) }
             let saved = standaloneTerms
             standaloneTerms = Set(Lowering.summands(e).map { "\($0.location)" })
             defer { standaloneTerms = saved }
-            try addTerm(try expression(e), at: e.location)
+            try addTerm(try expression(e), at: e.location, repeated: repeatedAlongInner(s))
         case .forLoop(let v, let lo, let hi, let body, let l):
             try forLoop(v, lo, hi, body, l)
         case .whileLoop(_, _, let l):
@@ -388,28 +388,50 @@ extension Lowering {
         return e.flatMap { $0.variables.contains(name) ? nil : $0 }
     }
 
-    func addTerm(_ v: Value, at l: StanSourceLocation) throws {
+    /// Inside a loop nested in a vectorised loop, its extent when `s` reads neither its index nor
+    /// a value per inner index: the term is then the same at every inner step, and Stan adds it at
+    /// each. nil otherwise.
+    func repeatedAlongInner(_ s: Statement) -> Dim? {
+        guard let columns = columnPlate else { return nil }
+        return readsInnerIndex(Lowering.variables(s)) ? nil : columns
+    }
+
+    /// Whether `names` include a nested loop's index or a value per inner index.
+    func readsInnerIndex(_ names: Set<String>) -> Bool {
+        names.contains { n in
+            guard let symbol = scope.lookup(n) else { return false }
+            if case .columnIndex = symbol.kind { return true }
+            return symbol.value?.columns ?? false
+        }
+    }
+
+    /// Adds the term `v`; `repeated`: the number of inner steps at which it is the same
+    /// (`repeatedAlongInner`), its count.
+    func addTerm(_ v: Value, at l: StanSourceLocation, repeated: Dim? = nil) throws {
         // Only a loop over a data extent (1:N) marks its terms as a plate over rows: a loop over
         // a constant extent (1:2) gains nothing from streaming rows, and its extent could be
         // mistaken for the rows of any other value with that many.
         if let r = recurrences.last { return try accumulate(v, in: r, at: l) }
         if capturedTerms?.perRow ?? false { return try capturePerRow(v, at: l) }
         // A multivariate normal's rows are vectors, which a device kernel's row loop does not
-        // stream: its term is evaluated whole.
+        // stream: its term is evaluated whole; so is a repeated one (a multiple of the rows' sum).
         let multivariate = v.node.map { densityFamilies[$0.id] == .multiNormalCholesky } ?? false
-        let rows: Dim? = { if streamsRows, !multivariate, case .symbol? = plate { return plate } else { return nil } }()
+        let rows: Dim? = { if streamsRows, !multivariate, repeated == nil, case .symbol? = plate { return plate } else { return nil } }()
+        let times = { (e: Expr) -> Expr in repeated.map { e * self.rowCount($0) } ?? e }
         if v.summedOverPlate {
             if let parts = v.plateParts {
-                for p in parts { try addTarget(p.node, plate: p.perRow ? rows : nil, at: l) }
+                for p in parts { try addTarget(times(p.node), plate: p.perRow ? rows : nil, at: l) }
                 return
             }
-            try addTarget(materialize(v), plate: rows, at: l)
+            try addTarget(times(materialize(v)), plate: rows, at: l)
             return
         }
         if let plate {
-            // A term that does not depend on the loop index is added once per row.
-            let node = v.plated ? materialize(v).sum() : (v.type.isScalar ? materialize(v) : materialize(v).sum()) * rowCount(plate)
-            try addTarget(node, plate: v.plated ? rows : nil, at: l)
+            // A term that does not depend on the loop index is added once per row; one per inner
+            // index only ([K]: `target += c[k]` in a nested loop) is summed, then added per row.
+            let whole = v.type.isScalar && !v.columns ? materialize(v) : materialize(v).sum()
+            let node = v.plated ? materialize(v).sum() : whole * rowCount(plate)
+            try addTarget(times(node), plate: v.plated ? rows : nil, at: l)
             return
         }
         let node = v.type.isScalar ? materialize(v) : materialize(v).sum()

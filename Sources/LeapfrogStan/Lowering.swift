@@ -33,6 +33,9 @@ final class Lowering {
     var plate: Dim?
     /// The extent of a loop nested in the vectorised loop, if any.
     var columnPlate: Dim?
+    /// Inside a loop nested in a vectorised loop, whether the `?:` being lowered reads the inner
+    /// index: its condition and branches are then one value per row and inner index (`perCell`).
+    var choosingPerCell = false
     /// Whether the vectorised loop's terms are marked as a plate over rows (for streaming rows on
     /// a device). Not for the branches of an `if` on the loop index: their rows are a selection,
     /// and a device kernel streams one plate's rows.

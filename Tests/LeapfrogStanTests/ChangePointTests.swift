@@ -116,7 +116,8 @@ struct ChangePointTests {
 
     /// `?:` on the inner index alone and on both indices inside a `~` of a nested loop, its
     /// branches a shared parameter and one per row: y[n, j] ~ normal(j <= K ? a : b[n], 1) and
-    /// normal(j < n ? a : 0, 1), against the densities written out.
+    /// normal(j < n ? a : 0, 1); and on a shared parameter, between shared values and per-row
+    /// ones (counted once per cell): against the densities written out.
     @Test func conditionsOnTheInnerIndex() throws {
         let source = """
         data { int N; int J; int K; array[N, J] real y; }
@@ -126,6 +127,7 @@ struct ChangePointTests {
             for (j in 1:J) {
               y[n, j] ~ normal(j <= K ? a : b[n], 1);
               target += normal_lpdf(y[n, j] | j < n ? a : 0, 2);
+              target += 0.1 * (a > 0 ? a : -a) + 0.2 * (a > 0.5 ? b[n] : 0);
             }
         }
         """
@@ -142,6 +144,7 @@ struct ChangePointTests {
                     total += -0.5 * (y[r][c] - mu) * (y[r][c] - mu)
                     let nu = c + 1 < r + 1 ? a : 0
                     total += -0.5 * (y[r][c] - nu) * (y[r][c] - nu) / 4 - log(2) - 0.5 * log(2 * Double.pi)
+                    total += 0.1 * abs(a) + 0.2 * (a > 0.5 ? b[r] : 0)
                 }
             }
             return total

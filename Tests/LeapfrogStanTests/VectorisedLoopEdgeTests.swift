@@ -1,3 +1,4 @@
+import Foundation
 import LeapfrogData
 import LeapfrogTestSupport
 import Testing
@@ -119,6 +120,45 @@ import Testing
                             "ll": .integers((0..<n).map { $0 % l + 1 }), "x": .matrix(rows: (0..<n).map { _ in rng.vector(d, -1, 1) })],
                            source: "test")
         expectEquivalent(try stanReference(asWritten, data), try stanReference(whole, data))
+    }
+
+    /// Inside a loop nested in a vectorised one, Stan runs each statement at every (n, j): a term
+    /// that reads neither index, or only the outer one, counts J times per row (it counted once),
+    /// one of the inner index only N times (it stopped at a term of the wrong shape); `?:` on a
+    /// shared parameter chooses once, on the indices per cell. Against the sum written out.
+    @Test func termsInANestedLoopCountAtEveryStep() throws {
+        let model = try stanReference("""
+        data { int N; int J; }
+        parameters { real a; vector[N] b; vector[J] c; }
+        model {
+          for (n in 1:N)
+            for (j in 1:J) {
+              a ~ normal(0, 1);
+              b[n] ~ normal(a > 0.5 ? 1 : 0, 1);
+              target += c[j] + b[n] * c[j];
+              target += a > 0.5 ? b[n] : 0;
+              target += j < n ? b[n] : c[j];
+              target += normal_lpdf(b[n] | j < 2 ? a : 0, 1);
+            }
+        }
+        """, DataSet(["N": .integer(2), "J": .integer(3)], source: "test"))
+        func normal(_ x: Double, _ m: Double) -> Double { -0.5 * (x - m) * (x - m) - 0.5 * log(2 * Double.pi) }
+        var rng = TestRandom(seed: 6)
+        for _ in 0..<4 {
+            let u = rng.vector(6, -1.5, 1.5)
+            let (a, b, c) = (u[0], Array(u[1...2]), Array(u[3...5]))
+            var want = 0.0
+            for n in 0..<2 {
+                for j in 0..<3 {
+                    let chosen: Double = a > 0.5 ? b[n] : 0
+                    want += normal(a, 0) + normal(b[n], a > 0.5 ? 1 : 0)
+                    want += c[j] + b[n] * c[j] + chosen
+                    want += j < n ? b[n] : c[j]
+                    want += normal(b[n], j < 1 ? a : 0)
+                }
+            }
+            #expect(abs(model.logDensity(u) - want) < 1e-12 * max(1, abs(want)), "at \(u): \(model.logDensity(u)) vs \(want)")
+        }
     }
 
     @Test func whatMustBeRefusedIs() {
