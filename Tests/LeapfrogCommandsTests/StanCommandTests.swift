@@ -92,7 +92,9 @@ struct StanCommandTests {
 
     /// Stan-compiled graphs run on the OpenCL back end and agree with the CPU reference (f64).
     @Test(arguments: [("examples/bnn.stan", "examples/bnn_toy.json"),
-                      ("examples/eight_schools_noncentered.stan", "schools")])
+                      ("examples/eight_schools_noncentered.stan", "schools"),
+                      ("examples/coal_change_point.stan", "data/coal_mining_disasters.json"),
+                      ("examples/hmm_marginal.stan", "data/posteriordb/hmm_example.json")])
     func stanProgramRunsOnOpenCL(_ c: (String, String)) throws {
         let model = Self.root.appendingPathComponent(c.0).path
         var data = Self.root.appendingPathComponent(c.1).path
