@@ -280,8 +280,10 @@ enum FormulaDensities {
     /// log P(Y ≤ k) (`complement`: log P(Y > k)) of the count family `family`: the log of the sum
     /// of the probabilities of 0 … k, a running log-sum-exp (`logAddExp`) of the formulas above,
     /// O(k) operations; the complement log(1 − P(Y ≤ k)) (`log1mExp`), −∞ where P(Y ≤ k) rounds
-    /// to 1. Every term is finite for the families' arguments (λ, μ, φ, α, β > 0).
+    /// to 1. Every term is finite for the families' arguments (λ, μ, φ, α, β > 0). Below 0 the
+    /// probability is 0: −∞, the complement 0.
     static func discreteLogCDF<T: FormulaArithmetic>(_ family: String, upTo k: Int, _ p: [T], complement: Bool) -> T {
+        guard k >= 0 else { return p[0].constant(complement ? 0 : -.infinity) }
         func probability(_ j: Int) -> T {
             let y = p[0].constant(Double(j))
             switch family {
@@ -293,6 +295,15 @@ enum FormulaDensities {
         var total = probability(0)
         for j in stride(from: 1, through: k, by: 1) { total = logAddExp(total, probability(j)) }
         return complement ? log1mExp(total) : total
+    }
+
+    /// log Γ_D(a) = D(D − 1)/4 · log π + Σⱼ₌₁ᴰ log Γ(a + (1 − j)/2), the multivariate gamma
+    /// function's log, for D ≥ 1 (`lmgamma`; `Lowering.logMultivariateGamma` for a dimension the
+    /// data set).
+    static func logMultivariateGamma<T: FormulaArithmetic>(_ a: T, dimension d: Int) -> T {
+        var sum = a.lgamma()   // j = 1
+        for j in stride(from: 2, through: d, by: 1) { sum = sum + (a + 0.5 * Double(1 - j)).lgamma() }
+        return sum + Double(d * (d - 1)) * 0.25 * logPi
     }
 
     /// log(eᵃ + eᵇ) = a + relu(b − a) + log(1 + e^(−|a − b|)), finite for a finite a and any b

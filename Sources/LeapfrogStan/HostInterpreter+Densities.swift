@@ -56,9 +56,7 @@ extension HostInterpreter {
         if let (family, suffix) = FormulaDensities.cdfCall(name), let count = FormulaDensities.discreteCDFFamilies[family] {
             // A count's, summed up to it (any count from data here).
             return (count + 1, { a in
-                let k = a[0].rounded(.down)
-                guard k >= 0 else { return suffix == "_lccdf" ? 0 : -.infinity }
-                return FormulaDensities.discreteLogCDF(family, upTo: Int(k), Array(a.dropFirst()), complement: suffix == "_lccdf")
+                FormulaDensities.discreteLogCDF(family, upTo: Int(max(a[0].rounded(.down), -1)), Array(a.dropFirst()), complement: suffix == "_lccdf")
             })
         }
         if let (family, suffix) = FormulaDensities.cdfCall(name) {

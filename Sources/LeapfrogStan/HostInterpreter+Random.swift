@@ -135,6 +135,9 @@ extension HostInterpreter {
         ]
     }()
 
+    /// How a multivariate normal's scale is given: a covariance matrix or its Cholesky factor.
+    enum CovarianceArgument { case covariance, factor }
+
     /// The multivariate `_rng` functions (`multivariateVariate`).
     static let multivariateRandomNames: Set<String> = [
         "categorical_rng", "categorical_logit_rng", "multinomial_rng", "multinomial_logit_rng", "dirichlet_rng",
@@ -223,6 +226,21 @@ extension HostInterpreter {
             }
             return Int(a[k].values[0])
         }
+        /// μ and a draw μ + L z (the whole L, as Stan), μ argument `location` and Σ (or L) argument `k`.
+        func correlatedNormal(location: Int, _ kind: CovarianceArgument, _ k: Int) throws -> (mu: [Double], draw: [Double]) {
+            let mu = try vector(location, "location")
+            let n = mu.count
+            if let i = mu.firstIndex(where: { !$0.isFinite }) {
+                throw fail("\(name): the location (argument \(location + 1)) must be finite: element \(i + 1) is \(format(mu[i]))", l)
+            }
+            let what = kind == .covariance ? "covariance" : "Cholesky factor"
+            guard a[k].shape == [n, n] else { throw fail("\(name): the \(what) (argument \(k + 1)) must be \(n)×\(n), got shape \(a[k].shape)", l) }
+            let factor = kind == .covariance ? try cholesky(a[k].values, n, name, at: l) : a[k].values
+            let z = (0..<n).map { _ in random.stream.normal() }
+            var out = mu
+            for i in 0..<n { for j in 0..<n { out[i] += factor[i * n + j] * z[j] } }
+            return (mu, out)
+        }
         switch name {
         case "categorical_rng", "categorical_logit_rng":
             try need(1)
@@ -255,18 +273,7 @@ extension HostInterpreter {
             return .vector(w.map { $0 / s })
         case "multi_normal_rng", "multi_normal_cholesky_rng":
             try need(2)
-            let mu = try vector(0, "location")
-            let n = mu.count
-            if let i = mu.firstIndex(where: { !$0.isFinite }) {
-                throw fail("\(name): the location (argument 1) must be finite: element \(i + 1) is \(format(mu[i]))", l)
-            }
-            let what = name == "multi_normal_rng" ? "covariance" : "Cholesky factor"
-            guard a[1].shape == [n, n] else { throw fail("\(name): the \(what) (argument 2) must be \(n)×\(n), got shape \(a[1].shape)", l) }
-            let factor = name == "multi_normal_rng" ? try cholesky(a[1].values, n, name, at: l) : a[1].values
-            let z = (0..<n).map { _ in random.stream.normal() }
-            var out = mu
-            for i in 0..<n { for j in 0..<n { out[i] += factor[i * n + j] * z[j] } }  // L·z with the whole L, as Stan
-            return .vector(out)
+            return .vector(try correlatedNormal(location: 0, name == "multi_normal_rng" ? .covariance : .factor, 1).draw)
         case "multi_student_t_rng", "multi_student_t_cholesky_rng":
             // μ + L z / √(χ²_ν / ν).
             try need(3)
@@ -274,16 +281,9 @@ extension HostInterpreter {
                 throw fail("\(name): the degrees of freedom (argument 1) must be positive and finite", l)
             }
             let nu = a[0].values[0]
-            let mu = try vector(1, "location")
-            let n = mu.count
-            let what = name == "multi_student_t_rng" ? "covariance" : "Cholesky factor"
-            guard a[2].shape == [n, n] else { throw fail("\(name): the \(what) (argument 3) must be \(n)×\(n), got shape \(a[2].shape)", l) }
-            let factor = name == "multi_student_t_rng" ? try cholesky(a[2].values, n, name, at: l) : a[2].values
-            let z = (0..<n).map { _ in random.stream.normal() }
+            let (mu, y) = try correlatedNormal(location: 1, name == "multi_student_t_rng" ? .covariance : .factor, 2)
             let w = (2 * random.stream.gamma(shape: nu / 2) / nu).squareRoot()
-            var out = mu
-            for i in 0..<n { for j in 0..<n { out[i] += factor[i * n + j] * z[j] / w } }
-            return .vector(out)
+            return .vector(zip(y, mu).map { $1 + ($0 - $1) / w })
         case "wishart_rng", "inv_wishart_rng":
             // Bartlett's decomposition: W = L A Aᵀ Lᵀ, S = L Lᵀ, A lower triangular with
             // A_ii = √χ²(ν − i + 1) and standard normals below; the inverse Wishart is the
@@ -296,17 +296,14 @@ extension HostInterpreter {
             }
             let nu = a[0].values[0]
             let scale = name == "wishart_rng" ? a[1] : try matrixFunction("inverse", [a[1]], at: l)!
-            let factor = try cholesky(scale.values, n, name, at: l)
-            var bartlett = [Double](repeating: 0, count: n * n)
+            let factor = Matrix(rows: n, columns: n, values: try cholesky(scale.values, n, name, at: l))
+            var bartlett = Matrix(rows: n, columns: n, values: Array(repeating: 0, count: n * n))
             for i in 0..<n {
-                bartlett[i * n + i] = (2 * random.stream.gamma(shape: (nu - Double(i)) / 2)).squareRoot()
-                for j in 0..<i { bartlett[i * n + j] = random.stream.normal() }
+                bartlett[i, i] = (2 * random.stream.gamma(shape: (nu - Double(i)) / 2)).squareRoot()
+                for j in 0..<i { bartlett[i, j] = random.stream.normal() }
             }
-            var la = [Double](repeating: 0, count: n * n)   // L A
-            for i in 0..<n { for j in 0..<n { for k in 0..<n { la[i * n + j] += factor[i * n + k] * bartlett[k * n + j] } } }
-            var w = [Double](repeating: 0, count: n * n)     // (L A)(L A)ᵀ
-            for i in 0..<n { for j in 0..<n { for k in 0..<n { w[i * n + j] += la[i * n + k] * la[j * n + k] } } }
-            let draw = DataArray(shape: [n, n], values: w)
+            let la = factor.times(bartlett)
+            let draw = la.times(la.transposed).array
             return name == "wishart_rng" ? draw : try matrixFunction("inverse", [draw], at: l)!
         default:
             throw fail("the random number generator '\(name)' is not supported; supported: \(HostInterpreter.randomNames.sorted().joined(separator: ", "))", l)

@@ -405,9 +405,7 @@ struct HostInterpreter {
         case "norm2": try need(1); return .scalar(a[0].values.reduce(0) { $0 + $1 * $1 }.squareRoot())
         case "lmgamma":
             try need(2)
-            let k = Int(a[0].values[0])
-            let x = a[1].values[0]
-            return .scalar(Double(k * (k - 1)) * Lowering.quarterLogPi + (1...max(k, 1)).map { lgamma(x + Double(1 - $0) / 2) }.reduce(0, +))
+            return .scalar(FormulaDensities.logMultivariateGamma(a[1].values[0], dimension: Int(a[0].values[0])))
         case "sum": try need(1); return DataArray(shape: [], values: [a[0].values.reduce(0, +)], isInteger: a[0].isInteger)
         case "prod": try need(1); return DataArray(shape: [], values: [a[0].values.reduce(1, *)], isInteger: a[0].isInteger)
         case "mean": try need(1); return .scalar(a[0].values.reduce(0, +) / Double(a[0].count))

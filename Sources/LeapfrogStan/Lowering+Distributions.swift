@@ -156,7 +156,7 @@ extension Lowering {
                 // An integer computed from data that no leaf holds: inside a loop whose steps depend
                 // on each other, a count indexed by the step (`poisson_lpmf(D[t] | e)`, Stan's
                 // change-point model). The family's formula reads it as a value.
-                return try elementwiseFormula(family, outcome: outcome, args: args, at: l)
+                return try elementwiseDensity([outcome] + args, family.rawValue, at: l) { FormulaDensities.elementwise(family, $0[0], Array($0.dropFirst()))! }
             }
             guard outcome.dataName != nil, outcome.type.isInteger else {
                 throw fail("the outcome of \(name) must be an integer data variable\(recurrences.isEmpty ? "" : " (inside a loop whose steps depend on each other, an outcome computed or indexed by the step is not: precompute it in transformed data)")", outcomeLocation)
@@ -243,17 +243,6 @@ extension Lowering {
         let columns = args.map { $0.plated ? perRowVector($0, rows: plate, columns: .fixed(1)) : materialize($0) }
         guard let node = FormulaDensities.elementwise(family, materialize(outcome), columns) else { return nil }
         return Value(type: .real, node: node.matmul(fill(1, [m])), plated: true, dataOnly: ([outcome] + args).allSatisfy(\.dataOnly))
-    }
-
-    /// `family(outcome | args)` through its elementwise formula (`FormulaDensities.elementwise`,
-    /// constants kept), summed over the elements, or one per row where a value is stored per row.
-    func elementwiseFormula(_ family: Distribution, outcome: Value, args: [Value], at l: StanSourceLocation) throws -> Value {
-        let all = [outcome] + args
-        for a in all where a.summedOverPlate { throw fail("a log density cannot be an argument of a distribution", l) }
-        try rejectFlattened(all, at: l)
-        try checkElementwiseShapes(all, at: l, family.rawValue)
-        let node = FormulaDensities.elementwise(family, materialize(outcome), args.map { materialize($0) })!
-        return wantsPerRow(all) ? perRow(node, of: all) : summed(node.sum(), of: all)
     }
 
     /// The arguments of an elementwise density (`familyName`'s) are scalars or containers of one

@@ -57,11 +57,17 @@ extension Lowering {
                 throw fail("the outcome of \(name) must be integer data (counts)", outcomeLocation)
             }
         }
-        let all = [outcome] + args
+        return try elementwiseDensity([outcome] + args, name, at: l) { FormulaDensities.logDensity(name, $0[0], Array($0.dropFirst())) }
+    }
+
+    /// An elementwise log density of `all` (the outcome, then the arguments; `name`'s, for
+    /// messages) given the elements' `formula`: summed over the elements (inside a vectorised loop,
+    /// over the rows too), or one per row where a value is stored per row (`perRowDensities`).
+    func elementwiseDensity(_ all: [Value], _ name: String, at l: StanSourceLocation, _ formula: ([Expr]) -> Expr) throws -> Value {
         for a in all where a.summedOverPlate { throw fail("a log density cannot be an argument of a distribution", l) }
         try rejectFlattened(all, at: l)
         try checkElementwiseShapes(all, at: l, name)
-        let node = FormulaDensities.logDensity(name, materialize(outcome), args.map { materialize($0) })
+        let node = formula(all.map { materialize($0) })
         return wantsPerRow(all) ? perRow(node, of: all) : summed(node.sum(), of: all)
     }
 
@@ -126,9 +132,7 @@ extension Lowering {
         let aligned = try aligned(args, at: l)
         try rejectFlattened(aligned, at: l)
         try checkElementwiseShapes(aligned, at: l, family + suffix)
-        let nodes = aligned.map { materialize($0) }
-        let logCDF = k < 0 ? (complement(suffix) ? nodes[0] * 0.0 : nodes[0] * 0.0 - .infinity)
-                           : FormulaDensities.discreteLogCDF(family, upTo: k, nodes, complement: complement(suffix))
+        let logCDF = FormulaDensities.discreteLogCDF(family, upTo: k, aligned.map { materialize($0) }, complement: suffix == "_lccdf")
         if wantsPerRow(aligned) { return perRow(suffix == "_cdf" ? logCDF.exp() : logCDF, of: aligned) }
         if suffix == "_cdf" && plate != nil && aligned.contains(where: \.plated) {
             throw fail("\(family)_cdf inside a vectorised loop is not supported; use \(family)_lcdf, its logarithm", l)
@@ -136,8 +140,6 @@ extension Lowering {
         let total = logCDF.sum()
         return summed(suffix == "_cdf" ? total.exp() : total, of: aligned)
     }
-
-    private func complement(_ suffix: String) -> Bool { suffix == "_lccdf" }
 
     /// `y ~ family(args) T[L, U]` for a count family with constant bounds (a zero-truncated
     /// Poisson, `T[1, ]`): the log probability minus, per element of y, log P(L ≤ Y ≤ U): log P(Y >
@@ -163,9 +165,7 @@ extension Lowering {
         let all = try aligned([zero] + args, at: l)
         try checkElementwiseShapes(all, at: l, "T[…] of \(family)")
         let p = all.dropFirst().map { materialize($0) + materialize(all[0]) }
-        func logF(_ k: Int, complement: Bool) -> Expr {
-            k < 0 ? p[0] * 0.0 + (complement ? 0 : -.infinity) : FormulaDensities.discreteLogCDF(family, upTo: k, p, complement: complement)
-        }
+        func logF(_ k: Int, complement: Bool) -> Expr { FormulaDensities.discreteLogCDF(family, upTo: k, p, complement: complement) }
         let logMass: Expr
         switch (lower, upper) {
         case (let a?, nil): logMass = logF(a - 1, complement: true)

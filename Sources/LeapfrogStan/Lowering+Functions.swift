@@ -188,8 +188,8 @@ extension Lowering {
             case "cosh": out = 0.5 * (x.exp() + (-x).exp())
             case "asin": out = (x / (1.0 - x.square()).sqrt()).atan()          // |x| < 1
             case "acos": out = 0.5 * Double.pi - (x / (1.0 - x.square()).sqrt()).atan()
-            case "erf": out = 2.0 * (x * Lowering.sqrt2).apply(.phi) - 1.0       // erf(x) = 2Φ(x√2) − 1
-            case "erfc": out = 2.0 * (-(x * Lowering.sqrt2)).apply(.phi)        // erfc(x) = 2Φ(−x√2)
+            case "erf": out = 2.0 * (x * Lowering.sqrt2).phi() - 1.0             // erf(x) = 2Φ(x√2) − 1
+            case "erfc": out = 2.0 * (-(x * Lowering.sqrt2)).phi()              // erfc(x) = 2Φ(−x√2)
             case "step": out = builder.select(x, x.constant(1), x.constant(0), inclusive: true)   // 1 for x ≥ 0, derivative 0
             default: out = x.log() - (-x).log1p()                               // logit
             }
@@ -297,7 +297,7 @@ extension Lowering {
             guard let k = args[0].constant, k == k.rounded(), k >= 1, args[1].type.isScalar else {
                 throw fail("lmgamma takes a constant dimension k and a scalar, got \(args[0].type) and \(args[1].type)", l)
             }
-            return derived(args[1], node: logMultivariateGamma(node(1), .fixed(Int(k))), type: .real)
+            return derived(args[1], node: FormulaDensities.logMultivariateGamma(node(1), dimension: Int(k)), type: .real)
         case "dot_self":
             try need(1)
             guard args[0].type.rank == 1, args[0].type.base != .int else { throw fail("dot_self needs a vector, got \(args[0].type)", l) }

@@ -20,7 +20,8 @@ extension Lowering {
         2.0 * (factor * pattern(.identity, [k, k])).matmul(fill(1, [k])).log().sum()
     }
 
-    /// log Γ_D(a), the multivariate gamma function's log, D = k.
+    /// log Γ_D(a), the multivariate gamma function's log, for D = k the data may set
+    /// (`FormulaDensities.logMultivariateGamma` for a constant D).
     func logMultivariateGamma(_ a: Expr, _ k: Dim) -> Expr {
         let dimension = fill(1, [k]).sum()
         let j = pattern(.lowerOnes, [k, k]).matmul(fill(1, [k]))   // 1, 2, …, D

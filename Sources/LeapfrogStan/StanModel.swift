@@ -241,7 +241,7 @@ public struct StanModel: Sendable {
                 let saved = interpreter.env[index]
                 defer { interpreter.env[index] = saved }
                 var values: [Int] = []
-                for i in 1...max(n, 1) where i <= n {
+                for i in stride(from: 1, through: n, by: 1) {
                     interpreter.env[index] = .integer(i)
                     let (a, b) = (try interpreter.intScalar(lower, what: "a loop bound"), try interpreter.intScalar(upper, what: "a loop bound"))
                     if a <= b { values += steps ? Array(a...b) : Array(repeating: i, count: b - a + 1) }
