@@ -14,15 +14,18 @@ extension Lowering {
     /// and reals. Gradients flow through `matmul` and `multiply` on both back ends.
     ///
     /// Stan's rules: append_row takes reals and vectors (a vector) or row vectors and matrices of
-    /// one column count (a matrix); append_col the transposes. Arguments must not depend on a
-    /// vectorised loop's index.
+    /// one column count (a matrix); append_col the transposes. Inside a vectorised loop, reals and
+    /// vectors (row vectors) that depend on its index are concatenated row by row: the per-row
+    /// values [N, m] and [N, n] placed by the transposed patterns, A Iᵀ + B Jᵀ (a per-row real
+    /// through `perRowVector` as [N, 1]); matrices must not depend on the index.
     func concatenation(_ name: String, _ argExprs: [Expression], at l: StanSourceLocation) throws -> Value {
         guard argExprs.count == 2 else { throw fail("\(name) takes 2 arguments, got \(argExprs.count)", l) }
         let columns = name == "append_col"
         let args = try argExprs.map { try expression($0) }
         try rejectFlattened(args, at: l)
+        let perRow = args.contains(where: \.plated)
         for (v, e) in zip(args, argExprs) {
-            if v.plated || v.columns || v.summedOverPlate {
+            if v.columns || v.summedOverPlate || (perRow && (v.type.base == .matrix || v.type.base == (columns ? .vector : .rowVector))) {
                 throw fail("cannot vectorise the loop: \(name) of a value that depends on the loop index", e.location)
             }
             if v.type.arrayRank > 0 { throw fail("\(name) takes reals, vectors, row vectors and matrices, got \(v.type)", e.location) }
@@ -50,6 +53,16 @@ extension Lowering {
         }
         let k = try dimSum(m, n, at: l)
         let dataOnly = args.allSatisfy(\.dataOnly)
+        if perRow, let rows = plate {
+            func placed(_ v: Value, first: Bool, _ count: Dim) -> Expr {
+                let x = perRowVector(v, rows: rows, columns: count)
+                return x.matmul(pattern(first ? .identity : .bottomIdentity, [k, count]).transposed())
+            }
+            var v = Value(type: StanType(base: columns ? .rowVector : .vector, arrayRank: 0, sizes: [k]), constant: nil,
+                          node: placed(args[0], first: true, m) + placed(args[1], first: false, n), dataOnly: dataOnly)
+            v.plated = true
+            return v
+        }
         if isLine[0] {
             // A vector (or row vector) of K elements.
             func placed(_ v: Value, first: Bool, _ count: Dim) -> Expr {

@@ -149,7 +149,12 @@ extension Lowering {
             }
         }
         if family.isDiscrete {
-            if let e = expressions.first { outcome = try integerDataLeaf(outcome, e) }
+            if let e = expressions.first {
+                outcome = try integerDataLeaf(outcome, e)
+                // A count per row computed from data (`y[n] + 1`, through a function's argument):
+                // computed when the data are read.
+                if outcome.dataName == nil, outcome.plated, outcome.dataOnly, outcome.type.isIntScalar, let v = try perRowData(e) { outcome = v }
+            }
             if family == .binomialLogit, expressions.count > 1 { args[0] = try integerDataLeaf(args[0], expressions[1]) }
             if outcome.dataName == nil, outcome.dataOnly, outcome.type.isInteger, family.isElementwise,
                family != .binomialLogit || args[0].dataOnly {
@@ -166,6 +171,13 @@ extension Lowering {
             guard args[0].dataName != nil, args[0].type.isInteger else {
                 throw fail("the number of trials of \(name) must be integer data (a data variable, a row of one or a constant); compute it in transformed data", l)
             }
+        }
+        if let wide = ([outcome] + args).first(where: { $0.plated && !$0.columns && $0.type.rank == 1 && $0.type.arrayRank == 0 }),
+           family.isElementwise, !family.isDiscrete {
+            // A vector per row beside a real per row (`normal_lpdf(x[n] * kappa | b[g[n]], 2)`):
+            // the real repeated along the row's vector.
+            outcome = widenedRow(outcome, against: wide) ?? outcome
+            args = args.map { widenedRow($0, against: wide) ?? $0 }
         }
         let all = [outcome] + args
         if all.contains(where: \.flattened) {

@@ -205,18 +205,20 @@ extension Lowering {
         if a.summedOverPlate || b.summedOverPlate {
             // A log density summed over the loop's rows plus (or minus) a scalar that does not depend
             // on the row (`bernoulli_lpmf(1 | omega) + binomial_lpmf(s[i] | T, p)`): the scalar
-            // counts once per row, as in Stan's loop.
+            // counts once per row, as in Stan's loop; a scalar per row (`log_inv_logit(psi[i]) +
+            // binomial_logit_lpmf(…)`) is summed over the rows as the density is. The sum can
+            // only be added to target (what would read its rows refuses it).
             func rowSum(_ x: Value) -> Expr? {
                 if x.summedOverPlate { return materialize(x) }
-                guard x.type.isScalar, !x.plated, !x.columns, !x.flattened, let plate else { return nil }
-                return materialize(x) * rowCount(plate)
+                guard x.type.isScalar, !x.columns, !x.flattened, let plate else { return nil }
+                return x.plated ? materialize(x).sum() : materialize(x) * rowCount(plate)
             }
             guard op == "+" || op == "-", let x = rowSum(a), let y = rowSum(b) else {
                 throw fail("inside a vectorised loop a log density can only be added to target (alone or summed with others)", l)
             }
             var v = derived(a, b, node: op == "+" ? x + y : x - y, type: .real)
             v.summedOverPlate = true
-            func parts(_ p: Value, _ node: Expr) -> [PlatePart] { p.plateParts ?? [PlatePart(node: node, perRow: p.summedOverPlate)] }
+            func parts(_ p: Value, _ node: Expr) -> [PlatePart] { p.plateParts ?? [PlatePart(node: node, perRow: p.summedOverPlate || p.plated)] }
             let right = parts(b, y).map { p -> PlatePart? in
                 guard op == "-" else { return p }
                 if !p.perRow { return PlatePart(node: -p.node, perRow: false) }

@@ -261,12 +261,14 @@ extension Lowering {
             }
         case "cumulative_sum":
             // The running sums, a product with the lower triangle of ones: O(n²), as small as the
-            // vectors it is written for (trends, ordered increments).
+            // vectors it is written for (trends, ordered increments); a vector per row of a
+            // vectorised loop ([N, n]) times its transpose.
             try need(1)
-            try requireShared(0)
             let t = args[0].type
             guard t.rank == 1, let n = t.sizes[0] else { throw fail("cumulative_sum needs a vector, row vector or one-dimensional array, got \(t)", l) }
-            return derived(args[0], node: pattern(.lowerOnes, [n, n]).matmul(node(0)), type: t.promotedToReal)
+            if args[0].plated, args[0].columns || t.arrayRank > 0 { try requireShared(0) }
+            let sums = args[0].plated ? node(0).matmul(pattern(.lowerOnes, [n, n]).transposed()) : pattern(.lowerOnes, [n, n]).matmul(node(0))
+            return derived(args[0], node: sums, type: t.promotedToReal)
         case "squared_distance", "distance":
             try need(2)
             try requireShared(0); try requireShared(1)

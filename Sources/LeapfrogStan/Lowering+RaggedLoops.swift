@@ -18,11 +18,47 @@ extension Lowering {
     }
 
     func raggedLoop(_ v: String, _ lo: Expression, _ hi: Expression, _ body: Statement, _ l: StanSourceLocation) throws {
+        guard let i = plateIndex(in: [lo, hi]) else {
+            throw fail("the bounds of a loop nested in a vectorised loop must depend on data and the outer loop's index only", l)
+        }
+        try pairLoop(v, lo, hi, body, outerIndex: i, filter: nil, l)
+    }
+
+    /// `for (j in lo:hi) if (c) A else B` nested in a vectorised loop over i, c a condition on
+    /// data that reads j (`if (X[i, j] > 0)`, posteriordb's multi-species occupancy model), A and
+    /// B only `~` and `target +=`: each branch is one loop over the pairs (i, j) where c holds
+    /// (fails), ragged pairs filtered by c. Returns false, doing nothing, for any other loop.
+    func conditionalNestedLoop(_ v: String, _ lo: Expression, _ hi: Expression, _ body: Statement, _ l: StanSourceLocation) throws -> Bool {
+        var inner = body
+        while case .block(let xs, _) = inner, xs.count == 1 { inner = xs[0] }
+        guard plate != nil, columnPlate == nil, case .ifElse(let c, let then, let otherwise, _) = inner, c.variables.contains(v),
+              Lowering.onlyDensities(then), otherwise.map(Lowering.onlyDensities) ?? true else { return false }
+        // The outer index, wherever the loop reads it (a placeholder where it reads none: every row's pairs alike).
+        let i = plateIndex(in: [lo, hi, c] + Lowering.variables(body).map { Expression.variable($0, l) }) ?? "__row"
+        let one = Expression.integer(1, l)
+        for bound in [lo, hi] where !(try isDataOnly(FunctionBody.substitute(bound, [i: one]))) { return false }
+        guard try isDataOnly(FunctionBody.substitute(c, [i: one, v: one])) else { return false }
+        let condition = bindingLoopConstants(c)
+        for (holds, branch) in [(true, then), (false, otherwise)] {
+            guard let branch else { continue }
+            try pairLoop(v, lo, hi, branch, outerIndex: i, filter: PairFilter(variable: v, condition: condition, holds: holds), l)
+        }
+        return true
+    }
+
+    /// The first of `expressions`' variables that is a vectorised loop's index.
+    private func plateIndex(in expressions: [Expression]) -> String? {
+        expressions.lazy.flatMap { $0.variables.sorted() }.first { if case .plateIndex? = scope.lookup($0)?.kind { return true } else { return false } }
+    }
+
+    /// The loop `for (v in lo:hi) body` inside the vectorised loop over `i` as one vectorised loop
+    /// over its pairs (i, v), those `filter` keeps.
+    private func pairLoop(_ v: String, _ lo: Expression, _ hi: Expression, _ body: Statement, outerIndex i: String,
+                          filter: PairFilter?, _ l: StanSourceLocation) throws {
         guard let outer = plate, recurrences.isEmpty, indicator == nil, capturedTerms == nil else {
             throw fail("a loop whose range depends on the outer loop's index is only supported directly in a vectorised loop (not inside an if on data or parameters, or a recurrence)", l)
         }
-        guard let i = (lo.variables.union(hi.variables)).first(where: { if case .plateIndex? = scope.lookup($0)?.kind { return true } else { return false } }),
-              try isDataOnly(FunctionBody.substitute(lo, [i: .integer(1, l)])), try isDataOnly(FunctionBody.substitute(hi, [i: .integer(1, l)])) else {
+        guard try isDataOnly(FunctionBody.substitute(lo, [i: .integer(1, l)])), try isDataOnly(FunctionBody.substitute(hi, [i: .integer(1, l)])) else {
             throw fail("the bounds of a loop nested in a vectorised loop must depend on data and the outer loop's index only", l)
         }
         guard Lowering.onlyDensities(body) else {
@@ -36,12 +72,13 @@ extension Lowering {
             }
         }
         let (lower, upper) = (bindingLoopConstants(lo), bindingLoopConstants(hi))
-        let key = "\(lower.canonical):\(upper.canonical)|\(i)|\(outer)"
+        let kept = filter.map { "|\($0.variable):\($0.condition.canonical)|\($0.holds)" } ?? ""
+        let key = "\(lower.canonical):\(upper.canonical)|\(i)|\(outer)\(kept)"
         let rows = syntheticName("pairs", key: "pairs:\(key)") {
-            .raggedPairs(name: $0, lower: lower, upper: upper, index: i, extent: outer, steps: false)
+            .raggedPairs(name: $0, lower: lower, upper: upper, index: i, extent: outer, steps: false, filter: filter)
         }
         let steps = syntheticName("steps", key: "steps:\(key)") {
-            .raggedPairs(name: $0, lower: lower, upper: upper, index: i, extent: outer, steps: true)
+            .raggedPairs(name: $0, lower: lower, upper: upper, index: i, extent: outer, steps: true, filter: filter)
         }
         let count = Dim.symbol(syntheticName("paircount", key: "paircount:\(key)") { .rowCount(name: $0, selection: rows) })
         let r = "\(v)__\(rows.dropFirst(2))"

@@ -485,6 +485,7 @@ extension Lowering {
             try statement(body)
             return
         }
+        if try conditionalNestedLoop(v, lo, hi, body, l) { return }
         if isRagged(lo, hi) { return try raggedLoop(v, lo, hi, body, l) }
         if a == 1, plate != nil, columnPlate == nil, b == nil {
             let extent = try dim(hi)

@@ -236,15 +236,25 @@ public struct StanModel: Sendable {
                     values.append(v.values[0])
                 }
                 value = DataArray(shape: [n], values: values, isInteger: integer)
-            case .raggedPairs(_, let lower, let upper, let index, let extent, let steps):
+            case .raggedPairs(_, let lower, let upper, let index, let extent, let steps, let filter):
                 let n = try resolve([extent])[0]
-                let saved = interpreter.env[index]
-                defer { interpreter.env[index] = saved }
+                let saved = (interpreter.env[index], filter.map { interpreter.env[$0.variable] })
+                defer {
+                    interpreter.env[index] = saved.0
+                    if let filter { interpreter.env[filter.variable] = saved.1 ?? nil }
+                }
                 var values: [Int] = []
                 for i in stride(from: 1, through: n, by: 1) {
                     interpreter.env[index] = .integer(i)
                     let (a, b) = (try interpreter.intScalar(lower, what: "a loop bound"), try interpreter.intScalar(upper, what: "a loop bound"))
-                    if a <= b { values += steps ? Array(a...b) : Array(repeating: i, count: b - a + 1) }
+                    guard a <= b else { continue }
+                    for t in a...b {
+                        if let filter {
+                            interpreter.env[filter.variable] = .integer(t)
+                            guard try interpreter.truth(filter.condition) == filter.holds else { continue }
+                        }
+                        values.append(steps ? t : i)
+                    }
                 }
                 value = .integers(values)
             case .oneHotRows(_, let index, let width, let location):

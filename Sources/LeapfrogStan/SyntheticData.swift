@@ -42,8 +42,9 @@ enum SyntheticData: Sendable {
     case oneHotRows(name: String, index: String, width: Dim, location: StanSourceLocation)
     /// For a loop `for (t in lower:upper)` whose bounds depend on the index `index` of the
     /// vectorised loop around it (rows 1…extent), the pairs (i, t) it runs over, in Stan's order:
-    /// each pair's row i (`steps` false) or its t (`steps` true).
-    case raggedPairs(name: String, lower: Expression, upper: Expression, index: String, extent: Dim, steps: Bool)
+    /// each pair's row i (`steps` false) or its t (`steps` true); with a `filter`, only the pairs
+    /// where its condition holds (or fails).
+    case raggedPairs(name: String, lower: Expression, upper: Expression, index: String, extent: Dim, steps: Bool, filter: PairFilter?)
     /// The number of rows in a `rowSelection` (an integer scalar: the extent of its loop).
     case rowCount(name: String, selection: String)
     /// For each row i = 1…extent, its 1-based position among the `selections`' rows taken in
@@ -61,7 +62,7 @@ enum SyntheticData: Sendable {
     var name: String {
         switch self {
         case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .indices(let n, _), .integer(let n, _), .fill(let n, _, _), .indicator(let n, _), .range(let n, _, _, _), .pattern(let n, _, _), .oneHot(let n, _, _), .scatter(let n, _, _, _, _),
-             .rowSelection(let n, _, _, _, _), .rowValues(let n, _, _, _, _), .raggedPairs(let n, _, _, _, _, _), .rowCount(let n, _), .rowOrder(let n, _), .oneHotRows(let n, _, _, _), .selectedRows(let n, _, _), .categories(let n, _, _, _): return n
+             .rowSelection(let n, _, _, _, _), .rowValues(let n, _, _, _, _), .raggedPairs(let n, _, _, _, _, _, _), .rowCount(let n, _), .rowOrder(let n, _), .oneHotRows(let n, _, _, _), .selectedRows(let n, _, _), .categories(let n, _, _, _): return n
         }
     }
 }
@@ -232,4 +233,13 @@ struct OutcomeCheck: Sendable {
     /// The data conditions around the statement: checked only where they hold.
     var conditions: [(name: String, holds: Bool)]
     var location: StanSourceLocation
+}
+
+/// Which pairs (i, t) of a `SyntheticData.raggedPairs` a branch of an `if` inside the inner loop
+/// runs over: those where `condition`, a data condition reading the inner loop's `variable` = t
+/// (and the outer index), holds (`holds`) or fails.
+struct PairFilter: Sendable {
+    var variable: String
+    var condition: Expression
+    var holds: Bool
 }

@@ -115,14 +115,57 @@ import Glibc
         #expect((1...4).map { d["u[\($0)]"] ?? .nan } == [0, 0.5, 2, -1])
     }
 
+    /// Per row of a vectorised loop (posteriordb's rating scale IRT model, `rsm`):
+    /// `append_row` of a constant and a per-row vector, `cumulative_sum` and `softmax` of it,
+    /// `categorical` with an outcome computed from data (`y[n] + 1`, through a function's
+    /// argument); a per-row real appended to a shared vector. Against the model written out.
+    @Test func perRowVectorsAreConcatenatedRowByRow() throws {
+        let y = [0, 2, 1, 2, 0]
+        let (x, g) = ([0.5, -1.0, 2.0, 0.25, 1.5], [1, 2, 2, 1, 2])
+        let stan = try stanReference("""
+        functions {
+          real rsm(int y, real theta, real beta, vector kappa) {
+            vector[rows(kappa) + 1] unsummed = append_row(rep_vector(0, 1), theta - beta - kappa);
+            return categorical_lpmf(y + 1 | softmax(cumulative_sum(unsummed)));
+          }
+        }
+        data { int N; array[N] int<lower=0, upper=2> y; vector[N] x; array[N] int<lower=1, upper=2> g; }
+        parameters { vector[2] b; vector[2] kappa; real t; }
+        model {
+          for (n in 1:N) {
+            target += rsm(y[n], x[n] * t, b[g[n]], kappa);
+            target += normal_lpdf(append_row(kappa, x[n] * t) | b[g[n]], 2);
+          }
+        }
+        """, DataSet(["N": .integer(5), "y": .integers(y), "x": .vector(x), "g": .integers(g)], source: "rsm.json"))
+        func written(_ u: [Double]) -> Double {
+            let (b, kappa, t) = (Array(u[0..<2]), Array(u[2..<4]), u[4])
+            var lp = 0.0
+            for n in 0..<5 {
+                let theta = x[n] * t, beta = b[g[n] - 1]
+                let unsummed = [0, theta - beta - kappa[0], theta - beta - kappa[1]]
+                let sums = [unsummed[0], unsummed[0] + unsummed[1], unsummed[0] + unsummed[1] + unsummed[2]]
+                lp += sums[y[n]] - log(sums.map(exp).reduce(0, +))
+                for v in kappa + [theta] { lp += -0.5 * pow((v - beta) / 2, 2) - log(2) - 0.5 * log(2 * Double.pi) }
+            }
+            return lp
+        }
+        var rng = TestRandom(seed: 12)
+        for _ in 0..<4 {
+            let u = rng.vector(5, -1.5, 1.5)
+            #expect(abs(stan.logDensity(u) - written(u)) < 1e-12 * abs(written(u)), "\(stan.logDensity(u)) vs \(written(u))")
+            #expect(GradientCheck.worstRelativeError(stan, at: u) < GradientCheck.tolerance)
+        }
+    }
+
     @Test func refusalsNameTheConstruct() {
         let head = "data { int N; vector[N] x; } parameters { real a; vector[2] v; row_vector[2] r; matrix[2, 3] M; }\n"
         #expect(compileError(head + "model { vector[4] w = append_row(v, r); }")
             .hasPrefix("m.stan:2:23: error: append_row cannot combine vector[2] and row_vector[2]"))
         #expect(compileError(head + "model { matrix[3, 3] w = append_row(r, M); }")
             .hasPrefix("m.stan:2:26: error: append_row: the arguments have different numbers of columns: row_vector[2] and matrix[2, 3]"))
-        #expect(compileError(head + "model { for (n in 1:N) { vector[3] w = append_row(x[n], v); w ~ normal(0, 1); } }")
-            .hasPrefix("m.stan:2:52: error: cannot vectorise the loop: append_row of a value that depends on the loop index"))
+        #expect(compileError(head + "model { for (n in 1:N) { matrix[3, 3] w = append_row(x[n] * r, M); to_vector(w) ~ normal(0, 1); } }")
+            .hasPrefix("m.stan:2:59: error: cannot vectorise the loop: append_row of a value that depends on the loop index"))
     }
 
     /// The outer product `u * v'` [J, K] (posteriordb's dogs_nonhierarchical:

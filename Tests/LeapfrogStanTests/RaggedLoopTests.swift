@@ -6,7 +6,9 @@ import Testing
 
 /// Loops nested in a vectorised loop whose range depends on the outer index through data
 /// (`Lowering+RaggedLoops`): one vectorised loop over the (i, t) pairs, against the densities
-/// written out here, gradients against finite differences; what they cannot hold is refused.
+/// written out here, gradients against finite differences; what they cannot hold is refused. So
+/// are nested loops whose body is an `if` on data that reads the inner index (pairs filtered by
+/// the condition).
 struct RaggedLoopTests {
     /// Capture histories: y[i, t] for individuals first seen at first[i] (0: never) and last at
     /// last[i].
@@ -70,6 +72,60 @@ struct RaggedLoopTests {
                 }
             }
             #expect(abs(model.logDensity(u) - want) < 1e-12 * abs(want), "\(model.logDensity(u)) vs \(want)")
+            #expect(GradientCheck.worstRelativeError(model, at: u) < GradientCheck.tolerance)
+        }
+    }
+
+    /// An `if` on data reading both indices inside the nested loop (posteriordb's multi-species
+    /// occupancy model: a detected species' likelihood, or the mixture of present-undetected and
+    /// absent), each branch a loop over its cells; a second `if` without `else` on the inner index
+    /// alone. Against the likelihood written out cell by cell.
+    @Test func cellsSplitByAConditionOnBothIndices() throws {
+        let x = [[2, 0, 1], [0, 0, 0], [3, 1, 0], [0, 2, 2]]
+        let (k, w) = (4, [1.0, 0.0, 2.5])
+        let model = try stanReference("""
+        data { int n; int J; int K; array[n, J] int<lower=0, upper=K> X; vector[J] w; }
+        parameters { vector[n] psi; vector[n] theta; real mu; }
+        model {
+          for (i in 1:n) {
+            for (j in 1:J) {
+              if (X[i, j] > 0)
+                target += log_inv_logit(psi[i]) + binomial_logit_lpmf(X[i, j] | K, theta[i]);
+              else
+                target += log_sum_exp(log_inv_logit(psi[i]) + binomial_logit_lpmf(0 | K, theta[i]), log1m_inv_logit(psi[i]));
+            }
+            for (j in 1:J) if (w[j] > 0) target += normal_lpdf(w[j] | mu + psi[i], 1);
+          }
+        }
+        """, DataSet(["n": .integer(x.count), "J": .integer(3), "K": .integer(k), "X": .matrix(rows: x.map { $0.map(Double.init) }),
+                       "w": .vector(w)], source: "occupancy.json"))
+        func written(_ u: [Double]) -> Double {
+            let n = x.count
+            func logInvLogit(_ v: Double) -> Double { -log1p(exp(-v)) }
+            func binomial(_ y: Int, _ eta: Double) -> Double {
+                let logChoose = lgamma(Double(k + 1)) - lgamma(Double(y + 1)) - lgamma(Double(k - y + 1))
+                return logChoose + Double(y) * eta - Double(k) * log1p(exp(eta))
+            }
+            var lp = 0.0
+            for i in 0..<n {
+                let (psi, theta) = (u[i], u[n + i])
+                for j in 0..<3 {
+                    if x[i][j] > 0 {
+                        lp += logInvLogit(psi) + binomial(x[i][j], theta)
+                    } else {
+                        let (a, b) = (logInvLogit(psi) + binomial(0, theta), logInvLogit(-psi))
+                        lp += max(a, b) + log(exp(a - max(a, b)) + exp(b - max(a, b)))
+                    }
+                    if w[j] > 0 { lp += -0.5 * pow(w[j] - u[2 * n] - psi, 2) - 0.5 * log(2 * Double.pi) }
+                }
+            }
+            return lp
+        }
+        var rng = TestRandom(seed: 31)
+        for _ in 0..<4 {
+            let u = rng.vector(2 * x.count + 1, -1.5, 1.5)
+            let got = model.logDensity(u)
+            #expect(abs(got - written(u)) < 1e-12 * abs(got), "\(got) vs \(written(u))")
             #expect(GradientCheck.worstRelativeError(model, at: u) < GradientCheck.tolerance)
         }
     }

@@ -267,6 +267,27 @@ struct StanOpenCLParityTests {
             "first": .integers([2, 1, 0, 3]), "last": .integers([4, 3, 0, 4])]))
     }
 
+    /// A nested loop whose body is an `if` on data reading both indices (a loop over the cells
+    /// where it holds, another where it fails: posteriordb's multi-species occupancy model), and
+    /// per-row `append_row`, `cumulative_sum` and `softmax` with a computed categorical outcome
+    /// (its rating scale IRT model).
+    @Test func cellConditionsAndPerRowConcatenation() throws {
+        try Self.expectParity("""
+        data { int n; int J; array[n, J] int<lower=0, upper=3> X; array[n] int<lower=0, upper=2> y; vector[n] x; }
+        parameters { vector[n] psi; real theta; vector[2] kappa; }
+        model {
+          for (i in 1:n) {
+            for (j in 1:J) {
+              if (X[i, j] > 0) target += log_inv_logit(psi[i]) + binomial_logit_lpmf(X[i, j] | 3, theta);
+              else target += log_sum_exp(log_inv_logit(psi[i]) + binomial_logit_lpmf(0 | 3, theta), log1m_inv_logit(psi[i]));
+            }
+            target += categorical_lpmf(y[i] + 1 | softmax(cumulative_sum(append_row(rep_vector(0, 1), x[i] * theta - kappa))));
+          }
+        }
+        """, DataSet(["n": .integer(4), "J": .integer(3), "X": .matrix(rows: [[2, 0, 1], [0, 0, 0], [3, 1, 0], [0, 2, 2]]),
+                       "y": .integers([0, 2, 1, 1]), "x": .vector([0.5, -1, 2, 0.25])]))
+    }
+
     /// `ordered_probit` (a select between the two accurate sides per element) and the formula
     /// families written with log Φ and relu (skew normal, exponentially modified normal, skew
     /// double exponential), beta_proportion and loglogistic; a count family's lccdf at 0 (a
