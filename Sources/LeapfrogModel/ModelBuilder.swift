@@ -215,6 +215,8 @@ public struct Expr {
     public func softmax() -> Expr { apply(.softmax) }
     public func logSoftmax() -> Expr { apply(.logSoftmax) }
     public func transposed() -> Expr { apply(.transpose) }
+    /// [n] → [n, 1] (`Operation.column`).
+    public func column() -> Expr { apply(.column) }
     public func cholesky() -> Expr { apply(.cholesky) }
     public func matmul(_ other: Expr) -> Expr { apply(.matmul, other) }
     /// self's rows followed by other's (`Operation.concat`).

@@ -37,6 +37,10 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
     /// Matrix product: [m,k]·[k,n] → [m,n]; [m,k]·[k] → [m]; [k]·[k,n] → [n]; [k]·[k] → [] (dot).
     case matmul
     case transpose
+    /// A vector as a one-column matrix: [n] → [n, 1], the same elements (so that a value per
+    /// row of a plate broadcasts against a vector, [n, 1] with [k] → [n, k], keeping its rows
+    /// first, as a back end streaming the rows needs).
+    case column
     /// Lower Cholesky factor L of a symmetric positive-definite matrix (A = L·Lᵀ).
     case cholesky
     /// L⁻¹·b for lower-triangular L: args (L [n,n], b [n] or [n,m]).
@@ -102,7 +106,7 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
         switch self {
         case .parameter, .data, .constant, .loop, .ode: return 0
         case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit,
-             .log1pExp, .relu, .lgamma, .phi, .logPhi, .invPhi, .sin, .cos, .atan, .transpose, .cholesky, .sum, .mean, .logSumExp, .softmax, .logSoftmax:
+             .log1pExp, .relu, .lgamma, .phi, .logPhi, .invPhi, .sin, .cos, .atan, .transpose, .column, .cholesky, .sum, .mean, .logSumExp, .softmax, .logSoftmax:
             return 1
         case .add, .subtract, .multiply, .divide, .pow, .matmul, .triangularSolve, .addDiagonal, .index, .concat, .carry, .last, .odeState:
             return 2

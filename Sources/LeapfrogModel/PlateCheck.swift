@@ -23,7 +23,7 @@ public struct PlateCheck: Sendable {
         case .data: return graph.dataDeclaration(named: node.name!)?.shape.count ?? 0
         case .constant, .sum, .mean, .logDensity: return 0
         case .matmul: return max(0, r[0] + r[1] - 2)
-        case .transpose, .cholesky, .addDiagonal, .expQuadCov: return 2
+        case .transpose, .column, .cholesky, .addDiagonal, .expQuadCov: return 2
         case .triangularSolve: return r[1]
         case .logSumExp: return max(0, r[0] - 1)
         case .index: return r[0]

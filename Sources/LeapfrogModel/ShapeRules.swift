@@ -39,6 +39,9 @@ public enum ShapeRules {
             guard !a.isEmpty, !b.isEmpty else { throw fail("matmul needs vectors or matrices, got \(a) and \(b); use multiply for scalars") }
             guard a.last! == b.first! else { throw fail("inner extents differ: \(a) · \(b)") }
             return Array(a.dropLast()) + Array(b.dropFirst())
+        case .column:
+            guard s[0].count == 1 else { throw fail("column needs a vector, got shape \(s[0])") }
+            return [s[0][0], 1]
         case .transpose:
             guard s[0].count == 2 else { throw fail("transpose needs a matrix, got shape \(s[0])") }
             return [s[0][1], s[0][0]]

@@ -93,6 +93,8 @@ extension Generator {
                 g.emit("const int r = (int)\(try g.rawData(idx, "j")) - 1;")
                 g.emit("for (int k = 0; k < \(inner); ++k) \(gx) += g\(i)[j * \(inner) + k];")
             }
+        case .column:
+            if let gx = adjoint(node.args[0], "k") { emit("for (int k = 0; k < \(storageCount(i)); ++k) \(gx) += g\(i)[k];") }
         case .transpose:
             let x = node.args[0]
             let (rows, cols) = (shapes[x][0], shapes[x][1])

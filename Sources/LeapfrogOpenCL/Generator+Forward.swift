@@ -80,6 +80,10 @@ extension Generator {
             let first = storageCount(a)
             emit("for (int k = 0; k < \(first); ++k) v\(i)[k] = \(value(a, "k"));")
             emit("for (int k = 0; k < \(storageCount(b)); ++k) v\(i)[\(first) + k] = \(value(b, "k"));")
+        case .column:
+            // The same elements: per row of a plate, the row's one value.
+            let x = node.args[0]
+            emit("for (int k = 0; k < \(n); ++k) v\(i)[k] = \(value(x, "k"));")
         case .transpose:
             let x = node.args[0]
             if rowDependent[i] { throw unsupported("transpose inside a plate") }

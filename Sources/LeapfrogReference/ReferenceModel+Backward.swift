@@ -93,6 +93,8 @@ extension ReferenceModel {
                     A[o0 + r * kk + p] += sx
                 }
             }
+        case .column:
+            for k in 0..<g.count { A[o0 + k] += g[k] }
         case .transpose:
             let s = nodeShapes[a[0]]
             let gt = LinearAlgebra.transpose(Array(g), s[1], s[0])

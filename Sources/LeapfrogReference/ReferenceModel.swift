@@ -268,6 +268,8 @@ public struct ReferenceModel: BatchedLogDensity {
         case .transpose:
             let s = nodeShapes[a[0]]
             return LinearAlgebra.transpose(v[a[0]], s[0], s[1])
+        case .column:
+            return v[a[0]]
         case .cholesky:
             return LinearAlgebra.cholesky(v[a[0]], nodeShapes[i][0])
         case .triangularSolve:

@@ -72,6 +72,8 @@ struct ScalarProgram: Sendable {
                 let first = model.nodeShapes[a[0]].reduce(1, *)
                 for e in 0..<first { code.append(.copy(out: out + e, x: slots[a[0]]! + e)) }
                 for e in 0..<(size - first) { code.append(.copy(out: out + first + e, x: slots[a[1]]! + e)) }
+            case .column:
+                for e in 0..<size { code.append(.copy(out: out + e, x: slots[a[0]]! + e)) }
             case .transpose:
                 let s = model.nodeShapes[a[0]]
                 for r in 0..<s[0] { for c in 0..<s[1] { code.append(.copy(out: out + c * s[0] + r, x: slots[a[0]]! + r * s[1] + c)) } }

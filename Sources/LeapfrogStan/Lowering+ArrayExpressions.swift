@@ -49,21 +49,20 @@ extension Lowering {
         let shape = type.sizes.compactMap { $0 }
         guard shape.count == type.rank else { throw fail("the size of the elements of \(what) is not known", l) }
         // Scalars of a vectorised loop's row (`[x[n - 1], x[n]]`, a sliding window) are placed as
-        // columns: Σₖ Eₖ ⊙ xₖ with Eₖ [K, 1] is [K, rows], transposed to a row's vector per row.
+        // columns: Eₖ [K] times the rows xₖ as a column [rows, 1] is [rows, K], a row's vector per row.
         let perRow = values.contains(where: \.plated)
-        let patternShape: [Dim] = t0.isScalar && !perRow ? [k] : [k, .fixed(1)]
+        let patternShape: [Dim] = t0.isScalar ? [k] : [k, .fixed(1)]
         var sum: Expr?
         for (i, v) in values.enumerated() where v.constant != 0 {
             let key = "onehot:\(patternShape):[\(i + 1)]"
             let name = syntheticName("onehot", key: key) { .oneHot(name: $0, shape: patternShape, position: [i + 1]) }
             let e = builder.data(name, patternShape)
-            let placed = v.constant == 1 && !perRow ? e : e * materialize(v)
+            let placed = v.constant == 1 ? e : e * (v.plated ? materialize(v).column() : materialize(v))
             sum = sum.map { $0 + placed } ?? placed
         }
-        if perRow, let sum, let rows = plate {
-            // Elements that do not depend on the row ([K, 1]) stretch along the rows.
-            let node = (sum * fill(1, [rows])).transposed()
-            return Value(type: type, constant: nil, node: node, plated: true, dataOnly: values.allSatisfy(\.dataOnly))
+        if perRow, let sum {
+            // Elements that do not depend on the row ([K]) stretch along the rows.
+            return Value(type: type, constant: nil, node: sum, plated: true, dataOnly: values.allSatisfy(\.dataOnly))
         }
         let node = sum ?? fill(0, shape)  // every element a zero constant (only scalars can be)
         return Value(type: type, constant: nil, node: node, dataOnly: values.allSatisfy(\.dataOnly))

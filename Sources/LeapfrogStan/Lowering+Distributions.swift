@@ -35,6 +35,12 @@ extension Lowering {
         let alignedValues = try aligned([rawOutcome] + rawArgs, at: l)
         var outcome = alignedValues[0]
         var args = Array(alignedValues.dropFirst())
+        if outcome.dataName == nil, outcome.plated, outcome.dataOnly, outcome.type.isIntScalar, let e = expressions.first,
+           let v = try perRowData(e) {
+            // An integer per row computed from data (`y[n] + 1`, also through a function's
+            // argument): data computed when the data are read, as a discrete outcome must be.
+            outcome = v
+        }
 
         var familyName = name
         var symmetry: Expr?  // multi_normal where its density is a value: 0 or −∞ (`symmetryTerm`)
@@ -149,12 +155,7 @@ extension Lowering {
             }
         }
         if family.isDiscrete {
-            if let e = expressions.first {
-                outcome = try integerDataLeaf(outcome, e)
-                // A count per row computed from data (`y[n] + 1`, through a function's argument):
-                // computed when the data are read.
-                if outcome.dataName == nil, outcome.plated, outcome.dataOnly, outcome.type.isIntScalar, let v = try perRowData(e) { outcome = v }
-            }
+            if let e = expressions.first { outcome = try integerDataLeaf(outcome, e) }
             if family == .binomialLogit, expressions.count > 1 { args[0] = try integerDataLeaf(args[0], expressions[1]) }
             if outcome.dataName == nil, outcome.dataOnly, outcome.type.isInteger, family.isElementwise,
                family != .binomialLogit || args[0].dataOnly {

@@ -99,14 +99,14 @@ extension Lowering {
     /// Inside a nested loop, brings values to one layout: rows-only values become [rows, columns]
     /// (`transpose(ones[J, N] .* x)`); column-only [J] values and shared scalars broadcast.
     func aligned(_ values: [Value], at l: StanSourceLocation) throws -> [Value] {
-        guard values.contains(where: \.columns), let plate, let columnPlate else { return values }
+        guard values.contains(where: \.columns), plate != nil, let columnPlate else { return values }
         return try values.map { v in
             guard v.type.isScalar else {
                 throw fail("cannot vectorise the nested loop: only scalars per iteration are supported, got \(v.type)", l)
             }
             guard v.plated && !v.columns else { return v }
             var lifted = v
-            lifted.node = (fill(1, [columnPlate, plate]) * materialize(v)).transposed()
+            lifted.node = materialize(v).column() * fill(1, [columnPlate])
             lifted.columns = true
             lifted.dataName = nil
             return lifted
@@ -186,11 +186,12 @@ extension Lowering {
 
     /// `v` as a per-row vector's node [N, K] (rows along N, columns along K): a value already so
     /// is itself; what lacks the rows or the columns is repeated along them (a per-row scalar:
-    /// ones [K, N] times its rows, transposed, so that row n holds its value K times).
+    /// its rows as a column [N, 1] times ones [K], so that row n holds its value K times and a
+    /// back end streaming the rows reads row n only).
     func perRowVector(_ v: Value, rows: Dim, columns: Dim) -> Expr {
         let x = materialize(v)
         if v.type.rank == 1 || v.columns { return v.plated ? x : fill(1, [rows, columns]) * x }
-        return v.plated ? (fill(1, [columns, rows]) * x).transposed() : fill(1, [rows, columns]) * x
+        return v.plated ? x.column() * fill(1, [columns]) : fill(1, [rows, columns]) * x
     }
 
     func binary(_ op: String, _ a0: Value, _ b0: Value, at l: StanSourceLocation) throws -> Value {

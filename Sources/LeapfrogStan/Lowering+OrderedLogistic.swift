@@ -44,7 +44,7 @@ extension Lowering {
         let first = pattern(.firstMask, [m])
         // η as a column against the cutpoints: [rows, K − 1] (or [K − 1] for one location).
         let etaNode = materialize(eta)
-        let etaColumns: Expr = rowsOfEta.map { (fill(1, [m, $0]) * etaNode).transposed() } ?? etaNode
+        let etaColumns: Expr = rowsOfEta != nil ? etaNode.column() * fill(1, [m]) : etaNode
         let b = etaColumns - c
         let previous = c.matmul(pattern(.superdiagonal, [m, m])) + first * ((c * first).sum() - 1.0)
         let a = etaColumns - previous
@@ -64,7 +64,12 @@ extension Lowering {
         let shape: [Dim] = rowsOfOutcome.map { [$0] } ?? [.fixed(1)]
         let low = syntheticName("categories", key: "categories:\(source):\(m):low") { .categories(name: $0, source: source, cutpoints: m, top: false) }
         let top = syntheticName("categories", key: "categories:\(source):\(m):top") { .categories(name: $0, source: source, cutpoints: m, top: true) }
-        let total = (builder.data(low, shape + [m]) * categories).sum() + (builder.data(top, shape) * highest).sum()
-        return summed(total, of: [outcome, eta, cutpoints])
+        let (below, atTop) = ((builder.data(low, shape + [m]) * categories).sum(), (builder.data(top, shape) * highest).sum())
+        var v = summed(below + atTop, of: [outcome, eta, cutpoints])
+        if v.summedOverPlate {
+            // In a vectorised loop, two terms, each one sum over the rows (what a device kernel streams).
+            v.plateParts = [PlatePart(node: below, perRow: true), PlatePart(node: atTop, perRow: true)]
+        }
+        return v
     }
 }

@@ -95,6 +95,8 @@ struct ModelGraphTests {
             .contains("index data 'g' element 2 is 4, outside 1…3"))
         #expect(Self.message { _ = try BoundModel(graph: idx, data: DataSet(["g": .vector([1, 1.5])])) }
             .contains("'g' must hold integers, but element 2 is 1.5"))
+        let column = try ModelBuilder.build("column") { m in m.target(m.parameter("a", [2, 3]).column().sum()) }
+        #expect(Self.message { _ = try BoundModel(graph: column, data: DataSet()) }.contains("(column): column needs a vector, got shape [2, 3]"))
     }
 
     @Test func broadcastingFollowsNumPy() {

@@ -91,6 +91,8 @@ func kitchenSink() throws -> BoundModel {
         m.sample(counts, .poissonLog(xb * 0.1 + lam.log()), plate: "N")
         m.sample(successes, .binomialLogit(trials: trials, a - p), plate: "N")
         m.sample(ycat, .categoricalLogit(x.matmul(w).tanh() / s2.sqrt()), plate: "N")
+        // A value per row as a column against a vector ([N, 1] · [D] → [N, D]), streamed by rows.
+        m.sample(x, .normal((a - p).column() * beta.tanh(), sigma + 1), plate: "N")
         m.target(logits0.logSumExp() - 0.1 * logits0.logSoftmax().sum() + (logits0.softmax() * lam.pow(0.5)).sum())
         m.target(-0.01 * w.transposed().square().sum() + (beta.exp().log1p() - beta.expm1().negateExpr()).mean())
         m.target((beta.invLogit() + beta.logInvLogit() + beta.log1pExp() + beta.relu() - beta.square().log1p()).sum() * 0.01)
@@ -98,6 +100,7 @@ func kitchenSink() throws -> BoundModel {
         // Joined along the first axis (vectors, and matrices of one column count: K = D = 3).
         m.target(-0.1 * alpha.concatenated(beta.tanh() * sigma).square().sum())
         m.target(-0.01 * w.concatenated(lmat * tau).square().sum())
+        m.target(-0.1 * (alpha.column() * beta).square().sum())
     }
     var rng = TestRNG(seed: 8)
     let (n, d, j, k) = (23, 3, 4, 3)

@@ -76,6 +76,15 @@ struct ReferenceModelTests {
         Self.check(model)
     }
 
+    /// A vector as a column, broadcast against a vector ([3, 1] with [2] → [3, 2]) and alone.
+    @Test func columnGradients() throws {
+        let model = try Self.contract("column", { m in
+            let a = m.parameter("a", [3])
+            return a.column() * m.parameter("b", [2]) + a.column().exp()
+        }, outputShape: [3, 2])
+        Self.check(model)
+    }
+
     @Test(arguments: [Operation.logSumExp, .softmax, .logSoftmax])
     func lastAxisMapsGradients(_ op: Operation) throws {
         let model = try Self.contract("lastaxis-\(op)", { m in m.parameter("A", [2, 4]).apply(op) },
