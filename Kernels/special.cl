@@ -15,6 +15,12 @@
 //   lf_log_phi(x)           log Φ(x), the asymptotic series below LF_LOG_PHI_TAIL (A&S 26.2.12).
 //   lf_inverse_mills(x, l)  φ(x)/Φ(x) given l = log Φ(x): d log Φ / dx.
 //   lf_inv_phi(p)           Φ⁻¹(p): A&S 26.2.23 and three Halley steps.
+//   lf_log1m_exp(u)         log(1 - e^u), u <= 0 (Mächler's split at -log 2).
+//   lf_log_gamma_pq(a, x, complement, &da, &dx)
+//                           log P(a, x) (complement 0) or log Q(a, x) (1), the regularised
+//                           incomplete gamma functions, with d/da and d/dx: the series below
+//                           x = a + 1, the continued fraction (modified Lentz) above, each
+//                           differentiated alongside (GammaFunction.logRegularized's twin).
 //
 // No memory is touched: these are functions for other kernels to call.
 
@@ -126,5 +132,88 @@ inline realw lf_inv_phi(const realw p) {
 
 inline realw lf_inverse_mills(const realw x, const realw log_phi) {
     return exp(-0.5 * x * x - LF_LOG_SQRT_TWO_PI - log_phi);
+}
+
+inline realw lf_log1m_exp(const realw u) {
+    return (u > -0.69314718055994531) ? log(-expm1(u)) : log1p(-exp(u));
+}
+
+#if REAL_DOUBLE
+#define LF_GAMMA_EPS 2.220446049250313e-16
+#define LF_GAMMA_TINY 1e-300
+#else
+#define LF_GAMMA_EPS 1.1920929e-7
+#define LF_GAMMA_TINY 1e-30
+#endif
+#define LF_GAMMA_MAX_TERMS 100000
+
+inline realw lf_log_gamma_pq(const realw a, const realw x, const int complement, realw* d_a, realw* d_x) {
+    // Each lane runs the side of x = a + 1 it needs; the other side runs on a point that ends at
+    // once (a = 1 with x = 0.5 for the series, x = 2 for the fraction), its result discarded.
+    const maskw series_side = x < a + 1.0;
+    const realw as = series_side ? a : SPLAT(1.0);
+    const realw xs = series_side ? x : SPLAT(0.5);
+    realw term = SPLAT(1.0), dterm = SPLAT(0.0), sum = SPLAT(1.0), dsum = SPLAT(0.0);
+    for (int n = 1; n < LF_GAMMA_MAX_TERMS; ++n) {
+        const realw an = as + (real)n;
+        const realw r = xs / an;
+        dterm = r * (dterm - term / an);
+        term *= r;
+        sum += term;
+        dsum += dterm;
+        // Until the derivative's sum has converged too (it lags the value's).
+        if (!LF_ANY(term >= sum * LF_GAMMA_EPS || fabs(dterm) > (fabs(dsum) + sum) * LF_GAMMA_EPS)) break;
+    }
+    const realw ac = series_side ? SPLAT(1.0) : a;
+    const realw xc = series_side ? SPLAT(2.0) : x;
+    realw b = xc + 1.0 - ac;
+    realw f = b, dlogf = -1.0 / b, c = b, dc = SPLAT(-1.0), d = SPLAT(0.0), dd = SPLAT(0.0);
+    for (int n = 2; n < LF_GAMMA_MAX_TERMS; ++n) {
+        const realw m = SPLAT((real)(n - 1));
+        const realw an = -m * (m - ac);
+        b += 2.0;
+        realw draw = b + an * d;
+        const realw ddraw = -1.0 + m * d + an * dd;
+        draw = (fabs(draw) < LF_GAMMA_TINY) ? SPLAT(LF_GAMMA_TINY) : draw;
+        d = 1.0 / draw;
+        dd = -ddraw * d * d;
+        const realw cprev = c;
+        c = b + an / cprev;
+        dc = -1.0 + m / cprev - an * dc / (cprev * cprev);
+        c = (fabs(c) < LF_GAMMA_TINY) ? SPLAT(LF_GAMMA_TINY) : c;
+        const realw delta = c * d;
+        f *= delta;
+        const realw dlog_delta = dc / c + dd / d;
+        dlogf += dlog_delta;
+        if (!LF_ANY(fabs(delta - 1.0) >= LF_GAMMA_EPS || fabs(dlog_delta) > fmax(fabs(dlogf), 1.0) * LF_GAMMA_EPS)) break;
+    }
+    const realw log_x = log(x);
+    const realw lp_series = a * log_x - x - lf_lgamma(a + 1.0) + log(sum);
+    const realw dlp_series = log_x - lf_digamma(a + 1.0) + dsum / sum;
+    const realw lq_fraction = a * log_x - x - lf_lgamma(a) - log(f);
+    const realw dlq_fraction = log_x - lf_digamma(a) - dlogf;
+    const realw lp = series_side ? lp_series : lf_log1m_exp(lq_fraction);
+    const realw lq = series_side ? lf_log1m_exp(lp_series) : lq_fraction;
+    const realw dlp = series_side ? dlp_series : -exp(lq - lp) * dlq_fraction;
+    const realw dlq = series_side ? -exp(lp - lq) * dlp_series : dlq_fraction;
+    const realw log_density = (a - 1.0) * log_x - x - lf_lgamma(a);
+    realw value = complement ? lq : lp;
+    realw da = complement ? dlq : dlp;
+    realw dx = complement ? -exp(log_density - lq) : exp(log_density - lp);
+    // x = 0: P = 0, Q = 1; x = ∞: P = 1, Q = 0; outside a > 0, x ≥ 0: NaN.
+    const maskw at_zero = x == 0.0;
+    value = at_zero ? SPLAT(complement ? 0.0 : -INFINITY) : value;
+    da = at_zero ? SPLAT(0.0) : da;
+    const realw dx_zero_q = (a == 1.0) ? SPLAT(-1.0) : ((a < 1.0) ? SPLAT(-INFINITY) : SPLAT(0.0));
+    dx = at_zero ? (complement ? dx_zero_q : SPLAT(INFINITY)) : dx;
+    const maskw at_infinity = isinf(x) && x > 0.0;
+    value = at_infinity ? SPLAT(complement ? -INFINITY : 0.0) : value;
+    da = at_infinity ? SPLAT(0.0) : da;
+    dx = at_infinity ? SPLAT(0.0) : dx;
+    const maskw invalid = !(a > 0.0) || !(x >= 0.0) || isinf(a);
+    value = invalid ? SPLAT(NAN) : value;
+    *d_a = invalid ? SPLAT(NAN) : da;
+    *d_x = invalid ? SPLAT(NAN) : dx;
+    return value;
 }
 

@@ -82,6 +82,14 @@ cdf_cases = [
     ("pareto", 3.1, (1.5, 2.4), stats.pareto(2.4, scale=1.5)),
     ("double_exponential", -0.4, (0.3, 1.7), stats.laplace(0.3, 1.7)),
     ("double_exponential", 2.6, (0.3, 1.7), stats.laplace(0.3, 1.7)),
+    # Through the incomplete gamma function: the series side, the fraction side, a far upper tail.
+    ("gamma", 0.9, (3.0, 1.5), stats.gamma(3.0, scale=1 / 1.5)),
+    ("gamma", 14.0, (2.0, 1.0), stats.gamma(2.0)),
+    ("gamma", 0.01, (0.4, 2.0), stats.gamma(0.4, scale=0.5)),
+    ("inv_gamma", 0.7, (2.2, 1.4), stats.invgamma(2.2, scale=1.4)),
+    ("chi_square", 2.3, (3.5,), stats.chi2(3.5)),
+    ("inv_chi_square", 0.6, (4.0,), stats.invgamma(2.0, scale=0.5)),
+    ("scaled_inv_chi_square", 1.1, (5.0, 0.9), stats.invgamma(2.5, scale=5 * 0.81 / 2)),
 ]
 for name, y, p, d in cdf_cases:
     args = ", ".join(repr(float(x)) for x in p)

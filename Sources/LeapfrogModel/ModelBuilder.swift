@@ -215,6 +215,9 @@ public struct Expr {
     public func softmax() -> Expr { apply(.softmax) }
     public func logSoftmax() -> Expr { apply(.logSoftmax) }
     public func transposed() -> Expr { apply(.transpose) }
+    /// log P(a, x) (`complement`: log Q(a, x)) of the regularised incomplete gamma function,
+    /// elementwise with broadcasting; `self` is a (`Operation.logGammaP`).
+    public func logGamma(regularized x: Expr, complement: Bool) -> Expr { apply(complement ? .logGammaQ : .logGammaP, x) }
     /// [n] → [n, 1] (`Operation.column`).
     public func column() -> Expr { apply(.column) }
     public func cholesky() -> Expr { apply(.cholesky) }

@@ -32,6 +32,12 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
 
     // Elementwise, two arguments, broadcasting
     case add, subtract, multiply, divide, pow
+    /// args (a, x): log P(a, x), P the regularised lower incomplete gamma function γ(a, x)/Γ(a),
+    /// a > 0, x ≥ 0 (the gamma, chi-square and Poisson distribution functions); derivatives in
+    /// both (`GammaFunction.logRegularized`).
+    case logGammaP = "log_gamma_p"
+    /// args (a, x): log Q(a, x) = log(1 − P(a, x)), accurate where Q is tiny.
+    case logGammaQ = "log_gamma_q"
 
     // Linear algebra
     /// Matrix product: [m,k]·[k,n] → [m,n]; [m,k]·[k] → [m]; [k]·[k,n] → [n]; [k]·[k] → [] (dot).
@@ -108,7 +114,7 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
         case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit,
              .log1pExp, .relu, .lgamma, .phi, .logPhi, .invPhi, .sin, .cos, .atan, .transpose, .column, .cholesky, .sum, .mean, .logSumExp, .softmax, .logSoftmax:
             return 1
-        case .add, .subtract, .multiply, .divide, .pow, .matmul, .triangularSolve, .addDiagonal, .index, .concat, .carry, .last, .odeState:
+        case .add, .subtract, .multiply, .divide, .pow, .logGammaP, .logGammaQ, .matmul, .triangularSolve, .addDiagonal, .index, .concat, .carry, .last, .odeState:
             return 2
         case .odeSolve: return 7
         case .expQuadCov: return 4
@@ -131,7 +137,7 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
 
     public var isElementwiseBinary: Bool {
         switch self {
-        case .add, .subtract, .multiply, .divide, .pow: return true
+        case .add, .subtract, .multiply, .divide, .pow, .logGammaP, .logGammaQ: return true
         default: return false
         }
     }

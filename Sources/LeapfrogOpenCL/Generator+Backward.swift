@@ -59,6 +59,19 @@ extension Generator {
                 if let ga = g.adjoint(a, "qa") { g.emit("\(ga) += \(g.guarded(i, da));") }
                 if let gb = g.adjoint(b, "qb") { g.emit("\(gb) += \(g.guarded(i, db));") }
             }
+        case .logGammaP, .logGammaQ:
+            // The derivatives come with the value: the function again (the forward pass kept only the value).
+            let (a, b) = (node.args[0], node.args[1])
+            try block("for (int k = 0; k < \(n); ++k)") { g in
+                let qa = try g.argIndex(node: i, arg: a, outShape: g.shapes[i], "k")
+                let qb = try g.argIndex(node: i, arg: b, outShape: g.shapes[i], "k")
+                g.emit("const int qa = \(qa);")
+                g.emit("const int qb = \(qb);")
+                g.emit("realw lf_da, lf_dx;")
+                g.emit("lf_log_gamma_pq(\(g.value(a, "qa")), \(g.value(b, "qb")), \(node.op == .logGammaQ ? 1 : 0), &lf_da, &lf_dx);")
+                if let ga = g.adjoint(a, "qa") { g.emit("\(ga) += \(g.guarded(i, "g\(i)[k] * lf_da"));") }
+                if let gb = g.adjoint(b, "qb") { g.emit("\(gb) += \(g.guarded(i, "g\(i)[k] * lf_dx"));") }
+            }
         case .select:
             let (c, a, b) = (node.args[0], node.args[1], node.args[2])
             try block("for (int k = 0; k < \(n); ++k)") { g in

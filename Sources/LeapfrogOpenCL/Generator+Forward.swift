@@ -52,6 +52,14 @@ extension Generator {
                 }
                 g.emit("v\(i)[k] = \(expression);")
             }
+        case .logGammaP, .logGammaQ:
+            let (a, b) = (node.args[0], node.args[1])
+            try block("for (int k = 0; k < \(n); ++k)") { g in
+                let qa = try g.argIndex(node: i, arg: a, outShape: g.shapes[i], "k")
+                let qb = try g.argIndex(node: i, arg: b, outShape: g.shapes[i], "k")
+                g.emit("realw lf_da, lf_dx;")
+                g.emit("v\(i)[k] = lf_log_gamma_pq(\(g.value(a, qa)), \(g.value(b, qb)), \(node.op == .logGammaQ ? 1 : 0), &lf_da, &lf_dx);")
+            }
         case .select:
             let (c, a, b) = (node.args[0], node.args[1], node.args[2])
             try block("for (int k = 0; k < \(n); ++k)") { g in

@@ -71,7 +71,7 @@ extension ReferenceModel {
             // An element with no adjoint passes none on: under a select's branch not taken, its
             // partials may be NaN (√ of a negative), and 0 · NaN would poison the gradient.
             for k in 0..<x.count where g[k] != 0 { A[o0 + k] += g[k] * Self.unaryDerivative(node.op, x[k], y[k]) }
-        case .add, .subtract, .multiply, .divide, .pow:
+        case .add, .subtract, .multiply, .divide, .pow, .logGammaP, .logGammaQ:
             let (ma, mb) = (broadcastMaps[i]![0], broadcastMaps[i]![1])
             let (x, y, out) = (v[a[0]], v[a[1]], v[i])
             for k in 0..<g.count where g[k] != 0 {

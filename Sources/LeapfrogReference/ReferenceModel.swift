@@ -247,7 +247,7 @@ public struct ReferenceModel: BatchedLogDensity {
              .phi, .logPhi, .invPhi, .sin, .cos, .atan:
             let op = node.op
             return v[a[0]].map { Self.unary(op, $0) }
-        case .add, .subtract, .multiply, .divide, .pow:
+        case .add, .subtract, .multiply, .divide, .pow, .logGammaP, .logGammaQ:
             let (ma, mb) = (broadcastMaps[i]![0], broadcastMaps[i]![1])
             let (x, y) = (v[a[0]], v[a[1]])
             let n = broadcastCounts[i]!
@@ -402,6 +402,7 @@ public struct ReferenceModel: BatchedLogDensity {
         case .subtract: return p - q
         case .multiply: return p * q
         case .divide: return p / q
+        case .logGammaP, .logGammaQ: return GammaFunction.logRegularized(p, q, complement: op == .logGammaQ).value
         default: return cPow(p, q)
         }
     }
@@ -416,6 +417,9 @@ public struct ReferenceModel: BatchedLogDensity {
         case .subtract: return (1, -1)
         case .multiply: return (q, p)
         case .divide: return (1 / q, -p / (q * q))
+        case .logGammaP, .logGammaQ:
+            let d = GammaFunction.logRegularized(p, q, complement: op == .logGammaQ)
+            return (d.da, d.dx)
         default: return (q * cPow(p, q - 1), out == 0 ? 0 : out * Double.log(p))
         }
     }

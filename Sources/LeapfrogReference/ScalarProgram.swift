@@ -50,7 +50,7 @@ struct ScalarProgram: Sendable {
             case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu, .lgamma,
                  .phi, .logPhi, .invPhi, .sin, .cos, .atan:
                 for e in 0..<size { code.append(.unary(node.op, out: out + e, x: slots[a[0]]! + e)) }
-            case .add, .subtract, .multiply, .divide, .pow:
+            case .add, .subtract, .multiply, .divide, .pow, .logGammaP, .logGammaQ:
                 let (ma, mb) = (model.broadcastMaps[k]![0], model.broadcastMaps[k]![1])
                 for e in 0..<size { code.append(.binary(node.op, out: out + e, x: slots[a[0]]! + ma[e], y: slots[a[1]]! + mb[e])) }
             case .select:

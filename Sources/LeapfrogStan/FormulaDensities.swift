@@ -34,11 +34,16 @@ protocol FormulaArithmetic {
     func logPhi() -> Self
     /// max(x, 0), with derivative 0 at 0.
     func relu() -> Self
+    /// log P(a, x), or log Q(a, x) (`complement`), of the regularised incomplete gamma function
+    /// with a = self (`GammaFunction.logRegularized`; the graph's `log_gamma_p`/`log_gamma_q`).
+    func logRegularizedGamma(_ x: Self, complement: Bool) -> Self
     /// The constant `value` in the same arithmetic (for an Expr, in its graph).
     func constant(_ value: Double) -> Self
 }
 
-extension Expr: FormulaArithmetic {}
+extension Expr: FormulaArithmetic {
+    func logRegularizedGamma(_ x: Expr, complement: Bool) -> Expr { logGamma(regularized: x, complement: complement) }
+}
 
 extension Double: FormulaArithmetic {
     func log() -> Double { Libm.log(self) }
@@ -53,6 +58,7 @@ extension Double: FormulaArithmetic {
     func logInvLogit() -> Double { -(-self).log1pExp() }
     func logPhi() -> Double { NormalDistributionFunction.logPhi(self) }
     func relu() -> Double { Swift.max(self, 0) }
+    func logRegularizedGamma(_ x: Double, complement: Bool) -> Double { GammaFunction.logRegularized(self, x, complement: complement).value }
     func constant(_ value: Double) -> Double { value }
 }
 
@@ -216,6 +222,7 @@ enum FormulaDensities {
     static let cdfFamilies: [String: Int] = [
         "normal": 2, "std_normal": 0, "lognormal": 2, "logistic": 2, "exponential": 1, "gumbel": 2, "weibull": 2,
         "rayleigh": 1, "frechet": 2, "pareto": 2, "double_exponential": 2,
+        "gamma": 2, "inv_gamma": 2, "chi_square": 1, "inv_chi_square": 1, "scaled_inv_chi_square": 2,
     ]
 
     /// The suffixes of Stan's distribution-function calls.
@@ -231,9 +238,23 @@ enum FormulaDensities {
     /// element by element: through log Φ for the normal families, the log inverse logit for the
     /// logistic, and −t with log(1 − e^(−t)) = log(−expm1(−t)) for the families whose
     /// complementary CDF is e^(−t) (exponential, Gumbel's CDF, Weibull, Rayleigh, Fréchet's CDF,
-    /// Pareto).
+    /// Pareto); the gamma family's through the regularised incomplete gamma function P(a, x) and
+    /// its complement Q, each on the log scale: gamma(α, β) F = P(α, βy); inverse gamma
+    /// F = Q(α, β/y); chi-square P(ν/2, y/2); inverse chi-square Q(ν/2, 1/(2y)); scaled inverse
+    /// chi-square Q(ν/2, νs²/(2y)).
     static func logCDF<T: FormulaArithmetic>(_ family: String, _ y: T, _ p: [T], complement: Bool) -> T? {
         switch family {
+        case "gamma", "chi_square":
+            let (a, x) = family == "gamma" ? (p[0], p[1] * y) : (0.5 * p[0], 0.5 * y)
+            return a.logRegularizedGamma(x, complement: complement)
+        case "inv_gamma", "inv_chi_square", "scaled_inv_chi_square":
+            let x: T
+            switch family {
+            case "inv_gamma": x = p[1] / y
+            case "inv_chi_square": x = 0.5 / y
+            default: x = 0.5 * p[0] * p[1].square() / y
+            }
+            return (family == "inv_gamma" ? p[0] : 0.5 * p[0]).logRegularizedGamma(x, complement: !complement)
         case "normal", "std_normal", "lognormal":
             var z = family == "lognormal" ? y.log() : y
             if family != "std_normal" { z = (z - p[0]) / p[1] }
@@ -277,24 +298,34 @@ enum FormulaDensities {
         "poisson": 1, "poisson_log": 1, "neg_binomial": 2, "neg_binomial_2": 2, "neg_binomial_2_log": 2,
     ]
 
-    /// log P(Y ≤ k) (`complement`: log P(Y > k)) of the count family `family`: the log of the sum
-    /// of the probabilities of 0 … k, a running log-sum-exp (`logAddExp`) of the formulas above,
-    /// O(k) operations; the complement log(1 − P(Y ≤ k)) (`log1mExp`), −∞ where P(Y ≤ k) rounds
-    /// to 1. Every term is finite for the families' arguments (λ, μ, φ, α, β > 0). Below 0 the
-    /// probability is 0: −∞, the complement 0.
+    /// log P(Y ≤ k) (`complement`: log P(Y > k)) of the count family `family`: the Poisson
+    /// families' through the incomplete gamma function (`poissonLogCDF`); the negative binomials'
+    /// the log of the sum of the probabilities of 0 … k, a running log-sum-exp (`logAddExp`) of
+    /// the formulas above, O(k) operations, the complement log(1 − P(Y ≤ k)) (`log1mExp`), −∞
+    /// where P(Y ≤ k) rounds to 1. Every term is finite for the families' arguments (λ, μ, φ, α,
+    /// β > 0). Below 0 the probability is 0: −∞, the complement 0.
     static func discreteLogCDF<T: FormulaArithmetic>(_ family: String, upTo k: Int, _ p: [T], complement: Bool) -> T {
         guard k >= 0 else { return p[0].constant(complement ? 0 : -.infinity) }
+        if let logCDF = poissonLogCDF(family, p[0].constant(Double(k)), p, complement: complement) { return logCDF }
         func probability(_ j: Int) -> T {
             let y = p[0].constant(Double(j))
-            switch family {
-            case "poisson": return elementwise(.poissonLog, y, [p[0].log()])!
-            case "poisson_log": return elementwise(.poissonLog, y, p)!
-            default: return logDensity(family, y, p)
-            }
+            return logDensity(family, y, p)
         }
         var total = probability(0)
         for j in stride(from: 1, through: k, by: 1) { total = logAddExp(total, probability(j)) }
         return complement ? log1mExp(total) : total
+    }
+
+    /// log P(Y ≤ k) (`complement`: log P(Y > k)) of the Poisson families at a count k ≥ 0 (a
+    /// constant or a value: censored counts), through the incomplete gamma function:
+    /// P(Y ≤ k) = Q(k + 1, λ), P(Y > k) = P(k + 1, λ) (λ = e^η for `poisson_log`); nil for
+    /// another family.
+    static func poissonLogCDF<T: FormulaArithmetic>(_ family: String, _ k: T, _ p: [T], complement: Bool) -> T? {
+        switch family {
+        case "poisson": return (k + 1.0).logRegularizedGamma(p[0], complement: !complement)
+        case "poisson_log": return (k + 1.0).logRegularizedGamma(p[0].exp(), complement: !complement)
+        default: return nil
+        }
     }
 
     /// log Γ_D(a) = D(D − 1)/4 · log π + Σⱼ₌₁ᴰ log Γ(a + (1 − j)/2), the multivariate gamma

@@ -126,13 +126,18 @@ extension Lowering {
         guard argExprs.count == expected else {
             throw fail("\(family)\(suffix) takes an outcome and \(expected - 1) argument\(expected == 2 ? "" : "s"), got \(argExprs.count - 1)", l)
         }
-        let k = try constantCount(argExprs[0], "\(family)\(suffix)")
-        let args = try argExprs.dropFirst().map { try expression($0) }
+        // A Poisson count from data or parameters (censored counts): through the incomplete gamma function.
+        let countFromData = foldConstant(argExprs[0]) == nil && FormulaDensities.poissonLogCDF(family, 0.0, [1.0], complement: false) != nil
+        let k = countFromData ? 0 : try constantCount(argExprs[0], "\(family)\(suffix)")
+        let args = try (countFromData ? argExprs : Array(argExprs.dropFirst())).map { try expression($0) }
         for a in args where a.summedOverPlate { throw fail("a log density cannot be an argument of a distribution function", l) }
         let aligned = try aligned(args, at: l)
         try rejectFlattened(aligned, at: l)
         try checkElementwiseShapes(aligned, at: l, family + suffix)
-        let logCDF = FormulaDensities.discreteLogCDF(family, upTo: k, aligned.map { materialize($0) }, complement: suffix == "_lccdf")
+        let nodes = aligned.map { materialize($0) }
+        let logCDF = countFromData
+            ? FormulaDensities.poissonLogCDF(family, nodes[0], Array(nodes.dropFirst()), complement: suffix == "_lccdf")!
+            : FormulaDensities.discreteLogCDF(family, upTo: k, nodes, complement: suffix == "_lccdf")
         if wantsPerRow(aligned) { return perRow(suffix == "_cdf" ? logCDF.exp() : logCDF, of: aligned) }
         if suffix == "_cdf" && plate != nil && aligned.contains(where: \.plated) {
             throw fail("\(family)_cdf inside a vectorised loop is not supported; use \(family)_lcdf, its logarithm", l)
@@ -183,8 +188,9 @@ extension Lowering {
     /// The integer constant `e`, a count for a discrete distribution function (`what`).
     func constantCount(_ e: Expression, _ what: String) throws -> Int {
         guard let k = foldConstant(e), k == k.rounded(), abs(k) <= Double(Lowering.largestCount) else {
-            throw fail("\(what) is supported at a constant count up to \(Lowering.largestCount) (as poisson_lccdf(0 | lambda), a "
-                       + "hurdle model's normaliser); a count from data or parameters needs the incomplete gamma or beta function, not built yet", e.location)
+            throw fail("\(what) is supported at a constant count up to \(Lowering.largestCount) (as neg_binomial_2_lccdf(0 | mu, phi), a "
+                       + "hurdle model's normaliser); a count from data or parameters needs the incomplete beta function, not built yet "
+                       + "(the Poisson families take any count)", e.location)
         }
         return Int(k)
     }

@@ -195,7 +195,7 @@ extension Lowering {
             }
             return derived(args[0], node: out, type: real(0))
         case "log_diff_exp", "lbeta", "lchoose", "fma", "hypot", "fmax", "fmin", "fdim", "log_inv_logit_diff", "binary_log_loss",
-             "log_falling_factorial", "atan2":
+             "log_falling_factorial", "atan2", "gamma_p", "gamma_q":
             // Elementwise over scalars or containers of one shape.
             try need(name == "fma" ? 3 : 2)
             try checkRows(args, at: l, name)
@@ -219,6 +219,7 @@ extension Lowering {
             case "atan2":
                 // 2 atan(a / (√(a² + b²) + b)), the angle of (b, a) in (−π, π) (a ≠ 0 or b > 0).
                 out = 2.0 * (a / ((a.square() + b.square()).sqrt() + b)).atan()
+            case "gamma_p", "gamma_q": out = a.logGamma(regularized: b, complement: name == "gamma_q").exp()  // P(a, z), Q(a, z)
             default: out = a * b + node(2)                                       // fma
             }
             let container = args.first { !$0.type.isScalar } ?? args[0]

@@ -154,6 +154,51 @@ extension OpenCLTests {
             }
         }
 
+        /// `lf_log_gamma_pq` against its Swift twin (itself against mpmath, `GammaFunctionTests`):
+        /// log P, log Q and their derivatives in a and x, with lanes on both sides of the
+        /// series/fraction split side by side (each lane runs its own side), x = 0 and a ≤ 0.
+        /// Double within 1e−12 relative beyond the exponent's rounding; float within 1e−4 beyond
+        /// float's rounding of the exponent a log x − x − log Γ(a).
+        @Test func incompleteGammaMatchesItsTwin() throws {
+            let env = CLTest.env
+            let kernel = """
+            __kernel void t_gamma(__global const real* in, __global real* out, const int stride) {
+                const int c = lf_first_chain(stride);
+                if (c < 0) return;
+                const realw a = LOADW(in + c), x = LOADW(in + stride + c);
+                realw da, dx;
+                STOREW(lf_log_gamma_pq(a, x, 0, &da, &dx), out + c);
+                STOREW(da, out + stride + c);
+                STOREW(dx, out + 2 * stride + c);
+                STOREW(lf_log_gamma_pq(a, x, 1, &da, &dx), out + 3 * stride + c);
+                STOREW(da, out + 4 * stride + c);
+                STOREW(dx, out + 5 * stride + c);
+            }
+            """
+            let pairs: [(Double, Double)] = [(0.5, 0.1), (0.5, 3), (1, 1), (2.5, 0.7), (2.5, 3.5), (3, 40), (7, 1e-3), (0.05, 2), (30, 25),
+                                             (30, 45), (200, 180), (200, 240), (4, 120), (60, 5), (2, 0), (0.5, 0), (-1, 2), (3.3, 4.3)]
+            for (precision, width) in Self.configurations {
+                let program = try env.program(files: ["special"], extra: kernel, precision: precision, width: width)
+                let (a, x) = (rounded(pairs.map(\.0), precision), rounded(pairs.map(\.1), precision))
+                let out = precision == .double
+                    ? try env.runColumns(Double.self, program: program, kernel: "t_gamma", width: width, inputs: [a, x], outputs: 6)
+                    : try env.runColumns(Float.self, program: program, kernel: "t_gamma", width: width, inputs: [a, x], outputs: 6)
+                for i in pairs.indices {
+                    let twin = [false, true].flatMap { q -> [Double] in
+                        let d = GammaFunction.logRegularized(a[i], x[i], complement: q)
+                        return [d.value, d.da, d.dx]
+                    }
+                    let scale = a[i] * abs(log(x[i])) + x[i] + abs(lgamma(a[i]))
+                    for k in 0..<6 {
+                        let (got, want) = (out[k][i], twin[k])
+                        if !want.isFinite { #expect(got == want || (got.isNaN && want.isNaN), "(\(a[i]), \(x[i])) column \(k) \(precision): \(got) vs \(want)"); continue }
+                        let tolerance = precision == .double ? (1e-12 + 1e-15 * scale) * max(abs(want), 1e-300) : 1e-4 * max(1, abs(want)) + 3e-7 * scale * max(1, abs(want))
+                        #expect(abs(got - want) <= tolerance, "(\(a[i]), \(x[i])) column \(k) \(precision) W=\(width): \(got) vs \(want)")
+                    }
+                }
+            }
+        }
+
         static let configurations: [(Precision, Int)] = [(.double, 1), (.double, 4), (.float, 1), (.float, 8)]
 
         @Test(arguments: [7, 1000])

@@ -76,6 +76,15 @@ struct ReferenceModelTests {
         Self.check(model)
     }
 
+    /// log P(a, x) and log Q(a, x), a [3] against x [2, 3] (broadcast), on both sides of x = a + 1.
+    @Test(arguments: [Operation.logGammaP, .logGammaQ])
+    func incompleteGammaGradients(_ op: Operation) throws {
+        let model = try Self.contract("gamma-\(op)", { m in
+            m.parameter("a", [3], constraint: .lower(0.2)).apply(op, m.parameter("x", [2, 3], constraint: .lower(0.1)))
+        }, outputShape: [2, 3])
+        Self.check(model, scale: 1.5)
+    }
+
     /// A vector as a column, broadcast against a vector ([3, 1] with [2] → [3, 2]) and alone.
     @Test func columnGradients() throws {
         let model = try Self.contract("column", { m in

@@ -5,7 +5,8 @@ import Testing
 @testable import LeapfrogStan
 
 /// The count families' distribution functions at constant counts
-/// (`FormulaDensities.discreteLogCDF`) and their truncation `T[L, U]` with constant bounds: sums
+/// (`FormulaDensities.discreteLogCDF`; the Poisson families' at any count, through the incomplete
+/// gamma function) and their truncation `T[L, U]` with constant bounds: sums
 /// of the probabilities written out here with exp and pow, in the graph and on the host; the
 /// User's Guide's hurdle model and a zero-truncated Poisson against their densities.
 @Suite struct DiscreteDistributionFunctionTests {
@@ -109,6 +110,39 @@ import Testing
         }
     }
 
+    /// Censored counts (`poisson_lcdf(y[n] | lambda[n])` at data counts, `poisson_log_lccdf` of a
+    /// whole array): through the incomplete gamma function, against the probabilities of 0 … k
+    /// summed here; gradients against finite differences.
+    @Test func censoredCountsAtDataCounts() throws {
+        let (y, censored) = ([0, 2, 5, 1, 9, 3], [0, 1, 0, 1, 1, 0])
+        let model = try stanReference("""
+        data { int N; array[N] int y; array[N] int censored; vector[N] x; }
+        parameters { real a; real b; }
+        model {
+          for (n in 1:N) {
+            if (censored[n] == 1) target += poisson_lcdf(y[n] | exp(a + b * x[n]));
+            else target += poisson_lpmf(y[n] | exp(a + b * x[n]));
+          }
+          target += poisson_log_lccdf(y | a);
+        }
+        """, DataSet(["N": .integer(6), "y": .integers(y), "censored": .integers(censored), "x": .vector([0.1, -0.4, 0.8, 1.2, 2.0, -1.1])],
+                       source: "d.json"))
+        let x = [0.1, -0.4, 0.8, 1.2, 2.0, -1.1]
+        for u in [[0.3, 0.5], [1.1, -0.2], [-0.5, 0.9]] {
+            var want = 0.0
+            for n in 0..<6 {
+                let lambda = exp(u[0] + u[1] * x[n])
+                let mass = (0...y[n]).map { Self.probability("poisson", $0, [lambda]) }
+                want += censored[n] == 1 ? log(mass.reduce(0, +)) : log(mass.last!)
+                // The upper tail summed from y + 1 (1 − P(Y ≤ y) would lose its digits where it is tiny).
+                want += log(((y[n] + 1)...(y[n] + 80)).map { Self.probability("poisson_log", $0, [u[0]]) }.reduce(0, +))
+            }
+            let got = model.logDensity(u)
+            #expect(abs(got - want) < 1e-11 * abs(want), "at \(u): \(got) vs \(want)")
+            #expect(GradientCheck.worstRelativeError(model, at: u) < GradientCheck.tolerance)
+        }
+    }
+
     /// A count outside the truncation is named when the data are read; a count that is not a
     /// constant, and a non-integer one, are refused by name.
     @Test func whatIsRefused() throws {
@@ -121,10 +155,10 @@ import Testing
         #expect(message.contains("d.json") && message.contains("is 0 (element 2), outside T[1, ]"), "\(message)")
         let notConstant = compileError("""
         data { int k; }
-        parameters { real<lower=0> lambda; }
-        model { target += poisson_lccdf(k | lambda); }
+        parameters { real<lower=0> mu; real<lower=0> phi; }
+        model { target += neg_binomial_2_lccdf(k | mu, phi); }
         """)
-        #expect(notConstant.contains("m.stan:3:") && notConstant.contains("poisson_lccdf is supported at a constant count"), "\(notConstant)")
+        #expect(notConstant.contains("m.stan:3:") && notConstant.contains("neg_binomial_2_lccdf is supported at a constant count"), "\(notConstant)")
         #expect(compileError("parameters { real<lower=0> l; } model { target += poisson_lcdf(1.5 | l); }").contains("at a constant count"))
     }
 }

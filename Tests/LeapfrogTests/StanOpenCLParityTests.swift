@@ -288,6 +288,27 @@ struct StanOpenCLParityTests {
                        "y": .integers([0, 2, 1, 1]), "x": .vector([0.5, -1, 2, 0.25])]))
     }
 
+    /// Censored times and counts through the incomplete gamma function: `gamma_lccdf` per row
+    /// under an `if` on data, the Poisson's distribution functions at data counts, the inverse
+    /// gamma and chi-square families, `gamma_p` and `gamma_q`.
+    @Test func incompleteGammaDistributionFunctions() throws {
+        try Self.expectParity("""
+        data { int N; vector[N] t; array[N] int cens; array[N] int k; }
+        parameters { real<lower=0> alpha; real<lower=0> beta; real<lower=0> lambda; real<lower=0> nu; }
+        model {
+          alpha ~ gamma(2, 1); beta ~ gamma(2, 1); lambda ~ gamma(2, 0.5); nu ~ gamma(3, 1);
+          for (n in 1:N) {
+            if (cens[n] == 0) t[n] ~ gamma(alpha, beta);
+            else target += gamma_lccdf(t[n] | alpha, beta);
+          }
+          target += poisson_lcdf(k | lambda) + poisson_lccdf(k | lambda) + poisson_log_lcdf(k | log(lambda));
+          target += inv_gamma_lcdf(t | alpha, beta) + chi_square_lccdf(t | nu) + inv_chi_square_lcdf(t | nu)
+                    + scaled_inv_chi_square_lccdf(t | nu, beta) + log(gamma_p(alpha, beta)) + log(gamma_q(nu, 2.5));
+        }
+        """, DataSet(["N": .integer(6), "t": .vector([0.4, 2.2, 1.1, 5.0, 0.05, 3.3]), "cens": .integers([0, 1, 0, 1, 0, 1]),
+                       "k": .integers([0, 3, 1, 7, 2, 4])]))
+    }
+
     /// `ordered_probit` (a select between the two accurate sides per element) and the formula
     /// families written with log Φ and relu (skew normal, exponentially modified normal, skew
     /// double exponential), beta_proportion and loglogistic; a count family's lccdf at 0 (a
