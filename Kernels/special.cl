@@ -21,6 +21,11 @@
 //                           incomplete gamma functions, with d/da and d/dx: the series below
 //                           x = a + 1, the continued fraction (modified Lentz) above, each
 //                           differentiated alongside (GammaFunction.logRegularized's twin).
+//   lf_log_inc_beta(a, b, x, complement, &da, &db, &dx)
+//                           log I_x(a, b) (complement 0) or log(1 - I_x(a, b)) (1), the regularised
+//                           incomplete beta function, with its derivatives: the continued fraction
+//                           on (a, b, x) below x = (a + 1)/(a + b + 2), on (b, a, 1 - x) above,
+//                           differentiated alongside (BetaFunction.logRegularized's twin).
 //
 // No memory is touched: these are functions for other kernels to call.
 
@@ -213,6 +218,91 @@ inline realw lf_log_gamma_pq(const realw a, const realw x, const int complement,
     const maskw invalid = !(a > 0.0) || !(x >= 0.0) || isinf(a);
     value = invalid ? SPLAT(NAN) : value;
     *d_a = invalid ? SPLAT(NAN) : da;
+    *d_x = invalid ? SPLAT(NAN) : dx;
+    return value;
+}
+
+inline realw lf_log_inc_beta(const realw a0, const realw b0, const realw x0, const int complement,
+                             realw* d_a, realw* d_b, realw* d_x) {
+    // Each lane runs the fraction on its own side: (a, b, x) below the split, (b, a, 1 - x) above.
+    const maskw direct = x0 < (a0 + 1.0) / (a0 + b0 + 2.0);
+    const realw a = direct ? a0 : b0;
+    const realw b = direct ? b0 : a0;
+    const realw x = direct ? x0 : 1.0 - x0;
+    realw draw = 1.0 - (a + b) * x / (a + 1.0);
+    realw draw_a = -x * (1.0 - b) / ((a + 1.0) * (a + 1.0)), draw_b = -x / (a + 1.0);
+    draw = (fabs(draw) < LF_GAMMA_TINY) ? SPLAT(LF_GAMMA_TINY) : draw;
+    realw d = 1.0 / draw;
+    realw d_da = -draw_a * d * d, d_db = -draw_b * d * d;
+    realw c = SPLAT(1.0), c_da = SPLAT(0.0), c_db = SPLAT(0.0);
+    realw log_h = log(d), log_h_a = d_da / d, log_h_b = d_db / d;
+    for (int n = 1; n < LF_GAMMA_MAX_TERMS; ++n) {
+        const realw m = SPLAT((real)n);
+        maskw going = (maskw)(0);
+        for (int odd = 0; odd < 2; ++odd) {
+            realw coefficient, coefficient_a, coefficient_b;
+            if (odd) {
+                coefficient = -(a + m) * (a + b + m) * x / ((a + 2.0 * m) * (a + 2.0 * m + 1.0));
+                coefficient_a = coefficient * (1.0 / (a + m) + 1.0 / (a + b + m) - 1.0 / (a + 2.0 * m) - 1.0 / (a + 2.0 * m + 1.0));
+                coefficient_b = coefficient / (a + b + m);
+            } else {
+                coefficient = m * (b - m) * x / ((a + 2.0 * m - 1.0) * (a + 2.0 * m));
+                coefficient_a = -coefficient * (1.0 / (a + 2.0 * m - 1.0) + 1.0 / (a + 2.0 * m));
+                coefficient_b = m * x / ((a + 2.0 * m - 1.0) * (a + 2.0 * m));
+            }
+            draw = 1.0 + coefficient * d;
+            draw_a = coefficient_a * d + coefficient * d_da;
+            draw_b = coefficient_b * d + coefficient * d_db;
+            draw = (fabs(draw) < LF_GAMMA_TINY) ? SPLAT(LF_GAMMA_TINY) : draw;
+            d = 1.0 / draw;
+            d_da = -draw_a * d * d;
+            d_db = -draw_b * d * d;
+            const realw c_previous = c;
+            c = 1.0 + coefficient / c_previous;
+            c_da = coefficient_a / c_previous - coefficient * c_da / (c_previous * c_previous);
+            c_db = coefficient_b / c_previous - coefficient * c_db / (c_previous * c_previous);
+            c = (fabs(c) < LF_GAMMA_TINY) ? SPLAT(LF_GAMMA_TINY) : c;
+            const realw delta = c * d;
+            log_h += log(delta);
+            const realw step_a = d_da / d + c_da / c, step_b = d_db / d + c_db / c;
+            log_h_a += step_a;
+            log_h_b += step_b;
+            if (odd) going = fabs(delta - 1.0) >= LF_GAMMA_EPS || fabs(step_a) > fmax(fabs(log_h_a), 1.0) * LF_GAMMA_EPS
+                || fabs(step_b) > fmax(fabs(log_h_b), 1.0) * LF_GAMMA_EPS;
+        }
+        if (!LF_ANY(going)) break;
+    }
+    const realw log_beta = lf_lgamma(a) + lf_lgamma(b) - lf_lgamma(a + b);
+    const realw psi_ab = lf_digamma(a + b);
+    // The fraction's log I on its side, and its derivatives in that side's (a, b).
+    const realw log_f = a * log(x) + b * log1p(-x) - log_beta - log(a) + log_h;
+    const realw log_f_a = log(x) - (lf_digamma(a) - psi_ab) - 1.0 / a + log_h_a;
+    const realw log_f_b = log1p(-x) - (lf_digamma(b) - psi_ab) + log_h_b;
+    const realw log_other = lf_log1m_exp(log_f);
+    const realw ratio = -exp(log_f - log_other);
+    // log I and log(1 - I) of the original (a0, b0, x0), with their derivatives in (a0, b0).
+    const realw log_i = direct ? log_f : log_other;
+    const realw log_c = direct ? log_other : log_f;
+    const realw log_i_a = direct ? log_f_a : ratio * log_f_b;
+    const realw log_i_b = direct ? log_f_b : ratio * log_f_a;
+    const realw log_c_a = direct ? ratio * log_f_a : log_f_b;
+    const realw log_c_b = direct ? ratio * log_f_b : log_f_a;
+    const realw log_density = (a0 - 1.0) * log(x0) + (b0 - 1.0) * log1p(-x0) - log_beta;
+    realw value = complement ? log_c : log_i;
+    realw da = complement ? log_c_a : log_i_a;
+    realw db = complement ? log_c_b : log_i_b;
+    realw dx = complement ? -exp(log_density - log_c) : exp(log_density - log_i);
+    // x = 0: I = 0; x = 1: I = 1; outside a, b > 0, 0 <= x <= 1: NaN.
+    const maskw edge = x0 == 0.0 || x0 == 1.0;
+    const maskw vanishes = complement ? (x0 == 1.0) : (x0 == 0.0);
+    value = edge ? (vanishes ? SPLAT(-INFINITY) : SPLAT(0.0)) : value;
+    da = edge ? SPLAT(0.0) : da;
+    db = edge ? SPLAT(0.0) : db;
+    dx = edge ? (vanishes ? SPLAT(complement ? -INFINITY : INFINITY) : SPLAT(0.0)) : dx;
+    const maskw invalid = !(a0 > 0.0) || !(b0 > 0.0) || isinf(a0) || isinf(b0) || !(x0 >= 0.0) || !(x0 <= 1.0);
+    value = invalid ? SPLAT(NAN) : value;
+    *d_a = invalid ? SPLAT(NAN) : da;
+    *d_b = invalid ? SPLAT(NAN) : db;
     *d_x = invalid ? SPLAT(NAN) : dx;
     return value;
 }

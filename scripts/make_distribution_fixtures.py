@@ -90,6 +90,16 @@ cdf_cases = [
     ("chi_square", 2.3, (3.5,), stats.chi2(3.5)),
     ("inv_chi_square", 0.6, (4.0,), stats.invgamma(2.0, scale=0.5)),
     ("scaled_inv_chi_square", 1.1, (5.0, 0.9), stats.invgamma(2.5, scale=5 * 0.81 / 2)),
+    # Through the incomplete beta function: both sides of μ and a far tail for the Student t.
+    ("beta", 0.3, (2.0, 5.5), stats.beta(2.0, 5.5)),
+    ("beta", 0.97, (0.6, 0.8), stats.beta(0.6, 0.8)),
+    ("beta_proportion", 0.4, (0.3, 6.0), stats.beta(1.8, 4.2)),
+    ("student_t", -0.4, (3.5, 0.2, 1.3), stats.t(3.5, 0.2, 1.3)),
+    ("student_t", 2.9, (3.5, 0.2, 1.3), stats.t(3.5, 0.2, 1.3)),
+    ("student_t", -300.0, (2.5, 0.2, 1.3), stats.t(2.5, 0.2, 1.3)),
+    ("cauchy", -0.4, (0.3, 1.7), stats.cauchy(0.3, 1.7)),
+    ("cauchy", 4.2, (0.3, 1.7), stats.cauchy(0.3, 1.7)),
+    ("cauchy", -1e7, (0.3, 1.7), stats.cauchy(0.3, 1.7)),
 ]
 for name, y, p, d in cdf_cases:
     args = ", ".join(repr(float(x)) for x in p)

@@ -218,6 +218,11 @@ public struct Expr {
     /// log P(a, x) (`complement`: log Q(a, x)) of the regularised incomplete gamma function,
     /// elementwise with broadcasting; `self` is a (`Operation.logGammaP`).
     public func logGamma(regularized x: Expr, complement: Bool) -> Expr { apply(complement ? .logGammaQ : .logGammaP, x) }
+    /// log I_x(a, b) (`complement`: log(1 − I_x(a, b))) of the regularised incomplete beta
+    /// function, elementwise with broadcasting; `self` is a (`Operation.logIncBeta`).
+    public func logIncompleteBeta(_ b: Expr, _ x: Expr, complement: Bool) -> Expr { apply(complement ? .log1mIncBeta : .logIncBeta, b, x) }
+    /// `a` where self > 0 (≥ 0 when `inclusive`), else `b` (`Operation.select`).
+    public func choosing(_ a: Expr, _ b: Expr, inclusive: Bool) -> Expr { builder.select(self, a, b, inclusive: inclusive) }
     /// [n] → [n, 1] (`Operation.column`).
     public func column() -> Expr { apply(.column) }
     public func cholesky() -> Expr { apply(.cholesky) }

@@ -39,6 +39,14 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
     /// args (a, x): log Q(a, x) = log(1 − P(a, x)), accurate where Q is tiny.
     case logGammaQ = "log_gamma_q"
 
+    // Elementwise, three arguments, broadcasting
+    /// args (a, b, x): log I_x(a, b), I the regularised incomplete beta function, a, b > 0,
+    /// 0 ≤ x ≤ 1 (the beta, Student t, binomial and negative binomial distribution functions);
+    /// derivatives in all three (`BetaFunction.logRegularized`).
+    case logIncBeta = "log_inc_beta"
+    /// args (a, b, x): log(1 − I_x(a, b)), accurate where it is tiny.
+    case log1mIncBeta = "log1m_inc_beta"
+
     // Linear algebra
     /// Matrix product: [m,k]·[k,n] → [m,n]; [m,k]·[k] → [m]; [k]·[k,n] → [n]; [k]·[k] → [] (dot).
     case matmul
@@ -118,7 +126,7 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
             return 2
         case .odeSolve: return 7
         case .expQuadCov: return 4
-        case .select: return 3
+        case .select, .logIncBeta, .log1mIncBeta: return 3
         case .logDensity, .at, .stack: return nil
         }
     }
@@ -134,6 +142,9 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
         default: return false
         }
     }
+
+    /// `log_inc_beta` or `log1m_inc_beta`.
+    public var isIncompleteBeta: Bool { self == .logIncBeta || self == .log1mIncBeta }
 
     public var isElementwiseBinary: Bool {
         switch self {

@@ -72,6 +72,17 @@ extension Generator {
                 if let ga = g.adjoint(a, "qa") { g.emit("\(ga) += \(g.guarded(i, "g\(i)[k] * lf_da"));") }
                 if let gb = g.adjoint(b, "qb") { g.emit("\(gb) += \(g.guarded(i, "g\(i)[k] * lf_dx"));") }
             }
+        case .logIncBeta, .log1mIncBeta:
+            try block("for (int k = 0; k < \(n); ++k)") { g in
+                let q = try node.args.map { try g.argIndex(node: i, arg: $0, outShape: g.shapes[i], "k") }
+                for (j, index) in q.enumerated() { g.emit("const int q\(j) = \(index);") }
+                g.emit("realw lf_d[3];")
+                let values = node.args.enumerated().map { g.value($0.element, "q\($0.offset)") }
+                g.emit("lf_log_inc_beta(\(values.joined(separator: ", ")), \(node.op == .log1mIncBeta ? 1 : 0), &lf_d[0], &lf_d[1], &lf_d[2]);")
+                for (j, arg) in node.args.enumerated() {
+                    if let ga = g.adjoint(arg, "q\(j)") { g.emit("\(ga) += \(g.guarded(i, "g\(i)[k] * lf_d[\(j)]"));") }
+                }
+            }
         case .select:
             let (c, a, b) = (node.args[0], node.args[1], node.args[2])
             try block("for (int k = 0; k < \(n); ++k)") { g in

@@ -60,6 +60,12 @@ extension Generator {
                 g.emit("realw lf_da, lf_dx;")
                 g.emit("v\(i)[k] = lf_log_gamma_pq(\(g.value(a, qa)), \(g.value(b, qb)), \(node.op == .logGammaQ ? 1 : 0), &lf_da, &lf_dx);")
             }
+        case .logIncBeta, .log1mIncBeta:
+            try block("for (int k = 0; k < \(n); ++k)") { g in
+                let values = try node.args.map { g.value($0, try g.argIndex(node: i, arg: $0, outShape: g.shapes[i], "k")) }
+                g.emit("realw lf_da, lf_db, lf_dx;")
+                g.emit("v\(i)[k] = lf_log_inc_beta(\(values.joined(separator: ", ")), \(node.op == .log1mIncBeta ? 1 : 0), &lf_da, &lf_db, &lf_dx);")
+            }
         case .select:
             let (c, a, b) = (node.args[0], node.args[1], node.args[2])
             try block("for (int k = 0; k < \(n); ++k)") { g in

@@ -158,6 +158,14 @@ extension ReferenceModel {
             }
             A[o2 + 0] += dAlpha
             A[o3 + 0] += dRho
+        case .logIncBeta, .log1mIncBeta:
+            let maps = broadcastMaps[i]!
+            for k in 0..<g.count where g[k] != 0 {
+                let d = BetaFunction.logRegularized(v[a[0]][maps[0][k]], v[a[1]][maps[1][k]], v[a[2]][maps[2][k]], complement: node.op == .log1mIncBeta)
+                A[o0 + maps[0][k]] += g[k] * d.da
+                A[o1 + maps[1][k]] += g[k] * d.db
+                A[o2 + maps[2][k]] += g[k] * d.dx
+            }
         case .select:
             let maps = broadcastMaps[i]!
             for k in 0..<g.count {

@@ -79,7 +79,7 @@ public struct ReferenceModel: BatchedLogDensity {
         var maps: [Int: [[Int]]] = [:]
         var counts: [Int: Int] = [:]
         for (i, node) in nodes.enumerated() where model.shapes[i] != nil {
-            let elementwise = node.op.isElementwiseBinary || node.op == .select || (node.op == .logDensity && node.distribution!.isElementwise)
+            let elementwise = node.op.isElementwiseBinary || node.op == .select || node.op.isIncompleteBeta || (node.op == .logDensity && node.distribution!.isElementwise)
             guard elementwise else { continue }
             let argShapes = node.args.map { model.shapes[$0]! }
             let out = argShapes.reduce([Int]()) { ShapeRules.broadcast($0, $1)! }
@@ -322,6 +322,11 @@ public struct ReferenceModel: BatchedLogDensity {
             return out
         case .concat:
             return v[a[0]] + v[a[1]]
+        case .logIncBeta, .log1mIncBeta:
+            let maps = broadcastMaps[i]!
+            return (0..<broadcastCounts[i]!).map { k in
+                BetaFunction.logRegularized(v[a[0]][maps[0][k]], v[a[1]][maps[1][k]], v[a[2]][maps[2][k]], complement: node.op == .log1mIncBeta).value
+            }
         case .select:
             let maps = broadcastMaps[i]!
             let (c, x, y) = (v[a[0]], v[a[1]], v[a[2]])

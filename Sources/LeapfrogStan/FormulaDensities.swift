@@ -37,12 +37,20 @@ protocol FormulaArithmetic {
     /// log P(a, x), or log Q(a, x) (`complement`), of the regularised incomplete gamma function
     /// with a = self (`GammaFunction.logRegularized`; the graph's `log_gamma_p`/`log_gamma_q`).
     func logRegularizedGamma(_ x: Self, complement: Bool) -> Self
+    /// log I_x(a, b), or log(1 − I_x(a, b)) (`complement`), of the regularised incomplete beta
+    /// function with a = self (`BetaFunction.logRegularized`; the graph's `log_inc_beta`).
+    func logIncompleteBeta(_ b: Self, _ x: Self, complement: Bool) -> Self
+    /// `a` where self > 0, else `b` (the graph's `select`: the derivative to the branch taken).
+    func selecting(_ a: Self, _ b: Self) -> Self
+    func atan() -> Self
     /// The constant `value` in the same arithmetic (for an Expr, in its graph).
     func constant(_ value: Double) -> Self
 }
 
 extension Expr: FormulaArithmetic {
     func logRegularizedGamma(_ x: Expr, complement: Bool) -> Expr { logGamma(regularized: x, complement: complement) }
+    func atan() -> Expr { apply(.atan) }
+    func selecting(_ a: Expr, _ b: Expr) -> Expr { choosing(a, b, inclusive: false) }
 }
 
 extension Double: FormulaArithmetic {
@@ -59,6 +67,9 @@ extension Double: FormulaArithmetic {
     func logPhi() -> Double { NormalDistributionFunction.logPhi(self) }
     func relu() -> Double { Swift.max(self, 0) }
     func logRegularizedGamma(_ x: Double, complement: Bool) -> Double { GammaFunction.logRegularized(self, x, complement: complement).value }
+    func logIncompleteBeta(_ b: Double, _ x: Double, complement: Bool) -> Double { BetaFunction.logRegularized(self, b, x, complement: complement).value }
+    func selecting(_ a: Double, _ b: Double) -> Double { self > 0 ? a : b }
+    func atan() -> Double { Libm.atan(self) }
     func constant(_ value: Double) -> Double { value }
 }
 
@@ -70,10 +81,12 @@ private enum Libm {
     static func lgamma(_ x: Double) -> Double { lgammaOf(x) }
     static func pow(_ x: Double, _ y: Double) -> Double { powOf(x, y) }
     static func expm1(_ x: Double) -> Double { expm1Of(x) }
+    static func atan(_ x: Double) -> Double { atanOf(x) }
 }
 
 private let logOf: (Double) -> Double = log
 private let expOf: (Double) -> Double = exp
+private let atanOf: (Double) -> Double = atan
 private let log1pOf: (Double) -> Double = log1p
 private let lgammaOf: (Double) -> Double = lgamma
 private let powOf: (Double, Double) -> Double = pow
@@ -223,6 +236,7 @@ enum FormulaDensities {
         "normal": 2, "std_normal": 0, "lognormal": 2, "logistic": 2, "exponential": 1, "gumbel": 2, "weibull": 2,
         "rayleigh": 1, "frechet": 2, "pareto": 2, "double_exponential": 2,
         "gamma": 2, "inv_gamma": 2, "chi_square": 1, "inv_chi_square": 1, "scaled_inv_chi_square": 2,
+        "beta": 2, "beta_proportion": 2, "student_t": 3, "cauchy": 2,
     ]
 
     /// The suffixes of Stan's distribution-function calls.
@@ -241,9 +255,26 @@ enum FormulaDensities {
     /// Pareto); the gamma family's through the regularised incomplete gamma function P(a, x) and
     /// its complement Q, each on the log scale: gamma(α, β) F = P(α, βy); inverse gamma
     /// F = Q(α, β/y); chi-square P(ν/2, y/2); inverse chi-square Q(ν/2, 1/(2y)); scaled inverse
-    /// chi-square Q(ν/2, νs²/(2y)).
+    /// chi-square Q(ν/2, νs²/(2y)); the beta's through the regularised incomplete beta function,
+    /// F = I_y(α, β) (beta_proportion: α = μκ, β = (1 − μ)κ), and the Student t's, with
+    /// t = (y − μ)/σ and x = ν/(ν + t²), F = ½ I_x(ν/2, ½) below μ and 1 − ½ I_x(ν/2, ½) above (each
+    /// side's log directly; `select` between them). Cauchy: F = atan(−1/z)/π below μ (no
+    /// cancellation in the far tail) and ½ + atan(z)/π above.
     static func logCDF<T: FormulaArithmetic>(_ family: String, _ y: T, _ p: [T], complement: Bool) -> T? {
         switch family {
+        case "beta", "beta_proportion":
+            let (a, b) = family == "beta" ? (p[0], p[1]) : (p[0] * p[1], (1.0 - p[0]) * p[1])
+            return a.logIncompleteBeta(b, y, complement: complement)
+        case "student_t":
+            let t: T = complement ? (p[1] - y) / p[2] : (y - p[1]) / p[2]
+            let x: T = p[0] / (p[0] + t.square())
+            let halfI: T = (0.5 * p[0]).logIncompleteBeta(y.constant(0.5), x, complement: false) - log2
+            return t.selecting(log1mExp(halfI), halfI)
+        case "cauchy":
+            let z: T = complement ? (p[0] - y) / p[1] : (y - p[0]) / p[1]
+            let below: T = ((-1.0 / z).atan() * (1 / Double.pi)).log()
+            let above: T = (z.atan() * (1 / Double.pi) + 0.5).log()
+            return (-z).selecting(below, above)
         case "gamma", "chi_square":
             let (a, x) = family == "gamma" ? (p[0], p[1] * y) : (0.5 * p[0], 0.5 * y)
             return a.logRegularizedGamma(x, complement: complement)
@@ -291,39 +322,46 @@ enum FormulaDensities {
         }
     }
 
-    /// The count families with a log distribution function at a constant count here, by Stan's
-    /// name → their arguments after the outcome (`poisson_lccdf(0 | lambda)`, a hurdle model's
-    /// normaliser; `y ~ poisson(lambda) T[1, ]`).
+    /// The count families with a log distribution function here, by Stan's name → their
+    /// arguments after the outcome (`poisson_lccdf(0 | lambda)`, a hurdle model's normaliser;
+    /// censored counts `poisson_lcdf(y[n] | lambda)`; `y ~ poisson(lambda) T[1, ]`).
     static let discreteCDFFamilies: [String: Int] = [
         "poisson": 1, "poisson_log": 1, "neg_binomial": 2, "neg_binomial_2": 2, "neg_binomial_2_log": 2,
+        "binomial": 2, "binomial_logit": 2,
     ]
 
-    /// log P(Y ≤ k) (`complement`: log P(Y > k)) of the count family `family`: the Poisson
-    /// families' through the incomplete gamma function (`poissonLogCDF`); the negative binomials'
-    /// the log of the sum of the probabilities of 0 … k, a running log-sum-exp (`logAddExp`) of
-    /// the formulas above, O(k) operations, the complement log(1 − P(Y ≤ k)) (`log1mExp`), −∞
-    /// where P(Y ≤ k) rounds to 1. Every term is finite for the families' arguments (λ, μ, φ, α,
-    /// β > 0). Below 0 the probability is 0: −∞, the complement 0.
+    /// log P(Y ≤ k) (`complement`: log P(Y > k)) of the count family `family` at a constant
+    /// count k (`countLogCDF`); below 0 the probability is 0: −∞, the complement 0.
     static func discreteLogCDF<T: FormulaArithmetic>(_ family: String, upTo k: Int, _ p: [T], complement: Bool) -> T {
         guard k >= 0 else { return p[0].constant(complement ? 0 : -.infinity) }
-        if let logCDF = poissonLogCDF(family, p[0].constant(Double(k)), p, complement: complement) { return logCDF }
-        func probability(_ j: Int) -> T {
-            let y = p[0].constant(Double(j))
-            return logDensity(family, y, p)
-        }
-        var total = probability(0)
-        for j in stride(from: 1, through: k, by: 1) { total = logAddExp(total, probability(j)) }
-        return complement ? log1mExp(total) : total
+        return countLogCDF(family, p[0].constant(Double(k)), p, complement: complement)!
     }
 
-    /// log P(Y ≤ k) (`complement`: log P(Y > k)) of the Poisson families at a count k ≥ 0 (a
-    /// constant or a value: censored counts), through the incomplete gamma function:
-    /// P(Y ≤ k) = Q(k + 1, λ), P(Y > k) = P(k + 1, λ) (λ = e^η for `poisson_log`); nil for
-    /// another family.
-    static func poissonLogCDF<T: FormulaArithmetic>(_ family: String, _ k: T, _ p: [T], complement: Bool) -> T? {
+    /// log P(Y ≤ k) (`complement`: log P(Y > k)) of a count family at a count k ≥ 0 (a constant
+    /// or a value: censored counts), through the incomplete gamma and beta functions, each side's
+    /// log directly: Poisson P(Y ≤ k) = Q(k + 1, λ) (λ = e^η for `poisson_log`); negative
+    /// binomial I_p(φ, k + 1) with p = φ/(μ + φ) (`neg_binomial_2`, μ = e^η for `_log`) or
+    /// β/(1 + β) with φ = α (`neg_binomial`); binomial I_{1−θ}(N − k, k + 1), 1 at k ≥ N (θ =
+    /// logit⁻¹(α) for `binomial_logit`). nil for another family.
+    static func countLogCDF<T: FormulaArithmetic>(_ family: String, _ k: T, _ p: [T], complement: Bool) -> T? {
         switch family {
         case "poisson": return (k + 1.0).logRegularizedGamma(p[0], complement: !complement)
         case "poisson_log": return (k + 1.0).logRegularizedGamma(p[0].exp(), complement: !complement)
+        case "neg_binomial", "neg_binomial_2", "neg_binomial_2_log":
+            let (phi, x): (T, T)
+            switch family {
+            case "neg_binomial": (phi, x) = (p[0], p[1] / (p[1] + 1.0))
+            case "neg_binomial_2": (phi, x) = (p[1], p[1] / (p[0] + p[1]))
+            default: (phi, x) = (p[1], (p[1].log() - p[0]).logInvLogit().exp())
+            }
+            return phi.logIncompleteBeta(k + 1.0, x, complement: complement)
+        case "binomial", "binomial_logit":
+            let x: T = family == "binomial" ? 1.0 - p[1] : (-p[1]).logInvLogit().exp()
+            let a: T = p[0] - k
+            // At k ≥ N the probability is 1 (its complement's log −∞, as log 0: the graph's
+            // constants are finite); the other branch on a = 1 there, never NaN.
+            let inside = a.selecting(a, a.constant(1)).logIncompleteBeta(k + 1.0, x, complement: complement)
+            return a.selecting(inside, complement ? a.constant(0).log() : a.constant(0))
         default: return nil
         }
     }
@@ -337,11 +375,6 @@ enum FormulaDensities {
         return sum + Double(d * (d - 1)) * 0.25 * logPi
     }
 
-    /// log(eᵃ + eᵇ) = a + relu(b − a) + log(1 + e^(−|a − b|)), finite for a finite a and any b
-    /// down to −∞.
-    static func logAddExp<T: FormulaArithmetic>(_ a: T, _ b: T) -> T {
-        a + (b - a).relu() + (-absolute(a - b)).exp().log1p()
-    }
 
     /// The negative binomial of mean e^η and precision φ: with L = log(e^η + φ) = log φ +
     /// log(1 + e^(η − log φ)), lgamma(y + φ) − lgamma(y + 1) − lgamma(φ) + y (η − L) + φ (log φ − L).

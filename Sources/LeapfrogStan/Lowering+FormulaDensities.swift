@@ -1,3 +1,4 @@
+import LeapfrogCore
 import LeapfrogModel
 
 /// Stan's families that the graph has no density node for, written as their log density
@@ -116,9 +117,6 @@ extension Lowering {
         return summed(suffix == "_cdf" ? total.exp() : total, of: args)
     }
 
-    /// The largest constant count a discrete distribution function sums up to (k + 1 terms).
-    static let largestCount = 1_000
-
     /// `family_lcdf(k | args)`, `_lccdf` or `_cdf` of a count family at a constant count k
     /// (`FormulaDensities.discreteLogCDF`), element by element over the arguments as `cumulative`.
     func discreteCumulative(_ family: String, _ suffix: String, _ argExprs: [Expression], at l: StanSourceLocation) throws -> Value {
@@ -126,8 +124,8 @@ extension Lowering {
         guard argExprs.count == expected else {
             throw fail("\(family)\(suffix) takes an outcome and \(expected - 1) argument\(expected == 2 ? "" : "s"), got \(argExprs.count - 1)", l)
         }
-        // A Poisson count from data or parameters (censored counts): through the incomplete gamma function.
-        let countFromData = foldConstant(argExprs[0]) == nil && FormulaDensities.poissonLogCDF(family, 0.0, [1.0], complement: false) != nil
+        // A count from data or parameters (censored counts): a value.
+        let countFromData = foldConstant(argExprs[0]) == nil
         let k = countFromData ? 0 : try constantCount(argExprs[0], "\(family)\(suffix)")
         let args = try (countFromData ? argExprs : Array(argExprs.dropFirst())).map { try expression($0) }
         for a in args where a.summedOverPlate { throw fail("a log density cannot be an argument of a distribution function", l) }
@@ -136,7 +134,7 @@ extension Lowering {
         try checkElementwiseShapes(aligned, at: l, family + suffix)
         let nodes = aligned.map { materialize($0) }
         let logCDF = countFromData
-            ? FormulaDensities.poissonLogCDF(family, nodes[0], Array(nodes.dropFirst()), complement: suffix == "_lccdf")!
+            ? FormulaDensities.countLogCDF(family, nodes[0], Array(nodes.dropFirst()), complement: suffix == "_lccdf")!
             : FormulaDensities.discreteLogCDF(family, upTo: k, nodes, complement: suffix == "_lccdf")
         if wantsPerRow(aligned) { return perRow(suffix == "_cdf" ? logCDF.exp() : logCDF, of: aligned) }
         if suffix == "_cdf" && plate != nil && aligned.contains(where: \.plated) {
@@ -185,13 +183,13 @@ extension Lowering {
         return try binary("-", lp, normaliser, at: l)
     }
 
-    /// The integer constant `e`, a count for a discrete distribution function (`what`).
+    /// The integer constant `e`, a count for a discrete distribution function or a truncation
+    /// bound (`what`).
     func constantCount(_ e: Expression, _ what: String) throws -> Int {
-        guard let k = foldConstant(e), k == k.rounded(), abs(k) <= Double(Lowering.largestCount) else {
-            throw fail("\(what) is supported at a constant count up to \(Lowering.largestCount) (as neg_binomial_2_lccdf(0 | mu, phi), a "
-                       + "hurdle model's normaliser); a count from data or parameters needs the incomplete beta function, not built yet "
-                       + "(the Poisson families take any count)", e.location)
+        guard let k = foldConstant(e) else {
+            throw fail("\(what) needs constant bounds (T[1, ], T[0, 10]); bounds from data or parameters are not supported yet", e.location)
         }
+        guard k == k.rounded(), abs(k) < 1e15 else { throw fail("\(what) needs an integer count, got \(NumberFormat.significant(k, digits: 6))", e.location) }
         return Int(k)
     }
 

@@ -199,6 +199,54 @@ extension OpenCLTests {
             }
         }
 
+        /// `lf_log_inc_beta` against its Swift twin (itself against mpmath, `BetaFunctionTests`):
+        /// log I, log(1 − I) and their derivatives in a, b and x, lanes on both sides of the split
+        /// side by side, the edges x = 0 and 1 and a shape ≤ 0. Tolerances as the gamma's.
+        @Test func incompleteBetaMatchesItsTwin() throws {
+            let env = CLTest.env
+            let kernel = """
+            __kernel void t_beta(__global const real* in, __global real* out, const int stride) {
+                const int c = lf_first_chain(stride);
+                if (c < 0) return;
+                const realw a = LOADW(in + c), b = LOADW(in + stride + c), x = LOADW(in + 2 * stride + c);
+                realw da, db, dx;
+                for (int complement = 0; complement < 2; ++complement) {
+                    STOREW(lf_log_inc_beta(a, b, x, complement, &da, &db, &dx), out + (4 * complement) * stride + c);
+                    STOREW(da, out + (4 * complement + 1) * stride + c);
+                    STOREW(db, out + (4 * complement + 2) * stride + c);
+                    STOREW(dx, out + (4 * complement + 3) * stride + c);
+                }
+            }
+            """
+            let triples: [(Double, Double, Double)] = [(2, 3, 0.2), (2, 3, 0.7), (0.5, 0.5, 0.01), (0.5, 0.5, 0.999), (1.5, 0.5, 0.9),
+                                                       (30, 40, 0.3), (30, 40, 0.55), (200, 5, 0.8), (0.1, 8, 0.5), (5, 1, 0.3),
+                                                       (3, 11, 0.95), (2, 3, 0), (2, 3, 1), (-1, 3, 0.5), (1.75, 0.5, 0.6)]
+            for (precision, width) in Self.configurations {
+                let program = try env.program(files: ["special"], extra: kernel, precision: precision, width: width)
+                let columns = [triples.map(\.0), triples.map(\.1), triples.map(\.2)].map { rounded($0, precision) }
+                let out = precision == .double
+                    ? try env.runColumns(Double.self, program: program, kernel: "t_beta", width: width, inputs: columns, outputs: 8)
+                    : try env.runColumns(Float.self, program: program, kernel: "t_beta", width: width, inputs: columns, outputs: 8)
+                for i in triples.indices {
+                    let (a, b, x) = (columns[0][i], columns[1][i], columns[2][i])
+                    let twin = [false, true].flatMap { q -> [Double] in
+                        let d = BetaFunction.logRegularized(a, b, x, complement: q)
+                        return [d.value, d.da, d.db, d.dx]
+                    }
+                    let scale = a * abs(log(x)) + b * abs(log1p(-x)) + abs(lgamma(a)) + abs(lgamma(b)) + abs(lgamma(a + b))
+                    for k in 0..<8 {
+                        let (got, want) = (out[k][i], twin[k])
+                        if !want.isFinite || !scale.isFinite {
+                            #expect(got == want || (got.isNaN && want.isNaN) || !scale.isFinite && want == 0, "(\(a), \(b), \(x)) column \(k) \(precision): \(got) vs \(want)")
+                            continue
+                        }
+                        let tolerance = precision == .double ? (1e-11 + 1e-15 * scale) * max(abs(want), 1e-300) : 1e-4 * max(1, abs(want)) + 3e-7 * scale * max(1, abs(want))
+                        #expect(abs(got - want) <= tolerance, "(\(a), \(b), \(x)) column \(k) \(precision) W=\(width): \(got) vs \(want)")
+                    }
+                }
+            }
+        }
+
         static let configurations: [(Precision, Int)] = [(.double, 1), (.double, 4), (.float, 1), (.float, 8)]
 
         @Test(arguments: [7, 1000])

@@ -85,6 +85,17 @@ struct ReferenceModelTests {
         Self.check(model, scale: 1.5)
     }
 
+    /// log I_x(a, b) and log(1 − I_x(a, b)), a and b [3] against x [2, 3] (broadcast), x in (0, 1)
+    /// through a logistic transform, on both sides of the fraction's split.
+    @Test(arguments: [Operation.logIncBeta, .log1mIncBeta])
+    func incompleteBetaGradients(_ op: Operation) throws {
+        let model = try Self.contract("beta-\(op)", { m in
+            m.parameter("a", [3], constraint: .lower(0.2))
+                .apply(op, m.parameter("b", [3], constraint: .lower(0.3)), m.parameter("x", [2, 3], constraint: .bounded(0, 1)))
+        }, outputShape: [2, 3])
+        Self.check(model, scale: 1.5)
+    }
+
     /// A vector as a column, broadcast against a vector ([3, 1] with [2] → [3, 2]) and alone.
     @Test func columnGradients() throws {
         let model = try Self.contract("column", { m in

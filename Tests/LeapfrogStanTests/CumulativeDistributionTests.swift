@@ -32,6 +32,15 @@ import Testing
         ("chi_square", 2.3, [3.5], -0.9200971346727453, -0.5082960474233865),
         ("inv_chi_square", 0.6, [4.0], -0.2271975297630178, -1.5933843741141163),
         ("scaled_inv_chi_square", 1.1, [5.0, 0.9], -0.5173938136027167, -0.9065186350815714),
+        ("beta", 0.3, [2.0, 5.5], -0.4662287538580572, -0.9871525516648971),
+        ("beta", 0.97, [0.6, 0.8], -0.039682641081094636, -3.246617147678464),
+        ("beta_proportion", 0.4, [0.3, 6.0], -0.3169252971994081, -1.3033702658832091),
+        ("student_t", -0.4, [3.5, 0.2, 1.3], -1.0912177359795299, -0.40918299083010445),
+        ("student_t", 2.9, [3.5, 0.2, 1.3], -0.05991132314992297, -2.844695866607794),
+        ("student_t", -300.0, [2.5, 0.2, 1.3], -13.934678760028154, -8.876588761847529e-07),
+        ("cauchy", -0.4, [0.3, 1.7], -0.9790550508316245, -0.47106966346315754),
+        ("cauchy", 4.2, [0.3, 1.7], -0.14023484986621942, -2.033734913055926),
+        ("cauchy", -10000000.0, [0.3, 1.7], -16.73219731574556, -5.4112680491954585e-08),
     ]
 
     /// Relative agreement, absolute below 1.
@@ -77,13 +86,15 @@ import Testing
     @Test(arguments: cases.indices)
     func gradientsAreFiniteDifferences(_ k: Int) throws {
         let (family, y, args, _, _) = Self.cases[k]
-        let location: Set<String> = ["normal", "lognormal", "logistic", "gumbel", "double_exponential"]
+        let location: Set<String> = ["normal", "lognormal", "logistic", "gumbel", "double_exponential", "cauchy"]
         var declarations: [String] = [], names: [String] = [], priors: [String] = []
         for i in args.indices {
             let name = "a\(i + 1)"
             names.append(name)
             let unbounded = i == 0 && location.contains(family)
-            declarations.append(unbounded ? "real \(name);" : family == "pareto" && i == 0 ? "real<lower=0, upper=y> \(name);" : "real<lower=0> \(name);")
+            let upper = family == "pareto" ? "y" : "1"  // pareto's minimum below y, beta_proportion's mean below 1
+            let bounded = (family == "pareto" || family == "beta_proportion") && i == 0
+            declarations.append(unbounded ? "real \(name);" : bounded ? "real<lower=0, upper=\(upper)> \(name);" : "real<lower=0> \(name);")
             priors.append("\(name) ~ \(unbounded ? "normal" : "lognormal")(0, 1);")
         }
         let list = ([family == "std_normal" ? "y" : "y |"] + [names.joined(separator: ", ")]).joined(separator: " ")
@@ -100,8 +111,9 @@ import Testing
         }
     }
 
-    /// `y ~ normal(mu, sigma) T[L, ]`, `T[, U]`, `T[L, U]` and an exponential `T[, U]`: the
-    /// density minus each element's log probability of (L, U), as written by hand.
+    /// `y ~ normal(mu, sigma) T[L, ]`, `T[, U]`, `T[L, U]`, an exponential and a gamma `T[, U]`, a
+    /// Student t `T[0, ]`: the density minus each element's log probability of (L, U), as
+    /// written by hand.
     @Test func truncationRenormalisesEachElement() throws {
         let data = DataSet(["N": .integer(4), "y": .vector([0.3, 1.2, 0.05, 2.4]), "U": .scalar(3)], source: "test")
         let header = "data { int N; vector<lower=0>[N] y; real U; }\nparameters { real mu; real<lower=0> sigma; real<lower=0> rate; }\n"
@@ -113,6 +125,8 @@ import Testing
           y ~ normal(mu, sigma) T[, U];
           for (n in 1:N) y[n] ~ normal(mu, sigma) T[0, U];
           y[2] ~ exponential(rate) T[, U];
+          y ~ student_t(3, mu, sigma) T[0, ];
+          y[3] ~ gamma(rate, sigma) T[, U];
         }
         """
         let byHand = header + """
@@ -124,10 +138,12 @@ import Testing
             target += normal_lpdf(y[n] | mu, sigma) - log_diff_exp(normal_lcdf(U | mu, sigma), normal_lcdf(0 | mu, sigma));
           }
           target += exponential_lpdf(y[2] | rate) - exponential_lcdf(U | rate);
+          target += student_t_lpdf(y | 3, mu, sigma) - 4 * student_t_lccdf(0 | 3, mu, sigma);
+          target += gamma_lpdf(y[3] | rate, sigma) - gamma_lcdf(U | rate, sigma);
         }
         """
         expectEquivalent(try stanReference(truncated, data), try stanReference(byHand, data))
-        #expect(compileError(header + "model { y ~ student_t(3, mu, sigma) T[0, ]; }").contains("truncation T[…] of 'student_t' is not supported"))
+        #expect(compileError(header + "model { y ~ skew_normal(mu, sigma, 2) T[0, ]; }").contains("truncation T[…] of 'skew_normal' is not supported"))
         #expect(compileError(header + "model { y ~ normal(mu, sigma) T[, ]; }").contains("needs a lower or an upper bound"))
     }
 
@@ -198,10 +214,10 @@ import Testing
     /// it is refused there.
     @Test func anUnsupportedCDFOfConstantsIsLeftOutOnlyStandingAlone() throws {
         let head = "parameters { real<lower=0, upper=1> w; }\n"
-        _ = try StanProgram.compile(source: head + "model { target += beta_lpdf(w | 2, 2) - 2 * beta_lccdf(0.3 | 2, 1) / 4; }", path: "m.stan")
-        #expect(compileError(head + "model { target += w * beta_lccdf(0.3 | 2, 1); }")
-            .contains("error: the cumulative distribution function beta_lccdf is not supported yet"))
-        #expect(compileError(head + "model { target += log_mix(w, student_t_lcdf(-1 | 3, 0, 1), normal_lpdf(0 | 0, 1)); }")
+        _ = try StanProgram.compile(source: head + "model { target += beta_lpdf(w | 2, 2) - 2 * skew_normal_lccdf(0.3 | 0, 1, 2) / 4; }", path: "m.stan")
+        #expect(compileError(head + "model { target += w * skew_normal_lccdf(0.3 | 0, 1, 2); }")
+            .contains("error: the cumulative distribution function skew_normal_lccdf is not supported yet"))
+        #expect(compileError(head + "model { target += log_mix(w, skew_normal_lcdf(-1 | 0, 1, 2), normal_lpdf(0 | 0, 1)); }")
             .contains("here leaving it out would change the posterior"))
     }
 

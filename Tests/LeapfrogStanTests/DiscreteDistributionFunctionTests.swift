@@ -10,8 +10,8 @@ import Testing
 /// of the probabilities written out here with exp and pow, in the graph and on the host; the
 /// User's Guide's hurdle model and a zero-truncated Poisson against their densities.
 @Suite struct DiscreteDistributionFunctionTests {
-    /// P(Y = j) written out: e^(−λ) λʲ / j!, and the negative binomials' Γ(j + φ)/(Γ(φ) j!) ·
-    /// (φ/(μ + φ))^φ (μ/(μ + φ))ʲ.
+    /// P(Y = j) written out: e^(−λ) λʲ / j!, the negative binomials' Γ(j + φ)/(Γ(φ) j!) ·
+    /// (φ/(μ + φ))^φ (μ/(μ + φ))ʲ, the binomial's C(N, j) θʲ (1 − θ)^(N−j).
     static func probability(_ family: String, _ j: Int, _ a: [Double]) -> Double {
         let y = Double(j)
         switch family {
@@ -21,6 +21,8 @@ import Testing
             let (mu, phi) = (a[0], a[1])
             return tgamma(y + phi) / (tgamma(phi) * tgamma(y + 1)) * pow(phi / (mu + phi), phi) * pow(mu / (mu + phi), y)
         case "neg_binomial_2_log": return probability("neg_binomial_2", j, [exp(a[0]), a[1]])
+        case "binomial": return tgamma(a[0] + 1) / (tgamma(y + 1) * tgamma(a[0] - y + 1)) * pow(a[1], y) * pow(1 - a[1], a[0] - y)
+        case "binomial_logit": return probability("binomial", j, [a[0], 1 / (1 + exp(-a[1]))])
         default:  // neg_binomial(α, β): mean α/β, φ = α
             return probability("neg_binomial_2", j, [a[0] / a[1], a[0]])
         }
@@ -28,7 +30,8 @@ import Testing
 
     static let cases: [(String, Int, [Double])] = [
         ("poisson", 0, [1.7]), ("poisson", 3, [1.7]), ("poisson_log", 2, [0.4]), ("neg_binomial_2", 4, [2.5, 1.3]),
-        ("neg_binomial_2_log", 1, [0.2, 3.0]), ("neg_binomial", 3, [2.0, 0.8]),
+        ("neg_binomial_2_log", 1, [0.2, 3.0]), ("neg_binomial", 3, [2.0, 0.8]), ("neg_binomial_2", 40, [6.0, 2.5]),
+        ("binomial", 3, [7, 0.4]), ("binomial", 0, [12, 0.85]), ("binomial_logit", 5, [9, -0.3]),
     ]
 
     /// `_lcdf`, `_lccdf` and `_cdf` in the graph and on the host equal the sums of the
@@ -38,7 +41,7 @@ import Testing
         let (family, k, args) = Self.cases[c]
         let list = "\(k) | " + args.indices.map { "a\($0 + 1)" }.joined(separator: ", ")
         let source = """
-        data { \(args.indices.map { "real a\($0 + 1);" }.joined(separator: " ")) }
+        data { \(args.indices.map { "\(family.hasPrefix("binomial") && $0 == 0 ? "int" : "real") a\($0 + 1);" }.joined(separator: " ")) }
         parameters { real z; }
         model { z ~ normal(0, 1); }
         generated quantities {
@@ -49,7 +52,7 @@ import Testing
         }
         """
         var values: [String: DataArray] = [:]
-        for (i, a) in args.enumerated() { values["a\(i + 1)"] = .scalar(a) }
+        for (i, a) in args.enumerated() { values["a\(i + 1)"] = family.hasPrefix("binomial") && i == 0 ? .integer(Int(a)) : .scalar(a) }
         let data = DataSet(values, source: "test")
         let model = try StanProgram.compile(source: source, path: "m.stan")
         #expect(model.generatedQuantitiesOnHost == onHost)
@@ -111,8 +114,8 @@ import Testing
     }
 
     /// Censored counts (`poisson_lcdf(y[n] | lambda[n])` at data counts, `poisson_log_lccdf` of a
-    /// whole array): through the incomplete gamma function, against the probabilities of 0 … k
-    /// summed here; gradients against finite differences.
+    /// whole array; the negative binomial's and binomial's): through the incomplete gamma and beta
+    /// functions, against the probabilities summed here; gradients against finite differences.
     @Test func censoredCountsAtDataCounts() throws {
         let (y, censored) = ([0, 2, 5, 1, 9, 3], [0, 1, 0, 1, 1, 0])
         let model = try stanReference("""
@@ -124,6 +127,7 @@ import Testing
             else target += poisson_lpmf(y[n] | exp(a + b * x[n]));
           }
           target += poisson_log_lccdf(y | a);
+          target += neg_binomial_2_lcdf(y | exp(a), exp(b)) + binomial_lccdf(y | 12, inv_logit(b)) + binomial_lcdf(y | 12, inv_logit(a));
         }
         """, DataSet(["N": .integer(6), "y": .integers(y), "censored": .integers(censored), "x": .vector([0.1, -0.4, 0.8, 1.2, 2.0, -1.1])],
                        source: "d.json"))
@@ -136,15 +140,23 @@ import Testing
                 want += censored[n] == 1 ? log(mass.reduce(0, +)) : log(mass.last!)
                 // The upper tail summed from y + 1 (1 − P(Y ≤ y) would lose its digits where it is tiny).
                 want += log(((y[n] + 1)...(y[n] + 80)).map { Self.probability("poisson_log", $0, [u[0]]) }.reduce(0, +))
+                want += log((0...y[n]).map { Self.probability("neg_binomial_2", $0, [exp(u[0]), exp(u[1])]) }.reduce(0, +))
+                want += log(((y[n] + 1)...12).map { Self.probability("binomial", $0, [12, 1 / (1 + exp(-u[1]))]) }.reduce(0, +))
+                want += log((0...y[n]).map { Self.probability("binomial", $0, [12, 1 / (1 + exp(-u[0]))]) }.reduce(0, +))
             }
             let got = model.logDensity(u)
             #expect(abs(got - want) < 1e-11 * abs(want), "at \(u): \(got) vs \(want)")
             #expect(GradientCheck.worstRelativeError(model, at: u) < GradientCheck.tolerance)
         }
+        // At k ≥ N the binomial's CDF is 1: log 0 for its complement, on both branches' arithmetic.
+        for k in [5.0, 6.0] {
+            #expect(FormulaDensities.countLogCDF("binomial", k, [5, 0.3], complement: false) == 0)
+            #expect(FormulaDensities.countLogCDF("binomial", k, [5, 0.3], complement: true) == -.infinity)
+        }
     }
 
-    /// A count outside the truncation is named when the data are read; a count that is not a
-    /// constant, and a non-integer one, are refused by name.
+    /// A count outside the truncation is named when the data are read; a truncation bound that is
+    /// not a constant, and a count that is not an integer, are refused by name.
     @Test func whatIsRefused() throws {
         let source = """
         data { int N; array[N] int y; }
@@ -154,11 +166,11 @@ import Testing
         let message = errorMessage { _ = try stanReference(source, DataSet(["N": .integer(2), "y": .integers([2, 0])], source: "d.json")) }
         #expect(message.contains("d.json") && message.contains("is 0 (element 2), outside T[1, ]"), "\(message)")
         let notConstant = compileError("""
-        data { int k; }
-        parameters { real<lower=0> mu; real<lower=0> phi; }
-        model { target += neg_binomial_2_lccdf(k | mu, phi); }
+        data { int N; array[N] int y; int L; }
+        parameters { real<lower=0> lambda; }
+        model { y ~ poisson(lambda) T[L, ]; }
         """)
-        #expect(notConstant.contains("m.stan:3:") && notConstant.contains("neg_binomial_2_lccdf is supported at a constant count"), "\(notConstant)")
-        #expect(compileError("parameters { real<lower=0> l; } model { target += poisson_lcdf(1.5 | l); }").contains("at a constant count"))
+        #expect(notConstant.contains("m.stan:3:") && notConstant.contains("T[…] of poisson needs constant bounds"), "\(notConstant)")
+        #expect(compileError("parameters { real<lower=0> l; } model { target += poisson_lcdf(1.5 | l); }").contains("needs an integer count, got 1.5"))
     }
 }

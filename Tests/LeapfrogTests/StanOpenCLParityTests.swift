@@ -309,6 +309,24 @@ struct StanOpenCLParityTests {
                        "k": .integers([0, 3, 1, 7, 2, 4])]))
     }
 
+    /// Distribution functions through the incomplete beta function: beta and beta_proportion,
+    /// the Student t and Cauchy on both sides of μ, the binomial's and negative binomials' at data
+    /// counts (the binomial's at k = N too).
+    @Test func incompleteBetaDistributionFunctions() throws {
+        try Self.expectParity("""
+        data { int N; vector[N] y; vector[N] p; array[N] int k; array[N] int n; }
+        parameters { real<lower=0> a; real<lower=0> b; real<lower=1> nu; real mu; real<lower=0> s; real<lower=0, upper=1> th; real<lower=0> phi; }
+        model {
+          a ~ gamma(2, 1); b ~ gamma(2, 1); nu ~ gamma(3, 0.5); mu ~ normal(0, 1); s ~ gamma(2, 2); phi ~ gamma(2, 1);
+          target += beta_lcdf(p | a, b) + beta_lccdf(p | a, b) + beta_proportion_lcdf(p | th, phi + 1);
+          target += student_t_lcdf(y | nu, mu, s) + student_t_lccdf(y | nu, mu, s) + cauchy_lcdf(y | mu, s) + cauchy_lccdf(y | mu, s);
+          target += binomial_lcdf(k | n, th) + binomial_logit_lcdf(k | n, mu);
+          target += neg_binomial_2_lcdf(k | a, phi) + neg_binomial_2_lccdf(k | a, phi) + neg_binomial_2_log_lcdf(k | mu, phi) + neg_binomial_lccdf(k | a, b);
+        }
+        """, DataSet(["N": .integer(5), "y": .vector([-3.1, -0.2, 0.4, 2.2, 40]), "p": .vector([0.05, 0.3, 0.5, 0.8, 0.99]),
+                       "k": .integers([0, 3, 2, 7, 4]), "n": .integers([2, 5, 2, 9, 4])]))
+    }
+
     /// `ordered_probit` (a select between the two accurate sides per element) and the formula
     /// families written with log Φ and relu (skew normal, exponentially modified normal, skew
     /// double exponential), beta_proportion and loglogistic; a count family's lccdf at 0 (a
