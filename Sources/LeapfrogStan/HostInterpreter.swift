@@ -362,7 +362,7 @@ struct HostInterpreter {
         "rep_row_vector", "rep_array", "rep_matrix", "to_vector", "to_row_vector", "to_array_1d", "dot_product",
         "log_sum_exp", "log_mix", "softmax", "log_softmax", "fmax", "fmin", "cumulative_sum", "int_step", "is_inf", "is_nan", "to_int", "pi", "e", "not_a_number", "positive_infinity", "negative_infinity",
         "append_row", "append_col", "bernoulli_logit_glm_lpmf", "log_diff_exp", "lbeta", "lchoose", "hypot", "fma",
-        "fdim", "log_inv_logit_diff", "binary_log_loss", "log_falling_factorial", "atan2", "gamma_p", "gamma_q", "squared_distance", "distance", "norm1", "norm2",
+        "fdim", "log_inv_logit_diff", "binary_log_loss", "log_falling_factorial", "atan2", "gamma_p", "gamma_q", "inc_beta", "squared_distance", "distance", "norm1", "norm2",
         "lmgamma",
     ])
 
@@ -396,6 +396,17 @@ struct HostInterpreter {
         case "binary_log_loss": try need(2); return try binaryFunction(a[0], a[1], l) { y, p in -(y * log(p)) - (1 - y) * log1p(-p) }
         case "log_falling_factorial": try need(2); return try binaryFunction(a[0], a[1], l) { x, n in lgamma(x + 1) - lgamma(x - n + 1) }
         case "atan2": try need(2); return try binaryFunction(a[0], a[1], l, atan2)
+        case "inc_beta":
+            try need(3)
+            let shape = [a[0], a[1], a[2]].first { $0.rank > 0 }?.shape ?? []
+            guard [a[0], a[1], a[2]].allSatisfy({ $0.rank == 0 || $0.shape == shape }) else {
+                throw fail("inc_beta's arguments must be scalars or containers of one shape", l)
+            }
+            let n = shape.reduce(1, *)
+            func at(_ x: DataArray, _ k: Int) -> Double { x.rank == 0 ? x.values[0] : x.values[k] }
+            return DataArray(shape: shape, values: (0..<n).map { k in
+                exp(BetaFunction.logRegularized(at(a[0], k), at(a[1], k), at(a[2], k), complement: false).value)
+            })
         case "gamma_p", "gamma_q":
             try need(2)
             return try binaryFunction(a[0], a[1], l) { s, z in exp(GammaFunction.logRegularized(s, z, complement: name == "gamma_q").value) }

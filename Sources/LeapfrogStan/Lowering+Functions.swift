@@ -195,9 +195,9 @@ extension Lowering {
             }
             return derived(args[0], node: out, type: real(0))
         case "log_diff_exp", "lbeta", "lchoose", "fma", "hypot", "fmax", "fmin", "fdim", "log_inv_logit_diff", "binary_log_loss",
-             "log_falling_factorial", "atan2", "gamma_p", "gamma_q":
+             "log_falling_factorial", "atan2", "gamma_p", "gamma_q", "inc_beta":
             // Elementwise over scalars or containers of one shape.
-            try need(name == "fma" ? 3 : 2)
+            try need(name == "fma" || name == "inc_beta" ? 3 : 2)
             try checkRows(args, at: l, name)
             let shapes = Set(args.filter { !$0.type.isScalar }.map(\.type.sizes.count))
             if shapes.count > 1 { throw fail("the arguments of \(name) must be scalars or containers of one shape", l) }
@@ -220,6 +220,7 @@ extension Lowering {
                 // 2 atan(a / (√(a² + b²) + b)), the angle of (b, a) in (−π, π) (a ≠ 0 or b > 0).
                 out = 2.0 * (a / ((a.square() + b.square()).sqrt() + b)).atan()
             case "gamma_p", "gamma_q": out = a.logGamma(regularized: b, complement: name == "gamma_q").exp()  // P(a, z), Q(a, z)
+            case "inc_beta": out = a.logIncompleteBeta(b, node(2), complement: false).exp()                 // I_x(a, b)
             default: out = a * b + node(2)                                       // fma
             }
             let container = args.first { !$0.type.isScalar } ?? args[0]

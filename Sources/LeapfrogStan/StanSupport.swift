@@ -32,7 +32,7 @@ public enum StanSupport {
         "crossprod", "diag_pre_multiply", "diag_post_multiply", "quad_form_diag", "log_mix", "mdivide_left_tri_low", "gp_exp_quad_cov", "cov_exp_quad", "softmax", "log_softmax", "log_sum_exp",
         "size", "num_elements", "rows", "cols", "pi", "e", "transpose", "fabs", "abs", "fmax", "fmin", "cumulative_sum",
         "inv_Phi", "tan", "sinh", "cosh", "asin", "acos", "erf", "erfc", "step", "fdim", "log_inv_logit_diff", "binary_log_loss",
-        "log_falling_factorial", "atan2", "gamma_p", "gamma_q", "squared_distance", "distance", "norm1", "norm2", "variance", "sd", "lmgamma",
+        "log_falling_factorial", "atan2", "gamma_p", "gamma_q", "inc_beta", "squared_distance", "distance", "norm1", "norm2", "variance", "sd", "lmgamma",
     ] + GPKernel.allCases.map(\.rawValue) + StanLibrary.functions.keys).sorted()
 
     /// Functions accepted in transformed data (evaluated on the host).

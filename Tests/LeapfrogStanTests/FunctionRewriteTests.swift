@@ -39,6 +39,8 @@ import Testing
             }()),
             ("fabs(a)", abs(a)), ("abs(a + c)", abs(a + c)), ("fmax(a, c) + fmin(b, c)", max(a, c) + min(b, c)),
             ("fmax(b, c) * fmin(a, c)", max(b, c) * min(a, c)),
+            // SciPy 1.17.1's gammainc(1.7, 0.4) + gammaincc(2.7, 0.4) and betainc(1.7, 1.4, 0.2).
+            ("gamma_p(b, c) + gamma_q(b + 1, c)", 1.0913995432461723), ("inc_beta(b, c + 1, c / 2)", 0.09846001634594317),
         ]
     }()
 
