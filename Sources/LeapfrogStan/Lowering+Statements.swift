@@ -20,6 +20,12 @@ extension Lowering {
     }
 
     private func lowered(_ s: Statement) throws {
+        if let loop = rowTermLoop(s) {
+            // A vectorised density over rows, as the loop it equals (`Lowering+RowTerms`); where
+            // that form cannot be lowered (before it added its term), the statement whole.
+            let terms = builder.graph.terms.count
+            do { return try statement(loop) } catch where builder.graph.terms.count == terms {}
+        }
         switch s {
         case .declaration(let d):
             try localDeclaration(d, kind: .local)

@@ -85,6 +85,8 @@ final class Lowering {
     }
     /// Inlined calls so far (numbers the renamed locals).
     var inlineCount = 0
+    /// Loops made for vectorised densities over rows (`rowTermLoop`), for fresh index names.
+    var syntheticLoopCount = 0
     /// The loops being lowered as recurrences, outermost first (Lowering+Recurrences).
     var recurrences: [Recurrence] = []
     /// The ODE solver whose right-hand side is being lowered (its region holds no loop nor solve).
