@@ -13,6 +13,11 @@ extension Generator {
     ]
 
 
+    /// Whether node `i`'s forward pass keeps its partial derivatives (`d{i}`) for the backward
+    /// pass: an active node outside a recurrence, whose backward pass runs in the scope of its
+    /// forward one (the shared nodes' function body, a row's loop iteration).
+    func keepsPartials(_ i: Int) -> Bool { active[i] && !loops.inBody(i) }
+
     mutating func emitForward(_ i: Int) throws {
         let node = nodes[i]
         switch node.op {
@@ -53,18 +58,24 @@ extension Generator {
                 g.emit("v\(i)[k] = \(expression);")
             }
         case .logGammaP, .logGammaQ:
+            // The derivatives come with the value (a series or fraction each, the costly part):
+            // kept for the backward pass where it is emitted in this scope (`keepsPartials`).
             let (a, b) = (node.args[0], node.args[1])
+            if keepsPartials(i) { emit("realw d\(i)[\(2 * max(1, n))];") }
             try block("for (int k = 0; k < \(n); ++k)") { g in
                 let qa = try g.argIndex(node: i, arg: a, outShape: g.shapes[i], "k")
                 let qb = try g.argIndex(node: i, arg: b, outShape: g.shapes[i], "k")
                 g.emit("realw lf_da, lf_dx;")
                 g.emit("v\(i)[k] = lf_log_gamma_pq(\(g.value(a, qa)), \(g.value(b, qb)), \(node.op == .logGammaQ ? 1 : 0), &lf_da, &lf_dx);")
+                if g.keepsPartials(i) { g.emit("d\(i)[2 * k] = lf_da; d\(i)[2 * k + 1] = lf_dx;") }
             }
         case .logIncBeta, .log1mIncBeta:
+            if keepsPartials(i) { emit("realw d\(i)[\(3 * max(1, n))];") }
             try block("for (int k = 0; k < \(n); ++k)") { g in
                 let values = try node.args.map { g.value($0, try g.argIndex(node: i, arg: $0, outShape: g.shapes[i], "k")) }
                 g.emit("realw lf_da, lf_db, lf_dx;")
                 g.emit("v\(i)[k] = lf_log_inc_beta(\(values.joined(separator: ", ")), \(node.op == .log1mIncBeta ? 1 : 0), &lf_da, &lf_db, &lf_dx);")
+                if g.keepsPartials(i) { g.emit("d\(i)[3 * k] = lf_da; d\(i)[3 * k + 1] = lf_db; d\(i)[3 * k + 2] = lf_dx;") }
             }
         case .select:
             let (c, a, b) = (node.args[0], node.args[1], node.args[2])

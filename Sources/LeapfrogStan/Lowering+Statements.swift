@@ -24,7 +24,11 @@ extension Lowering {
             // A vectorised density over rows, as the loop it equals (`Lowering+RowTerms`); where
             // that form cannot be lowered (before it added its term), the statement whole.
             let terms = builder.graph.terms.count
-            do { return try statement(loop) } catch where builder.graph.terms.count == terms {}
+            do {
+                try statement(loop)
+                rowTermNodes.formUnion(builder.graph.terms[terms...].map(\.node))
+                return
+            } catch where builder.graph.terms.count == terms {}
         }
         switch s {
         case .declaration(let d):

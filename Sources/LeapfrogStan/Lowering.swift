@@ -87,6 +87,8 @@ final class Lowering {
     var inlineCount = 0
     /// Loops made for vectorised densities over rows (`rowTermLoop`), for fresh index names.
     var syntheticLoopCount = 0
+    /// The nodes of the terms those loops added (`StanModel.rowTermNodes`).
+    var rowTermNodes: Set<Int> = []
     /// The loops being lowered as recurrences, outermost first (Lowering+Recurrences).
     var recurrences: [Recurrence] = []
     /// The ODE solver whose right-hand side is being lowered (its region holds no loop nor solve).

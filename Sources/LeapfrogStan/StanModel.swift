@@ -15,6 +15,9 @@ public struct StanModel: Sendable {
     let conditionalChoices: [ConditionalChoice]
     let sizeChecks: [SizeCheck]
     let outcomeChecks: [OutcomeCheck]
+    /// The nodes of the terms of vectorised densities lowered as loops over their rows
+    /// (`Lowering.rowTermLoop`): plates only where the evaluation plan can stream them.
+    let rowTermNodes: Set<Int>
     /// The generated quantities are not in the graph: `hostQuantities(data:)` runs them per draw.
     public let generatedQuantitiesOnHost: Bool
     /// Node index → `file:line:column` of the statement that made it, for messages about a node
@@ -79,6 +82,12 @@ public struct StanModel: Sendable {
             }
             for i in g.terms.indices { g.terms[i].node = resolve(g.terms[i].node) }
             for i in g.derived.indices { g.derived[i].node = resolve(g.derived[i].node) }
+        }
+        // The plates of vectorised densities over rows stream only beside what the plan can
+        // stream with them: where it cannot (whole reads of the same rows elsewhere, a plate of
+        // another length reading them), they are whole terms again, as written.
+        if !rowTermNodes.isEmpty, let bound = try? BoundModel(graph: g, data: prepared), (try? EvaluationPlan(bound)) == nil {
+            for i in g.terms.indices where rowTermNodes.contains(g.terms[i].node) { g.terms[i].plate = nil }
         }
         return (g, prepared)
     }
@@ -353,6 +362,8 @@ public struct StanModel: Sendable {
                 let (a, z) = (limit(lower, k), limit(upper, k))
                 guard (a.map { x < $0 } ?? false) || (z.map { x > $0 } ?? false) else { continue }
                 let element = y.rank == 0 ? "" : " (element \(k + 1))"
+                // A vectorised density's loop (`rowTermLoop`, its index ending in __) names the element.
+                func when(_ name: String, _ k: Int) -> String { name.hasSuffix("__") ? " (element \(k))" : " when \(name) = \(k)" }
                 let at: String
                 if let (name, selections) = c.loopIndex {
                     // The loop's row, not the branch's: through each enclosing branch's selection.
@@ -360,9 +371,9 @@ public struct StanModel: Sendable {
                     for selection in selections.reversed() {
                         if let rows = interpreter.env[selection], k >= 1, k <= rows.count { k = Int(rows.values[k - 1]) }
                     }
-                    at = " when \(name) = \(k)"
+                    at = when(name, k)
                 } else {
-                    at = c.index.map { " when \($0) = \(row)" } ?? ""
+                    at = c.index.map { when($0, row) } ?? ""
                 }
                 func text(_ v: Double?) -> String { v.map { DataLimit.value($0).description } ?? "" }
                 if c.kind == .truncation {

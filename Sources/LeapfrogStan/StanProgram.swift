@@ -46,7 +46,7 @@ public enum StanProgram {
         return StanModel(graph: graph, program: program, diagnostics: diagnostics,
                          synthetic: lowering.synthetic, pendingBounds: lowering.pendingBounds,
                          conditionalTerms: lowering.conditionalTerms, conditionalChoices: lowering.conditionalChoices, sizeChecks: lowering.sizeChecks,
-                         outcomeChecks: lowering.outcomeChecks,
+                         outcomeChecks: lowering.outcomeChecks, rowTermNodes: lowering.rowTermNodes,
                          generatedQuantitiesOnHost: lowering.generatedQuantitiesOnHost, nodeSources: lowering.nodeSources)
     }
 

@@ -96,8 +96,9 @@ import Glibc
         let data = DataSet(["I": .integer(ni), "J": .integer(nj), "y": .matrix(rows: y), "z": .matrix(rows: z), "w": .vector(w)])
         let model = try StanProgram.compile(source: source, path: "nested.stan")
         // Both terms stream over rows; the second reads w[i] lifted across the columns as a column
-        // [I, 1] (until 2026-12-07 a transpose of [J, I], which kept the term whole).
-        #expect(model.graph.terms.map(\.plate) == [nil, nil, nil, .symbol("I"), .symbol("I")])
+        // [I, 1] (until 2026-12-07 a transpose of [J, I], which kept the term whole). The priors
+        // on a and b are plates of their own (vectorised densities over rows, `RowTermTests`).
+        #expect(model.graph.terms.map(\.plate) == [.symbol("I"), .symbol("J"), nil, .symbol("I"), .symbol("I")])
         let ref = try stanReference(source, data)
         func lp(_ u: [Double]) -> Double {
             let a = Array(u[0..<ni]), b = Array(u[ni..<(ni + nj)]), s = exp(u[ni + nj])
