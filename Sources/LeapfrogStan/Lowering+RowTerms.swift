@@ -3,7 +3,8 @@ import LeapfrogModel
 /// A vectorised density over rows — `y ~ normal(a + b * x, sigma);`, `target +=
 /// bernoulli_logit_lpmf(y | alpha[g] + X * beta);` with y, x, g of N rows and X an N-row matrix —
 /// equals the loop over its rows, `for (n in 1:N) y[n] ~ normal(a + b * x[n], sigma);` (Stan's
-/// vectorised densities are sums over their elements), and is lowered as that loop: its term is
+/// vectorised densities and log distribution functions, `_lcdf` and `_lccdf`, are sums over their
+/// elements), and is lowered as that loop: its term is
 /// then a plate that a device kernel streams row by row, where the whole statement's [N]
 /// intermediate values would sit in each work-item's private memory (a regression on 20,000 rows
 /// was refused by OpenCL, its loop form ran at 500,000 gradients/s).
@@ -35,7 +36,8 @@ extension Lowering {
             guard userFunction(d, tilde: true) == nil else { return nil }
             (family, outcome, args) = (d, y, a)
         case .targetIncrement(.call(let name, let a, true, _), _):
-            guard userFunction(name) == nil, let suffix = ["_lpdf", "_lpmf", "_lupdf", "_lupmf"].first(where: { name.hasSuffix($0) }),
+            guard userFunction(name) == nil,
+                  let suffix = ["_lpdf", "_lpmf", "_lupdf", "_lupmf", "_lcdf", "_lccdf"].first(where: { name.hasSuffix($0) }),
                   let y = a.first else { return nil }
             (family, outcome, args) = (String(name.dropLast(suffix.count)), y, Array(a.dropFirst()))
         default:

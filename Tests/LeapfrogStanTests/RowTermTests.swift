@@ -24,12 +24,14 @@ struct RowTermTests {
     """
 
     /// Each vectorised form against its loop: a linear predictor with a matrix's rows, a gather
-    /// by a multi-index, elementwise functions, `_lpmf` under `target +=`, a parameter outcome.
+    /// by a multi-index, elementwise functions, `_lpmf` under `target +=`, a parameter outcome, a
+    /// log complementary distribution function (censored values).
     @Test(arguments: [
         ("y ~ normal(a + X * beta, s);", "for (n in 1:N) y[n] ~ normal(a + X[n] * beta, s);"),
         ("target += bernoulli_logit_lpmf(k | alpha[g] - x * a);", "for (n in 1:N) target += bernoulli_logit_lpmf(k[n] | alpha[g[n]] - x[n] * a);"),
         ("y ~ student_t(4, exp(x) .* theta, s);", "for (n in 1:N) y[n] ~ student_t(4, exp(x[n]) * theta[n], s);"),
         ("theta ~ normal(-alpha[g], inv_logit(x) + s);", "for (n in 1:N) theta[n] ~ normal(-alpha[g[n]], inv_logit(x[n]) + s);"),
+        ("target += student_t_lccdf(y | 3, a, s);", "for (n in 1:N) target += student_t_lccdf(y[n] | 3, a, s);"),
     ])
     func vectorisedDensitiesAreTheirLoops(_ forms: (String, String)) throws {
         let priors = "a ~ normal(0, 1); s ~ lognormal(0, 1); beta ~ normal(0, 1); alpha ~ normal(0, 1);"
