@@ -59,33 +59,17 @@ extension Generator {
                 if let ga = g.adjoint(a, "qa") { g.emit("\(ga) += \(g.guarded(i, da));") }
                 if let gb = g.adjoint(b, "qb") { g.emit("\(gb) += \(g.guarded(i, db));") }
             }
-        case .logGammaP, .logGammaQ:
-            // The derivatives the forward pass kept, or (inside a recurrence) the function again.
-            let (a, b) = (node.args[0], node.args[1])
-            try block("for (int k = 0; k < \(n); ++k)") { g in
-                let qa = try g.argIndex(node: i, arg: a, outShape: g.shapes[i], "k")
-                let qb = try g.argIndex(node: i, arg: b, outShape: g.shapes[i], "k")
-                g.emit("const int qa = \(qa);")
-                g.emit("const int qb = \(qb);")
-                if g.keepsPartials(i) {
-                    g.emit("const realw lf_da = d\(i)[2 * k], lf_dx = d\(i)[2 * k + 1];")
-                } else {
-                    g.emit("realw lf_da, lf_dx;")
-                    g.emit("lf_log_gamma_pq(\(g.value(a, "qa")), \(g.value(b, "qb")), \(node.op == .logGammaQ ? 1 : 0), &lf_da, &lf_dx);")
-                }
-                if let ga = g.adjoint(a, "qa") { g.emit("\(ga) += \(g.guarded(i, "g\(i)[k] * lf_da"));") }
-                if let gb = g.adjoint(b, "qb") { g.emit("\(gb) += \(g.guarded(i, "g\(i)[k] * lf_dx"));") }
-            }
-        case .logIncBeta, .log1mIncBeta:
+        case .logGammaP, .logGammaQ, .logIncBeta, .log1mIncBeta:
+            // The partials the forward pass kept, or (inside a recurrence) the function again.
+            let m = node.args.count
             try block("for (int k = 0; k < \(n); ++k)") { g in
                 let q = try node.args.map { try g.argIndex(node: i, arg: $0, outShape: g.shapes[i], "k") }
                 for (j, index) in q.enumerated() { g.emit("const int q\(j) = \(index);") }
-                g.emit("realw lf_d[3];")
+                g.emit("realw lf_d[\(m)];")
                 if g.keepsPartials(i) {
-                    g.emit("for (int j = 0; j < 3; ++j) lf_d[j] = d\(i)[3 * k + j];")
+                    g.emit("for (int j = 0; j < \(m); ++j) lf_d[j] = d\(i)[\(m) * k + j];")
                 } else {
-                    let values = node.args.enumerated().map { g.value($0.element, "q\($0.offset)") }
-                    g.emit("lf_log_inc_beta(\(values.joined(separator: ", ")), \(node.op == .log1mIncBeta ? 1 : 0), &lf_d[0], &lf_d[1], &lf_d[2]);")
+                    g.emit("\(g.partialsCall(i, node.args.enumerated().map { g.value($0.element, "q\($0.offset)") }));")
                 }
                 for (j, arg) in node.args.enumerated() {
                     if let ga = g.adjoint(arg, "q\(j)") { g.emit("\(ga) += \(g.guarded(i, "g\(i)[k] * lf_d[\(j)]"));") }

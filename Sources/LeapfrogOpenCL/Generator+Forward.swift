@@ -13,6 +13,15 @@ extension Generator {
     ]
 
 
+    /// The call of node `i`'s special function (`log_gamma_p`/`_q`, `log_inc_beta`, `log1m_inc_beta`)
+    /// on its arguments' `values`, writing its partials into `lf_d[0…]`.
+    func partialsCall(_ i: Int, _ values: [String]) -> String {
+        let op = nodes[i].op
+        let (function, complement) = op.isIncompleteBeta ? ("lf_log_inc_beta", op == .log1mIncBeta) : ("lf_log_gamma_pq", op == .logGammaQ)
+        let partials = values.indices.map { "&lf_d[\($0)]" }
+        return "\(function)(\((values + [complement ? "1" : "0"] + partials).joined(separator: ", ")))"
+    }
+
     /// Whether node `i`'s forward pass keeps its partial derivatives (`d{i}`) for the backward
     /// pass: an active node outside a recurrence, whose backward pass runs in the scope of its
     /// forward one (the shared nodes' function body, a row's loop iteration).
@@ -57,25 +66,16 @@ extension Generator {
                 }
                 g.emit("v\(i)[k] = \(expression);")
             }
-        case .logGammaP, .logGammaQ:
-            // The derivatives come with the value (a series or fraction each, the costly part):
-            // kept for the backward pass where it is emitted in this scope (`keepsPartials`).
-            let (a, b) = (node.args[0], node.args[1])
-            if keepsPartials(i) { emit("realw d\(i)[\(2 * max(1, n))];") }
-            try block("for (int k = 0; k < \(n); ++k)") { g in
-                let qa = try g.argIndex(node: i, arg: a, outShape: g.shapes[i], "k")
-                let qb = try g.argIndex(node: i, arg: b, outShape: g.shapes[i], "k")
-                g.emit("realw lf_da, lf_dx;")
-                g.emit("v\(i)[k] = lf_log_gamma_pq(\(g.value(a, qa)), \(g.value(b, qb)), \(node.op == .logGammaQ ? 1 : 0), &lf_da, &lf_dx);")
-                if g.keepsPartials(i) { g.emit("d\(i)[2 * k] = lf_da; d\(i)[2 * k + 1] = lf_dx;") }
-            }
-        case .logIncBeta, .log1mIncBeta:
-            if keepsPartials(i) { emit("realw d\(i)[\(3 * max(1, n))];") }
+        case .logGammaP, .logGammaQ, .logIncBeta, .log1mIncBeta:
+            // The partials come with the value (a series or a fraction, the costly part): kept
+            // for the backward pass where it is emitted in this scope (`keepsPartials`).
+            let m = node.args.count
+            if keepsPartials(i) { emit("realw d\(i)[\(m * max(1, n))];") }
             try block("for (int k = 0; k < \(n); ++k)") { g in
                 let values = try node.args.map { g.value($0, try g.argIndex(node: i, arg: $0, outShape: g.shapes[i], "k")) }
-                g.emit("realw lf_da, lf_db, lf_dx;")
-                g.emit("v\(i)[k] = lf_log_inc_beta(\(values.joined(separator: ", ")), \(node.op == .log1mIncBeta ? 1 : 0), &lf_da, &lf_db, &lf_dx);")
-                if g.keepsPartials(i) { g.emit("d\(i)[3 * k] = lf_da; d\(i)[3 * k + 1] = lf_db; d\(i)[3 * k + 2] = lf_dx;") }
+                g.emit("realw lf_d[\(m)];")
+                g.emit("v\(i)[k] = \(g.partialsCall(i, values));")
+                if g.keepsPartials(i) { g.emit("for (int j = 0; j < \(m); ++j) d\(i)[\(m) * k + j] = lf_d[j];") }
             }
         case .select:
             let (c, a, b) = (node.args[0], node.args[1], node.args[2])

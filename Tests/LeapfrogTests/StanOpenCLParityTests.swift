@@ -309,6 +309,22 @@ struct StanOpenCLParityTests {
                        "k": .integers([0, 3, 1, 7, 2, 4])]))
     }
 
+    /// The incomplete gamma and beta functions inside a recurrence (whose backward pass calls
+    /// them again rather than keeping their partials) and on its output.
+    @Test func incompleteFunctionsInARecurrence() throws {
+        try Self.expectParity("""
+        data { int T; vector[T] y; }
+        parameters { real<lower=0> a; real<lower=0> b; }
+        model {
+          vector[T] s;
+          a ~ gamma(2, 1); b ~ gamma(2, 1);
+          s[1] = a;
+          for (t in 2:T) s[t] = 0.8 * s[t - 1] + gamma_q(a, y[t]) + inc_beta(a, b, 0.3);
+          target += gamma_lccdf(y | s, b) + beta_lcdf(0.4 | s, b);
+        }
+        """, DataSet(["T": .integer(5), "y": .vector([0.5, 1.2, 2.0, 0.3, 3.1])]))
+    }
+
     /// Distribution functions through the incomplete beta function: beta and beta_proportion,
     /// the Student t and Cauchy on both sides of μ, the binomial's and negative binomials' at data
     /// counts (the binomial's at k = N too).
