@@ -217,7 +217,7 @@ public struct Expr {
     public func transposed() -> Expr { apply(.transpose) }
     /// log P(a, x) (`complement`: log Q(a, x)) of the regularised incomplete gamma function,
     /// elementwise with broadcasting; `self` is a (`Operation.logGammaP`).
-    public func logGamma(regularized x: Expr, complement: Bool) -> Expr { apply(complement ? .logGammaQ : .logGammaP, x) }
+    public func logRegularizedGamma(_ x: Expr, complement: Bool) -> Expr { apply(complement ? .logGammaQ : .logGammaP, x) }
     /// log I_x(a, b) (`complement`: log(1 − I_x(a, b))) of the regularised incomplete beta
     /// function, elementwise with broadcasting; `self` is a (`Operation.logIncBeta`).
     public func logIncompleteBeta(_ b: Expr, _ x: Expr, complement: Bool) -> Expr { apply(complement ? .log1mIncBeta : .logIncBeta, b, x) }

@@ -48,7 +48,6 @@ protocol FormulaArithmetic {
 }
 
 extension Expr: FormulaArithmetic {
-    func logRegularizedGamma(_ x: Expr, complement: Bool) -> Expr { logGamma(regularized: x, complement: complement) }
     func atan() -> Expr { apply(.atan) }
     func selecting(_ a: Expr, _ b: Expr) -> Expr { choosing(a, b, inclusive: false) }
 }

@@ -219,7 +219,7 @@ extension Lowering {
             case "atan2":
                 // 2 atan(a / (√(a² + b²) + b)), the angle of (b, a) in (−π, π) (a ≠ 0 or b > 0).
                 out = 2.0 * (a / ((a.square() + b.square()).sqrt() + b)).atan()
-            case "gamma_p", "gamma_q": out = a.logGamma(regularized: b, complement: name == "gamma_q").exp()  // P(a, z), Q(a, z)
+            case "gamma_p", "gamma_q": out = a.logRegularizedGamma(b, complement: name == "gamma_q").exp()  // P(a, z), Q(a, z)
             case "inc_beta": out = a.logIncompleteBeta(b, node(2), complement: false).exp()                 // I_x(a, b)
             default: out = a * b + node(2)                                       // fma
             }

@@ -34,7 +34,7 @@ extension Lowering {
         guard plate != nil, columnPlate == nil, case .ifElse(let c, let then, let otherwise, _) = inner, c.variables.contains(v),
               Lowering.onlyDensities(then), otherwise.map(Lowering.onlyDensities) ?? true else { return false }
         // The outer index, wherever the loop reads it (a placeholder where it reads none: every row's pairs alike).
-        let i = plateIndex(in: [lo, hi, c] + Lowering.variables(body).map { Expression.variable($0, l) }) ?? "__row"
+        let i = plateIndex(in: [lo, hi, c] + Lowering.variables(body).map { Expression.variable($0, l) }) ?? "row__"
         let one = Expression.integer(1, l)
         for bound in [lo, hi] where !(try isDataOnly(FunctionBody.substitute(bound, [i: one]))) { return false }
         guard try isDataOnly(FunctionBody.substitute(c, [i: one, v: one])) else { return false }
