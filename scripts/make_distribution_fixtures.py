@@ -100,6 +100,7 @@ cdf_cases = [
     ("cauchy", -0.4, (0.3, 1.7), stats.cauchy(0.3, 1.7)),
     ("cauchy", 4.2, (0.3, 1.7), stats.cauchy(0.3, 1.7)),
     ("cauchy", -1e7, (0.3, 1.7), stats.cauchy(0.3, 1.7)),
+    ("loglogistic", 2.3, (1.5, 3.0), stats.fisk(3.0, scale=1.5)),
 ]
 for name, y, p, d in cdf_cases:
     args = ", ".join(repr(float(x)) for x in p)

@@ -235,7 +235,7 @@ enum FormulaDensities {
         "normal": 2, "std_normal": 0, "lognormal": 2, "logistic": 2, "exponential": 1, "gumbel": 2, "weibull": 2,
         "rayleigh": 1, "frechet": 2, "pareto": 2, "double_exponential": 2,
         "gamma": 2, "inv_gamma": 2, "chi_square": 1, "inv_chi_square": 1, "scaled_inv_chi_square": 2,
-        "beta": 2, "beta_proportion": 2, "student_t": 3, "cauchy": 2,
+        "beta": 2, "beta_proportion": 2, "student_t": 3, "cauchy": 2, "loglogistic": 2,
     ]
 
     /// The suffixes of Stan's distribution-function calls.
@@ -249,7 +249,7 @@ enum FormulaDensities {
 
     /// log F(y) (`complement`: log(1 − F(y))) of `family` given its arguments `p` (Stan's order),
     /// element by element: through log Φ for the normal families, the log inverse logit for the
-    /// logistic, and −t with log(1 − e^(−t)) = log(−expm1(−t)) for the families whose
+    /// logistic and the log-logistic (of β log(y/α)), and −t with log(1 − e^(−t)) = log(−expm1(−t)) for the families whose
     /// complementary CDF is e^(−t) (exponential, Gumbel's CDF, Weibull, Rayleigh, Fréchet's CDF,
     /// Pareto); the gamma family's through the regularised incomplete gamma function P(a, x) and
     /// its complement Q, each on the log scale: gamma(α, β) F = P(α, βy); inverse gamma
@@ -291,6 +291,10 @@ enum FormulaDensities {
             return (complement ? -z : z).logPhi()
         case "logistic":
             let z = (y - p[0]) / p[1]
+            return (complement ? -z : z).logInvLogit()
+        case "loglogistic":
+            // F = 1/(1 + (y/α)^(−β)): the logistic of β(log y − log α).
+            let z: T = p[1] * (y.log() - p[0].log())
             return (complement ? -z : z).logInvLogit()
         case "exponential", "weibull", "rayleigh", "pareto":
             // F̄(y) = e^(−t).
