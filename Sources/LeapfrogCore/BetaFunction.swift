@@ -39,14 +39,14 @@ public enum BetaFunction {
         let logDensity = (a - 1) * log(x) + (b - 1) * log1p(-x) - logB
         var out: Derivatives
         if x < (a + 1) / (a + b + 2) {
-            let (logI, dA, dB) = fraction(a, b, x)
+            let (logI, dA, dB) = fraction(a, b, x, logB: logB)
             let log1mI = GammaFunction.log1mExp(logI)
             let ratio = -exp(logI - log1mI)  // d log(1 − I) = −I/(1 − I) d log I
             out = complement ? Derivatives(value: log1mI, da: ratio * dA, db: ratio * dB, dx: -exp(logDensity - log1mI))
                 : Derivatives(value: logI, da: dA, db: dB, dx: exp(logDensity - logI))
         } else {
             // log(1 − I_x(a, b)) = log I₁₋ₓ(b, a): its derivatives in (b, a) swapped.
-            let (logJ, dJb, dJa) = fraction(b, a, 1 - x)
+            let (logJ, dJb, dJa) = fraction(b, a, 1 - x, logB: logB)
             let logI = GammaFunction.log1mExp(logJ)
             let ratio = -exp(logJ - logI)
             out = complement ? Derivatives(value: logJ, da: dJa, db: dJb, dx: -exp(logDensity - logJ))
@@ -55,8 +55,9 @@ public enum BetaFunction {
         return out
     }
 
-    /// log I_x(a, b) by the continued fraction, with its derivatives in a and b.
-    static func fraction(_ a: Double, _ b: Double, _ x: Double) -> (value: Double, da: Double, db: Double) {
+    /// log I_x(a, b) by the continued fraction, with its derivatives in a and b; `logB` is
+    /// log B(a, b) (symmetric, so the caller's for either order).
+    static func fraction(_ a: Double, _ b: Double, _ x: Double, logB: Double) -> (value: Double, da: Double, db: Double) {
         let tiny = 1e-300, eps = Double.ulpOfOne
         // D₀ = 1/(1 − (a + b)x/(a + 1)), C₀ = 1, h = D₀.
         var dRaw = 1 - (a + b) * x / (a + 1)
@@ -104,7 +105,6 @@ public enum BetaFunction {
             }
             m += 1
         }
-        let logB = lgamma(a) + lgamma(b) - lgamma(a + b)
         let psiAB = GammaFunction.digamma(a + b)
         let value = a * log(x) + b * log1p(-x) - logB - log(a) + logH
         return (value, log(x) - (GammaFunction.digamma(a) - psiAB) - 1 / a + logHA, log1p(-x) - (GammaFunction.digamma(b) - psiAB) + logHB)

@@ -83,15 +83,11 @@ public enum ShapeRules {
                 throw fail("shapes \(s[0]) and \(s[1]) cannot be joined along their first axis")
             }
             return [s[0][0] + s[1][0]] + Array(s[0].dropFirst())
-        case .logIncBeta, .log1mIncBeta:
+        case .select, .logIncBeta, .log1mIncBeta:
+            // Elementwise over three arguments (`select` as NumPy's `where`): all three broadcast.
             guard let b = broadcast(s[0], s[1]).flatMap({ broadcast($0, s[2]) }) else {
-                throw fail("its arguments have shapes \(s[0]), \(s[1]) and \(s[2]), which do not broadcast")
-            }
-            return b
-        case .select:
-            // Elementwise, as NumPy's `where`: the condition and both branches broadcast.
-            guard let b = broadcast(s[0], s[1]).flatMap({ broadcast($0, s[2]) }) else {
-                throw fail("its condition and branches have shapes \(s[0]), \(s[1]) and \(s[2]), which do not broadcast")
+                let what = node.op == .select ? "its condition and branches" : "its arguments"
+                throw fail("\(what) have shapes \(s[0]), \(s[1]) and \(s[2]), which do not broadcast")
             }
             return b
         case .loop, .ode: return []

@@ -18,7 +18,7 @@ extension Lowering {
     }
 
     func raggedLoop(_ v: String, _ lo: Expression, _ hi: Expression, _ body: Statement, _ l: StanSourceLocation) throws {
-        guard let i = plateIndex(in: [lo, hi]) else {
+        guard let i = plateIndex(among: lo.variables.union(hi.variables)) else {
             throw fail("the bounds of a loop nested in a vectorised loop must depend on data and the outer loop's index only", l)
         }
         try pairLoop(v, lo, hi, body, outerIndex: i, filter: nil, l)
@@ -34,7 +34,7 @@ extension Lowering {
         guard plate != nil, columnPlate == nil, case .ifElse(let c, let then, let otherwise, _) = inner, c.variables.contains(v),
               Lowering.onlyDensities(then), otherwise.map(Lowering.onlyDensities) ?? true else { return false }
         // The outer index, wherever the loop reads it (a placeholder where it reads none: every row's pairs alike).
-        let i = plateIndex(in: [lo, hi, c] + Lowering.variables(body).map { Expression.variable($0, l) }) ?? "row__"
+        let i = plateIndex(among: lo.variables.union(hi.variables).union(c.variables).union(Lowering.variables(body))) ?? "row__"
         let one = Expression.integer(1, l)
         for bound in [lo, hi] where !(try isDataOnly(FunctionBody.substitute(bound, [i: one]))) { return false }
         guard try isDataOnly(FunctionBody.substitute(c, [i: one, v: one])) else { return false }
@@ -46,9 +46,9 @@ extension Lowering {
         return true
     }
 
-    /// The first of `expressions`' variables that is a vectorised loop's index.
-    private func plateIndex(in expressions: [Expression]) -> String? {
-        expressions.lazy.flatMap { $0.variables.sorted() }.first { if case .plateIndex? = scope.lookup($0)?.kind { return true } else { return false } }
+    /// The one of `names` that is a vectorised loop's index (inside one, not nested, there is one).
+    private func plateIndex(among names: Set<String>) -> String? {
+        names.sorted().first { if case .plateIndex? = scope.lookup($0)?.kind { return true } else { return false } }
     }
 
     /// The loop `for (v in lo:hi) body` inside the vectorised loop over `i` as one vectorised loop

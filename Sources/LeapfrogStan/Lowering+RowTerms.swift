@@ -30,22 +30,25 @@ extension Lowering {
     func rowTermLoop(_ s: Statement) -> Statement? {
         guard block == .model, plate == nil, columnPlate == nil, recurrences.isEmpty, indicator == nil, capturedTerms == nil,
               inlineSites.isEmpty else { return nil }
-        let family: String, outcome: Expression, args: [Expression]
+        let l = s.location
+        // The family, the outcome and arguments, and the statement again from their rows' values.
+        let family: String, outcome: Expression, args: [Expression], statement: (Expression, [Expression]) -> Statement
         switch s {
         case .tilde(let y, let d, let a, _):
             guard userFunction(d, tilde: true) == nil else { return nil }
             (family, outcome, args) = (d, y, a)
-        case .targetIncrement(.call(let name, let a, true, _), _):
+            statement = { .tilde(outcome: $0, distribution: d, args: $1, l) }
+        case .targetIncrement(.call(let name, let a, true, let cl), _):
             guard userFunction(name) == nil,
                   let suffix = ["_lpdf", "_lpmf", "_lupdf", "_lupmf", "_lcdf", "_lccdf"].first(where: { name.hasSuffix($0) }),
                   let y = a.first else { return nil }
             (family, outcome, args) = (String(name.dropLast(suffix.count)), y, Array(a.dropFirst()))
+            statement = { .targetIncrement(.call(name, [$0] + $1, conditional: true, cl), l) }
         default:
             return nil
         }
         guard Lowering.rowFamilies.contains(family), let rows = rowExtent(outcome) else { return nil }
         let n = "row\(syntheticLoopCount)__"  // Stan reserves names ending in __; not "__…", which names synthetic data
-        syntheticLoopCount += 1
         var reader = RowReader(lowering: self, rows: rows, index: n)
         guard let y = reader.rewrite(outcome), y.rank == 0, reader.readsRows else { return nil }
         var perRow: [Expression] = []
@@ -53,14 +56,8 @@ extension Lowering {
             guard let r = reader.rewrite(a), r.rank == 0 else { return nil }
             perRow.append(r.expression)
         }
-        let l = s.location
-        let body: Statement
-        switch s {
-        case .tilde: body = .tilde(outcome: y.expression, distribution: family, args: perRow, l)
-        case .targetIncrement(.call(let name, _, _, let cl), _): body = .targetIncrement(.call(name, [y.expression] + perRow, conditional: true, cl), l)
-        default: return nil
-        }
-        return .forLoop(variable: n, lower: .integer(1, l), upper: .variable(rows, l), body: body, l)
+        syntheticLoopCount += 1
+        return .forLoop(variable: n, lower: .integer(1, l), upper: .variable(rows, l), body: statement(y.expression, perRow), l)
     }
 
     /// The data variable that sizes the first extent of the outcome's first variable with rows.

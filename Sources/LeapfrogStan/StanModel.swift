@@ -247,11 +247,9 @@ public struct StanModel: Sendable {
                 value = DataArray(shape: [n], values: values, isInteger: integer)
             case .raggedPairs(_, let lower, let upper, let index, let extent, let steps, let filter):
                 let n = try resolve([extent])[0]
-                let saved = (interpreter.env[index], filter.map { interpreter.env[$0.variable] })
-                defer {
-                    interpreter.env[index] = saved.0
-                    if let filter { interpreter.env[filter.variable] = saved.1 ?? nil }
-                }
+                let names = [index] + (filter.map { [$0.variable] } ?? [])
+                let saved = names.map { interpreter.env[$0] }
+                defer { for (name, value) in zip(names, saved) { interpreter.env[name] = value } }
                 var values: [Int] = []
                 for i in stride(from: 1, through: n, by: 1) {
                     interpreter.env[index] = .integer(i)
