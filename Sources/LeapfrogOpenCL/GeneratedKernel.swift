@@ -8,7 +8,8 @@ public struct GeneratedKernel: Sendable, Hashable {
     public let kernelName: String
     public let libraryFiles: [String]
     /// Data variables passed as `__global const real*` arguments, in order, after
-    /// (position, gradient, log_density) and before the final `int stride`.
+    /// (position, gradient, log_density) and before the final `int stride`; the last is the heap
+    /// (`Generator.heapArgument`, written) when the kernel has one.
     public let dataArguments: [String]
     /// Length of the unconstrained vector.
     public let dimension: Int
@@ -18,6 +19,9 @@ public struct GeneratedKernel: Sendable, Hashable {
     /// elements each row holds; the device holds those row-blocked (`deviceValues`).
     public var plateRows = 0
     public var rowData: [String: Int] = [:]
+    /// Elements (`realw`, W numbers each) of the heap slice each work-item uses for its large
+    /// arrays (`Generator.heapDeclarations`); 0 without a heap.
+    public var heapElements = 0
 
     /// Build definitions the shape needs besides precision and width (`-D LF_ROW_LANES=1`).
     public var defines: [String: String] { shape == .rowsInLanes ? ["LF_ROW_LANES": "1"] : [:] }
@@ -40,12 +44,13 @@ public struct GeneratedKernel: Sendable, Hashable {
 
 extension GeneratedKernel {
     /// The kernel's data arguments on `queue`'s device, in argument order, as it reads them with
-    /// W = `width` (`deviceValues`). Throws `RowLanesUnsupported` for rows in lanes with one lane.
+    /// W = `width` (`deviceValues`), but for the heap (`DeviceHeap` adds it at launch). Throws
+    /// `RowLanesUnsupported` for rows in lanes with one lane.
     func dataBuffers<R: DeviceReal>(_ model: BoundModel, width: Int, queue: CommandQueue) throws -> [Buffer<R>] {
         if shape == .rowsInLanes, width < 2 {
             throw RowLanesUnsupported(model: model.graph.name, reason: "one lane per work-item")
         }
-        return try dataArguments.map { name in
+        return try dataArguments.filter { $0 != Generator.heapArgument }.map { name in
             try Buffer(context: queue.context, values: deviceValues(name, model.data[name]!.values, width: width).map { R($0) },
                        access: .readOnly, queue: queue)
         }

@@ -136,7 +136,7 @@ extension Generator {
         let muIndex = muCount == 1 ? "0" : (muCount == n ? "i" : "r * \(n) + i")
         emit("// multi_normal_cholesky log density, \(rows) row(s) of \(n)")
         block("for (int r = 0; r < \(rows); ++r)") { g in
-            g.emit("realw z[\(max(1, n))], w[\(max(1, n))];")  // C has no empty arrays
+            g.declareArrays(["z", "w"], count: n)
             g.block("for (int i = 0; i < \(n); ++i)") { h in
                 h.emit("realw s = \(h.value(y, "r * \(n) + i")) - \(h.value(mu, muIndex));")
                 h.emit("for (int j = 0; j < i; ++j) s -= \(h.value(l, "i * \(n) + j")) * z[j];")
@@ -162,7 +162,7 @@ extension Generator {
         guard let covariance, let gk = adjoint(covariance, "r * \(n) + q"), let gkT = adjoint(covariance, "q * \(n) + r") else { return }
         block("") { g in
             g.emit("// K⁻¹ = L⁻ᵀL⁻¹: L⁻¹ (lower) by forward substitution, then K̄ −= (R/2) K⁻¹")
-            g.emit("realw li[\(max(1, n * n))];")
+            g.declareArrays(["li"], count: n * n)
             g.block("for (int i = 0; i < \(n); ++i)") { h in
                 h.emit("li[i * \(n) + i] = 1.0 / \(h.value(l, "i * \(n) + i"));")
                 h.block("for (int j = 0; j < i; ++j)") { b in

@@ -39,7 +39,7 @@ extension Generator {
         // Loops run over the elements there are (none for an empty array: a branch no row takes,
         // N = 0); the declaration keeps one element, C having no empty arrays.
         let n = storageCount(i)
-        emit("realw v\(i)[\(max(1, n))];  // \(node.op.rawValue) \(shapes[i])")
+        declareArrays(["v\(i)"], count: n, comment: "\(node.op.rawValue) \(shapes[i])")
         if let f = Generator.unaryForward[node.op] {
             let a = node.args[0]
             try block("for (int k = 0; k < \(n); ++k)") { g in
@@ -70,7 +70,7 @@ extension Generator {
             // The partials come with the value (a series or a fraction, the costly part): kept
             // for the backward pass where it is emitted in this scope (`keepsPartials`).
             let m = node.args.count
-            if keepsPartials(i) { emit("realw d\(i)[\(m * max(1, n))];") }
+            if keepsPartials(i) { declareArrays(["d\(i)"], count: m * max(1, n)) }
             try block("for (int k = 0; k < \(n); ++k)") { g in
                 let values = try node.args.map { g.value($0, try g.argIndex(node: i, arg: $0, outShape: g.shapes[i], "k")) }
                 g.emit("realw lf_d[\(m)];")

@@ -114,8 +114,7 @@ extension Generator {
             guard let ga = adjoint(a[0], "r * \(shapes[i][0]) + q") else { return }
             let n = shapes[i][0]
             block("") { g in
-                let size = max(1, n * n)  // C has no empty arrays
-                g.emit("realw p[\(size)], t[\(size)], st[\(size)];")
+                g.declareArrays(["p", "t", "st"], count: n * n)
                 g.block("for (int r = 0; r < \(n); ++r) for (int q = 0; q < \(n); ++q)") { h in
                     h.emit("realw s = SPLAT(0.0);")
                     h.emit("if (q <= r) for (int k = r; k < \(n); ++k) s += v\(i)[k * \(n) + r] * g\(i)[k * \(n) + q];")
@@ -133,7 +132,7 @@ extension Generator {
             let gl = adjoint(a[0], "r * \(n) + q"), gb = adjoint(a[1], "k")
             if gl == nil && gb == nil { return }
             block("") { g in
-                g.emit("realw bbar[\(max(1, n * m))];")
+                g.declareArrays(["bbar"], count: n * m)
                 g.emitSolveLowerTransposed(l: a[0], n: n, m: m, b: "g\(i)", x: "bbar")
                 if let gb { g.emit("for (int k = 0; k < \(n * m); ++k) \(gb) += bbar[k];") }
                 if let gl {

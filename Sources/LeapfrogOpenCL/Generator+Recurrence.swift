@@ -54,11 +54,11 @@ extension Generator {
         for s in outputs(of: l) {
             if nodes[s].op == .stack, nodes[s].args.count == 3 {
                 // Rows only: the prior may be computed after the loop; the stack composes them.
-                emit("realw r\(s)[\(max(1, steps.count * storageCount(nodes[s].args[1])))];  // rows of stack \(s)")
+                declareArrays(["r\(s)"], count: steps.count * storageCount(nodes[s].args[1]), comment: "rows of stack \(s)")
                 continue
             }
             let n = max(1, storageCount(s))
-            emit("realw v\(s)[\(n)];  // \(nodes[s].op.rawValue) \(shapes[s])")
+            declareArrays(["v\(s)"], count: n, comment: "\(nodes[s].op.rawValue) \(shapes[s])")
             if nodes[s].op == .last, steps.count == 0 {
                 let initial = nodes[nodes[s].args[1]].args[1]
                 emit("for (int k = 0; k < \(n); ++k) v\(s)[k] = \(loops.enclosing[initial] == l ? "SPLAT(0.0)" : value(initial, "k"));")
@@ -68,8 +68,8 @@ extension Generator {
         let carries = loops.carries[l]!.filter { needed[$0] }
         for c in carries {
             let n = max(1, storageCount(c))
-            emit("realw s\(c)[\(n)];")
-            emit("realw h\(c)[\(steps.count * n)];  // carry \(c) at every step, for the reverse pass")
+            declareArrays(["s\(c)"], count: n)
+            declareArrays(["h\(c)"], count: steps.count * n, comment: "carry \(c) at every step, for the reverse pass")
         }
         try block("for (int \(t) = \(steps.from); \(t) <= \(steps.to); ++\(t))") { g in
             try g.emitLoopBody(l, recompute: false)
@@ -99,7 +99,7 @@ extension Generator {
             switch nodes[i].op {
             case .carry:
                 let n = max(1, storageCount(i))
-                emit("realw v\(i)[\(n)];  // carry")
+                declareArrays(["v\(i)"], count: n, comment: "carry")
                 if recompute {
                     emit("for (int k = 0; k < \(n); ++k) v\(i)[k] = h\(i)[(\(t) - \(steps.from)) * \(n) + k];")
                 } else {
@@ -124,7 +124,7 @@ extension Generator {
         let (l, x, prior) = (nodes[i].args[0], nodes[i].args[1], nodes[i].args[2])
         let steps = model.steps[l]!
         let n = max(1, storageCount(i)), width = max(1, storageCount(x))
-        emit("realw v\(i)[\(n)];  // stack \(shapes[i])")
+        declareArrays(["v\(i)"], count: n, comment: "stack \(shapes[i])")
         emit("for (int k = 0; k < \(n); ++k) v\(i)[k] = \(value(prior, "k"));")
         if steps.count > 0 {
             emit("for (int k = 0; k < \(steps.count * width); ++k) v\(i)[\((steps.from - 1) * width) + k] = r\(i)[k];")
@@ -164,14 +164,14 @@ extension Generator {
         let carries = loops.carries[l]!.filter { needed[$0] && active[$0] }
         for c in carries {
             let n = max(1, storageCount(c))
-            emit("realw gs\(c)[\(n)];  // adjoint of carry \(c)'s value at the next step")
+            declareArrays(["gs\(c)"], count: n, comment: "adjoint of carry \(c)'s value at the next step")
             emit("for (int k = 0; k < \(n); ++k) gs\(c)[k] = SPLAT(0.0);")
         }
         try block("for (int \(t) = \(steps.to); \(t) >= \(steps.from); --\(t))") { g in
             try g.emitLoopBody(l, recompute: true)
             for i in g.loops.directBody(l) where g.needed[i] && g.active[i] && g.nodes[i].op != .loop {
                 let n = max(1, g.storageCount(i))
-                g.emit("realw g\(i)[\(n)];")
+                g.declareArrays(["g\(i)"], count: n)
                 g.emit("for (int k = 0; k < \(n); ++k) g\(i)[k] = SPLAT(0.0);")
             }
             for c in carries {

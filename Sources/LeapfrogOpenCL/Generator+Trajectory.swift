@@ -28,7 +28,7 @@ extension Generator {
         // the lanes on the way in; after the row loops every lane holds the sums, lane 0 goes out.
         let lanes = rowLanes
         try emitBody(position: { lanes ? "SPLAT(q[\($0)])" : "q[\($0)]" })
-        var parameters = ["const realt* q", "realt* grad"] + dataArguments.map { "__global const real* d_\($0)" }
+        var parameters = ["const realt* q", "realt* grad"] + dataArguments.map(Generator.dataParameter)
         switch shape {
         case .chainPerWorkItem:
             block("for (int j = 0; j < \(dimension); ++j)") { g in g.emit("grad[j] = gx[j] * dxdu[j] + dlogj[j];") }

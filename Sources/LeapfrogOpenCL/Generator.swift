@@ -33,6 +33,14 @@ struct Generator {
     /// Product of the trip counts of the unrolled loops around the current line.
     var unrolled = 1
     var dataArguments: [String] = []
+    /// Elements (`realw`) per work-item of the arrays placed in the device heap so far
+    /// (`declareArrays`), and their names.
+    var heapElements = 0
+    var heapArrays: Set<String> = []
+    /// The arrays (by declaration order) that go to the heap (`OpenCLCodegen.generating` chooses
+    /// them when the private arrays would not fit), and every array's size so far.
+    var heapDeclarations: Set<Int> = []
+    var arraySizes: [Int] = []
 
     let shape: LaunchShape
 
@@ -96,6 +104,68 @@ struct Generator {
 
     static func unsupportedMessage(_ model: String, _ what: String) -> String {
         "model '\(model)': the OpenCL code generator does not support \(what) yet; use --backend cpu"
+    }
+
+    // MARK: Arrays: private or in the device heap
+
+    /// Private bytes a CPU work-group may declare: PoCL runs a work-group's work-items on one
+    /// thread's stack (`OpenCLLogDensity.cpuPrivateBudget`).
+    static let cpuPrivateBudget = 2 << 20
+
+    /// Bytes an element of a density array takes on the widest CPU vector, 16 f32 or 8 f64 lanes
+    /// (AVX-512): what a generated kernel's private memory is counted at, on any device, to
+    /// choose the arrays that go to the heap.
+    static let widestElementBytes = 64
+
+    /// Which of arrays of `sizes` elements go to the heap so that `excess` elements leave private
+    /// memory: none when `excess` ≤ 0, else the largest, as few as do it (the first declared
+    /// first among equals). Only where the arrays would not fit: a heap slice per work-item is
+    /// cache-cold where a work-group's stack is reused by its work-items in turn (a 120-point GP's
+    /// five 120 × 120 arrays at 256 chains: 30.6 k gradients/s with three in the heap, 27.3 k with
+    /// all five, 31.9 k with all five private at 4.4 MiB, over the budget). A 400-point GP's 49 MiB
+    /// per work-item were refused before (docs/benchmarks.md, "The device heap").
+    static func heapDeclarations(sizes: [Int], excess: Int) -> Set<Int> {
+        var moved: Set<Int> = [], left = excess
+        for k in sizes.indices.sorted(by: { sizes[$0] > sizes[$1] || sizes[$0] == sizes[$1] && $0 < $1 }) where left > 0 {
+            left -= sizes[k]
+            moved.insert(k)
+        }
+        return moved
+    }
+
+    /// The kernel argument that holds the heap.
+    static let heapArgument = "__heap"
+
+    /// The parameter declaring data argument `name` (the heap is written; the data are not).
+    static func dataParameter(_ name: String) -> String {
+        name == heapArgument ? "__global real* d_\(name)" : "__global const real* d_\(name)"
+    }
+
+    /// Declares arrays `names` of `count` elements each (one at least: C has no empty arrays),
+    /// private, or on slices of the heap where `heapDeclarations` says.
+    mutating func declareArrays(_ names: [String], count: Int, comment: String = "") {
+        let n = max(1, count)
+        let note = comment.isEmpty ? "" : "  // " + comment
+        for name in names {
+            if heapDeclarations.contains(arraySizes.count) {
+                emit("__global realw* \(name) = lf_heap + \(heapElements);  // \(comment.isEmpty ? "" : comment + ", ")in the heap")
+                heapElements += n
+                heapArrays.insert(name)
+            } else {
+                emit("realw \(name)[\(n)];" + note)
+            }
+            arraySizes.append(n)
+        }
+    }
+
+    /// Where the code emitted from line `start` on placed arrays in the heap: defines `lf_heap`,
+    /// this work-item's slice, at `start`, and adds the heap to the data arguments.
+    mutating func placeHeap(at start: Int) {
+        guard heapElements > 0 else { return }
+        let indent = String(repeating: "    ", count: indentation)
+        lines.insert(indent + "__global realw* lf_heap = (__global realw*)d_\(Generator.heapArgument) "
+                     + "+ (size_t)get_global_id(0) * \(heapElements);", at: start)
+        if !dataArguments.contains(Generator.heapArgument) { dataArguments.append(Generator.heapArgument) }
     }
 
     // MARK: Emission helpers

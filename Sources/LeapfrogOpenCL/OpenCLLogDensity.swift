@@ -36,8 +36,10 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
     private var groupKernel: (generated: GeneratedKernel, kernel: Kernel)?
     /// The rows-in-lanes kernel and its row-blocked data, made on first use; `.failure` when the
     /// model's row loop cannot run in lanes (`RowLanesUnsupported`) or the kernel does not build.
-    private var rowsKernel: Result<(kernel: Kernel, data: [Buffer<R>]), Error>?
+    private var rowsKernel: Result<(kernel: Kernel, data: [Buffer<R>], generated: GeneratedKernel), Error>?
     private let dataBuffers: [Buffer<R>]
+    /// The kernels' large arrays (`DeviceHeap`), grown to the largest launch.
+    private var heap = DeviceHeap<R>()
     private let lock = Lock()
     private var kernelNanoseconds: UInt64?
     /// Device buffers of the last batch shape (stride), reused while the chain count stays the same.
@@ -121,7 +123,7 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
     }
 
     /// Bytes of private arrays a CPU work-group may use (PoCL runs a work-group on one thread).
-    public static var cpuPrivateBudget: Int { 2 << 20 }
+    public static var cpuPrivateBudget: Int { Generator.cpuPrivateBudget }
 
     /// Work-items per chain in the work-group-per-chain shape: 128 on GPUs; 32 on CPU devices
     /// (PoCL runs a work-group on one core; only a forced `--launch group` uses it there), never
@@ -172,22 +174,22 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
 
     /// The rows-in-lanes kernel (W = `width` rows per work-item) and its data, made on first use.
     /// Call under `lock`.
-    private func rowsInLanesKernel() throws -> (kernel: Kernel, data: [Buffer<R>]) {
+    private func rowsInLanesKernel() throws -> (kernel: Kernel, data: [Buffer<R>], generated: GeneratedKernel) {
         if let rowsKernel { return try rowsKernel.get() }
-        let made = Result { () throws -> (kernel: Kernel, data: [Buffer<R>]) in
+        let made = Result { () throws -> (kernel: Kernel, data: [Buffer<R>], generated: GeneratedKernel) in
             let generated = try OpenCLCodegen.generate(model, shape: .rowsInLanes)
             let data: [Buffer<R>] = try generated.dataBuffers(model, width: width, queue: queue)
             let program = try KernelLibrary.build(context: queue.context, files: generated.libraryFiles, extra: generated.source,
                                                   precision: R.precision, width: width, defines: generated.defines, cache: cache)
-            return (try Kernel(program: program, name: generated.kernelName), data)
+            return (try Kernel(program: program, name: generated.kernelName), data, generated)
         }
         rowsKernel = made
         return try made.get()
     }
 
     /// The work-group-per-chain kernel, generated and built on first use.
-    private func workGroupKernel(_ shape: LaunchShape) throws -> Kernel {
-        if let built = groupKernel, built.generated.shape == shape { return built.kernel }
+    private func workGroupKernel(_ shape: LaunchShape) throws -> (generated: GeneratedKernel, kernel: Kernel) {
+        if let built = groupKernel, built.generated.shape == shape { return built }
         let generated = try OpenCLCodegen.generate(model, shape: shape)
         if info.type == .cpu, case .workGroupPerChain(let local, _) = shape {
             let perItem = Self.privateBytes(generated.source, width: 1, transitionLanes: 1)
@@ -201,7 +203,7 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
                                               precision: R.precision, width: 1, cache: cache)
         let kernel = try Kernel(program: program, name: generated.kernelName)
         groupKernel = (generated, kernel)
-        return kernel
+        return (generated, kernel)
     }
 
     /// Bytes of the private arrays one work-item declares in generated source (statements
@@ -215,7 +217,9 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
     public static func privateBytes(_ source: String, width: Int, transitionLanes: Int) -> Int {
         var lanes = 0
         for line in source.split(separator: "\n") {
-            let words = line.drop(while: { $0 == " " }).split(separator: " ", maxSplits: 1)
+            // The declaration without its comment (whose shapes, `[120, 120]`, are not declarators).
+            let code = line.firstRange(of: "//").map { line[..<$0.lowerBound] } ?? line[...]
+            let words = code.drop(while: { $0 == " " }).split(separator: " ", maxSplits: 1)
             guard words.count == 2, let type = PrivateArrayLanes(typeName: words[0]) else { continue }
             var elements = 0
             for declarator in words[1].split(separator: ",") {
@@ -308,9 +312,10 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
         let layout: ChainLayout
         let global: Int, local: Int
         var data = dataBuffers
+        var launched = generated, launchedWidth = width
         switch shape {
         case .rowsInLanes:
-            (launchKernel, data) = try rowsInLanesKernel()
+            (launchKernel, data, launched) = try rowsInLanesKernel()
             let groupSize = info.type == .cpu
                 ? ChainLayout.cpuGroupSize(items: chains, maximum: localSize, computeUnits: info.computeUnits) : localSize
             layout = ChainLayout(chains: chains, width: 1, localSize: groupSize)
@@ -325,10 +330,13 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
             layout = ChainLayout(chains: chains, width: width, localSize: groupSize)
             (global, local) = (layout.workItems, groupSize)
         case .workGroupPerChain(let groupLocal, _):
-            launchKernel = try workGroupKernel(shape)
+            (launched, launchKernel) = try workGroupKernel(shape)
+            launchedWidth = 1
             layout = ChainLayout(chains: chains, width: 1, localSize: groupLocal)
             (global, local) = (chains * groupLocal, groupLocal)
         }
+        data = try heap.arguments(data, for: launched, workItems: global, width: launchedWidth, queue: queue, info: info,
+                                  model: model.graph.name)
         let d = max(1, dimension)
         if buffers?.stride != layout.stride {
             buffers = nil   // release the old ones first

@@ -20,6 +20,10 @@ final class OpenCLRecordedValues<R: DeviceReal>: @unchecked Sendable {
     private let computeUnits: Int
     private let isCPU: Bool
     private let dataBuffers: [Buffer<R>]
+    private let info: DeviceInfo
+    private let modelName: String
+    /// The kernel's large arrays (`DeviceHeap`), grown to the largest launch.
+    private var heap = DeviceHeap<R>()
     /// Launches, round trips and bytes of the draws recorded so far.
     private(set) var traffic = DeviceTraffic()
     /// Device and host buffers for batches of up to `capacity` padded chains (a layout's stride),
@@ -37,6 +41,8 @@ final class OpenCLRecordedValues<R: DeviceReal>: @unchecked Sendable {
         dimension = model.dimension
         self.queue = queue
         self.width = width
+        self.info = info
+        modelName = model.graph.name
         computeUnits = info.computeUnits
         isCPU = info.type == .cpu
         let perItem = OpenCLLogDensity<R>.privateBytes(generated.source, width: width, transitionLanes: width)
@@ -74,9 +80,16 @@ final class OpenCLRecordedValues<R: DeviceReal>: @unchecked Sendable {
         let groupSize = isCPU ? ChainLayout.cpuGroupSize(items: items, maximum: localSize, computeUnits: computeUnits) : localSize
         try kernel.setArg(0, position)
         try kernel.setArg(1, recorded)
-        for (k, buffer) in dataBuffers.enumerated() { try kernel.setArg(2 + k, buffer) }
-        try kernel.setArg(2 + dataBuffers.count, Int32(stride))
+        try setData(workItems: stride / width, stride: stride)
         _ = try queue.enqueue(kernel, global: stride / width, local: groupSize)
+    }
+
+    /// Sets the data arguments, the heap for `workItems` work-items among them, and the stride.
+    private func setData(workItems: Int, stride: Int) throws {
+        let data = try heap.arguments(dataBuffers, for: generated, workItems: workItems, width: width, queue: queue,
+                                      info: info, model: modelName)
+        for (k, buffer) in data.enumerated() { try kernel.setArg(2 + k, buffer) }
+        try kernel.setArg(2 + data.count, Int32(stride))
     }
 
     func recordedValues(_ positions: ChainBatch) throws -> ChainBatch {
@@ -111,8 +124,7 @@ final class OpenCLRecordedValues<R: DeviceReal>: @unchecked Sendable {
         }
         try kernel.setArg(0, b.position)
         try kernel.setArg(1, b.recorded)
-        for (k, buffer) in dataBuffers.enumerated() { try kernel.setArg(2 + k, buffer) }
-        try kernel.setArg(2 + dataBuffers.count, Int32(layout.stride))
+        try setData(workItems: layout.workItems, stride: layout.stride)
         let event = try queue.enqueue(kernel, global: layout.workItems, local: groupSize)
         try b.recorded.read(into: UnsafeMutableBufferPointer(rebasing: b.hostOut[0..<(max(1, outputs) * layout.stride)]),
                             blocking: true, queue: queue)

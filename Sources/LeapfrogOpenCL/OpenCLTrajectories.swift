@@ -137,6 +137,8 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     private let info: DeviceInfo
     private let cache: ProgramCache?
     private let dataBuffers: [Buffer<R>]
+    /// The kernels' large arrays (`DeviceHeap`), grown to the largest launch.
+    private var heap = DeviceHeap<R>()
     /// The data row-blocked for the rows-in-lanes kernels (`GeneratedKernel.deviceValues`), or why
     /// the model's row loop cannot run in lanes; made on first use.
     private var rowLanesData: Result<[Buffer<R>], Error>?
@@ -422,7 +424,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         let kernelWidth = kernelWidth(shape, chains: batchChains ?? chains)
         let built = try self.kernel(for: kind, shape: shape, width: kernelWidth)
         let width = layoutWidth(shape, kernelWidth: kernelWidth)
-        let data = shape == .rowsInLanes ? try rowLanesDataBuffers() : dataBuffers
+        var data = shape == .rowsInLanes ? try rowLanesDataBuffers() : dataBuffers
         let layout: ChainLayout, global: Int
         if case .workGroupPerChain(let groupLocal, _) = shape {
             layout = ChainLayout(chains: chains, width: 1, localSize: groupLocal)
@@ -432,6 +434,8 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
                                  localSize: groupSize(items: (chains + width - 1) / width, maximum: built.localSize))
             global = layout.globalSize
         }
+        data = try heap.arguments(data, for: built.generated, workItems: global, width: kernelWidth, queue: queue, info: info,
+                                  model: model.graph.name)
         lastChains = chains
         if buffers?.stride != layout.stride || buffers?.width != width {
             buffers = nil

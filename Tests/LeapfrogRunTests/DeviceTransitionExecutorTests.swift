@@ -2,13 +2,19 @@ import Foundation
 import Leapfrog
 import LeapfrogOpenCL
 import LeapfrogRun
+import LeapfrogTestSupport
 import Testing
 
 /// The device-resident transitions (`DeviceTransitionExecutor` over `OpenCLTrajectories`) against
 /// their host twin (`HostTransitionExecutor` over the CPU reference): same requests, same seed.
 @Suite(.serialized, .enabled(if: (try? OpenCLRuntime.device()) != nil, "no OpenCL device"))
 struct DeviceTransitionExecutorTests {
+    /// A built-in model on its bundled data, or `gp-regression 130`: the GP on 130 points, whose
+    /// kernels keep their largest matrices in the device heap (`DeviceHeap`).
     static func bound(_ name: String) throws -> BoundModel {
+        if name == "gp-regression 130" {
+            return try BoundModel(graph: ClassicModels.gpRegression(), data: GaussianProcessData.points(130))
+        }
         let instance = try BuiltinModels.named(name).instantiate()
         return try BoundModel(graph: instance.graph, data: instance.data)
     }
@@ -161,7 +167,8 @@ struct DeviceTransitionExecutorTests {
     /// The step sizes span good and too-large (divergent, U-turning early) trajectories. `group`:
     /// a work-group per chain, every work-item building the chain's tree from the group's sums.
     @Test(arguments: [("eight-schools", 0.3, 16, 60, LaunchChoice.auto), ("bnn", 0.02, 8, 8, .auto),
-                      ("gp-regression", 0.2, 8, 20, .auto), ("eight-schools", 0.3, 8, 30, .workGroupPerChain),
+                      ("gp-regression", 0.2, 8, 20, .auto), ("gp-regression 130", 0.2, 6, 4, .auto),
+                      ("eight-schools", 0.3, 8, 30, .workGroupPerChain),
                       ("bnn", 0.02, 4, 6, .workGroupPerChain), ("bnn", 0.02, 5, 8, .rowsInLanes)])
     func f64NUTSMakesTheHostsTrees(model: String, stepSize: Double, chains n: Int, iterations: Int,
                                    launch: LaunchChoice) throws {

@@ -1,0 +1,43 @@
+import COpenCL
+import LeapfrogCore
+
+/// The global memory behind a generated kernel's large arrays (`Generator.heapDeclarations`): one
+/// slice of `GeneratedKernel.heapElements` × W numbers per work-item, the work-item's at its
+/// global id (`lf_heap` in the kernel). A launcher keeps one, grown to its largest launch and then
+/// reused; every launch writes a slice before reading it, so nothing in it outlives a launch.
+///
+/// Cost: what private memory cost before, moved to global memory — on a CPU device the same
+/// caches (a 400-point GP's covariance is 10 MiB per work-item either way); on a GPU the slices
+/// are not interleaved between work-items, so their reads do not coalesce.
+struct DeviceHeap<R: DeviceReal> {
+    private var buffer: Buffer<R>?
+
+    /// `data` followed by the heap for a launch of `workItems` work-items of `kernel` built with
+    /// W = `width`, or `data` alone when the kernel has no heap. Throws `DeviceOutOfMemory`, with
+    /// the figures, when the heap exceeds the device's largest buffer (so that a caller splitting
+    /// its chains tries fewer) or cannot be allocated.
+    mutating func arguments(_ data: [Buffer<R>], for kernel: GeneratedKernel, workItems: Int, width: Int,
+                            queue: CommandQueue, info: DeviceInfo, model: String) throws -> [Buffer<R>] {
+        guard kernel.heapElements > 0 else { return data }
+        let perItem = kernel.heapElements * width
+        let count = workItems * perItem
+        if let buffer, buffer.count >= count { return data + [buffer] }
+        let bytes = Double(count) * Double(MemoryLayout<R>.size)
+        let message = "model '\(model)' keeps \(NumberFormat.bytes(Double(perItem * MemoryLayout<R>.size))) of large "
+            + "intermediate values per work-item in device memory: \(NumberFormat.grouped(workItems)) work-items need "
+            + "\(NumberFormat.bytes(bytes))"
+        guard bytes <= Double(info.maxAllocation) else {
+            throw DeviceOutOfMemory(status: CL_MEM_OBJECT_ALLOCATION_FAILURE, call: "DeviceHeap", device: info.name, message: message
+                                    + ", more than the largest buffer '\(info.name)' allows (\(NumberFormat.bytes(Double(info.maxAllocation))))"
+                                    + "; run fewer chains")
+        }
+        buffer = nil   // release the smaller one first
+        do {
+            buffer = try Buffer<R>(context: queue.context, count: count, access: .readWrite)
+        } catch var failure as DeviceOutOfMemory {
+            failure.message = message + ": " + failure.message
+            throw failure
+        }
+        return data + [buffer!]
+    }
+}

@@ -1,0 +1,89 @@
+import LeapfrogCore
+import LeapfrogModel
+import LeapfrogModels
+import LeapfrogReference
+import LeapfrogTestSupport
+import Testing
+@testable import LeapfrogOpenCL
+
+/// Which of a generated kernel's arrays go to the device heap (`Generator.heapDeclarations`,
+/// `OpenCLCodegen.generating`), and how private memory is counted; no device needed.
+@Suite struct DeviceHeapTests {
+    /// A 130-point GP: five 130 × 130 arrays, 5.2 MiB at 64 bytes an element.
+    static func largeGP() throws -> BoundModel {
+        try BoundModel(graph: ClassicModels.gpRegression(), data: GaussianProcessData.points(130, grid: 30))
+    }
+
+    @Test func theLargestArraysMoveFirstAndOnlyAsManyAsNeeded() {
+        let sizes = [3, 14_400, 100, 14_400, 14_400, 40]
+        #expect(Generator.heapDeclarations(sizes: sizes, excess: 0).isEmpty)
+        #expect(Generator.heapDeclarations(sizes: sizes, excess: -5).isEmpty)
+        #expect(Generator.heapDeclarations(sizes: sizes, excess: 1) == [1])
+        #expect(Generator.heapDeclarations(sizes: sizes, excess: 14_401) == [1, 3])
+        #expect(Generator.heapDeclarations(sizes: sizes, excess: 43_300) == [1, 3, 4, 2])
+    }
+
+    /// A declaration's comment may hold a shape with a comma (`[120, 120]`): the array still
+    /// counts (it did not, so a 120-point GP's kernel was counted at two of its five matrices).
+    @Test func privateBytesReadDeclarationsPastTheirComments() {
+        let source = """
+                realw v11[14400];  // exp_quad_cov [120, 120]
+                realw x[3], gx[3];
+                __global realw* v12 = lf_heap + 0;  // cholesky [120, 120], in the heap
+                realt q[3];
+                int k[2];
+            """
+        #expect(OpenCLLogDensity<Float>.privateBytes(source, width: 16, transitionLanes: 1) == ((14_400 + 6) * 16 + 3 + 2) * 4)
+    }
+
+    /// The bundled 25-point GP keeps every array private; the 130-point GP moves its largest to
+    /// the heap, and what stays private fits a CPU work-item at the widest lanes, in every kernel
+    /// that holds the density (the density's, the recorded values', HMC's and NUTS's).
+    @Test func aLargeGPsMatricesGoToTheHeap() throws {
+        let bundled = try BuiltinModels.gpRegression.instantiate()
+        #expect(try OpenCLCodegen.generate(BoundModel(graph: bundled.graph, data: bundled.data)).heapElements == 0)
+        let model = try Self.largeGP()
+        let leapfrog = [0.5, 1, 0.5]
+        let kernels = [try OpenCLCodegen.generate(model), try OpenCLCodegen.generateRecorded(model).kernel,
+                       try OpenCLCodegen.generateTrajectory(model, coefficients: leapfrog),
+                       try OpenCLCodegen.generateNUTS(model, maxDepth: 10, coefficients: leapfrog)]
+        for kernel in kernels {
+            #expect(kernel.heapElements >= 130 * 130, "\(kernel.kernelName)")
+            #expect(kernel.dataArguments.last == Generator.heapArgument)
+            #expect(kernel.source.contains("__global real* d___heap"))
+            let bytes = OpenCLLogDensity<Float>.privateBytes(kernel.source, width: 16, transitionLanes: 16)
+            #expect(bytes <= OpenCLLogDensity<Float>.cpuPrivateBudget, "\(kernel.kernelName): \(bytes) private bytes")
+        }
+        // The density's five 130 × 130 arrays, counted private, would exceed the budget: so would
+        // all five together (5.2 MiB), so at least two moved, and no more than needed.
+        #expect(kernels[0].heapElements < 5 * 130 * 130)
+    }
+}
+
+extension OpenCLTests {
+    /// A kernel with its largest arrays in the device heap against the CPU reference: the
+    /// 130-point GP's density, gradient and recorded values (the predictive mean on 30 points,
+    /// through its own Cholesky factor) in f64 equal to 1e-9 relative, at 1, 7 and 33 chains and 5
+    /// after them (each work-item its own slice; the heap grown to the largest batch and reused).
+    @Suite struct DeviceHeapKernels {
+        @Test func aLargeGPMatchesTheReference() throws {
+            let env = CLTest.env
+            let model = try DeviceHeapTests.largeGP()
+            let reference = ReferenceModel(model)
+            let device = try OpenCLLogDensity<Double>(model, queue: env.queue, width: 4, localSize: 4, cache: CLTest.cache)
+            #expect(device.generated.heapElements > 0)
+            for chains in [1, 7, 33, 5] {
+                var rng = TestRNG(seed: UInt64(chains))
+                let x = ChainBatch(chains: chains, dimension: model.dimension,
+                                   values: (0..<(chains * model.dimension)).map { _ in rng.uniform(-1, 1) })
+                let expected = try reference.evaluate(x), actual = try device.evaluate(x)
+                expectClose(actual.logDensity, expected.logDensity, tolerance: 1e-9, "log density, \(chains) chains")
+                let scale = max(1, expected.gradient.values.map(abs).max() ?? 1)
+                expectClose(actual.gradient.values, expected.gradient.values, tolerance: 1e-9, floor: scale,
+                            "gradient, \(chains) chains")
+                let recorded = try #require(try device.recordedValues(x), "no recorded-values kernel")
+                expectClose(recorded.values, reference.recordedValues(x).values, tolerance: 1e-9, "recorded, \(chains) chains")
+            }
+        }
+    }
+}
