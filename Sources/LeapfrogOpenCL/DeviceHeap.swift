@@ -19,25 +19,34 @@ struct DeviceHeap<R: DeviceReal> {
     mutating func arguments(_ data: [Buffer<R>], for kernel: GeneratedKernel, workItems: Int, width: Int,
                             queue: CommandQueue, info: DeviceInfo, model: String) throws -> [Buffer<R>] {
         guard kernel.heapElements > 0 else { return data }
-        let perItem = kernel.heapElements * width
-        let count = workItems * perItem
+        let count = workItems * kernel.heapElements * width
         if let buffer, buffer.count >= count { return data + [buffer] }
-        let bytes = Double(count) * Double(MemoryLayout<R>.size)
-        let message = "model '\(model)' keeps \(NumberFormat.bytes(Double(perItem * MemoryLayout<R>.size))) of large "
-            + "intermediate values per work-item in device memory: \(NumberFormat.grouped(workItems)) work-items need "
-            + "\(NumberFormat.bytes(bytes))"
-        guard bytes <= Double(info.maxAllocation) else {
-            throw DeviceOutOfMemory(status: CL_MEM_OBJECT_ALLOCATION_FAILURE, call: "DeviceHeap", device: info.name, message: message
-                                    + ", more than the largest buffer '\(info.name)' allows (\(NumberFormat.bytes(Double(info.maxAllocation))))"
-                                    + "; run fewer chains")
-        }
+        try Self.checkSize(kernel, workItems: workItems, width: width, info: info, model: model)
         buffer = nil   // release the smaller one first
         do {
             buffer = try Buffer<R>(context: queue.context, count: count, access: .readWrite)
         } catch var failure as DeviceOutOfMemory {
-            failure.message = message + ": " + failure.message
+            failure.message = Self.need(kernel, workItems: workItems, width: width, model: model) + ": " + failure.message
             throw failure
         }
         return data + [buffer!]
+    }
+
+    /// Throws `DeviceOutOfMemory` when the heap of `workItems` work-items of `kernel` (built with
+    /// W = `width`) exceeds the device's largest buffer.
+    static func checkSize(_ kernel: GeneratedKernel, workItems: Int, width: Int, info: DeviceInfo, model: String) throws {
+        let bytes = Double(workItems * kernel.heapElements * width * MemoryLayout<R>.size)
+        guard bytes > Double(info.maxAllocation) else { return }
+        throw DeviceOutOfMemory(status: CL_MEM_OBJECT_ALLOCATION_FAILURE, call: "DeviceHeap", device: info.name,
+                                message: need(kernel, workItems: workItems, width: width, model: model)
+                                    + ", more than the largest buffer '\(info.name)' allows "
+                                    + "(\(NumberFormat.bytes(Double(info.maxAllocation)))); run fewer chains")
+    }
+
+    /// What the heap needs, in words.
+    private static func need(_ kernel: GeneratedKernel, workItems: Int, width: Int, model: String) -> String {
+        let perItem = Double(kernel.heapElements * width * MemoryLayout<R>.size)
+        return "model '\(model)' keeps \(NumberFormat.bytes(perItem)) of large intermediate values per work-item in device "
+            + "memory: \(NumberFormat.grouped(workItems)) work-items need \(NumberFormat.bytes(perItem * Double(workItems)))"
     }
 }

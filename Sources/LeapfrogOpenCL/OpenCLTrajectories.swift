@@ -232,6 +232,16 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
                 }
             }
         }
+        // A batch whose heap exceeds the device's largest buffer fails here rather than at its
+        // first transition: the caller then runs the transitions on the host, whose density
+        // evaluations split the chains (`withChainSplitting`).
+        if let expectedChains {
+            let shape = shape(forChains: expectedChains), width = kernelWidth(shape, chains: expectedChains)
+            let built = try kernel(for: .hmc(steps: []), shape: shape, width: width)
+            let (_, global) = geometry(shape, width: layoutWidth(shape, kernelWidth: width), localSize: built.localSize,
+                                       chains: expectedChains)
+            try DeviceHeap<R>.checkSize(built.generated, workItems: global, width: width, info: info, model: model.graph.name)
+        }
     }
 
     /// The launch shape of a batch of `chains` chains (`launch` when forced). `auto` takes a
@@ -425,15 +435,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         let built = try self.kernel(for: kind, shape: shape, width: kernelWidth)
         let width = layoutWidth(shape, kernelWidth: kernelWidth)
         var data = shape == .rowsInLanes ? try rowLanesDataBuffers() : dataBuffers
-        let layout: ChainLayout, global: Int
-        if case .workGroupPerChain(let groupLocal, _) = shape {
-            layout = ChainLayout(chains: chains, width: 1, localSize: groupLocal)
-            global = chains * groupLocal
-        } else {
-            layout = ChainLayout(chains: chains, width: width,
-                                 localSize: groupSize(items: (chains + width - 1) / width, maximum: built.localSize))
-            global = layout.globalSize
-        }
+        let (layout, global) = geometry(shape, width: width, localSize: built.localSize, chains: chains)
         data = try heap.arguments(data, for: built.generated, workItems: global, width: kernelWidth, queue: queue, info: info,
                                   model: model.graph.name)
         lastChains = chains
@@ -448,6 +450,18 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             buffers = try TrajectoryBuffers<R>(context: queue.context, dimension: dimension, stride: layout.stride, width: width)
         }
         return LaunchSetup(kernel: built.kernel, layout: layout, globalSize: global, buffers: buffers!, data: data)
+    }
+
+    /// The chains' layout in a launch of `chains` chains of `shape` (`width` chains per work-item
+    /// of the layout, `localSize` the kernel's), and the work-items it launches: the layout's (a
+    /// multiple of its local size), or chains × the group's size for a work-group per chain.
+    private func geometry(_ shape: LaunchShape, width: Int, localSize: Int, chains: Int) -> (layout: ChainLayout, global: Int) {
+        if case .workGroupPerChain(let groupLocal, _) = shape {
+            return (ChainLayout(chains: chains, width: 1, localSize: groupLocal), chains * groupLocal)
+        }
+        let layout = ChainLayout(chains: chains, width: width,
+                                 localSize: groupSize(items: (chains + width - 1) / width, maximum: localSize))
+        return (layout, layout.globalSize)
     }
 
     /// Packs chain-fastest `values` (`rows` per chain) into `staging` and enqueues its copy to `buffer`.

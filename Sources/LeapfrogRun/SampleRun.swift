@@ -86,7 +86,7 @@ public struct SampleRun {
         if let rule = config.adaptiveWarmup {
             log("leapfrog: adaptive warmup: ends when nested R-hat over \(config.superchains) superchains is below "
                 + "\(rule.nestedRHat) and the adaptation has settled (judged every \(rule.window) iterations), after at least "
-                + "\(rule.minimum) and at most \(config.warmup) iterations (--fixed-warmup for a fixed length)")
+                + "\(min(rule.minimum, config.warmup)) and at most \(config.warmup) iterations (--fixed-warmup for a fixed length)")
         }
         try memory.checkDevice(bound, backend: backend, log: log)
         let (density, shardedExecutor) = sharded(backend, log: log)

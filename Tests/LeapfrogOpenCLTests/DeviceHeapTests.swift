@@ -61,6 +61,34 @@ import Testing
 }
 
 extension OpenCLTests {
+    /// `DeviceHeap` sizes the heap for a launch's work-items, keeps it for smaller launches, and
+    /// refuses, naming the model, the work-items and the device, one beyond the device's largest
+    /// buffer (here a device that allows ten work-items' slices), before allocating anything.
+    @Suite struct DeviceHeapSizes {
+        @Test func aHeapBeyondTheLargestBufferIsRefusedByName() throws {
+            let env = CLTest.env
+            let kernel = try OpenCLCodegen.generate(DeviceHeapTests.largeGP())
+            var small = env.info
+            small.maxAllocation = UInt64(10 * kernel.heapElements * 4 * MemoryLayout<Double>.size)
+            var heap = DeviceHeap<Double>()
+            let ten = try heap.arguments([], for: kernel, workItems: 10, width: 4, queue: env.queue, info: small, model: "gp")
+            let five = try heap.arguments([], for: kernel, workItems: 5, width: 4, queue: env.queue, info: small, model: "gp")
+            #expect(ten.count == 1 && five.count == 1 && ten[0] === five[0], "a smaller launch reuses the heap")
+            #expect(ten[0].count == 10 * kernel.heapElements * 4)
+            do {
+                _ = try heap.arguments([], for: kernel, workItems: 11, width: 4, queue: env.queue, info: small, model: "gp")
+                Issue.record("eleven work-items' heap was allocated")
+            } catch let refused as DeviceOutOfMemory {
+                #expect(refused.message.contains("model 'gp'") && refused.message.contains("11 work-items")
+                        && refused.message.contains(small.name) && refused.message.contains("run fewer chains"), "\(refused)")
+            }
+            let none = try heap.arguments([], for: OpenCLCodegen.generate(BoundModel(graph: ClassicModels.gpRegression(),
+                                                                                    data: GaussianProcessData.points(20))),
+                                          workItems: 1_000, width: 4, queue: env.queue, info: small, model: "gp")
+            #expect(none.isEmpty, "a kernel without a heap takes no heap argument")
+        }
+    }
+
     /// A kernel with its largest arrays in the device heap against the CPU reference: the
     /// 130-point GP's density, gradient and recorded values (the predictive mean on 30 points,
     /// through its own Cholesky factor) in f64 equal to 1e-9 relative, at 1, 7 and 33 chains and 5
