@@ -101,6 +101,10 @@ cdf_cases = [
     ("cauchy", 4.2, (0.3, 1.7), stats.cauchy(0.3, 1.7)),
     ("cauchy", -1e7, (0.3, 1.7), stats.cauchy(0.3, 1.7)),
     ("loglogistic", 2.3, (1.5, 3.0), stats.fisk(3.0, scale=1.5)),
+    # exp_mod_normal(μ, σ, λ) is SciPy's exponnorm(K = 1/(σλ), loc = μ, scale = σ): below μ, above, a far upper tail.
+    ("exp_mod_normal", -0.8, (0.4, 0.7, 1.6), stats.exponnorm(1 / (0.7 * 1.6), 0.4, 0.7)),
+    ("exp_mod_normal", 1.9, (0.4, 0.7, 1.6), stats.exponnorm(1 / (0.7 * 1.6), 0.4, 0.7)),
+    ("exp_mod_normal", 14.0, (0.4, 0.7, 1.6), stats.exponnorm(1 / (0.7 * 1.6), 0.4, 0.7)),
 ]
 for name, y, p, d in cdf_cases:
     args = ", ".join(repr(float(x)) for x in p)

@@ -36,10 +36,14 @@ extension Generator {
             return
         }
         guard node.op == .logDensity else {
+            // A leaf (`target += 0`, `target += theta`) has no array of its own: its value, and a
+            // parameter's adjoint directly.
             try emitForward(t)
             let keep = rowKeep(rowContext)
-            emit("lp += \(keep("v\(t)[0]"));")
-            if active[t] {
+            emit("lp += \(keep(value(t, "0")));")
+            if node.op == .parameter {
+                emit("\(adjoint(t, "0")!) += \(keep("SPLAT(1.0)"));")
+            } else if active[t] {
                 emit("realw g\(t)[1] = { \(keep("SPLAT(1.0)")) };")
                 try emitBackward(t)
             }

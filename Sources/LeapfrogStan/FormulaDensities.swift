@@ -235,7 +235,7 @@ enum FormulaDensities {
         "normal": 2, "std_normal": 0, "lognormal": 2, "logistic": 2, "exponential": 1, "gumbel": 2, "weibull": 2,
         "rayleigh": 1, "frechet": 2, "pareto": 2, "double_exponential": 2,
         "gamma": 2, "inv_gamma": 2, "chi_square": 1, "inv_chi_square": 1, "scaled_inv_chi_square": 2,
-        "beta": 2, "beta_proportion": 2, "student_t": 3, "cauchy": 2, "loglogistic": 2,
+        "beta": 2, "beta_proportion": 2, "student_t": 3, "cauchy": 2, "loglogistic": 2, "exp_mod_normal": 3,
     ]
 
     /// The suffixes of Stan's distribution-function calls.
@@ -258,7 +258,10 @@ enum FormulaDensities {
     /// F = I_y(α, β) (beta_proportion: α = μκ, β = (1 − μ)κ), and the Student t's, with
     /// t = (y − μ)/σ and x = ν/(ν + t²), F = ½ I_x(ν/2, ½) below μ and 1 − ½ I_x(ν/2, ½) above (each
     /// side's log directly; `select` between them). Cauchy: F = atan(−1/z)/π below μ (no
-    /// cancellation in the far tail) and ½ + atan(z)/π above.
+    /// cancellation in the far tail) and ½ + atan(z)/π above. Exponentially modified normal
+    /// (Stan's `exp_mod_normal_lcdf`): F = Φ(z) − e^v with z = (y − μ)/σ and
+    /// v = λ(λσ²/2 − (y − μ)) + log Φ(z − λσ), so log F = log Φ(z) + log(1 − e^(v − log Φ(z))) and
+    /// log F̄ = log(Φ(−z) + e^v), each term on the log scale.
     static func logCDF<T: FormulaArithmetic>(_ family: String, _ y: T, _ p: [T], complement: Bool) -> T? {
         switch family {
         case "beta", "beta_proportion":
@@ -274,6 +277,16 @@ enum FormulaDensities {
             let below: T = ((-1.0 / z).atan() * (1 / Double.pi)).log()
             let above: T = (z.atan() * (1 / Double.pi) + 0.5).log()
             return (-z).selecting(below, above)
+        case "exp_mod_normal":
+            let (mu, sigma, lambda) = (p[0], p[1], p[2])
+            let z: T = (y - mu) / sigma
+            let v: T = lambda * (0.5 * lambda * sigma.square() - (y - mu)) + (z - lambda * sigma).logPhi()
+            if complement {
+                let a: T = (-z).logPhi()
+                return a + (v - a).log1pExp()
+            }
+            let logPhiZ: T = z.logPhi()
+            return logPhiZ + log1mExp(v - logPhiZ)
         case "gamma", "chi_square":
             let (a, x) = family == "gamma" ? (p[0], p[1] * y) : (0.5 * p[0], 0.5 * y)
             return a.logRegularizedGamma(x, complement: complement)

@@ -42,6 +42,9 @@ import Testing
         ("cauchy", 4.2, [0.3, 1.7], -0.14023484986621942, -2.033734913055926),
         ("cauchy", -10000000.0, [0.3, 1.7], -16.73219731574556, -5.4112680491954585e-08),
         ("loglogistic", 2.3, [1.5, 3.0], -0.24481866798173849, -1.5271507124625574),
+        ("exp_mod_normal", -0.8, [0.4, 0.7, 1.6], -4.2751491190264606, -0.014007624614841877),
+        ("exp_mod_normal", 1.9, [0.4, 0.7, 1.6], -0.1742332142738986, -1.833212608360797),
+        ("exp_mod_normal", 14.0, [0.4, 0.7, 1.6], -6.639594751813289e-10, -21.132800000000003),
     ]
 
     /// Relative agreement, absolute below 1.
@@ -87,7 +90,7 @@ import Testing
     @Test(arguments: cases.indices)
     func gradientsAreFiniteDifferences(_ k: Int) throws {
         let (family, y, args, _, _) = Self.cases[k]
-        let location: Set<String> = ["normal", "lognormal", "logistic", "gumbel", "double_exponential", "cauchy"]
+        let location: Set<String> = ["normal", "lognormal", "logistic", "gumbel", "double_exponential", "cauchy", "exp_mod_normal"]
         var declarations: [String] = [], names: [String] = [], priors: [String] = []
         for i in args.indices {
             let name = "a\(i + 1)"

@@ -343,6 +343,22 @@ struct StanOpenCLParityTests {
                        "k": .integers([0, 3, 2, 7, 4]), "n": .integers([2, 5, 2, 9, 4])]))
     }
 
+    /// The exponentially modified normal's distribution functions, per element in a loop and
+    /// vectorised (a row term beside the loop's); terms that are a number and a parameter
+    /// (`target += 0.5; target += mu;`: the kernel had read an array such leaves do not have).
+    @Test func expModNormalDistributionFunctionsAndLeafTerms() throws {
+        try Self.expectParity("""
+        data { int N; vector[N] y; }
+        parameters { real mu; real<lower=0> sigma; real<lower=0> lambda; }
+        model {
+          mu ~ normal(0, 1); sigma ~ lognormal(0, 1); lambda ~ lognormal(0, 1);
+          for (n in 1:N) target += exp_mod_normal_lcdf(y[n] | mu, sigma, lambda);
+          target += exp_mod_normal_lccdf(y | mu, sigma, lambda);
+          target += 0.5; target += mu;
+        }
+        """, DataSet(["N": .integer(5), "y": .vector([-2.0, -0.3, 0.5, 1.9, 8.0])]))
+    }
+
     /// `ordered_probit` (a select between the two accurate sides per element) and the formula
     /// families written with log Φ and relu (skew normal, exponentially modified normal, skew
     /// double exponential), beta_proportion and loglogistic; a count family's lccdf at 0 (a
