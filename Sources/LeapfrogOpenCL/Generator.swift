@@ -123,7 +123,8 @@ struct Generator {
     /// cache-cold where a work-group's stack is reused by its work-items in turn (a 120-point GP's
     /// five 120 × 120 arrays at 256 chains: 30.6 k gradients/s with three in the heap, 27.3 k with
     /// all five, 31.9 k with all five private at 4.4 MiB, over the budget). A 400-point GP's 49 MiB
-    /// per work-item were refused before (docs/benchmarks.md, "The device heap").
+    /// per work-item were refused before (docs/benchmarks.md, "Large intermediate values in a
+    /// device heap").
     static func heapDeclarations(sizes: [Int], excess: Int) -> Set<Int> {
         var moved: Set<Int> = [], left = excess
         for k in sizes.indices.sorted(by: { sizes[$0] > sizes[$1] || sizes[$0] == sizes[$1] && $0 < $1 }) where left > 0 {
