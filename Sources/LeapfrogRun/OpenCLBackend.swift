@@ -96,10 +96,13 @@ public struct OpenCLBackend: Backend {
         try OpenCLRuntime.checkLinker(for: dev)
         let memory = (global: Double(info.globalMemory), maxAllocation: Double(info.maxAllocation))
         func selected(_ density: any BatchedLogDensity, _ description: String, bytes: Int) -> SelectedBackend {
-            SelectedBackend(density: density, description: description, device: info.name, deviceRealBytes: bytes,
-                            deviceMemory: memory,
-                            executor: transitions(bound, density: density, on: dev, precision: bytes == 4 ? "f32" : "f64",
-                                                  options: options, log: log))
+            var backend = SelectedBackend(density: density, description: description, device: info.name, deviceRealBytes: bytes,
+                                          deviceMemory: memory,
+                                          executor: transitions(bound, density: density, on: dev, precision: bytes == 4 ? "f32" : "f64",
+                                                                options: options, log: log))
+            backend.deviceHeapElements = (try? OpenCLCodegen.generate(bound).heapElements) ?? 0
+            backend.deviceIsHostMemory = info.type == .cpu
+            return backend
         }
         switch options.precision {
         case .f64:

@@ -26,7 +26,8 @@ struct RunMemory {
 
     /// The estimate for this run of `bound`; `deviceRealBytes` is nil on the CPU reference.
     /// - treesOnHost: NUTS's trees counted on the host (``treesOnHost`` when nil).
-    func estimate(_ bound: BoundModel, deviceRealBytes: Int?, treesOnHost: Bool? = nil) -> MemoryEstimate {
+    func estimate(_ bound: BoundModel, deviceRealBytes: Int?, deviceHeapElements: Int = 0, treesOnHost: Bool? = nil)
+        -> MemoryEstimate {
         let c = configuration.sampler
         let schema = DrawCollector.schema(bound, chains: c.chains, draws: c.draws)
         return MemoryEstimate(.init(
@@ -35,6 +36,7 @@ struct RunMemory {
             treesOnHost: treesOnHost ?? self.treesOnHost, metric: c.metric, pooledAdaptation: c.pooledAdaptation, keepsDraws: keepsDraws,
             keepsMoments: configuration.keep == .moments,
             writesCSV: configuration.output?.csv ?? false,
+            deviceHeapElements: deviceHeapElements,
             dataValues: bound.data.values.reduce(0) { $0 + $1.values.count }, summaryCores: ChainRanges.cores,
             deviceRealBytes: deviceRealBytes))
     }
@@ -55,13 +57,30 @@ struct RunMemory {
         }
     }
 
-    /// On a device back end: throws when the data do not fit on the device; logs when the
-    /// chains' buffers do not fit at once.
+    /// On a device back end: throws when the data do not fit on the device, or when the device's
+    /// memory is this machine's (a CPU device) and the chains' device buffers — the kernels'
+    /// heaps above all — would exceed what it has available; logs when the chains' buffers do not
+    /// fit at once.
     func checkDevice(_ bound: BoundModel, backend: SelectedBackend, log: (String) -> Void) throws {
         guard let bytes = backend.deviceRealBytes, let memory = backend.deviceMemory else { return }
         let name = backend.device ?? "the device"
         let chains = configuration.sampler.chains
-        let estimate = estimate(bound, deviceRealBytes: bytes)
+        let estimate = estimate(bound, deviceRealBytes: bytes, deviceHeapElements: backend.deviceHeapElements)
+        if backend.deviceIsHostMemory {
+            let (available, words) = MachineMemory.available()
+            let needed = estimate.deviceBytes(chains: chains)
+            if needed > available {
+                let most = MemoryEstimate.roundedDown(MemoryEstimate.fitting(available - estimate.deviceFixed,
+                                                                             per: estimate.devicePerChain))
+                throw LeapfrogError(.configuration, "--chains \(NumberFormat.grouped(chains)) needs about "
+                                    + "\(NumberFormat.bytes(needed)) of device memory on '\(name)', a CPU device whose memory is "
+                                    + "this machine's (\(NumberFormat.bytes(available)) \(words)); "
+                                    + (most > 0 ? "at most \(NumberFormat.grouped(most)) chains fit" : "not even one chain fits")
+                                    + (backend.deviceHeapElements > 0 ? " (the model's largest values take "
+                                       + "\(NumberFormat.bytes(Double(bytes * backend.deviceHeapElements))) a chain in each "
+                                       + "of its device programs)" : ""))
+            }
+        }
         guard let most = estimate.largestDeviceChains(globalMemory: memory.global, maxAllocation: memory.maxAllocation) else {
             throw LeapfrogError(.device, "the data need about \(NumberFormat.bytes(estimate.deviceFixed)) on '\(name)', "
                                 + "which has \(NumberFormat.bytes(memory.global)) of memory; use --backend cpu")

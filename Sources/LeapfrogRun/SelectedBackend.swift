@@ -17,6 +17,11 @@ public struct SelectedBackend {
     public var deviceRealBytes: Int?
     /// The device's global memory and largest allocation in bytes; nil on the CPU reference.
     public var deviceMemory: (global: Double, maxAllocation: Double)?
+    /// Numbers per chain in the device heap of the model's density kernel (its largest values,
+    /// `DeviceHeap`; 0 when they all fit in private memory).
+    public var deviceHeapElements = 0
+    /// Whether the device's memory is this machine's (a CPU device: PoCL's buffers are host memory).
+    public var deviceIsHostMemory = false
     /// Runs whole transitions on the device; nil: the host loop over `density`
     /// (`HostTransitionExecutor`), the reference.
     public var executor: (any TransitionExecutor)?

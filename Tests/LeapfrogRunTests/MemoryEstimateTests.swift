@@ -153,6 +153,43 @@ import Testing
         #expect(!trees { $0.backend.precision = .f64 })
     }
 
+    /// A model whose largest values live in the device heap (`DeviceHeap`): every program that
+    /// runs the density keeps a chain's share of it (`MemoryEstimate.heapPrograms`), one program's
+    /// share is the largest buffer, and the host's memory is unchanged.
+    @Test func theDeviceHeapCountsInEveryProgram() {
+        var run = Self.run(device: 8)
+        let without = MemoryEstimate(run)
+        run.deviceHeapElements = 800_000   // a 400-point GP's five 400 × 400 arrays
+        let with = MemoryEstimate(run)
+        #expect(with.devicePerChain - without.devicePerChain == 8 * MemoryEstimate.heapPrograms * 800_000)
+        #expect(with.deviceBufferPerChain == 8 * 800_000)
+        #expect(with.hostPerChain == without.hostPerChain)
+    }
+
+    /// On a CPU device (PoCL), whose memory is this machine's, chains whose device memory exceeds
+    /// what the machine has available are refused before anything is built, with the count that
+    /// fits and what the heap takes; the same run on a device with its own memory is not.
+    @Test func aCPUDevicesHeapIsRefusedBeyondTheMachinesMemory() throws {
+        var c = RunConfiguration()
+        c.backend = BackendOptions(name: "opencl")
+        c.sampler.chains = 1_000_000
+        let graph = try ModelBuilder.build("one") { m in m.sample(m.parameter("x"), .normal(0, 1)) }
+        let bound = try BoundModel(graph: graph, data: DataSet())
+        var backend = SelectedBackend(density: ReferenceModel(bound), description: "test", device: "cpu-device",
+                                      deviceRealBytes: 8, deviceMemory: (global: 1e15, maxAllocation: 1e15))
+        backend.deviceHeapElements = 800_000
+        let memory = RunMemory(c, keepsDraws: false)
+        try memory.checkDevice(bound, backend: backend, log: { _ in })
+        backend.deviceIsHostMemory = true
+        do {
+            try memory.checkDevice(bound, backend: backend, log: { _ in })
+            Issue.record("a million chains of 19 MB each were not refused")
+        } catch let error as LeapfrogError {
+            #expect(error.message.contains("--chains 1,000,000 needs about") && error.message.contains("'cpu-device'")
+                    && error.message.contains("chains fit") && error.message.contains("6.10 MiB a chain"), "\(error.message)")
+        }
+    }
+
     @Test func deviceChainsFitInMemoryAndInOneBuffer() throws {
         let e = MemoryEstimate(Self.run(dimension: 1000, device: 4))
         let global = 8e9, largest = 2e9
