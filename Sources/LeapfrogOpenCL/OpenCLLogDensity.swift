@@ -19,8 +19,10 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
     public let model: BoundModel
     public let generated: GeneratedKernel
     public let queue: CommandQueue
-    /// Chains per work-item of the work-item-per-chain kernel.
+    /// Chains per work-item of the work-item-per-chain kernel (the most: `chainWidth(forChains:)`).
     public let width: Int
+    /// Whether the caller chose `width` (`--chains-per-work-item`): then every batch takes it.
+    private let widthForced: Bool
     /// Work-group size of the work-item-per-chain kernel.
     public let localSize: Int
     public let launch: LaunchChoice
@@ -31,7 +33,7 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
     /// The work-item-per-chain kernel: built by `build()` or the first evaluation, so an evaluator
     /// that a run never calls (PoCL's threaded device in a 4-chain run, whose batches go to its
     /// single-threaded companion) costs no compile (11 s for the GP's on 2 cores).
-    private var builtKernel: Kernel?
+    private var builtKernels: [Int: Kernel] = [:]
     /// The work-group-per-chain kernel, built on first use.
     private var groupKernel: (generated: GeneratedKernel, kernel: Kernel)?
     /// The rows-in-lanes kernel and its row-blocked data, made on first use; `.failure` when the
@@ -76,6 +78,7 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
         self.model = model
         self.queue = queue
         self.width = width ?? info.chainsPerWorkItem(R.precision)
+        widthForced = width != nil
         generated = try OpenCLCodegen.generate(model)
         // Private memory: every node lives in per-work-item arrays (`privateBytes`), and PoCL's CPU
         // device runs a whole work-group's work-items on one thread's stack, so a model with large
@@ -96,7 +99,7 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
     }
 
     /// Whether the work-item-per-chain program has been built.
-    public var isBuilt: Bool { lock.withLock { builtKernel != nil } }
+    public var isBuilt: Bool { lock.withLock { builtKernels[width] != nil } }
 
     /// Builds now (from the cache when it holds it) the program a batch of `chains` chains
     /// launches — the rows-in-lanes one where `shape(forChains:)` takes it, else the
@@ -108,18 +111,33 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
         if let chains, shape(forChains: chains) == .rowsInLanes {
             _ = try rowsInLanesKernel()
         } else {
-            _ = try kernel()
+            _ = try kernel(width: chains.map(chainWidth) ?? width)
         }
     }
 
-    /// The work-item-per-chain kernel, built on first use. Call under `lock`.
-    private func kernel() throws -> Kernel {
-        if let builtKernel { return builtKernel }
+    /// The work-item-per-chain kernel of `width` chains per work-item, built on first use. Call
+    /// under `lock`.
+    private func kernel(width: Int) throws -> Kernel {
+        if let built = builtKernels[width] { return built }
         let program = try KernelLibrary.build(context: queue.context, files: generated.libraryFiles, extra: generated.source,
                                               precision: R.precision, width: width, cache: cache)
         let made = try Kernel(program: program, name: generated.kernelName)
-        builtKernel = made
+        builtKernels[width] = made
         return made
+    }
+
+    /// Chains per work-item for a batch of `chains` in the work-item-per-chain shape: `width`, or
+    /// for a kernel with a device heap no more lanes than the batch has chains (rounded up to a
+    /// power of two), since the heap's traffic grows with the lanes, empty ones included: a
+    /// 400-point GP's 4 chains, f32, PoCL, gradients/s at W = 2, 4, 8, 16: 63, 127, 108, 78; 16
+    /// chains: 63, 127, 216, 297 (docs/benchmarks.md, "Large intermediate values in a device
+    /// heap"). Kernels without a heap keep `width` (their lanes cost little, and one program), as
+    /// does a width the caller chose.
+    public func chainWidth(forChains chains: Int) -> Int {
+        guard generated.heapElements > 0, !widthForced else { return width }
+        var w = 1
+        while w < min(chains, width) { w *= 2 }
+        return min(w, width)
     }
 
     /// Bytes of private arrays a CPU work-group may use (PoCL runs a work-group on one thread).
@@ -321,13 +339,14 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
             layout = ChainLayout(chains: chains, width: 1, localSize: groupSize)
             (global, local) = (layout.globalSize, groupSize)
         case .chainPerWorkItem:
-            launchKernel = try kernel()
+            launchedWidth = chainWidth(forChains: chains)
+            launchKernel = try kernel(width: launchedWidth)
             // PoCL runs each work-group on one core: on CPU devices the groups split evenly
             // over the cores (`ChainLayout.cpuGroupSize`).
-            let items = (chains + width - 1) / width
+            let items = (chains + launchedWidth - 1) / launchedWidth
             let groupSize = info.type == .cpu
                 ? ChainLayout.cpuGroupSize(items: items, maximum: localSize, computeUnits: info.computeUnits) : localSize
-            layout = ChainLayout(chains: chains, width: width, localSize: groupSize)
+            layout = ChainLayout(chains: chains, width: launchedWidth, localSize: groupSize)
             (global, local) = (layout.workItems, groupSize)
         case .workGroupPerChain(let groupLocal, _):
             (launched, launchKernel) = try workGroupKernel(shape)

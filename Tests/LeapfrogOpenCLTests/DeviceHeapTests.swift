@@ -113,5 +113,34 @@ extension OpenCLTests {
                 expectClose(recorded.values, reference.recordedValues(x).values, tolerance: 1e-9, "recorded, \(chains) chains")
             }
         }
+
+        /// With a heap, a batch takes no more lanes than it has chains (`chainWidth`): 1 chain one
+        /// lane, 3 chains four, many the device's width; a forced width, or a kernel without a
+        /// heap, always its width. The narrowed kernels give the reference's values too.
+        @Test func fewChainsTakeFewLanes() throws {
+            let env = CLTest.env
+            let model = try DeviceHeapTests.largeGP()
+            let device = try OpenCLLogDensity<Double>(model, queue: env.queue, localSize: 4, cache: CLTest.cache)
+            let width = device.width
+            #expect(device.chainWidth(forChains: 1) == 1 && device.chainWidth(forChains: 3) == min(4, width))
+            #expect(device.chainWidth(forChains: 1_000) == width)
+            let forced = try OpenCLLogDensity<Double>(model, queue: env.queue, width: 2, localSize: 4, cache: CLTest.cache)
+            #expect(forced.chainWidth(forChains: 1) == 2)
+            let bundled = try BuiltinModels.gpRegression.instantiate()
+            let small = try OpenCLLogDensity<Double>(BoundModel(graph: bundled.graph, data: bundled.data), queue: env.queue,
+                                                     cache: CLTest.cache)
+            #expect(small.chainWidth(forChains: 1) == small.width)
+            let reference = ReferenceModel(model)
+            for chains in [1, 3] {
+                var rng = TestRNG(seed: UInt64(40 + chains))
+                let x = ChainBatch(chains: chains, dimension: model.dimension,
+                                   values: (0..<(chains * model.dimension)).map { _ in rng.uniform(-1, 1) })
+                let expected = try reference.evaluate(x), actual = try device.evaluate(x)
+                expectClose(actual.logDensity, expected.logDensity, tolerance: 1e-9, "log density, \(chains) chains")
+                let scale = max(1, expected.gradient.values.map(abs).max() ?? 1)
+                expectClose(actual.gradient.values, expected.gradient.values, tolerance: 1e-9, floor: scale,
+                            "gradient, \(chains) chains")
+            }
+        }
     }
 }
