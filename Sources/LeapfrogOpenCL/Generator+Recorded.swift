@@ -52,9 +52,8 @@ extension Generator {
         source += "// derived quantities), \(offset) per chain, W chains per work-item, chain-fastest buffers.\n"
         source += "__kernel void \(kernelName)(\(arguments.joined(separator: ", "))) {\n"
         source += lines.joined(separator: "\n") + "\n}\n"
-        var kernel = GeneratedKernel(source: source, kernelName: kernelName, libraryFiles: ["activations", "distributions"],
+        let kernel = GeneratedKernel(source: source, kernelName: kernelName, libraryFiles: ["activations", "distributions"],
                                      dataArguments: dataArguments, dimension: dimension, shape: .chainPerWorkItem)
-        kernel.heapElements = heapElements
-        return (kernel, offset)
+        return (finished(kernel), offset)
     }
 }

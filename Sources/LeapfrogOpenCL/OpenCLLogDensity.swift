@@ -41,7 +41,7 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
     private var rowsKernel: Result<(kernel: Kernel, data: [Buffer<R>], generated: GeneratedKernel), Error>?
     private let dataBuffers: [Buffer<R>]
     /// The kernels' large arrays (`DeviceHeap`), grown to the largest launch.
-    private var heap = DeviceHeap<R>()
+    private var heap: DeviceHeap<R>
     private let lock = Lock()
     private var kernelNanoseconds: UInt64?
     /// Device buffers of the last batch shape (stride), reused while the chain count stays the same.
@@ -79,6 +79,7 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
         self.queue = queue
         self.width = width ?? info.chainsPerWorkItem(R.precision)
         widthForced = width != nil
+        heap = DeviceHeap(queue: queue, info: info, model: model.graph.name)
         generated = try OpenCLCodegen.generate(model)
         // Private memory: every node lives in per-work-item arrays (`privateBytes`), and PoCL's CPU
         // device runs a whole work-group's work-items on one thread's stack, so a model with large
@@ -99,7 +100,7 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
     }
 
     /// Whether the work-item-per-chain program has been built.
-    public var isBuilt: Bool { lock.withLock { builtKernels[width] != nil } }
+    public var isBuilt: Bool { lock.withLock { !builtKernels.isEmpty } }
 
     /// Builds now (from the cache when it holds it) the program a batch of `chains` chains
     /// launches — the rows-in-lanes one where `shape(forChains:)` takes it, else the
@@ -354,8 +355,7 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
             layout = ChainLayout(chains: chains, width: 1, localSize: groupLocal)
             (global, local) = (chains * groupLocal, groupLocal)
         }
-        data = try heap.arguments(data, for: launched, workItems: global, width: launchedWidth, queue: queue, info: info,
-                                  model: model.graph.name)
+        data = try heap.arguments(data, for: launched, workItems: global, width: launchedWidth)
         let d = max(1, dimension)
         if buffers?.stride != layout.stride {
             buffers = nil   // release the old ones first

@@ -20,10 +20,8 @@ final class OpenCLRecordedValues<R: DeviceReal>: @unchecked Sendable {
     private let computeUnits: Int
     private let isCPU: Bool
     private let dataBuffers: [Buffer<R>]
-    private let info: DeviceInfo
-    private let modelName: String
     /// The kernel's large arrays (`DeviceHeap`), grown to the largest launch.
-    private var heap = DeviceHeap<R>()
+    private var heap: DeviceHeap<R>
     /// Launches, round trips and bytes of the draws recorded so far.
     private(set) var traffic = DeviceTraffic()
     /// Device and host buffers for batches of up to `capacity` padded chains (a layout's stride),
@@ -41,8 +39,7 @@ final class OpenCLRecordedValues<R: DeviceReal>: @unchecked Sendable {
         dimension = model.dimension
         self.queue = queue
         self.width = width
-        self.info = info
-        modelName = model.graph.name
+        heap = DeviceHeap(queue: queue, info: info, model: model.graph.name)
         computeUnits = info.computeUnits
         isCPU = info.type == .cpu
         let perItem = OpenCLLogDensity<R>.privateBytes(generated.source, width: width, transitionLanes: width)
@@ -86,8 +83,7 @@ final class OpenCLRecordedValues<R: DeviceReal>: @unchecked Sendable {
 
     /// Sets the data arguments, the heap for `workItems` work-items among them, and the stride.
     private func setData(workItems: Int, stride: Int) throws {
-        let data = try heap.arguments(dataBuffers, for: generated, workItems: workItems, width: width, queue: queue,
-                                      info: info, model: modelName)
+        let data = try heap.arguments(dataBuffers, for: generated, workItems: workItems, width: width)
         for (k, buffer) in data.enumerated() { try kernel.setArg(2 + k, buffer) }
         try kernel.setArg(2 + data.count, Int32(stride))
     }

@@ -138,7 +138,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     private let cache: ProgramCache?
     private let dataBuffers: [Buffer<R>]
     /// The kernels' large arrays (`DeviceHeap`), grown to the largest launch.
-    private var heap = DeviceHeap<R>()
+    private var heap: DeviceHeap<R>
     /// The data row-blocked for the rows-in-lanes kernels (`GeneratedKernel.deviceValues`), or why
     /// the model's row loop cannot run in lanes; made on first use.
     private var rowLanesData: Result<[Buffer<R>], Error>?
@@ -189,6 +189,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
                 cache: ProgramCache? = ProgramCache.default) throws {
         let info = try queue.context.device.info()
         self.info = info
+        heap = DeviceHeap(queue: queue, info: info, model: model.graph.name)
         self.model = model
         self.queue = queue
         self.coefficients = coefficients
@@ -240,7 +241,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
             let built = try kernel(for: .hmc(steps: []), shape: shape, width: width)
             let (_, global) = geometry(shape, width: layoutWidth(shape, kernelWidth: width), localSize: built.localSize,
                                        chains: expectedChains)
-            try DeviceHeap<R>.checkSize(built.generated, workItems: global, width: width, info: info, model: model.graph.name)
+            try heap.checkSize(built.generated, workItems: global, width: width)
         }
     }
 
@@ -436,8 +437,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         let width = layoutWidth(shape, kernelWidth: kernelWidth)
         var data = shape == .rowsInLanes ? try rowLanesDataBuffers() : dataBuffers
         let (layout, global) = geometry(shape, width: width, localSize: built.localSize, chains: chains)
-        data = try heap.arguments(data, for: built.generated, workItems: global, width: kernelWidth, queue: queue, info: info,
-                                  model: model.graph.name)
+        data = try heap.arguments(data, for: built.generated, workItems: global, width: kernelWidth)
         lastChains = chains
         if buffers?.stride != layout.stride || buffers?.width != width {
             buffers = nil

@@ -159,6 +159,12 @@ struct MemoryEstimate: Sendable, Equatable {
         Self.roundedDown(Self.fitting(available - hostFixed, per: hostPerChain))
     }
 
+    /// The most chains whose device memory fits in `available` bytes of the machine's (a CPU
+    /// device's), rounded down to three significant figures.
+    func largestDeviceChains(available: Double) -> Int {
+        Self.roundedDown(Self.fitting(available - deviceFixed, per: devicePerChain))
+    }
+
     /// The most chains whose device buffers fit at once in `globalMemory` bytes with no buffer
     /// over `maxAllocation`, or `nil` when the data alone do not fit.
     func largestDeviceChains(globalMemory: Double, maxAllocation: Double) -> Int? {

@@ -95,12 +95,12 @@ public struct OpenCLBackend: Backend {
         let info = try dev.info()
         try OpenCLRuntime.checkLinker(for: dev)
         let memory = (global: Double(info.globalMemory), maxAllocation: Double(info.maxAllocation))
-        func selected(_ density: any BatchedLogDensity, _ description: String, bytes: Int) -> SelectedBackend {
+        func selected(_ density: any BatchedLogDensity, _ description: String, bytes: Int, heapElements: Int) -> SelectedBackend {
             var backend = SelectedBackend(density: density, description: description, device: info.name, deviceRealBytes: bytes,
                                           deviceMemory: memory,
                                           executor: transitions(bound, density: density, on: dev, precision: bytes == 4 ? "f32" : "f64",
                                                                 options: options, log: log))
-            backend.deviceHeapElements = (try? OpenCLCodegen.generate(bound).heapElements) ?? 0
+            backend.deviceHeapElements = heapElements
             backend.deviceIsHostMemory = info.type == .cpu
             return backend
         }
@@ -109,23 +109,23 @@ public struct OpenCLBackend: Backend {
             guard info.supportsFP64 else {
                 throw LeapfrogError(.device, "device '\(info.name)' has no cl_khr_fp64: use --precision f32 or auto")
             }
-            let (density, description) = try evaluator(bound, on: dev, info: info, as: Double.self, options: options)
-            return selected(density, description, bytes: 8)
+            let (density, description, heap) = try evaluator(bound, on: dev, info: info, as: Double.self, options: options)
+            return selected(density, description, bytes: 8, heapElements: heap)
         case .f32 where !options.checked, .auto where !options.checked:
-            let (density, description) = try evaluator(bound, on: dev, info: info, as: Float.self, options: options)
-            return selected(density, description, bytes: 4)
+            let (density, description, heap) = try evaluator(bound, on: dev, info: info, as: Float.self, options: options)
+            return selected(density, description, bytes: 4, heapElements: heap)
         case .f32, .auto:
             let accurateName = info.supportsFP64 ? "f64" : "f64 (CPU reference)"
             let policy = options.precision == .auto ? "switches to it when f32 is off" : "warns when f32 is off"
-            let (fast, description) = try evaluator(bound, on: dev, info: info, as: Float.self, options: options,
-                                                    label: "f32 checked against \(accurateName), \(policy)")
+            let (fast, description, heap) = try evaluator(bound, on: dev, info: info, as: Float.self, options: options,
+                                                          label: "f32 checked against \(accurateName), \(policy)")
             let t0 = Clock.now()
             let accurate: any BatchedLogDensity = info.supportsFP64
-                ? try evaluator(bound, on: dev, info: info, as: Double.self, options: options).0 : ReferenceModel(bound)
+                ? try evaluator(bound, on: dev, info: info, as: Double.self, options: options).density : ReferenceModel(bound)
             let guarded = PrecisionGuard(fast: fast, accurate: accurate, fastName: "f32", accurateName: accurateName,
                                          policy: options.precision == .auto ? .auto : .checkOnly,
                                          setupSeconds: Clock.now() - t0, clock: { Clock.now() }, log: log)
-            return selected(guarded, description, bytes: info.supportsFP64 ? 8 : 4)
+            return selected(guarded, description, bytes: info.supportsFP64 ? 8 : 4, heapElements: heap)
         }
     }
 
@@ -152,9 +152,11 @@ public struct OpenCLBackend: Backend {
         return executor
     }
 
+    /// The density on `dev` in `R` (with PoCL's single-threaded companion for small batches), its
+    /// back-end line, and the numbers per chain its kernel keeps in the device heap.
     private func evaluator<R: DeviceReal>(_ bound: BoundModel, on dev: Device, info: DeviceInfo, as: R.Type,
                                           options: BackendOptions, label: String? = nil)
-        throws -> (any BatchedLogDensity, String) {
+        throws -> (density: any BatchedLogDensity, description: String, heapElements: Int) {
         let name = label ?? (R.self == Float.self ? "f32" : "f64")
         let (width, launch) = (options.chainsPerWorkItem, options.launch)
         let d = try OpenCLLogDensity<R>(bound, queue: try CommandQueue(context: try Context(device: dev)),
@@ -169,7 +171,7 @@ public struct OpenCLBackend: Backend {
         }
         guard let companion = OpenCLRuntime.smallBatchCompanion(for: dev) else {
             try d.build(forChains: options.chains)
-            return (d, description(d))
+            return (d, description(d), d.generated.heapElements)
         }
         func single() throws -> OpenCLLogDensity<R> {
             try OpenCLLogDensity<R>(bound, queue: try CommandQueue(context: try Context(device: companion)),
@@ -183,7 +185,8 @@ public struct OpenCLBackend: Backend {
         try (first ?? d).build(forChains: options.chains)
         let router = BatchSizeRouter(large: d, smallBatchChains: Self.pocLSmallBatchChains,
                                      recordsOnSmall: smallRun) { try first ?? single() }
-        return (router, description(first ?? d) + "; batches of up to \(Self.pocLSmallBatchChains) chains on '\(companion.name)'")
+        return (router, description(first ?? d) + "; batches of up to \(Self.pocLSmallBatchChains) chains on '\(companion.name)'",
+                d.generated.heapElements)
     }
 
     /// How the launch shape reads in the back-end line.

@@ -70,8 +70,7 @@ struct RunMemory {
             let (available, words) = MachineMemory.available()
             let needed = estimate.deviceBytes(chains: chains)
             if needed > available {
-                let most = MemoryEstimate.roundedDown(MemoryEstimate.fitting(available - estimate.deviceFixed,
-                                                                             per: estimate.devicePerChain))
+                let most = estimate.largestDeviceChains(available: available)
                 throw LeapfrogError(.configuration, "--chains \(NumberFormat.grouped(chains)) needs about "
                                     + "\(NumberFormat.bytes(needed)) of device memory on '\(name)', a CPU device whose memory is "
                                     + "this machine's (\(NumberFormat.bytes(available)) \(words)); "

@@ -70,13 +70,13 @@ extension OpenCLTests {
             let kernel = try OpenCLCodegen.generate(DeviceHeapTests.largeGP())
             var small = env.info
             small.maxAllocation = UInt64(10 * kernel.heapElements * 4 * MemoryLayout<Double>.size)
-            var heap = DeviceHeap<Double>()
-            let ten = try heap.arguments([], for: kernel, workItems: 10, width: 4, queue: env.queue, info: small, model: "gp")
-            let five = try heap.arguments([], for: kernel, workItems: 5, width: 4, queue: env.queue, info: small, model: "gp")
+            var heap = DeviceHeap<Double>(queue: env.queue, info: small, model: "gp")
+            let ten = try heap.arguments([], for: kernel, workItems: 10, width: 4)
+            let five = try heap.arguments([], for: kernel, workItems: 5, width: 4)
             #expect(ten.count == 1 && five.count == 1 && ten[0] === five[0], "a smaller launch reuses the heap")
             #expect(ten[0].count == 10 * kernel.heapElements * 4)
             do {
-                _ = try heap.arguments([], for: kernel, workItems: 11, width: 4, queue: env.queue, info: small, model: "gp")
+                _ = try heap.arguments([], for: kernel, workItems: 11, width: 4)
                 Issue.record("eleven work-items' heap was allocated")
             } catch let refused as DeviceOutOfMemory {
                 #expect(refused.message.contains("model 'gp'") && refused.message.contains("11 work-items")
@@ -84,7 +84,7 @@ extension OpenCLTests {
             }
             let none = try heap.arguments([], for: OpenCLCodegen.generate(BoundModel(graph: ClassicModels.gpRegression(),
                                                                                     data: GaussianProcessData.points(20))),
-                                          workItems: 1_000, width: 4, queue: env.queue, info: small, model: "gp")
+                                          workItems: 1_000, width: 4)
             #expect(none.isEmpty, "a kernel without a heap takes no heap argument")
         }
     }
