@@ -101,14 +101,7 @@ extension OpenCLTests {
             let device = try OpenCLLogDensity<Double>(model, queue: env.queue, width: 4, localSize: 4, cache: CLTest.cache)
             #expect(device.generated.heapElements > 0)
             for chains in [1, 7, 33, 5] {
-                var rng = TestRNG(seed: UInt64(chains))
-                let x = ChainBatch(chains: chains, dimension: model.dimension,
-                                   values: (0..<(chains * model.dimension)).map { _ in rng.uniform(-1, 1) })
-                let expected = try reference.evaluate(x), actual = try device.evaluate(x)
-                expectClose(actual.logDensity, expected.logDensity, tolerance: 1e-9, "log density, \(chains) chains")
-                let scale = max(1, expected.gradient.values.map(abs).max() ?? 1)
-                expectClose(actual.gradient.values, expected.gradient.values, tolerance: 1e-9, floor: scale,
-                            "gradient, \(chains) chains")
+                let x = try Self.expectTheReference(device, reference, chains: chains, seed: UInt64(chains))
                 let recorded = try #require(try device.recordedValues(x), "no recorded-values kernel")
                 expectClose(recorded.values, reference.recordedValues(x).values, tolerance: 1e-9, "recorded, \(chains) chains")
             }
@@ -132,15 +125,22 @@ extension OpenCLTests {
             #expect(small.chainWidth(forChains: 1) == small.width)
             let reference = ReferenceModel(model)
             for chains in [1, 3] {
-                var rng = TestRNG(seed: UInt64(40 + chains))
-                let x = ChainBatch(chains: chains, dimension: model.dimension,
-                                   values: (0..<(chains * model.dimension)).map { _ in rng.uniform(-1, 1) })
-                let expected = try reference.evaluate(x), actual = try device.evaluate(x)
-                expectClose(actual.logDensity, expected.logDensity, tolerance: 1e-9, "log density, \(chains) chains")
-                let scale = max(1, expected.gradient.values.map(abs).max() ?? 1)
-                expectClose(actual.gradient.values, expected.gradient.values, tolerance: 1e-9, floor: scale,
-                            "gradient, \(chains) chains")
+                _ = try Self.expectTheReference(device, reference, chains: chains, seed: UInt64(40 + chains))
             }
+        }
+
+        /// `device`'s log density and gradient at `chains` points Uniform(−1, 1) from `seed`, equal to
+        /// `reference`'s to 1e-9 relative (the gradient relative to its largest element); the points.
+        static func expectTheReference(_ device: OpenCLLogDensity<Double>, _ reference: ReferenceModel, chains: Int,
+                                       seed: UInt64) throws -> ChainBatch {
+            var rng = TestRNG(seed: seed)
+            let x = ChainBatch(chains: chains, dimension: reference.dimension,
+                               values: (0..<(chains * reference.dimension)).map { _ in rng.uniform(-1, 1) })
+            let expected = try reference.evaluate(x), actual = try device.evaluate(x)
+            expectClose(actual.logDensity, expected.logDensity, tolerance: 1e-9, "log density, \(chains) chains")
+            let scale = max(1, expected.gradient.values.map(abs).max() ?? 1)
+            expectClose(actual.gradient.values, expected.gradient.values, tolerance: 1e-9, floor: scale, "gradient, \(chains) chains")
+            return x
         }
     }
 }
