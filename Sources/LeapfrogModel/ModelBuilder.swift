@@ -233,6 +233,8 @@ public struct Expr {
     public func addDiagonal(_ d: some ExprConvertible) -> Expr { apply(.addDiagonal, d.expr(in: builder)) }
     /// `self` is a lower-triangular L: returns L⁻¹·b.
     public func solveLower(_ b: Expr) -> Expr { apply(.triangularSolve, b) }
+    /// self⁻¹·b for a square matrix (`solve`).
+    public func solve(_ b: Expr) -> Expr { apply(.solve, b) }
     /// Rows of `self` picked by 1-based integer data: `alpha[group]`.
     public subscript(index: Expr) -> Expr { apply(.index, index) }
 

@@ -59,6 +59,19 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
     case cholesky
     /// L⁻¹·b for lower-triangular L: args (L [n,n], b [n] or [n,m]).
     case triangularSolve = "triangular_solve"
+    /// A⁻¹·B for a square A (LU with partial pivoting; NaN when A is singular): args (A [n,n],
+    /// B [n] or [n,m]).
+    case solve
+    /// log |det A| of a square matrix (LU; −∞ when A is singular): [n,n] → [].
+    case logAbsDeterminant = "log_abs_determinant"
+    /// det A of a square matrix (LU): [n,n] → [].
+    case determinant
+    /// The eigenvalues of a symmetric matrix, ascending (cyclic Jacobi; NaN when the matrix is
+    /// not symmetric within 1e-8): [n,n] → [n].
+    case eigenvaluesSym = "eigenvalues_sym"
+    /// Unit eigenvectors of a symmetric matrix as columns, in the eigenvalues' order, each with
+    /// its largest-magnitude element positive: [n,n] → [n,n].
+    case eigenvectorsSym = "eigenvectors_sym"
     /// A + diag(d): args (A [n,n], d scalar or [n]).
     case addDiagonal = "add_diagonal"
     /// Exponentiated-quadratic covariance α²·exp(−‖x₁ᵢ − x₂ⱼ‖² / (2ρ²)): args (x1, x2, α, ρ);
@@ -120,9 +133,9 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
         switch self {
         case .parameter, .data, .constant, .loop, .ode: return 0
         case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit,
-             .log1pExp, .relu, .lgamma, .phi, .logPhi, .invPhi, .sin, .cos, .atan, .transpose, .column, .cholesky, .sum, .mean, .logSumExp, .softmax, .logSoftmax:
+             .log1pExp, .relu, .lgamma, .phi, .logPhi, .invPhi, .sin, .cos, .atan, .transpose, .column, .cholesky, .logAbsDeterminant, .determinant, .eigenvaluesSym, .eigenvectorsSym, .sum, .mean, .logSumExp, .softmax, .logSoftmax:
             return 1
-        case .add, .subtract, .multiply, .divide, .pow, .logGammaP, .logGammaQ, .matmul, .triangularSolve, .addDiagonal, .index, .concat, .carry, .last, .odeState:
+        case .add, .subtract, .multiply, .divide, .pow, .logGammaP, .logGammaQ, .matmul, .triangularSolve, .solve, .addDiagonal, .index, .concat, .carry, .last, .odeState:
             return 2
         case .odeSolve: return 7
         case .expQuadCov: return 4

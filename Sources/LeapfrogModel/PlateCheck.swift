@@ -21,10 +21,12 @@ public struct PlateCheck: Sendable {
         switch node.op {
         case .parameter: return graph.parameter(named: node.name!)?.shape.count ?? 0
         case .data: return graph.dataDeclaration(named: node.name!)?.shape.count ?? 0
-        case .constant, .sum, .mean, .logDensity: return 0
+        case .constant, .sum, .mean, .logDensity, .logAbsDeterminant, .determinant: return 0
+        case .eigenvaluesSym: return 1
+        case .eigenvectorsSym: return 2
         case .matmul: return max(0, r[0] + r[1] - 2)
         case .transpose, .column, .cholesky, .addDiagonal, .expQuadCov: return 2
-        case .triangularSolve: return r[1]
+        case .triangularSolve, .solve: return r[1]
         case .logSumExp: return max(0, r[0] - 1)
         case .index: return r[0]
         case .at: return max(0, r[0] - 1)
@@ -67,7 +69,8 @@ public struct PlateCheck: Sendable {
                 result = false
             case .matmul:
                 if args[1] || (args[0] && ranks[node.args[0]] < 2) { ok = false }
-            case .transpose, .cholesky, .triangularSolve, .addDiagonal, .expQuadCov, .mean:
+            case .transpose, .cholesky, .triangularSolve, .solve, .logAbsDeterminant, .determinant, .eigenvaluesSym, .eigenvectorsSym,
+                 .addDiagonal, .expQuadCov, .mean:
                 if anyRow { ok = false }
             case .logSumExp, .softmax, .logSoftmax:
                 if anyRow && ranks[node.args[0]] < 2 { ok = false }

@@ -52,6 +52,17 @@ public enum ShapeRules {
             guard s[0].count == 2, s[0][0] == s[0][1] else { throw fail("the triangular factor must be square, got \(s[0])") }
             guard (1...2).contains(s[1].count), s[1][0] == s[0][0] else { throw fail("right-hand side \(s[1]) does not fit \(s[0])") }
             return s[1]
+        case .solve:
+            guard s[0].count == 2, s[0][0] == s[0][1] else { throw fail("solve needs a square matrix, got \(s[0])") }
+            guard (1...2).contains(s[1].count), s[1][0] == s[0][0] else { throw fail("right-hand side \(s[1]) does not fit \(s[0])") }
+            return s[1]
+        case .logAbsDeterminant, .determinant, .eigenvaluesSym, .eigenvectorsSym:
+            guard s[0].count == 2, s[0][0] == s[0][1] else { throw fail("\(node.op.rawValue) needs a square matrix, got \(s[0])") }
+            switch node.op {
+            case .eigenvaluesSym: return [s[0][0]]
+            case .eigenvectorsSym: return s[0]
+            default: return []
+            }
         case .addDiagonal:
             guard s[0].count == 2, s[0][0] == s[0][1] else { throw fail("add_diagonal needs a square matrix, got \(s[0])") }
             guard s[1].isEmpty || s[1] == [s[0][0]] else { throw fail("the diagonal \(s[1]) does not fit \(s[0])") }

@@ -118,6 +118,8 @@ extension Generator {
             emit("for (int i = 0; i < \(cols); ++i) for (int j = 0; j < \(rows); ++j) \(gx) += g\(i)[i * \(rows) + j];")
         case .expQuadCov, .addDiagonal, .cholesky, .triangularSolve:
             try emitLinearAlgebraBackward(i)
+        case .solve, .logAbsDeterminant, .determinant, .eigenvaluesSym, .eigenvectorsSym:
+            try emitFactorizationBackward(i)
         case .logSumExp, .softmax, .logSoftmax:
             let x = node.args[0]
             let (groups, width) = try lastAxis(i)

@@ -117,6 +117,9 @@ extension Generator {
         case .expQuadCov, .addDiagonal, .cholesky, .triangularSolve:
             if rowDependent[i] { throw unsupported("\(node.op.rawValue) inside a plate") }
             try emitLinearAlgebraForward(i)
+        case .solve, .logAbsDeterminant, .determinant, .eigenvaluesSym, .eigenvectorsSym:
+            if rowDependent[i] { throw unsupported("\(node.op.rawValue) inside a plate") }
+            try emitFactorizationForward(i)
         case .logSumExp, .softmax, .logSoftmax:
             let x = node.args[0]
             let (groups, width) = try lastAxis(i)

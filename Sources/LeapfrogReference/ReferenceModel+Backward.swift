@@ -132,6 +132,63 @@ extension ReferenceModel {
                     A[o0 + r * n + c] -= s
                 }
             }
+        case .solve:
+            // X = A⁻¹B: B̄ = A⁻ᵀX̄, Ā = −B̄·Xᵀ (Giles 2008, "An extended collection of matrix
+            // derivative results for forward and reverse mode AD", §3.2).
+            let s = nodeShapes[a[1]]
+            let (n, m) = (s[0], s.count == 2 ? s[1] : 1)
+            let bBar = LUDecomposition(v[a[0]], n).solveTransposed(Array(g), columns: m)
+            let x = v[i]
+            for k in 0..<bBar.count { A[o1 + k] += bBar[k] }
+            for r in 0..<n {
+                for c in 0..<n {
+                    var s = 0.0
+                    for j in 0..<m { s += bBar[r * m + j] * x[c * m + j] }
+                    A[o0 + r * n + c] -= s
+                }
+            }
+        case .logAbsDeterminant, .determinant:
+            // d log|det A| = tr(A⁻¹dA): Ā = ḡ·A⁻ᵀ; d det A = det A · tr(A⁻¹dA): Ā = ḡ·det A·A⁻ᵀ.
+            let n = nodeShapes[a[0]][0]
+            let scale = g[0] * (node.op == .determinant ? v[i][0] : 1)
+            let inverseT = LUDecomposition(v[a[0]], n).inverseTransposed
+            for k in 0..<n * n { A[o0 + k] += scale * inverseT[k] }
+        case .eigenvaluesSym:
+            // dλₖ = qₖᵀ dA qₖ: Ā = Q·diag(λ̄)·Qᵀ.
+            let n = nodeShapes[a[0]][0]
+            let q = eigenPartners[i].flatMap { v[$0].count == n * n ? v[$0] : nil } ?? SymmetricEigen(v[a[0]], n).vectors
+            for r in 0..<n {
+                for c in 0..<n {
+                    var s = 0.0
+                    for k in 0..<n { s += q[r * n + k] * g[k] * q[c * n + k] }
+                    A[o0 + r * n + c] += s
+                }
+            }
+        case .eigenvectorsSym:
+            // dqⱼ = Σ_{i≠j} qᵢ (qᵢᵀ dA qⱼ)/(λⱼ − λᵢ): Ā = Q·(F ∘ QᵀQ̄)·Qᵀ with Fᵢⱼ = 1/(λⱼ − λᵢ), Fᵢᵢ = 0
+            // (Giles 2008, §3.1), symmetrised: the node decomposes (A + Aᵀ)/2.
+            let n = nodeShapes[a[0]][0]
+            let q = v[i]
+            let lambda = eigenPartners[i].flatMap { v[$0].count == n ? v[$0] : nil } ?? SymmetricEigen.rayleighQuotients(v[a[0]], q, n)
+            var inner = [Double](repeating: 0, count: n * n)   // F ∘ QᵀQ̄
+            for r in 0..<n {
+                for c in 0..<n where c != r {
+                    var s = 0.0
+                    for k in 0..<n { s += q[k * n + r] * g[k * n + c] }
+                    inner[r * n + c] = s / (lambda[c] - lambda[r])
+                }
+            }
+            var left = [Double](repeating: 0, count: n * n)    // Q·inner
+            for r in 0..<n { for k in 0..<n where q[r * n + k] != 0 { for c in 0..<n { left[r * n + c] += q[r * n + k] * inner[k * n + c] } } }
+            for r in 0..<n {
+                for c in 0...r {
+                    var s = 0.0, t = 0.0
+                    for k in 0..<n { s += left[r * n + k] * q[c * n + k]; t += left[c * n + k] * q[r * n + k] }
+                    let sym = 0.5 * (s + t)
+                    A[o0 + r * n + c] += sym
+                    if c != r { A[o0 + c * n + r] += sym }
+                }
+            }
         case .addDiagonal:
             let n = nodeShapes[i][0]
             for k in 0..<g.count { A[o0 + k] += g[k] }

@@ -49,6 +49,10 @@ public struct ReferenceModel: BatchedLogDensity {
     /// Cholesky factors only multivariate normal terms read (`BoundModel.covarianceOnlyCholeskyFactors`):
     /// those terms' adjoint goes straight to the covariance.
     let covarianceFactors: Set<Int>
+    /// Each `eigenvalues_sym` node's `eigenvectors_sym` partner on the same argument in the same
+    /// loop region, and the reverse: the partner's value saves a decomposition (the values from the
+    /// vectors as Rayleigh quotients; each one's adjoint from the other's value).
+    let eigenPartners: [Int: Int]
     /// Each `ode_solve` node's system (`ReferenceModel+ODE`), set once the rest is.
     private(set) var odeSystems: [Int: ODESystem] = [:]
 
@@ -66,6 +70,14 @@ public struct ReferenceModel: BatchedLogDensity {
         }
         atRows = rows
         covarianceFactors = model.covarianceOnlyCholeskyFactors
+        var partners: [Int: Int] = [:]
+        for (i, x) in nodes.enumerated() where x.op == .eigenvaluesSym {
+            if let j = nodes.indices.first(where: { nodes[$0].op == .eigenvectorsSym && nodes[$0].args == x.args && model.loops.enclosing[$0] == model.loops.enclosing[i] }) {
+                partners[i] = j
+                partners[j] = i
+            }
+        }
+        eigenPartners = partners
         nodeShapes = model.shapes.map { $0 ?? [] }
         logDensityNodes = ReferenceModel.ancestors(of: model.graph.terms.map(\.node), in: model)
         derivedNodes = ReferenceModel.ancestors(of: model.derived.map(\.node), in: model)
@@ -275,6 +287,21 @@ public struct ReferenceModel: BatchedLogDensity {
         case .triangularSolve:
             let s = nodeShapes[a[1]]
             return LinearAlgebra.solveLower(v[a[0]], v[a[1]], s[0], s.count == 2 ? s[1] : 1)
+        case .solve:
+            let s = nodeShapes[a[1]]
+            return LUDecomposition(v[a[0]], s[0]).solve(v[a[1]], columns: s.count == 2 ? s[1] : 1)
+        case .logAbsDeterminant:
+            return [LUDecomposition(v[a[0]], nodeShapes[a[0]][0]).logAbsDeterminant]
+        case .determinant:
+            return [LUDecomposition(v[a[0]], nodeShapes[a[0]][0]).determinant]
+        case .eigenvaluesSym, .eigenvectorsSym:
+            let n = nodeShapes[a[0]][0]
+            guard SymmetricEigen.isSymmetric(v[a[0]], n) else { return [Double](repeating: .nan, count: nodeShapes[i].reduce(1, *)) }
+            if node.op == .eigenvaluesSym, let j = eigenPartners[i], j < i, v[j].count == n * n {
+                return SymmetricEigen.rayleighQuotients(v[a[0]], v[j], n)
+            }
+            let e = SymmetricEigen(v[a[0]], n)
+            return node.op == .eigenvaluesSym ? e.values : e.vectors
         case .addDiagonal:
             let n = nodeShapes[i][0]
             var out = v[a[0]]

@@ -1,3 +1,4 @@
+import LeapfrogCore
 import LeapfrogData
 #if canImport(Glibc)
 import Glibc
@@ -15,7 +16,9 @@ extension HostInterpreter {
         "crossprod", "quad_form_diag", "cholesky_decompose", "gp_exp_quad_cov", "cov_exp_quad", "columns_dot_product",
         "rows_dot_product", "add_diag", "mdivide_left_tri_low", "mdivide_right_tri_low", "mdivide_left_tri_upp",
         "mdivide_right_tri_upp", "qr_thin_Q", "qr_thin_R", "inverse", "identity_matrix", "col", "row", "diagonal", "dot_self",
-        "columns_dot_self", "rows_dot_self", "trace",
+        "columns_dot_self", "rows_dot_self", "trace", "inverse_spd", "mdivide_left", "mdivide_right", "mdivide_left_spd",
+        "mdivide_right_spd", "determinant", "log_determinant", "log_determinant_spd", "eigenvalues_sym", "eigenvectors_sym",
+        "quad_form", "quad_form_sym", "trace_quad_form",
     ]).union(GPKernel.allCases.map(\.rawValue))
 
     /// `name` applied to `a`, or nil when `name` is not one of `matrixFunctionNames`.
@@ -119,24 +122,60 @@ extension HostInterpreter {
                 for k in 0..<m.rows { q[k, j] /= norm }
             }
             return name == "qr_thin_Q" ? q.array : r.array
-        case "inverse":
-            // Gauss–Jordan elimination with partial pivoting.
+        case "inverse", "inverse_spd":
             try need(1)
             let m = try square(try matrix(0))
-            let n = m.rows
-            var a = m, inv = Matrix.diagonal(Array(repeating: 1, count: n))
-            for c in 0..<n {
-                let p = (c..<n).max { abs(a[$0, c]) < abs(a[$1, c]) }!
-                guard a[p, c] != 0 else { throw fail("inverse: the matrix is singular", l) }
-                if p != c { for k in 0..<n { (a[p, k], a[c, k]) = (a[c, k], a[p, k]); (inv[p, k], inv[c, k]) = (inv[c, k], inv[p, k]) } }
-                let pivot = a[c, c]
-                for k in 0..<n { a[c, k] /= pivot; inv[c, k] /= pivot }
-                for r in 0..<n where r != c && a[r, c] != 0 {
-                    let f = a[r, c]
-                    for k in 0..<n { a[r, k] -= f * a[c, k]; inv[r, k] -= f * inv[c, k] }
-                }
+            if name == "inverse_spd", m.cholesky() == nil { throw fail("inverse_spd: the matrix is not symmetric positive definite", l) }
+            let lu = LUDecomposition(m.values, m.rows)
+            guard !lu.isSingular else { throw fail("\(name): the matrix is singular", l) }
+            return Matrix(rows: m.rows, columns: m.rows, values: lu.inverse).array
+        case "mdivide_left", "mdivide_left_spd", "mdivide_right", "mdivide_right_spd":
+            // A⁻¹B, and BA⁻¹ = (A⁻ᵀBᵀ)ᵀ, by LU with partial pivoting (the _spd forms check A first).
+            try need(2)
+            let left = name.hasPrefix("mdivide_left")
+            let m = try square(try matrix(left ? 0 : 1))
+            if name.hasSuffix("_spd"), m.cholesky() == nil { throw fail("\(name): the matrix is not symmetric positive definite", l) }
+            let other = a[left ? 1 : 0]
+            let b = other.rank == 1 ? Matrix(rows: left ? other.count : 1, columns: left ? 1 : other.count, values: other.values)
+                                    : try matrix(left ? 1 : 0)
+            guard (left ? b.rows : b.columns) == m.rows else { throw fail("\(name): a \(m.rows) × \(m.rows) matrix against shape \(other.shape)", l) }
+            let lu = LUDecomposition(m.values, m.rows)
+            guard !lu.isSingular else { throw fail("\(name): the matrix is singular", l) }
+            let x = left ? Matrix(rows: b.rows, columns: b.columns, values: lu.solve(b.values, columns: b.columns))
+                         : Matrix(rows: b.columns, columns: b.rows, values: lu.solveTransposed(b.transposed.values, columns: b.rows)).transposed
+            return other.rank == 1 ? .vector(x.values) : x.array
+        case "determinant", "log_determinant", "log_determinant_spd":
+            try need(1)
+            let m = try square(try matrix(0))
+            if name == "log_determinant_spd" {
+                guard let f = m.cholesky() else { throw fail("log_determinant_spd: the matrix is not symmetric positive definite", l) }
+                return .scalar(2 * (0..<m.rows).reduce(0) { $0 + log(f[$1, $1]) })
             }
-            return inv.array
+            let lu = LUDecomposition(m.values, m.rows)
+            return .scalar(name == "determinant" ? lu.determinant : lu.logAbsDeterminant)
+        case "eigenvalues_sym", "eigenvectors_sym":
+            try need(1)
+            let m = try square(try matrix(0))
+            guard SymmetricEigen.isSymmetric(m.values, m.rows) else { throw fail("\(name): the matrix is not symmetric", l) }
+            let e = SymmetricEigen(m.values, m.rows)
+            return name == "eigenvalues_sym" ? .vector(e.values) : Matrix(rows: m.rows, columns: m.rows, values: e.vectors).array
+        case "quad_form", "quad_form_sym", "trace_quad_form":
+            // BᵀAB (bᵀAb for a vector b), its symmetric part, its trace.
+            try need(2)
+            let m = try square(try matrix(0))
+            if a[1].rank == 1, name != "trace_quad_form" {
+                let v = try vector(1, count: m.rows)
+                let mv = m.times(Matrix(rows: m.rows, columns: 1, values: v)).values
+                return .scalar(zip(v, mv).reduce(0) { $0 + $1.0 * $1.1 })
+            }
+            let b = try matrix(1)
+            guard b.rows == m.rows else { throw fail("\(name): a \(m.rows) × \(m.rows) matrix against \(b.rows) rows", l) }
+            let x = b.transposed.times(m.times(b))
+            switch name {
+            case "trace_quad_form": return .scalar((0..<x.rows).reduce(0) { $0 + x[$1, $1] })
+            case "quad_form_sym": return x.mapIndexed { i, j, _ in 0.5 * (x[i, j] + x[j, i]) }.array
+            default: return x.array
+            }
         case "mdivide_right_tri_low", "mdivide_right_tri_upp":
             // B T⁻¹ = (T⁻ᵀ Bᵀ)ᵀ: Tᵀ is triangular the other way (a row vector B gives a row vector).
             try need(2)

@@ -292,7 +292,8 @@ struct HostInterpreter {
     func binary(_ op: String, _ a: DataArray, _ b: DataArray, _ l: StanSourceLocation) throws -> DataArray {
         let ints = a.isInteger && b.isInteger
         if op == "*" && a.rank > 0 && b.rank > 0 { return try matmul(a, b, l) }
-        if op == "\\" { throw fail("'\\' (matrix left division) is not supported", l) }
+        if op == "\\" { return try matrixFunction("mdivide_left", [a, b], at: l)! }
+        if op == "/" && a.rank > 0 && b.rank == 2 { return try matrixFunction("mdivide_right", [a, b], at: l)! }
         if ints && (op == "/" || op == "%/%" || op == "%") && b.values.contains(0) {
             throw fail("integer division by zero", l)     // Stan's error too
         }

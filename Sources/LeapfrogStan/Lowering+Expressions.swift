@@ -333,6 +333,8 @@ extension Lowering {
             }
             if a.plated, ta.base == .matrix { throw fail("cannot vectorise the loop: a matrix that depends on the loop index", l) }
             return derived(a, b, node: materialize(a).matmul(materialize(b)), type: type)
+        case "/" where tb.base == .matrix && tb.arrayRank == 0 && (ta.base == .matrix || ta.base == .rowVector):
+            return try linearAlgebra("mdivide_right", [a, b], at: l)
         case "/":
             guard tb.isScalar else { throw fail("'/' needs a scalar divisor; use ./ for elementwise division", l) }
             if ta.isInteger && tb.isInteger {
@@ -342,7 +344,7 @@ extension Lowering {
             try checkRows([a, b], at: l, "'/'")
             return derived(a, b, node: materialize(a) / materialize(b), type: ta.promotedToReal)
         case "\\":
-            throw fail("matrix left division '\\' is not supported; use mdivide_left_tri_low(L, b) with a Cholesky factor", l)
+            return try linearAlgebra("mdivide_left", [a, b], at: l)
         case "%", "%/%":
             throw fail("'\(op)' is only supported on integer constants", l)
         default:

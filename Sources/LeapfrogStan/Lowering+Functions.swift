@@ -18,12 +18,6 @@ extension Lowering {
 
     /// Functions the graph cannot express, with what to use instead.
     static let unsupported: [String: String] = [
-        "mdivide_right_tri_low": "use mdivide_left_tri_low on the transposes",
-        "mdivide_left": "use cholesky_decompose and mdivide_left_tri_low",
-        "inverse": "use cholesky_decompose and mdivide_left_tri_low",
-        "inverse_spd": "use cholesky_decompose and mdivide_left_tri_low",
-        "log_determinant": "use 2 * sum(log(diagonal(L))) of a Cholesky factor",
-        "diagonal": "the model graph has no diagonal-extraction operation",
         "dims": "only as dims(x)[k] with a constant k; use size, rows and cols",
     ]
 
@@ -155,6 +149,7 @@ extension Lowering {
             if args[i].plated { throw fail("cannot vectorise the loop: \(name) of a value that depends on the loop index", l) }
         }
 
+        if Lowering.linearAlgebraFunctions.contains(name) { return try linearAlgebra(name, args, at: l) }
         if args.contains(where: \.columns), Lowering.elementwise[name] == nil,
            !(Lowering.rewrittenUnary + ["pow"]).contains(name) {
             throw fail("cannot vectorise the nested loop: \(name) of a value that depends on its index", l)

@@ -31,16 +31,26 @@ extension Lowering {
             throw fail("the function '\(f.name)' (an _lp function) can only be called in the model or transformed parameters block", l)
         }
         inlineCount += 1
+        let id = inlineCount
+        scope.push()
+        defer { scope.pop() }
         var names: [String: Expression] = [:]
-        for (p, a) in zip(f.parameters, args) { names[p] = a }
+        for (p, a) in zip(f.parameters, args) {
+            guard callsUserFunction(a) else { names[p] = a; continue }
+            // An argument that calls a user function (`f(A, f(B, x))`) is lowered here, at the call
+            // site, and passed as a local: substituted into the body, it would be lowered inside
+            // f's own inlining and read as recursion.
+            let v = try expression(a)
+            let local = "\(p)__argument\(id)"
+            scope.declare(Symbol(name: local, type: v.type, kind: .local, value: v, location: a.location, insidePlate: v.plated))
+            names[p] = .variable(local, a.location)
+        }
         for n in FunctionBody.declaredNames(f.body) where names[n] == nil {
-            names[n] = .variable("\(n)__inline\(inlineCount)", f.location)
+            names[n] = .variable("\(n)__inline\(id)", f.location)
         }
         let body = f.body.map { FunctionBody.substitute($0, names) }
         inlineSites.append((f.name, l))
         defer { inlineSites.removeLast() }
-        scope.push()
-        defer { scope.pop() }
         for (k, s) in body.enumerated() {
             if case .returnStatement(let e, let rl) = s {
                 guard k == body.count - 1 else { throw fail("in '\(f.name)', statements after return are never run; remove them", rl) }
@@ -58,6 +68,16 @@ extension Lowering {
         }
         guard f.returnsVoid else { throw fail("the function '\(f.name)' ends without returning a value", f.location) }
         return nil
+    }
+
+    /// Whether `e` calls a user-defined function.
+    func callsUserFunction(_ e: Expression) -> Bool {
+        var found = false
+        _ = e.rewritten { x in
+            if case .call(let name, _, _, _) = x, userFunction(name) != nil { found = true }
+            return nil
+        }
+        return found
     }
 }
 

@@ -28,6 +28,8 @@ import Testing
         ("accel_gp", "mcycle_gp", .compilesAt(-2)),
         ("low_dim_gauss_mix", "low_dim_gauss_mix", .compiles),
         ("eight_schools_noncentered", "eight_schools", .compiles),
+        // eigenvectors_sym and eigenvalues_sym of parameters; kron_mvprod(…, kron_mvprod(…)).
+        ("kronecker_gp", "synthetic_grid_RBF_kernels", .compiles),
         ("gp_pois_regr", "gp_pois_regr", .compiles),
         ("gp_regr", "gp_pois_regr", .compiles),
         ("kilpisjarvi", "kilpisjarvi_mod", .compiles),

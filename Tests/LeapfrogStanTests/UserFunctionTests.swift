@@ -72,6 +72,34 @@ import Testing
         expectEquivalent(try stanReference(withFunctions, Self.data), try stanReference(writtenOut, Self.data))
     }
 
+    /// A function called on its own result (`f(f(x))`, posteriordb's kronecker_gp) and inside a
+    /// vectorised loop (`twice(twice(X[n, 2] * alpha))`): the inner call's value is passed in, not read as recursion.
+    @Test func aFunctionCalledOnItsOwnResult() throws {
+        let withFunctions = """
+        functions {
+          vector shifted(vector v, real a) { vector[rows(v)] w = v + a; return w; }
+          real twice(real x) { real y = 2 * x; return y; }
+        }
+        data { int<lower=0> N; int<lower=0> D; matrix[N, D] X; vector[N] y; }
+        parameters { real alpha; vector[D] beta; real<lower=0> sigma; }
+        model {
+          beta ~ normal(0, 1); alpha ~ normal(0, 1); sigma ~ normal(0, 1);
+          y ~ normal(shifted(shifted(X * beta, alpha), shifted(beta, 1)[1]), sigma);
+          for (n in 1:N) y[n] ~ normal(twice(twice(X[n, 2] * alpha)), sigma);
+        }
+        """
+        let writtenOut = """
+        data { int<lower=0> N; int<lower=0> D; matrix[N, D] X; vector[N] y; }
+        parameters { real alpha; vector[D] beta; real<lower=0> sigma; }
+        model {
+          beta ~ normal(0, 1); alpha ~ normal(0, 1); sigma ~ normal(0, 1);
+          y ~ normal(X * beta + alpha + beta[1] + 1, sigma);
+          y ~ normal(4 * alpha * col(X, 2), sigma);
+        }
+        """
+        expectEquivalent(try stanReference(withFunctions, Self.data), try stanReference(writtenOut, Self.data))
+    }
+
     @Test func localSizesInsideFunctions() throws {
         // int n = rows(y) is an integer the host knows: usable as a size and a range bound.
         let withFunctions = """
