@@ -42,6 +42,8 @@ formula_cases = [
     ("neg_binomial_2_log", 3, (0.9, 2.5), stats.nbinom(2.5, 2.5 / (np.exp(0.9) + 2.5)).logpmf(3)),
     ("neg_binomial", 5, (2.2, 0.6), stats.nbinom(2.2, 0.6 / 1.6).logpmf(5)),
     ("beta_binomial", 4, (10, 2.5, 3.5), stats.betabinom(10, 2.5, 3.5).logpmf(4)),
+    ("beta_neg_binomial", 4, (3, 3.5, 1.5), stats.betanbinom(3, 3.5, 1.5).logpmf(4)),
+    ("discrete_range", 4, (2, 7), stats.randint(2, 8).logpmf(4)),
     ("logistic", -0.4, (0.3, 1.7), stats.logistic(0.3, 1.7).logpdf(-0.4)),
     ("gumbel", 1.9, (0.3, 1.7), stats.gumbel_r(0.3, 1.7).logpdf(1.9)),
     ("weibull", 1.3, (1.8, 2.2), stats.weibull_min(1.8, scale=2.2).logpdf(1.3)),

@@ -118,6 +118,14 @@ enum FormulaDensities {
             // log C(N, y) + log B(y + α, N − y + β) − log B(α, β).
             let (n, a, b) = (p[0], p[1], p[2])
             return logChoose(n, y) + logBeta(y + a, n - y + b) - logBeta(a, b)
+        case "discrete_range":
+            // Uniform over lower…upper (the outcome's support checked when the data are read).
+            return -(p[1] - p[0] + 1.0).log() + 0.0 * y
+        case "beta_neg_binomial":
+            // The negative binomial's failures before the r-th success with p ~ Beta(α, β):
+            // lgamma(y + r) − lgamma(y + 1) − lgamma(r) + log B(α + r, β + y) − log B(α, β).
+            let (r, a, b) = (p[0], p[1], p[2])
+            return (y + r).lgamma() - (y + 1.0).lgamma() - r.lgamma() + logBeta(a + r, b + y) - logBeta(a, b)
         case "logistic":
             // z = (y − μ)/σ: −z − log σ − 2 log(1 + e^(−z)).
             let z = (y - p[0]) / p[1]

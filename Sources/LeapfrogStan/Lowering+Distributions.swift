@@ -10,7 +10,8 @@ extension Lowering {
     ]
 
     static let supportedNames = (Array(families.keys) + ["std_normal", "multi_normal", "bernoulli", "poisson", "binomial", "dirichlet",
-                                                     "normal_id_glm", "bernoulli_logit_glm", "poisson_log_glm", "lkj_corr_cholesky", "lkj_corr", "categorical", "multinomial", "multinomial_logit",
+                                                     "normal_id_glm", "bernoulli_logit_glm", "poisson_log_glm", "neg_binomial_2_log_glm",
+                                                     "binomial_logit_glm", "categorical_logit_glm", "multi_normal_prec", "lkj_corr_cholesky", "lkj_corr", "categorical", "multinomial", "multinomial_logit",
                                                      "ordered_logistic", "ordered_probit", "wishart", "inv_wishart", "multi_student_t",
                                                      "multi_student_t_cholesky"]
                                   + Array(formulaFamilies.keys)).sorted()
@@ -86,6 +87,48 @@ extension Lowering {
             let mu = try binary("+", args[1], try binary("*", args[0], args[2], at: l), at: l)
             familyName = String(name.dropLast(name == "normal_id_glm" ? 7 : 4))
             args = n == 4 ? [mu, args[3]] : [mu]
+        case "neg_binomial_2_log_glm":
+            // neg_binomial_2_log(y | alpha + x * beta, phi).
+            guard args.count == 4 else { throw fail("neg_binomial_2_log_glm takes 4 arguments (x, alpha, beta, phi), got \(args.count)", l) }
+            familyName = "neg_binomial_2_log"
+            args = [try binary("+", args[1], try binary("*", args[0], args[2], at: l), at: l), args[3]]
+        case "binomial_logit_glm":
+            // binomial_logit(n | N, alpha + x * beta).
+            guard args.count == 4 else { throw fail("binomial_logit_glm takes 4 arguments (N, x, alpha, beta), got \(args.count)", l) }
+            familyName = "binomial_logit"
+            args = [args[0], try binary("+", args[2], try binary("*", args[1], args[3], at: l), at: l)]
+        case "categorical_logit_glm":
+            // categorical_logit(y | x * beta + alpha): x [N, K] (a row vector for one outcome),
+            // beta [K, C], alpha [C] added to every row of logits.
+            guard args.count == 3 else { throw fail("categorical_logit_glm takes 3 arguments (x, alpha, beta), got \(args.count)", l) }
+            let (x, alpha, beta) = (args[0], args[1], args[2])
+            guard x.type.arrayRank == 0, x.type.base == .matrix || x.type.base == .rowVector, alpha.type.rank == 1, alpha.type.arrayRank == 0,
+                  beta.type.base == .matrix, beta.type.arrayRank == 0 else {
+                throw fail("categorical_logit_glm needs x a matrix or row vector, alpha a vector and beta a matrix, got \(x.type), \(alpha.type), \(beta.type)", l)
+            }
+            for a in args where a.plated { throw fail("cannot vectorise the loop: categorical_logit_glm of a value that depends on the loop index", l) }
+            let k = x.type.base == .matrix ? x.type.sizes[1] : x.type.sizes[0]
+            if differ(k, beta.type.sizes[0]) || differ(alpha.type.sizes[0], beta.type.sizes[1]) {
+                throw fail("size mismatch in categorical_logit_glm: x \(x.type), alpha \(alpha.type), beta \(beta.type)", l)
+            }
+            let logits = materialize(x).matmul(materialize(beta)) + materialize(alpha)
+            let rows = x.type.base == .matrix ? [x.type.sizes[0], beta.type.sizes[1]] : [beta.type.sizes[1]]
+            familyName = "categorical_logit"
+            args = [Value(type: StanType(base: rows.count == 2 ? .matrix : .vector, arrayRank: 0, sizes: rows), node: logits,
+                          dataOnly: args.allSatisfy(\.dataOnly))]
+        case "multi_normal_prec":
+            // multi_normal(mu, inverse(Omega)): multi_normal_cholesky with the Cholesky factor of
+            // Σ = W'W, W = L⁻¹ from Omega = LL' (a precision that is not positive definite rejects
+            // the point, as Stan's does).
+            guard args.count == 2 else { throw fail("multi_normal_prec takes 2 arguments (mu, Omega), got \(args.count)", l) }
+            if args[1].plated { throw fail("cannot vectorise the loop: a precision that depends on the loop index", l) }
+            let omega = args[1].type
+            guard omega.base == .matrix, omega.arrayRank == 0, !differ(omega.sizes[0], omega.sizes[1]), let k = omega.sizes[0] ?? omega.sizes[1] else {
+                throw fail("multi_normal_prec needs a square precision matrix, got \(omega)", l)
+            }
+            let w = materialize(args[1]).cholesky().solveLower(fill(0, [k, k]).addDiagonal(1.0))
+            familyName = "multi_normal_cholesky"
+            args[1] = derived(args[1], node: w.transposed().matmul(w).cholesky(), type: omega)
         case "wishart", "inv_wishart":
             guard args.count == 2 else { throw fail("\(name) takes 2 arguments (nu, Sigma), got \(args.count)", l) }
             return try wishart(name, outcome, args[0], args[1], at: l, outcomeLocation: outcomeLocation)
@@ -211,6 +254,11 @@ extension Lowering {
             }
             if perOutcome, differ(mu.type.sizes[0], outcome.type.sizes[0]) || differ(mu.type.sizes[1], outcome.type.sizes[1]) {
                 throw fail("size mismatch in \(what): \(StanType.text(outcome.type.sizes[0])) outcomes of \(StanType.text(outcome.type.sizes[1])) but \(StanType.text(mu.type.sizes[0])) means of \(StanType.text(mu.type.sizes[1]))", l)
+            }
+        case .categoricalLogit where args[0].type.rank == 2 && !args[0].plated && !outcome.plated:
+            // A row of logits per outcome (categorical_logit_glm's x * beta + alpha): [n, k] with outcome [n].
+            guard outcome.type.rank == 1, !differ(outcome.type.sizes[0], args[0].type.sizes[0]) else {
+                throw fail("categorical_logit with a matrix of logits needs an array of outcomes, one per row; got \(outcome.type) and \(args[0].type)", l)
             }
         case .categoricalLogit:
             guard args[0].type.rank == 1 else { throw fail("categorical_logit needs a vector of logits, got \(args[0].type)", l) }
@@ -406,7 +454,9 @@ extension Lowering {
         let trials: ([Expression], StanSourceLocation) -> [Expression?] = { a, l in [.integer(0, l), a.first] }
         return ["bernoulli": binary, "bernoulli_logit": binary, "binomial": trials, "binomial_logit": trials, "beta_binomial": trials,
                 "poisson": counts, "poisson_log": counts, "neg_binomial": counts, "neg_binomial_2": counts, "neg_binomial_2_log": counts,
-                "multinomial": counts, "multinomial_logit": counts, "poisson_log_glm": counts, "bernoulli_logit_glm": binary]
+                "multinomial": counts, "multinomial_logit": counts, "poisson_log_glm": counts, "bernoulli_logit_glm": binary,
+                "beta_neg_binomial": counts, "neg_binomial_2_log_glm": counts, "binomial_logit_glm": trials,
+                "discrete_range": { a, _ in [a.first, a.count > 1 ? a[1] : nil] }]
     }()
 
     /// log(π)/4, the LKJ constant's factor.

@@ -4,7 +4,7 @@ import LeapfrogModel
 /// Stan's families that the graph has no density node for, written as their log density
 /// formulas in the graph's elementwise operations (so the CPU reference and the OpenCL kernels,
 /// gradients included, need nothing of their own): the count families of overdispersed data
-/// (`neg_binomial_2`, `neg_binomial_2_log`, `neg_binomial`, `beta_binomial`) and the continuous
+/// (`neg_binomial_2`, `neg_binomial_2_log`, `neg_binomial`, `beta_binomial`, `beta_neg_binomial`) and the continuous
 /// families whose density needs only `log`, `exp`, `pow`, `lgamma`, `log1p_exp`, `log Φ` and `relu`. Normalising
 /// constants are kept, as for the graph's own families. Formulas: the Stan Functions Reference
 /// ("Unbounded discrete distributions", "Bounded discrete distributions", "Positive continuous",
@@ -26,6 +26,8 @@ extension Lowering {
         "neg_binomial_2": FormulaFamily(parameters: ["mu", "phi"], discrete: true),
         "neg_binomial": FormulaFamily(parameters: ["alpha", "beta"], discrete: true),
         "beta_binomial": FormulaFamily(parameters: ["N", "alpha", "beta"], discrete: true),
+        "beta_neg_binomial": FormulaFamily(parameters: ["r", "alpha", "beta"], discrete: true),
+        "discrete_range": FormulaFamily(parameters: ["lower", "upper"], discrete: true),
         "logistic": FormulaFamily(parameters: ["mu", "sigma"]),
         "gumbel": FormulaFamily(parameters: ["mu", "beta"]),
         "weibull": FormulaFamily(parameters: ["alpha", "sigma"]),

@@ -683,6 +683,26 @@ struct StanOpenCLParityTests {
                                                "P": .matrix(rows: [[0, 2, 0], [2, 0, 0], [0, 0, 2]])], source: "test"))
     }
 
+    /// The GLM families and multi_normal_prec, rewritten to the graph's families (`GLMFamilyTests`).
+    @Test func generalisedLinearModelsAndPrecisions() throws {
+        let source = """
+        data { int N; matrix[N, 2] X; array[N] int y; array[N] int T; array[N] int cat; array[N] vector[2] z; }
+        parameters { real a; vector[2] b; real<lower=0> phi; vector[3] c; matrix[2, 3] B; vector[2] mu; cov_matrix[2] Omega; }
+        model {
+          a ~ normal(0, 1); b ~ normal(0, 1); phi ~ lognormal(0, 1); c ~ normal(0, 1); to_vector(B) ~ normal(0, 1); mu ~ normal(0, 1);
+          Omega ~ wishart(4, diag_matrix(rep_vector(1, 2)));
+          y ~ neg_binomial_2_log_glm(X, a, b, phi);
+          y ~ binomial_logit_glm(T, X, a, b);
+          y ~ beta_neg_binomial(phi, 2.5, 1.5);
+          cat ~ categorical_logit_glm(X, c, B);
+          z ~ multi_normal_prec(mu, Omega);
+        }
+        """
+        try Self.expectParity(source, DataSet(["N": .integer(4), "X": .matrix(rows: [[0.3, -1], [1.2, 0.4], [-0.7, 0.9], [0.1, 0.1]]),
+                                               "y": .integers([0, 3, 1, 5]), "T": .integers([2, 4, 1, 6]), "cat": .integers([1, 3, 2, 3]),
+                                               "z": .matrix(rows: [[0.5, -0.2], [1.1, 0.3], [-0.4, 0.8], [0, 0.2]])], source: "test"))
+    }
+
     /// posteriordb's time series (recurrences: `Lowering+Recurrences`, `Generator+Recurrence`)
     /// with their posteriordb inputs; hmm_example without its Viterbi generated quantities.
     @Test(arguments: [("arK", "arK"), ("arma11", "arma"), ("garch11", "garch"), ("hmm_example", "hmm_example")])
