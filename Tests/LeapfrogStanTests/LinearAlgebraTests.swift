@@ -122,30 +122,10 @@ import Testing
         try Self.expectDefinitions(values, onHost ? "host" : "graph")
     }
 
-    /// Every function of parameters inside one log density: its gradient against finite differences.
+    /// Every function of parameters inside one log density (`StanFixtures.denseLinearAlgebra`):
+    /// its gradient against finite differences.
     @Test func gradientsAreFiniteDifferences() throws {
-        let source = """
-        data { matrix[3, 3] W; vector[3] b; }
-        parameters { matrix[3, 3] M; vector[3] v; }
-        transformed parameters {
-          matrix[3, 3] A = M + diag_matrix(rep_vector(3, 3));
-          matrix[3, 3] S = crossprod(M) + diag_matrix(rep_vector(1, 3));
-          matrix[3, 3] L = cholesky_decompose(S);
-        }
-        model {
-          to_vector(M) ~ normal(0, 1);
-          v ~ normal(0, 1);
-          target += log_determinant(A) + 0.1 * determinant(A) + log_determinant_spd(S);
-          target += 0.3 * sum(mdivide_left(A, v)) + 0.2 * sum(v' / A) + 0.1 * sum(inverse(A) .* W);
-          target += 0.3 * sum(mdivide_left_spd(S, v)) - 0.2 * sum(mdivide_right_spd(v', S)) + 0.1 * sum(inverse_spd(S) .* W);
-          target += 0.2 * sum(mdivide_right_tri_low(v', L));
-          target += 0.1 * sum(eigenvalues_sym(S) .* b) + 0.4 * sum(eigenvectors_sym(S) .* W);
-          target += 0.1 * sum(diagonal(A) .* b) - 0.05 * trace(A) - 0.01 * quad_form(S, v);
-          target += -0.01 * sum(quad_form(S, A)) + 0.01 * sum(quad_form_sym(S, W)) - 0.01 * trace_quad_form(S, A);
-        }
-        """
-        let data = DataSet(["W": .matrix(rows: [[0.5, -1, 0.3], [0.2, 0.8, -0.6], [1, 0.1, -0.4]]), "b": .vector(Self.b)], source: "test")
-        let stan = try stanReference(source, data)
+        let stan = try stanReference(StanFixtures.denseLinearAlgebra, StanFixtures.denseLinearAlgebraData)
         var rng = TestRandom(seed: 5)
         for _ in 0..<4 {
             let u = rng.vector(stan.dimension, -0.7, 0.7)

@@ -2,6 +2,37 @@ import LeapfrogData
 
 /// Stan programs shared by the Stan front end's tests and the CPU/OpenCL parity tests.
 public enum StanFixtures {
+    /// Every dense linear-algebra function of parameters in one log density, with a matrix whose
+    /// leading element is zero (every lane of an OpenCL work-item must exchange rows): the
+    /// gradient against finite differences (`LinearAlgebraTests`) and the OpenCL parity. Data:
+    /// `denseLinearAlgebraData`.
+    public static let denseLinearAlgebra = """
+    data { matrix[3, 3] W; vector[3] b; matrix[3, 3] Z; matrix[3, 3] P; }
+    parameters { matrix[3, 3] M; vector[3] v; }
+    transformed parameters {
+      matrix[3, 3] A = M + diag_matrix(rep_vector(3, 3));
+      matrix[3, 3] S = crossprod(M) + diag_matrix(rep_vector(1, 3));
+      matrix[3, 3] L = cholesky_decompose(S);
+    }
+    model {
+      to_vector(M) ~ normal(0, 1);
+      v ~ normal(0, 1);
+      target += log_determinant(A) + 0.1 * determinant(A) + log_determinant_spd(S);
+      target += 0.3 * sum(mdivide_left(A, v)) + 0.2 * sum(v' / A) + 0.1 * sum(inverse(A) .* W);
+      target += 0.3 * sum(mdivide_left_spd(S, v)) - 0.2 * sum(mdivide_right_spd(v', S)) + 0.1 * sum(inverse_spd(S) .* W);
+      target += 0.2 * sum(mdivide_right_tri_low(v', L));
+      target += 0.1 * sum(eigenvalues_sym(S) .* b) + 0.4 * sum(eigenvectors_sym(S) .* W);
+      target += 0.1 * sum(diagonal(A) .* b) - 0.05 * trace(A) - 0.01 * quad_form(S, v);
+      target += -0.01 * sum(quad_form(S, A)) + 0.01 * sum(quad_form_sym(S, W)) - 0.01 * trace_quad_form(S, A);
+      target += log_determinant(M .* Z + P) + 0.2 * sum(mdivide_left(M .* Z + P, v));
+    }
+    """
+
+    public static let denseLinearAlgebraData = DataSet([
+        "W": .matrix(rows: [[0.5, -1, 0.3], [0.2, 0.8, -0.6], [1, 0.1, -0.4]]), "b": .vector([1, -2, 0.5]),
+        "Z": .matrix(rows: [[0, 1, 1], [1, 1, 1], [1, 1, 1]]), "P": .matrix(rows: [[0, 2, 0], [2, 0, 0], [0, 0, 2]]),
+    ], source: "test")
+
     /// The Stan User's Guide's MA(2) model as written there: a recurrence reading two rows back
     /// (`RecurrenceTests`, the OpenCL parity). Data: T ≥ 3, y.
     public static let movingAverage2 = """

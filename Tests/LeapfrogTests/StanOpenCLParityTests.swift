@@ -656,31 +656,10 @@ struct StanOpenCLParityTests {
     }
 
     /// Dense factorisations of parameters (`Generator+Factorizations`): LU with each lane's own
-    /// pivots (A needs row exchanges at most points), Jacobi with each lane's own rotations, and
-    /// every function built on them (`LinearAlgebraTests` has the same program on the CPU).
+    /// pivots (a leading zero makes every lane exchange rows), Jacobi with each lane's own
+    /// rotations, and every function built on them (`StanFixtures.denseLinearAlgebra`).
     @Test func denseLinearAlgebra() throws {
-        let source = """
-        data { matrix[3, 3] W; vector[3] b; matrix[3, 3] Z; matrix[3, 3] P; }
-        parameters { matrix[3, 3] M; vector[3] v; }
-        transformed parameters {
-          matrix[3, 3] A = M + diag_matrix(rep_vector(0.5, 3));
-          matrix[3, 3] S = crossprod(M) + diag_matrix(rep_vector(1, 3));
-        }
-        model {
-          to_vector(M) ~ normal(0, 1);
-          v ~ normal(0, 1);
-          target += log_determinant(A) + 0.1 * determinant(A) + log_determinant_spd(S);
-          target += 0.3 * sum(mdivide_left(A, v)) + 0.2 * sum(v' / A) + 0.1 * sum(inverse(A) .* W);
-          target += 0.3 * sum(mdivide_left_spd(S, v)) - 0.2 * sum(mdivide_right_spd(v', S)) + 0.1 * sum(inverse_spd(S) .* W);
-          target += 0.1 * sum(eigenvalues_sym(S) .* b) + 0.4 * sum(eigenvectors_sym(S) .* W);
-          target += -0.01 * sum(quad_form(S, A)) + 0.1 * sum(diagonal(A) .* b) - 0.05 * trace(A);
-          // A leading zero: every lane must exchange rows at the first column.
-          target += log_determinant(M .* Z + P) + 0.2 * sum(mdivide_left(M .* Z + P, v));
-        }
-        """
-        try Self.expectParity(source, DataSet(["W": .matrix(rows: [[0.5, -1, 0.3], [0.2, 0.8, -0.6], [1, 0.1, -0.4]]),
-                                               "b": .vector([1, -2, 0.5]), "Z": .matrix(rows: [[0, 1, 1], [1, 1, 1], [1, 1, 1]]),
-                                               "P": .matrix(rows: [[0, 2, 0], [2, 0, 0], [0, 0, 2]])], source: "test"))
+        try Self.expectParity(StanFixtures.denseLinearAlgebra, StanFixtures.denseLinearAlgebraData)
     }
 
     /// The GLM families and multi_normal_prec, rewritten to the graph's families (`GLMFamilyTests`).
