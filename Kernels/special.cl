@@ -16,6 +16,10 @@
 //   lf_inverse_mills(x, l)  φ(x)/Φ(x) given l = log Φ(x): d log Φ / dx.
 //   lf_inv_phi(p)           Φ⁻¹(p): A&S 26.2.23 and three Halley steps.
 //   lf_log1m_exp(u)         log(1 - e^u), u <= 0 (Mächler's split at -log 2).
+//   lf_log_bessel_i0(x), lf_bessel_i1_over_i0(x)
+//                           log I₀(x) and I₁(x)/I₀(x), the modified Bessel functions of the first
+//                           kind: the power series below 20, Hankel's expansion above
+//                           (BesselFunction's twin).
 //   lf_log_gamma_pq(a, x, complement, &da, &dx)
 //                           log P(a, x) (complement 0) or log Q(a, x) (1), the regularised
 //                           incomplete gamma functions, with d/da and d/dx: the series below
@@ -141,6 +145,43 @@ inline realw lf_inverse_mills(const realw x, const realw log_phi) {
 
 inline realw lf_log1m_exp(const realw u) {
     return (u > -0.69314718055994531) ? log(-expm1(u)) : log1p(-exp(u));
+}
+
+// log I₀(x): Σₖ (x²/4)ᵏ/(k!)² on min(|x|, 20), eˣ/√(2πx) Σₖ aₖ/xᵏ on max(|x|, 20) (each lane
+// computes both on its side of the switch, so that neither overflows), 60 and 20 terms as
+// BesselFunction.logI0.
+#define LF_BESSEL_SWITCH 20.0
+inline realw lf_log_bessel_i0(const realw x) {
+    const realw ax = fabs(x);
+    const realw s = fmin(ax, SPLAT(LF_BESSEL_SWITCH));
+    const realw q = 0.25 * s * s;
+    realw term = SPLAT(1.0), sum = SPLAT(1.0);
+    for (int k = 1; k <= 60; ++k) { term *= q / (real)(k * k); sum += term; }
+    const realw t = fmax(ax, SPLAT(LF_BESSEL_SWITCH));
+    realw a = SPLAT(1.0), asum = SPLAT(1.0);
+    for (int k = 1; k <= 20; ++k) { a *= (real)((2 * k - 1) * (2 * k - 1)) / (8.0 * (real)k * t); asum += a; }
+    const realw asymptotic = t - 0.5 * log(LF_TWO_PI * t) + log(asum);
+    return (ax < LF_BESSEL_SWITCH) ? log(sum) : asymptotic;
+}
+
+// I₁(x)/I₀(x) = d/dx log I₀(x), odd in x: the two series' ratio (BesselFunction.ratioI1I0).
+inline realw lf_bessel_i1_over_i0(const realw x) {
+    const realw ax = fabs(x);
+    const realw s = fmin(ax, SPLAT(LF_BESSEL_SWITCH));
+    const realw q = 0.25 * s * s;
+    realw t0 = SPLAT(1.0), s0 = SPLAT(1.0), t1 = SPLAT(1.0), s1 = SPLAT(1.0);
+    for (int k = 1; k <= 60; ++k) { t0 *= q / (real)(k * k); t1 *= q / (real)(k * (k + 1)); s0 += t0; s1 += t1; }
+    const realw t = fmax(ax, SPLAT(LF_BESSEL_SWITCH));
+    realw a = SPLAT(1.0), as0 = SPLAT(1.0), b = SPLAT(1.0), as1 = SPLAT(1.0);
+    for (int k = 1; k <= 20; ++k) {
+        const real odd = (real)((2 * k - 1) * (2 * k - 1));
+        a *= odd / (8.0 * (real)k * t);
+        b *= (odd - 4.0) / (8.0 * (real)k * t);
+        as0 += a;
+        as1 += b;
+    }
+    const realw ratio = (ax < LF_BESSEL_SWITCH) ? 0.5 * s * s1 / s0 : as1 / as0;
+    return (x < 0.0) ? -ratio : ratio;
 }
 
 #if REAL_DOUBLE

@@ -44,6 +44,8 @@ formula_cases = [
     ("beta_binomial", 4, (10, 2.5, 3.5), stats.betabinom(10, 2.5, 3.5).logpmf(4)),
     ("beta_neg_binomial", 4, (3, 3.5, 1.5), stats.betanbinom(3, 3.5, 1.5).logpmf(4)),
     ("discrete_range", 4, (2, 7), stats.randint(2, 8).logpmf(4)),
+    ("von_mises", 1.1, (0.4, 2.3), stats.vonmises(2.3, loc=0.4).logpdf(1.1)),
+    ("von_mises", -0.2, (-0.3, 25.0), stats.vonmises(25.0, loc=-0.3).logpdf(-0.2)),
     ("logistic", -0.4, (0.3, 1.7), stats.logistic(0.3, 1.7).logpdf(-0.4)),
     ("gumbel", 1.9, (0.3, 1.7), stats.gumbel_r(0.3, 1.7).logpdf(1.9)),
     ("weibull", 1.3, (1.8, 2.2), stats.weibull_min(1.8, scale=2.2).logpdf(1.3)),

@@ -29,6 +29,9 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
     case invPhi = "inv_Phi"
     /// Trigonometric functions of radians (`atan`'s range (−π/2, π/2)).
     case sin, cos, atan
+    /// log I₀(x), I₀ the modified Bessel function of the first kind of order 0 (the von Mises
+    /// normaliser); derivative I₁(x)/I₀(x) (`BesselFunction`).
+    case logBesselI0 = "log_bessel_i0"
 
     // Elementwise, two arguments, broadcasting
     case add, subtract, multiply, divide, pow
@@ -133,7 +136,7 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
         switch self {
         case .parameter, .data, .constant, .loop, .ode: return 0
         case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit,
-             .log1pExp, .relu, .lgamma, .phi, .logPhi, .invPhi, .sin, .cos, .atan, .transpose, .column, .cholesky, .logAbsDeterminant, .determinant, .eigenvaluesSym, .eigenvectorsSym, .sum, .mean, .logSumExp, .softmax, .logSoftmax:
+             .log1pExp, .relu, .lgamma, .phi, .logPhi, .invPhi, .sin, .cos, .atan, .logBesselI0, .transpose, .column, .cholesky, .logAbsDeterminant, .determinant, .eigenvaluesSym, .eigenvectorsSym, .sum, .mean, .logSumExp, .softmax, .logSoftmax:
             return 1
         case .add, .subtract, .multiply, .divide, .pow, .logGammaP, .logGammaQ, .matmul, .triangularSolve, .solve, .addDiagonal, .index, .concat, .carry, .last, .odeState:
             return 2
@@ -150,7 +153,7 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
     public var isElementwiseUnary: Bool {
         switch self {
         case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu, .lgamma,
-             .phi, .logPhi, .invPhi, .sin, .cos, .atan:
+             .phi, .logPhi, .invPhi, .sin, .cos, .atan, .logBesselI0:
             return true
         default: return false
         }

@@ -29,7 +29,7 @@ public enum ShapeRules {
         case .parameter: return layout.entry(named: node.name!)!.shape
         case .data: return data[node.name!]!.shape
         case .constant: return []
-        case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu, .lgamma, .phi, .logPhi, .invPhi, .sin, .cos, .atan:
+        case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu, .lgamma, .phi, .logPhi, .invPhi, .sin, .cos, .atan, .logBesselI0:
             return s[0]
         case .add, .subtract, .multiply, .divide, .pow, .logGammaP, .logGammaQ:
             guard let b = broadcast(s[0], s[1]) else { throw fail("shapes \(s[0]) and \(s[1]) do not broadcast") }

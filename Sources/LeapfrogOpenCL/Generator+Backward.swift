@@ -13,6 +13,7 @@ extension Generator {
         .lgamma: { x, _ in "lf_digamma(\(x))" }, .phi: { x, _ in "lf_normal_density(\(x))" },
         .logPhi: { x, y in "lf_inverse_mills(\(x), \(y))" }, .invPhi: { _, y in "(1.0 / lf_normal_density(\(y)))" },
         .sin: { x, _ in "cos(\(x))" }, .cos: { x, _ in "-sin(\(x))" }, .atan: { x, _ in "1.0 / (1.0 + (\(x)) * (\(x)))" },
+        .logBesselI0: { x, _ in "lf_bessel_i1_over_i0(\(x))" },
     ]
 
     mutating func emitBackward(_ i: Int) throws {

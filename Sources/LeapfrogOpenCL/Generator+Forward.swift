@@ -8,7 +8,7 @@ extension Generator {
         .expm1: { "expm1(\($0))" }, .sqrt: { "sqrt(\($0))" }, .square: { "(\($0)) * (\($0))" },
         .tanh: { "lf_tanh(\($0))" }, .invLogit: { "lf_inv_logit(\($0))" }, .logInvLogit: { "lf_log_inv_logit(\($0))" },
         .log1pExp: { "lf_log1p_exp(\($0))" }, .relu: { "lf_relu(\($0))" }, .lgamma: { "lf_lgamma(\($0))" },
-        .phi: { "lf_phi(\($0))" }, .logPhi: { "lf_log_phi(\($0))" }, .invPhi: { "lf_inv_phi(\($0))" },
+        .phi: { "lf_phi(\($0))" }, .logPhi: { "lf_log_phi(\($0))" }, .invPhi: { "lf_inv_phi(\($0))" }, .logBesselI0: { "lf_log_bessel_i0(\($0))" },
         .sin: { "sin(\($0))" }, .cos: { "cos(\($0))" }, .atan: { "atan(\($0))" },
     ]
 

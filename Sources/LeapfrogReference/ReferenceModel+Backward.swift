@@ -66,7 +66,7 @@ extension ReferenceModel {
             for k in 0..<e.count { grad[e.offset + k] += g[k] }
         case .data, .constant, .ode, .odeState, .odeSolve:
             break  // an ODE system's adjoints are its solve's (`reverseODE`)
-        case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu, .lgamma, .phi, .logPhi, .invPhi, .sin, .cos, .atan:
+        case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu, .lgamma, .phi, .logPhi, .invPhi, .sin, .cos, .atan, .logBesselI0:
             let (x, y) = (v[a[0]], v[i])
             // An element with no adjoint passes none on: under a select's branch not taken, its
             // partials may be NaN (√ of a negative), and 0 · NaN would poison the gradient.

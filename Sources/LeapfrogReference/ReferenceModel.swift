@@ -256,7 +256,7 @@ public struct ReferenceModel: BatchedLogDensity {
         case .data: return model.data[node.name!]!.values
         case .constant: return [node.value!]
         case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu, .lgamma,
-             .phi, .logPhi, .invPhi, .sin, .cos, .atan:
+             .phi, .logPhi, .invPhi, .sin, .cos, .atan, .logBesselI0:
             let op = node.op
             return v[a[0]].map { Self.unary(op, $0) }
         case .add, .subtract, .multiply, .divide, .pow, .logGammaP, .logGammaQ:
@@ -396,6 +396,7 @@ public struct ReferenceModel: BatchedLogDensity {
         case .sin: return Double.sin(x)
         case .cos: return Double.cos(x)
         case .atan: return Double.atan(x)
+        case .logBesselI0: return BesselFunction.logI0(x)
         default: preconditionFailure("\(op) is not an elementwise unary operation")
         }
     }
@@ -422,6 +423,7 @@ public struct ReferenceModel: BatchedLogDensity {
         case .sin: return Double.cos(x)
         case .cos: return -Double.sin(x)
         case .atan: return 1 / (1 + x * x)
+        case .logBesselI0: return BesselFunction.ratioI1I0(x)
         default: return x > 0 ? 1 : 0   // relu
         }
     }

@@ -43,12 +43,16 @@ protocol FormulaArithmetic {
     /// `a` where self > 0, else `b` (the graph's `select`: the derivative to the branch taken).
     func selecting(_ a: Self, _ b: Self) -> Self
     func atan() -> Self
+    func cos() -> Self
+    /// log I₀(x), the modified Bessel function of the first kind of order 0 (`BesselFunction`).
+    func logBesselI0() -> Self
     /// The constant `value` in the same arithmetic (for an Expr, in its graph).
     func constant(_ value: Double) -> Self
 }
 
 extension Expr: FormulaArithmetic {
     func atan() -> Expr { apply(.atan) }
+    func logBesselI0() -> Expr { apply(.logBesselI0) }
     func selecting(_ a: Expr, _ b: Expr) -> Expr { choosing(a, b, inclusive: false) }
 }
 
@@ -69,6 +73,8 @@ extension Double: FormulaArithmetic {
     func logIncompleteBeta(_ b: Double, _ x: Double, complement: Bool) -> Double { BetaFunction.logRegularized(self, b, x, complement: complement).value }
     func selecting(_ a: Double, _ b: Double) -> Double { self > 0 ? a : b }
     func atan() -> Double { Libm.atan(self) }
+    func cos() -> Double { Libm.cos(self) }
+    func logBesselI0() -> Double { BesselFunction.logI0(self) }
     func constant(_ value: Double) -> Double { value }
 }
 
@@ -81,11 +87,13 @@ private enum Libm {
     static func pow(_ x: Double, _ y: Double) -> Double { powOf(x, y) }
     static func expm1(_ x: Double) -> Double { expm1Of(x) }
     static func atan(_ x: Double) -> Double { atanOf(x) }
+    static func cos(_ x: Double) -> Double { cosOf(x) }
 }
 
 private let logOf: (Double) -> Double = log
 private let expOf: (Double) -> Double = exp
 private let atanOf: (Double) -> Double = atan
+private let cosOf: (Double) -> Double = cos
 private let log1pOf: (Double) -> Double = log1p
 private let lgammaOf: (Double) -> Double = lgamma
 private let powOf: (Double, Double) -> Double = pow
@@ -118,6 +126,10 @@ enum FormulaDensities {
             // log C(N, y) + log B(y + α, N − y + β) − log B(α, β).
             let (n, a, b) = (p[0], p[1], p[2])
             return logChoose(n, y) + logBeta(y + a, n - y + b) - logBeta(a, b)
+        case "von_mises":
+            // κ cos(y − μ) − log 2π − log I₀(κ) (Stan Functions Reference, "Von Mises distribution").
+            let (mu, kappa) = (p[0], p[1])
+            return kappa * (y - mu).cos() - 1.8378770664093454836 - kappa.logBesselI0()
         case "discrete_range":
             // Uniform over lower…upper (the outcome's support checked when the data are read).
             return -(p[1] - p[0] + 1.0).log() + 0.0 * y

@@ -364,7 +364,7 @@ struct HostInterpreter {
         "log_sum_exp", "log_mix", "softmax", "log_softmax", "fmax", "fmin", "cumulative_sum", "int_step", "is_inf", "is_nan", "to_int", "pi", "e", "not_a_number", "positive_infinity", "negative_infinity",
         "append_row", "append_col", "bernoulli_logit_glm_lpmf", "log_diff_exp", "lbeta", "lchoose", "hypot", "fma",
         "fdim", "log_inv_logit_diff", "binary_log_loss", "log_falling_factorial", "atan2", "gamma_p", "gamma_q", "inc_beta", "squared_distance", "distance", "norm1", "norm2",
-        "lmgamma",
+        "lmgamma", "log_modified_bessel_first_kind", "modified_bessel_first_kind",
     ])
 
     /// log Σ exp(xᵢ), from the largest term (−∞ for none, or when the largest is not finite).
@@ -387,6 +387,11 @@ struct HostInterpreter {
         case "pow": try need(2); return try binary("^", a[0], a[1], l)
         case "log_diff_exp": try need(2); return try binaryFunction(a[0], a[1], l, FormulaDensities.logDiffExp)
         case "lbeta": try need(2); return try binaryFunction(a[0], a[1], l, FormulaDensities.logBeta)
+        case "log_modified_bessel_first_kind", "modified_bessel_first_kind":
+            try need(2)
+            guard a[0].rank == 0, a[0].values[0] == 0 else { throw fail("\(name) is supported for order 0 only (its first argument), got \(a[0].values.first ?? .nan)", l) }
+            let log = name.hasPrefix("log")
+            return map(a[1], integer: false) { log ? BesselFunction.logI0($0) : exp(BesselFunction.logI0($0)) }
         case "lchoose": try need(2); return try binaryFunction(a[0], a[1], l, FormulaDensities.logChoose)
         case "hypot": try need(2); return try binaryFunction(a[0], a[1], l) { x, y in (x * x + y * y).squareRoot() }
         case "fma": try need(3); return try binary("+", try binary(".*", a[0], a[1], l), a[2], l)

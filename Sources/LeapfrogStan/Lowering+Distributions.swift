@@ -11,7 +11,7 @@ extension Lowering {
 
     static let supportedNames = (Array(families.keys) + ["std_normal", "multi_normal", "bernoulli", "poisson", "binomial", "dirichlet",
                                                      "normal_id_glm", "bernoulli_logit_glm", "poisson_log_glm", "neg_binomial_2_log_glm",
-                                                     "binomial_logit_glm", "categorical_logit_glm", "multi_normal_prec", "lkj_corr_cholesky", "lkj_corr", "categorical", "multinomial", "multinomial_logit",
+                                                     "binomial_logit_glm", "categorical_logit_glm", "multi_normal_prec", "dirichlet_multinomial", "lkj_corr_cholesky", "lkj_corr", "categorical", "multinomial", "multinomial_logit",
                                                      "ordered_logistic", "ordered_probit", "wishart", "inv_wishart", "multi_student_t",
                                                      "multi_student_t_cholesky"]
                                   + Array(formulaFamilies.keys)).sorted()
@@ -165,6 +165,8 @@ extension Lowering {
             var v = Value(type: .real, node: (materialize(outcome) * logTheta).sum(), dataOnly: args[0].dataOnly)
             v.summedOverPlate = plate != nil && outcome.plated
             return v
+        case "dirichlet_multinomial":
+            return try dirichletMultinomial(outcome, args, at: l, outcomeLocation: outcomeLocation)
         case "poisson":
             guard args.count == 1 else { throw fail("poisson takes 1 argument (lambda), got \(args.count)", l) }
             familyName = "poisson_log"; args[0] = derived(args[0], node: materialize(args[0]).log(), type: args[0].type.promotedToReal)
@@ -291,6 +293,41 @@ extension Lowering {
         }
         let lp = logDensityNode(family, materialize(outcome), args.map { materialize($0) })
         return summed(symmetry.map { lp + $0 } ?? lp, of: all)
+    }
+
+    /// The Dirichlet-multinomial log probability of counts y (an array of integer data, per row
+    /// of a vectorised loop too) given α (Stan Functions Reference, "Dirichlet-multinomial
+    /// distribution"): with n = Σₖ yₖ and α₀ = Σₖ αₖ,
+    /// lgamma(n + 1) − Σₖ lgamma(yₖ + 1) + lgamma(α₀) − lgamma(n + α₀) + Σₖ [lgamma(yₖ + αₖ) − lgamma(αₖ)],
+    /// each row's sums along its counts (a product with ones), the α-only terms once per row.
+    func dirichletMultinomial(_ outcome: Value, _ args: [Value], at l: StanSourceLocation, outcomeLocation: StanSourceLocation) throws -> Value {
+        guard args.count == 1 else { throw fail("dirichlet_multinomial takes 1 argument (alpha), got \(args.count)", l) }
+        guard outcome.dataOnly, outcome.type.isInteger, outcome.type.rank == 1, !outcome.columns else {
+            throw fail("the outcome of dirichlet_multinomial must be an array of integer data (counts), got \(outcome.dataOnly ? "" : "parameter-dependent ")\(outcome.type)", outcomeLocation)
+        }
+        let alpha = args[0]
+        guard alpha.type.base == .vector, alpha.type.arrayRank == 0, !alpha.columns, let k = alpha.type.sizes[0] ?? outcome.type.sizes[0] else {
+            throw fail("dirichlet_multinomial needs a vector alpha, got \(alpha.type)", l)
+        }
+        if alpha.plated && !outcome.plated { throw fail("cannot vectorise the loop: the outcome must be indexed by the loop index too", outcomeLocation) }
+        if perRowDensities && outcome.plated { throw fail("dirichlet_multinomial has no per-row log density inside log_mix or log_sum_exp", l) }
+        if differ(outcome.type.sizes[0], alpha.type.sizes[0]) { throw fail("size mismatch in dirichlet_multinomial: \(outcome.type) counts and \(alpha.type) alpha", l) }
+        let (y, a, ones) = (materialize(outcome), materialize(alpha), fill(1, [k]))
+        let node: Expr
+        if outcome.plated {
+            // One sum over the rows of each row's terms (the form a kernel streaming the rows sums).
+            let n = y.matmul(ones)
+            let a0 = alpha.plated ? a.matmul(ones) : a.sum()
+            let row = (n + 1.0).lgamma() - (y + 1.0).lgamma().matmul(ones) - (n + a0).lgamma() + (y + a).lgamma().matmul(ones)
+                + a0.lgamma() - (alpha.plated ? a.lgamma().matmul(ones) : a.lgamma().sum())
+            node = row.sum()
+        } else {
+            let (n, a0) = (y.sum(), a.sum())
+            node = (n + 1.0).lgamma() - (y + 1.0).lgamma().sum() - (n + a0).lgamma() + (y + a).lgamma().sum() + a0.lgamma() - a.lgamma().sum()
+        }
+        var v = Value(type: .real, node: node, dataOnly: alpha.dataOnly)
+        v.summedOverPlate = plate != nil && outcome.plated
+        return v
     }
 
     /// A whole data vector's log density per row of a vectorised loop, its other arguments
@@ -455,7 +492,7 @@ extension Lowering {
         return ["bernoulli": binary, "bernoulli_logit": binary, "binomial": trials, "binomial_logit": trials, "beta_binomial": trials,
                 "poisson": counts, "poisson_log": counts, "neg_binomial": counts, "neg_binomial_2": counts, "neg_binomial_2_log": counts,
                 "multinomial": counts, "multinomial_logit": counts, "poisson_log_glm": counts, "bernoulli_logit_glm": binary,
-                "beta_neg_binomial": counts, "neg_binomial_2_log_glm": counts, "binomial_logit_glm": trials,
+                "beta_neg_binomial": counts, "neg_binomial_2_log_glm": counts, "dirichlet_multinomial": counts, "binomial_logit_glm": trials,
                 "discrete_range": { a, _ in [a.first, a.count > 1 ? a[1] : nil] }]
     }()
 

@@ -28,6 +28,7 @@ extension Lowering {
         "beta_binomial": FormulaFamily(parameters: ["N", "alpha", "beta"], discrete: true),
         "beta_neg_binomial": FormulaFamily(parameters: ["r", "alpha", "beta"], discrete: true),
         "discrete_range": FormulaFamily(parameters: ["lower", "upper"], discrete: true),
+        "von_mises": FormulaFamily(parameters: ["mu", "kappa"]),
         "logistic": FormulaFamily(parameters: ["mu", "sigma"]),
         "gumbel": FormulaFamily(parameters: ["mu", "beta"]),
         "weibull": FormulaFamily(parameters: ["alpha", "sigma"]),

@@ -1,3 +1,4 @@
+import LeapfrogCore
 import LeapfrogModel
 
 extension Lowering {
@@ -189,6 +190,14 @@ extension Lowering {
             default: out = x.log() - (-x).log1p()                               // logit
             }
             return derived(args[0], node: out, type: real(0))
+        case "log_modified_bessel_first_kind", "modified_bessel_first_kind":
+            // Order 0 only: log I₀(z) (the graph's log_bessel_i0), or I₀(z) = e^(log I₀(z)).
+            try need(2)
+            guard args[0].constant == 0 else { throw fail("\(name) is supported for order 0 only (its first argument)", l) }
+            let log = name.hasPrefix("log")
+            if let c = args[1].constant { return .constant(log ? BesselFunction.logI0(c) : BesselFunction.logI0(c).exp(), integer: false) }
+            let v = node(1).apply(.logBesselI0)
+            return derived(args[1], node: log ? v : v.exp(), type: real(1))
         case "log_diff_exp", "lbeta", "lchoose", "fma", "hypot", "fmax", "fmin", "fdim", "log_inv_logit_diff", "binary_log_loss",
              "log_falling_factorial", "atan2", "gamma_p", "gamma_q", "inc_beta":
             // Elementwise over scalars or containers of one shape.

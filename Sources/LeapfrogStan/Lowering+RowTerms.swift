@@ -22,7 +22,7 @@ extension Lowering {
         "normal", "student_t", "cauchy", "double_exponential", "logistic", "gumbel", "lognormal", "chi_square", "inv_chi_square",
         "scaled_inv_chi_square", "exponential", "gamma", "inv_gamma", "weibull", "frechet", "rayleigh", "pareto", "beta",
         "beta_proportion", "skew_normal", "bernoulli", "bernoulli_logit", "binomial", "binomial_logit", "poisson", "poisson_log",
-        "neg_binomial", "neg_binomial_2", "neg_binomial_2_log", "beta_binomial", "beta_neg_binomial", "loglogistic", "exp_mod_normal",
+        "neg_binomial", "neg_binomial_2", "neg_binomial_2_log", "beta_binomial", "beta_neg_binomial", "discrete_range", "loglogistic", "exp_mod_normal", "von_mises",
         "skew_double_exponential",
     ]
 

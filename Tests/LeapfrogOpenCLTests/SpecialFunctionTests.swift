@@ -154,6 +154,36 @@ extension OpenCLTests {
             }
         }
 
+        /// `lf_log_bessel_i0` and `lf_bessel_i1_over_i0` against their Swift twin (`BesselFunction`,
+        /// itself against SciPy in `BesselFunctionTests`), lanes on both sides of the switch at 20
+        /// side by side: double within 1e−13 relative, float within 1e−5.
+        @Test func besselFunctionsMatchTheirTwin() throws {
+            let env = CLTest.env
+            let kernel = """
+            __kernel void t_bessel(__global const real* in, __global real* out, const int stride) {
+                const int c = lf_first_chain(stride);
+                if (c < 0) return;
+                const realw x = LOADW(in + c);
+                STOREW(lf_log_bessel_i0(x), out + c);
+                STOREW(lf_bessel_i1_over_i0(x), out + stride + c);
+            }
+            """
+            let grid = [0, 1e-3, 0.5, 2, 7.5, 19.5, 19.99, 20, 20.01, 35, 300, 1e4, -3, -25]
+            for (precision, width) in Self.configurations {
+                let program = try env.program(files: ["special"], extra: kernel, precision: precision, width: width)
+                let xs = rounded(grid, precision)
+                let out = precision == .double
+                    ? try env.runColumns(Double.self, program: program, kernel: "t_bessel", width: width, inputs: [xs], outputs: 2)
+                    : try env.runColumns(Float.self, program: program, kernel: "t_bessel", width: width, inputs: [xs], outputs: 2)
+                let tolerance = precision == .double ? 1e-13 : 1e-5
+                for (k, x) in xs.enumerated() {
+                    let (l, r) = (BesselFunction.logI0(x), BesselFunction.ratioI1I0(x))
+                    #expect(abs(out[0][k] - l) <= tolerance * max(1, abs(l)), "log I0(\(x)) \(precision) W=\(width): \(out[0][k]) vs \(l)")
+                    #expect(abs(out[1][k] - r) <= tolerance, "I1/I0(\(x)) \(precision) W=\(width): \(out[1][k]) vs \(r)")
+                }
+            }
+        }
+
         /// `lf_log_gamma_pq` against its Swift twin (itself against mpmath, `GammaFunctionTests`):
         /// log P, log Q and their derivatives in a and x, with lanes on both sides of the
         /// series/fraction split side by side (each lane runs its own side), x = 0 and a ≤ 0.

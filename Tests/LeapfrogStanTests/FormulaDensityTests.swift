@@ -16,6 +16,8 @@ import Testing
         ("beta_binomial", 4.0, [10.0, 2.5, 3.5], -1.89843310250696),
         ("beta_neg_binomial", 4.0, [3.0, 3.5, 1.5], -3.076019151659702),
         ("discrete_range", 4.0, [2.0, 7.0], -1.791759469228055),
+        ("von_mises", 1.1, [0.4, 2.3], -1.1188773738623052),
+        ("von_mises", -0.2, [-0.3, 25.0], 0.5604990605420552),
         ("logistic", -0.4, [0.3, 1.7], -1.9590140466270318),
         ("gumbel", 1.9, [0.3, 1.7], -1.8619732650743823),
         ("weibull", 1.3, [1.8, 2.2], -1.009460739664498),
@@ -86,7 +88,7 @@ import Testing
         let (family, y, args, _) = Self.cases[k]
         let isCount = Self.discrete(family)
         let location: Set<String> = ["logistic", "gumbel", "neg_binomial_2_log", "double_exponential", "skew_normal", "exp_mod_normal",
-                                     "skew_double_exponential"]
+                                     "skew_double_exponential", "von_mises"]
         // Arguments in (0, 1): beta_proportion's mean, skew_double_exponential's skewness.
         let unit = family == "beta_proportion" ? 0 : family == "skew_double_exponential" ? 2 : -1
         var declarations: [String] = [], names: [String] = [], priors: [String] = []

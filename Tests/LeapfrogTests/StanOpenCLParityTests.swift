@@ -682,6 +682,27 @@ struct StanOpenCLParityTests {
                                                "z": .matrix(rows: [[0.5, -0.2], [1.1, 0.3], [-0.4, 0.8], [0, 0.2]])], source: "test"))
     }
 
+    /// von_mises (the graph's log_bessel_i0; lanes beyond its switch at 20 in
+    /// `SpecialFunctionTests`), dirichlet_multinomial per row of counts, beta_neg_binomial and
+    /// discrete_range beside loops over the same rows (a plate).
+    @Test func circularAndCountFamilies() throws {
+        let source = """
+        data { int N; vector[N] angle; array[N, 3] int counts; array[N] int y; }
+        parameters { real mu; real<lower=0> kappa; real<lower=0> sharp; vector<lower=0>[3] alpha; }
+        model {
+          mu ~ normal(0, 1); kappa ~ lognormal(1, 1); sharp ~ lognormal(1, 1); alpha ~ lognormal(0, 1);
+          angle ~ von_mises(mu, kappa);
+          for (n in 1:N) angle[n] ~ von_mises(mu, sharp);
+          for (n in 1:N) counts[n] ~ dirichlet_multinomial(alpha);
+          y ~ beta_neg_binomial(kappa, 2.5, alpha[1]);
+          y ~ discrete_range(0, 9);
+        }
+        """
+        try Self.expectParity(source, DataSet(["N": .integer(4), "angle": .vector([0.3, -1.2, 2.8, 0.1]),
+                                               "counts": DataArray(shape: [4, 3], values: [2, 0, 5, 1, 1, 1, 0, 4, 0, 3, 2, 6], isInteger: true),
+                                               "y": .integers([0, 3, 1, 9])], source: "test"))
+    }
+
     /// posteriordb's time series (recurrences: `Lowering+Recurrences`, `Generator+Recurrence`)
     /// with their posteriordb inputs; hmm_example without its Viterbi generated quantities.
     @Test(arguments: [("arK", "arK"), ("arma11", "arma"), ("garch11", "garch"), ("hmm_example", "hmm_example")])
