@@ -16,8 +16,8 @@ import Darwin
 /// - `exponential_lpdf(y | λ) = log λ − λy` (y ≥ 0, else −∞)
 /// - `poisson_lpmf(n | λ)    = n log λ − λ − log Γ(n + 1)`; `poisson_log_lpmf(n | α)` with λ = e^α
 /// - `bernoulli_lpmf(n | θ)  = n log θ + (1 − n) log(1 − θ)`; `bernoulli_logit_lpmf(n | α)` with θ = logit⁻¹(α)
-/// - `bernoulli_logit_glm_lpmf(n | x, α, β) = bernoulli_logit_lpmf(n | α + x·β)`, x [N, K] (a
-///   vector is one row), α a scalar or [N], β [K]
+/// - the GLM forms (`glmForms`), e.g. `bernoulli_logit_glm_lpmf(n | x, α, β) = bernoulli_logit_lpmf(n | α + x·β)`,
+///   x [N, K] (a vector is one row), α a scalar or [N], β [K]
 extension HostInterpreter {
     static let densities: [String: (arity: Int, f: ([Double]) -> Double)] = [
         "normal_lpdf": (3, { a in let z = (a[0] - a[1]) / a[2]; return -0.5 * z * z - log(a[2]) - halfLogTwoPi }),
@@ -32,6 +32,14 @@ extension HostInterpreter {
         "poisson_log_lpmf": (2, { a in a[0] * a[1] - exp(a[1]) - lgamma(a[0] + 1) }),
         "bernoulli_lpmf": (2, { a in a[0] == 1 ? log(a[1]) : log1p(-a[1]) }),
         "bernoulli_logit_lpmf": (2, { a in a[0] == 1 ? -log1p(exp(-a[1])) : -log1p(exp(a[1])) }),
+    ]
+
+    /// The GLM forms: the family each is written as, with the linear predictor α + x·β in place of
+    /// its (x, α, β), and where x stands among the arguments after the outcome.
+    static let glmForms: [String: (family: String, x: Int)] = [
+        "bernoulli_logit_glm_lpmf": ("bernoulli_logit_lpmf", 1), "poisson_log_glm_lpmf": ("poisson_log_lpmf", 1),
+        "neg_binomial_2_log_glm_lpmf": ("neg_binomial_2_log_lpmf", 1), "normal_id_glm_lpdf": ("normal_lpdf", 1),
+        "binomial_logit_glm_lpmf": ("binomial_logit_lpmf", 2),
     ]
 
     /// The graph's elementwise families the host has no closed form of its own for, with the
@@ -80,9 +88,10 @@ extension HostInterpreter {
     /// `name`'s log density summed over its broadcast arguments, or nil if `name` is not one of
     /// `densities`.
     func logDensity(_ name: String, _ a: [DataArray], at l: StanSourceLocation) throws -> DataArray? {
-        if name == "bernoulli_logit_glm_lpmf" {
-            guard a.count == 4 else { throw fail("\(name) takes 4 arguments, got \(a.count)", l) }
-            let (x, beta) = (a[1], a[3])
+        if let (family, xi) = HostInterpreter.glmForms[name] {
+            let arity = xi + 3 + (family == "neg_binomial_2_log_lpmf" || family == "normal_lpdf" ? 1 : 0)   // + φ or σ
+            guard a.count == arity else { throw fail("\(name) takes \(arity) arguments, got \(a.count)", l) }
+            let (x, beta) = (a[xi], a[xi + 2])
             let k = beta.count
             let rows = x.rank == 2 ? x.shape[0] : 1
             guard (x.rank == 2 ? x.shape[1] : x.count) == k else {
@@ -90,8 +99,8 @@ extension HostInterpreter {
             }
             let eta = (0..<rows).map { i in (0..<k).reduce(0.0) { $0 + x.values[i * k + $1] * beta.values[$1] } }
             let linear = DataArray(shape: [rows], values: eta)
-            let predictor = try binary("+", linear, a[2], l)
-            return try logDensity("bernoulli_logit_lpmf", [a[0], predictor], at: l)
+            let predictor = try binary("+", linear, a[xi + 1], l)
+            return try logDensity(family, Array(a[..<xi]) + [predictor] + Array(a[(xi + 3)...]), at: l)
         }
         guard let (arity, f) = HostInterpreter.densities[name] ?? HostInterpreter.formulaDensity(name) else { return nil }
         guard a.count == arity else { throw fail("\(name) takes \(arity) arguments, got \(a.count)", l) }

@@ -358,11 +358,11 @@ struct HostInterpreter {
     ]
 
     /// Every function `call` knows.
-    static let functionNames: Set<String> = Set(unary.keys).union(densities.keys).union(formulaDensityNames).union(matrixFunctionNames).union(odeSolverNames).union([
+    static let functionNames: Set<String> = Set(unary.keys).union(densities.keys).union(formulaDensityNames).union(matrixFunctionNames).union(odeSolverNames).union(glmForms.keys).union([
         "pow", "sum", "prod", "mean", "sd", "variance", "max", "min", "size", "num_elements", "rows", "cols", "rep_vector",
         "rep_row_vector", "rep_array", "rep_matrix", "to_vector", "to_row_vector", "to_array_1d", "dot_product",
         "log_sum_exp", "log_mix", "softmax", "log_softmax", "fmax", "fmin", "cumulative_sum", "int_step", "is_inf", "is_nan", "to_int", "pi", "e", "not_a_number", "positive_infinity", "negative_infinity",
-        "append_row", "append_col", "bernoulli_logit_glm_lpmf", "log_diff_exp", "lbeta", "lchoose", "hypot", "fma",
+        "append_row", "append_col", "log_diff_exp", "lbeta", "lchoose", "hypot", "fma",
         "fdim", "log_inv_logit_diff", "binary_log_loss", "log_falling_factorial", "atan2", "gamma_p", "gamma_q", "inc_beta", "squared_distance", "distance", "norm1", "norm2",
         "lmgamma", "log_modified_bessel_first_kind", "modified_bessel_first_kind",
     ])

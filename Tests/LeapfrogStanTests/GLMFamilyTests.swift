@@ -54,6 +54,38 @@ import Testing
         expectEquivalent(try stanReference(prec, Self.data), try stanReference(out, Self.data), scale: 0.5)
     }
 
+    /// Each GLM form's `_lpmf`/`_lpdf` in generated quantities, on the host (a random number sends
+    /// the block there) and in the graph: its family's at the linear predictor written out.
+    @Test(arguments: ["bernoulli_logit_glm_lpmf(b01 | X, 0.3, b)", "poisson_log_glm_lpmf(y | X, 0.3, b)",
+                      "neg_binomial_2_log_glm_lpmf(y | X, 0.3, b, 2.5)", "normal_id_glm_lpdf(r | X, 0.3, b, 1.7)",
+                      "binomial_logit_glm_lpmf(y | T, X, 0.3, b)"], [false, true])
+    func generatedQuantitiesOnTheHostAndInTheGraph(_ call: String, onHost: Bool) throws {
+        let written = call.replacingOccurrences(of: "_glm", with: "").replacingOccurrences(of: "normal_id", with: "normal")
+            .replacingOccurrences(of: "X, 0.3, b", with: "0.3 + X * b")
+        let source = Self.declarations + """
+        transformed data { array[N] int b01; vector[N] r; for (n in 1:N) { b01[n] = y[n] > 2; r[n] = 0.1 * y[n]; } }
+        parameters { real m; }
+        transformed parameters { vector[K] b = [0.2, -0.4, 0.1]'; }
+        model { m ~ normal(0, 1); }
+        generated quantities {
+          real glm = \(call);
+          real out = \(written);
+          \(onHost ? "real draw = normal_rng(0, 1);" : "")
+        }
+        """
+        let model = try StanProgram.compile(source: source, path: "m.stan")
+        #expect(model.generatedQuantitiesOnHost == onHost)
+        var values: [String: Double] = [:]
+        if onHost {
+            for (k, v) in try HostGeneratedQuantitiesTests.generated(model, Self.data, ["m": [0.1], "b": [0.2, -0.4, 0.1]]) { values[k] = v.first }
+        } else {
+            let stan = try stanReference(source, Self.data)
+            values = Dictionary(uniqueKeysWithValues: zip(stan.model.derivedElementNames, stan.derivedValues([0.1])))
+        }
+        let (glm, out) = (try #require(values["glm"]), try #require(values["out"]))
+        #expect(glm.isFinite && abs(glm - out) <= 1e-12 * max(1, abs(out)), "\(call): \(glm) against \(written): \(out)")
+    }
+
     @Test func errorsNameTheArguments() {
         #expect(compileError(Self.declarations + "parameters { real a; } model { y ~ neg_binomial_2_log_glm(X, a, a); }")
             .contains("neg_binomial_2_log_glm takes 4 arguments (x, alpha, beta, phi), got 3"))
