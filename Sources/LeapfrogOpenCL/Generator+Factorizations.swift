@@ -39,14 +39,24 @@ extension Generator {
             emit("v\(i)[0] = sg\(i);")
             emit("for (int k = 0; k < \(n); ++k) v\(i)[0] *= lu\(i)[k * \(n) + k];")
         case .eigenvaluesSym, .eigenvectorsSym:
-            emitJacobi(i, a[0], n)
+            let owner = decomposition(i)
+            if owner == i {
+                emitJacobi(i, a[0], n)
+                if loops.enclosing[i] == nil { decompositions[a[0]] = i }
+            }
             if nodes[i].op == .eigenvaluesSym {
-                emit("for (int k = 0; k < \(n); ++k) v\(i)[k] = el\(i)[k];")
+                emit("for (int k = 0; k < \(n); ++k) v\(i)[k] = el\(owner)[k];")
             } else {
-                emit("for (int k = 0; k < \(n * n); ++k) v\(i)[k] = eq\(i)[k];")
+                emit("for (int k = 0; k < \(n * n); ++k) v\(i)[k] = eq\(owner)[k];")
             }
         default: break
         }
+    }
+
+    /// The eigen node whose `el`/`eq` arrays hold node i's decomposition: an earlier one on the same
+    /// matrix outside any loop region (`decompositions`), else i itself.
+    func decomposition(_ i: Int) -> Int {
+        loops.enclosing[i] == nil ? decompositions[nodes[i].args[0]] ?? i : i
     }
 
     /// Backward passes, as the CPU reference (ReferenceModel+Backward) computes them.
@@ -54,6 +64,7 @@ extension Generator {
         let a = nodes[i].args
         let n = shapes[a[0]][0]
         let ga = adjoint(a[0], "r * \(n) + c")
+        let e = decomposition(i)
         switch nodes[i].op {
         case .solve:
             // X = A⁻¹B: B̄ = A⁻ᵀX̄, Ā = −B̄·Xᵀ.
@@ -89,7 +100,7 @@ extension Generator {
             guard let ga else { return }
             block("for (int r = 0; r < \(n); ++r) for (int c = 0; c < \(n); ++c)") { g in
                 g.emit("realw s = SPLAT(0.0);")
-                g.emit("for (int k = 0; k < \(n); ++k) s += eq\(i)[r * \(n) + k] * g\(i)[k] * eq\(i)[c * \(n) + k];")
+                g.emit("for (int k = 0; k < \(n); ++k) s += eq\(e)[r * \(n) + k] * g\(i)[k] * eq\(e)[c * \(n) + k];")
                 g.emit("\(ga) += s;")
             }
         case .eigenvectorsSym:
@@ -99,17 +110,17 @@ extension Generator {
                 g.declareArrays(["inner", "left"], count: n * n)
                 g.block("for (int r = 0; r < \(n); ++r) for (int c = 0; c < \(n); ++c)") { h in
                     h.emit("realw s = SPLAT(0.0);")
-                    h.emit("for (int k = 0; k < \(n); ++k) s += eq\(i)[k * \(n) + r] * g\(i)[k * \(n) + c];")
-                    h.emit("inner[r * \(n) + c] = (r == c) ? SPLAT(0.0) : s / (el\(i)[c] - el\(i)[r]);")
+                    h.emit("for (int k = 0; k < \(n); ++k) s += eq\(e)[k * \(n) + r] * g\(i)[k * \(n) + c];")
+                    h.emit("inner[r * \(n) + c] = (r == c) ? SPLAT(0.0) : s / (el\(e)[c] - el\(e)[r]);")
                 }
                 g.block("for (int r = 0; r < \(n); ++r) for (int c = 0; c < \(n); ++c)") { h in
                     h.emit("realw s = SPLAT(0.0);")
-                    h.emit("for (int k = 0; k < \(n); ++k) s += eq\(i)[r * \(n) + k] * inner[k * \(n) + c];")
+                    h.emit("for (int k = 0; k < \(n); ++k) s += eq\(e)[r * \(n) + k] * inner[k * \(n) + c];")
                     h.emit("left[r * \(n) + c] = s;")
                 }
                 g.block("for (int r = 0; r < \(n); ++r) for (int c = 0; c < \(n); ++c)") { h in
                     h.emit("realw s = SPLAT(0.0), t = SPLAT(0.0);")
-                    h.emit("for (int k = 0; k < \(n); ++k) { s += left[r * \(n) + k] * eq\(i)[c * \(n) + k]; t += left[c * \(n) + k] * eq\(i)[r * \(n) + k]; }")
+                    h.emit("for (int k = 0; k < \(n); ++k) { s += left[r * \(n) + k] * eq\(e)[c * \(n) + k]; t += left[c * \(n) + k] * eq\(e)[r * \(n) + k]; }")
                     h.emit("\(ga) += 0.5 * (s + t);")
                 }
             }

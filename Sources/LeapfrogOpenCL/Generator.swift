@@ -36,6 +36,10 @@ struct Generator {
     /// Elements (`realw`) per work-item of the arrays placed in the device heap so far
     /// (`declareArrays`), and their names.
     var heapElements = 0
+    /// Each symmetric matrix decomposed outside any loop region → the eigen node whose `el`/`eq`
+    /// arrays hold its decomposition, so that its values and vectors nodes share one
+    /// (`Generator+Factorizations`).
+    var decompositions: [Int: Int] = [:]
     var heapArrays: Set<String> = []
     /// The arrays (by declaration order) that go to the heap (`OpenCLCodegen.generating` chooses
     /// them when the private arrays would not fit), and every array's size so far.

@@ -70,12 +70,13 @@ public struct ReferenceModel: BatchedLogDensity {
         }
         atRows = rows
         covarianceFactors = model.covarianceOnlyCholeskyFactors
+        var vectorsNodes: [[Int?]: Int] = [:]   // (argument, loop region) → its eigenvectors_sym node
+        for (j, x) in nodes.enumerated() where x.op == .eigenvectorsSym && vectorsNodes[[x.args[0], model.loops.enclosing[j]]] == nil {
+            vectorsNodes[[x.args[0], model.loops.enclosing[j]]] = j
+        }
         var partners: [Int: Int] = [:]
         for (i, x) in nodes.enumerated() where x.op == .eigenvaluesSym {
-            if let j = nodes.indices.first(where: { nodes[$0].op == .eigenvectorsSym && nodes[$0].args == x.args && model.loops.enclosing[$0] == model.loops.enclosing[i] }) {
-                partners[i] = j
-                partners[j] = i
-            }
+            if let j = vectorsNodes[[x.args[0], model.loops.enclosing[i]]] { (partners[i], partners[j]) = (j, i) }
         }
         eigenPartners = partners
         nodeShapes = model.shapes.map { $0 ?? [] }

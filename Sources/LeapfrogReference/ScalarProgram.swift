@@ -47,8 +47,7 @@ struct ScalarProgram: Sendable {
             let out = slots[k]!
             let size = model.nodeShapes[k].reduce(1, *)
             switch node.op {
-            case .negate, .exp, .log, .log1p, .expm1, .sqrt, .square, .tanh, .invLogit, .logInvLogit, .log1pExp, .relu, .lgamma,
-                 .phi, .logPhi, .invPhi, .sin, .cos, .atan, .logBesselI0:
+            case _ where node.op.isElementwiseUnary:
                 for e in 0..<size { code.append(.unary(node.op, out: out + e, x: slots[a[0]]! + e)) }
             case .add, .subtract, .multiply, .divide, .pow, .logGammaP, .logGammaQ:
                 let (ma, mb) = (model.broadcastMaps[k]![0], model.broadcastMaps[k]![1])

@@ -35,11 +35,11 @@ extension HostInterpreter {
     ]
 
     /// The GLM forms: the family each is written as, with the linear predictor α + x·β in place of
-    /// its (x, α, β), and where x stands among the arguments after the outcome.
-    static let glmForms: [String: (family: String, x: Int)] = [
-        "bernoulli_logit_glm_lpmf": ("bernoulli_logit_lpmf", 1), "poisson_log_glm_lpmf": ("poisson_log_lpmf", 1),
-        "neg_binomial_2_log_glm_lpmf": ("neg_binomial_2_log_lpmf", 1), "normal_id_glm_lpdf": ("normal_lpdf", 1),
-        "binomial_logit_glm_lpmf": ("binomial_logit_lpmf", 2),
+    /// its (x, α, β); where x stands among the arguments (the outcome first), and their number.
+    static let glmForms: [String: (family: String, x: Int, arity: Int)] = [
+        "bernoulli_logit_glm_lpmf": ("bernoulli_logit_lpmf", 1, 4), "poisson_log_glm_lpmf": ("poisson_log_lpmf", 1, 4),
+        "neg_binomial_2_log_glm_lpmf": ("neg_binomial_2_log_lpmf", 1, 5), "normal_id_glm_lpdf": ("normal_lpdf", 1, 5),
+        "binomial_logit_glm_lpmf": ("binomial_logit_lpmf", 2, 5),
     ]
 
     /// The graph's elementwise families the host has no closed form of its own for, with the
@@ -88,8 +88,7 @@ extension HostInterpreter {
     /// `name`'s log density summed over its broadcast arguments, or nil if `name` is not one of
     /// `densities`.
     func logDensity(_ name: String, _ a: [DataArray], at l: StanSourceLocation) throws -> DataArray? {
-        if let (family, xi) = HostInterpreter.glmForms[name] {
-            let arity = xi + 3 + (family == "neg_binomial_2_log_lpmf" || family == "normal_lpdf" ? 1 : 0)   // + φ or σ
+        if let (family, xi, arity) = HostInterpreter.glmForms[name] {
             guard a.count == arity else { throw fail("\(name) takes \(arity) arguments, got \(a.count)", l) }
             let (x, beta) = (a[xi], a[xi + 2])
             let k = beta.count

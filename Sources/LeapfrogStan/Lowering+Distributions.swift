@@ -84,19 +84,19 @@ extension Lowering {
             // The GLM forms: mu = alpha + x * beta.
             let n = name == "normal_id_glm" ? 4 : 3
             guard args.count == n else { throw fail("\(name) takes \(n) arguments (x, alpha, beta\(n == 4 ? ", sigma" : "")), got \(args.count)", l) }
-            let mu = try binary("+", args[1], try binary("*", args[0], args[2], at: l), at: l)
+            let mu = try linearPredictor(args[0], args[1], args[2], at: l)
             familyName = String(name.dropLast(name == "normal_id_glm" ? 7 : 4))
             args = n == 4 ? [mu, args[3]] : [mu]
         case "neg_binomial_2_log_glm":
             // neg_binomial_2_log(y | alpha + x * beta, phi).
             guard args.count == 4 else { throw fail("neg_binomial_2_log_glm takes 4 arguments (x, alpha, beta, phi), got \(args.count)", l) }
             familyName = "neg_binomial_2_log"
-            args = [try binary("+", args[1], try binary("*", args[0], args[2], at: l), at: l), args[3]]
+            args = [try linearPredictor(args[0], args[1], args[2], at: l), args[3]]
         case "binomial_logit_glm":
             // binomial_logit(n | N, alpha + x * beta).
             guard args.count == 4 else { throw fail("binomial_logit_glm takes 4 arguments (N, x, alpha, beta), got \(args.count)", l) }
             familyName = "binomial_logit"
-            args = [args[0], try binary("+", args[2], try binary("*", args[1], args[3], at: l), at: l)]
+            args = [args[0], try linearPredictor(args[1], args[2], args[3], at: l)]
         case "categorical_logit_glm":
             // categorical_logit(y | x * beta + alpha): x [N, K] (a row vector for one outcome),
             // beta [K, C], alpha [C] added to every row of logits.
@@ -122,13 +122,12 @@ extension Lowering {
             // the point, as Stan's does).
             guard args.count == 2 else { throw fail("multi_normal_prec takes 2 arguments (mu, Omega), got \(args.count)", l) }
             if args[1].plated { throw fail("cannot vectorise the loop: a precision that depends on the loop index", l) }
-            let omega = args[1].type
-            guard omega.base == .matrix, omega.arrayRank == 0, !differ(omega.sizes[0], omega.sizes[1]), let k = omega.sizes[0] ?? omega.sizes[1] else {
-                throw fail("multi_normal_prec needs a square precision matrix, got \(omega)", l)
+            guard args[1].type.base == .matrix, args[1].type.arrayRank == 0, !differ(args[1].type.sizes[0], args[1].type.sizes[1]) else {
+                throw fail("multi_normal_prec needs a square precision matrix, got \(args[1].type)", l)
             }
-            let w = materialize(args[1]).cholesky().solveLower(fill(0, [k, k]).addDiagonal(1.0))
+            let covariance = try linearAlgebra("inverse_spd", [args[1]], at: l)
             familyName = "multi_normal_cholesky"
-            args[1] = derived(args[1], node: w.transposed().matmul(w).cholesky(), type: omega)
+            args[1] = derived(args[1], node: materialize(covariance).cholesky(), type: args[1].type)
         case "wishart", "inv_wishart":
             guard args.count == 2 else { throw fail("\(name) takes 2 arguments (nu, Sigma), got \(args.count)", l) }
             return try wishart(name, outcome, args[0], args[1], at: l, outcomeLocation: outcomeLocation)
@@ -293,6 +292,11 @@ extension Lowering {
         }
         let lp = logDensityNode(family, materialize(outcome), args.map { materialize($0) })
         return summed(symmetry.map { lp + $0 } ?? lp, of: all)
+    }
+
+    /// A GLM form's linear predictor α + x·β.
+    func linearPredictor(_ x: Value, _ alpha: Value, _ beta: Value, at l: StanSourceLocation) throws -> Value {
+        try binary("+", alpha, try binary("*", x, beta, at: l), at: l)
     }
 
     /// The Dirichlet-multinomial log probability of counts y (an array of integer data, per row

@@ -46,7 +46,7 @@ extension Lowering {
             if differ(extent, n) { throw fail("size mismatch in \(name): \(args[0].type) and \(args[1].type)", l) }
             return t.promotedToReal
         }
-        func identity(_ n: Dim) -> Expr { fill(0, [n, n]).addDiagonal(1.0) }
+        func identity(_ n: Dim) -> Expr { pattern(.identity, [n, n]) }
         func squareType(_ n: Dim) -> StanType { StanType(base: .matrix, arrayRank: 0, sizes: [n, n]) }
         func value(_ node: Expr, _ type: StanType) -> Value {
             Value(type: type, node: node, dataOnly: args.allSatisfy(\.dataOnly))
