@@ -178,6 +178,13 @@ typedef maskw maskt;
 #define LF_ANY(m) any(m)
 #endif
 
+// The largest count a real holds exactly, less one: a counter kept in a real (an ODE solve's
+// steps per lane) stops there.
+#if REAL_DOUBLE
+#define LF_EXACT_COUNT 9007199254740991.0
+#else
+#define LF_EXACT_COUNT 16777215.0
+#endif
 #define LF_PI 3.14159265358979323846
 #define LF_TWO_PI 6.28318530717958647693
 #define LF_LOG_PI 1.14472988584940017414

@@ -31,7 +31,30 @@
 //                           on (a, b, x) below x = (a + 1)/(a + b + 2), on (b, a, 1 - x) above,
 //                           differentiated alongside (BetaFunction.logRegularized's twin).
 //
+//   lf_pow(x, y)            x^y, the built-in pow kept away from lanes it gets wrong (below).
+//
 // No memory is touched: these are functions for other kernels to call.
+
+// x^y. PoCL's pow over double8 (AVX-512; PoCL 5) returns wrong values in the other lanes when
+// one lane's base is zero, negative or not finite, or its exponent not finite: 0.46^-0.2 read 0
+// beside a lane's 0^-0.2 = inf, (-1)^2.5 = NaN in one lane turned 0.46^2.5 into inf in another
+// (found by an ODE solve's step-size controller, whose lanes that wait have a zero error). Such
+// lanes are computed one at a time, the vector call seeing 1^1 there.
+inline realw lf_pow(const realw x, const realw y) {
+#if W == 1
+    return pow(x, y);
+#else
+    const maskw plain = isfinite(x) & isfinite(y) & (x > 0.0);
+    realw r = pow(LF_SELECT(SPLAT(1.0), x, plain), LF_SELECT(SPLAT(1.0), y, plain));
+    if (any(plain == 0)) {
+        for (int l = 0; l < W; ++l) {
+            const real xl = ((const real*)&x)[l], yl = ((const real*)&y)[l];
+            if (!(isfinite(xl) && isfinite(yl) && xl > 0.0)) ((real*)&r)[l] = pow(xl, yl);
+        }
+    }
+    return r;
+#endif
+}
 
 #define LF_GAMMA_SHIFT 10
 

@@ -15,9 +15,9 @@ import Darwin
 /// control and the starting step: ibid. §II.4 (`AdaptiveODE`, which drives the steps).
 public enum DormandPrince {
     /// Nodes cᵢ of the stages.
-    static let c: [Double] = [0, 1.0 / 5, 3.0 / 10, 4.0 / 5, 8.0 / 9, 1, 1]
+    public static let c: [Double] = [0, 1.0 / 5, 3.0 / 10, 4.0 / 5, 8.0 / 9, 1, 1]
     /// The stage coefficients a_ij (row i, j < i).
-    static let a: [[Double]] = [
+    public static let a: [[Double]] = [
         [],
         [1.0 / 5],
         [3.0 / 40, 9.0 / 40],
@@ -27,7 +27,7 @@ public enum DormandPrince {
         [35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84],
     ]
     /// b − b̂: the fifth-order weights (the last row of a) less the embedded fourth-order ones.
-    static let errorWeights: [Double] = [71.0 / 57600, 0, -71.0 / 16695, 71.0 / 1920, -17253.0 / 339200, 22.0 / 525, -1.0 / 40]
+    public static let errorWeights: [Double] = [71.0 / 57600, 0, -71.0 / 16695, 71.0 / 1920, -17253.0 / 339200, 22.0 / 525, -1.0 / 40]
     /// The step-size exponent: one over the order of the error estimate plus one.
     static let exponent = 0.2
 

@@ -14,7 +14,8 @@ import LeapfrogCore
 /// outside these rules is refused with what broke them, and a back end can fall back to one that
 /// does not stream (the CPU reference evaluates whole arrays). Needed and active nodes follow
 /// `LoopStructure` through recurrences (a loop's output needs its whole region; a carry is active
-/// when its update is); a recurrence may not read the plate's rows.
+/// when its update is); a recurrence or an ODE system may not read the plate's rows (an ODE solve
+/// reads its output times whole).
 public struct EvaluationPlan: Sendable {
     /// Nodes some term's value depends on.
     public let needed: [Bool]
@@ -40,11 +41,6 @@ public struct EvaluationPlan: Sendable {
         let nodes = graph.nodes
         self.nodes = nodes
         let n = nodes.count
-        if let i = nodes.firstIndex(where: { $0.op == .odeSolve }) {
-            // An adaptive solver takes a different number of steps in every chain: it runs on the
-            // CPU reference (`ReferenceModel+ODE`).
-            throw Unsupported(what: "ODE solvers (\(nodes[i].name ?? "node \(i)"); the CPU reference solves them)")
-        }
         let needed = model.loops.needed(graph.terms.map(\.node), in: graph)
         let active = model.loops.active(in: graph)
         self.needed = needed
@@ -67,9 +63,10 @@ public struct EvaluationPlan: Sendable {
         // Rows are what the plate's terms read: data of the plate's extent that only other terms
         // read (a pattern [N, N] behind `cumulative_sum`, a GP's N × N covariance) are whole
         // arrays. Data read by both are rows, and their whole use is refused below.
+        // An ODE solve reads its times and its system whole.
         var readByPlate = Set<Int>(), stack = Array(plateTerms)
         while let i = stack.popLast() {
-            if readByPlate.insert(i).inserted { stack += nodes[i].args }
+            if readByPlate.insert(i).inserted, nodes[i].op != .odeSolve { stack += nodes[i].args }
         }
         let rowData = Set(readByPlate.compactMap { i -> String? in
             guard nodes[i].op == .data, let name = nodes[i].name, graph.dataDeclaration(named: name)?.shape.first == first else { return nil }
@@ -84,6 +81,9 @@ public struct EvaluationPlan: Sendable {
             }
             if rowDependent[i], model.loops.inBody(i) || [.loop, .stack, .last].contains(node.op) {
                 throw Unsupported(what: "a recurrence (node \(i), \(node.op.rawValue)) that reads the plate's rows")
+            }
+            if rowDependent[i], model.loops.inRegion(i) || node.op == .odeSolve {
+                throw Unsupported(what: "an ODE system (node \(i), \(node.op.rawValue)) that reads the plate's rows")
             }
             if rowDependent[i], shapes[i].first != rows {
                 throw Unsupported(what: "node \(i) (\(node.op.rawValue)) of shape \(shapes[i]) inside a plate of \(rows) rows")

@@ -182,6 +182,10 @@ public struct LoopStructure: Sendable {
     /// Whether node `i` is evaluated once per step of some loop.
     public func inBody(_ i: Int) -> Bool { enclosing[i] != nil }
 
+    /// Whether node `i` is evaluated by a region rather than once where it stands: in a loop's
+    /// body, in an ODE system's right-hand side, or the `ode` node that opens one (its time).
+    public func inRegion(_ i: Int) -> Bool { enclosing[i] != nil || odeSystem[i] != nil || odeRegions[i] != nil }
+
     /// The non-leaf nodes directly in loop `l`'s body (nested loops' nodes excluded, the nested
     /// loop and its outputs included), in order.
     public func directBody(_ l: Int) -> [Int] { regions[l]!.filter { enclosing[$0] == l } }

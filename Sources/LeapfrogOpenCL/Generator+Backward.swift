@@ -24,9 +24,10 @@ extension Generator {
         }
         guard let _ = adjoint(i, "0") else { return }
         switch node.op {
-        case .parameter, .data, .constant, .carry, .stack, .last: return
+        case .parameter, .data, .constant, .carry, .stack, .last, .ode, .odeState: return
         case .logDensity: return try emitLogDensityValue(i, backward: true)
         case .at: return emitAtBackward(i)
+        case .odeSolve: return emitODESolveBackward(i)
         default: break
         }
         let n = storageCount(i)
@@ -55,7 +56,7 @@ extension Generator {
                 case .subtract: (da, db) = (seed, "-\(seed)")
                 case .multiply: (da, db) = ("\(seed) * \(y)", "\(seed) * \(x)")
                 case .divide: (da, db) = ("\(seed) / \(y)", "-\(seed) * \(out) / \(y)")
-                default: (da, db) = ("\(seed) * \(y) * pow(\(x), \(y) - 1.0)", "\(seed) * \(out) * log(\(x))")
+                default: (da, db) = ("\(seed) * \(y) * lf_pow(\(x), \(y) - 1.0)", "\(seed) * \(out) * log(\(x))")
                 }
                 if let ga = g.adjoint(a, "qa") { g.emit("\(ga) += \(g.guarded(i, da));") }
                 if let gb = g.adjoint(b, "qb") { g.emit("\(gb) += \(g.guarded(i, db));") }

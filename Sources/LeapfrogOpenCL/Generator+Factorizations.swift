@@ -42,7 +42,7 @@ extension Generator {
             let owner = decomposition(i)
             if owner == i {
                 emitJacobi(i, a[0], n)
-                if loops.enclosing[i] == nil { decompositions[a[0]] = i }
+                if !loops.inRegion(i) { decompositions[a[0]] = i }
             }
             if nodes[i].op == .eigenvaluesSym {
                 emit("for (int k = 0; k < \(n); ++k) v\(i)[k] = el\(owner)[k];")
@@ -56,7 +56,7 @@ extension Generator {
     /// The eigen node whose `el`/`eq` arrays hold node i's decomposition: an earlier one on the same
     /// matrix outside any loop region (`decompositions`), else i itself.
     func decomposition(_ i: Int) -> Int {
-        loops.enclosing[i] == nil ? decompositions[nodes[i].args[0]] ?? i : i
+        loops.inRegion(i) ? i : decompositions[nodes[i].args[0]] ?? i
     }
 
     /// Backward passes, as the CPU reference (ReferenceModel+Backward) computes them.

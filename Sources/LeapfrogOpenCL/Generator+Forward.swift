@@ -34,6 +34,7 @@ extension Generator {
         case .loop: return try emitLoopForward(i)
         case .stack where node.args.count == 3: return emitStackForward(i)
         case .carry, .stack, .last: return  // written by their loop (Generator+Recurrence)
+        case .ode, .odeState: return  // written by the solve (Generator+ODE)
         default: break
         }
         // Loops run over the elements there are (none for an empty array: a branch no row takes,
@@ -62,7 +63,7 @@ extension Generator {
                 case .subtract: expression = "\(x) - \(y)"
                 case .multiply: expression = "\(x) * \(y)"
                 case .divide: expression = "\(x) / \(y)"
-                default: expression = "pow(\(x), \(y))"
+                default: expression = "lf_pow(\(x), \(y))"
                 }
                 g.emit("v\(i)[k] = \(expression);")
             }
@@ -144,6 +145,8 @@ extension Generator {
             if node.op == .mean { emit("v\(i)[0] /= \(Generator.literal(Double(Generator.count(shapes[a]))));") }
         case .at:
             emitAtForward(i)
+        case .odeSolve:
+            try emitODESolveForward(i)
         case .logDensity:
             try emitLogDensityValue(i, backward: false)
         default:

@@ -74,13 +74,13 @@ extension Generator {
         try emitTransforms(position: position)
 
         emit("// forward pass: nodes shared by all rows")
-        for i in nodes.indices where needed[i] && !rowDependent[i] && !termNodes.contains(i) && !loops.inBody(i) {
+        for i in nodes.indices where needed[i] && !rowDependent[i] && !termNodes.contains(i) && !loops.inRegion(i) {
             try emitForward(i)
         }
         emit("// adjoints of the shared nodes")
         var sharedAdjoints: [(node: Int, count: Int)] = []
         for i in nodes.indices where needed[i] && !rowDependent[i] && active[i] && (!termNodes.contains(i) || nodes[i].op == .last)
-            && !loops.inBody(i) {
+            && !loops.inRegion(i) {
             if [.parameter, .data, .constant, .loop].contains(nodes[i].op) || covarianceFactors.contains(i) || adjointAliases[i] != nil { continue }
             declareArrays(["g\(i)"], count: storageCount(i))
             emit("for (int k = 0; k < \(max(1, storageCount(i))); ++k) g\(i)[k] = SPLAT(0.0);")
@@ -119,7 +119,7 @@ extension Generator {
         }
 
         emit("// backward pass: shared nodes")
-        for i in nodes.indices.reversed() where needed[i] && !rowDependent[i] && !termNodes.contains(i) && !loops.inBody(i)
+        for i in nodes.indices.reversed() where needed[i] && !rowDependent[i] && !termNodes.contains(i) && !loops.inRegion(i)
             && (active[i] || nodes[i].op == .loop) {
             try emitBackward(i)
         }

@@ -31,7 +31,7 @@ extension Generator {
         emit("realw logj = SPLAT(0.0);")
         try emitTransforms(position: { "LOADW(position + \($0) * stride + c)" })
         emit("// forward pass: the nodes the derived quantities need")
-        for i in nodes.indices where wanted[i] && !loops.inBody(i) { try emitForward(i) }
+        for i in nodes.indices where wanted[i] && !loops.inRegion(i) { try emitForward(i) }
         emit("// outputs: constrained parameters, then derived quantities")
         if dimension > 0 {
             block("for (int j = 0; j < \(dimension); ++j)") { g in g.emit("STOREW(x[j], recorded + j * stride + c);") }

@@ -41,6 +41,10 @@ struct Generator {
     /// (`Generator+Factorizations`).
     var decompositions: [Int: Int] = [:]
     var heapArrays: Set<String> = []
+    /// Nodes whose adjoint goes to another array while a region is emitted: an ODE system's
+    /// inputs, whose adjoints in its right-hand side's reverse passes are columns of J_p
+    /// (`Generator+ODE`).
+    var adjointOverrides: [Int: String] = [:]
     /// The arrays (by declaration order) that go to the heap (`OpenCLCodegen.generating` chooses
     /// them when the private arrays would not fit), and every array's size so far.
     var heapDeclarations: Set<Int> = []
@@ -81,7 +85,7 @@ struct Generator {
         for (k, node) in nodes.enumerated() where needed[k] {
             for a in node.args { readers[a, default: []].append(k) }
         }
-        let shared = { (i: Int) in needed[i] && active[i] && !rowDependent[i] && loops.enclosing[i] == nil }
+        let shared = { (i: Int) in needed[i] && active[i] && !rowDependent[i] && !loops.inRegion(i) }
         var aliases = [Int: Int]()
         for (b, node) in nodes.enumerated() where node.op == .addDiagonal && shared(b) {
             let a = node.args[0]
@@ -316,6 +320,7 @@ struct Generator {
     /// The adjoint of element `index`, or nil when the node does not depend on parameters.
     func adjoint(_ i: Int, _ index: String) -> String? {
         guard active[i] else { return nil }
+        if let array = adjointOverrides[i] { return "\(array)[\(index)]" }
         if nodes[i].op == .parameter {
             let offset = model.layout.entry(named: nodes[i].name!)!.offset
             return "gx[\(offset == 0 ? index : "\(offset) + \(index)")]"

@@ -184,6 +184,36 @@ extension OpenCLTests {
             }
         }
 
+        /// `lf_pow` against Foundation's pow, with lanes whose base is zero, negative or not finite
+        /// (or whose exponent is not finite) beside ordinary ones, at every width up to the
+        /// widest vectors: PoCL's own pow over double8 gave 0.46^−0.2 = 0 beside 0^−0.2 and
+        /// 0.46^2.5 = inf beside (−1)^2.5. Double within 1e−14 relative, float within 1e−6.
+        @Test func powIsRightBesideLanesItTreatsApart() throws {
+            let env = CLTest.env
+            let kernel = """
+            __kernel void t_pow(__global const real* in, __global real* out, const int stride) {
+                const int c = lf_first_chain(stride);
+                if (c < 0) return;
+                STOREW(lf_pow(LOADW(in + c), LOADW(in + stride + c)), out + c);
+            }
+            """
+            let pairs: [(Double, Double)] = [(0.464804, -0.2), (0, -0.2), (0.464804, 2.5), (-1, 2.5), (3, 0.5), (-2, 3), (.infinity, 1),
+                                             (2, .nan), (0.25, -1.5), (0, 2), (7, .infinity), (1e3, 1.7), (-0.5, -2), (.nan, 0), (5, -3), (0.9, 40)]
+            for (precision, width) in [(Precision.double, 1), (.double, 4), (.double, 8), (.float, 8), (.float, 16)] {
+                let program = try env.program(files: ["special"], extra: kernel, precision: precision, width: width)
+                let (x, y) = (rounded(pairs.map(\.0), precision), rounded(pairs.map(\.1), precision))
+                let out = precision == .double
+                    ? try env.runColumns(Double.self, program: program, kernel: "t_pow", width: width, inputs: [x, y], outputs: 1)[0]
+                    : try env.runColumns(Float.self, program: program, kernel: "t_pow", width: width, inputs: [x, y], outputs: 1)[0]
+                for k in pairs.indices {
+                    let want = precision == .double ? Foundation.pow(x[k], y[k]) : Double(Foundation.powf(Float(x[k]), Float(y[k])))
+                    let tolerance = (precision == .double ? 1e-14 : 1e-6) * abs(want)
+                    #expect(out[k] == want || out[k].isNaN && want.isNaN || abs(out[k] - want) <= tolerance,
+                            "\(x[k])^\(y[k]) \(precision) W=\(width): \(out[k]) vs \(want)")
+                }
+            }
+        }
+
         /// `lf_log_gamma_pq` against its Swift twin (itself against mpmath, `GammaFunctionTests`):
         /// log P, log Q and their derivatives in a and x, with lanes on both sides of the
         /// series/fraction split side by side (each lane runs its own side), x = 0 and a ≤ 0.

@@ -323,12 +323,13 @@ import Testing
         #expect(message.contains("integrate_ode_rk45: the solve needs more than max_num_steps = 2 steps"), "\(message)")
     }
 
-    /// The OpenCL back end refuses the system (an adaptive solver per chain); `--backend auto`
-    /// then runs the CPU reference.
-    @Test func openCLRefusesTheSolve() throws {
+    /// The evaluation plan every back end shares takes the solve (it refused it before the
+    /// OpenCL kernel could solve per lane, `Generator+ODE`): computed once, not per row.
+    @Test func thePlanTakesTheSolve() throws {
         let model = try StanProgram.compile(source: Self.decay, path: "decay.stan")
         let (graph, prepared) = try model.instantiate(data: Self.decayData)
-        let bound = try BoundModel(graph: graph, data: prepared)
-        #expect(throws: EvaluationPlan.Unsupported.self) { _ = try EvaluationPlan(bound) }
+        let plan = try EvaluationPlan(try BoundModel(graph: graph, data: prepared))
+        let solve = try #require(graph.nodes.firstIndex { $0.op == .odeSolve })
+        #expect(plan.needed[solve] && plan.active[solve] && !plan.rowDependent[solve])
     }
 }

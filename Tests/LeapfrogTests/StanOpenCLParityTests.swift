@@ -108,7 +108,12 @@ struct StanOpenCLParityTests {
     }
     """
 
-    static func expectParity(_ source: String, _ data: DataSet, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+    /// The device's log densities and gradients (f64) at `points` (by default four random points
+    /// in [−1.5, 1.5]ᵈ), W = `width` chains per work-item (the back end's choice when nil), equal
+    /// to the reference's within 1e−9 relative; a point where the reference's log density is not
+    /// finite (a rejected point) must not be finite on the device either.
+    static func expectParity(_ source: String, _ data: DataSet, width: Int? = nil, points chosen: [[Double]]? = nil,
+                             sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
         let model = try StanProgram.compile(source: source, path: "parity.stan")
         let (graph, prepared) = try model.instantiate(data: data)
         let bound = try BoundModel(graph: graph, data: prepared)
@@ -118,13 +123,17 @@ struct StanOpenCLParityTests {
             return
         }
         guard try device.info().supportsFP64 else { return }
-        let cl = try OpenCLLogDensity<Double>(bound, queue: try CommandQueue(context: try Context(device: device)))
+        let cl = try OpenCLLogDensity<Double>(bound, queue: try CommandQueue(context: try Context(device: device)), width: width)
         let reference = ReferenceModel(bound)
         var rng = TestRandom(seed: 9)
-        let points = (0..<4).map { _ in rng.vector(reference.dimension, -1.5, 1.5) }
+        let points = chosen ?? (0..<4).map { _ in rng.vector(reference.dimension, -1.5, 1.5) }
         let got = try cl.evaluate(ChainBatch(vectors: points))
         for (k, u) in points.enumerated() {
             let (lp, g) = reference.logDensityAndGradient(u)
+            if chosen != nil, !lp.isFinite {
+                #expect(!got.logDensity[k].isFinite, "point \(k): \(got.logDensity[k]) where the reference rejects it", sourceLocation: sourceLocation)
+                continue
+            }
             #expect(lp.isFinite, sourceLocation: sourceLocation)
             #expect(abs(got.logDensity[k] - lp) <= 1e-9 * max(1, abs(lp)), "point \(k): \(got.logDensity[k]) vs \(lp)", sourceLocation: sourceLocation)
             for p in 0..<reference.dimension {
@@ -701,6 +710,71 @@ struct StanOpenCLParityTests {
         try Self.expectParity(source, DataSet(["N": .integer(4), "angle": .vector([0.3, -1.2, 2.8, 0.1]),
                                                "counts": DataArray(shape: [4, 3], values: [2, 0, 5, 1, 1, 1, 0, 4, 0, 3, 2, 6], isInteger: true),
                                                "y": .integers([0, 3, 1, 9])], source: "test"))
+    }
+
+    /// ODE solves in the kernel (`Generator+ODE`): posteriordb's Lotka–Volterra (the old
+    /// interface; sensitivities to θ and to the initial state) and posteriordb's SIR model, at
+    /// eight points in the eight lanes of one work-item (each lane takes its own steps; a lane
+    /// that reaches an output time first waits) and at one lane per work-item; and the solution
+    /// recorded per draw (a transformed parameter) by the recorded-values kernel, the solution the
+    /// log density saw (with its sensitivities under error control, as on the host).
+    @Test(arguments: [("lotka_volterra", "hudson_lynx_hare"), ("sir", "sir")])
+    func odeSolves(_ posterior: (String, String)) throws {
+        var source = try String(contentsOfFile: RepositoryData.path("posteriordb/stan/\(posterior.0).stan"), encoding: .utf8)
+        if let gq = source.range(of: "generated quantities") { source = String(source[..<gq.lowerBound]) }
+        let data = try StanJSON.load(path: RepositoryData.path("posteriordb/\(posterior.1).json"))
+        let (graph, prepared) = try StanProgram.compile(source: source, path: "ode.stan").instantiate(data: data)
+        let dimension = try BoundModel(graph: graph, data: prepared).layout.dimension
+        var rng = TestRandom(seed: 4)
+        let points = (0..<8).map { _ in rng.vector(dimension, -1, 1) }
+        for width in [1, 8] { try Self.expectParity(source, data, width: width, points: points) }
+        let device = try OpenCLRuntime.device()
+        guard try device.info().supportsFP64 else { return }
+        let bound = try BoundModel(graph: graph, data: prepared)
+        let cl = try OpenCLLogDensity<Double>(bound, queue: try CommandQueue(context: try Context(device: device)), width: 8)
+        let batch = ChainBatch(vectors: points)
+        let expected = ReferenceModel(bound).recordedValues(batch)
+        let recorded = try #require(try cl.recordedValues(batch))
+        #expect(recorded.values.count == expected.values.count && expected.values.count > 8 * dimension)
+        for (k, (a, e)) in zip(recorded.values, expected.values).enumerated() {
+            #expect(abs(a - e) <= 1e-9 * max(1, abs(e)), "recorded value \(k): \(a) vs \(e)")
+        }
+    }
+
+    /// A solve that needs more steps than allowed, or whose state overflows, fails in its own
+    /// lane: the point is rejected there, as on the host, and the lanes beside it keep the
+    /// host's values. Decay at rates from e⁻³ to e³ with at most 40 steps: the fast ones fail.
+    @Test func odeSolvesFailInTheirOwnLanes() throws {
+        let source = """
+        functions { vector rate(real t, vector y, real k, vector w) { return -k * y .* w; } }
+        data { int N; array[N] real ts; vector[2] w; }
+        parameters { real log_k; vector[2] y0; }
+        transformed parameters {
+          array[N] vector[2] y = ode_rk45_tol(rate, exp(y0), 0, ts, 1e-9, 1e-9, 40, exp(log_k), w);
+        }
+        model { log_k ~ normal(0, 2); y0 ~ normal(0, 1); for (n in 1:N) target += -0.5 * dot_self(y[n] - 0.5); }
+        """
+        let data = DataSet(["N": .integer(4), "ts": .vector([0.5, 1, 2, 4]), "w": .vector([1, 3])], source: "test")
+        let points = [-3.0, 2.5, -1, 0, 3, -2, 1.5, 0.5].enumerated().map { k, v in [v, 0.1 * Double(k) - 0.3, 0.2] }
+        try Self.expectParity(source, data, width: 8, points: points)
+        // Not every lane failed, and not none: the test says something about both.
+        let (graph, prepared) = try StanProgram.compile(source: source, path: "fail.stan").instantiate(data: data)
+        let reference = ReferenceModel(try BoundModel(graph: graph, data: prepared))
+        let finite = points.map { reference.logDensity($0).isFinite }
+        #expect(finite.contains(true) && finite.contains(false), "\(finite)")
+    }
+
+    /// The stiff solver behind ode_bdf (switching to a Rosenbrock method) is not in the kernel:
+    /// the model is refused with the solver's name, and `--backend auto` takes the CPU reference.
+    @Test func stiffSolvesAreRefused() throws {
+        var source = try String(contentsOfFile: RepositoryData.path("posteriordb/stan/one_comp_mm_elim_abs.stan"), encoding: .utf8)
+        if let gq = source.range(of: "generated quantities") { source = String(source[..<gq.lowerBound]) }
+        let (graph, prepared) = try StanProgram.compile(source: source, path: "pk.stan")
+            .instantiate(data: try StanJSON.load(path: RepositoryData.path("posteriordb/one_comp_mm_elim_abs.json")))
+        let bound = try BoundModel(graph: graph, data: prepared)
+        #expect { _ = try OpenCLCodegen.generate(bound) } throws: { error in
+            "\(error)".contains("the stiff solver of ode_bdf") && "\(error)".contains("--backend cpu")
+        }
     }
 
     /// posteriordb's time series (recurrences: `Lowering+Recurrences`, `Generator+Recurrence`)
