@@ -9,11 +9,19 @@ import Testing
 /// their host twin (`HostTransitionExecutor` over the CPU reference): same requests, same seed.
 @Suite(.serialized, .enabled(if: (try? OpenCLRuntime.device()) != nil, "no OpenCL device"))
 struct DeviceTransitionExecutorTests {
-    /// A built-in model on its bundled data, or `gp-regression 130`: the GP on 130 points, whose
-    /// kernels keep their largest matrices in the device heap (`DeviceHeap`).
+    /// A built-in model on its bundled data, `gp-regression 130`: the GP on 130 points, whose
+    /// kernels keep their largest matrices in the device heap (`DeviceHeap`), or `lotka_volterra`:
+    /// posteriordb's ODE model (`Generator+ODE`) without its generated quantities.
     static func bound(_ name: String) throws -> BoundModel {
         if name == "gp-regression 130" {
             return try BoundModel(graph: ClassicModels.gpRegression(), data: GaussianProcessData.points(130))
+        }
+        if name == "lotka_volterra" {
+            var source = try String(contentsOfFile: RepositoryData.path("posteriordb/stan/lotka_volterra.stan"), encoding: .utf8)
+            if let gq = source.range(of: "generated quantities") { source = String(source[..<gq.lowerBound]) }
+            let (graph, data) = try StanProgram.compile(source: source, path: "lotka_volterra.stan")
+                .instantiate(data: try StanJSON.load(path: RepositoryData.path("posteriordb/hudson_lynx_hare.json")))
+            return try BoundModel(graph: graph, data: data)
         }
         let instance = try BuiltinModels.named(name).instantiate()
         return try BoundModel(graph: instance.graph, data: instance.data)
@@ -169,7 +177,8 @@ struct DeviceTransitionExecutorTests {
     @Test(arguments: [("eight-schools", 0.3, 16, 60, LaunchChoice.auto), ("bnn", 0.02, 8, 8, .auto),
                       ("gp-regression", 0.2, 8, 20, .auto), ("gp-regression 130", 0.2, 6, 4, .auto),
                       ("eight-schools", 0.3, 8, 30, .workGroupPerChain),
-                      ("bnn", 0.02, 4, 6, .workGroupPerChain), ("bnn", 0.02, 5, 8, .rowsInLanes)])
+                      ("bnn", 0.02, 4, 6, .workGroupPerChain), ("bnn", 0.02, 5, 8, .rowsInLanes),
+                      ("lotka_volterra", 0.01, 8, 5, .auto)])
     func f64NUTSMakesTheHostsTrees(model: String, stepSize: Double, chains n: Int, iterations: Int,
                                    launch: LaunchChoice) throws {
         let bound = try Self.bound(model)
@@ -199,7 +208,11 @@ struct DeviceTransitionExecutorTests {
                     depths.insert(x.info[c].treeDepth)
                     if x.info[c].accepted { moved += 1 }
                 }
-                for (p, q) in zip(x.state.positions.values, y.state.positions.values) { #expect(close(p, q, 1e-10)) }
+                // The ODE's gradients agree to 10⁻¹³ relative (`StanOpenCLParityTests.odeSolves`),
+                // but from starts far from its posterior they reach 10⁵, and trajectories amplify
+                // the difference: positions to 10⁻⁷ there, the trees the same.
+                let tolerance = model == "lotka_volterra" ? 1e-7 : 1e-10
+                for (p, q) in zip(x.state.positions.values, y.state.positions.values) { #expect(close(p, q, tolerance)) }
                 // The host's chains wait for the batch's longest tree; the device's only for their
                 // work-item's (chain shape), or for none (rows in lanes, a work-group per chain).
                 let needed = y.info.map(\.gradientEvaluations).reduce(0, +)
