@@ -40,9 +40,9 @@ public enum AdaptiveODE {
     /// `jacobian` is true (nil is allowed otherwise).
     public typealias System = (_ t: Double, _ z: [Double], _ jacobian: Bool) -> (derivative: [Double], jacobian: [Double]?)
 
-    static let (safety, smallestFactor, largestFactor) = (0.9, 0.2, 5.0)
+    public static let (safety, smallestFactor, largestFactor) = (0.9, 0.2, 5.0)
     /// DOPRI5's stiffness test: the stability boundary, and the runs of steps that switch.
-    static let (stabilityBoundary, switchingRun, resetRun) = (3.25, 15, 6)
+    public static let (stabilityBoundary, switchingRun, resetRun) = (3.25, 15, 6)
 
     /// z at each of `times` (increasing, after `t0`) for z′ = F(t, z), z(t0) = `initial`.
     public static func solve(_ system: System, stateCount n: Int, initial: [Double], from t0: Double, to times: [Double],

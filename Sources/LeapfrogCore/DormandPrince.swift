@@ -29,7 +29,7 @@ public enum DormandPrince {
     /// b − b̂: the fifth-order weights (the last row of a) less the embedded fourth-order ones.
     public static let errorWeights: [Double] = [71.0 / 57600, 0, -71.0 / 16695, 71.0 / 1920, -17253.0 / 339200, 22.0 / 525, -1.0 / 40]
     /// The step-size exponent: one over the order of the error estimate plus one.
-    static let exponent = 0.2
+    public static let exponent = 0.2
 
     /// The first of `times` that is not finite or not after the one before it (t0 for the first):
     /// output times must increase strictly after the initial time, as Stan's solvers require.

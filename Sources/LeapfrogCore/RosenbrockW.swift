@@ -24,28 +24,28 @@ import Darwin
 /// with `DormandPrince` where the system is not stiff).
 public enum RosenbrockW {
     /// The diagonal γ of the stage matrix.
-    static let gamma = 0.43586652150845900
+    public static let gamma = 0.43586652150845900
     /// αᵢⱼ (row i, j < i).
-    static let alpha: [[Double]] = [
+    public static let alpha: [[Double]] = [
         [],
         [0.87173304301691801],
         [0.84457060015369423, -0.11299064236484185],
         [0, 0, 1],
     ]
     /// The stages' times, αᵢ = Σⱼ αᵢⱼ (fractions of the step).
-    static let nodes = alpha.map { $0.reduce(0, +) }
+    public static let nodes = alpha.map { $0.reduce(0, +) }
     /// γᵢⱼ below the diagonal (row i, j < i).
-    static let gammas: [[Double]] = [
+    public static let gammas: [[Double]] = [
         [],
         [-0.87173304301691801],
         [-0.90338057013044082, 0.054180672388095326],
         [0.24212380706095346, -1.2232505839045147, 0.54526025533510214],
     ]
     /// Weights of the order-3 solution b and of the embedded order-2 one b̂.
-    static let b: [Double] = [0.24212380706095346, -1.2232505839045147, 1.5452602553351020, 0.43586652150845900]
-    static let bEmbedded: [Double] = [0.37810903145819369, -0.096042292212423178, 0.5, 0.21793326075422950]
+    public static let b: [Double] = [0.24212380706095346, -1.2232505839045147, 1.5452602553351020, 0.43586652150845900]
+    public static let bEmbedded: [Double] = [0.37810903145819369, -0.096042292212423178, 0.5, 0.21793326075422950]
     /// The step-size exponent: one over the order of the error estimate (2) plus one.
-    static let exponent = 1.0 / 3
+    public static let exponent = 1.0 / 3
 
     /// z at each of `times` (increasing, after `t0`) for z′ = F(t, z), z(t0) = `initial`, by this
     /// method throughout (`AdaptiveODE`, stiff); `system` gives W with every derivative.
