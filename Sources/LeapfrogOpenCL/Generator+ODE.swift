@@ -34,41 +34,12 @@ import LeapfrogModel
 /// (17 more with the stiff method, and 3 of n²), T·n(1 + p) for the outputs and their
 /// sensitivities, and the right-hand side's own arrays.
 extension Generator {
-    /// What an ODE solve's system reads and where its sensitivities go (the host's `ODESystem`).
-    /// The recorded-values kernel integrates the sensitivities too, though it has no reverse pass:
-    /// the error control covers them, so without them the steps, and the solution within the
+    /// The system of ODE solve `i` (`ODEInputs`, the analysis the CPU reference shares). The
+    /// recorded-values kernel integrates the sensitivities too, though it has no reverse pass: the
+    /// error control covers them, so without them the steps, and the solution within the
     /// tolerance, would differ from the one the log density saw.
-    struct ODEInputs {
-        let ode: Int
-        let state: Int
-        let initial: Int
-        let derivative: Int
-        /// The region's non-leaf nodes after the state, in order.
-        let body: [Int]
-        /// Inputs that depend on parameters, each with its first column among the sensitivities.
-        let inputs: [(node: Int, count: Int, column: Int)]
-        let columns: Int
-        let stateCount: Int
-        let times: Int
-    }
-
     func odeInputs(_ i: Int) -> ODEInputs {
-        let (ode, state) = (nodes[i].args[0], nodes[i].args[1])
-        let initial = nodes[state].args[1]
-        let body = loops.odeRegions[ode]!.filter { !nodes[$0].op.isLeaf && $0 != state }
-        var outside: [Int] = []
-        for k in body {
-            for a in nodes[k].args where loops.odeSystem[a] == nil && a != ode && !outside.contains(a) { outside.append(a) }
-        }
-        var inputs: [(node: Int, count: Int, column: Int)] = []
-        var columns = 0
-        for a in [initial] + outside where active[a] && !inputs.contains(where: { $0.node == a }) {
-            let count = Generator.count(shapes[a])
-            inputs.append((a, count, columns))
-            columns += count
-        }
-        return ODEInputs(ode: ode, state: state, initial: initial, derivative: nodes[state].update!, body: body, inputs: inputs,
-                         columns: columns, stateCount: Generator.count(shapes[state]), times: Generator.count(shapes[nodes[i].args[3]]))
+        ODEInputs(solve: i, nodes: nodes, loops: loops, active: active, shapes: shapes)
     }
 
     /// The Dormand–Prince tableau as C initialisers (`DormandPrince`'s coefficients).

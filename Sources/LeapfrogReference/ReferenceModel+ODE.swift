@@ -1,55 +1,19 @@
 import LeapfrogCore
 import LeapfrogModel
 
-/// An ODE solve as the reference evaluates it (`Operation.odeSolve`): what its system reads, and
-/// where its sensitivities go.
-struct ODESystem: Sendable {
-    let ode: Int
-    let state: Int
-    /// y0, the state's initial value.
-    let initial: Int
-    /// The node whose value is dy/dt.
-    let derivative: Int
-    /// The region's non-leaf nodes after the state, in order (dy/dt is among them).
-    let body: [Int]
-    /// The inputs that depend on parameters, each with its first column among the sensitivities:
-    /// y0 (when it depends on parameters), then every node outside the region that the body reads.
-    let inputs: [(node: Int, count: Int, column: Int)]
-    let columns: Int
-    /// The body compiled to scalar operations, where it can be (`ScalarProgram`).
-    let program: ScalarProgram?
-
-    init(solve i: Int, _ model: ReferenceModel, active: [Bool]) {
-        let nodes = model.nodes, loops = model.loops
-        let (ode, state) = (nodes[i].args[0], nodes[i].args[1])
-        (self.ode, self.state) = (ode, state)
-        initial = nodes[state].args[1]
-        derivative = nodes[state].update!
-        let body = loops.odeRegions[ode]!.filter { !nodes[$0].op.isLeaf && $0 != state }
-        self.body = body
-        // Everything the body reads from outside it: leaves, outer nodes, t and y.
-        var outside: [Int] = [ode, state]
-        for k in body {
-            for a in nodes[k].args where loops.odeSystem[a] == nil && !outside.contains(a) { outside.append(a) }
-        }
-        var inputs: [(node: Int, count: Int, column: Int)] = []
-        var columns = 0
-        for a in [initial] + outside.dropFirst(2) where active[a] && !inputs.contains(where: { $0.node == a }) {
-            let count = model.nodeShapes[a].reduce(1, *)
-            inputs.append((a, count, columns))
-            columns += count
-        }
-        self.inputs = inputs
-        self.columns = columns
-        program = ScalarProgram(body, inputs: outside, model: model) { a in
-            let node = nodes[a]
+extension ReferenceModel {
+    /// The right-hand side of ODE solve `system` compiled to scalar operations, where it can be
+    /// (`ScalarProgram`; nil: evaluated node by node).
+    static func odeProgram(_ system: ODEInputs, _ model: ReferenceModel) -> ScalarProgram? {
+        ScalarProgram(system.body, inputs: [system.ode, system.state] + system.outside, model: model) { a in
+            let node = model.nodes[a]
             return node.op == .data ? model.model.data[node.name!]?.values : nil
         }
     }
 }
 
 /// What an ODE solve computed, for the reverse pass: at each output time, the n × columns matrix
-/// ∂y/∂p (row-major) over the system's inputs p (`ODESystem.inputs`).
+/// ∂y/∂p (row-major) over the system's inputs p (`ODEInputs.inputs`).
 struct ODESensitivities {
     var at: [[Double]]
 }
@@ -76,7 +40,7 @@ extension ReferenceModel {
         }
         // f, J_y (n × n) and J_p (n × p, zero in y0's columns) at (t, y), row-major.
         var f = [Double](repeating: 0, count: n), jy = [Double](repeating: 0, count: n * n), jp = [Double](repeating: 0, count: n * p)
-        let jacobian = system.program.map { programJacobian($0, system, v, n: n, p: p) } ?? nodeJacobian(system, v, n: n, p: p)
+        let jacobian = odePrograms[i].map { programJacobian($0, system, v, n: n, p: p) } ?? nodeJacobian(system, v, n: n, p: p)
         let rhs = { (t: Double, z: [Double], wantsJacobian: Bool) -> (derivative: [Double], jacobian: [Double]?) in
             jacobian(t, z, &f, &jy, &jp, wantsJacobian)
             var dz = f + [Double](repeating: 0, count: n * p)
@@ -105,7 +69,7 @@ extension ReferenceModel {
     typealias ODEJacobian = (_ t: Double, _ z: [Double], _ f: inout [Double], _ jy: inout [Double], _ jp: inout [Double], _ always: Bool) -> Void
 
     /// f and its Jacobians from the body compiled to scalars: one forward pass, n reverse passes.
-    func programJacobian(_ program: ScalarProgram, _ system: ODESystem, _ v: [[Double]], n: Int, p: Int) -> ODEJacobian {
+    func programJacobian(_ program: ScalarProgram, _ system: ODEInputs, _ v: [[Double]], n: Int, p: Int) -> ODEJacobian {
         var s = [Double](repeating: 0, count: program.slotCount)
         for (node, slot) in program.slots where node != system.ode && node != system.state && !v[node].isEmpty {
             for (e, x) in v[node].enumerated() { s[slot + e] = x }
@@ -137,7 +101,7 @@ extension ReferenceModel {
 
     /// f and its Jacobians node by node (`value(of:)`, `propagate`): for bodies the scalar form
     /// does not cover.
-    func nodeJacobian(_ system: ODESystem, _ v: [[Double]], n: Int, p: Int) -> ODEJacobian {
+    func nodeJacobian(_ system: ODEInputs, _ v: [[Double]], n: Int, p: Int) -> ODEJacobian {
         var w = v
         var storage = [Double](repeating: 0, count: adjointCount)
         var unused = [Double](repeating: 0, count: model.dimension)

@@ -54,7 +54,9 @@ public struct ReferenceModel: BatchedLogDensity {
     /// vectors as Rayleigh quotients; each one's adjoint from the other's value).
     let eigenPartners: [Int: Int]
     /// Each `ode_solve` node's system (`ReferenceModel+ODE`), set once the rest is.
-    private(set) var odeSystems: [Int: ODESystem] = [:]
+    private(set) var odeSystems: [Int: ODEInputs] = [:]
+    /// Each solve's right-hand side compiled to scalars, where it can be (`odeProgram`).
+    private(set) var odePrograms: [Int: ScalarProgram] = [:]
 
     public var dimension: Int { model.dimension }
 
@@ -111,7 +113,9 @@ public struct ReferenceModel: BatchedLogDensity {
         adjointCount = total
         let active = model.loops.active(in: model.graph)
         for (i, node) in nodes.enumerated() where node.op == .odeSolve && model.shapes[i] != nil {
-            odeSystems[i] = ODESystem(solve: i, self, active: active)
+            let system = ODEInputs(solve: i, nodes: nodes, loops: model.loops, active: active, shapes: nodeShapes)
+            odeSystems[i] = system
+            odePrograms[i] = Self.odeProgram(system, self)
         }
     }
 

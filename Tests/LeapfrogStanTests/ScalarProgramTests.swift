@@ -28,7 +28,7 @@ import Testing
         let data = DataSet(["ts": .vector([0.5, 1]), "A": .matrix(rows: [[0.1, -0.4, 0.2], [0.3, 0.05, -0.2], [-0.1, 0.2, 0.1]])], source: "d.json")
         let model = try stanReference(Self.source, data)
         let (i, system) = try #require(model.odeSystems.first)
-        let program = try #require(system.program, "the body compiles to scalars")
+        let program = try #require(model.odePrograms[i], "the body compiles to scalars")
         var rng = TestRandom(seed: 5)
         for _ in 0..<4 {
             let u = rng.vector(model.dimension, -1, 1)
@@ -57,6 +57,6 @@ import Testing
         let program = try StanProgram.load(path: RepositoryData.path("posteriordb/stan/\(parts[0]).stan"))
         let (graph, prepared) = try program.instantiate(data: data)
         let model = try ReferenceModel(graph: graph, data: prepared)
-        #expect(!model.odeSystems.isEmpty && model.odeSystems.values.allSatisfy { $0.program != nil })
+        #expect(!model.odeSystems.isEmpty && model.odeSystems.keys.allSatisfy { model.odePrograms[$0] != nil })
     }
 }
