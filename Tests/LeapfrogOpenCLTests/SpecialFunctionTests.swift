@@ -214,6 +214,42 @@ extension OpenCLTests {
             }
         }
 
+        /// The built-in functions the generated kernels call, at the widest vectors, with lanes at
+        /// values where they take special paths (0, negative, infinite, NaN, huge) beside ordinary
+        /// ones: each lane as Foundation's function of that lane alone (the kind of fault PoCL's
+        /// pow over double8 had, `powIsRightBesideLanesItTreatsApart`).
+        @Test func builtinsAreRightBesideSpecialLanes() throws {
+            let env = CLTest.env
+            let names = ["exp", "log", "sqrt", "log1p", "expm1", "sin", "cos", "atan", "tanh", "lgamma"]
+            let kernel = """
+            __kernel void t_builtins(__global const real* in, __global real* out, const int stride) {
+                const int c = lf_first_chain(stride);
+                if (c < 0) return;
+                const realw x = LOADW(in + c);
+            \(names.enumerated().map { "    STOREW(\($1)(x), out + \($0) * stride + c);" }.joined(separator: "\n"))
+            }
+            """
+            let reference: [(Double) -> Double] = [Foundation.exp, Foundation.log, { $0.squareRoot() }, Foundation.log1p, Foundation.expm1,
+                                                   Foundation.sin, Foundation.cos, Foundation.atan, Foundation.tanh, Foundation.lgamma]
+            let xs: [Double] = [0.46, 0, 0.46, -1, 2.5, .infinity, 0.46, .nan, 3, -.infinity, 1e300, 0.46, -0.5, 800, -800, 0.46]
+            for (precision, width) in [(Precision.double, 8), (.float, 16)] {
+                let program = try env.program(files: [], extra: kernel, precision: precision, width: width)
+                let x = rounded(xs, precision)
+                let out = precision == .double
+                    ? try env.runColumns(Double.self, program: program, kernel: "t_builtins", width: width, inputs: [x], outputs: names.count)
+                    : try env.runColumns(Float.self, program: program, kernel: "t_builtins", width: width, inputs: [x], outputs: names.count)
+                for (f, name) in names.enumerated() {
+                    for k in x.indices {
+                        let want = precision == .double ? reference[f](x[k]) : Double(Float(reference[f](x[k])))
+                        let got = out[f][k]
+                        let tolerance = (precision == .double ? 1e-13 : 1e-5) * abs(want)
+                        #expect(got == want || got.isNaN && want.isNaN || abs(got - want) <= tolerance,
+                                "\(name)(\(x[k])) \(precision) W=\(width): \(got) vs \(want)")
+                    }
+                }
+            }
+        }
+
         /// `lf_log_gamma_pq` against its Swift twin (itself against mpmath, `GammaFunctionTests`):
         /// log P, log Q and their derivatives in a and x, with lanes on both sides of the
         /// series/fraction split side by side (each lane runs its own side), x = 0 and a ≤ 0.
