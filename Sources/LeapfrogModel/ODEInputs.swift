@@ -37,7 +37,8 @@ public struct ODEInputs: Sendable {
     public init(solve i: Int, nodes: [Node], loops: LoopStructure, active: [Bool], shapes: [[Int]]) {
         let (ode, state) = (nodes[i].args[0], nodes[i].args[1])
         (self.ode, self.state) = (ode, state)
-        initial = nodes[state].args[1]
+        let initial = nodes[state].args[1]
+        self.initial = initial
         derivative = nodes[state].update!
         let body = loops.odeRegions[ode]!.filter { !nodes[$0].op.isLeaf && $0 != state }
         self.body = body
@@ -48,7 +49,7 @@ public struct ODEInputs: Sendable {
         self.outside = outside
         var inputs: [Input] = []
         var columns = 0
-        for a in [nodes[state].args[1]] + outside where active[a] && !inputs.contains(where: { $0.node == a }) {
+        for a in [initial] + outside where active[a] && !inputs.contains(where: { $0.node == a }) {
             let count = shapes[a].reduce(1, *)
             inputs.append(Input(node: a, count: count, column: columns))
             columns += count

@@ -199,7 +199,7 @@ extension Generator {
         emitNonFinite("obad", ["ost", "(ok + \(6 * size))"], size)
         emit("const maskw ookE = oexpl && isfinite(oerr) && oerr <= 1.0 && !obad;")
         guard switching else {
-            emitODEUpdate(size: size, accepted: "ookE", error: "oerr", exponent: "SPLAT(0.2)")
+            emitODEUpdate(size: size, accepted: "ookE", error: "oerr", exponent: "SPLAT(\(Generator.literal(DormandPrince.exponent)))")
             emit("for (int k = 0; k < \(size); ++k) ok[k] = LF_SELECT(ok[k], ok[\(6 * size) + k], ookE);")
             emit("oact = ot < otarget && !ofail;")
             return
@@ -286,10 +286,12 @@ extension Generator {
     /// (`onext`, `ost`) with h × min(5, max(0.2, 0.9 err^−exponent)); rejected ones shrink h,
     /// by at most 0.2 (every way when the error is not finite), and fail when h underflows.
     mutating func emitODEUpdate(size: Int, accepted: String, error: String, exponent: String) {
-        emit("const realw ofactor = LF_SELECT(0.9 * lf_pow(\(error), -(\(exponent))), SPLAT(5.0), \(error) == 0.0);")
+        let (safety, smallest, largest) = (Generator.literal(AdaptiveODE.safety), Generator.literal(AdaptiveODE.smallestFactor),
+                                           Generator.literal(AdaptiveODE.largestFactor))
+        emit("const realw ofactor = LF_SELECT(\(safety) * lf_pow(\(error), -(\(exponent))), SPLAT(\(largest)), \(error) == 0.0);")
         emit("const maskw orej = oact && !\(accepted);")
-        emit("const realw ohrej = ostep * LF_SELECT(SPLAT(0.2), fmin(SPLAT(1.0), fmax(SPLAT(0.2), ofactor)), isfinite(\(error)) && \(error) > 1.0);")
-        emit("oh = LF_SELECT(LF_SELECT(oh, ohrej, orej), ostep * fmin(SPLAT(5.0), fmax(SPLAT(0.2), ofactor)), \(accepted));")
+        emit("const realw ohrej = ostep * LF_SELECT(SPLAT(\(smallest)), fmin(SPLAT(1.0), fmax(SPLAT(\(smallest)), ofactor)), isfinite(\(error)) && \(error) > 1.0);")
+        emit("oh = LF_SELECT(LF_SELECT(oh, ohrej, orej), ostep * fmin(SPLAT(\(largest)), fmax(SPLAT(\(smallest)), ofactor)), \(accepted));")
         emit("ofail = ofail || (orej && oh <= 1e-14 * fmax(SPLAT(1.0), fabs(ot)));")
         emit("ot = LF_SELECT(ot, onext, \(accepted));")
         emit("for (int k = 0; k < \(size); ++k) oz[k] = LF_SELECT(oz[k], ost[k], \(accepted));")
