@@ -29,6 +29,9 @@ struct EvalCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed of the random points.")
     var seed: UInt64 = 1
 
+    @Flag(help: "Print the model graph the model compiles to (JSON, docs/model-format.md: a Stan program's nodes, with the synthetic data variables it reads) instead of evaluating it.")
+    var printGraph = false
+
     /// A value in CmdStan JSON's shape (a number, an array, an array of rows), so that a point's
     /// `constrained` values can be given back as `--params`.
     indirect enum Shaped: Encodable, Equatable {
@@ -78,6 +81,10 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
+        if printGraph {
+            print(try selection.instantiate(seed: seed).graph.jsonString())
+            return
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")

@@ -11,8 +11,8 @@ import LeapfrogCore
 /// plate term and one of its arguments is row-dependent. A plate term must be a sum of row-wise
 /// contributions (`PlateCheck`); a row-dependent node must lead with the plate's rows; and a
 /// row-dependent value may only flow into plate terms (nothing else reduces over rows). A model
-/// outside these rules is refused with what broke them, and a back end can fall back to one that
-/// does not stream (the CPU reference evaluates whole arrays). Needed and active nodes follow
+/// outside these rules is refused with what broke them, and a back end can fall back to a plan that
+/// does not stream (`streaming: false`: every term whole, as the CPU reference evaluates them). Needed and active nodes follow
 /// `LoopStructure` through recurrences (a loop's output needs its whole region; a carry is active
 /// when its update is); a recurrence or an ODE system may not read the plate's rows (an ODE solve
 /// reads its output times whole).
@@ -36,7 +36,10 @@ public struct EvaluationPlan: Sendable {
         public var what: String
     }
 
-    public init(_ model: BoundModel) throws {
+    /// The plan for `model`, streaming its plate when `streaming` (and refusing, with what broke
+    /// the rules, a plate that cannot stream), or evaluating every term whole, as the CPU reference
+    /// does, when not (that never refuses).
+    public init(_ model: BoundModel, streaming: Bool = true) throws {
         let graph = model.graph
         let nodes = graph.nodes
         self.nodes = nodes
@@ -46,7 +49,7 @@ public struct EvaluationPlan: Sendable {
         self.needed = needed
         self.active = active
         var rowDependent = [Bool](repeating: false, count: n)
-        guard let first = try EvaluationPlan.streamedPlate(model), let rows = model.extent(first), rows > 0 else {
+        guard streaming, let first = try EvaluationPlan.streamedPlate(model), let rows = model.extent(first), rows > 0 else {
             // No plate, or no rows (N = 0): the terms are sums over nothing, evaluated whole.
             plate = nil
             plateTerms = []
@@ -98,6 +101,12 @@ public struct EvaluationPlan: Sendable {
         self.plateTerms = plateTerms
         self.rowData = rowData
         self.rowDependent = rowDependent
+    }
+
+    /// The rows a back end that streams where it can (OpenCL) streams: the plate's, or 0 where
+    /// there is no plate or it cannot stream (every term is then evaluated whole).
+    public static func streamedRows(_ model: BoundModel) -> Int {
+        ((try? EvaluationPlan(model))?.plate?.rows) ?? 0
     }
 
     /// The plate a back end streams: of the terms' plates, the one with the most rows (the

@@ -58,11 +58,9 @@ struct Generator {
         graph = model.graph
         nodes = graph.nodes
         shapes = model.shapes.map { $0 ?? [] }
-        do {
-            plan = try EvaluationPlan(model)
-        } catch let e as EvaluationPlan.Unsupported {
-            throw LeapfrogError(.model, Generator.unsupportedMessage(graph.name, e.what))
-        }
+        // A plate that cannot stream (a recurrence over its rows, posteriordb's dogs) is
+        // evaluated whole, as the terms outside plates are.
+        plan = try (try? EvaluationPlan(model)) ?? EvaluationPlan(model, streaming: false)
         needed = plan.needed
         active = plan.active
         rowDependent = plan.rowDependent

@@ -74,7 +74,7 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
         self.info = info
         self.cache = cache
         self.launch = launch
-        plateRows = ((try? EvaluationPlan.streamedPlate(model)) ?? nil).flatMap(model.extent) ?? 0
+        plateRows = EvaluationPlan.streamedRows(model)
         self.model = model
         self.queue = queue
         self.width = width ?? info.chainsPerWorkItem(R.precision)

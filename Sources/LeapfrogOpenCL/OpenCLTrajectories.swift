@@ -199,7 +199,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         forcedWidth = width
         self.launch = launch
         self.expectedChains = expectedChains
-        plateRows = ((try? EvaluationPlan.streamedPlate(model)) ?? nil).flatMap(model.extent) ?? 0
+        plateRows = EvaluationPlan.streamedRows(model)
         dataBuffers = try OpenCLCodegen.generateTrajectory(model, coefficients: coefficients)
             .dataBuffers(model, width: info.chainsPerWorkItem(R.precision), queue: queue)
         let group = shape(forChains: expectedChains ?? 1)

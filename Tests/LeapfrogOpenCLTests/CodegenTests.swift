@@ -293,6 +293,32 @@ extension OpenCLTests {
             }
         }
 
+        /// A plate whose rows something else reads whole (here `sum(y)`, a term outside the plate)
+        /// cannot stream: the plan refuses it, and the kernel evaluates every term whole, as the
+        /// CPU reference does, instead of refusing the model (posteriordb's dogs: a recurrence over
+        /// the plate's rows).
+        @Test func aPlateThatCannotStreamIsEvaluatedWhole() throws {
+            let graph = try ModelBuilder.build("plate-read-whole") { m in
+                let y = m.data("y", ["N"])
+                let mu = m.parameter("mu"), tau = m.parameter("tau")
+                m.sample(y, .normal(mu, tau.exp()), plate: "N")
+                m.target(y.sum() * mu * 0.1)
+            }
+            let model = try BoundModel(graph: graph, data: DataSet(["y": .vector([1, 2.5, -0.5])], source: "synthetic"))
+            #expect(throws: EvaluationPlan.Unsupported.self) { try EvaluationPlan(model) }
+            #expect(try EvaluationPlan(model, streaming: false).plate == nil && EvaluationPlan.streamedRows(model) == 0)
+            let reference = ReferenceModel(model)
+            var rng = TestRNG(seed: 13)
+            let positions = ChainBatch(chains: 5, dimension: 2, values: (0..<10).map { _ in rng.uniform(-1, 1) })
+            let expected = try reference.evaluate(positions)
+            for launch in [LaunchChoice.chainPerWorkItem, .workGroupPerChain, .auto] {
+                let device = try OpenCLLogDensity<Double>(model, queue: CLTest.env.queue, width: 2, launch: launch, cache: CLTest.cache)
+                let actual = try device.evaluate(positions)
+                expectClose(actual.logDensity, expected.logDensity, tolerance: 1e-10, "log density, \(launch)")
+                expectClose(actual.gradient.values, expected.gradient.values, tolerance: 1e-10, "gradient, \(launch)")
+            }
+        }
+
         @Test func oneInstanceServesBatchesOfChangingSize() throws {
             let env = CLTest.env
             let m = try BuiltinModels.named("eight-schools").instantiate()

@@ -13,7 +13,9 @@ import Testing
 @Suite struct PosteriorDBCorpusTests {
     /// `compiles(at:)`: the unconstrained point (every coordinate) where the log density and its
     /// gradient must be finite.
-    enum Outcome: Sendable { case compiles, compilesAt(Double), fails(String) }
+    /// Compiles, with a finite log density and gradient at 0.1 in every coordinate, at the value
+    /// given, or at the point given (a support no single value lies in: dogs_log's β₁ < 0 < β₂).
+    enum Outcome: Sendable { case compiles, compilesAt(Double), compilesAtPoint([Double]), fails(String) }
 
     static let posteriors: [(model: String, data: String, outcome: Outcome)] = [
         ("arK", "arK", .compiles),
@@ -80,6 +82,8 @@ import Testing
         ("M0_model", "M0_data", .compiles),
         ("dogs_hierarchical", "dogs", .compiles),
         ("dogs_nonhierarchical", "dogs", .compiles),
+        ("dogs", "dogs", .compiles),
+        ("dogs_log", "dogs", .compilesAtPoint([-0.2, 0.1])),
         ("Mt_model", "Mt_data", .compiles),
         // A constant count beside a per-row argument (binomial_logit_lpmf(0 | T, eps[i])).
         ("Mh_model", "Mh_data", .compiles),
@@ -172,14 +176,15 @@ import Testing
             let path = RepositoryData.path("posteriordb/stan/\(p.model).stan")
             let data = try StanJSON.load(path: RepositoryData.path("posteriordb/\(p.data).json"))
             switch p.outcome {
-            case .compiles, .compilesAt:
-                var at = 0.1
+            case .compiles, .compilesAt, .compilesAtPoint:
+                var at = 0.1, point: [Double]?
                 if case .compilesAt(let x) = p.outcome { at = x }
+                if case .compilesAtPoint(let u) = p.outcome { point = u }
                 do {
                     let model = try StanProgram.load(path: path)
                     let (graph, prepared) = try model.instantiate(data: data)
                     let reference = try ReferenceModel(graph: graph, data: prepared)
-                    let u = [Double](repeating: at, count: reference.dimension)
+                    let u = point ?? [Double](repeating: at, count: reference.dimension)
                     let (lp, g) = reference.logDensityAndGradient(u)
                     #expect(lp.isFinite && g.allSatisfy(\.isFinite), "\(p.model) with \(p.data): log density \(lp)")
                     // The HMMs' Viterbi decoding runs on the host (HostGeneratedQuantities).

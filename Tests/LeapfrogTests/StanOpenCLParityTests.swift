@@ -412,13 +412,19 @@ struct StanOpenCLParityTests {
     }
 
     /// posteriordb's dogs models: a local scalar in a loop nested in a vectorised one, a Bernoulli
-    /// whose probability is exactly 1 in every first trial, and an outer product `u * v'`.
+    /// whose probability is exactly 1 in every first trial, and an outer product `u * v'`; and
+    /// `dogs` and `dogs_log`, whose counts of past outcomes are a recurrence over each dog's
+    /// trials inside a loop over the dogs: their plate cannot stream (a recurrence over its
+    /// rows), so the kernel evaluates their terms whole, as the CPU reference does.
     @Test func dogs() throws {
         let data = try StanJSON.load(path: RepositoryData.path("posteriordb/dogs.json"))
-        for model in ["dogs_hierarchical", "dogs_nonhierarchical"] {
+        for model in ["dogs_hierarchical", "dogs_nonhierarchical", "dogs"] {
             let source = try String(contentsOfFile: RepositoryData.path("posteriordb/stan/\(model).stan"), encoding: .utf8)
             try Self.expectParity(source, data)
         }
+        // dogs_log's β is unconstrained but uniform on (−100, 0) and (0, 100): points inside.
+        let source = try String(contentsOfFile: RepositoryData.path("posteriordb/stan/dogs_log.stan"), encoding: .utf8)
+        try Self.expectParity(source, data, points: [[-0.2, 0.1], [-0.5, 0.05], [-0.05, 0.3], [-1.2, 0.02]])
     }
 
     /// `sin`, `cos`, `atan` (a seasonal regression's harmonics, an angle through atan).
