@@ -159,10 +159,10 @@ struct MemoryEstimate: Sendable, Equatable {
         Self.roundedDown(Self.fitting(available - hostFixed, per: hostPerChain))
     }
 
-    /// The most chains whose device memory fits in `available` bytes of the machine's (a CPU
-    /// device's), rounded down to three significant figures.
-    func largestDeviceChains(available: Double) -> Int {
-        Self.roundedDown(Self.fitting(available - deviceFixed, per: devicePerChain))
+    /// The most chains whose host and device memory together fit in `available` bytes of the
+    /// machine's (a CPU device's memory is the host's), rounded down to three significant figures.
+    func largestSharedChains(available: Double) -> Int {
+        Self.roundedDown(Self.fitting(available - hostFixed - deviceFixed, per: hostPerChain + devicePerChain))
     }
 
     /// The most chains whose device buffers fit at once in `globalMemory` bytes with no buffer

@@ -59,8 +59,8 @@ struct RunMemory {
 
     /// On a device back end: throws when the data do not fit on the device, or when the device's
     /// memory is this machine's (a CPU device) and the chains' device buffers — the kernels'
-    /// heaps above all — would exceed what it has available; logs when the chains' buffers do not
-    /// fit at once.
+    /// heaps above all — and what the host keeps beside them would together exceed what it has
+    /// available; logs when the chains' buffers do not fit at once.
     func checkDevice(_ bound: BoundModel, backend: SelectedBackend, log: (String) -> Void) throws {
         guard let bytes = backend.deviceRealBytes, let memory = backend.deviceMemory else { return }
         let name = backend.device ?? "the device"
@@ -68,12 +68,13 @@ struct RunMemory {
         let estimate = estimate(bound, deviceRealBytes: bytes, deviceHeapElements: backend.deviceHeapElements)
         if backend.deviceIsHostMemory {
             let (available, words) = MachineMemory.available()
-            let needed = estimate.deviceBytes(chains: chains)
-            if needed > available {
-                let most = estimate.largestDeviceChains(available: available)
+            let (device, host) = (estimate.deviceBytes(chains: chains), estimate.hostBytes(chains: chains))
+            if device + host > available {
+                let most = estimate.largestSharedChains(available: available)
                 throw LeapfrogError(.configuration, "--chains \(NumberFormat.grouped(chains)) needs about "
-                                    + "\(NumberFormat.bytes(needed)) of device memory on '\(name)', a CPU device whose memory is "
-                                    + "this machine's (\(NumberFormat.bytes(available)) \(words)); "
+                                    + "\(NumberFormat.bytes(device)) of device memory on '\(name)', a CPU device whose memory is "
+                                    + "this machine's, beside \(NumberFormat.bytes(host)) on the host "
+                                    + "(\(NumberFormat.bytes(available)) \(words)); "
                                     + (most > 0 ? "at most \(NumberFormat.grouped(most)) chains fit" : "not even one chain fits")
                                     + (backend.deviceHeapElements > 0 ? " (the model's largest values take "
                                        + "\(NumberFormat.bytes(Double(bytes * backend.deviceHeapElements))) a chain in each "

@@ -190,6 +190,42 @@ import Testing
         }
     }
 
+    /// On a CPU device the device buffers and what the host keeps share the machine's memory: a
+    /// run whose device buffers alone would fit but whose draws kept on the host beside them
+    /// would not is refused, with both figures; with the device's share small it runs.
+    @Test func aCPUDevicesBuffersAndTheHostsShareTheMachine() throws {
+        var c = RunConfiguration()
+        c.backend = BackendOptions(name: "opencl")
+        c.sampler.chains = 1_000
+        let graph = try ModelBuilder.build("one") { m in m.sample(m.parameter("x"), .normal(0, 1)) }
+        let bound = try BoundModel(graph: graph, data: DataSet())
+        let available = MachineMemory.available().bytes
+        // Draws kept in memory (no output directory) take 40 % of the machine's memory.
+        var memory = RunMemory(c, keepsDraws: true)
+        c.sampler.draws = Int(0.4 * available / memory.estimate(bound, deviceRealBytes: 8).hostBytes(chains: 1_000) * 1_000)
+        memory = RunMemory(c, keepsDraws: true)
+        let host = memory.estimate(bound, deviceRealBytes: 8).hostBytes(chains: 1_000)
+        try #require(host > 0.3 * available && host < 0.5 * available)
+        func backend(deviceShare: Double) throws -> SelectedBackend {
+            let plain = memory.estimate(bound, deviceRealBytes: 8)
+            let heap = (deviceShare * available - plain.deviceBytes(chains: 1_000)) / (8 * MemoryEstimate.heapPrograms * 1_000)
+            try #require(heap > 0)
+            var b = SelectedBackend(density: ReferenceModel(bound), description: "test", device: "cpu-device",
+                                    deviceRealBytes: 8, deviceMemory: (global: 1e15, maxAllocation: 1e15))
+            b.deviceHeapElements = Int(heap)
+            b.deviceIsHostMemory = true
+            return b
+        }
+        do {
+            try memory.checkDevice(bound, backend: try backend(deviceShare: 0.75), log: { _ in })
+            Issue.record("device buffers of 75 % of the machine beside draws of 40 % were not refused")
+        } catch let error as LeapfrogError {
+            #expect(error.message.contains("'cpu-device'") && error.message.contains("on the host") && error.message.contains("chains fit"),
+                    "\(error.message)")
+        }
+        try memory.checkDevice(bound, backend: try backend(deviceShare: 0.2), log: { _ in })
+    }
+
     @Test func deviceChainsFitInMemoryAndInOneBuffer() throws {
         let e = MemoryEstimate(Self.run(dimension: 1000, device: 4))
         let global = 8e9, largest = 2e9
