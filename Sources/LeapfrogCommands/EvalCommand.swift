@@ -82,13 +82,18 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         if printGraph {
-            print(try selection.instantiate(seed: seed).graph.jsonString())
+            print(try graphJSON())
             return
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         print(String(decoding: try encoder.encode(try report()), as: UTF8.self))
+    }
+
+    /// What `run` prints with `--print-graph`: the graph the model compiles to, as JSON.
+    func graphJSON() throws -> String {
+        try selection.instantiate(seed: seed).graph.jsonString()
     }
 
     /// What `run` prints, as a value.
