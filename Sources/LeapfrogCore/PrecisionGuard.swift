@@ -258,6 +258,7 @@ public final class PrecisionGuard: BatchedLogDensity, PrecisionCheckpoint, DrawR
                 switchStage = check.stage
             }
         }
+        if switching { (fast as? DeviceMemoryReleasing)?.releaseDeviceMemory() }
         if !check.passed {
             let what = Self.describe(check, bounds: bounds)
             if switching {

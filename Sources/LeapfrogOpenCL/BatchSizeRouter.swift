@@ -11,7 +11,8 @@ import LeapfrogCore
 /// thread: measured on the BNN, 4 chains ran 2.4× faster and 1 chain 5.7× faster on `basic`
 /// (docs/benchmarks.md). Both evaluators compute the same kernel, so results agree to the bit
 /// for the same precision and width.
-public final class BatchSizeRouter: BatchedLogDensity, DrawRecording, DeviceTrafficCounting, @unchecked Sendable {
+public final class BatchSizeRouter: BatchedLogDensity, DrawRecording, DeviceTrafficCounting, DeviceMemoryReleasing,
+                                    @unchecked Sendable {
     public let large: any BatchedLogDensity
     public let smallBatchChains: Int
     public let recordsOnSmall: Bool
@@ -52,6 +53,12 @@ public final class BatchSizeRouter: BatchedLogDensity, DrawRecording, DeviceTraf
         let smallOne = lock.withLock { small }
         return ((large as? DeviceTrafficCounting)?.traffic ?? DeviceTraffic())
             + ((smallOne as? DeviceTrafficCounting)?.traffic ?? DeviceTraffic())
+    }
+
+    /// Both evaluators' batch memory.
+    public func releaseDeviceMemory() {
+        let smallOne = lock.withLock { small }
+        for evaluator in [large, smallOne].compactMap({ $0 }) { (evaluator as? DeviceMemoryReleasing)?.releaseDeviceMemory() }
     }
 
     private func smallEvaluator() throws -> any BatchedLogDensity {

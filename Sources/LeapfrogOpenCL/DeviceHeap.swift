@@ -41,6 +41,12 @@ struct DeviceHeap<R: DeviceReal> {
         return data + [buffer!]
     }
 
+    /// Numbers the heap holds now.
+    var count: Int { buffer?.count ?? 0 }
+
+    /// Gives the heap's buffer back (the next launch makes it again).
+    mutating func release() { buffer = nil }
+
     /// Throws `DeviceOutOfMemory` when the heap of `workItems` work-items of `kernel` (built with
     /// W = `width`) exceeds the device's largest buffer.
     func checkSize(_ kernel: GeneratedKernel, workItems: Int, width: Int) throws {

@@ -15,7 +15,8 @@ import Darwin
 /// `R` is the device's `real` (`Float` or `Double`); results come back as Double. A batch that does
 /// not fit on the device is split in halves automatically (`withChainSplitting`). Calls are
 /// serialised by a lock, so one instance may be shared between threads.
-public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecording, DeviceTrafficCounting, @unchecked Sendable {
+public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecording, DeviceTrafficCounting, DeviceMemoryReleasing,
+                                              @unchecked Sendable {
     public let model: BoundModel
     public let generated: GeneratedKernel
     public let queue: CommandQueue
@@ -101,6 +102,24 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
 
     /// Whether the work-item-per-chain program has been built.
     public var isBuilt: Bool { lock.withLock { !builtKernels.isEmpty } }
+
+    /// Gives back the batch's device buffers, its host staging and the kernel's heap (the next
+    /// evaluation makes them again); the programs and the data stay.
+    public func releaseDeviceMemory() {
+        lock.withLock {
+            buffers = nil
+            staging = nil
+            heap.release()
+        }
+    }
+
+    /// Bytes of device memory the batches hold now (the data's aside): what `releaseDeviceMemory` gives back.
+    public var batchDeviceBytes: Int {
+        lock.withLock {
+            let counts = [buffers?.position.count, buffers?.gradient.count, buffers?.logDensity.count, heap.count]
+            return counts.compactMap { $0 }.reduce(0, +) * MemoryLayout<R>.size
+        }
+    }
 
     /// Builds now (from the cache when it holds it) the program a batch of `chains` chains
     /// launches — the rows-in-lanes one where `shape(forChains:)` takes it, else the

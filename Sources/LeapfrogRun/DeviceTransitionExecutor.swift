@@ -241,7 +241,7 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
 
     /// Whether the program for the current precision and `integrator` is made (`prepare` makes it).
     public func runsOnDevice(_ integrator: Integrator) -> Bool {
-        (try? programs[programKey(guarded?.currentName ?? basePrecision, integrator)]?.get()) != nil
+        (try? programs[programKey(guarded?.currentName ?? basePrecision, integrator: integrator)]?.get()) != nil
     }
 
     /// A warmup transition that leaves the state on the device (`OpenCLTrajectories.runKeepingState`):
@@ -643,8 +643,9 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
                             gradientEvaluations: o.steps.map { $0 * gradientsPerStep })
     }
 
-    /// Where `programs` keeps the program for `precision` and `integrator`.
-    private func programKey(_ precision: String, _ integrator: Integrator) -> String { precision + " " + integrator.name }
+    /// Where `programs` keeps the program for `precision` and `integrator` (every integrator's
+    /// key starts with the key for none).
+    private func programKey(_ precision: String, integrator: Integrator?) -> String { precision + " " + (integrator?.name ?? "") }
 
     /// The device program for the current precision and this integrator; nil (logged once) when
     /// it cannot be made.
@@ -659,7 +660,12 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
             }
             return nil
         }
-        let key = programKey(precision, integrator)
+        if let guarded, precision == guarded.accurateName {
+            // A switch is for the rest of the run: the fast precision's programs give their device
+            // buffers back (one holding the warmup state lives until this precision's takes it).
+            programs = programs.filter { !$0.key.hasPrefix(programKey(guarded.fastName, integrator: nil)) }
+        }
+        let key = programKey(precision, integrator: integrator)
         if programs[key] == nil {
             programs[key] = Result { try make(precision, integrator.coefficients) }
             if case .failure(let error) = programs[key]! {

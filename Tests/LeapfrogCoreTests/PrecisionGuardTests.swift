@@ -2,7 +2,7 @@ import Testing
 @testable import LeapfrogCore
 
 /// A model that returns fixed values, to drive the guard's comparison.
-final class FixedDensity: BatchedLogDensity, @unchecked Sendable {
+class FixedDensity: BatchedLogDensity, @unchecked Sendable {
     var logDensity: [Double]
     var gradient: [[Double]]
     private(set) var calls = 0
@@ -15,6 +15,12 @@ final class FixedDensity: BatchedLogDensity, @unchecked Sendable {
         calls += 1
         return DensityBatch(logDensity: logDensity, gradient: ChainBatch(vectors: gradient))
     }
+}
+
+/// A fixed density that counts how often it was told to give its device memory back.
+final class ReleasingDensity: FixedDensity, DeviceMemoryReleasing, @unchecked Sendable {
+    private(set) var releases = 0
+    func releaseDeviceMemory() { releases += 1 }
 }
 
 @Suite struct PrecisionGuardTests {
@@ -70,6 +76,16 @@ final class FixedDensity: BatchedLogDensity, @unchecked Sendable {
         #expect(fast.calls == calls && g.checks.count == 1)
         #expect(messages.lines.count == 1 && messages.lines[0].contains("switching to f64"))
         #expect(messages.lines[0].contains("log density off by 1.0e-2"))
+    }
+
+    /// A switch gives the fast evaluator's device memory back, once; a check that only warns keeps it.
+    @Test func aSwitchReleasesTheFastEvaluatorsMemory() throws {
+        let fast = ReleasingDensity(logDensity: [-101, -2, 0.5], gradient: [[3, 4], [1, 0], [0, 0]])
+        let g = guarded(fast)
+        #expect(try g.checkPrecision(at: points, stage: .initialisation) && fast.releases == 1)
+        #expect(try !g.checkPrecision(at: points, stage: .warmupEnd(iteration: 9)) && fast.releases == 1)
+        let kept = ReleasingDensity(logDensity: [-101, -2, 0.5], gradient: [[3, 4], [1, 0], [0, 0]])
+        #expect(try !guarded(kept, .checkOnly).checkPrecision(at: points, stage: .initialisation) && kept.releases == 0)
     }
 
     /// The message names what failed: a log-density failure with positions float resolves well

@@ -107,6 +107,23 @@ extension OpenCLTests {
             }
         }
 
+        /// `releaseDeviceMemory` (the fast precision after a switch) gives back the batch's buffers
+        /// and the heap, and the next evaluation makes them again, with the reference's values.
+        @Test func releasedMemoryIsMadeAgainWhenNeeded() throws {
+            let env = CLTest.env
+            let model = try DeviceHeapTests.largeGP()
+            let reference = ReferenceModel(model)
+            let device = try OpenCLLogDensity<Double>(model, queue: env.queue, width: 4, localSize: 4, cache: CLTest.cache)
+            #expect(device.batchDeviceBytes == 0)
+            _ = try Self.expectTheReference(device, reference, chains: 6, seed: 61)
+            let held = device.batchDeviceBytes
+            #expect(held >= 4 * device.generated.heapElements * MemoryLayout<Double>.size)
+            device.releaseDeviceMemory()
+            #expect(device.batchDeviceBytes == 0)
+            _ = try Self.expectTheReference(device, reference, chains: 6, seed: 62)
+            #expect(device.batchDeviceBytes == held)
+        }
+
         /// With a heap, a batch takes no more lanes than it has chains (`chainWidth`): 1 chain one
         /// lane, 3 chains four, many the device's width; a forced width, or a kernel without a
         /// heap, always its width. The narrowed kernels give the reference's values too.

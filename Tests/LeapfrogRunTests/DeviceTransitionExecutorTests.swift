@@ -145,6 +145,47 @@ struct DeviceTransitionExecutorTests {
         }
     }
 
+    /// A switch to f64 is for the rest of the run: the f32 device program, and its device buffers,
+    /// are given back when the f64 one is made (they had stayed beside it to the run's end).
+    @Test func aSwitchToF64GivesTheF32ProgramBack() throws {
+        /// The density with its log density off by 10: every precision check fails.
+        struct Shifted: BatchedLogDensity {
+            let base: ReferenceModel
+            var dimension: Int { base.dimension }
+            func evaluate(_ positions: ChainBatch, active: [Bool]?) throws -> DensityBatch {
+                var out = try base.evaluate(positions, active: active)
+                out.logDensity = out.logDensity.map { $0 + 10 }
+                return out
+            }
+        }
+        let bound = try Self.bound("eight-schools")
+        let reference = ReferenceModel(bound)
+        let guarded = PrecisionGuard(fast: Shifted(base: reference), accurate: reference, fastName: "f32", accurateName: "f64",
+                                     clock: { 0 })
+        final class Made: @unchecked Sendable { weak var f32: OpenCLTrajectories<Float>?; var f64 = 0 }
+        let made = Made(), dev = try OpenCLRuntime.device()
+        let executor = DeviceTransitionExecutor(density: guarded, precision: "f32", log: { _ in }) { precision, coefficients in
+            let queue = try CommandQueue(context: try Context(device: dev))
+            if precision == "f32" {
+                let t = try OpenCLTrajectories<Float>(bound, queue: queue, coefficients: coefficients)
+                made.f32 = t
+                return t
+            }
+            made.f64 += 1
+            return try OpenCLTrajectories<Double>(bound, queue: queue, coefficients: coefficients)
+        }
+        let n = 16
+        let state = try Self.start(bound, chains: n, spread: 1)
+        let request = TransitionRequest(trajectory: .hmc(.steps(4), jitter: .none), integrator: .leapfrog, metric: .unit,
+                                        stepSizes: [Double](repeating: 0.1, count: n), iteration: 0)
+        _ = try executor.execute(request, from: state, random: PhiloxRandom(seed: 2))
+        #expect(made.f32 != nil && made.f64 == 0)
+        #expect(try guarded.checkPrecision(at: state.positions, stage: .initialisation) && guarded.currentName == "f64")
+        _ = try executor.execute(request, from: state, random: PhiloxRandom(seed: 2))
+        #expect(made.f64 == 1 && made.f32 == nil, "the f32 program outlives the switch")
+        #expect(executor.placements.device == 2 && executor.placements.host == 0)
+    }
+
     /// The state stays on the device: from its own last state a transition uploads only the step
     /// sizes and step counts; from another state it uploads that state. One round trip each.
     @Test func stateStaysOnTheDevice() throws {
