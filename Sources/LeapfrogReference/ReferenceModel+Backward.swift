@@ -37,7 +37,7 @@ extension ReferenceModel {
                     for arg in graph.nodes[k].args { reached[arg] = true }
                     if let u = graph.nodes[k].update { reached[u] = true }
                 }
-                reverseLoop(i, logDensityLevels, A, &grad, tape.loops[i]!)
+                reverseLoop(i, logDensityLevels, v, A, &grad, tape.loops[i]!)
             default:
                 propagate(i, v, A, &grad)
             }

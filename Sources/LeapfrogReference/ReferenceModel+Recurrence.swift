@@ -1,10 +1,11 @@
 import LeapfrogModel
 
-/// What a loop computed: every node's value after each step's body ran (a snapshot of the
-/// values array, whose rows are shared copy-on-write), and the traces of the loops nested in it.
-/// The reverse pass restores each step's snapshot instead of recomputing it: memory grows with
-/// steps × body nodes, which the reference can afford (it is readable, not lean). An ODE solve's
-/// trace holds its sensitivities instead.
+/// What a loop computed: the values of its own level's nodes after each step's body ran (in
+/// `LoopLevels.level` order; the rows are shared copy-on-write), and the traces of the loops nested
+/// in it. The reverse pass restores each step's values instead of recomputing them: memory grows
+/// with steps × body nodes, which the reference can afford (it is readable, not lean). An ODE
+/// solve's trace holds its sensitivities instead. (Until 2026-12-07 a step kept the whole values
+/// array, and copied it again at the next step's first write: a third of a recurrence's time.)
 struct LoopTrace {
     var values: [[[Double]]] = []
     var inner: [[Int: LoopTrace]] = []
@@ -18,13 +19,21 @@ struct LoopLevels: Sendable {
     var level: [Int: [Int]] = [:]
     var region: [Int: [Int]] = [:]
     var outputs: [Int: [Int]] = [:]
+    /// Each body node's index in its loop's `level` (where a `LoopTrace` step keeps its value).
+    var position: [Int]
 
     init(_ ids: [Int], _ loops: LoopStructure, _ nodes: [Node]) {
+        position = [Int](repeating: -1, count: nodes.count)
         for l in loops.loops { level[l] = []; region[l] = []; outputs[l] = [] }
         for i in ids where !nodes[i].op.isLeaf {
             // An ODE system's region is evaluated by its solve (`solveODE`), not at any level.
             if loops.odeSystem[i] != nil || nodes[i].op == .ode { continue }
-            if let l = loops.enclosing[i] { level[l]!.append(i) } else { top.append(i) }
+            if let l = loops.enclosing[i] {
+                position[i] = level[l]!.count
+                level[l]!.append(i)
+            } else {
+                top.append(i)
+            }
             if [.stack, .last].contains(nodes[i].op) { outputs[nodes[i].args[0]]!.append(i) }
             for l in loops.loops where loops.regions[l]!.contains(i) { region[l]!.append(i) }
         }
@@ -56,7 +65,7 @@ extension ReferenceModel {
             case .stack:
                 let (l, x) = (nodes[i].args[0], nodes[i].args[1])
                 let steps = loopSteps[l]!
-                let rows = traces[l]!.values.map { $0[x] }
+                let rows = traces[l]!.values.map { $0[ids.position[x]] }
                 if nodes[i].args.count == 3 {
                     var out = v[nodes[i].args[2]]
                     let width = nodeShapes[x].reduce(1, *)
@@ -70,7 +79,12 @@ extension ReferenceModel {
                 }
             case .last:
                 let (l, c) = (nodes[i].args[0], nodes[i].args[1])
-                if let final = traces[l]!.values.last { v[i] = final[nodes[c].update!] } else { v[i] = v[nodes[c].args[1]] }
+                let update = nodes[c].update!
+                if let final = traces[l]!.values.last {
+                    v[i] = loops.enclosing[update] == l ? final[ids.position[update]] : v[update]
+                } else {
+                    v[i] = v[nodes[c].args[1]]
+                }
             default:
                 v[i] = value(of: i, v, u)
             }
@@ -101,7 +115,7 @@ extension ReferenceModel {
             }
             run(rest, ids, &v, u, &inner)
             for c in loops.carries[l]! { state[c] = v[nodes[c].update!] }
-            trace.values.append(v)
+            trace.values.append(level.map { v[$0] })
             trace.inner.append(inner)
         }
         return trace
@@ -119,7 +133,7 @@ extension ReferenceModel {
             case .stack, .last:
                 continue
             case .loop:
-                reverseLoop(i, ids, A, &grad, traces[i]!)
+                reverseLoop(i, ids, v, A, &grad, traces[i]!)
             case .carry:
                 let n = nodeShapes[i].reduce(1, *)
                 let g = Array(A[adjointOffsets[i]..<(adjointOffsets[i] + n)])
@@ -135,7 +149,9 @@ extension ReferenceModel {
         }
     }
 
-    func reverseLoop(_ l: Int, _ ids: LoopLevels, _ A: UnsafeMutableBufferPointer<Double>,
+    /// The reverse pass over loop `l`'s steps, last first, each at the values its step had: `v`
+    /// (the values outside the loop's own level) with the step's own level restored from `trace`.
+    func reverseLoop(_ l: Int, _ ids: LoopLevels, _ v: [[Double]], _ A: UnsafeMutableBufferPointer<Double>,
                      _ grad: inout [Double], _ trace: LoopTrace) {
         let steps = loopSteps[l]!
         let level = ids.level[l]!, region = ids.region[l]!, outputs = ids.outputs[l]!
@@ -159,6 +175,7 @@ extension ReferenceModel {
             return
         }
         var carried: [Int: [Double]] = [:]
+        var w = v
         for t in stride(from: steps.to, through: steps.from, by: -1) {
             let k = t - steps.from
             for i in region { for q in 0..<size(i) { A[adjointOffsets[i] + q] = 0 } }
@@ -175,8 +192,10 @@ extension ReferenceModel {
                 let row = nodes[s].args.count == 3 ? t - 1 : k
                 add(s, row * size(x), to: x, size(x))
             }
+            w[l] = [Double(t)]
+            for (j, i) in level.enumerated() { w[i] = trace.values[k][j] }
             withUnsafeMutablePointer(to: &carried) { p in
-                reverse(level, ids, trace.values[k], A, &grad, trace.inner[k], step: (t == steps.from, p))
+                reverse(level, ids, w, A, &grad, trace.inner[k], step: (t == steps.from, p))
             }
         }
     }

@@ -26,13 +26,14 @@ public struct ReferenceModel: BatchedLogDensity {
     let logDensityNodes: [Int]
     /// Nodes on which the derived quantities depend, in order.
     let derivedNodes: [Int]
-    /// The layout entry of each parameter node, by node index.
-    let parameterEntries: [Int: ParameterLayout.Entry]
+    /// The layout entry of each parameter node, by node index (per-node tables are arrays: a
+    /// dictionary's hashing cost 10 % of a recurrence's evaluation, looked up per node and step).
+    let parameterEntries: [ParameterLayout.Entry?]
     let nodeShapes: [[Int]]
     /// Flat index maps from a broadcast output to each argument, for elementwise nodes.
-    let broadcastMaps: [Int: [[Int]]]
+    let broadcastMaps: [[[Int]]?]
     /// Element count of each elementwise node's broadcast result.
-    let broadcastCounts: [Int: Int]
+    let broadcastCounts: [Int?]
     /// Where each node's adjoint starts in the backward pass's single buffer, and its length.
     let adjointOffsets: [Int]
     let adjointCount: Int
@@ -45,7 +46,7 @@ public struct ReferenceModel: BatchedLogDensity {
     let logDensityLevels: LoopLevels
     let derivedLevels: LoopLevels
     /// Each `at` node's row as offset + Σ coefficient · step.
-    let atRows: [Int: (offset: Int, terms: [(loop: Int, coefficient: Int)])]
+    let atRows: [(offset: Int, terms: [(loop: Int, coefficient: Int)])?]
     /// Cholesky factors only multivariate normal terms read (`BoundModel.covarianceOnlyCholeskyFactors`):
     /// those terms' adjoint goes straight to the covariance.
     let covarianceFactors: Set<Int>
@@ -66,7 +67,7 @@ public struct ReferenceModel: BatchedLogDensity {
         self.nodes = nodes
         loops = model.loops
         loopSteps = model.steps
-        var rows: [Int: (offset: Int, terms: [(loop: Int, coefficient: Int)])] = [:]
+        var rows = [(offset: Int, terms: [(loop: Int, coefficient: Int)])?](repeating: nil, count: nodes.count)
         for (i, node) in nodes.enumerated() where node.op == .at {
             rows[i] = (Int(node.value ?? 0), zip(node.args.dropFirst(), node.coefficients ?? []).map { ($0, $1) })
         }
@@ -86,13 +87,13 @@ public struct ReferenceModel: BatchedLogDensity {
         derivedNodes = ReferenceModel.ancestors(of: model.derived.map(\.node), in: model)
         logDensityLevels = LoopLevels(logDensityNodes, model.loops, nodes)
         derivedLevels = LoopLevels(derivedNodes, model.loops, nodes)
-        var entries: [Int: ParameterLayout.Entry] = [:]
+        var entries = [ParameterLayout.Entry?](repeating: nil, count: nodes.count)
         for (i, node) in nodes.enumerated() where node.op == .parameter {
             entries[i] = model.layout.entry(named: node.name!)!
         }
         parameterEntries = entries
-        var maps: [Int: [[Int]]] = [:]
-        var counts: [Int: Int] = [:]
+        var maps = [[[Int]]?](repeating: nil, count: nodes.count)
+        var counts = [Int?](repeating: nil, count: nodes.count)
         for (i, node) in nodes.enumerated() where model.shapes[i] != nil {
             let elementwise = node.op.isElementwiseBinary || node.op == .select || node.op.isIncompleteBeta || (node.op == .logDensity && node.distribution!.isElementwise)
             guard elementwise else { continue }
