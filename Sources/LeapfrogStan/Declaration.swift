@@ -32,10 +32,15 @@ enum ConstrainedType: String, Sendable {
     }
 }
 
-/// `<lower=…, upper=…>`.
+/// `<lower=…, upper=…>`, or `<offset=…, multiplier=…>` (an affine transform; never both kinds).
 struct Bounds: Sendable {
     var lower: Expression?
     var upper: Expression?
+    var offset: Expression?
+    var multiplier: Expression?
+
+    /// Whether the declaration is `<offset=…, multiplier=…>` (either or both).
+    var isAffine: Bool { offset != nil || multiplier != nil }
 }
 
 /// A variable declaration: `array[J] vector<lower=0>[K] x = …;` or the old `real x[J];`.

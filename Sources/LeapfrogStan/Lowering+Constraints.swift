@@ -20,6 +20,11 @@ import LeapfrogModel
 /// - `<lower=a, upper=b>` with a, b nodes: x = a + (b − a)·logistic(u),
 ///   log J = log(b − a) + log σ(u) + log σ(−u); `<lower=a>`: x = a + eᵘ, log J = u;
 ///   `<upper=b>`: x = b − eᵘ, log J = u.
+/// - `<offset=μ, multiplier=σ>` (either may be left out: 0 and 1): x = μ + σ·u, log J = log σ per
+///   element, so `theta ~ normal(mu, tau)` on `vector<offset=mu, multiplier=tau>[J] theta` is
+///   the non-centred parameterisation (u standard normal) written as the centred one. A
+///   multiplier that is not positive makes log J NaN or −∞: the point is rejected, as Stan's
+///   exception rejects it.
 ///
 /// Padding ([u; 0]) and cumulative sums are products with constant 0/1 matrices (synthetic data,
 /// `ConstraintPattern`), so every transform uses operations both back ends already have.
@@ -145,6 +150,27 @@ extension Lowering {
             x = u
             logJ = builder.constant(0)
         }
+        finishTransformed(d, t, x, logJ)
+    }
+
+    func declareAffine(_ d: Declaration, _ t: StanType) throws {
+        func operand(_ e: Expression?) throws -> Expr? {
+            guard let e else { return nil }
+            let v = try expression(e)
+            let fits = v.type.isScalar || (v.type.rank == t.rank && !zip(v.type.sizes, t.sizes).contains { differ($0, $1) })
+            guard fits, v.type.arrayRank == 0 || v.type.rank == t.rank else {
+                throw fail("the offset and multiplier of '\(d.name)' must be scalars or have the shape of '\(d.name)' (\(t)), "
+                           + "got \(v.type)", e.location)
+            }
+            return materialize(v)
+        }
+        let (offset, multiplier) = (try operand(d.bounds.offset), try operand(d.bounds.multiplier))
+        let shape = t.sizes.map { $0! }
+        let u = builder.parameter(Lowering.freeName(d.name), shape)
+        var x = multiplier.map { $0 * u } ?? u
+        if let offset { x = offset + x }
+        // log σ for every element: a scalar σ counts once per element of x.
+        let logJ = multiplier.map { m in shape.isEmpty ? m.log() : m.log() * fill(1, shape) } ?? builder.constant(0)
         finishTransformed(d, t, x, logJ)
     }
 

@@ -46,6 +46,9 @@ extension Lowering {
     }
 
     func call(_ name: String, _ argExprs: [Expression], conditional: Bool, at l: StanSourceLocation) throws -> Value {
+        if name == "reduce_sum" || name == "reduce_sum_static" {
+            return try expression(try wholeSum(name, argExprs, at: l))
+        }
         if let f = userFunction(name) {
             guard let v = try inlineCall(f, argExprs, at: l) else { throw fail("the void function '\(f.name)' has no value; call it as a statement", l) }
             return v

@@ -195,6 +195,10 @@ final class Lowering {
             try declareConstrainedType(d, t, c)
             return
         }
+        if d.bounds.isAffine {
+            try declareAffine(d, t)
+            return
+        }
         if try boundsNeedTheGraph(d) {
             try declareGraphBounded(d, t)
             return

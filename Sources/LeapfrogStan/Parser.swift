@@ -228,11 +228,17 @@ struct Parser {
                 let e = try binary(minPrecedence: 5)  // additive and tighter: '>' closes the bounds
                 if key == "lower" { b.lower = e } else { b.upper = e }
             case "offset", "multiplier":
-                throw error("\(key)= is not supported yet; write the affine transform in transformed parameters")
+                p += 1
+                try expect("=")
+                let e = try binary(minPrecedence: 5)
+                if key == "offset" { b.offset = e } else { b.multiplier = e }
             default:
-                throw error("unknown bound '\(key)'; expected lower= or upper=")
+                throw error("unknown bound '\(key)'; expected lower=, upper=, offset= or multiplier=")
             }
         } while try accept(",")
+        if b.isAffine && (b.lower != nil || b.upper != nil) {
+            throw error("offset= and multiplier= cannot be combined with lower= or upper= (as in Stan)")
+        }
         try expect(">")
         return b
     }

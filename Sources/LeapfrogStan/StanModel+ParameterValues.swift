@@ -21,7 +21,8 @@ import Darwin
 /// - `cholesky_factor_cov` L: Uᵢⱼ = Lᵢⱼ below, Uᵢᵢ = log Lᵢᵢ; `cov_matrix` Σ: the same on its factor;
 ///   the free entries the matrix transforms do not use are 0;
 /// - `<lower=a, upper=b>`: u = logit((x − a)/(b − a)); `<lower=a>`: log(x − a); `<upper=b>`:
-///   log(b − x), with a and b evaluated from the data and the other parameters' given values.
+///   log(b − x), with a and b evaluated from the data and the other parameters' given values;
+/// - `<offset=μ, multiplier=σ>`: u = (x − μ)/σ, likewise.
 ///
 /// A value outside its type (a simplex that does not sum to 1, a matrix that is not a correlation
 /// matrix) is an error that names it. Values already given as `name__free`, and parameters the
@@ -59,6 +60,20 @@ extension StanModel {
     private func freeValue(_ d: Declaration, _ x: DataArray, shape: [Int], _ interpreter: HostInterpreter, source: String) throws -> DataArray {
         func fail(_ why: String) -> LeapfrogError { LeapfrogError(.data, "\(source): '\(d.name)' \(why)") }
         guard let c = d.constrained else {
+            if d.bounds.isAffine {
+                let (offset, multiplier) = (try d.bounds.offset.map { try interpreter.evaluate($0) },
+                                            try d.bounds.multiplier.map { try interpreter.evaluate($0) })
+                func at(_ b: DataArray?, _ k: Int, _ otherwise: Double) -> Double {
+                    b.map { $0.values.count == 1 ? $0.values[0] : $0.values[k] } ?? otherwise
+                }
+                var u = x.values
+                for (k, v) in x.values.enumerated() {
+                    let m = at(multiplier, k, 1)
+                    guard m > 0 else { throw fail("has the multiplier \(m) at element \(k + 1); it must be positive") }
+                    u[k] = (v - at(offset, k, 0)) / m
+                }
+                return DataArray(shape: shape, values: u)
+            }
             let (lower, upper) = (try d.bounds.lower.map { try interpreter.evaluate($0) }, try d.bounds.upper.map { try interpreter.evaluate($0) })
             func at(_ b: DataArray?, _ k: Int) -> Double? { b.map { $0.values.count == 1 ? $0.values[0] : $0.values[k] } }
             var u = x.values
