@@ -22,11 +22,12 @@ enum ConstrainedType: String, Sendable {
     case choleskyFactorCov = "cholesky_factor_cov"
     case corrMatrix = "corr_matrix"
     case covMatrix = "cov_matrix"
+    case sumToZeroVector = "sum_to_zero_vector"
 
     /// The plain type it constrains.
     var base: BaseType {
         switch self {
-        case .simplex, .ordered, .positiveOrdered, .unitVector: return .vector
+        case .simplex, .ordered, .positiveOrdered, .unitVector, .sumToZeroVector: return .vector
         default: return .matrix
         }
     }

@@ -15,6 +15,11 @@ import LeapfrogModel
 ///   lemma), so log J = Σₖ log xₖ = Σ log_softmax([u; 0]).
 /// - `ordered[K]`: x₁ = u₁, xₖ = xₖ₋₁ + exp(uₖ); triangular Jacobian, log J = Σ_{k≥2} uₖ.
 /// - `positive_ordered[K]`: x₁ = exp(u₁), xₖ = xₖ₋₁ + exp(uₖ); log J = Σₖ uₖ.
+/// - `sum_to_zero_vector[K]`: u ∈ ℝ^{K−1}, x = V u with V an orthonormal basis of the vectors
+///   summing to 0 (Helmert's, `ConstraintPattern.sumToZeroBasis`): a linear map onto that
+///   subspace, so log J is a constant (0 here), and an isometry, so a standard normal on x's
+///   subspace is a standard normal on u (Stan 2.36's type; Stan since 2.37 also uses an isometric
+///   transform, and any other gives the same distribution of x).
 /// - `unit_vector[K]`: x = u / ‖u‖ with the density −½‖u‖² on u (as Stan does), which makes the
 ///   radius proper and leaves x uniform on the sphere.
 /// - `<lower=a, upper=b>` with a, b nodes: x = a + (b − a)·logistic(u),
@@ -59,6 +64,12 @@ extension Lowering {
             }
             let lower = pattern(.lowerOnes, [k, k])
             x = rows == nil ? lower.matmul(z) : z.matmul(lower.transposed())
+        case .sumToZeroVector:
+            let free = try reducedDim(k, d)
+            let u = builder.parameter(Lowering.freeName(d.name), rows.map { [$0, free] } ?? [free])
+            let basis = pattern(.sumToZeroBasis, [k, free])
+            x = rows == nil ? basis.matmul(u) : u.matmul(basis.transposed())
+            logJ = builder.constant(0)
         case .unitVector:
             guard rows == nil else { throw fail("arrays of unit_vector are not supported yet", d.typeLocation) }
             let u = builder.parameter(Lowering.freeName(d.name), [k])

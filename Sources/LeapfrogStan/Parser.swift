@@ -17,7 +17,7 @@ struct Parser {
 
     /// Constrained types Stan has and this front end does not support yet.
     static let unsupportedTypes: Set<String> = [
-        "sum_to_zero_vector", "sum_to_zero_matrix", "column_stochastic_matrix",
+        "sum_to_zero_matrix", "column_stochastic_matrix",
         "row_stochastic_matrix", "complex", "complex_vector", "complex_row_vector", "complex_matrix", "tuple",
     ]
     static let baseTypes: [String: BaseType] = ["int": .int, "real": .real, "vector": .vector, "row_vector": .rowVector, "matrix": .matrix]

@@ -16,6 +16,7 @@ import Darwin
 /// - `simplex`: uₖ = log xₖ − log x_K (softmax([u; 0]) = x);
 /// - `ordered`: u₁ = x₁, uₖ = log(xₖ − xₖ₋₁); `positive_ordered`: u₁ = log x₁, the same after;
 /// - `unit_vector`: u = x;
+/// - `sum_to_zero_vector`: u = Vᵀx (V the basis `ConstraintPattern.sumToZeroBasis`);
 /// - `cholesky_factor_corr` L: Uᵢⱼ = atanh(Lᵢⱼ / √(1 − Σ_{k<j} Lᵢₖ²)) below the diagonal (the CPC
 ///   transform's inverse); `corr_matrix` Ω: the same on Ω's Cholesky factor;
 /// - `cholesky_factor_cov` L: Uᵢⱼ = Lᵢⱼ below, Uᵢᵢ = log Lᵢᵢ; `cov_matrix` Σ: the same on its factor;
@@ -118,6 +119,18 @@ extension StanModel {
                 u += zip(v, v.dropFirst()).map { log($1 - $0) }
             }
             return DataArray(shape: shape, values: u)
+        case .sumToZeroVector:
+            let basis = ConstraintPattern.sumToZeroBasis.values([k, k - 1])
+            var u: [Double] = []
+            for r in 0..<rows {
+                let v = row(r)
+                let total = v.reduce(0, +), size = v.reduce(0) { $0 + abs($1) }
+                guard abs(total) <= ParameterValueTolerance.constraint * max(1, size) else {
+                    throw fail("does not sum to zero\(rows > 1 ? " (row \(r + 1))" : ""): its elements sum to \(total)")
+                }
+                u += (0..<(k - 1)).map { j in (0..<k).reduce(0) { $0 + basis[$1 * (k - 1) + j] * v[$1] } }
+            }
+            return DataArray(shape: Array(shape.dropLast()) + [k - 1], values: u)
         case .unitVector:
             let norm = x.values.reduce(0) { $0 + $1 * $1 }.squareRoot()
             guard abs(norm - 1) <= ParameterValueTolerance.constraint else { throw fail("is not a unit vector: its length is \(norm)") }

@@ -123,6 +123,9 @@ enum ConstraintPattern: String, Sendable {
     case corrWeights
     /// [K, K]: 1 where column j = row i + 1 (v · S shifts a row vector one place right).
     case superdiagonal
+    /// [K, K − 1]: an orthonormal basis of the vectors whose elements sum to 0, Helmert's: column j
+    /// (0-based) is 1/√((j + 1)(j + 2)) in rows 0…j, −(j + 1)/√((j + 1)(j + 2)) in row j + 1, 0 below.
+    case sumToZeroBasis
 
     /// The pattern's values, row-major, for `shape`.
     func values(_ shape: [Int]) -> [Double] {
@@ -144,6 +147,13 @@ enum ConstraintPattern: String, Sendable {
             return (0..<(r * c)).map { e in
                 let (i, j) = (e / c, e % c)
                 return self == .reshapeRows ? (j % rows == i ? 1 : 0) : (rows > 0 && i / rows == j ? 1 : 0)
+            }
+        case .sumToZeroBasis:
+            let (r, c) = (shape[0], shape[1])
+            return (0..<(r * c)).map { e in
+                let (i, j) = (e / c, e % c)
+                let scale = (Double(j + 1) * Double(j + 2)).squareRoot()
+                return i <= j ? 1 / scale : (i == j + 1 ? -Double(j + 1) / scale : 0)
             }
         case .firstMask:
             return (0..<shape[0]).map { $0 == 0 ? 1 : 0 }

@@ -51,9 +51,9 @@ import Glibc
     }
 
     @Test func unsupportedFeaturesNameTheFeatureAndTheAlternative() {
-        #expect(compileError("parameters { sum_to_zero_vector[3] p; } model { }") == """
-        m.stan:1:14: error: the constrained type 'sum_to_zero_vector' is not supported yet; declare an unconstrained vector or matrix and transform it in transformed parameters
-            parameters { sum_to_zero_vector[3] p; } model { }
+        #expect(compileError("parameters { sum_to_zero_matrix[3, 2] p; } model { }") == """
+        m.stan:1:14: error: the constrained type 'sum_to_zero_matrix' is not supported yet; declare an unconstrained vector or matrix and transform it in transformed parameters
+            parameters { sum_to_zero_matrix[3, 2] p; } model { }
                          ^
         """)
         #expect(compileError("parameters { real x; } model { x ~ normal(normal_rng(0, 1), 1); }")
@@ -68,8 +68,8 @@ import Glibc
             .hasPrefix("m.stan:1:65: error: a range bound must be a constant or depend on data only"))
         #expect(compileError("parameters { real x; } model { x ~ skew_normal(3, 0, 1) T[0, ]; }")
             .contains("truncation T[…] of 'skew_normal' is not supported (it needs the family's CDF)"))
-        #expect(compileError("parameters { real<offset=1> x; } model { }")
-            .contains("offset= is not supported yet"))
+        #expect(compileError("parameters { real<offset=1, scale=2> x; } model { }")
+            .contains("unknown bound 'scale'; expected lower=, upper=, offset= or multiplier="))
         // A function passed by name: "unknown identifier" before; now the ODE solvers' first
         // argument (ODETests), and named where it is used as any other value.
         let ode = """
