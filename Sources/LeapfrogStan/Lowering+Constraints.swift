@@ -133,17 +133,19 @@ extension Lowering {
         return false
     }
 
-    func declareGraphBounded(_ d: Declaration, _ t: StanType) throws {
-        func bound(_ e: Expression?) throws -> Expr? {
-            guard let e else { return nil }
-            let v = try expression(e)
-            let fits = v.type.isScalar || (v.type.rank == t.rank && !zip(v.type.sizes, t.sizes).contains { differ($0, $1) })
-            guard fits, v.type.arrayRank == 0 || v.type.rank == t.rank else {
-                throw fail("a bound of '\(d.name)' must be a scalar or have the shape of '\(d.name)' (\(t)), got \(v.type)", e.location)
-            }
-            return materialize(v)
+    /// `e`, a bound, offset or multiplier of `d` (of type `t`), as a node: a scalar, or of `d`'s shape.
+    private func transformOperand(_ e: Expression?, _ what: String, of d: Declaration, _ t: StanType) throws -> Expr? {
+        guard let e else { return nil }
+        let v = try expression(e)
+        let fits = v.type.isScalar || (v.type.rank == t.rank && !zip(v.type.sizes, t.sizes).contains { differ($0, $1) })
+        guard fits, v.type.arrayRank == 0 || v.type.rank == t.rank else {
+            throw fail("\(what) of '\(d.name)' must be a scalar or have the shape of '\(d.name)' (\(t)), got \(v.type)", e.location)
         }
-        let (lo, hi) = (try bound(d.bounds.lower), try bound(d.bounds.upper))
+        return materialize(v)
+    }
+
+    func declareGraphBounded(_ d: Declaration, _ t: StanType) throws {
+        let (lo, hi) = (try transformOperand(d.bounds.lower, "a bound", of: d, t), try transformOperand(d.bounds.upper, "a bound", of: d, t))
         let u = builder.parameter(Lowering.freeName(d.name), t.sizes.map { $0! })
         let x: Expr, logJ: Expr
         switch (lo, hi) {
@@ -165,17 +167,8 @@ extension Lowering {
     }
 
     func declareAffine(_ d: Declaration, _ t: StanType) throws {
-        func operand(_ e: Expression?) throws -> Expr? {
-            guard let e else { return nil }
-            let v = try expression(e)
-            let fits = v.type.isScalar || (v.type.rank == t.rank && !zip(v.type.sizes, t.sizes).contains { differ($0, $1) })
-            guard fits, v.type.arrayRank == 0 || v.type.rank == t.rank else {
-                throw fail("the offset and multiplier of '\(d.name)' must be scalars or have the shape of '\(d.name)' (\(t)), "
-                           + "got \(v.type)", e.location)
-            }
-            return materialize(v)
-        }
-        let (offset, multiplier) = (try operand(d.bounds.offset), try operand(d.bounds.multiplier))
+        let offset = try transformOperand(d.bounds.offset, "the offset", of: d, t)
+        let multiplier = try transformOperand(d.bounds.multiplier, "the multiplier", of: d, t)
         let shape = t.sizes.map { $0! }
         let u = builder.parameter(Lowering.freeName(d.name), shape)
         var x = multiplier.map { $0 * u } ?? u
