@@ -358,7 +358,7 @@ struct HostInterpreter {
     ]
 
     /// Every function `call` knows.
-    static let functionNames: Set<String> = Set(unary.keys).union(densities.keys).union(formulaDensityNames).union(matrixFunctionNames).union(odeSolverNames).union(glmForms.keys).union([
+    static let functionNames: Set<String> = Set(unary.keys).union(densities.keys).union(formulaDensityNames).union(matrixFunctionNames).union(odeSolverNames).union(glmForms.keys).union(builderFunctionNames).union([
         "pow", "sum", "prod", "mean", "sd", "variance", "max", "min", "size", "num_elements", "rows", "cols", "rep_vector",
         "rep_row_vector", "rep_array", "rep_matrix", "to_vector", "to_row_vector", "to_array_1d", "dot_product",
         "log_sum_exp", "log_mix", "softmax", "log_softmax", "fmax", "fmin", "cumulative_sum", "int_step", "is_inf", "is_nan", "to_int", "pi", "e", "not_a_number", "positive_infinity", "negative_infinity",
@@ -383,6 +383,7 @@ struct HostInterpreter {
         if let density = try logDensity(name, a, at: l) { return density }
         if name.hasSuffix("_rng") { return try randomVariate(name, a, at: l) }
         if let m = try matrixFunction(name, a, at: l) { return m }
+        if let b = try builder(name, a, at: l) { return b }
         switch name {
         case "pow": try need(2); return try binary("^", a[0], a[1], l)
         case "log_diff_exp": try need(2); return try binaryFunction(a[0], a[1], l, FormulaDensities.logDiffExp)

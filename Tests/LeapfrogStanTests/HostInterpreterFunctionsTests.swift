@@ -59,6 +59,43 @@ import Testing
         for (a, b) in zip(adj.values, expected) { #expect(abs(a - b) < 1e-12, "\(adj.values)") }
     }
 
+    /// Stan's container builders and orderings in transformed data, each against the Functions
+    /// Reference's definition written out; integer results stay integers (usable as sizes and
+    /// indices), and a position past the size is named.
+    @Test func buildersAndOrderings() throws {
+        let model = try StanProgram.compile(source: """
+            data { vector[5] v; }
+            transformed data {
+              vector[4] grid = linspaced_vector(4, -1, 2);
+              array[1] real single = linspaced_array(1, 0, 3);
+              array[3] int hot = one_hot_int_array(3, 2);
+              row_vector[2] ones = ones_row_vector(2);
+              array[2] real zeros = zeros_array(2);
+              vector[4] flat = uniform_simplex(4);
+              vector[5] up = sort_asc(v);
+              vector[5] down = sort_desc(v);
+              array[5] int order = sort_indices_asc(v);
+              array[5] int back = sort_indices_desc(v);
+              int below = rank(v, 2);
+              vector[5] rev = reverse(v);
+              vector[order[1]] sized = zeros_vector(order[1]);
+            }
+            parameters { real x; }
+            model { x ~ normal(0, 1); }
+            """, path: "m.stan")
+        let prepared = try model.prepareData(DataSet(["v": .vector([0.5, -2, 3, 0.5, 1])], source: "test"))
+        func values(_ name: String) -> [Double] { prepared[name]?.values ?? [] }
+        #expect(values("grid") == [-1, 0, 1, 2] && values("single") == [3])
+        #expect(values("hot") == [0, 1, 0] && prepared["hot"]?.isInteger == true)
+        #expect(values("ones") == [1, 1] && values("zeros") == [0, 0] && values("flat") == [0.25, 0.25, 0.25, 0.25])
+        #expect(values("up") == [-2, 0.5, 0.5, 1, 3] && values("down") == [3, 1, 0.5, 0.5, -2])
+        #expect(values("order") == [2, 1, 4, 5, 3] && values("back") == [3, 5, 1, 4, 2])
+        #expect(values("below") == [0] && values("rev") == [1, 0.5, 3, -2, 0.5] && values("sized") == [0, 0])
+        let past = "transformed data { vector[3] h = one_hot_vector(3, 4); } parameters { real x; } model { x ~ normal(0, 1); }"
+        #expect(errorMessage { _ = try StanProgram.compile(source: past, path: "m.stan").prepareData(DataSet()) }
+            .contains("one_hot_vector: the position 4 is past the size 3"))
+    }
+
     /// A return inside a loop ends the function there; a void function's reject stops with its
     /// message; an integer function's value stays an integer (usable as a size).
     @Test func returnsAnywhereVoidFunctionsAndIntegerResults() throws {
