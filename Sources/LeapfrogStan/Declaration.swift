@@ -23,6 +23,12 @@ enum ConstrainedType: String, Sendable {
     case corrMatrix = "corr_matrix"
     case covMatrix = "cov_matrix"
     case sumToZeroVector = "sum_to_zero_vector"
+    case sumToZeroMatrix = "sum_to_zero_matrix"
+    case rowStochasticMatrix = "row_stochastic_matrix"
+    case columnStochasticMatrix = "column_stochastic_matrix"
+
+    /// The matrix types whose two sizes are their own (the others are square, of one size).
+    var isRectangular: Bool { [.sumToZeroMatrix, .rowStochasticMatrix, .columnStochasticMatrix].contains(self) }
 
     /// The plain type it constrains.
     var base: BaseType {

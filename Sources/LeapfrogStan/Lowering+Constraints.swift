@@ -20,6 +20,10 @@ import LeapfrogModel
 ///   subspace, so log J is a constant (0 here), and an isometry, so a standard normal on x's
 ///   subspace is a standard normal on u (Stan 2.36's type; Stan since 2.37 also uses an isometric
 ///   transform, and any other gives the same distribution of x).
+/// - `sum_to_zero_matrix[N, M]`: U ∈ ℝ^{(N−1)×(M−1)}, X = V_N U V_Mᵀ: every row and column sums
+///   to 0, log J constant, an isometry again.
+/// - `row_stochastic_matrix[N, M]`: every row a simplex, the `array[N] simplex[M]` transform;
+///   `column_stochastic_matrix[N, M]`: every column one, the transpose of M simplex rows of N.
 /// - `unit_vector[K]`: x = u / ‖u‖ with the density −½‖u‖² on u (as Stan does), which makes the
 ///   radius proper and leaves x uniform on the sphere.
 /// - `<lower=a, upper=b>` with a, b nodes: x = a + (b − a)·logistic(u),
@@ -70,6 +74,24 @@ extension Lowering {
             let basis = pattern(.sumToZeroBasis, [k, free])
             x = rows == nil ? basis.matmul(u) : u.matmul(basis.transposed())
             logJ = builder.constant(0)
+        case .rowStochasticMatrix, .columnStochasticMatrix, .sumToZeroMatrix:
+            guard t.arrayRank == 0 else {
+                throw fail("arrays of \(c.rawValue) are not supported: the model graph's parameters have at most 2 dimensions", d.typeLocation)
+            }
+            let (n, m) = (t.sizes[0]!, t.sizes[1]!)
+            if c == .sumToZeroMatrix {
+                let (freeRows, freeColumns) = (try reducedDim(n, d), try reducedDim(m, d))
+                let u = builder.parameter(Lowering.freeName(d.name), [freeRows, freeColumns])
+                x = pattern(.sumToZeroBasis, [n, freeRows]).matmul(u).matmul(pattern(.sumToZeroBasis, [m, freeColumns]).transposed())
+                logJ = builder.constant(0)
+            } else {
+                let (count, length) = c == .rowStochasticMatrix ? (n, m) : (m, n)
+                let free = try reducedDim(length, d)
+                let u = builder.parameter(Lowering.freeName(d.name), [count, free])
+                let z = u.matmul(pattern(.padIdentity, [length, free]).transposed())
+                x = c == .rowStochasticMatrix ? z.softmax() : z.softmax().transposed()
+                logJ = z.logSoftmax().sum()
+            }
         case .unitVector:
             guard rows == nil else { throw fail("arrays of unit_vector are not supported yet", d.typeLocation) }
             let u = builder.parameter(Lowering.freeName(d.name), [k])

@@ -377,8 +377,9 @@ extension Lowering {
     /// parameters keep it (the graph's `lgamma`, whose derivative is the digamma ψ): once per
     /// simplex, so an array of K simplexes, or one per row of a vectorised loop, adds it K times.
     func dirichlet(_ theta: Value, _ alpha: Value, normalised: Bool, at l: StanSourceLocation, outcomeLocation: StanSourceLocation) throws -> Value {
-        guard theta.type.base == .vector, theta.type.arrayRank <= 1 else {
-            throw fail("the outcome of dirichlet must be a simplex (a vector) or an array of them, got \(theta.type)", outcomeLocation)
+        // A row vector is a simplex too (a row of a row-stochastic matrix: `P[i] ~ dirichlet(alpha)`).
+        guard theta.type.base == .vector && theta.type.arrayRank <= 1 || theta.type.base == .rowVector && theta.type.arrayRank == 0 else {
+            throw fail("the outcome of dirichlet must be a simplex (a vector or row vector) or an array of them, got \(theta.type)", outcomeLocation)
         }
         guard alpha.type.base == .vector, alpha.type.arrayRank == 0 else { throw fail("the concentration of dirichlet must be a vector, got \(alpha.type)", l) }
         if differ(theta.type.sizes.last!, alpha.type.sizes.last!) { throw fail("size mismatch in dirichlet: \(theta.type) and \(alpha.type)", l) }

@@ -17,8 +17,7 @@ struct Parser {
 
     /// Constrained types Stan has and this front end does not support yet.
     static let unsupportedTypes: Set<String> = [
-        "sum_to_zero_matrix", "column_stochastic_matrix",
-        "row_stochastic_matrix", "complex", "complex_vector", "complex_row_vector", "complex_matrix", "tuple",
+        "complex", "complex_vector", "complex_row_vector", "complex_matrix", "tuple",
     ]
     static let baseTypes: [String: BaseType] = ["int": .int, "real": .real, "vector": .vector, "row_vector": .rowVector, "matrix": .matrix]
 
@@ -165,11 +164,8 @@ struct Parser {
             arraySizes = try expressionList(until: "]")
         }
         guard case .identifier(let typeName) = current.kind else { throw error("expected a type, found '\(current.text)'") }
-        if Parser.unsupportedTypes.contains(typeName), typeName.hasPrefix("complex") || typeName == "tuple" {
-            throw error("the type '\(typeName)' is not supported")
-        }
         if Parser.unsupportedTypes.contains(typeName) {
-            throw error("the constrained type '\(typeName)' is not supported yet; declare an unconstrained vector or matrix and transform it in transformed parameters")
+            throw error("the type '\(typeName)' is not supported")
         }
         let constrained = ConstrainedType(rawValue: typeName)
         guard let base = constrained?.base ?? Parser.baseTypes[typeName] else { throw error("expected a type, found '\(typeName)'") }
@@ -183,7 +179,9 @@ struct Parser {
         if base.rank > 0 {
             try expect("[")
             typeSizes = try expressionList(until: "]")
-            if constrained?.base == .matrix {
+            if let constrained, constrained.isRectangular {
+                guard typeSizes.count == 2 else { throw diagnostics.error("\(typeName) takes 2 sizes, got \(typeSizes.count)", at: typeLocation) }
+            } else if constrained?.base == .matrix {
                 // cholesky_factor_corr[K], corr_matrix[K], cov_matrix[K], cholesky_factor_cov[M] or [M, N]: square only.
                 if typeSizes.count == 2, constrained == .choleskyFactorCov, typeSizes[0].canonical != typeSizes[1].canonical {
                     throw diagnostics.error("cholesky_factor_cov[M, N] with M ≠ N is not supported; use a square cholesky_factor_cov[M]", at: typeLocation)

@@ -17,6 +17,8 @@ import Darwin
 /// - `ordered`: u₁ = x₁, uₖ = log(xₖ − xₖ₋₁); `positive_ordered`: u₁ = log x₁, the same after;
 /// - `unit_vector`: u = x;
 /// - `sum_to_zero_vector`: u = Vᵀx (V the basis `ConstraintPattern.sumToZeroBasis`);
+///   `sum_to_zero_matrix`: U = V_NᵀX V_M;
+/// - `row_stochastic_matrix`: each row as a simplex; `column_stochastic_matrix`: each column;
 /// - `cholesky_factor_corr` L: Uᵢⱼ = atanh(Lᵢⱼ / √(1 − Σ_{k<j} Lᵢₖ²)) below the diagonal (the CPC
 ///   transform's inverse); `corr_matrix` Ω: the same on Ω's Cholesky factor;
 /// - `cholesky_factor_cov` L: Uᵢⱼ = Lᵢⱼ below, Uᵢᵢ = log Lᵢᵢ; `cov_matrix` Σ: the same on its factor;
@@ -96,18 +98,46 @@ extension StanModel {
         let k = shape.last ?? 1
         let rows = x.count / max(k, 1)
         func row(_ r: Int) -> [Double] { Array(x.values[(r * k)..<((r + 1) * k)]) }
-        switch c {
-        case .simplex:
+        /// The free values of simplexes of `k` elements, one per row of `values`.
+        func simplexes(_ values: [Double], k: Int, what: String) throws -> [Double] {
+            let count = values.count / max(k, 1)
             var u: [Double] = []
-            for r in 0..<rows {
-                let v = row(r)
+            for r in 0..<count {
+                let v = Array(values[(r * k)..<((r + 1) * k)])
                 let total = v.reduce(0, +)
                 guard v.allSatisfy({ $0 > 0 }), abs(total - 1) <= ParameterValueTolerance.constraint else {
-                    throw fail("is not a simplex\(rows > 1 ? " (row \(r + 1))" : ""): its elements must be positive and sum to 1, they sum to \(total)")
+                    throw fail("is not a simplex\(count > 1 ? " (\(what) \(r + 1))" : ""): its elements must be positive and sum to 1, they sum to \(total)")
                 }
                 u += v.dropLast().map { log($0) - log(v[k - 1]) }
             }
-            return DataArray(shape: Array(shape.dropLast()) + [k - 1], values: u)
+            return u
+        }
+        switch c {
+        case .simplex:
+            return DataArray(shape: Array(shape.dropLast()) + [k - 1], values: try simplexes(x.values, k: k, what: "row"))
+        case .rowStochasticMatrix:
+            return DataArray(shape: [shape[0], k - 1], values: try simplexes(x.values, k: k, what: "row"))
+        case .columnStochasticMatrix:
+            let transposed = Matrix(rows: shape[0], columns: k, values: x.values).transposed
+            return DataArray(shape: [k, shape[0] - 1], values: try simplexes(transposed.array.values, k: shape[0], what: "column"))
+        case .sumToZeroMatrix:
+            let (n, m) = (shape[0], k)
+            let sums = (0..<n).map { i in (0..<m).reduce(0) { $0 + x.values[i * m + $1] } }
+                + (0..<m).map { j in (0..<n).reduce(0) { $0 + x.values[$1 * m + j] } }
+            let size = x.values.reduce(0) { $0 + abs($1) }
+            if let worst = sums.max(by: { abs($0) < abs($1) }), abs(worst) > ParameterValueTolerance.constraint * max(1, size) {
+                throw fail("has a row or column that does not sum to zero: it sums to \(worst)")
+            }
+            let (vn, vm) = (ConstraintPattern.sumToZeroBasis.values([n, n - 1]), ConstraintPattern.sumToZeroBasis.values([m, m - 1]))
+            var u: [Double] = []
+            for a in 0..<(n - 1) {
+                for b in 0..<(m - 1) {
+                    var total = 0.0
+                    for i in 0..<n { for j in 0..<m { total += vn[i * (n - 1) + a] * x.values[i * m + j] * vm[j * (m - 1) + b] } }
+                    u.append(total)
+                }
+            }
+            return DataArray(shape: [n - 1, m - 1], values: u)
         case .ordered, .positiveOrdered:
             var u: [Double] = []
             for r in 0..<rows {

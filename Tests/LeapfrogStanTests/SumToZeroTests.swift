@@ -38,6 +38,23 @@ import Testing
         #expect(x.count == 6 && abs(x[0..<3].reduce(0, +)) < 1e-14 && abs(x[3..<6].reduce(0, +)) < 1e-14)
     }
 
+    /// A sum-to-zero matrix: every row and column sums to 0, and a standard normal on it is a
+    /// standard normal on its (N − 1)(M − 1) free coordinates; given values round-trip.
+    @Test func aSumToZeroMatrixSumsToZeroBothWays() throws {
+        let source = "parameters { sum_to_zero_matrix[3, 4] z; } model { to_vector(z) ~ normal(0, 1); }"
+        let stan = try stanReference(source, DataSet())
+        #expect(stan.dimension == 6)
+        expectEquivalent(stan, try stanReference("parameters { vector[6] u; } model { u ~ normal(0, 1); }", DataSet()))
+        let u = [0.4, -1.1, 0.7, 2.2, -0.3, 0.9]
+        let z = stan.derivedValues(u)
+        for i in 0..<3 { #expect(abs((0..<4).reduce(0) { $0 + z[i * 4 + $1] }) < 1e-13) }
+        for j in 0..<4 { #expect(abs((0..<3).reduce(0) { $0 + z[$1 * 4 + j] }) < 1e-13) }
+        let model = try StanProgram.compile(source: source, path: "z.stan")
+        let free = try #require(try model.parameterValues(DataSet(["z": .matrix(rows: [[z[0], z[1], z[2], z[3]], [z[4], z[5], z[6], z[7]],
+                                                                                        [z[8], z[9], z[10], z[11]]])]), data: DataSet())["z__free"])
+        #expect(zip(free.values, u).allSatisfy { abs($0 - $1) < 1e-12 }, "\(free.values)")
+    }
+
     /// Initial values given as the vector map to the free coordinates that give it back; a
     /// vector that does not sum to 0 is refused by name.
     @Test func givenValuesRoundTrip() throws {
