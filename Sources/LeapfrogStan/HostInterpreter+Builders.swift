@@ -1,10 +1,11 @@
 import LeapfrogCore
 import LeapfrogData
 
-/// Stan's container builders and orderings, where the host runs the block (transformed data,
-/// generated quantities): `linspaced_*`, `one_hot_*`, `zeros_*`, `ones_*`, `uniform_simplex`,
-/// `sort_asc`, `sort_desc`, `sort_indices_asc`, `sort_indices_desc`, `rank` and `reverse`, as the
-/// Stan Functions Reference defines them ("Array operations", "Matrix operations").
+/// Stan's container builders, reshapes and orderings, where the host runs the block (transformed
+/// data, generated quantities): `linspaced_*`, `one_hot_*`, `zeros_*`, `ones_*`, `uniform_simplex`,
+/// `to_matrix`, `append_array`, `symmetrize_from_lower_tri`, `sort_asc`, `sort_desc`,
+/// `sort_indices_asc`, `sort_indices_desc`, `rank` and `reverse`, as the Stan Functions Reference
+/// defines them ("Array operations", "Matrix operations", "Mixed operations").
 extension HostInterpreter {
     static let builderFunctionNames: Set<String> = [
         "linspaced_array", "linspaced_vector", "linspaced_row_vector",
@@ -12,6 +13,7 @@ extension HostInterpreter {
         "zeros_array", "zeros_int_array", "zeros_vector", "zeros_row_vector",
         "ones_array", "ones_int_array", "ones_vector", "ones_row_vector", "uniform_simplex",
         "sort_asc", "sort_desc", "sort_indices_asc", "sort_indices_desc", "rank", "reverse",
+        "to_matrix", "append_array", "symmetrize_from_lower_tri",
     ]
 
     /// `name` applied to `a`, or nil when `name` is not one of `builderFunctionNames`.
@@ -76,6 +78,49 @@ extension HostInterpreter {
             let x = try elements(0), s = try count(1, minimum: 1)
             guard s <= x.count else { throw fail("rank: the position \(s) is past the size \(x.count)", l) }
             return .integer(x.filter { $0 < x[s - 1] }.count)
+        case "to_matrix":
+            // A matrix or two-dimensional array as it is; to_matrix(x, m, n) fills m × n column by
+            // column from x's elements in column-major order (a matrix's too), or row by row when a
+            // fourth argument is 0. (A vector alone is refused: the host does not know whether it
+            // is a row vector, whose matrix is 1 × n.)
+            if a.count == 1 {
+                guard a[0].rank == 2 else {
+                    throw fail("to_matrix(x) of a vector or one-dimensional array is supported as to_matrix(x, m, n) here", l)
+                }
+                return DataArray(shape: a[0].shape, values: a[0].values)
+            }
+            guard a.count == 3 || a.count == 4 else { throw fail("to_matrix takes 1, 3 or 4 arguments, got \(a.count)", l) }
+            let (m, n) = (try count(1), try count(2))
+            let columnMajor = a.count == 3 || a[3].values.first != 0
+            guard a[0].rank <= 2, a[0].count == m * n else {
+                throw fail("to_matrix: \(a[0].count) elements cannot fill \(m) × \(n)", l)
+            }
+            // The source's elements in column-major order (a matrix's columns one after the other).
+            let source = a[0].rank == 2
+                ? (0..<a[0].count).map { k in a[0].values[(k % a[0].shape[0]) * a[0].shape[1] + k / a[0].shape[0]] }
+                : a[0].values
+            let values = (0..<(m * n)).map { k in
+                let (i, j) = (k / n, k % n)
+                return columnMajor ? source[i + j * m] : source[i * n + j]
+            }
+            return DataArray(shape: [m, n], values: values)
+        case "append_array":
+            try need(2)
+            guard a[0].rank >= 1, a[0].shape.dropFirst() == a[1].shape.dropFirst(), a[0].rank == a[1].rank else {
+                throw fail("append_array needs two arrays of the same element shape, got \(a[0].shape) and \(a[1].shape)", l)
+            }
+            return DataArray(shape: [a[0].shape[0] + a[1].shape[0]] + a[0].shape.dropFirst(), values: a[0].values + a[1].values,
+                             isInteger: a[0].isInteger && a[1].isInteger)
+        case "symmetrize_from_lower_tri":
+            try need(1)
+            guard a[0].rank == 2, a[0].shape[0] == a[0].shape[1] else {
+                throw fail("symmetrize_from_lower_tri needs a square matrix, got shape \(a[0].shape)", l)
+            }
+            let k = a[0].shape[0]
+            return DataArray(shape: [k, k], values: (0..<(k * k)).map { e in
+                let (i, j) = (e / k, e % k)
+                return a[0].values[max(i, j) * k + min(i, j)]
+            })
         case "reverse":
             try need(1)
             let x = try elements(0)

@@ -96,6 +96,33 @@ import Testing
             .contains("one_hot_vector: the position 4 is past the size 3"))
     }
 
+    /// `to_matrix` (as it is, column-major, row-major), `append_array` and
+    /// `symmetrize_from_lower_tri` in transformed data, against the Functions Reference's
+    /// definitions written out.
+    @Test func reshapesAndAppends() throws {
+        let model = try StanProgram.compile(source: """
+            data { array[6] real v; matrix[2, 3] m; array[2, 3] real a; array[2] int i; array[3] int j; }
+            transformed data {
+              matrix[2, 3] cm = to_matrix(v, 2, 3);
+              matrix[2, 3] rm = to_matrix(v, 2, 3, 0);
+              matrix[3, 2] mm = to_matrix(m, 3, 2);
+              matrix[2, 3] am = to_matrix(a);
+              array[5] int ij = append_array(i, j);
+              matrix[2, 2] s = symmetrize_from_lower_tri([[1, 9], [2, 3]]);
+            }
+            parameters { real x; }
+            model { x ~ normal(0, 1); }
+            """, path: "m.stan")
+        let prepared = try model.prepareData(DataSet([
+            "v": .vector([1, 2, 3, 4, 5, 6]), "m": .matrix(rows: [[1, 2, 3], [4, 5, 6]]),
+            "a": .matrix(rows: [[7, 8, 9], [10, 11, 12]]), "i": .integers([1, 2]), "j": .integers([3, 4, 5])], source: "test"))
+        func values(_ name: String) -> [Double] { prepared[name]?.values ?? [] }
+        #expect(values("cm") == [1, 3, 5, 2, 4, 6] && values("rm") == [1, 2, 3, 4, 5, 6])
+        // m's column-major elements 1, 4, 2, 5, 3, 6 fill 3 × 2 column by column.
+        #expect(values("mm") == [1, 5, 4, 3, 2, 6] && values("am") == [7, 8, 9, 10, 11, 12])
+        #expect(values("ij") == [1, 2, 3, 4, 5] && prepared["ij"]?.isInteger == true && values("s") == [1, 2, 2, 3])
+    }
+
     /// A return inside a loop ends the function there; a void function's reject stops with its
     /// message; an integer function's value stays an integer (usable as a size).
     @Test func returnsAnywhereVoidFunctionsAndIntegerResults() throws {
