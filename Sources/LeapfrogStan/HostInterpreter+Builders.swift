@@ -13,7 +13,7 @@ extension HostInterpreter {
         "zeros_array", "zeros_int_array", "zeros_vector", "zeros_row_vector",
         "ones_array", "ones_int_array", "ones_vector", "ones_row_vector", "uniform_simplex",
         "sort_asc", "sort_desc", "sort_indices_asc", "sort_indices_desc", "rank", "reverse",
-        "to_matrix", "append_array", "symmetrize_from_lower_tri",
+        "to_matrix", "append_array", "symmetrize_from_lower_tri", "transpose",
     ]
 
     /// `name` applied to `a`, or nil when `name` is not one of `builderFunctionNames`.
@@ -121,6 +121,12 @@ extension HostInterpreter {
                 let (i, j) = (e / k, e % k)
                 return a[0].values[max(i, j) * k + min(i, j)]
             })
+        case "transpose":
+            // As the postfix ': a matrix's rows become its columns; a vector's elements stay.
+            try need(1)
+            guard a[0].rank == 2 else { return a[0] }
+            let (r, c) = (a[0].shape[0], a[0].shape[1])
+            return DataArray(shape: [c, r], values: (0..<(r * c)).map { k in a[0].values[(k % r) * c + k / r] })
         case "reverse":
             try need(1)
             let x = try elements(0)

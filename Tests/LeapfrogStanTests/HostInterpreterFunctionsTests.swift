@@ -109,6 +109,7 @@ import Testing
               matrix[2, 3] am = to_matrix(a);
               array[5] int ij = append_array(i, j);
               matrix[2, 2] s = symmetrize_from_lower_tri([[1, 9], [2, 3]]);
+              matrix[3, 2] mt = transpose(m);
             }
             parameters { real x; }
             model { x ~ normal(0, 1); }
@@ -121,6 +122,7 @@ import Testing
         // m's column-major elements 1, 4, 2, 5, 3, 6 fill 3 × 2 column by column.
         #expect(values("mm") == [1, 5, 4, 3, 2, 6] && values("am") == [7, 8, 9, 10, 11, 12])
         #expect(values("ij") == [1, 2, 3, 4, 5] && prepared["ij"]?.isInteger == true && values("s") == [1, 2, 2, 3])
+        #expect(values("mt") == [1, 4, 2, 5, 3, 6] && prepared["mt"]?.shape == [3, 2])
     }
 
     /// A return inside a loop ends the function there; a void function's reject stops with its
