@@ -357,8 +357,12 @@ struct HostInterpreter {
         "sinh": sinh, "cosh": cosh, "asin": asin, "acos": acos, "step": { $0 < 0 ? 0 : 1 },
     ]
 
+    /// Stan's constants written as calls with no argument, beside the functions of one: log2(),
+    /// log10(), sqrt2() (pi() and e() have no one-argument namesake).
+    static let constants: [String: Double] = ["log2": M_LN2, "log10": M_LN10, "sqrt2": 2.0.squareRoot()]
+
     /// Every function `call` knows.
-    static let functionNames: Set<String> = Set(unary.keys).union(densities.keys).union(formulaDensityNames).union(matrixFunctionNames).union(odeSolverNames).union(glmForms.keys).union(builderFunctionNames).union([
+    static let functionNames: Set<String> = Set(unary.keys).union(densities.keys).union(formulaDensityNames).union(matrixFunctionNames).union(odeSolverNames).union(glmForms.keys).union(builderFunctionNames).union(constants.keys).union([
         "pow", "sum", "prod", "mean", "sd", "variance", "max", "min", "size", "num_elements", "rows", "cols", "rep_vector",
         "rep_row_vector", "rep_array", "rep_matrix", "to_vector", "to_row_vector", "to_array_1d", "dot_product",
         "log_sum_exp", "log_mix", "softmax", "log_softmax", "fmax", "fmin", "cumulative_sum", "int_step", "is_inf", "is_nan", "to_int", "pi", "e", "not_a_number", "positive_infinity", "negative_infinity",
@@ -375,6 +379,7 @@ struct HostInterpreter {
 
     private func call(_ name: String, _ a: [DataArray], at l: StanSourceLocation) throws -> DataArray {
         func need(_ n: Int) throws { guard a.count == n else { throw fail("\(name) takes \(n) argument\(n == 1 ? "" : "s"), got \(a.count)", l) } }
+        if a.isEmpty, let c = HostInterpreter.constants[name] { return .scalar(c) }
         if let f = HostInterpreter.unary[name] {
             try need(1)
             let keepsInt = ["abs", "square"].contains(name) && a[0].isInteger

@@ -158,6 +158,8 @@ extension Lowering {
            !(Lowering.rewrittenUnary + ["pow"]).contains(name) {
             throw fail("cannot vectorise the nested loop: \(name) of a value that depends on its index", l)
         }
+        // Stan's constants log2(), log10() and sqrt2() (Functions Reference, "Mathematical constants").
+        if argExprs.isEmpty, let c = HostInterpreter.constants[name] { return .constant(c, integer: false) }
         if let op = Lowering.elementwise[name] {
             try need(1)
             if let c = args[0].constant, let f = HostInterpreter.unary[name] { return .constant(f(c), integer: false) }

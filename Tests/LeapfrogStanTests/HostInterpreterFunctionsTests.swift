@@ -125,6 +125,24 @@ import Testing
         #expect(values("mt") == [1, 4, 2, 5, 3, 6] && prepared["mt"]?.shape == [3, 2])
     }
 
+    /// log2(), log10() and sqrt2() are Stan's constants, on the host and in the graph; with one
+    /// argument log2 and log10 are the functions.
+    @Test func constantsWrittenAsCalls() throws {
+        let source = """
+            transformed data { real c = log2() + log10() + sqrt2(); real f = log2(8); }
+            parameters { real x; }
+            model { x ~ normal(c + log2() * sqrt2() + log10(100), 1); }
+            """
+        let model = try StanProgram.compile(source: source, path: "m.stan")
+        let (ln2, ln10, root2): (Double, Double, Double) = (log(2), log(10), 2.0.squareRoot())
+        let prepared = try model.prepareData(DataSet())
+        #expect(abs((prepared["c"]?.values.first ?? 0) - (ln2 + ln10 + root2)) < 1e-15)
+        #expect(prepared["f"]?.values == [3])
+        let mean: Double = ln2 + ln10 + root2 + ln2 * root2 + 2
+        let reference = try stanReference(source, DataSet())
+        #expect(abs(reference.logDensity([mean + 1]) - reference.logDensity([mean]) + 0.5) < 1e-12)
+    }
+
     /// A return inside a loop ends the function there; a void function's reject stops with its
     /// message; an integer function's value stays an integer (usable as a size).
     @Test func returnsAnywhereVoidFunctionsAndIntegerResults() throws {
