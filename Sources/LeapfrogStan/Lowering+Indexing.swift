@@ -162,6 +162,15 @@ extension Lowering {
     ///   and drops the extent of 1 (`sum` for a vector, a product with `[1]` for a matrix).
     /// - An index over recurrences' steps (`y[t - k]`) reads one row with the graph's `at`
     ///   (`name` names the variable in the bind-time range check).
+    /// Whether `lo:hi` is every index of an axis of `extent`: lo 1 (or left out) and hi the extent
+    /// (or left out), as the compiler knows them (constants, or the same size).
+    func coversTheAxis(_ lo: Expression?, _ hi: Expression?, extent: Dim?) throws -> Bool {
+        guard let extent else { return false }
+        if let lo, foldConstant(lo) != 1 { return false }
+        guard let hi else { return true }
+        return (try? dim(hi)) == extent
+    }
+
     func index(_ v: Value, _ indices: [IndexArgument], at l: StanSourceLocation, name: String? = nil) throws -> Value {
         guard indices.count <= v.type.rank else {
             throw fail("too many indices: \(indices.count) for a value of type \(v.type)", l)
@@ -196,6 +205,12 @@ extension Lowering {
                 continue
             case .range(let a, let b, let rl):
                 try onlyTheOuterGather(rl)
+                if try coversTheAxis(a, b, extent: cur.type.sizes[axis]) {
+                    // `x[1:N]` of an x of N: x itself (so a data variable stays one: the partial
+                    // sum of `reduce_sum` over the whole array reads `n[start:end]`).
+                    axis += 1
+                    continue
+                }
                 let (ix, extent) = try rangeIndex(a, b, extent: cur.type.sizes[axis], at: rl)
                 let node = materialize(cur)
                 changed = true

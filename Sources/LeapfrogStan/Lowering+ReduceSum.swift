@@ -9,7 +9,14 @@ extension Lowering {
             throw fail("\(name) takes a partial-sum function from the functions block, the array it slices and a grain size: "
                        + "\(name)(f, x, grainsize, …)", l)
         }
-        return .call(f, [args[1], .integer(1, l), .call("size", [args[1]], conditional: false, l)] + args.dropFirst(3),
-                     conditional: false, l)
+        // The end is x's extent as its declaration names it (N for `array[N] int y`), so that
+        // slices `z[start:end]` of other data of N are those data whole (`coversTheAxis`).
+        var end = Expression.call("size", [args[1]], conditional: false, l)
+        switch try expression(args[1]).type.sizes.first {
+        case .fixed(let n)??: end = .integer(n, l)
+        case .symbol(let s)?? where scope.lookup(s) != nil: end = .variable(s, l)
+        default: break
+        }
+        return .call(f, [args[1], .integer(1, l), end] + args.dropFirst(3), conditional: false, l)
     }
 }

@@ -56,6 +56,27 @@ import Testing
         expectEquivalent(try stanReference(sliced, logistic), try stanReference(whole, logistic))
     }
 
+    /// The Stan tutorial's red cards example: integer trials sliced by `n_games[start:end]`, a
+    /// data variable whole when the slice is all of it.
+    @Test func slicedIntegerTrialsAreTheDataWhole() throws {
+        let data = DataSet(["N": .integer(5), "n_redcards": .integers([0, 1, 2, 0, 1]), "n_games": .integers([3, 4, 5, 2, 6]),
+                            "rating": .vector([0.1, 0.5, 0.9, 0.3, 0.7]), "grainsize": .integer(1)], source: "test")
+        let header = "data { int<lower=0> N; array[N] int<lower=0> n_redcards; array[N] int<lower=0> n_games; vector[N] rating; int<lower=1> grainsize; }\n"
+            + "parameters { vector[2] beta; }\n"
+        let tutorial = """
+        functions {
+          real partial_sum_lpmf(array[] int slice_n_redcards, int start, int end, array[] int n_games, vector rating, vector beta) {
+            return binomial_logit_lupmf(slice_n_redcards | n_games[start : end], beta[1] + beta[2] * rating[start : end]);
+          }
+        }
+        """ + header + """
+        model { beta[1] ~ normal(0, 10); beta[2] ~ normal(0, 1);
+                target += reduce_sum(partial_sum_lupmf, n_redcards, grainsize, n_games, rating, beta); }
+        """
+        let plain = header + "model { beta[1] ~ normal(0, 10); beta[2] ~ normal(0, 1); n_redcards ~ binomial_logit(n_games, beta[1] + beta[2] * rating); }"
+        expectEquivalent(try stanReference(tutorial, data), try stanReference(plain, data))
+    }
+
     @Test func aCallThatIsNotAPartialSumSaysSo() {
         let source = "data { int N; array[N] real y; } parameters { real mu; } model { target += reduce_sum(normal_lpdf, y, 1, mu, 1); }"
         #expect(compileError(source).contains("reduce_sum takes a partial-sum function from the functions block"))
