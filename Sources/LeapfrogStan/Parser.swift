@@ -537,6 +537,12 @@ struct Parser {
                 while try accept(",") { args.append(try expression()) }
             }
             try expect(")")
+            // row(m, i) is m[i] and col(m, j) is m[:, j] (Stan Functions Reference, "Slicing and
+            // blocking"): written as the indexing they are, so every block, the recurrences' analysis
+            // of which rows a loop reads included, sees one form.
+            if !conditional, args.count == 2, name == "row" || name == "col" {
+                return .index(args[0], name == "row" ? [.single(args[1])] : [.all(t.location), .single(args[1])], t.location)
+            }
             return .call(name, args, conditional: conditional, t.location)
         case .endOfFile:
             throw error("unexpected end of file")

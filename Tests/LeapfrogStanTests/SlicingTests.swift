@@ -103,6 +103,30 @@ import Glibc
         #expect(message.contains("the range 0:6 starts below 1"), "\(message)")
     }
 
+    /// `row(m, i)` and `col(m, j)` are `m[i]` and `m[:, j]`, also where a loop fills m row by row
+    /// and reads the row it filled (ARM's radon model with a Wishart prior: it had been refused as
+    /// a read of all of m).
+    @Test func rowAndColAreTheirIndexing() throws {
+        let data = DataSet(["J": .integer(3), "y": .vector([0.4, -1, 2.5]), "z": .vector([1, 2, 3])], source: "test")
+        func program(_ read: String, _ column: String) -> String {
+            """
+            data { int J; vector[J] y; vector[J] z; }
+            parameters { real mu; real<lower=0> s; }
+            model {
+              matrix[J, 2] B;
+              matrix[2, J] C = [z', z' + mu];
+              for (j in 1:J) {
+                B[j, 1] = mu;
+                B[j, 2] = 2 * mu;
+                y[j] ~ normal(sum(\(read)), s);
+              }
+              target += 0.1 * sum(\(column));
+            }
+            """
+        }
+        expectEquivalent(try stanReference(program("row(B, j)", "col(C, 2)"), data), try stanReference(program("B[j]", "C[:, 2]"), data))
+    }
+
     @Test func aDifferenceOfSlicesIsDifferentiable() throws {
         // A random walk written with slices: y[2:N] ~ normal(y[1:(N - 1)], sigma).
         let source = """
