@@ -13,6 +13,7 @@ extension Lowering {
     /// rows never assigned are 0. Returns false when the target is not of that form (the caller
     /// then says what is supported).
     func assignPart(_ sym: Symbol, _ indices: [IndexArgument], _ r: Value, at l: StanSourceLocation, _ rl: StanSourceLocation) throws -> Bool {
+        if let done = try assignWithinLine(sym, indices, r, at: l, rl) { return done }
         var t = sym.type
         var rowIndex = indices[0]
         let columns = indices.count == 2 && t.base == .matrix && t.arrayRank == 0 && Lowering.isWhole(indices[0])
@@ -62,6 +63,40 @@ extension Lowering {
         }
         try scatterRows(sym, written, part: part, partRows: partRows, dataOnly: v.dataOnly, columns: columns, at: l)
         return true
+    }
+
+    /// `m[i, cols] = v`, `m[i, :] = v` and `m[rows, j] = v` with i, j data (an HMM's transition
+    /// matrix built row by row: `Gamma[1, 1:2] = t1';`): the row (column) is read, its part
+    /// replaced as a vector's part (`assignPart`), and the row (column) written back. Nil when the
+    /// target is not of that form.
+    private func assignWithinLine(_ sym: Symbol, _ indices: [IndexArgument], _ r: Value, at l: StanSourceLocation,
+                                  _ rl: StanSourceLocation) throws -> Bool? {
+        guard indices.count == 2, sym.type.base == .matrix, sym.type.arrayRank == 0 else { return nil }
+        func rowOrColumn(_ i: IndexArgument) throws -> Expression? {
+            guard case .single(let k) = i, try isDataOnly(k), try expression(k).type.isIntScalar else { return nil }
+            return k
+        }
+        let (line, part): ([IndexArgument], IndexArgument)
+        if let i = try rowOrColumn(indices[0]) {
+            if case .all = indices[1] { return try assignPart(sym, [.single(i)], r, at: l, rl) }
+            guard case .range = indices[1] else { return nil }
+            (line, part) = ([.single(i)], indices[1])
+        } else if let j = try rowOrColumn(indices[1]), case .range = indices[0] {
+            (line, part) = ([.all(l), .single(j)], indices[0])
+        } else {
+            return nil
+        }
+        let lineType = StanType(base: line.count == 1 ? .rowVector : .vector, arrayRank: 0,
+                                sizes: [line.count == 1 ? sym.type.sizes[1] : sym.type.sizes[0]])
+        let current = sym.value != nil
+            ? try index(sym.value!, line, at: l)
+            : Value(type: lineType, node: fill(0, [lineType.sizes[0]!]), dataOnly: true)
+        inlineCount += 1
+        let name = "\(sym.name)__line\(inlineCount)"
+        scope.declare(Symbol(name: name, type: lineType, kind: .local, value: current, location: l))
+        guard let temporary = scope.lookup(name), try assignPart(temporary, [part], r, at: l, rl),
+              let updated = scope.lookup(name)?.value else { return nil }
+        return try assignPart(sym, line, updated, at: l, rl)
     }
 
     /// `x[g[n]] = v` in a vectorised loop `for (n in 1:K)` with g integer data (the missing-data

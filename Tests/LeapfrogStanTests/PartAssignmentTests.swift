@@ -13,6 +13,32 @@ import Testing
 
     static let data = StanFixtures.partAssignmentData
 
+    /// Parts of a matrix's rows and columns: `m[i, a:b] = v`, `m[i, :] = v`, `m[a:b, j] = v` (an
+    /// HMM's transition matrix built row by row, the Stan case studies' hmm-example), equal to
+    /// the matrix written out.
+    @Test func partsOfRowsAndColumns() throws {
+        let header = "parameters { simplex[2] t1; simplex[3] t2; simplex[2] t3; real a; }\n"
+        let footer = "\nmodel { a ~ normal(0, 1); target += sum(G .* [[1, 2, 3], [4, 5, 6], [7, 8, 9]]); }"
+        let parts = header + """
+        transformed parameters {
+          matrix[3, 3] G = rep_matrix(0, 3, 3);
+          G[1, 1:2] = t1';
+          G[2, :] = t2';
+          G[3, 2:3] = t3';
+          G[2:3, 1] = [a, 2 * a]';
+        }
+        """ + footer
+        let whole = header + """
+        transformed parameters { matrix[3, 3] G = [[t1[1], t1[2], 0], [a, t2[2], t2[3]], [2 * a, t3[1], t3[2]]]; }
+        """ + footer
+        expectEquivalent(try stanReference(parts, DataSet()), try stanReference(whole, DataSet()))
+        // Unassigned, a matrix's other elements are 0 (as the rows' parts are written into).
+        let partial = "parameters { vector[2] v; } transformed parameters { matrix[2, 3] M; M[2, 2:3] = v'; } "
+            + "model { v ~ normal(0, 1); target += sum(M .* [[5, 5, 5], [1, 2, 3]]); }"
+        let written = "parameters { vector[2] v; } model { v ~ normal(0, 1); target += 2 * v[1] + 3 * v[2]; }"
+        expectEquivalent(try stanReference(partial, DataSet()), try stanReference(written, DataSet()))
+    }
+
     @Test func valuesAndGradients() throws {
         let stan = try stanReference(Self.program, Self.data)
         // u: beta_free (3), a, w (2).
