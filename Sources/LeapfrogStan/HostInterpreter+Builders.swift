@@ -92,6 +92,7 @@ extension HostInterpreter {
             guard a.count == 3 || a.count == 4 else { throw fail("to_matrix takes 1, 3 or 4 arguments, got \(a.count)", l) }
             let (m, n) = (try count(1), try count(2))
             let columnMajor = a.count == 3 || a[3].values.first != 0
+            guard a.count == 3 || a[0].rank == 1 else { throw fail("to_matrix(x, m, n, col_major) needs a one-dimensional array", l) }
             guard a[0].rank <= 2, a[0].count == m * n else {
                 throw fail("to_matrix: \(a[0].count) elements cannot fill \(m) × \(n)", l)
             }
