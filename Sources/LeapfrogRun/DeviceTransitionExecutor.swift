@@ -660,13 +660,13 @@ public final class DeviceTransitionExecutor: TransitionExecutor {
             }
             return nil
         }
-        if let guarded, precision == guarded.accurateName {
-            // A switch is for the rest of the run: the fast precision's programs give their device
-            // buffers back (one holding the warmup state lives until this precision's takes it).
-            programs = programs.filter { !$0.key.hasPrefix(programKey(guarded.fastName, integrator: nil)) }
-        }
         let key = programKey(precision, integrator: integrator)
         if programs[key] == nil {
+            if let guarded, precision == guarded.accurateName {
+                // A switch is for the rest of the run: the fast precision's programs give their
+                // device buffers back (one holding the warmup state lives until this one takes it).
+                programs = programs.filter { !$0.key.hasPrefix(programKey(guarded.fastName, integrator: nil)) }
+            }
             programs[key] = Result { try make(precision, integrator.coefficients) }
             if case .failure(let error) = programs[key]! {
                 log("leapfrog: transitions run on the host (\(precision), \(integrator.name)): \(error)")

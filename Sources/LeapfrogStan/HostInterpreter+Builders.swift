@@ -97,9 +97,7 @@ extension HostInterpreter {
                 throw fail("to_matrix: \(a[0].count) elements cannot fill \(m) × \(n)", l)
             }
             // The source's elements in column-major order (a matrix's columns one after the other).
-            let source = a[0].rank == 2
-                ? (0..<a[0].count).map { k in a[0].values[(k % a[0].shape[0]) * a[0].shape[1] + k / a[0].shape[0]] }
-                : a[0].values
+            let source = HostInterpreter.transposed(a[0]).values
             let values = (0..<(m * n)).map { k in
                 let (i, j) = (k / n, k % n)
                 return columnMajor ? source[i + j * m] : source[i * n + j]
@@ -123,11 +121,9 @@ extension HostInterpreter {
                 return a[0].values[max(i, j) * k + min(i, j)]
             })
         case "transpose":
-            // As the postfix ': a matrix's rows become its columns; a vector's elements stay.
+            // As the postfix '.
             try need(1)
-            guard a[0].rank == 2 else { return a[0] }
-            let (r, c) = (a[0].shape[0], a[0].shape[1])
-            return DataArray(shape: [c, r], values: (0..<(r * c)).map { k in a[0].values[(k % r) * c + k / r] })
+            return HostInterpreter.transposed(a[0])
         case "reverse":
             try need(1)
             let x = try elements(0)

@@ -253,12 +253,7 @@ struct HostInterpreter {
                 return .integer(v.values[0] == 0 ? 1 : 0)
             }
         case .transpose(let a, _):
-            let v = try evaluate(a)
-            guard v.rank == 2 else { return v }
-            let (r, c) = (v.shape[0], v.shape[1])
-            var out = [Double](repeating: 0, count: r * c)
-            for i in 0..<r { for j in 0..<c { out[j * r + i] = v.values[i * c + j] } }
-            return DataArray(shape: [c, r], values: out, isInteger: v.isInteger)
+            return HostInterpreter.transposed(try evaluate(a))
         case .index(let a, let indices, let l):
             let v = try evaluate(a)
             let (offsets, shape) = try elementPositions(v.shape, indices, at: l)
@@ -356,6 +351,14 @@ struct HostInterpreter {
         "inv_Phi": NormalDistributionFunction.inversePhi,
         "sinh": sinh, "cosh": cosh, "asin": asin, "acos": acos, "step": { $0 < 0 ? 0 : 1 },
     ]
+
+    /// A matrix's transpose (its elements in column-major order, read row by row); a container of
+    /// another rank as it is (a vector's transpose is its elements).
+    static func transposed(_ v: DataArray) -> DataArray {
+        guard v.rank == 2 else { return v }
+        let (r, c) = (v.shape[0], v.shape[1])
+        return DataArray(shape: [c, r], values: (0..<(r * c)).map { k in v.values[(k % r) * c + k / r] }, isInteger: v.isInteger)
+    }
 
     /// Stan's constants written as calls with no argument, beside the functions of one: log2(),
     /// log10(), sqrt2() (pi() and e() have no one-argument namesake).
@@ -461,9 +464,8 @@ struct HostInterpreter {
         case "to_vector", "to_row_vector", "to_array_1d":
             try need(1)
             var v = a[0]
-            if v.rank == 2 && name != "to_array_1d" {  // column-major, as Stan
-                let (r, c) = (v.shape[0], v.shape[1])
-                v.values = (0..<(r * c)).map { v.values[($0 % r) * c + $0 / r] }
+            if v.rank == 2 && name != "to_array_1d" {  // column-major, as Stan: the transpose's rows
+                v = HostInterpreter.transposed(v)
             }
             return DataArray(shape: [v.count], values: v.values, isInteger: name == "to_array_1d" && v.isInteger)
         case "dot_product": try need(2); return .scalar(zip(a[0].values, a[1].values).map(*).reduce(0, +))

@@ -164,7 +164,7 @@ extension Lowering {
     ///   (`name` names the variable in the bind-time range check).
     /// Whether `lo:hi` is every index of an axis of `extent`: lo 1 (or left out) and hi the extent
     /// (or left out), as the compiler knows them (constants, or the same size).
-    func coversTheAxis(_ lo: Expression?, _ hi: Expression?, extent: Dim?) throws -> Bool {
+    func coversTheAxis(_ lo: Expression?, _ hi: Expression?, extent: Dim?) -> Bool {
         guard let extent else { return false }
         if let lo, foldConstant(lo) != 1 { return false }
         guard let hi else { return true }
@@ -205,7 +205,7 @@ extension Lowering {
                 continue
             case .range(let a, let b, let rl):
                 try onlyTheOuterGather(rl)
-                if try coversTheAxis(a, b, extent: cur.type.sizes[axis]) {
+                if coversTheAxis(a, b, extent: cur.type.sizes[axis]) {
                     // `x[1:N]` of an x of N: x itself (so a data variable stays one: the partial
                     // sum of `reduce_sum` over the whole array reads `n[start:end]`).
                     axis += 1

@@ -60,6 +60,11 @@ extension StanModel {
         return out
     }
 
+    /// The k × (k − 1) basis of `ConstraintPattern.sumToZeroBasis`.
+    private static func sumToZeroBasis(_ k: Int) -> Matrix {
+        Matrix(rows: k, columns: k - 1, values: ConstraintPattern.sumToZeroBasis.values([k, k - 1]))
+    }
+
     private func freeValue(_ d: Declaration, _ x: DataArray, shape: [Int], _ interpreter: HostInterpreter, source: String) throws -> DataArray {
         func fail(_ why: String) -> LeapfrogError { LeapfrogError(.data, "\(source): '\(d.name)' \(why)") }
         guard let c = d.constrained else {
@@ -128,16 +133,8 @@ extension StanModel {
             if let worst = sums.max(by: { abs($0) < abs($1) }), abs(worst) > ParameterValueTolerance.constraint * max(1, size) {
                 throw fail("has a row or column that does not sum to zero: it sums to \(worst)")
             }
-            let (vn, vm) = (ConstraintPattern.sumToZeroBasis.values([n, n - 1]), ConstraintPattern.sumToZeroBasis.values([m, m - 1]))
-            var u: [Double] = []
-            for a in 0..<(n - 1) {
-                for b in 0..<(m - 1) {
-                    var total = 0.0
-                    for i in 0..<n { for j in 0..<m { total += vn[i * (n - 1) + a] * x.values[i * m + j] * vm[j * (m - 1) + b] } }
-                    u.append(total)
-                }
-            }
-            return DataArray(shape: [n - 1, m - 1], values: u)
+            let u = Self.sumToZeroBasis(n).transposed.times(Matrix(rows: n, columns: m, values: x.values)).times(Self.sumToZeroBasis(m))
+            return u.array
         case .ordered, .positiveOrdered:
             var u: [Double] = []
             for r in 0..<rows {
@@ -150,17 +147,16 @@ extension StanModel {
             }
             return DataArray(shape: shape, values: u)
         case .sumToZeroVector:
-            let basis = ConstraintPattern.sumToZeroBasis.values([k, k - 1])
-            var u: [Double] = []
             for r in 0..<rows {
                 let v = row(r)
                 let total = v.reduce(0, +), size = v.reduce(0) { $0 + abs($1) }
                 guard abs(total) <= ParameterValueTolerance.constraint * max(1, size) else {
                     throw fail("does not sum to zero\(rows > 1 ? " (row \(r + 1))" : ""): its elements sum to \(total)")
                 }
-                u += (0..<(k - 1)).map { j in (0..<k).reduce(0) { $0 + basis[$1 * (k - 1) + j] * v[$1] } }
             }
-            return DataArray(shape: Array(shape.dropLast()) + [k - 1], values: u)
+            // Each row v as uᵀ = vᵀV.
+            let u = Matrix(rows: rows, columns: k, values: x.values).times(Self.sumToZeroBasis(k))
+            return DataArray(shape: Array(shape.dropLast()) + [k - 1], values: u.values)
         case .unitVector:
             let norm = x.values.reduce(0) { $0 + $1 * $1 }.squareRoot()
             guard abs(norm - 1) <= ParameterValueTolerance.constraint else { throw fail("is not a unit vector: its length is \(norm)") }
