@@ -89,7 +89,8 @@ public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
     case logSoftmax = "log_softmax"
 
     // Indexing
-    /// Gathers along the first axis by 1-based integer data: args (x [m,…], idx [n] integer data) → [n,…].
+    /// Gathers along the first axis by 1-based integer data: args (x [m,…], idx [n₁,…,n_k] integer
+    /// data) → [n₁,…,n_k,…] (NumPy's `take` on axis 0: an index array of any shape).
     case index
     /// Joins along the first axis: args (a [m,…], b [n,…]) → [m + n,…]. A gather of the joined
     /// rows assigns part of a variable (`x[idx] = v`: x with v's rows in place) and puts the rows

@@ -28,7 +28,7 @@ public struct PlateCheck: Sendable {
         case .transpose, .column, .cholesky, .addDiagonal, .expQuadCov: return 2
         case .triangularSolve, .solve: return r[1]
         case .logSumExp: return max(0, r[0] - 1)
-        case .index: return r[0]
+        case .index: return r[1] + r[0] - 1
         case .at: return max(0, r[0] - 1)
         case .stack: return r.count == 3 ? r[2] : r[1] + 1
         case .carry, .last: return r[1]

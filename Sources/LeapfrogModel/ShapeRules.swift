@@ -83,12 +83,12 @@ public enum ShapeRules {
         case .index:
             guard !s[0].isEmpty else { throw fail("cannot index a scalar") }
             try integerData(1, role: "index")
-            guard s[1].count == 1 else { throw fail("the index must be an integer vector, got shape \(s[1])") }
+            guard !s[1].isEmpty else { throw fail("the index must be an integer array, got a scalar") }
             let idx = data[graph.nodes[node.args[1]].name!]!
             if let bad = idx.values.firstIndex(where: { $0 < 1 || $0 > Double(s[0][0]) }) {
                 throw LeapfrogError(.data, "model '\(graph.name)': index data '\(graph.nodes[node.args[1]].name!)' element \(bad + 1) is \(Int(idx.values[bad])), outside 1…\(s[0][0])")
             }
-            return [s[1][0]] + Array(s[0].dropFirst())
+            return s[1] + Array(s[0].dropFirst())
         case .concat:
             guard !s[0].isEmpty, !s[1].isEmpty, s[0].dropFirst() == s[1].dropFirst() else {
                 throw fail("shapes \(s[0]) and \(s[1]) cannot be joined along their first axis")

@@ -105,7 +105,7 @@ extension Generator {
         case .index:
             let (x, idx) = (node.args[0], node.args[1])
             let inner = Generator.count(Array(shapes[x].dropFirst()))
-            let outer = rowDependent[i] ? 1 : shapes[idx].first ?? 1
+            let outer = storageCount(idx)
             guard let gx = adjoint(x, "r * \(inner) + k") else { return }
             try block("for (int j = 0; j < \(outer); ++j)") { g in
                 g.emit("const int r = (int)\(try g.rawData(idx, "j")) - 1;")

@@ -95,7 +95,7 @@ extension Generator {
             let (x, idx) = (node.args[0], node.args[1])
             if rowDependent[x] { throw unsupported("indexing a row-dependent value (node \(i))") }
             let inner = Generator.count(Array(shapes[x].dropFirst()))
-            let outer = rowDependent[i] ? 1 : shapes[idx].first ?? 1
+            let outer = storageCount(idx)
             try block("for (int j = 0; j < \(outer); ++j)") { g in
                 g.emit("const int r = (int)\(try g.rawData(idx, "j")) - 1;")
                 g.emit("for (int k = 0; k < \(inner); ++k) v\(i)[j * \(inner) + k] = \(g.value(x, "r * \(inner) + k"));")

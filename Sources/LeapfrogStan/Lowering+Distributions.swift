@@ -217,12 +217,12 @@ extension Lowering {
                 throw fail("the number of trials of \(name) must be integer data (a data variable, a row of one or a constant); compute it in transformed data", l)
             }
         }
-        if let wide = ([outcome] + args).first(where: { $0.plated && !$0.columns && $0.type.rank == 1 && $0.type.arrayRank == 0 }),
+        if let wide = ([outcome] + args).first(where: { $0.plated && !$0.columns && $0.type.rank == 1 }),
            family.isElementwise, !family.isDiscrete {
-            // A vector per row beside a real per row (`normal_lpdf(x[n] * kappa | b[g[n]], 2)`):
-            // the real repeated along the row's vector.
-            outcome = widenedRow(outcome, against: wide) ?? outcome
-            args = args.map { widenedRow($0, against: wide) ?? $0 }
+            // A vector (or array) per row beside a real per row (`normal_lpdf(x[n] * kappa | b[g[n]], 2)`,
+            // `y[n] ~ normal(mu[n], s)` with y[n] a row of reals): the real repeated along the row.
+            outcome = widenedRow(outcome, against: wide, arrays: true) ?? outcome
+            args = args.map { widenedRow($0, against: wide, arrays: true) ?? $0 }
         }
         let all = [outcome] + args
         if all.contains(where: \.flattened) {
@@ -381,7 +381,10 @@ extension Lowering {
         guard theta.type.base == .vector && theta.type.arrayRank <= 1 || theta.type.base == .rowVector && theta.type.arrayRank == 0 else {
             throw fail("the outcome of dirichlet must be a simplex (a vector or row vector) or an array of them, got \(theta.type)", outcomeLocation)
         }
-        guard alpha.type.base == .vector, alpha.type.arrayRank == 0 else { throw fail("the concentration of dirichlet must be a vector, got \(alpha.type)", l) }
+        // A row vector concentration too (`rho ~ dirichlet([10, 1, 1])`: Stan's "vectors").
+        guard alpha.type.base == .vector || alpha.type.base == .rowVector, alpha.type.arrayRank == 0 else {
+            throw fail("the concentration of dirichlet must be a vector or row vector, got \(alpha.type)", l)
+        }
         if differ(theta.type.sizes.last!, alpha.type.sizes.last!) { throw fail("size mismatch in dirichlet: \(theta.type) and \(alpha.type)", l) }
         if alpha.plated && !theta.plated { throw fail("cannot vectorise the loop: the outcome must be indexed by the loop index too", l) }
         if !alpha.dataOnly && (alpha.plated || theta.plated) {

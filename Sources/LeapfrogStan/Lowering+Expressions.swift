@@ -175,13 +175,14 @@ extension Lowering {
     /// A per-row scalar combined with a vector (`y[n] - mu` with `mu` a vector[K], or `a[i] *
     /// (theta - b[i])` with the difference a per-row vector, inside `for (n in 1:N)`): the scalar
     /// repeated along the vector, a per-row vector[K] (node [N, K]: ones [K, N] times the rows,
-    /// transposed), so each row combines with its whole vector as Stan's loop does. nil when
-    /// `row` is not such a scalar.
-    func widenedRow(_ row: Value, against other: Value) -> Value? {
+    /// transposed), so each row combines with its whole vector as Stan's loop does; with
+    /// `arrays`, beside a one-dimensional array too (a density's `y[n] ~ normal(mu[n], s)` with
+    /// y[n] an array of reals: BUGS' dyes), as a real array. nil when `row` is not such a scalar.
+    func widenedRow(_ row: Value, against other: Value, arrays: Bool = false) -> Value? {
         guard let plate, row.plated, row.type.isScalar, !row.columns, !other.columns,
-              other.type.arrayRank == 0, other.type.rank == 1, let k = other.type.sizes[0] else { return nil }
-        return Value(type: StanType(base: other.type.base, arrayRank: 0, sizes: [k]), node: perRowVector(row, rows: plate, columns: k),
-                     plated: true, dataOnly: row.dataOnly)
+              other.type.arrayRank == 0 || arrays, other.type.rank == 1, let k = other.type.sizes[0] else { return nil }
+        let type = other.type.arrayRank == 0 ? StanType(base: other.type.base, arrayRank: 0, sizes: [k]) : StanType(base: .real, arrayRank: 1, sizes: [k])
+        return Value(type: type, node: perRowVector(row, rows: plate, columns: k), plated: true, dataOnly: row.dataOnly)
     }
 
     /// `v` as a per-row vector's node [N, K] (rows along N, columns along K): a value already so

@@ -65,29 +65,39 @@ extension Lowering {
         return true
     }
 
-    /// `m[i, cols] = v`, `m[i, :] = v` and `m[rows, j] = v` with i, j data (an HMM's transition
-    /// matrix built row by row: `Gamma[1, 1:2] = t1';`): the row (column) is read, its part
-    /// replaced as a vector's part (`assignPart`), and the row (column) written back. Nil when the
-    /// target is not of that form.
+    /// `m[i, cols] = v`, `m[i, :] = v`, `m[i, j] = v` and `m[rows, j] = v` with i, j data (an
+    /// HMM's transition matrix built row by row: `Gamma[1, 1:2] = t1';`, a 2 × 2 covariance
+    /// element by element), m a matrix (or, but for columns, an array of vectors or a
+    /// two-dimensional array): the row (column) is read, its part replaced as a vector's part
+    /// (`assignPart`), and the row (column) written back. Nil when the target is not of that form.
     private func assignWithinLine(_ sym: Symbol, _ indices: [IndexArgument], _ r: Value, at l: StanSourceLocation,
                                   _ rl: StanSourceLocation) throws -> Bool? {
-        guard indices.count == 2, sym.type.base == .matrix, sym.type.arrayRank == 0 else { return nil }
+        guard indices.count == 2, sym.type.rank == 2 else { return nil }
+        let isMatrix = sym.type.base == .matrix && sym.type.arrayRank == 0
         func rowOrColumn(_ i: IndexArgument) throws -> Expression? {
             guard case .single(let k) = i, try isDataOnly(k), try expression(k).type.isIntScalar else { return nil }
             return k
         }
         let (line, part): ([IndexArgument], IndexArgument)
         if let i = try rowOrColumn(indices[0]) {
-            if case .all = indices[1] { return try assignPart(sym, [.single(i)], r, at: l, rl) }
-            guard case .range = indices[1] else { return nil }
+            switch indices[1] {
+            case .all: return try assignPart(sym, [.single(i)], r, at: l, rl)
+            case .range: break
+            case .single: guard try rowOrColumn(indices[1]) != nil else { return nil }
+            }
             (line, part) = ([.single(i)], indices[1])
-        } else if let j = try rowOrColumn(indices[1]), case .range = indices[0] {
+        } else if isMatrix, let j = try rowOrColumn(indices[1]), case .range = indices[0] {
             (line, part) = ([.all(l), .single(j)], indices[0])
         } else {
             return nil
         }
-        let lineType = StanType(base: line.count == 1 ? .rowVector : .vector, arrayRank: 0,
-                                sizes: [line.count == 1 ? sym.type.sizes[1] : sym.type.sizes[0]])
+        return try assignWithin(sym, line: line, part: part, r, at: l, rl)
+    }
+
+    /// `sym[line][part] = r`: the row (or column) `line` read, its `part` replaced, written back.
+    private func assignWithin(_ sym: Symbol, line: [IndexArgument], part: IndexArgument, _ r: Value, at l: StanSourceLocation,
+                              _ rl: StanSourceLocation) throws -> Bool? {
+        let lineType = line.count == 1 ? sym.type.removingDimension(0) : StanType(base: .vector, arrayRank: 0, sizes: [sym.type.sizes[0]])
         let current = sym.value != nil
             ? try index(sym.value!, line, at: l)
             : Value(type: lineType, node: fill(0, [lineType.sizes[0]!]), dataOnly: true)

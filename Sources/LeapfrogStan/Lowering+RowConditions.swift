@@ -63,7 +63,7 @@ extension Lowering {
                     derived(old, node: materialize(old)[builder.data(selection, [rows], integer: true)], type: t)
                 }
                 copies[x] = "\(x)__\(selection.dropFirst(2))"
-                branchCopies[copies[x]!] = x
+                madeNames[copies[x]!] = x
                 scope.declare(Symbol(name: copies[x]!, type: t, kind: .local, value: start, location: l))
             }
             if let branch {

@@ -463,6 +463,7 @@ extension Lowering {
         // `1:rows(c)` with c a parameter: its extent, known from the data.
         let (lo, hi) = (try resolvingSizes(lo), try resolvingSizes(hi))
         let a = foldConstant(lo), b = foldConstant(hi)
+        if try fillLoop(v, lo, hi, body, l) { return }
         if plate == nil, recurrences.isEmpty, let a, a > 1, a == a.rounded(), b == nil, Lowering.onlyDensities(body),
            Lowering.readsBackFrom(v, Int(a), in: body), !needsRecurrence(v, body) {
             // `for (t in 2:N) y[t] ~ poisson_log(mu[t - 1])`: terms whose steps do not depend on each

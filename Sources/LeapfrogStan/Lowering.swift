@@ -62,8 +62,10 @@ final class Lowering {
     /// A branch's row index → the loop index it stands for and the branch's selection
     /// (`rowConditionalIf`), for messages.
     var branchRows: [String: (index: String, selections: [String])] = [:]
-    /// A branch's copy of a variable it assigns row by row → the variable (`rowConditionalIf`).
-    var branchCopies: [String: String] = [:]
+    /// Names the lowering makes up → what the program writes in their place, for messages: a
+    /// branch's copy of a variable it assigns row by row → the variable (`rowConditionalIf`), a
+    /// fill loop's per-execution array → the expression it holds (`fillLoop`).
+    var madeNames: [String: String] = [:]
     /// Lowering the arguments of log_mix or log_sum_exp inside a vectorised loop: a normal log
     /// density is then one value per row instead of their sum.
     var perRowDensities = false
@@ -115,7 +117,7 @@ final class Lowering {
     func fail(_ message: String, _ l: StanSourceLocation) -> LeapfrogError {
         var text = message
         // Longest first, so that `n__rows12` is not read as `n__rows1` followed by 2.
-        let names = branchCopies.map { ($0.key, $0.value) } + branchRows.map { ($0.key, $0.value.index) }
+        let names = madeNames.map { ($0.key, $0.value) } + branchRows.map { ($0.key, $0.value.index) }
         for (made, original) in names.sorted(by: { $0.0.count > $1.0.count }) { text = text.replacing(made, with: original) }
         // Inside an inlined function: its locals by their own names, and where it was called.
         text = text.replacing(Lowering.inlinedSuffix, with: "")

@@ -310,6 +310,8 @@ public struct StanModel: Sendable {
                 }
                 value = top ? DataArray(shape: [y.count], values: y.values.map { $0 == Double(k) ? 1 : 0 })
                     : DataArray(shape: [y.count, k - 1], values: y.values.flatMap { v in (1..<k).map { Double($0) == v ? 1 : 0 } })
+            case .filledElements(_, let nest, let output):
+                value = try nest.value(output, &interpreter, resolve: resolve) { diagnostics.error($0, at: $1) }
             case .range(_, let a, let b, let within):
                 let (lo, hi) = (try interpreter.intScalar(a, what: "a range bound"), try interpreter.intScalar(b, what: "a range bound"))
                 guard lo >= 1 else { throw diagnostics.error("the range \(lo):\(hi) starts below 1: Stan indices start at 1", at: a.location) }

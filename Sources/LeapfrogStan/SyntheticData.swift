@@ -58,11 +58,13 @@ enum SyntheticData: Sendable {
     /// j ≤ K − 1 (`top` false), or [count] with 1 where it is K (`top` true). An element outside
     /// 1…K stops the binding, named (`ordered_logistic`).
     case categories(name: String, source: String, cutpoints: Dim, top: Bool)
+    /// An array a loop nest filling variables element by element reads (`FillNest.Output`).
+    case filledElements(name: String, nest: FillNest, output: FillNest.Output)
 
     var name: String {
         switch self {
         case .size(let n, _), .constantIndex(let n, _), .index(let n, _), .indices(let n, _), .integer(let n, _), .fill(let n, _, _), .indicator(let n, _), .range(let n, _, _, _), .pattern(let n, _, _), .oneHot(let n, _, _), .scatter(let n, _, _, _, _),
-             .rowSelection(let n, _, _, _, _), .rowValues(let n, _, _, _, _), .raggedPairs(let n, _, _, _, _, _, _), .rowCount(let n, _), .rowOrder(let n, _), .oneHotRows(let n, _, _, _), .selectedRows(let n, _, _), .categories(let n, _, _, _): return n
+             .rowSelection(let n, _, _, _, _), .rowValues(let n, _, _, _, _), .raggedPairs(let n, _, _, _, _, _, _), .rowCount(let n, _), .rowOrder(let n, _), .oneHotRows(let n, _, _, _), .selectedRows(let n, _, _), .categories(let n, _, _, _), .filledElements(let n, _, _): return n
         }
     }
 }

@@ -143,6 +143,20 @@ struct ReferenceModelTests {
         Self.check(model)
     }
 
+    /// An index array of two dimensions gathers a vector's elements into a matrix (a variable
+    /// filled element by element): each element where its index says, repeated elements'
+    /// adjoints summed.
+    @Test func indexByAMatrixGathersElements() throws {
+        let model = try Self.contract("index2", { m in
+            m.parameter("x", [4])[m.data("idx", [2, 3], integer: true)]
+        }, outputShape: [2, 3], extraData: ["idx": DataArray(shape: [2, 3], values: [4, 1, 1, 2, 3, 1], isInteger: true)])
+        Self.check(model)
+        let u: [Double] = [0.5, -1, 2, 3]
+        let w = try #require(model.model.data["weights"]).values
+        let expected = zip(w, [3, 0.5, 0.5, -1, 2, 0.5]).map { $0 * $1 }.reduce(0, +)
+        #expect(abs(model.logDensity(u) - expected) < 1e-12)
+    }
+
     /// Both parts' adjoints, vectors and matrices, the second part data-only in one case.
     @Test func concatGradientsSplitBetweenTheParts() throws {
         let vectors = try Self.contract("concat", { m in

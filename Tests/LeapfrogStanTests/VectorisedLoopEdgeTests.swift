@@ -51,6 +51,17 @@ import Testing
     /// Constant CDF calls are computed (a dropped one inside log_diff_exp made the target +∞,
     /// and `normal_cdf` of constants was 0); a positive family truncated at 0 is itself, with a
     /// finite gradient (0 · ∞ before).
+    /// A row of reals per row beside a real per row (BUGS' dyes: `y[n] ~ normal(mu[n], s)` with y
+    /// an array[N, K] of reals), in value and gradient the loop over both indices, where a vector
+    /// row had been repeated along the row but an array row had met the rows unwidened.
+    @Test func aRowOfRealsBesideARealPerRow() throws {
+        let data = DataSet(["N": .integer(3), "K": .integer(2), "y": .matrix(rows: [[0.5, 1.2], [-0.3, 0.8], [2.1, 1.7]])], source: "test")
+        let head = "data { int N; int K; array[N, K] real y; } parameters { vector[N] mu; real<lower=0> s; }\n"
+        let rows = head + "model { mu ~ normal(0, 1); s ~ lognormal(0, 1); for (n in 1:N) y[n] ~ normal(mu[n], s); }"
+        let cells = head + "model { mu ~ normal(0, 1); s ~ lognormal(0, 1); for (n in 1:N) for (k in 1:K) y[n, k] ~ normal(mu[n], s); }"
+        expectEquivalent(try stanReference(rows, data), try stanReference(cells, data))
+    }
+
     @Test func constantCDFsAndTruncationAtTheSupportsEdge() throws {
         let constant = Self.header + "model { \(Self.priors) target += log_diff_exp(normal_lcdf(10 | 0, 5), normal_lcdf(0 | 0, 5)) + log(normal_cdf(0.5 | 0, 1)); }"
         let plain = Self.header + "model { \(Self.priors) }"

@@ -110,6 +110,83 @@ public enum StanFixtures {
 
     public static let partAssignmentData = DataSet(["I": .integer(4), "k": .integer(3), "y": .vector([0.3, -1, 2, 0.5])])
 
+    /// A kernel matrix filled element by element in a user function, the triangle's loop nested
+    /// in the diagonal's, the symmetric half copied and the last diagonal element written after
+    /// the loop (stan-dev/example-models' `gp-fit-ARD`; `Lowering+FillLoops`), with
+    /// `kernelByElementsData` (N = 6, D = 2).
+    public static let kernelByElements = """
+    functions {
+      matrix L_cov_exp_quad_ARD(array[] vector x, real alpha, vector rho, real delta) {
+        int N = size(x);
+        matrix[N, N] K;
+        real neg_half = -0.5;
+        real sq_alpha = square(alpha);
+        for (i in 1:(N - 1)) {
+          K[i, i] = sq_alpha + delta;
+          for (j in (i + 1):N) {
+            K[i, j] = sq_alpha * exp(neg_half * dot_self((x[i] - x[j]) ./ rho));
+            K[j, i] = K[i, j];
+          }
+        }
+        K[N, N] = sq_alpha + delta;
+        return cholesky_decompose(K);
+      }
+    }
+    data { int<lower=1> N; int<lower=1> D; array[N] vector[D] x; vector[N] y; }
+    parameters { vector<lower=0>[D] rho; real<lower=0> alpha; real<lower=0> sigma; vector[N] eta; }
+    model {
+      vector[N] f = L_cov_exp_quad_ARD(x, alpha, rho, 1e-6) * eta;
+      rho ~ inv_gamma(5, 5);
+      alpha ~ std_normal();
+      sigma ~ std_normal();
+      eta ~ std_normal();
+      y ~ normal(f, sigma);
+    }
+    """
+
+    public static let kernelByElementsData = DataSet([
+        "N": .integer(6), "D": .integer(2), "y": .vector([0.4, -1.1, 0.7, 2.0, -0.3, 0.9]),
+        "x": DataArray(shape: [6, 2], values: [0.1, 1.2, -0.7, 0.3, 1.5, -0.4, 0.9, 0.8, -1.3, -0.6, 0.2, 1.9]),
+    ])
+
+    /// A nest filling a matrix with a condition on data, a local and a pre-loop value kept where
+    /// nothing writes; elements at data indices, one written twice (the last write wins); log
+    /// densities stored per element (`Lowering+FillLoops`), with `fillLoopsData`.
+    public static let fillLoops = """
+    data { int N; array[7] int row; array[7] int col; vector[N] y; matrix[N, N] w; }
+    parameters { real a; real<lower=0> b; vector[7] z; vector[2] mu; }
+    transformed parameters {
+      matrix[N, N] M = rep_matrix(a, N, N);
+      array[N] vector[2] P;
+      matrix[2, N] lo;
+      for (i in 1:N) {
+        for (j in i:N) {
+          real d = (j - i) * b + y[j];
+          if (i == j) M[i, i] = exp(b);
+          else M[i, j] = d * a;
+        }
+      }
+      for (n in 1:7) P[row[n], col[n]] = z[n];
+      for (n in 1:N) {
+        lo[1, n] = normal_lpdf(y[n] | mu[1], b);
+        lo[2, n] = normal_lpdf(y[n] | mu[2], b);
+      }
+    }
+    model {
+      a ~ normal(0, 1);
+      b ~ lognormal(0, 1);
+      z ~ normal(0, 1);
+      mu ~ normal(0, 2);
+      target += sum(w .* M) - 0.05 * sum(M .* M) + sum(lo);
+      for (n in 1:N) target += dot_product(P[n], [1, -2]');
+    }
+    """
+
+    public static let fillLoopsData = DataSet([
+        "N": .integer(3), "row": .integers([3, 1, 2, 1, 2, 3, 1]), "col": .integers([1, 2, 2, 1, 1, 2, 2]),
+        "y": .vector([0.5, -0.2, 1.4]), "w": .matrix(rows: [[1, 2, 3], [4, 5, 6], [7, 8, 9]]),
+    ])
+
     /// `if` on the loop index inside a vectorised loop (`RowConditionTests`, the OpenCL parity):
     /// rows with a data condition: a discrete outcome of the selected rows (`y[n]`), a parameter
     /// indexed by the row (`mu[n]`), a term that does not depend on the row (counted once per

@@ -672,6 +672,14 @@ struct StanOpenCLParityTests {
                       "y_obs": .vector([0.3, 0.8, 1.5, 0.9, -0.2])], source: "test"))
     }
 
+    /// Loops filling variables element by element (`Lowering+FillLoops`): a kernel matrix by its
+    /// triangle, conditions, data indices and per-element log densities, each filled variable a
+    /// gather by a two-dimensional index.
+    @Test func elementFillLoops() throws {
+        try Self.expectParity(StanFixtures.kernelByElements, StanFixtures.kernelByElementsData)
+        try Self.expectParity(StanFixtures.fillLoops, StanFixtures.fillLoopsData)
+    }
+
     /// Dense factorisations of parameters (`Generator+Factorizations`): LU with each lane's own
     /// pivots (a leading zero makes every lane exchange rows), Jacobi with each lane's own
     /// rotations, and every function built on them (`StanFixtures.denseLinearAlgebra`).

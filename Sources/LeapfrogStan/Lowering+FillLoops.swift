@@ -1,0 +1,337 @@
+import LeapfrogModel
+
+/// Loops that fill variables element by element, as programs translated from BUGS do:
+///
+///     for (i in 1:(N - 1)) {
+///       K[i, i] = sq_alpha + delta;
+///       for (j in (i + 1):N) { K[i, j] = sq_alpha * exp(…x[i] - x[j]…); K[j, i] = K[i, j]; }
+///     }
+///
+/// (a kernel matrix), `log_omega[k, n] = normal_lpdf(y[n] | mu[k], sigma)`, `z[n_pos[n],
+/// d_pos[n]] = z_pos[n]`. Loop bounds, conditions and indices must depend on data and the loop
+/// indices only; the host walks the nest when the data are read (`FillNest`). Each write becomes
+/// one vectorised loop over its executions, every scalar on data and loop indices its value reads
+/// an array of one element per execution, and each filled variable one gather:
+///
+///     x = concat(0, v₁, v₂, …)[p]        select(w, that, x) where x had a value
+///
+/// p the position of each element's last write (1, the 0, where none writes it), w whether one
+/// does: O(elements + executions) per evaluation, a graph that does not grow with the data. A
+/// write's value may read an element written before it in the same iteration (the symmetric half
+/// of a kernel matrix, which repeats that write's values); a loop reading other elements of what
+/// it fills carries a recurrence and is left to `recurrenceLoop`.
+extension Lowering {
+    /// Lowers `for (v in lo:hi) body` as such a loop and returns true; false, having done
+    /// nothing, when it is not one or when the vectorised loop over `x[v] = …` lowers it.
+    func fillLoop(_ v: String, _ lo: Expression, _ hi: Expression, _ body: Statement, _ l: StanSourceLocation) throws -> Bool {
+        guard plate == nil, columnPlate == nil, recurrences.isEmpty, indicator == nil, capturedTerms == nil else { return false }
+        let loop = Statement.forLoop(variable: v, lower: lo, upper: hi, body: body, l)
+        var targets = Set<String>()
+        guard Lowering.collectTargets(loop, into: &targets), !targets.isEmpty else { return false }
+        inlineCount += 1
+        var parse = FillParse(id: inlineCount, targets: targets)
+        guard let steps = try fillSteps(loop, &parse, loops: [], available: [:], body: 0) else { return false }
+        if !parse.nested, try simpleRowLoop(v, lo, hi, parse.writes) { return false }
+        let nest = FillNest(steps: steps, writes: parse.writes.map(\.write))
+        var values: [(node: Expr, dataOnly: Bool)] = []
+        for w in parse.writes {
+            values.append(try fillValue(w, id: parse.id, nest: nest, values: values))
+        }
+        var filled: [String] = []
+        for w in parse.writes where !filled.contains(w.write.target) { filled.append(w.write.target) }
+        for target in filled {
+            let sym = scope.lookup(target)!
+            let dims = sym.type.sizes.map { $0! }
+            var joined = fill(0, [.fixed(1)])
+            var dataOnly = sym.value?.dataOnly ?? true
+            for (w, value) in zip(parse.writes, values) where w.write.target == target {
+                joined = joined.concatenated(value.node)
+                dataOnly = dataOnly && value.dataOnly
+            }
+            let positions = fillData(nest, .positions(target: target, shape: dims), name: "__fill\(parse.id)p_\(target)", dims, integer: true)
+            var whole = joined[positions]
+            if let old = sym.value {
+                let written = fillData(nest, .written(target: target, shape: dims), name: "__fill\(parse.id)w_\(target)", dims, integer: false)
+                whole = builder.select(written, whole, materialize(old), inclusive: false)
+            }
+            scope.setValue(target, Value(type: sym.type, node: whole, dataOnly: dataOnly))
+        }
+        return true
+    }
+
+    /// Whether the loop is the vectorised loop `for (n in 1:N) x[n] = …;` (or `x[g[n]] = …`)
+    /// over all of each x, which `forLoop` lowers without gathers (in the branches of an `if`
+    /// on the row too: `rowConditionalIf`, which also names a variable one branch leaves
+    /// without a value).
+    private func simpleRowLoop(_ v: String, _ lo: Expression, _ hi: Expression, _ writes: [FillParse.Planned]) throws -> Bool {
+        guard foldConstant(lo) == 1 else { return false }
+        let extent = try dim(hi)
+        return writes.allSatisfy { w in
+            guard w.write.indices.count == 1, let rows = scope.lookup(w.write.target)?.type.sizes.first else { return false }
+            switch w.source {
+            case .variable(let n, _): return n == v && same(rows, extent)
+            case .index(.variable(_, _), let gi, _):
+                guard gi.count == 1, case .single(.variable(let n, _)) = gi[0] else { return false }
+                return n == v
+            default: return false
+            }
+        }
+    }
+
+    /// The nest's steps from `s` (nil when `s` is not part of a fill loop), writes numbered in
+    /// `parse`; `available`: the elements written before in the same iteration, by their text,
+    /// with their value and the body they were written in.
+    private func fillSteps(_ s: Statement, _ parse: inout FillParse, loops: [String],
+                           available: [String: (value: Expression, body: Int, statement: Int)], body: Int) throws -> [FillNest.Step]? {
+        var available = available
+        switch s {
+        case .block(let xs, _):
+            var steps: [FillNest.Step] = []
+            for x in xs {
+                if case .declaration(let d) = x {
+                    // A local given its value where it is declared: that value in its place.
+                    guard let e = d.initializer, d.bounds.lower == nil, d.bounds.upper == nil, scope.lookup(d.name) == nil else { return nil }
+                    parse.locals[d.name] = FunctionBody.substitute(e, parse.locals)
+                    parse.nested = true
+                    continue
+                }
+                guard let more = try fillSteps(x, &parse, loops: loops, available: available, body: body) else { return nil }
+                if case .assignment = x, case .write(let w)? = more.last {
+                    let p = parse.writes[w.statement]
+                    available[p.key] = (p.value, body, w.statement)
+                }
+                steps += more
+            }
+            return steps
+        case .forLoop(let u, let lo, let hi, let inner, _):
+            guard scope.lookup(u) == nil, !loops.contains(u) else { return nil }
+            let outer = Set(loops)
+            let (lo, hi) = (try fillBound(lo, parse), try fillBound(hi, parse))
+            guard try hostEvaluable(lo, outer), try hostEvaluable(hi, outer) else { return nil }
+            if !loops.isEmpty { parse.nested = true }
+            parse.loopVariables.insert(u)
+            parse.bodies += 1
+            let innerBody = parse.bodies
+            guard let steps = try fillSteps(.block([inner], inner.location), &parse, loops: loops + [u], available: available, body: innerBody) else { return nil }
+            return [.loop(variable: u, lower: bindingLoopConstants(lo), upper: bindingLoopConstants(hi), body: steps)]
+        case .ifElse(let c, let then, let otherwise, _):
+            let c = FunctionBody.substitute(c, parse.locals)
+            guard try hostEvaluable(c, Set(loops)) else { return nil }
+            var branches: [[FillNest.Step]] = []
+            for branch in [then, otherwise] {
+                guard let branch else { branches.append([]); continue }
+                parse.bodies += 1
+                guard let steps = try fillSteps(.block([branch], branch.location), &parse, loops: loops, available: available,
+                                                body: parse.bodies) else { return nil }
+                branches.append(steps)
+            }
+            return [.branch(condition: bindingLoopConstants(c), then: branches[0], otherwise: branches[1])]
+        case .assignment(let name, let indices, let op, let rhs, let l):
+            guard op.isEmpty, parse.locals[name] == nil, let sym = scope.lookup(name), !loops.isEmpty else { return nil }
+            switch sym.kind {
+            case .local, .generated: break
+            case .transformedParameter: guard block == .transformedParameters else { return nil }
+            default: return nil
+            }
+            guard (1...2).contains(sym.type.rank), indices.count == sym.type.rank, sym.type.sizes.allSatisfy({ $0 != nil }) else { return nil }
+            let loopSet = Set(loops)
+            var ks: [Expression] = []
+            for i in indices {
+                guard case .single(let k) = i else { return nil }
+                let e = FunctionBody.substitute(k, parse.locals)
+                guard hostScalar(e, loopSet) == true else { return nil }
+                ks.append(e)
+            }
+            // Reads of what the nest fills: only elements this iteration wrote before.
+            var copies: Int?
+            var readsOther = false
+            let written = FunctionBody.substitute(rhs, parse.locals)
+            let value = written.rewritten { e in
+                if case .index(.variable(let t, _), let idx, _) = e, parse.targets.contains(t) {
+                    guard let a = available["\(t)[\(idx.map(\.canonical).joined(separator: ", "))]"] else { readsOther = true; return e }
+                    if e.canonical == written.canonical, a.body == body { copies = a.statement }
+                    return a.value
+                }
+                if case .variable(let t, _) = e, parse.targets.contains(t) { readsOther = true }
+                return nil
+            }
+            guard !readsOther else { return nil }
+            let statement = parse.writes.count
+            var hoisted: [Expression] = []
+            var integer: [Bool] = []
+            let r = "fill\(parse.id)__\(statement)"
+            madeNames[r] = loops.last!
+            let graphValue = value.rewritten { e in
+                guard !e.variables.isDisjoint(with: loopSet), let isInteger = hostScalar(e, loopSet) else { return nil }
+                hoisted.append(bindingLoopConstants(e))
+                integer.append(isInteger)
+                madeNames[Lowering.hoistedName(parse.id, statement, hoisted.count - 1)] = e.canonical
+                return .index(.variable(Lowering.hoistedName(parse.id, statement, hoisted.count - 1), e.location), [.single(.variable(r, e.location))], e.location)
+            }
+            guard graphValue.variables.isDisjoint(with: parse.loopVariables) else { return nil }
+            let write = FillNest.Write(statement: statement, target: name, indices: ks.map(bindingLoopConstants), hoisted: hoisted, location: l)
+            parse.writes.append(FillParse.Planned(write: write, key: "\(name)[\(ks.map(\.canonical).joined(separator: ", "))]", value: value,
+                                                  graphValue: graphValue, integer: integer, plateIndex: r, copies: copies,
+                                                  source: ks[0],
+                                                  valueLocation: rhs.location))
+            return [.write(write)]
+        default:
+            return nil
+        }
+    }
+
+    /// Write w's values, one per execution ([count]), lowered as a vectorised loop over its
+    /// executions (or the values of the write it repeats).
+    private func fillValue(_ p: FillParse.Planned, id: Int, nest: FillNest, values: [(node: Expr, dataOnly: Bool)]) throws -> (node: Expr, dataOnly: Bool) {
+        if let c = p.copies { return values[c] }
+        let s = p.write.statement
+        let count = Dim.symbol(registerFill(nest, .count(statement: s), name: "__fill\(id)_\(s)_n"))
+        scope.push()
+        defer { scope.pop() }
+        for (k, isInteger) in p.integer.enumerated() {
+            let name = registerFill(nest, .values(statement: s, expression: k, integer: isInteger),
+                                    name: Lowering.hoistedName(id, s, k))
+            scope.declare(Symbol(name: name, type: StanType(base: isInteger ? .int : .real, arrayRank: 1, sizes: [count]),
+                                 kind: .transformedData, value: nil, location: p.write.location))
+        }
+        scope.declare(Symbol(name: p.plateIndex, type: .int, kind: .plateIndex(count), value: nil, location: p.write.location))
+        let (savedPlate, savedStreams, savedBody) = (plate, streamsRows, plateBody)
+        plate = count
+        streamsRows = false
+        plateBody = nil
+        defer { plate = savedPlate; streamsRows = savedStreams; plateBody = savedBody }
+        let v = try perRowExpression(p.graphValue)
+        let target = "\(p.write.target)[\(p.write.indices.map(\.canonical).joined(separator: ", "))]"
+        if v.summedOverPlate { throw perRowDensityError(target, at: p.valueLocation) }
+        guard v.type.isScalar, !v.columns else { throw fail("\(target) takes a scalar, got \(v.type)", p.valueLocation) }
+        let element = StanType(base: scope.lookup(p.write.target)!.type.base == .int ? .int : .real, arrayRank: 0, sizes: [])
+        _ = try assignable(Value(type: v.type, node: v.node, dataOnly: v.dataOnly), to: element, name: target, at: p.valueLocation)
+        return (v.plated ? materialize(v) : materialize(v) * fill(1, [count]), v.dataOnly)
+    }
+
+    /// The synthetic array of a fill loop's write `statement`'s hoisted scalar `k`.
+    private static func hoistedName(_ id: Int, _ statement: Int, _ k: Int) -> String { "__fill\(id)_\(statement)_\(k)" }
+
+    /// A nested loop's bound, the nest's locals in place and `rows(x)` of a parameter's x its
+    /// extent (`resolvingSizes`, where x reads no loop index).
+    private func fillBound(_ e: Expression, _ parse: FillParse) throws -> Expression {
+        let e = FunctionBody.substitute(e, parse.locals)
+        if e.variables.isDisjoint(with: parse.loopVariables) { return try resolvingSizes(e) }
+        if case .binary(let op, let a, let b, let l) = e { return .binary(op, try fillBound(a, parse), try fillBound(b, parse), l) }
+        return e
+    }
+
+    /// The synthetic array `output` of the nest, registered under `name`.
+    private func registerFill(_ nest: FillNest, _ output: FillNest.Output, name: String) -> String {
+        if syntheticKeys[name] == nil {
+            syntheticKeys[name] = name
+            synthetic.append(.filledElements(name: name, nest: nest, output: output))
+        }
+        return name
+    }
+
+    private func fillData(_ nest: FillNest, _ output: FillNest.Output, name: String, _ dims: [Dim], integer: Bool) -> Expr {
+        builder.data(registerFill(nest, output, name: name), dims, integer: integer)
+    }
+
+    /// Whether the host can evaluate `e` from the data and the loop indices `loops`.
+    private func hostEvaluable(_ e: Expression, _ loops: Set<String>) throws -> Bool {
+        try isDataOnly(FunctionBody.substitute(e, Dictionary(uniqueKeysWithValues: loops.map { ($0, Expression.integer(1, e.location)) })))
+    }
+
+    /// For a scalar the host can evaluate from the data and the loop indices `loops`, whether it
+    /// is an integer; nil for anything else (a parameter, a container, a function the host does
+    /// not evaluate elementwise).
+    private func hostScalar(_ e: Expression, _ loops: Set<String>) -> Bool? {
+        switch e {
+        case .integer: return true
+        case .real: return false
+        case .variable(let n, let l):
+            if loops.contains(n) { return true }
+            guard let s = scope.lookup(n) else { return nil }
+            switch s.kind {
+            case .data, .transformedData, .loopConstant: return s.type.isScalar ? s.type.isInteger : nil
+            default: return hostAlias(n, l) != nil ? true : nil
+            }
+        case .index(.variable(let n, _), let idx, _):
+            guard let s = scope.lookup(n), idx.count == s.type.rank else { return nil }
+            switch s.kind {
+            case .data, .transformedData: break
+            default: return nil
+            }
+            for i in idx {
+                guard case .single(let k) = i, hostScalar(k, loops) == true else { return nil }
+            }
+            return s.type.isInteger
+        case .binary(let op, let a, let b, _):
+            guard let x = hostScalar(a, loops), let y = hostScalar(b, loops) else { return nil }
+            switch op {
+            case "+", "-", "*", "/", "%", "%/%": return x && y
+            case "^": return false
+            case "<", "<=", ">", ">=", "==", "!=", "&&", "||": return true
+            default: return nil
+            }
+        case .unary(let op, let a, _):
+            guard let x = hostScalar(a, loops) else { return nil }
+            return op == "!" ? true : x
+        case .conditional(let c, let a, let b, _):
+            guard hostScalar(c, loops) == true, let x = hostScalar(a, loops), let y = hostScalar(b, loops) else { return nil }
+            return x && y
+        case .call(let f, let args, false, _):
+            let kinds = args.map { hostScalar($0, loops) }
+            guard !args.isEmpty, kinds.allSatisfy({ $0 != nil }) else { return nil }
+            let allInteger = kinds.allSatisfy { $0 == true }
+            switch f {
+            case "abs", "min", "max": return allInteger
+            case "int_step": return true
+            case "pow", "fmin", "fmax", "fma", "hypot": return false
+            default: return HostInterpreter.unary[f] != nil && args.count == 1 ? false : nil
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// Adds the names `s` assigns to `targets`; false when it holds anything a fill loop cannot
+    /// (densities, calls, while loops, …).
+    private static func collectTargets(_ s: Statement, into targets: inout Set<String>) -> Bool {
+        switch s {
+        case .assignment(let t, _, _, _, _): targets.insert(t); return true
+        case .declaration: return true
+        case .forLoop(_, _, _, let b, _): return collectTargets(b, into: &targets)
+        case .ifElse(_, let a, let b, _): return collectTargets(a, into: &targets) && (b.map { collectTargets($0, into: &targets) } ?? true)
+        case .block(let xs, _): return xs.allSatisfy { collectTargets($0, into: &targets) }
+        default: return false
+        }
+    }
+}
+
+/// What `Lowering.fillLoop` learns walking a nest.
+private struct FillParse {
+    /// A write, with its value as written (locals and repeated reads replaced), as the graph
+    /// lowers it (loop-dependent scalars read from per-execution arrays), and what repeats it.
+    struct Planned {
+        var write: FillNest.Write
+        var key: String
+        var value: Expression
+        var graphValue: Expression
+        var integer: [Bool]
+        var plateIndex: String
+        var copies: Int?
+        var source: Expression
+        var valueLocation: StanSourceLocation
+    }
+    let id: Int
+    let targets: Set<String>
+    var loopVariables: Set<String> = []
+    var locals: [String: Expression] = [:]
+    var writes: [Planned] = []
+    /// Whether the nest has more than one loop or declares locals.
+    var nested = false
+    var bodies = 0
+
+    init(id: Int, targets: Set<String>) {
+        self.id = id
+        self.targets = targets
+    }
+}
