@@ -109,6 +109,51 @@ public struct EvaluationPlan: Sendable {
         ((try? EvaluationPlan(model))?.plate?.rows) ?? 0
     }
 
+    /// The work of one evaluation of the needed nodes, in element operations, split between what
+    /// varies by row of the streamed plate and what is evaluated once per chain: what decides
+    /// whether a CPU device spreads a few chains' rows or their chains over its SIMD lanes
+    /// (`OpenCLLogDensity.autoShapeIsRows`). An estimate of the forward pass (the reverse one
+    /// costs about as much again, in the same proportion): an element per output element of an
+    /// elementwise node, m·k·n per matrix product, n³/3 per Cholesky factor, n²·k per triangular
+    /// solve, n³ per factorisation, n·m·d per kernel matrix, 4 per log density's element; a
+    /// recurrence's body once per step.
+    public func work(_ model: BoundModel) -> (rows: Double, whole: Double) {
+        var (rows, whole) = (0.0, 0.0)
+        func count(_ s: [Int]?) -> Double { Double((s ?? []).reduce(1, *)) }
+        for (i, node) in nodes.enumerated() where needed[i] {
+            let shape = model.shapes[i] ?? []
+            let a = node.args.map { model.shapes[$0] ?? [] }
+            var cost: Double
+            switch node.op {
+            case .parameter, .data, .constant, .loop, .ode: cost = 0
+            case .matmul:
+                let m = a[0].count == 2 ? a[0][0] : 1, n = a[1].count == 2 ? a[1][1] : 1
+                cost = Double(m * (a[0].last ?? 1) * n)
+            case .cholesky: let n = Double(shape.first ?? 1); cost = n * n * n / 3
+            case .triangularSolve, .solve: let n = Double(a[0].first ?? 1); cost = n * count(a[1])
+            case .logAbsDeterminant, .determinant, .eigenvaluesSym, .eigenvectorsSym: let n = Double(a[0].first ?? 1); cost = n * n * n
+            case .expQuadCov: cost = count(shape) * Double(a[0].count == 2 ? a[0][1] : 1)
+            case .logDensity: cost = 4 * count(a.first)
+            default: cost = count(shape)
+            }
+            // A recurrence's body runs once per step of each loop around it.
+            var loop = model.loops.enclosing[i]
+            while let l = loop {
+                cost *= Double(model.steps[l]?.count ?? 1)
+                loop = model.loops.enclosing[l]
+            }
+            if rowDependent[i] || plateTerms.contains(i) { rows += cost } else { whole += cost }
+        }
+        return (rows, whole)
+    }
+
+    /// `work` of the plan a back end that streams where it can uses (every term whole where the
+    /// plate cannot stream).
+    public static func streamedWork(_ model: BoundModel) -> (rows: Double, whole: Double) {
+        let plan = (try? EvaluationPlan(model)) ?? (try? EvaluationPlan(model, streaming: false))
+        return plan?.work(model) ?? (0, 0)
+    }
+
     /// The plate a back end streams: of the terms' plates, the one with the most rows (the
     /// first written among equals); nil without plate terms.
     public static func streamedPlate(_ model: BoundModel) throws -> Dim? {

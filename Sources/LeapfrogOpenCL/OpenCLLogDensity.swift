@@ -29,6 +29,8 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
     public let launch: LaunchChoice
     /// Rows of the model's plate (0 when it has none).
     public let plateRows: Int
+    /// An evaluation's work by rows of the plate and once per chain (`EvaluationPlan.work`).
+    private let work: (rows: Double, whole: Double)
     private let info: DeviceInfo
     private let cache: ProgramCache?
     /// The work-item-per-chain kernel: built by `build()` or the first evaluation, so an evaluator
@@ -76,6 +78,7 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
         self.cache = cache
         self.launch = launch
         plateRows = EvaluationPlan.streamedRows(model)
+        work = EvaluationPlan.streamedWork(model)
         self.model = model
         self.queue = queue
         self.width = width ?? info.chainsPerWorkItem(R.precision)
@@ -189,7 +192,7 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
             // lanes: measured 3.6× faster on digits with 4 chains. Too few chains to fill the
             // lanes put the rows there instead, when the model's row loop allows it.
             if info.type == .cpu, Self.autoShapeIsRows(chains: chains, width: width, computeUnits: info.computeUnits,
-                                                       plateRows: plateRows),
+                                                       plateRows: plateRows, work: work),
                (try? rowsInLanesKernel()) != nil {
                 return .rowsInLanes
             }
@@ -206,8 +209,13 @@ public final class OpenCLLogDensity<R: DeviceReal>: BatchedLogDensity, DrawRecor
     /// 2 AVX-512 cores, docs/benchmarks.md, "Rows in SIMD lanes"): NUTS 2.5× the chain shape's
     /// gradients/s at 1 and 2 chains in f32, 1.9× at 4 in f64 (a quarter of 16 lanes), 1.3× at 8
     /// in f32 (a quarter of 32), 1.1× at 8 in f64 (half of 16), 0.8× at 16 in f32 (half of 32).
-    public static func autoShapeIsRows(chains: Int, width: Int, computeUnits: Int, plateRows: Int) -> Bool {
-        width > 1 && plateRows >= width && chains * 4 <= width * max(1, computeUnits)
+    /// And only where the rows are at least half the `work`: what is evaluated once per chain
+    /// runs in one lane there, where the chain shape runs every chain's in its lanes at once (a
+    /// Gaussian process filling its 100 × 100 kernel matrix and factoring it beside 100 rows of
+    /// outcomes: 0.13× the chain shape's gradients/s at 4 chains in f32, docs/benchmarks.md).
+    public static func autoShapeIsRows(chains: Int, width: Int, computeUnits: Int, plateRows: Int,
+                                       work: (rows: Double, whole: Double)) -> Bool {
+        width > 1 && plateRows >= width && chains * 4 <= width * max(1, computeUnits) && work.whole <= work.rows
     }
 
     /// The rows-in-lanes kernel (W = `width` rows per work-item) and its data, made on first use.

@@ -131,6 +131,8 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
     public func startQuorum(lanes: Int) -> Int { max(1, startQuorum ?? (lanes + 1) / 2) }
     /// Rows of the model's plate (0 without one): what a work-group per chain shares out.
     private let plateRows: Int
+    /// An evaluation's work by rows of the plate and once per chain (`EvaluationPlan.work`).
+    private let work: (rows: Double, whole: Double)
     /// Why `auto` cannot take the work-group shape on this device (its kernel did not build), or nil.
     public private(set) var groupShapeFailure: String?
     private let requestedLocalSize: Int?
@@ -200,6 +202,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         self.launch = launch
         self.expectedChains = expectedChains
         plateRows = EvaluationPlan.streamedRows(model)
+        work = EvaluationPlan.streamedWork(model)
         dataBuffers = try OpenCLCodegen.generateTrajectory(model, coefficients: coefficients)
             .dataBuffers(model, width: info.chainsPerWorkItem(R.precision), queue: queue)
         let group = shape(forChains: expectedChains ?? 1)
@@ -263,7 +266,7 @@ public final class OpenCLTrajectories<R: DeviceReal>: DeviceTrafficCounting, @un
         case .auto:
             if info.type == .cpu,
                OpenCLLogDensity<R>.autoShapeIsRows(chains: chains, width: rowLanes,
-                                                   computeUnits: info.computeUnits, plateRows: plateRows),
+                                                   computeUnits: info.computeUnits, plateRows: plateRows, work: work),
                (try? rowLanesDataBuffers()) != nil {
                 return .rowsInLanes
             }

@@ -23,10 +23,12 @@ import Testing
     }
 
     /// Rows in SIMD lanes on CPU devices: only while the chains would fill at most a quarter of
-    /// the cores' lanes, only with a row per lane, never with one lane.
+    /// the cores' lanes, only with a row per lane, never with one lane, only where the rows are
+    /// most of the work.
     @Test func aCPUPutsRowsInLanesForFewChainsOnly() {
-        func rows(_ chains: Int, width: Int = 16, units: Int = 2, plateRows: Int = 100) -> Bool {
-            OpenCLLogDensity<Float>.autoShapeIsRows(chains: chains, width: width, computeUnits: units, plateRows: plateRows)
+        func rows(_ chains: Int, width: Int = 16, units: Int = 2, plateRows: Int = 100,
+                  work: (rows: Double, whole: Double) = (5900, 186)) -> Bool {
+            OpenCLLogDensity<Float>.autoShapeIsRows(chains: chains, width: width, computeUnits: units, plateRows: plateRows, work: work)
         }
         #expect(rows(1) && rows(4) && rows(8), "the README's 4 chains on 2 cores of 16 lanes")
         #expect(!rows(9) && !rows(16) && !rows(128), "more chains fill the lanes themselves")
@@ -34,7 +36,9 @@ import Testing
         #expect(rows(16, units: 8) && !rows(33, units: 8), "more cores, more lanes")
         #expect(!rows(4, plateRows: 8) && !rows(1, plateRows: 0), "fewer rows than lanes (eight schools), no plate (the GP)")
         #expect(!rows(1, width: 1), "one lane: nothing to fill")
+        #expect(!rows(4, work: (404, 456_372)) && !rows(1, work: (100, 101)), "a kernel matrix's fill and factor beside 100 outcomes")
     }
+
 
     /// Groups of 32 (a warp) to 128 work-items, about four rows each; 8 on a CPU device; never
     /// more than the device allows.
