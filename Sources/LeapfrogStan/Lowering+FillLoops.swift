@@ -41,7 +41,9 @@ extension Lowering {
         for w in parse.writes where !filled.contains(w.write.target) { filled.append(w.write.target) }
         for target in filled {
             let sym = scope.lookup(target)!
-            let dims = sym.type.sizes.map { $0! }
+            // A scalar is its one element: its last write (`FillNest.Output.positions` of [1]).
+            let scalar = sym.type.rank == 0
+            let dims = scalar ? [Dim.fixed(1)] : sym.type.sizes.map { $0! }
             var joined = fill(0, [.fixed(1)])
             var dataOnly = sym.value?.dataOnly ?? true
             for (w, value) in zip(parse.writes, values) where w.write.target == target {
@@ -54,6 +56,7 @@ extension Lowering {
                 let written = fillData(nest, .written(target: target, shape: dims), name: "__fill\(parse.id)w_\(target)", dims, integer: false)
                 whole = builder.select(written, whole, materialize(old), inclusive: false)
             }
+            if scalar { whole = whole.sum() }
             scope.setValue(target, Value(type: sym.type, node: whole, dataOnly: dataOnly))
         }
         return true
@@ -92,6 +95,7 @@ extension Lowering {
                     // A local given its value where it is declared: that value in its place.
                     guard let e = d.initializer, d.bounds.lower == nil, d.bounds.upper == nil, scope.lookup(d.name) == nil else { return nil }
                     parse.locals[d.name] = FunctionBody.substitute(e, parse.locals)
+                    parse.declared.insert(d.name)
                     parse.nested = true
                     continue
                 }
@@ -113,27 +117,37 @@ extension Lowering {
             parse.bodies += 1
             let innerBody = parse.bodies
             guard let steps = try fillSteps(.block([inner], inner.location), &parse, loops: loops + [u], available: available, body: innerBody) else { return nil }
+            // A scalar the loop assigns has, after it, the value of its last step, or the one before
+            // where it runs no step: not known here, so not read after it (`readsOther`).
+            for name in Lowering.scalarAssignments(inner) { parse.locals[name] = nil }
             return [.loop(variable: u, lower: bindingLoopConstants(lo), upper: bindingLoopConstants(hi), body: steps)]
         case .ifElse(let c, let then, let otherwise, _):
             let c = FunctionBody.substitute(c, parse.locals)
             guard try hostEvaluable(c, Set(loops)) else { return nil }
             var branches: [[FillNest.Step]] = []
+            let before = parse.locals
             for branch in [then, otherwise] {
                 guard let branch else { branches.append([]); continue }
                 parse.bodies += 1
+                parse.locals = before
                 guard let steps = try fillSteps(.block([branch], branch.location), &parse, loops: loops, available: available,
                                                 body: parse.bodies) else { return nil }
                 branches.append(steps)
             }
+            // A scalar a branch assigns is, after the if, one branch's value or the other's.
+            parse.locals = before
+            for branch in [then, otherwise].compactMap({ $0 }) {
+                for name in Lowering.scalarAssignments(branch) { parse.locals[name] = nil }
+            }
             return [.branch(condition: bindingLoopConstants(c), then: branches[0], otherwise: branches[1])]
         case .assignment(let name, let indices, let op, let rhs, let l):
-            guard op.isEmpty, parse.locals[name] == nil, let sym = scope.lookup(name), !loops.isEmpty else { return nil }
+            guard op.isEmpty, !parse.declared.contains(name), let sym = scope.lookup(name), !loops.isEmpty else { return nil }
             switch sym.kind {
             case .local, .generated: break
             case .transformedParameter: guard block == .transformedParameters else { return nil }
             default: return nil
             }
-            guard (1...2).contains(sym.type.rank), indices.count == sym.type.rank, sym.type.sizes.allSatisfy({ $0 != nil }) else { return nil }
+            guard sym.type.rank <= 2, indices.count == sym.type.rank, sym.type.sizes.allSatisfy({ $0 != nil }) else { return nil }
             let loopSet = Set(loops)
             var ks: [Expression] = []
             for i in indices {
@@ -156,6 +170,8 @@ extension Lowering {
                 return nil
             }
             guard !readsOther else { return nil }
+            // A scalar (`oldn = idxn1[n];`): its value read in its place for the rest of the iteration.
+            if sym.type.rank == 0 { parse.locals[name] = value }
             let statement = parse.writes.count
             var hoisted: [Expression] = []
             var integer: [Bool] = []
@@ -172,7 +188,7 @@ extension Lowering {
             let write = FillNest.Write(statement: statement, target: name, indices: ks.map(bindingLoopConstants), hoisted: hoisted, location: l)
             parse.writes.append(FillParse.Planned(write: write, key: "\(name)[\(ks.map(\.canonical).joined(separator: ", "))]", value: value,
                                                   graphValue: graphValue, integer: integer, plateIndex: r, copies: copies,
-                                                  source: ks[0],
+                                                  source: ks.first ?? .integer(0, l),
                                                   valueLocation: rhs.location))
             return [.write(write)]
         default:
@@ -292,6 +308,17 @@ extension Lowering {
         }
     }
 
+    /// The names `s` assigns whole (`k = g[n];`).
+    private static func scalarAssignments(_ s: Statement) -> Set<String> {
+        switch s {
+        case .assignment(let t, let idx, _, _, _): return idx.isEmpty ? [t] : []
+        case .forLoop(_, _, _, let b, _): return scalarAssignments(b)
+        case .ifElse(_, let a, let b, _): return scalarAssignments(a).union(b.map(scalarAssignments) ?? [])
+        case .block(let xs, _): return xs.reduce([]) { $0.union(scalarAssignments($1)) }
+        default: return []
+        }
+    }
+
     /// Adds the names `s` assigns to `targets`; false when it holds anything a fill loop cannot
     /// (densities, calls, while loops, …).
     private static func collectTargets(_ s: Statement, into targets: inout Set<String>) -> Bool {
@@ -324,7 +351,11 @@ private struct FillParse {
     let id: Int
     let targets: Set<String>
     var loopVariables: Set<String> = []
+    /// Locals declared in the nest and scalars assigned in it, by the value they hold at the
+    /// point the walk has reached.
     var locals: [String: Expression] = [:]
+    /// The locals declared in the nest (never assigned again: a fill loop only writes elements).
+    var declared: Set<String> = []
     var writes: [Planned] = []
     /// Whether the nest has more than one loop or declares locals.
     var nested = false

@@ -117,6 +117,38 @@ import Testing
         expectEquivalent(try stanReference(loops, data), try stanReference(whole, data))
     }
 
+    /// A scalar assigned in the loop and read after it in the same iteration (BUGS' hepatitis:
+    /// `oldn = idxn1[n]; m[n] = alpha[oldn] + …;`) stands for its value there, and after the
+    /// loop holds its last: the loop written without it.
+    @Test func aScalarAssignedInTheLoopIsItsValue() throws {
+        let data = DataSet(["N": .integer(4), "g": .integers([1, 3, 2, 3]), "x": .vector([0.5, -1, 2]),
+                            "y": .vector([0.1, 0.2, 0.3, 0.4])])
+        let head = "data { int N; array[N] int g; vector[3] x; vector[N] y; } parameters { vector[3] a; }\n"
+        let loops = head + """
+        model {
+          int k;
+          array[N] real m;
+          for (n in 1:N) {
+            k = g[n];
+            m[n] = a[k] * x[k];
+          }
+          a ~ normal(0, 1);
+          y ~ normal(m, 1);
+          target += k * 0.1 * a[1];
+        }
+        """
+        let whole = head + """
+        model {
+          array[N] real m;
+          for (n in 1:N) m[n] = a[g[n]] * x[g[n]];
+          a ~ normal(0, 1);
+          y ~ normal(m, 1);
+          target += g[N] * 0.1 * a[1];
+        }
+        """
+        expectEquivalent(try stanReference(loops, data), try stanReference(whole, data))
+    }
+
     /// An index outside the variable stops the binding, naming the variable, the index and
     /// where it is written; a loop reading elements it wrote in other iterations is not a fill
     /// loop (it carries a recurrence) and is refused as before.
