@@ -16,6 +16,7 @@ import Darwin
 /// - `exponential_lpdf(y | λ) = log λ − λy` (y ≥ 0, else −∞)
 /// - `poisson_lpmf(n | λ)    = n log λ − λ − log Γ(n + 1)`; `poisson_log_lpmf(n | α)` with λ = e^α
 /// - `bernoulli_lpmf(n | θ)  = n log θ + (1 − n) log(1 − θ)`; `bernoulli_logit_lpmf(n | α)` with θ = logit⁻¹(α)
+/// - `categorical_lpmf(y | θ) = Σᵢ log θ[yᵢ]`; `categorical_logit_lpmf(y | β)` with θ = softmax(β)
 /// - the GLM forms (`glmForms`), e.g. `bernoulli_logit_glm_lpmf(n | x, α, β) = bernoulli_logit_lpmf(n | α + x·β)`,
 ///   x [N, K] (a vector is one row), α a scalar or [N], β [K]
 extension HostInterpreter {
@@ -85,9 +86,30 @@ extension HostInterpreter {
     /// ½ log 2π, the normal density's constant.
     static let halfLogTwoPi = 0.5 * log(2 * Double.pi)
 
+    /// The categorical families, an outcome (or array of them) against one vector.
+    static let categoricalNames: Set<String> = ["categorical_lpmf", "categorical_logit_lpmf"]
+
     /// `name`'s log density summed over its broadcast arguments, or nil if `name` is not one of
     /// `densities`.
     func logDensity(_ name: String, _ a: [DataArray], at l: StanSourceLocation) throws -> DataArray? {
+        if HostInterpreter.categoricalNames.contains(name) {
+            guard a.count == 2, a[1].rank == 1 else { throw fail("\(name) takes an outcome and a vector", l) }
+            let k = a[1].count
+            let logTheta: [Double]
+            if name == "categorical_logit_lpmf" {
+                let top = a[1].values.max() ?? 0
+                let lse = top + log(a[1].values.reduce(0) { $0 + exp($1 - top) })
+                logTheta = a[1].values.map { $0 - lse }
+            } else {
+                logTheta = a[1].values.map { log($0) }
+            }
+            var total = 0.0
+            for y in a[0].values {
+                guard y == y.rounded(), y >= 1, Int(y) <= k else { throw fail("\(name): outcome \(y) is outside 1…\(k)", l) }
+                total += logTheta[Int(y) - 1]
+            }
+            return .scalar(total)
+        }
         if let (family, xi, arity) = HostInterpreter.glmForms[name] {
             guard a.count == arity else { throw fail("\(name) takes \(arity) arguments, got \(a.count)", l) }
             let (x, beta) = (a[xi], a[xi + 2])

@@ -365,7 +365,7 @@ struct HostInterpreter {
     static let constants: [String: Double] = ["log2": M_LN2, "log10": M_LN10, "sqrt2": 2.0.squareRoot()]
 
     /// Every function `call` knows.
-    static let functionNames: Set<String> = Set(unary.keys).union(densities.keys).union(formulaDensityNames).union(matrixFunctionNames).union(odeSolverNames).union(glmForms.keys).union(builderFunctionNames).union(constants.keys).union([
+    static let functionNames: Set<String> = Set(unary.keys).union(densities.keys).union(categoricalNames).union(formulaDensityNames).union(matrixFunctionNames).union(odeSolverNames).union(glmForms.keys).union(builderFunctionNames).union(constants.keys).union([
         "pow", "sum", "prod", "mean", "sd", "variance", "max", "min", "size", "num_elements", "rows", "cols", "rep_vector",
         "rep_row_vector", "rep_array", "rep_matrix", "to_vector", "to_row_vector", "to_array_1d", "dot_product",
         "log_sum_exp", "log_mix", "softmax", "log_softmax", "fmax", "fmin", "cumulative_sum", "int_step", "is_inf", "is_nan", "to_int", "pi", "e", "not_a_number", "positive_infinity", "negative_infinity",

@@ -243,6 +243,13 @@ extension Lowering {
                         cur.type = cur.type.removingDimension(0)
                         continue
                     }
+                    if axis == 1, !cur.plated, !cur.columns, cur.type.rank == 2, same(cur.type.sizes[1], extent) {
+                        // `v[:, n]` (a matrix's column per row: `y[n] ~ categorical_logit(v[:, n])`,
+                        // `col(y, t)`): the rows of the transpose.
+                        cur = Value(type: cur.type.removingDimension(1), node: materialize(cur).transposed(), plated: true, dataOnly: cur.dataOnly)
+                        changed = true
+                        continue
+                    }
                     guard axis == 0, !cur.plated, !cur.columns else {
                         throw fail("cannot vectorise the loop: '\(n)' can only index the first dimension of a value that does not already depend on it", il)
                     }
@@ -313,6 +320,11 @@ extension Lowering {
                         let pick = builder.data(name, [rows, width])
                         cur = Value(type: cur.type.removingDimension(0), node: (node * pick).matmul(fill(1, [width])), plated: true,
                                     dataOnly: cur.dataOnly)
+                        continue
+                    }
+                    if graphAxis == 1, !cur.plated, !cur.columns, cur.type.rank == 2 {
+                        // `beta[:, g[n]]`: a column per row, the rows of the transpose gathered.
+                        cur = Value(type: cur.type.removingDimension(1), node: node.transposed()[builder.data(g)], plated: true, dataOnly: cur.dataOnly)
                         continue
                     }
                     guard graphAxis == 0 else {

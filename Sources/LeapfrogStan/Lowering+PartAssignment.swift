@@ -16,10 +16,11 @@ extension Lowering {
         if let done = try assignWithinLine(sym, indices, r, at: l, rl) { return done }
         var t = sym.type
         var rowIndex = indices[0]
-        let columns = indices.count == 2 && t.base == .matrix && t.arrayRank == 0 && Lowering.isWhole(indices[0])
+        // Columns of a matrix or of a two-dimensional array (`phi[:, 1] = rep_array(1 - psi, R);`).
+        let columns = indices.count == 2 && Lowering.isWhole(indices[0]) && (t.base == .matrix && t.arrayRank == 0 || t.arrayRank == 2)
         if columns {
             rowIndex = indices[1]
-            t = StanType(base: .matrix, arrayRank: 0, sizes: [t.sizes[1], t.sizes[0]])
+            t = StanType(base: t.base, arrayRank: t.arrayRank, sizes: [t.sizes[1], t.sizes[0]])
         }
         guard indices.count == 1 || columns, t.rank >= 1, let rows = t.sizes[0], t.sizes.allSatisfy({ $0 != nil }) else { return false }
         let written: WrittenRows
@@ -46,7 +47,7 @@ extension Lowering {
         case .all:
             return false
         }
-        if columns {
+        if columns, t.base == .matrix {
             // A column is a vector, the columns' block a matrix: as rows of mᵀ, a row vector and the block transposed.
             partType = partType.rank == 1 ? StanType(base: .rowVector, arrayRank: 0, sizes: partType.sizes) : partType
         }
@@ -155,6 +156,8 @@ extension Lowering {
         switch r.type.base {
         case .vector: return retyped(r, StanType(base: .rowVector, arrayRank: 0, sizes: r.type.sizes))
         case .matrix: return derived(r, node: materialize(r).transposed(), type: StanType(base: .matrix, arrayRank: 0, sizes: [r.type.sizes[1], r.type.sizes[0]]))
+        case _ where r.type.arrayRank == 2:
+            return derived(r, node: materialize(r).transposed(), type: StanType(base: r.type.base, arrayRank: 2, sizes: [r.type.sizes[1], r.type.sizes[0]]))
         default: return r
         }
     }

@@ -127,6 +127,26 @@ import Testing
 
     /// log2(), log10() and sqrt2() are Stan's constants, on the host and in the graph; with one
     /// argument log2 and log10 are the functions.
+    /// The categorical families on the host (a neural net's generated quantities, knitr's `nn`):
+    /// log θ[y] summed over outcomes; with logits, θ = softmax(β); an outcome outside 1…K named.
+    @Test func categoricalLogDensities() throws {
+        let source = """
+            transformed data {
+              real a = categorical_lpmf(2 | [0.2, 0.5, 0.3]');
+              real b = categorical_logit_lpmf({1, 3} | [1, 2, 3]');
+            }
+            parameters { real x; }
+            model { x ~ normal(0, 1); }
+            """
+        let prepared = try StanProgram.compile(source: source, path: "m.stan").prepareData(DataSet())
+        let lse = log(exp(1.0) + exp(2.0) + exp(3.0))
+        #expect(abs((prepared["a"]?.values.first ?? 0) - log(0.5)) < 1e-15)
+        #expect(abs((prepared["b"]?.values.first ?? 0) - (1 - lse + 3 - lse)) < 1e-14)
+        let outside = source.replacingOccurrences(of: "categorical_lpmf(2 |", with: "categorical_lpmf(4 |")
+        #expect(errorMessage { _ = try StanProgram.compile(source: outside, path: "m.stan").prepareData(DataSet()) }
+            .contains("categorical_lpmf: outcome 4.0 is outside 1…3"))
+    }
+
     @Test func constantsWrittenAsCalls() throws {
         let source = """
             transformed data { real c = log2() + log10() + sqrt2(); real f = log2(8); }

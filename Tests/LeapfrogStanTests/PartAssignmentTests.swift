@@ -39,6 +39,22 @@ import Testing
         expectEquivalent(try stanReference(partial, DataSet()), try stanReference(written, DataSet()))
     }
 
+    /// Columns of a two-dimensional array, as a matrix's: `x[:, j] = v` with v an array of reals,
+    /// `x[:, 2:3] = B` with B two-dimensional.
+    @Test func columnsOfATwoDimensionalArray() throws {
+        let header = "parameters { real a; real b; } "
+        let footer = " model { a ~ normal(0, 1); b ~ normal(0, 1); for (i in 1:3) target += dot_product(to_vector(x[i]), [1, 2, 3]'); }"
+        let parts = header + """
+        transformed parameters {
+          array[3, 3] real x;
+          x[:, 1] = {a, 2 * a, b};
+          x[:, 2:3] = {{b, 1}, {a * b, 2}, {3, a}};
+        }
+        """ + footer
+        let whole = header + "transformed parameters { array[3, 3] real x = {{a, b, 1}, {2 * a, a * b, 2}, {b, 3, a}}; }" + footer
+        expectEquivalent(try stanReference(parts, DataSet()), try stanReference(whole, DataSet()))
+    }
+
     @Test func valuesAndGradients() throws {
         let stan = try stanReference(Self.program, Self.data)
         // u: beta_free (3), a, w (2).

@@ -62,6 +62,32 @@ import Testing
         expectEquivalent(try stanReference(rows, data), try stanReference(cells, data))
     }
 
+    /// A matrix's column per row (knitr's neural nets: `y[n] ~ categorical_logit(v[:, n])`; by
+    /// data, `B[:, g[n]]`): the rows of the transpose, as the transpose's rows written out.
+    @Test func aColumnPerRow() throws {
+        let data = DataSet(["N": .integer(4), "K": .integer(3), "y": .integers([1, 3, 2, 3]), "g": .integers([2, 1, 2, 2])], source: "test")
+        let head = "data { int N; int K; array[N] int y; array[N] int g; } parameters { matrix[K, N] v; matrix[K, 2] B; }\n"
+        let columns = head + """
+        model {
+          to_vector(v) ~ normal(0, 1);
+          to_vector(B) ~ normal(0, 1);
+          for (n in 1:N) y[n] ~ categorical_logit(v[:, n]);
+          for (n in 1:N) y[n] ~ categorical_logit(2 * B[:, g[n]]);
+        }
+        """
+        let rows = head + """
+        model {
+          matrix[N, K] vt = v';
+          matrix[2, K] Bt = B';
+          to_vector(v) ~ normal(0, 1);
+          to_vector(B) ~ normal(0, 1);
+          for (n in 1:N) y[n] ~ categorical_logit(vt[n]');
+          for (n in 1:N) y[n] ~ categorical_logit(2 * Bt[g[n]]');
+        }
+        """
+        expectEquivalent(try stanReference(columns, data), try stanReference(rows, data))
+    }
+
     @Test func constantCDFsAndTruncationAtTheSupportsEdge() throws {
         let constant = Self.header + "model { \(Self.priors) target += log_diff_exp(normal_lcdf(10 | 0, 5), normal_lcdf(0 | 0, 5)) + log(normal_cdf(0.5 | 0, 1)); }"
         let plain = Self.header + "model { \(Self.priors) }"
