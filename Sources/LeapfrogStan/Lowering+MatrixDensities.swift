@@ -63,6 +63,12 @@ extension Lowering {
                        outcomeLocation: StanSourceLocation) throws -> Value {
         let k = try squareSize(sigma, name == "multi_student_t" ? "the covariance of multi_student_t" : "the Cholesky factor of \(name)", at: l)
         guard nu.type.isScalar, !nu.plated else { throw fail("the degrees of freedom of \(name) must be a scalar, got \(nu.type)", l) }
+        var y = y
+        if !y.plated, y.type.rank == 1, !mu.plated, mu.type.rank == 2, mu.type.arrayRank == 1, let means = mu.type.sizes[0] {
+            // One outcome, an array of locations: Stan sums the densities, the outcome repeated
+            // per location (as multi_normal's).
+            y = derived(y, node: fill(1, [means, .fixed(1)]) * materialize(y), type: StanType(base: .vector, arrayRank: 1, sizes: [means, y.type.sizes[0]]))
+        }
         // Outcomes: one vector, or an array of them (rows [N, D]), or one per row of a vectorised loop.
         let rowsOfY = y.plated || (y.type.rank == 2 && y.type.arrayRank == 1)
         guard y.type.base == .vector || y.type.base == .rowVector, y.type.rank == (y.plated ? 1 : (rowsOfY ? 2 : 1)), !y.columns,

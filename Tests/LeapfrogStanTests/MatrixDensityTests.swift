@@ -60,6 +60,17 @@ struct MatrixDensityTests {
         }
     }
 
+    /// One outcome against an array of locations (example-models' `normal_multi`: `y[1] ~
+    /// multi_student_t(10, beta, sigma)`): the sum of the densities, one per location.
+    @Test func oneOutcomeAgainstAnArrayOfLocations() throws {
+        let head = "data { cov_matrix[3] S; } parameters { array[2] vector[3] m; vector[3] y; real<lower=1> nu; }\n"
+        let prior = "for (j in 1:2) m[j] ~ normal(0, 1); nu ~ gamma(2, 0.1); y ~ normal(0, 2);"
+        let array = head + "model { \(prior) y ~ multi_student_t(nu, m, S); }"
+        let each = head + "model { \(prior) y ~ multi_student_t(nu, m[1], S); y ~ multi_student_t(nu, m[2], S); }"
+        let data = DataSet(["S": Self.data["S"]!], source: "m.json")
+        expectEquivalent(try stanReference(array, data), try stanReference(each, data))
+    }
+
     /// Sizes that do not fit are named.
     @Test func mismatchesAreNamed() {
         let message = compileError("""
