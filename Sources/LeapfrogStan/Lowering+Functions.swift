@@ -532,6 +532,22 @@ extension Lowering {
         case "e": try need(0); return .constant(2.718281828459045, integer: false)
         case "append_row", "append_col":
             return try concatenation(name, argExprs, at: l)
+        case "append_array":
+            // Two arrays of one element type, the second's elements after the first's: the graph's
+            // `concat` along the first axis (`array[2 * n] real y0 = append_array(q0, p0);`).
+            try need(2)
+            let (a, b) = (args[0], args[1])
+            guard a.type.arrayRank >= 1, a.type.arrayRank == b.type.arrayRank, a.type.base == b.type.base else {
+                throw fail("append_array needs two arrays of one element type, got \(a.type) and \(b.type)", l)
+            }
+            if a.plated || b.plated || a.columns || b.columns { throw fail("append_array of a value that depends on a vectorised loop's index is not supported", l) }
+            for (x, y) in zip(a.type.sizes.dropFirst(), b.type.sizes.dropFirst()) where differ(x, y) {
+                throw fail("append_array: the elements differ in size: \(a.type) and \(b.type)", l)
+            }
+            guard let m = a.type.sizes[0], let n = b.type.sizes[0] else { throw fail("append_array: the size of an argument is not known", l) }
+            var t = a.type
+            t.sizes[0] = try dimSum(m, n, at: l)
+            return derived(a, b, node: materialize(a).concatenated(materialize(b)), type: t)
         case "transpose":
             try need(1)
             return try expression(.transpose(argExprs[0], l))

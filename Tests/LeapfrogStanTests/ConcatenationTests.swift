@@ -48,6 +48,17 @@ import Glibc
 
     static let data = DataSet(["N": .integer(3), "z": .vector([0.5, -1, 2]), "X": .matrix(rows: [[1, 2], [3, 4], [5, 6]])])
 
+    /// `append_array` of parameters (knitr's planetary motion: `append_array(q0, p0)` as an ODE's
+    /// initial state): the second array's elements after the first's, arrays of vectors too.
+    @Test func appendArrayOfParameters() throws {
+        let head = "parameters { real a; real b; real c; vector[2] v; vector[2] w; }\n"
+        let model = "model { a ~ normal(0, 1); b ~ normal(1, 2); c ~ normal(0, 3); v ~ normal(0, 1); w ~ normal(0, 1);\n"
+            + "  target += dot_product(to_vector(y), [1, -2, 3]') + dot_product(vs[2], [2, 5]') + dot_product(vs[3], [1, 7]'); }"
+        let appended = head + "transformed parameters { array[3] real y = append_array({a, b}, {c * a}); array[3] vector[2] vs = append_array({v}, {w, v + w}); }\n" + model
+        let whole = head + "transformed parameters { array[3] real y = {a, b, c * a}; array[3] vector[2] vs = {v, w, v + w}; }\n" + model
+        expectEquivalent(try stanReference(appended, DataSet()), try stanReference(whole, DataSet()))
+    }
+
     @Test func valuesOnTheHostAndInTheGraph() throws {
         let stan = try stanReference(Self.program, Self.data)
         // u: a, v (2), free (2), r (2), B (4, row-major).
