@@ -30,7 +30,10 @@ extension Lowering {
         guard Lowering.collectTargets(loop, into: &targets), !targets.isEmpty else { return false }
         inlineCount += 1
         var parse = FillParse(id: inlineCount, targets: targets)
-        guard let steps = try fillSteps(loop, &parse, loops: [], available: [:], body: 0) else { return false }
+        guard let steps = try fillSteps(loop, &parse, loops: [], available: [:], body: 0) else {
+            if parse.nestedLoops, let name = parse.recurrence { elementRecurrence = name }
+            return false
+        }
         if !parse.nested, try simpleRowLoop(v, lo, hi, parse.writes) { return false }
         let nest = FillNest(steps: steps, writes: parse.writes.map(\.write))
         var values: [(node: Expr, dataOnly: Bool)] = []
@@ -112,7 +115,7 @@ extension Lowering {
             let outer = Set(loops)
             let (lo, hi) = (try fillBound(lo, parse), try fillBound(hi, parse))
             guard try hostEvaluable(lo, outer), try hostEvaluable(hi, outer) else { return nil }
-            if !loops.isEmpty { parse.nested = true }
+            if !loops.isEmpty { parse.nested = true; parse.nestedLoops = true }
             parse.loopVariables.insert(u)
             parse.bodies += 1
             let innerBody = parse.bodies
@@ -169,7 +172,10 @@ extension Lowering {
                 if case .variable(let t, _) = e, parse.targets.contains(t) { readsOther = true }
                 return nil
             }
-            guard !readsOther else { return nil }
+            guard !readsOther else {
+                parse.recurrence = parse.targets.first { written.variables.contains($0) }
+                return nil
+            }
             // A scalar (`oldn = idxn1[n];`): its value read in its place for the rest of the iteration.
             if sym.type.rank == 0 { parse.locals[name] = value }
             let statement = parse.writes.count
@@ -359,6 +365,10 @@ private struct FillParse {
     var writes: [Planned] = []
     /// Whether the nest has more than one loop or declares locals.
     var nested = false
+    /// Whether it has more than one loop.
+    var nestedLoops = false
+    /// A variable the nest fills that a write reads at elements other steps write.
+    var recurrence: String?
     var bodies = 0
 
     init(id: Int, targets: Set<String>) {

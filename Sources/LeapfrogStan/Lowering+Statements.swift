@@ -297,7 +297,8 @@ extension Lowering {
         // x[n] = … inside a vectorised loop assigns the whole of x.
         guard let plate, !sym.insidePlate, indices.count == 1, case .single(.variable(let iv, _)) = indices[0],
               let isym = scope.lookup(iv), case .plateIndex = isym.kind else {
-            throw fail("assigning to part of '\(name)' is only supported as \(name)[n] = … in a loop for (n in 1:N) over all of \(name)\(sym.type.base == .matrix ? " (or \(name)[:, j] = … in a loop over all of its columns)" : ""); build the whole value with vector expressions instead", l)
+            let recurrence = elementRecurrence.map { " (the loop around it reads elements of '\($0)' that its other steps write: a recurrence along a variable's elements, which a loop filling elements does not take)" } ?? ""
+            throw fail("assigning to part of '\(name)' is only supported as \(name)[n] = … in a loop for (n in 1:N) over all of \(name)\(sym.type.base == .matrix ? " (or \(name)[:, j] = … in a loop over all of its columns)" : ""); build the whole value with vector expressions instead\(recurrence)", l)
         }
         guard same(sym.type.sizes.first ?? nil, plate) else {
             throw fail("cannot vectorise the loop: '\(name)' has \(StanType.text(sym.type.sizes.first ?? nil)) elements but the loop runs over 1:\(plate)", l)
@@ -463,6 +464,8 @@ extension Lowering {
         // `1:rows(c)` with c a parameter: its extent, known from the data.
         let (lo, hi) = (try resolvingSizes(lo), try resolvingSizes(hi))
         let a = foldConstant(lo), b = foldConstant(hi)
+        let savedRecurrence = elementRecurrence
+        defer { elementRecurrence = savedRecurrence }
         if try fillLoop(v, lo, hi, body, l) { return }
         if plate == nil, recurrences.isEmpty, let a, a > 1, a == a.rounded(), b == nil, Lowering.onlyDensities(body),
            Lowering.readsBackFrom(v, Int(a), in: body), !needsRecurrence(v, body) {

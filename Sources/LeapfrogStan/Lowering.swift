@@ -66,6 +66,9 @@ final class Lowering {
     /// branch's copy of a variable it assigns row by row → the variable (`rowConditionalIf`), a
     /// fill loop's per-execution array → the expression it holds (`fillLoop`).
     var madeNames: [String: String] = [:]
+    /// A variable the loop being lowered fills element by element while reading elements of it
+    /// that its other steps write (`fillLoop` declined it): named in the refusal's message.
+    var elementRecurrence: String?
     /// Lowering the arguments of log_mix or log_sum_exp inside a vectorised loop: a normal log
     /// density is then one value per row instead of their sum.
     var perRowDensities = false

@@ -149,6 +149,24 @@ import Testing
         expectEquivalent(try stanReference(loops, data), try stanReference(whole, data))
     }
 
+    /// A nest reading elements its other steps write (the Cormack–Jolly–Seber models' backward
+    /// recurrence along a row) is not a fill loop; the refusal says so.
+    @Test func aRecurrenceAlongElementsIsNamed() {
+        let message = compileError("""
+        data { int N; int T; }
+        parameters { matrix<lower=0, upper=1>[N, T] phi; }
+        transformed parameters {
+          matrix[N, T] chi;
+          for (i in 1:N) {
+            chi[i, T] = 1.0;
+            for (t in 1:(T - 1)) chi[i, T - t] = phi[i, T - t] * chi[i, T - t + 1];
+          }
+        }
+        model { }
+        """)
+        #expect(message.contains("reads elements of 'chi' that its other steps write"), "\(message)")
+    }
+
     /// An index outside the variable stops the binding, naming the variable, the index and
     /// where it is written; a loop reading elements it wrote in other iterations is not a fill
     /// loop (it carries a recurrence) and is refused as before.
