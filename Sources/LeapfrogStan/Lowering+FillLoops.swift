@@ -35,7 +35,7 @@ extension Lowering {
             return false
         }
         if !parse.nested, try simpleRowLoop(v, lo, hi, parse.writes) { return false }
-        let nest = FillNest(steps: steps, writes: parse.writes.map(\.write))
+        let nest = FillNest(id: parse.id, steps: steps, writes: parse.writes.map(\.write))
         var values: [(node: Expr, dataOnly: Bool)] = []
         for w in parse.writes {
             values.append(try fillValue(w, id: parse.id, nest: nest, values: values))
@@ -114,7 +114,7 @@ extension Lowering {
             guard scope.lookup(u) == nil, !loops.contains(u) else { return nil }
             let outer = Set(loops)
             let (lo, hi) = (try fillBound(lo, parse), try fillBound(hi, parse))
-            guard try hostEvaluable(lo, outer), try hostEvaluable(hi, outer) else { return nil }
+            guard try isDataOnly(lo, given: outer), try isDataOnly(hi, given: outer) else { return nil }
             if !loops.isEmpty { parse.nested = true; parse.nestedLoops = true }
             parse.loopVariables.insert(u)
             parse.bodies += 1
@@ -126,7 +126,7 @@ extension Lowering {
             return [.loop(variable: u, lower: bindingLoopConstants(lo), upper: bindingLoopConstants(hi), body: steps)]
         case .ifElse(let c, let then, let otherwise, _):
             let c = FunctionBody.substitute(c, parse.locals)
-            guard try hostEvaluable(c, Set(loops)) else { return nil }
+            guard try isDataOnly(c, given: Set(loops)) else { return nil }
             var branches: [[FillNest.Step]] = []
             let before = parse.locals
             for branch in [then, otherwise] {
@@ -191,7 +191,9 @@ extension Lowering {
                 return .index(.variable(Lowering.hoistedName(parse.id, statement, hoisted.count - 1), e.location), [.single(.variable(r, e.location))], e.location)
             }
             guard graphValue.variables.isDisjoint(with: parse.loopVariables) else { return nil }
-            let write = FillNest.Write(statement: statement, target: name, indices: ks.map(bindingLoopConstants), hoisted: hoisted, location: l)
+            // A write that repeats another's values reads nothing of its own (`fillValue`).
+            let write = FillNest.Write(statement: statement, target: name, indices: ks.map(bindingLoopConstants),
+                                       hoisted: copies == nil ? hoisted : [], location: l)
             parse.writes.append(FillParse.Planned(write: write, key: "\(name)[\(ks.map(\.canonical).joined(separator: ", "))]", value: value,
                                                   graphValue: graphValue, integer: integer, plateIndex: r, copies: copies,
                                                   source: ks.first ?? .integer(0, l),
@@ -256,61 +258,41 @@ extension Lowering {
         builder.data(registerFill(nest, output, name: name), dims, integer: integer)
     }
 
-    /// Whether the host can evaluate `e` from the data and the loop indices `loops`.
-    private func hostEvaluable(_ e: Expression, _ loops: Set<String>) throws -> Bool {
-        try isDataOnly(FunctionBody.substitute(e, Dictionary(uniqueKeysWithValues: loops.map { ($0, Expression.integer(1, e.location)) })))
+    /// For a scalar the host can compute from the data and the loop indices `loops`, whether it
+    /// is an integer (Stan's rules, `isIntegerValued`); nil for anything else (a parameter, a
+    /// container, a function that is not elementwise or that the host lacks).
+    private func hostScalar(_ e: Expression, _ loops: Set<String>) -> Bool? {
+        guard isHostScalar(e, loops), Lowering.hostEvaluable(e) else { return nil }
+        return isIntegerValued(Lowering.withIndices(e, loops, at: e.location))
     }
 
-    /// For a scalar the host can evaluate from the data and the loop indices `loops`, whether it
-    /// is an integer; nil for anything else (a parameter, a container, a function the host does
-    /// not evaluate elementwise).
-    private func hostScalar(_ e: Expression, _ loops: Set<String>) -> Bool? {
+    private func isHostScalar(_ e: Expression, _ loops: Set<String>) -> Bool {
         switch e {
-        case .integer: return true
-        case .real: return false
+        case .integer, .real: return true
         case .variable(let n, let l):
             if loops.contains(n) { return true }
-            guard let s = scope.lookup(n) else { return nil }
-            switch s.kind {
-            case .data, .transformedData, .loopConstant: return s.type.isScalar ? s.type.isInteger : nil
-            default: return hostAlias(n, l) != nil ? true : nil
+            switch scope.lookup(n)?.kind {
+            case .data?, .transformedData?, .loopConstant?: return scope.lookup(n)!.type.isScalar
+            default: return hostAlias(n, l) != nil
             }
         case .index(.variable(let n, _), let idx, _):
-            guard let s = scope.lookup(n), idx.count == s.type.rank else { return nil }
+            guard let s = scope.lookup(n), idx.count == s.type.rank else { return false }
             switch s.kind {
             case .data, .transformedData: break
-            default: return nil
+            default: return false
             }
-            for i in idx {
-                guard case .single(let k) = i, hostScalar(k, loops) == true else { return nil }
-            }
-            return s.type.isInteger
+            return idx.allSatisfy { if case .single(let k) = $0 { return isHostScalar(k, loops) } else { return false } }
         case .binary(let op, let a, let b, _):
-            guard let x = hostScalar(a, loops), let y = hostScalar(b, loops) else { return nil }
-            switch op {
-            case "+", "-", "*", "/", "%", "%/%": return x && y
-            case "^": return false
-            case "<", "<=", ">", ">=", "==", "!=", "&&", "||": return true
-            default: return nil
-            }
-        case .unary(let op, let a, _):
-            guard let x = hostScalar(a, loops) else { return nil }
-            return op == "!" ? true : x
-        case .conditional(let c, let a, let b, _):
-            guard hostScalar(c, loops) == true, let x = hostScalar(a, loops), let y = hostScalar(b, loops) else { return nil }
-            return x && y
+            return ["+", "-", "*", "/", "%", "%/%", "^", "<", "<=", ">", ">=", "==", "!=", "&&", "||"].contains(op)
+                && isHostScalar(a, loops) && isHostScalar(b, loops)
+        case .unary(_, let a, _): return isHostScalar(a, loops)
+        case .conditional(let c, let a, let b, _): return [c, a, b].allSatisfy { isHostScalar($0, loops) }
         case .call(let f, let args, false, _):
-            let kinds = args.map { hostScalar($0, loops) }
-            guard !args.isEmpty, kinds.allSatisfy({ $0 != nil }) else { return nil }
-            let allInteger = kinds.allSatisfy { $0 == true }
-            switch f {
-            case "abs", "min", "max": return allInteger
-            case "int_step": return true
-            case "pow", "fmin", "fmax", "fma", "hypot": return false
-            default: return HostInterpreter.unary[f] != nil && args.count == 1 ? false : nil
-            }
+            // Functions of scalars whose value is a scalar (not rep_vector's kind).
+            let scalarValued = HostInterpreter.unary[f] != nil ? args.count == 1 : ["pow", "fmin", "fmax", "fma", "hypot", "abs", "min", "max", "int_step"].contains(f)
+            return scalarValued && args.allSatisfy { isHostScalar($0, loops) }
         default:
-            return nil
+            return false
         }
     }
 

@@ -35,9 +35,8 @@ extension Lowering {
               Lowering.onlyDensities(then), otherwise.map(Lowering.onlyDensities) ?? true else { return false }
         // The outer index, wherever the loop reads it (a placeholder where it reads none: every row's pairs alike).
         let i = plateIndex(among: lo.variables.union(hi.variables).union(c.variables).union(Lowering.variables(body))) ?? "row__"
-        let one = Expression.integer(1, l)
-        for bound in [lo, hi] where !(try isDataOnly(FunctionBody.substitute(bound, [i: one]))) { return false }
-        guard try isDataOnly(FunctionBody.substitute(c, [i: one, v: one])) else { return false }
+        for bound in [lo, hi] where !(try isDataOnly(bound, given: [i])) { return false }
+        guard try isDataOnly(c, given: [i, v]) else { return false }
         let condition = bindingLoopConstants(c)
         for (holds, branch) in [(true, then), (false, otherwise)] {
             guard let branch else { continue }
@@ -58,7 +57,7 @@ extension Lowering {
         guard let outer = plate, recurrences.isEmpty, indicator == nil, capturedTerms == nil else {
             throw fail("a loop whose range depends on the outer loop's index is only supported directly in a vectorised loop (not inside an if on data or parameters, or a recurrence)", l)
         }
-        guard try isDataOnly(FunctionBody.substitute(lo, [i: .integer(1, l)])), try isDataOnly(FunctionBody.substitute(hi, [i: .integer(1, l)])) else {
+        guard try isDataOnly(lo, given: [i]), try isDataOnly(hi, given: [i]) else {
             throw fail("the bounds of a loop nested in a vectorised loop must depend on data and the outer loop's index only", l)
         }
         guard Lowering.onlyDensities(body) else {

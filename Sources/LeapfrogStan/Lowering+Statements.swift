@@ -569,7 +569,7 @@ extension Lowering {
         }
         if let plate, let i = c.variables.first(where: { if case .plateIndex? = scope.lookup($0)?.kind { return true } else { return false } }) {
             // On the row's data: the rows split between the branches; on parameters too: selected.
-            guard try isDataOnly(FunctionBody.substitute(c, [i: .integer(1, c.location)])) else {
+            guard try isDataOnly(c, given: [i]) else {
                 return try selectedIf(c, then, otherwise, l)
             }
             return try rowConditionalIf(c, index: i, extent: plate, then, otherwise, l)

@@ -338,6 +338,17 @@ final class Lowering {
         return true
     }
 
+    /// Whether `e` reads only data once the loop indices `indices` are known (their values
+    /// computed when the data are read: a nested loop's bound, a condition on the row).
+    func isDataOnly(_ e: Expression, given indices: Set<String>) throws -> Bool {
+        try isDataOnly(Lowering.withIndices(e, indices, at: e.location))
+    }
+
+    /// `e` with each of `indices` read as the constant 1, for questions about the rest of it.
+    static func withIndices(_ e: Expression, _ indices: Set<String>, at l: StanSourceLocation) -> Expression {
+        FunctionBody.substitute(e, Dictionary(uniqueKeysWithValues: indices.map { ($0, Expression.integer(1, l)) }))
+    }
+
     /// What the host can evaluate for a local integer scalar that holds a constant or an integer
     /// data scalar (`int n = rows(y);` in a function body): the constant or the data's name.
     func hostAlias(_ name: String, _ l: StanSourceLocation) -> Expression? {

@@ -160,6 +160,7 @@ public struct StanModel: Sendable {
                 }
             }
         }
+        var walks: [Int: FillNest.Executions] = [:]  // each fill loop walked once
         for s in synthetic {
             let value: DataArray
             switch s {
@@ -311,7 +312,9 @@ public struct StanModel: Sendable {
                 value = top ? DataArray(shape: [y.count], values: y.values.map { $0 == Double(k) ? 1 : 0 })
                     : DataArray(shape: [y.count, k - 1], values: y.values.flatMap { v in (1..<k).map { Double($0) == v ? 1 : 0 } })
             case .filledElements(_, let nest, let output):
-                value = try nest.value(output, &interpreter, resolve: resolve) { diagnostics.error($0, at: $1) }
+                let fail = { (m: String, l: StanSourceLocation) -> Error in diagnostics.error(m, at: l) }
+                if walks[nest.id] == nil { walks[nest.id] = try nest.executions(&interpreter, fail: fail) }
+                value = try nest.value(output, walks[nest.id]!, resolve: resolve, fail: fail)
             case .range(_, let a, let b, let within):
                 let (lo, hi) = (try interpreter.intScalar(a, what: "a range bound"), try interpreter.intScalar(b, what: "a range bound"))
                 guard lo >= 1 else { throw diagnostics.error("the range \(lo):\(hi) starts below 1: Stan indices start at 1", at: a.location) }

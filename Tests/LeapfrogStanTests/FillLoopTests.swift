@@ -149,6 +149,17 @@ import Testing
         expectEquivalent(try stanReference(loops, data), try stanReference(whole, data))
     }
 
+    /// Two writes to one element in different statements: the last in Stan's order wins, not
+    /// the later statement (x[1] is written by the first statement at i = 2, after the second
+    /// wrote it at i = 1).
+    @Test func theLastWriteInStansOrderWins() throws {
+        let head = "parameters { real a; real b; }\n"
+        let tail = " model { a ~ normal(0, 1); b ~ normal(0, 1); target += dot_product(x, [3, -5]'); }"
+        let loops = head + "transformed parameters { vector[2] x; for (i in 1:2) { x[1] = a * i; x[i] = b; } }" + tail
+        let whole = head + "transformed parameters { vector[2] x = [2 * a, b]'; }" + tail
+        expectEquivalent(try stanReference(loops, DataSet()), try stanReference(whole, DataSet()))
+    }
+
     /// A nest reading elements its other steps write (the Cormack–Jolly–Seber models' backward
     /// recurrence along a row) is not a fill loop; the refusal says so.
     @Test func aRecurrenceAlongElementsIsNamed() {
