@@ -297,7 +297,7 @@ extension Lowering {
         // x[n] = … inside a vectorised loop assigns the whole of x.
         guard let plate, !sym.insidePlate, indices.count == 1, case .single(.variable(let iv, _)) = indices[0],
               let isym = scope.lookup(iv), case .plateIndex = isym.kind else {
-            let recurrence = elementRecurrence.map { " (the loop around it reads elements of '\($0)' that its other steps write: a recurrence along a variable's elements, which a loop filling elements does not take)" } ?? ""
+            let recurrence = elementRecurrence.map { " (the loop around it reads '\($0)', which its steps fill, other than one element at a time: a recurrence along a variable's elements reads single elements)" } ?? ""
             throw fail("assigning to part of '\(name)' is only supported as \(name)[n] = … in a loop for (n in 1:N) over all of \(name)\(sym.type.base == .matrix ? " (or \(name)[:, j] = … in a loop over all of its columns)" : ""); build the whole value with vector expressions instead\(recurrence)", l)
         }
         guard same(sym.type.sizes.first ?? nil, plate) else {

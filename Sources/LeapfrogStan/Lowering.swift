@@ -69,6 +69,9 @@ final class Lowering {
     /// A variable the loop being lowered fills element by element while reading elements of it
     /// that its other steps write (`fillLoop` declined it): named in the refusal's message.
     var elementRecurrence: String?
+    /// The variables the fill loop being parsed is assumed to fill on the host (`FillNest`'s
+    /// `hostTargets`): their elements are scalars the host computes.
+    var fillHostTargets: Set<String> = []
     /// Lowering the arguments of log_mix or log_sum_exp inside a vectorised loop: a normal log
     /// density is then one value per row instead of their sum.
     var perRowDensities = false

@@ -313,7 +313,7 @@ public struct StanModel: Sendable {
                     : DataArray(shape: [y.count, k - 1], values: y.values.flatMap { v in (1..<k).map { Double($0) == v ? 1 : 0 } })
             case .filledElements(_, let nest, let output):
                 let fail = { (m: String, l: StanSourceLocation) -> Error in diagnostics.error(m, at: l) }
-                if walks[nest.id] == nil { walks[nest.id] = try nest.executions(&interpreter, fail: fail) }
+                if walks[nest.id] == nil { walks[nest.id] = try nest.executions(&interpreter, resolve: resolve, fail: fail) }
                 value = try nest.value(output, walks[nest.id]!, resolve: resolve, fail: fail)
             case .range(_, let a, let b, let within):
                 let (lo, hi) = (try interpreter.intScalar(a, what: "a range bound"), try interpreter.intScalar(b, what: "a range bound"))

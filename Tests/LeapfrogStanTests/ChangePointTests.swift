@@ -97,7 +97,7 @@ struct ChangePointTests {
     }
 
     /// `lp[s] += …` and `lp[s] = … + lp[s]` are the same increment; an assignment in the inner loop
-    /// that reads the element otherwise is refused by name.
+    /// that reads the element otherwise (a product) is a recurrence along it.
     @Test func incrementsOfAnElementOverTheInnerLoop() throws {
         let line = "lp[s] = lp[s] + poisson_lpmf(D[t] | t < s ? e : l);"
         let reference = try stanReference(Self.nested, Self.data)
@@ -110,8 +110,18 @@ struct ChangePointTests {
                 #expect(zip(ga, gb).allSatisfy { abs($0 - $1) < 1e-10 * max(1, abs($1)) }, "\(variant)")
             }
         }
-        let message = compileError(Self.nested.replacingOccurrences(of: line, with: "lp[s] = lp[s] * poisson_lpmf(D[t] | e);"))
-        #expect(message.contains("m.stan:9:") && message.contains("lp[n] += … (adding to an element of a vector declared outside both loops"), "\(message)")
+        // A product over the inner loop is a recurrence along the element (`FillNest`): every
+        // lp[s] is log_unif · Πₜ (1 + log Poisson(Dₜ | e) / 100), and the target log T plus that
+        // (with the exponential priors' constants).
+        let product = try stanReference(Self.nested.replacingOccurrences(of: line, with: "lp[s] = lp[s] * (1 + 0.01 * poisson_lpmf(D[t] | e));"),
+                                        Self.data)
+        for u in [[0.3, -0.2], [1.1, -0.5]] {
+            let (e, l) = (exp(u[0]), exp(u[1]))
+            let each = Self.counts.map { 1 + 0.01 * (Double($0) * log(e) - e - lgamma(Double($0) + 1)) }.reduce(-log(Double(Self.counts.count)), *)
+            let want = log(Double(Self.counts.count)) + each + log(1.5) - 1.5 * e + log(0.5) - 0.5 * l + u[0] + u[1]
+            #expect(abs(product.logDensity(u) - want) < 1e-9 * abs(want), "\(product.logDensity(u)) vs \(want)")
+            #expect(GradientCheck.worstRelativeError(product, at: u) < GradientCheck.tolerance)
+        }
     }
 
     /// `?:` on the inner index alone and on both indices inside a `~` of a nested loop, its

@@ -149,6 +149,38 @@ public enum StanFixtures {
         "x": DataArray(shape: [6, 2], values: [0.1, 1.2, -0.7, 0.3, 1.5, -0.4, 0.9, 0.8, -1.3, -0.6, 0.2, 1.9]),
     ])
 
+    /// The Cormack–Jolly–Seber models' probability of not being seen after each occasion
+    /// (stan-dev/example-models' BPA/Ch.07, `prob_uncaptured`): a recurrence backwards along each
+    /// row of a matrix, its indices locals declared first and assigned after, in a user function
+    /// (`FillNest`'s levels), with `elementRecurrenceData` (N = 3, T = 4).
+    public static let elementRecurrence = """
+    functions {
+      matrix prob_uncaptured(int nind, int n_occasions, matrix p, matrix phi) {
+        matrix[nind, n_occasions] chi;
+        for (i in 1:nind) {
+          chi[i, n_occasions] = 1.0;
+          for (t in 1:(n_occasions - 1)) {
+            int t_curr;
+            int t_next;
+            t_curr = n_occasions - t;
+            t_next = t_curr + 1;
+            chi[i, t_curr] = (1 - phi[i, t_curr]) + phi[i, t_curr] * (1 - p[i, t_next - 1]) * chi[i, t_next];
+          }
+        }
+        return chi;
+      }
+    }
+    data { int N; int T; matrix[N, T] w; }
+    parameters { matrix<lower=0, upper=1>[N, T - 1] phi; matrix<lower=0, upper=1>[N, T - 1] p; }
+    transformed parameters { matrix[N, T] chi = prob_uncaptured(N, T, p, phi); }
+    model { target += sum(log(chi) .* w); }
+    """
+
+    public static let elementRecurrenceData = DataSet([
+        "N": .integer(3), "T": .integer(4),
+        "w": .matrix(rows: [[1, 2, 0.5, 3], [0.2, 1.5, 2, 1], [3, 0.1, 1, 2]]),
+    ])
+
     /// A nest filling a matrix with a condition on data, a local and a pre-loop value kept where
     /// nothing writes; elements at data indices, one written twice (the last write wins); log
     /// densities stored per element (`Lowering+FillLoops`), with `fillLoopsData`.

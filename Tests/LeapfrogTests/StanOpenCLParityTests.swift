@@ -674,10 +674,12 @@ struct StanOpenCLParityTests {
 
     /// Loops filling variables element by element (`Lowering+FillLoops`): a kernel matrix by its
     /// triangle, conditions, data indices and per-element log densities, each filled variable a
-    /// gather by a two-dimensional index.
+    /// gather by a two-dimensional index; a recurrence along elements (the graph's loop over its
+    /// levels, the state gathered by data).
     @Test func elementFillLoops() throws {
         try Self.expectParity(StanFixtures.kernelByElements, StanFixtures.kernelByElementsData)
         try Self.expectParity(StanFixtures.fillLoops, StanFixtures.fillLoopsData)
+        try Self.expectParity(StanFixtures.elementRecurrence, StanFixtures.elementRecurrenceData)
     }
 
     /// Dense factorisations of parameters (`Generator+Factorizations`): LU with each lane's own
