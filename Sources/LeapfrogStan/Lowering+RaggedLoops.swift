@@ -18,7 +18,9 @@ extension Lowering {
     }
 
     func raggedLoop(_ v: String, _ lo: Expression, _ hi: Expression, _ body: Statement, _ l: StanSourceLocation) throws {
-        guard let i = plateIndex(among: lo.variables.union(hi.variables)) else {
+        var read = Set<String>()
+        _ = body.rewritten({ x in if case .variable(let n, _) = x { read.insert(n) }; return nil }, target: { t, idx, _ in (t, idx) })
+        guard let i = plateIndex(among: lo.variables.union(hi.variables)) ?? plateIndex(among: read) else {
             throw fail("the bounds of a loop nested in a vectorised loop must depend on data and the outer loop's index only", l)
         }
         try pairLoop(v, lo, hi, body, outerIndex: i, filter: nil, l)

@@ -501,6 +501,11 @@ extension Lowering {
         }
         if try conditionalNestedLoop(v, lo, hi, body, l) { return }
         if isRagged(lo, hi) { return try raggedLoop(v, lo, hi, body, l) }
+        if let a, a != 1, b == nil, plate != nil, columnPlate == nil {
+            // `for (t in 2:T)` inside a vectorised loop (BUGS' dogs: `y[dog, trial] ~ …` from the
+            // second trial): the same ragged loop over its pairs, every row's range the same.
+            return try raggedLoop(v, lo, hi, body, l)
+        }
         if a == 1, plate != nil, columnPlate == nil, b == nil {
             let extent = try dim(hi)
             scope.push()

@@ -76,6 +76,35 @@ struct RaggedLoopTests {
         }
     }
 
+    /// A nested loop from a constant other than 1 (BUGS' dogs: `for (trial in 2:Ntrials)`), the
+    /// same range in every row: the ragged loop over its pairs, against the densities written out.
+    @Test func aNestedRangeFromAConstant() throws {
+        let y = [[0, 1, 0, 1], [1, 1, 0, 0], [0, 0, 1, 1]]
+        let x: [[Double]] = [[0.5, 1, 2, 0.3], [1.5, 0.2, 0.7, 1], [2, 1, 0.4, 0.9]]
+        let model = try stanReference("""
+        data { int N; int T; array[N, T] int y; array[N, T] real x; }
+        parameters { real<upper=0> a; real<upper=0> b; }
+        model {
+          for (d in 1:N)
+            for (t in 2:T)
+              y[d, t] ~ bernoulli(exp(a * x[d, t] + b * t));
+        }
+        """, DataSet(["N": .integer(3), "T": .integer(4), "y": DataArray(shape: [3, 4], values: y.flatMap { $0.map(Double.init) }, isInteger: true),
+                      "x": .matrix(rows: x)], source: "dogs.json"))
+        for u in [[0.1, -0.5], [-1.0, 0.3]] {
+            let (a, b) = (-exp(u[0]), -exp(u[1]))
+            var want = u[0] + u[1]
+            for d in 0..<3 {
+                for t in 2...4 {
+                    let p = exp(a * x[d][t - 1] + b * Double(t))
+                    want += y[d][t - 1] == 1 ? log(p) : log1p(-p)
+                }
+            }
+            #expect(abs(model.logDensity(u) - want) < 1e-12 * abs(want), "\(model.logDensity(u)) vs \(want)")
+            #expect(GradientCheck.worstRelativeError(model, at: u) < GradientCheck.tolerance)
+        }
+    }
+
     /// An `if` on data reading both indices inside the nested loop (posteriordb's multi-species
     /// occupancy model: a detected species' likelihood, or the mixture of present-undetected and
     /// absent), each branch a loop over its cells; a second `if` without `else` on the inner index
