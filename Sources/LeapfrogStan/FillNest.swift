@@ -139,8 +139,9 @@ struct FillNest: Sendable {
                              order: writes.map { _ in [] }, producers: writes.map { w in w.reads.map { _ in [] } },
                              readIndices: writes.map { w in w.reads.map { _ in [] } })
         var count = 0
-        // The last execution to write each element, with its level; the level of each write's
-        // latest execution (what a repeating write's is).
+        // The last execution to write each element, with its level (kept where some write reads
+        // elements); the level of each write's latest execution (what a repeating write's is).
+        let recurrent = writes.contains { !$0.reads.isEmpty }
         var lastWrite: [String: [[Int]: (statement: Int, execution: Int, level: Int)]] = [:]
         var latestLevel = [Int](repeating: 0, count: writes.count)
         // Stan leaves what is not written NaN; the graph's convention, and so the walk's, is 0.
@@ -188,18 +189,11 @@ struct FillNest: Sendable {
                     let ks = try w.indices.map { try interpreter.intScalar($0, what: "an index") }
                     if w.host {
                         let array = interpreter.env[w.target]!
-                        var element = 0
-                        for (axis, (k, n)) in zip(ks, array.shape).enumerated() {
-                            guard k >= 1, k <= n else {
-                                throw fail("index \(k) is out of range 1…\(n) in an assignment to '\(w.target)'\(ks.count > 1 ? " (its index \(axis + 1))" : "")",
-                                           w.indices[axis].location)
-                            }
-                            element = element * n + k - 1
-                        }
+                        let element = try FillNest.element(ks, of: array.shape, "in an assignment to '\(w.target)'", at: w.indices, fail: fail)
                         let value = out.hoisted[w.statement][0].last!
                         interpreter.env[w.target]!.values[element] = array.isInteger ? value.rounded(.towardZero) : value
                     }
-                    lastWrite[w.target, default: [:]][ks] = (w.statement, out.indices[w.statement].count, level)
+                    if recurrent { lastWrite[w.target, default: [:]][ks] = (w.statement, out.indices[w.statement].count, level) }
                     latestLevel[w.statement] = level
                     out.levels = max(out.levels, level)
                     out.indices[w.statement].append(ks)
@@ -234,10 +228,7 @@ struct FillNest: Sendable {
             let shape = try resolve(read.shape)
             let offsets = stateOffsets(executions)
             return DataArray(shape: [executions.producers[s][k].count], values: try zip(executions.producers[s][k], executions.readIndices[s][k]).map { p, ks in
-                for (axis, (k, n)) in zip(ks, shape).enumerated() where k < 1 || k > n {
-                    throw fail("index \(k) is out of range 1…\(n) in a read of '\(read.target)'\(ks.count > 1 ? " (its index \(axis + 1))" : "")",
-                               read.indices[axis].location)
-                }
+                _ = try FillNest.element(ks, of: shape, "in a read of '\(read.target)'", at: read.indices, fail: fail)
                 return Double(p.map { offsets[$0.statement] + $0.execution + 1 } ?? 1)
             }, isInteger: true)
         case .positions(let target, let dims), .written(let target, let dims), .statePositions(let target, let dims):
@@ -252,14 +243,7 @@ struct FillNest: Sendable {
             for w in writes where (all && !w.host) || w.target == target {
                 guard w.target == target else { next += executions.indices[w.statement].count; continue }
                 for (e, ks) in executions.indices[w.statement].enumerated() {
-                    var element = 0
-                    for (axis, (k, n)) in zip(ks, shape).enumerated() {
-                        guard k >= 1, k <= n else {
-                            throw fail("index \(k) is out of range 1…\(n) in an assignment to '\(target)'\(ks.count > 1 ? " (its index \(axis + 1))" : "")",
-                                       w.indices[axis].location)
-                        }
-                        element = element * n + k - 1
-                    }
+                    let element = try FillNest.element(ks, of: shape, "in an assignment to '\(target)'", at: w.indices, fail: fail)
                     let order = executions.order[w.statement][e]
                     if order > lastOrder[element] { (last[element], lastOrder[element]) = (next + e + 1, order) }
                 }
@@ -268,6 +252,20 @@ struct FillNest: Sendable {
             if case .written = output { return DataArray(shape: shape, values: last.map { $0 > 0 ? 1 : 0 }) }
             return DataArray(shape: shape, values: last.map { Double($0 == 0 ? 1 : $0) }, isInteger: true)
         }
+    }
+
+    /// The row-major position of the element at `ks` (1-based) in an array of `shape`; an index
+    /// outside it stops with `fail` at its expression, the message saying where it is (`what`).
+    private static func element(_ ks: [Int], of shape: [Int], _ what: String, at indices: [Expression],
+                                fail: (String, StanSourceLocation) -> Error) throws -> Int {
+        var element = 0
+        for (axis, (k, n)) in zip(ks, shape).enumerated() {
+            guard k >= 1, k <= n else {
+                throw fail("index \(k) is out of range 1…\(n) \(what)\(ks.count > 1 ? " (its index \(axis + 1))" : "")", indices[axis].location)
+            }
+            element = element * n + k - 1
+        }
+        return element
     }
 
     /// Where each write's values start in the state `concat(0, v₁, v₂, …)`, 0-based: 1 + the

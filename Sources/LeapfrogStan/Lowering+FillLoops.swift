@@ -32,7 +32,12 @@ import LeapfrogModel
 /// it), vectorised over all their executions: O(levels × executions) per evaluation, against the
 /// executions' O(executions) one after the other, and again a graph independent of the data. A
 /// single loop reading its rows at constant offsets (`x[t] = … x[t - 1]`) stays with
-/// `recurrenceLoop`, which takes one step per row.
+/// `recurrenceLoop`, which takes one step per row, and an element added to over an inner loop
+/// (`lp[s] = lp[s] + …`) with the vectorised loop, which sums it.
+///
+/// A variable every write of which the host can compute (data, the indices and elements of such
+/// variables: ARM's dogs, `n_avoid[j, t] = n_avoid[j, t - 1] + 1 - y[j, t - 1]`) is filled by the
+/// walk, once, and is data to the graph (`FillNest.hostTargets`).
 extension Lowering {
     /// Lowers `for (v in lo:hi) body` as such a loop and returns true; false, having done
     /// nothing, when it is not one or when the vectorised loop over `x[v] = …` lowers it.

@@ -18,9 +18,7 @@ extension Lowering {
     }
 
     func raggedLoop(_ v: String, _ lo: Expression, _ hi: Expression, _ body: Statement, _ l: StanSourceLocation) throws {
-        var read = Set<String>()
-        _ = body.rewritten({ x in if case .variable(let n, _) = x { read.insert(n) }; return nil }, target: { t, idx, _ in (t, idx) })
-        guard let i = plateIndex(among: lo.variables.union(hi.variables)) ?? plateIndex(among: read) else {
+        guard let i = plateIndex(among: lo.variables.union(hi.variables)) ?? plateIndex(among: Lowering.variables(body)) else {
             throw fail("the bounds of a loop nested in a vectorised loop must depend on data and the outer loop's index only", l)
         }
         try pairLoop(v, lo, hi, body, outerIndex: i, filter: nil, l)
@@ -63,7 +61,7 @@ extension Lowering {
             throw fail("the bounds of a loop nested in a vectorised loop must depend on data and the outer loop's index only", l)
         }
         guard Lowering.onlyDensities(body) else {
-            throw fail("a loop whose range depends on the outer loop's index (\(i)) can only hold ~ and target += (it is one vectorised loop over "
+            throw fail("a loop nested in the vectorised loop over \(i), over a range other than 1:J (depending on \(i) or starting elsewhere), can only hold ~ and target += (it is one vectorised loop over "
                        + "its pairs of \(i) and \(v)); compute values in vectors outside it", l)
         }
         for n in Lowering.variables(body) {
