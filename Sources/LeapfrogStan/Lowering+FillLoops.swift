@@ -556,7 +556,7 @@ extension Lowering {
 
     /// Adds the names `s` assigns to `targets`; false when it holds anything a fill loop cannot
     /// (densities, calls, while loops, …).
-    private static func collectTargets(_ s: Statement, into targets: inout Set<String>) -> Bool {
+    static func collectTargets(_ s: Statement, into targets: inout Set<String>) -> Bool {
         switch s {
         case .assignment(let t, _, _, _, _): targets.insert(t); return true
         case .declaration: return true

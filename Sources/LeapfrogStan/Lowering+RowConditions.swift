@@ -26,11 +26,19 @@ extension Lowering {
         guard columnPlate == nil, indicator == nil, recurrences.isEmpty else {
             throw fail("an if on the loop index is only supported directly in a vectorised loop, not inside a nested loop or another if on data", c.location)
         }
+        // Locals of the loop read in a branch: their rows there (a gather by the branch's rows);
+        // one a branch assigns would need its rows put back after the if.
+        var rowLocals: [Symbol] = []
         for branch in [then] + (otherwise.map { [$0] } ?? []) {
+            var assignedHere = Set<String>()
+            _ = Lowering.collectTargets(branch, into: &assignedHere)
             for n in Lowering.variables(branch) {
-                if let s = scope.lookup(n), s.insidePlate {
-                    throw fail("inside an if on the loop index, '\(n)' (declared in the loop) cannot be read; compute it inside the if, or index a variable declared outside the loop", l)
+                guard let s = scope.lookup(n), s.insidePlate else { continue }
+                guard !assignedHere.contains(n), s.value != nil else {
+                    throw fail("inside an if on the loop index, '\(n)' (declared in the loop) cannot be \(assignedHere.contains(n) ? "assigned" : "read before it has a value"); "
+                               + "compute it inside the if, or index a variable declared outside the loop", l)
                 }
+                if !rowLocals.contains(where: { $0.name == n }) { rowLocals.append(s) }
             }
         }
         let assigned = try rowAssignedVariables([then] + (otherwise.map { [$0] } ?? []), index: i, extent: extent)
@@ -52,6 +60,11 @@ extension Lowering {
             scope.declare(Symbol(name: selection, type: StanType(base: .int, arrayRank: 1, sizes: [rows]), kind: .transformedData,
                                  value: nil, location: l))
             scope.declare(Symbol(name: r, type: .int, kind: .plateIndex(rows), value: nil, location: l))
+            for var s in rowLocals where s.value!.plated {
+                let old = s.value!
+                s.value = derived(old, node: materialize(old)[builder.data(selection, [rows], integer: true)], type: s.type)
+                scope.declare(s)
+            }
             branchRows[r] = (branchRows[i]?.index ?? i, (branchRows[i]?.selections ?? []) + [selection])
             // This branch's rows of each assigned variable, starting from the variable's value there.
             var copies: [String: String] = [:]

@@ -220,7 +220,35 @@ import Testing
             .contains("error: an if on 'n', the index of a loop whose steps depend on each other (a recurrence), is not supported yet"))
         #expect(compileError(head + "transformed parameters { vector[N] z = x; for (n in 1:N) { if (x[n] > 0) z[n] = sum(z); } }")
             .contains("error: inside an if on the loop index that assigns z[n], 'z' can only be read as z[n]"))
-        #expect(compileError(head + "model { for (n in 1:N) { real w = x[n] * a; if (x[n] > 0) target += w * mu[n]; } }")
-            .contains("error: inside an if on the loop index, 'w' (declared in the loop) cannot be read"))
+        #expect(compileError(head + "model { for (n in 1:N) { real w = x[n] * a; if (x[n] > 0) w = 2 * w; target += w * mu[n]; } }")
+            .contains("error: inside an if on the loop index, 'w' (declared in the loop) cannot be assigned"))
+    }
+
+    /// A local of the loop read inside the branches (`vector[T] qp = 1.0 - p[i]';` before `if
+    /// (first[i])`, BPA's Jolly–Seber likelihoods): each branch reads its rows of it, as the
+    /// program with the local's value written in its place.
+    @Test func aLocalOfTheLoopIsReadInTheBranches() throws {
+        let head = "data { int N; vector[N] y; array[N] int g; } parameters { real mu; real<lower=0> s; vector[N] b; }\n"
+        let local = head + """
+        model {
+          mu ~ normal(0, 1); s ~ lognormal(0, 1); b ~ normal(0, 1);
+          for (n in 1:N) {
+            real m = mu * y[n] + b[n];
+            if (g[n] == 1) y[n] ~ normal(m, s);
+            else target += normal_lpdf(y[n] | -m, 2 * s) + m;
+          }
+        }
+        """
+        let inline = head + """
+        model {
+          mu ~ normal(0, 1); s ~ lognormal(0, 1); b ~ normal(0, 1);
+          for (n in 1:N) {
+            if (g[n] == 1) y[n] ~ normal(mu * y[n] + b[n], s);
+            else target += normal_lpdf(y[n] | -(mu * y[n] + b[n]), 2 * s) + mu * y[n] + b[n];
+          }
+        }
+        """
+        let data = DataSet(["N": .integer(5), "y": .vector([0.5, -1, 2, 0.3, 1.1]), "g": .integers([1, 2, 1, 2, 2])])
+        expectEquivalent(try stanReference(local, data), try stanReference(inline, data))
     }
 }

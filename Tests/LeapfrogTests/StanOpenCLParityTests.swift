@@ -169,12 +169,26 @@ struct StanOpenCLParityTests {
         try Self.expectParity(Self.concatenation, data)
     }
 
-    /// `if` on the loop index inside a vectorised loop: fixtures, and posteriordb's M0, Mt, Mh,
+    /// `if` on the loop index inside a vectorised loop: fixtures (one reading a local of the loop),
+    /// and posteriordb's M0, Mt, Mh,
     /// Mtbh and Survey models (Mt: a per-row Bernoulli density inside log_sum_exp; Survey: a data
     /// vector's density per row).
     @Test func ifOnTheLoopIndex() throws {
         try Self.expectParity(StanFixtures.rowConditions, StanFixtures.rowConditionsData)
         try Self.expectParity(StanFixtures.rowConditionAssignments, StanFixtures.rowConditionsData)
+        // A local of the loop read in the branches: each branch's rows of it gathered.
+        try Self.expectParity("""
+        data { int N; array[N] int y; vector[N] x; array[N] int group; }
+        parameters { vector[N] mu; real b; }
+        model {
+          mu ~ normal(0, 1);
+          for (n in 1:N) {
+            real m = mu[n] + b * x[n];
+            if (group[n] == 1) y[n] ~ bernoulli_logit(m);
+            else target += normal_lpdf(x[n] | m, 2);
+          }
+        }
+        """, StanFixtures.rowConditionsData)
         let source = try String(contentsOfFile: RepositoryData.path("posteriordb/stan/M0_model.stan"), encoding: .utf8)
         try Self.expectParity(source, try StanJSON.load(path: RepositoryData.path("posteriordb/M0_data.json")))
         let mt = try String(contentsOfFile: RepositoryData.path("posteriordb/stan/Mt_model.stan"), encoding: .utf8)
