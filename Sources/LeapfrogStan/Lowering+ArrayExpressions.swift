@@ -4,12 +4,13 @@ extension Lowering {
     /// `{x₁, …, x_K}` (an array) and `[x₁, …, x_K]` (a row vector of scalars, or a matrix whose
     /// rows are row vectors), lowered without a node of their own:
     ///
-    ///     Σₖ Eₖ ⊙ xₖ
+    ///     select(E_K, x_K, … select(E₁, x₁, Σⱼ Eⱼ cⱼ))
     ///
-    /// with Eₖ a 0/1 one-hot data pattern, [K] with a 1 at k for scalar elements and [K, 1] with a
+    /// (cⱼ the finite constant elements, xₖ the others) with Eₖ a 0/1 one-hot data pattern, [K] with a 1 at k for scalar elements and [K, 1] with a
     /// 1 in row k for vector elements (it broadcasts against the row xₖ to [K, m]). The gradient
-    /// with respect to xₖ is then Eₖ's row of the incoming adjoint, as the existing `multiply`
-    /// and `add` nodes give it on both back ends. Zero constants are left out of the sum.
+    /// with respect to xₖ is then Eₖ's row of the incoming adjoint, on both back ends; a `select`
+    /// rather than Σₖ Eₖ ⊙ xₖ, whose 0 · ∞ would make an infinite element (`negative_infinity()`,
+    /// a log of 0) a NaN in the others. Zero constants are left out.
     ///
     /// Elements of one shape only (Stan's rule); ints promote to real when any element is real. An
     /// array of arrays or vectors is rank 2 at most (the graph's limit). Inside a vectorised loop
@@ -52,13 +53,20 @@ extension Lowering {
         // columns: Eₖ [K] times the rows xₖ as a column [rows, 1] is [rows, K], a row's vector per row.
         let perRow = values.contains(where: \.plated)
         let patternShape: [Dim] = t0.isScalar ? [k] : [k, .fixed(1)]
-        var sum: Expr?
-        for (i, v) in values.enumerated() where v.constant != 0 {
+        func pattern(_ i: Int) -> Expr {
             let key = "onehot:\(patternShape):[\(i + 1)]"
-            let name = syntheticName("onehot", key: key) { .oneHot(name: $0, shape: patternShape, position: [i + 1]) }
-            let e = builder.data(name, patternShape)
-            let placed = v.constant == 1 ? e : e * (v.plated ? materialize(v).column() : materialize(v))
+            return builder.data(syntheticName("onehot", key: key) { .oneHot(name: $0, shape: patternShape, position: [i + 1]) }, patternShape)
+        }
+        // Finite constants: Σ Eₖ cₖ (a constant array of ones is its pattern, a data leaf).
+        var sum: Expr?
+        for (i, v) in values.enumerated() {
+            guard let c = v.constant, c != 0, c.isFinite else { continue }
+            let placed = c == 1 ? pattern(i) : pattern(i) * materialize(v)
             sum = sum.map { $0 + placed } ?? placed
+        }
+        for (i, v) in values.enumerated() where v.constant.map({ !$0.isFinite }) ?? true {
+            let rest = sum ?? fill(0, (perRow ? [plate!] : []) + shape)
+            sum = builder.select(pattern(i), v.plated ? materialize(v).column() : materialize(v), rest, inclusive: false)
         }
         if perRow, let sum {
             // Elements that do not depend on the row ([K]) stretch along the rows.

@@ -254,8 +254,10 @@ extension Lowering {
             _ = try assignable(Value(type: r.type, node: r.node, dataOnly: r.dataOnly), to: sym.type.removingDimension(0),
                                name: "\(name)[\(ks[0])]", at: rhsLocation)
             let oneHot = builder.data(syntheticName("onehot", key: "onehot:\([k]):\(ks)") { .oneHot(name: $0, shape: [k], position: ks) }, [k])
-            var whole = oneHot * perRowVector(r, rows: plate, columns: k)
-            if let old = sym.value { whole = perRowVector(old, rows: plate, columns: k) * (1.0 - oneHot) + whole }
+            // `select`, not E ⊙ r + (1 − E) ⊙ old: an infinite element would make 0 · ∞ a NaN.
+            let rows = perRowVector(r, rows: plate, columns: k)
+            let whole = builder.select(oneHot, rows, sym.value.map { perRowVector($0, rows: plate, columns: k) } ?? fill(0, [plate, k]),
+                                       inclusive: false)
             scope.setValue(name, Value(type: sym.type, node: whole, plated: true, dataOnly: r.dataOnly && (sym.value?.dataOnly ?? true)))
             return
         }
@@ -699,15 +701,9 @@ extension Lowering {
         let key = "onehot:\(patternShape):\(ks)"
         let name = syntheticName("onehot", key: key) { .oneHot(name: $0, shape: patternShape, position: ks) }
         let e = builder.data(name, patternShape)
-        let placed = e * materialize(v)
-        let whole: Expr
-        if let old = sym.value {
-            whole = materialize(old) * (1.0 - e) + placed
-        } else if ks.count == t.rank {
-            whole = placed
-        } else {
-            whole = fill(0, shape) + placed  // a [K, 1] pattern times a row: bring it to the whole shape
-        }
+        // `select`, not E ⊙ v + (1 − E) ⊙ old: an infinite value (`negative_infinity()`, a log of
+        // 0) would make 0 · ∞ a NaN in the other elements.
+        let whole = builder.select(e, materialize(v), sym.value.map(materialize) ?? fill(0, shape), inclusive: false)
         var out = derived(v, node: whole, type: t)
         out.dataOnly = v.dataOnly && (sym.value?.dataOnly ?? true)
         scope.setValue(sym.name, out)

@@ -129,6 +129,36 @@ import Glibc
         expectEquivalent(try stanReference(rows, data), try stanReference(written, data))
     }
 
+    /// An infinite element (`negative_infinity()`, the start of a log-sum-exp accumulator) stays
+    /// in its place: in a row vector or array expression, assigned over an element of a vector,
+    /// and in a vector declared per row of a vectorised loop; the other elements stay finite (a
+    /// one-hot product had made them 0 · ∞, NaN). Against the densities written out.
+    @Test func anInfiniteElementStaysInItsPlace() throws {
+        let head = "data { int N; vector[N] x; } parameters { real mu; }\n"
+        let data = DataSet(["N": .integer(3), "x": .vector([0.5, -1, 2])], source: "test")
+        let loops = head + """
+        model {
+          vector[3] v = rep_vector(negative_infinity(), 3);
+          v[2] = mu;
+          v[3] = 2 * mu;
+          mu ~ normal(0, 1);
+          target += log_sum_exp([mu, negative_infinity()]) + log_sum_exp({negative_infinity(), mu * mu}) + log_sum_exp(v);
+          for (n in 1:N) {
+            vector[2] g = rep_vector(negative_infinity(), 2);
+            g[1] = x[n] * mu;
+            target += log_sum_exp(g);
+          }
+        }
+        """
+        let written = head + """
+        model {
+          mu ~ normal(0, 1);
+          target += mu + mu * mu + log_sum_exp(mu, 2 * mu) + sum(x * mu);
+        }
+        """
+        expectEquivalent(try stanReference(loops, data), try stanReference(written, data))
+    }
+
     @Test func refusalsNameTheConstruct() {
         let head = "data { int N; vector[N] x; } parameters { real a; vector[2] v; }\n"
         #expect(compileError(head + "model { vector[3] w = [a, v]'; }")

@@ -696,6 +696,27 @@ struct StanOpenCLParityTests {
         try Self.expectParity(StanFixtures.elementRecurrence, StanFixtures.elementRecurrenceData)
     }
 
+    /// Infinite elements placed in vectors (`negative_infinity()` in a row vector expression,
+    /// assigned over elements, per row of a vectorised loop): the other elements finite on the
+    /// device too (it had NaN where a one-hot product made 0 · ∞).
+    @Test func infiniteElements() throws {
+        try Self.expectParity("""
+        data { int N; vector[N] x; }
+        parameters { real mu; }
+        model {
+          vector[3] v = rep_vector(negative_infinity(), 3);
+          v[2] = mu;
+          mu ~ normal(0, 1);
+          target += log_sum_exp([mu, negative_infinity()]) + log_sum_exp(v);
+          for (n in 1:N) {
+            vector[2] g = rep_vector(negative_infinity(), 2);
+            g[1] = x[n] * mu;
+            target += log_sum_exp(g);
+          }
+        }
+        """, DataSet(["N": .integer(3), "x": .vector([0.5, -1, 2])]))
+    }
+
     /// Dense factorisations of parameters (`Generator+Factorizations`): LU with each lane's own
     /// pivots (a leading zero makes every lane exchange rows), Jacobi with each lane's own
     /// rotations, and every function built on them (`StanFixtures.denseLinearAlgebra`).
