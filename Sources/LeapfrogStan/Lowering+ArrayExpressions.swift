@@ -6,8 +6,9 @@ extension Lowering {
     ///
     ///     select(E_K, x_K, … select(E₁, x₁, Σⱼ Eⱼ cⱼ))
     ///
-    /// (cⱼ the finite constant elements, xₖ the others) with Eₖ a 0/1 one-hot data pattern, [K] with a 1 at k for scalar elements and [K, 1] with a
-    /// 1 in row k for vector elements (it broadcasts against the row xₖ to [K, m]). The gradient
+    /// (cⱼ the finite constant elements, xₖ the others) with Eₖ a 0/1 one-hot data pattern, [K]
+    /// with a 1 at k for scalar elements and [K, 1] with a 1 in row k for vector elements (it
+    /// broadcasts against the row xₖ to [K, m]). The gradient
     /// with respect to xₖ is then Eₖ's row of the incoming adjoint, on both back ends; a `select`
     /// rather than Σₖ Eₖ ⊙ xₖ, whose 0 · ∞ would make an infinite element (`negative_infinity()`,
     /// a log of 0) a NaN in the others. Zero constants are left out.
