@@ -39,13 +39,18 @@ extension Lowering {
     }
 
     /// `e`, an expression of a vectorised loop's index and data only (`(t - 1) % 7 + 1`, `n / 2`,
-    /// `g[n] + 1`), as data computed per row when the data are read (`SyntheticData.rowValues`):
-    /// an integer data array indexed by the loop, usable as an index or a discrete outcome; nil
-    /// for anything else (a bare variable or index, parameters, functions the host lacks).
+    /// `g[n] + 1`, `seen[i, t]` over a loop's pairs), as data computed per row when the data are
+    /// read (`SyntheticData.rowValues`): an integer data array indexed by the loop, usable as an
+    /// index or a discrete outcome; nil for anything else (a bare variable, `g[n]` itself,
+    /// parameters, functions the host lacks).
     func perRowData(_ e: Expression) throws -> Value? {
         guard let rows = plate, columnPlate == nil else { return nil }
         switch e {
         case .binary, .unary, .call, .conditional: break
+        case .index(.variable, let idx, _):
+            // An element of data at indices computed per row (`seen[i, t]` in a loop over pairs);
+            // `g[n]` itself is the gather's own index.
+            if idx.count == 1, case .single(.variable) = idx[0] { return nil }
         default: return nil
         }
         var index: String?

@@ -13,6 +13,8 @@ extension Lowering {
     /// or assigns an outer variable other than as `x[n] = …`.
     func needsRecurrence(_ v: String, _ body: Statement) -> Bool {
         var declared = Set<String>()
+        // The indices of loops inside the body: data to an index computed per row and cell.
+        var inner = Set<String>()
         // What the loop assigns: reading one of these at another step makes its steps depend on
         // each other; reading anything else at `v ± k` is a gather (`shiftedPlateIndex`).
         let written = Set(outerAssignments(body).map(\.name))
@@ -30,7 +32,7 @@ extension Lowering {
                 return false
             }
             return i.variables.allSatisfy { n in
-                if n == v { return true }
+                if n == v || inner.contains(n) { return true }
                 switch scope.lookup(n)?.kind {
                 case .data?, .transformedData?, .loopConstant?: return true
                 default: return false
@@ -76,7 +78,10 @@ extension Lowering {
                 return true
             case .tilde(let y, _, let args, _): return offset(y) || args.contains(where: offset)
             case .targetIncrement(let e, _): return offset(e)
-            case .forLoop(_, _, _, let b, _), .whileLoop(_, let b, _): return walk(b)
+            case .forLoop(let u, _, _, let b, _):
+                inner.insert(u)
+                return walk(b)
+            case .whileLoop(_, let b, _): return walk(b)
             case .ifElse(_, let a, let b, _): return walk(a) || (b.map(walk) ?? false)
             case .block(let body, _): return body.contains(where: walk)
             default: return false

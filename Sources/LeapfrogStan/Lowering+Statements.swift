@@ -114,6 +114,26 @@ extension Lowering {
         return found
     }
 
+    /// Whether `s` indexes by an expression of `v` other than `v` itself (`lambda[seen[i, t]]`,
+    /// `y[d, t + 1]`): what a loop nested in a vectorised loop cannot take as columns.
+    static func indexesByExpressionOf(_ v: String, in s: Statement) -> Bool {
+        var found = false
+        func check(_ idx: [IndexArgument]) {
+            for case .single(let k) in idx where k.variables.contains(v) {
+                if case .variable = k { continue }
+                found = true
+            }
+        }
+        _ = s.rewritten({ x in
+            if case .index(_, let idx, _) = x { check(idx) }
+            return nil
+        }, target: { t, idx, _ in
+            check(idx)
+            return (t, idx)
+        })
+        return found
+    }
+
     /// Whether `s` assigns a row through data indexed by the loop index (`y[g[n]] = …`).
     static func scatters(_ s: Statement, index n: String) -> Bool {
         var found = false
@@ -503,9 +523,11 @@ extension Lowering {
         }
         if try conditionalNestedLoop(v, lo, hi, body, l) { return }
         if isRagged(lo, hi) { return try raggedLoop(v, lo, hi, body, l) }
-        if let a, a != 1, b == nil, plate != nil, columnPlate == nil {
+        if let a, b == nil, plate != nil, columnPlate == nil, a != 1 || (Lowering.onlyDensities(body) && Lowering.indexesByExpressionOf(v, in: body)) {
             // `for (t in 2:T)` inside a vectorised loop (BUGS' dogs: `y[dog, trial] ~ …` from the
-            // second trial): the same ragged loop over its pairs, every row's range the same.
+            // second trial), or one whose densities index by an expression of t (`lambda[seen[i,
+            // t]]`, `mu[t + 1]`): the same ragged loop over its pairs, every row's range the same,
+            // each pair's indices data.
             return try raggedLoop(v, lo, hi, body, l)
         }
         if a == 1, plate != nil, columnPlate == nil, b == nil {

@@ -105,6 +105,38 @@ struct RaggedLoopTests {
         }
     }
 
+    /// A nested loop over 1:T whose density indexes by an expression of both indices (a rate by
+    /// the number of earlier captures, `lambda[seen1[i, t]]`, and `lambda[seen[i, t] + 1]`): the
+    /// loop over pairs, each pair's index data; against the densities written out.
+    @Test func indicesComputedPerCell() throws {
+        let y = [[0, 1, 1, 0], [1, 0, 0, 1], [1, 1, 1, 0]]
+        let seen = y.map { row in (0..<4).map { t in row[..<t].reduce(0, +) } }
+        let data = DataSet(["N": .integer(3), "T": .integer(4), "y": DataArray(shape: [3, 4], values: y.flatMap { $0.map(Double.init) }, isInteger: true),
+                            "seen": DataArray(shape: [3, 4], values: seen.flatMap { $0.map(Double.init) }, isInteger: true),
+                            "seen1": DataArray(shape: [3, 4], values: seen.flatMap { $0.map { Double($0 + 1) } }, isInteger: true)], source: "seen.json")
+        for index in ["seen1[i, t]", "seen[i, t] + 1"] {
+            let model = try stanReference("""
+            data { int N; int T; array[N, T] int y; array[N, T] int seen; array[N, T] int seen1; }
+            parameters { vector<lower=0>[T] lambda; }
+            model {
+              for (i in 1:N) for (t in 1:T) y[i, t] ~ poisson(lambda[\(index)]);
+            }
+            """, data)
+            for u in [[0.1, -0.5, 0.3, 0.2], [-1.0, 0.3, 0.8, -0.4]] {
+                let lambda = u.map { exp($0) }
+                var want = u.reduce(0, +)
+                for i in 0..<3 {
+                    for t in 0..<4 {
+                        let rate = lambda[seen[i][t]]
+                        want += Double(y[i][t]) * log(rate) - rate - lgamma(Double(y[i][t]) + 1)
+                    }
+                }
+                #expect(abs(model.logDensity(u) - want) < 1e-12 * abs(want), "\(index): \(model.logDensity(u)) vs \(want)")
+                #expect(GradientCheck.worstRelativeError(model, at: u) < GradientCheck.tolerance)
+            }
+        }
+    }
+
     /// An `if` on data reading both indices inside the nested loop (posteriordb's multi-species
     /// occupancy model: a detected species' likelihood, or the mixture of present-undetected and
     /// absent), each branch a loop over its cells; a second `if` without `else` on the inner index
