@@ -122,8 +122,6 @@ struct FillNest: Sendable {
         /// [statement][read][execution]: the execution whose value the read sees, as (statement,
         /// execution); nil where none wrote the element before.
         var producers: [[[(statement: Int, execution: Int)?]]]
-        /// [statement][read][execution][axis]: the indices read.
-        var readIndices: [[[[Int]]]]
         /// The largest level (`FillNest`).
         var levels = 0
         /// The arrays of `hostTargets` after the walk.
@@ -136,8 +134,10 @@ struct FillNest: Sendable {
     func executions(_ interpreter: inout HostInterpreter, resolve: ([Dim]) throws -> [Int],
                     fail: (String, StanSourceLocation) -> Error) throws -> Executions {
         var out = Executions(hoisted: writes.map { w in w.hoisted.map { _ in [] } }, indices: writes.map { _ in [] },
-                             order: writes.map { _ in [] }, producers: writes.map { w in w.reads.map { _ in [] } },
-                             readIndices: writes.map { w in w.reads.map { _ in [] } })
+                             order: writes.map { _ in [] }, producers: writes.map { w in w.reads.map { _ in [] } })
+        // Extents, resolved once: of what each value's checked indices and reads index.
+        let checkExtents = try writes.map { w in try w.checks.map { try resolve([$0.extent])[0] } }
+        let readShapes = try writes.map { w in try w.reads.map { try resolve($0.shape) } }
         var count = 0
         // The last execution to write each element, with its level (kept where some write reads
         // elements); the level of each write's latest execution (what a repeating write's is).
@@ -171,17 +171,17 @@ struct FillNest: Sendable {
                         guard v.rank == 0 else { throw fail("this value per element must be a scalar", e.location) }
                         out.hoisted[w.statement][k].append(v.values[0])
                     }
-                    for c in w.checks {
-                        let (k, n) = (try interpreter.intScalar(c.index, what: "an index"), try resolve([c.extent])[0])
+                    for (c, n) in zip(w.checks, checkExtents[w.statement]) {
+                        let k = try interpreter.intScalar(c.index, what: "an index")
                         guard k >= 1, k <= n else {
-                            throw fail("index \(k) is out of range 1…\(n) for '\(c.variable)'\(c.rank > 1 ? " (its index \(c.axis + 1))" : "")", c.index.location)
+                            throw fail(FillNest.outOfRange(k, n, "for '\(c.variable)'", axis: c.axis, rank: c.rank), c.index.location)
                         }
                     }
                     var level = 0
                     for (k, r) in w.reads.enumerated() {
                         let ks = try r.indices.map { try interpreter.intScalar($0, what: "an index") }
+                        _ = try FillNest.element(ks, of: readShapes[w.statement][k], "in a read of '\(r.target)'", at: r.indices, fail: fail)
                         let producer = lastWrite[r.target]?[ks]
-                        out.readIndices[w.statement][k].append(ks)
                         out.producers[w.statement][k].append(producer.map { ($0.statement, $0.execution) })
                         level = max(level, producer?.level ?? 0)
                     }
@@ -224,13 +224,10 @@ struct FillNest: Sendable {
         case .readsPrior(let s, let k):
             return DataArray(shape: [executions.producers[s][k].count], values: executions.producers[s][k].map { $0 == nil ? 1 : 0 }, isInteger: true)
         case .readPositions(let s, let k):
-            let read = writes[s].reads[k]
-            let shape = try resolve(read.shape)
             let offsets = stateOffsets(executions)
-            return DataArray(shape: [executions.producers[s][k].count], values: try zip(executions.producers[s][k], executions.readIndices[s][k]).map { p, ks in
-                _ = try FillNest.element(ks, of: shape, "in a read of '\(read.target)'", at: read.indices, fail: fail)
-                return Double(p.map { offsets[$0.statement] + $0.execution + 1 } ?? 1)
-            }, isInteger: true)
+            return DataArray(shape: [executions.producers[s][k].count],
+                             values: executions.producers[s][k].map { p in Double(p.map { offsets[$0.statement] + $0.execution + 1 } ?? 1) },
+                             isInteger: true)
         case .positions(let target, let dims), .written(let target, let dims), .statePositions(let target, let dims):
             let shape = try resolve(dims)
             // The writes to target in order, each one's values after those of the writes before it;
@@ -260,12 +257,15 @@ struct FillNest: Sendable {
                                 fail: (String, StanSourceLocation) -> Error) throws -> Int {
         var element = 0
         for (axis, (k, n)) in zip(ks, shape).enumerated() {
-            guard k >= 1, k <= n else {
-                throw fail("index \(k) is out of range 1…\(n) \(what)\(ks.count > 1 ? " (its index \(axis + 1))" : "")", indices[axis].location)
-            }
+            guard k >= 1, k <= n else { throw fail(outOfRange(k, n, what, axis: axis, rank: ks.count), indices[axis].location) }
             element = element * n + k - 1
         }
         return element
+    }
+
+    /// "index k is out of range 1…n `what`", naming the index among several.
+    private static func outOfRange(_ k: Int, _ n: Int, _ what: String, axis: Int, rank: Int) -> String {
+        "index \(k) is out of range 1…\(n) \(what)\(rank > 1 ? " (its index \(axis + 1))" : "")"
     }
 
     /// Where each write's values start in the state `concat(0, v₁, v₂, …)`, 0-based: 1 + the

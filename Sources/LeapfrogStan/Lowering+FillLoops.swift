@@ -87,14 +87,16 @@ extension Lowering {
             let sym = scope.lookup(name)!
             nest.hostTargets.append(FillNest.HostTarget(name: name, shape: sym.type.sizes.map { $0! }, integer: sym.type.isInteger))
         }
-        var values: [(node: Expr, dataOnly: Bool)] = []
+        // Each write's values (nil for the host's: not in the graph), a recurrent write's zeros
+        // until the loop over the levels.
+        var values: [(node: Expr, dataOnly: Bool)?] = []
         for w in parse.writes {
-            values.append(w.write.recurrent || w.write.host ? (fill(0, [fillCount(nest, w.write.statement)]), true)
+            values.append(w.write.host ? nil : w.write.recurrent ? (fill(0, [fillCount(nest, w.write.statement)]), true)
                           : try fillValue(w, id: parse.id, nest: nest, values: values))
         }
         // The state of a recurrent nest: the values of the writes the graph computes.
-        func joinedState(_ values: [(node: Expr, dataOnly: Bool)]) -> Expr {
-            zip(parse.writes, values).reduce(fill(0, [.fixed(1)])) { $1.0.write.host ? $0 : $0.concatenated($1.1.node) }
+        func joinedState(_ values: [(node: Expr, dataOnly: Bool)?]) -> Expr {
+            values.compactMap { $0?.node }.reduce(fill(0, [.fixed(1)])) { $0.concatenated($1) }
         }
         // The state after the last level (`FillNest`), or nil where no write reads it.
         var state: Expr?
@@ -133,6 +135,7 @@ extension Lowering {
             var joined = fill(0, [.fixed(1)])
             var dataOnly = sym.value?.dataOnly ?? true
             for (w, value) in zip(parse.writes, values) where w.write.target == target || state != nil {
+                guard let value else { continue }
                 if state == nil { joined = joined.concatenated(value.node) }
                 dataOnly = dataOnly && value.dataOnly
             }
@@ -310,14 +313,22 @@ extension Lowering {
             madeNames[r] = loops.last!
             var reads: [FillNest.Read] = []
             var checks: [FillNest.IndexCheck] = []
+            // `name[r]`: an array of one value per execution, at this one.
+            func atExecution(_ name: String, _ l: StanSourceLocation) -> Expression {
+                .index(.variable(name, l), [.single(.variable(r, l))], l)
+            }
+            // `e`, computed by the host at each execution.
+            func hoist(_ e: Expression, integer isInteger: Bool) -> Expression {
+                hoisted.append(bindingLoopConstants(e))
+                integer.append(isInteger)
+                let name = Lowering.hoistedName(parse.id, statement, hoisted.count - 1)
+                madeNames[name] = e.canonical
+                return atExecution(name, e.location)
+            }
             func perExecution(_ e: Expression) -> Expression? {
                 // A condition on data and the indices (`t < s ? e : l`): an integer per execution.
                 if case .conditional(let c, let a, let b, let l) = e, !c.variables.isDisjoint(with: loopSet), hostScalar(c, loopSet) != nil {
-                    hoisted.append(bindingLoopConstants(c))
-                    integer.append(true)
-                    madeNames[Lowering.hoistedName(parse.id, statement, hoisted.count - 1)] = c.canonical
-                    let holds = Expression.index(.variable(Lowering.hoistedName(parse.id, statement, hoisted.count - 1), l), [.single(.variable(r, l))], l)
-                    return .conditional(.binary("!=", holds, .integer(0, l), l), a.rewritten(perExecution), b.rewritten(perExecution), l)
+                    return .conditional(.binary("!=", hoist(c, integer: true), .integer(0, l), l), a.rewritten(perExecution), b.rewritten(perExecution), l)
                 }
                 if case .index(.variable(let n, _), let idx, _) = e, !parse.targets.contains(n), let sym = scope.lookup(n) {
                     for (axis, i) in idx.enumerated() where axis < sym.type.rank {
@@ -335,18 +346,14 @@ extension Lowering {
                     }, shape: scope.lookup(t)!.type.sizes.map { $0! }, location: l, prior: prior))
                     madeNames[Lowering.stateName(parse.id)] = t
                     let k = reads.count - 1
-                    let positions = Expression.index(.variable(Lowering.readName(parse.id, statement, k), l), [.single(.variable(r, l))], l)
-                    let read = Expression.index(.variable(Lowering.stateName(parse.id), l), [.single(positions)], l)
+                    let read = Expression.index(.variable(Lowering.stateName(parse.id), l), [.single(atExecution(Lowering.readName(parse.id, statement, k), l))], l)
                     guard prior else { return read }
                     // The value before the nest where no execution before wrote the element.
-                    let before = Expression.index(.variable(Lowering.priorName(parse.id, statement, k), l), [.single(.variable(r, l))], l)
+                    let before = atExecution(Lowering.priorName(parse.id, statement, k), l)
                     return .conditional(.binary("==", before, .integer(1, l), l), .index(.variable(t, l), idx.map { $0.rewritten(perExecution) }, l), read, l)
                 }
                 guard !e.variables.isDisjoint(with: loopSet.union(parse.hostTargets)), let isInteger = hostScalar(e, loopSet) else { return nil }
-                hoisted.append(bindingLoopConstants(e))
-                integer.append(isInteger)
-                madeNames[Lowering.hoistedName(parse.id, statement, hoisted.count - 1)] = e.canonical
-                return .index(.variable(Lowering.hoistedName(parse.id, statement, hoisted.count - 1), e.location), [.single(.variable(r, e.location))], e.location)
+                return hoist(e, integer: isInteger)
             }
             let graphValue = value.rewritten(perExecution)
             guard graphValue.variables.isDisjoint(with: parse.loopVariables) else { return nil }
@@ -373,9 +380,9 @@ extension Lowering {
 
     /// Write w's values, one per execution ([count]), lowered as a vectorised loop over its
     /// executions (or the values of the write it repeats).
-    private func fillValue(_ p: FillParse.Planned, id: Int, nest: FillNest, values: [(node: Expr, dataOnly: Bool)],
+    private func fillValue(_ p: FillParse.Planned, id: Int, nest: FillNest, values: [(node: Expr, dataOnly: Bool)?],
                            state: Expr? = nil, invariant: (expression: Expression, parts: [String: Value])? = nil) throws -> (node: Expr, dataOnly: Bool) {
-        if let c = p.copies { return values[c] }
+        if let c = p.copies { return values[c]! }
         let v = try inFillPlate(p, id: id, nest: nest, state: state) {
             for (name, part) in invariant?.parts ?? [:] {
                 scope.declare(Symbol(name: name, type: part.type, kind: .local, value: part, location: p.write.location))
