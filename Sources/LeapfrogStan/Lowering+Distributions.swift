@@ -13,7 +13,7 @@ extension Lowering {
                                                      "normal_id_glm", "bernoulli_logit_glm", "poisson_log_glm", "neg_binomial_2_log_glm",
                                                      "binomial_logit_glm", "categorical_logit_glm", "multi_normal_prec", "dirichlet_multinomial", "lkj_corr_cholesky", "lkj_corr", "categorical", "multinomial", "multinomial_logit",
                                                      "ordered_logistic", "ordered_probit", "wishart", "inv_wishart", "multi_student_t",
-                                                     "multi_student_t_cholesky"]
+                                                     "multi_student_t_cholesky", "gaussian_dlm_obs"]
                                   + Array(formulaFamilies.keys)).sorted()
 
     /// The log density of `outcome` under `name(args)`: a scalar node summing every element (and,
@@ -131,6 +131,8 @@ extension Lowering {
         case "wishart", "inv_wishart":
             guard args.count == 2 else { throw fail("\(name) takes 2 arguments (nu, Sigma), got \(args.count)", l) }
             return try wishart(name, outcome, args[0], args[1], at: l, outcomeLocation: outcomeLocation)
+        case "gaussian_dlm_obs":
+            return try gaussianDLM(outcome, args, at: l, outcomeLocation: outcomeLocation)
         case "multi_student_t", "multi_student_t_cholesky":
             guard args.count == 3 else { throw fail("\(name) takes 3 arguments (nu, mu, \(name == "multi_student_t" ? "Sigma" : "L")), got \(args.count)", l) }
             return try multiStudentT(name, outcome, args[0], args[1], args[2], at: l, outcomeLocation: outcomeLocation)

@@ -149,6 +149,39 @@ public enum StanFixtures {
         "x": DataArray(shape: [6, 2], values: [0.1, 1.2, -0.7, 0.3, 1.5, -0.4, 0.9, 0.8, -1.3, -0.6, 0.2, 1.9]),
     ])
 
+    /// A Gaussian dynamic linear model, `y ~ gaussian_dlm_obs(F, G, V, W, m0, C0)`, with two
+    /// states and three observed series (F is 2 × 3), its matrices built from the unconstrained
+    /// parameters (g, λ, log σ_v, log σ_w); V a matrix, or a vector (its diagonal) when
+    /// `diagonalV`. Data: `dynamicLinearModelData` (T = 6).
+    public static func dynamicLinearModel(diagonalV: Bool) -> String {
+        let v = diagonalV ? "vector[3] V = [exp(2 * log_sv), 1, 0.5]';"
+                          : "matrix[3, 3] V = [[exp(2 * log_sv), 0.1, 0], [0.1, 1, 0.2], [0, 0.2, 0.5]];"
+        return """
+        data { int T; matrix[3, T] y; vector[2] m0; cov_matrix[2] C0; }
+        parameters { real g; real lambda; real log_sv; real log_sw; }
+        model {
+          matrix[2, 3] F = [[1, lambda, 0.5], [0.2, 1, -0.4]];
+          matrix[2, 2] G = [[g, 0.2], [0, 0.9]];
+          \(v)
+          matrix[2, 2] W = diag_matrix(rep_vector(exp(2 * log_sw), 2));
+          y ~ gaussian_dlm_obs(F, G, V, W, m0, C0);
+        }
+        """
+    }
+
+    /// The observations of `dynamicLinearModel`, one series per row, and the initial state's
+    /// mean and covariance.
+    public static let dynamicLinearModelSeries: [[Double]] = [
+        [0.42, -1.31, 0.77, 1.92, -0.58, 0.13],
+        [-0.95, 0.36, 1.48, -0.22, 0.61, -1.74],
+        [1.05, 0.29, -0.63, 0.88, -1.16, 0.47],
+    ]
+    public static let dynamicLinearModelInitial = (mean: [0.3, -0.2], covariance: [[1.5, 0.2], [0.2, 0.8]])
+    public static let dynamicLinearModelData = DataSet([
+        "T": .integer(6), "y": .matrix(rows: dynamicLinearModelSeries),
+        "m0": .vector(dynamicLinearModelInitial.mean), "C0": .matrix(rows: dynamicLinearModelInitial.covariance),
+    ])
+
     /// The Cormack–Jolly–Seber models' probability of not being seen after each occasion
     /// (stan-dev/example-models' BPA/Ch.07, `prob_uncaptured`): a recurrence backwards along each
     /// row of a matrix, its indices locals declared first and assigned after, in a user function

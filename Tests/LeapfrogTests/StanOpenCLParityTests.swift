@@ -425,6 +425,52 @@ struct StanOpenCLParityTests {
                       "Y": .matrix(rows: (0..<4).map { _ in rng.vector(3, -1, 1) })]))
     }
 
+    /// `gaussian_dlm_obs`: the Kalman filter as a loop over the observations carrying a mean and
+    /// a covariance (Cholesky factors, triangular solves inside the loop), V a matrix and a vector.
+    @Test(arguments: [false, true])
+    func dynamicLinearModel(diagonalV: Bool) throws {
+        try Self.expectParity(StanFixtures.dynamicLinearModel(diagonalV: diagonalV), StanFixtures.dynamicLinearModelData)
+    }
+
+    /// A diffuse start (C0 = 10⁷ I) and observation variances of 10⁻⁴, as example-models'
+    /// `fx_equicorr`: in float, the filter's covariance after the first step must still be about
+    /// V. Joseph's update (a sum) keeps it; the difference C − K Q Kᵀ leaves rounding of
+    /// 10⁷ · 6·10⁻⁸ ≈ 0.6 in its place (with it, this test's float log density and gradient are
+    /// NaN: a later forecast covariance is not positive definite).
+    @Test func dynamicLinearModelInFloatFromADiffuseStart() throws {
+        var rng = TestRandom(seed: 23)
+        var level = [0.0, 0.0]
+        let steps = 30
+        var y = [[Double]](repeating: [], count: 2)
+        for _ in 0..<steps {
+            for k in 0..<2 {
+                level[k] += 0.003 * rng.uniform(-1.732, 1.732)
+                y[k].append(level[k] + 0.008 * rng.uniform(-1.732, 1.732))
+            }
+        }
+        let model = try StanProgram.compile(source: """
+        data { int T; matrix[2, T] y; }
+        parameters { real log_v; real log_w; }
+        model {
+          matrix[2, 2] I = diag_matrix(rep_vector(1.0, 2));
+          y ~ gaussian_dlm_obs(I, I, exp(2 * log_v) * I, exp(2 * log_w) * I, rep_vector(0, 2), 1e7 * I);
+        }
+        """, path: "diffuse.stan")
+        let (graph, prepared) = try model.instantiate(data: DataSet(["T": .integer(steps), "y": .matrix(rows: y)]))
+        let bound = try BoundModel(graph: graph, data: prepared)
+        let device = try OpenCLRuntime.device()
+        let cl = try OpenCLLogDensity<Float>(bound, queue: try CommandQueue(context: try Context(device: device)))
+        let u = [log(0.008), log(0.003)]
+        let (lp, g) = ReferenceModel(bound).logDensityAndGradient(u)
+        let got = try cl.evaluate(ChainBatch(vectors: [u]))
+        #expect(lp > 100, "the reference's log density \(lp): the observations' scale is 10⁻²")
+        #expect(abs(Double(got.logDensity[0]) - lp) <= 1e-5 * abs(lp), "float \(got.logDensity[0]) vs \(lp)")
+        for p in 0..<2 {
+            let x = Double(got.gradient.values[p])
+            #expect(abs(x - g[p]) <= 1e-2 * max(1, abs(g[p])), "gradient \(p): float \(x) vs \(g[p])")
+        }
+    }
+
     /// posteriordb's dogs models: a local scalar in a loop nested in a vectorised one, a Bernoulli
     /// whose probability is exactly 1 in every first trial, and an outer product `u * v'`; and
     /// `dogs` and `dogs_log`, whose counts of past outcomes are a recurrence over each dog's
