@@ -39,10 +39,13 @@ extension Lowering {
 
     /// Stan's ODE solvers by name (Stan Functions Reference, "Ordinary differential equation (ODE)
     /// solvers": rk45 and ckrk default to 1e-6, 1e-6, 10⁶ steps; bdf and adams to 1e-10, 1e-10, 10⁸).
+    /// `integrate_ode` is the oldest name of `integrate_ode_rk45` (Stan 2.x before 2.10, removed
+    /// since; example-models' soil-carbon programs still call it).
     static let odeSolvers: [String: ODESolver] = {
         let explicit = (rtol: 1e-6, atol: 1e-6, maxSteps: 1e6), implicit = (rtol: 1e-10, atol: 1e-10, maxSteps: 1e8)
         var out: [String: ODESolver] = [
             "integrate_ode_rk45": ODESolver(legacy: true, tolerancesGiven: false, defaults: explicit),
+            "integrate_ode": ODESolver(legacy: true, tolerancesGiven: false, defaults: explicit),
             "integrate_ode_bdf": ODESolver(legacy: true, tolerancesGiven: false, defaults: implicit, stiff: true),
             "integrate_ode_adams": ODESolver(legacy: true, tolerancesGiven: false, defaults: implicit),
         ]

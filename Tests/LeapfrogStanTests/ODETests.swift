@@ -117,6 +117,30 @@ import Testing
         }
     }
 
+    /// `integrate_ode`, the oldest name of `integrate_ode_rk45` (example-models' soil-carbon
+    /// programs), called inside a user function that passes its right-hand side on: the same
+    /// solve as `integrate_ode_rk45`, without tolerances (the defaults, 10⁻⁶).
+    @Test func theOldestNameIsTheRungeKuttaSolver() throws {
+        let data = DataSet(["N": .integer(3), "ts": .vector([1, 2, 3]), "y": .matrix(rows: [[30, 6], [25, 8], [20, 9]])], source: "lv.json")
+        let newer = Self.lotkaVolterra.replacingOccurrences(of: ", 1e-10, 1e-10, 1e6)", with: ")")
+        let oldest = newer
+            .replacingOccurrences(of: "integrate_ode_rk45(dz_dt, z_init, 0, ts, theta, rep_array(0.0, 0), rep_array(0, 0))",
+                                  with: "solve(0, z_init, ts, theta)")
+            .replacingOccurrences(of: "  }\n}\ndata {", with: """
+                  }
+                  array[,] real solve(real t0, array[] real z0, array[] real ts, array[] real theta) {
+                    return integrate_ode(dz_dt, z0, t0, ts, theta, rep_array(0.0, 0), rep_array(0, 0));
+                  }
+                }
+                data {
+                """)
+        #expect(oldest.contains("integrate_ode(dz_dt") && !oldest.contains("integrate_ode_rk45"))
+        let (a, b) = (try stanReference(newer, data), try stanReference(oldest, data))
+        let u = [0.55, 0.028, 0.8, 0.024, 33.9, 5.9].map { log($0) }
+        #expect(a.derivedValues(u) == b.derivedValues(u))
+        #expect(a.logDensity(u) == b.logDensity(u))
+    }
+
     /// A parameter read inside the right-hand side directly (not through an argument), a state
     /// of several components from a parameter vector, and the time as a value: sensitivities to
     /// each against finite differences.
