@@ -68,6 +68,8 @@ extension Lowering {
         }
         if !parse.nested, try simpleRowLoop(v, lo, hi, parse.writes) { return false }
         let recurrent = parse.writes.contains { $0.write.recurrent }
+        // The state of a recurrence holds one value per execution: rows have no place in it.
+        if recurrent, parse.writes.contains(where: \.row) { return false }
         // An element added to over an inner loop (`lp[s] = lp[s] + …`, a change point's sum over
         // times) is a sum per element, which the vectorised loop takes with its plate.
         if parse.writes.contains(where: { w in
@@ -131,8 +133,10 @@ extension Lowering {
             let sym = scope.lookup(target)!
             // A scalar is its one element: its last write (`FillNest.Output.positions` of [1]).
             let scalar = sym.type.rank == 0
-            let dims = scalar ? [Dim.fixed(1)] : sym.type.sizes.map { $0! }
-            var joined = fill(0, [.fixed(1)])
+            // Written by rows: gathered by rows, after a row of zeros.
+            let rows = parse.writes.contains { $0.write.target == target && $0.row }
+            let dims = scalar ? [Dim.fixed(1)] : rows ? [sym.type.sizes[0]!] : sym.type.sizes.map { $0! }
+            var joined = fill(0, rows ? [.fixed(1), sym.type.sizes[1]!] : [.fixed(1)])
             var dataOnly = sym.value?.dataOnly ?? true
             for (w, value) in zip(parse.writes, values) where w.write.target == target || state != nil {
                 guard let value else { continue }
@@ -144,7 +148,7 @@ extension Lowering {
             var whole = (state ?? joined)[positions]
             if let old = sym.value {
                 let written = fillData(nest, .written(target: target, shape: dims), name: "__fill\(parse.id)w_\(target)", dims, integer: false)
-                whole = builder.select(written, whole, materialize(old), inclusive: false)
+                whole = builder.select(rows ? written.column() : written, whole, materialize(old), inclusive: false)
             }
             if scalar { whole = whole.sum() }
             scope.setValue(target, Value(type: sym.type, node: whole, dataOnly: dataOnly))
@@ -252,7 +256,17 @@ extension Lowering {
             case .transformedParameter: guard block == .transformedParameters else { return nil }
             default: return nil
             }
-            guard sym.type.rank <= 2, indices.count == sym.type.rank, sym.type.sizes.allSatisfy({ $0 != nil }) else { return nil }
+            guard sym.type.rank <= 2, sym.type.sizes.allSatisfy({ $0 != nil }) else { return nil }
+            // A row of a matrix or of an array of vectors (`logit_p[i] = alpha' + beta * x[i]`) for
+            // a variable every write of which is a row: gathered by rows. Not filled by the host,
+            // and not a recurrence's state (a read of an element of it is not one of the nest's).
+            let row = sym.type.rank == 2 && indices.count == 1
+            guard indices.count == sym.type.rank || row else { return nil }
+            if row, parse.hostTargets.contains(name) {
+                parse.notHost.insert(name)
+                return nil
+            }
+            guard parse.writes.allSatisfy({ $0.write.target != name || $0.row == row }) else { return nil }
             let loopSet = Set(loops)
             // An element another execution may write, at indices the host computes: a read of the
             // recurrence's state.
@@ -291,7 +305,7 @@ extension Lowering {
             let value = written.rewritten { e in
                 if case .index(.variable(let t, _), let idx, _) = e, parse.targets.contains(t) {
                     guard let a = available["\(t)[\(idx.map(\.canonical).joined(separator: ", "))]"] else {
-                        if !readsState(t, idx) { readsOther = true }
+                        if row || !readsState(t, idx) || parse.writes.contains(where: { $0.write.target == t && $0.row }) { readsOther = true }
                         return e
                     }
                     if e.canonical == written.canonical, a.body == body { copies = a.statement }
@@ -371,7 +385,7 @@ extension Lowering {
             parse.writes.append(FillParse.Planned(write: write, key: "\(name)[\(ks.map(\.canonical).joined(separator: ", "))]", value: value,
                                                   graphValue: graphValue, integer: integer, plateIndex: r, copies: copies,
                                                   source: ks.first ?? .integer(0, l),
-                                                  valueLocation: rhs.location))
+                                                  valueLocation: rhs.location, row: row))
             return [.write(write)]
         default:
             return nil
@@ -391,10 +405,19 @@ extension Lowering {
         }
         let target = "\(p.write.target)[\(p.write.indices.map(\.canonical).joined(separator: ", "))]"
         if v.summedOverPlate { throw perRowDensityError(target, at: p.valueLocation) }
+        let count = fillCount(nest, p.write.statement)
+        let targetType = scope.lookup(p.write.target)!.type
+        if p.row {
+            // A row: a vector of the row's extent per execution, [count, extent].
+            let rowType = targetType.removingDimension(0)
+            guard !v.columns, v.type.rank == 1 else { throw fail("\(target) takes a \(rowType), got \(v.type)", p.valueLocation) }
+            _ = try assignable(Value(type: v.type, node: v.node, dataOnly: v.dataOnly), to: rowType, name: target, at: p.valueLocation)
+            return (v.plated ? materialize(v) : fill(1, [count, .fixed(1)]) * materialize(v), v.dataOnly)
+        }
         guard v.type.isScalar, !v.columns else { throw fail("\(target) takes a scalar, got \(v.type)", p.valueLocation) }
-        let element = StanType(base: scope.lookup(p.write.target)!.type.base == .int ? .int : .real, arrayRank: 0, sizes: [])
+        let element = StanType(base: targetType.base == .int ? .int : .real, arrayRank: 0, sizes: [])
         _ = try assignable(Value(type: v.type, node: v.node, dataOnly: v.dataOnly), to: element, name: target, at: p.valueLocation)
-        return (v.plated ? materialize(v) : materialize(v) * fill(1, [fillCount(nest, p.write.statement)]), v.dataOnly)
+        return (v.plated ? materialize(v) : materialize(v) * fill(1, [count]), v.dataOnly)
     }
 
     /// The parts of recurrent write p's value that do not read the state and read more than
@@ -589,6 +612,9 @@ private struct FillParse {
         var copies: Int?
         var source: Expression
         var valueLocation: StanSourceLocation
+        /// A whole row (`x[i] = v` of a matrix or an array of vectors): its value is a vector
+        /// per execution, and the variable is gathered by rows.
+        var row = false
     }
     let id: Int
     let targets: Set<String>

@@ -121,6 +121,38 @@ extension Lowering {
         }, target: { t, idx, _ in (t, idx) })
     }
 
+    /// `body` of `for (v in lo:hi)` as the body of `for (v in 1:(hi - lo + 1))`: v replaced by
+    /// v + lo − 1 where it indexes, each such index simplified to v or v ± a constant (`bsize_mis[i
+    /// - C]` in `for (i in (C + 1):M)` is `bsize_mis[v]`); nil where v is read otherwise or an
+    /// index does not simplify so (`y[i]`: a row the loop reads at a data offset, which stays a
+    /// recurrence's `at`).
+    static func shifting(_ body: Statement, _ v: String, start lo: Expression) -> Statement? {
+        var simple = true
+        let shifted = body.rewritten({ e in
+            switch e {
+            case .variable(v, _):
+                simple = false   // read other than as an index
+                return nil
+            case .index(let base, let idx, let l):
+                guard !base.variables.contains(v) else { simple = false; return nil }
+                let args = idx.map { i -> IndexArgument in
+                    guard i.variables.contains(v) else { return i }
+                    guard case .single(let k) = i, let form = LinearForm(FunctionBody.substitute(k, [v: .binary("-", .binary("+", .variable(v, l), lo, l), .integer(1, l), l)])),
+                          form.terms == [v: 1] else {
+                        simple = false
+                        return i
+                    }
+                    let c = form.constant
+                    return .single(c == 0 ? .variable(v, l) : .binary(c > 0 ? "+" : "-", .variable(v, l), .integer(abs(c), l), l))
+                }
+                return .index(base, args, l)
+            default:
+                return nil
+            }
+        }, target: { t, idx, _ in (t, idx) })
+        return simple ? shifted : nil
+    }
+
     /// The assignments in `body` to variables declared outside it, as written.
     func outerAssignments(_ body: Statement) -> [(name: String, indices: [IndexArgument])] {
         var declared = Set<String>()

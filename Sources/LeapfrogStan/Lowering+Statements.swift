@@ -333,8 +333,15 @@ extension Lowering {
         let rowType = sym.type.removingDimension(0)
         var row = r
         if !row.plated {
-            guard row.type.isScalar, rowType.isScalar else { throw fail("cannot vectorise the loop: the value assigned to \(name)[\(iv)] does not depend on \(iv)", rhsLocation) }
-            row = Value(type: .real, node: materialize(r) * fill(1, [plate]), plated: true, dataOnly: r.dataOnly)
+            // The same value in every row: a scalar, or a vector repeated as each row (`r[i] =
+            // [mu, beta]';` in one branch of an if on the row).
+            if row.type.isScalar, rowType.isScalar {
+                row = Value(type: .real, node: materialize(r) * fill(1, [plate]), plated: true, dataOnly: r.dataOnly)
+            } else if row.type.rank == 1, rowType.rank == 1, !row.columns {
+                row = Value(type: row.type, node: fill(1, [plate, .fixed(1)]) * materialize(r), plated: true, dataOnly: r.dataOnly)
+            } else {
+                throw fail("cannot vectorise the loop: the value assigned to \(name)[\(iv)] does not depend on \(iv)", rhsLocation)
+            }
         }
         if !op.isEmpty {
             guard var old = sym.value else { throw fail("'\(name)' is used before it is assigned", l) }
@@ -498,6 +505,14 @@ extension Lowering {
             // No rows where the range is empty (N < 2): max(0, N − 1), not a negative size.
             let rows = Expression.call("max", [.integer(0, l), .binary("-", hi, .integer(k, l), l)], conditional: false, l)
             return try forLoop(v, .integer(1, l), rows, Lowering.shifting(body, v, by: -k), l)
+        }
+        if plate == nil, recurrences.isEmpty, a == nil, Lowering.onlyDensities(body), !needsRecurrence(v, body),
+           try isDataOnly(lo), try isDataOnly(hi), let shifted = Lowering.shifting(body, v, start: lo) {
+            // `for (i in (C + 1):M) bsize_mis[i - C] ~ …` (BPA's MtX, the augmented individuals):
+            // terms whose steps do not depend on each other, indexed at v minus the start, the
+            // vectorised loop over 1:(M − C).
+            let count = Expression.binary("+", .binary("-", hi, lo, l), .integer(1, l), l)
+            return try forLoop(v, .integer(1, l), .call("max", [.integer(0, l), count], conditional: false, l), shifted, l)
         }
         if plate == nil, a == nil || b == nil, !recurrences.isEmpty || a != 1 || needsRecurrence(v, body) {
             return try recurrenceLoop(v, lo, hi, body, l)

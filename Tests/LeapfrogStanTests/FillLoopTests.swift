@@ -374,4 +374,35 @@ import Testing
         let read = errorMessage { _ = try stanReference(lags, lagData) }
         #expect(read.contains("5:49: error: index 3 is out of range 1…2 for 'theta'"), "\(read)")
     }
+
+    /// Rows written over parts of a variable by two loops (BPA's MtX: the observed individuals'
+    /// linear predictors, then the augmented ones' from their missing covariates), a row of an
+    /// array of vectors under a condition on data, and terms in a loop from a data-dependent
+    /// start indexed at the loop index minus it (`StanFixtures.rowsOverParts`): the matrices and
+    /// sums written out.
+    @Test func rowsOverPartsOfAVariable() throws {
+        let whole = """
+        data { int M; int C; int T; vector[C] x; array[M] int g; }
+        parameters { row_vector[T] alpha; real beta; vector[M - C] x_mis; real mu; }
+        transformed parameters {
+          matrix[M, T] lp = rep_matrix(alpha, M) + append_row(x, x_mis) * rep_row_vector(beta, T);
+          array[M] vector[2] r;
+          for (i in 1:M) r[i] = [g[i] == 1 ? mu : beta, g[i] == 1 ? beta : i * mu]';
+        }
+        model {
+          alpha ~ normal(0, 1);
+          beta ~ normal(0, 1);
+          mu ~ normal(0, 1);
+          x_mis ~ normal(mu, 2);
+          target += sum(lp);
+          for (i in 1:M) r[i] ~ normal(0, 3);
+        }
+        """
+        let data = StanFixtures.rowsOverPartsData
+        let (a, b) = (try stanReference(StanFixtures.rowsOverParts, data), try stanReference(whole, data))
+        expectEquivalent(a, b)
+        var rng = TestRandom(seed: 8)
+        let u = rng.vector(a.dimension, -1, 1)
+        #expect(a.derivedValues(u) == b.derivedValues(u))
+    }
 }

@@ -182,6 +182,38 @@ public enum StanFixtures {
         "m0": .vector(dynamicLinearModelInitial.mean), "C0": .matrix(rows: dynamicLinearModelInitial.covariance),
     ])
 
+    /// Rows written over parts of a variable by two loops (BPA's MtX: the observed individuals'
+    /// linear predictors, then the augmented ones' from their missing covariates), a row of an
+    /// array of vectors in the branches of an if on data, and terms in a loop from a
+    /// data-dependent start indexed at the loop index minus it (`x_mis[i - C]`). Data:
+    /// `rowsOverPartsData`.
+    public static let rowsOverParts = """
+    data { int M; int C; int T; vector[C] x; array[M] int g; }
+    parameters { row_vector[T] alpha; real beta; vector[M - C] x_mis; real mu; }
+    transformed parameters {
+      matrix[M, T] lp;
+      array[M] vector[2] r;
+      for (i in 1:C) lp[i] = alpha + beta * x[i];
+      for (i in (C + 1):M) lp[i] = alpha + beta * x_mis[i - C];
+      for (i in 1:M) {
+        if (g[i] == 1) r[i] = [mu, beta]';
+        else r[i] = [beta, i * mu]';
+      }
+    }
+    model {
+      alpha ~ normal(0, 1);
+      beta ~ normal(0, 1);
+      mu ~ normal(0, 1);
+      for (i in (C + 1):M) x_mis[i - C] ~ normal(mu, 2);
+      target += sum(lp);
+      for (i in 1:M) r[i] ~ normal(0, 3);
+    }
+    """
+
+    public static let rowsOverPartsData = DataSet([
+        "M": .integer(7), "C": .integer(4), "T": .integer(3), "x": .vector([0.5, -1.2, 0.3, 2.0]), "g": .integers([1, 2, 1, 1, 2, 2, 1]),
+    ])
+
     /// The Cormack–Jolly–Seber models' probability of not being seen after each occasion
     /// (stan-dev/example-models' BPA/Ch.07, `prob_uncaptured`): a recurrence backwards along each
     /// row of a matrix, its indices locals declared first and assigned after, in a user function

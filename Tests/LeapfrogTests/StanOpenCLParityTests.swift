@@ -745,6 +745,12 @@ struct StanOpenCLParityTests {
     /// Infinite elements placed in vectors (`negative_infinity()` in a row vector expression,
     /// assigned over elements, per row of a vectorised loop): the other elements finite on the
     /// device too (it had NaN where a one-hot product made 0 · ∞).
+    /// Rows filled over parts of a matrix by two loops, rows of an array of vectors in the
+    /// branches of an if, terms from a data-dependent start (`StanFixtures.rowsOverParts`).
+    @Test func rowsOverPartsOfAVariable() throws {
+        try Self.expectParity(StanFixtures.rowsOverParts, StanFixtures.rowsOverPartsData)
+    }
+
     @Test func infiniteElements() throws {
         try Self.expectParity("""
         data { int N; vector[N] x; }
