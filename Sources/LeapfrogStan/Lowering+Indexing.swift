@@ -274,6 +274,20 @@ extension Lowering {
                     guard axis == 0, !cur.columns, cur.type.rank >= 1 else {
                         throw fail("cannot vectorise the nested loop: '\(n)' can only index the dimension after the outer loop's", il)
                     }
+                    if !same(cur.type.sizes[0], extent), cur.type.rank == 1, !cur.plated {
+                        // `sign[p]` with sign of 2 elements in a loop over 1:P: its elements 1…P,
+                        // checked against its extent when the data are read.
+                        let within = unconditional ? cur.type.sizes[0] : nil
+                        let hi = dimExpression(extent, il)
+                        let range = syntheticName("range", key: "range:1:\(hi.canonical):\(within.map(\.description) ?? "-")") {
+                            .range(name: $0, lower: .integer(1, il), upper: hi, within: within)
+                        }
+                        cur = Value(type: cur.type.removingDimension(0), node: materialize(cur)[builder.data(range, [extent], integer: true)],
+                                    dataOnly: cur.dataOnly)
+                        cur.columns = true
+                        changed = true
+                        continue
+                    }
                     guard same(cur.type.sizes[0], extent) else {
                         throw fail("cannot vectorise the nested loop: this dimension has \(StanType.text(cur.type.sizes[0])) elements but the loop runs over 1:\(extent)", il)
                     }
@@ -299,7 +313,19 @@ extension Lowering {
                     continue
                 }
                 let iv = try perRowData(e) ?? expression(e)
-                if iv.columns { throw fail("cannot vectorise the nested loop: an index that depends on its index", e.location) }
+                if iv.columns {
+                    // `sign[T[n, p]]`, T two-dimensional integer data indexed by the outer loop's row
+                    // and the inner loop's column (BUGS' equiv): one gather by T whole, [rows, columns].
+                    guard iv.plated, iv.type.isScalar, iv.type.isInteger, let g = iv.dataName, !iv.summedOverPlate,
+                          graphAxis == 0, !cur.plated, !cur.columns else {
+                        throw fail("cannot vectorise the nested loop: an index that depends on its index", e.location)
+                    }
+                    var picked = Value(type: cur.type.removingDimension(0), node: materialize(cur)[builder.data(g)], plated: true, dataOnly: cur.dataOnly)
+                    picked.columns = true
+                    cur = picked
+                    changed = true
+                    continue
+                }
                 if !iv.plated { try onlyTheOuterGather(e.location) }
                 guard iv.type.base == .int else { throw fail("indices must be integers, got \(iv.type)", e.location) }
                 let sizes = cur.type.sizes.dropFirst()

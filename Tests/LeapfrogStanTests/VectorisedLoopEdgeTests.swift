@@ -198,6 +198,37 @@ import Testing
         }
     }
 
+    /// BUGS' equiv: inside a loop nested in a vectorised one, an index that is two-dimensional
+    /// integer data read at the row and the column (`sign[T[n, p]]`, one gather by T whole), and
+    /// an array of fixed extent read over a loop whose extent is data (`sign[p]` for p in 1:P,
+    /// its first P elements, checked when the data are read). Against the sum written out.
+    @Test func anIndexReadAtTheRowAndTheColumn() throws {
+        let (program, data) = (StanFixtures.indexAtRowAndColumn, StanFixtures.indexAtRowAndColumnData)
+        let t = [[1, 2], [2, 1], [1, 2]], sign = [1, -1], y = [[0.3, -1.2], [1.1, 0.4], [-0.2, 0.9]]
+        let model = try stanReference(program, data)
+        var rng = TestRandom(seed: 12)
+        for _ in 0..<3 {
+            let u = rng.vector(6, -1.5, 1.5)
+            var want = 0.0
+            for n in 0..<3 {
+                for p in 0..<2 {
+                    let m = u[0] + Double(sign[t[n][p] - 1]) * u[1] / 2 + Double(sign[p]) * u[2] / 2 + u[3 + n]
+                    let z = (y[n][p] - m) / 1.5
+                    want += -0.5 * z * z - log(1.5) - 0.5 * log(2 * Double.pi)
+                }
+            }
+            #expect(abs(model.logDensity(u) - want) < 1e-12 * max(1, abs(want)), "at \(u): \(model.logDensity(u)) vs \(want)")
+            #expect(GradientCheck.worstRelativeError(model, at: u) < GradientCheck.tolerance)
+        }
+        // P = 3 reads sign[3]: named when the data are read.
+        var wide = data.variables
+        wide["P"] = .integer(3)
+        wide["T"] = DataArray(shape: [3, 3], values: Array(repeating: 1, count: 9), isInteger: true)
+        wide["Y"] = .matrix(rows: [[0, 0, 0], [0, 0, 0], [0, 0, 0]])
+        let message = errorMessage { _ = try stanReference(program, DataSet(wide, source: "equiv.json")) }
+        #expect(message.contains("the range 1:3 is out of range 1…2"), "\(message)")
+    }
+
     @Test func whatMustBeRefusedIs() {
         let underIf = Self.header + """
         model { for (n in 1:N) { vector[K] lp;

@@ -214,6 +214,27 @@ public enum StanFixtures {
         "M": .integer(7), "C": .integer(4), "T": .integer(3), "x": .vector([0.5, -1.2, 0.3, 2.0]), "g": .integers([1, 2, 1, 1, 2, 2, 1]),
     ])
 
+    /// BUGS' equiv: in a loop nested in a vectorised one, an index that is two-dimensional
+    /// integer data read at the row and the column (`sign[T[n, p]]`), and an array of fixed extent
+    /// read over a loop whose extent is data (`sign[p]`). Data: `indexAtRowAndColumnData`.
+    public static let indexAtRowAndColumn = """
+    data { int N; int P; array[N, P] int T; array[2] int sign; array[N, P] real Y; }
+    parameters { real mu; real phi; real pi; vector[N] delta; }
+    model {
+      for (n in 1:N) {
+        vector[P] m;
+        for (p in 1:P) m[p] = mu + sign[T[n, p]] * phi / 2 + sign[p] * pi / 2 + delta[n];
+        Y[n] ~ normal(m, 1.5);
+      }
+    }
+    """
+
+    /// The values `VectorisedLoopEdgeTests.anIndexReadAtTheRowAndTheColumn` writes out.
+    public static let indexAtRowAndColumnData = DataSet([
+        "N": .integer(3), "P": .integer(2), "T": DataArray(shape: [3, 2], values: [1, 2, 2, 1, 1, 2], isInteger: true),
+        "sign": .integers([1, -1]), "Y": .matrix(rows: [[0.3, -1.2], [1.1, 0.4], [-0.2, 0.9]]),
+    ], source: "equiv.json")
+
     /// The Cormack–Jolly–Seber models' probability of not being seen after each occasion
     /// (stan-dev/example-models' BPA/Ch.07, `prob_uncaptured`): a recurrence backwards along each
     /// row of a matrix, its indices locals declared first and assigned after, in a user function

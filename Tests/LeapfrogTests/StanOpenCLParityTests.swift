@@ -751,6 +751,12 @@ struct StanOpenCLParityTests {
         try Self.expectParity(StanFixtures.rowsOverParts, StanFixtures.rowsOverPartsData)
     }
 
+    /// An index read at the row and the column of a nested loop, an array read over a data extent
+    /// (`StanFixtures.indexAtRowAndColumn`, BUGS' equiv).
+    @Test func anIndexReadAtTheRowAndTheColumn() throws {
+        try Self.expectParity(StanFixtures.indexAtRowAndColumn, StanFixtures.indexAtRowAndColumnData)
+    }
+
     @Test func infiniteElements() throws {
         try Self.expectParity("""
         data { int N; vector[N] x; }
