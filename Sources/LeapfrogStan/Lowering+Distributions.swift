@@ -270,7 +270,7 @@ extension Lowering {
                 throw fail("the outcome of categorical_logit must be an integer or an integer array", outcomeLocation)
             }
         default:
-            if let v = perRowOfAWholeOutcome(family, outcome, args) { return v }
+            if let v = perRowOfVectors([outcome] + args, { FormulaDensities.elementwise(family, $0[0], Array($0.dropFirst())) }) { return v }
             try checkElementwiseShapes(all, at: l, familyName)
         }
         if wantsPerRow(all), let node = FormulaDensities.elementwise(family, materialize(outcome), args.map { materialize($0) }) {
@@ -336,17 +336,21 @@ extension Lowering {
         return v
     }
 
-    /// A whole data vector's log density per row of a vectorised loop, its other arguments
-    /// scalars, some per row: Σⱼ log p(yⱼ | θₙ) for each row n (a discrete parameter summed out
-    /// over its values, posteriordb's Survey: `lp[n] = … + binomial_lpmf(k | n, theta)` over the
-    /// number of surveys n). The outcome [m] against the rows' arguments [N, 1] is [N, m], summed
-    /// along m. nil when the density is not of that form.
-    func perRowOfAWholeOutcome(_ family: Distribution, _ outcome: Value, _ args: [Value]) -> Value? {
-        guard perRowDensities, let plate, !outcome.plated, !outcome.columns, outcome.type.rank == 1, let m = outcome.type.sizes[0],
-              args.allSatisfy({ $0.type.isScalar && !$0.columns }), args.contains(where: \.plated) else { return nil }
-        let columns = args.map { $0.plated ? perRowVector($0, rows: plate, columns: .fixed(1)) : materialize($0) }
-        guard let node = FormulaDensities.elementwise(family, materialize(outcome), columns) else { return nil }
-        return Value(type: .real, node: node.matmul(fill(1, [m])), plated: true, dataOnly: ([outcome] + args).allSatisfy(\.dataOnly))
+    /// A log density per row of a vectorised loop whose outcome or arguments are vectors of one
+    /// width m: each a whole vector, the same in every row (a data vector's density given each
+    /// row's parameters, a discrete parameter summed out over its values — posteriordb's Survey,
+    /// `lp[n] = … + binomial_lpmf(k | n, theta)`), or a vector per row (a row of a matrix, `y[n]`,
+    /// or a vector filled per row by an inner loop: BUGS' stagnant, `log_probs[k] = log(theta[k]) +
+    /// normal_lpdf(Y | mu, sigma)` with `mu[n]` filled for each k). Scalars per row are columns
+    /// [N, 1]: `formula` of the elements is [N, m], summed along m, Σⱼ log p(yⱼ | θₙⱼ) for each row
+    /// n. nil when the density is not of that form.
+    func perRowOfVectors(_ all: [Value], _ formula: ([Expr]) -> Expr?) -> Value? {
+        guard perRowDensities, let plate, all.contains(where: \.plated), all.allSatisfy({ !$0.columns && $0.type.rank <= 1 }) else { return nil }
+        let widths = all.filter { $0.type.rank == 1 }.map { $0.type.sizes[0] }
+        guard let first = widths.first, let m = first, widths.allSatisfy({ $0 != nil && !differ($0, m) }) else { return nil }
+        let nodes = all.map { $0.plated && $0.type.isScalar ? perRowVector($0, rows: plate, columns: .fixed(1)) : materialize($0) }
+        guard let node = formula(nodes) else { return nil }
+        return Value(type: .real, node: node.matmul(fill(1, [m])), plated: true, dataOnly: all.allSatisfy(\.dataOnly))
     }
 
     /// The arguments of an elementwise density (`familyName`'s) are scalars or containers of one

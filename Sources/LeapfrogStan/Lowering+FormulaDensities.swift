@@ -70,6 +70,7 @@ extension Lowering {
     func elementwiseDensity(_ all: [Value], _ name: String, at l: StanSourceLocation, _ formula: ([Expr]) -> Expr) throws -> Value {
         for a in all where a.summedOverPlate { throw fail("a log density cannot be an argument of a distribution", l) }
         try rejectFlattened(all, at: l)
+        if let v = perRowOfVectors(all, formula) { return v }
         try checkElementwiseShapes(all, at: l, name)
         let node = formula(all.map { materialize($0) })
         return wantsPerRow(all) ? perRow(node, of: all) : summed(node.sum(), of: all)

@@ -147,7 +147,7 @@ final class Lowering {
         try lowerTopLevel(program.transformedParameters, kind: .transformedParameter)
         block = .model
         scope.push()
-        for s in program.model { try statement(s) }
+        for s in Lowering.privatized(program.model) { try statement(s) }
         scope.pop()
         block = .generatedQuantities
         if generatedQuantitiesOnHost {

@@ -165,4 +165,50 @@ import Testing
             #expect(GradientCheck.worstRelativeError(stan, at: [u]) < GradientCheck.tolerance)
         }
     }
+
+    /// A log density per row whose outcome and arguments are vectors: a row of a data matrix
+    /// given a row of a parameter matrix (each element Normal), and a data vector given a vector
+    /// per row filled by an inner loop, its family's formula (`neg_binomial_2`) too: each row's
+    /// sum over its elements, written out.
+    @Test func vectorsPerRowAreSummedAlongTheRow() throws {
+        let program = """
+        data { int N; int K; matrix[N, K] Z; array[K] int c; }
+        parameters { matrix[N, K] m; real<lower=0> s; }
+        transformed parameters {
+          vector[N] ll;
+          vector[N] counts;
+          for (n in 1:N) ll[n] = normal_lpdf(Z[n] | m[n], s);
+          for (n in 1:N) {
+            vector[K] rate;
+            for (k in 1:K) rate[k] = exp(m[n, k]);
+            counts[n] = neg_binomial_2_lpmf(c | rate, s + 1);
+          }
+        }
+        model { target += sum(ll) + sum(counts); }
+        """
+        let z = [[0.5, -1.0, 0.2], [1.5, 0.3, -0.7]], c = [0, 3, 1]
+        let data = DataSet(["N": .integer(2), "K": .integer(3), "Z": .matrix(rows: z), "c": .integers(c)], source: "rows.json")
+        let model = try stanReference(program, data)
+        var rng = TestRandom(seed: 14)
+        for _ in 0..<3 {
+            let u = rng.vector(model.dimension, -1, 1)
+            let s = exp(u[6])
+            // m is the first six coordinates, row by row; then log s.
+            let d = model.derivedValues(u)
+            let mValues = (0..<2).map { n in (0..<3).map { k in u[n * 3 + k] } }
+            for n in 0..<2 {
+                var normal = 0.0, negBinomial = 0.0
+                for k in 0..<3 {
+                    let x = (z[n][k] - mValues[n][k]) / s
+                    normal += -0.5 * x * x - log(s) - 0.5 * log(2 * Double.pi)
+                    let (mu, phi, y) = (exp(mValues[n][k]), s + 1, Double(c[k]))
+                    let choose: Double = lgamma(y + phi) - lgamma(y + 1) - lgamma(phi)
+                    negBinomial += choose + y * log(mu / (mu + phi)) + phi * log(phi / (mu + phi))
+                }
+                #expect(abs(d[n] - normal) < 1e-10 * max(1, abs(normal)), "ll[\(n + 1)] = \(d[n]) vs \(normal)")
+                #expect(abs(d[2 + n] - negBinomial) < 1e-10 * max(1, abs(negBinomial)), "counts[\(n + 1)] = \(d[2 + n]) vs \(negBinomial)")
+            }
+            #expect(GradientCheck.worstRelativeError(model, at: u) < GradientCheck.tolerance)
+        }
+    }
 }
