@@ -340,6 +340,16 @@ extension Lowering {
                 }
                 let node = materialize(cur)
                 changed = true
+                if iv.plated, iv.type.rank == 1, iv.type.isInteger, let g = iv.dataName, !iv.summedOverPlate, !iv.columns,
+                   graphAxis == 0, !cur.plated, !cur.columns, cur.type.rank == 1, let width = iv.type.sizes[0] {
+                    // `alpha[team1[n]]` with team1 two-dimensional integer data: each row's
+                    // elements at that row's indices, one gather by team1 whole ([N, J]; the
+                    // Bradley–Terry team model's players).
+                    var t = cur.type
+                    t.sizes[0] = width
+                    cur = Value(type: t, node: node[builder.data(g)], plated: true, dataOnly: cur.dataOnly)
+                    continue
+                }
                 if iv.plated {
                     guard iv.type.isScalar, let g = iv.dataName, !iv.summedOverPlate else {
                         throw fail("cannot vectorise the loop: an index that depends on the loop index must be an integer data array indexed by it, as g[n]", e.location)

@@ -229,6 +229,25 @@ import Testing
         #expect(message.contains("the range 1:3 is out of range 1…2"), "\(message)")
     }
 
+    /// A row of two-dimensional integer data indexing a vector (`alpha[team1[n]]`, the
+    /// Bradley–Terry team model): each row's elements at its indices, summed. Against the
+    /// likelihood written out.
+    @Test func aRowOfIndicesPicksEachRowsElements() throws {
+        let model = try stanReference(StanFixtures.rowOfIndices, StanFixtures.rowOfIndicesData)
+        let team0 = [[1, 2], [3, 4], [1, 3], [2, 4], [4, 1]], team1 = [[3, 4], [1, 2], [2, 4], [1, 3], [2, 3]], y = [1.0, 0, 0, 1, 1]
+        var rng = TestRandom(seed: 4)
+        for _ in 0..<3 {
+            let alpha = rng.vector(4, -1.5, 1.5)
+            var want = alpha.map { -0.5 * $0 * $0 - 0.5 * log(2 * Double.pi) }.reduce(0, +)
+            for n in 0..<5 {
+                let eta = team1[n].map { alpha[$0 - 1] }.reduce(0, +) - team0[n].map { alpha[$0 - 1] }.reduce(0, +)
+                want += y[n] * eta - log1p(exp(eta))
+            }
+            #expect(abs(model.logDensity(alpha) - want) < 1e-12 * max(1, abs(want)), "\(model.logDensity(alpha)) vs \(want)")
+            #expect(GradientCheck.worstRelativeError(model, at: alpha) < GradientCheck.tolerance)
+        }
+    }
+
     @Test func whatMustBeRefusedIs() {
         let underIf = Self.header + """
         model { for (n in 1:N) { vector[K] lp;

@@ -235,6 +235,25 @@ public enum StanFixtures {
         "sign": .integers([1, -1]), "Y": .matrix(rows: [[0.3, -1.2], [1.1, 0.4], [-0.2, 0.9]]),
     ], source: "equiv.json")
 
+    /// The Bradley–Terry team model (example-models' knitr/bradley-terry): each match's two
+    /// teams' abilities, `sum(alpha[team1[n]])`, a row of two-dimensional integer data indexing a
+    /// vector in a vectorised loop. Data: `rowOfIndicesData`.
+    public static let rowOfIndices = """
+    data { int K; int J; int N; array[N, J] int team0; array[N, J] int team1; array[N] int y; }
+    parameters { vector[K] alpha; }
+    model {
+      alpha ~ normal(0, 1);
+      for (n in 1:N) y[n] ~ bernoulli_logit(sum(alpha[team1[n]]) - sum(alpha[team0[n]]));
+    }
+    """
+
+    public static let rowOfIndicesData = DataSet([
+        "K": .integer(4), "J": .integer(2), "N": .integer(5),
+        "team0": DataArray(shape: [5, 2], values: [1, 2, 3, 4, 1, 3, 2, 4, 4, 1], isInteger: true),
+        "team1": DataArray(shape: [5, 2], values: [3, 4, 1, 2, 2, 4, 1, 3, 2, 3], isInteger: true),
+        "y": .integers([1, 0, 0, 1, 1]),
+    ], source: "team.json")
+
     /// The Cormack–Jolly–Seber models' probability of not being seen after each occasion
     /// (stan-dev/example-models' BPA/Ch.07, `prob_uncaptured`): a recurrence backwards along each
     /// row of a matrix, its indices locals declared first and assigned after, in a user function

@@ -757,6 +757,11 @@ struct StanOpenCLParityTests {
         try Self.expectParity(StanFixtures.indexAtRowAndColumn, StanFixtures.indexAtRowAndColumnData)
     }
 
+    /// A row of two-dimensional integer data indexing a vector (`StanFixtures.rowOfIndices`).
+    @Test func aRowOfIndicesPicksEachRowsElements() throws {
+        try Self.expectParity(StanFixtures.rowOfIndices, StanFixtures.rowOfIndicesData)
+    }
+
     @Test func infiniteElements() throws {
         try Self.expectParity("""
         data { int N; vector[N] x; }
