@@ -398,6 +398,20 @@ extension Lowering {
             return try assign(sym, name, indices, "+", Value(type: .real, node: sum, plated: true, dataOnly: r.dataOnly),
                               at: l, increment.location)
         }
+        if let plate, sym.insidePlate, sym.type.isScalar, indices.isEmpty, let increment = Self.scalarIncrement(of: name, op, rhs),
+           columnBody.map({ Self.readsOnlyToIncrement(name, in: $0) }) ?? false {
+            // `pos_sum += log_alpha[r]` in `for (r in 1:R)` nested in `for (n in 1:N)`, pos_sum a
+            // scalar of the outer loop read nowhere else in the inner one (Raykar et al.'s
+            // marginal likelihood): its value plus the inner loop's sum, [N, R] summed along R.
+            let r = try perRowExpression(increment)
+            if r.summedOverPlate { throw perRowDensityError(name, at: increment.location) }
+            guard r.type.isScalar else { throw fail("\(name) takes a scalar", increment.location) }
+            let sum = perRowVector(r, rows: plate, columns: columns).matmul(fill(1, [columns]))
+            guard let old = sym.value else { throw fail("'\(name)' is used before it is assigned", l) }
+            let new = try binary("+", old, Value(type: .real, node: sum, plated: true, dataOnly: r.dataOnly), at: l)
+            scope.setValue(name, try assignable(new, to: sym.type, name: name, at: rhs.location))
+            return
+        }
         guard let plate, sym.insidePlate, indices.count == 1, case .single(.variable(let iv, _)) = indices[0],
               let isym = scope.lookup(iv), case .columnIndex = isym.kind, sym.type.rank == 1, same(sym.type.sizes[0], columns) else {
             throw fail("inside a loop nested in a vectorised loop, only ~, target +=, local scalars declared with their value "
@@ -412,6 +426,57 @@ extension Lowering {
         _ = try assignable(Value(type: r.type, node: r.node, dataOnly: r.dataOnly), to: sym.type.removingDimension(0),
                            name: "\(name)[\(iv)]", at: rhs.location)
         scope.setValue(name, Value(type: sym.type, node: perRowVector(r, rows: plate, columns: columns), plated: true, dataOnly: r.dataOnly))
+    }
+
+    /// What `name op= rhs` adds to a scalar, when it adds to it only: `s += e`, `s -= e` (−e),
+    /// `s = s + e` or `s = e + s`, e not reading s.
+    static func scalarIncrement(of name: String, _ op: String, _ rhs: Expression) -> Expression? {
+        let e: Expression?
+        switch (op, rhs) {
+        case ("+", _): e = rhs
+        case ("-", _): e = .unary("-", rhs, rhs.location)
+        case ("", .binary("+", .variable(name, _), let b, _)): e = b
+        case ("", .binary("+", let a, .variable(name, _), _)): e = a
+        default: e = nil
+        }
+        return e.flatMap { $0.variables.contains(name) ? nil : $0 }
+    }
+
+    /// Whether `body` reads `name` only in assignments that add to it (`scalarIncrement`).
+    static func readsOnlyToIncrement(_ name: String, in body: Statement) -> Bool {
+        switch body {
+        case .assignment(name, let idx, let op, let rhs, _): return idx.isEmpty && scalarIncrement(of: name, op, rhs) != nil
+        case .block(let xs, _): return xs.allSatisfy { readsOnlyToIncrement(name, in: $0) }
+        case .ifElse(let c, let a, let b, _):
+            return !c.variables.contains(name) && readsOnlyToIncrement(name, in: a) && (b.map { readsOnlyToIncrement(name, in: $0) } ?? true)
+        default: return !variables(body).contains(name)
+        }
+    }
+
+    /// `if (c) { a += x; b += y; } else { a += z; }` as `a += c ? x : z; b += c ? y : 0;`: branches
+    /// that only add to scalars (each at most once, no value reading what either branch adds
+    /// to), so that a condition per row and inner index chooses per cell. nil otherwise.
+    static func conditionalIncrements(_ c: Expression, _ then: Statement, _ otherwise: Statement?) -> [Statement]? {
+        func increments(_ s: Statement?) -> [(String, Expression)]? {
+            guard let s else { return [] }
+            let steps: [Statement]
+            if case .block(let xs, _) = s { steps = xs } else { steps = [s] }
+            var out: [(String, Expression)] = []
+            for x in steps {
+                guard case .assignment(let t, let idx, let op, let rhs, _) = x, idx.isEmpty, op == "+" || op == "-",
+                      let e = scalarIncrement(of: t, op, rhs), !out.contains(where: { $0.0 == t }) else { return nil }
+                out.append((t, e))
+            }
+            return out
+        }
+        guard let a = increments(then), let b = increments(otherwise), !(a.isEmpty && b.isEmpty) else { return nil }
+        let targets = (a + b).map(\.0).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        guard (a + b).allSatisfy({ $0.1.variables.isDisjoint(with: targets) }), c.variables.isDisjoint(with: targets) else { return nil }
+        let l = c.location
+        return targets.map { t in
+            let x = a.first { $0.0 == t }?.1 ?? .integer(0, l), y = b.first { $0.0 == t }?.1 ?? .integer(0, l)
+            return .assignment(target: t, indices: [], op: "+", value: .conditional(c, x, y, l), l)
+        }
     }
 
     /// What `name[indices] op= rhs` adds to the element, when it adds to it only: `x[s] += e`,
@@ -550,7 +615,8 @@ extension Lowering {
             scope.push()
             scope.declare(Symbol(name: v, type: .int, kind: .columnIndex(extent), value: nil, location: l))
             columnPlate = extent
-            defer { columnPlate = nil; scope.pop() }
+            columnBody = body
+            defer { columnPlate = nil; columnBody = nil; scope.pop() }
             try statement(body)
             return
         }
@@ -609,6 +675,11 @@ extension Lowering {
             return
         }
         if plate != nil, c.variables.contains(where: { if case .columnIndex? = scope.lookup($0)?.kind { return true } else { return false } }) {
+            // Branches that only add to scalars: the additions chosen per cell by `?:`.
+            if let increments = Self.conditionalIncrements(c, then, otherwise) {
+                for s in increments { try statement(s) }
+                return
+            }
             throw fail("cannot vectorise the nested loop: an if whose condition depends on its index", c.location)
         }
         if let plate, let i = c.variables.first(where: { if case .plateIndex? = scope.lookup($0)?.kind { return true } else { return false } }) {

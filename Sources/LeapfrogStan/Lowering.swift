@@ -33,6 +33,8 @@ final class Lowering {
     var plate: Dim?
     /// The extent of a loop nested in the vectorised loop, if any.
     var columnPlate: Dim?
+    /// That loop's body.
+    var columnBody: Statement?
     /// Inside a loop nested in a vectorised loop, whether the `?:` being lowered reads the inner
     /// index: its condition and branches are then one value per row and inner index (`perCell`).
     var choosingPerCell = false

@@ -248,6 +248,43 @@ import Testing
         }
     }
 
+    /// Scalars of the outer loop added to over the inner one, in the branches of an `if` on the
+    /// inner loop's data (Raykar et al.'s noisy raters, `StanFixtures.conditionalIncrements`):
+    /// against the likelihood written out.
+    @Test func scalarsAddedToInTheBranchesOfAnIfPerCell() throws {
+        let model = try stanReference(StanFixtures.conditionalIncrements, StanFixtures.conditionalIncrementsData)
+        let x = [0.5, -1.0, 1.5, 0.2], y = [[1, 0, 1], [0, 0, 1], [1, 1, 1], [0, 1, 0]]
+        func logistic(_ u: Double) -> Double { 1 / (1 + exp(-u)) }
+        var rng = TestRandom(seed: 19)
+        for _ in 0..<3 {
+            let u = rng.vector(7, -1.5, 1.5)
+            let alpha = u[1...3].map(logistic), beta = u[4...6].map(logistic)
+            var want = 0.0
+            for n in 0..<4 {
+                var pos = log(logistic(u[0] * x[n])), neg = log(1 - logistic(u[0] * x[n]))
+                for r in 0..<3 {
+                    pos += y[n][r] == 1 ? log(alpha[r]) : log(1 - alpha[r])
+                    neg += y[n][r] == 1 ? log(1 - beta[r]) : log(beta[r])
+                }
+                let top = max(pos, neg)
+                want += top + log(exp(pos - top) + exp(neg - top))
+            }
+            // The bounds' log-Jacobians: log σ(u)(1 − σ(u)) per element.
+            want += (alpha + beta).map { log($0 * (1 - $0)) }.reduce(0, +)
+            #expect(abs(model.logDensity(u) - want) < 1e-12 * max(1, abs(want)), "\(model.logDensity(u)) vs \(want)")
+            #expect(GradientCheck.worstRelativeError(model, at: u) < GradientCheck.tolerance)
+        }
+        // A scalar the inner loop also reads is not a sum over it, and a branch that does more than
+        // add to scalars has no `?:` form: both refused by name.
+        let reads = StanFixtures.conditionalIncrements.replacingOccurrences(of: "neg_sum -= -log(beta[r]);\n      }",
+                                                                             with: "neg_sum -= -log(beta[r]);\n      }\n      target += 0.1 * pos_sum;")
+        #expect(reads != StanFixtures.conditionalIncrements)
+        #expect(compileError(reads).contains("inside a loop nested in a vectorised loop, only"), "\(compileError(reads))")
+        let more = StanFixtures.conditionalIncrements.replacingOccurrences(of: "pos_sum += log(alpha[r]);",
+                                                                            with: "pos_sum += log(alpha[r]); target += w;")
+        #expect(compileError(more).contains("an if whose condition depends on its index"), "\(compileError(more))")
+    }
+
     @Test func whatMustBeRefusedIs() {
         let underIf = Self.header + """
         model { for (n in 1:N) { vector[K] lp;

@@ -254,6 +254,35 @@ public enum StanFixtures {
         "y": .integers([1, 0, 0, 1, 1]),
     ], source: "team.json")
 
+    /// Raykar et al.'s marginal likelihood of noisy raters (example-models' knitr/noisy-raters):
+    /// scalars of a vectorised loop added to over a nested loop, in the branches of an `if` on
+    /// the row's and the inner loop's data. Data: `conditionalIncrementsData`.
+    public static let conditionalIncrements = """
+    data { int N; int R; array[N, R] int<lower=0, upper=1> y; vector[N] x; }
+    parameters { real w; vector<lower=0, upper=1>[R] alpha; vector<lower=0, upper=1>[R] beta; }
+    model {
+      for (n in 1:N) {
+        real pos_sum = log_inv_logit(w * x[n]);
+        real neg_sum = log1m_inv_logit(w * x[n]);
+        for (r in 1:R) {
+          if (y[n, r] == 1) {
+            pos_sum += log(alpha[r]);
+            neg_sum += log1m(beta[r]);
+          } else {
+            pos_sum += log1m(alpha[r]);
+            neg_sum -= -log(beta[r]);
+          }
+        }
+        target += log_sum_exp(pos_sum, neg_sum);
+      }
+    }
+    """
+
+    public static let conditionalIncrementsData = DataSet([
+        "N": .integer(4), "R": .integer(3), "x": .vector([0.5, -1.0, 1.5, 0.2]),
+        "y": DataArray(shape: [4, 3], values: [1, 0, 1, 0, 0, 1, 1, 1, 1, 0, 1, 0], isInteger: true),
+    ], source: "raters.json")
+
     /// The Cormack–Jolly–Seber models' probability of not being seen after each occasion
     /// (stan-dev/example-models' BPA/Ch.07, `prob_uncaptured`): a recurrence backwards along each
     /// row of a matrix, its indices locals declared first and assigned after, in a user function

@@ -762,6 +762,12 @@ struct StanOpenCLParityTests {
         try Self.expectParity(StanFixtures.rowOfIndices, StanFixtures.rowOfIndicesData)
     }
 
+    /// Scalars added to over a nested loop in the branches of an if per cell
+    /// (`StanFixtures.conditionalIncrements`).
+    @Test func scalarsAddedToInTheBranchesOfAnIfPerCell() throws {
+        try Self.expectParity(StanFixtures.conditionalIncrements, StanFixtures.conditionalIncrementsData)
+    }
+
     @Test func infiniteElements() throws {
         try Self.expectParity("""
         data { int N; vector[N] x; }
