@@ -317,7 +317,7 @@ extension Lowering {
                     // `sign[T[n, p]]`, T two-dimensional integer data indexed by the outer loop's row
                     // and the inner loop's column (BUGS' equiv): one gather by T whole, [rows, columns].
                     guard iv.plated, iv.type.isScalar, iv.type.isInteger, let g = iv.dataName, !iv.summedOverPlate,
-                          graphAxis == 0, !cur.plated, !cur.columns else {
+                          iv.node?.id == builder.data(g).id, graphAxis == 0, !cur.plated, !cur.columns else {
                         throw fail("cannot vectorise the nested loop: an index that depends on its index", e.location)
                     }
                     var picked = Value(type: cur.type.removingDimension(0), node: materialize(cur)[builder.data(g)], plated: true, dataOnly: cur.dataOnly)
@@ -341,7 +341,8 @@ extension Lowering {
                 let node = materialize(cur)
                 changed = true
                 if iv.plated, iv.type.rank == 1, iv.type.isInteger, let g = iv.dataName, !iv.summedOverPlate, !iv.columns,
-                   graphAxis == 0, !cur.plated, !cur.columns, cur.type.rank == 1, let width = iv.type.sizes[0] {
+                   iv.node?.id == builder.data(g).id, graphAxis == 0, !cur.plated, !cur.columns, cur.type.rank == 1,
+                   let width = iv.type.sizes[0] {
                     // `alpha[team1[n]]` with team1 two-dimensional integer data: each row's
                     // elements at that row's indices, one gather by team1 whole ([N, J]; the
                     // Bradley–Terry team model's players).
