@@ -227,6 +227,11 @@ import Testing
         wide["Y"] = .matrix(rows: [[0, 0, 0], [0, 0, 0], [0, 0, 0]])
         let message = errorMessage { _ = try stanReference(program, DataSet(wide, source: "equiv.json")) }
         #expect(message.contains("the range 1:3 is out of range 1…2"), "\(message)")
+        // T read at the column and the row (its transpose's elements) is refused, not gathered as T.
+        let transposed = program.replacingOccurrences(of: "array[N, P] int T;", with: "array[P, N] int T;")
+            .replacingOccurrences(of: "sign[T[n, p]]", with: "sign[T[p, n]]")
+        #expect(transposed.contains("sign[T[p, n]]"))
+        #expect(compileError(transposed).contains("an index that depends on its index"), "\(compileError(transposed))")
     }
 
     /// A row of two-dimensional integer data indexing a vector (`alpha[team1[n]]`, the
