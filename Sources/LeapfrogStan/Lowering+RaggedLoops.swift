@@ -27,20 +27,37 @@ extension Lowering {
     /// `for (j in lo:hi) if (c) A else B` nested in a vectorised loop over i, c a condition on
     /// data that reads j (`if (X[i, j] > 0)`, posteriordb's multi-species occupancy model), A and
     /// B only `~` and `target +=`: each branch is one loop over the pairs (i, j) where c holds
-    /// (fails), ragged pairs filtered by c. Returns false, doing nothing, for any other loop.
+    /// (fails), ragged pairs filtered by c. Densities beside such ifs in the body (`target +=
+    /// log(phi[k - 1]); if (X[i, k] == 1) … else …`, example-models' `cjs-K`) are one more loop
+    /// over all the pairs: the terms add up in any order. Returns false, doing nothing, for any
+    /// other loop.
     func conditionalNestedLoop(_ v: String, _ lo: Expression, _ hi: Expression, _ body: Statement, _ l: StanSourceLocation) throws -> Bool {
         var inner = body
         while case .block(let xs, _) = inner, xs.count == 1 { inner = xs[0] }
-        guard plate != nil, columnPlate == nil, case .ifElse(let c, let then, let otherwise, _) = inner, c.variables.contains(v),
-              Lowering.onlyDensities(then), otherwise.map(Lowering.onlyDensities) ?? true else { return false }
+        let steps: [Statement]
+        if case .block(let xs, _) = inner { steps = xs } else { steps = [inner] }
+        var densities: [Statement] = []
+        var conditions: [(c: Expression, then: Statement, otherwise: Statement?)] = []
+        for step in steps {
+            if Lowering.onlyDensities(step) { densities.append(step); continue }
+            guard case .ifElse(let c, let then, let otherwise, _) = step, c.variables.contains(v),
+                  Lowering.onlyDensities(then), otherwise.map(Lowering.onlyDensities) ?? true else { return false }
+            conditions.append((c, then, otherwise))
+        }
+        guard plate != nil, columnPlate == nil, !conditions.isEmpty else { return false }
         // The outer index, wherever the loop reads it (a placeholder where it reads none: every row's pairs alike).
-        let i = plateIndex(among: lo.variables.union(hi.variables).union(c.variables).union(Lowering.variables(body))) ?? "row__"
+        let i = plateIndex(among: lo.variables.union(hi.variables).union(Lowering.variables(body))) ?? "row__"
         for bound in [lo, hi] where !(try isDataOnly(bound, given: [i])) { return false }
-        guard try isDataOnly(c, given: [i, v]) else { return false }
-        let condition = bindingLoopConstants(c)
-        for (holds, branch) in [(true, then), (false, otherwise)] {
-            guard let branch else { continue }
-            try pairLoop(v, lo, hi, branch, outerIndex: i, filter: PairFilter(variable: v, condition: condition, holds: holds), l)
+        for c in conditions where !(try isDataOnly(c.c, given: [i, v])) { return false }
+        if !densities.isEmpty {
+            try pairLoop(v, lo, hi, .block(densities, body.location), outerIndex: i, filter: nil, l)
+        }
+        for (c, then, otherwise) in conditions {
+            let condition = bindingLoopConstants(c)
+            for (holds, branch) in [(true, then), (false, otherwise)] {
+                guard let branch else { continue }
+                try pairLoop(v, lo, hi, branch, outerIndex: i, filter: PairFilter(variable: v, condition: condition, holds: holds), l)
+            }
         }
         return true
     }

@@ -64,7 +64,7 @@ extension Lowering {
         case .block(let body, _):
             scope.push()
             defer { scope.pop() }
-            for s in Lowering.privatized(body) { try statement(s) }
+            for s in Lowering.privatized(countedLoops(body)) { try statement(s) }
         case .print:
             break  // printing happens nowhere: the graph is evaluated on devices, many chains at once
         case .returnStatement(_, let l):

@@ -149,7 +149,7 @@ final class Lowering {
         try lowerTopLevel(program.transformedParameters, kind: .transformedParameter)
         block = .model
         scope.push()
-        for s in Lowering.privatized(program.model) { try statement(s) }
+        for s in Lowering.privatized(countedLoops(program.model)) { try statement(s) }
         scope.pop()
         block = .generatedQuantities
         if generatedQuantitiesOnHost {
@@ -249,7 +249,7 @@ final class Lowering {
     /// become derived quantities.
     func lowerTopLevel(_ statements: [Statement], kind: Symbol.Kind) throws {
         var names: [(String, StanSourceLocation)] = []
-        for s in statements {
+        for s in countedLoops(statements) {
             if case .declaration(let d) = s {
                 try sourced(d.location) { try localDeclaration(d, kind: kind) }
                 names.append((d.name, d.location))

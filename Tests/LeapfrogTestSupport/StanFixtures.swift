@@ -283,6 +283,54 @@ public enum StanFixtures {
         "y": DataArray(shape: [4, 3], values: [1, 0, 1, 0, 0, 1, 1, 1, 1, 0, 1, 0], isInteger: true),
     ], source: "raters.json")
 
+    /// example-models' `cjs-K` (Schofield's Cormack–Jolly–Seber model): the probability of never
+    /// being seen again filled backwards by a `while` loop that counts down, and in the model
+    /// block a ragged loop from each individual's first capture to its last holding a density
+    /// beside an `if` on the capture. Data: `countedLoopData` (I = 5, K = 5).
+    public static let countedLoop = """
+    data { int<lower=2> K; int<lower=0> I; array[I, K] int<lower=0, upper=1> X; }
+    transformed data {
+      array[I] int first = rep_array(K + 1, I);
+      array[I] int last = rep_array(0, I);
+      for (i in 1:I) for (k in 1:K) if (X[i, k] == 1) {
+        if (k < first[i]) first[i] = k;
+        if (k > last[i]) last[i] = k;
+      }
+    }
+    parameters { vector<lower=0, upper=1>[K - 1] phi; vector<lower=0, upper=1>[K] p; }
+    transformed parameters {
+      vector<lower=0, upper=1>[K] chi;
+      {
+        int k;
+        chi[K] = 1.0;
+        k = K - 1;
+        while (k > 0) {
+          chi[k] = (1 - phi[k]) + phi[k] * (1 - p[k + 1]) * chi[k + 1];
+          k = k - 1;
+        }
+      }
+    }
+    model {
+      for (i in 1:I) {
+        if (last[i] > 0) {
+          for (k in (first[i] + 1):last[i]) {
+            target += log(phi[k - 1]);
+            if (X[i, k] == 1) target += log(p[k]);
+            else target += log1m(p[k]);
+          }
+          target += log(chi[last[i]]);
+        }
+      }
+    }
+    """
+
+    /// Capture histories for `countedLoop`, one row per individual (the third never seen).
+    public static let countedLoopHistories = [[0, 1, 0, 1, 0], [1, 1, 1, 0, 0], [0, 0, 0, 0, 0], [0, 0, 1, 0, 1], [1, 0, 0, 1, 1]]
+    public static let countedLoopData = DataSet([
+        "K": .integer(5), "I": .integer(5),
+        "X": DataArray(shape: [5, 5], values: countedLoopHistories.flatMap { $0 }.map(Double.init), isInteger: true),
+    ], source: "cjs-K.json")
+
     /// The Cormack–Jolly–Seber models' probability of not being seen after each occasion
     /// (stan-dev/example-models' BPA/Ch.07, `prob_uncaptured`): a recurrence backwards along each
     /// row of a matrix, its indices locals declared first and assigned after, in a user function

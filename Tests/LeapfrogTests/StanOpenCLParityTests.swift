@@ -768,6 +768,12 @@ struct StanOpenCLParityTests {
         try Self.expectParity(StanFixtures.conditionalIncrements, StanFixtures.conditionalIncrementsData)
     }
 
+    /// A counting while loop and a ragged loop holding a density beside an if on the capture
+    /// (`StanFixtures.countedLoop`, example-models' cjs-K).
+    @Test func aCountingWhileLoopAndDensitiesBesideAnIf() throws {
+        try Self.expectParity(StanFixtures.countedLoop, StanFixtures.countedLoopData)
+    }
+
     @Test func infiniteElements() throws {
         try Self.expectParity("""
         data { int N; vector[N] x; }
