@@ -292,8 +292,26 @@ extension Lowering {
             v.plated = true
             return v
         }
-        let lp = logDensityNode(family, materialize(outcome), args.map { materialize($0) })
+        let nodes = rowsLast(all) ?? all.map { materialize($0) }
+        let lp = logDensityNode(family, nodes[0], Array(nodes.dropFirst()))
         return summed(symmetry.map { lp + $0 } ?? lp, of: all)
+    }
+
+    /// The nodes of an elementwise density's outcome and arguments inside a vectorised loop where
+    /// some are a vector per row ([N, K]) and some a scalar per row ([N]): Stan pairs each row's
+    /// scalar with every element of its vectors (BUGS' seeds cloned for data cloning, `n[i] ~
+    /// binomial_logit(N[i], eta[i] + b[i])` with b[i] a vector of K clones), which broadcasting
+    /// reads with the rows last: the vectors per row transposed [K, N], whole vectors as columns
+    /// [K, 1], the scalars per row [N] as they are (data stay data leaves, as a discrete outcome
+    /// must). The density is their sum, so the layout does not change it. nil otherwise.
+    func rowsLast(_ all: [Value]) -> [Expr]? {
+        guard plate != nil, all.allSatisfy({ !$0.columns && $0.type.rank <= 1 }),
+              all.contains(where: { $0.plated && $0.type.rank == 1 }), all.contains(where: { $0.plated && $0.type.isScalar }) else { return nil }
+        return all.map { v in
+            let x = materialize(v)
+            guard v.type.rank == 1 else { return x }
+            return v.plated ? x.transposed() : x.column()
+        }
     }
 
     /// A GLM form's linear predictor α + x·β.

@@ -290,6 +290,18 @@ import Testing
         #expect(compileError(more).contains("an if whose condition depends on its index"), "\(compileError(more))")
     }
 
+    /// A count per row against a vector per row (`StanFixtures.scalarBesideVectorPerRow`, BUGS'
+    /// seeds for data cloning): each row's count paired with every clone, against the clones
+    /// written as a loop.
+    @Test func aCountPerRowAgainstAVectorPerRow() throws {
+        let written = StanFixtures.scalarBesideVectorPerRow.replacingOccurrences(
+            of: "n[i] ~ binomial_logit(N[i], a * x[i] + b[i]);",
+            with: "for (k in 1:K) n[i] ~ binomial_logit(N[i], a * x[i] + b[i, k]);")
+        #expect(written != StanFixtures.scalarBesideVectorPerRow)
+        expectEquivalent(try stanReference(StanFixtures.scalarBesideVectorPerRow, StanFixtures.scalarBesideVectorPerRowData),
+                         try stanReference(written, StanFixtures.scalarBesideVectorPerRowData))
+    }
+
     @Test func whatMustBeRefusedIs() {
         let underIf = Self.header + """
         model { for (n in 1:N) { vector[K] lp;

@@ -331,6 +331,25 @@ public enum StanFixtures {
         "X": DataArray(shape: [5, 5], values: countedLoopHistories.flatMap { $0 }.map(Double.init), isInteger: true),
     ], source: "cjs-K.json")
 
+    /// BUGS' seeds cloned for data cloning (example-models' bugs_examples/vol3/data_cloning): a
+    /// count per row against a vector of K clones of its random effect, `n[i] ~
+    /// binomial_logit(N[i], a * x[i] + b[i])`. Data: `scalarBesideVectorPerRowData`.
+    public static let scalarBesideVectorPerRow = """
+    data { int I; int K; array[I] int n; array[I] int N; vector[I] x; }
+    parameters { real a; array[I] vector[K] b; }
+    model {
+      a ~ normal(0, 1);
+      for (i in 1:I) {
+        b[i] ~ normal(0, 1);
+        n[i] ~ binomial_logit(N[i], a * x[i] + b[i]);
+      }
+    }
+    """
+
+    public static let scalarBesideVectorPerRowData = DataSet([
+        "I": .integer(3), "K": .integer(4), "n": .integers([2, 5, 0]), "N": .integers([6, 7, 3]), "x": .vector([0.4, -1.1, 0.9]),
+    ], source: "seeds.json")
+
     /// The Cormack–Jolly–Seber models' probability of not being seen after each occasion
     /// (stan-dev/example-models' BPA/Ch.07, `prob_uncaptured`): a recurrence backwards along each
     /// row of a matrix, its indices locals declared first and assigned after, in a user function

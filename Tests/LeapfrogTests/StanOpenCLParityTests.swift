@@ -774,6 +774,11 @@ struct StanOpenCLParityTests {
         try Self.expectParity(StanFixtures.countedLoop, StanFixtures.countedLoopData)
     }
 
+    /// A count per row against a vector per row (`StanFixtures.scalarBesideVectorPerRow`).
+    @Test func aCountPerRowAgainstAVectorPerRow() throws {
+        try Self.expectParity(StanFixtures.scalarBesideVectorPerRow, StanFixtures.scalarBesideVectorPerRowData)
+    }
+
     @Test func infiniteElements() throws {
         try Self.expectParity("""
         data { int N; vector[N] x; }
