@@ -292,12 +292,12 @@ extension Lowering {
             v.plated = true
             return v
         }
-        let nodes = rowsLast(all) ?? all.map { materialize($0) }
+        let nodes = (family.isElementwise ? rowsLast([outcome] + args) : nil) ?? ([outcome] + args).map { materialize($0) }
         let lp = logDensityNode(family, nodes[0], Array(nodes.dropFirst()))
         return summed(symmetry.map { lp + $0 } ?? lp, of: all)
     }
 
-    /// The nodes of an elementwise density's outcome and arguments inside a vectorised loop where
+    /// The nodes of an elementwise family's outcome and arguments inside a vectorised loop where
     /// some are a vector per row ([N, K]) and some a scalar per row ([N]): Stan pairs each row's
     /// scalar with every element of its vectors (BUGS' seeds cloned for data cloning, `n[i] ~
     /// binomial_logit(N[i], eta[i] + b[i])` with b[i] a vector of K clones), which broadcasting
