@@ -231,6 +231,19 @@ extension Lowering {
                 axis += 1
                 continue
             case .single(let e):
+                if case .index(.variable(let g, _), let gi, _) = e, gi.count == 1, case .single(let s) = gi[0],
+                   let gsym = scope.lookup(g), gsym.type.isInteger, gsym.type.rank == 1, try isDataOnly(.variable(g, e.location)),
+                   let a = try stepAffine(s), !cur.columns, graphAxis == 0 && !cur.plated || graphAxis == 1 && graphRank == 2 {
+                    // `phi[k, u[t]]` inside a recurrence over t, u integer data (the semi-supervised
+                    // HMM's words): this axis gathered by all of u, its rows then read at the step
+                    // (the graph's `at`): [len(u), …] along the axis, one row per step.
+                    let node = materialize(cur)
+                    let gathered = graphAxis == 0 ? node[builder.data(g)] : node.transposed()[builder.data(g)]
+                    let label = "\(name ?? "the value")[\(Lowering.indexText(e))] (line \(e.location.line))"
+                    cur = Value(type: cur.type.removingDimension(axis), node: builder.at(gathered, a.loops, offset: a.offset, name: label), plated: cur.plated, dataOnly: cur.dataOnly)
+                    changed = true
+                    continue
+                }
                 if let row = try stepRow(cur, e, name: name, at: l) {
                     guard graphAxis == 0, !cur.plated, !cur.columns else {
                         throw fail("inside a recurrence, a step-dependent index is only supported on the first remaining dimension", e.location)

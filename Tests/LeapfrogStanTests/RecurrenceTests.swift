@@ -221,4 +221,30 @@ import Testing
         let lp = forward.logDensity([0.5, 1, 2, 3])
         #expect(abs(lp - (-7 - 0.125 - 0.5 * log(2 * Double.pi) + 2.75)) < 1e-12, "\(lp)")
     }
+
+    /// `phi[k, u[t]]` inside a recurrence over t, u integer data (`StanFixtures.stepDataIndex`,
+    /// the semi-supervised HMM's forward algorithm): against the forward algorithm written out,
+    /// the simplexes as softmax([u; 0]) with log-Jacobian Σ log xₖ; gradients by finite differences.
+    @Test func aDataIndexReadAtTheStep() throws {
+        let model = try stanReference(StanFixtures.stepDataIndex, StanFixtures.stepDataIndexData)
+        let words = StanFixtures.stepDataIndexWords
+        func simplex(_ u: ArraySlice<Double>) -> [Double] {
+            let e = (Array(u) + [0]).map(exp), total = e.reduce(0, +)
+            return e.map { $0 / total }
+        }
+        func logSumExp(_ x: [Double]) -> Double { let m = x.max()!; return m + log(x.map { exp($0 - m) }.reduce(0, +)) }
+        var rng = TestRandom(seed: 27)
+        for _ in 0..<3 {
+            let u = rng.vector(model.dimension, -1, 1)   // theta: 2 × 1 free, phi: 2 × 2 free
+            let theta = [simplex(u[0..<1]), simplex(u[1..<2])], phi = [simplex(u[2..<4]), simplex(u[4..<6])]
+            var gamma = (0..<2).map { log(phi[$0][words[0] - 1]) }
+            for t in 1..<words.count {
+                gamma = (0..<2).map { k in logSumExp((0..<2).map { j in gamma[j] + log(theta[j][k]) + log(phi[k][words[t] - 1]) }) }
+            }
+            let jacobian = (theta + phi).flatMap { $0 }.map(log).reduce(0, +)
+            let want = logSumExp(gamma) + jacobian
+            #expect(abs(model.logDensity(u) - want) < 1e-12 * abs(want), "\(model.logDensity(u)) vs \(want)")
+            #expect(GradientCheck.worstRelativeError(model, at: u) < GradientCheck.tolerance)
+        }
+    }
 }

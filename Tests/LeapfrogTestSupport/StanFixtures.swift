@@ -350,6 +350,31 @@ public enum StanFixtures {
         "I": .integer(3), "K": .integer(4), "n": .integers([2, 5, 0]), "N": .integers([6, 7, 3]), "x": .vector([0.4, -1.1, 0.9]),
     ], source: "seeds.json")
 
+    /// The forward algorithm of example-models' semi-supervised HMM (misc/hmm/hmm-semisup): a
+    /// recurrence over t reading `phi[k, u[t]]`, the emission of the word observed at the step (u
+    /// integer data indexed by the step). Data: `stepDataIndexData` (K = 2, V = 3, T = 5).
+    public static let stepDataIndex = """
+    data { int K; int V; int T; array[T] int<lower=1, upper=V> u; }
+    parameters { array[K] simplex[K] theta; array[K] simplex[V] phi; }
+    model {
+      array[K] real acc;
+      array[T, K] real gamma;
+      for (k in 1:K) gamma[1, k] = log(phi[k, u[1]]);
+      for (t in 2:T) {
+        for (k in 1:K) {
+          for (j in 1:K) acc[j] = gamma[t - 1, j] + log(theta[j, k]) + log(phi[k, u[t]]);
+          gamma[t, k] = log_sum_exp(acc);
+        }
+      }
+      target += log_sum_exp(gamma[T]);
+    }
+    """
+
+    public static let stepDataIndexWords = [2, 3, 1, 1, 3]
+    public static let stepDataIndexData = DataSet([
+        "K": .integer(2), "V": .integer(3), "T": .integer(5), "u": .integers(stepDataIndexWords),
+    ], source: "hmm.json")
+
     /// The Cormack–Jolly–Seber models' probability of not being seen after each occasion
     /// (stan-dev/example-models' BPA/Ch.07, `prob_uncaptured`): a recurrence backwards along each
     /// row of a matrix, its indices locals declared first and assigned after, in a user function

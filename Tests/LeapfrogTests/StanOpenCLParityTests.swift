@@ -779,6 +779,12 @@ struct StanOpenCLParityTests {
         try Self.expectParity(StanFixtures.scalarBesideVectorPerRow, StanFixtures.scalarBesideVectorPerRowData)
     }
 
+    /// A recurrence reading a matrix at data indexed by the step (`StanFixtures.stepDataIndex`,
+    /// the semi-supervised HMM's `phi[k, u[t]]`).
+    @Test func aDataIndexReadAtTheStep() throws {
+        try Self.expectParity(StanFixtures.stepDataIndex, StanFixtures.stepDataIndexData)
+    }
+
     @Test func infiniteElements() throws {
         try Self.expectParity("""
         data { int N; vector[N] x; }
