@@ -7,37 +7,20 @@ import Testing
 /// Locals declared before a loop that every step overwrites whole (`Lowering+PrivateLocals`):
 /// the loop's own, its steps independent.
 @Suite struct PrivateLocalTests {
-    /// BUGS' stagnant, its weights given as data: `mu` declared at the top of the model block and
-    /// filled for each change point k, the mixture over k written out.
-    static let stagnant = """
-    data { int N; array[N] real x; array[N] real Y; vector[N] w; }
-    parameters { real alpha; array[2] real beta; real log_sigma; }
-    model {
-      array[N] real log_probs;
-      array[N] real mu;
-      for (k in 1:N) {
-        for (n in 1:N) mu[n] = alpha + ((n <= k) ? beta[1] : beta[2]) * (x[n] - x[k]);
-        log_probs[k] = w[k] + normal_lpdf(Y | mu, exp(log_sigma));
-      }
-      target += log_sum_exp(log_probs);
-    }
-    """
-
-    static let x = [-1.3, -0.8, -0.2, 0.4, 0.9, 1.5], y = [1.1, 0.9, 0.5, 0.4, 0.1, -0.2]
-    static let w = [-1.9, -1.7, -1.6, -1.8, -1.75, -2.0]
-    static let data = DataSet(["N": .integer(6), "x": .vector(x), "Y": .vector(y), "w": .vector(w)], source: "stagnant.json")
-
+    /// BUGS' stagnant, its weights given as data (`StanFixtures.scratchArray`): `mu` declared at
+    /// the top of the model block and filled for each change point k, the mixture over k
+    /// written out.
     @Test func aScratchArrayAtTheTopIsEachStepsOwn() throws {
-        let model = try stanReference(Self.stagnant, Self.data)
+        let model = try stanReference(StanFixtures.scratchArray, StanFixtures.scratchArrayData)
         var rng = TestRandom(seed: 21)
         for _ in 0..<4 {
             let u = rng.vector(4, -1, 1)
             let sigma = exp(u[3])
             let terms: [Double] = (0..<6).map { k in
-                var total = Self.w[k]
+                var total = StanFixtures.scratchArrayWeights[k]
                 for n in 0..<6 {
-                    let mu = u[0] + (n <= k ? u[1] : u[2]) * (Self.x[n] - Self.x[k])
-                    let z = (Self.y[n] - mu) / sigma
+                    let mu = u[0] + (n <= k ? u[1] : u[2]) * (StanFixtures.scratchArrayX[n] - StanFixtures.scratchArrayX[k])
+                    let z = (StanFixtures.scratchArrayY[n] - mu) / sigma
                     total += -0.5 * z * z - log(sigma) - 0.5 * log(2 * Double.pi)
                 }
                 return total
@@ -67,7 +50,7 @@ import Testing
         parameters { real a; }
         model { target += -0.5 * dot_self(a * N + w); }
         """
-        let data = DataSet(["N": .integer(6), "w": .vector(Self.w)], source: "w.json")
+        let data = DataSet(["N": .integer(6), "w": .vector(StanFixtures.scratchArrayWeights)], source: "w.json")
         expectEquivalent(try stanReference(after, data), try stanReference(written, data))
     }
 }

@@ -375,6 +375,29 @@ public enum StanFixtures {
         "K": .integer(2), "V": .integer(3), "T": .integer(5), "u": .integers(stepDataIndexWords),
     ], source: "hmm.json")
 
+    /// BUGS' stagnant with its weights given as data: `mu`, declared at the top of the model
+    /// block, filled for each change point k (`Lowering+PrivateLocals`), and a data vector's
+    /// density given it per row (`Lowering.perRowOfVectors`). Data: `scratchArrayData`.
+    public static let scratchArray = """
+    data { int N; array[N] real x; array[N] real Y; vector[N] w; }
+    parameters { real alpha; array[2] real beta; real log_sigma; }
+    model {
+      array[N] real log_probs;
+      array[N] real mu;
+      for (k in 1:N) {
+        for (n in 1:N) mu[n] = alpha + ((n <= k) ? beta[1] : beta[2]) * (x[n] - x[k]);
+        log_probs[k] = w[k] + normal_lpdf(Y | mu, exp(log_sigma));
+      }
+      target += log_sum_exp(log_probs);
+    }
+    """
+
+    public static let scratchArrayX = [-1.3, -0.8, -0.2, 0.4, 0.9, 1.5], scratchArrayY = [1.1, 0.9, 0.5, 0.4, 0.1, -0.2]
+    public static let scratchArrayWeights = [-1.9, -1.7, -1.6, -1.8, -1.75, -2.0]
+    public static let scratchArrayData = DataSet([
+        "N": .integer(6), "x": .vector(scratchArrayX), "Y": .vector(scratchArrayY), "w": .vector(scratchArrayWeights),
+    ], source: "stagnant.json")
+
     /// The Cormack–Jolly–Seber models' probability of not being seen after each occasion
     /// (stan-dev/example-models' BPA/Ch.07, `prob_uncaptured`): a recurrence backwards along each
     /// row of a matrix, its indices locals declared first and assigned after, in a user function

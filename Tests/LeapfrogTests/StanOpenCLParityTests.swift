@@ -785,6 +785,12 @@ struct StanOpenCLParityTests {
         try Self.expectParity(StanFixtures.stepDataIndex, StanFixtures.stepDataIndexData)
     }
 
+    /// A scratch array overwritten by each step of a vectorised loop and a data vector's density
+    /// per row (`StanFixtures.scratchArray`, BUGS' stagnant).
+    @Test func aScratchArrayPerStepAndVectorsPerRow() throws {
+        try Self.expectParity(StanFixtures.scratchArray, StanFixtures.scratchArrayData)
+    }
+
     @Test func infiniteElements() throws {
         try Self.expectParity("""
         data { int N; vector[N] x; }
