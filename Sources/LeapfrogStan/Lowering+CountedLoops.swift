@@ -8,11 +8,11 @@
 ///     }
 ///
 /// is the `for` loop over its steps, `for (k__while in 1:max(0, (K - 1) - 0)) { chi[(K - 1) -
-/// k__while + 1] = …; }`, then, where a later statement reads it, `k = (K - 1) - …;` (the counter's
-/// value after the loop). The
-/// graph's loops run over a range the data fix; a counter set from data just before the loop,
-/// compared with a data bound (`>`, `>=` counting down by 1; `<`, `<=` counting up by 1), stepped
-/// only by the body's last statement, with no `break` or `continue`, has one.
+/// k__while + 1] = …; }`, then, where a later statement reads it, `k = (K - 1) - …;` (the
+/// counter's value after the loop). The graph's loops run over a range the data fix; a counter set
+/// from data just before the loop, compared with a data bound (`>`, `>=` counting down by 1; `<`,
+/// `<=` counting up by 1), stepped only by the body's last statement, with no `break` or
+/// `continue`, has one.
 extension Lowering {
     /// `statements` with such loops rewritten (others unchanged, refused later by name).
     func countedLoops(_ statements: [Statement]) -> [Statement] {
@@ -49,18 +49,17 @@ extension Lowering {
             (relation, bound) = (flipped, lhs)
         default: return nil
         }
-        var steps: [Statement]
-        if case .block(let xs, _) = body { steps = xs } else { steps = [body] }
+        var steps = body.steps
         guard let last = steps.popLast(), let step = Self.unitStep(of: k, last) else { return nil }
         let down = relation == ">" || relation == ">="
         guard (down && step == -1) || (!down && step == 1) && (relation == "<" || relation == "<="),
               !bound.variables.contains(k), !start.variables.contains(k),
-              steps.allSatisfy({ !Self.assigns(k, in: [$0]) && !Self.jumps($0) }),
+              !Self.assigns(k, in: steps), !steps.contains(where: { $0.contains { if case .loopJump = $0 { return true } else { return false } } }),
               (try? isDataOnly(start)) == true, (try? isDataOnly(bound)) == true else { return nil }
         // Steps: a − c (> c), a − c + 1 (≥ c), c − a (< c), c − a + 1 (≤ c), none when negative.
         var count: Expression = down ? .binary("-", start, bound, l) : .binary("-", bound, start, l)
         if relation == ">=" || relation == "<=" { count = .binary("+", count, .integer(1, l), l) }
-        let steps_ = Expression.call("max", [.integer(0, l), count], conditional: false, l)
+        let trips = Expression.call("max", [.integer(0, l), count], conditional: false, l)
         let w = "\(k)__while"
         // k at step w: a − w + 1 counting down, a + w − 1 counting up.
         let at: Expression = down ? .binary("+", .binary("-", start, .variable(w, l), l), .integer(1, l), l)
@@ -69,7 +68,7 @@ extension Lowering {
             if case .variable(k, _) = e { return at }
             return nil
         }, target: { t, idx, _ in (t, idx) })
-        let loop = Statement.forLoop(variable: w, lower: .integer(1, l), upper: steps_, body: loopBody, l)
+        let loop = Statement.forLoop(variable: w, lower: .integer(1, l), upper: trips, body: loopBody, l)
         guard readAfter(k) else { return [loop] }
         // Read after the loop: the counter's last value, a ∓ the steps taken.
         let taken = Expression.conditional(.binary(">", count, .integer(0, l), l), count, .integer(0, l), l)
@@ -85,17 +84,6 @@ extension Lowering {
         case ("", .binary("+", .variable(k, _), .integer(1, _), _)): return 1
         case ("", .binary("-", .variable(k, _), .integer(1, _), _)): return -1
         default: return nil
-        }
-    }
-
-    /// Whether `s` holds a `break` or `continue` (of this loop or of one inside it).
-    private static func jumps(_ s: Statement) -> Bool {
-        switch s {
-        case .loopJump: return true
-        case .forLoop(_, _, _, let b, _), .whileLoop(_, let b, _): return jumps(b)
-        case .ifElse(_, let a, let b, _): return jumps(a) || (b.map(jumps) ?? false)
-        case .block(let xs, _): return xs.contains(where: jumps)
-        default: return false
         }
     }
 }

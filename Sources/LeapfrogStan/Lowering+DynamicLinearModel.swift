@@ -51,8 +51,8 @@ extension Lowering {
         }
         // Before the loop: the series as rows (one per step), the transposes, the constant.
         let series = materialize(y).transposed()
-        let (ft, gMatrix, gt) = (materialize(f).transposed(), materialize(g), materialize(g).transposed())
-        let (fMatrix, vNode, wNode) = (materialize(f), materialize(v), materialize(w))
+        let (fMatrix, gMatrix, vNode, wNode) = (materialize(f), materialize(g), materialize(v), materialize(w))
+        let (ft, gt) = (fMatrix.transposed(), gMatrix.transposed())
         let (initialMean, initialCovariance) = (materialize(m0), materialize(c0))
         let constant: Expr = -(fill(1, [r]).sum() * FormulaDensities.halfLog2Pi)
         let (identityR, identityN) = (pattern(.identity, [r, r]), pattern(.identity, [n, n]))
@@ -69,8 +69,9 @@ extension Lowering {
             let e = builder.at(series, [(t, 1)]) - ft.matmul(a)
             let z = factor.solveLower(e)
             let gain = factor.solveLower(ftr).transposed().matmul(factor.solveLower(identityR))
+            let gainT = gain.transposed()
             let keep = identityN - gain.matmul(ft)
-            let noise = diagonalV ? (gain * vNode).matmul(gain.transposed()) : gain.matmul(vNode).matmul(gain.transposed())
+            let noise = (diagonalV ? gain * vNode : gain.matmul(vNode)).matmul(gainT)
             builder.update(mean, to: a + gain.matmul(e))
             builder.update(covariance, to: keep.matmul(rr).matmul(keep.transposed()) + noise)
             stepDensity = -0.5 * z.square().sum() - 0.5 * logDeterminant(cholesky: factor, r) + constant

@@ -58,12 +58,11 @@ extension Lowering {
 
     /// Whether `s` adds to the log density (`~`, `target +=`, `reject`).
     static func addsTerms(_ s: Statement) -> Bool {
-        switch s {
-        case .tilde, .targetIncrement, .reject: return true
-        case .forLoop(_, _, _, let b, _), .whileLoop(_, let b, _): return addsTerms(b)
-        case .ifElse(_, let a, let b, _): return addsTerms(a) || (b.map(addsTerms) ?? false)
-        case .block(let xs, _): return xs.contains(where: addsTerms)
-        default: return false
+        s.contains { x in
+            switch x {
+            case .tilde, .targetIncrement, .reject: return true
+            default: return false
+            }
         }
     }
 

@@ -43,18 +43,14 @@ extension Lowering {
     /// other statements not mentioning x).
     private static func overwrittenFirst(_ d: Declaration, in body: Statement) -> Bool {
         let name = d.name
-        let steps: [Statement]
-        if case .block(let xs, _) = body { steps = xs } else { steps = [body] }
-        guard let first = steps.first(where: { variables($0).contains(name) }) else { return false }
+        guard let first = body.steps.first(where: { variables($0).contains(name) }) else { return false }
         switch first {
         case .assignment(name, let idx, "", let value, _):
             return idx.isEmpty && !value.variables.contains(name)
         case .forLoop(let n, .integer(1, _), let hi, let inner, _):
             guard let extent = d.sizes.first, extent.canonical == hi.canonical else { return false }
-            let innerSteps: [Statement]
-            if case .block(let xs, _) = inner { innerSteps = xs } else { innerSteps = [inner] }
             var writes = 0
-            for x in innerSteps where variables(x).contains(name) {
+            for x in inner.steps where variables(x).contains(name) {
                 guard case .assignment(name, let idx, "", let value, _) = x, idx.count == 1, case .single(.variable(n, _)) = idx[0],
                       !value.variables.contains(name) else { return false }
                 writes += 1
@@ -65,15 +61,14 @@ extension Lowering {
         }
     }
 
-    /// Whether `body` declares `name` anywhere.
+    /// Whether `body` declares `name` anywhere (a local or a loop's index).
     private static func declares(_ name: String, in body: Statement) -> Bool {
-        switch body {
-        case .declaration(let d): return d.name == name
-        case .forLoop(let v, _, _, let b, _): return v == name || declares(name, in: b)
-        case .whileLoop(_, let b, _): return declares(name, in: b)
-        case .ifElse(_, let a, let b, _): return declares(name, in: a) || (b.map { declares(name, in: $0) } ?? false)
-        case .block(let xs, _): return xs.contains { declares(name, in: $0) }
-        default: return false
+        body.contains { s in
+            switch s {
+            case .declaration(let d): return d.name == name
+            case .forLoop(let v, _, _, _, _): return v == name
+            default: return false
+            }
         }
     }
 }

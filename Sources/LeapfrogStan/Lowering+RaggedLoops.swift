@@ -34,11 +34,9 @@ extension Lowering {
     func conditionalNestedLoop(_ v: String, _ lo: Expression, _ hi: Expression, _ body: Statement, _ l: StanSourceLocation) throws -> Bool {
         var inner = body
         while case .block(let xs, _) = inner, xs.count == 1 { inner = xs[0] }
-        let steps: [Statement]
-        if case .block(let xs, _) = inner { steps = xs } else { steps = [inner] }
         var densities: [Statement] = []
         var conditions: [(c: Expression, then: Statement, otherwise: Statement?)] = []
-        for step in steps {
+        for step in inner.steps {
             if Lowering.onlyDensities(step) { densities.append(step); continue }
             guard case .ifElse(let c, let then, let otherwise, _) = step, c.variables.contains(v),
                   Lowering.onlyDensities(then), otherwise.map(Lowering.onlyDensities) ?? true else { return false }

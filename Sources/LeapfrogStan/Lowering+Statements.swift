@@ -459,10 +459,8 @@ extension Lowering {
     static func conditionalIncrements(_ c: Expression, _ then: Statement, _ otherwise: Statement?) -> [Statement]? {
         func increments(_ s: Statement?) -> [(String, Expression)]? {
             guard let s else { return [] }
-            let steps: [Statement]
-            if case .block(let xs, _) = s { steps = xs } else { steps = [s] }
             var out: [(String, Expression)] = []
-            for x in steps {
+            for x in s.steps {
                 guard case .assignment(let t, let idx, let op, let rhs, _) = x, idx.isEmpty, op == "+" || op == "-",
                       let e = scalarIncrement(of: t, op, rhs), !out.contains(where: { $0.0 == t }) else { return nil }
                 out.append((t, e))

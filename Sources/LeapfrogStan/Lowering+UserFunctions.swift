@@ -101,13 +101,7 @@ enum FunctionBody {
     }
 
     static func containsReturn(_ s: Statement) -> Bool {
-        switch s {
-        case .returnStatement: return true
-        case .forLoop(_, _, _, let b, _), .whileLoop(_, let b, _): return containsReturn(b)
-        case .ifElse(_, let a, let b, _): return containsReturn(a) || (b.map(containsReturn) ?? false)
-        case .block(let xs, _): return xs.contains(where: containsReturn)
-        default: return false
-        }
+        s.contains { if case .returnStatement = $0 { return true } else { return false } }
     }
 
     /// `s` with every variable in `names` replaced (a renamed local is a `.variable`).

@@ -71,3 +71,23 @@ extension Statement {
         }
     }
 }
+
+extension Statement {
+    /// A block's statements, or the statement itself.
+    var steps: [Statement] {
+        if case .block(let xs, _) = self { return xs }
+        return [self]
+    }
+
+    /// Whether `self` or a statement inside it (a loop's body, a branch, a block's statements)
+    /// satisfies `predicate`.
+    func contains(where predicate: (Statement) -> Bool) -> Bool {
+        if predicate(self) { return true }
+        switch self {
+        case .forLoop(_, _, _, let b, _), .whileLoop(_, let b, _): return b.contains(where: predicate)
+        case .ifElse(_, let a, let b, _): return a.contains(where: predicate) || (b?.contains(where: predicate) ?? false)
+        case .block(let xs, _): return xs.contains { $0.contains(where: predicate) }
+        default: return false
+        }
+    }
+}
